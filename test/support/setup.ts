@@ -1,0 +1,40 @@
+/**
+ * Runs before every test file (vitest setupFiles).
+ *
+ * - Property tests take their seed from `KATA_SEED` (the grader and the CLI set it) so that a
+ *   graded run is the same every time; a failure prints the seed and path to replay it.
+ * - `KATA_SKIP_TESTS` names tests that the runner already has a result for (it restarts a run
+ *   after killing a worker stuck in an infinite loop): they are skipped instead of re-run.
+ */
+import fc from 'fast-check';
+import { beforeEach } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+
+const seed = process.env.KATA_SEED;
+if (seed !== undefined && seed !== '') {
+  const parsed = Number(seed);
+  if (!Number.isSafeInteger(parsed)) throw new Error(`KATA_SEED=${seed} is not an integer.`);
+  const path = process.env.KATA_PATH;
+  fc.configureGlobal({ seed: parsed | 0, ...(path ? { path } : {}) });
+}
+if (process.env.KATA_NUM_RUNS) fc.configureGlobal({ ...fc.readConfigureGlobal(), numRuns: Number(process.env.KATA_NUM_RUNS) });
+
+const skipFile = process.env.KATA_SKIP_TESTS;
+if (skipFile && existsSync(skipFile)) {
+  const skip = new Set<string>(JSON.parse(readFileSync(skipFile, 'utf8')) as string[]);
+  beforeEach((context) => {
+    const file = context.task.file.filepath;
+    if (skip.has(`${file}::${fullName(context.task)}`)) context.skip();
+  });
+}
+
+/** The test's name with its describe blocks, as the runner's reporter names it. */
+function fullName(task: { name: string; suite?: { name: string; suite?: unknown } | undefined }): string {
+  const names: string[] = [task.name];
+  let suite = task.suite as { name: string; suite?: unknown } | undefined;
+  while (suite && suite.name) {
+    names.unshift(suite.name);
+    suite = suite.suite as typeof suite;
+  }
+  return names.join(' > ');
+}

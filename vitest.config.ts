@@ -1,0 +1,33 @@
+/**
+ * One vitest config for every run: the learner's loop, the grader, the integrity check and the
+ * editor's vitest extension. `@kube/<component>` is resolved per component by tools/lib/targets.ts
+ * (KATA_TARGET, KATA_KATAS_DIR, KATA_BORROWED and the learner's borrowed components).
+ */
+import { defineConfig } from 'vitest/config';
+import { resolveSpecifier, resolveTargets } from './tools/lib/targets.ts';
+
+const targets = resolveTargets();
+
+export default defineConfig({
+  plugins: [
+    {
+      name: 'kubekata-targets',
+      enforce: 'pre',
+      resolveId(source) {
+        return resolveSpecifier(source, targets) ?? null;
+      },
+    },
+  ],
+  test: {
+    include: ['test/**/*.test.ts', 'tools/test/**/*.test.ts'],
+    setupFiles: ['test/support/setup.ts'],
+    pool: 'forks',
+    // Generous: a graded run must never fail on a slow machine. Sync infinite loops are caught by
+    // the runner's watchdog (tools/lib/runner.ts), which kills the worker.
+    testTimeout: Number(process.env.KATA_TEST_TIMEOUT ?? 20_000),
+    hookTimeout: 20_000,
+    includeTaskLocation: true,
+    // Learner code that prints must not bury the results; the runner captures it per test.
+    silent: false,
+  },
+});
