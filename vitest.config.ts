@@ -19,7 +19,12 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['test/**/*.test.ts', 'tools/test/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'tools/test/**/*.test.ts',
+      // the runner's own fixtures (an infinite loop, a process.exit): only when a tools test asks
+      ...(process.env.KATA_FIXTURES === '1' ? ['tools/test/fixtures/**/*.fixture.ts'] : []),
+    ],
     setupFiles: ['test/support/setup.ts'],
     pool: 'forks',
     // Generous: a graded run must never fail on a slow machine. Sync infinite loops are caught by

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { beforeEach } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 
 const seed = process.env.KATA_SEED;
 if (seed !== undefined && seed !== '') {
@@ -20,11 +20,16 @@ if (seed !== undefined && seed !== '') {
 if (process.env.KATA_NUM_RUNS) fc.configureGlobal({ ...fc.readConfigureGlobal(), numRuns: Number(process.env.KATA_NUM_RUNS) });
 
 const skipFile = process.env.KATA_SKIP_TESTS;
-if (skipFile && existsSync(skipFile)) {
-  const skip = new Set<string>(JSON.parse(readFileSync(skipFile, 'utf8')) as string[]);
+const skip = new Set<string>(skipFile && existsSync(skipFile) ? (JSON.parse(readFileSync(skipFile, 'utf8')) as string[]) : []);
+const progressFile = process.env.KATA_PROGRESS;
+if (skip.size > 0 || progressFile) {
   beforeEach((context) => {
     const file = context.task.file.filepath;
-    if (skip.has(`${file}::${fullName(context.task)}`)) context.skip();
+    const name = fullName(context.task);
+    if (skip.has(`${file}::${name}`)) return context.skip();
+    // Written synchronously, before the test body runs: if the body never returns (an infinite
+    // loop), the runner still knows which test it was and can stop that one alone.
+    if (progressFile) appendFileSync(progressFile, `${JSON.stringify({ file, name })}\n`);
   });
 }
 
@@ -36,5 +41,6 @@ function fullName(task: { name: string; suite?: { name: string; suite?: unknown 
     names.unshift(suite.name);
     suite = suite.suite as typeof suite;
   }
-  return names.join(' > ');
+  // @fast-check/vitest appends " (with seed=N)" when a seed is set: names must not depend on it.
+  return names.join(' > ').replace(/ \(with seed=-?\d+\)$/, '');
 }

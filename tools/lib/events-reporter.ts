@@ -1,0 +1,74 @@
+/**
+ * A vitest reporter that sends each test's start and result to the parent process over IPC, as it
+ * happens, so that the runner (tools/lib/runner.ts) keeps every result it has seen even when it
+ * must kill a worker stuck in an infinite loop.
+ *
+ * Loaded by the runner with `--reporter=./tools/lib/events-reporter.ts`; without an IPC channel
+ * (run by hand) it prints the events as JSON lines.
+ */
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { SerializedError, UserConsoleLog } from 'vitest';
+import type { RunnerEvent, SerializedFailure } from './events.ts';
+
+function send(event: RunnerEvent): void {
+  if (process.send) process.send(event);
+  else process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+/** "describe > test", without the " (with seed=N)" that @fast-check/vitest appends when seeded. */
+function fullName(test: TestCase): string {
+  return test.fullName.replace(/ \(with seed=-?\d+\)$/, '');
+}
+
+function serialize(error: SerializedError | { message?: string; stack?: string; name?: string }): SerializedFailure {
+  const e = error as SerializedError & { diff?: string; cause?: { message?: string; name?: string } };
+  // fast-check reports the property's own assertion as the cause: the learner needs both.
+  const cause = e.cause?.message ? `\n\nCaused by: ${e.cause.message}` : '';
+  return {
+    name: e.name ?? 'Error',
+    message: String(e.message ?? e) + cause,
+    stack: e.stack ?? e.stackStr ?? '',
+    ...(e.diff ? { diff: e.diff } : {}),
+  };
+}
+
+export default class EventsReporter implements Reporter {
+  private readonly names = new Map<string, { file: string; name: string }>();
+
+  onTestModuleCollected(module: TestModule): void {
+    const tests = [...module.children.allTests()].map((t) => {
+      this.names.set(t.id, { file: module.moduleId, name: fullName(t) });
+      return fullName(t);
+    });
+    send({ type: 'collected', file: module.moduleId, tests });
+  }
+
+  onTestCaseReady(test: TestCase): void {
+    send({ type: 'start', file: test.module.moduleId, name: fullName(test) });
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    const result = test.result();
+    send({
+      type: 'result',
+      file: test.module.moduleId,
+      name: fullName(test),
+      state: result.state === 'pending' ? 'skipped' : result.state,
+      errors: (result.errors ?? []).map(serialize),
+      ...(test.location ? { line: test.location.line } : {}),
+    });
+  }
+
+  onUserConsoleLog(log: UserConsoleLog): void {
+    const owner = log.taskId ? this.names.get(log.taskId) : undefined;
+    send({ type: 'log', ...(owner ?? {}), stream: log.type, content: log.content });
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    send({ type: 'module-end', file: module.moduleId, errors: module.errors().map(serialize) });
+  }
+
+  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+    send({ type: 'end', errors: unhandledErrors.map(serialize) });
+  }
+}

@@ -1,0 +1,23 @@
+/** The messages the events reporter sends to the runner, one per vitest happening. */
+export type RunnerEvent =
+  | { type: 'collected'; file: string; tests: string[] }
+  | { type: 'start'; file: string; name: string }
+  | {
+      type: 'result';
+      file: string;
+      name: string;
+      state: 'passed' | 'failed' | 'skipped';
+      errors: SerializedFailure[];
+      line?: number;
+    }
+  | { type: 'log'; file?: string; name?: string; stream: 'stdout' | 'stderr'; content: string }
+  | { type: 'module-end'; file: string; errors: SerializedFailure[] }
+  | { type: 'end'; errors: SerializedFailure[] };
+
+/** An error as it crosses the process boundary. */
+export interface SerializedFailure {
+  name: string;
+  message: string;
+  stack: string;
+  diff?: string;
+}

@@ -1,0 +1,318 @@
+/**
+ * Runs test files in a child vitest process and returns one outcome per test.
+ *
+ * The learner's code runs in the child, never in the tool: a `process.exit()`, a crash or an
+ * infinite loop costs the test it happened in, not the CLI or the grader. A watchdog kills the
+ * child when one test runs longer than its limit (a synchronous loop cannot be interrupted any
+ * other way), records that test as timed out, and starts the child again, skipping every test
+ * that already has a result.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
+import type { RunnerEvent, SerializedFailure } from './events.ts';
+import { ROOT } from './targets.ts';
+
+/** What became of one test. `timeout`: it ran past its limit; `error`: it could not run. */
+export type TestStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
+
+/** A failed fast-check property, parsed from its report. */
+export interface PropertyFailure {
+  seed: number;
+  path: string;
+  counterexample: string;
+  shrinks?: number;
+}
+
+/** One test's outcome, in words a learner can read. */
+export interface TestOutcome {
+  /** the test file, relative to the workbook root (`test/etcd/01-kv.test.ts`) */
+  file: string;
+  /** describe blocks and test name, joined with " > " */
+  name: string;
+  status: TestStatus;
+  /** why it did not pass: the assertion, the error, or the time-out */
+  message?: string;
+  /** what the test printed */
+  output?: string;
+  line?: number;
+  property?: PropertyFailure;
+}
+
+/** Options of {@link runTests}. */
+export interface RunOptions {
+  /** test files, absolute or relative to the root */
+  files: string[];
+  /** extra environment for the child (KATA_TARGET, KATA_KATAS_DIR, KATA_BORROWED, ...) */
+  env?: Record<string, string | undefined>;
+  /** fast-check seed for every property (KATA_SEED) */
+  seed?: number;
+  /** replay path for a property (with `testNamePattern`, to replay one counterexample) */
+  path?: string;
+  /** only tests whose full name matches (vitest -t) */
+  testNamePattern?: string;
+  /** a test's time limit in ms (default 20 s); the watchdog kills the worker a little after it */
+  testTimeoutMs?: number;
+  /** how many test files run at once in the child (default 1) */
+  maxWorkers?: number;
+  root?: string;
+  /** called with every event as it arrives (for live progress) */
+  onEvent?: (event: RunnerEvent) => void;
+}
+
+/** Everything a run produced. */
+export interface RunReport {
+  tests: TestOutcome[];
+  /** problems not tied to one test: a file that failed to load, an unhandled error */
+  problems: string[];
+}
+
+const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+const REPORTER = join(ROOT, 'tools', 'lib', 'events-reporter.ts');
+const GRACE_MS = 3_000;
+/** How long a child may take to start and load its files before we call it stuck. */
+const STARTUP_LIMIT_MS = 60_000;
+const MAX_RESTARTS = 200;
+
+/** Runs the files and returns one outcome per test, whatever the code under test does. */
+export async function runTests(options: RunOptions): Promise<RunReport> {
+  const root = options.root ?? ROOT;
+  const files = options.files.map((f) => (isAbsolute(f) ? f : join(root, f)));
+  const rel = (file: string): string => relative(root, file).split('\\').join('/');
+  const results = new Map<string, TestOutcome>();
+  const collected = new Map<string, string[]>();
+  const outputs = new Map<string, string>();
+  const problems: string[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'kubekata-run-'));
+  const skipFile = join(scratch, 'skip.json');
+  const key = (file: string, name: string): string => `${file}::${name}`;
+  try {
+    for (let attempt = 0; attempt <= MAX_RESTARTS; attempt++) {
+      writeFileSync(skipFile, JSON.stringify([...results.keys()]));
+      const run = await runChild(files, options, skipFile, join(scratch, `progress-${attempt}.jsonl`), (event) => {
+        options.onEvent?.(event);
+        switch (event.type) {
+          case 'collected':
+            collected.set(event.file, event.tests);
+            break;
+          case 'result': {
+            const k = key(event.file, event.name);
+            if (event.state === 'skipped' && results.has(k)) break; // skipped by us on a restart
+            results.set(k, toOutcome(event, rel(event.file), outputs.get(k)));
+            break;
+          }
+          case 'log':
+            if (event.file && event.name) {
+              const k = key(event.file, event.name);
+              outputs.set(k, (outputs.get(k) ?? '') + event.content);
+            }
+            break;
+          case 'module-end':
+            for (const error of event.errors) problems.push(`${rel(event.file)}: ${cleanMessage(error)}`);
+            break;
+          case 'end':
+            for (const error of event.errors) problems.push(`unhandled error: ${cleanMessage(error)}`);
+            break;
+        }
+      });
+      if (run.kind === 'finished') break;
+      if (run.kind === 'stuck-test') {
+        const limit = (options.testTimeoutMs ?? 20_000) / 1000;
+        results.set(key(run.file, run.name), {
+          file: rel(run.file),
+          name: run.name,
+          status: 'timeout',
+          message: `did not finish within ${limit} s and was stopped: look for a loop that never ends (a while loop whose condition never changes, a recursion without a base case).`,
+        });
+        continue;
+      }
+      problems.push(run.message);
+      break;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  // In the files' own order; a test collected but never reported (its file crashed) did not run.
+  const tests: TestOutcome[] = [];
+  for (const [file, names] of collected) {
+    for (const name of names) {
+      const k = key(file, name);
+      tests.push(results.get(k) ?? { file: rel(file), name, status: 'error', message: 'did not run: its test file stopped before reaching it.' });
+      results.delete(k);
+    }
+  }
+  return { tests: [...tests, ...results.values()], problems: [...new Set(problems)] };
+}
+
+type ChildEnd =
+  | { kind: 'finished' }
+  | { kind: 'stuck-test'; file: string; name: string }
+  | { kind: 'failed'; message: string };
+
+function runChild(
+  files: string[],
+  options: RunOptions,
+  skipFile: string,
+  progressFile: string,
+  onEvent: (event: RunnerEvent) => void,
+): Promise<ChildEnd> {
+  const root = options.root ?? ROOT;
+  const testTimeout = options.testTimeoutMs ?? 20_000;
+  const args = [
+    VITEST,
+    'run',
+    ...files,
+    '--config',
+    join(root, 'vitest.config.ts'),
+    '--reporter',
+    REPORTER,
+    '--testTimeout',
+    String(testTimeout),
+    '--maxWorkers',
+    String(options.maxWorkers ?? 1),
+    '--passWithNoTests',
+  ];
+  if (options.testNamePattern) args.push('--testNamePattern', options.testNamePattern);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    KATA_SKIP_TESTS: skipFile,
+    KATA_PROGRESS: progressFile,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  };
+  if (options.seed !== undefined) env.KATA_SEED = String(options.seed);
+  if (options.path !== undefined) env.KATA_PATH = options.path;
+  delete env.VITEST; // when a tool's own test runs the runner, the child is a fresh vitest
+
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
+    });
+    let stderr = '';
+    child.stdout!.on('data', () => {});
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    // The test each file is running now, from the progress file the workers write synchronously
+    // (vitest's own reports are batched, and a worker stuck in a loop never sends its batch).
+    const running = new Map<string, { name: string; since: number }>();
+    const finished = new Set<string>();
+    writeFileSync(progressFile, '');
+    const progress = openSync(progressFile, 'r');
+    let offset = 0;
+    let partial = '';
+    const readProgress = (): void => {
+      const buffer = Buffer.alloc(65536);
+      for (let n = readSync(progress, buffer, 0, buffer.length, offset); n > 0; n = readSync(progress, buffer, 0, buffer.length, offset)) {
+        offset += n;
+        partial += buffer.subarray(0, n).toString();
+      }
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line) continue;
+        const { file, name } = JSON.parse(line) as { file: string; name: string };
+        running.set(file, { name, since: Date.now() });
+        lastEvent = Date.now();
+      }
+    };
+    let lastEvent = Date.now();
+    let ended: ChildEnd | undefined;
+    let sawEnd = false;
+    const kill = (why: ChildEnd): void => {
+      if (ended) return;
+      ended = why;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const watchdog = setInterval(() => {
+      readProgress();
+      const now = Date.now();
+      for (const [file, test] of running) {
+        if (finished.has(`${file}::${test.name}`)) continue;
+        if (now - test.since > testTimeout + GRACE_MS) return kill({ kind: 'stuck-test', file, name: test.name });
+      }
+      if (now - lastEvent > STARTUP_LIMIT_MS + testTimeout) {
+        kill({ kind: 'failed', message: `the test run stopped responding for ${Math.round((now - lastEvent) / 1000)} s outside any test (is a test file's top level stuck in a loop?)` });
+      }
+    }, 100);
+    child.on('message', (event: RunnerEvent) => {
+      lastEvent = Date.now();
+      if (event.type === 'result') finished.add(`${event.file}::${event.name}`);
+      if (event.type === 'end') sawEnd = true;
+      onEvent(event);
+    });
+    child.on('exit', (code) => {
+      clearInterval(watchdog);
+      closeSync(progress);
+      if (ended) return resolve(ended);
+      if (sawEnd) return resolve({ kind: 'finished' });
+      const last = stderr.trim().split('\n').slice(-8).join('\n');
+      resolve({ kind: 'failed', message: `the test run ended early (exit code ${code})${last ? `:\n${cleanText(last)}` : ''}` });
+    });
+  });
+}
+
+function toOutcome(event: Extract<RunnerEvent, { type: 'result' }>, file: string, output: string | undefined): TestOutcome {
+  const status: TestStatus = event.state === 'passed' ? 'pass' : event.state === 'skipped' ? 'skip' : 'fail';
+  const outcome: TestOutcome = { file, name: event.name, status };
+  if (event.line !== undefined) outcome.line = event.line;
+  if (output) outcome.output = output;
+  const error = event.errors[0];
+  if (status === 'fail' && error) {
+    outcome.message = cleanMessage(error);
+    const property = parsePropertyFailure(error.message);
+    if (property) outcome.property = property;
+    if (/Test timed out in \d+ms/.test(error.message)) {
+      outcome.status = 'timeout';
+      outcome.message = `did not finish within ${(event.errors[0]!.message.match(/(\d+)ms/)?.[1] ?? '?')} ms: is a promise never resolved, or a loop waiting on something that never happens?`;
+    }
+  }
+  return outcome;
+}
+
+/**
+ * Reads seed, path and counterexample out of fast-check's failure report.
+ *
+ * @example
+ * parsePropertyFailure('Property failed after 3 tests\n{ seed: 42, path: "2:0", endOnFailure: true }\nCounterexample: [1]\nShrunk 1 time(s)')
+ * // → { seed: 42, path: '2:0', counterexample: '[1]', shrinks: 1 }
+ */
+export function parsePropertyFailure(message: string): PropertyFailure | undefined {
+  const seed = /seed: (-?\d+)/.exec(message);
+  const path = /path: "([^"]*)"/.exec(message);
+  if (!seed || !path || !/Property failed/.test(message)) return undefined;
+  const counter = /Counterexample: ([\s\S]*?)\n(?:Shrunk|Got |Hint:|\n)/.exec(message + '\n\n');
+  const shrinks = /Shrunk (\d+) time/.exec(message);
+  return {
+    seed: Number(seed[1]),
+    path: path[1]!,
+    counterexample: counter ? counter[1]!.trim() : '',
+    ...(shrinks ? { shrinks: Number(shrinks[1]) } : {}),
+  };
+}
+
+/** An error's message and its first stack line inside the workbook, without colours or absolute paths. */
+export function cleanMessage(error: SerializedFailure): string {
+  const lines = [cleanText(error.message)];
+  const where = error.stack
+    .split('\n')
+    .find((l) => l.includes(ROOT) && !l.includes('node_modules') && /\bat\b/.test(l) && !l.includes('/tools/lib/'));
+  if (error.diff) lines.push(cleanText(error.diff));
+  if (where && !/Property failed/.test(error.message)) lines.push(cleanText(where.trim()));
+  return lines.join('\n');
+}
+
+/** Strips ANSI colours and makes the workbook's absolute paths relative. */
+export function cleanText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').split(`${ROOT}/`).join('').replace(/file:\/\//g, '');
+}
