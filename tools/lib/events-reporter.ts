@@ -27,7 +27,7 @@ function serialize(error: SerializedError | { message?: string; stack?: string; 
   return {
     name: e.name ?? 'Error',
     message: String(e.message ?? e) + cause,
-    stack: e.stack ?? e.stackStr ?? '',
+    stack: String(e.stack ?? e.stackStr ?? ""),
     ...(e.diff ? { diff: e.diff } : {}),
   };
 }

@@ -1,0 +1,407 @@
+/**
+ * The learner's CLI: `npm start` (the watch loop) and `npm run kata -- <command>`.
+ *
+ *   list                 every kata with its status
+ *   run NN               run one kata's tests (--seed N --path P --test NAME replay a property)
+ *   hint NN              reveal the next hint of a kata
+ *   reset NN             restore exactly that kata's starter code (asks first; --yes to skip)
+ *   borrow C / unborrow C   use (or stop using) the reference solution of a component
+ *   verify               run every kata so far
+ *   solution NN          show the reference solution of a kata you have passed
+ *   watch                the loop: progress, the current kata's tests on every save, keys
+ */
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, watch as watchFiles, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { findKata, hints, loadKatas, type Kata } from './lib/katas.ts';
+import { kataMembers, restoreMembers } from './lib/members.ts';
+import { bar, byKata, c, explainFailure, type KataResult } from './lib/report.ts';
+import { runTests, type RunOptions } from './lib/runner.ts';
+import { pristineText, readState, snapshotPristine, writeState, type State } from './lib/state.ts';
+import { listComponents, ROOT } from './lib/targets.ts';
+
+/** The seed the CLI and the grader use unless told otherwise: what passes here passes there. */
+export const DEFAULT_SEED = 20261122;
+
+const USAGE = `usage: npm run kata -- <command>
+  list                  every kata with its status
+  run NN                run one kata's tests   [--seed N] [--path P] [--test NAME]
+  hint NN               reveal the next hint of kata NN
+  reset NN              restore exactly kata NN's starter code   [--yes]
+  borrow C              use the reference solution of component C
+  unborrow C            go back to your own code for component C
+  verify                run every kata
+  solution NN           show the reference solution of kata NN (once it passes)
+  watch                 the learner's loop (what npm start runs)`;
+
+const out = (text = ''): void => void process.stdout.write(`${text}\n`);
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      seed: { type: 'string' },
+      path: { type: 'string' },
+      test: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command = 'watch', arg] = positionals;
+  if (values.help || command === 'help') return out(USAGE), 0;
+  if (command === 'snapshot') {
+    const copied = snapshotPristine();
+    if (!values.quiet) out(`kept a pristine copy of ${copied.length} starter file(s) in .kubekata/pristine/`);
+    return 0;
+  }
+  if (command === 'checksums') return writeChecksums();
+  const katas = loadKatas();
+  const state = readState(ROOT, (w) => out(c.yellow(w)));
+  snapshotPristine();
+  const seed = values.seed !== undefined ? parseSeed(values.seed) : DEFAULT_SEED;
+  const needKata = (): Kata => {
+    if (!arg) throw new UsageError(`"${command}" needs a kata number, e.g. npm run kata -- ${command} 01.\n${katalogue(katas)}`);
+    return findKata(katas, arg);
+  };
+  switch (command) {
+    case 'list':
+      return list(katas, state, seed);
+    case 'verify':
+      return verify(katas, state, seed);
+    case 'run': {
+      const kata = needKata();
+      const options: Partial<RunOptions> = {
+        ...(values.path ? { path: values.path } : {}),
+        ...(values.test ? { testNamePattern: `^${escapeRegex(values.test)}$` } : {}),
+      };
+      const [result] = await runKatas([kata], state, seed, options);
+      printKata(result!, katas);
+      recordPassed(state, [result!]);
+      return result!.done ? 0 : 1;
+    }
+    case 'hint':
+      return hint(needKata(), state);
+    case 'reset':
+      return reset(needKata(), Boolean(values.yes));
+    case 'borrow':
+    case 'unborrow':
+      return borrow(command, arg, state);
+    case 'solution':
+      return solution(needKata(), state, seed);
+    case 'watch':
+      return watchLoop(katas, state, seed);
+    default:
+      throw new UsageError(`"${command}" is not a command.\n${USAGE}`);
+  }
+}
+
+function parseSeed(text: string): number {
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`--seed takes a whole number, not "${text}".`);
+  return Number(text);
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function katalogue(katas: Kata[]): string {
+  return `The katas: ${katas.map((k) => `${k.number} ${k.component}/${k.slug}`).join(', ')}.`;
+}
+
+/** Runs the katas' test files in one child process, as the learner's state resolves them. */
+async function runKatas(katas: Kata[], state: State, seed: number, extra: Partial<RunOptions> = {}): Promise<KataResult[]> {
+  const report = await runTests({
+    files: katas.map((k) => k.test),
+    seed,
+    maxWorkers: 2,
+    env: { KATA_BORROWED: state.borrowed.join(',') },
+    ...extra,
+  });
+  return byKata(katas, report);
+}
+
+function recordPassed(state: State, results: KataResult[]): void {
+  let changed = false;
+  for (const r of results) {
+    if (r.done && !state.passed[r.kata.number]) {
+      state.passed[r.kata.number] = { at: new Date().toISOString() };
+      changed = true;
+    } else if (!r.done && state.passed[r.kata.number]) {
+      delete state.passed[r.kata.number];
+      changed = true;
+    }
+  }
+  if (changed) writeState(state);
+}
+
+function progressLine(katas: Kata[], results: KataResult[]): string {
+  const done = results.filter((r) => r.done).length;
+  const parts = listComponents()
+    .filter((comp) => katas.some((k) => k.component === comp))
+    .map((comp) => {
+      const mine = results.filter((r) => r.kata.component === comp);
+      return `${comp} ${mine.filter((r) => r.done).length}/${mine.length}`;
+    });
+  return `${c.bold('kubekata')}  ${bar(done, katas.length)}  ${done}/${katas.length} katas  ${c.dim(parts.join(' · '))}`;
+}
+
+function statusMark(r: KataResult, borrowed: string[]): string {
+  if (borrowed.includes(r.kata.component)) return c.cyan('⇄');
+  if (r.done) return c.green('✓');
+  return r.passed > 0 ? c.yellow('…') : c.dim('·');
+}
+
+async function list(katas: Kata[], state: State, seed: number): Promise<number> {
+  const results = await runKatas(katas, state, seed);
+  recordPassed(state, results);
+  out(progressLine(katas, results));
+  out();
+  for (const r of results) {
+    const k = r.kata;
+    const borrowed = state.borrowed.includes(k.component) ? c.cyan(' (borrowed)') : '';
+    out(`${statusMark(r, state.borrowed)} ${k.number}  ${k.component.padEnd(11)} ${k.title.padEnd(40)} ${String(r.passed).padStart(3)}/${r.tests.length} tests  ${c.dim(`${k.points} pts · ~${k.minutes} min`)}${borrowed}`);
+  }
+  return 0;
+}
+
+async function verify(katas: Kata[], state: State, seed: number): Promise<number> {
+  const results = await runKatas(katas, state, seed);
+  recordPassed(state, results);
+  out(progressLine(katas, results));
+  for (const r of results.filter((x) => !x.done)) {
+    out();
+    printKata(r, katas, 1);
+  }
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const total = results.reduce((n, r) => n + r.tests.length, 0);
+  out();
+  out(`tests: ${passed} passed, ${total - passed} failed`);
+  return results.every((r) => r.done) ? 0 : 1;
+}
+
+/** Prints a kata's header and its results: passed/total and the first failing tests, explained. */
+function printKata(r: KataResult, katas: Kata[], failuresToShow = 1): void {
+  const k = r.kata;
+  out(`${c.bold(`Kata ${k.number} · ${k.component} · ${k.title}`)}  ${c.dim(`${k.points} points · ~${k.minutes} min`)}`);
+  out(`  instructions  ${k.instructions}`);
+  out(`  edit          ${k.files.join(', ')}`);
+  out(`  tests         ${k.test}`);
+  const status = r.done ? c.green(`all ${r.tests.length} tests pass`) : `${r.passed}/${r.tests.length} tests pass`;
+  out(`  ${status}`);
+  for (const p of r.problems) out(`  ${c.red('!')} ${p.split('\n').join('\n    ')}`);
+  const failed = r.tests.filter((t) => t.status !== 'pass');
+  for (const t of failed.slice(0, failuresToShow)) out(`  ${explainFailure(k, t)}`);
+  if (failed.length > failuresToShow) out(c.dim(`  ... and ${failed.length - failuresToShow} more failing (npm run kata -- run ${k.number} shows them all)`));
+  if (r.done) {
+    const next = katas[katas.indexOf(k) + 1];
+    out(next ? `  ${c.green('Well done!')} Next: kata ${next.number}, ${next.title} (${next.instructions}).` : `  ${c.green('That was the last kata. Congratulations!')}`);
+  }
+}
+
+function hint(kata: Kata, state: State): number {
+  const all = hints(kata);
+  if (all.length === 0) return out(`Kata ${kata.number} has no hints.`), 0;
+  const shown = Math.min((state.hints[kata.number] ?? 0) + 1, all.length);
+  state.hints[kata.number] = shown;
+  writeState(state);
+  const h = all[shown - 1]!;
+  out(`${c.bold(`Hint ${shown}/${all.length} for kata ${kata.number}: ${h.title}`)}\n\n${h.text}`);
+  if (shown < all.length) out(c.dim(`\n(run it again for the next hint)`));
+  return 0;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+async function reset(kata: Kata, yes: boolean): Promise<number> {
+  const plan: { file: string; text: string; restored: string[] }[] = [];
+  for (const file of kata.files) {
+    const pristine = pristineText(file);
+    if (pristine === undefined) {
+      out(c.red(`No pristine copy of ${file} is kept (.kubekata/pristine/), so it cannot be reset. Restore it from the workbook's git history instead: git checkout -- ${file}`));
+      return 2;
+    }
+    const current = existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), 'utf8') : '';
+    const { text, restored } = current ? restoreMembers(current, pristine, kata.number) : { text: pristine, restored: ['(the whole file)'] };
+    if (text !== current) plan.push({ file, text, restored });
+  }
+  if (plan.length === 0) return out(`Kata ${kata.number}'s code is already as it came: nothing to reset.`), 0;
+  out(`Resetting kata ${kata.number} restores these to the starter, and nothing else:`);
+  for (const p of plan) out(`  ${p.file}: ${p.restored.join(', ')}`);
+  if (!yes && !(await confirm('Your code in them will be lost. Go ahead?'))) {
+    out(process.stdin.isTTY ? 'Nothing was changed.' : 'Nothing was changed (no terminal to confirm: add --yes).');
+    return 1;
+  }
+  for (const p of plan) writeFileSync(join(ROOT, p.file), p.text);
+  out(c.green(`Kata ${kata.number} is back to its starter code.`));
+  return 0;
+}
+
+function borrow(command: 'borrow' | 'unborrow', component: string | undefined, state: State): number {
+  const components = listComponents();
+  if (!component || !components.includes(component)) {
+    throw new UsageError(`${component ? `"${component}" is not a component.` : `${command} needs a component.`} Components: ${components.join(', ')}.`);
+  }
+  if (command === 'borrow') {
+    if (!existsSync(join(ROOT, 'solutions', component, 'index.ts'))) {
+      out(c.red(`This edition has no reference solution of ${component} to borrow (the student edition leaves solutions out). Ask your instructor for an edition that includes it.`));
+      return 2;
+    }
+    state.borrowed = [...new Set([...state.borrowed, component])].sort();
+    out(`@kube/${component} now resolves to the reference solution: its katas count as done for what builds on them. Your code in katas/${component}/ is kept; unborrow to use it again.`);
+  } else {
+    state.borrowed = state.borrowed.filter((b) => b !== component);
+    out(`@kube/${component} resolves to your code in katas/${component}/ again.`);
+  }
+  writeState(state);
+  return 0;
+}
+
+async function solution(kata: Kata, state: State, seed: number): Promise<number> {
+  const [result] = await runKatas([kata], { ...state, borrowed: state.borrowed.filter((b) => b !== kata.component) }, seed);
+  if (!result!.done) {
+    out(`The solution of kata ${kata.number} opens once your own code passes it (${result!.passed}/${result!.tests.length} tests pass now). Try a hint: npm run kata -- hint ${kata.number}`);
+    return 1;
+  }
+  for (const file of kata.files) {
+    const solutionFile = join(ROOT, file.replace(/^katas\//, 'solutions/'));
+    const starter = pristineText(file) ?? readFileSync(join(ROOT, file), 'utf8');
+    if (!existsSync(solutionFile)) return out(c.red(`This edition has no solutions/ folder.`)), 2;
+    const mine = new Set(kataMembers(starter, kata.number).map((m) => m.key));
+    const { members } = await import('./lib/members.ts');
+    out(c.bold(`── ${file.replace(/^katas\//, 'solutions/')} (kata ${kata.number}'s part) ──`));
+    for (const m of members(readFileSync(solutionFile, 'utf8')).filter((x) => mine.has(x.key))) out(`${m.text}\n`);
+  }
+  return 0;
+}
+
+/** The checksums of the test files, so that the grader can show a tampered test. */
+function writeChecksums(): number {
+  const katas = loadKatas();
+  const sums: Record<string, string> = {};
+  for (const k of katas) {
+    if (existsSync(join(ROOT, k.test))) sums[k.test] = createHash('sha256').update(readFileSync(join(ROOT, k.test))).digest('hex');
+  }
+  writeFileSync(join(ROOT, 'test', 'checksums.json'), `${JSON.stringify(sums, null, 2)}\n`);
+  out(`wrote test/checksums.json (${Object.keys(sums).length} test files)`);
+  return 0;
+}
+
+/** The learner's loop: progress, the current kata, its tests on every save, and keys. */
+async function watchLoop(katas: Kata[], state: State, seed: number): Promise<number> {
+  if (katas.length === 0) return out('The workbook has no katas yet.'), 0;
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.CI !== 'true';
+  let results = await runKatas(katas, state, seed);
+  recordPassed(state, results);
+  const firstOpen = (): number => {
+    const i = results.findIndex((r) => !r.done && !state.borrowed.includes(r.kata.component));
+    return i === -1 ? katas.length - 1 : i;
+  };
+  let index = firstOpen();
+  let message = '';
+  const render = (): void => {
+    if (interactive) process.stdout.write('\u001b[2J\u001b[H');
+    out(progressLine(katas, results));
+    out();
+    printKata(results[index]!, katas);
+    if (message) out(`\n${message}`);
+    if (interactive) out(c.dim(`\n[h] hint  [l] list  [n] next  [p] previous  [u] open vitest ui  [q] quit   — watching katas/ for changes`));
+  };
+  render();
+  if (!interactive) return 0;
+
+  let running = false;
+  let again = false;
+  const rerun = async (): Promise<void> => {
+    if (running) return void (again = true);
+    running = true;
+    const kata = katas[index]!;
+    // The current kata and the earlier katas of its component: a regression shows at once.
+    const scope = katas.filter((k) => k.component === kata.component && k.number <= kata.number);
+    message = c.dim(`running kata ${kata.number}${scope.length > 1 ? ` and ${scope.length - 1} earlier ${kata.component} kata(s)` : ''}...`);
+    render();
+    const fresh = await runKatas(scope, state, seed);
+    results = results.map((r) => fresh.find((f) => f.kata === r.kata) ?? r);
+    recordPassed(state, fresh);
+    const regressions = fresh.filter((r) => r.kata !== kata && !r.done);
+    message = regressions.length ? c.yellow(`Regression: kata ${regressions.map((r) => r.kata.number).join(', ')} no longer pass${regressions.length === 1 ? 'es' : ''}.`) : '';
+    if (results[index]!.done && index === firstOpen() - 1) index = firstOpen();
+    render();
+    running = false;
+    if (again) {
+      again = false;
+      await rerun();
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watchFiles(join(ROOT, 'katas'), { recursive: true }, (_event, file) => {
+    if (!file || !String(file).endsWith('.ts')) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void rerun(), 150);
+  });
+  let ui: ReturnType<typeof spawn> | undefined;
+  process.stdin.setRawMode(true);
+  process.stdin.resume();
+  return new Promise<number>((resolve) => {
+    process.stdin.on('data', (data: Buffer) => {
+      const key = data.toString();
+      if (key === 'q' || key === '\u0003') {
+        watcher.close();
+        ui?.kill();
+        process.stdin.setRawMode(false);
+        process.stdin.pause();
+        return resolve(0);
+      }
+      const kata = katas[index]!;
+      if (key === 'h') {
+        const all = hints(kata);
+        const shown = Math.min((state.hints[kata.number] ?? 0) + 1, all.length);
+        state.hints[kata.number] = shown;
+        writeState(state);
+        const h = all[shown - 1];
+        message = h ? `${c.bold(`Hint ${shown}/${all.length}: ${h.title}`)}\n${h.text}` : 'This kata has no hints.';
+        render();
+      } else if (key === 'l') {
+        message = results.map((r) => `${statusMark(r, state.borrowed)} ${r.kata.number} ${r.kata.component}/${r.kata.slug} ${r.passed}/${r.tests.length}`).join('\n');
+        render();
+      } else if (key === 'n' || key === 'p') {
+        index = Math.max(0, Math.min(katas.length - 1, index + (key === 'n' ? 1 : -1)));
+        message = '';
+        void rerun();
+      } else if (key === 'u') {
+        ui?.kill();
+        ui = spawn(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), '--ui', '--open', kata.test], {
+          cwd: ROOT,
+          env: { ...process.env, KATA_SEED: String(seed), KATA_BORROWED: state.borrowed.join(',') },
+          stdio: 'ignore',
+        });
+        message = `vitest ui started for ${kata.test}: http://localhost:51204/__vitest__/ (it closes when you quit)`;
+        render();
+      }
+    });
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error instanceof Error && /^There is no kata|is not a|ERR_PARSE_ARGS/.test(`${error.message}${(error as { code?: string }).code ?? ''}`))) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);
