@@ -22,9 +22,8 @@ import { bar, byKata, c, explainFailure, type KataResult } from './lib/report.ts
 import { runTests, type RunOptions } from './lib/runner.ts';
 import { pristineText, readState, snapshotPristine, writeState, type State } from './lib/state.ts';
 import { listComponents, ROOT } from './lib/targets.ts';
+import { DEFAULT_SEED } from './lib/seed.ts';
 
-/** The seed the CLI and the grader use unless told otherwise: what passes here passes there. */
-export const DEFAULT_SEED = 20261122;
 
 const USAGE = `usage: npm run kata -- <command>
   list                  every kata with its status
