@@ -1,0 +1,184 @@
+/**
+ * `npm test` — the workbook checks itself (DESIGN.md, Integrity):
+ *  1. TypeScript compiles with strict for kit, katas, solutions, tests and tools;
+ *  2. every kata's instructions, test file and starter are in place (sections, >= 2 properties,
+ *     no skipped tests, up-to-date checksums);
+ *  3. katas/ and solutions/ export the same names with the same types;
+ *  4. every kata test passes against the solutions;
+ *  5. on the pristine starters, no kata test passes;
+ *  6. the tools' own tests (CLI, grader, runner, kit, docs) pass.
+ * Each failure names the kata and what is wrong. Options: --only N[,N] to run some checks.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { apiShapes, compareShapes } from './lib/exports.ts';
+import { loadKatas, REQUIRED_SECTIONS, sections, splitFrontMatter, type Kata } from './lib/katas.ts';
+import { c } from './lib/report.ts';
+import { runTests } from './lib/runner.ts';
+import { DEFAULT_SEED } from './lib/seed.ts';
+import { listComponents, ROOT } from './lib/targets.ts';
+
+interface Check {
+  title: string;
+  run: () => Promise<string[]> | string[];
+}
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const only = values.only?.split(',').map(Number);
+
+if (!existsSync(join(ROOT, 'solutions'))) {
+  console.log('This is the student edition: the workbook checks itself against solutions/, which this edition leaves out.');
+  console.log('Check your own work with: npm run kata -- verify   (or grade it: npm run grade)');
+  process.exit(2);
+}
+
+let katas: Kata[] = [];
+const checks: Check[] = [
+  { title: 'TypeScript compiles with strict (kit, katas, solutions, tests, tools)', run: typecheck },
+  { title: "every kata's instructions, starter and test file are in place", run: catalogue },
+  { title: 'katas/ and solutions/ export the same names with the same types', run: sameExports },
+  { title: 'every kata test passes against the solutions', run: solutionsPass },
+  { title: 'on the pristine starters, no kata test passes', run: startersFail },
+  { title: "the tools' own tests pass (runner, CLI, grader, export, kit, docs)", run: toolsPass },
+];
+
+function typecheck(): string[] {
+  const problems: string[] = [];
+  for (const config of ['tsconfig.json', 'tsconfig.solutions.json']) {
+    const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', config], { cwd: ROOT, encoding: 'utf8' });
+    if (result.status !== 0) {
+      const errors = `${result.stdout}${result.stderr}`.split('\n').filter((l) => l.includes('error TS'));
+      problems.push(`${config}: ${errors.length} type error(s)\n${errors.slice(0, 15).map((e) => `      ${e}`).join('\n')}`);
+    }
+  }
+  return problems;
+}
+
+function catalogue(): string[] {
+  const problems: string[] = [];
+  try {
+    katas = loadKatas();
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  if (katas.length === 0) return ['there are no katas (katas/<component>/NN-slug.md)'];
+  const sums = existsSync(join(ROOT, 'test', 'checksums.json')) ? (JSON.parse(readFileSync(join(ROOT, 'test', 'checksums.json'), 'utf8')) as Record<string, string>) : {};
+  for (const component of listComponents()) {
+    if (!existsSync(join(ROOT, 'katas', component, 'README.md'))) problems.push(`component ${component}: katas/${component}/README.md (the component's page) is missing`);
+    for (const base of ['katas', 'solutions']) {
+      if (!existsSync(join(ROOT, base, component, 'index.ts'))) problems.push(`component ${component}: ${base}/${component}/index.ts is missing`);
+    }
+    const starters = readdirSync(join(ROOT, 'katas', component)).filter((f) => f.endsWith('.ts'));
+    for (const f of starters) {
+      if (!existsSync(join(ROOT, 'solutions', component, f))) problems.push(`component ${component}: katas/${component}/${f} has no solutions/${component}/${f}`);
+    }
+  }
+  for (const k of katas) {
+    const where = `kata ${k.number} (${k.component}/${k.slug})`;
+    const { body } = splitFrontMatter(readFileSync(join(ROOT, k.instructions), 'utf8'), k.instructions);
+    const found = sections(body);
+    for (const s of REQUIRED_SECTIONS) if (!found.has(s)) problems.push(`${where}: ${k.instructions} has no "## ${s}" section`);
+    if (found.has('Hints') && !/^### /m.test(found.get('Hints')!)) problems.push(`${where}: its Hints section has no "### " hints`);
+    for (const f of k.files) {
+      if (!existsSync(join(ROOT, f))) problems.push(`${where}: front matter names ${f}, which does not exist`);
+      else if (!readFileSync(join(ROOT, f), 'utf8').includes(`TODO(${k.number})`)) problems.push(`${where}: ${f} has no "TODO(${k.number})" marker for the learner`);
+    }
+    if (!existsSync(join(ROOT, k.test))) {
+      problems.push(`${where}: the test file ${k.test} is missing`);
+      continue;
+    }
+    const source = readFileSync(join(ROOT, k.test), 'utf8');
+    const properties = (source.match(/\b(?:test|it)\.prop\(|\bfc\.assert\(/g) ?? []).length;
+    if (properties < 2) problems.push(`${where}: ${k.test} has ${properties} fast-check propert${properties === 1 ? 'y' : 'ies'}; every kata needs at least 2`);
+    const skipped = source.match(/\b(?:it|test|describe)(?:\.prop\([^)]*\))?\.(?:skip|only|todo|skipIf|runIf)\b/g);
+    if (skipped) problems.push(`${where}: ${k.test} uses ${[...new Set(skipped)].join(', ')}: every test must run`);
+    if (/fc\.configureGlobal|seed\s*:/.test(source)) problems.push(`${where}: ${k.test} sets a seed; seeds come from KATA_SEED`);
+    if (/Math\.random\(|Date\.now\(|new Date\(\)|setTimeout\(/.test(source)) problems.push(`${where}: ${k.test} reads the wall clock or real randomness; use FakeClock and Random from @kube/kit`);
+    const sha = createHash('sha256').update(source).digest('hex');
+    if (sums[k.test] !== sha) problems.push(`${where}: test/checksums.json does not match ${k.test}; run: npm run kata -- checksums`);
+  }
+  return problems;
+}
+
+function sameExports(): string[] {
+  const components = listComponents().filter((comp) => existsSync(join(ROOT, 'katas', comp, 'index.ts')) && existsSync(join(ROOT, 'solutions', comp, 'index.ts')));
+  const entries = components.flatMap((comp) => [join(ROOT, 'katas', comp, 'index.ts'), join(ROOT, 'solutions', comp, 'index.ts')]);
+  const shapes = apiShapes(entries);
+  return components.flatMap((comp) =>
+    compareShapes(shapes.get(join(ROOT, 'katas', comp, 'index.ts'))!, shapes.get(join(ROOT, 'solutions', comp, 'index.ts'))!).map((p) => `component ${comp}: ${p}`),
+  );
+}
+
+function kataOf(file: string): string {
+  const k = katas.find((x) => x.test === file);
+  return k ? `kata ${k.number} (${k.component}/${k.slug})` : file;
+}
+
+async function solutionsPass(): Promise<string[]> {
+  const report = await runTests({ files: katas.map((k) => k.test), seed: DEFAULT_SEED, maxWorkers: 2, env: { KATA_TARGET: 'solutions', KATA_BORROWED: '' } });
+  const failing = report.tests.filter((t) => t.status !== 'pass');
+  const ran = new Set(report.tests.map((t) => t.file));
+  return [
+    ...report.problems,
+    ...katas.filter((k) => !ran.has(k.test)).map((k) => `${kataOf(k.test)}: no test ran`),
+    ...failing.map((t) => `${kataOf(t.file)}: "${t.name}" ${t.status === 'pass' ? '' : 'fails on the solution'}: ${(t.message ?? '').split('\n').slice(0, 6).join('\n      ')}`),
+  ];
+}
+
+/** The committed starters: katas/ itself on a clean checkout, else HEAD's copy in a temporary folder. */
+function pristineKatas(): { dir: string; cleanup: () => void } {
+  try {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'katas'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    if (dirty === '') return { dir: join(ROOT, 'katas'), cleanup: () => {} };
+    const tmp = mkdtempSync(join(tmpdir(), 'kubekata-pristine-'));
+    execFileSync('sh', ['-c', `git archive HEAD katas | tar -x -C "${tmp}"`], { cwd: ROOT });
+    console.log(c.yellow(`   (katas/ has uncommitted changes: checking the committed starters instead)`));
+    return { dir: join(tmp, 'katas'), cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  } catch {
+    return { dir: join(ROOT, 'katas'), cleanup: () => {} };
+  }
+}
+
+async function startersFail(): Promise<string[]> {
+  const pristine = pristineKatas();
+  try {
+    const report = await runTests({ files: katas.map((k) => k.test), seed: DEFAULT_SEED, maxWorkers: 2, env: { KATA_TARGET: 'katas', KATA_KATAS_DIR: pristine.dir, KATA_BORROWED: '' } });
+    return report.tests
+      .filter((t) => t.status === 'pass')
+      .map((t) => `${kataOf(t.file)}: "${t.name}" passes on the pristine starter, so it checks nothing the learner writes`);
+  } finally {
+    pristine.cleanup();
+  }
+}
+
+async function toolsPass(): Promise<string[]> {
+  const files = ['tools/test', 'test/kit'].filter((d) => existsSync(join(ROOT, d)));
+  if (files.length === 0) return ['there are no tools tests (tools/test/)'];
+  const report = await runTests({ files, seed: DEFAULT_SEED, maxWorkers: 2, testTimeoutMs: 240_000 });
+  return [...report.problems, ...report.tests.filter((t) => t.status !== 'pass').map((t) => `${t.file}: "${t.name}" ${t.status}: ${(t.message ?? '').split('\n').slice(0, 8).join('\n      ')}`)];
+}
+
+let failed = 0;
+let passed = 0;
+for (const [i, check] of checks.entries()) {
+  if (only && !only.includes(i + 1)) continue;
+  const started = Date.now();
+  process.stdout.write(`${i + 1}. ${check.title} ... `);
+  const problems = await check.run();
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (problems.length === 0) {
+    passed++;
+    console.log(`${c.green('ok')} ${c.dim(`(${seconds} s)`)}`);
+  } else {
+    failed++;
+    console.log(`${c.red('FAILED')} ${c.dim(`(${seconds} s)`)}`);
+    for (const p of problems.slice(0, 40)) console.log(`   ${c.red('✗')} ${p}`);
+    if (problems.length > 40) console.log(`   ... and ${problems.length - 40} more`);
+  }
+}
+console.log(`\nchecks: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
