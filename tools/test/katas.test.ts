@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findKata, hints, loadKatas } from '../lib/katas.ts';
+
+const good = `---
+title: Key-value basics
+points: 10
+minutes: 45
+concepts: [keys]
+files: [store.ts]
+---
+# 01 · Key-value basics
+## Hints
+### 1. Gentle
+Look at the spec.
+\`\`\`ts
+### not a hint: inside a code block
+\`\`\`
+### 2. Explicit
+Sort the keys as bytes.
+## Stretch goals
+`;
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'kubekata-katas-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+describe('the catalogue read from the instruction files', () => {
+  it('reads number, component, front matter, test path and files to edit', () => {
+    const [kata] = loadKatas(tree({ 'katas/etcd/01-kv.md': good }));
+    expect(kata).toMatchObject({ number: '01', component: 'etcd', slug: 'kv', title: 'Key-value basics', points: 10, files: ['katas/etcd/store.ts'], test: 'test/etcd/01-kv.test.ts' });
+  });
+
+  it('orders katas by number across components, gaps allowed', () => {
+    const root = tree({ 'katas/scheduler/12-fit.md': good, 'katas/etcd/02-mvcc.md': good, 'katas/etcd/01-kv.md': good });
+    expect(loadKatas(root).map((k) => k.number)).toEqual(['01', '02', '12']);
+  });
+
+  it('reveals hints in order and ignores headings inside code blocks', () => {
+    const root = tree({ 'katas/etcd/01-kv.md': good });
+    expect(hints(loadKatas(root)[0]!, root).map((h) => h.title)).toEqual(['1. Gentle', '2. Explicit']);
+  });
+
+  it('names the file and the field when front matter lacks one', () => {
+    const root = tree({ 'katas/etcd/01-kv.md': good.replace('points: 10\n', '') });
+    expect(() => loadKatas(root)).toThrow('katas/etcd/01-kv.md: front matter needs "points": a whole number of points > 0.');
+  });
+
+  it('names the file when front matter is not YAML', () => {
+    const root = tree({ 'katas/etcd/01-kv.md': good.replace('concepts: [keys]', 'concepts: [keys') });
+    expect(() => loadKatas(root)).toThrow(/katas\/etcd\/01-kv\.md: its front matter is not valid YAML/);
+  });
+
+  it('refuses two katas with one number', () => {
+    const root = tree({ 'katas/etcd/01-kv.md': good, 'katas/scheduler/01-fit.md': good });
+    expect(() => loadKatas(root)).toThrow(/kata number 01 is also used by/);
+  });
+
+  it('answers an unknown kata with the katas that exist', () => {
+    const katas = loadKatas(tree({ 'katas/etcd/01-kv.md': good }));
+    expect(findKata(katas, '1').slug).toBe('kv');
+    expect(findKata(katas, 'etcd/kv').number).toBe('01');
+    expect(() => findKata(katas, '99')).toThrow('There is no kata "99". The katas are: 01 (etcd/kv).');
+  });
+});

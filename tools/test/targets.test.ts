@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolveSpecifier, resolveTargets, ROOT, targetFromEnv } from '../lib/targets.ts';
+
+function workbook(): string {
+  const root = mkdtempSync(join(tmpdir(), 'kubekata-targets-'));
+  for (const base of ['katas', 'solutions']) {
+    for (const comp of ['etcd', 'scheduler']) {
+      mkdirSync(join(root, base, comp), { recursive: true });
+      writeFileSync(join(root, base, comp, 'index.ts'), 'export {};\n');
+    }
+  }
+  return root;
+}
+
+describe('whose code runs', () => {
+  it('resolves every component to katas/ by default', () => {
+    const root = workbook();
+    const t = resolveTargets({ KATA_BORROWED: '' }, root);
+    expect(resolveSpecifier('@kube/etcd', t)).toBe(join(root, 'katas', 'etcd', 'index.ts'));
+    expect(resolveSpecifier('@kube/scheduler', t)).toBe(join(root, 'katas', 'scheduler', 'index.ts'));
+  });
+
+  it('resolves every component to solutions/ with KATA_TARGET=solutions', () => {
+    const root = workbook();
+    const t = resolveTargets({ KATA_TARGET: 'solutions' }, root);
+    expect(resolveSpecifier('@kube/etcd', t)).toBe(join(root, 'solutions', 'etcd', 'index.ts'));
+  });
+
+  it('resolves a borrowed component to solutions/ and the others to katas/', () => {
+    const root = workbook();
+    mkdirSync(join(root, '.kubekata'));
+    writeFileSync(join(root, '.kubekata', 'state.json'), JSON.stringify({ borrowed: ['etcd'] }));
+    const t = resolveTargets({}, root);
+    expect(resolveSpecifier('@kube/etcd', t)).toBe(join(root, 'solutions', 'etcd', 'index.ts'));
+    expect(resolveSpecifier('@kube/scheduler', t)).toBe(join(root, 'katas', 'scheduler', 'index.ts'));
+  });
+
+  it('lets KATA_BORROWED override the state file, and KATA_KATAS_DIR point at a submission', () => {
+    const root = workbook();
+    mkdirSync(join(root, '.kubekata'));
+    writeFileSync(join(root, '.kubekata', 'state.json'), JSON.stringify({ borrowed: ['etcd'] }));
+    const t = resolveTargets({ KATA_BORROWED: '', KATA_KATAS_DIR: '/tmp/learner/katas' }, root);
+    expect(resolveSpecifier('@kube/etcd', t)).toBe('/tmp/learner/katas/etcd/index.ts');
+  });
+
+  it('ignores a corrupted state file instead of failing every test', () => {
+    const root = workbook();
+    mkdirSync(join(root, '.kubekata'));
+    writeFileSync(join(root, '.kubekata', 'state.json'), '{ not json');
+    expect(resolveSpecifier('@kube/etcd', resolveTargets({}, root))).toBe(join(root, 'katas', 'etcd', 'index.ts'));
+  });
+
+  it('resolves @kube/kit to the kit and leaves other specifiers alone', () => {
+    const t = resolveTargets({ KATA_BORROWED: '' });
+    expect(resolveSpecifier('@kube/kit', t)).toBe(join(ROOT, 'kit', 'index.ts'));
+    expect(resolveSpecifier('vitest', t)).toBeUndefined();
+  });
+
+  it('names the components when asked for one that does not exist', () => {
+    const root = workbook();
+    expect(() => resolveSpecifier('@kube/etdc', resolveTargets({ KATA_BORROWED: '' }, root))).toThrow(/@kube\/etdc is not a component.*etcd, scheduler/);
+  });
+
+  it('rejects an unknown KATA_TARGET with the two that exist', () => {
+    expect(() => targetFromEnv({ KATA_TARGET: 'solution' })).toThrow(/use "katas" \(the default\) or "solutions"/);
+  });
+});
