@@ -1,0 +1,52 @@
+/**
+ * A throw-away copy of the workbook (node_modules linked, not copied) for tests of the CLI, the
+ * grader and the export, so that they can write state, edit katas and tamper with tests without
+ * touching the real workbook.
+ */
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { ROOT } from '../lib/targets.ts';
+
+const PARTS = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.solutions.json', 'vitest.config.ts', 'kit', 'katas', 'solutions', 'test', 'tools'];
+
+/** Copies the workbook into a fresh temporary folder and returns its path. */
+export function workbookCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kubekata-copy-'));
+  for (const part of PARTS) {
+    cpSync(join(ROOT, part), join(dir, part), { recursive: true, filter: (src) => !src.includes('/.kubekata') });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+/** Runs one of the workbook's tools (tools/kata.ts, tools/grade.ts, ...) in `cwd`, without a terminal. */
+export function runTool(cwd: string, tool: string, args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(cwd, 'tools', tool), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', KATA_TARGET: '', ...env },
+    input: '',
+    timeout: 600_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Replaces the body of a function or method (by its key, e.g. "MemoryStore.range") in a source file. */
+export function replaceBody(file: string, key: string, body: string): void {
+  const source = readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true);
+  let found: ts.Block | undefined;
+  const visit = (node: ts.Node, owner?: string): void => {
+    if ((ts.isMethodDeclaration(node) || ts.isFunctionDeclaration(node)) && node.body && node.name) {
+      const name = owner ? `${owner}.${node.name.getText(sf)}` : node.name.getText(sf);
+      if (name === key) found = node.body;
+    }
+    ts.forEachChild(node, (child) => visit(child, ts.isClassDeclaration(node) ? node.name?.text : owner));
+  };
+  visit(sf);
+  if (!found) throw new Error(`no function or method ${key} in ${file}`);
+  writeFileSync(file, source.slice(0, found.getStart(sf)) + `{\n${body}\n}` + source.slice(found.getEnd()));
+}
