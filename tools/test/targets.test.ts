@@ -68,3 +68,20 @@ describe('whose code runs', () => {
     expect(() => targetFromEnv({ KATA_TARGET: 'solution' })).toThrow(/use "katas" \(the default\) or "solutions"/);
   });
 });
+
+describe('the same resolution under tsx (tools/register.ts)', () => {
+  it('lets a program run with tsx import @kube/kit and the components', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { writeFileSync, rmSync } = await import('node:fs');
+    const script = join(ROOT, '.kubekata', `register-probe-${process.pid}.ts`);
+    mkdirSync(join(ROOT, '.kubekata'), { recursive: true });
+    writeFileSync(script, "import { Random } from '@kube/kit';\nconsole.log(String(new Random(7)));\n");
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './tools/register.ts', script], { cwd: ROOT, encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      expect(result.stdout.trim()).toBe('Random(seed=7)');
+    } finally {
+      rmSync(script, { force: true });
+    }
+  });
+});
