@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { members } from '../lib/members.ts';
 import { ROOT } from '../lib/targets.ts';
 
 const PARTS = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.solutions.json', 'vitest.config.ts', 'kit', 'katas', 'solutions', 'test', 'tools'];
@@ -49,4 +50,12 @@ export function replaceBody(file: string, key: string, body: string): void {
   visit(sf);
   if (!found) throw new Error(`no function or method ${key} in ${file}`);
   writeFileSync(file, source.slice(0, found.getStart(sf)) + `{\n${body}\n}` + source.slice(found.getEnd()));
+}
+
+/** `text` with the member `key` replaced by the same member of `from` (e.g. a solution with one method undone). */
+export function swapMember(text: string, from: string, key: string): string {
+  const want = members(from).find((m) => m.key === key);
+  const have = members(text).find((m) => m.key === key);
+  if (!want || !have) throw new Error(`no member ${key} to swap`);
+  return text.slice(0, have.start) + want.text + text.slice(have.end);
 }
