@@ -78,11 +78,13 @@ async function main(argv: string[]): Promise<number> {
       const kata = needKata();
       const options: Partial<RunOptions> = {
         ...(values.path ? { path: values.path } : {}),
-        ...(values.test ? { testNamePattern: `^${escapeRegex(values.test)}$` } : {}),
+        // vitest matches the describe blocks and the name joined by spaces.
+        ...(values.test ? { testNamePattern: `^${values.test.split(" > ").map(escapeRegex).join(" ")}( \\(with seed=-?\\d+\\))?$` } : {}),
       };
-      const [result] = await runKatas([kata], state, seed, options);
-      printKata(result!, katas);
-      recordPassed(state, [result!]);
+      const [all] = await runKatas([kata], state, seed, options);
+      const result = values.test ? onlyRan(all!) : all;
+      printKata(result!, katas, Infinity);
+      if (!values.test) recordPassed(state, [result!]);
       return result!.done ? 0 : 1;
     }
     case 'hint':
@@ -99,6 +101,13 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`"${command}" is not a command.\n${USAGE}`);
   }
+}
+
+/** A kata's result without the tests a name filter skipped. */
+function onlyRan(r: KataResult): KataResult {
+  const tests = r.tests.filter((t) => t.status !== 'skip');
+  if (tests.length === 0) throw new UsageError(`No test of kata ${r.kata.number} is named exactly that. Its tests: ${r.tests.map((t) => `"${t.name}"`).join(', ')}`);
+  return { ...r, tests, passed: tests.filter((t) => t.status === 'pass').length, done: tests.every((t) => t.status === 'pass') };
 }
 
 function parseSeed(text: string): number {
