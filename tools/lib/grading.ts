@@ -132,6 +132,7 @@ async function gradeKata(kata: Kata, options: GradeOptions, root: string, checks
   const names = [...new Set(runs.flatMap((r) => [...r.keys()]))];
   const problemText = [...new Set(problems)].join('\n') || null;
   const tests: GradedTest[] = [];
+  const rates: number[] = [];
   if (names.length === 0) {
     // The file did not load (a syntax error, a missing export): the whole kata is one failed test.
     tests.push(graded(kata, 'the kata\'s test file loads and runs', 'error', problemText ?? 'no test ran', null, '', 0, kata.points));
@@ -141,6 +142,7 @@ async function gradeKata(kata: Kata, options: GradeOptions, root: string, checks
       const outcomes = runs.map((r) => r.get(name));
       const passes = outcomes.filter((o) => o?.status === 'pass').length;
       const rate = passes / options.seeds;
+      rates.push(rate);
       const failed = outcomes.find((o) => o && o.status !== 'pass');
       const status = rate === 1 ? 'pass' : failed?.status === 'error' ? 'error' : 'fail';
       const first = outcomes.find((o) => o !== undefined)!;
@@ -149,7 +151,8 @@ async function gradeKata(kata: Kata, options: GradeOptions, root: string, checks
       tests.push(graded(kata, name, status, message, first.output ?? null, testCode(source, first.line), rate, each));
     }
   }
-  const score = tests.reduce((n, t) => n + t.score, 0);
+  // From the exact shares, not the rounded per-test scores: 3 × 3.33 must still make 10.
+  const score = names.length === 0 ? 0 : (kata.points * rates.reduce((n, r) => n + r, 0)) / names.length;
   return {
     kata: kata.number,
     title: kata.title,
