@@ -30,7 +30,10 @@ export function apiShapes(entries: string[], tsconfig = join(ROOT, 'tsconfig.jso
     }
     for (const exported of checker.getExportsOfModule(moduleSymbol)) {
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-      shape.set(exported.name, describe(symbol, checker, sf, flags));
+      // Types print as import("/…/katas/etcd/store").KeyValue: name them by their file within the
+      // component, so that the starter's and the solution's read alike.
+      const text = describe(symbol, checker, sf, flags).replace(/import\("[^"]*\/(?:katas|solutions)\/([^"]+)"\)\./g, '$1:');
+      shape.set(exported.name, text);
     }
     shapes.set(entry, shape);
   }

@@ -35,8 +35,8 @@ export function runTool(cwd: string, tool: string, args: string[], env: Record<s
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Replaces the body of a function or method (by its key, e.g. "MemoryStore.range") in a source file. */
-export function replaceBody(file: string, key: string, body: string): void {
+/** Puts `code` at the start of the body of a function or method (by its key, e.g. "MemoryStore.range") in a source file. */
+export function prependToBody(file: string, key: string, code: string): void {
   const source = readFileSync(file, 'utf8');
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true);
   let found: ts.Block | undefined;
@@ -49,7 +49,8 @@ export function replaceBody(file: string, key: string, body: string): void {
   };
   visit(sf);
   if (!found) throw new Error(`no function or method ${key} in ${file}`);
-  writeFileSync(file, source.slice(0, found.getStart(sf)) + `{\n${body}\n}` + source.slice(found.getEnd()));
+  const open = found.getStart(sf) + 1; // just after the "{"
+  writeFileSync(file, `${source.slice(0, open)}\n${code}${source.slice(open)}`);
 }
 
 /** `text` with the member `key` replaced by the same member of `from` (e.g. a solution with one method undone). */
