@@ -6,17 +6,20 @@
  *  3. katas/ and solutions/ export the same names with the same types;
  *  4. every kata test passes against the solutions;
  *  5. on the pristine starters, no kata test passes;
- *  6. the tools' own tests (CLI, grader, runner, kit, docs) pass.
+ *  6. on the solutions with one kata undone (its members put back to the starter's), none of that
+ *     kata's tests passes — the same rule, made strict for katas that build on earlier ones;
+ *  7. the tools' own tests (CLI, grader, runner, kit, docs) pass.
  * Each failure names the kata and what is wrong. Options: --only N[,N] to run some checks.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiShapes, compareShapes } from './lib/exports.ts';
 import { loadKatas, REQUIRED_SECTIONS, sections, splitFrontMatter, type Kata } from './lib/katas.ts';
+import { restoreMembers } from './lib/members.ts';
 import { c } from './lib/report.ts';
 import { runTests } from './lib/runner.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
@@ -43,6 +46,7 @@ const checks: Check[] = [
   { title: 'katas/ and solutions/ export the same names with the same types', run: sameExports },
   { title: 'every kata test passes against the solutions', run: solutionsPass },
   { title: 'on the pristine starters, no kata test passes', run: startersFail },
+  { title: 'on the solutions with one kata undone, none of that kata\'s tests passes', run: undoneKataFails },
   { title: "the tools' own tests pass (runner, CLI, grader, export, kit, docs)", run: toolsPass },
 ];
 
@@ -153,6 +157,40 @@ async function startersFail(): Promise<string[]> {
   } finally {
     pristine.cleanup();
   }
+}
+
+/**
+ * Stronger than the pristine check for a component's later katas: kata 02's tests must fail when
+ * everything but kata 02 is solved (on the pristine starters they would fail anyway, because
+ * kata 01's code throws). The "undone" tree is solutions/ with the members that carry TODO(NN)
+ * in the starter put back to the starter's.
+ */
+async function undoneKataFails(): Promise<string[]> {
+  const problems: string[] = [];
+  const pristine = pristineKatas();
+  try {
+    for (const k of katas) {
+      const tmp = mkdtempSync(join(tmpdir(), `kubekata-undone-${k.number}-`));
+      try {
+        cpSync(join(ROOT, 'solutions'), tmp, { recursive: true });
+        for (const file of k.files) {
+          const inSolutions = join(tmp, file.replace(/^katas\//, ''));
+          const starter = readFileSync(join(pristine.dir, file.replace(/^katas\//, '')), 'utf8');
+          const current = existsSync(inSolutions) ? readFileSync(inSolutions, 'utf8') : starter;
+          writeFileSync(inSolutions, restoreMembers(current, starter, k.number).text);
+        }
+        const report = await runTests({ files: [k.test], seed: DEFAULT_SEED, env: { KATA_TARGET: 'katas', KATA_KATAS_DIR: tmp, KATA_BORROWED: '' } });
+        for (const t of report.tests.filter((x) => x.status === 'pass')) {
+          problems.push(`${kataOf(t.file)}: "${t.name}" passes when every kata but ${k.number} is solved, so it checks nothing kata ${k.number} asks for`);
+        }
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    pristine.cleanup();
+  }
+  return problems;
 }
 
 async function toolsPass(): Promise<string[]> {
