@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolveSpecifier, resolveTargets, ROOT, targetFromEnv } from '../lib/targets.ts';
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function workbook(): string {
   const root = mkdtempSync(join(tmpdir(), 'kubekata-targets-'));
+  made.push(root);
   for (const base of ['katas', 'solutions']) {
     for (const comp of ['etcd', 'scheduler']) {
       mkdirSync(join(root, base, comp), { recursive: true });
