@@ -390,7 +390,7 @@ async function watchLoop(katas: Kata[], state: State, seed: number): Promise<num
         void rerun();
       } else if (key === 'u') {
         ui?.kill();
-        ui = spawn(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), '--ui', '--open', kata.test], {
+        ui = spawn(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), '--ui', '--watch', '--open', kata.test], {
           cwd: ROOT,
           env: { ...process.env, KATA_SEED: String(seed), KATA_BORROWED: state.borrowed.join(',') },
           stdio: 'ignore',
