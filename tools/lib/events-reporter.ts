@@ -10,8 +10,8 @@ import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { SerializedError, UserConsoleLog } from 'vitest';
 import type { RunnerEvent, SerializedFailure } from './events.ts';
 
-function send(event: RunnerEvent): void {
-  if (process.send) process.send(event);
+function send(event: RunnerEvent, then?: () => void): void {
+  if (process.send) process.send(event, undefined, {}, then);
   else process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
@@ -34,6 +34,20 @@ function serialize(error: SerializedError | { message?: string; stack?: string; 
 
 export default class EventsReporter implements Reporter {
   private readonly names = new Map<string, { file: string; name: string }>();
+
+  constructor() {
+    // When the runner goes away (it finished, or it was killed), take the whole process group
+    // with us: a worker stuck in a learner's infinite loop would otherwise spin on as an orphan.
+    if (process.send) {
+      process.on('disconnect', () => {
+        try {
+          process.kill(-process.pid, 'SIGKILL');
+        } catch {
+          process.exit(1);
+        }
+      });
+    }
+  }
 
   onTestModuleCollected(module: TestModule): void {
     const tests = [...module.children.allTests()].map((t) => {
@@ -69,6 +83,7 @@ export default class EventsReporter implements Reporter {
   }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
-    send({ type: 'end', errors: unhandledErrors.map(serialize) });
+    // Close the IPC channel once the last event is out: an open channel keeps the process alive.
+    send({ type: 'end', errors: unhandledErrors.map(serialize) }, () => process.disconnect?.());
   }
 }

@@ -247,7 +247,13 @@ function runChild(
     child.on('message', (event: RunnerEvent) => {
       lastEvent = Date.now();
       if (event.type === 'result') finished.add(`${event.file}::${event.name}`);
-      if (event.type === 'end') sawEnd = true;
+      if (event.type === 'end') {
+        sawEnd = true;
+        // Everything is reported: a child that lingers after that (a learner's open handle) is stopped.
+        setTimeout(() => {
+          if (child.exitCode === null && child.signalCode === null) kill({ kind: 'finished' });
+        }, 3_000).unref();
+      }
       onEvent(event);
     });
     child.on('exit', (code) => {
