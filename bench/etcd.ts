@@ -1,0 +1,69 @@
+/** Benchmarks of the etcd store (Part I). */
+import { MemoryStore, prefixEnd } from '@kube/etcd';
+import { Random } from '@kube/kit';
+import type { Bench } from './bench.ts';
+
+const N = 100_000;
+
+/** Keys shaped like the apiserver's, in a shuffled (seeded) order. */
+function keys(): string[] {
+  const all = Array.from({ length: N }, (_, i) => `/registry/pods/ns-${i % 100}/pod-${i}`);
+  return new Random(1).shuffle(all);
+}
+
+function filled(): MemoryStore {
+  const store = new MemoryStore();
+  for (const key of keys()) store.put(key, 'x'.repeat(100));
+  return store;
+}
+
+export const benches: Bench[] = [
+  {
+    name: `put ${N.toLocaleString('en')} new keys (random order)`,
+    setup: () => keys(),
+    run: (state) => {
+      const store = new MemoryStore();
+      for (const key of state as string[]) store.put(key, 'x'.repeat(100));
+      return N;
+    },
+  },
+  {
+    name: `overwrite ${N.toLocaleString('en')} existing keys`,
+    setup: () => ({ store: filled(), keys: keys() }),
+    run: (state) => {
+      const { store, keys: ks } = state as { store: MemoryStore; keys: string[] };
+      for (const key of ks) store.put(key, 'y');
+      return N;
+    },
+  },
+  {
+    name: 'get by key',
+    setup: () => ({ store: filled(), keys: keys() }),
+    run: (state) => {
+      const { store, keys: ks } = state as { store: MemoryStore; keys: string[] };
+      for (const key of ks) store.get(key);
+      return N;
+    },
+  },
+  {
+    name: 'range one namespace (prefix, ~1,000 keys)',
+    setup: () => filled(),
+    run: (state) => {
+      const store = state as MemoryStore;
+      for (let i = 0; i < 1000; i++) {
+        const prefix = `/registry/pods/ns-${i % 100}/`;
+        store.range(prefix, prefixEnd(prefix));
+      }
+      return 1000;
+    },
+  },
+  {
+    name: 'range with limit 500 (a page of a list)',
+    setup: () => filled(),
+    run: (state) => {
+      const store = state as MemoryStore;
+      for (let i = 0; i < 1000; i++) store.range('/registry/pods/', prefixEnd('/registry/pods/'), { limit: 500 });
+      return 1000;
+    },
+  },
+];

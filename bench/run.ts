@@ -1,0 +1,28 @@
+/**
+ * `npm run bench [-- <component>...]` — benchmarks of the reference components (or, with
+ * KATA_TARGET=katas, of your own), printed as a table. Numbers are printed, never asserted: they
+ * depend on the machine. docs/benchmarks.md keeps the numbers measured on the project's machines.
+ */
+import { parseArgs } from 'node:util';
+import { benches as etcd } from './etcd.ts';
+import type { Bench } from './bench.ts';
+import { measure } from './bench.ts';
+
+const suites: Record<string, Bench[]> = { etcd };
+
+const { positionals } = parseArgs({ allowPositionals: true });
+const unknown = positionals.filter((p) => !(p in suites));
+if (unknown.length) {
+  console.error(`No benchmarks for ${unknown.join(', ')}. There are: ${Object.keys(suites).join(', ')}.`);
+  process.exit(2);
+}
+const chosen = positionals.length ? positionals : Object.keys(suites);
+console.log(`target: ${process.env.KATA_TARGET || 'katas'} · node ${process.version} · ${(await import('node:os')).cpus().length} cores`);
+console.log('| component | benchmark | operations | seconds | ops/s |');
+console.log('| --- | --- | ---: | ---: | ---: |');
+for (const name of chosen) {
+  for (const bench of suites[name]!) {
+    const r = await measure(bench);
+    console.log(`| ${name} | ${bench.name} | ${r.ops.toLocaleString('en')} | ${r.seconds.toFixed(3)} | ${Math.round(r.ops / r.seconds).toLocaleString('en')} |`);
+  }
+}
