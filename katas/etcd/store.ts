@@ -1,81 +1,90 @@
 /**
- * The key-value store: etcd's data model without the network. The apiserver keeps every object
- * of the cluster here, at keys like `/registry/pods/default/web-1`, and lists them by prefix.
+ * The store: every key and its value, in memory, kept in key order.
  *
- * Later katas extend this file: revisions (02), transactions (03), watch (04), compaction and
- * leases (05), and the write-ahead log (06).
+ * This is the heart of etcd that the apiserver sees: it puts an object at a key such as
+ * `/registry/pods/default/web-1` and lists a kind or a namespace by prefix
+ * (`range('/registry/pods/default/', prefixEnd('/registry/pods/default/'))`).
  */
 import { NotImplemented } from '@kube/kit';
-import { compareKeys } from './keys.ts';
-import { ErrorMessages, EtcdError } from './errors.ts';
-
-/** A key and its value, as a range returns them. Later katas add revisions and a version. */
-export interface KeyValue {
-  key: string;
-  value: string;
-}
-
-/** How a range reads. */
-export interface RangeOptions {
-  /** at most this many keys; 0 or absent = no limit; negative is an error */
-  limit?: number;
-  /** return the keys with empty values */
-  keysOnly?: boolean;
-  /** return no keys, only the count */
-  countOnly?: boolean;
-}
-
-/** What a range returns. */
-export interface RangeResult {
-  /** the matching keys in byte order, at most `limit` of them */
-  kvs: KeyValue[];
-  /** how many keys match, whatever the limit */
-  count: number;
-  /** true when the limit left matching keys out */
-  more: boolean;
-}
+// The helpers and the error you will need (keys.ts is yours to write too):
+import { EtcdError } from './errors.ts';
+import { compareKeys, inRange } from './keys.ts';
+import type {
+  DeleteOptions,
+  DeleteResponse,
+  KV,
+  KeyValue,
+  PutOptions,
+  PutResponse,
+  RangeOptions,
+  RangeResponse,
+} from './kv.ts';
 
 /**
- * An in-memory etcd keyspace.
+ * A key-value store in memory, with etcd's ranges.
+ *
+ * How you keep the pairs is up to you: add private fields to the class. Whatever you choose,
+ * `range` must return its pairs in key order as {@link compareKeys} defines it (UTF-8 bytes).
  *
  * @example
  * ```ts
  * const store = new MemoryStore();
  * store.put('/registry/pods/default/web-1', '{"kind":"Pod"}');
- * store.range('/registry/pods/', prefixEnd('/registry/pods/')).count   // 1
+ * store.get('/registry/pods/default/web-1')?.value;            // '{"kind":"Pod"}'
+ * store.range('/registry/pods/', prefixEnd('/registry/pods/')); // { kvs: [...], count: 1, more: false }
+ * store.delete('/registry/pods/', prefixEnd('/registry/pods/')); // { deleted: 1 }
  * ```
  */
-export class MemoryStore {
-  // TODO(01): choose how to keep the keys so that a range can walk them in byte order
-  // (a sorted array with binary search is plenty; etcd uses a B-tree).
+export class MemoryStore implements KV {
+  // TODO(01): keep the pairs in private fields of your own, here (hint 2 suggests a sorted array).
 
-  /** Sets `key` to `value`, creating the key or replacing its value. Throws on an empty key. */
-  put(key: string, value: string): void {
-    // TODO(01): store the value; reject an empty key with ErrorMessages.emptyKey.
+  /**
+   * Stores `value` under `key`, replacing any value the key had.
+   *
+   * @returns `{ prevKv }`, the pair this put replaced, when `options.prevKv` is true and the key
+   *   existed; `{}` otherwise
+   * @throws EtcdError `EmptyKey` ("etcdserver: key is not provided") when `key` is `''`
+   */
+  put(key: string, value: string, options: PutOptions = {}): PutResponse {
+    // TODO(01): reject an empty key, then store (or replace) the pair; return the old pair if asked.
     throw new NotImplemented('01', 'MemoryStore.put');
   }
 
-  /** The key and its value, or undefined when the key does not exist. Throws on an empty key. */
+  /**
+   * The pair stored under `key`, or undefined when there is none.
+   *
+   * @throws EtcdError `EmptyKey` when `key` is `''`
+   */
   get(key: string): KeyValue | undefined {
-    // TODO(01): look the key up.
+    // TODO(01): the pair under key, or undefined (range can do the work).
     throw new NotImplemented('01', 'MemoryStore.get');
   }
 
   /**
-   * The keys in `[key, rangeEnd)`, in byte order.
-   * - no `rangeEnd` (or ''): just `key`;
-   * - `rangeEnd = prefixEnd(key)`: every key starting with `key`;
-   * - `rangeEnd = '\0'`: every key >= `key` (and with `key = '\0'`: every key);
-   * - `rangeEnd <= key` otherwise: nothing.
+   * The pairs whose keys are in the range `[key, rangeEnd)` (see {@link inRange}), in key order.
+   *
+   * - `kvs`: the matching pairs, the first `options.limit` of them when a limit is set (> 0);
+   *   with `keysOnly` every value is `''`; with `countOnly`, `kvs` is empty;
+   * - `count`: how many keys match, whatever the limit;
+   * - `more`: true when the limit left some matching pairs out.
+   *
+   * @throws EtcdError `EmptyKey` when `key` is `''`; `InvalidLimit` when `options.limit` is not
+   *   a whole number >= 0
    */
-  range(key: string, rangeEnd?: string, options: RangeOptions = {}): RangeResult {
-    // TODO(01): select the keys, then apply limit, keysOnly and countOnly.
+  range(key: string, rangeEnd?: string, options: RangeOptions = {}): RangeResponse {
+    // TODO(01): check key and limit, collect the keys in range in order, then apply the options.
     throw new NotImplemented('01', 'MemoryStore.range');
   }
 
-  /** Deletes `key`, or every key in `[key, rangeEnd)` as {@link range} selects them; returns how many were deleted. */
-  delete(key: string, rangeEnd?: string): number {
-    // TODO(01): delete what range would select, and count it.
+  /**
+   * Deletes every key in the range `[key, rangeEnd)` (see {@link inRange}).
+   *
+   * @returns `{ deleted }`, how many keys were deleted, and with `options.prevKv` the deleted
+   *   pairs in key order as `prevKvs`
+   * @throws EtcdError `EmptyKey` when `key` is `''`
+   */
+  delete(key: string, rangeEnd?: string, options: DeleteOptions = {}): DeleteResponse {
+    // TODO(01): reject an empty key, remove every key in range, say how many (and which, if asked).
     throw new NotImplemented('01', 'MemoryStore.delete');
   }
 }

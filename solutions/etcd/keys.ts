@@ -1,58 +1,109 @@
 /**
- * Keys and their order. etcd keys are bytes and sort byte by byte; ours are JavaScript strings
- * that sort as their UTF-8 bytes would, so that the order here is the order etcd would give.
+ * The key space: how keys are ordered and which keys a range holds.
+ *
+ * etcd's keys are bytes, ordered byte by byte. Ours are JavaScript strings, ordered as the bytes of
+ * their UTF-8 encoding, so that a key sorts here exactly where it sorts in a real etcd. That is not
+ * the order of JavaScript's `<` and `Array.prototype.sort()`, which compare UTF-16 code units:
+ * `'\uffff' < '\u{10000}'` is false in JavaScript, but in UTF-8 `'\uffff'` (EF BF BF) comes before
+ * `'\u{10000}'` (F0 90 80 80).
  */
 
-/** The highest Unicode code point; its UTF-8 form F4 8F BF BF is the largest a character can take. */
-const MAX_CODE_POINT = 0x10ffff;
-
 /**
- * Compares two keys as their UTF-8 bytes: negative when `a` sorts first, 0 when equal, positive
- * when `b` sorts first.
+ * Compares two keys by the bytes of their UTF-8 encodings.
+ *
+ * @returns a negative number when `a` comes first, 0 when the keys are equal, a positive number
+ *   when `b` comes first (the contract of `Array.prototype.sort`'s compare function)
  *
  * @example
  * ```ts
- * compareKeys('a', 'b') < 0
- * compareKeys('\uffff', '\u{10000}') < 0   // EF BF BF < F0 90 80 80, although JS's `<` says the opposite
+ * compareKeys('a', 'b') < 0;              // true
+ * compareKeys('a', 'a/') < 0;             // true: a key comes before the keys it begins
+ * compareKeys('\uffff', '\u{10000}') < 0; // true, though '\uffff' > '\u{10000}' in JavaScript
  * ```
  */
 export function compareKeys(a: string, b: string): number {
-  // UTF-8 was designed so that byte order is code point order. JavaScript strings are UTF-16,
-  // whose order differs only where a surrogate pair (U+10000 and up) meets a character in
-  // U+E000..U+FFFF. So: walk the UTF-16 units, and at the first difference compare code points.
-  // (Buffer.compare(Buffer.from(a), Buffer.from(b)) gives the same answer, at the cost of
-  // encoding both keys on every comparison.)
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.codePointAt(i)! - b.codePointAt(i)!;
+  // The obvious way is right, and fine:
+  //   Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+  // but it encodes both keys on every comparison, and a sorted store compares a lot.
+  //
+  // UTF-8 was designed so that byte order IS code point order. So it is enough to find the first
+  // place where the strings differ and compare the code points that start there. UTF-16 agrees
+  // with code point order everywhere except at that one spot: a character above U+FFFF is stored
+  // as two surrogates (0xD800-0xDFFF), which `<` would put before U+E000-U+FFFF.
+  const shorter = Math.min(a.length, b.length);
+  for (let i = 0; i < shorter; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) {
+      // codePointAt reads the whole character when i is at a high surrogate. If i is at a low
+      // surrogate, both strings share the high surrogate before it, and comparing the low
+      // surrogates alone orders the two characters correctly.
+      return a.codePointAt(i)! - b.codePointAt(i)!;
+    }
   }
+  // One is a prefix of the other: the shorter comes first, as with bytes.
   return a.length - b.length;
 }
 
+/** The greatest Unicode code point. */
+const MAX_CODE_POINT = 0x10ffff;
+
 /**
- * The range end that selects every key starting with `prefix`: `range(prefix, prefixEnd(prefix))`.
- * Returns `"\0"` (to the end of the keyspace) when no key sorts after every key with the prefix.
+ * The range end that selects every key starting with `prefix`: the smallest key that comes after
+ * every key starting with `prefix`. Use it as `range(prefix, prefixEnd(prefix))`.
+ *
+ * It is `prefix` with its last character replaced by the next one (the next Unicode code point,
+ * skipping the surrogates U+D800–U+DFFF, which are not characters). A last character that is
+ * already the greatest, U+10FFFF, has no next one: it is dropped and the character before it is
+ * incremented instead. When nothing is left (`''`, `'\u{10FFFF}'`, ...), the answer is `'\0'`,
+ * etcd's range end for "to the end of the key space".
  *
  * @example
  * ```ts
- * prefixEnd('/registry/pods/')    // '/registry/pods0'
- * prefixEnd('a\u{10FFFF}')        // 'b'
- * prefixEnd('\u{10FFFF}')         // '\0'
+ * prefixEnd('/registry/pods/');  // '/registry/pods0'  ('0' follows '/')
+ * prefixEnd('a\u{10FFFF}');      // 'b'
+ * prefixEnd('\u{10FFFF}');       // '\0': every key >= the prefix starts with it
  * ```
  */
 export function prefixEnd(prefix: string): string {
-  // etcd adds one to the last byte below 0xff and drops the 0xff bytes after it. A string must
-  // stay valid Unicode, so we do the same one level up: add one to the last code point below
-  // U+10FFFF and drop the U+10FFFF after it. Because UTF-8 keeps code point order, the keys
-  // below the result are exactly the keys that start with the prefix.
-  const points = [...prefix].map((ch) => ch.codePointAt(0)!);
-  while (points.length > 0) {
-    const last = points.pop()!;
+  // etcd (clientv3.GetPrefixRangeEnd) adds 1 to the last byte, dropping trailing 0xff bytes. On
+  // bytes that can produce a sequence that is not UTF-8 at all ('\x7f' + 1 = 0x80, a lone
+  // continuation byte), which no string can hold. One level up, on code points, the same idea
+  // always gives a string, and since UTF-8 byte order is code point order it selects exactly the
+  // same keys.
+  const chars = Array.from(prefix); // code points, not UTF-16 units: '\u{10000}' is one element
+  while (chars.length > 0) {
+    const last = chars.pop()!.codePointAt(0)!;
     if (last < MAX_CODE_POINT) {
-      // U+D800..U+DFFF are surrogates, never characters of their own: skip over them.
-      points.push(last + 1 === 0xd800 ? 0xe000 : last + 1);
-      return String.fromCodePoint(...points);
+      // U+D800..U+DFFF are surrogates, not characters: the character after U+D7FF is U+E000.
+      const next = last === 0xd7ff ? 0xe000 : last + 1;
+      return chars.join('') + String.fromCodePoint(next);
     }
+    // U+10FFFF has no successor: every key starting with `...x\u{10FFFF}` is covered by
+    // incrementing `x` instead, so drop it and carry on to the character before.
   }
-  return '\0'; // the prefix was all U+10FFFF: every key from it onwards
+  // Nothing to increment: every key from `prefix` on starts with it. '\0' means "to the end".
+  return '\0';
+}
+
+/**
+ * Whether `key` belongs to the range that `start` and `rangeEnd` describe, as etcd reads them:
+ * - `rangeEnd` absent or `''`: the one key `start`;
+ * - `rangeEnd === '\0'`: every key >= `start`;
+ * - otherwise: `start <= key < rangeEnd` (so nothing at all when `rangeEnd <= start`).
+ *
+ * All comparisons are {@link compareKeys}.
+ *
+ * @example
+ * ```ts
+ * inRange('b', 'a', 'c');    // true
+ * inRange('c', 'a', 'c');    // false: the end is excluded
+ * inRange('zzz', 'a', '\0'); // true
+ * inRange('ab', 'a');        // false: without a range end, only 'a' itself
+ * ```
+ */
+export function inRange(key: string, start: string, rangeEnd?: string): boolean {
+  if (rangeEnd === undefined || rangeEnd === '') return key === start;
+  if (compareKeys(key, start) < 0) return false;
+  // No key can be < '\0' except '' (which is never a key), so etcd spends the value on "no end".
+  if (rangeEnd === '\0') return true;
+  return compareKeys(key, rangeEnd) < 0;
 }

@@ -1,120 +1,158 @@
 /**
- * The key-value store: etcd's data model without the network. The apiserver keeps every object
- * of the cluster here, at keys like `/registry/pods/default/web-1`, and lists them by prefix.
+ * The store: every key and its value, in memory, kept in key order.
  *
- * Later katas extend this file: revisions (02), transactions (03), watch (04), compaction and
- * leases (05), and the write-ahead log (06).
+ * This is the heart of etcd that the apiserver sees: it puts an object at a key such as
+ * `/registry/pods/default/web-1` and lists a kind or a namespace by prefix
+ * (`range('/registry/pods/default/', prefixEnd('/registry/pods/default/'))`).
  */
-import { compareKeys } from './keys.ts';
-import { ErrorMessages, EtcdError } from './errors.ts';
-
-/** A key and its value, as a range returns them. Later katas add revisions and a version. */
-export interface KeyValue {
-  key: string;
-  value: string;
-}
-
-/** How a range reads. */
-export interface RangeOptions {
-  /** at most this many keys; 0 or absent = no limit; negative is an error */
-  limit?: number;
-  /** return the keys with empty values */
-  keysOnly?: boolean;
-  /** return no keys, only the count */
-  countOnly?: boolean;
-}
-
-/** What a range returns. */
-export interface RangeResult {
-  /** the matching keys in byte order, at most `limit` of them */
-  kvs: KeyValue[];
-  /** how many keys match, whatever the limit */
-  count: number;
-  /** true when the limit left matching keys out */
-  more: boolean;
-}
+import { EtcdError } from './errors.ts';
+import { compareKeys, inRange } from './keys.ts';
+import type {
+  DeleteOptions,
+  DeleteResponse,
+  KV,
+  KeyValue,
+  PutOptions,
+  PutResponse,
+  RangeOptions,
+  RangeResponse,
+} from './kv.ts';
 
 /**
- * An in-memory etcd keyspace.
+ * A key-value store in memory, with etcd's ranges.
+ *
+ * The pairs live in one array sorted by key ({@link compareKeys}, UTF-8 byte order), so that every
+ * range is a run of neighbours in it: a binary search finds where the run starts, {@link inRange}
+ * says where it stops.
  *
  * @example
  * ```ts
  * const store = new MemoryStore();
  * store.put('/registry/pods/default/web-1', '{"kind":"Pod"}');
- * store.range('/registry/pods/', prefixEnd('/registry/pods/')).count   // 1
+ * store.get('/registry/pods/default/web-1')?.value;            // '{"kind":"Pod"}'
+ * store.range('/registry/pods/', prefixEnd('/registry/pods/')); // { kvs: [...], count: 1, more: false }
+ * store.delete('/registry/pods/', prefixEnd('/registry/pods/')); // { deleted: 1 }
  * ```
  */
-export class MemoryStore {
-  /** Every key, sorted by {@link compareKeys}: a range is a slice of it. */
-  private readonly keys: string[] = [];
-  private readonly values = new Map<string, string>();
+export class MemoryStore implements KV {
+  /**
+   * Every pair, sorted by key with {@link compareKeys}: the stand-in for etcd's B-tree index.
+   *
+   * The pairs are never changed in place: a put replaces the element, so the pairs handed out by
+   * `range` stay as they were when they were read.
+   */
+  private readonly pairs: KeyValue[] = [];
 
-  /** Sets `key` to `value`, creating the key or replacing its value. Throws on an empty key. */
-  put(key: string, value: string): void {
-    requireKey(key);
-    if (!this.values.has(key)) this.keys.splice(this.lowerBound(key), 0, key);
-    this.values.set(key, value);
-  }
-
-  /** The key and its value, or undefined when the key does not exist. Throws on an empty key. */
-  get(key: string): KeyValue | undefined {
-    requireKey(key);
-    const value = this.values.get(key);
-    return value === undefined ? undefined : { key, value };
+  /**
+   * Stores `value` under `key`, replacing any value the key had.
+   *
+   * @returns `{ prevKv }`, the pair this put replaced, when `options.prevKv` is true and the key
+   *   existed; `{}` otherwise
+   * @throws EtcdError `EmptyKey` ("etcdserver: key is not provided") when `key` is `''`
+   */
+  put(key: string, value: string, options: PutOptions = {}): PutResponse {
+    checkKey(key);
+    const at = this.firstAtOrAfter(key); // where `key` is, or would go
+    const existing = this.pairs[at];
+    const pair: KeyValue = { key, value };
+    if (existing?.key === key) {
+      this.pairs[at] = pair; // replace: keep the order, drop the old pair
+      return options.prevKv ? { prevKv: existing } : {};
+    }
+    this.pairs.splice(at, 0, pair); // insert where the order wants it
+    return {};
   }
 
   /**
-   * The keys in `[key, rangeEnd)`, in byte order.
-   * - no `rangeEnd` (or ''): just `key`;
-   * - `rangeEnd = prefixEnd(key)`: every key starting with `key`;
-   * - `rangeEnd = '\0'`: every key >= `key` (and with `key = '\0'`: every key);
-   * - `rangeEnd <= key` otherwise: nothing.
+   * The pair stored under `key`, or undefined when there is none.
+   *
+   * @throws EtcdError `EmptyKey` when `key` is `''`
    */
-  range(key: string, rangeEnd?: string, options: RangeOptions = {}): RangeResult {
-    requireKey(key);
+  get(key: string): KeyValue | undefined {
+    return this.range(key).kvs[0];
+  }
+
+  /**
+   * The pairs whose keys are in the range `[key, rangeEnd)` (see {@link inRange}), in key order.
+   *
+   * - `kvs`: the matching pairs, the first `options.limit` of them when a limit is set (> 0);
+   *   with `keysOnly` every value is `''`; with `countOnly`, `kvs` is empty;
+   * - `count`: how many keys match, whatever the limit;
+   * - `more`: true when the limit left some matching pairs out.
+   *
+   * @throws EtcdError `EmptyKey` when `key` is `''`; `InvalidLimit` when `options.limit` is not
+   *   a whole number >= 0
+   */
+  range(key: string, rangeEnd?: string, options: RangeOptions = {}): RangeResponse {
+    checkKey(key);
     const limit = options.limit ?? 0;
-    if (limit < 0 || !Number.isInteger(limit)) throw new EtcdError('InvalidArgument', ErrorMessages.negativeLimit);
-    const [from, to] = this.span(key, rangeEnd);
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new EtcdError('InvalidLimit', `got ${limit}`);
+
+    const { from, to } = this.span(key, rangeEnd);
     const count = to - from;
+    // etcd's count_only: the count alone; `more` is about kvs, which is empty, so it is false.
     if (options.countOnly) return { kvs: [], count, more: false };
+
     const end = limit > 0 ? Math.min(to, from + limit) : to;
-    const kvs = this.keys.slice(from, end).map((k) => ({ key: k, value: options.keysOnly ? '' : this.values.get(k)! }));
-    return { kvs, count, more: end < to };
+    const selected = this.pairs.slice(from, end);
+    return {
+      kvs: options.keysOnly ? selected.map((pair) => ({ ...pair, value: '' })) : selected,
+      count,
+      more: end < to,
+    };
   }
 
-  /** Deletes `key`, or every key in `[key, rangeEnd)` as {@link range} selects them; returns how many were deleted. */
-  delete(key: string, rangeEnd?: string): number {
-    requireKey(key);
-    const [from, to] = this.span(key, rangeEnd);
-    for (const k of this.keys.splice(from, to - from)) this.values.delete(k);
-    return to - from;
+  /**
+   * Deletes every key in the range `[key, rangeEnd)` (see {@link inRange}).
+   *
+   * @returns `{ deleted }`, how many keys were deleted, and with `options.prevKv` the deleted
+   *   pairs in key order as `prevKvs`
+   * @throws EtcdError `EmptyKey` when `key` is `''`
+   */
+  delete(key: string, rangeEnd?: string, options: DeleteOptions = {}): DeleteResponse {
+    checkKey(key);
+    const { from, to } = this.span(key, rangeEnd);
+    // The keys of a range sit side by side in the sorted array: one splice removes them all.
+    const removed = this.pairs.splice(from, to - from);
+    return options.prevKv ? { deleted: removed.length, prevKvs: removed } : { deleted: removed.length };
   }
 
-  /** The positions `[from, to)` in {@link keys} that a range selects. */
-  private span(key: string, rangeEnd: string | undefined): [number, number] {
-    const from = this.lowerBound(key);
-    if (rangeEnd === undefined || rangeEnd === '') {
-      return [from, this.keys[from] === key ? from + 1 : from]; // one key
+  /**
+   * Where the range's pairs are in `this.pairs`: indexes `from` (included) to `to` (excluded).
+   *
+   * The pairs are sorted and a range is a run of neighbours, so two binary searches find it: the
+   * run starts at the first key >= `key`, and from there every key is in the range until the first
+   * one that is not. (etcd walks its B-tree the same way, treeIndex.visit: AscendGreaterOrEqual
+   * from `key`, stop at the end; but it walks every key to count them.)
+   */
+  private span(key: string, rangeEnd: string | undefined): { from: number; to: number } {
+    const from = this.firstAtOrAfter(key);
+    const to = this.firstWhereNot(from, (k) => inRange(k, key, rangeEnd));
+    return { from, to };
+  }
+
+  /** The index of the first pair whose key is >= `key` (this.pairs.length if none). */
+  private firstAtOrAfter(key: string): number {
+    return this.firstWhereNot(0, (k) => compareKeys(k, key) < 0);
+  }
+
+  /**
+   * The first index at or after `start` whose key fails `test` (this.pairs.length if none), for a
+   * `test` that holds for some keys from `start` on and then fails for all the rest: a binary search.
+   */
+  private firstWhereNot(start: number, test: (key: string) => boolean): number {
+    let low = start;
+    let high = this.pairs.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (test(this.pairs[middle]!.key)) low = middle + 1;
+      else high = middle;
     }
-    if (rangeEnd === '\0') return [from, this.keys.length]; // to the end of the keyspace
-    if (compareKeys(rangeEnd, key) <= 0) return [from, from]; // an empty interval
-    return [from, this.lowerBound(rangeEnd)];
-  }
-
-  /** The position of the first key >= `key` (binary search). */
-  private lowerBound(key: string): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(this.keys[mid]!, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return low;
   }
 }
 
-/** etcd rejects an empty key before anything else. */
-function requireKey(key: string): void {
-  if (key === '') throw new EtcdError('InvalidArgument', ErrorMessages.emptyKey);
+/** etcd checks every request for a key before it looks at anything else (v3rpc/key.go). */
+function checkKey(key: string): void {
+  if (key === '') throw new EtcdError('EmptyKey');
 }

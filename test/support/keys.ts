@@ -1,36 +1,69 @@
 /**
- * Arbitraries for etcd keys, and the plain model of a keyspace that the store is compared with.
+ * fast-check arbitraries for etcd keys and values.
  *
- * Keys are drawn from a small alphabet so that prefixes and collisions are common, and the
- * alphabet holds the characters where UTF-16 order and UTF-8 byte order part ways
- * ('\uffff' vs '\u{10000}'), the last code point '\u{10FFFF}' (etcd's 0xff edge case, one level
- * up), and the neighbours of the surrogate gap ('\ud7ff', '\ue000').
+ * Most keys come from a small alphabet, so that equal keys, shared prefixes and neighbours are
+ * common (a put of a key that exists, a delete that hits, a prefix with keys under it). The
+ * alphabet holds the characters where orders part ways or encodings change length:
+ * - '\uffff' and '\u{10000}': UTF-8 puts '\uffff' first, JavaScript's `<` (UTF-16) does not;
+ * - '\x7f' | '\x80', '\u07ff' | '\u0800': the last 1-byte and first 2-byte character, the last
+ *   2-byte and first 3-byte one;
+ * - '\u00ff' (C3 BF): its last byte is 0xBF, and etcd's byte increment would leave invalid UTF-8;
+ * - '\ud7ff' | '\ue000': the neighbours of the surrogate gap, which prefixEnd must jump;
+ * - '\u{10FFFF}': the greatest code point, the string-level twin of etcd's 0xff edge case;
+ * - '\0': the smallest key, and the range end meaning "to the end";
+ * - '/' and '0': '0' is '/' + 1, so '/registry/pods0' sits right after every '/registry/pods/...'.
+ * Some keys are any Unicode at all (`fc.string({ unit: 'binary' })`).
  */
-import { fc } from '@fast-check/vitest';
+import fc from 'fast-check';
 
-/** The characters keys are made of. */
-export const KEY_ALPHABET = ['a', 'b', '/', '0', 'é', '\0', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10FFFF}'] as const;
+/** The characters that {@link keyArb} builds most keys from; plain ones first (they shrink first). */
+export const KEY_ALPHABET: readonly string[] = [
+  'a', 'b', '/', '0', '\0', '\x7f', '\x80', '\u00e9', '\u00ff', '\u07ff', '\u0800',
+  '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10FFFF}',
+];
 
-/** A non-empty key of 1 to 4 characters from {@link KEY_ALPHABET}. */
-export const keyArb: fc.Arbitrary<string> = fc
-  .array(fc.constantFrom(...KEY_ALPHABET), { minLength: 1, maxLength: 4 })
+/** A key of 1 to 4 characters: mostly 'a', 'b' and '/', often one of {@link KEY_ALPHABET}. */
+export const smallKeyArb: fc.Arbitrary<string> = fc
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom('a', 'b', '/') },
+      { weight: 2, arbitrary: fc.constantFrom(...KEY_ALPHABET) },
+    ),
+    { minLength: 1, maxLength: 4 },
+  )
   .map((chars) => chars.join(''));
 
-/** A short value. */
-export const valueArb: fc.Arbitrary<string> = fc.string({ maxLength: 6 });
+/** Any non-empty key: 1 to 6 code points from the whole of Unicode (no lone surrogates). */
+export const anyKeyArb: fc.Arbitrary<string> = fc.string({ unit: 'binary', minLength: 1, maxLength: 6 });
 
-/** Byte order, computed the obvious (slow) way: the oracle for the store's order. */
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+/** A non-empty key: four times in five a {@link smallKeyArb}, else an {@link anyKeyArb}. */
+export const keyArb: fc.Arbitrary<string> = fc.oneof({ weight: 4, arbitrary: smallKeyArb }, { weight: 1, arbitrary: anyKeyArb });
 
-/** Does `key` start with `prefix`, byte for byte? */
-export function hasPrefix(key: string, prefix: string): boolean {
-  const p = Buffer.from(prefix, 'utf8');
-  return Buffer.from(key, 'utf8').subarray(0, p.length).equals(p);
-}
+/**
+ * A range end as etcd reads it: absent (one key), `''` (one key too), `'\0'` (every key from the
+ * start on) or a key (the range stops before it, and may end before it starts).
+ */
+export const rangeEndArb: fc.Arbitrary<string | undefined> = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(''),
+  fc.constant('\0'),
+  keyArb,
+  keyArb,
+);
 
-/** Shows a key with its unusual characters escaped, so a counterexample can be read. */
-export function showKey(key: string): string {
-  return JSON.stringify(key).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+/** A short value, the empty string included. */
+export const valueArb: fc.Arbitrary<string> = fc.string({ maxLength: 4 });
+
+/**
+ * A few keys that sit close together, for the commands of model-based tests to meet on: a key and
+ * the keys it begins ('a', 'a/', 'a/b'), the key right after a prefix's range ('a0' after 'a/...'),
+ * and neighbours in byte order that UTF-16 orders the other way ('\uffff', '\u{10000}').
+ */
+export const KEY_POOL: readonly string[] = ['a', 'a/', 'a/b', 'a0', 'b', '\0', '\u00e9', '\uffff', '\u{10000}', '\u{10FFFF}'];
+
+/**
+ * A key for a model-based command: three times in four one of {@link KEY_POOL}, so that puts,
+ * gets, deletes and ranges of one run often hit the same keys (a put that replaces, a delete that
+ * deletes); else any {@link keyArb}.
+ */
+export const poolKeyArb: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KEY_POOL) }, { weight: 1, arbitrary: keyArb });

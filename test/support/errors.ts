@@ -1,0 +1,20 @@
+/**
+ * What a call threw, to assert on its type, code and message. A starter throws too (it throws
+ * NotImplemented), so a test must never check only that something was thrown.
+ *
+ * @example
+ * ```ts
+ * expect(thrownBy(() => store.put('', 'v'))).toMatchObject({ name: 'EtcdError', code: 'EmptyKey' });
+ * ```
+ */
+
+/** The value `call` throws; if it returns instead, a failure naming what it returned. */
+export function thrownBy(call: () => unknown): unknown {
+  let returned: unknown;
+  try {
+    returned = call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`expected an error to be thrown, but the call returned ${JSON.stringify(returned) ?? String(returned)}`);
+}
