@@ -39,7 +39,14 @@ if (!existsSync(join(ROOT, 'solutions'))) {
   process.exit(2);
 }
 
+// Read up front: every check works on the catalogue, whichever of them --only selects.
 let katas: Kata[] = [];
+let catalogueError: string | undefined;
+try {
+  katas = loadKatas();
+} catch (error) {
+  catalogueError = (error as Error).message;
+}
 const checks: Check[] = [
   { title: 'TypeScript compiles with strict (kit, katas, solutions, tests, tools)', run: typecheck },
   { title: "every kata's instructions, starter and test file are in place", run: catalogue },
@@ -64,11 +71,7 @@ function typecheck(): string[] {
 
 function catalogue(): string[] {
   const problems: string[] = [];
-  try {
-    katas = loadKatas();
-  } catch (error) {
-    return [(error as Error).message];
-  }
+  if (catalogueError) return [catalogueError];
   if (katas.length === 0) return ['there are no katas (katas/<component>/NN-slug.md)'];
   const sums = existsSync(join(ROOT, 'test', 'checksums.json')) ? (JSON.parse(readFileSync(join(ROOT, 'test', 'checksums.json'), 'utf8')) as Record<string, string>) : {};
   for (const component of listComponents()) {
