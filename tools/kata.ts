@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findKata, hints, loadKatas, type Kata } from './lib/katas.ts';
-import { kataMembers, restoreMembers } from './lib/members.ts';
+import { kataMembers, members, restoreMembers } from './lib/members.ts';
 import { bar, byKata, c, explainFailure, type KataResult } from './lib/report.ts';
 import { runTests, type RunOptions } from './lib/runner.ts';
 import { pristineText, readState, snapshotPristine, writeState, type State } from './lib/state.ts';
@@ -288,7 +288,6 @@ async function solution(kata: Kata, state: State, seed: number): Promise<number>
     const starter = pristineText(file) ?? readFileSync(join(ROOT, file), 'utf8');
     if (!existsSync(solutionFile)) return out(c.red(`This edition has no solutions/ folder.`)), 2;
     const mine = new Set(kataMembers(starter, kata.number).map((m) => m.key));
-    const { members } = await import('./lib/members.ts');
     out(c.bold(`── ${file.replace(/^katas\//, 'solutions/')} (kata ${kata.number}'s part) ──`));
     for (const m of members(readFileSync(solutionFile, 'utf8')).filter((x) => mine.has(x.key))) out(`${m.text}\n`);
   }

@@ -70,7 +70,8 @@ export interface RunReport {
 
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 const REPORTER = join(ROOT, 'tools', 'lib', 'events-reporter.ts');
-const GRACE_MS = 3_000;
+/** How far past its limit a test may run before the watchdog kills it (vitest's own timeout goes first). */
+const GRACE_MS = 2_000;
 /** How long a child may take to start and load its files before we call it stuck. */
 const STARTUP_LIMIT_MS = 60_000;
 const MAX_RESTARTS = 200;
