@@ -33,7 +33,10 @@ export function members(source: string, fileName = 'file.ts'): Member[] {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const out: Member[] = [];
   const add = (node: ts.Node, key: string, owner?: string): void => {
-    const start = node.getStart(sf, true); // with its doc comment
+    // With its own doc comment: the last JSDoc block before it (a file's header comment, which
+    // TypeScript also attaches to the first declaration, stays with the file).
+    const docs = (node as ts.Node & { jsDoc?: ts.JSDoc[] }).jsDoc;
+    const start = docs?.length ? docs[docs.length - 1]!.getStart(sf) : node.getStart(sf);
     out.push({ key, start, end: node.getEnd(), text: source.slice(start, node.getEnd()), ...(owner ? { owner } : {}) });
   };
   for (const statement of sf.statements) {

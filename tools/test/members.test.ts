@@ -62,3 +62,10 @@ describe('a kata\'s share of a file', () => {
     expect(restoreMembers(starter, starter, kata).text).toBe(starter);
   });
 });
+
+describe('a member\'s text', () => {
+  it('starts at its own doc comment, leaving the file\'s header comment to the file', () => {
+    const source = '/** The file. */\n\n/** Adds. */\nexport function add(): void {}\n';
+    expect(members(source)[0]!.text).toBe('/** Adds. */\nexport function add(): void {}');
+  });
+});
