@@ -16,7 +16,7 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch, like `Date.now()`. */
   now(): number;
-  /** Calls `fn` once, `ms` milliseconds from now. */
+  /** Calls `fn` once, `ms` milliseconds from now (a negative or NaN `ms` counts as 0). */
   setTimeout(fn: () => void, ms: number): Timer;
   /** Calls `fn` every `ms` milliseconds (ms > 0) until cleared. */
   setInterval(fn: () => void, ms: number): Timer;
@@ -52,7 +52,7 @@ export class RealClock implements Clock {
       setTimeout(() => {
         this.handles.delete(id);
         fn();
-      }, Math.max(0, ms)),
+      }, ms > 0 ? ms : 0),
     );
     return { id };
   }
@@ -107,7 +107,9 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): Timer {
-    return this.schedule(fn, Math.max(0, ms));
+    // As Node does, a negative or NaN delay means "as soon as possible". (A NaN due time would
+    // never compare as due, and would hold back every timer behind it.)
+    return this.schedule(fn, ms > 0 ? ms : 0);
   }
 
   setInterval(fn: () => void, ms: number): Timer {

@@ -23,7 +23,10 @@ export class Random {
   private s2: number;
   private s3: number;
 
-  /** @param seed - any integer; the same seed always gives the same sequence */
+  /**
+   * @param seed - any integer (a fraction is truncated); the same seed always gives the same
+   *   sequence. Only its low 32 bits matter: seeds that differ by a multiple of 2^32 give the same one.
+   */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new RangeError(`Random needs a finite integer seed, got ${seed}`);
     this.seed = Math.trunc(seed);
@@ -95,6 +98,7 @@ export class Random {
     return new Random(this.nextUint32() | 0);
   }
 
+  /** `"Random(seed=42)"`: print it with any result that depends on it. */
   toString(): string {
     return `Random(seed=${this.seed})`;
   }

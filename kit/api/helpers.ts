@@ -1,11 +1,12 @@
 /**
  * Small helpers every component needs and no kata teaches.
+ * @module
  */
 import type { KubeObject } from './meta.ts';
 
 /**
- * The cache key of an object: "namespace/name", or "name" for a cluster-scoped one (as client-go's
- * MetaNamespaceKeyFunc).
+ * The key of an object in caches and work queues: `"namespace/name"`, or `"name"` for a
+ * cluster-scoped object (client-go's MetaNamespaceKeyFunc).
  *
  * @example
  * ```ts
@@ -16,4 +17,21 @@ import type { KubeObject } from './meta.ts';
 export function objectKey(object: Pick<KubeObject, 'metadata'>): string {
   const { namespace, name = '' } = object.metadata;
   return namespace ? `${namespace}/${name}` : name;
+}
+
+/**
+ * The namespace and name in a key made by {@link objectKey} (client-go's
+ * SplitMetaNamespaceKey); namespace is absent for a cluster-scoped key.
+ *
+ * @example
+ * ```ts
+ * splitObjectKey('default/web-1')  // { namespace: 'default', name: 'web-1' }
+ * splitObjectKey('node-1')         // { name: 'node-1' }
+ * ```
+ */
+export function splitObjectKey(key: string): { namespace?: string; name: string } {
+  const parts = key.split('/');
+  if (parts.length === 1) return { name: key };
+  if (parts.length === 2) return { namespace: parts[0]!, name: parts[1]! };
+  throw new RangeError(`"${key}" is not an object key: want "namespace/name" or "name"`);
 }

@@ -1,20 +1,43 @@
 /**
  * The Kubernetes API objects of the workbook, with Kubernetes' own field names and shapes, so that
- * manifests written for Kubernetes, `kubectl` and `@kubernetes/client-node` work with them.
+ * manifests written for Kubernetes work unchanged, and `kubectl` and `@kubernetes/client-node`
+ * can talk to the cluster you build.
  *
- * Why written by hand: the `kubernetes-types` package has every field of every kind, generated
- * from the OpenAPI document, with upstream's long descriptions; it is complete and exact, and a
- * learner reading it drowns. These types keep the fields the katas use, say in one line what each
- * is for and which kata gives it meaning, and narrow strings to their real values (`TaintEffect`,
- * `PodPhase`). They are not trusted blindly: test/kit/api-compat.test.ts checks at compile time
- * that every type here is assignable to its kubernetes-types counterpart, so a misspelt field or
- * a wrong shape fails `npm test`.
+ * | file | what |
+ * | --- | --- |
+ * | `meta.ts` | ObjectMeta, KubeObject, List, WatchEvent, LabelSelector, Status, Quantity |
+ * | `pod.ts` | Pod, PodSpec, Container, Probe, PodStatus, Binding |
+ * | `scheduling.ts` | Affinity, Toleration, TopologySpreadConstraint |
+ * | `node.ts` | Node, Taint |
+ * | `namespace.ts` | Namespace |
+ * | `service.ts` | Service, Endpoints |
+ * | `discovery.ts` | EndpointSlice |
+ * | `apps.ts` | ReplicaSet, Deployment, Scale |
+ * | `coordination.ts` | Lease |
+ * | `events.ts` | Event |
+ * | `helpers.ts` | objectKey, splitObjectKey |
+ *
+ * **Why these types are written by hand, and checked against `kubernetes-types`.** The
+ * `kubernetes-types` package, generated from Kubernetes' OpenAPI document, is complete and exact:
+ * every field of every kind, each with upstream's long description, and every enum typed as
+ * `string`. A learner looking up `PodSpec` there meets fifty fields, most of which no kata touches.
+ * The types here keep only the fields the workbook uses, say in a line what each one is for (and
+ * which kata gives it meaning), and narrow strings to their real values (`TaintEffect`,
+ * `PodPhase`), so the editor completes them and the compiler catches a typo in a value. They are
+ * not trusted blindly: `test/kit/api-compat.test.ts` checks at compile time, field by field, that
+ * each of them agrees with its `kubernetes-types` counterpart (no field upstream lacks, the same
+ * shapes, the same required fields, nothing narrower than upstream except the string enums), so
+ * `tsc` fails the day a field is misspelt or a shape drifts.
  * @module
  */
 export * from './meta.ts';
 export * from './pod.ts';
+export * from './scheduling.ts';
 export * from './node.ts';
+export * from './namespace.ts';
 export * from './service.ts';
+export * from './discovery.ts';
 export * from './apps.ts';
 export * from './coordination.ts';
+export * from './events.ts';
 export * from './helpers.ts';

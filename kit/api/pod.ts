@@ -1,254 +1,276 @@
 /**
- * Pods (core/v1): the unit the scheduler places, the kubelet runs and the proxy sends traffic to.
+ * Pods (core/v1): the unit the scheduler places, the kubelet runs and Services send traffic to.
+ * The scheduling constraints of a pod (affinity, tolerations, spread) are in `scheduling.ts`.
+ * @module
  */
-import type { KubeObject, LabelSelector, ObjectMeta, Quantity, Time } from './meta.ts';
+import type { ConditionStatus, KubeObject, ObjectMeta, ObjectReference, Quantity, Time } from './meta.ts';
+import type { Affinity, Toleration, TopologySpreadConstraint } from './scheduling.ts';
 
-/** An environment variable of a container. */
+/** A network protocol of a port. */
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** An environment variable of a container: `{ name: 'PORT', value: '8080' }`. */
 export interface EnvVar {
   name: string;
   value?: string;
 }
 
-/** A port a container listens on. */
+/** A port a container listens on; `name` lets a Service's targetPort or a probe refer to it. */
 export interface ContainerPort {
   containerPort: number;
+  /** an IANA service name, unique in the pod: `"http"` */
   name?: string;
-  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  /** default TCP */
+  protocol?: Protocol;
   hostPort?: number;
 }
 
-/** What a container asks for (requests: the scheduler reserves it) and may use at most (limits). */
+/**
+ * What a container asks for and may use, per resource (`cpu`, `memory`, ...). The scheduler
+ * reserves the requests on a node; limits are the most it may use. A limit without a request
+ * also sets the request.
+ *
+ * @example
+ * ```ts
+ * const resources: ResourceRequirements = { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } };
+ * ```
+ */
 export interface ResourceRequirements {
   requests?: Record<string, Quantity>;
   limits?: Record<string, Quantity>;
 }
 
-/** Run a command in the container; exit 0 is success. */
+/** A probe that runs a command in the container; exit status 0 is success. */
 export interface ExecAction {
   command?: string[];
 }
 
-/** An HTTP GET; a status in [200, 400) is success. */
+/** A probe that sends an HTTP GET; a status code in [200, 400) is success. */
 export interface HTTPGetAction {
+  /** default `"/"` */
   path?: string;
-  /** a number, or the name of a container port */
+  /** a port number, or the name of a container port (`"http"`) */
   port: number | string;
+  /** default: the pod's IP */
   host?: string;
+  /** default HTTP */
   scheme?: 'HTTP' | 'HTTPS';
 }
 
-/** Open a TCP connection; connecting is success. */
+/** A probe that opens a TCP connection; connecting is success. */
 export interface TCPSocketAction {
+  /** a port number, or the name of a container port */
   port: number | string;
   host?: string;
 }
 
-/** A health check the kubelet runs (kata 24). Defaults: period 10 s, timeout 1 s, failureThreshold 3. */
+/**
+ * A health check the kubelet runs on a container (kata 24): exactly one of exec, httpGet and
+ * tcpSocket. Defaults: initialDelaySeconds 0, periodSeconds 10, timeoutSeconds 1,
+ * successThreshold 1, failureThreshold 3.
+ *
+ * @example
+ * ```ts
+ * const readiness: Probe = { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 };
+ * ```
+ */
 export interface Probe {
   exec?: ExecAction;
   httpGet?: HTTPGetAction;
   tcpSocket?: TCPSocketAction;
+  /** wait this long after the container starts before the first probe */
   initialDelaySeconds?: number;
+  /** how often to probe */
   periodSeconds?: number;
+  /** a probe that takes longer has failed */
   timeoutSeconds?: number;
+  /** consecutive successes to count as passing after a failure (must be 1 for liveness and startup) */
   successThreshold?: number;
+  /** consecutive failures to count as failing */
   failureThreshold?: number;
 }
 
-/** One container of a pod. */
+/**
+ * One container of a pod: a process started from an image.
+ *
+ * @example
+ * ```ts
+ * const web: Container = { name: 'web', image: 'node:20', command: ['node'], args: ['server.js'], ports: [{ name: 'http', containerPort: 8080 }] };
+ * ```
+ */
 export interface Container {
+  /** unique in the pod (a DNS label) */
   name: string;
   image?: string;
-  /** the entrypoint (Docker's ENTRYPOINT) */
+  /** the executable and its leading arguments (the image's ENTRYPOINT when absent) */
   command?: string[];
-  /** its arguments (Docker's CMD) */
+  /** the arguments (the image's CMD when absent) */
   args?: string[];
   env?: EnvVar[];
+  workingDir?: string;
   ports?: ContainerPort[];
   resources?: ResourceRequirements;
+  /** failing it restarts the container */
   livenessProbe?: Probe;
+  /** failing it takes the pod out of its Services' endpoints */
   readinessProbe?: Probe;
+  /** until it passes, the other probes do not run */
   startupProbe?: Probe;
-  workingDir?: string;
 }
 
-/** The operators of node selector expressions; Gt and Lt compare integers. */
-export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-
-/** One expression on a node's labels (or, in matchFields, its metadata.name). */
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: NodeSelectorOperator;
-  values?: string[];
-}
-
-/** All of its expressions must hold (AND); an empty term matches no node. */
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
-
-/** Any of its terms may hold (OR). */
-export interface NodeSelector {
-  nodeSelectorTerms: NodeSelectorTerm[];
-}
-
-/** A weighted preference for nodes (weight 1-100). */
-export interface PreferredSchedulingTerm {
-  weight: number;
-  preference: NodeSelectorTerm;
-}
-
-/** Which nodes a pod must (required) or would rather (preferred) run on. */
-export interface NodeAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector;
-  preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
-}
-
-/** Pods matching labelSelector (in namespaces) within the same topologyKey domain. */
-export interface PodAffinityTerm {
-  labelSelector?: LabelSelector;
-  /** default: the pod's own namespace */
-  namespaces?: string[];
-  namespaceSelector?: LabelSelector;
-  /** a node label, e.g. kubernetes.io/hostname or topology.kubernetes.io/zone */
-  topologyKey: string;
-}
-
-/** A weighted preference (1-100) for a pod affinity term. */
-export interface WeightedPodAffinityTerm {
-  weight: number;
-  podAffinityTerm: PodAffinityTerm;
-}
-
-/** Run near pods like these. */
-export interface PodAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
-  preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
-}
-
-/** Run away from pods like these. */
-export interface PodAntiAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
-  preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
-}
-
-/** The scheduling constraints of a pod. */
-export interface Affinity {
-  nodeAffinity?: NodeAffinity;
-  podAffinity?: PodAffinity;
-  podAntiAffinity?: PodAntiAffinity;
-}
-
-/** The effects a taint can have. */
-export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+/** When the kubelet restarts a pod's containers that exit: always, only on failure (exit ≠ 0), or never. */
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
 /**
- * Lets a pod onto nodes with matching taints. An empty effect matches every effect; an empty key
- * with operator Exists matches every key.
+ * What the pod should be: its containers and where it may run.
+ *
+ * @example
+ * ```ts
+ * const spec: PodSpec = {
+ *   containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu: '100m' } } }],
+ *   nodeSelector: { 'kubernetes.io/os': 'linux' },
+ *   restartPolicy: 'Always',
+ * };
+ * ```
  */
-export interface Toleration {
-  key?: string;
-  /** Equal (the default) compares values; Exists ignores them */
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: TaintEffect | '';
-  /** for NoExecute: how long the pod may stay after the taint appears */
-  tolerationSeconds?: number;
-}
-
-/** Spread matching pods evenly across the domains of topologyKey. */
-export interface TopologySpreadConstraint {
-  maxSkew: number;
-  topologyKey: string;
-  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
-  labelSelector?: LabelSelector;
-  minDomains?: number;
-}
-
-/** What the pod should be. */
 export interface PodSpec {
+  /** at least one */
   containers: Container[];
+  /** run one after another, each to success, before the containers start */
   initContainers?: Container[];
-  /** set by the scheduler's binding: the node the pod runs on */
+  /** the node the pod runs on; set by the scheduler's Binding (or by the user, skipping the scheduler) */
   nodeName?: string;
+  /** the node must have every one of these labels */
   nodeSelector?: Record<string, string>;
   affinity?: Affinity;
   tolerations?: Toleration[];
   topologySpreadConstraints?: TopologySpreadConstraint[];
-  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  /** default Always */
+  restartPolicy?: RestartPolicy;
+  /** how long a container may take to stop after SIGTERM before SIGKILL; default 30 */
   terminationGracePeriodSeconds?: number;
+  /** how long the pod may run before it is failed */
   activeDeadlineSeconds?: number;
+  /** set from the PriorityClass by admission; higher is scheduled first and may preempt lower */
   priority?: number;
   priorityClassName?: string;
+  /** which scheduler places the pod; default `"default-scheduler"` */
   schedulerName?: string;
   serviceAccountName?: string;
   hostname?: string;
   subdomain?: string;
 }
 
-/** Pending, Running, Succeeded, Failed or Unknown (kata 23 computes it). */
+/** Where a pod is in its life (kata 23 computes it from its containers). */
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
-/** A condition of a pod: PodScheduled, Initialized, ContainersReady, Ready. */
+/** The conditions Kubernetes sets on pods; others may come from readiness gates. */
+export type PodConditionType = 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready' | 'DisruptionTarget';
+
+/** One condition of a pod: `{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }`. */
 export interface PodCondition {
-  type: 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready' | 'DisruptionTarget' | (string & {});
-  status: 'True' | 'False' | 'Unknown';
+  type: PodConditionType | (string & {});
+  status: ConditionStatus;
+  /** one CamelCase word: `"Unschedulable"` */
   reason?: string;
+  /** for people: `"0/3 nodes are available: 3 Insufficient cpu."` */
   message?: string;
   lastProbeTime?: Time;
   lastTransitionTime?: Time;
 }
 
-/** Exactly one of waiting, running, terminated is set. */
-export interface ContainerState {
-  waiting?: { reason?: string; message?: string };
-  running?: { startedAt?: Time };
-  terminated?: {
-    exitCode: number;
-    signal?: number;
-    reason?: string;
-    message?: string;
-    startedAt?: Time;
-    finishedAt?: Time;
-    containerID?: string;
-  };
+/** A container that is not running yet (or again): `{ reason: 'CrashLoopBackOff' }`. */
+export interface ContainerStateWaiting {
+  /** `"ContainerCreating"`, `"CrashLoopBackOff"`, `"ErrImagePull"`, ... */
+  reason?: string;
+  message?: string;
 }
 
-/** How one container is doing. */
+/** A running container. */
+export interface ContainerStateRunning {
+  startedAt?: Time;
+}
+
+/** A container that has exited. */
+export interface ContainerStateTerminated {
+  exitCode: number;
+  /** the signal that killed it, if one did */
+  signal?: number;
+  /** `"Completed"`, `"Error"`, `"OOMKilled"`, ... */
+  reason?: string;
+  message?: string;
+  startedAt?: Time;
+  finishedAt?: Time;
+  containerID?: string;
+}
+
+/** The state of a container: exactly one of waiting, running and terminated is set. */
+export interface ContainerState {
+  waiting?: ContainerStateWaiting;
+  running?: ContainerStateRunning;
+  terminated?: ContainerStateTerminated;
+}
+
+/** How one container of a pod is doing, as its kubelet reports it. */
 export interface ContainerStatus {
   name: string;
   state?: ContainerState;
+  /** the state of its previous run (after a restart) */
   lastState?: ContainerState;
+  /** passes its readiness probe */
   ready: boolean;
   restartCount: number;
+  /** passed its startup probe (or has none) */
+  started?: boolean;
   image: string;
   imageID: string;
+  /** `"<runtime>://<id>"` */
   containerID?: string;
-  started?: boolean;
 }
 
 /** An IP address of a pod. */
 export interface PodIP {
-  ip: string;
+  ip?: string;
 }
 
-/** What the pod is (written by the scheduler and the kubelet through pods/status). */
+/** An IP address of the node a pod runs on. */
+export interface HostIP {
+  ip?: string;
+}
+
+/**
+ * What the pod is, as the scheduler and the kubelet report it through `pods/<name>/status`.
+ *
+ * @example
+ * ```ts
+ * const status: PodStatus = {
+ *   phase: 'Running', podIP: '127.0.1.5', podIPs: [{ ip: '127.0.1.5' }], hostIP: '127.0.0.1',
+ *   conditions: [{ type: 'Ready', status: 'True' }],
+ * };
+ * ```
+ */
 export interface PodStatus {
   phase?: PodPhase;
   conditions?: PodCondition[];
+  /** why the pod is in this phase, for people */
   message?: string;
+  /** why, in one word: `"Evicted"` */
   reason?: string;
   hostIP?: string;
+  hostIPs?: HostIP[];
+  /** the pod's IP; the first of podIPs */
   podIP?: string;
   podIPs?: PodIP[];
+  /** when the kubelet accepted the pod */
   startTime?: Time;
+  initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
+  /** the node the scheduler preempted pods on, for this pod to go there next */
   nominatedNodeName?: string;
 }
 
 /**
- * A pod.
+ * A pod: one or more containers that run together on one node and share an IP address.
  *
  * @example
  * ```ts
@@ -266,15 +288,27 @@ export interface Pod extends KubeObject {
   status?: PodStatus;
 }
 
-/** A pod's shape inside a ReplicaSet or Deployment. */
+/** The pods a ReplicaSet or a Deployment makes: their metadata (labels) and spec. */
 export interface PodTemplateSpec {
   metadata?: ObjectMeta;
   spec?: PodSpec;
 }
 
-/** The body of POST pods/<name>/binding: the scheduler's decision. */
+/**
+ * The scheduler's decision, POSTed to `pods/<name>/binding`: the apiserver sets the pod's
+ * `spec.nodeName` to the target node.
+ *
+ * @example
+ * ```ts
+ * const binding: Binding = {
+ *   apiVersion: 'v1', kind: 'Binding',
+ *   metadata: { name: 'web-1', namespace: 'default' },
+ *   target: { apiVersion: 'v1', kind: 'Node', name: 'node-2' },
+ * };
+ * ```
+ */
 export interface Binding extends KubeObject {
   apiVersion?: 'v1';
   kind?: 'Binding';
-  target: { apiVersion?: string; kind?: string; name?: string; namespace?: string };
+  target: ObjectReference;
 }

@@ -1,41 +1,92 @@
 /**
- * Services and their endpoints (core/v1, discovery.k8s.io/v1): a stable address for a set of pods.
+ * Services and Endpoints (core/v1): a stable address for a changing set of pods. The endpoints
+ * controller (kata 21) fills Endpoints from the pods a Service selects; kube-proxy (katas 26-27)
+ * forwards the Service's address to them. EndpointSlices are in `discovery.ts`.
+ * @module
  */
-import type { KubeObject } from './meta.ts';
+import type { KubeObject, ObjectReference } from './meta.ts';
+import type { Protocol } from './pod.ts';
 
-/** One port of a service: traffic to `port` goes to `targetPort` on the pods. */
+/**
+ * How a Service is reached: on a virtual cluster IP (ClusterIP, the default), also on a port of
+ * every node (NodePort), through a cloud load balancer, or as a DNS alias. The workbook builds
+ * ClusterIP and NodePort.
+ */
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+/**
+ * One port of a Service: connections to `port` on the cluster IP go to `targetPort` on a pod.
+ *
+ * @example
+ * ```ts
+ * const http: ServicePort = { name: 'http', protocol: 'TCP', port: 80, targetPort: 'http', nodePort: 30080 };
+ * ```
+ */
 export interface ServicePort {
+  /** required when there is more than one port */
   name?: string;
-  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  /** default TCP */
+  protocol?: Protocol;
   port: number;
-  /** a number, or the name of a container port; default: `port` */
+  /** a number, or the name of a container port; default: the same as `port` */
   targetPort?: number | string;
-  /** for type NodePort: 30000-32767, allocated when absent (kata 26) */
+  /** for type NodePort: in 30000-32767, allocated when absent (kata 26) */
   nodePort?: number;
 }
 
-/** What the service should be. */
+/** ClientIP session affinity's settings. */
+export interface ClientIPConfig {
+  /** how long a client sticks to its pod; default 10800 (3 hours) */
+  timeoutSeconds?: number;
+}
+
+/** The settings of a Service's session affinity. */
+export interface SessionAffinityConfig {
+  clientIP?: ClientIPConfig;
+}
+
+/** What the Service should be. */
 export interface ServiceSpec {
-  type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
-  /** the pods behind the service: every pod with all these labels */
+  /** default ClusterIP */
+  type?: ServiceType;
+  /** the pods behind the Service: every pod that has all these labels (absent: endpoints are managed by hand) */
   selector?: Record<string, string>;
   ports?: ServicePort[];
-  /** allocated when absent; "None" for a headless service */
+  /** the virtual IP; allocated when absent (kata 26); `"None"` makes a headless Service */
   clusterIP?: string;
+  /** clusterIP first, then any other IP family's address */
   clusterIPs?: string[];
+  /** ClientIP: connections from one client go to the same pod */
   sessionAffinity?: 'None' | 'ClientIP';
-  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+  sessionAffinityConfig?: SessionAffinityConfig;
+  /** for type ExternalName: the DNS name the Service stands for */
   externalName?: string;
 }
 
+/** One ingress point of a load balancer. */
+export interface LoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+}
+
+/** The load balancer's addresses. */
+export interface LoadBalancerStatus {
+  ingress?: LoadBalancerIngress[];
+}
+
+/** What the Service is (only type LoadBalancer has a status). */
+export interface ServiceStatus {
+  loadBalancer?: LoadBalancerStatus;
+}
+
 /**
- * A service.
+ * A Service.
  *
  * @example
  * ```ts
  * const svc: Service = {
  *   apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' },
- *   spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+ *   spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
  * };
  * ```
  */
@@ -43,64 +94,47 @@ export interface Service extends KubeObject {
   apiVersion?: 'v1';
   kind?: 'Service';
   spec?: ServiceSpec;
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+  status?: ServiceStatus;
 }
 
-/** Points at the object an endpoint stands for (a pod). */
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  apiVersion?: string;
-  resourceVersion?: string;
-}
-
-/** One address of an Endpoints subset. */
+/** One address behind a Service: a pod's IP, and which pod it is. */
 export interface EndpointAddress {
   ip: string;
   hostname?: string;
   nodeName?: string;
+  /** the pod */
   targetRef?: ObjectReference;
 }
 
-/** A port of an Endpoints subset. */
+/** A port of an Endpoints subset: the pod's port (a Service's targetPort, resolved). */
 export interface EndpointPort {
   port: number;
+  /** the name of the Service port it serves */
   name?: string;
-  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  protocol?: Protocol;
 }
 
-/** Addresses that share ports; notReadyAddresses get no traffic. */
+/** Addresses that share the same ports. notReadyAddresses are known but get no traffic. */
 export interface EndpointSubset {
   addresses?: EndpointAddress[];
   notReadyAddresses?: EndpointAddress[];
   ports?: EndpointPort[];
 }
 
-/** The addresses behind a service, named like it (core/v1, the classic form). */
+/**
+ * The addresses behind a Service, in an object of the same name and namespace (the classic form;
+ * see also EndpointSlice).
+ *
+ * @example
+ * ```ts
+ * const ep: Endpoints = {
+ *   apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web', namespace: 'default' },
+ *   subsets: [{ addresses: [{ ip: '127.0.1.5', nodeName: 'node-1' }], ports: [{ name: 'http', port: 8080 }] }],
+ * };
+ * ```
+ */
 export interface Endpoints extends KubeObject {
   apiVersion?: 'v1';
   kind?: 'Endpoints';
   subsets?: EndpointSubset[];
 }
-
-/** One endpoint of a slice. */
-export interface Endpoint {
-  addresses: string[];
-  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
-  hostname?: string;
-  nodeName?: string;
-  zone?: string;
-  targetRef?: ObjectReference;
-}
-
-/** At most 100 endpoints of a service (discovery.k8s.io/v1); the label kubernetes.io/service-name names it. */
-export interface EndpointSlice extends KubeObject {
-  apiVersion?: 'discovery.k8s.io/v1';
-  kind?: 'EndpointSlice';
-  addressType: 'IPv4' | 'IPv6' | 'FQDN';
-  endpoints: Endpoint[];
-  ports?: { name?: string; protocol?: 'TCP' | 'UDP' | 'SCTP'; port?: number; appProtocol?: string }[];
-}
-
