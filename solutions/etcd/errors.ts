@@ -25,6 +25,26 @@ export const ETCD_ERRORS = {
    * limit"; this store refuses it, because it is always a bug in the caller.
    */
   InvalidLimit: 'limit must be a whole number >= 0, where 0 means no limit',
+  /** A read, compaction or watch at a revision the store has not reached (etcd: mvcc.ErrFutureRev). */
+  FutureRevision: 'mvcc: required revision is a future revision',
+  /** A read or watch below the compacted revision, or a compaction at or below it (mvcc.ErrCompacted). */
+  Compacted: 'mvcc: required revision has been compacted',
+  /** A transaction with more ops in a branch than the limit, 128 (rpctypes.ErrGRPCTooManyOps). */
+  TooManyOps: 'etcdserver: too many operations in txn request',
+  /** A transaction branch that writes one key twice (rpctypes.ErrGRPCDuplicateKey). */
+  DuplicateKey: 'etcdserver: duplicate key given in txn request',
+  /** A compare whose value has the wrong type for its target: a number for value, a string for a revision. */
+  InvalidCompare: 'a compare on value needs a string; on version, createRevision or modRevision a whole number',
+  /** A put or keep-alive naming a lease that does not exist (rpctypes.ErrGRPCLeaseNotFound). */
+  LeaseNotFound: 'etcdserver: requested lease not found',
+  /** A grant with an ID that is already taken (rpctypes.ErrGRPCLeaseExist). */
+  LeaseExists: 'etcdserver: lease already exists',
+  /** A grant with a TTL that is not a whole number of seconds > 0, or too large (rpctypes.ErrGRPCLeaseTTLTooLarge). */
+  InvalidTTL: 'etcdserver: too large lease TTL',
+  /** The write-ahead log or a snapshot could not be read back: a record in the middle is damaged. */
+  CorruptLog: 'wal: crc mismatch',
+  /** The write-ahead log's directory cannot be created, read or written. */
+  LogUnavailable: 'wal: cannot use the log directory',
 } as const;
 
 /** What went wrong, for code to branch on: a key of {@link ETCD_ERRORS}. */

@@ -10,3 +10,8 @@ export * from './errors.ts';
 export * from './keys.ts';
 export * from './kv.ts';
 export * from './store.ts';
+export * from './mvcc-api.ts';
+export * from './key-tree.ts';
+export * from './backend.ts';
+export * from './key-index.ts';
+export * from './mvcc.ts';

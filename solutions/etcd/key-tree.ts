@@ -1,0 +1,121 @@
+/**
+ * An ordered map from keys to values, ordered by {@link compareKeys}: the stand-in for the B-tree
+ * (google/btree) under etcd's key index (mvcc/index.go, treeIndex).
+ *
+ * This file is given, like the B-tree library is to etcd. Kata 01 kept its pairs in one sorted
+ * array, where inserting a new key moves every key after it: fine for thousands of keys, slow for
+ * millions. Here the keys are cut into blocks of at most {@link MAX_BLOCK} sorted keys, the blocks
+ * in order: an insert moves at most one block's keys, and a block that grows too big splits in two.
+ * (A "sorted list of sorted lists", two levels of a B-tree.)
+ *
+ * @example
+ * ```ts
+ * const tree = new KeyTree<number>();
+ * tree.set('b', 2); tree.set('a', 1); tree.set('c', 3);
+ * [...tree.entriesFrom('b')]; // [['b', 2], ['c', 3]]
+ * tree.get('a');              // 1
+ * ```
+ */
+import { compareKeys } from './keys.ts';
+
+/** A block splits in two when it grows past this many keys. */
+const MAX_BLOCK = 512;
+
+interface Block<V> {
+  keys: string[];
+  values: V[];
+}
+
+/** An ordered map from keys (ordered by their UTF-8 bytes) to values. */
+export class KeyTree<V> {
+  private blocks: Block<V>[] = [];
+  private count = 0;
+
+  /** How many keys the tree holds. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The value stored under `key`, or undefined. */
+  get(key: string): V | undefined {
+    const block = this.blocks[this.blockFor(key)];
+    if (block === undefined) return undefined;
+    const at = firstAtOrAfter(block.keys, key);
+    return block.keys[at] === key ? block.values[at] : undefined;
+  }
+
+  /** Stores `value` under `key`, replacing any value it had. */
+  set(key: string, value: V): void {
+    if (this.blocks.length === 0) {
+      this.blocks.push({ keys: [key], values: [value] });
+      this.count = 1;
+      return;
+    }
+    const index = this.blockFor(key);
+    const block = this.blocks[index]!;
+    const at = firstAtOrAfter(block.keys, key);
+    if (block.keys[at] === key) {
+      block.values[at] = value;
+      return;
+    }
+    block.keys.splice(at, 0, key);
+    block.values.splice(at, 0, value);
+    this.count++;
+    if (block.keys.length > MAX_BLOCK) {
+      const half = block.keys.length >>> 1;
+      const right: Block<V> = { keys: block.keys.splice(half), values: block.values.splice(half) };
+      this.blocks.splice(index + 1, 0, right);
+    }
+  }
+
+  /** Removes `key`; says whether it was there. */
+  delete(key: string): boolean {
+    const index = this.blockFor(key);
+    const block = this.blocks[index];
+    if (block === undefined) return false;
+    const at = firstAtOrAfter(block.keys, key);
+    if (block.keys[at] !== key) return false;
+    block.keys.splice(at, 1);
+    block.values.splice(at, 1);
+    this.count--;
+    if (block.keys.length === 0) this.blocks.splice(index, 1);
+    return true;
+  }
+
+  /** Every key >= `from` with its value, in key order. */
+  *entriesFrom(from: string): IterableIterator<[string, V]> {
+    let index = this.blockFor(from);
+    let at = this.blocks[index] ? firstAtOrAfter(this.blocks[index].keys, from) : 0;
+    for (; index < this.blocks.length; index++, at = 0) {
+      const { keys, values } = this.blocks[index]!;
+      for (; at < keys.length; at++) yield [keys[at]!, values[at]!];
+    }
+  }
+
+  /**
+   * The block where `key` is or would go: the last block whose first key is <= `key` (the first
+   * block when `key` is smaller than every key).
+   */
+  private blockFor(key: string): number {
+    let low = 0;
+    let high = this.blocks.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareKeys(this.blocks[middle]!.keys[0]!, key) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return Math.max(0, low - 1);
+  }
+}
+
+/** The index of the first key >= `key` in the sorted `keys` (keys.length if none). */
+function firstAtOrAfter(keys: string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareKeys(keys[middle]!, key) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
