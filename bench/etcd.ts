@@ -1,5 +1,5 @@
 /** Benchmarks of the etcd store (Part I). */
-import { MemoryStore, prefixEnd } from '@kube/etcd';
+import { MemoryStore, MvccStore, prefixEnd } from '@kube/etcd';
 import { Random } from '@kube/kit';
 import type { Bench } from './bench.ts';
 
@@ -11,6 +11,12 @@ function keys(): string[] {
   return new Random(1).shuffle(all);
 }
 
+function filledMvcc(): MvccStore {
+  const store = new MvccStore();
+  for (const key of keys()) store.put(key, 'x'.repeat(100));
+  return store;
+}
+
 function filled(): MemoryStore {
   const store = new MemoryStore();
   for (const key of keys()) store.put(key, 'x'.repeat(100));
@@ -19,7 +25,7 @@ function filled(): MemoryStore {
 
 export const benches: Bench[] = [
   {
-    name: `put ${N.toLocaleString('en')} new keys (random order)`,
+    name: `01 kv: put ${N.toLocaleString('en')} new keys (random order)`,
     setup: () => keys(),
     run: (state) => {
       const store = new MemoryStore();
@@ -28,7 +34,7 @@ export const benches: Bench[] = [
     },
   },
   {
-    name: `overwrite ${N.toLocaleString('en')} existing keys`,
+    name: `01 kv: overwrite ${N.toLocaleString('en')} existing keys`,
     setup: () => ({ store: filled(), keys: keys() }),
     run: (state) => {
       const { store, keys: ks } = state as { store: MemoryStore; keys: string[] };
@@ -37,7 +43,7 @@ export const benches: Bench[] = [
     },
   },
   {
-    name: 'get by key',
+    name: '01 kv: get by key',
     setup: () => ({ store: filled(), keys: keys() }),
     run: (state) => {
       const { store, keys: ks } = state as { store: MemoryStore; keys: string[] };
@@ -46,7 +52,7 @@ export const benches: Bench[] = [
     },
   },
   {
-    name: 'range one namespace (prefix, ~1,000 keys)',
+    name: '01 kv: range one namespace (prefix, ~1,000 keys)',
     setup: () => filled(),
     run: (state) => {
       const store = state as MemoryStore;
@@ -58,11 +64,66 @@ export const benches: Bench[] = [
     },
   },
   {
-    name: 'range with limit 500 (a page of a list)',
+    name: '01 kv: range with limit 500 (a page of a list)',
     setup: () => filled(),
     run: (state) => {
       const store = state as MemoryStore;
       for (let i = 0; i < 1000; i++) store.range('/registry/pods/', prefixEnd('/registry/pods/'), { limit: 500 });
+      return 1000;
+    },
+  },
+  {
+    name: `02 mvcc: put ${N.toLocaleString('en')} new keys (random order)`,
+    setup: () => keys(),
+    run: (state) => {
+      const store = new MvccStore();
+      for (const key of state as string[]) store.put(key, 'x'.repeat(100));
+      return N;
+    },
+  },
+  {
+    name: `02 mvcc: overwrite ${N.toLocaleString('en')} existing keys (history grows)`,
+    setup: () => ({ store: filledMvcc(), keys: keys() }),
+    run: (state) => {
+      const { store, keys: ks } = state as { store: MvccStore; keys: string[] };
+      for (const key of ks) store.put(key, 'y');
+      return N;
+    },
+  },
+  {
+    name: '02 mvcc: get by key (latest)',
+    setup: () => ({ store: filledMvcc(), keys: keys() }),
+    run: (state) => {
+      const { store, keys: ks } = state as { store: MvccStore; keys: string[] };
+      for (const key of ks) store.range(key);
+      return N;
+    },
+  },
+  {
+    name: '02 mvcc: range one namespace (prefix, ~1,000 keys)',
+    setup: () => filledMvcc(),
+    run: (state) => {
+      const store = state as MvccStore;
+      for (let i = 0; i < 1000; i++) {
+        const prefix = `/registry/pods/ns-${i % 100}/`;
+        store.range(prefix, prefixEnd(prefix));
+      }
+      return 1000;
+    },
+  },
+  {
+    name: '02 mvcc: range one namespace at a past revision',
+    setup: () => {
+      const store = filledMvcc();
+      for (const key of keys()) store.put(key, 'y'); // every key has two versions
+      return store;
+    },
+    run: (state) => {
+      const store = state as MvccStore;
+      for (let i = 0; i < 1000; i++) {
+        const prefix = `/registry/pods/ns-${i % 100}/`;
+        store.range(prefix, prefixEnd(prefix), { revision: N / 2 });
+      }
       return 1000;
     },
   },

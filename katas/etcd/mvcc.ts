@@ -154,8 +154,8 @@ export class MvccStore implements Mvcc {
 class StoreWriteTxn implements WriteTxn {
   /** the changes made so far, in order: change i is at revision `{ main: revision, sub: i }` */
   readonly changes: Change[] = [];
-  /** each key this write touched, with a copy of its history from before (undefined: it had none) */
-  private readonly before = new Map<string, KeyIndex | undefined>();
+  /** each key this write touched, with where its history stood before (undefined: it had none) */
+  private readonly before = new Map<string, HistoryMark | undefined>();
 
   constructor(
     private readonly store: MvccStore,
@@ -183,7 +183,7 @@ class StoreWriteTxn implements WriteTxn {
 
   /** Takes every change of this write out of the index and the backend. */
   undo(): void {
-    // TODO(02): put back every history saved in this.before (deleting the keys that had none),
+    // TODO(02): roll every history in this.before back to its mark (deleting the keys that had none),
     // TODO(02): and remove this write's revision from the backend.
     throw new NotImplemented('02', 'StoreWriteTxn.undo');
   }
@@ -201,7 +201,7 @@ class StoreWriteTxn implements WriteTxn {
 
   /** The key's history, ready to change: saved first, so that {@link undo} can put it back. */
   private historyToChange(key: string): KeyIndex {
-    // TODO(02): save a copy of the key's history in this.before the first time (copyOf), then return
+    // TODO(02): save the key's history's mark in this.before the first time (markOf), then return
     // TODO(02): the history, creating an empty one in the index for a new key.
     throw new NotImplemented('02', 'StoreWriteTxn.historyToChange');
   }
@@ -212,11 +212,31 @@ class StoreWriteTxn implements WriteTxn {
   }
 }
 
-/** A deep copy of a key's history. */
-function copyOf(history: KeyIndex): KeyIndex {
-  const copy = new KeyIndex();
-  for (const { created, version, revisions } of history.generations) copy.generations.push({ created, version, revisions: [...revisions] });
-  return copy;
+/**
+ * Where a key's history stood before a write touched it. A write only ever appends to a history
+ * (a revision to the current life, maybe a new life), so cutting back to this mark undoes it.
+ */
+interface HistoryMark {
+  lives: number;
+  created: Revision;
+  version: number;
+  revisions: number;
+}
+
+/** The mark of `history` as it is now. */
+function markOf(history: KeyIndex): HistoryMark {
+  const current = history.generations.at(-1);
+  return { lives: history.generations.length, created: current?.created ?? { main: 0, sub: 0 }, version: current?.version ?? 0, revisions: current?.revisions.length ?? 0 };
+}
+
+/** Cuts `history` back to `mark`. */
+function rollBack(history: KeyIndex, mark: HistoryMark): void {
+  history.generations.length = mark.lives;
+  const current = history.generations.at(-1);
+  if (current === undefined) return;
+  current.created = mark.created;
+  current.version = mark.version;
+  current.revisions.length = mark.revisions;
 }
 
 /** A revision as a string, to keep in a Set. */

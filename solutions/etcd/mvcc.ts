@@ -196,8 +196,8 @@ export class MvccStore implements Mvcc {
 class StoreWriteTxn implements WriteTxn {
   /** the changes made so far, in order: change i is at revision `{ main: revision, sub: i }` */
   readonly changes: Change[] = [];
-  /** each key this write touched, with a copy of its history from before (undefined: it had none) */
-  private readonly before = new Map<string, KeyIndex | undefined>();
+  /** each key this write touched, with where its history stood before (undefined: it had none) */
+  private readonly before = new Map<string, HistoryMark | undefined>();
 
   constructor(
     private readonly store: MvccStore,
@@ -247,9 +247,9 @@ class StoreWriteTxn implements WriteTxn {
 
   /** Takes every change of this write out of the index and the backend. */
   undo(): void {
-    for (const [key, history] of this.before) {
-      if (history === undefined) this.store.index.delete(key);
-      else this.store.index.set(key, history);
+    for (const [key, mark] of this.before) {
+      if (mark === undefined) this.store.index.delete(key);
+      else rollBack(this.store.index.get(key)!, mark);
     }
     this.store.backend.removeAll(this.revision);
   }
@@ -269,7 +269,7 @@ class StoreWriteTxn implements WriteTxn {
   private historyToChange(key: string): KeyIndex {
     if (!this.before.has(key)) {
       const history = this.store.index.get(key);
-      this.before.set(key, history && copyOf(history));
+      this.before.set(key, history && markOf(history));
     }
     let history = this.store.index.get(key);
     if (history === undefined) this.store.index.set(key, (history = new KeyIndex()));
@@ -282,11 +282,31 @@ class StoreWriteTxn implements WriteTxn {
   }
 }
 
-/** A deep copy of a key's history. */
-function copyOf(history: KeyIndex): KeyIndex {
-  const copy = new KeyIndex();
-  for (const { created, version, revisions } of history.generations) copy.generations.push({ created, version, revisions: [...revisions] });
-  return copy;
+/**
+ * Where a key's history stood before a write touched it. A write only ever appends to a history
+ * (a revision to the current life, maybe a new life), so cutting back to this mark undoes it.
+ */
+interface HistoryMark {
+  lives: number;
+  created: Revision;
+  version: number;
+  revisions: number;
+}
+
+/** The mark of `history` as it is now. */
+function markOf(history: KeyIndex): HistoryMark {
+  const current = history.generations.at(-1);
+  return { lives: history.generations.length, created: current?.created ?? { main: 0, sub: 0 }, version: current?.version ?? 0, revisions: current?.revisions.length ?? 0 };
+}
+
+/** Cuts `history` back to `mark`. */
+function rollBack(history: KeyIndex, mark: HistoryMark): void {
+  history.generations.length = mark.lives;
+  const current = history.generations.at(-1);
+  if (current === undefined) return;
+  current.created = mark.created;
+  current.version = mark.version;
+  current.revisions.length = mark.revisions;
 }
 
 /** A revision as a string, to keep in a Set. */
