@@ -8,7 +8,9 @@
  *  5. on the pristine starters, no kata test passes;
  *  6. on the solutions with one kata undone (its members put back to the starter's), none of that
  *     kata's tests passes — the same rule, made strict for katas that build on earlier ones;
- *  7. the tools' own tests (CLI, grader, runner, kit, docs) pass.
+ *  7. the tools' own tests (CLI, grader, runner, kit, docs) pass;
+ *  8. the reference store agrees with a real etcd 3.4 (`npm run conformance:etcd`); skipped with a
+ *     note where etcd is not installed, but required in CI (CI=true).
  * Each failure names the kata and what is wrong. Options: --only N[,N] to run some checks.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -55,6 +57,7 @@ const checks: Check[] = [
   { title: 'on the pristine starters, no kata test passes', run: startersFail },
   { title: 'on the solutions with one kata undone, none of that kata\'s tests passes', run: undoneKataFails },
   { title: "the tools' own tests pass (runner, CLI, grader, export, kit, docs)", run: toolsPass },
+  { title: 'the reference store agrees with a real etcd 3.4 (npm run conformance:etcd)', run: etcdConformance },
 ];
 
 function typecheck(): string[] {
@@ -201,6 +204,26 @@ async function toolsPass(): Promise<string[]> {
   if (files.length === 0) return ['there are no tools tests (tools/test/)'];
   const report = await runTests({ files, seed: DEFAULT_SEED, maxWorkers: 2, testTimeoutMs: 240_000 });
   return [...report.problems, ...report.tests.filter((t) => t.status !== 'pass').map((t) => `${t.file}: "${t.name}" ${t.status}: ${(t.message ?? '').split('\n').slice(0, 8).join('\n      ')}`)];
+}
+
+/** Exit code of the conformance command when there is no etcd to compare with (not a failure). */
+const ETCD_MISSING = 3;
+
+function etcdConformance(): string[] {
+  const entry = join(ROOT, 'tools', 'conformance', 'etcd.ts');
+  if (!existsSync(entry)) return [];
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './tools/register.ts', entry], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, KATA_TARGET: 'solutions', KATA_BORROWED: '' },
+  });
+  const output = `${result.stdout}${result.stderr}`.trim();
+  if (result.status === 0) return [];
+  if (result.status === ETCD_MISSING && !process.env.CI) {
+    console.log(c.yellow(`   (skipped: ${output.split('\n').slice(-3).join(' ')})`));
+    return [];
+  }
+  return [`npm run conformance:etcd exited with ${result.status ?? result.signal}:\n      ${output.split('\n').slice(-30).join('\n      ')}`];
 }
 
 let failed = 0;
