@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiShapes, compareShapes } from './lib/exports.ts';
 import { loadKatas, REQUIRED_SECTIONS, sections, splitFrontMatter, type Kata } from './lib/katas.ts';
+import { MAP_FILE, renderMap } from './lib/map.ts';
 import { restoreMembers } from './lib/members.ts';
 import { c } from './lib/report.ts';
 import { runTests } from './lib/runner.ts';
@@ -87,6 +88,8 @@ function catalogue(): string[] {
       if (!existsSync(join(ROOT, 'solutions', component, f))) problems.push(`component ${component}: katas/${component}/${f} has no solutions/${component}/${f}`);
     }
   }
+  const map = existsSync(join(ROOT, MAP_FILE)) ? readFileSync(join(ROOT, MAP_FILE), 'utf8') : '';
+  if (map !== renderMap(katas)) problems.push(`${MAP_FILE} (the map of the workbook) is ${map ? 'out of date' : 'missing'}; run: npm run kata -- map`);
   for (const k of katas) {
     const where = `kata ${k.number} (${k.component}/${k.slug})`;
     const { body } = splitFrontMatter(readFileSync(join(ROOT, k.instructions), 'utf8'), k.instructions);

@@ -23,6 +23,7 @@ import { runTests, type RunOptions } from './lib/runner.ts';
 import { pristineText, readState, snapshotPristine, writeState, type State } from './lib/state.ts';
 import { listComponents, ROOT } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
+import { MAP_FILE, renderMap } from './lib/map.ts';
 
 
 const USAGE = `usage: npm run kata -- <command>
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'checksums') return writeChecksums();
+  if (command === 'map') return writeMap();
   const katas = loadKatas();
   const state = readState(ROOT, (w) => out(c.yellow(w)));
   snapshotPristine();
@@ -303,6 +305,13 @@ function writeChecksums(): number {
   }
   writeFileSync(join(ROOT, 'test', 'checksums.json'), `${JSON.stringify(sums, null, 2)}\n`);
   out(`wrote test/checksums.json (${Object.keys(sums).length} test files)`);
+  return 0;
+}
+
+/** katas/README.md, the map of the workbook, from the catalogue (an author's command). */
+function writeMap(): number {
+  writeFileSync(join(ROOT, MAP_FILE), renderMap(loadKatas()));
+  out(`wrote ${MAP_FILE}`);
   return 0;
 }
 

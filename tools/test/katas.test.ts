@@ -74,3 +74,25 @@ describe('the catalogue read from the instruction files', () => {
     expect(() => findKata(katas, '99')).toThrow('There is no kata "99". The katas are: 01 (etcd/kv).');
   });
 });
+
+describe('the map of the workbook (katas/README.md)', () => {
+  it('lists every part in order with its katas, links, points and time, and the totals', async () => {
+    const { renderMap } = await import('../lib/map.ts');
+    const second = good.replace('title: Key-value basics', 'title: Revisions').replace('points: 10', 'points: 15');
+    const root = tree({
+      'katas/etcd/README.md': '---\npart: 1\ntitle: etcd\n---\n# etcd\n',
+      'katas/etcd/01-kv.md': good,
+      'katas/etcd/02-mvcc.md': second,
+      'katas/etcd/index.ts': '',
+      'katas/apiserver/README.md': '---\npart: II\ntitle: kube-apiserver\n---\n# apiserver\n',
+      'katas/apiserver/07-objects.md': good.replace('title: Key-value basics', 'title: Objects'),
+      'katas/apiserver/index.ts': '',
+    });
+    const map = renderMap(loadKatas(root), root);
+    expect(map.indexOf('## Part I · [etcd](etcd/README.md)')).toBeGreaterThan(0);
+    expect(map.indexOf('## Part I ·')).toBeLessThan(map.indexOf('## Part II · [kube-apiserver](apiserver/README.md)'));
+    expect(map).toContain('| 02 | [Revisions](etcd/02-mvcc.md) | 15 | 45 min | keys | `store.ts` |');
+    expect(map).toContain('| | **2 katas** | **25** | **1 h 30 min** | | |');
+    expect(map).toContain('In all: 3 katas, 35 points, about 2 h 15 min of work.');
+  });
+});
