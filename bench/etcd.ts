@@ -128,3 +128,69 @@ export const benches: Bench[] = [
     },
   },
 ];
+
+// ---- 06: the durable store (write-ahead log) ------------------------------------------------------
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeWalFs, openDurableStore, type WalFs } from '@kube/etcd';
+
+/** Temporary directories of these benchmarks, removed when the process exits. */
+const walDirs: string[] = [];
+process.on('exit', () => walDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function walDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kubekata-bench-wal-'));
+  walDirs.push(dir);
+  return dir;
+}
+
+/** `writers` concurrent clients, each doing `each` puts one after another (awaiting each). */
+async function durablePuts(dir: string, writers: number, each: number, fs: WalFs = nodeWalFs): Promise<number> {
+  const db = await openDurableStore(dir, { fs });
+  const value = 'x'.repeat(100);
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; i < each; i++) await db.put(`/registry/pods/ns-${w % 100}/pod-${w}-${i % 1000}`, value);
+    }),
+  );
+  await db.close();
+  return writers * each;
+}
+
+const RECOVERED = 1_000_000;
+let recoveryDir: string | undefined;
+
+benches.push(
+  {
+    name: '06 wal: durable puts, 1 writer (one fsync per put)',
+    setup: () => walDir(),
+    run: (dir) => durablePuts(dir as string, 1, 2_000),
+  },
+  {
+    name: '06 wal: durable puts, 64 concurrent writers (group commit)',
+    setup: () => walDir(),
+    run: (dir) => durablePuts(dir as string, 64, 2_000),
+  },
+  {
+    name: '06 wal: durable puts, 256 concurrent writers (group commit)',
+    setup: () => walDir(),
+    run: (dir) => durablePuts(dir as string, 256, 500),
+  },
+  {
+    name: `06 wal: recovery of ${RECOVERED.toLocaleString('en')} writes (openDurableStore, replaying the log)`,
+    // Written once, with group commit (250 writers), and opened twice (a warm-up, then measured).
+    setup: async () => {
+      if (recoveryDir === undefined) {
+        recoveryDir = walDir();
+        await durablePuts(recoveryDir, 250, RECOVERED / 250);
+      }
+      return recoveryDir;
+    },
+    run: async (dir) => {
+      const db = await openDurableStore(dir as string);
+      const writes = db.revision - 1;
+      await db.close();
+      return writes;
+    },
+  },
+);

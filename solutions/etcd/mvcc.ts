@@ -141,10 +141,14 @@ export class MvccStore implements Mvcc {
     }
     for (const key of emptied) this.index.delete(key);
     // The backend keeps, at or below `revision`, only what some key's index still points to.
-    for (let main = this.compactedRevision; main <= revision; main++) {
-      this.backend.changesAt(main).forEach((_, sub) => {
+    // From revision 1, as etcd scans from 0: what an earlier compaction kept, this one may drop.
+    for (let main = 1; main <= revision; main++) {
+      // changesAt skips the holes of earlier compactions: walk the subs until each change is seen.
+      for (let sub = 0, left = this.backend.changesAt(main).length; left > 0; sub++) {
+        if (this.backend.get({ main, sub }) === undefined) continue;
+        left--;
         if (!kept.has(revisionKey({ main, sub }))) this.backend.remove({ main, sub });
-      });
+      }
     }
     this.compactedRevision = revision;
     return { header: { revision: this.currentRevision } };

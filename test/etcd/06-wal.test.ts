@@ -1,0 +1,533 @@
+/**
+ * Kata 06 — etcd: write-ahead log and recovery. The spec is katas/etcd/06-wal.md.
+ *
+ * Every test uses real files, in a fresh temporary directory. Nothing is timed: group commit is
+ * checked by counting fsyncs through a file-system wrapper, and a crash is played by cutting or
+ * damaging a file after the log is closed. The examples read as the spec; the properties check,
+ * for any history of writes, that a cut log recovers exactly the longest whole prefix, that
+ * snapshot + log recover exactly what was written (against an MvccStore that did the same writes,
+ * compared at every revision), and that one damaged byte is refused or repaired, never believed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  crc32c,
+  decodeRecords,
+  encodeRecord,
+  MvccStore,
+  openDurableStore,
+  segmentName,
+  SNAPSHOT_FILE,
+  Wal,
+  type DurableStore,
+  type WalRecord,
+} from '@kube/etcd';
+import { bytes, cut, failingFs, flip, inTempDir, noSyncFs, recordingFs, rejectionOf, sizeOf, tempDirs, text } from '../support/wal-files.ts';
+import { applyToDurable, applyToModel, compactionTarget, differences, modelOf, showOp, walKeyArb, walOpArb, walValueArb, type WalOp } from '../support/wal-model.ts';
+import { show } from '../support/show.ts';
+
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
+
+/** A record of type 1 holding `data` as UTF-8. */
+const rec = (data: string, type = 1): WalRecord => ({ type, data: bytes(data) });
+
+/** Records as [type, text] pairs, to compare. */
+const readable = (records: readonly WalRecord[]): [number, string][] => records.map((r) => [r.type, text(r.data)]);
+
+/** The path of segment `n` of the log in `dir`. */
+const segment = (dir: string, n = 1): string => join(dir, segmentName(n));
+
+/** A log in `dir` holding `records`, closed. */
+async function logWith(dir: string, ...records: WalRecord[]): Promise<void> {
+  const { wal } = await Wal.open(dir);
+  for (const record of records) await wal.append(record);
+  await wal.close();
+}
+
+describe('the record format', () => {
+  it('encodeRecord lays a record out as length, its bitwise complement, CRC-32C, type and data, padded with zeros to a multiple of 8 bytes', () => {
+    const { bytes: out, crc } = encodeRecord(rec('abc', 7), 0);
+    expect(out.length).toBe(16); // 13 bytes of header, 3 of data: 16, a multiple of 8
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    expect(view.getUint32(0, true)).toBe(3);
+    expect(view.getUint32(4, true)).toBe(~3 >>> 0);
+    expect(out[12]).toBe(7);
+    expect(text(out.subarray(13, 16))).toBe('abc');
+    // The crc covers everything after it (type, data, padding) and starts from 0 for a first record.
+    expect(view.getUint32(8, true)).toBe(crc32c(out.subarray(12), 0));
+    expect(crc).toBe(view.getUint32(8, true));
+    const padded = encodeRecord(rec('abcd'), 0).bytes;
+    expect([padded.length, [...padded.subarray(17)]]).toEqual([24, [0, 0, 0, 0, 0, 0, 0]]);
+  });
+
+  it('the crc rolls: a record continues from the previous record\'s crc, so the same record encodes differently after another', () => {
+    const first = encodeRecord(rec('first'), 0);
+    const second = encodeRecord(rec('same'), first.crc);
+    expect(second.crc).toBe(crc32c(second.bytes.subarray(12), first.crc));
+    expect(second.crc).not.toBe(encodeRecord(rec('same'), 0).crc);
+  });
+
+  it('decodeRecords reads back the records, their end and the last crc, with no torn tail when the file ends on a record boundary', () => {
+    const a = encodeRecord(rec('put a'), 0);
+    const b = encodeRecord(rec('', 2), a.crc);
+    const c = encodeRecord(rec('\u{1F600} and more than eight bytes'), b.crc);
+    const file = Buffer.concat([a.bytes, b.bytes, c.bytes]);
+    const decoded = decodeRecords(file, 'x.wal');
+    expect(readable(decoded.records)).toEqual([[1, 'put a'], [2, ''], [1, '\u{1F600} and more than eight bytes']]);
+    expect([decoded.end, decoded.crc, decoded.torn]).toEqual([file.length, c.crc, undefined]);
+    expect(decodeRecords(new Uint8Array(0), 'x.wal')).toEqual({ records: [], end: 0, crc: 0, torn: undefined });
+  });
+
+  it.each([
+    ['inside the header of the last record', 20],
+    ['inside the data of the last record', 33],
+    ['inside the padding of the last record', 38],
+  ])('a file that ends %s has a torn tail at the start of that record; the records before it are whole', (_, length) => {
+    const a = encodeRecord(rec('abc'), 0); // bytes 0..16
+    const b = encodeRecord(rec('abcdefgh'), a.crc); // bytes 16..40: header 16..29, data 29..37, padding 37..40
+    const decoded = decodeRecords(Buffer.concat([a.bytes, b.bytes]).subarray(0, length), 'x.wal');
+    expect(readable(decoded.records)).toEqual([[1, 'abc']]);
+    expect([decoded.end, decoded.crc, decoded.torn?.offset]).toEqual([16, a.crc, 16]);
+  });
+
+  it('a last record that fails its crc is a torn tail too (a crash can leave garbage in the sector it was writing)', () => {
+    const a = encodeRecord(rec('abc'), 0);
+    const b = encodeRecord(rec('defg'), a.crc);
+    const file = Buffer.concat([a.bytes, b.bytes]);
+    file[file.length - 8]! ^= 0x40; // a byte of the last record's data
+    const decoded = decodeRecords(file, 'x.wal');
+    expect(readable(decoded.records)).toEqual([[1, 'abc']]);
+    expect(decoded.torn?.offset).toBe(16);
+  });
+
+  it('a crc mismatch on a record with more records after it is CorruptLog "<file>, byte <offset>"', () => {
+    const a = encodeRecord(rec('abc'), 0);
+    const b = encodeRecord(rec('defg'), a.crc);
+    const c = encodeRecord(rec('hij'), b.crc);
+    const file = Buffer.concat([a.bytes, b.bytes, c.bytes]);
+    file[16 + 14]! ^= 0x01; // in b's data
+    let error: unknown;
+    try {
+      decodeRecords(file, '/var/lib/etcd/0000000000000001.wal');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain('wal: crc mismatch');
+    expect((error as Error).message).toContain('/var/lib/etcd/0000000000000001.wal, byte 16');
+  });
+
+  it('a record length that does not match its check is CorruptLog, even in the last record: a crash cuts a file, it does not rewrite a length', () => {
+    const a = encodeRecord(rec('abc'), 0);
+    const b = encodeRecord(rec('defg'), a.crc);
+    const file = Buffer.concat([a.bytes, b.bytes]);
+    file[16 + 1]! ^= 0x01; // b's length grows by 256: it would run past the end of the file
+    let error: unknown;
+    try {
+      decodeRecords(file, 'x.wal');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain('x.wal, byte 16');
+  });
+});
+
+describe('the log: append, group commit, recovery', () => {
+  it('Wal.open creates the directory and the first segment; records appended come back, in order, after reopening', async () => {
+    const dir = join(dirs.make(), 'member', 'wal');
+    const opened = await Wal.open(dir);
+    expect([opened.snapshot, opened.records, opened.repaired]).toEqual([undefined, [], undefined]);
+    await opened.wal.append(rec('one'));
+    await opened.wal.append(rec('two', 2));
+    await opened.wal.close();
+    expect(readdirSync(dir)).toEqual([segmentName(1)]);
+    expect(segmentName(1)).toBe('0000000000000001.wal');
+    const again = await Wal.open(dir);
+    expect(readable(again.records)).toEqual([[1, 'one'], [2, 'two']]);
+    await again.wal.close();
+  });
+
+  it('append resolves only after the write and the fsync that carry its record have finished', async () => {
+    const dir = dirs.make();
+    const { fs, events } = recordingFs();
+    const { wal } = await Wal.open(dir, { fs });
+    events.length = 0;
+    await wal.append(rec('abc')).then(() => events.push('resolved'));
+    expect(events).toEqual(['write 16', 'sync', 'sync done', 'resolved']);
+    expect(sizeOf(segment(dir))).toBe(16);
+    await wal.close();
+  });
+
+  it('appends started together share their fsyncs (group commit): 100 appends, at most 2 fsyncs, every record kept in order', async () => {
+    const dir = dirs.make();
+    const { fs, syncs } = recordingFs();
+    const { wal } = await Wal.open(dir, { fs });
+    const before = syncs();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => wal.append(rec(`record ${i}`))));
+    expect(syncs() - before).toBeLessThanOrEqual(2);
+    await wal.close();
+    const { records, wal: again } = await Wal.open(dir);
+    expect(records.map((r) => text(r.data))).toEqual(Array.from({ length: 100 }, (_, i) => `record ${i}`));
+    await again.close();
+  });
+
+  it.each([
+    ['in the middle of its header', 5],
+    ['in the middle of its data', 17],
+  ])('a torn last record (cut %s) is cut off on open: the file is truncated to the last whole record and appends continue after it', async (_, into) => {
+    const dir = dirs.make();
+    await logWith(dir, rec('abc'), rec('0123456789'));
+    cut(segment(dir), 16 + into);
+    const opened = await Wal.open(dir);
+    expect(readable(opened.records)).toEqual([[1, 'abc']]);
+    expect(opened.repaired).toMatchObject({ file: segment(dir), offset: 16 });
+    expect(sizeOf(segment(dir))).toBe(16);
+    await opened.wal.append(rec('after'));
+    await opened.wal.close();
+    const again = await Wal.open(dir);
+    expect([readable(again.records), again.repaired]).toEqual([[[1, 'abc'], [1, 'after']], undefined]);
+    await again.wal.close();
+  });
+
+  it('a last record with a bad crc is cut off the same way, and the appends after the repair chain their crc from the record before it', async () => {
+    const dir = dirs.make();
+    await logWith(dir, rec('abc'), rec('defg'));
+    flip(segment(dir), 16 + 14, 0x20);
+    const opened = await Wal.open(dir);
+    expect([readable(opened.records), opened.repaired?.offset]).toEqual([[[1, 'abc']], 16]);
+    await opened.wal.append(rec('next'));
+    await opened.wal.close();
+    const again = await Wal.open(dir);
+    expect(readable(again.records)).toEqual([[1, 'abc'], [1, 'next']]);
+    await again.wal.close();
+  });
+
+  it('a bad crc in the middle of the log refuses to open, with CorruptLog naming the file and the byte offset, and leaves the file as it was', async () => {
+    const dir = dirs.make();
+    await logWith(dir, rec('abc'), rec('defg'), rec('hij'));
+    flip(segment(dir), 16 + 13, 0x01);
+    const damaged = readFileSync(segment(dir));
+    const error = await rejectionOf(() => Wal.open(dir));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain(`${segment(dir)}, byte 16`);
+    expect(readFileSync(segment(dir)).equals(damaged)).toBe(true);
+  });
+
+  it('a log directory that cannot be created is LogUnavailable, with the path and the system\'s reason', async () => {
+    const parent = dirs.make();
+    writeFileSync(join(parent, 'not-a-dir'), 'a file');
+    const path = join(parent, 'not-a-dir', 'wal');
+    const error = await rejectionOf(() => Wal.open(path));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+    expect((error as Error).message).toContain('wal: cannot use the log directory');
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toContain('ENOTDIR');
+    const fromStore = await rejectionOf(() => openDurableStore(path));
+    expect(fromStore).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+  });
+
+  it('a failed fsync rejects the append with LogUnavailable, and the log takes no more appends', async () => {
+    const dir = dirs.make();
+    await logWith(dir); // the log exists: opening it again needs no fsync
+    const { wal } = await Wal.open(dir, { fs: failingFs('sync') });
+    const error = await rejectionOf(() => wal.append(rec('abc')));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+    expect((error as Error).message).toContain('ENOSPC');
+    expect(await rejectionOf(() => wal.append(rec('more')))).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+  });
+});
+
+describe('snapshots', () => {
+  it('snapshot writes the state atomically (through snapshot.tmp, fsync, rename, directory fsync), then removes the segments before it', async () => {
+    const dir = dirs.make();
+    const { fs, events } = recordingFs();
+    const { wal } = await Wal.open(dir, { fs });
+    await wal.append(rec('before'));
+    events.length = 0;
+    await wal.snapshot(bytes('the state'));
+    const order = ['open 0000000000000002.wal', 'open snapshot.tmp', 'sync', 'rename snapshot.tmp snapshot', 'remove 0000000000000001.wal'];
+    expect(order.map((e) => events.indexOf(e)).every((at, i, all) => at >= 0 && (i === 0 || at > all[i - 1]!))).toBe(true);
+    const rename = events.indexOf('rename snapshot.tmp snapshot');
+    expect(events.indexOf('syncDir', rename)).toBeGreaterThan(rename);
+    await wal.append(rec('after'));
+    await wal.close();
+    expect(readdirSync(dir).sort()).toEqual([segmentName(2), SNAPSHOT_FILE]);
+    const again = await Wal.open(dir);
+    expect(text(again.snapshot!)).toBe('the state');
+    expect(readable(again.records)).toEqual([[1, 'after']]);
+    await again.wal.close();
+  });
+
+  it('appends made right after snapshot() is called land after the snapshot, never in it or lost', async () => {
+    const dir = dirs.make();
+    const { wal } = await Wal.open(dir);
+    const done = [wal.append(rec('1')), wal.snapshot(bytes('state with 1')), wal.append(rec('2')), wal.append(rec('3'))];
+    await Promise.all(done);
+    await wal.close();
+    const again = await Wal.open(dir);
+    expect([text(again.snapshot!), readable(again.records)]).toEqual(['state with 1', [[1, '2'], [1, '3']]]);
+    await again.wal.close();
+  });
+
+  it('a snapshot interrupted before its rename loses nothing: the old snapshot and both segments are replayed, and snapshot.tmp is removed', async () => {
+    const dir = dirs.make();
+    await logWith(dir, rec('1'));
+    const { wal } = await Wal.open(dir, { fs: failingFs('rename') });
+    await wal.append(rec('2'));
+    expect(await rejectionOf(() => wal.snapshot(bytes('never renamed')))).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+    expect(readdirSync(dir)).toContain(`${SNAPSHOT_FILE}.tmp`);
+    const again = await Wal.open(dir);
+    expect([again.snapshot, readable(again.records)]).toEqual([undefined, [[1, '1'], [1, '2']]]);
+    expect(readdirSync(dir)).not.toContain(`${SNAPSHOT_FILE}.tmp`);
+    await again.wal.close();
+  });
+
+  it('a torn record in a segment that is not the last is CorruptLog, not a repair', async () => {
+    const dir = dirs.make();
+    await logWith(dir, rec('1'), rec('2'));
+    const { wal } = await Wal.open(dir, { fs: failingFs('rename') }); // leaves segments 1 and 2
+    await rejectionOf(() => wal.snapshot(bytes('never renamed')));
+    cut(segment(dir, 1), 20);
+    const error = await rejectionOf(() => Wal.open(dir));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain(`${segment(dir, 1)}, byte 16`);
+  });
+
+  it('a damaged snapshot file is CorruptLog naming it', async () => {
+    const dir = dirs.make();
+    const { wal } = await Wal.open(dir);
+    await wal.snapshot(bytes('a state long enough to damage'));
+    await wal.close();
+    flip(join(dir, SNAPSHOT_FILE), 30, 0x08);
+    const error = await rejectionOf(() => Wal.open(dir));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain(join(dir, SNAPSHOT_FILE));
+  });
+});
+
+describe('the durable store', () => {
+  it('a new directory opens as a store at revision 1; writes resolve with their revision and come back after reopening, with their history', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    expect(db.revision).toBe(1);
+    expect((await db.put('a', '1')).header.revision).toBe(2);
+    expect((await db.put('a', '2')).header.revision).toBe(3);
+    expect((await db.write((txn) => (txn.put('b', '1'), txn.delete('a')))).deleted).toBe(1);
+    await db.close();
+    const again = await openDurableStore(dir);
+    expect(again.revision).toBe(4);
+    expect(again.range('a', undefined, { revision: 3 }).kvs[0]).toMatchObject({ key: 'a', value: '2', createRevision: 2, modRevision: 3, version: 2 });
+    expect(again.range('a').kvs).toEqual([]);
+    expect(again.range('b').kvs[0]).toMatchObject({ value: '1', modRevision: 4 });
+    await again.close();
+  });
+
+  it('a put resolves only after its record is fsync\'d, and a delete of a missing key writes no record', async () => {
+    const dir = dirs.make();
+    const { fs, events } = recordingFs();
+    const db = await openDurableStore(dir, { fs });
+    events.length = 0;
+    await db.put('a', '1').then(() => events.push('resolved'));
+    expect(events.slice(-2)).toEqual(['sync done', 'resolved']);
+    events.length = 0;
+    expect((await db.delete('missing')).header.revision).toBe(2);
+    expect(events.filter((e) => e.startsWith('write'))).toEqual([]);
+    await db.close();
+  });
+
+  it('a failed write is not logged and the store stays as it was, after a reopen too', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    await db.put('a', '1');
+    const error = await rejectionOf(() => db.put('', 'no key'));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'EmptyKey' });
+    await db.close();
+    const again = await openDurableStore(dir);
+    expect([again.revision, again.range('a').kvs[0]?.value]).toEqual([2, '1']);
+    await again.close();
+  });
+
+  it('compaction is logged: after reopening, reads below it fail with "mvcc: required revision has been compacted"', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    for (const v of ['1', '2', '3']) await db.put('a', v);
+    await db.compact(3);
+    await db.close();
+    const again = await openDurableStore(dir);
+    expect(again.store.compacted).toBe(3);
+    expect(() => again.range('a', undefined, { revision: 2 })).toThrow('mvcc: required revision has been compacted');
+    expect(again.range('a', undefined, { revision: 3 }).kvs[0]?.value).toBe('2');
+    await again.close();
+  });
+
+  it('snapshot, more writes, reopen: the same keys, history, compaction and revision, from the snapshot and the records after it', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    const model = new MvccStore();
+    const ops: WalOp[] = [
+      { kind: 'put', key: 'a', value: '1' },
+      { kind: 'put', key: 'b', value: '1' },
+      { kind: 'delete', key: 'a', prefix: false },
+      { kind: 'put', key: 'a', value: '2' },
+      { kind: 'compact', pick: 1 },
+    ];
+    for (const op of ops) (await applyToDurable(db, op), applyToModel(model, op));
+    await db.snapshot();
+    const after: WalOp[] = [{ kind: 'put', key: 'b', value: '2' }, { kind: 'txn', puts: [['c', '1']], deletes: ['a'] }];
+    for (const op of after) (await applyToDurable(db, op), applyToModel(model, op));
+    await db.close();
+    expect(readdirSync(dir).sort()).toEqual([segmentName(2), SNAPSHOT_FILE]);
+    const again = await openDurableStore(dir);
+    expect(differences(again.store, model)).toEqual([]);
+    await again.close();
+  });
+
+  it('a damaged record in the middle of the log refuses to open the store (CorruptLog), rather than open it with less', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    await db.put('a', '1');
+    await db.put('b', '2');
+    await db.close();
+    flip(segment(dir), 14, 0x01);
+    const error = await rejectionOf(() => openDurableStore(dir));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain(`${segment(dir)}, byte 0`);
+  });
+});
+
+// ---- properties ------------------------------------------------------------------------------------
+
+/** Runs `ops` on a durable store in `dir`, one at a time; returns the segment's size after each. */
+async function writeAll(dir: string, ops: readonly WalOp[]): Promise<number[]> {
+  const db = await openDurableStore(dir, { fs: noSyncFs });
+  const ends: number[] = [];
+  for (const op of ops) {
+    await applyToDurable(db, op);
+    ends.push(sizeOf(segment(dir)));
+  }
+  await db.close();
+  return ends;
+}
+
+const opsArb = fc.array(walOpArb, { minLength: 1, maxLength: 16 });
+
+describe('properties', () => {
+  test.prop([opsArb, fc.nat()])(
+    'cutting the log at any byte recovers exactly the writes whose records are whole (every acknowledged one before the cut), and the log takes appends again',
+    async (ops, at) => {
+      await inTempDir(async (dir) => {
+        const ends = await writeAll(dir, ops);
+        const size = sizeOf(segment(dir));
+        const cutAt = at % (size + 1);
+        cut(segment(dir), cutAt);
+        const whole = ends.filter((end) => end <= cutAt).length; // ops whose record ends before the cut
+        const db = await openDurableStore(dir, { fs: noSyncFs });
+        const model = modelOf(ops.slice(0, whole));
+        expect(differences(db.store, model), `ops ${ops.map(showOp).join('; ')}, cut at byte ${cutAt} of ${size}`).toEqual([]);
+        await db.put('after', 'the repair');
+        await db.close();
+        model.put('after', 'the repair');
+        const again = await openDurableStore(dir, { fs: noSyncFs });
+        expect(differences(again.store, model)).toEqual([]);
+        await again.close();
+      });
+    },
+  );
+
+  test.prop([opsArb, fc.nat(), fc.integer({ min: 1, max: 255 })])(
+    'flipping one byte of the log is CorruptLog naming the file and the damaged record, or, in the last record past its length, a repair to the writes before it; never a different store',
+    async (ops, at, mask) => {
+      await inTempDir(async (dir) => {
+        const ends = await writeAll(dir, ops);
+        const size = sizeOf(segment(dir));
+        fc.pre(size > 0);
+        const where = at % size;
+        flip(segment(dir), where, mask);
+        const starts = [0, ...new Set(ends)].filter((s) => s < size); // where each record starts
+        const record = starts.filter((s) => s <= where).length - 1;
+        const start = starts[record]!;
+        const isLast = record === starts.length - 1;
+        const story = `ops ${ops.map(showOp).join('; ')}, byte ${where} of ${size} xor ${mask}`;
+        if (isLast && where - start >= 8) {
+          const db = await openDurableStore(dir, { fs: noSyncFs });
+          const whole = ends.filter((end) => end <= start).length;
+          expect(differences(db.store, modelOf(ops.slice(0, whole))), story).toEqual([]);
+          await db.close();
+        } else {
+          const error = await rejectionOf(() => openDurableStore(dir, { fs: noSyncFs }));
+          expect(error, story).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+          expect((error as Error).message, story).toContain(`${segment(dir)}, byte ${start}`);
+        }
+      });
+    },
+  );
+
+  test.prop([
+    fc.commands(
+      [
+        fc.tuple(walKeyArb, walValueArb).map(([key, value]) => new OpCommand({ kind: 'put', key, value })),
+        fc.tuple(walKeyArb, fc.boolean()).map(([key, prefix]) => new OpCommand({ kind: 'delete', key, prefix })),
+        fc
+          .tuple(fc.uniqueArray(fc.tuple(walKeyArb, walValueArb), { maxLength: 3, selector: ([k]) => k }), fc.uniqueArray(walKeyArb, { maxLength: 2 }))
+          .map(([puts, deletes]) => new OpCommand({ kind: 'txn', puts, deletes })),
+        fc.nat().map((pick) => new OpCommand({ kind: 'compact', pick })),
+        fc.constant(new SnapshotCommand()),
+        fc.constant(new ReopenCommand()),
+      ],
+      { maxCommands: 25 },
+    ),
+  ])('model-based: after any writes, compactions, snapshots and restarts, the store recovered from snapshot + log equals the store that did the same writes, at every revision', async (commands) => {
+    await inTempDir(async (dir) => {
+      const real: DurableReal = { dir, db: await openDurableStore(dir, { fs: noSyncFs }) };
+      try {
+        await fc.asyncModelRun(() => ({ model: { store: new MvccStore() }, real }), commands);
+        await new ReopenCommand().run({ store: real.db.store as MvccStore }, real);
+      } finally {
+        await real.db.close();
+      }
+    });
+  });
+});
+
+interface DurableReal {
+  dir: string;
+  db: DurableStore;
+}
+type Model = { store: MvccStore };
+
+/** One write (put, delete, write txn, compact) on both stores; both answer with the same revision. */
+class OpCommand implements fc.AsyncCommand<Model, DurableReal> {
+  constructor(readonly op: WalOp) {}
+  check = (): boolean => true;
+  async run(model: Model, real: DurableReal): Promise<void> {
+    if (this.op.kind === 'compact' && compactionTarget(this.op, model.store) === undefined) return;
+    applyToModel(model.store, this.op);
+    await applyToDurable(real.db, this.op);
+    expect(real.db.revision, String(this)).toBe(model.store.revision);
+  }
+  toString = (): string => showOp(this.op);
+}
+
+/** A snapshot of the durable store (the model has nothing to do). */
+class SnapshotCommand implements fc.AsyncCommand<Model, DurableReal> {
+  check = (): boolean => true;
+  async run(_model: Model, real: DurableReal): Promise<void> {
+    await real.db.snapshot();
+  }
+  toString = (): string => 'snapshot()';
+}
+
+/** Close and reopen: the recovered store must equal the model at every revision. */
+class ReopenCommand implements fc.AsyncCommand<Model, DurableReal> {
+  check = (): boolean => true;
+  async run(model: Model, real: DurableReal): Promise<void> {
+    await real.db.close();
+    real.db = await openDurableStore(real.dir, { fs: noSyncFs });
+    expect(differences(real.db.store, model.store), `after reopening ${show(real.dir)}`).toEqual([]);
+  }
+  toString = (): string => 'reopen()';
+}
