@@ -1,0 +1,97 @@
+/**
+ * The typed client every later component talks to the apiserver through: the scheduler binds pods
+ * with it, controllers create ReplicaSets and pods, the kubelet writes pod status. It is an
+ * interface, asynchronous like any remote call: {@link LocalClient} calls a {@link Registry} in
+ * the same process (this kata), and kata 10's HTTP client implements the same interface over the
+ * network, so a component never knows which one it has.
+ *
+ * @example
+ * ```ts
+ * const client: ApiClient = new LocalClient(registry);
+ * const pods = client.pods('default');
+ * const pod = await pods.create({ metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+ * await pods.list({ labelSelector: 'app=web' });  // { items: [...], resourceVersion: '2' }
+ * await pods.updateStatus({ ...pod, status: { phase: 'Running' } });
+ * ```
+ */
+import { NotImplemented, type Deployment, type Endpoints, type Event, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kube/kit';
+import type { DeleteOptions, ListOptions, ListResult, Registry } from './registry.ts';
+
+/** The calls on one resource, in one namespace (or cluster-wide). */
+export interface ResourceClient<T extends KubeObject> {
+  create(object: T): Promise<T>;
+  get(name: string): Promise<T>;
+  list(options?: ListOptions): Promise<ListResult<T>>;
+  update(object: T): Promise<T>;
+  updateStatus(object: T): Promise<T>;
+  delete(name: string, options?: DeleteOptions): Promise<T>;
+}
+
+/** A client of the Kubernetes API. */
+export interface ApiClient {
+  /** Any resource by its plural name; `namespace` undefined: every namespace (lists) or cluster-scoped. */
+  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T>;
+  /** `resource<Pod>('pods', namespace)`; the same shortcut for each resource below */
+  pods(namespace?: string): ResourceClient<Pod>;
+  nodes(): ResourceClient<Node>;
+  namespaces(): ResourceClient<Namespace>;
+  services(namespace?: string): ResourceClient<Service>;
+  endpoints(namespace?: string): ResourceClient<Endpoints>;
+  events(namespace?: string): ResourceClient<Event>;
+  deployments(namespace?: string): ResourceClient<Deployment>;
+  replicaSets(namespace?: string): ResourceClient<ReplicaSet>;
+  leases(namespace?: string): ResourceClient<Lease>;
+}
+
+/**
+ * The in-process client: each call goes straight to the registry. Results are the registry's own
+ * copies (it hands out fresh objects), so changing one changes nothing stored.
+ */
+export class LocalClient implements ApiClient {
+  constructor(private readonly registry: Registry) {}
+
+  /**
+   * The calls on `resource` in `namespace` (undefined: every namespace for a list, the object's own
+   * namespace for a create or an update, none for a cluster-scoped resource).
+   *
+   * @example
+   * ```ts
+   * const pods = client.resource<Pod>('pods', 'default');
+   * await pods.get('web');      // registry.get('pods', 'default', 'web'), as a Promise
+   * ```
+   */
+  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+    // TODO(08): return an object whose six async methods call the registry; create, update and
+    // updateStatus use the object's own namespace when `namespace` is undefined.
+    throw new NotImplemented('08', 'LocalClient.resource');
+  }
+
+  // The shortcuts of ApiClient: each is resource() with its resource's name and object type.
+  pods(namespace?: string) {
+    return this.resource<Pod>('pods', namespace);
+  }
+  nodes() {
+    return this.resource<Node>('nodes');
+  }
+  namespaces() {
+    return this.resource<Namespace>('namespaces');
+  }
+  services(namespace?: string) {
+    return this.resource<Service>('services', namespace);
+  }
+  endpoints(namespace?: string) {
+    return this.resource<Endpoints>('endpoints', namespace);
+  }
+  events(namespace?: string) {
+    return this.resource<Event>('events', namespace);
+  }
+  deployments(namespace?: string) {
+    return this.resource<Deployment>('deployments', namespace);
+  }
+  replicaSets(namespace?: string) {
+    return this.resource<ReplicaSet>('replicasets', namespace);
+  }
+  leases(namespace?: string) {
+    return this.resource<Lease>('leases', namespace);
+  }
+}

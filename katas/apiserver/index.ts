@@ -1,0 +1,22 @@
+/**
+ * The kube-apiserver (Part II). Import it as `@kube/apiserver`.
+ *
+ * Kata 07, the objects themselves:
+ * - {@link Quantity}, {@link parseQuantity}, {@link QuantityError}: resource quantities;
+ * - {@link StatusError} and its constructors ({@link notFound}, {@link alreadyExists},
+ *   {@link conflict}, {@link invalid}, {@link badRequest}, ...): how the apiserver says no;
+ * - field errors ({@link requiredField}, {@link invalidField}, ...) and the name rules
+ *   ({@link isDNS1123Subdomain}, {@link isQualifiedName}, ...);
+ * - validation: {@link validatePod}, {@link validateDeployment}, {@link validateService}, ...,
+ *   {@link validateObject} (by kind) and {@link assertValid} (throws Invalid);
+ * - defaulting: {@link defaultPod}, {@link defaultDeployment}, {@link defaultService}, ...,
+ *   {@link applyDefaults} (by kind).
+ * @module
+ */
+export * from './quantity.ts';
+export * from './status.ts';
+export * from './field-errors.ts';
+export * from './names.ts';
+export * from './validation.ts';
+export * from './defaulting.ts';
+export * from './selectors.ts'; export * from './resources.ts'; export * from './registry.ts'; export * from './client.ts'; // kata 08: the registry on the store

@@ -1,0 +1,182 @@
+/**
+ * The registry: Kubernetes objects stored in etcd, with the API's rules on top — names and uids,
+ * resourceVersion as optimistic concurrency, generation, the status subresource, finalizers and
+ * selectors (kube-apiserver's pkg/registry/generic/registry/store.go over
+ * k8s.io/apiserver/pkg/storage/etcd3/store.go).
+ *
+ * Every object lives under one key:
+ *
+ * ```
+ * /registry/pods/default/web-1      a namespaced object: /registry/<resource>/<namespace>/<name>
+ * /registry/nodes/node-1            a cluster-scoped one: /registry/<resource>/<name>
+ * ```
+ * and its resourceVersion is the key's modRevision, so it changes on every write and a writer can
+ * say "only if nobody changed it since I read it" (a transaction comparing modRevision).
+ *
+ * @example
+ * ```ts
+ * const registry = new Registry({ store: new MvccStore(), clock, random });
+ * const pod = registry.create('pods', 'default', { metadata: { name: 'web' }, spec: { containers: [...] } });
+ * pod.metadata.resourceVersion;                       // '2'
+ * registry.update('pods', 'default', { ...pod, spec: { ...pod.spec, nodeName: 'n1' } }); // resourceVersion '3', generation 2
+ * registry.update('pods', 'default', pod);            // StatusError Conflict: pod was read at '2'
+ * ```
+ */
+import { NotImplemented, toRFC3339, type Clock, type KubeObject, type Random } from '@kube/kit';
+// What you will need (each is documented where it is defined):
+import { prefixEnd, txn, type Mvcc, type MvccKeyValue } from '@kube/etcd';
+import { fieldsMatch, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type Selector } from './selectors.ts';
+import { qualifiedKind, qualifiedResource, resourceType, type ResourceType } from './resources.ts';
+import { alreadyExists, badRequest, conflict, invalid, notFound, notFoundResource, OPTIMISTIC_LOCK_MESSAGE } from './status.ts';
+
+/** What a registry needs: a store, a clock for timestamps, and randomness for uids and names. */
+export interface RegistryOptions {
+  store: Mvcc;
+  clock: Clock;
+  random: Random;
+}
+
+/** Options of {@link Registry.list}. */
+export interface ListOptions {
+  /** e.g. `app=web,tier in (front)` */
+  labelSelector?: string;
+  /** e.g. `spec.nodeName=node-1` */
+  fieldSelector?: string;
+}
+
+/** Options of {@link Registry.delete}: delete only if the object is still the one you mean. */
+export interface DeleteOptions {
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** A list and the revision it was read at (its resourceVersion). */
+export interface ListResult<T extends KubeObject = KubeObject> {
+  items: T[];
+  resourceVersion: string;
+}
+
+/**
+ * The Kubernetes objects of a cluster, kept in an etcd store.
+ *
+ * Keep nothing in memory but what the constructor stores: every read goes to the store, so that
+ * several registries (or a restarted one) on one store agree. Add private helpers as you like.
+ */
+export class Registry {
+  /** the store underneath (kata 09 watches it) */
+  readonly store: Mvcc;
+  private readonly clock: Clock;
+  private readonly random: Random;
+
+  constructor(options: RegistryOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.random = options.random;
+  }
+
+  /**
+   * The key of an object: `/registry/<resource>/<namespace>/<name>`, or `/registry/<resource>/<name>`
+   * for a cluster-scoped resource (its `namespace` is ignored).
+   *
+   * @example
+   * ```ts
+   * Registry.keyOf(resourceType('pods'), 'default', 'web');    // '/registry/pods/default/web'
+   * Registry.keyOf(resourceType('nodes'), undefined, 'node-1'); // '/registry/nodes/node-1'
+   * ```
+   */
+  static keyOf(type: ResourceType, namespace: string | undefined, name: string): string {
+    // TODO(08): the key layout above.
+    throw new NotImplemented('08', 'Registry.keyOf');
+  }
+
+  /**
+   * Stores a new object: name (or generateName + 5 random characters), uid, creationTimestamp,
+   * generation 1, the status `type.prepareForCreate` starts it with, defaults, validation; then
+   * "create only if absent" in one transaction. Returns the stored object with its resourceVersion.
+   *
+   * @param namespace - the request's namespace (for a namespaced resource; the object may name
+   *   the same one or none); ignored for a cluster-scoped resource
+   *
+   * @throws StatusError AlreadyExists, Invalid, BadRequest; NotFound for a resource not served
+   */
+  create<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+    // TODO(08): copy the object, fill in what the API owns (name, uid, creationTimestamp, generation),
+    // prepareForCreate, defaults, validate; then one txn: if modRevision(key) = 0 then put.
+    throw new NotImplemented('08', 'Registry.create');
+  }
+
+  /** The object, with its resourceVersion. @throws StatusError NotFound */
+  get<T extends KubeObject>(resource: string, namespace: string | undefined, name: string): T {
+    // TODO(08): read the key; the object's resourceVersion is the key's modRevision.
+    throw new NotImplemented('08', 'Registry.get');
+  }
+
+  /**
+   * Every object of a resource (in one namespace, or in all when `namespace` is undefined) that
+   * matches the selectors, in key order, with the store's revision as the list's resourceVersion.
+   *
+   * @throws StatusError BadRequest for a selector that cannot be read
+   */
+  list<T extends KubeObject>(resource: string, namespace: string | undefined, options: ListOptions = {}): ListResult<T> {
+    // TODO(08): range over the prefix (mind the trailing '/'), keep what both selectors select;
+    // the list's resourceVersion is the response's header.revision.
+    throw new NotImplemented('08', 'Registry.list');
+  }
+
+  /**
+   * Replaces an object (not its status, which only {@link updateStatus} changes). With
+   * `metadata.resourceVersion` set, only if the object is still at that version.
+   *
+   * - a `metadata.uid` that is not the stored one is a Conflict too (a precondition, like the
+   *   resourceVersion): the object was deleted and made again under the same name;
+   * - uid, creationTimestamp, generation, deletionTimestamp and the status are kept from the
+   *   stored object;
+   * - generation moves by one when the spec changed;
+   * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
+   *   deleted;
+   * - an update that changes nothing writes nothing (the resourceVersion stays).
+   *
+   * @throws StatusError NotFound, Conflict, Invalid, BadRequest
+   */
+  update<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+    // TODO(08): read, check the preconditions (resourceVersion, uid), keep what the update may not
+    // change, bump generation if the spec changed, then compare-and-swap on the modRevision read.
+    throw new NotImplemented('08', 'Registry.update');
+  }
+
+  /**
+   * Replaces an object's status only: everything else is kept from the stored object (the status
+   * subresource, `PUT .../pods/web/status`).
+   *
+   * @throws StatusError NotFound (also for a resource without a status), Conflict
+   */
+  updateStatus<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+    // TODO(08): like update, but start from the stored object and take only the new status.
+    throw new NotImplemented('08', 'Registry.updateStatus');
+  }
+
+  /**
+   * Deletes an object. With finalizers, the object only gets a deletionTimestamp and stays until an
+   * update removes the last finalizer. Returns the object as it was deleted (or marked).
+   *
+   * @throws StatusError NotFound; Conflict when a precondition (uid, resourceVersion) fails
+   */
+  delete<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, options: DeleteOptions = {}): T {
+    // TODO(08): preconditions; with finalizers only mark the object (once); else delete the key
+    // if it is still at the modRevision read.
+    throw new NotImplemented('08', 'Registry.delete');
+  }
+}
+
+/**
+ * A version-4 UUID (RFC 4122) drawn from the seeded Random, so that a run can be repeated:
+ * 32 hex digits, the 13th is the version (4), the 17th the variant (8, 9, a or b).
+ *
+ * @example `uuid(new Random(1))` → `'9ce77f58-5d8c-474b-99c0-6ef967fa7c9f'` (the same on every run)
+ */
+function uuid(random: Random): string {
+  const hex = Array.from({ length: 32 }, () => random.int(0, 15).toString(16));
+  hex[12] = '4';
+  hex[16] = (8 + random.int(0, 3)).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

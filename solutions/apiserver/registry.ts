@@ -1,0 +1,389 @@
+/**
+ * The registry: Kubernetes objects stored in etcd, with the API's rules on top — names and uids,
+ * resourceVersion as optimistic concurrency, generation, the status subresource, finalizers and
+ * selectors (kube-apiserver's pkg/registry/generic/registry/store.go over
+ * k8s.io/apiserver/pkg/storage/etcd3/store.go).
+ *
+ * Every object lives under one key:
+ *
+ * ```
+ * /registry/pods/default/web-1      a namespaced object: /registry/<resource>/<namespace>/<name>
+ * /registry/nodes/node-1            a cluster-scoped one: /registry/<resource>/<name>
+ * ```
+ * and its resourceVersion is the key's modRevision, so it changes on every write and a writer can
+ * say "only if nobody changed it since I read it" (a transaction comparing modRevision).
+ *
+ * @example
+ * ```ts
+ * const registry = new Registry({ store: new MvccStore(), clock, random });
+ * const pod = registry.create('pods', 'default', { metadata: { name: 'web' }, spec: { containers: [...] } });
+ * pod.metadata.resourceVersion;                       // '2'
+ * registry.update('pods', 'default', { ...pod, spec: { ...pod.spec, nodeName: 'n1' } }); // resourceVersion '3', generation 2
+ * registry.update('pods', 'default', pod);            // StatusError Conflict: pod was read at '2'
+ * ```
+ */
+import { prefixEnd, txn, type Mvcc, type MvccKeyValue } from '@kube/etcd';
+import { toRFC3339, type Clock, type KubeObject, type Random } from '@kube/kit';
+import { fieldsMatch, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type Selector } from './selectors.ts';
+import { qualifiedKind, qualifiedResource, resourceType, type ResourceType } from './resources.ts';
+import { alreadyExists, badRequest, conflict, invalid, notFound, notFoundResource, OPTIMISTIC_LOCK_MESSAGE } from './status.ts';
+
+/** What a registry needs: a store, a clock for timestamps, and randomness for uids and names. */
+export interface RegistryOptions {
+  store: Mvcc;
+  clock: Clock;
+  random: Random;
+}
+
+/** Options of {@link Registry.list}. */
+export interface ListOptions {
+  /** e.g. `app=web,tier in (front)` */
+  labelSelector?: string;
+  /** e.g. `spec.nodeName=node-1` */
+  fieldSelector?: string;
+}
+
+/** Options of {@link Registry.delete}: delete only if the object is still the one you mean. */
+export interface DeleteOptions {
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** A list and the revision it was read at (its resourceVersion). */
+export interface ListResult<T extends KubeObject = KubeObject> {
+  items: T[];
+  resourceVersion: string;
+}
+
+/**
+ * The Kubernetes objects of a cluster, kept in an etcd store.
+ *
+ * Keep nothing in memory but what the constructor stores: every read goes to the store, so that
+ * several registries (or a restarted one) on one store agree. Add private helpers as you like.
+ */
+export class Registry {
+  /** the store underneath (kata 09 watches it) */
+  readonly store: Mvcc;
+  private readonly clock: Clock;
+  private readonly random: Random;
+
+  constructor(options: RegistryOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.random = options.random;
+  }
+
+  /**
+   * The key of an object: `/registry/<resource>/<namespace>/<name>`, or `/registry/<resource>/<name>`
+   * for a cluster-scoped resource (its `namespace` is ignored).
+   *
+   * @example
+   * ```ts
+   * Registry.keyOf(resourceType('pods'), 'default', 'web');    // '/registry/pods/default/web'
+   * Registry.keyOf(resourceType('nodes'), undefined, 'node-1'); // '/registry/nodes/node-1'
+   * ```
+   */
+  static keyOf(type: ResourceType, namespace: string | undefined, name: string): string {
+    return type.namespaced ? `/registry/${type.resource}/${namespace}/${name}` : `/registry/${type.resource}/${name}`;
+  }
+
+  /**
+   * Stores a new object: name (or generateName + 5 random characters), uid, creationTimestamp,
+   * generation 1, the status `type.prepareForCreate` starts it with, defaults, validation; then
+   * "create only if absent" in one transaction. Returns the stored object with its resourceVersion.
+   *
+   * @param namespace - the request's namespace (for a namespaced resource; the object may name
+   *   the same one or none); ignored for a cluster-scoped resource
+   *
+   * @throws StatusError AlreadyExists, Invalid, BadRequest; NotFound for a resource not served
+   */
+  create<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+    const type = resourceType(resource);
+    const obj = this.copyFor(type, namespace, object);
+    const meta = obj.metadata;
+    // rest.BeforeCreate: a generated name keeps at most 58 characters of its base, so that the
+    // name stays within 63.
+    if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + this.random.string(5);
+    meta.uid = uuid(this.random);
+    meta.creationTimestamp = toRFC3339(this.clock.now());
+    meta.generation = 1;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    type.prepareForCreate?.(obj);
+    type.defaults?.(obj);
+    this.validate(type, obj);
+
+    const key = Registry.keyOf(type, meta.namespace, meta.name!);
+    const response = txn(this.store, {
+      compare: [{ key, target: 'modRevision', result: '=', value: 0 }], // 0: the key does not exist
+      success: [{ type: 'put', key, value: encode(obj) }],
+    });
+    if (!response.succeeded) throw alreadyExists(qualifiedResource(type), meta.name!);
+    return withVersion(obj, response.header.revision);
+  }
+
+  /** The object, with its resourceVersion. @throws StatusError NotFound */
+  get<T extends KubeObject>(resource: string, namespace: string | undefined, name: string): T {
+    const type = resourceType(resource);
+    const kv = this.store.range(this.keyFor(type, namespace, name)).kvs[0];
+    if (kv === undefined) throw notFound(qualifiedResource(type), name);
+    return decode<T>(kv);
+  }
+
+  /**
+   * Every object of a resource (in one namespace, or in all when `namespace` is undefined) that
+   * matches the selectors, in key order, with the store's revision as the list's resourceVersion.
+   *
+   * @throws StatusError BadRequest for a selector that cannot be read
+   */
+  list<T extends KubeObject>(resource: string, namespace: string | undefined, options: ListOptions = {}): ListResult<T> {
+    const type = resourceType(resource);
+    const { labels, fields } = this.selectors(type, options);
+    // The trailing '/' matters: '/registry/pods' is also a prefix of '/registry/podsecuritypolicies'.
+    const prefix = type.namespaced && namespace !== undefined ? `/registry/${type.resource}/${namespace}/` : `/registry/${type.resource}/`;
+    const response = this.store.range(prefix, prefixEnd(prefix));
+    const items = response.kvs
+      .map((kv) => decode<T>(kv))
+      .filter((obj) => labels.matches(obj.metadata.labels) && fieldsMatch(fields, type.fieldsOf(obj)));
+    return { items, resourceVersion: String(response.header.revision) };
+  }
+
+  /**
+   * Replaces an object (not its status, which only {@link updateStatus} changes). With
+   * `metadata.resourceVersion` set, only if the object is still at that version.
+   *
+   * - a `metadata.uid` that is not the stored one is a Conflict too (a precondition, like the
+   *   resourceVersion): the object was deleted and made again under the same name;
+   * - uid, creationTimestamp, generation, deletionTimestamp and the status are kept from the
+   *   stored object;
+   * - generation moves by one when the spec changed;
+   * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
+   *   deleted;
+   * - an update that changes nothing writes nothing (the resourceVersion stays).
+   *
+   * @throws StatusError NotFound, Conflict, Invalid, BadRequest
+   */
+  update<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+    return this.guaranteedUpdate(resourceType(resource), namespace, object, 'main');
+  }
+
+  /**
+   * Replaces an object's status only: everything else is kept from the stored object (the status
+   * subresource, `PUT .../pods/web/status`).
+   *
+   * @throws StatusError NotFound (also for a resource without a status), Conflict
+   */
+  updateStatus<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+    const type = resourceType(resource);
+    if (!type.hasStatus) throw notFoundResource(`${resource}/status`);
+    return this.guaranteedUpdate(type, namespace, object, 'status');
+  }
+
+  /**
+   * Deletes an object. With finalizers, the object only gets a deletionTimestamp and stays until an
+   * update removes the last finalizer. Returns the object as it was deleted (or marked).
+   *
+   * @throws StatusError NotFound; Conflict when a precondition (uid, resourceVersion) fails
+   */
+  delete<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, options: DeleteOptions = {}): T {
+    const type = resourceType(resource);
+    const key = this.keyFor(type, namespace, name);
+    const kv = this.store.range(key).kvs[0];
+    if (kv === undefined) throw notFound(qualifiedResource(type), name);
+    const current = decode<T>(kv);
+    const { uid, resourceVersion } = options.preconditions ?? {};
+    if (uid !== undefined && uid !== current.metadata.uid) {
+      throw conflict(qualifiedResource(type), name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion) {
+      throw conflict(qualifiedResource(type), name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+    }
+    if ((current.metadata.finalizers ?? []).length > 0) {
+      if (current.metadata.deletionTimestamp) return current; // already being deleted: nothing to do
+      // store.go markAsDeleting: the timestamp, a grace period of 0, and generation + 1 (the
+      // object's controllers must notice that it is going away).
+      const marked = structuredClone(current);
+      marked.metadata.deletionTimestamp = toRFC3339(this.clock.now());
+      marked.metadata.deletionGracePeriodSeconds = 0;
+      if ((marked.metadata.generation ?? 0) > 0) marked.metadata.generation! += 1;
+      return this.compareAndPut(type, key, kv, marked);
+    }
+    this.compareAndDelete(type, key, kv);
+    return current;
+  }
+
+  /** update and updateStatus: read, check the preconditions, build the next object, compare-and-swap. */
+  private guaranteedUpdate<T extends KubeObject>(type: ResourceType, namespace: string | undefined, object: T, part: 'main' | 'status'): T {
+    const obj = this.copyFor(type, namespace, object);
+    const name = obj.metadata.name ?? '';
+    const key = Registry.keyOf(type, obj.metadata.namespace, name);
+    const kv = this.store.range(key).kvs[0];
+    if (kv === undefined) throw notFound(qualifiedResource(type), name);
+    const current = decode<T>(kv);
+
+    // The caller's resourceVersion and uid are preconditions (rest.DefaultUpdatedObjectInfo):
+    // without a resourceVersion the update applies to whatever is stored.
+    const wanted = obj.metadata.resourceVersion;
+    if (wanted !== undefined && wanted !== '' && wanted !== current.metadata.resourceVersion) throw conflict(qualifiedResource(type), name, OPTIMISTIC_LOCK_MESSAGE);
+    const uid = obj.metadata.uid;
+    if (uid !== undefined && uid !== '' && uid !== current.metadata.uid) {
+      throw conflict(qualifiedResource(type), name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+
+    const next = part === 'status' ? statusOnly(current, obj) : this.mainOnly(type, current, obj);
+    this.validate(type, next);
+    delete next.metadata.resourceVersion;
+    // etcd3/store.go GuaranteedUpdate: an object that did not change is not written again.
+    if (canonical(next) === canonical(JSON.parse(kv.value))) return current;
+    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+      // The last finalizer is gone: the deletion that was waiting for it happens now.
+      const revision = this.compareAndDelete(type, key, kv);
+      return withVersion(next, revision);
+    }
+    return this.compareAndPut(type, key, kv, next);
+  }
+
+  /** The update of the main resource: what a client may change, and generation. */
+  private mainOnly<T extends KubeObject>(type: ResourceType, current: T, next: T): T {
+    const meta = next.metadata;
+    const was = current.metadata;
+    meta.uid = was.uid;
+    meta.creationTimestamp = was.creationTimestamp;
+    meta.generation = was.generation;
+    if (was.deletionTimestamp) {
+      meta.deletionTimestamp = was.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = was.deletionGracePeriodSeconds;
+      const added = (meta.finalizers ?? []).filter((f) => !(was.finalizers ?? []).includes(f));
+      if (added.length > 0) {
+        throw invalid(qualifiedKind(type), meta.name ?? '', [
+          { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` },
+        ]);
+      }
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    // The status belongs to the status subresource: an update of the main resource keeps it.
+    if (type.hasStatus) setStatus(next, statusOf(current));
+    type.defaults?.(next);
+    // generation counts changes of the desired state (spec), not of metadata or status.
+    if (canonical(specOf(next)) !== canonical(specOf(current))) meta.generation = (was.generation ?? 0) + 1;
+    return next;
+  }
+
+  /** Writes `next` only if the key is still at the revision it was read at. */
+  private compareAndPut<T extends KubeObject>(type: ResourceType, key: string, read: MvccKeyValue, next: T): T {
+    const response = txn(this.store, {
+      compare: [{ key, target: 'modRevision', result: '=', value: read.modRevision }],
+      success: [{ type: 'put', key, value: encode(next) }],
+    });
+    if (!response.succeeded) throw conflict(qualifiedResource(type), next.metadata.name ?? '', OPTIMISTIC_LOCK_MESSAGE);
+    return withVersion(next, response.header.revision);
+  }
+
+  /** Deletes the key only if it is still at the revision it was read at; returns the delete's revision. */
+  private compareAndDelete(type: ResourceType, key: string, read: MvccKeyValue): number {
+    const response = txn(this.store, {
+      compare: [{ key, target: 'modRevision', result: '=', value: read.modRevision }],
+      success: [{ type: 'delete', key }],
+    });
+    if (!response.succeeded) throw conflict(qualifiedResource(type), key.slice(key.lastIndexOf('/') + 1), OPTIMISTIC_LOCK_MESSAGE);
+    return response.header.revision;
+  }
+
+  /** The key of a read or a delete: a namespaced resource needs a namespace. */
+  private keyFor(type: ResourceType, namespace: string | undefined, name: string): string {
+    if (type.namespaced && !namespace) throw badRequest('Namespace parameter required.');
+    return Registry.keyOf(type, namespace, name);
+  }
+
+  /**
+   * A deep copy of `object` (never keep the caller's) with kind, apiVersion and namespace set for
+   * `type` (rest.BeforeCreate / BeforeUpdate).
+   */
+  private copyFor<T extends KubeObject>(type: ResourceType, namespace: string | undefined, object: T): T {
+    const obj = structuredClone(object);
+    obj.metadata ??= {};
+    obj.kind = type.kind;
+    obj.apiVersion = type.apiVersion;
+    if (type.namespaced) {
+      const ns = namespace || obj.metadata.namespace;
+      if (!ns) throw badRequest('Namespace parameter required.');
+      if (obj.metadata.namespace && obj.metadata.namespace !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = ns;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    return obj;
+  }
+
+  private validate(type: ResourceType, obj: KubeObject): void {
+    const causes = type.validate?.(obj) ?? [];
+    if (causes.length > 0) throw invalid(qualifiedKind(type), obj.metadata.name ?? '', causes);
+  }
+
+  /** The parsed selectors of a list; a selector that cannot be read is the client's error. */
+  private selectors(type: ResourceType, options: ListOptions): { labels: Selector; fields: FieldRequirement[] } {
+    try {
+      return { labels: parseLabelSelector(options.labelSelector ?? ''), fields: parseFieldSelector(options.fieldSelector ?? '', type.selectableFields) };
+    } catch (error) {
+      if (error instanceof SelectorError) throw badRequest(error.message);
+      throw error;
+    }
+  }
+}
+
+/**
+ * A version-4 UUID (RFC 4122) drawn from the seeded Random, so that a run can be repeated:
+ * 32 hex digits, the 13th is the version (4), the 17th the variant (8, 9, a or b).
+ *
+ * @example `uuid(new Random(1))` → `'9ce77f58-5d8c-474b-99c0-6ef967fa7c9f'` (the same on every run)
+ */
+function uuid(random: Random): string {
+  const hex = Array.from({ length: 32 }, () => random.int(0, 15).toString(16));
+  hex[12] = '4';
+  hex[16] = (8 + random.int(0, 3)).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+type Fields = Record<string, unknown>;
+const statusOf = (obj: KubeObject): unknown => (obj as unknown as Fields).status;
+const specOf = (obj: KubeObject): unknown => (obj as unknown as Fields).spec;
+
+function setStatus(obj: KubeObject, status: unknown): void {
+  if (status === undefined) delete (obj as unknown as Fields).status;
+  else (obj as unknown as Fields).status = structuredClone(status);
+}
+
+/** The status update: the stored object with only its status replaced. */
+function statusOnly<T extends KubeObject>(current: T, obj: T): T {
+  const next = structuredClone(current);
+  setStatus(next, statusOf(obj));
+  return next;
+}
+
+/** What is stored: the object without its resourceVersion (that is the key's modRevision). */
+function encode(obj: KubeObject): string {
+  const { resourceVersion: _, ...metadata } = obj.metadata;
+  return JSON.stringify({ ...obj, metadata });
+}
+
+/** The object stored in `kv`, with its resourceVersion: a fresh copy on every read. */
+function decode<T extends KubeObject>(kv: MvccKeyValue): T {
+  return withVersion(JSON.parse(kv.value) as T, kv.modRevision);
+}
+
+function withVersion<T extends KubeObject>(obj: T, revision: number): T {
+  obj.metadata.resourceVersion = String(revision);
+  return obj;
+}
+
+/** JSON with every object's keys sorted: two values are the same when their texts are. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}

@@ -1,0 +1,590 @@
+/**
+ * Kata 07 — apiserver: objects, validation, defaulting, quantities, Status errors.
+ * The spec is katas/apiserver/07-objects.md.
+ *
+ * The examples read as the spec, one rule each, with Kubernetes' own messages. The properties:
+ * quantities survive being written and read back; the same amount spelled two ways is the same
+ * quantity, and its arithmetic is the integers'; generated valid Pods, Deployments and Services
+ * validate, and a single generated mutation of one is rejected on exactly the field it broke
+ * (metamorphic: the tests carry no validator of their own); defaulting only fills in, is
+ * idempotent and keeps valid objects valid.
+ */
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import type { Deployment, KubeObject, Namespace, Node, Pod, Service } from '@kube/kit';
+import {
+  alreadyExists,
+  applyDefaults,
+  assertValid,
+  badRequest,
+  conflict,
+  defaultDeployment,
+  defaultNamespace,
+  defaultNode,
+  defaultPod,
+  defaultReplicaSet,
+  defaultService,
+  DNS1035_LABEL_MESSAGE,
+  DNS1123_LABEL_MESSAGE,
+  DNS1123_SUBDOMAIN_MESSAGE,
+  expired,
+  forbidden,
+  internalError,
+  invalid,
+  isDNS1035Label,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isStatusError,
+  isValidLabelValue,
+  isValidPortName,
+  LABEL_VALUE_MESSAGE,
+  methodNotAllowed,
+  notFound,
+  parseQuantity,
+  PORT_NAME_MESSAGES,
+  QUALIFIED_NAME_MESSAGE,
+  QUALIFIED_NAME_PART_MESSAGE,
+  Quantity,
+  QuantityError,
+  requestEntityTooLarge,
+  StatusError,
+  statusOf,
+  tooOldResourceVersion,
+  unauthorized,
+  validateDeployment,
+  validateNamespace,
+  validateNode,
+  validateObject,
+  validatePod,
+  validateService,
+} from '@kube/apiserver';
+import { thrownBy } from '../support/errors.ts';
+import {
+  changedPaths,
+  deploymentArb,
+  deploymentMutationArb,
+  milliSpellingsArb,
+  podArb,
+  podMutationArb,
+  quantityTextArb,
+  serviceArb,
+  serviceMutationArb,
+  type Mutation,
+} from '../support/apiserver/objects.ts';
+
+const q = (text: string): Quantity => parseQuantity(text);
+
+/** A valid pod with one container, changed by `change`. */
+function pod(change: (p: Pod & { spec: NonNullable<Pod['spec']> }) => void = () => {}): Pod {
+  const p = { apiVersion: 'v1' as const, kind: 'Pod' as const, metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+  change(p as never);
+  return p;
+}
+
+/** A valid deployment of `web`, changed by `change`. */
+function deployment(change: (d: Deployment & { spec: NonNullable<Deployment['spec']> }) => void = () => {}): Deployment {
+  const d: Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } },
+  };
+  change(d as never);
+  return d;
+}
+
+/** A valid ClusterIP service `web` on port 80, changed by `change`. */
+function service(change: (s: Service & { spec: NonNullable<Service['spec']> }) => void = () => {}): Service {
+  const s: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+  change(s as never);
+  return s;
+}
+
+/** Each cause as "field: message", the way an Invalid Status lists them. */
+const lines = (causes: { field?: string; message?: string }[]): string[] => causes.map((c) => `${c.field}: ${c.message}`);
+/** The distinct fields of some causes, sorted. */
+const fields = (causes: { field?: string }[]): string[] => [...new Set(causes.map((c) => c.field ?? ''))].sort();
+
+describe('quantities: parsing to exact values', () => {
+  it('reads decimal SI suffixes n, u, m, "", k, M, G, T, P, E as powers of ten', () => {
+    expect([q('100m').milliValue(), q('1').milliValue(), q('1.5').milliValue(), q('2k').value(), q('1G').value(), q('3M').value()]).toEqual([100, 1000, 1500, 2000, 1e9, 3e6]);
+    expect([q('500u').milliValue(), q('2000000n').milliValue(), q('1T').value(), q('1P').value()]).toEqual([1, 2, 1e12, 1e15]);
+  });
+
+  it('reads binary suffixes Ki, Mi, Gi, Ti, Pi, Ei as powers of two, exactly', () => {
+    expect([q('1Ki').value(), q('128Mi').value(), q('1.5Gi').value(), q('2Ti').value(), q('0.5Ki').value()]).toEqual([1024, 134217728, 1610612736, 2 * 2 ** 40, 512]);
+  });
+
+  it('reads an exponent e or E as a power of ten, negative ones included', () => {
+    expect([q('2e3').value(), q('1E3').value(), q('5e-3').milliValue(), q('12e+1').value(), q('1.5e3').value()]).toEqual([2000, 1000, 5, 120, 1500]);
+  });
+
+  it('accepts a sign and a bare point: "+5", "-1.5", ".5", "5."', () => {
+    expect([q('+5').milliValue(), q('-1.5').milliValue(), q('.5').milliValue(), q('5.').milliValue()]).toEqual([5000, -1500, 500, 5000]);
+  });
+
+  it('keeps exact values where floating point would not: 0.1 + 0.2 is exactly 300m', () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(q('0.1').add(q('0.2')).toString()).toBe('300m');
+    expect(q('0.1').add(q('0.2')).cmp(q('0.3'))).toBe(0);
+  });
+
+  it('rounds anything finer than a nano-unit up, away from zero: "0.0000000001" is 1n, "1e-20" is 1e-9', () => {
+    expect([q('0.0000000001').toString(), q('1e-20').toString(), q('-0.0000000001').toString(), q('1.0000000001').toString()]).toEqual(['1n', '1e-9', '-1n', '1000000001n']);
+  });
+});
+
+describe('quantities: the canonical text keeps the input\'s format', () => {
+  it.each([
+    ['1.5Gi', '1536Mi'],
+    ['1024Ki', '1Mi'],
+    ['1Ki', '1Ki'],
+    ['1.5Ki', '1536'],
+    ['0.5Ki', '512'],
+    ['1000m', '1'],
+    ['0.1', '100m'],
+    ['1.5', '1500m'],
+    ['1000k', '1M'],
+    ['2048', '2048'],
+    ['1500000u', '1500m'],
+    ['100M', '100M'],
+    ['1000E', '1000E'],
+    ['2e3', '2e3'],
+    ['12e1', '120'],
+    ['1.5e3', '1500'],
+    ['1e-3', '1e-3'],
+    ['0', '0'],
+    ['0Mi', '0'],
+    ['-0.0', '0'],
+    ['-1.5Gi', '-1536Mi'],
+    ['+.5', '500m'],
+  ])('"%s" is written back as "%s"', (text, canonical) => {
+    expect(q(text).toString()).toBe(canonical);
+  });
+
+  it('serialises as its canonical text inside JSON, as an object\'s field', () => {
+    expect(JSON.stringify({ cpu: q('1.5'), memory: q('1.5Gi') })).toBe('{"cpu":"1500m","memory":"1536Mi"}');
+  });
+
+  it('builds quantities from numbers: fromMilli(1500) is "1500m", fromValue(1024, "BinarySI") is "1Ki"', () => {
+    expect([Quantity.fromMilli(1500).toString(), Quantity.fromValue(1024, 'BinarySI').toString(), Quantity.fromValue(3).toString()]).toEqual(['1500m', '1Ki', '3']);
+  });
+});
+
+describe('quantities: value, milliValue, comparison and arithmetic', () => {
+  it('value() and milliValue() round the magnitude up: "1500m" is 2 units, "1n" is 1 thousandth, "-1500m" is -2', () => {
+    expect([q('1500m').value(), q('1n').milliValue(), q('-1500m').value(), q('100m').value(), q('1').value()]).toEqual([2, 1, -2, 1, 1]);
+  });
+
+  it('refuses a value() or milliValue() a JavaScript number cannot hold exactly, naming the quantity', () => {
+    const error = thrownBy(() => q('1E').milliValue());
+    expect(error).toBeInstanceOf(QuantityError);
+    expect((error as Error).message).toContain('"1E"');
+    expect(thrownBy(() => q('8Ei').value())).toBeInstanceOf(QuantityError);
+    expect(q('1E').cmp(q('1000P'))).toBe(0); // still exact inside
+  });
+
+  it('compares amounts whatever their formats: 1Ki = 1024, 1G < 1Gi, 100m = 0.1', () => {
+    expect([q('1Ki').cmp(q('1024')), q('1G').cmp(q('1Gi')), q('1Gi').cmp(q('1G')), q('100m').cmp(q('0.1')), q('-1').cmp(q('0'))]).toEqual([0, -1, 1, 0, -1]);
+    expect([q('1Ki').equals(q('1024')), q('1').equals(q('1001m')), q('0').isZero(), q('0.0Mi').isZero(), q('1n').isZero()]).toEqual([true, false, true, true, false]);
+  });
+
+  it('adds and subtracts exactly, keeping the left format unless it is zero', () => {
+    expect(q('1Gi').add(q('512Mi')).toString()).toBe('1536Mi');
+    expect(q('1').add(q('1Ki')).toString()).toBe('1025');
+    expect(q('0').add(q('1Gi')).toString()).toBe('1Gi');
+    expect(q('100m').sub(q('250m')).toString()).toBe('-150m');
+    expect(q('2Gi').sub(q('1Gi')).toString()).toBe('1Gi');
+    expect(q('1').neg().toString()).toBe('-1');
+  });
+});
+
+describe('quantities: malformed text', () => {
+  it.each(['', '1K', 'abc', '1.2.3', '--1', '1e', '1Kib', ' 1', '1 Mi', 'Mi', '1mi', '.', '0x10'])('refuses %j with a QuantityError naming the text and the expected form', (text) => {
+    const error = thrownBy(() => parseQuantity(text));
+    expect(error).toBeInstanceOf(QuantityError);
+    expect((error as Error).message).toContain(`quantity ${JSON.stringify(text)}`);
+    expect((error as Error).message).toMatch(/expected .*"100m".*"1.5Gi"/);
+  });
+
+  it('says which part is wrong: an unknown suffix, or no digits', () => {
+    expect((thrownBy(() => q('1K')) as Error).message).toContain('unknown suffix "K"');
+    expect((thrownBy(() => q('Mi')) as Error).message).toContain('no digits');
+    expect((thrownBy(() => q('1e1001')) as Error).message).toContain('exponent');
+    expect(Quantity.parse('2e3').toString()).toBe('2e3');
+  });
+});
+
+describe('quantities: properties', () => {
+  test.prop([quantityTextArb])('parse(format(q)) = q: the canonical text reads back to the same amount and the same text', (text) => {
+    const quantity = q(text);
+    const again = q(quantity.toString());
+    expect(again.cmp(quantity)).toBe(0);
+    expect(again.toString()).toBe(quantity.toString());
+  });
+
+  test.prop([milliSpellingsArb, milliSpellingsArb])('an amount spelled "1500m" or "1.5" is one quantity, and adds, subtracts and compares as the integers do', (a, b) => {
+    expect(q(a.asMilli).cmp(q(a.asUnits))).toBe(0);
+    expect(q(a.asUnits).toString()).toBe(q(a.asMilli).toString());
+    expect(q(a.asUnits).milliValue()).toBe(a.milli);
+    expect(q(a.asMilli).add(q(b.asUnits)).milliValue()).toBe(a.milli + b.milli);
+    expect(q(a.asUnits).sub(q(b.asMilli)).milliValue()).toBe(a.milli - b.milli);
+    expect(q(a.asMilli).cmp(q(b.asUnits))).toBe(Math.sign(a.milli - b.milli) as -1 | 0 | 1);
+  });
+});
+
+describe('names, labels and port names', () => {
+  it('checks DNS-1123 labels: lower-case alphanumerics and "-", at most 63 characters', () => {
+    expect([isDNS1123Label('my-name'), isDNS1123Label('123-abc'), isDNS1123Label('My_Name'), isDNS1123Label('-a')]).toEqual([[], [], [DNS1123_LABEL_MESSAGE], [DNS1123_LABEL_MESSAGE]]);
+    expect(isDNS1123Label('a'.repeat(64))).toEqual(['must be no more than 63 characters']);
+  });
+
+  it('checks DNS-1123 subdomains (dots allowed, 253 characters) and DNS-1035 labels (a letter first)', () => {
+    expect([isDNS1123Subdomain('example.com'), isDNS1123Subdomain('a..b'), isDNS1123Subdomain('a'.repeat(254))]).toEqual([[], [DNS1123_SUBDOMAIN_MESSAGE], ['must be no more than 253 characters']]);
+    expect([isDNS1035Label('abc-1'), isDNS1035Label('1abc'), isDNS1035Label('a.b')]).toEqual([[], [DNS1035_LABEL_MESSAGE], [DNS1035_LABEL_MESSAGE]]);
+  });
+
+  it.each([
+    ['app.kubernetes.io/name', []],
+    ['MyName', []],
+    ['/name', ['prefix part must be non-empty']],
+    ['a/b/c', [QUALIFIED_NAME_MESSAGE]],
+    ['Example.com/x', [`prefix part ${DNS1123_SUBDOMAIN_MESSAGE}`]],
+    ['x/', ['name part must be non-empty', QUALIFIED_NAME_PART_MESSAGE]],
+    ['a'.repeat(64), ['name part must be no more than 63 characters']],
+    ['-bad', [QUALIFIED_NAME_PART_MESSAGE]],
+  ])('isQualifiedName(%j) says %j', (key, messages) => {
+    expect(isQualifiedName(key)).toEqual(messages);
+  });
+
+  it('checks label values: empty is fine, otherwise alphanumerics, "-", "_" and "." inside, at most 63', () => {
+    expect([isValidLabelValue(''), isValidLabelValue('my_value'), isValidLabelValue('-x'), isValidLabelValue('a'.repeat(64))]).toEqual([[], [], [LABEL_VALUE_MESSAGE], ['must be no more than 63 characters']]);
+  });
+
+  it('checks port names (IANA_SVC_NAME), one message per broken rule', () => {
+    expect(isValidPortName('http')).toEqual([]);
+    expect(isValidPortName('8080')).toEqual([PORT_NAME_MESSAGES.letter]);
+    expect(isValidPortName('-a--b')).toEqual([PORT_NAME_MESSAGES.hyphens, PORT_NAME_MESSAGES.ends]);
+    expect(isValidPortName('HTTP')).toEqual([PORT_NAME_MESSAGES.charset, PORT_NAME_MESSAGES.letter]);
+    expect(isValidPortName('abcdefghijklmnop')).toEqual(['must be no more than 15 characters']);
+  });
+});
+
+describe('Status errors', () => {
+  it('notFound is a complete Status: kind, apiVersion, metadata, Failure, message, reason, details, code 404', () => {
+    expect(notFound('pods', 'web').status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'pods "web" not found',
+      reason: 'NotFound',
+      details: { name: 'web', kind: 'pods' },
+      code: 404,
+    });
+  });
+
+  it('names a resource with a group as "<resource>.<group>" and splits it in details', () => {
+    expect(notFound('deployments.apps', 'web').status).toMatchObject({ message: 'deployments.apps "web" not found', details: { name: 'web', group: 'apps', kind: 'deployments' } });
+    expect(alreadyExists('pods', 'web').status).toMatchObject({ reason: 'AlreadyExists', code: 409, message: 'pods "web" already exists', details: { name: 'web', kind: 'pods' } });
+  });
+
+  it('conflict says "the object has been modified" unless told why', () => {
+    expect(conflict('pods', 'x').status).toMatchObject({
+      reason: 'Conflict',
+      code: 409,
+      message: 'Operation cannot be fulfilled on pods "x": the object has been modified; please apply your changes to the latest version and try again',
+    });
+    expect(conflict('pods', 'x', 'Precondition failed').status.message).toBe('Operation cannot be fulfilled on pods "x": Precondition failed');
+  });
+
+  it('invalid lists its causes in the message (bracketed when several) and in details', () => {
+    const one = [{ reason: 'FieldValueRequired', field: 'spec.containers[0].image', message: 'Required value' }];
+    expect(invalid('Pod', 'web', one).status).toMatchObject({
+      reason: 'Invalid',
+      code: 422,
+      message: 'Pod "web" is invalid: spec.containers[0].image: Required value',
+      details: { name: 'web', kind: 'Pod', causes: one },
+    });
+    const two = [...one, { reason: 'FieldValueDuplicate', field: 'spec.containers[1].name', message: 'Duplicate value: "app"' }];
+    expect(invalid('Deployment.apps', 'web', two).status).toMatchObject({
+      message: 'Deployment.apps "web" is invalid: [spec.containers[0].image: Required value, spec.containers[1].name: Duplicate value: "app"]',
+      details: { name: 'web', group: 'apps', kind: 'Deployment', causes: two },
+    });
+  });
+
+  it.each([
+    ['badRequest', () => badRequest('Namespace parameter required.'), 'BadRequest', 400, 'Namespace parameter required.'],
+    ['unauthorized', () => unauthorized(), 'Unauthorized', 401, 'Unauthorized'],
+    ['forbidden', () => forbidden('pods', 'web', 'User "bob" cannot get resource "pods"'), 'Forbidden', 403, 'pods "web" is forbidden: User "bob" cannot get resource "pods"'],
+    ['forbidden without a name', () => forbidden('pods', '', 'User "bob" cannot list resource "pods"'), 'Forbidden', 403, 'pods is forbidden: User "bob" cannot list resource "pods"'],
+    ['methodNotAllowed', () => methodNotAllowed('pods', 'patch'), 'MethodNotAllowed', 405, 'patch is not supported on resources of kind "pods"'],
+    ['expired', () => expired('the list has expired'), 'Expired', 410, 'the list has expired'],
+    ['tooOldResourceVersion', () => tooOldResourceVersion(5, 9), 'Expired', 410, 'too old resource version: 5 (9)'],
+    ['requestEntityTooLarge', () => requestEntityTooLarge('limit is 3145728'), 'RequestEntityTooLarge', 413, 'Request entity too large: limit is 3145728'],
+    ['internalError', () => internalError('boom'), 'InternalError', 500, 'Internal error occurred: boom'],
+  ])('%s gives its reason, code and message', (_name, make, reason, code, message) => {
+    const error = make();
+    expect(error.status).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code, message });
+  });
+
+  it('a StatusError is an Error whose message, code and reason come from its Status', () => {
+    const error = notFound('pods', 'web');
+    expect(error).toBeInstanceOf(StatusError);
+    expect(error).toBeInstanceOf(Error);
+    expect([error.message, error.code, error.reason]).toEqual(['pods "web" not found', 404, 'NotFound']);
+    expect([isStatusError(error), isStatusError(error, 'NotFound'), isStatusError(error, 'Conflict'), isStatusError(new Error('x'))]).toEqual([true, true, false, false]);
+  });
+
+  it('statusOf answers any error: a StatusError with its Status, anything else with InternalError 500', () => {
+    expect(statusOf(conflict('pods', 'x')).reason).toBe('Conflict');
+    expect(statusOf(new Error('boom'))).toMatchObject({ reason: 'InternalError', code: 500, message: 'Internal error occurred: boom' });
+  });
+});
+
+describe('validation: metadata', () => {
+  it('accepts a minimal pod, deployment and service', () => {
+    expect([validatePod(pod()), validateDeployment(deployment()), validateService(service())]).toEqual([[], [], []]);
+  });
+
+  it('requires a name or a generateName', () => {
+    expect(lines(validatePod(pod((p) => delete p.metadata.name)))).toEqual(['metadata.name: Required value: name or generateName is required']);
+    expect(validatePod(pod((p) => Object.assign(p.metadata, { name: undefined, generateName: 'web-' })))).toEqual([]);
+  });
+
+  it('checks a pod\'s name as a DNS-1123 subdomain, a service\'s as a DNS-1035 label', () => {
+    expect(lines(validatePod(pod((p) => (p.metadata.name = 'Web'))))).toEqual([`metadata.name: Invalid value: "Web": ${DNS1123_SUBDOMAIN_MESSAGE}`]);
+    expect(validatePod(pod((p) => (p.metadata.name = 'web.example.com')))).toEqual([]);
+    expect(lines(validateService(service((s) => (s.metadata.name = 'web.example.com'))))).toEqual([`metadata.name: Invalid value: "web.example.com": ${DNS1035_LABEL_MESSAGE}`]);
+  });
+
+  it('requires a namespace on namespaced kinds and forbids one on cluster-scoped kinds', () => {
+    expect(validatePod(pod((p) => delete p.metadata.namespace))).toEqual([{ reason: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' }]);
+    const node: Node = { kind: 'Node', metadata: { name: 'node-1', namespace: 'default' } };
+    expect(validateNode(node)).toEqual([{ reason: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' }]);
+  });
+
+  it('reports every bad label key and value on metadata.labels, as kubectl shows them', () => {
+    const ns: Namespace = { kind: 'Namespace', metadata: { name: 'Invalid-Name-With-Uppercase', labels: { 'invalid label': 'spaces are not allowed' } } };
+    expect(lines(validateNamespace(ns))).toEqual([
+      `metadata.name: Invalid value: "Invalid-Name-With-Uppercase": ${DNS1123_LABEL_MESSAGE}`,
+      `metadata.labels: Invalid value: "invalid label": ${QUALIFIED_NAME_PART_MESSAGE}`,
+      `metadata.labels: Invalid value: "spaces are not allowed": ${LABEL_VALUE_MESSAGE}`,
+    ]);
+  });
+
+  it('checks annotation keys and their total size (256 KiB), but not their values', () => {
+    expect(validatePod(pod((p) => (p.metadata = { ...p.metadata, annotations: { 'example.com/note': 'any text, even -- this!' } })))).toEqual([]);
+    const big = validatePod(pod((p) => (p.metadata = { ...p.metadata, annotations: { a: 'x'.repeat(256 * 1024) } })));
+    expect(lines(big)).toEqual(['metadata.annotations: Too long: must have at most 262144 bytes']);
+    expect(fields(validatePod(pod((p) => (p.metadata = { ...p.metadata, annotations: { 'a/b/c': '' } }))))).toEqual(['metadata.annotations']);
+  });
+});
+
+describe('validation: pods', () => {
+  it('requires containers, each with a name and an image', () => {
+    expect(lines(validatePod(pod((p) => (p.spec.containers = []))))).toEqual(['spec.containers: Required value']);
+    expect(lines(validatePod(pod((p) => (p.spec.containers = [{ name: '' }]))))).toEqual(['spec.containers[0].name: Required value', 'spec.containers[0].image: Required value']);
+  });
+
+  it('rejects a second container with the same name on its own path: spec.containers[1].name', () => {
+    const twice = pod((p) => p.spec.containers.push({ name: 'app', image: 'busybox' }));
+    expect(validatePod(twice)).toEqual([{ reason: 'FieldValueDuplicate', field: 'spec.containers[1].name', message: 'Duplicate value: "app"' }]);
+    const init = pod((p) => (p.spec.initContainers = [{ name: 'app', image: 'busybox' }]));
+    expect(lines(validatePod(init))).toEqual(['spec.initContainers[0].name: Duplicate value: "app"']);
+  });
+
+  it('checks container ports: a number from 1 to 65535, names unique within the container, a known protocol', () => {
+    const ports = pod((p) => (p.spec.containers[0]!.ports = [{ containerPort: 0 }, { containerPort: 70000 }, { containerPort: 80, name: 'http' }, { containerPort: 81, name: 'http', protocol: 'HTTP' as never }]));
+    expect(lines(validatePod(ports))).toEqual([
+      'spec.containers[0].ports[0].containerPort: Required value',
+      'spec.containers[0].ports[1].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.containers[0].ports[3].name: Duplicate value: "http"',
+      'spec.containers[0].ports[3].protocol: Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"',
+    ]);
+    const twoContainers = pod((p) => {
+      p.spec.containers[0]!.ports = [{ containerPort: 80, name: 'http' }];
+      p.spec.containers.push({ name: 'side', image: 'envoy', ports: [{ containerPort: 8080, name: 'http' }] });
+    });
+    expect(validatePod(twoContainers)).toEqual([]);
+  });
+
+  it('checks resources: quantities that parse, are not negative, and requests no larger than limits', () => {
+    const bad = pod((p) => (p.spec.containers[0]!.resources = { requests: { cpu: '12x', memory: '-1Mi' } }));
+    const [cpu, memory] = validatePod(bad);
+    expect(cpu).toMatchObject({ reason: 'FieldValueInvalid', field: 'spec.containers[0].resources.requests[cpu]' });
+    expect(cpu!.message).toContain('Invalid value: "12x": quantity "12x"');
+    expect(memory).toEqual({ reason: 'FieldValueInvalid', field: 'spec.containers[0].resources.requests[memory]', message: 'Invalid value: "-1Mi": must be greater than or equal to 0' });
+    const over = pod((p) => (p.spec.containers[0]!.resources = { requests: { cpu: '2' }, limits: { cpu: '1000m' } }));
+    expect(lines(validatePod(over))).toEqual(['spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1']);
+  });
+
+  it('checks restartPolicy, terminationGracePeriodSeconds and activeDeadlineSeconds', () => {
+    const p = pod((p) => Object.assign(p.spec, { restartPolicy: 'Sometimes', terminationGracePeriodSeconds: -1, activeDeadlineSeconds: 0 }));
+    expect(lines(validatePod(p))).toEqual([
+      'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"',
+      'spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0',
+      'spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive',
+    ]);
+  });
+
+  it('checks tolerations: Exists takes no value, an empty key needs Exists, tolerationSeconds needs NoExecute', () => {
+    const p = pod((p) => (p.spec.tolerations = [{ key: 'gpu', operator: 'Exists', value: 'yes' }, { operator: 'Equal', value: 'x' }, { key: 'spot', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 }, { key: 'ok', operator: 'Exists' }]));
+    expect(lines(validatePod(p))).toEqual([
+      'spec.tolerations[0].operator: Invalid value: "Exists": value must be empty when `operator` is \'Exists\'',
+      'spec.tolerations[1].operator: Invalid value: "Equal": operator must be Exists when `key` is empty, which means "match all values and all keys"',
+      "spec.tolerations[2].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+    ]);
+  });
+});
+
+describe('validation: deployments, services, nodes', () => {
+  it('requires a deployment\'s selector to be non-empty and to match its template\'s labels', () => {
+    expect(fields(validateDeployment(deployment((d) => (d.spec.selector = {}))))).toEqual(['spec.selector']);
+    expect(lines(validateDeployment(deployment((d) => (d.spec.template.metadata = { labels: { app: 'api' } }))))).toEqual([
+      'spec.template.metadata.labels: Invalid value: {"app":"api"}: `selector` does not match template `labels`',
+    ]);
+  });
+
+  it('allows only restartPolicy Always in a deployment\'s pods', () => {
+    expect(lines(validateDeployment(deployment((d) => (d.spec.template.spec!.restartPolicy = 'Never'))))).toEqual(['spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"']);
+  });
+
+  it('checks the rolling update: numbers or percentages, not both zero, maxUnavailable at most 100%', () => {
+    const rolling = (maxUnavailable: number | string, maxSurge: number | string) => lines(validateDeployment(deployment((d) => (d.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable, maxSurge } }))));
+    expect(rolling('25%', 1)).toEqual([]);
+    expect(rolling(0, '0%')).toEqual(['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0']);
+    expect(rolling('110%', 1)).toEqual(['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "110%": must not be greater than 100%']);
+    expect(rolling(1, 'abc')).toEqual([
+      "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"abc\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+    ]);
+    expect(lines(validateDeployment(deployment((d) => (d.spec.strategy = { type: 'Recreate', rollingUpdate: {} }))))).toEqual([
+      "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'",
+    ]);
+  });
+
+  it('checks a service\'s ports: names needed when there are several, unique names, unique number and protocol', () => {
+    const s = service((s) => (s.spec.ports = [{ name: 'http', port: 80 }, { port: 443 }, { name: 'http', port: 8080 }, { name: 'again', port: 80, protocol: 'TCP' }, { name: 'dns', port: 80, protocol: 'UDP' }]));
+    expect(lines(validateService(s))).toEqual(['spec.ports[1].name: Required value', 'spec.ports[2].name: Duplicate value: "http"', 'spec.ports[3]: Duplicate value: "80/TCP"']);
+  });
+
+  it('forbids a nodePort on a ClusterIP service, and requires ports unless headless or ExternalName', () => {
+    expect(lines(validateService(service((s) => (s.spec.ports = [{ port: 80, nodePort: 30080 }]))))).toEqual(["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]);
+    expect(validateService(service((s) => Object.assign(s.spec, { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] })))).toEqual([]);
+    expect(lines(validateService(service((s) => (s.spec.ports = []))))).toEqual(['spec.ports: Required value']);
+    expect(validateService(service((s) => Object.assign(s.spec, { clusterIP: 'None', ports: [] })))).toEqual([]);
+    expect(lines(validateService(service((s) => Object.assign(s.spec, { type: 'ExternalName', ports: [] }))))).toEqual(['spec.externalName: Required value']);
+  });
+
+  it('checks sessionAffinity and its ClientIP timeout (1 to 86400 seconds)', () => {
+    expect(lines(validateService(service((s) => (s.spec.sessionAffinity = 'Sticky' as never))))).toEqual(['spec.sessionAffinity: Unsupported value: "Sticky": supported values: "ClientIP", "None"']);
+    expect(lines(validateService(service((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } } }))))).toEqual([
+      'spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400',
+    ]);
+  });
+
+  it('checks a node\'s taints (effect, unique key and effect) and its quantities', () => {
+    const node: Node = {
+      kind: 'Node',
+      metadata: { name: 'node-1' },
+      spec: { taints: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'gpu', effect: 'NoSchedule' }, { key: 'spot', effect: 'Sometimes' as never }] },
+      status: { capacity: { cpu: '4', memory: '8Gi' }, allocatable: { cpu: '1.2.3' } },
+    };
+    expect(fields(validateNode(node))).toEqual(['spec.taints[1]', 'spec.taints[2].effect', 'status.allocatable[cpu]']);
+    expect(validateNode(node)[0]!.message).toBe('Duplicate value: {"key":"gpu","effect":"NoSchedule"}: taints must be unique by key and effect pair');
+  });
+
+  it('validateObject picks the validator by kind, and refuses a kind it does not know with BadRequest', () => {
+    expect(fields(validateObject({ ...pod(), spec: { containers: [] } } as KubeObject))).toEqual(['spec.containers']);
+    expect(validateObject(deployment())).toEqual([]);
+    expect(thrownBy(() => validateObject({ kind: 'Widget', metadata: { name: 'w' } }))).toMatchObject({ status: { reason: 'BadRequest', code: 400 } });
+  });
+
+  it('assertValid throws Invalid (422) with the qualified kind and every cause', () => {
+    const error = thrownBy(() => assertValid(pod((p) => delete p.spec.containers[0]!.image))) as StatusError;
+    expect(error.status).toMatchObject({ reason: 'Invalid', code: 422, message: 'Pod "web" is invalid: spec.containers[0].image: Required value' });
+    const d = thrownBy(() => assertValid(deployment((d) => (d.spec.replicas = -1)))) as StatusError;
+    expect(d.status).toMatchObject({ message: 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0', details: { kind: 'Deployment', group: 'apps', name: 'web' } });
+  });
+});
+
+describe('validation: properties', () => {
+  test.prop([fc.oneof(podArb, deploymentArb, serviceArb)])('every generated valid Pod, Deployment and Service validates', (object) => {
+    expect(lines(validateObject(object))).toEqual([]);
+  });
+
+  test.prop([fc.oneof<fc.Arbitrary<Mutation<KubeObject>>[]>(podMutationArb, deploymentMutationArb, serviceMutationArb)])(
+    'a single mutation of a valid object is rejected, on exactly the field it broke',
+    (mutation) => {
+      const causes = validateObject(mutation.object);
+      expect(causes.length, `${mutation} gave no error`).toBeGreaterThan(0);
+      expect(fields(causes), `${mutation}: ${lines(causes).join(' | ')}`).toEqual([mutation.path]);
+      expect(thrownBy(() => assertValid(mutation.object))).toMatchObject({ status: { reason: 'Invalid', code: 422, details: { causes } } });
+    },
+  );
+});
+
+describe('defaulting', () => {
+  it('fills in a pod: namespace default, restartPolicy Always, grace period 30, default-scheduler, TCP ports', () => {
+    const p = defaultPod({ kind: 'Pod', metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80 }] }] } });
+    expect(p.metadata.namespace).toBe('default');
+    expect(p.spec).toMatchObject({ restartPolicy: 'Always', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler' });
+    expect(p.spec!.containers[0]!.ports).toEqual([{ containerPort: 80, protocol: 'TCP' }]);
+  });
+
+  it('keeps what the client set, zero included: restartPolicy Never and a grace period of 0 stay', () => {
+    const p = defaultPod(pod((p) => Object.assign(p.spec, { restartPolicy: 'Never', terminationGracePeriodSeconds: 0 })));
+    expect(p.spec).toMatchObject({ restartPolicy: 'Never', terminationGracePeriodSeconds: 0 });
+  });
+
+  it('gives a container with limits but no request a request equal to its limit', () => {
+    const p = defaultPod(pod((p) => (p.spec.containers[0]!.resources = { requests: { cpu: '500m' }, limits: { cpu: '1', memory: '1Gi' } })));
+    expect(p.spec!.containers[0]!.resources!.requests).toEqual({ cpu: '500m', memory: '1Gi' });
+  });
+
+  it('fills in probes: timeout 1, period 10, success 1, failure 3, httpGet path "/" and scheme HTTP', () => {
+    const p = defaultPod(pod((p) => (p.spec.containers[0]!.livenessProbe = { httpGet: { port: 8080 } })));
+    expect(p.spec!.containers[0]!.livenessProbe).toEqual({ httpGet: { port: 8080, path: '/', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+  });
+
+  it('fills in a service: ClusterIP, sessionAffinity None, TCP, targetPort = port; ClientIP sticks for 10800 s', () => {
+    const s = defaultService({ kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80 }, { port: 53, protocol: 'UDP', targetPort: 'dns' }] } });
+    expect(s.metadata.namespace).toBe('default');
+    expect(s.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None' });
+    expect(s.spec!.ports).toEqual([{ port: 80, protocol: 'TCP', targetPort: 80 }, { port: 53, protocol: 'UDP', targetPort: 'dns' }]);
+    const sticky = defaultService(service((s) => (s.spec.sessionAffinity = 'ClientIP')));
+    expect(sticky.spec!.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } });
+  });
+
+  it('fills in a deployment: 1 replica, RollingUpdate 25%/25%, 10 revisions, 600 s deadline, its pod template', () => {
+    const d = defaultDeployment(deployment());
+    expect(d.spec).toMatchObject({ replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
+    expect(d.spec!.template.spec).toMatchObject({ restartPolicy: 'Always', terminationGracePeriodSeconds: 30 });
+    const recreate = defaultDeployment(deployment((d) => Object.assign(d.spec, { replicas: 0, strategy: { type: 'Recreate' } })));
+    expect(recreate.spec).toMatchObject({ replicas: 0, strategy: { type: 'Recreate' } });
+    expect(recreate.spec!.strategy!.rollingUpdate).toBeUndefined();
+  });
+
+  it('fills in a ReplicaSet\'s replicas, a Namespace\'s name label and a Node\'s allocatable', () => {
+    const rs = defaultReplicaSet({ kind: 'ReplicaSet', metadata: { name: 'web-1' }, spec: { selector: { matchLabels: { app: 'web' } } } });
+    expect([rs.spec!.replicas, rs.metadata.namespace]).toEqual([1, 'default']);
+    expect(defaultNamespace({ kind: 'Namespace', metadata: { name: 'team-a', labels: { 'kubernetes.io/metadata.name': 'wrong' } } }).metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'team-a' });
+    expect(defaultNode({ kind: 'Node', metadata: { name: 'n' }, status: { capacity: { cpu: '4', pods: '110' } } }).status!.allocatable).toEqual({ cpu: '4', pods: '110' });
+  });
+
+  it('applyDefaults picks the defaults by kind and changes the object in place', () => {
+    const p = pod((p) => delete p.metadata.namespace);
+    expect(applyDefaults(p)).toBe(p);
+    expect(p.spec!.restartPolicy).toBe('Always');
+    expect(applyDefaults<KubeObject>({ kind: 'ConfigMap', metadata: { name: 'c' } }).metadata.namespace).toBe('default');
+    expect(applyDefaults({ kind: 'Service', metadata: { name: 's', namespace: 'x' }, spec: {} } as Service).spec).toMatchObject({ type: 'ClusterIP' });
+  });
+
+  test.prop([fc.oneof(podArb, deploymentArb, serviceArb)])('defaulting only fills in, is idempotent, and keeps a valid object valid', (object) => {
+    const once = applyDefaults(structuredClone(object) as KubeObject);
+    expect(changedPaths(object, once), 'a value the client set was changed').toEqual([]);
+    expect(applyDefaults(structuredClone(once))).toEqual(once);
+    expect(lines(validateObject(once))).toEqual([]);
+  });
+});

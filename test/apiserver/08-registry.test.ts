@@ -1,0 +1,632 @@
+/**
+ * Kata 08 — apiserver: the registry on the store. The spec is katas/apiserver/08-registry.md.
+ *
+ * The examples read as the spec: where objects live in etcd, what create fills in, resourceVersion
+ * as optimistic concurrency, generation, the status subresource, deletion with finalizers and
+ * selectors. The properties: many clients doing read-modify-write at once (interleaved by
+ * fast-check's scheduler) never lose an update; a list with any selector is the model's objects
+ * filtered; finalizers always hold a deletion back until the last one is removed.
+ */
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { LocalClient, parseLabelSelector, Registry, resourceType, selectorFromObject, type StatusError } from '@kube/apiserver';
+import { MvccStore } from '@kube/etcd';
+import { FakeClock, Random, type Pod, type PodPhase } from '@kube/kit';
+import { thrownBy } from '../support/errors.ts';
+import {
+  fieldSelectorArb,
+  fieldSelects,
+  labelSetArb,
+  nodeNames,
+  phases,
+  podNames,
+  selectorArb,
+  selects,
+  type FieldSelectorModel,
+  type PodFields,
+  type SelectorModel,
+} from '../support/apiserver/selector-model.ts';
+
+const START = Date.UTC(2026, 0, 1);
+
+/** A generated pod: a name, labels, and the fields a field selector reads. */
+const podArb: fc.Arbitrary<PodFields & { labels: Record<string, string> }> = fc.record({
+  name: fc.constantFrom(...podNames),
+  labels: labelSetArb,
+  nodeName: fc.constantFrom(...nodeNames),
+  phase: fc.constantFrom(...phases),
+});
+
+function setUp() {
+  const store = new MvccStore();
+  const clock = new FakeClock(START);
+  const registry = new Registry({ store, clock, random: new Random(7) });
+  return { store, clock, registry, client: new LocalClient(registry) };
+}
+
+/** A pod that validates: one container, and what the test asks for. */
+function pod(name: string, more: { labels?: Record<string, string>; nodeName?: string; finalizers?: string[] } = {}): Pod {
+  return {
+    metadata: { name, ...(more.labels ? { labels: more.labels } : {}), ...(more.finalizers ? { finalizers: more.finalizers } : {}) },
+    spec: { containers: [{ name: 'app', image: 'nginx' }], ...(more.nodeName ? { nodeName: more.nodeName } : {}) },
+  };
+}
+
+/** Creates a pod, then sets its phase through the status subresource (create starts every pod Pending). */
+function createWithPhase(registry: Registry, namespace: string, p: Pod, phase: PodPhase): Pod {
+  const created = registry.create('pods', namespace, p);
+  return registry.updateStatus('pods', namespace, { ...created, status: { ...created.status, phase } });
+}
+
+/** The Status a call failed with: reason, code, message. */
+function statusOf(call: () => unknown): { reason?: string; code?: number; message?: string } {
+  const error = thrownBy(call) as StatusError;
+  const { reason, code, message } = error.status ?? {};
+  return { reason, code, message };
+}
+
+describe('create: where an object lives and what the registry fills in', () => {
+  it('stores a pod under /registry/pods/<namespace>/<name> and returns it with resourceVersion = the key\'s modRevision', () => {
+    const { store, registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    const kv = store.range('/registry/pods/default/web').kvs[0];
+    expect(kv).toBeDefined();
+    expect(created.metadata.resourceVersion).toBe(String(kv!.modRevision));
+    expect(JSON.parse(kv!.value).metadata.name).toBe('web');
+  });
+
+  it('stores the object as JSON without its resourceVersion: the key\'s modRevision is the resourceVersion', () => {
+    const { store, registry } = setUp();
+    registry.create('pods', 'default', pod('web'));
+    const stored = JSON.parse(store.range('/registry/pods/default/web').kvs[0]!.value);
+    expect(stored).toMatchObject({ kind: 'Pod', metadata: { name: 'web', namespace: 'default' } });
+    expect(stored.metadata).not.toHaveProperty('resourceVersion');
+  });
+
+  it('Registry.keyOf is /registry/<resource>/<namespace>/<name>, or /registry/<resource>/<name> for a cluster-scoped resource', () => {
+    expect(Registry.keyOf(resourceType('pods'), 'kube-system', 'dns')).toBe('/registry/pods/kube-system/dns');
+    expect(Registry.keyOf(resourceType('nodes'), undefined, 'node-1')).toBe('/registry/nodes/node-1');
+    expect(Registry.keyOf(resourceType('deployments'), 'default', 'web')).toBe('/registry/deployments/default/web');
+  });
+
+  it('stores a cluster-scoped node under /registry/nodes/<name>, without a namespace', () => {
+    const { store, registry } = setUp();
+    const node = registry.create('nodes', undefined, { metadata: { name: 'node-1', namespace: 'ignored' } });
+    expect(store.range('/registry/nodes/node-1').count).toBe(1);
+    expect(node.metadata.namespace).toBeUndefined();
+  });
+
+  it('fills in uid (a UUID), creationTimestamp from the clock, generation 1, kind, apiVersion and the namespace', async () => {
+    const { clock, registry } = setUp();
+    await clock.advance(5_000);
+    const created = registry.create('pods', 'default', pod('web'));
+    expect(created.metadata.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(created.metadata.creationTimestamp).toBe('2026-01-01T00:00:05Z');
+    expect(created).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { namespace: 'default', generation: 1 } });
+  });
+
+  it('starts a pod\'s status over as Pending, whatever the object said (the status is the status subresource\'s)', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', { ...pod('web'), status: { phase: 'Running', message: 'trust me' } });
+    expect(created.status).toEqual({ phase: 'Pending' });
+  });
+
+  it('keeps the status a node is registered with (a kubelet creates its node with its capacity)', () => {
+    const { registry } = setUp();
+    const created = registry.create('nodes', undefined, { metadata: { name: 'node-1' }, status: { capacity: { cpu: '4' } } });
+    expect(created.status).toMatchObject({ capacity: { cpu: '4' } });
+  });
+
+  it('ignores a resourceVersion, a deletionTimestamp or a generation the new object carries', () => {
+    const { store, registry } = setUp();
+    store.put('/elsewhere', 'x');
+    store.put('/elsewhere', 'y');
+    const p = pod('web');
+    p.metadata = { ...p.metadata, resourceVersion: '1', generation: 7, deletionTimestamp: '2020-01-01T00:00:00Z' };
+    const created = registry.create('pods', 'default', p);
+    expect(created.metadata).toMatchObject({ resourceVersion: '4', generation: 1 });
+    expect(created.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('gives two objects different uids', () => {
+    const { registry } = setUp();
+    expect(registry.create('pods', 'default', pod('a')).metadata.uid).not.toBe(registry.create('pods', 'default', pod('b')).metadata.uid);
+  });
+
+  it('names an object from generateName plus 5 characters of "bcdfghjklmnpqrstvwxz2456789"', () => {
+    const { registry } = setUp();
+    const created = registry.create<Pod>('pods', 'default', { metadata: { generateName: 'web-' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+    expect(created.metadata.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(created.metadata.generateName).toBe('web-');
+  });
+
+  it('refuses a second object of the same name with AlreadyExists (409) in Kubernetes\' words', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web'));
+    expect(statusOf(() => registry.create('pods', 'default', pod('web')))).toEqual({ reason: 'AlreadyExists', code: 409, message: 'pods "web" already exists' });
+  });
+
+  it('allows the same name in another namespace', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web'));
+    expect(registry.create('pods', 'other', pod('web')).metadata.namespace).toBe('other');
+  });
+
+  it('refuses an object whose namespace differs from the request\'s with BadRequest (400)', () => {
+    const { registry } = setUp();
+    const p = pod('web');
+    p.metadata.namespace = 'other';
+    expect(statusOf(() => registry.create('pods', 'default', p))).toEqual({
+      reason: 'BadRequest',
+      code: 400,
+      message: 'the namespace of the provided object does not match the namespace sent on the request',
+    });
+  });
+
+  it('refuses an invalid object with Invalid (422), naming the field, and stores nothing', () => {
+    const { store, registry } = setUp();
+    const before = store.revision;
+    const status = statusOf(() => registry.create('pods', 'default', pod('Not_A_Name')));
+    expect(status).toMatchObject({ reason: 'Invalid', code: 422 });
+    expect(status.message).toContain('metadata.name');
+    expect(store.revision).toBe(before);
+  });
+
+  it('answers a resource it does not serve with NotFound (404)', () => {
+    const { registry } = setUp();
+    expect(statusOf(() => registry.create('widgets', 'default', pod('web')))).toEqual({ reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' });
+  });
+});
+
+describe('get and list', () => {
+  it('gets an object with its current resourceVersion', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    expect(registry.get('pods', 'default', 'web')).toEqual(created);
+  });
+
+  it('answers a missing object with NotFound (404): pods "nope" not found', () => {
+    const { registry } = setUp();
+    expect(statusOf(() => registry.get('pods', 'default', 'nope'))).toEqual({ reason: 'NotFound', code: 404, message: 'pods "nope" not found' });
+  });
+
+  it('lists one namespace, or every namespace, in key order, with the store\'s revision as the list\'s resourceVersion', () => {
+    const { store, registry } = setUp();
+    registry.create('pods', 'b', pod('x'));
+    registry.create('pods', 'a', pod('y'));
+    registry.create('pods', 'a', pod('x'));
+    registry.create('nodes', undefined, { metadata: { name: 'n' } });
+    const inA = registry.list('pods', 'a');
+    expect(inA.items.map((p) => p.metadata.name)).toEqual(['x', 'y']);
+    expect(inA.resourceVersion).toBe(String(store.revision));
+    expect(registry.list('pods', undefined).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(['a/x', 'a/y', 'b/x']);
+  });
+
+  it('does not list objects of another resource whose name starts the same ("pods" vs "podsecurity")', () => {
+    const { store, registry } = setUp();
+    store.put('/registry/podsx/default/z', '{"metadata":{"name":"z"}}');
+    registry.create('pods', 'default', pod('web'));
+    expect(registry.list('pods', undefined).items.map((p) => p.metadata.name)).toEqual(['web']);
+  });
+});
+
+describe('update: resourceVersion, generation and the status subresource', () => {
+  it('refuses an update made from a stale read with Conflict (409) in Kubernetes\' words', () => {
+    const { registry } = setUp();
+    const read = registry.create('pods', 'default', pod('web'));
+    registry.update('pods', 'default', { ...read, metadata: { ...read.metadata, labels: { a: '1' } } });
+    expect(statusOf(() => registry.update('pods', 'default', { ...read, metadata: { ...read.metadata, labels: { b: '2' } } }))).toEqual({
+      reason: 'Conflict',
+      code: 409,
+      message: 'Operation cannot be fulfilled on pods "web": the object has been modified; please apply your changes to the latest version and try again',
+    });
+  });
+
+  it('applies an update without a resourceVersion unconditionally, and gives the object a new one', () => {
+    const { registry } = setUp();
+    const read = registry.create('pods', 'default', pod('web'));
+    const { resourceVersion: _, ...meta } = read.metadata;
+    const updated = registry.update<Pod>('pods', 'default', { ...read, metadata: { ...meta, labels: { a: '1' } } });
+    expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(read.metadata.resourceVersion));
+    expect(updated.metadata.labels).toEqual({ a: '1' });
+  });
+
+  it('moves generation by one when the spec changes, and not for labels', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    const relabelled = registry.update('pods', 'default', { ...created, metadata: { ...created.metadata, labels: { a: '1' } } });
+    expect(relabelled.metadata.generation).toBe(1);
+    const moved = registry.update('pods', 'default', { ...relabelled, spec: { ...relabelled.spec!, nodeName: 'node-1' } });
+    expect(moved.metadata.generation).toBe(2);
+  });
+
+  it('keeps uid, creationTimestamp and generation as stored whatever the update says', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    const { uid: _, ...withoutUid } = created.metadata;
+    const updated = registry.update('pods', 'default', { ...created, metadata: { ...withoutUid, creationTimestamp: '1999-01-01T00:00:00Z', generation: 9, labels: { a: '1' } } });
+    expect(updated.metadata).toMatchObject({ uid: created.metadata.uid, creationTimestamp: created.metadata.creationTimestamp, generation: 1 });
+  });
+
+  it('refuses an update whose uid names another object with Conflict (409): Precondition failed', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    expect(statusOf(() => registry.update('pods', 'default', { ...created, metadata: { ...created.metadata, uid: 'forged' } }))).toEqual({
+      reason: 'Conflict',
+      code: 409,
+      message: `Operation cannot be fulfilled on pods "web": Precondition failed: UID in precondition: forged, UID in object meta: ${created.metadata.uid}`,
+    });
+  });
+
+  it('writes nothing for an update that changes nothing: the resourceVersion stays', () => {
+    const { store, registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    const revision = store.revision;
+    const same = registry.update('pods', 'default', registry.get<Pod>('pods', 'default', 'web'));
+    expect(same.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    expect(store.revision).toBe(revision);
+  });
+
+  it('ignores the status in an update of the main resource, and everything but the status in updateStatus', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    const main = registry.update('pods', 'default', { ...created, status: { phase: 'Running' } });
+    expect(main.status?.phase).toBe('Pending');
+    const status = registry.updateStatus('pods', 'default', {
+      ...main,
+      metadata: { ...main.metadata, labels: { sneaky: 'yes' } },
+      spec: { ...main.spec!, nodeName: 'sneaky' },
+      status: { phase: 'Running' },
+    });
+    expect(status.status?.phase).toBe('Running');
+    expect(status.metadata.labels).toBeUndefined();
+    expect(status.spec?.nodeName).toBeUndefined();
+    expect(status.metadata.generation).toBe(1);
+    expect(Number(status.metadata.resourceVersion)).toBeGreaterThan(Number(main.metadata.resourceVersion));
+    expect(registry.get<Pod>('pods', 'default', 'web').status?.phase).toBe('Running');
+  });
+
+  it('answers an update of a missing object with NotFound (404)', () => {
+    const { registry } = setUp();
+    expect(statusOf(() => registry.update('pods', 'default', pod('ghost')))).toEqual({ reason: 'NotFound', code: 404, message: 'pods "ghost" not found' });
+    expect(statusOf(() => registry.updateStatus('pods', 'default', pod('ghost')))).toMatchObject({ reason: 'NotFound', code: 404 });
+  });
+
+  it('checks an updated object like a new one: an invalid update is Invalid (422) and changes nothing', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    const broken = { ...created, metadata: { ...created.metadata, labels: { 'bad key!': 'x' } } };
+    expect(statusOf(() => registry.update('pods', 'default', broken))).toMatchObject({ reason: 'Invalid', code: 422 });
+    expect(registry.get('pods', 'default', 'web')).toEqual(created);
+  });
+});
+
+describe('delete, preconditions and finalizers', () => {
+  it('deletes an object and returns it; a second delete is NotFound', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web'));
+    expect(registry.delete('pods', 'default', 'web').metadata.name).toBe('web');
+    expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
+    expect(statusOf(() => registry.delete('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound', code: 404 });
+  });
+
+  it('refuses a delete whose uid precondition names another object with Conflict (409), and keeps the object', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    expect(statusOf(() => registry.delete('pods', 'default', 'web', { preconditions: { uid: 'someone-else' } }))).toEqual({
+      reason: 'Conflict',
+      code: 409,
+      message: `Operation cannot be fulfilled on pods "web": Precondition failed: UID in precondition: someone-else, UID in object meta: ${created.metadata.uid}`,
+    });
+    expect(registry.get('pods', 'default', 'web')).toEqual(created);
+  });
+
+  it('deletes only at the resourceVersion a precondition names: a stale one is Conflict (409)', () => {
+    const { registry } = setUp();
+    const created = registry.create('pods', 'default', pod('web'));
+    const updated = registry.update('pods', 'default', { ...created, metadata: { ...created.metadata, labels: { a: '1' } } });
+    const stale = { preconditions: { resourceVersion: created.metadata.resourceVersion! } };
+    expect(statusOf(() => registry.delete('pods', 'default', 'web', stale))).toMatchObject({ reason: 'Conflict', code: 409 });
+    expect(registry.delete('pods', 'default', 'web', { preconditions: { resourceVersion: updated.metadata.resourceVersion!, uid: created.metadata.uid! } }).metadata.name).toBe('web');
+    expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('only marks an object with finalizers: deletionTimestamp from the clock, and the object stays', async () => {
+    const { clock, registry } = setUp();
+    registry.create('pods', 'default', pod('web', { finalizers: ['example.com/cleanup'] }));
+    await clock.advance(60_000);
+    const marked = registry.delete<Pod>('pods', 'default', 'web');
+    expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:01:00Z', deletionGracePeriodSeconds: 0 });
+    expect(registry.get('pods', 'default', 'web')).toEqual(marked);
+  });
+
+  it('moves generation by one when it marks an object for deletion (its controllers must notice)', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web', { finalizers: ['example.com/cleanup'] }));
+    expect(registry.delete('pods', 'default', 'web').metadata.generation).toBe(2);
+  });
+
+  it('changes nothing on a second delete of a marked object', async () => {
+    const { clock, store, registry } = setUp();
+    registry.create('pods', 'default', pod('web', { finalizers: ['example.com/cleanup'] }));
+    const marked = registry.delete<Pod>('pods', 'default', 'web');
+    const revision = store.revision;
+    await clock.advance(60_000);
+    expect(registry.delete('pods', 'default', 'web')).toEqual(marked);
+    expect(store.revision).toBe(revision);
+  });
+
+  it('keeps the deletionTimestamp of a marked object whatever an update says', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web', { finalizers: ['a', 'b'] }));
+    const marked = registry.delete<Pod>('pods', 'default', 'web');
+    const { deletionTimestamp: _, ...meta } = marked.metadata;
+    const updated = registry.update<Pod>('pods', 'default', { ...marked, metadata: { ...meta, finalizers: ['a'] } });
+    expect(updated.metadata.deletionTimestamp).toBe(marked.metadata.deletionTimestamp);
+  });
+
+  it('removes a marked object when an update takes its last finalizer away', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web', { finalizers: ['a', 'b'] }));
+    let current = registry.delete('pods', 'default', 'web');
+    current = registry.update('pods', 'default', { ...current, metadata: { ...current.metadata, finalizers: ['b'] } });
+    expect(registry.get('pods', 'default', 'web').metadata.finalizers).toEqual(['b']);
+    registry.update('pods', 'default', { ...current, metadata: { ...current.metadata, finalizers: [] } });
+    expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('refuses a new finalizer on an object being deleted with Invalid (422)', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web', { finalizers: ['a'] }));
+    const marked = registry.delete<Pod>('pods', 'default', 'web');
+    const status = statusOf(() => registry.update('pods', 'default', { ...marked, metadata: { ...marked.metadata, finalizers: ['a', 'late'] } }));
+    expect(status).toMatchObject({ reason: 'Invalid', code: 422 });
+    expect(status.message).toContain('metadata.finalizers');
+    expect(registry.get('pods', 'default', 'web')).toEqual(marked);
+  });
+});
+
+describe('label and field selectors', () => {
+  function three() {
+    const setup = setUp();
+    createWithPhase(setup.registry, 'default', pod('a', { labels: { app: 'web', tier: 'front' }, nodeName: 'n1' }), 'Running');
+    createWithPhase(setup.registry, 'default', pod('b', { labels: { app: 'web', tier: 'back' }, nodeName: 'n2' }), 'Pending');
+    createWithPhase(setup.registry, 'default', pod('c', { labels: { app: 'db' } }), 'Failed');
+    setup.registry.create('pods', 'other', pod('d', { labels: { app: 'web' } }));
+    return setup;
+  }
+  const names = (r: { items: Pod[] }) => r.items.map((p) => p.metadata.name);
+
+  it.each([
+    ['app=web', ['a', 'b']],
+    ['app==web', ['a', 'b']],
+    ['app!=web', ['c']],
+    ['tier in (front, back)', ['a', 'b']],
+    ['tier notin (front)', ['b', 'c']],
+    ['tier', ['a', 'b']],
+    ['!tier', ['c']],
+    ['app=web,tier=back', ['b']],
+    ['', ['a', 'b', 'c']],
+  ])('the label selector "%s" selects %j', (selector, expected) => {
+    const { registry } = three();
+    expect(names(registry.list<Pod>('pods', 'default', { labelSelector: selector }))).toEqual(expected);
+  });
+
+  it.each([
+    ['spec.nodeName=n1', ['a']],
+    ['spec.nodeName=', ['c']],
+    ['status.phase!=Running', ['b', 'c']],
+    ['status.phase==Failed', ['c']],
+    ['metadata.name=b', ['b']],
+    ['metadata.namespace=default,spec.nodeName!=n1', ['b', 'c']],
+  ])('the field selector "%s" selects %j', (selector, expected) => {
+    const { registry } = three();
+    expect(names(registry.list<Pod>('pods', 'default', { fieldSelector: selector }))).toEqual(expected);
+  });
+
+  it('refuses a field a resource does not offer with BadRequest: field label not supported', () => {
+    const { registry } = three();
+    const status = statusOf(() => registry.list('pods', 'default', { fieldSelector: 'spec.foo=bar' }));
+    expect(status).toEqual({ reason: 'BadRequest', code: 400, message: 'field label not supported: spec.foo' });
+    expect(statusOf(() => registry.list('nodes', undefined, { fieldSelector: 'spec.nodeName=n1' }))).toMatchObject({ reason: 'BadRequest', code: 400 });
+  });
+
+  it('lists every namespace with a selector when no namespace is given', () => {
+    const { registry } = three();
+    expect(registry.list<Pod>('pods', undefined, { labelSelector: 'app=web' }).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(['default/a', 'default/b', 'other/d']);
+  });
+
+  it('refuses a label selector it cannot read with BadRequest (400)', () => {
+    const { registry } = three();
+    for (const selector of ['app in (web', 'tier notin ()', 'app=web,,tier', '-app=web']) {
+      expect(statusOf(() => registry.list('pods', 'default', { labelSelector: selector })), selector).toMatchObject({ reason: 'BadRequest', code: 400 });
+    }
+  });
+
+  it('parseLabelSelector reads spaces around operators and values, and prints the selector back', () => {
+    const selector = parseLabelSelector(' app = web , tier in ( front ,back ), !canary ');
+    expect(selector.matches({ app: 'web', tier: 'back' })).toBe(true);
+    expect(selector.matches({ app: 'web', tier: 'back', canary: 'yes' })).toBe(false);
+    expect(selector.matches({ app: 'web', tier: 'db' })).toBe(false);
+    expect(parseLabelSelector(String(selector)).matches({ app: 'web', tier: 'front' })).toBe(true);
+    expect(parseLabelSelector('').isEmpty()).toBe(true);
+  });
+
+  it('selectorFromObject ANDs matchLabels and matchExpressions; {} selects everything, an absent selector nothing', () => {
+    const selector = selectorFromObject({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['canary'] }] });
+    expect(selector.matches({ app: 'web' })).toBe(true);
+    expect(selector.matches({ app: 'web', track: 'canary' })).toBe(false);
+    expect(selector.matches({ track: 'stable' })).toBe(false);
+    expect(selectorFromObject({}).matches({ anything: 'x' })).toBe(true);
+    expect(selectorFromObject(undefined).matches({})).toBe(false);
+    expect(selectorFromObject({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }).matches({ tier: '' })).toBe(true);
+  });
+});
+
+describe('the in-process client', () => {
+  it('creates, reads and lists through the same calls an HTTP client will have', async () => {
+    const { client } = setUp();
+    await client.pods('default').create(pod('web', { labels: { app: 'web' } }));
+    expect((await client.pods('default').get('web')).metadata.name).toBe('web');
+    expect((await client.pods('default').list({ labelSelector: 'app=web' })).items).toHaveLength(1);
+  });
+
+  it('updates, writes the status and deletes through the client; nodes() is cluster-scoped', async () => {
+    const { client } = setUp();
+    const pods = client.pods('default');
+    const created = await pods.create(pod('web'));
+    const bound = await pods.update({ ...created, spec: { ...created.spec!, nodeName: 'node-1' } });
+    const running = await pods.updateStatus({ ...bound, status: { phase: 'Running' } });
+    expect(running).toMatchObject({ spec: { nodeName: 'node-1' }, status: { phase: 'Running' }, metadata: { generation: 2 } });
+    expect((await client.pods().list({ fieldSelector: 'spec.nodeName=node-1' })).items.map((p) => p.metadata.name)).toEqual(['web']);
+    await pods.delete('web');
+    expect((await pods.list()).items).toEqual([]);
+    const node = await client.nodes().create({ metadata: { name: 'node-1' } });
+    expect(node.metadata.namespace).toBeUndefined();
+    expect((await client.nodes().get('node-1')).metadata.uid).toBe(node.metadata.uid);
+  });
+
+  it('answers with the registry\'s errors, as rejected promises', async () => {
+    const { client } = setUp();
+    await expect(client.pods('default').get('nope')).rejects.toMatchObject({ status: { reason: 'NotFound', code: 404, message: 'pods "nope" not found' } });
+  });
+
+  it('hands out copies: changing a returned object changes nothing stored', async () => {
+    const { client } = setUp();
+    const created = await client.pods('default').create(pod('web'));
+    created.metadata.labels = { changed: 'yes' };
+    expect((await client.pods('default').get('web')).metadata.labels).toBeUndefined();
+  });
+});
+
+describe('properties', () => {
+  test.prop([fc.scheduler(), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 3 })])(
+    'read-modify-write by many clients at once, retrying on Conflict, loses no increment',
+    async (s, clients, increments) => {
+      const { client } = setUp();
+      await client.pods('default').create({ ...pod('counter'), metadata: { name: 'counter', annotations: { count: '0' } } });
+      const pods = client.pods('default');
+      const get = s.scheduleFunction(async function get(name: string) {
+        return pods.get(name);
+      });
+      const update = s.scheduleFunction(async function update(p: Pod) {
+        return pods.update(p);
+      });
+      async function worker(): Promise<void> {
+        for (let i = 0; i < increments; i++) {
+          for (;;) {
+            const current = await get('counter');
+            const count = Number(current.metadata.annotations?.count ?? '0');
+            try {
+              await update({ ...current, metadata: { ...current.metadata, annotations: { count: String(count + 1) } } });
+              break;
+            } catch (error) {
+              if ((error as StatusError).status?.reason !== 'Conflict') throw error;
+            }
+          }
+        }
+      }
+      const done = Promise.all(Array.from({ length: clients }, () => worker()));
+      await s.waitFor(done);
+      const final = await pods.get('counter');
+      expect(final.metadata.annotations?.count, `${clients} clients x ${increments} increments\n${s.report().map(String).join('\n')}`).toBe(String(clients * increments));
+    },
+  );
+
+  test.prop([fc.uniqueArray(podArb, { selector: (p) => p.name, maxLength: 6 }), selectorArb, fieldSelectorArb])(
+    'a list with any label and field selector is exactly the objects both select',
+    (pods, labels: SelectorModel, fields: FieldSelectorModel) => {
+      const { registry } = setUp();
+      for (const p of pods) {
+        const created = registry.create('pods', 'default', pod(p.name, { labels: p.labels, ...(p.nodeName ? { nodeName: p.nodeName } : {}) }));
+        if (p.phase !== 'Pending') registry.updateStatus('pods', 'default', { ...created, status: { phase: p.phase } });
+      }
+      registry.create('pods', 'elsewhere', pod('a', { labels: { app: 'web' } })); // another namespace: never listed
+      const expected = pods.filter((p) => selects(labels, p.labels) && fieldSelects(fields, p)).map((p) => p.name).sort();
+      const listed = registry.list<Pod>('pods', 'default', { labelSelector: labels.text, fieldSelector: fields.text }).items.map((p) => p.metadata.name);
+      expect(listed, `labelSelector ${JSON.stringify(labels.text)}, fieldSelector ${JSON.stringify(fields.text)}`).toEqual(expected);
+    },
+  );
+
+  test.prop([fc.commands([
+    fc.constantFrom('x', 'y').map((f) => new AddFinalizer(f)),
+    fc.constantFrom('x', 'y').map((f) => new RemoveFinalizer(f)),
+    fc.constant(new Delete()),
+  ], { maxCommands: 12 })])('finalizers always hold a deletion back until the last one is removed', (commands) => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web'));
+    fc.modelRun(() => ({ model: { exists: true, deleting: false, finalizers: [] as string[] }, real: registry }), commands);
+  });
+});
+
+interface FinalizerModel {
+  exists: boolean;
+  deleting: boolean;
+  finalizers: string[];
+}
+
+/** What the registry holds now: the pod, or undefined. */
+function current(registry: Registry): Pod | undefined {
+  try {
+    return registry.get<Pod>('pods', 'default', 'web');
+  } catch {
+    return undefined;
+  }
+}
+
+function agree(model: FinalizerModel, registry: Registry, step: string): void {
+  const pod = current(registry);
+  expect(pod !== undefined, `${step}: the pod should ${model.exists ? 'still exist' : 'be gone'}`).toBe(model.exists);
+  if (pod) {
+    expect(pod.metadata.finalizers ?? [], `${step}: finalizers`).toEqual(model.finalizers);
+    expect(pod.metadata.deletionTimestamp !== undefined, `${step}: deletionTimestamp set`).toBe(model.deleting);
+  }
+}
+
+class AddFinalizer implements fc.Command<FinalizerModel, Registry> {
+  constructor(readonly name: string) {}
+  check(m: Readonly<FinalizerModel>) {
+    return m.exists && !m.deleting && !m.finalizers.includes(this.name);
+  }
+  run(m: FinalizerModel, registry: Registry) {
+    const pod = current(registry)!;
+    registry.update('pods', 'default', { ...pod, metadata: { ...pod.metadata, finalizers: [...(pod.metadata.finalizers ?? []), this.name] } });
+    m.finalizers.push(this.name);
+    agree(m, registry, String(this));
+  }
+  toString() {
+    return `add finalizer ${this.name}`;
+  }
+}
+
+class RemoveFinalizer implements fc.Command<FinalizerModel, Registry> {
+  constructor(readonly name: string) {}
+  check(m: Readonly<FinalizerModel>) {
+    return m.exists && m.finalizers.includes(this.name);
+  }
+  run(m: FinalizerModel, registry: Registry) {
+    const pod = current(registry)!;
+    registry.update('pods', 'default', { ...pod, metadata: { ...pod.metadata, finalizers: (pod.metadata.finalizers ?? []).filter((f) => f !== this.name) } });
+    m.finalizers = m.finalizers.filter((f) => f !== this.name);
+    if (m.deleting && m.finalizers.length === 0) m.exists = false;
+    agree(m, registry, String(this));
+  }
+  toString() {
+    return `remove finalizer ${this.name}`;
+  }
+}
+
+class Delete implements fc.Command<FinalizerModel, Registry> {
+  check(m: Readonly<FinalizerModel>) {
+    return m.exists;
+  }
+  run(m: FinalizerModel, registry: Registry) {
+    registry.delete('pods', 'default', 'web');
+    if (m.finalizers.length === 0) m.exists = false;
+    else m.deleting = true;
+    agree(m, registry, String(this));
+  }
+  toString() {
+    return 'delete';
+  }
+}
