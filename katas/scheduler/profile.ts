@@ -1,0 +1,45 @@
+/**
+ * The default scheduling profile: kube-scheduler's plugins in its order, with its score weights
+ * (pkg/scheduler/apis/config/v1/default_plugins.go). Given.
+ *
+ * The filter order matters for the messages: the first plugin that rejects a node names the
+ * reason, so a cordoned node short of CPU reports "node(s) were unschedulable".
+ *
+ * @example
+ * ```ts
+ * const framework = defaultFramework();
+ * scheduleOne(framework, pod, new Snapshot(nodes));
+ * ```
+ */
+import { Framework } from './framework.ts';
+import { InterPodAffinity } from './plugins/inter-pod-affinity.ts';
+import { NodeAffinity } from './plugins/node-affinity.ts';
+import { NodeName } from './plugins/node-name.ts';
+import { NodeResourcesFit } from './plugins/node-resources-fit.ts';
+import { NodeUnschedulable } from './plugins/node-unschedulable.ts';
+import { PodTopologySpread } from './plugins/pod-topology-spread.ts';
+import { TaintToleration } from './plugins/taint-toleration.ts';
+
+/** kube-scheduler's default score weights (REFERENCE.md, Scheduler). */
+export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = {
+  TaintToleration: 3,
+  NodeAffinity: 2,
+  PodTopologySpread: 2,
+  InterPodAffinity: 2,
+  NodeResourcesFit: 1,
+};
+
+/**
+ * A framework with every plugin of katas 12-15: the filters in kube-scheduler's order, and the
+ * score plugins with their default weights.
+ */
+export function defaultFramework(): Framework {
+  const taints = new TaintToleration();
+  const nodeAffinity = new NodeAffinity();
+  const spread = new PodTopologySpread();
+  const interPod = new InterPodAffinity();
+  return new Framework(
+    [new NodeUnschedulable(), new NodeName(), taints, nodeAffinity, new NodeResourcesFit(), spread, interPod],
+    [taints, nodeAffinity, spread, interPod].map((plugin) => ({ plugin, weight: DEFAULT_SCORE_WEIGHTS[plugin.name]! })),
+  );
+}

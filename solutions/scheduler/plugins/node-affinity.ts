@@ -1,0 +1,165 @@
+/**
+ * NodeAffinity: the pod's `nodeSelector` and its node affinity, matched against the node's labels
+ * (and its name). Upstream: pkg/scheduler/framework/plugins/nodeaffinity, and the matching in
+ * k8s.io/component-helpers/scheduling/corev1/nodeaffinity.
+ *
+ * - `nodeSelector` (kata 12): the node must carry every label, with that value;
+ * - required terms (kata 14): `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`;
+ *   the node must match **one** term (OR); a term matches when **every** expression holds (AND);
+ *   a term with no expressions matches no node;
+ * - preferred terms (kata 14): each matching term adds its weight to the node's score.
+ *
+ * @example
+ * ```ts
+ * matchesNodeSelector({ disktype: 'ssd' }, node);  // node has the label disktype=ssd
+ * matchesNodeSelectorTerms([
+ *   { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }, { key: 'gpu', operator: 'Exists' }] },
+ *   { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-7'] }] },
+ * ], node);  // (zone in {a, b} AND has gpu) OR it is node-7
+ * ```
+ */
+import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '@kube/kit';
+import type { CycleState } from '../cycle-state.ts';
+import type { FilterPlugin, NodeScore, PreScorePlugin, ScorePlugin } from '../framework.ts';
+import type { NodeInfo } from '../node-info.ts';
+import { defaultNormalizeScore } from '../normalize-score.ts';
+import { MAX_NODE_SCORE, Status } from '../status.ts';
+
+/** The reason a node that does not match gives (nodeaffinity.ErrReasonPod). */
+export const ERR_REASON_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
+
+/** Where PreScore leaves the pod's preferred terms. */
+const PRE_SCORE_STATE_KEY = 'PreScoreNodeAffinity';
+
+/**
+ * True when the node carries every label of `nodeSelector` with exactly that value. An absent
+ * or empty nodeSelector matches every node.
+ */
+export function matchesNodeSelector(nodeSelector: Readonly<Record<string, string>> | undefined, node: Node): boolean {
+  if (!nodeSelector) return true;
+  const labels = node.metadata.labels ?? {};
+  for (const key in nodeSelector) if (labels[key] !== nodeSelector[key]) return false;
+  return true;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** The value as an integer when it is one, in Go's strconv.ParseInt syntax (`"42"`, `"-3"`), else undefined. */
+function integer(text: string | undefined): number | undefined {
+  return text !== undefined && INTEGER.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Does one expression on the node's labels hold?
+ *
+ * | operator | holds when | values must be |
+ * | --- | --- | --- |
+ * | In | the label exists and its value is one of `values` | non-empty |
+ * | NotIn | the label is absent, or its value is none of `values` | non-empty |
+ * | Exists | the label exists | empty |
+ * | DoesNotExist | the label is absent | empty |
+ * | Gt / Lt | the label's value, read as an integer, is greater / less than the one value | one integer |
+ *
+ * An expression that breaks the "values must be" column, or has an unknown operator, is invalid
+ * and holds for no node; so does Gt/Lt on a label whose value is not an integer.
+ */
+export function matchesNodeSelectorRequirement(requirement: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
+  const { key, operator } = requirement;
+  const values = requirement.values ?? [];
+  const value = labels[key];
+  switch (operator) {
+    case 'In':
+      return values.length > 0 && value !== undefined && values.includes(value);
+    case 'NotIn':
+      return values.length > 0 && (value === undefined || !values.includes(value));
+    case 'Exists':
+      return values.length === 0 && value !== undefined;
+    case 'DoesNotExist':
+      return values.length === 0 && value === undefined;
+    case 'Gt':
+    case 'Lt': {
+      const bound = values.length === 1 ? integer(values[0]) : undefined;
+      const actual = integer(value);
+      if (bound === undefined || actual === undefined) return false;
+      return operator === 'Gt' ? actual > bound : actual < bound;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Does one expression on the node's fields hold? The only field is `metadata.name`, and the only
+ * operators `In` and `NotIn`, each with exactly one value; anything else holds for no node.
+ */
+export function matchesNodeFieldRequirement(requirement: NodeSelectorRequirement, node: Node): boolean {
+  const values = requirement.values ?? [];
+  if (requirement.key !== 'metadata.name' || values.length !== 1) return false;
+  const name = node.metadata.name ?? '';
+  if (requirement.operator === 'In') return name === values[0];
+  if (requirement.operator === 'NotIn') return name !== values[0];
+  return false;
+}
+
+/**
+ * Does a term hold? Every expression of `matchExpressions` (on labels) and of `matchFields` (on
+ * fields) must hold. A term with neither (or with both empty) matches no node.
+ */
+export function matchesNodeSelectorTerm(term: NodeSelectorTerm, node: Node): boolean {
+  const expressions = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (expressions.length === 0 && fields.length === 0) return false;
+  const labels = node.metadata.labels ?? {};
+  for (const requirement of expressions) if (!matchesNodeSelectorRequirement(requirement, labels)) return false;
+  for (const requirement of fields) if (!matchesNodeFieldRequirement(requirement, node)) return false;
+  return true;
+}
+
+/** True when at least one of `terms` holds (no terms: false). */
+export function matchesNodeSelectorTerms(terms: readonly NodeSelectorTerm[], node: Node): boolean {
+  for (const term of terms) if (matchesNodeSelectorTerm(term, node)) return true;
+  return false;
+}
+
+/** Filters by nodeSelector and required node affinity; scores by preferred node affinity. */
+export class NodeAffinity implements FilterPlugin, PreScorePlugin, ScorePlugin {
+  readonly name = 'NodeAffinity';
+
+  /**
+   * Success when the node matches the pod's `nodeSelector` ({@link matchesNodeSelector}) and,
+   * if the pod has required node affinity, its terms ({@link matchesNodeSelectorTerms}); else
+   * UnschedulableAndUnresolvable, {@link ERR_REASON_NODE_AFFINITY}.
+   */
+  filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
+    const spec = pod.spec;
+    if (!matchesNodeSelector(spec?.nodeSelector, nodeInfo.node)) return Status.unresolvable(ERR_REASON_NODE_AFFINITY);
+    const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (required && !matchesNodeSelectorTerms(required.nodeSelectorTerms ?? [], nodeInfo.node)) return Status.unresolvable(ERR_REASON_NODE_AFFINITY);
+    return Status.success();
+  }
+
+  /**
+   * Skip when the pod has no preferred terms (with a weight other than 0); otherwise keeps those
+   * terms under the cycle state key `PRE_SCORE_STATE_KEY`.
+   */
+  preScore(state: CycleState, pod: Pod): Status {
+    const preferred = (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).filter((t) => t.weight !== 0);
+    if (preferred.length === 0) return Status.skip();
+    state.write(PRE_SCORE_STATE_KEY, preferred);
+    return Status.success();
+  }
+
+  /** The sum of the weights of the preferred terms whose `preference` the node matches. */
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
+    let total = 0;
+    for (const term of state.read<PreferredSchedulingTerm[]>(PRE_SCORE_STATE_KEY)) {
+      if (matchesNodeSelectorTerm(term.preference, nodeInfo.node)) total += term.weight;
+    }
+    return total;
+  }
+
+  /** {@link defaultNormalizeScore}, not reversed: the best-matching node gets 100. */
+  normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): void {
+    defaultNormalizeScore(MAX_NODE_SCORE, false, scores);
+  }
+}
