@@ -70,6 +70,21 @@ export class MvccStore implements Mvcc {
   }
 
   /**
+   * Sets the store's revisions after its index and backend were filled from a snapshot (kata 06),
+   * as etcd's restore sets currentRev and compactMainRev. Given code: nothing else should call it.
+   *
+   * @example
+   * ```ts
+   * // decodeStoreSnapshot: fill store.index and store.backend, then
+   * store.restoreRevisions(42, 30);   // store.revision === 42, store.compacted === 30
+   * ```
+   */
+  restoreRevisions(revision: number, compacted: number): void {
+    this.currentRevision = revision;
+    this.compactedRevision = compacted;
+  }
+
+  /**
    * Calls `listener` after every write that changed something (the watch of kata 04 is built on
    * this). Returns a function that stops the calls.
    */

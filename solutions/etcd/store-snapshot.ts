@@ -75,12 +75,6 @@ export function decodeStoreSnapshot(bytes: Uint8Array): MvccStore {
     const change: Change = { type: type === 0 ? 'PUT' : 'DELETE', kv: { key, value, createRevision, modRevision, version, lease } };
     store.backend.add({ main, sub }, change);
   }
-  // MvccStore has no public way to set its revisions: writes move them one at a time. etcd's
-  // restore sets currentRev and compactMainRev directly, and so do we, through the fields.
-  store['currentRevision'] = json.revision;
-  store['compactedRevision'] = json.compacted;
-  if (store.revision !== json.revision || store.compacted !== json.compacted) {
-    throw new Error('decodeStoreSnapshot: MvccStore keeps its revisions in fields named currentRevision and compactedRevision; keep those names');
-  }
+  store.restoreRevisions(json.revision, json.compacted);
   return store;
 }
