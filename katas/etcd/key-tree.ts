@@ -6,7 +6,8 @@
  * array, where inserting a new key moves every key after it: fine for thousands of keys, slow for
  * millions. Here the keys are cut into blocks of at most {@link MAX_BLOCK} sorted keys, the blocks
  * in order: an insert moves at most one block's keys, and a block that grows too big splits in two.
- * (A "sorted list of sorted lists", two levels of a B-tree.)
+ * (A "sorted list of sorted lists", two levels of a B-tree.) The values sit in a hash map beside
+ * the blocks, so a lookup of one key is a hash lookup.
  *
  * @example
  * ```ts
@@ -21,74 +22,59 @@ import { compareKeys } from './keys.ts';
 /** A block splits in two when it grows past this many keys. */
 const MAX_BLOCK = 512;
 
-interface Block<V> {
-  keys: string[];
-  values: V[];
-}
-
 /** An ordered map from keys (ordered by their UTF-8 bytes) to values. */
 export class KeyTree<V> {
-  private blocks: Block<V>[] = [];
-  private count = 0;
+  /** the keys in order, cut into sorted blocks */
+  private blocks: string[][] = [];
+  /**
+   * The values, by key. A lookup of one exact key needs no order, and a hash map answers it
+   * without comparing keys (which, under a shared prefix like `/registry/pods/`, are long to
+   * compare): the blocks are only walked to insert, delete and iterate in order.
+   */
+  private readonly values = new Map<string, V>();
 
   /** How many keys the tree holds. */
   get size(): number {
-    return this.count;
+    return this.values.size;
   }
 
   /** The value stored under `key`, or undefined. */
   get(key: string): V | undefined {
-    const block = this.blocks[this.blockFor(key)];
-    if (block === undefined) return undefined;
-    const at = firstAtOrAfter(block.keys, key);
-    return block.keys[at] === key ? block.values[at] : undefined;
+    return this.values.get(key);
   }
 
   /** Stores `value` under `key`, replacing any value it had. */
   set(key: string, value: V): void {
+    const isNew = !this.values.has(key);
+    this.values.set(key, value);
+    if (!isNew) return;
     if (this.blocks.length === 0) {
-      this.blocks.push({ keys: [key], values: [value] });
-      this.count = 1;
+      this.blocks.push([key]);
       return;
     }
     const index = this.blockFor(key);
     const block = this.blocks[index]!;
-    const at = firstAtOrAfter(block.keys, key);
-    if (block.keys[at] === key) {
-      block.values[at] = value;
-      return;
-    }
-    block.keys.splice(at, 0, key);
-    block.values.splice(at, 0, value);
-    this.count++;
-    if (block.keys.length > MAX_BLOCK) {
-      const half = block.keys.length >>> 1;
-      const right: Block<V> = { keys: block.keys.splice(half), values: block.values.splice(half) };
-      this.blocks.splice(index + 1, 0, right);
-    }
+    block.splice(firstAtOrAfter(block, key), 0, key);
+    if (block.length > MAX_BLOCK) this.blocks.splice(index + 1, 0, block.splice(block.length >>> 1));
   }
 
   /** Removes `key`; says whether it was there. */
   delete(key: string): boolean {
+    if (!this.values.delete(key)) return false;
     const index = this.blockFor(key);
-    const block = this.blocks[index];
-    if (block === undefined) return false;
-    const at = firstAtOrAfter(block.keys, key);
-    if (block.keys[at] !== key) return false;
-    block.keys.splice(at, 1);
-    block.values.splice(at, 1);
-    this.count--;
-    if (block.keys.length === 0) this.blocks.splice(index, 1);
+    const block = this.blocks[index]!;
+    block.splice(firstAtOrAfter(block, key), 1);
+    if (block.length === 0) this.blocks.splice(index, 1);
     return true;
   }
 
   /** Every key >= `from` with its value, in key order. */
   *entriesFrom(from: string): IterableIterator<[string, V]> {
     let index = this.blockFor(from);
-    let at = this.blocks[index] ? firstAtOrAfter(this.blocks[index].keys, from) : 0;
+    let at = this.blocks[index] ? firstAtOrAfter(this.blocks[index], from) : 0;
     for (; index < this.blocks.length; index++, at = 0) {
-      const { keys, values } = this.blocks[index]!;
-      for (; at < keys.length; at++) yield [keys[at]!, values[at]!];
+      const keys = this.blocks[index]!;
+      for (; at < keys.length; at++) yield [keys[at]!, this.values.get(keys[at]!)!];
     }
   }
 
@@ -101,7 +87,7 @@ export class KeyTree<V> {
     let high = this.blocks.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compareKeys(this.blocks[middle]!.keys[0]!, key) <= 0) low = middle + 1;
+      if (compareKeys(this.blocks[middle]![0]!, key) <= 0) low = middle + 1;
       else high = middle;
     }
     return Math.max(0, low - 1);
