@@ -13,7 +13,7 @@ let kata: Kata;
 const kataCli = (...args: string[]) => runTool(copy, 'kata.ts', args);
 
 beforeAll(() => {
-  copy = workbookCopy();
+  copy = workbookCopy({ katas: ['01', '02'] });
   kata = loadKatas(copy)[0]!;
   expect(kataCli('snapshot').code).toBe(0);
 });

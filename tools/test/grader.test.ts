@@ -31,7 +31,7 @@ function submission(name: string, edit: (katasDir: string) => void): string {
 }
 
 beforeAll(() => {
-  copy = workbookCopy();
+  copy = workbookCopy({ katas: ['01'] });
   kata = loadKatas(copy)[0]!;
   const file = kata.files[0]!;
   const starter = readFileSync(join(copy, file), 'utf8');
