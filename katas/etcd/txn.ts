@@ -40,6 +40,8 @@ export function txn(store: Mvcc, request: TxnRequest): TxnResponse {
   // TODO(03): checkTxnRequest(request); then ONE store.write((write) => ...) in which you evaluate every
   // TODO(03): compare on write.range(compare.key).kvs[0] (compareHolds), and run the chosen branch's ops in
   // TODO(03): order on `write`, wrapping each response as { type, response }. header.revision: store.revision after.
+  // TODO(03): Before running the branch: a range op asking for a revision above the store's revision before the
+  // TODO(03): txn is a FutureRevision (even the txn's own), as etcd checks it.
   throw new NotImplemented('03', 'txn');
 }
 

@@ -39,11 +39,12 @@ export const MAX_TXN_OPS = 128;
  */
 export function txn(store: Mvcc, request: TxnRequest): TxnResponse {
   checkTxnRequest(request);
+  const before = store.revision;
   const { succeeded, responses } = store.write((write) => {
     // The compares read the store inside the write, so nothing can come between them and the ops.
     const holds = (request.compare ?? []).every((compare) => compareHolds(write.range(compare.key).kvs[0], compare));
     const ops = (holds ? request.success : request.failure) ?? [];
-    return { succeeded: holds, responses: ops.map((op) => runOp(write, op)) };
+    return { succeeded: holds, responses: ops.map((op) => runOp(write, op, before)) };
   });
   // The store's revision now: moved by one if the branch changed something, else as it was.
   return { header: { revision: store.revision }, succeeded, responses };
@@ -124,10 +125,15 @@ function checkIntervals(ops: RequestOp[]): void {
   }
 }
 
-/** Runs one op in the write and wraps its response. */
-function runOp(write: WriteTxn, op: RequestOp): ResponseOp {
+/**
+ * Runs one op in the write and wraps its response. `before` is the store's revision before the
+ * txn: etcd checks a range's revision against it (apply.go, checkRequests), so a range may not ask
+ * for the revision the txn itself is writing, though without a revision it sees the txn's writes.
+ */
+function runOp(write: WriteTxn, op: RequestOp, before: number): ResponseOp {
   switch (op.type) {
     case 'range':
+      if ((op.options?.revision ?? 0) > before) throw new EtcdError('FutureRevision', `store is at ${before}, asked ${op.options!.revision}`);
       return { type: 'range', response: write.range(op.key, op.rangeEnd, op.options) };
     case 'put':
       return { type: 'put', response: write.put(op.key, op.value, op.options) };

@@ -204,6 +204,16 @@ describe('all or nothing', () => {
     expect(store.revision).toBe(2);
     expect(everything(store)).toEqual(['"a"="1" c2 m2 v1 l0']);
   });
+
+  it("a range op at the txn's own revision is a future revision, even after the branch wrote, as etcd checks ranges against the revision before the txn", () => {
+    const store = storeWith(['a', '1']); // revision 2: the txn would write at 3
+    expect(thrownBy(() => txn(store, { success: [put('a', '2'), { type: 'range', key: 'a', options: { revision: 3 } }] }))).toMatchObject({ code: 'FutureRevision' });
+    expect(store.revision).toBe(2);
+    expect(everything(store)).toEqual(['"a"="1" c2 m2 v1 l0']);
+    // Without a revision, a range still sees the branch's own writes.
+    const response = txn(store, { success: [put('a', '2'), { type: 'range', key: 'a' }] });
+    expect(response.responses[1]).toMatchObject({ type: 'range', response: { kvs: [{ value: '2', modRevision: 3 }] } });
+  });
 });
 
 describe('checked before anything runs', () => {
