@@ -182,6 +182,11 @@ async function undoneKataFails(): Promise<string[]> {
       const tmp = mkdtempSync(join(tmpdir(), `kubekata-undone-${k.number}-`));
       try {
         cpSync(join(ROOT, 'solutions'), tmp, { recursive: true });
+        const missing = k.files.filter((file) => !existsSync(join(pristine.dir, file.replace(/^katas\//, ''))));
+        if (missing.length > 0) {
+          problems.push(`${k.number}: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the committed starters; commit ${missing.length === 1 ? 'it' : 'them'} (the pristine starters come from git)`);
+          continue;
+        }
         for (const file of k.files) {
           const inSolutions = join(tmp, file.replace(/^katas\//, ''));
           const starter = readFileSync(join(pristine.dir, file.replace(/^katas\//, '')), 'utf8');
