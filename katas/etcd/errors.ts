@@ -41,6 +41,8 @@ export const ETCD_ERRORS = {
   LeaseExists: 'etcdserver: lease already exists',
   /** A grant with a TTL that is not a whole number of seconds > 0, or too large (rpctypes.ErrGRPCLeaseTTLTooLarge). */
   InvalidTTL: 'etcdserver: too large lease TTL',
+  /** A watch of a range whose end is not after its key (mvcc.ErrEmptyWatcherRange). */
+  EmptyWatcherRange: 'mvcc: watcher range is empty',
   /** The write-ahead log or a snapshot could not be read back: a record in the middle is damaged. */
   CorruptLog: 'wal: crc mismatch',
   /** The write-ahead log's directory cannot be created, read or written. */

@@ -23,3 +23,4 @@ export * from './wal.ts';
 export * from './store-snapshot.ts';
 export * from './durable.ts';
 export * from './lease.ts';
+export * from './watch.ts';

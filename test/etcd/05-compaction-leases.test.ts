@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { FakeClock } from '@kube/kit';
-import { KeyIndex, Lessor, MAX_LEASE_TTL, MIN_LEASE_TTL, MvccStore, prefixEnd, type Change, type MvccKeyValue, type Revision } from '@kube/etcd';
+import { KeyIndex, Lessor, MAX_LEASE_TTL, MIN_LEASE_TTL, MvccStore, prefixEnd, WatchableStore, type Change, type MvccKeyValue, type Revision } from '@kube/etcd';
 import { byteOrder } from '../support/bytes.ts';
 import { thrownBy } from '../support/errors.ts';
 import { KEY_POOL, poolKeyArb, valueArb } from '../support/keys.ts';
@@ -155,6 +155,36 @@ describe('compact', () => {
     expect(store.put('c', '1').header.revision).toBe(7);
     expect(everything(store, 6)).toEqual(['"a"="3" c2 m5 v3 l0']);
     expect(everything(store, 7)).toEqual(['"a"="3" c2 m5 v3 l0', '"c"="1" c7 m7 v1 l0']);
+  });
+});
+
+describe('watch and compaction', () => {
+  it('a watch from below the compacted revision is canceled at once, carrying compactRevision, as etcd does', () => {
+    const store = storeAfter(['a', '1'], ['a', '2'], ['a', '3']); // revisions 2, 3, 4
+    store.compact(3);
+    const watcher = new WatchableStore(store).watch({ key: 'a', startRevision: 2 });
+    expect(watcher.poll()).toEqual([{ watchId: 0, header: { revision: 4 }, events: [], compactRevision: 3, canceled: true }]);
+    expect(watcher.canceled).toBe(true);
+    store.put('a', '4');
+    expect(watcher.poll()).toEqual([]);
+  });
+
+  it('a watch from the compacted revision itself still replays from there', () => {
+    const store = storeAfter(['a', '1'], ['a', '2'], ['a', '3']);
+    store.compact(3);
+    const watcher = new WatchableStore(store).watch({ key: 'a', startRevision: 3 });
+    expect(watcher.poll().map((r) => r.header.revision)).toEqual([3, 4]);
+  });
+
+  it('a watcher that fell behind is canceled with compactRevision when a compaction passed the revisions it still needs', () => {
+    const store = new MvccStore();
+    const watcher = new WatchableStore(store, { bufferSize: 1 }).watch({ key: 'a' });
+    for (let i = 0; i < 4; i++) store.put('a', `${i}`); // revisions 2..5: only 2 fits, it falls behind at 3
+    store.compact(4);
+    expect(watcher.poll()).toEqual([
+      { watchId: 0, header: { revision: 2 }, events: [{ type: 'PUT', kv: { key: 'a', value: '0', createRevision: 2, modRevision: 2, version: 1, lease: 0 } }] },
+      { watchId: 0, header: { revision: 5 }, events: [], compactRevision: 4, canceled: true },
+    ]);
   });
 });
 

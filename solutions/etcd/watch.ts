@@ -1,0 +1,257 @@
+/**
+ * Watch: streams of the store's changes, from any revision (etcd's watchable store,
+ * server/storage/mvcc/watchable_store.go, and its watchers, watcher.go and watcher_group.go).
+ *
+ * Every controller, the scheduler, every kubelet and the apiserver's own watch cache live on this:
+ * they list once, then watch from the list's revision and never miss a change.
+ *
+ * A watcher wants the changes of a key or a range from a revision on. Two ways to feed it:
+ * - **live**: the store calls {@link WatchableStore} after every write (`onCommit`), and each
+ *   watcher whose range the write touched gets one response with that revision's events;
+ * - **from history**: a watcher that starts in the past, or that fell behind because its consumer
+ *   did not read (its buffer was full), is caught up from the store's history when it is read.
+ *
+ * @example
+ * ```ts
+ * const store = new MvccStore();
+ * const watchable = new WatchableStore(store);
+ * store.put('/registry/pods/default/web', 'v1');                   // revision 2
+ * const all = watchable.watch({ key: '/registry/pods/', rangeEnd: prefixEnd('/registry/pods/'), startRevision: 1 });
+ * const next = watchable.watch({ key: '/registry/pods/default/web', prevKv: true }); // from revision 3 on
+ * store.put('/registry/pods/default/web', 'v2');                   // revision 3
+ * all.poll();  // [{ watchId: 0, header: { revision: 2 }, events: [PUT web=v1] },   (replayed)
+ *              //  { watchId: 0, header: { revision: 3 }, events: [PUT web=v2] }]   (live)
+ * next.poll(); // [{ watchId: 1, header: { revision: 3 }, events: [{ type: 'PUT', kv: web=v2, prevKv: web=v1 }] }]
+ * ```
+ */
+import { EtcdError } from './errors.ts';
+import { compareKeys, inRange } from './keys.ts';
+import type { Change, MvccKeyValue } from './mvcc-api.ts';
+import type { MvccStore } from './mvcc.ts';
+
+/** How many responses a watcher buffers before it falls behind (etcd's chanBufLen, 1024). */
+export const WATCH_BUFFER_SIZE = 1024;
+
+/** What to watch (etcd's WatchCreateRequest). */
+export interface WatchRequest {
+  /** the key, or the start of the range */
+  key: string;
+  /** as in range: undefined = the single key; '\0' = every key >= key; else [key, rangeEnd) */
+  rangeEnd?: string;
+  /** first revision to deliver; 0 or undefined = only changes after now; past = replay history */
+  startRevision?: number;
+  /** also send each event's previous kv (when the key existed before) */
+  prevKv?: boolean;
+}
+
+/** One change of a watched key (mvccpb.Event). */
+export interface WatchEvent {
+  readonly type: 'PUT' | 'DELETE';
+  /** a PUT's new pair; a DELETE's tombstone: the key, modRevision = the delete's revision, the rest zero */
+  readonly kv: MvccKeyValue;
+  /** the pair before this change, when asked for and the key existed (and was not compacted away) */
+  readonly prevKv?: MvccKeyValue;
+}
+
+/** What a watcher receives (etcd's WatchResponse). */
+export interface WatchResponse {
+  readonly watchId: number;
+  /** the revision of the write these events come from (of the store, for a canceled watch) */
+  readonly header: { readonly revision: number };
+  /** never empty unless canceled; events of one revision are never split across responses */
+  readonly events: readonly WatchEvent[];
+  /** set when the watch was canceled because the revisions it needs were compacted */
+  readonly compactRevision?: number;
+  readonly canceled?: boolean;
+  readonly cancelReason?: string;
+}
+
+/** One watch: read it with {@link Watcher.poll}, or with `for await`. */
+export interface Watcher extends AsyncIterable<WatchResponse> {
+  readonly id: number;
+  /** true once canceled, by {@link Watcher.cancel} or by a compaction it could not survive */
+  readonly canceled: boolean;
+  /** responses ready now, taken out of the watcher ([] when none); never blocks */
+  poll(): WatchResponse[];
+  /** stops the watch; further poll() returns what was already buffered, then []; iteration ends */
+  cancel(): void;
+}
+
+/** Options of {@link WatchableStore}. */
+export interface WatchableStoreOptions {
+  /** responses a watcher buffers before it falls behind (default {@link WATCH_BUFFER_SIZE}) */
+  bufferSize?: number;
+}
+
+/**
+ * Given: a watcher's `for await`, on top of its {@link Watcher.poll}. A subclass calls
+ * {@link PollingWatcher.wake} whenever a response may have become ready, or it was canceled.
+ * Leaving the loop (`break`, `return`, a throw) cancels the watch.
+ *
+ * @example
+ * ```ts
+ * for await (const response of watchable.watch({ key: 'a' })) {
+ *   if (response.events.some((e) => e.type === 'DELETE')) break;   // and the watch is canceled
+ * }
+ * ```
+ */
+export abstract class PollingWatcher implements Watcher {
+  abstract readonly id: number;
+  abstract readonly canceled: boolean;
+  abstract poll(): WatchResponse[];
+  abstract cancel(): void;
+
+  private waiting: (() => void) | undefined;
+
+  /** Wakes a `for await` that is waiting for a response. */
+  protected wake(): void {
+    const resume = this.waiting;
+    this.waiting = undefined;
+    resume?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<WatchResponse, void, undefined> {
+    try {
+      for (;;) {
+        const ready = this.poll();
+        if (ready.length > 0) yield* ready;
+        else if (this.canceled) return;
+        else await new Promise<void>((resume) => (this.waiting = resume));
+      }
+    } finally {
+      this.cancel();
+    }
+  }
+}
+
+/**
+ * A store that can be watched: wraps an {@link MvccStore} and hears every write it makes.
+ *
+ * The slow-consumer policy is etcd's, simplified: a watcher buffers up to `bufferSize` responses;
+ * when its buffer is full, it **falls behind** (etcd's "victim", then "unsynced" watcher) instead
+ * of making the writer wait or dropping an event. A watcher that is behind gets no live events;
+ * when its consumer next reads, it is caught up from the store's history, revision by revision,
+ * and is live again. Writers and other watchers never notice. Only a compaction can end it: a
+ * watcher whose next revision was compacted away is canceled with `compactRevision`, as in etcd.
+ */
+export class WatchableStore {
+  private readonly watchers = new Set<KeyWatcher>();
+  private readonly bufferSize: number;
+  /** etcd numbers the watches of a stream from 0 */
+  private nextId = 0;
+
+  constructor(
+    readonly store: MvccStore,
+    options: WatchableStoreOptions = {},
+  ) {
+    const size = options.bufferSize ?? WATCH_BUFFER_SIZE;
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`bufferSize must be a whole number >= 1, got ${size}`);
+    this.bufferSize = size;
+    store.onCommit((revision, changes) => {
+      for (const watcher of this.watchers) watcher.offer(revision, changes);
+    });
+  }
+
+  /** How many watches are open (canceled ones not counted). */
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * Opens a watch. A `startRevision` at or below the store's revision replays history from there
+   * (on the first read); 0 or none starts after the latest write; a future one waits for it.
+   *
+   * @throws EtcdError `EmptyKey` for an empty key; `EmptyWatcherRange` when `rangeEnd` is not
+   *   after `key` (and not '\0')
+   */
+  watch(request: WatchRequest): Watcher {
+    if (request.key === '') throw new EtcdError('EmptyKey');
+    const { rangeEnd } = request;
+    if (rangeEnd !== undefined && rangeEnd !== '' && rangeEnd !== '\0' && compareKeys(rangeEnd, request.key) <= 0) {
+      throw new EtcdError('EmptyWatcherRange', `key ${JSON.stringify(request.key)}, rangeEnd ${JSON.stringify(rangeEnd)}`);
+    }
+    const start = request.startRevision !== undefined && request.startRevision > 0 ? request.startRevision : this.store.revision + 1;
+    const watcher = new KeyWatcher(this.nextId++, request, start, this.store, this.bufferSize, () => this.watchers.delete(watcher));
+    this.watchers.add(watcher);
+    return watcher;
+  }
+}
+
+/**
+ * One watch of a key or range. It needs every revision from `next` on; it is **behind** while
+ * `next` is at or below the store's revision and the revisions from `next` have not been buffered
+ * (a watch from the past starts behind; a full buffer puts it behind).
+ */
+class KeyWatcher extends PollingWatcher {
+  canceled = false;
+  private readonly buffer: WatchResponse[] = [];
+  /** the first revision this watcher has not yet put in its buffer */
+  private next: number;
+
+  constructor(
+    readonly id: number,
+    private readonly request: WatchRequest,
+    start: number,
+    private readonly store: MvccStore,
+    private readonly bufferSize: number,
+    private readonly forget: () => void,
+  ) {
+    super();
+    this.next = start;
+  }
+
+  /** True when revisions the watcher needs are only in the store's history. */
+  private get behind(): boolean {
+    return this.next <= this.store.revision;
+  }
+
+  /** A write happened: take its events, unless the watcher is behind (it will read them from history). */
+  offer(revision: number, changes: readonly Change[]): void {
+    if (revision !== this.next) return; // behind (revision > next), or before a future start (revision < next)
+    if (this.buffer.length >= this.bufferSize) return; // full: fall behind, catch up when read
+    this.take(revision, changes);
+    this.wake();
+  }
+
+  poll(): WatchResponse[] {
+    if (!this.canceled && this.behind) this.catchUp();
+    return this.buffer.splice(0);
+  }
+
+  cancel(): void {
+    if (this.canceled) return;
+    this.canceled = true;
+    this.forget();
+    this.wake();
+  }
+
+  /** Reads every revision it missed from the store's history; or, if they were compacted, ends. */
+  private catchUp(): void {
+    if (this.next < this.store.compacted) {
+      const compacted: WatchResponse = { watchId: this.id, header: { revision: this.store.revision }, events: [], compactRevision: this.store.compacted, canceled: true };
+      this.buffer.push(compacted);
+      this.cancel();
+      return;
+    }
+    while (this.behind) this.take(this.next, this.store.backend.changesAt(this.next));
+  }
+
+  /** Buffers the events of one revision that fall in the watched range, and moves past it. */
+  private take(revision: number, changes: readonly Change[]): void {
+    this.next = revision + 1;
+    const { key, rangeEnd, prevKv } = this.request;
+    const events: WatchEvent[] = [];
+    for (const change of changes) {
+      if (!inRange(change.kv.key, key, rangeEnd)) continue;
+      const previous = prevKv ? this.previous(change.kv.key, revision) : undefined;
+      events.push(previous ? { type: change.type, kv: change.kv, prevKv: previous } : { type: change.type, kv: change.kv });
+    }
+    if (events.length > 0) this.buffer.push({ watchId: this.id, header: { revision }, events });
+  }
+
+  /** The key's pair just before `revision`, as etcd finds it: a read at revision - 1. */
+  private previous(key: string, revision: number): MvccKeyValue | undefined {
+    if (revision - 1 < this.store.compacted) return undefined; // compacted away: etcd sends none
+    return this.store.range(key, undefined, { revision: revision - 1 }).kvs[0];
+  }
+}
