@@ -89,7 +89,7 @@ const features: Features = {
     store.compact(2);
   }),
   txn: typeof (local as Record<string, unknown>).txn === 'function' && implemented(() => local.txn(new local.MvccStore(), {})),
-  watch: false,
+  watch: implemented(() => new local.WatchableStore(new local.MvccStore()).watch({ key: 'a' }).poll()),
   knownDifferences: args['known-differences'] ?? false,
 };
 const skipped = Object.entries({ compact: 'compaction (kata 05)', txn: 'transactions (kata 03)', watch: 'watch (kata 04)' })

@@ -76,9 +76,24 @@ export class LocalSide implements Side {
 
   /** Watches `[key, rangeEnd)` from `startRevision` (0: from now) with kata 04's watch. */
   watch(key: string, rangeEnd: string | undefined, startRevision: number, prevKv: boolean): LocalWatch {
-    void [key, rangeEnd, startRevision, prevKv];
-    throw new Error('the local store has no watch yet (kata 04)');
+    this.watchable ??= new this.module.WatchableStore(this.store);
+    const watcher = this.watchable.watch({ key, ...(rangeEnd !== undefined && { rangeEnd }), startRevision, prevKv });
+    const events: WatchEvent[] = [];
+    let compactRevision: number | undefined;
+    return {
+      result: () => {
+        for (const response of watcher.poll()) {
+          if (response.compactRevision !== undefined) compactRevision = response.compactRevision;
+          for (const event of response.events) events.push({ type: event.type, kv: event.kv, ...(event.prevKv ? { prevKv: event.prevKv } : {}) });
+        }
+        return { events: [...events], ...(compactRevision !== undefined ? { compactRevision } : {}) };
+      },
+      close: () => watcher.cancel(),
+    };
   }
+
+  /** kata 04's watchable store over {@link store}, made by the first watch */
+  private watchable: InstanceType<LocalModule['WatchableStore']> | undefined;
 }
 
 // ---- etcd --------------------------------------------------------------------------------------
