@@ -11,7 +11,7 @@
  * scheduleOne(framework, pod, new Snapshot(nodes));
  * ```
  */
-import { Framework } from './framework.ts';
+import { Framework, type WeightedPlugin } from './framework.ts';
 import { InterPodAffinity } from './plugins/inter-pod-affinity.ts';
 import { NodeAffinity } from './plugins/node-affinity.ts';
 import { NodeName } from './plugins/node-name.ts';
@@ -30,16 +30,18 @@ export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = {
 };
 
 /**
- * A framework with every plugin of katas 12-15: the filters in kube-scheduler's order, and the
- * score plugins with their default weights.
+ * The default profile: katas 12–15's filters and scores, in kube-scheduler's order and weights.
+ *
+ * @param extraScores - more score plugins with their weights (kata 16 adds the resource scores);
+ *   the filters stay the same
  */
-export function defaultFramework(): Framework {
+export function defaultFramework(extraScores: readonly WeightedPlugin[] = []): Framework {
   const taints = new TaintToleration();
   const nodeAffinity = new NodeAffinity();
   const spread = new PodTopologySpread();
   const interPod = new InterPodAffinity();
   return new Framework(
     [new NodeUnschedulable(), new NodeName(), taints, nodeAffinity, new NodeResourcesFit(), spread, interPod],
-    [taints, nodeAffinity, spread, interPod].map((plugin) => ({ plugin, weight: DEFAULT_SCORE_WEIGHTS[plugin.name]! })),
+    [...[taints, nodeAffinity, spread, interPod].map((plugin) => ({ plugin, weight: DEFAULT_SCORE_WEIGHTS[plugin.name]! })), ...extraScores],
   );
 }

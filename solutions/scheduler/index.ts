@@ -28,3 +28,7 @@ export * from './plugins/topology.ts';
 export * from './plugins/inter-pod-affinity.ts';
 export * from './plugins/pod-topology-spread.ts';
 export * from './profile.ts';
+export * from './select-host.ts';
+export * from './scheduling-queue.ts';
+export * from './scheduler.ts';
+export * from './plugins/resource-scores.ts';

@@ -1,0 +1,213 @@
+/**
+ * The scheduler itself: a loop that takes pending pods from the {@link SchedulingQueue}, runs a
+ * scheduling cycle on a snapshot of the cluster, **assumes** the pod on the chosen node, and binds
+ * it through the apiserver (kube-scheduler's pkg/scheduler/schedule_one.go, `scheduleOne`, and
+ * its cache, pkg/scheduler/internal/cache).
+ *
+ * The scheduler learns of the cluster through events, as from informers (Part IV builds them):
+ * `onPod` and `onNode` with ADDED / MODIFIED / DELETED. A pod without a node goes to the queue; a
+ * pod with a node goes to the cache. {@link Scheduler.sync} feeds them from a list, for a start.
+ *
+ * Why "assume": binding is a call to the apiserver, and its confirmation comes back later as a
+ * MODIFIED event. If the next cycle ran on the cluster as the events say, it would not see the pod
+ * just placed, and could put a second pod into the same last slot. So the cache counts a pod on its
+ * node from the moment it is chosen (assumed), until the event confirms it or the binding fails
+ * (then it is forgotten and the pod goes back to the queue).
+ *
+ * @example
+ * ```ts
+ * const scheduler = new Scheduler({ client, clock, random });
+ * await scheduler.sync();                   // list nodes and pods: pending pods queue up
+ * await scheduler.scheduleNext();           // { pod, nodeName: 'node-2' }: bound
+ * await scheduler.runUntilIdle();           // every pod that can be tried now, tried
+ * ```
+ */
+import { isNotImplemented, type Clock, type Node, type Pod, type PodCondition, type Random } from '@kube/kit';
+import type { ApiClient } from '@kube/apiserver';
+import { CycleState } from './cycle-state.ts';
+import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
+import type { Framework } from './framework.ts';
+import { Snapshot } from './node-info.ts';
+import { defaultFramework, DEFAULT_SCORE_WEIGHTS } from './profile.ts';
+import { BalancedAllocation, LeastAllocated } from './plugins/resource-scores.ts';
+import { findFeasibleNodes } from './schedule.ts';
+import { podKey, SchedulingQueue, type QueuedPod } from './scheduling-queue.ts';
+import { selectHost } from './select-host.ts';
+
+/** The weight of NodeResourcesBalancedAllocation in the default profile. */
+export const BALANCED_ALLOCATION_WEIGHT = 1;
+
+/**
+ * The default profile with every score of the default scheduler: katas 13–15's scores plus
+ * LeastAllocated (as NodeResourcesFit, weight 1) and BalancedAllocation (weight 1).
+ */
+export function schedulerFramework(): Framework {
+  return defaultFramework([
+    { plugin: new LeastAllocated(), weight: DEFAULT_SCORE_WEIGHTS.NodeResourcesFit! },
+    { plugin: new BalancedAllocation(), weight: BALANCED_ALLOCATION_WEIGHT },
+  ]);
+}
+
+/** What a scheduler needs. */
+export interface SchedulerOptions {
+  client: ApiClient;
+  clock: Clock;
+  /** breaks ties between equally good nodes */
+  random: Random;
+  /** the plugins (default: {@link schedulerFramework}) */
+  framework?: Framework;
+}
+
+/** What one scheduling cycle did. */
+export interface CycleResult {
+  pod: Pod;
+  /** the node it was bound to */
+  nodeName?: string;
+  /** why it was not: the fit error's message, a plugin's error, or the binding's */
+  error?: string;
+}
+
+/** The kind of a watch event, as the apiserver sends it. */
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** Pending pods in, bindings out. */
+export class Scheduler {
+  readonly queue: SchedulingQueue;
+  private readonly framework: Framework;
+  private readonly nodes = new Map<string, Node>();
+  /** pods on a node, as the apiserver confirmed them */
+  private readonly bound = new Map<string, Pod>();
+  /** pods placed by this scheduler and not yet confirmed: they count on their nodes all the same */
+  private readonly assumed = new Map<string, Pod>();
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.queue = new SchedulingQueue(options.clock);
+    this.framework = options.framework ?? schedulerFramework();
+  }
+
+  /** Lists the nodes and the pods of every namespace and takes them in, as ADDED events. */
+  async sync(): Promise<void> {
+    for (const node of (await this.options.client.nodes().list()).items) this.onNode('ADDED', node);
+    for (const pod of (await this.options.client.pods().list()).items) this.onPod('ADDED', pod);
+  }
+
+  /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. */
+  onPod(type: EventType, pod: Pod): void {
+    const key = podKey(pod);
+    if (type === 'DELETED') {
+      this.queue.delete(pod);
+      this.assumed.delete(key);
+      // A pod that leaves a node frees its resources: unschedulable pods may fit now.
+      if (this.bound.delete(key)) this.queue.moveAllToActiveOrBackoff('PodDelete');
+      return;
+    }
+    if (!pod.spec?.nodeName) {
+      if (type === 'ADDED') this.queue.add(pod);
+      else this.queue.update(pod);
+      return;
+    }
+    // Placed: the confirmation of an assumed pod, or a pod bound by someone else.
+    this.assumed.delete(key);
+    this.queue.delete(pod);
+    this.bound.set(key, pod);
+  }
+
+  /** A node event: the cache follows; a new or changed node may let unschedulable pods fit. */
+  onNode(type: EventType, node: Node): void {
+    const name = node.metadata.name ?? '';
+    if (type === 'DELETED') {
+      this.nodes.delete(name);
+      return;
+    }
+    this.nodes.set(name, node);
+    this.queue.moveAllToActiveOrBackoff(type === 'ADDED' ? 'NodeAdd' : 'NodeUpdate');
+  }
+
+  /** The cluster as the next cycle sees it: the nodes, with the bound and the assumed pods on them. */
+  snapshot(): Snapshot {
+    return new Snapshot([...this.nodes.values()], [...this.bound.values(), ...this.assumed.values()]);
+  }
+
+  /**
+   * One scheduling cycle: pops a pod, finds the feasible nodes, scores them, picks the best
+   * (ties broken by `random`), assumes the pod there and binds it. A pod that does not fit, or
+   * whose binding fails, goes back to the queue as unschedulable, and its PodScheduled condition
+   * says why. Undefined when no pod is ready.
+   */
+  async scheduleNext(): Promise<CycleResult | undefined> {
+    const queued = this.queue.pop();
+    if (queued === undefined) return undefined;
+    const { pod } = queued;
+    if (this.nodes.size === 0) return this.fail(queued, NO_NODES_AVAILABLE, 'Unschedulable');
+    let nodeName: string;
+    try {
+      nodeName = this.choose(pod);
+    } catch (error) {
+      if (isNotImplemented(error)) throw error;
+      return this.fail(queued, error instanceof Error ? error.message : String(error), error instanceof FitError ? 'Unschedulable' : 'SchedulerError');
+    }
+    const key = podKey(pod);
+    this.assumed.set(key, { ...pod, spec: { containers: [], ...pod.spec, nodeName } });
+    try {
+      await this.bind(pod, nodeName);
+    } catch (error) {
+      if (isNotImplemented(error)) throw error;
+      this.assumed.delete(key); // forget: the node did not get it
+      return this.fail(queued, `binding to node "${nodeName}" failed: ${error instanceof Error ? error.message : String(error)}`, 'SchedulerError');
+    }
+    this.queue.done(pod);
+    return { pod, nodeName };
+  }
+
+  /** Runs cycles until no pod is ready (some may wait in backoff or as unschedulable). */
+  async runUntilIdle(): Promise<CycleResult[]> {
+    const results: CycleResult[] = [];
+    for (let result = await this.scheduleNext(); result; result = await this.scheduleNext()) results.push(result);
+    return results;
+  }
+
+  /**
+   * The node for `pod` on the current snapshot.
+   *
+   * @throws FitError when no node fits; Error when a plugin fails
+   */
+  private choose(pod: Pod): string {
+    const snapshot = this.snapshot();
+    const state = new CycleState(snapshot.nodeInfos);
+    const { feasible, diagnosis } = findFeasibleNodes(this.framework, state, pod, snapshot);
+    if (feasible.length === 0) throw new FitError(pod, snapshot.nodeInfos.length, diagnosis);
+    if (feasible.length === 1) return feasible[0]!.name;
+    const preScore = this.framework.runPreScorePlugins(state, pod, feasible);
+    if (!preScore.isSuccess()) throw preScore.asError();
+    return selectHost(this.framework.runScorePlugins(state, pod, feasible), this.options.random);
+  }
+
+  /**
+   * Binds `pod` to `nodeName` (the pods/binding subresource: set spec.nodeName, once). Here: read
+   * the pod, refuse if it is gone, replaced or already placed, then update it at the revision read.
+   */
+  private async bind(pod: Pod, nodeName: string): Promise<void> {
+    const pods = this.options.client.pods(pod.metadata.namespace ?? 'default');
+    const current = await pods.get(pod.metadata.name ?? '');
+    if (pod.metadata.uid && current.metadata.uid !== pod.metadata.uid) throw new Error(`pod ${podKey(pod)} was replaced`);
+    if (current.spec?.nodeName) throw new Error(`pod ${podKey(pod)} is already assigned to node "${current.spec.nodeName}"`);
+    await pods.update({ ...current, spec: { containers: [], ...current.spec, nodeName } });
+  }
+
+  /** The pod goes back to the queue, and its status says why (best effort: the pod may be gone). */
+  private async fail(queued: QueuedPod, message: string, reason: 'Unschedulable' | 'SchedulerError'): Promise<CycleResult> {
+    this.queue.addUnschedulable(queued);
+    const { pod } = queued;
+    const condition: PodCondition = { type: 'PodScheduled', status: 'False', reason, message };
+    try {
+      const pods = this.options.client.pods(pod.metadata.namespace ?? 'default');
+      const current = await pods.get(pod.metadata.name ?? '');
+      const others = (current.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      await pods.updateStatus({ ...current, status: { ...current.status, conditions: [...others, condition] } });
+    } catch (error) {
+      if (isNotImplemented(error)) throw error;
+      // The pod was deleted or changed meanwhile: its next event will tell the queue.
+    }
+    return { pod, error: message };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The scheduling queue (kube-scheduler's pkg/scheduler/internal/queue/scheduling_queue.go): where
+ * pods wait for a scheduling cycle. Three places:
+ *
+ * - **active**: ready to be tried, the highest `spec.priority` first, then the one waiting longest;
+ * - **backoff**: failed recently, waiting out a back-off (1 s after the first failure, doubling
+ *   with each attempt, at most 10 s) so that a pod that cannot fit does not spin the scheduler;
+ * - **unschedulable**: failed, and nothing has changed that could help. A cluster event (a node
+ *   added or changed, a pod deleted) moves them all back (to backoff if their back-off is not over,
+ *   else to active); a pod left there for 5 minutes goes back anyway.
+ *
+ * Time is the kit's {@link Clock}: the queue reads `clock.now()` when it is asked, and sets no
+ * timers (upstream flushes backoff every second and unschedulable pods every 30 s in goroutines).
+ *
+ * @example
+ * ```ts
+ * const queue = new SchedulingQueue(clock);
+ * queue.add(lowPriorityPod); queue.add(highPriorityPod);
+ * queue.pop()!.pod;                // highPriorityPod: attempts 1
+ * queue.addUnschedulable(entry);   // it did not fit
+ * queue.moveAllToActiveOrBackoff('NodeAdd');  // to backoff: its 1 s is not over
+ * queue.pop();                     // lowPriorityPod
+ * clock.advance(1000); queue.pop()!.pod;      // highPriorityPod again: attempts 2
+ * ```
+ */
+import type { Clock, Pod } from '@kube/kit';
+
+/** The back-off after a pod's first failed attempt (upstream's podInitialBackoffSeconds, 1). */
+export const INITIAL_BACKOFF_MS = 1_000;
+/** The longest back-off (podMaxBackoffSeconds, 10). */
+export const MAX_BACKOFF_MS = 10_000;
+/** How long a pod may stay unschedulable with no event before it is tried again (podMaxInUnschedulablePodsDuration). */
+export const UNSCHEDULABLE_TIMEOUT_MS = 5 * 60_000;
+
+/** A pod in the queue, with what the queue knows of it. */
+export interface QueuedPod {
+  pod: Pod;
+  /** how many times it was popped for a scheduling cycle */
+  attempts: number;
+  /** when it was first added: the tie-breaker among equal priorities (older first) */
+  readonly added: number;
+  /** when it last failed (for back-off and the unschedulable timeout) */
+  failedAt: number;
+}
+
+/** `namespace/name`: how the queue tells pods apart. */
+export function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+}
+
+/** The back-off of a pod after `attempts` failed attempts: 1 s, 2 s, 4 s, 8 s, then 10 s. */
+export function backoffDuration(attempts: number): number {
+  if (attempts <= 0) return 0;
+  return Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** Math.min(attempts - 1, 30));
+}
+
+/** Pods waiting to be scheduled. */
+export class SchedulingQueue {
+  private readonly active = new Map<string, QueuedPod>();
+  private readonly backoff = new Map<string, QueuedPod>();
+  private readonly unschedulable = new Map<string, QueuedPod>();
+  /** pods popped and not yet given back (in a scheduling cycle) */
+  private readonly inFlight = new Map<string, QueuedPod>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** How many pods wait in each place. */
+  get sizes(): { active: number; backoff: number; unschedulable: number } {
+    return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size };
+  }
+
+  /** A new pod to schedule: active at once. A pod already queued is updated where it is. */
+  add(pod: Pod): void {
+    const key = podKey(pod);
+    const queued = this.find(key);
+    if (queued) {
+      queued.pod = pod;
+      return;
+    }
+    this.active.set(key, { pod, attempts: 0, added: this.clock.now(), failedAt: 0 });
+  }
+
+  /**
+   * A queued pod changed. If it was unschedulable, the change may help (a toleration added, a
+   * smaller request): it moves on, as after a cluster event.
+   */
+  update(pod: Pod): void {
+    const key = podKey(pod);
+    const queued = this.find(key);
+    if (!queued) return this.add(pod);
+    queued.pod = pod;
+    if (this.unschedulable.delete(key)) this.requeue(key, queued);
+  }
+
+  /** A pod that was deleted, or got bound by someone else: it leaves the queue. */
+  delete(pod: Pod): void {
+    const key = podKey(pod);
+    this.active.delete(key);
+    this.backoff.delete(key);
+    this.unschedulable.delete(key);
+    this.inFlight.delete(key);
+  }
+
+  /**
+   * The next pod to try: first the pods whose back-off is over and those unschedulable too long
+   * move to active; then the highest priority, oldest first. `attempts` goes up by one.
+   * Undefined when no pod is ready.
+   */
+  pop(): QueuedPod | undefined {
+    this.flush();
+    let best: [string, QueuedPod] | undefined;
+    for (const entry of this.active) {
+      if (best === undefined || before(entry[1], best[1])) best = entry;
+    }
+    if (best === undefined) return undefined;
+    const [key, queued] = best;
+    this.active.delete(key);
+    queued.attempts++;
+    this.inFlight.set(key, queued);
+    return queued;
+  }
+
+  /** A popped pod did not fit (or could not be bound): it waits for a cluster event. */
+  addUnschedulable(queued: QueuedPod): void {
+    const key = podKey(queued.pod);
+    if (!this.inFlight.delete(key)) return; // deleted while it was being scheduled
+    queued.failedAt = this.clock.now();
+    this.unschedulable.set(key, queued);
+  }
+
+  /** A popped pod was bound: the queue forgets it. */
+  done(pod: Pod): void {
+    this.inFlight.delete(podKey(pod));
+  }
+
+  /**
+   * Something changed in the cluster that may let unschedulable pods fit (`event` names it, e.g.
+   * 'NodeAdd', 'PodDelete'): every unschedulable pod goes to backoff, or to active if its
+   * back-off is over.
+   */
+  moveAllToActiveOrBackoff(event: string): void {
+    void event; // upstream asks each plugin which events can help it (QueueingHints); here, any event helps
+    for (const [key, queued] of this.unschedulable) {
+      this.unschedulable.delete(key);
+      this.requeue(key, queued);
+    }
+  }
+
+  /** The pods whose back-off is over, and those unschedulable for 5 minutes, become active. */
+  flush(): void {
+    const now = this.clock.now();
+    for (const [key, queued] of this.backoff) {
+      if (now >= queued.failedAt + backoffDuration(queued.attempts)) {
+        this.backoff.delete(key);
+        this.active.set(key, queued);
+      }
+    }
+    for (const [key, queued] of this.unschedulable) {
+      if (now >= queued.failedAt + UNSCHEDULABLE_TIMEOUT_MS) {
+        this.unschedulable.delete(key);
+        this.requeue(key, queued);
+      }
+    }
+  }
+
+  /** Back to backoff while its back-off lasts, else to active. */
+  private requeue(key: string, queued: QueuedPod): void {
+    if (this.clock.now() < queued.failedAt + backoffDuration(queued.attempts)) this.backoff.set(key, queued);
+    else this.active.set(key, queued);
+  }
+
+  private find(key: string): QueuedPod | undefined {
+    return this.active.get(key) ?? this.backoff.get(key) ?? this.unschedulable.get(key) ?? this.inFlight.get(key);
+  }
+}
+
+/** The active queue's order: higher priority first, then the pod added earlier, then by key (a total order). */
+function before(a: QueuedPod, b: QueuedPod): boolean {
+  const pa = a.pod.spec?.priority ?? 0;
+  const pb = b.pod.spec?.priority ?? 0;
+  if (pa !== pb) return pa > pb;
+  if (a.added !== b.added) return a.added < b.added;
+  return podKey(a.pod) < podKey(b.pod);
+}

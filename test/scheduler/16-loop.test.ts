@@ -1,0 +1,425 @@
+/**
+ * Kata 16 — kube-scheduler: scoring, the queue, the loop. The spec is katas/scheduler/16-loop.md.
+ *
+ * The examples read as the spec: selectHost and its ties, LeastAllocated and BalancedAllocation,
+ * the queue's order, back-off and unschedulable pods, and the scheduler binding pods through a
+ * real registry, with its assumed-pod cache, its failures written to the pod's condition, and a
+ * plugin that throws. The properties: whatever the interleaving of node and pod changes, event
+ * deliveries and scheduling cycles, no node is ever overcommitted by the bindings in the store
+ * (model-based, fc.commands); every pod that fits somewhere is eventually bound once the fake clock
+ * has run past the back-offs; and the queue pops by priority, then age.
+ */
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { FakeClock, Random, type Pod } from '@kube/kit';
+import {
+  backoffDuration,
+  BalancedAllocation,
+  CycleState,
+  defaultFramework,
+  LeastAllocated,
+  NodeInfo,
+  Scheduler,
+  SchedulingQueue,
+  selectHost,
+  Status,
+  type FilterPlugin,
+  type NodePluginScores,
+} from '@kube/scheduler';
+import { TestCluster, START } from '../support/scheduler/cluster.ts';
+import { makeNode, makePod } from '../support/scheduler/fixtures.ts';
+
+const scored = (name: string, totalScore: number): NodePluginScores => ({ name, totalScore, scores: [] });
+
+/** A NodeInfo with the given pods on it. */
+function nodeWith(node = makeNode('n1'), ...pods: Pod[]): NodeInfo {
+  const info = new NodeInfo(node);
+  for (const pod of pods) info.addPod({ ...pod, spec: { ...pod.spec!, nodeName: info.name } });
+  return info;
+}
+
+// ---- selectHost -----------------------------------------------------------------------------
+
+describe('selectHost', () => {
+  it('picks the node with the highest total score', () => {
+    expect(selectHost([scored('a', 10), scored('b', 300), scored('c', 299)], new Random(1))).toBe('b');
+  });
+
+  it('breaks a tie with the seeded Random: the same seed, the same node; over many seeds, every tied node', () => {
+    const tied = [scored('a', 50), scored('low', 10), scored('b', 50), scored('c', 50)];
+    expect(selectHost(tied, new Random(42))).toBe(selectHost(tied, new Random(42)));
+    const chosen = new Set(Array.from({ length: 60 }, (_, seed) => selectHost(tied, new Random(seed))));
+    expect([...chosen].sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses an empty list with an error that says there is nothing to choose from', () => {
+    expect(() => selectHost([], new Random(1))).toThrow(/no scored nodes/);
+  });
+});
+
+// ---- the resource scores ----------------------------------------------------------------------
+
+describe('LeastAllocated (NodeResourcesFit score)', () => {
+  const plugin = new LeastAllocated();
+  const state = new CycleState([]);
+
+  it('scores the share of CPU and memory left free with the pod on the node, averaged: half free is 50', () => {
+    const node = nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' }), makePod('old', { cpu: '1', memory: '2Gi' }));
+    expect(plugin.score(state, makePod('new', { cpu: '1', memory: '2Gi' }), node)).toBe(50);
+    expect(plugin.name).toBe('NodeResourcesFit');
+  });
+
+  it('counts a pod without requests as 100m CPU and 200Mi memory', () => {
+    const node = nodeWith(makeNode('n1', { cpu: '1', memory: '1Gi' }));
+    // cpu (1000 - 100) * 100 / 1000 = 90; memory (1024 - 200) * 100 / 1024 = 80.47 -> 80; (90 + 80) / 2 = 85
+    expect(plugin.score(state, makePod('empty'), node)).toBe(85);
+  });
+
+  it('gives 0 for a resource the pod would overfill', () => {
+    const node = nodeWith(makeNode('n1', { cpu: '1', memory: '8Gi' }));
+    // cpu overfilled: 0; memory (8Gi - 4Gi) / 8Gi = 50; (0 + 50) / 2 = 25
+    expect(plugin.score(state, makePod('big', { cpu: '2', memory: '4Gi' }), node)).toBe(25);
+  });
+});
+
+describe('BalancedAllocation', () => {
+  const plugin = new BalancedAllocation();
+  const state = new CycleState([]);
+
+  it('gives 100 when CPU and memory would be used in the same proportion', () => {
+    expect(plugin.score(state, makePod('p', { cpu: '2', memory: '4Gi' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(100);
+    expect(plugin.name).toBe('NodeResourcesBalancedAllocation');
+  });
+
+  it('scores (1 - the standard deviation of the fractions) x 100: CPU half used, memory a quarter, is 87', () => {
+    // fractions 0.5 and 0.25: mean 0.375, standard deviation 0.125 -> 87.5 -> 87
+    expect(plugin.score(state, makePod('p', { cpu: '2', memory: '2Gi' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(87);
+  });
+
+  it('caps each fraction at 1: a pod that overfills CPU and uses no extra memory scores as if CPU were full', () => {
+    // cpu 8/4 -> 1; memory 200Mi / 8Gi = 0.0244; deviation 0.4878 -> 51
+    expect(plugin.score(state, makePod('p', { cpu: '8' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(51);
+  });
+});
+
+// ---- the queue --------------------------------------------------------------------------------
+
+describe('the scheduling queue', () => {
+  const prioritized = (name: string, priority: number): Pod => ({ ...makePod(name), spec: { ...makePod(name).spec!, priority } });
+
+  it('pops the highest priority first, then the pod that has waited longest', async () => {
+    const clock = new FakeClock(START);
+    const queue = new SchedulingQueue(clock);
+    queue.add(prioritized('old-low', 0));
+    await clock.advance(1);
+    queue.add(prioritized('high', 100));
+    await clock.advance(1);
+    queue.add(prioritized('new-low', 0));
+    expect([queue.pop(), queue.pop(), queue.pop(), queue.pop()].map((q) => q?.pod.metadata.name)).toEqual(['high', 'old-low', 'new-low', undefined]);
+  });
+
+  it('backs a failed pod off for 1 s, doubling with each attempt, at most 10 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 20].map(backoffDuration)).toEqual([1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+  });
+
+  it('keeps an unschedulable pod until a cluster event, then in backoff until its back-off is over', async () => {
+    const clock = new FakeClock(START);
+    const queue = new SchedulingQueue(clock);
+    queue.add(makePod('web'));
+    queue.addUnschedulable(queue.pop()!); // attempt 1 failed: back-off 1 s
+    expect(queue.pop()).toBeUndefined();
+    queue.moveAllToActiveOrBackoff('NodeAdd');
+    expect(queue.sizes).toEqual({ active: 0, backoff: 1, unschedulable: 0 });
+    await clock.advance(999);
+    expect(queue.pop()).toBeUndefined();
+    await clock.advance(1);
+    expect(queue.pop()).toMatchObject({ pod: { metadata: { name: 'web' } }, attempts: 2 });
+  });
+
+  it('tries an unschedulable pod again after 5 minutes without any event', async () => {
+    const clock = new FakeClock(START);
+    const queue = new SchedulingQueue(clock);
+    queue.add(makePod('web'));
+    queue.addUnschedulable(queue.pop()!);
+    await clock.advance(5 * 60_000 - 1);
+    expect(queue.pop()).toBeUndefined();
+    await clock.advance(1);
+    expect(queue.pop()?.pod.metadata.name).toBe('web');
+  });
+
+  it('forgets a deleted pod wherever it waits, and a pod added twice is queued once', () => {
+    const queue = new SchedulingQueue(new FakeClock(START));
+    queue.add(makePod('a'));
+    queue.add(makePod('a'));
+    queue.add(makePod('b'));
+    queue.delete(makePod('a'));
+    expect(queue.pop()?.pod.metadata.name).toBe('b');
+    expect(queue.pop()).toBeUndefined();
+  });
+});
+
+// ---- the scheduler ------------------------------------------------------------------------------
+
+/** A cluster, a scheduler on it, and the events delivered. */
+async function running(nodes: Parameters<typeof makeNode>[] = [], options: { framework?: ReturnType<typeof defaultFramework> } = {}) {
+  const cluster = new TestCluster();
+  for (const args of nodes) await cluster.addNode(makeNode(...args));
+  const scheduler = new Scheduler({ client: cluster.client, clock: cluster.clock, random: new Random(5), ...options });
+  await scheduler.sync();
+  await cluster.deliver(scheduler); // the sync saw everything: nothing new
+  return { cluster, scheduler };
+}
+
+describe('the scheduler', () => {
+  it('binds a pending pod to a node through the apiserver: the stored pod has spec.nodeName', async () => {
+    const { cluster, scheduler } = await running([['n1']]);
+    await cluster.addPod(makePod('web', { cpu: '1' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ pod: { metadata: { name: 'web' } }, nodeName: 'n1' });
+    expect((await cluster.pod('web')).spec?.nodeName).toBe('n1');
+    expect(await scheduler.scheduleNext()).toBeUndefined();
+  });
+
+  it('spreads pods over equal nodes: the second pod goes to the emptier node', async () => {
+    const { cluster, scheduler } = await running([['n1'], ['n2']]);
+    await cluster.addPod(makePod('a', { cpu: '2', memory: '1Gi' }));
+    await cluster.addPod(makePod('b', { cpu: '2', memory: '1Gi' }));
+    await cluster.deliver(scheduler);
+    const placed = (await scheduler.runUntilIdle()).map((r) => r.nodeName);
+    expect(placed.sort()).toEqual(['n1', 'n2']);
+  });
+
+  it('sees its own placement before the apiserver confirms it (the assumed pod): two pods for one last slot, one is bound', async () => {
+    const { cluster, scheduler } = await running([['n1', { cpu: '1' }]]);
+    await cluster.addPod(makePod('a', { cpu: '1' }));
+    await cluster.addPod(makePod('b', { cpu: '1' }));
+    await cluster.deliver(scheduler);
+    const results = await scheduler.runUntilIdle(); // no event delivered between the two cycles
+    expect(results.map((r) => r.nodeName ?? r.error)).toEqual(['n1', '0/1 nodes are available: 1 Insufficient cpu.']);
+  });
+
+  it('writes why a pod does not fit into its PodScheduled condition, and binds it after a new node and its back-off', async () => {
+    const { cluster, scheduler } = await running([['small', { cpu: '1' }]]);
+    await cluster.addPod(makePod('big', { cpu: '2' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+    expect((await cluster.pod('big')).status?.conditions).toEqual([
+      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' },
+    ]);
+    await cluster.deliver(scheduler); // its own status change: nothing to do
+    expect(await scheduler.scheduleNext()).toBeUndefined();
+    await cluster.addNode(makeNode('large', { cpu: '4' }));
+    await cluster.deliver(scheduler); // NodeAdd: the pod moves to backoff
+    expect(await scheduler.scheduleNext()).toBeUndefined();
+    await cluster.clock.advance(1000);
+    expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'large' });
+  });
+
+  it('with no nodes at all, says "no nodes available to schedule pods"', async () => {
+    const { cluster, scheduler } = await running();
+    await cluster.addPod(makePod('web'));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: 'no nodes available to schedule pods' });
+  });
+
+  it('a plugin that throws makes that pod unschedulable with the error in its condition, and the next pod is scheduled', async () => {
+    const fragile: FilterPlugin = {
+      name: 'Fragile',
+      filter: (_state, pod) => {
+        if (pod.metadata.name === 'bad') throw new Error('the disk plugin crashed');
+        return Status.success();
+      },
+    };
+    const framework = defaultFramework();
+    const withFragile = new (framework.constructor as typeof import('@kube/scheduler').Framework)([...framework.filterPlugins, fragile]);
+    const { cluster, scheduler } = await running([['n1']], { framework: withFragile });
+    await cluster.addPod(makePod('bad'));
+    await cluster.addPod(makePod('good'));
+    await cluster.deliver(scheduler);
+    const results = await scheduler.runUntilIdle();
+    expect(results.map((r) => [r.pod.metadata.name, r.nodeName ?? r.error])).toEqual([
+      ['bad', expect.stringContaining('the disk plugin crashed')],
+      ['good', 'n1'],
+    ]);
+    expect((await cluster.pod('bad')).status?.conditions?.[0]).toMatchObject({ type: 'PodScheduled', status: 'False', reason: 'SchedulerError' });
+  });
+
+  it('never binds a pod that was deleted while it waited, nor one someone else bound first', async () => {
+    const { cluster, scheduler } = await running([['n1'], ['n2']]);
+    await cluster.addPod(makePod('gone'));
+    await cluster.addPod(makePod('taken'));
+    await cluster.deliver(scheduler);
+    await cluster.deletePod('gone');
+    const taken = await cluster.pod('taken');
+    await cluster.client.pods('default').update({ ...taken, spec: { ...taken.spec!, nodeName: 'n2' } }); // another scheduler
+    const results = await scheduler.runUntilIdle(); // the events have not arrived: the scheduler still tries both
+    expect(results.every((r) => r.nodeName === undefined)).toBe(true);
+    expect((await cluster.pod('taken')).spec?.nodeName).toBe('n2');
+    await cluster.deliver(scheduler);
+    await cluster.clock.advance(10_000);
+    expect(await scheduler.runUntilIdle()).toEqual([]);
+  });
+});
+
+// ---- properties -------------------------------------------------------------------------------
+
+interface Real {
+  cluster: TestCluster;
+  scheduler: Scheduler;
+}
+type Command = fc.AsyncCommand<object, Real>;
+
+const CPU = { '500m': 500, '1': 1000, '1500m': 1500 } as const;
+const NODE_CPU = { '1': 1000, '2': 2000 } as const;
+
+/** Every node's bound CPU and pod count never exceeds its allocatable: the store has no overcommitted node. */
+async function expectNoOvercommit(cluster: TestCluster, what: string): Promise<void> {
+  const nodes = await cluster.nodes();
+  const pods = await cluster.pods();
+  for (const node of nodes) {
+    const on = pods.filter((p) => p.spec?.nodeName === node.metadata.name);
+    const cpu = on.reduce((sum, p) => sum + CPU[p.spec!.containers[0]!.resources!.requests!.cpu as keyof typeof CPU], 0);
+    expect(cpu, `${what}: CPU bound to ${node.metadata.name}`).toBeLessThanOrEqual(NODE_CPU[node.status!.allocatable!.cpu as keyof typeof NODE_CPU]);
+    expect(on.length, `${what}: pods bound to ${node.metadata.name}`).toBeLessThanOrEqual(Number(node.status!.allocatable!.pods));
+  }
+}
+
+let serial = 0;
+class AddNode implements Command {
+  constructor(readonly cpu: keyof typeof NODE_CPU) {}
+  check = () => true;
+  async run(_: object, real: Real) {
+    await real.cluster.addNode(makeNode(`n${serial++}`, { cpu: this.cpu, pods: '2' }));
+  }
+  toString = () => `addNode(cpu ${this.cpu}, 2 pods)`;
+}
+class AddPod implements Command {
+  constructor(readonly cpu: keyof typeof CPU) {}
+  check = () => true;
+  async run(_: object, real: Real) {
+    await real.cluster.addPod(makePod(`p${serial++}`, { cpu: this.cpu }));
+  }
+  toString = () => `addPod(cpu ${this.cpu})`;
+}
+class DeleteBoundPod implements Command {
+  constructor(readonly which: number) {}
+  check = () => true;
+  async run(_: object, real: Real) {
+    const bound = (await real.cluster.pods()).filter((p) => p.spec?.nodeName);
+    if (bound.length > 0) await real.cluster.deletePod(bound[this.which % bound.length]!.metadata.name!);
+  }
+  toString = () => `deleteABoundPod(#${this.which})`;
+}
+class Deliver implements Command {
+  check = () => true;
+  async run(_: object, real: Real) {
+    await real.cluster.deliver(real.scheduler);
+  }
+  toString = () => 'deliverEvents()';
+}
+class ScheduleNext implements Command {
+  check = () => true;
+  async run(_: object, real: Real) {
+    await real.scheduler.scheduleNext();
+    await expectNoOvercommit(real.cluster, String(this));
+  }
+  toString = () => 'scheduleNext()';
+}
+class Advance implements Command {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(_: object, real: Real) {
+    await real.cluster.clock.advance(this.ms);
+  }
+  toString = () => `clock.advance(${this.ms})`;
+}
+
+describe('properties', () => {
+  test.prop(
+    [
+      fc.commands(
+        [
+          fc.constantFrom<keyof typeof NODE_CPU>('1', '2').map((cpu) => new AddNode(cpu)),
+          fc.constantFrom<keyof typeof CPU>('500m', '1', '1500m').map((cpu) => new AddPod(cpu)),
+          fc.constantFrom<keyof typeof CPU>('500m', '1', '1500m').map((cpu) => new AddPod(cpu)),
+          fc.nat(5).map((i) => new DeleteBoundPod(i)),
+          fc.constant(new Deliver()),
+          fc.constant(new Deliver()),
+          fc.constant(new ScheduleNext()),
+          fc.constant(new ScheduleNext()),
+          fc.constant(new ScheduleNext()),
+          fc.constantFrom(500, 1000, 10_000).map((ms) => new Advance(ms)),
+        ],
+        { maxCommands: 40, size: '+1' },
+      ),
+      fc.array(fc.constantFrom<keyof typeof NODE_CPU>('1', '2'), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.constantFrom<keyof typeof CPU>('500m', '1', '1500m'), { minLength: 2, maxLength: 6 }),
+    ],
+    { numRuns: 60 },
+  )('under any interleaving of node and pod changes, event deliveries and cycles, no binding ever overcommits a node', async (commands, nodeCpus, podCpus) => {
+    const cluster = new TestCluster();
+    const scheduler = new Scheduler({ client: cluster.client, clock: cluster.clock, random: new Random(3) });
+    // A start: some nodes and pending pods the scheduler knows of; then anything may happen.
+    for (const cpu of nodeCpus) await new AddNode(cpu).run({}, { cluster, scheduler });
+    for (const cpu of podCpus) await new AddPod(cpu).run({}, { cluster, scheduler });
+    await cluster.deliver(scheduler);
+    await fc.asyncModelRun(() => ({ model: {}, real: { cluster, scheduler } }), commands);
+  });
+
+  test.prop(
+    [
+      fc.array(fc.constantFrom<keyof typeof NODE_CPU>('1', '2'), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.constantFrom<keyof typeof CPU>('500m', '1', '1500m'), { minLength: 1, maxLength: 8 }),
+      fc.nat(),
+    ],
+    { numRuns: 40 },
+  )('every pod that fits somewhere is eventually bound: pods first, nodes later, and the fake clock past the back-offs', async (nodeCpus, podCpus, seed) => {
+    const cluster = new TestCluster();
+    const scheduler = new Scheduler({ client: cluster.client, clock: cluster.clock, random: new Random(seed) });
+    for (const [i, cpu] of podCpus.entries()) await cluster.addPod(makePod(`p${i}`, { cpu }));
+    await cluster.deliver(scheduler);
+    await scheduler.runUntilIdle(); // no nodes yet: every pod is unschedulable
+    for (const [i, cpu] of nodeCpus.entries()) {
+      await cluster.addNode(makeNode(`n${i}`, { cpu, pods: '2' }));
+      await cluster.deliver(scheduler);
+      await scheduler.runUntilIdle();
+    }
+    for (let round = 0; round < 8; round++) {
+      await cluster.clock.advance(10_000);
+      await cluster.deliver(scheduler);
+      await scheduler.runUntilIdle();
+    }
+    await expectNoOvercommit(cluster, 'at the end');
+    const pods = await cluster.pods();
+    const free = new Map(nodeCpus.map((cpu, i) => [`n${i}`, { cpu: NODE_CPU[cpu], pods: 2 }]));
+    for (const pod of pods.filter((p) => p.spec?.nodeName)) {
+      const node = free.get(pod.spec!.nodeName!)!;
+      node.cpu -= CPU[pod.spec!.containers[0]!.resources!.requests!.cpu as keyof typeof CPU];
+      node.pods -= 1;
+    }
+    for (const pod of pods.filter((p) => !p.spec?.nodeName)) {
+      const cpu = CPU[pod.spec!.containers[0]!.resources!.requests!.cpu as keyof typeof CPU];
+      const fits = [...free].filter(([, node]) => node.cpu >= cpu && node.pods >= 1).map(([name]) => name);
+      expect(fits, `pod ${pod.metadata.name} (cpu ${cpu}m) is still pending though it fits`).toEqual([]);
+    }
+  });
+
+  test.prop([fc.array(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.nat(3)), { minLength: 1, maxLength: 12 })])(
+    'the queue pops by priority, highest first, then by the time each pod was added',
+    async (entries) => {
+      const clock = new FakeClock(START);
+      const queue = new SchedulingQueue(clock);
+      const added: { name: string; priority: number; at: number }[] = [];
+      for (const [i, [priority, wait]] of entries.entries()) {
+        await clock.advance(wait);
+        const pod = makePod(`p${i}`);
+        queue.add({ ...pod, spec: { ...pod.spec!, priority } });
+        added.push({ name: `p${i}`, priority, at: clock.now() });
+      }
+      const popped: string[] = [];
+      for (let q = queue.pop(); q; q = queue.pop()) popped.push(q.pod.metadata.name!);
+      const expected = [...added].sort((a, b) => b.priority - a.priority || a.at - b.at || (a.name < b.name ? -1 : 1)).map((a) => a.name);
+      expect(popped).toEqual(expected);
+    },
+  );
+});
