@@ -24,10 +24,10 @@
  */
 import { isNotImplemented, NotImplemented, type Clock, type Node, type Pod, type PodCondition, type Random } from '@kube/kit';
 import type { ApiClient } from '@kube/apiserver';
+import { SchedulerCache } from './cache.ts';
 import { CycleState } from './cycle-state.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
 import type { Framework } from './framework.ts';
-import { Snapshot } from './node-info.ts';
 import { defaultFramework, DEFAULT_SCORE_WEIGHTS } from './profile.ts';
 import { BalancedAllocation, LeastAllocated } from './plugins/resource-scores.ts';
 import { findFeasibleNodes } from './schedule.ts';
@@ -73,12 +73,9 @@ export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 /** Pending pods in, bindings out. */
 export class Scheduler {
   readonly queue: SchedulingQueue;
+  /** the nodes, the bound pods and the assumed ones: what each cycle's snapshot is made of */
+  readonly cache = new SchedulerCache();
   private readonly framework: Framework;
-  private readonly nodes = new Map<string, Node>();
-  /** pods on a node, as the apiserver confirmed them */
-  private readonly bound = new Map<string, Pod>();
-  /** pods placed by this scheduler and not yet confirmed: they count on their nodes all the same */
-  private readonly assumed = new Map<string, Pod>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.queue = new SchedulingQueue(options.clock);
@@ -93,22 +90,17 @@ export class Scheduler {
 
   /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. */
   onPod(type: EventType, pod: Pod): void {
-    // TODO(16): DELETED: out of the queue and the cache (a bound pod leaving: moveAllToActiveOrBackoff("PodDelete")).
+    // TODO(16): DELETED: out of the queue and the cache (cache.removePod; if it was on a node: moveAllToActiveOrBackoff("PodDelete")).
     // TODO(16): A pod without spec.nodeName: queue.add (ADDED) or queue.update (MODIFIED).
-    // TODO(16): A pod with a node: it is bound (confirming an assumed pod, or placed by someone else): out of the
-    // TODO(16): assumed pods and the queue, into the bound pods.
+    // TODO(16): A pod with a node is bound (confirming an assumed pod, or placed by someone else): out of the queue,
+    // TODO(16): and cache.addBound(pod).
     throw new NotImplemented('16', 'Scheduler.onPod');
   }
 
   /** A node event: the cache follows; a new or changed node may let unschedulable pods fit. */
   onNode(type: EventType, node: Node): void {
-    // TODO(16): keep this.nodes up to date; an ADDED or MODIFIED node may let unschedulable pods fit: move them.
+    // TODO(16): keep the cache up to date (setNode / removeNode); an ADDED or MODIFIED node may let unschedulable pods fit: move them.
     throw new NotImplemented('16', 'Scheduler.onNode');
-  }
-
-  /** The cluster as the next cycle sees it: the nodes, with the bound and the assumed pods on them. */
-  snapshot(): Snapshot {
-    return new Snapshot([...this.nodes.values()], [...this.bound.values(), ...this.assumed.values()]);
   }
 
   /**
@@ -119,8 +111,8 @@ export class Scheduler {
    */
   async scheduleNext(): Promise<CycleResult | undefined> {
     // TODO(16): pop a pod (none: undefined). No nodes: fail with NO_NODES_AVAILABLE. Else this.choose(pod) (a FitError:
-    // TODO(16): fail as Unschedulable; another error: as SchedulerError). Assume the pod on the node (this.assumed), then
-    // TODO(16): bind; if binding throws, forget the assumed pod and fail. Else queue.done(pod) and return { pod, nodeName }.
+    // TODO(16): fail as Unschedulable; another error: as SchedulerError). cache.assume the pod on the node, then bind;
+    // TODO(16): if binding throws, cache.forget it and fail. Else queue.done(pod) and return { pod, nodeName }.
     // TODO(16): (Let NotImplemented errors through: isNotImplemented(error).)
     throw new NotImplemented('16', 'Scheduler.scheduleNext');
   }
@@ -138,7 +130,7 @@ export class Scheduler {
    * @throws FitError when no node fits; Error when a plugin fails
    */
   private choose(pod: Pod): string {
-    const snapshot = this.snapshot();
+    const snapshot = this.cache.snapshot();
     const state = new CycleState(snapshot.nodeInfos);
     const { feasible, diagnosis } = findFeasibleNodes(this.framework, state, pod, snapshot);
     if (feasible.length === 0) throw new FitError(pod, snapshot.nodeInfos.length, diagnosis);

@@ -32,3 +32,4 @@ export * from './select-host.ts';
 export * from './scheduling-queue.ts';
 export * from './scheduler.ts';
 export * from './plugins/resource-scores.ts';
+export * from './cache.ts';

@@ -24,10 +24,10 @@
  */
 import { isNotImplemented, type Clock, type Node, type Pod, type PodCondition, type Random } from '@kube/kit';
 import type { ApiClient } from '@kube/apiserver';
+import { SchedulerCache } from './cache.ts';
 import { CycleState } from './cycle-state.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
 import type { Framework } from './framework.ts';
-import { Snapshot } from './node-info.ts';
 import { defaultFramework, DEFAULT_SCORE_WEIGHTS } from './profile.ts';
 import { BalancedAllocation, LeastAllocated } from './plugins/resource-scores.ts';
 import { findFeasibleNodes } from './schedule.ts';
@@ -73,12 +73,9 @@ export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 /** Pending pods in, bindings out. */
 export class Scheduler {
   readonly queue: SchedulingQueue;
+  /** the nodes, the bound pods and the assumed ones: what each cycle's snapshot is made of */
+  readonly cache = new SchedulerCache();
   private readonly framework: Framework;
-  private readonly nodes = new Map<string, Node>();
-  /** pods on a node, as the apiserver confirmed them */
-  private readonly bound = new Map<string, Pod>();
-  /** pods placed by this scheduler and not yet confirmed: they count on their nodes all the same */
-  private readonly assumed = new Map<string, Pod>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.queue = new SchedulingQueue(options.clock);
@@ -96,9 +93,8 @@ export class Scheduler {
     const key = podKey(pod);
     if (type === 'DELETED') {
       this.queue.delete(pod);
-      this.assumed.delete(key);
       // A pod that leaves a node frees its resources: unschedulable pods may fit now.
-      if (this.bound.delete(key)) this.queue.moveAllToActiveOrBackoff('PodDelete');
+      if (this.cache.removePod(key)) this.queue.moveAllToActiveOrBackoff('PodDelete');
       return;
     }
     if (!pod.spec?.nodeName) {
@@ -107,25 +103,18 @@ export class Scheduler {
       return;
     }
     // Placed: the confirmation of an assumed pod, or a pod bound by someone else.
-    this.assumed.delete(key);
     this.queue.delete(pod);
-    this.bound.set(key, pod);
+    this.cache.addBound(pod);
   }
 
   /** A node event: the cache follows; a new or changed node may let unschedulable pods fit. */
   onNode(type: EventType, node: Node): void {
-    const name = node.metadata.name ?? '';
     if (type === 'DELETED') {
-      this.nodes.delete(name);
+      this.cache.removeNode(node.metadata.name ?? '');
       return;
     }
-    this.nodes.set(name, node);
+    this.cache.setNode(node);
     this.queue.moveAllToActiveOrBackoff(type === 'ADDED' ? 'NodeAdd' : 'NodeUpdate');
-  }
-
-  /** The cluster as the next cycle sees it: the nodes, with the bound and the assumed pods on them. */
-  snapshot(): Snapshot {
-    return new Snapshot([...this.nodes.values()], [...this.bound.values(), ...this.assumed.values()]);
   }
 
   /**
@@ -138,7 +127,7 @@ export class Scheduler {
     const queued = this.queue.pop();
     if (queued === undefined) return undefined;
     const { pod } = queued;
-    if (this.nodes.size === 0) return this.fail(queued, NO_NODES_AVAILABLE, 'Unschedulable');
+    if (this.cache.nodeCount === 0) return this.fail(queued, NO_NODES_AVAILABLE, 'Unschedulable');
     let nodeName: string;
     try {
       nodeName = this.choose(pod);
@@ -147,12 +136,12 @@ export class Scheduler {
       return this.fail(queued, error instanceof Error ? error.message : String(error), error instanceof FitError ? 'Unschedulable' : 'SchedulerError');
     }
     const key = podKey(pod);
-    this.assumed.set(key, { ...pod, spec: { containers: [], ...pod.spec, nodeName } });
+    this.cache.assume(pod, nodeName);
     try {
       await this.bind(pod, nodeName);
     } catch (error) {
       if (isNotImplemented(error)) throw error;
-      this.assumed.delete(key); // forget: the node did not get it
+      this.cache.forget(key); // the node did not get it
       return this.fail(queued, `binding to node "${nodeName}" failed: ${error instanceof Error ? error.message : String(error)}`, 'SchedulerError');
     }
     this.queue.done(pod);
@@ -172,7 +161,7 @@ export class Scheduler {
    * @throws FitError when no node fits; Error when a plugin fails
    */
   private choose(pod: Pod): string {
-    const snapshot = this.snapshot();
+    const snapshot = this.cache.snapshot();
     const state = new CycleState(snapshot.nodeInfos);
     const { feasible, diagnosis } = findFeasibleNodes(this.framework, state, pod, snapshot);
     if (feasible.length === 0) throw new FitError(pod, snapshot.nodeInfos.length, diagnosis);

@@ -29,10 +29,18 @@ export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
 /** The resources both scores look at. */
 const SCORED = ['cpu', 'memory'] as const;
 
+/** Each pod's non-zero requests, computed once: a cycle scores hundreds of nodes, each with its pods. */
+const nonZeroCache = new WeakMap<Pod, Record<(typeof SCORED)[number], number>>();
+
 /** A pod's CPU and memory requests, with the defaults for a pod that asks for none. */
 function nonZeroRequests(pod: Pod): Record<(typeof SCORED)[number], number> {
-  const requests = podRequests(pod);
-  return { cpu: requests.cpu || DEFAULT_MILLI_CPU_REQUEST, memory: requests.memory || DEFAULT_MEMORY_REQUEST };
+  let cached = nonZeroCache.get(pod);
+  if (cached === undefined) {
+    const requests = podRequests(pod);
+    cached = { cpu: requests.cpu || DEFAULT_MILLI_CPU_REQUEST, memory: requests.memory || DEFAULT_MEMORY_REQUEST };
+    nonZeroCache.set(pod, cached);
+  }
+  return cached;
 }
 
 /** For each scored resource: [what the node would have requested with the pod, its allocatable]. */
