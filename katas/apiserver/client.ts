@@ -16,6 +16,7 @@
  */
 import { NotImplemented, type Deployment, type Endpoints, type Event, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kube/kit';
 import type { DeleteOptions, ListOptions, ListResult, Registry } from './registry.ts';
+import type { ApiWatch, WatchOptions } from './watch.ts';
 
 /** The calls on one resource, in one namespace (or cluster-wide). */
 export interface ResourceClient<T extends KubeObject> {
@@ -25,6 +26,8 @@ export interface ResourceClient<T extends KubeObject> {
   update(object: T): Promise<T>;
   updateStatus(object: T): Promise<T>;
   delete(name: string, options?: DeleteOptions): Promise<T>;
+  /** Watches the resource (kata 09): `registry.watch`, or a `?watch=true` stream over HTTP. */
+  watch(options?: WatchOptions): ApiWatch<T>;
 }
 
 /** A client of the Kubernetes API. */
@@ -62,7 +65,8 @@ export class LocalClient implements ApiClient {
    */
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
     // TODO(08): return an object whose six async methods call the registry; create, update and
-    // updateStatus use the object's own namespace when `namespace` is undefined.
+    // updateStatus use the object's own namespace when `namespace` is undefined. Its seventh, watch,
+    // is not async: it returns registry.watch(resource, namespace, options) (kata 09 writes that).
     throw new NotImplemented('08', 'LocalClient.resource');
   }
 

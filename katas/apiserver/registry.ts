@@ -24,16 +24,20 @@
  */
 import { NotImplemented, toRFC3339, type Clock, type KubeObject, type Random } from '@kube/kit';
 // What you will need (each is documented where it is defined):
-import { prefixEnd, txn, type Mvcc, type MvccKeyValue } from '@kube/etcd';
+import { EtcdError, MvccStore, prefixEnd, txn, WatchableStore, type Mvcc, type MvccKeyValue } from '@kube/etcd';
 import { fieldsMatch, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type Selector } from './selectors.ts';
 import { qualifiedKind, qualifiedResource, resourceType, type ResourceType } from './resources.ts';
-import { alreadyExists, badRequest, conflict, invalid, notFound, notFoundResource, OPTIMISTIC_LOCK_MESSAGE } from './status.ts';
+import { decodeContinue, encodeContinue } from './continue-token.ts';
+import { alreadyExists, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, notFoundResource, OPTIMISTIC_LOCK_MESSAGE, tooOldResourceVersion } from './status.ts';
+import { RegistryWatch, type ApiWatch, type ApiWatchEvent, type WatchOptions } from './watch.ts';
 
 /** What a registry needs: a store, a clock for timestamps, and randomness for uids and names. */
 export interface RegistryOptions {
   store: Mvcc;
   clock: Clock;
   random: Random;
+  /** the store's watch (kata 04); made on the store when it is an MvccStore and none is given */
+  watchable?: WatchableStore;
 }
 
 /** Options of {@link Registry.list}. */
@@ -42,6 +46,14 @@ export interface ListOptions {
   labelSelector?: string;
   /** e.g. `spec.nodeName=node-1` */
   fieldSelector?: string;
+  /** the most items in one page (kata 09); 0 or absent: all */
+  limit?: number;
+  /** the token of the previous page (kata 09) */
+  continue?: string;
+  /** '' or absent: the most recent; '0': any (here: the most recent); N: see resourceVersionMatch (kata 09) */
+  resourceVersion?: string;
+  /** with a resourceVersion N: 'NotOlderThan' (default) reads now, if now >= N; 'Exact' reads at N */
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
 /** Options of {@link Registry.delete}: delete only if the object is still the one you mean. */
@@ -53,6 +65,10 @@ export interface DeleteOptions {
 export interface ListResult<T extends KubeObject = KubeObject> {
   items: T[];
   resourceVersion: string;
+  /** present when there are more pages: pass it as `continue` (kata 09) */
+  continue?: string;
+  /** how many items the next pages hold, when the list has no selector (kata 09) */
+  remainingItemCount?: number;
 }
 
 /**
@@ -64,6 +80,8 @@ export interface ListResult<T extends KubeObject = KubeObject> {
 export class Registry {
   /** the store underneath (kata 09 watches it) */
   readonly store: Mvcc;
+  /** the store's watch, for {@link Registry.watch} (kata 09); undefined for a store that cannot be watched */
+  readonly watchable: WatchableStore | undefined;
   private readonly clock: Clock;
   private readonly random: Random;
 
@@ -71,6 +89,7 @@ export class Registry {
     this.store = options.store;
     this.clock = options.clock;
     this.random = options.random;
+    this.watchable = options.watchable ?? (options.store instanceof MvccStore ? new WatchableStore(options.store) : undefined);
   }
 
   /**
@@ -165,6 +184,35 @@ export class Registry {
     // if it is still at the modRevision read.
     throw new NotImplemented('08', 'Registry.delete');
   }
+  /**
+   * Watches a resource (kata 09): from `options.resourceVersion` N, every change after N; without
+   * one (or '0'), first the objects as they are now, as ADDED events, then every change. Changes
+   * are judged by the selectors on the object before and after (see watch.ts).
+   *
+   * @throws StatusError BadRequest for a bad selector or resourceVersion; MethodNotAllowed when the
+   *   store cannot be watched
+   */
+  watch<T extends KubeObject>(resource: string, namespace: string | undefined, options: WatchOptions = {}): ApiWatch<T> {
+    // TODO(09): the type and selectors (this.selectors: BadRequest), a MethodNotAllowed without this.watchable, the prefix as in list.
+    // TODO(09): No resourceVersion (or "0"): the objects now as ADDED events, then a store watch from the next revision;
+    // TODO(09): a resourceVersion N (parseResourceVersion): a store watch from N + 1. Ask the store for prevKv. Return a
+    // TODO(09): RegistryWatch on { watcher, onCommit, revision } with a filter (decode, matches) and { kind, apiVersion }.
+    throw new NotImplemented('09', 'Registry.watch');
+  }
+
+  /**
+   * One page of a list, or a list at a past revision (kata 09): read at the continue token's
+   * revision (or the one asked for, or now), from its start key, keeping what `keep` selects,
+   * up to `limit` items; a `continue` token when more remain.
+   */
+  private listChunk<T extends KubeObject>(prefix: string, options: ListOptions, keep: (obj: T) => boolean, countRemaining: boolean): ListResult<T> {
+    // TODO(09): check limit; the revision: the continue token's (decodeContinue; a resourceVersion with it is a BadRequest),
+    // TODO(09): or the resourceVersion asked (Exact: it; NotOlderThan: now, if now >= it), or now. Range from the start key
+    // TODO(09): to the prefix end AT that revision (Compacted: 410, CONTINUE_EXPIRED for a token, tooOldResourceVersion else),
+    // TODO(09): keep up to `limit` selected items; if more remain, a continue token at the next key (and remainingItemCount).
+    throw new NotImplemented('09', 'Registry.listChunk');
+  }
+
 }
 
 /**
@@ -179,4 +227,21 @@ function uuid(random: Random): string {
   hex[16] = (8 + random.int(0, 3)).toString(16);
   const h = hex.join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Kubernetes' words for a continue token whose revision was compacted (410 Expired). */
+export const CONTINUE_EXPIRED =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+/**
+ * A resourceVersion as a revision.
+ *
+ * @throws StatusError BadRequest when it is not a whole number >= 1
+ */
+function parseResourceVersion(resourceVersion: string): number {
+  const revision = Number(resourceVersion);
+  if (!/^[1-9][0-9]*$/.test(resourceVersion) || !Number.isSafeInteger(revision)) {
+    throw badRequest(`invalid resource version "${resourceVersion}": a resourceVersion is a whole number >= 1, from an object or a list`);
+  }
+  return revision;
 }

@@ -16,6 +16,7 @@
  */
 import type { Deployment, Endpoints, Event, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '@kube/kit';
 import type { DeleteOptions, ListOptions, ListResult, Registry } from './registry.ts';
+import type { ApiWatch, WatchOptions } from './watch.ts';
 
 /** The calls on one resource, in one namespace (or cluster-wide). */
 export interface ResourceClient<T extends KubeObject> {
@@ -25,6 +26,8 @@ export interface ResourceClient<T extends KubeObject> {
   update(object: T): Promise<T>;
   updateStatus(object: T): Promise<T>;
   delete(name: string, options?: DeleteOptions): Promise<T>;
+  /** Watches the resource (kata 09): `registry.watch`, or a `?watch=true` stream over HTTP. */
+  watch(options?: WatchOptions): ApiWatch<T>;
 }
 
 /** A client of the Kubernetes API. */
@@ -71,6 +74,7 @@ export class LocalClient implements ApiClient {
       update: async (object) => registry.update<T>(resource, namespace ?? object.metadata.namespace, object),
       updateStatus: async (object) => registry.updateStatus<T>(resource, namespace ?? object.metadata.namespace, object),
       delete: async (name, options) => registry.delete<T>(resource, namespace, name, options),
+      watch: (options) => registry.watch<T>(resource, namespace, options),
     };
   }
 

@@ -22,17 +22,21 @@
  * registry.update('pods', 'default', pod);            // StatusError Conflict: pod was read at '2'
  * ```
  */
-import { prefixEnd, txn, type Mvcc, type MvccKeyValue } from '@kube/etcd';
+import { EtcdError, MvccStore, prefixEnd, txn, WatchableStore, type Mvcc, type MvccKeyValue } from '@kube/etcd';
 import { toRFC3339, type Clock, type KubeObject, type Random } from '@kube/kit';
 import { fieldsMatch, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type Selector } from './selectors.ts';
 import { qualifiedKind, qualifiedResource, resourceType, type ResourceType } from './resources.ts';
-import { alreadyExists, badRequest, conflict, invalid, notFound, notFoundResource, OPTIMISTIC_LOCK_MESSAGE } from './status.ts';
+import { decodeContinue, encodeContinue } from './continue-token.ts';
+import { alreadyExists, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, notFoundResource, OPTIMISTIC_LOCK_MESSAGE, tooOldResourceVersion } from './status.ts';
+import { RegistryWatch, type ApiWatch, type ApiWatchEvent, type WatchOptions } from './watch.ts';
 
 /** What a registry needs: a store, a clock for timestamps, and randomness for uids and names. */
 export interface RegistryOptions {
   store: Mvcc;
   clock: Clock;
   random: Random;
+  /** the store's watch (kata 04); made on the store when it is an MvccStore and none is given */
+  watchable?: WatchableStore;
 }
 
 /** Options of {@link Registry.list}. */
@@ -41,6 +45,14 @@ export interface ListOptions {
   labelSelector?: string;
   /** e.g. `spec.nodeName=node-1` */
   fieldSelector?: string;
+  /** the most items in one page (kata 09); 0 or absent: all */
+  limit?: number;
+  /** the token of the previous page (kata 09) */
+  continue?: string;
+  /** '' or absent: the most recent; '0': any (here: the most recent); N: see resourceVersionMatch (kata 09) */
+  resourceVersion?: string;
+  /** with a resourceVersion N: 'NotOlderThan' (default) reads now, if now >= N; 'Exact' reads at N */
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
 /** Options of {@link Registry.delete}: delete only if the object is still the one you mean. */
@@ -52,6 +64,10 @@ export interface DeleteOptions {
 export interface ListResult<T extends KubeObject = KubeObject> {
   items: T[];
   resourceVersion: string;
+  /** present when there are more pages: pass it as `continue` (kata 09) */
+  continue?: string;
+  /** how many items the next pages hold, when the list has no selector (kata 09) */
+  remainingItemCount?: number;
 }
 
 /**
@@ -63,6 +79,8 @@ export interface ListResult<T extends KubeObject = KubeObject> {
 export class Registry {
   /** the store underneath (kata 09 watches it) */
   readonly store: Mvcc;
+  /** the store's watch, for {@link Registry.watch} (kata 09); undefined for a store that cannot be watched */
+  readonly watchable: WatchableStore | undefined;
   private readonly clock: Clock;
   private readonly random: Random;
 
@@ -70,6 +88,7 @@ export class Registry {
     this.store = options.store;
     this.clock = options.clock;
     this.random = options.random;
+    this.watchable = options.watchable ?? (options.store instanceof MvccStore ? new WatchableStore(options.store) : undefined);
   }
 
   /**
@@ -141,6 +160,9 @@ export class Registry {
     const { labels, fields } = this.selectors(type, options);
     // The trailing '/' matters: '/registry/pods' is also a prefix of '/registry/podsecuritypolicies'.
     const prefix = type.namespaced && namespace !== undefined ? `/registry/${type.resource}/${namespace}/` : `/registry/${type.resource}/`;
+    // Pages and reads of the past are kata 09's.
+    const pastOrPaged = options.limit || options.continue || (options.resourceVersion && options.resourceVersion !== '0');
+    if (pastOrPaged) return this.listChunk<T>(prefix, options, (obj) => labels.matches(obj.metadata.labels) && fieldsMatch(fields, type.fieldsOf(obj)), options.labelSelector || options.fieldSelector ? false : true);
     const response = this.store.range(prefix, prefixEnd(prefix));
     const items = response.kvs
       .map((kv) => decode<T>(kv))
@@ -213,6 +235,86 @@ export class Registry {
   }
 
   /** update and updateStatus: read, check the preconditions, build the next object, compare-and-swap. */
+  /**
+   * Watches a resource (kata 09): from `options.resourceVersion` N, every change after N; without
+   * one (or '0'), first the objects as they are now, as ADDED events, then every change. Changes
+   * are judged by the selectors on the object before and after (see watch.ts).
+   *
+   * @throws StatusError BadRequest for a bad selector or resourceVersion; MethodNotAllowed when the
+   *   store cannot be watched
+   */
+  watch<T extends KubeObject>(resource: string, namespace: string | undefined, options: WatchOptions = {}): ApiWatch<T> {
+    const type = resourceType(resource);
+    const { labels, fields } = this.selectors(type, options);
+    if (!this.watchable) throw methodNotAllowed(type.resource, 'watch');
+    const prefix = type.namespaced && namespace !== undefined ? `/registry/${type.resource}/${namespace}/` : `/registry/${type.resource}/`;
+    const filter = { decode: (kv: MvccKeyValue) => decode<T>(kv), matches: (obj: T) => labels.matches(obj.metadata.labels) && fieldsMatch(fields, type.fieldsOf(obj)) };
+    const asked = options.resourceVersion ?? '';
+    let initial: ApiWatchEvent<T>[] = [];
+    let after: number;
+    if (asked === '' || asked === '0') {
+      // "Get state and start at most recent": the objects now, then what follows.
+      const now = this.store.range(prefix, prefixEnd(prefix));
+      initial = now.kvs.map((kv) => decode<T>(kv)).filter(filter.matches).map((object) => ({ type: 'ADDED', object }));
+      after = now.header.revision;
+    } else {
+      after = parseResourceVersion(asked);
+    }
+    const watcher = this.watchable.watch({ key: prefix, rangeEnd: prefixEnd(prefix), startRevision: after + 1, prevKv: true });
+    const store = this.watchable.store;
+    const feed = { watcher, onCommit: store.onCommit.bind(store), revision: () => store.revision };
+    return new RegistryWatch<T>(feed, filter, { kind: type.kind, apiVersion: type.apiVersion }, initial, this.clock, { ...(options.allowWatchBookmarks !== undefined && { allowWatchBookmarks: options.allowWatchBookmarks }), startedAt: asked || String(after) });
+  }
+
+  /**
+   * One page of a list, or a list at a past revision (kata 09): read at the continue token's
+   * revision (or the one asked for, or now), from its start key, keeping what `keep` selects,
+   * up to `limit` items; a `continue` token when more remain.
+   */
+  private listChunk<T extends KubeObject>(prefix: string, options: ListOptions, keep: (obj: T) => boolean, countRemaining: boolean): ListResult<T> {
+    const limit = options.limit ?? 0;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw badRequest(`limit must be a whole number >= 0, not ${limit}`);
+    let revision: number;
+    let start = prefix;
+    if (options.continue) {
+      if (options.resourceVersion && options.resourceVersion !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+      ({ revision, start } = decodeContinue(options.continue, prefix));
+    } else if (options.resourceVersion && options.resourceVersion !== '0') {
+      const asked = parseResourceVersion(options.resourceVersion);
+      if (options.resourceVersionMatch === 'Exact') revision = asked;
+      else {
+        if (asked > this.store.revision) throw badRequest(`too large resource version: ${asked}, current: ${this.store.revision}`);
+        revision = this.store.revision;
+      }
+    } else {
+      revision = this.store.revision;
+    }
+    let kvs: MvccKeyValue[];
+    try {
+      kvs = this.store.range(start, prefixEnd(prefix), { revision }).kvs;
+    } catch (error) {
+      if (!(error instanceof EtcdError) || error.code !== 'Compacted') throw error;
+      throw options.continue ? expired(CONTINUE_EXPIRED) : tooOldResourceVersion(revision, (this.store as Partial<MvccStore>).compacted ?? revision);
+    }
+    const items: T[] = [];
+    let next: string | undefined;
+    let remaining = 0;
+    for (const kv of kvs) {
+      const obj = decode<T>(kv);
+      if (!keep(obj)) continue;
+      if (limit === 0 || items.length < limit) items.push(obj);
+      else {
+        next ??= kv.key;
+        remaining++;
+      }
+    }
+    return {
+      items,
+      resourceVersion: String(revision),
+      ...(next !== undefined && { continue: encodeContinue(revision, next, prefix), ...(countRemaining && { remainingItemCount: remaining }) }),
+    };
+  }
+
   private guaranteedUpdate<T extends KubeObject>(type: ResourceType, namespace: string | undefined, object: T, part: 'main' | 'status'): T {
     const obj = this.copyFor(type, namespace, object);
     const name = obj.metadata.name ?? '';
@@ -386,4 +488,21 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
+}
+
+/** Kubernetes' words for a continue token whose revision was compacted (410 Expired). */
+export const CONTINUE_EXPIRED =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+/**
+ * A resourceVersion as a revision.
+ *
+ * @throws StatusError BadRequest when it is not a whole number >= 1
+ */
+function parseResourceVersion(resourceVersion: string): number {
+  const revision = Number(resourceVersion);
+  if (!/^[1-9][0-9]*$/.test(resourceVersion) || !Number.isSafeInteger(revision)) {
+    throw badRequest(`invalid resource version "${resourceVersion}": a resourceVersion is a whole number >= 1, from an object or a list`);
+  }
+  return revision;
 }
