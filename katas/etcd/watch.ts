@@ -83,7 +83,8 @@ export interface WatchableStoreOptions {
 }
 
 /**
- * Given: a watcher's `for await`, on top of its {@link Watcher.poll}. A subclass calls
+ * Given: a watcher's `for await`, on top of its {@link Watcher.poll} (kata 09's API watch uses it
+ * too, with its own events as `T`). A subclass calls
  * {@link PollingWatcher.wake} whenever a response may have become ready, or it was canceled.
  * Leaving the loop (`break`, `return`, a throw) cancels the watch.
  *
@@ -94,10 +95,9 @@ export interface WatchableStoreOptions {
  * }
  * ```
  */
-export abstract class PollingWatcher implements Watcher {
-  abstract readonly id: number;
+export abstract class PollingWatcher<T = WatchResponse> implements AsyncIterable<T> {
   abstract readonly canceled: boolean;
-  abstract poll(): WatchResponse[];
+  abstract poll(): T[];
   abstract cancel(): void;
 
   private waiting: (() => void) | undefined;
@@ -109,7 +109,7 @@ export abstract class PollingWatcher implements Watcher {
     resume?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<WatchResponse, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     try {
       for (;;) {
         const ready = this.poll();
@@ -176,7 +176,7 @@ export class WatchableStore {
  * (a watch from the past starts behind; a full buffer puts it behind). Add the private helpers you
  * want: reading one revision's events into the buffer, catching up from history, finding a prevKv.
  */
-class KeyWatcher extends PollingWatcher {
+class KeyWatcher extends PollingWatcher implements Watcher {
   canceled = false;
   private readonly buffer: WatchResponse[] = [];
   /** the first revision this watcher has not yet put in its buffer */

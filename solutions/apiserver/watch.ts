@@ -21,7 +21,7 @@
  * watch.poll();   // [{ type: 'DELETED', object: pod (labels app=web, resourceVersion of the update) }]
  * ```
  */
-import type { Change, MvccKeyValue, WatchEvent, WatchResponse } from '@kube/etcd';
+import { PollingWatcher, type Change, type MvccKeyValue, type WatchEvent, type WatchResponse } from '@kube/etcd';
 import type { Clock, KubeObject, Status, Timer } from '@kube/kit';
 import { tooOldResourceVersion } from './status.ts';
 
@@ -101,13 +101,12 @@ export interface StoreFeed {
  * ERROR event carrying a 410 Expired Status; with bookmarks, a BOOKMARK at the store's revision
  * every {@link BOOKMARK_INTERVAL_MS}, sent after every event it vouches for.
  */
-export class RegistryWatch<T extends KubeObject> implements ApiWatch<T> {
+export class RegistryWatch<T extends KubeObject> extends PollingWatcher<ApiWatchEvent<T>> implements ApiWatch<T> {
   private readonly pending: ApiWatchEvent<T>[];
   private stopped = false;
   private bookmarkDue = false;
   private readonly timer: Timer | undefined;
   private readonly unsubscribe: () => void;
-  private wake: (() => void) | undefined;
 
   constructor(
     private readonly feed: StoreFeed,
@@ -117,11 +116,12 @@ export class RegistryWatch<T extends KubeObject> implements ApiWatch<T> {
     clock: Clock,
     options: { allowWatchBookmarks?: boolean; startedAt: string },
   ) {
+    super();
     this.pending = initial;
     this.startedAt = options.startedAt;
     this.clock = clock;
     this.timer = options.allowWatchBookmarks ? clock.setInterval(() => this.bookmark(), BOOKMARK_INTERVAL_MS) : undefined;
-    this.unsubscribe = feed.onCommit(() => this.wake?.());
+    this.unsubscribe = feed.onCommit(() => this.wake());
   }
 
   /** the resourceVersion the watch started from, for the 410's message */
@@ -155,25 +155,20 @@ export class RegistryWatch<T extends KubeObject> implements ApiWatch<T> {
     this.feed.watcher.cancel();
     this.unsubscribe();
     if (this.timer) this.clock.clearTimeout(this.timer);
-    this.wake?.();
+    this.wake();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<ApiWatchEvent<T>, void, undefined> {
-    try {
-      for (;;) {
-        const ready = this.poll();
-        if (ready.length > 0) yield* ready;
-        else if (this.stopped) return;
-        else await new Promise<void>((resume) => (this.wake = resume));
-      }
-    } finally {
-      this.wake = undefined;
-      this.stop();
-    }
+  /** {@link stop}, by the name `for await` (PollingWatcher) calls it. */
+  cancel(): void {
+    this.stop();
+  }
+
+  get canceled(): boolean {
+    return this.stopped;
   }
 
   private bookmark(): void {
     this.bookmarkDue = true;
-    this.wake?.();
+    this.wake();
   }
 }
