@@ -47,13 +47,17 @@ function nonZeroRequests(pod: Pod): Record<(typeof SCORED)[number], number> {
 function usage(pod: Pod, nodeInfo: NodeInfo): [number, number][] {
   const pods = nonZeroRequests(pod);
   // The node's pods count with their defaults too, as upstream's NonZeroRequested does.
-  const existing = { cpu: 0, memory: 0 };
+  let cpu = pods.cpu;
+  let memory = pods.memory;
   for (const other of nodeInfo.pods) {
     const r = nonZeroRequests(other);
-    existing.cpu += r.cpu;
-    existing.memory += r.memory;
+    cpu += r.cpu;
+    memory += r.memory;
   }
-  return SCORED.map((name) => [existing[name] + pods[name], nodeInfo.allocatable[name] ?? 0]);
+  return [
+    [cpu, nodeInfo.allocatable.cpu ?? 0],
+    [memory, nodeInfo.allocatable.memory ?? 0],
+  ];
 }
 
 /**

@@ -63,11 +63,14 @@ export function countMatching(pods: readonly Pod[], constraint: TopologySpreadCo
 
 /** True when the node carries the topologyKey of every constraint. */
 function hasAllKeys(labels: Readonly<Record<string, string>>, constraints: readonly TopologySpreadConstraint[]): boolean {
-  return constraints.every((c) => labels[c.topologyKey] !== undefined);
+  // A plain loop: this runs for every node of the cluster, for every pod.
+  for (const c of constraints) if (labels[c.topologyKey] === undefined) return false;
+  return true;
 }
 
 /** Does the node pass the pod's nodeSelector and required node affinity (nodeAffinityPolicy: Honor)? */
 function eligible(pod: Pod, node: NodeInfo): boolean {
+  if (!pod.spec?.nodeSelector && !pod.spec?.affinity?.nodeAffinity) return true; // the common case, decided at once
   if (!matchesNodeSelector(pod.spec?.nodeSelector, node.node)) return false;
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   return !required || matchesNodeSelectorTerms(required.nodeSelectorTerms ?? [], node.node);
