@@ -39,5 +39,6 @@ export * from './service.ts';
 export * from './discovery.ts';
 export * from './apps.ts';
 export * from './coordination.ts';
+export * from './rbac.ts';
 export * from './events.ts';
 export * from './helpers.ts';

@@ -22,3 +22,7 @@ export * from './defaulting.ts';
 export * from './selectors.ts'; export * from './resources.ts'; export * from './registry.ts'; export * from './client.ts'; // kata 08: the registry on the store
 export * from './watch.ts';
 export * from './continue-token.ts';
+export * from './auth-api.ts';
+export * from './authentication.ts';
+export * from './rbac.ts';
+export * from './admission.ts';

@@ -23,6 +23,7 @@ import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as core from 'kubernetes-types/core/v1';
 import type * as discovery from 'kubernetes-types/discovery/v1';
 import type * as meta from 'kubernetes-types/meta/v1';
+import type * as rbac from 'kubernetes-types/rbac/v1';
 import type * as kit from '@kube/kit';
 import { objectKey } from '@kube/kit';
 
@@ -137,6 +138,10 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.Deployment, apps.Deployment, MetadataRequired>>,
   Assert<Agrees<kit.Scale, autoscaling.Scale, MetadataRequired>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
+  Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
+  Assert<Agrees<kit.ClusterRole, Omit<rbac.ClusterRole, 'aggregationRule'>, MetadataRequired>>,
+  Assert<Agrees<kit.RoleBinding, rbac.RoleBinding, MetadataRequired>>,
+  Assert<Agrees<kit.ClusterRoleBinding, rbac.ClusterRoleBinding, MetadataRequired>>,
 ];
 
 /** Plain assignability, kind by kind: a kit object goes wherever a kubernetes-types one is expected. */
@@ -153,6 +158,8 @@ export type Assignable = [
   Assert<Extends<kit.Deployment, apps.Deployment>>,
   Assert<Extends<kit.Scale, autoscaling.Scale>>,
   Assert<Extends<kit.Lease, coordination.Lease>>,
+  Assert<Extends<kit.ClusterRole, rbac.ClusterRole>>,
+  Assert<Extends<kit.RoleBinding, rbac.RoleBinding>>,
   Assert<Extends<kit.Status, meta.Status>>,
   // and the other way round only once metadata is there and enums are narrowed: not assignable as is
   Assert<Extends<core.Pod, kit.Pod> extends false ? true : false>,

@@ -1,0 +1,101 @@
+/**
+ * Admission: the plugins every write goes through after authorization and before the store
+ * (kube-apiserver's staging/src/k8s.io/apiserver/pkg/admission and plugin/pkg/admission).
+ * Mutating plugins run first and may change the object; validating plugins run after and may only
+ * refuse it.
+ *
+ * @example
+ * ```ts
+ * const admission = new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespaces)]);
+ * await admission.admit(request);     // request.object gets its namespace and the two NoExecute tolerations
+ * await admission.validate(request);  // NotFound: namespaces "nowhere" not found
+ * ```
+ */
+import { NotImplemented, type KubeObject, type Namespace, type Pod, type Toleration } from '@kube/kit';
+import type { AdmissionChain, AdmissionRequest } from './auth-api.ts';
+import { StatusError, notFound } from './status.ts';
+
+/** One plugin: a name, and what it does to (or says about) a request. */
+export interface AdmissionPlugin {
+  readonly name: string;
+  /** a mutating plugin: may change request.object; throws StatusError to refuse */
+  admit?(request: AdmissionRequest): void | Promise<void>;
+  /** a validating plugin: throws StatusError to refuse */
+  validate?(request: AdmissionRequest): void | Promise<void>;
+}
+
+/** The chain: every mutating plugin in order, then (validate) every validating plugin in order. */
+export class Admission implements AdmissionChain {
+  constructor(
+    private readonly mutating: readonly AdmissionPlugin[],
+    private readonly validating: readonly AdmissionPlugin[],
+  ) {}
+
+  async admit(request: AdmissionRequest): Promise<void> {
+    // TODO(11): every mutating plugin, in order (await its admit, if it has one).
+    throw new NotImplemented('11', 'Admission.admit');
+  }
+
+  async validate(request: AdmissionRequest): Promise<void> {
+    // TODO(11): every validating plugin, in order (await its validate, if it has one).
+    throw new NotImplemented('11', 'Admission.validate');
+  }
+}
+
+/** The default tolerationSeconds (plugin/pkg/admission/defaulttolerationseconds: 300). */
+export const DEFAULT_TOLERATION_SECONDS = 300;
+
+/** The taints the node lifecycle controller puts on a node that stops answering (kata 20). */
+export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
+
+/**
+ * DefaultTolerationSeconds: a pod created without a toleration for the not-ready and unreachable
+ * NoExecute taints gets one of each, `Exists`, for 300 s: when its node goes away, the pod is
+ * evicted after five minutes rather than at once. A pod that already tolerates the taint (for the
+ * key, or with an empty key and Exists) keeps its own.
+ */
+export class DefaultTolerationSeconds implements AdmissionPlugin {
+  readonly name = 'DefaultTolerationSeconds';
+
+  admit(request: AdmissionRequest): void {
+    // TODO(11): only a CREATE of a pod (no subresource): for each of NOT_READY_TAINT and UNREACHABLE_TAINT that no
+    // TODO(11): toleration already covers (its key, or an empty key with Exists; effect NoExecute or empty), add
+    // TODO(11): { key, operator: "Exists", effect: "NoExecute", tolerationSeconds: DEFAULT_TOLERATION_SECONDS }.
+    throw new NotImplemented('11', 'DefaultTolerationSeconds.admit');
+  }
+}
+
+/** Namespace defaulting: an object in a namespaced request gets the request's namespace when it names none. */
+export class NamespaceDefaulting implements AdmissionPlugin {
+  readonly name = 'NamespaceDefaulting';
+
+  admit(request: AdmissionRequest): void {
+    // TODO(11): an object without metadata.namespace, in a namespaced request, gets the request's namespace.
+    throw new NotImplemented('11', 'NamespaceDefaulting.admit');
+  }
+}
+
+/** The namespaces that can never be deleted (NamespaceLifecycle's immortal namespaces). */
+export const IMMORTAL_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+
+/**
+ * NamespaceLifecycle (staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle): no
+ * object is created in a namespace that does not exist (404 NotFound) or is being deleted (403
+ * Forbidden, `unable to create new content in namespace x because it is being terminated`), and
+ * default, kube-system and kube-public cannot be deleted (403).
+ */
+export class NamespaceLifecycle implements AdmissionPlugin {
+  readonly name = 'NamespaceLifecycle';
+
+  /** @param namespaces - looks a namespace up (undefined: it does not exist) */
+  constructor(private readonly namespaces: (name: string) => Namespace | undefined | Promise<Namespace | undefined>) {}
+
+  async validate(request: AdmissionRequest): Promise<void> {
+    // TODO(11): DELETE of an immortal namespace: 403 "namespaces \"<name>\" is forbidden: this namespace may not be deleted".
+    // TODO(11): A CREATE in a namespace (not of a namespace): missing -> notFound("namespaces", ns); Terminating (or being
+    // TODO(11): deleted) -> 403 "<resource> \"<name>\" is forbidden: unable to create new content in namespace <ns> because it is being terminated".
+    throw new NotImplemented('11', 'NamespaceLifecycle.validate');
+  }
+}
+

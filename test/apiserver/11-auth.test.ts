@@ -1,0 +1,374 @@
+/**
+ * Kata 11 — kube-apiserver: authentication, RBAC, admission. The spec is katas/apiserver/11-auth.md.
+ *
+ * The examples read as the spec: the token file and bearer tokens (anonymous, 401), RBAC's rule
+ * matching as tables (verbs, groups, resources and subresources, names, non-resource URLs), its
+ * bindings (users, groups, service accounts, Roles and ClusterRoles, namespaces), Kubernetes' 403
+ * messages, and the admission plugins. The properties: an RBAC decision equals a brute-force
+ * model's over generated rules and requests; granting more never takes a permission away
+ * (metamorphic); admitting twice is admitting once.
+ */
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import {
+  Admission,
+  DefaultTolerationSeconds,
+  forbiddenFor,
+  isStatusError,
+  NamespaceDefaulting,
+  NamespaceLifecycle,
+  parseTokenFile,
+  RbacAuthorizer,
+  ruleAllows,
+  TokenAuthenticator,
+  type AdmissionRequest,
+  type RbacSource,
+  type RequestAttributes,
+  type UserInfo,
+} from '@kube/apiserver';
+import type { ClusterRole, ClusterRoleBinding, Namespace, PolicyRule, Pod, Role, RoleBinding, Status, Subject, Toleration } from '@kube/kit';
+
+const alice: UserInfo = { username: 'alice', groups: ['dev', 'system:authenticated'] };
+
+/** A request for a resource, with defaults: alice gets pods "web" in "default". */
+function request(more: Partial<RequestAttributes> = {}): RequestAttributes {
+  return { user: alice, verb: 'get', resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'pods', subresource: '', namespace: 'default', name: 'web', path: '/api/v1/namespaces/default/pods/web', ...more };
+}
+
+/** What a call throws, as a Status. */
+async function statusOf(call: () => unknown): Promise<Status> {
+  try {
+    await call();
+  } catch (error) {
+    if (isStatusError(error)) return error.status;
+    throw error;
+  }
+  throw new Error('expected a StatusError');
+}
+
+/** An RbacSource over fixed lists. */
+function rbac(objects: { roles?: Role[]; clusterRoles?: ClusterRole[]; roleBindings?: RoleBinding[]; clusterRoleBindings?: ClusterRoleBinding[] }): RbacSource {
+  return {
+    roles: (ns) => (objects.roles ?? []).filter((r) => r.metadata.namespace === ns),
+    clusterRoles: () => objects.clusterRoles ?? [],
+    roleBindings: (ns) => (objects.roleBindings ?? []).filter((b) => b.metadata.namespace === ns),
+    clusterRoleBindings: () => objects.clusterRoleBindings ?? [],
+  };
+}
+const user = (name: string): Subject => ({ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' });
+const clusterRole = (name: string, ...rules: PolicyRule[]): ClusterRole => ({ metadata: { name }, rules });
+const role = (namespace: string, name: string, ...rules: PolicyRule[]): Role => ({ metadata: { name, namespace }, rules });
+const roleBinding = (namespace: string, name: string, kind: 'Role' | 'ClusterRole', roleName: string, ...subjects: Subject[]): RoleBinding => ({
+  metadata: { name, namespace },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: roleName },
+  subjects,
+});
+const clusterRoleBinding = (name: string, roleName: string, ...subjects: Subject[]): ClusterRoleBinding => ({
+  metadata: { name },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+  subjects,
+});
+
+// ---- authentication ----------------------------------------------------------------------------
+
+describe('the token file and bearer tokens', () => {
+  const file = ['# token,user,uid,"groups"', 's3cret,alice,1001,"dev,ops"', '', 'k8s-admin,admin,1,system:masters', 'plain,bob,2'].join('\n');
+
+  it('reads token,user,uid,"group1,group2" lines, skipping blank lines and # comments', () => {
+    const users = parseTokenFile(file);
+    expect([...users.keys()]).toEqual(['s3cret', 'k8s-admin', 'plain']);
+    expect(users.get('s3cret')).toEqual({ username: 'alice', uid: '1001', groups: ['dev', 'ops'] });
+    expect(users.get('plain')).toEqual({ username: 'bob', uid: '2', groups: [] });
+  });
+
+  it('authenticates "Bearer <token>" as its user, in group system:authenticated too', () => {
+    const authn = new TokenAuthenticator(parseTokenFile(file));
+    expect(authn.authenticate('Bearer s3cret')).toEqual({ username: 'alice', uid: '1001', groups: ['dev', 'ops', 'system:authenticated'] });
+  });
+
+  it('takes a request without credentials as system:anonymous, in group system:unauthenticated', () => {
+    const authn = new TokenAuthenticator(parseTokenFile(file));
+    expect(authn.authenticate(undefined)).toEqual({ username: 'system:anonymous', groups: ['system:unauthenticated'] });
+  });
+
+  it.each(['Bearer nope', 'Basic YWxpY2U6c2VjcmV0', 'Bearer'])('refuses %j with 401 Unauthorized', async (header) => {
+    const authn = new TokenAuthenticator(parseTokenFile(file));
+    expect(await statusOf(() => authn.authenticate(header))).toMatchObject({ code: 401, reason: 'Unauthorized', message: 'Unauthorized' });
+  });
+
+  it.each([
+    ['a line with two fields', 'tok,alice', /line 1: expected token,user,uid/],
+    ['an empty token', ',alice,1', /line 1: the token and the user name must not be empty/],
+    ['a token given twice', 'a,alice,1\na,bob,2', /line 2: this token is already given to "alice"/],
+  ])('rejects a token file with %s, naming the line', (_, text, message) => {
+    expect(() => parseTokenFile(text)).toThrow(message);
+  });
+});
+
+// ---- RBAC: rules ------------------------------------------------------------------------------------
+
+describe('a rule', () => {
+  it.each<[string, PolicyRule, Partial<RequestAttributes>, boolean]>([
+    ['allows a listed verb on a listed resource of a listed group', { apiGroups: [''], resources: ['pods'], verbs: ['get'] }, {}, true],
+    ['does not allow another verb', { apiGroups: [''], resources: ['pods'], verbs: ['list'] }, {}, false],
+    ['does not allow another group: "apps" is not the core group ""', { apiGroups: ['apps'], resources: ['pods'], verbs: ['get'] }, {}, false],
+    ["matches any verb, group and resource with '*'", { apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, {}, true],
+    ['does not give a subresource with its resource: "pods" is not "pods/status"', { apiGroups: [''], resources: ['pods'], verbs: ['get'] }, { subresource: 'status' }, false],
+    ['gives a subresource named as resource/subresource', { apiGroups: [''], resources: ['pods/status'], verbs: ['get'] }, { subresource: 'status' }, true],
+    ["gives a subresource of every resource with '*/subresource'", { apiGroups: ['apps'], resources: ['*/scale'], verbs: ['get'] }, { apiGroup: 'apps', resource: 'deployments', subresource: 'scale' }, true],
+    ['with resourceNames, allows only those objects', { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ['db'] }, {}, false],
+    ['with resourceNames, allows a listed object', { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ['web'] }, {}, true],
+    ['with resourceNames, never allows a list (no name)', { apiGroups: [''], resources: ['pods'], verbs: ['list'], resourceNames: ['web'] }, { verb: 'list', name: '' }, false],
+    ['allows a non-resource URL it names', { nonResourceURLs: ['/version'], verbs: ['get'] }, { resourceRequest: false, path: '/version' }, true],
+    ["allows the non-resource URLs under a prefix ending in '*'", { nonResourceURLs: ['/apis/*'], verbs: ['get'] }, { resourceRequest: false, path: '/apis/apps/v1' }, true],
+    ['does not allow a non-resource URL through resource rules', { apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { resourceRequest: false, path: '/version' }, false],
+    ['does not allow a resource through non-resource URLs', { nonResourceURLs: ['*'], verbs: ['*'] }, {}, false],
+  ])('%s', (_, rule, more, allowed) => {
+    expect(ruleAllows(rule, request(more))).toBe(allowed);
+  });
+});
+
+// ---- RBAC: bindings -------------------------------------------------------------------------------
+
+describe('the RBAC authorizer', () => {
+  const podReader = clusterRole('pod-reader', { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] });
+
+  it('denies by default: no binding, no permission', () => {
+    expect(new RbacAuthorizer(rbac({ clusterRoles: [podReader] })).authorize(request())).toEqual({ allowed: false, reason: '' });
+  });
+
+  it('a ClusterRoleBinding grants its ClusterRole in every namespace and at the cluster scope', () => {
+    const authz = new RbacAuthorizer(rbac({ clusterRoles: [podReader], clusterRoleBindings: [clusterRoleBinding('read-all', 'pod-reader', user('alice'))] }));
+    expect(authz.authorize(request({ namespace: 'other' })).allowed).toBe(true);
+    expect(authz.authorize(request({ namespace: '', verb: 'list', name: '' })).allowed).toBe(true);
+    expect(authz.authorize(request()).reason).toBe('RBAC: allowed by ClusterRoleBinding "read-all" of ClusterRole "pod-reader" to User "alice"');
+  });
+
+  it("a RoleBinding grants a ClusterRole's rules only in the binding's namespace", () => {
+    const authz = new RbacAuthorizer(rbac({ clusterRoles: [podReader], roleBindings: [roleBinding('default', 'read', 'ClusterRole', 'pod-reader', user('alice'))] }));
+    expect(authz.authorize(request()).allowed).toBe(true);
+    expect(authz.authorize(request({ namespace: 'other' })).allowed).toBe(false);
+    expect(authz.authorize(request({ namespace: '', verb: 'list', name: '' })).allowed).toBe(false);
+  });
+
+  it("a RoleBinding to a Role uses the Role of its own namespace, not another's of the same name", () => {
+    const authz = new RbacAuthorizer(
+      rbac({
+        roles: [role('other', 'editor', { apiGroups: [''], resources: ['pods'], verbs: ['*'] }), role('default', 'editor', { apiGroups: [''], resources: ['configmaps'], verbs: ['*'] })],
+        roleBindings: [roleBinding('default', 'edit', 'Role', 'editor', user('alice'))],
+      }),
+    );
+    expect(authz.authorize(request()).allowed).toBe(false);
+    expect(authz.authorize(request({ resource: 'configmaps' })).allowed).toBe(true);
+  });
+
+  it.each<[string, Subject, UserInfo, boolean]>([
+    ['a Group subject grants to every member', { kind: 'Group', name: 'dev' }, alice, true],
+    ['a Group subject does not grant to others', { kind: 'Group', name: 'ops' }, alice, false],
+    ['a ServiceAccount subject grants to system:serviceaccount:<namespace>:<name>', { kind: 'ServiceAccount', name: 'builder', namespace: 'ci' }, { username: 'system:serviceaccount:ci:builder', groups: [] }, true],
+    ['a ServiceAccount of another namespace is another subject', { kind: 'ServiceAccount', name: 'builder', namespace: 'ci' }, { username: 'system:serviceaccount:default:builder', groups: [] }, false],
+    ['system:authenticated names every authenticated user', { kind: 'Group', name: 'system:authenticated' }, alice, true],
+  ])('%s', (_, subject, who, allowed) => {
+    const authz = new RbacAuthorizer(rbac({ clusterRoles: [podReader], clusterRoleBindings: [clusterRoleBinding('b', 'pod-reader', subject)] }));
+    expect(authz.authorize(request({ user: who })).allowed).toBe(allowed);
+  });
+
+  it('a binding to a role that does not exist grants nothing', () => {
+    const authz = new RbacAuthorizer(rbac({ clusterRoleBindings: [clusterRoleBinding('b', 'no-such-role', user('alice'))] }));
+    expect(authz.authorize(request()).allowed).toBe(false);
+  });
+});
+
+describe("403 Forbidden, in Kubernetes' words", () => {
+  it.each<[string, Partial<RequestAttributes>, string]>([
+    ['for an object', {}, 'pods "web" is forbidden: User "alice" cannot get resource "pods" in API group "" in the namespace "default"'],
+    ['for a collection', { verb: 'list', name: '' }, 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"'],
+    ['at the cluster scope', { verb: 'list', name: '', namespace: '', resource: 'nodes' }, 'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope'],
+    ['for a subresource', { verb: 'create', subresource: 'binding' }, 'pods "web" is forbidden: User "alice" cannot create resource "pods/binding" in API group "" in the namespace "default"'],
+    ['in a group', { apiGroup: 'apps', resource: 'deployments' }, 'deployments.apps "web" is forbidden: User "alice" cannot get resource "deployments" in API group "apps" in the namespace "default"'],
+    ['for a path', { resourceRequest: false, path: '/version' }, 'forbidden: User "alice" cannot get path "/version"'],
+  ])('%s', (_, more, message) => {
+    expect(forbiddenFor(request(more)).status).toMatchObject({ code: 403, reason: 'Forbidden', message });
+  });
+});
+
+// ---- admission --------------------------------------------------------------------------------------
+
+function podRequest(pod: Pod, more: Partial<AdmissionRequest> = {}): AdmissionRequest {
+  return { attributes: request({ verb: 'create', name: '' }), operation: 'CREATE', object: pod, ...more };
+}
+const pod = (tolerations?: Toleration[]): Pod => ({
+  metadata: { name: 'web' },
+  spec: { containers: [{ name: 'main', image: 'nginx' }], ...(tolerations ? { tolerations } : {}) },
+});
+
+describe('admission', () => {
+  it('DefaultTolerationSeconds adds NoExecute tolerations of 300 s for not-ready and unreachable to a new pod', () => {
+    const req = podRequest(pod());
+    new DefaultTolerationSeconds().admit(req);
+    expect((req.object as Pod).spec?.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ]);
+  });
+
+  it("DefaultTolerationSeconds keeps a pod's own toleration of a taint, and one that tolerates everything", () => {
+    const own = podRequest(pod([{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 6000 }]));
+    new DefaultTolerationSeconds().admit(own);
+    expect((own.object as Pod).spec?.tolerations?.map((t) => `${t.key}:${t.tolerationSeconds}`)).toEqual(['node.kubernetes.io/unreachable:6000', 'node.kubernetes.io/not-ready:300']);
+    const all = podRequest(pod([{ operator: 'Exists' }]));
+    new DefaultTolerationSeconds().admit(all);
+    expect((all.object as Pod).spec?.tolerations).toEqual([{ operator: 'Exists' }]);
+  });
+
+  it('namespace defaulting gives an object without a namespace the request\'s', () => {
+    const req = podRequest(pod());
+    new NamespaceDefaulting().admit(req);
+    expect(req.object?.metadata.namespace).toBe('default');
+  });
+
+  const namespaces: Record<string, Namespace> = {
+    default: { metadata: { name: 'default' }, status: { phase: 'Active' } },
+    leaving: { metadata: { name: 'leaving', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Terminating' } },
+  };
+  const lifecycle = new NamespaceLifecycle((name) => namespaces[name]);
+
+  it('NamespaceLifecycle refuses a create in a namespace that does not exist: 404 namespaces "nowhere" not found', async () => {
+    const req = podRequest(pod(), { attributes: request({ verb: 'create', name: '', namespace: 'nowhere' }) });
+    expect(await statusOf(() => lifecycle.validate(req))).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "nowhere" not found' });
+  });
+
+  it('NamespaceLifecycle refuses a create in a terminating namespace with 403, in Kubernetes\' words', async () => {
+    const req = podRequest(pod(), { attributes: request({ verb: 'create', name: '', namespace: 'leaving' }) });
+    expect(await statusOf(() => lifecycle.validate(req))).toMatchObject({
+      code: 403,
+      message: 'pods "web" is forbidden: unable to create new content in namespace leaving because it is being terminated',
+    });
+  });
+
+  it('NamespaceLifecycle lets creates in an active namespace through, and never lets default be deleted', async () => {
+    await lifecycle.validate(podRequest(pod()));
+    const del: AdmissionRequest = { attributes: request({ verb: 'delete', resource: 'namespaces', namespace: '', name: 'default' }), operation: 'DELETE' };
+    expect(await statusOf(() => lifecycle.validate(del))).toMatchObject({ code: 403, message: 'namespaces "default" is forbidden: this namespace may not be deleted' });
+  });
+
+  it('the chain runs the mutating plugins, in order, then the validating ones', async () => {
+    const order: string[] = [];
+    const chain = new Admission(
+      [{ name: 'a', admit: () => void order.push('admit a') }, { name: 'b', admit: () => void order.push('admit b') }],
+      [{ name: 'c', validate: () => void order.push('validate c') }],
+    );
+    const req = podRequest(pod());
+    await chain.admit(req);
+    await chain.validate(req);
+    expect(order).toEqual(['admit a', 'admit b', 'validate c']);
+  });
+});
+
+// ---- properties -----------------------------------------------------------------------------------
+
+const VERBS = ['get', 'list', 'create', 'delete'] as const;
+const GROUPS = ['', 'apps'] as const;
+const RESOURCES = ['pods', 'deployments'] as const;
+const SUBRESOURCES = ['', 'status'] as const;
+const NAMES = ['', 'web', 'db'] as const;
+const NAMESPACES = ['', 'default', 'other'] as const;
+const USERS = ['alice', 'bob'] as const;
+
+const ruleArb: fc.Arbitrary<PolicyRule> = fc.record(
+  {
+    verbs: fc.subarray([...VERBS, '*'], { minLength: 1 }),
+    apiGroups: fc.subarray([...GROUPS, '*'], { minLength: 1 }),
+    resources: fc.subarray(['pods', 'deployments', 'pods/status', 'deployments/status', '*', '*/status'], { minLength: 1 }),
+    resourceNames: fc.subarray(['web', 'db']),
+  },
+  { requiredKeys: ['verbs', 'apiGroups', 'resources'] },
+);
+const subjectArb: fc.Arbitrary<Subject> = fc.oneof(fc.constantFrom(...USERS).map(user), fc.constant<Subject>({ kind: 'Group', name: 'dev' }));
+const bindingArb = fc.record({ namespace: fc.constantFrom(...NAMESPACES), role: fc.nat(2), subjects: fc.array(subjectArb, { minLength: 1, maxLength: 2 }) });
+const policyArb = fc.record({ roles: fc.array(fc.array(ruleArb, { maxLength: 3 }), { minLength: 3, maxLength: 3 }), bindings: fc.array(bindingArb, { maxLength: 4 }) });
+const requestArb: fc.Arbitrary<RequestAttributes> = fc
+  .record({
+    user: fc.constantFrom(...USERS),
+    dev: fc.boolean(),
+    verb: fc.constantFrom(...VERBS),
+    apiGroup: fc.constantFrom(...GROUPS),
+    resource: fc.constantFrom(...RESOURCES),
+    subresource: fc.constantFrom(...SUBRESOURCES),
+    name: fc.constantFrom(...NAMES),
+    namespace: fc.constantFrom(...NAMESPACES),
+  })
+  .map((r) => request({ ...r, user: { username: r.user, groups: r.dev ? ['dev'] : [] }, path: '/' }));
+
+interface Policy {
+  roles: PolicyRule[][];
+  bindings: { namespace: string; role: number; subjects: Subject[] }[];
+}
+
+/** The policy as RBAC objects: three ClusterRoles, and each binding a ClusterRoleBinding (namespace '') or a RoleBinding. */
+function sourceOf(policy: Policy): RbacSource {
+  return rbac({
+    clusterRoles: policy.roles.map((rules, i) => clusterRole(`r${i}`, ...rules)),
+    clusterRoleBindings: policy.bindings.filter((b) => b.namespace === '').map((b, i) => clusterRoleBinding(`crb${i}`, `r${b.role}`, ...b.subjects)),
+    roleBindings: policy.bindings.filter((b) => b.namespace !== '').map((b, i) => roleBinding(b.namespace, `rb${i}`, 'ClusterRole', `r${b.role}`, ...b.subjects)),
+  });
+}
+
+/**
+ * The model, written the long way round: every (verb, group, resource, name) a rule spells out,
+ * by brute force over the small universe, and a request is allowed when that set contains it.
+ */
+function modelAllows(policy: Policy, req: RequestAttributes): boolean {
+  const resource = req.subresource ? `${req.resource}/${req.subresource}` : req.resource;
+  const granted = new Set<string>();
+  for (const binding of policy.bindings) {
+    const names = binding.subjects.map((s) => (s.kind === 'User' ? `user:${s.name}` : `group:${s.name}`));
+    const me = [`user:${req.user.username}`, ...req.user.groups.map((g) => `group:${g}`)];
+    if (!names.some((n) => me.includes(n))) continue;
+    if (binding.namespace !== '' && binding.namespace !== req.namespace) continue;
+    for (const rule of policy.roles[binding.role]!) {
+      for (const verb of VERBS) for (const group of GROUPS) for (const res of RESOURCES) for (const sub of SUBRESOURCES) for (const name of NAMES) {
+        const full = sub ? `${res}/${sub}` : res;
+        const ok =
+          (rule.verbs.includes('*') || rule.verbs.includes(verb)) &&
+          (rule.apiGroups!.includes('*') || rule.apiGroups!.includes(group)) &&
+          rule.resources!.some((r) => r === '*' || r === full || (sub !== '' && r === `*/${sub}`)) &&
+          ((rule.resourceNames ?? []).length === 0 || rule.resourceNames!.includes(name));
+        if (ok) granted.add(`${verb}|${group}|${full}|${name}`);
+      }
+    }
+  }
+  return granted.has(`${req.verb}|${req.apiGroup}|${resource}|${req.name}`);
+}
+
+describe('properties', () => {
+  test.prop([policyArb, fc.array(requestArb, { minLength: 1, maxLength: 10 })])('an RBAC decision equals the brute-force model\'s, for generated rules, bindings and requests', (policy, requests) => {
+    const authz = new RbacAuthorizer(sourceOf(policy));
+    for (const req of requests) expect(authz.authorize(req).allowed, JSON.stringify({ req: { ...req, path: undefined }, policy })).toBe(modelAllows(policy, req));
+  });
+
+  test.prop([policyArb, fc.array(ruleArb, { maxLength: 2 }), fc.array(bindingArb, { maxLength: 2 }), fc.array(requestArb, { minLength: 1, maxLength: 10 })])(
+    'granting more — rules added to a role, bindings added — never takes a permission away',
+    (policy, moreRules, moreBindings, requests) => {
+      const before = new RbacAuthorizer(sourceOf(policy));
+      const grown: Policy = { roles: policy.roles.map((rules, i) => (i === 0 ? [...rules, ...moreRules] : rules)), bindings: [...policy.bindings, ...moreBindings] };
+      const after = new RbacAuthorizer(sourceOf(grown));
+      for (const req of requests) if (before.authorize(req).allowed) expect(after.authorize(req).allowed).toBe(true);
+    },
+  );
+
+  test.prop([fc.array(fc.record({ key: fc.constantFrom('node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable', 'gpu'), operator: fc.constantFrom('Exists' as const, 'Equal' as const), effect: fc.constantFrom('NoExecute' as const, 'NoSchedule' as const) }), { maxLength: 3 })])(
+    'admitting a pod twice is admitting it once, and every pod ends up tolerating both node taints for NoExecute',
+    async (tolerations) => {
+      const chain = new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], []);
+      const once = podRequest(pod(tolerations));
+      await chain.admit(once);
+      const twice = podRequest(structuredClone(once.object) as Pod);
+      await chain.admit(twice);
+      expect(twice.object).toEqual(once.object);
+      for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+        expect((once.object as Pod).spec?.tolerations?.some((t) => t.key === key && t.effect === 'NoExecute')).toBe(true);
+      }
+    },
+  );
+});
