@@ -1,0 +1,934 @@
+/**
+ * Kata 10 — kube-apiserver: the HTTP API. The spec is katas/apiserver/10-http.md.
+ *
+ * The examples read as the spec: request info as a table of paths, RFC 7386's merge patch
+ * examples, then the server over real HTTP (verbs, subresources, patches, errors as Status,
+ * watches, discovery, limits, timeouts, authentication and RBAC), the HTTP client, the real
+ * kubectl and @kubernetes/client-node. The properties: a fuzz of 10,000 generated requests (every
+ * answer well-formed, nothing rejected changes the store, the server keeps serving); the API
+ * against a model under generated command sequences; merge patch is idempotent and agrees with
+ * strategic merge where there are no lists (metamorphic).
+ */
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import * as k8s from '@kubernetes/client-node';
+import {
+  Admission,
+  HttpClient,
+  isStatusError,
+  mergePatch,
+  NamespaceLifecycle,
+  parseRequestInfo,
+  RbacAuthorizer,
+  strategicMergePatch,
+  TokenAuthenticator,
+  parseTokenFile,
+  type ApiWatchEvent,
+  type RbacSource,
+} from '@kube/apiserver';
+import type { ClusterRole, ClusterRoleBinding, Deployment, Namespace, Pod, Status } from '@kube/kit';
+import { haveKubectl, kubeconfig, kubectl, kubectlStream, startBench, type Bench } from '../support/apiserver/http.ts';
+
+const PODS = '/api/v1/namespaces/default/pods';
+const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
+
+function pod(name: string, labels: Record<string, string> = {}): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'app', image: 'nginx:1' }] } };
+}
+
+function deployment(name: string, replicas = 1): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx:1' }, { name: 'log', image: 'busybox' }] } },
+    },
+  };
+}
+
+/** Expects a Status of `code` and `reason`; returns it. */
+function expectStatus(reply: { code: number; json: any }, code: number, reason: string): Status {
+  expect(reply.code).toBe(code);
+  expect(reply.json).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code });
+  return reply.json as Status;
+}
+
+let bench: Bench;
+afterEach(async () => {
+  await bench?.stop();
+});
+
+describe('request info: what a request is about, from its method and URL', () => {
+  it.each([
+    ['GET', '/api/v1/namespaces/default/pods', { verb: 'list', apiGroup: '', apiVersion: 'v1', namespace: 'default', resource: 'pods', name: '', subresource: '' }],
+    ['GET', '/api/v1/namespaces/default/pods/web', { verb: 'get', namespace: 'default', resource: 'pods', name: 'web' }],
+    ['GET', '/api/v1/pods?watch=true', { verb: 'watch', namespace: '', resource: 'pods', name: '' }],
+    ['GET', '/api/v1/pods?watch=1', { verb: 'watch' }],
+    ['PUT', '/api/v1/namespaces/default/pods/web/status', { verb: 'update', resource: 'pods', name: 'web', subresource: 'status' }],
+    ['POST', '/api/v1/namespaces/default/pods/web/binding', { verb: 'create', name: 'web', subresource: 'binding' }],
+    ['PATCH', '/apis/apps/v1/namespaces/prod/deployments/web/scale', { verb: 'patch', apiGroup: 'apps', apiVersion: 'v1', namespace: 'prod', resource: 'deployments', name: 'web', subresource: 'scale' }],
+    ['DELETE', '/api/v1/namespaces/default/pods', { verb: 'deletecollection', resource: 'pods' }],
+    ['DELETE', '/api/v1/nodes/node-1', { verb: 'delete', namespace: '', resource: 'nodes', name: 'node-1' }],
+    ['GET', '/api/v1/namespaces/kube-system', { verb: 'get', namespace: 'kube-system', resource: 'namespaces', name: 'kube-system' }],
+    ['PUT', '/api/v1/namespaces/kube-system/status', { verb: 'update', resource: 'namespaces', name: 'kube-system', subresource: 'status' }],
+    ['GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1', { apiGroup: 'coordination.k8s.io', resource: 'leases', name: 'node-1' }],
+    ['GET', '/api/v1/namespaces/default/pods/', { verb: 'list', resource: 'pods', name: '' }],
+  ])('%s %s is a resource request with %j', (method, url, expected) => {
+    const info = parseRequestInfo(method, url);
+    expect(info.resourceRequest).toBe(true);
+    expect(info).toMatchObject(expected);
+  });
+
+  it.each([
+    ['GET', '/version'],
+    ['GET', '/api'],
+    ['GET', '/api/v1'],
+    ['GET', '/apis'],
+    ['GET', '/apis/apps/v1'],
+    ['GET', '/openapi/v3/api/v1'],
+    ['POST', '/healthz'],
+  ])('%s %s is not a resource request, and its verb is the method in lower case', (method, url) => {
+    const info = parseRequestInfo(method, url);
+    expect(info).toMatchObject({ resourceRequest: false, verb: method.toLowerCase(), resource: '', name: '' });
+    expect(info.path).toBe(url);
+  });
+
+  it('keeps the query, decoded, and the path without it', () => {
+    const info = parseRequestInfo('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&limit=2');
+    expect(info.path).toBe('/api/v1/namespaces/default/pods');
+    expect(info.query.get('labelSelector')).toBe('app=web');
+    expect(info.query.get('limit')).toBe('2');
+  });
+});
+
+describe('merge patch: the examples of RFC 7386, appendix A', () => {
+  it.each([
+    [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+    [{ a: 'b' }, { a: null }, {}],
+    [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+    [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+    [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+    [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [{ a: 'b' }, ['c'], ['c']],
+    [{ a: 'foo' }, null, null],
+    [{ a: 'foo' }, 'bar', 'bar'],
+    [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+    [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+    [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+  ])('%j patched with %j is %j', (target, patch, expected) => {
+    const before = structuredClone(target);
+    expect(mergePatch(target, patch)).toEqual(expected);
+    expect(target).toEqual(before); // the target is not changed
+  });
+});
+
+describe('the HTTP API: objects', () => {
+  it('answers a GET of a pod that does not exist with a 404 NotFound Status', async () => {
+    bench = await startBench();
+    const status = expectStatus(await bench.send('GET', `${PODS}/web`), 404, 'NotFound');
+    expect(status.message).toBe('pods "web" not found');
+    expect(status.details).toMatchObject({ name: 'web', kind: 'pods' });
+  });
+
+  it('creates with POST (201, the stored object) and reads it back with GET', async () => {
+    bench = await startBench();
+    const created = await bench.send('POST', PODS, { body: pod('web') });
+    expect(created.code).toBe(201);
+    expect(created.contentType).toMatch(/^application\/json/);
+    expect(created.json).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web', namespace: 'default' }, status: { phase: 'Pending' } });
+    expect(created.json.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    const got = await bench.send('GET', `${PODS}/web`);
+    expect(got.code).toBe(200);
+    expect(got.json).toEqual(created.json);
+  });
+
+  it('refuses a second create of the same name with 409 AlreadyExists', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    expect(expectStatus(await bench.send('POST', PODS, { body: pod('web') }), 409, 'AlreadyExists').message).toBe('pods "web" already exists');
+  });
+
+  it('answers an invalid object with 422 Invalid whose causes name the fields', async () => {
+    bench = await startBench();
+    const bad = pod('Web_1');
+    bad.spec!.containers.push({ name: 'app', image: 'busybox' });
+    const status = expectStatus(await bench.send('POST', PODS, { body: bad }), 422, 'Invalid');
+    const fields = status.details?.causes?.map((cause) => cause.field);
+    expect(fields).toContain('metadata.name');
+    expect(fields).toContain('spec.containers[1].name');
+  });
+
+  it('lists as a PodList carrying the resourceVersion of the list, across namespaces without one', async () => {
+    bench = await startBench();
+    await bench.send('POST', '/api/v1/namespaces', { body: { metadata: { name: 'prod' } } });
+    await bench.send('POST', PODS, { body: pod('a') });
+    await bench.send('POST', '/api/v1/namespaces/prod/pods', { body: pod('b') });
+    const list = await bench.send('GET', PODS);
+    expect(list.json).toMatchObject({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(bench.store.revision) } });
+    expect(list.json.items.map((p: Pod) => p.metadata.name)).toEqual(['a']);
+    const all = await bench.send('GET', '/api/v1/pods');
+    expect(all.json.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(['default/a', 'prod/b']);
+  });
+
+  it('filters a list by the label and field selectors of its query', async () => {
+    bench = await startBench();
+    for (const [name, app] of [['a', 'web'], ['b', 'db'], ['c', 'web']] as const) await bench.send('POST', PODS, { body: pod(name, { app }) });
+    const names = async (query: string) => (await bench.send('GET', `${PODS}?${query}`)).json.items.map((p: Pod) => p.metadata.name);
+    expect(await names('labelSelector=app%3Dweb')).toEqual(['a', 'c']);
+    expect(await names('labelSelector=app%20notin%20(web)')).toEqual(['b']);
+    expect(await names('fieldSelector=metadata.name%3Dc')).toEqual(['c']);
+    expectStatus(await bench.send('GET', `${PODS}?labelSelector=app%20in%20(web`), 400, 'BadRequest');
+    expectStatus(await bench.send('GET', `${PODS}?fieldSelector=spec.image%3Dx`), 400, 'BadRequest');
+  });
+
+  it('pages a list with limit and continue', async () => {
+    bench = await startBench();
+    for (const name of ['a', 'b', 'c']) await bench.send('POST', PODS, { body: pod(name) });
+    const first = await bench.send('GET', `${PODS}?limit=2`);
+    expect(first.json.items.map((p: Pod) => p.metadata.name)).toEqual(['a', 'b']);
+    expect(first.json.metadata).toMatchObject({ remainingItemCount: 1 });
+    const next = await bench.send('GET', `${PODS}?limit=2&continue=${encodeURIComponent(first.json.metadata.continue)}`);
+    expect(next.json.items.map((p: Pod) => p.metadata.name)).toEqual(['c']);
+    expect(next.json.metadata.continue).toBeUndefined();
+    expectStatus(await bench.send('GET', `${PODS}?limit=two`), 400, 'BadRequest');
+  });
+
+  it('replaces with PUT, and refuses a stale resourceVersion with 409 Conflict', async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+    const relabelled = { ...created, metadata: { ...created.metadata, labels: { app: 'web' } } };
+    const updated = await bench.send('PUT', `${PODS}/web`, { body: relabelled });
+    expect(updated.code).toBe(200);
+    expect(updated.json.metadata.labels).toEqual({ app: 'web' });
+    const stale = await bench.send('PUT', `${PODS}/web`, { body: relabelled });
+    expect(expectStatus(stale, 409, 'Conflict').message).toBe('Operation cannot be fulfilled on pods "web": the object has been modified; please apply your changes to the latest version and try again');
+  });
+
+  it('refuses a PUT whose object names another object than the URL with 400', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    const status = expectStatus(await bench.send('PUT', `${PODS}/web`, { body: pod('db') }), 400, 'BadRequest');
+    expect(status.message).toBe('the name of the object (db) does not match the name on the URL (web)');
+  });
+
+  it('writes only the status through pods/status, and never the status through the pod', async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+    const running = await bench.send('PUT', `${PODS}/web/status`, { body: { ...created, metadata: { ...created.metadata, labels: { x: 'y' } }, status: { phase: 'Running' } } });
+    expect(running.json.status.phase).toBe('Running');
+    expect(running.json.metadata.labels).toEqual({});
+    const back = await bench.send('PUT', `${PODS}/web`, { body: { ...running.json, status: { phase: 'Failed' } } });
+    expect(back.json.status.phase).toBe('Running');
+  });
+
+  it('deletes with DELETE, honouring preconditions in the body', async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+    const wrongUid = await bench.send('DELETE', `${PODS}/web`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-it' } } });
+    expectStatus(wrongUid, 409, 'Conflict');
+    const deleted = await bench.send('DELETE', `${PODS}/web`, { body: { preconditions: { uid: created.metadata.uid } } });
+    expect(deleted.code).toBe(200);
+    expectStatus(await bench.send('GET', `${PODS}/web`), 404, 'NotFound');
+  });
+
+  it('deletes a collection by selector with DELETE on the collection', async () => {
+    bench = await startBench();
+    for (const [name, app] of [['a', 'web'], ['b', 'db'], ['c', 'web']] as const) await bench.send('POST', PODS, { body: pod(name, { app }) });
+    const deleted = await bench.send('DELETE', `${PODS}?labelSelector=app%3Dweb`);
+    expect(deleted.json.items.map((p: Pod) => p.metadata.name)).toEqual(['a', 'c']);
+    expect((await bench.send('GET', PODS)).json.items.map((p: Pod) => p.metadata.name)).toEqual(['b']);
+  });
+
+  it('binds a pod to a node through pods/binding, once', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' } };
+    const bound = await bench.send('POST', `${PODS}/web/binding`, { body: binding });
+    expect(bound.code).toBe(201);
+    expect(bound.json).toMatchObject({ kind: 'Status', status: 'Success' });
+    expect((await bench.send('GET', `${PODS}/web`)).json.spec.nodeName).toBe('node-1');
+    const again = await bench.send('POST', `${PODS}/web/binding`, { body: { ...binding, target: { name: 'node-2' } } });
+    expect(expectStatus(again, 409, 'Conflict').message).toContain('is already assigned to node "node-1"');
+  });
+
+  it('reads and writes a Deployment\'s replicas through its scale subresource', async () => {
+    bench = await startBench();
+    await bench.send('POST', DEPLOYMENTS, { body: deployment('web', 2) });
+    const scale = await bench.send('GET', `${DEPLOYMENTS}/web/scale`);
+    expect(scale.json).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'web' }, spec: { replicas: 2 }, status: { replicas: 0, selector: 'app=web' } });
+    const put = await bench.send('PUT', `${DEPLOYMENTS}/web/scale`, { body: { ...scale.json, spec: { replicas: 4 } } });
+    expect(put.json.spec.replicas).toBe(4);
+    const patched = await bench.send('PATCH', `${DEPLOYMENTS}/web/scale`, { body: { spec: { replicas: 7 } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    expect(patched.json.spec.replicas).toBe(7);
+    expect((await bench.send('GET', `${DEPLOYMENTS}/web`)).json.spec.replicas).toBe(7);
+    expectStatus(await bench.send('PUT', `${DEPLOYMENTS}/web/scale`, { body: { ...scale.json, spec: { replicas: 1 } } }), 409, 'Conflict');
+    expectStatus(await bench.send('GET', `${PODS}/web/scale`), 404, 'NotFound');
+  });
+});
+
+describe('the HTTP API: patches', () => {
+  const merge = { 'Content-Type': 'application/merge-patch+json' };
+  const json = { 'Content-Type': 'application/json-patch+json' };
+  const strategic = { 'Content-Type': 'application/strategic-merge-patch+json' };
+
+  it('applies a JSON merge patch: null removes a field, lists are replaced whole', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web', { app: 'web', tier: 'front' }) });
+    const patched = await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { tier: null, env: 'prod' } } }, headers: merge });
+    expect(patched.code).toBe(200);
+    expect(patched.json.metadata.labels).toEqual({ app: 'web', env: 'prod' });
+  });
+
+  it('applies a JSON patch, and refuses one whose test fails without changing anything', async () => {
+    bench = await startBench();
+    await bench.send('POST', DEPLOYMENTS, { body: deployment('web', 1) });
+    const patched = await bench.send('PATCH', `${DEPLOYMENTS}/web`, { body: [{ op: 'replace', path: '/spec/replicas', value: 3 }], headers: json });
+    expect(patched.json.spec.replicas).toBe(3);
+    const revision = bench.store.revision;
+    const failed = await bench.send('PATCH', `${DEPLOYMENTS}/web`, { body: [{ op: 'test', path: '/spec/replicas', value: 1 }, { op: 'replace', path: '/spec/replicas', value: 9 }], headers: json });
+    expectStatus(failed, 400, 'BadRequest');
+    expect(bench.store.revision).toBe(revision);
+  });
+
+  it('merges a strategic merge patch into the container with the same name, keeping the others', async () => {
+    bench = await startBench();
+    await bench.send('POST', DEPLOYMENTS, { body: deployment('web') });
+    const patch = { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:2' }] } } } };
+    const patched = await bench.send('PATCH', `${DEPLOYMENTS}/web`, { body: patch, headers: strategic });
+    expect(patched.json.spec.template.spec.containers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`)).toEqual(['app=nginx:2', 'log=busybox']);
+    expect(patched.json.metadata.generation).toBe(2);
+  });
+
+  it('removes a container with a "$patch": "delete" directive', async () => {
+    bench = await startBench();
+    await bench.send('POST', DEPLOYMENTS, { body: deployment('web') });
+    const patch = { spec: { template: { spec: { containers: [{ name: 'log', $patch: 'delete' }] } } } };
+    const patched = await bench.send('PATCH', `${DEPLOYMENTS}/web`, { body: patch, headers: strategic });
+    expect(patched.json.spec.template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['app']);
+  });
+
+  it('patches a pod\'s status through pods/status', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    const patched = await bench.send('PATCH', `${PODS}/web/status`, { body: { status: { phase: 'Running', podIP: '127.0.1.5' } }, headers: merge });
+    expect(patched.json.status).toMatchObject({ phase: 'Running', podIP: '127.0.1.5' });
+  });
+
+  it('answers a patch of a Content-Type it does not know with 415, and of a missing object with 404', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: { metadata: {} }, headers: { 'Content-Type': 'application/apply-patch+yaml' } }), 415, 'UnsupportedMediaType');
+    expectStatus(await bench.send('PATCH', `${PODS}/nope`, { body: {}, headers: merge }), 404, 'NotFound');
+  });
+
+  it('answers a patch that names an old resourceVersion with 409 Conflict', async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+    await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { a: 'b' } } }, headers: merge });
+    const pinned = await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { resourceVersion: created.metadata.resourceVersion, labels: { c: 'd' } } }, headers: merge });
+    expectStatus(pinned, 409, 'Conflict');
+  });
+});
+
+describe('the HTTP API: bodies, errors and limits', () => {
+  it('reads YAML bodies, and answers in YAML when asked', async () => {
+    bench = await startBench();
+    const yaml = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: app\n    image: nginx\n';
+    const created = await bench.send('POST', PODS, { body: yaml, headers: { 'Content-Type': 'application/yaml' } });
+    expect(created.code).toBe(201);
+    const got = await bench.send('GET', `${PODS}/web`, { headers: { Accept: 'application/yaml' } });
+    expect(got.contentType).toMatch(/^application\/yaml/);
+    expect(got.text).toContain('kind: Pod');
+    expect(got.text).toContain('  name: web');
+  });
+
+  it('answers a body that is not JSON with 400 BadRequest', async () => {
+    bench = await startBench();
+    expectStatus(await bench.send('POST', PODS, { body: '{"metadata": {"name": "web"' }), 400, 'BadRequest');
+    expectStatus(await bench.send('POST', PODS, { body: '[1, 2]' }), 400, 'BadRequest');
+    expectStatus(await bench.send('POST', PODS, { body: 'metadata: [unclosed', headers: { 'Content-Type': 'application/yaml' } }), 400, 'BadRequest');
+  });
+
+  it('answers a body of another kind than the resource with 400 BadRequest', async () => {
+    bench = await startBench();
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } };
+    expectStatus(await bench.send('POST', PODS, { body: service }), 400, 'BadRequest');
+  });
+
+  it('answers a body over the limit with 413 RequestEntityTooLarge and stores nothing', async () => {
+    bench = await startBench({ maxBodyBytes: 1024 });
+    const big = pod('web', { note: 'x'.repeat(2000) });
+    const revision = bench.store.revision;
+    expectStatus(await bench.send('POST', PODS, { body: big }), 413, 'RequestEntityTooLarge');
+    expect(bench.store.revision).toBe(revision);
+    expect((await bench.send('POST', PODS, { body: pod('small') })).code).toBe(201);
+  });
+
+  it('answers a resource it does not serve, or a group-version it does not have, with 404', async () => {
+    bench = await startBench();
+    expectStatus(await bench.send('GET', '/api/v1/namespaces/default/widgets'), 404, 'NotFound');
+    expectStatus(await bench.send('GET', '/apis/apps/v1/namespaces/default/pods'), 404, 'NotFound');
+    expectStatus(await bench.send('GET', '/api/v1/namespaces/default/pods/web/log'), 404, 'NotFound');
+    expectStatus(await bench.send('GET', '/no/such/path'), 404, 'NotFound');
+  });
+
+  it('answers a method the resource does not take with 405 MethodNotAllowed', async () => {
+    bench = await startBench();
+    expectStatus(await bench.send('POST', `${PODS}/web`, { body: pod('web') }), 405, 'MethodNotAllowed');
+    expectStatus(await bench.send('OPTIONS', PODS), 405, 'MethodNotAllowed');
+  });
+
+  it('answers 504 Timeout when a request takes longer than the request timeout', async () => {
+    const stuck = new Admission([{ name: 'Stuck', admit: () => new Promise<void>(() => {}) }], []);
+    bench = await startBench({ requestTimeoutMs: 5_000, admission: stuck });
+    const reply = bench.send('POST', PODS, { body: pod('web') });
+    await waitUntil(() => bench.clock.pending() > 0);
+    await bench.clock.advance(5_000);
+    expectStatus(await reply, 504, 'Timeout');
+  });
+
+  it('listens on 127.0.0.1 unless told otherwise', async () => {
+    bench = await startBench();
+    expect(new URL(bench.url).hostname).toBe('127.0.0.1');
+  });
+});
+
+describe('the HTTP API: watch', () => {
+  /** Reads a watch stream's lines as they come. */
+  async function openWatch(path: string, headers: Record<string, string> = {}) {
+    const abort = new AbortController();
+    const response = await fetch(bench.url + path, { headers, signal: abort.signal });
+    const events: ApiWatchEvent<Pod>[] = [];
+    let ended = false;
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let buffered = '';
+      try {
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+          buffered += decoder.decode(chunk, { stream: true });
+          const lines = buffered.split('\n');
+          buffered = lines.pop()!;
+          for (const line of lines) if (line.trim()) events.push(JSON.parse(line));
+        }
+      } catch {
+        // aborted
+      }
+      ended = true;
+    })();
+    return { response, events, ended: () => ended, stop: () => abort.abort(), reading };
+  }
+
+  it('streams ADDED, MODIFIED and DELETED as JSON lines, from a resourceVersion', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('old') });
+    const from = (await bench.send('GET', PODS)).json.metadata.resourceVersion;
+    const watch = await openWatch(`${PODS}?watch=true&resourceVersion=${from}`);
+    expect(watch.response.status).toBe(200);
+    expect(watch.response.headers.get('content-type')).toMatch(/^application\/json/);
+    await bench.send('POST', PODS, { body: pod('web') });
+    await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { a: 'b' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    await bench.send('DELETE', `${PODS}/web`);
+    await waitUntil(() => watch.events.length >= 3);
+    expect(watch.events.map((e) => `${e.type} ${(e.object as Pod).metadata.name}`)).toEqual(['ADDED web', 'MODIFIED web', 'DELETED web']);
+    watch.stop();
+  });
+
+  it('sees a pod leaving the label selector as DELETED', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web', { app: 'web' }) });
+    const watch = await openWatch(`${PODS}?watch=1&labelSelector=app%3Dweb`);
+    await waitUntil(() => watch.events.length >= 1);
+    await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { app: 'db' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    await waitUntil(() => watch.events.length >= 2);
+    expect(watch.events.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
+    watch.stop();
+  });
+
+  it('answers a watch from a compacted resourceVersion with an ERROR event carrying 410 Expired', async () => {
+    bench = await startBench();
+    for (const name of ['a', 'b', 'c']) await bench.send('POST', PODS, { body: pod(name) });
+    bench.store.compact(bench.store.revision);
+    const watch = await openWatch(`${PODS}?watch=true&resourceVersion=2`);
+    expect(watch.response.status).toBe(200);
+    await waitUntil(() => watch.events.length >= 1);
+    expect(watch.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', reason: 'Expired', code: 410 } });
+    watch.stop();
+  });
+
+  it('ends a watch after its timeoutSeconds', async () => {
+    bench = await startBench();
+    const watch = await openWatch(`${PODS}?watch=true&timeoutSeconds=30`);
+    await bench.clock.advance(29_000);
+    expect(watch.ended()).toBe(false);
+    await bench.clock.advance(1_000);
+    await watch.reading;
+    expect(watch.ended()).toBe(true);
+  });
+
+  it('ends every watch when the server stops', async () => {
+    bench = await startBench();
+    const watch = await openWatch(`${PODS}?watch=true`);
+    await bench.stop();
+    await watch.reading;
+    expect(watch.ended()).toBe(true);
+  });
+});
+
+describe('the HTTP API: discovery and tables', () => {
+  it('says its version at /version', async () => {
+    bench = await startBench();
+    expect((await bench.send('GET', '/version')).json).toMatchObject({ major: '1', minor: '32' });
+  });
+
+  it('lists the core versions at /api and the named groups at /apis', async () => {
+    bench = await startBench();
+    expect((await bench.send('GET', '/api')).json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const groups = (await bench.send('GET', '/apis')).json;
+    expect(groups.kind).toBe('APIGroupList');
+    expect(groups.groups.map((g: { name: string }) => g.name).sort()).toEqual(['apps', 'coordination.k8s.io']);
+  });
+
+  it('lists each group-version\'s resources with their kinds, scopes, verbs and subresources', async () => {
+    bench = await startBench();
+    const core = (await bench.send('GET', '/api/v1')).json;
+    expect(core).toMatchObject({ kind: 'APIResourceList', groupVersion: 'v1' });
+    const byName = new Map(core.resources.map((r: { name: string }) => [r.name, r]));
+    expect(byName.get('pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'] });
+    expect(byName.get('nodes')).toMatchObject({ kind: 'Node', namespaced: false });
+    expect(byName.has('pods/status')).toBe(true);
+    expect(byName.has('pods/binding')).toBe(true);
+    const apps = (await bench.send('GET', '/apis/apps/v1')).json;
+    expect(apps.resources.map((r: { name: string }) => r.name)).toContain('deployments/scale');
+    expectStatus(await bench.send('GET', '/apis/apps/v2'), 404, 'NotFound');
+  });
+
+  it('serves an OpenAPI v3 index whose documents declare the fieldValidation parameter on PATCH', async () => {
+    bench = await startBench();
+    const index = (await bench.send('GET', '/openapi/v3')).json;
+    const url = index.paths['apis/apps/v1'].serverRelativeURL;
+    const document = (await bench.send('GET', url)).json;
+    const patch = document.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
+    expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: 'apps', version: 'v1', kind: 'Deployment' });
+    expect(patch.parameters).toContainEqual(expect.objectContaining({ name: 'fieldValidation', in: 'query' }));
+  });
+
+  it('answers kubectl\'s Table request with the kind\'s columns', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    await bench.clock.advance(90_000);
+    const table = (await bench.send('GET', PODS, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } })).json;
+    expect(table.kind).toBe('Table');
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 5)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
+    expect(table.rows[0].cells.slice(0, 5)).toEqual(['web', '0/1', 'Pending', '0', '90s']);
+  });
+});
+
+describe('the HTTP API: authentication, authorization and admission (kata 11 in the pipeline)', () => {
+  const tokens = 'alice-token,alice,1001,dev\n';
+  const readPods: ClusterRole = { metadata: { name: 'pod-reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] };
+  const discovery: ClusterRole = { metadata: { name: 'system:discovery' }, rules: [{ nonResourceURLs: ['/version', '/api', '/api/*', '/apis', '/apis/*'], verbs: ['get'] }] };
+  const bindings: ClusterRoleBinding[] = [
+    { metadata: { name: 'dev-reads-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'pod-reader' }, subjects: [{ kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' }] },
+    { metadata: { name: 'everyone-discovers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:discovery' }, subjects: [{ kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' }] },
+  ];
+  const rbac: RbacSource = { roles: () => [], roleBindings: () => [], clusterRoles: () => [readPods, discovery], clusterRoleBindings: () => bindings };
+  const secured = () => startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(rbac) });
+  const as = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+  it('answers an unknown token with 401 Unauthorized', async () => {
+    bench = await secured();
+    expectStatus(await bench.send('GET', PODS, as('not-a-token')), 401, 'Unauthorized');
+  });
+
+  it('answers a request RBAC does not allow with 403 Forbidden and Kubernetes\' message', async () => {
+    bench = await secured();
+    const anonymous = expectStatus(await bench.send('GET', PODS), 403, 'Forbidden');
+    expect(anonymous.message).toBe('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"');
+    const create = expectStatus(await bench.send('POST', PODS, { body: pod('web'), ...as('alice-token') }), 403, 'Forbidden');
+    expect(create.message).toBe('pods is forbidden: User "alice" cannot create resource "pods" in API group "" in the namespace "default"');
+  });
+
+  it('lets through what RBAC allows, and discovery to everyone bound to system:discovery', async () => {
+    bench = await secured();
+    expect((await bench.send('GET', PODS, as('alice-token'))).code).toBe(200);
+    expect((await bench.send('GET', '/version')).code).toBe(200);
+    expectStatus(await bench.send('GET', '/openapi/v3'), 403, 'Forbidden');
+  });
+
+  it('refuses a body it could not read only after authorization: a 403 first', async () => {
+    bench = await secured();
+    expectStatus(await bench.send('POST', PODS, { body: '{not json', ...as('alice-token') }), 403, 'Forbidden');
+  });
+
+  it('runs admission: NamespaceLifecycle refuses a create in a namespace that does not exist', async () => {
+    const namespace = (name: string) => bench.registry.list<Namespace>('namespaces', undefined).items.find((ns) => ns.metadata.name === name);
+    bench = await startBench({ admission: new Admission([], [new NamespaceLifecycle(namespace)]) });
+    const refused = expectStatus(await bench.send('POST', '/api/v1/namespaces/nowhere/pods', { body: pod('web') }), 404, 'NotFound');
+    expect(refused.message).toBe('namespaces "nowhere" not found');
+    expect((await bench.send('POST', PODS, { body: pod('web') })).code).toBe(201);
+  });
+});
+
+describe('the HTTP client: the same calls as the local client, over HTTP', () => {
+  it('creates, gets, lists, updates, updates status and deletes', async () => {
+    bench = await startBench();
+    const pods = new HttpClient(bench.url).pods('default');
+    const created = await pods.create(pod('web', { app: 'web' }));
+    expect(created.metadata.resourceVersion).toBeDefined();
+    expect((await pods.get('web')).metadata.uid).toBe(created.metadata.uid);
+    const list = await pods.list({ labelSelector: 'app=web' });
+    expect(list.items.map((p) => p.metadata.name)).toEqual(['web']);
+    expect(list.resourceVersion).toBe(String(bench.store.revision));
+    const updated = await pods.update({ ...created, metadata: { ...created.metadata, labels: { app: 'db' } } });
+    expect(updated.metadata.labels).toEqual({ app: 'db' });
+    const running = await pods.updateStatus({ ...updated, status: { phase: 'Running' } });
+    expect(running.status?.phase).toBe('Running');
+    await pods.delete('web');
+    expect((await pods.list()).items).toEqual([]);
+  });
+
+  it('throws the server\'s Status as a StatusError', async () => {
+    bench = await startBench();
+    const pods = new HttpClient(bench.url).pods('default');
+    const error = await pods.get('nope').catch((e: unknown) => e);
+    expect(isStatusError(error, 'NotFound')).toBe(true);
+    const created = await pods.create(pod('web'));
+    await pods.update({ ...created, metadata: { ...created.metadata, labels: { a: 'b' } } });
+    const stale = await pods.update(created).catch((e: unknown) => e);
+    expect(isStatusError(stale, 'Conflict')).toBe(true);
+  });
+
+  it('watches: events arrive through poll and async iteration until stopped', async () => {
+    bench = await startBench();
+    const pods = new HttpClient(bench.url).pods('default');
+    const list = await pods.list();
+    const watch = pods.watch({ resourceVersion: list.resourceVersion });
+    await pods.create(pod('web'));
+    const seen: string[] = [];
+    for await (const event of watch) {
+      seen.push(`${event.type} ${(event.object as Pod).metadata.name}`);
+      if (seen.length === 1) await pods.delete('web');
+      if (seen.length === 2) watch.stop();
+    }
+    expect(seen).toEqual(['ADDED web', 'DELETED web']);
+  });
+});
+
+const kubectlHere = await haveKubectl();
+const kubectlRequired = kubectlHere || Boolean(process.env.CI);
+if (!kubectlRequired) console.warn('kata 10: kubectl is not installed here, so its tests are skipped (CI runs them). Install kubectl v1.32 to run them.');
+
+describe.runIf(kubectlRequired)('the real kubectl against the server', () => {
+  let config: string;
+  beforeAll(() => expect(kubectlHere, 'CI needs kubectl on the PATH to run these tests').toBe(true));
+  const run = async (args: string[], input?: string) => {
+    const result = await kubectl(config, args, input);
+    expect(result.stderr, `kubectl ${args.join(' ')}`).not.toMatch(/error/i);
+    expect(result.code, `kubectl ${args.join(' ')}: ${result.stderr}`).toBe(0);
+    return result.stdout;
+  };
+  const manifest = (image: string) =>
+    ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: web, labels: {app: web}}', 'spec:', '  replicas: 2', '  selector: {matchLabels: {app: web}}', '  template:', '    metadata: {labels: {app: web}}', '    spec:', '      containers:', `      - {name: app, image: "${image}"}`, '      - {name: log, image: busybox}', ''].join('\n');
+
+  it('creates from a manifest and gets as a table, JSON, YAML, wide and by label', async () => {
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    expect(await run(['create', '-f', '-'], JSON.stringify(pod('web', { app: 'web' })))).toContain('pod/web created');
+    await run(['create', '-f', '-'], JSON.stringify(pod('db', { app: 'db' })));
+    await bench.clock.advance(65_000);
+    const table = await run(['get', 'pods']);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    expect(table).toMatch(/web\s+0\/1\s+Pending\s+0\s+65s/);
+    expect(JSON.parse(await run(['get', 'pod', 'web', '-o', 'json'])).metadata.labels).toEqual({ app: 'web' });
+    expect(await run(['get', 'pod', 'web', '-o', 'yaml'])).toContain('name: web');
+    expect((await run(['get', 'pods', '-o', 'wide'])).split('\n')[0]).toMatch(/IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
+    const labelled = await run(['get', 'pods', '-l', 'app=db', '-o', 'name']);
+    expect(labelled.trim()).toBe('pod/db');
+  });
+
+  it('applies a deployment, then a change to it, merging by container name', async () => {
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    expect(await run(['apply', '-f', '-'], manifest('nginx:1'))).toContain('deployment.apps/web created');
+    expect(await run(['apply', '-f', '-'], manifest('nginx:2'))).toContain('deployment.apps/web configured');
+    const stored = (await bench.send('GET', `${DEPLOYMENTS}/web`)).json as Deployment;
+    expect(stored.spec!.template.spec!.containers.map((c) => `${c.name}=${c.image}`)).toEqual(['app=nginx:2', 'log=busybox']);
+    expect(stored.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toContain('nginx:2');
+    expect(await run(['apply', '-f', '-'], manifest('nginx:2'))).toContain('unchanged');
+  });
+
+  it('patches, scales and deletes', async () => {
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    await run(['apply', '-f', '-'], manifest('nginx:1'));
+    expect(await run(['patch', 'deployment', 'web', '-p', '{"metadata":{"labels":{"tier":"front"}}}'])).toContain('patched');
+    await run(['patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"add","path":"/metadata/labels/env","value":"prod"}]']);
+    await run(['patch', 'deployment', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"tier":null}}}']);
+    expect((await bench.send('GET', `${DEPLOYMENTS}/web`)).json.metadata.labels).toEqual({ app: 'web', env: 'prod' });
+    expect(await run(['scale', 'deployment', 'web', '--replicas=5'])).toContain('scaled');
+    expect((await bench.send('GET', `${DEPLOYMENTS}/web`)).json.spec.replicas).toBe(5);
+    expect(await run(['delete', 'deployment', 'web'])).toContain('deleted');
+    expectStatus(await bench.send('GET', `${DEPLOYMENTS}/web`), 404, 'NotFound');
+  });
+
+  it('watches with get -w: the pods now, then each change as it happens', async () => {
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    await bench.send('POST', PODS, { body: pod('web') });
+    await bench.clock.advance(5_000);
+    const watching = kubectlStream(config, ['get', 'pods', '-w', '--output-watch-events']);
+    try {
+      await waitUntil(() => watching.output().includes('ADDED'), 5_000);
+      await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { a: 'b' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      await bench.send('DELETE', `${PODS}/web`);
+      await waitUntil(() => watching.output().includes('DELETED'), 5_000);
+    } finally {
+      watching.stop();
+    }
+    const lines = watching.output().trim().split('\n').map((line) => line.split(/\s+/).join(' '));
+    expect(lines).toEqual(['EVENT NAME READY STATUS RESTARTS AGE', 'ADDED web 0/1 Pending 0 5s', 'MODIFIED web 0/1 Pending 0 5s', 'DELETED web 0/1 Pending 0 5s']);
+  });
+});
+
+describe('@kubernetes/client-node against the server', () => {
+  function api(url: string) {
+    const config = new k8s.KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'kata', server: url, skipTLSVerify: true }],
+      users: [{ name: 'learner' }],
+      contexts: [{ name: 'kata', cluster: 'kata', user: 'learner' }],
+      currentContext: 'kata',
+    });
+    return config;
+  }
+
+  it('creates and lists pods', async () => {
+    bench = await startBench();
+    const core = api(bench.url).makeApiClient(k8s.CoreV1Api);
+    const created = await core.createNamespacedPod({ namespace: 'default', body: pod('web', { app: 'web' }) as k8s.V1Pod });
+    expect(created.metadata?.uid).toBeDefined();
+    const list = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' });
+    expect(list.items.map((p) => p.metadata?.name)).toEqual(['web']);
+    const apps = api(bench.url).makeApiClient(k8s.AppsV1Api);
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('web') as k8s.V1Deployment });
+    expect((await apps.readNamespacedDeployment({ namespace: 'default', name: 'web' })).spec?.replicas).toBe(1);
+  });
+
+  it('watches pods', async () => {
+    bench = await startBench();
+    const seen: string[] = [];
+    const watch = new k8s.Watch(api(bench.url));
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const request = await watch.watch(
+      `${PODS}`,
+      { resourceVersion: String(bench.store.revision) },
+      (type, object: Pod) => {
+        seen.push(`${type} ${object.metadata.name}`);
+        if (seen.length === 2) done();
+      },
+      () => undefined,
+    );
+    await bench.send('POST', PODS, { body: pod('web') });
+    await bench.send('DELETE', `${PODS}/web`);
+    await finished;
+    request.abort();
+    expect(seen).toEqual(['ADDED web', 'DELETED web']);
+  });
+});
+
+describe('properties', () => {
+  let fuzzed: Bench;
+  let sent = 0;
+  beforeAll(async () => {
+    fuzzed = await startBench({ maxBodyBytes: 16 * 1024 });
+    await fuzzed.send('POST', PODS, { body: pod('existing', { app: 'web' }) });
+  });
+  afterAll(async () => {
+    await fuzzed.stop();
+  });
+
+  test.prop([fuzzRequest()], { numRuns: 10_000 })('every generated request gets a well-formed answer, and a rejected one changes nothing', async (request) => {
+    const revision = fuzzed.store.revision;
+    const reply = await fuzzed.send(request.method, request.path, { body: request.body, headers: request.headers });
+    sent++;
+    expect(SENSIBLE_CODES, `${request}: ${reply.code} ${reply.text.slice(0, 300)}`).toContain(reply.code);
+    expect(reply.text).not.toMatch(/\n\s+at /); // no stack trace
+    if (reply.code >= 400) {
+      expect(reply.json, `${request}`).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: reply.code });
+      expect(typeof reply.json.message).toBe('string');
+      expect(fuzzed.store.revision, `${request} was refused with ${reply.code} but changed the store`).toBe(revision);
+    } else if (reply.contentType.startsWith('application/json')) {
+      expect(typeof reply.json).toBe('object');
+    }
+  });
+
+  it('kept serving through the fuzz: at least 10,000 requests, and /version still answers', async () => {
+    expect(sent).toBeGreaterThanOrEqual(10_000);
+    expect((await fuzzed.send('GET', '/version')).code).toBe(200);
+  });
+
+  test.prop([fc.commands(apiCommands(), { maxCommands: 15 })], { numRuns: 25 })('the API over HTTP agrees with a model of pods and their labels', async (commands) => {
+    const b = await startBench();
+    try {
+      await fc.asyncModelRun(() => ({ model: { pods: new Map<string, Record<string, string>>() }, real: b }), commands);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  test.prop([jsonObject(), jsonObject()])('a merge patch applied twice is applied once', (target, patch) => {
+    const once = mergePatch(target, patch);
+    expect(mergePatch(once, patch)).toEqual(once);
+  });
+
+  test.prop([jsonObject(), jsonObject()])('without lists, a strategic merge patch is a merge patch', (target, patch) => {
+    expect(strategicMergePatch(target, patch, 'Pod')).toEqual(mergePatch(target, patch));
+  });
+});
+
+/** The codes a sensible answer may have: success, or a client error; never a 500. */
+const SENSIBLE_CODES = [200, 201, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422];
+
+/** Waits (on real time, outside what is graded) until `ready` holds; a test's own timeout bounds it. */
+async function waitUntil(ready: () => boolean | Promise<boolean>, tries = 500): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await ready()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error('waited too long');
+}
+
+/** A JSON object of plain fields (no lists), for the patch properties. */
+function jsonObject(): fc.Arbitrary<Record<string, unknown>> {
+  const { tree } = fc.letrec<{ tree: Record<string, unknown>; value: unknown }>((tie) => ({
+    tree: fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), tie('value'), { maxKeys: 3 }),
+    value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.integer(), fc.constantFrom('x', 'y'), tie('tree')),
+  }));
+  return tree;
+}
+
+/** One generated request, printed as `METHOD path [content-type] body`. */
+interface FuzzRequest {
+  method: string;
+  path: string;
+  body?: string;
+  headers: Record<string, string>;
+}
+
+function fuzzRequest(): fc.Arbitrary<FuzzRequest> {
+  const prefix = fc.constantFrom('/api/v1', '/apis/apps/v1', '/apis/coordination.k8s.io/v1', '/apis/nope/v1', '/api/v2', '');
+  const namespace = fc.constantFrom('', '/namespaces/default', '/namespaces/missing', '/namespaces/Bad_NS');
+  const resource = fc.constantFrom('pods', 'nodes', 'deployments', 'replicasets', 'services', 'leases', 'namespaces', 'events', 'widgets', '');
+  const name = fc.constantFrom('', '/existing', '/web', '/Bad_Name', '/%zz', `/${'n'.repeat(300)}`);
+  const sub = fc.constantFrom('', '', '/status', '/scale', '/binding', '/log', '/x/y');
+  const query = fc.constantFrom(
+    '',
+    '?labelSelector=app%3Dweb',
+    '?labelSelector=app%20in%20(web',
+    '?labelSelector=!!',
+    '?fieldSelector=spec.nodeName%3Dn1',
+    '?fieldSelector=bad.field%3D1',
+    '?resourceVersion=abc',
+    '?resourceVersion=-1',
+    '?resourceVersion=99999999',
+    '?resourceVersion=1&resourceVersionMatch=Exact',
+    '?resourceVersionMatch=Sometimes&resourceVersion=1',
+    '?limit=1',
+    '?limit=-1',
+    '?continue=garbage',
+    '?watch=true&resourceVersion=nope',
+  );
+  const other = fc.constantFrom('/version', '/api', '/apis', '/openapi/v3', '/openapi/v3/apis/apps/v1', '/healthz', '/', '/nope');
+  const path = fc.oneof(fc.tuple(prefix, namespace, resource, name, sub, query).map((parts) => `/${parts.join('').replace(/^\//, '')}`), other);
+  const contentType = fc.constantFrom('application/json', 'application/yaml', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'text/plain', '');
+  const body = fc.oneof(
+    fc.constant(undefined),
+    fc.constant('{"metadata": {"name": "web"'),
+    fc.constantFrom('[]', 'null', '"a string"', '42', '{}', '{"metadata": 7}', 'kind: [', '[{"op":"explode"}]', '[{"op":"test","path":"/metadata/name","value":"other"}]'),
+    fc.constant(JSON.stringify(pod('web'))),
+    fc.constant(JSON.stringify({ ...pod('web'), kind: 'Service' })),
+    fc.constant(JSON.stringify(pod('Bad_Name'))),
+    fc.constant(JSON.stringify({ metadata: { labels: { app: 'x' }, resourceVersion: '1' } })),
+    fc.constant(JSON.stringify({ target: { name: 'node-1' } })),
+    fc.constant(JSON.stringify({ spec: { replicas: -3 } })),
+    fc.constant(JSON.stringify(pod('huge', { note: 'x'.repeat(20_000) }))),
+    fc.json({ maxDepth: 3 }),
+  );
+  const authorization = fc.constantFrom(undefined, 'Bearer nonsense', 'Basic abc');
+  return fc
+    .record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'), path, body, contentType, authorization })
+    .map(({ method, path, body, contentType, authorization }) => {
+      const headers: Record<string, string> = {};
+      if (contentType) headers['Content-Type'] = contentType;
+      if (authorization) headers['Authorization'] = authorization;
+      const sendsBody = method !== 'GET' && method !== 'OPTIONS' && body !== undefined;
+      const request: FuzzRequest = { method, path, headers, ...(sendsBody ? { body } : {}) };
+      return Object.assign(request, { toString: () => `${method} ${path}${contentType ? ` [${contentType}]` : ''}${sendsBody ? ` ${body!.slice(0, 80)}` : ''}` });
+    });
+}
+
+type Model = { pods: Map<string, Record<string, string>> };
+type ApiCommand = fc.AsyncCommand<Model, Bench>;
+
+/** The commands of the model property: create, relabel (merge patch), delete, list by label. */
+function apiCommands(): fc.Arbitrary<ApiCommand>[] {
+  const name = fc.constantFrom('a', 'b', 'c');
+  const labels = fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'), { maxKeys: 2 });
+  const create = fc.tuple(name, labels).map(([n, l]): ApiCommand => ({
+    check: () => true,
+    run: async (model, real) => {
+      const reply = await real.send('POST', PODS, { body: pod(n, l) });
+      expect(reply.code).toBe(model.pods.has(n) ? 409 : 201);
+      if (!model.pods.has(n)) model.pods.set(n, l);
+    },
+    toString: () => `create ${n} ${JSON.stringify(l)}`,
+  }));
+  const relabel = fc.tuple(name, labels).map(([n, l]): ApiCommand => ({
+    check: () => true,
+    run: async (model, real) => {
+      const reply = await real.send('PATCH', `${PODS}/${n}`, { body: { metadata: { labels: l } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      expect(reply.code).toBe(model.pods.has(n) ? 200 : 404);
+      if (model.pods.has(n)) model.pods.set(n, { ...model.pods.get(n), ...l });
+    },
+    toString: () => `merge labels ${JSON.stringify(l)} into ${n}`,
+  }));
+  const remove = name.map((n): ApiCommand => ({
+    check: () => true,
+    run: async (model, real) => {
+      expect((await real.send('DELETE', `${PODS}/${n}`)).code).toBe(model.pods.has(n) ? 200 : 404);
+      model.pods.delete(n);
+    },
+    toString: () => `delete ${n}`,
+  }));
+  const list = fc.constantFrom('app=web', 'app!=web', 'tier', '!tier', '').map((selector): ApiCommand => ({
+    check: () => true,
+    run: async (model, real) => {
+      const reply = await real.send('GET', `${PODS}?labelSelector=${encodeURIComponent(selector)}`);
+      const got = reply.json.items.map((p: Pod) => `${p.metadata.name} ${JSON.stringify(p.metadata.labels ?? {})}`);
+      const want = [...model.pods.entries()]
+        .filter(([, l]) => selects(selector, l))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([n, l]) => `${n} ${JSON.stringify(l)}`);
+      expect(got).toEqual(want);
+    },
+    toString: () => `list ${selector || 'everything'}`,
+  }));
+  return [create, relabel, remove, list];
+}
+
+/** The model's selector, for the few forms the command uses. */
+function selects(selector: string, labels: Record<string, string>): boolean {
+  if (selector === '') return true;
+  if (selector === 'app=web') return labels['app'] === 'web';
+  if (selector === 'app!=web') return labels['app'] !== 'web';
+  if (selector === 'tier') return 'tier' in labels;
+  return !('tier' in labels);
+}

@@ -1,0 +1,132 @@
+/**
+ * Kata 10's test bench: an apiserver on a loopback port over a fresh store, a fake clock, and
+ * helpers to send raw requests, run the real `kubectl` against it, and build a kubeconfig.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ApiServer, Registry, type ApiServerOptions } from '@kube/apiserver';
+import { MvccStore } from '@kube/etcd';
+import { FakeClock, Random } from '@kube/kit';
+
+/** 2026-01-01T00:00:00Z, the fake clock's start. */
+export const START = Date.UTC(2026, 0, 1);
+
+/** A running apiserver and what it is made of. */
+export interface Bench {
+  server: ApiServer;
+  url: string;
+  store: MvccStore;
+  registry: Registry;
+  clock: FakeClock;
+  /** one raw request: the code, the Content-Type, the body as text and (when it is JSON) parsed */
+  send(method: string, path: string, options?: SendOptions): Promise<Reply>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link Bench.send}. */
+export interface SendOptions {
+  /** an object is sent as JSON; a string as it is */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** An answer, as a test reads it. */
+export interface Reply {
+  code: number;
+  contentType: string;
+  text: string;
+  /** the body parsed as JSON; undefined when it is not JSON */
+  json: any;
+}
+
+/**
+ * Starts an apiserver on 127.0.0.1 (any free port) with the namespace `default` made; `more` adds
+ * or overrides server options (authentication, admission, limits).
+ */
+export async function startBench(more: Partial<ApiServerOptions> = {}): Promise<Bench> {
+  const store = new MvccStore();
+  const clock = new FakeClock(START);
+  const registry = new Registry({ store, clock, random: new Random(10) });
+  registry.create('namespaces', undefined, { metadata: { name: 'default' } });
+  const server = new ApiServer({ registry, clock, ...more });
+  const { url } = await server.start();
+  const send = async (method: string, path: string, options: SendOptions = {}): Promise<Reply> => {
+    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const headers = { ...(body !== undefined && !options.headers?.['Content-Type'] ? { 'Content-Type': 'application/json' } : {}), ...options.headers };
+    const response = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { code: response.status, contentType: response.headers.get('content-type') ?? '', text, json };
+  };
+  return { server, url, store, registry, clock, send, stop: () => server.stop() };
+}
+
+/** A kubeconfig for `url` in a new temporary directory (namespace default; a token when given). */
+export function kubeconfig(url: string, token?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kubekata-kubectl-'));
+  const file = join(dir, 'config');
+  const user = token ? `{token: "${token}"}` : '{}';
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: kata, cluster: {server: "${url}"}}]`,
+      `users: [{name: learner, user: ${user}}]`,
+      'contexts: [{name: kata, context: {cluster: kata, user: learner, namespace: default}}]',
+      'current-context: kata',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** What a kubectl run printed, and how it ended. */
+export interface KubectlRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real kubectl with `args` against the kubeconfig `config`; `input` goes to its stdin
+ * (for `-f -`). Never rejects: a failed run is a non-zero code with its stderr.
+ */
+export function kubectl(config: string, args: string[], input?: string): Promise<KubectlRun> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'kubectl',
+      ['--kubeconfig', config, '--cache-dir', join(dirname(config), 'cache'), '--request-timeout=20s', ...args],
+      { env: { ...process.env, KUBECONFIG: config, HOME: tmpdir() }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+/** True when kubectl can be run here. */
+export async function haveKubectl(): Promise<boolean> {
+  return new Promise((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)));
+}
+
+/** A kubectl that keeps running (`get -w`): what it printed so far, and a way to stop it. */
+export function kubectlStream(config: string, args: string[]): { output(): string; stop(): void } {
+  const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', join(dirname(config), 'cache'), ...args], {
+    env: { ...process.env, KUBECONFIG: config, HOME: tmpdir() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  return { output: () => output, stop: () => void child.kill() };
+}
