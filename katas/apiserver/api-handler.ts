@@ -1,0 +1,320 @@
+/**
+ * The apiserver's request pipeline, without the HTTP around it (k8s.io/apiserver/pkg/server/config.go
+ * DefaultBuildHandlerChain, then pkg/endpoints/handlers): one request in, one answer out.
+ *
+ * ```
+ * request ──▶ request info ──▶ authenticate ──▶ authorize ──▶ decode body ──▶ admission ──▶ registry
+ *              (what about)     (who: 401)      (may they:    (JSON/YAML:      (mutating,     (kata 08)
+ *                                                 403)         400)             validating)
+ * any StatusError on the way ──▶ { code: status.code, body: Status }
+ * ```
+ *
+ * The HTTP server (http-server.ts) reads the request, calls {@link ApiHandler.handle}, and writes
+ * what it answers: a body as JSON, YAML or a Table, or a watch as a stream of events.
+ *
+ * @example
+ * ```ts
+ * const handler = new ApiHandler({ registry, clock });
+ * await handler.handle({ method: 'GET', url: '/api/v1/namespaces/default/pods/web', headers: {}, body: '' });
+ * // { code: 200, body: { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web', ... }, ... } }
+ * await handler.handle({ method: 'GET', url: '/api/v1/namespaces/default/pods/nope', headers: {}, body: '' });
+ * // { code: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'pods "nope" not found', code: 404, ... } }
+ * ```
+ */
+import { NotImplemented, type Binding, type Clock, type KubeObject, type Scale } from '@kube/kit';
+import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
+import { ANONYMOUS } from './authentication.ts';
+import { decodeBody } from './codec.ts';
+import { serveNonResource } from './discovery.ts';
+import { applyPatch } from './patch.ts';
+import { forbiddenFor } from './rbac.ts';
+import type { DeleteOptions, ListOptions, Registry } from './registry.ts';
+import { qualifiedResource, resourceType, type ResourceType } from './resources.ts';
+import { badRequest, conflict, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
+import { parseRequestInfo, type RequestInfo } from './request-info.ts';
+import type { ApiWatch, WatchOptions } from './watch.ts';
+
+/** A request, as the HTTP server hands it over. */
+export interface ApiRequest {
+  /** 'GET', 'POST', ... */
+  method: string;
+  /** the path and query: '/api/v1/namespaces/default/pods?limit=10' */
+  url: string;
+  /** the request's headers, names in lower case */
+  headers: Record<string, string | undefined>;
+  /** the body as it came, '' for none (decoded only once the request is authorized) */
+  body: string;
+}
+
+/** An answer: a body (an object, a list or a Status) with its code, or a watch to stream. */
+export type ApiResponse = { code: number; body: unknown } | { code: 200; watch: ApiWatch; timeoutSeconds?: number };
+
+/** What the pipeline is made of; only the registry and the clock are needed. */
+export interface ApiHandlerOptions {
+  registry: Registry;
+  /** the server's clock (tables' ages) */
+  clock: Clock;
+  /** who is asking (kata 11); none: everyone is system:anonymous */
+  authenticator?: Authenticator;
+  /** may they (kata 11); none: everything is allowed */
+  authorizer?: Authorizer;
+  /** the admission plugins (kata 11); none: none */
+  admission?: AdmissionChain;
+  /** where clients reach this server, for /api's serverAddressByClientCIDRs ('127.0.0.1:6443') */
+  serverAddress?: string;
+}
+
+/** Upstream retries a patch this often when another writer got in between (patch.go). */
+const PATCH_RETRIES = 5;
+
+/** Answers API requests: the pipeline above. */
+export class ApiHandler {
+  private readonly registry: Registry;
+  private readonly options: ApiHandlerOptions;
+
+  constructor(options: ApiHandlerOptions) {
+    this.registry = options.registry;
+    this.options = options;
+  }
+
+  /**
+   * Answers one request. Never throws: every failure, expected or not, becomes a Status with its
+   * code (an error that is not a StatusError is a 500 InternalError, its stack never sent).
+   */
+  async handle(request: ApiRequest): Promise<ApiResponse> {
+    // TODO(10): the pipeline, in this order: parseRequestInfo(method, url); authenticate the Authorization header (no authenticator:
+    // TODO(10): ANONYMOUS); authorize attributesOf(info, user) (no authorizer: allowed; denied: throw forbiddenFor(attributes, reason));
+    // TODO(10): a non-resource request is serveNonResource(info, serverAddress ?? '127.0.0.1'); a resource request this.resourceRequest.
+    // TODO(10): Catch everything: statusOf(error) is the body, its code (500 if none) the code. Never throw, never send a stack.
+    throw new NotImplemented('10', 'ApiHandler.handle');
+  }
+
+  /**
+   * Does what a resource request asks: its verb (and subresource) decide which registry call.
+   * The body is decoded here, after authorization: who may not write learns nothing about their JSON.
+   */
+  private async resourceRequest(info: RequestInfo, attributes: RequestAttributes, request: ApiRequest): Promise<ApiResponse> {
+    // TODO(10): servedType(info) (404 for a resource or group-version not served); the namespace (undefined when the resource is
+    // TODO(10): cluster-scoped or the path has none); a subresource not served is notFoundResource('pods/log'); a namespaced resource
+    // TODO(10): needs a namespace except for list, watch and deletecollection (badRequest 'Namespace parameter required.').
+    // TODO(10): Then by info.verb: get (scale: scaleOf), list (listBody of registry.list with listOptions), watch ({ code: 200, watch,
+    // TODO(10): ...timeoutOf }), create (201: this.create, or this.bind for pods/binding; a name in the path: methodNotAllowed),
+    // TODO(10): update (this.write with the body), patch (this.patch), delete (this.delete with deleteOptions of the body),
+    // TODO(10): deletecollection (delete each listed object, answer the list of them); anything else methodNotAllowed.
+    // TODO(10): Decode the body (decodeBody, asObject) only where the verb needs one: after authorization, never before.
+    throw new NotImplemented('10', 'ApiHandler.resourceRequest');
+  }
+
+  /** POST a new object: the mutating plugins may change it, the validating ones may refuse it. */
+  private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes): Promise<KubeObject> {
+    checkKind(type, object);
+    const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
+    await this.options.admission?.admit(admission);
+    await this.options.admission?.validate(admission);
+    return this.registry.create(type.resource, namespace, admission.object!);
+  }
+
+  /**
+   * PUT: the object replaced (or its status, or its scale). `next(current)` builds the object to
+   * write from the stored one; a PATCH retries it when another writer got in between.
+   */
+  private async write(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, next: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+    const current = this.registry.get(type.resource, namespace, info.name);
+    if (info.subresource === 'scale') {
+      const scale = next(scaleOf(current)) as Scale;
+      const wanted = scale.metadata?.resourceVersion;
+      if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(qualifiedResource(type), info.name);
+      const replicas = scale.spec?.replicas;
+      if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw badRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`);
+      const updated = structuredClone(current) as KubeObject & { spec?: { replicas?: number } };
+      updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
+      return scaleOf(await this.update(type, namespace, updated, current, attributes, 'main'));
+    }
+    const object = next(current);
+    checkKind(type, object);
+    if (object.metadata?.name !== undefined && object.metadata.name !== info.name) {
+      throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${info.name})`);
+    }
+    object.metadata = { ...object.metadata, name: info.name };
+    return this.update(type, namespace, object, current, attributes, info.subresource === 'status' ? 'status' : 'main');
+  }
+
+  private async update(type: ResourceType, namespace: string | undefined, object: KubeObject, current: KubeObject, attributes: RequestAttributes, part: 'main' | 'status'): Promise<KubeObject> {
+    const admission: AdmissionRequest = { attributes, operation: 'UPDATE', object, oldObject: current };
+    await this.options.admission?.admit(admission);
+    await this.options.admission?.validate(admission);
+    return part === 'status' ? this.registry.updateStatus(type.resource, namespace, admission.object!) : this.registry.update(type.resource, namespace, admission.object!);
+  }
+
+  /**
+   * PATCH: read, apply the patch, write with the resourceVersion read. When another writer got in
+   * between (Conflict), do it again on the new object, unless the patch itself named a
+   * resourceVersion: then the client meant that one, and the Conflict is its answer.
+   */
+  private async patch(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, patch: unknown, contentType: string): Promise<KubeObject> {
+    // TODO(10): this.write(..., current => applyPatch(contentType, current, patch, kind)) where kind is 'Scale' for the scale
+    // TODO(10): subresource, else type.kind; a result that is not an object is a BadRequest. On a Conflict try again (up to
+    // TODO(10): PATCH_RETRIES times in all) unless the patch itself names metadata.resourceVersion: then the Conflict is the answer.
+    throw new NotImplemented('10', 'ApiHandler.patch');
+  }
+
+  private async delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, attributes: RequestAttributes): Promise<KubeObject> {
+    if (this.options.admission) {
+      const current = this.registry.get(type.resource, namespace, name);
+      const admission: AdmissionRequest = { attributes, operation: 'DELETE', oldObject: current };
+      await this.options.admission.admit(admission);
+      await this.options.admission.validate(admission);
+    }
+    return this.registry.delete(type.resource, namespace, name, options);
+  }
+
+  /**
+   * POST pods/<name>/binding: the scheduler's way to put a pod on a node (pkg/registry/core/pod/storage
+   * BindingREST). A pod already on a node is a Conflict: a binding never moves a pod.
+   */
+  private async bind(type: ResourceType, namespace: string | undefined, name: string, binding: Binding, attributes: RequestAttributes): Promise<object> {
+    const node = binding.target?.name;
+    if (!node) throw badRequest('a Binding needs target.name: the node to bind to');
+    if (binding.metadata?.name && binding.metadata.name !== name) {
+      throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const pod = this.registry.get<KubeObject & { spec?: { nodeName?: string } }>(type.resource, namespace, name);
+      if (pod.spec?.nodeName) throw conflict(qualifiedResource(type), name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      pod.spec = { ...pod.spec, nodeName: node };
+      try {
+        await this.update(type, namespace, pod, pod, attributes, 'main');
+        return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+      } catch (error) {
+        if (!isStatusError(error, 'Conflict') || attempt >= PATCH_RETRIES) throw error;
+      }
+    }
+  }
+}
+
+/** RBAC's view of a request (kata 11). */
+function attributesOf(info: RequestInfo, user: UserInfo): RequestAttributes {
+  return {
+    user,
+    verb: info.verb,
+    resourceRequest: info.resourceRequest,
+    apiGroup: info.apiGroup,
+    apiVersion: info.apiVersion,
+    resource: info.resource,
+    subresource: info.subresource,
+    namespace: info.namespace,
+    name: info.name,
+    path: info.path,
+  };
+}
+
+/** The resource a request names, served under the group-version in its path. */
+function servedType(info: RequestInfo): ResourceType {
+  const type = resourceType(info.resource);
+  const groupVersion = info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion;
+  if (type.apiVersion !== groupVersion) throw notFoundResource(info.resource);
+  return type;
+}
+
+function subresourceServed(type: ResourceType, subresource: string): boolean {
+  if (subresource === 'status') return type.hasStatus;
+  if (subresource === 'scale') return type.resource === 'deployments' || type.resource === 'replicasets';
+  if (subresource === 'binding') return type.resource === 'pods';
+  return false;
+}
+
+function ok(body: unknown): ApiResponse {
+  return { code: 200, body };
+}
+
+/** The body as an object, or a BadRequest saying what came instead. */
+function asObject(body: unknown): KubeObject {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest(`the request body must be a JSON or YAML object, not ${body === undefined ? 'nothing' : Array.isArray(body) ? 'a list' : typeof body}`);
+  }
+  const object = body as KubeObject;
+  if (object.metadata !== undefined && (typeof object.metadata !== 'object' || object.metadata === null || Array.isArray(object.metadata))) {
+    throw badRequest('metadata must be an object');
+  }
+  object.metadata ??= {};
+  return object;
+}
+
+/** A body of the wrong kind (a Service POSTed to pods) is refused, as upstream's decoder does. */
+function checkKind(type: ResourceType, object: KubeObject): void {
+  if (object.kind !== undefined && object.kind !== type.kind) {
+    throw badRequest(`${String(object.kind)} in version "${String(object.apiVersion ?? '')}" cannot be handled as a ${type.kind}: the kind does not match the resource ${type.resource}`);
+  }
+  if (object.apiVersion !== undefined && object.apiVersion !== type.apiVersion) {
+    throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${type.apiVersion})`);
+  }
+}
+
+/** A list as the API sends it: `{ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion }, items }`. */
+function listBody(type: ResourceType, list: { items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number }): object {
+  const metadata: Record<string, unknown> = { resourceVersion: list.resourceVersion };
+  if (list.continue) metadata['continue'] = list.continue;
+  if (list.remainingItemCount !== undefined) metadata['remainingItemCount'] = list.remainingItemCount;
+  return { kind: `${type.kind}List`, apiVersion: type.apiVersion, metadata, items: list.items };
+}
+
+/** The query's list options; a limit that is not a number is a BadRequest. */
+function listOptions(query: URLSearchParams): ListOptions {
+  const options: ListOptions = {};
+  for (const key of ['labelSelector', 'fieldSelector', 'continue', 'resourceVersion'] as const) {
+    const value = query.get(key);
+    if (value !== null) options[key] = value;
+  }
+  const limit = query.get('limit');
+  if (limit !== null && limit !== '') {
+    if (!/^[0-9]+$/.test(limit)) throw badRequest(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+    options.limit = Number(limit);
+  }
+  const match = query.get('resourceVersionMatch');
+  if (match !== null && match !== '') {
+    if (match !== 'NotOlderThan' && match !== 'Exact') throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+    options.resourceVersionMatch = match;
+  }
+  return options;
+}
+
+function watchOptions(query: URLSearchParams): WatchOptions {
+  const options: WatchOptions = {};
+  for (const key of ['labelSelector', 'fieldSelector', 'resourceVersion'] as const) {
+    const value = query.get(key);
+    if (value !== null) options[key] = value;
+  }
+  if (query.get('allowWatchBookmarks') === 'true') options.allowWatchBookmarks = true;
+  return options;
+}
+
+function timeoutOf(query: URLSearchParams): { timeoutSeconds?: number } {
+  const value = query.get('timeoutSeconds');
+  if (value === null || value === '') return {};
+  if (!/^[0-9]+$/.test(value)) throw badRequest(`timeoutSeconds: Invalid value: "${value}": must be a non-negative integer`);
+  return { timeoutSeconds: Number(value) };
+}
+
+function deleteOptions(body: unknown): DeleteOptions {
+  if (body === undefined) return {};
+  const options = asObject(body) as { preconditions?: unknown };
+  const preconditions = options.preconditions;
+  if (preconditions === undefined || preconditions === null) return {};
+  if (typeof preconditions !== 'object') throw badRequest('preconditions must be an object');
+  const { uid, resourceVersion } = preconditions as { uid?: unknown; resourceVersion?: unknown };
+  return { preconditions: { ...(typeof uid === 'string' ? { uid } : {}), ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) } };
+}
+
+/** The scale of a Deployment or ReplicaSet (autoscaling/v1 Scale): what `kubectl scale` reads and writes. */
+function scaleOf(object: KubeObject): Scale {
+  const workload = object as KubeObject & { spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } }; status?: { replicas?: number } };
+  const selector = Object.entries(workload.spec?.selector?.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(',');
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = object.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+    spec: { replicas: workload.spec?.replicas ?? 0 },
+    status: { replicas: workload.status?.replicas ?? 0, selector },
+  };
+}

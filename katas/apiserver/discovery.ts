@@ -1,0 +1,185 @@
+/**
+ * Discovery: how a client learns what a server serves before it asks for anything
+ * (k8s.io/apiserver/pkg/endpoints/discovery). `kubectl get deploy` first reads these to find that
+ * `deploy` is short for `deployments`, in group `apps`, version `v1`, namespaced:
+ *
+ * ```
+ * GET /version           {"major":"1","minor":"32","gitVersion":"v1.32.0-kubekata",...}
+ * GET /api               APIVersions: the core group's versions ["v1"]
+ * GET /apis              APIGroupList: every other group, with its versions
+ * GET /api/v1            APIResourceList: the core resources, their kinds, verbs, short names
+ * GET /apis/apps/v1      APIResourceList of apps/v1
+ * GET /openapi/v3        the index of OpenAPI v3 documents, one per group-version
+ * GET /openapi/v3/api/v1 the document of core/v1 (kubectl reads its PATCH operations)
+ * ```
+ *
+ * Given code: kata 10 uses it as it is.
+ *
+ * kubectl asks for aggregated discovery first (an `Accept` of `application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`);
+ * a server that answers with plain `application/json` is read the older way, one document per
+ * group-version, which is what this one serves.
+ *
+ * The OpenAPI documents are small: each PATCH operation names its kind
+ * (`x-kubernetes-group-version-kind`) and the `fieldValidation` query parameter, which tells kubectl
+ * the server validates fields itself, so it sends `?fieldValidation=Strict` and does no client-side
+ * schema validation (kubectl's query_param_verifier_v3.go). This server's own validation (kata 07)
+ * answers with 422 Invalid for what it checks, and accepts fields it does not know.
+ */
+import { RESOURCES, type ResourceType } from './resources.ts';
+import { notFoundResource, StatusError } from './status.ts';
+
+/** The version this server says it is (kubectl warns when its own minor differs by more than one). */
+export const SERVER_VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-kubekata',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'node',
+  compiler: 'tsx',
+  platform: 'linux/amd64',
+} as const;
+
+/** The short names kubectl accepts (`kubectl get po`). */
+const SHORT_NAMES: Record<string, string[]> = {
+  pods: ['po'],
+  nodes: ['no'],
+  namespaces: ['ns'],
+  services: ['svc'],
+  endpoints: ['ep'],
+  events: ['ev'],
+  deployments: ['deploy'],
+  replicasets: ['rs'],
+};
+
+/** The subresources served, beside `status` for a resource that has one. */
+const EXTRA_SUBRESOURCES: Record<string, { name: string; kind: string; group?: string; version?: string; verbs: string[] }[]> = {
+  pods: [{ name: 'binding', kind: 'Binding', verbs: ['create'] }],
+  deployments: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],
+  replicasets: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],
+};
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** The group-versions served: '' + 'v1' is the core group, under /api/v1. */
+export function groupVersions(): { group: string; version: string; groupVersion: string }[] {
+  const seen = new Map<string, { group: string; version: string; groupVersion: string }>();
+  for (const type of RESOURCES.values()) {
+    seen.set(type.apiVersion, { group: type.group, version: versionOf(type), groupVersion: type.apiVersion });
+  }
+  return [...seen.values()];
+}
+
+function versionOf(type: ResourceType): string {
+  return type.apiVersion.split('/').pop()!;
+}
+
+/** `GET /api`: the core group's versions. */
+export function apiVersions(serverAddress: string): object {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+/** `GET /apis`: the named groups. */
+export function apiGroupList(): object {
+  const groups = groupVersions()
+    .filter((gv) => gv.group !== '')
+    .map((gv) => {
+      const version = { groupVersion: gv.groupVersion, version: gv.version };
+      return { name: gv.group, versions: [version], preferredVersion: version };
+    });
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+}
+
+/** `GET /api/v1`, `GET /apis/<group>/<version>`: the resources of one group-version; undefined for one not served. */
+export function apiResourceList(groupVersion: string): object | undefined {
+  const types = [...RESOURCES.values()].filter((type) => type.apiVersion === groupVersion);
+  if (types.length === 0) return undefined;
+  const resources: object[] = [];
+  for (const type of types) {
+    resources.push({
+      name: type.resource,
+      singularName: type.kind.toLowerCase(),
+      namespaced: type.namespaced,
+      kind: type.kind,
+      verbs: VERBS,
+      ...(SHORT_NAMES[type.resource] ? { shortNames: SHORT_NAMES[type.resource] } : {}),
+    });
+    if (type.hasStatus) {
+      resources.push({ name: `${type.resource}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
+    }
+    for (const sub of EXTRA_SUBRESOURCES[type.resource] ?? []) {
+      resources.push({
+        name: `${type.resource}/${sub.name}`,
+        singularName: '',
+        namespaced: type.namespaced,
+        ...(sub.group ? { group: sub.group, version: sub.version } : {}),
+        kind: sub.kind,
+        verbs: sub.verbs,
+      });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
+}
+
+/** The path of a group-version's document, relative to the server: 'api/v1', 'apis/apps/v1'. */
+function openApiPath(groupVersion: string): string {
+  return groupVersion.includes('/') ? `apis/${groupVersion}` : `api/${groupVersion}`;
+}
+
+/** `GET /openapi/v3`: where each group-version's document is. */
+export function openApiIndex(): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const gv of groupVersions()) {
+    const path = openApiPath(gv.groupVersion);
+    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${SERVER_VERSION.gitVersion}` };
+  }
+  return { paths };
+}
+
+/**
+ * `GET /openapi/v3/<api/v1 | apis/group/version>`: the paths of one group-version's resources,
+ * each PATCH naming its kind and the `fieldValidation` parameter. Undefined for one not served.
+ */
+export function openApiDocument(path: string): object | undefined {
+  const gv = groupVersions().find((candidate) => openApiPath(candidate.groupVersion) === path);
+  if (gv === undefined) return undefined;
+  const paths: Record<string, object> = {};
+  const schemas: Record<string, object> = {};
+  const fieldValidation = { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } };
+  for (const type of RESOURCES.values()) {
+    if (type.apiVersion !== gv.groupVersion) continue;
+    const gvk = { group: type.group, version: gv.version, kind: type.kind };
+    const collection = `/${path}/${type.namespaced ? 'namespaces/{namespace}/' : ''}${type.resource}`;
+    const operation = (action: string) => ({
+      operationId: `${action}${type.kind}`,
+      parameters: action === 'patch' || action === 'create' || action === 'replace' ? [fieldValidation] : [],
+      responses: { '200': { description: 'OK' } },
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': gvk,
+    });
+    paths[collection] = { get: operation('list'), post: operation('create') };
+    paths[`${collection}/{name}`] = { get: operation('get'), put: operation('replace'), patch: operation('patch'), delete: operation('delete') };
+    schemas[`kubekata.${gv.groupVersion}.${type.kind}`] = { type: 'object', description: `${type.kind} (${gv.groupVersion})` };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths, components: { schemas } };
+}
+
+/** A non-resource request's answer: discovery, OpenAPI, health; 404 for anything else. */
+export function serveNonResource(info: { verb: string; path: string }, serverAddress: string): { code: number; body: unknown } {
+  const path = info.path.replace(/\/+$/, '') || '/';
+  if (info.verb !== 'get' && info.verb !== 'head') {
+    throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', code: 405 });
+  }
+  if (path === '/version') return { code: 200, body: SERVER_VERSION };
+  if (path === '/healthz' || path === '/readyz' || path === '/livez') return { code: 200, body: 'ok' };
+  if (path === '/api') return { code: 200, body: apiVersions(serverAddress) };
+  if (path === '/apis') return { code: 200, body: apiGroupList() };
+  if (path === '/openapi/v3') return { code: 200, body: openApiIndex() };
+  const groupVersion = /^\/api\/([^/]+)$/.exec(path)?.[1] ?? /^\/apis\/([^/]+\/[^/]+)$/.exec(path)?.[1];
+  const resources = groupVersion === undefined ? undefined : apiResourceList(groupVersion);
+  if (resources) return { code: 200, body: resources };
+  const document = path.startsWith('/openapi/v3/') ? openApiDocument(path.slice('/openapi/v3/'.length)) : undefined;
+  if (document) return { code: 200, body: document };
+  throw notFoundResource('');
+}

@@ -1,0 +1,192 @@
+/**
+ * {@link ApiClient} over HTTP: the same calls as kata 08's {@link LocalClient}, made to an
+ * apiserver somewhere else. A controller or a kubelet given one of these cannot tell it from the
+ * local one, except that it is slower and that other clients act between its calls.
+ *
+ * Given code: kata 10 uses it as it is.
+ *
+ * @example
+ * ```ts
+ * const client = new HttpClient('http://127.0.0.1:6443', { token: 'alice-token' });
+ * await client.pods('default').create({ metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+ * for await (const event of client.pods('default').watch({ resourceVersion: '5' })) console.log(event.type);
+ * await client.pods('default').get('nope');   // throws StatusError NotFound, the server's Status
+ * ```
+ */
+import type { Deployment, Endpoints, Event, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service, Status } from '@kube/kit';
+import type { ApiClient, ResourceClient } from './client.ts';
+import type { DeleteOptions, ListOptions, ListResult } from './registry.ts';
+import { resourceType } from './resources.ts';
+import { internalError, StatusError } from './status.ts';
+import type { ApiWatch, ApiWatchEvent, WatchOptions } from './watch.ts';
+
+/** Options of an {@link HttpClient}. */
+export interface HttpClientOptions {
+  /** a bearer token (kata 11's token file); none: anonymous */
+  token?: string;
+}
+
+/** The Kubernetes API at `baseUrl`, over HTTP. */
+export class HttpClient implements ApiClient {
+  private readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly options: HttpClientOptions = {},
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  /**
+   * The calls on `resource` in `namespace` (undefined: every namespace for a list or watch, the
+   * object's own for a create or an update).
+   */
+  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+    const type = resourceType(resource);
+    const root = type.group ? `/apis/${type.apiVersion}` : `/api/${type.apiVersion}`;
+    const collection = (ns: string | undefined) => `${root}${type.namespaced && ns ? `/namespaces/${encodeURIComponent(ns)}` : ''}/${type.resource}`;
+    const named = (ns: string | undefined, name: string) => `${collection(ns)}/${encodeURIComponent(name)}`;
+    return {
+      create: (object) => this.call<T>('POST', collection(namespace ?? object.metadata.namespace), object),
+      get: (name) => this.call<T>('GET', named(namespace, name)),
+      list: async (options = {}) => {
+        const list = await this.call<{ items: T[]; metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } }>('GET', collection(namespace) + query(options));
+        const { resourceVersion, continue: next, remainingItemCount } = list.metadata;
+        return { items: list.items, resourceVersion, ...(next ? { continue: next } : {}), ...(remainingItemCount !== undefined ? { remainingItemCount } : {}) } satisfies ListResult<T>;
+      },
+      update: (object) => this.call<T>('PUT', named(namespace ?? object.metadata.namespace, object.metadata.name ?? ''), object),
+      updateStatus: (object) => this.call<T>('PUT', `${named(namespace ?? object.metadata.namespace, object.metadata.name ?? '')}/status`, object),
+      delete: (name, options?: DeleteOptions) => this.call<T>('DELETE', named(namespace, name), options?.preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: options.preconditions } : undefined),
+      watch: (options: WatchOptions = {}) => new HttpWatch<T>(this.baseUrl + collection(namespace) + query({ ...options, watch: 'true' }), this.headers()),
+    };
+  }
+
+  /** Sends one request; a 2xx answer's body, else throws the server's Status as a StatusError. */
+  private async call<R>(method: string, path: string, body?: unknown): Promise<R> {
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers: { ...this.headers(), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw internalError(`${method} ${path}: the server answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!response.ok) {
+      const status = parsed as Status;
+      throw new StatusError(status.kind === 'Status' ? status : internalError(`${method} ${path}: ${response.status}`).status);
+    }
+    return parsed as R;
+  }
+
+  private headers(): Record<string, string> {
+    return { Accept: 'application/json', ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}) };
+  }
+
+  // The shortcuts of ApiClient, as in LocalClient.
+  pods(namespace?: string) {
+    return this.resource<Pod>('pods', namespace);
+  }
+  nodes() {
+    return this.resource<Node>('nodes');
+  }
+  namespaces() {
+    return this.resource<Namespace>('namespaces');
+  }
+  services(namespace?: string) {
+    return this.resource<Service>('services', namespace);
+  }
+  endpoints(namespace?: string) {
+    return this.resource<Endpoints>('endpoints', namespace);
+  }
+  events(namespace?: string) {
+    return this.resource<Event>('events', namespace);
+  }
+  deployments(namespace?: string) {
+    return this.resource<Deployment>('deployments', namespace);
+  }
+  replicaSets(namespace?: string) {
+    return this.resource<ReplicaSet>('replicasets', namespace);
+  }
+  leases(namespace?: string) {
+    return this.resource<Lease>('leases', namespace);
+  }
+}
+
+/** `?a=1&b=2` of the options that are set; '' for none. */
+function query(options: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(options)) if (value !== undefined && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * A `?watch=true` stream read line by line: each line one event. The request starts at once;
+ * events queue until polled or iterated. A stream that fails ends with an ERROR event carrying
+ * the server's Status (or a 500 one for a broken connection).
+ */
+class HttpWatch<T extends KubeObject> implements ApiWatch<T> {
+  private readonly queue: ApiWatchEvent<T>[] = [];
+  private readonly abort = new AbortController();
+  private ended = false;
+  private wake: (() => void) | undefined;
+
+  constructor(url: string, headers: Record<string, string>) {
+    void this.read(url, headers);
+  }
+
+  poll(): ApiWatchEvent<T>[] {
+    return this.queue.splice(0);
+  }
+
+  stop(): void {
+    this.ended = true;
+    this.abort.abort();
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ApiWatchEvent<T>> {
+    for (;;) {
+      while (this.queue.length > 0) yield this.queue.shift()!;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  private push(event: ApiWatchEvent<T>): void {
+    this.queue.push(event);
+    this.wake?.();
+  }
+
+  private async read(url: string, headers: Record<string, string>): Promise<void> {
+    try {
+      const response = await fetch(url, { headers, signal: this.abort.signal });
+      if (!response.ok || response.body === null) {
+        const status = (await response.json().catch(() => internalError(`watch: ${response.status}`).status)) as Status;
+        this.push({ type: 'ERROR', object: status });
+        return;
+      }
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line !== '') this.push(JSON.parse(line) as ApiWatchEvent<T>);
+        }
+      }
+    } catch (error) {
+      if (!this.abort.signal.aborted) this.push({ type: 'ERROR', object: internalError(`watch: ${(error as Error).message}`).status });
+    } finally {
+      this.ended = true;
+      this.wake?.();
+    }
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The apiserver on the network: a real node:http server in front of {@link ApiHandler}. It reads
+ * bodies (up to a limit: 413 beyond it), hands each request to the handler, and writes the answer
+ * in the form the client asked for: JSON, YAML, or the Table `kubectl get` prints; a watch as a
+ * stream of JSON lines, one event per line, until the client leaves, the watch's timeout, or
+ * the server stops.
+ *
+ * Given code: kata 10 uses it as it is. It listens on 127.0.0.1 unless told otherwise: an
+ * apiserver without authentication must not be reachable from other machines.
+ *
+ * @example
+ * ```ts
+ * const server = new ApiServer({ registry, clock: systemClock });
+ * const { url } = await server.start();          // 'http://127.0.0.1:41237'
+ * // kubectl --server=<url> get pods
+ * await server.stop();
+ * ```
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { stringify as toYaml } from 'yaml';
+import type { Clock, KubeObject, Status } from '@kube/kit';
+import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
+import type { Registry } from './registry.ts';
+import { RESOURCES } from './resources.ts';
+import { requestEntityTooLarge, statusOf, StatusError } from './status.ts';
+import { toTable, wantsTable } from './table.ts';
+import type { ApiWatch, ApiWatchEvent } from './watch.ts';
+import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
+
+/** What an {@link ApiServer} is made of. */
+export interface ApiServerOptions {
+  registry: Registry;
+  /** timers for timeouts, and the tables' ages */
+  clock: Clock;
+  /** the address to listen on; default 127.0.0.1 (loopback only) */
+  host?: string;
+  /** the port; default 0: any free one (see {@link ApiServer.url}) */
+  port?: number;
+  /** the largest request body accepted; default {@link MAX_BODY_BYTES} */
+  maxBodyBytes?: number;
+  /** a request that takes longer is answered 504 Timeout; default 60 s */
+  requestTimeoutMs?: number;
+  /** a watch ends after this long (the client watches again); default 30 minutes */
+  watchTimeoutMs?: number;
+  authenticator?: Authenticator;
+  authorizer?: Authorizer;
+  admission?: AdmissionChain;
+}
+
+/** The apiserver's own limit on a request body: 3 MiB (etcd's largest request is 1.5 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60_000;
+
+/** The Kubernetes API over HTTP. */
+export class ApiServer {
+  private readonly options: ApiServerOptions;
+  private readonly server: Server;
+  private handler: ApiHandler | undefined;
+  private address: AddressInfo | undefined;
+  private readonly watches = new Set<ApiWatch>();
+  private readonly sockets = new Set<Socket>();
+
+  constructor(options: ApiServerOptions) {
+    this.options = options;
+    this.server = createServer((request, response) => void this.serve(request, response));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    // A client that sends its headers slowly must not hold a connection for ever.
+    this.server.headersTimeout = 30_000;
+  }
+
+  /** Starts listening; resolves with the URL clients use. */
+  async start(): Promise<{ url: string }> {
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.address = this.server.address() as AddressInfo;
+    this.handler = new ApiHandler({ ...this.handlerOptions(), serverAddress: `${host}:${this.address.port}` });
+    return { url: this.url };
+  }
+
+  /** `http://127.0.0.1:<port>`, once started. */
+  get url(): string {
+    if (this.address === undefined) throw new Error('the apiserver has not been started: call start() first');
+    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
+    return `http://${host}:${this.address.port}`;
+  }
+
+  /** Ends every watch and connection, and stops listening. */
+  async stop(): Promise<void> {
+    for (const watch of this.watches) watch.stop();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    if (this.server.listening) await closed;
+  }
+
+  private handlerOptions(): ApiHandlerOptions {
+    const { registry, clock, authenticator, authorizer, admission } = this.options;
+    return { registry, clock, authenticator, authorizer, admission };
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const body = await this.readBody(request);
+      if (body === undefined) {
+        response.setHeader('Connection', 'close');
+        const limit = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
+        this.send(request, response, { code: 413, body: requestEntityTooLarge(`limit is ${limit}`).status });
+        response.on('finish', () => request.destroy());
+        return;
+      }
+      const answer = await this.withTimeout(
+        this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: headersOf(request), body }),
+      );
+      if ('watch' in answer) this.stream(request, response, answer.watch, answer.timeoutSeconds);
+      else this.send(request, response, answer);
+    } catch (error) {
+      // Only a bug gets here (the handler answers every failure itself): still a Status, no stack.
+      if (!response.headersSent) this.send(request, response, { code: 500, body: statusOf(error) });
+      else response.destroy();
+    }
+  }
+
+  /** The body as text; undefined when it is larger than the limit (then the rest is not read). */
+  private async readBody(request: IncomingMessage): Promise<string | undefined> {
+    const limit = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
+    if (Number(request.headers['content-length'] ?? 0) > limit) return undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) return undefined;
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** The handler's answer, or 504 Timeout when it takes longer than the request timeout. */
+  private async withTimeout(answer: Promise<ApiResponse>): Promise<ApiResponse> {
+    const clock = this.options.clock;
+    const limit = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const timeout = new Promise<ApiResponse>((resolve) => {
+      timer = clock.setTimeout(() => {
+        const status = new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within the allotted timeout', reason: 'Timeout', code: 504 }).status;
+        resolve({ code: 504, body: status });
+      }, limit);
+    });
+    try {
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clock.clearTimeout(timer!);
+    }
+  }
+
+  /** Writes a body as the client asked: a Table, YAML, or JSON. */
+  private send(request: IncomingMessage, response: ServerResponse, answer: { code: number; body: unknown }): void {
+    const accept = request.headers['accept'];
+    let body = answer.body;
+    if (typeof body === 'string') {
+      response.writeHead(answer.code, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end(body);
+      return;
+    }
+    if (answer.code < 300 && wantsTable(accept)) body = this.asTable(body) ?? body;
+    if (wantsYaml(accept)) {
+      response.writeHead(answer.code, { 'Content-Type': 'application/yaml' });
+      response.end(toYaml(body));
+      return;
+    }
+    response.writeHead(answer.code, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body));
+  }
+
+  /** A list or an object of a served kind as a Table; undefined for anything else (a Status, a Scale). */
+  private asTable(body: unknown): object | undefined {
+    const object = body as { kind?: string; items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
+    const now = this.options.clock.now();
+    const kinds = new Set([...RESOURCES.values()].map((type) => type.kind));
+    if (object.kind?.endsWith('List') && Array.isArray(object.items) && kinds.has(object.kind.slice(0, -4))) {
+      return toTable(object.items, object.kind.slice(0, -4), now, { resourceVersion: object.metadata?.resourceVersion, ...(object.metadata?.continue ? { continue: object.metadata.continue } : {}) });
+    }
+    if (object.kind !== undefined && kinds.has(object.kind)) return toTable([body as KubeObject], object.kind, now, { resourceVersion: object.metadata?.resourceVersion });
+    return undefined;
+  }
+
+  /**
+   * Streams a watch: `{"type":"ADDED","object":{...}}\n` per event, flushed as it comes. Ends when
+   * the client goes away, at `timeoutSeconds` (or the server's watch timeout), or when the server
+   * stops; the client then watches again from the last resourceVersion it saw.
+   */
+  private stream(request: IncomingMessage, response: ServerResponse, watch: ApiWatch, timeoutSeconds: number | undefined): void {
+    const clock = this.options.clock;
+    const table = wantsTable(request.headers['accept']);
+    this.watches.add(watch);
+    const limit = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : (this.options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS);
+    const timer = clock.setTimeout(() => watch.stop(), limit);
+    const end = () => {
+      clock.clearTimeout(timer);
+      watch.stop();
+      this.watches.delete(watch);
+    };
+    response.on('close', end);
+    response.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // Headers now: a client waits for them before it starts reading events.
+    response.flushHeaders();
+    void (async () => {
+      try {
+        for await (const event of watch) {
+          if (response.destroyed) break;
+          response.write(`${JSON.stringify(table ? this.tableEvent(event) : event)}\n`);
+        }
+      } catch (error) {
+        if (!response.destroyed) response.write(`${JSON.stringify({ type: 'ERROR', object: statusOf(error) satisfies Status })}\n`);
+      } finally {
+        end();
+        response.end();
+      }
+    })();
+  }
+
+  private tableEvent(event: ApiWatchEvent): ApiWatchEvent | { type: string; object: object } {
+    if (event.type === 'ERROR' || event.type === 'BOOKMARK') return event;
+    return { type: event.type, object: this.asTable(event.object) ?? event.object };
+  }
+}
+
+function headersOf(request: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
+}
+
+/** YAML when the client prefers it to JSON (`Accept: application/yaml`). */
+function wantsYaml(accept: string | undefined): boolean {
+  const types = (accept ?? '').split(',').map((type) => type.split(';')[0]!.trim().toLowerCase());
+  const yaml = types.findIndex((type) => type === 'application/yaml');
+  const json = types.findIndex((type) => type === 'application/json' || type === '*/*');
+  return yaml >= 0 && (json < 0 || yaml < json);
+}

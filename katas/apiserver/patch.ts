@@ -1,0 +1,105 @@
+/**
+ * The three ways a PATCH can change an object, chosen by its Content-Type
+ * (k8s.io/apiserver/pkg/endpoints/handlers/patch.go):
+ *
+ * | Content-Type | what the body is |
+ * | --- | --- |
+ * | `application/merge-patch+json` | JSON merge patch (RFC 7386): the fields to set, `null` to remove one; lists are replaced whole |
+ * | `application/json-patch+json` | JSON patch (RFC 6902): a list of operations (add, remove, replace, move, copy, test) at JSON pointers |
+ * | `application/strategic-merge-patch+json` | strategic merge patch: a merge patch whose lists of objects merge by a key (containers by name); see strategic-merge.ts |
+ *
+ * @example
+ * ```ts
+ * mergePatch({ metadata: { labels: { app: 'web', tier: 'front' } } }, { metadata: { labels: { tier: null, env: 'prod' } } });
+ * // { metadata: { labels: { app: 'web', env: 'prod' } } }
+ * jsonPatch({ spec: { replicas: 1 } }, [{ op: 'replace', path: '/spec/replicas', value: 3 }]);
+ * // { spec: { replicas: 3 } }
+ * ```
+ */
+import jsonpatch from 'fast-json-patch';
+import { NotImplemented } from '@kube/kit';
+import { badRequest, StatusError } from './status.ts';
+import { strategicMergePatch } from './strategic-merge.ts';
+
+/** The patch types the server accepts, by Content-Type. */
+export const PATCH_TYPES = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+} as const;
+
+/** A JSON value, as a patch sees it. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** True for a JSON object (not null, not a list). */
+export function isJsonObject(value: unknown): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Applies a JSON merge patch (RFC 7386) to `target` and returns the result; `target` is not changed.
+ *
+ * A patch that is an object merges into the target field by field: a field set to `null` is
+ * removed, an object merges recursively (into `{}` when the target has no object there), anything
+ * else (a string, a number, a list) replaces what was there. A patch that is not an object
+ * replaces the target whole.
+ *
+ * @example
+ * ```ts
+ * mergePatch({ a: 'b', c: { d: 'e', f: 'g' } }, { a: 'z', c: { f: null } });   // { a: 'z', c: { d: 'e' } }
+ * mergePatch({ list: [1, 2] }, { list: [3] });                                   // { list: [3] }
+ * mergePatch('anything', { a: 1 });                                              // { a: 1 }
+ * ```
+ */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  // TODO(10): RFC 7386: a patch that is not an object (isJsonObject) replaces the target (a copy of it). Else start from a copy of
+  // TODO(10): the target if it is an object, {} if not; for each field of the patch: null removes the field, anything else is
+  // TODO(10): mergePatch(the field's current value, the patch's value). Never change `target` itself.
+  throw new NotImplemented('10', 'mergePatch');
+}
+
+/**
+ * Applies a JSON patch (RFC 6902) with fast-json-patch; `target` is not changed.
+ *
+ * @throws StatusError BadRequest when the patch is not a list of valid operations, or an
+ *   operation cannot be applied (a `test` that fails, a path that does not exist), as upstream
+ *   answers: `the server rejected our request due to an error in our request`.
+ */
+export function jsonPatch(target: unknown, operations: unknown): unknown {
+  if (!Array.isArray(operations)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  try {
+    // validate: check each operation's shape first; mutateDocument false: work on a copy.
+    return jsonpatch.applyPatch(structuredClone(target), operations, true, false, true).newDocument;
+  } catch (error) {
+    throw badRequest(`the server rejected our request due to an error in our request: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Applies a patch of the given Content-Type to `target`; the kind (`Pod`, `Deployment`) tells a
+ * strategic merge patch which lists merge by which key.
+ *
+ * @throws StatusError UnsupportedMediaType (415) for any other Content-Type, BadRequest for a
+ *   patch that cannot be applied
+ */
+export function applyPatch(contentType: string, target: unknown, patch: unknown, kind: string): unknown {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === PATCH_TYPES.merge) {
+    if (!isJsonObject(patch)) throw badRequest('a merge patch must be a JSON object');
+    return mergePatch(target, patch);
+  }
+  if (type === PATCH_TYPES.json) return jsonPatch(target, patch);
+  if (type === PATCH_TYPES.strategic) {
+    if (!isJsonObject(patch)) throw badRequest('a strategic merge patch must be a JSON object');
+    return strategicMergePatch(target, patch, kind);
+  }
+  throw new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`,
+    reason: 'UnsupportedMediaType',
+    code: 415,
+  });
+}

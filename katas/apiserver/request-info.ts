@@ -1,0 +1,119 @@
+/**
+ * What a request is about, read off its method and URL alone, before anything else is done with it
+ * (k8s.io/apiserver/pkg/endpoints/request/requestinfo.go). Authorization, admission and the
+ * handlers all work from this, so it is parsed once, first.
+ *
+ * Kubernetes' paths have one shape, with the core group under `/api` and every other group under
+ * `/apis/<group>`:
+ *
+ * ```
+ * /api/v1/namespaces/default/pods/web/status     core: api, version, [namespaces/<ns>/] resource[/name[/subresource]]
+ * /apis/apps/v1/namespaces/default/deployments   a named group: apis, group, version, then the same
+ * /api/v1/nodes/node-1                           a cluster-scoped resource: no namespaces/<ns>
+ * /api/v1/namespaces/default                     the namespace "default" itself (resource namespaces)
+ * /version, /api, /apis, /openapi/v3, /healthz   not resource requests: discovery and the like
+ * ```
+ *
+ * and one verb per request, from the method and whether a name is given:
+ *
+ * | method | with a name | without a name |
+ * | --- | --- | --- |
+ * | GET, HEAD | get | list, or watch with `?watch=true` (or `=1`) |
+ * | POST | create | create |
+ * | PUT | update | update |
+ * | PATCH | patch | patch |
+ * | DELETE | delete | deletecollection |
+ *
+ * @example
+ * ```ts
+ * parseRequestInfo('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb');
+ * // { resourceRequest: true, verb: 'list', apiGroup: '', apiVersion: 'v1', namespace: 'default',
+ * //   resource: 'pods', subresource: '', name: '', path: '/api/v1/namespaces/default/pods',
+ * //   query: URLSearchParams { labelSelector: 'app=web' } }
+ * parseRequestInfo('GET', '/apis/apps/v1/deployments?watch=true');    // verb 'watch', namespace '' (every one)
+ * parseRequestInfo('PUT', '/api/v1/namespaces/default/pods/web/status'); // verb 'update', subresource 'status'
+ * parseRequestInfo('GET', '/version');                                // { resourceRequest: false, verb: 'get', ... }
+ * ```
+ */
+import { NotImplemented } from '@kube/kit';
+
+/** A request, as authorization and the handlers see it. */
+export interface RequestInfo {
+  /** false for anything that is not under /api/<version> or /apis/<group>/<version> with a resource */
+  resourceRequest: boolean;
+  /** a resource request's verb (the table above); for any other request the method in lower case */
+  verb: string;
+  /** '' for the core group (and for a request that is not a resource request) */
+  apiGroup: string;
+  /** 'v1'; '' when the path has none */
+  apiVersion: string;
+  /** '' for a cluster-scoped resource, or a request across every namespace */
+  namespace: string;
+  /** the plural resource: 'pods'; '' when not a resource request */
+  resource: string;
+  /** 'status', 'scale', 'binding', or '' */
+  subresource: string;
+  /** the object's name; '' for a collection */
+  name: string;
+  /** the path without its query, as it came (still percent-encoded) */
+  path: string;
+  /** the query parameters */
+  query: URLSearchParams;
+}
+
+/**
+ * Reads what a request is about from its method and URL (a path with an optional query; a full
+ * `http://host/...` URL works too).
+ *
+ * A resource request needs `/api/<version>/<resource>...` or `/apis/<group>/<version>/<resource>...`;
+ * under `namespaces/<ns>/` the next part is the resource (a path that ends at `namespaces/<ns>` is a
+ * request for the namespace itself). Anything else, however odd, is a non-resource request: this
+ * never throws; whether the resource exists is the handler's question.
+ */
+export function parseRequestInfo(method: string, url: string): RequestInfo {
+  // TODO(10): parse the URL (new URL(url, 'http://apiserver')): path and query. Start from a non-resource request: verb = method in
+  // TODO(10): lower case, every other field ''. Split the path on '/', dropping empty parts, decoding each (decodePart).
+  // TODO(10): /api/<version>/... (3+ parts) or /apis/<group>/<version>/... (4+ parts) is a resource request; anything else is not.
+  // TODO(10): namespaces/<ns>/<resource>...: namespace ns, the rest as usual; namespaces/<ns> (or namespaces/<ns>/status) is the
+  // TODO(10): namespace object itself (resource 'namespaces', name ns, and namespace ns as upstream sets it). Then resource, name,
+  // TODO(10): subresource in order, and the verb from the table above (verbOf; isWatch for ?watch=true or =1).
+  throw new NotImplemented('10', 'parseRequestInfo');
+}
+
+/** The subresources of a namespace object: `namespaces/<ns>/status` is not a resource called status. */
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+/** `?watch=true` or `?watch=1`, as upstream accepts. */
+function isWatch(query: URLSearchParams): boolean {
+  const watch = query.get('watch');
+  return watch === 'true' || watch === '1';
+}
+
+/** The verb of a resource request (the table in the file's comment). */
+function verbOf(method: string, named: boolean, watch: boolean): string {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      if (watch) return 'watch';
+      return named ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/** A path part with its percent-escapes undone; one that cannot be decoded is kept as it came. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
