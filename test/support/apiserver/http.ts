@@ -119,14 +119,29 @@ export async function haveKubectl(): Promise<boolean> {
   return new Promise((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)));
 }
 
-/** A kubectl that keeps running (`get -w`): what it printed so far, and a way to stop it. */
-export function kubectlStream(config: string, args: string[]): { output(): string; stop(): void } {
+/** A kubectl that keeps running (`get -w`): what it printed so far, a wait for more, and a way to stop it. */
+export function kubectlStream(config: string, args: string[]): { output(): string; until(text: string): Promise<void>; stop(): void } {
   const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', join(dirname(config), 'cache'), ...args], {
     env: { ...process.env, KUBECONFIG: config, HOME: tmpdir() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  return { output: () => output, stop: () => void child.kill() };
+  let exited = false;
+  const waiters = new Set<() => void>();
+  const changed = () => waiters.forEach((waiter) => waiter());
+  child.stdout.on('data', (chunk: Buffer) => ((output += chunk.toString('utf8')), changed()));
+  child.stderr.on('data', (chunk: Buffer) => ((output += chunk.toString('utf8')), changed()));
+  child.on('exit', () => ((exited = true), changed()));
+  const until = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (output.includes(text)) resolve();
+        else if (exited) reject(new Error(`kubectl ${args.join(' ')} ended before printing "${text}":\n${output}`));
+        else return;
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  return { output: () => output, until, stop: () => void child.kill() };
 }
