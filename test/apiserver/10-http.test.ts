@@ -3,8 +3,8 @@
  *
  * The examples read as the spec: request info as a table of paths, RFC 7386's merge patch
  * examples, then the server over real HTTP (verbs, subresources, patches, errors as Status,
- * watches, discovery, limits, timeouts, authentication and RBAC), the HTTP client, the real
- * kubectl and @kubernetes/client-node. The properties: a fuzz of 10,000 generated requests (every
+ * watches, discovery, limits, timeouts, the authentication, authorization and admission gates),
+ * the HTTP client, the real kubectl and @kubernetes/client-node. The properties: a fuzz of 10,000 generated requests (every
  * answer well-formed, nothing rejected changes the store, the server keeps serving); the API
  * against a model under generated command sequences; merge patch is idempotent and agrees with
  * strategic merge where there are no lists (metamorphic).
@@ -13,20 +13,21 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import * as k8s from '@kubernetes/client-node';
 import {
-  Admission,
+  badRequest,
   HttpClient,
   isStatusError,
   mergePatch,
-  NamespaceLifecycle,
   parseRequestInfo,
-  RbacAuthorizer,
   strategicMergePatch,
-  TokenAuthenticator,
-  parseTokenFile,
+  unauthorized,
+  type AdmissionChain,
   type ApiWatchEvent,
-  type RbacSource,
+  type Authenticator,
+  type Authorizer,
+  type RequestAttributes,
+  type UserInfo,
 } from '@kube/apiserver';
-import type { ClusterRole, ClusterRoleBinding, Deployment, Namespace, Pod, Status } from '@kube/kit';
+import type { Deployment, Pod, Status } from '@kube/kit';
 import { haveKubectl, kubeconfig, kubectl, kubectlStream, startBench, type Bench } from '../support/apiserver/http.ts';
 
 const PODS = '/api/v1/namespaces/default/pods';
@@ -385,7 +386,7 @@ describe('the HTTP API: bodies, errors and limits', () => {
   });
 
   it('answers 504 Timeout when a request takes longer than the request timeout', async () => {
-    const stuck = new Admission([{ name: 'Stuck', admit: () => new Promise<void>(() => {}) }], []);
+    const stuck: AdmissionChain = { admit: () => new Promise<void>(() => {}), validate: () => undefined };
     bench = await startBench({ requestTimeoutMs: 5_000, admission: stuck });
     const reply = bench.send('POST', PODS, { body: pod('web') });
     await waitUntil(() => bench.clock.pending() > 0);
@@ -532,49 +533,69 @@ describe('the HTTP API: discovery and tables', () => {
   });
 });
 
-describe('the HTTP API: authentication, authorization and admission (kata 11 in the pipeline)', () => {
-  const tokens = 'alice-token,alice,1001,dev\n';
-  const readPods: ClusterRole = { metadata: { name: 'pod-reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] };
-  const discovery: ClusterRole = { metadata: { name: 'system:discovery' }, rules: [{ nonResourceURLs: ['/version', '/api', '/api/*', '/apis', '/apis/*'], verbs: ['get'] }] };
-  const bindings: ClusterRoleBinding[] = [
-    { metadata: { name: 'dev-reads-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'pod-reader' }, subjects: [{ kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' }] },
-    { metadata: { name: 'everyone-discovers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:discovery' }, subjects: [{ kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' }] },
-  ];
-  const rbac: RbacSource = { roles: () => [], roleBindings: () => [], clusterRoles: () => [readPods, discovery], clusterRoleBindings: () => bindings };
-  const secured = () => startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(rbac) });
-  const as = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+describe('the pipeline: authenticate, authorize, decode, admit', () => {
+  const alice: UserInfo = { username: 'alice', groups: ['dev'] };
+  /** Knows one token; no header is anonymous; any other header is a 401 (kata 07's unauthorized). */
+  const authenticator: Authenticator = {
+    authenticate: (header) => {
+      if (header === undefined) return { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+      if (header === 'Bearer alice-token') return alice;
+      throw unauthorized();
+    },
+  };
+  /** Allows everything, and writes down what it was asked. */
+  function recordingAuthorizer(): Authorizer & { asked: RequestAttributes[] } {
+    const asked: RequestAttributes[] = [];
+    return { asked, authorize: (attributes) => (asked.push(attributes), { allowed: true, reason: '' }) };
+  }
+  const as = (headers: Record<string, string> = {}) => ({ headers: { Authorization: 'Bearer alice-token', ...headers } });
 
-  it('answers an unknown token with 401 Unauthorized', async () => {
-    bench = await secured();
-    expectStatus(await bench.send('GET', PODS, as('not-a-token')), 401, 'Unauthorized');
+  it('answers a request its authenticator refuses with 401, before reading the body', async () => {
+    bench = await startBench({ authenticator });
+    expectStatus(await bench.send('GET', PODS, { headers: { Authorization: 'Bearer nobody' } }), 401, 'Unauthorized');
+    expectStatus(await bench.send('POST', PODS, { body: '{not json', headers: { Authorization: 'Bearer nobody' } }), 401, 'Unauthorized');
+    expectStatus(await bench.send('POST', PODS, { body: '{not json', ...as() }), 400, 'BadRequest');
+    expect((await bench.send('GET', PODS, as())).code).toBe(200);
   });
 
-  it('answers a request RBAC does not allow with 403 Forbidden and Kubernetes\' message', async () => {
-    bench = await secured();
-    const anonymous = expectStatus(await bench.send('GET', PODS), 403, 'Forbidden');
-    expect(anonymous.message).toBe('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"');
-    const create = expectStatus(await bench.send('POST', PODS, { body: pod('web'), ...as('alice-token') }), 403, 'Forbidden');
-    expect(create.message).toBe('pods is forbidden: User "alice" cannot create resource "pods" in API group "" in the namespace "default"');
+  it('gives the authorizer who asks and what they ask, in RBAC\'s terms', async () => {
+    const authorizer = recordingAuthorizer();
+    bench = await startBench({ authenticator, authorizer });
+    await bench.send('GET', `${PODS}?labelSelector=app%3Dweb`, as());
+    await bench.send('PUT', `${PODS}/web/status`, { body: pod('web'), ...as() });
+    void bench.send('GET', '/apis/apps/v1/deployments?watch=true').catch(() => undefined); // runs until the server stops
+    await waitUntil(() => authorizer.asked.length === 3);
+    await bench.send('GET', '/version', as());
+    const seen = authorizer.asked.map(({ user, verb, resourceRequest, apiGroup, resource, subresource, namespace, name, path }) => ({ user: user.username, verb, resourceRequest, apiGroup, resource, subresource, namespace, name, path }));
+    expect(seen).toEqual([
+      { user: 'alice', verb: 'list', resourceRequest: true, apiGroup: '', resource: 'pods', subresource: '', namespace: 'default', name: '', path: PODS },
+      { user: 'alice', verb: 'update', resourceRequest: true, apiGroup: '', resource: 'pods', subresource: 'status', namespace: 'default', name: 'web', path: `${PODS}/web/status` },
+      { user: 'system:anonymous', verb: 'watch', resourceRequest: true, apiGroup: 'apps', resource: 'deployments', subresource: '', namespace: '', name: '', path: '/apis/apps/v1/deployments' },
+      { user: 'alice', verb: 'get', resourceRequest: false, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', path: '/version' },
+    ]);
   });
 
-  it('lets through what RBAC allows, and discovery to everyone bound to system:discovery', async () => {
-    bench = await secured();
-    expect((await bench.send('GET', PODS, as('alice-token'))).code).toBe(200);
-    expect((await bench.send('GET', '/version')).code).toBe(200);
-    expectStatus(await bench.send('GET', '/openapi/v3'), 403, 'Forbidden');
-  });
-
-  it('refuses a body it could not read only after authorization: a 403 first', async () => {
-    bench = await secured();
-    expectStatus(await bench.send('POST', PODS, { body: '{not json', ...as('alice-token') }), 403, 'Forbidden');
-  });
-
-  it('runs admission: NamespaceLifecycle refuses a create in a namespace that does not exist', async () => {
-    const namespace = (name: string) => bench.registry.list<Namespace>('namespaces', undefined).items.find((ns) => ns.metadata.name === name);
-    bench = await startBench({ admission: new Admission([], [new NamespaceLifecycle(namespace)]) });
-    const refused = expectStatus(await bench.send('POST', '/api/v1/namespaces/nowhere/pods', { body: pod('web') }), 404, 'NotFound');
-    expect(refused.message).toBe('namespaces "nowhere" not found');
-    expect((await bench.send('POST', PODS, { body: pod('web') })).code).toBe(201);
+  it('runs the mutating admission plugins, then the validating ones, on creates, updates and deletes', async () => {
+    const calls: string[] = [];
+    const admission: AdmissionChain = {
+      admit: (request) => {
+        calls.push(`admit ${request.operation} ${request.attributes.resource}`);
+        if (request.operation === 'CREATE') request.object!.metadata.labels = { ...request.object!.metadata.labels, admitted: 'yes' };
+      },
+      validate: (request) => {
+        calls.push(`validate ${request.operation} ${request.attributes.resource}`);
+        if (request.object?.metadata.labels?.['forbidden'] === 'yes') throw badRequest('validating admission refuses forbidden=yes');
+      },
+    };
+    bench = await startBench({ admission });
+    const created = await bench.send('POST', PODS, { body: pod('web') });
+    expect(created.json.metadata.labels).toEqual({ admitted: 'yes' });
+    await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { tier: 'front' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    await bench.send('DELETE', `${PODS}/web`);
+    expect(calls).toEqual(['admit CREATE pods', 'validate CREATE pods', 'admit UPDATE pods', 'validate UPDATE pods', 'admit DELETE pods', 'validate DELETE pods']);
+    const revision = bench.store.revision;
+    expectStatus(await bench.send('POST', PODS, { body: pod('bad', { forbidden: 'yes' }) }), 400, 'BadRequest');
+    expect(bench.store.revision).toBe(revision);
   });
 });
 

@@ -8,7 +8,7 @@
  * model's over generated rules and requests; granting more never takes a permission away
  * (metamorphic); admitting twice is admitting once.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import {
   Admission,
@@ -26,6 +26,7 @@ import {
   type RequestAttributes,
   type UserInfo,
 } from '@kube/apiserver';
+import { startBench, type Bench } from '../support/apiserver/http.ts';
 import type { ClusterRole, ClusterRoleBinding, Namespace, PolicyRule, Pod, Role, RoleBinding, Status, Subject, Toleration } from '@kube/kit';
 
 const alice: UserInfo = { username: 'alice', groups: ['dev', 'system:authenticated'] };
@@ -266,6 +267,69 @@ describe('admission', () => {
 });
 
 // ---- properties -----------------------------------------------------------------------------------
+
+
+const PODS = '/api/v1/namespaces/default/pods';
+
+/** A pod to send over HTTP. */
+const webPod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+
+/** Expects an HTTP reply to be a Status of `code` and `reason`; returns it. */
+function statusReply(reply: { code: number; json: any }, code: number, reason: string): Status {
+  expect(reply.code).toBe(code);
+  expect(reply.json).toMatchObject({ kind: 'Status', status: 'Failure', reason, code });
+  return reply.json as Status;
+}
+
+describe('over HTTP: kata 10\'s server with these gates in its pipeline', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.stop();
+  });
+  const tokens = 'alice-token,alice,1001,dev\n';
+  const readPods: ClusterRole = { metadata: { name: 'pod-reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] };
+  const discovery: ClusterRole = { metadata: { name: 'system:discovery' }, rules: [{ nonResourceURLs: ['/version', '/api', '/api/*', '/apis', '/apis/*'], verbs: ['get'] }] };
+  const bindings: ClusterRoleBinding[] = [
+    { metadata: { name: 'dev-reads-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'pod-reader' }, subjects: [{ kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' }] },
+    { metadata: { name: 'everyone-discovers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:discovery' }, subjects: [{ kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' }] },
+  ];
+  const rbac: RbacSource = { roles: () => [], roleBindings: () => [], clusterRoles: () => [readPods, discovery], clusterRoleBindings: () => bindings };
+  const secured = () => startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(rbac) });
+  const as = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+  it('answers an unknown token with 401 Unauthorized', async () => {
+    bench = await secured();
+    statusReply(await bench.send('GET', PODS, as('not-a-token')), 401, 'Unauthorized');
+  });
+
+  it('answers a request RBAC does not allow with 403 Forbidden and Kubernetes\' message', async () => {
+    bench = await secured();
+    const anonymous = statusReply(await bench.send('GET', PODS), 403, 'Forbidden');
+    expect(anonymous.message).toBe('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"');
+    const create = statusReply(await bench.send('POST', PODS, { body: webPod, ...as('alice-token') }), 403, 'Forbidden');
+    expect(create.message).toBe('pods is forbidden: User "alice" cannot create resource "pods" in API group "" in the namespace "default"');
+  });
+
+  it('lets through what RBAC allows, and discovery to everyone bound to system:discovery', async () => {
+    bench = await secured();
+    expect((await bench.send('GET', PODS, as('alice-token'))).code).toBe(200);
+    expect((await bench.send('GET', '/version')).code).toBe(200);
+    statusReply(await bench.send('GET', '/openapi/v3'), 403, 'Forbidden');
+  });
+
+  it('refuses a body it could not read only after authorization: a 403 first', async () => {
+    bench = await secured();
+    statusReply(await bench.send('POST', PODS, { body: '{not json', ...as('alice-token') }), 403, 'Forbidden');
+  });
+
+  it('runs admission: NamespaceLifecycle refuses a create in a namespace that does not exist', async () => {
+    const namespace = (name: string) => bench.registry.list<Namespace>('namespaces', undefined).items.find((ns) => ns.metadata.name === name);
+    bench = await startBench({ admission: new Admission([], [new NamespaceLifecycle(namespace)]) });
+    const refused = statusReply(await bench.send('POST', '/api/v1/namespaces/nowhere/pods', { body: webPod }), 404, 'NotFound');
+    expect(refused.message).toBe('namespaces "nowhere" not found');
+    expect((await bench.send('POST', PODS, { body: webPod })).code).toBe(201);
+  });
+});
 
 const VERBS = ['get', 'list', 'create', 'delete'] as const;
 const GROUPS = ['', 'apps'] as const;
