@@ -1,0 +1,164 @@
+/**
+ * `npm run apiserver` — runs your apiserver (kata 10, over katas 01-09 and 11) on 127.0.0.1, so
+ * that you can point the real kubectl at it; `KATA_TARGET=solutions npm run apiserver` runs the
+ * reference. It writes a kubeconfig and prints the command to use it:
+ *
+ * ```
+ * $ npm run apiserver -- --data-dir .kubekata/etcd
+ * apiserver (your katas) on http://127.0.0.1:6443, store in .kubekata/etcd (kata 06's write-ahead log)
+ *   kubectl --kubeconfig .kubekata/kubeconfig get pods
+ * ```
+ *
+ * Options: --port (6443), --host (127.0.0.1), --data-dir DIR (keep the store there across
+ * restarts; default: in memory), --token-file FILE (bearer tokens, kata 11; the kubeconfig then
+ * uses the file's first token), --rbac FILE (YAML of Roles, ClusterRoles and their bindings, kata
+ * 11; without it everything is allowed), --kubeconfig FILE (where to write it).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import {
+  Admission,
+  ApiServer,
+  DefaultTolerationSeconds,
+  isStatusError,
+  NamespaceDefaulting,
+  NamespaceLifecycle,
+  parseTokenFile,
+  RbacAuthorizer,
+  Registry,
+  TokenAuthenticator,
+  type RbacSource,
+} from '@kube/apiserver';
+import { MvccStore, openDurableStore } from '@kube/etcd';
+import { NotImplemented, RealClock, Random, type ClusterRole, type ClusterRoleBinding, type Namespace, type Role, type RoleBinding } from '@kube/kit';
+import { c } from './lib/report.ts';
+import { ROOT } from './lib/targets.ts';
+
+const usage = `usage: npm run apiserver -- [--port 6443] [--host 127.0.0.1] [--data-dir DIR] [--token-file FILE] [--rbac FILE] [--kubeconfig FILE]`;
+
+function fail(message: string): never {
+  console.error(c.red(message));
+  console.error(usage);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      port: { type: 'string', default: '6443' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      'token-file': { type: 'string' },
+      rbac: { type: 'string' },
+      kubeconfig: { type: 'string', default: `${ROOT}/.kubekata/kubeconfig` },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+} catch (error) {
+  fail((error as Error).message);
+}
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const port = Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${args.port} is not a port: give a whole number from 0 to 65535 (1024 and up need no root).`);
+
+/** Reads a file an option names, or stops with a message saying which option and why. */
+function readOption(option: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`--${option} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+/** RBAC objects from a YAML file of documents (kind Role, ClusterRole, RoleBinding, ClusterRoleBinding). */
+function rbacFrom(file: string): RbacSource {
+  const objects = { Role: [] as Role[], ClusterRole: [] as ClusterRole[], RoleBinding: [] as RoleBinding[], ClusterRoleBinding: [] as ClusterRoleBinding[] };
+  for (const [index, document] of parseAllDocuments(readOption('rbac', file)).entries()) {
+    if (document.errors.length > 0) fail(`--rbac ${file}: document ${index + 1} is not valid YAML: ${document.errors[0]!.message}`);
+    const object = document.toJS() as { kind?: string } | null;
+    if (object === null) continue;
+    if (!object.kind || !(object.kind in objects)) fail(`--rbac ${file}: document ${index + 1} is a ${object.kind ?? 'document without a kind'}; expected Role, ClusterRole, RoleBinding or ClusterRoleBinding.`);
+    (objects[object.kind as keyof typeof objects] as object[]).push(object);
+  }
+  return {
+    roles: (namespace) => objects.Role.filter((role) => role.metadata.namespace === namespace),
+    clusterRoles: () => objects.ClusterRole,
+    roleBindings: (namespace) => objects.RoleBinding.filter((binding) => binding.metadata.namespace === namespace),
+    clusterRoleBindings: () => objects.ClusterRoleBinding,
+  };
+}
+
+// Read every file named first: a typo is reported before anything starts.
+const users = args['token-file'] ? parseTokenFile(readOption('token-file', args['token-file'])) : undefined;
+const rbac = args.rbac ? rbacFrom(args.rbac) : undefined;
+
+// Unfinished katas throw NotImplemented as soon as they are used: say which, and the ways on.
+process.on('uncaughtException', (error) => {
+  if (!(error instanceof NotImplemented)) throw error;
+  fail(`${error.message}\nThe apiserver needs katas 01-10 (and 11 for --token-file or --rbac). Finish that one, borrow a component's reference (npm run kata -- borrow etcd), or run the reference: KATA_TARGET=solutions npm run apiserver`);
+});
+
+const clock = new RealClock();
+const durable = args['data-dir'] ? await openDurableStore(args['data-dir']) : undefined;
+const store = durable?.store ?? new MvccStore();
+const registry = new Registry({ store, clock, random: new Random(Date.now()) });
+// The namespaces every cluster starts with (a restarted one with a data dir has them already).
+for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+  try {
+    registry.create<Namespace>('namespaces', undefined, { metadata: { name } });
+  } catch (error) {
+    if (!isStatusError(error, 'AlreadyExists')) throw error;
+  }
+}
+
+const namespace = (name: string) => registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
+const server = new ApiServer({
+  registry,
+  clock,
+  host: args.host,
+  port,
+  ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
+  ...(rbac ? { authorizer: new RbacAuthorizer(rbac) } : {}),
+  admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
+});
+
+let url: string;
+try {
+  ({ url } = await server.start());
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  fail(code === 'EADDRINUSE' ? `port ${port} on ${args.host} is taken: stop what uses it, or give another with --port.` : `cannot listen on ${args.host}:${port}: ${(error as Error).message}`);
+}
+
+const token = users ? [...users.keys()][0] : undefined;
+mkdirSync(dirname(args.kubeconfig), { recursive: true });
+writeFileSync(
+  args.kubeconfig,
+  [
+    'apiVersion: v1',
+    'kind: Config',
+    `clusters: [{name: kubekata, cluster: {server: "${url}"}}]`,
+    `users: [{name: learner, user: ${token ? `{token: "${token}"}` : '{}'}}]`,
+    'contexts: [{name: kubekata, context: {cluster: kubekata, user: learner, namespace: default}}]',
+    'current-context: kubekata',
+    '',
+  ].join('\n'),
+);
+const target = process.env.KATA_TARGET === 'solutions' ? 'the reference solutions' : 'your katas';
+console.log(`apiserver (${target}) on ${c.bold(url)}, store ${args['data-dir'] ? `in ${args['data-dir']} (kata 06's write-ahead log)` : 'in memory'}`);
+console.log(`  kubectl --kubeconfig ${relative(process.cwd(), args.kubeconfig) || args.kubeconfig} get pods`);
+console.log(c.dim('  Ctrl-C stops it.'));
+
+async function shutdown(): Promise<void> {
+  await server.stop();
+  await durable?.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
