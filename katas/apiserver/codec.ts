@@ -15,6 +15,19 @@
 import { parse as parseYaml } from 'yaml';
 import { badRequest, StatusError } from './status.ts';
 
+/** UnsupportedMediaType (415): a body in a format the server does not read, with the ones it does. */
+export function unsupportedMediaType(accepted: readonly string[]): StatusError {
+  return new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+    reason: 'UnsupportedMediaType',
+    code: 415,
+  });
+}
+
 /** The media types a body may have (any `+json` type is JSON: patches are). */
 function kindOf(contentType: string | undefined): 'json' | 'yaml' | undefined {
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
@@ -33,15 +46,7 @@ export function decodeBody(text: string, contentType: string | undefined): unkno
   if (text.trim() === '') return undefined;
   const kind = kindOf(contentType);
   if (kind === undefined) {
-    throw new StatusError({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
-      reason: 'UnsupportedMediaType',
-      code: 415,
-    });
+    throw unsupportedMediaType(['application/json', 'application/yaml']);
   }
   try {
     return kind === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });

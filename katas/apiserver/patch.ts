@@ -18,7 +18,8 @@
  */
 import jsonpatch from 'fast-json-patch';
 import { NotImplemented } from '@kube/kit';
-import { badRequest, StatusError } from './status.ts';
+import { unsupportedMediaType } from './codec.ts';
+import { badRequest } from './status.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
 
 /** The patch types the server accepts, by Content-Type. */
@@ -93,13 +94,5 @@ export function applyPatch(contentType: string, target: unknown, patch: unknown,
     if (!isJsonObject(patch)) throw badRequest('a strategic merge patch must be a JSON object');
     return strategicMergePatch(target, patch, kind);
   }
-  throw new StatusError({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`,
-    reason: 'UnsupportedMediaType',
-    code: 415,
-  });
+  throw unsupportedMediaType(Object.values(PATCH_TYPES));
 }

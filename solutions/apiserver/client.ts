@@ -47,38 +47,13 @@ export interface ApiClient {
 }
 
 /**
- * The in-process client: each call goes straight to the registry. Results are the registry's own
- * copies (it hands out fresh objects), so changing one changes nothing stored.
+ * The shortcuts of {@link ApiClient}, each `resource()` with its resource's name and object type,
+ * written once: a client implements `resource` and extends this ({@link LocalClient}, kata 10's
+ * HttpClient).
  */
-export class LocalClient implements ApiClient {
-  constructor(private readonly registry: Registry) {}
+export abstract class BaseApiClient implements ApiClient {
+  abstract resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T>;
 
-  /**
-   * The calls on `resource` in `namespace` (undefined: every namespace for a list, the object's own
-   * namespace for a create or an update, none for a cluster-scoped resource).
-   *
-   * @example
-   * ```ts
-   * const pods = client.resource<Pod>('pods', 'default');
-   * await pods.get('web');      // registry.get('pods', 'default', 'web'), as a Promise
-   * ```
-   */
-  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
-    const registry = this.registry;
-    // Every call is made async, even though the registry answers at once: callers must be ready
-    // for a remote apiserver, where other clients act between their calls.
-    return {
-      create: async (object) => registry.create<T>(resource, namespace ?? object.metadata.namespace, object),
-      get: async (name) => registry.get<T>(resource, namespace, name),
-      list: async (options) => registry.list<T>(resource, namespace, options),
-      update: async (object) => registry.update<T>(resource, namespace ?? object.metadata.namespace, object),
-      updateStatus: async (object) => registry.updateStatus<T>(resource, namespace ?? object.metadata.namespace, object),
-      delete: async (name, options) => registry.delete<T>(resource, namespace, name, options),
-      watch: (options) => registry.watch<T>(resource, namespace, options),
-    };
-  }
-
-  // The shortcuts of ApiClient: each is resource() with its resource's name and object type.
   pods(namespace?: string) {
     return this.resource<Pod>('pods', namespace);
   }
@@ -105,5 +80,40 @@ export class LocalClient implements ApiClient {
   }
   leases(namespace?: string) {
     return this.resource<Lease>('leases', namespace);
+  }
+}
+
+/**
+ * The in-process client: each call goes straight to the registry. Results are the registry's own
+ * copies (it hands out fresh objects), so changing one changes nothing stored.
+ */
+export class LocalClient extends BaseApiClient {
+  constructor(private readonly registry: Registry) {
+    super();
+  }
+
+  /**
+   * The calls on `resource` in `namespace` (undefined: every namespace for a list, the object's own
+   * namespace for a create or an update, none for a cluster-scoped resource).
+   *
+   * @example
+   * ```ts
+   * const pods = client.resource<Pod>('pods', 'default');
+   * await pods.get('web');      // registry.get('pods', 'default', 'web'), as a Promise
+   * ```
+   */
+  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+    const registry = this.registry;
+    // Every call is made async, even though the registry answers at once: callers must be ready
+    // for a remote apiserver, where other clients act between their calls.
+    return {
+      create: async (object) => registry.create<T>(resource, namespace ?? object.metadata.namespace, object),
+      get: async (name) => registry.get<T>(resource, namespace, name),
+      list: async (options) => registry.list<T>(resource, namespace, options),
+      update: async (object) => registry.update<T>(resource, namespace ?? object.metadata.namespace, object),
+      updateStatus: async (object) => registry.updateStatus<T>(resource, namespace ?? object.metadata.namespace, object),
+      delete: async (name, options) => registry.delete<T>(resource, namespace, name, options),
+      watch: (options) => registry.watch<T>(resource, namespace, options),
+    };
   }
 }

@@ -13,8 +13,8 @@
  * await client.pods('default').get('nope');   // throws StatusError NotFound, the server's Status
  * ```
  */
-import type { Deployment, Endpoints, Event, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service, Status } from '@kube/kit';
-import type { ApiClient, ResourceClient } from './client.ts';
+import type { KubeObject, Status } from '@kube/kit';
+import { BaseApiClient, type ResourceClient } from './client.ts';
 import type { DeleteOptions, ListOptions, ListResult } from './registry.ts';
 import { resourceType } from './resources.ts';
 import { internalError, StatusError } from './status.ts';
@@ -27,13 +27,14 @@ export interface HttpClientOptions {
 }
 
 /** The Kubernetes API at `baseUrl`, over HTTP. */
-export class HttpClient implements ApiClient {
+export class HttpClient extends BaseApiClient {
   private readonly baseUrl: string;
 
   constructor(
     baseUrl: string,
     private readonly options: HttpClientOptions = {},
   ) {
+    super();
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -84,35 +85,6 @@ export class HttpClient implements ApiClient {
 
   private headers(): Record<string, string> {
     return { Accept: 'application/json', ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}) };
-  }
-
-  // The shortcuts of ApiClient, as in LocalClient.
-  pods(namespace?: string) {
-    return this.resource<Pod>('pods', namespace);
-  }
-  nodes() {
-    return this.resource<Node>('nodes');
-  }
-  namespaces() {
-    return this.resource<Namespace>('namespaces');
-  }
-  services(namespace?: string) {
-    return this.resource<Service>('services', namespace);
-  }
-  endpoints(namespace?: string) {
-    return this.resource<Endpoints>('endpoints', namespace);
-  }
-  events(namespace?: string) {
-    return this.resource<Event>('events', namespace);
-  }
-  deployments(namespace?: string) {
-    return this.resource<Deployment>('deployments', namespace);
-  }
-  replicaSets(namespace?: string) {
-    return this.resource<ReplicaSet>('replicasets', namespace);
-  }
-  leases(namespace?: string) {
-    return this.resource<Lease>('leases', namespace);
   }
 }
 
