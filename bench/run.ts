@@ -6,10 +6,11 @@
 import { parseArgs } from 'node:util';
 import { benches as etcd } from './etcd.ts';
 import { benches as scheduler } from './scheduler.ts';
+import { benches as apiserver } from './apiserver.ts';
 import type { Bench } from './bench.ts';
 import { measure } from './bench.ts';
 
-const suites: Record<string, Bench[]> = { etcd, scheduler };
+const suites: Record<string, Bench[]> = { etcd, apiserver, scheduler };
 
 const { positionals } = parseArgs({ allowPositionals: true });
 const unknown = positionals.filter((p) => !(p in suites));
