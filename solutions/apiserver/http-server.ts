@@ -62,6 +62,8 @@ export class ApiServer {
   private address: AddressInfo | undefined;
   private readonly watches = new Set<ApiWatch>();
   private readonly sockets = new Set<Socket>();
+  /** the wire form of recent watch events, by {@link eventKey}: see {@link eventLine} */
+  private readonly eventLines = new Map<string, string>();
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -218,7 +220,16 @@ export class ApiServer {
       try {
         for await (const event of watch) {
           if (response.destroyed) break;
-          response.write(`${JSON.stringify(table ? this.tableEvent(event) : event)}\n`);
+          // Corked until the event loop has handled the requests that came in with this one: the
+          // events of all their commits go out in one socket write instead of one each.
+          if (!response.writableCorked) {
+            response.cork();
+            setImmediate(() => response.uncork());
+          }
+          const buffered = !response.write(this.eventLine(event, table));
+          // A client that reads slower than the store changes: wait for it rather than queue its
+          // events in memory without end.
+          if (buffered) await drained(response);
         }
       } catch (error) {
         if (!response.destroyed) response.write(`${JSON.stringify({ type: 'ERROR', object: statusOf(error) satisfies Status })}\n`);
@@ -229,10 +240,54 @@ export class ApiServer {
     })();
   }
 
+  /**
+   * An event as one JSON line. Every watcher of a resource gets each event, so the line is made
+   * once and kept for the next watcher (upstream's watch cache does the same with its
+   * `cachingObject`): with 100 watchers open, serializing was most of the server's time. An
+   * object's uid, resourceVersion and the event's type name its content, so the key is safe;
+   * events without them (ERROR, BOOKMARK) are made every time.
+   */
+  private eventLine(event: ApiWatchEvent, table: boolean): string {
+    const key = eventKey(event, table);
+    const kept = key === undefined ? undefined : this.eventLines.get(key);
+    if (kept !== undefined) return kept;
+    const line = `${JSON.stringify(table ? this.tableEvent(event) : event)}\n`;
+    if (key !== undefined) {
+      // The watchers of an event ask for it within moments of each other: a short memory is enough.
+      if (this.eventLines.size >= EVENT_LINES_KEPT) this.eventLines.delete(this.eventLines.keys().next().value!);
+      this.eventLines.set(key, line);
+    }
+    return line;
+  }
+
   private tableEvent(event: ApiWatchEvent): ApiWatchEvent | { type: string; object: object } {
     if (event.type === 'ERROR' || event.type === 'BOOKMARK') return event;
     return { type: event.type, object: this.asTable(event.object) ?? event.object };
   }
+}
+
+/** How many event lines {@link ApiServer} keeps for its other watchers. */
+const EVENT_LINES_KEPT = 4096;
+
+/** What names an event's line: type, form, uid and resourceVersion; undefined for ERROR and BOOKMARK. */
+function eventKey(event: ApiWatchEvent, table: boolean): string | undefined {
+  if (event.type === 'ERROR' || event.type === 'BOOKMARK') return undefined;
+  const { uid, resourceVersion } = (event.object as KubeObject).metadata ?? {};
+  return uid && resourceVersion ? `${event.type} ${table ? 'table' : 'json'} ${uid} ${resourceVersion}` : undefined;
+}
+
+/** Resolves when `response` can take more writes, or is gone. */
+function drained(response: ServerResponse): Promise<void> {
+  if (response.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 function headersOf(request: IncomingMessage): Record<string, string | undefined> {

@@ -452,6 +452,22 @@ describe('the HTTP API: watch', () => {
     watch.stop();
   });
 
+  it('gives each of two watchers of one change its own view: DELETED with the old labels to one, MODIFIED with the new to the other', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web', { app: 'web' }) });
+    const from = (await bench.send('GET', PODS)).json.metadata.resourceVersion;
+    const selected = await openWatch(`${PODS}?watch=true&resourceVersion=${from}&labelSelector=app%3Dweb`);
+    const everything = await openWatch(`${PODS}?watch=true&resourceVersion=${from}`);
+    const table = await openWatch(`${PODS}?watch=true&resourceVersion=${from}`, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { app: 'db' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    await waitUntil(() => selected.events.length >= 1 && everything.events.length >= 1 && table.events.length >= 1);
+    const rv = (everything.events[0]!.object as Pod).metadata.resourceVersion;
+    expect(selected.events[0]).toMatchObject({ type: 'DELETED', object: { metadata: { labels: { app: 'web' }, resourceVersion: rv } } });
+    expect(everything.events[0]).toMatchObject({ type: 'MODIFIED', object: { kind: 'Pod', metadata: { labels: { app: 'db' } } } });
+    expect(table.events[0]).toMatchObject({ type: 'MODIFIED', object: { kind: 'Table' } });
+    for (const watch of [selected, everything, table]) watch.stop();
+  });
+
   it('answers a watch from a compacted resourceVersion with an ERROR event carrying 410 Expired', async () => {
     bench = await startBench();
     for (const name of ['a', 'b', 'c']) await bench.send('POST', PODS, { body: pod(name) });
