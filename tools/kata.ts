@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findKata, hints, loadKatas, type Kata } from './lib/katas.ts';
 import { kataMembers, members, restoreMembers } from './lib/members.ts';
-import { bar, byKata, c, explainFailure, type KataResult } from './lib/report.ts';
+import { bar, byKata, c, explainFailure, waitingAdvice, waitingOn, type KataResult } from './lib/report.ts';
 import { runTests, type RunOptions } from './lib/runner.ts';
 import { pristineText, readState, snapshotPristine, writeState, type State } from './lib/state.ts';
 import { listComponents, ROOT } from './lib/targets.ts';
@@ -209,6 +209,7 @@ function printKata(r: KataResult, katas: Kata[], failuresToShow = 1): void {
   const failed = r.tests.filter((t) => t.status !== 'pass');
   for (const t of failed.slice(0, failuresToShow)) out(`  ${explainFailure(k, t)}`);
   if (failed.length > failuresToShow) out(c.dim(`  ... and ${failed.length - failuresToShow} more failing (npm run kata -- run ${k.number} shows them all)`));
+  for (const advice of waitingAdvice(k, waitingOn(r, katas), existsSync(join(ROOT, 'solutions')))) out(`  ${c.yellow(advice)}`);
   if (r.done) {
     const next = katas[katas.indexOf(k) + 1];
     out(next ? `  ${c.green('Well done!')} Next: kata ${next.number}, ${next.title} (${next.instructions}).` : `  ${c.green('That was the last kata. Congratulations!')}`);

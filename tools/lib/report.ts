@@ -47,6 +47,35 @@ export function notImplemented(message: string | undefined): string | undefined 
   return match ? match[0] : undefined;
 }
 
+/**
+ * The earlier katas whose unwritten code some of a kata's tests stopped at (their NotImplemented
+ * failures name them). Kata 10's tests stop at kata 04's watch until kata 04 is done or etcd is
+ * borrowed: the learner who starts there should hear that once, not read it in forty failures.
+ */
+export function waitingOn(result: KataResult, katas: Kata[]): Kata[] {
+  const numbers = new Set<string>();
+  for (const test of result.tests) {
+    if (test.status === 'pass') continue;
+    const number = /^kata (\d{2})/.exec(notImplemented(test.message) ?? '')?.[1];
+    if (number && number < result.kata.number) numbers.add(number);
+  }
+  return katas.filter((k) => numbers.has(k.number));
+}
+
+/**
+ * What to do about {@link waitingOn}'s katas: finish each first; one of another component may
+ * instead be borrowed (borrowing the kata's own component would borrow the kata itself).
+ *
+ * @param canBorrow - whether this edition has the reference solutions to borrow
+ */
+export function waitingAdvice(kata: Kata, waiting: Kata[], canBorrow: boolean): string[] {
+  return waiting.map((k) => {
+    const finish = `finish it first (npm run kata -- run ${k.number})`;
+    const advice = canBorrow && k.component !== kata.component ? `${finish}, or use the reference ${k.component}: npm run kata -- borrow ${k.component}` : finish;
+    return `Some of these tests stop at kata ${k.number} (${k.component} · ${k.title}), whose code is not written yet: ${advice}.`;
+  });
+}
+
 /** The command that replays one failed property with its seed and path. */
 export function replayCommand(kata: Kata, test: TestOutcome): string | undefined {
   if (!test.property) return undefined;
