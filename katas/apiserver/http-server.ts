@@ -206,7 +206,14 @@ export class ApiServer {
     const table = wantsTable(request.headers['accept']);
     this.watches.add(watch);
     const limit = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : (this.options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS);
-    const timer = clock.setTimeout(() => watch.stop(), limit);
+    let timedOut = false;
+    let waitingForReader = false;
+    const timer = clock.setTimeout(() => {
+      timedOut = true;
+      watch.stop();
+      // A client that stopped reading would hold the stream open for ever: cut it off.
+      if (waitingForReader) response.destroy();
+    }, limit);
     const end = () => {
       clock.clearTimeout(timer);
       watch.stop();
@@ -228,8 +235,17 @@ export class ApiServer {
           }
           const buffered = !response.write(this.eventLine(event, table));
           // A client that reads slower than the store changes: wait for it rather than queue its
-          // events in memory without end.
-          if (buffered) await drained(response);
+          // events in memory without end. Once its watch is over, cut it off instead; it watches
+          // again from the last resourceVersion it read.
+          if (buffered && timedOut) {
+            response.destroy();
+            break;
+          }
+          if (buffered) {
+            waitingForReader = true;
+            await drained(response);
+            waitingForReader = false;
+          }
         }
       } catch (error) {
         if (!response.destroyed) response.write(`${JSON.stringify({ type: 'ERROR', object: statusOf(error) satisfies Status })}\n`);

@@ -10,6 +10,7 @@
  * strategic merge where there are no lists (metamorphic).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { fc, test } from '@fast-check/vitest';
 import * as k8s from '@kubernetes/client-node';
 import {
@@ -488,6 +489,33 @@ describe('the HTTP API: watch', () => {
     await bench.clock.advance(1_000);
     await watch.reading;
     expect(watch.ended()).toBe(true);
+  });
+
+  it('cuts off, at its timeout, a watcher that stopped reading, and answers everyone else meanwhile', async () => {
+    bench = await startBench();
+    const { port } = new URL(bench.url);
+    // A raw client that asks for a watch and never reads: its socket's buffers fill up.
+    const stuck = connect(Number(port), '127.0.0.1');
+    stuck.pause();
+    stuck.write(`GET ${PODS}?watch=true&timeoutSeconds=60 HTTP/1.1\r\nHost: kata\r\n\r\n`);
+    await waitUntil(() => bench.clock.pending() > 0); // the watch is open: its timeout is set
+    // 40 MB of events: more than the kernel and Node buffer for one connection.
+    const big = 'x'.repeat(200_000);
+    for (let i = 0; i < 200; i++) bench.registry.create('pods', 'default', { ...pod(`big-${i}`), metadata: { name: `big-${i}`, annotations: { big } } });
+    expect((await bench.send('GET', `${PODS}/big-0`)).code).toBe(200);
+    await bench.clock.advance(60_000);
+    // What reached the client before the cut: less than the whole, and no end of the stream.
+    let received = '';
+    let ended = false;
+    stuck.setEncoding('utf8');
+    stuck.on('data', (chunk: string) => (received += chunk));
+    stuck.on('close', () => (ended = true));
+    stuck.on('error', () => (ended = true));
+    stuck.resume();
+    await waitUntil(() => ended);
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    expect(received.split('"type":"ADDED"').length - 1).toBeLessThan(200);
+    expect(received.endsWith('0\r\n\r\n')).toBe(false);
   });
 
   it('ends every watch when the server stops', async () => {
