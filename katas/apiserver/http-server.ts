@@ -234,9 +234,9 @@ export class ApiServer {
             setImmediate(() => response.uncork());
           }
           const buffered = !response.write(this.eventLine(event, table));
-          // A client that reads slower than the store changes: wait for it rather than queue its
-          // events in memory without end. Once its watch is over, cut it off instead; it watches
-          // again from the last resourceVersion it read.
+          // A client that reads slower than the store changes: wait for it, so that its events
+          // wait in its watch's queue rather than pile up in the socket's buffers. Once its watch
+          // is over, cut it off instead; it watches again from the last resourceVersion it read.
           if (buffered && timedOut) {
             response.destroy();
             break;
