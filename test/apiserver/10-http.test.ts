@@ -461,7 +461,7 @@ describe('the HTTP API: watch', () => {
     const everything = await openWatch(`${PODS}?watch=true&resourceVersion=${from}`);
     const table = await openWatch(`${PODS}?watch=true&resourceVersion=${from}`, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { app: 'db' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
-    await waitUntil(() => selected.events.length >= 1 && everything.events.length >= 1 && table.events.length >= 1);
+    await waitUntil(() => selected.events.length >= 1 && everything.events.length >= 1 && table.events.length >= 1, 'an event on each of the three watches');
     const rv = (everything.events[0]!.object as Pod).metadata.resourceVersion;
     expect(selected.events[0]).toMatchObject({ type: 'DELETED', object: { metadata: { labels: { app: 'web' }, resourceVersion: rv } } });
     expect(everything.events[0]).toMatchObject({ type: 'MODIFIED', object: { kind: 'Pod', metadata: { labels: { app: 'db' } } } });
@@ -498,7 +498,7 @@ describe('the HTTP API: watch', () => {
     const stuck = connect(Number(port), '127.0.0.1');
     stuck.pause();
     stuck.write(`GET ${PODS}?watch=true&timeoutSeconds=60 HTTP/1.1\r\nHost: kata\r\n\r\n`);
-    await waitUntil(() => bench.clock.pending() > 0); // the watch is open: its timeout is set
+    await waitUntil(() => bench.clock.pending() > 0, 'the watch to open (its timeout set on the clock)');
     // 40 MB of events: more than the kernel and Node buffer for one connection.
     const big = 'x'.repeat(200_000);
     for (let i = 0; i < 200; i++) bench.registry.create('pods', 'default', { ...pod(`big-${i}`), metadata: { name: `big-${i}`, annotations: { big } } });
@@ -512,7 +512,7 @@ describe('the HTTP API: watch', () => {
     stuck.on('close', () => (ended = true));
     stuck.on('error', () => (ended = true));
     stuck.resume();
-    await waitUntil(() => ended);
+    await waitUntil(() => ended, 'the server to cut off the client that never read, once its watch timed out');
     expect(received).toMatch(/^HTTP\/1\.1 200/);
     expect(received.split('"type":"ADDED"').length - 1).toBeLessThan(200);
     expect(received.endsWith('0\r\n\r\n')).toBe(false);
@@ -883,12 +883,13 @@ const SENSIBLE_CODES = [200, 201, 400, 401, 403, 404, 405, 409, 410, 413, 415, 4
  * Lets the event loop turn (socket I/O included) until `ready` holds. The server runs in this
  * process, so a request is answered within a few turns; no timer, no wall clock.
  */
-async function waitUntil(ready: () => boolean | Promise<boolean>, turns = 100_000): Promise<void> {
+async function waitUntil(ready: () => boolean | Promise<boolean>, what = 'the condition'): Promise<void> {
+  const turns = 100_000;
   for (let i = 0; i < turns; i++) {
     if (await ready()) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  throw new Error(`still not ready after ${turns} turns of the event loop`);
+  throw new Error(`still waiting for ${what} after ${turns.toLocaleString('en')} turns of the event loop`);
 }
 
 /** A JSON object of plain fields (no lists), for the patch properties. */
