@@ -10,7 +10,7 @@
  * idempotent and keeps valid objects valid.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import type { Deployment, KubeObject, Namespace, Node, Pod, Service } from '@kube/kit';
 import {
   alreadyExists,

@@ -8,7 +8,7 @@
  * filtered; finalizers always hold a deletion back until the last one is removed.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import { LocalClient, parseLabelSelector, Registry, resourceType, selectorFromObject, type StatusError } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random, type Pod, type PodPhase } from '@kube/kit';

@@ -10,7 +10,7 @@
  * page after page, exactly the list at the first page's revision, while writes go on in between.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import { LocalClient, Registry, isStatusError, type ApiWatch, type ApiWatchEvent, type ListResult } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random, type Pod, type Status } from '@kube/kit';

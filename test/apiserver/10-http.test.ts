@@ -11,7 +11,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import * as k8s from '@kubernetes/client-node';
 import {
   badRequest,

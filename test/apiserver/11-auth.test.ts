@@ -9,7 +9,7 @@
  * (metamorphic); admitting twice is admitting once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import {
   Admission,
   DefaultTolerationSeconds,

@@ -10,7 +10,7 @@
  * these tests must keep passing then.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import { compareKeys, EtcdError, inRange, MemoryStore, prefixEnd, type KeyValue, type RangeOptions, type RangeResponse } from '@kube/etcd';
 import { byteOrder, hasPrefix } from '../support/bytes.ts';
 import { thrownBy } from '../support/errors.ts';

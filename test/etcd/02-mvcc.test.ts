@@ -9,7 +9,7 @@
  * that throws leaves no trace.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import {
   EtcdError,
   KeyIndex,

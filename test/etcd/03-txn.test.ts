@@ -9,7 +9,7 @@
  * in one revision instead of several (metamorphic).
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import {
   compareHolds,
   EtcdError,

@@ -11,7 +11,7 @@
  * after every write does (metamorphic: falling behind loses nothing).
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import { EtcdError, MvccStore, prefixEnd, txn, WatchableStore, type MvccKeyValue, type WatchRequest, type WatchResponse } from '@kube/etcd';
 import { thrownBy } from '../support/errors.ts';
 import { poolKeyArb, valueArb } from '../support/keys.ts';

@@ -12,7 +12,7 @@
  * exactly the keys attached to the lease, in one revision.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import { FakeClock } from '@kube/kit';
 import { KeyIndex, Lessor, MAX_LEASE_TTL, MIN_LEASE_TTL, MvccStore, prefixEnd, WatchableStore, type Change, type MvccKeyValue, type Revision } from '@kube/etcd';
 import { byteOrder } from '../support/bytes.ts';

@@ -9,7 +9,7 @@
  * compared at every revision), and that one damaged byte is refused or repaired, never believed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import { join } from 'node:path';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {

@@ -5,7 +5,7 @@
  * moment.
  */
 import { describe, expect, it } from 'vitest';
-import { test, fc } from '@fast-check/vitest';
+import { test, fc } from '../support/prop.ts';
 import { FakeClock, toRFC3339, type Timer } from '@kube/kit';
 
 describe('FakeClock', () => {

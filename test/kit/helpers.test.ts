@@ -2,7 +2,7 @@
  * The kit's object helpers: the "namespace/name" keys of caches and work queues.
  */
 import { describe, expect, it } from 'vitest';
-import { test, fc } from '@fast-check/vitest';
+import { test, fc } from '../support/prop.ts';
 import { objectKey, splitObjectKey } from '@kube/kit';
 
 describe('objectKey', () => {

@@ -3,7 +3,7 @@
  * machine and every version of the workbook; every draw must stay in its range.
  */
 import { describe, expect, it } from 'vitest';
-import { test, fc } from '@fast-check/vitest';
+import { test, fc } from '../support/prop.ts';
 import { Random } from '@kube/kit';
 
 /** n draws of every kind, in a fixed order. */

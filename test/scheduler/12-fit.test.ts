@@ -8,7 +8,7 @@
  * the order of the nodes.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import type { Node, Pod } from '@kube/kit';
 import {
   CycleState,

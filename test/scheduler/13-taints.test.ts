@@ -7,7 +7,7 @@
  * never removes a feasible node; adding a taint the pod does not tolerate always removes its node.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import type { Node, Pod, Taint, TaintEffect, Toleration } from '@kube/kit';
 import {
   CycleState,

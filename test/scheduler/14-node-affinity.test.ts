@@ -7,7 +7,7 @@
  * expressions changes nothing; Gt and Lt never match a label that is not an integer.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod } from '@kube/kit';
 import {
   CycleState,

@@ -8,7 +8,7 @@
  * DoNotSchedule spread constraint the skew never exceeds maxSkew.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import type { Node, Pod, PodAffinityTerm, TopologySpreadConstraint } from '@kube/kit';
 import { CycleState, InterPodAffinity, PodTopologySpread, Snapshot, countMatching, defaultFramework, findFeasibleNodes, scheduleAll, scheduleOne, termSelectsPod } from '@kube/scheduler';
 import { makeNode, makePod, names } from '../support/scheduler/fixtures.ts';

@@ -10,7 +10,7 @@
  * has run past the back-offs; and the queue pops by priority, then age.
  */
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { fc, test } from '../support/prop.ts';
 import { FakeClock, Random, type Pod } from '@kube/kit';
 import {
   backoffDuration,

@@ -41,6 +41,6 @@ function fullName(task: { name: string; suite?: { name: string; suite?: unknown 
     names.unshift(suite.name);
     suite = suite.suite as typeof suite;
   }
-  // @fast-check/vitest appends " (with seed=N)" when a seed is set: names must not depend on it.
+  // test names never carry the seed (the old @fast-check/vitest appended " (with seed=N)"): strip it anyway.
   return names.join(' > ').replace(/ \(with seed=-?\d+\)$/, '');
 }

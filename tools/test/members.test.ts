@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { test, fc } from '@fast-check/vitest';
+import { test, fc } from '../../test/support/prop.ts';
 import { kataMembers, members, restoreMembers } from '../lib/members.ts';
 
 const starter = `import { NotImplemented } from '@kube/kit';

@@ -6,7 +6,7 @@
  *
  * Also quantities: their text, built from a sign, digits, a fraction and a suffix.
  */
-import { fc } from '@fast-check/vitest';
+import { fc } from '../prop.ts';
 import type { Container, ContainerPort, Deployment, DeploymentStrategy, Pod, PodSpec, Service, ServicePort } from '@kube/kit';
 
 // ---------- quantities ----------

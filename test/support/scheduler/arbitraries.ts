@@ -2,7 +2,7 @@
  * Generated nodes and pods for the scheduler's properties. Values come from small sets, so that
  * nodes fill up, labels collide and taints meet the tolerations that match them.
  */
-import { fc } from '@fast-check/vitest';
+import { fc } from '../prop.ts';
 import type { Node, Pod, Taint, TaintEffect, Toleration } from '@kube/kit';
 import { makeNode, makePod, type NodeOptions, type PodOptions } from './fixtures.ts';
 
