@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiShapes, compareShapes } from './lib/exports.ts';
-import { loadKatas, REQUIRED_SECTIONS, sections, splitFrontMatter, type Kata } from './lib/katas.ts';
+import { hints, loadKatas, REQUIRED_SECTIONS, sections, splitFrontMatter, type Kata } from './lib/katas.ts';
 import { MAP_FILE, renderMap } from './lib/map.ts';
 import { restoreMembers } from './lib/members.ts';
 import { c } from './lib/report.ts';
@@ -95,7 +95,9 @@ function catalogue(): string[] {
     const { body } = splitFrontMatter(readFileSync(join(ROOT, k.instructions), 'utf8'), k.instructions);
     const found = sections(body);
     for (const s of REQUIRED_SECTIONS) if (!found.has(s)) problems.push(`${where}: ${k.instructions} has no "## ${s}" section`);
-    if (found.has('Hints') && !/^### /m.test(found.get('Hints')!)) problems.push(`${where}: its Hints section has no "### " hints`);
+    if (found.has('Hints') && /^### /m.test(found.get('Hints')!)) problems.push(`${where}: its Hints section shows hints ("### " headings) to every reader; move them to ${k.hintsFile}, one "## " heading per hint`);
+    if (!existsSync(join(ROOT, k.hintsFile))) problems.push(`${where}: ${k.hintsFile} (its hints, one "## " heading each, gentle first) is missing`);
+    else if (hints(k).length < 2) problems.push(`${where}: ${k.hintsFile} has ${hints(k).length} hint(s); give at least 2, one "## " heading each, gentle first`);
     for (const f of k.files) {
       if (!existsSync(join(ROOT, f))) problems.push(`${where}: front matter names ${f}, which does not exist`);
       else if (!readFileSync(join(ROOT, f), 'utf8').includes(`TODO(${k.number})`)) problems.push(`${where}: ${f} has no "TODO(${k.number})" marker for the learner`);

@@ -105,9 +105,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       },
     });
 
-  const markdown = (source: string, page: string, extra: Partial<RenderEnv> = {}): { html: string; env: RenderEnv } => {
+  const markdown = (source: string, page: string, extra: Partial<RenderEnv> = {}, hintsFile?: string): { html: string; env: RenderEnv } => {
     const text = readFileSync(join(root, source), 'utf8');
-    const body = text.startsWith('---') ? splitFrontMatter(text, source).body : text;
+    const plain = text.startsWith('---') ? splitFrontMatter(text, source).body : text;
+    const body = hintsFile && existsSync(join(root, hintsFile)) ? withHints(plain, readFileSync(join(root, hintsFile), 'utf8')) : plain;
     const env: RenderEnv = {
       source,
       lineOffset: text.slice(0, text.length - body.length).split('\n').length - 1,
@@ -123,7 +124,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   };
 
   // Markdown first: its problems fail the build before typedoc spends its seconds.
-  const kataBodies = new Map(cat.katas.map((k) => [k.number, markdown(k.instructions, kataPath(k), { foldHints: true })]));
+  const kataBodies = new Map(cat.katas.map((k) => [k.number, markdown(k.instructions, kataPath(k), { foldHints: true }, k.hintsFile)]));
   for (const kata of cat.katas) {
     const { env } = kataBodies.get(kata.number)!;
     if (env.headings.some((h) => h.level === 2 && h.text === 'Hints') && env.hints === 0) {
@@ -296,4 +297,27 @@ function write(out: string, path: string, content: string): void {
   const file = join(out, path);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, content);
+}
+
+/**
+ * A kata's instructions with its hints file put under "## Hints", each hint a `### ` heading, for
+ * the page to fold one at a time. The hints file's own title line is dropped, and its `## ` hints
+ * become `### ` (headings inside code fences are left alone).
+ */
+export function withHints(instructions: string, hintsText: string): string {
+  let inFence = false;
+  const hintLines = hintsText.split('\n').filter((line) => !/^# /.test(line)).map((line) => {
+    if (/^```/.test(line)) inFence = !inFence;
+    return !inFence && line.startsWith('## ') ? `#${line}` : line;
+  });
+  const lines = instructions.split('\n');
+  inFence = false;
+  const at = lines.findIndex((line) => {
+    if (/^```/.test(line)) inFence = !inFence;
+    return !inFence && line.trim() === '## Hints';
+  });
+  if (at < 0) return instructions;
+  let end = lines.findIndex((line, i) => i > at && line.startsWith('## '));
+  if (end < 0) end = lines.length;
+  return [...lines.slice(0, end), '', ...hintLines, '', ...lines.slice(end)].join('\n');
 }

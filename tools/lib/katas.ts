@@ -27,6 +27,8 @@ export interface Kata {
   instructions: string;
   /** the test file, relative to the root */
   test: string;
+  /** the hints, relative to the root: `katas/<component>/hints/NN-slug.md` */
+  hintsFile: string;
 }
 
 /** The sections every kata's instructions must have, in this order. */
@@ -114,6 +116,7 @@ function readKata(root: string, component: string, file: string, number: string,
     files: files.map((f) => `katas/${component}/${f}`),
     instructions,
     test: `test/${component}/${number}-${slug}.test.ts`,
+    hintsFile: `katas/${component}/hints/${file}`,
   };
 }
 
@@ -147,16 +150,30 @@ export function sections(body: string): Map<string, string> {
   return out;
 }
 
-/** The hints of a kata, gentle first: each `###` under "## Hints", as {title, text}. */
+/**
+ * The hints of a kata, gentle first, as {title, text}. They live in their own file,
+ * `katas/<component>/hints/NN-slug.md`, one `## ` heading per hint, so that reading the
+ * instructions never shows the answer; the CLI and the docs site reveal them one at a time.
+ * (A kata without a hints file may still keep them as `### ` headings under its "## Hints".)
+ *
+ * @example
+ * // katas/etcd/hints/01-kv.md: "# 01 · … — hints\n\nintro\n\n## 1. Start with the order\ntext\n## 2. …"
+ * hints(kata) // → [{ title: '1. Start with the order', text: 'text' }, { title: '2. …', … }]
+ */
 export function hints(kata: Kata, root = ROOT): { title: string; text: string }[] {
+  const own = join(root, kata.hintsFile);
+  if (existsSync(own)) return headed(readFileSync(own, 'utf8'), '## ');
   const { body } = splitFrontMatter(readFileSync(join(root, kata.instructions), 'utf8'), kata.instructions);
-  const section = sections(body).get('Hints') ?? '';
+  return headed(sections(body).get('Hints') ?? '', '### ');
+}
+
+/** The parts of a markdown text under each heading that starts with `marker`, outside code fences. */
+function headed(text: string, marker: '## ' | '### '): { title: string; text: string }[] {
   const out: { title: string; text: string }[] = [];
   let inFence = false;
-  for (const line of section.split('\n')) {
+  for (const line of text.split('\n')) {
     if (/^```/.test(line)) inFence = !inFence;
-    const heading = !inFence && /^### (.+?)\s*$/.exec(line);
-    if (heading) out.push({ title: heading[1]!, text: '' });
+    if (!inFence && line.startsWith(marker)) out.push({ title: line.slice(marker.length).trim(), text: '' });
     else if (out.length > 0) out[out.length - 1]!.text += line + '\n';
   }
   return out.map((h) => ({ title: h.title, text: h.text.trim() }));

@@ -7,7 +7,7 @@ import { waitingAdvice, waitingOn, type KataResult } from '../lib/report.ts';
 import type { TestOutcome } from '../lib/runner.ts';
 
 function kata(number: string, component: string, title: string): Kata {
-  return { number, component, slug: title.toLowerCase(), title, points: 10, minutes: 60, concepts: [], files: [], instructions: '', test: `test/${component}/${number}.test.ts` };
+  return { number, component, slug: title.toLowerCase(), title, points: 10, minutes: 60, concepts: [], files: [], instructions: '', test: `test/${component}/${number}.test.ts`, hintsFile: '' };
 }
 
 const watch = kata('04', 'etcd', 'Watch');
