@@ -4,6 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ApiServer, Registry, type ApiServerOptions } from '@kube/apiserver';
@@ -27,7 +28,7 @@ export interface Bench {
 
 /** Options of {@link Bench.send}. */
 export interface SendOptions {
-  /** an object is sent as JSON; a string as it is */
+  /** an object is sent as JSON; a string or bytes (a protobuf body) as they are */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -39,6 +40,8 @@ export interface Reply {
   text: string;
   /** the body parsed as JSON; undefined when it is not JSON */
   json: any;
+  /** the body as it came */
+  bytes: Buffer;
 }
 
 /**
@@ -52,20 +55,44 @@ export async function startBench(more: Partial<ApiServerOptions> = {}): Promise<
   registry.create('namespaces', undefined, { metadata: { name: 'default' } });
   const server = new ApiServer({ registry, clock, ...more });
   const { url } = await server.start();
-  const send = async (method: string, path: string, options: SendOptions = {}): Promise<Reply> => {
-    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    const headers = { ...(body !== undefined && !options.headers?.['Content-Type'] ? { 'Content-Type': 'application/json' } : {}), ...options.headers };
-    const response = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await response.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { code: response.status, contentType: response.headers.get('content-type') ?? '', text, json };
+  const send = requester(url);
+  return { server, url, store, registry, clock, send, stop: () => (send.close(), server.stop()) };
+}
+
+/**
+ * Raw requests to `url` over one kept-alive connection at a time (node:http, not fetch: a third
+ * of fetch's cost per request, which matters to a fuzz of 10,000 of them on a loaded machine).
+ */
+export function requester(url: string): ((method: string, path: string, options?: SendOptions) => Promise<Reply>) & { close(): void } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const { hostname, port } = new URL(url);
+  const send = (method: string, path: string, options: SendOptions = {}): Promise<Reply> => {
+    const raw = options.body;
+    const body = raw === undefined ? undefined : typeof raw === 'string' || raw instanceof Uint8Array ? raw : JSON.stringify(raw);
+    const headers: Record<string, string> = { ...(body !== undefined && !options.headers?.['Content-Type'] ? { 'Content-Type': 'application/json' } : {}), ...options.headers };
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+    return new Promise<Reply>((resolve, reject) => {
+      const request = httpRequest({ host: hostname, port, path, method, headers, agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
+          let json: any;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ code: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text, json, bytes });
+        });
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
   };
-  return { server, url, store, registry, clock, send, stop: () => server.stop() };
+  return Object.assign(send, { close: () => agent.destroy() });
 }
 
 /** A kubeconfig for `url` in a new temporary directory (namespace default; a token when given). */
