@@ -32,6 +32,9 @@ export default defineConfig({
     testTimeout: Number(process.env.KATA_TEST_TIMEOUT ?? 20_000),
     hookTimeout: 20_000,
     includeTaskLocation: true,
+    // A failed assertion shows its values whole ("expected { kvs: [], count: 0, … }" hides the
+    // difference); the diff below it shows where they differ.
+    chaiConfig: { truncateThreshold: 0 },
     // Learner code that prints must not bury the results; the runner captures it per test.
     silent: false,
   },

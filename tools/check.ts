@@ -7,11 +7,13 @@
  *  4. every kata test passes against the solutions;
  *  5. on the pristine starters, no kata test passes;
  *  6. on the solutions with one kata undone (its members put back to the starter's), none of that
- *     kata's tests passes — the same rule, made strict for katas that build on earlier ones;
+ *     kata's tests passes — the same rule, made strict for katas that build on earlier ones — and
+ *     every failed property's printed replay line reproduces its failure;
  *  7. the tools' own tests (CLI, grader, runner, kit, docs) pass;
  *  8. the reference store agrees with a real etcd 3.4 (`npm run conformance:etcd`); skipped with a
  *     note where etcd is not installed, but required in CI (CI=true).
- * Each failure names the kata and what is wrong. Options: --only N[,N] to run some checks.
+ * Each failure names the kata and what is wrong. Options: --only N[,N] to run some checks,
+ * --katas NN[,NN] to run checks 4–6 on some katas.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,8 +25,8 @@ import { apiShapes, compareShapes } from './lib/exports.ts';
 import { hints, loadKatas, REQUIRED_SECTIONS, sections, splitFrontMatter, type Kata } from './lib/katas.ts';
 import { MAP_FILE, renderMap } from './lib/map.ts';
 import { restoreMembers } from './lib/members.ts';
-import { c } from './lib/report.ts';
-import { runTests } from './lib/runner.ts';
+import { c, replayCommand } from './lib/report.ts';
+import { runTests, type TestOutcome } from './lib/runner.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
 import { listComponents, ROOT } from './lib/targets.ts';
 
@@ -33,7 +35,7 @@ interface Check {
   run: () => Promise<string[]> | string[];
 }
 
-const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, katas: { type: 'string' } } });
 const only = values.only?.split(',').map(Number);
 
 if (!existsSync(join(ROOT, 'solutions'))) {
@@ -49,6 +51,13 @@ try {
   katas = loadKatas();
 } catch (error) {
   catalogueError = (error as Error).message;
+}
+/** The katas whose tests checks 4–6 run: all, or those `--katas 01,02` names (for an author at work). */
+const selected = values.katas ? values.katas.split(',').map((n) => katas.find((k) => k.number === n.trim().padStart(2, '0')) ?? fail(`--katas: there is no kata ${n}`)) : katas;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
 }
 const checks: Check[] = [
   { title: 'TypeScript compiles with strict (kit, katas, solutions, tests, tools)', run: typecheck },
@@ -134,12 +143,12 @@ function kataOf(file: string): string {
 }
 
 async function solutionsPass(): Promise<string[]> {
-  const report = await runTests({ files: katas.map((k) => k.test), seed: DEFAULT_SEED, maxWorkers: 2, env: { KATA_TARGET: 'solutions', KATA_BORROWED: '' } });
+  const report = await runTests({ files: selected.map((k) => k.test), seed: DEFAULT_SEED, maxWorkers: 2, env: { KATA_TARGET: 'solutions', KATA_BORROWED: '' } });
   const failing = report.tests.filter((t) => t.status !== 'pass');
   const ran = new Set(report.tests.map((t) => t.file));
   return [
     ...report.problems,
-    ...katas.filter((k) => !ran.has(k.test)).map((k) => `${kataOf(k.test)}: no test ran`),
+    ...selected.filter((k) => !ran.has(k.test)).map((k) => `${kataOf(k.test)}: no test ran`),
     ...failing.map((t) => `${kataOf(t.file)}: "${t.name}" ${t.status === 'pass' ? '' : 'fails on the solution'}: ${(t.message ?? '').split('\n').slice(0, 6).join('\n      ')}`),
   ];
 }
@@ -161,7 +170,7 @@ function pristineKatas(): { dir: string; cleanup: () => void } {
 async function startersFail(): Promise<string[]> {
   const pristine = pristineKatas();
   try {
-    const report = await runTests({ files: katas.map((k) => k.test), seed: DEFAULT_SEED, maxWorkers: 2, env: { KATA_TARGET: 'katas', KATA_KATAS_DIR: pristine.dir, KATA_BORROWED: '' } });
+    const report = await runTests({ files: selected.map((k) => k.test), seed: DEFAULT_SEED, maxWorkers: 2, env: { KATA_TARGET: 'katas', KATA_KATAS_DIR: pristine.dir, KATA_BORROWED: '' } });
     return report.tests
       .filter((t) => t.status === 'pass')
       .map((t) => `${kataOf(t.file)}: "${t.name}" passes on the pristine starter, so it checks nothing the learner writes`);
@@ -180,7 +189,7 @@ async function undoneKataFails(): Promise<string[]> {
   const problems: string[] = [];
   const pristine = pristineKatas();
   try {
-    for (const k of katas) {
+    for (const k of selected) {
       const tmp = mkdtempSync(join(tmpdir(), `kubekata-undone-${k.number}-`));
       try {
         cpSync(join(ROOT, 'solutions'), tmp, { recursive: true });
@@ -195,10 +204,12 @@ async function undoneKataFails(): Promise<string[]> {
           const current = existsSync(inSolutions) ? readFileSync(inSolutions, 'utf8') : starter;
           writeFileSync(inSolutions, restoreMembers(current, starter, k.number).text);
         }
-        const report = await runTests({ files: [k.test], seed: DEFAULT_SEED, env: { KATA_TARGET: 'katas', KATA_KATAS_DIR: tmp, KATA_BORROWED: '' } });
+        const env = { KATA_TARGET: 'katas', KATA_KATAS_DIR: tmp, KATA_BORROWED: '' };
+        const report = await runTests({ files: [k.test], seed: DEFAULT_SEED, env });
         for (const t of report.tests.filter((x) => x.status === 'pass')) {
           problems.push(`${kataOf(t.file)}: "${t.name}" passes when every kata but ${k.number} is solved, so it checks nothing kata ${k.number} asks for`);
         }
+        problems.push(...(await replaysReproduce(k, report.tests, env)));
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }
@@ -207,6 +218,33 @@ async function undoneKataFails(): Promise<string[]> {
     pristine.cleanup();
   }
   return problems;
+}
+
+/**
+ * Every replay line printed for a failed property reproduces its failure: the properties that
+ * failed (here, on a kata left undone) are run again from their seed, path and, for `fc.commands`,
+ * replay path alone, and each must fail again with the same counterexample.
+ */
+async function replaysReproduce(kata: Kata, tests: TestOutcome[], env: Record<string, string>): Promise<string[]> {
+  const failed = tests.filter((t) => t.status === 'fail' && t.property);
+  if (failed.length === 0) return [];
+  const replays = Object.fromEntries(failed.map((t) => [t.name, { seed: t.property!.seed, path: t.property!.path, ...(t.property!.replayPath !== undefined ? { replayPath: t.property!.replayPath } : {}) }]));
+  const pattern = `^(${failed.map((t) => t.name.split(' > ').map(escapeRegex).join(' ')).join('|')})$`;
+  const again = await runTests({ files: [kata.test], seed: DEFAULT_SEED, env, replays, testNamePattern: pattern });
+  return failed.flatMap((t) => {
+    const replayed = again.tests.find((x) => x.name === t.name && x.status !== 'skip');
+    const line = replayCommand(kata, t);
+    if (!replayed) return [`${kataOf(t.file)}: "${t.name}": its replay line did not run the test (${line})`];
+    if (replayed.status !== 'fail') return [`${kataOf(t.file)}: "${t.name}": its replay line does not reproduce the failure, the test ${replayed.status === 'pass' ? 'passes' : replayed.status} (${line})`];
+    if (replayed.property?.counterexample !== t.property!.counterexample) {
+      return [`${kataOf(t.file)}: "${t.name}": its replay line finds another counterexample: ${replayed.property?.counterexample ?? '(none)'} instead of ${t.property!.counterexample} (${line})`];
+    }
+    return [];
+  });
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function toolsPass(): Promise<string[]> {

@@ -21,14 +21,14 @@ import { kataMembers, members, restoreMembers } from './lib/members.ts';
 import { bar, byKata, c, explainFailure, waitingAdvice, waitingOn, type KataResult } from './lib/report.ts';
 import { runTests, type RunOptions } from './lib/runner.ts';
 import { pristineText, readState, snapshotPristine, writeState, type State } from './lib/state.ts';
-import { listComponents, ROOT } from './lib/targets.ts';
+import { componentDependencies, listComponents, ROOT, withDependencies } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
 import { MAP_FILE, renderMap } from './lib/map.ts';
 
 
 const USAGE = `usage: npm run kata -- <command>
   list                  every kata with its status
-  run NN                run one kata's tests   [--seed N] [--path P] [--test NAME]
+  run NN                run one kata's tests   [--seed N] [--path P] [--replay-path R] [--test NAME]
   hint NN               reveal the next hint of kata NN
   reset NN              restore exactly kata NN's starter code   [--yes]
   borrow C              use the reference solution of component C
@@ -48,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       seed: { type: 'string' },
       path: { type: 'string' },
+      'replay-path': { type: 'string' },
       test: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
       quiet: { type: 'boolean' },
@@ -78,8 +79,16 @@ async function main(argv: string[]): Promise<number> {
       return verify(katas, state, seed);
     case 'run': {
       const kata = needKata();
+      if (values['replay-path'] !== undefined && (!values.test || values.path === undefined)) {
+        throw new UsageError('--replay-path replays one model-based property: give it with the --seed, --path and --test of the replay line that printed it.');
+      }
       const options: Partial<RunOptions> = {
-        ...(values.path ? { path: values.path } : {}),
+        // one named property: replay exactly its counterexample (with the commands' replay path)
+        ...(values.path !== undefined && values.test
+          ? { replays: { [values.test]: { seed, path: values.path, ...(values['replay-path'] !== undefined ? { replayPath: values['replay-path'] } : {}) } } }
+          : values.path !== undefined
+            ? { path: values.path }
+            : {}),
         // vitest matches the describe blocks and the name joined by spaces.
         ...(values.test ? { testNamePattern: `^${values.test.split(" > ").map(escapeRegex).join(" ")}( \\(with seed=-?\\d+\\))?$` } : {}),
       };
@@ -157,6 +166,7 @@ function progressLine(katas: Kata[], results: KataResult[]): string {
     .filter((comp) => katas.some((k) => k.component === comp))
     .map((comp) => {
       const mine = results.filter((r) => r.kata.component === comp);
+      if (readState().borrowed.includes(comp)) return `${comp} borrowed`;
       return `${comp} ${mine.filter((r) => r.done).length}/${mine.length}`;
     });
   return `${c.bold('kubekata')}  ${bar(done, katas.length)}  ${done}/${katas.length} katas  ${c.dim(parts.join(' · '))}`;
@@ -175,8 +185,9 @@ async function list(katas: Kata[], state: State, seed: number): Promise<number> 
   out();
   for (const r of results) {
     const k = r.kata;
-    const borrowed = state.borrowed.includes(k.component) ? c.cyan(' (borrowed)') : '';
-    out(`${statusMark(r, state.borrowed)} ${k.number}  ${k.component.padEnd(11)} ${k.title.padEnd(40)} ${String(r.passed).padStart(3)}/${r.tests.length} tests  ${c.dim(`${k.points} pts · ~${k.minutes} min`)}${borrowed}`);
+    // A borrowed kata runs the reference: its count says nothing about the learner's code.
+    const tests = state.borrowed.includes(k.component) ? c.cyan('borrowed'.padStart(13)) : `${String(r.passed).padStart(3)}/${r.tests.length} tests`.padEnd(13);
+    out(`${statusMark(r, state.borrowed)} ${k.number}  ${k.component.padEnd(11)} ${k.title.padEnd(40)} ${tests}  ${c.dim(`${k.points} pts · ~${k.minutes} min`)}`);
   }
   return 0;
 }
@@ -266,15 +277,23 @@ function borrow(command: 'borrow' | 'unborrow', component: string | undefined, s
     throw new UsageError(`${component ? `"${component}" is not a component.` : `${command} needs a component.`} Components: ${components.join(', ')}.`);
   }
   if (command === 'borrow') {
-    if (!existsSync(join(ROOT, 'solutions', component, 'index.ts'))) {
-      out(c.red(`This edition has no reference solution of ${component} to borrow (the student edition leaves solutions out). Ask your instructor for an edition that includes it.`));
+    // The reference of a component runs on the references of what it is built on (the apiserver on etcd).
+    const needed = withDependencies([component]).filter((c) => !state.borrowed.includes(c));
+    const missing = needed.filter((c) => !existsSync(join(ROOT, 'solutions', c, 'index.ts')));
+    if (missing.length > 0) {
+      out(c.red(`This edition has no reference solution of ${missing.join(' and ')} to borrow${missing[0] !== component ? ` (the reference ${component} is built on it)` : ''}: the student edition leaves solutions out. Ask your instructor for an edition that includes it.`));
       return 2;
     }
-    state.borrowed = [...new Set([...state.borrowed, component])].sort();
+    state.borrowed = [...new Set([...state.borrowed, ...needed, component])].sort();
+    const also = needed.filter((c) => c !== component);
     out(`@kube/${component} now resolves to the reference solution: its katas count as done for what builds on them. Your code in katas/${component}/ is kept; unborrow to use it again.`);
+    if (also.length > 0) out(`The reference ${component} is built on ${also.join(' and ')}, so ${also.length === 1 ? 'that was' : 'those were'} borrowed too (npm run kata -- unborrow ${also[0]} to run the reference ${component} on your own ${also[0]}).`);
+    out(c.dim(`Recorded in katas/progress.json: commit it with your code, so that your grade counts the same.`));
   } else {
     state.borrowed = state.borrowed.filter((b) => b !== component);
     out(`@kube/${component} resolves to your code in katas/${component}/ again.`);
+    const dependents = Object.entries(componentDependencies()).filter(([name, deps]) => state.borrowed.includes(name) && deps.includes(component)).map(([name]) => name);
+    if (dependents.length > 0) out(`The borrowed ${dependents.join(' and ')} now run${dependents.length === 1 ? 's' : ''} on your ${component}.`);
   }
   writeState(state);
   return 0;

@@ -21,22 +21,45 @@
  * });
  */
 import * as fcBase from 'fast-check';
-import { test as vitestTest } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, test as vitestTest } from 'vitest';
 
 type Arbitraries<Ts extends unknown[]> = { [K in keyof Ts]: fcBase.Arbitrary<Ts[K]> };
 type Body<Ts extends unknown[]> = (...args: Ts) => unknown;
 
-/** The replay path of `fc.commands`, set by the runner when it replays one failed property. */
-const replayPath = process.env.KATA_REPLAY_PATH || undefined;
+/** What replays one failed property: fast-check's seed and path, and for `fc.commands` its replay path. */
+export interface Replay {
+  seed: number;
+  path: string;
+  replayPath?: string;
+}
 
 /**
- * fast-check, with `commands` taking its replay path from `KATA_REPLAY_PATH` when the runner
- * replays a failure (a test's own `replayPath` wins).
+ * The failures to replay, by full test name ("describe > test"), from the JSON file that
+ * `KATA_REPLAYS` names (the runner writes it for `npm run kata -- run NN --seed … --path …` and for
+ * the integrity check that every printed replay line reproduces its failure).
+ */
+function replays(): Record<string, Replay> {
+  const file = process.env.KATA_REPLAYS;
+  if (!file || !existsSync(file)) return {};
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Replay>;
+}
+
+/** How each `fc.commands` arbitrary was made, so that a replay can make it again with its replay path. */
+const commandsMade = new WeakMap<object, (replayPath: string) => fcBase.Arbitrary<unknown>>();
+
+/**
+ * fast-check, whose `commands` remembers how it was called: a model-based property replays only
+ * with the replay path fast-check printed (`/*replayPath="…"*\/` in the counterexample), and that
+ * must be given to `fc.commands` itself.
  */
 export const fc: typeof fcBase = {
   ...fcBase,
-  commands: ((arbitraries: never, constraints: Record<string, unknown> = {}) =>
-    fcBase.commands(arbitraries, replayPath === undefined ? constraints : { replayPath, ...constraints })) as typeof fcBase.commands,
+  commands: ((arbitraries: never, constraints: Record<string, unknown> = {}) => {
+    const made = fcBase.commands(arbitraries, constraints);
+    commandsMade.set(made, (replayPath) => fcBase.commands(arbitraries, { ...constraints, replayPath }));
+    return made;
+  }) as typeof fcBase.commands,
 };
 /** fast-check's types, under the same name as the value (`fc.Arbitrary<T>`, `fc.Command<M, R>`). */
 // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -59,8 +82,14 @@ interface WithDiff {
  * Runs one property and, when it fails, throws fast-check's report carrying the failing step's
  * `actual` and `expected` (when that step failed an assertion) so that a diff can be shown.
  */
-async function assertProperty<Ts extends unknown[]>(arbitraries: Arbitraries<Ts>, body: Body<Ts>, params: fcBase.Parameters<Ts>): Promise<void> {
-  const property = fcBase.asyncProperty(...(arbitraries as unknown as [fcBase.Arbitrary<unknown>]), async (...args: unknown[]) => {
+async function assertProperty<Ts extends unknown[]>(given: Arbitraries<Ts>, body: Body<Ts>, givenParams: fcBase.Parameters<Ts>): Promise<void> {
+  const replay = replays()[expect.getState().currentTestName ?? ''];
+  const params = replay ? { ...givenParams, seed: replay.seed, path: replay.path } : givenParams;
+  const arbitraries = (given as fcBase.Arbitrary<unknown>[]).map((arbitrary) => {
+    const again = replay?.replayPath !== undefined ? commandsMade.get(arbitrary) : undefined;
+    return again ? again(replay!.replayPath!) : arbitrary;
+  });
+  const property = fcBase.asyncProperty(...(arbitraries as [fcBase.Arbitrary<unknown>]), async (...args: unknown[]) => {
     await (body as Body<unknown[]>)(...args);
   });
   try {

@@ -80,7 +80,8 @@ export function waitingAdvice(kata: Kata, waiting: Kata[], canBorrow: boolean): 
 export function replayCommand(kata: Kata, test: TestOutcome): string | undefined {
   if (!test.property) return undefined;
   const name = test.name.replace(/"/g, '\\"');
-  return `npm run kata -- run ${kata.number} --seed ${test.property.seed} --path "${test.property.path}" --test "${name}"`;
+  const replayPath = test.property.replayPath !== undefined ? ` --replay-path "${test.property.replayPath}"` : '';
+  return `npm run kata -- run ${kata.number} --seed ${test.property.seed} --path "${test.property.path}"${replayPath} --test "${name}"`;
 }
 
 /** A failed test, explained: its name, the message (or the NotImplemented line), and for a property the counterexample and how to replay it. */
@@ -93,7 +94,12 @@ export function explainFailure(kata: Kata, test: TestOutcome, indent = '    '): 
     const cause = /Caused by: ([\s\S]*)$/.exec(test.message ?? '')?.[1]?.trim();
     lines.push(`${indent}a property failed; the smallest counterexample fast-check found:`);
     lines.push(...test.property.counterexample.split('\n').map((l) => `${indent}  ${c.cyan(l)}`));
-    if (cause) lines.push(...cause.split('\n').slice(0, 12).map((l) => `${indent}${l}`));
+    // the failing step whole: its values and their diff (a long diff is cut, with the count said)
+    if (cause) {
+      const causeLines = cause.split('\n');
+      lines.push(...causeLines.slice(0, 40).map((l) => `${indent}${l}`));
+      if (causeLines.length > 40) lines.push(`${indent}${c.dim(`… ${causeLines.length - 40} more lines: npm run kata -- run ${kata.number} shows them all`)}`);
+    }
     lines.push(`${indent}${c.dim(`replay: ${replayCommand(kata, test)}`)}`);
   } else if (test.message) {
     lines.push(...test.message.split('\n').slice(0, 16).map((l) => `${indent}${l}`));

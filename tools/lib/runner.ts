@@ -21,6 +21,8 @@ export type TestStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
 export interface PropertyFailure {
   seed: number;
   path: string;
+  /** for a model-based property (`fc.commands`), the commands' replay path */
+  replayPath?: string;
   counterexample: string;
   shrinks?: number;
 }
@@ -50,6 +52,11 @@ export interface RunOptions {
   seed?: number;
   /** replay path for a property (with `testNamePattern`, to replay one counterexample) */
   path?: string;
+  /**
+   * failed properties to replay, by full test name: each runs its recorded counterexample only
+   * (test/support/prop.ts reads them from the file `KATA_REPLAYS` names)
+   */
+  replays?: Record<string, { seed: number; path: string; replayPath?: string }>;
   /** only tests whose full name matches (vitest -t) */
   testNamePattern?: string;
   /** a test's time limit in ms (default 20 s); the watchdog kills the worker a little after it */
@@ -89,11 +96,13 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   const problems: string[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'kubekata-run-'));
   const skipFile = join(scratch, 'skip.json');
+  const replaysFile = join(scratch, 'replays.json');
+  if (options.replays) writeFileSync(replaysFile, JSON.stringify(options.replays));
   const key = (file: string, name: string): string => `${file}::${name}`;
   try {
     for (let attempt = 0; attempt <= MAX_RESTARTS; attempt++) {
       writeFileSync(skipFile, JSON.stringify([...results.keys()]));
-      const run = await runChild(files, options, skipFile, join(scratch, `progress-${attempt}.jsonl`), (event) => {
+      const run = await runChild(files, options.replays ? { ...options, env: { ...options.env, KATA_REPLAYS: replaysFile } } : options, skipFile, join(scratch, `progress-${attempt}.jsonl`), (event) => {
         options.onEvent?.(event);
         switch (event.type) {
           case 'collected':
@@ -301,9 +310,11 @@ export function parsePropertyFailure(message: string): PropertyFailure | undefin
   if (!seed || !path || !/Property failed/.test(message)) return undefined;
   const counter = /Counterexample: ([\s\S]*?)\n(?:Shrunk|Got |Hint:|\n)/.exec(message + '\n\n');
   const shrinks = /Shrunk (\d+) time/.exec(message);
+  const replayPath = /\/\*replayPath="([^"]*)"\*\//.exec(message);
   return {
     seed: Number(seed[1]),
     path: path[1]!,
+    ...(replayPath ? { replayPath: replayPath[1]! } : {}),
     counterexample: counter ? counter[1]!.trim() : '',
     ...(shrinks ? { shrinks: Number(shrinks[1]) } : {}),
   };

@@ -28,10 +28,36 @@ describe('the runner', () => {
     expect(report.tests.find((t) => t.name === 'fails an assertion')!.message).not.toContain('/work/');
   }, 120_000);
 
+  it('replays a failed property, model-based or plain, from the seed, path and replay path it printed', async () => {
+    const file = 'tools/test/fixtures/replay.fixture.ts';
+    const first = await runTests({ files: [file], env: { KATA_FIXTURES: '1' }, seed: 7 });
+    const failed = first.tests.filter((t) => t.property);
+    expect(failed.map((t) => t.name).sort()).toEqual(['a counter that skips a number after three increments', 'sorting by the digits sorts the numbers']);
+    const model = failed.find((t) => t.name.startsWith('a counter'))!;
+    // shrunk to the four increments that show the bug, on a path a plain replay cannot follow
+    expect(model.property!.counterexample).toMatch(/^\[increment,increment,increment,increment \/\*replayPath="[^"]+"\*\/\]$/);
+    expect(model.property!.replayPath).toBeDefined();
+    // the failing step's values, whole, with a diff
+    expect(model.message).toMatch(/- Expected[\s\S]*"n": 4[\s\S]*"n": 5/);
+    // replayed from another seed: only the printed seed, path and replay path bring the failure back
+    const replays = Object.fromEntries(failed.map((t) => [t.name, { seed: t.property!.seed, path: t.property!.path, ...(t.property!.replayPath ? { replayPath: t.property!.replayPath } : {}) }]));
+    const again = await runTests({ files: [file], env: { KATA_FIXTURES: '1' }, seed: 1, replays });
+    for (const t of failed) {
+      const replayed = again.tests.find((x) => x.name === t.name)!;
+      expect(replayed.status).toBe('fail');
+      expect(replayed.property!.counterexample).toBe(t.property!.counterexample);
+      expect(replayed.property!.shrinks ?? 0).toBe(0);
+    }
+  }, 120_000);
+
   it('reads the seed, path and counterexample of a failed property', () => {
     expect(
       parsePropertyFailure('Property failed after 3 tests\n{ seed: -7, path: "2:0", endOnFailure: true }\nCounterexample: [put("a", "b")]\nShrunk 4 time(s)\n'),
     ).toEqual({ seed: -7, path: '2:0', counterexample: '[put("a", "b")]', shrinks: 4 });
+    expect(parsePropertyFailure('Property failed after 1 tests\n{ seed: 3, path: "0:7", endOnFailure: true }\nCounterexample: [inc,inc /*replayPath="EAD:F"*/]\nShrunk 1 time(s)\n')).toMatchObject({
+      path: '0:7',
+      replayPath: 'EAD:F',
+    });
     expect(parsePropertyFailure('expected 1 to be 2')).toBeUndefined();
   });
 });
