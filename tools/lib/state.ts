@@ -1,17 +1,21 @@
 /**
- * The learner's progress, kept in `.kubekata/` (git-ignored):
- * - `state.json`: borrowed components, hints revealed, katas passed;
- * - `pristine/`: a copy of every starter file as it came, taken at `npm install`, from which
+ * The learner's progress, in two places:
+ * - `katas/progress.json` (committed with the code, so that a submission, a push and a fresh clone
+ *   carry it): `{ "borrowed": ["etcd"], "hints": { "03": 2 } }` — components whose reference
+ *   stands in, and hints revealed per kata. Created on the first borrow or hint;
+ * - `.kubekata/` (git-ignored): `state.json` with the katas passed (shown, never graded), and
+ *   `pristine/`, a copy of every starter file as it came, taken at `npm install`, from which
  *   `kata reset NN` restores a kata's share of a file.
  *
- * A corrupted state file is set aside (state.json.bad), reported, and replaced by a fresh one:
- * the learner's code is never touched by it.
+ * An older `.kubekata/state.json` that still holds `borrowed` and `hints` is migrated once into
+ * `katas/progress.json`. A corrupted state file is set aside (state.json.bad), reported, and
+ * replaced by a fresh one: the learner's code is never touched by it.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { ROOT } from './targets.ts';
+import { normalizeProgress, PROGRESS_FILE, readKataProgress, ROOT, type KataProgress } from './targets.ts';
 
-/** What the CLI remembers between runs. */
+/** What the CLI remembers between runs (borrowed and hints live in katas/progress.json). */
 export interface State {
   version: 1;
   /** components whose reference solution stands in for the learner's code */
@@ -24,30 +28,59 @@ export interface State {
 
 const EMPTY: State = { version: 1, borrowed: [], hints: {}, passed: {} };
 
-/** Reads the state; a missing file is a fresh start, a corrupted one is set aside with a warning. */
+const stateFile = (root: string): string => join(root, '.kubekata', 'state.json');
+const progressFile = (root: string): string => join(root, 'katas', PROGRESS_FILE);
+
+/**
+ * Reads the state: katas passed from `.kubekata/state.json`, borrowed components and hints from
+ * `katas/progress.json` (migrating them there once from an older state.json). A missing file is a
+ * fresh start, a corrupted one is set aside with a warning.
+ */
 export function readState(root = ROOT, warn: (message: string) => void = () => {}): State {
-  const file = join(root, '.kubekata', 'state.json');
-  if (!existsSync(file)) return structuredClone(EMPTY);
-  try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<State>;
-    return {
-      version: 1,
-      borrowed: Array.isArray(raw.borrowed) ? raw.borrowed.filter((b) => typeof b === 'string') : [],
-      hints: raw.hints && typeof raw.hints === 'object' ? raw.hints : {},
-      passed: raw.passed && typeof raw.passed === 'object' ? raw.passed : {},
-    };
-  } catch (error) {
-    renameSync(file, `${file}.bad`);
-    warn(`.kubekata/state.json could not be read (${(error as Error).message}); it was moved to state.json.bad and progress starts afresh. Your code is untouched.`);
-    return structuredClone(EMPTY);
+  const file = stateFile(root);
+  let raw: Partial<State> & Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('it is not a JSON object');
+    } catch (error) {
+      renameSync(file, `${file}.bad`);
+      warn(`.kubekata/state.json could not be read (${(error as Error).message}); it was moved to state.json.bad and progress starts afresh. Your code is untouched.`);
+      raw = {};
+    }
   }
+  const passed = raw.passed && typeof raw.passed === 'object' && !Array.isArray(raw.passed) ? raw.passed : {};
+  let progress = readKataProgress(join(root, 'katas'));
+  const legacy = normalizeProgress(raw);
+  if (progress === undefined && (legacy.borrowed.length > 0 || Object.keys(legacy.hints).length > 0)) {
+    // Once: an older workbook kept these in the git-ignored state file, where a push lost them.
+    progress = legacy;
+    writeProgress(progress, root);
+    writeJson(file, { version: 1, passed });
+    warn(`Your borrowed components and hints moved from .kubekata/state.json to katas/${PROGRESS_FILE}, which is committed with your code.`);
+  }
+  return { version: 1, borrowed: progress?.borrowed ?? [], hints: progress?.hints ?? {}, passed };
 }
 
-/** Writes the state atomically (write, then rename). */
+/**
+ * Writes the state atomically (write, then rename): katas passed to `.kubekata/state.json`, and
+ * borrowed components and hints to `katas/progress.json` — created only once something is borrowed
+ * or a hint revealed, so an untouched workbook has no such file.
+ */
 export function writeState(state: State, root = ROOT): void {
-  const file = join(root, '.kubekata', 'state.json');
+  writeJson(stateFile(root), { version: 1, passed: state.passed });
+  const progress = normalizeProgress(state);
+  if (existsSync(progressFile(root)) || progress.borrowed.length > 0 || Object.keys(progress.hints).length > 0) writeProgress(progress, root);
+}
+
+/** Writes `katas/progress.json` (borrowed components, hints revealed). */
+export function writeProgress(progress: KataProgress, root = ROOT): void {
+  writeJson(progressFile(root), { borrowed: progress.borrowed, hints: progress.hints });
+}
+
+function writeJson(file: string, value: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
 }
 

@@ -12,7 +12,10 @@
  * The vitest config, the tsx import hook (tools/register.ts) and the tools all call
  * {@link resolveTargets}, so a test run, `npm run cluster` and the CLI agree.
  *
- * Example: with `.kubekata/state.json` = `{"borrowed":["etcd"]}` and no environment set,
+ * What is borrowed is recorded in `katas/progress.json` (committed with the learner's code, so a
+ * submission or a fresh clone of a student edition carries it): `{ "borrowed": [...], "hints": {...} }`.
+ *
+ * Example: with `katas/progress.json` = `{"borrowed":["etcd"],"hints":{}}` and no environment set,
  * `@kube/etcd` → `solutions/etcd/index.ts` and `@kube/scheduler` → `katas/scheduler/index.ts`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,9 +25,11 @@ import { fileURLToPath } from 'node:url';
 /** The workbook's root folder (the one holding package.json). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Where the CLI keeps the learner's progress; git-ignored. */
+/** Where the CLI keeps what need not travel with the code (katas passed, pristine copies); git-ignored. */
 export const STATE_DIR = join(ROOT, '.kubekata');
 export const STATE_FILE = join(STATE_DIR, 'state.json');
+/** The name of the committed progress file inside a katas folder: borrowed components and hints revealed. */
+export const PROGRESS_FILE = 'progress.json';
 
 /** `katas` (the learner's code, the default) or `solutions` (the reference). */
 export type Target = 'katas' | 'solutions';
@@ -61,7 +66,45 @@ export function listComponents(root = ROOT): string[] {
   return [...names].sort();
 }
 
-/** The learner's progress file, or an empty state when there is none (or it is unreadable). */
+/** What a katas folder records about its learner's way through: `katas/progress.json`. */
+export interface KataProgress {
+  /** components whose reference solution stands in for the learner's code */
+  borrowed: string[];
+  /** kata number → how many hints have been revealed */
+  hints: Record<string, number>;
+}
+
+/**
+ * Reads `<katasDir>/progress.json`; undefined when there is none. A malformed file counts as
+ * nothing borrowed and no hints (a corrupted file must not stop the tests; the CLI rewrites it).
+ */
+export function readKataProgress(katasDir: string): KataProgress | undefined {
+  const file = join(katasDir, PROGRESS_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return normalizeProgress(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return { borrowed: [], hints: {} };
+  }
+}
+
+/** Keeps only well-formed entries: component names as strings, hint counts as whole numbers >= 0. */
+export function normalizeProgress(raw: unknown): KataProgress {
+  const value = (raw && typeof raw === 'object' ? raw : {}) as { borrowed?: unknown; hints?: unknown };
+  const borrowed = Array.isArray(value.borrowed) ? [...new Set(value.borrowed.filter((b): b is string => typeof b === 'string'))].sort() : [];
+  const hints: Record<string, number> = {};
+  if (value.hints && typeof value.hints === 'object' && !Array.isArray(value.hints)) {
+    for (const [kata, count] of Object.entries(value.hints as Record<string, unknown>)) {
+      if (/^\d{2}$/.test(kata) && Number.isInteger(count) && (count as number) >= 0) hints[kata] = count as number;
+    }
+  }
+  return { borrowed, hints };
+}
+
+/**
+ * The components borrowed in the legacy `.kubekata/state.json` (before `katas/progress.json`), or
+ * an empty list when there is none (or it is unreadable).
+ */
 export function readBorrowed(stateFile = STATE_FILE): string[] {
   if (!existsSync(stateFile)) return [];
   try {
@@ -74,9 +117,64 @@ export function readBorrowed(stateFile = STATE_FILE): string[] {
 }
 
 /**
+ * The components a katas folder borrows: its `progress.json`, else (a workbook not yet migrated)
+ * the legacy `.kubekata/state.json` of the workbook it sits in.
+ */
+export function borrowedIn(katasDir: string, root = ROOT): string[] {
+  return readKataProgress(katasDir)?.borrowed ?? (resolve(katasDir) === join(root, 'katas') ? readBorrowed(join(root, '.kubekata', 'state.json')) : []);
+}
+
+/**
+ * Each component's direct dependencies: the other `@kube/<component>` it imports (from its
+ * reference solution, else from its starter). The scheduler imports the apiserver, which imports
+ * etcd: `{ etcd: [], apiserver: ['etcd'], scheduler: ['apiserver'] }`.
+ */
+export function componentDependencies(root = ROOT): Record<string, string[]> {
+  const components = listComponents(root);
+  const deps: Record<string, string[]> = {};
+  for (const name of components) {
+    const found = new Set<string>();
+    for (const base of ['solutions', 'katas']) {
+      const walk = (dir: string): void => {
+        if (!existsSync(dir)) return;
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) walk(path);
+          else if (entry.name.endsWith('.ts')) {
+            for (const m of readFileSync(path, 'utf8').matchAll(/from\s+['"]@kube\/([a-z0-9-]+)['"]/g)) {
+              if (m[1] !== name && components.includes(m[1]!)) found.add(m[1]!);
+            }
+          }
+        }
+      };
+      walk(join(root, base, name));
+    }
+    deps[name] = [...found].sort();
+  }
+  return deps;
+}
+
+/**
+ * `names` and everything they are built on, in the workbook's order of dependencies (what is
+ * needed first comes first): borrowing the apiserver's reference means borrowing the etcd it runs
+ * on, or it would run on the learner's unfinished etcd.
+ */
+export function withDependencies(names: readonly string[], root = ROOT): string[] {
+  const deps = componentDependencies(root);
+  const out: string[] = [];
+  const visit = (name: string, path: string[]): void => {
+    if (out.includes(name) || path.includes(name)) return;
+    for (const d of deps[name] ?? []) visit(d, [...path, name]);
+    out.push(name);
+  };
+  for (const name of names) visit(name, []);
+  return out;
+}
+
+/**
  * Resolves every component for this process's environment:
  * `KATA_TARGET`, `KATA_KATAS_DIR` (a submission's katas folder) and `KATA_BORROWED`
- * (a comma-separated list that overrides the state file; empty = borrow nothing).
+ * (a comma-separated list that overrides the katas folder's progress.json; empty = borrow nothing).
  */
 export function resolveTargets(env: NodeJS.ProcessEnv = process.env, root = ROOT): Targets {
   const target = targetFromEnv(env);
@@ -84,7 +182,7 @@ export function resolveTargets(env: NodeJS.ProcessEnv = process.env, root = ROOT
   const borrowed =
     env.KATA_BORROWED !== undefined
       ? env.KATA_BORROWED.split(',').map((s) => s.trim()).filter(Boolean)
-      : readBorrowed(join(root, '.kubekata', 'state.json'));
+      : borrowedIn(katasDir, root);
   const components: Record<string, string> = {};
   for (const name of listComponents(root)) {
     const fromSolutions = target === 'solutions' || borrowed.includes(name);

@@ -67,7 +67,7 @@ describe('npm run kata', () => {
 
   it('counts a borrowed component as the reference, and unborrow gives the learner\'s code back', () => {
     expect(kataCli('borrow', kata.component).code).toBe(0);
-    expect(JSON.parse(readFileSync(join(copy, '.kubekata', 'state.json'), 'utf8')).borrowed).toEqual([kata.component]);
+    expect(JSON.parse(readFileSync(join(copy, 'katas', 'progress.json'), 'utf8')).borrowed).toEqual([kata.component]);
     const borrowed = kataCli('run', kata.number);
     expect(borrowed.code).toBe(0);
     expect(borrowed.stdout).toMatch(/all \d+ tests pass/);

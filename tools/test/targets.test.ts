@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { resolveSpecifier, resolveTargets, ROOT, targetFromEnv } from '../lib/targets.ts';
+import { componentDependencies, resolveSpecifier, resolveTargets, ROOT, targetFromEnv, withDependencies } from '../lib/targets.ts';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -66,6 +66,20 @@ describe('whose code runs', () => {
   it('names the components when asked for one that does not exist', () => {
     const root = workbook();
     expect(() => resolveSpecifier('@kube/etdc', resolveTargets({ KATA_BORROWED: '' }, root))).toThrow(/@kube\/etdc is not a component.*etcd, scheduler/);
+  });
+
+  it('finds what each component is built on from its imports, and borrows those first', () => {
+    const root = workbook();
+    mkdirSync(join(root, 'solutions', 'apiserver'), { recursive: true });
+    writeFileSync(join(root, 'solutions', 'apiserver', 'index.ts'), "import { MemoryStore } from '@kube/etcd';\nimport { Clock } from '@kube/kit';\nexport {};\n");
+    writeFileSync(join(root, 'solutions', 'scheduler', 'index.ts'), "export { parseQuantity } from '@kube/apiserver';\n");
+    expect(componentDependencies(root)).toEqual({ apiserver: ['etcd'], etcd: [], scheduler: ['apiserver'] });
+    expect(withDependencies(['scheduler'], root)).toEqual(['etcd', 'apiserver', 'scheduler']);
+    expect(withDependencies(['etcd'], root)).toEqual(['etcd']);
+  });
+
+  it('in the workbook itself, borrowing the apiserver borrows the etcd it runs on', () => {
+    expect(withDependencies(['apiserver'])).toEqual(['etcd', 'apiserver']);
   });
 
   it('rejects an unknown KATA_TARGET with the two that exist', () => {
