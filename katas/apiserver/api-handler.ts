@@ -28,9 +28,9 @@ import { decodeBody } from './codec.ts';
 import { serveNonResource } from './discovery.ts';
 import { applyPatch } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
-import type { DeleteOptions, ListOptions, Registry } from './registry.ts';
+import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedResource, resourceType, type ResourceType } from './resources.ts';
-import { badRequest, conflict, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
+import { badRequest, conflict, invalid, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
 
@@ -98,27 +98,33 @@ export class ApiHandler {
     // TODO(10): cluster-scoped or the path has none); a subresource not served is notFoundResource('pods/log'); a namespaced resource
     // TODO(10): needs a namespace except for list, watch and deletecollection (badRequest 'Namespace parameter required.').
     // TODO(10): Then by info.verb: get (scale: scaleOf), list (listBody of registry.list with listOptions), watch ({ code: 200, watch,
-    // TODO(10): ...timeoutOf }), create (201: this.create, or this.bind for pods/binding; a name in the path: methodNotAllowed),
-    // TODO(10): update (this.write with the body), patch (this.patch), delete (this.delete with deleteOptions of the body),
-    // TODO(10): deletecollection (delete each listed object, answer the list of them); anything else methodNotAllowed.
+    // TODO(10): ...timeoutOf }), create (201: this.create with writeOptions(info.query, 'CreateOptions'), or this.bind for
+    // TODO(10): pods/binding; a name in the path: methodNotAllowed), update (this.write with the body), patch (this.patch),
+    // TODO(10): delete (this.delete with deleteOptions(body, info.query)), deletecollection (delete each listed object with
+    // TODO(10): deleteOptions(undefined, info.query), answer the list of them); anything else methodNotAllowed.
     // TODO(10): Decode the body (decodeBody, asObject) only where the verb needs one: after authorization, never before.
     throw new NotImplemented('10', 'ApiHandler.resourceRequest');
   }
 
-  /** POST a new object: the mutating plugins may change it, the validating ones may refuse it. */
-  private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes): Promise<KubeObject> {
+  /**
+   * POST a new object: the mutating plugins may change it, the validating ones may refuse it. A
+   * dry run (`options.dryRun`) goes through all of it, and the registry writes nothing.
+   */
+  private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes, options: WriteOptions = {}): Promise<KubeObject> {
     checkKind(type, object);
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
-    return this.registry.create(type.resource, namespace, admission.object!);
+    return this.registry.create(type.resource, namespace, admission.object!, options);
   }
 
   /**
    * PUT: the object replaced (or its status, or its scale). `next(current)` builds the object to
-   * write from the stored one; a PATCH retries it when another writer got in between.
+   * write from the stored one; a PATCH retries it when another writer got in between. `?dryRun=All`
+   * in the request's query makes it a dry run (see {@link writeOptions}).
    */
   private async write(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, next: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+    const options = writeOptions(info.query, info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
     const current = this.registry.get(type.resource, namespace, info.name);
     if (info.subresource === 'scale') {
       const scale = next(scaleOf(current)) as Scale;
@@ -128,7 +134,7 @@ export class ApiHandler {
       if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw badRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`);
       const updated = structuredClone(current) as KubeObject & { spec?: { replicas?: number } };
       updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
-      return scaleOf(await this.update(type, namespace, updated, current, attributes, 'main'));
+      return scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options));
     }
     const object = next(current);
     checkKind(type, object);
@@ -136,14 +142,14 @@ export class ApiHandler {
       throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${info.name})`);
     }
     object.metadata = { ...object.metadata, name: info.name };
-    return this.update(type, namespace, object, current, attributes, info.subresource === 'status' ? 'status' : 'main');
+    return this.update(type, namespace, object, current, attributes, info.subresource === 'status' ? 'status' : 'main', options);
   }
 
-  private async update(type: ResourceType, namespace: string | undefined, object: KubeObject, current: KubeObject, attributes: RequestAttributes, part: 'main' | 'status'): Promise<KubeObject> {
+  private async update(type: ResourceType, namespace: string | undefined, object: KubeObject, current: KubeObject, attributes: RequestAttributes, part: 'main' | 'status', options: WriteOptions = {}): Promise<KubeObject> {
     const admission: AdmissionRequest = { attributes, operation: 'UPDATE', object, oldObject: current };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
-    return part === 'status' ? this.registry.updateStatus(type.resource, namespace, admission.object!) : this.registry.update(type.resource, namespace, admission.object!);
+    return part === 'status' ? this.registry.updateStatus(type.resource, namespace, admission.object!, options) : this.registry.update(type.resource, namespace, admission.object!, options);
   }
 
   /**
@@ -295,14 +301,41 @@ function timeoutOf(query: URLSearchParams): { timeoutSeconds?: number } {
   return { timeoutSeconds: Number(value) };
 }
 
-function deleteOptions(body: unknown): DeleteOptions {
-  if (body === undefined) return {};
-  const options = asObject(body) as { preconditions?: unknown };
+/**
+ * The options of a write from the request's query: `?dryRun=All` is a dry run. Upstream knows one
+ * value, `All` (every stage dry); any other is refused as kube-apiserver refuses it, a 422 Invalid
+ * of the options (apimachinery's ValidateDryRun):
+ * `CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"x"}: supported values: "All"`.
+ *
+ * @param kind - which options the request carries: CreateOptions, UpdateOptions, PatchOptions, DeleteOptions
+ */
+export function writeOptions(query: URLSearchParams, kind: string): WriteOptions {
+  return dryRunOf(query.getAll('dryRun'), kind);
+}
+
+function dryRunOf(values: readonly unknown[], kind: string): WriteOptions {
+  const given = values.filter((value) => value !== '');
+  if (given.length === 0) return {};
+  if (given.every((value) => value === 'All')) return { dryRun: true };
+  const shown = `[]string{${given.map((value) => JSON.stringify(String(value))).join(', ')}}`;
+  throw invalid(`${kind}.meta.k8s.io`, '', [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${shown}: supported values: "All"` }]);
+}
+
+/**
+ * A delete's options: preconditions from a DeleteOptions body, and a dry run from the query
+ * (`?dryRun=All`) or from the body (`dryRun: ["All"]`, as kubectl sends it).
+ */
+export function deleteOptions(body: unknown, query: URLSearchParams = new URLSearchParams()): DeleteOptions {
+  const fromQuery = writeOptions(query, 'DeleteOptions');
+  if (body === undefined) return fromQuery;
+  const options = asObject(body) as { preconditions?: unknown; dryRun?: unknown };
+  if (options.dryRun !== undefined && options.dryRun !== null && !Array.isArray(options.dryRun)) throw badRequest('dryRun must be a list of strings, such as ["All"]');
+  const dryRun = { ...fromQuery, ...dryRunOf((options.dryRun as unknown[] | undefined) ?? [], 'DeleteOptions') };
   const preconditions = options.preconditions;
-  if (preconditions === undefined || preconditions === null) return {};
+  if (preconditions === undefined || preconditions === null) return dryRun;
   if (typeof preconditions !== 'object') throw badRequest('preconditions must be an object');
   const { uid, resourceVersion } = preconditions as { uid?: unknown; resourceVersion?: unknown };
-  return { preconditions: { ...(typeof uid === 'string' ? { uid } : {}), ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) } };
+  return { ...dryRun, preconditions: { ...(typeof uid === 'string' ? { uid } : {}), ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) } };
 }
 
 /** The scale of a Deployment or ReplicaSet (autoscaling/v1 Scale): what `kubectl scale` reads and writes. */

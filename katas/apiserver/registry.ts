@@ -56,8 +56,17 @@ export interface ListOptions {
   resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
-/** Options of {@link Registry.delete}: delete only if the object is still the one you mean. */
-export interface DeleteOptions {
+/**
+ * Options of a write ({@link Registry.create}, {@link Registry.update}, {@link Registry.updateStatus}).
+ * `dryRun`: do everything the write does — defaults, validation, preconditions, the answer — but
+ * write nothing (`?dryRun=All`, what `kubectl diff` and `--dry-run=server` ask for).
+ */
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+/** Options of {@link Registry.delete}: delete only if the object is still the one you mean; `dryRun` as in {@link WriteOptions}. */
+export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -111,15 +120,18 @@ export class Registry {
    * Stores a new object: name (or generateName + 5 random characters), uid, creationTimestamp,
    * generation 1, the status `type.prepareForCreate` starts it with, defaults, validation; then
    * "create only if absent" in one transaction. Returns the stored object with its resourceVersion.
+   * A dry run (`options.dryRun`) does all of it but the transaction: AlreadyExists if the key is
+   * there, else the object as it would be stored, without a resourceVersion.
    *
    * @param namespace - the request's namespace (for a namespaced resource; the object may name
    *   the same one or none); ignored for a cluster-scoped resource
    *
    * @throws StatusError AlreadyExists, Invalid, BadRequest; NotFound for a resource not served
    */
-  create<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+  create<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
     // TODO(08): copy the object, fill in what the API owns (name, uid, creationTimestamp, generation),
     // prepareForCreate, defaults, validate; then one txn: if modRevision(key) = 0 then put.
+    // TODO(08): options.dryRun: no txn; AlreadyExists if the key is there, else the object (no resourceVersion).
     throw new NotImplemented('08', 'Registry.create');
   }
 
@@ -152,13 +164,16 @@ export class Registry {
    * - generation moves by one when the spec changed;
    * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
    *   deleted;
-   * - an update that changes nothing writes nothing (the resourceVersion stays).
+   * - an update that changes nothing writes nothing (the resourceVersion stays);
+   * - a dry run (`options.dryRun`) checks and builds the object as above and writes nothing: the
+   *   answer is the object as it would be stored, with the stored object's resourceVersion.
    *
    * @throws StatusError NotFound, Conflict, Invalid, BadRequest
    */
-  update<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+  update<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
     // TODO(08): read, check the preconditions (resourceVersion, uid), keep what the update may not
     // change, bump generation if the spec changed, then compare-and-swap on the modRevision read.
+    // TODO(08): options.dryRun: everything but the write; the answer keeps the resourceVersion read.
     throw new NotImplemented('08', 'Registry.update');
   }
 
@@ -168,20 +183,22 @@ export class Registry {
    *
    * @throws StatusError NotFound (also for a resource without a status), Conflict
    */
-  updateStatus<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+  updateStatus<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
     // TODO(08): like update, but start from the stored object and take only the new status.
     throw new NotImplemented('08', 'Registry.updateStatus');
   }
 
   /**
    * Deletes an object. With finalizers, the object only gets a deletionTimestamp and stays until an
-   * update removes the last finalizer. Returns the object as it was deleted (or marked).
+   * update removes the last finalizer. Returns the object as it was deleted (or marked). A dry
+   * run (`options.dryRun`) checks the preconditions and answers the same, deleting nothing.
    *
    * @throws StatusError NotFound; Conflict when a precondition (uid, resourceVersion) fails
    */
   delete<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, options: DeleteOptions = {}): T {
     // TODO(08): preconditions; with finalizers only mark the object (once); else delete the key
     // if it is still at the modRevision read.
+    // TODO(08): options.dryRun: the same checks and answer, and nothing marked or deleted.
     throw new NotImplemented('08', 'Registry.delete');
   }
   /**

@@ -55,8 +55,17 @@ export interface ListOptions {
   resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
-/** Options of {@link Registry.delete}: delete only if the object is still the one you mean. */
-export interface DeleteOptions {
+/**
+ * Options of a write ({@link Registry.create}, {@link Registry.update}, {@link Registry.updateStatus}).
+ * `dryRun`: do everything the write does — defaults, validation, preconditions, the answer — but
+ * write nothing (`?dryRun=All`, what `kubectl diff` and `--dry-run=server` ask for).
+ */
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+/** Options of {@link Registry.delete}: delete only if the object is still the one you mean; `dryRun` as in {@link WriteOptions}. */
+export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -109,13 +118,15 @@ export class Registry {
    * Stores a new object: name (or generateName + 5 random characters), uid, creationTimestamp,
    * generation 1, the status `type.prepareForCreate` starts it with, defaults, validation; then
    * "create only if absent" in one transaction. Returns the stored object with its resourceVersion.
+   * A dry run (`options.dryRun`) does all of it but the transaction: AlreadyExists if the key is
+   * there, else the object as it would be stored, without a resourceVersion.
    *
    * @param namespace - the request's namespace (for a namespaced resource; the object may name
    *   the same one or none); ignored for a cluster-scoped resource
    *
    * @throws StatusError AlreadyExists, Invalid, BadRequest; NotFound for a resource not served
    */
-  create<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+  create<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
     const type = resourceType(resource);
     const obj = this.copyFor(type, namespace, object);
     const meta = obj.metadata;
@@ -133,6 +144,11 @@ export class Registry {
     this.validate(type, obj);
 
     const key = Registry.keyOf(type, meta.namespace, meta.name!);
+    if (options.dryRun) {
+      // registry/dryrun.go: everything but the write, and AlreadyExists as the write would say it.
+      if (this.store.range(key).kvs.length > 0) throw alreadyExists(qualifiedResource(type), meta.name!);
+      return obj;
+    }
     const response = txn(this.store, {
       compare: [{ key, target: 'modRevision', result: '=', value: 0 }], // 0: the key does not exist
       success: [{ type: 'put', key, value: encode(obj) }],
@@ -181,12 +197,14 @@ export class Registry {
    * - generation moves by one when the spec changed;
    * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
    *   deleted;
-   * - an update that changes nothing writes nothing (the resourceVersion stays).
+   * - an update that changes nothing writes nothing (the resourceVersion stays);
+   * - a dry run (`options.dryRun`) checks and builds the object as above and writes nothing: the
+   *   answer is the object as it would be stored, with the stored object's resourceVersion.
    *
    * @throws StatusError NotFound, Conflict, Invalid, BadRequest
    */
-  update<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
-    return this.guaranteedUpdate(resourceType(resource), namespace, object, 'main');
+  update<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
+    return this.guaranteedUpdate(resourceType(resource), namespace, object, 'main', options.dryRun);
   }
 
   /**
@@ -195,15 +213,16 @@ export class Registry {
    *
    * @throws StatusError NotFound (also for a resource without a status), Conflict
    */
-  updateStatus<T extends KubeObject>(resource: string, namespace: string | undefined, object: T): T {
+  updateStatus<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
     const type = resourceType(resource);
     if (!type.hasStatus) throw notFoundResource(`${resource}/status`);
-    return this.guaranteedUpdate(type, namespace, object, 'status');
+    return this.guaranteedUpdate(type, namespace, object, 'status', options.dryRun);
   }
 
   /**
    * Deletes an object. With finalizers, the object only gets a deletionTimestamp and stays until an
-   * update removes the last finalizer. Returns the object as it was deleted (or marked).
+   * update removes the last finalizer. Returns the object as it was deleted (or marked). A dry
+   * run (`options.dryRun`) checks the preconditions and answers the same, deleting nothing.
    *
    * @throws StatusError NotFound; Conflict when a precondition (uid, resourceVersion) fails
    */
@@ -228,8 +247,10 @@ export class Registry {
       marked.metadata.deletionTimestamp = toRFC3339(this.clock.now());
       marked.metadata.deletionGracePeriodSeconds = 0;
       if ((marked.metadata.generation ?? 0) > 0) marked.metadata.generation! += 1;
+      if (options.dryRun) return marked;
       return this.compareAndPut(type, key, kv, marked);
     }
+    if (options.dryRun) return current;
     this.compareAndDelete(type, key, kv);
     return current;
   }
@@ -315,7 +336,7 @@ export class Registry {
     };
   }
 
-  private guaranteedUpdate<T extends KubeObject>(type: ResourceType, namespace: string | undefined, object: T, part: 'main' | 'status'): T {
+  private guaranteedUpdate<T extends KubeObject>(type: ResourceType, namespace: string | undefined, object: T, part: 'main' | 'status', dryRun = false): T {
     const obj = this.copyFor(type, namespace, object);
     const name = obj.metadata.name ?? '';
     const key = Registry.keyOf(type, obj.metadata.namespace, name);
@@ -337,6 +358,8 @@ export class Registry {
     delete next.metadata.resourceVersion;
     // etcd3/store.go GuaranteedUpdate: an object that did not change is not written again.
     if (canonical(next) === canonical(JSON.parse(kv.value))) return current;
+    // A dry run answers what would be stored, still at the version it was read at.
+    if (dryRun) return withVersion(next, kv.modRevision);
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
       // The last finalizer is gone: the deletion that was waiting for it happens now.
       const revision = this.compareAndDelete(type, key, kv);

@@ -5,7 +5,8 @@
  * as optimistic concurrency, generation, the status subresource, deletion with finalizers and
  * selectors. The properties: many clients doing read-modify-write at once (interleaved by
  * fast-check's scheduler) never lose an update; a list with any selector is the model's objects
- * filtered; finalizers always hold a deletion back until the last one is removed.
+ * filtered; finalizers always hold a deletion back until the last one is removed; a dry run is the
+ * write, unwritten (metamorphic).
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
@@ -386,6 +387,58 @@ describe('delete, preconditions and finalizers', () => {
   });
 });
 
+describe('dry runs: everything but the write', () => {
+  it('answers a dry-run create with the object as it would be stored, without a resourceVersion, and stores nothing', () => {
+    const { store, registry } = setUp();
+    const revision = store.revision;
+    const answer = registry.create<Pod>('pods', 'default', pod('web'), { dryRun: true });
+    expect(answer).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web', namespace: 'default', generation: 1 }, status: { phase: 'Pending' } });
+    expect(answer.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.metadata.resourceVersion).toBeUndefined();
+    expect(answer.spec!.restartPolicy).toBe('Always'); // defaults are applied
+    expect(store.revision).toBe(revision);
+    expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('still refuses a dry-run create of a name that is taken (AlreadyExists) or of an invalid object (Invalid)', () => {
+    const { store, registry } = setUp();
+    registry.create('pods', 'default', pod('web'));
+    const revision = store.revision;
+    expect(statusOf(() => registry.create('pods', 'default', pod('web'), { dryRun: true }))).toMatchObject({ reason: 'AlreadyExists', code: 409 });
+    expect(statusOf(() => registry.create('pods', 'default', pod('Bad_Name'), { dryRun: true }))).toMatchObject({ reason: 'Invalid', code: 422 });
+    expect(store.revision).toBe(revision);
+  });
+
+  it('answers a dry-run update with the updated object at the stored resourceVersion, and changes nothing', () => {
+    const { store, registry } = setUp();
+    const created = registry.create<Pod>('pods', 'default', pod('web'));
+    const changed = { ...created, spec: { ...created.spec!, nodeName: 'node-1' } };
+    const answer = registry.update<Pod>('pods', 'default', changed, { dryRun: true });
+    expect(answer.spec!.nodeName).toBe('node-1');
+    expect(answer.metadata).toMatchObject({ resourceVersion: created.metadata.resourceVersion, generation: 2 });
+    expect(registry.get('pods', 'default', 'web')).toEqual(created);
+    const stale = registry.update<Pod>('pods', 'default', { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } });
+    const revision = store.revision;
+    expect(statusOf(() => registry.update('pods', 'default', changed, { dryRun: true }))).toMatchObject({ reason: 'Conflict' });
+    expect(registry.updateStatus<Pod>('pods', 'default', { ...stale, status: { phase: 'Running' } }, { dryRun: true }).status!.phase).toBe('Running');
+    expect(registry.get<Pod>('pods', 'default', 'web').status!.phase).toBe('Pending');
+    expect(store.revision).toBe(revision);
+  });
+
+  it('answers a dry-run delete as a delete would, and deletes or marks nothing', () => {
+    const { store, registry } = setUp();
+    const plain = registry.create<Pod>('pods', 'default', pod('web'));
+    registry.create('pods', 'default', pod('held', { finalizers: ['example.com/x'] }));
+    const revision = store.revision;
+    expect(registry.delete('pods', 'default', 'web', { dryRun: true })).toEqual(plain);
+    expect(registry.delete('pods', 'default', 'held', { dryRun: true }).metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
+    expect(statusOf(() => registry.delete('pods', 'default', 'web', { dryRun: true, preconditions: { uid: 'other' } }))).toMatchObject({ reason: 'Conflict' });
+    expect(store.revision).toBe(revision);
+    expect(registry.get('pods', 'default', 'web')).toEqual(plain);
+    expect(registry.get('pods', 'default', 'held').metadata.deletionTimestamp).toBeUndefined();
+  });
+});
+
 describe('label and field selectors', () => {
   function three() {
     const setup = setUp();
@@ -548,6 +601,21 @@ describe('properties', () => {
     },
   );
 
+  test.prop([fc.array(writeArb, { minLength: 1, maxLength: 12 })])('a dry run is the write, unwritten: the same answer or failure, and the store untouched', (writes) => {
+    const { store, registry } = setUp();
+    for (const [i, write] of writes.entries()) {
+      const step = `write ${i + 1} ${JSON.stringify(write)}`;
+      const revision = store.revision;
+      const dry = doWrite(registry, write, true);
+      expect(store.revision, `${step}: the dry run moved the store's revision`).toBe(revision);
+      const real = doWrite(registry, write, false);
+      expect(dry.reason, `${step}: the dry run failed where the write did not, or the other way round`).toEqual(real.reason);
+      if (write.op === 'create') expect(dry.answer?.metadata.resourceVersion, `${step}: a dry-run create has no resourceVersion`).toBeUndefined();
+      else if (dry.answer) expect(Number(dry.answer.metadata.resourceVersion), `${step}: a dry run answers at a version the store has, never a new one`).toBeLessThanOrEqual(revision);
+      expect(withoutWriteFields(dry.answer), `${step}: the dry run answered otherwise than the write`).toEqual(withoutWriteFields(real.answer));
+    }
+  });
+
   test.prop([fc.commands([
     fc.constantFrom('x', 'y').map((f) => new AddFinalizer(f)),
     fc.constantFrom('x', 'y').map((f) => new RemoveFinalizer(f)),
@@ -558,6 +626,56 @@ describe('properties', () => {
     fc.modelRun(() => ({ model: { exists: true, deleting: false, finalizers: [] as string[] }, real: registry }), commands);
   });
 });
+
+/** One write of the dry-run property, on the pods of namespace default. */
+type Write =
+  | { op: 'create'; name: string; labels: Record<string, string>; finalizers: string[] }
+  | { op: 'relabel'; name: string; labels: Record<string, string>; stale: boolean }
+  | { op: 'status'; name: string; phase: PodPhase }
+  | { op: 'dropFinalizers'; name: string }
+  | { op: 'delete'; name: string; uid?: string };
+
+const writeArb: fc.Arbitrary<Write> = fc.oneof(
+  fc.record({ op: fc.constant('create' as const), name: fc.constantFrom('a', 'b', 'Bad_Name'), labels: labelSetArb, finalizers: fc.subarray(['x']) }),
+  fc.record({ op: fc.constant('relabel' as const), name: fc.constantFrom('a', 'b'), labels: labelSetArb, stale: fc.boolean() }),
+  fc.record({ op: fc.constant('status' as const), name: fc.constantFrom('a', 'b'), phase: fc.constantFrom(...phases) }),
+  fc.record({ op: fc.constant('dropFinalizers' as const), name: fc.constantFrom('a', 'b') }),
+  fc.record({ op: fc.constant('delete' as const), name: fc.constantFrom('a', 'b'), uid: fc.option(fc.constant('someone-else'), { nil: undefined }) }),
+);
+
+/** Does one write, as a dry run or for real: what it answered, or the reason it failed. */
+function doWrite(registry: Registry, write: Write, dryRun: boolean): { answer?: Pod; reason?: string } {
+  const options = { dryRun };
+  try {
+    const stored = () => registry.get<Pod>('pods', 'default', write.name);
+    switch (write.op) {
+      case 'create':
+        return { answer: registry.create<Pod>('pods', 'default', pod(write.name, { labels: write.labels, finalizers: write.finalizers }), options) };
+      case 'relabel': {
+        const current = stored();
+        const resourceVersion = write.stale ? '1' : current.metadata.resourceVersion;
+        return { answer: registry.update<Pod>('pods', 'default', { ...current, metadata: { ...current.metadata, resourceVersion, labels: write.labels } }, options) };
+      }
+      case 'status':
+        return { answer: registry.updateStatus<Pod>('pods', 'default', { ...stored(), status: { phase: write.phase } }, options) };
+      case 'dropFinalizers': {
+        const current = stored();
+        return { answer: registry.update<Pod>('pods', 'default', { ...current, metadata: { ...current.metadata, finalizers: [] } }, options) };
+      }
+      case 'delete':
+        return { answer: registry.delete<Pod>('pods', 'default', write.name, { ...options, ...(write.uid ? { preconditions: { uid: write.uid } } : {}) }) };
+    }
+  } catch (error) {
+    return { reason: (error as StatusError).status?.reason ?? String(error) };
+  }
+}
+
+/** An answer without what a dry run cannot know: the uid and the resourceVersion of the write. */
+function withoutWriteFields(pod: Pod | undefined): unknown {
+  if (pod === undefined) return undefined;
+  const { uid: _uid, resourceVersion: _rv, ...metadata } = pod.metadata;
+  return { ...pod, metadata };
+}
 
 interface FinalizerModel {
   exists: boolean;

@@ -338,6 +338,51 @@ describe('the HTTP API: patches', () => {
   });
 });
 
+describe('the HTTP API: dry runs (?dryRun=All)', () => {
+  const merge = { 'Content-Type': 'application/merge-patch+json' };
+
+  it('answers a dry-run create, update, patch and delete as the write would, and stores nothing', async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', DEPLOYMENTS, { body: deployment('web', 2) })).json as Deployment;
+    const revision = bench.store.revision;
+    const dryCreate = await bench.send('POST', `${PODS}?dryRun=All`, { body: pod('web') });
+    expect(dryCreate.code).toBe(201);
+    expect(dryCreate.json).toMatchObject({ kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, status: { phase: 'Pending' } });
+    expect(dryCreate.json.metadata.resourceVersion).toBeUndefined();
+    const put = await bench.send('PUT', `${DEPLOYMENTS}/web?dryRun=All`, { body: { ...created, spec: { ...created.spec, replicas: 5 } } });
+    expect(put.json).toMatchObject({ spec: { replicas: 5 }, metadata: { generation: 2, resourceVersion: created.metadata.resourceVersion } });
+    const patched = await bench.send('PATCH', `${DEPLOYMENTS}/web?dryRun=All`, { body: { spec: { replicas: 6 } }, headers: merge });
+    expect(patched.json).toMatchObject({ spec: { replicas: 6 }, metadata: { resourceVersion: created.metadata.resourceVersion } });
+    const scaled = await bench.send('PATCH', `${DEPLOYMENTS}/web/scale?dryRun=All`, { body: { spec: { replicas: 9 } }, headers: merge });
+    expect(scaled.json.spec.replicas).toBe(9);
+    expect((await bench.send('DELETE', `${DEPLOYMENTS}/web?dryRun=All`)).json.metadata.name).toBe('web');
+    expect((await bench.send('DELETE', `${DEPLOYMENTS}/web`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] } })).code).toBe(200);
+    expect((await bench.send('DELETE', `${DEPLOYMENTS}?dryRun=All`)).json.items.map((d: Deployment) => d.metadata.name)).toEqual(['web']);
+    expect(bench.store.revision).toBe(revision);
+    expect((await bench.send('GET', `${DEPLOYMENTS}/web`)).json).toEqual(created);
+    expectStatus(await bench.send('GET', `${PODS}/web`), 404, 'NotFound');
+  });
+
+  it('still answers a dry run\'s errors: AlreadyExists, Invalid, Conflict', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    expectStatus(await bench.send('POST', `${PODS}?dryRun=All`, { body: pod('web') }), 409, 'AlreadyExists');
+    expectStatus(await bench.send('POST', `${PODS}?dryRun=All`, { body: pod('Bad_Name') }), 422, 'Invalid');
+    expectStatus(await bench.send('PATCH', `${PODS}/web?dryRun=All`, { body: { metadata: { resourceVersion: '1' } }, headers: merge }), 409, 'Conflict');
+  });
+
+  it('refuses a dryRun other than All with 422 Invalid naming the options, as kube-apiserver does', async () => {
+    bench = await startBench();
+    const revision = bench.store.revision;
+    const status = expectStatus(await bench.send('POST', `${PODS}?dryRun=Some`, { body: pod('web') }), 422, 'Invalid');
+    expect(status.message).toBe('CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: supported values: "All"');
+    await bench.send('POST', PODS, { body: pod('web') });
+    expect(expectStatus(await bench.send('PATCH', `${PODS}/web?dryRun=true`, { body: {}, headers: merge }), 422, 'Invalid').message).toContain('PatchOptions.meta.k8s.io');
+    expect(expectStatus(await bench.send('DELETE', `${PODS}/web`, { body: { dryRun: ['Nope'] } }), 422, 'Invalid').message).toContain('DeleteOptions.meta.k8s.io');
+    expect(bench.store.revision).toBe(revision + 1);
+  });
+});
+
 describe('the HTTP API: bodies, errors and limits', () => {
   it('reads YAML bodies, and answers in YAML when asked', async () => {
     bench = await startBench();
@@ -755,6 +800,27 @@ describe('the real kubectl against the server', () => {
     expectStatus(await bench.send('GET', `${DEPLOYMENTS}/web`), 404, 'NotFound');
   });
 
+  it('runs --dry-run=server and diff without changing anything', async (context) => {
+    needKubectl(context);
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    await run(['apply', '-f', '-'], manifest('nginx:1'));
+    const before = (await bench.send('GET', `${DEPLOYMENTS}/web`)).json as Deployment;
+    const revision = bench.store.revision;
+    expect(await run(['run', 'x', '--image=nginx', '--dry-run=server'])).toContain('pod/x created (server dry run)');
+    const diff = await kubectl(config, ['diff', '-f', '-'], manifest('nginx:2').replace('replicas: 2', 'replicas: 6'));
+    expect(diff.code, `kubectl diff exits 1 when there are differences: ${diff.stderr}`).toBe(1);
+    expect(diff.stdout).toMatch(/^-\s+replicas: 2$/m);
+    expect(diff.stdout).toMatch(/^\+\s+replicas: 6$/m);
+    expect(diff.stdout).toMatch(/^\+\s+- image: nginx:2$/m);
+    expect(diff.stdout).not.toContain('resourceVersion');
+    expect(await run(['delete', 'deployment', 'web', '--dry-run=server'])).toContain('deleted (server dry run)');
+    expect(await run(['scale', 'deployment', 'web', '--replicas=9', '--dry-run=server'])).toContain('(server dry run)');
+    expect(bench.store.revision).toBe(revision);
+    expect((await bench.send('GET', `${DEPLOYMENTS}/web`)).json).toEqual(before);
+    expectStatus(await bench.send('GET', `${PODS}/x`), 404, 'NotFound');
+  });
+
   it('watches with get -w: the pods now, then each change as it happens', async (context) => {
     needKubectl(context);
     bench = await startBench();
@@ -856,6 +922,7 @@ describe('properties', () => {
         } else if (reply.contentType.startsWith('application/json')) {
           expect(typeof reply.json).toBe('object');
         }
+        if (request.path.includes('dryRun=All')) expect(server.store.revision, `${request} was a dry run but changed the store`).toBe(revision);
       },
       runs * MS_PER_FUZZED_REQUEST,
     );
@@ -952,6 +1019,9 @@ function fuzzRequest(target: string): fc.Arbitrary<FuzzRequest> {
     '?limit=-1',
     '?continue=garbage',
     '?watch=true&resourceVersion=nope',
+    '?dryRun=All',
+    '?dryRun=All&dryRun=Everything',
+    '?dryRun=',
   );
   const other = fc.constantFrom('/version', '/api', '/apis', '/openapi/v3', '/openapi/v3/apis/apps/v1', '/healthz', '/', '/nope');
   const path = target === '' ? fc.oneof(other, fc.tuple(prefix, namespace, name, query).map((parts) => `/${parts.join('').replace(/^\//, '')}`)) : fc.tuple(prefix, namespace, resource, name, sub, query).map(([p, ns, r, n, sb, q]) => `${p}${ns}/${r}${n}${sb}${q}`);
