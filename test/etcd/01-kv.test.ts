@@ -146,6 +146,11 @@ describe('an empty key', () => {
     expect(error).toMatchObject({ name: 'EtcdError', code: 'EmptyKey', message: 'etcdserver: key is not provided' });
     expect(pairsOf(store.range('\0', '\0').kvs)).toEqual([['a', 'v:a']]); // and nothing changed
   });
+
+  it('is checked before the limit: range with key "" and limit -1 throws EmptyKey, not InvalidLimit', () => {
+    const error = thrownBy(() => storeWith('a').range('', '\0', { limit: -1 }));
+    expect(error).toMatchObject({ code: 'EmptyKey', message: 'etcdserver: key is not provided' });
+  });
 });
 
 describe('range of one key', () => {
@@ -254,11 +259,11 @@ describe('range options', () => {
     expect(all).toMatchObject({ count: 3, more: false });
   });
 
-  it.each([-1, 1.5, Number.NaN])('rejects limit %s with EtcdError InvalidLimit', (limit) => {
+  it.each([-1, 1.5, Number.NaN])('rejects limit %s with EtcdError InvalidLimit, saying what it got', (limit) => {
     const store = storeWith('a');
     const error = thrownBy(() => store.range('a', '\0', { limit }));
     expect(error).toBeInstanceOf(EtcdError);
-    expect(error).toMatchObject({ code: 'InvalidLimit', message: expect.stringContaining('limit must be a whole number >= 0') });
+    expect(error).toMatchObject({ code: 'InvalidLimit', message: `limit must be a whole number >= 0, where 0 means no limit (got ${limit})` });
   });
 
   it('keysOnly returns the same keys, each with the value ""', () => {

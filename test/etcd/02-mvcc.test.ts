@@ -597,13 +597,22 @@ describe('properties', () => {
     },
   );
 
-  test.prop([fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { maxLength: 12 }), fc.array(opArb, { minLength: 1, maxLength: 4 })])(
-    'a write whose body throws leaves every revision reading as before, and the next write takes the next revision',
-    (history, failing) => {
+  test.prop([
+    fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { maxLength: 12 }),
+    fc.array(opArb, { minLength: 1, maxLength: 4 }),
+    fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { maxLength: 6 }),
+  ])(
+    'a write whose body throws is as if it never ran: every revision reads as before, every key\'s history (store.index) is as before, and later writes go on as in a store that never ran it',
+    (history, failing, later) => {
       const store = new MvccStore();
-      for (const ops of history) store.write((txn) => ops.forEach((op) => runOp(txn, op)));
-      const snapshot = (): unknown[] => Array.from({ length: store.revision }, (_, r) => readable(store.range('\0', '\0', { revision: r + 1 })));
-      const before = snapshot();
+      const twin = new MvccStore(); // the same writes, without the failing one
+      const writeBoth = (ops: ModelOp[]): void => {
+        for (const s of [store, twin]) s.write((txn) => ops.forEach((op) => runOp(txn, op)));
+      };
+      history.forEach(writeBoth);
+      const snapshot = (s: MvccStore): unknown[] => Array.from({ length: s.revision }, (_, r) => readable(s.range('\0', '\0', { revision: r + 1 })));
+      const histories = (s: MvccStore): unknown => JSON.parse(JSON.stringify([...s.index.entriesFrom('\0')]));
+      const before = snapshot(store);
       const revision = store.revision;
       const boom = new Error('boom');
       const thrown = thrownBy(() =>
@@ -614,8 +623,11 @@ describe('properties', () => {
       );
       expect(thrown).toBe(boom);
       expect(store.revision).toBe(revision);
-      expect(snapshot()).toEqual(before);
-      expect(store.put('a', 'after').header.revision).toBe(revision + 1);
+      expect(snapshot(store)).toEqual(before);
+      expect(histories(store), 'store.index: a key the failed write created must be gone, and every other history cut back').toEqual(histories(twin));
+      later.forEach(writeBoth);
+      expect(snapshot(store), 'reads after the later writes').toEqual(snapshot(twin));
+      expect(store.put('a', 'after').header.revision).toBe(twin.revision + 1);
     },
   );
 });
