@@ -185,6 +185,15 @@ describe('reading the past', () => {
     expect(store.range('a', undefined, { revision: 6 }).kvs).toHaveLength(1); // the current revision itself is fine
   });
 
+  it.each([-1, 1.5, Number.NaN])('a limit of %s is EtcdError InvalidLimit, at any revision, as in kata 01', (limit) => {
+    const store = history();
+    for (const revision of [undefined, 2]) {
+      const error = thrownBy(() => store.range('a', '\0', { limit, ...(revision !== undefined && { revision }) }));
+      expect(error).toBeInstanceOf(EtcdError);
+      expect(error).toMatchObject({ code: 'InvalidLimit', message: `limit must be a whole number >= 0, where 0 means no limit (got ${limit})` });
+    }
+  });
+
   it('header.revision is the store\'s current revision, even for a read of the past', () => {
     const store = history();
     expect(store.range('a', undefined, { revision: 2 }).header.revision).toBe(6);

@@ -79,10 +79,10 @@ describe('compares choose the branch', () => {
 
   // a: created at 2, put at 3 and 4: createRevision 2, modRevision 4, version 3, value "b"
   const cases: [Compare['target'], Compare['result'], number | string, boolean][] = [
-    ['version', '=', 3, true], ['version', '!=', 3, false], ['version', '<', 4, true], ['version', '>', 3, false],
-    ['createRevision', '=', 2, true], ['createRevision', '!=', 2, false], ['createRevision', '<', 2, false], ['createRevision', '>', 1, true],
-    ['modRevision', '=', 4, true], ['modRevision', '=', 3, false], ['modRevision', '<', 5, true], ['modRevision', '>', 4, false],
-    ['value', '=', 'b', true], ['value', '!=', 'b', false], ['value', '<', 'c', true], ['value', '<', 'a', false], ['value', '>', 'a', true], ['value', '>', 'b', false],
+    ['version', '=', 3, true], ['version', '!=', 3, false], ['version', '!=', 2, true], ['version', '<', 4, true], ['version', '>', 3, false],
+    ['createRevision', '=', 2, true], ['createRevision', '!=', 2, false], ['createRevision', '!=', 3, true], ['createRevision', '<', 2, false], ['createRevision', '>', 1, true],
+    ['modRevision', '=', 4, true], ['modRevision', '=', 3, false], ['modRevision', '!=', 3, true], ['modRevision', '!=', 4, false], ['modRevision', '<', 5, true], ['modRevision', '>', 4, false],
+    ['value', '=', 'b', true], ['value', '!=', 'b', false], ['value', '!=', 'a', true], ['value', '<', 'c', true], ['value', '<', 'a', false], ['value', '>', 'a', true], ['value', '>', 'b', false],
   ];
   it.each(cases)('on a key at createRevision 2, modRevision 4, version 3, value "b": %s %s %s is %s', (target, result, value, expected) => {
     const store = storeWith(['a', 'x'], ['a', 'a'], ['a', 'b']);
@@ -93,6 +93,7 @@ describe('compares choose the branch', () => {
 
   it.each([
     ['version', '=', 0, true], ['createRevision', '=', 0, true], ['modRevision', '=', 0, true], ['modRevision', '<', 1, true], ['version', '>', 0, false],
+    ['version', '!=', 1, true], ['modRevision', '!=', 0, false],
     ['value', '=', '', false], ['value', '!=', 'x', false], ['value', '<', 'x', false], ['value', '>', '', false],
   ] as [Compare['target'], Compare['result'], number | string, boolean][])(
     'on a missing key, revisions and version compare as 0 and a value compare is false: %s %s %s is %s',
@@ -213,6 +214,13 @@ describe('all or nothing', () => {
     // Without a revision, a range still sees the branch's own writes.
     const response = txn(store, { success: [put('a', '2'), { type: 'range', key: 'a' }] });
     expect(response.responses[1]).toMatchObject({ type: 'range', response: { kvs: [{ value: '2', modRevision: 3 }] } });
+  });
+
+  it('a range op at exactly the revision before the txn is not in the future: it reads the store as it was then', () => {
+    const store = storeWith(['a', '1']); // revision 2
+    const response = txn(store, { success: [put('a', '2'), { type: 'range', key: 'a', options: { revision: 2 } }] });
+    expect(response.responses.map(readable)).toEqual(['put @3', 'range @3 ["a"="1" c2 m2 v1 l0] count 1']);
+    expect(store.revision).toBe(3);
   });
 });
 
