@@ -1,0 +1,19 @@
+/**
+ * The controllers (Part IV). Import them as `@kube/controllers`.
+ *
+ * Kata 17, the machinery every controller is made of (the shapes in informer-api.ts):
+ * - {@link IndexedStore}: an informer's cache, by key and by index;
+ * - {@link Reflector}: list, then watch, relisting with back-off when the watch cannot go on;
+ * - {@link SharedIndexInformer}: a reflector, an indexer and event handlers, shared by
+ *   controllers through a {@link SharedInformerFactory} (given);
+ * - {@link WorkQueue}, {@link RateLimitingQueue}, the rate limiters and
+ *   {@link processNextWorkItem}: the keys a controller still has to sync.
+ * @module
+ */
+export * from './informer-api.ts';
+export * from './store.ts';
+export * from './reflector.ts';
+export * from './informer.ts';
+export * from './factory.ts';
+export * from './rate-limiter.ts';
+export * from './workqueue.ts';
