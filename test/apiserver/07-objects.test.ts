@@ -196,6 +196,15 @@ describe('quantities: value, milliValue, comparison and arithmetic', () => {
     expect(q('0').add(q('1Gi')).toString()).toBe('1Gi');
     expect(q('100m').sub(q('250m')).toString()).toBe('-150m');
     expect(q('2Gi').sub(q('1Gi')).toString()).toBe('1Gi');
+  });
+
+  it('add and sub write the result in the left operand\'s format, not the right one\'s', () => {
+    expect(q('1024').add(q('1Ki')).toString()).toBe('2048');
+    expect(q('1Ki').add(q('1024')).toString()).toBe('2Ki');
+    expect(q('1e3').add(q('1k')).toString()).toBe('2e3');
+    expect(q('3072').sub(q('1Ki')).toString()).toBe('2048');
+    expect(q('3Ki').sub(q('1024')).toString()).toBe('2Ki');
+    expect(q('0').sub(q('1Gi')).toString()).toBe('-1Gi');
     expect(q('1').neg().toString()).toBe('-1');
   });
 });
@@ -268,6 +277,28 @@ describe('names, labels and port names', () => {
     expect(isValidPortName('-a--b')).toEqual([PORT_NAME_MESSAGES.hyphens, PORT_NAME_MESSAGES.ends]);
     expect(isValidPortName('HTTP')).toEqual([PORT_NAME_MESSAGES.charset, PORT_NAME_MESSAGES.letter]);
     expect(isValidPortName('abcdefghijklmnop')).toEqual(['must be no more than 15 characters']);
+  });
+
+  // At the limit is fine, one over is not: "at most 63" is `length > 63`, not `>= 63` nor `> 64`.
+  const label63 = 'a'.repeat(63);
+  const subdomain253 = [label63, label63, label63, 'a'.repeat(61)].join('.'); // 63 * 3 + 61 + 3 dots = 253
+  it.each([
+    ['isDNS1123Label', isDNS1123Label, label63, 63],
+    ['isDNS1035Label', isDNS1035Label, label63, 63],
+    ['isDNS1123Subdomain', isDNS1123Subdomain, subdomain253, 253],
+    ['isValidLabelValue', isValidLabelValue, label63, 63],
+    ['isValidPortName', isValidPortName, 'a'.repeat(15), 15],
+  ] as const)('%s accepts a value of exactly its maximum length and refuses one character more', (_name, check, atMost, max) => {
+    expect(atMost).toHaveLength(max);
+    expect(check(atMost)).toEqual([]);
+    expect(check(`${atMost}a`)).toEqual([`must be no more than ${max} characters`]);
+  });
+
+  it('isQualifiedName accepts a name part of exactly 63 characters and a prefix of exactly 253, and refuses one more of either', () => {
+    expect(isQualifiedName(label63)).toEqual([]);
+    expect(isQualifiedName(`${label63}a`)).toEqual(['name part must be no more than 63 characters']);
+    expect(isQualifiedName(`${subdomain253}/${label63}`)).toEqual([]);
+    expect(isQualifiedName(`${subdomain253}a/x`)).toEqual(['prefix part must be no more than 253 characters']);
   });
 });
 
