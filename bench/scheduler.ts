@@ -9,7 +9,7 @@
  * over zones (TopologySpreading).
  *
  * Each row's name ends, once measured, with the peak heap and the throughput as a ratio of
- * upstream's minimum at 5,000 nodes (REFERENCE.md: 680, 220, 60 pods/s; topology spreading has no
+ * upstream's minimum at 5,000 nodes (test/integration/scheduler_perf/*\/performance-config.yaml: 680, 220, 60 pods/s; topology spreading has no
  * published minimum here, so (d) is compared with the basic 680). Both stop filtering once they
  * have found enough feasible nodes (percentageOfNodesToScore, adaptive: 10% of 5,000); upstream runs
  * the plugins on 16 goroutines, this scheduler on one thread.

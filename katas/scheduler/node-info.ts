@@ -45,6 +45,12 @@ export class NodeInfo {
   readonly podsWithAffinity: Pod[] = [];
   /** the pods on the node that have *required* pod anti-affinity (InterPodAffinity's symmetry check) */
   readonly podsWithRequiredAntiAffinity: Pod[] = [];
+  /**
+   * Goes up by one with every {@link addPod} and every {@link removePod} that removed a pod
+   * (upstream's NodeInfo.Generation): a plugin that keeps something per node from one cycle to the
+   * next (the reference PodTopologySpread keeps its counts) knows by it that the node changed.
+   */
+  generation = 0;
 
   /** Reads the node once: its name, labels, allocatable resources and pod capacity. */
   constructor(readonly node: Node) {
@@ -66,21 +72,22 @@ export class NodeInfo {
   /**
    * Places `pod` on this node: it joins {@link pods} (and {@link podsWithAffinity} /
    * {@link podsWithRequiredAntiAffinity} when it has such terms), and its requests
-   * ({@link podRequests}) are added to {@link requested}. A pod whose requests do not parse still
-   * counts as a pod, and adds no requests.
+   * ({@link podRequests}) are added to {@link requested}; {@link generation} goes up by one. A pod
+   * whose requests do not parse still counts as a pod, and adds no requests.
    */
   addPod(pod: Pod): void {
-    // TODO(12): push the pod (and into podsWithAffinity / podsWithRequiredAntiAffinity when it has such terms), add its requests (requestsOrNothing) to requested.
+    // TODO(12): push the pod (and into podsWithAffinity / podsWithRequiredAntiAffinity when it has such terms), add its requests (requestsOrNothing) to requested, generation + 1.
     throw new NotImplemented('12', 'NodeInfo.addPod');
   }
 
   /**
-   * Takes the pod with `pod`'s namespace and name off this node, undoing {@link addPod}.
+   * Takes the pod with `pod`'s namespace and name off this node, undoing {@link addPod} (and
+   * {@link generation} goes up by one).
    *
    * @returns true when the pod was on the node, false (and nothing changes) when it was not
    */
   removePod(pod: Pod): boolean {
-    // TODO(12): find the pod by namespace/name (objectKey), take it out of the three lists, subtract its requests; false when absent.
+    // TODO(12): find the pod by namespace/name (objectKey), take it out of the three lists, subtract its requests, generation + 1; false (no change) when absent.
     throw new NotImplemented('12', 'NodeInfo.removePod');
   }
 }

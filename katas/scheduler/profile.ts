@@ -20,7 +20,7 @@ import { NodeUnschedulable } from './plugins/node-unschedulable.ts';
 import { PodTopologySpread } from './plugins/pod-topology-spread.ts';
 import { TaintToleration } from './plugins/taint-toleration.ts';
 
-/** kube-scheduler's default score weights (REFERENCE.md, Scheduler). */
+/** kube-scheduler's default score weights (v1.32: pkg/scheduler/apis/config/v1/default_plugins.go, getDefaultPlugins). */
 export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = {
   TaintToleration: 3,
   NodeAffinity: 2,

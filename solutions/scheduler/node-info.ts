@@ -45,6 +45,12 @@ export class NodeInfo {
   readonly podsWithAffinity: Pod[] = [];
   /** the pods on the node that have *required* pod anti-affinity (InterPodAffinity's symmetry check) */
   readonly podsWithRequiredAntiAffinity: Pod[] = [];
+  /**
+   * Goes up by one with every {@link addPod} and every {@link removePod} that removed a pod
+   * (upstream's NodeInfo.Generation): a plugin that keeps something per node from one cycle to the
+   * next (the reference PodTopologySpread keeps its counts) knows by it that the node changed.
+   */
+  generation = 0;
 
   /** Reads the node once: its name, labels, allocatable resources and pod capacity. */
   constructor(readonly node: Node) {
@@ -66,8 +72,8 @@ export class NodeInfo {
   /**
    * Places `pod` on this node: it joins {@link pods} (and {@link podsWithAffinity} /
    * {@link podsWithRequiredAntiAffinity} when it has such terms), and its requests
-   * ({@link podRequests}) are added to {@link requested}. A pod whose requests do not parse still
-   * counts as a pod, and adds no requests.
+   * ({@link podRequests}) are added to {@link requested}; {@link generation} goes up by one. A pod
+   * whose requests do not parse still counts as a pod, and adds no requests.
    */
   addPod(pod: Pod): void {
     this.pods.push(pod);
@@ -76,10 +82,12 @@ export class NodeInfo {
     if (affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) this.podsWithRequiredAntiAffinity.push(pod);
     const requests = requestsOrNothing(pod);
     for (const name in requests) this.requested[name] = (this.requested[name] ?? 0) + requests[name]!;
+    this.generation++;
   }
 
   /**
-   * Takes the pod with `pod`'s namespace and name off this node, undoing {@link addPod}.
+   * Takes the pod with `pod`'s namespace and name off this node, undoing {@link addPod} (and
+   * {@link generation} goes up by one).
    *
    * @returns true when the pod was on the node, false (and nothing changes) when it was not
    */
@@ -94,6 +102,7 @@ export class NodeInfo {
     }
     const requests = requestsOrNothing(removed!);
     for (const name in requests) this.requested[name] = (this.requested[name] ?? 0) - requests[name]!;
+    this.generation++;
     return true;
   }
 }

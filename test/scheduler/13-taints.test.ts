@@ -172,6 +172,19 @@ describe('scoring', () => {
     expect(plain.map((s) => s.score)).toEqual([0, 0]);
   });
 
+  it('defaultNormalizeScore truncates, never rounds: 100 * 2 / 3 is 66 (reversed: 34), as Go\'s integer division', () => {
+    const scores = (...s: number[]): NodeScore[] => s.map((score, i) => ({ name: `n${i}`, score }));
+    const a = scores(0, 2, 3, 1);
+    defaultNormalizeScore(100, false, a);
+    expect(a.map((s) => s.score)).toEqual([0, 66, 100, 33]);
+    const b = scores(0, 2, 3, 1);
+    defaultNormalizeScore(100, true, b);
+    expect(b.map((s) => s.score)).toEqual([100, 34, 0, 67]);
+    const c = scores(5, 7);
+    defaultNormalizeScore(10, false, c);
+    expect(c.map((s) => s.score)).toEqual([7, 10]);
+  });
+
   it('TaintToleration scores the intolerable PreferNoSchedule taints, normalized in reverse (fewest = 100)', () => {
     const nodes = [
       makeNode('none'),
@@ -188,6 +201,43 @@ describe('scoring', () => {
     const scores = framework.runScorePlugins(state, pod, infos);
     expect(scores.map((s) => [s.name, s.totalScore])).toEqual([['none', 100], ['one', 50], ['two', 0], ['tolerated', 100]]);
     expect(scores[1]!.scores).toEqual([{ plugin: 'TaintToleration', score: 50 }]);
+  });
+
+  it('TaintToleration keeps a toleration whose effect is PreferNoSchedule, as well as one without an effect (upstream taint_toleration_test.go has both)', () => {
+    const nodes = [makeNode('soft', { taints: [{ key: 'a', value: 'x', effect: 'PreferNoSchedule' }] }), makeNode('clean')];
+    const infos = nodes.map((n) => new NodeInfo(n));
+    const framework = new Framework([], [new TaintToleration()]);
+    for (const toleration of [{ key: 'a', operator: 'Equal', value: 'x', effect: 'PreferNoSchedule' }, { key: 'a', operator: 'Exists' }] as Toleration[]) {
+      const pod = makePod('p', { tolerations: [toleration] });
+      const state = new CycleState(infos);
+      expect(framework.runPreScorePlugins(state, pod, infos).isSuccess()).toBe(true);
+      expect(framework.runScorePlugins(state, pod, infos).map((s) => s.totalScore)).toEqual([100, 100]);
+    }
+  });
+
+  it('runPreScorePlugins turns a PreScore that throws into an Error status "running \"Name\" prescore plugin: ...", and stops there', () => {
+    const calls: string[] = [];
+    const infos = [new NodeInfo(makeNode('a'))];
+    const throwing = { name: 'Boom', score: () => 0, preScore: (): Status => { calls.push('Boom'); throw new Error('boom'); } };
+    const after = { name: 'After', score: () => 0, preScore: (): Status => (calls.push('After'), Status.success()) };
+    const status = new Framework([], [throwing, after]).runPreScorePlugins(new CycleState(infos), makePod('p'), infos);
+    expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running "Boom" prescore plugin: boom', 'Boom']);
+    expect(calls).toEqual(['Boom']);
+  });
+
+  it('runPreScorePlugins turns any answer but Success or Skip into an Error status naming the plugin', () => {
+    const infos = [new NodeInfo(makeNode('a'))];
+    const refusing = { name: 'Refuser', score: () => 0, preScore: () => Status.unschedulable('no way') };
+    const status = new Framework([], [refusing]).runPreScorePlugins(new CycleState(infos), makePod('p'), infos);
+    expect([status.code, status.message()]).toEqual(['Error', 'running "Refuser" prescore plugin: no way']);
+  });
+
+  it('runScorePlugins throws "running \"Name\" score plugin: ..." for a Score or NormalizeScore that throws', () => {
+    const infos = [new NodeInfo(makeNode('a')), new NodeInfo(makeNode('b'))];
+    const scoring = { name: 'Crash', score: (_s: CycleState, _p: Pod, n: NodeInfo) => { if (n.name === 'b') throw new Error('no score for b'); return 1; } };
+    expect(() => new Framework([], [scoring]).runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('running "Crash" score plugin: no score for b');
+    const normalizing = { name: 'Norm', score: () => 1, normalizeScore: () => { throw new Error('cannot normalize'); } };
+    expect(() => new Framework([], [normalizing]).runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('running "Norm" score plugin: cannot normalize');
   });
 
   it('runScorePlugins weighs each plugin and sums; a plugin whose PreScore skipped is left out', () => {

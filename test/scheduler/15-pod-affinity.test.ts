@@ -2,15 +2,19 @@
  * Kata 15 — scheduler: inter-pod affinity and topology spread. The spec is
  * katas/scheduler/15-pod-affinity.md.
  *
- * Examples for each of InterPodAffinity's three checks (in their order), its namespaces and its
- * score, then PodTopologySpread's filter and score. The properties schedule sequences of pods:
- * with required anti-affinity on the hostname no two matching pods ever share a node, and with a
- * DoNotSchedule spread constraint the skew never exceeds maxSkew.
+ * Examples for each of InterPodAffinity's three checks (in v1.32's order), its namespaces, terms
+ * that do not parse and its score, then PodTopologySpread's filter and score. Some cases are this
+ * workbook's own versions of cases in upstream's tables (pkg/scheduler/framework/plugins/
+ * interpodaffinity/filtering_test.go, podtopologyspread/filtering_test.go and scoring_test.go):
+ * the test says which. The properties schedule sequences of pods: with required anti-affinity on
+ * the hostname no two matching pods ever share a node; with a DoNotSchedule spread constraint the
+ * skew never exceeds maxSkew; and the spread's counts on a snapshot that pods were placed on (and
+ * taken off) one by one are those of a snapshot built afresh with the same pods.
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import type { Node, Pod, PodAffinityTerm, TopologySpreadConstraint } from '@kube/kit';
-import { CycleState, InterPodAffinity, PodTopologySpread, Snapshot, countMatching, defaultFramework, findFeasibleNodes, scheduleAll, scheduleOne, termSelectsPod } from '@kube/scheduler';
+import { CycleState, Framework, InterPodAffinity, PodTopologySpread, Snapshot, countMatching, defaultFramework, findFeasibleNodes, scheduleAll, scheduleOne, termSelectsPod, type SpreadConstraintState } from '@kube/scheduler';
 import { makeNode, makePod, names } from '../support/scheduler/fixtures.ts';
 
 const HOST = 'kubernetes.io/hostname';
@@ -47,8 +51,8 @@ describe('which pods a term selects', () => {
   });
 });
 
-describe('InterPodAffinity: the three filter checks, in order', () => {
-  it("1. an existing pod's required anti-affinity keeps matching pods out of its domain: \"node(s) didn't satisfy existing pods anti-affinity rules\"", () => {
+describe('InterPodAffinity: the three filter checks, in v1.32\'s order', () => {
+  it("3. an existing pod's required anti-affinity keeps matching pods out of its domain: \"node(s) didn't satisfy existing pods anti-affinity rules\"", () => {
     const loner = makePod('loner', { labels: { app: 'db' }, nodeName: 'a1', affinity: antiAffinity(web(ZONE)) });
     const nodes = [zoned('a1', 'a'), zoned('a2', 'a'), zoned('b1', 'b')];
     expect(feasibility(makePod('w', { labels: { app: 'web' } }), nodes, [loner]).feasible).toEqual(['b1']);
@@ -57,7 +61,7 @@ describe('InterPodAffinity: the three filter checks, in order', () => {
     expect(feasibility(makePod('w', { namespace: 'other', labels: { app: 'web' } }), nodes, [loner]).feasible).toEqual(['a1', 'a2', 'b1']);
   });
 
-  it("2. required affinity needs a matching pod in the node's domain: \"node(s) didn't match pod affinity rules\"", () => {
+  it("1. required affinity needs a matching pod in the node's domain: \"node(s) didn't match pod affinity rules\"", () => {
     const cache = makePod('cache', { labels: { app: 'web' }, nodeName: 'a1' });
     const nodes = [zoned('a1', 'a'), zoned('a2', 'a'), zoned('b1', 'b'), zoned('bare')];
     expect(feasibility(makePod('p', { affinity: affinity(web(ZONE)) }), nodes, [cache]).feasible).toEqual(['a1', 'a2']);
@@ -67,21 +71,21 @@ describe('InterPodAffinity: the three filter checks, in order', () => {
     expect(feasibility(makePod('p', { affinity: affinity(web(ZONE)) }), cordoned, [cache]).message).toBe("0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match pod affinity rules.");
   });
 
-  it('2. the first pod of a group with affinity to itself may go to any node with the key, when no pod matches anywhere', () => {
+  it('1. the first pod of a group with affinity to itself may go to any node with the key, when no pod matches anywhere', () => {
     const nodes = [zoned('a1', 'a'), zoned('b1', 'b'), zoned('bare')];
     expect(feasibility(makePod('first', { labels: { app: 'web' }, affinity: affinity(web(ZONE)) }), nodes).feasible).toEqual(['a1', 'b1']);
     // not for a pod that does not match its own term
     expect(feasibility(makePod('stranger', { labels: { app: 'db' }, affinity: affinity(web(ZONE)) }), nodes).message).toBe("0/3 nodes are available: 3 node(s) didn't match pod affinity rules.");
   });
 
-  it('2. an existing pod counts for affinity only when it matches every term', () => {
+  it('1. an existing pod counts for affinity only when it matches every term', () => {
     const both = [web(ZONE), { labelSelector: { matchLabels: { tier: 'front' } }, topologyKey: ZONE }];
     const nodes = [zoned('a1', 'a'), zoned('b1', 'b')];
     const running = [makePod('half', { labels: { app: 'web' }, nodeName: 'a1' }), makePod('full', { labels: { app: 'web', tier: 'front' }, nodeName: 'b1' })];
     expect(feasibility(makePod('p', { affinity: affinity(...both) }), nodes, running).feasible).toEqual(['b1']);
   });
 
-  it("3. required anti-affinity keeps the pod out of domains with a matching pod: \"node(s) didn't match pod anti-affinity rules\"", () => {
+  it("2. required anti-affinity keeps the pod out of domains with a matching pod: \"node(s) didn't match pod anti-affinity rules\"", () => {
     const nodes = [makeNode('n1'), makeNode('n2'), makeNode('n3')];
     const running = [makePod('w1', { labels: { app: 'web' }, nodeName: 'n1' }), makePod('w3', { labels: { app: 'web' }, nodeName: 'n3' })];
     const pod = makePod('w', { labels: { app: 'web' }, affinity: antiAffinity(web()) });
@@ -89,10 +93,52 @@ describe('InterPodAffinity: the three filter checks, in order', () => {
     expect(feasibility(pod, [makeNode('n1'), makeNode('n3')], running).message).toBe("0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.");
   });
 
-  it("the checks run in order: a node failing check 1 and check 3 reports check 1's reason", () => {
+  it("the checks run in order: a node that fails the pod's anti-affinity (2) and an existing pod's (3) reports \"node(s) didn't match pod anti-affinity rules\"", () => {
     const running = [makePod('w1', { labels: { app: 'web' }, nodeName: 'n1', affinity: antiAffinity(web()) })];
     const pod = makePod('w', { labels: { app: 'web' }, affinity: antiAffinity(web()) });
-    expect(feasibility(pod, [makeNode('n1')], running).message).toBe("0/1 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules.");
+    expect(feasibility(pod, [makeNode('n1')], running).message).toBe("0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules.");
+  });
+
+  it("the checks run in order: a node that fails the pod's affinity (1) and an existing pod's anti-affinity (3) reports \"node(s) didn't match pod affinity rules\"", () => {
+    // a1 holds a db pod that keeps web pods out of zone a; the web pod wants to be with a cache, which is nowhere
+    const guard = makePod('guard', { labels: { app: 'db' }, nodeName: 'a1', affinity: antiAffinity(web(ZONE)) });
+    const pod = makePod('w', { labels: { app: 'web' }, affinity: affinity({ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: ZONE }) });
+    expect(feasibility(pod, [zoned('a1', 'a')], [guard, makePod('c', { labels: { app: 'cache' }, nodeName: 'elsewhere' })]).message).toBe("0/1 nodes are available: 1 node(s) didn't match pod affinity rules.");
+  });
+});
+
+describe('InterPodAffinity: terms that do not parse', () => {
+  const bad: PodAffinityTerm = { labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['invalid value: ___@#$%^'] }] }, topologyKey: HOST };
+  const LABEL_VALUE =
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+  it('a pod whose required anti-affinity term has a value that is not a label value fits nowhere: "parsing pod: requiredAntiAffinityTerms: ..."', () => {
+    const pod = makePod('p', { affinity: antiAffinity(bad) });
+    expect(feasibility(pod, [makeNode('n1'), makeNode('n2')]).message).toBe(`0/2 nodes are available: parsing pod: requiredAntiAffinityTerms: values[0][app]: Invalid value: "invalid value: ___@#$%^": ${LABEL_VALUE}.`);
+  });
+
+  it('a bad preferred term stops the pod too, and several bad lists are reported together, in brackets', () => {
+    const pod = makePod('p', {
+      affinity: {
+        podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'Like' as 'In', values: ['x'] }] }, topologyKey: HOST }] },
+        podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { labelSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topologyKey: HOST } }] },
+      },
+    });
+    const state = new CycleState();
+    const status = new InterPodAffinity().preFilter(state, pod, []);
+    expect([status.code, status.message()]).toEqual([
+      'UnschedulableAndUnresolvable',
+      `parsing pod: [requiredAffinityTerms: "Like" is not a valid label selector operator, preferredAntiAffinityTerms: values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty]`,
+    ]);
+    const preferredOnly = makePod('q', { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: bad }] } } });
+    expect(new InterPodAffinity().preFilter(new CycleState(), preferredOnly, []).code).toBe('UnschedulableAndUnresolvable');
+  });
+
+  it('PreScore answers Error "failed to parse pod: ..." for such a pod, and the framework reports it as the plugin\'s error', () => {
+    const pod = makePod('p', { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: bad }] } } });
+    const infos = new Snapshot([makeNode('n1')]).nodeInfos;
+    const status = new Framework([], [new InterPodAffinity()]).runPreScorePlugins(new CycleState(infos), pod, infos);
+    expect([status.code, status.message()]).toEqual(['Error', `running "InterPodAffinity" prescore plugin: failed to parse pod: preferredAffinityTerms: values[0][app]: Invalid value: "invalid value: ___@#$%^": ${LABEL_VALUE}`]);
   });
 });
 
@@ -178,6 +224,33 @@ describe('PodTopologySpread', () => {
     expect(list.map((s) => s.score)).toEqual([0, 33, 100]);
   });
 
+  it('a pod being deleted does not count: the spread is of the pods that stay (upstream: "terminating Pods should be excluded")', () => {
+    const pods = [makePod('leaving', { labels: { app: 'web' }, nodeName: 'a1', deletionTimestamp: '2026-01-01T00:00:00Z' }), makePod('staying', { labels: { app: 'web' }, nodeName: 'b1' })];
+    const pod = makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1)] });
+    expect(feasibility(pod, [zoned('a1', 'a'), zoned('b1', 'b')], pods).feasible).toEqual(['a1']);
+    expect(countMatching(pods, spread(1), 'default')).toBe(1);
+    // and ScheduleAnyway scores by the same counts: [100, 0]
+    const anyway = makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1, { whenUnsatisfiable: 'ScheduleAnyway' })] });
+    const snapshot = new Snapshot([zoned('a1', 'a'), zoned('b1', 'b')], pods);
+    const state = new CycleState(snapshot.nodeInfos);
+    const plugin = new PodTopologySpread();
+    plugin.preScore(state, anyway, snapshot.nodeInfos);
+    const list = snapshot.nodeInfos.map((n) => ({ name: n.name, score: plugin.score(state, anyway, n) }));
+    plugin.normalizeScore(state, anyway, list);
+    expect(list.map((s) => s.score)).toEqual([100, 0]);
+  });
+
+  it('a constraint whose labelSelector is empty ({}) counts no pod, though the incoming pod matches it', () => {
+    const pods = [makePod('w1', { labels: { app: 'web' }, nodeName: 'a1' }), makePod('w2', { labels: { app: 'web' }, nodeName: 'a1' })];
+    const pod = makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1, { labelSelector: {} })] });
+    expect(countMatching(pods, spread(1, { labelSelector: {} }), 'default')).toBe(0);
+    expect(feasibility(pod, [zoned('a1', 'a'), zoned('b1', 'b')], pods).feasible).toEqual(['a1', 'b1']);
+    const state = new CycleState();
+    const snapshot = new Snapshot([zoned('a1', 'a'), zoned('b1', 'b')], pods);
+    new PodTopologySpread().preFilter(state, pod, snapshot.nodeInfos);
+    expect(state.read<SpreadConstraintState[]>('PreFilterPodTopologySpread').map((c) => [Object.fromEntries(c.counts), c.minMatch, c.selfMatch])).toEqual([[{ a: 0, b: 0 }, 0, 1]]);
+  });
+
   it('a constraint with maxSkew 0 is reported, never a crash', () => {
     const result = scheduleOne(defaultFramework(), makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(0)] }), new Snapshot([zoned('a1', 'a')]));
     expect(result.condition.message).toBe('0/1 nodes are available: invalid topology spread constraint: maxSkew must be a whole number >= 1 (got 0).');
@@ -224,6 +297,43 @@ describe('properties', () => {
       } else {
         expect(results.every((r) => r.nodeName === undefined)).toBe(true);
       }
+    },
+  );
+
+  const spreadPodArb = fc.record({ app: fc.constantFrom('web', 'db'), namespace: fc.constantFrom('default', 'other'), leaving: fc.boolean(), maxSkew: fc.integer({ min: 1, max: 3 }) });
+  test.prop([
+    fc.array(fc.option(fc.constantFrom('a', 'b', 'c'), { nil: undefined, freq: 5 }), { minLength: 1, maxLength: 6 }),
+    fc.array(spreadPodArb, { maxLength: 14 }),
+    fc.array(fc.nat(), { maxLength: 5 }),
+    spreadPodArb,
+  ])(
+    'the spread counts of a snapshot that pods were placed on and taken off one by one are those of a snapshot built afresh with the same pods',
+    (zones, specs, removals, probeSpec) => {
+      const nodes = zones.map((zone, i) => zoned(`node-${i}`, zone));
+      const make = (name: string, x: typeof probeSpec) =>
+        makePod(name, { namespace: x.namespace, labels: { app: x.app }, topologySpreadConstraints: [spread(x.maxSkew, { labelSelector: { matchLabels: { app: x.app } } })], ...(x.leaving ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) });
+      const snapshot = new Snapshot(nodes);
+      const framework = defaultFramework();
+      const placed = scheduleAll(framework, specs.map((x, i) => make(`p-${i}`, x)), snapshot).filter((r) => r.nodeName !== undefined).map((r) => r.pod);
+      // take some of them off again, through the NodeInfo, as a deleted pod leaves the cache
+      const gone = new Set<string>();
+      for (const r of removals) {
+        const victim = placed[r % Math.max(placed.length, 1)];
+        if (!victim || gone.has(victim.metadata.name!)) continue;
+        gone.add(victim.metadata.name!);
+        expect(snapshot.get(victim.spec!.nodeName!)!.removePod(victim)).toBe(true);
+      }
+      const remaining = placed.filter((p) => !gone.has(p.metadata.name!));
+      const probe = make('probe', probeSpec);
+      const counted = (s: Snapshot) => {
+        const state = new CycleState(s.nodeInfos);
+        expect(new PodTopologySpread().preFilter(state, probe, s.nodeInfos).code).toBe('Success');
+        return state.read<SpreadConstraintState[]>('PreFilterPodTopologySpread').map((c) => [Object.fromEntries([...c.counts].sort()), c.minMatch, c.selfMatch]);
+      };
+      expect(counted(snapshot)).toEqual(counted(new Snapshot(nodes, remaining)));
+      expect(names(findFeasibleNodes(framework, new CycleState(snapshot.nodeInfos), probe, snapshot).feasible)).toEqual(
+        names(findFeasibleNodes(defaultFramework(), new CycleState(), probe, new Snapshot(nodes, remaining)).feasible),
+      );
     },
   );
 });

@@ -18,6 +18,7 @@
  * ], node);  // (zone in {a, b} AND has gpu) OR it is node-7
  * ```
  */
+import { isValidLabelValue } from '@kube/apiserver';
 import { NotImplemented, type Node, type NodeSelectorRequirement, type NodeSelectorTerm, type Pod, type PreferredSchedulingTerm } from '@kube/kit';
 import type { CycleState } from '../cycle-state.ts';
 import type { FilterPlugin, NodeScore, PreScorePlugin, ScorePlugin } from '../framework.ts';
@@ -52,8 +53,8 @@ function integer(text: string | undefined): number | undefined {
  *
  * | operator | holds when | values must be |
  * | --- | --- | --- |
- * | In | the label exists and its value is one of `values` | non-empty |
- * | NotIn | the label is absent, or its value is none of `values` | non-empty |
+ * | In | the label exists and its value is one of `values` | non-empty, each a label value |
+ * | NotIn | the label is absent, or its value is none of `values` | non-empty, each a label value |
  * | Exists | the label exists | empty |
  * | DoesNotExist | the label is absent | empty |
  * | Gt / Lt | the label's value, read as an integer, is greater / less than the one value | one integer |
@@ -62,7 +63,7 @@ function integer(text: string | undefined): number | undefined {
  * and holds for no node; so does Gt/Lt on a label whose value is not an integer.
  */
 export function matchesNodeSelectorRequirement(requirement: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
-  // TODO(14): one case per operator (see the table); invalid values or non-integer labels for Gt/Lt never match.
+  // TODO(14): one case per operator (see the table); invalid values (In/NotIn: isValidLabelValue from @kube/apiserver) or non-integer labels for Gt/Lt never match.
   throw new NotImplemented('14', 'matchesNodeSelectorRequirement');
 }
 

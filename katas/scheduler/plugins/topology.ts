@@ -14,7 +14,7 @@
  * ```
  */
 import { NotImplemented, type Pod, type PodAffinityTerm } from '@kube/kit';
-import { matchesLabelSelector } from '../selectors.ts';
+import { labelSelectorError, matchesLabelSelector } from '../selectors.ts';
 
 /** A number per topology domain (key, value); 0 for a domain never added to. */
 export class TopologyCounts {
@@ -70,4 +70,41 @@ export function namespaceOf(pod: Pod): string {
 export function termSelectsPod(term: PodAffinityTerm, ownerNamespace: string, pod: Pod): boolean {
   // TODO(15): namespaces: the term's list, else the owner's own (a namespaceSelector {} means all); then the labelSelector on the pod's labels.
   throw new NotImplemented('15', 'termSelectsPod');
+}
+
+/**
+ * Why the pod's affinity terms cannot be parsed, as kube-scheduler's `framework.NewPodInfo` says it
+ * (pkg/scheduler/framework/types.go, v1.32), or undefined when every term's labelSelector is fine
+ * ({@link labelSelectorError}). The four lists are checked in this order, each up to its first bad
+ * term: `requiredAffinityTerms`, `requiredAntiAffinityTerms`, `preferredAffinityTerms`,
+ * `preferredAntiAffinityTerms`; one bad list gives `"<list>: <error>"`, several give
+ * `"[<list>: <error>, <list>: <error>]"` (Go's aggregate error).
+ *
+ * @example
+ * ```ts
+ * affinityTermsError(podWithBadAntiAffinity);
+ * // 'requiredAntiAffinityTerms: values[0][app]: Invalid value: "@": a valid label must be ...'
+ * ```
+ */
+export function affinityTermsError(pod: Pod): string | undefined {
+  const affinity = pod.spec?.affinity;
+  if (!affinity?.podAffinity && !affinity?.podAntiAffinity) return undefined;
+  const lists: [string, readonly PodAffinityTerm[]][] = [
+    ['requiredAffinityTerms', affinity.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []],
+    ['requiredAntiAffinityTerms', affinity.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []],
+    ['preferredAffinityTerms', (affinity.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => t.podAffinityTerm)],
+    ['preferredAntiAffinityTerms', (affinity.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => t.podAffinityTerm)],
+  ];
+  const errors: string[] = [];
+  for (const [name, terms] of lists) {
+    for (const term of terms) {
+      const error = labelSelectorError(term.labelSelector);
+      if (error !== undefined) {
+        errors.push(`${name}: ${error}`);
+        break;
+      }
+    }
+  }
+  if (errors.length === 0) return undefined;
+  return errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
 }

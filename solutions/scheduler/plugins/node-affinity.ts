@@ -18,6 +18,7 @@
  * ], node);  // (zone in {a, b} AND has gpu) OR it is node-7
  * ```
  */
+import { isValidLabelValue } from '@kube/apiserver';
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '@kube/kit';
 import type { CycleState } from '../cycle-state.ts';
 import type { FilterPlugin, NodeScore, PreScorePlugin, ScorePlugin } from '../framework.ts';
@@ -44,6 +45,23 @@ export function matchesNodeSelector(nodeSelector: Readonly<Record<string, string
 
 const INTEGER = /^[+-]?\d+$/;
 
+/** The answers of {@link validValues}, per values array: a pod's terms are matched against every node. */
+const checkedValues = new WeakMap<readonly string[], boolean>();
+
+/**
+ * True when `values` is non-empty and every value is a label value (apiserver's
+ * `isValidLabelValue`, kata 07): upstream's `labels.NewRequirement` refuses the expression
+ * otherwise, and an expression that does not parse matches no node.
+ */
+function validValues(values: readonly string[]): boolean {
+  let valid = checkedValues.get(values);
+  if (valid === undefined) {
+    valid = values.length > 0 && values.every((v) => isValidLabelValue(v).length === 0);
+    checkedValues.set(values, valid);
+  }
+  return valid;
+}
+
 /** The value as an integer when it is one, in Go's strconv.ParseInt syntax (`"42"`, `"-3"`), else undefined. */
 function integer(text: string | undefined): number | undefined {
   return text !== undefined && INTEGER.test(text) ? Number(text) : undefined;
@@ -54,8 +72,8 @@ function integer(text: string | undefined): number | undefined {
  *
  * | operator | holds when | values must be |
  * | --- | --- | --- |
- * | In | the label exists and its value is one of `values` | non-empty |
- * | NotIn | the label is absent, or its value is none of `values` | non-empty |
+ * | In | the label exists and its value is one of `values` | non-empty, each a label value |
+ * | NotIn | the label is absent, or its value is none of `values` | non-empty, each a label value |
  * | Exists | the label exists | empty |
  * | DoesNotExist | the label is absent | empty |
  * | Gt / Lt | the label's value, read as an integer, is greater / less than the one value | one integer |
@@ -69,9 +87,9 @@ export function matchesNodeSelectorRequirement(requirement: NodeSelectorRequirem
   const value = labels[key];
   switch (operator) {
     case 'In':
-      return values.length > 0 && value !== undefined && values.includes(value);
+      return validValues(values) && value !== undefined && values.includes(value);
     case 'NotIn':
-      return values.length > 0 && (value === undefined || !values.includes(value));
+      return validValues(values) && (value === undefined || !values.includes(value));
     case 'Exists':
       return values.length === 0 && value !== undefined;
     case 'DoesNotExist':

@@ -18,6 +18,8 @@ export interface NodeOptions {
   memory?: Quantity;
   /** allocatable pods, default '110'; null leaves it out */
   pods?: Quantity | null;
+  /** status.capacity, when the test needs one (what the node has in all, before system reservations: never what pods may use) */
+  capacity?: Record<string, Quantity>;
   /** more allocatable resources ('nvidia.com/gpu': '1') */
   extra?: Record<string, Quantity>;
   /** labels besides kubernetes.io/hostname (which is always the node's name) */
@@ -38,7 +40,7 @@ export function makeNode(name: string, options: NodeOptions = {}): Node {
       ...(options.unschedulable ? { unschedulable: true } : {}),
       ...(options.taints ? { taints: options.taints } : {}),
     },
-    status: { allocatable },
+    status: { ...(options.capacity ? { capacity: options.capacity } : {}), allocatable },
   };
 }
 
@@ -61,6 +63,10 @@ export interface PodOptions {
   tolerations?: Toleration[];
   affinity?: Affinity;
   topologySpreadConstraints?: TopologySpreadConstraint[];
+  /** set on a pod that is being deleted (terminating) */
+  deletionTimestamp?: string;
+  /** spec.priority */
+  priority?: number;
 }
 
 /** A pod with one container, whose requests are `cpu`, `memory` and `requests`. */
@@ -72,7 +78,12 @@ export function makePod(name: string, options: PodOptions = {}): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: options.namespace ?? 'default', ...(options.labels ? { labels: options.labels } : {}) },
+    metadata: {
+      name,
+      namespace: options.namespace ?? 'default',
+      ...(options.labels ? { labels: options.labels } : {}),
+      ...(options.deletionTimestamp ? { deletionTimestamp: options.deletionTimestamp } : {}),
+    },
     spec: {
       containers: [container('main', requests), ...(options.moreContainers ?? []).map((r, i) => container(`c${i + 1}`, r))],
       ...(options.initRequests ? { initContainers: options.initRequests.map((r, i) => container(`init${i}`, r)) } : {}),
@@ -81,6 +92,7 @@ export function makePod(name: string, options: PodOptions = {}): Pod {
       ...(options.tolerations ? { tolerations: options.tolerations } : {}),
       ...(options.affinity ? { affinity: options.affinity } : {}),
       ...(options.topologySpreadConstraints ? { topologySpreadConstraints: options.topologySpreadConstraints } : {}),
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
     },
   };
 }
