@@ -42,8 +42,8 @@ export interface ApiRequest {
   url: string;
   /** the request's headers, names in lower case */
   headers: Record<string, string | undefined>;
-  /** the body as it came, '' for none (decoded only once the request is authorized) */
-  body: string;
+  /** the body as it came (bytes from the server, or text), '' for none (decoded only once the request is authorized) */
+  body: string | Uint8Array;
 }
 
 /** An answer: a body (an object, a list or a Status) with its code, or a watch to stream. */

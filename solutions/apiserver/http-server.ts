@@ -21,9 +21,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import type { Clock, KubeObject, Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
+import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
-import { requestEntityTooLarge, statusOf, StatusError } from './status.ts';
+import { internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
@@ -46,6 +47,18 @@ export interface ApiServerOptions {
   authenticator?: Authenticator;
   authorizer?: Authorizer;
   admission?: AdmissionChain;
+  /**
+   * The store's durability (kata 06's `DurableStore`): the server answers a request, and sends a
+   * watch event, only once every write applied so far is on the disk. Without it (a store in
+   * memory) answers go out at once.
+   */
+  durability?: Durability;
+}
+
+/** What tells the server that the store's writes are on the disk: kata 06's `DurableStore.synced`. */
+export interface Durability {
+  /** Resolves once every write applied so far is durable; rejects once the log has failed. */
+  synced(): Promise<void>;
 }
 
 /** The apiserver's own limit on a request body: 3 MiB (etcd's largest request is 1.5 MiB). */
@@ -124,8 +137,11 @@ export class ApiServer {
       const answer = await this.withTimeout(
         this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: headersOf(request), body }),
       );
-      if ('watch' in answer) this.stream(request, response, answer.watch, answer.timeoutSeconds);
-      else this.send(request, response, answer);
+      if ('watch' in answer) return this.stream(request, response, answer.watch, answer.timeoutSeconds);
+      // Nothing goes out before the store has it on the disk: not a 201 for a write a crash could
+      // take back, nor a read of one (etcd answers only what its log has made durable, too).
+      const failure = await this.durableOrFailure();
+      this.send(request, response, failure ? { code: 500, body: failure.status } : answer);
     } catch (error) {
       // Only a bug gets here (the handler answers every failure itself): still a Status, no stack.
       if (!response.headersSent) this.send(request, response, { code: 500, body: statusOf(error) });
@@ -133,8 +149,24 @@ export class ApiServer {
     }
   }
 
-  /** The body as text; undefined when it is larger than the limit (then the rest is not read). */
-  private async readBody(request: IncomingMessage): Promise<string | undefined> {
+  /** The body's bytes (text or protobuf); undefined when it is larger than the limit (then the rest is not read). */
+  /**
+   * Waits until every write the store has applied is durable. Undefined then; once the log has
+   * failed (a full disk, an fsync error), the 500 that every request gets from now on: the writes
+   * in memory past the failure are never shown to anyone, and a restart recovers what was durable.
+   */
+  private async durableOrFailure(): Promise<StatusError | undefined> {
+    try {
+      await this.options.durability?.synced();
+      return undefined;
+    } catch (error) {
+      return internalError(
+        `the store could not make its writes durable (${(error as Error).message}); this apiserver answers nothing more: fix the disk and restart it, and it recovers every write it acknowledged`,
+      );
+    }
+  }
+
+  private async readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     const limit = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
     if (Number(request.headers['content-length'] ?? 0) > limit) return undefined;
     const chunks: Buffer[] = [];
@@ -144,7 +176,7 @@ export class ApiServer {
       if (size > limit) return undefined;
       chunks.push(chunk);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
 
   /** The handler's answer, or 504 Timeout when it takes longer than the request timeout. */
@@ -175,6 +207,18 @@ export class ApiServer {
       return;
     }
     if (answer.code < 300 && wantsTable(accept)) body = this.asTable(body) ?? body;
+    if (wantsOnlyProtobuf(accept)) {
+      // JSON whenever the client takes it (kubectl does); protobuf for one that takes nothing else.
+      const bytes = encodeProtobuf(body as { kind?: string; apiVersion?: string });
+      if (bytes !== undefined) {
+        response.writeHead(answer.code, { 'Content-Type': PROTOBUF_MEDIA_TYPE });
+        response.end(bytes);
+        return;
+      }
+      response.writeHead(406, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify(notAcceptable(['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE]).status));
+      return;
+    }
     if (wantsYaml(accept)) {
       response.writeHead(answer.code, { 'Content-Type': 'application/yaml' });
       response.end(toYaml(body));
@@ -226,6 +270,10 @@ export class ApiServer {
     void (async () => {
       try {
         for await (const event of watch) {
+          if (response.destroyed) break;
+          // An event tells of a revision: only once that revision is on the disk.
+          const failure = await this.durableOrFailure();
+          if (failure) throw failure;
           if (response.destroyed) break;
           // Corked until the event loop has handled the requests that came in with this one: the
           // events of all their commits go out in one socket write instead of one each.
@@ -310,6 +358,12 @@ function headersOf(request: IncomingMessage): Record<string, string | undefined>
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   return headers;
+}
+
+/** Protobuf when it is all the client takes (`Accept: application/vnd.kubernetes.protobuf`, nothing else). */
+function wantsOnlyProtobuf(accept: string | undefined): boolean {
+  const types = (accept ?? '').split(',').map((type) => type.split(';')[0]!.trim().toLowerCase());
+  return types.includes(PROTOBUF_MEDIA_TYPE) && types.every((type) => type === PROTOBUF_MEDIA_TYPE || type === '');
 }
 
 /** YAML when the client prefers it to JSON (`Accept: application/yaml`). */

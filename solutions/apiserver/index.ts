@@ -30,6 +30,7 @@ export * from './request-info.ts';
 export * from './patch.ts';
 export * from './strategic-merge.ts';
 export * from './codec.ts';
+export * from './protobuf.ts';
 export * from './discovery.ts';
 export * from './table.ts';
 export * from './api-handler.ts';

@@ -1,0 +1,813 @@
+/**
+ * Kubernetes' protobuf wire types, as .proto text: only the messages and fields the workbook serves,
+ * each with the field number of upstream's generated.proto (k8s.io/api and k8s.io/apimachinery).
+ * {@link decodeProtobuf} parses them once, with protobufjs, the first time a protobuf body comes.
+ *
+ * Given code: kata 10 uses it as it is. They are text in a .ts file rather than .proto files so
+ * that they travel with the starters wherever the workbook copies them.
+ *
+ * - A field that is not listed here is skipped when a body is decoded (JSON bodies keep every field).
+ * - `[(kubekata.pointer) = true]` marks a field that is a pointer in the Go types: Go writes it only
+ *   when it is set, so a zero on the wire is a value (`replicas: 0`). Every other scalar is written
+ *   by Go even when empty, and a zero there means "not set" (JSON's `omitempty`).
+ * - Never renumber a field: the number is the wire contract.
+ */
+
+/** The .proto files, by name. */
+export const PROTO_FILES: Readonly<Record<string, string>> = {
+  'apps-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.apps.v1;
+
+message Deployment {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional DeploymentSpec spec = 2;
+  optional DeploymentStatus status = 3;
+}
+
+message DeploymentCondition {
+  optional string type = 1;
+  optional string status = 2;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastUpdateTime = 6;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 7;
+  optional string reason = 4;
+  optional string message = 5;
+}
+
+message DeploymentList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Deployment items = 2;
+}
+
+message DeploymentSpec {
+  optional int32 replicas = 1 [(kubekata.pointer) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 2;
+  optional .k8s.io.api.core.v1.PodTemplateSpec template = 3;
+  optional DeploymentStrategy strategy = 4;
+  optional int32 minReadySeconds = 5;
+  optional int32 revisionHistoryLimit = 6 [(kubekata.pointer) = true];
+  optional bool paused = 7;
+  optional int32 progressDeadlineSeconds = 9 [(kubekata.pointer) = true];
+}
+
+message DeploymentStatus {
+  optional int64 observedGeneration = 1;
+  optional int32 replicas = 2;
+  optional int32 updatedReplicas = 3;
+  optional int32 readyReplicas = 7;
+  optional int32 availableReplicas = 4;
+  optional int32 unavailableReplicas = 5;
+  repeated DeploymentCondition conditions = 6;
+  optional int32 collisionCount = 8 [(kubekata.pointer) = true];
+}
+
+message DeploymentStrategy {
+  optional string type = 1;
+  optional RollingUpdateDeployment rollingUpdate = 2;
+}
+
+message ReplicaSet {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional ReplicaSetSpec spec = 2;
+  optional ReplicaSetStatus status = 3;
+}
+
+message ReplicaSetCondition {
+  optional string type = 1;
+  optional string status = 2;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 3;
+  optional string reason = 4;
+  optional string message = 5;
+}
+
+message ReplicaSetList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated ReplicaSet items = 2;
+}
+
+message ReplicaSetSpec {
+  optional int32 replicas = 1 [(kubekata.pointer) = true];
+  optional int32 minReadySeconds = 4;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 2;
+  optional .k8s.io.api.core.v1.PodTemplateSpec template = 3;
+}
+
+message ReplicaSetStatus {
+  optional int32 replicas = 1;
+  optional int32 fullyLabeledReplicas = 2;
+  optional int32 readyReplicas = 4;
+  optional int32 availableReplicas = 5;
+  optional int64 observedGeneration = 3;
+  repeated ReplicaSetCondition conditions = 6;
+}
+
+message RollingUpdateDeployment {
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 1;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2;
+}
+`,
+  'authentication-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.authentication.v1;
+
+message ExtraValue {
+  repeated string items = 1;
+}
+
+message SelfSubjectReview {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional SelfSubjectReviewStatus status = 2;
+}
+
+message SelfSubjectReviewStatus {
+  optional UserInfo userInfo = 1;
+}
+
+message UserInfo {
+  optional string username = 1;
+  optional string uid = 2;
+  repeated string groups = 3;
+  map<string, ExtraValue> extra = 4;
+}
+`,
+  'authorization-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.authorization.v1;
+
+message FieldSelectorAttributes {
+  optional string rawSelector = 1;
+  repeated .k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement requirements = 2;
+}
+
+message LabelSelectorAttributes {
+  optional string rawSelector = 1;
+  repeated .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement requirements = 2;
+}
+
+message NonResourceAttributes {
+  optional string path = 1;
+  optional string verb = 2;
+}
+
+message ResourceAttributes {
+  optional string namespace = 1;
+  optional string verb = 2;
+  optional string group = 3;
+  optional string version = 4;
+  optional string resource = 5;
+  optional string subresource = 6;
+  optional string name = 7;
+  optional FieldSelectorAttributes fieldSelector = 8;
+  optional LabelSelectorAttributes labelSelector = 9;
+}
+
+message SelfSubjectAccessReview {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional SelfSubjectAccessReviewSpec spec = 2;
+  optional SubjectAccessReviewStatus status = 3;
+}
+
+message SelfSubjectAccessReviewSpec {
+  optional ResourceAttributes resourceAttributes = 1;
+  optional NonResourceAttributes nonResourceAttributes = 2;
+}
+
+message SubjectAccessReviewStatus {
+  optional bool allowed = 1;
+  optional bool denied = 4;
+  optional string reason = 2;
+  optional string evaluationError = 3;
+}
+`,
+  'coordination-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.coordination.v1;
+
+message Lease {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional LeaseSpec spec = 2;
+}
+
+message LeaseList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Lease items = 2;
+}
+
+message LeaseSpec {
+  optional string holderIdentity = 1 [(kubekata.pointer) = true];
+  optional int32 leaseDurationSeconds = 2 [(kubekata.pointer) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime acquireTime = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime renewTime = 4;
+  optional int32 leaseTransitions = 5 [(kubekata.pointer) = true];
+}
+`,
+  'core-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.core.v1;
+
+message Affinity {
+  optional NodeAffinity nodeAffinity = 1;
+  optional PodAffinity podAffinity = 2;
+  optional PodAntiAffinity podAntiAffinity = 3;
+}
+
+message Binding {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional ObjectReference target = 2;
+}
+
+message ClientIPConfig {
+  optional int32 timeoutSeconds = 1 [(kubekata.pointer) = true];
+}
+
+message ConfigMap {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional bool immutable = 4 [(kubekata.pointer) = true];
+  map<string, string> data = 2;
+  map<string, bytes> binaryData = 3;
+}
+
+message ConfigMapList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated ConfigMap items = 2;
+}
+
+message Container {
+  optional string name = 1;
+  optional string image = 2;
+  repeated string command = 3;
+  repeated string args = 4;
+  optional string workingDir = 5;
+  repeated ContainerPort ports = 6;
+  repeated EnvVar env = 7;
+  optional ResourceRequirements resources = 8;
+  optional Probe livenessProbe = 10;
+  optional Probe readinessProbe = 11;
+  optional Probe startupProbe = 22;
+}
+
+message ContainerPort {
+  optional string name = 1;
+  optional int32 hostPort = 2;
+  optional int32 containerPort = 3;
+  optional string protocol = 4;
+}
+
+message ContainerState {
+  optional ContainerStateWaiting waiting = 1;
+  optional ContainerStateRunning running = 2;
+  optional ContainerStateTerminated terminated = 3;
+}
+
+message ContainerStateRunning {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startedAt = 1;
+}
+
+message ContainerStateTerminated {
+  optional int32 exitCode = 1;
+  optional int32 signal = 2;
+  optional string reason = 3;
+  optional string message = 4;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startedAt = 5;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time finishedAt = 6;
+  optional string containerID = 7;
+}
+
+message ContainerStateWaiting {
+  optional string reason = 1;
+  optional string message = 2;
+}
+
+message ContainerStatus {
+  optional string name = 1;
+  optional ContainerState state = 2;
+  optional ContainerState lastState = 3;
+  optional bool ready = 4;
+  optional int32 restartCount = 5;
+  optional string image = 6;
+  optional string imageID = 7;
+  optional string containerID = 8;
+  optional bool started = 9 [(kubekata.pointer) = true];
+}
+
+message DaemonEndpoint {
+  optional int32 Port = 1;
+}
+
+message EndpointAddress {
+  optional string ip = 1;
+  optional string hostname = 3;
+  optional string nodeName = 4 [(kubekata.pointer) = true];
+  optional ObjectReference targetRef = 2;
+}
+
+message EndpointPort {
+  optional string name = 1;
+  optional int32 port = 2;
+  optional string protocol = 3;
+}
+
+message EndpointSubset {
+  repeated EndpointAddress addresses = 1;
+  repeated EndpointAddress notReadyAddresses = 2;
+  repeated EndpointPort ports = 3;
+}
+
+message Endpoints {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  repeated EndpointSubset subsets = 2;
+}
+
+message EndpointsList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Endpoints items = 2;
+}
+
+message EnvVar {
+  optional string name = 1;
+  optional string value = 2;
+}
+
+message Event {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional ObjectReference involvedObject = 2;
+  optional string reason = 3;
+  optional string message = 4;
+  optional EventSource source = 5;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time firstTimestamp = 6;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTimestamp = 7;
+  optional int32 count = 8;
+  optional string type = 9;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime eventTime = 10;
+  optional string reportingComponent = 14;
+  optional string reportingInstance = 15;
+}
+
+message EventList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Event items = 2;
+}
+
+message EventSource {
+  optional string component = 1;
+  optional string host = 2;
+}
+
+message ExecAction {
+  repeated string command = 1;
+}
+
+message HTTPGetAction {
+  optional string path = 1;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 2;
+  optional string host = 3;
+  optional string scheme = 4;
+}
+
+message HostIP {
+  optional string ip = 1;
+}
+
+message LoadBalancerIngress {
+  optional string ip = 1;
+  optional string hostname = 2;
+}
+
+message LoadBalancerStatus {
+  repeated LoadBalancerIngress ingress = 1;
+}
+
+message LocalObjectReference {
+  optional string name = 1;
+}
+
+message Namespace {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional NamespaceSpec spec = 2;
+  optional NamespaceStatus status = 3;
+}
+
+message NamespaceList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Namespace items = 2;
+}
+
+message NamespaceSpec {
+  repeated string finalizers = 1;
+}
+
+message NamespaceStatus {
+  optional string phase = 1;
+}
+
+message Node {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional NodeSpec spec = 2;
+  optional NodeStatus status = 3;
+}
+
+message NodeAddress {
+  optional string type = 1;
+  optional string address = 2;
+}
+
+message NodeAffinity {
+  optional NodeSelector requiredDuringSchedulingIgnoredDuringExecution = 1;
+  repeated PreferredSchedulingTerm preferredDuringSchedulingIgnoredDuringExecution = 2;
+}
+
+message NodeCondition {
+  optional string type = 1;
+  optional string status = 2;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastHeartbeatTime = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+}
+
+message NodeDaemonEndpoints {
+  optional DaemonEndpoint kubeletEndpoint = 1;
+}
+
+message NodeList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Node items = 2;
+}
+
+message NodeSelector {
+  repeated NodeSelectorTerm nodeSelectorTerms = 1;
+}
+
+message NodeSelectorRequirement {
+  optional string key = 1;
+  optional string operator = 2;
+  repeated string values = 3;
+}
+
+message NodeSelectorTerm {
+  repeated NodeSelectorRequirement matchExpressions = 1;
+  repeated NodeSelectorRequirement matchFields = 2;
+}
+
+message NodeSpec {
+  optional string podCIDR = 1;
+  repeated string podCIDRs = 7;
+  optional string providerID = 3;
+  optional bool unschedulable = 4;
+  repeated Taint taints = 5;
+}
+
+message NodeStatus {
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> capacity = 1;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> allocatable = 2;
+  repeated NodeCondition conditions = 4;
+  repeated NodeAddress addresses = 5;
+  optional NodeDaemonEndpoints daemonEndpoints = 6;
+  optional NodeSystemInfo nodeInfo = 7;
+}
+
+message NodeSystemInfo {
+  optional string machineID = 1;
+  optional string systemUUID = 2;
+  optional string bootID = 3;
+  optional string kernelVersion = 4;
+  optional string osImage = 5;
+  optional string containerRuntimeVersion = 6;
+  optional string kubeletVersion = 7;
+  optional string kubeProxyVersion = 8;
+  optional string operatingSystem = 9;
+  optional string architecture = 10;
+}
+
+message ObjectReference {
+  optional string kind = 1;
+  optional string namespace = 2;
+  optional string name = 3;
+  optional string uid = 4;
+  optional string apiVersion = 5;
+  optional string resourceVersion = 6;
+  optional string fieldPath = 7;
+}
+
+message Pod {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional PodSpec spec = 2;
+  optional PodStatus status = 3;
+}
+
+message PodAffinity {
+  repeated PodAffinityTerm requiredDuringSchedulingIgnoredDuringExecution = 1;
+  repeated WeightedPodAffinityTerm preferredDuringSchedulingIgnoredDuringExecution = 2;
+}
+
+message PodAffinityTerm {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector labelSelector = 1;
+  repeated string namespaces = 2;
+  optional string topologyKey = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector namespaceSelector = 4;
+}
+
+message PodAntiAffinity {
+  repeated PodAffinityTerm requiredDuringSchedulingIgnoredDuringExecution = 1;
+  repeated WeightedPodAffinityTerm preferredDuringSchedulingIgnoredDuringExecution = 2;
+}
+
+message PodCondition {
+  optional string type = 1;
+  optional string status = 2;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastProbeTime = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+}
+
+message PodIP {
+  optional string ip = 1;
+}
+
+message PodList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Pod items = 2;
+}
+
+message PodSpec {
+  repeated Container initContainers = 20;
+  repeated Container containers = 2;
+  optional string restartPolicy = 3;
+  optional int64 terminationGracePeriodSeconds = 4 [(kubekata.pointer) = true];
+  optional int64 activeDeadlineSeconds = 5 [(kubekata.pointer) = true];
+  map<string, string> nodeSelector = 7;
+  optional string serviceAccountName = 8;
+  optional string nodeName = 10;
+  optional string hostname = 16;
+  optional string subdomain = 17;
+  optional Affinity affinity = 18;
+  optional string schedulerName = 19;
+  repeated Toleration tolerations = 22;
+  optional string priorityClassName = 24;
+  optional int32 priority = 25 [(kubekata.pointer) = true];
+  repeated TopologySpreadConstraint topologySpreadConstraints = 33;
+}
+
+message PodStatus {
+  optional string phase = 1;
+  repeated PodCondition conditions = 2;
+  optional string message = 3;
+  optional string reason = 4;
+  optional string nominatedNodeName = 11;
+  optional string hostIP = 5;
+  repeated HostIP hostIPs = 16;
+  optional string podIP = 6;
+  repeated PodIP podIPs = 12;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startTime = 7;
+  repeated ContainerStatus initContainerStatuses = 10;
+  repeated ContainerStatus containerStatuses = 8;
+}
+
+message PodTemplateSpec {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional PodSpec spec = 2;
+}
+
+message PreferredSchedulingTerm {
+  optional int32 weight = 1;
+  optional NodeSelectorTerm preference = 2;
+}
+
+message Probe {
+  optional ProbeHandler handler = 1;
+  optional int32 initialDelaySeconds = 2;
+  optional int32 timeoutSeconds = 3;
+  optional int32 periodSeconds = 4;
+  optional int32 successThreshold = 5;
+  optional int32 failureThreshold = 6;
+}
+
+message ProbeHandler {
+  optional ExecAction exec = 1;
+  optional HTTPGetAction httpGet = 2;
+  optional TCPSocketAction tcpSocket = 3;
+}
+
+message ResourceRequirements {
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> limits = 1;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> requests = 2;
+}
+
+message Secret {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional bool immutable = 5 [(kubekata.pointer) = true];
+  map<string, bytes> data = 2;
+  map<string, string> stringData = 4;
+  optional string type = 3;
+}
+
+message SecretList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Secret items = 2;
+}
+
+message Service {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional ServiceSpec spec = 2;
+  optional ServiceStatus status = 3;
+}
+
+message ServiceAccount {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  repeated ObjectReference secrets = 2;
+  repeated LocalObjectReference imagePullSecrets = 3;
+  optional bool automountServiceAccountToken = 4 [(kubekata.pointer) = true];
+}
+
+message ServiceAccountList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated ServiceAccount items = 2;
+}
+
+message ServiceList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Service items = 2;
+}
+
+message ServicePort {
+  optional string name = 1;
+  optional string protocol = 2;
+  optional int32 port = 3;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString targetPort = 4;
+  optional int32 nodePort = 5;
+}
+
+message ServiceSpec {
+  repeated ServicePort ports = 1;
+  map<string, string> selector = 2;
+  optional string clusterIP = 3;
+  repeated string clusterIPs = 18;
+  optional string type = 4;
+  optional string sessionAffinity = 7;
+  optional string externalName = 10;
+  optional SessionAffinityConfig sessionAffinityConfig = 14;
+}
+
+message ServiceStatus {
+  optional LoadBalancerStatus loadBalancer = 1;
+}
+
+message SessionAffinityConfig {
+  optional ClientIPConfig clientIP = 1;
+}
+
+message TCPSocketAction {
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 1;
+  optional string host = 2;
+}
+
+message Taint {
+  optional string key = 1;
+  optional string value = 2;
+  optional string effect = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time timeAdded = 4;
+}
+
+message Toleration {
+  optional string key = 1;
+  optional string operator = 2;
+  optional string value = 3;
+  optional string effect = 4;
+  optional int64 tolerationSeconds = 5 [(kubekata.pointer) = true];
+}
+
+message TopologySpreadConstraint {
+  optional int32 maxSkew = 1;
+  optional string topologyKey = 2;
+  optional string whenUnsatisfiable = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector labelSelector = 4;
+  optional int32 minDomains = 5 [(kubekata.pointer) = true];
+}
+
+message WeightedPodAffinityTerm {
+  optional int32 weight = 1;
+  optional PodAffinityTerm podAffinityTerm = 2;
+}
+`,
+  'intstr.proto': `syntax = "proto2";
+
+package k8s.io.apimachinery.pkg.util.intstr;
+
+message IntOrString {
+  optional int64 type = 1;
+  optional int32 intVal = 2;
+  optional string strVal = 3;
+}
+`,
+  'meta-v1.proto': `syntax = "proto2";
+
+package k8s.io.apimachinery.pkg.apis.meta.v1;
+
+message FieldSelectorRequirement {
+  optional string key = 1;
+  optional string operator = 2;
+  repeated string values = 3;
+}
+
+message LabelSelector {
+  map<string, string> matchLabels = 1;
+  repeated LabelSelectorRequirement matchExpressions = 2;
+}
+
+message LabelSelectorRequirement {
+  optional string key = 1;
+  optional string operator = 2;
+  repeated string values = 3;
+}
+
+message ListMeta {
+  optional string resourceVersion = 2;
+  optional string continue = 3;
+  optional int64 remainingItemCount = 4 [(kubekata.pointer) = true];
+}
+
+message MicroTime {
+  optional int64 seconds = 1;
+  optional int32 nanos = 2;
+}
+
+message ObjectMeta {
+  optional string name = 1;
+  optional string generateName = 2;
+  optional string namespace = 3;
+  optional string uid = 5;
+  optional string resourceVersion = 6;
+  optional int64 generation = 7;
+  optional Time creationTimestamp = 8;
+  optional Time deletionTimestamp = 9;
+  optional int64 deletionGracePeriodSeconds = 10 [(kubekata.pointer) = true];
+  map<string, string> labels = 11;
+  map<string, string> annotations = 12;
+  repeated OwnerReference ownerReferences = 13;
+  repeated string finalizers = 14;
+}
+
+message OwnerReference {
+  optional string apiVersion = 5;
+  optional string kind = 1;
+  optional string name = 3;
+  optional string uid = 4;
+  optional bool controller = 6 [(kubekata.pointer) = true];
+  optional bool blockOwnerDeletion = 7 [(kubekata.pointer) = true];
+}
+
+message Status {
+  optional ListMeta metadata = 1;
+  optional string status = 2;
+  optional string message = 3;
+  optional string reason = 4;
+  optional StatusDetails details = 5;
+  optional int32 code = 6;
+}
+
+message StatusCause {
+  optional string reason = 1;
+  optional string message = 2;
+  optional string field = 3;
+}
+
+message StatusDetails {
+  optional string name = 1;
+  optional string group = 2;
+  optional string kind = 3;
+  optional string uid = 6;
+  repeated StatusCause causes = 4;
+  optional int32 retryAfterSeconds = 5;
+}
+
+message Time {
+  optional int64 seconds = 1;
+  optional int32 nanos = 2;
+}
+`,
+  'resource.proto': `syntax = "proto2";
+
+package k8s.io.apimachinery.pkg.api.resource;
+
+message Quantity {
+  optional string string = 1;
+}
+`,
+  'runtime.proto': `syntax = "proto2";
+
+package k8s.io.apimachinery.pkg.runtime;
+
+message TypeMeta {
+  optional string apiVersion = 1;
+  optional string kind = 2;
+}
+
+message Unknown {
+  optional TypeMeta typeMeta = 1;
+  optional bytes raw = 2;
+  optional string contentEncoding = 3;
+  optional string contentType = 4;
+}
+`,
+};
