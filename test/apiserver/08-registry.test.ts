@@ -10,9 +10,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { LocalClient, parseLabelSelector, Registry, resourceType, selectorFromObject, type StatusError } from '@kube/apiserver';
+import { LocalClient, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type Pod, type PodPhase } from '@kube/kit';
+import { FakeClock, Random, type LabelSelectorRequirement, type Pod, type PodPhase } from '@kube/kit';
 import { thrownBy } from '../support/errors.ts';
 import {
   fieldSelectorArb,
@@ -496,6 +496,30 @@ describe('label and field selectors', () => {
     }
   });
 
+  it.each([
+    ['app=-web', 'a value that starts with "-"'],
+    ['app!=web_', 'a value that ends with "_"'],
+    ['tier in (front,ba ck)', 'a value with a space inside'],
+    ['tier notin (front,-back)', 'one bad value in a list'],
+    [`app=${'a'.repeat(64)}`, 'a value of 64 characters'],
+    [`${'a'.repeat(64)}=web`, 'a key of 64 characters'],
+    ['Example.com/app=web', 'a key prefix that is not a DNS subdomain'],
+  ])('refuses the label selector "%s" (%s) with BadRequest naming the selector', (selector) => {
+    const { registry } = three();
+    const status = statusOf(() => registry.list('pods', 'default', { labelSelector: selector }));
+    expect(status).toMatchObject({ reason: 'BadRequest', code: 400 });
+    expect(status.message).toContain(selector);
+    expect(thrownBy(() => parseLabelSelector(selector))).toBeInstanceOf(SelectorError);
+  });
+
+  it('accepts label values and keys at their limits: an empty value, 63 characters, a prefix with a "/"', () => {
+    const value63 = `a${'-_.'.repeat(20)}xb`;
+    expect(value63).toHaveLength(63);
+    const selector = parseLabelSelector(`app=,example.com/${'k'.repeat(63)}=${value63},tier in (a.b,c_d)`);
+    expect(selector.matches({ app: '', [`example.com/${'k'.repeat(63)}`]: value63, tier: 'c_d' })).toBe(true);
+    expect(selector.matches({ app: 'x', [`example.com/${'k'.repeat(63)}`]: value63, tier: 'c_d' })).toBe(false);
+  });
+
   it('parseLabelSelector reads spaces around operators and values, and prints the selector back', () => {
     const selector = parseLabelSelector(' app = web , tier in ( front ,back ), !canary ');
     expect(selector.matches({ app: 'web', tier: 'back' })).toBe(true);
@@ -513,6 +537,19 @@ describe('label and field selectors', () => {
     expect(selectorFromObject({}).matches({ anything: 'x' })).toBe(true);
     expect(selectorFromObject(undefined).matches({})).toBe(false);
     expect(selectorFromObject({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }).matches({ tier: '' })).toBe(true);
+  });
+
+  const noValues = `"tier": for 'In', 'NotIn' operators, values set can't be empty`;
+  const someValues = '"tier": values set must be empty for exists and does not exist';
+  it.each([
+    [{ key: 'tier', operator: 'In' }, noValues],
+    [{ key: 'tier', operator: 'NotIn', values: [] }, noValues],
+    [{ key: 'tier', operator: 'Exists', values: ['front'] }, someValues],
+    [{ key: 'tier', operator: 'DoesNotExist', values: ['front'] }, someValues],
+  ] as [LabelSelectorRequirement, string][])('selectorFromObject refuses the expression %j with a SelectorError: %s', (expression, message) => {
+    const error = thrownBy(() => selectorFromObject({ matchExpressions: [expression] }));
+    expect(error).toBeInstanceOf(SelectorError);
+    expect((error as Error).message).toBe(message);
   });
 });
 
