@@ -1,0 +1,106 @@
+/**
+ * tools/lib/mutation.ts: which solution code `npm run mutation` mutates for a kata, and how
+ * docs/mutation.md lists the mutants that no test can kill.
+ */
+import { describe, expect, it } from 'vitest';
+import { equivalentRow, isListed, mutatePatterns, ownersOf, parseEquivalents, snippet, type MutantKey } from '../lib/mutation.ts';
+
+const starter = `import { NotImplemented } from '@kube/kit';
+
+/** Given. */
+export function given(): number {
+  return 1;
+}
+
+export class Store {
+  get(key: string): string {
+    // TODO(01): read the key
+    throw new NotImplemented('01', 'Store.get');
+  }
+
+  compact(): void {
+    // TODO(05): forget the past
+    throw new NotImplemented('05', 'Store.compact');
+  }
+}
+`;
+
+const solution = `import { NotImplemented } from '@kube/kit';
+
+/** Given. */
+export function given(): number {
+  return 1;
+}
+
+export class Store {
+  private readonly pairs = new Map<string, string>();
+
+  get(key: string): string {
+    checkKey(key);
+    return this.pairs.get(key) ?? '';
+  }
+
+  compact(): void {
+    this.forget();
+  }
+
+  private forget(): void {
+    this.pairs.clear();
+  }
+}
+
+function checkKey(key: string): void {
+  if (key === '') throw new Error(EMPTY);
+}
+
+const EMPTY = 'key is not provided';
+`;
+
+describe('ownersOf: whose code each member of a solution file is', () => {
+  const owners = ownersOf(starter, solution);
+  const owner = (key: string): string | undefined => owners.get(key)?.owner;
+
+  it('gives a member the kata whose TODO its starter carries', () => {
+    expect([owner('Store.get'), owner('Store.compact')]).toEqual(['01', '05']);
+    expect(owners.get('Store.get')?.helper).toBe(false);
+  });
+
+  it('gives a helper the starter lacks to the earliest kata whose code uses it, through other helpers too', () => {
+    expect([owner('checkKey'), owner('EMPTY'), owner('Store.pairs'), owner('Store.forget')]).toEqual(['01', '01', '01', '05']);
+    expect(owners.get('checkKey')?.helper).toBe(true);
+  });
+
+  it('leaves given code out', () => {
+    expect(owners.has('given')).toBe(false);
+  });
+});
+
+describe('mutatePatterns', () => {
+  it('names each member by its lines, as Stryker reads "file:start-end"', () => {
+    expect(mutatePatterns([{ file: 'solutions/etcd/store.ts', member: 'Store.get', startLine: 11, endLine: 14, helper: false }])).toEqual(['solutions/etcd/store.ts:11-14']);
+  });
+});
+
+describe('the table of equivalent mutants', () => {
+  const key: MutantKey = {
+    kata: '02',
+    file: 'solutions/etcd/mvcc.ts',
+    member: 'MvccStore.historiesIn',
+    mutator: 'LogicalOperator',
+    original: "rangeEnd === undefined || rangeEnd === ''",
+    mutant: 'a `b` c',
+  };
+
+  it('reads back the row it prints, pipes and backticks included', () => {
+    const page = `# Mutation testing\n\n## Equivalent mutants\n\n| kata | file | member | mutator | original | mutant | why it is equivalent |\n| --- | --- | --- | --- | --- | --- | --- |\n${equivalentRow(key, 'a shortcut: the loop finds the same key')}\n\n## Later\n| 03 | x |\n`;
+    const listed = parseEquivalents(page);
+    expect(listed).toEqual([{ ...key, why: 'a shortcut: the loop finds the same key' }]);
+    expect(isListed(key, listed)).toBe(true);
+    expect(isListed({ ...key, kata: '03' }, listed)).toBe(false);
+  });
+
+  it('collapses whitespace and cuts long code, so a row still matches after the code is reformatted', () => {
+    expect(snippet('if (a)\n    {  b(); }')).toBe('if (a) { b(); }');
+    expect(snippet('x'.repeat(200))).toHaveLength(120);
+  });
+});
