@@ -17,3 +17,4 @@ export * from './informer.ts';
 export * from './factory.ts';
 export * from './rate-limiter.ts';
 export * from './workqueue.ts';
+export * from './replica-set.ts';

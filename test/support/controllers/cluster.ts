@@ -75,6 +75,7 @@ export class FlakyClient extends BaseApiClient {
   private readonly open = new Set<TestWatch<KubeObject>>();
   private listFailures = 0;
   private held = false;
+  private readonly heldResources = new Set<string>();
   /** lists and watches asked for, for tests that count them */
   readonly calls = { lists: 0, watches: 0 };
 
@@ -96,7 +97,7 @@ export class FlakyClient extends BaseApiClient {
       },
       watch: (options) => {
         this.calls.watches++;
-        const watch = new TestWatch<T>(real.watch(options), this);
+        const watch = new TestWatch<T>(real.watch(options), this, resource);
         this.open.add(watch as unknown as TestWatch<KubeObject>);
         return watch;
       },
@@ -108,9 +109,9 @@ export class FlakyClient extends BaseApiClient {
     return this.open.size;
   }
 
-  /** Is delivery held back? */
-  get isHeld(): boolean {
-    return this.held;
+  /** Is delivery of `resource`'s watches held back? */
+  isHeld(resource: string): boolean {
+    return this.held || this.heldResources.has(resource);
   }
 
   /** Ends every open watch as a dropped connection does: events not yet delivered are lost. */
@@ -128,13 +129,16 @@ export class FlakyClient extends BaseApiClient {
     this.listFailures += n;
   }
 
-  /** Watches deliver nothing until {@link release}: the informers fall behind. */
-  hold(): void {
-    this.held = true;
+  /** Watches (of `resource` only, if given) deliver nothing until {@link release}: informers fall behind. */
+  hold(resource?: string): void {
+    if (resource === undefined) this.held = true;
+    else this.heldResources.add(resource);
   }
 
+  /** Every watch delivers again. */
   release(): void {
     this.held = false;
+    this.heldResources.clear();
     for (const watch of this.open) watch.wake();
   }
 
@@ -162,12 +166,13 @@ class TestWatch<T extends KubeObject> implements ApiWatch<T> {
   constructor(
     private readonly inner: ApiWatch<T>,
     private readonly owner: FlakyClient,
+    private readonly resource: string,
   ) {
     void this.pump();
   }
 
   poll(): ApiWatchEvent<T>[] {
-    return this.broken || this.owner.isHeld ? [] : this.queue.splice(0);
+    return this.broken || this.owner.isHeld(this.resource) ? [] : this.queue.splice(0);
   }
 
   stop(): void {
@@ -201,7 +206,7 @@ class TestWatch<T extends KubeObject> implements ApiWatch<T> {
     try {
       for (;;) {
         if (this.broken) return;
-        if (!this.owner.isHeld && this.queue.length > 0) {
+        if (!this.owner.isHeld(this.resource) && this.queue.length > 0) {
           yield this.queue.shift()!;
           continue;
         }

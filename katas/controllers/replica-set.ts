@@ -1,0 +1,402 @@
+/**
+ * The ReplicaSet controller (kube-controller-manager's pkg/controller/replicaset/replica_set.go,
+ * with pkg/controller/controller_utils.go and controller_ref_manager.go): keeps `spec.replicas`
+ * pods that match a ReplicaSet's selector and are **owned** by it.
+ *
+ * One sync of one ReplicaSet, from the informers' caches:
+ *
+ * ```
+ * expectations satisfied? ──no──► only the status (what it created is not in the cache yet)
+ *        │ yes
+ * claim: adopt matching orphans, release owned pods that stopped matching
+ *        │
+ * diff = owned active pods - replicas:  < 0 create in slow-start batches 1, 2, 4, ...
+ *                                       > 0 delete the lowest-ranked first
+ *        │
+ * status: replicas, fullyLabeledReplicas, readyReplicas, availableReplicas, observedGeneration
+ * ```
+ * **Expectations** are why a slow informer never makes a controller create twice: before it
+ * creates 3 pods it writes down "expect 3 creations", and it will not manage replicas again until
+ * its informer has seen 3 pods arrive (or 5 minutes have passed, in case one never does).
+ */
+import { isNotImplemented, NotImplemented, objectKey, type Clock, type KubeObject, type OwnerReference, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '@kube/kit';
+import { isStatusError, selectorFromObject, type ApiClient } from '@kube/apiserver';
+import type { SharedInformerFactory } from './factory.ts';
+import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
+import type { SharedIndexInformer } from './informer.ts';
+import { defaultControllerRateLimiter } from './rate-limiter.ts';
+import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+
+/** At most this many creations or deletions per sync (upstream's `BurstReplicas`). */
+export const BURST_REPLICAS = 500;
+/** The first batch of a slow start (upstream's `SlowStartInitialBatchSize`). */
+export const SLOW_START_INITIAL_BATCH_SIZE = 1;
+/** Expectations older than this are given up on (upstream's `ExpectationsTimeout`). */
+export const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
+/** The annotation that makes a pod cheaper (or dearer) to delete. */
+export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+// ---- expectations ------------------------------------------------------------------------------------
+
+/**
+ * What each controller key still expects to see in its informer (upstream's
+ * `ControllerExpectations`): a count of creations and deletions, and when they were set.
+ *
+ * @example
+ * ```ts
+ * expectations.expectCreations('default/web', 3);
+ * expectations.satisfied('default/web');        // false: 3 pods are on their way
+ * expectations.creationObserved('default/web'); // x3, as the informer's onAdd sees them
+ * expectations.satisfied('default/web');        // true
+ * ```
+ */
+export class ControllerExpectations {
+  private readonly byKey = new Map<string, { add: number; del: number; at: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Expect `count` creations (replacing whatever was expected). */
+  expectCreations(key: string, count: number): void {
+    // TODO(18): remember { add: count, del: 0, at: clock.now() } for key.
+    throw new NotImplemented('18', 'ControllerExpectations.expectCreations');
+  }
+
+  /** Expect `count` deletions (replacing whatever was expected). */
+  expectDeletions(key: string, count: number): void {
+    // TODO(18): remember { add: 0, del: count, at: clock.now() } for key.
+    throw new NotImplemented('18', 'ControllerExpectations.expectDeletions');
+  }
+
+  /** One expected creation has been seen (or will never happen). */
+  creationObserved(key: string): void {
+    // TODO(18): one fewer creation expected (if any are recorded).
+    throw new NotImplemented('18', 'ControllerExpectations.creationObserved');
+  }
+
+  /** One expected deletion has been seen (or will never happen). */
+  deletionObserved(key: string): void {
+    // TODO(18): one fewer deletion expected (if any are recorded).
+    throw new NotImplemented('18', 'ControllerExpectations.deletionObserved');
+  }
+
+  /**
+   * May the controller act on `key`? Yes when nothing is expected (never set, or all seen), or the
+   * expectations are older than {@link EXPECTATIONS_TIMEOUT_MS}.
+   */
+  satisfied(key: string): boolean {
+    // TODO(18): true if nothing recorded, all seen (add <= 0 and del <= 0), or recorded more than EXPECTATIONS_TIMEOUT_MS ago.
+    throw new NotImplemented('18', 'ControllerExpectations.satisfied');
+  }
+
+  /** Forgets `key` (its ReplicaSet is gone). */
+  delete(key: string): void {
+    // TODO(18): forget key.
+    throw new NotImplemented('18', 'ControllerExpectations.delete');
+  }
+}
+
+// ---- slow start ------------------------------------------------------------------------------------------
+
+/**
+ * Calls `fn` `count` times in batches of 1, 2, 4, ... (doubling from `initialBatchSize`), each
+ * batch all at once; stops after the first batch with a failure. Resolves how many calls
+ * succeeded and the first error (upstream's `slowStartBatch`): a ReplicaSet whose pods are all
+ * refused (a quota, a bad template) costs one failed call, not 500.
+ *
+ * @example
+ * ```ts
+ * await slowStartBatch(10, 1, create);   // batches of 1, 2, 4, 3: { successes: 10 }
+ * ```
+ */
+export async function slowStartBatch(count: number, initialBatchSize: number, fn: () => Promise<void>): Promise<{ successes: number; error?: unknown }> {
+  // TODO(18): batches of initialBatchSize, then doubling (never more than remain), each batch at once (Promise.allSettled); stop after a batch with a failure; NotImplemented is thrown on.
+  throw new NotImplemented('18', 'slowStartBatch');
+}
+
+// ---- which pod to delete first -----------------------------------------------------------------------------
+
+const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
+/** The pod's Ready condition, if it is True. */
+function readyCondition(pod: Pod) {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** True when the pod's Ready condition is True. */
+export function isPodReady(pod: Pod): boolean {
+  return readyCondition(pod) !== undefined;
+}
+
+/** Ready for at least `minReadySeconds` at `now` (upstream's `podutil.IsPodAvailable`). */
+export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  const ready = readyCondition(pod);
+  if (!ready) return false;
+  if (minReadySeconds === 0) return true;
+  const since = ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : Number.NaN;
+  return Number.isFinite(since) && since + minReadySeconds * 1000 <= now;
+}
+
+/**
+ * Orders two pods for deletion: negative when `a` should go first (upstream's
+ * `ActivePodsWithRanks.Less`). `rankA`/`rankB`: how many of the ReplicaSet's pods share each
+ * pod's node. The first rule that tells them apart decides:
+ *
+ * 1. not on a node before on a node; 2. Pending before Unknown before Running; 3. not ready before
+ * ready; 4. lower pod-deletion-cost first; 5. higher rank first (crowded nodes first); 6. ready for
+ * less time first; 7. more container restarts first; 8. newer (later creationTimestamp) first.
+ */
+export function compareForDeletion(a: Pod, b: Pod, rankA: number, rankB: number): number {
+  // TODO(18): the eight rules in order; the first that tells a and b apart decides (negative: a goes first).
+  throw new NotImplemented('18', 'compareForDeletion');
+}
+
+function deletionCost(pod: Pod): number {
+  const cost = Number(pod.metadata.annotations?.[POD_DELETION_COST] ?? 0);
+  return Number.isFinite(cost) ? cost : 0;
+}
+
+function maxRestarts(pod: Pod): number {
+  return Math.max(0, ...(pod.status?.containerStatuses ?? []).map((c) => c.restartCount));
+}
+
+/**
+ * The `count` pods to delete first (upstream's `getPodsToDelete`): each pod ranked by how many of
+ * `pods` share its node, then sorted by {@link compareForDeletion} (ties: by name, so that the
+ * choice is the same every time).
+ */
+export function podsToDelete(pods: readonly Pod[], count: number): Pod[] {
+  // TODO(18): rank each pod by how many of pods share its node (0 without a node), sort by compareForDeletion then by name, take count.
+  throw new NotImplemented('18', 'podsToDelete');
+}
+
+// ---- status ---------------------------------------------------------------------------------------------
+
+/**
+ * The status of `rs` given the pods it owns (upstream's `calculateStatus`): `replicas` (owned,
+ * active), `fullyLabeledReplicas` (carrying every label of the template), `readyReplicas`,
+ * `availableReplicas` (ready for minReadySeconds), `observedGeneration` (the generation synced);
+ * a `ReplicaFailure` condition while creating or deleting fails (`FailedCreate` /
+ * `FailedDelete`, the error's message), gone once it works.
+ */
+export function calculateStatus(rs: ReplicaSet, pods: readonly Pod[], now: number, manageError?: { reason: 'FailedCreate' | 'FailedDelete'; message: string }): ReplicaSetStatus {
+  // TODO(18): replicas, fullyLabeledReplicas, readyReplicas, availableReplicas, observedGeneration; ReplicaFailure condition only with manageError.
+  throw new NotImplemented('18', 'calculateStatus');
+}
+
+// ---- the controller ----------------------------------------------------------------------------------------
+
+/** What a ReplicaSet controller needs. */
+export interface ReplicaSetControllerOptions {
+  client: ApiClient;
+  clock: Clock;
+  /** where it gets its pods and replicasets informers (shared with other controllers) */
+  factory: SharedInformerFactory;
+  /** at most this many creations or deletions per sync (default {@link BURST_REPLICAS}) */
+  burstReplicas?: number;
+  /** told of each failed sync (it is retried) */
+  onError?: (key: string, error: unknown) => void;
+}
+
+/** The controller reference of an object: its owner with `controller: true`. */
+export function controllerRef(object: KubeObject): OwnerReference | undefined {
+  return object.metadata.ownerReferences?.find((ref) => ref.controller === true);
+}
+
+/** The ReplicaSet controller of kata 18. */
+export class ReplicaSetController {
+  readonly queue: RateLimitingQueue<string>;
+  readonly expectations: ControllerExpectations;
+  readonly pods: SharedIndexInformer<Pod>;
+  readonly replicaSets: SharedIndexInformer<ReplicaSet>;
+  private readonly client: ApiClient;
+  private readonly clock: Clock;
+  private readonly burstReplicas: number;
+  private readonly onError: ((key: string, error: unknown) => void) | undefined;
+  private workers: Promise<void>[] = [];
+
+  constructor(options: ReplicaSetControllerOptions) {
+    this.client = options.client;
+    this.clock = options.clock;
+    this.burstReplicas = options.burstReplicas ?? BURST_REPLICAS;
+    this.onError = options.onError;
+    this.queue = new RateLimitingQueue<string>(options.clock, defaultControllerRateLimiter(options.clock));
+    this.expectations = new ControllerExpectations(options.clock);
+    this.pods = options.factory.pods();
+    this.replicaSets = options.factory.replicaSets();
+    this.replicaSets.addEventHandler({
+      onAdd: (rs) => this.enqueue(rs),
+      onUpdate: (_old, rs) => this.enqueue(rs),
+      onDelete: (rs) => {
+        const key = rs instanceof DeletedFinalStateUnknown ? rs.key : objectKey(rs);
+        this.expectations.delete(key);
+        this.queue.add(key);
+      },
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.addPod(pod),
+      onUpdate: (old, pod) => this.updatePod(old, pod),
+      onDelete: (pod) => this.deletePod(pod instanceof DeletedFinalStateUnknown ? pod.obj : pod),
+    });
+  }
+
+  /** Starts `workers` workers (the factory must be started too). */
+  run(workers = 1): void {
+    for (let i = 0; i < workers; i++) {
+      this.workers.push(
+        (async () => {
+          while (await processNextWorkItem(this.queue, (key) => this.syncReplicaSet(key), this.onError));
+        })(),
+      );
+    }
+  }
+
+  /** Stops the workers (after their current sync). */
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+  }
+
+  private enqueue(rs: ReplicaSet): void {
+    this.queue.add(objectKey(rs));
+  }
+
+  /** The ReplicaSet a pod's controllerRef points to, if it is in the cache with that uid. */
+  private ownerOf(pod: Pod): ReplicaSet | undefined {
+    const ref = controllerRef(pod);
+    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    const rs = this.replicaSets.indexer.getByKey(`${pod.metadata.namespace}/${ref.name}`);
+    return rs?.metadata.uid === ref.uid ? rs : undefined;
+  }
+
+  /** The cached ReplicaSets whose selector selects the pod (for an orphan that may be adopted). */
+  private selectingReplicaSets(pod: Pod): ReplicaSet[] {
+    return this.replicaSets.indexer
+      .byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')
+      .filter((rs) => rs.spec?.selector && selectorFromObject(rs.spec.selector).matches(pod.metadata.labels));
+  }
+
+  /** A pod appeared: its owner saw one creation; an orphan may be adopted by any ReplicaSet that selects it. */
+  private addPod(pod: Pod): void {
+    if (pod.metadata.deletionTimestamp) return this.deletePod(pod);
+    const owner = this.ownerOf(pod);
+    if (owner) {
+      this.expectations.creationObserved(objectKey(owner));
+      return this.enqueue(owner);
+    }
+    if (controllerRef(pod)) return; // owned by another controller
+    for (const rs of this.selectingReplicaSets(pod)) this.enqueue(rs);
+  }
+
+  /** A pod changed: its owner (old and new) re-syncs; an orphan may be adopted. */
+  private updatePod(old: Pod, pod: Pod): void {
+    if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return; // a relist or resync
+    if (pod.metadata.deletionTimestamp) return this.deletePod(pod);
+    const oldOwner = this.ownerOf(old);
+    const owner = this.ownerOf(pod);
+    if (oldOwner && oldOwner !== owner) this.enqueue(oldOwner);
+    if (owner) {
+      this.enqueue(owner);
+      // Ready now, available minReadySeconds later: look again then.
+      const minReady = owner.spec?.minReadySeconds ?? 0;
+      if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) this.queue.addAfter(objectKey(owner), minReady * 1000 + 1000);
+      return;
+    }
+    if (!controllerRef(pod)) for (const rs of this.selectingReplicaSets(pod)) this.enqueue(rs);
+  }
+
+  /** A pod went (or is going): its owner saw one deletion. */
+  private deletePod(pod: Pod): void {
+    const owner = this.ownerOf(pod);
+    if (!owner) return;
+    this.expectations.deletionObserved(objectKey(owner));
+    this.enqueue(owner);
+  }
+
+  /**
+   * One sync of the ReplicaSet under `key`, from the caches: claim its pods, create or delete to
+   * `replicas` if its expectations are satisfied, write its status. Throws to be retried.
+   */
+  async syncReplicaSet(key: string): Promise<void> {
+    // TODO(18): from the caches: gone -> forget expectations; else claim the active pods of its namespace, manageReplicas if expectations are satisfied (and not being deleted), write the status (with ReplicaFailure on a failure), then rethrow the failure.
+    throw new NotImplemented('18', 'ReplicaSetController.syncReplicaSet');
+  }
+
+  /**
+   * The pods this ReplicaSet owns after adoption and release (upstream's `ClaimPods`): of the
+   * active pods in its namespace, those it controls and its selector still selects; orphans it
+   * selects are adopted (an ownerReference with `controller: true` written to them); pods it
+   * controls that no longer match are released (its ownerReference removed). A ReplicaSet being
+   * deleted adopts and releases nothing. Pods controlled by others are left alone.
+   */
+  async claimPods(rs: ReplicaSet, pods: readonly Pod[]): Promise<Pod[]> {
+    // TODO(18): keep what it controls and selects, release what it controls and no longer selects, adopt selected orphans (writeOwnerRefs with ownerReferenceTo(rs)); nothing adopted or released while it is being deleted.
+    throw new NotImplemented('18', 'ReplicaSetController.claimPods');
+  }
+
+  /**
+   * Creates or deletes pods until `pods.length` is `spec.replicas`, at most `burstReplicas` per
+   * sync (upstream's `manageReplicas`). Creations: expectations first, then
+   * {@link slowStartBatch}; each creation that is skipped or fails is observed at once (it will
+   * never be seen). Deletions: {@link podsToDelete}, expectations, then all at once; a pod already
+   * gone counts as deleted. Throws the first failure.
+   */
+  async manageReplicas(pods: readonly Pod[], rs: ReplicaSet): Promise<void> {
+    // TODO(18): too few: expectCreations, slowStartBatch of createPod, observe the creations that did not happen; too many: podsToDelete, expectDeletions, delete all at once (NotFound counts as done); at most burstReplicas; throw the first failure.
+    throw new NotImplemented('18', 'ReplicaSetController.manageReplicas');
+  }
+
+  private async createPod(rs: ReplicaSet): Promise<void> {
+    const template = rs.spec?.template ?? {};
+    await this.client.pods(rs.metadata.namespace).create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        generateName: `${rs.metadata.name}-`,
+        namespace: rs.metadata.namespace!,
+        labels: { ...template.metadata?.labels },
+        ...(template.metadata?.annotations && { annotations: { ...template.metadata.annotations } }),
+        ownerReferences: [ownerReferenceTo(rs)],
+      },
+      spec: structuredClone(template.spec ?? { containers: [] }),
+    });
+  }
+
+  /** Writes a pod's ownerReferences as `change` makes them; undefined when the pod is gone. */
+  private async writeOwnerRefs(pod: Pod, change: (refs: OwnerReference[]) => OwnerReference[]): Promise<Pod | undefined> {
+    const refs = change(pod.metadata.ownerReferences ?? []);
+    const metadata = { ...pod.metadata, ownerReferences: refs };
+    if (refs.length === 0) delete (metadata as Partial<typeof metadata>).ownerReferences;
+    try {
+      return await this.client.pods(pod.metadata.namespace).update({ ...pod, metadata });
+    } catch (error) {
+      if (isStatusError(error, 'NotFound')) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes the status if it changed; on a conflict, once more on a fresh read (upstream's `updateReplicaSetStatus`). */
+  private async updateStatus(rs: ReplicaSet, status: ReplicaSetStatus): Promise<void> {
+    if (JSON.stringify(rs.status ?? {}) === JSON.stringify(status)) return;
+    const rsClient = this.client.replicaSets(rs.metadata.namespace);
+    try {
+      await rsClient.updateStatus({ ...rs, status });
+    } catch (error) {
+      if (!isStatusError(error, 'Conflict')) throw error;
+      const fresh = await rsClient.get(rs.metadata.name!);
+      if (fresh.metadata.uid !== rs.metadata.uid) return;
+      await rsClient.updateStatus({ ...fresh, status: { ...status, observedGeneration: Math.min(status.observedGeneration ?? 0, fresh.metadata.generation ?? 0) } });
+    }
+  }
+}
+
+/** A pod not finished (Succeeded/Failed) and not being deleted (upstream's `IsPodActive`). */
+export function isActive(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
+}
+
+/** The controller reference a ReplicaSet puts on its pods. */
+export function ownerReferenceTo(rs: ReplicaSet): OwnerReference {
+  return { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name!, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true };
+}
+
