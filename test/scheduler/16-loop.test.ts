@@ -21,6 +21,7 @@ import {
   NodeInfo,
   Scheduler,
   SchedulingQueue,
+  podKey,
   selectHost,
   Status,
   type FilterPlugin,
@@ -80,6 +81,38 @@ describe('LeastAllocated (NodeResourcesFit score)', () => {
     // cpu overfilled: 0; memory (8Gi - 4Gi) / 8Gi = 50; (0 + 50) / 2 = 25
     expect(plugin.score(state, makePod('big', { cpu: '2', memory: '4Gi' }), node)).toBe(25);
   });
+
+  // After upstream least_allocated_test.go's cases "resources requested, pods scheduled with
+  // resources" and "requested resources exceed node capacity": defaults go per container, and
+  // only where a request is absent.
+  it('counts the default per container that leaves a request out: three such containers count 300m and 600Mi', () => {
+    const node = nodeWith(makeNode('n1', { cpu: '1', memory: '2Gi' }));
+    const three = makePod('three', { moreContainers: [{}, {}] });
+    // cpu (1000 - 300) * 100 / 1000 = 70; memory (2048Mi - 600Mi) * 100 / 2048Mi = 70.7 -> 70
+    expect(plugin.score(state, three, node)).toBe(70);
+    // a container that asks for cpu only still counts 200Mi of memory: cpu 50, memory (2048 - 200) / 2048 -> 90
+    expect(plugin.score(state, makePod('half', { cpu: '500m' }), node)).toBe(70);
+  });
+
+  it('keeps a request written as "0" at 0, and counts nothing for a pod without containers', () => {
+    const node = nodeWith(makeNode('n1', { cpu: '1', memory: '1Gi' }));
+    // cpu 50; memory "0" stays 0: (1024 - 0) / 1024 = 100; (50 + 100) / 2 = 75
+    expect(plugin.score(state, makePod('zero', { cpu: '500m', memory: '0' }), node)).toBe(75);
+    const bare: Pod = { ...makePod('bare'), spec: { containers: [] } };
+    expect(plugin.score(state, bare, node)).toBe(100);
+  });
+
+  it("counts the node's pods with their defaults too, container by container", () => {
+    const node = nodeWith(makeNode('n1', { cpu: '1', memory: '1Gi' }), makePod('two-empty', { moreContainers: [{}] }));
+    // node: 200m and 400Mi already; the pod asks 300m and 224Mi: cpu 50, memory (1024 - 624) / 1024 = 39 -> (50 + 39) / 2 = 44
+    expect(plugin.score(state, makePod('p', { cpu: '300m', memory: '224Mi' }), node)).toBe(44);
+  });
+
+  it('leaves out a resource the node has none of: the average is over the others', () => {
+    const node = nodeWith(makeNode('n1', { cpu: '1', memory: '0' }));
+    expect(plugin.score(state, makePod('p', { cpu: '500m', memory: '1Gi' }), node)).toBe(50);
+    expect(plugin.score(state, makePod('p', { cpu: '500m' }), nodeWith(makeNode('n2', { cpu: '0', memory: '0' })))).toBe(0);
+  });
 });
 
 describe('BalancedAllocation', () => {
@@ -96,9 +129,26 @@ describe('BalancedAllocation', () => {
     expect(plugin.score(state, makePod('p', { cpu: '2', memory: '2Gi' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(87);
   });
 
-  it('caps each fraction at 1: a pod that overfills CPU and uses no extra memory scores as if CPU were full', () => {
-    // cpu 8/4 -> 1; memory 200Mi / 8Gi = 0.0244; deviation 0.4878 -> 51
-    expect(plugin.score(state, makePod('p', { cpu: '8' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(51);
+  it('caps each fraction at 1: a pod that overfills CPU and asks no memory scores as if CPU were full', () => {
+    // cpu 8/4 -> 1; memory 0 (no default here: BalancedAllocation counts what is asked); deviation 0.5 -> 50
+    expect(plugin.score(state, makePod('p', { cpu: '8' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(50);
+  });
+
+  it("counts actual requests, without defaults, for the pod and for the node's pods", () => {
+    // cpu 1/4 = 0.25, memory 0: deviation 0.125 -> 87 (with a 200Mi default it would be 88)
+    expect(plugin.score(state, makePod('p', { cpu: '1' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(87);
+    // a pod without requests on the node adds nothing: 0.5 and 0.5 -> 100
+    expect(plugin.score(state, makePod('p', { cpu: '2', memory: '4Gi' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' }), makePod('empty')))).toBe(100);
+  });
+
+  it('leaves out a resource the node has none of: one fraction left has no deviation, 100', () => {
+    expect(plugin.score(state, makePod('p', { cpu: '2', memory: '1Gi' }), nodeWith(makeNode('n1', { cpu: '4', memory: '0' })))).toBe(100);
+  });
+
+  it('answers Skip in PreScore for a pod that requests no CPU and no memory, Success otherwise', () => {
+    expect(plugin.preScore(state, makePod('best-effort')).code).toBe('Skip');
+    expect(plugin.preScore(state, makePod('zeros', { cpu: '0', memory: '0' })).code).toBe('Skip');
+    expect(plugin.preScore(state, makePod('some', { memory: '1Mi' })).code).toBe('Success');
   });
 });
 
@@ -334,6 +384,55 @@ class Advance implements Command {
   toString = () => `clock.advance(${this.ms})`;
 }
 
+/** The queue's model: the pods waiting in active, with the priority and time the order reads. */
+interface QueueModel {
+  waiting: Map<string, { priority: number; added: number }>;
+  clock: FakeClock;
+}
+type QueueCommand = fc.AsyncCommand<QueueModel, SchedulingQueue>;
+const prioritizedPod = (name: string, priority: number): Pod => ({ ...makePod(name), spec: { ...makePod(name).spec!, priority } });
+class QueueAdd implements QueueCommand {
+  constructor(readonly name: string, readonly priority: number) {}
+  check = () => true;
+  async run(model: QueueModel, queue: SchedulingQueue) {
+    queue.add(prioritizedPod(this.name, this.priority)); // a pod already queued: updated where it is, its new priority with it
+    const known = model.waiting.get(`default/${this.name}`);
+    model.waiting.set(`default/${this.name}`, { priority: this.priority, added: known?.added ?? model.clock.now() });
+  }
+  toString = () => `add(${this.name}, priority ${this.priority})`;
+}
+class QueueDelete implements QueueCommand {
+  constructor(readonly name: string) {}
+  check = () => true;
+  async run(model: QueueModel, queue: SchedulingQueue) {
+    queue.delete(makePod(this.name));
+    model.waiting.delete(`default/${this.name}`);
+  }
+  toString = () => `delete(${this.name})`;
+}
+class QueuePop implements QueueCommand {
+  check = () => true;
+  async run(model: QueueModel, queue: SchedulingQueue) {
+    const expected = [...model.waiting].sort(([ka, a], [kb, b]) => b.priority - a.priority || a.added - b.added || (ka < kb ? -1 : 1))[0];
+    const popped = queue.pop();
+    expect(popped && podKey(popped.pod)).toBe(expected?.[0]);
+    if (popped) {
+      queue.done(popped.pod); // bound: it leaves the queue
+      model.waiting.delete(podKey(popped.pod));
+    }
+    expect(queue.sizes.active).toBe(model.waiting.size);
+  }
+  toString = () => 'pop()';
+}
+class QueueTick implements QueueCommand {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(model: QueueModel) {
+    await model.clock.advance(this.ms);
+  }
+  toString = () => `clock.advance(${this.ms})`;
+}
+
 describe('properties', () => {
   test.prop(
     [
@@ -403,6 +502,20 @@ describe('properties', () => {
       expect(fits, `pod ${pod.metadata.name} (cpu ${cpu}m) is still pending though it fits`).toEqual([]);
     }
   });
+
+  test.prop([fc.commands([
+    fc.tuple(fc.nat(3), fc.integer({ min: -2, max: 2 })).map(([i, priority]) => new QueueAdd(`p${i}`, priority)),
+    fc.tuple(fc.nat(3), fc.integer({ min: -2, max: 2 })).map(([i, priority]) => new QueueAdd(`p${i}`, priority)),
+    fc.nat(3).map((i) => new QueueDelete(`p${i}`)),
+    fc.constant(new QueuePop()),
+    fc.nat(4).map((ms) => new QueueTick(ms)),
+  ], { maxCommands: 60, size: '+1' })], { numRuns: 200 })(
+    'the queue pops what a sorted list would, whatever pods were added, re-prioritized, deleted and popped before',
+    async (commands) => {
+      const clock = new FakeClock(START);
+      await fc.asyncModelRun(() => ({ model: { waiting: new Map<string, { priority: number; added: number }>(), clock }, real: new SchedulingQueue(clock) }), commands);
+    },
+  );
 
   test.prop([fc.array(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.nat(3)), { minLength: 1, maxLength: 12 })])(
     'the queue pops by priority, highest first, then by the time each pod was added',
