@@ -8,6 +8,9 @@
  *   controllers through a {@link SharedInformerFactory} (given);
  * - {@link WorkQueue}, {@link RateLimitingQueue}, the rate limiters and
  *   {@link processNextWorkItem}: the keys a controller still has to sync.
+ *
+ * Kata 18, the first controller: {@link ReplicaSetController}, with {@link ControllerExpectations},
+ * {@link slowStartBatch}, {@link compareForDeletion} / {@link podsToDelete} and {@link calculateStatus}.
  * @module
  */
 export * from './informer-api.ts';
