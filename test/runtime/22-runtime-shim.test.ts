@@ -1,0 +1,624 @@
+/**
+ * Kata 22 — the runtime shim. The spec is katas/runtime/22-runtime-shim.md.
+ *
+ * First the parts: pod IPs from the pod CIDR, the CRI log format, the configs made from a pod.
+ * Then FakeRuntime, the state machine on the clock, and ProcessRuntime, with real processes that
+ * listen on their pods' own loopback addresses (127.22.x.y, port 8080 each), write logs, crash
+ * and are stopped. Process tests wait on events (the runtime's, or a log file changing), never on
+ * a timer, and shut their runtime down.
+ *
+ * The properties: the allocator never gives an address twice and runs out only when it must;
+ * the log lines do not depend on how the output was cut into chunks; the container state machine
+ * agrees with a model for any sequence of calls, exits and time; and after any sequence on
+ * ProcessRuntime and a shutdown, the OS has no process of it left.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, type Pod } from '@kube/kit';
+import {
+  CriLogWriter,
+  FakeRuntime,
+  PodIPAllocator,
+  ProcessRuntime,
+  RuntimeError,
+  containerConfigFor,
+  formatLogTimestamp,
+  parseCriLogLine,
+  parsePodCIDR,
+  sandboxConfigFor,
+  type ContainerConfig,
+  type ContainerEvent,
+  type RuntimeService,
+} from '@kube/runtime';
+import { fc, test } from '../support/prop.ts';
+import { MODEL_CIDR, runtimeCommands, type Model, type Real } from '../support/runtime/fake-model.ts';
+import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
+import { waitForExit, waitForLogLine } from '../support/runtime/wait.ts';
+
+/** The RuntimeError a call rejects with, as `{ code, reason?, message }`. */
+async function failure(call: Promise<unknown>): Promise<{ code: string; reason?: string; message: string }> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof RuntimeError) return { code: error.code, message: error.message, ...(error.reason ? { reason: error.reason } : {}) };
+    throw error;
+  }
+  throw new Error('the call succeeded, but it should have failed with a RuntimeError');
+}
+
+/**
+ * A message that contains `part` (a plain matcher: vitest's expect.stringContaining, evaluated
+ * after an `await` inside expect(...), trips over chai's flags).
+ */
+function containing(part: string): { asymmetricMatch: (actual: unknown) => boolean; toString: () => string } {
+  return { asymmetricMatch: (actual) => typeof actual === 'string' && actual.includes(part), toString: () => `a message containing ${JSON.stringify(part)}` };
+}
+
+const START = Date.UTC(2026, 0, 1);
+const sandboxConfig = (name: string) => ({ metadata: { name, namespace: 'default', uid: `uid-${name}` } });
+const containerConfig = (name: string, image: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => ({ metadata: { name }, image: { image }, ...extra });
+
+// ---------------------------------------------------------------------------------------------
+describe('pod IPs from the pod CIDR', () => {
+  it('gives 127.0.1.2 first, then the next addresses, skipping the network address, the gateway (.1) and broadcast', () => {
+    const ips = new PodIPAllocator('127.0.1.0/29');
+    expect(ips.capacity).toBe(5);
+    expect([1, 2, 3, 4, 5].map(() => ips.allocate())).toEqual(['127.0.1.2', '127.0.1.3', '127.0.1.4', '127.0.1.5', '127.0.1.6']);
+    expect(ips.inUse()).toEqual(['127.0.1.2', '127.0.1.3', '127.0.1.4', '127.0.1.5', '127.0.1.6']);
+  });
+
+  it('hands out addresses round-robin: a released address is not given again until the others have been', () => {
+    const ips = new PodIPAllocator('127.0.1.0/29');
+    expect([ips.allocate(), ips.allocate()]).toEqual(['127.0.1.2', '127.0.1.3']);
+    ips.release('127.0.1.2');
+    expect(ips.allocate()).toBe('127.0.1.4');
+    expect([ips.allocate(), ips.allocate()]).toEqual(['127.0.1.5', '127.0.1.6']);
+    expect(ips.allocate()).toBe('127.0.1.2');
+  });
+
+  it('says "no free IP in the pod CIDR 127.0.1.0/30: all 1 addresses are in use" when it runs out', async () => {
+    const ips = new PodIPAllocator('127.0.1.0/30');
+    expect(ips.allocate()).toBe('127.0.1.2');
+    expect(await failure((async () => ips.allocate())())).toEqual({ code: 'ResourceExhausted', message: 'no free IP in the pod CIDR 127.0.1.0/30: all 1 addresses are in use' });
+  });
+
+  it.each([
+    ['10.0.0.0/24', 'pod CIDR "10.0.0.0/24" is not inside 127.0.0.0/8: pods get loopback addresses, like 127.0.1.0/24'],
+    ['127.0.1.5/24', 'pod CIDR "127.0.1.5/24" has host bits set: did you mean 127.0.1.0/24?'],
+    ['127.0.1.0/31', 'pod CIDR "127.0.1.0/31": the prefix length must be between 8 and 30, got 31'],
+    ['127.0.1.0', 'pod CIDR "127.0.1.0" is not a CIDR: write an address and a prefix length, like 127.0.1.0/24'],
+    ['127.0.1.300/24', '"127.0.1.300" is not an IPv4 address: write four numbers 0-255 separated by dots, like 127.0.1.2'],
+  ])('rejects the pod CIDR %s with a message saying what would be right', async (cidr, message) => {
+    expect(await failure((async () => parsePodCIDR(cidr))())).toEqual({ code: 'InvalidArgument', message });
+    expect(() => new PodIPAllocator(cidr)).toThrow(message);
+  });
+
+  test.prop([fc.integer({ min: 26, max: 30 }), fc.array(fc.oneof(fc.constant(-1), fc.nat(40)), { maxLength: 80 })])(
+    'never gives an address that is in use, stays inside the CIDR, and runs out only when every usable address is taken',
+    (prefix, ops) => {
+      const ips = new PodIPAllocator(`127.0.4.0/${prefix}`);
+      const usable = 2 ** (32 - prefix) - 3;
+      const held: string[] = [];
+      for (const op of ops) {
+        if (op === -1 || held.length === 0) {
+          if (held.length === usable) {
+            expect(() => ips.allocate()).toThrow(/no free IP/);
+            continue;
+          }
+          const ip = ips.allocate();
+          expect(held, `${ip} was given while in use`).not.toContain(ip);
+          const last = Number(ip.split('.')[3]);
+          expect(ip.startsWith('127.0.4.') && last >= 2 && last <= usable + 1, `${ip} is a usable address of 127.0.4.0/${prefix}`).toBe(true);
+          held.push(ip);
+        } else {
+          const [ip] = held.splice(op % held.length, 1);
+          ips.release(ip!);
+        }
+        expect(ips.inUse()).toEqual([...held].sort((a, b) => Number(a.split('.')[3]) - Number(b.split('.')[3])));
+      }
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('the CRI log format', () => {
+  it('formats timestamps as Go\'s RFC3339Nano in UTC, dropping the fraction\'s trailing zeros', () => {
+    expect(formatLogTimestamp(START)).toBe('2026-01-01T00:00:00Z');
+    expect(formatLogTimestamp(START + 250)).toBe('2026-01-01T00:00:00.25Z');
+    expect(formatLogTimestamp(START + 1)).toBe('2026-01-01T00:00:00.001Z');
+    expect(formatLogTimestamp(START + 61_010)).toBe('2026-01-01T00:01:01.01Z');
+  });
+
+  it('writes one "<timestamp> <stream> F <line>" per line, whatever chunks the line came in, each stream on its own', async () => {
+    const clock = new FakeClock(START);
+    const lines: string[] = [];
+    const log = new CriLogWriter((line) => lines.push(line.toString()), clock);
+    log.write('stdout', 'hel');
+    log.write('stderr', 'oops\n');
+    await clock.advance(1500);
+    log.write('stdout', Buffer.from('lo\n\nworld\n'));
+    expect(lines).toEqual([
+      '2026-01-01T00:00:00Z stderr F oops\n',
+      '2026-01-01T00:00:01.5Z stdout F hello\n',
+      '2026-01-01T00:00:01.5Z stdout F \n',
+      '2026-01-01T00:00:01.5Z stdout F world\n',
+    ]);
+  });
+
+  it('cuts a line longer than the limit into P parts ending in an F part, and ends unfinished output with a P part', () => {
+    const clock = new FakeClock(START);
+    const lines: string[] = [];
+    const log = new CriLogWriter((line) => lines.push(line.toString()), clock, 4);
+    log.write('stdout', 'abcdefghij\nxyz');
+    log.write('stderr', '1234');
+    log.end('stdout');
+    log.end('stderr');
+    const ts = '2026-01-01T00:00:00Z';
+    expect(lines).toEqual([`${ts} stdout P abcd\n`, `${ts} stdout P efgh\n`, `${ts} stdout F ij\n`, `${ts} stdout P xyz\n`, `${ts} stderr P 1234\n`]);
+  });
+
+  test.prop([fc.array(fc.tuple(fc.constantFrom('stdout' as const, 'stderr' as const), fc.string({ unit: 'binary', maxLength: 30 })), { maxLength: 12 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(40), { maxLength: 10 })])(
+    'the log lines do not depend on how the output is cut into chunks, and joining each line\'s parts gives the output back',
+    (writes, max, cuts) => {
+      const clock = new FakeClock(START);
+      const whole: Buffer[] = [];
+      const once = new CriLogWriter((l) => whole.push(l), clock, max);
+      const pieces: Buffer[] = [];
+      const chunked = new CriLogWriter((l) => pieces.push(l), clock, max);
+      for (const [stream, text] of writes) {
+        once.write(stream, text);
+        const bytes = Buffer.from(text);
+        let from = 0;
+        for (const cut of cuts) {
+          const to = Math.min(bytes.length, from + cut);
+          chunked.write(stream, bytes.subarray(from, to));
+          from = to;
+        }
+        chunked.write(stream, bytes.subarray(from));
+      }
+      for (const w of [once, chunked]) (w.end('stdout'), w.end('stderr'));
+      expect(Buffer.concat(pieces).toString('latin1')).toBe(Buffer.concat(whole).toString('latin1'));
+      // Per stream, P parts joined up to each F rebuild exactly the bytes written, newline for newline.
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const expected = Buffer.concat(writes.filter(([s]) => s === stream).map(([, t]) => Buffer.from(t)));
+        const rebuilt: Buffer[] = [];
+        for (const line of whole) {
+          const prefix = `2026-01-01T00:00:00Z ${stream} `;
+          if (!line.subarray(0, prefix.length).equals(Buffer.from(prefix))) continue;
+          const tag = String.fromCharCode(line[prefix.length]!);
+          const content = line.subarray(prefix.length + 2, line.length - 1);
+          expect(content.length, 'a part is never longer than the limit').toBeLessThanOrEqual(max);
+          rebuilt.push(content, ...(tag === 'F' ? [Buffer.from('\n')] : []));
+        }
+        expect(Buffer.concat(rebuilt).equals(expected), `the ${stream} parts rebuild the ${stream} output`).toBe(true);
+      }
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('from a pod to the CRI configs', () => {
+  const pod: Pod = {
+    metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { app: 'web' } },
+    spec: {
+      containers: [
+        { name: 'web', image: 'kubekata/echo', ports: [{ containerPort: 9000 }, { containerPort: 9001 }], env: [{ name: 'MODE', value: 'fast' }] },
+        { name: 'side', image: 'kubekata/sleeper', args: ['60'], env: [{ name: 'POD_IP', value: '0.0.0.0' }], workingDir: '/work' },
+      ],
+    },
+  };
+
+  it('gives the sandbox the pod\'s name, namespace, uid, hostname and labels, and its log directory under the log root', () => {
+    expect(sandboxConfigFor(pod, { logRoot: '/var/log/pods', attempt: 1 })).toEqual({
+      metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', attempt: 1 },
+      hostname: 'web-1',
+      labels: { app: 'web', 'io.kubernetes.pod.name': 'web-1', 'io.kubernetes.pod.namespace': 'shop', 'io.kubernetes.pod.uid': 'u-1' },
+      logDirectory: '/var/log/pods/shop_web-1_u-1',
+    });
+  });
+
+  it('gives each container POD_NAME, POD_NAMESPACE, POD_IP and PORT (its first port), then its own env, which wins', () => {
+    const web = containerConfigFor(pod, pod.spec!.containers[0]!, { podIP: '127.0.1.2' });
+    expect(web).toEqual({
+      metadata: { name: 'web', attempt: 0 },
+      image: { image: 'kubekata/echo' },
+      envs: [
+        { key: 'POD_NAME', value: 'web-1' },
+        { key: 'POD_NAMESPACE', value: 'shop' },
+        { key: 'POD_IP', value: '127.0.1.2' },
+        { key: 'PORT', value: '9000' },
+        { key: 'MODE', value: 'fast' },
+      ],
+      labels: { 'io.kubernetes.pod.name': 'web-1', 'io.kubernetes.pod.namespace': 'shop', 'io.kubernetes.pod.uid': 'u-1', 'io.kubernetes.container.name': 'web' },
+      logPath: 'web/0.log',
+    });
+    const side = containerConfigFor(pod, pod.spec!.containers[1]!, { podIP: '127.0.1.2', attempt: 3 });
+    expect([side.args, side.workingDir, side.logPath, side.metadata]).toEqual([['60'], '/work', 'side/3.log', { name: 'side', attempt: 3 }]);
+    expect(side.envs).toEqual([
+      { key: 'POD_NAME', value: 'web-1' },
+      { key: 'POD_NAMESPACE', value: 'shop' },
+      { key: 'POD_IP', value: '0.0.0.0' },
+    ]);
+  });
+
+  it('refuses a pod without a uid and a container without an image, saying which', async () => {
+    expect(await failure((async () => sandboxConfigFor({ metadata: { name: 'x' } }))())).toEqual({
+      code: 'InvalidArgument',
+      message: 'pod default/x has no metadata.uid: the apiserver sets it on create',
+    });
+    expect(await failure((async () => containerConfigFor(pod, { name: 'bare' }, { podIP: '127.0.1.2' }))())).toEqual({
+      code: 'InvalidArgument',
+      message: 'container "bare" of pod shop/web-1 has no image',
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('FakeRuntime: the container state machine on the clock', () => {
+  function fake(): { clock: FakeClock; runtime: FakeRuntime; events: ContainerEvent[] } {
+    const clock = new FakeClock(START);
+    const runtime = new FakeRuntime({ clock, podCIDR: '127.0.1.0/24' });
+    const events: ContainerEvent[] = [];
+    runtime.onContainerEvent((e) => events.push(e));
+    return { clock, runtime, events };
+  }
+
+  it('takes a container from created to running to exited to removed, with its times and an event at each step', async () => {
+    const { clock, runtime, events } = fake();
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('web-1'));
+    expect(await runtime.podSandboxStatus(sandbox)).toMatchObject({ id: sandbox, state: 'SANDBOX_READY', network: { ip: '127.0.1.2' }, metadata: { name: 'web-1', namespace: 'default', uid: 'uid-web-1', attempt: 0 }, createdAt: START });
+    const id = await runtime.createContainer(sandbox, containerConfig('web', 'kubekata/echo'));
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_CREATED', createdAt: START, startedAt: 0, finishedAt: 0, reason: '', imageRef: 'kubekata/echo', podSandboxId: sandbox, metadata: { name: 'web', attempt: 0 } });
+    await clock.advance(1000);
+    await runtime.startContainer(id);
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_RUNNING', startedAt: START + 1000 });
+    await clock.advance(1000);
+    await runtime.stopContainer(id, 30);
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', finishedAt: START + 2000, exitCode: 143, reason: 'Error' });
+    await runtime.removeContainer(id);
+    expect(await failure(runtime.containerStatus(id))).toMatchObject({ code: 'NotFound' });
+    expect(events.map((e) => [e.type, e.containerId, e.createdAt - START])).toEqual([
+      ['CONTAINER_CREATED_EVENT', id, 0],
+      ['CONTAINER_STARTED_EVENT', id, 1000],
+      ['CONTAINER_STOPPED_EVENT', id, 2000],
+      ['CONTAINER_DELETED_EVENT', id, 2000],
+    ]);
+  });
+
+  it('exits a scripted container on the clock, with reason Error for a non-zero code and Completed for 0', async () => {
+    const { clock, runtime } = fake();
+    runtime.setBehavior('kubekata/crasher', { exitAfterMs: 500, exitCode: 3 });
+    runtime.setBehavior('job', { exitAfterMs: 2000 });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    const crasher = await runtime.createContainer(sandbox, containerConfig('c', 'kubekata/crasher:1.0'));
+    const job = await runtime.createContainer(sandbox, containerConfig('j', 'job'));
+    await runtime.startContainer(crasher);
+    await runtime.startContainer(job);
+    await clock.advance(499);
+    expect((await runtime.containerStatus(crasher)).state).toBe('CONTAINER_RUNNING');
+    await clock.advance(1);
+    expect(await runtime.containerStatus(crasher)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error', finishedAt: START + 500 });
+    await clock.advance(1500);
+    expect(await runtime.containerStatus(job)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed', finishedAt: START + 2000 });
+  });
+
+  it('stops with SIGTERM and then SIGKILL (137) when the grace period runs out; with no grace period SIGKILL at once', async () => {
+    const { clock, runtime } = fake();
+    runtime.setBehavior('stubborn', { terminationMs: 'ignore' });
+    runtime.setBehavior('polite', { terminationMs: 2000, sigtermExitCode: 0 });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    const [stubborn, polite, quick] = await Promise.all(['stubborn', 'polite', 'kubekata/sleeper'].map((image, i) => runtime.createContainer(sandbox, containerConfig(`c${i}`, image))));
+    for (const id of [stubborn!, polite!, quick!]) await runtime.startContainer(id);
+    const stopping = [runtime.stopContainer(stubborn!, 10), runtime.stopContainer(polite!, 10)];
+    await clock.advance(2000);
+    expect(await runtime.containerStatus(polite!)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed', finishedAt: START + 2000 });
+    await clock.advance(7999);
+    expect((await runtime.containerStatus(stubborn!)).state).toBe('CONTAINER_RUNNING');
+    await clock.advance(1);
+    await Promise.all(stopping);
+    expect(await runtime.containerStatus(stubborn!)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'Error', finishedAt: START + 10_000 });
+    expect((await runtime.containerStatus(stubborn!)).message).toContain('grace period');
+    await runtime.stopContainer(quick!, 0);
+    expect(await runtime.containerStatus(quick!)).toMatchObject({ exitCode: 137, finishedAt: START + 10_000 });
+    await runtime.stopContainer(quick!, 10); // stopping an exited container changes nothing
+    expect(await runtime.containerStatus(quick!)).toMatchObject({ exitCode: 137, finishedAt: START + 10_000 });
+  });
+
+  it('refuses what the state machine does not allow, with the gRPC code the kubelet checks', async () => {
+    const { runtime } = fake();
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    const id = await runtime.createContainer(sandbox, containerConfig('c', 'kubekata/sleeper'));
+    await runtime.startContainer(id);
+    expect(await failure(runtime.startContainer(id))).toMatchObject({ code: 'FailedPrecondition', message: containing('CONTAINER_RUNNING') });
+    expect(await failure(runtime.createContainer(sandbox, containerConfig('c', 'kubekata/sleeper')))).toMatchObject({ code: 'AlreadyExists' });
+    expect(await runtime.createContainer(sandbox, { ...containerConfig('c', 'kubekata/sleeper'), metadata: { name: 'c', attempt: 1 } })).toMatch(/^\S+$/);
+    expect(await failure(runtime.runPodSandbox(sandboxConfig('p')))).toMatchObject({ code: 'AlreadyExists' });
+    expect(await failure(runtime.runPodSandbox({ metadata: { name: 'q', namespace: 'default', uid: '' } }))).toMatchObject({ code: 'InvalidArgument', message: containing('uid') });
+    expect(await failure(runtime.containerStatus('nope'))).toMatchObject({ code: 'NotFound', message: containing('"nope"') });
+    expect(await failure(runtime.podSandboxStatus('nope'))).toMatchObject({ code: 'NotFound' });
+    expect(await failure(runtime.execSync(await runtime.createContainer(sandbox, containerConfig('idle', 'kubekata/sleeper')), ['true'], 1))).toMatchObject({ code: 'FailedPrecondition' });
+    await runtime.removeContainer('nope'); // removing what is gone is no error
+    await runtime.removePodSandbox('nope');
+  });
+
+  it('answers ErrImagePull for an image that is not in the registry, naming the images there are', async () => {
+    const { runtime } = fake();
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    const error = await failure(runtime.createContainer(sandbox, containerConfig('c', 'nginx:1.27')));
+    expect(error).toMatchObject({ code: 'NotFound', reason: 'ErrImagePull' });
+    expect(error.message).toMatch(/^Failed to pull image "nginx:1.27": .*kubekata\/echo/);
+    expect(await failure(runtime.createContainer(sandbox, containerConfig('c', 'kubekata/echo:2.0')))).toMatchObject({ reason: 'ErrImagePull' });
+  });
+
+  it('stopping a sandbox kills its running containers (137), frees its IP and refuses new containers', async () => {
+    const { runtime } = fake();
+    const a = await runtime.runPodSandbox(sandboxConfig('a'));
+    const running = await runtime.createContainer(a, containerConfig('r', 'kubekata/sleeper'));
+    const created = await runtime.createContainer(a, containerConfig('c', 'kubekata/sleeper'));
+    await runtime.startContainer(running);
+    await runtime.stopPodSandbox(a);
+    await runtime.stopPodSandbox(a); // twice is fine
+    expect(await runtime.podSandboxStatus(a)).toMatchObject({ state: 'SANDBOX_NOTREADY', network: { ip: '' } });
+    expect(await runtime.containerStatus(running)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137 });
+    expect((await runtime.containerStatus(created)).state).toBe('CONTAINER_CREATED');
+    expect(await failure(runtime.startContainer(created))).toMatchObject({ code: 'FailedPrecondition' });
+    expect(await failure(runtime.createContainer(a, containerConfig('n', 'kubekata/sleeper')))).toMatchObject({ code: 'FailedPrecondition' });
+    await runtime.removePodSandbox(a);
+    expect(await runtime.listContainers()).toEqual([]);
+    expect(await runtime.listPodSandbox()).toEqual([]);
+    expect(await runtime.runPodSandbox(sandboxConfig('a'))).toMatch(/^\S+$/); // its name is free again
+  });
+
+  it('lists sandboxes and containers oldest first, by id, state, sandbox and labels', async () => {
+    const { runtime } = fake();
+    const a = await runtime.runPodSandbox({ ...sandboxConfig('a'), labels: { app: 'web' } });
+    const b = await runtime.runPodSandbox({ ...sandboxConfig('b'), labels: { app: 'db' } });
+    const c1 = await runtime.createContainer(a, containerConfig('x', 'kubekata/sleeper', { labels: { tier: 'front' } }));
+    const c2 = await runtime.createContainer(b, containerConfig('y', 'kubekata/sleeper'));
+    await runtime.startContainer(c2);
+    await runtime.stopPodSandbox(b);
+    expect((await runtime.listPodSandbox()).map((s) => s.id)).toEqual([a, b]);
+    expect((await runtime.listPodSandbox({ state: 'SANDBOX_READY' })).map((s) => s.id)).toEqual([a]);
+    expect((await runtime.listPodSandbox({ labelSelector: { app: 'db' } })).map((s) => s.id)).toEqual([b]);
+    expect((await runtime.listContainers({ podSandboxId: b })).map((c) => c.id)).toEqual([c2]);
+    expect((await runtime.listContainers({ state: 'CONTAINER_CREATED' })).map((c) => c.id)).toEqual([c1]);
+    expect((await runtime.listContainers({ labelSelector: { tier: 'front' } })).map((c) => c.id)).toEqual([c1]);
+    expect((await runtime.listContainers({ id: c2 }))[0]).toMatchObject({ id: c2, podSandboxId: b, state: 'CONTAINER_EXITED', image: { image: 'kubekata/sleeper' } });
+  });
+
+  test.prop([runtimeCommands])('agrees with the model of sandboxes and containers for any sequence of calls, exits and time', async (commands) => {
+    const clock = new FakeClock(START);
+    const setup = (): { model: Model; real: Real } => ({
+      model: { now: START, sandboxes: [], containers: [] },
+      real: { runtime: new FakeRuntime({ clock, podCIDR: MODEL_CIDR }), clock, images: 0 },
+    });
+    await fc.asyncModelRun(setup, commands);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('ProcessRuntime: containers are real processes', () => {
+  const roots: string[] = [];
+  const runtimes: ProcessRuntime[] = [];
+  let cidr = 0;
+
+  /** A runtime on a fresh /24 of 127.22.0.0/16, a temporary root, and a fake clock for grace periods and log times. */
+  function processRuntime(): { runtime: ProcessRuntime; clock: FakeClock; root: string } {
+    const root = mkdtempSync(join(tmpdir(), 'kata22-'));
+    const clock = new FakeClock(START);
+    cidr += 1;
+    const runtime = new ProcessRuntime({ root, podCIDR: `127.22.${cidr}.0/24`, clock });
+    roots.push(root);
+    runtimes.push(runtime);
+    return { runtime, clock, root };
+  }
+
+  afterEach(async () => {
+    await Promise.all(runtimes.splice(0).map((r) => r.shutdown()));
+  });
+  afterAll(() => {
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Runs a pod's sandbox and one container, started; returns their ids, the pod's IP and the log path. */
+  async function runPod(runtime: RuntimeService, name: string, config: Omit<ContainerConfig, 'metadata'> & { name?: string }, mark?: string) {
+    const sandbox = await runtime.runPodSandbox(sandboxConfig(name));
+    const ip = (await runtime.podSandboxStatus(sandbox)).network.ip;
+    const envs = [{ key: 'POD_NAME', value: name }, { key: 'POD_NAMESPACE', value: 'default' }, { key: 'POD_IP', value: ip }, ...(mark ? [{ key: MARK, value: mark }] : []), ...(config.envs ?? [])];
+    const id = await runtime.createContainer(sandbox, { ...config, metadata: { name: config.name ?? 'main' }, envs });
+    await runtime.startContainer(id);
+    return { sandbox, id, ip, logPath: (await runtime.containerStatus(id)).logPath };
+  }
+
+  /** GET over a new connection (no pooling, so a stopped server is not kept alive by the test). */
+  function getJson(url: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(JSON.parse(body) as Record<string, unknown>));
+      }).on('error', reject);
+    });
+  }
+
+  it('gives each pod its own loopback IP: two echo servers both listen on port 8080 and say which pod they are', async () => {
+    const { runtime } = processRuntime();
+    const a = await runPod(runtime, 'web-a', { image: { image: 'kubekata/echo' } });
+    const b = await runPod(runtime, 'web-b', { image: { image: 'kubekata/echo:1.0' } });
+    expect(a.ip).not.toBe(b.ip);
+    expect(a.ip).toMatch(/^127\.22\.\d+\.2$/);
+    await Promise.all([waitForLogLine(a.logPath, /listening/), waitForLogLine(b.logPath, /listening/)]);
+    expect(await getJson(`http://${a.ip}:8080/hello`)).toMatchObject({ pod: 'web-a', namespace: 'default', ip: a.ip, port: 8080, path: '/hello' });
+    expect(await getJson(`http://${b.ip}:8080/`)).toMatchObject({ pod: 'web-b', ip: b.ip });
+  });
+
+  it('writes a container\'s stdout and stderr to its log file in the CRI format, stamped on the runtime\'s clock', async () => {
+    const { runtime, root } = processRuntime();
+    const { id, logPath } = await runPod(runtime, 'logs', { image: { image: 'kubekata/logger' }, args: ['4', '0', '--no-newline'] });
+    await waitForExit(runtime, id);
+    expect(logPath).toBe(join(root, 'pods', 'default_logs_uid-logs', 'main', '0.log'));
+    const lines = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map(parseCriLogLine);
+    const byStream = (stream: string) => lines.filter((l) => l.stream === stream).map((l) => `${l.tag} ${l.content}`);
+    expect(byStream('stdout')).toEqual(['F line 1', 'F line 3']);
+    expect(byStream('stderr')).toEqual(['F line 2', 'P line 4']);
+    expect(new Set(lines.map((l) => l.timestamp))).toEqual(new Set(['2026-01-01T00:00:00Z']));
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed' });
+  });
+
+  it('reports a crash with its exit code and reason Error, and a clean exit as Completed', async () => {
+    const { runtime } = processRuntime();
+    const crash = await runPod(runtime, 'crash', { image: { image: 'kubekata/crasher' }, args: ['3', '0'] });
+    const done = await runPod(runtime, 'done', { image: { image: 'kubekata/crasher' }, args: ['0', '0'] });
+    await Promise.all([waitForExit(runtime, crash.id), waitForExit(runtime, done.id)]);
+    expect(await runtime.containerStatus(crash.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error' });
+    expect(await runtime.containerStatus(done.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed' });
+    expect(readFileSync(crash.logPath, 'utf8')).toMatch(/^\S+ stderr F crasher: exiting with code 3$/m);
+  });
+
+  it('stops with SIGTERM: the echo server exits 0 (Completed), a sleeper without a handler dies of it (143, Error)', async () => {
+    const { runtime } = processRuntime();
+    const echo = await runPod(runtime, 'echo', { image: { image: 'kubekata/echo' } });
+    const sleeper = await runPod(runtime, 'sleeper', { image: { image: 'kubekata/sleeper' } });
+    await Promise.all([waitForLogLine(echo.logPath, /listening/), waitForLogLine(sleeper.logPath, /sleeping/)]);
+    await Promise.all([runtime.stopContainer(echo.id, 30), runtime.stopContainer(sleeper.id, 30)]);
+    expect(await runtime.containerStatus(echo.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed' });
+    expect(await runtime.containerStatus(sleeper.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 143, reason: 'Error' });
+  });
+
+  it('kills a container that ignores SIGTERM with SIGKILL when its grace period runs out on the clock (137)', async () => {
+    const { runtime, clock } = processRuntime();
+    const mark = newMark('grace');
+    const { id, logPath } = await runPod(runtime, 'stubborn', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }, mark);
+    await waitForLogLine(logPath, /sleeping/);
+    const stopping = runtime.stopContainer(id, 30);
+    await waitForLogLine(logPath, /SIGTERM ignored/);
+    await clock.advance(29_999);
+    expect((await runtime.containerStatus(id)).state).toBe('CONTAINER_RUNNING');
+    expect(markedProcesses(mark)).toHaveLength(1);
+    await clock.advance(1);
+    await stopping;
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'Error', finishedAt: START + 30_000 });
+    expect((await runtime.containerStatus(id)).message).toContain('grace period');
+    expect(markedProcesses(mark)).toEqual([]);
+  });
+
+  it('kills the processes a container started along with it, when it is stopped and when its first process exits', async () => {
+    const { runtime } = processRuntime();
+    const script = (exitAfterSpawn: boolean) =>
+      `const { spawn } = require('node:child_process'); spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)'], { stdio: 'ignore' }); ${exitAfterSpawn ? 'process.exit(0)' : "console.log('parent up'); setInterval(() => {}, 1e9)"}`;
+    const stopped = newMark('tree-stopped');
+    const a = await runPod(runtime, 'tree-a', { image: { image: 'kubekata/node' }, args: ['-e', script(false)] }, stopped);
+    await waitForLogLine(a.logPath, /parent up/);
+    expect(markedProcesses(stopped)).toHaveLength(2);
+    await runtime.stopContainer(a.id, 0);
+    expect(markedProcesses(stopped)).toEqual([]);
+    const exited = newMark('tree-exited');
+    const b = await runPod(runtime, 'tree-b', { image: { image: 'kubekata/node' }, args: ['-e', script(true)] }, exited);
+    await waitForExit(runtime, b.id);
+    expect(markedProcesses(exited)).toEqual([]);
+  });
+
+  it('runs execSync in the container\'s directory and environment, and returns a non-zero exit as a result', async () => {
+    const { runtime, root } = processRuntime();
+    const { id, sandbox } = await runPod(runtime, 'exec', { image: { image: 'kubekata/sleeper' } });
+    const result = await runtime.execSync(id, ['node', '-e', 'console.log(process.env.POD_NAME, process.cwd()); console.error("to stderr"); process.exit(4)'], 10);
+    expect(result).toEqual({ stdout: `exec ${join(root, 'sandboxes', sandbox)}\n`, stderr: 'to stderr\n', exitCode: 4 });
+    const env = await runtime.execSync(id, ['node', '-e', 'console.log(Object.keys(process.env).sort().join(","))'], 10);
+    expect(env.stdout.trim().split(',')).not.toContain('VITEST'); // the container does not inherit the runtime's environment
+  });
+
+  it('fails a container whose command cannot be found: StartError, exit code 128', async () => {
+    const { runtime } = processRuntime();
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('missing'));
+    const id = await runtime.createContainer(sandbox, containerConfig('main', 'kubekata/node', { command: ['no-such-program-kata22'] }));
+    const error = await failure(runtime.startContainer(id));
+    expect(error.message).toContain('executable file not found');
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 128, reason: 'StartError' });
+  });
+
+  it('answers ErrImagePull for an image that is not in the registry', async () => {
+    const { runtime } = processRuntime();
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    expect(await failure(runtime.createContainer(sandbox, containerConfig('c', 'busybox')))).toMatchObject({ code: 'NotFound', reason: 'ErrImagePull', message: containing('Failed to pull image "busybox"') });
+  });
+
+  const images: [string, Omit<ContainerConfig, 'metadata'>][] = [
+    ['sleeper', { image: { image: 'kubekata/sleeper' } }],
+    ['stubborn sleeper', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }],
+    ['echo', { image: { image: 'kubekata/echo' } }],
+    ['crasher', { image: { image: 'kubekata/crasher' }, args: ['2', '0'] }],
+  ];
+  type Op =
+    | { op: 'run'; pod: number; image: number }
+    | { op: 'stop'; container: number; timeout: number }
+    | { op: 'remove'; container: number }
+    | { op: 'exec'; container: number }
+    | { op: 'stopSandbox'; pod: number }
+    | { op: 'removeSandbox'; pod: number };
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('run' as const), pod: fc.nat(2), image: fc.nat(images.length - 1) }) },
+    fc.record({ op: fc.constant('stop' as const), container: fc.nat(9), timeout: fc.constantFrom(0, 5) }),
+    fc.record({ op: fc.constant('remove' as const), container: fc.nat(9) }),
+    fc.record({ op: fc.constant('exec' as const), container: fc.nat(9) }),
+    fc.record({ op: fc.constant('stopSandbox' as const), pod: fc.nat(2) }),
+    fc.record({ op: fc.constant('removeSandbox' as const), pod: fc.nat(2) }),
+  );
+
+  test.prop([fc.array(opArb, { minLength: 1, maxLength: 7 })], { numRuns: 8 })(
+    'leaves no process alive after any sequence of calls and a shutdown, as the OS sees it; a stopped or removed container has no process',
+    async (ops) => {
+      const { runtime, clock } = processRuntime();
+      const run = newMark('any');
+      const pods = new Map<number, string>();
+      const containers: { id: string; mark: string }[] = [];
+      const statusOf = async (id: string) => (await runtime.containerStatus(id).catch(() => undefined))?.state;
+      for (const [step, op] of ops.entries()) {
+        const target = containers.length > 0 && 'container' in op ? containers[op.container % containers.length]! : undefined;
+        if (op.op === 'run') {
+          let sandbox = pods.get(op.pod);
+          if (!sandbox || (await runtime.podSandboxStatus(sandbox).catch(() => undefined))?.state !== 'SANDBOX_READY') {
+            sandbox = await runtime.runPodSandbox({ metadata: { name: `pod-${op.pod}-${step}`, namespace: 'default', uid: `${step}` } });
+            pods.set(op.pod, sandbox);
+          }
+          const ip = (await runtime.podSandboxStatus(sandbox)).network.ip;
+          const mark = `${run}/c${step}`;
+          const [, image] = images[op.image]!;
+          const id = await runtime.createContainer(sandbox, { ...image, metadata: { name: `c${step}` }, envs: [{ key: 'POD_IP', value: ip }, { key: MARK, value: mark }] });
+          await runtime.startContainer(id);
+          containers.push({ id, mark });
+        } else if (op.op === 'stop' && target) {
+          const removed = (await statusOf(target.id)) === undefined;
+          const stopping = runtime.stopContainer(target.id, op.timeout).then(() => undefined, (e: unknown) => e);
+          await clock.advance(op.timeout * 1000);
+          const error = await stopping;
+          if (removed) expect(error).toMatchObject({ code: 'NotFound' });
+          else expect([error, await statusOf(target.id)]).toEqual([undefined, 'CONTAINER_EXITED']);
+        } else if (op.op === 'remove' && target) {
+          await runtime.removeContainer(target.id);
+        } else if (op.op === 'exec' && target && (await statusOf(target.id)) === 'CONTAINER_RUNNING') {
+          const result = await runtime.execSync(target.id, ['node', '-e', 'process.exit(7)'], 30).catch((e: unknown) => e);
+          // A crasher may exit between the check and the exec: then exec is refused.
+          if (result instanceof RuntimeError) expect(result.code).toBe('FailedPrecondition');
+          else expect(result).toMatchObject({ exitCode: 7 });
+        } else if (op.op === 'stopSandbox' && pods.has(op.pod)) {
+          await runtime.stopPodSandbox(pods.get(op.pod)!);
+        } else if (op.op === 'removeSandbox' && pods.has(op.pod)) {
+          await runtime.removePodSandbox(pods.get(op.pod)!);
+          pods.delete(op.pod);
+        }
+        // Every living process of the run belongs to a container the runtime says is running.
+        for (const p of markedProcesses(run)) {
+          const owner = containers.find((c) => c.mark === p.mark);
+          expect(owner && (await statusOf(owner.id)), `process ${p.pid} (${p.mark}) is alive after ${JSON.stringify(op)}`).toBe('CONTAINER_RUNNING');
+        }
+      }
+      await runtime.shutdown();
+      expect(markedProcesses(run), 'processes left alive after shutdown').toEqual([]);
+    },
+    120_000,
+  );
+});
