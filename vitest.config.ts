@@ -25,7 +25,8 @@ export default defineConfig({
       // the runner's own fixtures (an infinite loop, a process.exit): only when a tools test asks
       ...(process.env.KATA_FIXTURES === '1' ? ['tools/test/fixtures/**/*.fixture.ts'] : []),
     ],
-    setupFiles: ['test/support/setup.ts'],
+    // The guard second: after setup.ts has set the seed, before the test file loads learner code.
+    setupFiles: ['test/support/setup.ts', 'tools/lib/guard.ts'],
     pool: 'forks',
     // Generous: a graded run must never fail on a slow machine. Sync infinite loops are caught by
     // the runner's watchdog (tools/lib/runner.ts), which kills the worker.

@@ -2,22 +2,27 @@
  * `npm run grade` — scores a learner's katas with the workbook's own tests.
  *
  *   npm run grade                              grade katas/
- *   npm run grade -- --submission DIR          grade another learner's katas folder
- *   npm run grade -- --submissions DIR         grade a class: one folder per learner
+ *   npm run grade -- --submission DIR          grade another learner's katas folder (or clone, or zip download)
+ *   npm run grade -- --submissions DIR         grade a class: one folder per learner; writes a summary and a dashboard
+ *   npm run grade -- --merge OUT1 OUT2 --out OUT   merge the class results of several runs (shards) into one
  *   options: --seed N (fixed by default) --seeds N --out DIR --timeout MS --min-score N --parallel N
+ *            --borrow C[,C] --shard I/N --max-timeouts N
  *
- * Exit 0 whatever the score (unless --min-score is not reached: 1); 2 when it cannot grade.
+ * Exit 0 whatever the score (unless --min-score is not reached, or a submission could not be read: 1);
+ * 2 when it cannot grade.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { loadKatas, type Kata } from './lib/katas.ts';
 import { grade, scoreTable, writeReports, type GradeResults } from './lib/grading.ts';
-import { ROOT, targetFromEnv } from './lib/targets.ts';
+import { borrowedIn, listComponents, ROOT, targetFromEnv, withDependencies } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
+import { readClass, writeClass, type ClassLearner } from './lib/class.ts';
 
-const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR] [--seed N] [--seeds N] [--out DIR]
-                        [--timeout MS] [--min-score N] [--parallel N]`;
+const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR | --merge OUT...] [--seed N] [--seeds N] [--out DIR]
+                        [--timeout MS] [--min-score N] [--parallel N] [--borrow C[,C]] [--shard I/N] [--max-timeouts N] [--quiet]`;
 
 class CannotGrade extends Error {}
 
@@ -27,29 +32,113 @@ function int(name: string, text: string | undefined, fallback: number, min: numb
   return Number(text);
 }
 
-/** A learner's folder may be their katas folder itself or a clone of the workbook holding katas/. */
-function katasFolder(dir: string): string {
-  const nested = join(dir, 'katas');
-  return existsSync(nested) && statSync(nested).isDirectory() ? nested : dir;
+/** Where a submission's katas are, or why there are none. */
+export type Located = { katasDir: string; cloneRoot?: string } | { problem: string };
+
+const SKIP = new Set(['node_modules', '.git', '.kubekata', 'out', 'site', 'solutions', '__MACOSX']);
+
+/**
+ * Finds the katas folder in a learner's submission: the folder itself (it holds component
+ * folders such as etcd/), its `katas/`, or a `katas/` further down — a zip download nests the clone
+ * one level (`ada/kubekata-class-main/katas`). The shallowest wins.
+ */
+export function locateKatas(dir: string, components: string[]): Located {
+  if (!existsSync(dir)) return { problem: `there is no folder ${dir}` };
+  const isKatas = (d: string): boolean => components.some((c) => existsSync(join(d, c)) && statSync(join(d, c)).isDirectory());
+  if (isKatas(dir) && !existsSync(join(dir, 'katas'))) {
+    const parent = dirname(dir);
+    return { katasDir: dir, ...(basename(dir) === 'katas' && existsSync(join(parent, 'test')) ? { cloneRoot: parent } : {}) };
+  }
+  let level = [dir];
+  for (let depth = 0; depth < 4 && level.length > 0; depth++) {
+    const found = level.map((d) => join(d, 'katas')).filter((k) => existsSync(k) && statSync(k).isDirectory() && isKatas(k));
+    if (found.length > 0) {
+      const katasDir = found.sort()[0]!;
+      const cloneRoot = dirname(katasDir);
+      return { katasDir, ...(existsSync(join(cloneRoot, 'test')) || existsSync(join(cloneRoot, 'package.json')) ? { cloneRoot } : {}) };
+    }
+    level = level.flatMap((d) => readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')).map((e) => join(d, e.name)));
+  }
+  const holds = readdirSync(dir).filter((n) => !n.startsWith('.'));
+  return {
+    problem: holds.length === 0 ? 'the folder is empty' : `no katas folder (with ${components.join('/')} inside) was found in it; it holds: ${holds.slice(0, 8).join(', ')}${holds.length > 8 ? ', ...' : ''}`,
+  };
+}
+
+/** When the learner last changed their work: the last commit of a clone, else the newest file. Shown, never graded. */
+function submittedAt(located: { katasDir: string; cloneRoot?: string }): string | null {
+  if (located.cloneRoot && existsSync(join(located.cloneRoot, '.git'))) {
+    try {
+      return execFileSync('git', ['-C', located.cloneRoot, 'log', '-1', '--format=%cI'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    } catch {
+      /* not a repository after all: the files' times */
+    }
+  }
+  let newest = 0;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else newest = Math.max(newest, statSync(join(d, e.name)).mtimeMs);
+    }
+  };
+  walk(located.katasDir);
+  return newest ? new Date(newest).toISOString() : null;
+}
+
+/** Runs `work` over `items`, at most `limit` at once, keeping the order of the results. */
+async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       submission: { type: 'string' },
       submissions: { type: 'string' },
+      merge: { type: 'boolean' },
       seed: { type: 'string' },
       seeds: { type: 'string' },
       out: { type: 'string' },
       timeout: { type: 'string' },
       'min-score': { type: 'string' },
       parallel: { type: 'string' },
+      borrow: { type: 'string' },
+      shard: { type: 'string' },
+      'max-timeouts': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return console.log(USAGE), 0;
-  if (values.submission && values.submissions) throw new CannotGrade('Give --submission (one learner) or --submissions (a class), not both.');
+  if ([values.submission, values.submissions, values.merge].filter(Boolean).length > 1) throw new CannotGrade('Give one of --submission (one learner), --submissions (a class) or --merge (class results), not several.');
+  if (positionals.length > 0 && !values.merge) throw new CannotGrade(`Unexpected argument${positionals.length > 1 ? 's' : ''} ${positionals.join(' ')}.\n${USAGE}`);
+  const minScore = values['min-score'] !== undefined ? Number(values['min-score']) : undefined;
+  if (minScore !== undefined && !Number.isFinite(minScore)) throw new CannotGrade(`--min-score takes a number, not "${values['min-score']}".`);
+  const outDir = resolve(values.out ?? join(ROOT, 'out', 'grade'));
+  const log = (line: string): void => {
+    if (!values.quiet) process.stderr.write(`${line}\n`);
+  };
+
+  if (values.merge) {
+    if (positionals.length === 0) throw new CannotGrade(`--merge needs the output folders of the runs to merge: npm run grade -- --merge out/shard-1 out/shard-2 --out out/class`);
+    if (!values.out) throw new CannotGrade('--merge needs --out DIR, the folder for the merged summary and dashboard.');
+    const shards = positionals.map((p) => resolve(p));
+    const merged = mergeClasses(shards, outDir);
+    const below = writeClass(outDir, merged.katas, merged.learners, minScore);
+    console.log(`merged ${merged.learners.length} learners from ${shards.length} runs into ${outDir} (summary.csv, summary.md, index.html)`);
+    return warnClass(merged.learners, below, minScore);
+  }
+
   if (!existsSync(join(ROOT, 'node_modules', 'vitest'))) throw new CannotGrade('vitest is not installed: run npm ci (or npm install) first.');
   let katas: Kata[];
   try {
@@ -58,28 +147,32 @@ async function main(): Promise<number> {
     throw new CannotGrade(`The workbook's katas cannot be read: ${(error as Error).message}`);
   }
   if (katas.length === 0) throw new CannotGrade('The workbook has no katas to grade.');
+  const components = listComponents();
+  const extraBorrowed = (values.borrow ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const b of extraBorrowed) {
+    if (!components.includes(b)) throw new CannotGrade(`--borrow ${b}: not a component. Components: ${components.join(', ')}.`);
+  }
   const options = {
     target: targetFromEnv(),
     seed: int('seed', values.seed, DEFAULT_SEED, -(2 ** 31)),
     seeds: int('seeds', values.seeds, 1, 1),
     testTimeoutMs: int('timeout', values.timeout, 20_000, 100),
-    parallel: int('parallel', values.parallel, 2, 1),
+    maxTimeouts: int('max-timeouts', values['max-timeouts'], 2, 0),
   };
-  const minScore = values['min-score'] !== undefined ? Number(values['min-score']) : undefined;
-  if (minScore !== undefined && !Number.isFinite(minScore)) throw new CannotGrade(`--min-score takes a number, not "${values['min-score']}".`);
-  const outDir = resolve(values.out ?? join(ROOT, 'out', 'grade'));
-  const log = (line: string): void => {
-    if (!values.quiet) process.stderr.write(`${line}\n`);
-  };
+  const parallel = int('parallel', values.parallel, 2, 1);
 
-  const gradeOne = async (dir: string, title: string, reportDir: string): Promise<GradeResults> => {
-    const katasDir = katasFolder(resolve(dir));
-    if (!existsSync(katasDir)) throw new CannotGrade(`There is no katas folder at ${dir}.`);
-    log(`grading ${title} (${katasDir}) with seed ${options.seed}${options.seeds > 1 ? ` ×${options.seeds}` : ''}`);
+  const gradeOne = async (located: { katasDir: string; cloneRoot?: string }, title: string, reportDir: string, workers: number): Promise<GradeResults> => {
+    const { katasDir, cloneRoot } = located;
+    // The submission's own borrows (its katas/progress.json), those the instructor names, and what they are built on.
+    const borrowed = withDependencies([...borrowedIn(katasDir), ...extraBorrowed]);
+    log(`grading ${title} (${katasDir}) with seed ${options.seed}${options.seeds > 1 ? ` ×${options.seeds}` : ''}${borrowed.length ? `, borrowed: ${borrowed.join(', ')}` : ''}`);
     const results = await grade(katas, {
       ...options,
       katasDir,
-      onKata: (kata, r) => log(`  kata ${kata.number} ${kata.component}/${kata.slug}: ${r.passed}/${r.total} tests, ${r.score}/${r.max_score} points`),
+      parallel: workers,
+      borrowed,
+      ...(cloneRoot && resolve(cloneRoot) !== ROOT && existsSync(join(cloneRoot, 'test')) ? { submittedTests: join(cloneRoot, 'test') } : {}),
+      onKata: (kata, r) => log(`  ${title}: kata ${kata.number} ${kata.component}/${kata.slug}: ${r.state === 'borrowed' ? 'borrowed' : `${r.passed}/${r.total} tests, ${r.score}/${r.max_score} points`}`),
     });
     writeReports(results, reportDir, title);
     return results;
@@ -88,43 +181,105 @@ async function main(): Promise<number> {
   if (values.submissions) {
     const classDir = resolve(values.submissions);
     if (!existsSync(classDir)) throw new CannotGrade(`There is no folder ${values.submissions}.`);
-    const learners = readdirSync(classDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    let learners = readdirSync(classDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
     if (learners.length === 0) throw new CannotGrade(`${values.submissions} has no learner folders (one folder per learner, each a katas folder or a workbook clone).`);
-    const rows: { learner: string; results: GradeResults }[] = [];
-    for (const learner of learners) rows.push({ learner, results: await gradeOne(join(classDir, learner), learner, join(outDir, learner)) });
-    writeClassSummary(rows, katas, outDir);
+    if (values.shard) {
+      const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new CannotGrade(`--shard takes I/N with 1 <= I <= N (this job's share of N), not "${values.shard}".`);
+      learners = learners.filter((_, i) => i % Number(m[2]) === Number(m[1]) - 1);
+    }
+    // Learners side by side, one worker each: a class keeps both cores busy through each learner's waits.
+    const rows = await pool(learners, parallel, async (learner): Promise<ClassLearner> => {
+      const located = locateKatas(join(classDir, learner), components);
+      const base = { learner, folder: learner };
+      if ('problem' in located) {
+        log(`  ${learner}: CANNOT READ the submission: ${located.problem}`);
+        return { ...base, submission: null, problem: located.problem, submitted_at: null, score: 0, max_score: katas.reduce((n, k) => n + k.points, 0) };
+      }
+      const results = await gradeOne(located, learner, join(outDir, learner), 1);
+      const unreadable = unreadableProblem(results);
+      return {
+        ...base,
+        submission: relative(classDir, located.katasDir).split('\\').join('/') || '.',
+        problem: unreadable,
+        submitted_at: submittedAt(located),
+        score: results.score,
+        max_score: results.max_score,
+      };
+    });
+    const below = writeClass(outDir, katas.map(kataInfo), rows, minScore);
     console.log(`| learner | score | ${katas.map((k) => k.number).join(' | ')} |`);
-    for (const r of rows) console.log(`| ${r.learner} | ${r.results.score}/${r.results.max_score} | ${r.results.katas.map((k) => k.score).join(' | ')} |`);
-    console.log(`\nwrote ${join(outDir, 'summary.csv')}, summary.md and one folder of reports per learner`);
-    return minScore !== undefined && rows.some((r) => r.results.score < minScore) ? 1 : 0;
+    for (const r of rows) {
+      const res = existsSync(join(outDir, r.folder, 'results.json')) ? (JSON.parse(readFileSync(join(outDir, r.folder, 'results.json'), 'utf8')) as GradeResults) : undefined;
+      console.log(`| ${r.learner} | ${r.score}/${r.max_score} | ${res ? res.katas.map((k) => (k.state === 'borrowed' ? 'B' : k.score)).join(' | ') : katas.map(() => '?').join(' | ')} |`);
+    }
+    console.log(`\nwrote ${join(outDir, 'index.html')} (the dashboard), summary.csv, summary.md and one folder of reports per learner`);
+    return warnClass(rows, below, minScore);
   }
+
   const dir = values.submission ?? join(ROOT, 'katas');
   const title = values.submission ? basename(resolve(values.submission)) : options.target === 'solutions' ? 'the reference solutions' : 'katas/';
-  const results = await gradeOne(dir, title, outDir);
+  const located = values.submission ? locateKatas(resolve(values.submission), components) : { katasDir: join(ROOT, 'katas') };
+  if ('problem' in located) throw new CannotGrade(`There is no katas folder at ${dir}: ${located.problem}.`);
+  const results = await gradeOne(located, title, outDir, parallel);
   console.log(scoreTable(results));
+  if (results.borrowed.length) console.log(`\nBorrowed (the reference stood in, not graded): ${results.borrowed.join(', ')}`);
   if (results.tampered_tests.length) console.log(`\nTampered test files (they differ from test/checksums.json): ${results.tampered_tests.join(', ')}`);
+  if (results.tampered_code.length) console.log(`\nNot scored: the code of kata ${results.tampered_code.join(', ')} changed the test machinery (see report.md).`);
+  if (results.review.length) console.log(`\n${results.review.length} line(s) of the submission are listed for review in report.md.`);
   const passed = results.tests.filter((t) => t.status === 'pass').length;
   console.log(`\nwrote ${join(outDir, 'report.md')}, results.json and junit.xml`);
   console.log(`tests: ${passed} passed, ${results.tests.length - passed} failed`);
-  return minScore !== undefined && results.score < minScore ? 1 : 0;
+  const problem = unreadableProblem(results);
+  if (problem) process.stderr.write(`\nWARNING: the submission could not be read: ${problem}\n`);
+  if (minScore !== undefined && results.score < minScore) {
+    process.stderr.write(`${title} scored ${results.score}, below --min-score ${minScore}.\n`);
+    return 1;
+  }
+  return 0;
 }
 
-function writeClassSummary(rows: { learner: string; results: GradeResults }[], katas: Kata[], outDir: string): void {
-  mkdirSync(outDir, { recursive: true });
-  const csv = [['learner', 'score', 'max_score', ...katas.map((k) => `kata_${k.number}`), 'tampered'].join(',')];
-  for (const r of rows) {
-    csv.push([JSON.stringify(r.learner), r.results.score, r.results.max_score, ...r.results.katas.map((k) => k.score), JSON.stringify(r.results.tampered_tests.join(' '))].join(','));
+const kataInfo = (k: Kata): { number: string; title: string; component: string; points: number } => ({ number: k.number, title: k.title, component: k.component, points: k.points });
+
+/** A submission whose code could not be loaded at all (every graded kata's file failed to load on a missing module). */
+function unreadableProblem(results: GradeResults): string | null {
+  const graded = results.katas.filter((k) => k.state !== 'borrowed');
+  const broken = graded.filter((k) => results.tests.some((t) => t.kata === k.kata && /Cannot find module|Failed to load url|Failed to resolve import/.test(t.message ?? '')) && k.passed === 0);
+  if (graded.length > 0 && broken.length === graded.length) {
+    const first = results.tests.find((t) => /Cannot find module|Failed to load url|Failed to resolve import/.test(t.message ?? ''))!;
+    return `its code could not be loaded: ${(first.message ?? '').split('\n')[0]}`;
   }
-  writeFileSync(join(outDir, 'summary.csv'), `${csv.join('\n')}\n`);
-  const md = [
-    '# Class summary',
-    '',
-    `| learner | score | ${katas.map((k) => `${k.number} ${k.slug}`).join(' | ')} |`,
-    `| --- | --- | ${katas.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.learner} | ${r.results.score}/${r.results.max_score} | ${r.results.katas.map((k) => `${k.passed}/${k.total}`).join(' | ')} |`),
-    '',
-  ];
-  writeFileSync(join(outDir, 'summary.md'), md.join('\n'));
+  return null;
+}
+
+/** Says loudly who could not be read and who is below --min-score; the exit status. */
+function warnClass(rows: ClassLearner[], below: string[], minScore: number | undefined): number {
+  const unread = rows.filter((r) => r.problem);
+  if (unread.length) {
+    process.stderr.write(`\nWARNING: ${unread.length} submission${unread.length === 1 ? '' : 's'} could not be read (scored 0; see the dashboard):\n`);
+    for (const r of unread) process.stderr.write(`  ${r.learner}: ${r.problem}\n`);
+  }
+  if (minScore !== undefined && below.length) process.stderr.write(`\nBelow --min-score ${minScore}: ${below.join(', ')}\n`);
+  return (minScore !== undefined && below.length > 0) || (minScore !== undefined && unread.length > 0) ? 1 : 0;
+}
+
+/** The learners of several class runs (shards), their folders copied into `outDir`. */
+function mergeClasses(shards: string[], outDir: string): { katas: ReturnType<typeof kataInfo>[]; learners: ClassLearner[] } {
+  const learners: ClassLearner[] = [];
+  let katas: ReturnType<typeof kataInfo>[] | undefined;
+  for (const shard of shards) {
+    const found = readClass(shard);
+    if (!found) throw new CannotGrade(`${shard} holds no class.json: give the --out folders of runs of npm run grade -- --submissions.`);
+    if (katas && JSON.stringify(katas) !== JSON.stringify(found.katas)) throw new CannotGrade(`${shard} was graded with other katas than ${shards[0]}: merge runs of the same workbook.`);
+    katas = found.katas;
+    for (const l of found.learners) {
+      if (learners.some((x) => x.learner === l.learner)) throw new CannotGrade(`The learner ${l.learner} is in more than one of the runs to merge.`);
+      const from = join(shard, l.folder);
+      if (resolve(shard) !== outDir && existsSync(from)) cpSync(from, join(outDir, l.folder), { recursive: true });
+      learners.push(l);
+    }
+  }
+  return { katas: katas ?? [], learners: learners.sort((a, b) => a.learner.localeCompare(b.learner)) };
 }
 
 main().then(

@@ -23,6 +23,7 @@
 import * as fcBase from 'fast-check';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, test as vitestTest } from 'vitest';
+import { pristineFcConfig } from '../../tools/lib/guard.ts';
 
 type Arbitraries<Ts extends unknown[]> = { [K in keyof Ts]: fcBase.Arbitrary<Ts[K]> };
 type Body<Ts extends unknown[]> = (...args: Ts) => unknown;
@@ -93,7 +94,8 @@ async function assertProperty<Ts extends unknown[]>(given: Arbitraries<Ts>, body
     await (body as Body<unknown[]>)(...args);
   });
   try {
-    await fcBase.assert(property as unknown as fcBase.IAsyncProperty<Ts>, { ...params });
+    // The settings the guard kept from before learner code loaded: a fc.configureGlobal in it changes nothing.
+    await fcBase.assert(property as unknown as fcBase.IAsyncProperty<Ts>, { ...pristineFcConfig, ...params } as fcBase.Parameters<Ts>);
   } catch (error) {
     const cause = (error as { cause?: WithDiff }).cause;
     if (error instanceof Error && cause && typeof cause === 'object' && 'expected' in cause && 'actual' in cause) {
@@ -116,5 +118,8 @@ function prop<Ts extends [unknown, ...unknown[]]>(arbitraries: Arbitraries<Ts>, 
 
 /** vitest's `test`, with `.prop` for properties. */
 export const test = Object.assign((...args: Parameters<typeof vitestTest>): void => vitestTest(...args), { prop });
+// Frozen: learner code that imports this file cannot swap `fc.assert` or `test.prop` under the tests.
+Object.freeze(fc);
+Object.freeze(test);
 /** The same as {@link test}. */
 export const it = test;

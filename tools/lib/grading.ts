@@ -1,14 +1,21 @@
 /**
- * Grading one submission: run every kata's test file in its own child process with fixed seeds,
- * score each test, and write the reports (report.md, results.json in the Exercism test-runner v3
- * shape, junit.xml). Same code, same score: nothing in the results depends on time.
+ * Grading one submission: run every kata's test file with fixed seeds (one vitest run, one
+ * isolated worker per file), score each test, and write the reports (report.md, results.json in
+ * the Exercism test-runner v3 shape, junit.xml). Same code, same score: nothing in the results
+ * depends on time, on the machine, or on where the submission sits.
+ *
+ * A submission's `katas/progress.json` says what it borrowed: those components resolve to the
+ * reference exactly as `npm run kata -- run` resolves them, their katas are not graded (0 points,
+ * shown as borrowed), and the katas built on them are graded on the learner's own code.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kata } from './katas.ts';
 import { runTests, type TestOutcome } from './runner.ts';
-import { ROOT } from './targets.ts';
+import { borrowedIn, readKataProgress, ROOT } from './targets.ts';
+import { loadTampering, readGuardFile, scanSubmission, type GuardLine, type ReviewNote } from './tamper.ts';
 
 /** How to grade. */
 export interface GradeOptions {
@@ -20,8 +27,20 @@ export interface GradeOptions {
   /** run each kata file under this many seeds (seed, seed+1, ...); the pass rate scores */
   seeds: number;
   testTimeoutMs: number;
-  /** kata files graded at once */
+  /** kata files graded at once (vitest workers) */
   parallel: number;
+  /**
+   * once this many tests of a kata ran out of time (a loop, a promise never resolved), the kata's
+   * remaining tests fail at once as timed out instead of each waiting out its limit (default 2; 0: never)
+   */
+  maxTimeouts?: number;
+  /** components borrowed; default: the submission's katas/progress.json */
+  borrowed?: string[];
+  /**
+   * the learner's own copy of the tests (`<clone>/test`), when the submission carries one: each
+   * file is hashed and compared with the workbook's checksums (it is never run)
+   */
+  submittedTests?: string;
   root?: string;
   onKata?: (kata: Kata, result: GradedKata) => void;
 }
@@ -42,15 +61,31 @@ export interface GradedTest {
   max_score: number;
 }
 
+/**
+ * Where a kata stands, for the report and the dashboard: all tests pass (`done`), some do
+ * (`partial`), none do (`failing`), every test stops at unwritten code (`not-started`), its
+ * component is borrowed (`borrowed`, not graded), or its code changed the test machinery
+ * (`tampered`, scored 0).
+ */
+export type KataState = 'done' | 'partial' | 'failing' | 'not-started' | 'borrowed' | 'tampered';
+
 /** One graded kata. */
 export interface GradedKata {
   kata: string;
   title: string;
   component: string;
   file: string;
+  state: KataState;
+  /** sha256 of the test file that was run (the grading workbook's) */
   sha256: string;
-  /** the test file differs from the workbook's recorded checksum */
+  /** sha256 of the learner's own copy of the test file, when the submission carries one */
+  submitted_sha256?: string;
+  /** the test file run, or the learner's copy, differs from the workbook's recorded checksum */
   tampered: boolean;
+  /** what the kata's code changed in the test machinery (assertions, fast-check, the process) */
+  tampering: string[];
+  /** hints the learner revealed (katas/progress.json) */
+  hints: number;
   passed: number;
   total: number;
   score: number;
@@ -66,9 +101,17 @@ export interface GradeResults {
   seed: number;
   seeds: number;
   target: string;
+  /** components whose reference stood in (their katas are not graded) */
+  borrowed: string[];
   score: number;
   max_score: number;
+  /** hints revealed over all katas */
+  hints: number;
   tampered_tests: string[];
+  /** katas whose code changed the test machinery */
+  tampered_code: string[];
+  /** lines of the learner's code that reach for the test machinery or the process: for a person to read */
+  review: ReviewNote[];
   katas: Omit<GradedKata, 'tests'>[];
   tests: GradedTest[];
 }
@@ -79,30 +122,65 @@ const round = (n: number): number => Math.round(n * 100) / 100;
 export async function grade(katas: Kata[], options: GradeOptions): Promise<GradeResults> {
   const root = options.root ?? ROOT;
   const checksums = readChecksums(root);
-  const graded: GradedKata[] = new Array(katas.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < katas.length) {
-      const i = next++;
-      graded[i] = await gradeKata(katas[i]!, options, root, checksums);
-      options.onKata?.(katas[i]!, graded[i]!);
+  const borrowed = options.target === 'solutions' ? [] : [...(options.borrowed ?? borrowedIn(options.katasDir, root))].sort();
+  const hints = readKataProgress(options.katasDir)?.hints ?? {};
+  const toRun = katas.filter((k) => !borrowed.includes(k.component));
+  const runs: TestOutcome[][] = [];
+  const problems: string[] = [];
+  const guardLines: GuardLine[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'kubekata-grade-'));
+  try {
+    for (let s = 0; s < options.seeds; s++) {
+      const guardFile = join(scratch, `guard-${s}.jsonl`);
+      writeFileSync(guardFile, '');
+      const report = await runTests({
+        files: toRun.map((k) => k.test),
+        root,
+        seed: options.seed + s,
+        testTimeoutMs: options.testTimeoutMs,
+        maxWorkers: Math.max(1, options.parallel),
+        env: {
+          KATA_TARGET: options.target,
+          KATA_KATAS_DIR: options.katasDir,
+          KATA_BORROWED: borrowed.join(','),
+          KATA_GUARD_FILE: guardFile,
+          KATA_LOOP_LIMIT: String(options.maxTimeouts ?? 2),
+          KATA_LOOP_DIR: join(scratch, `loops-${s}`),
+        },
+      });
+      runs.push(report.tests);
+      problems.push(...report.problems);
+      guardLines.push(...readGuardFile(guardFile, root));
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const graded = katas.map((kata) => {
+    const result = borrowed.includes(kata.component)
+      ? borrowedKata(kata, root, checksums, hints, options)
+      : gradeKata(kata, runs, problems, guardLines, options, root, checksums, hints);
+    options.onKata?.(kata, result);
+    return result;
+  });
   const tests = graded.flatMap((g) => g.tests);
   const score = round(graded.reduce((n, g) => n + g.score, 0));
   const max = round(graded.reduce((n, g) => n + g.max_score, 0));
   const allPass = tests.length > 0 && tests.every((t) => t.status === 'pass');
+  const unattributed = [...new Set(problems.filter((p) => !toRun.some((k) => p.startsWith(`${k.test}:`))))].map((p) => clean(p, options.katasDir));
   return {
     version: 3,
     status: allPass ? 'pass' : 'fail',
-    message: null,
+    message: unattributed.length ? unattributed.join('\n') : null,
     seed: options.seed,
     seeds: options.seeds,
     target: options.target === 'solutions' ? 'solutions' : 'katas',
+    borrowed,
     score,
     max_score: max,
+    hints: graded.reduce((n, g) => n + g.hints, 0),
     tampered_tests: graded.filter((g) => g.tampered).map((g) => g.file),
+    tampered_code: graded.filter((g) => g.state === 'tampered').map((g) => g.kata),
+    review: options.target === 'solutions' ? [] : scanSubmission(options.katasDir, borrowed, root),
     katas: graded.map(({ tests: _tests, ...rest }) => rest),
     tests,
   };
@@ -113,54 +191,97 @@ function readChecksums(root: string): Record<string, string> {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
 }
 
-async function gradeKata(kata: Kata, options: GradeOptions, root: string, checksums: Record<string, string>): Promise<GradedKata> {
+const sha = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+
+/** The submission's own path must not show (nor change the results from one folder to another). */
+const clean = (text: string, katasDir: string): string => text.split(katasDir).join('katas');
+
+/** The hashes of a kata's test file: the one run and, when the submission carries it, the learner's copy. */
+function hashes(kata: Kata, root: string, checksums: Record<string, string>, options: GradeOptions): Pick<GradedKata, 'sha256' | 'submitted_sha256' | 'tampered'> & { source: string } {
   const source = existsSync(join(root, kata.test)) ? readFileSync(join(root, kata.test), 'utf8') : '';
-  const sha256 = createHash('sha256').update(source).digest('hex');
-  const runs: Map<string, TestOutcome>[] = [];
-  const problems: string[] = [];
-  for (let s = 0; s < options.seeds; s++) {
-    const report = await runTests({
-      files: [kata.test],
-      root,
-      seed: options.seed + s,
-      testTimeoutMs: options.testTimeoutMs,
-      env: { KATA_TARGET: options.target, KATA_KATAS_DIR: options.katasDir, KATA_BORROWED: '' },
-    });
-    runs.push(new Map(report.tests.map((t) => [t.name, t])));
-    problems.push(...report.problems.map((p) => p.replace(`${kata.test}: `, '')));
-  }
-  const names = [...new Set(runs.flatMap((r) => [...r.keys()]))];
-  const problemText = [...new Set(problems)].join('\n') || null;
-  const tests: GradedTest[] = [];
-  const rates: number[] = [];
-  if (names.length === 0) {
-    // The file did not load (a syntax error, a missing export): the whole kata is one failed test.
-    tests.push(graded(kata, 'the kata\'s test file loads and runs', 'error', problemText ?? 'no test ran', null, '', 0, kata.points));
-  } else {
-    const each = kata.points / names.length;
-    for (const name of names) {
-      const outcomes = runs.map((r) => r.get(name));
-      const passes = outcomes.filter((o) => o?.status === 'pass').length;
-      const rate = passes / options.seeds;
-      rates.push(rate);
-      const failed = outcomes.find((o) => o && o.status !== 'pass');
-      const status = rate === 1 ? 'pass' : failed?.status === 'error' ? 'error' : 'fail';
-      const first = outcomes.find((o) => o !== undefined)!;
-      // The submission's own path must not show (nor change the results from one folder to another).
-      const message = status === 'pass' ? null : (failed?.message ?? problemText ?? 'did not run').split(options.katasDir).join('katas');
-      tests.push(graded(kata, name, status, message, first.output ?? null, testCode(source, first.line), rate, each));
-    }
-  }
-  // From the exact shares, not the rounded per-test scores: 3 × 3.33 must still make 10.
-  const score = names.length === 0 ? 0 : (kata.points * rates.reduce((n, r) => n + r, 0)) / names.length;
+  const sha256 = sha(source);
+  const recorded = checksums[kata.test];
+  const mine = options.submittedTests ? join(options.submittedTests, kata.test.replace(/^test\//, '')) : undefined;
+  const submitted = mine && existsSync(mine) ? sha(readFileSync(mine)) : undefined;
+  const tampered = recorded !== undefined && (recorded !== sha256 || (submitted !== undefined && submitted !== recorded));
+  return { source, sha256, ...(submitted ? { submitted_sha256: submitted } : {}), tampered };
+}
+
+function borrowedKata(kata: Kata, root: string, checksums: Record<string, string>, hints: Record<string, number>, options: GradeOptions): GradedKata {
+  const { source: _source, ...hash } = hashes(kata, root, checksums, options);
   return {
     kata: kata.number,
     title: kata.title,
     component: kata.component,
     file: kata.test,
-    sha256,
-    tampered: checksums[kata.test] !== undefined && checksums[kata.test] !== sha256,
-    passed: tests.filter((t) => t.status === 'pass').length,
+    state: 'borrowed',
+    ...hash,
+    tampering: [],
+    hints: hints[kata.number] ?? 0,
+    passed: 0,
+    total: 0,
+    score: 0,
+    max_score: kata.points,
+    tests: [],
+  };
+}
+
+/** "kata 03 is not implemented yet" → "03". */
+const stopsAt = (message: string | null | undefined): string | undefined => /kata (\d{2}) is not implemented yet/.exec(message ?? '')?.[1];
+
+function gradeKata(
+  kata: Kata,
+  runs: TestOutcome[][],
+  allProblems: string[],
+  guardLines: GuardLine[],
+  options: GradeOptions,
+  root: string,
+  checksums: Record<string, string>,
+  hints: Record<string, number>,
+): GradedKata {
+  const { source, ...hash } = hashes(kata, root, checksums, options);
+  const byName = runs.map((tests) => new Map(tests.filter((t) => t.file === kata.test).map((t) => [t.name, t])));
+  const problems = allProblems.filter((p) => p.startsWith(`${kata.test}:`)).map((p) => p.slice(kata.test.length + 1).trim());
+  const atLoad = problems.map(loadTampering).filter((t): t is string => t !== undefined);
+  const tampering = [...new Set([...guardLines.filter((g) => g.file === kata.test).map((g) => g.what), ...atLoad])].sort();
+  const names = [...new Set(byName.flatMap((r) => [...r.keys()]))];
+  const problemText = problems.length ? clean([...new Set(problems)].join('\n'), options.katasDir) : null;
+  const tests: GradedTest[] = [];
+  const rates: number[] = [];
+  if (names.length === 0) {
+    // The file did not load (a syntax error, a missing export): the whole kata is one failed test.
+    tests.push(graded(kata, "the kata's test file loads and runs", 'error', problemText ?? 'no test ran', null, '', 0, kata.points));
+  } else {
+    const each = kata.points / names.length;
+    for (const name of names) {
+      const outcomes = byName.map((r) => r.get(name));
+      const passes = tampering.length ? 0 : outcomes.filter((o) => o?.status === 'pass').length;
+      const rate = passes / options.seeds;
+      rates.push(rate);
+      const failed = outcomes.find((o) => o && o.status !== 'pass');
+      const gaveUp = /^not run: this kata's code already ran out of time/.test(failed?.message ?? '');
+      const status = rate === 1 ? 'pass' : tampering.length || gaveUp || failed?.status === 'error' || failed?.status === 'timeout' ? 'error' : 'fail';
+      const first = outcomes.find((o) => o !== undefined)!;
+      const why = tampering.length ? `not scored: the code under test changed the test machinery (${tampering.join('; ')})` : (failed?.message ?? problemText ?? 'did not run');
+      const message = status === 'pass' ? null : clean(why, options.katasDir);
+      tests.push(graded(kata, name, status, message, first.output ?? null, testCode(source, first.line), rate, each));
+    }
+  }
+  // From the exact shares, not the rounded per-test scores: 3 × 3.33 must still make 10.
+  const score = names.length === 0 ? 0 : (kata.points * rates.reduce((n, r) => n + r, 0)) / names.length;
+  const passed = tests.filter((t) => t.status === 'pass').length;
+  const notStarted = passed === 0 && tests.every((t) => stopsAt(t.message) !== undefined);
+  const state: KataState = tampering.length ? 'tampered' : passed === tests.length ? 'done' : passed > 0 ? 'partial' : notStarted ? 'not-started' : 'failing';
+  return {
+    kata: kata.number,
+    title: kata.title,
+    component: kata.component,
+    file: kata.test,
+    state,
+    ...hash,
+    tampering,
+    hints: hints[kata.number] ?? 0,
+    passed,
     total: tests.length,
     score: round(score),
     max_score: kata.points,
@@ -213,22 +334,55 @@ export function writeReports(results: GradeResults, dir: string, title: string):
   writeFileSync(join(dir, 'junit.xml'), junit(results, title));
 }
 
+const STATE_WORDS: Record<KataState, string> = {
+  done: 'done',
+  partial: 'partial',
+  failing: 'failing',
+  'not-started': 'not started',
+  borrowed: 'borrowed',
+  tampered: 'not scored: tampering',
+};
+
 /** The score table, as printed and in report.md. */
 export function scoreTable(results: GradeResults): string {
-  const rows = results.katas.map(
-    (k) => `| ${k.kata} | ${k.component} | ${k.title} | ${k.passed}/${k.total} | ${k.score} / ${k.max_score} |${k.tampered ? ' tampered test file |' : ''}`,
-  );
-  return ['| kata | component | title | tests | points |', '| --- | --- | --- | --- | --- |', ...rows, `| | | **total** | | **${results.score} / ${results.max_score}** |`].join('\n');
+  const rows = results.katas.map((k) => {
+    const tests = k.state === 'borrowed' ? 'borrowed' : k.state === 'not-started' ? 'not started' : `${k.passed}/${k.total}`;
+    const notes = [k.state === 'tampered' ? 'changed the test machinery' : '', k.tampered ? 'tampered test file' : '', k.hints ? `${k.hints} hint${k.hints === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
+    return `| ${k.kata} | ${k.component} | ${k.title} | ${tests} | ${k.state === 'borrowed' ? '—' : `${k.score} / ${k.max_score}`} | ${notes} |`;
+  });
+  return ['| kata | component | title | tests | points | notes |', '| --- | --- | --- | --- | --- | --- |', ...rows, `| | | **total** | | **${results.score} / ${results.max_score}** | |`].join('\n');
 }
 
+/**
+ * report.md: the score, what was borrowed, warnings, then detail where the learner is — every
+ * failing test of the katas under way — and one line for each kata not started.
+ */
 function markdownReport(results: GradeResults, title: string): string {
-  const parts = [`# Grade: ${title}`, '', `Seed ${results.seed}${results.seeds > 1 ? ` (and ${results.seeds - 1} more)` : ''}, target ${results.target}.`, '', scoreTable(results), ''];
+  const parts = [`# Grade: ${title}`, '', `Seed ${results.seed}${results.seeds > 1 ? ` (and ${results.seeds - 1} more)` : ''}, target ${results.target}.`];
+  if (results.borrowed.length) parts.push(`Borrowed (the reference solution stood in; those katas are not graded): ${results.borrowed.join(', ')}.`);
+  parts.push('', scoreTable(results), '');
+  if (results.message) parts.push(`**Problems outside any kata**: ${results.message.split('\n')[0]}`, '');
   if (results.tampered_tests.length) parts.push(`**Tampered test files** (they differ from the workbook's checksums): ${results.tampered_tests.join(', ')}`, '');
+  for (const k of results.katas.filter((x) => x.state === 'tampered')) parts.push(`**Kata ${k.kata} is not scored**: its code changed the test machinery (${k.tampering.join('; ')}).`, '');
+  if (results.review.length) {
+    parts.push('**For review** (code that reaches for the test machinery or the process; not scored, for a person to read):', '');
+    for (const r of results.review) parts.push(`- ${r.file}:${r.line}: ${r.what}`);
+    parts.push('');
+  }
   for (const k of results.katas) {
+    if (k.state !== 'partial' && k.state !== 'failing') continue;
     const failing = results.tests.filter((t) => t.kata === k.kata && t.status !== 'pass');
-    if (failing.length === 0) continue;
     parts.push(`## ${k.kata} · ${k.title}: ${k.passed}/${k.total}`, '');
     for (const t of failing) parts.push(`- **${t.name}**${results.seeds > 1 ? ` (passed ${Math.round(t.pass_rate * 100)}% of seeds)` : ''}: ${(t.message ?? '').split('\n')[0]}`);
+    parts.push('');
+  }
+  const notStarted = results.katas.filter((k) => k.state === 'not-started');
+  if (notStarted.length) {
+    parts.push('## Not started', '');
+    for (const k of notStarted) {
+      const at = [...new Set(results.tests.filter((t) => t.kata === k.kata).map((t) => stopsAt(t.message)).filter((n): n is string => n !== undefined))].sort();
+      parts.push(`- ${k.kata} · ${k.title}: ${k.total} tests stop at kata ${at.join(', ')}'s unwritten code.`);
+    }
     parts.push('');
   }
   return parts.join('\n');
@@ -241,6 +395,9 @@ const xml = (s: string): string =>
 function junit(results: GradeResults, title: string): string {
   const suites = results.katas.map((k) => {
     const tests = results.tests.filter((t) => t.kata === k.kata);
+    if (k.state === 'borrowed') {
+      return `  <testsuite name="kata ${k.kata} · ${xml(k.title)}" tests="1" failures="0" errors="0" skipped="1">\n    <testcase classname="kata ${k.kata} ${xml(k.component)}" name="borrowed: the reference ${xml(k.component)} stood in"><skipped message="borrowed"/></testcase>\n  </testsuite>`;
+    }
     const cases = tests.map((t) => {
       const body =
         t.status === 'pass' ? '' : t.status === 'error' ? `<error message="${xml((t.message ?? '').split('\n')[0]!)}">${xml(t.message ?? '')}</error>` : `<failure message="${xml((t.message ?? '').split('\n')[0]!)}">${xml(t.message ?? '')}</failure>`;

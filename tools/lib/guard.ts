@@ -1,0 +1,202 @@
+/**
+ * The grader's guard, in every test worker (a vitest setup file, after test/support/setup.ts and
+ * before the test file — and so before any of the learner's code — is imported).
+ *
+ * The learner's code runs in the same process as the assertions that judge it. Two lines such as
+ * `chai.Assertion.prototype.assert = function () {}` would make every `expect` pass. So, before
+ * that code loads:
+ *
+ * 1. **Tamper-proof**: the assertion machinery is frozen — chai's `Assertion` and its prototype
+ *    (every matcher), vitest's `test`/`it`/`describe`/`assert`, and the properties of `expect` —
+ *    so an assignment to them throws (ES modules are strict) and the kata's tests do not load.
+ * 2. **Tamper-evident**: what cannot be frozen without breaking ordinary code (the built-ins such
+ *    as `Object.is` or `Array.prototype.map`, `process.exit` and `process.send`, fast-check's
+ *    property classes and its global settings) is recorded now and compared after every test
+ *    and at the end of the file. A difference fails the test with a message saying what changed,
+ *    and is written to the file named by `KATA_GUARD_FILE`, where the grader reads it and scores
+ *    the kata 0, flagged.
+ * 3. fast-check's settings as they are now (the seed) are kept for `test.prop`
+ *    ({@link pristineFcConfig}), so that a `fc.configureGlobal` in learner code changes nothing.
+ *
+ * 4. **A loop costs a kata little** (with `KATA_LOOP_LIMIT` and `KATA_LOOP_DIR`, which the grader
+ *    sets): a test that ran out of time — a worker killed in a synchronous loop, or vitest's own
+ *    time-out — is counted per test file across the runner's restarts; once a file has had
+ *    `KATA_LOOP_LIMIT` of them, its remaining tests fail at once, saying so, instead of each
+ *    waiting out its own time limit. One looping learner cannot stall a class.
+ *
+ * What it does not stop: code that deliberately escapes the process or reads the grader's files
+ * (`node:inspector`, child processes, /proc). The grader's scan of the submission
+ * (tools/lib/tamper.ts) lists such code for a person to review.
+ */
+import * as vitest from 'vitest';
+import fc from 'fast-check';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+
+// Captured before the learner's code exists: the guard calls only these.
+const getDescriptor = Reflect.getOwnPropertyDescriptor;
+const ownKeys = Reflect.ownKeys;
+const freeze = Object.freeze;
+const stringify = JSON.stringify;
+const is = Object.is;
+const append = appendFileSync;
+const guardFile = process.env.KATA_GUARD_FILE;
+
+/** fast-check's global settings as the workbook set them (the seed), before any learner code ran. */
+export const pristineFcConfig: Readonly<fc.GlobalParameters> = freeze({ ...fc.readConfigureGlobal() });
+
+// 1. Frozen: the objects every assertion goes through.
+const chai = vitest.chai as unknown as { Assertion: { prototype: object } } & object;
+// (chai and fast-check reach us as module namespaces, which are immutable already and cannot be frozen.)
+const isNamespace = (target: object): boolean => Object.prototype.toString.call(target) === '[object Module]';
+for (const target of [chai.Assertion.prototype, chai.Assertion, chai, vitest.test, vitest.it, vitest.describe, vitest.assert, fc as object]) {
+  if (!isNamespace(target)) freeze(target);
+}
+// `expect` gains flags as it is used (expect.stringMatching(...) sets expect.__flags): its own
+// properties are locked instead (not writable, not configurable), and new ones may still be added.
+for (const key of ownKeys(vitest.expect)) {
+  const descriptor = getDescriptor(vitest.expect, key)!;
+  if (!descriptor.configurable) continue;
+  Object.defineProperty(vitest.expect, key, 'value' in descriptor ? { writable: false, configurable: false } : { configurable: false });
+}
+
+// 2. Recorded: built-ins, the process, fast-check's machinery.
+interface Watched {
+  where: string;
+  target: object;
+  keys: (string | symbol)[];
+  descriptors: (PropertyDescriptor | undefined)[];
+}
+const watched: Watched[] = [];
+function watch(where: string, target: object | undefined, only?: (string | symbol)[]): void {
+  if (!target) return;
+  const keys = only ?? ownKeys(target);
+  const descriptors: (PropertyDescriptor | undefined)[] = [];
+  for (let i = 0; i < keys.length; i++) descriptors[i] = getDescriptor(target, keys[i]!);
+  watched[watched.length] = { where, target, keys, descriptors };
+}
+const builtins: [string, object][] = [
+  ['Object', Object],
+  ['Object.prototype', Object.prototype],
+  ['Function.prototype', Function.prototype],
+  ['Array', Array],
+  ['Array.prototype', Array.prototype],
+  ['String.prototype', String.prototype],
+  ['Number', Number],
+  ['Number.prototype', Number.prototype],
+  ['Boolean.prototype', Boolean.prototype],
+  ['Symbol', Symbol],
+  ['BigInt.prototype', BigInt.prototype],
+  ['Math', Math],
+  ['JSON', JSON],
+  ['Reflect', Reflect],
+  ['Promise', Promise],
+  ['Promise.prototype', Promise.prototype],
+  ['Map.prototype', Map.prototype],
+  ['Set.prototype', Set.prototype],
+  ['WeakMap.prototype', WeakMap.prototype],
+  ['Error', Error],
+  ['Error.prototype', Error.prototype],
+  ['RegExp.prototype', RegExp.prototype],
+  ['Date', Date],
+  ['Date.prototype', Date.prototype],
+];
+for (const [where, target] of builtins) watch(where, target);
+watch('globalThis', globalThis, ['Object', 'Array', 'Function', 'Promise', 'Reflect', 'JSON', 'Math', 'Error', 'Symbol', 'Map', 'Set', 'Proxy', 'String', 'Number', 'Boolean', 'setTimeout', 'queueMicrotask', 'structuredClone', Symbol.for('$$jest-matchers-object')]);
+watch('process', process, ['exit', 'reallyExit', 'abort', 'kill', 'send', 'emit', 'on', 'once', 'disconnect', 'nextTick']);
+watch('process.stdout', process.stdout, ['write']);
+watch('process.stderr', process.stderr, ['write']);
+// fast-check: a property's run and check, an arbitrary's generation and shrinking, the runner's helpers.
+const sampleProperty = fc.property(fc.constant(0), () => true);
+const sampleAsync = fc.asyncProperty(fc.constant(0), async () => true);
+for (const [where, sample] of [
+  ['fast-check Property', sampleProperty],
+  ['fast-check AsyncProperty', sampleAsync],
+  ['fast-check Arbitrary', fc.integer()],
+] as const) {
+  for (let proto = Object.getPrototypeOf(sample) as object | null, depth = 0; proto && proto !== Object.prototype && depth < 4; proto = Object.getPrototypeOf(proto) as object | null, depth++) {
+    watch(`${where}.prototype`, proto);
+  }
+}
+watch('fast-check', fc as unknown as object);
+
+function same(a: PropertyDescriptor | undefined, b: PropertyDescriptor | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return is(a.value, b.value) && a.get === b.get && a.set === b.set && a.writable === b.writable;
+}
+
+/** What the code under test changed since the guard recorded it, in words ("Object.is was replaced"). */
+function changes(): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < watched.length; i++) {
+    const w = watched[i]!;
+    for (let j = 0; j < w.keys.length; j++) {
+      const key = w.keys[j]!;
+      if (!same(w.descriptors[j], getDescriptor(w.target, key))) found[found.length] = `${w.where}.${typeof key === 'symbol' ? key.toString() : key} was replaced`;
+    }
+  }
+  const now = fc.readConfigureGlobal() as Record<string, unknown>;
+  const before = pristineFcConfig as Record<string, unknown>;
+  for (const key of ownKeys({ ...before, ...now }) as string[]) {
+    if (!is(now[key], before[key])) found[found.length] = `fast-check's global setting ${key} was changed`;
+  }
+  return found;
+}
+
+let reported = false;
+/** Fails the current test (and records it for the grader) when the machinery changed. */
+function check(file: string, name: string): void {
+  const found = changes();
+  if (found.length === 0) return;
+  if (guardFile && !reported) {
+    reported = true;
+    for (let i = 0; i < found.length; i++) append(guardFile, `${stringify({ file, name, what: found[i] })}\n`);
+  }
+  throw new Error(`The code under test changed the test machinery, so this kata cannot be scored: ${found.join('; ')}. Kata code must not modify built-ins, the process, vitest, chai or fast-check.`);
+}
+
+// 4. Loops: a marker per test file while one of its tests runs. Found at the next start, it means
+// the worker was killed in the middle of that test (the runner's watchdog stops a synchronous loop).
+const loopLimit = Number(process.env.KATA_LOOP_LIMIT ?? 0);
+const loopDir = process.env.KATA_LOOP_DIR;
+const seenFiles = new Set<string>();
+const loopPaths = (file: string): { marker: string; count: string } => {
+  const id = createHash('sha256').update(file).digest('hex').slice(0, 16);
+  return { marker: join(loopDir!, `${id}.running`), count: join(loopDir!, `${id}.loops`) };
+};
+const loops = (file: string): number => {
+  const { count } = loopPaths(file);
+  return existsSync(count) ? Number(readFileSync(count, 'utf8')) || 0 : 0;
+};
+const countLoop = (file: string): void => writeFileSync(loopPaths(file).count, String(loops(file) + 1));
+if (loopLimit > 0 && loopDir) {
+  mkdirSync(loopDir, { recursive: true });
+  vitest.beforeEach((context) => {
+    const file = context.task.file.filepath;
+    const { marker } = loopPaths(file);
+    if (!seenFiles.has(file)) {
+      seenFiles.add(file);
+      if (existsSync(marker)) {
+        countLoop(file);
+        rmSync(marker, { force: true });
+      }
+    }
+    const count = loops(file);
+    if (count >= loopLimit) {
+      throw new Error(`not run: this kata's code already ran out of time in ${count} tests (a loop that never ends, or a promise never resolved), so its remaining tests are counted as timed out without running. Fix the loop and grade again.`);
+    }
+    writeFileSync(marker, context.task.name);
+  });
+}
+
+let lastFile = '';
+vitest.afterEach((context) => {
+  lastFile = context.task.file.filepath;
+  if (loopLimit > 0 && loopDir) {
+    rmSync(loopPaths(lastFile).marker, { force: true });
+    if ((context.task.result?.errors ?? []).some((e) => /Test timed out in \d+ms/.test(String(e.message)))) countLoop(lastFile);
+  }
+  check(lastFile, context.task.name);
+});
+vitest.afterAll(() => check(lastFile, '(the end of the file)'));
