@@ -277,16 +277,33 @@ describe('checked before anything runs', () => {
     expect(everything(store)).toEqual(['"a"="s" c2 m2 v1 l0']);
   });
 
+  const invalidCompare = 'a compare on value needs a string; on version, createRevision or modRevision a whole number';
   it.each([
-    ['a value compare with a number', cmp('a', 'value', '=', 1)],
-    ['a modRevision compare with a string', cmp('a', 'modRevision', '=', '2')],
-    ['a version compare with a fraction', cmp('a', 'version', '>', 1.5)],
-    ['a createRevision compare with NaN', cmp('a', 'createRevision', '<', Number.NaN)],
-  ])('rejects %s: EtcdError InvalidCompare', (_name, compare) => {
+    ['a value compare with a number', cmp('a', 'value', '=', 1), 'value = 1'],
+    ['a modRevision compare with a string', cmp('a', 'modRevision', '=', '2'), 'modRevision = "2"'],
+    ['a version compare with a fraction', cmp('a', 'version', '>', 1.5), 'version > 1.5'],
+    ['a createRevision compare with NaN', cmp('a', 'createRevision', '<', Number.NaN), 'createRevision < null'],
+    ['a compare of an unknown target', cmp('a', 'lease' as Compare['target'], '=', 1), 'target lease, result ='],
+    ['a compare with an unknown result', cmp('a', 'version', '>=' as Compare['result'], 1), 'target version, result >='],
+  ])('rejects %s: EtcdError InvalidCompare, naming the compare', (_name, compare, detail) => {
     const store = storeWith(['a', '1']);
     const error = thrownBy(() => txn(store, { compare: [compare], success: [put('a', '2')], failure: [put('a', '3')] }));
-    expect(error).toMatchObject({ name: 'EtcdError', code: 'InvalidCompare' });
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'InvalidCompare', message: `${invalidCompare} (${detail})` });
     expect(everything(store)).toEqual(['"a"="1" c2 m2 v1 l0']);
+  });
+
+  it('checks the compares before the branches: an empty key in a compare is EmptyKey even when a branch has a duplicate key', () => {
+    const store = storeWith(['a', '1']);
+    expect(thrownBy(() => txn(store, { compare: [cmp('', 'version', '=', 0)], success: [put('a', '2'), put('a', '3')] }))).toMatchObject({ code: 'EmptyKey' });
+  });
+
+  it('names the duplicate key, and the revisions of a future range', () => {
+    const store = storeWith(['a', '1']);
+    expect(thrownBy(() => txn(store, { success: [put('b', '1'), del('a', 'c')] }))).toMatchObject({ code: 'DuplicateKey', message: 'etcdserver: duplicate key given in txn request (key "b")' });
+    expect(thrownBy(() => txn(store, { success: [{ type: 'range', key: 'a', options: { revision: 3 } }] }))).toMatchObject({
+      code: 'FutureRevision',
+      message: 'mvcc: required revision is a future revision (store is at 2, asked 3)',
+    });
   });
 
   it('rejects an empty key in a compare or in any op of either branch with EmptyKey, before running anything', () => {
