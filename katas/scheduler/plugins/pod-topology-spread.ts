@@ -23,7 +23,7 @@ import { NotImplemented, type Pod, type TopologySpreadConstraint } from '@kube/k
 import type { CycleState } from '../cycle-state.ts';
 import type { FilterPlugin, NodeScore, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework.ts';
 import type { NodeInfo } from '../node-info.ts';
-import { matchesLabelSelector } from '../selectors.ts';
+import { isEmptySelector, matchesLabelSelector } from '../selectors.ts';
 import { MAX_NODE_SCORE, Status } from '../status.ts';
 import { matchesNodeSelector, matchesNodeSelectorTerms } from './node-affinity.ts';
 import { namespaceOf } from './topology.ts';
@@ -52,9 +52,15 @@ export interface SpreadConstraintState {
   selfMatch: number;
 }
 
-/** How many of `pods` are in `namespace` and match `constraint`'s selector. */
+/**
+ * How many of `pods` count for `constraint`: in `namespace`, not being deleted (no
+ * `metadata.deletionTimestamp`: a terminating pod is on its way out), and selected by the
+ * constraint's labelSelector. An empty selector (`{}`) counts no pod, and neither does an absent
+ * one (upstream's countPodsMatchSelector: `selector.Empty()` returns 0).
+ */
 export function countMatching(pods: readonly Pod[], constraint: TopologySpreadConstraint, namespace: string): number {
-  // TODO(15): pods in the namespace whose labels the constraint selects.
+  // TODO(15): an absent or empty selector (isEmptySelector, given): 0. Else the pods without a deletionTimestamp,
+  // TODO(15): in the namespace, whose labels the constraint selects.
   throw new NotImplemented('15', 'countMatching');
 }
 
