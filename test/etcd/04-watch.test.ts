@@ -265,10 +265,18 @@ describe('bad requests', () => {
   ])('a rangeEnd %s is EtcdError EmptyWatcherRange, "mvcc: watcher range is empty", and opens nothing', (_, key, rangeEnd) => {
     const { store, watchable } = setUp();
     const error = thrownBy(() => watchable.watch({ key, rangeEnd }));
-    expect(error).toMatchObject({ code: 'EmptyWatcherRange', message: expect.stringContaining('mvcc: watcher range is empty') });
+    expect(error).toMatchObject({ code: 'EmptyWatcherRange', message: `mvcc: watcher range is empty (key "${key}", rangeEnd "${rangeEnd}")` });
     expect(watchable.size).toBe(0);
     store.put('a', '1');
     expect(store.revision).toBe(2);
+  });
+
+  it('a rangeEnd of "" is no range: the watch is of the key alone', () => {
+    const { store, watchable } = setUp();
+    const watcher = watchable.watch({ key: 'a', rangeEnd: '' });
+    store.put('ab', '1');
+    store.put('a', '1');
+    expect(readAll(watcher.poll())).toEqual(['w0 r3: PUT "a"="1" c3 m3 v1']);
   });
 
   it.each([0, -1, 1.5])('a bufferSize of %s is a RangeError that says what would be right', (bufferSize) => {
