@@ -1,0 +1,86 @@
+/**
+ * The student edition grades itself: its GitHub Classroom workflow and GitLab CI job are valid
+ * YAML with what the actions need, and running the workflow's steps here on an edition with
+ * kata 01 done gives Classroom kata 01's points. Also: the edition is the students' (their README,
+ * no instructor's guides) and a borrow travels in the committed katas/progress.json.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadKatas, type Kata } from '../lib/katas.ts';
+import { simulate } from '../classroom.ts';
+import { runTool, workbookCopy } from './workbook-copy.ts';
+
+let copy: string;
+let kata: Kata;
+let dest: string;
+let borrowing: string;
+
+beforeAll(() => {
+  copy = workbookCopy({ katas: ['01'] });
+  kata = loadKatas(copy)[0]!;
+  dest = `${copy}-student`;
+  borrowing = `${copy}-room`;
+  expect(runTool(copy, 'export.ts', ['--student', dest]).code).toBe(0);
+  expect(runTool(copy, 'export.ts', ['--student', borrowing, '--borrow', 'apiserver']).code).toBe(0);
+  symlinkSync(join(copy, 'node_modules'), join(dest, 'node_modules'));
+}, 120_000);
+
+afterAll(() => {
+  for (const dir of [copy, dest, borrowing]) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Workflow {
+  on: string[];
+  permissions: Record<string, string>;
+  jobs: Record<string, { steps: { id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown> }[] }>;
+}
+
+describe('the student edition grades itself', () => {
+  it('ships a GitHub Classroom workflow: a grading step, and the reporter with one runner per kata fed from its outputs', () => {
+    const workflow = parseYaml(readFileSync(join(dest, '.github', 'workflows', 'classroom.yml'), 'utf8')) as Workflow;
+    expect(workflow.on).toContain('push');
+    expect(workflow.permissions).toMatchObject({ checks: 'write', contents: 'read' });
+    const steps = Object.values(workflow.jobs)[0]!.steps;
+    const grading = steps.find((s) => s.id === 'grade')!;
+    expect(grading.run).toContain('npm run grade -- --out out/grade');
+    expect(grading.run).toContain('>> "$GITHUB_OUTPUT"');
+    const reporter = steps.find((s) => s.uses?.startsWith('classroom-resources/autograding-grading-reporter@'))!;
+    expect(reporter.with!.runners).toBe(`kata${kata.number}`);
+    expect(reporter.env![`KATA${kata.number}_RESULTS`]).toBe(`\${{ steps.grade.outputs.kata${kata.number} }}`);
+    expect(steps.some((s) => s.run?.includes('$GITHUB_STEP_SUMMARY'))).toBe(true);
+  });
+
+  it('ships a GitLab CI job that keeps junit.xml as its test report', () => {
+    const ci = parseYaml(readFileSync(join(dest, '.gitlab-ci.yml'), 'utf8')) as { grade: { script: string[]; artifacts: { reports: { junit: string } } } };
+    expect(ci.grade.script.join('\n')).toContain('npm run grade -- --out out/grade');
+    expect(ci.grade.artifacts.reports.junit).toBe('out/grade/junit.xml');
+  });
+
+  it('running the workflow\'s steps on an edition with kata 01 done records its points in Classroom', { timeout: 300_000 }, () => {
+    cpSync(join(copy, 'solutions', kata.component), join(dest, 'katas', kata.component), { recursive: true });
+    const result = simulate(dest, undefined, true);
+    expect(result.runners[`kata${kata.number}`]).toEqual({ score: kata.points, max_score: kata.points });
+    expect(result.points).toBe(kata.points);
+    expect(result.summary).toContain(`# Grade:`);
+  });
+
+  it('is the students\' edition: their README, no instructor\'s or author\'s guides, no solutions', () => {
+    const readme = readFileSync(join(dest, 'README.md'), 'utf8');
+    expect(readme).toContain('npm install && npm start');
+    expect(readme).toContain('How you are graded');
+    expect(readme).not.toContain('kata -- solution');
+    expect(readme).not.toContain('against the solutions');
+    for (const gone of ['docs/grader.md', 'docs/instructor.md', 'docs/authoring.md', 'solutions', 'tools/check.ts']) expect(existsSync(join(dest, gone)), gone).toBe(false);
+  });
+
+  it('borrows what --borrow names and what it is built on, in the committed katas/progress.json', () => {
+    expect(JSON.parse(readFileSync(join(borrowing, 'katas', 'progress.json'), 'utf8'))).toEqual({ borrowed: ['etcd', 'apiserver'], hints: {} });
+    expect(existsSync(join(borrowing, 'solutions', 'etcd', 'index.ts'))).toBe(true);
+    expect(existsSync(join(borrowing, 'solutions', 'apiserver', 'index.ts'))).toBe(true);
+    expect(existsSync(join(borrowing, 'solutions', 'scheduler'))).toBe(false);
+    expect(readFileSync(join(borrowing, '.gitignore'), 'utf8')).not.toMatch(/^katas/m);
+    expect(readFileSync(join(borrowing, 'README.md'), 'utf8')).toContain('**Borrowed**: etcd, apiserver');
+  });
+});
