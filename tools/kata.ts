@@ -12,14 +12,16 @@
  */
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, watch as watchFiles, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, watch as watchFiles, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findKata, hints, loadKatas, type Kata } from './lib/katas.ts';
 import { kataMembers, members, restoreMembers } from './lib/members.ts';
 import { bar, byKata, c, explainFailure, waitingAdvice, waitingOn, type KataResult } from './lib/report.ts';
-import { runTests, type RunOptions } from './lib/runner.ts';
+import type { RunOptions } from './lib/runner.ts';
+import { CachedRuns } from './lib/cached-runs.ts';
+import { WarmHost } from './lib/warm-host.ts';
 import { pristineText, readState, snapshotPristine, writeState, type State } from './lib/state.ts';
 import { componentDependencies, listComponents, ROOT, withDependencies } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
@@ -134,16 +136,9 @@ function katalogue(katas: Kata[]): string {
   return `The katas: ${katas.map((k) => `${k.number} ${k.component}/${k.slug}`).join(', ')}.`;
 }
 
-/** Runs the katas' test files in one child process, as the learner's state resolves them. */
+/** Runs the katas' test files in one child process, as the learner's state resolves them (and keeps the results). */
 async function runKatas(katas: Kata[], state: State, seed: number, extra: Partial<RunOptions> = {}): Promise<KataResult[]> {
-  const report = await runTests({
-    files: katas.map((k) => k.test),
-    seed,
-    maxWorkers: 2,
-    env: { KATA_BORROWED: state.borrowed.join(',') },
-    ...extra,
-  });
-  return byKata(katas, report);
+  return new CachedRuns({ seed, borrowed: state.borrowed }).run(katas, extra);
 }
 
 function recordPassed(state: State, results: KataResult[]): void {
@@ -179,7 +174,8 @@ function statusMark(r: KataResult, borrowed: string[]): string {
 }
 
 async function list(katas: Kata[], state: State, seed: number): Promise<number> {
-  const results = await runKatas(katas, state, seed);
+  // Cached where nothing a kata's tests run has changed: only the changed katas run.
+  const results = await new CachedRuns({ seed, borrowed: state.borrowed }).results(katas);
   recordPassed(state, results);
   out(progressLine(katas, results));
   out();
@@ -335,58 +331,117 @@ function writeMap(): number {
   return 0;
 }
 
-/** The learner's loop: progress, the current kata, its tests on every save, and keys. */
+/**
+ * The learner's loop: progress, the current kata, its tests on every save, and keys.
+ *
+ * Fast by two means (docs/benchmarks.md, `npm run bench -- loop`): the first screen comes from the
+ * results cache (tools/lib/result-cache.ts), so only katas whose files changed run, in the
+ * background; and every run goes to one vitest kept warm between saves (tools/lib/warm-host.ts),
+ * the current kata first, then the earlier katas of its component as regression checks.
+ */
 async function watchLoop(katas: Kata[], state: State, seed: number): Promise<number> {
   if (katas.length === 0) return out('The workbook has no katas yet.'), 0;
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.CI !== 'true';
-  let results = await runKatas(katas, state, seed);
-  recordPassed(state, results);
-  const firstOpen = (): number => {
+  if (!interactive) {
+    const results = await new CachedRuns({ seed, borrowed: state.borrowed }).results(katas);
+    recordPassed(state, results);
     const i = results.findIndex((r) => !r.done && !state.borrowed.includes(r.kata.component));
+    out(progressLine(katas, results));
+    out();
+    printKata(results[i === -1 ? katas.length - 1 : i]!, katas);
+    return 0;
+  }
+
+  const host = new WarmHost();
+  const runs = new CachedRuns({ seed, borrowed: state.borrowed, run: { start: host.start } });
+  const known = runs.cached(katas);
+  /** The last result of each kata; `stale` says which no longer match their files. */
+  let results: KataResult[] = katas.map((kata, i) => known[i] ?? { kata, tests: [], passed: 0, done: false, problems: [] });
+  const stale = new Set(katas.filter((_, i) => known[i] === undefined).map((k) => k.number));
+  const firstOpen = (): number => {
+    const i = results.findIndex((r) => (!r.done || stale.has(r.kata.number)) && !state.borrowed.includes(r.kata.component));
     return i === -1 ? katas.length - 1 : i;
   };
   let index = firstOpen();
   let message = '';
+  let activity = '';
   const render = (): void => {
-    if (interactive) process.stdout.write('\u001b[2J\u001b[H');
+    process.stdout.write('\u001b[2J\u001b[H');
     out(progressLine(katas, results));
     out();
-    printKata(results[index]!, katas);
+    const current = results[index]!;
+    if (stale.has(current.kata.number) && current.tests.length === 0) {
+      out(`${c.bold(`Kata ${current.kata.number} · ${current.kata.component} · ${current.kata.title}`)}`);
+      out(`  instructions  ${current.kata.instructions}`);
+      out(`  edit          ${current.kata.files.join(', ')}`);
+      out(c.dim('  running its tests...'));
+    } else printKata(current, katas);
     if (message) out(`\n${message}`);
-    if (interactive) out(c.dim(`\n[h] hint  [l] list  [n] next  [p] previous  [u] open vitest ui  [q] quit   — watching katas/ for changes`));
+    // For `npm run bench -- loop`: when each screen was drawn, and what it showed.
+    if (process.env.KATA_LOOP_TRACE) appendFileSync(process.env.KATA_LOOP_TRACE, `${JSON.stringify({ at: Date.now(), kata: current.kata.number, passed: current.passed, tests: current.tests.length, stale: stale.has(current.kata.number), activity })}\n`);
+    out(c.dim(`\n${activity ? `${activity}\n` : ''}[h] hint  [l] list  [n] next  [p] previous  [u] open vitest ui  [q] quit   — watching katas/ for changes`));
+  };
+  const markIfChanged = (kata: Kata): void => {
+    if (runs.cache.get(kata.number, runs.key(kata)) === undefined) stale.add(kata.number);
+  };
+  const merge = (fresh: KataResult[]): void => {
+    results = results.map((r) => fresh.find((f) => f.kata === r.kata) ?? r);
+    for (const f of fresh) stale.delete(f.kata.number);
+    recordPassed(state, fresh);
   };
   render();
-  if (!interactive) return 0;
 
+  // One run at a time; a save during a run asks for another once it ends.
   let running = false;
   let again = false;
-  const rerun = async (): Promise<void> => {
+  const refresh = async (): Promise<void> => {
     if (running) return void (again = true);
     running = true;
-    const kata = katas[index]!;
-    // The current kata and the earlier katas of its component: a regression shows at once.
-    const scope = katas.filter((k) => k.component === kata.component && k.number <= kata.number);
-    message = c.dim(`running kata ${kata.number}${scope.length > 1 ? ` and ${scope.length - 1} earlier ${kata.component} kata(s)` : ''}...`);
-    render();
-    const fresh = await runKatas(scope, state, seed);
-    results = results.map((r) => fresh.find((f) => f.kata === r.kata) ?? r);
-    recordPassed(state, fresh);
-    const regressions = fresh.filter((r) => r.kata !== kata && !r.done);
-    message = regressions.length ? c.yellow(`Regression: kata ${regressions.map((r) => r.kata.number).join(', ')} no longer pass${regressions.length === 1 ? 'es' : ''}.`) : '';
-    if (results[index]!.done && index === firstOpen() - 1) index = firstOpen();
-    render();
-    running = false;
+    try {
+      const kata = katas[index]!;
+      // Which of the katas this refresh may run changed since their last results (their keys differ).
+      for (const k of katas) if (k.component === kata.component && k.number <= kata.number) markIfChanged(k);
+      if (stale.has(kata.number)) {
+        activity = `running kata ${kata.number}...`;
+        render();
+        const wasDone = results[index]!.done;
+        merge(await runs.run([kata]));
+        // A kata just passed: move on to the next open one (and run it once this refresh ends).
+        if (!wasDone && results[index]!.done && index < firstOpen()) {
+          index = firstOpen();
+          again = true;
+        }
+      }
+      // Then the earlier katas of its component whose files changed: a regression shows at once.
+      const earlier = katas.filter((k) => k.component === kata.component && k.number < kata.number && stale.has(k.number));
+      if (earlier.length > 0) {
+        activity = `checking ${earlier.length} earlier ${kata.component} kata(s) for regressions...`;
+        render();
+        const fresh = await runs.run(earlier);
+        merge(fresh);
+        const regressions = fresh.filter((r) => !r.done);
+        message = regressions.length ? c.yellow(`Regression: kata ${regressions.map((r) => r.kata.number).join(', ')} no longer pass${regressions.length === 1 ? 'es' : ''}.`) : '';
+      }
+      activity = '';
+      render();
+    } finally {
+      running = false;
+    }
     if (again) {
       again = false;
-      await rerun();
+      await refresh();
     }
   };
+  void refresh();
+
   let timer: NodeJS.Timeout | undefined;
-  const watcher = watchFiles(join(ROOT, 'katas'), { recursive: true }, (_event, file) => {
+  const onChange = (base: string) => (_event: string, file: string | Buffer | null): void => {
     if (!file || !String(file).endsWith('.ts')) return;
+    host.changed(join(base, String(file)));
     clearTimeout(timer);
-    timer = setTimeout(() => void rerun(), 150);
-  });
+    timer = setTimeout(() => void refresh(), 40);
+  };
+  const watchers = ['katas', 'test', 'kit'].filter((d) => existsSync(join(ROOT, d))).map((d) => watchFiles(join(ROOT, d), { recursive: true }, onChange(join(ROOT, d))));
   let ui: ReturnType<typeof spawn> | undefined;
   process.stdin.setRawMode(true);
   process.stdin.resume();
@@ -394,7 +449,8 @@ async function watchLoop(katas: Kata[], state: State, seed: number): Promise<num
     process.stdin.on('data', (data: Buffer) => {
       const key = data.toString();
       if (key === 'q' || key === '\u0003') {
-        watcher.close();
+        for (const w of watchers) w.close();
+        host.close();
         ui?.kill();
         process.stdin.setRawMode(false);
         process.stdin.pause();
@@ -410,12 +466,14 @@ async function watchLoop(katas: Kata[], state: State, seed: number): Promise<num
         message = h ? `${c.bold(`Hint ${shown}/${all.length}: ${h.title}`)}\n${h.text}` : 'This kata has no hints.';
         render();
       } else if (key === 'l') {
-        message = results.map((r) => `${statusMark(r, state.borrowed)} ${r.kata.number} ${r.kata.component}/${r.kata.slug} ${r.passed}/${r.tests.length}`).join('\n');
+        for (const k of katas) markIfChanged(k);
+        message = results.map((r) => `${statusMark(r, state.borrowed)} ${r.kata.number} ${r.kata.component}/${r.kata.slug} ${state.borrowed.includes(r.kata.component) ? 'borrowed' : `${r.passed}/${r.tests.length}`}${stale.has(r.kata.number) ? c.dim(' (changed since; runs when you open it)') : ''}`).join('\n');
         render();
       } else if (key === 'n' || key === 'p') {
         index = Math.max(0, Math.min(katas.length - 1, index + (key === 'n' ? 1 : -1)));
         message = '';
-        void rerun();
+        render();
+        void refresh();
       } else if (key === 'u') {
         ui?.kill();
         ui = spawn(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), '--ui', '--watch', '--open', kata.test], {

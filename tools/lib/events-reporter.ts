@@ -84,6 +84,8 @@ export default class EventsReporter implements Reporter {
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     // Close the IPC channel once the last event is out: an open channel keeps the process alive.
-    send({ type: 'end', errors: unhandledErrors.map(serialize) }, () => process.disconnect?.());
+    // The warm host (tools/lib/warm-host-main.ts) stays, for the next run.
+    const warm = process.env.KATA_WARM_HOST === '1';
+    send({ type: 'end', errors: unhandledErrors.map(serialize) }, () => (warm ? undefined : process.disconnect?.()));
   }
 }

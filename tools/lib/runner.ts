@@ -64,6 +64,8 @@ export interface RunOptions {
   /** how many test files run at once in the child (default 1) */
   maxWorkers?: number;
   root?: string;
+  /** who runs the tests: a fresh vitest process (the default), or the learner's warm host */
+  start?: StartRun;
   /** called with every event as it arrives (for live progress) */
   onEvent?: (event: RunnerEvent) => void;
 }
@@ -162,6 +164,33 @@ type ChildEnd =
   | { kind: 'stuck-test'; file: string; name: string }
   | { kind: 'failed'; message: string };
 
+/**
+ * A test run under way, whoever runs it: a fresh vitest process ({@link spawnCold}) or the warm
+ * host of the learner's loop ({@link WarmHost}). The runner's watchdog works the same on both.
+ */
+export interface RunningTests {
+  /** every event, as it arrives */
+  onEvent(listener: (event: RunnerEvent) => void): void;
+  /** once: the run ended (`sawEnd`: after its `end` event) or its process died */
+  onDone(listener: (done: { sawEnd: boolean; code: number | null; stderr: string }) => void): void;
+  /** stops the run and everything it started, at once */
+  kill(): void;
+}
+
+/** What a run needs from whoever runs it. */
+export interface RunRequest {
+  files: string[];
+  /** the environment of the test workers for this run */
+  env: NodeJS.ProcessEnv;
+  testNamePattern?: string;
+  testTimeoutMs: number;
+  maxWorkers: number;
+  root: string;
+}
+
+/** Starts a test run: a fresh vitest by default, the learner's warm host in `npm start`. */
+export type StartRun = (request: RunRequest) => RunningTests;
+
 function runChild(
   files: string[],
   options: RunOptions,
@@ -169,47 +198,25 @@ function runChild(
   progressFile: string,
   onEvent: (event: RunnerEvent) => void,
 ): Promise<ChildEnd> {
-  const root = options.root ?? ROOT;
   const testTimeout = options.testTimeoutMs ?? 20_000;
-  const args = [
-    VITEST,
-    'run',
-    ...files,
-    '--config',
-    join(root, 'vitest.config.ts'),
-    '--reporter',
-    REPORTER,
-    '--testTimeout',
-    String(testTimeout),
-    '--maxWorkers',
-    String(options.maxWorkers ?? 1),
-    '--passWithNoTests',
-  ];
-  if (options.testNamePattern) args.push('--testNamePattern', options.testNamePattern);
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
     ...options.env,
     KATA_SKIP_TESTS: skipFile,
     KATA_PROGRESS: progressFile,
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
   };
   if (options.seed !== undefined) env.KATA_SEED = String(options.seed);
   if (options.path !== undefined) env.KATA_PATH = options.path;
-  delete env.VITEST; // when a tool's own test runs the runner, the child is a fresh vitest
+  const start = options.start ?? spawnCold;
+  const child = start({
+    files,
+    env,
+    ...(options.testNamePattern ? { testNamePattern: options.testNamePattern } : {}),
+    testTimeoutMs: testTimeout,
+    maxWorkers: options.maxWorkers ?? 1,
+    root: options.root ?? ROOT,
+  });
 
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      detached: true,
-    });
-    let stderr = '';
-    child.stdout!.on('data', () => {});
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
     // The test each file is running now, from the progress file the workers write synchronously
     // (vitest's own reports are batched, and a worker stuck in a loop never sends its batch).
     const running = new Map<string, { name: string; since: number }>();
@@ -235,15 +242,10 @@ function runChild(
     };
     let lastEvent = Date.now();
     let ended: ChildEnd | undefined;
-    let sawEnd = false;
     const kill = (why: ChildEnd): void => {
       if (ended) return;
       ended = why;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      child.kill();
     };
     const watchdog = setInterval(() => {
       readProgress();
@@ -256,19 +258,12 @@ function runChild(
         kill({ kind: 'failed', message: `the test run stopped responding for ${Math.round((now - lastEvent) / 1000)} s outside any test (is a test file's top level stuck in a loop?)` });
       }
     }, 100);
-    child.on('message', (event: RunnerEvent) => {
+    child.onEvent((event) => {
       lastEvent = Date.now();
       if (event.type === 'result') finished.add(`${event.file}::${event.name}`);
-      if (event.type === 'end') {
-        sawEnd = true;
-        // Everything is reported: a child that lingers after that (a learner's open handle) is stopped.
-        setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) kill({ kind: 'finished' });
-        }, 3_000).unref();
-      }
       onEvent(event);
     });
-    child.on('exit', (code) => {
+    child.onDone(({ sawEnd, code, stderr }) => {
       clearInterval(watchdog);
       closeSync(progress);
       if (ended) return resolve(ended);
@@ -278,6 +273,64 @@ function runChild(
     });
   });
 }
+
+/** A fresh `vitest run` in its own process group, for one run. */
+export const spawnCold: StartRun = (request) => {
+  const args = [
+    VITEST,
+    'run',
+    ...request.files,
+    '--config',
+    join(request.root, 'vitest.config.ts'),
+    '--reporter',
+    REPORTER,
+    '--testTimeout',
+    String(request.testTimeoutMs),
+    '--maxWorkers',
+    String(request.maxWorkers),
+    '--passWithNoTests',
+  ];
+  if (request.testNamePattern) args.push('--testNamePattern', request.testNamePattern);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...request.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  delete env.VITEST; // when a tool's own test runs the runner, the child is a fresh vitest
+  const child = spawn(process.execPath, args, {
+    cwd: request.root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+  });
+  let stderr = '';
+  let sawEnd = false;
+  child.stdout!.on('data', () => {});
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const kill = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
+  return {
+    onEvent(listener) {
+      child.on('message', (event: RunnerEvent) => {
+        if (event.type === 'end') {
+          sawEnd = true;
+          // Everything is reported: a child that lingers after that (a learner's open handle) is stopped.
+          setTimeout(() => {
+            if (child.exitCode === null && child.signalCode === null) kill();
+          }, 3_000).unref();
+        }
+        listener(event);
+      });
+    },
+    onDone(listener) {
+      child.on('exit', (code) => listener({ sawEnd, code, stderr }));
+    },
+    kill,
+  };
+};
 
 function toOutcome(event: Extract<RunnerEvent, { type: 'result' }>, file: string, output: string | undefined): TestOutcome {
   const status: TestStatus = event.state === 'passed' ? 'pass' : event.state === 'skipped' ? 'skip' : 'fail';
