@@ -12,10 +12,20 @@
  * Options: --port (6443), --host (127.0.0.1), --data-dir DIR (keep the store there across
  * restarts; default: in memory), --token-file FILE (bearer tokens, kata 11; the kubeconfig then
  * uses the file's first token), --rbac FILE (YAML of Roles, ClusterRoles and their bindings, kata
- * 11; without it everything is allowed), --kubeconfig FILE (where to write it).
+ * 11; without it everything is allowed), --kubeconfig FILE (where to write it), --insecure-http
+ * (plain HTTP instead of HTTPS).
+ *
+ * HTTPS by default, as kube-apiserver serves 6443: a CA and a serving certificate for 127.0.0.1,
+ * localhost and --host are made at the first start (in DIR/pki with --data-dir, else in
+ * .kubekata/apiserver/pki) and the kubeconfig carries the CA, so kubectl and client-node verify the
+ * server and kubectl sends its token (it sends none to an http:// server).
+ *
+ * With --data-dir every answer waits until the store's write-ahead log has the writes on the disk
+ * (kata 06's `DurableStore.synced`): a write acknowledged is never lost to a crash, and a failing
+ * disk answers 500, never 201.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import {
@@ -31,12 +41,13 @@ import {
   TokenAuthenticator,
   type RbacSource,
 } from '@kube/apiserver';
-import { MvccStore, openDurableStore } from '@kube/etcd';
+import { EtcdError, MvccStore, openDurableStore, type DurableStore } from '@kube/etcd';
 import { NotImplemented, RealClock, Random, type ClusterRole, type ClusterRoleBinding, type Namespace, type Role, type RoleBinding } from '@kube/kit';
+import { ensurePki } from './lib/pki.ts';
 import { c } from './lib/report.ts';
 import { ROOT } from './lib/targets.ts';
 
-const usage = `usage: npm run apiserver -- [--port 6443] [--host 127.0.0.1] [--data-dir DIR] [--token-file FILE] [--rbac FILE] [--kubeconfig FILE]`;
+const usage = `usage: npm run apiserver -- [--port 6443] [--host 127.0.0.1] [--data-dir DIR] [--token-file FILE] [--rbac FILE] [--kubeconfig FILE] [--insecure-http]`;
 
 function fail(message: string): never {
   console.error(c.red(message));
@@ -54,6 +65,7 @@ try {
       'token-file': { type: 'string' },
       rbac: { type: 'string' },
       kubeconfig: { type: 'string', default: `${ROOT}/.kubekata/kubeconfig` },
+      'insecure-http': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -94,6 +106,26 @@ function rbacFrom(file: string): RbacSource {
   };
 }
 
+/**
+ * Opens the store kept in `dir`, or stops with one message that says what is wrong and what to do:
+ * a data dir that is a file, a log that cannot be read, a log damaged in the middle.
+ */
+async function openStore(dir: string): Promise<DurableStore> {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) fail(`--data-dir ${dir} is a file, not a directory: give a folder (it is made if missing), or move the file away.`);
+  try {
+    return await openDurableStore(dir);
+  } catch (error) {
+    if (error instanceof EtcdError && error.code === 'CorruptLog') {
+      fail(
+        `--data-dir ${dir}: the write-ahead log is damaged, not just cut short by a crash (${error.message}).\n` +
+          `Nothing was changed. Keep a copy of the folder; to start over, move it away and start without it (its data is then lost), or restore it from a backup.`,
+      );
+    }
+    if (error instanceof EtcdError && error.code === 'LogUnavailable') fail(`--data-dir ${dir}: the store cannot use this folder (${error.message}).`);
+    throw error;
+  }
+}
+
 // Read every file named first: a typo is reported before anything starts.
 const users = args['token-file'] ? parseTokenFile(readOption('token-file', args['token-file'])) : undefined;
 const rbac = args.rbac ? rbacFrom(args.rbac) : undefined;
@@ -105,7 +137,7 @@ process.on('uncaughtException', (error) => {
 });
 
 const clock = new RealClock();
-const durable = args['data-dir'] ? await openDurableStore(args['data-dir']) : undefined;
+const durable = args['data-dir'] ? await openStore(args['data-dir']) : undefined;
 const store = durable?.store ?? new MvccStore();
 const registry = new Registry({ store, clock, random: new Random(Date.now()) });
 // The namespaces every cluster starts with (a restarted one with a data dir has them already).
@@ -118,11 +150,14 @@ for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
 }
 
 const namespace = (name: string) => registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
+const pki = args['insecure-http'] ? undefined : await ensurePki(args['data-dir'] ?? join(ROOT, '.kubekata', 'apiserver'), [args.host]);
 const server = new ApiServer({
   registry,
   clock,
   host: args.host,
   port,
+  ...(durable ? { durability: durable } : {}),
+  ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: new RbacAuthorizer(rbac) } : {}),
   admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
@@ -137,14 +172,25 @@ try {
 }
 
 const token = users ? [...users.keys()][0] : undefined;
+
+/**
+ * The kubeconfig's user: the token file's first token; else, over HTTPS, the administrator's
+ * client certificate (a user with no credentials makes kubectl ask for a name and password).
+ */
+function userEntry(): string {
+  const base64 = (text: string): string => Buffer.from(text).toString('base64');
+  if (token) return `{token: "${token}"}`;
+  if (pki) return `{client-certificate-data: ${base64(pki.clientCert)}, client-key-data: ${base64(pki.clientKey)}}`;
+  return '{}';
+}
 mkdirSync(dirname(args.kubeconfig), { recursive: true });
 writeFileSync(
   args.kubeconfig,
   [
     'apiVersion: v1',
     'kind: Config',
-    `clusters: [{name: kubekata, cluster: {server: "${url}"}}]`,
-    `users: [{name: learner, user: ${token ? `{token: "${token}"}` : '{}'}}]`,
+    `clusters: [{name: kubekata, cluster: {server: "${url}"${pki ? `, certificate-authority-data: ${Buffer.from(pki.ca).toString('base64')}` : ''}}}]`,
+    `users: [{name: learner, user: ${userEntry()}}]`,
     'contexts: [{name: kubekata, context: {cluster: kubekata, user: learner, namespace: default}}]',
     'current-context: kubekata',
     '',

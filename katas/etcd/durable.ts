@@ -110,6 +110,25 @@ export class DurableStore {
     throw new NotImplemented('06', 'DurableStore.snapshot');
   }
 
+  /**
+   * Resolves once every write the store has applied so far is durable; rejects with the log's
+   * failure (`LogUnavailable`) once an append or fsync has failed, or the store is closed.
+   *
+   * The apiserver writes through the in-memory store (its registry is synchronous) and calls this
+   * before it answers anything, a write or a read, and before it sends a watch event: so no client
+   * is told of a revision that a crash could take back, and a full disk is a 500, never a 201.
+   *
+   * @example
+   * ```ts
+   * db.store.put('a', '1');   // applied in memory at once; its record is on its way to the disk
+   * await db.synced();        // now it is on the disk: safe to answer
+   * ```
+   */
+  async synced(): Promise<void> {
+    // TODO(06): refused? throw it. Otherwise wait for the last append: once it is durable, every record before it is too.
+    throw new NotImplemented('06', 'DurableStore.synced');
+  }
+
   /** Waits for what was logged to be durable, then closes the log; no write is taken after. */
   async close(): Promise<void> {
     // TODO(06): refuse later writes, stop logging commits, close the wal.

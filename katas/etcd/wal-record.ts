@@ -98,8 +98,8 @@ export function encodeRecord(record: WalRecord, previousCrc: number): EncodedRec
  * @throws EtcdError `CorruptLog` with detail `<path>, byte <offset>: <what is wrong>`
  */
 export function decodeRecords(bytes: Uint8Array, path: string): DecodedRecords {
-  // TODO(06): walk the records from offset 0, chaining the crc. A file that ends inside a record, or a
-  // TODO(06): last record that fails its crc, is a torn tail (return it in `torn`); a bad length check,
+  // TODO(06): walk the records from offset 0, chaining the crc. A file that ends inside a record, a
+  // TODO(06): last record that fails its crc, or a rest of nothing but zero bytes, is a torn tail (return it in `torn`); a bad length check,
   // TODO(06): a length over MAX_RECORD_DATA, or a bad crc with bytes after it, is CorruptLog "<path>, byte <offset>: ...".
   throw new NotImplemented('06', 'decodeRecords');
 }

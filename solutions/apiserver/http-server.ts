@@ -17,6 +17,7 @@
  * ```
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import type { Clock, KubeObject, Status } from '@kube/kit';
@@ -38,6 +39,11 @@ export interface ApiServerOptions {
   host?: string;
   /** the port; default 0: any free one (see {@link ApiServer.url}) */
   port?: number;
+  /**
+   * Serve HTTPS with this key and certificate (PEM), as kube-apiserver does on 6443: kubectl sends
+   * a bearer token only over TLS. Default: plain HTTP (tests, and a store-only playground).
+   */
+  tls?: { key: string; cert: string };
   /** the largest request body accepted; default {@link MAX_BODY_BYTES} */
   maxBodyBytes?: number;
   /** a request that takes longer is answered 504 Timeout; default 60 s */
@@ -80,8 +86,11 @@ export class ApiServer {
 
   constructor(options: ApiServerOptions) {
     this.options = options;
-    this.server = createServer((request, response) => void this.serve(request, response));
-    this.server.on('connection', (socket) => {
+    const serve = (request: IncomingMessage, response: ServerResponse): void => void this.serve(request, response);
+    this.server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, serve) : createServer(serve);
+    // With TLS, 'connection' is the raw socket and 'secureConnection' the TLS one: both are tracked
+    // so that stop() ends every one of them.
+    this.server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -104,11 +113,11 @@ export class ApiServer {
     return { url: this.url };
   }
 
-  /** `http://127.0.0.1:<port>`, once started. */
+  /** `https://127.0.0.1:<port>` (or `http://` without TLS), once started. */
   get url(): string {
     if (this.address === undefined) throw new Error('the apiserver has not been started: call start() first');
     const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
-    return `http://${host}:${this.address.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${host}:${this.address.port}`;
   }
 
   /** Ends every watch and connection, and stops listening. */

@@ -128,6 +128,26 @@ export class DurableStore {
     await this.wal.snapshot(encodeStoreSnapshot(this.store));
   }
 
+  /**
+   * Resolves once every write the store has applied so far is durable; rejects with the log's
+   * failure (`LogUnavailable`) once an append or fsync has failed, or the store is closed.
+   *
+   * The apiserver writes through the in-memory store (its registry is synchronous) and calls this
+   * before it answers anything, a write or a read, and before it sends a watch event: so no client
+   * is told of a revision that a crash could take back, and a full disk is a 500, never a 201.
+   *
+   * @example
+   * ```ts
+   * db.store.put('a', '1');   // applied in memory at once; its record is on its way to the disk
+   * await db.synced();        // now it is on the disk: safe to answer
+   * ```
+   */
+  async synced(): Promise<void> {
+    // Failed or not, the last append is over; a failure (now or earlier) is in `refused`.
+    await this.lastAppend.catch(() => undefined);
+    if (this.refused) throw this.refused;
+  }
+
   /** Waits for what was logged to be durable, then closes the log; no write is taken after. */
   async close(): Promise<void> {
     this.refused ??= new EtcdError('LogUnavailable', `${this.wal.dir}: the store is closed`);

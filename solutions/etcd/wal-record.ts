@@ -98,8 +98,9 @@ export function encodeRecord(record: WalRecord, previousCrc: number): EncodedRec
 /**
  * Reads the records of one file (`bytes`, its whole content; `path` names it in errors).
  *
- * - A file that ends inside a record (in its header or its body), or whose very last record fails
- *   its crc, has a torn tail: the whole records before it are returned with `torn` set, and the
+ * - A file that ends inside a record (in its header or its body), whose very last record fails
+ *   its crc, or whose rest is nothing but zero bytes (a block allocated but never written), has a
+ *   torn tail: the whole records before it are returned with `torn` set, and the
  *   caller decides (the last file of a log is repaired, any other is corrupt).
  * - A length that fails its check, or is over {@link MAX_RECORD_DATA}, anywhere; or a crc mismatch
  *   on a record that more bytes follow: `CorruptLog`, naming the file and the record's offset.
@@ -116,6 +117,9 @@ export function decodeRecords(bytes: Uint8Array, path: string): DecodedRecords {
   const corruptAt = (what: string): EtcdError => new EtcdError('CorruptLog', `${path}, byte ${offset}: ${what}`);
 
   while (offset < bytes.length) {
+    // A machine that stops while the file grows can leave the new block's bytes as zeros (ext4
+    // allocates the block before the data lands): nothing but zeros to the end is a torn tail.
+    if (zerosToEnd(bytes, offset)) return tornAt(`the file ends in ${bytes.length - offset} zero bytes (a block a crash left unwritten)`);
     if (bytes.length - offset < 8) return tornAt('the file ends inside a record header');
     const length = view.getUint32(offset, true);
     // A torn write leaves a prefix of what was written, so a complete length is the length that
@@ -141,4 +145,10 @@ export function decodeRecords(bytes: Uint8Array, path: string): DecodedRecords {
 
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+/** Whether every byte from `offset` to the end is zero. */
+function zerosToEnd(bytes: Uint8Array, offset: number): boolean {
+  for (let i = offset; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }

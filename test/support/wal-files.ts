@@ -104,6 +104,26 @@ export function failingFs(failing: 'sync' | 'rename', base: WalFs = nodeWalFs): 
   };
 }
 
+/**
+ * A file system whose fsyncs start failing (ENOSPC) once `fill()` is called: a disk that fills up
+ * while the store is running.
+ */
+export function fillingFs(base: WalFs = nodeWalFs): { fs: WalFs; fill: () => void } {
+  let full = false;
+  const fs: WalFs = {
+    ...base,
+    async open(path) {
+      const file = await base.open(path);
+      return {
+        write: (bytes) => file.write(bytes),
+        close: () => file.close(),
+        sync: () => (full ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC' })) : file.sync()),
+      };
+    },
+  };
+  return { fs, fill: () => void (full = true) };
+}
+
 /** The size of a file in bytes. */
 export function sizeOf(path: string): number {
   return statSync(path).size;
