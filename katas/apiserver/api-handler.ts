@@ -24,12 +24,12 @@
 import { NotImplemented, type Binding, type Clock, type KubeObject, type Scale } from '@kube/kit';
 import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
-import { decodeBody } from './codec.ts';
+import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
 import { serveNonResource } from './discovery.ts';
 import { applyPatch } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
-import { qualifiedResource, resourceType, type ResourceType } from './resources.ts';
+import { qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
 import { badRequest, conflict, invalid, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
@@ -112,6 +112,7 @@ export class ApiHandler {
    */
   private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes, options: WriteOptions = {}): Promise<KubeObject> {
     checkKind(type, object);
+    if (type.review) return this.review(type, object, attributes);
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
@@ -137,6 +138,8 @@ export class ApiHandler {
       return scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options));
     }
     const object = next(current);
+    // A JSON patch can put a deep value at a deep path: the result obeys the bodies' limit too.
+    if (depthOf(object) > MAX_NESTING_DEPTH) throw badRequest(`the patched object would nest deeper than ${MAX_NESTING_DEPTH} levels of objects and lists, this server's limit`);
     checkKind(type, object);
     if (object.metadata?.name !== undefined && object.metadata.name !== info.name) {
       throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${info.name})`);
@@ -171,7 +174,60 @@ export class ApiHandler {
       await this.options.admission.admit(admission);
       await this.options.admission.validate(admission);
     }
-    return this.registry.delete(type.resource, namespace, name, options);
+    const deleted = this.registry.delete(type.resource, namespace, name, options);
+    if (type.resource === 'namespaces' && !options.dryRun) return this.emptyNamespace(deleted);
+    return deleted;
+  }
+
+  /**
+   * A namespace being deleted (Terminating, held by its `kubernetes` finalizer) is emptied here, by
+   * the apiserver itself, until Part IV's namespace controller (kata 21) does it: every object in it
+   * is deleted; once none is left, the finalizer goes and with it the namespace. What cannot go at
+   * once (an object with finalizers of its own) keeps the namespace Terminating; deleting the
+   * namespace again tries again. Returns the namespace as it is after that.
+   */
+  private emptyNamespace(namespace: KubeObject): KubeObject {
+    const name = namespace.metadata.name!;
+    let remaining = 0;
+    for (const type of RESOURCES.values()) {
+      if (!type.namespaced || type.review) continue;
+      for (const item of this.registry.list(type.resource, name).items) {
+        const left = this.registry.delete(type.resource, name, item.metadata.name!);
+        // Still there when it has finalizers of its own: it is only marked.
+        if (left.metadata.deletionTimestamp) remaining++;
+      }
+    }
+    if (remaining > 0) return namespace;
+    const current = this.registry.get<KubeObject & { spec?: { finalizers?: string[] } }>('namespaces', undefined, name);
+    const finalizers = (current.spec?.finalizers ?? []).filter((finalizer) => finalizer !== 'kubernetes');
+    // The update that takes the last finalizer away deletes the namespace (kata 08).
+    return this.registry.update('namespaces', undefined, { ...current, spec: { ...current.spec, finalizers } });
+  }
+
+  /**
+   * A review is answered, never stored (pkg/registry/authorization/selfsubjectaccessreview and
+   * pkg/registry/authentication/selfsubjectreview):
+   * - SelfSubjectAccessReview (`kubectl auth can-i`): may the one asking do what `spec` says? The
+   *   server's authorizer (kata 11's RBAC) decides, for the requester's own user; no authorizer: yes.
+   * - SelfSubjectReview (`kubectl auth whoami`): who the server thinks is asking.
+   */
+  private review(type: ResourceType, object: KubeObject, attributes: RequestAttributes): KubeObject {
+    const answer = { kind: type.kind, apiVersion: type.apiVersion, metadata: { creationTimestamp: null } as unknown as KubeObject['metadata'] };
+    const { user } = attributes;
+    if (type.kind === 'SelfSubjectReview') {
+      return { ...answer, status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } } } as KubeObject;
+    }
+    const spec = ((object as { spec?: unknown }).spec ?? {}) as { resourceAttributes?: Record<string, string | undefined>; nonResourceAttributes?: { path?: string; verb?: string } };
+    const resource = spec.resourceAttributes;
+    const nonResource = spec.nonResourceAttributes;
+    if ((resource === undefined) === (nonResource === undefined)) {
+      throw invalid('SelfSubjectAccessReview.authorization.k8s.io', '', [{ reason: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' }]);
+    }
+    const asked: RequestAttributes = resource
+      ? { user, verb: resource['verb'] ?? '', resourceRequest: true, apiGroup: resource['group'] ?? '', apiVersion: resource['version'] ?? '', resource: resource['resource'] ?? '', subresource: resource['subresource'] ?? '', namespace: resource['namespace'] ?? '', name: resource['name'] ?? '', path: '' }
+      : { user, verb: nonResource!.verb ?? '', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: nonResource!.path ?? '' };
+    const decision = this.options.authorizer?.authorize(asked) ?? { allowed: true, reason: '' };
+    return { ...answer, spec, status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) } } as KubeObject;
   }
 
   /**

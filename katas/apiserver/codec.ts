@@ -60,10 +60,97 @@ export function decodeBody(body: string | Uint8Array, contentType: string | unde
   if (kind === undefined) {
     throw unsupportedMediaType(BODY_MEDIA_TYPES);
   }
+  // Deep nesting is refused before any parser sees it: the parsers, and what is done with the
+  // value later (copies, patches, YAML answers), recurse once per level.
+  if ((kind === 'json' ? jsonDepth(text) : yamlDepthBound(text)) > (kind === 'json' ? MAX_NESTING_DEPTH : 2 * MAX_NESTING_DEPTH)) throw tooDeep();
+  let value: unknown;
   try {
-    return kind === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    value = kind === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
   } catch (error) {
     const what = kind === 'json' ? 'json parse error' : 'yaml parse error';
     throw badRequest(`the request body could not be decoded: ${what}: ${(error as Error).message.split('\n')[0]}`);
   }
+  if (depthOf(value) > MAX_NESTING_DEPTH) throw tooDeep();
+  return value;
+}
+
+/**
+ * How deep a body may nest: 100 levels of objects and lists. kube-apiserver's JSON decoder stops
+ * at 10,000 (sigs.k8s.io/json); this server stops far lower, where every form it answers in — the
+ * YAML writer recurses once per level and gives up near 700 — can still hold the object. A real
+ * object nests about 12 levels (a Deployment's pod template's affinity terms).
+ */
+export const MAX_NESTING_DEPTH = 100;
+
+/** BadRequest (400) for a body that nests deeper than {@link MAX_NESTING_DEPTH}. */
+export function tooDeep(): StatusError {
+  return badRequest(`the request body could not be decoded: it nests deeper than ${MAX_NESTING_DEPTH} levels of objects and lists, this server's limit (kube-apiserver's decoder stops at 10,000)`);
+}
+
+/** The deepest nesting of objects and lists in a value (a string or a number is 0); a loop, not a recursion. */
+export function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_NESTING_DEPTH) return deepest; // deep enough to refuse: no need to look further
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The deepest nesting of `{` and `[` in JSON text, outside strings. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') {
+      deepest = Math.max(deepest, ++depth);
+    } else if (c === '}' || c === ']') {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+/**
+ * An upper bound of how deep YAML text nests: on each line, its indentation plus the flow
+ * brackets (`{`, `[`) open there, outside double-quoted strings and comments. Generous (two spaces
+ * of indentation are one level), so it is compared with twice the limit; the parsed value is then
+ * measured exactly.
+ */
+function yamlDepthBound(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  let indent = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (lineStart && (c === ' ' || c === '-')) {
+      indent++; // "- - - x" nests a list in a list on one line: each dash is a level too
+      deepest = Math.max(deepest, indent + flow);
+      continue;
+    }
+    lineStart = false;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+    } else if (c === '#' && (i === 0 || text[i - 1] === ' ')) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    } else if (c === '{' || c === '[') {
+      deepest = Math.max(deepest, indent + ++flow);
+    } else if (c === '}' || c === ']') {
+      flow = Math.max(0, flow - 1);
+    }
+  }
+  return deepest;
 }

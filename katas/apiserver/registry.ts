@@ -68,6 +68,13 @@ export interface WriteOptions {
 /** Options of {@link Registry.delete}: delete only if the object is still the one you mean; `dryRun` as in {@link WriteOptions}. */
 export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
+  /**
+   * Pods only: delete gracefully, giving the pod's kubelet this many seconds to stop its
+   * containers (`kubectl delete --grace-period`). A pod bound to a node and not finished is then
+   * only marked (deletionTimestamp = now + the period); its kubelet deletes it with 0 once its
+   * containers stopped (kata 23). Given code in the reference registry: kata 08 does not ask for it.
+   */
+  gracePeriodSeconds?: number;
 }
 
 /** A list and the revision it was read at (its resourceVersion). */
@@ -174,6 +181,7 @@ export class Registry {
     // TODO(08): read, check the preconditions (resourceVersion, uid), keep what the update may not
     // change, bump generation if the spec changed, then compare-and-swap on the modRevision read.
     // TODO(08): options.dryRun: everything but the write; the answer keeps the resourceVersion read.
+    // TODO(08): The update that leaves a marked object without finalizers (metadata's and type.finalizersOf's) deletes it.
     throw new NotImplemented('08', 'Registry.update');
   }
 
@@ -199,6 +207,8 @@ export class Registry {
     // TODO(08): preconditions; with finalizers only mark the object (once); else delete the key
     // if it is still at the modRevision read.
     // TODO(08): options.dryRun: the same checks and answer, and nothing marked or deleted.
+    // TODO(08): type.finalizersOf(obj) (a namespace's spec.finalizers) hold a deletion back like metadata.finalizers; marking
+    // TODO(08): also calls type.prepareForDelete (a namespace becomes Terminating).
     throw new NotImplemented('08', 'Registry.delete');
   }
   /**

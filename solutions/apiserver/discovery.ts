@@ -41,18 +41,6 @@ export const SERVER_VERSION = {
   platform: 'linux/amd64',
 } as const;
 
-/** The short names kubectl accepts (`kubectl get po`). */
-const SHORT_NAMES: Record<string, string[]> = {
-  pods: ['po'],
-  nodes: ['no'],
-  namespaces: ['ns'],
-  services: ['svc'],
-  endpoints: ['ep'],
-  events: ['ev'],
-  deployments: ['deploy'],
-  replicasets: ['rs'],
-};
-
 /** The subresources served, beside `status` for a resource that has one. */
 const EXTRA_SUBRESOURCES: Record<string, { name: string; kind: string; group?: string; version?: string; verbs: string[] }[]> = {
   pods: [{ name: 'binding', kind: 'Binding', verbs: ['create'] }],
@@ -102,8 +90,11 @@ export function apiResourceList(groupVersion: string): object | undefined {
       singularName: type.kind.toLowerCase(),
       namespaced: type.namespaced,
       kind: type.kind,
-      verbs: VERBS,
-      ...(SHORT_NAMES[type.resource] ? { shortNames: SHORT_NAMES[type.resource] } : {}),
+      // A review is only created (and answered); everything else takes every verb.
+      verbs: type.review ? ['create'] : VERBS,
+      ...(type.shortNames ? { shortNames: type.shortNames } : {}),
+      // `kubectl get all` lists the resources of category "all".
+      ...(type.categories ? { categories: type.categories } : {}),
     });
     if (type.hasStatus) {
       resources.push({ name: `${type.resource}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
@@ -148,7 +139,7 @@ export function openApiDocument(path: string): object | undefined {
   const schemas: Record<string, object> = {};
   const fieldValidation = { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } };
   for (const type of RESOURCES.values()) {
-    if (type.apiVersion !== gv.groupVersion) continue;
+    if (type.apiVersion !== gv.groupVersion || type.review) continue;
     const gvk = { group: type.group, version: gv.version, kind: type.kind };
     const collection = `/${path}/${type.namespaced ? 'namespaces/{namespace}/' : ''}${type.resource}`;
     const operation = (action: string) => ({

@@ -16,7 +16,7 @@
 import type { KubeObject, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { isDNS1123Subdomain } from './names.ts';
-import { notFoundResource } from './status.ts';
+import { badRequest, notFoundResource } from './status.ts';
 import { validateObject, validateObjectMeta } from './validation.ts';
 
 /** One resource the apiserver serves. */
@@ -48,6 +48,22 @@ export interface ResourceType {
   defaults?(obj: KubeObject): void;
   /** the problems of an object, as Invalid causes (kata 07's validation); none: valid */
   validate?(obj: KubeObject): StatusCause[];
+  /**
+   * Finalizers of the kind's own that hold a deletion back like `metadata.finalizers` do (kata
+   * 08): a namespace's `spec.finalizers`, `["kubernetes"]` until its contents are gone.
+   */
+  finalizersOf?(obj: KubeObject): readonly string[];
+  /** What marking an object for deletion does besides the deletionTimestamp: a namespace becomes `Terminating`. */
+  prepareForDelete?(obj: KubeObject): void;
+  /**
+   * A review (SelfSubjectAccessReview, SelfSubjectReview): created only, answered at once by the
+   * server from who asks, and never stored (kata 10's handler answers it; kata 11's RBAC decides).
+   */
+  review?: true;
+  /** kubectl's categories: `kubectl get all` lists every resource in category `all` */
+  categories?: readonly string[];
+  /** the short names kubectl accepts: `po`, `deploy` */
+  shortNames?: readonly string[];
 }
 
 const metaFields = ['metadata.name', 'metadata.namespace'] as const;
@@ -91,11 +107,72 @@ function simple(resource: string, kind: string, group: string, version: string, 
   };
 }
 
+/** pkg/registry/core/event/strategy.go ToSelectableFields: what `kubectl describe` selects a pod's events by. */
+const EVENT_FIELDS = ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'] as const;
+
+function eventFields(obj: KubeObject): Record<string, string> {
+  const event = obj as KubeObject & { involvedObject?: Record<string, string | undefined>; reason?: string; reportingComponent?: string; source?: { component?: string }; type?: string };
+  const involved = event.involvedObject ?? {};
+  return {
+    ...metaValues(obj),
+    ...Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((key) => [`involvedObject.${key}`, involved[key] ?? ''])),
+    reason: event.reason ?? '',
+    reportingComponent: event.reportingComponent ?? '',
+    source: event.source?.component ?? '',
+    type: event.type ?? '',
+  };
+}
+
+/** A ConfigMap's or Secret's keys: `[-._a-zA-Z0-9]+`, at most 253 characters (IsConfigMapKey). */
+function validateKeys(obj: KubeObject, fields: readonly string[]): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  for (const field of fields) {
+    for (const key of Object.keys(((obj as unknown as Record<string, unknown>)[field] ?? {}) as Record<string, unknown>)) {
+      if (key.length > 253 || !/^[-._a-zA-Z0-9]+$/.test(key)) {
+        causes.push({ reason: 'FieldValueInvalid', field: `${field}[${key}]`, message: `Invalid value: ${JSON.stringify(key)}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')` });
+      }
+      if (seen.has(key)) causes.push({ reason: 'FieldValueDuplicate', field: `${field}[${key}]`, message: `Duplicate value: ${JSON.stringify(key)}` });
+      seen.add(key);
+    }
+  }
+  return causes;
+}
+
+/**
+ * A Secret as it is stored: `stringData` folded into `data` as base64 (it wins over a `data` key of
+ * the same name) and dropped, as the v1 conversion does; `type` Opaque by default. A `data` value
+ * that is not base64 is refused as upstream's decoder refuses it (400).
+ */
+function foldSecret(obj: KubeObject): void {
+  const secret = obj as KubeObject & { data?: Record<string, unknown>; stringData?: Record<string, unknown>; type?: string };
+  for (const [key, value] of Object.entries(secret.data ?? {})) {
+    if (typeof value !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(value)) {
+      throw badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data in data[${JSON.stringify(key)}]: a Secret's data values are base64 (use stringData for plain text)`);
+    }
+  }
+  if (secret.stringData !== undefined) {
+    for (const [key, value] of Object.entries(secret.stringData ?? {})) {
+      if (typeof value !== 'string') throw badRequest(`Secret in version "v1" cannot be handled as a Secret: stringData[${JSON.stringify(key)}] must be a string`);
+      secret.data = { ...secret.data, [key]: Buffer.from(value, 'utf8').toString('base64') };
+    }
+    delete secret.stringData;
+  }
+  secret.type ||= 'Opaque';
+}
+
+/** A review: created only, answered from who asks, never stored. */
+function review(resource: string, kind: string, group: string): ResourceType {
+  return { resource, kind, group, apiVersion: `${group}/v1`, namespaced: false, hasStatus: false, selectableFields: metaFields, fieldsOf: metaValues, review: true };
+}
+
 /** Every resource served, by its plural name. */
 export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
   [
     {
       ...simple('pods', 'Pod', '', 'v1', true, true),
+      categories: ['all'],
+      shortNames: ['po'],
       // pkg/registry/core/pod/strategy.go: PodToSelectableFields (a few of them).
       selectableFields: [...metaFields, 'spec.nodeName', 'status.phase'],
       fieldsOf: (obj: KubeObject) => {
@@ -105,14 +182,39 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       prepareForCreate: startStatus({ phase: 'Pending' }),
     },
     // A node keeps the status it is created with: the kubelet registers its node with its capacity.
-    { ...simple('nodes', 'Node', '', 'v1', false, true), prepareForCreate: undefined },
-    { ...simple('namespaces', 'Namespace', '', 'v1', false, true), prepareForCreate: startStatus({ phase: 'Active' }) },
-    simple('services', 'Service', '', 'v1', true, true),
-    simple('endpoints', 'Endpoints', '', 'v1', true, false),
-    simple('events', 'Event', '', 'v1', true, false),
-    simple('deployments', 'Deployment', 'apps', 'v1', true, true),
-    simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true),
+    { ...simple('nodes', 'Node', '', 'v1', false, true), prepareForCreate: undefined, shortNames: ['no'] },
+    {
+      ...simple('namespaces', 'Namespace', '', 'v1', false, true),
+      shortNames: ['ns'],
+      // pkg/registry/core/namespace/strategy.go: a new namespace is Active with the finalizer
+      // "kubernetes", which its namespace controller removes once the namespace is empty.
+      prepareForCreate: (obj: KubeObject) => {
+        startStatus({ phase: 'Active' })(obj);
+        (obj as KubeObject & { spec?: object }).spec = { finalizers: ['kubernetes'] };
+      },
+      finalizersOf: (obj: KubeObject) => (obj as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [],
+      prepareForDelete: (obj: KubeObject) => {
+        (obj as KubeObject & { status?: object }).status = { phase: 'Terminating' };
+      },
+    },
+    { ...simple('services', 'Service', '', 'v1', true, true), categories: ['all'], shortNames: ['svc'] },
+    { ...simple('endpoints', 'Endpoints', '', 'v1', true, false), shortNames: ['ep'] },
+    { ...simple('events', 'Event', '', 'v1', true, false), shortNames: ['ev'], selectableFields: [...metaFields, ...EVENT_FIELDS], fieldsOf: eventFields },
+    { ...simple('configmaps', 'ConfigMap', '', 'v1', true, false), shortNames: ['cm'], validate: (obj: KubeObject) => [...validatorFor('ConfigMap', true)(obj), ...validateKeys(obj, ['data', 'binaryData'])] },
+    {
+      ...simple('secrets', 'Secret', '', 'v1', true, false),
+      defaults: (obj: KubeObject) => {
+        foldSecret(obj);
+        applyDefaults(obj);
+      },
+      validate: (obj: KubeObject) => [...validatorFor('Secret', true)(obj), ...validateKeys(obj, ['data'])],
+    },
+    { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
+    { ...simple('deployments', 'Deployment', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['deploy'] },
+    { ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['rs'] },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
+    review('selfsubjectaccessreviews', 'SelfSubjectAccessReview', 'authorization.k8s.io'),
+    review('selfsubjectreviews', 'SelfSubjectReview', 'authentication.k8s.io'),
   ].map((type): [string, ResourceType] => [type.resource, type]),
 );
 

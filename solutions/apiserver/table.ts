@@ -118,6 +118,48 @@ const PRINTERS: Record<string, Printer> = {
   },
 };
 
+PRINTERS['ConfigMap'] = {
+  columns: [nameColumn, column('Data', 0, 'integer'), column('Age')],
+  cells: (cm, now) => [cm.metadata.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm, now)],
+};
+PRINTERS['Secret'] = {
+  columns: [nameColumn, column('Type'), column('Data', 0, 'integer'), column('Age')],
+  cells: (secret, now) => [secret.metadata.name, secret.type ?? '', Object.keys(secret.data ?? {}).length, age(secret, now)],
+};
+PRINTERS['ServiceAccount'] = {
+  columns: [nameColumn, column('Secrets', 0, 'integer'), column('Age')],
+  cells: (sa, now) => [sa.metadata.name, (sa.secrets ?? []).length, age(sa, now)],
+};
+PRINTERS['Endpoints'] = {
+  columns: [nameColumn, column('Endpoints'), column('Age')],
+  cells: (ep, now) => {
+    const addresses = (ep.subsets ?? []).flatMap((subset: { addresses?: { ip: string }[]; ports?: { port: number }[] }) =>
+      (subset.addresses ?? []).flatMap((a) => ((subset.ports ?? []).length > 0 ? subset.ports!.map((p) => `${a.ip}:${p.port}`) : [a.ip])),
+    );
+    return [ep.metadata.name, addresses.length === 0 ? '<none>' : addresses.slice(0, 3).join(',') + (addresses.length > 3 ? ` + ${addresses.length - 3} more...` : ''), age(ep, now)];
+  },
+};
+PRINTERS['Lease'] = {
+  columns: [nameColumn, column('Holder'), column('Age')],
+  cells: (lease, now) => [lease.metadata.name, lease.spec?.holderIdentity ?? '', age(lease, now)],
+};
+/**
+ * Events, as `kubectl get events` prints them (printers.go printEvent): no Name column first,
+ * the object as `kind/name`, and how long ago it was last seen.
+ */
+PRINTERS['Event'] = {
+  columns: [column('Last Seen'), column('Type'), column('Reason'), column('Object'), column('Subobject', 1), column('Source', 1), column('Message'), column('First Seen', 1), column('Count', 1, 'integer'), column('Name', 1)],
+  cells: (event, now) => {
+    const since = (time: string | undefined) => (time ? humanDuration(now - Date.parse(time)) : '<unknown>');
+    const first = since(event.firstTimestamp ?? event.eventTime);
+    const last = event.lastTimestamp ? since(event.lastTimestamp) : first;
+    const involved = event.involvedObject ?? {};
+    const target = involved.name ? `${String(involved.kind ?? '').toLowerCase()}/${involved.name}` : String(involved.kind ?? '').toLowerCase();
+    const source = [event.source?.component ?? event.reportingComponent, event.source?.host ?? event.reportingInstance].filter(Boolean).join(', ');
+    return [last, event.type ?? '', event.reason ?? '', target, involved.fieldPath ?? '', source, String(event.message ?? '').trim(), first, event.count || 1, event.metadata.name];
+  },
+};
+
 /** Any other kind: its name and when it was made (the DefaultTableConvertor). */
 const DEFAULT_PRINTER: Printer = {
   columns: [nameColumn, column('Created At', 0, 'string', 'date')],

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { LocalClient, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type LabelSelectorRequirement, type Pod, type PodPhase } from '@kube/kit';
+import { FakeClock, Random, type LabelSelectorRequirement, type Namespace, type Pod, type PodPhase } from '@kube/kit';
 import { thrownBy } from '../support/errors.ts';
 import {
   fieldSelectorArb,
@@ -384,6 +384,22 @@ describe('delete, preconditions and finalizers', () => {
     expect(status).toMatchObject({ reason: 'Invalid', code: 422 });
     expect(status.message).toContain('metadata.finalizers');
     expect(registry.get('pods', 'default', 'web')).toEqual(marked);
+  });
+});
+
+describe('finalizers of a kind\'s own: a namespace\'s spec.finalizers', () => {
+  it('holds a namespace\'s deletion back by its "kubernetes" finalizer, marking it Terminating, until an update removes it', () => {
+    const { store, registry } = setUp();
+    const created = registry.create<Namespace>('namespaces', undefined, { metadata: { name: 'prod' } });
+    expect(created.spec).toEqual({ finalizers: ['kubernetes'] });
+    const marked = registry.delete<Namespace>('namespaces', undefined, 'prod');
+    expect(marked).toMatchObject({ metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Terminating' } });
+    expect(registry.get('namespaces', undefined, 'prod')).toEqual(marked);
+    const revision = store.revision;
+    expect(registry.delete('namespaces', undefined, 'prod')).toEqual(marked);
+    expect(store.revision).toBe(revision);
+    registry.update<Namespace>('namespaces', undefined, { ...marked, spec: { finalizers: [] } });
+    expect(statusOf(() => registry.get('namespaces', undefined, 'prod'))).toMatchObject({ reason: 'NotFound' });
   });
 });
 

@@ -430,6 +430,167 @@ describe('the HTTP API: protobuf bodies, as kubectl\'s generators send them', ()
   });
 });
 
+describe('the HTTP API: the resources and answers users reach for first', () => {
+  const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
+  const SECRETS = '/api/v1/namespaces/default/secrets';
+
+  it('serves ConfigMaps, and refuses a key that is not a config key with 422 Invalid', async () => {
+    bench = await startBench();
+    const created = await bench.send('POST', CONFIGMAPS, { body: { metadata: { name: 'settings' }, data: { 'app.mode': 'fast' } } });
+    expect(created.code).toBe(201);
+    expect(created.json).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1', data: { 'app.mode': 'fast' } });
+    const bad = expectStatus(await bench.send('POST', CONFIGMAPS, { body: { metadata: { name: 'bad' }, data: { 'no/slash': 'x' } } }), 422, 'Invalid');
+    expect(bad.details?.causes?.[0]?.field).toBe('data[no/slash]');
+  });
+
+  it('serves Secrets: data in base64, stringData folded into it, type Opaque by default', async () => {
+    bench = await startBench();
+    const created = await bench.send('POST', SECRETS, { body: { metadata: { name: 'db' }, data: { user: Buffer.from('admin').toString('base64') }, stringData: { password: 'hunter2', user: 'root' } } });
+    expect(created.code).toBe(201);
+    expect(created.json).toMatchObject({ kind: 'Secret', type: 'Opaque', data: { user: Buffer.from('root').toString('base64'), password: Buffer.from('hunter2').toString('base64') } });
+    expect(created.json.stringData).toBeUndefined();
+    expect((await bench.send('GET', `${SECRETS}/db`)).json.stringData).toBeUndefined();
+    expect(expectStatus(await bench.send('POST', SECRETS, { body: { metadata: { name: 'bad' }, data: { key: 'not base64!' } } }), 400, 'BadRequest').message).toContain('base64');
+  });
+
+  it('serves ServiceAccounts', async () => {
+    bench = await startBench();
+    expect((await bench.send('POST', '/api/v1/namespaces/default/serviceaccounts', { body: { metadata: { name: 'builder' } } })).json).toMatchObject({ kind: 'ServiceAccount', metadata: { name: 'builder' } });
+  });
+
+  it('puts kind and apiVersion on every object it answers with, also when the client sent none', async () => {
+    bench = await startBench();
+    const typed = { kind: 'ConfigMap', apiVersion: 'v1' };
+    expect((await bench.send('POST', CONFIGMAPS, { body: { metadata: { name: 'a' } } })).json).toMatchObject(typed);
+    expect((await bench.send('GET', `${CONFIGMAPS}/a`)).json).toMatchObject(typed);
+    expect((await bench.send('GET', CONFIGMAPS)).json.items[0]).toMatchObject(typed);
+    expect((await bench.send('PATCH', `${CONFIGMAPS}/a`, { body: { data: { x: 'y' } }, headers: { 'Content-Type': 'application/merge-patch+json' } })).json).toMatchObject(typed);
+    expect((await bench.send('PUT', `${CONFIGMAPS}/a`, { body: { metadata: { name: 'a' }, data: {} } })).json).toMatchObject(typed);
+    expect((await bench.send('DELETE', `${CONFIGMAPS}/a`)).json).toMatchObject(typed);
+  });
+
+  it('lists the resources of category "all" in discovery, for kubectl get all', async () => {
+    bench = await startBench();
+    const resources = [...(await bench.send('GET', '/api/v1')).json.resources, ...(await bench.send('GET', '/apis/apps/v1')).json.resources];
+    const all = resources.filter((r: { categories?: string[] }) => r.categories?.includes('all')).map((r: { name: string }) => r.name);
+    expect(all.sort()).toEqual(['deployments', 'pods', 'replicasets', 'services']);
+    expect(resources.find((r: { name: string }) => r.name === 'configmaps')).toMatchObject({ kind: 'ConfigMap', shortNames: ['cm'] });
+  });
+
+  it('answers a SelfSubjectAccessReview from the authorizer, for the user who asks, and stores nothing', async () => {
+    const asked: string[] = [];
+    const authorizer: Authorizer = { authorize: (a) => (asked.push(`${a.user.username} ${a.verb} ${a.resource} ${a.namespace}`), { allowed: a.verb !== 'delete', reason: a.verb !== 'delete' ? 'test says yes' : '' }) };
+    bench = await startBench({ authorizer });
+    const revision = bench.store.revision;
+    const review = (verb: string) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: 'default', verb, resource: 'pods' } } });
+    const yes = await bench.send('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: review('get') });
+    expect(yes.code).toBe(201);
+    expect(yes.json).toMatchObject({ kind: 'SelfSubjectAccessReview', status: { allowed: true, reason: 'test says yes' } });
+    expect((await bench.send('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: review('delete') })).json.status).toEqual({ allowed: false });
+    expect(asked).toContain('system:anonymous get pods default');
+    expect(bench.store.revision).toBe(revision);
+  });
+
+  it('answers a SelfSubjectReview with who the server thinks is asking', async () => {
+    const authenticator: Authenticator = { authenticate: (header) => (header === 'Bearer t' ? { username: 'alice', uid: 'u-1', groups: ['dev', 'system:authenticated'] } : { username: 'system:anonymous', groups: ['system:unauthenticated'] }) };
+    bench = await startBench({ authenticator });
+    const review = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' };
+    const reply = await bench.send('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: review, headers: { Authorization: 'Bearer t' } });
+    expect(reply.json).toMatchObject({ kind: 'SelfSubjectReview', status: { userInfo: { username: 'alice', uid: 'u-1', groups: ['dev', 'system:authenticated'] } } });
+  });
+
+  it('selects events by the object they are about, their reason and their type, and prints them as kubectl get events does', async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+    const event = (name: string, podName: string, reason: string, type: string) => ({
+      metadata: { name },
+      involvedObject: { kind: 'Pod', apiVersion: 'v1', namespace: 'default', name: podName, uid: podName === 'web' ? created.metadata.uid : 'other-uid' },
+      reason,
+      type,
+      message: `${reason} ${podName}`,
+      source: { component: 'kubelet' },
+      firstTimestamp: '2026-01-01T00:00:00Z',
+      lastTimestamp: '2026-01-01T00:00:00Z',
+      count: 1,
+    });
+    await bench.send('POST', '/api/v1/namespaces/default/events', { body: event('web.1', 'web', 'Scheduled', 'Normal') });
+    await bench.send('POST', '/api/v1/namespaces/default/events', { body: event('web.2', 'web', 'BackOff', 'Warning') });
+    await bench.send('POST', '/api/v1/namespaces/default/events', { body: event('db.1', 'db', 'Scheduled', 'Normal') });
+    const names = async (selector: string) => (await bench.send('GET', `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(selector)}`)).json.items.map((e: { metadata: { name: string } }) => e.metadata.name);
+    expect(await names(`involvedObject.name=web,involvedObject.namespace=default,involvedObject.uid=${created.metadata.uid}`)).toEqual(['web.1', 'web.2']);
+    expect(await names('involvedObject.kind=Pod,reason=Scheduled')).toEqual(['db.1', 'web.1']);
+    expect(await names('type=Warning')).toEqual(['web.2']);
+    await bench.clock.advance(90_000);
+    const table = (await bench.send('GET', '/api/v1/namespaces/default/events', { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json;
+    const shown = table.columnDefinitions.filter((c: { priority: number }) => c.priority === 0).map((c: { name: string }) => c.name);
+    expect(shown).toEqual(['Last Seen', 'Type', 'Reason', 'Object', 'Message']);
+    expect(table.rows[2].cells.filter((_: unknown, i: number) => table.columnDefinitions[i].priority === 0)).toEqual(['90s', 'Warning', 'BackOff', 'pod/web', 'BackOff web']);
+  });
+
+  it('deletes a namespace in two steps: Terminating with its "kubernetes" finalizer, then gone once its contents are', async () => {
+    bench = await startBench();
+    const ns = await bench.send('POST', '/api/v1/namespaces', { body: { metadata: { name: 'prod' } } });
+    expect(ns.json).toMatchObject({ spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    await bench.send('POST', '/api/v1/namespaces/prod/pods', { body: pod('web') });
+    await bench.send('POST', '/api/v1/namespaces/prod/configmaps', { body: { metadata: { name: 'held', finalizers: ['example.com/keep'] } } });
+    const deleted = await bench.send('DELETE', '/api/v1/namespaces/prod');
+    expect(deleted.code).toBe(200);
+    expect(deleted.json).toMatchObject({ metadata: { name: 'prod' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Terminating' } });
+    expect(deleted.json.metadata.deletionTimestamp).toBeDefined();
+    // The apiserver empties it (until Part IV's namespace controller): the pod is gone, the held ConfigMap waits.
+    expectStatus(await bench.send('GET', '/api/v1/namespaces/prod/pods/web'), 404, 'NotFound');
+    expect((await bench.send('GET', '/api/v1/namespaces/prod')).json.status.phase).toBe('Terminating');
+    await bench.send('PATCH', '/api/v1/namespaces/prod/configmaps/held', { body: { metadata: { finalizers: null } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    await bench.send('DELETE', '/api/v1/namespaces/prod');
+    expectStatus(await bench.send('GET', '/api/v1/namespaces/prod'), 404, 'NotFound');
+  });
+});
+
+describe('the HTTP API: deep nesting', () => {
+  /** A JSON text nesting `depth` objects inside one another. */
+  const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
+
+  it.each([101, 2_000, 100_000])('refuses a body nesting %i levels with 400 BadRequest saying the limit', async (depth) => {
+    bench = await startBench();
+    const revision = bench.store.revision;
+    const body = `{"metadata":{"name":"deep"},"extra":${nested(depth)}}`;
+    expect(expectStatus(await bench.send('POST', CONFIGMAPS, { body }), 400, 'BadRequest').message).toContain('deeper than 100 levels');
+    const yaml = `metadata: {name: deep}\nextra: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+    expectStatus(await bench.send('POST', CONFIGMAPS, { body: yaml, headers: { 'Content-Type': 'application/yaml' } }), 400, 'BadRequest');
+    expect(bench.store.revision).toBe(revision);
+  });
+
+  it('refuses a merge, strategic merge or JSON patch that nests too deep with 400, and changes nothing', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    const revision = bench.store.revision;
+    const deep = `{"metadata":{"labels":${nested(3_000)}}}`;
+    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: deep, headers: { 'Content-Type': 'application/merge-patch+json' } }), 400, 'BadRequest');
+    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: deep, headers: { 'Content-Type': 'application/strategic-merge-patch+json' } }), 400, 'BadRequest');
+    // Each part is within the limit; together, at that path, they are not.
+    await bench.send('PATCH', `${PODS}/web`, { body: { spec: { x: { y: { z: {} } } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    const before = bench.store.revision;
+    const patch = `[{"op":"add","path":"/spec/x/y/z/w","value":${nested(98)}}]`;
+    expect(expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: patch, headers: { 'Content-Type': 'application/json-patch+json' } }), 400, 'BadRequest').message).toContain('deeper than 100');
+    expect(before).toBe(revision + 1);
+    expect(bench.store.revision).toBe(before);
+  });
+
+  it('reads back what it accepted at the limit in every form: JSON, YAML, a table, protobuf', async () => {
+    bench = await startBench();
+    const created = await bench.send('POST', CONFIGMAPS, { body: `{"metadata":{"name":"deep"},"extra":${nested(98)}}` });
+    expect(created.code).toBe(201);
+    const path = `${CONFIGMAPS}/deep`;
+    expect((await bench.send('GET', path)).json.extra.a.a.a).toBeDefined();
+    const yaml = await bench.send('GET', path, { headers: { Accept: 'application/yaml' } });
+    expect(yaml.code).toBe(200);
+    expect(yaml.text.split('\n').length).toBeGreaterThan(98);
+    expect((await bench.send('GET', CONFIGMAPS, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json.rows[0].cells[0]).toBe('deep');
+    expect((await bench.send('GET', path, { headers: { Accept: 'application/vnd.kubernetes.protobuf' } })).code).toBe(200);
+  });
+});
+
 describe('the HTTP API: bodies, errors and limits', () => {
   it('reads YAML bodies, and answers in YAML when asked', async () => {
     bench = await startBench();
@@ -631,7 +792,7 @@ describe('the HTTP API: discovery and tables', () => {
     expect((await bench.send('GET', '/api')).json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const groups = (await bench.send('GET', '/apis')).json;
     expect(groups.kind).toBe('APIGroupList');
-    expect(groups.groups.map((g: { name: string }) => g.name).sort()).toEqual(['apps', 'coordination.k8s.io']);
+    expect(groups.groups.map((g: { name: string }) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io']);
   });
 
   it('lists each group-version\'s resources with their kinds, scopes, verbs and subresources', async () => {
@@ -861,6 +1022,62 @@ describe('the real kubectl against the server', () => {
     expect(service.spec).toMatchObject({ type: 'ClusterIP', selector: { app: 'web' }, ports: [{ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' }] });
   });
 
+  it('creates ConfigMaps, Secrets and ServiceAccounts with the generators, and applies a multi-document file', async (context) => {
+    needKubectl(context);
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    expect(await run(['create', 'configmap', 'settings', '--from-literal=mode=fast', '--from-literal=level=3'])).toContain('configmap/settings created');
+    expect(await run(['create', 'secret', 'generic', 'db', '--from-literal=password=hunter2'])).toContain('secret/db created');
+    expect(await run(['create', 'serviceaccount', 'builder'])).toContain('serviceaccount/builder created');
+    expect((await bench.send('GET', '/api/v1/namespaces/default/configmaps/settings')).json.data).toEqual({ mode: 'fast', level: '3' });
+    expect((await bench.send('GET', '/api/v1/namespaces/default/secrets/db')).json).toMatchObject({ type: 'Opaque', data: { password: Buffer.from('hunter2').toString('base64') } });
+    const documents = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: app}', 'data: {greeting: hello}', '---', 'apiVersion: v1', 'kind: Secret', 'metadata: {name: token}', 'stringData: {token: abc}', ''].join('\n');
+    const applied = await run(['apply', '-f', '-'], documents);
+    expect(applied).toContain('configmap/app created');
+    expect(applied).toContain('secret/token created');
+    expect(await run(['get', 'secret', 'token', '-o', 'jsonpath={.data.token}'])).toBe(Buffer.from('abc').toString('base64'));
+    expect((await run(['get', 'configmaps'])).split('\n')[0]).toMatch(/^NAME\s+DATA\s+AGE$/);
+  });
+
+  it('gets all, describes a pod with its events, prints events with their columns, and says who you are', async (context) => {
+    needKubectl(context);
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    await run(['create', 'deployment', 'web', '--image=nginx:1']);
+    const created = (await bench.send('POST', PODS, { body: pod('db') })).json as Pod;
+    await run(['create', 'service', 'clusterip', 'db', '--tcp=5432']);
+    const all = await run(['get', 'all']);
+    expect(all).toMatch(/^pod\/db\s/m);
+    expect(all).toMatch(/^service\/db\s/m);
+    expect(all).toMatch(/^deployment\.apps\/web\s/m);
+    const event = { metadata: { name: 'db.1' }, involvedObject: { kind: 'Pod', apiVersion: 'v1', namespace: 'default', name: 'db', uid: created.metadata.uid }, reason: 'Scheduled', message: 'Successfully assigned default/db to node-1', type: 'Normal', source: { component: 'default-scheduler' }, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:00Z', count: 1 };
+    await bench.send('POST', '/api/v1/namespaces/default/events', { body: event });
+    await bench.send('POST', '/api/v1/namespaces/default/events', { body: { ...event, metadata: { name: 'other.1' }, involvedObject: { ...event.involvedObject, name: 'other', uid: 'x' }, reason: 'Other' } });
+    await bench.clock.advance(30_000);
+    const described = await run(['describe', 'pod', 'db']);
+    expect(described).toMatch(/^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n/m);
+    // describe ages events by its own (real) clock, not the server's fake one
+    expect(described).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/db to node-1/);
+    expect(described).not.toContain('Other');
+    const events = (await run(['get', 'events'])).trim().split('\n').map((line) => line.split(/\s{2,}/));
+    expect(events[0]).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    expect(events).toContainEqual(['30s', 'Normal', 'Scheduled', 'pod/db', 'Successfully assigned default/db to node-1']);
+    expect(await run(['get', 'events', '--field-selector', 'reason=Other', '-o', 'name'])).toBe('event/other.1\n');
+    const whoami = await run(['auth', 'whoami']);
+    expect(whoami).toMatch(/Username\s+system:anonymous/);
+  });
+
+  it('deletes a namespace: Terminating, its contents deleted, then gone', async (context) => {
+    needKubectl(context);
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    await run(['create', 'namespace', 'prod']);
+    await run(['-n', 'prod', 'create', 'configmap', 'settings', '--from-literal=a=b']);
+    expect(await run(['delete', 'namespace', 'prod'])).toContain('namespace "prod" deleted');
+    expectStatus(await bench.send('GET', '/api/v1/namespaces/prod'), 404, 'NotFound');
+    expectStatus(await bench.send('GET', '/api/v1/namespaces/prod/configmaps/settings'), 404, 'NotFound');
+  });
+
   it('runs --dry-run=server and diff without changing anything', async (context) => {
     needKubectl(context);
     bench = await startBench();
@@ -1016,11 +1233,11 @@ describe('properties', () => {
 /** How many requests the fuzz sends in all, shared out among {@link FUZZ_TARGETS}. */
 const FUZZ_REQUESTS = 10_000;
 /** One part of the fuzz per resource ('widgets' is not served), and '' for paths that are not resources. */
-const FUZZ_TARGETS = ['pods', 'nodes', 'namespaces', 'services', 'endpoints', 'events', 'deployments', 'replicasets', 'leases', 'widgets', ''];
+const FUZZ_TARGETS = ['pods', 'nodes', 'namespaces', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts', 'deployments', 'replicasets', 'leases', 'selfsubjectaccessreviews', 'widgets', ''];
 /**
  * What one fuzzed request may take on a loaded machine: about 0.3 ms on an idle 2-core machine,
  * 8 ms at a load of 10 (measured). A part's time limit is its count of requests times this: about
- * 18 s for 910 requests, under the runner's 20 s limit per test.
+ * 13 s for 667 requests, under the runner's 20 s limit per test.
  */
 const MS_PER_FUZZED_REQUEST = 20;
 
@@ -1059,7 +1276,7 @@ interface FuzzRequest {
 
 /** Requests about one resource (its path under every prefix, good and bad), or for the other paths when `target` is ''. */
 function fuzzRequest(target: string): fc.Arbitrary<FuzzRequest> {
-  const prefix = fc.constantFrom('/api/v1', '/apis/apps/v1', '/apis/coordination.k8s.io/v1', '/apis/nope/v1', '/api/v2', '');
+  const prefix = fc.constantFrom('/api/v1', '/apis/apps/v1', '/apis/coordination.k8s.io/v1', '/apis/authorization.k8s.io/v1', '/apis/nope/v1', '/api/v2', '');
   const namespace = fc.constantFrom('', '/namespaces/default', '/namespaces/missing', '/namespaces/Bad_NS');
   const resource = fc.constant(target);
   const name = fc.constantFrom('', '/existing', '/web', '/Bad_Name', '/%zz', `/${'n'.repeat(300)}`);
@@ -1099,6 +1316,16 @@ function fuzzRequest(target: string): fc.Arbitrary<FuzzRequest> {
     fc.constant(JSON.stringify({ spec: { replicas: -3 } })),
     fc.constant(JSON.stringify(pod('huge', { note: 'x'.repeat(20_000) }))),
     fc.json({ maxDepth: 3 }),
+    fc.constantFrom(
+      `{"metadata":{"name":"deep"},"data":${'{"a":'.repeat(2_000)}1${'}'.repeat(2_000)}}`,
+      `{"metadata":{"labels":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`,
+      `metadata: {name: deep}\nspec: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`,
+      JSON.stringify({ metadata: { name: 'cm' }, data: { 'bad/key': 'x', good: 'y' } }),
+      JSON.stringify({ metadata: { name: 'sec' }, data: { k: 'not base64!' }, stringData: { s: 'plain' } }),
+      JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }),
+      JSON.stringify({ kind: 'DeleteOptions', dryRun: ['All'] }),
+      JSON.stringify({ kind: 'DeleteOptions', dryRun: 'All' }),
+    ),
     fc.constantFrom(
       Buffer.from('6b3873000a0f0a02763112094e616d657370616365121c0a140a0470726f6412001a0022002a0032003800420012001a020a001a002200', 'hex'), // a Namespace
       Buffer.from('6b3873000a0f0a0276311209', 'hex'), // cut short
