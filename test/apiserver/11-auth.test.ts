@@ -26,7 +26,7 @@ import {
   type RequestAttributes,
   type UserInfo,
 } from '@kube/apiserver';
-import { startBench, type Bench } from '../support/apiserver/http.ts';
+import { haveKubectl, kubeconfig, kubectl, startBench, type Bench } from '../support/apiserver/http.ts';
 import type { ClusterRole, ClusterRoleBinding, Namespace, PolicyRule, Pod, Role, RoleBinding, Status, Subject, Toleration } from '@kube/kit';
 
 const alice: UserInfo = { username: 'alice', groups: ['dev', 'system:authenticated'] };
@@ -320,6 +320,51 @@ describe('over HTTP: kata 10\'s server with these gates in its pipeline', () => 
   it('refuses a body it could not read only after authorization: a 403 first', async () => {
     bench = await secured();
     statusReply(await bench.send('POST', PODS, { body: '{not json', ...as('alice-token') }), 403, 'Forbidden');
+  });
+
+  it('answers a SelfSubjectAccessReview (kubectl auth can-i) with RBAC\'s decision for the one who asks', async () => {
+    // Upstream's bootstrap ClusterRole system:basic-user lets everyone ask about themselves.
+    const basicUser: ClusterRole = { metadata: { name: 'system:basic-user' }, rules: [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] }] };
+    const asking: ClusterRoleBinding = { metadata: { name: 'dev-asks' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:basic-user' }, subjects: [{ kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' }] };
+    const withReviews: RbacSource = { ...rbac, clusterRoles: () => [readPods, discovery, basicUser], clusterRoleBindings: () => [...bindings, asking] };
+    bench = await startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(withReviews) });
+    const revision = bench.store.revision;
+    const canI = (verb: string, resource: string) => bench.send('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: { resourceAttributes: { namespace: 'default', verb, resource } } }, ...as('alice-token') });
+    const yes = await canI('list', 'pods');
+    expect(yes.code).toBe(201);
+    expect(yes.json.status).toEqual({ allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "dev-reads-pods" of ClusterRole "pod-reader" to User "alice"' });
+    expect((await canI('delete', 'pods')).json.status).toEqual({ allowed: false });
+    statusReply(await bench.send('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: { spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } } }), 403, 'Forbidden');
+    expect(bench.store.revision).toBe(revision);
+  });
+
+  it('answers kubectl auth can-i and auth whoami with RBAC on', async (context) => {
+    if (!(await haveKubectl())) {
+      if (process.env.CI) throw new Error('CI needs kubectl on the PATH to run the kubectl tests of kata 11');
+      return context.skip('kubectl is not installed here, so this test is skipped (CI runs it): install kubectl v1.32 to run it');
+    }
+    // kubectl sends no token to an http:// server: it asks as system:anonymous.
+    const anonymous = { kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' } as const;
+    const basicUser: ClusterRole = { metadata: { name: 'system:basic-user' }, rules: [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] }, { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] }] };
+    const policy: RbacSource = {
+      ...rbac,
+      clusterRoles: () => [readPods, discovery, basicUser],
+      clusterRoleBindings: () => [
+        bindings[1]!,
+        { metadata: { name: 'anonymous-reads-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'pod-reader' }, subjects: [anonymous] },
+        { metadata: { name: 'anonymous-asks' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:basic-user' }, subjects: [anonymous] },
+      ],
+    };
+    bench = await startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(policy) });
+    const config = kubeconfig(bench.url);
+    const yes = await kubectl(config, ['auth', 'can-i', 'list', 'pods']);
+    expect(`${yes.code} ${yes.stdout.trim()}`, yes.stderr).toBe('0 yes');
+    const no = await kubectl(config, ['auth', 'can-i', 'delete', 'pods']);
+    expect(`${no.code} ${no.stdout.trim()}`, no.stderr).toBe('1 no');
+    const whoami = await kubectl(config, ['auth', 'whoami']);
+    expect(whoami.stdout, whoami.stderr).toMatch(/Username\s+system:anonymous\n\s*Groups\s+\[system:unauthenticated\]/);
+    const refused = await kubectl(config, ['create', 'configmap', 'x', '--from-literal=a=b']);
+    expect(refused.stderr).toContain('configmaps is forbidden: User "system:anonymous" cannot create resource "configmaps"');
   });
 
   it('runs admission: NamespaceLifecycle refuses a create in a namespace that does not exist', async () => {
