@@ -1,0 +1,99 @@
+/**
+ * Grading a class as an instructor meets one: a workshop learner who borrowed the apiserver (and so
+ * etcd) and did the scheduler, a zip download nested one level with an edited test file, an empty
+ * folder, and a learner who has not started. Graded in two shards and merged. Each must come out
+ * as it is — borrowed katas as borrowed and the scheduler at full marks, the nested katas found,
+ * the edited test flagged, nobody a silent zero — and a learner's results.json must be the same
+ * graded alone as in the class.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadKatas, type Kata } from '../lib/katas.ts';
+import type { GradeResults } from '../lib/grading.ts';
+import { runTool, workbookCopy } from './workbook-copy.ts';
+
+let copy: string;
+let katas: Kata[];
+let out: string;
+const runs: Record<string, ReturnType<typeof runTool>> = {};
+const args = ['--timeout', '5000', '--quiet'];
+
+const results = (dir: string, learner: string): GradeResults => JSON.parse(readFileSync(join(dir, learner, 'results.json'), 'utf8')) as GradeResults;
+
+beforeAll(() => {
+  copy = workbookCopy({ katas: ['01', '12'] });
+  katas = loadKatas(copy);
+  const cls = join(copy, 'class');
+  // A workshop that started at the scheduler: the apiserver borrowed (etcd with it), the scheduler done.
+  cpSync(join(copy, 'katas'), join(cls, 'workshop', 'katas'), { recursive: true });
+  cpSync(join(copy, 'solutions', 'scheduler'), join(cls, 'workshop', 'katas', 'scheduler'), { recursive: true });
+  writeFileSync(join(cls, 'workshop', 'katas', 'progress.json'), JSON.stringify({ borrowed: ['apiserver'], hints: { '12': 2 } }));
+  // A zip download: the clone one level down, everything done, a test file edited.
+  const zip = join(cls, 'zip', 'kubekata-class-main');
+  cpSync(join(copy, 'solutions'), join(zip, 'katas'), { recursive: true });
+  cpSync(join(copy, 'test'), join(zip, 'test'), { recursive: true });
+  writeFileSync(join(zip, katas[0]!.test), `${readFileSync(join(zip, katas[0]!.test), 'utf8')}\n// made to pass\n`);
+  mkdirSync(join(cls, 'empty'), { recursive: true });
+  cpSync(join(copy, 'katas'), join(cls, 'pristine', 'katas'), { recursive: true });
+  out = join(copy, 'out');
+  runs.shard1 = runTool(copy, 'grade.ts', ['--submissions', cls, '--shard', '1/2', '--out', join(out, 's1'), ...args]);
+  runs.shard2 = runTool(copy, 'grade.ts', ['--submissions', cls, '--shard', '2/2', '--out', join(out, 's2'), ...args]);
+  runs.merge = runTool(copy, 'grade.ts', ['--merge', join(out, 's1'), join(out, 's2'), '--out', join(out, 'class'), '--min-score', '5']);
+  runs.alone = runTool(copy, 'grade.ts', ['--submission', join(cls, 'zip'), '--out', join(out, 'alone', 'zip'), ...args]);
+}, 600_000);
+
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+describe('grading a class', () => {
+  it('grades a borrowed component\'s katas as borrowed and the katas built on it on the learner\'s code, and says so', () => {
+    const r = results(join(out, 'class'), 'workshop');
+    expect(r.borrowed).toEqual(['apiserver', 'etcd']);
+    const [kv, fit] = [r.katas.find((k) => k.kata === '01')!, r.katas.find((k) => k.kata === '12')!];
+    expect(kv.state).toBe('borrowed');
+    expect(kv.score).toBe(0);
+    expect(fit).toMatchObject({ state: 'done', score: fit.max_score, hints: 2 });
+    expect(readFileSync(join(out, 'class', 'workshop', 'report.md'), 'utf8')).toContain('Borrowed (the reference solution stood in; those katas are not graded): apiserver, etcd.');
+  });
+
+  it('finds the katas folder a zip download nests one level down, and flags the test file the learner edited', () => {
+    const r = results(join(out, 'class'), 'zip');
+    expect(r.score).toBe(r.max_score);
+    expect(r.tampered_tests).toEqual([katas[0]!.test]);
+    expect(r.katas[0]!.submitted_sha256).not.toBe(r.katas[0]!.sha256);
+    const cls = JSON.parse(readFileSync(join(out, 'class', 'class.json'), 'utf8')) as { learners: { learner: string; submission: string | null; problem: string | null }[] };
+    expect(cls.learners.find((l) => l.learner === 'zip')!.submission).toBe('zip/kubekata-class-main/katas');
+  });
+
+  it('gives a learner the same results.json graded alone as graded with the class', () => {
+    expect(runs.alone!.code).toBe(0);
+    expect(readFileSync(join(out, 'alone', 'zip', 'results.json'), 'utf8')).toBe(readFileSync(join(out, 'class', 'zip', 'results.json'), 'utf8'));
+  });
+
+  it('warns loudly about a submission it cannot read, and names who is below --min-score', () => {
+    expect(runs.merge!.code).toBe(1);
+    expect(runs.merge!.stderr).toContain('WARNING: 1 submission could not be read');
+    expect(runs.merge!.stderr).toContain('empty: the folder is empty');
+    expect(runs.merge!.stderr).toMatch(/Below --min-score 5: .*empty.*pristine|Below --min-score 5: .*pristine.*empty/);
+    expect(readFileSync(join(out, 'class', 'summary.md'), 'utf8')).toContain('**Could not be read** (scored 0): empty (the folder is empty)');
+    expect(readFileSync(join(out, 'class', 'index.html'), 'utf8')).toContain('<strong>empty</strong>: the submission could not be read');
+  });
+
+  it('merges shards into one summary in points with tests beside, and one dashboard', () => {
+    expect(runs.shard1!.code).toBe(0);
+    expect(runs.shard2!.code).toBe(0);
+    const csv = readFileSync(join(out, 'class', 'summary.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('learner,score,max_score,kata_01_points,kata_01_tests,kata_12_points,kata_12_tests,borrowed,hints,submitted_at,flags');
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['"empty"', '"pristine"', '"workshop"', '"zip"']);
+    expect(csv.find((l) => l.startsWith('"workshop"'))).toContain(',0,"borrowed",15,');
+    expect(readFileSync(join(out, 'class', 'summary.md'), 'utf8')).toMatch(/\| workshop \| 15\/25 \| B \| 15 \(\d+\/\d+\) \|/);
+    expect(readFileSync(join(out, 'class', 'index.html'), 'utf8')).toContain('data-learner="zip"');
+  });
+
+  it('sums up each kata not started in one line of report.md', () => {
+    const report = readFileSync(join(out, 'class', 'pristine', 'report.md'), 'utf8');
+    expect(report).toContain('## Not started');
+    expect(report).toMatch(/- 01 · Key-value basics: \d+ tests stop at kata 01's unwritten code\./);
+    expect(report).not.toContain('## 01 ·');
+  });
+});
