@@ -367,6 +367,48 @@ describe('over HTTP: kata 10\'s server with these gates in its pipeline', () => 
     expect(refused.stderr).toContain('configmaps is forbidden: User "system:anonymous" cannot create resource "configmaps"');
   });
 
+  it('serves what a kubectl user reaches for first, with tokens and RBAC on: create ns, deployment, configmap, diff, --dry-run=server, get all, auth can-i, describe pod', async (context) => {
+    if (!(await haveKubectl())) {
+      if (process.env.CI) throw new Error('CI needs kubectl on the PATH to run the kubectl tests of kata 11');
+      return context.skip('kubectl is not installed here, so this test is skipped (CI runs it): install kubectl v1.32 to run it');
+    }
+    const admin: ClusterRole = { metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] };
+    const subjects = [
+      { kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' } as const,
+      // kubectl sends its token only over HTTPS: over this plain-HTTP server it asks as system:anonymous.
+      { kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' } as const,
+    ];
+    const policy: RbacSource = { ...rbac, clusterRoles: () => [admin], clusterRoleBindings: () => [{ metadata: { name: 'admins' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects }] };
+    const namespace = (name: string) => bench.registry.list<Namespace>('namespaces', undefined).items.find((ns) => ns.metadata.name === name);
+    bench = await startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(policy), admission: new Admission([], [new NamespaceLifecycle(namespace)]) });
+    const config = kubeconfig(bench.url, 'alice-token');
+    const run = async (args: string[], input?: string) => {
+      const result = await kubectl(config, args, input);
+      expect(result.code, `kubectl ${args.join(' ')}: ${result.stderr}`).toBe(0);
+      return result.stdout;
+    };
+    expect(await run(['create', 'namespace', 'prod'])).toContain('namespace/prod created');
+    expect(await run(['-n', 'prod', 'create', 'deployment', 'web', '--image=nginx:1', '--replicas=2'])).toContain('deployment.apps/web created');
+    expect(await run(['-n', 'prod', 'create', 'configmap', 'settings', '--from-literal=mode=fast'])).toContain('configmap/settings created');
+    const revision = bench.store.revision;
+    expect(await run(['-n', 'prod', 'run', 'x', '--image=nginx', '--dry-run=server'])).toContain('pod/x created (server dry run)');
+    const live = await run(['-n', 'prod', 'get', 'deployment', 'web', '-o', 'yaml']);
+    const diff = await kubectl(config, ['-n', 'prod', 'diff', '-f', '-'], live.replace('replicas: 2', 'replicas: 5'));
+    expect(diff.code, diff.stderr).toBe(1);
+    expect(diff.stdout).toMatch(/^\+\s+replicas: 5$/m);
+    expect(bench.store.revision).toBe(revision);
+    const pod = JSON.parse(await run(['-n', 'prod', 'create', '-f', '-', '-o', 'json'], JSON.stringify(webPod))) as Pod;
+    const all = await run(['-n', 'prod', 'get', 'all']);
+    expect(all).toMatch(/^pod\/web\s/m);
+    expect(all).toMatch(/^deployment\.apps\/web\s/m);
+    expect((await kubectl(config, ['-n', 'prod', 'auth', 'can-i', 'delete', 'pods'])).stdout.trim()).toBe('yes');
+    await bench.send('POST', '/api/v1/namespaces/prod/events', {
+      body: { metadata: { name: 'web.1' }, involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web', uid: pod.metadata.uid }, reason: 'Scheduled', message: 'Successfully assigned prod/web to node-1', type: 'Normal', source: { component: 'default-scheduler' }, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:00Z', count: 1 },
+      headers: { Authorization: 'Bearer alice-token' },
+    });
+    expect(await run(['-n', 'prod', 'describe', 'pod', 'web'])).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned prod\/web to node-1/);
+  });
+
   it('runs admission: NamespaceLifecycle refuses a create in a namespace that does not exist', async () => {
     const namespace = (name: string) => bench.registry.list<Namespace>('namespaces', undefined).items.find((ns) => ns.metadata.name === name);
     bench = await startBench({ admission: new Admission([], [new NamespaceLifecycle(namespace)]) });
