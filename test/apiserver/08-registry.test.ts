@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { LocalClient, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
+import { isStatusError, LocalClient, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random, type LabelSelectorRequirement, type Namespace, type Pod, type PodPhase } from '@kube/kit';
 import { thrownBy } from '../support/errors.ts';
@@ -719,7 +719,9 @@ function doWrite(registry: Registry, write: Write, dryRun: boolean): { answer?: 
         return { answer: registry.delete<Pod>('pods', 'default', write.name, { ...options, ...(write.uid ? { preconditions: { uid: write.uid } } : {}) }) };
     }
   } catch (error) {
-    return { reason: (error as StatusError).status?.reason ?? String(error) };
+    // Only the API's own refusals are answers; anything else (an unwritten registry) fails the property.
+    if (!isStatusError(error)) throw error;
+    return { reason: (error as StatusError).status.reason };
   }
 }
 
