@@ -41,9 +41,10 @@ import {
   TokenAuthenticator,
   type RbacSource,
 } from '@kube/apiserver';
-import { EtcdError, MvccStore, openDurableStore, type DurableStore } from '@kube/etcd';
+import { EtcdError, MvccStore, nodeWalFs, openDurableStore, type DurableStore } from '@kube/etcd';
 import { NotImplemented, RealClock, Random, type ClusterRole, type ClusterRoleBinding, type Namespace, type Role, type RoleBinding } from '@kube/kit';
 import { ensurePki } from './lib/pki.ts';
+import { faultyWalFs } from './lib/wal-faults.ts';
 import { c } from './lib/report.ts';
 import { ROOT } from './lib/targets.ts';
 
@@ -113,7 +114,9 @@ function rbacFrom(file: string): RbacSource {
 async function openStore(dir: string): Promise<DurableStore> {
   if (existsSync(dir) && !statSync(dir).isDirectory()) fail(`--data-dir ${dir} is a file, not a directory: give a folder (it is made if missing), or move the file away.`);
   try {
-    return await openDurableStore(dir);
+    // KATA_WAL_FAULT: a full disk or a failing fsync, for the crash tests (tools/lib/wal-faults.ts)
+    const fault = process.env.KATA_WAL_FAULT;
+    return await openDurableStore(dir, fault ? { fs: faultyWalFs(fault, nodeWalFs) } : {});
   } catch (error) {
     if (error instanceof EtcdError && error.code === 'CorruptLog') {
       fail(

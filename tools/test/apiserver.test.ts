@@ -4,7 +4,8 @@
  * token file and an RBAC file, and clear exits for bad options and unfinished katas.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ function start(args: string[], env: Record<string, string> = { KATA_TARGET: 'sol
   return new Promise((resolve, reject) => {
     const seen = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      const url = /on (https?:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       if (url && output.includes('Ctrl-C')) resolve({ url, output: () => output });
     };
     child.stdout.on('data', seen);
@@ -58,7 +59,7 @@ describe('npm run apiserver', () => {
   it('serves on 127.0.0.1, writes a kubeconfig that points at it, and keeps the store in its data dir across a restart', async () => {
     const config = join(dir, 'kubeconfig');
     const data = join(dir, 'data');
-    const first = await start(['--kubeconfig', config, '--data-dir', data]);
+    const first = await start(['--kubeconfig', config, '--data-dir', data, '--insecure-http']);
     expect(first.output()).toContain(`kubectl --kubeconfig`);
     expect(readFileSync(config, 'utf8')).toContain(`server: "${first.url}"`);
     const namespaces = (await (await fetch(`${first.url}/api/v1/namespaces`)).json()) as { items: { metadata: { name: string } }[] };
@@ -67,7 +68,7 @@ describe('npm run apiserver', () => {
     expect(created.status).toBe(201);
     await stop();
 
-    const second = await start(['--kubeconfig', config, '--data-dir', data]);
+    const second = await start(['--kubeconfig', config, '--data-dir', data, '--insecure-http']);
     const got = await fetch(`${second.url}/api/v1/namespaces/default/pods/web`);
     expect(got.status).toBe(200);
   });
@@ -93,12 +94,73 @@ describe('npm run apiserver', () => {
       ].join('\n'),
     );
     const config = join(dir, 'kubeconfig-auth');
-    const { url } = await start(['--kubeconfig', config, '--token-file', tokens, '--rbac', rbac]);
+    const { url } = await start(['--kubeconfig', config, '--token-file', tokens, '--rbac', rbac, '--insecure-http']);
     expect(readFileSync(config, 'utf8')).toContain('token: "alice-token"');
     const as = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
     expect((await fetch(`${url}/api/v1/namespaces/default/pods`, as('alice-token'))).status).toBe(200);
     expect((await fetch(`${url}/api/v1/namespaces/default/pods`, as('nobody'))).status).toBe(401);
     expect((await fetch(`${url}/api/v1/namespaces/default/pods`)).status).toBe(403);
+  });
+
+  it('serves HTTPS by default with a CA it made, and kubectl and client-node use the written kubeconfig unchanged, its token included', async () => {
+    const tokens = join(dir, 'tokens-tls.csv');
+    writeFileSync(tokens, 'bob-token,bob,1002,"system:masters"\n');
+    const config = join(dir, 'kubeconfig-tls');
+    const data = join(dir, 'data-tls');
+    const { url } = await start(['--kubeconfig', config, '--data-dir', data, '--token-file', tokens]);
+    expect(url).toMatch(/^https:/);
+    expect(readFileSync(config, 'utf8')).toContain('certificate-authority-data: ');
+    expect(existsSync(join(data, 'pki', 'ca.crt'))).toBe(true);
+    // kubectl sends its token only over TLS: as bob (system:masters) it may create and list
+    const kubectl = (...args: string[]) => spawnSync('kubectl', ['--kubeconfig', config, ...args], { encoding: 'utf8', timeout: 60_000 });
+    expect(kubectl('create', 'namespace', 'tls-demo').stdout).toContain('namespace/tls-demo created');
+    const whoami = kubectl('get', 'namespaces', '-o', 'name');
+    expect(whoami.stdout).toContain('namespace/tls-demo');
+    // client-node refuses an http:// kubeconfig without skipTLSVerify; this one it takes as it is
+    const kc = new KubeConfig();
+    kc.loadFromFile(config);
+    const namespaces = await kc.makeApiClient(CoreV1Api).listNamespace();
+    expect(namespaces.items.map((ns) => ns.metadata?.name)).toContain('tls-demo');
+    // plain fetch does not trust the workbook's CA: the server really is TLS
+    await expect(fetch(`${url}/api/v1/namespaces`)).rejects.toThrow();
+  });
+
+  it('without a token file the kubeconfig carries an admin client certificate, so kubectl never asks for a user name', async () => {
+    const config = join(dir, 'kubeconfig-cert');
+    await start(['--kubeconfig', config, '--data-dir', join(dir, 'data-cert')]);
+    expect(readFileSync(config, 'utf8')).toContain('client-certificate-data: ');
+    const r = spawnSync('kubectl', ['--kubeconfig', config, 'get', 'namespaces', '-o', 'name'], { encoding: 'utf8', timeout: 60_000, input: '' });
+    expect(r.stderr).not.toContain('Username');
+    expect(r.stdout).toContain('namespace/default');
+  });
+
+  it('exits 2 with one message for a data dir that is a file, and for a log damaged in its middle (naming the file and the byte); a zero-filled tail is repaired', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const notDir = run(['--data-dir', file, '--insecure-http']);
+    expect(notDir.status).toBe(2);
+    expect(notDir.output).toContain('is a file, not a directory');
+    expect(notDir.output).not.toMatch(/\n\s+at /); // no stack trace
+
+    const data = join(dir, 'data-damaged');
+    await start(['--data-dir', data, '--insecure-http']);
+    await stop();
+    const segment = join(data, readdirSync(data).filter((f) => f.endsWith('.wal')).sort()[0]!);
+    const good = readFileSync(segment);
+    // a block of zeros after the last record, as ext4 can leave after a crash: a torn tail, repaired
+    writeFileSync(segment, Buffer.concat([good, Buffer.alloc(4096)]));
+    await start(['--data-dir', data, '--insecure-http']);
+    await stop();
+    const repaired = readFileSync(segment);
+    const damaged = Buffer.from(repaired);
+    damaged[20]! ^= 0xff; // inside the first record, with more after it
+    writeFileSync(segment, damaged);
+    const corrupt = run(['--data-dir', data, '--insecure-http', '--port', '0']);
+    expect(corrupt.status).toBe(2);
+    expect(corrupt.output).toContain('the write-ahead log is damaged');
+    expect(corrupt.output).toMatch(/\.wal, byte \d+/);
+    expect(corrupt.output).not.toMatch(/\n\s+at /);
+    expect(readFileSync(segment)).toEqual(damaged); // nothing was changed
   });
 
   it('exits 2 with what was wrong for a bad port, a missing file, or an RBAC file of other kinds', () => {
@@ -117,7 +179,7 @@ describe('npm run apiserver', () => {
 
   it('says which kata is missing when the learner\'s own code is not finished', () => {
     // The workbook's own katas/ are the pristine starters.
-    const r = run(['--port', '0'], { KATA_TARGET: 'katas', KATA_BORROWED: '' });
+    const r = run(['--port', '0', '--insecure-http'], { KATA_TARGET: 'katas', KATA_BORROWED: '' });
     expect(r.status).toBe(2);
     expect(r.output).toMatch(/kata \d\d is not implemented yet/);
     expect(r.output).toContain('KATA_TARGET=solutions npm run apiserver');
