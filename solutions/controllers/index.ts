@@ -11,6 +11,11 @@
  *
  * Kata 18, the first controller: {@link ReplicaSetController}, with {@link ControllerExpectations},
  * {@link slowStartBatch}, {@link compareForDeletion} / {@link podsToDelete} and {@link calculateStatus}.
+ *
+ * Kata 20, nodes that die: {@link NodeLifecycleController} (lease heartbeats, Ready Unknown after
+ * the grace period, the not-ready and unreachable NoExecute taints, rate limited per zone) and
+ * {@link TaintEvictionController} (pods that do not tolerate a NoExecute taint are evicted, at once
+ * or after their tolerationSeconds).
  * @module
  */
 export * from './informer-api.ts';
@@ -21,3 +26,5 @@ export * from './factory.ts';
 export * from './rate-limiter.ts';
 export * from './workqueue.ts';
 export * from './replica-set.ts';
+export * from './node-lifecycle.ts';
+export * from './taint-eviction.ts';
