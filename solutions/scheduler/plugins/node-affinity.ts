@@ -86,10 +86,11 @@ export function matchesNodeSelectorRequirement(requirement: NodeSelectorRequirem
   const values = requirement.values ?? [];
   const value = labels[key];
   switch (operator) {
+    // The values are checked last, only when they would decide a match: most nodes fail on the label.
     case 'In':
-      return validValues(values) && value !== undefined && values.includes(value);
+      return value !== undefined && values.includes(value) && validValues(values);
     case 'NotIn':
-      return validValues(values) && (value === undefined || !values.includes(value));
+      return (value === undefined || !values.includes(value)) && validValues(values);
     case 'Exists':
       return values.length === 0 && value !== undefined;
     case 'DoesNotExist':
