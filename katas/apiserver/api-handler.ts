@@ -174,7 +174,7 @@ export class ApiHandler {
       await this.options.admission.admit(admission);
       await this.options.admission.validate(admission);
     }
-    const deleted = this.registry.delete(type.resource, namespace, name, options);
+    const deleted = await this.registry.delete(type.resource, namespace, name, options);
     if (type.resource === 'namespaces' && !options.dryRun) return this.emptyNamespace(deleted);
     return deleted;
   }
@@ -186,19 +186,19 @@ export class ApiHandler {
    * once (an object with finalizers of its own) keeps the namespace Terminating; deleting the
    * namespace again tries again. Returns the namespace as it is after that.
    */
-  private emptyNamespace(namespace: KubeObject): KubeObject {
+  private async emptyNamespace(namespace: KubeObject): Promise<KubeObject> {
     const name = namespace.metadata.name!;
     let remaining = 0;
     for (const type of RESOURCES.values()) {
       if (!type.namespaced || type.review) continue;
-      for (const item of this.registry.list(type.resource, name).items) {
-        const left = this.registry.delete(type.resource, name, item.metadata.name!);
+      for (const item of (await this.registry.list(type.resource, name)).items) {
+        const left = await this.registry.delete(type.resource, name, item.metadata.name!);
         // Still there when it has finalizers of its own: it is only marked.
         if (left.metadata.deletionTimestamp) remaining++;
       }
     }
     if (remaining > 0) return namespace;
-    const current = this.registry.get<KubeObject & { spec?: { finalizers?: string[] } }>('namespaces', undefined, name);
+    const current = await this.registry.get<KubeObject & { spec?: { finalizers?: string[] } }>('namespaces', undefined, name);
     const finalizers = (current.spec?.finalizers ?? []).filter((finalizer) => finalizer !== 'kubernetes');
     // The update that takes the last finalizer away deletes the namespace (kata 08).
     return this.registry.update('namespaces', undefined, { ...current, spec: { ...current.spec, finalizers } });
