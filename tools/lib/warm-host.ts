@@ -19,8 +19,21 @@ import type { RunningTests, StartRun } from './runner.ts';
 import { ROOT } from './targets.ts';
 
 const MAIN = join(ROOT, 'tools', 'lib', 'warm-host-main.ts');
-/** The variables that decide how `@kube/*` resolves: a host is made for one set of them. */
-const RESOLUTION = ['KATA_TARGET', 'KATA_KATAS_DIR', 'KATA_BORROWED'] as const;
+/**
+ * The variables that change from run to run (the seed, the skip and progress files, replays); every
+ * other variable the caller sets (how `@kube/*` resolves, which files the config includes) is
+ * fixed for a host's life: a host is made for one set of them.
+ */
+const PER_RUN = new Set(['KATA_SEED', 'KATA_PATH', 'KATA_SKIP_TESTS', 'KATA_PROGRESS', 'KATA_REPLAYS']);
+
+/** The caller's variables that a host is made with. */
+function hostEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined && !PER_RUN.has(entry[0]))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
 
 /** One vitest process kept between runs, with what it was made for. */
 interface Host {
@@ -44,7 +57,7 @@ export class WarmHost {
 
   /** Starts a run on the warm vitest, first starting one if there is none for this environment. */
   readonly start: StartRun = (request) => {
-    const signature = JSON.stringify([request.root, request.testTimeoutMs, request.maxWorkers, ...RESOLUTION.map((k) => request.env[k] ?? '')]);
+    const signature = JSON.stringify([request.root, request.testTimeoutMs, request.maxWorkers, hostEnv(request.env)]);
     if (!this.host || this.host.signature !== signature || this.host.process.exitCode !== null || this.host.process.signalCode !== null) {
       this.close();
       this.host = this.spawnHost(request.root, signature, request.env, request.testTimeoutMs, request.maxWorkers);
@@ -103,7 +116,7 @@ export class WarmHost {
       cwd: root,
       env: {
         ...process.env,
-        ...Object.fromEntries(RESOLUTION.map((k) => [k, env[k]])),
+        ...hostEnv(env),
         KATA_WARM_HOST: '1',
         KATA_TEST_TIMEOUT: String(testTimeoutMs),
         KATA_WARM_WORKERS: String(maxWorkers),

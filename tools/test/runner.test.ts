@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePropertyFailure, runTests } from '../lib/runner.ts';
+import { WarmHost } from '../lib/warm-host.ts';
 
 describe('the runner', () => {
   it('reports every way a test can go wrong against that test alone, and carries on', async () => {
@@ -27,6 +28,30 @@ describe('the runner', () => {
     expect(report.tests.find((t) => t.name === 'calls process.exit')!.message).toMatch(/process\.exit/);
     expect(report.tests.find((t) => t.name === 'fails an assertion')!.message).not.toContain('/work/');
   }, 120_000);
+
+  it('through the warm host of npm start: the same outcomes, a loop or a process.exit costs only its test, and the host runs again afterwards', async () => {
+    const host = new WarmHost();
+    try {
+      const options = { files: ['tools/test/fixtures/misbehaving.fixture.ts'], env: { KATA_FIXTURES: '1' }, testTimeoutMs: 1500, seed: 42, start: host.start };
+      const first = await runTests(options);
+      expect(Object.fromEntries(first.tests.map((t) => [t.name, t.status]))).toEqual({
+        passes: 'pass',
+        'fails an assertion': 'fail',
+        'loops forever': 'timeout',
+        'never resolves': 'timeout',
+        'throws a non-Error': 'fail',
+        'a property that fails for large numbers': 'fail',
+        'passes after the loop': 'pass',
+        'calls process.exit': 'fail',
+        'passes at the end': 'pass',
+      });
+      // the host that was killed for the loop is replaced; a run after that works as the first did
+      const again = await runTests({ ...options, testNamePattern: '^passes' });
+      expect(again.tests.filter((t) => t.status === 'pass').map((t) => t.name).sort()).toEqual(['passes', 'passes after the loop', 'passes at the end']);
+    } finally {
+      host.close();
+    }
+  }, 180_000);
 
   it('replays a failed property, model-based or plain, from the seed, path and replay path it printed', async () => {
     const file = 'tools/test/fixtures/replay.fixture.ts';
