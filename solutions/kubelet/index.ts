@@ -1,0 +1,20 @@
+/**
+ * The kubelet (Part V): the node agent that runs the pods bound to its node through the runtime
+ * shim of kata 22. Import it as `@kube/kubelet`.
+ *
+ * - kata 23, pod sync: {@link Kubelet} (the watch, the workers, the sync, the status, graceful
+ *   deletion), {@link PodWorkers}, {@link computePodActions}, {@link getPhase} and the
+ *   conditions, {@link generatePodStatus}, {@link Backoff} (CrashLoopBackOff, ImagePullBackOff);
+ * - kata 24, probes: {@link runProbe}, {@link ProbeWorker}, {@link ProbeManager};
+ * - given: {@link readRuntimePod}, {@link EventRecorder}.
+ * @module
+ */
+export * from './backoff.ts';
+export * from './phase.ts';
+export * from './runtime-pod.ts';
+export * from './pod-actions.ts';
+export * from './pod-status.ts';
+export * from './events.ts';
+export * from './pod-workers.ts';
+export * from './prober.ts';
+export * from './kubelet.ts';

@@ -1,0 +1,443 @@
+/**
+ * The kubelet's pod sync (kata 23): it watches the pods bound to its node, gives each a worker,
+ * and on every change — of the pod in the API, of one of its containers in the runtime, of a
+ * back-off running out, of a probe's result — makes the runtime match the pod's spec and writes
+ * what it sees to the pod's status. Upstream: `pkg/kubelet/kubelet.go` (SyncPod,
+ * SyncTerminatingPod), `pod_workers.go`, `kuberuntime/kuberuntime_manager.go` (SyncPod),
+ * `kuberuntime/kuberuntime_container.go` (startContainer, killContainer, doBackOff),
+ * `status/status_manager.go`, `config/` (the watch of `spec.nodeName=<node>`).
+ *
+ * @example A node of the fake runtime, in a test
+ * ```ts
+ * const kubelet = new Kubelet({ nodeName: 'node-1', client, runtime: new FakeRuntime({ clock }), clock });
+ * await kubelet.start();
+ * await client.pods('default').create({ metadata: { name: 'web' }, spec: { nodeName: 'node-1', containers: [...] } });
+ * // ...a sandbox, its containers, and the pod's status: Running, Ready, podIP 127.0.1.2
+ * await kubelet.stop();
+ * ```
+ */
+import { isStatusError, type ApiClient, type ApiWatch } from '@kube/apiserver';
+import type { Clock, Container, Pod, PodStatus, Timer } from '@kube/kit';
+import { containerConfigFor, RuntimeError, sandboxConfigFor, type ContainerStatus as CriContainerStatus, type RuntimeService } from '@kube/runtime';
+import { Backoff } from './backoff.ts';
+import { EventRecorder } from './events.ts';
+import { computePodActions, type PodActions } from './pod-actions.ts';
+import { generatePodStatus, type StartFailure } from './pod-status.ts';
+import { PodWorkers } from './pod-workers.ts';
+import { hasProbes, ProbeManager } from './prober.ts';
+import { newestContainer, podDescription, readRuntimePod, type RuntimePod } from './runtime-pod.ts';
+
+/** How to build a {@link Kubelet}. */
+export interface KubeletOptions {
+  /** the node it runs pods for: it watches `spec.nodeName=<nodeName>` */
+  nodeName: string;
+  /** the apiserver (LocalClient in tests, kata 10's HTTP client in a cluster) */
+  client: ApiClient;
+  /** the container runtime (kata 22) */
+  runtime: RuntimeService;
+  clock: Clock;
+  /** the node's IP, written as the pods' hostIP; default `127.0.0.1` */
+  nodeIP?: string;
+  /** where pod log folders go (the kubelet's /var/log/pods); default the runtime's choice */
+  logRoot?: string;
+}
+
+/** The pod's grace period when none is given: 30 s (the API's default). */
+const DEFAULT_GRACE_SECONDS = 30;
+/** killContainer never gives a container less than 2 s (kuberuntime_container.go minimumGracePeriodInSeconds). */
+const MIN_CONTAINER_GRACE_SECONDS = 2;
+
+/** Go's time.Duration.String for whole seconds: `10s`, `1m20s`, `5m0s`. */
+export function goDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
+/**
+ * The grace period to stop a pod with (pod_workers.go calculateEffectiveGracePeriod): the API's
+ * deletionGracePeriodSeconds when it is set and > 0, else the spec's
+ * terminationGracePeriodSeconds (default 30); never less than 1.
+ */
+export function effectiveGracePeriod(pod: Pod): number {
+  const fromDeletion = pod.metadata.deletionGracePeriodSeconds;
+  const grace = fromDeletion && fromDeletion > 0 ? fromDeletion : (pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+  return Math.max(1, grace);
+}
+
+/** A pod the kubelet knows: the latest from the API, and whether the API still has it. */
+interface KnownPod {
+  pod: Pod;
+  removed: boolean;
+}
+
+/** The node agent's pod sync: watch, workers, sync, status. */
+export class Kubelet {
+  readonly nodeName: string;
+  /** the events it records (`kubectl describe pod`) */
+  readonly events: EventRecorder;
+  /** its probes (kata 24) */
+  readonly probes: ProbeManager;
+  private readonly client: ApiClient;
+  private readonly runtime: RuntimeService;
+  private readonly clock: Clock;
+  private readonly nodeIP: string;
+  private readonly logRoot: string | undefined;
+  private readonly workers: PodWorkers;
+  /** CrashLoopBackOff per `<uid>/<container>` */
+  private readonly backoff: Backoff;
+  /** ImagePullBackOff per `<uid>/<image>` */
+  private readonly imageBackoff: Backoff;
+  private readonly pullErrors = new Map<string, string>();
+  private readonly pods = new Map<string, KnownPod>();
+  /** the last start failure of each pod's containers (upstream's reasonCache) */
+  private readonly reasons = new Map<string, Map<string, StartFailure>>();
+  /** the last status written per pod, and its text, so that an unchanged status is not written again */
+  private readonly written = new Map<string, { status: PodStatus; text: string }>();
+  private readonly wakeups = new Map<string, { at: number; timer: Timer }>();
+  private readonly sandboxOwners = new Map<string, string>();
+  private watch: ApiWatch<Pod> | undefined;
+  private watching: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(options: KubeletOptions) {
+    this.nodeName = options.nodeName;
+    this.client = options.client;
+    this.runtime = options.runtime;
+    this.clock = options.clock;
+    this.nodeIP = options.nodeIP ?? '127.0.0.1';
+    this.logRoot = options.logRoot;
+    this.backoff = new Backoff(this.clock);
+    this.imageBackoff = new Backoff(this.clock);
+    this.events = new EventRecorder(this.client, this.clock, this.nodeName);
+    this.workers = new PodWorkers((uid) => this.syncPod(uid));
+    this.probes = new ProbeManager({ runtime: this.runtime, clock: this.clock, events: this.events, onChange: (uid) => this.workers.update(uid) });
+  }
+
+  /**
+   * Starts: listens to the runtime's container events (each wakes its pod's worker) and watches
+   * the pods bound to this node. Resolves once the first list has been read and handed to the
+   * workers.
+   */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.unsubscribe = this.runtime.onContainerEvent((event) => {
+      const uid = this.sandboxOwners.get(event.podSandboxId);
+      if (uid) this.workers.update(uid);
+    });
+    let listed!: () => void;
+    const firstList = new Promise<void>((resolve) => (listed = resolve));
+    this.watching = this.watchPods(listed);
+    // A watch that fails before its first list must fail start() too, not leave it waiting.
+    await Promise.race([firstList, this.watching]);
+  }
+
+  /** Stops watching and probing; the containers keep running (a kubelet restart leaves them). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.watch?.stop();
+    this.probes.stop();
+    for (const { timer } of this.wakeups.values()) this.clock.clearTimeout(timer);
+    this.wakeups.clear();
+    await this.watching;
+    await this.workers.idle();
+  }
+
+  /** Has some pod worker or probe something under way? */
+  get busy(): boolean {
+    return this.workers.busy > 0 || this.probes.busy > 0;
+  }
+
+  /** Resolves once no pod worker and no probe has anything under way. */
+  async idle(): Promise<void> {
+    do {
+      await this.workers.idle();
+      await this.probes.idle();
+    } while (this.workers.busy > 0 || this.probes.busy > 0);
+  }
+
+  /**
+   * Lists the pods with `spec.nodeName=<node>`, hands each to its worker, then watches from the
+   * list's resourceVersion: ADDED and MODIFIED update the pod, DELETED marks it removed. When the
+   * watch ends (or answers ERROR, such as 410 Expired) it lists again; pods missing from the new
+   * list were removed meanwhile. A failed list is tried again a second later, on the clock.
+   */
+  private async watchPods(listed: () => void): Promise<void> {
+    const pods = this.client.pods();
+    const fieldSelector = `spec.nodeName=${this.nodeName}`;
+    while (!this.stopped) {
+      try {
+        const list = await pods.list({ fieldSelector });
+        const present = new Set(list.items.map((p) => p.metadata.uid!));
+        for (const [uid, known] of this.pods) if (!known.removed && !present.has(uid)) this.podRemoved(known.pod);
+        for (const pod of list.items) this.podChanged(pod);
+        listed();
+        if (this.stopped) return;
+        this.watch = pods.watch({ fieldSelector, resourceVersion: list.resourceVersion });
+        for await (const event of this.watch) {
+          if (event.type === 'ERROR') break; // too old a resourceVersion: list again
+          if (event.type === 'BOOKMARK') continue;
+          const pod = event.object as Pod;
+          if (event.type === 'DELETED') this.podRemoved(pod);
+          else this.podChanged(pod);
+        }
+      } catch {
+        listed();
+        if (!this.stopped) await this.clock.sleep(1000);
+      }
+    }
+  }
+
+  /** A pod of this node was added or changed in the API: its worker syncs it. */
+  private podChanged(pod: Pod): void {
+    const uid = pod.metadata.uid!;
+    this.pods.set(uid, { pod, removed: false });
+    this.workers.update(uid);
+  }
+
+  /** A pod left the API (deleted, or no longer bound here): its worker stops and removes it. */
+  private podRemoved(pod: Pod): void {
+    const uid = pod.metadata.uid!;
+    const known = this.pods.get(uid);
+    this.pods.set(uid, { pod: known?.pod ?? pod, removed: true });
+    this.workers.update(uid);
+  }
+
+  /**
+   * One sync of one pod, by its worker:
+   * - removed from the API: stop its containers (its grace period), remove its sandboxes, forget it;
+   * - being deleted (deletionTimestamp), or already Succeeded/Failed: terminate it — stop its
+   *   containers and sandbox, write its final status and, when deleted, delete it from the API;
+   * - otherwise: {@link computePodActions}, carry them out, start the probes' workers, and write
+   *   the status; a status that turned Succeeded or Failed terminates the pod.
+   */
+  async syncPod(uid: string): Promise<void> {
+    const known = this.pods.get(uid);
+    let runtimePod = await this.readPod(uid);
+    if (!known || known.removed) return this.cleanUp(uid, known?.pod, runtimePod);
+    const pod = known.pod;
+    const phase = this.lastStatus(pod)?.phase;
+    if (pod.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') return this.terminate(pod, runtimePod);
+
+    const actions = computePodActions(pod, runtimePod, {
+      liveness: (id) => this.probes.result('liveness', id),
+      startup: (id) => this.probes.result('startup', id),
+    });
+    await this.carryOut(pod, runtimePod, actions);
+    runtimePod = await this.readPod(uid);
+    if (hasProbes(pod)) this.probes.sync(pod, runtimePod);
+    const status = this.statusOf(pod, runtimePod, false);
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') return this.terminate(pod, runtimePod);
+    await this.writeStatus(pod, status);
+  }
+
+  /** Carries out a sync's plan: kill, (re)create the sandbox, start the next init container or the containers. */
+  private async carryOut(pod: Pod, runtimePod: RuntimePod, actions: PodActions): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const grace = effectiveGracePeriod(pod);
+    if (actions.killPod) await this.killPod(pod, runtimePod, grace);
+    for (const kill of actions.containersToKill) await this.killContainer(pod, kill.id, kill.name, grace, kill.message);
+    if (actions.killPod || actions.containersToKill.length > 0) runtimePod = await this.readPod(uid);
+    const toStart = actions.nextInitContainerToStart ? [{ container: actions.nextInitContainerToStart, init: true }] : actions.containersToStart.map((i) => ({ container: pod.spec!.containers[i]!, init: false }));
+    if (!actions.createSandbox && toStart.length === 0) return;
+    let sandboxId = actions.sandboxId;
+    if (actions.createSandbox) {
+      sandboxId = await this.runtime.runPodSandbox(sandboxConfigFor(pod, { attempt: actions.attempt, ...(this.logRoot ? { logRoot: this.logRoot } : {}) }));
+      this.sandboxOwners.set(sandboxId, uid);
+    }
+    const podIP = (await this.runtime.podSandboxStatus(sandboxId)).network.ip;
+    for (const { container, init } of toStart) await this.startContainer(pod, container, init, sandboxId, podIP, runtimePod);
+  }
+
+  /**
+   * Starts one container (kuberuntime_container.go startContainer, after doBackOff):
+   * 1. its newest run exited: in CrashLoopBackOff since it finished? Then wait: waiting reason
+   *    `CrashLoopBackOff`, message `back-off 20s restarting failed container=<name> pod=<name_ns(uid)>`,
+   *    a `BackOff` event, and a wake-up when the back-off ends. Else the back-off moves on (next);
+   * 2. its image in ImagePullBackOff? Then wait likewise (`ImagePullBackOff`);
+   * 3. create it (attempt = the newest run's + 1, else 0): a pull error is `ErrImagePull` and starts
+   *    the image's back-off; another error is `CreateContainerError`;
+   * 4. start it: an error is `RunContainerError`. Events `Pulled`, `Created`, `Started` on the way.
+   * On success its failure reason is forgotten and older exited runs of it are removed, all but
+   * the newest (the container GC's one dead container per name).
+   */
+  private async startContainer(pod: Pod, container: Container, init: boolean, sandboxId: string, podIP: string, runtimePod: RuntimePod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const name = container.name;
+    const reasons = this.reasonsOf(uid);
+    const key = `${uid}/${name}`;
+    const lastExit = runtimePod.containers.find((c) => c.metadata.name === name && c.state === 'CONTAINER_EXITED');
+    if (lastExit) {
+      if (this.backoff.isInBackOffSince(key, lastExit.finishedAt)) {
+        const delay = this.backoff.get(key);
+        reasons.set(name, { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${name} pod=${podDescription(pod)}` });
+        void this.events.record(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${podDescription(pod)}`, name, init);
+        this.wakeAt(uid, lastExit.finishedAt + delay);
+        return;
+      }
+      this.backoff.next(key, lastExit.finishedAt);
+    }
+    const image = container.image ?? '';
+    const imageKey = `${uid}/${image}`;
+    if (this.imageBackoff.isInBackOffSinceUpdate(imageKey)) {
+      const entry = this.imageBackoff.entry(imageKey)!;
+      reasons.set(name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ${this.pullErrors.get(imageKey) ?? ''}` });
+      void this.events.record(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, name, init);
+      this.wakeAt(uid, entry.lastUpdate + entry.backoff);
+      return;
+    }
+    const newest = newestContainer(runtimePod, name);
+    let id: string;
+    try {
+      id = await this.runtime.createContainer(sandboxId, containerConfigFor(pod, container, { podIP, attempt: newest ? newest.metadata.attempt + 1 : 0 }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof RuntimeError && error.reason === 'ErrImagePull') {
+        this.imageBackoff.next(imageKey, this.clock.now());
+        this.pullErrors.set(imageKey, message);
+        reasons.set(name, { reason: 'ErrImagePull', message });
+        void this.events.record(pod, 'Warning', 'Failed', message, name, init);
+        void this.events.record(pod, 'Warning', 'Failed', 'Error: ErrImagePull', name, init);
+        this.wakeAt(uid, this.clock.now() + this.imageBackoff.get(imageKey));
+        return;
+      }
+      reasons.set(name, { reason: 'CreateContainerError', message });
+      void this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, name, init);
+      return;
+    }
+    this.imageBackoff.reset(imageKey);
+    void this.events.record(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, name, init);
+    void this.events.record(pod, 'Normal', 'Created', `Created container ${name}`, name, init);
+    try {
+      await this.runtime.startContainer(id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      reasons.set(name, { reason: 'RunContainerError', message });
+      void this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, name, init);
+      return;
+    }
+    void this.events.record(pod, 'Normal', 'Started', `Started container ${name}`, name, init);
+    reasons.delete(name);
+    // Keep the newest exited run (for lastState and logs --previous); older ones go.
+    const exited = runtimePod.containers.filter((c) => c.metadata.name === name && c.state === 'CONTAINER_EXITED');
+    for (const old of exited.slice(1)) await this.runtime.removeContainer(old.id);
+  }
+
+  /** Stops one container with the grace period (at least 2 s), after a `Killing` event with `message`. */
+  private async killContainer(pod: Pod, id: string, name: string, grace: number, message: string): Promise<void> {
+    void this.events.record(pod, 'Normal', 'Killing', message, name);
+    await this.runtime.stopContainer(id, Math.max(MIN_CONTAINER_GRACE_SECONDS, grace));
+  }
+
+  /** Stops every running container of the pod (at once, in parallel), then its ready sandboxes. */
+  private async killPod(pod: Pod, runtimePod: RuntimePod, grace: number): Promise<void> {
+    const running = runtimePod.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
+    await Promise.all(running.map((c) => this.killContainer(pod, c.id, c.metadata.name, grace, `Stopping container ${c.metadata.name}`)));
+    for (const sandbox of runtimePod.sandboxes) if (sandbox.state === 'SANDBOX_READY') await this.runtime.stopPodSandbox(sandbox.id);
+  }
+
+  /**
+   * A pod that is being deleted or is done: nothing restarts. Stop it, write its final status
+   * (the phase with podIsTerminal: Succeeded if every container exited 0, else Failed) and, when
+   * the API is deleting it, delete it now (grace period 0, only that uid): its containers have stopped.
+   */
+  private async terminate(pod: Pod, runtimePod: RuntimePod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    this.probes.removePod(uid);
+    this.clearWakeup(uid);
+    await this.killPod(pod, runtimePod, effectiveGracePeriod(pod));
+    const after = await this.readPod(uid);
+    await this.writeStatus(pod, this.statusOf(pod, after, true));
+    if (pod.metadata.deletionTimestamp && !this.pods.get(uid)?.removed) {
+      try {
+        await this.client.pods(pod.metadata.namespace).delete(pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+      } catch (error) {
+        if (!isStatusError(error)) throw error; // NotFound, Conflict: it is gone already
+      }
+    }
+  }
+
+  /** A pod the API no longer has: stop what runs, remove its sandboxes (and so its containers), forget it. */
+  private async cleanUp(uid: string, pod: Pod | undefined, runtimePod: RuntimePod): Promise<void> {
+    this.probes.removePod(uid);
+    this.clearWakeup(uid);
+    if (pod) await this.killPod(pod, runtimePod, effectiveGracePeriod(pod));
+    for (const sandbox of runtimePod.sandboxes) {
+      await this.runtime.removePodSandbox(sandbox.id);
+      this.sandboxOwners.delete(sandbox.id);
+    }
+    this.pods.delete(uid);
+    this.reasons.delete(uid);
+    this.written.delete(uid);
+    for (const c of pod?.spec?.containers ?? []) this.backoff.reset(`${uid}/${c.name}`);
+    for (const c of pod?.spec?.initContainers ?? []) this.backoff.reset(`${uid}/${c.name}`);
+  }
+
+  /** The pod's status now, from the runtime (see generatePodStatus), ready and started from the probes. */
+  private statusOf(pod: Pod, runtimePod: RuntimePod, podIsTerminal: boolean): PodStatus {
+    const uid = pod.metadata.uid!;
+    const last = this.lastStatus(pod);
+    return generatePodStatus({ ...pod, ...(last ? { status: last } : {}) }, runtimePod, {
+      reasons: this.reasonsOf(uid),
+      ready: (c: Container, s: CriContainerStatus) => !c.readinessProbe || this.probes.result('readiness', s.id) === 'Success',
+      started: (c: Container, s: CriContainerStatus) => !c.startupProbe || this.probes.result('startup', s.id) === 'Success',
+      podIsTerminal,
+      hostIP: this.nodeIP,
+      now: this.clock.now(),
+    });
+  }
+
+  /** The status this kubelet last wrote for the pod, else the one the API has. */
+  private lastStatus(pod: Pod): PodStatus | undefined {
+    return this.written.get(pod.metadata.uid!)?.status ?? pod.status;
+  }
+
+  /**
+   * Writes the status through `pods/<name>/status`, unless it is the one last written. The
+   * object carries the pod's uid, so a pod deleted and made again under the same name is not
+   * written over (Conflict); a pod already gone (NotFound) is left alone.
+   */
+  private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const text = JSON.stringify(status);
+    if (this.written.get(uid)?.text === text) return;
+    try {
+      await this.client.pods(pod.metadata.namespace).updateStatus({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace ?? 'default', uid }, spec: pod.spec!, status });
+      this.written.set(uid, { status, text });
+    } catch (error) {
+      if (!isStatusError(error)) throw error;
+    }
+  }
+
+  /** Reads the pod from the runtime and remembers which sandboxes are its. */
+  private async readPod(uid: string): Promise<RuntimePod> {
+    const runtimePod = await readRuntimePod(this.runtime, uid);
+    for (const sandbox of runtimePod.sandboxes) this.sandboxOwners.set(sandbox.id, uid);
+    return runtimePod;
+  }
+
+  private reasonsOf(uid: string): Map<string, StartFailure> {
+    let reasons = this.reasons.get(uid);
+    if (!reasons) this.reasons.set(uid, (reasons = new Map()));
+    return reasons;
+  }
+
+  /** Syncs the pod at `at` (a back-off running out); the earliest wake-up asked for wins. */
+  private wakeAt(uid: string, at: number): void {
+    const current = this.wakeups.get(uid);
+    if (current && current.at <= at && current.at > this.clock.now()) return;
+    if (current) this.clock.clearTimeout(current.timer);
+    const timer = this.clock.setTimeout(() => {
+      this.wakeups.delete(uid);
+      this.workers.update(uid);
+    }, at - this.clock.now());
+    this.wakeups.set(uid, { at, timer });
+  }
+
+  private clearWakeup(uid: string): void {
+    const current = this.wakeups.get(uid);
+    if (current) this.clock.clearTimeout(current.timer);
+    this.wakeups.delete(uid);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * What to do to make the runtime match a pod's spec: upstream's `computePodActions`
+ * (`pkg/kubelet/kuberuntime/kuberuntime_manager.go`), with the rules it uses —
+ * `ShouldContainerBeRestarted` (`pkg/kubelet/container/helpers.go`), `findNextInitContainerToRun`
+ * and `PodSandboxChanged` (`pkg/kubelet/runtime/util.go`).
+ *
+ * The answer is a plan, not an action: the kubelet's sync carries it out (kill, create the
+ * sandbox, start), so the rules can be read and tested on their own.
+ *
+ * @example A pod with an init container, on a node that has nothing of it yet
+ * ```ts
+ * computePodActions(pod, { uid, sandboxes: [], containers: [] });
+ * // { createSandbox: true, attempt: 0, killPod: true, nextInitContainerToStart: init-db, containersToStart: [], ... }
+ * ```
+ */
+import type { Container, Pod } from '@kube/kit';
+import type { ContainerStatus as CriContainerStatus } from '@kube/runtime';
+import { newestContainer, type RuntimePod } from './runtime-pod.ts';
+
+/** A running container to stop, and why (the `Killing` event's message). */
+export interface ContainerToKill {
+  id: string;
+  name: string;
+  /** `"Container web failed liveness probe, will be restarted"` */
+  message: string;
+  /** set when a probe asked for it */
+  reason?: 'LivenessProbe' | 'StartupProbe';
+}
+
+/** The plan for one sync of one pod. */
+export interface PodActions {
+  /** stop every container and the sandbox (before making a new sandbox, or because nothing should run) */
+  killPod: boolean;
+  /** make a new sandbox (none yet, or the newest one is not ready) */
+  createSandbox: boolean;
+  /** the sandbox to use (or the one being replaced), `''` when there is none */
+  sandboxId: string;
+  /** the new sandbox's attempt: 0 for the first, the newest one's + 1 after */
+  attempt: number;
+  /** the init container to start next, one at a time, in order */
+  nextInitContainerToStart?: Container;
+  /** indexes in `spec.containers` of the containers to start, in order */
+  containersToStart: number[];
+  containersToKill: ContainerToKill[];
+}
+
+/** What the probes say about a running container (kata 24): `'Failure'` asks for a restart. */
+export interface ProbeVerdicts {
+  liveness(containerId: string): 'Success' | 'Failure' | undefined;
+  startup(containerId: string): 'Success' | 'Failure' | undefined;
+}
+
+/** Restarts are allowed after a failure unless the policy is Never. */
+export function shouldRestartOnFailure(pod: Pod): boolean {
+  return (pod.spec?.restartPolicy ?? 'Always') !== 'Never';
+}
+
+/**
+ * Should this container (not running now) be started (again)? Never for a pod being deleted;
+ * yes when it never ran (no container in the runtime) or was only created; for an exited one,
+ * by the restart policy: Always yes, OnFailure only after a non-zero exit, Never no.
+ */
+export function shouldContainerBeRestarted(container: Container, pod: Pod, runtimePod: RuntimePod): boolean {
+  if (pod.metadata.deletionTimestamp) return false;
+  const status = newestContainer(runtimePod, container.name);
+  if (!status) return true;
+  if (status.state === 'CONTAINER_RUNNING') return false;
+  if (status.state === 'CONTAINER_UNKNOWN' || status.state === 'CONTAINER_CREATED') return true;
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (policy === 'Never') return false;
+  if (policy === 'OnFailure') return status.exitCode !== 0;
+  return true;
+}
+
+/**
+ * The sandbox question (PodSandboxChanged): none yet → create attempt 0; the newest is not ready,
+ * has no IP, or more than one is ready → create with the newest's attempt + 1; else keep it.
+ */
+export function podSandboxChanged(runtimePod: RuntimePod): { changed: boolean; attempt: number; sandboxId: string } {
+  const newest = runtimePod.sandboxes[0];
+  if (!newest) return { changed: true, attempt: 0, sandboxId: '' };
+  const ready = runtimePod.sandboxes.filter((s) => s.state === 'SANDBOX_READY').length;
+  const changed = ready > 1 || newest.state !== 'SANDBOX_READY' || newest.network.ip === '';
+  return { changed, attempt: changed ? newest.metadata.attempt + 1 : newest.metadata.attempt, sandboxId: newest.id };
+}
+
+/** An init container failed: it exited with a non-zero code (or its state is unknown). */
+function initFailed(status: CriContainerStatus): boolean {
+  return (status.state === 'CONTAINER_EXITED' && status.exitCode !== 0) || status.state === 'CONTAINER_UNKNOWN';
+}
+
+/**
+ * Where initialization stands (findNextInitContainerToRun): `done` when there are no init
+ * containers, a regular container runs, or the last init container exited with 0; otherwise the
+ * `next` init container to start — the last failed one (with its `failed` status), else the one
+ * after the last that succeeded, else the first — or none while one is running.
+ */
+export function findNextInitContainerToRun(pod: Pod, runtimePod: RuntimePod): { done: boolean; next?: Container; failed?: CriContainerStatus } {
+  const inits = pod.spec?.initContainers ?? [];
+  if (inits.length === 0) return { done: true };
+  // A running regular container means initialization finished once (its records may be gone since).
+  if ((pod.spec?.containers ?? []).some((c) => newestContainer(runtimePod, c.name)?.state === 'CONTAINER_RUNNING')) return { done: true };
+  for (let i = inits.length - 1; i >= 0; i--) {
+    const status = newestContainer(runtimePod, inits[i]!.name);
+    if (status && initFailed(status)) return { done: false, next: inits[i]!, failed: status };
+  }
+  for (let i = inits.length - 1; i >= 0; i--) {
+    const status = newestContainer(runtimePod, inits[i]!.name);
+    if (!status) continue;
+    if (status.state === 'CONTAINER_RUNNING') return { done: false };
+    if (status.state === 'CONTAINER_EXITED') return i === inits.length - 1 ? { done: true } : { done: false, next: inits[i + 1]! };
+  }
+  return { done: false, next: inits[0]! };
+}
+
+/** The newest container called `name` exited with 0. */
+function succeeded(runtimePod: RuntimePod, name: string): boolean {
+  const status = newestContainer(runtimePod, name);
+  return status?.state === 'CONTAINER_EXITED' && status.exitCode === 0;
+}
+
+/**
+ * The plan for one sync (computePodActions), in upstream's order:
+ * 1. **a new sandbox** is needed (see {@link podSandboxChanged}): kill whatever is left and start
+ *    over — unless the policy is Never and the pod already ran (attempt > 0 with containers:
+ *    nothing more to do, just kill), or there is nothing to start (every container succeeded
+ *    under OnFailure and initialization is done). Start from the first init container if there
+ *    are any, else every container (under OnFailure, those that have not succeeded);
+ * 2. **initialization** not done: start the next init container; a failed one under Never
+ *    kills the pod instead. Regular containers wait;
+ * 3. **each regular container**: not running → start it if {@link shouldContainerBeRestarted};
+ *    running but its liveness (or startup) probe failed → kill it with
+ *    `"Container <name> failed liveness probe"` and, unless the policy is Never, start it again
+ *    (`", will be restarted"` added to the message); running and fine → keep it;
+ * 4. nothing kept and nothing to start → kill the pod.
+ */
+export function computePodActions(pod: Pod, runtimePod: RuntimePod, probes?: ProbeVerdicts): PodActions {
+  const spec = pod.spec!;
+  const sandbox = podSandboxChanged(runtimePod);
+  const actions: PodActions = { killPod: sandbox.changed, createSandbox: sandbox.changed, sandboxId: sandbox.sandboxId, attempt: sandbox.attempt, containersToStart: [], containersToKill: [] };
+
+  if (sandbox.changed) {
+    if (!shouldRestartOnFailure(pod) && sandbox.attempt !== 0 && runtimePod.containers.length !== 0) {
+      actions.createSandbox = false; // Never, and it ran: nothing to start again
+      return actions;
+    }
+    const toStart = spec.containers.map((_, i) => i).filter((i) => !(spec.restartPolicy === 'OnFailure' && succeeded(runtimePod, spec.containers[i]!.name)));
+    if (toStart.length === 0 && findNextInitContainerToRun(pod, runtimePod).done) {
+      actions.createSandbox = false;
+      return actions;
+    }
+    if ((spec.initContainers ?? []).length > 0) {
+      actions.nextInitContainerToStart = spec.initContainers![0]!;
+      return actions;
+    }
+    actions.containersToStart = toStart;
+    return actions;
+  }
+
+  const init = findNextInitContainerToRun(pod, runtimePod);
+  if (!init.done) {
+    if (init.next) {
+      if (init.failed && !shouldRestartOnFailure(pod)) actions.killPod = true;
+      else actions.nextInitContainerToStart = init.next;
+    }
+    return actions;
+  }
+
+  let keep = 0;
+  spec.containers.forEach((container, index) => {
+    const status = newestContainer(runtimePod, container.name);
+    if (!status || status.state !== 'CONTAINER_RUNNING') {
+      if (shouldContainerBeRestarted(container, pod, runtimePod)) actions.containersToStart.push(index);
+      return;
+    }
+    let message: string;
+    let reason: ContainerToKill['reason'];
+    if (container.livenessProbe && probes?.liveness(status.id) === 'Failure') {
+      message = `Container ${container.name} failed liveness probe`;
+      reason = 'LivenessProbe';
+    } else if (container.startupProbe && probes?.startup(status.id) === 'Failure') {
+      message = `Container ${container.name} failed startup probe`;
+      reason = 'StartupProbe';
+    } else {
+      keep++;
+      return;
+    }
+    if (shouldRestartOnFailure(pod)) {
+      message += ', will be restarted';
+      actions.containersToStart.push(index);
+    }
+    actions.containersToKill.push({ id: status.id, name: container.name, message, reason });
+  });
+  if (keep === 0 && actions.containersToStart.length === 0) actions.killPod = true;
+  return actions;
+}

@@ -1,0 +1,502 @@
+/**
+ * Kata 23 — kubelet pod sync. The spec is katas/kubelet/23-pod-sync.md.
+ *
+ * First the rules on their own: the phase, the conditions, the back-off, computePodActions. Then
+ * a kubelet for node-1 on a FakeRuntime and the fake clock, talking to a real registry through
+ * LocalClient: pods bound to the node run, init containers one at a time, restart policies,
+ * CrashLoopBackOff, ErrImagePull and ImagePullBackOff, graceful deletion.
+ *
+ * The properties: the phase is the table's for every combination of container states, restart
+ * policy and terminal flag; and for any sequence of crashes and time passing, the restart
+ * count, the moments of the restarts and the CrashLoopBackOff delays follow the back-off rules
+ * exactly (a model, fc.commands).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
+import { Backoff, computePodActions, getPhase, podConditions, PodWorkers, type RuntimePod } from '@kube/kubelet';
+import { fc, test } from '../support/prop.ts';
+import { expectedPhase } from '../support/kubelet/phase-table.ts';
+import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
+
+const T = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+const running = (name: string): ContainerStatus => ({ name, ready: true, restartCount: 0, image: 'i', imageID: 'i', state: { running: { startedAt: T(START) } } });
+const exited = (name: string, exitCode: number): ContainerStatus => ({ name, ready: false, restartCount: 0, image: 'i', imageID: 'i', state: { terminated: { exitCode } } });
+const waiting = (name: string, lastExit?: number): ContainerStatus => ({
+  name,
+  ready: false,
+  restartCount: lastExit === undefined ? 0 : 1,
+  image: 'i',
+  imageID: 'i',
+  state: { waiting: { reason: lastExit === undefined ? 'ContainerCreating' : 'CrashLoopBackOff' } },
+  ...(lastExit !== undefined ? { lastState: { terminated: { exitCode: lastExit } } } : {}),
+});
+
+let nodes: TestNode[] = [];
+async function startNode(): Promise<TestNode> {
+  const node = await TestNode.start();
+  nodes.push(node);
+  return node;
+}
+afterEach(async () => {
+  for (const node of nodes) await node.stop();
+  nodes = [];
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('the phase (getPhase)', () => {
+  const spec = (restartPolicy: 'Always' | 'OnFailure' | 'Never', names = ['a', 'b'], inits: string[] = []): PodSpec => ({
+    restartPolicy,
+    containers: names.map((name) => ({ name })),
+    ...(inits.length ? { initContainers: inits.map((name) => ({ name })) } : {}),
+  });
+
+  it('is Running while some container runs and every container has a status', () => {
+    expect(getPhase(spec('Never'), [exited('a', 1), running('b')], false)).toBe('Running');
+    expect(getPhase(spec('Always'), [running('a')], false)).toBe('Pending'); // b has no status yet
+  });
+
+  it('is Pending while a container waits without ever having run', () => {
+    expect(getPhase(spec('Always'), [running('a'), waiting('b')], false)).toBe('Pending');
+  });
+
+  it('decides by the restart policy once every container terminated: Always Running, all 0 Succeeded, Never Failed, OnFailure Running', () => {
+    expect(getPhase(spec('Always'), [exited('a', 0), exited('b', 1)], false)).toBe('Running');
+    expect(getPhase(spec('OnFailure'), [exited('a', 0), exited('b', 0)], false)).toBe('Succeeded');
+    expect(getPhase(spec('Never'), [exited('a', 0), exited('b', 1)], false)).toBe('Failed');
+    expect(getPhase(spec('OnFailure'), [exited('a', 0), waiting('b', 1)], false)).toBe('Running');
+  });
+
+  it('gives a terminal pod Succeeded or Failed whatever its restart policy', () => {
+    expect(getPhase(spec('Always'), [exited('a', 0), exited('b', 143)], true)).toBe('Failed');
+    expect(getPhase(spec('Always'), [exited('a', 0), exited('b', 0)], true)).toBe('Succeeded');
+  });
+
+  it('keeps a pod Pending during initialization, and Failed when an init container fails under Never', () => {
+    expect(getPhase(spec('Always', ['a'], ['init']), [running('init')], false)).toBe('Pending');
+    expect(getPhase(spec('Never', ['a'], ['init']), [exited('init', 2)], false)).toBe('Failed');
+    expect(getPhase(spec('OnFailure', ['a'], ['init']), [waiting('init', 2), waiting('a')], false)).toBe('Pending');
+  });
+});
+
+describe('the conditions', () => {
+  it('lists PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled, with upstream reasons and messages', () => {
+    const spec: PodSpec = { containers: [{ name: 'web' }, { name: 'side' }], initContainers: [{ name: 'init-a' }, { name: 'init-b' }] };
+    expect(podConditions(spec, [exited('init-a', 0), running('init-b')], 'Pending', true)).toEqual([
+      { type: 'PodReadyToStartContainers', status: 'True' },
+      { type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [init-b]' },
+      { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unknown status: [web side]' },
+      { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: 'containers with unknown status: [web side]' },
+      { type: 'PodScheduled', status: 'True' },
+    ]);
+    const ready = podConditions(spec, [exited('init-a', 0), exited('init-b', 0), running('web'), { ...running('side'), ready: false }], 'Running', true);
+    expect(ready[2]).toEqual({ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [side]' });
+    expect(ready[1]).toEqual({ type: 'Initialized', status: 'True' });
+  });
+
+  it('says PodCompleted for a Succeeded pod and PodFailed for a Failed one', () => {
+    const spec: PodSpec = { containers: [{ name: 'job' }] };
+    expect(podConditions(spec, [exited('job', 0)], 'Succeeded', false).map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['PodReadyToStartContainers', 'False', undefined],
+      ['Initialized', 'True', undefined],
+      ['Ready', 'False', 'PodCompleted'],
+      ['ContainersReady', 'False', 'PodCompleted'],
+      ['PodScheduled', 'True', undefined],
+    ]);
+    expect(podConditions(spec, [exited('job', 1)], 'Failed', false)[2]).toMatchObject({ status: 'False', reason: 'PodFailed' });
+  });
+});
+
+describe('the back-off (CrashLoopBackOff)', () => {
+  it('starts at 10 s and doubles up to 300 s, each next() at the moment the last delay ran out', async () => {
+    const clock = new FakeClock(START);
+    const backoff = new Backoff(clock);
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      backoff.next('p/app', clock.now());
+      delays.push(backoff.get('p/app'));
+      await clock.advance(backoff.get('p/app'));
+    }
+    expect(delays.map((ms) => ms / 1000)).toEqual([10, 20, 40, 80, 160, 300, 300, 300]);
+  });
+
+  it('is in back-off since a failure for exactly its delay, and starts over once idle for more than 10 minutes', async () => {
+    const clock = new FakeClock(START);
+    const backoff = new Backoff(clock);
+    backoff.next('k', clock.now());
+    backoff.next('k', clock.now());
+    expect(backoff.get('k')).toBe(20_000);
+    const failedAt = clock.now();
+    await clock.advance(19_999);
+    expect(backoff.isInBackOffSince('k', failedAt)).toBe(true);
+    await clock.advance(1);
+    expect(backoff.isInBackOffSince('k', failedAt)).toBe(false);
+    await clock.advance(600_000); // lastUpdate is now 620 s ago: more than twice the 300 s cap
+    expect(backoff.isInBackOffSince('k', clock.now())).toBe(false);
+    backoff.next('k', clock.now());
+    expect(backoff.get('k')).toBe(10_000);
+  });
+});
+
+describe('computePodActions', () => {
+  const empty: RuntimePod = { uid: 'u1', sandboxes: [], containers: [] };
+  const pod = (spec: Partial<PodSpec>): Pod => ({ metadata: { name: 'p', namespace: 'default', uid: 'u1' }, spec: { containers: [{ name: 'a', image: 'kubekata/sleeper' }, { name: 'b', image: 'kubekata/sleeper' }], ...spec } });
+
+  it('creates the sandbox (attempt 0) and starts every container of a new pod, in order', () => {
+    expect(computePodActions(pod({}), empty)).toMatchObject({ createSandbox: true, attempt: 0, containersToStart: [0, 1], containersToKill: [] });
+  });
+
+  it('starts only the first init container of a new pod with init containers', () => {
+    const actions = computePodActions(pod({ initContainers: [{ name: 'i1', image: 'kubekata/sleeper' }, { name: 'i2', image: 'kubekata/sleeper' }] }), empty);
+    expect(actions.nextInitContainerToStart?.name).toBe('i1');
+    expect(actions.containersToStart).toEqual([]);
+  });
+});
+
+describe('the pod workers', () => {
+  it('never runs two syncs of one pod at once, and folds the updates that come during one into one more', async () => {
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const workers = new PodWorkers(async (uid) => {
+      log.push(`start ${uid}`);
+      if (first) {
+        first = false;
+        await gate;
+      }
+      log.push(`end ${uid}`);
+    });
+    workers.update('a');
+    await Promise.resolve();
+    await Promise.resolve();
+    workers.update('a');
+    workers.update('a');
+    workers.update('b');
+    release();
+    await workers.idle();
+    expect(log.filter((l) => l.endsWith('a'))).toEqual(['start a', 'end a', 'start a', 'end a']);
+    expect(log).toContain('end b');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('the kubelet on a fake runtime', () => {
+  it('runs a pod bound to its node: a sandbox with its own IP, the container, and the status Running and Ready', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const pod = await node.pod('web');
+    expect(pod.status).toMatchObject({
+      phase: 'Running',
+      hostIP: '127.0.0.1',
+      hostIPs: [{ ip: '127.0.0.1' }],
+      podIP: '127.0.1.2',
+      podIPs: [{ ip: '127.0.1.2' }],
+      startTime: T(START),
+    });
+    expect(pod.status!.conditions!.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True']);
+    const [status] = pod.status!.containerStatuses!;
+    expect(status).toMatchObject({ name: 'app', ready: true, started: true, restartCount: 0, image: 'kubekata/sleeper', imageID: 'kubekata/sleeper', state: { running: { startedAt: T(START) } } });
+    expect(status!.containerID).toMatch(/^kubekata:\/\/[0-9a-f]{64}$/);
+    const containers = await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' });
+    expect(containers.map((c) => [c.metadata.name, c.metadata.attempt])).toEqual([['app', 0]]);
+    expect(await node.events('web')).toEqual(['Pulled: Container image "kubekata/sleeper" already present on machine', 'Created: Created container app', 'Started: Started container app']);
+  });
+
+  it('leaves alone the pods of other nodes and the pods not yet scheduled', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn('node-2', 'elsewhere'));
+    await node.client.pods('default').create({ ...podOn(NODE, 'unscheduled'), spec: { containers: [{ name: 'app', image: 'kubekata/sleeper' }] } });
+    await node.settle();
+    expect(await node.runtime.listPodSandbox()).toEqual([]);
+    expect((await node.pod('elsewhere')).status?.phase).toBe('Pending');
+  });
+
+  it('starts a pod once the scheduler binds it to this node', async () => {
+    const node = await startNode();
+    const created = await node.client.pods('default').create({ ...podOn(NODE, 'later'), spec: { containers: [{ name: 'app', image: 'kubekata/sleeper' }] } });
+    await node.settle();
+    await node.client.pods('default').update({ ...created, spec: { ...created.spec!, nodeName: NODE } });
+    await node.settle();
+    expect((await node.pod('later')).status?.phase).toBe('Running');
+  });
+
+  it('runs init containers one at a time, in order, each to success, and only then the containers', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/init', { exitAfterMs: 5_000, exitCode: 0 });
+    await node.client.pods('default').create(
+      podOn(NODE, 'inits', {
+        initContainers: [
+          { name: 'first', image: 'test/init' },
+          { name: 'second', image: 'test/init' },
+        ],
+      }),
+    );
+    await node.settle();
+    let pod = await node.pod('inits');
+    expect(pod.status?.phase).toBe('Pending');
+    expect(pod.status?.initContainerStatuses?.map((s) => Object.keys(s.state!)[0])).toEqual(['running', 'waiting']);
+    expect(pod.status?.containerStatuses?.[0]?.state).toEqual({ waiting: { reason: 'PodInitializing' } });
+    expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [first second]' });
+    await node.advance(5_000);
+    pod = await node.pod('inits');
+    expect(pod.status?.initContainerStatuses?.map((s) => Object.keys(s.state!)[0])).toEqual(['terminated', 'running']);
+    await node.advance(5_000);
+    pod = await node.pod('inits');
+    expect(pod.status?.initContainerStatuses?.map((s) => s.state?.terminated?.reason)).toEqual(['Completed', 'Completed']);
+    expect(pod.status?.phase).toBe('Running');
+    expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'True' });
+  });
+
+  it('restarts a crashed container at once the first time, then after 10 s of CrashLoopBackOff, with lastState and restartCount', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 2_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    await node.advance(2_000); // first exit: restarted at once
+    let status = (await node.pod('crashy')).status!.containerStatuses![0]!;
+    expect(status.restartCount).toBe(1);
+    expect(status.state?.running).toBeDefined();
+    expect(status.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    await node.advance(2_000); // second exit: back-off 10 s
+    const pod = await node.pod('crashy');
+    status = pod.status!.containerStatuses![0]!;
+    expect(status.state).toEqual({ waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=app pod=crashy_default(${pod.metadata.uid})` } });
+    expect(status.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error', startedAt: T(START + 2_000), finishedAt: T(START + 4_000) });
+    expect(pod.status?.phase).toBe('Running');
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [app]' });
+    await node.advance(9_999);
+    expect((await node.pod('crashy')).status!.containerStatuses![0]!.restartCount).toBe(1);
+    await node.advance(1);
+    status = (await node.pod('crashy')).status!.containerStatuses![0]!;
+    expect(status.restartCount).toBe(2);
+    expect(status.state?.running?.startedAt).toBe(T(START + 14_000));
+    expect(await node.events('crashy')).toContain(`BackOff: Back-off restarting failed container app in pod crashy_default(${pod.metadata.uid})`);
+  });
+
+  it('does not restart under Never: the pod is Failed, its sandbox stopped and its IP given back', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/fail', { exitAfterMs: 1_000, exitCode: 1 });
+    await node.client.pods('default').create(podOn(NODE, 'once', { restartPolicy: 'Never', containers: [{ name: 'app', image: 'test/fail' }] }));
+    await node.settle();
+    await node.advance(1_000);
+    const pod = await node.pod('once');
+    expect(pod.status?.phase).toBe('Failed');
+    expect(pod.status?.containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } });
+    expect((await node.runtime.listPodSandbox()).map((s) => s.state)).toEqual(['SANDBOX_NOTREADY']);
+    await node.advance(600_000);
+    expect(await node.runtime.listContainers()).toHaveLength(1);
+  });
+
+  it('under OnFailure restarts a failure but not a success, and then the pod Succeeded for good', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/job', { exitAfterMs: 1_000, exitCode: 0 });
+    await node.client.pods('default').create(podOn(NODE, 'job', { restartPolicy: 'OnFailure', containers: [{ name: 'app', image: 'test/job' }] }));
+    await node.settle();
+    await node.advance(1_000);
+    const pod = await node.pod('job');
+    expect(pod.status?.phase).toBe('Succeeded');
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    await node.advance(60_000);
+    expect((await node.pod('job')).status?.phase).toBe('Succeeded');
+  });
+
+  it('fails a pull of an image no registry has with ErrImagePull, shows ImagePullBackOff, and pulls again after 10 s, then 20 s', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'typo', { containers: [{ name: 'app', image: 'nginx:1.27' }] }));
+    await node.settle();
+    const pulls = async () => (await node.events('typo')).filter((e) => e === 'Failed: Error: ErrImagePull').length;
+    const pod = await node.pod('typo');
+    expect(pod.status?.phase).toBe('Pending');
+    expect(await pulls()).toBe(1);
+    expect(await node.events('typo')).toContain('Failed: Failed to pull image "nginx:1.27": it is not in the local registry; the images are kubekata/crasher, kubekata/echo, kubekata/logger, kubekata/node, kubekata/sleeper (tags: latest, 1.0)');
+    // The kubelet synced again on its own status write: now it is backing off.
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ImagePullBackOff');
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/^Back-off pulling image "nginx:1.27": Failed to pull image "nginx:1.27"/);
+    await node.advance(9_999);
+    expect(await pulls()).toBe(1);
+    await node.advance(1);
+    expect(await pulls()).toBe(2);
+    await node.advance(19_999);
+    expect(await pulls()).toBe(2);
+    await node.advance(1);
+    expect(await pulls()).toBe(3);
+  });
+
+  it('deletes gracefully: SIGTERM, the grace period on the clock, SIGKILL, then the kubelet deletes the pod from the API', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
+    await node.client.pods('default').create(podOn(NODE, 'slow', { containers: [{ name: 'app', image: 'test/stubborn' }] }));
+    await node.settle();
+    const marked = await node.client.pods('default').delete('slow', { gracePeriodSeconds: 5 });
+    expect(marked.metadata.deletionTimestamp, 'the apiserver marks a bound pod deleted with a grace period (the reference registry does: borrow apiserver if yours deletes at once)').toBe(T(START + 5_000));
+    await node.settle();
+    await node.advance(4_999);
+    expect(await node.exists('slow')).toBe(true);
+    expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length).toBe(1);
+    expect(await node.events('slow')).toContain('Killing: Stopping container app');
+    await node.advance(1);
+    expect(await node.exists('slow')).toBe(false);
+    const [container] = await node.runtime.listContainers();
+    expect(container === undefined || container.state === 'CONTAINER_EXITED').toBe(true);
+  });
+
+  it('stops and removes a pod the API deleted at once, giving its containers the pod\'s grace period', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
+    await node.client.pods('default').create(podOn(NODE, 'gone', { containers: [{ name: 'app', image: 'test/stubborn' }], terminationGracePeriodSeconds: 3 }));
+    await node.settle();
+    await node.client.pods('default').delete('gone');
+    await node.advance(2_999);
+    expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length).toBe(1);
+    await node.advance(1);
+    expect(await node.runtime.listContainers()).toEqual([]);
+    expect(await node.runtime.listPodSandbox()).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('properties', () => {
+  const kinds = ['absent', 'waiting', 'waiting-after-0', 'waiting-after-1', 'running', 'exited-0', 'exited-1'] as const;
+  const statusFor = (name: string, kind: (typeof kinds)[number]): ContainerStatus | undefined =>
+    kind === 'absent' ? undefined : kind === 'waiting' ? waiting(name) : kind === 'waiting-after-0' ? waiting(name, 0) : kind === 'waiting-after-1' ? waiting(name, 1) : kind === 'running' ? running(name) : exited(name, kind === 'exited-0' ? 0 : 1);
+
+  test.prop([
+    fc.constantFrom('Always', 'OnFailure', 'Never', undefined),
+    fc.array(fc.constantFrom(...kinds), { maxLength: 2 }),
+    fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 3 }),
+    fc.boolean(),
+  ])('the phase is the table\'s for every combination of init and regular container states, restart policy and terminal flag', (policy, inits, regular, terminal) => {
+    const spec: PodSpec = {
+      ...(policy ? { restartPolicy: policy } : {}),
+      containers: regular.map((_, i) => ({ name: `c${i}` })),
+      ...(inits.length ? { initContainers: inits.map((_, i) => ({ name: `i${i}` })) } : {}),
+    };
+    const statuses = [...inits.map((k, i) => statusFor(`i${i}`, k)), ...regular.map((k, i) => statusFor(`c${i}`, k))].filter((s): s is ContainerStatus => s !== undefined);
+    expect(getPhase(spec, statuses, terminal)).toBe(expectedPhase(spec, statuses, terminal));
+  });
+
+  test.prop([fc.constantFrom('Always', 'OnFailure', 'Never' as const), restartCommands()], { numRuns: 40 })(
+    'for any sequence of crashes and time passing, restarts happen exactly when the back-off rules say, and restartCount, state, lastState and phase follow',
+    async (policy, commands) => {
+      const node = await TestNode.start();
+      try {
+        node.fake.setBehavior('test/app', {});
+        await node.client.pods('default').create(podOn(NODE, 'loop', { restartPolicy: policy, containers: [{ name: 'app', image: 'test/app' }] }));
+        await node.settle();
+        const pod = await node.pod('loop');
+        const model: RestartModel = { policy, uid: pod.metadata.uid!, running: true, attempt: 0, startedAt: node.clock.now(), done: false };
+        await checkRestarts(model, node);
+        await fc.asyncModelRun(() => ({ model, real: node }), commands);
+      } finally {
+        await node.stop();
+      }
+    },
+    60_000,
+  );
+});
+
+// ---- the model of restarts and back-off ---------------------------------------------------------
+
+interface RestartModel {
+  policy: 'Always' | 'OnFailure' | 'Never';
+  uid: string;
+  running: boolean;
+  attempt: number;
+  startedAt: number;
+  lastExit?: { code: number; at: number };
+  /** the runs before: their exit codes (for lastState once the pod is done) */
+  previousExit?: { code: number };
+  entry?: { backoff: number; lastUpdate: number };
+  waitingUntil?: number;
+  waitingDelay?: number;
+  done: boolean;
+}
+
+/** The restart at `at`: flowcontrol's next() (fresh or stale → 10 s, else doubled, capped), then a new run. */
+function restart(model: RestartModel, at: number): void {
+  const stale = !model.entry || model.lastExit!.at - model.entry.lastUpdate > 600_000;
+  model.entry = { backoff: stale ? 10_000 : Math.min(model.entry!.backoff * 2, 300_000), lastUpdate: at };
+  model.running = true;
+  model.attempt += 1;
+  model.startedAt = at;
+  delete model.waitingUntil;
+  delete model.waitingDelay;
+}
+
+class Crash implements fc.AsyncCommand<RestartModel, TestNode, false> {
+  constructor(readonly code: number) {}
+  check(model: Readonly<RestartModel>): boolean {
+    return model.running;
+  }
+  async run(model: RestartModel, node: TestNode): Promise<void> {
+    const [current] = await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' });
+    node.fake.exit(current!.id, this.code);
+    await node.settle();
+    const now = node.clock.now();
+    if (model.lastExit) model.previousExit = { code: model.lastExit.code };
+    model.lastExit = { code: this.code, at: now };
+    model.running = false;
+    const restarts = model.policy === 'Always' || (model.policy === 'OnFailure' && this.code !== 0);
+    if (!restarts) model.done = true;
+    else {
+      const inBackOff = model.entry !== undefined && !(now - model.entry.lastUpdate > 600_000);
+      if (inBackOff) {
+        model.waitingDelay = model.entry!.backoff;
+        model.waitingUntil = now + model.entry!.backoff;
+      } else restart(model, now);
+    }
+    await checkRestarts(model, node);
+  }
+  toString(): string {
+    return `crash(exit ${this.code})`;
+  }
+}
+
+class Pass implements fc.AsyncCommand<RestartModel, TestNode, false> {
+  constructor(readonly seconds: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: RestartModel, node: TestNode): Promise<void> {
+    const end = node.clock.now() + this.seconds * 1000;
+    await node.advance(this.seconds * 1000);
+    if (model.waitingUntil !== undefined && model.waitingUntil <= end) restart(model, model.waitingUntil);
+    await checkRestarts(model, node);
+  }
+  toString(): string {
+    return `pass(${this.seconds}s)`;
+  }
+}
+
+function restartCommands() {
+  return fc.commands(
+    [
+      fc.integer({ min: 0, max: 2 }).map((code) => new Crash(code)),
+      fc.oneof(fc.integer({ min: 1, max: 15 }), fc.integer({ min: 16, max: 400 }), fc.integer({ min: 590, max: 700 })).map((s) => new Pass(s)),
+    ],
+    { maxCommands: 20 },
+  );
+}
+
+/** Compares the runtime's newest container and the pod's status with the model. */
+async function checkRestarts(model: RestartModel, node: TestNode): Promise<void> {
+  const containers = await node.runtime.listContainers();
+  const newest = await node.runtime.containerStatus(containers[containers.length - 1]!.id);
+  expect({ attempt: newest.metadata.attempt, running: newest.state === 'CONTAINER_RUNNING', startedAt: newest.startedAt }, 'the newest container').toEqual({
+    attempt: model.attempt,
+    running: model.running,
+    startedAt: model.startedAt,
+  });
+  const pod = await node.pod('loop');
+  const status = pod.status!.containerStatuses![0]!;
+  expect(status.restartCount, 'restartCount').toBe(model.attempt);
+  if (model.running) expect(status.state, 'state').toEqual({ running: { startedAt: T(model.startedAt) } });
+  else if (model.done) expect(status.state?.terminated?.exitCode, 'the terminated state of a pod that will not restart').toBe(model.lastExit!.code);
+  else expect(status.state, 'state').toEqual({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${model.waitingDelay! / 1000 >= 60 ? `${Math.floor(model.waitingDelay! / 60_000)}m${(model.waitingDelay! / 1000) % 60}s` : `${model.waitingDelay! / 1000}s`} restarting failed container=app pod=loop_default(${model.uid})` } });
+  const last = model.done ? model.previousExit : model.lastExit;
+  expect(status.lastState?.terminated?.exitCode, 'lastState').toBe(last?.code);
+  const phase = model.done ? (model.lastExit!.code === 0 ? 'Succeeded' : 'Failed') : 'Running';
+  expect(pod.status!.phase, 'phase').toBe(phase);
+}
