@@ -12,6 +12,12 @@
  * Kata 18, the first controller: {@link ReplicaSetController}, with {@link ControllerExpectations},
  * {@link slowStartBatch}, {@link compareForDeletion} / {@link podsToDelete} and {@link calculateStatus}.
  *
+ * Kata 19, rollouts: {@link DeploymentController} (one ReplicaSet per pod template, rolling updates
+ * within maxSurge and maxUnavailable, Recreate, revisions, rollback, pause, the progress deadline),
+ * with the arithmetic of deployment-util.ts ({@link computeHash}, {@link resolveFenceposts},
+ * {@link newRSNewReplicas}, {@link calculateDeploymentStatus}, ...); controllers report what they
+ * do to an {@link EventRecorder}.
+ *
  * Kata 20, nodes that die: {@link NodeLifecycleController} (lease heartbeats, Ready Unknown after
  * the grace period, the not-ready and unreachable NoExecute taints, rate limited per zone) and
  * {@link TaintEvictionController} (pods that do not tolerate a NoExecute taint are evicted, at once
@@ -26,5 +32,8 @@ export * from './factory.ts';
 export * from './rate-limiter.ts';
 export * from './workqueue.ts';
 export * from './replica-set.ts';
+export * from './event-recorder.ts';
+export * from './deployment-util.ts';
+export * from './deployment.ts';
 export * from './node-lifecycle.ts';
 export * from './taint-eviction.ts';

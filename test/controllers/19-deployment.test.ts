@@ -1,0 +1,611 @@
+/**
+ * Kata 19 — the Deployment controller. The spec is katas/controllers/19-deployment.md.
+ *
+ * The examples read as the spec: the pod-template-hash, maxSurge and maxUnavailable, which
+ * ReplicaSet is new, the status and its conditions; then the controller with kata 18's ReplicaSet
+ * controller against a real registry: a first rollout, a rolling update step by step, Recreate, a
+ * rollback that reuses its ReplicaSet, revisionHistoryLimit, pause and resume, the progress
+ * deadline, a hash collision; then the real kubectl over HTTP: rollout status, history, undo, set
+ * image and scale. The properties: at every step of any rollout, available pods never drop below
+ * replicas - maxUnavailable and all pods never exceed replicas + maxSurge; and any sequence of
+ * changes whose new pods become ready ends in a complete rollout.
+ */
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '../support/prop.ts';
+import { HttpClient } from '@kube/apiserver';
+import { FakeClock, type Deployment, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
+import {
+  calculateDeploymentStatus,
+  computeHash,
+  deploymentComplete,
+  deploymentProgressing,
+  deploymentTimedOut,
+  DeploymentController,
+  equalIgnoreHash,
+  findNewReplicaSet,
+  findOldReplicaSets,
+  maxSurge,
+  maxUnavailable,
+  newRSNewReplicas,
+  ReplicaSetController,
+  resolveFenceposts,
+  safeEncodeString,
+  scaledValue,
+  setNewReplicaSetAnnotations,
+  SharedInformerFactory,
+} from '@kube/controllers';
+import { START } from '../support/controllers/cluster.ts';
+import { driveClock, isAvailable, isReady, makeDeployment, makeReady, startRollouts, type Rollouts } from '../support/controllers/rollout.ts';
+import { haveKubectl, kubeconfig, kubectl, startBench } from '../support/apiserver/http.ts';
+
+const REVISION = 'deployment.kubernetes.io/revision';
+
+function template(image: string, labels: Record<string, string> = { app: 'web' }): PodTemplateSpec {
+  return { metadata: { labels }, spec: { containers: [{ name: 'app', image }] } };
+}
+
+function rs(name: string, image: string, replicas: number, o: { available?: number; created?: number; revision?: number; uid?: string } = {}): ReplicaSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: o.uid ?? `uid-${name}`,
+      creationTimestamp: new Date(START + (o.created ?? 0) * 1000).toISOString(),
+      ...(o.revision !== undefined && { annotations: { [REVISION]: String(o.revision) } }),
+    },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: template(image, { app: 'web', 'pod-template-hash': name.slice(4) }) },
+    status: { replicas, readyReplicas: o.available ?? replicas, availableReplicas: o.available ?? replicas },
+  };
+}
+
+function rolling(maxSurge: number | string, maxUnavailable: number | string): DeploymentStrategy {
+  return { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } };
+}
+
+const image = (d: Deployment | ReplicaSet) => d.spec?.template?.spec?.containers[0]?.image;
+
+/** Watches the Deployment `name`: each Progressing reason it is written with, in order, without repeats. */
+function progressReasons(rig: Rollouts, name: string): () => string[] {
+  const watch = rig.client.deployments('default').watch({ fieldSelector: `metadata.name=${name}` });
+  const reasons: string[] = [];
+  return () => {
+    for (const event of watch.poll()) {
+      const reason = (event.object as Deployment).status?.conditions?.find((c) => c.type === 'Progressing')?.reason;
+      if (reason && reasons.at(-1) !== reason) reasons.push(reason);
+    }
+    return reasons;
+  };
+}
+
+describe('the pod-template-hash, maxSurge and maxUnavailable, new and old ReplicaSets, the status', () => {
+  it('hashes a template with FNV-1a over its canonical JSON and safe-encodes the number: names like web-66764b56c4', () => {
+    expect(safeEncodeString('0123456789')).toBe('456789bcdf');
+    expect(safeEncodeString('4294967295')).toBe('86f8fbc6f9');
+    const t = template('nginx:1.28');
+    expect(computeHash(t)).toBe('f7cff569f');
+    // The same template with its fields written in another order is the same template.
+    expect(computeHash({ spec: { containers: [{ image: 'nginx:1.28', name: 'app' }] }, metadata: { labels: { app: 'web' } } })).toBe('f7cff569f');
+    expect(computeHash(t, 0)).toBe('79b8f9bd9f');
+    expect(computeHash(t, 1)).toBe('5ffd6f886b');
+    expect(computeHash(template('nginx:1.27'))).toBe('66764b56c4');
+  });
+
+  it('rounds maxSurge up and maxUnavailable down, lets one pod be unavailable when both are 0, and refuses a value that is not a percentage', () => {
+    expect(resolveFenceposts('25%', '25%', 10)).toEqual({ surge: 3, unavailable: 2 });
+    expect(resolveFenceposts('25%', '25%', 1)).toEqual({ surge: 1, unavailable: 0 });
+    expect(resolveFenceposts(0, '0%', 5)).toEqual({ surge: 0, unavailable: 1 });
+    expect(resolveFenceposts(2, '50%', 5)).toEqual({ surge: 2, unavailable: 2 });
+    expect(scaledValue('33%', 10, true)).toBe(4);
+    expect(scaledValue('33%', 10, false)).toBe(3);
+    expect(() => scaledValue('three', 10, true)).toThrow('invalid value for IntOrString: invalid type: string is not a percentage');
+    const d = makeDeployment('web', { replicas: 3, strategy: rolling('50%', 5) });
+    expect([maxSurge(d), maxUnavailable(d)]).toEqual([2, 3]);
+    const recreate = makeDeployment('web', { replicas: 3, strategy: { type: 'Recreate' } });
+    expect([maxSurge(recreate), maxUnavailable(recreate)]).toEqual([0, 0]);
+  });
+
+  it('finds the new ReplicaSet by its template with the hash aside (the oldest if several), and calls the others old', () => {
+    const d = makeDeployment('web', { image: 'nginx:1.28' });
+    const v1 = rs('web-aaa', 'nginx:1.27', 2, { created: 0 });
+    const v2 = rs('web-bbb', 'nginx:1.28', 1, { created: 5 });
+    const v2again = rs('web-ccc', 'nginx:1.28', 0, { created: 9 });
+    const empty = rs('web-ddd', 'nginx:1.26', 0, { created: 1 });
+    expect(equalIgnoreHash(v2.spec!.template, d.spec!.template)).toBe(true);
+    expect(equalIgnoreHash(v1.spec!.template, d.spec!.template)).toBe(false);
+    expect(equalIgnoreHash({ metadata: { labels: { 'pod-template-hash': 'x' } }, spec: { containers: [] } }, { spec: { containers: [] } })).toBe(true);
+    expect(findNewReplicaSet(d, [v2again, v1, v2, empty])?.metadata.name).toBe('web-bbb');
+    expect(findNewReplicaSet(makeDeployment('web', { image: 'nginx:2' }), [v1, v2])).toBeUndefined();
+    const old = findOldReplicaSets(d, [v2again, v1, v2, empty]);
+    expect(old.allOld.map((r) => r.metadata.name).sort()).toEqual(['web-aaa', 'web-ccc', 'web-ddd']);
+    expect(old.withPods.map((r) => r.metadata.name)).toEqual(['web-aaa']);
+  });
+
+  it('scales the new ReplicaSet up only as far as replicas + maxSurge allows, never beyond replicas; Recreate asks for all at once', () => {
+    const d = makeDeployment('web', { replicas: 4, strategy: rolling(1, 0) });
+    const old = rs('web-aaa', 'nginx:1.27', 4);
+    const fresh = rs('web-bbb', 'nginx:1.28', 0);
+    expect(newRSNewReplicas(d, [old, fresh], fresh)).toBe(1);
+    expect(newRSNewReplicas(d, [rs('web-aaa', 'nginx:1.27', 2), rs('web-bbb', 'nginx:1.28', 2)], rs('web-bbb', 'nginx:1.28', 2))).toBe(3);
+    expect(newRSNewReplicas(d, [rs('web-aaa', 'nginx:1.27', 0), rs('web-bbb', 'nginx:1.28', 3)], rs('web-bbb', 'nginx:1.28', 3))).toBe(4);
+    expect(newRSNewReplicas(makeDeployment('web', { replicas: 4, strategy: { type: 'Recreate' } }), [old, fresh], fresh)).toBe(4);
+  });
+
+  it('gives a new ReplicaSet the next revision and the Deployment\'s annotations; one rolled back to keeps its old revision in revision-history', () => {
+    const d = makeDeployment('web', { replicas: 3, strategy: rolling(1, 0) });
+    d.metadata.annotations = { 'kubernetes.io/change-cause': 'nginx 1.28', [REVISION]: '7', 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
+    const fresh = rs('web-bbb', 'nginx:1.28', 1);
+    delete fresh.metadata.annotations;
+    expect(setNewReplicaSetAnnotations(d, fresh, 3, false)).toBe(true);
+    expect(fresh.metadata.annotations).toEqual({ 'kubernetes.io/change-cause': 'nginx 1.28', [REVISION]: '3', 'deployment.kubernetes.io/desired-replicas': '3', 'deployment.kubernetes.io/max-replicas': '4' });
+    const back = rs('web-aaa', 'nginx:1.27', 0, { revision: 1 });
+    expect(setNewReplicaSetAnnotations(makeDeployment('web'), back, 4, true)).toBe(true);
+    expect(back.metadata.annotations).toEqual({ [REVISION]: '4', 'deployment.kubernetes.io/revision-history': '1' });
+    expect(setNewReplicaSetAnnotations(makeDeployment('web'), back, 4, true)).toBe(false);
+  });
+
+  it('counts the status over every ReplicaSet and says Available when at least replicas - maxUnavailable pods are', () => {
+    const d = { ...makeDeployment('web', { replicas: 4, strategy: rolling(1, 1) }), metadata: { name: 'web', namespace: 'default', generation: 3 } };
+    const old = rs('web-aaa', 'nginx:1.27', 2, { available: 2 });
+    const fresh = rs('web-bbb', 'nginx:1.28', 3, { available: 1 });
+    const status = calculateDeploymentStatus([old, fresh], fresh, d, '2026-01-01T00:00:10Z');
+    expect(status).toEqual({
+      observedGeneration: 3,
+      replicas: 5,
+      updatedReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      unavailableReplicas: 2,
+      conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: '2026-01-01T00:00:10Z', lastTransitionTime: '2026-01-01T00:00:10Z' }],
+    });
+    const short = calculateDeploymentStatus([old, rs('web-bbb', 'nginx:1.28', 3, { available: 0 })], fresh, { ...d, status }, '2026-01-01T00:00:20Z');
+    expect(short.conditions).toEqual([{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: '2026-01-01T00:00:20Z', lastTransitionTime: '2026-01-01T00:00:20Z' }]);
+  });
+
+  it('is complete with every replica updated and available, progressing when anything moved, and timed out once progressDeadlineSeconds pass without progress', () => {
+    const d: Deployment = { ...makeDeployment('web', { replicas: 2, progressDeadlineSeconds: 30 }), metadata: { name: 'web', namespace: 'default', generation: 2 } };
+    expect(deploymentComplete(d, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 })).toBe(true);
+    expect(deploymentComplete(d, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 })).toBe(false);
+    expect(deploymentComplete(d, { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 })).toBe(false);
+    d.status = { replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 };
+    expect(deploymentProgressing(d, { replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 })).toBe(false);
+    expect(deploymentProgressing(d, { replicas: 2, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 })).toBe(true);
+    expect(deploymentProgressing(d, { replicas: 3, updatedReplicas: 1, readyReplicas: 3, availableReplicas: 2 })).toBe(true);
+    const at = (reason: string) => ({ conditions: [{ type: 'Progressing' as const, status: 'True' as const, reason, lastUpdateTime: '2026-01-01T00:00:00Z' }] });
+    expect(deploymentTimedOut(d, at('ReplicaSetUpdated'), START + 30_000)).toBe(false);
+    expect(deploymentTimedOut(d, at('ReplicaSetUpdated'), START + 31_000)).toBe(true);
+    expect(deploymentTimedOut(d, at('NewReplicaSetAvailable'), START + 999_000)).toBe(false);
+    expect(deploymentTimedOut(d, at('ProgressDeadlineExceeded'), START)).toBe(true);
+  });
+});
+
+describe('the Deployment controller, with the ReplicaSet controller', () => {
+  it('makes <deployment>-<pod-template-hash> with revision 1, the hash in its template and selector, and reports the rollout until complete', async () => {
+    const rig = await startRollouts();
+    const reasons = progressReasons(rig, 'web');
+    const created = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 3 }));
+    await rig.settle();
+    let s = await rig.state('web');
+    const hash = computeHash(created.spec!.template);
+    expect(s.replicaSets.map((r) => r.metadata.name)).toEqual([`web-${hash}`]);
+    const [first] = s.replicaSets;
+    expect(first!.metadata.labels).toEqual({ app: 'web', 'pod-template-hash': hash });
+    expect(first!.spec!.selector).toEqual({ matchLabels: { app: 'web', 'pod-template-hash': hash } });
+    expect(first!.spec!.template!.metadata!.labels).toEqual({ app: 'web', 'pod-template-hash': hash });
+    expect(first!.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(first!.metadata.annotations).toEqual({ [REVISION]: '1', 'deployment.kubernetes.io/desired-replicas': '3', 'deployment.kubernetes.io/max-replicas': '4' });
+    expect(s.deployment.metadata.annotations?.[REVISION]).toBe('1');
+    expect(s.pods.map((p) => p.metadata.name)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^web-${hash}-[a-z0-9]{5}$`))]));
+    expect(s.deployment.status).toMatchObject({ observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 0, unavailableReplicas: 3 });
+    expect(s.deployment.status?.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Available', 'False', 'MinimumReplicasUnavailable'],
+      ['Progressing', 'True', 'ReplicaSetUpdated'],
+    ]);
+    expect(rig.recorder.events).toContainEqual({ object: 'Deployment default/web', type: 'Normal', reason: 'ScalingReplicaSet', message: `Scaled up replica set web-${hash} from 0 to 3` });
+    await rig.finish('web');
+    s = await rig.state('web');
+    expect(s.deployment.status).toMatchObject({ replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, unavailableReplicas: 0 });
+    expect(s.deployment.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "web-${hash}" has successfully progressed.` });
+    expect(s.deployment.status?.conditions?.find((c) => c.type === 'Available')).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable' });
+    expect(reasons()).toEqual(['NewReplicaSetCreated', 'ReplicaSetUpdated', 'NewReplicaSetAvailable']);
+    await rig.stop();
+  });
+
+  it('rolls a new template out one surge pod at a time with maxSurge 1 and maxUnavailable 0, and ends at revision 2', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 3, strategy: rolling(1, 0) }));
+    await rig.settle();
+    await rig.finish('web');
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    const steps: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = await rig.state('web');
+      steps.push(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`).join(' '));
+      expect(s.pods.length, 'pods <= replicas + maxSurge').toBeLessThanOrEqual(4);
+      expect(s.pods.filter(isReady).length, 'ready pods >= replicas - maxUnavailable').toBeGreaterThanOrEqual(3);
+      await rig.readyAll('web');
+    }
+    expect(steps.slice(0, 4)).toEqual(['nginx:1.27:3 nginx:1.28:1', 'nginx:1.27:2 nginx:1.28:2', 'nginx:1.27:1 nginx:1.28:3', 'nginx:1.27:0 nginx:1.28:3']);
+    const s = await rig.state('web');
+    expect(s.replicaSets.map((r) => r.metadata.annotations?.[REVISION])).toEqual(['1', '2']);
+    expect(s.deployment.metadata.annotations?.[REVISION]).toBe('2');
+    expect(rig.recorder.events.map((e) => e.message).slice(1, 3)).toEqual([`Scaled up replica set ${s.replicaSets[1]!.metadata.name} from 0 to 1`, `Scaled down replica set ${s.replicaSets[0]!.metadata.name} from 3 to 2`]);
+    await rig.stop();
+  });
+
+  it('Recreate scales every old ReplicaSet to 0 and makes the new one only once no old pod is left', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 3, strategy: { type: 'Recreate' } }));
+    await rig.settle();
+    await rig.finish('web');
+    rig.cluster.client.hold('pods'); // the controllers will not see the old pods go yet
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    let s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:0']);
+    rig.cluster.client.release();
+    await rig.settle();
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:0', 'nginx:1.28:3']);
+    expect(s.pods.map((p) => p.spec?.containers[0]?.image)).toEqual(['nginx:1.28', 'nginx:1.28', 'nginx:1.28']);
+    await rig.finish('web');
+    expect((await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    await rig.stop();
+  });
+
+  it('a change back to an old template is a rollback: it reuses that ReplicaSet, which takes the next revision and keeps its old one in revision-history', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
+    await rig.settle();
+    await rig.finish('web');
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    await rig.finish('web');
+    const before = (await rig.state('web')).replicaSets.map((r) => r.metadata.uid);
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.27'));
+    await rig.finish('web');
+    const s = await rig.state('web');
+    expect(s.replicaSets.map((r) => r.metadata.uid)).toEqual(before);
+    expect(s.replicaSets.map((r) => [image(r), r.spec?.replicas, r.metadata.annotations?.[REVISION], r.metadata.annotations?.['deployment.kubernetes.io/revision-history']])).toEqual([
+      ['nginx:1.27', 2, '3', '1'],
+      ['nginx:1.28', 0, '2', undefined],
+    ]);
+    expect(s.deployment.metadata.annotations?.[REVISION]).toBe('3');
+    await rig.stop();
+  });
+
+  it('keeps revisionHistoryLimit old ReplicaSets and deletes the oldest revisions once the rollout is complete', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 1, revisionHistoryLimit: 2 }));
+    await rig.settle();
+    await rig.finish('web');
+    for (const version of ['1.28', '1.29', '1.30', '1.31']) {
+      await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = `nginx:${version}`));
+      await rig.finish('web');
+    }
+    await rig.advance(1_000);
+    const s = await rig.state('web');
+    expect(s.replicaSets.map((r) => [image(r), r.metadata.annotations?.[REVISION]])).toEqual([
+      ['nginx:1.29', '3'],
+      ['nginx:1.30', '4'],
+      ['nginx:1.31', '5'],
+    ]);
+    await rig.stop();
+  });
+
+  it('a paused Deployment starts no rollout but still scales; resumed, it rolls out; Progressing says DeploymentPaused, then DeploymentResumed', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
+    await rig.settle();
+    await rig.finish('web');
+    await rig.edit('web', (d) => (d.spec!.paused = true));
+    let s = await rig.state('web');
+    expect(s.deployment.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' });
+    await rig.edit('web', (d) => {
+      d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28';
+      d.spec!.replicas = 4;
+    });
+    await rig.finish('web', 3);
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:4']);
+    await rig.edit('web', (d) => (d.spec!.paused = false));
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => image(r))).toEqual(['nginx:1.27', 'nginx:1.28']);
+    await rig.finish('web');
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:0', 'nginx:1.28:4']);
+    expect(s.deployment.status?.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    await rig.stop();
+  });
+
+  it('a rollout that makes no progress for progressDeadlineSeconds is marked ProgressDeadlineExceeded, and moves on when its pods become ready', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2, progressDeadlineSeconds: 30 }));
+    await rig.settle();
+    await rig.advance(20_000);
+    const progressing = async () => (await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'Progressing');
+    expect((await progressing())?.reason).toBe('ReplicaSetUpdated');
+    await rig.advance(12_000);
+    const name = (await rig.state('web')).replicaSets[0]!.metadata.name;
+    expect(await progressing()).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}" has timed out progressing.` });
+    await rig.finish('web');
+    expect(await progressing()).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
+    await rig.stop();
+  });
+
+  it('scaling in the middle of a rollout shares the new replicas between old and new ReplicaSets in proportion to their size', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 10, strategy: rolling(3, 2) }));
+    await rig.settle();
+    await rig.finish('web');
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    let s = await rig.state('web');
+    expect(s.replicaSets.map((r) => r.spec?.replicas)).toEqual([8, 5]);
+    await rig.edit('web', (d) => (d.spec!.replicas = 20));
+    s = await rig.state('web');
+    // Sized for 13 (10 + maxSurge 3), now 23 (20 + 3): 8 * 23/13 = 14.2 -> 14 and 5 * 23/13 = 8.8 -> 9.
+    expect(s.replicaSets.map((r) => r.spec?.replicas)).toEqual([14, 9]);
+    await rig.finish('web');
+    expect((await rig.state('web')).replicaSets.map((r) => r.spec?.replicas)).toEqual([0, 20]);
+    await rig.stop();
+  });
+
+  it('a ReplicaSet of someone else under the new name is a hash collision: collisionCount goes up and the new ReplicaSet gets another hash', async () => {
+    const rig = await startRollouts();
+    const d = makeDeployment('web', { replicas: 1 });
+    const hash = computeHash((await rig.client.deployments('default').create({ ...d, spec: { ...d.spec!, paused: true } })).spec!.template);
+    const squatter = rs(`web-${hash}`, 'busybox', 0);
+    squatter.metadata = { name: `web-${hash}`, namespace: 'default', labels: { app: 'other' } };
+    squatter.spec!.selector = { matchLabels: { app: 'other' } };
+    squatter.spec!.template!.metadata!.labels = { app: 'other' };
+    delete squatter.status;
+    await rig.client.replicaSets('default').create(squatter);
+    await rig.settle();
+    await rig.edit('web', (x) => (x.spec!.paused = false));
+    await rig.advance(1_000);
+    const s = await rig.state('web');
+    expect(s.deployment.status?.collisionCount).toBe(1);
+    expect(s.replicaSets.map((r) => r.metadata.name)).toEqual([`web-${computeHash(s.deployment.spec!.template, 1)}`]);
+    await rig.stop();
+  });
+
+  it('adopts an orphan ReplicaSet that has its template and says FoundNewReplicaSet', async () => {
+    const rig = await startRollouts();
+    const d = makeDeployment('web', { replicas: 2 });
+    const orphan = rs('web-old1', 'nginx:1.27', 2);
+    orphan.metadata = { name: 'web-old1', namespace: 'default', labels: { app: 'web', 'pod-template-hash': 'old1' } };
+    orphan.spec!.selector = { matchLabels: { app: 'web', 'pod-template-hash': 'old1' } };
+    delete orphan.status;
+    await rig.client.replicaSets('default').create(orphan);
+    await rig.settle();
+    const reasons = progressReasons(rig, 'web');
+    // The apiserver fills in the template's defaults: give the Deployment the orphan's template as stored.
+    const stored = (await rig.client.replicaSets('default').get('web-old1')).spec!.template!;
+    const labels = { ...stored.metadata!.labels };
+    delete labels['pod-template-hash'];
+    await rig.client.deployments('default').create({ ...d, spec: { ...d.spec!, template: { ...stored, metadata: { ...stored.metadata, labels } } } });
+    await rig.settle();
+    const s = await rig.state('web');
+    expect(s.replicaSets.map((r) => r.metadata.name)).toEqual(['web-old1']);
+    expect(s.replicaSets[0]!.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', name: 'web', controller: true });
+    expect(reasons()[0]).toBe('FoundNewReplicaSet');
+    expect(s.deployment.metadata.annotations?.[REVISION]).toBe('1');
+    await rig.stop();
+  });
+});
+
+// ---- the real kubectl ----------------------------------------------------------------------------
+
+const kubectlHere = await haveKubectl();
+
+function needKubectl(context: { skip(note?: string): void }): void {
+  if (kubectlHere) return;
+  if (process.env.CI) throw new Error('CI needs kubectl on the PATH to run the kubectl tests of kata 19');
+  context.skip('kubectl is not installed here, so this test is skipped (CI runs it): install kubectl v1.32 to run it');
+}
+
+describe('the real kubectl against the apiserver, with the controllers running over HTTP', () => {
+  it('kubectl rollout status completes, set image starts a rollout, rollout history lists revisions, rollout undo rolls back, scale works through /scale', { timeout: 120_000 }, async (context) => {
+    needKubectl(context);
+    const bench = await startBench();
+    const config = kubeconfig(bench.url);
+    const client = new HttpClient(bench.url);
+    // The controllers' time is a fake clock that the test moves while kubectl runs: their back-offs
+    // fire without anyone sleeping, and no assertion depends on how fast this machine is.
+    const clock = new FakeClock(START);
+    const factory = new SharedInformerFactory({ client, clock });
+    const rsController = new ReplicaSetController({ client, clock, factory });
+    const controller = new DeploymentController({ client, clock, factory });
+    // The kubelet's part: every pod that appears is Running and Ready.
+    factory.pods().addEventHandler({ onAdd: (pod) => void (isReady(pod) || makeReady(client, pod, clock.now())), onUpdate: (_old, pod) => void (isReady(pod) || pod.metadata.deletionTimestamp || makeReady(client, pod, clock.now())) });
+    factory.start();
+    await factory.waitForCacheSync();
+    rsController.run(2);
+    controller.run(2);
+    const drive = driveClock(clock);
+    const run = async (...args: string[]) => {
+      const result = await kubectl(config, args);
+      expect(result.code, `kubectl ${args.join(' ')}: ${result.stderr}`).toBe(0);
+      return result.stdout;
+    };
+    try {
+      expect(await run('create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=3')).toContain('deployment.apps/web created');
+      expect(await run('rollout', 'status', 'deployment/web', '--timeout=60s')).toContain('deployment "web" successfully rolled out');
+      expect(await run('set', 'image', 'deployment/web', 'nginx=nginx:1.28')).toContain('deployment.apps/web image updated');
+      await run('annotate', 'deployment/web', 'kubernetes.io/change-cause=nginx 1.28');
+      expect(await run('rollout', 'status', 'deployment/web', '--timeout=60s')).toContain('deployment "web" successfully rolled out');
+      const history = (await run('rollout', 'history', 'deployment/web')).split('\n').map((line) => line.trim().split(/\s{2,}/).join(' | '));
+      expect(history).toEqual(expect.arrayContaining(['REVISION | CHANGE-CAUSE', '1 | <none>', '2 | nginx 1.28']));
+      expect(await run('rollout', 'history', 'deployment/web', '--revision=2')).toMatch(/Image:\s+nginx:1\.28/);
+      expect(await run('rollout', 'undo', 'deployment/web')).toContain('deployment.apps/web rolled back');
+      expect(await run('rollout', 'status', 'deployment/web', '--timeout=60s')).toContain('deployment "web" successfully rolled out');
+      expect(await run('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}')).toBe('nginx:1.27 3');
+      const revisions = (await run('rollout', 'history', 'deployment/web')).split('\n').map((line) => line.trim().split(/\s+/)[0]);
+      expect(revisions).toEqual(expect.arrayContaining(['2', '3']));
+      expect(revisions).not.toContain('1');
+      expect(await run('scale', 'deployment/web', '--replicas=5')).toContain('deployment.apps/web scaled');
+      expect(await run('rollout', 'status', 'deployment/web', '--timeout=60s')).toContain('deployment "web" successfully rolled out');
+      expect(await run('get', 'deployment', 'web', '-o', 'jsonpath={.status.readyReplicas}/{.status.replicas}')).toBe('5/5');
+      const replicaSets = await run('get', 'replicasets', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}');
+      expect(replicaSets.trim().split(' ').map((entry) => entry.replace(/^web-[bcdf4-9]{1,10}=/, 'web-<hash>=')).sort()).toEqual(['web-<hash>=0', 'web-<hash>=5']);
+    } finally {
+      await drive.stop();
+      await controller.stop();
+      await rsController.stop();
+      await factory.shutdown();
+      await bench.stop();
+    }
+  });
+});
+
+// ---- properties ----------------------------------------------------------------------------------
+
+interface Real {
+  rig: Rollouts;
+  d: { replicas: number; surge: number; unavailable: number; minReadySeconds: number };
+}
+type Command = fc.AsyncCommand<object, Real>;
+
+/** After every step: no fewer available pods than replicas - maxUnavailable, no more pods than replicas + maxSurge. */
+async function expectWithinBounds(real: Real, step: string): Promise<void> {
+  const { pods } = await real.rig.state('web');
+  const { replicas, surge, unavailable, minReadySeconds } = real.d;
+  const available = pods.filter((p) => isAvailable(p, minReadySeconds, real.rig.cluster.clock.now())).length;
+  expect(pods.length, `after "${step}": all pods <= replicas + maxSurge (${replicas} + ${surge})`).toBeLessThanOrEqual(replicas + surge);
+  expect(available, `after "${step}": available pods >= replicas - maxUnavailable (${replicas} - ${unavailable})`).toBeGreaterThanOrEqual(replicas - unavailable);
+}
+
+class NewTemplate implements Command {
+  constructor(readonly version: number) {}
+  check = () => true;
+  async run(_: object, real: Real) {
+    await real.rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = `nginx:1.${this.version}`));
+    await expectWithinBounds(real, String(this));
+  }
+  toString = () => `set the image to nginx:1.${this.version}`;
+}
+class MakeReady implements Command {
+  constructor(readonly which: number) {}
+  check = () => true;
+  async run(_: object, real: Real) {
+    const waiting = (await real.rig.state('web')).pods.filter((p) => !isReady(p));
+    if (waiting.length > 0) await makeReady(real.rig.client, waiting[this.which % waiting.length]!, real.rig.cluster.clock.now());
+    await real.rig.settle();
+    await expectWithinBounds(real, String(this));
+  }
+  toString = () => `make not-ready pod #${this.which} ready`;
+}
+class Advance implements Command {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(_: object, real: Real) {
+    await real.rig.advance(this.ms);
+    await expectWithinBounds(real, String(this));
+  }
+  toString = () => `advance ${this.ms} ms`;
+}
+
+/** 0 or 0%: the apiserver refuses a Deployment whose maxSurge and maxUnavailable are both that. */
+const isZero = (value: number | string) => value === 0 || value === '0%';
+
+/** A percentage or a count for maxSurge / maxUnavailable. */
+const intOrPercent = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0%', '10%', '25%', '50%', '100%'));
+
+describe('properties', () => {
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 6 }),
+      fc.tuple(intOrPercent, intOrPercent).filter(([surge, unavailable]) => !(isZero(surge) && isZero(unavailable))),
+      fc.constantFrom(0, 5),
+      fc.commands(
+        [
+          fc.integer({ min: 28, max: 31 }).map((v) => new NewTemplate(v)),
+          fc.nat(6).map((i) => new MakeReady(i)),
+          fc.constantFrom(10, 1_000, 6_000).map((ms) => new Advance(ms)),
+        ],
+        { maxCommands: 30, size: '+1' },
+      ),
+    ],
+    { numRuns: 30 },
+  )('at every step of any rollout, available pods stay >= replicas - maxUnavailable and all pods <= replicas + maxSurge', async (replicas, [surge, unavailable], minReadySeconds, commands) => {
+    const rig = await startRollouts();
+    try {
+      const d = makeDeployment('web', { replicas, minReadySeconds, strategy: rolling(surge, unavailable) });
+      await rig.client.deployments('default').create(d);
+      await rig.settle();
+      await rig.finish('web');
+      const fence = resolveFenceposts(surge, unavailable, replicas);
+      const real: Real = { rig, d: { replicas, surge: fence.surge, unavailable: Math.min(fence.unavailable, replicas), minReadySeconds } };
+      await expectWithinBounds(real, 'the first rollout');
+      await fc.asyncModelRun(() => ({ model: {}, real }), commands);
+    } finally {
+      await rig.stop();
+    }
+  });
+
+  test.prop(
+    [
+      fc.constantFrom<DeploymentStrategy>(rolling('25%', '25%'), rolling(1, 0), rolling(0, 1), rolling('100%', '0%'), { type: 'Recreate' }),
+      fc.integer({ min: 0, max: 5 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.array(
+        fc.oneof(
+          fc.record({ kind: fc.constant('image' as const), version: fc.integer({ min: 27, max: 30 }) }),
+          fc.record({ kind: fc.constant('scale' as const), replicas: fc.integer({ min: 0, max: 6 }) }),
+          fc.record({ kind: fc.constant('pause' as const), paused: fc.boolean() }),
+          fc.record({ kind: fc.constant('ready' as const), count: fc.integer({ min: 1, max: 3 }) }),
+          fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(10, 2_000) }),
+        ),
+        { maxLength: 14 },
+      ),
+    ],
+    { numRuns: 30 },
+  )('a rollout whose new pods become ready always completes: one ReplicaSet of the current template with every pod, history within revisionHistoryLimit', async (strategy, replicas, historyLimit, changes) => {
+    const rig = await startRollouts();
+    try {
+      await rig.client.deployments('default').create(makeDeployment('web', { replicas, strategy, revisionHistoryLimit: historyLimit }));
+      await rig.settle();
+      for (const change of changes) {
+        if (change.kind === 'image') await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = `nginx:1.${change.version}`));
+        else if (change.kind === 'scale') await rig.edit('web', (d) => (d.spec!.replicas = change.replicas));
+        else if (change.kind === 'pause') await rig.edit('web', (d) => (d.spec!.paused = change.paused));
+        else if (change.kind === 'ready') {
+          const waiting = (await rig.state('web')).pods.filter((p) => !isReady(p));
+          for (const pod of waiting.slice(0, change.count)) await makeReady(rig.client, pod, rig.cluster.clock.now());
+          await rig.settle();
+        } else await rig.advance(change.ms);
+      }
+      await rig.edit('web', (d) => (d.spec!.paused = false));
+      await rig.finish('web', 40);
+      await rig.advance(1_000);
+      const s = await rig.state('web');
+      const want = s.deployment.spec!.replicas!;
+      const current = s.replicaSets.filter((r) => equalIgnoreHash(r.spec!.template, s.deployment.spec!.template));
+      expect(current.length, 'one ReplicaSet has the current template').toBe(1);
+      expect(s.deployment.status, 'the status of a complete rollout').toMatchObject({ observedGeneration: s.deployment.metadata.generation, replicas: want, updatedReplicas: want, availableReplicas: want, unavailableReplicas: 0 });
+      expect(s.deployment.status?.conditions?.find((c) => c.type === 'Progressing')?.reason, 'Progressing').toBe('NewReplicaSetAvailable');
+      expect(s.pods.length, 'pods').toBe(want);
+      expect(s.pods.every((p) => p.metadata.ownerReferences?.[0]?.uid === current[0]!.metadata.uid), 'every pod is of the new ReplicaSet').toBe(true);
+      expect(s.replicaSets.filter((r) => r !== current[0]).every((r) => r.spec?.replicas === 0), 'old ReplicaSets are scaled to 0').toBe(true);
+      expect(s.replicaSets.length - 1, 'old ReplicaSets kept').toBeLessThanOrEqual(historyLimit);
+      const revisions = s.replicaSets.map((r) => Number(r.metadata.annotations?.[REVISION]));
+      expect(new Set(revisions).size, 'revisions are distinct').toBe(revisions.length);
+      expect(Number(current[0]!.metadata.annotations?.[REVISION]), 'the new ReplicaSet has the highest revision').toBe(Math.max(...revisions));
+      expect(s.deployment.metadata.annotations?.[REVISION], "the Deployment's revision is its new ReplicaSet's").toBe(current[0]!.metadata.annotations?.[REVISION]);
+    } finally {
+      await rig.stop();
+    }
+  });
+
+  test.prop([
+    fc.dictionary(fc.constantFrom('app', 'tier', 'track', 'zone'), fc.constantFrom('a', 'b', 'web'), { minKeys: 1 }),
+    fc.array(fc.record({ name: fc.constantFrom('app', 'log', 'proxy'), image: fc.constantFrom('nginx:1.27', 'busybox', 'envoy') }), { minLength: 1, maxLength: 3 }),
+    fc.nat(5),
+  ])('the hash of a template is the same whatever order its fields are in, changes with the collision count, and fits a real name: at most 10 of bcdf456789', (labels, containers, collisions) => {
+    const t: PodTemplateSpec = { metadata: { labels }, spec: { containers } };
+    const reversed = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).reverse());
+    const shuffled: PodTemplateSpec = { spec: { containers: containers.map((c) => reversed(c) as never) }, metadata: { labels: reversed(labels) as Record<string, string> } };
+    expect(computeHash(shuffled)).toBe(computeHash(t));
+    expect(computeHash(t, collisions)).toMatch(/^[bcdf4-9]{1,10}$/);
+    expect(computeHash(t, collisions)).not.toBe(computeHash(t, collisions + 1));
+  });
+});
