@@ -1,0 +1,288 @@
+/**
+ * Kata 24 — probes. The spec is katas/kubelet/24-probes.md.
+ *
+ * First the parts: the defaults and their limits, named ports, a ProbeWorker on the fake clock
+ * with scripted results (when it probes, the thresholds, the hold after a liveness failure).
+ * Then the handlers against real processes of the echo image on their own pod IPs (127.24.x.y),
+ * and a kubelet on a ProcessRuntime: readiness makes the pod Ready, a failing liveness probe
+ * restarts the container with upstream's events. Process tests wait on the kubelet and the
+ * runtime (their promises, the echo server's log line), never on a timer, and leave no process
+ * behind (checked against the OS).
+ *
+ * The properties: a readiness worker's result flips exactly after the threshold's consecutive
+ * results, never earlier; and on a kubelet, the pod's Ready condition follows the readiness
+ * probe's scripted exit codes the same way.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, type Container, type Probe } from '@kube/kit';
+import { probeTiming, ProbeWorker, resolvePort, runProbe, type ProbeOutcome, type ProbeResult } from '@kube/kubelet';
+import { ProcessRuntime } from '@kube/runtime';
+import { fc, test } from '../support/prop.ts';
+import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
+import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
+import { waitForLogLine } from '../support/runtime/wait.ts';
+
+// ---------------------------------------------------------------------------------------------
+describe('probe settings', () => {
+  it("fills in upstream's defaults: no initial delay, every 10 s, 1 s timeout, 1 success, 3 failures", () => {
+    expect(probeTiming({ tcpSocket: { port: 80 } }, 'readiness')).toEqual({ initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
+  });
+
+  it('refuses a successThreshold other than 1 for liveness and startup probes, and values below their minimum', () => {
+    expect(() => probeTiming({ successThreshold: 2 }, 'liveness')).toThrow('livenessProbe.successThreshold: must be 1, got 2');
+    expect(() => probeTiming({ successThreshold: 2 }, 'startup')).toThrow('startupProbe.successThreshold: must be 1, got 2');
+    expect(probeTiming({ successThreshold: 2 }, 'readiness').successThreshold).toBe(2);
+    expect(() => probeTiming({ periodSeconds: 0 }, 'readiness')).toThrow('readinessProbe.periodSeconds: must be a whole number >= 1, got 0');
+  });
+
+  it("resolves a named port through the container's ports, and says which name is missing", () => {
+    const container: Container = { name: 'web', ports: [{ name: 'http', containerPort: 8080 }] };
+    expect(resolvePort('http', container)).toBe(8080);
+    expect(resolvePort(9090, container)).toBe(9090);
+    expect(() => resolvePort('metrics', container)).toThrow('container "web" has no port named "metrics"');
+  });
+});
+
+/** A worker whose probes answer from a script, counting them. */
+function scripted(kind: 'liveness' | 'readiness' | 'startup', probe: Probe, script: ProbeResult[], clock: FakeClock) {
+  const seen: number[] = [];
+  const worker = new ProbeWorker({
+    kind,
+    probe: { exec: { command: ['check'] }, ...probe },
+    clock,
+    startedAt: clock.now(),
+    run: async (): Promise<ProbeOutcome> => {
+      seen.push(clock.now() - START);
+      return { result: script[seen.length - 1] ?? 'Success', output: '' };
+    },
+  });
+  return { worker, seen };
+}
+
+describe('a probe worker on the clock', () => {
+  it('probes first initialDelaySeconds after the start, then every periodSeconds', async () => {
+    const clock = new FakeClock(START);
+    const { worker, seen } = scripted('readiness', { initialDelaySeconds: 5, periodSeconds: 10 }, [], clock);
+    worker.start();
+    await clock.advance(4_999);
+    expect(seen).toEqual([]);
+    await clock.advance(26_001);
+    expect(seen).toEqual([5_000, 15_000, 25_000]);
+    worker.stop();
+  });
+
+  it('starts readiness at Failure and liveness at Success, and changes them only at the thresholds', async () => {
+    const clock = new FakeClock(START);
+    const readiness = scripted('readiness', { successThreshold: 2, periodSeconds: 1 }, ['Success', 'Success'], clock);
+    const liveness = scripted('liveness', { failureThreshold: 2, periodSeconds: 1 }, ['Failure', 'Failure'], clock);
+    expect([readiness.worker.result, liveness.worker.result]).toEqual(['Failure', 'Success']);
+    readiness.worker.start();
+    liveness.worker.start();
+    await clock.advance(0);
+    expect([readiness.worker.result, liveness.worker.result]).toEqual(['Failure', 'Success']);
+    await clock.advance(1_000);
+    expect([readiness.worker.result, liveness.worker.result]).toEqual(['Success', 'Failure']);
+    readiness.worker.stop();
+  });
+
+  it('stops probing once liveness failed: the container is about to be restarted', async () => {
+    const clock = new FakeClock(START);
+    const { worker, seen } = scripted('liveness', { failureThreshold: 1, periodSeconds: 1 }, ['Failure'], clock);
+    worker.start();
+    await clock.advance(10_000);
+    expect(seen).toEqual([0]);
+    expect(worker.result).toBe('Failure');
+  });
+
+  it('holds liveness and readiness back until the startup probe succeeded, and stops the startup probe then', async () => {
+    const clock = new FakeClock(START);
+    const startup = scripted('startup', { periodSeconds: 1 }, ['Failure', 'Failure', 'Success'], clock);
+    let started = false;
+    const seen: number[] = [];
+    const liveness = new ProbeWorker({ kind: 'liveness', probe: { exec: { command: ['x'] }, periodSeconds: 1 }, clock, startedAt: clock.now(), isStarted: () => started, run: async () => (seen.push(clock.now() - START), { result: 'Success', output: '' }) });
+    startup.worker.start();
+    liveness.start();
+    await clock.advance(2_500);
+    expect(seen).toEqual([]);
+    started = startup.worker.result === 'Success';
+    expect(started).toBe(true);
+    await clock.advance(2_000);
+    expect(seen).toEqual([3_000, 4_000]);
+    expect(startup.seen).toEqual([0, 1_000, 2_000]);
+    liveness.stop();
+    startup.worker.stop();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('against real processes', () => {
+  const root = mkdtempSync(join(tmpdir(), 'kata24-'));
+  const mark = newMark('probes');
+  let nodes: TestNode[] = [];
+  let runtimes: ProcessRuntime[] = [];
+  afterEach(async () => {
+    for (const node of nodes) await node.stop();
+    for (const runtime of runtimes) await runtime.shutdown();
+    nodes = [];
+    runtimes = [];
+  });
+  afterAll(() => {
+    expect(markedProcesses(mark), 'no process of these tests is left').toEqual([]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  let cidr = 0;
+  /** A node on a ProcessRuntime with its own pod CIDR, 127.24.<n>.0/24. */
+  async function processNode(): Promise<TestNode> {
+    cidr += 1;
+    const clock = new FakeClock(START);
+    const runtime = new ProcessRuntime({ root: join(root, `node-${cidr}`), podCIDR: `127.24.${cidr}.0/24`, clock });
+    runtimes.push(runtime);
+    const node = await TestNode.start({ clock, runtime, logRoot: join(root, `node-${cidr}`, 'logs') });
+    nodes.push(node);
+    return node;
+  }
+
+  /** The echo container, marked for the OS check, with the probes given. */
+  const echo = (probes: Partial<Container>): Container => ({ name: 'web', image: 'kubekata/echo', ports: [{ name: 'http', containerPort: 8080 }], env: [{ name: MARK, value: mark }], ...probes });
+
+  /** Lets the kubelet finish what it does with real processes: syncs, probes, stops. */
+  async function settleReal(node: TestNode): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      await node.clock.advance(0);
+      await node.kubelet.idle();
+    }
+  }
+
+  /** Waits until the newest run of the pod's container listens (its log says so). */
+  async function listening(node: TestNode): Promise<string> {
+    const containers = await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' });
+    const status = await node.runtime.containerStatus(containers[containers.length - 1]!.id);
+    await waitForLogLine(status.logPath, /echo: listening on/);
+    return status.id;
+  }
+
+  it('answers httpGet, tcpSocket and exec probes from a real echo server, and says why one failed in upstream words', async () => {
+    const node = await processNode();
+    await node.client.pods('default').create(podOn(NODE, 'web', { containers: [echo({})] }));
+    await settleReal(node);
+    const id = await listening(node);
+    const ip = (await node.pod('web')).status!.podIP!;
+    expect(ip).toBe(`127.24.${cidr}.2`);
+    const target = { runtime: node.runtime, containerId: id, container: echo({}), podIP: ip };
+    expect(await runProbe({ httpGet: { path: '/healthz', port: 'http' } }, target, node.clock)).toEqual({ result: 'Success', output: '' });
+    expect(await runProbe({ tcpSocket: { port: 8080 } }, target, node.clock)).toEqual({ result: 'Success', output: '' });
+    expect(await runProbe({ httpGet: { port: 9999 } }, target, node.clock)).toEqual({ result: 'Failure', output: `Get "http://${ip}:9999/": dial tcp ${ip}:9999: connect: connection refused` });
+    expect(await runProbe({ tcpSocket: { port: 9999 } }, target, node.clock)).toEqual({ result: 'Failure', output: `dial tcp ${ip}:9999: connect: connection refused` });
+    expect(await runProbe({ exec: { command: ['node', '-e', 'process.exit(0)'] } }, target, node.clock)).toEqual({ result: 'Success', output: '' });
+    expect(await runProbe({ exec: { command: ['node', '-e', 'console.log("not yet"); process.exit(1)'] } }, target, node.clock)).toEqual({ result: 'Failure', output: 'not yet\n' });
+  });
+
+  it('makes the pod Ready once its readiness probe succeeded, and not before', async () => {
+    const node = await processNode();
+    await node.client.pods('default').create(podOn(NODE, 'ready', { containers: [echo({ readinessProbe: { httpGet: { path: '/ready', port: 'http' }, initialDelaySeconds: 5 } })] }));
+    await settleReal(node);
+    await listening(node);
+    let pod = await node.pod('ready');
+    expect(pod.status?.phase).toBe('Running');
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [web]' });
+    expect(pod.status?.containerStatuses?.[0]?.ready).toBe(false);
+    await node.clock.advance(5_000);
+    await settleReal(node);
+    pod = await node.pod('ready');
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+  });
+
+  it('restarts a container whose liveness probe failed failureThreshold times, with Unhealthy and Killing events', async () => {
+    const node = await processNode();
+    await node.client.pods('default').create(podOn(NODE, 'sick', { containers: [echo({ livenessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 10 } })] }));
+    await settleReal(node);
+    await listening(node);
+    for (let i = 0; i < 3; i++) {
+      expect((await node.pod('sick')).status?.containerStatuses?.[0]?.restartCount, `after ${i} failed probes`).toBe(0);
+      await node.clock.advance(i === 0 ? 0 : 10_000);
+      await settleReal(node);
+    }
+    const pod = await node.pod('sick');
+    expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(1);
+    expect(pod.status?.containerStatuses?.[0]?.lastState?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    const events = await node.events('sick');
+    const ip = pod.status!.podIP!;
+    const killing = events.indexOf('Killing: Container web failed liveness probe, will be restarted');
+    expect(killing, 'a Killing event for the liveness failure').toBeGreaterThan(0);
+    // Three failures (failureThreshold) before the kill; the new run's first probe comes after it.
+    expect(events.slice(0, killing).filter((e) => e === `Unhealthy: Liveness probe failed: dial tcp ${ip}:9999: connect: connection refused`)).toHaveLength(3);
+    await listening(node); // the new run serves again
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('properties', () => {
+  /** The readiness result after each of `results`, by the rule: the threshold's consecutive results flip it. */
+  function expectedReadiness(results: ProbeResult[], successThreshold: number, failureThreshold: number): ProbeResult[] {
+    let current: ProbeResult = 'Failure';
+    let last: ProbeResult | undefined;
+    let run = 0;
+    return results.map((r) => {
+      run = r === last ? run + 1 : 1;
+      last = r;
+      if (run >= (r === 'Success' ? successThreshold : failureThreshold)) current = r;
+      return current;
+    });
+  }
+
+  const script = fc.array(fc.constantFrom<ProbeResult>('Success', 'Failure'), { minLength: 1, maxLength: 25 });
+
+  test.prop([script, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 20 })])(
+    'a readiness worker flips exactly after the threshold\'s consecutive results, never earlier, probing at initialDelaySeconds + k × periodSeconds',
+    async (results, successThreshold, failureThreshold, periodSeconds, initialDelaySeconds) => {
+      const clock = new FakeClock(START);
+      const { worker, seen } = scripted('readiness', { successThreshold, failureThreshold, periodSeconds, initialDelaySeconds }, results, clock);
+      const expected = expectedReadiness(results, successThreshold, failureThreshold);
+      worker.start();
+      if (initialDelaySeconds > 0) {
+        await clock.advance(initialDelaySeconds * 1000 - 1);
+        expect(seen, 'no probe before initialDelaySeconds').toEqual([]);
+        expect(worker.result).toBe('Failure');
+        await clock.advance(1);
+      } else await clock.advance(0);
+      for (let k = 0; k < results.length; k++) {
+        if (k > 0) {
+          await clock.advance(periodSeconds * 1000 - 1);
+          expect(seen.length, 'no probe before the period is over').toBe(k);
+          await clock.advance(1);
+        }
+        expect(seen[k], `probe ${k + 1} runs on time`).toBe((initialDelaySeconds + k * periodSeconds) * 1000);
+        expect(worker.result, `after probe ${k + 1} (${results.slice(0, k + 1).join(', ')})`).toBe(expected[k]);
+      }
+      worker.stop();
+    },
+  );
+
+  test.prop([script, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })], { numRuns: 30 })(
+    "the pod's Ready condition follows a readiness probe's scripted exit codes by the same rule, on a kubelet",
+    async (results, successThreshold, failureThreshold) => {
+      const node = await TestNode.start();
+      try {
+        let probes = 0;
+        node.fake.setBehavior('test/ready', { exec: () => ({ stdout: '', stderr: '', exitCode: results[probes++] === 'Success' ? 0 : 1 }) });
+        await node.client.pods('default').create(podOn(NODE, 'r', { containers: [{ name: 'app', image: 'test/ready', readinessProbe: { exec: { command: ['check'] }, periodSeconds: 5, successThreshold, failureThreshold } }] }));
+        await node.settle();
+        const expected = expectedReadiness(results, successThreshold, failureThreshold);
+        for (let k = 0; k < results.length; k++) {
+          if (k > 0) await node.advance(5_000);
+          expect(probes).toBe(k + 1);
+          const ready = (await node.pod('r')).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+          expect(ready, `Ready after probe ${k + 1} (${results.slice(0, k + 1).join(', ')})`).toBe(expected[k] === 'Success' ? 'True' : 'False');
+        }
+      } finally {
+        await node.stop();
+      }
+    },
+    60_000,
+  );
+});
