@@ -213,6 +213,8 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     { ...simple('deployments', 'Deployment', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['deploy'] },
     { ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['rs'] },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
+    // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
+    simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false),
     review('selfsubjectaccessreviews', 'SelfSubjectAccessReview', 'authorization.k8s.io'),
     review('selfsubjectreviews', 'SelfSubjectReview', 'authentication.k8s.io'),
   ].map((type): [string, ResourceType] => [type.resource, type]),

@@ -22,6 +22,11 @@
  * the grace period, the not-ready and unreachable NoExecute taints, rate limited per zone) and
  * {@link TaintEvictionController} (pods that do not tolerate a NoExecute taint are evicted, at once
  * or after their tolerationSeconds).
+ *
+ * Kata 21, keeping the cluster tidy: {@link EndpointsController} and {@link EndpointSliceController}
+ * (the ready and not-ready pods behind each Service, named ports resolved per pod, slices of at most
+ * 100), {@link NamespaceController} (a deleted namespace is emptied, then its `kubernetes` finalizer
+ * removed) and {@link GarbageCollector} (ownerReferences: background, foreground and orphan deletion).
  * @module
  */
 export * from './informer-api.ts';
@@ -37,3 +42,7 @@ export * from './deployment-util.ts';
 export * from './deployment.ts';
 export * from './node-lifecycle.ts';
 export * from './taint-eviction.ts';
+export * from './endpoints.ts';
+export * from './endpoint-slices.ts';
+export * from './namespace.ts';
+export * from './garbage-collector.ts';

@@ -1,0 +1,433 @@
+/**
+ * Kata 21 — endpoints, namespaces and garbage collection. The spec is katas/controllers/21-endpoints-gc.md.
+ *
+ * The examples read as the spec: named target ports resolved per pod, not-ready addresses apart,
+ * Endpoints kept and deleted with their Service; EndpointSlices of at most 100 with their labels,
+ * owner and conditions; a deleted namespace emptied, then finalized; the garbage collector's
+ * background, foreground and orphan deletion, dangling owners and pods with two owners. The
+ * properties: under any story of pod changes and late informers, the Endpoints and the slices
+ * list exactly the ready (and not-ready) pods the Service selects once settled; and deleting an
+ * owner in background or foreground mode removes every dependent, in orphan mode none, each
+ * losing its reference.
+ */
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '../support/prop.ts';
+import { toRFC3339, type Deployment, type EndpointSlice, type KubeObject, type Namespace, type OwnerReference, type Pod, type ReplicaSet, type Service } from '@kube/kit';
+import {
+  deleteWithPropagation,
+  desiredEndpoints,
+  EndpointsController,
+  endpointsSubsets,
+  EndpointSliceController,
+  findPort,
+  GarbageCollector,
+  NamespaceController,
+  reconcileSlices,
+  SharedInformerFactory,
+  type PropagationPolicy,
+} from '@kube/controllers';
+import { ControllerCluster, makePod, START } from '../support/controllers/cluster.ts';
+
+/** A pod with an IP, ready or not, serving `http` on `httpPort`. */
+function servingPod(name: string, o: { labels?: Record<string, string>; ready?: boolean; ip?: string | null; httpPort?: number; node?: string; terminating?: boolean; uid?: string } = {}): Pod {
+  const pod = makePod(name, { labels: o.labels ?? { app: 'web' }, ...(o.node && { nodeName: o.node }) });
+  pod.metadata.uid = o.uid ?? `uid-${name}`;
+  if (o.terminating) pod.metadata.deletionTimestamp = toRFC3339(START);
+  pod.spec!.containers[0]!.ports = [{ name: 'http', containerPort: o.httpPort ?? 8080 }, { name: 'metrics', containerPort: 9100 }];
+  pod.status = { phase: 'Running', ...(o.ip !== null && { podIP: o.ip ?? `127.0.1.${name.length}` }), conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] };
+  return pod;
+}
+
+function makeService(name: string, selector: Record<string, string> | undefined, ports = [{ name: 'http', port: 80, targetPort: 'http' as string | number }]): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', labels: { tier: 'front' } }, spec: { ...(selector && { selector }), ports } };
+}
+
+const names = (addresses?: { targetRef?: { name?: string } }[]) => (addresses ?? []).map((a) => a.targetRef?.name).sort();
+
+describe('the pure parts', () => {
+  it('resolves a named target port per pod, a number as it is, and an absent one as the Service port', () => {
+    const pod = servingPod('a', { httpPort: 8081 });
+    expect([findPort(pod, { port: 80, targetPort: 'http' }), findPort(pod, { port: 80, targetPort: 9000 }), findPort(pod, { port: 80 }), findPort(pod, { port: 80, targetPort: 'grpc' }), findPort(pod, { port: 80, targetPort: 'http', protocol: 'UDP' })]).toEqual([8081, 9000, 80, undefined, undefined]);
+  });
+
+  it('lists ready pods in addresses and the others in notReadyAddresses, one subset per set of resolved ports, leaving out pods without an IP, finished or terminating', () => {
+    const service = makeService('web', { app: 'web' });
+    const done = servingPod('done');
+    done.status!.phase = 'Succeeded';
+    const subsets = endpointsSubsets(service, [servingPod('ready-1', { ip: '127.0.1.2' }), servingPod('ready-2', { ip: '127.0.1.1' }), servingPod('slow', { ready: false, ip: '127.0.1.3' }), servingPod('other-port', { ip: '127.0.1.4', httpPort: 9090 }), servingPod('no-ip', { ip: null }), servingPod('leaving', { terminating: true }), done]);
+    expect(subsets).toEqual([
+      {
+        addresses: [
+          { ip: '127.0.1.1', targetRef: { kind: 'Pod', namespace: 'default', name: 'ready-2', uid: 'uid-ready-2' } },
+          { ip: '127.0.1.2', targetRef: { kind: 'Pod', namespace: 'default', name: 'ready-1', uid: 'uid-ready-1' } },
+        ],
+        notReadyAddresses: [{ ip: '127.0.1.3', targetRef: { kind: 'Pod', namespace: 'default', name: 'slow', uid: 'uid-slow' } }],
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      },
+      { addresses: [{ ip: '127.0.1.4', targetRef: { kind: 'Pod', namespace: 'default', name: 'other-port', uid: 'uid-other-port' } }], ports: [{ name: 'http', port: 9090, protocol: 'TCP' }] },
+    ]);
+  });
+
+  it('cuts 250 endpoints into slices of at most 100, labelled and owned by the Service, with ready, serving and terminating conditions', () => {
+    const service = { ...makeService('web', { app: 'web' }), metadata: { ...makeService('web', {}).metadata, uid: 'uid-web' } };
+    const pods = Array.from({ length: 250 }, (_, i) => servingPod(`p${String(i).padStart(3, '0')}`, { ip: `127.0.2.${i}`, ready: i !== 1, terminating: i === 2, node: 'n1' }));
+    const desired = desiredEndpoints(service, pods, () => 'zone-a');
+    const changes = reconcileSlices(service, [], desired);
+    expect([changes.create.map((s) => s.endpoints.length), changes.update, changes.delete]).toEqual([[100, 100, 50], [], []]);
+    const slice = changes.create[0]!;
+    expect(slice.metadata).toEqual({
+      generateName: 'web-',
+      namespace: 'default',
+      labels: { tier: 'front', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'uid-web', controller: true, blockOwnerDeletion: true }],
+    });
+    expect([slice.addressType, slice.ports]).toEqual(['IPv4', [{ name: 'http', port: 8080, protocol: 'TCP' }]]);
+    expect(slice.endpoints.slice(0, 3)).toEqual([
+      { addresses: ['127.0.2.0'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'n1', zone: 'zone-a', targetRef: { kind: 'Pod', namespace: 'default', name: 'p000', uid: 'uid-p000' } },
+      { addresses: ['127.0.2.1'], conditions: { ready: false, serving: false, terminating: false }, nodeName: 'n1', zone: 'zone-a', targetRef: { kind: 'Pod', namespace: 'default', name: 'p001', uid: 'uid-p001' } },
+      { addresses: ['127.0.2.2'], conditions: { ready: false, serving: true, terminating: true }, nodeName: 'n1', zone: 'zone-a', targetRef: { kind: 'Pod', namespace: 'default', name: 'p002', uid: 'uid-p002' } },
+    ]);
+    // Ten pods go and five come: the existing slices are updated in place, none created.
+    const named = (s: EndpointSlice, i: number) => ({ ...s, metadata: { ...s.metadata, name: `web-${i}` } });
+    const existing = changes.create.map(named);
+    const next = desiredEndpoints(service, [...pods.slice(10), ...Array.from({ length: 5 }, (_, i) => servingPod(`q${i}`, { ip: `127.0.3.${i}`, node: 'n1' }))], () => 'zone-a');
+    const again = reconcileSlices(service, existing, next);
+    expect([again.create.length, again.delete.length, again.update.map((s) => s.metadata.name)]).toEqual([0, 0, ['web-0']]);
+    expect(again.update[0]!.endpoints.length).toBe(95);
+    expect(reconcileSlices(service, existing, new Map()), 'no endpoints: one empty placeholder slice').toMatchObject({ delete: existing, create: [{ endpoints: [], ports: [] }] });
+  });
+});
+
+/** A cluster with every controller of kata 21 running. */
+async function running(options: { maxEndpointsPerSlice?: number } = {}) {
+  const cluster = new ControllerCluster();
+  const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+  const errors: unknown[] = [];
+  const onError = (_key: string, error: unknown) => errors.push(error);
+  const endpoints = new EndpointsController({ client: cluster.client, clock: cluster.clock, factory, onError });
+  const slices = new EndpointSliceController({ client: cluster.client, clock: cluster.clock, factory, onError, ...(options.maxEndpointsPerSlice && { maxEndpointsPerSlice: options.maxEndpointsPerSlice }) });
+  const namespaces = new NamespaceController({ client: cluster.client, clock: cluster.clock, factory, onError });
+  const gc = new GarbageCollector({ client: cluster.client, clock: cluster.clock, factory, onError });
+  factory.start();
+  await factory.waitForCacheSync();
+  for (const c of [endpoints, slices, namespaces, gc]) c.run();
+  const api = cluster.client.inner;
+  const addPod = async (pod: Pod) => {
+    const { status, ...rest } = pod;
+    const created = await api.pods(pod.metadata.namespace).create({ ...rest, metadata: { ...rest.metadata, uid: undefined } } as Pod);
+    return status ? api.pods(pod.metadata.namespace).updateStatus({ ...created, status }) : created;
+  };
+  const slicesOf = async (service: string) => (await api.resource<EndpointSlice>('endpointslices', 'default').list()).items.filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === service);
+  const exists = async (resource: string, name: string, namespace: string | undefined = 'default') => {
+    try {
+      return await api.resource(resource, namespace).get(name);
+    } catch {
+      return undefined;
+    }
+  };
+  const stop = async () => {
+    for (const c of [endpoints, slices, namespaces, gc]) await c.stop();
+    await factory.shutdown();
+  };
+  return { cluster, api, factory, endpoints, slices, namespaces, gc, addPod, slicesOf, exists, errors, stop };
+}
+
+describe('the endpoints and EndpointSlice controllers', () => {
+  it('keeps an Endpoints object and slices for a Service, follows readiness, and deletes the Endpoints with the Service (the garbage collector takes the slices)', async () => {
+    const c = await running();
+    const web = await c.api.services('default').create(makeService('web', { app: 'web' }));
+    await c.api.services('default').create(makeService('manual', undefined));
+    await c.addPod(servingPod('a', { ip: '127.0.1.1' }));
+    const b = await c.addPod(servingPod('b', { ip: '127.0.1.2', ready: false }));
+    await c.addPod(servingPod('x', { ip: '127.0.1.3', labels: { app: 'other' } }));
+    await c.cluster.settle();
+    const ep = await c.api.endpoints('default').get('web');
+    expect([ep.metadata.labels, names(ep.subsets?.[0]?.addresses), names(ep.subsets?.[0]?.notReadyAddresses)]).toEqual([{ tier: 'front' }, ['a'], ['b']]);
+    expect(await c.exists('endpoints', 'manual'), 'a Service without a selector: its Endpoints are written by hand').toBeUndefined();
+    const [slice, ...more] = await c.slicesOf('web');
+    expect(more).toEqual([]);
+    expect(slice!.endpoints.map((e) => [e.targetRef?.name, e.conditions?.ready])).toEqual([['a', true], ['b', false]]);
+    await c.api.pods('default').updateStatus({ ...b, status: { ...b.status, conditions: [{ type: 'Ready', status: 'True' }] } });
+    await c.cluster.settle();
+    expect(names((await c.api.endpoints('default').get('web')).subsets?.[0]?.addresses)).toEqual(['a', 'b']);
+    expect((await c.slicesOf('web'))[0]!.endpoints.map((e) => e.conditions?.ready)).toEqual([true, true]);
+    await c.api.services('default').delete('web');
+    await c.cluster.settle();
+    expect([await c.exists('endpoints', 'web'), await c.slicesOf('web')]).toEqual([undefined, []]);
+    expect(web.metadata.uid).toBeDefined();
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+});
+
+describe('the namespace controller', () => {
+  it('empties a namespace being deleted, then removes its kubernetes finalizer, and waits while an object with a finalizer of its own remains', async () => {
+    const c = await running();
+    await c.api.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } } as Namespace);
+    for (const name of ['a', 'b']) await c.addPod({ ...servingPod(name), metadata: { ...servingPod(name).metadata, namespace: 'shop' } });
+    const held = makePod('held', { namespace: 'shop' });
+    held.metadata.finalizers = ['example.com/hold'];
+    await c.api.pods('shop').create(held);
+    await c.api.services('shop').create({ ...makeService('web', { app: 'web' }), metadata: { name: 'web', namespace: 'shop' } });
+    await c.cluster.settle();
+    const marked = await c.api.namespaces().delete('shop');
+    expect([marked.status?.phase, marked.spec?.finalizers]).toEqual(['Terminating', ['kubernetes']]);
+    await c.cluster.advance(1_000);
+    expect((await c.api.pods('shop').list()).items.map((p) => [p.metadata.name, p.metadata.deletionTimestamp !== undefined])).toEqual([['held', true]]);
+    expect((await c.api.services('shop').list()).items).toEqual([]);
+    expect((await c.api.namespaces().get('shop')).spec?.finalizers, 'a pod with a finalizer still there: not yet').toEqual(['kubernetes']);
+    const pod = await c.api.pods('shop').get('held');
+    await c.api.pods('shop').update({ ...pod, metadata: { ...pod.metadata, finalizers: [] } });
+    await c.cluster.advance(60_000);
+    expect(await c.exists('namespaces', 'shop', undefined)).toBeUndefined();
+    await c.stop();
+  });
+});
+
+// ---- garbage collection --------------------------------------------------------------------------------
+
+function ownerRef(owner: KubeObject, block = true): OwnerReference {
+  return { apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, ...(block && { blockOwnerDeletion: true }) };
+}
+function rsOwnedBy(name: string, owner?: KubeObject): ReplicaSet {
+  return { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', ...(owner && { ownerReferences: [ownerRef(owner)] }) }, spec: { replicas: 0, selector: { matchLabels: { rs: name } }, template: { metadata: { labels: { rs: name } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } } };
+}
+function deployment(name: string): Deployment {
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' }, spec: { replicas: 0, selector: { matchLabels: { d: name } }, template: { metadata: { labels: { d: name } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } } };
+}
+function podOwnedBy(name: string, ...owners: OwnerReference[]): Pod {
+  const pod = makePod(name, { labels: { app: 'x' } });
+  if (owners.length > 0) pod.metadata.ownerReferences = owners;
+  return pod;
+}
+
+describe('the garbage collector', () => {
+  it('deletes the dependents of an owner deleted in the background, keeps them without the reference when orphaned', async () => {
+    const c = await running();
+    const bg = await c.api.replicaSets('default').create(rsOwnedBy('bg'));
+    const or = await c.api.replicaSets('default').create(rsOwnedBy('or'));
+    for (const i of [1, 2]) {
+      await c.api.pods('default').create(podOwnedBy(`bg-${i}`, ownerRef(bg)));
+      await c.api.pods('default').create(podOwnedBy(`or-${i}`, ownerRef(or)));
+    }
+    await c.cluster.settle();
+    await deleteWithPropagation(c.api, 'replicasets', 'default', 'bg');
+    await deleteWithPropagation(c.api, 'replicasets', 'default', 'or', 'Orphan');
+    await c.cluster.settle();
+    const pods = (await c.api.pods('default').list()).items;
+    expect(pods.map((p) => [p.metadata.name, p.metadata.ownerReferences])).toEqual([
+      ['or-1', undefined],
+      ['or-2', undefined],
+    ]);
+    expect([await c.exists('replicasets', 'bg'), await c.exists('replicasets', 'or')]).toEqual([undefined, undefined]);
+    await c.stop();
+  });
+
+  it('in the foreground keeps each owner, marked with foregroundDeletion, until its blocking dependents are gone, down a Deployment -> ReplicaSet -> pods chain', async () => {
+    const c = await running();
+    const d = await c.api.deployments('default').create(deployment('web'));
+    const rs = await c.api.replicaSets('default').create(rsOwnedBy('web-1', d));
+    await c.api.pods('default').create(podOwnedBy('free', ownerRef(rs)));
+    const held = podOwnedBy('held', ownerRef(rs));
+    held.metadata.finalizers = ['example.com/hold'];
+    await c.api.pods('default').create(held);
+    await c.cluster.settle();
+    await deleteWithPropagation(c.api, 'deployments', 'default', 'web', 'Foreground');
+    await c.cluster.settle();
+    expect(await c.exists('pods', 'free')).toBeUndefined();
+    expect((await c.exists('pods', 'held'))?.metadata.deletionTimestamp).toBeDefined();
+    expect((await c.exists('replicasets', 'web-1'))?.metadata.finalizers, 'the ReplicaSet waits for its pod').toEqual(['foregroundDeletion']);
+    expect((await c.exists('deployments', 'web'))?.metadata.finalizers, 'the Deployment waits for its ReplicaSet').toEqual(['foregroundDeletion']);
+    const pod = await c.api.pods('default').get('held');
+    await c.api.pods('default').update({ ...pod, metadata: { ...pod.metadata, finalizers: [] } });
+    await c.cluster.settle();
+    expect([await c.exists('pods', 'held'), await c.exists('replicasets', 'web-1'), await c.exists('deployments', 'web')]).toEqual([undefined, undefined, undefined]);
+    await c.stop();
+  });
+
+  it('deletes a dependent whose owner never existed (or has another uid), and keeps one with another owner left, removing the reference to the gone one', async () => {
+    const c = await running();
+    const a = await c.api.replicaSets('default').create(rsOwnedBy('a'));
+    const b = await c.api.replicaSets('default').create(rsOwnedBy('b'));
+    await c.api.pods('default').create(podOwnedBy('ghost', { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'a', uid: 'not-the-uid-of-a' }));
+    await c.api.pods('default').create(podOwnedBy('two', { ...ownerRef(a), controller: false }, ownerRef(b)));
+    await c.cluster.settle();
+    expect(await c.exists('pods', 'ghost')).toBeUndefined();
+    await c.api.replicaSets('default').delete('a');
+    await c.cluster.settle();
+    expect((await c.exists('pods', 'two'))?.metadata.ownerReferences).toEqual([ownerRef(b)]);
+    await c.stop();
+  });
+});
+
+// ---- properties --------------------------------------------------------------------------------------------
+
+interface PodModel {
+  app: 'web' | 'other';
+  ready: boolean;
+  ip: boolean;
+  port: number;
+}
+interface EpModel {
+  pods: Map<string, PodModel>;
+  selector: 'web' | 'other';
+}
+type Running = Awaited<ReturnType<typeof running>>;
+type EpCommand = fc.AsyncCommand<EpModel, Running>;
+
+/** After a settle: the Endpoints and the slices of "web" say exactly what the model says. */
+async function checkEndpoints(model: EpModel, real: Running, what: string): Promise<void> {
+  const selected = [...model.pods].filter(([, p]) => p.app === model.selector && p.ip);
+  const ready = selected.filter(([, p]) => p.ready).map(([n]) => n).sort();
+  const notReady = selected.filter(([, p]) => !p.ready).map(([n]) => n).sort();
+  const ep = await real.api.endpoints('default').get('web');
+  const subsets = ep.subsets ?? [];
+  expect([subsets.flatMap((s) => names(s.addresses)).sort(), subsets.flatMap((s) => names(s.notReadyAddresses)).sort()], `${what}: Endpoints web [ready, not ready]`).toEqual([ready, notReady]);
+  for (const s of subsets) for (const a of [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]) expect(s.ports?.[0]?.port, `${what}: ${a.targetRef?.name}'s port`).toBe(model.pods.get(a.targetRef!.name!)!.port);
+  const slices = await real.slicesOf('web');
+  const endpoints = slices.flatMap((s) => s.endpoints.map((e) => ({ name: e.targetRef!.name!, ready: e.conditions?.ready, port: s.ports?.[0]?.port })));
+  expect(endpoints.map((e) => e.name).sort(), `${what}: the pods in web's slices, each once`).toEqual([...ready, ...notReady].sort());
+  for (const e of endpoints) expect([e.ready, e.port], `${what}: ${e.name} in its slice [ready, port]`).toEqual([model.pods.get(e.name)!.ready, model.pods.get(e.name)!.port]);
+  for (const s of slices) expect(s.endpoints.length, `${what}: a slice holds more than maxEndpointsPerSlice (3)`).toBeLessThanOrEqual(3);
+}
+
+class PutPod implements EpCommand {
+  constructor(readonly name: string, readonly pod: PodModel) {}
+  check = () => true;
+  async run(model: EpModel, real: Running) {
+    const api = real.api.pods('default');
+    const existing = model.pods.has(this.name) ? await api.get(this.name) : undefined;
+    const want = servingPod(this.name, { labels: { app: this.pod.app }, ready: this.pod.ready, ip: this.pod.ip ? `127.0.4.${this.name.slice(1)}` : null, httpPort: this.pod.port });
+    if (existing) {
+      const updated = await api.update({ ...existing, metadata: { ...existing.metadata, labels: want.metadata.labels }, spec: existing.spec });
+      await api.updateStatus({ ...updated, status: want.status });
+      if (existing.spec!.containers[0]!.ports?.[0]?.containerPort !== this.pod.port) {
+        // A pod's ports cannot change: replace it.
+        await api.delete(this.name);
+        await real.addPod(want);
+      }
+    } else await real.addPod(want);
+    model.pods.set(this.name, this.pod);
+    await real.cluster.settle();
+    if (!real.cluster.client.isHeld('endpointslices')) await checkEndpoints(model, real, String(this));
+  }
+  toString = () => `put pod ${this.name} ${JSON.stringify(this.pod)}`;
+}
+class DeletePod implements EpCommand {
+  constructor(readonly name: string) {}
+  check = (model: Readonly<EpModel>) => model.pods.has(this.name);
+  async run(model: EpModel, real: Running) {
+    await real.api.pods('default').delete(this.name);
+    model.pods.delete(this.name);
+    await real.cluster.settle();
+    if (!real.cluster.client.isHeld('endpointslices')) await checkEndpoints(model, real, String(this));
+  }
+  toString = () => `delete pod ${this.name}`;
+}
+class Reselect implements EpCommand {
+  constructor(readonly selector: 'web' | 'other') {}
+  check = () => true;
+  async run(model: EpModel, real: Running) {
+    const service = await real.api.services('default').get('web');
+    await real.api.services('default').update({ ...service, spec: { ...service.spec, selector: { app: this.selector } } });
+    model.selector = this.selector;
+    await real.cluster.settle();
+    if (!real.cluster.client.isHeld('endpointslices')) await checkEndpoints(model, real, String(this));
+  }
+  toString = () => `the Service now selects app=${this.selector}`;
+}
+class HoldSlices implements EpCommand {
+  check = () => true;
+  async run(_model: EpModel, real: Running) {
+    real.cluster.client.hold('endpointslices');
+  }
+  toString = () => 'hold the endpointslices informer back';
+}
+class Release implements EpCommand {
+  check = () => true;
+  async run(model: EpModel, real: Running) {
+    real.cluster.client.release();
+    await real.cluster.settle();
+    await checkEndpoints(model, real, String(this));
+  }
+  toString = () => 'release the informers';
+}
+
+/** An owner tree for the GC property: deployments own ReplicaSets, ReplicaSets own pods. */
+interface Forest {
+  /** for each ReplicaSet, the deployment (index) owning it, or none */
+  rsOwner: (number | undefined)[];
+  /** for each pod, the ReplicaSet (index) owning it, or none; and whether it blocks its owner's deletion */
+  podOwner: { rs: number | undefined; block: boolean }[];
+}
+const forestArb: fc.Arbitrary<Forest & { deployments: number }> = fc.integer({ min: 1, max: 3 }).chain((deployments) =>
+  fc.integer({ min: 1, max: 4 }).chain((replicaSets) =>
+    fc.record({
+      deployments: fc.constant(deployments),
+      rsOwner: fc.array(fc.option(fc.nat(deployments - 1), { nil: undefined }), { minLength: replicaSets, maxLength: replicaSets }),
+      podOwner: fc.array(fc.record({ rs: fc.option(fc.nat(replicaSets - 1), { nil: undefined }), block: fc.boolean() }), { maxLength: 8 }),
+    }),
+  ),
+);
+
+describe('properties', () => {
+  test.prop(
+    [
+      fc.commands(
+        [
+          fc.tuple(fc.constantFrom('p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'), fc.record({ app: fc.constantFrom<'web' | 'other'>('web', 'web', 'other'), ready: fc.boolean(), ip: fc.constantFrom(true, true, true, false), port: fc.constantFrom(8080, 8081) })).map(([n, p]) => new PutPod(n, p)),
+          fc.constantFrom('p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7').map((n) => new DeletePod(n)),
+          fc.constantFrom<'web' | 'other'>('web', 'other').map((s) => new Reselect(s)),
+          fc.constant(new HoldSlices()),
+          fc.constant(new Release()),
+        ],
+        { maxCommands: 25, size: '+1' },
+      ),
+    ],
+    { numRuns: 30 },
+  )('under any story of pod changes, a changing selector and a late slices informer, the Endpoints and the slices list exactly the ready and not-ready pods the Service selects, each once, in slices of at most 3', async (commands) => {
+    const real = await running({ maxEndpointsPerSlice: 3 });
+    await real.api.services('default').create(makeService('web', { app: 'web' }));
+    await real.cluster.settle();
+    await fc.asyncModelRun(() => ({ model: { pods: new Map(), selector: 'web' as const }, real }), [...commands, new Release()]);
+    expect(real.errors).toEqual([]);
+    await real.stop();
+  });
+
+  test.prop([forestArb, fc.nat(), fc.constantFrom<PropagationPolicy>('Background', 'Foreground', 'Orphan')], { numRuns: 30 })(
+    'deleting an owner in the background or the foreground removes every dependent, down the tree; orphaning removes none and each loses its reference to the owner',
+    async (forest, pick, policy) => {
+      const c = await running();
+      const ds = [];
+      for (let i = 0; i < forest.deployments; i++) ds.push(await c.api.deployments('default').create(deployment(`d${i}`)));
+      const rss = [];
+      for (const [i, owner] of forest.rsOwner.entries()) rss.push(await c.api.replicaSets('default').create(rsOwnedBy(`r${i}`, owner === undefined ? undefined : ds[owner])));
+      const pods = [];
+      for (const [i, o] of forest.podOwner.entries()) pods.push(await c.api.pods('default').create(podOwnedBy(`p${i}`, ...(o.rs === undefined ? [] : [ownerRef(rss[o.rs]!, o.block)]))));
+      await c.cluster.settle();
+      const all: KubeObject[] = [...ds, ...rss, ...pods];
+      const victim = [...ds, ...rss][pick % (ds.length + rss.length)]!;
+      const ownerOf = (o: KubeObject) => all.find((x) => x.metadata.uid === o.metadata.ownerReferences?.[0]?.uid);
+      const descends = (o: KubeObject): boolean => {
+        const owner = ownerOf(o);
+        return owner !== undefined && (owner === victim || descends(owner));
+      };
+      await deleteWithPropagation(c.api, victim.kind === 'Deployment' ? 'deployments' : 'replicasets', 'default', victim.metadata.name!, policy);
+      await c.cluster.settle();
+      const story = `${policy} deletion of ${victim.metadata.name}`;
+      const resourceOf = (o: KubeObject) => ({ Deployment: 'deployments', ReplicaSet: 'replicasets', Pod: 'pods' })[o.kind as 'Pod'];
+      expect(await c.exists(resourceOf(victim), victim.metadata.name!), `${story}: the owner itself`).toBeUndefined();
+      for (const o of all.filter((x) => x !== victim)) {
+        const now = await c.exists(resourceOf(o), o.metadata.name!);
+        const direct = ownerOf(o) === victim;
+        if (policy !== 'Orphan' && descends(o)) expect(now, `${story}: ${o.metadata.name} descends from it and is still there`).toBeUndefined();
+        else {
+          expect(now, `${story}: ${o.metadata.name} should stay`).toBeDefined();
+          expect(now!.metadata.ownerReferences ?? [], `${story}: ${o.metadata.name}'s owners`).toEqual(direct ? [] : (o.metadata.ownerReferences ?? []));
+        }
+      }
+      expect(c.errors).toEqual([]);
+      await c.stop();
+    },
+  );
+});
