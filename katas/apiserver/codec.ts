@@ -136,8 +136,8 @@ function yamlDepthBound(text: string): number {
       indent = 0;
       continue;
     }
-    if (lineStart && (c === ' ' || c === '-')) {
-      indent++; // "- - - x" nests a list in a list on one line: each dash is a level too
+    if (lineStart && (c === ' ' || (c === '-' && (text[i + 1] === ' ' || text[i + 1] === '\n')))) {
+      indent++; // "- - - x" nests a list in a list on one line: each "- " is a level too
       deepest = Math.max(deepest, indent + flow);
       continue;
     }

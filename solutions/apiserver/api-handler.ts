@@ -21,7 +21,7 @@
  * // { code: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'pods "nope" not found', code: 404, ... } }
  * ```
  */
-import type { Binding, Clock, KubeObject, Scale } from '@kube/kit';
+import type { Binding, Clock, KubeObject, Scale, Service } from '@kube/kit';
 import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
@@ -32,7 +32,9 @@ import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './regis
 import { qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
 import { badRequest, conflict, invalid, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
+import { answerReview } from './reviews.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
+import { withAllocation, type ServiceAllocator } from './service-allocation.ts';
 
 /** A request, as the HTTP server hands it over. */
 export interface ApiRequest {
@@ -62,6 +64,8 @@ export interface ApiHandlerOptions {
   admission?: AdmissionChain;
   /** where clients reach this server, for /api's serverAddressByClientCIDRs ('127.0.0.1:6443') */
   serverAddress?: string;
+  /** hands out Services' cluster IPs and node ports (kata 26; service-allocation.ts) */
+  serviceAllocator?: ServiceAllocator;
 }
 
 /** Upstream retries a patch this often when another writer got in between (patch.go). */
@@ -147,11 +151,12 @@ export class ApiHandler {
    */
   private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes, options: WriteOptions = {}): Promise<KubeObject> {
     checkKind(type, object);
-    if (type.review) return this.review(type, object, attributes);
+    if (type.review) return answerReview(type, object, attributes.user, this.options.authorizer); // never stored (reviews.ts)
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
-    return this.registry.create(type.resource, namespace, admission.object!, options);
+    const allocation = this.servicesOf(type)?.allocateCreate(admission.object as Service, options.dryRun ?? false);
+    return withAllocation(allocation, () => this.registry.create(type.resource, namespace, admission.object!, options));
   }
 
   /**
@@ -187,7 +192,9 @@ export class ApiHandler {
     const admission: AdmissionRequest = { attributes, operation: 'UPDATE', object, oldObject: current };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
-    return part === 'status' ? this.registry.updateStatus(type.resource, namespace, admission.object!, options) : this.registry.update(type.resource, namespace, admission.object!, options);
+    if (part === 'status') return this.registry.updateStatus(type.resource, namespace, admission.object!, options);
+    const allocation = this.servicesOf(type)?.allocateUpdate(admission.object as Service, current as Service, options.dryRun ?? false);
+    return withAllocation(allocation, () => this.registry.update(type.resource, namespace, admission.object!, options));
   }
 
   /**
@@ -219,6 +226,7 @@ export class ApiHandler {
       await this.options.admission.validate(admission);
     }
     const deleted = await this.registry.delete(type.resource, namespace, name, options);
+    if (!options.dryRun && !deleted.metadata.deletionTimestamp) this.servicesOf(type)?.release(deleted as Service);
     if (type.resource === 'namespaces' && !options.dryRun) return this.emptyNamespace(deleted);
     return deleted;
   }
@@ -237,6 +245,7 @@ export class ApiHandler {
       if (!type.namespaced || type.review) continue;
       for (const item of (await this.registry.list(type.resource, name)).items) {
         const left = await this.registry.delete(type.resource, name, item.metadata.name!);
+        if (!left.metadata.deletionTimestamp) this.servicesOf(type)?.release(left as Service);
         // Still there when it has finalizers of its own: it is only marked.
         if (left.metadata.deletionTimestamp) remaining++;
       }
@@ -248,30 +257,9 @@ export class ApiHandler {
     return this.registry.update('namespaces', undefined, { ...current, spec: { ...current.spec, finalizers } });
   }
 
-  /**
-   * A review is answered, never stored (pkg/registry/authorization/selfsubjectaccessreview and
-   * pkg/registry/authentication/selfsubjectreview):
-   * - SelfSubjectAccessReview (`kubectl auth can-i`): may the one asking do what `spec` says? The
-   *   server's authorizer (kata 11's RBAC) decides, for the requester's own user; no authorizer: yes.
-   * - SelfSubjectReview (`kubectl auth whoami`): who the server thinks is asking.
-   */
-  private review(type: ResourceType, object: KubeObject, attributes: RequestAttributes): KubeObject {
-    const answer = { kind: type.kind, apiVersion: type.apiVersion, metadata: { creationTimestamp: null } as unknown as KubeObject['metadata'] };
-    const { user } = attributes;
-    if (type.kind === 'SelfSubjectReview') {
-      return { ...answer, status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } } } as KubeObject;
-    }
-    const spec = ((object as { spec?: unknown }).spec ?? {}) as { resourceAttributes?: Record<string, string | undefined>; nonResourceAttributes?: { path?: string; verb?: string } };
-    const resource = spec.resourceAttributes;
-    const nonResource = spec.nonResourceAttributes;
-    if ((resource === undefined) === (nonResource === undefined)) {
-      throw invalid('SelfSubjectAccessReview.authorization.k8s.io', '', [{ reason: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' }]);
-    }
-    const asked: RequestAttributes = resource
-      ? { user, verb: resource['verb'] ?? '', resourceRequest: true, apiGroup: resource['group'] ?? '', apiVersion: resource['version'] ?? '', resource: resource['resource'] ?? '', subresource: resource['subresource'] ?? '', namespace: resource['namespace'] ?? '', name: resource['name'] ?? '', path: '' }
-      : { user, verb: nonResource!.verb ?? '', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: nonResource!.path ?? '' };
-    const decision = this.options.authorizer?.authorize(asked) ?? { allowed: true, reason: '' };
-    return { ...answer, spec, status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) } } as KubeObject;
+  /** The Service allocator, for a request about Services (kata 26), else undefined. */
+  private servicesOf(type: ResourceType): ServiceAllocator | undefined {
+    return type.resource === 'services' ? this.options.serviceAllocator : undefined;
   }
 
   /**
