@@ -123,11 +123,15 @@ function bench(w: Workload): Bench {
   };
 }
 
-export const benches: Bench[] = workloads.map(bench);
+/** `SCHED_BENCH_ONLY=d` (or `a,e`) runs only those workloads: to compare two versions one workload at a time. */
+const only = process.env.SCHED_BENCH_ONLY?.split(',').map((w) => w.trim());
+const wanted = (key: string): boolean => only === undefined || only.includes(key);
+
+export const benches: Bench[] = workloads.filter((w) => wanted(w.key)).map(bench);
 
 // ---- (e) the whole loop: queue, cache, binding through the apiserver's client ----------------------
 
-benches.push({
+if (wanted('e')) benches.push({
   name: `(e) the loop, resources only: ${PODS.toLocaleString('en')} pods on ${NODES.toLocaleString('en')} nodes, each popped from the queue, assumed and bound through the registry (kata 16)`,
   setup: async () => {
     const clock = new FakeClock();
