@@ -1,7 +1,8 @@
 /**
  * Scores that cannot be faked: the attacks an instructor tried, each added to a half-done kata 01
- * (the solution with one member put back to its stub), graded as one class. Not one of them may
- * score above the same code graded honestly, and the ones that patch the machinery are flagged.
+ * (the solution with one member a stub that answers instead of throwing), graded as one class. Not
+ * one of them may score above the same code graded honestly, and the ones that patch the machinery
+ * are flagged. The same attacks graded without the guard show that they are real: they raise the score.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,15 @@ import { join } from 'node:path';
 import { loadKatas, type Kata } from '../lib/katas.ts';
 import { kataMembers } from '../lib/members.ts';
 import type { GradeResults } from '../lib/grading.ts';
-import { runTool, swapMember, workbookCopy } from './workbook-copy.ts';
+import { prependToBody, runTool, swapMember, workbookCopy } from './workbook-copy.ts';
 
 let copy: string;
 let kata: Kata;
 let out: string;
 let run: ReturnType<typeof runTool>;
+let unguarded: string;
+/** The attacks that raise the score when nothing guards the assertions. */
+const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch'];
 
 /** The code each learner adds to the top of katas/etcd/keys.ts (after the half-done solution). */
 const ATTACKS: Record<string, string> = {
@@ -24,9 +28,10 @@ const ATTACKS: Record<string, string> = {
   'expect-extend': "import { expect } from 'vitest';\nconst yes = () => ({ pass: true, message: () => '' });\nexpect.extend({ toBe: yes, toEqual: yes, toMatchObject: yes, toThrow: yes, toStrictEqual: yes });\n",
   // Built-ins that every deep equality goes through.
   'builtin-patch': "Object.is = () => true;\n",
-  // fast-check: give up on every property at once (without failing), and skip what a property checks.
-  'fc-patch':
-    "import fc from 'fast-check';\nfc.configureGlobal({ ...fc.readConfigureGlobal(), interruptAfterTimeLimit: 0, markInterruptAsFailure: false, numRuns: 1 });\nconst proto = Object.getPrototypeOf(fc.asyncProperty(fc.constant(0), async () => {}));\nproto.run = async function () { return null; };\n",
+  // fast-check: every run of every property a success, whatever the body does.
+  'fc-patch': "import fc from 'fast-check';\nconst proto = Object.getPrototypeOf(fc.asyncProperty(fc.constant(0), async () => {}));\nproto.run = async function () { return null; };\n",
+  // fast-check's settings: give up on a property at once without failing it.
+  'fc-settings': "import fc from 'fast-check';\nfc.configureGlobal({ ...fc.readConfigureGlobal(), interruptAfterTimeLimit: 0, markInterruptAsFailure: false, numRuns: 1 });\n",
   // process.exit(0) mid-file, and the exit vitest cannot catch.
   exit: "setTimeout(() => process.exit(0), 50);\n",
   'really-exit': "export const leave = (): never => (process as any).reallyExit(0);\nsetTimeout(leave, 50);\n",
@@ -43,8 +48,8 @@ const ATTACKS: Record<string, string> = {
     "}\n",
 };
 
-function results(learner: string): GradeResults {
-  return JSON.parse(readFileSync(join(out, learner, 'results.json'), 'utf8')) as GradeResults;
+function results(learner: string, dir = out): GradeResults {
+  return JSON.parse(readFileSync(join(dir, learner, 'results.json'), 'utf8')) as GradeResults;
 }
 
 beforeAll(() => {
@@ -58,6 +63,8 @@ beforeAll(() => {
     cpSync(join(copy, 'solutions'), dir, { recursive: true });
     const file = join(dir, starterFile.replace(/^katas\//, ''));
     writeFileSync(file, swapMember(readFileSync(file, 'utf8'), readFileSync(join(copy, starterFile), 'utf8'), member));
+    // A stub that answers instead of throwing: what an attack needs for its no-op assertions to pass.
+    prependToBody(file, member, '    return undefined as never;');
     if (ATTACKS[learner]) {
       const target = join(dir, keys.replace(/^katas\//, ''));
       writeFileSync(target, `${ATTACKS[learner]}${readFileSync(target, 'utf8')}`);
@@ -65,6 +72,13 @@ beforeAll(() => {
   }
   out = join(copy, 'out', 'class');
   run = runTool(copy, 'grade.ts', ['--submissions', join(copy, 'class'), '--out', out, '--timeout', '3000', '--quiet', '--parallel', '2']);
+  // Then without the guard (a copy of the class in a workbook whose guard does nothing).
+  const config = join(copy, 'vitest.config.ts');
+  writeFileSync(config, readFileSync(config, 'utf8').replace("'tools/lib/guard.ts'", ''));
+  writeFileSync(join(copy, 'tools', 'lib', 'guard.ts'), 'export const pristineFcConfig = {};\n');
+  for (const learner of UNGUARDED) cpSync(join(copy, 'class', learner), join(copy, 'unguarded', learner), { recursive: true });
+  unguarded = join(copy, 'out', 'unguarded');
+  runTool(copy, 'grade.ts', ['--submissions', join(copy, 'unguarded'), '--out', unguarded, '--timeout', '3000', '--quiet', '--parallel', '2']);
 }, 600_000);
 
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -84,7 +98,11 @@ describe('scores that cannot be faked', () => {
     expect(results(learner).score).toBeLessThanOrEqual(results('honest').score);
   });
 
-  it.each(['assert-patch', 'expect-extend', 'builtin-patch', 'fc-patch'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
+  it.each(UNGUARDED.slice(1))('the attack (%s) is real: without the guard it scores above the honest code', (learner) => {
+    expect(results(learner, unguarded).score).toBeGreaterThan(results('honest', unguarded).score);
+  });
+
+  it.each(['assert-patch', 'expect-extend', 'builtin-patch', 'fc-patch', 'fc-settings'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
     const r = results(learner);
     expect(r.score).toBe(0);
     expect(r.tampered_code).toEqual([kata.number]);
