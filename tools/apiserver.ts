@@ -89,6 +89,32 @@ function readOption(option: string, file: string): string {
   }
 }
 
+/**
+ * The part of upstream's bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go)
+ * that kubectl needs from any user: system:basic-user (`kubectl auth can-i`, `kubectl auth whoami`),
+ * system:discovery and system:public-info-viewer, bound as upstream binds them.
+ */
+const BOOTSTRAP_ROLES: ClusterRole[] = [
+  {
+    metadata: { name: 'system:basic-user' },
+    rules: [
+      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+      { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
+    ],
+  },
+  { metadata: { name: 'system:discovery' }, rules: [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] }] },
+  { metadata: { name: 'system:public-info-viewer' }, rules: [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }] },
+];
+const BOOTSTRAP_BINDINGS: ClusterRoleBinding[] = [
+  ['system:basic-user', ['system:authenticated']],
+  ['system:discovery', ['system:authenticated']],
+  ['system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']],
+].map(([role, groups]) => ({
+  metadata: { name: role as string },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role as string },
+  subjects: (groups as string[]).map((name) => ({ kind: 'Group', name, apiGroup: 'rbac.authorization.k8s.io' })),
+}));
+
 /** RBAC objects from a YAML file of documents (kind Role, ClusterRole, RoleBinding, ClusterRoleBinding). */
 function rbacFrom(file: string): RbacSource {
   const objects = { Role: [] as Role[], ClusterRole: [] as ClusterRole[], RoleBinding: [] as RoleBinding[], ClusterRoleBinding: [] as ClusterRoleBinding[] };
@@ -99,6 +125,10 @@ function rbacFrom(file: string): RbacSource {
     if (!object.kind || !(object.kind in objects)) fail(`--rbac ${file}: document ${index + 1} is a ${object.kind ?? 'document without a kind'}; expected Role, ClusterRole, RoleBinding or ClusterRoleBinding.`);
     (objects[object.kind as keyof typeof objects] as object[]).push(object);
   }
+  // kube-apiserver's bootstrap policy, below whatever the file adds: every user may ask what it
+  // may do and who it is, and read discovery; anyone may read the version and health.
+  objects.ClusterRole.push(...BOOTSTRAP_ROLES);
+  objects.ClusterRoleBinding.push(...BOOTSTRAP_BINDINGS);
   return {
     roles: (namespace) => objects.Role.filter((role) => role.metadata.namespace === namespace),
     clusterRoles: () => objects.ClusterRole,

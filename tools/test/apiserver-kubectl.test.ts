@@ -1,0 +1,129 @@
+/**
+ * The real kubectl (v1.32) against `npm run apiserver` as a user runs it: HTTPS with the CA it
+ * made, bearer tokens and RBAC on, and the kubeconfig it wrote, unchanged. The commands users
+ * reach for first: create (namespace, deployment, configmap from literals), diff, server-side dry
+ * runs, get all, auth can-i and whoami, describe pod with its events.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const tsx = resolve('node_modules/.bin/tsx');
+const dir = mkdtempSync(join(tmpdir(), 'kubekata-kubectl-'));
+const config = join(dir, 'kubeconfig');
+let server: ChildProcess | undefined;
+let url = '';
+
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+if (!hasKubectl && process.env.CI === 'true') throw new Error('kubectl is not installed, and CI requires it (v1.32).');
+
+/** kubectl with the written kubeconfig; `as` impersonates nobody: it picks the kubeconfig's user. */
+function kubectl(args: string[], input?: string): { code: number; out: string; err: string } {
+  const r = spawnSync('kubectl', ['--kubeconfig', config, ...args], { encoding: 'utf8', timeout: 60_000, input: input ?? '' });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => {
+  if (!hasKubectl) return;
+  writeFileSync(join(dir, 'tokens.csv'), 'admin-token,alice,1001,"devs"\nviewer-token,victor,1002,"viewers"\n');
+  writeFileSync(
+    join(dir, 'rbac.yaml'),
+    [
+      'kind: ClusterRole',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'metadata: {name: everything}',
+      'rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}, {nonResourceURLs: ["*"], verbs: ["*"]}]',
+      '---',
+      'kind: ClusterRoleBinding',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'metadata: {name: devs-everything}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: everything}',
+      'subjects: [{kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}]',
+      '',
+    ].join('\n'),
+  );
+  server = spawn(tsx, ['--import', './tools/register.ts', 'tools/apiserver.ts', '--port', '0', '--data-dir', join(dir, 'data'), '--kubeconfig', config, '--token-file', join(dir, 'tokens.csv'), '--rbac', join(dir, 'rbac.yaml')], {
+    env: { ...process.env, KATA_TARGET: 'solutions', FORCE_COLOR: '0' },
+  });
+  let output = '';
+  url = await new Promise<string>((resolve, reject) => {
+    const seen = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const found = /on (https:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (found && output.includes('Ctrl-C')) resolve(found);
+    };
+    server!.stdout!.on('data', seen);
+    server!.stderr!.on('data', seen);
+    server!.on('exit', (code) => reject(new Error(`npm run apiserver exited with ${code}:\n${output}`)));
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server!.once('exit', r));
+    server.kill('SIGINT');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => {
+  it.runIf(hasKubectl)('creates a namespace, a deployment and a configmap from literals (kubectl sends protobuf for these)', () => {
+    expect(url).toMatch(/^https:/);
+    expect(kubectl(['create', 'namespace', 'shop']).out).toContain('namespace/shop created');
+    expect(kubectl(['create', 'deployment', 'web', '--image=echo', '--replicas=2', '-n', 'shop']).out).toContain('deployment.apps/web created');
+    expect(kubectl(['create', 'configmap', 'settings', '--from-literal=color=blue', '--from-literal=size=9', '-n', 'shop']).out).toContain('configmap/settings created');
+    const cm = JSON.parse(kubectl(['get', 'configmap', 'settings', '-n', 'shop', '-o', 'json']).out) as { data: Record<string, string> };
+    expect(cm.data).toEqual({ color: 'blue', size: '9' });
+  });
+
+  it.runIf(hasKubectl)('a server-side dry run answers as a create would and writes nothing; kubectl diff shows a change and makes none', () => {
+    const dry = kubectl(['run', 'trial', '--image=echo', '-n', 'shop', '--dry-run=server']);
+    expect(dry.out).toContain('pod/trial created (server dry run)');
+    expect(kubectl(['get', 'pod', 'trial', '-n', 'shop']).err).toContain('NotFound');
+    const before = JSON.parse(kubectl(['get', 'deployment', 'web', '-n', 'shop', '-o', 'json']).out) as { metadata: { resourceVersion: string }; spec: { replicas: number } };
+    const changed = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 6, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'echo', image: 'echo' }] } } } };
+    const diff = kubectl(['diff', '-f', '-'], JSON.stringify(changed));
+    expect(diff.code).toBe(1); // 1: there are differences
+    expect(diff.out).toMatch(/-\s+replicas: 2[\s\S]*\+\s+replicas: 6/);
+    const after = JSON.parse(kubectl(['get', 'deployment', 'web', '-n', 'shop', '-o', 'json']).out) as typeof before;
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.spec.replicas).toBe(2);
+  });
+
+  it.runIf(hasKubectl)('get all lists the namespace\'s workloads; auth can-i and whoami answer from the token and RBAC', () => {
+    const all = kubectl(['get', 'all', '-n', 'shop']);
+    expect(all.code).toBe(0);
+    expect(all.out).toContain('deployment.apps/web');
+    expect(kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'shop']).out.trim()).toBe('yes');
+    const whoami = kubectl(['auth', 'whoami', '-o', 'json']);
+    expect(JSON.parse(whoami.out).status.userInfo).toMatchObject({ username: 'alice', groups: expect.arrayContaining(['devs']) });
+    // victor has no binding: can-i says no (and exits 1)
+    const victor = spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', 'auth', 'can-i', 'list', 'pods'], { encoding: 'utf8', timeout: 60_000 });
+    expect(victor.stdout.trim(), victor.stderr).toBe('no');
+  });
+
+  it.runIf(hasKubectl)('describe pod shows the pod\'s events', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db', namespace: 'shop' }, spec: { containers: [{ name: 'db', image: 'sleeper' }] } };
+    expect(kubectl(['apply', '-f', '-'], JSON.stringify(pod)).out).toContain('pod/db created');
+    const uid = kubectl(['get', 'pod', 'db', '-n', 'shop', '-o', 'jsonpath={.metadata.uid}']).out;
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'db.1', namespace: 'shop' },
+      involvedObject: { kind: 'Pod', name: 'db', namespace: 'shop', uid, apiVersion: 'v1' },
+      reason: 'Scheduled',
+      message: 'Successfully assigned shop/db to node-1',
+      type: 'Normal',
+      source: { component: 'default-scheduler' },
+      count: 1,
+    };
+    expect(kubectl(['create', '-f', '-'], JSON.stringify(event)).code).toBe(0);
+    const described = kubectl(['describe', 'pod', 'db', '-n', 'shop']);
+    expect(described.out).toMatch(/Events:[\s\S]*Scheduled[\s\S]*Successfully assigned shop\/db to node-1/);
+    const events = kubectl(['get', 'events', '-n', 'shop']);
+    expect(events.out).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+  });
+});
