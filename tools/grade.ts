@@ -6,7 +6,7 @@
  *   npm run grade -- --submissions DIR         grade a class: one folder per learner; writes a summary and a dashboard
  *   npm run grade -- --merge OUT1 OUT2 --out OUT   merge the class results of several runs (shards) into one
  *   options: --seed N (fixed by default) --seeds N --out DIR --timeout MS --min-score N --parallel N
- *            --borrow C[,C] --shard I/N --max-timeouts N
+ *            --borrow C[,C] --shard I/N --max-timeouts N --cache DIR
  *
  * Exit 0 whatever the score (unless --min-score is not reached, or a submission could not be read: 1);
  * 2 when it cannot grade.
@@ -22,7 +22,8 @@ import { DEFAULT_SEED } from './lib/seed.ts';
 import { readClass, writeClass, type ClassLearner } from './lib/class.ts';
 
 const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR | --merge OUT...] [--seed N] [--seeds N] [--out DIR]
-                        [--timeout MS] [--min-score N] [--parallel N] [--borrow C[,C]] [--shard I/N] [--max-timeouts N] [--quiet]`;
+                        [--timeout MS] [--min-score N] [--parallel N] [--borrow C[,C]] [--shard I/N] [--max-timeouts N]
+                        [--cache DIR] [--quiet]`;
 
 class CannotGrade extends Error {}
 
@@ -115,6 +116,7 @@ async function main(): Promise<number> {
       borrow: { type: 'string' },
       shard: { type: 'string' },
       'max-timeouts': { type: 'string' },
+      cache: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -158,6 +160,7 @@ async function main(): Promise<number> {
     seeds: int('seeds', values.seeds, 1, 1),
     testTimeoutMs: int('timeout', values.timeout, 20_000, 100),
     maxTimeouts: int('max-timeouts', values['max-timeouts'], 2, 0),
+    ...(values.cache ? { cacheDir: resolve(values.cache) } : {}),
   };
   const parallel = int('parallel', values.parallel, 2, 1);
 

@@ -8,13 +8,14 @@
  * reference exactly as `npm run kata -- run` resolves them, their katas are not graded (0 points,
  * shown as borrowed), and the katas built on them are graded on the learner's own code.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Kata } from './katas.ts';
 import { runTests, type TestOutcome } from './runner.ts';
-import { borrowedIn, readKataProgress, ROOT } from './targets.ts';
+import { borrowedIn, readKataProgress, resolveTargets, ROOT } from './targets.ts';
+import { importClosure } from './result-cache.ts';
 import { loadTampering, readGuardFile, scanSubmission, type GuardLine, type ReviewNote } from './tamper.ts';
 
 /** How to grade. */
@@ -34,6 +35,8 @@ export interface GradeOptions {
    * remaining tests fail at once as timed out instead of each waiting out its limit (default 2; 0: never)
    */
   maxTimeouts?: number;
+  /** a folder of results by the content of everything a kata's run depends on (see {@link gradeKey}); none: run everything */
+  cacheDir?: string;
   /** components borrowed; default: the submission's katas/progress.json */
   borrowed?: string[];
   /**
@@ -125,16 +128,37 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
   const borrowed = options.target === 'solutions' ? [] : [...(options.borrowed ?? borrowedIn(options.katasDir, root))].sort();
   const hints = readKataProgress(options.katasDir)?.hints ?? {};
   const toRun = katas.filter((k) => !borrowed.includes(k.component));
-  const runs: TestOutcome[][] = [];
+  const runs: TestOutcome[][] = Array.from({ length: options.seeds }, () => []);
   const problems: string[] = [];
   const guardLines: GuardLine[] = [];
+  // With a cache, a kata whose every input is unchanged (its tests, the code they import, the
+  // settings) takes its results from the cache instead of running: a re-graded class runs only
+  // what changed, and a kata many learners have not started runs once.
+  const cache = options.cacheDir ? new GradeCache(options.cacheDir) : undefined;
+  const keys = new Map<Kata, string>();
+  const fresh: Kata[] = [];
+  for (const kata of toRun) {
+    const key = cache ? gradeKey(kata, options, borrowed, root) : '';
+    const hit = cache?.get(key);
+    if (hit && hit.runs.length === options.seeds) {
+      hit.runs.forEach((tests, s) => runs[s]!.push(...tests));
+      problems.push(...hit.problems);
+      guardLines.push(...hit.guard);
+    } else {
+      keys.set(kata, key);
+      fresh.push(kata);
+    }
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'kubekata-grade-'));
+  const freshProblems: string[] = [];
+  const freshGuard: GuardLine[] = [];
+  const freshRuns: TestOutcome[][] = [];
   try {
-    for (let s = 0; s < options.seeds; s++) {
+    for (let s = 0; s < options.seeds && fresh.length > 0; s++) {
       const guardFile = join(scratch, `guard-${s}.jsonl`);
       writeFileSync(guardFile, '');
       const report = await runTests({
-        files: toRun.map((k) => k.test),
+        files: fresh.map((k) => k.test),
         root,
         seed: options.seed + s,
         testTimeoutMs: options.testTimeoutMs,
@@ -148,12 +172,27 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
           KATA_LOOP_DIR: join(scratch, `loops-${s}`),
         },
       });
-      runs.push(report.tests);
-      problems.push(...report.problems);
-      guardLines.push(...readGuardFile(guardFile, root));
+      // Paths of the submission made neutral, so that results do not depend on where it sits.
+      const neutral = report.tests.map((t) => ({ ...t, ...(t.message ? { message: clean(t.message, options.katasDir) } : {}), ...(t.output ? { output: clean(t.output, options.katasDir) } : {}) }));
+      freshRuns.push(neutral);
+      runs[s]!.push(...neutral);
+      freshProblems.push(...report.problems.map((p) => clean(p, options.katasDir)));
+      freshGuard.push(...readGuardFile(guardFile, root));
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+  problems.push(...freshProblems);
+  guardLines.push(...freshGuard);
+  // Kept only from runs with no problem outside the katas' files (an unhandled error could be anyone's).
+  if (cache && freshProblems.every((p) => fresh.some((k) => p.startsWith(`${k.test}:`)))) {
+    for (const kata of fresh) {
+      cache.set(keys.get(kata)!, {
+        runs: freshRuns.map((tests) => tests.filter((t) => t.file === kata.test)),
+        problems: freshProblems.filter((p) => p.startsWith(`${kata.test}:`)),
+        guard: freshGuard.filter((g) => g.file === kata.test),
+      });
+    }
   }
   const graded = katas.map((kata) => {
     const result = borrowed.includes(kata.component)
@@ -184,6 +223,67 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
     katas: graded.map(({ tests: _tests, ...rest }) => rest),
     tests,
   };
+}
+
+/** Bump when what is cached, or how it is graded, changes: every older entry is then a miss. */
+const CACHE_VERSION = 1;
+
+/** Files every graded run depends on, whatever the kata imports. */
+const ALWAYS = ['vitest.config.ts', 'package-lock.json', 'tools/lib/guard.ts', 'tools/lib/runner.ts', 'tools/lib/events-reporter.ts', 'tools/lib/targets.ts', 'tools/lib/grading.ts'];
+
+/**
+ * The key of a kata's graded results: a hash of the settings (seed, seeds, time limits, target,
+ * borrowed components, Node.js version) and of the content of every file its run depends on — its
+ * test file and all it imports, followed through `@kube/*` as this submission resolves them, all of
+ * test/support, the vitest config, the guard and the lock file — each named by its place in the
+ * workbook (`katas/etcd/store.ts`), not by where the submission sits. Same key, same results.
+ */
+export function gradeKey(kata: Kata, options: GradeOptions, borrowed: string[], root = options.root ?? ROOT): string {
+  const targets = resolveTargets({ KATA_TARGET: options.target, KATA_KATAS_DIR: options.katasDir, KATA_BORROWED: borrowed.join(',') }, root);
+  const support: string[] = [];
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) (e.isDirectory() ? walk : (f: string) => support.push(f))(join(dir, e.name));
+  };
+  walk(join(root, 'test', 'support'));
+  const files = [...new Set([...ALWAYS.map((f) => join(root, f)), ...support, ...importClosure(join(root, kata.test), targets)])];
+  const named = files.map((file) => ({ file, name: file.startsWith(`${options.katasDir}/`) ? `katas/${relative(options.katasDir, file)}` : relative(root, file) })).sort((a, b) => a.name.localeCompare(b.name));
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ v: CACHE_VERSION, kata: kata.number, points: kata.points, seed: options.seed, seeds: options.seeds, timeout: options.testTimeoutMs, maxTimeouts: options.maxTimeouts ?? 2, target: options.target, borrowed, node: process.version }));
+  for (const { file, name } of named) {
+    hash.update(`\0${name}\0`);
+    hash.update(existsSync(file) ? readFileSync(file) : '(missing)');
+  }
+  return hash.digest('hex');
+}
+
+interface CachedKata {
+  /** per seed, the kata's test outcomes (paths of the submission made neutral) */
+  runs: TestOutcome[][];
+  problems: string[];
+  guard: GuardLine[];
+}
+
+/** One file per key in a folder, shared by the learners of a class and by later runs. */
+class GradeCache {
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  get(key: string): CachedKata | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8')) as CachedKata;
+    } catch {
+      return undefined;
+    }
+  }
+
+  set(key: string, value: CachedKata): void {
+    const file = join(this.dir, `${key}.json`);
+    const temporary = `${file}.${randomUUID()}.tmp`;
+    writeFileSync(temporary, JSON.stringify(value));
+    renameSync(temporary, file);
+  }
 }
 
 function readChecksums(root: string): Record<string, string> {
@@ -264,7 +364,7 @@ function gradeKata(
       const first = outcomes.find((o) => o !== undefined)!;
       const why = tampering.length ? `not scored: the code under test changed the test machinery (${tampering.join('; ')})` : (failed?.message ?? problemText ?? 'did not run');
       const message = status === 'pass' ? null : clean(why, options.katasDir);
-      tests.push(graded(kata, name, status, message, first.output ?? null, testCode(source, first.line), rate, each));
+      tests.push(graded(kata, name, status, message, first.output ? clean(first.output, options.katasDir) : null, testCode(source, first.line), rate, each));
     }
   }
   // From the exact shares, not the rounded per-test scores: 3 × 3.33 must still make 10.

@@ -7,7 +7,7 @@
  * graded alone as in the class.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKatas, type Kata } from '../lib/katas.ts';
 import type { GradeResults } from '../lib/grading.ts';
@@ -41,6 +41,9 @@ beforeAll(() => {
   runs.shard2 = runTool(copy, 'grade.ts', ['--submissions', cls, '--shard', '2/2', '--out', join(out, 's2'), ...args]);
   runs.merge = runTool(copy, 'grade.ts', ['--merge', join(out, 's1'), join(out, 's2'), '--out', join(out, 'class'), '--min-score', '5']);
   runs.alone = runTool(copy, 'grade.ts', ['--submission', join(cls, 'zip'), '--out', join(out, 'alone', 'zip'), ...args]);
+  // Graded twice with a cache: the second time every kata's results come from it.
+  runs.cached1 = runTool(copy, 'grade.ts', ['--submission', join(cls, 'zip'), '--cache', join(out, 'cache'), '--out', join(out, 'cached-1'), ...args]);
+  runs.cached2 = runTool(copy, 'grade.ts', ['--submission', join(cls, 'zip'), '--cache', join(out, 'cache'), '--out', join(out, 'cached-2'), ...args]);
 }, 600_000);
 
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -68,6 +71,13 @@ describe('grading a class', () => {
   it('gives a learner the same results.json graded alone as graded with the class', () => {
     expect(runs.alone!.code).toBe(0);
     expect(readFileSync(join(out, 'alone', 'zip', 'results.json'), 'utf8')).toBe(readFileSync(join(out, 'class', 'zip', 'results.json'), 'utf8'));
+  });
+
+  it('gives the same results.json from a cache as from a run, one entry per kata', () => {
+    const alone = readFileSync(join(out, 'alone', 'zip', 'results.json'), 'utf8');
+    expect(readFileSync(join(out, 'cached-1', 'results.json'), 'utf8')).toBe(alone);
+    expect(readFileSync(join(out, 'cached-2', 'results.json'), 'utf8')).toBe(alone);
+    expect(readdirSync(join(out, 'cache')).filter((f) => f.endsWith('.json'))).toHaveLength(katas.length);
   });
 
   it('warns loudly about a submission it cannot read, and names who is below --min-score', () => {
