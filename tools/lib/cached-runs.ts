@@ -61,10 +61,12 @@ export class CachedRuns {
       ...extra,
     });
     const results = byKata(katas, report);
-    // Only a run that reached every kata's tests is kept (a crash outside the tests is not).
-    const whole = !report.problems.some((p) => !katas.some((k) => p.startsWith(`${k.test}:`)));
-    if (whole && extra.testNamePattern === undefined && extra.replays === undefined) {
-      results.forEach((r, i) => r.tests.length > 0 && this.cache.set(r.kata.number, keys[i]!, r.tests, r.problems));
+    // A kata's result is kept when all of its tests ran (an error outside any file — vitest's
+    // "unhandled error" — is shown with the run, and says nothing about another kata's tests).
+    if (extra.testNamePattern === undefined && extra.replays === undefined) {
+      results.forEach((r, i) => {
+        if (r.tests.length > 0 && r.tests.every((t) => t.status !== 'error')) this.cache.set(r.kata.number, keys[i]!, r.tests, r.problems);
+      });
       this.cache.save();
     }
     return results;
