@@ -18,6 +18,9 @@
  * {@link newRSNewReplicas}, {@link calculateDeploymentStatus}, ...); controllers report what they
  * do to an {@link EventRecorder}.
  *
+ * The controller manager (given): {@link ControllerManager} runs them all on one
+ * {@link SharedInformerFactory}, with an {@link ApiEventRecorder} each, under a {@link LeaderElector}.
+ *
  * Kata 20, nodes that die: {@link NodeLifecycleController} (lease heartbeats, Ready Unknown after
  * the grace period, the not-ready and unreachable NoExecute taints, rate limited per zone) and
  * {@link TaintEvictionController} (pods that do not tolerate a NoExecute taint are evicted, at once
@@ -40,6 +43,8 @@ export * from './replica-set.ts';
 export * from './event-recorder.ts';
 export * from './deployment-util.ts';
 export * from './deployment.ts';
+export * from './leader-election.ts';
+export * from './controller-manager.ts';
 export * from './node-lifecycle.ts';
 export * from './taint-eviction.ts';
 export * from './endpoints.ts';
