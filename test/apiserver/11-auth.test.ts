@@ -343,28 +343,28 @@ describe('over HTTP: kata 10\'s server with these gates in its pipeline', () => 
       if (process.env.CI) throw new Error('CI needs kubectl on the PATH to run the kubectl tests of kata 11');
       return context.skip('kubectl is not installed here, so this test is skipped (CI runs it): install kubectl v1.32 to run it');
     }
-    // kubectl sends no token to an http:// server: it asks as system:anonymous.
-    const anonymous = { kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' } as const;
+    // Over HTTPS, as a real cluster: kubectl sends its token only over TLS. Every authenticated
+    // user may ask (system:basic-user, bound to system:authenticated as upstream's bootstrap policy).
+    const authenticated = { kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' } as const;
     const basicUser: ClusterRole = { metadata: { name: 'system:basic-user' }, rules: [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] }, { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] }] };
     const policy: RbacSource = {
       ...rbac,
       clusterRoles: () => [readPods, discovery, basicUser],
       clusterRoleBindings: () => [
-        bindings[1]!,
-        { metadata: { name: 'anonymous-reads-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'pod-reader' }, subjects: [anonymous] },
-        { metadata: { name: 'anonymous-asks' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:basic-user' }, subjects: [anonymous] },
+        ...bindings,
+        { metadata: { name: 'system:basic-user' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:basic-user' }, subjects: [authenticated] },
       ],
     };
-    bench = await startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(policy) });
-    const config = kubeconfig(bench.url);
+    bench = await startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(policy) }, { tls: true });
+    const config = kubeconfig(bench.url, 'alice-token', bench.ca);
     const yes = await kubectl(config, ['auth', 'can-i', 'list', 'pods']);
     expect(`${yes.code} ${yes.stdout.trim()}`, yes.stderr).toBe('0 yes');
     const no = await kubectl(config, ['auth', 'can-i', 'delete', 'pods']);
     expect(`${no.code} ${no.stdout.trim()}`, no.stderr).toBe('1 no');
     const whoami = await kubectl(config, ['auth', 'whoami']);
-    expect(whoami.stdout, whoami.stderr).toMatch(/Username\s+system:anonymous\n\s*Groups\s+\[system:unauthenticated\]/);
+    expect(whoami.stdout, whoami.stderr).toMatch(/Username\s+alice\n\s*UID\s+1001\n\s*Groups\s+\[dev system:authenticated\]/);
     const refused = await kubectl(config, ['create', 'configmap', 'x', '--from-literal=a=b']);
-    expect(refused.stderr).toContain('configmaps is forbidden: User "system:anonymous" cannot create resource "configmaps"');
+    expect(refused.stderr).toContain('configmaps is forbidden: User "alice" cannot create resource "configmaps"');
   });
 
   it('serves what a kubectl user reaches for first, with tokens and RBAC on: create ns, deployment, configmap, diff, --dry-run=server, get all, auth can-i, describe pod', async (context) => {
@@ -373,15 +373,12 @@ describe('over HTTP: kata 10\'s server with these gates in its pipeline', () => 
       return context.skip('kubectl is not installed here, so this test is skipped (CI runs it): install kubectl v1.32 to run it');
     }
     const admin: ClusterRole = { metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] };
-    const subjects = [
-      { kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' } as const,
-      // kubectl sends its token only over HTTPS: over this plain-HTTP server it asks as system:anonymous.
-      { kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' } as const,
-    ];
+    // Over HTTPS, as a real cluster: kubectl sends alice's token, and only her group is bound.
+    const subjects = [{ kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' } as const];
     const policy: RbacSource = { ...rbac, clusterRoles: () => [admin], clusterRoleBindings: () => [{ metadata: { name: 'admins' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects }] };
     const namespace = (name: string) => bench.registry.list<Namespace>('namespaces', undefined).items.find((ns) => ns.metadata.name === name);
-    bench = await startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(policy), admission: new Admission([], [new NamespaceLifecycle(namespace)]) });
-    const config = kubeconfig(bench.url, 'alice-token');
+    bench = await startBench({ authenticator: new TokenAuthenticator(parseTokenFile(tokens)), authorizer: new RbacAuthorizer(policy), admission: new Admission([], [new NamespaceLifecycle(namespace)]) }, { tls: true });
+    const config = kubeconfig(bench.url, 'alice-token', bench.ca);
     const run = async (args: string[], input?: string) => {
       const result = await kubectl(config, args, input);
       expect(result.code, `kubectl ${args.join(' ')}: ${result.stderr}`).toBe(0);

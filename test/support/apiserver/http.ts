@@ -4,12 +4,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, request as plainRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ApiServer, Registry, type ApiServerOptions } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random } from '@kube/kit';
+import { ensurePki } from '../../../tools/lib/pki.ts';
 
 /** 2026-01-01T00:00:00Z, the fake clock's start. */
 export const START = Date.UTC(2026, 0, 1);
@@ -24,6 +26,8 @@ export interface Bench {
   /** one raw request: the code, the Content-Type, the body as text and (when it is JSON) parsed */
   send(method: string, path: string, options?: SendOptions): Promise<Reply>;
   stop(): Promise<void>;
+  /** with `{ tls: true }`: the CA that signed the server's certificate (PEM), for a kubeconfig */
+  ca?: string;
 }
 
 /** Options of {@link Bench.send}. */
@@ -48,24 +52,28 @@ export interface Reply {
  * Starts an apiserver on 127.0.0.1 (any free port) with the namespace `default` made; `more` adds
  * or overrides server options (authentication, admission, limits).
  */
-export async function startBench(more: Partial<ApiServerOptions> = {}): Promise<Bench> {
+export async function startBench(more: Partial<ApiServerOptions> = {}, options: { tls?: boolean } = {}): Promise<Bench> {
   const store = new MvccStore();
   const clock = new FakeClock(START);
   const registry = new Registry({ store, clock, random: new Random(10) });
   registry.create('namespaces', undefined, { metadata: { name: 'default' } });
-  const server = new ApiServer({ registry, clock, ...more });
+  // HTTPS as npm run apiserver serves it: kubectl sends a bearer token only over TLS.
+  const pki = options.tls ? await ensurePki(mkdtempSync(join(tmpdir(), 'kubekata-pki-')), ['127.0.0.1']) : undefined;
+  const server = new ApiServer({ registry, clock, ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}), ...more });
   const { url } = await server.start();
-  const send = requester(url);
-  return { server, url, store, registry, clock, send, stop: () => (send.close(), server.stop()) };
+  const send = requester(url, pki?.ca);
+  return { server, url, store, registry, clock, send, stop: () => (send.close(), server.stop()), ...(pki ? { ca: pki.ca } : {}) };
 }
 
 /**
  * Raw requests to `url` over one kept-alive connection at a time (node:http, not fetch: a third
  * of fetch's cost per request, which matters to a fuzz of 10,000 of them on a loaded machine).
  */
-export function requester(url: string): ((method: string, path: string, options?: SendOptions) => Promise<Reply>) & { close(): void } {
-  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  const { hostname, port } = new URL(url);
+export function requester(url: string, ca?: string): ((method: string, path: string, options?: SendOptions) => Promise<Reply>) & { close(): void } {
+  const { hostname, port, protocol } = new URL(url);
+  const tls = protocol === 'https:';
+  const agent = tls ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ...(ca ? { ca } : {}) }) : new Agent({ keepAlive: true, maxSockets: 4 });
+  const httpRequest = tls ? httpsRequest : plainRequest;
   const send = (method: string, path: string, options: SendOptions = {}): Promise<Reply> => {
     const raw = options.body;
     const body = raw === undefined ? undefined : typeof raw === 'string' || raw instanceof Uint8Array ? raw : JSON.stringify(raw);
@@ -95,17 +103,21 @@ export function requester(url: string): ((method: string, path: string, options?
   return Object.assign(send, { close: () => agent.destroy() });
 }
 
-/** A kubeconfig for `url` in a new temporary directory (namespace default; a token when given). */
-export function kubeconfig(url: string, token?: string): string {
+/**
+ * A kubeconfig for `url` in a new temporary directory (namespace default; a token when given; the
+ * CA that signed the server's certificate for an https:// url, from {@link Bench.ca}).
+ */
+export function kubeconfig(url: string, token?: string, ca?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubekata-kubectl-'));
   const file = join(dir, 'config');
   const user = token ? `{token: "${token}"}` : '{}';
+  const authority = ca ? `, certificate-authority-data: ${Buffer.from(ca).toString('base64')}` : '';
   writeFileSync(
     file,
     [
       'apiVersion: v1',
       'kind: Config',
-      `clusters: [{name: kata, cluster: {server: "${url}"}}]`,
+      `clusters: [{name: kata, cluster: {server: "${url}"${authority}}}]`,
       `users: [{name: learner, user: ${user}}]`,
       'contexts: [{name: kata, context: {cluster: kata, user: learner, namespace: default}}]',
       'current-context: kata',
