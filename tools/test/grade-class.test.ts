@@ -11,7 +11,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { loadKatas, type Kata } from '../lib/katas.ts';
 import type { GradeResults } from '../lib/grading.ts';
-import { runTool, workbookCopy } from './workbook-copy.ts';
+import { kataMembers } from '../lib/members.ts';
+import { prependToBody, runTool, workbookCopy } from './workbook-copy.ts';
 
 let copy: string;
 let katas: Kata[];
@@ -35,6 +36,11 @@ beforeAll(() => {
   cpSync(join(copy, 'test'), join(zip, 'test'), { recursive: true });
   writeFileSync(join(zip, katas[0]!.test), `${readFileSync(join(zip, katas[0]!.test), 'utf8')}\n// made to pass\n`);
   mkdirSync(join(cls, 'empty'), { recursive: true });
+  // A loop that never ends in a kata 01 member that most of its tests call.
+  cpSync(join(copy, 'solutions'), join(cls, 'looping', 'katas'), { recursive: true });
+  const file = katas[0]!.files.find((f) => kataMembers(readFileSync(join(copy, f), 'utf8'), '01').length > 0)!;
+  const member = kataMembers(readFileSync(join(copy, file), 'utf8'), '01').at(-1)!.key;
+  prependToBody(join(cls, 'looping', file), member, '    for (;;) {}');
   cpSync(join(copy, 'katas'), join(cls, 'pristine', 'katas'), { recursive: true });
   out = join(copy, 'out');
   runs.shard1 = runTool(copy, 'grade.ts', ['--submissions', cls, '--shard', '1/2', '--out', join(out, 's1'), ...args]);
@@ -84,7 +90,7 @@ describe('grading a class', () => {
     expect(runs.merge!.code).toBe(1);
     expect(runs.merge!.stderr).toContain('WARNING: 1 submission could not be read');
     expect(runs.merge!.stderr).toContain('empty: the folder is empty');
-    expect(runs.merge!.stderr).toMatch(/Below --min-score 5: .*empty.*pristine|Below --min-score 5: .*pristine.*empty/);
+    expect(runs.merge!.stderr).toMatch(/Below --min-score 5: empty, pristine$/m);
     expect(readFileSync(join(out, 'class', 'summary.md'), 'utf8')).toContain('**Could not be read** (scored 0): empty (the folder is empty)');
     expect(readFileSync(join(out, 'class', 'index.html'), 'utf8')).toContain('<strong>empty</strong>: the submission could not be read');
   });
@@ -94,10 +100,18 @@ describe('grading a class', () => {
     expect(runs.shard2!.code).toBe(0);
     const csv = readFileSync(join(out, 'class', 'summary.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('learner,score,max_score,kata_01_points,kata_01_tests,kata_12_points,kata_12_tests,borrowed,hints,submitted_at,flags');
-    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['"empty"', '"pristine"', '"workshop"', '"zip"']);
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['"empty"', '"looping"', '"pristine"', '"workshop"', '"zip"']);
     expect(csv.find((l) => l.startsWith('"workshop"'))).toContain(',0,"borrowed",15,');
     expect(readFileSync(join(out, 'class', 'summary.md'), 'utf8')).toMatch(/\| workshop \| 15\/25 \| B \| 15 \(\d+\/\d+\) \|/);
     expect(readFileSync(join(out, 'class', 'index.html'), 'utf8')).toContain('data-learner="zip"');
+  });
+
+  it('stops a kata that keeps looping after --max-timeouts tests, and marks the rest timed out at once', () => {
+    const r = results(join(out, 'class'), 'looping');
+    const kv = r.tests.filter((t) => t.kata === '01');
+    expect(kv.filter((t) => /did not finish within/.test(t.message ?? '')).length).toBeLessThanOrEqual(2);
+    expect(kv.filter((t) => /^not run: this kata's code already ran out of time in 2 tests/.test(t.message ?? '')).length).toBeGreaterThan(0);
+    expect(r.katas.find((k) => k.kata === '12')!.state).toBe('done'); // the other kata is untouched
   });
 
   it('sums up each kata not started in one line of report.md', () => {
