@@ -29,6 +29,7 @@ import { internalError, requestEntityTooLarge, statusOf, StatusError } from './s
 import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
+import type { ServiceAllocator } from './service-allocation.ts';
 
 /** What an {@link ApiServer} is made of. */
 export interface ApiServerOptions {
@@ -53,6 +54,8 @@ export interface ApiServerOptions {
   authenticator?: Authenticator;
   authorizer?: Authorizer;
   admission?: AdmissionChain;
+  /** hands out Services' cluster IPs and node ports (kata 26); none: Services are stored as they come */
+  serviceAllocator?: ServiceAllocator;
   /**
    * The store's durability (kata 06's `DurableStore`): the server answers a request, and sends a
    * watch event, only once every write applied so far is on the disk. Without it (a store in
@@ -129,8 +132,8 @@ export class ApiServer {
   }
 
   private handlerOptions(): ApiHandlerOptions {
-    const { registry, clock, authenticator, authorizer, admission } = this.options;
-    return { registry, clock, authenticator, authorizer, admission };
+    const { registry, clock, authenticator, authorizer, admission, serviceAllocator } = this.options;
+    return { registry, clock, authenticator, authorizer, admission, serviceAllocator };
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
