@@ -39,7 +39,7 @@ export async function gradeBench(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'kubekata-bench-grade-'));
   try {
     const root = join(scratch, 'workbook');
-    for (const part of PARTS) cpSync(join(ROOT, part), join(root, part), { recursive: true, filter: (src) => !src.includes('/.kubekata') });
+    for (const part of PARTS) cpSync(join(ROOT, part), join(root, part), { recursive: true, filter: (src) => !src.includes('/.kubekata') && !src.endsWith('/katas/progress.json') });
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
     const cls = join(scratch, 'class');
     for (let i = 1; i <= learners; i++) {

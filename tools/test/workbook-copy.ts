@@ -24,7 +24,8 @@ const PARTS = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.
 export function workbookCopy(options: { katas?: readonly string[] } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubekata-copy-'));
   for (const part of PARTS) {
-    cpSync(join(ROOT, part), join(dir, part), { recursive: true, filter: (src) => !src.includes('/.kubekata') });
+    // Neither the author's progress (.kubekata/) nor their borrows and hints (katas/progress.json) come along.
+    cpSync(join(ROOT, part), join(dir, part), { recursive: true, filter: (src) => !src.includes('/.kubekata') && !src.endsWith('/katas/progress.json') });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   if (options.katas) {
