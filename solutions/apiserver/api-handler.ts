@@ -225,10 +225,29 @@ export class ApiHandler {
       await this.options.admission.admit(admission);
       await this.options.admission.validate(admission);
     }
+    if (options.propagationPolicy === 'Orphan' || options.propagationPolicy === 'Foreground') this.addDeletionFinalizer(type, namespace, name, options);
     const deleted = await this.registry.delete(type.resource, namespace, name, options);
     if (!options.dryRun && !deleted.metadata.deletionTimestamp) this.servicesOf(type)?.release(deleted as Service);
     if (type.resource === 'namespaces' && !options.dryRun) return this.emptyNamespace(deleted);
     return deleted;
+  }
+
+  /**
+   * `kubectl delete --cascade=orphan|foreground`: the garbage collector's finalizer (`orphan` or
+   * `foregroundDeletion`) goes on the object before it is deleted, so that the delete only marks it
+   * and the collector (kata 21) finishes the job (upstream's rest/delete.go,
+   * deletionFinalizersForGarbageCollection). Nothing is written on a dry run or to an object that
+   * is already being deleted, and a uid precondition is kept.
+   */
+  private addDeletionFinalizer(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions): void {
+    const current = this.registry.get(type.resource, namespace, name);
+    if (current.metadata.deletionTimestamp || options.dryRun) return;
+    if (options.preconditions?.uid !== undefined && options.preconditions.uid !== current.metadata.uid) return; // the delete says why
+    const wanted = options.propagationPolicy === 'Orphan' ? 'orphan' : 'foregroundDeletion';
+    const others = (current.metadata.finalizers ?? []).filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+    this.registry.update(type.resource, namespace, { ...current, metadata: { ...current.metadata, finalizers: [...others, wanted] } });
+    // The resourceVersion moved with the finalizer: a resourceVersion precondition held on the object as it was.
+    if (options.preconditions?.resourceVersion !== undefined) options.preconditions = { ...options.preconditions, resourceVersion: this.registry.get(type.resource, namespace, name).metadata.resourceVersion! };
   }
 
   /**
@@ -414,16 +433,36 @@ function dryRunOf(values: readonly unknown[], kind: string): WriteOptions {
  * (`?dryRun=All`) or from the body (`dryRun: ["All"]`, as kubectl sends it).
  */
 export function deleteOptions(body: unknown, query: URLSearchParams = new URLSearchParams()): DeleteOptions {
-  const fromQuery = writeOptions(query, 'DeleteOptions');
+  const grace = query.get('gracePeriodSeconds');
+  const fromQuery = {
+    ...writeOptions(query, 'DeleteOptions'),
+    ...propagationOf(query.get('propagationPolicy') ?? undefined),
+    ...gracePeriodOf(grace === null ? undefined : /^\d+$/.test(grace) ? Number(grace) : grace),
+  };
   if (body === undefined) return fromQuery;
-  const options = asObject(body) as { preconditions?: unknown; dryRun?: unknown };
+  const options = asObject(body) as { preconditions?: unknown; dryRun?: unknown; propagationPolicy?: unknown; gracePeriodSeconds?: unknown };
   if (options.dryRun !== undefined && options.dryRun !== null && !Array.isArray(options.dryRun)) throw badRequest('dryRun must be a list of strings, such as ["All"]');
   const dryRun = { ...fromQuery, ...dryRunOf((options.dryRun as unknown[] | undefined) ?? [], 'DeleteOptions') };
+  const cascade = { ...fromQuery, ...dryRun, ...propagationOf(options.propagationPolicy), ...gracePeriodOf(options.gracePeriodSeconds) };
   const preconditions = options.preconditions;
-  if (preconditions === undefined || preconditions === null) return dryRun;
+  if (preconditions === undefined || preconditions === null) return cascade;
   if (typeof preconditions !== 'object') throw badRequest('preconditions must be an object');
   const { uid, resourceVersion } = preconditions as { uid?: unknown; resourceVersion?: unknown };
-  return { ...dryRun, preconditions: { ...(typeof uid === 'string' ? { uid } : {}), ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) } };
+  return { ...cascade, preconditions: { ...(typeof uid === 'string' ? { uid } : {}), ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) } };
+}
+
+/** A DeleteOptions' propagationPolicy, checked as upstream's validation does. */
+function propagationOf(policy: unknown): Pick<DeleteOptions, 'propagationPolicy'> {
+  if (policy === undefined || policy === null) return {};
+  if (policy === 'Background' || policy === 'Foreground' || policy === 'Orphan') return { propagationPolicy: policy };
+  throw invalid('DeleteOptions.meta.k8s.io', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(String(policy))}: supported values: "Foreground", "Background", "Orphan"` }]);
+}
+
+/** A DeleteOptions' gracePeriodSeconds (`kubectl delete --grace-period`): a whole number >= 0. */
+function gracePeriodOf(seconds: unknown): Pick<DeleteOptions, 'gracePeriodSeconds'> {
+  if (seconds === undefined || seconds === null) return {};
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) throw badRequest(`gracePeriodSeconds must be a whole number of seconds >= 0, not ${JSON.stringify(seconds)}`);
+  return { gracePeriodSeconds: seconds };
 }
 
 /** The scale of a Deployment or ReplicaSet (autoscaling/v1 Scale): what `kubectl scale` reads and writes. */

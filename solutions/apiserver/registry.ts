@@ -74,6 +74,14 @@ export interface DeleteOptions extends WriteOptions {
    * containers stopped (kata 23). Given code in the reference registry: kata 08 does not ask for it.
    */
   gracePeriodSeconds?: number;
+  /**
+   * What becomes of the object's dependents (`kubectl delete --cascade`): `Background` (the
+   * default: the object goes, the garbage collector deletes its dependents after), `Foreground` (the
+   * object waits, with the `foregroundDeletion` finalizer, until its blocking dependents are gone)
+   * or `Orphan` (the `orphan` finalizer: the collector removes the owner references, then the
+   * object goes). The API handler puts the finalizer on before it deletes (given code).
+   */
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
 /** A list and the revision it was read at (its resourceVersion). */

@@ -241,6 +241,22 @@ describe('the HTTP API: objects', () => {
     expectStatus(await bench.send('GET', `${PODS}/web`), 404, 'NotFound');
   });
 
+  it('kubectl delete --cascade=orphan or foreground: the garbage collector\'s finalizer goes on and the object is only marked; background deletes it; an unknown policy is 422', async () => {
+    bench = await startBench();
+    for (const name of ['kept', 'waits', 'gone']) await bench.send('POST', DEPLOYMENTS, { body: deployment(name, 1) });
+    const orphan = await bench.send('DELETE', `${DEPLOYMENTS}/kept`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' } });
+    expect(orphan.code).toBe(200);
+    const kept = (await bench.send('GET', `${DEPLOYMENTS}/kept`)).json;
+    expect(kept.metadata.finalizers).toEqual(['orphan']);
+    expect(kept.metadata.deletionTimestamp).toBeDefined();
+    await bench.send('DELETE', `${DEPLOYMENTS}/waits?propagationPolicy=Foreground`);
+    expect((await bench.send('GET', `${DEPLOYMENTS}/waits`)).json.metadata.finalizers).toEqual(['foregroundDeletion']);
+    await bench.send('DELETE', `${DEPLOYMENTS}/gone`, { body: { propagationPolicy: 'Background' } });
+    expectStatus(await bench.send('GET', `${DEPLOYMENTS}/gone`), 404, 'NotFound');
+    const bad = expectStatus(await bench.send('DELETE', `${DEPLOYMENTS}/kept`, { body: { propagationPolicy: 'Sometimes' } }), 422, 'Invalid');
+    expect(bad.message).toContain('propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan"');
+  });
+
   it('deletes a collection by selector with DELETE on the collection', async () => {
     bench = await startBench();
     for (const [name, app] of [['a', 'web'], ['b', 'db'], ['c', 'web']] as const) await bench.send('POST', PODS, { body: pod(name, { app }) });
