@@ -6,6 +6,9 @@
  *   deletion), {@link PodWorkers}, {@link computePodActions}, {@link getPhase} and the
  *   conditions, {@link generatePodStatus}, {@link Backoff} (CrashLoopBackOff, ImagePullBackOff);
  * - kata 24, probes: {@link runProbe}, {@link ProbeWorker}, {@link ProbeManager};
+ * - kata 25, the node agent: {@link NodeAgent} (registration, node status, the Lease),
+ *   {@link nodeAllocatable}, {@link nodeConditions}, {@link readContainerLog},
+ *   {@link Kubelet.adoptRuntimePods}; given: {@link KubeletServer} (logs and exec for the apiserver);
  * - given: {@link readRuntimePod}, {@link EventRecorder}.
  * @module
  */
@@ -17,4 +20,8 @@ export * from './pod-status.ts';
 export * from './events.ts';
 export * from './pod-workers.ts';
 export * from './prober.ts';
+export * from './node-status.ts';
+export * from './node-agent.ts';
+export * from './container-logs.ts';
 export * from './kubelet.ts';
+export * from './kubelet-server.ts';

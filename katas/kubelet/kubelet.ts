@@ -25,6 +25,8 @@ import { computePodActions, type PodActions } from './pod-actions.ts';
 import { generatePodStatus, type StartFailure } from './pod-status.ts';
 import { PodWorkers } from './pod-workers.ts';
 import { hasProbes, ProbeManager } from './prober.ts';
+import { NodeAgent } from './node-agent.ts';
+import type { NodeConfig, NodeHealth } from './node-status.ts';
 import { newestContainer, podDescription, readRuntimePod, type RuntimePod } from './runtime-pod.ts';
 
 /** How to build a {@link Kubelet}. */
@@ -40,6 +42,23 @@ export interface KubeletOptions {
   nodeIP?: string;
   /** where pod log folders go (the kubelet's /var/log/pods); default the runtime's choice */
   logRoot?: string;
+  /**
+   * Run as the node's agent (kata 25): register the Node with this configuration, keep its
+   * status and Lease current, and adopt what the runtime still runs from before a restart.
+   * Without it the kubelet only syncs pods (katas 23 and 24).
+   */
+  node?: NodeAgentSetup;
+}
+
+/** The node agent's part of a {@link KubeletOptions} (kata 25). */
+export interface NodeAgentSetup {
+  config?: NodeConfig;
+  /** the kubelet server's port, written into the Node's daemonEndpoints; default 10250 */
+  kubeletPort?: number;
+  /** what the node's health is now; default healthy */
+  health?: () => NodeHealth | Promise<NodeHealth>;
+  /** a failed registration, status update or renewal (each is retried) */
+  onError?: (what: string, error: unknown) => void;
 }
 
 /** The pod's grace period when none is given: 30 s (the API's default). */
@@ -98,6 +117,8 @@ export class Kubelet {
   private watching: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  /** the node agent (kata 25), when the kubelet runs as one */
+  readonly agent: NodeAgent | undefined;
 
   constructor(options: KubeletOptions) {
     this.nodeName = options.nodeName;
@@ -111,15 +132,30 @@ export class Kubelet {
     this.events = new EventRecorder(this.client, this.clock, this.nodeName);
     this.workers = new PodWorkers((uid) => this.syncPod(uid));
     this.probes = new ProbeManager({ runtime: this.runtime, clock: this.clock, events: this.events, onChange: (uid) => this.workers.update(uid) });
+    if (options.node) {
+      const { config, kubeletPort, health, onError } = options.node;
+      this.agent = new NodeAgent({
+        nodeName: this.nodeName,
+        client: this.client,
+        clock: this.clock,
+        nodeIP: this.nodeIP,
+        ...(config ? { config } : {}),
+        ...(kubeletPort !== undefined ? { kubeletPort } : {}),
+        ...(health ? { health } : {}),
+        ...(onError ? { onError } : {}),
+      });
+    }
   }
 
   /**
    * Starts: listens to the runtime's container events (each wakes its pod's worker) and watches
    * the pods bound to this node. Resolves once the first list has been read and handed to the
-   * workers.
+   * workers. As a node agent (kata 25) it first registers the Node and starts its status updates
+   * and Lease renewals, and after the first list adopts what the runtime still runs.
    */
   async start(): Promise<void> {
     this.stopped = false;
+    await this.agent?.start();
     this.unsubscribe = this.runtime.onContainerEvent((event) => {
       const uid = this.sandboxOwners.get(event.podSandboxId);
       if (uid) this.workers.update(uid);
@@ -129,11 +165,13 @@ export class Kubelet {
     this.watching = this.watchPods(listed);
     // A watch that fails before its first list must fail start() too, not leave it waiting.
     await Promise.race([firstList, this.watching]);
+    if (this.agent) await this.adoptRuntimePods();
   }
 
   /** Stops watching and probing; the containers keep running (a kubelet restart leaves them). */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.agent?.stop();
     this.unsubscribe?.();
     this.watch?.stop();
     this.probes.stop();
@@ -167,6 +205,34 @@ export class Kubelet {
     // TODO(23): hand each listed pod to podChanged; call listed(); watch from the list's resourceVersion (keep it in this.watch) and
     // TODO(23): hand each event on (ERROR: list again; BOOKMARK: nothing). A failed list: listed(), then sleep 1 s on the clock.
     throw new NotImplemented('23', 'Kubelet.watchPods');
+  }
+
+  /**
+   * After a restart (kata 25), once the first list is in: makes what the runtime still runs this
+   * kubelet's again, instead of starting it twice. Every sandbox the runtime has is noted as its
+   * pod's (so that its containers' events wake that pod's worker); a pod the runtime runs that the
+   * kubelet does not know from the API — deleted while this kubelet was down — gets a sync, which
+   * finds no such pod and stops and removes it (upstream: HandlePodCleanups, the pod killer). The
+   * pods the API has are left to their own syncs, which read the runtime and start nothing that
+   * runs. Resolves with the uids of those orphans.
+   */
+  async adoptRuntimePods(): Promise<string[]> {
+    // TODO(25): for each sandbox of the runtime (listPodSandbox): note its owner (sandboxOwners, by its metadata.uid);
+    // TODO(25): a uid this.pods does not have is an orphan: ask its worker for a sync (syncPod cleans up a pod it does not know).
+    throw new NotImplemented('25', 'Kubelet.adoptRuntimePods');
+  }
+
+  /** The pod called `namespace/name` this kubelet runs (the API's latest), or undefined. */
+  findPod(namespace: string, name: string): Pod | undefined {
+    for (const { pod, removed } of this.pods.values()) {
+      if (!removed && pod.metadata.name === name && (pod.metadata.namespace ?? 'default') === namespace) return pod;
+    }
+    return undefined;
+  }
+
+  /** The status this kubelet last wrote for the pod (else the API's): what `kubectl logs` picks a container by. */
+  statusFor(pod: Pod): PodStatus | undefined {
+    return this.lastStatus(pod);
   }
 
   /** A pod of this node was added or changed in the API: its worker syncs it. */

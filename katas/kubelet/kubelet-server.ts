@@ -1,0 +1,245 @@
+/**
+ * The kubelet's own HTTP server (upstream port 10250, `pkg/kubelet/server/server.go`): what the
+ * apiserver asks a node for when someone runs `kubectl logs` or `kubectl exec`. Given code: it
+ * finds the container and calls the kata's {@link readContainerLog}.
+ *
+ * | path | what |
+ * | --- | --- |
+ * | `GET /healthz` | `ok` |
+ * | `GET /containerLogs/<ns>/<pod>/<container>?follow&tailLines&previous&timestamps` | the container's output (text), followed until the container exits with `follow=true` |
+ * | `GET /exec/<ns>/<pod>/<container>?command=...&stdout&stderr` (WebSocket) | runs a command in the container: the stream protocol `v5.channel.k8s.io` (or `v4`) as kubectl speaks it |
+ *
+ * Exec over the channel protocol: each binary message starts with its channel — 1 stdout,
+ * 2 stderr, 3 the result as a `Status` (`Success`, or `Failure` with reason `NonZeroExitCode` and
+ * the exit code as a cause), 255 (v5) "this stream is closed". Where it simplifies: the command
+ * runs to its end with the runtime's `execSync` (kata 22), so its output arrives when it exits,
+ * and stdin and a TTY (`kubectl exec -it`) are refused with a message saying so.
+ *
+ * @example
+ * ```ts
+ * const server = new KubeletServer({ kubelet, runtime, host: '127.0.0.1' });
+ * const { port } = await server.start();   // then new Kubelet({ ..., node: { kubeletPort: port } })
+ * // curl http://127.0.0.1:<port>/containerLogs/default/web/app?tailLines=10
+ * await server.stop();
+ * ```
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { open, watch } from 'node:fs/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ContainerStatus as CriContainerStatus, RuntimeService } from '@kube/runtime';
+import { readContainerLog, type LogReadOptions, type LogReadState } from './container-logs.ts';
+import type { Kubelet } from './kubelet.ts';
+
+/** The stream protocols this server speaks, best first (client-go remotecommand). */
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
+/** Channels of the stream protocol. */
+export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
+
+/** How to build a {@link KubeletServer}. */
+export interface KubeletServerOptions {
+  kubelet: Kubelet;
+  runtime: RuntimeService;
+  /** the node's address; default 127.0.0.1 */
+  host?: string;
+  /** default 0: any free port */
+  port?: number;
+}
+
+/** An answer that is not 200: the code and the message (upstream writes errors as text). */
+class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The kubelet's HTTP server: container logs and exec, for the apiserver. */
+export class KubeletServer {
+  private readonly server: Server;
+  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
+  private readonly sockets = new Set<Socket>();
+  private readonly followers = new Set<() => void>();
+
+  constructor(private readonly options: KubeletServerOptions) {
+    this.server = createServer((request, response) => void this.serve(request, response));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => void this.upgrade(request, socket, head));
+  }
+
+  /** Listens; resolves with the port. */
+  async start(): Promise<{ port: number; url: string }> {
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, host, () => resolve());
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    return { port, url: `http://${host}:${port}` };
+  }
+
+  /** Ends every follow and connection, and stops listening. */
+  async stop(): Promise<void> {
+    for (const end of this.followers) end();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    for (const client of this.wss.clients) client.terminate();
+    if (this.server.listening) await closed;
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(request.url ?? '/', 'http://kubelet');
+      if (url.pathname === '/healthz') return void response.end('ok');
+      const logs = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      if (logs && request.method === 'GET') return await this.containerLogs(decodeURIComponent(logs[1]!), decodeURIComponent(logs[2]!), decodeURIComponent(logs[3]!), url.searchParams, request, response);
+      if (/^\/exec\//.test(url.pathname)) throw new HttpError(400, 'exec needs a WebSocket upgrade with the v5.channel.k8s.io or v4.channel.k8s.io protocol (SPDY is not served)');
+      throw new HttpError(404, `404 page not found: ${url.pathname}`);
+    } catch (error) {
+      const code = error instanceof HttpError ? error.code : 500;
+      if (!response.headersSent) response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end((error as Error).message);
+    }
+  }
+
+  /**
+   * Writes the container's log (readContainerLog with tailLines and timestamps); with
+   * `follow=true` keeps writing what the container prints until it exits or the client leaves.
+   */
+  private async containerLogs(namespace: string, podName: string, containerName: string, query: URLSearchParams, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const container = await this.findContainer(namespace, podName, containerName, query.get('previous') === 'true');
+    const tail = query.get('tailLines');
+    if (tail !== null && !/^-?\d+$/.test(tail)) throw new HttpError(400, `tailLines must be a whole number, got ${JSON.stringify(tail)}`);
+    const options: LogReadOptions = { timestamps: query.get('timestamps') === 'true', ...(tail !== null ? { tailLines: Number(tail) } : {}) };
+    const follow = query.get('follow') === 'true' && container.state === 'CONTAINER_RUNNING';
+    response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', ...(follow ? { 'Transfer-Encoding': 'chunked' } : {}) });
+    const state: LogReadState = { inPartial: false };
+    let offset = 0;
+    /** Writes the whole lines added to the file since `offset`. */
+    const readMore = async (first: boolean): Promise<void> => {
+      const file = await open(container.logPath, 'r').catch(() => undefined);
+      if (!file) return;
+      try {
+        const { size } = await file.stat();
+        if (size <= offset) return;
+        const buffer = Buffer.alloc(size - offset);
+        await file.read(buffer, 0, buffer.length, offset);
+        const end = buffer.lastIndexOf(0x0a) + 1; // whole lines only; the rest is read next time
+        offset += end;
+        const text = readContainerLog(buffer.subarray(0, end).toString('utf8'), first ? options : { timestamps: options.timestamps }, state);
+        if (text) response.write(text);
+      } finally {
+        await file.close();
+      }
+    };
+    await readMore(true);
+    if (!follow) return void response.end();
+
+    // Follow: read on every change of the file, until the container exits (then read the rest) or the client goes.
+    const abort = new AbortController();
+    const end = (): void => abort.abort();
+    this.followers.add(end);
+    request.on('close', end);
+    const unsubscribe = this.options.runtime.onContainerEvent((event) => {
+      if (event.containerId === container.id && event.type === 'CONTAINER_STOPPED_EVENT') end();
+    });
+    try {
+      // The container may have exited between the first read and the subscription.
+      if ((await this.options.runtime.containerStatus(container.id)).state !== 'CONTAINER_RUNNING') end();
+      const changes = watch(container.logPath, { signal: abort.signal });
+      let reading = Promise.resolve();
+      try {
+        for await (const _ of changes) reading = reading.then(() => readMore(false));
+      } catch (error) {
+        if ((error as Error).name !== 'AbortError') throw error;
+      }
+      await reading;
+      if (!response.destroyed) await readMore(false);
+    } finally {
+      unsubscribe();
+      this.followers.delete(end);
+      response.end();
+    }
+  }
+
+  /**
+   * The container whose log or exec is asked for, as upstream's validateContainerLogStatus picks
+   * it from the pod's status: `previous` the last terminated run (lastState); otherwise the
+   * running one, or the terminated one, or the last terminated run of one waiting to restart.
+   * A pod or container that is not there, or that never ran, is a 400/404 with upstream's words.
+   */
+  private async findContainer(namespace: string, podName: string, containerName: string, previous: boolean): Promise<CriContainerStatus> {
+    const pod = this.options.kubelet.findPod(namespace, podName);
+    if (!pod) throw new HttpError(404, `pod "${podName}" not found in namespace "${namespace}" on this node`);
+    const status = this.options.kubelet.statusFor(pod);
+    const all = [...(status?.initContainerStatuses ?? []), ...(status?.containerStatuses ?? [])];
+    const cs = all.find((s) => s.name === containerName);
+    if (!cs) throw new HttpError(400, `container "${containerName}" in pod "${podName}" is not available`);
+    const last = cs.lastState?.terminated;
+    let id: string | undefined;
+    if (previous) {
+      if (!last?.containerID) throw new HttpError(400, `previous terminated container "${containerName}" in pod "${podName}" not found`);
+      id = last.containerID;
+    } else if (cs.state?.running) id = cs.containerID;
+    else if (cs.state?.terminated) id = cs.state.terminated.containerID || last?.containerID;
+    else if (last?.containerID) id = last.containerID;
+    else {
+      const reason = cs.state?.waiting?.reason;
+      if (reason === 'ErrImagePull') throw new HttpError(400, `container "${containerName}" in pod "${podName}" is waiting to start: image can't be pulled`);
+      if (reason === 'ImagePullBackOff') throw new HttpError(400, `container "${containerName}" in pod "${podName}" is waiting to start: trying and failing to pull image`);
+      throw new HttpError(400, `container "${containerName}" in pod "${podName}" is waiting to start: ${reason ?? 'ContainerCreating'}`);
+    }
+    if (!id) throw new HttpError(400, `container "${containerName}" in pod "${podName}" is terminated`);
+    return this.options.runtime.containerStatus(id.replace(/^[a-z]+:\/\//, ''));
+  }
+
+  /** A WebSocket upgrade: `/exec/<ns>/<pod>/<container>`; anything else is refused. */
+  private async upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://kubelet');
+    const exec = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const refuse = (code: number, message: string): void => {
+      socket.end(`HTTP/1.1 ${code} ${code === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`);
+    };
+    if (!exec) return refuse(404, `404 page not found: ${url.pathname}`);
+    const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) return refuse(400, `exec speaks ${EXEC_PROTOCOLS.join(' or ')}; the client offered ${offered.join(', ') || 'none'}`);
+    this.wss.handleUpgrade(request, socket, head, (ws) => void this.exec(ws, decodeURIComponent(exec[1]!), decodeURIComponent(exec[2]!), decodeURIComponent(exec[3]!), url.searchParams));
+  }
+
+  /** Runs the command in the container and writes its output, then its Status, on the channels. */
+  private async exec(ws: WebSocket, namespace: string, podName: string, containerName: string, query: URLSearchParams): Promise<void> {
+    const send = (channel: number, data: string | Buffer): void => {
+      if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+    };
+    const status = (body: object): void => send(CHANNEL.error, JSON.stringify({ metadata: {}, ...body }));
+    try {
+      const command = query.getAll('command');
+      if (command.length === 0) throw new HttpError(400, 'you must specify at least 1 command');
+      if (query.get('stdin') === 'true' || query.get('tty') === 'true') {
+        throw new HttpError(400, 'this kubelet runs exec commands to their end (ExecSync): stdin and a TTY (kubectl exec -i/-t) are not supported; run the command without -i and -t');
+      }
+      const container = await this.findContainer(namespace, podName, containerName, false);
+      if (container.state !== 'CONTAINER_RUNNING') throw new HttpError(400, `container "${containerName}" in pod "${podName}" is not running: cannot exec into a container that is not running`);
+      const result = await this.options.runtime.execSync(container.id, command, 0);
+      if (result.stdout && query.get('stdout') !== 'false') send(CHANNEL.stdout, result.stdout);
+      if (result.stderr && query.get('stderr') !== 'false') send(CHANNEL.stderr, result.stderr);
+      if (result.exitCode === 0) status({ status: 'Success' });
+      else {
+        status({
+          status: 'Failure',
+          message: `command terminated with non-zero exit code: command ${JSON.stringify(command)} exited with ${result.exitCode}`,
+          reason: 'NonZeroExitCode',
+          details: { causes: [{ reason: 'ExitCode', message: String(result.exitCode) }] },
+        });
+      }
+    } catch (error) {
+      status({ status: 'Failure', message: (error as Error).message, reason: error instanceof HttpError && error.code === 400 ? 'BadRequest' : 'InternalError', code: error instanceof HttpError ? error.code : 500 });
+    }
+    ws.close(1000);
+  }
+}

@@ -1,0 +1,478 @@
+/**
+ * Kata 25 — the node agent. The spec is katas/kubelet/25-node-agent.md.
+ *
+ * First the parts: allocatable from capacity and reservations, the four conditions, what counts
+ * as a changed status, reading a CRI log back. Then a kubelet as a node agent on a FakeRuntime,
+ * a real registry and the fake clock: it registers its Node, renews its Lease every 10 s, posts
+ * its status when it changes or every 5 minutes, and a restarted kubelet adopts the containers
+ * the runtime still runs. Then the kubelet's HTTP server against real processes (ProcessRuntime):
+ * logs (tail, timestamps, previous, follow) and exec over the WebSocket stream protocol.
+ *
+ * The properties: the Node's conditions and the Lease follow a model of the update and report
+ * frequencies for any sequence of health changes and time passing; kubelet restarts at random
+ * points never leave a pod with two running copies of a container, nor a deleted pod running;
+ * and a log read back gives the container's output (with timestamps, the same lines after them).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, toRFC3339, type Lease, type Node, type NodeCondition } from '@kube/kit';
+import {
+  HEALTHY,
+  microTime,
+  NODE_LEASE_NAMESPACE,
+  nodeAllocatable,
+  nodeConditions,
+  nodeStatusHasChanged,
+  readContainerLog,
+  type NodeHealth,
+} from '@kube/kubelet';
+import { CriLogWriter } from '@kube/runtime';
+import { fc, test } from '../support/prop.ts';
+import { AgentNode, POD_CIDR } from '../support/kubelet/agent-node.ts';
+import { NODE, podOn, START } from '../support/kubelet/node.ts';
+
+const T = (ms: number): string => toRFC3339(ms);
+
+// ---------------------------------------------------------------------------------------------
+describe('capacity and allocatable', () => {
+  it('subtracts kubeReserved, systemReserved and the hard eviction thresholds (100Mi of memory, 10% of the disk) from the capacity', () => {
+    expect(
+      nodeAllocatable({
+        capacity: { cpu: '4', memory: '8Gi', 'ephemeral-storage': '100Gi' },
+        kubeReserved: { cpu: '100m', memory: '256Mi' },
+        systemReserved: { cpu: '200m', memory: '512Mi' },
+      }),
+    ).toEqual({ cpu: '3700m', memory: '7324Mi', 'ephemeral-storage': '90Gi', pods: '110' });
+  });
+
+  it('takes maxPods as the pods capacity, other eviction thresholds, and never goes below 0', () => {
+    expect(nodeAllocatable({ capacity: { cpu: '2', memory: '4Gi', 'ephemeral-storage': '20Gi' }, maxPods: 30, evictionHard: { 'memory.available': '500Mi', 'nodefs.available': '15%' } })).toEqual({
+      cpu: '2',
+      memory: '3596Mi',
+      'ephemeral-storage': '17Gi',
+      pods: '30',
+    });
+    expect(nodeAllocatable({ capacity: { cpu: '1', memory: '64Mi' }, kubeReserved: { cpu: '2' } })).toEqual({ cpu: '0', memory: '0', pods: '110' });
+  });
+});
+
+describe('node conditions', () => {
+  const now = START + 20_000;
+
+  it("sets MemoryPressure, DiskPressure, PIDPressure and Ready, in that order, with upstream's reasons and messages", () => {
+    expect(nodeConditions(undefined, HEALTHY, now)).toEqual([
+      { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: T(now), lastTransitionTime: T(now) },
+      { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: T(now), lastTransitionTime: T(now) },
+      { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: T(now), lastTransitionTime: T(now) },
+      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: T(now), lastTransitionTime: T(now) },
+    ]);
+  });
+
+  it('keeps lastTransitionTime while a status stays, moves it when the status changes, and keeps the conditions it does not own in their place', () => {
+    const before: NodeCondition[] = [
+      { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: T(START), lastTransitionTime: T(START) },
+      { type: 'NetworkUnavailable', status: 'False', reason: 'RouteCreated', lastTransitionTime: T(START) },
+      { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: T(START), lastTransitionTime: T(START) },
+    ];
+    const health: NodeHealth = { memoryPressure: true, diskPressure: false, pidPressure: false, notReadyReasons: ['container runtime is down', 'PLEG is not healthy'] };
+    const after = nodeConditions(before, health, now);
+    expect(after.map((c) => [c.type, c.status, c.reason, c.message, c.lastHeartbeatTime, c.lastTransitionTime])).toEqual([
+      ['Ready', 'False', 'KubeletNotReady', '[container runtime is down, PLEG is not healthy]', T(now), T(now)],
+      ['NetworkUnavailable', 'False', 'RouteCreated', undefined, undefined, T(START)],
+      ['MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available', T(now), T(now)],
+      ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', T(now), T(now)],
+      ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', T(now), T(now)],
+    ]);
+    const later = nodeConditions(after, { ...health, notReadyReasons: ['container runtime is down'] }, now + 10_000);
+    expect(later[0]).toMatchObject({ status: 'False', message: 'container runtime is down', lastHeartbeatTime: T(now + 10_000), lastTransitionTime: T(now) });
+  });
+
+  it('calls a status changed when a condition or another field changed, not when only heartbeats moved', () => {
+    const a = { conditions: nodeConditions(undefined, HEALTHY, START), capacity: { cpu: '4' } };
+    const b = { conditions: nodeConditions(a.conditions, HEALTHY, START + 10_000), capacity: { cpu: '4' } };
+    expect(nodeStatusHasChanged(a, b)).toBe(false);
+    expect(nodeStatusHasChanged(a, { ...b, conditions: [...b.conditions].reverse() })).toBe(false);
+    expect(nodeStatusHasChanged(a, { ...b, capacity: { cpu: '8' } })).toBe(true);
+    expect(nodeStatusHasChanged(a, { ...b, conditions: nodeConditions(a.conditions, { ...HEALTHY, diskPressure: true }, START + 10_000) })).toBe(true);
+    expect(nodeStatusHasChanged(undefined, b)).toBe(true);
+    expect(nodeStatusHasChanged(undefined, undefined)).toBe(false);
+  });
+});
+
+describe('reading a container log back', () => {
+  const file = ['2026-01-01T00:00:00Z stdout F hello', '2026-01-01T00:00:01.5Z stderr P wor', '2026-01-01T00:00:02Z stderr F ld', '2026-01-01T00:00:03Z stdout F bye', ''].join('\n');
+
+  it('gives the output back, joining the parts of a cut line', () => {
+    expect(readContainerLog(file)).toBe('hello\nworld\nbye\n');
+  });
+
+  it('keeps the last tailLines lines of the file (0: none, negative: all)', () => {
+    expect(readContainerLog(file, { tailLines: 1 })).toBe('bye\n');
+    expect(readContainerLog(file, { tailLines: 2 })).toBe('ld\nbye\n');
+    expect(readContainerLog(file, { tailLines: 0 })).toBe('');
+    expect(readContainerLog(file, { tailLines: -1 })).toBe('hello\nworld\nbye\n');
+  });
+
+  it('puts the time before each line with timestamps, not before the rest of a cut line', () => {
+    expect(readContainerLog(file, { timestamps: true })).toBe('2026-01-01T00:00:00Z hello\n2026-01-01T00:00:01.5Z world\n2026-01-01T00:00:03Z bye\n');
+  });
+
+  it('carries a line cut between two reads over (kubectl logs -f), and names a malformed line', () => {
+    const state = { inPartial: false };
+    expect(readContainerLog('2026-01-01T00:00:00Z stdout P abc\n', { timestamps: true }, state)).toBe('2026-01-01T00:00:00Z abc');
+    expect(state).toEqual({ inPartial: true });
+    expect(readContainerLog('2026-01-01T00:00:01Z stdout F def\n', { timestamps: true }, state)).toBe('def\n');
+    expect(() => readContainerLog('garbage\n')).toThrow('not a CRI log line');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+const nodes: AgentNode[] = [];
+async function agentNode(): Promise<AgentNode> {
+  const node = new AgentNode();
+  nodes.push(node);
+  await node.startKubelet();
+  await node.settle();
+  return node;
+}
+afterEach(async () => {
+  for (const node of nodes.splice(0)) await node.stop();
+});
+
+const getNode = (node: AgentNode): Promise<Node> => node.client.nodes().get(NODE);
+const getLease = (node: AgentNode): Promise<Lease> => node.client.leases(NODE_LEASE_NAMESPACE).get(NODE);
+
+describe('registration, status and the Lease', () => {
+  it('registers its Node with labels, the pod CIDR, addresses, capacity, allocatable, the kubelet port and Ready', async () => {
+    const node = await agentNode();
+    const registered = await getNode(node);
+    expect(registered.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': NODE, 'kubernetes.io/os': expect.any(String), 'kubernetes.io/arch': expect.any(String) });
+    expect(registered.spec).toMatchObject({ podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] });
+    expect(registered.status?.addresses).toEqual([
+      { type: 'InternalIP', address: '127.0.0.1' },
+      { type: 'Hostname', address: NODE },
+    ]);
+    expect(registered.status?.capacity).toEqual({ cpu: '4', memory: '8Gi', 'ephemeral-storage': '100Gi', pods: '110' });
+    expect(registered.status?.allocatable).toEqual({ cpu: '4', memory: '8092Mi', 'ephemeral-storage': '90Gi', pods: '110' });
+    expect(registered.status?.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 10250 } });
+    expect(registered.status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
+  });
+
+  it('holds a Lease in kube-node-lease owned by its Node, and renews it every 10 s', async () => {
+    const node = await agentNode();
+    const registered = await getNode(node);
+    expect((await getLease(node)).spec).toEqual({ holderIdentity: NODE, leaseDurationSeconds: 40, renewTime: microTime(START) });
+    expect((await getLease(node)).metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: NODE, uid: registered.metadata.uid }]);
+    await node.advance(25_000);
+    expect((await getLease(node)).spec?.renewTime).toBe('2026-01-01T00:00:20.000000Z');
+  });
+
+  it('posts an unchanged status only every 5 minutes, and a change within 10 s', async () => {
+    const node = await agentNode();
+    const first = (await getNode(node)).metadata.resourceVersion;
+    await node.advance(290_000);
+    expect((await getNode(node)).metadata.resourceVersion, 'nothing changed for 290 s: no post').toBe(first);
+    await node.advance(10_000);
+    const reported = await getNode(node);
+    expect(reported.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime).toBe(T(START + 300_000));
+    node.health = { ...node.health, diskPressure: true };
+    await node.advance(10_000);
+    const disk = (await getNode(node)).status?.conditions?.find((c) => c.type === 'DiskPressure');
+    expect(disk).toMatchObject({ status: 'True', reason: 'KubeletHasDiskPressure', lastTransitionTime: T(START + 310_000) });
+  });
+
+  it('keeps the taints and unschedulable someone set on its Node when it registers again after a restart', async () => {
+    const node = await agentNode();
+    const cordoned = await getNode(node);
+    await node.client.nodes().update({ ...cordoned, spec: { ...cordoned.spec, unschedulable: true, taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] } });
+    await node.crash(0);
+    await node.startKubelet();
+    await node.settle();
+    const after = await getNode(node);
+    expect(after.metadata.uid).toBe(cordoned.metadata.uid);
+    expect(after.spec).toMatchObject({ unschedulable: true, taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }], podCIDR: POD_CIDR });
+  });
+});
+
+describe('a kubelet restart', () => {
+  it('adopts the containers its runtime still runs: the same container, not a second one', async () => {
+    const node = await agentNode();
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const [before] = await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' });
+    const pod = await node.client.pods('default').get('web');
+    expect(pod.status).toMatchObject({ phase: 'Running', podIP: '127.0.25.2', hostIP: '127.0.0.1' });
+    await node.crash(0);
+    await node.startKubelet();
+    await node.settle();
+    expect((await node.runtime.listContainers()).map((c) => [c.id, c.state])).toEqual([[before!.id, 'CONTAINER_RUNNING']]);
+    node.runtime.exit(before!.id, 1);
+    await node.settle();
+    expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).map((c) => c.metadata.attempt), 'a crash after the restart wakes the pod: attempt 1 runs').toEqual([1]);
+  });
+
+  it('stops and removes the pods deleted from the API while it was down', async () => {
+    const node = await agentNode();
+    await node.client.pods('default').create(podOn(NODE, 'gone'));
+    await node.client.pods('default').create(podOn(NODE, 'kept'));
+    await node.settle();
+    await node.crash(0);
+    await node.client.pods('default').delete('gone', { gracePeriodSeconds: 0 });
+    await node.startKubelet();
+    await node.settle();
+    const sandboxes = await node.runtime.listPodSandbox();
+    expect(sandboxes.map((s) => s.metadata.name)).toEqual(['kept']);
+    expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length).toBe(1);
+  });
+});
+
+// ---- the properties on the fake clock -----------------------------------------------------------
+
+describe('properties', () => {
+  test.prop([statusCommands()], { numRuns: 30 })(
+    "for any health changes and time passing, the Node's conditions and the Lease follow the 10 s update, the 5 min report and the 10 s renewal",
+    async (commands) => {
+      const node = await agentNode();
+      const model: StatusModel = { health: { ...node.health }, posted: postConditions(undefined, node.health, START), lastReport: START, lastTick: START };
+      await checkStatus(model, node);
+      await fc.asyncModelRun(() => ({ model, real: node }), commands);
+    },
+    60_000,
+  );
+
+  test.prop([restartCommands()], { numRuns: 40 })(
+    'kubelet restarts at random points never leave a pod with two running copies of a container, and afterwards every pod runs and no deleted one does',
+    async (commands) => {
+      const node = await agentNode();
+      const model: RestartModel = { next: 0, pods: [] };
+      await fc.asyncModelRun(() => ({ model, real: node }), commands);
+      if (!node.kubelet) await node.startKubelet();
+      await node.advance(400_000);
+      await checkNoDuplicates(node);
+      const running = await runningByPod(node);
+      const apiPods = (await node.client.pods('default').list()).items;
+      const expected = Object.fromEntries(apiPods.map((p) => [p.metadata.uid!, p.spec!.containers.map((c) => c.name).sort()]));
+      expect(running, 'the running containers of each pod, after the last restart').toEqual(expected);
+    },
+    90_000,
+  );
+
+  test.prop([fc.array(fc.record({ stream: fc.constantFrom('stdout' as const), text: fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n'), maxLength: 30 }) }), { maxLength: 12 }), fc.integer({ min: 4, max: 20 })])(
+    'a log read back gives the output the container wrote, and with timestamps the same lines each after its time',
+    (chunks, maxLineBytes) => {
+      const clock = new FakeClock(START);
+      let file = '';
+      const writer = new CriLogWriter((line) => (file += line.toString()), clock, maxLineBytes);
+      for (const chunk of chunks) {
+        writer.write(chunk.stream, chunk.text);
+        void clock.advance(1500);
+      }
+      writer.end('stdout');
+      const output = chunks.map((c) => c.text).join('');
+      expect(readContainerLog(file)).toBe(output);
+      const stamped = readContainerLog(file, { timestamps: true });
+      const lines = output.split('\n');
+      expect(stamped.split('\n').map((l, i) => (i < lines.length - 1 || l !== '' ? l.replace(/^\S+Z /, '') : l))).toEqual(output.split('\n'));
+    },
+  );
+});
+
+// ---- the model of the node's status --------------------------------------------------------
+
+interface StatusModel {
+  health: NodeHealth;
+  /** what the API should have: the conditions as last posted */
+  posted: NodeCondition[];
+  lastReport: number;
+  lastTick: number;
+}
+
+/** What the kubelet would post at `at` (a reference of the setters, for the four statuses and the times). */
+function postConditions(previous: NodeCondition[] | undefined, health: NodeHealth, at: number): NodeCondition[] {
+  const truth = { MemoryPressure: health.memoryPressure, DiskPressure: health.diskPressure, PIDPressure: health.pidPressure, Ready: health.notReadyReasons.length === 0 };
+  return (['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'] as const).map((type) => {
+    const status = truth[type] ? 'True' : 'False';
+    const old = previous?.find((c) => c.type === type);
+    return { type, status, lastHeartbeatTime: T(at), lastTransitionTime: old && old.status === status ? old.lastTransitionTime! : T(at) };
+  });
+}
+
+async function checkStatus(model: StatusModel, node: AgentNode): Promise<void> {
+  const conditions = (await getNode(node)).status?.conditions ?? [];
+  expect(conditions.map(({ type, status, lastHeartbeatTime, lastTransitionTime }) => ({ type, status, lastHeartbeatTime, lastTransitionTime })), 'the Node\'s conditions').toEqual(model.posted);
+  expect((await getLease(node)).spec?.renewTime, "the Lease's renewTime").toBe(microTime(model.lastTick));
+}
+
+class Pass implements fc.AsyncCommand<StatusModel, AgentNode, false> {
+  constructor(readonly seconds: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: StatusModel, node: AgentNode): Promise<void> {
+    const end = node.clock.now() + this.seconds * 1000;
+    await node.advance(this.seconds * 1000);
+    for (let tick = model.lastTick + 10_000; tick <= end; tick += 10_000) {
+      const next = postConditions(model.posted, model.health, tick);
+      const changed = next.some((c, i) => c.status !== model.posted[i]!.status);
+      if (changed || tick - model.lastReport >= 300_000) {
+        model.posted = next;
+        model.lastReport = tick;
+      }
+      model.lastTick = tick;
+    }
+    await checkStatus(model, node);
+  }
+  toString(): string {
+    return `pass(${this.seconds}s)`;
+  }
+}
+
+class SetHealth implements fc.AsyncCommand<StatusModel, AgentNode, false> {
+  constructor(
+    readonly what: 'memoryPressure' | 'diskPressure' | 'pidPressure' | 'runtimeDown',
+    readonly on: boolean,
+  ) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: StatusModel, node: AgentNode): Promise<void> {
+    const health: NodeHealth = { ...model.health };
+    if (this.what === 'runtimeDown') health.notReadyReasons = this.on ? ['container runtime is down'] : [];
+    else health[this.what] = this.on;
+    model.health = health;
+    node.health = { ...health };
+    await node.settle();
+    await checkStatus(model, node);
+  }
+  toString(): string {
+    return `${this.what} ${this.on ? 'on' : 'off'}`;
+  }
+}
+
+function statusCommands() {
+  return fc.commands(
+    [
+      fc.oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 31, max: 400 })).map((s) => new Pass(s)),
+      fc.tuple(fc.constantFrom('memoryPressure' as const, 'diskPressure' as const, 'pidPressure' as const, 'runtimeDown' as const), fc.boolean()).map(([w, on]) => new SetHealth(w, on)),
+    ],
+    { maxCommands: 25 },
+  );
+}
+
+// ---- the model of restarts -----------------------------------------------------------------------
+
+interface RestartModel {
+  next: number;
+  /** the pods created and not deleted, by name */
+  pods: string[];
+}
+
+/** The running containers of each pod uid, by name, sorted. */
+async function runningByPod(node: AgentNode): Promise<Record<string, string[]>> {
+  const byPod: Record<string, string[]> = {};
+  for (const c of await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })) {
+    const uid = c.labels['io.kubernetes.pod.uid']!;
+    (byPod[uid] ??= []).push(c.metadata.name);
+  }
+  for (const names of Object.values(byPod)) names.sort();
+  return byPod;
+}
+
+/** No pod has two running copies of a container, nor two ready sandboxes. */
+async function checkNoDuplicates(node: AgentNode): Promise<void> {
+  for (const [uid, names] of Object.entries(await runningByPod(node))) {
+    expect(names, `the running containers of pod ${uid}: each once`).toEqual([...new Set(names)]);
+  }
+  const ready = (await node.runtime.listPodSandbox({ state: 'SANDBOX_READY' })).map((s) => s.metadata.uid);
+  expect(ready, 'ready sandboxes: at most one per pod').toEqual([...new Set(ready)]);
+}
+
+class CreatePod implements fc.AsyncCommand<RestartModel, AgentNode, false> {
+  constructor(readonly containers: number) {}
+  check(model: Readonly<RestartModel>): boolean {
+    return model.pods.length < 6;
+  }
+  async run(model: RestartModel, node: AgentNode): Promise<void> {
+    const name = `p${model.next++}`;
+    const containers = Array.from({ length: this.containers }, (_, i) => ({ name: `c${i}`, image: 'kubekata/sleeper' }));
+    await node.client.pods('default').create(podOn(NODE, name, { containers, terminationGracePeriodSeconds: 0 }));
+    model.pods.push(name);
+    await checkNoDuplicates(node);
+  }
+  toString(): string {
+    return `create a pod of ${this.containers} container(s)`;
+  }
+}
+
+class DeletePod implements fc.AsyncCommand<RestartModel, AgentNode, false> {
+  constructor(readonly index: number) {}
+  check(model: Readonly<RestartModel>): boolean {
+    return model.pods.length > 0;
+  }
+  async run(model: RestartModel, node: AgentNode): Promise<void> {
+    const [name] = model.pods.splice(this.index % model.pods.length, 1);
+    await node.client.pods('default').delete(name!, { gracePeriodSeconds: 0 });
+    await checkNoDuplicates(node);
+  }
+  toString(): string {
+    return `delete pod #${this.index}`;
+  }
+}
+
+class CrashContainer implements fc.AsyncCommand<RestartModel, AgentNode, false> {
+  constructor(readonly index: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(_: RestartModel, node: AgentNode): Promise<void> {
+    const running = await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' });
+    if (running.length > 0) node.runtime.exit(running[this.index % running.length]!.id, 1);
+    await checkNoDuplicates(node);
+  }
+  toString(): string {
+    return `container #${this.index} crashes`;
+  }
+}
+
+class Settle implements fc.AsyncCommand<RestartModel, AgentNode, false> {
+  constructor(readonly seconds: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(_: RestartModel, node: AgentNode): Promise<void> {
+    await node.advance(this.seconds * 1000);
+    await checkNoDuplicates(node);
+  }
+  toString(): string {
+    return `pass(${this.seconds}s)`;
+  }
+}
+
+class Restart implements fc.AsyncCommand<RestartModel, AgentNode, false> {
+  constructor(readonly callsBeforeDeath: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(_: RestartModel, node: AgentNode): Promise<void> {
+    if (node.kubelet) await node.crash(this.callsBeforeDeath);
+    await checkNoDuplicates(node);
+    await node.startKubelet();
+    await node.settle();
+    await checkNoDuplicates(node);
+  }
+  toString(): string {
+    return `the kubelet dies at its runtime call #${this.callsBeforeDeath} and starts again`;
+  }
+}
+
+function restartCommands() {
+  return fc.commands(
+    [
+      fc.integer({ min: 1, max: 2 }).map((n) => new CreatePod(n)),
+      fc.nat(10).map((i) => new DeletePod(i)),
+      fc.nat(10).map((i) => new CrashContainer(i)),
+      fc.constantFrom(0, 5, 20, 400).map((s) => new Settle(s)),
+      fc.nat(25).map((n) => new Restart(n)),
+    ],
+    { maxCommands: 18 },
+  );
+}
