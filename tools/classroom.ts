@@ -10,7 +10,8 @@
  * `{ "version": 1, "status", "max_score", "tests": [{ "name", "status", "score", ... }] }`, and adds
  * up each runner's test scores against its max_score. Here every kata is one runner (`kata01`, ...)
  * with its points, filled from one grading step: a kata worth 15 points with half its tests passing
- * records 7.5 — partial credit, which the command grader (all or nothing) could not give.
+ * records 7.5 — partial credit, which the command grader (all or nothing) could not give. A borrowed
+ * kata reports 0 of 0 points (the reporter leaves it out of the total) and does not fail the run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,12 +41,13 @@ export interface RunnerResult {
 export function runnerResults(results: GradeResults): Record<string, RunnerResult> {
   const out: Record<string, RunnerResult> = {};
   for (const k of results.katas) {
-    const status = k.state === 'done' ? 'pass' : k.state === 'tampered' ? 'error' : 'fail';
+    // A borrowed kata is not the student's to pass: worth nothing, and no failure either.
+    const status = k.state === 'done' || k.state === 'borrowed' ? 'pass' : k.state === 'tampered' ? 'error' : 'fail';
     const words = k.state === 'borrowed' ? 'borrowed: the reference stood in (not graded)' : k.state === 'not-started' ? 'not started' : `${k.passed}/${k.total} tests pass`;
     out[runnerId(k.kata)] = {
       version: 1,
       status,
-      max_score: k.max_score,
+      max_score: k.state === 'borrowed' ? 0 : k.max_score,
       tests: [{ name: `kata ${k.kata} · ${k.title}`, status, score: k.score, message: `${words}; ${k.score}/${k.max_score} points (out/grade/report.md has the details)`, line_no: 0, execution_time: '0s' }],
     };
   }
