@@ -9,7 +9,8 @@ import { cpSync, existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadKatas, type Kata } from '../lib/katas.ts';
-import { simulate } from '../classroom.ts';
+import { githubOutputs, runnerResults, simulate } from '../classroom.ts';
+import type { GradeResults } from '../lib/grading.ts';
 import { runTool, workbookCopy } from './workbook-copy.ts';
 
 let copy: string;
@@ -50,6 +51,17 @@ describe('the student edition grades itself', () => {
     expect(reporter.with!.runners).toBe(`kata${kata.number}`);
     expect(reporter.env![`KATA${kata.number}_RESULTS`]).toBe(`\${{ steps.grade.outputs.kata${kata.number} }}`);
     expect(steps.some((s) => s.run?.includes('$GITHUB_STEP_SUMMARY'))).toBe(true);
+  });
+
+  it('reports a kata\'s partial points to Classroom, and a borrowed kata as 0 of 0 that fails nothing', () => {
+    const kata = (number: string, state: string, score: number, max: number) => ({ kata: number, title: `kata ${number}`, component: 'etcd', state, score, max_score: max, passed: 1, total: 2 });
+    const results = { katas: [kata('01', 'partial', 7.5, 15), kata('02', 'borrowed', 0, 10)] } as unknown as GradeResults;
+    const runners = runnerResults(results);
+    expect(runners.kata01).toMatchObject({ status: 'fail', max_score: 15, tests: [{ score: 7.5 }] });
+    expect(runners.kata02).toMatchObject({ status: 'pass', max_score: 0, tests: [{ score: 0 }] });
+    const line = githubOutputs(results).split('\n')[0]!;
+    expect(line.startsWith('kata01=')).toBe(true);
+    expect(JSON.parse(Buffer.from(line.slice('kata01='.length), 'base64').toString('utf8'))).toEqual(runners.kata01);
   });
 
   it('ships a GitLab CI job that keeps junit.xml as its test report', () => {
