@@ -29,6 +29,7 @@ import { c, replayCommand } from './lib/report.ts';
 import { runTests, type TestOutcome } from './lib/runner.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
 import { listComponents, ROOT } from './lib/targets.ts';
+import { leftoverImageProcesses } from './lib/leftover-processes.ts';
 
 interface Check {
   title: string;
@@ -269,7 +270,9 @@ async function toolsPass(): Promise<string[]> {
   const files = ['tools/test', 'test/kit'].filter((d) => existsSync(join(ROOT, d)));
   if (files.length === 0) return ['there are no tools tests (tools/test/)'];
   const report = await runTests({ files, seed: DEFAULT_SEED, maxWorkers: 2, testTimeoutMs: 240_000 });
-  return [...report.problems, ...report.tests.filter((t) => t.status !== 'pass').map((t) => `${t.file}: "${t.name}" ${t.status}: ${(t.message ?? '').split('\n').slice(0, 8).join('\n      ')}`)];
+  // After every test so far (check 4 ran the process-runtime tests): no image process left behind.
+  const leftovers = leftoverImageProcesses(ROOT).map((p) => `a process of the workbook's images was left behind: pid ${p.pid} (${p.command}): ${p.why}; a process-runtime test must shut its runtime down`);
+  return [...report.problems, ...report.tests.filter((t) => t.status !== 'pass').map((t) => `${t.file}: "${t.name}" ${t.status}: ${(t.message ?? '').split('\n').slice(0, 8).join('\n      ')}`), ...leftovers];
 }
 
 /** Exit code of the conformance command when there is no etcd to compare with (not a failure). */

@@ -30,6 +30,7 @@ import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
+import { NodeProxy } from './node-proxy.ts';
 
 /** What an {@link ApiServer} is made of. */
 export interface ApiServerOptions {
@@ -84,6 +85,8 @@ export class ApiServer {
   private address: AddressInfo | undefined;
   private readonly watches = new Set<ApiWatch>();
   private readonly sockets = new Set<Socket>();
+  /** pods/log and pods/exec, which the pod's kubelet answers (node-proxy.ts, kata 25) */
+  private readonly nodeProxy: NodeProxy;
   /** the wire form of recent watch events, by {@link eventKey}: see {@link eventLine} */
   private readonly eventLines = new Map<string, string>();
 
@@ -99,6 +102,9 @@ export class ApiServer {
     });
     // A client that sends its headers slowly must not hold a connection for ever.
     this.server.headersTimeout = 30_000;
+    // pods/log and pods/exec are the kubelet's to answer (node-proxy.ts); exec arrives as a WebSocket upgrade.
+    this.nodeProxy = new NodeProxy(options);
+    this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => void this.nodeProxy.upgrade(request, socket, head));
   }
 
   /** Starts listening; resolves with the URL clients use. */
@@ -137,6 +143,7 @@ export class ApiServer {
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (NodeProxy.matches(request.url) && (await this.nodeProxy.serve(request, response))) return;
     try {
       const body = await this.readBody(request);
       if (body === undefined) {

@@ -53,8 +53,8 @@ export interface KubeletOptions {
 /** The node agent's part of a {@link KubeletOptions} (kata 25). */
 export interface NodeAgentSetup {
   config?: NodeConfig;
-  /** the kubelet server's port, written into the Node's daemonEndpoints; default 10250 */
-  kubeletPort?: number;
+  /** the kubelet server's port (or what tells it), written into the Node's daemonEndpoints; default 10250 */
+  kubeletPort?: number | (() => number);
   /** what the node's health is now; default healthy */
   health?: () => NodeHealth | Promise<NodeHealth>;
   /** a failed registration, status update or renewal (each is retried) */

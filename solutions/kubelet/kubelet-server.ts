@@ -208,7 +208,13 @@ export class KubeletServer {
     if (!exec) return refuse(404, `404 page not found: ${url.pathname}`);
     const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) return refuse(400, `exec speaks ${EXEC_PROTOCOLS.join(' or ')}; the client offered ${offered.join(', ') || 'none'}`);
-    this.wss.handleUpgrade(request, socket, head, (ws) => void this.exec(ws, decodeURIComponent(exec[1]!), decodeURIComponent(exec[2]!), decodeURIComponent(exec[3]!), url.searchParams));
+    let names: string[];
+    try {
+      names = exec.slice(1, 4).map((part) => decodeURIComponent(part));
+    } catch {
+      return refuse(400, `the path ${JSON.stringify(url.pathname)} has a malformed %-escape`);
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => void this.exec(ws, names[0]!, names[1]!, names[2]!, url.searchParams));
   }
 
   /** Runs the command in the container and writes its output, then its Status, on the channels. */

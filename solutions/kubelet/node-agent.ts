@@ -47,8 +47,8 @@ export interface NodeAgentOptions {
   /** the node's InternalIP (and where its kubelet server listens) */
   nodeIP: string;
   config?: NodeConfig;
-  /** the port written as `status.daemonEndpoints.kubeletEndpoint.Port`; default 10250 */
-  kubeletPort?: number;
+  /** the port written as `status.daemonEndpoints.kubeletEndpoint.Port` (or what tells it, for a server started later); default 10250 */
+  kubeletPort?: number | (() => number);
   /** what the node's health is now; default: healthy */
   health?: () => NodeHealth | Promise<NodeHealth>;
   /** a failed registration, status update or renewal (they are retried); default: nothing */
@@ -71,7 +71,7 @@ export class NodeAgent {
   private readonly client: ApiClient;
   private readonly clock: Clock;
   private readonly nodeIP: string;
-  private readonly kubeletPort: number;
+  private readonly kubeletPort: number | (() => number);
   private readonly health: () => NodeHealth | Promise<NodeHealth>;
   private readonly onError: (what: string, error: unknown) => void;
   /** when the status was last posted (upstream lastStatusReportTime); undefined: never */
@@ -166,7 +166,7 @@ export class NodeAgent {
         operatingSystem: defaultNodeLabels(this.nodeName, '')['kubernetes.io/os']!,
         architecture: defaultNodeLabels(this.nodeName, '')['kubernetes.io/arch']!,
       },
-      daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
+      daemonEndpoints: { kubeletEndpoint: { Port: typeof this.kubeletPort === 'function' ? this.kubeletPort() : this.kubeletPort } },
       conditions: nodeConditions(previous?.conditions, health, this.clock.now()),
     };
   }

@@ -13,10 +13,17 @@
  * points never leave a pod with two running copies of a container, nor a deleted pod running;
  * and a log read back gives the container's output (with timestamps, the same lines after them).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock, toRFC3339, type Lease, type Node, type NodeCondition } from '@kube/kit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { LocalClient } from '@kube/apiserver';
+import { FakeClock, RealClock, toRFC3339, type Container, type Lease, type Node, type NodeCondition, type Pod } from '@kube/kit';
 import {
   HEALTHY,
+  Kubelet,
+  KubeletServer,
   microTime,
   NODE_LEASE_NAMESPACE,
   nodeAllocatable,
@@ -25,10 +32,12 @@ import {
   readContainerLog,
   type NodeHealth,
 } from '@kube/kubelet';
-import { CriLogWriter } from '@kube/runtime';
+import { CriLogWriter, ProcessRuntime } from '@kube/runtime';
 import { fc, test } from '../support/prop.ts';
 import { AgentNode, POD_CIDR } from '../support/kubelet/agent-node.ts';
 import { NODE, podOn, START } from '../support/kubelet/node.ts';
+import { haveKubectl, kubeconfig, kubectl, startBench, type Bench } from '../support/apiserver/http.ts';
+import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
 
 const T = (ms: number): string => toRFC3339(ms);
 
@@ -222,6 +231,142 @@ describe('a kubelet restart', () => {
     const sandboxes = await node.runtime.listPodSandbox();
     expect(sandboxes.map((s) => s.metadata.name)).toEqual(['kept']);
     expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length).toBe(1);
+  });
+});
+
+// ---- real processes: the kubelet's server, and kubectl through the apiserver -------------------
+
+const kubectlHere = await haveKubectl();
+
+/** kubectl's tests need kubectl: skipped with a message where it is missing, except in CI (CI=true), where that fails. */
+function needKubectl(context: { skip(note?: string): void }): void {
+  if (kubectlHere) return;
+  if (process.env.CI) throw new Error('CI needs kubectl on the PATH to run the kubectl tests of kata 25');
+  context.skip('kubectl is not installed here, so this test is skipped (CI runs it): install kubectl v1.32 to run it');
+}
+
+/**
+ * A node of real processes behind the reference apiserver over HTTP: a ProcessRuntime on
+ * 127.25.1.0/24, a kubelet as node agent on the real clock, its server on 127.25.0.1.
+ */
+describe('logs and exec against real processes', () => {
+  const mark = newMark('kata25');
+  const nodeIP = '127.25.0.1';
+  let bench: Bench;
+  let root: string;
+  let runtime: ProcessRuntime;
+  let kubelet: Kubelet;
+  let server: KubeletServer;
+  let client: LocalClient;
+  let port = 0;
+
+  beforeAll(async () => {
+    bench = await startBench();
+    client = new LocalClient(bench.registry);
+    root = mkdtempSync(join(tmpdir(), 'kubekata-25-'));
+    runtime = new ProcessRuntime({ root, podCIDR: '127.25.1.0/24' });
+    kubelet = new Kubelet({ nodeName: 'node-25', client, runtime, clock: new RealClock(), nodeIP, node: { config: { podCIDR: '127.25.1.0/24' }, kubeletPort: () => port } });
+    server = new KubeletServer({ kubelet, runtime, host: nodeIP });
+    port = (await server.start()).port;
+    await kubelet.start();
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await runtime?.shutdown();
+    await server?.stop();
+    await bench?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+    expect(markedProcesses(mark), 'processes of this test left alive').toEqual([]);
+  });
+
+  /** A pod on node-25 whose containers carry this test's mark. */
+  function pod(name: string, containers: Container[], restartPolicy: 'Always' | 'Never' = 'Always'): Pod {
+    const marked = containers.map((c) => ({ ...c, env: [...(c.env ?? []), { name: MARK, value: mark }] }));
+    return { ...podOn('node-25', name, { containers: marked, restartPolicy, terminationGracePeriodSeconds: 1 }) };
+  }
+
+  /** Resolves with the pod once `ready` says so, watching it (no timers). */
+  async function until(name: string, ready: (p: Pod) => boolean): Promise<Pod> {
+    const pods = client.pods('default');
+    const watch = pods.watch({ fieldSelector: `metadata.name=${name}` });
+    try {
+      const now = await pods.get(name);
+      if (ready(now)) return now;
+      for await (const event of watch) if (event.type !== 'BOOKMARK' && event.type !== 'ERROR' && ready(event.object as Pod)) return event.object as Pod;
+      throw new Error(`the watch of pod ${name} ended`);
+    } finally {
+      watch.stop();
+    }
+  }
+
+  it('registers node-25 with its InternalIP and its server\'s port, and runs a pod on its own address from the pod CIDR', async () => {
+    const node = await client.nodes().get('node-25');
+    expect(node.status?.addresses?.[0]).toEqual({ type: 'InternalIP', address: nodeIP });
+    expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(port);
+    expect(node.spec?.podCIDR).toBe('127.25.1.0/24');
+    await client.pods('default').create(pod('web', [{ name: 'app', image: 'kubekata/echo' }]));
+    const running = await until('web', (p) => p.status?.containerStatuses?.[0]?.ready === true);
+    expect(running.status?.podIP).toMatch(/^127\.25\.1\.\d+$/);
+  });
+
+  it('answers 404 for the log of a pod it does not run, and exec over v5.channel.k8s.io: stdout on channel 1, the Status on 3', async () => {
+    const missing = await fetch(`http://${nodeIP}:${port}/containerLogs/default/nothing/app`);
+    expect([missing.status, await missing.text()]).toEqual([404, 'pod "nothing" not found in namespace "default" on this node']);
+    const ws = new WebSocket(`ws://${nodeIP}:${port}/exec/default/web/app?command=node&command=-e&command=console.log(process.env.POD_NAME)&stdout=true&stderr=true`, ['v5.channel.k8s.io']);
+    const frames: Buffer[] = [];
+    ws.on('message', (data: Buffer) => frames.push(Buffer.from(data)));
+    await new Promise((resolve) => ws.on('close', resolve));
+    expect(ws.protocol).toBe('v5.channel.k8s.io');
+    expect(frames.map((f) => [f[0], f.subarray(1).toString()])).toEqual([
+      [1, 'web\n'],
+      [3, '{"metadata":{},"status":"Success"}'],
+    ]);
+  });
+
+  describe('the real kubectl (v1.32) through the apiserver', () => {
+    let config: string;
+    beforeAll(() => {
+      config = kubeconfig(bench.url);
+    });
+
+    it('kubectl logs shows the output, --tail and --timestamps shape it', async (context) => {
+      needKubectl(context);
+      await until('web', (p) => p.status?.phase === 'Running');
+      const logs = await kubectl(config, ['logs', 'web']);
+      expect(logs.stderr).toBe('');
+      expect(logs.stdout).toMatch(/^echo: listening on 127\.25\.1\.\d+:8080 as default\/web\n/);
+      const tail = await kubectl(config, ['logs', 'web', '--tail=1', '--timestamps']);
+      expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z echo: listening on .*\n$/);
+    });
+
+    it('kubectl logs -f follows a container until it exits', async (context) => {
+      needKubectl(context);
+      await client.pods('default').create(pod('talker', [{ name: 'talk', image: 'kubekata/logger', args: ['6', '150'] }], 'Never'));
+      await until('talker', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined || p.status?.phase === 'Succeeded');
+      const follow = await kubectl(config, ['logs', '-f', 'talker']);
+      expect([follow.code, follow.stdout]).toEqual([0, 'line 1\nline 2\nline 3\nline 4\nline 5\nline 6\n']);
+    });
+
+    it('kubectl logs --previous shows the run before a crash, and says when there is none', async (context) => {
+      needKubectl(context);
+      await client.pods('default').create(pod('crash', [{ name: 'app', image: 'kubekata/crasher', args: ['3', '0'] }]));
+      await until('crash', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && p.status?.containerStatuses?.[0]?.lastState?.terminated !== undefined);
+      const previous = await kubectl(config, ['logs', 'crash', '--previous']);
+      expect([previous.code, previous.stdout]).toEqual([0, 'crasher: exiting with code 3\n']);
+      const none = await kubectl(config, ['logs', 'web', '--previous']);
+      expect([none.code, none.stderr.trim()]).toEqual([1, 'Error from server (BadRequest): previous terminated container "app" in pod "web" not found']);
+      const wrong = await kubectl(config, ['logs', 'web', '-c', 'nope']);
+      expect(wrong.stderr.trim(), 'kubectl checks the name itself').toBe('error: container nope is not valid for pod web');
+    });
+
+    it("kubectl exec runs a command in the container's working directory, and passes its exit code on", async (context) => {
+      needKubectl(context);
+      const hostname = await kubectl(config, ['exec', 'web', '--', 'node', '-e', 'console.log(require("os").hostname() && process.env.HOSTNAME, process.cwd().endsWith(process.env.HOME))']);
+      expect([hostname.code, hostname.stdout, hostname.stderr]).toEqual([0, 'web true\n', '']);
+      const failing = await kubectl(config, ['exec', 'web', '--', 'node', '-e', 'console.error("nope"); process.exit(3)']);
+      expect([failing.code, failing.stderr]).toEqual([3, 'nope\ncommand terminated with exit code 3\n']);
+    });
   });
 });
 
