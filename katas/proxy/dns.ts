@@ -125,24 +125,36 @@ export class DnsServer {
 
   constructor(private readonly options: DnsServerOptions) {}
 
-  /** Listens (TCP first, so that port 0 gets one port for both); resolves to the address. */
+  /**
+   * Listens (TCP first, so that port 0 gets one port for both); resolves to the address. With
+   * port 0, a UDP port that some other socket holds already means another try, on another port.
+   */
   async start(): Promise<{ host: string; port: number }> {
     const host = this.options.host ?? DEFAULT_DNS_ADDRESS.host;
-    const tcp = createServer((socket) => this.guard(() => this.handleConnection(socket), () => socket.destroy()));
-    this.tcp = tcp;
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(this.options.port ?? DEFAULT_DNS_ADDRESS.port, host, () => resolve());
-    });
-    const port = (tcp.address() as AddressInfo).port;
-    const udp = createSocket('udp4');
-    this.udp = udp;
-    udp.on('message', (message, remote) => this.guard(() => this.handleDatagram(message, remote)));
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(port, host, () => resolve());
-    });
-    return { host, port };
+    const wanted = this.options.port ?? DEFAULT_DNS_ADDRESS.port;
+    for (let attempt = 1; ; attempt++) {
+      const tcp = createServer((socket) => this.guard(() => this.handleConnection(socket), () => socket.destroy()));
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(wanted, host, () => resolve());
+      });
+      const port = (tcp.address() as AddressInfo).port;
+      const udp = createSocket('udp4');
+      udp.on('message', (message, remote) => this.guard(() => this.handleDatagram(message, remote)));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          udp.once('error', reject);
+          udp.bind(port, host, () => resolve());
+        });
+      } catch (error) {
+        await new Promise<void>((resolve) => tcp.close(() => resolve()));
+        if (wanted !== 0 || attempt >= 10 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        continue;
+      }
+      this.tcp = tcp;
+      this.udp = udp;
+      return { host, port };
+    }
   }
 
   /** Runs a handler; a throw goes to `onError` (then `cleanup`), never out of the socket's event. */
