@@ -7,10 +7,11 @@ import { parseArgs } from 'node:util';
 import { benches as etcd } from './etcd.ts';
 import { benches as scheduler } from './scheduler.ts';
 import { benches as apiserver } from './apiserver.ts';
+import { benches as controllers } from './controllers.ts';
 import type { Bench } from './bench.ts';
 import { measure } from './bench.ts';
 
-const suites: Record<string, Bench[]> = { etcd, apiserver, scheduler };
+const suites: Record<string, Bench[]> = { etcd, apiserver, scheduler, controllers };
 
 const { positionals: asked } = parseArgs({ allowPositionals: true });
 // The learner's loop is measured on its own (it times the CLI, not a component).

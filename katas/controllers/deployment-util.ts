@@ -114,23 +114,8 @@ export function computeHash(template: PodTemplateSpec, collisionCount?: number):
  * empty one.
  */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  // TODO(19): compare copies of both without the pod-template-hash label; a missing map or list equals an empty one (pruneEmpty, then canonicalJson, helps).
+  // TODO(19): compare both without the pod-template-hash label, leaving out empty maps and lists (a missing one equals an empty one): canonicalJson of such copies, for instance.
   throw new NotImplemented('19', 'equalIgnoreHash');
-}
-
-/** `value` without undefined, null, empty objects and empty lists, at any depth. */
-function pruneEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map(pruneEmpty);
-    return items.length === 0 ? undefined : items;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .map(([k, v]) => [k, pruneEmpty(v)] as const)
-      .filter(([, v]) => v !== undefined);
-    return entries.length === 0 ? undefined : Object.fromEntries(entries);
-  }
-  return value ?? undefined;
 }
 
 // ---- maxSurge and maxUnavailable ---------------------------------------------------------------
@@ -199,9 +184,9 @@ export function findNewReplicaSet(d: Deployment, rsList: readonly ReplicaSet[]):
 
 /**
  * The old ReplicaSets: every other one (`allOld`), and those of them still asked for pods
- * (`withPods`, spec.replicas > 0) — upstream's `FindOldReplicaSets`.
+ * (`withPods`, spec.replicas > 0) — upstream's `FindOldReplicaSets`. `newRS`: the new one, if already found.
  */
-export function findOldReplicaSets(d: Deployment, rsList: readonly ReplicaSet[]): { withPods: ReplicaSet[]; allOld: ReplicaSet[] } {
+export function findOldReplicaSets(d: Deployment, rsList: readonly ReplicaSet[], newRS = findNewReplicaSet(d, rsList)): { withPods: ReplicaSet[]; allOld: ReplicaSet[] } {
   // TODO(19): allOld: every ReplicaSet but the new one (by uid); withPods: those with spec.replicas > 0.
   throw new NotImplemented('19', 'findOldReplicaSets');
 }

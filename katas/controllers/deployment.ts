@@ -85,6 +85,9 @@ export interface ReplicaSetsOfDeployment {
   oldRSs: ReplicaSet[];
 }
 
+/** The index of the ReplicaSets informer by controller uid that the Deployment controller adds. */
+export const CONTROLLER_UID_INDEX = 'deployment-controller/controller-uid';
+
 /** The controller reference a Deployment puts on its ReplicaSets. */
 export function ownerReferenceToDeployment(d: Deployment): OwnerReference {
   return { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name!, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true };
@@ -122,6 +125,12 @@ export class DeploymentController {
       onDelete: (rs) => this.deleteReplicaSet(rs instanceof DeletedFinalStateUnknown ? rs.obj : rs),
     });
     this.pods.addEventHandler({ onDelete: (pod) => this.deletePod(pod instanceof DeletedFinalStateUnknown ? pod.obj : pod) });
+    try {
+      // ReplicaSets by the uid of their controller ('' for orphans): a sync looks at its own, not at every one of its namespace.
+      this.replicaSets.addIndexers({ [CONTROLLER_UID_INDEX]: (rs) => [controllerRef(rs)?.uid ?? ''] });
+    } catch {
+      // another Deployment controller on the same informers added it already
+    }
   }
 
   /** Starts `workers` workers (the factory must be started too). */
@@ -206,14 +215,16 @@ export class DeploymentController {
 
   /**
    * The ReplicaSets this Deployment owns after adoption and release (upstream's
-   * `ClaimReplicaSets`, as kata 18's `claimPods`): of the ReplicaSets of its namespace, those it
-   * controls and selects; matching orphans are adopted, controlled ones that stopped matching are
+   * `ClaimReplicaSets`, as kata 18's `claimPods`): of the ReplicaSets of its namespace (found by
+   * the index {@link CONTROLLER_UID_INDEX}: its own and the orphans), those it controls and selects; matching orphans are adopted, controlled ones that stopped matching are
    * released. A Deployment being deleted adopts and releases nothing.
    */
   async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
     const selector = selectorFromObject(d.spec?.selector);
     const claimed: ReplicaSet[] = [];
-    for (const rs of this.replicaSets.indexer.byIndex(NAMESPACE_INDEX, d.metadata.namespace ?? '')) {
+    const candidates = [...this.replicaSets.indexer.byIndex(CONTROLLER_UID_INDEX, d.metadata.uid ?? ''), ...this.replicaSets.indexer.byIndex(CONTROLLER_UID_INDEX, '')];
+    for (const rs of candidates) {
+      if (rs.metadata.namespace !== d.metadata.namespace) continue;
       const ref = controllerRef(rs);
       const matches = selector.matches(rs.metadata.labels);
       if (ref) {
@@ -500,11 +511,27 @@ export class DeploymentController {
     return { scaled: oldScale !== newScale, rs: updated };
   }
 
-  /** Writes `status` as the Deployment's (the status subresource); `d` becomes what was stored. */
+  /**
+   * Writes `status` as the Deployment's (the status subresource); `d` becomes what was stored. On a
+   * Conflict, once more on a fresh read if its spec is still the one this status was computed for
+   * (same generation): the cache was only behind this controller's own last write.
+   */
   private async saveStatus(d: Deployment, status: DeploymentStatus): Promise<void> {
-    const saved = await this.client.deployments(d.metadata.namespace).updateStatus({ ...d, status });
+    const saved = await this.onFresh(d, (current) => this.client.deployments(d.metadata.namespace).updateStatus({ ...current, status }));
     d.metadata = saved.metadata;
     d.status = saved.status ?? {};
+  }
+
+  /** `write(d)`; on a Conflict, `write` once more on a fresh read of the same uid and generation. */
+  private async onFresh(d: Deployment, write: (current: Deployment) => Promise<Deployment>): Promise<Deployment> {
+    try {
+      return await write(d);
+    } catch (error) {
+      if (!isStatusError(error, 'Conflict')) throw error;
+      const fresh = await this.client.deployments(d.metadata.namespace).get(d.metadata.name!);
+      if (fresh.metadata.uid !== d.metadata.uid || fresh.metadata.generation !== d.metadata.generation) throw error;
+      return write(fresh);
+    }
   }
 
   /**
@@ -513,7 +540,7 @@ export class DeploymentController {
    */
   private async saveRevisionAndStatus(d: Deployment, revision: string | undefined, status: DeploymentStatus): Promise<void> {
     if (revision !== undefined && d.metadata.annotations?.[REVISION_ANNOTATION] !== revision) {
-      const saved = await this.client.deployments(d.metadata.namespace).update({ ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION_ANNOTATION]: revision } } });
+      const saved = await this.onFresh(d, (current) => this.client.deployments(d.metadata.namespace).update({ ...current, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [REVISION_ANNOTATION]: revision } } }));
       d.metadata = saved.metadata;
     }
     if (!sameStatus(d.status, status)) await this.saveStatus(d, status);

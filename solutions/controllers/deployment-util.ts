@@ -131,27 +131,7 @@ export function computeHash(template: PodTemplateSpec, collisionCount?: number):
  * empty one.
  */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  const withoutHash = (t: PodTemplateSpec | undefined) => {
-    const copy = structuredClone(t ?? {});
-    if (copy.metadata?.labels) delete copy.metadata.labels[POD_TEMPLATE_HASH_LABEL];
-    return canonicalJson(pruneEmpty(copy));
-  };
-  return withoutHash(a) === withoutHash(b);
-}
-
-/** `value` without undefined, null, empty objects and empty lists, at any depth. */
-function pruneEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map(pruneEmpty);
-    return items.length === 0 ? undefined : items;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .map(([k, v]) => [k, pruneEmpty(v)] as const)
-      .filter(([, v]) => v !== undefined);
-    return entries.length === 0 ? undefined : Object.fromEntries(entries);
-  }
-  return value ?? undefined;
+  return templateKey(a) === templateKey(b);
 }
 
 // ---- maxSurge and maxUnavailable ---------------------------------------------------------------
@@ -223,15 +203,57 @@ export function byCreationTimestamp(a: KubeObject, b: KubeObject): number {
  * `FindNewReplicaSet`). Undefined while there is none (a rollout about to start).
  */
 export function findNewReplicaSet(d: Deployment, rsList: readonly ReplicaSet[]): ReplicaSet | undefined {
-  return [...rsList].sort(byCreationTimestamp).find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
+  const wanted = templateKey(d.spec?.template);
+  return [...rsList].sort(byCreationTimestamp).find((rs) => replicaSetTemplateKey(rs) === wanted);
+}
+
+/**
+ * What {@link equalIgnoreHash} compares: the template's canonical JSON without the hash label and
+ * without empty maps and lists, written in one pass (no copy: every sync asks for it).
+ */
+function templateKey(template: PodTemplateSpec | undefined): string {
+  return keyOf(template ?? {}, '') ?? '';
+}
+
+/** The canonical JSON of `value` at `path`, leaving out what is empty and the hash label; undefined when all of it is left out. */
+function keyOf(value: unknown, path: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
+    return `[${value.map((item) => keyOf(item, `${path}[]`) ?? 'null').join(',')}]`;
+  }
+  if (typeof value === 'object') {
+    const fields: string[] = [];
+    for (const key of Object.keys(value).sort()) {
+      if (path === '.metadata.labels' && key === POD_TEMPLATE_HASH_LABEL) continue;
+      const field = keyOf((value as Record<string, unknown>)[key], `${path}.${key}`);
+      if (field !== undefined) fields.push(`${JSON.stringify(key)}:${field}`);
+    }
+    return fields.length === 0 ? undefined : `{${fields.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A ReplicaSet's {@link templateKey}, remembered for the object as long as its resourceVersion is
+ * the same: every sync asks for the keys of every ReplicaSet of its Deployment, and the informer's
+ * objects do not change (a change is a new object with a new resourceVersion).
+ */
+const templateKeys = new WeakMap<ReplicaSet, { resourceVersion: string; key: string }>();
+function replicaSetTemplateKey(rs: ReplicaSet): string {
+  const resourceVersion = rs.metadata.resourceVersion;
+  const known = templateKeys.get(rs);
+  if (known && resourceVersion !== undefined && known.resourceVersion === resourceVersion) return known.key;
+  const key = templateKey(rs.spec?.template);
+  if (resourceVersion !== undefined) templateKeys.set(rs, { resourceVersion, key });
+  return key;
 }
 
 /**
  * The old ReplicaSets: every other one (`allOld`), and those of them still asked for pods
- * (`withPods`, spec.replicas > 0) — upstream's `FindOldReplicaSets`.
+ * (`withPods`, spec.replicas > 0) — upstream's `FindOldReplicaSets`. `newRS`: the new one, if already found.
  */
-export function findOldReplicaSets(d: Deployment, rsList: readonly ReplicaSet[]): { withPods: ReplicaSet[]; allOld: ReplicaSet[] } {
-  const newRS = findNewReplicaSet(d, rsList);
+export function findOldReplicaSets(d: Deployment, rsList: readonly ReplicaSet[], newRS = findNewReplicaSet(d, rsList)): { withPods: ReplicaSet[]; allOld: ReplicaSet[] } {
   const allOld = rsList.filter((rs) => rs.metadata.uid !== newRS?.metadata.uid);
   return { withPods: allOld.filter((rs) => replicasOf(rs) !== 0), allOld };
 }

@@ -406,7 +406,7 @@ function needKubectl(context: { skip(note?: string): void }): void {
 describe('the real kubectl against the apiserver, with the controllers running over HTTP', () => {
   it('kubectl rollout status completes, set image starts a rollout, rollout history lists revisions, rollout undo rolls back, scale works through /scale', { timeout: 120_000 }, async (context) => {
     needKubectl(context);
-    const bench = await startBench();
+    const bench = await startBench({ host: '127.0.0.19' });
     const config = kubeconfig(bench.url);
     const client = new HttpClient(bench.url);
     // The controllers' time is a fake clock that the test moves while kubectl runs: their back-offs
