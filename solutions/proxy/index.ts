@@ -21,6 +21,8 @@ export * from './rules.ts';
 export * from './rule-table.ts';
 export * from './iptables-save.ts';
 export * from './walker.ts';
+// Kata 27, the TCP proxy.
+export * from './proxier.ts';
 // Kata 28, cluster DNS: the records (dns-records.ts) and the UDP/TCP server over the informers (dns.ts).
 export * from './dns-records.ts';
 export * from './dns.ts';

@@ -29,29 +29,32 @@ export function kernelProbability(p: Rational): string {
 
 /** One rule as iptables-save prints it, without the newline. */
 export function renderRule(rule: Rule): string {
-  const parts = ['-A', rule.chain];
-  if (rule.source) parts.push('-s', rule.source);
-  if (rule.notSource) parts.push('!', '-s', rule.notSource);
-  if (rule.destination) parts.push('-d', rule.destination);
-  if (rule.protocol) parts.push('-p', rule.protocol);
-  if (rule.comment !== undefined) parts.push('-m', 'comment', '--comment', `"${rule.comment}"`);
-  if (rule.dstTypeLocal) parts.push('-m', 'addrtype', '--dst-type', 'LOCAL');
+  // One string built up in order (a quarter of a million rules for 10,000 Services: no arrays).
+  let line = `-A ${rule.chain}`;
+  if (rule.source) line += ` -s ${rule.source}`;
+  if (rule.notSource) line += ` ! -s ${rule.notSource}`;
+  if (rule.destination) line += ` -d ${rule.destination}`;
+  if (rule.protocol) line += ` -p ${rule.protocol}`;
+  if (rule.comment !== undefined) line += ` -m comment --comment "${rule.comment}"`;
+  if (rule.dstTypeLocal) line += ' -m addrtype --dst-type LOCAL';
   if (rule.recent) {
-    const recent = 'rcheck' in rule.recent ? ['--rcheck', '--seconds', String(rule.recent.seconds), '--reap'] : ['--set'];
-    parts.push('-m', 'recent', ...recent, '--name', rule.recent.name, '--mask', '255.255.255.255', '--rsource');
+    const recent = 'rcheck' in rule.recent ? `--rcheck --seconds ${rule.recent.seconds} --reap` : '--set';
+    line += ` -m recent ${recent} --name ${rule.recent.name} --mask 255.255.255.255 --rsource`;
   }
-  if (rule.probability) parts.push('-m', 'statistic', '--mode', 'random', '--probability', kernelProbability(rule.probability));
-  if (rule.raw) parts.push(rule.raw);
-  if (rule.protocol) parts.push('-m', rule.protocol, ...(rule.dport !== undefined ? ['--dport', String(rule.dport)] : []));
-  parts.push('-j', rule.jump);
-  if (rule.targetArgs) parts.push(rule.targetArgs);
-  return parts.join(' ');
+  if (rule.probability) line += ` -m statistic --mode random --probability ${kernelProbability(rule.probability)}`;
+  if (rule.raw) line += ` ${rule.raw}`;
+  if (rule.protocol) line += ` -m ${rule.protocol}${rule.dport !== undefined ? ` --dport ${rule.dport}` : ''}`;
+  line += ` -j ${rule.jump}`;
+  if (rule.targetArgs) line += ` ${rule.targetArgs}`;
+  return line;
 }
 
 function renderTable(name: string, table: Table): string[] {
   const lines = [`*${name}`, ...table.chains.map((chain) => `:${chain} - [0:0]`)];
   // iptables-save lists each chain's rules together, chains in the order of their declarations.
-  for (const chain of table.chains) for (const rule of table.rules) if (rule.chain === chain) lines.push(renderRule(rule));
+  const byChain = new Map<string, Rule[]>(table.chains.map((chain) => [chain, []]));
+  for (const rule of table.rules) byChain.get(rule.chain)?.push(rule);
+  for (const rules of byChain.values()) for (const rule of rules) lines.push(renderRule(rule));
   lines.push('COMMIT');
   return lines;
 }

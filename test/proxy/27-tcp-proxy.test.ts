@@ -1,0 +1,248 @@
+/**
+ * Kata 27 — kube-proxy: the TCP proxy. The spec is katas/proxy/27-tcp-proxy.md.
+ *
+ * Real sockets on this test's own loopback addresses: cluster IPs 127.97.27.x, the node address
+ * 127.0.27.1, backends 127.0.27.10-29 (each says its name, then echoes), and three kit/images/echo
+ * processes for the HTTP test. The properties: under random endpoint churn every new connection
+ * reaches an endpoint usable at that moment (model-based); after the proxy stops, the operating
+ * system's socket table (/proc/net/tcp) holds nothing of it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fc, test } from '../support/prop.ts';
+import { FakeClock, Random, findImage, type EndpointSlice, type Service } from '@kube/kit';
+import { Proxier } from '@kube/proxy';
+import { makeService, makeSlice, type SliceEndpoint } from '../support/proxy/services.ts';
+import { ask, canReadSocketTable, connect, osSockets, startBackend, type Backend } from '../support/proxy/sockets.ts';
+
+const NODE = '127.0.27.1';
+const backendIP = (i: number) => `127.0.27.${10 + i}`;
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+function proxier(clock = new FakeClock(), more: Partial<ConstructorParameters<typeof Proxier>[0]> = {}): Proxier {
+  const proxy = new Proxier({ clock, random: new Random(27), nodeAddress: NODE, ...more });
+  cleanups.push(() => proxy.stop());
+  return proxy;
+}
+
+async function backends(count: number, port = 9000, first = 0): Promise<Backend[]> {
+  const started = await Promise.all(Array.from({ length: count }, (_, i) => startBackend(`pod-${first + i}`, backendIP(first + i), port)));
+  cleanups.push(async () => void (await Promise.all(started.map((b) => b.close()))));
+  return started;
+}
+
+const svc = (clusterIP: string, more: Service['spec'] = {}, port = 9000) => makeService('web', [{ port, targetPort: 9000 }], { clusterIP, ...more });
+const slice = (indexes: number[], more: Partial<SliceEndpoint> = {}): EndpointSlice => makeSlice('web', 'web-1', { port: 9000 }, indexes.map((i) => ({ ip: backendIP(i), ...more })));
+
+describe('listening and forwarding', () => {
+  it('forwards a connection to the Service\'s cluster IP and port, and to the node port on the node address, to a ready endpoint', async () => {
+    await backends(2);
+    const proxy = proxier();
+    await proxy.sync([svc('127.97.27.1', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32701 }] })], [slice([0, 1])]);
+    expect(proxy.listeners().map((l) => [l.kind, l.address, l.port])).toEqual([['nodePort', NODE, 32701], ['clusterIP', '127.97.27.1', 9000]]);
+    expect(['pod-0', 'pod-1']).toContain(await ask('127.97.27.1', 9000));
+    expect(['pod-0', 'pod-1']).toContain(await ask(NODE, 32701));
+  });
+
+  it('spreads new connections over the ready endpoints only', async () => {
+    await backends(3);
+    const proxy = proxier();
+    await proxy.sync([svc('127.97.27.2')], [makeSlice('web', 'web-1', { port: 9000 }, [{ ip: backendIP(0) }, { ip: backendIP(1) }, { ip: backendIP(2), ready: false }])]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) seen.add(await ask('127.97.27.2', 9000));
+    expect([...seen].sort()).toEqual(['pod-0', 'pod-1']);
+  });
+
+  it('resets a connection to a Service without endpoints at once (the rules REJECT it)', async () => {
+    const proxy = proxier();
+    await proxy.sync([svc('127.97.27.3')], []);
+    expect(await ask('127.97.27.3', 9000)).toBe('reset');
+  });
+
+  it('tries the next endpoint when the chosen one refuses the connection', async () => {
+    await backends(1, 9000, 1); // only pod-1 listens; 127.0.27.10 refuses
+    const proxy = proxier();
+    await proxy.sync([svc('127.97.27.4')], [slice([0, 1])]);
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await ask('127.97.27.4', 9000));
+    expect(answers).toEqual(Array(10).fill('pod-1'));
+  });
+
+  it('keeps a ClientIP client on its endpoint until its affinity timeout passes on the clock', async () => {
+    await backends(2);
+    const clock = new FakeClock();
+    const proxy = proxier(clock);
+    await proxy.sync([svc('127.97.27.5', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } })], [slice([0, 1])]);
+    const sticky = [];
+    for (let i = 0; i < 10; i++) {
+      sticky.push(await ask('127.97.27.5', 9000, '127.0.27.200'));
+      await clock.advance(30_000);
+    }
+    expect(new Set(sticky).size).toBe(1);
+    const free = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      await clock.advance(61_000);
+      free.add(await ask('127.97.27.5', 9000, '127.0.27.200'));
+    }
+    expect([...free].sort()).toEqual(['pod-0', 'pod-1']);
+  });
+
+  it('keeps an established connection when its endpoint leaves the Service, and sends new ones elsewhere', async () => {
+    await backends(2);
+    const proxy = proxier();
+    await proxy.sync([svc('127.97.27.6')], [slice([0])]);
+    const talk = await connect('127.97.27.6', 9000);
+    expect(typeof talk === 'object' && talk.name).toBe('pod-0');
+    await proxy.sync([svc('127.97.27.6')], [slice([1])]);
+    expect(await (talk as Exclude<typeof talk, string>).echo('still there?')).toBe('still there?');
+    expect(await ask('127.97.27.6', 9000)).toBe('pod-1');
+    await (talk as Exclude<typeof talk, string>).close();
+  });
+
+  it('closes the listeners of a Service that is gone', async () => {
+    await backends(1);
+    const proxy = proxier();
+    await proxy.sync([svc('127.97.27.7', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32707 }] })], [slice([0])]);
+    await proxy.sync([], []);
+    expect([proxy.listeners(), await ask('127.97.27.7', 9000), await ask(NODE, 32707)]).toEqual([[], 'refused', 'refused']);
+  });
+
+  it('serves a privileged Service port on port + 10000 when told to map them, and says so in listeners()', async () => {
+    await backends(1);
+    const proxy = proxier(new FakeClock(), { privilegedPorts: 'map' });
+    await proxy.sync([svc('127.97.27.8', {}, 80)], [slice([0])]);
+    expect(proxy.listeners().map((l) => [l.address, l.servicePort, l.port])).toEqual([['127.97.27.8', 80, 10080]]);
+    expect(await ask('127.97.27.8', 10080)).toBe('pod-0');
+  });
+});
+
+/** Sends GET / to host:port (a fresh connection each time) and resolves with the JSON body. */
+function get(host: string, port: number): Promise<{ pod: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      res.on('end', () => resolve(JSON.parse(body) as { pod: string }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('HTTP through a Service to three echo processes', () => {
+  it('sends real HTTP requests to the cluster IP and hears all three pods answer', async () => {
+    const image = findImage('kubekata/echo')!;
+    const children: ChildProcess[] = [];
+    cleanups.push(async () => {
+      await Promise.all(children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))));
+    });
+    await Promise.all(
+      [0, 1, 2].map(
+        (i) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, image.entrypoint.slice(1), { env: { ...process.env, POD_IP: backendIP(i), PORT: '8080', POD_NAME: `echo-${i}`, POD_NAMESPACE: 'default' }, stdio: ['ignore', 'pipe', 'inherit'] });
+            children.push(child);
+            child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+            child.once('exit', (code) => reject(new Error(`echo-${i} exited with ${code}`)));
+          }),
+      ),
+    );
+    const proxy = proxier();
+    await proxy.sync([makeService('echo', [{ name: 'http', port: 80, targetPort: 8080 }], { clusterIP: '127.97.27.9' })], [makeSlice('echo', 'echo-1', { name: 'http', port: 8080 }, [0, 1, 2].map((i) => ({ ip: backendIP(i) })))]);
+    const listener = proxy.listeners()[0]!; // port 80 where we may bind it, else 10080
+    const answered = new Set<string>();
+    for (let i = 0; i < 60 && answered.size < 3; i++) answered.add((await get(listener.address, listener.port)).pod);
+    expect([...answered].sort()).toEqual(['echo-0', 'echo-1', 'echo-2']);
+  });
+});
+
+// ---- Properties ----
+
+interface ChurnModel {
+  /** backend index → ready? (present in the slice) */
+  endpoints: Map<number, boolean>;
+}
+interface ChurnReal {
+  proxy: Proxier;
+}
+const CHURN_IP = '127.97.27.20';
+const sliceOf = (m: ChurnModel) => makeSlice('web', 'web-1', { port: 9000 }, [...m.endpoints].map(([i, ready]) => ({ ip: backendIP(i), ready })));
+
+class SetEndpoint implements fc.AsyncCommand<ChurnModel, ChurnReal> {
+  constructor(readonly index: number, readonly state: 'ready' | 'not ready' | 'gone') {}
+  check = () => true;
+  async run(m: ChurnModel, r: ChurnReal): Promise<void> {
+    if (this.state === 'gone') m.endpoints.delete(this.index);
+    else m.endpoints.set(this.index, this.state === 'ready');
+    await r.proxy.sync([svc(CHURN_IP)], [sliceOf(m)]);
+  }
+  toString = () => `endpoint pod-${this.index} ${this.state}`;
+}
+
+class Connect implements fc.AsyncCommand<ChurnModel, ChurnReal> {
+  check = () => true;
+  async run(m: ChurnModel): Promise<void> {
+    const ready = [...m.endpoints].filter(([, r]) => r).map(([i]) => `pod-${i}`);
+    const answer = await ask(CHURN_IP, 9000);
+    if (ready.length === 0) expect(answer).toBe('reset');
+    else expect(ready).toContain(answer);
+  }
+  toString = () => 'connect to the Service';
+}
+
+describe('properties', () => {
+  test.prop(
+    [fc.commands([fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom('ready' as const, 'not ready' as const, 'gone' as const)).map(([i, s]) => new SetEndpoint(i, s)), fc.constant(new Connect())], { maxCommands: 25 })],
+    { numRuns: 12 },
+  )('under random endpoint churn every new connection reaches an endpoint that is ready at that moment', async (commands) => {
+    const started = await Promise.all([0, 1, 2, 3, 4].map((i) => startBackend(`pod-${i}`, backendIP(i), 9000)));
+    const proxy = new Proxier({ clock: new FakeClock(), random: new Random(1), nodeAddress: NODE });
+    try {
+      await proxy.sync([svc(CHURN_IP)], []);
+      await fc.asyncModelRun(() => ({ model: { endpoints: new Map() }, real: { proxy } }), commands);
+    } finally {
+      await proxy.stop();
+      await Promise.all(started.map((b) => b.close()));
+    }
+  });
+
+  test.prop([fc.array(fc.constantFrom('keep open' as const, 'close' as const, 'no endpoints' as const, 'refused' as const), { minLength: 1, maxLength: 8 })], { numRuns: 10 })(
+    'after the proxy stops, the operating system holds no socket of it: no listener, no connection to a client or an endpoint',
+    async (actions) => {
+      if (!canReadSocketTable) return; // /proc/net/tcp is Linux's; elsewhere there is nothing to read
+      const backendsUp = await Promise.all([0, 1].map((i) => startBackend(`pod-${i}`, backendIP(i), 9100)));
+      const proxy = new Proxier({ clock: new FakeClock(), random: new Random(2), nodeAddress: NODE });
+      const services = [
+        makeService('web', [{ port: 9100, nodePort: 32730 }], { clusterIP: '127.97.27.30', type: 'NodePort' }),
+        makeService('empty', [{ port: 9100 }], { clusterIP: '127.97.27.31' }),
+        makeService('dead', [{ port: 9100 }], { clusterIP: '127.97.27.32' }),
+      ];
+      const slices = [makeSlice('web', 'web-1', { port: 9100 }, [{ ip: backendIP(0) }, { ip: backendIP(1) }]), makeSlice('dead', 'dead-1', { port: 9100 }, [{ ip: backendIP(5) }])];
+      const open: { close(): Promise<void> }[] = [];
+      try {
+        await proxy.sync(services, slices);
+        for (const action of actions) {
+          if (action === 'no endpoints') await ask('127.97.27.31', 9100);
+          else if (action === 'refused') await ask('127.97.27.32', 9100);
+          else {
+            const talk = await connect('127.97.27.30', 9100);
+            if (typeof talk === 'object') (action === 'keep open' ? open.push(talk) : await talk.close());
+          }
+        }
+      } finally {
+        await proxy.stop();
+      }
+      await Promise.all(backendsUp.map((b) => b.close()));
+      await Promise.all(open.map((c) => c.close()));
+      const ours = (address: string) => /^127\.97\.27\.3[0-2]:9100$/.test(address) || address === `${NODE}:32730` || /^127\.0\.27\.1[0-5]:9100$/.test(address);
+      const held = osSockets().filter((s) => s.inode !== 0 && (ours(s.local) || ours(s.remote)));
+      expect(held).toEqual([]);
+    },
+  );
+});
