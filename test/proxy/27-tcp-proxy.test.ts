@@ -21,8 +21,11 @@ const backendIP = (i: number) => `127.0.27.${10 + i}`;
 
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  // Every cleanup runs, even when an earlier one throws (an unwritten stop() must not leave the echo processes running).
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => failures.push(error));
   cleanups = [];
+  if (failures.length > 0) throw failures[0];
 });
 
 function proxier(clock = new FakeClock(), more: Partial<ConstructorParameters<typeof Proxier>[0]> = {}): Proxier {
