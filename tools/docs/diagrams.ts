@@ -321,7 +321,7 @@ export const FLOW_STEPS: readonly Step[] = [
   { from: 'controllers', to: 'apiserver', label: 'Endpoints: the ready pods', katas: ['controllers/21'] },
   { from: 'apiserver', to: 'kube-proxy', label: 'watch: Service, Endpoints', event: true, katas: ['proxy/26'] },
   { from: 'client', to: 'kube-proxy', label: 'connect to ClusterIP:80', katas: ['proxy/27'] },
-  { from: 'kube-proxy', to: 'runtime', label: 'forward to a pod', katas: ['proxy/27', 'cluster/28'] },
+  { from: 'kube-proxy', to: 'runtime', label: 'forward to a pod', katas: ['proxy/27', 'cluster/29'] },
 ];
 
 function drawFlow(ctx: DiagramContext): string {

@@ -71,6 +71,11 @@ export function resolveLink(href: string, source: string, page: string, map: Sit
 
   const direct = map.pages.get(target.replace(/\/$/, ''));
   if (direct) return withHash(direct);
+  // A kata's hints file (katas/<component>/hints/NN-slug.md): its hints are folded into the kata's
+  // own page, under "Hints".
+  const hints = /^katas\/([^/]+)\/hints\/(\d\d-[a-z0-9-]+\.md)$/.exec(target);
+  const kataPage = hints ? map.pages.get(`katas/${hints[1]}/${hints[2]}`) : undefined;
+  if (kataPage) return { href: relativeUrl(page, `${kataPage}#hints`) };
   const readme = map.pages.get(posix.join(target, 'README.md'));
   if (readme) return withHash(readme);
   if (target === 'solutions' || target.startsWith('solutions/')) {
