@@ -27,7 +27,7 @@ export interface KeyOptions {
 }
 
 /** Files every test run depends on, whatever it imports. */
-const ALWAYS = ['vitest.config.ts', 'test/support/setup.ts', 'package-lock.json', 'tools/lib/targets.ts'];
+const ALWAYS = ['vitest.config.ts', 'test/support/setup.ts', 'tools/lib/guard.ts', 'package-lock.json', 'tools/lib/targets.ts'];
 
 const IMPORTS = /(?:^|[\s;}])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 
@@ -47,7 +47,7 @@ export function importClosure(entry: string, targets: Targets): string[] {
   const visit = (file: string): void => {
     if (seen.has(file) || !existsSync(file)) return;
     seen.add(file);
-    for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+    for (const specifier of read(file).imports) {
       let target: string | undefined;
       if (specifier.startsWith('.')) target = resolveRelative(resolve(dirname(file), specifier));
       else if (specifier.startsWith('@kube/')) {
@@ -68,16 +68,32 @@ function resolveRelative(path: string): string | undefined {
   return [path, `${path}.ts`, join(path, 'index.ts')].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
 }
 
+/**
+ * A file's digest and imports, read once per change: many katas import the same files (the kit,
+ * the components under them), and the loop asks for every kata's key at start.
+ */
+const files = new Map<string, { mtimeMs: number; size: number; digest: string; imports: string[] }>();
+
+function read(file: string): { digest: string; imports: string[] } {
+  const stat = statSync(file);
+  const known = files.get(file);
+  if (known && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known;
+  const bytes = readFileSync(file);
+  const entry = { mtimeMs: stat.mtimeMs, size: stat.size, digest: createHash('sha256').update(bytes).digest('hex'), imports: file.endsWith('.ts') ? importsOf(bytes.toString('utf8')) : [] };
+  files.set(file, entry);
+  return entry;
+}
+
 /** The key of a kata's results: a hash of everything its test run depends on. */
 export function kataKey(kata: Kata, options: KeyOptions): string {
   const root = options.root ?? ROOT;
   const targets = resolveTargets(options.env, root);
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ seed: options.seed, node: process.version, target: targets.target, borrowed: [...targets.borrowed].sort() }));
-  const files = [...new Set([...ALWAYS.map((f) => join(root, f)), ...importClosure(join(root, kata.test), targets)])].sort();
-  for (const file of files) {
+  const closure = [...new Set([...ALWAYS.map((f) => join(root, f)), ...importClosure(join(root, kata.test), targets)])].sort();
+  for (const file of closure) {
     hash.update(`\0${file}\0`);
-    hash.update(existsSync(file) ? readFileSync(file) : '(missing)');
+    hash.update(existsSync(file) ? read(file).digest : '(missing)');
   }
   return hash.digest('hex');
 }
