@@ -172,9 +172,17 @@ async function startersFail(): Promise<string[]> {
   const pristine = pristineKatas();
   try {
     const report = await runTests({ files: selected.map((k) => k.test), seed: DEFAULT_SEED, maxWorkers: 2, env: { KATA_TARGET: 'katas', KATA_KATAS_DIR: pristine.dir, KATA_BORROWED: '' } });
-    return report.tests
-      .filter((t) => t.status === 'pass')
-      .map((t) => `${kataOf(t.file)}: "${t.name}" passes on the pristine starter, so it checks nothing the learner writes`);
+    const ran = new Set(report.tests.map((t) => t.file));
+    return [
+      ...report.tests
+        .filter((t) => t.status === 'pass')
+        .map((t) => `${kataOf(t.file)}: "${t.name}" passes on the pristine starter, so it checks nothing the learner writes`),
+      // A test file that cannot even load on the starter shows the learner "0/0 tests": learner
+      // code must be called inside tests, never at a test file's top level or in a describe body.
+      ...selected
+        .filter((k) => !ran.has(k.test))
+        .map((k) => `${kataOf(k.test)}: its test file runs no test on the pristine starter (${report.problems.find((p) => p.startsWith(`${k.test}:`))?.split('\n')[0] ?? 'it did not load'}): call the learner's code inside tests, not at the top level or in a describe body`),
+    ];
   } finally {
     pristine.cleanup();
   }

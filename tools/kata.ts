@@ -17,7 +17,10 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findKata, hints, loadKatas, type Kata } from './lib/katas.ts';
-import { kataMembers, members, restoreMembers } from './lib/members.ts';
+// tools/lib/members.ts loads the TypeScript compiler (~1 s under tsx): only reset and solution
+// need it, so they import it when they run, and list and the loop start without it.
+type Members = typeof import('./lib/members.ts');
+const membersLib = (): Promise<Members> => import('./lib/members.ts');
 import { bar, byKata, c, explainFailure, waitingAdvice, waitingOn, type KataResult } from './lib/report.ts';
 import type { RunOptions } from './lib/runner.ts';
 import { CachedRuns } from './lib/cached-runs.ts';
@@ -252,6 +255,7 @@ async function reset(kata: Kata, yes: boolean): Promise<number> {
       return 2;
     }
     const current = existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), 'utf8') : '';
+    const { restoreMembers } = await membersLib();
     const { text, restored } = current ? restoreMembers(current, pristine, kata.number) : { text: pristine, restored: ['(the whole file)'] };
     if (text !== current) plan.push({ file, text, restored });
   }
@@ -305,6 +309,7 @@ async function solution(kata: Kata, state: State, seed: number): Promise<number>
     const solutionFile = join(ROOT, file.replace(/^katas\//, 'solutions/'));
     const starter = pristineText(file) ?? readFileSync(join(ROOT, file), 'utf8');
     if (!existsSync(solutionFile)) return out(c.red(`This edition has no solutions/ folder.`)), 2;
+    const { kataMembers, members } = await membersLib();
     const mine = new Set(kataMembers(starter, kata.number).map((m) => m.key));
     out(c.bold(`── ${file.replace(/^katas\//, 'solutions/')} (kata ${kata.number}'s part) ──`));
     for (const m of members(readFileSync(solutionFile, 'utf8')).filter((x) => mine.has(x.key))) out(`${m.text}\n`);
