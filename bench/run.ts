@@ -19,6 +19,11 @@ if (asked.includes('loop')) {
   const { loopBench } = await import('./loop.ts');
   await loopBench();
 }
+// kube-proxy (katas 26-27) prints its own tables: latency percentiles and sync time.
+if (asked.includes('proxy')) {
+  const { proxyBench } = await import('./proxy.ts');
+  await proxyBench();
+}
 // The kubelet (Part V) prints its own table: pod startup latency percentiles and syncs/s.
 if (asked.includes('kubelet')) {
   const { kubeletBench } = await import('./kubelet.ts');
@@ -29,7 +34,7 @@ if (asked.includes('grade')) {
   const { gradeBench } = await import('./grade.ts');
   await gradeBench();
 }
-const positionals = asked.filter((p) => p !== 'loop' && p !== 'grade' && p !== 'kubelet');
+const positionals = asked.filter((p) => p !== 'loop' && p !== 'grade' && p !== 'proxy' && p !== 'kubelet');
 if (asked.length > 0 && positionals.length === 0) process.exit(0);
 const unknown = positionals.filter((p) => !(p in suites));
 if (unknown.length) {
