@@ -269,6 +269,11 @@ describe('logs and exec against real processes', () => {
     server = new KubeletServer({ kubelet, runtime, host: nodeIP });
     port = (await server.start()).port;
     await kubelet.start();
+    // Registered before start() resolves, or every test below would wait out its time limit on a
+    // pod that never runs: say so once instead.
+    await client.nodes().get('node-25').catch((error: Error) => {
+      throw new Error(`the kubelet did not register node-25 when it started (${error.message}): see "Registration" in katas/kubelet/25-node-agent.md`);
+    });
   });
 
   afterAll(async () => {
