@@ -218,7 +218,7 @@ async function undoneKata(k: Kata, pristineDir: string): Promise<string[]> {
       const inSolutions = join(tmp, file.replace(/^katas\//, ''));
       const starter = readFileSync(join(pristineDir, file.replace(/^katas\//, '')), 'utf8');
       const current = existsSync(inSolutions) ? readFileSync(inSolutions, 'utf8') : starter;
-      writeFileSync(inSolutions, restoreMembers(current, starter, k.number).text);
+      writeFileSync(inSolutions, withNotImplemented(restoreMembers(current, starter, k.number).text));
     }
     const env = { KATA_TARGET: 'katas', KATA_KATAS_DIR: tmp, KATA_BORROWED: '' };
     const report = await runTests({ files: [k.test], seed: DEFAULT_SEED, env });
@@ -230,6 +230,17 @@ async function undoneKata(k: Kata, pristineDir: string): Promise<string[]> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A solution file whose members were put back to the starter's throws `new NotImplemented(...)`
+ * as the starter does, but may not import it (the solution has no use for it): without the
+ * import the body throws a ReferenceError, which code that retries everything but NotImplemented
+ * retries for ever, and the tests wait out their limits instead of failing at once.
+ */
+function withNotImplemented(text: string): string {
+  if (!/\bnew NotImplemented\(/.test(text) || /import\s*\{[^}]*\bNotImplemented\b[^}]*\}\s*from\s*'@kube\/kit'/.test(text)) return text;
+  return `import { NotImplemented } from '@kube/kit';\n${text}`;
 }
 
 /** `work` on every item, at most `width` at a time; the results in the items' order. */
