@@ -222,6 +222,10 @@ async function undoneKata(k: Kata, pristineDir: string): Promise<string[]> {
     }
     const env = { KATA_TARGET: 'katas', KATA_KATAS_DIR: tmp, KATA_BORROWED: '' };
     const report = await runTests({ files: [k.test], seed: DEFAULT_SEED, env });
+    // A test file that does not even load passes nothing, and so checks nothing either.
+    if (report.tests.length === 0) {
+      problems.push(`${kataOf(k.test)}: its test file runs no test when only kata ${k.number} is undone (${report.problems[0]?.split('\n')[0] ?? 'it did not load'}): call the learner's code inside tests, not at the top level or in a describe body`);
+    }
     for (const t of report.tests.filter((x) => x.status === 'pass')) {
       problems.push(`${kataOf(t.file)}: "${t.name}" passes when every kata but ${k.number} is solved, so it checks nothing kata ${k.number} asks for`);
     }
