@@ -15,3 +15,5 @@ export * from './random.ts';
 export * from './errors.ts';
 export * from './api/index.ts';
 export * from './images/registry.ts';
+export * from './pki.ts';
+export * from './bootstrap-policy.ts';

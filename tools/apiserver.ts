@@ -43,8 +43,20 @@ import {
 } from '@kube/apiserver';
 import { EtcdError, MvccStore, nodeWalFs, openDurableStore, type DurableStore } from '@kube/etcd';
 import { ServiceAllocators } from '@kube/proxy';
-import { NotImplemented, RealClock, Random, type ClusterRole, type ClusterRoleBinding, type Namespace, type Role, type RoleBinding, type Service } from '@kube/kit';
-import { ensurePki } from './lib/pki.ts';
+import {
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  BOOTSTRAP_CLUSTER_ROLES,
+  ensurePki,
+  NotImplemented,
+  RealClock,
+  Random,
+  type ClusterRole,
+  type ClusterRoleBinding,
+  type Namespace,
+  type Role,
+  type RoleBinding,
+  type Service,
+} from '@kube/kit';
 import { faultyWalFs } from './lib/wal-faults.ts';
 import { c } from './lib/report.ts';
 import { ROOT } from './lib/targets.ts';
@@ -90,32 +102,6 @@ function readOption(option: string, file: string): string {
   }
 }
 
-/**
- * The part of upstream's bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go)
- * that kubectl needs from any user: system:basic-user (`kubectl auth can-i`, `kubectl auth whoami`),
- * system:discovery and system:public-info-viewer, bound as upstream binds them.
- */
-const BOOTSTRAP_ROLES: ClusterRole[] = [
-  {
-    metadata: { name: 'system:basic-user' },
-    rules: [
-      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
-      { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
-    ],
-  },
-  { metadata: { name: 'system:discovery' }, rules: [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] }] },
-  { metadata: { name: 'system:public-info-viewer' }, rules: [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }] },
-];
-const BOOTSTRAP_BINDINGS: ClusterRoleBinding[] = [
-  ['system:basic-user', ['system:authenticated']],
-  ['system:discovery', ['system:authenticated']],
-  ['system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']],
-].map(([role, groups]) => ({
-  metadata: { name: role as string },
-  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role as string },
-  subjects: (groups as string[]).map((name) => ({ kind: 'Group', name, apiGroup: 'rbac.authorization.k8s.io' })),
-}));
-
 /** RBAC objects from a YAML file of documents (kind Role, ClusterRole, RoleBinding, ClusterRoleBinding). */
 function rbacFrom(file: string): RbacSource {
   const objects = { Role: [] as Role[], ClusterRole: [] as ClusterRole[], RoleBinding: [] as RoleBinding[], ClusterRoleBinding: [] as ClusterRoleBinding[] };
@@ -128,8 +114,8 @@ function rbacFrom(file: string): RbacSource {
   }
   // kube-apiserver's bootstrap policy, below whatever the file adds: every user may ask what it
   // may do and who it is, and read discovery; anyone may read the version and health.
-  objects.ClusterRole.push(...BOOTSTRAP_ROLES);
-  objects.ClusterRoleBinding.push(...BOOTSTRAP_BINDINGS);
+  objects.ClusterRole.push(...BOOTSTRAP_CLUSTER_ROLES);
+  objects.ClusterRoleBinding.push(...BOOTSTRAP_CLUSTER_ROLE_BINDINGS);
   return {
     roles: (namespace) => objects.Role.filter((role) => role.metadata.namespace === namespace),
     clusterRoles: () => objects.ClusterRole,

@@ -24,6 +24,11 @@ import type { ApiWatch, ApiWatchEvent, WatchOptions } from './watch.ts';
 export interface HttpClientOptions {
   /** a bearer token (kata 11's token file); none: anonymous */
   token?: string;
+  /**
+   * The connection pool fetch sends through: an undici `Agent` that trusts the cluster's CA
+   * (`new Agent({ connect: { ca } })`); default the process's global one.
+   */
+  dispatcher?: object;
 }
 
 /** The Kubernetes API at `baseUrl`, over HTTP. */
@@ -58,13 +63,14 @@ export class HttpClient extends BaseApiClient {
       update: (object) => this.call<T>('PUT', named(namespace ?? object.metadata.namespace, object.metadata.name ?? ''), object),
       updateStatus: (object) => this.call<T>('PUT', `${named(namespace ?? object.metadata.namespace, object.metadata.name ?? '')}/status`, object),
       delete: (name, options?: DeleteOptions) => this.call<T>('DELETE', named(namespace, name), options?.preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: options.preconditions } : undefined),
-      watch: (options: WatchOptions = {}) => new HttpWatch<T>(this.baseUrl + collection(namespace) + query({ ...options, watch: 'true' }), this.headers()),
+      watch: (options: WatchOptions = {}) => new HttpWatch<T>(this.baseUrl + collection(namespace) + query({ ...options, watch: 'true' }), this.headers(), this.options.dispatcher),
     };
   }
 
   /** Sends one request; a 2xx answer's body, else throws the server's Status as a StatusError. */
   private async call<R>(method: string, path: string, body?: unknown): Promise<R> {
     const response = await fetch(this.baseUrl + path, {
+      ...(this.options.dispatcher && ({ dispatcher: this.options.dispatcher } as RequestInit)),
       method,
       headers: { ...this.headers(), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -107,7 +113,11 @@ class HttpWatch<T extends KubeObject> implements ApiWatch<T> {
   private ended = false;
   private wake: (() => void) | undefined;
 
-  constructor(url: string, headers: Record<string, string>) {
+  constructor(
+    url: string,
+    headers: Record<string, string>,
+    private readonly dispatcher?: object,
+  ) {
     void this.read(url, headers);
   }
 
@@ -137,7 +147,7 @@ class HttpWatch<T extends KubeObject> implements ApiWatch<T> {
 
   private async read(url: string, headers: Record<string, string>): Promise<void> {
     try {
-      const response = await fetch(url, { headers, signal: this.abort.signal });
+      const response = await fetch(url, { headers, signal: this.abort.signal, ...(this.dispatcher && ({ dispatcher: this.dispatcher } as RequestInit)) });
       if (!response.ok || response.body === null) {
         const status = (await response.json().catch(() => internalError(`watch: ${response.status}`).status)) as Status;
         this.push({ type: 'ERROR', object: status });

@@ -57,6 +57,8 @@ export interface ApiServerOptions {
   admission?: AdmissionChain;
   /** hands out Services' cluster IPs and node ports (kata 26); none: Services are stored as they come */
   serviceAllocator?: ServiceAllocator;
+  /** empty a deleted namespace in the apiserver, standing in for kata 21's controller; default true */
+  emptyDeletedNamespaces?: boolean;
   /**
    * The store's durability (kata 06's `DurableStore`): the server answers a request, and sends a
    * watch event, only once every write applied so far is on the disk. Without it (a store in
@@ -138,8 +140,8 @@ export class ApiServer {
   }
 
   private handlerOptions(): ApiHandlerOptions {
-    const { registry, clock, authenticator, authorizer, admission, serviceAllocator } = this.options;
-    return { registry, clock, authenticator, authorizer, admission, serviceAllocator };
+    const { registry, clock, authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces } = this.options;
+    return { registry, clock, authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces };
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

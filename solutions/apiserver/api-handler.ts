@@ -66,6 +66,11 @@ export interface ApiHandlerOptions {
   serverAddress?: string;
   /** hands out Services' cluster IPs and node ports (kata 26; service-allocation.ts) */
   serviceAllocator?: ServiceAllocator;
+  /**
+   * Empty a deleted namespace here, standing in for kata 21's namespace controller; default true.
+   * The cluster of kata 29 runs that controller and turns this off, as kube-apiserver has it.
+   */
+  emptyDeletedNamespaces?: boolean;
 }
 
 /** Upstream retries a patch this often when another writer got in between (patch.go). */
@@ -228,7 +233,7 @@ export class ApiHandler {
     if (options.propagationPolicy === 'Orphan' || options.propagationPolicy === 'Foreground') this.addDeletionFinalizer(type, namespace, name, options);
     const deleted = await this.registry.delete(type.resource, namespace, name, options);
     if (!options.dryRun && !deleted.metadata.deletionTimestamp) this.servicesOf(type)?.release(deleted as Service);
-    if (type.resource === 'namespaces' && !options.dryRun) return this.emptyNamespace(deleted);
+    if (type.resource === 'namespaces' && !options.dryRun && this.options.emptyDeletedNamespaces !== false) return this.emptyNamespace(deleted);
     return deleted;
   }
 

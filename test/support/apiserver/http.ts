@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { ApiServer, Registry, type ApiServerOptions } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random } from '@kube/kit';
-import { ensurePki } from '../../../tools/lib/pki.ts';
+import { ensurePki } from '@kube/kit';
 
 /** 2026-01-01T00:00:00Z, the fake clock's start. */
 export const START = Date.UTC(2026, 0, 1);

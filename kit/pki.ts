@@ -10,9 +10,6 @@
  * https.createServer({ key: pki.key, cert: pki.cert }, ...);          // the server
  * // kubeconfig: certificate-authority-data: base64(pki.ca)           // the clients
  */
-// @peculiar/x509 builds on tsyringe, which needs the Reflect metadata API loaded first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -21,7 +18,23 @@ import { join } from 'node:path';
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509 = typeof import('@peculiar/x509');
+let loaded: Promise<X509> | undefined;
+
+/**
+ * @peculiar/x509, loaded on first use: the kit is imported by every test, and only a server that
+ * speaks HTTPS needs certificates. It builds on tsyringe, which needs the Reflect metadata API
+ * loaded first.
+ */
+function loadX509(): Promise<X509> {
+  loaded ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return loaded;
+}
 
 /**
  * PEM texts: the CA's certificate (for clients), the server's certificate and private key, and an
@@ -47,6 +60,7 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
  * does not name every one of `hosts`).
  */
 export async function ensurePki(dir: string, hosts: readonly string[]): Promise<Pki> {
+  const x509 = await loadX509();
   const pkiDir = join(dir, 'pki');
   const files = {
     ca: join(pkiDir, 'ca.crt'),
@@ -60,7 +74,7 @@ export async function ensurePki(dir: string, hosts: readonly string[]): Promise<
   if (Object.values(files).every((f) => existsSync(f))) {
     const read = (file: string): string => readFileSync(file, 'utf8');
     const kept = { ca: read(files.ca), cert: read(files.cert), key: read(files.key), clientCert: read(files.clientCert), clientKey: read(files.clientKey), dir: pkiDir };
-    if (names.every((name) => covers(kept.cert, name))) return kept;
+    if (names.every((name) => covers(x509, kept.cert, name))) return kept;
   }
   mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
   const now = new Date();
@@ -144,7 +158,7 @@ function serial(): string {
 }
 
 /** Whether a PEM certificate names `host` among its subject alternative names. */
-function covers(certPem: string, host: string): boolean {
+function covers(x509: X509, certPem: string, host: string): boolean {
   const san = new x509.X509Certificate(certPem).getExtension(x509.SubjectAlternativeNameExtension);
   return Boolean(san?.names.items.some((n) => n.value === host));
 }
