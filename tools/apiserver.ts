@@ -13,7 +13,9 @@
  * restarts; default: in memory), --token-file FILE (bearer tokens, kata 11; the kubeconfig then
  * uses the file's first token), --rbac FILE (YAML of Roles, ClusterRoles and their bindings, kata
  * 11; without it everything is allowed), --kubeconfig FILE (where to write it), --insecure-http
- * (plain HTTP instead of HTTPS).
+ * (plain HTTP instead of HTTPS), --etcd-servers URL (keep the objects in a real etcd 3.4 at that
+ * client URL instead of your store, as kube-apiserver does: your registry, watch and HTTP katas
+ * unchanged on top; tools/lib/etcd-backend.ts, docs/etcd-backend.md).
  *
  * HTTPS by default, as kube-apiserver serves 6443: a CA and a serving certificate for 127.0.0.1,
  * localhost and --host are made at the first start (in DIR/pki with --data-dir, else in
@@ -61,7 +63,7 @@ import { faultyWalFs } from './lib/wal-faults.ts';
 import { c } from './lib/report.ts';
 import { ROOT } from './lib/targets.ts';
 
-const usage = `usage: npm run apiserver -- [--port 6443] [--host 127.0.0.1] [--data-dir DIR] [--token-file FILE] [--rbac FILE] [--kubeconfig FILE] [--insecure-http]`;
+const usage = `usage: npm run apiserver -- [--port 6443] [--host 127.0.0.1] [--data-dir DIR] [--token-file FILE] [--rbac FILE] [--kubeconfig FILE] [--insecure-http] [--etcd-servers http://HOST:PORT]`;
 
 function fail(message: string): never {
   console.error(c.red(message));
@@ -80,6 +82,7 @@ try {
       rbac: { type: 'string' },
       kubeconfig: { type: 'string', default: `${ROOT}/.kubekata/kubeconfig` },
       'insecure-http': { type: 'boolean', default: false },
+      'etcd-servers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -146,6 +149,20 @@ async function openStore(dir: string): Promise<DurableStore> {
   }
 }
 
+/**
+ * The store in the etcd at `url` (--etcd-servers), or stops with a message saying what is wrong.
+ * Loaded only when asked for: the gRPC client is not needed otherwise.
+ */
+async function openEtcd(url: string): Promise<import('./lib/etcd-backend.ts').EtcdBackend> {
+  const { checkEndpoint, openEtcdBackend } = await import('./lib/etcd-backend.ts');
+  try {
+    return openEtcdBackend(checkEndpoint(url));
+  } catch (error) {
+    if (error instanceof NotImplemented) throw error;
+    fail(`--etcd-servers ${url}: ${(error as Error).message}`);
+  }
+}
+
 // Read every file named first: a typo is reported before anything starts.
 const users = args['token-file'] ? parseTokenFile(readOption('token-file', args['token-file'])) : undefined;
 const rbac = args.rbac ? rbacFrom(args.rbac) : undefined;
@@ -158,8 +175,10 @@ process.on('uncaughtException', (error) => {
 
 const clock = new RealClock();
 const durable = args['data-dir'] ? await openStore(args['data-dir']) : undefined;
-const store = durable?.store ?? new MvccStore();
-const registry = new Registry({ store, clock, random: new Random(Date.now()) });
+if (args['etcd-servers'] && durable) fail('--etcd-servers and --data-dir both say where the store is: give one (etcd keeps its data in its own --data-dir).');
+const etcd = args['etcd-servers'] ? await openEtcd(args['etcd-servers']) : undefined;
+const store = etcd?.store ?? durable?.store ?? new MvccStore();
+const registry = new Registry({ store, watchable: etcd?.watchable, clock, random: new Random(Date.now()) });
 // The namespaces every cluster starts with (a restarted one with a data dir has them already).
 for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
   try {
@@ -235,13 +254,14 @@ writeFileSync(
   ].join('\n'),
 );
 const target = process.env.KATA_TARGET === 'solutions' ? 'the reference solutions' : 'your katas';
-console.log(`apiserver (${target}) on ${c.bold(url)}, store ${args['data-dir'] ? `in ${args['data-dir']} (kata 06's write-ahead log)` : 'in memory'}`);
+console.log(`apiserver (${target}) on ${c.bold(url)}, store ${etcd ? `in etcd at ${etcd.store.endpoint}` : args['data-dir'] ? `in ${args['data-dir']} (kata 06's write-ahead log)` : 'in memory'}`);
 console.log(`  kubectl --kubeconfig ${relative(process.cwd(), args.kubeconfig) || args.kubeconfig} get pods`);
 console.log(c.dim('  Ctrl-C stops it.'));
 
 async function shutdown(): Promise<void> {
   await server.stop();
   await durable?.close();
+  etcd?.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown());

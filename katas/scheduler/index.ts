@@ -33,3 +33,4 @@ export * from './scheduling-queue.ts';
 export * from './scheduler.ts';
 export * from './plugins/resource-scores.ts';
 export * from './cache.ts';
+export * from './explain.ts';

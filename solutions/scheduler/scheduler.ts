@@ -26,6 +26,7 @@ import { isNotImplemented, type Clock, type Node, type Pod, type PodCondition, t
 import type { ApiClient } from '@kube/apiserver';
 import { SchedulerCache } from './cache.ts';
 import { CycleState } from './cycle-state.ts';
+import { CycleExplainer, type ExplanationRecorder } from './explain.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
 import type { Framework } from './framework.ts';
 import { defaultFramework, DEFAULT_SCORE_WEIGHTS } from './profile.ts';
@@ -56,6 +57,11 @@ export interface SchedulerOptions {
   random: Random;
   /** the plugins (default: {@link schedulerFramework}) */
   framework?: Framework;
+  /**
+   * Where to record why each pod went where (an {@link ExplanationLog}, for instance): one
+   * {@link SchedulingExplanation} per cycle, plugin by plugin (explain.ts). Off when absent.
+   */
+  explain?: ExplanationRecorder;
 }
 
 /** What one scheduling cycle did. */
@@ -76,10 +82,15 @@ export class Scheduler {
   /** the nodes, the bound pods and the assumed ones: what each cycle's snapshot is made of */
   readonly cache = new SchedulerCache();
   private readonly framework: Framework;
+  /** records each cycle when `options.explain` is set */
+  private readonly explainer: CycleExplainer | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.queue = new SchedulingQueue(options.clock);
-    this.framework = options.framework ?? schedulerFramework();
+    const framework = options.framework ?? schedulerFramework();
+    // With `explain`, cycles run on recording twins of the plugins: the same answers, written down.
+    this.explainer = options.explain ? new CycleExplainer(options.explain, framework, options.clock) : undefined;
+    this.framework = this.explainer?.framework ?? framework;
   }
 
   /** Lists the nodes and the pods of every namespace and takes them in, as ADDED events. */
@@ -162,13 +173,18 @@ export class Scheduler {
    */
   private choose(pod: Pod): string {
     const snapshot = this.cache.snapshot();
+    this.explainer?.begin(pod, snapshot);
     const state = new CycleState(snapshot.nodeInfos);
-    const { feasible, diagnosis } = findFeasibleNodes(this.framework, state, pod, snapshot);
+    const found = findFeasibleNodes(this.framework, state, pod, snapshot);
+    this.explainer?.filtered(found);
+    const { feasible, diagnosis } = found;
     if (feasible.length === 0) throw new FitError(pod, snapshot.nodeInfos.length, diagnosis);
     if (feasible.length === 1) return feasible[0]!.name;
     const preScore = this.framework.runPreScorePlugins(state, pod, feasible);
     if (!preScore.isSuccess()) throw preScore.asError();
-    return selectHost(this.framework.runScorePlugins(state, pod, feasible), this.options.random);
+    const scores = this.framework.runScorePlugins(state, pod, feasible);
+    this.explainer?.scored(scores);
+    return selectHost(scores, this.options.random);
   }
 
   /**
@@ -176,17 +192,20 @@ export class Scheduler {
    * the pod, refuse if it is gone, replaced or already placed, then update it at the revision read.
    */
   private async bind(pod: Pod, nodeName: string): Promise<void> {
+    this.explainer?.chosen(pod, nodeName);
     const pods = this.options.client.pods(pod.metadata.namespace ?? 'default');
     const current = await pods.get(pod.metadata.name ?? '');
     if (pod.metadata.uid && current.metadata.uid !== pod.metadata.uid) throw new Error(`pod ${podKey(pod)} was replaced`);
     if (current.spec?.nodeName) throw new Error(`pod ${podKey(pod)} is already assigned to node "${current.spec.nodeName}"`);
     await pods.update({ ...current, spec: { containers: [], ...current.spec, nodeName } });
+    this.explainer?.bound(pod, nodeName);
   }
 
   /** The pod goes back to the queue, and its status says why (best effort: the pod may be gone). */
   private async fail(queued: QueuedPod, message: string, reason: 'Unschedulable' | 'SchedulerError'): Promise<CycleResult> {
     this.queue.addUnschedulable(queued);
     const { pod } = queued;
+    this.explainer?.failed(pod, reason, message);
     const condition: PodCondition = { type: 'PodScheduled', status: 'False', reason, message };
     try {
       const pods = this.options.client.pods(pod.metadata.namespace ?? 'default');

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { isStatusError, LocalClient, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
-import { MvccStore } from '@kube/etcd';
+import { testStore } from '../support/apiserver/store.ts';
 import { FakeClock, Random, type LabelSelectorRequirement, type Namespace, type Pod, type PodPhase } from '@kube/kit';
 import { thrownBy } from '../support/errors.ts';
 import {
@@ -39,9 +39,9 @@ const podArb: fc.Arbitrary<PodFields & { labels: Record<string, string> }> = fc.
 });
 
 function setUp() {
-  const store = new MvccStore();
+  const { store, watchable } = testStore();
   const clock = new FakeClock(START);
-  const registry = new Registry({ store, clock, random: new Random(7) });
+  const registry = new Registry({ store, watchable, clock, random: new Random(7) });
   return { store, clock, registry, client: new LocalClient(registry) };
 }
 

@@ -12,15 +12,15 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { LocalClient, Registry, isStatusError, type ApiWatch, type ApiWatchEvent, type ListResult } from '@kube/apiserver';
-import { MvccStore } from '@kube/etcd';
+import { testStore } from '../support/apiserver/store.ts';
 import { FakeClock, Random, type Pod, type Status } from '@kube/kit';
 
 const START = Date.UTC(2026, 0, 1);
 
 function setUp() {
-  const store = new MvccStore();
+  const { store, watchable } = testStore();
   const clock = new FakeClock(START);
-  const registry = new Registry({ store, clock, random: new Random(9) });
+  const registry = new Registry({ store, watchable, clock, random: new Random(9) });
   return { store, clock, registry, client: new LocalClient(registry) };
 }
 

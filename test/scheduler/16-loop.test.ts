@@ -11,15 +11,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { FakeClock, Random, type Pod } from '@kube/kit';
+import { FakeClock, Random, type Pod, type Toleration } from '@kube/kit';
 import {
   backoffDuration,
   BalancedAllocation,
   CycleState,
   defaultFramework,
+  ExplanationLog,
   LeastAllocated,
   NodeInfo,
+  replayExplanation,
   Scheduler,
+  schedulerFramework,
   SchedulingQueue,
   podKey,
   selectHost,
@@ -28,7 +31,8 @@ import {
   type NodePluginScores,
 } from '@kube/scheduler';
 import { TestCluster, START } from '../support/scheduler/cluster.ts';
-import { makeNode, makePod } from '../support/scheduler/fixtures.ts';
+import { makeNode, makePod, type NodeOptions, type PodOptions } from '../support/scheduler/fixtures.ts';
+import { effectArb, labelsArb, taintArb } from '../support/scheduler/arbitraries.ts';
 
 const scored = (name: string, totalScore: number): NodePluginScores => ({ name, totalScore, scores: [] });
 
@@ -536,3 +540,132 @@ describe('properties', () => {
     },
   );
 });
+
+// ---- explanations: why a pod went where (explain.ts, given) ----------------------------------
+
+describe('explanations (why a pod went where)', () => {
+  it('explains a binding plugin by plugin: the cordoned node turned away by NodeUnschedulable, the taint scored, the best node bound', async () => {
+    const cluster = new TestCluster();
+    const explanations = new ExplanationLog({ limit: 10 });
+    const scheduler = new Scheduler({ client: cluster.client, clock: cluster.clock, random: new Random(1), explain: explanations });
+    await cluster.addNode(makeNode('cordoned', { unschedulable: true }));
+    await cluster.addNode(makeNode('tainted', { taints: [{ key: 'spot', effect: 'PreferNoSchedule' }] }));
+    await cluster.addNode(makeNode('plain'));
+    await cluster.addPod(makePod('web', { cpu: '1' }));
+    await cluster.deliver(scheduler);
+    await scheduler.runUntilIdle();
+
+    const why = explanations.get('default', 'web')!;
+    expect(why.outcome).toEqual({ result: 'Bound', nodeName: 'plain' });
+    expect((await cluster.pod('web')).spec?.nodeName).toBe('plain');
+    const cordoned = why.filter.find((f) => f.node === 'cordoned')!;
+    expect(cordoned.plugins.slice(0, 2)).toEqual([
+      { plugin: 'NodeUnschedulable', code: 'UnschedulableAndUnresolvable', reasons: ['node(s) were unschedulable'] },
+      { plugin: 'NodeName', code: 'NotRun', reasons: [] },
+    ]);
+    expect(why.filter.map((f) => [f.node, f.feasible])).toEqual([['cordoned', false], ['plain', true], ['tainted', true]]); // snapshot order: by name
+    const taints = why.score.map((s) => [s.node, s.plugins.find((p) => p.plugin === 'TaintToleration')]);
+    expect(taints).toEqual([
+      ['plain', { plugin: 'TaintToleration', weight: 3, raw: 0, normalized: 100, weighted: 300 }],
+      ['tainted', { plugin: 'TaintToleration', weight: 3, raw: 1, normalized: 0, weighted: 0 }],
+    ]);
+    expect(why.selection).toMatchObject({ nodeName: 'plain', reason: 'HighestScore', tied: ['plain'] });
+    expect(JSON.parse(JSON.stringify(why))).toEqual(why);
+  });
+
+  test.prop([explainNodesArb, explainPodsArb, fc.nat()], { numRuns: 30 })(
+    "every explanation names the node its pod was bound to, and replaying it on its recorded snapshot gives the same filter results and scores (plugins read only the cycle's snapshot)",
+    async (nodes, pods, seed) => {
+      const cluster = new TestCluster();
+      const explanations = new ExplanationLog({ limit: 1000 });
+      const scheduler = new Scheduler({ client: cluster.client, clock: cluster.clock, random: new Random(seed), explain: explanations });
+      await runCluster(cluster, scheduler, nodes, pods);
+
+      const stored = new Map((await cluster.pods()).map((p) => [podKey(p), p.spec?.nodeName]));
+      for (const pod of stored.keys()) {
+        const [namespace, name] = pod.split('/') as [string, string];
+        const latest = explanations.get(namespace, name);
+        expect(latest && { pod, result: latest.outcome.result, nodeName: latest.outcome.nodeName }, `the latest explanation of ${pod}`).toEqual(
+          stored.get(pod) ? { pod, result: 'Bound', nodeName: stored.get(pod) } : { pod, result: 'Unschedulable', nodeName: undefined },
+        );
+      }
+      for (const why of explanations.list()) {
+        const what = `${why.pod.namespace}/${why.pod.name}, cycle ${why.cycle}`;
+        if (why.outcome.result === 'Bound') expect(why.selection.nodeName, `${what}: the chosen node`).toBe(why.outcome.nodeName);
+        if (why.numNodes === 0) continue;
+        const again = replayExplanation(why, schedulerFramework());
+        expect(again.filter, `${what}: the filters, replayed`).toEqual(why.filter);
+        expect(again.score, `${what}: the scores, replayed`).toEqual(why.score);
+        expect(again.selection.tied, `${what}: the best nodes, replayed`).toEqual(why.selection.tied);
+        if (why.outcome.nodeName !== undefined) expect(again.selection.tied, `${what}: the bound node is among the best`).toContain(why.outcome.nodeName);
+      }
+    },
+  );
+
+  test.prop([explainNodesArb, explainPodsArb, fc.nat()], { numRuns: 20 })(
+    'explaining changes no decision: with the same seed, a scheduler with `explain` binds every pod where one without it does',
+    async (nodes, pods, seed) => {
+      const bindings = async (explain: boolean): Promise<Record<string, string | undefined>> => {
+        const cluster = new TestCluster();
+        const scheduler = new Scheduler({ client: cluster.client, clock: cluster.clock, random: new Random(seed), ...(explain ? { explain: new ExplanationLog({ limit: 5 }) } : {}) });
+        await runCluster(cluster, scheduler, nodes, pods);
+        return Object.fromEntries((await cluster.pods()).map((p) => [podKey(p), p.spec?.nodeName]));
+      };
+      expect(await bindings(true)).toEqual(await bindings(false));
+    },
+  );
+});
+
+/** Nodes with labels, taints (PreferNoSchedule ones are scored) and sometimes cordoned. */
+const explainNodesArb = fc.array(
+  fc.record({
+    cpu: fc.constantFrom('1', '2', '4'),
+    memory: fc.constantFrom('1Gi', '2Gi'),
+    pods: fc.constantFrom('2', '110'),
+    labels: labelsArb,
+    taints: fc.uniqueArray(taintArb, { maxLength: 2, selector: (t) => `${t.key}:${t.effect}` }),
+    unschedulable: fc.constantFrom(false, false, false, true),
+  }) as fc.Arbitrary<NodeOptions>,
+  { minLength: 1, maxLength: 5 },
+);
+
+/** Tolerations the apiserver accepts: Exists with or without a key, Equal with a key and a value. */
+const validTolerationArb: fc.Arbitrary<Toleration> = fc.oneof(
+  fc.constant<Toleration>({ operator: 'Exists' }),
+  fc.record({ key: fc.constantFrom('dedicated', 'gpu', 'spot'), operator: fc.constant('Exists' as const), effect: effectArb }),
+  fc.record({ key: fc.constantFrom('dedicated', 'gpu', 'spot'), operator: fc.constant('Equal' as const), value: fc.constantFrom('a', 'b'), effect: effectArb }),
+);
+
+/** Pods of two apps, some spread over zones, with requests, selectors and tolerations. */
+const explainPodsArb = fc.array(
+  fc
+    .record(
+      {
+        cpu: fc.constantFrom('250m', '500m', '1', '1500m'),
+        memory: fc.constantFrom('128Mi', '512Mi'),
+        nodeSelector: labelsArb,
+        tolerations: fc.array(validTolerationArb, { maxLength: 2 }),
+        app: fc.constantFrom('web', 'db'),
+        spread: fc.boolean(),
+      },
+      { requiredKeys: ['app', 'spread'] },
+    )
+    .map(({ app, spread, ...options }): PodOptions => ({
+      ...options,
+      labels: { app },
+      ...(spread ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app } } }] } : {}),
+    })),
+  { minLength: 1, maxLength: 8 },
+);
+
+/** Pods first, then the nodes but the last, a round of cycles, the last node, the clock past the back-offs, another round. */
+async function runCluster(cluster: TestCluster, scheduler: Scheduler, nodes: NodeOptions[], pods: PodOptions[]): Promise<void> {
+  for (const [i, options] of pods.entries()) await cluster.addPod(makePod(`p${i}`, options));
+  for (const [i, options] of nodes.slice(0, -1).entries()) await cluster.addNode(makeNode(`n${i}`, options));
+  await cluster.deliver(scheduler);
+  await scheduler.runUntilIdle();
+  await cluster.addNode(makeNode(`n${nodes.length - 1}`, nodes.at(-1)));
+  await cluster.clock.advance(10_000);
+  await cluster.deliver(scheduler);
+  await scheduler.runUntilIdle();
+}

@@ -9,7 +9,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ApiServer, Registry, type ApiServerOptions } from '@kube/apiserver';
-import { MvccStore } from '@kube/etcd';
+import { testStore, type TestStore } from './store.ts';
 import { FakeClock, Random } from '@kube/kit';
 import { ensurePki } from '@kube/kit';
 
@@ -20,7 +20,7 @@ export const START = Date.UTC(2026, 0, 1);
 export interface Bench {
   server: ApiServer;
   url: string;
-  store: MvccStore;
+  store: TestStore;
   registry: Registry;
   clock: FakeClock;
   /** one raw request: the code, the Content-Type, the body as text and (when it is JSON) parsed */
@@ -53,9 +53,9 @@ export interface Reply {
  * or overrides server options (authentication, admission, limits).
  */
 export async function startBench(more: Partial<ApiServerOptions> = {}, options: { tls?: boolean } = {}): Promise<Bench> {
-  const store = new MvccStore();
+  const { store, watchable } = testStore();
   const clock = new FakeClock(START);
-  const registry = new Registry({ store, clock, random: new Random(10) });
+  const registry = new Registry({ store, watchable, clock, random: new Random(10) });
   registry.create('namespaces', undefined, { metadata: { name: 'default' } });
   // HTTPS as npm run apiserver serves it: kubectl sends a bearer token only over TLS.
   const pki = options.tls ? await ensurePki(mkdtempSync(join(tmpdir(), 'kubekata-pki-')), ['127.0.0.1']) : undefined;
