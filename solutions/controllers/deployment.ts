@@ -104,6 +104,8 @@ export class DeploymentController {
   private readonly recorder: EventRecorder;
   private readonly onError: ((key: string, error: unknown) => void) | undefined;
   private workers: Promise<void>[] = [];
+  /** aborted by {@link stop}: a worker waiting for its next turn stops waiting */
+  private readonly stopping = new AbortController();
 
   constructor(options: DeploymentControllerOptions) {
     this.client = options.client;
@@ -133,12 +135,21 @@ export class DeploymentController {
     }
   }
 
-  /** Starts `workers` workers (the factory must be started too). */
+  /**
+   * Starts `workers` workers (the factory must be started too). Between two syncs a worker waits
+   * for the clock's next turn (`sleep(0)`): the informers' turn. In Go they run on their own
+   * goroutines and a sync's writes reach the caches within a millisecond; here they share one
+   * thread with the workers, and a worker that went straight on to its next sync would read caches
+   * still behind its own last writes — every update of a stale object is a 409 Conflict, retried
+   * with back-off (1,000 Deployments rolled out at once did not finish for that).
+   */
   run(workers = 1): void {
     for (let i = 0; i < workers; i++) {
       this.workers.push(
         (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncDeployment(key), this.onError));
+          while (await processNextWorkItem(this.queue, (key) => this.syncDeployment(key), this.onError)) {
+            await this.clock.sleep(0, this.stopping.signal).catch(() => undefined); // rejects once stopped: go on to the end
+          }
         })(),
       );
     }
@@ -147,6 +158,7 @@ export class DeploymentController {
   /** Stops the workers (after their current sync). */
   async stop(): Promise<void> {
     this.queue.shutDown();
+    this.stopping.abort();
     await Promise.all(this.workers);
   }
 

@@ -296,6 +296,8 @@ export class ReplicaSetController {
   private readonly burstReplicas: number;
   private readonly onError: ((key: string, error: unknown) => void) | undefined;
   private workers: Promise<void>[] = [];
+  /** aborted by {@link stop}: a worker waiting for its next turn stops waiting */
+  private readonly stopping = new AbortController();
 
   constructor(options: ReplicaSetControllerOptions) {
     this.client = options.client;
@@ -328,12 +330,21 @@ export class ReplicaSetController {
     }
   }
 
-  /** Starts `workers` workers (the factory must be started too). */
+  /**
+   * Starts `workers` workers (the factory must be started too). Between two syncs a worker waits
+   * for the clock's next turn (`sleep(0)`): the informers' turn. In Go they run on their own
+   * goroutines and a sync's writes reach the caches within a millisecond; here they share one
+   * thread with the workers, and a worker that went straight on to its next sync would read caches
+   * still behind its own last writes — every update of a stale object is a 409 Conflict, retried
+   * with back-off (1,000 Deployments rolled out at once did not finish for that).
+   */
   run(workers = 1): void {
     for (let i = 0; i < workers; i++) {
       this.workers.push(
         (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncReplicaSet(key), this.onError));
+          while (await processNextWorkItem(this.queue, (key) => this.syncReplicaSet(key), this.onError)) {
+            await this.clock.sleep(0, this.stopping.signal).catch(() => undefined); // rejects once stopped: go on to the end
+          }
         })(),
       );
     }
@@ -342,6 +353,7 @@ export class ReplicaSetController {
   /** Stops the workers (after their current sync). */
   async stop(): Promise<void> {
     this.queue.shutDown();
+    this.stopping.abort();
     await Promise.all(this.workers);
   }
 
