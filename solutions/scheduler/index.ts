@@ -33,4 +33,5 @@ export * from './scheduling-queue.ts';
 export * from './scheduler.ts';
 export * from './plugins/resource-scores.ts';
 export * from './cache.ts';
+export * from './explanation.ts';
 export * from './explain.ts';

@@ -26,7 +26,8 @@ import { isNotImplemented, type Clock, type Node, type Pod, type PodCondition, t
 import type { ApiClient } from '@kube/apiserver';
 import { SchedulerCache } from './cache.ts';
 import { CycleState } from './cycle-state.ts';
-import { CycleExplainer, type ExplanationRecorder } from './explain.ts';
+import { CycleExplainer } from './explain.ts';
+import type { ExplanationRecorder } from './explanation.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
 import type { Framework } from './framework.ts';
 import { defaultFramework, DEFAULT_SCORE_WEIGHTS } from './profile.ts';
