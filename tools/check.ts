@@ -10,8 +10,10 @@
  *     kata's tests passes — the same rule, made strict for katas that build on earlier ones — and
  *     every failed property's printed replay line reproduces its failure;
  *  7. the tools' own tests (CLI, grader, runner, kit, docs) pass;
- *  8. the reference store agrees with a real etcd 3.4 (`npm run conformance:etcd`); skipped with a
- *     note where etcd is not installed, but required in CI (CI=true).
+ *  8. the reference store agrees with a real etcd 3.4 (`npm run conformance:etcd`), and katas
+ *     08–10's tests pass with the reference apiserver's store in a real etcd (KATA_STORE=etcd:URL,
+ *     tools/lib/etcd-backend.ts): the same registry code on both stores; skipped with a note where
+ *     etcd is not installed, but required in CI (CI=true).
  * Each failure names the kata and what is wrong. Options: --only N[,N] to run some checks,
  * --katas NN[,NN] to run checks 4–6 on some katas.
  */
@@ -30,6 +32,7 @@ import { runTests, type TestOutcome } from './lib/runner.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
 import { listComponents, ROOT } from './lib/targets.ts';
 import { leftoverImageProcesses } from './lib/leftover-processes.ts';
+import { EtcdUnavailable, startEtcd } from './conformance/etcd-process.ts';
 
 interface Check {
   title: string;
@@ -68,7 +71,7 @@ const checks: Check[] = [
   { title: 'on the pristine starters, no kata test passes', run: startersFail },
   { title: 'on the solutions with one kata undone, none of that kata\'s tests passes', run: undoneKataFails },
   { title: "the tools' own tests pass (runner, CLI, grader, export, kit, docs)", run: toolsPass },
-  { title: 'the reference store agrees with a real etcd 3.4 (npm run conformance:etcd)', run: etcdConformance },
+  { title: 'the reference store agrees with a real etcd 3.4 (npm run conformance:etcd), and katas 08–10 pass on one', run: etcdConformance },
 ];
 
 function typecheck(): string[] {
@@ -301,7 +304,11 @@ async function toolsPass(): Promise<string[]> {
 /** Exit code of the conformance command when there is no etcd to compare with (not a failure). */
 const ETCD_MISSING = 3;
 
-function etcdConformance(): string[] {
+async function etcdConformance(): Promise<string[]> {
+  return [...conformance(), ...(await registryOnEtcd())];
+}
+
+function conformance(): string[] {
   const entry = join(ROOT, 'tools', 'conformance', 'etcd.ts');
   if (!existsSync(entry)) return [];
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './tools/register.ts', entry], {
@@ -316,6 +323,42 @@ function etcdConformance(): string[] {
     return [];
   }
   return [`npm run conformance:etcd exited with ${result.status ?? result.signal}:\n      ${output.split('\n').slice(-30).join('\n      ')}`];
+}
+
+/** The katas whose tests run a second time with the store in a real etcd (test/support/apiserver/store.ts). */
+const ON_ETCD = ['08', '09', '10'];
+
+/**
+ * Katas 08–10's tests on the solutions, with the registry's store in a real etcd 3.4 instead of
+ * the reference MvccStore (check 4 runs them on the MvccStore): the registry's code is the same,
+ * and must pass on both. Each test file gets an etcd of its own (its stores count revisions from
+ * etcd's, which one file at a time may move), two files at a time.
+ */
+async function registryOnEtcd(): Promise<string[]> {
+  const files = selected.filter((k) => ON_ETCD.includes(k.number)).map((k) => k.test);
+  return (
+    await inParallel(files, 2, async (file) => {
+      let etcd;
+      try {
+        etcd = await startEtcd();
+      } catch (error) {
+        if (!(error instanceof EtcdUnavailable)) throw error;
+        if (process.env.CI) return [`${kataOf(file)} on a real etcd: ${error.message}`];
+        console.log(c.yellow(`   (${file} on etcd skipped: etcd is not installed)`));
+        return [];
+      }
+      try {
+        const report = await runTests({ files: [file], seed: DEFAULT_SEED, env: { KATA_TARGET: 'solutions', KATA_BORROWED: '', KATA_STORE: `etcd:${etcd.endpoint}` } });
+        return [
+          ...report.problems.map((p) => `${file} on etcd: ${p}`),
+          ...(report.tests.length === 0 ? [`${kataOf(file)}: no test ran with its store in etcd`] : []),
+          ...report.tests.filter((t) => t.status !== 'pass').map((t) => `${kataOf(t.file)}: "${t.name}" fails with the store in a real etcd (KATA_STORE=etcd:URL): ${(t.message ?? '').split('\n').slice(0, 6).join('\n      ')}`),
+        ];
+      } finally {
+        await etcd.stop();
+      }
+    })
+  ).flat();
 }
 
 let failed = 0;

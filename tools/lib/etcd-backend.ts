@@ -67,6 +67,9 @@ import {
 
 const WORKER = fileURLToPath(new URL('./etcd-backend-worker.mjs', import.meta.url));
 
+/** etcd's --max-txn-ops (default 128): the most compares, and ops, one Txn may have. */
+const MAX_TXN_OPS = 128;
+
 type Ask = (request: WorkerRequest) => WorkerAnswer;
 let worker: Ask | undefined;
 
@@ -190,7 +193,7 @@ export class EtcdStore implements Mvcc {
   private notified = 0;
   /** a write's revision, for the `revision` read that follows it (kata 03's txn reads it) */
   private pinned: number | undefined;
-  private others: { client: Etcd3; stop(): void } | undefined;
+  private others: { stop(): void } | undefined;
   private closed = false;
 
   constructor(
@@ -252,7 +255,11 @@ export class EtcdStore implements Mvcc {
       const result = body(txn);
       const writes = txn.writes();
       if (writes.length === 0) return result; // it only read: nothing to commit
-      const answer = call({ op: 'txn', endpoint: this.endpoint, compare: txn.guards(), success: writes });
+      const guards = txn.guards();
+      if (guards.length > MAX_TXN_OPS) {
+        throw new Error(`a transaction that read ${guards.length} keys and ranges cannot be guarded in one etcd Txn (at most ${MAX_TXN_OPS} compares, etcd's --max-txn-ops)`);
+      }
+      const answer = call({ op: 'txn', endpoint: this.endpoint, compare: guards, success: writes });
       if (answer.succeeded) {
         this.pinned = answer.revision;
         this.tell(answer.revision, txn.changes(answer.revision - this.base));
@@ -353,30 +360,23 @@ export class EtcdStore implements Mvcc {
     for (const listener of [...this.listeners]) listener(etcdRevision - this.base, changes);
   }
 
-  /** A watch of this store's keys in this thread, for writes other clients make. */
-  private watchOthers(): { client: Etcd3; stop(): void } {
+  /**
+   * A watch of this store's keys in this thread, for writes other clients make (etcd3's watcher:
+   * it reconnects after a lost connection and resumes where it was).
+   */
+  private watchOthers(): { stop(): void } {
     const client = new Etcd3({ hosts: this.endpoint });
-    let stream: { end(): void; cancel(): void } | undefined;
-    let stopped = false;
-    void client.watchClient.watch().then((s) => {
-      if (stopped) return s.cancel();
-      stream = s;
-      s.on('error', () => undefined);
-      s.on('data', (response: IWatchResponse) => {
-        const revision = Number(response.header.revision);
-        if (response.events.length === 0) return;
-        const changes = response.events.map((e) => this.eventFromEtcd({ type: e.type === 'Delete' ? 'DELETE' : 'PUT', kv: rawOf(e.kv) }));
-        this.tell(revision, changes);
-      });
-      const [key, rangeEnd] = this.prefix ? [this.prefix, prefixEndOf(this.prefix)] : ['\0', '\0'];
-      s.write({ create_request: { key: Buffer.from(key), range_end: Buffer.from(rangeEnd), start_revision: this.notified + 1 } });
+    const [start, end] = this.prefix ? [this.prefix, prefixEndOf(this.prefix)] : ['\0', '\0'];
+    const watcher = client.watch().inRange({ start, end }).startRevision(String(this.notified + 1)).watcher();
+    watcher.on('error', () => undefined); // etcd3 reconnects; a lost etcd shows in the next request
+    watcher.on('data', (response: IWatchResponse) => {
+      if (response.events.length === 0) return;
+      const changes = response.events.map((e) => this.eventFromEtcd({ type: e.type === 'Delete' ? 'DELETE' : 'PUT', kv: rawOf(e.kv) }));
+      this.tell(Number(response.header.revision), changes);
     });
     return {
-      client,
       stop: () => {
-        stopped = true;
-        stream?.cancel();
-        client.close();
+        void watcher.cancel().finally(() => client.close());
       },
     };
   }
