@@ -74,18 +74,52 @@ async function history(client, from, to) {
 }
 
 /**
- * Connects to `endpoint` and starts its whole-keyspace watch at the revision after the one etcd
- * is at: a synced watch, told of every commit at once. Every revision has at least one event, so
- * the log's last revision is the last revision the watch has delivered.
+ * Connects to `endpoint` (one client URL, or several members' separated by commas) and starts its
+ * whole-keyspace watch at the revision after the one etcd is at: a synced watch, told of every
+ * commit at once. Every revision has at least one event, so the log's last revision is the last
+ * revision the watch has delivered.
  */
 async function connect(endpoint) {
-  const client = new Etcd3({ hosts: endpoint, dialTimeout: 5000 });
+  const client = new Etcd3({ hosts: endpoint.split(","), dialTimeout: 5000 });
   const now = await currentRevision(client);
   const conn = { client, log: new Map(), logStart: now + 1, logEnd: now, compacted: 0, waiters: new Set(), stream: undefined };
-  const stream = await client.watchClient.watch();
+  await follow(conn);
+  return conn;
+}
+
+/**
+ * (Re)opens the log's watch from the revision after the log's last. When its stream breaks — the
+ * member it talks to went away — it opens it again, on whichever member answers (etcd3's pool),
+ * from where it was: the log goes on without a gap. If etcd compacted past that meanwhile, the
+ * log starts again at the compaction (polls from before it are told so, as a compacted watch).
+ */
+async function follow(conn) {
+  let stream;
+  try {
+    stream = await conn.client.watchClient.watch();
+  } catch {
+    setTimeout(() => void follow(conn), 500);
+    return;
+  }
   conn.stream = stream;
-  stream.on("error", () => undefined);
+  let broken = false;
+  const reopen = () => {
+    if (broken || conn.stream !== stream) return;
+    broken = true;
+    stream.cancel();
+    setTimeout(() => void follow(conn), 200);
+  };
+  stream.on("error", reopen);
+  stream.on("end", reopen);
   stream.on("data", (response) => {
+    const compacted = Number(response.compact_revision);
+    if (compacted > 0) {
+      conn.log.clear();
+      conn.logStart = compacted;
+      conn.logEnd = compacted - 1;
+      conn.compacted = Math.max(conn.compacted, compacted);
+      return reopen();
+    }
     for (const event of toEvents(response)) {
       const revision = event.kv.modRevision;
       if (revision < conn.logStart) continue;
@@ -98,8 +132,7 @@ async function connect(endpoint) {
     while (conn.logEnd - conn.logStart >= LOG_REVISIONS) conn.log.delete(conn.logStart++);
     for (const wake of conn.waiters) wake();
   });
-  stream.write({ create_request: { key: ALL_KEYS, range_end: ALL_KEYS, start_revision: now + 1, prev_kv: true } });
-  return conn;
+  stream.write({ create_request: { key: ALL_KEYS, range_end: ALL_KEYS, start_revision: conn.logEnd + 1, prev_kv: true } });
 }
 
 /** The connection to `endpoint`, made at its first request (and again after a failed one). */

@@ -127,7 +127,8 @@ export interface EtcdBackend {
 }
 
 /**
- * Opens the store on the etcd at `endpoint` (e.g. `http://127.0.0.1:2379`).
+ * Opens the store on the etcd at `endpoint` (e.g. `http://127.0.0.1:2379`; several members' client
+ * URLs separated by commas).
  *
  * @throws Error when etcd does not answer (with its address)
  */
@@ -139,22 +140,29 @@ export function openEtcdBackend(endpoint: string, options: EtcdBackendOptions = 
 }
 
 /**
- * `--etcd-servers` as kube-apiserver takes it: `http://host:port` (etcd's client URL). One server
- * only: the etcd3 client balances between several, but the watch log is kept per server.
+ * `--etcd-servers` as kube-apiserver takes it: etcd's client URLs, `http://host:port`, separated by
+ * commas (the members of one cluster: requests go to one that answers, and move on when it goes).
  *
+ * @returns the URLs, normalized, separated by commas
  * @throws Error saying what a good value looks like
  */
 export function checkEndpoint(endpoint: string): string {
   const servers = endpoint.split(',').filter(Boolean);
-  if (servers.length !== 1) throw new Error(`--etcd-servers ${endpoint}: give one etcd client URL, e.g. http://127.0.0.1:2379`);
-  let url: URL;
-  try {
-    url = new URL(servers[0]!);
-  } catch {
-    throw new Error(`--etcd-servers ${endpoint} is not a URL: give etcd's client URL, e.g. http://127.0.0.1:2379`);
-  }
-  if (url.protocol !== 'http:' || !url.port) throw new Error(`--etcd-servers ${endpoint}: give etcd's client URL with http:// and a port, e.g. http://127.0.0.1:2379 (TLS to etcd is not supported)`);
-  return `${url.protocol}//${url.host}`;
+  if (servers.length === 0) throw new Error(`--etcd-servers "${endpoint}": give etcd's client URL, e.g. http://127.0.0.1:2379 (several members' separated by commas)`);
+  return servers
+    .map((server) => {
+      let url: URL;
+      try {
+        url = new URL(server);
+      } catch {
+        throw new Error(`${server} is not a URL: give etcd's client URL, e.g. http://127.0.0.1:2379`);
+      }
+      if (url.protocol !== 'http:' || !url.port || url.pathname !== '/') {
+        throw new Error(`${server}: give etcd's client URL as http://HOST:PORT, e.g. http://127.0.0.1:2379 (TLS to etcd is not supported)`);
+      }
+      return `${url.protocol}//${url.host}`;
+    })
+    .join(',');
 }
 
 /** The smallest key after every key that starts with `prefix` (ASCII prefixes: the last byte + 1). */
@@ -365,7 +373,7 @@ export class EtcdStore implements Mvcc {
    * it reconnects after a lost connection and resumes where it was).
    */
   private watchOthers(): { stop(): void } {
-    const client = new Etcd3({ hosts: this.endpoint });
+    const client = new Etcd3({ hosts: this.endpoint.split(',') });
     const [start, end] = this.prefix ? [this.prefix, prefixEndOf(this.prefix)] : ['\0', '\0'];
     const watcher = client.watch().inRange({ start, end }).startRevision(String(this.notified + 1)).watcher();
     watcher.on('error', () => undefined); // etcd3 reconnects; a lost etcd shows in the next request
