@@ -9,6 +9,7 @@
  *   verify               run every kata so far
  *   solution NN          show the reference solution of a kata you have passed
  *   watch                the loop: progress, the current kata's tests on every save, keys
+ *   explain [POD]        why the scheduler put a pod where it did (tools/lib/explain-view.ts)
  */
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
@@ -29,6 +30,7 @@ import { pristineText, readState, snapshotPristine, writeState, type State } fro
 import { componentDependencies, listComponents, ROOT, withDependencies } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
 import { MAP_FILE, renderMap } from './lib/map.ts';
+import { explainCommand } from './lib/explain-view.ts';
 
 
 const USAGE = `usage: npm run kata -- <command>
@@ -40,7 +42,8 @@ const USAGE = `usage: npm run kata -- <command>
   unborrow C            go back to your own code for component C
   verify                run every kata
   solution NN           show the reference solution of kata NN (once it passes)
-  watch                 the learner's loop (what npm start runs)`;
+  watch                 the learner's loop (what npm start runs)
+  explain [POD]         why the scheduler put POD (name or namespace/name) where it did   [--dir D] [--json]`;
 
 const out = (text = ''): void => void process.stdout.write(`${text}\n`);
 
@@ -58,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
       yes: { type: 'boolean', short: 'y' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      dir: { type: 'string' },
     },
   });
   const [command = 'watch', arg] = positionals;
@@ -69,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'checksums') return writeChecksums();
   if (command === 'map') return writeMap();
+  if (command === 'explain') return explainCommand(arg, { ...(values.dir !== undefined ? { dir: values.dir } : {}), json: Boolean(values.json) }, out);
   const katas = loadKatas();
   const state = readState(ROOT, (w) => out(c.yellow(w)));
   snapshotPristine();

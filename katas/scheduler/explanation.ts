@@ -55,7 +55,10 @@ export interface NodeFilterExplanation {
   feasible: boolean;
   /** every Filter plugin of the profile, in order */
   plugins: FilterPluginExplanation[];
-  /** the node's status: Success, or the first rejection and its plugin (what the FitError counts) */
+  /**
+   * the node's status: the first rejection and its plugin (what the FitError counts), or Success
+   * (also for a node not looked at: see `evaluated`)
+   */
   status: ExplainedStatus & { plugin?: string };
 }
 

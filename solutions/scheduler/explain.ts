@@ -247,7 +247,7 @@ function select(trace: Trace, filter: NodeFilterExplanation[], score: NodeScoreE
   if (trace.explanation.numNodes === 0) return { reason: 'NoNodes', tied: [], message: 'the cluster has no nodes' };
   const feasible = trace.feasible ?? filter.filter((f) => f.feasible).map((f) => f.node);
   if (trace.feasible !== undefined && feasible.length === 0) {
-    return { reason: 'NoFeasibleNode', tied: [], message: outcome.message ?? 'no node passed the filters' };
+    return { reason: 'NoFeasibleNode', tied: [], message: 'no node passed the filters' };
   }
   if (score.length === 0) {
     if (trace.feasible !== undefined && feasible.length === 1) {
