@@ -1,7 +1,8 @@
 /**
  * Why a pod went where: the scheduler's decision, plugin by plugin, as data
- * (kube-scheduler-simulator records the same from a real kube-scheduler, in the annotations
- * `scheduler-simulator/filter-result`, `score-result`, `finalscore-result` and `selected-node`).
+ * (kube-scheduler-simulator records the same from a real kube-scheduler, in the pod's annotations
+ * `kube-scheduler-simulator.sigs.k8s.io/filter-result`, `.../score-result`, `.../finalscore-result`
+ * and `.../selected-node`).
  *
  * This file is given: nothing here is a kata. It records around the framework, so that **your**
  * plugins and **your** `runFilterPlugins`/`runScorePlugins` are explained as they are:
