@@ -130,6 +130,33 @@ export function isLifecycleTaint(taint: Taint): boolean {
 }
 
 /**
+ * The NoSchedule taints a node's conditions and `spec.unschedulable` call for (upstream's
+ * `doNoScheduleTaintingPass` with `nodeConditionToTaintKeyStatusMap`, and TaintNodesByCondition):
+ * new pods stay off a node that is not ready, unreachable, under pressure or cordoned, while the
+ * pods already there wait for the NoExecute taints above. Given code.
+ *
+ * | condition | taint |
+ * | --- | --- |
+ * | Ready False / Unknown | node.kubernetes.io/not-ready / unreachable :NoSchedule |
+ * | MemoryPressure, DiskPressure, PIDPressure True | node.kubernetes.io/memory-pressure, disk-pressure, pid-pressure :NoSchedule |
+ * | spec.unschedulable | node.kubernetes.io/unschedulable:NoSchedule |
+ */
+export function noScheduleTaints(node: Node): Taint[] {
+  const status = (type: string) => node.status?.conditions?.find((c) => c.type === type)?.status;
+  const keys: string[] = [];
+  if (status('Ready') === 'False') keys.push(TAINT_NODE_NOT_READY);
+  if (status('Ready') === 'Unknown') keys.push(TAINT_NODE_UNREACHABLE);
+  if (status('MemoryPressure') === 'True') keys.push('node.kubernetes.io/memory-pressure');
+  if (status('DiskPressure') === 'True') keys.push('node.kubernetes.io/disk-pressure');
+  if (status('PIDPressure') === 'True') keys.push('node.kubernetes.io/pid-pressure');
+  if (node.spec?.unschedulable) keys.push('node.kubernetes.io/unschedulable');
+  return keys.map((key) => ({ key, effect: 'NoSchedule' }));
+}
+
+/** The keys of the NoSchedule taints {@link noScheduleTaints} manages. */
+const NO_SCHEDULE_KEYS = new Set([TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, 'node.kubernetes.io/memory-pressure', 'node.kubernetes.io/disk-pressure', 'node.kubernetes.io/pid-pressure', 'node.kubernetes.io/unschedulable']);
+
+/**
  * A node's taints with this controller's taint set to `wanted` (upstream's
  * `SwapNodeControllerTaint`): the other lifecycle taint removed, `wanted` added with
  * `timeAdded` now if it is not there (kept as it is if it is), every other taint untouched.
@@ -151,6 +178,11 @@ export interface NodeLifecycleControllerOptions {
   nodeStartupGracePeriodMs?: number;
   /** new taints per second per zone (default {@link EVICTION_LIMITER_QPS}) */
   evictionLimiterQPS?: number;
+  /**
+   * Also taint nodes NoSchedule by condition ({@link noScheduleTaints}), as upstream always does;
+   * default false (kata 20's tests look at the NoExecute taints alone). The cluster of kata 29 sets it.
+   */
+  noScheduleTainting?: boolean;
   /** told of each failed pass or write (the next pass tries again) */
   onError?: (error: unknown) => void;
 }
@@ -187,6 +219,7 @@ export class NodeLifecycleController {
   private readonly clock: Clock;
   private readonly evictionLimiterQPS: number;
   private readonly onError: ((error: unknown) => void) | undefined;
+  private readonly noScheduleTainting: boolean;
   /** per node: when it was last seen alive */
   private readonly health = new Map<string, NodeHealth>();
   /** per zone: how fast new taints may be added */
@@ -202,6 +235,7 @@ export class NodeLifecycleController {
     this.nodeStartupGracePeriodMs = options.nodeStartupGracePeriodMs ?? NODE_STARTUP_GRACE_PERIOD_MS;
     this.evictionLimiterQPS = options.evictionLimiterQPS ?? EVICTION_LIMITER_QPS;
     this.onError = options.onError;
+    this.noScheduleTainting = options.noScheduleTainting ?? false;
     this.nodes = options.factory.nodes();
     this.leases = options.factory.leases();
     this.pods = options.factory.pods();
@@ -212,8 +246,10 @@ export class NodeLifecycleController {
       onUpdate: (old, lease) => this.leaseSeen(old, lease),
     });
     this.nodes.addEventHandler({
+      onAdd: (node) => this.taintNoSchedule(node),
       onUpdate: (old, node) => {
         if (readyCondition(old)?.lastHeartbeatTime !== readyCondition(node)?.lastHeartbeatTime) this.alive(node.metadata.name!);
+        this.taintNoSchedule(node);
       },
       onDelete: (node) => this.health.delete((node instanceof DeletedFinalStateUnknown ? node.obj : node).metadata.name!),
     });
@@ -315,6 +351,31 @@ export class NodeLifecycleController {
       if (isStatusError(error, 'NotFound')) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Puts on `node` the NoSchedule taints its conditions call for and takes off those they no
+   * longer do ({@link noScheduleTaints}), at once: no rate limit, since they move no pod. Runs on
+   * every node event while the controller runs, when `noScheduleTainting` is on; a failed write
+   * waits for the node's next event.
+   */
+  private taintNoSchedule(node: Node): void {
+    if (!this.noScheduleTainting || this.timer === undefined) return;
+    const wanted = noScheduleTaints(node);
+    const managed = (t: Taint) => t.effect === 'NoSchedule' && NO_SCHEDULE_KEYS.has(t.key);
+    const current = (node.spec?.taints ?? []).filter(managed);
+    const same = current.length === wanted.length && wanted.every((w) => current.some((t) => t.key === w.key));
+    if (same) return;
+    const now = toRFC3339(this.clock.now());
+    void this.writeNode(
+      node,
+      (fresh) => {
+        const kept = (fresh.spec?.taints ?? []).filter((t) => !managed(t));
+        const taints = [...kept, ...noScheduleTaints(fresh).map((w) => (fresh.spec?.taints ?? []).find((t) => managed(t) && t.key === w.key) ?? { ...w, timeAdded: now })];
+        return { ...fresh, spec: { ...fresh.spec, taints } };
+      },
+      'main',
+    ).catch((error: unknown) => this.onError?.(error));
   }
 
   /**

@@ -1,0 +1,21 @@
+/**
+ * The whole cluster (Part VII). Import it as `@kube/cluster`.
+ *
+ * Kata 29: {@link startCluster} and {@link Cluster} (the start-up and shut-down order),
+ * {@link bootstrapCluster} (the system namespaces and the `kubernetes` Service),
+ * {@link SchedulerRunner} (kube-scheduler's loop on informers) and {@link ServiceProxy}
+ * (kube-proxy's loop). Given: the options and the trace (cluster-api.ts), the control plane
+ * (control-plane.ts), the nodes (node.ts), the controller manager (controller-manager.ts), DNS
+ * (dns.ts) and the kubeconfig (kubeconfig.ts).
+ * @module
+ */
+export * from './cluster-api.ts';
+export * from './control-plane.ts';
+export * from './node.ts';
+export * from './controller-manager.ts';
+export * from './dns.ts';
+export * from './kubeconfig.ts';
+export * from './bootstrap.ts';
+export * from './scheduler-runner.ts';
+export * from './service-proxy.ts';
+export * from './cluster.ts';

@@ -1,0 +1,99 @@
+/**
+ * kube-scheduler's main loop around kata 16's {@link Scheduler}: informers feed it every pod and
+ * node event, and cycles run whenever a pod is waiting (upstream: pkg/scheduler/scheduler.go Run,
+ * eventhandlers.go addAllEventHandlers, and the queue's flushBackoffQCompleted every 1 s and
+ * flushUnschedulablePodsLeftover every 30 s in internal/queue/scheduling_queue.go).
+ *
+ * Worked example, one node `n1` and a pod created pending:
+ *
+ * | what happens | what the runner does |
+ * | --- | --- |
+ * | start() | lists nodes and pods through the informers: `onNode('ADDED', n1)`, then drains the queue |
+ * | pod `web` ADDED, no nodeName | `onPod('ADDED', web)`, then {@link SchedulerRunner.kick}: a cycle binds it to n1 |
+ * | web MODIFIED with nodeName n1 (the binding's echo) | `onPod('MODIFIED', web)`: the cache confirms the assumed pod |
+ * | pod `big` does not fit | its cycle fails, it waits as unschedulable; a node change or the 30 s flush retries it |
+ * | every 1 s on the clock | `queue.flush()` moves pods whose back-off ended to active, then a kick |
+ */
+import type { ApiClient } from '@kube/apiserver';
+import { DeletedFinalStateUnknown, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
+import { NotImplemented, type Clock, type KubeObject, type Node, type Pod, type Random, type Timer } from '@kube/kit';
+import { Scheduler, type CycleResult, type EventType, type Framework } from '@kube/scheduler';
+
+/** How often the queue is flushed: pods whose back-off ended become active again. */
+export const QUEUE_FLUSH_PERIOD_MS = 1_000;
+
+/** How to build a {@link SchedulerRunner}. */
+export interface SchedulerRunnerOptions {
+  client: ApiClient;
+  clock: Clock;
+  random: Random;
+  /** the plugins; default kata 16's */
+  framework?: Framework;
+  /** told of every cycle's result */
+  onCycle?: (result: CycleResult) => void;
+  /** told of a cycle that threw, or an informer's failure */
+  onError?: (error: unknown) => void;
+}
+
+/** The object of a delete event, whether the informer saw it go or found it gone at a relist. */
+function deletedObject<T extends KubeObject>(object: T | DeletedFinalStateUnknown<T>): T {
+  return object instanceof DeletedFinalStateUnknown ? object.obj : object;
+}
+
+/** Informers in, cycles out. */
+export class SchedulerRunner {
+  readonly scheduler: Scheduler;
+  private factory: SharedInformerFactory | undefined;
+  private flushTimer: Timer | undefined;
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly options: SchedulerRunnerOptions) {
+    this.scheduler = new Scheduler({ client: options.client, clock: options.clock, random: options.random, ...(options.framework && { framework: options.framework }) });
+  }
+
+  /**
+   * Starts the pods and nodes informers with handlers that hand every event to the scheduler and
+   * kick a drain; waits for their first lists; flushes the queue every second; drains once.
+   */
+  async start(): Promise<void> {
+    // TODO(29): stopped = false; a SharedInformerFactory on the client (onError told of informer failures). Add event
+    // TODO(29): handlers to its nodes() informer, then its pods() one: onAdd -> ADDED, onUpdate -> MODIFIED, onDelete -> DELETED
+    // TODO(29): (unwrap a DeletedFinalStateUnknown: deletedObject), each handed to scheduler.onNode / onPod through deliver().
+    // TODO(29): Start the factory, wait for its caches; every QUEUE_FLUSH_PERIOD_MS on the clock deliver queue.flush(); kick();
+    // TODO(29): and resolve once idle().
+    throw new NotImplemented('29', 'SchedulerRunner.start');
+  }
+
+  /** Runs cycles until no pod is ready; if one is already running, it runs again when done. */
+  kick(): void {
+    // TODO(29): nothing once stopped. A drain under way: note that another is due (again). Else start drain(), and forget it
+    // TODO(29): when it ends (draining = undefined in a finally).
+    throw new NotImplemented('29', 'SchedulerRunner.kick');
+  }
+
+  /** Resolves once no cycle is running and none is due. */
+  async idle(): Promise<void> {
+    // TODO(29): wait for the drain under way, and for the one after it, until none is running.
+    throw new NotImplemented('29', 'SchedulerRunner.idle');
+  }
+
+  /** Stops the flushes and the informers, after the cycle under way. */
+  async stop(): Promise<void> {
+    // TODO(29): stopped = true; clear the flush timer; wait until idle(); shut the factory down.
+    throw new NotImplemented('29', 'SchedulerRunner.stop');
+  }
+
+  private deliver(event: () => void): void {
+    // TODO(29): run the event (it changes the scheduler's queue or cache), then kick().
+    throw new NotImplemented('29', 'SchedulerRunner.deliver');
+  }
+
+  private async drain(): Promise<void> {
+    // TODO(29): repeat: clear `again`; run scheduler.scheduleNext() until it answers undefined or the runner stops, telling
+    // TODO(29): onCycle of each result (a cycle that throws: onError, and end this round); go round again while `again` was
+    // TODO(29): set meanwhile and the runner is not stopped.
+    throw new NotImplemented('29', 'SchedulerRunner.drain');
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * kube-proxy's loop around kata 27's {@link Proxier}: the Services and EndpointSlices informers
+ * say something changed, and a sync applies all of them. Syncs never overlap and never pile up:
+ * changes that come while one runs are taken by one more sync after it (upstream:
+ * pkg/proxy/config/config.go's handlers and pkg/util/async/bounded_frequency_runner.go, with
+ * kube-proxy's default minSyncPeriod of 0 for the userspace-style proxy here).
+ *
+ * Worked example:
+ *
+ * | what happens | syncs |
+ * | --- | --- |
+ * | start(): both informers listed | one sync with everything |
+ * | Service `web` created | a sync begins |
+ * | while it runs: 40 EndpointSlice changes | the first marks one more sync due; the other 39 change nothing |
+ * | the sync ends | the one more sync runs, with the cache as it is now (all 40 changes) |
+ */
+import { SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
+import { NotImplemented, type EndpointSlice, type Service } from '@kube/kit';
+import type { Proxier } from '@kube/proxy';
+
+/** How to build a {@link ServiceProxy}. */
+export interface ServiceProxyOptions {
+  /** its informers: Services and EndpointSlices */
+  factory: SharedInformerFactory;
+  proxier: Proxier;
+  /** told of a sync that failed (a port that could not be listened on); the next change syncs again */
+  onError?: (error: unknown) => void;
+}
+
+/** Informers in, listeners out. */
+export class ServiceProxy {
+  private readonly services: SharedIndexInformer<Service>;
+  private readonly slices: SharedIndexInformer<EndpointSlice>;
+  private running: Promise<void> | undefined;
+  private pending = false;
+  private stopped = false;
+  /** how many syncs have run: tests read it */
+  syncs = 0;
+
+  constructor(private readonly options: ServiceProxyOptions) {
+    this.services = options.factory.services();
+    this.slices = options.factory.informerFor<EndpointSlice>('endpointslices');
+    const changed = { onAdd: () => this.requestSync(), onUpdate: () => this.requestSync(), onDelete: () => this.requestSync() };
+    this.services.addEventHandler(changed);
+    this.slices.addEventHandler(changed);
+  }
+
+  /** Waits for both informers' first lists (the factory is started by its owner), then syncs once. */
+  async start(): Promise<void> {
+    // TODO(29): wait for both informers' first lists (whenSynced), requestSync(), and resolve once synced().
+    throw new NotImplemented('29', 'ServiceProxy.start');
+  }
+
+  /**
+   * A change happened: sync now, or, if a sync is running, once more after it. Before both
+   * informers have their first lists nothing is synced (a half list would close listeners).
+   */
+  requestSync(): void {
+    // TODO(29): nothing once stopped, or before both informers hasSynced(). A sync running: mark one more as pending. Else
+    // TODO(29): start run() and forget it when it ends (running = undefined in a finally).
+    throw new NotImplemented('29', 'ServiceProxy.requestSync');
+  }
+
+  /** Resolves once no sync runs and none is due: the proxier serves every change seen so far. */
+  async synced(): Promise<void> {
+    // TODO(29): wait while a sync is running (a pending one runs inside the same run()).
+    throw new NotImplemented('29', 'ServiceProxy.synced');
+  }
+
+  /** Stops syncing (after the sync under way) and stops the proxier. */
+  async stop(): Promise<void> {
+    // TODO(29): stopped = true; wait until synced(); stop the proxier.
+    throw new NotImplemented('29', 'ServiceProxy.stop');
+  }
+
+  private async run(): Promise<void> {
+    // TODO(29): repeat: clear pending; count the sync (syncs += 1); proxier.sync(every Service, every EndpointSlice) from the
+    // TODO(29): informers' indexers (a rejection goes to onError: the next change tries again); while pending and not stopped.
+    throw new NotImplemented('29', 'ServiceProxy.run');
+  }
+}

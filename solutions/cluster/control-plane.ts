@@ -1,0 +1,261 @@
+/**
+ * The control plane's two servers, as a static-pod control plane runs them: etcd (kata 06's store
+ * with its write-ahead log in `<dataDir>/etcd`) and kube-apiserver (kata 10's server over HTTPS,
+ * with kata 11's tokens, RBAC and admission and kata 26's Service allocators). Given code: what
+ * kubeadm's manifests configure. The order inside is fixed — the store is open (its log replayed)
+ * before the apiserver listens, and the apiserver stops before the store closes — because an
+ * apiserver without its store could only answer errors, and a store closed under a running
+ * apiserver would lose what it acknowledged.
+ *
+ * Every component gets its own user and token (`<dataDir>/pki/tokens.csv`, kept across restarts):
+ * `kubernetes-admin` (group `system:masters`, kubeadm's admin.conf), `system:kube-scheduler`,
+ * `system:kube-controller-manager`, `system:kube-proxy`, `system:node:<name>` (group
+ * `system:nodes`). Simplified: upstream gives each of them a narrow role (and nodes the Node
+ * authorizer); here each is bound to `cluster-admin`, which is what those roles add up to for the
+ * requests these components make.
+ *
+ * @example
+ * ```ts
+ * const plane = new ControlPlane({ dataDir, clock, random, tracer, transport: 'https' });
+ * await plane.start();                        // etcd ready, kube-apiserver ready on https://127.0.0.1:<port>
+ * const client = plane.clientFor('system:kube-scheduler');
+ * await plane.stop();                         // the apiserver first, then the store
+ * ```
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import {
+  Admission,
+  ApiServer,
+  DefaultTolerationSeconds,
+  HttpClient,
+  LocalClient,
+  NamespaceDefaulting,
+  NamespaceLifecycle,
+  RbacAuthorizer,
+  Registry,
+  TokenAuthenticator,
+  type ApiClient,
+  type UserInfo,
+} from '@kube/apiserver';
+import { MvccStore, openDurableStore, type DurableStore } from '@kube/etcd';
+import {
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  BOOTSTRAP_CLUSTER_ROLES,
+  ensurePki,
+  type ClusterRoleBinding,
+  type Clock,
+  type Namespace,
+  type Random,
+  type Service,
+} from '@kube/kit';
+import { ServiceAllocators } from '@kube/proxy';
+import type { Tracer, Transport } from './cluster-api.ts';
+
+/** The administrator of the kubeconfig: kubeadm's admin.conf user. */
+export const ADMIN_USER = 'kubernetes-admin';
+
+/** The groups each kind of user is in (besides `system:authenticated`). */
+function groupsOf(user: string): string[] {
+  if (user === ADMIN_USER) return ['system:masters'];
+  if (user.startsWith('system:node:')) return ['system:nodes'];
+  return [];
+}
+
+/** How to build a {@link ControlPlane}. */
+export interface ControlPlaneOptions {
+  /** where the write-ahead log, certificates and tokens are; none (transport `local` only): the store is in memory, kept across restarts as a disk would be */
+  dataDir?: string;
+  clock: Clock;
+  random: Random;
+  tracer: Tracer;
+  transport: Transport;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** default 0: any free port, kept across restarts */
+  port?: number;
+  /** the Services' addresses; default kata 26's 127.96.0.0/12 */
+  serviceCIDR?: string;
+}
+
+/** etcd and kube-apiserver. */
+export class ControlPlane {
+  /** the store of the running control plane (a new one after each restart) */
+  store!: MvccStore;
+  /** the registry on it */
+  registry!: Registry;
+  /** the users by token (the token file) */
+  private readonly users = new Map<string, UserInfo>();
+  private durable: DurableStore | undefined;
+  private server: ApiServer | undefined;
+  private port: number;
+  private ca: string | undefined;
+  private dispatcher: Agent | undefined;
+  /** a client per user, over HTTPS: made once, so that restarts do not open new pools */
+  private readonly clients = new Map<string, ApiClient>();
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    this.port = options.port ?? 0;
+    this.loadTokens();
+  }
+
+  /** Where the apiserver listens: `https://127.0.0.1:6443`, or `local` for the in-process transport. */
+  get url(): string {
+    return this.server?.url ?? 'local';
+  }
+
+  /** The apiserver's address and port, for the `kubernetes` Service's endpoints. */
+  get address(): { host: string; port: number } {
+    return { host: this.options.host ?? '127.0.0.1', port: this.port };
+  }
+
+  /** The cluster CA's certificate (PEM), once started over HTTPS. */
+  get caCertificate(): string | undefined {
+    return this.ca;
+  }
+
+  /** Opens the store (replaying its log), then starts the apiserver on it. */
+  async start(): Promise<void> {
+    const { tracer, clock, random } = this.options;
+    await tracer.step('etcd', 'start', async () => {
+      if (this.options.dataDir === undefined) {
+        this.store ??= new MvccStore();
+        return;
+      }
+      this.durable = await openDurableStore(join(this.options.dataDir, 'etcd'));
+      this.store = this.durable.store;
+    });
+    this.registry = new Registry({ store: this.store, clock, random });
+    if (this.options.transport === 'local') return;
+    const dataDir = this.options.dataDir;
+    if (dataDir === undefined) throw new Error('an apiserver over HTTPS needs a dataDir for its certificates and tokens');
+    await tracer.step('kube-apiserver', 'start', async () => {
+      const host = this.options.host ?? '127.0.0.1';
+      const pki = await ensurePki(dataDir, [host]);
+      this.ca = pki.ca;
+      this.dispatcher ??= new Agent({ connect: { ca: pki.ca } });
+      this.server = new ApiServer({
+        registry: this.registry,
+        clock,
+        host,
+        port: this.port,
+        ...(this.durable && { durability: this.durable }),
+        tls: { key: pki.key, cert: pki.cert },
+        authenticator: new TokenAuthenticator(this.users),
+        authorizer: new RbacAuthorizer({
+          roles: () => [],
+          roleBindings: () => [],
+          clusterRoles: () => BOOTSTRAP_CLUSTER_ROLES,
+          clusterRoleBindings: () => [...BOOTSTRAP_CLUSTER_ROLE_BINDINGS, ...this.componentBindings()],
+        }),
+        admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
+        serviceAllocator: this.serviceAllocators(),
+        // kata 21's namespace controller empties deleted namespaces here
+        emptyDeletedNamespaces: false,
+      });
+      await this.server.start();
+      this.port = new URL(this.server.url).port ? Number(new URL(this.server.url).port) : 443;
+    });
+  }
+
+  /** Stops the apiserver (its watches end), then closes the store (its log flushed). */
+  async stop(): Promise<void> {
+    const { tracer } = this.options;
+    if (this.server) {
+      const server = this.server;
+      this.server = undefined;
+      await tracer.step('kube-apiserver', 'stop', () => server.stop());
+    }
+    const durable = this.durable;
+    this.durable = undefined;
+    await tracer.step('etcd', 'stop', async () => durable?.close());
+  }
+
+  /** Closes the clients' connection pool: after the last stop. */
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
+    this.dispatcher = undefined;
+  }
+
+  /**
+   * A client acting as `user`: over HTTPS with the user's token, or (transport `local`) a client
+   * that calls the registry of the control plane running at the time of each call.
+   */
+  clientFor(user: string): ApiClient {
+    const token = this.tokenOf(user);
+    if (this.options.transport === 'local') return new CurrentRegistryClient(() => this.registry);
+    let client = this.clients.get(user);
+    if (!client) {
+      client = new HttpClient(`https://${this.address.host}:${this.port}`, { token, dispatcher: this.dispatcher! });
+      this.clients.set(user, client);
+    }
+    return client;
+  }
+
+  /** The token of `user`, made (and written to the token file) the first time. */
+  tokenOf(user: string): string {
+    for (const [token, info] of this.users) if (info.username === user) return token;
+    const token = this.options.random.string(32, 'abcdefghijklmnopqrstuvwxyz0123456789');
+    this.users.set(token, { username: user, uid: user, groups: [...groupsOf(user), 'system:authenticated'] });
+    this.saveTokens();
+    return token;
+  }
+
+  private get tokenFile(): string | undefined {
+    return this.options.dataDir === undefined ? undefined : join(this.options.dataDir, 'pki', 'tokens.csv');
+  }
+
+  /** The token file of an earlier start: `token,user,uid,"groups"` per line, as kata 11 reads it. */
+  private loadTokens(): void {
+    if (this.tokenFile === undefined || !existsSync(this.tokenFile)) return;
+    for (const line of readFileSync(this.tokenFile, 'utf8').split('\n')) {
+      const match = /^([^,]+),([^,]+),([^,]+)/.exec(line);
+      if (match) this.users.set(match[1]!, { username: match[2]!, uid: match[3]!, groups: [...groupsOf(match[2]!), 'system:authenticated'] });
+    }
+  }
+
+  private saveTokens(): void {
+    if (this.tokenFile === undefined) return;
+    mkdirSync(join(this.tokenFile, '..'), { recursive: true, mode: 0o700 });
+    const lines = [...this.users].map(([token, info]) => `${token},${info.username},${info.uid},"${groupsOf(info.username).join(',')}"`);
+    writeFileSync(this.tokenFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+  }
+
+  /** Every component user is bound to cluster-admin (see the module's note). */
+  private componentBindings(): ClusterRoleBinding[] {
+    const users = [...this.users.values()].map((u) => u.username).filter((u) => u !== ADMIN_USER && !u.startsWith('system:node:'));
+    return [
+      {
+        metadata: { name: 'kubekata:components' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [
+          ...users.map((name) => ({ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' })),
+          { kind: 'Group', name: 'system:nodes', apiGroup: 'rbac.authorization.k8s.io' },
+        ],
+      },
+    ];
+  }
+
+  private namespace(name: string): Namespace | undefined {
+    return this.registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
+  }
+
+  /** Kata 26's allocators, rebuilt from the Services stored: a restart hands out no address twice. */
+  private serviceAllocators(): ServiceAllocators {
+    const allocators = new ServiceAllocators({ random: this.options.random.fork(), ...(this.options.serviceCIDR && { serviceCIDR: this.options.serviceCIDR }) });
+    allocators.restore(this.registry.list<Service>('services', undefined).items);
+    return allocators;
+  }
+}
+
+/** A LocalClient on whichever registry the control plane runs now (it changes at a restart). */
+class CurrentRegistryClient extends LocalClient {
+  constructor(private readonly current: () => Registry) {
+    super(current());
+  }
+
+  override resource<T extends import('@kube/kit').KubeObject>(resource: string, namespace?: string) {
+    return new LocalClient(this.current()).resource<T>(resource, namespace);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * One node of the cluster: its container runtime (kata 22), its kubelet as the node's agent
+ * (katas 23-25) and the kubelet's server for `kubectl logs` and `kubectl exec`. Given code: what a
+ * node's systemd units configure. The runtime starts first and outlives the kubelet, as
+ * containerd does: stopping the kubelet (a crash, an upgrade) leaves the containers running, and
+ * a new kubelet adopts them (kata 25).
+ *
+ * Node `i` (from 0) has the pod CIDR `127.0.<10+i>.0/24` and the node IP `127.0.<10+i>.1`: the
+ * gateway of its pod network, where its kubelet server listens.
+ *
+ * @example
+ * ```ts
+ * const node = new ClusterNode({ name: 'node-1', index: 0, runtime: 'process', client, clock, tracer, dataDir });
+ * await node.start();          // kubelet node-1 ready: registered, Ready, watching its pods
+ * await node.stopKubelet();    // the containers keep running
+ * await node.startKubelet();   // adopts them
+ * await node.stop();           // the kubelet, then every container
+ * ```
+ */
+import { join } from 'node:path';
+import type { ApiClient } from '@kube/apiserver';
+import type { Clock } from '@kube/kit';
+import { Kubelet, KubeletServer } from '@kube/kubelet';
+import { dnsEnvironment, podDnsConfig } from '@kube/proxy';
+import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
+import type { RuntimeKind, Tracer } from './cluster-api.ts';
+
+/** How to build a {@link ClusterNode}. */
+export interface ClusterNodeOptions {
+  /** `node-1` */
+  name: string;
+  /** its place among the nodes, from 0: chooses its addresses */
+  index: number;
+  runtime: RuntimeKind;
+  /** the kubelet's client (user `system:node:<name>`) */
+  client: ApiClient;
+  clock: Clock;
+  tracer: Tracer;
+  /** where its pods' folders and logs are: `<dataDir>/nodes/<name>` (needed by the process runtime) */
+  dataDir?: string;
+  /** where cluster DNS answers, `host:port`: written into every container's environment */
+  dnsServer?: string;
+}
+
+/** The pod CIDR of node `index`. */
+export function podCIDROf(index: number): string {
+  return `127.0.${10 + index}.0/24`;
+}
+
+/** The IP of node `index`: its pod network's gateway. */
+export function nodeIPOf(index: number): string {
+  return `127.0.${10 + index}.1`;
+}
+
+/** A runtime, and the kubelet (with its server) that can die and come back on it. */
+export class ClusterNode {
+  readonly name: string;
+  readonly runtime: RuntimeService;
+  /** the kubelet running now; undefined while it is stopped */
+  kubelet: Kubelet | undefined;
+  private server: KubeletServer | undefined;
+
+  constructor(private readonly options: ClusterNodeOptions) {
+    this.name = options.name;
+    const podCIDR = podCIDROf(options.index);
+    const runtime: RuntimeService =
+      options.runtime === 'process'
+        ? new ProcessRuntime({ root: join(options.dataDir ?? '.', 'nodes', options.name), podCIDR, clock: options.clock })
+        : new FakeRuntime({ clock: options.clock, podCIDR });
+    this.runtime = options.dnsServer ? withClusterDns(runtime, options.dnsServer) : runtime;
+  }
+
+  /** The component's name in the trace: `kubelet node-1`. */
+  get component(): string {
+    return `kubelet ${this.name}`;
+  }
+
+  /** Starts the kubelet (the runtime needs no start). */
+  async start(): Promise<void> {
+    await this.startKubelet();
+  }
+
+  /** A kubelet on this node's runtime: registers the node, then syncs its pods (adopting what runs). */
+  async startKubelet(): Promise<void> {
+    if (this.kubelet) return;
+    const { name, index, client, clock, tracer } = this.options;
+    await tracer.step(this.component, 'start', async () => {
+      const nodeIP = nodeIPOf(index);
+      let port = 0;
+      const kubelet = new Kubelet({
+        nodeName: name,
+        client,
+        runtime: this.runtime,
+        clock,
+        nodeIP,
+        node: { config: { podCIDR: podCIDROf(index) }, kubeletPort: () => port, onError: (what, error) => tracer.log(this.component, `${what}: ${(error as Error).message}`) },
+      });
+      if (this.options.runtime === 'process') {
+        this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP });
+        ({ port } = await this.server.start());
+      }
+      await kubelet.start();
+      this.kubelet = kubelet;
+    });
+  }
+
+  /** Stops the kubelet and its server; the runtime and its containers go on. */
+  async stopKubelet(): Promise<void> {
+    const kubelet = this.kubelet;
+    if (!kubelet) return;
+    this.kubelet = undefined;
+    await this.options.tracer.step(this.component, 'stop', async () => {
+      await kubelet.stop();
+      await this.server?.stop();
+      this.server = undefined;
+    });
+  }
+
+  /** Stops the kubelet, then every container (the machine shuts down). */
+  async stop(): Promise<void> {
+    await this.stopKubelet();
+    await this.options.tracer.step(`runtime ${this.name}`, 'stop', async () => {
+      const runtime = this.runtime as RuntimeService & { shutdown?: () => Promise<void> };
+      await runtime.shutdown?.();
+    });
+  }
+}
+
+/**
+ * The kubelet's `--cluster-dns` and `--cluster-domain`: every container's resolver points at the
+ * cluster DNS server. Upstream writes them into the container's /etc/resolv.conf; the workbook's
+ * images read them from the environment (kit/images/resolver.mjs).
+ */
+function withClusterDns(runtime: RuntimeService, server: string): RuntimeService {
+  const createContainer = async (podSandboxId: string, config: ContainerConfig): Promise<string> => {
+    const status = await runtime.podSandboxStatus(podSandboxId);
+    const dns = dnsEnvironment(podDnsConfig(status.metadata.namespace, server));
+    const given = new Set(config.envs?.map((e) => e.key));
+    const envs = [...(config.envs ?? []), ...Object.entries(dns).filter(([key]) => !given.has(key)).map(([key, value]) => ({ key, value }))];
+    return runtime.createContainer(podSandboxId, { ...config, envs });
+  };
+  return new Proxy(runtime, {
+    get(target, property, receiver) {
+      if (property === 'createContainer') return createContainer;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

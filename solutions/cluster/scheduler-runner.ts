@@ -1,0 +1,125 @@
+/**
+ * kube-scheduler's main loop around kata 16's {@link Scheduler}: informers feed it every pod and
+ * node event, and cycles run whenever a pod is waiting (upstream: pkg/scheduler/scheduler.go Run,
+ * eventhandlers.go addAllEventHandlers, and the queue's flushBackoffQCompleted every 1 s and
+ * flushUnschedulablePodsLeftover every 30 s in internal/queue/scheduling_queue.go).
+ *
+ * Worked example, one node `n1` and a pod created pending:
+ *
+ * | what happens | what the runner does |
+ * | --- | --- |
+ * | start() | lists nodes and pods through the informers: `onNode('ADDED', n1)`, then drains the queue |
+ * | pod `web` ADDED, no nodeName | `onPod('ADDED', web)`, then {@link SchedulerRunner.kick}: a cycle binds it to n1 |
+ * | web MODIFIED with nodeName n1 (the binding's echo) | `onPod('MODIFIED', web)`: the cache confirms the assumed pod |
+ * | pod `big` does not fit | its cycle fails, it waits as unschedulable; a node change or the 30 s flush retries it |
+ * | every 1 s on the clock | `queue.flush()` moves pods whose back-off ended to active, then a kick |
+ */
+import type { ApiClient } from '@kube/apiserver';
+import { DeletedFinalStateUnknown, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
+import type { Clock, KubeObject, Node, Pod, Random, Timer } from '@kube/kit';
+import { Scheduler, type CycleResult, type EventType, type Framework } from '@kube/scheduler';
+
+/** How often the queue is flushed: pods whose back-off ended become active again. */
+export const QUEUE_FLUSH_PERIOD_MS = 1_000;
+
+/** How to build a {@link SchedulerRunner}. */
+export interface SchedulerRunnerOptions {
+  client: ApiClient;
+  clock: Clock;
+  random: Random;
+  /** the plugins; default kata 16's */
+  framework?: Framework;
+  /** told of every cycle's result */
+  onCycle?: (result: CycleResult) => void;
+  /** told of a cycle that threw, or an informer's failure */
+  onError?: (error: unknown) => void;
+}
+
+/** The object of a delete event, whether the informer saw it go or found it gone at a relist. */
+function deletedObject<T extends KubeObject>(object: T | DeletedFinalStateUnknown<T>): T {
+  return object instanceof DeletedFinalStateUnknown ? object.obj : object;
+}
+
+/** Informers in, cycles out. */
+export class SchedulerRunner {
+  readonly scheduler: Scheduler;
+  private factory: SharedInformerFactory | undefined;
+  private flushTimer: Timer | undefined;
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly options: SchedulerRunnerOptions) {
+    this.scheduler = new Scheduler({ client: options.client, clock: options.clock, random: options.random, ...(options.framework && { framework: options.framework }) });
+  }
+
+  /**
+   * Starts the pods and nodes informers with handlers that hand every event to the scheduler and
+   * kick a drain; waits for their first lists; flushes the queue every second; drains once.
+   */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const { client, clock, onError } = this.options;
+    this.factory = new SharedInformerFactory({ client, clock, ...(onError && { onError: (_resource, error) => onError(error) }) });
+    const handle = <T extends KubeObject>(informer: SharedIndexInformer<T>, deliver: (type: EventType, object: T) => void): void => {
+      informer.addEventHandler({
+        onAdd: (object) => this.deliver(() => deliver('ADDED', object)),
+        onUpdate: (_old, object) => this.deliver(() => deliver('MODIFIED', object)),
+        onDelete: (object) => this.deliver(() => deliver('DELETED', deletedObject(object))),
+      });
+    };
+    // Nodes first: a pod listed before any node would fail its first cycle for nothing.
+    handle<Node>(this.factory.nodes(), (type, node) => this.scheduler.onNode(type, node));
+    handle<Pod>(this.factory.pods(), (type, pod) => this.scheduler.onPod(type, pod));
+    this.factory.start();
+    await this.factory.waitForCacheSync();
+    this.flushTimer = clock.setInterval(() => this.deliver(() => this.scheduler.queue.flush()), QUEUE_FLUSH_PERIOD_MS);
+    this.kick();
+    await this.idle();
+  }
+
+  /** Runs cycles until no pod is ready; if one is already running, it runs again when done. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain().finally(() => (this.draining = undefined));
+  }
+
+  /** Resolves once no cycle is running and none is due. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Stops the flushes and the informers, after the cycle under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.flushTimer) this.options.clock.clearTimeout(this.flushTimer);
+    await this.idle();
+    await this.factory?.shutdown();
+  }
+
+  private deliver(event: () => void): void {
+    event();
+    this.kick();
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.stopped) {
+        let result: CycleResult | undefined;
+        try {
+          result = await this.scheduler.scheduleNext();
+        } catch (error) {
+          this.options.onError?.(error);
+          break;
+        }
+        if (!result) break;
+        this.options.onCycle?.(result);
+      }
+    } while (this.again && !this.stopped);
+  }
+}

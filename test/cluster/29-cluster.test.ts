@@ -1,0 +1,569 @@
+/**
+ * Kata 29 — the whole cluster. The spec is katas/cluster/29-cluster.md.
+ *
+ * The examples read as the spec: the bootstrap objects and their idempotence, the scheduler's loop
+ * on informers, kube-proxy's sync loop, the start-up order (read from the trace every given
+ * component writes) and the shut-down order, a Deployment served end to end on a FakeClock, a node
+ * that dies and whose pods move, a control plane restarted from its log. The properties: bootstrap
+ * converges to the last apiserver address whatever came before; under any story of nodes and pods
+ * the scheduler's loop binds what fits and never over-commits a node; whatever the interleaving of
+ * changes and syncs, kube-proxy's syncs never overlap and the last one sees the final state.
+ */
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '../support/prop.ts';
+import { LocalClient, Registry, StatusError, type ApiClient } from '@kube/apiserver';
+import {
+  bootstrapCluster,
+  ensureObject,
+  kubernetesService,
+  SchedulerRunner,
+  ServiceProxy,
+  SYSTEM_NAMESPACES,
+  type ApiServerAddress,
+} from '@kube/cluster';
+import { SharedInformerFactory } from '@kube/controllers';
+import { MvccStore } from '@kube/etcd';
+import { FakeClock, Random, type Deployment, type EndpointSlice, type Endpoints, type KubeObject, type Node, type Pod, type Service } from '@kube/kit';
+import type { Proxier } from '@kube/proxy';
+import { allAt, at, httpsCluster, localCluster, runningAndReady, START } from '../support/cluster/local.ts';
+import { makeDeployment } from '../support/controllers/rollout.ts';
+
+const APISERVER: ApiServerAddress = { host: '127.0.0.1', port: 6443 };
+
+/** A registry in memory and a client on it. */
+function api(): { registry: Registry; client: ApiClient; store: MvccStore } {
+  const store = new MvccStore();
+  const registry = new Registry({ store, clock: new FakeClock(START), random: new Random(29) });
+  return { registry, client: new LocalClient(registry), store };
+}
+
+/** The objects of a resource in a namespace, by name. */
+async function byName<T extends KubeObject>(client: ApiClient, resource: string, namespace?: string): Promise<Map<string, T>> {
+  return new Map((await client.resource<T>(resource, namespace).list()).items.map((o) => [o.metadata.name!, o]));
+}
+
+/** A client whose next `n` updates fail with 409 Conflict, as when another writer got in first. */
+function conflictingUpdates(inner: ApiClient, n: number): ApiClient & { conflicts: number } {
+  const wrapper = Object.create(inner) as ApiClient & { conflicts: number };
+  wrapper.conflicts = 0;
+  wrapper.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+    const real = inner.resource<T>(resource, namespace);
+    return {
+      ...real,
+      update: async (object: T) => {
+        if (wrapper.conflicts < n) {
+          wrapper.conflicts++;
+          throw new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Conflict', code: 409, message: 'the object has been modified; please apply your changes to the latest version and try again' });
+        }
+        return real.update(object);
+      },
+    };
+  };
+  return wrapper;
+}
+
+/** A node with room for `pods` pods of 100m CPU (and memory to spare). */
+function node(name: string, cpu = '1'): Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+    status: { allocatable: { cpu, memory: '8Gi', pods: '110' }, capacity: { cpu, memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+/** A pending pod asking for `cpu`. */
+function pending(name: string, cpu = '100m'): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'kubekata/echo', resources: { requests: { cpu } } }] } };
+}
+
+/** Lets promise chains on a FakeClock run, with no time passing. */
+async function settle(clock: FakeClock, rounds = 30): Promise<void> {
+  for (let i = 0; i < rounds; i++) await clock.advance(0);
+}
+
+describe('bootstrapCluster: what the apiserver writes before anyone uses it', () => {
+  it('creates the four system namespaces, the kubernetes Service at the range\'s first address, its Endpoints and EndpointSlice at the apiserver, and kube-dns at the tenth address', async () => {
+    const { client } = api();
+    await bootstrapCluster(client, APISERVER);
+    expect([...(await byName(client, 'namespaces')).keys()].sort()).toEqual([...SYSTEM_NAMESPACES].sort());
+    const kubernetes = (await byName<Service>(client, 'services', 'default')).get('kubernetes');
+    expect(kubernetes?.spec).toMatchObject({ type: 'ClusterIP', clusterIP: '127.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] });
+    expect(kubernetes?.spec?.selector, 'the kubernetes Service has no selector: the endpoints controller must leave its endpoints alone').toBeUndefined();
+    expect(kubernetes?.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
+    const endpoints = (await byName<Endpoints>(client, 'endpoints', 'default')).get('kubernetes');
+    expect(endpoints?.subsets).toEqual([{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
+    const slice = (await byName<EndpointSlice>(client, 'endpointslices', 'default')).get('kubernetes');
+    expect(slice).toMatchObject({ addressType: 'IPv4', endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] });
+    expect(slice?.metadata.labels?.['kubernetes.io/service-name']).toBe('kubernetes');
+    const dns = (await byName<Service>(client, 'services', 'kube-system')).get('kube-dns');
+    expect(dns?.spec).toMatchObject({ clusterIP: '127.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
+  });
+
+  it('uses the service range it is given: the first and the tenth address of 127.200.0.0/16', async () => {
+    const { client } = api();
+    await bootstrapCluster(client, APISERVER, '127.200.0.0/16');
+    const services = await byName<Service>(client, 'services', 'default');
+    expect(services.get('kubernetes')?.spec?.clusterIP).toBe('127.200.0.1');
+    expect((await byName<Service>(client, 'services', 'kube-system')).get('kube-dns')?.spec?.clusterIP).toBe('127.200.0.10');
+  });
+
+  it('run a second time with nothing changed, writes nothing: the store\'s revision stays where it was', async () => {
+    const { client, store } = api();
+    await bootstrapCluster(client, APISERVER);
+    const revision = store.revision;
+    await bootstrapCluster(client, APISERVER);
+    expect(store.revision, 'a write happened on the second run').toBe(revision);
+  });
+
+  it('after a restart on another port, moves the kubernetes Service\'s targetPort and its endpoints to the new port, keeping the Service\'s uid', async () => {
+    const { client } = api();
+    await bootstrapCluster(client, APISERVER);
+    const before = (await byName<Service>(client, 'services', 'default')).get('kubernetes')!;
+    await bootstrapCluster(client, { host: '127.0.0.1', port: 7443 });
+    const after = (await byName<Service>(client, 'services', 'default')).get('kubernetes')!;
+    expect(after.metadata.uid, 'updated, not deleted and created again').toBe(before.metadata.uid);
+    expect(after.spec?.ports?.[0]?.targetPort).toBe(7443);
+    expect((await byName<Endpoints>(client, 'endpoints', 'default')).get('kubernetes')?.subsets?.[0]?.ports?.[0]?.port).toBe(7443);
+    expect((await byName<EndpointSlice>(client, 'endpointslices', 'default')).get('kubernetes')?.ports?.[0]?.port).toBe(7443);
+  });
+
+  it('ensureObject puts back a label someone removed, and keeps what the server or others added beside what it sets', async () => {
+    const { client } = api();
+    await bootstrapCluster(client, APISERVER);
+    const services = client.resource<Service>('services', 'default');
+    const stored = await services.get('kubernetes');
+    await services.update({ ...stored, metadata: { ...stored.metadata, labels: { component: 'apiserver' }, annotations: { note: 'kept' } } });
+    await ensureObject(client, 'services', kubernetesService(APISERVER));
+    const now = await services.get('kubernetes');
+    expect(now.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
+    expect(now.metadata.annotations, 'an annotation ensureObject does not set is not its business').toEqual({ note: 'kept' });
+  });
+
+  it('ensureObject reads again and retries when its update meets a Conflict', async () => {
+    const { client } = api();
+    await bootstrapCluster(client, APISERVER);
+    const racing = conflictingUpdates(client, 2);
+    await ensureObject(racing, 'services', kubernetesService({ host: '127.0.0.1', port: 8443 }));
+    expect(racing.conflicts).toBe(2);
+    expect((await client.resource<Service>('services', 'default').get('kubernetes')).spec?.ports?.[0]?.targetPort).toBe(8443);
+  });
+
+  it('ensureObject passes on an error that is not a conflict, such as a Forbidden', async () => {
+    const { client } = api();
+    const forbidden = Object.create(client) as ApiClient;
+    forbidden.resource = () => {
+      throw new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: 'namespaces is forbidden' });
+    };
+    await expect(ensureObject(forbidden, 'namespaces', { metadata: { name: 'default' } })).rejects.toThrow(/forbidden/);
+  });
+});
+
+describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
+  /** A runner on a fresh registry, started. */
+  async function runner(setup: (client: ApiClient) => Promise<void> = async () => {}) {
+    const { client } = api();
+    const clock = new FakeClock(START);
+    await setup(client);
+    const cycles: string[] = [];
+    const scheduler = new SchedulerRunner({ client, clock, random: new Random(7), onCycle: (r) => cycles.push(`${r.pod.metadata.name} ${r.nodeName ?? `error: ${r.error}`}`) });
+    const starting = scheduler.start();
+    await settle(clock);
+    await starting;
+    return { client, clock, scheduler, cycles };
+  }
+  const nodeOf = async (client: ApiClient, name: string) => (await client.pods('default').get(name)).spec?.nodeName;
+
+  it('binds pods that were pending before it started, once it has listed the nodes', async () => {
+    const { client, scheduler } = await runner(async (c) => {
+      await c.nodes().create(node('n1'));
+      await c.pods('default').create(pending('early'));
+    });
+    expect(await nodeOf(client, 'early')).toBe('n1');
+    await scheduler.stop();
+  });
+
+  it('binds a pod created after start to the only node, without anyone calling scheduleNext', async () => {
+    const { client, clock, scheduler, cycles } = await runner(async (c) => void (await c.nodes().create(node('n1'))));
+    await client.pods('default').create(pending('web'));
+    await settle(clock);
+    expect(await nodeOf(client, 'web')).toBe('n1');
+    expect(cycles).toEqual(['web n1']);
+    await scheduler.stop();
+  });
+
+  it('leaves a pod that fits nowhere pending, and binds it when a node that fits is added', async () => {
+    const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('small', '100m'))));
+    await client.pods('default').create(pending('big', '2'));
+    await settle(clock);
+    expect(await nodeOf(client, 'big')).toBeUndefined();
+    const condition = (await client.pods('default').get('big')).status?.conditions?.find((c) => c.type === 'PodScheduled');
+    expect(condition, 'the pod says why it waits').toMatchObject({ status: 'False', reason: 'Unschedulable' });
+    await client.nodes().create(node('large', '4'));
+    await settle(clock);
+    // The node event moved it out of the unschedulable pods, into back-off after its failed try (1 s).
+    await clock.advance(1000);
+    await settle(clock);
+    expect(await nodeOf(client, 'big')).toBe('large');
+    await scheduler.stop();
+  });
+
+  it('retries a pod whose binding failed once its back-off has passed on the clock, through the queue\'s flush every second', async () => {
+    const { client: inner } = api();
+    await inner.nodes().create(node('n1'));
+    let failures = 1;
+    const client = Object.create(inner) as ApiClient;
+    client.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+      const real = inner.resource<T>(resource, namespace);
+      if (resource !== 'pods') return real;
+      return {
+        ...real,
+        update: async (object: T) => {
+          if ((object as unknown as Pod).spec?.nodeName && failures-- > 0) throw new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'InternalError', code: 500, message: 'etcdserver: request timed out' });
+          return real.update(object);
+        },
+      };
+    };
+    const clock = new FakeClock(START);
+    const scheduler = new SchedulerRunner({ client, clock, random: new Random(7) });
+    const starting = scheduler.start();
+    await settle(clock);
+    await starting;
+    await inner.pods('default').create(pending('web'));
+    await settle(clock);
+    expect(await nodeOf(inner, 'web'), 'the first binding failed').toBeUndefined();
+    for (let i = 0; i < 12; i++) {
+      await clock.advance(1000);
+      await settle(clock);
+    }
+    expect(await nodeOf(inner, 'web'), 'bound on a later try').toBe('n1');
+    await scheduler.stop();
+  });
+
+  it('after stop, binds nothing more: a pod created then stays pending', async () => {
+    const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('n1'))));
+    await scheduler.stop();
+    await client.pods('default').create(pending('late'));
+    await settle(clock);
+    expect(await nodeOf(client, 'late')).toBeUndefined();
+  });
+});
+
+/** A stand-in for kata 27's Proxier that records each sync and lets the test decide when it ends. */
+class RecordingProxier {
+  readonly syncs: { services: string[]; slices: string[] }[] = [];
+  running = 0;
+  overlapped = false;
+  stopped = false;
+  failNext = false;
+  /** how a sync waits: at once by default; a test may hand it to fc.scheduler */
+  gate: () => Promise<void> = async () => {};
+
+  async sync(services: readonly Service[], slices: readonly EndpointSlice[]): Promise<void> {
+    if (this.running > 0) this.overlapped = true;
+    this.running++;
+    this.syncs.push({ services: services.map((s) => s.metadata.name!).sort(), slices: slices.map((s) => s.metadata.name!).sort() });
+    try {
+      await this.gate();
+      if (this.failNext) {
+        this.failNext = false;
+        throw new Error('cannot listen for clusterIP 127.96.0.5:80 of default/web: address in use');
+      }
+    } finally {
+      this.running--;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}
+
+describe('ServiceProxy: kube-proxy\'s loop around the proxier', () => {
+  async function proxyOn(setup: (client: ApiClient) => Promise<void> = async () => {}) {
+    const { client } = api();
+    const clock = new FakeClock(START);
+    await setup(client);
+    const factory = new SharedInformerFactory({ client, clock });
+    const proxier = new RecordingProxier();
+    const errors: string[] = [];
+    const proxy = new ServiceProxy({ factory, proxier: proxier as unknown as Proxier, onError: (e) => errors.push((e as Error).message) });
+    factory.start();
+    const starting = proxy.start();
+    await settle(clock);
+    await starting;
+    return { client, clock, factory, proxier, proxy, errors };
+  }
+  const service = (name: string): Service => ({ metadata: { name, namespace: 'default' }, spec: { ports: [{ port: 80, protocol: 'TCP' }] } });
+
+  it('syncs once at start, with every Service and EndpointSlice the informers listed', async () => {
+    const { proxier, proxy, factory } = await proxyOn(async (c) => {
+      await c.resource<Service>('services', 'default').create(service('web'));
+      await c.resource<Service>('services', 'default').create(service('api'));
+    });
+    expect(proxier.syncs).toEqual([{ services: ['api', 'web'], slices: [] }]);
+    await proxy.stop();
+    await factory.shutdown();
+  });
+
+  it('syncs again after a Service is created, with it in the sync', async () => {
+    const { client, clock, proxier, proxy, factory } = await proxyOn();
+    await client.resource<Service>('services', 'default').create(service('web'));
+    await settle(clock);
+    await proxy.synced();
+    expect(proxier.syncs.at(-1)).toEqual({ services: ['web'], slices: [] });
+    await proxy.stop();
+    await factory.shutdown();
+  });
+
+  it('reports a sync that fails to onError, and syncs again on the next change', async () => {
+    const { client, clock, proxier, proxy, errors, factory } = await proxyOn();
+    proxier.failNext = true;
+    await client.resource<Service>('services', 'default').create(service('web'));
+    await settle(clock);
+    expect(errors).toEqual(['cannot listen for clusterIP 127.96.0.5:80 of default/web: address in use']);
+    const before = proxier.syncs.length;
+    await client.resource<Service>('services', 'default').create(service('api'));
+    await settle(clock);
+    expect(proxier.syncs.length).toBe(before + 1);
+    await proxy.stop();
+    await factory.shutdown();
+  });
+
+  it('on stop, stops the proxier, and syncs nothing for later changes', async () => {
+    const { client, clock, proxier, proxy, factory } = await proxyOn();
+    await proxy.stop();
+    expect(proxier.stopped).toBe(true);
+    const before = proxier.syncs.length;
+    await client.resource<Service>('services', 'default').create(service('web'));
+    await settle(clock);
+    expect(proxier.syncs.length).toBe(before);
+    await factory.shutdown();
+  });
+});
+
+describe('startCluster: the start-up order, read from the trace', () => {
+  it('starts etcd, then the apiserver, then the bootstrap; the scheduler, the controller manager and DNS after the bootstrap; DNS before every kubelet; kube-proxy after the kubelets; the kubeconfig last', async () => {
+    const { cluster, trace, cleanup } = await httpsCluster();
+    try {
+      const lines = trace.map((e) => `${e.component} ${e.phase}`);
+      const before = (a: string, b: string) => expect(at(trace, a), `"${a}" before "${b}" in: ${lines.join(', ')}`).toBeLessThan(at(trace, b));
+      for (const line of ['etcd ready', 'kube-apiserver ready', 'bootstrap ready', 'kube-scheduler ready', 'kube-controller-manager ready', 'coredns ready', 'kube-proxy ready', 'kubeconfig ready']) {
+        expect(at(trace, line), `the trace has "${line}": ${lines.join(', ')}`).toBeGreaterThanOrEqual(0);
+      }
+      before('etcd ready', 'kube-apiserver starting');
+      before('kube-apiserver ready', 'bootstrap starting');
+      before('bootstrap ready', 'kube-scheduler starting');
+      before('bootstrap ready', 'kube-controller-manager starting');
+      before('bootstrap ready', 'coredns starting');
+      const kubelets = allAt(trace, 'kubelet ', 'starting');
+      expect(kubelets, 'two kubelets started').toHaveLength(2);
+      for (const index of kubelets) {
+        expect(at(trace, 'coredns ready'), 'DNS is ready before a kubelet starts: it tells its containers where DNS answers').toBeLessThan(index);
+        expect(at(trace, 'kube-scheduler ready'), 'the scheduler is ready before a kubelet starts').toBeLessThan(index);
+        expect(at(trace, 'kube-controller-manager ready'), 'the controller manager is ready before a kubelet starts').toBeLessThan(index);
+      }
+      for (const index of allAt(trace, 'kubelet ', 'ready')) expect(index, 'kube-proxy runs on a node: after its kubelet').toBeLessThan(at(trace, 'kube-proxy starting'));
+      expect(at(trace, 'kubeconfig starting'), 'the kubeconfig is written last').toBe(trace.length - 2);
+    } finally {
+      await cluster.stop();
+      cleanup();
+    }
+  });
+
+  it('registers a Ready node per kubelet, each with its own pod CIDR, before the kubeconfig is written', async () => {
+    const { cluster, cleanup } = await httpsCluster({ nodes: 3 });
+    try {
+      const nodes = (await cluster.client.nodes().list()).items.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+      expect(nodes.map((n) => n.metadata.name)).toEqual(['node-1', 'node-2', 'node-3']);
+      expect(nodes.map((n) => n.spec?.podCIDR)).toEqual(['127.0.10.0/24', '127.0.11.0/24', '127.0.12.0/24']);
+      for (const n of nodes) expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, `${n.metadata.name} is Ready`).toBe('True');
+    } finally {
+      await cluster.stop();
+      cleanup();
+    }
+  });
+});
+
+describe('Cluster.stop: the shut-down order', () => {
+  it('stops kube-proxy and every kubelet and runtime before the controller manager, the scheduler and the apiserver, and closes etcd last', async () => {
+    const { cluster, trace, cleanup } = await httpsCluster();
+    const started = trace.length;
+    await cluster.stop();
+    cleanup();
+    const stopping = trace.slice(started);
+    const lines = stopping.map((e) => `${e.component} ${e.phase}`);
+    const index = (line: string) => at(stopping, line);
+    expect(lines.at(-1), 'etcd is closed last: every write acknowledged is flushed').toBe('etcd stopped');
+    expect(index('kube-apiserver stopped'), 'the apiserver stops before the store closes').toBeLessThan(index('etcd stopping'));
+    for (const component of ['kube-proxy', 'kubelet node-1', 'kubelet node-2', 'runtime node-1', 'runtime node-2', 'coredns', 'kube-controller-manager', 'kube-scheduler']) {
+      expect(index(`${component} stopped`), `${component} stops (before the apiserver): ${lines.join(', ')}`).toBeGreaterThanOrEqual(0);
+      expect(index(`${component} stopped`), `${component} stops before the apiserver it talks to`).toBeLessThan(index('kube-apiserver stopping'));
+    }
+    for (const n of ['node-1', 'node-2']) {
+      expect(index(`kubelet ${n} stopped`), `the kubelet of ${n} stops before the controller manager, which would otherwise see its node die`).toBeLessThan(index('kube-controller-manager stopping'));
+    }
+  });
+
+  it('leaves nothing listening: the apiserver\'s port is closed once stop resolves', async () => {
+    const { cluster, cleanup } = await httpsCluster({ nodes: 1 });
+    const { port } = new URL(cluster.url);
+    await cluster.stop();
+    cleanup();
+    const { connect } = await import('node:net');
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(port), '127.0.29.1');
+      socket.on('connect', () => (socket.destroy(), resolve(false)));
+      socket.on('error', () => resolve(true));
+    });
+    expect(refused, `something still listens on 127.0.29.1:${port}`).toBe(true);
+  });
+});
+
+describe('the cluster at work, on a FakeClock', () => {
+  it('runs a Deployment of 3 replicas: a ReplicaSet, 3 pods bound to Ready nodes, each Running and Ready', async () => {
+    const { cluster, advance } = await localCluster({ nodes: 2 });
+    await cluster.client.resource<Deployment>('deployments', 'default').create(makeDeployment('web', { replicas: 3, image: 'kubekata/echo' }));
+    await advance(2000);
+    const pods = (await cluster.client.pods('default').list()).items;
+    expect(pods.filter(runningAndReady).map((p) => p.spec?.nodeName).every((n) => n === 'node-1' || n === 'node-2')).toBe(true);
+    expect(pods.filter(runningAndReady)).toHaveLength(3);
+    expect((await cluster.client.resource('replicasets', 'default').list()).items).toHaveLength(1);
+    await cluster.stop();
+  });
+
+  it('moves the pods of a node whose kubelet stopped, once the node is unreachable and the pods\' tolerationSeconds have passed', async () => {
+    const { cluster, advance } = await localCluster({ nodes: 2, settings: { nodeMonitorGracePeriodMs: 40_000 } });
+    const deployment = makeDeployment('web', { replicas: 2, image: 'kubekata/echo' });
+    // The user's choice, as a Deployment may say: leave an unreachable node after 30 s, not the default 300 s.
+    deployment.spec!.template.spec!.tolerations = [
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ];
+    await cluster.client.resource<Deployment>('deployments', 'default').create(deployment);
+    await advance(2000);
+    await cluster.node('node-2').stopKubelet();
+    await advance(40_000 + 30_000 + 15_000);
+    const pods = (await cluster.client.pods('default').list()).items.filter((p) => !p.metadata.deletionTimestamp);
+    expect(pods.filter(runningAndReady).map((p) => p.spec?.nodeName)).toEqual(['node-1', 'node-1']);
+    const node2 = await cluster.client.nodes().get('node-2');
+    expect(node2.spec?.taints?.map((t) => t.key)).toContain('node.kubernetes.io/unreachable');
+    await cluster.stop();
+  });
+
+  it('after a restart of the control plane, keeps every object and leaves the running pods alone', async () => {
+    const { cluster, settle, advance } = await localCluster({ nodes: 1 });
+    await cluster.client.resource<Deployment>('deployments', 'default').create(makeDeployment('web', { replicas: 2, image: 'kubekata/echo' }));
+    await advance(2000);
+    const before = (await cluster.client.pods('default').list()).items.map((p) => `${p.metadata.uid} ${p.status?.containerStatuses?.[0]?.containerID}`).sort();
+    await cluster.restartControlPlane();
+    await settle();
+    await advance(5000);
+    const after = (await cluster.client.pods('default').list()).items.map((p) => `${p.metadata.uid} ${p.status?.containerStatuses?.[0]?.containerID}`).sort();
+    expect(after).toEqual(before);
+    await cluster.stop();
+  });
+});
+
+describe('properties', () => {
+  test.prop([fc.array(fc.record({ host: fc.constantFrom('127.0.0.1', '127.0.0.2', '127.0.5.9'), port: fc.integer({ min: 1024, max: 65535 }) }), { minLength: 1, maxLength: 6 })], { numRuns: 40 })(
+    'whatever apiserver addresses came before, bootstrapping at the last one leaves the same objects as bootstrapping at it alone',
+    async (addresses) => {
+      const replayed = api();
+      for (const address of addresses) await bootstrapCluster(replayed.client, address);
+      const fresh = api();
+      await bootstrapCluster(fresh.client, addresses.at(-1)!);
+      for (const [resource, namespace] of [['namespaces', undefined], ['services', 'default'], ['services', 'kube-system'], ['endpoints', 'default'], ['endpointslices', 'default']] as const) {
+        const strip = (m: Map<string, KubeObject>) => [...m].map(([name, o]) => [name, { ...o, metadata: { name: o.metadata.name, namespace: o.metadata.namespace, labels: o.metadata.labels } }]).sort();
+        expect(strip(await byName(replayed.client, resource, namespace)), `${resource} in ${namespace ?? 'the cluster'}`).toEqual(strip(await byName(fresh.client, resource, namespace)));
+      }
+    },
+  );
+
+  type Story = { kind: 'node'; cpu: number } | { kind: 'pod'; cpu: number } | { kind: 'delete-pod'; index: number } | { kind: 'tick' };
+  const story = fc.array(
+    fc.oneof(
+      fc.record({ kind: fc.constant('node' as const), cpu: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ kind: fc.constant('pod' as const), cpu: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ kind: fc.constant('delete-pod' as const), index: fc.nat(20) }),
+      fc.constant({ kind: 'tick' as const }),
+    ),
+    { maxLength: 25 },
+  );
+  test.prop([story], { numRuns: 40 })(
+    'under any story of nodes added and pods created and deleted, the loop never over-commits a node, and once settled every pod that fits on some node is bound',
+    async (steps) => {
+      const { client } = api();
+      const clock = new FakeClock(START);
+      const scheduler = new SchedulerRunner({ client, clock, random: new Random(3) });
+      const starting = scheduler.start();
+      await settle(clock);
+      await starting;
+      let nodes = 0;
+      let pods = 0;
+      for (const step of steps) {
+        if (step.kind === 'node') await client.nodes().create(node(`n${nodes++}`, `${step.cpu * 1000}m`));
+        if (step.kind === 'pod') await client.pods('default').create(pending(`p${pods++}`, `${step.cpu * 500}m`));
+        if (step.kind === 'delete-pod' && step.index < pods) await client.pods('default').delete(`p${step.index}`).catch(() => undefined);
+        if (step.kind === 'tick') await clock.advance(1000);
+        await settle(clock, 5);
+      }
+      // Long enough for every back-off (at most 10 s) and the unschedulable pods' leftover flush (5 min).
+      for (let i = 0; i < 320; i++) await clock.advance(1000);
+      await settle(clock);
+      const all = (await client.pods('default').list()).items;
+      const allocatable = new Map((await client.nodes().list()).items.map((n) => [n.metadata.name!, Number.parseInt(n.status!.allocatable!.cpu!, 10)]));
+      const used = new Map<string, number>();
+      for (const pod of all) {
+        const at = pod.spec?.nodeName;
+        if (at) used.set(at, (used.get(at) ?? 0) + Number.parseInt(pod.spec!.containers[0]!.resources!.requests!.cpu!, 10));
+      }
+      for (const [name, cpu] of used) expect(cpu, `node ${name} is over-committed`).toBeLessThanOrEqual(allocatable.get(name)!);
+      for (const pod of all.filter((p) => !p.spec?.nodeName)) {
+        const want = Number.parseInt(pod.spec!.containers[0]!.resources!.requests!.cpu!, 10);
+        const fits = [...allocatable].some(([name, cpu]) => cpu - (used.get(name) ?? 0) >= want);
+        expect(fits, `${pod.metadata.name} (${want}m) is pending though a node has room for it`).toBe(false);
+      }
+      await scheduler.stop();
+    },
+  );
+
+  test.prop([fc.scheduler(), fc.array(fc.constantFrom('web', 'api', 'db'), { minLength: 1, maxLength: 8 })], { numRuns: 40 })(
+    'whatever the interleaving of Service changes and syncs, syncs never overlap, and the last sync sees every Service that exists',
+    async (s, names) => {
+      const { client } = api();
+      const clock = new FakeClock(START);
+      const factory = new SharedInformerFactory({ client, clock });
+      const proxier = new RecordingProxier();
+      proxier.gate = () => s.schedule(Promise.resolve(), 'a sync ends');
+      const proxy = new ServiceProxy({ factory, proxier: proxier as unknown as Proxier });
+      factory.start();
+      const starting = proxy.start();
+      const changes = s.scheduleSequence(
+        names.map((name, i) => ({
+          label: `${i % 2 === 0 ? 'create' : 'delete'} ${name}`,
+          builder: async () => {
+            const services = client.resource<Service>('services', 'default');
+            if (i % 2 === 0) await services.create({ metadata: { name: `${name}-${i}`, namespace: 'default' }, spec: { ports: [{ port: 80, protocol: 'TCP' }] } });
+            else await services.delete(`${names[i - 1]}-${i - 1}`);
+            await settle(clock, 3);
+          },
+        })),
+      );
+      // Run the scheduled steps one at a time, in fast-check's order, letting the informers act between them.
+      for (let steps = 0; steps < 500 && (!changes.done || s.count() > 0); steps++) {
+        if (s.count() > 0) await s.waitOne();
+        await settle(clock, 3);
+      }
+      expect(changes.done, `every change ran: ${s.report().map((r) => r.label).join(', ')}`).toBe(true);
+      await starting;
+      await proxy.synced();
+      expect(proxier.overlapped, 'two syncs ran at once').toBe(false);
+      const exist = (await client.resource<Service>('services', 'default').list()).items.map((x) => x.metadata.name!).sort();
+      expect(proxier.syncs.at(-1)?.services, 'the last sync').toEqual(exist);
+      expect(proxier.syncs.length, 'at most one sync per change, plus the first').toBeLessThanOrEqual(names.length + 1);
+      await proxy.stop();
+      await factory.shutdown();
+    },
+  );
+});
