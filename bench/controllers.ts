@@ -160,9 +160,11 @@ const rollingUpdate: Bench = {
     }
     const pods = c.factory.pods().indexer;
     const deployments = c.factory.deployments().indexer;
+    // The Deployments first: 1,000 statuses are cheaper to look at every 20 ms than 10,000 pods.
     const peak = await until(() => {
+      if (!deployments.list().every((d) => d.status?.updatedReplicas === REPLICAS && d.status.replicas === REPLICAS)) return false;
       const all = pods.list();
-      return all.length === podCount && all.every((p) => image(p) === 'registry.k8s.io/pause:3.10' && ready(p)) && deployments.list().every((d) => d.status?.updatedReplicas === REPLICAS && d.status.replicas === REPLICAS);
+      return all.length === podCount && all.every((p) => image(p) === 'registry.k8s.io/pause:3.10' && ready(p));
     }, 'every Deployment rolled out');
     const seconds = (Date.now() - started) / 1000;
     rollingUpdate.name = `${rollingUpdate.name.replace(/ ·.*$/, '')} · ${rates(seconds, cpu)}, peak RSS ${mib(peak)}`;
