@@ -5,7 +5,7 @@
  *
  * | image | what it does | arguments (CMD) | environment |
  * | --- | --- | --- | --- |
- * | `kubekata/echo` | an HTTP server on `POD_IP:PORT` answering every request with JSON: the pod's name, namespace and IP, the path, the method | — | `PORT` (8080), `POD_IP` (127.0.0.1), `POD_NAME`, `POD_NAMESPACE` |
+ * | `kubekata/echo` | an HTTP server on `POD_IP:PORT` answering every request with JSON: the pod's name, namespace and IP, the path, the method | — | `PORT` (8080), `POD_IP` (127.0.0.1), `POD_NAME`, `POD_NAMESPACE`, `SHUTDOWN_DELAY_SECONDS` (0: on SIGTERM it closes at once) |
  * | `kubekata/sleeper` | sleeps, then exits 0 | `[seconds]` (default: for ever); `--ignore-sigterm` | — |
  * | `kubekata/crasher` | writes a line to stderr and exits with a code after a delay | `[code] [seconds]` (default `1 0`) | — |
  * | `kubekata/logger` | writes numbered lines, alternately to stdout and stderr, then exits 0 | `[lines] [interval ms]` (default `10 0`); `--no-newline` ends without a newline | — |

@@ -1,0 +1,277 @@
+/**
+ * The whole cluster of kata 29 (the reference), end to end, as a user meets it: real processes
+ * for containers, the real kubectl (v1.32) over HTTPS, real TCP through kube-proxy, real DNS.
+ *
+ * One story, step by step (each step needs the ones before): a Deployment of the echo image and a
+ * Service; HTTP through the ClusterIP and through the Service's DNS name answers from all three
+ * pods; kubectl logs and exec; a container's process killed is restarted (restartCount 1);
+ * kubectl scale; kubectl set image rolls out while a client sending requests all the while sees
+ * no error; one node's kubelet stopped: its pods are replaced on the other node after the grace
+ * period (20 s here, upstream's 50 s) and the pods' tolerationSeconds (5 s, the Deployment says
+ * so); the control plane restarted: state recovered from the WAL, the pods untouched, the
+ * watches resumed; then stop leaves no container process behind.
+ *
+ * The waits are bounded by the test's timeout and poll every 100 ms: this test runs real
+ * processes and the real kubectl, not a kata's code on a FakeClock.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCluster, type Cluster } from '@kube/cluster';
+import { Random, type Pod, type Service } from '@kube/kit';
+import { lookup4 } from '../../kit/images/resolver.mjs';
+
+const run = promisify(execFile);
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+if (!hasKubectl && process.env.CI === 'true') throw new Error('kubectl is not installed, and CI requires it (v1.32).');
+
+const dir = mkdtempSync(join(tmpdir(), 'kubekata-e2e-'));
+let cluster: Cluster | undefined;
+
+/** kubectl with the cluster's kubeconfig (asynchronous: the apiserver is in this process). */
+async function kubectl(...args: string[]): Promise<string> {
+  try {
+    return (await run('kubectl', ['--kubeconfig', cluster!.kubeconfig!, ...args], { timeout: 60_000 })).stdout;
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+/** kubectl apply of a YAML text. */
+async function apply(yaml: string): Promise<string> {
+  const child = execFile('kubectl', ['--kubeconfig', cluster!.kubeconfig!, 'apply', '-f', '-'], { timeout: 60_000 });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  child.stdin!.end(yaml);
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  if (code !== 0) throw new Error(`kubectl apply failed: ${err}`);
+  return out;
+}
+
+/** Polls `check` every 100 ms until it returns a value (not undefined); the test's timeout bounds it. */
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (!cluster) throw new Error(`gave up waiting for ${what}: the cluster stopped (${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const ready = (pod: Pod) => pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const webPods = async () => (await cluster!.client.pods('default').list({ labelSelector: 'app=web' })).items;
+
+/** The Ready pods of `web`, once there are `n` of them (and no other live ones). */
+async function readyPods(n: number, where: (pod: Pod) => boolean = () => true): Promise<Pod[]> {
+  return until(`${n} ready web pods`, async () => {
+    const pods = (await webPods()).filter((p) => !p.metadata.deletionTimestamp);
+    const good = pods.filter((p) => ready(p) && where(p));
+    return good.length === n && pods.length === n ? good : undefined;
+  });
+}
+
+/** One HTTP GET, a new connection each time; resolves with the echo's JSON. */
+function get(host: string, port: number, path = '/'): Promise<{ pod: string; pid: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (error) {
+          reject(new Error(`not the echo's JSON (${res.statusCode}): ${body}`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends GETs until every one of `pods` answered (at most 300). */
+async function answeredBy(host: string, port: number, pods: readonly string[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < 300 && pods.some((p) => !seen.has(p)); i++) seen.add((await get(host, port)).pod);
+  return seen;
+}
+
+const MANIFEST = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      tolerations:
+      - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 5}
+      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 5}
+      containers:
+      - name: app
+        image: kubekata/echo
+        ports: [{containerPort: 8080, name: http}]
+        # serve on for 2 s after SIGTERM while the endpoints leave kube-proxy (a preStop sleep's job)
+        env: [{name: SHUTDOWN_DELAY_SECONDS, value: "2"}]
+        readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 8080, targetPort: http}]
+`;
+
+afterAll(async () => {
+  const stopping = cluster;
+  cluster = undefined;
+  await stopping?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe.runIf(hasKubectl)('the whole cluster, end to end, with real processes and the real kubectl', { timeout: 120_000 }, () => {
+  let clusterIP = '';
+
+  it('starts with two Ready nodes and the kubernetes Service, as kubectl shows them', async () => {
+    cluster = await startCluster({
+      nodes: 2,
+      runtime: 'process',
+      dataDir: dir,
+      host: '127.0.28.1',
+      dns: { host: '127.0.28.53', port: 0 },
+      serviceCIDR: '127.228.0.0/16',
+      random: new Random(2029),
+      settings: { nodeMonitorGracePeriodMs: 20_000 },
+    });
+    const nodes = await kubectl('get', 'nodes');
+    expect(nodes).toMatch(/node-1\s+Ready/);
+    expect(nodes).toMatch(/node-2\s+Ready/);
+    expect(await kubectl('get', 'service', 'kubernetes')).toContain('127.228.0.1');
+  });
+
+  it('applies a Deployment of 3 echo pods and a Service, and HTTP through the ClusterIP reaches all three', async () => {
+    expect(await apply(MANIFEST)).toContain('deployment.apps/web created');
+    const pods = await readyPods(3);
+    clusterIP = (await cluster!.client.resource<Service>('services', 'default').get('web')).spec!.clusterIP!;
+    expect(clusterIP).toMatch(/^127\.228\./);
+    const names = pods.map((p) => p.metadata.name!);
+    const seen = await until('the Service answers from every pod', async () => {
+      const answered = await answeredBy(clusterIP, 8080, names);
+      return names.every((n) => answered.has(n)) ? answered : undefined;
+    });
+    expect([...seen].sort()).toEqual([...names].sort());
+  });
+
+  it('answers through the Service\'s DNS name, as a pod resolves it (web, then web.default.svc.cluster.local)', async () => {
+    const server = cluster!.parts.dnsAddress!;
+    const short = await lookup4('web', { server, search: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5 });
+    expect(short).toEqual({ fqdn: 'web.default.svc.cluster.local', addresses: [clusterIP] });
+    const answer = await get(short.addresses[0]!, 8080);
+    expect(answer.pod).toMatch(/^web-/);
+  });
+
+  it('shows a pod\'s log with kubectl logs, and runs a command in it with kubectl exec', async () => {
+    const [pod] = await readyPods(3);
+    expect(await kubectl('logs', pod!.metadata.name!)).toContain('echo: listening on');
+    expect((await kubectl('exec', pod!.metadata.name!, '--', 'printenv', 'POD_NAME')).trim()).toBe(pod!.metadata.name);
+  });
+
+  it('restarts a container whose process was killed: restartCount 1, Ready again', async () => {
+    const [pod] = await readyPods(3);
+    const podIP = pod!.status!.podIP!;
+    const { pid } = await get(podIP, 8080);
+    process.kill(pid, 'SIGKILL');
+    const restarted = await until('the killed container restarted', async () => {
+      const now = await cluster!.client.pods('default').get(pod!.metadata.name!);
+      return ready(now) && now.status?.containerStatuses?.[0]?.restartCount === 1 ? now : undefined;
+    });
+    expect(restarted.status?.containerStatuses?.[0]?.restartCount).toBe(1);
+    expect((await get(podIP, 8080)).pid, 'a new process answers').not.toBe(pid);
+  });
+
+  it('scales with kubectl scale', async () => {
+    expect(await kubectl('scale', 'deployment', 'web', '--replicas=4')).toContain('scaled');
+    expect(await readyPods(4)).toHaveLength(4);
+  });
+
+  it('rolls out kubectl set image while a client sending requests all the while sees no error', async () => {
+    let sending = true;
+    let sent = 0;
+    const errors: string[] = [];
+    const client = (async () => {
+      while (sending) {
+        try {
+          await get(clusterIP, 8080);
+          sent++;
+        } catch (error) {
+          errors.push((error as Error).message);
+        }
+      }
+    })();
+    try {
+      await kubectl('set', 'image', 'deployment/web', 'app=kubekata/echo:1.0');
+      expect(await kubectl('rollout', 'status', 'deployment/web', '--timeout=90s')).toContain('successfully rolled out');
+      const pods = await readyPods(4);
+      expect(pods.every((p) => p.spec?.containers[0]?.image === 'kubekata/echo:1.0')).toBe(true);
+    } finally {
+      sending = false;
+      await client;
+    }
+    expect(sent, 'requests were sent during the rollout').toBeGreaterThan(10);
+    expect(errors, `${errors.length} of ${sent + errors.length} requests failed`).toEqual([]);
+  });
+
+  it('replaces the pods of a node whose kubelet stopped, on the other node, after the grace period and the pods\' tolerationSeconds', async () => {
+    await cluster!.node('node-2').stopKubelet();
+    const pods = await readyPods(4, (p) => p.spec?.nodeName === 'node-1');
+    expect(pods).toHaveLength(4);
+    const node2 = await cluster!.client.nodes().get('node-2');
+    expect(node2.spec?.taints?.map((t) => `${t.key}:${t.effect}`)).toEqual(expect.arrayContaining(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']));
+    await cluster!.node('node-2').startKubelet();
+    await until('node-2 Ready again', async () => ((await cluster!.client.nodes().get('node-2')).spec?.taints ?? []).length === 0 || undefined);
+  });
+
+  it('restarts the control plane: state recovered from the write-ahead log, the pods untouched, the watches resumed', async () => {
+    const before = (await readyPods(4)).map((p) => `${p.metadata.uid} ${p.status?.containerStatuses?.[0]?.containerID} ${p.status?.containerStatuses?.[0]?.restartCount}`).sort();
+    await cluster!.restartControlPlane();
+    const after = (await readyPods(4)).map((p) => `${p.metadata.uid} ${p.status?.containerStatuses?.[0]?.containerID} ${p.status?.containerStatuses?.[0]?.restartCount}`).sort();
+    expect(after).toEqual(before);
+    // Every component's watch broke with the apiserver: a change now needs all of them again.
+    await kubectl('scale', 'deployment', 'web', '--replicas=5');
+    expect(await readyPods(5)).toHaveLength(5);
+  });
+
+  it('stops with no container process left behind', async () => {
+    const pids = await Promise.all((await readyPods(5)).map(async (p) => (await get(p.status!.podIP!, 8080)).pid));
+    const stopping = cluster!;
+    cluster = undefined;
+    await stopping.stop();
+    const alive = pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive, 'container processes still running after stop').toEqual([]);
+  });
+});
