@@ -163,6 +163,12 @@ export class GarbageCollector {
 
   /** The graph builder (upstream's `GraphBuilder.processGraphChanges`): an object was added or changed. */
   private observe(resource: string, old: KubeObject | undefined, object: KubeObject): void {
+    // The same name with another uid: the object was deleted and made again while the watch was
+    // down, and the informer's relist reports both as one update. The graph is by uid: the old one is gone.
+    if (old && old.metadata.uid !== object.metadata.uid) {
+      this.forget(old);
+      old = undefined;
+    }
     const uid = object.metadata.uid!;
     const node: GraphNode = this.graph.get(uid) ?? { uid, resource, name: object.metadata.name!, owners: [], dependents: this.dependentsOf.get(uid) ?? new Set(), beingDeleted: false, finalizers: [] };
     if (object.metadata.namespace) node.namespace = object.metadata.namespace;

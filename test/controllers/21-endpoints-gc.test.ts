@@ -258,6 +258,25 @@ describe('the garbage collector', () => {
     expect((await c.exists('pods', 'two'))?.metadata.ownerReferences).toEqual([ownerRef(b)]);
     await c.stop();
   });
+
+  it('deletes the dependents of an owner deleted and made again under the same name while its watch was down (the relist shows it as an update with a new uid)', async () => {
+    // Found by the whole cluster's chaos property (test/support/cluster/chaos.ts): the apiserver
+    // restarts, the Deployment is deleted and created again, and its old ReplicaSet stayed forever.
+    const c = await running();
+    const first = await c.api.deployments('default').create(deployment('web'));
+    await c.api.replicaSets('default').create(rsOwnedBy('web-1', first));
+    await c.cluster.settle();
+    c.cluster.client.hold('deployments');
+    await c.api.deployments('default').delete('web');
+    await c.api.deployments('default').create(deployment('web'));
+    // The watch drops and its history is gone: the informer lists again and sees web, with another uid.
+    await c.cluster.compact();
+    c.cluster.client.breakWatches();
+    c.cluster.client.release();
+    await c.cluster.advance(5_000);
+    expect(await c.exists('replicasets', 'web-1'), 'the ReplicaSet of the first web is orphaned').toBeUndefined();
+    await c.stop();
+  });
 });
 
 // ---- properties --------------------------------------------------------------------------------------------
