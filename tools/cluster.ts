@@ -21,14 +21,12 @@
  * While it runs, it reads commands on its standard input (for a demonstration, or a test):
  * `stop-kubelet NODE`, `start-kubelet NODE`, `restart-control-plane`, `status`, `help`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { loadKatas } from './lib/katas.ts';
 import { c } from './lib/report.ts';
-import { resolveTargets, ROOT, withDependencies } from './lib/targets.ts';
+import { runsItselfBorrowing } from './lib/run-borrowing.ts';
+import { ROOT } from './lib/targets.ts';
 
 const usage =
   'usage: npm run cluster -- [--nodes N] [--data-dir DIR] [--runtime process|fake] [--host ADDR] [--port N] [--dns-port N] [--service-cidr CIDR] [--node-monitor-grace-period 50s] [-v]';
@@ -79,49 +77,11 @@ const grace = /^(\d+)(s|m)$/.exec(args['node-monitor-grace-period']);
 if (!grace) fail(`--node-monitor-grace-period ${args['node-monitor-grace-period']} is not a duration: write it like 50s or 1m.`);
 const graceMs = Number(grace[1]) * (grace[2] === 'm' ? 60_000 : 1000);
 
-// ---- whose code: yours, or the reference's for the components whose katas are unfinished ------------
-
-/**
- * The components with a kata whose files still throw its NotImplemented, with what they need
- * below them (a reference apiserver runs on the reference etcd).
- */
-function unfinishedComponents(): { components: string[]; katas: Map<string, string[]> } {
-  const targets = resolveTargets();
-  if (targets.target === 'solutions') return { components: [], katas: new Map() };
-  const katas = new Map<string, string[]>();
-  for (const kata of loadKatas()) {
-    if (targets.borrowed.includes(kata.component)) continue;
-    const undone = kata.files.some((f) => {
-      const file = join(targets.katasDir, f.replace(/^katas\//, ''));
-      return existsSync(file) && readFileSync(file, 'utf8').includes(`NotImplemented('${kata.number}'`);
-    });
-    if (undone) katas.set(kata.component, [...(katas.get(kata.component) ?? []), kata.number]);
-  }
-  return { components: withDependencies([...katas.keys()]), katas };
-}
-
-if (process.env.KATA_CLUSTER_CHILD !== '1') {
-  const { components, katas } = unfinishedComponents();
-  const borrowed = [...new Set([...resolveTargets().borrowed, ...components])];
-  const target = process.env.KATA_TARGET === 'solutions' ? 'the reference solutions' : 'your katas';
-  console.log(`cluster (${target})`);
-  if (borrowed.length > 0) {
-    const why = (component: string) => (katas.has(component) ? `kata ${katas.get(component)!.join(', ')} unfinished` : resolveTargets().borrowed.includes(component) ? 'borrowed' : 'needed by a borrowed one');
-    console.log(c.dim(`  the reference's: ${borrowed.map((b) => `${b} (${why(b)})`).join(', ')}`));
-  }
-  // The import resolution is fixed when a process starts: the cluster runs in a child with it set.
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, KATA_CLUSTER_CHILD: '1', KATA_BORROWED: borrowed.join(',') },
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-} else {
-  await run();
-}
+// Yours, or the reference's for the components whose katas are unfinished (said once, by the parent).
+if (!runsItselfBorrowing('cluster')) await run();
 
 async function run(): Promise<void> {
-  const { startCluster } = await import('@kube/cluster');
+  const { startCluster, writeKubeconfig } = await import('@kube/cluster');
   const verbose = args.verbose;
   let cluster: Awaited<ReturnType<typeof startCluster>>;
   try {
@@ -149,6 +109,11 @@ async function run(): Promise<void> {
   console.log(`  kubeconfig: ${kubeconfig}`);
   console.log(`  kubectl --kubeconfig ${kubeconfig} get nodes`);
   console.log(`  export KUBECONFIG=${cluster.kubeconfig}`);
+  // kubeadm's join: a bootstrap token, in a kubeconfig of its own that another machine can use.
+  const bootstrap = join(args['data-dir'], 'bootstrap-kubeconfig');
+  const { controlPlane } = cluster.parts;
+  writeKubeconfig(bootstrap, { server: cluster.url, ca: controlPlane.caCertificate!, token: controlPlane.tokenOf('system:bootstrap:kubekata') });
+  console.log(`  join another node: npm run node -- --kubeconfig ${shown(bootstrap)} --name node-${nodes + 1} --node-ip 127.0.${10 + nodes + 30}.1`);
   console.log(c.dim('  commands: stop-kubelet NODE, start-kubelet NODE, restart-control-plane, status, help. Ctrl-C stops it.'));
 
   let stopping = false;

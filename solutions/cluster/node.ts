@@ -40,6 +40,10 @@ export interface ClusterNodeOptions {
   dataDir?: string;
   /** where cluster DNS answers, `host:port`: written into every container's environment */
   dnsServer?: string;
+  /** a node joining from elsewhere (`npm run node`): its own pod CIDR instead of {@link podCIDROf}(index) */
+  podCIDR?: string;
+  /** ... and its own IP instead of {@link nodeIPOf}(index) */
+  nodeIP?: string;
 }
 
 /** The pod CIDR of node `index`. */
@@ -62,12 +66,22 @@ export class ClusterNode {
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.name = options.name;
-    const podCIDR = podCIDROf(options.index);
+    const podCIDR = this.podCIDR;
     const runtime: RuntimeService =
       options.runtime === 'process'
         ? new ProcessRuntime({ root: join(options.dataDir ?? '.', 'nodes', options.name), podCIDR, clock: options.clock })
         : new FakeRuntime({ clock: options.clock, podCIDR });
     this.runtime = options.dnsServer ? withClusterDns(runtime, options.dnsServer) : runtime;
+  }
+
+  /** The node's pod CIDR: `127.0.<10+index>.0/24` unless the options give one. */
+  get podCIDR(): string {
+    return this.options.podCIDR ?? podCIDROf(this.options.index);
+  }
+
+  /** The node's IP, where its kubelet server listens: `127.0.<10+index>.1` unless the options give one. */
+  get nodeIP(): string {
+    return this.options.nodeIP ?? nodeIPOf(this.options.index);
   }
 
   /** The component's name in the trace: `kubelet node-1`. */
@@ -83,9 +97,9 @@ export class ClusterNode {
   /** A kubelet on this node's runtime: registers the node, then syncs its pods (adopting what runs). */
   async startKubelet(): Promise<void> {
     if (this.kubelet) return;
-    const { name, index, client, clock, tracer } = this.options;
+    const { name, client, clock, tracer } = this.options;
     await tracer.step(this.component, 'start', async () => {
-      const nodeIP = nodeIPOf(index);
+      const nodeIP = this.nodeIP;
       let port = 0;
       const kubelet = new Kubelet({
         nodeName: name,
@@ -93,7 +107,7 @@ export class ClusterNode {
         runtime: this.runtime,
         clock,
         nodeIP,
-        node: { config: { podCIDR: podCIDROf(index) }, kubeletPort: () => port, onError: (what, error) => tracer.log(this.component, `${what}: ${(error as Error).message}`) },
+        node: { config: { podCIDR: this.podCIDR }, kubeletPort: () => port, onError: (what, error) => tracer.log(this.component, `${what}: ${(error as Error).message}`) },
       });
       if (this.options.runtime === 'process') {
         this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP });
