@@ -37,14 +37,26 @@
  * replayExplanation(why, schedulerFramework()).score; // deep-equals why.score
  * ```
  */
-import { isNotImplemented, type Clock, type Pod } from '@kube/kit';
+import { isNotImplemented, type Clock, type Node, type Pod } from '@kube/kit';
 import { CycleState } from './cycle-state.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
-import { Framework, type NodePluginScores, type Plugin } from './framework.ts';
+import {
+  Framework,
+  isFilterPlugin,
+  isPreFilterPlugin,
+  isPreScorePlugin,
+  isScorePlugin,
+  type FilterPlugin,
+  type NodePluginScores,
+  type Plugin,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from './framework.ts';
 import { Snapshot, type NodeInfo } from './node-info.ts';
 import { findFeasibleNodes, type FeasibleNodes } from './schedule.ts';
 import { podKey } from './scheduling-queue.ts';
-import type { Status } from './status.ts';
+import { Status } from './status.ts';
 import {
   EXPLANATION_VERSION,
   type ExplainedStatus,
@@ -64,8 +76,8 @@ import {
 interface Trace {
   key: string;
   explanation: SchedulingExplanation;
-  /** node -> plugin -> what its filter answered */
-  filters: Map<string, Map<string, ExplainedStatus>>;
+  /** node -> plugin -> what its filter answered (a Status, or what it threw) */
+  filters: Map<string, Map<string, Status | ExplainedStatus>>;
   /** plugin -> node -> raw score */
   raw: Map<string, Map<string, number>>;
   /** the nodes scored, in order (set by {@link CycleExplainer.scored}) */
@@ -130,12 +142,7 @@ export class CycleExplainer {
         score: [],
         selection: { reason: 'Error', tied: [], message: 'no node was chosen' },
         outcome: { result: 'SchedulerError' },
-        snapshot: {
-          pod,
-          nodes: nodes.map((info) => info.node),
-          pods: nodes.flatMap((info) => [...info.pods]),
-          startNodeIndex: this.framework.nextStartNodeIndex,
-        },
+        snapshot: { pod, ...nodesAndPods(nodes), startNodeIndex: this.framework.nextStartNodeIndex },
       },
     };
   }
@@ -201,28 +208,34 @@ export class CycleExplainer {
     const base = trace.explanation;
     const snapshotNodes = base.snapshot!.nodes.map((n) => n.metadata.name ?? '');
     const feasible = new Set(trace.feasible ?? []);
-    const filter = snapshotNodes.map((node) => this.nodeFilter(node, trace.filters.get(node), trace.feasible ? feasible.has(node) : undefined, base.preFilter));
+    const turnedAway = base.preFilter.find((p) => p.code === 'Unschedulable' || p.code === 'UnschedulableAndUnresolvable');
+    const skipped = new Set(base.preFilter.filter((p) => p.code === 'Skip').map((p) => p.plugin));
+    const filter = snapshotNodes.map((node) => this.nodeFilter(node, trace.filters.get(node), trace.feasible ? feasible.has(node) : undefined, turnedAway, skipped));
     const score = (trace.scores ?? []).map((s) => this.nodeScore(s, trace.raw));
     const selection = select(trace, filter, score, outcome);
     return { ...base, preFilter: [...base.preFilter], preScore: [...base.preScore], filter, score, selection, outcome };
   }
 
-  private nodeFilter(node: string, seen: Map<string, ExplainedStatus> | undefined, feasible: boolean | undefined, preFilter: PluginStatusExplanation[]): NodeFilterExplanation {
-    const notRun = (plugin: string): FilterPluginExplanation => ({ plugin, code: 'NotRun', reasons: [] });
-    const turnedAway = preFilter.find((p) => p.code === 'Unschedulable' || p.code === 'UnschedulableAndUnresolvable');
+  private nodeFilter(
+    node: string,
+    seen: Map<string, Status | ExplainedStatus> | undefined,
+    feasible: boolean | undefined,
+    turnedAway: PluginStatusExplanation | undefined,
+    skipped: ReadonlySet<string>,
+  ): NodeFilterExplanation {
     if (turnedAway) {
       // The pod was rejected before any node was looked at: every node carries that status.
       const status = { code: turnedAway.code, reasons: turnedAway.reasons, plugin: turnedAway.plugin };
       return { node, evaluated: false, feasible: false, plugins: this.profile.filter.map(notRun), status };
     }
     const evaluated = seen !== undefined || feasible === true;
-    const skipped = new Set(preFilter.filter((p) => p.code === 'Skip').map((p) => p.plugin));
     let rejected: (ExplainedStatus & { plugin: string }) | undefined;
     const plugins = this.profile.filter.map((plugin): FilterPluginExplanation => {
       const answer = seen?.get(plugin);
       if (answer) {
-        if (!rejected && answer.code !== 'Success') rejected = { ...answer, plugin };
-        return { plugin, code: answer.code, reasons: answer.reasons };
+        const { code, reasons } = answer instanceof Status ? asJson(answer) : answer;
+        if (!rejected && code !== 'Success') rejected = { code, reasons, plugin };
+        return { plugin, code, reasons };
       }
       return evaluated && !rejected && skipped.has(plugin) ? { plugin, code: 'Skip', reasons: [] } : notRun(plugin);
     });
@@ -271,6 +284,17 @@ function select(trace: Trace, filter: NodeFilterExplanation[], score: NodeScoreE
   };
 }
 
+/** The nodes of a snapshot, and the pods on them as they are now (the lists are copied: assume adds to them). */
+function nodesAndPods(infos: readonly NodeInfo[]): { nodes: Node[]; pods: Pod[] } {
+  const nodes: Node[] = new Array(infos.length);
+  const pods: Pod[] = [];
+  for (let i = 0; i < infos.length; i++) {
+    nodes[i] = infos[i]!.node;
+    for (const pod of infos[i]!.pods) pods.push(pod);
+  }
+  return { nodes, pods };
+}
+
 /** The plugins of `framework` by extension point, with the score weights. */
 function profileOf(framework: Framework): ProfileExplanation {
   return {
@@ -302,6 +326,11 @@ function emptyExplanation(pod: Pod, cycle: number, time: string, profile: Profil
     selection: { reason: 'NoNodes', tied: [], message: 'the cluster has no nodes' },
     outcome: { result: reason, message },
   };
+}
+
+/** A Filter plugin that did not run for a node. */
+function notRun(plugin: string): FilterPluginExplanation {
+  return { plugin, code: 'NotRun', reasons: [] };
 }
 
 const asJson = (status: Status): ExplainedStatus => ({ code: status.code, reasons: [...status.reasons] });
@@ -348,66 +377,76 @@ function mergePhases(preFilter: readonly Plugin[], filter: readonly Plugin[]): P
   return merged;
 }
 
-/** The twin of one plugin: only the extension points the plugin has, each recording its answer. */
+/**
+ * The twin of one plugin: only the extension points the plugin has, each calling the plugin and
+ * writing down its answer (or what it threw, before throwing it on). Written out method by method:
+ * a twin runs once per node and plugin in every cycle.
+ */
 function recordingTwin(plugin: Plugin, trace: () => Trace | undefined): Plugin {
-  const p = plugin as Plugin & Record<string, unknown>;
-  const twin: Record<string, unknown> = { name: plugin.name };
-  const call = <T>(method: string, args: unknown[], onAnswer: (t: Trace, answer: T) => void, onError: (t: Trace, error: unknown) => void): T => {
-    let answer: T;
-    try {
-      answer = (p[method] as (...a: unknown[]) => T).apply(plugin, args);
-    } catch (error) {
+  const { name } = plugin;
+  const twin: Partial<PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin> & Plugin = { name };
+  if (isPreFilterPlugin(plugin)) {
+    twin.preFilter = (state, pod, nodes) => {
+      let status: Status;
+      try {
+        status = plugin.preFilter(state, pod, nodes);
+      } catch (error) {
+        trace()?.explanation.preFilter.push({ plugin: name, ...errorStatus(error) });
+        throw error;
+      }
+      trace()?.explanation.preFilter.push({ plugin: name, ...asJson(status) });
+      return status;
+    };
+  }
+  if (isFilterPlugin(plugin)) {
+    twin.filter = (state, pod, nodeInfo) => {
+      let status: Status;
+      try {
+        status = plugin.filter(state, pod, nodeInfo);
+      } catch (error) {
+        noteFilter(trace(), nodeInfo.name, name, errorStatus(error));
+        throw error;
+      }
+      noteFilter(trace(), nodeInfo.name, name, status);
+      return status;
+    };
+  }
+  if (isPreScorePlugin(plugin)) {
+    twin.preScore = (state, pod, nodes) => {
+      let status: Status;
+      try {
+        status = plugin.preScore(state, pod, nodes);
+      } catch (error) {
+        trace()?.explanation.preScore.push({ plugin: name, ...errorStatus(error) });
+        throw error;
+      }
+      trace()?.explanation.preScore.push({ plugin: name, ...asJson(status) });
+      return status;
+    };
+  }
+  if (isScorePlugin(plugin)) {
+    twin.score = (state, pod, nodeInfo) => {
+      const raw = plugin.score(state, pod, nodeInfo);
       const t = trace();
-      if (t) onError(t, error);
-      throw error;
-    }
-    const t = trace();
-    if (t) onAnswer(t, answer);
-    return answer;
-  };
-  const statusOf = (list: 'preFilter' | 'preScore') => ({
-    answer: (t: Trace, status: Status) => void t.explanation[list].push({ plugin: plugin.name, ...asJson(status) }),
-    error: (t: Trace, error: unknown) => void t.explanation[list].push({ plugin: plugin.name, ...errorStatus(error) }),
-  });
-  if (typeof p.preFilter === 'function') {
-    const { answer, error } = statusOf('preFilter');
-    twin.preFilter = (...args: unknown[]) => call('preFilter', args, answer, error);
-  }
-  if (typeof p.filter === 'function') {
-    const note = (t: Trace, node: string, status: ExplainedStatus) => {
-      let byPlugin = t.filters.get(node);
-      if (!byPlugin) t.filters.set(node, (byPlugin = new Map()));
-      byPlugin.set(plugin.name, status);
+      if (t) {
+        let byNode = t.raw.get(name);
+        if (!byNode) t.raw.set(name, (byNode = new Map()));
+        byNode.set(nodeInfo.name, raw);
+      }
+      return raw;
     };
-    twin.filter = (...args: unknown[]) => {
-      const node = (args[2] as NodeInfo).name;
-      return call<Status>('filter', args, (t, status) => note(t, node, asJson(status)), (t, error) => note(t, node, errorStatus(error)));
-    };
-  }
-  if (typeof p.preScore === 'function') {
-    const { answer, error } = statusOf('preScore');
-    twin.preScore = (...args: unknown[]) => call('preScore', args, answer, error);
-  }
-  if (typeof p.score === 'function') {
-    twin.score = (...args: unknown[]) => {
-      const node = (args[2] as NodeInfo).name;
-      return call<number>(
-        'score',
-        args,
-        (t, raw) => {
-          let byNode = t.raw.get(plugin.name);
-          if (!byNode) t.raw.set(plugin.name, (byNode = new Map()));
-          byNode.set(node, raw);
-        },
-        () => {},
-      );
-    };
-  }
-  if (typeof p.normalizeScore === 'function') {
     // The normalized scores are in what runScorePlugins returns: the twin only passes the call on.
-    twin.normalizeScore = (...args: unknown[]) => (p.normalizeScore as (...a: unknown[]) => void).apply(plugin, args);
+    if (plugin.normalizeScore) twin.normalizeScore = (state, pod, scores) => plugin.normalizeScore!(state, pod, scores);
   }
-  return twin as unknown as Plugin;
+  return twin;
+}
+
+/** Writes down what a Filter plugin answered for a node (nothing when no cycle is being explained). */
+function noteFilter(t: Trace | undefined, node: string, plugin: string, answer: Status | ExplainedStatus): void {
+  if (!t) return;
+  let byPlugin = t.filters.get(node);
+  if (!byPlugin) t.filters.set(node, (byPlugin = new Map()));
+  byPlugin.set(plugin, answer);
 }
 
 /**
