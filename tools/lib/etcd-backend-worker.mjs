@@ -82,7 +82,7 @@ async function history(client, from, to) {
 async function connect(endpoint) {
   const client = new Etcd3({ hosts: endpoint.split(","), dialTimeout: 5000 });
   const now = await currentRevision(client);
-  const conn = { client, log: new Map(), logStart: now + 1, logEnd: now, compacted: 0, waiters: new Set(), stream: undefined };
+  const conn = { client, log: new Map(), logStart: now + 1, logEnd: now, known: now, compacted: 0, waiters: new Set(), stream: undefined };
   await follow(conn);
   return conn;
 }
@@ -146,6 +146,13 @@ function connection(endpoint) {
   return connecting;
 }
 
+/** Notes a revision etcd answered with (the newest known so far, at least); returns it as a number. */
+function heard(conn, revision) {
+  const number = Number(revision);
+  conn.known = Math.max(conn.known, number);
+  return number;
+}
+
 /** Waits until the log has every revision up to `revision` (the watch is at most a moment behind). */
 async function logReaches(conn, revision) {
   const deadline = Date.now() + 10_000;
@@ -198,23 +205,26 @@ async function answer(request) {
         ...request.limit ? { limit: request.limit } : {},
         ...request.countOnly ? { count_only: true } : {}
       });
-      return { ok: true, revision: Number(response.header.revision), kvs: response.kvs.map(toKv), count: Number(response.count), more: response.more };
+      return { ok: true, revision: heard(c, response.header.revision), kvs: response.kvs.map(toKv), count: Number(response.count), more: response.more };
     }
     case "txn": {
       const response = await c.client.kv.txn({ compare: request.compare.map(compareOf), success: request.success.map(writeOf) });
-      return { ok: true, revision: Number(response.header.revision), succeeded: response.succeeded };
+      return { ok: true, revision: heard(c, response.header.revision), succeeded: response.succeeded };
     }
     case "compact": {
       const response = await c.client.kv.compact({ revision: request.revision, physical: false });
       c.compacted = Math.max(c.compacted, request.revision);
-      return { ok: true, revision: Number(response.header.revision) };
+      return { ok: true, revision: heard(c, response.header.revision) };
     }
     case "compacted": {
       c.compacted = Math.max(c.compacted, await probeCompacted(c));
       return { ok: true, revision: await currentRevision(c.client), compacted: c.compacted };
     }
+    case "revision":
+      return { ok: true, revision: Math.max(c.known, c.logEnd) };
     case "changes": {
-      const revision = await currentRevision(c.client);
+      // Up to the newest revision known: this process's writes at once, others' as the log has them.
+      const revision = Math.max(c.known, c.logEnd);
       if (request.from < c.compacted) return { ok: true, revision, compacted: c.compacted };
       if (request.from > revision) return { ok: true, revision, events: [] };
       await logReaches(c, revision);

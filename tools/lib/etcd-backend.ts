@@ -28,7 +28,9 @@
  * kata 03's `txn()` and the registry's compare-and-swap keep their meaning with several
  * apiservers on one etcd.
  *
- * Revisions are etcd's: a resourceVersion is etcd's revision, as in Kubernetes. (A store opened
+ * Revisions are etcd's: a resourceVersion is etcd's revision, as in Kubernetes. `store.revision`
+ * is the newest one this process knows without a round trip: its own writes' at once, other
+ * clients' as the worker's watch of etcd reports them. (A store opened
  * with `fresh: true`, as the tests do, counts from its opening — etcd's revision minus the
  * revision it was opened at — and lives under a key prefix of its own, so that every test starts
  * from an empty store at revision 1 on one etcd.) Errors are kata 02's: etcd's "required revision
@@ -122,7 +124,7 @@ export interface EtcdBackend {
   store: EtcdStore;
   /** a {@link WatchableStore} for the registry (the shape it calls: `watch`, `store.onCommit`, `store.revision`) */
   watchable: WatchableStore;
-  /** Closes the connections to etcd (the data stays in etcd). */
+  /** Stops the store's watch of other writers (the worker's connection to etcd ends with the process). */
   close(): void;
 }
 
@@ -221,11 +223,16 @@ export class EtcdStore implements Mvcc {
     this.notified = now;
   }
 
-  /** etcd's revision now, as this store counts (the latest write, by anyone). */
+  /**
+   * The newest revision this process knows of etcd, as this store counts: its own writes at once
+   * (read-your-writes), other clients' as etcd's watch reports them, milliseconds later — as
+   * kube-apiserver's watch cache knows it. No round trip to etcd: the registry reads it around
+   * every write (kata 03's txn), and a round trip each time would double a write's cost.
+   */
   get revision(): number {
     const pinned = this.pinned;
     this.pinned = undefined;
-    return (pinned ?? this.etcdRevisionNow()) - this.base;
+    return (pinned ?? call({ op: 'revision', endpoint: this.endpoint }).revision) - this.base;
   }
 
   /** The revision etcd was compacted to, as this store counts; 0 before any compaction. */
@@ -327,7 +334,7 @@ export class EtcdStore implements Mvcc {
   }
 
   /**
-   * The changes of every revision from `from` (this store's count) to now, in this store's keys
+   * The changes of every revision from `from` (this store's count) to the newest known, in this store's keys
    * and revisions; or the compacted revision when `from` is below it.
    */
   changesSince(from: number): { revision: number; compacted?: number; changes: { revision: number; events: WatchEvent[] }[] } {
@@ -625,7 +632,8 @@ export type WorkerRequest =
   | { op: 'txn'; endpoint: string; compare: RawCompare[]; success: RawWrite[] }
   | { op: 'compact'; endpoint: string; revision: number }
   | { op: 'changes'; endpoint: string; from: number }
-  | { op: 'compacted'; endpoint: string };
+  | { op: 'compacted'; endpoint: string }
+  | { op: 'revision'; endpoint: string };
 
 /** What the worker answers: a result, or etcd's error message (the main thread maps it). */
 export type WorkerAnswer =

@@ -13,6 +13,7 @@
  * const registry = new Registry({ store, watchable, clock, random });
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import { MvccStore, type Mvcc, type WatchableStore } from '@kube/etcd';
 
 /** What the tests use of a store: kata 02's API, and kata 05's compaction. */
@@ -31,9 +32,8 @@ const endpoint = setting.startsWith('etcd:') ? setting.slice('etcd:'.length) : u
 // Loaded only for etcd: the in-memory runs never load the gRPC client.
 const etcd = endpoint ? await import('../../../tools/lib/etcd-backend.ts') : undefined;
 
-/** Which store the tests run on, for messages: `memory` or `etcd at URL`. */
-export const storeKind = endpoint ? `etcd at ${endpoint}` : 'memory';
-
+/** This run's part of the key space (a later run against the same etcd starts apart from it). */
+const run = `${process.pid}-${randomUUID().slice(0, 8)}`;
 let opened = 0;
 
 /**
@@ -42,6 +42,6 @@ let opened = 0;
  */
 export function testStore(): { store: TestStore; watchable: WatchableStore | undefined } {
   if (!etcd || !endpoint) return { store: new MvccStore(), watchable: undefined };
-  const backend = etcd.openEtcdBackend(endpoint, { fresh: { prefix: `/kubekata-test/${process.pid}-${++opened}/` }, watchOthers: false });
+  const backend = etcd.openEtcdBackend(endpoint, { fresh: { prefix: `/kubekata-test/${run}-${++opened}/` }, watchOthers: false });
   return { store: backend.store, watchable: backend.watchable };
 }
