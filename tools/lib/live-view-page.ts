@@ -225,7 +225,9 @@ function drawHeader() {
   if (note) banners.push(h('p', { class: 'banner info', role: 'status' }, note));
   const waiting = KINDS.filter((k) => !synced.includes(k));
   if (waiting.length) banners.push(h('p', { class: 'banner warn', role: 'status', id: 'waiting' }, 'waiting for the first list of: ' + waiting.join(', ') + ' (an informer that never syncs shows here)'));
-  for (const [resource, message] of Object.entries(problems)) banners.push(h('p', { class: 'banner bad', role: 'alert' }, resource + ': ' + message));
+  const failing = new Map();
+  for (const [resource, message] of Object.entries(problems)) failing.set(message, [...(failing.get(message) || []), resource]);
+  for (const [message, resources] of failing) banners.push(h('p', { class: 'banner bad', role: 'alert', 'data-problem': resources.join(',') }, 'the informers of ' + resources.join(', ') + ' cannot list or watch: ' + message + ' (they retry; the page may be out of date)'));
   document.getElementById('banners').replaceChildren(...banners);
 }
 

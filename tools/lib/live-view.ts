@@ -384,13 +384,32 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
   let factory: Factory | undefined;
   let stopped = false;
 
+  /**
+   * The given client, told when a list succeeds: a failed list or watch is shown on the page until
+   * the informer's next list works (its relist after the failure). Everything else is the client's.
+   */
+  const observed: ApiClient = Object.assign(Object.create(client) as ApiClient, {
+    resource: <T extends KubeObject>(resource: string, namespace?: string) => {
+      const real = client.resource<T>(resource, namespace);
+      return Object.assign(Object.create(real) as typeof real, {
+        list: async (listOptions?: Parameters<typeof real.list>[0]) => {
+          const result = await real.list(listOptions);
+          if (problems.delete(resource)) statusChanged();
+          return result;
+        },
+      });
+    },
+  });
+
   /** Builds the informers of `lib`; false if one of its members is unfinished (NotImplemented). */
   const watchWith = (lib: ControllersLib): boolean => {
     const made = new lib.SharedInformerFactory({
-      client,
+      client: observed,
       clock,
       onError: (resource, error) => {
-        problems.set(resource, `${(error as Error)?.message ?? String(error)} (the informer retries)`);
+        const cause = (error as { cause?: { message?: string; code?: string } })?.cause;
+        const because = cause?.code ?? cause?.message;
+        problems.set(resource, `${(error as Error)?.message ?? String(error)}${because ? ` (${because})` : ''}`);
         statusChanged();
       },
     });
@@ -405,7 +424,6 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
           const key = keyOf(o);
           const value = row(o);
           rows.get(kind)!.set(key, value);
-          if (problems.delete(kind)) statusChanged();
           changed({ kind, key, row: value });
         };
         informer.addEventHandler({
@@ -451,16 +469,18 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
     const old = factory;
     factory = undefined;
     if (old) void old.shutdown().catch(() => {});
+    const missing = (why as { what?: string }).what;
+    const unfinished = `kata 17 (informers) is not finished${missing ? ` (${missing} is not implemented yet)` : ''}`;
     const reference = await referenceLib();
     for (const table of rows.values()) table.clear();
     synced.clear();
     if (!reference || stopped) {
-      note = `kata 17 (informers) is not finished (${(why as Error).message}), and this edition has no reference solution to stand in: the page stays empty until it is.`;
+      note = `${unfinished}, and this edition has no reference solution to stand in: the page stays empty until it is.`;
       broadcastSnapshot();
       return;
     }
     source = 'reference';
-    note = `kata 17 (informers) is not finished (${(why as Error).message}): the reference's informers feed this page.`;
+    note = `${unfinished}: the reference's informers feed this page until it is.`;
     watchWith(reference);
     broadcastSnapshot();
   };

@@ -13,6 +13,7 @@
  *   events show the scaling;
  * - a rollout (a new image) shows the new ReplicaSet growing and the old one shrinking;
  * - each pod links to its scheduling explanation, drawn as tables;
+ * - while the apiserver is down the page says its informers cannot list or watch, and it catches up after;
  * - on a phone-sized window nothing scrolls sideways; no request leaves loopback;
  * - `npm run live-view -- --kubeconfig FILE` serves the same cluster, and bad options say what is wrong.
  *
@@ -28,6 +29,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Pod } from '@kube/kit';
+import { podRow } from '../lib/live-view.ts';
+import { jsonTable } from '../lib/live-view-page.ts';
 import { ROOT } from '../lib/targets.ts';
 
 const CHROMIUM = process.env.KATA_CHROMIUM ?? '/usr/bin/chromium';
@@ -40,13 +44,13 @@ const LIMIT = 180_000;
 /** How long one wait on the page may take: shorter than a test's limit, so that a wait that fails says what it waited for. */
 const WAIT = 60_000;
 
-const tsx = resolve(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'kubekata-live-view-'));
 const children: ChildProcess[] = [];
 
 /** A tool or fixture as a child in its own process group, and what it printed so far. */
 function startChild(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; until: (pattern: RegExp, what: string) => Promise<RegExpExecArray> } {
-  const child = spawn(tsx, ['--import', './tools/register.ts', ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, detached: true });
+  // node itself with tsx's loader (not the tsx command, a second process that would die of SIGUSR2).
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './tools/register.ts', ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, detached: true });
   children.push(child);
   let output = '';
   const waiters = new Set<() => void>();
@@ -166,6 +170,26 @@ afterAll(async () => {
   for (const child of children) await stopChild(child);
   rmSync(dir, { recursive: true, force: true });
 }, LIMIT);
+
+describe('what the page is sent', () => {
+  it('a pod\'s status reads as kubectl\'s STATUS column: a waiting container\'s reason, Terminating while it is deleted', () => {
+    const pod = (status: object, metadata: object = {}) => ({ metadata: { name: 'web-1', namespace: 'default', ...metadata }, spec: { containers: [{ name: 'app', image: 'nginx' }] }, status }) as Pod;
+    const crashing = podRow(pod({ phase: 'Running', podIP: '10.244.1.7', containerStatuses: [{ name: 'app', ready: false, restartCount: 5, image: 'nginx', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff' } } }] }, { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f8', uid: 'u', controller: true }] }));
+    expect(crashing).toMatchObject({ phase: 'Running', status: 'CrashLoopBackOff', ready: '0/1', restarts: 5, ip: '10.244.1.7', owner: 'ReplicaSet/web-5d4f8', node: '' });
+    expect(podRow(pod({ phase: 'Running' }, { deletionTimestamp: '2026-01-01T00:00:00Z' })).status).toBe('Terminating');
+    expect(podRow(pod({ phase: 'Succeeded', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image: 'nginx', imageID: '', state: { terminated: { exitCode: 0, reason: 'Completed' } } }] })).status).toBe('Succeeded');
+    expect(podRow(pod({})).phase).toBe('Pending');
+  });
+
+  it('a scheduling explanation is drawn as tables, a list of objects as one table with a column per field, and nothing in it is taken as HTML', () => {
+    const html = jsonTable({ chosen: 'node-1', nodes: [{ node: 'node-1', score: 10 }, { node: '<img src=x onerror=alert(1)>', reason: 'a & b' }] });
+    expect(html).toContain('<th scope="row">chosen</th><td>node-1</td>');
+    expect(html).toContain('<thead><tr><th scope="col">node</th><th scope="col">score</th><th scope="col">reason</th></tr></thead>');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('a &amp; b');
+  });
+});
 
 describe('the live view over HTTP', () => {
   it('serves one page with its script and style inline, and a Content-Security-Policy that lets nothing load from elsewhere', async () => {
@@ -368,6 +392,25 @@ if (skipReason) {
       expect(await nodes.locator('tbody tr').nth(1).textContent()).toContain('NodeUnschedulable: node(s) were unschedulable');
       await page.locator('a', { hasText: 'the live view' }).click();
       await page.locator('#conn[data-state="live"]').waitFor();
+      await page.close();
+    }, LIMIT);
+
+    it('says so on the page while its informers cannot reach the apiserver, and catches up once they can', async () => {
+      const page = await open(1280, 800);
+      const stopped = cluster.output().split('apiserver stopped').length;
+      process.kill(cluster.child.pid!, 'SIGUSR2');
+      await cluster.until(new RegExp(`(apiserver stopped[^]*){${stopped}}`), 'the apiserver stopping');
+      const banner = page.locator('.banner[data-problem*="pods"]');
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(/^the informers of .*pods.* cannot list or watch: .+ \(they retry; the page may be out of date\)$/);
+      await shoot(page, 'apiserver-down');
+      const started = cluster.output().split('apiserver started').length;
+      process.kill(cluster.child.pid!, 'SIGUSR2');
+      await cluster.until(new RegExp(`(apiserver started[^]*){${started}}`), 'the apiserver starting again');
+      await api('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'after' }, spec: { ports: [{ port: 82 }] } });
+      await page.locator('tr.service[data-service="default/after"]').waitFor();
+      await countOnPage(page, '.banner[data-problem]', 0);
+      expect(await page.locator('#conn').getAttribute('data-state')).toBe('live');
       await page.close();
     }, LIMIT);
 
