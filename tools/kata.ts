@@ -43,7 +43,7 @@ const USAGE = `usage: npm run kata -- <command>
   verify                run every kata
   solution NN           show the reference solution of kata NN (once it passes)
   watch                 the learner's loop (what npm start runs)
-  explain [POD]         why the scheduler put POD (name or namespace/name) where it did   [--dir D] [--json]`;
+  explain [POD]         why the scheduler put POD (name or namespace/name) where it did   [--dir D | --url LIVE-VIEW] [--json]`;
 
 const out = (text = ''): void => void process.stdout.write(`${text}\n`);
 
@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       json: { type: 'boolean' },
       dir: { type: 'string' },
+      url: { type: 'string' },
     },
   });
   const [command = 'watch', arg] = positionals;
@@ -74,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'checksums') return writeChecksums();
   if (command === 'map') return writeMap();
-  if (command === 'explain') return explainCommand(arg, { ...(values.dir !== undefined ? { dir: values.dir } : {}), json: Boolean(values.json) }, out);
+  if (command === 'explain') return explainCommand(arg, { ...(values.dir !== undefined && { dir: values.dir }), ...(values.url !== undefined && { url: values.url }), json: Boolean(values.json) }, out);
   const katas = loadKatas();
   const state = readState(ROOT, (w) => out(c.yellow(w)));
   snapshotPristine();

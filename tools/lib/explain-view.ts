@@ -19,7 +19,7 @@
  * ```
  */
 import type { NodeFilterExplanation, SchedulingExplanation } from '@kube/scheduler';
-import { DEFAULT_EXPLAIN_DIR, ExplanationFiles } from './explain-files.ts';
+import { DEFAULT_EXPLAIN_DIR, ExplanationFiles, explanationFile, parseExplanation } from './explain-files.ts';
 import { c } from './report.ts';
 
 /** One table cell: its text, and how to colour it (the width counts the text only). */
@@ -140,32 +140,60 @@ export interface ExplainCommandOptions {
   dir?: string;
   /** print the SchedulingExplanation as JSON instead of tables */
   json?: boolean;
+  /**
+   * ask a running cluster's live view instead of reading files: its base URL
+   * (`http://127.0.0.1:PORT`), which serves `/explain/<namespace>/<name>.json`
+   */
+  url?: string;
 }
 
 /**
- * `npm run kata -- explain [POD] [--dir DIR] [--json]`: POD is `name` (namespace default) or
- * `namespace/name`; without POD, the list of recorded explanations.
+ * `npm run kata -- explain [POD] [--dir DIR | --url URL] [--json]`: POD is `name` (namespace
+ * default) or `namespace/name`; without POD, the list of recorded explanations (from files).
  *
  * @returns the exit code: 0, or 1 when there is no explanation of the pod
- * @throws Error for a POD that is not a pod name, or a file that is not an explanation
+ * @throws Error for a POD that is not a pod name, a file or an answer that is not an explanation,
+ *   or a live view that cannot be reached
  */
-export function explainCommand(pod: string | undefined, options: ExplainCommandOptions, out: (text: string) => void): number {
+export async function explainCommand(pod: string | undefined, options: ExplainCommandOptions, out: (text: string) => void): Promise<number> {
   const dir = options.dir ?? DEFAULT_EXPLAIN_DIR;
   const files = new ExplanationFiles({ dir });
   if (pod === undefined) {
+    if (options.url !== undefined) throw new Error('explain --url needs a pod: npm run kata -- explain web --url http://127.0.0.1:PORT (the live view lists the pods)');
     const list = files.list();
     out(options.json ? JSON.stringify(list, null, 2) : list.length ? renderExplanationList(list) : `No explanations in ${dir}. ${HOW_TO_RECORD}`);
     return 0;
   }
   const [namespace, name] = pod.includes('/') ? (pod.split('/', 2) as [string, string]) : ['default', pod];
-  const explanation = files.get(namespace, name);
+  explanationFile(dir, namespace, name); // checks the names
+  const explanation = options.url !== undefined ? await fromLiveView(options.url, namespace, name) : files.get(namespace, name);
   if (!explanation) {
-    out(`No explanation of ${namespace}/${name} in ${dir}. ${HOW_TO_RECORD}`);
+    out(`No explanation of ${namespace}/${name} ${options.url !== undefined ? `at ${options.url}` : `in ${dir}`}. ${HOW_TO_RECORD}`);
     return 1;
   }
   out(options.json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation));
   return 0;
 }
 
+/** The explanation a live view serves at `/explain/<namespace>/<name>.json`; undefined on 404. */
+async function fromLiveView(base: string, namespace: string, name: string): Promise<SchedulingExplanation | undefined> {
+  let url: URL;
+  try {
+    url = new URL(`explain/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}.json`, base.endsWith('/') ? base : `${base}/`);
+  } catch {
+    throw new Error(`--url ${base} is not a URL: give the live view's address, such as http://127.0.0.1:8080`);
+  }
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`the live view at ${base} did not answer (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}): is the cluster running?`);
+  }
+  if (response.status === 404) return undefined;
+  const text = await response.text();
+  if (!response.ok) throw new Error(`the live view answered ${url} with ${response.status}: ${text.slice(0, 200)}`);
+  return parseExplanation(text, url.href);
+}
+
 const HOW_TO_RECORD =
-  'A scheduler writes one per pod when it runs with explain: new Scheduler({ ..., explain: new ExplanationLog({ limit: 200, also: new ExplanationFiles({ dir }) }) }) (tools/lib/explain-files.ts).';
+  'A scheduler records one per cycle when it runs with explain: new Scheduler({ ..., explain: new ExplanationLog({ limit: 200, also: new ExplanationFiles({ dir }) }) }) writes them here (tools/lib/explain-files.ts); a cluster\'s live view serves them (--url).';

@@ -5,7 +5,9 @@
  * (test/scheduler/16-loop.test.ts: the explanation names the bound node, a replay gives the same
  * scores), where the learner's scheduler runs.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -147,7 +149,7 @@ describe('npm run kata -- explain', () => {
     expect(shown.output).toContain('Chosen: n4 — n4 had the highest total, 675');
     expect(shown.code).toBe(0);
     const missing = kata(['default/api', '--dir', dir]);
-    expect(missing.output).toContain(`No explanation of default/api in ${dir}. A scheduler writes one per pod when it runs with explain`);
+    expect(missing.output).toContain(`No explanation of default/api in ${dir}. A scheduler records one per cycle when it runs with explain`);
     expect(missing.code).toBe(1);
   });
 
@@ -158,5 +160,29 @@ describe('npm run kata -- explain', () => {
     const bad = kata(['Web_1', '--dir', dir]);
     expect([bad.code, bad.output.trim()]).toEqual([2, `"Web_1" is not a pod name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. web-1)`]);
     expect(existsSync(join(dir, 'default_Web_1.json'))).toBe(false);
+  });
+
+  it('asks a running live view with --url, and says so when the live view has no explanation of the pod', async () => {
+    // A stand-in for the cluster's live view: /explain/<namespace>/<name>.json, 404 for others.
+    const server = createServer((request, response) => {
+      if (request.url === '/explain/default/web.json') response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(web));
+      else response.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"no explanation"}');
+    });
+    await new Promise<void>((ready) => server.listen(0, '127.0.21.1', ready));
+    const url = `http://127.0.21.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const run = (args: string[]) =>
+        new Promise<{ code: number; output: string }>((done) => {
+          execFile(resolve('node_modules/.bin/tsx'), ['tools/kata.ts', 'explain', ...args], { env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) =>
+            done({ code: error ? Number(error.code) : 0, output: `${stdout}${stderr}` }),
+          );
+        });
+      const shown = await run(['web', '--url', url]);
+      expect([shown.code, shown.output.split('\n')[0]]).toEqual([0, 'default/web  bound to n4']);
+      const missing = await run(['api', '--url', url]);
+      expect([missing.code, missing.output.split('. ')[0]]).toEqual([1, `No explanation of default/api at ${url}`]);
+    } finally {
+      server.close();
+    }
   });
 });
