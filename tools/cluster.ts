@@ -16,7 +16,11 @@
  * recovers the cluster), --runtime process|fake (default process: containers are real processes),
  * --host ADDR (default 127.0.0.1), --port N (default 6443; 0: any free port), --dns-port N
  * (default 10053), --service-cidr CIDR (default 127.96.0.0/12), --node-monitor-grace-period 50s,
- * -v (print every component's log line).
+ * --view-port N (the live view's page, default 8429; --no-view for none), -v (print every
+ * component's log line).
+ *
+ * The scheduler records why each pod went where (the last 500): the live view links each pod to
+ * it, and `npm run kata -- explain POD` prints it.
  *
  * While it runs, it reads commands on its standard input (for a demonstration, or a test):
  * `stop-kubelet NODE`, `start-kubelet NODE`, `restart-control-plane`, `status`, `help`.
@@ -29,7 +33,7 @@ import { runsItselfBorrowing } from './lib/run-borrowing.ts';
 import { ROOT } from './lib/targets.ts';
 
 const usage =
-  'usage: npm run cluster -- [--nodes N] [--data-dir DIR] [--runtime process|fake] [--host ADDR] [--port N] [--dns-port N] [--service-cidr CIDR] [--node-monitor-grace-period 50s] [-v]';
+  'usage: npm run cluster -- [--nodes N] [--data-dir DIR] [--runtime process|fake] [--host ADDR] [--port N] [--dns-port N] [--service-cidr CIDR] [--node-monitor-grace-period 50s] [--view-port N | --no-view] [-v]';
 
 function fail(message: string): never {
   console.error(c.red(message));
@@ -49,6 +53,8 @@ const args = (() => {
         'dns-port': { type: 'string', default: '10053' },
         'service-cidr': { type: 'string', default: '127.96.0.0/12' },
         'node-monitor-grace-period': { type: 'string', default: '50s' },
+        'view-port': { type: 'string', default: '8429' },
+        'no-view': { type: 'boolean', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -72,6 +78,7 @@ function wholeNumber(option: string, min: number, max: number, hint: string): nu
 const nodes = wholeNumber('nodes', 1, 200, 'each node takes a pod CIDR 127.0.<10+i>.0/24');
 const port = wholeNumber('port', 0, 65535, '0 takes any free port; below 1024 needs root');
 const dnsPort = wholeNumber('dns-port', 0, 65535, '0 takes any free port');
+const viewPort = wholeNumber('view-port', 0, 65535, '0 takes any free port');
 if (args.runtime !== 'process' && args.runtime !== 'fake') fail(`--runtime ${args.runtime}: give process (containers are real processes) or fake (simulated, on the clock).`);
 const grace = /^(\d+)(s|m)$/.exec(args['node-monitor-grace-period']);
 if (!grace) fail(`--node-monitor-grace-period ${args['node-monitor-grace-period']} is not a duration: write it like 50s or 1m.`);
@@ -82,6 +89,13 @@ if (!runsItselfBorrowing('cluster')) await run();
 
 async function run(): Promise<void> {
   const { startCluster, writeKubeconfig } = await import('@kube/cluster');
+  const { ExplanationLog } = await import('@kube/scheduler');
+  const { DEFAULT_EXPLAIN_DIR, ExplanationFiles } = await import('./lib/explain-files.ts');
+  const { startLiveView } = await import('./lib/live-view.ts');
+  // Why each pod went where: the last 500 decisions, in memory for the live view and on disk for
+  // npm run kata -- explain (in .kubekata/explain for the default data dir, else <data-dir>/explain).
+  const explainDir = args['data-dir'] === join(ROOT, '.kubekata', 'cluster') ? DEFAULT_EXPLAIN_DIR : join(args['data-dir'], 'explain');
+  const explanations = new ExplanationLog({ limit: 500, also: new ExplanationFiles({ dir: explainDir, limit: 500 }) });
   const verbose = args.verbose;
   let cluster: Awaited<ReturnType<typeof startCluster>>;
   try {
@@ -94,6 +108,7 @@ async function run(): Promise<void> {
       dns: { port: dnsPort },
       serviceCIDR: args['service-cidr'],
       settings: { nodeMonitorGracePeriodMs: graceMs },
+      explain: explanations,
       onTrace: (e) => verbose && console.log(c.dim(`  ${e.component} ${e.phase}`)),
       log: (component, line) => verbose && console.log(c.dim(`  ${component}: ${line}`)),
     });
@@ -114,6 +129,13 @@ async function run(): Promise<void> {
   const { controlPlane } = cluster.parts;
   writeKubeconfig(bootstrap, { server: cluster.url, ca: controlPlane.caCertificate!, token: controlPlane.tokenOf('system:bootstrap:kubekata') });
   console.log(`  join another node: npm run node -- --kubeconfig ${shown(bootstrap)} --name node-${nodes + 1} --node-ip 127.0.${10 + nodes + 30}.1`);
+  console.log(`  why a pod went where: npm run kata -- explain POD${explainDir === DEFAULT_EXPLAIN_DIR ? '' : ` --dir ${shown(explainDir)}`}`);
+  // The live view: the cluster as your informers (kata 17) see it, in a browser.
+  const view = !args['no-view'] ? await startLiveView({ client: cluster.client, clock: cluster.parts.clock, port: viewPort, explain: (namespace, name) => explanations.get(namespace, name) }).catch((error: unknown) => {
+    console.log(c.yellow(`  no live view: ${(error as Error).message} (--view-port N for another port, --no-view for none)`));
+    return undefined;
+  }) : undefined;
+  if (view) console.log(`  live view: ${c.bold(view.url)}`);
   console.log(c.dim('  commands: stop-kubelet NODE, start-kubelet NODE, restart-control-plane, status, help. Ctrl-C stops it.'));
 
   let stopping = false;
@@ -121,6 +143,7 @@ async function run(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('stopping: kube-proxy, the nodes and their containers, DNS, the controllers, the scheduler, the apiserver, etcd');
+    await view?.stop();
     await cluster.stop();
     console.log('stopped');
     process.exit(0);

@@ -17,7 +17,7 @@
 import type { ApiClient } from '@kube/apiserver';
 import { DeletedFinalStateUnknown, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
 import { NotImplemented, type Clock, type KubeObject, type Node, type Pod, type Random, type Timer } from '@kube/kit';
-import { Scheduler, type CycleResult, type EventType, type Framework } from '@kube/scheduler';
+import { Scheduler, type CycleResult, type EventType, type ExplanationRecorder, type Framework } from '@kube/scheduler';
 
 /** How often the queue is flushed: pods whose back-off ended become active again. */
 export const QUEUE_FLUSH_PERIOD_MS = 1_000;
@@ -29,6 +29,8 @@ export interface SchedulerRunnerOptions {
   random: Random;
   /** the plugins; default kata 16's */
   framework?: Framework;
+  /** records why each pod went where (kata 16's explain); none: nothing recorded */
+  explain?: ExplanationRecorder;
   /** told of every cycle's result */
   onCycle?: (result: CycleResult) => void;
   /** told of a cycle that threw, or an informer's failure */
@@ -50,7 +52,13 @@ export class SchedulerRunner {
   private stopped = false;
 
   constructor(private readonly options: SchedulerRunnerOptions) {
-    this.scheduler = new Scheduler({ client: options.client, clock: options.clock, random: options.random, ...(options.framework && { framework: options.framework }) });
+    this.scheduler = new Scheduler({
+      client: options.client,
+      clock: options.clock,
+      random: options.random,
+      ...(options.framework && { framework: options.framework }),
+      ...(options.explain && { explain: options.explain }),
+    });
   }
 
   /**

@@ -14,6 +14,7 @@
  */
 import type { ApiClient } from '@kube/apiserver';
 import type { Clock, Random } from '@kube/kit';
+import type { ExplanationRecorder } from '@kube/scheduler';
 
 /** Which runtime the nodes run pods with: real processes (kata 22's ProcessRuntime) or the FakeRuntime. */
 export type RuntimeKind = 'process' | 'fake';
@@ -69,6 +70,8 @@ export interface ClusterOptions {
   settings?: Partial<ClusterSettings>;
   /** told of every component's start and stop, in order */
   onTrace?: (entry: TraceEntry) => void;
+  /** the scheduler records why each pod went where (kata 16's explain): `npm run cluster` keeps the last 500 */
+  explain?: ExplanationRecorder;
   /** tests: wraps the client each component gets (`kube-scheduler`, `kubelet node-1`, ...), to inject faults */
   wrapClient?: (client: ApiClient, component: string) => ApiClient;
   /** a component's line for the log (failures it retries); default: nothing */

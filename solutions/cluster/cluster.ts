@@ -162,7 +162,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   //    kubelet renews its Lease there, and `kubernetes` before a pod looks for the API.
   await tracer.step('bootstrap', 'start', () => bootstrapCluster(clientFor(ADMIN_USER), controlPlane.address, cidr));
   // 3. The scheduler and the controller manager: ready for the first pod before any node is.
-  const scheduler = new SchedulerRunner({ client: clientFor('system:kube-scheduler'), clock, random: random.fork(), onError: log('kube-scheduler') });
+  const scheduler = new SchedulerRunner({ client: clientFor('system:kube-scheduler'), clock, random: random.fork(), onError: log('kube-scheduler'), ...(options.explain && { explain: options.explain }) });
   await tracer.step('kube-scheduler', 'start', () => scheduler.start());
   const controllerManager = new ControllerManagerComponent({
     client: clientFor('system:kube-controller-manager'),

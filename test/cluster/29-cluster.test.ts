@@ -25,6 +25,7 @@ import { SharedInformerFactory } from '@kube/controllers';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random, type Deployment, type EndpointSlice, type Endpoints, type KubeObject, type Node, type Pod, type Service } from '@kube/kit';
 import type { Proxier } from '@kube/proxy';
+import { ExplanationLog } from '@kube/scheduler';
 import { allAt, at, httpsCluster, localCluster, runningAndReady, START } from '../support/cluster/local.ts';
 import { makeDeployment } from '../support/controllers/rollout.ts';
 
@@ -448,6 +449,17 @@ describe('the cluster at work, on a FakeClock', () => {
     expect(pods.filter(runningAndReady).map((p) => p.spec?.nodeName)).toEqual(['node-1', 'node-1']);
     const node2 = await cluster.client.nodes().get('node-2');
     expect(node2.spec?.taints?.map((t) => t.key)).toContain('node.kubernetes.io/unreachable');
+    await cluster.stop();
+  });
+
+  it('hands options.explain to the scheduler: the cluster can say why each pod went where', async () => {
+    const log = new ExplanationLog({ limit: 10 });
+    const { cluster, settle } = await localCluster({ nodes: 2, explain: log });
+    await cluster.client.pods('default').create(pending('web'));
+    await settle();
+    const bound = (await cluster.client.pods('default').get('web')).spec?.nodeName;
+    expect(bound).toMatch(/^node-[12]$/);
+    expect(log.get('default', 'web')?.outcome, 'the scheduler recorded its decision about default/web').toEqual({ result: 'Bound', nodeName: bound });
     await cluster.stop();
   });
 

@@ -26,7 +26,7 @@ describe('npm run cluster', () => {
 
   it.runIf(hasKubectl)('on the starters borrows every unfinished component and says why, prints the kubeconfig kubectl uses, takes commands, and stops on SIGINT', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubekata-cli-'));
-    const child = spawn(process.execPath, [...TSX, '--data-dir', dir, '--runtime', 'fake', '--nodes', '1', '--host', '127.0.27.1', '--port', '0', '--dns-port', '0', '--service-cidr', '127.227.0.0/16'], {
+    const child = spawn(process.execPath, [...TSX, '--data-dir', dir, '--runtime', 'fake', '--nodes', '1', '--host', '127.0.27.1', '--port', '0', '--dns-port', '0', '--service-cidr', '127.227.0.0/16', '--view-port', '0'], {
       cwd: ROOT,
       env: { ...process.env, KATA_TARGET: 'katas', KATA_BORROWED: '', KATA_KATAS_DIR: '' },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -48,6 +48,11 @@ describe('npm run cluster', () => {
       expect(out).toMatch(/cluster \(kata 29 unfinished\)/);
       const nodes = (await run('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), 'get', 'nodes'])).stdout;
       expect(nodes).toMatch(/node-1\s+Ready/);
+      // kubeadm's join command, and the live view's page
+      expect(out).toContain(`npm run node -- --kubeconfig ${join(dir, 'bootstrap-kubeconfig')} --name node-2`);
+      await seen(/live view: \S*http:\/\/127\.0\.0\.1:\d+/);
+      const page = await fetch(/live view: \S*(http:\/\/127\.0\.0\.1:\d+\/?)/.exec(out)![1]!);
+      expect(page.status).toBe(200);
       child.stdin.write('status\n');
       await seen(/node-1: kubelet running/);
       child.stdin.write('frobnicate\n');
