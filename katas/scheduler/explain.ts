@@ -8,8 +8,8 @@
  * plugins and **your** `runFilterPlugins`/`runScorePlugins` are explained as they are:
  *
  * - {@link CycleExplainer} wraps every plugin of a {@link Framework} in a recording twin with the
- *   same name and the same methods, and builds a framework of the twins; the {@link Scheduler}
- *   (kata 16) runs its cycles on that framework when it is given `explain`, and tells the explainer
+ *   same name and the same methods, and builds a framework of the twins; the Scheduler
+ *   (scheduler.ts, kata 16) runs its cycles on that framework when it is given `explain`, and tells the explainer
  *   what it found, scored, chose and bound;
  * - every finished cycle becomes one {@link SchedulingExplanation} (explanation.ts): plain JSON,
  *   versioned, what `npm run kata -- explain POD` prints and the cluster's live view renders;
@@ -89,9 +89,10 @@ interface Trace {
 
 /**
  * Records scheduling cycles into an {@link ExplanationRecorder}. Build it around a framework and
- * run cycles on {@link CycleExplainer.framework}; tell it, in this order, {@link begin},
- * {@link filtered}, {@link scored} (when there was scoring), {@link chosen}, then {@link bound}
- * or {@link failed}: the explanation is recorded at the last of these.
+ * run cycles on {@link CycleExplainer.framework}; tell it, in this order, {@link CycleExplainer.begin},
+ * {@link CycleExplainer.filtered}, {@link CycleExplainer.scored} (when there was scoring),
+ * {@link CycleExplainer.chosen}, then {@link CycleExplainer.bound} or {@link CycleExplainer.failed}
+ * (or {@link CycleExplainer.end}): the explanation is recorded at the last of these.
  */
 export class CycleExplainer {
   /** the framework to run cycles on: the same plugins, in twins that record what they answer */
