@@ -151,6 +151,11 @@ export class EndpointSliceController {
    * `endpointSliceTracker`): slice uid -> the resourceVersion written, or 'deleted'.
    */
   private readonly written = new Map<string, string>();
+  /**
+   * Services whose sync found the cache stale ({@link staleCache}): queued again at the next event
+   * of a slice of ours, which may be another Service's (the write the cache was missing).
+   */
+  private readonly waiting = new Set<string>();
 
   constructor(options: EndpointSliceControllerOptions) {
     this.client = options.client;
@@ -165,7 +170,10 @@ export class EndpointSliceController {
     // A slice of ours changed or went (another writer, or our own write arriving): look again.
     const sliceChanged = (slice: EndpointSlice) => {
       const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (service && slice.metadata.labels?.[MANAGED_BY_LABEL] === ENDPOINTSLICE_CONTROLLER_NAME) this.queue.add(`${slice.metadata.namespace}/${service}`);
+      if (!service || slice.metadata.labels?.[MANAGED_BY_LABEL] !== ENDPOINTSLICE_CONTROLLER_NAME) return;
+      this.queue.add(`${slice.metadata.namespace}/${service}`);
+      for (const key of this.waiting) this.queue.add(key);
+      this.waiting.clear();
     };
     this.slices.addEventHandler({
       onAdd: (slice) => sliceChanged(slice),
@@ -200,9 +208,11 @@ export class EndpointSliceController {
 
   /**
    * Does the cache still miss one of our writes (upstream's `StaleSlices`)? Then a sync now would
-   * work from the past — create a slice twice, say. Writes the cache shows are forgotten.
+   * work from the past — create a slice twice, say. Writes the cache shows are forgotten. The
+   * Service `key` whose sync asks is queued again at the next event of one of our slices: the
+   * write the cache misses may be another Service's, whose event would bring back only that one.
    */
-  staleCache(): boolean {
+  staleCache(key?: string): boolean {
     let stale = false;
     for (const [uid, version] of this.written) {
       const cached = this.slices.indexer.list().find((s) => s.metadata.uid === uid);
@@ -210,6 +220,7 @@ export class EndpointSliceController {
       if (seen) this.written.delete(uid);
       else stale = true;
     }
+    if (stale && key !== undefined) this.waiting.add(key);
     return stale;
   }
 
@@ -222,7 +233,7 @@ export class EndpointSliceController {
    * the cache misses one of its own writes ({@link staleCache}), it waits.
    */
   async syncService(key: string): Promise<void> {
-    // TODO(21): gone or no selector -> nothing; staleCache() -> return; reconcileSlices(service, slicesOf(...), desiredEndpoints(...,
+    // TODO(21): gone or no selector -> nothing; staleCache(key) -> return; reconcileSlices(service, slicesOf(...), desiredEndpoints(...,
     // TODO(21): zones from the nodes cache), maxEndpointsPerSlice); delete (NotFound fine, remember 'deleted'), update, create,
     // TODO(21): remembering what each write returned in this.written (uid -> resourceVersion).
     throw new NotImplemented('21', 'EndpointSliceController.syncService');

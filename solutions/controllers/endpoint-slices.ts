@@ -205,6 +205,11 @@ export class EndpointSliceController {
    * `endpointSliceTracker`): slice uid -> the resourceVersion written, or 'deleted'.
    */
   private readonly written = new Map<string, string>();
+  /**
+   * Services whose sync found the cache stale ({@link staleCache}): queued again at the next event
+   * of a slice of ours, which may be another Service's (the write the cache was missing).
+   */
+  private readonly waiting = new Set<string>();
 
   constructor(options: EndpointSliceControllerOptions) {
     this.client = options.client;
@@ -219,7 +224,10 @@ export class EndpointSliceController {
     // A slice of ours changed or went (another writer, or our own write arriving): look again.
     const sliceChanged = (slice: EndpointSlice) => {
       const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (service && slice.metadata.labels?.[MANAGED_BY_LABEL] === ENDPOINTSLICE_CONTROLLER_NAME) this.queue.add(`${slice.metadata.namespace}/${service}`);
+      if (!service || slice.metadata.labels?.[MANAGED_BY_LABEL] !== ENDPOINTSLICE_CONTROLLER_NAME) return;
+      this.queue.add(`${slice.metadata.namespace}/${service}`);
+      for (const key of this.waiting) this.queue.add(key);
+      this.waiting.clear();
     };
     this.slices.addEventHandler({
       onAdd: (slice) => sliceChanged(slice),
@@ -254,9 +262,11 @@ export class EndpointSliceController {
 
   /**
    * Does the cache still miss one of our writes (upstream's `StaleSlices`)? Then a sync now would
-   * work from the past — create a slice twice, say. Writes the cache shows are forgotten.
+   * work from the past — create a slice twice, say. Writes the cache shows are forgotten. The
+   * Service `key` whose sync asks is queued again at the next event of one of our slices: the
+   * write the cache misses may be another Service's, whose event would bring back only that one.
    */
-  staleCache(): boolean {
+  staleCache(key?: string): boolean {
     let stale = false;
     for (const [uid, version] of this.written) {
       const cached = this.slices.indexer.list().find((s) => s.metadata.uid === uid);
@@ -264,6 +274,7 @@ export class EndpointSliceController {
       if (seen) this.written.delete(uid);
       else stale = true;
     }
+    if (stale && key !== undefined) this.waiting.add(key);
     return stale;
   }
 
@@ -279,7 +290,7 @@ export class EndpointSliceController {
     const service = this.services.indexer.getByKey(key);
     if (!service?.spec?.selector) return;
     // The slice informer's event for our last write brings the key back.
-    if (this.staleCache()) return;
+    if (this.staleCache(key)) return;
     const namespace = service.metadata.namespace!;
     const pods = this.pods.indexer.byIndex(NAMESPACE_INDEX, namespace).filter((pod) => serviceSelects(service, pod));
     const zoneOf = (node: string) => this.nodes.indexer.getByKey(node)?.metadata.labels?.[ZONE_LABEL];

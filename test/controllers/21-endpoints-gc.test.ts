@@ -158,6 +158,27 @@ describe('the endpoints and EndpointSlice controllers', () => {
     expect(c.errors).toEqual([]);
     await c.stop();
   });
+
+  it("gives a new Service its slice even when its first sync waited for the cache to catch up with another Service's slice (pass your key to staleCache)", async () => {
+    // Found by the whole cluster's chaos property (test/support/cluster/chaos.ts): after an
+    // apiserver restart, a Service created at once never got an EndpointSlice.
+    const c = await running();
+    await c.api.services('default').create(makeService('web', { app: 'web' }));
+    await c.addPod(servingPod('a', { ip: '127.0.1.1' }));
+    await c.cluster.settle();
+    c.cluster.client.hold('endpointslices');
+    await c.addPod(servingPod('b', { ip: '127.0.1.2' }));
+    await c.cluster.settle();
+    // web's slice was written again, and the cache does not show it yet: front's sync must wait.
+    await c.api.services('default').create(makeService('front', { app: 'front' }));
+    await c.addPod(servingPod('f', { ip: '127.0.1.3', labels: { app: 'front' } }));
+    await c.cluster.settle();
+    c.cluster.client.release();
+    await c.cluster.settle();
+    expect((await c.slicesOf('front')).flatMap((s) => s.endpoints.map((e) => e.targetRef?.name))).toEqual(['f']);
+    expect((await c.slicesOf('web')).flatMap((s) => s.endpoints.map((e) => e.targetRef?.name)).sort()).toEqual(['a', 'b']);
+    await c.stop();
+  });
 });
 
 describe('the namespace controller', () => {

@@ -18,14 +18,16 @@ import { resolveTargets } from '../lib/targets.ts';
 import { chaosProperty } from '../../test/support/cluster/chaos.ts';
 
 const onReference = resolveTargets().target === 'solutions' && resolveTargets().borrowed.length === 0;
-/** Stories per run: about 0.5–2 s each on the loaded 2-core machine. */
+/** Stories per run (KATA_CHAOS_RUNS for a longer hunt; KATA_CHAOS_MAX_COMMANDS for longer stories). */
 const NUM_RUNS = Number(process.env.KATA_CHAOS_RUNS ?? 40);
 
 describe('the whole cluster under faults, simulated (issue 19)', () => {
   if (onReference) {
     chaosProperty({
       numRuns: NUM_RUNS,
-      replayCommand: 'KATA_TARGET=solutions npx vitest run tools/test/cluster-chaos.test.ts',
+      ...(process.env.KATA_CHAOS_MAX_COMMANDS && { maxCommands: Number(process.env.KATA_CHAOS_MAX_COMMANDS) }),
+      // The story's shape is part of the replay: a longer maxCommands makes other stories.
+      replayCommand: `${process.env.KATA_CHAOS_MAX_COMMANDS ? `KATA_CHAOS_MAX_COMMANDS=${process.env.KATA_CHAOS_MAX_COMMANDS} ` : ''}KATA_TARGET=solutions npx vitest run tools/test/cluster-chaos.test.ts`,
       onStats: (stats) => {
         if (process.env.KATA_CHAOS_STATS) console.log(`chaos: ${stats.runs} stories, ${stats.steps} steps, slowest convergence ${stats.slowestConvergenceMs / 1000} s on the clock`);
       },

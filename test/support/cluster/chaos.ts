@@ -690,8 +690,8 @@ export interface StoryResult {
   steps: number;
   /** how long, on the clock, it took to converge after the faults stopped */
   convergedAfterMs: number;
-  /** the run's timeline page, given the command that replays it */
-  timeline: (replay: string) => string;
+  /** the run's timeline page, given the property's seed and the command that replays it */
+  timeline: (seed: number, replay: string) => string;
 }
 
 /**
@@ -729,9 +729,9 @@ export async function runStory(commands: Iterable<fc.AsyncCommand<ChaosModel, Ch
     violations,
     steps: world.ran.length,
     convergedAfterMs,
-    timeline: (replay) =>
+    timeline: (seed, replay) =>
       renderTimeline(world.timeline, {
-        title: `kubekata chaos: the cluster did not converge (cluster seed ${options.seed ?? 0})`,
+        title: `kubekata chaos, seed ${seed}: the cluster did not converge`,
         story,
         violations,
         ...(culprit !== undefined && { culprit }),
@@ -778,7 +778,7 @@ export function chaosProperty(params: ChaosParams): void {
   const nodes = params.nodes ?? 3;
   const outDir = resolve(params.outDir ?? 'out/chaos');
   const stats: ChaosStats = { runs: 0, slowestConvergenceMs: 0, steps: 0 };
-  let lastFailure: { html: (replay: string) => string } | undefined;
+  let lastFailure: { html: (seed: number, replay: string) => string } | undefined;
   const replayPath = process.env.KATA_CHAOS_REPLAY_PATH;
   const arbitrary = fc.commands(chaosCommands(nodes), { maxCommands: params.maxCommands ?? 30, size: 'medium', ...(replayPath && { replayPath }) });
   test.prop([arbitrary, fc.nat()], {
@@ -793,7 +793,7 @@ export function chaosProperty(params: ChaosParams): void {
       if (lastFailure) {
         mkdirSync(outDir, { recursive: true });
         const file = join(outDir, `${out.seed}.html`);
-        writeFileSync(file, lastFailure.html(command));
+        writeFileSync(file, lastFailure.html(out.seed, command));
         where = `\nThe timeline of the shrunk counterexample: ${relative(process.cwd(), file)}`;
       }
       throw new Error(`${message}${where}\nReplay it: ${command}`, { cause: out.errorInstance });

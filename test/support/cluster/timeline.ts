@@ -189,6 +189,7 @@ pre, code { font: 12px ui-monospace, monospace; }
 .violations li { color: #b00; }
 li.culprit { color: #b00; font-weight: bold; }
 svg { font: 11px ui-monospace, monospace; }
+svg text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 .lane { stroke: #ccc; stroke-dasharray: 3 3; }
 .lanename { font-weight: bold; text-anchor: middle; font-size: 12px; }
 .beats { text-anchor: middle; fill: #999; font-size: 10px; }
