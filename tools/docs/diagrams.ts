@@ -39,8 +39,8 @@ export const CLUSTER_COMPONENTS: readonly ClusterComponent[] = [
   { id: 'controllers', name: 'controller manager', part: 4, planned: ['17', '18', '19', '20', '21'] },
   { id: 'runtime', name: 'container runtime', part: 5, planned: ['22'] },
   { id: 'kubelet', name: 'kubelet', part: 5, planned: ['23', '24', '25'] },
-  { id: 'proxy', name: 'kube-proxy', part: 6, planned: ['26', '27'] },
-  { id: 'cluster', name: 'the cluster', part: 7, planned: ['28'] },
+  { id: 'proxy', name: 'kube-proxy', part: 6, planned: ['26', '27', '28'] },
+  { id: 'cluster', name: 'the cluster', part: 7, planned: ['29'] },
 ];
 
 /** What a diagram needs to know about the site it is drawn for. */
