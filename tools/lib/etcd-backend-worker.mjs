@@ -17,8 +17,9 @@
  *
  * The requests and answers are typed in etcd-backend.ts (WorkerRequest, WorkerAnswer).
  */
-import { runAsWorker } from "synckit";
-import { Etcd3 } from "etcd3";
+import { runAsWorker } from 'synckit';
+import { Etcd3 } from 'etcd3';
+
 /** How many revisions the log keeps; a poll from before them is caught up by a watch of its own. */
 const LOG_REVISIONS = 20_000;
 
@@ -28,16 +29,16 @@ const ALL_KEYS = Buffer.from([0]);
 
 /** etcd's KeyValue (Buffers, int64 as strings) as the main thread gets it: strings and numbers. */
 const toKv = (kv) => ({
-  key: kv.key.toString("utf8"),
-  value: kv.value.toString("utf8"),
+  key: kv.key.toString('utf8'),
+  value: kv.value.toString('utf8'),
   createRevision: Number(kv.create_revision),
   modRevision: Number(kv.mod_revision),
   version: Number(kv.version),
-  lease: Number(kv.lease)
+  lease: Number(kv.lease),
 });
 
 /** A watch response's events, with their previous pairs when etcd sent them. */
-const toEvents = (response) => response.events.map((event) => ({ type: event.type === "Delete" ? "DELETE" : "PUT", kv: toKv(event.kv), ...event.prev_kv ? { prevKv: toKv(event.prev_kv) } : {} }));
+const toEvents = (response) => response.events.map((event) => ({ type: event.type === 'Delete' ? 'DELETE' : 'PUT', kv: toKv(event.kv), ...event.prev_kv ? { prevKv: toKv(event.prev_kv) } : {} }));
 
 /** The revision etcd is at now (the header of an empty read). */
 async function currentRevision(client) {
@@ -59,8 +60,8 @@ async function history(client, from, to) {
       stream.cancel();
       resolve(result);
     };
-    stream.on("error", (error) => /cancel/i.test(error.message) ? undefined : reject(error));
-    stream.on("data", (response) => {
+    stream.on('error', (error) => /cancel/i.test(error.message) ? undefined : reject(error));
+    stream.on('data', (response) => {
       if (Number(response.compact_revision) > 0) return done({ compacted: Number(response.compact_revision) });
       for (const event of toEvents(response)) {
         const revision = event.kv.modRevision;
@@ -80,7 +81,7 @@ async function history(client, from, to) {
  * revision the watch has delivered.
  */
 async function connect(endpoint) {
-  const client = new Etcd3({ hosts: endpoint.split(","), dialTimeout: 5000 });
+  const client = new Etcd3({ hosts: endpoint.split(','), dialTimeout: 5000 });
   const now = await currentRevision(client);
   const conn = { client, log: new Map(), logStart: now + 1, logEnd: now, known: now, compacted: 0, waiters: new Set(), stream: undefined };
   await follow(conn);
@@ -109,9 +110,9 @@ async function follow(conn) {
     stream.cancel();
     setTimeout(() => void follow(conn), 200);
   };
-  stream.on("error", reopen);
-  stream.on("end", reopen);
-  stream.on("data", (response) => {
+  stream.on('error', reopen);
+  stream.on('end', reopen);
+  stream.on('data', (response) => {
     const compacted = Number(response.compact_revision);
     if (compacted > 0) {
       conn.log.clear();
@@ -178,26 +179,26 @@ async function probeCompacted(conn) {
   const now = await currentRevision(conn.client);
   if (now < 2) return 0;
   const result = await history(conn.client, 1, 1);
-  return "compacted" in result ? result.compacted : 0;
+  return 'compacted' in result ? result.compacted : 0;
 }
 
 /** A guard of the main thread's transaction as etcd's Compare (on modRevision). */
 const compareOf = (compare) => ({
   key: Buffer.from(compare.key),
   ...compare.rangeEnd !== undefined ? { range_end: Buffer.from(compare.rangeEnd) } : {},
-  target: "Mod",
-  result: compare.result === "EQUAL" ? "Equal" : "Less",
+  target: 'Mod',
+  result: compare.result === 'EQUAL' ? 'Equal' : 'Less',
   mod_revision: compare.modRevision
 });
 
 /** A write of the main thread's transaction as etcd's RequestOp. */
-const writeOf = (write) => write.type === "put" ? { request_put: { key: Buffer.from(write.key), value: Buffer.from(write.value), lease: write.lease } } : { request_delete_range: { key: Buffer.from(write.key), ...write.rangeEnd !== undefined ? { range_end: Buffer.from(write.rangeEnd) } : {} } };
+const writeOf = (write) => write.type === 'put' ? { request_put: { key: Buffer.from(write.key), value: Buffer.from(write.value), lease: write.lease } } : { request_delete_range: { key: Buffer.from(write.key), ...write.rangeEnd !== undefined ? { range_end: Buffer.from(write.rangeEnd) } : {} } };
 
 /** One request: etcd's answer, in the main thread's shapes. */
 async function answer(request) {
   const c = await connection(request.endpoint);
   switch (request.op) {
-    case "range": {
+    case 'range': {
       const response = await c.client.kv.range({
         key: Buffer.from(request.key),
         ...request.rangeEnd !== undefined ? { range_end: Buffer.from(request.rangeEnd) } : {},
@@ -207,22 +208,22 @@ async function answer(request) {
       });
       return { ok: true, revision: heard(c, response.header.revision), kvs: response.kvs.map(toKv), count: Number(response.count), more: response.more };
     }
-    case "txn": {
+    case 'txn': {
       const response = await c.client.kv.txn({ compare: request.compare.map(compareOf), success: request.success.map(writeOf) });
       return { ok: true, revision: heard(c, response.header.revision), succeeded: response.succeeded };
     }
-    case "compact": {
+    case 'compact': {
       const response = await c.client.kv.compact({ revision: request.revision, physical: false });
       c.compacted = Math.max(c.compacted, request.revision);
       return { ok: true, revision: heard(c, response.header.revision) };
     }
-    case "compacted": {
+    case 'compacted': {
       c.compacted = Math.max(c.compacted, await probeCompacted(c));
       return { ok: true, revision: await currentRevision(c.client), compacted: c.compacted };
     }
-    case "revision":
+    case 'revision':
       return { ok: true, revision: Math.max(c.known, c.logEnd) };
-    case "changes": {
+    case 'changes': {
       // Up to the newest revision known: this process's writes at once, others' as the log has them.
       const revision = Math.max(c.known, c.logEnd);
       if (request.from < c.compacted) return { ok: true, revision, compacted: c.compacted };
@@ -232,7 +233,7 @@ async function answer(request) {
       if (request.from < c.logStart) {
         // Before the log: a watch of its own, from `from` to where the log starts.
         const past = await history(c.client, request.from, c.logStart - 1);
-        if ("compacted" in past) {
+        if ('compacted' in past) {
           c.compacted = Math.max(c.compacted, past.compacted);
           return { ok: true, revision, compacted: c.compacted };
         }

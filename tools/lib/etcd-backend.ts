@@ -3,7 +3,7 @@
  * data lives in etcd, reached through the `etcd3` client, so that the learner's apiserver (kata
  * 08's Registry, kata 09's watch, kata 10's HTTP) runs unchanged on the store production
  * clusters run on. `npm run apiserver -- --etcd-servers URL` uses it, and CI runs katas 08–10's
- * tests on it (`KATA_STORE=etcd:URL`, test/support/store.ts).
+ * tests on it (`KATA_STORE=etcd:URL`, test/support/apiserver/store.ts).
  *
  * The registry calls its store synchronously; etcd answers asynchronously. Three ways out were
  * weighed:
@@ -30,10 +30,10 @@
  *
  * Revisions are etcd's: a resourceVersion is etcd's revision, as in Kubernetes. `store.revision`
  * is the newest one this process knows without a round trip: its own writes' at once, other
- * clients' as the worker's watch of etcd reports them. (A store opened
- * with `fresh: true`, as the tests do, counts from its opening — etcd's revision minus the
- * revision it was opened at — and lives under a key prefix of its own, so that every test starts
- * from an empty store at revision 1 on one etcd.) Errors are kata 02's: etcd's "required revision
+ * clients' as the worker's watch of etcd reports them. (A store opened with `fresh: { prefix }`,
+ * as the tests do, counts from its opening — etcd's revision minus the revision it was opened at —
+ * and lives under a key prefix of its own, so that every test starts from an empty store at
+ * revision 1 on one etcd.) Errors are kata 02's: etcd's "required revision
  * has been compacted" is `EtcdError('Compacted')`, and so on.
  *
  * @example

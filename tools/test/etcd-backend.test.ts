@@ -2,8 +2,13 @@
  * tools/lib/etcd-backend.ts on a real etcd 3.4 started for this file: a transaction that loses to
  * another writer runs again and writes once; revisions, prevKvs and compaction errors are etcd's
  * in kata 02's shapes; a watch hears another client's writes and ends at a compaction; a fresh
- * store starts empty at revision 1. Skipped where etcd is not installed (required in CI).
+ * store starts empty at revision 1; `npm run apiserver -- --etcd-servers URL` keeps its objects in
+ * etcd across a restart. Skipped where etcd is not installed (required in CI).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdError } from '@kube/etcd';
 import { EtcdUnavailable, findEtcd, startEtcd, type EtcdProcess } from '../conformance/etcd-process.ts';
@@ -104,6 +109,80 @@ describe.skipIf(!haveEtcd)('the registry store on a real etcd', () => {
     expect(two.range('a', '\0').count).toBe(0);
     expect(one.range('a').kvs[0]).toMatchObject({ key: 'a', createRevision: 2, modRevision: 2 });
   });
+});
+
+/** `npm run apiserver` with `args`, on a free port of 127.0.0.1; resolves once it listens. */
+function startApiserver(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(resolve('node_modules/.bin/tsx'), ['--import', './tools/register.ts', 'tools/apiserver.ts', '--port', '0', '--insecure-http', ...args], {
+    env: { ...process.env, KATA_TARGET: 'solutions', FORCE_COLOR: '0' },
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const seen = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (url && output.includes('Ctrl-C')) resolve({ url, child });
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('exit', (code) => reject(new Error(`npm run apiserver exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+async function stopApiserver(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+}
+
+describe.skipIf(!haveEtcd)('npm run apiserver -- --etcd-servers', () => {
+  let etcd: EtcdProcess;
+  const dir = mkdtempSync(join(tmpdir(), 'kubekata-etcd-apiserver-'));
+  beforeAll(async () => {
+    etcd = await startEtcd();
+  }, 30_000);
+  afterAll(async () => {
+    await etcd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps the objects in etcd, under the registry's keys and at etcd's revisions, across a restart", async () => {
+    const config = join(dir, 'kubeconfig');
+    const first = await startApiserver(['--etcd-servers', etcd.endpoint, '--kubeconfig', config]);
+    let created: { metadata: { resourceVersion: string } };
+    try {
+      const response = await fetch(`${first.url}/api/v1/namespaces/default/configmaps`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'kept' }, data: { a: '1' } }),
+      });
+      expect(response.status).toBe(201);
+      created = (await response.json()) as typeof created;
+    } finally {
+      await stopApiserver(first.child);
+    }
+    // In etcd, through its own gateway: the key kata 08 chose, at the object's resourceVersion.
+    const key = Buffer.from('/registry/configmaps/default/kept').toString('base64');
+    const stored = (await (await fetch(`${etcd.endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key }) })).json()) as { kvs?: { mod_revision: string }[] };
+    expect(stored.kvs?.[0]?.mod_revision).toBe(created.metadata.resourceVersion);
+
+    const second = await startApiserver(['--etcd-servers', etcd.endpoint, '--kubeconfig', config]);
+    try {
+      const got = (await (await fetch(`${second.url}/api/v1/namespaces/default/configmaps/kept`)).json()) as { data: unknown; metadata: { resourceVersion: string } };
+      expect(got).toMatchObject({ data: { a: '1' }, metadata: { resourceVersion: created.metadata.resourceVersion } });
+    } finally {
+      await stopApiserver(second.child);
+    }
+  }, 120_000);
+
+  it('says how to start etcd when none answers at the URL', async () => {
+    const refused = await startApiserver(['--etcd-servers', 'http://127.0.0.1:9', '--kubeconfig', join(dir, 'nowhere')]).then(
+      () => 'it started',
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/cannot reach etcd at http:\/\/127\.0\.0\.1:9 .*start etcd there/);
+  }, 120_000);
 });
 
 describe('--etcd-servers', () => {
