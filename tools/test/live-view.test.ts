@@ -76,14 +76,24 @@ function startChild(args: string[], env: Record<string, string>): { child: Child
   return { child, output: () => output, until };
 }
 
-/** Ends a child's whole process group and waits for it. */
+/** Sends `signal` to a child's whole process group, if any of it is left. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Ends a child's whole process group (what it started too, even if it has exited itself) and waits for it. */
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return signalGroup(child, 'SIGKILL');
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  process.kill(-child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
+  signalGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+  signalGroup(child, 'SIGKILL');
 }
 
 let apiserver = '';
