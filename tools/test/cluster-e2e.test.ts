@@ -15,7 +15,7 @@
  * processes and the real kubectl, not a kata's code on a FakeClock.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,20 @@ async function answeredBy(host: string, port: number, pods: readonly string[]): 
   const seen = new Set<string>();
   for (let i = 0; i < 300 && pods.some((p) => !seen.has(p)); i++) seen.add((await get(host, port)).pod);
   return seen;
+}
+
+/** The addresses with a TCP socket in LISTEN state on this machine, `127.0.28.1:41234` (from /proc/net/tcp). */
+function listeningOn(): string[] {
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === '0A')
+    .map((fields) => {
+      const [hex, port] = fields[1]!.split(':');
+      const ip = [3, 2, 1, 0].map((i) => Number.parseInt(hex!.slice(i * 2, i * 2 + 2), 16)).join('.');
+      return `${ip}:${Number.parseInt(port!, 16)}`;
+    });
 }
 
 const MANIFEST = `
@@ -259,7 +273,7 @@ describe.runIf(hasKubectl)('the whole cluster, end to end, with real processes a
     expect(await readyPods(5)).toHaveLength(5);
   });
 
-  it('stops with no container process left behind', async () => {
+  it('stops with no container process, listening socket or open file of the cluster left behind', async () => {
     const pids = await Promise.all((await readyPods(5)).map(async (p) => (await get(p.status!.podIP!, 8080)).pid));
     const stopping = cluster!;
     cluster = undefined;
@@ -273,5 +287,17 @@ describe.runIf(hasKubectl)('the whole cluster, end to end, with real processes a
       }
     });
     expect(alive, 'container processes still running after stop').toEqual([]);
+    // Nothing of the cluster left listening (its addresses, its nodes' and pods', its Services'),
+    // and no file of its data dir left open by this process.
+    const ours = /^127\.(0\.28|0\.10|0\.11|228)\./;
+    expect(listeningOn().filter((address) => ours.test(address)), 'sockets still listening after stop').toEqual([]);
+    const open = readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/self/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    });
+    expect(open.filter((path) => path.startsWith(dir)), 'files of the data dir still open after stop').toEqual([]);
   });
 });
