@@ -107,6 +107,13 @@ describe('compact', () => {
     expect(everything(store, 4)).toEqual(['"a"="2" c2 m3 v2 l0', '"b"="1" c4 m4 v1 l0']);
   });
 
+  it('names the revisions in a refused compaction\'s message: the last compaction and the one asked, or the store\'s and the one asked', () => {
+    const store = history(); // at 6
+    store.compact(4);
+    expect(thrownBy(() => store.compact(3))).toMatchObject({ code: 'Compacted', message: 'mvcc: required revision has been compacted (compacted at 4, asked 3)' });
+    expect(thrownBy(() => store.compact(7))).toMatchObject({ code: 'FutureRevision', message: 'mvcc: required revision is a future revision (store is at 6, asked 7)' });
+  });
+
   it('drops from the index a key deleted by the compacted revision, and its changes from the backend', () => {
     const store = history(); // b deleted at 6
     store.compact(5);
@@ -278,6 +285,34 @@ describe('Lessor: grant', () => {
     expect(lessor.grant(10).id).toBe(2);
   });
 
+  it('refuses a lease ID that is not a whole number >= 0 with a RangeError naming it, and grants nothing', () => {
+    const { lessor } = leased();
+    for (const id of [-1, 1.5, Number.NaN]) {
+      const error = thrownBy(() => lessor.grant(10, id));
+      expect(error, `grant(10, ${id})`).toBeInstanceOf(RangeError);
+      expect((error as Error).message, `grant(10, ${id})`).toContain(String(id));
+    }
+    expect(lessor.grant(10)).toEqual({ id: 1, ttl: 10 });
+  });
+
+  it('refuses options.minTtl that is not a whole number of seconds >= 1 with a RangeError naming it, and takes 1', () => {
+    for (const minTtl of [0, -2, 1.5, Number.NaN]) {
+      const error = thrownBy(() => new Lessor(new MvccStore(), new FakeClock(), { minTtl }));
+      expect(error, `minTtl ${minTtl}`).toBeInstanceOf(RangeError);
+      expect((error as Error).message, `minTtl ${minTtl}`).toContain(String(minTtl));
+    }
+    expect(leased({ minTtl: 1 }).lessor.grant(1)).toEqual({ id: 1, ttl: 1 });
+  });
+
+  it('names the lease in LeaseExists and LeaseNotFound, and the TTL given in InvalidTTL', () => {
+    const { lessor } = leased();
+    lessor.grant(10, 7);
+    expect(thrownBy(() => lessor.grant(10, 7))).toMatchObject({ message: 'etcdserver: lease already exists (lease 7)' });
+    expect(thrownBy(() => lessor.keepAlive(8))).toMatchObject({ message: 'etcdserver: requested lease not found (lease 8)' });
+    expect(thrownBy(() => lessor.revoke(9))).toMatchObject({ message: 'etcdserver: requested lease not found (lease 9)' });
+    expect(thrownBy(() => lessor.grant(0))).toMatchObject({ message: expect.stringMatching(/^etcdserver: too large lease TTL \(.*got 0\)$/) });
+  });
+
   it('refuses a put naming a lease it never granted, or one revoked, with LeaseNotFound', () => {
     const { store, lessor } = leased();
     const { id } = lessor.grant(10);
@@ -303,6 +338,21 @@ describe('Lessor: expiry and keepAlive', () => {
     expect(keysNow(store)).toEqual(['c']);
     expect(store.revision).toBe(5);
     expect(heard.at(-1)).toEqual([5, ['DELETE "a"', 'DELETE "b"']]);
+    expect(lessor.has(id)).toBe(false);
+  });
+
+  it('expires a lease longer than a timer can wait (2^31 ms, about 24.8 days) exactly at its TTL too, not when a first timer fires', async () => {
+    const { store, clock, lessor } = leased();
+    const ttl = 30 * 24 * 3600; // 30 days
+    const { id } = lessor.grant(ttl);
+    store.put('a', '1', { lease: id });
+    await clock.advance(2 ** 31);
+    expect(keysNow(store)).toEqual(['a']);
+    await clock.advance(ttl * 1000 - 2 ** 31 - 1);
+    expect(keysNow(store)).toEqual(['a']);
+    expect(lessor.timeToLive(id).ttl).toBe(0);
+    await clock.advance(1);
+    expect(keysNow(store)).toEqual([]);
     expect(lessor.has(id)).toBe(false);
   });
 
