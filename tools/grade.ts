@@ -6,14 +6,15 @@
  *   npm run grade -- --submissions DIR         grade a class: one folder per learner; writes a summary and a dashboard
  *   npm run grade -- --merge OUT1 OUT2 --out OUT   merge the class results of several runs (shards) into one
  *   options: --seed N (fixed by default) --seeds N --out DIR --timeout MS --min-score N --parallel N
- *            --borrow C[,C] --shard I/N --max-timeouts N --cache DIR
+ *            --borrow C[,C] --shard I/N --max-timeouts N --cache DIR --no-cache
  *
  * Exit 0 whatever the score (unless --min-score is not reached, or a submission could not be read: 1);
  * 2 when it cannot grade.
  */
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { loadKatas, type Kata } from './lib/katas.ts';
 import { grade, scoreTable, writeReports, type GradeResults } from './lib/grading.ts';
@@ -23,7 +24,7 @@ import { readClass, writeClass, type ClassLearner } from './lib/class.ts';
 
 const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR | --merge OUT...] [--seed N] [--seeds N] [--out DIR]
                         [--timeout MS] [--min-score N] [--parallel N] [--borrow C[,C]] [--shard I/N] [--max-timeouts N]
-                        [--cache DIR] [--quiet]`;
+                        [--cache DIR | --no-cache] [--quiet]`;
 
 class CannotGrade extends Error {}
 
@@ -117,11 +118,13 @@ async function main(): Promise<number> {
       shard: { type: 'string' },
       'max-timeouts': { type: 'string' },
       cache: { type: 'string' },
+      'no-cache': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return console.log(USAGE), 0;
+  if (values.cache && values['no-cache']) throw new CannotGrade('Give --cache DIR (keep results by content in DIR) or --no-cache (run every kata of every learner), not both.');
   if ([values.submission, values.submissions, values.merge].filter(Boolean).length > 1) throw new CannotGrade('Give one of --submission (one learner), --submissions (a class) or --merge (class results), not several.');
   if (positionals.length > 0 && !values.merge) throw new CannotGrade(`Unexpected argument${positionals.length > 1 ? 's' : ''} ${positionals.join(' ')}.\n${USAGE}`);
   const minScore = values['min-score'] !== undefined ? Number(values['min-score']) : undefined;
@@ -164,13 +167,13 @@ async function main(): Promise<number> {
   };
   const parallel = int('parallel', values.parallel, 2, 1);
 
-  const gradeOne = async (located: { katasDir: string; cloneRoot?: string }, title: string, reportDir: string, workers: number): Promise<GradeResults> => {
+  const gradeOne = async (located: { katasDir: string; cloneRoot?: string }, title: string, reportDir: string, workers: number, settings = options): Promise<GradeResults> => {
     const { katasDir, cloneRoot } = located;
     // The submission's own borrows (its katas/progress.json), those the instructor names, and what they are built on.
     const borrowed = withDependencies([...borrowedIn(katasDir), ...extraBorrowed]);
     log(`grading ${title} (${katasDir}) with seed ${options.seed}${options.seeds > 1 ? ` ×${options.seeds}` : ''}${borrowed.length ? `, borrowed: ${borrowed.join(', ')}` : ''}`);
     const results = await grade(katas, {
-      ...options,
+      ...settings,
       katasDir,
       parallel: workers,
       borrowed,
@@ -191,6 +194,11 @@ async function main(): Promise<number> {
       if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new CannotGrade(`--shard takes I/N with 1 <= I <= N (this job's share of N), not "${values.shard}".`);
       learners = learners.filter((_, i) => i % Number(m[2]) === Number(m[1]) - 1);
     }
+    // A class shares one cache of kata results by content even without --cache (a throw-away one,
+    // for this run): a kata whose every input is the same bytes as another learner's — a starter
+    // not yet touched, a component borrowed, code passed around — runs once for all of them.
+    const runCache = !options.cacheDir && !values['no-cache'] ? mkdtempSync(join(tmpdir(), 'kubekata-grade-cache-')) : undefined;
+    const classOptions = runCache ? { ...options, cacheDir: runCache } : options;
     // Learners side by side, one worker each: a class keeps both cores busy through each learner's waits.
     const rows = await pool(learners, parallel, async (learner): Promise<ClassLearner> => {
       const located = locateKatas(join(classDir, learner), components);
@@ -199,7 +207,7 @@ async function main(): Promise<number> {
         log(`  ${learner}: CANNOT READ the submission: ${located.problem}`);
         return { ...base, submission: null, problem: located.problem, submitted_at: null, score: 0, max_score: katas.reduce((n, k) => n + k.points, 0) };
       }
-      const results = await gradeOne(located, learner, join(outDir, learner), 1);
+      const results = await gradeOne(located, learner, join(outDir, learner), 1, classOptions);
       const unreadable = unreadableProblem(results);
       return {
         ...base,
@@ -209,6 +217,8 @@ async function main(): Promise<number> {
         score: results.score,
         max_score: results.max_score,
       };
+    }).finally(() => {
+      if (runCache) rmSync(runCache, { recursive: true, force: true });
     });
     const below = writeClass(outDir, katas.map(kataInfo), rows, minScore);
     console.log(`| learner | score | ${katas.map((k) => k.number).join(' | ')} |`);

@@ -9,9 +9,9 @@
  * shown as borrowed), and the katas built on them are graded on the learner's own code.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Kata } from './katas.ts';
 import { runTests, type TestOutcome } from './runner.ts';
 import { borrowedIn, readKataProgress, resolveTargets, ROOT } from './targets.ts';
@@ -226,35 +226,118 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
 }
 
 /** Bump when what is cached, or how it is graded, changes: every older entry is then a miss. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 /** Files every graded run depends on, whatever the kata imports. */
-const ALWAYS = ['vitest.config.ts', 'package-lock.json', 'tools/lib/guard.ts', 'tools/lib/runner.ts', 'tools/lib/events-reporter.ts', 'tools/lib/targets.ts', 'tools/lib/grading.ts'];
+const ALWAYS = [
+  'vitest.config.ts',
+  'package-lock.json',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.base.json',
+  'tools/lib/guard.ts',
+  'tools/lib/runner.ts',
+  'tools/lib/events-reporter.ts',
+  'tools/lib/targets.ts',
+  'tools/lib/grading.ts',
+];
+
+/** Folders read whole into every key: the test helpers, and the kit (its images run as processes, never imported). */
+const ALWAYS_FOLDERS = ['test/support', 'kit'];
+
+/** Every file under `dir` (none when it does not exist), skipping installed packages and version control. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && e.name !== '.git') walk(join(d, e.name));
+      } else if (e.isFile()) out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out;
+}
 
 /**
  * The key of a kata's graded results: a hash of the settings (seed, seeds, time limits, target,
- * borrowed components, Node.js version) and of the content of every file its run depends on — its
- * test file and all it imports, followed through `@kube/*` as this submission resolves them, all of
- * test/support, the vitest config, the guard and the lock file — each named by its place in the
- * workbook (`katas/etcd/store.ts`), not by where the submission sits. Same key, same results.
+ * borrowed components, Node.js version) and of the content of every file its run can read — its
+ * test file and all it imports, followed through `@kube/*` as this submission resolves them; every
+ * other file of each component those imports reach (a learner's file may be read, not imported);
+ * the TypeScript and package settings in the submission's folder and the folders above it (they
+ * change how its code is compiled); all of test/support and kit/; the vitest config, the grader's
+ * own files and the lock file. Each file is named by its place (`katas/etcd/store.ts`, or how many
+ * folders above the katas folder), never by where the submission sits, so two learners whose files
+ * are the same bytes share a key. Same key, same results.
  */
 export function gradeKey(kata: Kata, options: GradeOptions, borrowed: string[], root = options.root ?? ROOT): string {
   const targets = resolveTargets({ KATA_TARGET: options.target, KATA_KATAS_DIR: options.katasDir, KATA_BORROWED: borrowed.join(',') }, root);
-  const support: string[] = [];
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) (e.isDirectory() ? walk : (f: string) => support.push(f))(join(dir, e.name));
-  };
-  walk(join(root, 'test', 'support'));
-  const files = [...new Set([...ALWAYS.map((f) => join(root, f)), ...support, ...importClosure(join(root, kata.test), targets)])];
-  const named = files.map((file) => ({ file, name: file.startsWith(`${options.katasDir}/`) ? `katas/${relative(options.katasDir, file)}` : relative(root, file) })).sort((a, b) => a.name.localeCompare(b.name));
+  const katasDir = resolve(options.katasDir);
+  const closure = importClosure(join(root, kata.test), targets);
+  // Every file of the components the closure reaches, in the submission and in the reference.
+  const components = new Set<string>();
+  for (const file of closure) {
+    for (const base of [katasDir, join(root, 'solutions'), join(root, 'katas')]) {
+      if (!file.startsWith(`${base}/`)) continue;
+      const first = relative(base, file).split('/')[0]!;
+      if (existsSync(join(base, first)) && statSync(join(base, first)).isDirectory()) components.add(join(base, first));
+      break;
+    }
+  }
+  const named = new Map<string, string>();
+  const name = (file: string): string => (file.startsWith(`${katasDir}/`) ? `katas/${relative(katasDir, file)}` : relative(root, file));
+  for (const file of [...ALWAYS.map((f) => join(root, f)), ...ALWAYS_FOLDERS.flatMap((d) => filesUnder(join(root, d))), ...closure, ...[...components].flatMap(filesUnder)]) {
+    named.set(name(file), file);
+  }
+  // The nearest tsconfig.json (and the files it extends) and package.json from the katas folder up:
+  // they set how the submission's code compiles and loads.
+  const packageJson = nearest(katasDir, 'package.json');
+  if (packageJson) named.set('nearest/package.json', packageJson);
+  const tsconfigs = [nearest(katasDir, 'tsconfig.json')].filter((f): f is string => f !== undefined);
+  for (let i = 0; i < tsconfigs.length && i < 20; i++) {
+    named.set(`nearest/tsconfig.json/${i}`, tsconfigs[i]!);
+    tsconfigs.push(...extended(tsconfigs[i]!).filter((f) => !tsconfigs.includes(f)));
+  }
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ v: CACHE_VERSION, kata: kata.number, points: kata.points, seed: options.seed, seeds: options.seeds, timeout: options.testTimeoutMs, maxTimeouts: options.maxTimeouts ?? 2, target: options.target, borrowed, node: process.version }));
-  for (const { file, name } of named) {
-    hash.update(`\0${name}\0`);
-    hash.update(existsSync(file) ? readFileSync(file) : '(missing)');
+  for (const [place, file] of [...named].sort(([a], [b]) => a.localeCompare(b))) {
+    hash.update(`\0${place}\0`);
+    hash.update(digest(file));
   }
   return hash.digest('hex');
+}
+
+/** The file named `name` in `dir` or the nearest folder above it. */
+function nearest(dir: string, name: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, name))) return join(d, name);
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** The tsconfigs a tsconfig.json extends by a relative path (one from a package is the lock file's). */
+function extended(file: string): string[] {
+  try {
+    const field = (JSON.parse(readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { extends?: unknown }).extends;
+    const paths = (Array.isArray(field) ? field : [field]).filter((p): p is string => typeof p === 'string' && p.startsWith('.'));
+    return paths.map((p) => resolve(dirname(file), p)).flatMap((t) => (existsSync(t) ? [t] : existsSync(`${t}.json`) ? [`${t}.json`] : []));
+  } catch {
+    return []; // not JSON we can read: its bytes are in the key all the same
+  }
+}
+
+/** Files' digests, read once per change: every kata of every learner hashes the same workbook files. */
+const digests = new Map<string, { mtimeMs: number; size: number; digest: string }>();
+
+function digest(file: string): string {
+  if (!existsSync(file)) return '(missing)';
+  const stat = statSync(file);
+  const known = digests.get(file);
+  if (known && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known.digest;
+  const entry = { mtimeMs: stat.mtimeMs, size: stat.size, digest: sha(readFileSync(file)) };
+  digests.set(file, entry);
+  return entry.digest;
 }
 
 interface CachedKata {

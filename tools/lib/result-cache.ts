@@ -65,7 +65,9 @@ export function importClosure(entry: string, targets: Targets): string[] {
 }
 
 function resolveRelative(path: string): string | undefined {
-  return [path, `${path}.ts`, join(path, 'index.ts')].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+  // `./store.js` names store.ts in TypeScript's ESM style, and vite resolves it so: follow it the same way.
+  const typescript = /\.(m|c)?js$/.test(path) ? [path.replace(/\.(m|c)?js$/, '.$1ts'), path.replace(/\.(m|c)?js$/, '.tsx')] : [];
+  return [path, ...typescript, `${path}.ts`, join(path, 'index.ts')].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
 }
 
 /**
