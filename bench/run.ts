@@ -13,7 +13,11 @@ import { measure } from './bench.ts';
 
 const suites: Record<string, Bench[]> = { etcd, apiserver, scheduler, controllers };
 
-const { positionals: asked } = parseArgs({ allowPositionals: true });
+const { positionals: asked, values: sizes } = parseArgs({
+  allowPositionals: true,
+  // the cluster bench's size (bench/cluster.ts): `-- cluster --nodes 100 --deployments 10 --replicas 100`
+  options: { nodes: { type: 'string' }, deployments: { type: 'string' }, replicas: { type: 'string' }, timeout: { type: 'string' } },
+});
 // The learner's loop is measured on its own (it times the CLI, not a component).
 if (asked.includes('loop')) {
   const { loopBench } = await import('./loop.ts');
@@ -29,12 +33,18 @@ if (asked.includes('kubelet')) {
   const { kubeletBench } = await import('./kubelet.ts');
   await kubeletBench();
 }
+// The whole cluster (Part VII, kata 29) at scale prints its own table: time to every pod Running,
+// pod startup latency, mutating request latency, peak RSS.
+if (asked.includes('cluster')) {
+  const { clusterBench, clusterBenchOptions } = await import('./cluster.ts');
+  await clusterBench(clusterBenchOptions(sizes));
+}
 // Grading a class is measured on its own too (it times the grader over many submissions).
 if (asked.includes('grade')) {
   const { gradeBench } = await import('./grade.ts');
   await gradeBench();
 }
-const positionals = asked.filter((p) => p !== 'loop' && p !== 'grade' && p !== 'proxy' && p !== 'kubelet');
+const positionals = asked.filter((p) => p !== 'loop' && p !== 'grade' && p !== 'proxy' && p !== 'kubelet' && p !== 'cluster');
 if (asked.length > 0 && positionals.length === 0) process.exit(0);
 const unknown = positionals.filter((p) => !(p in suites));
 if (unknown.length) {

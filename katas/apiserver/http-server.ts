@@ -28,6 +28,7 @@ import { RESOURCES } from './resources.ts';
 import { internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
+import { WatchCache } from './watch-cache.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
@@ -65,6 +66,12 @@ export interface ApiServerOptions {
    * memory) answers go out at once.
    */
   durability?: Durability;
+  /**
+   * Serve watches from a watch cache (watch-cache.ts; kube-apiserver's `--watch-cache`, on by
+   * default upstream): one registry watch per resource, fanned out. Default false: every watch is
+   * the registry's own (katas 09-10 watch the learner's code directly).
+   */
+  watchCache?: boolean;
 }
 
 /** What tells the server that the store's writes are on the disk: kata 06's `DurableStore.synced`. */
@@ -91,6 +98,8 @@ export class ApiServer {
   private readonly nodeProxy: NodeProxy;
   /** the wire form of recent watch events, by {@link eventKey}: see {@link eventLine} */
   private readonly eventLines = new Map<string, string>();
+  /** the watch cache, with `watchCache: true` (made at start, on the registry of the time) */
+  private watchCache: WatchCache | undefined;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -120,6 +129,7 @@ export class ApiServer {
       });
     });
     this.address = this.server.address() as AddressInfo;
+    if (this.options.watchCache) this.watchCache = new WatchCache(this.options.registry, this.options.clock);
     this.handler = new ApiHandler({ ...this.handlerOptions(), serverAddress: `${host}:${this.address.port}` });
     return { url: this.url };
   }
@@ -134,13 +144,17 @@ export class ApiServer {
   /** Ends every watch and connection, and stops listening. */
   async stop(): Promise<void> {
     for (const watch of this.watches) watch.stop();
+    this.watchCache?.stop();
+    this.watchCache = undefined;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     if (this.server.listening) await closed;
   }
 
   private handlerOptions(): ApiHandlerOptions {
-    const { registry, clock, authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces } = this.options;
+    const { clock, authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces } = this.options;
+    // With a watch cache the handler's registry watches through it; everything else is the registry's.
+    const registry = this.watchCache ? this.watchCache.servingWatches(this.options.registry) : this.options.registry;
     return { registry, clock, authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces };
   }
 
