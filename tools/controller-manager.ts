@@ -28,12 +28,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, setGlobalDispatcher } from 'undici';
-import { parse as parseYaml } from 'yaml';
 import { HttpClient, isStatusError, selectorFromObject } from '@kube/apiserver';
 import * as mine from '@kube/controllers';
 import { isNotImplemented, RealClock } from '@kube/kit';
 import { loadKatas } from './lib/katas.ts';
+import { KubeconfigError, readKubeconfig, useConnection, type Connection } from './lib/kubeconfig.ts';
 import { c } from './lib/report.ts';
 import { resolveTargets, ROOT } from './lib/targets.ts';
 
@@ -108,54 +107,15 @@ if (!apiserverClientReady()) {
 
 // ---- the kubeconfig -----------------------------------------------------------------------------
 
-interface Connection {
-  server: string;
-  ca?: string;
-  insecure: boolean;
-  token?: string;
-  cert?: string;
-  key?: string;
+let connection: Connection;
+try {
+  connection = readKubeconfig(args.kubeconfig);
+} catch (error) {
+  if (error instanceof KubeconfigError) fail(error.message);
+  throw error;
 }
-
-/** The current context's server and credentials, or a message saying what the file lacks. */
-function readKubeconfig(file: string): Connection {
-  if (!existsSync(file)) fail(`--kubeconfig ${file}: no such file. Start an apiserver first (npm run apiserver writes .kubekata/kubeconfig), or give the file of yours.`);
-  let config: any;
-  try {
-    config = parseYaml(readFileSync(file, 'utf8'));
-  } catch (error) {
-    fail(`--kubeconfig ${file} is not valid YAML: ${(error as Error).message}`);
-  }
-  const named = (list: unknown, name: unknown, what: string): any => {
-    const entry = Array.isArray(list) ? list.find((e: { name?: unknown }) => e?.name === name) : undefined;
-    if (!entry) fail(`--kubeconfig ${file}: there is no ${what} named "${String(name)}" (the current context names it).`);
-    return entry;
-  };
-  if (!config?.['current-context']) fail(`--kubeconfig ${file} has no current-context: set one (kubectl config use-context NAME).`);
-  const context = named(config.contexts, config['current-context'], 'context').context ?? {};
-  const cluster = named(config.clusters, context.cluster, 'cluster').cluster ?? {};
-  const user = context.user === undefined ? {} : (named(config.users, context.user, 'user').user ?? {});
-  if (typeof cluster.server !== 'string') fail(`--kubeconfig ${file}: cluster "${context.cluster}" has no server.`);
-  const dir = resolve(file, '..');
-  const fileOrData = (data: unknown, path: unknown): string | undefined =>
-    typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : typeof path === 'string' ? readFileSync(resolve(dir, path), 'utf8') : undefined;
-  const token = typeof user.token === 'string' ? user.token : typeof user.tokenFile === 'string' ? readFileSync(resolve(dir, user.tokenFile), 'utf8').trim() : undefined;
-  const connection: Connection = { server: cluster.server, insecure: cluster['insecure-skip-tls-verify'] === true };
-  const ca = fileOrData(cluster['certificate-authority-data'], cluster['certificate-authority']);
-  const cert = fileOrData(user['client-certificate-data'], user['client-certificate']);
-  const key = fileOrData(user['client-key-data'], user['client-key']);
-  if (ca) connection.ca = ca;
-  if (token) connection.token = token;
-  if (cert) connection.cert = cert;
-  if (key) connection.key = key;
-  return connection;
-}
-
-const connection = readKubeconfig(args.kubeconfig);
-if (connection.server.startsWith('https:')) {
-  // The HttpClient speaks fetch; its TLS (the cluster's CA, the client certificate) is the dispatcher's.
-  setGlobalDispatcher(new Agent({ connect: { ...(connection.ca && { ca: connection.ca }), ...(connection.cert && { cert: connection.cert }), ...(connection.key && { key: connection.key }), rejectUnauthorized: !connection.insecure } }));
-}
+// The HttpClient speaks fetch; its TLS (the cluster's CA, the client certificate) is the dispatcher's.
+useConnection(connection);
 const client = new HttpClient(connection.server, connection.token ? { token: connection.token } : {});
 try {
   await client.namespaces().list({ limit: 1 });
