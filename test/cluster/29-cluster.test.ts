@@ -452,6 +452,17 @@ describe('the cluster at work, on a FakeClock', () => {
     await cluster.stop();
   });
 
+  it('runs the bootstrap again after a restart of the control plane: the kubernetes Service\'s endpoints, deleted meanwhile, are back', async () => {
+    const { cluster, settle, trace } = await localCluster({ nodes: 1 });
+    await cluster.client.resource<Endpoints>('endpoints', 'default').delete('kubernetes');
+    const before = trace.length;
+    await cluster.restartControlPlane();
+    await settle();
+    expect(trace.slice(before).map((e) => `${e.component} ${e.phase}`)).toEqual(['etcd stopping', 'etcd stopped', 'etcd starting', 'etcd ready', 'bootstrap starting', 'bootstrap ready']);
+    expect((await cluster.client.resource<Endpoints>('endpoints', 'default').get('kubernetes')).subsets?.[0]?.addresses).toEqual([{ ip: '127.0.0.1' }]);
+    await cluster.stop();
+  });
+
   it('hands options.explain to the scheduler: the cluster can say why each pod went where', async () => {
     const log = new ExplanationLog({ limit: 10 });
     const { cluster, settle } = await localCluster({ nodes: 2, explain: log });
