@@ -509,7 +509,7 @@ export function chaosCommands(nodes: number): fc.Arbitrary<fc.AsyncCommand<Chaos
     node.map((n) => new StartKubelet(n)),
     fc.option(fc.constantFrom('kube-scheduler', 'kube-controller-manager', ...names.map((n) => `kubelet ${n}`)), { nil: undefined }).map((c) => new BreakWatches(c)),
     fc.constant(new Compact()),
-    fc.constantFrom(1_000, 5_000, 20_000).map((ms) => new RestartApiserver(ms)),
+    fc.constantFrom(1_000, 5_000, 20_000, 70_000).map((ms) => new RestartApiserver(ms)),
     fc.constant(new RestartControllerManager()),
     fc.constant(new StealLease()),
     fc.constantFrom(1_000, 5_000, 20_000, 60_000, 320_000).map((ms) => new Wait(ms)),
