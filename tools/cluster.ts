@@ -19,7 +19,7 @@
  * --view-port N (the live view's page, default 8429; --no-view for none), -v (print every
  * component's log line).
  *
- * The scheduler records why each pod went where (the last 500): the live view links each pod to
+ * The scheduler records why each pod went where (the last 200): the live view links each pod to
  * it, and `npm run kata -- explain POD` prints it.
  *
  * While it runs, it reads commands on its standard input (for a demonstration, or a test):
@@ -92,10 +92,10 @@ async function run(): Promise<void> {
   const { ExplanationLog } = await import('@kube/scheduler');
   const { DEFAULT_EXPLAIN_DIR, ExplanationFiles } = await import('./lib/explain-files.ts');
   const { startLiveView } = await import('./lib/live-view.ts');
-  // Why each pod went where: the last 500 decisions, in memory for the live view and on disk for
+  // Why each pod went where: the last 200 decisions (each holds its snapshot: a few KB at a learner's size, about 0.8 MB at 100 nodes and 1,000 pods), in memory for the live view and on disk for
   // npm run kata -- explain (in .kubekata/explain for the default data dir, else <data-dir>/explain).
   const explainDir = args['data-dir'] === join(ROOT, '.kubekata', 'cluster') ? DEFAULT_EXPLAIN_DIR : join(args['data-dir'], 'explain');
-  const explanations = new ExplanationLog({ limit: 500, also: new ExplanationFiles({ dir: explainDir, limit: 500 }) });
+  const explanations = new ExplanationLog({ limit: 200, also: new ExplanationFiles({ dir: explainDir, limit: 200 }) });
   const verbose = args.verbose;
   let cluster: Awaited<ReturnType<typeof startCluster>>;
   try {

@@ -70,7 +70,7 @@ export interface ClusterOptions {
   settings?: Partial<ClusterSettings>;
   /** told of every component's start and stop, in order */
   onTrace?: (entry: TraceEntry) => void;
-  /** the scheduler records why each pod went where (kata 16's explain): `npm run cluster` keeps the last 500 */
+  /** the scheduler records why each pod went where (kata 16's explain): `npm run cluster` keeps the last 200 */
   explain?: ExplanationRecorder;
   /** tests: wraps the client each component gets (`kube-scheduler`, `kubelet node-1`, ...), to inject faults */
   wrapClient?: (client: ApiClient, component: string) => ApiClient;
