@@ -7,7 +7,7 @@
  * delete Deployments, create and delete Services. Faults: a container crashes
  * (`FakeRuntime.exit`), a node's kubelet dies and comes back (`stopKubelet`/`startKubelet`), a
  * component's watches (or every watch) drop, the store compacts its history, the apiserver restarts
- * (down for a few seconds: every call refused, every watch broken), the controller manager restarts,
+ * (down 1–70 s: every call refused, every watch broken), the controller manager restarts,
  * another holder takes the controller manager's Lease. Between them the clock moves (`wait`).
  *
  * After the story the faults stop (every kubelet runs again, the network heals) and the clock moves
@@ -20,6 +20,9 @@
  *   it (the fake container exits on SIGTERM at once) and deletes it within its
  *   terminationGracePeriodSeconds;
  * - + 15 s: a stolen Lease (leaseDuration) before the controller manager leads again, + 2 s retry;
+ * - the apiserver down 70 s (longer than the 50 s node-monitor grace period) leaves every node's
+ *   heartbeat stale when it returns: the node lifecycle controller marks them NotReady and taints
+ *   them until their kubelets' next status (10 s), within the pods' 300 s tolerationSeconds;
  * - + 50 s: the node-monitor grace period, the slack for a node whose status was last seen just
  *   before the faults stopped (a kubelet posts Ready as it starts; the node lifecycle controller
  *   looks every 5 s and removes the NoExecute taints, which cancels evictions due in
@@ -38,7 +41,23 @@
  * (the CPU its non-terminal pods request fits its allocatable CPU, and so does their number).
  *
  * On a failure the run's {@link Timeline} is written beside the counterexample, as
- * `out/chaos/<seed>.html`, and the failure message names it with the command that replays it.
+ * `out/chaos/<seed>.html`, and the failure message names it with the command that replays it:
+ *
+ * ```
+ * KATA_SEED=7 KATA_PATH=64:4:3:6:5:4:4:6:6:8:8 KATA_CHAOS_REPLAY_PATH='BAEAGCfA9:VF' KATA_TARGET=solutions npx vitest run tools/test/cluster-chaos.test.ts
+ * ```
+ *
+ * The pods get the apiserver's DefaultTolerationSeconds from the {@link ChaosNetwork}'s clients:
+ * the cluster's `local` transport skips the admission chain its HTTPS apiserver runs.
+ *
+ * @example
+ * ```ts
+ * // in a kata test: a few stories on the learner's cluster
+ * chaosProperty({ numRuns: 3 });
+ * // a story told by hand
+ * const run = await runStory([new StopKubelet('node-2'), new Wait(320_000), new StealLease()]);
+ * run.violations; // [] once it converged
+ * ```
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
