@@ -199,15 +199,18 @@ async function main(): Promise<number> {
     // not yet touched, a component borrowed, code passed around — runs once for all of them.
     const runCache = !options.cacheDir && !values['no-cache'] ? mkdtempSync(join(tmpdir(), 'kubekata-grade-cache-')) : undefined;
     const classOptions = runCache ? { ...options, cacheDir: runCache } : options;
-    // Learners side by side, one worker each: a class keeps both cores busy through each learner's waits.
-    const rows = await pool(learners, parallel, async (learner): Promise<ClassLearner> => {
+    // One learner at a time, `--parallel` kata files at once: exactly how a learner graded alone
+    // runs. Learners side by side (one worker each) ran the same kata file of two learners at the
+    // same moment, and the test files that bind fixed addresses (kata 25's 127.25.1.2:8080) then
+    // failed on EADDRINUSE: a learner's results depended on who was graded beside them.
+    const rows = await pool(learners, 1, async (learner): Promise<ClassLearner> => {
       const located = locateKatas(join(classDir, learner), components);
       const base = { learner, folder: learner };
       if ('problem' in located) {
         log(`  ${learner}: CANNOT READ the submission: ${located.problem}`);
         return { ...base, submission: null, problem: located.problem, submitted_at: null, score: 0, max_score: katas.reduce((n, k) => n + k.points, 0) };
       }
-      const results = await gradeOne(located, learner, join(outDir, learner), 1, classOptions);
+      const results = await gradeOne(located, learner, join(outDir, learner), parallel, classOptions);
       const unreadable = unreadableProblem(results);
       return {
         ...base,
