@@ -24,8 +24,10 @@ const NUM_RUNS = Number(process.env.KATA_CHAOS_RUNS ?? 30);
 /** Runs this file again on the reference, in a vitest of its own; its exit code and output. */
 function onTheReference(): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
+    // Not the runner's files for this run (which test is running, which to skip): the child's tests are its own.
+    const { KATA_PROGRESS: _progress, KATA_SKIP_TESTS: _skip, KATA_REPLAYS: _replays, ...env } = process.env;
     const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'tools/test/cluster-chaos.test.ts'], {
-      env: { ...process.env, KATA_TARGET: 'solutions', KATA_BORROWED: '', FORCE_COLOR: '0' },
+      env: { ...env, KATA_TARGET: 'solutions', KATA_BORROWED: '', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
