@@ -20,7 +20,7 @@
  *
  * Settings from the environment (bench/run.ts takes no options): KATA_BENCH_LEARNERS (complete
  * learners, default 100), KATA_BENCH_PARTIAL (partial learners, default 10), KATA_BENCH_PARALLEL
- * (learners at once, default the grader's 2), KATA_BENCH_TIMEOUT (ms per test, default the
+ * (the grader's --parallel: kata files at once, default 2), KATA_BENCH_TIMEOUT (ms per test, default the
  * grader's 20000), KATA_BENCH_CACHE=0 (grade the class with --no-cache: every kata of every
  * learner runs, as before the class shared its results by content), KATA_BENCH_KEEP=1 keeps the
  * class and its results. Printed, never asserted; docs/benchmarks.md keeps the figures.
