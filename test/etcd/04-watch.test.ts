@@ -251,6 +251,38 @@ describe('for await', () => {
   });
 });
 
+describe('a compacted store', () => {
+  // store.compacted is kata 05's to move with compact(); a store restored from a snapshot (kata 06)
+  // starts with it set, through the given store.restoreRevisions. These tests set it that way.
+
+  it('cancels a watch from below store.compacted at its first read, with compactRevision; one from store.compacted itself replays, with no prevKv read below it', () => {
+    const { store, watchable } = setUp();
+    store.put('a', '1'); // 2
+    store.put('a', '2'); // 3
+    store.put('a', '3'); // 4
+    store.put('a', '4'); // 5
+    store.restoreRevisions(store.revision, 4); // compacted at 4, as a restored snapshot can be
+    const below = watchable.watch({ key: 'a', startRevision: 3 });
+    expect(below.poll()).toEqual([{ watchId: 0, header: { revision: 5 }, events: [], compactRevision: 4, canceled: true }]);
+    expect(below.canceled).toBe(true);
+    expect(below.poll()).toEqual([]);
+    const at = watchable.watch({ key: 'a', startRevision: 4, prevKv: true });
+    expect(readAll(at.poll())).toEqual(['w1 r4: PUT "a"="3" c2 m4 v3', 'w1 r5: PUT "a"="4" c2 m5 v4 (prev "a"="3" c2 m4 v3)']);
+    expect(at.canceled).toBe(false);
+  });
+
+  it('cancels a watcher whose full buffer made it fall behind, once the revisions it still needs are compacted', () => {
+    const { store, watchable } = setUp(1);
+    const watcher = watchable.watch({ key: 'a' });
+    store.put('a', '1'); // 2: buffered
+    store.put('a', '2'); // 3: the buffer is full, the watcher falls behind
+    store.put('a', '3'); // 4
+    store.restoreRevisions(store.revision, 4); // the revisions it still needs (3) are compacted
+    expect(readAll(watcher.poll())).toEqual(['w0 r2: PUT "a"="1" c2 m2 v1', 'w0 canceled (compacted at 4)']);
+    expect(watcher.canceled).toBe(true);
+  });
+});
+
 describe('bad requests', () => {
   it('an empty key is EtcdError EmptyKey, "etcdserver: key is not provided"', () => {
     const { watchable } = setUp();
