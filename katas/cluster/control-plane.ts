@@ -22,8 +22,9 @@
  * await plane.stop();                         // the apiserver first, then the store
  * ```
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { Agent } from 'undici';
 import {
   Admission,
@@ -87,6 +88,10 @@ export class ControlPlane {
   registry!: Registry;
   /** the users by token (the token file) */
   private readonly users = new Map<string, UserInfo>();
+  /** the token of each user */
+  private readonly tokens = new Map<string, string>();
+  /** the component bindings, until a user is added */
+  private bindings: ClusterRoleBinding[] | undefined;
   private durable: DurableStore | undefined;
   private server: ApiServer | undefined;
   private port: number;
@@ -134,7 +139,8 @@ export class ControlPlane {
       const host = this.options.host ?? '127.0.0.1';
       const pki = await ensurePki(dataDir, [host]);
       this.ca = pki.ca;
-      this.dispatcher ??= new Agent({ connect: { ca: pki.ca } });
+      // One TLS context for every connection: given only `ca`, each connection would parse it anew.
+      this.dispatcher ??= new Agent({ connect: { secureContext: createSecureContext({ ca: pki.ca }) } });
       this.server = new ApiServer({
         registry: this.registry,
         clock,
@@ -153,6 +159,8 @@ export class ControlPlane {
         serviceAllocator: this.serviceAllocators(),
         // kata 21's namespace controller empties deleted namespaces here
         emptyDeletedNamespaces: false,
+        // --watch-cache (on upstream): 1,000 kubelets' pod watches cost one registry watch, not 1,000
+        watchCache: true,
       });
       await this.server.start();
       this.port = new URL(this.server.url).port ? Number(new URL(this.server.url).port) : 443;
@@ -195,11 +203,19 @@ export class ControlPlane {
 
   /** The token of `user`, made (and written to the token file) the first time. */
   tokenOf(user: string): string {
-    for (const [token, info] of this.users) if (info.username === user) return token;
+    const known = this.tokens.get(user);
+    if (known !== undefined) return known;
     const token = this.options.random.string(32, 'abcdefghijklmnopqrstuvwxyz0123456789');
-    this.users.set(token, { username: user, uid: user, groups: [...groupsOf(user), 'system:authenticated'] });
-    this.saveTokens();
+    this.addUser(token, user);
+    // One line appended per new user: rewriting the file each time was quadratic in the nodes.
+    this.saveToken(token, user);
     return token;
+  }
+
+  private addUser(token: string, user: string): void {
+    this.users.set(token, { username: user, uid: user, groups: [...groupsOf(user), 'system:authenticated'] });
+    this.tokens.set(user, token);
+    this.bindings = undefined;
   }
 
   private get tokenFile(): string | undefined {
@@ -211,19 +227,26 @@ export class ControlPlane {
     if (this.tokenFile === undefined || !existsSync(this.tokenFile)) return;
     for (const line of readFileSync(this.tokenFile, 'utf8').split('\n')) {
       const match = /^([^,]+),([^,]+),([^,]+)/.exec(line);
-      if (match) this.users.set(match[1]!, { username: match[2]!, uid: match[3]!, groups: [...groupsOf(match[2]!), 'system:authenticated'] });
+      if (match) this.addUser(match[1]!, match[2]!);
     }
   }
 
-  private saveTokens(): void {
+  private saveToken(token: string, user: string): void {
     if (this.tokenFile === undefined) return;
     mkdirSync(join(this.tokenFile, '..'), { recursive: true, mode: 0o700 });
-    const lines = [...this.users].map(([token, info]) => `${token},${info.username},${info.uid},"${groupsOf(info.username).join(',')}"`);
-    writeFileSync(this.tokenFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+    appendFileSync(this.tokenFile, `${token},${user},${user},"${groupsOf(user).join(',')}"\n`, { mode: 0o600 });
   }
 
-  /** Every component user is bound to cluster-admin (see the module's note). */
+  /**
+   * Every component user is bound to cluster-admin (see the module's note). Made once per new
+   * user, not per request: the authorizer asks on every request, and 1,000 nodes are 1,000 users.
+   */
   private componentBindings(): ClusterRoleBinding[] {
+    this.bindings ??= this.makeComponentBindings();
+    return this.bindings;
+  }
+
+  private makeComponentBindings(): ClusterRoleBinding[] {
     const users = [...this.users.values()].map((u) => u.username).filter((u) => u !== ADMIN_USER && !u.startsWith('system:node:'));
     return [
       {

@@ -6,7 +6,8 @@
  * a new kubelet adopts them (kata 25).
  *
  * Node `i` (from 0) has the pod CIDR `127.0.<10+i>.0/24` and the node IP `127.0.<10+i>.1`: the
- * gateway of its pod network, where its kubelet server listens.
+ * gateway of its pod network, where its kubelet server listens. From node 247 on the count
+ * carries into the second number (node-247 has `127.1.0.0/24`, node-1000 `127.3.241.0/24`).
  *
  * @example
  * ```ts
@@ -48,12 +49,18 @@ export interface ClusterNodeOptions {
 
 /** The pod CIDR of node `index`. */
 export function podCIDROf(index: number): string {
-  return `127.0.${10 + index}.0/24`;
+  return `${subnetOf(index)}.0/24`;
 }
 
 /** The IP of node `index`: its pod network's gateway. */
 export function nodeIPOf(index: number): string {
-  return `127.0.${10 + index}.1`;
+  return `${subnetOf(index)}.1`;
+}
+
+/** The first three numbers of node `index`'s /24, below the Services' 127.96.0.0/12 up to 24,000 nodes. */
+function subnetOf(index: number): string {
+  const n = 10 + index;
+  return `127.${Math.floor(n / 256)}.${n % 256}`;
 }
 
 /** A runtime, and the kubelet (with its server) that can die and come back on it. */
