@@ -51,8 +51,11 @@ export interface ClusterOptions {
   nodes?: number;
   /** default `process` */
   runtime?: RuntimeKind;
-  /** where the store's write-ahead log, the certificates, the kubeconfig and the nodes' pods live */
-  dataDir: string;
+  /**
+   * where the store's write-ahead log, the certificates, the kubeconfig and the nodes' pods live;
+   * needed over HTTPS; without it (transport `local`) the store is in memory
+   */
+  dataDir?: string;
   /** default the real clock */
   clock?: Clock;
   /** the scheduler's ties, tokens and names; default seeded from the clock */

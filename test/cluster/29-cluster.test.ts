@@ -7,7 +7,8 @@
  * that dies and whose pods move, a control plane restarted from its log. The properties: bootstrap
  * converges to the last apiserver address whatever came before; under any story of nodes and pods
  * the scheduler's loop binds what fits and never over-commits a node; whatever the interleaving of
- * changes and syncs, kube-proxy's syncs never overlap and the last one sees the final state.
+ * changes and syncs, kube-proxy's syncs never overlap and the last one sees the final state; and
+ * under any story of user actions and faults the whole cluster converges (test/support/cluster/chaos.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
@@ -28,6 +29,7 @@ import type { Proxier } from '@kube/proxy';
 import { ExplanationLog } from '@kube/scheduler';
 import { allAt, at, httpsCluster, localCluster, runningAndReady, START } from '../support/cluster/local.ts';
 import { makeDeployment } from '../support/controllers/rollout.ts';
+import { chaosProperty } from '../support/cluster/chaos.ts';
 
 const APISERVER: ApiServerAddress = { host: '127.0.0.1', port: 6443 };
 
@@ -589,4 +591,12 @@ describe('properties', () => {
       await factory.shutdown();
     },
   );
+});
+
+describe('under faults', () => {
+  // A few stories of the chaos property that `npm test` runs at length against the reference
+  // (tools/test/cluster-chaos.test.ts): user actions and faults — crashed containers, dead nodes,
+  // broken watches, compactions, apiserver and controller-manager restarts, a stolen lease — after
+  // which the cluster must converge. A failure writes the story's timeline to out/chaos/.
+  chaosProperty({ numRuns: 3, replayCommand: 'npx vitest run test/cluster/29-cluster.test.ts -t converges' });
 });
