@@ -12,30 +12,12 @@
  * learner's katas (check 7 runs the tools' tests without KATA_TARGET), it runs itself again in a
  * vitest with KATA_TARGET=solutions and reports that run.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { resolveTargets } from '../lib/targets.ts';
+import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { chaosProperty, runStory, ScaleDeployment, StopKubelet, Wait } from '../../test/support/cluster/chaos.ts';
 
-const onReference = resolveTargets().target === 'solutions' && resolveTargets().borrowed.length === 0;
 /** Stories per run (KATA_CHAOS_RUNS for a longer hunt; KATA_CHAOS_MAX_COMMANDS for longer stories). */
 const NUM_RUNS = Number(process.env.KATA_CHAOS_RUNS ?? 30);
-
-/** Runs this file again on the reference, in a vitest of its own; its exit code and output. */
-function onTheReference(): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    // Not the runner's files for this run (which test is running, which to skip): the child's tests are its own.
-    const { KATA_PROGRESS: _progress, KATA_SKIP_TESTS: _skip, KATA_REPLAYS: _replays, ...env } = process.env;
-    const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'tools/test/cluster-chaos.test.ts'], {
-      env: { ...env, KATA_TARGET: 'solutions', KATA_BORROWED: '', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 describe('the whole cluster under faults, simulated (issue 19)', () => {
   if (onReference) {
@@ -67,8 +49,7 @@ describe('the whole cluster under faults, simulated (issue 19)', () => {
     }, 120_000);
   } else {
     it('the reference cluster converges after any story of user actions and faults (run with KATA_TARGET=solutions)', async () => {
-      const run = await onTheReference();
-      expect(run.code, run.output.split('\n').slice(-80).join('\n')).toBe(0);
+      await expectPassOnReference('tools/test/cluster-chaos.test.ts');
     }, 30 * 60_000);
   }
 });

@@ -24,6 +24,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '@kube/cluster';
 import { Random, type Pod, type Service } from '@kube/kit';
 import { lookup4 } from '../../kit/images/resolver.mjs';
+import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 
 const run = promisify(execFile);
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
@@ -161,7 +162,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-describe.runIf(hasKubectl)('the whole cluster, end to end, with real processes and the real kubectl', { timeout: 120_000 }, () => {
+describe.runIf(hasKubectl && onReference)('the whole cluster, end to end, with real processes and the real kubectl', { timeout: 120_000 }, () => {
   let clusterIP = '';
 
   it('starts with two Ready nodes and the kubernetes Service, as kubectl shows them', async () => {
@@ -300,4 +301,9 @@ describe.runIf(hasKubectl)('the whole cluster, end to end, with real processes a
     });
     expect(open.filter((path) => path.startsWith(dir)), 'files of the data dir still open after stop').toEqual([]);
   });
+});
+
+// Check 7 runs the tools' tests for the learner's katas: the reference cluster then runs in a vitest of its own.
+describe.runIf(!onReference)('the whole cluster, end to end, with real processes and the real kubectl (on the reference)', () => {
+  it('passes when run with KATA_TARGET=solutions', async () => expectPassOnReference('tools/test/cluster-e2e.test.ts'), 10 * 60_000);
 });

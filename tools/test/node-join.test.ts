@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, writeKubeconfig, type Cluster } from '@kube/cluster';
 import { Random, type Pod, type Service } from '@kube/kit';
 import { ROOT } from '../lib/targets.ts';
+import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 
 const TSX = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), '--import', './tools/register.ts', 'tools/node.ts'];
 const dir = mkdtempSync(join(tmpdir(), 'kubekata-join-'));
@@ -73,7 +74,7 @@ const pinned = (name: string, node: string): Pod => ({
   spec: { nodeName: node, containers: [{ name: 'app', image: 'kubekata/echo', ports: [{ containerPort: 8080 }] }] },
 });
 
-describe('npm run node: two nodes in processes of their own join the cluster', { timeout: 120_000 }, () => {
+describe.runIf(onReference)('npm run node: two nodes in processes of their own join the cluster', { timeout: 120_000 }, () => {
   it('joins with the bootstrap token; each node gets its pods in its own pod CIDR; a node port on one node reaches the pod on the other', async () => {
     cluster = await startCluster({ nodes: 0, runtime: 'process', dataDir: dir, host: '127.0.26.1', dns: { host: '127.0.26.53', port: 0 }, serviceCIDR: '127.226.0.0/16', random: new Random(26) });
     const { controlPlane } = cluster.parts;
@@ -109,4 +110,9 @@ describe('npm run node: two nodes in processes of their own join the cluster', {
     expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0]);
     children.length = 0;
   });
+});
+
+// Check 7 runs the tools' tests for the learner's katas: the reference cluster then runs in a vitest of its own.
+describe.runIf(!onReference)('npm run node: two nodes in processes of their own join the cluster (on the reference)', () => {
+  it('passes when run with KATA_TARGET=solutions', async () => expectPassOnReference('tools/test/node-join.test.ts'), 5 * 60_000);
 });
