@@ -16,8 +16,9 @@
  * recovers the cluster), --runtime process|fake (default process: containers are real processes),
  * --host ADDR (default 127.0.0.1), --port N (default 6443; 0: any free port), --dns-port N
  * (default 10053), --service-cidr CIDR (default 127.96.0.0/12), --node-monitor-grace-period 50s,
- * --view-port N (the live view's page, default 8429; --no-view for none), -v (print every
- * component's log line).
+ * --view-port N (the live view's page, default 8429; --no-view for none), --etcd-servers URL
+ * (keep the objects in a real etcd 3.4 instead of your store, as a production cluster does:
+ * tools/lib/etcd-backend.ts, docs/etcd-backend.md), -v (print every component's log line).
  *
  * The scheduler records why each pod went where (the last 200): the live view links each pod to
  * it, and `npm run kata -- explain POD` prints it.
@@ -33,7 +34,7 @@ import { runsItselfBorrowing } from './lib/run-borrowing.ts';
 import { ROOT } from './lib/targets.ts';
 
 const usage =
-  'usage: npm run cluster -- [--nodes N] [--data-dir DIR] [--runtime process|fake] [--host ADDR] [--port N] [--dns-port N] [--service-cidr CIDR] [--node-monitor-grace-period 50s] [--view-port N | --no-view] [-v]';
+  'usage: npm run cluster -- [--nodes N] [--data-dir DIR] [--runtime process|fake] [--host ADDR] [--port N] [--dns-port N] [--service-cidr CIDR] [--node-monitor-grace-period 50s] [--view-port N | --no-view] [--etcd-servers URL] [-v]';
 
 function fail(message: string): never {
   console.error(c.red(message));
@@ -55,6 +56,7 @@ const args = (() => {
         'node-monitor-grace-period': { type: 'string', default: '50s' },
         'view-port': { type: 'string', default: '8429' },
         'no-view': { type: 'boolean', default: false },
+        'etcd-servers': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -97,6 +99,16 @@ async function run(): Promise<void> {
   const explainDir = args['data-dir'] === join(ROOT, '.kubekata', 'cluster') ? DEFAULT_EXPLAIN_DIR : join(args['data-dir'], 'explain');
   const explanations = new ExplanationLog({ limit: 200, also: new ExplanationFiles({ dir: explainDir, limit: 200 }) });
   const verbose = args.verbose;
+  // --etcd-servers: the objects in a real etcd (your registry, watch and HTTP katas unchanged on top).
+  let etcd: import('./lib/etcd-backend.ts').EtcdBackend | undefined;
+  if (args['etcd-servers']) {
+    const { checkEndpoint, openEtcdBackend } = await import('./lib/etcd-backend.ts');
+    try {
+      etcd = openEtcdBackend(checkEndpoint(args['etcd-servers']));
+    } catch (error) {
+      fail(`--etcd-servers ${args['etcd-servers']}: ${(error as Error).message}`);
+    }
+  }
   let cluster: Awaited<ReturnType<typeof startCluster>>;
   try {
     cluster = await startCluster({
@@ -109,6 +121,7 @@ async function run(): Promise<void> {
       serviceCIDR: args['service-cidr'],
       settings: { nodeMonitorGracePeriodMs: graceMs },
       explain: explanations,
+      ...(etcd && { storage: { store: etcd.store, watchable: etcd.watchable } }),
       onTrace: (e) => verbose && console.log(c.dim(`  ${e.component} ${e.phase}`)),
       log: (component, line) => verbose && console.log(c.dim(`  ${component}: ${line}`)),
     });
@@ -120,6 +133,7 @@ async function run(): Promise<void> {
   /** A path as short as it reads: relative below the current folder, else absolute. */
   const shown = (path: string) => (relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path) || path);
   const kubeconfig = shown(cluster.kubeconfig!);
+  if (etcd) console.log(`  objects in the etcd at ${args['etcd-servers']}`);
   console.log(`cluster on ${c.bold(cluster.url)} with ${nodes} node${nodes === 1 ? '' : 's'} (runtime: ${args.runtime}), data in ${shown(args['data-dir'])}`);
   console.log(`  kubeconfig: ${kubeconfig}`);
   console.log(`  kubectl --kubeconfig ${kubeconfig} get nodes`);
@@ -145,6 +159,7 @@ async function run(): Promise<void> {
     console.log('stopping: kube-proxy, the nodes and their containers, DNS, the controllers, the scheduler, the apiserver, etcd');
     await view?.stop();
     await cluster.stop();
+    etcd?.close();
     console.log('stopped');
     process.exit(0);
   };

@@ -15,6 +15,7 @@
 import type { ApiClient } from '@kube/apiserver';
 import type { Clock, Random } from '@kube/kit';
 import type { ExplanationRecorder } from '@kube/scheduler';
+import type { ExternalStorage } from './control-plane.ts';
 
 /** Which runtime the nodes run pods with: real processes (kata 22's ProcessRuntime) or the FakeRuntime. */
 export type RuntimeKind = 'process' | 'fake';
@@ -73,6 +74,8 @@ export interface ClusterOptions {
   settings?: Partial<ClusterSettings>;
   /** told of every component's start and stop, in order */
   onTrace?: (entry: TraceEntry) => void;
+  /** keep the objects in this store instead of kata 06's: a real etcd (`npm run cluster -- --etcd-servers URL`) */
+  storage?: ExternalStorage;
   /** the scheduler records why each pod went where (kata 16's explain): `npm run cluster` keeps the last 200 */
   explain?: ExplanationRecorder;
   /** tests: wraps the client each component gets (`kube-scheduler`, `kubelet node-1`, ...), to inject faults */

@@ -129,7 +129,7 @@ export function nodeName(index: number): string {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // TODO(29): clock (default RealClock), random (default seeded with clock.now()), settings ({ ...DEFAULT_SETTINGS, ...options
   // TODO(29): .settings }), a Tracer, the transport (default https), the service CIDR (default DEFAULT_SERVICE_CIDR) and a
-  // TODO(29): ControlPlane. Each component gets its own client: clientFor(user), through options.wrapClient when given.
+  // TODO(29): ControlPlane (with options.storage when given: a real etcd). Each component gets its own client: clientFor(user), through options.wrapClient when given.
   // TODO(29): Then, in an order the instructions explain (each traced as the table there says): the control plane; the
   // TODO(29): bootstrap; the scheduler (SchedulerRunner, with options.explain) and the controller manager; over https DNS (ClusterDns, at
   // TODO(29): options.dns or the range's tenth address); the nodes (ClusterNode, node-1..N, started together); over https

@@ -152,6 +152,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...(options.host && { host: options.host }),
     ...(options.port !== undefined && { port: options.port }),
     serviceCIDR: cidr,
+    ...(options.storage && { storage: options.storage }),
   });
   const clientFor = (user: string): ApiClient => options.wrapClient?.(controlPlane.clientFor(user), user) ?? controlPlane.clientFor(user);
   const log = (component: string) => (error: unknown) => tracer.log(component, (error as Error).message);

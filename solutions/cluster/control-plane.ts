@@ -40,7 +40,7 @@ import {
   type ApiClient,
   type UserInfo,
 } from '@kube/apiserver';
-import { MvccStore, openDurableStore, type DurableStore } from '@kube/etcd';
+import { MvccStore, openDurableStore, type DurableStore, type Mvcc, type WatchableStore } from '@kube/etcd';
 import {
   BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
   BOOTSTRAP_CLUSTER_ROLES,
@@ -78,11 +78,20 @@ export interface ControlPlaneOptions {
   port?: number;
   /** the Services' addresses; default kata 26's 127.96.0.0/12 */
   serviceCIDR?: string;
+  /** keep the objects in this store instead of kata 06's (a real etcd: `npm run cluster -- --etcd-servers URL`) */
+  storage?: ExternalStorage;
+}
+
+/** A store the control plane does not own: opened and closed by whoever gives it (tools/lib/etcd-backend.ts). */
+export interface ExternalStorage {
+  store: Mvcc;
+  /** its watch, for the registry (a store other than kata 02's needs one) */
+  watchable?: WatchableStore;
 }
 
 /** etcd and kube-apiserver. */
 export class ControlPlane {
-  /** the store of the running control plane (a new one after each restart) */
+  /** kata 06's store of the running control plane (a new one after each restart); not set with `storage` */
   store!: MvccStore;
   /** the registry on it */
   registry!: Registry;
@@ -123,7 +132,9 @@ export class ControlPlane {
   /** Opens the store (replaying its log), then starts the apiserver on it. */
   async start(): Promise<void> {
     const { tracer, clock, random } = this.options;
+    const storage = this.options.storage;
     await tracer.step('etcd', 'start', async () => {
+      if (storage) return; // an etcd of its own, already running
       if (this.options.dataDir === undefined) {
         this.store ??= new MvccStore();
         return;
@@ -131,7 +142,7 @@ export class ControlPlane {
       this.durable = await openDurableStore(join(this.options.dataDir, 'etcd'));
       this.store = this.durable.store;
     });
-    this.registry = new Registry({ store: this.store, clock, random });
+    this.registry = storage ? new Registry({ store: storage.store, ...(storage.watchable && { watchable: storage.watchable }), clock, random }) : new Registry({ store: this.store, clock, random });
     if (this.options.transport === 'local') return;
     const dataDir = this.options.dataDir;
     if (dataDir === undefined) throw new Error('an apiserver over HTTPS needs a dataDir for its certificates and tokens');

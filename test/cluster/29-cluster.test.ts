@@ -474,6 +474,16 @@ describe('the cluster at work, on a FakeClock', () => {
     await cluster.stop();
   });
 
+  it('keeps the objects in the store given as options.storage, as it would in a real etcd', async () => {
+    const external = new MvccStore();
+    const { cluster, advance } = await localCluster({ nodes: 1, storage: { store: external } });
+    await cluster.client.resource<Deployment>('deployments', 'default').create(makeDeployment('web', { replicas: 1, image: 'kubekata/echo' }));
+    await advance(1000);
+    expect(external.range('/registry/deployments/default/web').kvs, 'the Deployment is in the given store').toHaveLength(1);
+    expect(external.range('/registry/services/default/kubernetes').kvs, 'so is the bootstrap').toHaveLength(1);
+    await cluster.stop();
+  });
+
   it('hands options.explain to the scheduler: the cluster can say why each pod went where', async () => {
     const log = new ExplanationLog({ limit: 10 });
     const { cluster, settle } = await localCluster({ nodes: 2, explain: log });
