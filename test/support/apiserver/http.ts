@@ -164,18 +164,21 @@ export function kubectlStream(config: string, args: string[]): { output(): strin
     env: { ...process.env, KUBECONFIG: config, HOME: tmpdir() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // stdout and stderr apart: a log line on stderr (client-side throttling under load) written in the
+  // middle of a table line would otherwise hide that line.
   let output = '';
+  let errors = '';
   let exited = false;
   const waiters = new Set<() => void>();
   const changed = () => waiters.forEach((waiter) => waiter());
   child.stdout.on('data', (chunk: Buffer) => ((output += chunk.toString('utf8')), changed()));
-  child.stderr.on('data', (chunk: Buffer) => ((output += chunk.toString('utf8')), changed()));
+  child.stderr.on('data', (chunk: Buffer) => ((errors += chunk.toString('utf8')), changed()));
   child.on('exit', () => ((exited = true), changed()));
   const until = (text: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (output.includes(text)) resolve();
-        else if (exited) reject(new Error(`kubectl ${args.join(' ')} ended before printing "${text}":\n${output}`));
+        else if (exited) reject(new Error(`kubectl ${args.join(' ')} ended before printing "${text}":\n${output}${errors}`));
         else return;
         waiters.delete(check);
       };
