@@ -90,6 +90,8 @@ async function runKata(kata: Kata, options: { concurrency: number; incremental: 
     configFile: join(ROOT, 'stryker.config.json'),
     mutate: mutatePatterns(targets),
     testFiles: [kata.test],
+    // One temp folder per kata, so runs of two katas at once do not clean up each other's sandbox.
+    tempDirName: join('.stryker-tmp', kata.number),
     concurrency: options.concurrency,
     incremental: options.incremental,
     incrementalFile: relative(ROOT, join(out, 'incremental.json')),
