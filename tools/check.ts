@@ -129,6 +129,30 @@ function catalogue(): string[] {
     const sha = createHash('sha256').update(source).digest('hex');
     if (sums[k.test] !== sha) problems.push(`${where}: test/checksums.json does not match ${k.test}; run: npm run kata -- checksums`);
   }
+  problems.push(...costlyStringUnits());
+  return problems;
+}
+
+/**
+ * fast-check 4.10 builds a Map of all 1.1 million code points the first time `fc.string` is given
+ * a full-Unicode unit ('binary', 'grapheme', 'grapheme-composite'): 0.7-1.4 s added to the start
+ * of every test file that imports such an arbitrary, which is most of a learner's wait after a
+ * save. test/support/unicode.ts gives the same strings without that cost.
+ */
+function costlyStringUnits(): string[] {
+  const problems: string[] = [];
+  const walk = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : [],
+    );
+  for (const file of walk('test')) {
+    const code = readFileSync(join(ROOT, file), 'utf8')
+      .split('\n')
+      .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line)) // comments may name the unit
+      .join('\n');
+    const unit = /unit:\s*'(binary|grapheme|grapheme-composite)'/.exec(code);
+    if (unit) problems.push(`${file}: fc.string({ unit: '${unit[1]}' }) adds about a second to the start of every test file that imports it; use unicodeStringArb from test/support/unicode.ts`);
+  }
   return problems;
 }
 

@@ -34,6 +34,7 @@ import {
   type RuntimeService,
 } from '@kube/runtime';
 import { fc, test } from '../support/prop.ts';
+import { unicodeStringArb } from '../support/unicode.ts';
 import { MODEL_CIDR, runtimeCommands, type Model, type Real } from '../support/runtime/fake-model.ts';
 import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
 import { waitForExit, waitForLogLine } from '../support/runtime/wait.ts';
@@ -160,7 +161,7 @@ describe('the CRI log format', () => {
     expect(lines).toEqual([`${ts} stdout P abcd\n`, `${ts} stdout P efgh\n`, `${ts} stdout F ij\n`, `${ts} stdout P xyz\n`, `${ts} stderr P 1234\n`]);
   });
 
-  test.prop([fc.array(fc.tuple(fc.constantFrom('stdout' as const, 'stderr' as const), fc.string({ unit: 'binary', maxLength: 30 })), { maxLength: 12 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(40), { maxLength: 10 })])(
+  test.prop([fc.array(fc.tuple(fc.constantFrom('stdout' as const, 'stderr' as const), unicodeStringArb({ maxLength: 30 })), { maxLength: 12 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(40), { maxLength: 10 })])(
     'the log lines do not depend on how the output is cut into chunks, and joining each line\'s parts gives the output back',
     (writes, max, cuts) => {
       const clock = new FakeClock(START);

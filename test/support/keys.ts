@@ -12,9 +12,11 @@
  * - '\u{10FFFF}': the greatest code point, the string-level twin of etcd's 0xff edge case;
  * - '\0': the smallest key, and the range end meaning "to the end";
  * - '/' and '0': '0' is '/' + 1, so '/registry/pods0' sits right after every '/registry/pods/...'.
- * Some keys are any Unicode at all (`fc.string({ unit: 'binary' })`).
+ * Some keys are any Unicode at all (unicodeStringArb: `fc.string({ unit: 'binary' })` without its
+ * second of start-up).
  */
 import fc from 'fast-check';
+import { unicodeStringArb } from './unicode.ts';
 
 /** The characters that {@link keyArb} builds most keys from; plain ones first (they shrink first). */
 export const KEY_ALPHABET: readonly string[] = [
@@ -34,7 +36,7 @@ export const smallKeyArb: fc.Arbitrary<string> = fc
   .map((chars) => chars.join(''));
 
 /** Any non-empty key: 1 to 6 code points from the whole of Unicode (no lone surrogates). */
-export const anyKeyArb: fc.Arbitrary<string> = fc.string({ unit: 'binary', minLength: 1, maxLength: 6 });
+export const anyKeyArb: fc.Arbitrary<string> = unicodeStringArb({ minLength: 1, maxLength: 6 });
 
 /** A non-empty key: four times in five a {@link smallKeyArb}, else an {@link anyKeyArb}. */
 export const keyArb: fc.Arbitrary<string> = fc.oneof({ weight: 4, arbitrary: smallKeyArb }, { weight: 1, arbitrary: anyKeyArb });
