@@ -241,10 +241,11 @@ export class Registry {
    * up to `limit` items; a `continue` token when more remain.
    */
   private listChunk<T extends KubeObject>(prefix: string, options: ListOptions, keep: (obj: T) => boolean, countRemaining: boolean): ListResult<T> {
-    // TODO(09): check limit; the revision: the continue token's (decodeContinue; a resourceVersion with it is a BadRequest),
-    // TODO(09): or the resourceVersion asked (Exact: it; NotOlderThan: now, if now >= it), or now. Range from the start key
-    // TODO(09): to the prefix end AT that revision (Compacted: 410, CONTINUE_EXPIRED for a token, tooOldResourceVersion else),
-    // TODO(09): keep up to `limit` selected items; if more remain, a continue token at the next key (and remainingItemCount).
+    // TODO(09): check limit; the revision: the continue token's (decodeContinue; a resourceVersion other than "0" with it is a
+    // TODO(09): BadRequest), or the resourceVersion asked (above now: BadRequest; Exact: it; NotOlderThan: now), or now. Range
+    // TODO(09): from the start key to the prefix end AT that revision (Compacted: 410, CONTINUE_EXPIRED for a token,
+    // TODO(09): tooOldResourceVersion else; any other error goes through), keep up to `limit` selected items; if more
+    // TODO(09): remain, a continue token at the next key (and remainingItemCount).
     throw new NotImplemented('09', 'Registry.listChunk');
   }
 

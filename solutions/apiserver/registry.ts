@@ -322,11 +322,10 @@ export class Registry {
       ({ revision, start } = decodeContinue(options.continue, prefix));
     } else if (options.resourceVersion && options.resourceVersion !== '0') {
       const asked = parseResourceVersion(options.resourceVersion);
-      if (options.resourceVersionMatch === 'Exact') revision = asked;
-      else {
-        if (asked > this.store.revision) throw badRequest(`too large resource version: ${asked}, current: ${this.store.revision}`);
-        revision = this.store.revision;
-      }
+      // A revision the store has not reached is the client's mistake, for both matches (the store's
+      // FutureRevision would be a 500).
+      if (asked > this.store.revision) throw badRequest(`too large resource version: ${asked}, current: ${this.store.revision}`);
+      revision = options.resourceVersionMatch === 'Exact' ? asked : this.store.revision;
     } else {
       revision = this.store.revision;
     }

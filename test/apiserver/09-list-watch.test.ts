@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { LocalClient, Registry, isStatusError, type ApiWatch, type ApiWatchEvent, type ListResult } from '@kube/apiserver';
+import { EtcdError, MvccStore, WatchableStore, type Mvcc } from '@kube/etcd';
 import { testStore } from '../support/apiserver/store.ts';
 import { FakeClock, Random, type Pod, type Status } from '@kube/kit';
 
@@ -23,6 +24,34 @@ function setUp() {
   const registry = new Registry({ store, watchable, clock, random: new Random(9) });
   return { store, clock, registry, client: new LocalClient(registry) };
 }
+
+/**
+ * A store the registry cannot watch (it is not an MvccStore, as a remote store without a watch
+ * would not be): every call goes to an MvccStore, and `failure`, once set, is what its range throws.
+ */
+class PlainStore implements Mvcc {
+  failure: Error | undefined;
+  readonly inner = new MvccStore();
+  get revision(): number {
+    return this.inner.revision;
+  }
+  range(...args: Parameters<Mvcc['range']>): ReturnType<Mvcc['range']> {
+    if (this.failure) throw this.failure;
+    return this.inner.range(...args);
+  }
+  put(...args: Parameters<Mvcc['put']>): ReturnType<Mvcc['put']> {
+    return this.inner.put(...args);
+  }
+  delete(...args: Parameters<Mvcc['delete']>): ReturnType<Mvcc['delete']> {
+    return this.inner.delete(...args);
+  }
+  write<T>(body: (txn: Parameters<Parameters<Mvcc['write']>[0]>[0]) => T): T {
+    return this.inner.write(body);
+  }
+}
+
+/** A continue token made by hand: base64 of the JSON given. */
+const token = (json: unknown): string => Buffer.from(JSON.stringify(json), 'utf8').toString('base64');
 
 /** A pod that validates, with labels and maybe a node. */
 function pod(name: string, labels: Record<string, string> = {}, nodeName?: string): Pod {
@@ -146,6 +175,46 @@ describe('watch', () => {
     expect(seen).toEqual(['ADDED a rv2', 'ADDED b rv3']);
   });
 
+  it('without a resourceVersion and with a selector, starts with only the objects the selector selects', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('db', { app: 'db' }));
+    registry.create('pods', 'default', pod('web', { app: 'web' }));
+    expect(lines(registry.watch<Pod>('pods', 'default', { labelSelector: 'app=web' }))).toEqual(['ADDED web rv3 app=web']);
+  });
+
+  it('sends a BOOKMARK as { kind, apiVersion, metadata: { resourceVersion } } of the watched resource, once per interval: the poll right after it has none', async () => {
+    const { clock, registry } = setUp();
+    const watch = registry.watch<Pod>('pods', 'default', { resourceVersion: '1', allowWatchBookmarks: true });
+    registry.create('pods', 'default', pod('a')); // 2
+    await clock.advance(60_000);
+    expect(watch.poll().at(-1)).toEqual({ type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: '2' } } });
+    expect(watch.poll()).toEqual([]);
+  });
+
+  it('after stop(), reads nothing more from the store: a change made before it but not yet polled is dropped', () => {
+    const { registry } = setUp();
+    const watch = registry.watch<Pod>('pods', 'default', { resourceVersion: '1' });
+    registry.create('pods', 'default', pod('a'));
+    watch.stop();
+    expect(watch.poll()).toEqual([]);
+  });
+
+  it('started without a resourceVersion and fallen behind past a compaction, gets the 410 naming the revision it started at', () => {
+    const store = new MvccStore();
+    // A store watcher that buffers one response falls behind (kata 04) at the second write.
+    const registry = new Registry({ store, watchable: new WatchableStore(store, { bufferSize: 1 }), clock: new FakeClock(START), random: new Random(9) });
+    registry.create('pods', 'default', pod('x')); // 2
+    const watch = registry.watch<Pod>('pods', 'default');
+    for (const name of ['a', 'b', 'c']) registry.create('pods', 'default', pod(name)); // 3, 4, 5
+    store.compact(5);
+    expect(lines(watch)).toEqual(['ADDED x rv2', 'ADDED a rv3', 'ERROR 410 too old resource version: 2 (5)']);
+  });
+
+  it('on a registry whose store cannot be watched, is 405 MethodNotAllowed: "watch is not supported on resources of kind ..."', () => {
+    const registry = new Registry({ store: new PlainStore(), clock: new FakeClock(START), random: new Random(9) });
+    expect(statusOf(() => registry.watch('pods', 'default'))).toMatchObject({ code: 405, reason: 'MethodNotAllowed', message: expect.stringContaining('watch is not supported on resources of kind') });
+  });
+
   it.each([
     ['a label selector that does not parse', { labelSelector: 'app in (web' }],
     ['a field selector on a field that cannot be selected', { fieldSelector: 'spec.image=x' }],
@@ -216,11 +285,60 @@ describe('list in pages', () => {
     });
   });
 
+  it('with a selector, skips what it does not select and fills the page from the objects after', () => {
+    const { registry } = setUp();
+    for (const [name, app] of [['a', 'db'], ['b', 'web'], ['c', 'db'], ['d', 'web'], ['e', 'web']] as const) registry.create('pods', 'default', pod(name, { app }));
+    const first = registry.list<Pod>('pods', 'default', { limit: 2, labelSelector: 'app=web' });
+    expect(first.items.map((p) => p.metadata.name)).toEqual(['b', 'd']);
+    const next = registry.list<Pod>('pods', 'default', { limit: 2, labelSelector: 'app=web', continue: first.continue! });
+    expect(next.items.map((p) => p.metadata.name)).toEqual(['e']);
+    expect(next.continue).toBeUndefined();
+  });
+
+  it("takes resourceVersion '0' (any) with a limit, and with a continue token, as no resourceVersion", () => {
+    const { registry } = setUp();
+    for (const name of ['a', 'b', 'c']) registry.create('pods', 'default', pod(name));
+    const first = registry.list<Pod>('pods', 'default', { limit: 2, resourceVersion: '0' });
+    expect(first.items.map((p) => p.metadata.name)).toEqual(['a', 'b']);
+    const next = registry.list<Pod>('pods', 'default', { limit: 2, continue: first.continue!, resourceVersion: '0' });
+    expect(next.items.map((p) => p.metadata.name)).toEqual(['c']);
+  });
+
+  it('reads a token that is one: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key after the prefix>"}, even at revision 1', () => {
+    const { registry } = setUp();
+    for (const name of ['a', 'b', 'c']) registry.create('pods', 'default', pod(name)); // 2, 3, 4
+    expect(registry.list<Pod>('pods', 'default', { limit: 5, continue: token({ v: 'meta.k8s.io/v1', rv: 3, start: 'b' }) }).items.map((p) => p.metadata.name)).toEqual(['b']);
+    expect(registry.list<Pod>('pods', 'default', { limit: 5, continue: token({ v: 'meta.k8s.io/v1', rv: 1, start: 'a' }) })).toMatchObject({ items: [], resourceVersion: '1' });
+  });
+
+  it.each([
+    ['another version', { v: 'meta.k8s.io/v2', rv: 2, start: 'a' }],
+    ['a resource version that is a string', { v: 'meta.k8s.io/v1', rv: '2', start: 'a' }],
+    ['a resource version that is not whole', { v: 'meta.k8s.io/v1', rv: 1.5, start: 'a' }],
+    ['a resource version of 0', { v: 'meta.k8s.io/v1', rv: 0, start: 'a' }],
+    ['no start key', { v: 'meta.k8s.io/v1', rv: 2 }],
+    ['an absolute start key', { v: 'meta.k8s.io/v1', rv: 2, start: '/registry/secrets/default/a' }],
+    ['a start key that climbs out of the list', { v: 'meta.k8s.io/v1', rv: 2, start: '../../secrets/default/a' }],
+  ])('refuses a continue token with %s: BadRequest "invalid continue token: ..."', (_, json) => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('a'));
+    expect(statusOf(() => registry.list('pods', 'default', { limit: 1, continue: token(json) }))).toMatchObject({ code: 400, message: expect.stringMatching(/^invalid continue token: ./) });
+  });
+
+  it('lets a store error other than Compacted go through as it is, not as a 410', () => {
+    const store = new PlainStore();
+    const registry = new Registry({ store, clock: new FakeClock(START), random: new Random(9) });
+    registry.create('pods', 'default', pod('a'));
+    store.failure = new EtcdError('FutureRevision', 'a store that is behind');
+    expect(() => registry.list('pods', 'default', { limit: 1 })).toThrow(store.failure);
+  });
+
   it.each([
     ['a continue token that is not one', { limit: 1, continue: 'bm9wZQ==' }, 'invalid continue token'],
     ['a negative limit', { limit: -1 }, 'limit must be a whole number >= 0'],
     ['a resourceVersion together with continue', { limit: 1, continue: 'x', resourceVersion: '3' }, 'specifying resource version is not allowed when using continue'],
     ['a resourceVersion in the future', { resourceVersion: '99' }, 'too large resource version: 99'],
+    ['an Exact resourceVersion in the future', { resourceVersion: '99', resourceVersionMatch: 'Exact' as const }, 'too large resource version: 99, current: 2'],
   ])('refuses %s with BadRequest, saying so', (_, options, message) => {
     const { registry } = setUp();
     registry.create('pods', 'default', pod('a'));
@@ -237,6 +355,12 @@ describe('list at a resourceVersion', () => {
     expect(names(registry.list('pods', 'default', { resourceVersion: '2', resourceVersionMatch: 'Exact' }))).toEqual(['a']);
     expect(registry.list('pods', 'default', { resourceVersion: '2', resourceVersionMatch: 'Exact' }).resourceVersion).toBe('2');
     expect(names(registry.list('pods', 'default', { resourceVersion: '2' }))).toEqual(['a', 'b']);
+  });
+
+  it('NotOlderThan the current revision itself reads now', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('a')); // 2
+    expect(registry.list('pods', 'default', { resourceVersion: '2' })).toMatchObject({ items: [{ metadata: { name: 'a' } }], resourceVersion: '2' });
   });
 
   it('below the compacted revision is 410 Expired, "too old resource version: 2 (3)"', () => {
