@@ -63,8 +63,8 @@ export function fitErrorMessage(numAllNodes: number, diagnosis: Diagnosis): stri
     for (const reason of status.reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
   const histogram = [...counts].map(([reason, count]) => `${count} ${reason}`);
-  // Plain code-unit order, like Go's sort.Strings: the counts are part of the strings.
-  histogram.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // sort() without a comparator compares code units, like Go's sort.Strings: the counts are part of the strings.
+  histogram.sort();
   if (histogram.length > 0) message += ` ${histogram.join(', ')}.`;
   return message;
 }

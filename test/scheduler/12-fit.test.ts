@@ -72,6 +72,11 @@ describe('resources as numbers', () => {
     expect(podRequests(makePod('small-init', { cpu: '1', initRequests: [{ cpu: '500m' }] }))).toEqual({ cpu: 1000 });
   });
 
+  it('podRequests reads a container or init container that requests nothing as asking for nothing', () => {
+    expect(podRequests(makePod('quiet-init', { cpu: '1', initRequests: [{}] }))).toEqual({ cpu: 1000 });
+    expect(podRequests(makePod('nothing', { moreContainers: [{}], initRequests: [{}, { memory: '1Gi' }] }))).toEqual({ memory: 1073741824 });
+  });
+
   it('NodeInfo.addPod adds the pod and its requests; removePod takes them off again', () => {
     const info = new NodeInfo(makeNode('node-1'));
     const a = makePod('a', { cpu: '250m', memory: '64Mi' });
@@ -111,6 +116,19 @@ describe('resources as numbers', () => {
     expect(info.podsWithAffinity.map((p) => p.metadata.name)).toEqual(['soft']);
     expect(info.podsWithRequiredAntiAffinity).toEqual([]);
   });
+
+  it('NodeInfo.removePod of a pod without affinity leaves the affinity lists as they were, and only required anti-affinity terms count as required', () => {
+    const info = new NodeInfo(makeNode('node-1'));
+    const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
+    info.addPod(makePod('soft-anti', { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: term }] } } }));
+    info.addPod(makePod('hard', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } }));
+    info.addPod(makePod('plain'));
+    expect(info.podsWithAffinity.map((p) => p.metadata.name)).toEqual(['soft-anti', 'hard']);
+    expect(info.podsWithRequiredAntiAffinity.map((p) => p.metadata.name)).toEqual(['hard']);
+    expect(info.removePod(makePod('plain'))).toBe(true);
+    expect(info.podsWithAffinity.map((p) => p.metadata.name)).toEqual(['soft-anti', 'hard']);
+    expect(info.podsWithRequiredAntiAffinity.map((p) => p.metadata.name)).toEqual(['hard']);
+  });
 });
 
 describe('the filter plugins', () => {
@@ -135,6 +153,19 @@ describe('the filter plugins', () => {
     expect(outcome).toBe('let in');
   });
 
+  it("NodeUnschedulable still turns away a pod whose tolerations do not tolerate node.kubernetes.io/unschedulable:NoSchedule", () => {
+    // Until kata 13 is written, asking throws its NotImplemented: that answer is accepted here too.
+    const other = makePod('other', { tolerations: [{ key: 'dedicated', operator: 'Exists' }] });
+    let outcome: string;
+    try {
+      const status = filterWith(new NodeUnschedulable(), other, makeNode('n', { unschedulable: true }));
+      outcome = status.isSuccess() ? 'let in' : `turned away: ${status.message()}`;
+    } catch (error) {
+      outcome = isNotImplemented(error) && error.kata === '13' ? 'turned away: node(s) were unschedulable' : `threw: ${String(error)}`;
+    }
+    expect(outcome).toBe('turned away: node(s) were unschedulable');
+  });
+
   it("NodeName lets a pod that names a node go only there: \"node(s) didn't match the requested node name\"", () => {
     const pod = makePod('p', { nodeName: 'node-2' });
     expect(filterWith(new NodeName(), pod, makeNode('node-2')).isSuccess()).toBe(true);
@@ -150,6 +181,25 @@ describe('the filter plugins', () => {
     expect([wrong.code, wrong.message()]).toEqual(['UnschedulableAndUnresolvable', "node(s) didn't match Pod's node affinity/selector"]);
     expect(filterWith(new NodeAffinity(), pod, makeNode('n', { labels: { disk: 'ssd' } })).isSuccess()).toBe(false);
     expect(filterWith(new NodeAffinity(), makePod('any'), makeNode('n')).isSuccess()).toBe(true);
+  });
+
+  it("NodeAffinity also requires the pod's required node affinity (kata 14's matchesNodeSelectorTerms), and asks only when the pod has one", () => {
+    // Until kata 14 is written, asking throws its NotImplemented: accepted as the answer (the test checks that you ask).
+    const outcome = (pod: Pod, node: Node): string => {
+      try {
+        const status = filterWith(new NodeAffinity(), pod, node);
+        return status.isSuccess() ? 'let in' : `turned away: ${status.message()}`;
+      } catch (error) {
+        return isNotImplemented(error) && error.kata === '14' ? 'asked kata 14' : `threw: ${String(error)}`;
+      }
+    };
+    const required = { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' as const, values: ['a'] }] }] };
+    const pod = makePod('p', { nodeSelector: { disk: 'ssd' }, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: required } } });
+    expect(['let in', 'asked kata 14']).toContain(outcome(pod, makeNode('a', { labels: { disk: 'ssd', zone: 'a' } })));
+    expect(["turned away: node(s) didn't match Pod's node affinity/selector", 'asked kata 14']).toContain(outcome(pod, makeNode('b', { labels: { disk: 'ssd', zone: 'b' } })));
+    // a pod with other affinity (to pods), but no node affinity, is not asked about
+    const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
+    expect(outcome(makePod('q', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } }), makeNode('c'))).toBe('let in');
   });
 
   it('NodeResourcesFit lets a pod fit exactly what is left, and says "Insufficient cpu" for one millicore more', () => {
@@ -187,6 +237,25 @@ describe('the filter plugins', () => {
     expect(filterWith(new NodeResourcesFit(), makePod('p'), full, [makePod('r', { cpu: '1', nodeName: 'n' })]).reasons).toEqual(['Too many pods']);
     expect(filterWith(new NodeResourcesFit(), makePod('p'), makeNode('n', { pods: null })).reasons).toEqual(['Too many pods']);
   });
+
+  it('NodeResourcesFit never finds a request of 0 insufficient, even on a node whose pods already ask for more than it has', () => {
+    // Pods placed without the scheduler (spec.nodeName written by hand) can overcommit a node.
+    const node = makeNode('n', { cpu: '1', memory: '1Gi' });
+    const running = [makePod('r', { cpu: '2', memory: '2Gi', nodeName: 'n' })];
+    expect(filterWith(new NodeResourcesFit(), makePod('zero', { cpu: '0', memory: '0' }), node, running).isSuccess()).toBe(true);
+    expect(filterWith(new NodeResourcesFit(), makePod('p', { cpu: '1m', memory: '0' }), node, running).reasons).toEqual(['Insufficient cpu']);
+  });
+
+  it('a pod without a spec asks for nothing and names no node, and a node without a spec is not cordoned: the pod is placed there', () => {
+    const bare: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'default' } };
+    const { spec: _spec, ...specless } = makeNode('specless');
+    expect(podRequests(bare)).toEqual({});
+    const result = scheduleOne(fitFramework(), bare, new Snapshot([makeNode('cordoned', { unschedulable: true }), specless]));
+    expect([result.nodeName, result.condition]).toEqual(['specless', { type: 'PodScheduled', status: 'True' }]);
+    const info = new NodeInfo(makeNode('n'));
+    info.addPod(bare);
+    expect([info.pods.length, info.podsWithAffinity.length, info.requested]).toEqual([1, 0, {}]);
+  });
 });
 
 describe('the framework', () => {
@@ -204,6 +273,40 @@ describe('the framework', () => {
     const skipping = { name: 'Skipper', preFilter: () => Status.skip(), filter: () => Status.unschedulable('should not run') };
     const framework = new Framework([skipping, new NodeResourcesFit()]);
     expect(feasibility(framework, makePod('p'), [makeNode('n')]).feasible).toEqual(['n']);
+  });
+
+  it("a PreFilter's Skip leaves out its own plugin's Filter only: the other filters still run", () => {
+    const skipping = { name: 'Skipper', preFilter: () => Status.skip(), filter: () => Status.unschedulable('should not run') };
+    const framework = new Framework([skipping, new NodeResourcesFit()]);
+    expect(feasibility(framework, makePod('p', { cpu: '2' }), [makeNode('small', { cpu: '1' }), makeNode('big')])).toEqual({ feasible: ['big'] });
+  });
+
+  it('runPreFilterPlugins runs every PreFilter in order: one that passes does not end the run, a later one may still reject', () => {
+    const calls: string[] = [];
+    const passing = { name: 'Pass', preFilter: () => (calls.push('Pass'), Status.success()), filter: () => Status.success() };
+    const gate = { name: 'Gate', preFilter: () => (calls.push('Gate'), Status.unresolvable('pod is gated')), filter: () => Status.success() };
+    const info = new NodeInfo(makeNode('n'));
+    const status = new Framework([passing, gate]).runPreFilterPlugins(new CycleState([info]), makePod('p'), [info]);
+    expect([status.code, status.message(), status.plugin]).toEqual(['UnschedulableAndUnresolvable', 'pod is gated', 'Gate']);
+    expect(calls).toEqual(['Pass', 'Gate']);
+  });
+
+  it('a PreFilter that throws gives the Error status "running \"Boom\" prefilter plugin: boom", which ends the cycle as a SchedulerError', () => {
+    const boom = { name: 'Boom', preFilter: (): Status => { throw new Error('boom'); }, filter: () => Status.success() };
+    const framework = new Framework([boom, new NodeResourcesFit()]);
+    const info = new NodeInfo(makeNode('n'));
+    const status = framework.runPreFilterPlugins(new CycleState([info]), makePod('p'), [info]);
+    expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running "Boom" prefilter plugin: boom', 'Boom']);
+    const snapshot = new Snapshot([makeNode('n')]);
+    expect(() => findFeasibleNodes(framework, new CycleState(snapshot.nodeInfos), makePod('p'), snapshot)).toThrow('running "Boom" prefilter plugin: boom');
+    expect(scheduleOne(framework, makePod('p'), snapshot).condition).toEqual({ type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message: 'running "Boom" prefilter plugin: boom' });
+  });
+
+  it('findFeasibleNodes on a snapshot without nodes finds none, and leaves nextStartNodeIndex where it was', () => {
+    const framework = fitFramework();
+    const snapshot = new Snapshot([]);
+    const { feasible, diagnosis } = findFeasibleNodes(framework, new CycleState(snapshot.nodeInfos), makePod('p'), snapshot);
+    expect([feasible, diagnosis.nodeToStatus.size, framework.nextStartNodeIndex]).toEqual([[], 0, 0]);
   });
 
   it('a PreFilter that rejects the pod rejects it on every node, and the message says it once', () => {
@@ -268,6 +371,11 @@ describe('when nothing fits', () => {
     );
     const error = new FitError(makePod('p'), 12, { nodeToStatus, unschedulablePlugins: new Set() });
     expect(error.message).toMatch(/^0\/12 nodes are available: 1 Insufficient memory/);
+  });
+
+  it('adds nothing after "0/N nodes are available:" when no node gave a reason', () => {
+    expect(fitErrorMessage(3, { nodeToStatus: new Map(), unschedulablePlugins: new Set() })).toBe('0/3 nodes are available:');
+    expect(fitErrorMessage(1, { nodeToStatus: new Map([['n', Status.unschedulable()]]), unschedulablePlugins: new Set() })).toBe('0/1 nodes are available:');
   });
 
   it('places a pod on the first node that fits when no plugin scores', () => {
