@@ -153,6 +153,14 @@ describe('TaintToleration as a filter', () => {
     const result = scheduleOne(taintFramework(), pod, new Snapshot([node]));
     expect(result.condition).toMatchObject({ reason: 'Unschedulable', message: '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.' });
   });
+
+  it('a pod without a spec tolerates no taint, and a node without a spec has none', () => {
+    const bare: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'default' } };
+    const { spec: _spec, ...specless } = makeNode('specless');
+    const result = scheduleOne(taintFramework(), bare, new Snapshot([node, makeNode('soft', { taints: [{ key: 'k', effect: 'PreferNoSchedule' }] }), specless]));
+    expect(result.nodeName).toBe('specless');
+    expect(result.diagnosis?.nodeToStatus.get('n')?.reasons).toEqual(['node(s) had untolerated taint {dedicated: gpu}']);
+  });
 });
 
 describe('scoring', () => {
@@ -256,6 +264,12 @@ describe('scoring', () => {
     const infos = [new NodeInfo(makeNode('a'))];
     const framework = new Framework([], [{ name: 'TooHigh', score: () => 150 } as ScorePlugin]);
     expect(() => framework.runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('plugin "TooHigh" returns an invalid score 150, it should in the range of [0, 100] after normalizing');
+  });
+
+  it('a score below 0 after normalizing is an error too', () => {
+    const infos = [new NodeInfo(makeNode('a'))];
+    const framework = new Framework([], [{ name: 'Negative', score: () => -1 } as ScorePlugin]);
+    expect(() => framework.runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('plugin "Negative" returns an invalid score -1, it should in the range of [0, 100] after normalizing');
   });
 
   it('scheduleOne sends a pod to the node with the fewest untolerated PreferNoSchedule taints', () => {
