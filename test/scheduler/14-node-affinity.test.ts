@@ -69,6 +69,7 @@ describe('one expression', () => {
     ['In with no values never holds', { key: 'zone', operator: 'In', values: [] }, false],
     ['NotIn with no values never holds', { key: 'gpu', operator: 'NotIn' }, false],
     ['Exists with values never holds', { key: 'zone', operator: 'Exists', values: ['a'] }, false],
+    ['DoesNotExist with values never holds, even when the label is absent', { key: 'gpu', operator: 'DoesNotExist', values: ['a'] }, false],
     ['an unknown operator never holds', { key: 'zone', operator: 'Like' as NodeSelectorRequirement['operator'], values: ['a'] }, false],
   ])('%s', (_name, requirement, holds) => {
     expect(matchesNodeSelectorRequirement(requirement, labels)).toBe(holds);
@@ -82,6 +83,15 @@ describe('one expression', () => {
     expect(matchesNodeFieldRequirement({ key: 'metadata.name', operator: 'In', values: ['node-7', 'node-8'] }, node)).toBe(false);
     expect(matchesNodeFieldRequirement({ key: 'metadata.name', operator: 'Exists' }, node)).toBe(false);
     expect(matchesNodeFieldRequirement({ key: 'metadata.uid', operator: 'In', values: ['node-7'] }, node)).toBe(false);
+  });
+
+  it('matchFields with another operator, or In or NotIn without values, never holds, whatever the name', () => {
+    const node = makeNode('node-7');
+    for (const operator of ['Exists', 'DoesNotExist', 'Gt', 'Lt'] as const) {
+      for (const name of ['node-7', 'node-8', '1']) expect(matchesNodeFieldRequirement({ key: 'metadata.name', operator, values: [name] }, node)).toBe(false);
+    }
+    expect(matchesNodeFieldRequirement({ key: 'metadata.name', operator: 'NotIn' }, node)).toBe(false);
+    expect(matchesNodeFieldRequirement({ key: 'metadata.name', operator: 'In' }, node)).toBe(false);
   });
 });
 
@@ -147,6 +157,16 @@ describe('NodeAffinity', () => {
     const state = new CycleState(infos);
     expect(new NodeAffinity().preScore(state, makePod('p')).code).toBe('Skip');
     expect(scheduleOne(affinityFramework(), makePod('q', { nodeSelector: { zone: 'b' } }), new Snapshot(nodes)).nodeName).toBe('b1');
+  });
+
+  it('PreScore also skips a pod whose preferred terms all weigh 0, a pod with affinity to pods only, and a pod without a spec', () => {
+    const state = new CycleState(nodes.map((n) => new NodeInfo(n)));
+    const weightless = makePod('w', { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] } } });
+    expect(new NodeAffinity().preScore(state, weightless).code).toBe('Skip');
+    const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
+    expect(new NodeAffinity().preScore(state, makePod('a', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } })).code).toBe('Skip');
+    const bare: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'default' } };
+    expect(new NodeAffinity().preScore(state, bare).code).toBe('Skip');
   });
 
   it('a Gt with a value that is not an integer leaves the pod unschedulable, with a message, never a crash', () => {
