@@ -38,16 +38,27 @@ const column = (name: string, priority = 0, type: TableColumn['type'] = 'string'
 const nameColumn = column('Name', 0, 'string', 'name');
 const none = (value: string | undefined): string => value || '<none>';
 
-/** An age as kubectl prints it: 45s, 12m, 3h, 5d (k8s.io/apimachinery/pkg/util/duration). */
+/**
+ * An age as kubectl prints it (k8s.io/apimachinery/pkg/util/duration HumanDuration): exact while
+ * short, coarser as it grows — 45s, 5m30s, 12m, 3h20m, 20h, 3d4h, 30d, 2y100d, 9y.
+ */
 export function humanDuration(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>'; // clocks may differ by a second: "almost now"
+  if (seconds < 0) return '0s';
   if (seconds < 120) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return `${minutes}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
+  if (minutes < 10) return seconds % 60 ? `${minutes}m${seconds % 60}s` : `${minutes}m`;
   if (minutes < 180) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`;
   if (hours < 48) return `${hours}h`;
-  return `${Math.floor(hours / 24)}d`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 8) return hours % 24 ? `${days}d${hours % 24}h` : `${days}d`;
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.floor(days / 365);
+  if (hours < 24 * 365 * 8) return days % 365 ? `${years}y${days % 365}d` : `${years}y`;
+  return `${years}y`;
 }
 
 function age(object: KubeObject, now: number): string {
@@ -65,16 +76,106 @@ function selectorString(selector: any): string {
   return Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',');
 }
 
+/** What `kubectl get pods` shows of a pod's containers: READY, STATUS and RESTARTS. */
+interface PodSummary {
+  ready: number;
+  total: number;
+  status: string;
+  restarts: number;
+  /** when a container last stopped before a restart (ms), if any did */
+  lastRestart?: number;
+}
+
+/**
+ * A pod's READY, STATUS and RESTARTS as upstream's printPod works them out
+ * (pkg/printers/internalversion/printers.go): STATUS starts as the phase (or status.reason), an
+ * init container still at work shows `Init:N/M` or `Init:<reason>`, and otherwise the first
+ * container with something to say wins — a waiting reason (ContainerCreating, ImagePullBackOff,
+ * CrashLoopBackOff), a terminated reason (Completed, Error, OOMKilled) or `ExitCode:N` — except
+ * that a pod with one container still running shows Running (NotReady if the pod is not Ready).
+ * A pod being deleted shows Terminating (Unknown when its node was lost).
+ */
+function podSummary(pod: any): PodSummary {
+  const status = pod.status ?? {};
+  const initSpecs: any[] = pod.spec?.initContainers ?? [];
+  const sidecar = (name: string): boolean => initSpecs.some((c) => c.name === name && c.restartPolicy === 'Always');
+  const total = (pod.spec?.containers?.length ?? 0) + initSpecs.filter((c) => c.restartPolicy === 'Always').length;
+  let reason: string = status.reason || status.phase || '';
+  if ((status.conditions ?? []).some((c: any) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) reason = 'SchedulingGated';
+  let ready = 0;
+  let restarts = 0;
+  let sidecarRestarts = 0;
+  let lastRestart: number | undefined;
+  let lastSidecarRestart: number | undefined;
+  const later = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+  const finishedAt = (c: any): number | undefined => {
+    const at = Date.parse(c.lastState?.terminated?.finishedAt ?? '');
+    return Number.isNaN(at) ? undefined : at;
+  };
+  const terminatedReason = (t: any): string => t.reason || (t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode ?? 0}`);
+
+  let initializing = false;
+  const initStatuses: any[] = status.initContainerStatuses ?? [];
+  for (const [i, c] of initStatuses.entries()) {
+    restarts += c.restartCount ?? 0;
+    lastRestart = later(lastRestart, finishedAt(c));
+    if (sidecar(c.name)) {
+      sidecarRestarts += c.restartCount ?? 0;
+      lastSidecarRestart = later(lastSidecarRestart, finishedAt(c));
+    }
+    if (c.state?.terminated && (c.state.terminated.exitCode ?? 0) === 0) continue;
+    if (sidecar(c.name) && c.started) {
+      if (c.ready) ready++;
+      continue;
+    }
+    if (c.state?.terminated) reason = `Init:${terminatedReason(c.state.terminated)}`;
+    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
+    else reason = `Init:${i}/${initSpecs.length}`;
+    initializing = true;
+    break;
+  }
+
+  const initialized = (status.conditions ?? []).some((c: any) => c.type === 'Initialized' && c.status === 'True');
+  if (!initializing || initialized) {
+    restarts = sidecarRestarts;
+    lastRestart = lastSidecarRestart;
+    let hasRunning = false;
+    const statuses: any[] = status.containerStatuses ?? [];
+    for (const c of [...statuses].reverse()) {
+      restarts += c.restartCount ?? 0;
+      lastRestart = later(lastRestart, finishedAt(c));
+      if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+      else if (c.state?.terminated) reason = terminatedReason(c.state.terminated);
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      reason = (status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+    }
+  }
+
+  if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
+  else if (pod.metadata.deletionTimestamp && status.phase !== 'Succeeded' && status.phase !== 'Failed') reason = 'Terminating';
+  return { ready, total, status: reason, restarts, ...(lastRestart !== undefined ? { lastRestart } : {}) };
+}
+
+/** The READINESS GATES column: how many of the pod's gates are met, or <none>. */
+function readinessGates(pod: any): string {
+  const gates: { conditionType: string }[] = pod.spec?.readinessGates ?? [];
+  if (gates.length === 0) return '<none>';
+  const met = gates.filter((gate) => (pod.status?.conditions ?? []).some((c: any) => c.type === gate.conditionType && c.status === 'True')).length;
+  return `${met}/${gates.length}`;
+}
+
 const PRINTERS: Record<string, Printer> = {
   Pod: {
     columns: [nameColumn, column('Ready'), column('Status'), column('Restarts', 0, 'string'), column('Age'), column('IP', 1), column('Node', 1), column('Nominated Node', 1), column('Readiness Gates', 1)],
     cells: (pod, now) => {
-      const statuses: { ready?: boolean; restartCount?: number }[] = pod.status?.containerStatuses ?? [];
-      const total = pod.spec?.containers?.length ?? 0;
-      const ready = statuses.filter((s) => s.ready).length;
-      const restarts = statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0);
-      const status = pod.metadata.deletionTimestamp ? 'Terminating' : (pod.status?.reason ?? pod.status?.phase ?? 'Unknown');
-      return [pod.metadata.name, `${ready}/${total}`, status, String(restarts), age(pod, now), none(pod.status?.podIP), none(pod.spec?.nodeName), none(pod.status?.nominatedNodeName), '<none>'];
+      const { ready, total, status, restarts, lastRestart } = podSummary(pod);
+      const restartsCell = restarts !== 0 && lastRestart !== undefined ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts);
+      return [pod.metadata.name, `${ready}/${total}`, status, restartsCell, age(pod, now), none(pod.status?.podIPs?.[0]?.ip ?? pod.status?.podIP), none(pod.spec?.nodeName), none(pod.status?.nominatedNodeName), readinessGates(pod)];
     },
   },
   Node: {
