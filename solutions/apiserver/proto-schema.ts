@@ -704,6 +704,14 @@ message IntOrString {
 
 package k8s.io.apimachinery.pkg.apis.meta.v1;
 
+message DeleteOptions {
+  optional int64 gracePeriodSeconds = 1 [(kubekata.pointer) = true];
+  optional Preconditions preconditions = 2;
+  optional bool orphanDependents = 3 [(kubekata.pointer) = true];
+  optional string propagationPolicy = 4 [(kubekata.pointer) = true];
+  repeated string dryRun = 5;
+}
+
 message FieldSelectorRequirement {
   optional string key = 1;
   optional string operator = 2;
@@ -755,6 +763,11 @@ message OwnerReference {
   optional string uid = 4;
   optional bool controller = 6 [(kubekata.pointer) = true];
   optional bool blockOwnerDeletion = 7 [(kubekata.pointer) = true];
+}
+
+message Preconditions {
+  optional string uid = 1 [(kubekata.pointer) = true];
+  optional string resourceVersion = 2 [(kubekata.pointer) = true];
 }
 
 message Status {

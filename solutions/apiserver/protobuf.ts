@@ -36,6 +36,13 @@ const MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
+/**
+ * meta's kinds that every group version registers as its own (metav1.AddToGroupVersion): a
+ * DeleteOptions comes as `v1` from `kubectl drain` on a cluster without evictions, as `apps/v1`
+ * from a client deleting a Deployment.
+ */
+const META_KINDS = new Set(['Status', 'DeleteOptions']);
+
 /** Messages whose JSON is not an object of their fields (the Go types marshal them their own way). */
 const SPECIAL = {
   time: `.${META}.Time`,
@@ -66,11 +73,11 @@ function types(): protobuf.Root {
 /**
  * The message of a kind: `v1` + `Pod` is `k8s.io.api.core.v1.Pod`, `apps/v1` + `Deployment` is
  * `k8s.io.api.apps.v1.Deployment`, `authorization.k8s.io/v1` + ... is `k8s.io.api.authorization.v1....`;
- * a Status is meta's. Undefined for a kind without a message here.
+ * a Status or DeleteOptions is meta's, in any group version. Undefined for a kind without a message here.
  */
 function messageOf(apiVersion: string, kind: string): protobuf.Type | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) as [string, string] : ['', apiVersion];
-  const name = kind === 'Status' && apiVersion === 'v1' ? `${META}.Status` : `k8s.io.api.${group === '' ? 'core' : group.split('.')[0]}.${version}.${kind}`;
+  const name = META_KINDS.has(kind) ? `${META}.${kind}` : `k8s.io.api.${group === '' ? 'core' : group.split('.')[0]}.${version}.${kind}`;
   const found = types().lookup(name);
   return found instanceof protobuf.Type ? found : undefined;
 }
