@@ -6,7 +6,7 @@
  * | image | what it does | arguments (CMD) | environment |
  * | --- | --- | --- | --- |
  * | `kubekata/echo` | an HTTP server on `POD_IP:PORT` answering every request with JSON: the pod's name, namespace and IP, the path, the method | — | `PORT` (8080), `POD_IP` (127.0.0.1), `POD_NAME`, `POD_NAMESPACE`, `SHUTDOWN_DELAY_SECONDS` (0: on SIGTERM it closes at once) |
- * | `kubekata/sleeper` | sleeps, then exits 0 | `[seconds]` (default: for ever); `--ignore-sigterm` | — |
+ * | `kubekata/sleeper` | sleeps, then exits 0 | `[sleep] [seconds]` (default: for ever; a leading `sleep` is skipped, as with busybox); `--ignore-sigterm` | — |
  * | `kubekata/crasher` | writes a line to stderr and exits with a code after a delay | `[code] [seconds]` (default `1 0`) | — |
  * | `kubekata/logger` | writes numbered lines, alternately to stdout and stderr, then exits 0 | `[lines] [interval ms]` (default `10 0`); `--no-newline` ends without a newline | — |
  * | `kubekata/node` | runs a node script: no shell, no default arguments | `script.mjs ...` or `-e <code>` | — |

@@ -1,6 +1,8 @@
-// kubekata/sleeper [seconds] [--ignore-sigterm]: sleeps, then exits 0. Without seconds it sleeps
+// kubekata/sleeper [sleep] [seconds] [--ignore-sigterm]: sleeps, then exits 0. Without seconds it sleeps
 // until it is stopped. With --ignore-sigterm only SIGKILL ends it (to see a grace period run out).
-const args = process.argv.slice(2);
+// A leading "sleep" is skipped, so `kubectl run x --image=kubekata/sleeper -- sleep 5` works as it
+// would with busybox.
+const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === 'sleep'));
 const ignoreSigterm = args.includes('--ignore-sigterm');
 const seconds = args.find((a) => !a.startsWith('--'));
 if (ignoreSigterm) process.on('SIGTERM', () => console.log('sleeper: SIGTERM ignored'));
