@@ -11,17 +11,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { join } from 'node:path';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   crc32c,
   decodeRecords,
   encodeRecord,
+  MAX_RECORD_DATA,
   MvccStore,
+  nodeWalFs,
   openDurableStore,
   segmentName,
   SNAPSHOT_FILE,
   Wal,
   type DurableStore,
+  type WalFs,
   type WalRecord,
 } from '@kube/etcd';
 import { bytes, cut, failingFs, fillingFs, flip, inTempDir, noSyncFs, recordingFs, rejectionOf, sizeOf, tempDirs, text } from '../support/wal-files.ts';
@@ -46,6 +49,28 @@ async function logWith(dir: string, ...records: WalRecord[]): Promise<void> {
   for (const record of records) await wal.append(record);
   await wal.close();
 }
+
+/** Writes segment `n` of the log in `dir` by hand: `records`, their crc chain starting from 0. */
+function writeSegment(dir: string, n: number, ...records: WalRecord[]): void {
+  let crc = 0;
+  const parts = records.map((record) => {
+    const encoded = encodeRecord(record, crc);
+    crc = encoded.crc;
+    return encoded.bytes;
+  });
+  writeFileSync(segment(dir, n), Buffer.concat(parts));
+}
+
+/** A snapshot file's one record by hand: the first segment after it (u64, little-endian), then `state`. */
+function snapshotRecord(firstSegment: number, state: string, type = 255): Uint8Array {
+  const data = Buffer.alloc(8 + Buffer.byteLength(state));
+  data.writeBigUInt64LE(BigInt(firstSegment), 0);
+  data.write(state, 8);
+  return encodeRecord({ type, data }, 0).bytes;
+}
+
+/** The real file system, with `readdir` listing names in reverse order (the order is the file system's). */
+const reversedFs: WalFs = { ...nodeWalFs, readdir: async (dir) => (await nodeWalFs.readdir(dir)).sort().reverse() };
 
 describe('the record format', () => {
   it('encodeRecord lays a record out as length, its bitwise complement, CRC-32C, type and data, padded with zeros to a multiple of 8 bytes', () => {
@@ -144,6 +169,66 @@ describe('the record format', () => {
     }
     expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
     expect((error as Error).message).toContain('x.wal, byte 16');
+  });
+
+  it('encodeRecord throws a RangeError saying what it got for a type that is not a whole number 0-255 and for data over MAX_RECORD_DATA; types 0 and 255 are fine', () => {
+    for (const type of [-1, 256, 1.5, Number.NaN]) {
+      expect(() => encodeRecord(rec('x', type), 0), `type ${type}`).toThrow(new RangeError(`a record's type is a whole number 0-255 (got ${type})`));
+    }
+    expect(encodeRecord(rec('x', 0), 0).bytes[12]).toBe(0);
+    expect(encodeRecord(rec('x', 255), 0).bytes[12]).toBe(255);
+    // a stand-in for 1 GiB and one byte of data: only its length is looked at before the refusal
+    const huge = { length: MAX_RECORD_DATA + 1 } as Uint8Array;
+    expect(() => encodeRecord({ type: 1, data: huge }, 0)).toThrow(new RangeError(`a record holds at most 1073741824 bytes (got 1073741825)`));
+  });
+
+  it('decodeRecords gives each torn tail its reason, word for word: zeros to the end, a cut header, a cut record (its size), a bad crc at the very end', () => {
+    const a = encodeRecord(rec('abc'), 0); // bytes 0..16
+    const b = encodeRecord(rec('abcdefgh'), a.crc); // bytes 16..40
+    const both = Buffer.concat([a.bytes, b.bytes]);
+    const reason = (file: Uint8Array) => decodeRecords(file, 'x.wal').torn?.reason;
+    expect(reason(Buffer.concat([a.bytes, Buffer.alloc(4096)]))).toBe('the file ends in 4096 zero bytes (a block a crash left unwritten)');
+    expect(reason(both.subarray(0, 20))).toBe('the file ends inside a record header');
+    // 8 bytes left: the whole length and its check, so the length says how far the record runs
+    expect(reason(both.subarray(0, 24))).toBe('the file ends inside a record of 24 bytes');
+    expect(reason(both.subarray(0, 33))).toBe('the file ends inside a record of 24 bytes');
+    const badLast = Buffer.from(both);
+    badLast[30]! ^= 0x04;
+    expect(reason(badLast)).toBe('the last record fails its crc');
+  });
+
+  it('decodeRecords says what is wrong with damage, word for word: a length that fails its check, and a crc mismatch with both crcs as 0x and 8 hex digits', () => {
+    const a = encodeRecord(rec('abc'), 0);
+    const b = encodeRecord(rec('defg'), a.crc);
+    const lengthDamaged = Buffer.concat([a.bytes, b.bytes]);
+    lengthDamaged[17]! ^= 0x01; // 4 becomes 260
+    expect(() => decodeRecords(lengthDamaged, 'x.wal')).toThrow('x.wal, byte 16: the record length 260 does not match its check');
+
+    // a middle record whose stored crc has a leading zero digit, so that the 8 digits show
+    let middle = encodeRecord(rec('m0'), a.crc);
+    for (let i = 1; middle.crc >= 0x10000000; i++) middle = encodeRecord(rec(`m${i}`), a.crc);
+    const after = encodeRecord(rec('z'), middle.crc);
+    const file = Buffer.concat([a.bytes, middle.bytes, after.bytes]);
+    file[16 + 12]! ^= 0x02; // its type: the crc no longer matches
+    const computed = crc32c(file.subarray(16 + 12, 16 + middle.bytes.length), a.crc);
+    const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+    expect(() => decodeRecords(file, 'x.wal')).toThrow(`x.wal, byte 16: the record's crc ${hex(middle.crc)} does not match its bytes (${hex(computed)}), and more records follow`);
+  });
+
+  it('a record length over MAX_RECORD_DATA is CorruptLog even where the file ends inside it, while a length of exactly MAX_RECORD_DATA the file ends inside is a torn tail', () => {
+    const header = (length: number): Uint8Array => {
+      const out = new Uint8Array(16);
+      const view = new DataView(out.buffer);
+      view.setUint32(0, length, true);
+      view.setUint32(4, ~length >>> 0, true);
+      return out;
+    };
+    const a = encodeRecord(rec('abc'), 0);
+    expect(() => decodeRecords(Buffer.concat([a.bytes, header(MAX_RECORD_DATA + 1)]), 'x.wal')).toThrow(
+      'x.wal, byte 16: the record length 1073741825 is over the limit of 1073741824 bytes',
+    );
+    const decoded = decodeRecords(Buffer.concat([a.bytes, header(MAX_RECORD_DATA)]), 'x.wal');
+    expect([readable(decoded.records), decoded.torn?.offset]).toEqual([[[1, 'abc']], 16]);
   });
 });
 
@@ -250,6 +335,92 @@ describe('the log: append, group commit, recovery', () => {
     expect((error as Error).message).toContain('ENOSPC');
     expect(await rejectionOf(() => wal.append(rec('more')))).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
   });
+
+  it('Wal.open on a new directory fsyncs the new segment 1 and then the directory before it resolves', async () => {
+    const dir = dirs.make();
+    const { fs, events } = recordingFs();
+    const { wal } = await Wal.open(dir, { fs });
+    const opened = events.indexOf(`open ${segmentName(1)}`);
+    const synced = events.indexOf('sync done', opened);
+    expect([opened >= 0, synced > opened, events.indexOf('syncDir', synced) > synced]).toEqual([true, true, true]);
+    await wal.close();
+  });
+
+  it('segments are read in the order of their numbers, whatever order readdir lists them in, and appends go to the last one', async () => {
+    const dir = dirs.make();
+    // a snapshot that starts at segment 9 (its clean-up done), then segments 9, a (10) and b (11)
+    writeFileSync(join(dir, SNAPSHOT_FILE), snapshotRecord(9, 'state'));
+    writeSegment(dir, 9, rec('9'));
+    writeSegment(dir, 10, rec('10'));
+    writeSegment(dir, 11, rec('11'));
+    const opened = await Wal.open(dir, { fs: reversedFs });
+    expect([text(opened.snapshot!), readable(opened.records)]).toEqual(['state', [[1, '9'], [1, '10'], [1, '11']]]);
+    await opened.wal.append(rec('12'));
+    await opened.wal.close();
+    const again = await Wal.open(dir, { fs: reversedFs });
+    expect(readable(again.records)).toEqual([[1, '9'], [1, '10'], [1, '11'], [1, '12']]);
+    await again.wal.close();
+  });
+
+  it('segments numbered below the snapshot\'s are removed on open, and a missing segment in the middle is CorruptLog naming it', async () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, SNAPSHOT_FILE), snapshotRecord(2, 'state'));
+    writeSegment(dir, 1, rec('in the snapshot'));
+    writeSegment(dir, 2, rec('after it'));
+    const opened = await Wal.open(dir);
+    expect(readable(opened.records)).toEqual([[1, 'after it']]);
+    expect(readdirSync(dir).sort()).toEqual([segmentName(2), SNAPSHOT_FILE]);
+    await opened.wal.close();
+
+    const gap = dirs.make();
+    writeSegment(gap, 1, rec('1'));
+    writeSegment(gap, 3, rec('3'));
+    const error = await rejectionOf(() => Wal.open(gap));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain(`${segment(gap, 2)}, byte 0`);
+  });
+
+  it('files that are not the log\'s (a README, "abc", a .wal.broken copy, a name of 17 digits) are left alone when the log opens', async () => {
+    const dir = dirs.make();
+    writeSegment(dir, 1, rec('one'));
+    const strangers = ['README', 'abc', `${segmentName(1)}.broken`, `0${segmentName(1)}`];
+    for (const name of strangers) writeFileSync(join(dir, name), 'not a segment');
+    const opened = await Wal.open(dir);
+    expect([readable(opened.records), opened.repaired]).toEqual([[[1, 'one']], undefined]);
+    await opened.wal.close();
+    expect(readdirSync(dir).sort()).toEqual([segmentName(1), ...strangers].sort());
+  });
+
+  it('after close(), append and snapshot reject with LogUnavailable naming the directory, and write nothing', async () => {
+    const dir = dirs.make();
+    const { fs, events } = recordingFs();
+    const { wal } = await Wal.open(dir, { fs });
+    await wal.append(rec('before'));
+    await wal.close();
+    expect(events.at(-1)).toBe('close');
+    events.length = 0;
+    for (const refused of [() => wal.append(rec('after')), () => wal.snapshot(bytes('state'))]) {
+      const error = await rejectionOf(refused);
+      expect(error).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+      expect((error as Error).message).toContain(dir);
+    }
+    expect(events).toEqual([]);
+    const again = await Wal.open(dir);
+    expect([again.snapshot, readable(again.records)]).toEqual([undefined, [[1, 'before']]]);
+    await again.wal.close();
+  });
+
+  it('a failed fsync rejects every append and snapshot queued behind it, and the log refuses later ones without writing anything', async () => {
+    const dir = dirs.make();
+    await logWith(dir);
+    const { fs, events } = recordingFs(failingFs('sync'));
+    const { wal } = await Wal.open(dir, { fs });
+    const queued = [wal.append(rec('a')), wal.snapshot(bytes('state')), wal.append(rec('b'))];
+    for (const done of queued) expect(await rejectionOf(() => done)).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+    events.length = 0;
+    expect(await rejectionOf(() => wal.append(rec('c')))).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+    expect(events).toEqual([]);
+  });
 });
 
 describe('snapshots', () => {
@@ -264,6 +435,8 @@ describe('snapshots', () => {
     expect(order.map((e) => events.indexOf(e)).every((at, i, all) => at >= 0 && (i === 0 || at > all[i - 1]!))).toBe(true);
     const rename = events.indexOf('rename snapshot.tmp snapshot');
     expect(events.indexOf('syncDir', rename)).toBeGreaterThan(rename);
+    // snapshot.tmp is closed before it is renamed
+    expect(events.slice(events.indexOf('open snapshot.tmp'), rename)).toContain('close');
     await wal.append(rec('after'));
     await wal.close();
     expect(readdirSync(dir).sort()).toEqual([segmentName(2), SNAPSHOT_FILE]);
@@ -282,6 +455,40 @@ describe('snapshots', () => {
     const again = await Wal.open(dir);
     expect([text(again.snapshot!), readable(again.records)]).toEqual(['state with 1', [[1, '2'], [1, '3']]]);
     await again.wal.close();
+  });
+
+  it('appends queued on both sides of a snapshot() call land on their side of it, whatever the batches', async () => {
+    const dir = dirs.make();
+    const { wal } = await Wal.open(dir);
+    const done = [wal.append(rec('1')), wal.append(rec('2')), wal.snapshot(bytes('state with 1 and 2')), wal.append(rec('3')), wal.append(rec('4'))];
+    await Promise.all(done);
+    await wal.close();
+    const again = await Wal.open(dir);
+    expect([text(again.snapshot!), readable(again.records)]).toEqual(['state with 1 and 2', [[1, '3'], [1, '4']]]);
+    await again.wal.close();
+  });
+
+  it('an empty state is a snapshot too: it comes back as zero bytes, not as no snapshot', async () => {
+    const dir = dirs.make();
+    const { wal } = await Wal.open(dir);
+    await wal.snapshot(new Uint8Array(0));
+    await wal.close();
+    const again = await Wal.open(dir);
+    expect([again.snapshot?.length, again.records]).toEqual([0, []]);
+    await again.wal.close();
+  });
+
+  it.each([
+    ['empty', () => new Uint8Array(0)],
+    ['two records', () => Buffer.concat([snapshotRecord(1, 'one'), encodeRecord({ type: 255, data: bytes('0123456789') }, 0).bytes])],
+    ['one record of another type', () => snapshotRecord(1, 'state', 1)],
+    ['one record of fewer than 8 bytes', () => encodeRecord({ type: 255, data: bytes('1234567') }, 0).bytes],
+  ])('a snapshot file that is not one whole record of type 255 with at least 8 bytes (here %s) is CorruptLog naming it', async (_, content) => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, SNAPSHOT_FILE), content());
+    const error = await rejectionOf(() => Wal.open(dir));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain(join(dir, SNAPSHOT_FILE));
   });
 
   it('a snapshot interrupted before its rename loses nothing: the old snapshot and both segments are replayed, and snapshot.tmp is removed', async () => {
@@ -423,6 +630,44 @@ describe('the durable store', () => {
     const again = await openDurableStore(dir);
     expect(differences(again.store, model)).toEqual([]);
     await again.close();
+  });
+
+  it('a put\'s lease comes back after a reopen, and once open a lease the store\'s registry does not know is LeaseNotFound again', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    db.store.leases = { has: (id) => id === 7 };
+    await db.put('a', '1', { lease: 7 });
+    await db.close();
+    const again = await openDurableStore(dir);
+    expect(again.range('a').kvs[0]).toMatchObject({ value: '1', lease: 7 });
+    expect(await rejectionOf(() => again.put('b', '1', { lease: 7 }))).toMatchObject({ name: 'EtcdError', code: 'LeaseNotFound' });
+    await again.close();
+  });
+
+  it('after close(), writes reject with LogUnavailable naming the directory and change nothing in memory', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    await db.put('a', '1');
+    await db.close();
+    for (const write of [() => db.put('a', '2'), () => db.delete('a'), () => db.write((txn) => txn.put('b', '1')), () => db.compact(2)]) {
+      const error = await rejectionOf(write);
+      expect(error).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+      expect((error as Error).message).toContain(dir);
+    }
+    expect([db.revision, db.range('a').kvs[0]?.value, db.store.compacted]).toEqual([2, '1', 0]);
+  });
+
+  it.each([
+    ['of an unknown type', { type: 7, data: bytes('[2,[[0,"a","1",0]]]') }],
+    ['that replays at another revision than it names', { type: 1, data: bytes('[5,[[0,"a","1",0]]]') }],
+  ])('a record %s refuses to open the store with CorruptLog, and the log is closed again', async (_, record) => {
+    const dir = dirs.make();
+    writeSegment(dir, 1, record);
+    const { fs, events } = recordingFs();
+    const error = await rejectionOf(() => openDurableStore(dir, { fs }));
+    expect(error).toMatchObject({ name: 'EtcdError', code: 'CorruptLog' });
+    expect((error as Error).message).toContain(dir);
+    expect(events.at(-1)).toBe('close');
   });
 
   it('a damaged record in the middle of the log refuses to open the store (CorruptLog), rather than open it with less', async () => {
