@@ -135,6 +135,8 @@ async function run(): Promise<void> {
   const kubeconfig = shown(cluster.kubeconfig!);
   if (etcd) console.log(`  objects in the etcd at ${args['etcd-servers']}`);
   console.log(`cluster on ${c.bold(cluster.url)} with ${nodes} node${nodes === 1 ? '' : 's'} (runtime: ${args.runtime}), data in ${shown(args['data-dir'])}`);
+  const leftovers = cluster.nodes.reduce((sum, node) => sum + node.leftoversStopped, 0);
+  if (leftovers > 0) console.log(c.yellow(`  stopped ${leftovers} container process${leftovers === 1 ? '' : 'es'} that a killed run of this cluster left running; their pods start afresh`));
   console.log(`  kubeconfig: ${kubeconfig}`);
   console.log(`  kubectl --kubeconfig ${kubeconfig} get nodes`);
   console.log(`  export KUBECONFIG=${cluster.kubeconfig}`);

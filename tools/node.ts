@@ -117,6 +117,7 @@ const node = new ClusterNode({
   nodeIP,
   ...(dns && { dnsServer: dns }),
 });
+if (node.leftoversStopped > 0) console.log(c.yellow(`  stopped ${node.leftoversStopped} container process${node.leftoversStopped === 1 ? '' : 'es'} that a killed run of this node left running; their pods start afresh`));
 await node.start();
 
 // kube-proxy, node ports on this node's IP. Nodes simulated on one machine share its loopback: the

@@ -25,6 +25,7 @@ import { Kubelet, KubeletServer } from '@kube/kubelet';
 import { dnsEnvironment, podDnsConfig } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
+import { stopLeftoverContainers } from './leftover-containers.ts';
 
 /** How to build a {@link ClusterNode}. */
 export interface ClusterNodeOptions {
@@ -70,14 +71,17 @@ export class ClusterNode {
   /** the kubelet running now; undefined while it is stopped */
   kubelet: Kubelet | undefined;
   private server: KubeletServer | undefined;
+  /** how many containers of an earlier, killed run of this node were stopped when it was made */
+  readonly leftoversStopped: number = 0;
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.name = options.name;
     const podCIDR = this.podCIDR;
+    const root = join(options.dataDir ?? '.', 'nodes', options.name);
+    // A run of this node that was killed left its containers running: stop them first (see the file).
+    if (options.runtime === 'process') this.leftoversStopped = stopLeftoverContainers(root).length;
     const runtime: RuntimeService =
-      options.runtime === 'process'
-        ? new ProcessRuntime({ root: join(options.dataDir ?? '.', 'nodes', options.name), podCIDR, clock: options.clock })
-        : new FakeRuntime({ clock: options.clock, podCIDR });
+      options.runtime === 'process' ? new ProcessRuntime({ root, podCIDR, clock: options.clock }) : new FakeRuntime({ clock: options.clock, podCIDR });
     this.runtime = options.dnsServer ? withClusterDns(runtime, options.dnsServer) : runtime;
   }
 
