@@ -13,7 +13,7 @@
  */
 import { NotImplemented, type KubeObject, type Namespace, type Pod, type Toleration } from '@kube/kit';
 import type { AdmissionChain, AdmissionRequest } from './auth-api.ts';
-import { StatusError, notFound } from './status.ts';
+import { forbidden, notFound } from './status.ts';
 
 /** One plugin: a name, and what it does to (or says about) a request. */
 export interface AdmissionPlugin {
@@ -94,7 +94,8 @@ export class NamespaceLifecycle implements AdmissionPlugin {
   async validate(request: AdmissionRequest): Promise<void> {
     // TODO(11): DELETE of an immortal namespace: 403 "namespaces \"<name>\" is forbidden: this namespace may not be deleted".
     // TODO(11): A CREATE in a namespace (not of a namespace): missing -> notFound("namespaces", ns); Terminating (or being
-    // TODO(11): deleted) -> 403 "<resource> \"<name>\" is forbidden: unable to create new content in namespace <ns> because it is being terminated".
+    // TODO(11): deleted) -> 403 "<resource> \"<name>\" is forbidden: unable to create new content in namespace <ns> because it is being terminated"
+    // TODO(11): (forbidden(resource, name, why) words both 403s; name: the object's, else the path's, else none).
     throw new NotImplemented('11', 'NamespaceLifecycle.validate');
   }
 }

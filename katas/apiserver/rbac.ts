@@ -36,7 +36,7 @@ export function ruleAllows(rule: PolicyRule, attributes: RequestAttributes): boo
 /** Does a binding's subject name this user? A service account is `system:serviceaccount:<ns>:<name>`. */
 export function subjectMatches(subject: Subject, user: UserInfo, bindingNamespace: string): boolean {
   // TODO(11): User: the username; Group: one of the user's groups; ServiceAccount: the username
-  // TODO(11): system:serviceaccount:<subject.namespace or the binding's>:<name>. Any other kind: false.
+  // TODO(11): system:serviceaccount:<subject.namespace or the binding's>:<name> (neither: no one). Any other kind: false.
   throw new NotImplemented('11', 'subjectMatches');
 }
 

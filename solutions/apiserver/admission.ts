@@ -11,9 +11,9 @@
  * await admission.validate(request);  // NotFound: namespaces "nowhere" not found
  * ```
  */
-import type { KubeObject, Namespace, Pod, Toleration } from '@kube/kit';
+import type { Namespace, Pod, Toleration } from '@kube/kit';
 import type { AdmissionChain, AdmissionRequest } from './auth-api.ts';
-import { StatusError, notFound } from './status.ts';
+import { forbidden, notFound } from './status.ts';
 
 /** One plugin: a name, and what it does to (or says about) a request. */
 export interface AdmissionPlugin {
@@ -99,25 +99,19 @@ export class NamespaceLifecycle implements AdmissionPlugin {
   async validate(request: AdmissionRequest): Promise<void> {
     const { attributes, operation } = request;
     if (attributes.resource === 'namespaces' && operation === 'DELETE' && IMMORTAL_NAMESPACES.includes(attributes.name)) {
-      throw forbiddenStatus(`namespaces "${attributes.name}" is forbidden: this namespace may not be deleted`);
+      throw forbidden('namespaces', attributes.name, 'this namespace may not be deleted');
     }
     if (operation !== 'CREATE' || attributes.namespace === '' || attributes.resource === 'namespaces') return;
     const namespace = await this.namespaces(attributes.namespace);
     if (!namespace) throw notFound('namespaces', attributes.namespace);
     if (namespace.status?.phase === 'Terminating' || namespace.metadata.deletionTimestamp) {
-      throw forbiddenStatus(`${qualified(attributes.resource, attributes.apiGroup)} "${nameOf(request.object) || attributes.name}" is forbidden: unable to create new content in namespace ${attributes.namespace} because it is being terminated`);
+      // The object's name (a create's path has none); without one, `pods is forbidden: ...`.
+      const name = request.object?.metadata.name || attributes.name;
+      throw forbidden(qualified(attributes.resource, attributes.apiGroup), name, `unable to create new content in namespace ${attributes.namespace} because it is being terminated`);
     }
   }
 }
 
 function qualified(resource: string, group: string): string {
   return group ? `${resource}.${group}` : resource;
-}
-
-function nameOf(object: KubeObject | undefined): string {
-  return object?.metadata.name ?? '';
-}
-
-function forbiddenStatus(message: string): StatusError {
-  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', code: 403 });
 }

@@ -50,8 +50,11 @@ export function subjectMatches(subject: Subject, user: UserInfo, bindingNamespac
       return subject.name === user.username;
     case 'Group':
       return user.groups.includes(subject.name);
-    case 'ServiceAccount':
-      return user.username === `system:serviceaccount:${subject.namespace || bindingNamespace}:${subject.name}`;
+    case 'ServiceAccount': {
+      // Of the subject's namespace, or the RoleBinding's; in a ClusterRoleBinding without one, of none: no one.
+      const namespace = subject.namespace || bindingNamespace;
+      return namespace !== '' && user.username === `system:serviceaccount:${namespace}:${subject.name}`;
+    }
     default:
       return false;
   }

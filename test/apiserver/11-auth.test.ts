@@ -20,6 +20,7 @@ import {
   parseTokenFile,
   RbacAuthorizer,
   ruleAllows,
+  subjectMatches,
   TokenAuthenticator,
   type AdmissionRequest,
   type RbacSource,
@@ -27,7 +28,7 @@ import {
   type UserInfo,
 } from '@kube/apiserver';
 import { haveKubectl, kubeconfig, kubectl, startBench, type Bench } from '../support/apiserver/http.ts';
-import type { ClusterRole, ClusterRoleBinding, Namespace, PolicyRule, Pod, Role, RoleBinding, Status, Subject, Toleration } from '@kube/kit';
+import type { ClusterRole, ClusterRoleBinding, KubeObject, Namespace, PolicyRule, Pod, Role, RoleBinding, Status, Subject, Toleration } from '@kube/kit';
 
 const alice: UserInfo = { username: 'alice', groups: ['dev', 'system:authenticated'] };
 
@@ -82,6 +83,15 @@ describe('the token file and bearer tokens', () => {
     expect(users.get('plain')).toEqual({ username: 'bob', uid: '2', groups: [] });
   });
 
+  it('reads the fields as CSV, as Go does: spaces around fields and groups dropped, commas in quotes, "" for a quote, lines of spaces and CRLF', () => {
+    const users = parseTokenFile([' tok , alice , 1 , "dev, ops" ', '   ', '"q,t","bob ""b""' + '",2\r', 'x , dave , 4'].join('\n'));
+    expect(Object.fromEntries(users)).toEqual({
+      tok: { username: 'alice', uid: '1', groups: ['dev', 'ops'] },
+      'q,t': { username: 'bob "b"', uid: '2', groups: [] },
+      x: { username: 'dave', uid: '4', groups: [] },
+    });
+  });
+
   it('authenticates "Bearer <token>" as its user, in group system:authenticated too', () => {
     const authn = new TokenAuthenticator(parseTokenFile(file));
     expect(authn.authenticate('Bearer s3cret')).toEqual({ username: 'alice', uid: '1001', groups: ['dev', 'ops', 'system:authenticated'] });
@@ -90,9 +100,19 @@ describe('the token file and bearer tokens', () => {
   it('takes a request without credentials as system:anonymous, in group system:unauthenticated', () => {
     const authn = new TokenAuthenticator(parseTokenFile(file));
     expect(authn.authenticate(undefined)).toEqual({ username: 'system:anonymous', groups: ['system:unauthenticated'] });
+    expect(authn.authenticate('   ')).toEqual({ username: 'system:anonymous', groups: ['system:unauthenticated'] });
   });
 
-  it.each(['Bearer nope', 'Basic YWxpY2U6c2VjcmV0', 'Bearer'])('refuses %j with 401 Unauthorized', async (header) => {
+  it.each(['bearer s3cret', 'Bearer   s3cret', '  Bearer s3cret  '])('authenticates %j: the scheme in any case, one or more spaces before the token, spaces around ignored', (header) => {
+    expect(new TokenAuthenticator(parseTokenFile(file)).authenticate(header).username).toBe('alice');
+  });
+
+  it('adds system:authenticated once, even to a user whose token file line lists it', () => {
+    const authn = new TokenAuthenticator(parseTokenFile('tok,carol,3,"dev,system:authenticated"'));
+    expect(authn.authenticate('Bearer tok').groups).toEqual(['dev', 'system:authenticated']);
+  });
+
+  it.each(['Bearer nope', 'Basic YWxpY2U6c2VjcmV0', 'Bearer', 'Bearer s3cret extra', 'xBearer s3cret'])('refuses %j with 401 Unauthorized', async (header) => {
     const authn = new TokenAuthenticator(parseTokenFile(file));
     expect(await statusOf(() => authn.authenticate(header))).toMatchObject({ code: 401, reason: 'Unauthorized', message: 'Unauthorized' });
   });
@@ -100,6 +120,7 @@ describe('the token file and bearer tokens', () => {
   it.each([
     ['a line with two fields', 'tok,alice', /line 1: expected token,user,uid/],
     ['an empty token', ',alice,1', /line 1: the token and the user name must not be empty/],
+    ['an empty user', 'tok,,1', /line 1: the token and the user name must not be empty/],
     ['a token given twice', 'a,alice,1\na,bob,2', /line 2: this token is already given to "alice"/],
   ])('rejects a token file with %s, naming the line', (_, text, message) => {
     expect(() => parseTokenFile(text)).toThrow(message);
@@ -122,6 +143,8 @@ describe('a rule', () => {
     ['with resourceNames, never allows a list (no name)', { apiGroups: [''], resources: ['pods'], verbs: ['list'], resourceNames: ['web'] }, { verb: 'list', name: '' }, false],
     ['allows a non-resource URL it names', { nonResourceURLs: ['/version'], verbs: ['get'] }, { resourceRequest: false, path: '/version' }, true],
     ["allows the non-resource URLs under a prefix ending in '*'", { nonResourceURLs: ['/apis/*'], verbs: ['get'] }, { resourceRequest: false, path: '/apis/apps/v1' }, true],
+    ["names only that path with a non-resource URL without '*': \"/api\" does not give \"/apis\"", { nonResourceURLs: ['/api'], verbs: ['get'] }, { resourceRequest: false, path: '/apis' }, false],
+    ["does not give a request without a subresource through '*/' (it names no subresource)", { apiGroups: [''], resources: ['*/'], verbs: ['get'] }, {}, false],
     ['does not allow a non-resource URL through resource rules', { apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { resourceRequest: false, path: '/version' }, false],
     ['does not allow a resource through non-resource URLs', { nonResourceURLs: ['*'], verbs: ['*'] }, {}, false],
   ])('%s', (_, rule, more, allowed) => {
@@ -147,7 +170,7 @@ describe('the RBAC authorizer', () => {
 
   it("a RoleBinding grants a ClusterRole's rules only in the binding's namespace", () => {
     const authz = new RbacAuthorizer(rbac({ clusterRoles: [podReader], roleBindings: [roleBinding('default', 'read', 'ClusterRole', 'pod-reader', user('alice'))] }));
-    expect(authz.authorize(request()).allowed).toBe(true);
+    expect(authz.authorize(request())).toEqual({ allowed: true, reason: 'RBAC: allowed by RoleBinding "read/default" of ClusterRole "pod-reader" to User "alice"' });
     expect(authz.authorize(request({ namespace: 'other' })).allowed).toBe(false);
     expect(authz.authorize(request({ namespace: '', verb: 'list', name: '' })).allowed).toBe(false);
   });
@@ -174,6 +197,38 @@ describe('the RBAC authorizer', () => {
     expect(authz.authorize(request({ user: who })).allowed).toBe(allowed);
   });
 
+  it("a RoleBinding to a Role finds the Role it names among its namespace's Roles", () => {
+    const authz = new RbacAuthorizer(
+      rbac({
+        roles: [role('default', 'config', { apiGroups: [''], resources: ['configmaps'], verbs: ['*'] }), role('default', 'editor', { apiGroups: [''], resources: ['pods'], verbs: ['*'] })],
+        roleBindings: [roleBinding('default', 'edit', 'Role', 'editor', user('alice'))],
+      }),
+    );
+    expect(authz.authorize(request())).toEqual({ allowed: true, reason: 'RBAC: allowed by RoleBinding "edit/default" of Role "editor" to User "alice"' });
+    expect(authz.authorize(request({ resource: 'configmaps' })).allowed).toBe(false);
+  });
+
+  it('a role without rules grants nothing, bound by a ClusterRoleBinding or a RoleBinding', () => {
+    const empty: ClusterRole = { metadata: { name: 'empty' } };
+    const authz = new RbacAuthorizer(
+      rbac({
+        clusterRoles: [empty],
+        roles: [{ metadata: { name: 'empty', namespace: 'default' } }],
+        clusterRoleBindings: [clusterRoleBinding('crb', 'empty', user('alice'))],
+        roleBindings: [roleBinding('default', 'rb', 'ClusterRole', 'empty', user('alice')), roleBinding('default', 'rb2', 'Role', 'empty', user('alice'))],
+      }),
+    );
+    expect(authz.authorize(request())).toEqual({ allowed: false, reason: '' });
+  });
+
+  it.each<[string, Subject, string, string, boolean]>([
+    ["a ServiceAccount without a namespace is of the RoleBinding's", { kind: 'ServiceAccount', name: 'builder' }, 'system:serviceaccount:ci:builder', 'ci', true],
+    ['a ServiceAccount without a namespace, in a ClusterRoleBinding, names no one', { kind: 'ServiceAccount', name: 'builder' }, 'system:serviceaccount::builder', '', false],
+    ['a subject of another kind names no one', { kind: 'Robot', name: 'alice' }, 'alice', 'default', false],
+  ])('subjectMatches: %s', (_, subject, username, bindingNamespace, matches) => {
+    expect(subjectMatches(subject, { username, groups: [] }, bindingNamespace)).toBe(matches);
+  });
+
   it('a binding to a role that does not exist grants nothing', () => {
     const authz = new RbacAuthorizer(rbac({ clusterRoleBindings: [clusterRoleBinding('b', 'no-such-role', user('alice'))] }));
     expect(authz.authorize(request()).allowed).toBe(false);
@@ -190,6 +245,24 @@ describe("403 Forbidden, in Kubernetes' words", () => {
     ['for a path', { resourceRequest: false, path: '/version' }, 'forbidden: User "alice" cannot get path "/version"'],
   ])('%s', (_, more, message) => {
     expect(forbiddenFor(request(more)).status).toMatchObject({ code: 403, reason: 'Forbidden', message });
+  });
+});
+
+describe('403 Forbidden: the rest of the Status', () => {
+  it("puts the authorizer's reason after ': '", () => {
+    expect(forbiddenFor(request(), 'a webhook said no').status.message).toBe('pods "web" is forbidden: User "alice" cannot get resource "pods" in API group "" in the namespace "default": a webhook said no');
+  });
+
+  it('answers a path with a whole v1 Status, without details', () => {
+    expect(forbiddenFor(request({ resourceRequest: false, path: '/version' })).status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'forbidden: User "alice" cannot get path "/version"',
+      reason: 'Forbidden',
+      code: 403,
+    });
   });
 });
 
@@ -222,6 +295,43 @@ describe('admission', () => {
     expect((all.object as Pod).spec?.tolerations).toEqual([{ operator: 'Exists' }]);
   });
 
+  it.each<[string, AdmissionRequest]>([
+    ['an update of a pod', podRequest(pod(), { operation: 'UPDATE', attributes: request({ verb: 'update' }) })],
+    ["the create of a pod's binding", { attributes: request({ verb: 'create', subresource: 'binding' }), operation: 'CREATE', object: { metadata: { name: 'web' }, target: { kind: 'Node', name: 'node-1' } } as KubeObject }],
+    ['the create of a deployment', { attributes: request({ verb: 'create', apiGroup: 'apps', resource: 'deployments', name: '' }), operation: 'CREATE', object: { metadata: { name: 'web' }, spec: {} } as KubeObject }],
+    ['a create without an object', { attributes: request({ verb: 'create' }), operation: 'CREATE' }],
+    ['a pod that already tolerates both taints', podRequest({ metadata: { name: 'web' }, spec: { tolerations: [{ operator: 'Exists' }] } as Pod['spec'] })],
+  ])('DefaultTolerationSeconds leaves alone anything but the create of a pod that lacks a toleration: %s', (_, req) => {
+    const before = structuredClone(req.object);
+    new DefaultTolerationSeconds().admit(req);
+    expect(req.object).toEqual(before);
+  });
+
+  it('DefaultTolerationSeconds gives a pod without a spec one, with the two tolerations', () => {
+    const req = podRequest({ metadata: { name: 'web' } });
+    new DefaultTolerationSeconds().admit(req);
+    expect((req.object as Pod).spec).toEqual({ containers: [], tolerations: [expect.objectContaining({ key: 'node.kubernetes.io/not-ready' }), expect.objectContaining({ key: 'node.kubernetes.io/unreachable' })] });
+  });
+
+  it.each<[string, AdmissionRequest, string | undefined]>([
+    ['an object that names its namespace keeps it', podRequest({ ...pod(), metadata: { name: 'web', namespace: 'other' } }), 'other'],
+    ['a request at the cluster scope adds none', podRequest(pod(), { attributes: request({ verb: 'create', namespace: '', name: '' }) }), undefined],
+  ])('namespace defaulting: %s', (_, req, namespace) => {
+    new NamespaceDefaulting().admit(req);
+    expect(req.object!.metadata.namespace).toBe(namespace);
+    if (namespace === undefined) expect(req.object!.metadata).not.toHaveProperty('namespace');
+  });
+
+  it('namespace defaulting leaves a request without an object alone', () => {
+    expect(() => new NamespaceDefaulting().admit({ attributes: request({ verb: 'delete' }), operation: 'DELETE' })).not.toThrow();
+  });
+
+  it('the chain skips a plugin without the method of its phase', async () => {
+    const chain = new Admission([{ name: 'validates only', validate: () => {} }], [{ name: 'mutates only', admit: () => {} }]);
+    await expect(chain.admit(podRequest(pod()))).resolves.toBeUndefined();
+    await expect(chain.validate(podRequest(pod()))).resolves.toBeUndefined();
+  });
+
   it('namespace defaulting gives an object without a namespace the request\'s', () => {
     const req = podRequest(pod());
     new NamespaceDefaulting().admit(req);
@@ -233,6 +343,28 @@ describe('admission', () => {
     leaving: { metadata: { name: 'leaving', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Terminating' } },
   };
   const lifecycle = new NamespaceLifecycle((name) => namespaces[name]);
+  const lifecycleOf = (more: Record<string, Namespace>) => new NamespaceLifecycle((name) => ({ ...namespaces, ...more })[name]);
+
+  it.each<[string, Record<string, Namespace>, AdmissionRequest, string]>([
+    ['only in phase Terminating', { halfway: { metadata: { name: 'halfway' }, status: { phase: 'Terminating' } } }, podRequest(pod(), { attributes: request({ verb: 'create', name: '', namespace: 'halfway' }) }), 'pods "web" is forbidden: unable to create new content in namespace halfway because it is being terminated'],
+    ['only with a deletionTimestamp, no status', { marked: { metadata: { name: 'marked', deletionTimestamp: '2026-01-01T00:00:00Z' } } }, podRequest(pod(), { attributes: request({ verb: 'create', name: '', namespace: 'marked' }) }), 'pods "web" is forbidden: unable to create new content in namespace marked because it is being terminated'],
+    ['of a resource of a group', {}, { attributes: request({ verb: 'create', apiGroup: 'apps', resource: 'deployments', name: '', namespace: 'leaving' }), operation: 'CREATE', object: { metadata: { name: 'web' } } }, 'deployments.apps "web" is forbidden: unable to create new content in namespace leaving because it is being terminated'],
+    ['of an object without a name (generateName)', {}, podRequest({ ...pod(), metadata: { generateName: 'web-' } }, { attributes: request({ verb: 'create', name: '', namespace: 'leaving' }) }), 'pods is forbidden: unable to create new content in namespace leaving because it is being terminated'],
+    ['without an object, named by its path', {}, { attributes: request({ verb: 'create', namespace: 'leaving' }), operation: 'CREATE' }, 'pods "web" is forbidden: unable to create new content in namespace leaving because it is being terminated'],
+  ])('NamespaceLifecycle refuses a create in a namespace being deleted, %s, with 403', async (_, more, req, message) => {
+    expect(await statusOf(() => lifecycleOf(more).validate(req))).toMatchObject({ code: 403, reason: 'Forbidden', message });
+  });
+
+  it.each<[string, AdmissionRequest]>([
+    ['the delete of another namespace', { attributes: request({ verb: 'delete', resource: 'namespaces', namespace: 'prod', name: 'prod' }), operation: 'DELETE' }],
+    ['the delete of a pod named default', { attributes: request({ verb: 'delete', name: 'default' }), operation: 'DELETE' }],
+    ['an update of the namespace default', { attributes: request({ verb: 'update', resource: 'namespaces', namespace: 'default', name: 'default' }), operation: 'UPDATE', object: namespaces.default! }],
+    ['a delete in a namespace that does not exist', { attributes: request({ verb: 'delete', namespace: 'nowhere' }), operation: 'DELETE' }],
+    ['the create of a cluster-scoped object', { attributes: request({ verb: 'create', resource: 'nodes', namespace: '', name: '' }), operation: 'CREATE', object: { metadata: { name: 'node-1' } } }],
+    ['the create of a namespace', { attributes: request({ verb: 'create', resource: 'namespaces', namespace: 'prod', name: 'prod' }), operation: 'CREATE', object: { metadata: { name: 'prod' } } }],
+  ])('NamespaceLifecycle lets through %s', async (_, req) => {
+    await expect(lifecycle.validate(req)).resolves.toBeUndefined();
+  });
 
   it('NamespaceLifecycle refuses a create in a namespace that does not exist: 404 namespaces "nowhere" not found', async () => {
     const req = podRequest(pod(), { attributes: request({ verb: 'create', name: '', namespace: 'nowhere' }) });
