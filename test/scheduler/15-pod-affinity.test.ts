@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import type { Node, Pod, PodAffinityTerm, TopologySpreadConstraint } from '@kube/kit';
-import { CycleState, Framework, InterPodAffinity, PodTopologySpread, Snapshot, countMatching, defaultFramework, findFeasibleNodes, scheduleAll, scheduleOne, termSelectsPod, type SpreadConstraintState } from '@kube/scheduler';
+import { CycleState, Framework, InterPodAffinity, NodeInfo, PodTopologySpread, Snapshot, countMatching, defaultFramework, findFeasibleNodes, scheduleAll, scheduleOne, termSelectsPod, type SpreadConstraintState } from '@kube/scheduler';
 import { makeNode, makePod, names } from '../support/scheduler/fixtures.ts';
 
 const HOST = 'kubernetes.io/hostname';
@@ -23,6 +23,7 @@ const web = (topologyKey = HOST, namespaces?: string[]): PodAffinityTerm => ({ l
 const antiAffinity = (...terms: PodAffinityTerm[]) => ({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms } });
 const affinity = (...terms: PodAffinityTerm[]) => ({ podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms } });
 const zoned = (name: string, zone?: string): Node => makeNode(name, zone ? { labels: { [ZONE]: zone } } : {});
+const bare: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'default' } };
 
 /** The feasible node names for `pod` with `running` pods in place, and the message when there are none. */
 function feasibility(pod: Pod, nodes: Node[], running: Pod[] = []): { feasible: string[]; message?: string } {
@@ -48,6 +49,11 @@ describe('which pods a term selects', () => {
   it('a term without a labelSelector selects no pod, and the labels must match', () => {
     expect(termSelectsPod({ topologyKey: HOST }, 'default', makePod('p', { labels: { app: 'web' } }))).toBe(false);
     expect(termSelectsPod(term, 'default', makePod('p', { labels: { app: 'db' } }))).toBe(false);
+  });
+
+  it('a namespaceSelector with labels or expressions selects no namespace here, not even that of the pod carrying the term', () => {
+    expect(termSelectsPod({ ...web(), namespaceSelector: { matchLabels: { team: 'a' } } }, 'default', makePod('p', { labels: { app: 'web' } }))).toBe(false);
+    expect(termSelectsPod({ ...web(), namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }, 'default', makePod('p', { namespace: 'other', labels: { app: 'web' } }))).toBe(false);
   });
 });
 
@@ -104,6 +110,25 @@ describe('InterPodAffinity: the three filter checks, in v1.32\'s order', () => {
     const guard = makePod('guard', { labels: { app: 'db' }, nodeName: 'a1', affinity: antiAffinity(web(ZONE)) });
     const pod = makePod('w', { labels: { app: 'web' }, affinity: affinity({ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: ZONE }) });
     expect(feasibility(pod, [zoned('a1', 'a')], [guard, makePod('c', { labels: { app: 'cache' }, nodeName: 'elsewhere' })]).message).toBe("0/1 nodes are available: 1 node(s) didn't match pod affinity rules.");
+  });
+
+  it('PreFilter skips a pod without required terms that no existing anti-affinity counts against, and a pod without a spec', () => {
+    // the guard's term selects web pods, but its node has no zone: it counts nowhere
+    const nodes = new Snapshot([zoned('a1', 'a'), makeNode('bare-node')], [makePod('guard', { labels: { app: 'db' }, nodeName: 'bare-node', affinity: antiAffinity(web(ZONE)) })]).nodeInfos;
+    for (const pod of [makePod('plain'), makePod('w', { labels: { app: 'web' } }), bare]) {
+      expect(new InterPodAffinity().preFilter(new CycleState(nodes), pod, nodes).code, pod.metadata.name).toBe('Skip');
+    }
+    expect(new InterPodAffinity().preScore(new CycleState(nodes), bare).code).toBe('Success');
+  });
+
+  it('1. a matching pod on a node without the term\'s key counts nowhere, so the first-pod exception still applies', () => {
+    const stray = makePod('stray', { labels: { app: 'web' }, nodeName: 'bare' });
+    expect(feasibility(makePod('first', { labels: { app: 'web' }, affinity: affinity(web(ZONE)) }), [zoned('a1', 'a'), zoned('b1', 'b'), zoned('bare')], [stray]).feasible).toEqual(['a1', 'b1']);
+  });
+
+  it('1. the first-pod exception needs the pod to match every one of its terms, not just one', () => {
+    const pod = makePod('half', { labels: { app: 'web' }, affinity: affinity(web(ZONE), { labelSelector: { matchLabels: { tier: 'front' } }, topologyKey: ZONE }) });
+    expect(feasibility(pod, [zoned('a1', 'a')]).message).toBe("0/1 nodes are available: 1 node(s) didn't match pod affinity rules.");
   });
 });
 
@@ -170,6 +195,26 @@ describe('InterPodAffinity: the score', () => {
     const fan = makePod('fan', { labels: { app: 'db' }, nodeName: 'c1', affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: web(ZONE) }] } } });
     expect(scores(makePod('w', { labels: { app: 'web' } }), nodes, [fan])).toEqual([['a1', 0], ['b1', 0], ['c1', 100]]);
     expect(new InterPodAffinity().preScore(new CycleState(new Snapshot(nodes).nodeInfos), makePod('w')).code).toBe('Skip');
+  });
+
+  it("an existing pod's required affinity that selects the incoming pod adds 1 to its domain (HARD_POD_AFFINITY_WEIGHT)", () => {
+    const fan = makePod('fan', { labels: { app: 'db' }, nodeName: 'c1', affinity: affinity(web(ZONE)) });
+    expect(scores(makePod('w', { labels: { app: 'web' } }), nodes, [fan])).toEqual([['a1', 0], ['b1', 0], ['c1', 100]]);
+  });
+
+  it("an existing pod's preferred anti-affinity that selects the incoming pod subtracts its weight", () => {
+    const shy = makePod('shy', { labels: { app: 'db' }, nodeName: 'c1', affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: web(ZONE) }] } } });
+    expect(scores(makePod('w', { labels: { app: 'web' } }), nodes, [shy])).toEqual([['a1', 100], ['b1', 100], ['c1', 0]]);
+  });
+
+  it('each preferred term adds its own weight per pod it selects, and nothing for the pods it does not select', () => {
+    const db = { labelSelector: { matchLabels: { app: 'db' } }, topologyKey: ZONE };
+    const pod = makePod('p', { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: web(ZONE) }, { weight: 10, podAffinityTerm: db }] } } });
+    // a: 2 web = 2; b: 1 web + 1 db = 11; c: 0
+    expect(scores(pod, nodes, [...running, makePod('d1', { labels: { app: 'db' }, nodeName: 'b1' })])).toEqual([['a1', 18], ['b1', 100], ['c1', 0]]);
+    const webOnly = makePod('q', { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, podAffinityTerm: web(ZONE) }] } } });
+    const others = [makePod('o1', { labels: { app: 'db' }, nodeName: 'c1' }), makePod('o2', { labels: { app: 'db' }, nodeName: 'c1' }), makePod('o3', { labels: { app: 'db' }, nodeName: 'c1' })];
+    expect(scores(webOnly, nodes, [...running, ...others])).toEqual([['a1', 100], ['b1', 50], ['c1', 0]]);
   });
 });
 
@@ -254,6 +299,124 @@ describe('PodTopologySpread', () => {
   it('a constraint with maxSkew 0 is reported, never a crash', () => {
     const result = scheduleOne(defaultFramework(), makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(0)] }), new Snapshot([zoned('a1', 'a')]));
     expect(result.condition.message).toBe('0/1 nodes are available: invalid topology spread constraint: maxSkew must be a whole number >= 1 (got 0).');
+  });
+
+  it('PreFilter skips a pod without DoNotSchedule constraints (ScheduleAnyway ones never filter), and PreScore a pod without ScheduleAnyway ones', () => {
+    const skewed = [zoned('a1', 'a'), zoned('b1', 'b')];
+    const pods = [makePod('w1', { labels: { app: 'web' }, nodeName: 'a1' }), makePod('w2', { labels: { app: 'web' }, nodeName: 'a1' })];
+    const anyway = makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1, { whenUnsatisfiable: 'ScheduleAnyway' })] });
+    const strict = makePod('s', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1)] });
+    const infos = new Snapshot(skewed, pods).nodeInfos;
+    const plugin = new PodTopologySpread();
+    for (const pod of [anyway, makePod('plain'), bare]) expect(plugin.preFilter(new CycleState(infos), pod, infos).code, pod.metadata.name).toBe('Skip');
+    for (const pod of [strict, makePod('plain'), bare]) expect(plugin.preScore(new CycleState(infos), pod, infos).code, pod.metadata.name).toBe('Skip');
+    expect(feasibility(anyway, skewed, pods).feasible).toEqual(['a1', 'b1']);
+  });
+
+  it('with exactly minDomains domains, the minimum is the smallest count (only fewer domains make it 0)', () => {
+    const pods = [makePod('w1', { labels: { app: 'web' }, nodeName: 'a1' }), makePod('w2', { labels: { app: 'web' }, nodeName: 'b1' })];
+    expect(feasibility(makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1, { minDomains: 2 })] }), [zoned('a1', 'a'), zoned('b1', 'b')], pods).feasible).toEqual(['a1', 'b1']);
+  });
+
+  it("only the nodes that pass the pod's nodeSelector and carry every constraint's key make domains and count pods; with none, the minimum is 0", () => {
+    const nodes = [makeNode('a1', { labels: { [ZONE]: 'a', disk: 'ssd', rack: 'r1' } }), makeNode('b1', { labels: { [ZONE]: 'b', rack: 'r2' } }), zoned('c1', 'c')];
+    const pods = [makePod('w1', { labels: { app: 'web' }, nodeName: 'a1' }), makePod('w2', { labels: { app: 'web' }, nodeName: 'c1' })];
+    const counted = (pod: Pod) => {
+      const infos = new Snapshot(nodes, pods).nodeInfos;
+      const state = new CycleState(infos);
+      expect(new PodTopologySpread().preFilter(state, pod, infos).code).toBe('Success');
+      return state.read<SpreadConstraintState[]>('PreFilterPodTopologySpread').map((c) => [Object.fromEntries(c.counts), c.minMatch]);
+    };
+    expect(counted(makePod('ssd', { labels: { app: 'web' }, nodeSelector: { disk: 'ssd' }, topologySpreadConstraints: [spread(1)] }))).toEqual([[{ a: 1 }, 1]]);
+    const rack = { maxSkew: 1, topologyKey: 'rack', whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { app: 'web' } } };
+    expect(counted(makePod('racked', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1), rack] }))).toEqual([[{ a: 1, b: 0 }, 0], [{ r1: 1, r2: 0 }, 0]]);
+    expect(counted(makePod('nowhere', { labels: { app: 'web' }, nodeSelector: { disk: 'nvme' }, topologySpreadConstraints: [spread(1)] }))).toEqual([[{}, 0]]);
+    // a pod with affinity to pods (and none to nodes) counts every node with the key
+    const social = makePod('social', { labels: { app: 'web' }, affinity: antiAffinity({ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: HOST }), topologySpreadConstraints: [spread(1)] });
+    expect(counted(social)).toEqual([[{ a: 1, b: 0, c: 1 }, 0]]);
+    expect(feasibility(social, nodes, pods).feasible).toEqual(['b1']);
+  });
+
+  it('ScheduleAnyway: a node without the key is ignored (0), the weight is ln(domains + 2), maxSkew - 1 is added, and normalizing gives 100 * (max + min - s) / max over the other nodes', () => {
+    const nodes = [zoned('a1', 'a'), zoned('a2', 'a'), zoned('b1', 'b'), zoned('bare')];
+    const pods = [makePod('w1', { labels: { app: 'web' }, nodeName: 'a1' }), makePod('w2', { labels: { app: 'web' }, nodeName: 'a1' }), makePod('w3', { labels: { app: 'web' }, nodeName: 'b1' })];
+    const scored = (pod: Pod, nodeList: Node[] = nodes, podList: Pod[] = pods, feasibleNames?: string[]) => {
+      const infos = new Snapshot(nodeList, podList).nodeInfos;
+      const feasible = feasibleNames ? infos.filter((n) => feasibleNames.includes(n.name)) : infos;
+      const state = new CycleState(infos);
+      const plugin = new PodTopologySpread();
+      expect(plugin.preScore(state, pod, feasible).code).toBe('Success');
+      const list = feasible.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) }));
+      const raw = list.map((x) => x.score);
+      plugin.normalizeScore(state, pod, list);
+      return { raw, normalized: list.map((x) => x.score) };
+    };
+    // two domains: weight ln 4; a: round(2 ln 4 + 1) = 4, b: round(ln 4 + 1) = 2
+    const pod = makePod('w', { labels: { app: 'web' }, topologySpreadConstraints: [spread(2, { whenUnsatisfiable: 'ScheduleAnyway' })] });
+    expect(scored(pod)).toEqual({ raw: [4, 4, 2, 0], normalized: [50, 50, 100, 0] });
+    // no matching pod anywhere: every raw score is 0, and every node not ignored gets 100
+    const lonely = makePod('l', { labels: { app: 'db' }, topologySpreadConstraints: [spread(1, { whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'db' } } })] });
+    expect(scored(lonely)).toEqual({ raw: [0, 0, 0, 0], normalized: [100, 100, 100, 0] });
+    // with the hostname key the weight is the number of nodes with the key (3: ln 5), even when two share a hostname label
+    const nameless = makeNode('n4');
+    delete nameless.metadata.labels![HOST];
+    const hosts = [makeNode('n1'), makeNode('n2', { labels: { [HOST]: 'shared' } }), makeNode('n3', { labels: { [HOST]: 'shared' } }), nameless];
+    const onN1 = [0, 1, 2].map((i) => makePod(`h${i}`, { labels: { app: 'web' }, nodeName: 'n1' }));
+    expect(scored(makePod('h', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1, { topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway' })] }), hosts, onN1).raw).toEqual([5, 0, 0, 0]);
+    // pods count only on the nodes that pass the pod's nodeSelector: a2 (no ssd) holds two web pods that do not count
+    const ssd = [makeNode('a1', { labels: { [ZONE]: 'a', disk: 'ssd' } }), zoned('a2', 'a'), makeNode('b1', { labels: { [ZONE]: 'b', disk: 'ssd' } })];
+    const onA2 = [makePod('x1', { labels: { app: 'web' }, nodeName: 'a2' }), makePod('x2', { labels: { app: 'web' }, nodeName: 'a2' }), makePod('x3', { labels: { app: 'web' }, nodeName: 'b1' })];
+    const picky = makePod('p', { labels: { app: 'web' }, nodeSelector: { disk: 'ssd' }, topologySpreadConstraints: [spread(1, { whenUnsatisfiable: 'ScheduleAnyway' })] });
+    expect(scored(picky, ssd, onA2, ['a1', 'b1']).raw).toEqual([0, 1]);
+  });
+
+  it('the counts follow a list of nodes that changes between cycles (pods placed and removed, entries replaced, nodes added and removed) as a fresh count would', () => {
+    const info = (name: string, zone?: string) => new NodeInfo(zoned(name, zone));
+    const list = [info('a1', 'a'), info('a2', 'a'), info('b1', 'b'), info('bare')];
+    const probe = makePod('probe', { labels: { app: 'web' }, topologySpreadConstraints: [spread(3)] });
+    const countsOf = (nodes: NodeInfo[], pod: Pod = probe) => {
+      const state = new CycleState(nodes);
+      expect(new PodTopologySpread().preFilter(state, pod, nodes).code).toBe('Success');
+      return state.read<SpreadConstraintState[]>('PreFilterPodTopologySpread').map((c) => [Object.fromEntries([...c.counts].sort()), c.minMatch]);
+    };
+    // the same list again (its counts may be kept), and a copy of it (counted afresh)
+    const check = (expected: unknown, pod: Pod = probe) => {
+      expect(countsOf(list, pod)).toEqual(expected);
+      expect(countsOf([...list], pod)).toEqual(expected);
+    };
+    let serial = 0;
+    const placeOn = (i: number) => list[i]!.addPod(makePod(`w${serial++}`, { labels: { app: 'web' } }));
+    check([[{ a: 0, b: 0 }, 0]]);
+    placeOn(0);
+    check([[{ a: 1, b: 0 }, 0]]);
+    placeOn(1);
+    check([[{ a: 2, b: 0 }, 0]]);
+    placeOn(2);
+    placeOn(0);
+    check([[{ a: 3, b: 1 }, 1]]);
+    placeOn(3); // a node without the key: its pods never count
+    check([[{ a: 3, b: 1 }, 1]]);
+    list[0]!.removePod(makePod('w0'));
+    check([[{ a: 2, b: 1 }, 1]]);
+    list[2] = info('c1', 'c'); // b1 gives way to a node of zone c: zone b is gone
+    check([[{ a: 2, c: 0 }, 0]]);
+    list[0] = info('a1', 'a'); // a1 comes back empty: zone a keeps a2's pod
+    check([[{ a: 1, c: 0 }, 0]]);
+    list.push(info('d1', 'd'));
+    check([[{ a: 1, c: 0, d: 0 }, 0]]);
+    list.pop();
+    list.pop();
+    list.pop();
+    check([[{ a: 1 }, 1]]);
+    list[0] = info('a1', 'a'); // replaced once more, in a list counted only once since it shrank
+    check([[{ a: 1 }, 1]]);
+    // pods that ask other questions of the same list get their own answers
+    const both = makePod('both', { labels: { app: 'web' }, topologySpreadConstraints: [spread(3), spread(3, { topologyKey: HOST })] });
+    check([[{ a: 1 }, 1], [{ a1: 0, a2: 1 }, 0]], both);
+    check([[{}, 0], [{}, 0]], makePod('racked', { labels: { app: 'web' }, topologySpreadConstraints: [spread(3), spread(3, { topologyKey: 'rack' })] }));
+    check([[{}, 0]], makePod('picky', { labels: { app: 'web' }, nodeSelector: { [ZONE]: 'z' }, topologySpreadConstraints: [spread(3)] }));
+    const zoneB = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In' as const, values: ['b'] }] }] } } };
+    check([[{}, 0]], makePod('affine', { labels: { app: 'web' }, affinity: zoneB, topologySpreadConstraints: [spread(3)] }));
   });
 });
 

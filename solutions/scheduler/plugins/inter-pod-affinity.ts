@@ -101,7 +101,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
       if (affinityTerms.length === 0 && antiAffinityTerms.length === 0) continue;
       for (const existing of node.pods) {
         // 1. an existing pod counts for affinity only when it matches every term
-        if (affinityTerms.length > 0 && affinityTerms.every((t) => termSelectsPod(t, namespace, existing))) {
+        if (affinityTerms.every((t) => termSelectsPod(t, namespace, existing))) {
           for (const term of affinityTerms) {
             const value = labels[term.topologyKey];
             if (value !== undefined) affinityCounts.add(term.topologyKey, value);
