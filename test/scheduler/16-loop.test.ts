@@ -60,6 +60,20 @@ describe('selectHost', () => {
   it('refuses an empty list with an error that says there is nothing to choose from', () => {
     expect(() => selectHost([], new Random(1))).toThrow(/no scored nodes/);
   });
+
+  it('never picks a lower score, even one after the best, and gives each tied node about the same share over many seeds', () => {
+    const tied = [scored('a', 50), scored('b', 50), scored('c', 50), scored('low', 10)];
+    const counts = new Map<string, number>();
+    for (let seed = 0; seed < 300; seed++) {
+      const name = selectHost(tied, new Random(seed));
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(['a', 'b', 'c']);
+    for (const name of ['a', 'b', 'c']) {
+      expect(counts.get(name), `${name} chosen ${counts.get(name)} times of 300`).toBeGreaterThan(70);
+      expect(counts.get(name), `${name} chosen ${counts.get(name)} times of 300`).toBeLessThan(130);
+    }
+  });
 });
 
 // ---- the resource scores ----------------------------------------------------------------------
@@ -149,10 +163,18 @@ describe('BalancedAllocation', () => {
     expect(plugin.score(state, makePod('p', { cpu: '2', memory: '1Gi' }), nodeWith(makeNode('n1', { cpu: '4', memory: '0' })))).toBe(100);
   });
 
+  it('gives 100 on a node with no CPU and no memory at all: no fractions, no deviation', () => {
+    expect(plugin.score(state, makePod('p', { cpu: '1', memory: '1Gi' }), nodeWith(makeNode('n1', { cpu: '0', memory: '0' })))).toBe(100);
+  });
+
   it('answers Skip in PreScore for a pod that requests no CPU and no memory, Success otherwise', () => {
     expect(plugin.preScore(state, makePod('best-effort')).code).toBe('Skip');
     expect(plugin.preScore(state, makePod('zeros', { cpu: '0', memory: '0' })).code).toBe('Skip');
     expect(plugin.preScore(state, makePod('some', { memory: '1Mi' })).code).toBe('Success');
+  });
+
+  it('answers Success in PreScore for a pod that requests CPU and no memory', () => {
+    expect(plugin.preScore(state, makePod('cpu-only', { cpu: '100m' })).code).toBe('Success');
   });
 });
 
@@ -174,6 +196,80 @@ describe('the scheduling queue', () => {
 
   it('backs a failed pod off for 1 s, doubling with each attempt, at most 10 s', () => {
     expect([1, 2, 3, 4, 5, 6, 20].map(backoffDuration)).toEqual([1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+  });
+
+  it('backs a pod that never failed off for 0 ms', () => {
+    expect(backoffDuration(0)).toBe(0);
+  });
+
+  it('adding a pod that already waits (in flight, or unschedulable) updates it where it is, and does not make it active', () => {
+    const queue = new SchedulingQueue(new FakeClock(START));
+    queue.add(makePod('web'));
+    const inFlight = queue.pop()!;
+    queue.add(makePod('web')); // the same pod ADDED again, as after a relist
+    expect(queue.pop()).toBeUndefined();
+    queue.addUnschedulable(inFlight);
+    queue.add(makePod('web'));
+    expect(queue.sizes).toEqual({ active: 0, backoff: 0, unschedulable: 1 });
+  });
+
+  it('update adds an unknown pod, re-orders an active pod by its new priority, leaves a pod in flight there, and moves an unschedulable pod on', async () => {
+    const clock = new FakeClock(START);
+    const queue = new SchedulingQueue(clock);
+    queue.update(prioritized('new', 0));
+    queue.add(prioritized('a', 0));
+    await clock.advance(1);
+    queue.add(prioritized('b', 0));
+    queue.update(prioritized('b', 10));
+    expect(queue.pop()?.pod.metadata.name).toBe('b');
+    const a = queue.pop()!;
+    expect(a.pod.metadata.name).toBe('a');
+    queue.update(prioritized('a', 5)); // in flight: it stays there
+    expect(queue.pop()?.pod.metadata.name).toBe('new');
+    expect(queue.pop()).toBeUndefined();
+    queue.addUnschedulable(a);
+    queue.update(prioritized('a', 5)); // unschedulable: on to backoff, as after an event
+    expect(queue.sizes).toEqual({ active: 0, backoff: 1, unschedulable: 0 });
+  });
+
+  it('a pod deleted during its cycle stays gone when the cycle fails', () => {
+    const queue = new SchedulingQueue(new FakeClock(START));
+    queue.add(makePod('web'));
+    const queued = queue.pop()!;
+    queue.delete(makePod('web'));
+    queue.addUnschedulable(queued);
+    expect(queue.sizes).toEqual({ active: 0, backoff: 0, unschedulable: 0 });
+  });
+
+  it('an event at the very end of the back-off sends an unschedulable pod to active, not to backoff', async () => {
+    const clock = new FakeClock(START);
+    const queue = new SchedulingQueue(clock);
+    queue.add(makePod('web'));
+    queue.addUnschedulable(queue.pop()!);
+    await clock.advance(1000);
+    queue.moveAllToActiveOrBackoff('NodeAdd');
+    expect(queue.sizes).toEqual({ active: 1, backoff: 0, unschedulable: 0 });
+  });
+
+  it('pops by priority, then age, after hundreds of priority changes, and gives a pod without a spec priority 0', async () => {
+    const clock = new FakeClock(START);
+    // p0 changes priority n times (ending at 0), for many n: whatever the queue does with the entries it outgrows
+    for (let n = 50; n <= 150; n += 1) {
+      const queue = new SchedulingQueue(clock);
+      for (const [i, priority] of [0, -1, 2, 0, 1].entries()) queue.add(prioritized(`p${i}`, priority));
+      for (let k = 0; k < n; k++) queue.add(prioritized('p0', ((n - k) % 3) - 1));
+      expect([1, 2, 3, 4, 5, 6].map(() => queue.pop()?.pod.metadata.name), `after ${n} changes`).toEqual(['p2', 'p4', 'p0', 'p3', 'p1', undefined]);
+    }
+    const two = new SchedulingQueue(clock);
+    two.add(prioritized('x', 0));
+    two.add(prioritized('y', 0));
+    for (let i = 0; i < 100; i++) {
+      two.add(prioritized('x', i % 3));
+      two.add(prioritized('y', (i + 1) % 3));
+    }
+    const bare: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'default' } };
+    two.add(bare);
+    expect([1, 2, 3, 4].map(() => two.pop()?.pod.metadata.name)).toEqual(['y', 'bare', 'x', undefined]);
   });
 
   it('keeps an unschedulable pod until a cluster event, then in backoff until its back-off is over', async () => {
@@ -274,6 +370,46 @@ describe('the scheduler', () => {
     await cluster.addPod(makePod('web'));
     await cluster.deliver(scheduler);
     expect(await scheduler.scheduleNext()).toMatchObject({ error: 'no nodes available to schedule pods' });
+    expect((await cluster.pod('web')).status?.conditions).toEqual([{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no nodes available to schedule pods' }]);
+  });
+
+  it('a deleted node takes no more pods once its DELETED event arrives', async () => {
+    const { cluster, scheduler } = await running([['small', { cpu: '1' }], ['big', { cpu: '4' }]]);
+    await cluster.client.nodes().delete('big');
+    await cluster.addPod(makePod('web', { cpu: '2' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+  });
+
+  it('a pending pod that is deleted frees nothing, so no waiting pod is tried again; a bound pod that is deleted frees its room', async () => {
+    const { cluster, scheduler } = await running([['n1', { cpu: '2' }]]);
+    await cluster.addPod(makePod('first', { cpu: '2' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'n1' });
+    await cluster.deliver(scheduler); // the binding, confirmed
+    await cluster.addPod(makePod('waiting', { cpu: '2' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+    await cluster.clock.advance(1000); // its back-off is over; it waits for an event (its own status change is not delivered here)
+    scheduler.onPod('DELETED', makePod('never-bound'));
+    expect(await scheduler.scheduleNext()).toBeUndefined();
+    const first = await cluster.pod('first');
+    await cluster.deletePod('first');
+    scheduler.onPod('DELETED', first);
+    expect(await scheduler.scheduleNext()).toMatchObject({ pod: { metadata: { name: 'waiting' } }, nodeName: 'n1' });
+  });
+
+  it('an unschedulable pod that is MODIFIED is tried again after its back-off; the same pod ADDED again (a relist) is not', async () => {
+    const { cluster, scheduler } = await running([['n1', { cpu: '1' }]]);
+    await cluster.addPod(makePod('big', { cpu: '2' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+    await cluster.clock.advance(1000);
+    const big = await cluster.pod('big');
+    scheduler.onPod('ADDED', big);
+    expect(await scheduler.scheduleNext()).toBeUndefined();
+    scheduler.onPod('MODIFIED', { ...big, spec: { ...big.spec!, containers: [{ ...big.spec!.containers[0]!, resources: { requests: { cpu: '500m' } } }] } });
+    expect(await scheduler.scheduleNext()).toMatchObject({ pod: { metadata: { name: 'big' } }, nodeName: 'n1' });
   });
 
   it('a plugin that throws makes that pod unschedulable with the error in its condition, and the next pod is scheduled', async () => {
@@ -308,6 +444,11 @@ describe('the scheduler', () => {
     await cluster.client.pods('default').update({ ...taken, spec: { ...taken.spec!, nodeName: 'n2' } }); // another scheduler
     const results = await scheduler.runUntilIdle(); // the events have not arrived: the scheduler still tries both
     expect(results.every((r) => r.nodeName === undefined)).toBe(true);
+    expect(results.map((r) => r.error)).toEqual([
+      expect.stringMatching(/^binding to node "n[12]" failed: ./),
+      expect.stringMatching(/^binding to node "n[12]" failed: pod default\/taken is already assigned to node "n2"$/),
+    ]);
+    expect((await cluster.pod('taken')).status?.conditions).toEqual([{ type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message: results[1]!.error }]);
     expect((await cluster.pod('taken')).spec?.nodeName).toBe('n2');
     await cluster.deliver(scheduler);
     await cluster.clock.advance(10_000);
