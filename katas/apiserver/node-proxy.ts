@@ -1,5 +1,5 @@
 /**
- * `pods/log` and `pods/exec`: the two subresources the apiserver does not answer itself but asks
+ * `pods/log`, `pods/exec` and `pods/portforward`: the subresources the apiserver does not answer itself but asks
  * the pod's kubelet for (upstream: `pkg/registry/core/pod/rest/log.go` and `subresources.go`,
  * `pkg/registry/core/pod/strategy.go` LogLocation / ExecLocation, the kubelet's address from the
  * Node: its InternalIP and `status.daemonEndpoints.kubeletEndpoint.Port`). Given code, used by
@@ -13,9 +13,9 @@
  *   first): the upgrade request is passed on to the kubelet's `/exec/<ns>/<name>/<container>`
  *   and the two connections are joined byte for byte, as upstream's UpgradeAwareHandler does: the
  *   WebSocket protocol (`v5.channel.k8s.io`) is spoken between kubectl and the kubelet. SPDY
- *   (kubectl's fallback) is not served.
+ *   (kubectl's fallback) is not served for exec; port-forward is SPDY only.
  *
- * Both are authorized as upstream does: `get pods/log`, `create pods/exec`.
+ * All are authorized as upstream does: `get pods/log`, `create pods/exec`, `create pods/portforward`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpRequest } from 'node:http';
@@ -34,7 +34,7 @@ export interface NodeProxyOptions {
   authorizer?: Authorizer;
 }
 
-const SUBRESOURCE = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec)$/;
+const SUBRESOURCE = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|portforward)$/;
 
 /** Answers pods/log and pods/exec by asking the pod's kubelet. */
 export class NodeProxy {
@@ -59,6 +59,7 @@ export class NodeProxy {
       const target = this.target(request)!;
       const { url, subresource } = target;
       if (subresource === 'exec') throw badRequest('Upgrade request required: pods/exec is served over a WebSocket (v5.channel.k8s.io); SPDY is not supported');
+      if (subresource === 'portforward') throw badRequest('Upgrade request required: pods/portforward is served over SPDY/3.1 (portforward.k8s.io)');
       const { kubelet, container } = await this.locate(request, target.namespace, target.name, url, 'get', 'log');
       const query = new URLSearchParams();
       for (const key of ['follow', 'tailLines', 'previous', 'timestamps']) {
@@ -98,7 +99,8 @@ export class NodeProxy {
   }
 
   /**
-   * An upgrade request: pods/exec is joined to the kubelet's `/exec`; anything else gets its
+   * An upgrade request: pods/exec is joined to the kubelet's `/exec`, pods/portforward (SPDY/3.1,
+   * `kubectl port-forward`) to its `/portForward`; anything else gets its
    * refusal written on the socket.
    */
   async upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
@@ -109,18 +111,27 @@ export class NodeProxy {
     };
     try {
       const target = this.target(request);
-      if (!target || target.subresource !== 'exec') throw badRequest(`no upgrade is served at ${request.url}: only pods/<name>/exec`);
-      const { kubelet, container } = await this.locate(request, target.namespace, target.name, target.url, 'create', 'exec');
-      const query = new URLSearchParams();
-      for (const key of ['command', 'stdin', 'stdout', 'stderr', 'tty']) for (const value of target.url.searchParams.getAll(key)) query.append(key, value);
-      const path = `/exec/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}/${encodeURIComponent(container)}?${query}`;
+      if (!target || target.subresource === 'log') throw badRequest(`no upgrade is served at ${request.url}: only pods/<name>/exec and pods/<name>/portforward`);
+      let path: string;
+      let kubelet: { host: string; port: number };
+      if (target.subresource === 'portforward') {
+        // The ports travel in the streams' headers (SPDY); the kubelet answers for the pod as a whole.
+        ({ kubelet } = await this.locate(request, target.namespace, target.name, target.url, 'create', 'portforward', false));
+        path = `/portForward/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}`;
+      } else {
+        let container: string;
+        ({ kubelet, container } = await this.locate(request, target.namespace, target.name, target.url, 'create', 'exec'));
+        const query = new URLSearchParams();
+        for (const key of ['command', 'stdin', 'stdout', 'stderr', 'tty']) for (const value of target.url.searchParams.getAll(key)) query.append(key, value);
+        path = `/exec/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}/${encodeURIComponent(container)}?${query}`;
+      }
       const upstream = connect(kubelet.port, kubelet.host);
       upstream.on('error', (error) => {
         if (!socket.destroyed) refuse(new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing the kubelet at ${kubelet.host}:${kubelet.port}: ${error.message}`, reason: 'InternalError', code: 500 }));
       });
       upstream.on('connect', () => {
         // The same upgrade request, to the kubelet's path, without the user's credentials.
-        const lines = [`GET ${path} HTTP/1.1`, `Host: ${kubelet.host}:${kubelet.port}`];
+        const lines = [`${request.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${kubelet.host}:${kubelet.port}`];
         for (const [name, value] of Object.entries(request.headers)) {
           if (['host', 'authorization'].includes(name) || value === undefined) continue;
           for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
@@ -137,7 +148,7 @@ export class NodeProxy {
     }
   }
 
-  private target(request: IncomingMessage): { namespace: string; name: string; subresource: 'log' | 'exec'; url: URL } | undefined {
+  private target(request: IncomingMessage): { namespace: string; name: string; subresource: 'log' | 'exec' | 'portforward'; url: URL } | undefined {
     const url = new URL(request.url ?? '/', 'http://apiserver');
     const match = SUBRESOURCE.exec(url.pathname);
     if (!match) return undefined;
@@ -148,14 +159,14 @@ export class NodeProxy {
         throw badRequest(`the path ${JSON.stringify(url.pathname)} has a malformed %-escape`);
       }
     };
-    return { namespace: decode(match[1]!), name: decode(match[2]!), subresource: match[3] as 'log' | 'exec', url };
+    return { namespace: decode(match[1]!), name: decode(match[2]!), subresource: match[3] as 'log' | 'exec' | 'portforward', url };
   }
 
   /**
    * Authenticates and authorizes the request, then finds where to ask: the pod, its container
    * (the one given, or the only one), its node, and the node's kubelet address.
    */
-  private async locate(request: IncomingMessage, namespace: string, name: string, url: URL, verb: string, subresource: string): Promise<{ kubelet: { host: string; port: number }; container: string }> {
+  private async locate(request: IncomingMessage, namespace: string, name: string, url: URL, verb: string, subresource: string, needsContainer = true): Promise<{ kubelet: { host: string; port: number }; container: string }> {
     const user = this.options.authenticator?.authenticate(request.headers['authorization']) ?? ANONYMOUS;
     const attributes: RequestAttributes = { user, verb, resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'pods', subresource, namespace, name, path: url.pathname };
     const decision = this.options.authorizer?.authorize(attributes);
@@ -164,7 +175,8 @@ export class NodeProxy {
     const containers = pod.spec?.containers ?? [];
     const inits = pod.spec?.initContainers ?? [];
     let container = url.searchParams.get('container') ?? '';
-    if (!container) {
+    if (!needsContainer) container = '';
+    else if (!container) {
       if (containers.length !== 1) {
         const names = containers.map((c) => c.name).join(' ');
         const initNames = inits.length ? ` or one of the init containers: [${inits.map((c) => c.name).join(' ')}]` : '';

@@ -8,6 +8,7 @@
  * | `GET /healthz` | `ok` |
  * | `GET /containerLogs/<ns>/<pod>/<container>?follow&tailLines&previous&timestamps` | the container's output (text), followed until the container exits with `follow=true` |
  * | `GET /exec/<ns>/<pod>/<container>?command=...&stdout&stderr` (WebSocket) | runs a command in the container: the stream protocol `v5.channel.k8s.io` (or `v4`) as kubectl speaks it |
+ * | `POST /portForward/<ns>/<pod>` (SPDY/3.1) | `kubectl port-forward`: streams joined to TCP connections to the pod's IP (port-forward.ts) |
  *
  * Exec over the channel protocol: each binary message starts with its channel — 1 stdout,
  * 2 stderr, 3 the result as a `Status` (`Success`, or `Failure` with reason `NonZeroExitCode` and
@@ -24,12 +25,13 @@
  * ```
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { open, watch } from 'node:fs/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContainerStatus as CriContainerStatus, RuntimeService } from '@kube/runtime';
 import { readContainerLog, type LogReadOptions, type LogReadState } from './container-logs.ts';
 import type { Kubelet } from './kubelet.ts';
+import { PORT_FORWARD_PROTOCOL, servePortForward } from './port-forward.ts';
 
 /** The stream protocols this server speaks, best first (client-go remotecommand). */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
@@ -198,13 +200,15 @@ export class KubeletServer {
     return this.options.runtime.containerStatus(id.replace(/^[a-z]+:\/\//, ''));
   }
 
-  /** A WebSocket upgrade: `/exec/<ns>/<pod>/<container>`; anything else is refused. */
+  /** An upgrade: `/exec/<ns>/<pod>/<container>` (WebSocket) or `/portForward/<ns>/<pod>` (SPDY); anything else is refused. */
   private async upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://kubelet');
     const exec = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const refuse = (code: number, message: string): void => {
       socket.end(`HTTP/1.1 ${code} ${code === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`);
     };
+    const portForward = /^\/portForward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (portForward) return this.portForward(request, socket, head, portForward[1]!, portForward[2]!, refuse);
     if (!exec) return refuse(404, `404 page not found: ${url.pathname}`);
     const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) return refuse(400, `exec speaks ${EXEC_PROTOCOLS.join(' or ')}; the client offered ${offered.join(', ') || 'none'}`);
@@ -215,6 +219,29 @@ export class KubeletServer {
       return refuse(400, `the path ${JSON.stringify(url.pathname)} has a malformed %-escape`);
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => void this.exec(ws, names[0]!, names[1]!, names[2]!, url.searchParams));
+  }
+
+  /**
+   * `/portForward/<ns>/<pod>` upgraded to SPDY/3.1: the streams of `kubectl port-forward`, each
+   * joined to a TCP connection to the pod's IP (port-forward.ts). A WebSocket upgrade (kubectl tries
+   * that first) is refused, and kubectl falls back to SPDY.
+   */
+  private portForward(request: IncomingMessage, socket: Socket, head: Buffer, namespace: string, podName: string, refuse: (code: number, message: string) => void): void {
+    const upgrade = String(request.headers['upgrade'] ?? '').toLowerCase();
+    if (upgrade !== 'spdy/3.1') return refuse(400, `port-forward is served over SPDY/3.1 (${PORT_FORWARD_PROTOCOL}), not ${upgrade || 'a plain request'}`);
+    let names: string[];
+    try {
+      names = [namespace, podName].map((part) => decodeURIComponent(part));
+    } catch {
+      return refuse(400, `the path ${JSON.stringify(request.url)} has a malformed %-escape`);
+    }
+    const pod = this.options.kubelet.findPod(names[0]!, names[1]!);
+    if (!pod) return refuse(404, `pod "${names[1]}" not found in namespace "${names[0]}" on this node`);
+    const ip = this.options.kubelet.statusFor(pod)?.podIP;
+    if (!ip) return refuse(400, `pod "${names[1]}" has no IP yet: port-forward needs a running pod`);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`);
+    if (head.length > 0) socket.unshift(head);
+    servePortForward(socket, { pod: `${names[0]}/${names[1]}`, connect: (port) => connect(port, ip) });
   }
 
   /** Runs the command in the container and writes its output, then its Status, on the channels. */

@@ -4,7 +4,7 @@
  *
  * One story, step by step (each step needs the ones before): a Deployment of the echo image and a
  * Service; HTTP through the ClusterIP and through the Service's DNS name answers from all three
- * pods; kubectl logs and exec; a container's process killed is restarted (restartCount 1);
+ * pods; kubectl logs, exec and port-forward; a container's process killed is restarted (restartCount 1);
  * kubectl scale; kubectl set image rolls out while a client sending requests all the while sees
  * no error; one node's kubelet stopped: its pods are replaced on the other node after the grace
  * period (20 s here, upstream's 50 s) and the pods' tolerationSeconds (5 s, the Deployment says
@@ -207,6 +207,34 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     const [pod] = await readyPods(3);
     expect(await kubectl('logs', pod!.metadata.name!)).toContain('echo: listening on');
     expect((await kubectl('exec', pod!.metadata.name!, '--', 'printenv', 'POD_NAME')).trim()).toBe(pod!.metadata.name);
+  });
+
+  it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
+    const [pod] = await readyPods(3);
+    const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {
+      const child = execFile('kubectl', ['--kubeconfig', cluster!.kubeconfig!, 'port-forward', '--address', '127.0.0.1', `pod/${pod!.metadata.name}`, `:${podPort}`]);
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      try {
+        const port = await until('kubectl port-forward listening', async () => {
+          const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(output);
+          if (child.exitCode !== null) throw new Error(`kubectl port-forward exited: ${output}`);
+          return m ? Number(m[1]) : undefined;
+        });
+        await use(port);
+      } finally {
+        child.kill();
+      }
+      return output;
+    };
+    await forward(8080, async (port) => {
+      for (const path of ['/one', '/two']) expect((await get('127.0.0.1', port, path)).pod).toBe(pod!.metadata.name);
+    });
+    const refused = await forward(9999, async (port) => {
+      await expect(get('127.0.0.1', port)).rejects.toThrow();
+    });
+    expect(refused).toContain(`error forwarding port 9999 to pod default/${pod!.metadata.name}`);
   });
 
   it('restarts a container whose process was killed: restartCount 1, Ready again', async () => {
