@@ -14,6 +14,7 @@ import { connect } from 'node:net';
 import { fc, test } from '../support/prop.ts';
 import * as k8s from '@kubernetes/client-node';
 import {
+  ApiHandler,
   badRequest,
   decodeProtobuf,
   encodeProtobuf,
@@ -21,17 +22,20 @@ import {
   isStatusError,
   mergePatch,
   parseRequestInfo,
+  Registry,
   strategicMergePatch,
   unauthorized,
   type AdmissionChain,
+  type ApiHandlerOptions,
   type ApiWatchEvent,
   type Authenticator,
   type Authorizer,
   type RequestAttributes,
   type UserInfo,
 } from '@kube/apiserver';
-import type { Deployment, Pod, Status } from '@kube/kit';
+import { FakeClock, Random, type Deployment, type Pod, type Status } from '@kube/kit';
 import { haveKubectl, kubeconfig, kubectl, kubectlStream, startBench, type Bench } from '../support/apiserver/http.ts';
+import { testStore } from '../support/apiserver/store.ts';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
@@ -80,6 +84,8 @@ describe('request info: what a request is about, from its method and URL', () =>
     ['PUT', '/api/v1/namespaces/kube-system/status', { verb: 'update', resource: 'namespaces', name: 'kube-system', subresource: 'status' }],
     ['GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1', { apiGroup: 'coordination.k8s.io', resource: 'leases', name: 'node-1' }],
     ['GET', '/api/v1/namespaces/default/pods/', { verb: 'list', resource: 'pods', name: '' }],
+    ['GET', '/api/v1/namespaces', { verb: 'list', namespace: '', resource: 'namespaces', name: '' }],
+    ['GET', '/api/v1/nodes/node-1/proxy', { verb: 'get', namespace: '', resource: 'nodes', name: 'node-1', subresource: 'proxy' }],
   ])('%s %s is a resource request with %j', (method, url, expected) => {
     const info = parseRequestInfo(method, url);
     expect(info.resourceRequest).toBe(true);
@@ -96,7 +102,7 @@ describe('request info: what a request is about, from its method and URL', () =>
     ['POST', '/healthz'],
   ])('%s %s is not a resource request, and its verb is the method in lower case', (method, url) => {
     const info = parseRequestInfo(method, url);
-    expect(info).toMatchObject({ resourceRequest: false, verb: method.toLowerCase(), resource: '', name: '' });
+    expect(info).toMatchObject({ resourceRequest: false, verb: method.toLowerCase(), apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '' });
     expect(info.path).toBe(url);
   });
 
@@ -129,6 +135,130 @@ describe('merge patch: the examples of RFC 7386, appendix A', () => {
     const before = structuredClone(target);
     expect(mergePatch(target, patch)).toEqual(expected);
     expect(target).toEqual(before); // the target is not changed
+  });
+});
+
+/** The handler alone, without a server: its registry (with the namespace default) and a way to ask it. */
+function handlerOf(more: Partial<ApiHandlerOptions> = {}) {
+  const { store, watchable } = testStore();
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const registry = new Registry({ store, watchable, clock, random: new Random(10) });
+  registry.create('namespaces', undefined, { metadata: { name: 'default' } });
+  const handler = new ApiHandler({ registry, clock, ...more });
+  const send = async (method: string, url: string, body?: unknown, contentType = 'application/json') => {
+    const reply = await handler.handle({ method, url, headers: body === undefined ? {} : { 'content-type': contentType }, body: body === undefined ? '' : JSON.stringify(body) });
+    return { code: reply.code, json: ('body' in reply ? reply.body : undefined) as any, watch: 'watch' in reply ? reply.watch : undefined };
+  };
+  return { registry, store, send };
+}
+
+const MERGE = 'application/merge-patch+json';
+
+describe('the handler: its pipeline and verbs, without a server', () => {
+  it("names 127.0.0.1 as /api's server address when it was given none", async () => {
+    const { send } = handlerOf();
+    expect((await send('GET', '/api')).json.serverAddressByClientCIDRs).toEqual([{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }]);
+  });
+
+  it('refuses what the authorizer denies before anything is written (kata 11 words the 403)', async () => {
+    const { send, store } = handlerOf({ authorizer: { authorize: () => ({ allowed: false, reason: '' }) } });
+    const revision = store.revision;
+    const reply = await send('POST', PODS, pod('web'));
+    expect(reply.code).toBeGreaterThanOrEqual(400);
+    expect(store.revision).toBe(revision);
+  });
+
+  it('answers a subresource it does not serve with 404 even for an object that exists, naming it (pods/log)', async () => {
+    const { send } = handlerOf();
+    await send('POST', PODS, pod('web'));
+    const reply = await send('GET', `${PODS}/web/log`);
+    expect(reply.code).toBe(404);
+    expect(reply.json).toMatchObject({ reason: 'NotFound', details: { kind: 'pods/log' } });
+  });
+
+  it('needs a namespace in the path for a namespaced resource (even if the body names one), except to list, watch or delete a collection across all of them', async () => {
+    const { send, registry } = handlerOf();
+    registry.create('namespaces', undefined, { metadata: { name: 'other' } });
+    expect(await send('POST', '/api/v1/pods', pod('web'))).toMatchObject({ code: 400, json: { reason: 'BadRequest', message: 'Namespace parameter required.' } });
+    const named = { ...pod('web'), metadata: { name: 'web', namespace: 'default' } };
+    expect(await send('POST', '/api/v1/pods', named)).toMatchObject({ code: 400, json: { message: 'Namespace parameter required.' } });
+    await send('POST', PODS, pod('a'));
+    await send('POST', '/api/v1/namespaces/other/pods', pod('b'));
+    expect((await send('GET', '/api/v1/pods')).json.items).toHaveLength(2);
+    const watch = await send('GET', '/api/v1/pods?watch=true');
+    expect(watch.code).toBe(200);
+    expect(watch.watch!.poll().map((e) => (e.object as Pod).metadata.name)).toEqual(['a', 'b']);
+    watch.watch!.stop();
+    const deleted = await send('DELETE', '/api/v1/pods');
+    expect(deleted.code).toBe(200);
+    expect(deleted.json.items.map((p: Pod) => p.metadata.name)).toEqual(['a', 'b']);
+    expect((await send('GET', '/api/v1/pods')).json.items).toEqual([]);
+  });
+
+  it('answers a GET of pods/<name>/binding (a binding is only created) and a POST to a named path with 405, naming the verb', async () => {
+    const { send } = handlerOf();
+    await send('POST', PODS, pod('web'));
+    expect(await send('GET', `${PODS}/web/binding`)).toMatchObject({ code: 405, json: { reason: 'MethodNotAllowed', message: 'get is not supported on resources of kind "pods"' } });
+    expect(await send('POST', `${PODS}/web`, pod('web'))).toMatchObject({ code: 405, json: { reason: 'MethodNotAllowed', message: 'create is not supported on resources of kind "pods"' } });
+  });
+
+  it.each([
+    ['a number', 5],
+    ['null', null],
+    ['a list', [1]],
+  ])('refuses a JSON patch that makes the object %s with 400, and changes nothing', async (_, value) => {
+    const { send, store } = handlerOf();
+    await send('POST', PODS, pod('web'));
+    const revision = store.revision;
+    const reply = await send('PATCH', `${PODS}/web`, [{ op: 'replace', path: '', value }], 'application/json-patch+json');
+    expect(reply).toMatchObject({ code: 400, json: { reason: 'BadRequest', message: 'the patch made the object something other than an object' } });
+    expect(store.revision).toBe(revision);
+  });
+
+  /** A handler whose admission lets another writer relabel pod web during the first `times` updates. */
+  function raced(times: number) {
+    let updates = 0;
+    const admission: AdmissionChain = {
+      admit: (request) => {
+        if (request.operation !== 'UPDATE' || ++updates > times) return;
+        const current = handled.registry.get<Pod>('pods', 'default', 'web');
+        handled.registry.update('pods', 'default', { ...current, metadata: { ...current.metadata, labels: { ...current.metadata.labels, other: String(updates) } } });
+      },
+      validate: () => undefined,
+    };
+    const handled = handlerOf({ admission });
+    return { ...handled, updates: () => updates };
+  }
+
+  it('tries a patch again when another writer got in between, on the object as that writer left it', async () => {
+    const { send, updates } = raced(1);
+    await send('POST', PODS, pod('web'));
+    const reply = await send('PATCH', `${PODS}/web`, { metadata: { labels: { mine: 'yes' } } }, MERGE);
+    expect(reply.code).toBe(200);
+    expect(reply.json.metadata.labels).toEqual({ other: '1', mine: 'yes' });
+    expect(updates()).toBe(2);
+  });
+
+  it('gives up after five tries in all with 409 Conflict when another writer gets in every time', async () => {
+    const { send, updates } = raced(Infinity);
+    await send('POST', PODS, pod('web'));
+    expect((await send('PATCH', `${PODS}/web`, { metadata: { labels: { mine: 'yes' } } }, MERGE)).code).toBe(409);
+    expect(updates()).toBe(5);
+  });
+
+  it('does not try again a patch that names metadata.resourceVersion: its Conflict is the answer', async () => {
+    const { send, updates } = raced(1);
+    const created = await send('POST', PODS, pod('web'));
+    const reply = await send('PATCH', `${PODS}/web`, { metadata: { resourceVersion: created.json.metadata.resourceVersion, labels: { mine: 'yes' } } }, MERGE);
+    expect(reply.code).toBe(409);
+    expect(updates()).toBe(1);
+  });
+
+  it('does not try again a patch refused for another reason than a Conflict', async () => {
+    const { send, updates } = raced(0);
+    await send('POST', PODS, pod('web'));
+    expect((await send('PATCH', `${PODS}/web`, { spec: { containers: [] } }, MERGE)).code).toBe(422);
+    expect(updates()).toBe(1);
   });
 });
 
