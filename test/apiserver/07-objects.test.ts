@@ -30,6 +30,7 @@ import {
   expired,
   forbidden,
   internalError,
+  notFoundResource,
   invalid,
   isDNS1035Label,
   isDNS1123Label,
@@ -45,6 +46,7 @@ import {
   PORT_NAME_MESSAGES,
   QUALIFIED_NAME_MESSAGE,
   QUALIFIED_NAME_PART_MESSAGE,
+  QUANTITY_FORM,
   Quantity,
   QuantityError,
   requestEntityTooLarge,
@@ -57,6 +59,7 @@ import {
   validateNode,
   validateObject,
   validatePod,
+  validateReplicaSet,
   validateService,
 } from '@kube/apiserver';
 import { thrownBy } from '../support/errors.ts';
@@ -225,6 +228,41 @@ describe('quantities: malformed text', () => {
   });
 });
 
+describe('quantities: edges', () => {
+  it('says what is wrong word for word: an empty text, text that is not a number at all, an exponent out of range, a suffix after an exponent', () => {
+    const why = (text: string) => (thrownBy(() => parseQuantity(text)) as Error).message;
+    expect(why('')).toContain('quantity "": a quantity cannot be empty;');
+    expect(why('1\n')).toContain('quantity "1\\n": not a number;');
+    expect(why('1e1001')).toContain('exponent 1001 is out of range (at most ±1000)');
+    expect(why('1e-1001')).toContain('exponent -1001 is out of range (at most ±1000)');
+    expect(why('1e3x')).toContain('unknown suffix "e3x"');
+    expect(why('1xe3')).toContain('unknown suffix "xe3"');
+    expect([q('1e1000').cmp(q('0')), q('1e-1000').toString()]).toEqual([1, '1e-9']);
+  });
+
+  it('keeps the format a text implies: decimal for n to E and fromMilli/fromValue, binary for Ki to Ei from one unit up, decimal below', () => {
+    expect([q('1k').format, q('5').format, Quantity.fromMilli(1).format, Quantity.fromValue(1).format]).toEqual(['DecimalSI', 'DecimalSI', 'DecimalSI', 'DecimalSI']);
+    expect([q('1Ki').format, q('0.5Ki').format, q('0.0001Ki').format, q('0.0009765625Ki').format, q('2e3').format]).toEqual(['BinarySI', 'BinarySI', 'DecimalSI', 'BinarySI', 'DecimalExponent']);
+    // exactly one unit is still binary: adding 1023 makes 1Ki, not 1024
+    expect(q('0.0009765625Ki').add(q('1023')).toString()).toBe('1Ki');
+  });
+
+  it('writes a binary quantity below 1024 in decimal (1Ki - 24 is "1k"), and one beyond Ei with more digits ("1024Ei")', () => {
+    expect(q('1Ki').sub(q('24')).toString()).toBe('1k');
+    expect(q('1Ki').sub(q('512')).toString()).toBe('512');
+    expect(q('1024Ei').toString()).toBe('1024Ei');
+  });
+
+  it('value() and milliValue() hold up to 2^53 - 1 exactly on both signs and refuse one more, naming the call', () => {
+    expect([q('9007199254740991').value(), q('-9007199254740991').value(), q('9007199254740991m').milliValue(), q('-9007199254740991m').milliValue()]).toEqual([
+      9007199254740991, -9007199254740991, 9007199254740991, -9007199254740991,
+    ]);
+    expect((thrownBy(() => q('9007199254740992').value()) as Error).message).toContain('quantity "9007199254740992": value() is 9007199254740992');
+    expect((thrownBy(() => q('-9007199254740992').value()) as Error).message).toContain('value() is -9007199254740992');
+    expect((thrownBy(() => q('-9007199254740992m').milliValue()) as Error).message).toContain('milliValue() is -9007199254740992');
+  });
+});
+
 describe('quantities: properties', () => {
   test.prop([quantityTextArb])('parse(format(q)) = q: the canonical text reads back to the same amount and the same text', (text) => {
     const quantity = q(text);
@@ -277,6 +315,12 @@ describe('names, labels and port names', () => {
     expect(isValidPortName('-a--b')).toEqual([PORT_NAME_MESSAGES.hyphens, PORT_NAME_MESSAGES.ends]);
     expect(isValidPortName('HTTP')).toEqual([PORT_NAME_MESSAGES.charset, PORT_NAME_MESSAGES.letter]);
     expect(isValidPortName('abcdefghijklmnop')).toEqual(['must be no more than 15 characters']);
+    expect([isValidPortName('Http'), isValidPortName('http_'), isValidPortName('http-'), isValidPortName('-http')]).toEqual([
+      [PORT_NAME_MESSAGES.charset],
+      [PORT_NAME_MESSAGES.charset],
+      [PORT_NAME_MESSAGES.ends],
+      [PORT_NAME_MESSAGES.ends],
+    ]);
   });
 
   // At the limit is fine, one over is not: "at most 63" is `length > 63`, not `>= 63` nor `> 64`.
@@ -371,6 +415,32 @@ describe('Status errors', () => {
   it('statusOf answers any error: a StatusError with its Status, anything else with InternalError 500', () => {
     expect(statusOf(conflict('pods', 'x')).reason).toBe('Conflict');
     expect(statusOf(new Error('boom'))).toMatchObject({ reason: 'InternalError', code: 500, message: 'Internal error occurred: boom' });
+  });
+});
+
+describe('Status errors: details', () => {
+  it('notFoundResource, methodNotAllowed and internalError carry their details: the group and kind split, the message as a cause', () => {
+    expect(notFoundResource('widgets.example.com').status).toEqual({
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: { group: 'example.com', kind: 'widgets' }, code: 404,
+    });
+    expect(notFoundResource('widgets').status.details).toEqual({ kind: 'widgets' });
+    expect(methodNotAllowed('deployments.apps', 'patch').status.details).toEqual({ group: 'apps', kind: 'deployments' });
+    expect(internalError('boom').status.details).toEqual({ causes: [{ message: 'boom' }] });
+  });
+
+  it('invalid writes a cause without a field as its message alone, and a missing message as nothing', () => {
+    expect(invalid('Pod', 'web', [{ message: 'something is wrong' }]).message).toBe('Pod "web" is invalid: something is wrong');
+    expect(invalid('Pod', 'web', [{ field: 'spec' }]).message).toBe('Pod "web" is invalid: spec: ');
+    expect(invalid('Pod', 'web', [{ field: 'spec' }, {}]).message).toBe('Pod "web" is invalid: [spec: , ]');
+  });
+
+  it('isStatusError knows a StatusError made by another copy of status.ts by its name and status, and nothing with only one of them', () => {
+    const foreign = Object.assign(new Error('pods "web" not found'), { name: 'StatusError', status: notFound('pods', 'web').status });
+    expect([isStatusError(foreign), isStatusError(foreign, 'NotFound'), isStatusError(foreign, 'Conflict')]).toEqual([true, true, false]);
+    expect(isStatusError(Object.assign(new Error('x'), { name: 'StatusError' }))).toBe(false);
+    expect(isStatusError(Object.assign(new Error('x'), { status: notFound('pods', 'web').status }))).toBe(false);
+    expect(isStatusError({ name: 'StatusError', status: notFound('pods', 'web').status })).toBe(false);
+    expect(statusOf(foreign).reason).toBe('NotFound');
   });
 });
 
@@ -540,6 +610,208 @@ describe('validation: deployments, services, nodes', () => {
   });
 });
 
+describe('validation: every rule on its path', () => {
+  const noDigits = (text: string) => `Invalid value: ${JSON.stringify(text)}: quantity ${JSON.stringify(text)}: no digits before the suffix; expected ${QUANTITY_FORM}`;
+  const PERCENT = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+  const withSpec = (spec: Partial<NonNullable<Deployment['spec']>>) => validateDeployment({ kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: spec as NonNullable<Deployment['spec']> });
+  const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+  const selector = { matchLabels: { app: 'web' } };
+
+  it('reports a map\'s entries in the order of their keys, whatever order they were written in: labels, annotations, requests, limits, node selector, capacity', () => {
+    const p = pod((p) => {
+      p.metadata = { ...p.metadata, labels: { m: 'bad value!', 'z/y/x': 'v', a: '-a', 'b/c/d': 'v' }, annotations: { 'Z/y/x': '', 'b/c/d': '', 'A/B/C': '' } };
+      p.spec.containers[0]!.resources = { limits: { memory: '1Gi', 'example.com/gpu': '1', cpu: '1' }, requests: { memory: '2Gi', cpu: '2', 'example.com/gpu': '2' } };
+      p.spec.nodeSelector = { z: 'bad value!', b: '-b' };
+    });
+    expect(lines(validatePod(p))).toEqual([
+      `metadata.labels: Invalid value: "-a": ${LABEL_VALUE_MESSAGE}`,
+      `metadata.labels: Invalid value: "b/c/d": ${QUALIFIED_NAME_MESSAGE}`,
+      `metadata.labels: Invalid value: "bad value!": ${LABEL_VALUE_MESSAGE}`,
+      `metadata.labels: Invalid value: "z/y/x": ${QUALIFIED_NAME_MESSAGE}`,
+      `metadata.annotations: Invalid value: "A/B/C": ${QUALIFIED_NAME_MESSAGE}`,
+      `metadata.annotations: Invalid value: "Z/y/x": ${QUALIFIED_NAME_MESSAGE}`,
+      `metadata.annotations: Invalid value: "b/c/d": ${QUALIFIED_NAME_MESSAGE}`,
+      'spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1',
+      'spec.containers[0].resources.requests[example.com/gpu]: Invalid value: "2": must be less than or equal to example.com/gpu limit of 1',
+      'spec.containers[0].resources.requests[memory]: Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi',
+      `spec.nodeSelector: Invalid value: "-b": ${LABEL_VALUE_MESSAGE}`,
+      `spec.nodeSelector: Invalid value: "bad value!": ${LABEL_VALUE_MESSAGE}`,
+    ]);
+    const lists = pod((p) => (p.spec.containers[0]!.resources = { limits: { memory: 'x', cpu: 'y', a: 'z' }, requests: { z: '-1', b: 'q' } }));
+    expect(lines(validatePod(lists))).toEqual([
+      `spec.containers[0].resources.limits[a]: ${noDigits('z')}`,
+      `spec.containers[0].resources.limits[cpu]: ${noDigits('y')}`,
+      `spec.containers[0].resources.limits[memory]: ${noDigits('x')}`,
+      `spec.containers[0].resources.requests[b]: ${noDigits('q')}`,
+      'spec.containers[0].resources.requests[z]: Invalid value: "-1": must be greater than or equal to 0',
+    ]);
+    const node: Node = { kind: 'Node', metadata: { name: 'n' }, spec: { taints: [{ key: 'Bad Key', value: 'bad value!', effect: 'NoSchedule' }, { key: 'gpu' } as never] }, status: { capacity: { pods: 'x', cpu: 'y', memory: '-1' } } };
+    expect(lines(validateNode(node))).toEqual([
+      `spec.taints[0].key: Invalid value: "Bad Key": ${QUALIFIED_NAME_PART_MESSAGE}`,
+      `spec.taints[0].value: Invalid value: "bad value!": ${LABEL_VALUE_MESSAGE}`,
+      'spec.taints[1].effect: Required value',
+      `status.capacity[cpu]: ${noDigits('y')}`,
+      'status.capacity[memory]: Invalid value: "-1": must be greater than or equal to 0',
+      `status.capacity[pods]: ${noDigits('x')}`,
+    ]);
+  });
+
+  it('checks a generateName by the kind\'s name rule as if its trailing "-" were a letter', () => {
+    const named = (generateName: string) => lines(validatePod(pod((p) => Object.assign(p.metadata, { name: undefined, generateName }))));
+    expect(named('Web-')).toEqual([`metadata.generateName: Invalid value: "Web-": ${DNS1123_SUBDOMAIN_MESSAGE}`]);
+    expect(named('w_b-')).toEqual([`metadata.generateName: Invalid value: "w_b-": ${DNS1123_SUBDOMAIN_MESSAGE}`]);
+    expect(named('web_')).toEqual([`metadata.generateName: Invalid value: "web_": ${DNS1123_SUBDOMAIN_MESSAGE}`]);
+    expect([named('web-'), named('web.-')]).toEqual([[], []]);
+  });
+
+  it('checks the rest of a pod spec on its paths: container and port names, hostPort, activeDeadlineSeconds at its bounds, nodeName, hostname; a spec without containers needs them', () => {
+    const p = pod((p) => {
+      p.spec.containers = [{ name: 'App', image: 'x', ports: [{ containerPort: 1, name: 'HTTP', hostPort: 70000 }, { containerPort: 65535, hostPort: 65535 }] }];
+      Object.assign(p.spec, { nodeName: 'Node_1', hostname: 'Web', activeDeadlineSeconds: 2147483648 });
+    });
+    expect(lines(validatePod(p))).toEqual([
+      `spec.containers[0].name: Invalid value: "App": ${DNS1123_LABEL_MESSAGE}`,
+      `spec.containers[0].ports[0].name: Invalid value: "HTTP": ${PORT_NAME_MESSAGES.charset}`,
+      `spec.containers[0].ports[0].name: Invalid value: "HTTP": ${PORT_NAME_MESSAGES.letter}`,
+      'spec.containers[0].ports[0].hostPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.activeDeadlineSeconds: Invalid value: 2147483648: must be between 1 and 2147483647, inclusive',
+      `spec.nodeName: Invalid value: "Node_1": ${DNS1123_SUBDOMAIN_MESSAGE}`,
+      `spec.hostname: Invalid value: "Web": ${DNS1123_LABEL_MESSAGE}`,
+    ]);
+    const deadline = (activeDeadlineSeconds: number) => lines(validatePod(pod((p) => (p.spec.activeDeadlineSeconds = activeDeadlineSeconds))));
+    expect([deadline(1), deadline(2147483647), deadline(1.5)]).toEqual([[], [], ['spec.activeDeadlineSeconds: Invalid value: 1.5: must be between 1 and 2147483647, inclusive']]);
+    expect(lines(validatePod({ kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: {} as never }))).toEqual(['spec.containers: Required value']);
+  });
+
+  it('checks each toleration: its key, a known operator (none is Equal), a known effect, tolerationSeconds only with NoExecute', () => {
+    const bad = pod((p) => (p.spec.tolerations = [{ key: 'Bad Key', operator: 'Equal', value: 'x' }, { key: 'gpu', operator: 'Maybe' as never }, { key: 'gpu', effect: 'Sometimes' as never }, { key: 'gpu', tolerationSeconds: 5 }, { value: 'x' }]));
+    expect(lines(validatePod(bad))).toEqual([
+      `spec.tolerations[0].key: Invalid value: "Bad Key": ${QUALIFIED_NAME_PART_MESSAGE}`,
+      'spec.tolerations[1].operator: Unsupported value: "Maybe": supported values: "Equal", "Exists"',
+      'spec.tolerations[2].effect: Unsupported value: "Sometimes": supported values: "NoExecute", "NoSchedule", "PreferNoSchedule"',
+      'spec.tolerations[3].effect: Invalid value: "": effect must be \'NoExecute\' when `tolerationSeconds` is set',
+      'spec.tolerations[4].operator: Invalid value: "": operator must be Exists when `key` is empty, which means "match all values and all keys"',
+    ]);
+    const good = pod((p) => (p.spec.tolerations = [{ key: 'gpu', operator: 'Equal', value: 'x' }, { operator: 'Exists' }, { key: 'gpu' }, { key: 'spot', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }]));
+    expect(validatePod(good)).toEqual([]);
+  });
+
+  it('checks a selector\'s expressions: values for In and NotIn, none for Exists and DoesNotExist, a known operator, a qualified key; and only a valid selector is matched against the template', () => {
+    const errors = withSpec({
+      selector: {
+        matchLabels: { 'bad key': 'v', app: 'web' },
+        matchExpressions: [
+          { key: 'tier', operator: 'In' },
+          { key: 'env', operator: 'NotIn', values: [] },
+          { key: 'gpu', operator: 'Exists', values: ['x'] },
+          { key: 'spot', operator: 'DoesNotExist', values: ['y'] },
+          { key: 'Bad Key', operator: 'Equals' as never, values: ['a'] },
+          { key: 'ok', operator: 'In', values: ['a'] },
+        ],
+      },
+      template: { metadata: { labels: { app: 'other' } }, spec: template.spec },
+    });
+    expect(lines(errors)).toEqual([
+      `spec.selector.matchLabels: Invalid value: "bad key": ${QUALIFIED_NAME_PART_MESSAGE}`,
+      "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      "spec.selector.matchExpressions[1].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      "spec.selector.matchExpressions[2].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+      "spec.selector.matchExpressions[3].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+      'spec.selector.matchExpressions[4].operator: Invalid value: "Equals": not a valid selector operator',
+      `spec.selector.matchExpressions[4].key: Invalid value: "Bad Key": ${QUALIFIED_NAME_PART_MESSAGE}`,
+    ]);
+    expect(withSpec({ selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, template })).toEqual([]);
+  });
+
+  it('requires a selector and a template, checks the template\'s labels, annotations and spec, and forbids activeDeadlineSeconds in it', () => {
+    expect(lines(withSpec({ template }))).toEqual(['spec.selector: Required value']);
+    expect(lines(withSpec({ selector: {}, template }))).toEqual(['spec.selector: Invalid value: {}: empty selector is invalid for deployment']);
+    expect(lines(withSpec({ selector }))).toEqual(['spec.template: Required value']);
+    expect(lines(withSpec({ selector, template: { spec: template.spec } }))).toEqual(['spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`']);
+    expect(lines(withSpec({ selector, template: { metadata: { labels: { app: 'web', bad: '-x' }, annotations: { 'a/b/c': '' } } } }))).toEqual([
+      `spec.template.metadata.labels: Invalid value: "-x": ${LABEL_VALUE_MESSAGE}`,
+      `spec.template.metadata.annotations: Invalid value: "a/b/c": ${QUALIFIED_NAME_MESSAGE}`,
+      'spec.template.spec.containers: Required value',
+    ]);
+    expect(lines(withSpec({ selector, template: { ...template, spec: { ...template.spec, activeDeadlineSeconds: 5 } } }))).toEqual([
+      'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported',
+    ]);
+    expect(lines(validateDeployment({ kind: 'Deployment', metadata: { name: 'web', namespace: 'default' } }))).toEqual(['spec.selector: Required value', 'spec.template: Required value']);
+  });
+
+  it('checks a ReplicaSet: its namespace, replicas, minReadySeconds, selector and template', () => {
+    expect(lines(validateReplicaSet({ kind: 'ReplicaSet', metadata: { name: 'web' } }))).toEqual(['metadata.namespace: Required value', 'spec.selector: Required value', 'spec.template: Required value']);
+    const rs = { kind: 'ReplicaSet' as const, metadata: { name: 'web', namespace: 'default' }, spec: { replicas: -1, minReadySeconds: -1, selector, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' as const, activeDeadlineSeconds: 5 } } } };
+    expect(lines(validateReplicaSet(rs))).toEqual([
+      'spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+      'spec.minReadySeconds: Invalid value: -1: must be greater than or equal to 0',
+      'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+      'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported',
+    ]);
+    expect(validateObject({ ...rs, spec: { selector, template } } as KubeObject)).toEqual([]);
+  });
+
+  it('checks a deployment\'s numbers: minReadySeconds and revisionHistoryLimit >= 0, progressDeadlineSeconds >= 0 and above minReadySeconds', () => {
+    expect(lines(withSpec({ selector, template, minReadySeconds: -1, revisionHistoryLimit: -1, progressDeadlineSeconds: -1 }))).toEqual([
+      'spec.minReadySeconds: Invalid value: -1: must be greater than or equal to 0',
+      'spec.revisionHistoryLimit: Invalid value: -1: must be greater than or equal to 0',
+      'spec.progressDeadlineSeconds: Invalid value: -1: must be greater than or equal to 0',
+    ]);
+    const deadline = (progressDeadlineSeconds: number, minReadySeconds?: number) => lines(withSpec({ selector, template, progressDeadlineSeconds, minReadySeconds }));
+    expect(deadline(10, 10)).toEqual(['spec.progressDeadlineSeconds: Invalid value: 10: must be greater than minReadySeconds']);
+    expect(deadline(0)).toEqual(['spec.progressDeadlineSeconds: Invalid value: 0: must be greater than minReadySeconds']);
+    expect([deadline(11, 10), deadline(5)]).toEqual([[], []]);
+  });
+
+  it('checks a strategy: a known type (none is fine), whole percentages only, and no 100% check on a malformed one', () => {
+    const strategy = (s: NonNullable<NonNullable<Deployment['spec']>['strategy']>) => lines(withSpec({ selector, template, strategy: s }));
+    expect(strategy({ type: 'Blue' as never })).toEqual(['spec.strategy.type: Unsupported value: "Blue": supported values: "Recreate", "RollingUpdate"']);
+    expect(strategy({ rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } })).toEqual([]);
+    expect(strategy({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '150.5%', maxSurge: 'x5%' } })).toEqual([
+      `spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150.5%": ${PERCENT}`,
+      `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x5%": ${PERCENT}`,
+    ]);
+    expect(strategy({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '5%x' } })).toEqual([`spec.strategy.rollingUpdate.maxSurge: Invalid value: "5%x": ${PERCENT}`]);
+  });
+
+  it('checks a service on its paths: port names, protocols, numeric and named target ports (0 and "" are unset), selector, clusterIP, externalName', () => {
+    const s = service((s) => {
+      s.spec.selector = { app: '-bad' };
+      s.spec.clusterIP = '10.0.0.300';
+      s.spec.ports = [{ name: 'Web', port: 80, targetPort: 70000, protocol: 'HTTP' as never }, { name: 'b', port: 81, targetPort: 'HTTP' }, { name: 'c', port: 82, targetPort: 0 }, { name: 'd', port: 83, targetPort: '' }];
+    });
+    expect(lines(validateService(s))).toEqual([
+      `spec.ports[0].name: Invalid value: "Web": ${DNS1123_LABEL_MESSAGE}`,
+      'spec.ports[0].protocol: Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"',
+      'spec.ports[0].targetPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      `spec.ports[1].targetPort: Invalid value: "HTTP": ${PORT_NAME_MESSAGES.charset}`,
+      `spec.ports[1].targetPort: Invalid value: "HTTP": ${PORT_NAME_MESSAGES.letter}`,
+      `spec.selector: Invalid value: "-bad": ${LABEL_VALUE_MESSAGE}`,
+      'spec.clusterIP: Invalid value: "10.0.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+    ]);
+    expect(validateService(service((s) => Object.assign(s.spec, { clusterIP: '10.0.0.1', type: 'LoadBalancer', ports: [{ port: 80, nodePort: 30080 }] })))).toEqual([]);
+    expect(validateService(service((s) => Object.assign(s.spec, { clusterIP: 'None', ports: undefined })))).toEqual([]);
+    expect(lines(validateService(service((s) => Object.assign(s.spec, { type: 'ExternalName', externalName: 'Bad_Name', ports: [] }))))).toEqual([
+      `spec.externalName: Invalid value: "Bad_Name": ${DNS1123_SUBDOMAIN_MESSAGE}`,
+    ]);
+  });
+
+  it('checks session affinity: ClientIP with or without a config and up to 86400 s; a config without ClientIP is forbidden', () => {
+    const affinity = (sessionAffinity: 'ClientIP' | 'None' | undefined, sessionAffinityConfig?: object) => lines(validateService(service((s) => Object.assign(s.spec, { sessionAffinity, sessionAffinityConfig }))));
+    expect([affinity('ClientIP'), affinity('ClientIP', {}), affinity('ClientIP', { clientIP: { timeoutSeconds: 86400 } })]).toEqual([[], [], []]);
+    expect(affinity('ClientIP', { clientIP: { timeoutSeconds: 86401 } })).toEqual(['spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: must be greater than 0 and less than 86400']);
+    const forbidden = ['spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None'];
+    expect([affinity('None', { clientIP: { timeoutSeconds: 10 } }), affinity(undefined, { clientIP: { timeoutSeconds: 10 } })]).toEqual([forbidden, forbidden]);
+  });
+
+  it('annotations may hold exactly 256 KiB in all; assertValid passes a valid object and names a nameless one ""', () => {
+    expect(validatePod(pod((p) => (p.metadata = { ...p.metadata, annotations: { a: 'x'.repeat(256 * 1024 - 1) } })))).toEqual([]);
+    expect(() => assertValid(pod())).not.toThrow();
+    const error = thrownBy(() => assertValid({ kind: 'Namespace' } as KubeObject)) as StatusError;
+    expect(error.message).toBe('Namespace "" is invalid: metadata.name: Required value: name or generateName is required');
+  });
+});
+
 describe('validation: properties', () => {
   test.prop([fc.oneof(podArb, deploymentArb, serviceArb)])('every generated valid Pod, Deployment and Service validates', (object) => {
     expect(lines(validateObject(object))).toEqual([]);
@@ -610,6 +882,32 @@ describe('defaulting', () => {
     expect(p.spec!.restartPolicy).toBe('Always');
     expect(applyDefaults<KubeObject>({ kind: 'ConfigMap', metadata: { name: 'c' } }).metadata.namespace).toBe('default');
     expect(applyDefaults({ kind: 'Service', metadata: { name: 's', namespace: 'x' }, spec: {} } as Service).spec).toMatchObject({ type: 'ClusterIP' });
+  });
+
+  it('applyDefaults fills in every kind it knows (Deployment, ReplicaSet, Namespace, Node), and gives no namespace to a Node, a Namespace or an object without a kind', () => {
+    const d = applyDefaults<KubeObject>({ kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: {} } } as Deployment) as Deployment;
+    expect([d.metadata.namespace, d.spec!.replicas, d.spec!.revisionHistoryLimit, d.spec!.strategy?.type]).toEqual(['default', 1, 10, 'RollingUpdate']);
+    const rs = applyDefaults<KubeObject>({ kind: 'ReplicaSet', metadata: { name: 'r' }, spec: { selector: {} } } as KubeObject) as Deployment;
+    expect(rs.spec!.replicas).toBe(1);
+    expect(applyDefaults<KubeObject>({ kind: 'Namespace', metadata: { name: 'team-a' } })).toStrictEqual({ kind: 'Namespace', metadata: { name: 'team-a', labels: { 'kubernetes.io/metadata.name': 'team-a' } } });
+    expect(applyDefaults<KubeObject>({ kind: 'Node', metadata: { name: 'n' }, status: { capacity: { cpu: '4' } } } as Node)).toStrictEqual({ kind: 'Node', metadata: { name: 'n' }, status: { capacity: { cpu: '4' }, allocatable: { cpu: '4' } } });
+    expect(applyDefaults({ metadata: { name: 'x' } } as KubeObject)).toStrictEqual({ metadata: { name: 'x' } });
+    expect(applyDefaults<KubeObject>({ kind: 'ClusterRole', metadata: { name: 'view' } })).toStrictEqual({ kind: 'ClusterRole', metadata: { name: 'view' } });
+  });
+
+  it('defaulting leaves alone what is not there: no spec, no metadata or name, no status or capacity, a probe without httpGet, an empty limits map; targetPort 0 or "" is the port', () => {
+    expect(defaultPod({ kind: 'Pod', metadata: { name: 'p' } })).toStrictEqual({ kind: 'Pod', metadata: { name: 'p', namespace: 'default' } });
+    expect(defaultDeployment({ kind: 'Deployment', metadata: { name: 'd' } })).toStrictEqual({ kind: 'Deployment', metadata: { name: 'd', namespace: 'default' } });
+    expect(defaultReplicaSet({ kind: 'ReplicaSet', metadata: { name: 'r' } })).toStrictEqual({ kind: 'ReplicaSet', metadata: { name: 'r', namespace: 'default' } });
+    expect(defaultNamespace({ kind: 'Namespace' } as Namespace)).toStrictEqual({ kind: 'Namespace' });
+    expect(defaultNamespace({ kind: 'Namespace', metadata: {} })).toStrictEqual({ kind: 'Namespace', metadata: {} });
+    expect(defaultNode({ kind: 'Node', metadata: { name: 'n' } })).toStrictEqual({ kind: 'Node', metadata: { name: 'n' } });
+    expect(defaultNode({ kind: 'Node', metadata: { name: 'n' }, status: {} })).toStrictEqual({ kind: 'Node', metadata: { name: 'n' }, status: {} });
+    expect(defaultNode({ kind: 'Node', metadata: { name: 'n' }, status: { capacity: { cpu: '4' }, allocatable: { cpu: '3' } } }).status).toStrictEqual({ capacity: { cpu: '4' }, allocatable: { cpu: '3' } });
+    const p = defaultPod(pod((p) => (p.spec.containers = [{ name: 'app', image: 'nginx', resources: { limits: {} }, livenessProbe: { exec: { command: ['true'] } } }])));
+    expect(p.spec!.containers[0]).toStrictEqual({ name: 'app', image: 'nginx', resources: { limits: {} }, livenessProbe: { exec: { command: ['true'] }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 } });
+    const s = defaultService(service((s) => (s.spec.ports = [{ name: 'a', port: 80, targetPort: 0 }, { name: 'b', port: 81, targetPort: '' }])));
+    expect(s.spec!.ports!.map((port) => port.targetPort)).toEqual([80, 81]);
   });
 
   test.prop([fc.oneof(podArb, deploymentArb, serviceArb)])('defaulting only fills in, is idempotent, and keeps a valid object valid', (object) => {
