@@ -10,9 +10,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { isStatusError, LocalClient, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
+import { fieldsMatch, isStatusError, LocalClient, parseFieldSelector, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
 import { testStore } from '../support/apiserver/store.ts';
-import { FakeClock, Random, type LabelSelectorRequirement, type Namespace, type Pod, type PodPhase } from '@kube/kit';
+import { FakeClock, Random, type KubeObject, type LabelSelectorRequirement, type Namespace, type Pod, type PodPhase } from '@kube/kit';
 import { thrownBy } from '../support/errors.ts';
 import {
   fieldSelectorArb,
@@ -566,6 +566,119 @@ describe('label and field selectors', () => {
     const error = thrownBy(() => selectorFromObject({ matchExpressions: [expression] }));
     expect(error).toBeInstanceOf(SelectorError);
     expect((error as Error).message).toBe(message);
+  });
+});
+
+describe('selectors: every form read exactly', () => {
+  it('parseLabelSelector reads each form, spaces anywhere around its parts, and keeps the requirements it read', () => {
+    expect(parseLabelSelector(' app =  web , tier in(a,b), ! canary, track, App=x ').requirements).toEqual([
+      { key: 'app', operator: 'Equals', values: ['web'] },
+      { key: 'tier', operator: 'In', values: ['a', 'b'] },
+      { key: 'canary', operator: 'DoesNotExist', values: [] },
+      { key: 'track', operator: 'Exists', values: [] },
+      { key: 'App', operator: 'Equals', values: ['x'] },
+    ]);
+    expect(parseLabelSelector('tier in (,a)').requirements).toEqual([{ key: 'tier', operator: 'In', values: ['', 'a'] }]);
+    expect(parseLabelSelector('tier  notin  (a)').requirements).toEqual([{ key: 'tier', operator: 'NotIn', values: ['a'] }]);
+    expect([parseLabelSelector('  ').isEmpty(), parseLabelSelector('!tier').matches(undefined)]).toEqual([true, true]);
+  });
+
+  it('refuses a label selector with text before or after a requirement, naming the selector in the error', () => {
+    for (const text of ['x tier in (a)', 'tier in (a) x', 'a b=c', 'app=web\nx', 'tier in ()', 'a,,b', 'a b']) {
+      const error = thrownBy(() => parseLabelSelector(text));
+      expect(error, JSON.stringify(text)).toBeInstanceOf(SelectorError);
+      expect((error as Error).message, JSON.stringify(text)).toContain(`"${text}"`);
+    }
+  });
+
+  it('accepts a key prefix of exactly 253 characters and refuses one of 254', () => {
+    const label = 'a'.repeat(63);
+    const prefix253 = [label, label, label, 'a'.repeat(61)].join('.');
+    expect(parseLabelSelector(`${prefix253}/app=x`).matches({ [`${prefix253}/app`]: 'x' })).toBe(true);
+    expect(thrownBy(() => parseLabelSelector(`${prefix253}a/app=x`))).toBeInstanceOf(SelectorError);
+  });
+
+  it('parseFieldSelector reads "" and blanks as nothing, != as NotEquals, and refuses a clause without an operator naming the selector; a missing field is ""', () => {
+    expect([parseFieldSelector('', ['a']), parseFieldSelector('  ', ['a'])]).toEqual([[], []]);
+    expect(parseFieldSelector('a != b', ['a'])).toEqual([{ field: 'a', operator: 'NotEquals', value: 'b' }]);
+    expect(thrownBy(() => parseFieldSelector('x metadata.name=a', ['metadata.name']))).toBeInstanceOf(SelectorError);
+    const error = thrownBy(() => parseFieldSelector('spec.nodeName', ['spec.nodeName']));
+    expect(error).toBeInstanceOf(SelectorError);
+    expect((error as Error).message).toContain('"spec.nodeName"');
+    expect(fieldsMatch([{ field: 'spec.nodeName', operator: 'Equals', value: '' }], {})).toBe(true);
+  });
+});
+
+describe('registry: the rest of the rules', () => {
+  it('compares specs as values: the same spec with its keys in another order is no change (no write, the same generation)', () => {
+    const { registry } = setUp();
+    const created = registry.create<Pod>('pods', 'default', pod('web', { nodeName: 'n1' }));
+    const reversed = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse().map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? reversed(v) : Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? reversed(x) : x)) : v])) as T;
+    const same = registry.update<Pod>('pods', 'default', { ...created, spec: reversed(created.spec!) });
+    expect([same.metadata.resourceVersion, same.metadata.generation]).toEqual([created.metadata.resourceVersion, 1]);
+    const withNull = registry.update<Pod>('pods', 'default', { ...created, spec: { ...created.spec!, schedulingGates: null } as never });
+    expect(withNull.metadata.generation).toBe(2);
+  });
+
+  it('needs a namespace for a namespaced resource: create and get without one are BadRequest "Namespace parameter required."', () => {
+    const { registry } = setUp();
+    for (const call of [() => registry.create('pods', undefined, pod('web')), () => registry.get('pods', undefined, 'web')]) {
+      expect(statusOf(call)).toEqual({ reason: 'BadRequest', code: 400, message: 'Namespace parameter required.' });
+    }
+  });
+
+  it('keeps a name over a generateName, and cuts a generateName to 58 characters before its 5 random ones', () => {
+    const { registry } = setUp();
+    expect(statusOf(() => registry.create('pods', 'default', { ...pod(''), metadata: {} })).message).toBe('Pod "" is invalid: metadata.name: Required value: name or generateName is required');
+    const named = registry.create<Pod>('pods', 'default', { ...pod('web'), metadata: { name: 'web', generateName: 'other-' } });
+    expect(named.metadata.name).toBe('web');
+    const long = registry.create<Pod>('pods', 'default', { ...pod(''), metadata: { generateName: 'g'.repeat(70) } });
+    expect(long.metadata.name).toMatch(/^g{58}[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  });
+
+  it('takes an empty resourceVersion or uid in an update as none, and drops a deletionTimestamp an update gives an object not being deleted', () => {
+    const { registry } = setUp();
+    const created = registry.create<Pod>('pods', 'default', pod('web'));
+    const updated = registry.update<Pod>('pods', 'default', { ...created, metadata: { ...created.metadata, resourceVersion: '', uid: '', labels: { a: '1' }, deletionTimestamp: '2030-01-01T00:00:00Z', deletionGracePeriodSeconds: 5 } });
+    expect([updated.metadata.labels, updated.metadata.uid, updated.metadata.deletionTimestamp, updated.metadata.deletionGracePeriodSeconds]).toEqual([{ a: '1' }, created.metadata.uid, undefined, undefined]);
+  });
+
+  it('answers updateStatus of a resource without a status (events) with NotFound, and a stale resourceVersion precondition on delete in Kubernetes\' words', () => {
+    const { registry } = setUp();
+    const event = registry.create<KubeObject>('events', 'default', { metadata: { name: 'e' } });
+    expect(statusOf(() => registry.updateStatus('events', 'default', event))).toMatchObject({ reason: 'NotFound', code: 404 });
+    const created = registry.create<Pod>('pods', 'default', pod('web'));
+    const updated = registry.update<Pod>('pods', 'default', { ...created, metadata: { ...created.metadata, labels: { a: '1' } } });
+    expect(statusOf(() => registry.delete('pods', 'default', 'web', { preconditions: { resourceVersion: created.metadata.resourceVersion! } })).message).toBe(
+      `Operation cannot be fulfilled on pods "web": Precondition failed: ResourceVersion in precondition: ${created.metadata.resourceVersion}, ResourceVersion in object meta: ${updated.metadata.resourceVersion}`,
+    );
+  });
+
+  it('refuses a new finalizer on an object being deleted with a Forbidden cause on metadata.finalizers', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('web', { finalizers: ['a'] }));
+    const marked = registry.delete<Pod>('pods', 'default', 'web');
+    const error = thrownBy(() => registry.update('pods', 'default', { ...marked, metadata: { ...marked.metadata, finalizers: ['a', 'b'] } })) as StatusError;
+    const cause = error.status.details?.causes?.[0];
+    expect(cause).toMatchObject({ reason: 'FieldValueForbidden', field: 'metadata.finalizers' });
+    expect(cause?.message).toMatch(/^Forbidden: no new finalizers can be added if the object is being deleted/);
+  });
+
+  it('keeps a marked namespace while its spec.finalizers remain, even once its metadata.finalizers are gone', () => {
+    const { registry } = setUp();
+    registry.create<Namespace>('namespaces', undefined, { metadata: { name: 'team', finalizers: ['example.com/x'] } });
+    const marked = registry.delete<Namespace>('namespaces', undefined, 'team');
+    const kept = registry.update<Namespace>('namespaces', undefined, { ...marked, metadata: { ...marked.metadata, finalizers: [] } });
+    expect([kept.metadata.name, kept.spec?.finalizers]).toEqual(['team', ['kubernetes']]);
+    expect(registry.get<Namespace>('namespaces', undefined, 'team').metadata.deletionTimestamp).toBe(marked.metadata.deletionTimestamp);
+  });
+
+  it('the client puts an object without a namespace in the namespace it was made for, on create, update and updateStatus', async () => {
+    const { client } = setUp();
+    const created = await client.pods('default').create(pod('web'));
+    const updated = await client.pods('default').update({ ...created, metadata: { ...created.metadata, namespace: undefined, labels: { a: '1' } } });
+    const running = await client.pods('default').updateStatus({ ...updated, metadata: { ...updated.metadata, namespace: undefined }, status: { phase: 'Running' } });
+    expect([created.metadata.namespace, updated.metadata.namespace, updated.metadata.labels, running.status?.phase]).toEqual(['default', 'default', { a: '1' }, 'Running']);
   });
 });
 
