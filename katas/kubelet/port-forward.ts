@@ -68,6 +68,8 @@ class PortForwardSession {
   private readonly deflate: Deflate = createDeflate({ dictionary: SPDY_DICTIONARY });
   private readonly pairs = new Map<string, Pair>();
   private readonly connections = new Map<number, Socket>();
+  /** streams this side has ended (FIN sent): a failure and the connection's close both end them, once */
+  private readonly ended = new Set<number>();
   private closed = false;
 
   constructor(
@@ -191,6 +193,8 @@ class PortForwardSession {
   }
 
   private writeData(streamId: number, data: Buffer, fin: boolean): void {
+    if (this.ended.has(streamId)) return;
+    if (fin) this.ended.add(streamId);
     const head = Buffer.alloc(8);
     head.writeUInt32BE(streamId & 0x7fffffff, 0);
     head.writeUInt32BE(data.length, 4);
