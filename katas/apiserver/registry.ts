@@ -217,6 +217,8 @@ export class Registry {
     // TODO(08): options.dryRun: the same checks and answer, and nothing marked or deleted.
     // TODO(08): type.finalizersOf(obj) (a namespace's spec.finalizers) hold a deletion back like metadata.finalizers; marking
     // TODO(08): also calls type.prepareForDelete (a namespace becomes Terminating).
+    // TODO(08): a pod, after the preconditions: gracefullyMarked (given, at the bottom of this file) decides first —
+    // TODO(08): 'pending': answer the pod as it is; an object: write it instead (a dry run answers it); undefined: go on.
     throw new NotImplemented('08', 'Registry.delete');
   }
   /**
@@ -249,6 +251,35 @@ export class Registry {
     throw new NotImplemented('09', 'Registry.listChunk');
   }
 
+}
+
+/**
+ * Graceful deletion of a pod (given code, which `Registry.delete` asks first and Part V's kubelet
+ * relies on; after pkg/registry/core/pod/strategy.go
+ * CheckGracefulDelete and apiserver's rest/delete.go BeforeDelete): a delete that asks for a grace
+ * period (`gracePeriodSeconds` > 0) of a pod bound to a node and not Succeeded or Failed only
+ * marks it — deletionTimestamp = now + the period, deletionGracePeriodSeconds = the period — so
+ * that its kubelet stops the containers and then deletes it with a period of 0. A pod already
+ * marked may only get a shorter period; `'pending'` when the request changes nothing. Undefined:
+ * delete as usual (at once, or held by finalizers). Simplified: upstream takes the pod's
+ * terminationGracePeriodSeconds when the request names no period; here only a named one counts,
+ * so that the parts without a kubelet delete pods at once.
+ */
+function gracefullyMarked<T extends KubeObject>(pod: T, asked: number | undefined, now: number): T | 'pending' | undefined {
+  if (asked === undefined) return undefined;
+  const { spec, status } = pod as { spec?: { nodeName?: string }; status?: { phase?: string } };
+  const finished = status?.phase === 'Succeeded' || status?.phase === 'Failed';
+  const period = !spec?.nodeName || finished ? 0 : asked < 0 ? 1 : asked; // negative counts as 1 s
+  const meta = pod.metadata;
+  const pending = meta.deletionTimestamp ? (meta.deletionGracePeriodSeconds ?? 0) : undefined;
+  if (period === 0 || pending === 0) return undefined; // at once, or a finalizer already holds it
+  if (pending !== undefined && period >= pending) return 'pending';
+  const marked = structuredClone(pod);
+  const start = pending === undefined ? now : Date.parse(meta.deletionTimestamp!) - pending * 1000;
+  marked.metadata.deletionTimestamp = toRFC3339(start + period * 1000);
+  marked.metadata.deletionGracePeriodSeconds = period;
+  if (pending === undefined && (marked.metadata.generation ?? 0) > 0) marked.metadata.generation! += 1;
+  return marked;
 }
 
 /**

@@ -194,6 +194,7 @@ export class Registry {
     // Pages and reads of the past are kata 09's.
     const pastOrPaged = options.limit || options.continue || (options.resourceVersion && options.resourceVersion !== '0');
     if (pastOrPaged) return this.listChunk<T>(prefix, options, (obj) => labels.matches(obj.metadata.labels) && fieldsMatch(fields, type.fieldsOf(obj)), options.labelSelector || options.fieldSelector ? false : true);
+
     const response = this.store.range(prefix, prefixEnd(prefix));
     const items = response.kvs
       .map((kv) => decode<T>(kv))
@@ -480,7 +481,8 @@ export class Registry {
 }
 
 /**
- * Graceful deletion of a pod (given code for Part V, after pkg/registry/core/pod/strategy.go
+ * Graceful deletion of a pod (given code, which `Registry.delete` asks first and Part V's kubelet
+ * relies on; after pkg/registry/core/pod/strategy.go
  * CheckGracefulDelete and apiserver's rest/delete.go BeforeDelete): a delete that asks for a grace
  * period (`gracePeriodSeconds` > 0) of a pod bound to a node and not Succeeded or Failed only
  * marks it — deletionTimestamp = now + the period, deletionGracePeriodSeconds = the period — so

@@ -387,6 +387,66 @@ describe('delete, preconditions and finalizers', () => {
   });
 });
 
+describe('graceful deletion of pods: gracefullyMarked decides first', () => {
+  it('only marks a bound pod deleted with a grace period: deletionTimestamp now + the period, and it stays until a delete with 0', async () => {
+    const { clock, store, registry } = setUp();
+    registry.create('pods', 'default', pod('web', { nodeName: 'node-1' }));
+    await clock.advance(60_000);
+    const marked = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 30 });
+    expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:01:30Z', deletionGracePeriodSeconds: 30, generation: 2 });
+    expect(marked.metadata.resourceVersion, 'the mark is written: the answer carries its new resourceVersion').toBe(String(store.revision));
+    expect(registry.get('pods', 'default', 'web')).toEqual(marked);
+    expect(registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 0 }).metadata.name).toBe('web');
+    expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('deletes at once a pod not bound to a node, or one that finished, whatever period the delete asks', () => {
+    const { registry } = setUp();
+    registry.create('pods', 'default', pod('unbound'));
+    createWithPhase(registry, 'default', pod('done', { nodeName: 'node-1' }), 'Succeeded');
+    registry.delete('pods', 'default', 'unbound', { gracePeriodSeconds: 30 });
+    registry.delete('pods', 'default', 'done', { gracePeriodSeconds: 30 });
+    expect(registry.list('pods', 'default').items).toEqual([]);
+  });
+
+  it('changes nothing when a marked pod is deleted again with a period no shorter, and moves the deadline in with a shorter one', async () => {
+    const { clock, store, registry } = setUp();
+    registry.create('pods', 'default', pod('web', { nodeName: 'node-1' }));
+    const marked = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 30 });
+    const revision = store.revision;
+    await clock.advance(10_000);
+    expect(registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 60 })).toEqual(marked);
+    expect(store.revision).toBe(revision);
+    const shorter = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 5 });
+    expect(shorter.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:05Z', deletionGracePeriodSeconds: 5, generation: 2 });
+    expect(registry.get('pods', 'default', 'web')).toEqual(shorter);
+  });
+
+  it('answers the marked pod to a dry run of a graceful delete, and writes nothing', () => {
+    const { store, registry } = setUp();
+    const created = registry.create<Pod>('pods', 'default', pod('web', { nodeName: 'node-1' }));
+    const revision = store.revision;
+    const answer = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 30, dryRun: true });
+    expect(answer.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 });
+    expect(store.revision).toBe(revision);
+    expect(registry.get('pods', 'default', 'web')).toEqual(created);
+  });
+
+  it('checks the preconditions before a graceful delete marks anything', () => {
+    const { registry } = setUp();
+    const created = registry.create<Pod>('pods', 'default', pod('web', { nodeName: 'node-1' }));
+    expect(statusOf(() => registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 30, preconditions: { uid: 'someone-else' } }))).toMatchObject({ reason: 'Conflict', code: 409 });
+    expect(registry.get('pods', 'default', 'web')).toEqual(created);
+  });
+
+  it('ignores a grace period for anything but a pod: a namespace is marked for its finalizers only', () => {
+    const { registry } = setUp();
+    registry.create<Namespace>('namespaces', undefined, { metadata: { name: 'team', finalizers: [] } } as Namespace);
+    const marked = registry.delete<Namespace>('namespaces', undefined, 'team', { gracePeriodSeconds: 30 });
+    expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0 });
+  });
+});
+
 describe('finalizers of a kind\'s own: a namespace\'s spec.finalizers', () => {
   it('holds a namespace\'s deletion back by its "kubernetes" finalizer, marking it Terminating, until an update removes it', () => {
     const { store, registry } = setUp();
