@@ -9,11 +9,62 @@
  * Example: katas/etcd/store.ts marks `MemoryStore.range` with `TODO(01)`; the solution's
  * `MemoryStore.range` calls `this.span(...)`, which the starter does not have. Kata 01's targets
  * are both, as line ranges of solutions/etcd/store.ts.
+ *
+ * A later kata may ask its learner to add lines to an earlier kata's member. The solution says so
+ * with a comment line that ends in "is kata NN's." or "are kata NN's.": the lines below it, up to
+ * the next blank line, are kata NN's and not the member owner's.
+ *
+ * Example: kata 09 asks for two lines in kata 08's `Registry.list`, and the solution has
+ * ```ts
+ *     // Pages and reads of the past are kata 09's.
+ *     const pastOrPaged = options.limit || options.continue || ...;
+ *     if (pastOrPaged) return this.listChunk<T>(...);
+ *
+ * ```
+ * so kata 08's targets are `Registry.list` without those two lines, and kata 09's include them.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { members, type Member } from './members.ts';
 import type { Kata } from './katas.ts';
+
+/** Lines of a member that a later kata's learner adds (see the file's comment), 1-based, inclusive. */
+export interface LaterLines {
+  kata: string;
+  startLine: number;
+  endLine: number;
+}
+
+const LATER_KATA = /^\s*\/\/.*\b(?:is|are) kata (\d{2})'s\.\s*$/;
+
+/**
+ * The runs of lines in a member that a comment gives to another kata: from the line after
+ * `// ... are kata NN's.` to the line before the next blank one (or the member's end).
+ *
+ * @param firstLine - the member's first line in its file (1-based)
+ */
+export function laterLines(text: string, firstLine: number): LaterLines[] {
+  const lines = text.split('\n');
+  const out: LaterLines[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = LATER_KATA.exec(lines[i]!);
+    if (!match) continue;
+    let end = i + 1;
+    while (end < lines.length && lines[end]!.trim() !== '') end++;
+    if (end > i + 1) out.push({ kata: match[1]!, startLine: firstLine + i + 1, endLine: firstLine + end - 1 });
+    i = end - 1;
+  }
+  return out;
+}
+
+/** A member's text without the lines other katas own. */
+function ownText(text: string): string {
+  return laterLines(text, 1).reduceRight((acc, run) => {
+    const lines = acc.split('\n');
+    lines.splice(run.startLine - 1, run.endLine - run.startLine + 1);
+    return lines.join('\n');
+  }, text);
+}
 
 /** One member of a solution file that a kata's learner writes, as whole lines (1-based, inclusive). */
 export interface MutationTarget {
@@ -91,8 +142,14 @@ export function ownersOf(starter: string, solution: string): Map<string, { owner
       const names = namesOf(helper.key);
       let best = out.get(helper.key)?.owner;
       for (const [key, { owner, member }] of out) {
-        if (key === helper.key || (best !== undefined && owner >= best)) continue;
-        if (names.some((name) => mentions(member.text, name))) best = owner;
+        if (key === helper.key) continue;
+        const texts: Array<[string, string]> = [[owner, ownText(member.text)]];
+        const lines = member.text.split('\n');
+        for (const run of laterLines(member.text, 1)) texts.push([run.kata, lines.slice(run.startLine - 1, run.endLine).join('\n')]);
+        for (const [kata, text] of texts) {
+          if (best !== undefined && kata >= best) continue;
+          if (names.some((name) => mentions(text, name))) best = kata;
+        }
       }
       if (best !== undefined && best !== out.get(helper.key)?.owner) {
         out.set(helper.key, { owner: best, helper: true, member: helper });
@@ -113,14 +170,23 @@ export function mutationTargets(kata: Pick<Kata, 'number' | 'component'>, root: 
     if (!existsSync(join(root, solutionFile))) continue;
     const solution = readFileSync(join(root, solutionFile), 'utf8');
     for (const [key, { owner, helper, member }] of ownersOf(starter, solution)) {
-      if (owner !== kata.number) continue;
-      targets.push({
-        file: solutionFile,
-        member: key,
-        startLine: lineOf(solution, member.start),
-        endLine: lineOf(solution, member.end),
-        helper,
-      });
+      const startLine = lineOf(solution, member.start);
+      const endLine = lineOf(solution, member.end);
+      const later = laterLines(member.text, startLine);
+      const push = (from: number, to: number) => {
+        if (from <= to) targets.push({ file: solutionFile, member: key, startLine: from, endLine: to, helper });
+      };
+      if (owner === kata.number) {
+        // The member's lines, less the runs other katas own.
+        let from = startLine;
+        for (const run of later) {
+          push(from, run.startLine - 1);
+          from = run.endLine + 1;
+        }
+        push(from, endLine);
+      } else {
+        for (const run of later) if (run.kata === kata.number) push(run.startLine, run.endLine);
+      }
     }
   }
   return targets.sort((a, b) => a.file.localeCompare(b.file) || a.startLine - b.startLine);

@@ -3,7 +3,7 @@
  * docs/mutation.md lists the mutants that no test can kill.
  */
 import { describe, expect, it } from 'vitest';
-import { equivalentRow, isListed, mutatePatterns, ownersOf, parseEquivalents, snippet, type MutantKey } from '../lib/mutation.ts';
+import { equivalentRow, isListed, laterLines, mutatePatterns, ownersOf, parseEquivalents, snippet, type MutantKey } from '../lib/mutation.ts';
 
 const starter = `import { NotImplemented } from '@kube/kit';
 
@@ -72,6 +72,33 @@ describe('ownersOf: whose code each member of a solution file is', () => {
 
   it('leaves given code out', () => {
     expect(owners.has('given')).toBe(false);
+  });
+});
+
+describe('laterLines: lines a later kata adds to an earlier kata\'s member', () => {
+  const member = [
+    'list(options) {', //                                   line 40
+    '  const prefix = prefixOf(options);',
+    '  // Pages and reads of the past are kata 09\'s.',
+    '  const paged = options.limit || options.continue;',
+    '  if (paged) return this.listChunk(prefix, options);', // line 44
+    '',
+    '  return this.range(prefix);',
+    '}',
+  ].join('\n');
+
+  it('gives the lines under "are kata NN\'s." up to the next blank line to kata NN', () => {
+    expect(laterLines(member, 40)).toEqual([{ kata: '09', startLine: 43, endLine: 44 }]);
+  });
+
+  it('reads no other comment as a claim: a kata named in passing keeps its lines with the member', () => {
+    expect(laterLines(member.replace("are kata 09's.", "ask kata 13's matcher only then."), 40)).toEqual([]);
+  });
+
+  it('does not count a helper the later lines use against the member\'s kata', () => {
+    const starter = 'export class R {\n  list(o) {\n    // TODO(08): list\n    throw new Error();\n  }\n  private chunk(o) {\n    // TODO(09): page\n    throw new Error();\n  }\n}\n';
+    const solution = 'export class R {\n  list(o) {\n    // Pages are kata 09\'s.\n    if (o.limit) return this.chunk(o, pageSize(o));\n\n    return [];\n  }\n  private chunk(o, n) {\n    return [n];\n  }\n}\nfunction pageSize(o) {\n  return o.limit;\n}\n';
+    expect(ownersOf(starter, solution).get('pageSize')?.owner).toBe('09');
   });
 });
 
