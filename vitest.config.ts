@@ -5,8 +5,15 @@
  */
 import { defineConfig } from 'vitest/config';
 import { resolveSpecifier, resolveTargets } from './tools/lib/targets.ts';
+import { KataOrderSequencer } from './tools/lib/kata-order.ts';
 
 const targets = resolveTargets();
+/**
+ * The grader runs a learner's kata files one after another in one worker (KATA_SHARED_WORKER=1,
+ * tools/lib/runner.ts): each file a fresh process costs about a third of the grading time. Files
+ * then run in kata order, the same every time.
+ */
+const sharedWorker = process.env.KATA_SHARED_WORKER === '1';
 
 export default defineConfig({
   plugins: [
@@ -28,6 +35,8 @@ export default defineConfig({
     // The guard second: after setup.ts has set the seed, before the test file loads learner code.
     setupFiles: ['test/support/setup.ts', 'tools/lib/guard.ts'],
     pool: 'forks',
+    isolate: !sharedWorker,
+    ...(sharedWorker ? { sequence: { sequencer: KataOrderSequencer } } : {}),
     // Generous: a graded run must never fail on a slow machine. Sync infinite loops are caught by
     // the runner's watchdog (tools/lib/runner.ts), which kills the worker.
     testTimeout: Number(process.env.KATA_TEST_TIMEOUT ?? 20_000),

@@ -6,7 +6,7 @@
  *   npm run grade -- --submissions DIR         grade a class: one folder per learner; writes a summary and a dashboard
  *   npm run grade -- --merge OUT1 OUT2 --out OUT   merge the class results of several runs (shards) into one
  *   options: --seed N (fixed by default) --seeds N --out DIR --timeout MS --min-score N --parallel N
- *            --borrow C[,C] --shard I/N --max-timeouts N --cache DIR --no-cache
+ *            --borrow C[,C] --shard I/N --max-timeouts N --cache DIR --no-cache --isolate
  *
  * Exit 0 whatever the score (unless --min-score is not reached, or a submission could not be read: 1);
  * 2 when it cannot grade.
@@ -24,7 +24,7 @@ import { readClass, writeClass, type ClassLearner } from './lib/class.ts';
 
 const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR | --merge OUT...] [--seed N] [--seeds N] [--out DIR]
                         [--timeout MS] [--min-score N] [--parallel N] [--borrow C[,C]] [--shard I/N] [--max-timeouts N]
-                        [--cache DIR | --no-cache] [--quiet]`;
+                        [--cache DIR | --no-cache] [--isolate] [--quiet]`;
 
 class CannotGrade extends Error {}
 
@@ -119,6 +119,7 @@ async function main(): Promise<number> {
       'max-timeouts': { type: 'string' },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean' },
+      isolate: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -164,6 +165,7 @@ async function main(): Promise<number> {
     testTimeoutMs: int('timeout', values.timeout, 20_000, 100),
     maxTimeouts: int('max-timeouts', values['max-timeouts'], 2, 0),
     ...(values.cache ? { cacheDir: resolve(values.cache) } : {}),
+    ...(values.isolate ? { isolate: true } : {}),
   };
   const parallel = int('parallel', values.parallel, 2, 1);
 

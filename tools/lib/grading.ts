@@ -1,6 +1,6 @@
 /**
- * Grading one submission: run every kata's test file with fixed seeds (one vitest run, one
- * isolated worker per file), score each test, and write the reports (report.md, results.json in
+ * Grading one submission: run every kata's test file with fixed seeds, score each test, and
+ * write the reports (report.md, results.json in
  * the Exercism test-runner v3 shape, junit.xml). Same code, same score: nothing in the results
  * depends on time, on the machine, or on where the submission sits.
  *
@@ -30,6 +30,12 @@ export interface GradeOptions {
   testTimeoutMs: number;
   /** kata files graded at once (vitest workers) */
   parallel: number;
+  /**
+   * a fresh process for every kata file, as `npm run kata -- run` has, instead of the default:
+   * the katas split into `parallel` runs of consecutive katas, each run's files one after another
+   * in one worker (a third less CPU; see {@link splitForWorkers})
+   */
+  isolate?: boolean;
   /**
    * once this many tests of a kata ran out of time (a loop, a promise never resolved), the kata's
    * remaining tests fail at once as timed out instead of each waiting out its limit (default 2; 0: never)
@@ -157,21 +163,55 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
     for (let s = 0; s < options.seeds && fresh.length > 0; s++) {
       const guardFile = join(scratch, `guard-${s}.jsonl`);
       writeFileSync(guardFile, '');
-      const report = await runTests({
-        files: fresh.map((k) => k.test),
-        root,
-        seed: options.seed + s,
-        testTimeoutMs: options.testTimeoutMs,
-        maxWorkers: Math.max(1, options.parallel),
-        env: {
-          KATA_TARGET: options.target,
-          KATA_KATAS_DIR: options.katasDir,
-          KATA_BORROWED: borrowed.join(','),
-          KATA_GUARD_FILE: guardFile,
-          KATA_LOOP_LIMIT: String(options.maxTimeouts ?? 2),
-          KATA_LOOP_DIR: join(scratch, `loops-${s}`),
-        },
-      });
+      const run = (files: string[], sharedWorker: boolean) =>
+        runTests({
+          files,
+          root,
+          seed: options.seed + s,
+          testTimeoutMs: options.testTimeoutMs,
+          maxWorkers: sharedWorker ? 1 : Math.max(1, options.parallel),
+          sharedWorker,
+          crashLimit: Math.max(1, options.maxTimeouts ?? 2),
+          env: {
+            KATA_TARGET: options.target,
+            KATA_KATAS_DIR: options.katasDir,
+            KATA_BORROWED: borrowed.join(','),
+            KATA_GUARD_FILE: guardFile,
+            KATA_LOOP_LIMIT: String(options.maxTimeouts ?? 2),
+            KATA_LOOP_DIR: join(scratch, `loops-${s}`),
+          },
+        });
+      const reports = options.isolate
+        ? [await run(fresh.map((k) => k.test), false)]
+        : await Promise.all(
+            // Split over every kata graded, cached or not, so that each kata's worker is the same one as when nothing is cached.
+            splitForWorkers(toRun, Math.max(1, options.parallel), root)
+              .map((group) => group.filter((k) => fresh.includes(k)))
+              .filter((group) => group.length > 0)
+              .map((group) => run(group.map((k) => k.test), true)),
+          );
+      let report = { tests: reports.flatMap((r) => r.tests), problems: reports.flatMap((r) => r.problems) };
+      if (!options.isolate) {
+        // A kata that failed in the shared worker is graded again in a process of its own, as
+        // `npm run kata -- run` and `npm start` run it, and that run counts: nothing an earlier
+        // kata's code left in the worker can cost it points. Not for a kata whose code patched the
+        // test machinery (it scores 0 anyway), one that ran out of time (a loop costs the same
+        // anywhere) or one not started.
+        const guarded = new Set(readGuardFile(guardFile, root).map((g) => g.file));
+        const again = fresh.filter((k) => {
+          const tests = report.tests.filter((t) => t.file === k.test);
+          if (guarded.has(k.test) || tests.some((t) => t.status === 'timeout')) return false;
+          return tests.some((t) => (t.status === 'fail' || t.status === 'error') && stopsAt(t.message) === undefined) || report.problems.some((p) => p.startsWith(`${k.test}:`));
+        });
+        if (again.length > 0) {
+          const files = new Set(again.map((k) => k.test));
+          const alone = await run([...files], false);
+          report = {
+            tests: [...report.tests.filter((t) => !files.has(t.file)), ...alone.tests],
+            problems: [...report.problems.filter((p) => ![...files].some((f) => p.startsWith(`${f}:`))), ...alone.problems],
+          };
+        }
+      }
       // Paths of the submission made neutral, so that results do not depend on where it sits.
       const neutral = report.tests.map((t) => ({ ...t, ...(t.message ? { message: clean(t.message, options.katasDir) } : {}), ...(t.output ? { output: clean(t.output, options.katasDir) } : {}) }));
       freshRuns.push(neutral);
@@ -225,8 +265,35 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
   };
 }
 
+/**
+ * The katas split into `workers` runs of consecutive katas (by number) of about equal size, one
+ * worker each. Fixed by the test files alone, so that a kata's run has the same files before it
+ * in every grading of the submission, alone or with its class. The size of a test file stands in
+ * for its cost.
+ *
+ * @example splitForWorkers(katas 01–29, 2) → [01–13, 14–29] (about half the bytes of tests each)
+ */
+export function splitForWorkers(katas: Kata[], workers: number, root: string): Kata[][] {
+  const sorted = [...katas].sort((a, b) => a.number.localeCompare(b.number));
+  const size = (k: Kata): number => (existsSync(join(root, k.test)) ? statSync(join(root, k.test)).size : 1);
+  const total = sorted.reduce((n, k) => n + size(k), 0);
+  const groups: Kata[][] = [];
+  let group: Kata[] = [];
+  let done = 0;
+  for (const kata of sorted) {
+    group.push(kata);
+    done += size(kata);
+    if (groups.length < workers - 1 && done >= (total * (groups.length + 1)) / workers) {
+      groups.push(group);
+      group = [];
+    }
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 /** Bump when what is cached, or how it is graded, changes: every older entry is then a miss. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 
 /** Files every graded run depends on, whatever the kata imports. */
 const ALWAYS = [
@@ -300,7 +367,7 @@ export function gradeKey(kata: Kata, options: GradeOptions, borrowed: string[], 
     tsconfigs.push(...extended(tsconfigs[i]!).filter((f) => !tsconfigs.includes(f)));
   }
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ v: CACHE_VERSION, kata: kata.number, points: kata.points, seed: options.seed, seeds: options.seeds, timeout: options.testTimeoutMs, maxTimeouts: options.maxTimeouts ?? 2, target: options.target, borrowed, node: process.version }));
+  hash.update(JSON.stringify({ v: CACHE_VERSION, kata: kata.number, points: kata.points, seed: options.seed, seeds: options.seeds, isolate: options.isolate === true, timeout: options.testTimeoutMs, maxTimeouts: options.maxTimeouts ?? 2, target: options.target, borrowed, node: process.version }));
   for (const [place, file] of [...named].sort(([a], [b]) => a.localeCompare(b))) {
     hash.update(`\0${place}\0`);
     hash.update(digest(file));

@@ -34,16 +34,40 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-// Captured before the learner's code exists: the guard calls only these.
-const getDescriptor = Reflect.getOwnPropertyDescriptor;
-const ownKeys = Reflect.ownKeys;
-const freeze = Object.freeze;
-const stringify = JSON.stringify;
-const is = Object.is;
-const append = appendFileSync;
+/**
+ * What the guard captured when it first ran in this process, before any learner code existed.
+ * When the grader runs a learner's kata files one after another in one worker (tools/lib/runner.ts,
+ * `sharedWorker`), this file runs again before each of them, after the earlier files' learner code
+ * has loaded: it must then judge by the first capture, not by what that code may have changed.
+ * Kept on `globalThis` under a symbol, frozen, not writable and not configurable.
+ */
+interface FirstCapture {
+  getDescriptor: typeof Reflect.getOwnPropertyDescriptor;
+  ownKeys: typeof Reflect.ownKeys;
+  freeze: typeof Object.freeze;
+  stringify: typeof JSON.stringify;
+  is: typeof Object.is;
+  append: typeof appendFileSync;
+  defineProperty: typeof Object.defineProperty;
+  watched: readonly Watched[];
+}
+const CAPTURE = Symbol.for('kubekata.guard.first-capture');
+const earlier = (globalThis as Record<symbol, FirstCapture | undefined>)[CAPTURE];
+
+// Captured before the learner's code exists (or taken from the first capture): the guard calls only these.
+const getDescriptor = earlier?.getDescriptor ?? Reflect.getOwnPropertyDescriptor;
+const ownKeys = earlier?.ownKeys ?? Reflect.ownKeys;
+const freeze = earlier?.freeze ?? Object.freeze;
+const stringify = earlier?.stringify ?? JSON.stringify;
+const is = earlier?.is ?? Object.is;
+const append = earlier?.append ?? appendFileSync;
+const defineProperty = earlier?.defineProperty ?? Object.defineProperty;
 const guardFile = process.env.KATA_GUARD_FILE;
 
-/** fast-check's global settings as the workbook set them (the seed), before any learner code ran. */
+/**
+ * fast-check's global settings as the workbook set them (the seed), before any learner code ran:
+ * test/support/setup.ts sets them again before every file, so they are read again here.
+ */
 export const pristineFcConfig: Readonly<fc.GlobalParameters> = freeze({ ...fc.readConfigureGlobal() });
 
 // 1. Frozen: the objects every assertion goes through.
@@ -58,7 +82,7 @@ for (const target of [chai.Assertion.prototype, chai.Assertion, chai, vitest.tes
 for (const key of ownKeys(vitest.expect)) {
   const descriptor = getDescriptor(vitest.expect, key)!;
   if (!descriptor.configurable) continue;
-  Object.defineProperty(vitest.expect, key, 'value' in descriptor ? { writable: false, configurable: false } : { configurable: false });
+  defineProperty(vitest.expect, key, 'value' in descriptor ? { writable: false, configurable: false } : { configurable: false });
 }
 
 // 2. Recorded: built-ins, the process, fast-check's machinery.
@@ -70,6 +94,7 @@ interface Watched {
 }
 const watched: Watched[] = [];
 function watch(where: string, target: object | undefined, only?: (string | symbol)[]): void {
+  if (earlier) return; // the first capture is the one that counts
   if (!target) return;
   const keys = only ?? ownKeys(target);
   const descriptors: (PropertyDescriptor | undefined)[] = [];
@@ -120,6 +145,17 @@ for (const [where, sample] of [
   }
 }
 watch('fast-check', fc as unknown as object);
+if (!earlier) {
+  for (const w of watched) {
+    freeze(w.keys);
+    for (const d of w.descriptors) if (d) freeze(d);
+    freeze(w.descriptors);
+    freeze(w);
+  }
+  const first: FirstCapture = freeze({ getDescriptor, ownKeys, freeze, stringify, is, append, defineProperty, watched: freeze(watched) });
+  defineProperty(globalThis, CAPTURE, { value: first, writable: false, configurable: false, enumerable: false });
+}
+const baseline: readonly Watched[] = earlier?.watched ?? watched;
 
 function same(a: PropertyDescriptor | undefined, b: PropertyDescriptor | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
@@ -129,8 +165,8 @@ function same(a: PropertyDescriptor | undefined, b: PropertyDescriptor | undefin
 /** What the code under test changed since the guard recorded it, in words ("Object.is was replaced"). */
 function changes(): string[] {
   const found: string[] = [];
-  for (let i = 0; i < watched.length; i++) {
-    const w = watched[i]!;
+  for (let i = 0; i < baseline.length; i++) {
+    const w = baseline[i]!;
     for (let j = 0; j < w.keys.length; j++) {
       const key = w.keys[j]!;
       if (!same(w.descriptors[j], getDescriptor(w.target, key))) found[found.length] = `${w.where}.${typeof key === 'symbol' ? key.toString() : key} was replaced`;

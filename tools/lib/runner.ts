@@ -6,6 +6,12 @@
  * child when one test runs longer than its limit (a synchronous loop cannot be interrupted any
  * other way), records that test as timed out, and starts the child again, skipping every test
  * that already has a result.
+ *
+ * With `sharedWorker` (the grader), the files run one after another in one worker instead of a
+ * fresh process each (in kata order, tools/lib/kata-order.ts): a third less CPU. A worker that
+ * dies then takes the files after it down too, so the runner starts again with the files that did
+ * not finish, and records the test the worker died in as an error. A file whose code stops the
+ * worker `crashLimit` times is not started again: its remaining tests are errors.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import type { RunnerEvent, SerializedFailure } from './events.ts';
 import { ROOT } from './targets.ts';
+import { byKataNumber } from './kata-order.ts';
 
 /** What became of one test. `timeout`: it ran past its limit; `error`: it could not run. */
 export type TestStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
@@ -63,6 +70,13 @@ export interface RunOptions {
   testTimeoutMs?: number;
   /** how many test files run at once in the child (default 1) */
   maxWorkers?: number;
+  /**
+   * the files run one after another in one worker, in kata order, instead of a fresh process
+   * each (the grader; `maxWorkers` is then 1)
+   */
+  sharedWorker?: boolean;
+  /** with `sharedWorker`: how many times a file may stop the worker before it is given up (default 2) */
+  crashLimit?: number;
   root?: string;
   /** who runs the tests: a fresh vitest process (the default), or the learner's warm host */
   start?: StartRun;
@@ -101,10 +115,21 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   const replaysFile = join(scratch, 'replays.json');
   if (options.replays) writeFileSync(replaysFile, JSON.stringify(options.replays));
   const key = (file: string, name: string): string => `${file}::${name}`;
+  const shared = options.sharedWorker === true;
+  const childOptions: RunOptions = {
+    ...options,
+    ...(shared && { maxWorkers: 1 }),
+    env: { ...options.env, ...(options.replays && { KATA_REPLAYS: replaysFile }), ...(shared && { KATA_SHARED_WORKER: '1' }) },
+  };
+  // With a shared worker: the files whose module finished, and how often each stopped the worker.
+  const ended = new Set<string>();
+  const crashes = new Map<string, number>();
+  let pending = shared ? [...files].sort(byKataNumber) : files;
   try {
-    for (let attempt = 0; attempt <= MAX_RESTARTS; attempt++) {
+    for (let attempt = 0; attempt <= MAX_RESTARTS && pending.length > 0; attempt++) {
       writeFileSync(skipFile, JSON.stringify([...results.keys()]));
-      const run = await runChild(files, options.replays ? { ...options, env: { ...options.env, KATA_REPLAYS: replaysFile } } : options, skipFile, join(scratch, `progress-${attempt}.jsonl`), (event) => {
+      const problemsBefore = problems.length;
+      const run = await runChild(pending, childOptions, skipFile, join(scratch, `progress-${attempt}.jsonl`), (event) => {
         options.onEvent?.(event);
         switch (event.type) {
           case 'collected':
@@ -123,6 +148,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
             }
             break;
           case 'module-end':
+            ended.add(event.file);
             for (const error of event.errors) problems.push(`${rel(event.file)}: ${cleanMessage(error)}`);
             break;
           case 'end':
@@ -130,7 +156,6 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
             break;
         }
       });
-      if (run.kind === 'finished') break;
       if (run.kind === 'stuck-test') {
         const limit = (options.testTimeoutMs ?? 20_000) / 1000;
         results.set(key(run.file, run.name), {
@@ -139,10 +164,42 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
           status: 'timeout',
           message: `did not finish within ${limit} s and was stopped: look for a loop that never ends (a while loop whose condition never changes, a recursion without a base case).`,
         });
+        if (shared) pending = pending.filter((f) => !ended.has(f));
         continue;
       }
-      problems.push(run.message);
-      break;
+      const unfinished = shared ? pending.filter((f) => !ended.has(f)) : [];
+      if (unfinished.length === 0) {
+        if (run.kind === 'failed') problems.push(run.message);
+        break;
+      }
+      // The shared worker died in the first file that did not finish (files run in kata order).
+      // vitest's own word for it ("Worker exited unexpectedly") is said below, against that file.
+      problems.splice(problemsBefore, problems.length - problemsBefore, ...problems.slice(problemsBefore).filter((p) => !/Worker exited unexpectedly/.test(p)));
+      const stopped = unfinished[0]!;
+      const count = (crashes.get(stopped) ?? 0) + 1;
+      crashes.set(stopped, count);
+      const during = run.running.get(stopped);
+      const why = run.kind === 'failed' ? run.message : 'the test process stopped';
+      if (during !== undefined && !results.has(key(stopped, during))) {
+        results.set(key(stopped, during), {
+          file: rel(stopped),
+          name: during,
+          status: 'error',
+          message: `the test process stopped while this test ran (process.exit, process.kill, an abort, or running out of memory in the code under test): ${cleanText(why)}`,
+        });
+      }
+      if (count >= (options.crashLimit ?? 2)) {
+        const names = collected.get(stopped);
+        if (names) {
+          for (const name of names) {
+            if (!results.has(key(stopped, name))) results.set(key(stopped, name), { file: rel(stopped), name, status: 'error', message: `not run: this kata's code stopped the test process ${count} times, so its remaining tests are counted as errors without running.` });
+          }
+        } else {
+          problems.push(`${rel(stopped)}: the test process stopped ${count} times while loading this file (process.exit, process.kill or an abort in code it imports): ${cleanText(why)}`);
+        }
+        ended.add(stopped);
+      }
+      pending = unfinished.filter((f) => !ended.has(f));
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -159,10 +216,9 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   return { tests: [...tests, ...results.values()], problems: [...new Set(problems)] };
 }
 
-type ChildEnd =
-  | { kind: 'finished' }
-  | { kind: 'stuck-test'; file: string; name: string }
-  | { kind: 'failed'; message: string };
+/** How a child run ended, and the test each file was last seen running (from the progress file). */
+type ChildEnd = { running: Map<string, string> } & HowItEnded;
+type HowItEnded = { kind: 'finished' } | { kind: 'stuck-test'; file: string; name: string } | { kind: 'failed'; message: string };
 
 /**
  * A test run under way, whoever runs it: a fresh vitest process ({@link spawnCold}) or the warm
@@ -241,8 +297,8 @@ function runChild(
       }
     };
     let lastEvent = Date.now();
-    let ended: ChildEnd | undefined;
-    const kill = (why: ChildEnd): void => {
+    let ended: HowItEnded | undefined;
+    const kill = (why: HowItEnded): void => {
       if (ended) return;
       ended = why;
       child.kill();
@@ -265,11 +321,13 @@ function runChild(
     });
     child.onDone(({ sawEnd, code, stderr }) => {
       clearInterval(watchdog);
+      readProgress();
       closeSync(progress);
-      if (ended) return resolve(ended);
-      if (sawEnd) return resolve({ kind: 'finished' });
-      const last = stderr.trim().split('\n').slice(-8).join('\n');
-      resolve({ kind: 'failed', message: `the test run ended early (exit code ${code})${last ? `:\n${cleanText(last)}` : ''}` });
+      const last = new Map([...running].map(([file, test]) => [file, test.name]));
+      if (ended) return resolve({ ...ended, running: last });
+      if (sawEnd) return resolve({ kind: 'finished', running: last });
+      const tail = stderr.trim().split('\n').slice(-8).join('\n');
+      resolve({ kind: 'failed', message: `the test run ended early (exit code ${code})${tail ? `:\n${cleanText(tail)}` : ''}`, running: last });
     });
   });
 }

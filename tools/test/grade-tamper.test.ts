@@ -118,3 +118,24 @@ describe('scores that cannot be faked', () => {
     }
   });
 });
+
+describe('the shared worker (katas graded one after another in one process): a patch made once is caught in every kata after it', () => {
+  let shared: string;
+  beforeAll(() => {
+    shared = workbookCopy({ katas: ['01', '02', '03'] });
+    const keys = join(shared, 'class', 'patched', 'katas', 'etcd', 'keys.ts');
+    cpSync(join(shared, 'solutions'), join(shared, 'class', 'patched', 'katas'), { recursive: true });
+    // Loaded once, by kata 01's file: katas 02 and 03 reuse the module, and never run this line again.
+    writeFileSync(keys, `${ATTACKS['builtin-patch']}${readFileSync(keys, 'utf8')}`);
+    cpSync(join(shared, 'solutions'), join(shared, 'class', 'honest', 'katas'), { recursive: true });
+    runTool(shared, 'grade.ts', ['--submissions', join(shared, 'class'), '--out', join(shared, 'out'), '--timeout', '3000', '--quiet', '--parallel', '1']);
+  }, 300_000);
+  afterAll(() => rmSync(shared, { recursive: true, force: true }));
+
+  it('scores every kata whose tests ran after the patch 0, flagged, and the honest learner in full', () => {
+    const read = (learner: string): GradeResults => JSON.parse(readFileSync(join(shared, 'out', learner, 'results.json'), 'utf8')) as GradeResults;
+    expect(read('honest').score).toBe(read('honest').max_score);
+    expect(read('patched').tampered_code).toEqual(['01', '02', '03']);
+    expect(read('patched').score).toBe(0);
+  });
+});

@@ -29,6 +29,23 @@ describe('the runner', () => {
     expect(report.tests.find((t) => t.name === 'fails an assertion')!.message).not.toContain('/work/');
   }, 120_000);
 
+  it('with a shared worker (the grader): a worker killed mid-file costs its test, a file that kills it while loading is given up, and the files after run', async () => {
+    const report = await runTests({
+      files: ['tools/test/fixtures/shared-3-after.fixture.ts', 'tools/test/fixtures/shared-2-loads.fixture.ts', 'tools/test/fixtures/shared-1-kills.fixture.ts'],
+      env: { KATA_FIXTURES: '1' },
+      testTimeoutMs: 5000,
+      sharedWorker: true,
+    });
+    expect(Object.fromEntries(report.tests.map((t) => [t.name, t.status]))).toEqual({
+      'passes before the kill': 'pass',
+      'kills its worker': 'error',
+      'passes after the kill': 'pass',
+      'passes in a file after the crashes': 'pass',
+    });
+    expect(report.tests.find((t) => t.name === 'kills its worker')!.message).toMatch(/^the test process stopped while this test ran/);
+    expect(report.problems).toEqual([expect.stringMatching(/^tools\/test\/fixtures\/shared-2-loads\.fixture\.ts: the test process stopped 2 times while loading this file/)]);
+  }, 120_000);
+
   it('through the warm host of npm start: the same outcomes, a loop or a process.exit costs only its test, and the host runs again afterwards', async () => {
     const host = new WarmHost();
     try {
