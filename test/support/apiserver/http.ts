@@ -158,7 +158,10 @@ export async function haveKubectl(): Promise<boolean> {
   return new Promise((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)));
 }
 
-/** A kubectl that keeps running (`get -w`): what it printed so far, a wait for more, and a way to stop it. */
+/**
+ * A kubectl that keeps running (`get -w`): what it printed so far, a wait until a whole line it
+ * printed holds some text, and a way to stop it.
+ */
 export function kubectlStream(config: string, args: string[]): { output(): string; until(text: string): Promise<void>; stop(): void } {
   const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', join(dirname(config), 'cache'), ...args], {
     env: { ...process.env, KUBECONFIG: config, HOME: tmpdir() },
@@ -177,7 +180,8 @@ export function kubectlStream(config: string, args: string[]): { output(): strin
   const until = (text: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (output.includes(text)) resolve();
+        // Whole lines only: a chunk may end in the middle of one ("DELETED" and the rest to come).
+        if (output.slice(0, output.lastIndexOf('\n') + 1).includes(text)) resolve();
         else if (exited) reject(new Error(`kubectl ${args.join(' ')} ended before printing "${text}":\n${output}${errors}`));
         else return;
         waiters.delete(check);
