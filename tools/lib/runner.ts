@@ -185,7 +185,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
           file: rel(stopped),
           name: during,
           status: 'error',
-          message: `the test process stopped while this test ran (process.exit, process.kill, an abort, or running out of memory in the code under test): ${cleanText(why)}`,
+          message: `the test process stopped while this test ran (process.kill, process.reallyExit, an abort, or running out of memory in the code under test): ${cleanText(why)}`,
         });
       }
       if (count >= (options.crashLimit ?? 2)) {
@@ -195,7 +195,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
             if (!results.has(key(stopped, name))) results.set(key(stopped, name), { file: rel(stopped), name, status: 'error', message: `not run: this kata's code stopped the test process ${count} times, so its remaining tests are counted as errors without running.` });
           }
         } else {
-          problems.push(`${rel(stopped)}: the test process stopped ${count} times while loading this file (process.exit, process.kill or an abort in code it imports): ${cleanText(why)}`);
+          problems.push(`${rel(stopped)}: the test process stopped ${count} times while loading this file (process.kill, process.reallyExit or an abort in code it imports): ${cleanText(why)}`);
         }
         ended.add(stopped);
       }
