@@ -271,7 +271,7 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
  * in every grading of the submission, alone or with its class. The size of a test file stands in
  * for its cost.
  *
- * @example splitForWorkers(katas 01–29, 2) → [01–13, 14–29] (about half the bytes of tests each)
+ * @example splitForWorkers(katas 01–29, 2) → [01–12, 13–29] (about half the bytes of tests each)
  */
 export function splitForWorkers(katas: Kata[], workers: number, root: string): Kata[][] {
   const sorted = [...katas].sort((a, b) => a.number.localeCompare(b.number));
