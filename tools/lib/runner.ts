@@ -128,7 +128,6 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   try {
     for (let attempt = 0; attempt <= MAX_RESTARTS && pending.length > 0; attempt++) {
       writeFileSync(skipFile, JSON.stringify([...results.keys()]));
-      const problemsBefore = problems.length;
       const run = await runChild(pending, childOptions, skipFile, join(scratch, `progress-${attempt}.jsonl`), (event) => {
         options.onEvent?.(event);
         switch (event.type) {
@@ -174,7 +173,8 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       }
       // The shared worker died in the first file that did not finish (files run in kata order).
       // vitest's own word for it ("Worker exited unexpectedly") is said below, against that file.
-      problems.splice(problemsBefore, problems.length - problemsBefore, ...problems.slice(problemsBefore).filter((p) => !/Worker exited unexpectedly/.test(p)));
+      const kept = problems.filter((p) => !/Worker exited unexpectedly/.test(p));
+      problems.splice(0, problems.length, ...kept);
       const stopped = unfinished[0]!;
       const count = (crashes.get(stopped) ?? 0) + 1;
       crashes.set(stopped, count);
