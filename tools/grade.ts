@@ -17,10 +17,11 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { loadKatas, type Kata } from './lib/katas.ts';
-import { grade, scoreTable, writeReports, type GradeResults } from './lib/grading.ts';
+import { grade, scoreTable, writeReports, type GradeOptions, type GradeResults } from './lib/grading.ts';
 import { borrowedIn, listComponents, ROOT, targetFromEnv, withDependencies } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
 import { readClass, writeClass, type ClassLearner } from './lib/class.ts';
+import { keepSources, restoreSources, type WatchedDir } from './lib/workbook-watch.ts';
 
 const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR | --merge OUT...] [--seed N] [--seeds N] [--out DIR]
                         [--timeout MS] [--min-score N] [--parallel N] [--borrow C[,C]] [--shard I/N] [--max-timeouts N]
@@ -169,7 +170,24 @@ async function main(): Promise<number> {
   };
   const parallel = int('parallel', values.parallel, 2, 1);
 
-  const gradeOne = async (located: { katasDir: string; cloneRoot?: string }, title: string, reportDir: string, workers: number, settings = options): Promise<GradeResults> => {
+  // The workbook's sources as they are now: what a learner's code writes to them while it runs is put back.
+  const kept = keepSources(ROOT);
+  /**
+   * What a learner's code must not write to while it runs: the workbook (its tests, the kit,
+   * node_modules), the reports and the cache, and the class's other submissions (or the learner's
+   * own clone beside their katas folder, whose test/ is hashed after the run).
+   */
+  const watchFor = (katasDir: string, around: string | undefined, settings: GradeOptionsOf): WatchedDir[] => {
+    const skip = ['.git', '.kubekata', join('node_modules', '.vite'), join('node_modules', '.vite-temp')].map((d) => join(ROOT, d));
+    const dirs: WatchedDir[] = [{ dir: ROOT, skip: [...skip, katasDir] }];
+    for (const dir of [outDir, settings.cacheDir, around]) {
+      if (dir && existsSync(dir) && !dirs.some((d) => dir === d.dir || dir.startsWith(`${d.dir}/`))) dirs.push({ dir, skip: [katasDir] });
+    }
+    return dirs;
+  };
+
+  type GradeOptionsOf = Pick<GradeOptions, 'cacheDir'>;
+  const gradeOne = async (located: { katasDir: string; cloneRoot?: string }, title: string, reportDir: string, workers: number, settings = options, around = located.cloneRoot): Promise<GradeResults> => {
     const { katasDir, cloneRoot } = located;
     // The submission's own borrows (its katas/progress.json), those the instructor names, and what they are built on.
     const borrowed = withDependencies([...borrowedIn(katasDir), ...extraBorrowed]);
@@ -180,9 +198,21 @@ async function main(): Promise<number> {
       parallel: workers,
       borrowed,
       ...(cloneRoot && resolve(cloneRoot) !== ROOT && existsSync(join(cloneRoot, 'test')) ? { submittedTests: join(cloneRoot, 'test') } : {}),
+      watch: watchFor(resolve(katasDir), around && resolve(around), settings),
       onKata: (kata, r) => log(`  ${title}: kata ${kata.number} ${kata.component}/${kata.slug}: ${r.state === 'borrowed' ? 'borrowed' : `${r.passed}/${r.total} tests, ${r.score}/${r.max_score} points`}`),
     });
     writeReports(results, reportDir, title);
+    if (results.changed_files.length > 0) {
+      const lost = restoreSources(kept, results.changed_files);
+      process.stderr.write(`\nTAMPERING: ${title}'s code wrote to files that grading depends on while its tests ran: ${results.changed_files.join(', ')}. Its katas that ran score 0, flagged.\n`);
+      if (lost.length > 0) {
+        throw new CannotGrade(
+          `${title}'s code changed files the grader cannot put back: ${lost.join(', ')}. Grading stopped, so that no one else is graded with them. ` +
+            `Put them back (npm ci for node_modules; the class's submissions from their source; an empty --cache folder) and grade again. ${title}'s flagged reports are in ${reportDir}.`,
+        );
+      }
+      process.stderr.write(`The workbook's own files among them are put back as grading found them.\n`);
+    }
     return results;
   };
 
@@ -212,7 +242,7 @@ async function main(): Promise<number> {
         log(`  ${learner}: CANNOT READ the submission: ${located.problem}`);
         return { ...base, submission: null, problem: located.problem, submitted_at: null, score: 0, max_score: katas.reduce((n, k) => n + k.points, 0) };
       }
-      const results = await gradeOne(located, learner, join(outDir, learner), parallel, classOptions);
+      const results = await gradeOne(located, learner, join(outDir, learner), parallel, classOptions, classDir);
       const unreadable = unreadableProblem(results);
       return {
         ...base,

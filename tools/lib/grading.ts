@@ -16,6 +16,7 @@ import type { Kata } from './katas.ts';
 import { runTests, type TestOutcome } from './runner.ts';
 import { borrowedIn, readKataProgress, resolveTargets, ROOT } from './targets.ts';
 import { importClosure } from './result-cache.ts';
+import { changedSince, watchFiles, type WatchedDir } from './workbook-watch.ts';
 import { loadTampering, readGuardFile, scanSubmission, type GuardLine, type ReviewNote } from './tamper.ts';
 
 /** How to grade. */
@@ -50,6 +51,12 @@ export interface GradeOptions {
    * file is hashed and compared with the workbook's checksums (it is never run)
    */
   submittedTests?: string;
+  /**
+   * the folders whose files the learner's code must not write to while it runs (see
+   * tools/lib/workbook-watch.ts); default: the workbook, all but .git, vitest's caches and the
+   * graded katas folder, and the cache folder
+   */
+  watch?: readonly WatchedDir[];
   root?: string;
   onKata?: (kata: Kata, result: GradedKata) => void;
 }
@@ -123,6 +130,11 @@ export interface GradeResults {
   review: ReviewNote[];
   katas: Omit<GradedKata, 'tests'>[];
   tests: GradedTest[];
+  /**
+   * files that grading depends on (the workbook's tests, node_modules, the cache, other learners'
+   * submissions) written while this learner's code ran; every kata that ran is then scored 0, flagged
+   */
+  changed_files: string[];
 }
 
 const round = (n: number): number => Math.round(n * 100) / 100;
@@ -156,6 +168,7 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
     }
   }
   const scratch = mkdtempSync(join(tmpdir(), 'kubekata-grade-'));
+  const watched = fresh.length > 0 ? watchFiles(options.watch ?? defaultWatch(root, options)) : undefined;
   const freshProblems: string[] = [];
   const freshGuard: GuardLine[] = [];
   const freshRuns: TestOutcome[][] = [];
@@ -222,10 +235,18 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  // A write to the files grading depends on, from inside a run, can only be the learner's code:
+  // its results cannot be trusted (a rewritten test file passes anything), so every kata that ran
+  // is scored 0, flagged with what was changed.
+  const changed = watched ? changedSince(watched) : [];
+  if (changed.length > 0) {
+    const what = `wrote to ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more files` : ''}, which grading depends on, while the tests ran`;
+    freshGuard.push(...fresh.map((kata) => ({ file: kata.test, name: '', what })));
+  }
   problems.push(...freshProblems);
   guardLines.push(...freshGuard);
   // Kept only from runs with no problem outside the katas' files (an unhandled error could be anyone's).
-  if (cache && freshProblems.every((p) => fresh.some((k) => p.startsWith(`${k.test}:`)))) {
+  if (cache && changed.length === 0 && freshProblems.every((p) => fresh.some((k) => p.startsWith(`${k.test}:`)))) {
     for (const kata of fresh) {
       cache.set(keys.get(kata)!, {
         runs: freshRuns.map((tests) => tests.filter((t) => t.file === kata.test)),
@@ -262,7 +283,14 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
     review: options.target === 'solutions' ? [] : scanSubmission(options.katasDir, borrowed, root),
     katas: graded.map(({ tests: _tests, ...rest }) => rest),
     tests,
+    changed_files: changed,
   };
+}
+
+/** What a learner's run must leave alone when the caller names nothing: the workbook and the cache. */
+function defaultWatch(root: string, options: GradeOptions): WatchedDir[] {
+  const skip = ['.git', '.kubekata', join('node_modules', '.vite'), join('node_modules', '.vite-temp')].map((d) => join(root, d));
+  return [{ dir: root, skip: [...skip, resolve(options.katasDir)] }, ...(options.cacheDir ? [{ dir: options.cacheDir }] : [])];
 }
 
 /**

@@ -68,6 +68,7 @@ function resultsOf(states: Record<string, [KataState, number]>, extra: Partial<G
     review: [],
     katas: katas.map(({ tests: _t, ...rest }) => rest),
     tests: katas.flatMap((k) => k.tests),
+    changed_files: [],
     ...extra,
   };
 }

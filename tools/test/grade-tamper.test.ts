@@ -139,3 +139,64 @@ describe('the shared worker (katas graded one after another in one process): a p
     expect(read('patched').score).toBe(0);
   });
 });
+
+describe('files grading depends on: a learner\'s code that writes to them scores 0, and no one after it is graded with what it wrote', () => {
+  let wb: string;
+  let first: ReturnType<typeof runTool>;
+  let second: ReturnType<typeof runTool>;
+  const testFile = join('test', 'etcd', '02-mvcc.test.ts');
+  /** Kata 01's code rewrites kata 02's test file, before it loads, with one test that passes. */
+  const rewrite = (path: string): string =>
+    "import { writeFileSync as writeTo } from 'node:fs';\n" + `writeTo(${JSON.stringify(path)}, "import { it } from 'vitest';\\nit('passes', () => {});\\n");\n`;
+  const read = (dir: string, learner: string): GradeResults => JSON.parse(readFileSync(join(dir, learner, 'results.json'), 'utf8')) as GradeResults;
+  let original: string;
+  beforeAll(() => {
+    wb = workbookCopy({ katas: ['01', '02'] });
+    original = readFileSync(join(wb, testFile), 'utf8');
+    const learner = (klass: string, name: string, attack = ''): void => {
+      const dir = join(wb, klass, name, 'katas');
+      cpSync(join(wb, 'solutions'), dir, { recursive: true });
+      const keys = join(dir, 'etcd', 'keys.ts');
+      writeFileSync(keys, `${attack}${readFileSync(keys, 'utf8')}`);
+    };
+    // Graded first (by name), so that the honest learner after it would run the rewritten file.
+    learner('class', 'a-rewrites-a-test', rewrite(join(wb, testFile)));
+    learner('class', 'b-honest');
+    first = runTool(wb, 'grade.ts', ['--submissions', join(wb, 'class'), '--out', join(wb, 'out', 'first'), '--timeout', '3000', '--quiet', '--parallel', '1']);
+    // Writing to another learner's submission: nothing the grader can put back.
+    learner('other', 'a-writes-to-b', rewrite(join(wb, 'other', 'b-victim', 'katas', 'etcd', 'kv.ts')));
+    learner('other', 'b-victim');
+    second = runTool(wb, 'grade.ts', ['--submissions', join(wb, 'other'), '--out', join(wb, 'out', 'second'), '--timeout', '3000', '--quiet', '--parallel', '1']);
+  }, 300_000);
+  afterAll(() => rmSync(wb, { recursive: true, force: true }));
+
+  it('the rewritten test file is what ran (one test for kata 02): the attack is real', () => {
+    const attacker = read(join(wb, 'out', 'first'), 'a-rewrites-a-test');
+    expect(attacker.katas.find((k) => k.kata === '02')!.total).toBe(1);
+  });
+
+  it('scores every kata that ran 0, flagged with the file written, and says so on stderr', () => {
+    const attacker = read(join(wb, 'out', 'first'), 'a-rewrites-a-test');
+    expect(attacker.changed_files).toEqual([testFile]);
+    expect(attacker.tampered_code).toEqual(['01', '02']);
+    expect(attacker.score).toBe(0);
+    expect(attacker.katas[0]!.tampering[0]).toContain(`wrote to ${testFile}`);
+    expect(first.stderr).toContain("TAMPERING: a-rewrites-a-test's code wrote to files that grading depends on");
+    expect(first.code).toBe(0);
+  });
+
+  it('puts the test file back before the next learner: the honest learner after it is graded on the real tests, in full', () => {
+    const honest = read(join(wb, 'out', 'first'), 'b-honest');
+    expect(readFileSync(join(wb, testFile), 'utf8')).toBe(original);
+    expect(honest.katas.find((k) => k.kata === '02')!.total).toBeGreaterThan(1);
+    expect(honest.score).toBe(honest.max_score);
+    expect(honest.changed_files).toEqual([]);
+  });
+
+  it('stops the class (exit 2) when the code wrote to another learner\'s submission, naming who and what, with the attacker\'s flagged report written', () => {
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain("a-writes-to-b's code changed files the grader cannot put back: ");
+    expect(second.stderr).toContain(join('b-victim', 'katas', 'etcd', 'kv.ts'));
+    expect(read(join(wb, 'out', 'second'), 'a-writes-to-b').score).toBe(0);
+  });
+});
