@@ -1341,14 +1341,19 @@ describe('properties', () => {
         sent++;
         if (!SENSIBLE_CODES.includes(reply.code)) expect.fail(`${request}: ${reply.code} ${reply.text.slice(0, 300)}`);
         if (/\n\s+at /.test(reply.text)) expect.fail(`${request}: the answer carries a stack trace: ${reply.text.slice(0, 300)}`);
+        // Each check asks expect only when it fails (for its message): ten thousand requests of
+        // four passing expect calls each were a tenth of this kata's grading time.
         if (reply.code >= 400) {
-          expect(reply.json, `${request}`).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: reply.code });
-          expect(typeof reply.json.message).toBe('string');
-          expect(server.store.revision, `${request} was refused with ${reply.code} but changed the store`).toBe(revision);
-        } else if (reply.contentType.startsWith('application/json')) {
+          const status = reply.json as { kind?: unknown; apiVersion?: unknown; status?: unknown; code?: unknown; message?: unknown } | null;
+          if (status?.kind !== 'Status' || status.apiVersion !== 'v1' || status.status !== 'Failure' || status.code !== reply.code) {
+            expect(reply.json, `${request}`).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: reply.code });
+          }
+          if (typeof status?.message !== 'string') expect(typeof status?.message).toBe('string');
+          if (server.store.revision !== revision) expect(server.store.revision, `${request} was refused with ${reply.code} but changed the store`).toBe(revision);
+        } else if (reply.contentType.startsWith('application/json') && typeof reply.json !== 'object') {
           expect(typeof reply.json).toBe('object');
         }
-        if (request.path.includes('dryRun=All')) expect(server.store.revision, `${request} was a dry run but changed the store`).toBe(revision);
+        if (request.path.includes('dryRun=All') && server.store.revision !== revision) expect(server.store.revision, `${request} was a dry run but changed the store`).toBe(revision);
       },
       runs * MS_PER_FUZZED_REQUEST,
     );

