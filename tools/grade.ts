@@ -17,11 +17,11 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { loadKatas, type Kata } from './lib/katas.ts';
-import { grade, scoreTable, writeReports, type GradeOptions, type GradeResults } from './lib/grading.ts';
+import { grade, scoreTable, writeReports, type GradeResults } from './lib/grading.ts';
 import { borrowedIn, listComponents, ROOT, targetFromEnv, withDependencies } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
 import { readClass, writeClass, type ClassLearner } from './lib/class.ts';
-import { keepSources, restoreSources, type WatchedDir } from './lib/workbook-watch.ts';
+import { FileWatch, keepSources, restoreSources, type WatchedDir } from './lib/workbook-watch.ts';
 
 const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR | --merge OUT...] [--seed N] [--seeds N] [--out DIR]
                         [--timeout MS] [--min-score N] [--parallel N] [--borrow C[,C]] [--shard I/N] [--max-timeouts N]
@@ -174,20 +174,19 @@ async function main(): Promise<number> {
   const kept = keepSources(ROOT);
   /**
    * What a learner's code must not write to while it runs: the workbook (its tests, the kit,
-   * node_modules), the reports and the cache, and the class's other submissions (or the learner's
-   * own clone beside their katas folder, whose test/ is hashed after the run).
+   * node_modules), the reports and the cache, and the class's other submissions (or, for one
+   * learner, their clone beside their katas folder, whose test/ is hashed after the run). One
+   * watch for a whole class: its look after a learner is the look before the next.
    */
-  const watchFor = (katasDir: string, around: string | undefined, settings: GradeOptionsOf): WatchedDir[] => {
+  const watchAround = (around: string | undefined, cacheDir: string | undefined): FileWatch => {
     const skip = ['.git', '.kubekata', join('node_modules', '.vite'), join('node_modules', '.vite-temp')].map((d) => join(ROOT, d));
-    const dirs: WatchedDir[] = [{ dir: ROOT, skip: [...skip, katasDir] }];
-    for (const dir of [outDir, settings.cacheDir, around]) {
-      if (dir && existsSync(dir) && !dirs.some((d) => dir === d.dir || dir.startsWith(`${d.dir}/`))) dirs.push({ dir, skip: [katasDir] });
+    const dirs: WatchedDir[] = [{ dir: ROOT, skip }];
+    for (const dir of [outDir, cacheDir, around]) {
+      if (dir && !dirs.some((d) => dir === d.dir || dir.startsWith(`${d.dir}/`))) dirs.push({ dir });
     }
-    return dirs;
+    return new FileWatch(dirs);
   };
-
-  type GradeOptionsOf = Pick<GradeOptions, 'cacheDir'>;
-  const gradeOne = async (located: { katasDir: string; cloneRoot?: string }, title: string, reportDir: string, workers: number, settings = options, around = located.cloneRoot): Promise<GradeResults> => {
+  const gradeOne = async (located: { katasDir: string; cloneRoot?: string }, title: string, reportDir: string, workers: number, settings = options, watch = watchAround(located.cloneRoot && resolve(located.cloneRoot), settings.cacheDir)): Promise<GradeResults> => {
     const { katasDir, cloneRoot } = located;
     // The submission's own borrows (its katas/progress.json), those the instructor names, and what they are built on.
     const borrowed = withDependencies([...borrowedIn(katasDir), ...extraBorrowed]);
@@ -198,12 +197,14 @@ async function main(): Promise<number> {
       parallel: workers,
       borrowed,
       ...(cloneRoot && resolve(cloneRoot) !== ROOT && existsSync(join(cloneRoot, 'test')) ? { submittedTests: join(cloneRoot, 'test') } : {}),
-      watch: watchFor(resolve(katasDir), around && resolve(around), settings),
+      watch: { files: watch, own: [resolve(katasDir)], written: [outDir, ...(settings.cacheDir ? [settings.cacheDir] : [])] },
       onKata: (kata, r) => log(`  ${title}: kata ${kata.number} ${kata.component}/${kata.slug}: ${r.state === 'borrowed' ? 'borrowed' : `${r.passed}/${r.total} tests, ${r.score}/${r.max_score} points`}`),
     });
     writeReports(results, reportDir, title);
     if (results.changed_files.length > 0) {
       const lost = restoreSources(kept, results.changed_files);
+      // What was put back is looked at again before the next learner, as the grader's own writing.
+      watch.start(results.changed_files.map((path) => resolve(ROOT, path)));
       process.stderr.write(`\nTAMPERING: ${title}'s code wrote to files that grading depends on while its tests ran: ${results.changed_files.join(', ')}. Its katas that ran score 0, flagged.\n`);
       if (lost.length > 0) {
         throw new CannotGrade(
@@ -235,6 +236,7 @@ async function main(): Promise<number> {
     // runs. Learners side by side (one worker each) ran the same kata file of two learners at the
     // same moment, and the test files that bind fixed addresses (kata 25's 127.25.1.2:8080) then
     // failed on EADDRINUSE: a learner's results depended on who was graded beside them.
+    const classWatch = watchAround(classDir, classOptions.cacheDir);
     const rows = await pool(learners, 1, async (learner): Promise<ClassLearner> => {
       const located = locateKatas(join(classDir, learner), components);
       const base = { learner, folder: learner };
@@ -242,7 +244,7 @@ async function main(): Promise<number> {
         log(`  ${learner}: CANNOT READ the submission: ${located.problem}`);
         return { ...base, submission: null, problem: located.problem, submitted_at: null, score: 0, max_score: katas.reduce((n, k) => n + k.points, 0) };
       }
-      const results = await gradeOne(located, learner, join(outDir, learner), parallel, classOptions, classDir);
+      const results = await gradeOne(located, learner, join(outDir, learner), parallel, classOptions, classWatch);
       const unreadable = unreadableProblem(results);
       return {
         ...base,

@@ -16,7 +16,7 @@ import type { Kata } from './katas.ts';
 import { runTests, type TestOutcome } from './runner.ts';
 import { borrowedIn, readKataProgress, resolveTargets, ROOT } from './targets.ts';
 import { importClosure } from './result-cache.ts';
-import { changedSince, watchFiles, type WatchedDir } from './workbook-watch.ts';
+import { FileWatch, type WatchedDir } from './workbook-watch.ts';
 import { loadTampering, readGuardFile, scanSubmission, type GuardLine, type ReviewNote } from './tamper.ts';
 
 /** How to grade. */
@@ -52,11 +52,12 @@ export interface GradeOptions {
    */
   submittedTests?: string;
   /**
-   * the folders whose files the learner's code must not write to while it runs (see
-   * tools/lib/workbook-watch.ts); default: the workbook, all but .git, vitest's caches and the
+   * the files the learner's code must not write to while it runs (tools/lib/workbook-watch.ts):
+   * `own` (the learner's katas folder) left out, `written` (what the grader wrote since the watch's
+   * last run) looked at again first; default: the workbook, all but .git, vitest's caches and the
    * graded katas folder, and the cache folder
    */
-  watch?: readonly WatchedDir[];
+  watch?: { files: FileWatch; own: readonly string[]; written: readonly string[] };
   root?: string;
   onKata?: (kata: Kata, result: GradedKata) => void;
 }
@@ -168,7 +169,8 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
     }
   }
   const scratch = mkdtempSync(join(tmpdir(), 'kubekata-grade-'));
-  const watched = fresh.length > 0 ? watchFiles(options.watch ?? defaultWatch(root, options)) : undefined;
+  const watch = options.watch ?? { files: new FileWatch(defaultWatch(root, options)), own: [resolve(options.katasDir)], written: [] };
+  if (fresh.length > 0) watch.files.start(watch.written);
   const freshProblems: string[] = [];
   const freshGuard: GuardLine[] = [];
   const freshRuns: TestOutcome[][] = [];
@@ -238,7 +240,7 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
   // A write to the files grading depends on, from inside a run, can only be the learner's code:
   // its results cannot be trusted (a rewritten test file passes anything), so every kata that ran
   // is scored 0, flagged with what was changed.
-  const changed = watched ? changedSince(watched) : [];
+  const changed = fresh.length > 0 ? watch.files.changes(watch.own) : [];
   if (changed.length > 0) {
     const what = `wrote to ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more files` : ''}, which grading depends on, while the tests ran`;
     freshGuard.push(...fresh.map((kata) => ({ file: kata.test, name: '', what })));
