@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parsePropertyFailure, runTests } from '../lib/runner.ts';
 import { WarmHost } from '../lib/warm-host.ts';
 
@@ -101,5 +104,31 @@ describe('the runner', () => {
       replayPath: 'EAD:F',
     });
     expect(parsePropertyFailure('expected 1 to be 2')).toBeUndefined();
+  });
+});
+
+describe('runTests: nothing of a run outlives it', () => {
+  it('stops a process the tested code started and never stopped, once the run is over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubekata-runner-'));
+    const pidFile = join(dir, 'pid');
+    try {
+      const report = await runTests({ files: ['tools/test/fixtures/leaves-a-process.fixture.ts'], env: { KATA_FIXTURES: '1', KATA_FIXTURE_PID_FILE: pidFile }, seed: 1 });
+      expect(report.tests.map((t) => t.status)).toEqual(['pass']);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      // The run's process group is killed when vitest's main goes (tools/lib/events-reporter.ts): a
+      // process left running could otherwise write to the files grading depends on after the
+      // grader has looked, or while the next learner is graded. It may stay a zombie until reaped.
+      const alive = (): boolean => {
+        try {
+          process.kill(pid, 0);
+          return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          return false;
+        }
+      };
+      expect(alive()).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
