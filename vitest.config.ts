@@ -34,6 +34,8 @@ export default defineConfig({
     ],
     // The guard second: after setup.ts has set the seed, before the test file loads learner code.
     setupFiles: ['test/support/setup.ts', 'tools/lib/guard.ts'],
+    // vitest's runner, which also runs the guard's check the moment each test's body is over.
+    runner: './tools/lib/guard-runner.ts',
     pool: 'forks',
     isolate: !sharedWorker,
     // One V8 helper thread, not four: the grader runs a shared worker per core, and fewer threads

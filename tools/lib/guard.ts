@@ -9,12 +9,16 @@
  * 1. **Tamper-proof**: the assertion machinery is frozen — chai's `Assertion` and its prototype
  *    (every matcher), vitest's `test`/`it`/`describe`/`assert`, and the properties of `expect` —
  *    so an assignment to them throws (ES modules are strict) and the kata's tests do not load.
- * 2. **Tamper-evident**: what cannot be frozen without breaking ordinary code (the built-ins such
- *    as `Object.is` or `Array.prototype.map`, `process.exit` and `process.send`, fast-check's
- *    property classes and its global settings) is recorded now and compared after every test
- *    and at the end of the file. A difference fails the test with a message saying what changed,
- *    and is written to the file named by `KATA_GUARD_FILE`, where the grader reads it and scores
- *    the kata 0, flagged.
+ *    The static built-ins that equality goes through (`Object.is`, `Object.keys`, `JSON.stringify`,
+ *    `Reflect.*`) and the global names of the built-in objects are locked: not writable, not
+ *    configurable, so that not even a patch for the length of one test can be made.
+ * 2. **Tamper-evident**: what cannot be frozen without breaking ordinary code (the prototypes'
+ *    methods such as `Array.prototype.map`, and which keys each built-in has; `process.exit` and
+ *    `process.send`; fast-check's property classes and its global settings) is recorded now and
+ *    compared the moment each test's body is over (the runner, tools/lib/guard-runner.ts, calls
+ *    the check before any `afterEach`), after the test's hooks, and at the end of the file. A
+ *    difference fails the test with a message saying what changed, and is written to the file
+ *    named by `KATA_GUARD_FILE`, where the grader reads it and scores the kata 0, flagged.
  * 3. fast-check's settings as they are now (the seed) are kept for `test.prop`
  *    ({@link pristineFcConfig}), so that a `fc.configureGlobal` in learner code changes nothing.
  *
@@ -25,7 +29,8 @@
  *    waiting out its own time limit. One looping learner cannot stall a class.
  *
  * What it does not stop: code that deliberately escapes the process or reads the grader's files
- * (`node:inspector`, child processes, /proc). The grader's scan of the submission
+ * (`node:inspector`, child processes, /proc), and a prototype's method patched and put back
+ * within one test's body (by the learner's function, before the test's assertion is over). The grader's scan of the submission
  * (tools/lib/tamper.ts) lists such code for a person to review.
  */
 import * as vitest from 'vitest';
@@ -85,12 +90,37 @@ for (const key of ownKeys(vitest.expect)) {
   defineProperty(vitest.expect, key, 'value' in descriptor ? { writable: false, configurable: false } : { configurable: false });
 }
 
+// 1b. Locked (not writable, not configurable): the static built-ins every equality goes through
+// (Object.is, Object.keys, Array.isArray, JSON.stringify, Reflect.ownKeys, ...) and the global
+// names of the built-in objects, so that no code can swap them even for the length of one test:
+// a patch made in a `beforeEach` of the learner's and undone in their `afterEach` (which vitest
+// would run before the guard's) made every `toBe` and `toEqual` pass, between two checks. Not the
+// prototypes' methods: code may shadow them by assignment (`Foo.prototype.toString = ...`), which
+// throws once the inherited property is read-only; those stay recorded and compared (below).
+// Locked before they are recorded, so that the record holds them locked.
+if (!earlier) {
+  const lock = (target: object, keys: readonly (string | symbol)[]): void => {
+    for (const key of keys) {
+      const descriptor = getDescriptor(target, key);
+      if (descriptor && 'value' in descriptor && descriptor.configurable) defineProperty(target, key, { writable: false, configurable: false });
+    }
+  };
+  for (const target of [Object, Array, Number, Symbol, Math, JSON, Reflect, Promise, String]) {
+    lock(target, ownKeys(target).filter((key) => typeof getDescriptor(target, key)?.value === 'function'));
+  }
+  lock(globalThis, ['Object', 'Array', 'Function', 'Promise', 'Reflect', 'JSON', 'Math', 'Error', 'Symbol', 'Map', 'Set', 'WeakMap', 'Proxy', 'String', 'Number', 'Boolean', 'BigInt', 'RegExp', 'Date']);
+}
 // 2. Recorded: built-ins, the process, fast-check's machinery.
 interface Watched {
   where: string;
   target: object;
   keys: (string | symbol)[];
   descriptors: (PropertyDescriptor | undefined)[];
+  /**
+   * The keys it had, for a prototype: a key added later is a change too. `Object.prototype.asymmetricMatch = () => true` made every `toEqual` of two objects pass,
+   * for vitest's equality asks an object with that method whether it matches.
+   */
+  known?: Readonly<Record<string | symbol, true>>;
 }
 const watched: Watched[] = [];
 function watch(where: string, target: object | undefined, only?: (string | symbol)[]): void {
@@ -99,7 +129,16 @@ function watch(where: string, target: object | undefined, only?: (string | symbo
   const keys = only ?? ownKeys(target);
   const descriptors: (PropertyDescriptor | undefined)[] = [];
   for (let i = 0; i < keys.length; i++) descriptors[i] = getDescriptor(target, keys[i]!);
-  watched[watched.length] = { where, target, keys, descriptors };
+  let known: Record<string | symbol, true> | undefined;
+  // Prototypes only: libraries add to the namespaces (reflect-metadata, which the Kubernetes
+  // client loads, defines Reflect.metadata and others), and nothing asks them for a key it does
+  // not know; every value inherits from a prototype, and the assertions read keys from values.
+  if (!only && where.endsWith('.prototype')) {
+    known = Object.create(null) as Record<string | symbol, true>;
+    for (let i = 0; i < keys.length; i++) known[keys[i]!] = true;
+    freeze(known);
+  }
+  watched[watched.length] = { where, target, keys, descriptors, ...(known ? { known } : {}) };
 }
 const builtins: [string, object][] = [
   ['Object', Object],
@@ -145,6 +184,7 @@ for (const [where, sample] of [
   }
 }
 watch('fast-check', fc as unknown as object);
+
 if (!earlier) {
   for (const w of watched) {
     freeze(w.keys);
@@ -170,6 +210,13 @@ function changes(): string[] {
     for (let j = 0; j < w.keys.length; j++) {
       const key = w.keys[j]!;
       if (!same(w.descriptors[j], getDescriptor(w.target, key))) found[found.length] = `${w.where}.${typeof key === 'symbol' ? key.toString() : key} was replaced`;
+    }
+    if (w.known) {
+      const now = ownKeys(w.target);
+      for (let j = 0; j < now.length; j++) {
+        const key = now[j]!;
+        if (w.known[key] !== true) found[found.length] = `${w.where}.${typeof key === 'symbol' ? key.toString() : key} was added`;
+      }
     }
   }
   const now = fc.readConfigureGlobal() as Record<string, unknown>;
@@ -236,3 +283,12 @@ vitest.afterEach((context) => {
   check(lastFile, context.task.name);
 });
 vitest.afterAll(() => check(lastFile, '(the end of the file)'));
+
+// 5. Checked again the moment each test's body is over, before any `afterEach` runs (the test
+// runner, tools/lib/guard-runner.ts, calls this): an `afterEach` of the learner's, which vitest
+// runs before the guard's, could otherwise put back what their `beforeEach` changed for the test.
+// The runner keeps the first check offered while a file is collected, and the guard is imported
+// before the test file, so no code of the learner's can offer its own.
+const offer = (globalThis as Record<symbol, unknown>)[Symbol.for('kubekata.guard.offer-check')];
+if (typeof offer === 'function') (offer as (check: (file: string, name: string) => void) => void)(check);
+

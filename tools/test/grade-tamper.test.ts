@@ -18,7 +18,7 @@ let out: string;
 let run: ReturnType<typeof runTool>;
 let unguarded: string;
 /** The attacks that raise the score when nothing guards the assertions. */
-const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch'];
+const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key'];
 
 /** The code each learner adds to the top of katas/etcd/keys.ts (after the half-done solution). */
 const ATTACKS: Record<string, string> = {
@@ -35,6 +35,21 @@ const ATTACKS: Record<string, string> = {
   // process.exit(0) mid-file, and the exit vitest cannot catch.
   exit: "setTimeout(() => process.exit(0), 50);\n",
   'really-exit': "export const leave = (): never => (process as any).reallyExit(0);\nsetTimeout(leave, 50);\n",
+  // A patch only while each test runs: made in a beforeEach, undone in an afterEach that runs
+  // before the guard's (vitest runs after-hooks last registered first). Object.is cannot be
+  // assigned at all (the guard locks it): every test fails.
+  'hooked-patch':
+    "import { afterEach, beforeEach } from 'vitest';\n" +
+    "const realIs = Object.is;\n" +
+    "beforeEach(() => { Object.is = () => true; });\n" +
+    "afterEach(() => { Object.is = realIs; });\n",
+  // A method every object inherits, which vitest's equality asks whether two objects match.
+  'added-key': "Object.defineProperty(Object.prototype, 'asymmetricMatch', { value: () => true, configurable: true });\n",
+  // The same, only while each test runs.
+  'hooked-added-key':
+    "import { afterEach, beforeEach } from 'vitest';\n" +
+    "beforeEach(() => { Object.defineProperty(Object.prototype, 'asymmetricMatch', { value: () => true, configurable: true }); });\n" +
+    "afterEach(() => { delete (Object.prototype as any).asymmetricMatch; });\n",
   // Overwriting the reporter's output: forged results on every channel the learner can reach.
   'forged-report':
     "import { appendFileSync, readFileSync } from 'node:fs';\n" +
@@ -102,7 +117,7 @@ describe('scores that cannot be faked', () => {
     expect(results(learner, unguarded).score).toBeGreaterThan(results('honest', unguarded).score);
   });
 
-  it.each(['assert-patch', 'expect-extend', 'builtin-patch', 'fc-patch', 'fc-settings'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
+  it.each(['assert-patch', 'expect-extend', 'builtin-patch', 'fc-patch', 'fc-settings', 'added-key', 'hooked-added-key'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
     const r = results(learner);
     expect(r.score).toBe(0);
     expect(r.tampered_code).toEqual([kata.number]);
