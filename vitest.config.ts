@@ -4,7 +4,7 @@
  * (KATA_TARGET, KATA_KATAS_DIR, KATA_BORROWED and the learner's borrowed components).
  */
 import { defineConfig } from 'vitest/config';
-import { resolveSpecifier, resolveTargets } from './tools/lib/targets.ts';
+import { refuseTestMachinery, resolveSpecifier, resolveTargets } from './tools/lib/targets.ts';
 import { KataOrderSequencer } from './tools/lib/kata-order.ts';
 
 const targets = resolveTargets();
@@ -20,7 +20,8 @@ export default defineConfig({
     {
       name: 'kubekata-targets',
       enforce: 'pre',
-      resolveId(source) {
+      resolveId(source, importer) {
+        refuseTestMachinery(source, importer, targets);
         return resolveSpecifier(source, targets) ?? null;
       },
     },

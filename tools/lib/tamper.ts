@@ -63,6 +63,7 @@ const PATTERNS: [RegExp, string][] = [
   [/\bimport\s*\(\s*[^'"\s)]/, 'imports a module whose name is computed'],
   [/\b(?:reallyExit|_linkedBinding|dlopen)\b|\bprocess\b.{0,20}?\.\s*(?:exit|abort|kill|send|binding|stdout|stderr)\b/, 'uses the process directly'],
   [/\bKATA_[A-Z_]+/, "reads the grader's settings"],
+  [/\b__vitest_\w*|\$\$jest-matchers/, "reaches vitest's own state (the test being run, its result)"],
   [/\b(?:Assertion|configureGlobal|__proto__|setPrototypeOf|defineProperty)\b/, 'reaches for the assertion machinery or changes prototypes'],
   [/\b(?:Object|Array|Function|Promise|Reflect|JSON|Math|String|Number)\s*(?:\.\s*prototype\s*)?\.\s*[A-Za-z_$]+\s*=[^=]/, 'replaces a built-in'],
 ];

@@ -19,7 +19,7 @@
  * `@kube/etcd` → `solutions/etcd/index.ts` and `@kube/scheduler` → `katas/scheduler/index.ts`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The workbook's root folder (the one holding package.json). */
@@ -207,4 +207,27 @@ export function resolveSpecifier(specifier: string, targets: Targets): string | 
     );
   }
   return file;
+}
+
+/** The packages the tests judge with: kata code has no use for them, and could turn them on its judge. */
+const TEST_MACHINERY = /^(?:vitest|vitest\/.*|@vitest\/.*|chai|tinyspy)$/;
+
+/**
+ * Refuses an import of the test machinery (vitest, its runner, chai) from kata code — a file in the
+ * katas folder being tested, or in solutions/ — with an error that says why; does nothing for any
+ * other import. The tests import vitest; the code they test must not: with it, three lines of kata
+ * code could mark a failing test passed (`afterEach(({ task }) => { task.result.state = 'pass' })`).
+ * The grader's guard (tools/lib/guard.ts, tools/lib/guard-runner.ts) stands behind this for code
+ * that reaches vitest another way.
+ */
+export function refuseTestMachinery(specifier: string, importer: string | undefined, targets: Targets, root = ROOT): void {
+  if (!importer || !TEST_MACHINERY.test(specifier)) return;
+  const file = importer.split('?')[0]!;
+  const kataDirs = [targets.katasDir, join(root, 'katas'), join(root, 'solutions')].map((d) => resolve(d) + sep);
+  const owner = kataDirs.find((dir) => file.startsWith(dir));
+  if (!owner) return;
+  throw new Error(
+    `${relative(root, file) || file} imports '${specifier}': kata code cannot import the test machinery (vitest, its runner, chai) — ` +
+      `the tests use it to judge this code. To check an invariant in your own code, use node:assert.`,
+  );
 }

@@ -18,7 +18,9 @@ let out: string;
 let run: ReturnType<typeof runTool>;
 let unguarded: string;
 /** The attacks that raise the score when nothing guards the assertions. */
-const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key'];
+const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key', 'result-rewrite'];
+/** The attacks that import vitest or chai, which kata code cannot: refused before they run. */
+const IMPORTS = ['assert-patch', 'expect-extend', 'hooked-patch', 'hooked-added-key'];
 
 /** The code each learner adds to the top of katas/etcd/keys.ts (after the half-done solution). */
 const ATTACKS: Record<string, string> = {
@@ -50,6 +52,15 @@ const ATTACKS: Record<string, string> = {
     "import { afterEach, beforeEach } from 'vitest';\n" +
     "beforeEach(() => { Object.defineProperty(Object.prototype, 'asymmetricMatch', { value: () => true, configurable: true }); });\n" +
     "afterEach(() => { delete (Object.prototype as any).asymmetricMatch; });\n",
+  // vitest's record of each test, reached without importing vitest: every failing test, the moment
+  // vitest moves on from it, marked passed.
+  'result-rewrite':
+    "const worker = (globalThis as any).__vitest_worker__;\n" +
+    "let now = worker.current;\n" +
+    "Object.defineProperty(worker, 'current', { configurable: true, enumerable: true, get: () => now, set: (next) => {\n" +
+    "  if (now?.type === 'test' && now.result?.state === 'fail') { now.result.state = 'pass'; now.result.errors = undefined; }\n" +
+    "  now = next;\n" +
+    "} });\n",
   // Overwriting the reporter's output: forged results on every channel the learner can reach.
   'forged-report':
     "import { appendFileSync, readFileSync } from 'node:fs';\n" +
@@ -87,9 +98,12 @@ beforeAll(() => {
   }
   out = join(copy, 'out', 'class');
   run = runTool(copy, 'grade.ts', ['--submissions', join(copy, 'class'), '--out', out, '--timeout', '3000', '--quiet', '--parallel', '2']);
-  // Then without the guard (a copy of the class in a workbook whose guard does nothing).
+  // Then without the guard (a copy of the class in a workbook whose guard does nothing, with
+  // vitest's own runner, and that lets kata code import vitest).
   const config = join(copy, 'vitest.config.ts');
-  writeFileSync(config, readFileSync(config, 'utf8').replace("'tools/lib/guard.ts'", ''));
+  const unguardedConfig = readFileSync(config, 'utf8').replace("'tools/lib/guard.ts'", '').replace(/^\s*runner: .*$/m, '').replace(/^\s*refuseTestMachinery\(.*$/m, '');
+  expect(unguardedConfig).not.toMatch(/guard-runner|refuseTestMachinery\(source/);
+  writeFileSync(config, unguardedConfig);
   writeFileSync(join(copy, 'tools', 'lib', 'guard.ts'), 'export const pristineFcConfig = {};\n');
   for (const learner of UNGUARDED) cpSync(join(copy, 'class', learner), join(copy, 'unguarded', learner), { recursive: true });
   unguarded = join(copy, 'out', 'unguarded');
@@ -117,7 +131,13 @@ describe('scores that cannot be faked', () => {
     expect(results(learner, unguarded).score).toBeGreaterThan(results('honest', unguarded).score);
   });
 
-  it.each(['assert-patch', 'expect-extend', 'builtin-patch', 'fc-patch', 'fc-settings', 'added-key', 'hooked-added-key'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
+  it.each(IMPORTS)('code that imports vitest or chai (%s) is refused: the kata scores 0, and the report says why', (learner) => {
+    const r = results(learner);
+    expect(r.score).toBe(0);
+    expect(readFileSync(join(out, learner, 'report.md'), 'utf8')).toContain("imports 'vitest': kata code cannot import the test machinery");
+  });
+
+  it.each(['builtin-patch', 'fc-patch', 'fc-settings', 'added-key', 'result-rewrite'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
     const r = results(learner);
     expect(r.score).toBe(0);
     expect(r.tampered_code).toEqual([kata.number]);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { componentDependencies, resolveSpecifier, resolveTargets, ROOT, targetFromEnv, withDependencies } from '../lib/targets.ts';
+import { componentDependencies, refuseTestMachinery, resolveSpecifier, resolveTargets, ROOT, targetFromEnv, withDependencies } from '../lib/targets.ts';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -100,6 +100,36 @@ describe('the same resolution under tsx (tools/register.ts)', () => {
       expect(result.stdout.trim()).toBe('Random(seed=7)');
     } finally {
       rmSync(script, { force: true });
+    }
+  });
+});
+
+describe('kata code cannot import the test machinery', () => {
+  it.each(['vitest', 'vitest/suite', '@vitest/runner', '@vitest/expect', 'chai', 'tinyspy'])('refuses %s from a file of the katas folder, saying which file and why', (specifier) => {
+    const root = workbook();
+    const t = resolveTargets({ KATA_BORROWED: '' }, root);
+    expect(() => refuseTestMachinery(specifier, join(root, 'katas', 'etcd', 'kv.ts'), t, root)).toThrow(
+      `katas/etcd/kv.ts imports '${specifier}': kata code cannot import the test machinery`,
+    );
+  });
+
+  it('refuses it from a submission being graded (KATA_KATAS_DIR) and from solutions/ too', () => {
+    const root = workbook();
+    const submission = mkdtempSync(join(tmpdir(), 'kubekata-submission-'));
+    made.push(submission);
+    const t = resolveTargets({ KATA_KATAS_DIR: submission, KATA_BORROWED: '' }, root);
+    expect(() => refuseTestMachinery('vitest', join(submission, 'etcd', 'kv.ts?v=1'), t, root)).toThrow(/kata code cannot import the test machinery/);
+    expect(() => refuseTestMachinery('vitest', join(root, 'solutions', 'etcd', 'kv.ts'), t, root)).toThrow(/kata code cannot import the test machinery/);
+  });
+
+  it('lets the tests, the kit and the tools import it, and kata code import anything else', () => {
+    const root = workbook();
+    const t = resolveTargets({ KATA_BORROWED: '' }, root);
+    for (const importer of [join(root, 'test', 'etcd', '01-kv.test.ts'), join(root, 'kit', 'index.ts'), join(root, 'tools', 'lib', 'guard.ts'), undefined]) {
+      expect(() => refuseTestMachinery('vitest', importer, t, root)).not.toThrow();
+    }
+    for (const specifier of ['fast-check', 'yaml', 'node:assert', '@kube/etcd', 'vitest-like', './vitest.ts']) {
+      expect(() => refuseTestMachinery(specifier, join(root, 'katas', 'etcd', 'kv.ts'), t, root)).not.toThrow();
     }
   });
 });
