@@ -55,6 +55,7 @@ export function renderMap(katas: Kata[], root = ROOT): string {
     '  failure, and moves on when you are green (`h` hint, `l` list, `n`/`p` next/previous, `q` quit).',
     '- `npm run kata -- list | run NN | hint NN | reset NN | borrow C | verify` — the same, one command at a time.',
     '- To start at a later part, borrow the reference for the parts before it: `npm run kata -- borrow etcd`.',
+    '- Your code is what the tests judge, so it cannot import vitest or chai (the import fails, saying so); for checks of your own, use `node:assert`.',
     '',
   ];
   const components = [...new Set(katas.map((k) => k.component))];
