@@ -38,6 +38,7 @@ import fc from 'fast-check';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { matcherIn } from './guard-values.ts';
 
 /**
  * What the guard captured when it first ran in this process, before any learner code existed.
@@ -76,7 +77,37 @@ const guardFile = process.env.KATA_GUARD_FILE;
 export const pristineFcConfig: Readonly<fc.GlobalParameters> = freeze({ ...fc.readConfigureGlobal() });
 
 // 1. Frozen: the objects every assertion goes through.
-const chai = vitest.chai as unknown as { Assertion: { prototype: object } } & object;
+const chai = vitest.chai as unknown as { Assertion: { prototype: Record<string, unknown> }; util: { flag(assertion: object, key: string): unknown } } & object;
+// 1a. Before they are frozen, the matchers that compare with vitest's equality refuse an actual
+// value that holds an object of the code's own with an `asymmetricMatch` method: it would match
+// anything (tools/lib/guard-values.ts).
+if (!earlier) {
+  const flag = chai.util.flag;
+  const matcherProto = Reflect.getPrototypeOf(Reflect.getPrototypeOf(vitest.expect.any(Number) as object)!)!;
+  const isVitestMatcher = (object: object): boolean => {
+    for (let at = Reflect.getPrototypeOf(object); at; at = Reflect.getPrototypeOf(at)) if (at === matcherProto) return true;
+    return false;
+  };
+  const apply = Reflect.apply;
+  for (const name of ['toEqual', 'toStrictEqual', 'toMatchObject', 'toContainEqual', 'toHaveProperty', 'toBeOneOf', 'toThrow', 'toThrowError']) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(chai.Assertion.prototype, name);
+    if (!descriptor || typeof descriptor.value !== 'function') continue;
+    const matcher = descriptor.value as (...args: unknown[]) => unknown;
+    const guarded = function (this: object, ...args: unknown[]): unknown {
+      // toThrow checks what a function throws: the thrown value is read by the matcher itself.
+      const actual = flag(this, 'object');
+      const where = name.startsWith('toThrow') ? undefined : matcherIn(actual, isVitestMatcher);
+      if (where !== undefined) {
+        const what = `${where} that ${name} was given has an asymmetricMatch method of the code's own, which would match anything`;
+        const state = vitest.expect.getState();
+        if (guardFile) append(guardFile, `${stringify({ file: state.testPath ?? '', name: state.currentTestName ?? '', what })}\n`);
+        throw new Error(`The code under test returned a value made to match anything, so this kata cannot be scored: ${what}. Return plain data.`);
+      }
+      return apply(matcher, this, args);
+    };
+    defineProperty(chai.Assertion.prototype, name, { ...descriptor, value: guarded });
+  }
+}
 // (chai and fast-check reach us as module namespaces, which are immutable already and cannot be frozen.)
 const isNamespace = (target: object): boolean => Object.prototype.toString.call(target) === '[object Module]';
 for (const target of [chai.Assertion.prototype, chai.Assertion, chai, vitest.test, vitest.it, vitest.describe, vitest.assert, fc as object]) {
