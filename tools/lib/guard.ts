@@ -9,6 +9,9 @@
  * 1. **Tamper-proof**: the assertion machinery is frozen — chai's `Assertion` and its prototype
  *    (every matcher), vitest's `test`/`it`/`describe`/`assert`, and the properties of `expect` —
  *    so an assignment to them throws (ES modules are strict) and the kata's tests do not load.
+ *    The matchers that compare with vitest's equality (`toEqual`, `toMatchObject`, ...) first refuse
+ *    an actual value holding an object of the code's own that would match anything
+ *    (tools/lib/guard-values.ts).
  *    The static built-ins that equality goes through (`Object.is`, `Object.keys`, `JSON.stringify`,
  *    `Reflect.*`) and the global names of the built-in objects are locked: not writable, not
  *    configurable, so that not even a patch for the length of one test can be made.
