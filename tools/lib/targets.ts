@@ -213,19 +213,33 @@ export function resolveSpecifier(specifier: string, targets: Targets): string | 
 const TEST_MACHINERY = /^(?:vitest|vitest\/.*|@vitest\/.*|chai|tinyspy)$/;
 
 /**
- * Refuses an import of the test machinery (vitest, its runner, chai) from kata code — a file in the
- * katas folder being tested, or in solutions/ — with an error that says why; does nothing for any
- * other import. The tests import vitest; the code they test must not: with it, three lines of kata
+ * Refuses an import of the test machinery (vitest, its runner, chai, and the workbook's own test/
+ * and tools/ folders, which hand them on) from kata code — a file in the katas folder being tested,
+ * or in solutions/ — with an error that says why; does nothing for any other import. The tests import vitest; the code they test must not: with it, three lines of kata
  * code could mark a failing test passed (`afterEach(({ task }) => { task.result.state = 'pass' })`).
  * The grader's guard (tools/lib/guard.ts, tools/lib/guard-runner.ts) stands behind this for code
  * that reaches vitest another way.
  */
 export function refuseTestMachinery(specifier: string, importer: string | undefined, targets: Targets, root = ROOT): void {
-  if (!importer || !TEST_MACHINERY.test(specifier)) return;
+  if (!importer) return;
   const file = importer.split('?')[0]!;
   const kataDirs = [targets.katasDir, join(root, 'katas'), join(root, 'solutions')].map((d) => resolve(d) + sep);
-  const owner = kataDirs.find((dir) => file.startsWith(dir));
-  if (!owner) return;
+  if (!kataDirs.some((dir) => file.startsWith(dir))) return;
+  // The workbook's tests and tools hand vitest on: test/support/prop.ts exports vitest's `test`,
+  // with which kata code could add passing tests to its kata.
+  if (specifier.startsWith('.') || specifier.startsWith('/')) {
+    const target = resolve(dirname(file), specifier.split('?')[0]!);
+    for (const dir of ['test', 'tools']) {
+      if (target.startsWith(join(root, dir) + sep)) {
+        throw new Error(
+          `${relative(root, file) || file} imports '${specifier}', which is the workbook's ${dir === 'test' ? 'tests' : 'tools'}: kata code cannot import them — ` +
+            `the tests judge this code with them. What kata code may share is in kit/ (@kube/kit) and in the components (@kube/<component>).`,
+        );
+      }
+    }
+    return;
+  }
+  if (!TEST_MACHINERY.test(specifier)) return;
   throw new Error(
     `${relative(root, file) || file} imports '${specifier}': kata code cannot import the test machinery (vitest, its runner, chai) — ` +
       `the tests use it to judge this code. To check an invariant in your own code, use node:assert.`,

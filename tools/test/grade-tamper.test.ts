@@ -18,7 +18,7 @@ let out: string;
 let run: ReturnType<typeof runTool>;
 let unguarded: string;
 /** The attacks that raise the score when nothing guards the assertions. */
-const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key', 'result-rewrite'];
+const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key', 'result-rewrite', 'added-tests'];
 /** The attacks that import vitest or chai, which kata code cannot: refused before they run. */
 const IMPORTS = ['assert-patch', 'expect-extend', 'hooked-patch', 'hooked-added-key'];
 
@@ -61,6 +61,9 @@ const ATTACKS: Record<string, string> = {
     "  if (now?.type === 'test' && now.result?.state === 'fail') { now.result.state = 'pass'; now.result.errors = undefined; }\n" +
     "  now = next;\n" +
     "} });\n",
+  // Tests of its own, which pass, added to the kata's test file through the workbook's test
+  // helpers (test/support/prop.ts hands on vitest's `test`). @ROOT@ is the workbook.
+  'added-tests': "import { test as addTest } from '@ROOT@/test/support/prop.ts';\nfor (let i = 0; i < 200; i++) addTest(`free ${i}`, () => {});\n",
   // Overwriting the reporter's output: forged results on every channel the learner can reach.
   'forged-report':
     "import { appendFileSync, readFileSync } from 'node:fs';\n" +
@@ -93,7 +96,7 @@ beforeAll(() => {
     prependToBody(file, member, '    return undefined as never;');
     if (ATTACKS[learner]) {
       const target = join(dir, keys.replace(/^katas\//, ''));
-      writeFileSync(target, `${ATTACKS[learner]}${readFileSync(target, 'utf8')}`);
+      writeFileSync(target, `${ATTACKS[learner].replaceAll('@ROOT@', copy)}${readFileSync(target, 'utf8')}`);
     }
   }
   out = join(copy, 'out', 'class');
@@ -135,6 +138,11 @@ describe('scores that cannot be faked', () => {
     const r = results(learner);
     expect(r.score).toBe(0);
     expect(readFileSync(join(out, learner, 'report.md'), 'utf8')).toContain("imports 'vitest': kata code cannot import the test machinery");
+  });
+
+  it('code that imports the workbook\'s tests (added-tests) is refused: the kata scores 0, and the report says why', () => {
+    expect(results('added-tests').score).toBe(0);
+    expect(readFileSync(join(out, 'added-tests', 'report.md'), 'utf8')).toContain("which is the workbook's tests: kata code cannot import them");
   });
 
   it.each(['builtin-patch', 'fc-patch', 'fc-settings', 'added-key', 'result-rewrite'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {

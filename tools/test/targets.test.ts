@@ -122,13 +122,19 @@ describe('kata code cannot import the test machinery', () => {
     expect(() => refuseTestMachinery('vitest', join(root, 'solutions', 'etcd', 'kv.ts'), t, root)).toThrow(/kata code cannot import the test machinery/);
   });
 
+  it.each([['../../test/support/prop.ts', 'tests'], ['../../tools/lib/guard.ts', 'tools']])('refuses %s, the workbook\'s %s, from kata code', (specifier, what) => {
+    const root = workbook();
+    const t = resolveTargets({ KATA_BORROWED: '' }, root);
+    expect(() => refuseTestMachinery(specifier, join(root, 'katas', 'etcd', 'kv.ts'), t, root)).toThrow(`katas/etcd/kv.ts imports '${specifier}', which is the workbook's ${what}: kata code cannot import them`);
+  });
+
   it('lets the tests, the kit and the tools import it, and kata code import anything else', () => {
     const root = workbook();
     const t = resolveTargets({ KATA_BORROWED: '' }, root);
     for (const importer of [join(root, 'test', 'etcd', '01-kv.test.ts'), join(root, 'kit', 'index.ts'), join(root, 'tools', 'lib', 'guard.ts'), undefined]) {
       expect(() => refuseTestMachinery('vitest', importer, t, root)).not.toThrow();
     }
-    for (const specifier of ['fast-check', 'yaml', 'node:assert', '@kube/etcd', 'vitest-like', './vitest.ts']) {
+    for (const specifier of ['fast-check', 'yaml', 'node:assert', '@kube/etcd', 'vitest-like', './vitest.ts', '../scheduler/index.ts', '../../kit/index.ts']) {
       expect(() => refuseTestMachinery(specifier, join(root, 'katas', 'etcd', 'kv.ts'), t, root)).not.toThrow();
     }
   });
