@@ -12,7 +12,13 @@
  *
  * 1. **A test runs the function it was collected with.** Each test's function is noted once the
  *    file is collected, before any hook of the file has run; the runner calls that one, and a test
- *    whose function was replaced since fails, flagged.
+ *    whose function was replaced since fails, flagged. So does a test that vitest found no place
+ *    for in its test file (`includeTaskLocation`): one the code under test added while the file
+ *    loaded — with vitest's `test`, found in the worker's module cache
+ *    (`__vitest_worker__.evaluatedModules`, test/support/prop.ts) — whose passes would have raised
+ *    its kata's pass rate. (vitest looks for the file in the ten innermost frames of the call: a
+ *    test written in the file, or in a helper the file calls, has its place; kata code is at
+ *    least two imports away from the test file, which costs more frames than that.)
  * 2. **A test passes only if its body did.** The moment the body is over — pass or fail, before
  *    any `afterEach` — the runner notes how it went (and runs the guard's check then, so that an
  *    `afterEach` cannot put back a patch made for the length of the test). When vitest is done
@@ -26,6 +32,7 @@ import { appendFileSync } from 'node:fs';
 import { TestRunner, type RunnerTask, type RunnerTestCase, type RunnerTestFile } from 'vitest';
 
 type Check = (file: string, name: string) => void;
+type Collected = { fn: unknown; fails: boolean; added: boolean };
 type TestResult = NonNullable<RunnerTestCase['result']>;
 
 const append = appendFileSync;
@@ -39,8 +46,8 @@ export default class GuardedRunner extends TestRunner {
   // length of a test, and the runner would find nothing.
   /** The guard's check for each test file, by path: the first one offered while it was collected. */
   #checks: Record<string, Check> = Object.create(null) as Record<string, Check>;
-  /** Each test's function and `fails` flag as collected, by test id. */
-  #collected: Record<string, { fn: unknown; fails: boolean }> = Object.create(null) as Record<string, { fn: unknown; fails: boolean }>;
+  /** Each test's function and `fails` flag as collected, and whether other code than its file added it, by test id. */
+  #collected: Record<string, Collected> = Object.create(null) as Record<string, Collected>;
   /** How each test's body went, by test id: its state and errors when the body was over. */
   #bodies: Record<string, { state: string | undefined; errors: readonly unknown[] }> = Object.create(null) as Record<string, { state: string | undefined; errors: readonly unknown[] }>;
   #collecting: string | undefined;
@@ -63,7 +70,9 @@ export default class GuardedRunner extends TestRunner {
   /** Notes every test's function and `fails` flag, before any hook of the file runs. */
   onCollected(files: RunnerTestFile[]): void {
     const visit = (task: RunnerTask): void => {
-      if (task.type === 'test') this.#collected[task.id] = { fn: TestRunner.getTestFn(task), fails: task.fails === true };
+      // vitest notes where in the test file each test was written (includeTaskLocation); a test
+      // without a place there was added by other code, such as the code under test.
+      if (task.type === 'test') this.#collected[task.id] = { fn: TestRunner.getTestFn(task), fails: task.fails === true, added: this.config.includeTaskLocation === true && !task.location };
       else if ('tasks' in task) for (const child of task.tasks) visit(child);
     };
     for (const file of files) visit(file);
@@ -73,6 +82,7 @@ export default class GuardedRunner extends TestRunner {
   async runTask(test: RunnerTestCase): Promise<void> {
     const collected = this.#collected[test.id];
     if (!collected) throw new Error(`kubekata's test runner has no record of the test "${test.name}"`);
+    if (collected.added) this.#tampered(test, 'the test is not written in its test file: other code (the code under test) added it while the file was loaded');
     if (TestRunner.getTestFn(test) !== collected.fn) this.#tampered(test, "the test's function was replaced after the tests were collected");
     await (collected.fn as () => unknown)();
   }

@@ -18,7 +18,7 @@ let out: string;
 let run: ReturnType<typeof runTool>;
 let unguarded: string;
 /** The attacks that raise the score when nothing guards the assertions. */
-const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key', 'result-rewrite', 'added-tests'];
+const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key', 'result-rewrite', 'added-tests', 'cached-tests'];
 /** The attacks that import vitest or chai, which kata code cannot: refused before they run. */
 const IMPORTS = ['assert-patch', 'expect-extend', 'hooked-patch', 'hooked-added-key'];
 
@@ -64,6 +64,10 @@ const ATTACKS: Record<string, string> = {
   // Tests of its own, which pass, added to the kata's test file through the workbook's test
   // helpers (test/support/prop.ts hands on vitest's `test`). @ROOT@ is the workbook.
   'added-tests': "import { test as addTest } from '@ROOT@/test/support/prop.ts';\nfor (let i = 0; i < 200; i++) addTest(`free ${i}`, () => {});\n",
+  // The same without an import: vitest's `test`, found in the worker's cache of evaluated modules.
+  'cached-tests':
+    "const cached = (globalThis as any).__vitest_worker__.evaluatedModules.idToModuleMap;\n" +
+    "for (const [id, node] of cached) if (String(id).endsWith('test/support/prop.ts')) for (let i = 0; i < 200; i++) node.exports.test(`free ${i}`, () => {});\n",
   // Overwriting the reporter's output: forged results on every channel the learner can reach.
   'forged-report':
     "import { appendFileSync, readFileSync } from 'node:fs';\n" +
@@ -145,7 +149,7 @@ describe('scores that cannot be faked', () => {
     expect(readFileSync(join(out, 'added-tests', 'report.md'), 'utf8')).toContain("which is the workbook's tests: kata code cannot import them");
   });
 
-  it.each(['builtin-patch', 'fc-patch', 'fc-settings', 'added-key', 'result-rewrite'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
+  it.each(['builtin-patch', 'fc-patch', 'fc-settings', 'added-key', 'result-rewrite', 'cached-tests'])('code that patches the machinery (%s) scores 0 for the kata, flagged in results.json and report.md', (learner) => {
     const r = results(learner);
     expect(r.score).toBe(0);
     expect(r.tampered_code).toEqual([kata.number]);
