@@ -116,6 +116,22 @@ const isNamespace = (target: object): boolean => Object.prototype.toString.call(
 for (const target of [chai.Assertion.prototype, chai.Assertion, chai, vitest.test, vitest.it, vitest.describe, vitest.assert, fc as object]) {
   if (!isNamespace(target)) freeze(target);
 }
+// vitest's equality also asks the custom equality testers and matchers kept in a global object
+// (`globalThis[Symbol.for('$$jest-matchers-object')]`): one tester pushed there that answers true
+// made every toEqual pass, with no import. The workbook registers none: they are frozen empty, and
+// the globals that reach them locked.
+if (!earlier) {
+  const jest = (globalThis as Record<symbol, { matchers?: object; customEqualityTesters?: unknown[] } | undefined>)[Symbol.for('$$jest-matchers-object')];
+  if (jest?.customEqualityTesters) freeze(jest.customEqualityTesters);
+  if (jest?.matchers) freeze(jest.matchers);
+  const asymmetric = (globalThis as Record<symbol, object | undefined>)[Symbol.for('asymmetric-matchers-object')];
+  if (asymmetric) freeze(asymmetric);
+  for (const name of ['$$jest-matchers-object', 'matchers-object', 'asymmetric-matchers-object']) {
+    const key = Symbol.for(name);
+    const descriptor = getDescriptor(globalThis, key);
+    if (descriptor?.configurable) defineProperty(globalThis, key, 'value' in descriptor ? { writable: false, configurable: false } : { configurable: false });
+  }
+}
 // `expect` gains flags as it is used (expect.stringMatching(...) sets expect.__flags): its own
 // properties are locked instead (not writable, not configurable), and new ones may still be added.
 for (const key of ownKeys(vitest.expect)) {

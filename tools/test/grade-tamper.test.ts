@@ -18,7 +18,7 @@ let out: string;
 let run: ReturnType<typeof runTool>;
 let unguarded: string;
 /** The attacks that raise the score when nothing guards the assertions. */
-const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key', 'result-rewrite', 'added-tests', 'cached-tests'];
+const UNGUARDED = ['honest', 'assert-patch', 'builtin-patch', 'fc-patch', 'hooked-patch', 'added-key', 'hooked-added-key', 'result-rewrite', 'added-tests', 'cached-tests', 'equality-tester'];
 /** The attacks that import vitest or chai, which kata code cannot: refused before they run. */
 const IMPORTS = ['assert-patch', 'expect-extend', 'hooked-patch', 'hooked-added-key'];
 
@@ -64,6 +64,8 @@ const ATTACKS: Record<string, string> = {
   // Tests of its own, which pass, added to the kata's test file through the workbook's test
   // helpers (test/support/prop.ts hands on vitest's `test`). @ROOT@ is the workbook.
   'added-tests': "import { test as addTest } from '@ROOT@/test/support/prop.ts';\nfor (let i = 0; i < 200; i++) addTest(`free ${i}`, () => {});\n",
+  // An equality tester that answers true, where vitest keeps them: every toEqual a pass.
+  'equality-tester': "(globalThis as any)[Symbol.for('$$jest-matchers-object')].customEqualityTesters.push(() => true);\n",
   // The same without an import: vitest's `test`, found in the worker's cache of evaluated modules.
   'cached-tests':
     "const cached = (globalThis as any).__vitest_worker__.evaluatedModules.idToModuleMap;\n" +
