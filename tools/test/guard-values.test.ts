@@ -3,7 +3,9 @@ import { fc, test } from '../../test/support/prop.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fastCheck from 'fast-check';
 import { matcherIn } from '../lib/guard-values.ts';
+import { arbitraryPrototypes } from '../lib/guard-fast-check.ts';
 import { runTests } from '../lib/runner.ts';
 
 const anything = (): object => ({ asymmetricMatch: () => true });
@@ -77,5 +79,21 @@ describe('the guard, with vitest\'s matchers (tools/lib/guard.ts)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('fast-check\'s arbitraries (tools/lib/guard-fast-check.ts)', () => {
+  it('finds the prototype of each kind of arbitrary the tests build, and of fast-check\'s values', () => {
+    const found = arbitraryPrototypes(fastCheck);
+    for (const sample of [fastCheck.array(fastCheck.nat()), fastCheck.commands([fastCheck.constant({ check: () => true, run: () => {}, toString: () => 'c' })]), fastCheck.record({ a: fastCheck.nat() }), fastCheck.nat().map(String), fastCheck.constantFrom(1, 2), fastCheck.scheduler(), new fastCheck.Value(1, undefined)]) {
+      expect(found).toContain(Object.getPrototypeOf(sample));
+    }
+    expect(found).not.toContain(Object.prototype);
+  });
+
+  it('are frozen before the code under test loads: a patch to make every array empty fails the file, and no test passes', async () => {
+    const report = await runTests({ files: ['tools/test/fixtures/empty-arrays.fixture.ts'], env: { KATA_FIXTURES: '1' }, seed: 1 });
+    expect(report.tests.filter((t) => t.status === 'pass')).toEqual([]);
+    expect(report.problems.join('\n')).toContain("Cannot assign to read only property 'generate'");
   });
 });
