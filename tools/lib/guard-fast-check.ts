@@ -6,7 +6,7 @@
  * `Object.getPrototypeOf(fc.array(fc.nat())).generate = () => new fc.Value([], undefined)`, made
  * every property over arrays see only empty ones — and pass. fast-check does not export those
  * classes, so the guard finds them the way that code would: by building one arbitrary of each
- * kind and following its prototypes. It then freezes them.
+ * kind and following its prototypes. It then freezes them, with those of the random source.
  *
  * @example
  * ```ts
@@ -45,6 +45,37 @@ export function arbitraryPrototypes(fc: FastCheck): object[] {
     } catch {
       continue; // a builder this version of fast-check does not have
     }
+    for (let proto = Object.getPrototypeOf(sample) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+      if (!found.includes(proto)) found.push(proto);
+    }
+  }
+  return found;
+}
+
+/**
+ * The prototypes of fast-check's random source as properties get it: `fc.Random` and the pure-rand
+ * generator inside it (which kata code could reach with an arbitrary of its own, and patch to
+ * make every generated value the smallest one). Found with an arbitrary that keeps what it is given.
+ */
+export function randomPrototypes(fc: FastCheck): object[] {
+  let given: fcModule.Random | undefined;
+  class Keeper extends fc.Arbitrary<number> {
+    generate(random: fcModule.Random): fcModule.Value<number> {
+      given = random;
+      return new fc.Value(0, undefined);
+    }
+    canShrinkWithoutContext(value: unknown): value is number {
+      return false;
+    }
+    shrink(): fcModule.Stream<fcModule.Value<number>> {
+      return fc.Stream.nil();
+    }
+  }
+  // An explicit seed: fast-check's global settings are neither read nor changed.
+  fc.sample(new Keeper(), { numRuns: 1, seed: 0 });
+  const found: object[] = [];
+  const inside = given ? Object.values(given).filter((v): v is object => typeof v === 'object' && v !== null) : [];
+  for (const sample of given ? [given, ...inside] : []) {
     for (let proto = Object.getPrototypeOf(sample) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
       if (!found.includes(proto)) found.push(proto);
     }

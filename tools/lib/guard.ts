@@ -42,7 +42,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { matcherIn } from './guard-values.ts';
-import { arbitraryPrototypes } from './guard-fast-check.ts';
+import { arbitraryPrototypes, randomPrototypes } from './guard-fast-check.ts';
 
 /**
  * What the guard captured when it first ran in this process, before any learner code existed.
@@ -235,11 +235,12 @@ for (const [where, sample] of [
   }
 }
 watch('fast-check', fc as unknown as object);
-// The prototypes of every other kind of arbitrary (ArrayArbitrary, CommandsArbitrary, ...): frozen,
+// The prototypes of every other kind of arbitrary (ArrayArbitrary, CommandsArbitrary, ...) and of
+// the random source (fc.Random, pure-rand's generator): frozen,
 // for fast-check never changes them and nothing compares them (tools/lib/guard-fast-check.ts).
 if (!earlier) {
   const recorded = new Set(watched.map((w) => w.target));
-  for (const proto of arbitraryPrototypes(fc)) if (!recorded.has(proto)) freeze(proto);
+  for (const proto of [...arbitraryPrototypes(fc), ...randomPrototypes(fc)]) if (!recorded.has(proto)) freeze(proto);
 }
 
 if (!earlier) {

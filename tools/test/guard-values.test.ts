@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fastCheck from 'fast-check';
 import { matcherIn } from '../lib/guard-values.ts';
-import { arbitraryPrototypes } from '../lib/guard-fast-check.ts';
+import { arbitraryPrototypes, randomPrototypes } from '../lib/guard-fast-check.ts';
 import { runTests } from '../lib/runner.ts';
 
 const anything = (): object => ({ asymmetricMatch: () => true });
@@ -89,6 +89,13 @@ describe('fast-check\'s arbitraries (tools/lib/guard-fast-check.ts)', () => {
       expect(found).toContain(Object.getPrototypeOf(sample));
     }
     expect(found).not.toContain(Object.prototype);
+  });
+
+  it('finds the random source a property hands its arbitraries, fast-check\'s and pure-rand\'s, and leaves the global settings as they were', () => {
+    const before = fastCheck.readConfigureGlobal();
+    const names = randomPrototypes(fastCheck).map((proto) => (proto as { constructor: { name: string } }).constructor.name);
+    expect(names).toEqual(expect.arrayContaining(['Random', 'XorShift128Plus']));
+    expect(fastCheck.readConfigureGlobal()).toEqual(before);
   });
 
   it('are frozen before the code under test loads: a patch to make every array empty fails the file, and no test passes', async () => {
