@@ -4,7 +4,7 @@
  * (KATA_TARGET, KATA_KATAS_DIR, KATA_BORROWED and the learner's borrowed components).
  */
 import { defineConfig } from 'vitest/config';
-import { refuseTestMachinery, resolveSpecifier, resolveTargets } from './tools/lib/targets.ts';
+import { freezeHelperClasses, refuseTestMachinery, resolveSpecifier, resolveTargets } from './tools/lib/targets.ts';
 import { KataOrderSequencer } from './tools/lib/kata-order.ts';
 
 const targets = resolveTargets();
@@ -23,6 +23,10 @@ export default defineConfig({
       resolveId(source, importer) {
         refuseTestMachinery(source, importer, targets);
         return resolveSpecifier(source, targets) ?? null;
+      },
+      transform(code, id) {
+        const frozen = freezeHelperClasses(code, id);
+        return frozen === undefined ? null : { code: frozen, map: null };
       },
     },
   ],

@@ -245,3 +245,24 @@ export function refuseTestMachinery(specifier: string, importer: string | undefi
       `the tests use it to judge this code. To check an invariant in your own code, use node:assert.`,
   );
 }
+
+/**
+ * The source of a module of the workbook's test helpers (test/support) with its exported classes'
+ * prototypes frozen at its end, or undefined for any other file. Frozen as the module finishes
+ * loading, before any other code can see them: the models the tests compare kata code with
+ * (KeyspaceModel, ...) must answer as written, and kata code could otherwise patch one while the
+ * test file is still loading (tools/lib/guard-runner.ts freezes them too, once it has loaded).
+ *
+ * @example
+ * ```ts
+ * freezeHelperClasses('export class M {\n  f() { return 1; }\n}\n', `${ROOT}/test/support/m.ts`)
+ * // 'export class M {\n  f() { return 1; }\n}\n\nObject.freeze(M.prototype);\n'
+ * ```
+ */
+export function freezeHelperClasses(code: string, file: string, root = ROOT): string | undefined {
+  const path = file.split('?')[0]!;
+  if (!path.startsWith(join(root, 'test', 'support') + sep) || !path.endsWith('.ts')) return undefined;
+  const classes = [...code.matchAll(/^export (?:abstract )?class (\w+)/gm)].map((m) => m[1]!);
+  if (classes.length === 0) return undefined;
+  return `${code}\n${classes.map((name) => `Object.freeze(${name}.prototype);`).join('\n')}\n`;
+}

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { componentDependencies, refuseTestMachinery, resolveSpecifier, resolveTargets, ROOT, targetFromEnv, withDependencies } from '../lib/targets.ts';
+import { componentDependencies, freezeHelperClasses, refuseTestMachinery, resolveSpecifier, resolveTargets, ROOT, targetFromEnv, withDependencies } from '../lib/targets.ts';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -137,5 +137,24 @@ describe('kata code cannot import the test machinery', () => {
     for (const specifier of ['fast-check', 'yaml', 'node:assert', '@kube/etcd', 'vitest-like', './vitest.ts', '../scheduler/index.ts', '../../kit/index.ts']) {
       expect(() => refuseTestMachinery(specifier, join(root, 'katas', 'etcd', 'kv.ts'), t, root)).not.toThrow();
     }
+  });
+});
+
+describe('the test helpers\' classes are frozen as their module finishes loading', () => {
+  it('appends a freeze of each exported class\'s prototype to a module of test/support, and leaves the code above as it was', () => {
+    const root = workbook();
+    const code = 'export class Model {\n  answer() { return 1; }\n}\nexport abstract class Base {}\nclass Private {}\n';
+    const out = freezeHelperClasses(code, join(root, 'test', 'support', 'model.ts'), root)!;
+    expect(out.startsWith(code)).toBe(true);
+    expect(out.slice(code.length)).toBe('\nObject.freeze(Model.prototype);\nObject.freeze(Base.prototype);\n');
+  });
+
+  it('changes nothing in a test file, in kata code, in a helper without classes, or in what is not TypeScript', () => {
+    const root = workbook();
+    const code = 'export class Model {}\n';
+    for (const file of [join(root, 'test', 'etcd', '01-kv.test.ts'), join(root, 'katas', 'etcd', 'kv.ts'), join(root, 'kit', 'clock.ts'), join(root, 'test', 'support', 'data.json')]) {
+      expect(freezeHelperClasses(code, file, root)).toBeUndefined();
+    }
+    expect(freezeHelperClasses('export const x = 1;\n', join(root, 'test', 'support', 'x.ts'), root)).toBeUndefined();
   });
 });
