@@ -33,8 +33,8 @@
  *
  * What it does not stop: code that deliberately escapes the process or reads the grader's files
  * (`node:inspector`, child processes, /proc), and a prototype's method patched and put back
- * within one test's body (by the learner's function, before the test's assertion is over). The grader's scan of the submission
- * (tools/lib/tamper.ts) lists such code for a person to review.
+ * within one test's body (by the learner's function, before the test's assertion is over). The
+ * grader's scan of the submission (tools/lib/tamper.ts) lists such code for a person to review.
  */
 import * as vitest from 'vitest';
 import fc from 'fast-check';
@@ -93,16 +93,14 @@ if (!earlier) {
     return false;
   };
   const apply = Reflect.apply;
-  for (const name of ['toEqual', 'toStrictEqual', 'toMatchObject', 'toContainEqual', 'toHaveProperty', 'toBeOneOf', 'toThrow', 'toThrowError']) {
+  for (const name of ['toEqual', 'toStrictEqual', 'toMatchObject', 'toContainEqual', 'toHaveProperty', 'toBeOneOf']) {
     const descriptor = Reflect.getOwnPropertyDescriptor(chai.Assertion.prototype, name);
     if (!descriptor || typeof descriptor.value !== 'function') continue;
     const matcher = descriptor.value as (...args: unknown[]) => unknown;
     const guarded = function (this: object, ...args: unknown[]): unknown {
-      // toThrow checks what a function throws: the thrown value is read by the matcher itself.
-      const actual = flag(this, 'object');
-      const where = name.startsWith('toThrow') ? undefined : matcherIn(actual, isVitestMatcher);
+      const where = matcherIn(flag(this, 'object'), isVitestMatcher);
       if (where !== undefined) {
-        const what = `${where} that ${name} was given has an asymmetricMatch method of the code's own, which would match anything`;
+        const what = `${where} that ${name} was given could match anything (an object of the code's own with an asymmetricMatch method, or a proxy)`;
         const state = vitest.expect.getState();
         if (guardFile) append(guardFile, `${stringify({ file: state.testPath ?? '', name: state.currentTestName ?? '', what })}\n`);
         throw new Error(`The code under test returned a value made to match anything, so this kata cannot be scored: ${what}. Return plain data.`);

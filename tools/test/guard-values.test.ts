@@ -73,7 +73,7 @@ describe('the guard, with vitest\'s matchers (tools/lib/guard.ts)', () => {
         "an equality tester of the code's own, pushed where vitest keeps them": 'fail',
         "vitest's own matchers in the actual value still work": 'pass',
       });
-      expect(report.tests.find((t) => t.name === 'toEqual, deep inside')!.message).toContain('the value.kvs[0] that toEqual was given has an asymmetricMatch method');
+      expect(report.tests.find((t) => t.name === 'toEqual, deep inside')!.message).toContain('the value.kvs[0] that toEqual was given could match anything');
       const flagged = readFileSync(guardFile, 'utf8').trim().split('\n');
       expect(flagged).toHaveLength(10);
     } finally {
