@@ -37,19 +37,15 @@ export function arbitraryPrototypes(fc: FastCheck): object[] {
     () => fc.context(), () => nat().map((x) => x), () => nat().filter(() => true), () => nat().chain(() => nat()),
     () => new fc.Value(0, undefined), () => fc.Stream.nil(),
   ];
-  const found: object[] = [];
+  const samples: unknown[] = [];
   for (const build of builders) {
-    let sample: unknown;
     try {
-      sample = build();
+      samples.push(build());
     } catch {
-      continue; // a builder this version of fast-check does not have
-    }
-    for (let proto = Object.getPrototypeOf(sample) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
-      if (!found.includes(proto)) found.push(proto);
+      // a builder this version of fast-check does not have
     }
   }
-  return found;
+  return prototypesOf(samples);
 }
 
 /**
@@ -73,9 +69,14 @@ export function randomPrototypes(fc: FastCheck): object[] {
   }
   // An explicit seed: fast-check's global settings are neither read nor changed.
   fc.sample(new Keeper(), { numRuns: 1, seed: 0 });
+  return given ? prototypesOf([given, ...Object.values(given)]) : [];
+}
+
+/** The prototypes of the objects among `samples`, each up to `Object.prototype`, without duplicates. */
+function prototypesOf(samples: readonly unknown[]): object[] {
   const found: object[] = [];
-  const inside = given ? Object.values(given).filter((v): v is object => typeof v === 'object' && v !== null) : [];
-  for (const sample of given ? [given, ...inside] : []) {
+  for (const sample of samples) {
+    if (typeof sample !== 'object' || sample === null) continue;
     for (let proto = Object.getPrototypeOf(sample) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
       if (!found.includes(proto)) found.push(proto);
     }

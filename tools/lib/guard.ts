@@ -166,8 +166,9 @@ interface Watched {
   keys: (string | symbol)[];
   descriptors: (PropertyDescriptor | undefined)[];
   /**
-   * The keys it had, for a prototype: a key added later is a change too. `Object.prototype.asymmetricMatch = () => true` made every `toEqual` of two objects pass,
-   * for vitest's equality asks an object with that method whether it matches.
+   * The keys it had, for a prototype: a key added later is a change too.
+   * `Object.prototype.asymmetricMatch = () => true` made every `toEqual` of two objects pass, for
+   * vitest's equality asks an object with that method whether it matches.
    */
   known?: Readonly<Record<string | symbol, true>>;
 }

@@ -215,8 +215,9 @@ const TEST_MACHINERY = /^(?:vitest|vitest\/.*|@vitest\/.*|chai|tinyspy)$/;
 /**
  * Refuses an import of the test machinery (vitest, its runner, chai, and the workbook's own test/
  * and tools/ folders, which hand them on) from kata code — a file in the katas folder being tested,
- * or in solutions/ — with an error that says why; does nothing for any other import. The tests import vitest; the code they test must not: with it, three lines of kata
- * code could mark a failing test passed (`afterEach(({ task }) => { task.result.state = 'pass' })`).
+ * or in solutions/ — with an error that says why; does nothing for any other import. The tests
+ * import vitest; the code they test must not: with it, three lines of kata code could mark a
+ * failing test passed (`afterEach(({ task }) => { task.result.state = 'pass' })`).
  * The grader's guard (tools/lib/guard.ts, tools/lib/guard-runner.ts) stands behind this for code
  * that reaches vitest another way.
  */
@@ -251,7 +252,7 @@ export function refuseTestMachinery(specifier: string, importer: string | undefi
  * prototypes frozen at its end, or undefined for any other file. Frozen as the module finishes
  * loading, before any other code can see them: the models the tests compare kata code with
  * (KeyspaceModel, ...) must answer as written, and kata code could otherwise patch one while the
- * test file is still loading (tools/lib/guard-runner.ts freezes them too, once it has loaded).
+ * test file is still loading (it finds them in the worker's module cache).
  *
  * @example
  * ```ts

@@ -38,7 +38,7 @@ describe('the guarded test runner (tools/lib/guard-runner.ts)', () => {
     }
   });
 
-  it('freezes the classes of the workbook\'s test helpers (the models the tests compare with) before the first test runs', async () => {
+  it('runs with the classes of the workbook\'s test helpers (the models the tests compare with) frozen: the config freezes them as their module loads', async () => {
     const report = await runTests({ files: ['tools/test/fixtures/patches-a-model.fixture.ts'], env: { KATA_FIXTURES: '1' }, seed: 1 });
     expect(report.tests.map((t) => [t.name, t.status, t.message ?? ''])).toEqual([['the model of a test helper cannot be changed once the tests run', 'pass', '']]);
   });
