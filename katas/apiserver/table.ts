@@ -240,6 +240,23 @@ PRINTERS['Endpoints'] = {
     return [ep.metadata.name, addresses.length === 0 ? '<none>' : addresses.slice(0, 3).join(',') + (addresses.length > 3 ? ` + ${addresses.length - 3} more...` : ''), age(ep, now)];
   },
 };
+/**
+ * EndpointSlices, as printers.go prints them: the address type, then the first three ports and
+ * the first three addresses, "+ N more..." after them, `<unset>` for none.
+ */
+PRINTERS['EndpointSlice'] = {
+  columns: [nameColumn, column('AddressType'), column('Ports'), column('Endpoints'), column('Age')],
+  cells: (slice, now) => {
+    const ports = (slice.ports ?? []).map((p: { port?: number; name?: string }) => (typeof p.port === 'number' ? String(p.port) : (p.name ?? '*')));
+    const addresses = (slice.endpoints ?? []).flatMap((e: { addresses?: string[] }) => e.addresses ?? []);
+    return [slice.metadata.name, slice.addressType ?? '', firstThree(ports), firstThree(addresses), age(slice, now)];
+  },
+};
+/** Up to three items joined by commas and "+ N more..." for the rest, or `<unset>` for none. */
+function firstThree(items: string[]): string {
+  if (items.length === 0) return '<unset>';
+  return items.slice(0, 3).join(',') + (items.length > 3 ? ` + ${items.length - 3} more...` : '');
+}
 PRINTERS['Lease'] = {
   columns: [nameColumn, column('Holder'), column('Age')],
   cells: (lease, now) => [lease.metadata.name, lease.spec?.holderIdentity ?? '', age(lease, now)],

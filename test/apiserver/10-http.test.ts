@@ -975,6 +975,22 @@ describe('the HTTP API: discovery and tables', () => {
     expect(table.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 5)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
     expect(table.rows[0].cells.slice(0, 5)).toEqual(['web', '0/1', 'Pending', '0', '90s']);
   });
+
+  it('prints EndpointSlices as kubectl get endpointslices does: address type, the first three ports and addresses, "+ N more..."', async () => {
+    bench = await startBench();
+    const slices = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
+    const endpoints = ['127.0.1.2', '127.0.1.3', '127.0.1.4', '127.0.1.5', '127.0.1.6'].map((ip) => ({ addresses: [ip] }));
+    const ports = [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'metrics', protocol: 'TCP' }];
+    await bench.send('POST', slices, { body: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc12' }, addressType: 'IPv4', endpoints, ports } });
+    await bench.send('POST', slices, { body: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'empty-xyz89' }, addressType: 'IPv4', endpoints: [] } });
+    await bench.clock.advance(90_000);
+    const table = (await bench.send('GET', slices, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } })).json;
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'AddressType', 'Ports', 'Endpoints', 'Age']);
+    expect(table.rows.map((row: { cells: unknown[] }) => row.cells)).toEqual([
+      ['empty-xyz89', 'IPv4', '<unset>', '<unset>', '90s'],
+      ['web-abc12', 'IPv4', '80,metrics', '127.0.1.2,127.0.1.3,127.0.1.4 + 2 more...', '90s'],
+    ]);
+  });
 });
 
 describe('the pipeline: authenticate, authorize, decode, admit', () => {
