@@ -356,6 +356,7 @@ export class Kubelet {
       const entry = this.imageBackoff.entry(imageKey)!;
       reasons.set(name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ${this.pullErrors.get(imageKey) ?? ''}` });
       void this.events.record(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, name, init);
+      void this.events.record(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', name, init);
       this.wakeAt(uid, entry.lastUpdate + entry.backoff);
       return;
     }

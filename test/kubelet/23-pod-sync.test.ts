@@ -314,6 +314,7 @@ describe('the kubelet on a fake runtime', () => {
     // The kubelet synced again on its own status write: now it is backing off.
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ImagePullBackOff');
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/^Back-off pulling image "nginx:1.27": Failed to pull image "nginx:1.27"/);
+    expect(await node.events('typo')).toEqual(expect.arrayContaining(['BackOff: Back-off pulling image "nginx:1.27"', 'Failed: Error: ImagePullBackOff']));
     await node.advance(9_999);
     expect(await pulls()).toBe(1);
     await node.advance(1);
