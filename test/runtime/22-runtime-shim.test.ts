@@ -575,7 +575,7 @@ describe('ProcessRuntime: containers are real processes', () => {
       const { runtime, clock } = processRuntime();
       const run = newMark('any');
       const pods = new Map<number, string>();
-      const containers: { id: string; mark: string }[] = [];
+      const containers: { id: string; mark: string; image: string }[] = [];
       const statusOf = async (id: string) => (await runtime.containerStatus(id).catch(() => undefined))?.state;
       for (const [step, op] of ops.entries()) {
         const target = containers.length > 0 && 'container' in op ? containers[op.container % containers.length]! : undefined;
@@ -590,7 +590,7 @@ describe('ProcessRuntime: containers are real processes', () => {
           const [, image] = images[op.image]!;
           const id = await runtime.createContainer(sandbox, { ...image, metadata: { name: `c${step}` }, envs: [{ key: 'POD_IP', value: ip }, { key: MARK, value: mark }] });
           await runtime.startContainer(id);
-          containers.push({ id, mark });
+          containers.push({ id, mark, image: images[op.image]![0] });
         } else if (op.op === 'stop' && target) {
           const removed = (await statusOf(target.id)) === undefined;
           const stopping = runtime.stopContainer(target.id, op.timeout).then(() => undefined, (e: unknown) => e);
@@ -602,8 +602,10 @@ describe('ProcessRuntime: containers are real processes', () => {
           await runtime.removeContainer(target.id);
         } else if (op.op === 'exec' && target && (await statusOf(target.id)) === 'CONTAINER_RUNNING') {
           const result = await runtime.execSync(target.id, ['node', '-e', 'process.exit(7)'], 30).catch((e: unknown) => e);
-          // A crasher may exit between the check and the exec: then exec is refused.
+          // A crasher may exit between the check and the exec: then exec is refused. Or while the
+          // exec runs: then the exec is killed with it (137).
           if (result instanceof RuntimeError) expect(result.code).toBe('FailedPrecondition');
+          else if ((result as { exitCode?: number }).exitCode === 137) expect(target.image, 'an exec killed (137) in a container that does not exit by itself').toBe('crasher');
           else expect(result).toMatchObject({ exitCode: 7 });
         } else if (op.op === 'stopSandbox' && pods.has(op.pod)) {
           await runtime.stopPodSandbox(pods.get(op.pod)!);
