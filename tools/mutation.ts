@@ -46,6 +46,8 @@ class CannotRun extends Error {}
 interface KataScore {
   kata: Kata;
   seconds: number;
+  /** how many mutants Stryker ran at once */
+  concurrency: number;
   /** per solution file, then the total */
   rows: { file: string; killed: number; timeout: number; survived: number; noCoverage: number; errors: number; equivalent: number; staticSurvived: number }[];
   /** survivors docs/mutation.md does not list, with where they are */
@@ -101,10 +103,10 @@ async function runKata(kata: Kata, options: { concurrency: number; incremental: 
   await stryker.runMutationTest();
   const seconds = Math.round((performance.now() - started) / 1000);
   const report = JSON.parse(readFileSync(join(out, 'mutation.json'), 'utf8')) as Report;
-  return score(kata, targets, report, seconds);
+  return { ...score(kata, targets, report, seconds), concurrency: options.concurrency };
 }
 
-function score(kata: Kata, targets: MutationTarget[], report: Report, seconds: number): KataScore {
+function score(kata: Kata, targets: MutationTarget[], report: Report, seconds: number): Omit<KataScore, 'concurrency'> {
   const equivalents = existsSync(DOCS) ? parseEquivalents(readFileSync(DOCS, 'utf8')) : [];
   const rows = new Map<string, KataScore['rows'][number]>();
   const unlisted: KataScore['unlisted'] = [];
@@ -194,7 +196,7 @@ function block(result: KataScore): string {
     '',
     `\`${kata.test}\` against the code its learner writes: **${result.score.toFixed(1)}%**` +
       (result.adjusted !== result.score ? `, ${result.adjusted.toFixed(1)}% with the listed equivalent mutants left out` : '') +
-      ` (${formatSeconds(result.seconds)} at concurrency 1).`,
+      ` (${formatSeconds(result.seconds)} at concurrency ${result.concurrency}).`,
     '',
     '| file | killed | timed out | survived | no coverage | of which equivalent | static, not measured | score |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

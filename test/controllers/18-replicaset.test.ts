@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { toRFC3339, type Pod, type ReplicaSet } from '@kube/kit';
+import { forbidden, internalError } from '@kube/apiserver';
 import { calculateStatus, compareForDeletion, ControllerExpectations, podsToDelete, ReplicaSetController, SharedInformerFactory, slowStartBatch } from '@kube/controllers';
 import { ControllerCluster, makePod, START } from '../support/controllers/cluster.ts';
 
@@ -98,16 +99,47 @@ describe('slow start, ranking and status', () => {
       expect(compareForDeletion(first, second, rankFirst, rankSecond)).toBeLessThan(0);
       expect(compareForDeletion(second, first, rankSecond, rankFirst)).toBeGreaterThan(0);
     }
-    const pods = [rankPod('lonely', { node: 'n2', readySince: 0 }), rankPod('crowded-1', { node: 'n1', readySince: 0 }), rankPod('crowded-2', { node: 'n1', readySince: 0 }), rankPod('pending', { phase: 'Pending' })];
+    const pods = [rankPod('a-lonely', { node: 'n2', readySince: 0 }), rankPod('crowded-1', { node: 'n1', readySince: 0 }), rankPod('crowded-2', { node: 'n1', readySince: 0 }), rankPod('pending', { phase: 'Pending' })];
     expect(podsToDelete(pods, 3).map((p) => p.metadata.name)).toEqual(['pending', 'crowded-1', 'crowded-2']);
+  });
+
+  it('ranks pods the rules cannot tell apart by what is left: newer among not-ready pods, restarts when ready has no time, then by name', () => {
+    // Two pods not ready: no ready time to compare, so the newer goes first.
+    expect(compareForDeletion(rankPod('a', { node: 'n1', created: 9 }), rankPod('b', { node: 'n1', created: 1 }), 1, 1)).toBeLessThan(0);
+    // Ready without a lastTransitionTime: the ready time tells nothing, the restarts decide.
+    const readyNoTime = (name: string, restarts: number): Pod => {
+      const pod = rankPod(name, { node: 'n1', restarts });
+      pod.status!.conditions = [{ type: 'Ready', status: 'True' }];
+      return pod;
+    };
+    expect(compareForDeletion(readyNoTime('a', 4), readyNoTime('b', 1), 1, 1)).toBeLessThan(0);
+    expect(compareForDeletion(readyNoTime('a', 1), readyNoTime('b', 4), 1, 1)).toBeGreaterThan(0);
+    // One ready time known and one not: they cannot be compared, so the restarts decide there too.
+    expect(compareForDeletion(readyNoTime('a', 4), rankPod('b', { node: 'n1', readySince: 50, restarts: 1 }), 1, 1)).toBeLessThan(0);
+    // No creationTimestamp on either: nothing tells them apart.
+    const unborn = (name: string): Pod => {
+      const pod = rankPod(name, { node: 'n1' });
+      delete pod.metadata.creationTimestamp;
+      return pod;
+    };
+    expect(compareForDeletion(unborn('a'), unborn('b'), 1, 1)).toBe(0);
+    expect(compareForDeletion(unborn('a'), rankPod('b', { node: 'n1', created: 5 }), 1, 1)).toBe(0);
+    // Equal by every rule: by name, the same choice every time.
+    expect(podsToDelete([rankPod('c', { node: 'n1' }), rankPod('a', { node: 'n1' }), rankPod('b', { node: 'n1' })], 3).map((p) => p.metadata.name)).toEqual(['a', 'b', 'c']);
   });
 
   it('counts replicas, fully labelled, ready and available pods (ready for minReadySeconds), and the generation it saw', () => {
     const rs = { ...makeRS('web', 3, 10), metadata: { ...makeRS('web', 3).metadata, generation: 4 } };
     const labelled = (p: Pod) => ({ ...p, metadata: { ...p.metadata, labels: { app: 'web', tier: 'web' } } });
-    const pods = [labelled(rankPod('old', { readySince: 0 })), labelled(rankPod('new', { readySince: 5 })), rankPod('partial', {})];
-    expect(calculateStatus(rs, pods, START + 12_000)).toEqual({ replicas: 3, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 1, observedGeneration: 4 });
+    const half = rankPod('half', {});
+    half.metadata.labels = { app: 'web' }; // the template's app label, not its tier
+    const pods = [labelled(rankPod('old', { readySince: 0 })), labelled(rankPod('new', { readySince: 5 })), rankPod('partial', {}), half];
+    expect(calculateStatus(rs, pods, START + 12_000)).toEqual({ replicas: 4, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 1, observedGeneration: 4 });
     expect(calculateStatus(rs, pods, START + 12_000, { reason: 'FailedCreate', message: 'exceeded quota' }).conditions).toEqual([{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota' }]);
+    // Once managing works again the ReplicaFailure condition goes; a condition of another type stays.
+    const other = { type: 'Progressing', status: 'True', reason: 'Other', message: 'not the controller\'s' } as never;
+    const failing = { ...rs, status: { replicas: 4, conditions: [other, { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota' }] } } as ReplicaSet;
+    expect(calculateStatus(failing, pods, START + 12_000).conditions).toEqual([other]);
   });
 
   it('expectations hold a key back until every expected creation and deletion is seen, or 5 minutes pass', async () => {
@@ -123,6 +155,13 @@ describe('slow start, ranking and status', () => {
     await cluster.clock.advance(5 * 60_000);
     expect(e.satisfied('default/web')).toBe(false);
     await cluster.clock.advance(1);
+    expect(e.satisfied('default/web')).toBe(true);
+    // Seeing a pod of a key with nothing expected changes nothing; a deleted key expects nothing.
+    e.creationObserved('default/other');
+    e.deletionObserved('default/other');
+    expect(e.satisfied('default/other')).toBe(true);
+    e.expectCreations('default/web', 2);
+    e.delete('default/web');
     expect(e.satisfied('default/web')).toBe(true);
   });
 });
@@ -208,6 +247,114 @@ describe('the ReplicaSet controller', () => {
     await cluster.advance(11_000);
     expect(await status()).toMatchObject({ readyReplicas: 1, availableReplicas: 1 });
     await controller.stop();
+  });
+});
+
+describe('the ReplicaSet controller, when the server refuses or things go away', () => {
+  const activeOwned = async (owned: () => Promise<Pod[]>) => (await owned()).filter((p) => !p.metadata.deletionTimestamp);
+  const conditionsOf = async (cluster: ControllerCluster) => (await cluster.client.inner.replicaSets('default').get('web')).status?.conditions;
+
+  it('reports a refused create as ReplicaFailure FailedCreate with the server\'s message, and clears it once creating works', async () => {
+    const { cluster, controller, owned } = await running();
+    await cluster.client.inner.replicaSets('default').create(makeRS('web', 1));
+    await cluster.settle();
+    const quota = () => forbidden('pods', '', 'exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1');
+    cluster.client.failNextWrites('create', 'pods', 100, quota);
+    await scale(cluster, 3);
+    await cluster.settle();
+    expect((await owned()).length).toBe(1);
+    expect(await conditionsOf(cluster)).toEqual([{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: quota().message }]);
+    cluster.client.failNextWrites('create', 'pods', 0, quota); // the quota is raised
+    await cluster.advance(1_000); // the key's back-off passes
+    expect((await owned()).length).toBe(3);
+    expect(await conditionsOf(cluster)).toBeUndefined();
+    await controller.stop();
+  });
+
+  it('reports a refused delete as ReplicaFailure FailedDelete, and deletes again after its back-off', async () => {
+    const { cluster, controller, owned } = await running();
+    await cluster.client.inner.replicaSets('default').create(makeRS('web', 3));
+    await cluster.settle();
+    const timeout = () => internalError('etcdserver: request timed out');
+    cluster.client.failNextWrites('delete', 'pods', 100, timeout);
+    await scale(cluster, 1);
+    await cluster.settle();
+    expect((await activeOwned(owned)).length).toBe(3);
+    expect(await conditionsOf(cluster)).toEqual([{ type: 'ReplicaFailure', status: 'True', reason: 'FailedDelete', message: timeout().message }]);
+    cluster.client.failNextWrites('delete', 'pods', 0, timeout); // etcd answers again
+    await cluster.advance(1_000);
+    expect((await activeOwned(owned)).length).toBe(1);
+    expect(await conditionsOf(cluster)).toBeUndefined();
+    await controller.stop();
+  });
+
+  it('counts a pod that was already gone when it deleted it as deleted, not as a failure', async () => {
+    const { cluster, controller, owned } = await running();
+    await cluster.client.inner.replicaSets('default').create(makeRS('web', 2));
+    await cluster.settle();
+    const [gone, kept] = await owned();
+    await setReady(cluster, kept!, true); // so that the not-ready one is the pod to delete
+    await cluster.settle();
+    cluster.client.hold('pods'); // the controller will not see the pod go
+    await cluster.client.inner.pods('default').delete(gone!.metadata.name!);
+    await scale(cluster, 1);
+    await cluster.settle();
+    expect(await conditionsOf(cluster), 'a NotFound from deleting a pod already gone is no failure').toBeUndefined();
+    const rs = await cluster.client.inner.replicaSets('default').get('web');
+    expect(rs.status?.observedGeneration, 'the sync that scaled down wrote its status').toBe(rs.metadata.generation);
+    cluster.client.release();
+    await cluster.settle();
+    expect((await owned()).map((p) => p.metadata.name)).toEqual([kept!.metadata.name]);
+    await controller.stop();
+  });
+
+  it('forgets what it expected of a ReplicaSet that is gone', async () => {
+    const { cluster, controller } = await running();
+    cluster.client.hold('pods'); // the pods it creates stay unseen: their creations stay expected
+    await cluster.client.inner.replicaSets('default').create(makeRS('web', 2));
+    await cluster.settle();
+    expect(controller.expectations.satisfied('default/web')).toBe(false);
+    await cluster.client.inner.replicaSets('default').delete('web');
+    await cluster.settle();
+    expect(controller.expectations.satisfied('default/web')).toBe(true);
+    await controller.stop();
+  });
+
+  it('replaces a pod that finished: a Failed or Succeeded pod is not one of its replicas', async () => {
+    const { cluster, controller, owned } = await running();
+    await cluster.client.inner.replicaSets('default').create(makeRS('web', 2));
+    await cluster.settle();
+    const [failed] = await owned();
+    const fresh = await cluster.client.inner.pods('default').get(failed!.metadata.name!);
+    await cluster.client.inner.pods('default').updateStatus({ ...fresh, status: { phase: 'Failed' } });
+    await cluster.settle();
+    const pods = await owned();
+    expect(pods.length, 'the failed pod stays (deleting it is the pod GC\'s work) beside two running ones').toBe(3);
+    expect(pods.filter((p) => p.status?.phase !== 'Failed').length).toBe(2);
+    expect((await cluster.client.inner.replicaSets('default').get('web')).status?.replicas).toBe(2);
+    await controller.stop();
+  });
+
+  it('claims only what it may: not a pod another controls, not an orphan gone from the server; releases by taking off only its own reference; a ReplicaSet being deleted releases nothing', async () => {
+    const cluster = new ControllerCluster();
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const controller = new ReplicaSetController({ client: cluster.client, clock: cluster.clock, factory });
+    const rs = await cluster.client.inner.replicaSets('default').create(makeRS('web', 1));
+    const ours = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true };
+    const configMapRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', uid: 'u-settings' };
+    const theirs = makePod('theirs', { labels: { app: 'web' } });
+    theirs.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'other', uid: 'u-other', controller: true }];
+    const moved = makePod('moved', { labels: { app: 'debug' } });
+    moved.metadata.ownerReferences = [ours, configMapRef];
+    const created = await Promise.all([theirs, moved].map((p) => cluster.client.inner.pods('default').create(p)));
+    const ghost = { ...makePod('ghost', { labels: { app: 'web' } }), metadata: { ...makePod('ghost').metadata, labels: { app: 'web' }, uid: 'u-ghost', resourceVersion: '1' } };
+    const deleting = { ...rs, metadata: { ...rs.metadata, deletionTimestamp: toRFC3339(cluster.clock.now()) } };
+    expect(await controller.claimPods(deleting, created), 'being deleted: it keeps nothing that does not match, and releases nothing').toEqual([]);
+    expect((await cluster.client.inner.pods('default').get('moved')).metadata.ownerReferences).toEqual([ours, configMapRef]);
+    expect(await controller.claimPods(rs, [...created, ghost])).toEqual([]);
+    expect((await cluster.client.inner.pods('default').get('moved')).metadata.ownerReferences, 'released: only its own reference taken off').toEqual([configMapRef]);
+    expect((await cluster.client.inner.pods('default').get('theirs')).metadata.ownerReferences).toEqual(theirs.metadata.ownerReferences);
+    await factory.shutdown();
   });
 });
 

@@ -2,7 +2,7 @@
  * A control plane for the controllers' tests: the reference (or the learner's) etcd store and
  * apiserver registry, a fake clock, and a client that the test can make misbehave the ways a real
  * network does — watches that break and lose what they had not delivered, watches that fall
- * behind, lists that fail.
+ * behind, lists that fail, creates and deletes the server refuses.
  *
  * Everything runs in this process on promises: after a change, {@link ControllerCluster.settle}
  * lets every informer and worker catch up (the event loop turns, the clock moves by 0), with no
@@ -76,6 +76,8 @@ export class FlakyClient extends BaseApiClient {
   private listFailures = 0;
   private held = false;
   private readonly heldResources = new Set<string>();
+  /** refusals still to come, by `<verb> <resource>` */
+  private readonly writeFailures = new Map<string, { count: number; error: () => Error }>();
   /** lists and watches asked for, for tests that count them */
   readonly calls = { lists: 0, watches: 0 };
 
@@ -95,6 +97,8 @@ export class FlakyClient extends BaseApiClient {
         }
         return real.list(options);
       },
+      create: (object) => this.refuse('create', resource) ?? real.create(object),
+      delete: (name, options) => this.refuse('delete', resource) ?? real.delete(name, options),
       watch: (options) => {
         this.calls.watches++;
         const watch = new TestWatch<T>(real.watch(options), this, resource);
@@ -127,6 +131,26 @@ export class FlakyClient extends BaseApiClient {
   /** The next `n` lists fail with a 500. */
   failNextLists(n: number): void {
     this.listFailures += n;
+  }
+
+  /**
+   * The next `count` creates (or deletes) of `resource` are refused with `error()` — a quota, an
+   * admission webhook, etcd timing out — before they reach the server.
+   *
+   * @example
+   * ```ts
+   * cluster.client.failNextWrites('create', 'pods', 1, () => forbidden('pods', 'web-x7k2p', 'exceeded quota: compute'));
+   * ```
+   */
+  failNextWrites(verb: 'create' | 'delete', resource: string, count: number, error: () => Error): void {
+    this.writeFailures.set(`${verb} ${resource}`, { count, error });
+  }
+
+  private refuse(verb: 'create' | 'delete', resource: string): Promise<never> | undefined {
+    const failure = this.writeFailures.get(`${verb} ${resource}`);
+    if (!failure || failure.count <= 0) return undefined;
+    failure.count--;
+    return Promise.reject(failure.error());
   }
 
   /** Watches (of `resource` only, if given) deliver nothing until {@link release}: informers fall behind. */
