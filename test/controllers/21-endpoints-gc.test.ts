@@ -68,6 +68,29 @@ describe('the pure parts', () => {
     ]);
   });
 
+  it("publishes not-ready pods as ready for a Service with publishNotReadyAddresses, orders ports by name, leaves out a pod with none of the Service's ports, and lists a port-less Service's pods with no ports", () => {
+    const twoPorts = makeService('web', { app: 'web' }, [
+      { name: 'metrics', port: 9100, targetPort: 'metrics' },
+      { name: 'http', port: 80, targetPort: 'http' },
+    ]);
+    const pods = [servingPod('b-slow', { ready: false, ip: '127.0.1.3' }), servingPod('a-ready', { ip: '127.0.1.2' })];
+    const address = (pod: string, ip: string) => ({ ip, targetRef: { kind: 'Pod', namespace: 'default', name: pod, uid: `uid-${pod}` } });
+    const bothPorts = [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'metrics', port: 9100, protocol: 'TCP' }];
+    const published = { ...twoPorts, spec: { ...twoPorts.spec!, publishNotReadyAddresses: true } } as Service;
+    expect(endpointsSubsets(published, pods)).toEqual([{ addresses: [address('a-ready', '127.0.1.2'), address('b-slow', '127.0.1.3')], ports: bothPorts }]);
+    const summary = (service: Service) => [...desiredEndpoints(service, pods).values()].map((g) => [g.ports, g.endpoints.map((e) => [e.targetRef?.name, e.conditions])]);
+    const ready = { ready: true, serving: true, terminating: false };
+    expect(summary(published)).toEqual([[bothPorts, [['a-ready', ready], ['b-slow', ready]]]]);
+    expect(summary(twoPorts)).toEqual([[bothPorts, [['a-ready', ready], ['b-slow', { ready: false, serving: false, terminating: false }]]]]);
+    // A Service whose only port no pod has: no pod is an endpoint of it.
+    const grpc = makeService('web', { app: 'web' }, [{ name: 'grpc', port: 50051, targetPort: 'grpc' }]);
+    expect([endpointsSubsets(grpc, pods), desiredEndpoints(grpc, pods).size]).toEqual([[], 0]);
+    // A Service with no ports (headless, for DNS only): every pod it selects, with no ports.
+    const bare = makeService('web', { app: 'web' }, []);
+    expect(endpointsSubsets(bare, pods)).toEqual([{ addresses: [address('a-ready', '127.0.1.2')], notReadyAddresses: [address('b-slow', '127.0.1.3')] }]);
+    expect([...desiredEndpoints(bare, pods).values()].map((g) => [g.ports, g.endpoints.length])).toEqual([[[], 2]]);
+  });
+
   it('cuts 250 endpoints into slices of at most 100, labelled and owned by the Service, with ready, serving and terminating conditions', () => {
     const service = { ...makeService('web', { app: 'web' }), metadata: { ...makeService('web', {}).metadata, uid: 'uid-web' } };
     const pods = Array.from({ length: 250 }, (_, i) => servingPod(`p${String(i).padStart(3, '0')}`, { ip: `127.0.2.${i}`, ready: i !== 1, terminating: i === 2, node: 'n1' }));
@@ -95,6 +118,30 @@ describe('the pure parts', () => {
     expect([again.create.length, again.delete.length, again.update.map((s) => s.metadata.name)]).toEqual([0, 0, ['web-0']]);
     expect(again.update[0]!.endpoints.length).toBe(95);
     expect(reconcileSlices(service, existing, new Map()), 'no endpoints: one empty placeholder slice').toMatchObject({ delete: existing, create: [{ endpoints: [], ports: [] }] });
+  });
+
+  it('reconciles slices with few writes: the new endpoint goes to a slice written anyway, never past the maximum; a slice left empty is deleted; one empty placeholder stays', () => {
+    const service = { ...makeService('web', { app: 'web' }), metadata: { ...makeService('web', {}).metadata, uid: 'uid-web' } };
+    const want = (...ids: number[]) => desiredEndpoints(service, ids.map((i) => servingPod(`p${i}`, { ip: `127.0.4.${i}`, node: 'n1' })));
+    const named = (slice: EndpointSlice, name: string) => ({ ...slice, metadata: { ...slice.metadata, name } });
+    const summary = (slices: EndpointSlice[]) => slices.map((s) => [s.metadata.name ?? s.metadata.generateName, s.endpoints.map((e) => e.targetRef?.name)]);
+    const [a, b] = reconcileSlices(service, [], want(1, 2, 3, 4, 5), 3).create.map((s, i) => named(s, `web-${'ab'[i]}`));
+    expect(summary([a!, b!])).toEqual([['web-a', ['p1', 'p2', 'p3']], ['web-b', ['p4', 'p5']]]);
+    // p1 goes, p6 comes: web-a is written anyway, so p6 goes there (not into web-b, listed first).
+    const moved = reconcileSlices(service, [b!, a!], want(2, 3, 4, 5, 6), 3);
+    expect([summary(moved.update), moved.create, moved.delete]).toEqual([[['web-a', ['p2', 'p3', 'p6']]], [], []]);
+    // A full slice takes no more: p6 gets a slice of its own.
+    const full = reconcileSlices(service, [a!], want(1, 2, 3, 6), 3);
+    expect([full.update, summary(full.create), full.delete]).toEqual([[], [['web-', ['p6']]], []]);
+    // Every endpoint of web-b gone: web-b is deleted, web-a untouched.
+    expect(reconcileSlices(service, [a!, b!], want(1, 2, 3), 3)).toEqual({ create: [], update: [], delete: [b] });
+    // No endpoints at all: an empty placeholder (no endpoints, no ports) stays as it is; any other slice makes way for one.
+    const placeholder = named(reconcileSlices(service, [], new Map()).create[0]!, 'web-p');
+    expect(reconcileSlices(service, [placeholder], new Map())).toEqual({ create: [], update: [], delete: [] });
+    const portless = named(reconcileSlices(service, [], desiredEndpoints(makeService('web', { app: 'web' }, []), [servingPod('p1', { ip: '127.0.4.1' })])).create[0]!, 'web-q');
+    for (const slice of [portless, { ...a!, endpoints: [] }]) {
+      expect(reconcileSlices(service, [slice], new Map()), `${slice.metadata.name}: ${slice.endpoints.length} endpoints, ${(slice.ports ?? []).length} ports`).toMatchObject({ update: [], delete: [slice], create: [{ endpoints: [], ports: [] }] });
+    }
   });
 });
 
@@ -156,6 +203,41 @@ describe('the endpoints and EndpointSlice controllers', () => {
     expect([await c.exists('endpoints', 'web'), await c.slicesOf('web')]).toEqual([undefined, []]);
     expect(web.metadata.uid).toBeDefined();
     expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
+  it("writes the node's zone into each endpoint, copies the Service's labels to its Endpoints as they change, and takes a slice or Endpoints already gone as deleted", async () => {
+    const c = await running();
+    await c.api.nodes().create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-b' } } } as never);
+    const web = await c.api.services('default').create(makeService('web', { app: 'web' }));
+    await c.addPod(servingPod('a', { ip: '127.0.1.1', node: 'n1' }));
+    await c.addPod(servingPod('b', { ip: '127.0.1.2', node: 'n2' }));
+    await c.cluster.settle();
+    expect((await c.slicesOf('web')).flatMap((s) => s.endpoints.map((e) => [e.targetRef?.name, e.nodeName, e.zone]))).toEqual([['a', 'n1', 'zone-b'], ['b', 'n2', undefined]]);
+    const fresh = await c.api.services('default').get('web');
+    await c.api.services('default').update({ ...fresh, metadata: { ...fresh.metadata, labels: { tier: 'back' } } });
+    await c.cluster.settle();
+    expect((await c.api.endpoints('default').get('web')).metadata.labels).toEqual({ tier: 'back' });
+    // Someone deletes the slice behind the controller's back, then the Service's port is renamed,
+    // so that the slice must go: its delete answers NotFound, which is no error.
+    c.cluster.client.hold('endpointslices');
+    const [slice] = await c.slicesOf('web');
+    await c.api.resource('endpointslices', 'default').delete(slice!.metadata.name!);
+    const renamed = await c.api.services('default').get('web');
+    await c.api.services('default').update({ ...renamed, spec: { ...renamed.spec!, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } });
+    await c.cluster.settle();
+    c.cluster.client.release();
+    await c.cluster.settle();
+    expect((await c.slicesOf('web')).map((s) => s.ports?.map((p) => p.name))).toEqual([['web']]);
+    expect(c.errors, 'deleting a slice already gone').toEqual([]);
+    // The same for the Endpoints of a Service deleted after them.
+    c.cluster.client.hold('endpoints');
+    await c.api.endpoints('default').delete('web');
+    await c.api.services('default').delete(web.metadata.name!);
+    await c.cluster.settle();
+    c.cluster.client.release();
+    await c.cluster.settle();
+    expect(c.errors, 'deleting Endpoints already gone').toEqual([]);
     await c.stop();
   });
 
@@ -263,6 +345,29 @@ describe('the garbage collector', () => {
     await c.api.pods('default').update({ ...pod, metadata: { ...pod.metadata, finalizers: [] } });
     await c.cluster.settle();
     expect([await c.exists('pods', 'held'), await c.exists('replicasets', 'web-1'), await c.exists('deployments', 'web')]).toEqual([undefined, undefined, undefined]);
+    await c.stop();
+  });
+
+  it('touches only what is its own: orphaning takes off only that owner\'s reference and the orphan finalizer; a foreground owner waits only for dependents that block it, and loses only foregroundDeletion', async () => {
+    const c = await running();
+    const keep = 'example.com/keep';
+    const withFinalizer = (rs: ReplicaSet): ReplicaSet => ({ ...rs, metadata: { ...rs.metadata, finalizers: [keep] } });
+    const or = await c.api.replicaSets('default').create(withFinalizer(rsOwnedBy('or')));
+    const other = await c.api.replicaSets('default').create(rsOwnedBy('other'));
+    const otherRef = { ...ownerRef(other), controller: false };
+    await c.api.pods('default').create(podOwnedBy('shared', ownerRef(or), otherRef));
+    const fg = await c.api.replicaSets('default').create(withFinalizer(rsOwnedBy('fg')));
+    const loose = podOwnedBy('loose', ownerRef(fg, false)); // not blockOwnerDeletion
+    loose.metadata.finalizers = ['example.com/hold'];
+    await c.api.pods('default').create(loose);
+    await c.cluster.settle();
+    await deleteWithPropagation(c.api, 'replicasets', 'default', 'or', 'Orphan');
+    await deleteWithPropagation(c.api, 'replicasets', 'default', 'fg', 'Foreground');
+    await c.cluster.settle();
+    expect((await c.api.pods('default').get('shared')).metadata.ownerReferences, 'orphaned: the other owner stays').toEqual([otherRef]);
+    expect((await c.exists('replicasets', 'or'))?.metadata.finalizers, 'the orphan finalizer done, its own finalizer stays').toEqual([keep]);
+    expect((await c.exists('pods', 'loose'))?.metadata.deletionTimestamp, 'a foreground owner\'s dependents are deleted').toBeDefined();
+    expect((await c.exists('replicasets', 'fg'))?.metadata.finalizers, 'nothing blocks it: foregroundDeletion done, its own finalizer stays').toEqual([keep]);
     await c.stop();
   });
 
