@@ -371,6 +371,15 @@ describe('the garbage collector', () => {
     await c.stop();
   });
 
+  it('keeps a dependent whose owner is of a kind it does not know (a custom resource\'s), with no error', async () => {
+    const c = await running();
+    await c.api.pods('default').create(podOwnedBy('widget-pod', { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u-widget', controller: true }));
+    await c.cluster.advance(1_000);
+    expect(await c.exists('pods', 'widget-pod')).toBeDefined();
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
   it('deletes a dependent whose owner never existed (or has another uid), and keeps one with another owner left, removing the reference to the gone one', async () => {
     const c = await running();
     const a = await c.api.replicaSets('default').create(rsOwnedBy('a'));
