@@ -187,10 +187,12 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       ...simple('namespaces', 'Namespace', '', 'v1', false, true),
       shortNames: ['ns'],
       // pkg/registry/core/namespace/strategy.go: a new namespace is Active with the finalizer
-      // "kubernetes", which its namespace controller removes once the namespace is empty.
+      // "kubernetes" (added to those it was given), which its namespace controller removes once
+      // the namespace is empty.
       prepareForCreate: (obj: KubeObject) => {
         startStatus({ phase: 'Active' })(obj);
-        (obj as KubeObject & { spec?: object }).spec = { finalizers: ['kubernetes'] };
+        const given = (obj as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [];
+        (obj as KubeObject & { spec?: object }).spec = { finalizers: given.includes('kubernetes') ? given : [...given, 'kubernetes'] };
       },
       finalizersOf: (obj: KubeObject) => (obj as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [],
       prepareForDelete: (obj: KubeObject) => {

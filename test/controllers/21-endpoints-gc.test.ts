@@ -287,6 +287,25 @@ describe('the namespace controller', () => {
   });
 });
 
+describe('the namespace controller, what it leaves alone', () => {
+  it("empties only a namespace being deleted, and takes off only the kubernetes finalizer: another one's holder decides when it goes", async () => {
+    const c = await running();
+    for (const name of ['live', 'shop']) {
+      await c.api.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: ['example.com/audit'] } } as Namespace);
+      await c.api.resource('configmaps', name).create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: name }, data: { a: 'b' } } as never);
+    }
+    expect((await c.api.namespaces().get('shop')).spec?.finalizers, 'the apiserver adds kubernetes to the finalizers given').toEqual(['example.com/audit', 'kubernetes']);
+    await c.api.namespaces().delete('shop');
+    await c.cluster.advance(1_000);
+    expect(await c.exists('configmaps', 'settings', 'live'), 'a namespace not being deleted keeps its content').toBeDefined();
+    expect(await c.exists('configmaps', 'settings', 'shop')).toBeUndefined();
+    const shop = await c.api.namespaces().get('shop');
+    expect([shop.status?.phase, shop.spec?.finalizers]).toEqual(['Terminating', ['example.com/audit']]);
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+});
+
 // ---- garbage collection --------------------------------------------------------------------------------
 
 function ownerRef(owner: KubeObject, block = true): OwnerReference {
