@@ -11,7 +11,7 @@
  * add is lost (fc.scheduler); a key dirtied N times while in flight is processed once more, not N;
  * one key's failures never change another key's back-off.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { expired, type ListOptions, type WatchOptions } from '@kube/apiserver';
 import { FakeClock, objectKey, type KubeObject, type Pod } from '@kube/kit';
@@ -96,7 +96,12 @@ describe('the indexed store', () => {
   it('refuses an index name already taken with "indexer conflict: namespace", and an unknown index with "Index with name zone does not exist"', () => {
     const store = new IndexedStore<Pod>({ [NAMESPACE_INDEX]: metaNamespaceIndexFunc });
     expect(() => store.addIndexers({ [NAMESPACE_INDEX]: metaNamespaceIndexFunc })).toThrow('indexer conflict: namespace');
+    store.addIndexers({ node: byNode });
+    expect(() => store.addIndexers({ [NAMESPACE_INDEX]: metaNamespaceIndexFunc, node: byNode, zone: byNode })).toThrow('indexer conflict: namespace, node');
     expect(() => store.byIndex('zone', 'a')).toThrow('Index with name zone does not exist');
+    // Deleting what is not there is nothing, as in client-go's store.
+    store.delete(makePod('never-stored'));
+    expect(store.list()).toEqual([]);
   });
 
   it('replace makes the store exactly the list, indexes included', () => {
@@ -124,6 +129,7 @@ describe('the reflector', () => {
     expect(r.lists).toEqual([{ resourceVersion: '0' }]);
     expect(r.watches).toEqual([{ resourceVersion: '2', allowWatchBookmarks: true }]);
     expect(r.reflector.lastSyncResourceVersion()).toBe(String(cluster.store.revision));
+    expect(r.reflector.counts, 'its own count of lists and watches').toEqual({ lists: 1, watches: 1 });
     r.reflector.stop();
     await r.running;
   });
@@ -285,6 +291,31 @@ describe('the shared informer', () => {
     informer.stop();
   });
 
+  it('skips what a handler leaves out: one with only onDelete, added late with a resync, hears the deletes and nothing fails', async () => {
+    const cluster = new ControllerCluster();
+    await cluster.client.pods('default').create(makePod('a'));
+    const informer = new SharedIndexInformer<Pod>({ lw: cluster.client.pods(), clock: cluster.clock });
+    void informer.run();
+    await informer.whenSynced();
+    const complaints = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const deleted: string[] = [];
+      informer.addEventHandler({ onDelete: (pod) => deleted.push(deletionHandlingKey(pod)) }, 1_000); // late: the initial adds; a resync: updates
+      informer.addEventHandler({ onAdd: () => {} }); // and one that takes adds only
+      const b = await cluster.client.pods('default').create(makePod('b'));
+      await cluster.client.pods('default').update({ ...b, metadata: { ...b.metadata, labels: { x: 'y' } } });
+      await cluster.client.pods('default').delete('a');
+      await cluster.advance(1_000);
+      await cluster.client.pods('default').delete('b');
+      await cluster.settle();
+      expect(deleted).toEqual(['default/a', 'default/b']);
+      expect(complaints, 'a handler was called for what it does not define').not.toHaveBeenCalled();
+    } finally {
+      complaints.mockRestore();
+      informer.stop();
+    }
+  });
+
   it('tells a handler added after the sync of every object already there, as initial adds', async () => {
     const cluster = new ControllerCluster();
     await cluster.client.pods('default').create(makePod('a'));
@@ -386,13 +417,17 @@ describe('the work queue', () => {
     queue.addAfter('a', 1_000);
     queue.addAfter('a', 5_000);
     queue.addAfter('b', 0);
+    queue.addAfter('c', 5_000);
+    queue.addAfter('c', 1_000); // an earlier time replaces the later one
     expect(queue.len()).toBe(1);
     await clock.advance(999);
     expect(queue.len()).toBe(1);
     await clock.advance(1);
-    expect([await queue.get(), await queue.get()]).toEqual(['b', 'a']);
+    const got = [await queue.get(), await queue.get(), await queue.get()];
+    expect(got).toEqual(['b', 'a', 'c']);
+    for (const key of got) queue.done(key!);
     await clock.advance(10_000);
-    expect(queue.len()).toBe(0);
+    expect(queue.len(), 'the replaced 5 s timer of c does not fire').toBe(0);
   });
 
   it('backs an item off 5 ms, doubling each failure up to 1000 s; forget starts it over', () => {
@@ -414,6 +449,8 @@ describe('the work queue', () => {
     await clock.advance(1_000); // ten tokens back, two of them owed
     expect(bucket.when('z')).toBe(0);
     expect(bucket.numRequeues('z')).toBe(0);
+    // Seven tokens left: seven more at once, then the wait again.
+    expect(Array.from({ length: 8 }, (_, i) => bucket.when(`w${i}`))).toEqual([0, 0, 0, 0, 0, 0, 0, 100]);
   });
 
   it('the default controller rate limiter waits the longer of the item back-off and the bucket', () => {
