@@ -186,6 +186,25 @@ describe('the node lifecycle controller', () => {
     await c.stop();
   });
 
+  it("keeps a node's own taints while it adds, swaps and removes the lifecycle ones", async () => {
+    const gpu = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' as const };
+    const n1 = { ...makeNode('n1', START), spec: { taints: [gpu] } };
+    const c = await running({ nodes: [n1, makeNode('n2', START)] });
+    const taintKeys = async () => ((await c.node('n1')).spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`);
+    await c.heartbeat('n1', 'False');
+    await stepTo(c.cluster, 5_000);
+    expect(await taintKeys()).toEqual(['dedicated:NoSchedule', `${NOT_READY}:NoExecute`]);
+    await stepTo(c.cluster, 60_000, async (t) => {
+      if (t % 10 === 0) await c.heartbeat('n2');
+    });
+    expect(await taintKeys()).toEqual(['dedicated:NoSchedule', `${UNREACHABLE}:NoExecute`]);
+    await c.heartbeat('n1', 'True');
+    await stepTo(c.cluster, 65_000);
+    expect((await c.node('n1')).spec?.taints).toEqual([gpu]);
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
   it('adds new taints at most one per 10 s in a zone (evictionLimiterQPS 0.1, burst 1), while another zone goes its own pace', async () => {
     const nodes = [makeNode('a0', START, 'a'), makeNode('a1', START, 'a'), makeNode('a2', START, 'a'), makeNode('b1', START, 'b'), makeNode('b0', START, 'b')];
     const c = await running({ nodes });
@@ -237,6 +256,9 @@ describe('the taint eviction controller', () => {
     const events = watch.poll().filter((e) => (e.object as Pod).metadata.name === 'plain');
     expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED']);
     expect((events[0]!.object as Pod).status?.conditions).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' }));
+    // A second NoExecute taint that the tolerant pod does not tolerate: it goes at once too.
+    await c.taint([{ key: 'maintenance', effect: 'NoSchedule' }, noExecute('maintenance'), noExecute('disk-failing')]);
+    expect(await c.podNames()).toEqual(['elsewhere']);
     watch.stop();
     await c.stop();
   });
