@@ -206,7 +206,9 @@ describe('the node lifecycle controller', () => {
   });
 
   it('adds new taints at most one per 10 s in a zone (evictionLimiterQPS 0.1, burst 1), while another zone goes its own pace', async () => {
-    const nodes = [makeNode('a0', START, 'a'), makeNode('a1', START, 'a'), makeNode('a2', START, 'a'), makeNode('b1', START, 'b'), makeNode('b0', START, 'b')];
+    // a2 carries a taint of its own: a lifecycle taint added beside it is new, not a swap.
+    const a2 = { ...makeNode('a2', START, 'a'), spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' as const }] } };
+    const nodes = [makeNode('a0', START, 'a'), makeNode('a1', START, 'a'), a2, makeNode('b1', START, 'b'), makeNode('b0', START, 'b')];
     const c = await running({ nodes });
     const taintedAt = new Map<string, number>();
     await stepTo(c.cluster, 90_000, async (t) => {
