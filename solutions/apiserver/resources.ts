@@ -191,8 +191,9 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       // the namespace is empty.
       prepareForCreate: (obj: KubeObject) => {
         startStatus({ phase: 'Active' })(obj);
-        const given = (obj as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [];
-        (obj as KubeObject & { spec?: object }).spec = { finalizers: given.includes('kubernetes') ? given : [...given, 'kubernetes'] };
+        const namespace = obj as KubeObject & { spec?: { finalizers?: string[] } };
+        const given = namespace.spec?.finalizers ?? [];
+        namespace.spec = { finalizers: given.includes('kubernetes') ? given : [...given, 'kubernetes'] };
       },
       finalizersOf: (obj: KubeObject) => (obj as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [],
       prepareForDelete: (obj: KubeObject) => {

@@ -237,7 +237,7 @@ PRINTERS['Endpoints'] = {
     const addresses = (ep.subsets ?? []).flatMap((subset: { addresses?: { ip: string }[]; ports?: { port: number }[] }) =>
       (subset.addresses ?? []).flatMap((a) => ((subset.ports ?? []).length > 0 ? subset.ports!.map((p) => `${a.ip}:${p.port}`) : [a.ip])),
     );
-    return [ep.metadata.name, addresses.length === 0 ? '<none>' : addresses.slice(0, 3).join(',') + (addresses.length > 3 ? ` + ${addresses.length - 3} more...` : ''), age(ep, now)];
+    return [ep.metadata.name, firstThree(addresses, '<none>'), age(ep, now)];
   },
 };
 /**
@@ -249,12 +249,12 @@ PRINTERS['EndpointSlice'] = {
   cells: (slice, now) => {
     const ports = (slice.ports ?? []).map((p: { port?: number; name?: string }) => (typeof p.port === 'number' ? String(p.port) : (p.name ?? '*')));
     const addresses = (slice.endpoints ?? []).flatMap((e: { addresses?: string[] }) => e.addresses ?? []);
-    return [slice.metadata.name, slice.addressType ?? '', firstThree(ports), firstThree(addresses), age(slice, now)];
+    return [slice.metadata.name, slice.addressType ?? '', firstThree(ports, '<unset>'), firstThree(addresses, '<unset>'), age(slice, now)];
   },
 };
-/** Up to three items joined by commas and "+ N more..." for the rest, or `<unset>` for none. */
-function firstThree(items: string[]): string {
-  if (items.length === 0) return '<unset>';
+/** Up to three items joined by commas and "+ N more..." for the rest, or `none` for none (printers.go's listWithMoreString). */
+function firstThree(items: string[], none: string): string {
+  if (items.length === 0) return none;
   return items.slice(0, 3).join(',') + (items.length > 3 ? ` + ${items.length - 3} more...` : '');
 }
 PRINTERS['Lease'] = {

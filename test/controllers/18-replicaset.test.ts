@@ -347,7 +347,9 @@ describe('the ReplicaSet controller, when the server refuses or things go away',
     const moved = makePod('moved', { labels: { app: 'debug' } });
     moved.metadata.ownerReferences = [ours, configMapRef];
     const created = await Promise.all([theirs, moved].map((p) => cluster.client.inner.pods('default').create(p)));
-    const ghost = { ...makePod('ghost', { labels: { app: 'web' } }), metadata: { ...makePod('ghost').metadata, labels: { app: 'web' }, uid: 'u-ghost', resourceVersion: '1' } };
+    const ghost = makePod('ghost', { labels: { app: 'web' } }); // an orphan the server does not have
+    ghost.metadata.uid = 'u-ghost';
+    ghost.metadata.resourceVersion = '1';
     const deleting = { ...rs, metadata: { ...rs.metadata, deletionTimestamp: toRFC3339(cluster.clock.now()) } };
     expect(await controller.claimPods(deleting, created), 'being deleted: it keeps nothing that does not match, and releases nothing').toEqual([]);
     expect((await cluster.client.inner.pods('default').get('moved')).metadata.ownerReferences).toEqual([ours, configMapRef]);
