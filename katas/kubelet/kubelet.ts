@@ -16,6 +16,7 @@
  * await kubelet.stop();
  * ```
  */
+import { isDeepStrictEqual } from 'node:util';
 import { isStatusError, type ApiClient, type ApiWatch } from '@kube/apiserver';
 import { NotImplemented, type Clock, type Container, type Pod, type PodStatus, type Timer } from '@kube/kit';
 import { containerConfigFor, RuntimeError, sandboxConfigFor, type ContainerStatus as CriContainerStatus, type RuntimeService } from '@kube/runtime';
@@ -80,6 +81,22 @@ export function goDuration(ms: number): string {
 export function effectiveGracePeriod(pod: Pod): number {
   // TODO(23): deletionGracePeriodSeconds if > 0, else terminationGracePeriodSeconds (default 30); at least 1.
   throw new NotImplemented('23', 'effectiveGracePeriod');
+}
+
+/**
+ * Whether a change to a pod in the API asks for a sync (config.go podsDifferSemantically): its
+ * spec, labels, annotations or deletion changed. A change of status alone does not.
+ */
+export function differsForSync(before: Pod, after: Pod): boolean {
+  const a = before.metadata;
+  const b = after.metadata;
+  return (
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    a.deletionGracePeriodSeconds !== b.deletionGracePeriodSeconds ||
+    !isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) ||
+    !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) ||
+    !isDeepStrictEqual(before.spec, after.spec)
+  );
 }
 
 /** A pod the kubelet knows: the latest from the API, and whether the API still has it. */
@@ -235,10 +252,23 @@ export class Kubelet {
     return this.lastStatus(pod);
   }
 
-  /** A pod of this node was added or changed in the API: its worker syncs it. */
+  /**
+   * A pod of this node was added or changed in the API: its worker syncs it. Not when the change
+   * is only this kubelet's own status write coming back (upstream's pod config calls a change of
+   * status alone a reconcile, not a sync: config.go checkAndUpdatePod); but a status in the API
+   * that is not the one last written (a write lost while the apiserver was down, say) is synced,
+   * and so written again, as the status manager does.
+   */
   private podChanged(pod: Pod): void {
-    // TODO(23): remember the pod (not removed) and ask its worker for a sync.
+    // TODO(23): remember the pod (not removed); ask its worker for a sync unless the pod was known (not removed), nothing
+    // TODO(23): differsForSync from the known one, and its status isLastWritten.
     throw new NotImplemented('23', 'Kubelet.podChanged');
+  }
+
+  /** Whether `status` (the API's) is the status this kubelet last wrote for the pod. */
+  private isLastWritten(uid: string, status: PodStatus | undefined): boolean {
+    const written = this.written.get(uid);
+    return written !== undefined && isDeepStrictEqual(JSON.parse(written.text), status);
   }
 
   /** A pod left the API (deleted, or no longer bound here): its worker stops and removes it. */
@@ -264,7 +294,8 @@ export class Kubelet {
   /** Carries out a sync's plan: kill, (re)create the sandbox, start the next init container or the containers. */
   private async carryOut(pod: Pod, runtimePod: RuntimePod, actions: PodActions): Promise<void> {
     // TODO(23): killPod, containersToKill (their messages), read the runtime again; then, if anything is to start, the sandbox
-    // TODO(23): (createSandbox: runPodSandbox with sandboxConfigFor and remember its owner), its IP, and startContainer for each.
+    // TODO(23): (createSandbox: runPodSandbox with sandboxConfigFor, remember its owner, and ask the pod's worker for one more
+    // TODO(23): sync, as upstream's PLEG does when it sees the sandbox start), its IP, and startContainer for each.
     throw new NotImplemented('23', 'Kubelet.carryOut');
   }
 
@@ -336,12 +367,12 @@ export class Kubelet {
   }
 
   /**
-   * Writes the status through `pods/<name>/status`, unless it is the one last written. The
-   * object carries the pod's uid, so a pod deleted and made again under the same name is not
-   * written over (Conflict); a pod already gone (NotFound) is left alone.
+   * Writes the status through `pods/<name>/status`, unless it is the one last written and the
+   * API still holds it. The object carries the pod's uid, so a pod deleted and made again under
+   * the same name is not written over (Conflict); a pod already gone (NotFound) is left alone.
    */
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
-    // TODO(23): skip a status equal to the last written; else updateStatus with name, namespace and uid; a StatusError is fine.
+    // TODO(23): skip a status equal to the last written while the API's copy (this.pods) isLastWritten too; else updateStatus with name, namespace and uid; a StatusError is fine.
     throw new NotImplemented('23', 'Kubelet.writeStatus');
   }
 

@@ -16,6 +16,7 @@
  * await kubelet.stop();
  * ```
  */
+import { isDeepStrictEqual } from 'node:util';
 import { isStatusError, type ApiClient, type ApiWatch } from '@kube/apiserver';
 import { isNotImplemented, type Clock, type Container, type Pod, type PodStatus, type Timer } from '@kube/kit';
 import { containerConfigFor, RuntimeError, sandboxConfigFor, type ContainerStatus as CriContainerStatus, type RuntimeService } from '@kube/runtime';
@@ -81,6 +82,22 @@ export function effectiveGracePeriod(pod: Pod): number {
   const fromDeletion = pod.metadata.deletionGracePeriodSeconds;
   const grace = fromDeletion && fromDeletion > 0 ? fromDeletion : (pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
   return Math.max(1, grace);
+}
+
+/**
+ * Whether a change to a pod in the API asks for a sync (config.go podsDifferSemantically): its
+ * spec, labels, annotations or deletion changed. A change of status alone does not.
+ */
+export function differsForSync(before: Pod, after: Pod): boolean {
+  const a = before.metadata;
+  const b = after.metadata;
+  return (
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    a.deletionGracePeriodSeconds !== b.deletionGracePeriodSeconds ||
+    !isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) ||
+    !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) ||
+    !isDeepStrictEqual(before.spec, after.spec)
+  );
 }
 
 /** A pod the kubelet knows: the latest from the API, and whether the API still has it. */
@@ -261,11 +278,25 @@ export class Kubelet {
     return this.lastStatus(pod);
   }
 
-  /** A pod of this node was added or changed in the API: its worker syncs it. */
+  /**
+   * A pod of this node was added or changed in the API: its worker syncs it. Not when the change
+   * is only this kubelet's own status write coming back (upstream's pod config calls a change of
+   * status alone a reconcile, not a sync: config.go checkAndUpdatePod); but a status in the API
+   * that is not the one last written (a write lost while the apiserver was down, say) is synced,
+   * and so written again, as the status manager does.
+   */
   private podChanged(pod: Pod): void {
     const uid = pod.metadata.uid!;
+    const known = this.pods.get(uid);
     this.pods.set(uid, { pod, removed: false });
+    if (known && !known.removed && !differsForSync(known.pod, pod) && this.isLastWritten(uid, pod.status)) return;
     this.workers.update(uid);
+  }
+
+  /** Whether `status` (the API's) is the status this kubelet last wrote for the pod. */
+  private isLastWritten(uid: string, status: PodStatus | undefined): boolean {
+    const written = this.written.get(uid);
+    return written !== undefined && isDeepStrictEqual(JSON.parse(written.text), status);
   }
 
   /** A pod left the API (deleted, or no longer bound here): its worker stops and removes it. */
@@ -317,6 +348,9 @@ export class Kubelet {
     if (actions.createSandbox) {
       sandboxId = await this.runtime.runPodSandbox(sandboxConfigFor(pod, { attempt: actions.attempt, ...(this.logRoot ? { logRoot: this.logRoot } : {}) }));
       this.sandboxOwners.set(sandboxId, uid);
+      // Upstream's PLEG sees the new sandbox start and syncs the pod once more: a container that
+      // could not start this time (its image in back-off, say) then shows why it waits.
+      this.workers.update(uid);
     }
     const podIP = (await this.runtime.podSandboxStatus(sandboxId)).network.ip;
     for (const { container, init } of toStart) await this.startContainer(pod, container, init, sandboxId, podIP, runtimePod);
@@ -467,14 +501,14 @@ export class Kubelet {
   }
 
   /**
-   * Writes the status through `pods/<name>/status`, unless it is the one last written. The
-   * object carries the pod's uid, so a pod deleted and made again under the same name is not
-   * written over (Conflict); a pod already gone (NotFound) is left alone.
+   * Writes the status through `pods/<name>/status`, unless it is the one last written and the
+   * API still holds it. The object carries the pod's uid, so a pod deleted and made again under
+   * the same name is not written over (Conflict); a pod already gone (NotFound) is left alone.
    */
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
     const uid = pod.metadata.uid!;
     const text = JSON.stringify(status);
-    if (this.written.get(uid)?.text === text) return;
+    if (this.written.get(uid)?.text === text && this.isLastWritten(uid, this.pods.get(uid)?.pod.status)) return;
     try {
       await this.client.pods(pod.metadata.namespace).updateStatus({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace ?? 'default', uid }, spec: pod.spec!, status });
       this.written.set(uid, { status, text });

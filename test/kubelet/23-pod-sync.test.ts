@@ -275,6 +275,32 @@ describe('the kubelet on a fake runtime', () => {
     expect(await node.events('crashy')).toContain(`BackOff: Back-off restarting failed container app in pod crashy_default(${pod.metadata.uid})`);
   });
 
+  it('records one BackOff event for one back-off: its own status write coming back through the watch is not a sync', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 2_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    await node.advance(4_000); // the second exit: 10 s of back-off
+    const backOffs = async () => (await node.events('crashy')).filter((e) => e.startsWith('BackOff:')).length;
+    expect(await backOffs()).toBe(1);
+    await node.advance(9_999);
+    expect(await backOffs()).toBe(1);
+    await node.client.pods('default').create(podOn(NODE, 'typo', { containers: [{ name: 'app', image: 'nginx:1.27' }] }));
+    await node.settle();
+    expect((await node.events('typo')).filter((e) => e.startsWith('BackOff:'))).toEqual(['BackOff: Back-off pulling image "nginx:1.27"']);
+  });
+
+  it('writes its status again when the API holds another: the kubelet is the source of truth of a pod\'s status', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const pod = await node.pod('web');
+    expect(pod.status?.phase).toBe('Running');
+    await node.client.pods('default').updateStatus({ ...pod, status: { phase: 'Pending' } });
+    await node.settle();
+    expect(await node.pod('web')).toMatchObject({ status: { phase: 'Running', podIP: pod.status!.podIP, containerStatuses: [{ name: 'app', ready: true }] } });
+  });
+
   it('does not restart under Never: the pod is Failed, its sandbox stopped and its IP given back', async () => {
     const node = await startNode();
     node.fake.setBehavior('test/fail', { exitAfterMs: 1_000, exitCode: 1 });
@@ -311,7 +337,7 @@ describe('the kubelet on a fake runtime', () => {
     expect(pod.status?.phase).toBe('Pending');
     expect(await pulls()).toBe(1);
     expect(await node.events('typo')).toContain('Failed: Failed to pull image "nginx:1.27": it is not in the local registry; the images are kubekata/crasher, kubekata/echo, kubekata/logger, kubekata/node, kubekata/sleeper (tags: latest, 1.0)');
-    // The kubelet synced again on its own status write: now it is backing off.
+    // The sandbox's start woke the worker once more (upstream's PLEG): now it is backing off.
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ImagePullBackOff');
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/^Back-off pulling image "nginx:1.27": Failed to pull image "nginx:1.27"/);
     expect(await node.events('typo')).toEqual(expect.arrayContaining(['BackOff: Back-off pulling image "nginx:1.27"', 'Failed: Error: ImagePullBackOff']));
