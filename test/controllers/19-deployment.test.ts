@@ -12,8 +12,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { HttpClient } from '@kube/apiserver';
-import { FakeClock, type Deployment, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
+import { forbidden, HttpClient } from '@kube/apiserver';
+import { FakeClock, type Deployment, type Pod, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
 import {
   calculateDeploymentStatus,
   computeHash,
@@ -65,6 +65,20 @@ function rolling(maxSurge: number | string, maxUnavailable: number | string): De
 }
 
 const image = (d: Deployment | ReplicaSet) => d.spec?.template?.spec?.containers[0]?.image;
+
+/** Watches the Deployment `name`: each Progressing condition it is written with, as `reason: message`, in order, without repeats. */
+function progressMessages(rig: Rollouts, name: string): () => string[] {
+  const watch = rig.client.deployments('default').watch({ fieldSelector: `metadata.name=${name}` });
+  const seen: string[] = [];
+  return () => {
+    for (const event of watch.poll()) {
+      const condition = (event.object as Deployment).status?.conditions?.find((c) => c.type === 'Progressing');
+      const line = condition && `${condition.reason}: ${condition.message}`;
+      if (line && seen.at(-1) !== line) seen.push(line);
+    }
+    return seen;
+  };
+}
 
 /** Watches the Deployment `name`: each Progressing reason it is written with, in order, without repeats. */
 function progressReasons(rig: Rollouts, name: string): () => string[] {
@@ -240,6 +254,7 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.settle();
     await rig.finish('web');
     rig.cluster.client.hold('pods'); // the controllers will not see the old pods go yet
+    const messages = progressMessages(rig, 'web');
     await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
     let s = await rig.state('web');
     expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:0']);
@@ -250,6 +265,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     expect(s.pods.map((p) => p.spec?.containers[0]?.image)).toEqual(['nginx:1.28', 'nginx:1.28', 'nginx:1.28']);
     await rig.finish('web');
     expect((await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    // While the old pods went and no new ReplicaSet existed yet, the progress was the Deployment's.
+    expect(messages()).toContain('ReplicaSetUpdated: Deployment "web" is progressing.');
     await rig.stop();
   });
 
@@ -292,6 +309,86 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.stop();
   });
 
+  it('cleans up the lowest revisions beyond revisionHistoryLimit, but never a ReplicaSet that still has pods, is not yet observed at its generation, or is already being deleted', async () => {
+    const rig = await startRollouts();
+    const d = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0, revisionHistoryLimit: 2 }));
+    await rig.settle();
+    // The API holds plain ReplicaSets of the same names; cleanupDeployment is handed them as the cache would show them.
+    const old = (name: string, revision: number | undefined, o: { created?: number; specReplicas?: number; statusReplicas?: number; unobserved?: boolean; deleting?: boolean } = {}): ReplicaSet => {
+      const r = rs(`web-${name}`, 'nginx:1.27', 0, { created: o.created ?? 0, ...(revision !== undefined && { revision }) });
+      r.metadata.labels = { app: 'other' };
+      r.spec = { ...r.spec!, replicas: o.specReplicas ?? 0, selector: { matchLabels: { app: 'other', hash: name } }, template: template('nginx:1.27', { app: 'other', hash: name }) };
+      r.metadata.generation = o.unobserved ? 3 : 2;
+      r.status = { replicas: o.statusReplicas ?? 0, observedGeneration: 2 };
+      if (o.deleting) r.metadata.deletionTimestamp = new Date(START).toISOString();
+      return r;
+    };
+    const cleanUp = async (limit: number, oldRSs: ReplicaSet[]) => {
+      for (const r of oldRSs) {
+        await rig.client.replicaSets('default').create({ ...r, metadata: { name: r.metadata.name, namespace: 'default', labels: r.metadata.labels }, status: { replicas: 0 } });
+      }
+      await rig.deployments.cleanupDeployment(oldRSs, { ...d, spec: { ...d.spec!, revisionHistoryLimit: limit } });
+      const left = (await rig.client.replicaSets('default').list()).items.map((r) => r.metadata.name!).filter((n) => oldRSs.some((r) => r.metadata.name === n));
+      for (const name of left) await rig.client.replicaSets('default').delete(name);
+      return left.sort();
+    };
+    // Seven to clean (the one being deleted does not count), two to keep: revisions 1-5 go, unless they may not.
+    expect(await cleanUp(2, [
+      old('r6', 6), old('r3', 3, { specReplicas: 1 }), old('r5', 5), old('r1', 1, { statusReplicas: 1 }), old('gone', 0, { deleting: true }), old('r4', 4), old('r7', 7), old('r2', 2, { unobserved: true }),
+    ])).toEqual(['web-gone', 'web-r1', 'web-r2', 'web-r3', 'web-r6', 'web-r7']);
+    // Fewer than the limit: none goes.
+    expect(await cleanUp(3, [old('a1', 1), old('a2', 2)])).toEqual(['web-a1', 'web-a2']);
+    // The same revision, or none: the older ReplicaSet goes first.
+    expect(await cleanUp(1, [old('late', 7, { created: 10 }), old('early', 7, { created: 5 }), old('none', undefined, { created: 0 })])).toEqual(['web-late']);
+    await rig.stop();
+  });
+
+  it('a change of minReadySeconds alone updates the new ReplicaSet in place: no new ReplicaSet and no new revision', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2, minReadySeconds: 5 }));
+    await rig.settle();
+    await rig.finish('web');
+    let s = await rig.state('web');
+    expect(s.replicaSets.map((r) => r.spec?.minReadySeconds)).toEqual([5]);
+    await rig.edit('web', (d) => (d.spec!.minReadySeconds = 30));
+    await rig.settle();
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => [r.spec?.minReadySeconds, r.metadata.annotations?.[REVISION]])).toEqual([[30, '1']]);
+    expect(s.deployment.metadata.annotations?.[REVISION]).toBe('1');
+    await rig.stop();
+  });
+
+  it('says why it could not create the new ReplicaSet, in Progressing (ReplicaSetCreateError) and a Warning event, and creates it once the server accepts', async () => {
+    const rig = await startRollouts();
+    const quota = () => forbidden('replicasets.apps', '', 'exceeded quota: replicasets');
+    rig.cluster.client.failNextWrites('create', 'replicasets', 1, quota);
+    const messages = progressMessages(rig, 'web');
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
+    await rig.settle();
+    const hash = computeHash((await rig.client.deployments('default').get('web')).spec!.template);
+    const why = `Failed to create new replica set "web-${hash}": ${quota().message}`;
+    expect(rig.recorder.events).toContainEqual({ object: 'Deployment default/web', type: 'Warning', reason: 'ReplicaSetCreateError', message: why });
+    await rig.advance(1_000); // the retry, after the queue's back-off
+    await rig.finish('web');
+    expect(messages()).toEqual([
+      `ReplicaSetCreateError: ${why}`,
+      `NewReplicaSetCreated: Created new replica set "web-${hash}"`,
+      `ReplicaSetUpdated: ReplicaSet "web-${hash}" is progressing.`,
+      `NewReplicaSetAvailable: ReplicaSet "web-${hash}" has successfully progressed.`,
+    ]);
+    await rig.stop();
+  });
+
+  it('a Deployment of 0 replicas gets its ReplicaSet with no "Scaled up" event', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
+    await rig.settle();
+    const s = await rig.state('web');
+    expect(s.replicaSets.map((r) => r.spec?.replicas)).toEqual([0]);
+    expect(rig.recorder.events.filter((e) => e.reason === 'ScalingReplicaSet')).toEqual([]);
+    await rig.stop();
+  });
+
   it('a paused Deployment starts no rollout but still scales; resumed, it rolls out; Progressing says DeploymentPaused, then DeploymentResumed', async () => {
     const rig = await startRollouts();
     await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
@@ -329,6 +426,80 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     expect(await progressing()).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}" has timed out progressing.` });
     await rig.finish('web');
     expect(await progressing()).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
+    await rig.stop();
+  });
+
+  it('Progressing keeps the lastTransitionTime of its last change to True while every step of a rollout moves its lastUpdateTime', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 3, strategy: rolling(1, 0) }));
+    await rig.settle();
+    await rig.finish('web');
+    await rig.advance(60_000);
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    await rig.settle();
+    const seen: { reason?: string; lastTransitionTime?: string; lastUpdateTime?: string }[] = [];
+    for (let step = 0; step < 6; step++) {
+      const progressing = (await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'Progressing');
+      seen.push({ reason: progressing?.reason, lastTransitionTime: progressing?.lastTransitionTime, lastUpdateTime: progressing?.lastUpdateTime });
+      await rig.readyAll('web');
+      await rig.advance(1_000);
+    }
+    const during = seen.filter((c) => c.reason === 'ReplicaSetUpdated');
+    expect(during.length).toBeGreaterThan(1);
+    expect(new Set(during.map((c) => c.lastTransitionTime)).size).toBe(1);
+    expect(new Set(during.map((c) => c.lastUpdateTime)).size).toBeGreaterThan(1);
+    expect(during[0]!.lastTransitionTime).toBe(new Date(START).toISOString().replace('.000Z', 'Z'));
+    await rig.stop();
+  });
+
+  it('a complete rollout stays NewReplicaSetAvailable when its pods later become unready and ready again, and never times out', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 3, progressDeadlineSeconds: 30 }));
+    await rig.settle();
+    await rig.finish('web');
+    const progressing = async () => (await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'Progressing');
+    const before = await progressing();
+    expect(before?.reason).toBe('NewReplicaSetAvailable');
+    const setReady = async (pod: Pod, ready: boolean) => {
+      const fresh = await rig.client.pods('default').get(pod.metadata.name!);
+      await rig.client.pods('default').updateStatus({ ...fresh, status: { ...fresh.status, conditions: fresh.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: ready ? 'True' : 'False' } : c)) } });
+      await rig.settle();
+    };
+    const [first, second] = (await rig.state('web')).pods;
+    await setReady(first!, false);
+    await setReady(second!, false);
+    await rig.advance(60_000);
+    expect((await rig.state('web')).deployment.status).toMatchObject({ availableReplicas: 1, unavailableReplicas: 2 });
+    expect(await progressing()).toEqual(before);
+    await setReady(first!, true); // more ready pods, but not a rollout making progress
+    await rig.advance(1_000);
+    expect((await rig.state('web')).deployment.status).toMatchObject({ readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1 });
+    expect(await progressing()).toEqual(before);
+    await rig.stop();
+  });
+
+  it('without a progress deadline (progressDeadlineSeconds 2147483647) a Deployment has no Progressing condition', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
+    await rig.settle();
+    expect((await rig.state('web')).deployment.status?.conditions?.map((c) => c.type)).toContain('Progressing');
+    await rig.edit('web', (d) => (d.spec!.progressDeadlineSeconds = 2_147_483_647));
+    await rig.finish('web');
+    expect((await rig.state('web')).deployment.status?.conditions?.map((c) => c.type)).toEqual(['Available']);
+    await rig.stop();
+  });
+
+  it('a ReplicaSet that cannot create its pods passes its ReplicaFailure on to the Deployment, which drops it once the pods are made', async () => {
+    const rig = await startRollouts();
+    const quota = () => forbidden('pods', '', 'exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1');
+    rig.cluster.client.failNextWrites('create', 'pods', 100, quota);
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
+    await rig.settle();
+    const failure = (await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
+    expect(failure).toMatchObject({ status: 'True', reason: 'FailedCreate', message: quota().message });
+    rig.cluster.client.failNextWrites('create', 'pods', 0, quota);
+    await rig.finish('web');
+    expect((await rig.state('web')).deployment.status?.conditions?.map((c) => c.type)).toEqual(['Available', 'Progressing']);
     await rig.stop();
   });
 
@@ -377,7 +548,7 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     delete orphan.status;
     await rig.client.replicaSets('default').create(orphan);
     await rig.settle();
-    const reasons = progressReasons(rig, 'web');
+    const messages = progressMessages(rig, 'web');
     // The apiserver fills in the template's defaults: give the Deployment the orphan's template as stored.
     const stored = (await rig.client.replicaSets('default').get('web-old1')).spec!.template!;
     const labels = { ...stored.metadata!.labels };
@@ -387,7 +558,7 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     const s = await rig.state('web');
     expect(s.replicaSets.map((r) => r.metadata.name)).toEqual(['web-old1']);
     expect(s.replicaSets[0]!.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', name: 'web', controller: true });
-    expect(reasons()[0]).toBe('FoundNewReplicaSet');
+    expect(messages()[0]).toBe('FoundNewReplicaSet: Found new replica set "web-old1"');
     expect(s.deployment.metadata.annotations?.[REVISION]).toBe('1');
     await rig.stop();
   });
