@@ -113,10 +113,14 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(resolveFenceposts(2, '50%', 5)).toEqual({ surge: 2, unavailable: 2 });
     expect(scaledValue('33%', 10, true)).toBe(4);
     expect(scaledValue('33%', 10, false)).toBe(3);
+    expect(resolveFenceposts(0, 2, 5)).toEqual({ surge: 0, unavailable: 2 });
     expect(() => scaledValue('three', 10, true)).toThrow('invalid value for IntOrString: invalid type: string is not a percentage');
+    expect(() => scaledValue('5%x', 10, true)).toThrow('invalid value for IntOrString: invalid type: string is not a percentage');
+    expect(() => scaledValue('x5%', 10, true)).toThrow('invalid value "x5%": not a whole percentage');
+    expect(() => scaledValue('5.5%', 10, true)).toThrow('invalid value "5.5%": not a whole percentage');
     const d = makeDeployment('web', { replicas: 3, strategy: rolling('50%', 5) });
     expect([maxSurge(d), maxUnavailable(d)]).toEqual([2, 3]);
-    const recreate = makeDeployment('web', { replicas: 3, strategy: { type: 'Recreate' } });
+    const recreate = makeDeployment('web', { replicas: 4, strategy: { type: 'Recreate' } });
     expect([maxSurge(recreate), maxUnavailable(recreate)]).toEqual([0, 0]);
   });
 
@@ -129,6 +133,15 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(equalIgnoreHash(v2.spec!.template, d.spec!.template)).toBe(true);
     expect(equalIgnoreHash(v1.spec!.template, d.spec!.template)).toBe(false);
     expect(equalIgnoreHash({ metadata: { labels: { 'pod-template-hash': 'x' } }, spec: { containers: [] } }, { spec: { containers: [] } })).toBe(true);
+    // Semantically equal: fields in any order, an empty list or map or a null the same as none.
+    const base: PodTemplateSpec = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'x', env: [{ name: 'A', value: '1' }] }] } };
+    expect(equalIgnoreHash(base, { spec: { containers: [{ env: [{ value: '1', name: 'A' }], image: 'x', name: 'app' }] }, metadata: { labels: { app: 'web', 'pod-template-hash': 'abc' } } })).toBe(true);
+    expect(equalIgnoreHash(base, { metadata: { labels: { app: 'web' }, annotations: {} }, spec: { containers: [{ name: 'app', image: 'x', env: [{ name: 'A', value: '1' }], args: [] }], nodeSelector: null as never } })).toBe(true);
+    // The hash label is set aside only among the labels; order in a list matters; every value counts.
+    expect(equalIgnoreHash(base, { ...base, spec: { ...base.spec!, nodeSelector: { 'pod-template-hash': 'abc' } } })).toBe(false);
+    expect(equalIgnoreHash({ spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'x' }] } }, { spec: { containers: [{ name: 'b', image: 'x' }, { name: 'a', image: 'x' }] } })).toBe(false);
+    expect(equalIgnoreHash(base, { ...base, metadata: { labels: { app: 'api' } } })).toBe(false);
+    expect(equalIgnoreHash(base, { ...base, spec: { containers: [{ name: 'app', image: 'x', env: [{ name: 'A', value: '2' }] }] } })).toBe(false);
     expect(findNewReplicaSet(d, [v2again, v1, v2, empty])?.metadata.name).toBe('web-bbb');
     expect(findNewReplicaSet(makeDeployment('web', { image: 'nginx:2' }), [v1, v2])).toBeUndefined();
     const old = findOldReplicaSets(d, [v2again, v1, v2, empty]);
@@ -376,6 +389,24 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
       `ReplicaSetUpdated: ReplicaSet "web-${hash}" is progressing.`,
       `NewReplicaSetAvailable: ReplicaSet "web-${hash}" has successfully progressed.`,
     ]);
+    await rig.stop();
+  });
+
+  it('a Deployment being deleted only has its status kept: a change of its template then starts no rollout', async () => {
+    const rig = await startRollouts();
+    const d = makeDeployment('web', { replicas: 2 });
+    await rig.client.deployments('default').create({ ...d, metadata: { ...d.metadata, finalizers: ['example.com/hold'] } });
+    await rig.settle();
+    await rig.finish('web');
+    await rig.client.deployments('default').delete('web');
+    await rig.edit('web', (deployment) => (deployment.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    await rig.settle();
+    await rig.advance(5_000);
+    const s = await rig.state('web');
+    expect(s.deployment.metadata.deletionTimestamp).toBeDefined();
+    expect(s.replicaSets.map((r) => [image(r), r.spec?.replicas])).toEqual([['nginx:1.27', 2]]);
+    // Its status still follows: no pod runs the new template.
+    expect(s.deployment.status).toMatchObject({ observedGeneration: s.deployment.metadata.generation, replicas: 2, updatedReplicas: 0, availableReplicas: 2 });
     await rig.stop();
   });
 
