@@ -278,6 +278,22 @@ describe('the taint eviction controller', () => {
     await c.stop();
   });
 
+  it('keeps a planned eviction\'s time when another tolerated taint comes, and evicts at once when one comes that the pod does not tolerate', async () => {
+    const tolerate = (key: string): Toleration => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+    const c = await tainted([podOn('web', 'n1', [tolerate('maintenance'), tolerate('disk-failing')])]);
+    await c.taint([noExecute('maintenance')]);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt).toBe(START + 300_000);
+    await stepTo(c.cluster, 100_000, async (t) => {
+      if (t % 10 === 0) for (const n of ['n1', 'n2']) await c.heartbeat(n);
+    });
+    await c.taint([noExecute('maintenance'), noExecute('disk-failing')]);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt, 'the pod\'s time runs from the first taint').toBe(START + 300_000);
+    expect(await c.podNames()).toEqual(['web']);
+    await c.taint([noExecute('maintenance'), noExecute('disk-failing'), noExecute('dedicated', 'db')]);
+    expect(await c.podNames()).toEqual([]);
+    await c.stop();
+  });
+
   it('cancels the eviction when the taint goes away before tolerationSeconds run out, and judges a pod bound later to a tainted node', async () => {
     const c = await tainted([podOn('web', 'n1', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }])]);
     await c.taint([noExecute('maintenance')]);
