@@ -126,6 +126,9 @@ describe('the pure parts', () => {
     expect(withLifecycleTaint([dedicated, old], { key: UNREACHABLE, effect: 'NoExecute' }, START + 9_000)).toEqual([dedicated, { key: UNREACHABLE, effect: 'NoExecute', timeAdded: toRFC3339(START + 9_000) }]);
     expect(withLifecycleTaint([dedicated, old], { key: NOT_READY, effect: 'NoExecute' }, START + 9_000)).toEqual([dedicated, old]);
     expect(withLifecycleTaint([dedicated, old, { key: NOT_READY, effect: 'NoSchedule' }], undefined, START)).toEqual([dedicated, { key: NOT_READY, effect: 'NoSchedule' }]);
+    // The NoSchedule taint of the same key (TaintNodesByCondition's) is another taint: the NoExecute one is added beside it.
+    const noSchedule: Taint = { key: UNREACHABLE, effect: 'NoSchedule', timeAdded: toRFC3339(START) };
+    expect(withLifecycleTaint([noSchedule], { key: UNREACHABLE, effect: 'NoExecute' }, START + 9_000)).toEqual([noSchedule, { key: UNREACHABLE, effect: 'NoExecute', timeAdded: toRFC3339(START + 9_000) }]);
   });
 
   it('uses, for each taint, the first toleration that tolerates it, and stays the smallest tolerationSeconds of those (-1: for ever)', () => {
