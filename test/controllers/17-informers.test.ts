@@ -254,11 +254,12 @@ describe('the shared informer', () => {
     const informer = new SharedIndexInformer<Pod>({ lw: cluster.client.pods(), clock: cluster.clock });
     const { heard, handler } = recorder();
     const seenInIndexer: boolean[] = [];
-    informer.addEventHandler(handler);
+    const registration = informer.addEventHandler(handler);
     informer.addEventHandler({ onAdd: (pod) => seenInIndexer.push(informer.indexer.getByKey(objectKey(pod)) === pod) });
+    expect([informer.hasSynced(), registration.hasSynced()], 'nothing listed yet').toEqual([false, false]);
     void informer.run();
     await informer.whenSynced();
-    expect(informer.hasSynced()).toBe(true);
+    expect([informer.hasSynced(), registration.hasSynced()]).toEqual([true, true]);
     const b = await cluster.client.pods('default').create(makePod('b'));
     await cluster.client.pods('default').update({ ...b, metadata: { ...b.metadata, labels: { x: 'y' } } });
     await cluster.client.pods('default').delete('a');
