@@ -98,6 +98,17 @@ describe('fast-check\'s arbitraries (tools/lib/guard-fast-check.ts)', () => {
     expect(fastCheck.readConfigureGlobal()).toEqual(before);
   });
 
+  it('finds it under a replay too: a global path (KATA_PATH) is not walked by its own sample ("Unable to replay")', () => {
+    const before = fastCheck.readConfigureGlobal();
+    try {
+      const replay = { path: '0:2:2:5:4:3' }; // as test/support/setup.ts sets it from KATA_PATH
+      fastCheck.configureGlobal({ ...before, seed: -1675001541, ...replay });
+      expect(randomPrototypes(fastCheck).length).toBeGreaterThan(0);
+    } finally {
+      fastCheck.configureGlobal(before);
+    }
+  });
+
   it('are frozen before the code under test loads: a patch to make every array empty fails the file, and no test passes', async () => {
     const report = await runTests({ files: ['tools/test/fixtures/empty-arrays.fixture.ts'], env: { KATA_FIXTURES: '1' }, seed: 1 });
     expect(report.tests.filter((t) => t.status === 'pass')).toEqual([]);
