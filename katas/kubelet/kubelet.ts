@@ -126,7 +126,7 @@ export class Kubelet {
   private readonly pods = new Map<string, KnownPod>();
   /** the last start failure of each pod's containers (upstream's reasonCache) */
   private readonly reasons = new Map<string, Map<string, StartFailure>>();
-  /** the last status written per pod, and its text, so that an unchanged status is not written again */
+  /** the last status written (or being written) per pod, and its text, so that an unchanged status is not written again */
   private readonly written = new Map<string, { status: PodStatus; text: string }>();
   private readonly wakeups = new Map<string, { at: number; timer: Timer }>();
   private readonly sandboxOwners = new Map<string, string>();
@@ -372,7 +372,9 @@ export class Kubelet {
    * the same name is not written over (Conflict); a pod already gone (NotFound) is left alone.
    */
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
-    // TODO(23): skip a status equal to the last written while the API's copy (this.pods) isLastWritten too; else updateStatus with name, namespace and uid; a StatusError is fine.
+    // TODO(23): skip a status equal to the last written while the API's copy (this.pods) isLastWritten too; else remember it in
+    // TODO(23): this.written *before* the write (one that fails is then written again), and updateStatus with name, namespace and
+    // TODO(23): uid; a StatusError is fine.
     throw new NotImplemented('23', 'Kubelet.writeStatus');
   }
 

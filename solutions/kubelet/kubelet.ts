@@ -127,7 +127,7 @@ export class Kubelet {
   private readonly pods = new Map<string, KnownPod>();
   /** the last start failure of each pod's containers (upstream's reasonCache) */
   private readonly reasons = new Map<string, Map<string, StartFailure>>();
-  /** the last status written per pod, and its text, so that an unchanged status is not written again */
+  /** the last status written (or being written) per pod, and its text, so that an unchanged status is not written again */
   private readonly written = new Map<string, { status: PodStatus; text: string }>();
   private readonly wakeups = new Map<string, { at: number; timer: Timer }>();
   private readonly sandboxOwners = new Map<string, string>();
@@ -509,9 +509,12 @@ export class Kubelet {
     const uid = pod.metadata.uid!;
     const text = JSON.stringify(status);
     if (this.written.get(uid)?.text === text && this.isLastWritten(uid, this.pods.get(uid)?.pod.status)) return;
+    // Remembered before the write, as upstream's status manager caches what it means to write: a
+    // write that fails (the apiserver down) leaves the API with another status, and the pod's
+    // next change from the watch (its relist) then syncs it and writes this again.
+    this.written.set(uid, { status, text });
     try {
       await this.client.pods(pod.metadata.namespace).updateStatus({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace ?? 'default', uid }, spec: pod.spec!, status });
-      this.written.set(uid, { status, text });
     } catch (error) {
       if (!isStatusError(error)) throw error;
     }

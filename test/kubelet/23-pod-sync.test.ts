@@ -301,6 +301,20 @@ describe('the kubelet on a fake runtime', () => {
     expect(await node.pod('web')).toMatchObject({ status: { phase: 'Running', podIP: pod.status!.podIP, containerStatuses: [{ name: 'app', ready: true }] } });
   });
 
+  it('writes again a status it could not write while the apiserver was down, once the relist shows the API holding an older one', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 2_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    expect((await node.pod('crashy')).status?.containerStatuses?.[0]).toMatchObject({ restartCount: 0, ready: true });
+    node.apiserver.down();
+    await node.advance(2_000); // the first exit, restarted at once: a status the kubelet cannot write
+    expect((await node.pod('crashy')).status?.containerStatuses?.[0]).toMatchObject({ restartCount: 0, ready: true });
+    node.apiserver.up();
+    await node.advance(1_000); // the kubelet's next list, a second after the failed one
+    expect((await node.pod('crashy')).status?.containerStatuses?.[0]).toMatchObject({ restartCount: 1, ready: true, lastState: { terminated: { exitCode: 3 } } });
+  });
+
   it('does not restart under Never: the pod is Failed, its sandbox stopped and its IP given back', async () => {
     const node = await startNode();
     node.fake.setBehavior('test/fail', { exitAfterMs: 1_000, exitCode: 1 });

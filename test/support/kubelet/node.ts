@@ -16,7 +16,8 @@
  * await node.stop();
  * ```
  */
-import { LocalClient, Registry } from '@kube/apiserver';
+import { BaseApiClient, LocalClient, Registry, type ApiClient, type ApiWatch, type ResourceClient } from '@kube/apiserver';
+import type { KubeObject } from '@kube/kit';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random, type Container, type Event, type Pod } from '@kube/kit';
 import { Kubelet } from '@kube/kubelet';
@@ -41,11 +42,59 @@ export function podOn(node: string, name: string, spec: { containers?: Container
   };
 }
 
+/**
+ * The kubelet's view of the apiserver, which the test can take down: while down every call is
+ * refused as a connection would be (not a Status: nothing answered) and every watch ends, as when
+ * the apiserver restarts; back up, the kubelet's relist finds it again.
+ */
+export class OutageClient extends BaseApiClient {
+  private isDown = false;
+  private readonly watches = new Set<ApiWatch<KubeObject>>();
+
+  constructor(private readonly inner: ApiClient) {
+    super();
+  }
+
+  /** Every call refused from now on; every open watch ends. */
+  down(): void {
+    this.isDown = true;
+    for (const watch of this.watches) watch.stop();
+    this.watches.clear();
+  }
+
+  /** Calls answered again. */
+  up(): void {
+    this.isDown = false;
+  }
+
+  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+    const inner = this.inner.resource<T>(resource, namespace);
+    const call = <A extends unknown[], R>(method: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+      this.isDown ? Promise.reject(new Error(`connect ECONNREFUSED: the apiserver is down (${resource})`)) : method.apply(inner, args);
+    return {
+      create: call(inner.create),
+      get: call(inner.get),
+      list: call(inner.list),
+      update: call(inner.update),
+      updateStatus: call(inner.updateStatus),
+      delete: call(inner.delete),
+      watch: (options) => {
+        const watch = inner.watch(options);
+        if (this.isDown) watch.stop();
+        else this.watches.add(watch as ApiWatch<KubeObject>);
+        return watch;
+      },
+    };
+  }
+}
+
 /** The store, registry, client, clock, runtime and kubelet of one node. */
 export class TestNode {
   readonly store = new MvccStore();
   readonly registry: Registry;
   readonly client: LocalClient;
+  /** the kubelet's client: `apiserver.down()` and `apiserver.up()` take the apiserver away from it and back */
+  readonly apiserver: OutageClient;
   readonly kubelet: Kubelet;
 
   private constructor(
@@ -55,7 +104,8 @@ export class TestNode {
   ) {
     this.registry = new Registry({ store: this.store, clock, random: new Random(23) });
     this.client = new LocalClient(this.registry);
-    this.kubelet = new Kubelet({ nodeName: NODE, client: this.client, runtime, clock, nodeIP: '127.0.0.1', ...options });
+    this.apiserver = new OutageClient(this.client);
+    this.kubelet = new Kubelet({ nodeName: NODE, client: this.apiserver, runtime, clock, nodeIP: '127.0.0.1', ...options });
   }
 
   /** A node with a started kubelet (on a FakeRuntime, unless one is given with its clock). */
