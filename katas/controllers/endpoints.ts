@@ -84,14 +84,14 @@ function addressOf(pod: Pod): EndpointAddress {
  *   Service without ports lists every pod with no ports);
  * - ready (`isPodReady`, or the Service's `publishNotReadyAddresses`) in `addresses`, else in
  *   `notReadyAddresses`;
- * - pods with the same ports share one subset. Addresses sorted by IP (then pod name), ports by
+ * - pods with the same ports share one subset. Addresses sorted by IP (then pod uid), ports by
  *   name, subsets by their ports; an empty list is left out of a subset.
  */
 export function endpointsSubsets(service: Service, pods: readonly Pod[]): EndpointSubset[] {
   // TODO(21): pods that shouldPodBeInEndpoints(pod, false); each pod's ports: { name, port: findPort, protocol (default TCP) } of
   // TODO(21): the Service ports that resolve (a pod with none left out, unless the Service has no ports); ready (isPodReady or
   // TODO(21): publishNotReadyAddresses) -> addresses, else notReadyAddresses; pods with the same ports in one subset; sort addresses
-  // TODO(21): by IP then pod name, ports by name, subsets by their ports (JSON); leave out empty lists.
+  // TODO(21): by IP then pod uid (as strings, not by locale), ports by name, subsets by their ports (JSON); leave out empty lists.
   throw new NotImplemented('21', 'endpointsSubsets');
 }
 

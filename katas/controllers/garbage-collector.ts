@@ -67,8 +67,9 @@ export async function updateObject<T extends KubeObject>(client: ApiClient, reso
  * `propagationPolicy` (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go,
  * `deletionFinalizersForGarbageCollection`): Orphan or Foreground first put their finalizer on the
  * object (and take the other one off), then the delete marks it; Background deletes it as it is.
- * Given: the workbook's apiserver honours finalizers (kata 08) but not the policy itself, and an
- * object carrying the finalizer before the delete is treated the same by a real one.
+ * Given: the HTTP API does this itself with a DELETE's policy (kata 10), but the in-process
+ * client's delete goes straight to the registry, which does not read it; an object carrying the
+ * finalizer before a plain delete is treated the same by a real apiserver.
  * `uid`, if given, is a precondition (the object is not a newer one of the same name).
  */
 export async function deleteWithPropagation(client: ApiClient, resource: string, namespace: string | undefined, name: string, policy: PropagationPolicy = 'Background', uid?: string): Promise<void> {

@@ -90,7 +90,7 @@ function addressOf(pod: Pod): EndpointAddress {
  *   Service without ports lists every pod with no ports);
  * - ready (`isPodReady`, or the Service's `publishNotReadyAddresses`) in `addresses`, else in
  *   `notReadyAddresses`;
- * - pods with the same ports share one subset. Addresses sorted by IP (then pod name), ports by
+ * - pods with the same ports share one subset. Addresses sorted by IP (then pod uid), ports by
  *   name, subsets by their ports; an empty list is left out of a subset.
  */
 export function endpointsSubsets(service: Service, pods: readonly Pod[]): EndpointSubset[] {
@@ -111,7 +111,10 @@ export function endpointsSubsets(service: Service, pods: readonly Pod[]): Endpoi
     if (!subset) subsets.set(key, (subset = { ports, ready: [], notReady: [] }));
     (publishNotReady || isPodReady(pod) ? subset.ready : subset.notReady).push(addressOf(pod));
   }
-  const byIP = (a: EndpointAddress, b: EndpointAddress) => a.ip.localeCompare(b.ip) || (a.targetRef?.name ?? '').localeCompare(b.targetRef?.name ?? '');
+  // Upstream's LessEndpointAddress: the IP's bytes, then the pod's uid (pods on the host network
+  // share the node's IP). Both are ASCII, where < is byte order.
+  const ascending = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const byIP = (a: EndpointAddress, b: EndpointAddress) => ascending(a.ip, b.ip) || ascending(a.targetRef?.uid ?? '', b.targetRef?.uid ?? '');
   return [...subsets.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([, s]) => ({

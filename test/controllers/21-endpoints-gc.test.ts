@@ -54,18 +54,36 @@ describe('the pure parts', () => {
     const service = makeService('web', { app: 'web' });
     const done = servingPod('done');
     done.status!.phase = 'Succeeded';
-    const subsets = endpointsSubsets(service, [servingPod('ready-1', { ip: '127.0.1.2' }), servingPod('ready-2', { ip: '127.0.1.1' }), servingPod('slow', { ready: false, ip: '127.0.1.3' }), servingPod('other-port', { ip: '127.0.1.4', httpPort: 9090 }), servingPod('no-ip', { ip: null }), servingPod('leaving', { terminating: true }), done]);
+    const subsets = endpointsSubsets(service, [
+      servingPod('other-port', { ip: '127.0.1.4', httpPort: 9090 }),
+      servingPod('waiting', { ready: false, ip: '127.0.1.5', httpPort: 9091 }),
+      servingPod('ready-1', { ip: '127.0.1.2' }),
+      servingPod('ready-2', { ip: '127.0.1.1' }),
+      servingPod('slow-2', { ready: false, ip: '127.0.1.30' }),
+      servingPod('slow', { ready: false, ip: '127.0.1.3' }),
+      servingPod('no-ip', { ip: null }),
+      servingPod('leaving', { terminating: true }),
+      done,
+    ]);
     expect(subsets).toEqual([
       {
         addresses: [
           { ip: '127.0.1.1', targetRef: { kind: 'Pod', namespace: 'default', name: 'ready-2', uid: 'uid-ready-2' } },
           { ip: '127.0.1.2', targetRef: { kind: 'Pod', namespace: 'default', name: 'ready-1', uid: 'uid-ready-1' } },
         ],
-        notReadyAddresses: [{ ip: '127.0.1.3', targetRef: { kind: 'Pod', namespace: 'default', name: 'slow', uid: 'uid-slow' } }],
+        notReadyAddresses: [
+          { ip: '127.0.1.3', targetRef: { kind: 'Pod', namespace: 'default', name: 'slow', uid: 'uid-slow' } },
+          { ip: '127.0.1.30', targetRef: { kind: 'Pod', namespace: 'default', name: 'slow-2', uid: 'uid-slow-2' } },
+        ],
         ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
       },
       { addresses: [{ ip: '127.0.1.4', targetRef: { kind: 'Pod', namespace: 'default', name: 'other-port', uid: 'uid-other-port' } }], ports: [{ name: 'http', port: 9090, protocol: 'TCP' }] },
+      // No pod of it is ready: no addresses list at all.
+      { notReadyAddresses: [{ ip: '127.0.1.5', targetRef: { kind: 'Pod', namespace: 'default', name: 'waiting', uid: 'uid-waiting' } }], ports: [{ name: 'http', port: 9091, protocol: 'TCP' }] },
     ]);
+    // Pods on the host network share the node's IP: then the uid orders them (upstream's LessEndpointAddress).
+    const onHost = endpointsSubsets(service, [servingPod('a', { ip: '127.0.0.9', uid: 'uid-2' }), servingPod('b', { ip: '127.0.0.9', uid: 'uid-1' })]);
+    expect(onHost[0]?.addresses?.map((a) => a.targetRef?.name)).toEqual(['b', 'a']);
   });
 
   it("publishes not-ready pods as ready for a Service with publishNotReadyAddresses, orders ports by name, leaves out a pod with none of the Service's ports, and lists a port-less Service's pods with no ports", () => {
