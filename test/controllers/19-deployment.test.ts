@@ -346,13 +346,34 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
       return left.sort();
     };
     // Seven to clean (the one being deleted does not count), two to keep: revisions 1-5 go, unless they may not.
+    // The newest revisions were made first (a rollback reuses an old ReplicaSet): the revision decides, not the age.
     expect(await cleanUp(2, [
-      old('r6', 6), old('r3', 3, { specReplicas: 1 }), old('r5', 5), old('r1', 1, { statusReplicas: 1 }), old('gone', 0, { deleting: true }), old('r4', 4), old('r7', 7), old('r2', 2, { unobserved: true }),
+      old('r6', 6, { created: 4 }), old('r3', 3, { specReplicas: 1, created: 7 }), old('r5', 5, { created: 5 }), old('r1', 1, { statusReplicas: 1, created: 9 }),
+      old('gone', 0, { deleting: true, created: 10 }), old('r4', 4, { created: 6 }), old('r7', 7, { created: 3 }), old('r2', 2, { unobserved: true, created: 8 }),
     ])).toEqual(['web-gone', 'web-r1', 'web-r2', 'web-r3', 'web-r6', 'web-r7']);
     // Fewer than the limit: none goes.
     expect(await cleanUp(3, [old('a1', 1), old('a2', 2)])).toEqual(['web-a1', 'web-a2']);
     // The same revision, or none: the older ReplicaSet goes first.
-    expect(await cleanUp(1, [old('late', 7, { created: 10 }), old('early', 7, { created: 5 }), old('none', undefined, { created: 0 })])).toEqual(['web-late']);
+    expect(await cleanUp(1, [old('none', undefined, { created: 0 }), old('late', 7, { created: 10 }), old('early', 7, { created: 5 }), old('first', 3, { created: 20 })])).toEqual(['web-late']);
+    await rig.stop();
+  });
+
+  it('scales old ReplicaSets down by their unavailable pods first, oldest first, never more than it may in all', async () => {
+    const rig = await startRollouts();
+    const d = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
+    await rig.settle();
+    const old = async (name: string, replicas: number, available: number, created: number): Promise<ReplicaSet> => {
+      const labels = { app: 'other', hash: name };
+      const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
+      return { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() }, status: { replicas, availableReplicas: available } };
+    };
+    const oldRSs = [await old('old-c', 4, 0, 10), await old('old-z', 0, 0, 1), await old('old-b', 2, 2, 5), await old('old-a', 3, 1, 0)];
+    // old-a has 2 unavailable pods, old-b none, old-c 4: 3 may go, so 2 of old-a's and 1 of old-c's.
+    expect(await rig.deployments.cleanupUnhealthyReplicas(oldRSs, d, 3)).toBe(3);
+    const replicas = Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith('old-')).map((r) => [r.metadata.name, r.spec?.replicas]));
+    expect(replicas).toEqual({ 'old-a': 1, 'old-b': 2, 'old-c': 3, 'old-z': 0 });
+    expect(oldRSs.map((r) => [r.metadata.name, r.spec?.replicas])).toEqual([['old-a', 1], ['old-z', 0], ['old-b', 2], ['old-c', 3]]);
+    expect(await rig.deployments.cleanupUnhealthyReplicas(oldRSs, d, 0)).toBe(0);
     await rig.stop();
   });
 
@@ -520,6 +541,19 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.stop();
   });
 
+  it('without a progress deadline from the start, no Progressing condition is ever written: not on creating the ReplicaSet, nor on failing to', async () => {
+    const rig = await startRollouts();
+    rig.cluster.client.failNextWrites('create', 'replicasets', 1, () => forbidden('replicasets.apps', '', 'exceeded quota: replicasets'));
+    const messages = progressMessages(rig, 'web');
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2, progressDeadlineSeconds: 2_147_483_647 }));
+    await rig.settle();
+    await rig.advance(1_000);
+    await rig.finish('web');
+    expect(rig.recorder.events.map((e) => e.reason)).toContain('ReplicaSetCreateError');
+    expect(messages()).toEqual([]);
+    await rig.stop();
+  });
+
   it('a ReplicaSet that cannot create its pods passes its ReplicaFailure on to the Deployment, which drops it once the pods are made', async () => {
     const rig = await startRollouts();
     const quota = () => forbidden('pods', '', 'exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1');
@@ -561,6 +595,27 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     squatter.spec!.template!.metadata!.labels = { app: 'other' };
     delete squatter.status;
     await rig.client.replicaSets('default').create(squatter);
+    await rig.settle();
+    await rig.edit('web', (x) => (x.spec!.paused = false));
+    await rig.advance(1_000);
+    const s = await rig.state('web');
+    expect(s.deployment.status?.collisionCount).toBe(1);
+    expect(s.replicaSets.map((r) => r.metadata.name)).toEqual([`web-${computeHash(s.deployment.spec!.template, 1)}`]);
+    await rig.stop();
+  });
+
+  it('a ReplicaSet with its very template under the new name, but controlled by another owner, is a hash collision too', async () => {
+    const rig = await startRollouts();
+    const d = makeDeployment('web', { replicas: 1 });
+    const created = await rig.client.deployments('default').create({ ...d, spec: { ...d.spec!, paused: true } });
+    const hash = computeHash(created.spec!.template);
+    const labels = { ...created.spec!.template.metadata!.labels, 'pod-template-hash': hash };
+    await rig.client.replicaSets('default').create({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: `web-${hash}`, namespace: 'default', labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web-twin', uid: 'uid-of-another', controller: true }] },
+      spec: { replicas: 0, selector: { matchLabels: labels }, template: { ...created.spec!.template, metadata: { labels } } },
+    });
     await rig.settle();
     await rig.edit('web', (x) => (x.spec!.paused = false));
     await rig.advance(1_000);
