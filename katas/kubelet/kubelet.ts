@@ -64,6 +64,8 @@ export interface NodeAgentSetup {
 
 /** The pod's grace period when none is given: 30 s (the API's default). */
 const DEFAULT_GRACE_SECONDS = 30;
+/** A sync that left a container unable to start is tried again this much later (kubelet.go backOffPeriod; upstream adds up to 50% jitter). */
+export const SYNC_RETRY_MS = 10_000;
 /** killContainer never gives a container less than 2 s (kuberuntime_container.go minimumGracePeriodInSeconds). */
 const MIN_CONTAINER_GRACE_SECONDS = 2;
 
@@ -287,7 +289,8 @@ export class Kubelet {
    */
   async syncPod(uid: string): Promise<void> {
     // TODO(23): the three cases above (readPod, computePodActions with this.probes' liveness and startup results, carryOut,
-    // TODO(23): readPod again, this.probes.sync when the pod has probes, statusOf, writeStatus or terminate).
+    // TODO(23): a start failure left in this.reasons: wakeAt now + SYNC_RETRY_MS; readPod again, this.probes.sync when the pod
+    // TODO(23): has probes, statusOf, writeStatus or terminate).
     throw new NotImplemented('23', 'Kubelet.syncPod');
   }
 

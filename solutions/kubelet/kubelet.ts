@@ -64,6 +64,8 @@ export interface NodeAgentSetup {
 
 /** The pod's grace period when none is given: 30 s (the API's default). */
 const DEFAULT_GRACE_SECONDS = 30;
+/** A sync that left a container unable to start is tried again this much later (kubelet.go backOffPeriod; upstream adds up to 50% jitter). */
+export const SYNC_RETRY_MS = 10_000;
 /** killContainer never gives a container less than 2 s (kuberuntime_container.go minimumGracePeriodInSeconds). */
 const MIN_CONTAINER_GRACE_SECONDS = 2;
 
@@ -328,6 +330,10 @@ export class Kubelet {
       startup: (id) => this.probes.result('startup', id),
     });
     await this.carryOut(pod, runtimePod, actions);
+    // A container that could not start (back-off, a failed pull or create): upstream's pod worker
+    // takes the sync as failed and syncs the pod again later, which is what shows
+    // ImagePullBackOff between two pulls and records BackOff again during a long back-off.
+    if (this.reasonsOf(uid).size > 0) this.wakeAt(uid, this.clock.now() + SYNC_RETRY_MS);
     runtimePod = await this.readPod(uid);
     if (hasProbes(pod)) this.probes.sync(pod, runtimePod);
     const status = this.statusOf(pod, runtimePod, false);

@@ -342,7 +342,7 @@ describe('the kubelet on a fake runtime', () => {
     expect((await node.pod('job')).status?.phase).toBe('Succeeded');
   });
 
-  it('fails a pull of an image no registry has with ErrImagePull, shows ImagePullBackOff, and pulls again after 10 s, then 20 s', async () => {
+  it('fails a pull of an image no registry has with ErrImagePull, shows ImagePullBackOff until the next pull (a failed sync is retried after 10 s), and pulls again after 10 s, then 20 s', async () => {
     const node = await startNode();
     await node.client.pods('default').create(podOn(NODE, 'typo', { containers: [{ name: 'app', image: 'nginx:1.27' }] }));
     await node.settle();
@@ -359,7 +359,12 @@ describe('the kubelet on a fake runtime', () => {
     expect(await pulls()).toBe(1);
     await node.advance(1);
     expect(await pulls()).toBe(2);
-    await node.advance(19_999);
+    const waiting = async () => (await node.pod('typo')).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    expect(await waiting()).toBe('ErrImagePull');
+    // A sync that left a container unable to start is tried again 10 s later: still backing off, it says so.
+    await node.advance(10_000);
+    expect([await waiting(), await pulls()]).toEqual(['ImagePullBackOff', 2]);
+    await node.advance(9_999);
     expect(await pulls()).toBe(2);
     await node.advance(1);
     expect(await pulls()).toBe(3);
