@@ -64,6 +64,8 @@ export interface NodeAgentSetup {
 
 /** The pod's grace period when none is given: 30 s (the API's default). */
 const DEFAULT_GRACE_SECONDS = 30;
+/** How long after the API showed another status than the one written it is written again (status_manager.go syncPeriod). */
+export const STATUS_RECONCILE_MS = 10_000;
 /** A sync that left a container unable to start is tried again this much later (kubelet.go backOffPeriod; upstream adds up to 50% jitter). */
 export const SYNC_RETRY_MS = 10_000;
 /** killContainer never gives a container less than 2 s (kuberuntime_container.go minimumGracePeriodInSeconds). */
@@ -131,6 +133,8 @@ export class Kubelet {
   /** the last status written (or being written) per pod, and its text, so that an unchanged status is not written again */
   private readonly written = new Map<string, { status: PodStatus; text: string }>();
   private readonly wakeups = new Map<string, { at: number; timer: Timer }>();
+  /** the pending status reconciles, by pod uid */
+  private readonly reconciles = new Map<string, Timer>();
   private readonly sandboxOwners = new Map<string, string>();
   private watch: ApiWatch<Pod> | undefined;
   private watching: Promise<void> | undefined;
@@ -196,6 +200,8 @@ export class Kubelet {
     this.probes.stop();
     for (const { timer } of this.wakeups.values()) this.clock.clearTimeout(timer);
     this.wakeups.clear();
+    for (const timer of this.reconciles.values()) this.clock.clearTimeout(timer);
+    this.reconciles.clear();
     await this.watching;
     await this.workers.idle();
   }
@@ -255,16 +261,34 @@ export class Kubelet {
   }
 
   /**
-   * A pod of this node was added or changed in the API: its worker syncs it. Not when the change
-   * is only this kubelet's own status write coming back (upstream's pod config calls a change of
-   * status alone a reconcile, not a sync: config.go checkAndUpdatePod); but a status in the API
-   * that is not the one last written (a write lost while the apiserver was down, say) is synced,
-   * and so written again, as the status manager does.
+   * A pod of this node was added or changed in the API: its worker syncs it. Not when only its
+   * status changed (upstream's pod config calls that a reconcile, not a sync: config.go
+   * checkAndUpdatePod), most often this kubelet's own write coming back; a status there that is
+   * not the one last written (a write lost while the apiserver was down, someone else's) is
+   * written again {@link STATUS_RECONCILE_MS} later if it still differs, as the status manager's
+   * periodic check does.
    */
   private podChanged(pod: Pod): void {
-    // TODO(23): remember the pod (not removed); ask its worker for a sync unless the pod was known (not removed), nothing
-    // TODO(23): differsForSync from the known one, and its status isLastWritten.
+    // TODO(23): remember the pod (not removed); ask its worker for a sync if it was not known (or removed) or differsForSync
+    // TODO(23): from the known one; else, when its status is not isLastWritten, reconcileStatusLater.
     throw new NotImplemented('23', 'Kubelet.podChanged');
+  }
+
+  /**
+   * In {@link STATUS_RECONCILE_MS}: if the API still holds another status than the one last
+   * written, writes that one again (upstream's status manager, syncBatch and needsReconcile). An
+   * own write that was only overtaken by a newer one has arrived by then, and nothing is written.
+   */
+  private reconcileStatusLater(uid: string): void {
+    if (this.reconciles.has(uid)) return;
+    const timer = this.clock.setTimeout(() => {
+      this.reconciles.delete(uid);
+      const known = this.pods.get(uid);
+      const written = this.written.get(uid);
+      if (!known || known.removed || !written || this.isLastWritten(uid, known.pod.status)) return;
+      void this.writeStatus(known.pod, written.status).catch(() => undefined); // a failure: the next relist looks again
+    }, STATUS_RECONCILE_MS);
+    this.reconciles.set(uid, timer);
   }
 
   /** Whether `status` (the API's) is the status this kubelet last wrote for the pod. */
