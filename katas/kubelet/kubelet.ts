@@ -286,6 +286,7 @@ export class Kubelet {
       const known = this.pods.get(uid);
       const written = this.written.get(uid);
       if (!known || known.removed || !written || this.isLastWritten(uid, known.pod.status)) return;
+      this.written.delete(uid); // forgotten, so that writeStatus does not skip it as already written
       void this.writeStatus(known.pod, written.status).catch(() => undefined); // a failure: the next relist looks again
     }, STATUS_RECONCILE_MS);
     this.reconciles.set(uid, timer);
@@ -394,14 +395,13 @@ export class Kubelet {
   }
 
   /**
-   * Writes the status through `pods/<name>/status`, unless it is the one last written and the
-   * API still holds it. The object carries the pod's uid, so a pod deleted and made again under
-   * the same name is not written over (Conflict); a pod already gone (NotFound) is left alone.
+   * Writes the status through `pods/<name>/status`, unless it is the one last written. The
+   * object carries the pod's uid, so a pod deleted and made again under the same name is not
+   * written over (Conflict); a pod already gone (NotFound) is left alone.
    */
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
-    // TODO(23): skip a status equal to the last written while the API's copy (this.pods) isLastWritten too; else remember it in
-    // TODO(23): this.written *before* the write (one that fails is then written again), and updateStatus with name, namespace and
-    // TODO(23): uid; a StatusError is fine.
+    // TODO(23): skip a status equal to the last written; else remember it in this.written *before* the write (one that fails
+    // TODO(23): is then written again by reconcileStatusLater), and updateStatus with name, namespace and uid; a StatusError is fine.
     throw new NotImplemented('23', 'Kubelet.writeStatus');
   }
 

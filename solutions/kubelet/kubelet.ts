@@ -314,6 +314,7 @@ export class Kubelet {
       const known = this.pods.get(uid);
       const written = this.written.get(uid);
       if (!known || known.removed || !written || this.isLastWritten(uid, known.pod.status)) return;
+      this.written.delete(uid); // forgotten, so that writeStatus does not skip it as already written
       void this.writeStatus(known.pod, written.status).catch(() => undefined); // a failure: the next relist looks again
     }, STATUS_RECONCILE_MS);
     this.reconciles.set(uid, timer);
@@ -531,17 +532,17 @@ export class Kubelet {
   }
 
   /**
-   * Writes the status through `pods/<name>/status`, unless it is the one last written and the
-   * API still holds it. The object carries the pod's uid, so a pod deleted and made again under
-   * the same name is not written over (Conflict); a pod already gone (NotFound) is left alone.
+   * Writes the status through `pods/<name>/status`, unless it is the one last written. The
+   * object carries the pod's uid, so a pod deleted and made again under the same name is not
+   * written over (Conflict); a pod already gone (NotFound) is left alone.
    */
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
     const uid = pod.metadata.uid!;
     const text = JSON.stringify(status);
-    if (this.written.get(uid)?.text === text && this.isLastWritten(uid, this.pods.get(uid)?.pod.status)) return;
+    if (this.written.get(uid)?.text === text) return;
     // Remembered before the write, as upstream's status manager caches what it means to write: a
-    // write that fails (the apiserver down) leaves the API with another status, and the pod's
-    // next change from the watch (its relist) then syncs it and writes this again.
+    // write that fails (the apiserver down) leaves the API with another status, which the relist
+    // then shows, and reconcileStatusLater writes this one again.
     this.written.set(uid, { status, text });
     try {
       await this.client.pods(pod.metadata.namespace).updateStatus({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace ?? 'default', uid }, spec: pod.spec!, status });
