@@ -353,7 +353,7 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     ])).toEqual(['web-gone', 'web-r1', 'web-r2', 'web-r3', 'web-r6', 'web-r7']);
     // Fewer than the limit: none goes.
     expect(await cleanUp(3, [old('a1', 1), old('a2', 2)])).toEqual(['web-a1', 'web-a2']);
-    // The same revision, or none: the older ReplicaSet goes first.
+    // No revision annotation counts as revision 0; between equal revisions the older ReplicaSet goes first.
     expect(await cleanUp(1, [old('none', undefined, { created: 0 }), old('late', 7, { created: 10 }), old('early', 7, { created: 5 }), old('first', 3, { created: 20 })])).toEqual(['web-late']);
     await rig.stop();
   });

@@ -17,9 +17,8 @@
  * ```
  */
 import { BaseApiClient, LocalClient, Registry, type ApiClient, type ApiWatch, type ResourceClient } from '@kube/apiserver';
-import type { KubeObject } from '@kube/kit';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type Container, type Event, type Pod } from '@kube/kit';
+import { FakeClock, Random, type Container, type Event, type KubeObject, type Pod } from '@kube/kit';
 import { Kubelet } from '@kube/kubelet';
 import { FakeRuntime, type RuntimeService } from '@kube/runtime';
 
