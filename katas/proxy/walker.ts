@@ -75,8 +75,9 @@ export interface WalkOptions {
 export function walk(table: RuleTable, packet: Packet, options: WalkOptions): Verdict {
   // TODO(26): run nat KUBE-SERVICES: each rule whose matches all hold (addresses by CIDR, protocol, dport, addrtype, recent,
   // TODO(26): then the probability through options.decide, and recent --set last), in order; a jump to a chain runs it and comes back
-  // TODO(26): when it ends without a verdict; KUBE-MARK-MASQ marks and comes back; DNAT ends. No DNAT: filter KUBE-SERVICES, then
-  // TODO(26): KUBE-EXTERNAL-SERVICES; a REJECT there is the verdict; else ACCEPT. Keep the chains visited (KUBE-MARK-MASQ too).
+  // TODO(26): when it ends (or RETURNs) without a verdict; KUBE-MARK-MASQ marks and comes back; DNAT ends; ACCEPT ends the table. No
+  // TODO(26): DNAT: filter KUBE-SERVICES, then KUBE-EXTERNAL-SERVICES; a REJECT (or DROP) there is a REJECT, an ACCEPT ends the table;
+  // TODO(26): else ACCEPT. Keep the chains visited (KUBE-MARK-MASQ too). Deeper than 64 jumps: throw "the rule table loops: ..." (spec).
   throw new NotImplemented('26', 'walk');
 }
 

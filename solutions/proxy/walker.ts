@@ -136,9 +136,11 @@ export function walk(table: RuleTable, packet: Packet, options: WalkOptions): Ve
   const state = { masquerade: false };
   const nat = runChain(table.nat.rules, 'KUBE-SERVICES', packet, options, recent, chains, state, 0);
   if (nat?.verdict === 'DNAT') return { verdict: 'DNAT', to: nat.to, chains, masquerade: state.masquerade };
+  // FORWARD's order; an ACCEPT ends the table there, a DROP refuses as a REJECT does.
   for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES']) {
     const filtered = runChain(table.filter.rules, chain, packet, options, recent, chains, state, 0);
     if (filtered?.verdict === 'REJECT' || filtered?.verdict === 'DROP') return { verdict: 'REJECT', chains };
+    if (filtered?.verdict === 'ACCEPT') break;
   }
   return { verdict: 'ACCEPT', chains };
 }

@@ -11,7 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { Random, type Service } from '@kube/kit';
+import { Random, type EndpointSlice, type Service } from '@kube/kit';
 import {
   AllocationBitmap,
   AllocationError,
@@ -29,6 +29,9 @@ import {
   show,
   walk,
   type Packet,
+  type Rule,
+  type RuleTable,
+  type Verdict,
 } from '@kube/proxy';
 import { haveKubectl, kubeconfig, kubectl, startBench, type Bench } from '../support/apiserver/http.ts';
 import { makeService, makeSlice, servicesApi } from '../support/proxy/services.ts';
@@ -160,6 +163,67 @@ describe('the apiserver with the allocators', () => {
     expect([moved.code, moved.body.message]).toEqual([422, 'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: "127.96.0.99": may not change once set']);
   });
 
+  it('restores only what stored Services can hold: not a headless Service, nor the node port a ClusterIP Service kept, nor what lies outside the ranges, and each thing once', () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, nodePortRange: '30000-30099', random: new Random(1) });
+    allocators.restore([
+      makeService('a', [{ name: 'x', port: 80, nodePort: 30001 }, { name: 'y', port: 81, nodePort: 30002 }], { type: 'NodePort', clusterIP: '127.96.0.20' }),
+      makeService('b', [{ port: 80, nodePort: 30003 }], { type: 'LoadBalancer', clusterIP: '127.96.0.21' }),
+      makeService('c', [{ port: 80, nodePort: 30004 }], { clusterIP: '127.96.0.22' }),
+      makeService('d', [{ port: 80 }], { clusterIP: 'None' }),
+      { ...makeService('e', []), spec: { type: 'ExternalName', externalName: 'example.com' } },
+      // stored before the apiserver's ranges were changed
+      makeService('f', [{ port: 80, nodePort: 31000 }], { type: 'NodePort', clusterIP: '127.97.0.1' }),
+      // a second Service claiming a's address and port (upstream's repair loop reports it; neither is held twice)
+      makeService('g', [{ port: 80, nodePort: 30001 }], { type: 'NodePort', clusterIP: '127.96.0.20' }),
+    ]);
+    expect([allocators.ips.allocated(), allocators.nodePorts.allocated()]).toEqual([['127.96.0.20', '127.96.0.21', '127.96.0.22'], [30001, 30002, 30003]]);
+  });
+
+  it('takes nothing on a dry run: it writes the CIDR\'s network address and the range\'s first port, and checks an address or port asked for against the range only', async () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    const { send } = servicesApi(allocators);
+    const SERVICES = '/api/v1/namespaces/default/services';
+    const dry = await send('POST', `${SERVICES}?dryRun=All`, makeService('np', [{ port: 80 }], { type: 'NodePort' }));
+    expect([dry.code, dry.body.spec.clusterIP, dry.body.spec.clusterIPs, dry.body.spec.ports[0].nodePort]).toEqual([201, '127.96.0.0', ['127.96.0.0'], 30000]);
+    const held = (await send('POST', SERVICES, makeService('held', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', clusterIP: '127.96.0.10' }))).body;
+    const same = await send('POST', `${SERVICES}?dryRun=All`, makeService('same', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', clusterIP: '127.96.0.10' }));
+    const outside = await send('POST', `${SERVICES}?dryRun=All`, makeService('outside', [{ port: 80 }], { clusterIP: '127.97.0.1' }));
+    const farPort = await send('POST', `${SERVICES}?dryRun=All`, makeService('far', [{ port: 80, nodePort: 40000 }], { type: 'NodePort' }));
+    expect([same.code, outside.code, outside.body.message, farPort.code, farPort.body.message]).toEqual([
+      201,
+      422,
+      'Service "outside" is invalid: spec.clusterIPs: Invalid value: []string{"127.97.0.1"}: failed to allocate IP 127.97.0.1: the provided IP (127.97.0.1) is not in the valid range. The range of valid IPs is 127.96.0.0/24',
+      422,
+      'Service "far" is invalid: spec.ports[0].nodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-32767',
+    ]);
+    // A dry-run update that drops the node port, then one that moves to ClusterIP: the Service keeps what it holds.
+    const toClusterIP = await send('PUT', `${SERVICES}/held?dryRun=All`, { ...held, spec: { ...held.spec, type: 'ClusterIP', ports: [{ port: 80 }] } });
+    expect([toClusterIP.code, toClusterIP.body.spec.ports[0].nodePort]).toEqual([200, undefined]);
+    expect([allocators.ips.allocated(), allocators.nodePorts.allocated()]).toEqual([['127.96.0.10'], [30080]]);
+  });
+
+  it('moves node ports with the Service\'s type: taken when it becomes NodePort, kept when a port leaves its nodePort out, given back when it becomes ClusterIP', async () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    const { send } = servicesApi(allocators);
+    const put = async (spec: Service['spec']) => {
+      const current = (await send('GET', '/api/v1/namespaces/default/services/web')).body as Service;
+      return send('PUT', '/api/v1/namespaces/default/services/web', { ...current, spec: { ...current.spec, ...spec } });
+    };
+    await send('POST', '/api/v1/namespaces/default/services', makeService('web', [{ name: 'http', port: 80 }, { name: 'admin', port: 81 }]));
+    expect(allocators.nodePorts.allocated()).toEqual([]);
+    const asNodePort = await put({ type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81 }] });
+    const admin: number = asNodePort.body.spec.ports[1].nodePort;
+    expect([asNodePort.code, asNodePort.body.spec.ports[0].nodePort, admin >= 30086]).toEqual([200, 30080, true]);
+    const leftOut = await put({ ports: [{ name: 'http', port: 80 }, { name: 'admin', port: 81 }] });
+    expect(leftOut.body.spec.ports.map((p: { nodePort: number }) => p.nodePort)).toEqual([30080, admin]);
+    const moved = await put({ ports: [{ name: 'http', port: 80, nodePort: 30090 }, { name: 'admin', port: 81, nodePort: admin }] });
+    expect([moved.code, allocators.nodePorts.allocated()]).toEqual([200, [30090, admin].sort((a, b) => a - b)]);
+    const back = await put({ type: 'ClusterIP', ports: [{ name: 'http', port: 80, nodePort: 30090 }, { name: 'admin', port: 81, nodePort: admin }] });
+    expect([back.code, back.body.spec.ports.map((p: { nodePort?: number }) => p.nodePort), allocators.nodePorts.allocated()]).toEqual([200, [undefined, undefined], []]);
+    const external = await put({ type: 'ExternalName', externalName: 'example.com', clusterIP: '', clusterIPs: undefined });
+    expect([external.code, allocators.ips.allocated()]).toEqual([200, []]);
+  });
+
   it('after a restart, rebuilt from the stored Services, hands out none of their addresses again', async () => {
     const first = servicesApi(new ServiceAllocators({ serviceCIDR: '127.96.0.0/29', random: new Random(1) }));
     const held: string[] = [];
@@ -213,6 +277,130 @@ const webSvc = makeService('web', [{ port: 80, targetPort: 8080 }], { clusterIP:
 const webSlice = makeSlice('web', 'web-1', { port: 8080 }, [{ ip: '127.0.1.7' }, { ip: '127.0.1.5' }, { ip: '127.0.1.6', ready: false }]);
 const packet = (destination = '127.96.0.10', dport = 80, source = '127.0.2.9'): Packet => ({ source, destination, dport, protocol: 'tcp' });
 
+/**
+ * A small cluster with one of each case, and its whole iptables-save, line for line. Checked by
+ * hand against upstream's proxier (pkg/proxy/iptables/proxier.go) and, for the chain names,
+ * against sha256 and base32 computed outside the workbook.
+ */
+function smallCluster(): { services: Service[]; slices: EndpointSlice[] } {
+  const bare: EndpointSlice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'web-3', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    // no conditions at all (ready), an endpoint without an address, a port without a number
+    endpoints: [{ addresses: ['127.0.1.8'] }, { addresses: [] }],
+    ports: [{ port: 8080 }, { name: 'unset' }],
+  };
+  return {
+    services: [
+      makeService('web', [{ port: 80, targetPort: 8080 }], { clusterIP: '127.96.0.10' }),
+      makeService('np', [{ name: 'http', port: 81, nodePort: 30081 }], { clusterIP: '127.96.0.12', type: 'NodePort' }),
+      makeService('lonely', [{ name: 'http', port: 82, nodePort: 30082 }, { name: 'admin', port: 83 }], { clusterIP: '127.96.0.11', type: 'NodePort' }),
+      makeService('dns', [{ name: 'dns', port: 53, protocol: 'UDP' }], { clusterIP: '127.96.0.13' }),
+      makeService('draining', [{ port: 84 }], { clusterIP: '127.96.0.15' }),
+      makeService('ext', [], { type: 'ExternalName', externalName: 'example.com' }),
+      makeService('headless', [{ port: 80 }], { clusterIP: 'None' }),
+      makeService('web', [{ port: 80 }], { clusterIP: '127.96.0.14' }, 'prod'),
+    ],
+    slices: [
+      makeSlice('web', 'web-1', { port: 8080 }, [{ ip: '127.0.1.7' }, { ip: '127.0.1.5' }]),
+      makeSlice('web', 'web-2', { port: 8080 }, [{ ip: '127.0.1.5' }, { ip: '127.0.1.6' }, { ip: '127.0.1.2', ready: false }]),
+      bare,
+      { ...makeSlice('web', 'web-v6', { port: 8080 }, [{ ip: 'fd00::1' }]), addressType: 'IPv6' },
+      { ...makeSlice('web', 'web-unlabelled', { port: 8080 }, [{ ip: '127.0.1.30' }]), metadata: { name: 'web-unlabelled', namespace: 'default' } },
+      makeSlice('web', 'prod-web-1', { port: 8081 }, [{ ip: '127.0.2.5' }], 'prod'),
+      makeSlice('np', 'np-1', { name: 'http', port: 9000 }, [{ ip: '127.0.1.9' }]),
+      makeSlice('lonely', 'lonely-1', { name: 'http', port: 9000 }, [{ ip: '127.0.1.10', ready: false, serving: false }]),
+      makeSlice('dns', 'dns-1', { name: 'dns', port: 5353, protocol: 'UDP' }, [{ ip: '127.0.1.3' }]),
+      makeSlice('draining', 'draining-1', { port: 8084 }, [
+        { ip: '127.0.1.20', ready: false, serving: true, terminating: true },
+        { ip: '127.0.1.21', ready: false, serving: false, terminating: true },
+        { ip: '127.0.1.22', ready: false, serving: true },
+      ]),
+      makeSlice('headless', 'headless-1', { port: 80 }, [{ ip: '127.0.1.4' }]),
+    ],
+  };
+}
+
+const SMALL_CLUSTER_IPTABLES_SAVE = [
+  '*filter',
+  ':KUBE-EXTERNAL-SERVICES - [0:0]',
+  ':KUBE-FORWARD - [0:0]',
+  ':KUBE-NODEPORTS - [0:0]',
+  ':KUBE-PROXY-FIREWALL - [0:0]',
+  ':KUBE-SERVICES - [0:0]',
+  '-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment "default/lonely:http has no endpoints" -m addrtype --dst-type LOCAL -m tcp --dport 30082 -j REJECT --reject-with icmp-port-unreachable',
+  '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
+  '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+  '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  '-A KUBE-SERVICES -d 127.96.0.11/32 -p tcp -m comment --comment "default/lonely:admin has no endpoints" -m tcp --dport 83 -j REJECT --reject-with icmp-port-unreachable',
+  '-A KUBE-SERVICES -d 127.96.0.11/32 -p tcp -m comment --comment "default/lonely:http has no endpoints" -m tcp --dport 82 -j REJECT --reject-with icmp-port-unreachable',
+  'COMMIT',
+  '*nat',
+  ':KUBE-EXT-QUMPV5Z3SF2IMFUJ - [0:0]',
+  ':KUBE-MARK-MASQ - [0:0]',
+  ':KUBE-NODEPORTS - [0:0]',
+  ':KUBE-POSTROUTING - [0:0]',
+  ':KUBE-SEP-DIYUAZELNDMKX2PK - [0:0]',
+  ':KUBE-SEP-EY2BXASSFMCEYLEI - [0:0]',
+  ':KUBE-SEP-JP6BH7VXMYFQROE6 - [0:0]',
+  ':KUBE-SEP-RYSPOV2XUIBJS7X2 - [0:0]',
+  ':KUBE-SEP-WAGTV4EMZUIRGPG5 - [0:0]',
+  ':KUBE-SEP-WW6DVOOYUIHF6TXC - [0:0]',
+  ':KUBE-SEP-ZF46V7RCFPCDSLD4 - [0:0]',
+  ':KUBE-SEP-ZZ6HYY37N4FJMFHL - [0:0]',
+  ':KUBE-SERVICES - [0:0]',
+  ':KUBE-SVC-2MBSHUE5GJKPO227 - [0:0]',
+  ':KUBE-SVC-FLX6CX6YGZ2GEJ6N - [0:0]',
+  ':KUBE-SVC-H573A7JHHBBTS7QH - [0:0]',
+  ':KUBE-SVC-LOLE4ISW44XBNF3G - [0:0]',
+  ':KUBE-SVC-QUMPV5Z3SF2IMFUJ - [0:0]',
+  '-A KUBE-EXT-QUMPV5Z3SF2IMFUJ -m comment --comment "masquerade traffic for default/np:http external destinations" -j KUBE-MARK-MASQ',
+  '-A KUBE-EXT-QUMPV5Z3SF2IMFUJ -j KUBE-SVC-QUMPV5Z3SF2IMFUJ',
+  '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
+  '-A KUBE-NODEPORTS -p tcp -m comment --comment "default/np:http" -m tcp --dport 30081 -j KUBE-EXT-QUMPV5Z3SF2IMFUJ',
+  '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
+  '-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0',
+  '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  '-A KUBE-SEP-DIYUAZELNDMKX2PK -s 127.0.1.20/32 -m comment --comment "default/draining" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-DIYUAZELNDMKX2PK -p tcp -m comment --comment "default/draining" -m tcp -j DNAT --to-destination 127.0.1.20:8084',
+  '-A KUBE-SEP-EY2BXASSFMCEYLEI -s 127.0.1.6/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-EY2BXASSFMCEYLEI -p tcp -m comment --comment "default/web" -m tcp -j DNAT --to-destination 127.0.1.6:8080',
+  '-A KUBE-SEP-JP6BH7VXMYFQROE6 -s 127.0.1.7/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-JP6BH7VXMYFQROE6 -p tcp -m comment --comment "default/web" -m tcp -j DNAT --to-destination 127.0.1.7:8080',
+  '-A KUBE-SEP-RYSPOV2XUIBJS7X2 -s 127.0.1.8/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-RYSPOV2XUIBJS7X2 -p tcp -m comment --comment "default/web" -m tcp -j DNAT --to-destination 127.0.1.8:8080',
+  '-A KUBE-SEP-WAGTV4EMZUIRGPG5 -s 127.0.1.5/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-WAGTV4EMZUIRGPG5 -p tcp -m comment --comment "default/web" -m tcp -j DNAT --to-destination 127.0.1.5:8080',
+  '-A KUBE-SEP-WW6DVOOYUIHF6TXC -s 127.0.2.5/32 -m comment --comment "prod/web" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-WW6DVOOYUIHF6TXC -p tcp -m comment --comment "prod/web" -m tcp -j DNAT --to-destination 127.0.2.5:8081',
+  '-A KUBE-SEP-ZF46V7RCFPCDSLD4 -s 127.0.1.3/32 -m comment --comment "default/dns:dns" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-ZF46V7RCFPCDSLD4 -p udp -m comment --comment "default/dns:dns" -m udp -j DNAT --to-destination 127.0.1.3:5353',
+  '-A KUBE-SEP-ZZ6HYY37N4FJMFHL -s 127.0.1.9/32 -m comment --comment "default/np:http" -j KUBE-MARK-MASQ',
+  '-A KUBE-SEP-ZZ6HYY37N4FJMFHL -p tcp -m comment --comment "default/np:http" -m tcp -j DNAT --to-destination 127.0.1.9:9000',
+  '-A KUBE-SERVICES -d 127.96.0.13/32 -p udp -m comment --comment "default/dns:dns cluster IP" -m udp --dport 53 -j KUBE-SVC-2MBSHUE5GJKPO227',
+  '-A KUBE-SERVICES -d 127.96.0.15/32 -p tcp -m comment --comment "default/draining cluster IP" -m tcp --dport 84 -j KUBE-SVC-FLX6CX6YGZ2GEJ6N',
+  '-A KUBE-SERVICES -d 127.96.0.12/32 -p tcp -m comment --comment "default/np:http cluster IP" -m tcp --dport 81 -j KUBE-SVC-QUMPV5Z3SF2IMFUJ',
+  '-A KUBE-SERVICES -d 127.96.0.10/32 -p tcp -m comment --comment "default/web cluster IP" -m tcp --dport 80 -j KUBE-SVC-LOLE4ISW44XBNF3G',
+  '-A KUBE-SERVICES -d 127.96.0.14/32 -p tcp -m comment --comment "prod/web cluster IP" -m tcp --dport 80 -j KUBE-SVC-H573A7JHHBBTS7QH',
+  '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  '-A KUBE-SVC-2MBSHUE5GJKPO227 ! -s 127.0.0.0/16 -d 127.96.0.13/32 -p udp -m comment --comment "default/dns:dns cluster IP" -m udp --dport 53 -j KUBE-MARK-MASQ',
+  '-A KUBE-SVC-2MBSHUE5GJKPO227 -m comment --comment "default/dns:dns -> 127.0.1.3:5353" -j KUBE-SEP-ZF46V7RCFPCDSLD4',
+  '-A KUBE-SVC-FLX6CX6YGZ2GEJ6N ! -s 127.0.0.0/16 -d 127.96.0.15/32 -p tcp -m comment --comment "default/draining cluster IP" -m tcp --dport 84 -j KUBE-MARK-MASQ',
+  '-A KUBE-SVC-FLX6CX6YGZ2GEJ6N -m comment --comment "default/draining -> 127.0.1.20:8084" -j KUBE-SEP-DIYUAZELNDMKX2PK',
+  '-A KUBE-SVC-H573A7JHHBBTS7QH ! -s 127.0.0.0/16 -d 127.96.0.14/32 -p tcp -m comment --comment "prod/web cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
+  '-A KUBE-SVC-H573A7JHHBBTS7QH -m comment --comment "prod/web -> 127.0.2.5:8081" -j KUBE-SEP-WW6DVOOYUIHF6TXC',
+  '-A KUBE-SVC-LOLE4ISW44XBNF3G ! -s 127.0.0.0/16 -d 127.96.0.10/32 -p tcp -m comment --comment "default/web cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
+  '-A KUBE-SVC-LOLE4ISW44XBNF3G -m comment --comment "default/web -> 127.0.1.5:8080" -m statistic --mode random --probability 0.25000000000 -j KUBE-SEP-WAGTV4EMZUIRGPG5',
+  '-A KUBE-SVC-LOLE4ISW44XBNF3G -m comment --comment "default/web -> 127.0.1.6:8080" -m statistic --mode random --probability 0.33333333349 -j KUBE-SEP-EY2BXASSFMCEYLEI',
+  '-A KUBE-SVC-LOLE4ISW44XBNF3G -m comment --comment "default/web -> 127.0.1.7:8080" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-JP6BH7VXMYFQROE6',
+  '-A KUBE-SVC-LOLE4ISW44XBNF3G -m comment --comment "default/web -> 127.0.1.8:8080" -j KUBE-SEP-RYSPOV2XUIBJS7X2',
+  '-A KUBE-SVC-QUMPV5Z3SF2IMFUJ ! -s 127.0.0.0/16 -d 127.96.0.12/32 -p tcp -m comment --comment "default/np:http cluster IP" -m tcp --dport 81 -j KUBE-MARK-MASQ',
+  '-A KUBE-SVC-QUMPV5Z3SF2IMFUJ -m comment --comment "default/np:http -> 127.0.1.9:9000" -j KUBE-SEP-ZZ6HYY37N4FJMFHL',
+  'COMMIT',
+];
+
 describe('the rule table, as iptables-save prints it', () => {
   it('sends a cluster IP to KUBE-SVC, picks endpoint i of n with probability 1/(n-i), and DNATs in KUBE-SEP', () => {
     const svc = serviceChainName({ namespace: 'default', name: 'web', port: '', protocol: 'TCP' });
@@ -244,6 +432,14 @@ describe('the rule table, as iptables-save prints it', () => {
       '-A KUBE-SVC-X -m comment --comment "default/web -> 127.0.1.6:8080" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-X',
       '-A KUBE-SVC-X -m comment --comment "default/web -> 127.0.1.7:8080" -j KUBE-SEP-X',
     ]);
+  });
+
+  it('prints a small cluster as a real node would: the fixed chains and rules, then per Service port in name order, every slice, endpoint and condition read as upstream reads them', () => {
+    const { services, slices } = smallCluster();
+    // Not printed: ExternalName and headless Services, an IPv6 slice, a slice without the
+    // service-name label, an endpoint without an address, a port without a number, an endpoint
+    // listed twice (once), and one that is neither ready nor serving-and-terminating.
+    expect(renderIptablesSave(buildRuleTable(services, slices, { clusterCIDR: '127.0.0.0/16' })).trimEnd().split('\n')).toEqual(SMALL_CLUSTER_IPTABLES_SAVE);
   });
 
   it('rejects in the filter table a Service port without endpoints, on its cluster IP and its node port', () => {
@@ -283,6 +479,70 @@ describe('the packet walker', () => {
     const recent = new RecentLists();
     const at = (now: number, pick: boolean) => (walk(sticky, packet(), { decide: () => pick, recent, now }) as { to: string }).to;
     expect([at(0, false), at(59_000, true), at(118_000, true), at(179_000, true)]).toEqual(['127.0.1.7:8080', '127.0.1.7:8080', '127.0.1.7:8080', '127.0.1.5:8080']);
+  });
+});
+
+describe('the packet walker, on tables written by hand', () => {
+  const table = (nat: Rule[], filter: Rule[] = []): RuleTable => ({ nat: { chains: [], rules: nat }, filter: { chains: [], rules: filter } });
+  const dnat = (chain: string, to: string, matches: Partial<Rule> = {}): Rule => ({ chain, ...matches, jump: 'DNAT', targetArgs: `--to-destination ${to}`, toDestination: to });
+  const tcp = (destination: string, dport: number, more: Partial<Packet> = {}): Packet => ({ source: '127.0.2.9', destination, dport, protocol: 'tcp', ...more });
+  const where = (verdict: Verdict) => (verdict.verdict === 'DNAT' ? verdict.to : verdict.verdict);
+  const always = { decide: () => true };
+
+  it.each<[string, Partial<Rule>, Packet | undefined, Packet]>([
+    ['a source CIDR (-s)', { source: '127.0.2.0/24' }, tcp('127.96.0.1', 80), tcp('127.96.0.1', 80, { source: '127.0.3.9' })],
+    ['a source CIDR the packet is not from (! -s)', { notSource: '127.0.2.0/24' }, tcp('127.96.0.1', 80, { source: '127.0.3.9' }), tcp('127.96.0.1', 80)],
+    ['a destination CIDR (-d)', { destination: '127.96.0.0/30' }, tcp('127.96.0.3', 80), tcp('127.96.0.4', 80)],
+    ['the protocol (-p)', { protocol: 'udp' }, tcp('127.96.0.1', 53, { protocol: 'udp' }), tcp('127.96.0.1', 53)],
+    ['the destination port (--dport)', { dport: 80 }, tcp('127.96.0.1', 80), tcp('127.96.0.1', 81)],
+    ['a local destination (--dst-type LOCAL)', { dstTypeLocal: true }, tcp('127.0.0.1', 30080, { local: true }), tcp('127.0.0.1', 30080)],
+    ['two matches, of which the packet meets one', { destination: '127.96.0.1/32', dport: 80 }, tcp('127.96.0.1', 80), tcp('127.96.0.1', 81)],
+    ['a raw match, which never holds here', { raw: '-m mark --mark 0x4000/0x4000' }, undefined, tcp('127.96.0.1', 80)],
+  ])('takes a rule that matches on %s for the packets that meet it, and passes over it for the others', (_, matches, hit, miss) => {
+    const rules = table([dnat('KUBE-SERVICES', '127.0.1.1:80', matches)]);
+    if (hit) expect(where(walk(rules, hit, always))).toBe('127.0.1.1:80');
+    expect(where(walk(rules, miss, always))).toBe('ACCEPT');
+  });
+
+  it('comes back from a chain that ends, or RETURNs, without a verdict and goes on with the rule after the jump', () => {
+    const rules = table([
+      { chain: 'KUBE-SERVICES', jump: 'CHAIN-A' },
+      { chain: 'KUBE-SERVICES', jump: 'CHAIN-B' },
+      dnat('KUBE-SERVICES', '127.0.1.3:80'),
+      dnat('CHAIN-A', '127.0.1.1:80', { dport: 81 }),
+      { chain: 'CHAIN-B', jump: 'RETURN' },
+      dnat('CHAIN-B', '127.0.1.2:80'),
+    ]);
+    expect(walk(rules, tcp('127.96.0.1', 80), always)).toEqual({ verdict: 'DNAT', to: '127.0.1.3:80', chains: ['KUBE-SERVICES', 'CHAIN-A', 'CHAIN-B'], masquerade: false });
+  });
+
+  it('marks a packet for masquerade only when a rule jumps to KUBE-MARK-MASQ, which it lists among the chains without running its MARK rule', () => {
+    const rules = table([
+      { chain: 'KUBE-SERVICES', source: '127.0.9.0/24', jump: 'KUBE-MARK-MASQ' },
+      dnat('KUBE-SERVICES', '127.0.1.1:80'),
+      { chain: 'KUBE-MARK-MASQ', jump: 'MARK', targetArgs: '--set-xmark 0x4000/0x4000' },
+    ]);
+    expect(walk(rules, tcp('127.96.0.1', 80, { source: '127.0.9.5' }), always)).toEqual({ verdict: 'DNAT', to: '127.0.1.1:80', chains: ['KUBE-SERVICES', 'KUBE-MARK-MASQ'], masquerade: true });
+    expect(walk(rules, tcp('127.96.0.1', 80), always)).toEqual({ verdict: 'DNAT', to: '127.0.1.1:80', chains: ['KUBE-SERVICES'], masquerade: false });
+  });
+
+  it('ends the nat table at an ACCEPT without a DNAT, and the filter table at an ACCEPT before KUBE-EXTERNAL-SERVICES', () => {
+    const rules = table(
+      [{ chain: 'KUBE-SERVICES', dport: 80, jump: 'ACCEPT' }, dnat('KUBE-SERVICES', '127.0.1.1:80', { dport: 80 })],
+      [{ chain: 'KUBE-SERVICES', dport: 80, jump: 'ACCEPT' }, { chain: 'KUBE-EXTERNAL-SERVICES', jump: 'REJECT' }],
+    );
+    expect(walk(rules, tcp('127.96.0.1', 80), always)).toEqual({ verdict: 'ACCEPT', chains: ['KUBE-SERVICES', 'KUBE-SERVICES'] });
+    expect(walk(rules, tcp('127.96.0.1', 81), always)).toEqual({ verdict: 'REJECT', chains: ['KUBE-SERVICES', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES'] });
+  });
+
+  it('refuses a packet that a filter chain DROPs, as one it REJECTs (the verdict has no DROP)', () => {
+    const rules = table([], [{ chain: 'KUBE-EXTERNAL-SERVICES', dport: 80, jump: 'DROP' }]);
+    expect([where(walk(rules, tcp('127.96.0.1', 80), always)), where(walk(rules, tcp('127.96.0.1', 81), always))]).toEqual(['REJECT', 'ACCEPT']);
+  });
+
+  it('stops on a table whose chains jump in a circle, with an error that names them, instead of running out of stack', () => {
+    const rules = table([{ chain: 'KUBE-SERVICES', jump: 'CHAIN-A' }, { chain: 'CHAIN-A', jump: 'CHAIN-B' }, { chain: 'CHAIN-B', jump: 'CHAIN-A' }]);
+    expect(() => walk(rules, tcp('127.96.0.1', 80), always)).toThrow(/^the rule table loops: CHAIN-[AB] → CHAIN-[AB]/);
   });
 });
 
@@ -348,44 +608,85 @@ describe('properties', () => {
   });
 });
 
-// ---- The allocators, model-based: never one address or node port for two Services ----
+// ---- The allocators, model-based: never one address or node port for two Services, none leaked ----
 
 interface AllocModel {
-  /** Service name → its clusterIP and nodePort as stored */
+  /** Service name → its clusterIP and nodePort as stored (nodePort 0: a ClusterIP Service) */
   services: Map<string, { ip: string; nodePort: number }>;
   created: number;
 }
 interface AllocReal {
   api: ReturnType<typeof servicesApi>;
+  allocators: ServiceAllocators;
   restarts: number;
 }
 const SMALL_CIDR = '127.96.0.0/27'; // 30 addresses: 16 static, 14 dynamic
 const SMALL_PORTS = '30000-30019'; // 20 ports: 16 static, 4 dynamic
+const SERVICES_PATH = '/api/v1/namespaces/default/services';
 
-function checkDistinct(m: AllocModel, stored: Service[]): void {
+/** What the store holds is what the model says, no two Services share anything, and the allocators hold exactly that: nothing leaked. */
+function checkHeld(m: AllocModel, r: AllocReal): void {
+  const stored = r.api.registry.list<Service>('services', 'default').items;
   const ips = stored.map((s) => s.spec!.clusterIP!);
-  const ports = stored.map((s) => s.spec!.ports![0]!.nodePort!);
-  expect({ ips: new Set(ips).size, ports: new Set(ports).size, inRange: ips.every((ip) => /^127\.96\.0\.([1-9]|[12]\d|30)$/.test(ip)) }).toEqual({ ips: stored.length, ports: stored.length, inRange: true });
-  expect(stored.map((s) => s.metadata.name).sort()).toEqual([...m.services.keys()].sort());
+  const ports = stored.flatMap((s) => s.spec!.ports![0]!.nodePort ?? []);
+  expect({ ips: new Set(ips).size, ports: new Set(ports).size, inRange: ips.every((ip) => /^127\.96\.0\.([1-9]|[12]\d|30)$/.test(ip)) }).toEqual({ ips: stored.length, ports: ports.length, inRange: true });
+  expect(stored.map((s) => [s.metadata.name, s.spec!.clusterIP, s.spec!.ports![0]!.nodePort ?? 0]).sort()).toEqual([...m.services].map(([name, held]) => [name, held.ip, held.nodePort]).sort());
+  expect({ ips: r.allocators.ips.allocated().sort(), ports: r.allocators.nodePorts.allocated() }).toEqual({ ips: [...ips].sort(), ports: [...ports].sort((a, b) => a - b) });
 }
 
+const portsHeld = (m: AllocModel, except?: string) => [...m.services].filter(([name, s]) => name !== except && s.nodePort !== 0).length;
+
 class Create implements fc.AsyncCommand<AllocModel, AllocReal> {
-  constructor(readonly askIP: number | undefined, readonly askPort: number | undefined) {}
+  constructor(readonly askIP: number | undefined, readonly askPort: number | undefined, readonly dryRun: boolean) {}
   check = () => true;
   async run(m: AllocModel, r: AllocReal): Promise<void> {
     const name = `s${m.created++}`;
     const ip = this.askIP === undefined ? undefined : `127.96.0.${this.askIP}`;
     const port = this.askPort === undefined ? undefined : 30000 + this.askPort;
-    const answer = await r.api.send('POST', '/api/v1/namespaces/default/services', makeService(name, [{ port: 80, ...(port && { nodePort: port }) }], { type: 'NodePort', ...(ip && { clusterIP: ip }) }));
+    const answer = await r.api.send('POST', `${SERVICES_PATH}${this.dryRun ? '?dryRun=All' : ''}`, makeService(name, [{ port: 80, ...(port && { nodePort: port }) }], { type: 'NodePort', ...(ip && { clusterIP: ip }) }));
     const held = [...m.services.values()];
-    const full = m.services.size >= 20; // the port range is the smaller
-    const ipTaken = ip !== undefined && held.some((s) => s.ip === ip);
-    const portTaken = port !== undefined && held.some((s) => s.nodePort === port);
-    expect({ code: answer.code }).toEqual({ code: ipTaken || portTaken ? 422 : full ? 500 : 201 });
-    if (answer.code === 201) m.services.set(name, { ip: answer.body.spec.clusterIP, nodePort: answer.body.spec.ports[0].nodePort });
-    checkDistinct(m, r.api.registry.list<Service>('services', 'default').items);
+    // Asked for and held, or none asked and the range full: in that order, the address first. A dry run only reads the range.
+    const expected = this.dryRun
+      ? 201
+      : ip !== undefined && held.some((s) => s.ip === ip)
+        ? 422
+        : ip === undefined && m.services.size >= 30
+          ? 500
+          : port !== undefined && held.some((s) => s.nodePort === port)
+            ? 422
+            : port === undefined && portsHeld(m) >= 20
+              ? 500
+              : 201;
+    expect({ code: answer.code }).toEqual({ code: expected });
+    if (this.dryRun) expect([answer.body.spec.clusterIP, answer.body.spec.ports[0].nodePort]).toEqual([ip ?? '127.96.0.0', port ?? 30000]);
+    else if (answer.code === 201) m.services.set(name, { ip: answer.body.spec.clusterIP, nodePort: answer.body.spec.ports[0].nodePort });
+    checkHeld(m, r);
   }
-  toString = () => `create a NodePort Service${this.askIP !== undefined ? ` asking for 127.96.0.${this.askIP}` : ''}${this.askPort !== undefined ? ` and node port ${30000 + this.askPort}` : ''}`;
+  toString = () => `create a NodePort Service${this.askIP !== undefined ? ` asking for 127.96.0.${this.askIP}` : ''}${this.askPort !== undefined ? ` and node port ${30000 + this.askPort}` : ''}${this.dryRun ? ' (dry run)' : ''}`;
+}
+
+class Update implements fc.AsyncCommand<AllocModel, AllocReal> {
+  constructor(readonly index: number, readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer', readonly askPort: number | undefined, readonly dryRun: boolean) {}
+  check = (m: Readonly<AllocModel>) => m.services.size > 0;
+  async run(m: AllocModel, r: AllocReal): Promise<void> {
+    const name = [...m.services.keys()].sort()[this.index % m.services.size]!;
+    const before = m.services.get(name)!;
+    const current = (await r.api.send('GET', `${SERVICES_PATH}/${name}`)).body as Service;
+    const nodePorts = this.type !== 'ClusterIP';
+    const port = nodePorts && this.askPort !== undefined ? 30000 + this.askPort : undefined;
+    // A port that leaves nodePort out keeps the old one; a ClusterIP Service has none.
+    const body = { ...current, spec: { ...current.spec, type: this.type, ports: [{ port: 80, ...(port && { nodePort: port }) }] } };
+    const answer = await r.api.send('PUT', `${SERVICES_PATH}/${name}${this.dryRun ? '?dryRun=All' : ''}`, body);
+    const needsNew = nodePorts && port === undefined && before.nodePort === 0;
+    const taken = port !== undefined && [...m.services].some(([other, s]) => other !== name && s.nodePort === port);
+    const expected = this.dryRun ? 200 : taken ? 422 : needsNew && portsHeld(m, name) >= 20 ? 500 : 200;
+    expect({ code: answer.code }).toEqual({ code: expected });
+    const nodePort: number | undefined = answer.body.spec?.ports?.[0]?.nodePort;
+    if (answer.code === 200 && !needsNew) expect({ nodePort }).toEqual({ nodePort: nodePorts ? (port ?? before.nodePort) : undefined });
+    if (answer.code === 200 && !this.dryRun) m.services.set(name, { ip: before.ip, nodePort: nodePort ?? 0 });
+    checkHeld(m, r);
+  }
+  toString = () => `update the Service number ${this.index} (by name, wrapping) to ${this.type}${this.askPort !== undefined && this.type !== 'ClusterIP' ? ` asking for node port ${30000 + this.askPort}` : ''}${this.dryRun ? ' (dry run)' : ''}`;
 }
 
 class Delete implements fc.AsyncCommand<AllocModel, AllocReal> {
@@ -393,19 +694,20 @@ class Delete implements fc.AsyncCommand<AllocModel, AllocReal> {
   check = (m: Readonly<AllocModel>) => m.services.size > 0;
   async run(m: AllocModel, r: AllocReal): Promise<void> {
     const name = [...m.services.keys()].sort()[this.index % m.services.size]!;
-    expect((await r.api.send('DELETE', `/api/v1/namespaces/default/services/${name}`)).code).toBe(200);
+    expect((await r.api.send('DELETE', `${SERVICES_PATH}/${name}`)).code).toBe(200);
     m.services.delete(name);
-    checkDistinct(m, r.api.registry.list<Service>('services', 'default').items);
+    checkHeld(m, r);
   }
   toString = () => `delete the Service number ${this.index} (by name, wrapping)`;
 }
 
 class Restart implements fc.AsyncCommand<AllocModel, AllocReal> {
   check = () => true;
-  async run(_m: AllocModel, r: AllocReal): Promise<void> {
-    const allocators = new ServiceAllocators({ serviceCIDR: SMALL_CIDR, nodePortRange: SMALL_PORTS, random: new Random(++r.restarts) });
-    allocators.restore(r.api.registry.list<Service>('services', undefined).items);
-    r.api = servicesApi(allocators, r.api.store);
+  async run(m: AllocModel, r: AllocReal): Promise<void> {
+    r.allocators = new ServiceAllocators({ serviceCIDR: SMALL_CIDR, nodePortRange: SMALL_PORTS, random: new Random(++r.restarts) });
+    r.allocators.restore(r.api.registry.list<Service>('services', undefined).items);
+    r.api = servicesApi(r.allocators, r.api.store);
+    checkHeld(m, r);
   }
   toString = () => 'restart the apiserver: new allocators, rebuilt from the stored Services';
 }
@@ -415,7 +717,10 @@ describe('properties of the allocators', () => {
     [
       fc.commands(
         [
-          fc.record({ ip: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }), port: fc.option(fc.integer({ min: 0, max: 19 }), { nil: undefined }) }).map(({ ip, port }) => new Create(ip, port)),
+          fc.record({ ip: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }), port: fc.option(fc.integer({ min: 0, max: 19 }), { nil: undefined }), dryRun: fc.nat(5).map((n) => n === 0) }).map(({ ip, port, dryRun }) => new Create(ip, port, dryRun)),
+          fc
+            .record({ index: fc.nat(30), type: fc.constantFrom('ClusterIP' as const, 'NodePort' as const, 'LoadBalancer' as const), port: fc.option(fc.integer({ min: 0, max: 19 }), { nil: undefined }), dryRun: fc.nat(3).map((n) => n === 0) })
+            .map(({ index, type, port, dryRun }) => new Update(index, type, port, dryRun)),
           fc.nat(30).map((i) => new Delete(i)),
           fc.constant(new Restart()),
         ],
@@ -423,8 +728,8 @@ describe('properties of the allocators', () => {
       ),
     ],
     { numRuns: 40 },
-  )('never hand one cluster IP or node port to two Services, across deletes and apiserver restarts', async (commands) => {
+  )('never hand one cluster IP or node port to two Services, nor keep one no Service holds, across updates, dry runs, deletes and apiserver restarts', async (commands) => {
     const allocators = new ServiceAllocators({ serviceCIDR: SMALL_CIDR, nodePortRange: SMALL_PORTS, random: new Random(0) });
-    await fc.asyncModelRun(() => ({ model: { services: new Map(), created: 0 }, real: { api: servicesApi(allocators), restarts: 0 } }), commands);
+    await fc.asyncModelRun(() => ({ model: { services: new Map(), created: 0 }, real: { api: servicesApi(allocators), allocators, restarts: 0 } }), commands);
   });
 });
