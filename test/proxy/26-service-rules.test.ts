@@ -74,6 +74,16 @@ describe('the allocation bitmap and its two bands', () => {
     bits.release(5);
     expect([bits.has(5), bits.free, bits.allocated()]).toEqual([false, 8, []]);
   });
+  it('answers has and release outside the bitmap without harm, and refuses to allocate there with a RangeError', () => {
+    const bits = new AllocationBitmap(9, 2, new Random(1));
+    bits.allocate(8);
+    expect([bits.has(8), bits.has(9), bits.has(-1), bits.has(1.5)]).toEqual([true, false, false, false]);
+    bits.release(9);
+    bits.release(-1);
+    expect([bits.allocated(), bits.free]).toEqual([[8], 8]);
+    expect(() => bits.allocate(9)).toThrow(RangeError);
+    expect(() => bits.allocate(-1)).toThrow(RangeError);
+  });
 });
 
 describe('the cluster IP and node port allocators', () => {
@@ -103,6 +113,22 @@ describe('the cluster IP and node port allocators', () => {
     expect(failure(() => ports.allocate(30080))).toEqual({ code: 'Allocated', message: 'provided port is already allocated' });
     const next = Array.from({ length: 50 }, () => ports.allocateNext());
     expect(next.filter((p) => p < 30086)).toEqual([]);
+  });
+  it('answers has, contains and release for addresses and ports at and beyond the edges of their ranges, and says when a range is full', () => {
+    const ips = new IPAllocator('127.96.0.0/28', new Random(1)); // .1 to .14
+    expect(['127.96.0.0', '127.96.0.1', '127.96.0.14', '127.96.0.15', '127.96.0.16', '127.95.255.255', 'web'].map((ip) => ips.contains(ip))).toEqual([false, true, true, false, false, false, false]);
+    ips.allocate('127.96.0.14');
+    expect(['127.96.0.14', '127.96.0.13', '127.96.0.15', '127.97.0.14', 'web'].map((ip) => ips.has(ip))).toEqual([true, false, false, false, false]);
+    for (const ip of ['127.96.0.15', '127.97.0.14', 'web', '127.96.0.13']) ips.release(ip);
+    expect(ips.allocated()).toEqual(['127.96.0.14']);
+    const ports = new PortAllocator('30000-30009', new Random(1));
+    expect([29999, 30000, 30009, 30010, 30000.5].map((port) => ports.contains(port))).toEqual([false, true, true, false, false]);
+    ports.allocate(30009);
+    expect([30009, 30008, 30010, 39].map((port) => ports.has(port))).toEqual([true, false, false, false]);
+    for (const port of [30010, 39, 30008]) ports.release(port);
+    expect(ports.allocated()).toEqual([30009]);
+    for (let i = 0; i < 9; i++) ports.allocateNext();
+    expect([ports.allocated().length, failure(() => ports.allocateNext())]).toEqual([10, { code: 'Full', message: 'range is full' }]);
   });
 });
 
@@ -713,6 +739,22 @@ class Restart implements fc.AsyncCommand<AllocModel, AllocReal> {
 }
 
 describe('properties of the allocators', () => {
+  test.prop([fc.integer({ min: 1, max: 40 }).chain((max) => fc.record({ max: fc.constant(max), offset: fc.integer({ min: 0, max }), taken: fc.uniqueArray(fc.nat(max - 1), { maxLength: max }), seed: fc.nat() }))])(
+    'allocateNext takes a free item of the dynamic band while there is one, then of the static band, and answers undefined only when all are taken',
+    ({ max, offset, taken, seed }) => {
+      const bits = new AllocationBitmap(max, offset, new Random(seed));
+      for (const item of taken) bits.allocate(item);
+      const free = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i).filter((i) => !taken.includes(i));
+      const dynamic = free(offset, max);
+      const got = bits.allocateNext();
+      const expected = dynamic.length > 0 ? dynamic : free(0, offset);
+      if (expected.length > 0) expect(expected).toContain(got);
+      else expect(got).toBeUndefined();
+      const now = got === undefined ? taken : [...taken, got];
+      expect([bits.allocated(), bits.free]).toEqual([[...now].sort((a, b) => a - b), max - now.length]);
+    },
+  );
+
   test.prop(
     [
       fc.commands(
