@@ -21,11 +21,13 @@ import {
   ServiceAllocators,
   buildRuleTable,
   endpointChainName,
+  endpointsOf,
   outcomes,
   rangeOffset,
   rational,
   renderIptablesSave,
   serviceChainName,
+  servicePortsOf,
   show,
   walk,
   type Packet,
@@ -458,6 +460,40 @@ describe('the rule table, as iptables-save prints it', () => {
       '-A KUBE-SVC-X -m comment --comment "default/web -> 127.0.1.6:8080" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-X',
       '-A KUBE-SVC-X -m comment --comment "default/web -> 127.0.1.7:8080" -j KUBE-SEP-X',
     ]);
+  });
+
+  it('reads a Service\'s ports as kube-proxy does: namespace default when none, TCP, node port 0, ClientIP affinity of 10800 s unless given, and none without a cluster IP or for ExternalName', () => {
+    const web: Service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { type: 'NodePort', clusterIP: '127.96.0.10', sessionAffinity: 'ClientIP', sessionAffinityConfig: {}, ports: [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'dns', port: 53, protocol: 'UDP' }] },
+    };
+    expect(servicePortsOf(web)).toStrictEqual([
+      { name: { namespace: 'default', name: 'web', port: 'http', protocol: 'TCP' }, nameString: 'default/web:http', clusterIP: '127.96.0.10', port: 80, nodePort: 30080, affinitySeconds: 10800 },
+      { name: { namespace: 'default', name: 'web', port: 'dns', protocol: 'UDP' }, nameString: 'default/web:dns', clusterIP: '127.96.0.10', port: 53, nodePort: 0, affinitySeconds: 10800 },
+    ]);
+    expect(servicePortsOf(makeService('plain', [{ port: 80 }], { clusterIP: '127.96.0.11' }, 'prod'))).toStrictEqual([{ name: { namespace: 'prod', name: 'plain', port: '', protocol: 'TCP' }, nameString: 'prod/plain', clusterIP: '127.96.0.11', port: 80, nodePort: 0 }]);
+    const without = [
+      makeService('unallocated', [{ port: 80 }]),
+      makeService('headless', [{ port: 80 }], { clusterIP: 'None' }),
+      // skipped by type even with an address (upstream's ShouldSkipService)
+      makeService('external', [{ port: 80 }], { type: 'ExternalName', externalName: 'example.com', clusterIP: '127.96.0.12' }),
+    ];
+    expect(without.map((service) => servicePortsOf(service))).toEqual([[], [], []]);
+  });
+
+  it('gathers each Service port\'s endpoints from the slices labelled for it, keyed by name string and protocol, each address once, sorted, with the conditions defaulted', () => {
+    const found = endpointsOf(smallCluster().slices);
+    expect([...found.keys()].sort()).toEqual(['default/dns:dns/UDP', 'default/draining/TCP', 'default/headless/TCP', 'default/lonely:http/TCP', 'default/np:http/TCP', 'default/web/TCP', 'prod/web/TCP']);
+    expect(found.get('default/web/TCP')!.map((e) => `${e.address} ${e.ready} ${e.serving} ${e.terminating}`)).toEqual([
+      '127.0.1.2:8080 false false false',
+      '127.0.1.5:8080 true true false',
+      '127.0.1.6:8080 true true false',
+      '127.0.1.7:8080 true true false',
+      '127.0.1.8:8080 true true false',
+    ]);
+    expect(found.get('default/draining/TCP')!.map((e) => `${e.ip} ${e.port} ${e.ready} ${e.serving} ${e.terminating}`)).toEqual(['127.0.1.20 8084 false true true', '127.0.1.21 8084 false false true', '127.0.1.22 8084 false true false']);
   });
 
   it('prints a small cluster as a real node would: the fixed chains and rules, then per Service port in name order, every slice, endpoint and condition read as upstream reads them', () => {
