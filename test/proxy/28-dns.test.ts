@@ -20,7 +20,7 @@ import { decode as decodeLoose, encode, encodingLength, type Packet, type Questi
 import { LocalClient, Registry } from '@kube/apiserver';
 import { SharedInformerFactory } from '@kube/controllers';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random } from '@kube/kit';
+import { FakeClock, Random, type EndpointSlice, type Service } from '@kube/kit';
 import {
   answerQuestion,
   DnsFrameReader,
@@ -32,6 +32,7 @@ import {
   podDnsConfig,
   sliceServiceIndexFunc,
   truncateDnsResponse,
+  type DnsClusterView,
   type DnsReply,
 } from '@kube/proxy';
 import { fc, test } from '../support/prop.ts';
@@ -59,7 +60,7 @@ const ext: ServiceModel = { namespace: 'default', name: 'search', clusterIP: '',
 const dnsUdp: ServiceModel = { namespace: 'kube-system', name: 'kube-dns', clusterIP: '127.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }], endpoints: [] };
 const CLUSTER: ClusterModel = { namespaces: ['default', 'kube-system', 'empty-ns'], services: [web, plain, db, empty, ext, dnsUdp] };
 
-const ask = (name: string, type: Question['type'] = 'A', view = new MapView(CLUSTER)): DnsReply => answerQuestion({ name, type, class: 'IN' }, view);
+const ask = (name: string, type: Question['type'] = 'A', view: DnsClusterView = new MapView(CLUSTER)): DnsReply => answerQuestion({ name, type, class: 'IN' }, view);
 const data = (reply: DnsReply): unknown[] => reply.answers.map((a) => ('data' in a ? a.data : undefined));
 const SOA = { name: 'cluster.local', type: 'SOA', class: 'IN', ttl: 30, data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1_767_225_600, refresh: 7200, retry: 1800, expire: 86400, minimum: 30 } };
 
@@ -191,6 +192,66 @@ describe('answering SRV, TXT and SOA questions', () => {
   });
 });
 
+describe('the edges of the records', () => {
+  /** A view of exactly these objects, every namespace of them existing. */
+  const viewOf = (services: Service[], slices: EndpointSlice[]): DnsClusterView => ({
+    hasSynced: () => true,
+    namespaceExists: (namespace) => [...services, ...slices].some((o) => o.metadata.namespace === namespace),
+    service: (namespace, name) => services.find((s) => s.metadata.namespace === namespace && s.metadata.name === name),
+    endpointSlices: (namespace, service) => slices.filter((s) => s.metadata.namespace === namespace && s.metadata.labels?.['kubernetes.io/service-name'] === service),
+    serial: () => 1,
+  });
+  const slice = (name: string, addressType: EndpointSlice['addressType'], endpoints: EndpointSlice['endpoints'], ports?: EndpointSlice['ports']): EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': 'db' } },
+    addressType,
+    endpoints,
+    ...(ports && { ports }),
+  });
+  const headless: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'default' }, spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432 }] } };
+  const pg = [{ name: 'pg', port: 5432, protocol: 'TCP' as const }];
+
+  it('answers a headless Service from its IPv4 slices only, and an endpoint listed in two slices once, in SRV and in the additional section', () => {
+    const view = viewOf([headless], [slice('db-a', 'IPv4', [{ addresses: ['127.0.1.2'], hostname: 'db-0' }], pg), slice('db-b', 'IPv4', [{ addresses: ['127.0.1.2'], hostname: 'db-0' }], pg), slice('db-v6', 'IPv6', [{ addresses: ['fd00::2'] }], pg)]);
+    expect(data(ask('db.default.svc.cluster.local', 'A', view))).toEqual(['127.0.1.2']);
+    const srv = ask('_pg._tcp.db.default.svc.cluster.local', 'SRV', view);
+    expect([srv.answers.length, srv.additionals]).toEqual([1, [{ name: 'db-0.db.default.svc.cluster.local', type: 'A', class: 'IN', ttl: 30, data: '127.0.1.2' }]]);
+  });
+
+  it('names the endpoints of a slice without ports in A but not in SRV, and matches a headless port by name and protocol', () => {
+    const view = viewOf([headless], [slice('db-a', 'IPv4', [{ addresses: ['127.0.1.2'] }]), slice('db-b', 'IPv4', [{ addresses: ['127.0.1.3'] }], pg)]);
+    expect(data(ask('db.default.svc.cluster.local', 'A', view)).sort()).toEqual(['127.0.1.2', '127.0.1.3']);
+    expect(data(ask('db.default.svc.cluster.local', 'SRV', view))).toEqual([{ priority: 0, weight: 50, port: 5432, target: '127-0-1-3.db.default.svc.cluster.local' }]);
+    expect([ask('_pg._udp.db.default.svc.cluster.local', 'SRV', view).rcode, ask('_http._tcp.db.default.svc.cluster.local', 'SRV', view).rcode]).toEqual(['NXDOMAIN', 'NXDOMAIN']);
+  });
+
+  it('answers a ClusterIP Service with its IPv4 cluster IPs only (clusterIPs first, a dual-stack Service keeps its IPv6 out)', () => {
+    const dual: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dual', namespace: 'default' }, spec: { clusterIP: '127.96.0.20', clusterIPs: ['127.96.0.20', 'fd00::20'], ports: [{ port: 80 }] } };
+    const view = viewOf([dual], []);
+    expect([data(ask('dual.default.svc.cluster.local', 'A', view)), ask('dual.default.svc.cluster.local', 'AAAA', view).answers]).toEqual([['127.96.0.20'], []]);
+  });
+
+  it('answers AAAA and CNAME questions about an ExternalName with its CNAME, and about a ClusterIP Service with nothing (NODATA)', () => {
+    for (const type of ['AAAA', 'CNAME'] as const) {
+      expect([type, data(ask('search.default.svc.cluster.local', type))]).toEqual([type, ['search.example.com']]);
+      expect([type, ask('web.default.svc.cluster.local', type)]).toEqual([type, { rcode: 'NOERROR', authoritative: true, answers: [], authorities: [SOA], additionals: [] }]);
+    }
+  });
+
+  it('has TXT only at dns-version and SOA only at the apex: elsewhere NODATA', () => {
+    for (const [name, type] of [['web.default.svc.cluster.local', 'TXT'], ['web.default.svc.cluster.local', 'SOA'], ['svc.cluster.local', 'SOA'], ['cluster.local', 'TXT']] as const) {
+      expect([name, type, ask(name, type)]).toEqual([name, type, { rcode: 'NOERROR', authoritative: true, answers: [], authorities: [SOA], additionals: [] }]);
+    }
+  });
+
+  it('refuses a question of a class other than IN, answers a name with a trailing dot without it, and reads a pod label with four parts only as an IPv4 address', () => {
+    expect(answerQuestion({ name: 'web.default.svc.cluster.local', type: 'A', class: 'CH' }, new MapView(CLUSTER))).toEqual({ rcode: 'REFUSED', authoritative: false, answers: [], authorities: [], additionals: [] });
+    expect(ask('web.default.svc.cluster.local.').answers.map((a) => a.name)).toEqual(['web.default.svc.cluster.local']);
+    expect([ask('127-0-9-999.default.pod.cluster.local').rcode, ask('127-0-9-9-9.default.pod.cluster.local').rcode]).toEqual(['NXDOMAIN', 'NXDOMAIN']);
+  });
+});
+
 describe('on the wire', () => {
   const view = new MapView(CLUSTER);
   const answer = (q: Question): DnsReply => answerQuestion(q, view);
@@ -222,6 +283,22 @@ describe('on the wire', () => {
     const cut = truncateDnsResponse(many, 512);
     expect([cut.flags! & (1 << 9), cut.answers, encodingLength(cut) <= 512]).toEqual([1 << 9, many.answers!.slice(0, cut.answers!.length), true]);
     expect(encodingLength({ ...cut, answers: many.answers!.slice(0, cut.answers!.length + 1) })).toBeGreaterThan(512);
+  });
+
+  it('sets QR on every answer it makes itself: NOTIMP and FORMERR too', () => {
+    const status = encode({ type: 'query', id: 8, flags: 2 << 11, questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }] });
+    const two = encode({ type: 'query', id: 7, questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }, { name: 'db.default.svc.cluster.local', type: 'A' }] });
+    expect([decoded(dnsResponse(status, answer, 512)), decoded(dnsResponse(two, answer, 512))]).toMatchObject([{ type: 'response', flag_qr: true, rcode: 'NOTIMP' }, { type: 'response', flag_qr: true, rcode: 'FORMERR' }]);
+  });
+
+  it('keeps an answer that fits exactly, and when it must cut, keeps the flags and as many answers as fit exactly', () => {
+    const record = (i: number) => ({ name: `host-${i}.db.default.svc.cluster.local`, type: 'A' as const, class: 'IN' as const, ttl: 30, data: `127.0.2.${i}` });
+    const response: Packet = { type: 'response', id: 1, flags: (1 << 10) | (1 << 8), questions: [{ name: 'x.cluster.local', type: 'A' }], answers: [record(1), record(2), record(3)], additionals: [record(9)] };
+    expect(truncateDnsResponse(response, encodingLength(response))).toBe(response);
+    const bare = { ...response, authorities: [], additionals: [] };
+    expect(truncateDnsResponse(response, encodingLength(bare))).toEqual(bare);
+    const two = { ...bare, flags: (1 << 10) | (1 << 8) | (1 << 9), answers: [record(1), record(2)] };
+    expect(truncateDnsResponse(response, encodingLength(two))).toEqual(two);
   });
 
   it('reads TCP frames: a length in two chunks, two messages in one chunk', () => {
