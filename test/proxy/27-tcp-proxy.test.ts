@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { FakeClock, Random, findImage, type EndpointSlice, type Service } from '@kube/kit';
@@ -114,6 +115,59 @@ describe('listening and forwarding', () => {
     await proxy.sync([svc('127.97.27.7', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32707 }] })], [slice([0])]);
     await proxy.sync([], []);
     expect([proxy.listeners(), await ask('127.97.27.7', 9000), await ask(NODE, 32707)]).toEqual([[], 'refused', 'refused']);
+  });
+
+  it('lists its listeners by address, then port, as copies the caller cannot change it through', async () => {
+    await backends(1);
+    const proxy = proxier();
+    const other = makeService('other', [{ port: 9001, targetPort: 9000, nodePort: 32712 }], { clusterIP: '127.97.27.10', type: 'NodePort' });
+    await proxy.sync([svc('127.97.27.9', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32709 }] }), other], [slice([0])]);
+    const listed = proxy.listeners();
+    expect(listed.map((l) => `${l.address}:${l.port} ${l.service}`)).toEqual(['127.0.27.1:32709 default/web', '127.0.27.1:32712 default/other', '127.97.27.10:9001 default/other', '127.97.27.9:9000 default/web']);
+    listed[0]!.port = 1;
+    expect(proxy.listeners()[0]!.port).toBe(32709);
+  });
+
+  it('takes a Service\'s new details at the next sync without listening again: ClientIP affinity turned on holds from then on', async () => {
+    await backends(2);
+    const proxy = proxier();
+    await proxy.sync([svc('127.97.27.12')], [slice([0, 1])]);
+    await proxy.sync([svc('127.97.27.12', { sessionAffinity: 'ClientIP' })], [slice([0, 1])]);
+    const answers = new Set<string>();
+    for (let i = 0; i < 12; i++) answers.add(await ask('127.97.27.12', 9000, '127.0.27.201'));
+    expect(answers.size).toBe(1);
+  });
+
+  it('picks endpoint i of n when random.next() is below 1/(n-i): a draw of 0.4 always picks the second of three', async () => {
+    await backends(3);
+    class Draws extends Random {
+      override next(): number {
+        return 0.4;
+      }
+    }
+    const proxy = proxier(new FakeClock(), { random: new Draws(1) });
+    await proxy.sync([svc('127.97.27.13')], [slice([0, 1, 2])]);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await ask('127.97.27.13', 9000));
+    expect(answers).toEqual(Array(4).fill('pod-1'));
+  });
+
+  it('listens on every other port when one is taken, then rejects naming the one it could not listen on and why', async () => {
+    await backends(1);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(9000, '127.97.27.14', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+    const proxy = proxier();
+    const busy = makeService('busy', [{ port: 9000 }], { clusterIP: '127.97.27.14' });
+    await expect(proxy.sync([busy, svc('127.97.27.15')], [slice([0])])).rejects.toThrow(/^cannot listen for clusterIP 127\.97\.27\.14:9000 of default\/busy: .*EADDRINUSE/);
+    expect([proxy.listeners().map((l) => l.address), await ask('127.97.27.15', 9000)]).toEqual([['127.97.27.15'], 'pod-0']);
+  });
+
+  it('refuses to sync once stopped: a stopped proxy is not started again', async () => {
+    const proxy = proxier();
+    await proxy.stop();
+    await expect(proxy.sync([svc('127.97.27.16')], [])).rejects.toThrow('the proxy has been stopped: make a new one');
+    expect(proxy.listeners()).toEqual([]);
   });
 
   it('serves a privileged Service port on port + 10000 when told to map them, and says so in listeners()', async () => {
