@@ -92,7 +92,7 @@ export class RuntimeState {
    * AlreadyExists while another sandbox has the same name, namespace, uid and attempt.
    */
   addSandbox(config: PodSandboxConfig, init: { ip: string; logDirectory: string }): SandboxRecord {
-    // TODO(22): check name, namespace and uid (InvalidArgument); reserve "<name>_<namespace>_<uid>_<attempt>" (AlreadyExists while taken); record it SANDBOX_READY with a new id, createdAt now, the hostname (default the pod name).
+    // TODO(22): check name, namespace and uid (InvalidArgument); reserve "<name>_<namespace>_<uid>_<attempt>" (AlreadyExists while taken, in the words of the spec); record it SANDBOX_READY with a new id, createdAt now, the hostname (default the pod name).
     throw new NotImplemented('22', 'RuntimeState.addSandbox');
   }
 

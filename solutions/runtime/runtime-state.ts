@@ -317,7 +317,7 @@ export class RuntimeState {
 
   private reserve(name: string, id: string, what: 'sandbox' | 'container'): void {
     const holder = this.names.get(name);
-    if (holder !== undefined) throw new RuntimeError('AlreadyExists', `failed to reserve ${what} name "${name}": name is reserved for "${holder}"`);
+    if (holder !== undefined) throw new RuntimeError('AlreadyExists', `failed to reserve ${what} name "${name}": name "${name}" is reserved for "${holder}"`);
     this.names.set(name, id);
   }
 

@@ -24,6 +24,7 @@ import {
   PodIPAllocator,
   ProcessRuntime,
   RuntimeError,
+  RuntimeState,
   containerConfigFor,
   formatLogTimestamp,
   parseCriLogLine,
@@ -149,6 +150,11 @@ describe('the CRI log format', () => {
     ]);
   });
 
+  it('refuses a line limit that is not a whole number above 0', () => {
+    for (const limit of [0, -1, 1.5, Number.NaN]) expect(() => new CriLogWriter(() => {}, new FakeClock(START), limit)).toThrow(RangeError);
+    expect(() => new CriLogWriter(() => {}, new FakeClock(START), 1)).not.toThrow();
+  });
+
   it('cuts a line longer than the limit into P parts ending in an F part, and ends unfinished output with a P part', () => {
     const clock = new FakeClock(START);
     const lines: string[] = [];
@@ -258,6 +264,99 @@ describe('from a pod to the CRI configs', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe('RuntimeState on its own: refusals that say what was wrong, and copies', () => {
+  /** The RuntimeError a call throws, as `{ code, message }`. */
+  function refusal(call: () => unknown): { code: string; message: string } {
+    try {
+      call();
+    } catch (error) {
+      if (error instanceof RuntimeError) return { code: error.code, message: error.message };
+      throw error;
+    }
+    throw new Error('the call succeeded, but it should have failed with a RuntimeError');
+  }
+  const home = { ip: '127.0.1.2', logDirectory: '/logs/p' };
+  const files = { imageRef: 'kubekata/sleeper', logPath: '/logs/p/c/0.log' };
+
+  it('refuses a sandbox without a name, namespace or uid, naming the field, and one whose name is reserved, naming the name and who holds it', () => {
+    const state = new RuntimeState(new FakeClock(START));
+    expect(refusal(() => state.addSandbox({} as never, home))).toEqual({ code: 'InvalidArgument', message: containing('metadata.name') });
+    for (const field of ['name', 'namespace', 'uid'] as const) {
+      expect([field, refusal(() => state.addSandbox({ metadata: { ...sandboxConfig('p').metadata, [field]: '' } }, home))]).toEqual([field, { code: 'InvalidArgument', message: containing(`metadata.${field}`) }]);
+    }
+    const held = state.addSandbox(sandboxConfig('p'), home).id;
+    expect(refusal(() => state.addSandbox(sandboxConfig('p'), home))).toEqual({ code: 'AlreadyExists', message: `failed to reserve sandbox name "p_default_uid-p_0": name "p_default_uid-p_0" is reserved for "${held}"` });
+    expect(state.addSandbox({ metadata: { ...sandboxConfig('p').metadata, attempt: 1 } }, home).metadata.attempt).toBe(1);
+    expect(state.listSandboxes().length).toBe(2);
+  });
+
+  it('refuses to forget a sandbox that has containers, a container without a name or in a sandbox that is not ready, and says which and why', () => {
+    const state = new RuntimeState(new FakeClock(START));
+    const sandbox = state.addSandbox(sandboxConfig('p'), home).id;
+    expect(refusal(() => state.addContainer(sandbox, { image: { image: 'kubekata/sleeper' } } as ContainerConfig, files))).toEqual({ code: 'InvalidArgument', message: containing('metadata.name') });
+    const container = state.addContainer(sandbox, containerConfig('c', 'kubekata/sleeper'), files).id;
+    expect(refusal(() => state.addContainer(sandbox, containerConfig('c', 'kubekata/sleeper'), files))).toEqual({ code: 'AlreadyExists', message: `failed to reserve container name "c_p_default_uid-p_0": name "c_p_default_uid-p_0" is reserved for "${container}"` });
+    expect(refusal(() => state.deleteSandbox(sandbox))).toEqual({ code: 'FailedPrecondition', message: containing(sandbox) });
+    state.markSandboxStopped(sandbox);
+    expect(refusal(() => state.addContainer(sandbox, containerConfig('d', 'kubekata/sleeper'), files))).toEqual({ code: 'FailedPrecondition', message: containing('SANDBOX_NOTREADY') });
+    expect(refusal(() => state.sandbox('nope'))).toEqual({ code: 'NotFound', message: 'sandbox "nope" not found' });
+    expect([state.listSandboxes()[0]!.state, state.listContainers().length]).toEqual(['SANDBOX_NOTREADY', 1]);
+  });
+
+  it('lets only a running container exit (or a created one, with a reason), and only one that is not running be forgotten', () => {
+    const state = new RuntimeState(new FakeClock(START));
+    const sandbox = state.addSandbox(sandboxConfig('p'), home).id;
+    const created = state.addContainer(sandbox, containerConfig('c', 'kubekata/sleeper'), files).id;
+    expect(refusal(() => state.markExited(created, 1))).toEqual({ code: 'FailedPrecondition', message: containing('CONTAINER_CREATED') });
+    state.markExited(created, 128, 'no such file', 'StartError');
+    expect(state.containerStatus(created)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 128, reason: 'StartError', message: 'no such file' });
+    const running = state.addContainer(sandbox, containerConfig('r', 'kubekata/sleeper'), files).id;
+    state.markRunning(running);
+    expect(refusal(() => state.deleteContainer(running))).toEqual({ code: 'FailedPrecondition', message: containing(running) });
+    state.markExited(running, 0);
+    expect(state.containerStatus(running)).toMatchObject({ reason: 'Completed', message: '' });
+    state.deleteContainer(running);
+    state.deleteContainer(created);
+    state.deleteSandbox(sandbox);
+    expect([state.listSandboxes(), state.listContainers()]).toEqual([[], []]);
+  });
+
+  it('gives the sandbox the pod name as hostname when it has none, and lists, filters and answers with copies that change nothing when changed', () => {
+    const state = new RuntimeState(new FakeClock(START));
+    const a = state.addSandbox({ ...sandboxConfig('a'), labels: { app: 'web' }, annotations: { note: 'x' } }, home).id;
+    const b = state.addSandbox({ ...sandboxConfig('b'), hostname: 'bee' }, { ...home, ip: '127.0.1.3' }).id;
+    expect([state.sandboxStatus(a).hostname, state.sandboxStatus(b).hostname]).toEqual(['a', 'bee']);
+    expect([state.listSandboxes({ id: b }).map((s) => s.id), state.listSandboxes({ labelSelector: { app: 'web' } }).map((s) => s.id), state.listSandboxes({ labelSelector: { app: 'db' } })]).toEqual([[b], [a], []]);
+    const listed = state.listSandboxes()[0]!;
+    listed.metadata.name = 'changed';
+    listed.labels!.app = 'changed';
+    const status = state.sandboxStatus(a);
+    status.network!.ip = '0.0.0.0';
+    status.annotations!.note = 'changed';
+    expect(state.sandboxStatus(a)).toMatchObject({ metadata: { name: 'a' }, labels: { app: 'web' }, annotations: { note: 'x' }, network: { ip: '127.0.1.2' } });
+    const c = state.addContainer(a, containerConfig('c', 'kubekata/sleeper', { labels: { tier: 'front' }, annotations: { note: 'y' } }), files).id;
+    state.addContainer(b, containerConfig('d', 'kubekata/sleeper'), files);
+    expect(state.containersOf(a).map((r) => r.id)).toEqual([c]);
+    const container = state.listContainers({ id: c })[0]!;
+    container.labels!.tier = 'changed';
+    const containerStatus = state.containerStatus(c);
+    containerStatus.annotations!.note = 'changed';
+    expect(state.containerStatus(c)).toMatchObject({ labels: { tier: 'front' }, annotations: { note: 'y' } });
+  });
+
+  it('stops telling a listener about container events once it has unsubscribed', () => {
+    const state = new RuntimeState(new FakeClock(START));
+    const seen: string[] = [];
+    const unsubscribe = state.onContainerEvent((e) => seen.push(e.type));
+    const sandbox = state.addSandbox(sandboxConfig('p'), home).id;
+    const id = state.addContainer(sandbox, containerConfig('c', 'kubekata/sleeper'), files).id;
+    unsubscribe();
+    state.markRunning(id);
+    expect(seen).toEqual(['CONTAINER_CREATED_EVENT']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 describe('FakeRuntime: the container state machine on the clock', () => {
   function fake(): { clock: FakeClock; runtime: FakeRuntime; events: ContainerEvent[] } {
     const clock = new FakeClock(START);
@@ -326,6 +425,16 @@ describe('FakeRuntime: the container state machine on the clock', () => {
     expect(await runtime.containerStatus(quick!)).toMatchObject({ exitCode: 137, finishedAt: START + 10_000 });
     await runtime.stopContainer(quick!, 10); // stopping an exited container changes nothing
     expect(await runtime.containerStatus(quick!)).toMatchObject({ exitCode: 137, finishedAt: START + 10_000 });
+  });
+
+  it('puts a sandbox\'s logs under <root>/pods/<namespace>_<name>_<uid> unless told where, and a container\'s at <name>/<attempt>.log in it unless it names a file', async () => {
+    const runtime = new FakeRuntime({ clock: new FakeClock(START), podCIDR: '127.0.1.0/24', root: '/r' });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    const placed = await runtime.runPodSandbox({ ...sandboxConfig('q'), logDirectory: '/var/log/pods/q' });
+    expect([(await runtime.podSandboxStatus(sandbox)).logDirectory, (await runtime.podSandboxStatus(placed)).logDirectory]).toEqual(['/r/pods/default_p_uid-p', '/var/log/pods/q']);
+    const second = await runtime.createContainer(sandbox, { ...containerConfig('c', 'kubekata/sleeper'), metadata: { name: 'c', attempt: 2 } });
+    const named = await runtime.createContainer(sandbox, containerConfig('d', 'kubekata/sleeper', { logPath: 'd.log' }));
+    expect([(await runtime.containerStatus(second)).logPath, (await runtime.containerStatus(named)).logPath]).toEqual(['/r/pods/default_p_uid-p/c/2.log', '/r/pods/default_p_uid-p/d.log']);
   });
 
   it('refuses what the state machine does not allow, with the gRPC code the kubelet checks', async () => {
