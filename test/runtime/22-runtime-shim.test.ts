@@ -12,7 +12,7 @@
  * agrees with a model for any sequence of calls, exits and time; and after any sequence on
  * ProcessRuntime and a shutdown, the OS has no process of it left.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -639,6 +639,52 @@ describe('ProcessRuntime: containers are real processes', () => {
     expect(result).toEqual({ stdout: `exec ${join(root, 'sandboxes', sandbox)}\n`, stderr: 'to stderr\n', exitCode: 4 });
     const env = await runtime.execSync(id, ['node', '-e', 'console.log(Object.keys(process.env).sort().join(","))'], 10);
     expect(env.stdout.trim().split(',')).not.toContain('VITEST'); // the container does not inherit the runtime's environment
+  });
+
+  it('stops a sandbox by SIGKILLing its running container (137, saying the sandbox was stopped), and removing it forgets it and its directory', async () => {
+    const { runtime, root } = processRuntime();
+    const mark = newMark('sandbox-stop');
+    const { sandbox, id, logPath } = await runPod(runtime, 'gone', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }, mark);
+    await waitForLogLine(logPath, /sleeping/);
+    await runtime.stopPodSandbox(sandbox);
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, message: containing('sandbox') });
+    expect(await runtime.podSandboxStatus(sandbox)).toMatchObject({ state: 'SANDBOX_NOTREADY', network: { ip: '' } });
+    expect(markedProcesses(mark)).toEqual([]);
+    await runtime.stopPodSandbox(sandbox); // again: nothing
+    expect([(await runtime.listPodSandbox()).map((s) => s.id), (await runtime.listContainers({ podSandboxId: sandbox })).map((c) => c.id)]).toEqual([[sandbox], [id]]);
+    await runtime.removePodSandbox(sandbox);
+    expect([await runtime.listPodSandbox(), await runtime.listContainers(), existsSync(join(root, 'sandboxes', sandbox))]).toEqual([[], [], false]);
+    await runtime.removePodSandbox(sandbox); // unknown: nothing
+  });
+
+  it('removes a ready sandbox with a running container at once, and a running container by killing it first; stops one without a grace period with SIGKILL', async () => {
+    const { runtime } = processRuntime();
+    const mark = newMark('remove');
+    const pod = await runPod(runtime, 'busy', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }, mark);
+    const other = await runPod(runtime, 'other', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }, mark);
+    const third = await runPod(runtime, 'third', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }, mark);
+    for (const { logPath } of [pod, other, third]) await waitForLogLine(logPath, /sleeping/);
+    await runtime.removePodSandbox(pod.sandbox);
+    await runtime.removeContainer(other.id);
+    await runtime.stopContainer(third.id, 0);
+    expect(await runtime.containerStatus(third.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, message: containing('SIGKILL') });
+    expect([await failure(runtime.podSandboxStatus(pod.sandbox)), await failure(runtime.containerStatus(other.id)), markedProcesses(mark)]).toEqual([
+      { code: 'NotFound', message: `sandbox "${pod.sandbox}" not found` },
+      { code: 'NotFound', message: `container "${other.id}" not found` },
+      [],
+    ]);
+  });
+
+  it('refuses an exec without a command, kills one that outlives its timeout on the clock (DeadlineExceeded), and refuses new pods once shut down', async () => {
+    const { runtime, clock } = processRuntime();
+    const { id } = await runPod(runtime, 'exec-limits', { image: { image: 'kubekata/sleeper' } });
+    expect(await failure(runtime.execSync(id, [], 5))).toMatchObject({ code: 'InvalidArgument' });
+    const slow = runtime.execSync(id, ['node', '-e', 'setTimeout(() => {}, 60000)'], 5);
+    await clock.advance(5000);
+    expect(await failure(slow)).toMatchObject({ code: 'DeadlineExceeded' });
+    await runtime.shutdown();
+    expect(await failure(runtime.runPodSandbox(sandboxConfig('late')))).toMatchObject({ code: 'FailedPrecondition' });
+    expect(() => new ProcessRuntime({ root: '', podCIDR: '127.22.250.0/24' })).toThrow(RuntimeError);
   });
 
   it('fails a container whose command cannot be found: StartError, exit code 128', async () => {
