@@ -156,10 +156,13 @@ describe('the apiserver with the allocators', () => {
     expect((await send('POST', '/api/v1/namespaces/default/services', { ...asked, metadata: { name: 'dns2' } })).code).toBe(201);
   });
 
-  it('refuses a clusterIP outside the service CIDR with the range in the message', async () => {
+  it('refuses a clusterIP outside the service CIDR with the range in the message, and leaves one that is no address to validation', async () => {
     const { send } = servicesApi(new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) }));
     const outside = await send('POST', '/api/v1/namespaces/default/services', makeService('x', [{ port: 80 }], { clusterIP: '127.97.0.1' }));
     expect([outside.code, outside.body.message]).toEqual([422, 'Service "x" is invalid: spec.clusterIPs: Invalid value: []string{"127.97.0.1"}: failed to allocate IP 127.97.0.1: the provided IP (127.97.0.1) is not in the valid range. The range of valid IPs is 127.96.0.0/24']);
+    // Not an address at all: the allocator leaves it to validation, which says so.
+    const notAnAddress = await send('POST', '/api/v1/namespaces/default/services', makeService('y', [{ port: 80 }], { clusterIP: 'web' }));
+    expect([notAnAddress.code, notAnAddress.body.message]).toEqual([422, 'Service "y" is invalid: spec.clusterIP: Invalid value: "web": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
   });
 
   it('gives NodePort Services a node port per port, refuses one that is taken, and gives nothing to headless or ExternalName Services', async () => {
@@ -250,6 +253,10 @@ describe('the apiserver with the allocators', () => {
     expect([back.code, back.body.spec.ports.map((p: { nodePort?: number }) => p.nodePort), allocators.nodePorts.allocated()]).toEqual([200, [undefined, undefined], []]);
     const external = await put({ type: 'ExternalName', externalName: 'example.com', clusterIP: '', clusterIPs: undefined });
     expect([external.code, allocators.ips.allocated()]).toEqual([200, []]);
+    // Back from ExternalName: an address again, as on create.
+    const again = await put({ type: 'ClusterIP', externalName: undefined });
+    expect([again.code, again.body.spec.clusterIPs, allocators.ips.allocated()]).toEqual([200, [again.body.spec.clusterIP], [again.body.spec.clusterIP]]);
+    expect(again.body.spec.clusterIP).toMatch(/^127\.96\.0\.\d+$/);
   });
 
   it('after a restart, rebuilt from the stored Services, hands out none of their addresses again', async () => {
