@@ -121,7 +121,8 @@ describe('listening and forwarding', () => {
     await backends(1);
     const proxy = proxier();
     const other = makeService('other', [{ port: 9001, targetPort: 9000, nodePort: 32712 }], { clusterIP: '127.97.27.10', type: 'NodePort' });
-    await proxy.sync([svc('127.97.27.9', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32709 }] }), other], [slice([0])]);
+    // other first: the order they come in is not the order listed
+    await proxy.sync([other, svc('127.97.27.9', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32709 }] })], [slice([0])]);
     const listed = proxy.listeners();
     expect(listed.map((l) => `${l.address}:${l.port} ${l.service}`)).toEqual(['127.0.27.1:32709 default/web', '127.0.27.1:32712 default/other', '127.97.27.10:9001 default/other', '127.97.27.9:9000 default/web']);
     listed[0]!.port = 1;
@@ -152,14 +153,16 @@ describe('listening and forwarding', () => {
     expect(answers).toEqual(Array(4).fill('pod-1'));
   });
 
-  it('listens on every other port when one is taken, then rejects naming the one it could not listen on and why', async () => {
+  it('listens on every other port when some are taken, then rejects naming each it could not listen on and why', async () => {
     await backends(1);
-    const squatter = createServer();
-    await new Promise<void>((resolve) => squatter.listen(9000, '127.97.27.14', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+    for (const [host, port] of [['127.97.27.14', 9000], [NODE, 32714]] as const) {
+      const squatter = createServer();
+      await new Promise<void>((resolve) => squatter.listen(port, host, resolve));
+      cleanups.push(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+    }
     const proxy = proxier();
-    const busy = makeService('busy', [{ port: 9000 }], { clusterIP: '127.97.27.14' });
-    await expect(proxy.sync([busy, svc('127.97.27.15')], [slice([0])])).rejects.toThrow(/^cannot listen for clusterIP 127\.97\.27\.14:9000 of default\/busy: .*EADDRINUSE/);
+    const busy = makeService('busy', [{ port: 9000, nodePort: 32714 }], { clusterIP: '127.97.27.14', type: 'NodePort' });
+    await expect(proxy.sync([busy, svc('127.97.27.15')], [slice([0])])).rejects.toThrow(/^cannot listen for clusterIP 127\.97\.27\.14:9000 of default\/busy: .*EADDRINUSE.*; nodePort 127\.0\.27\.1:32714 of default\/busy: .*EADDRINUSE/);
     expect([proxy.listeners().map((l) => l.address), await ask('127.97.27.15', 9000)]).toEqual([['127.97.27.15'], 'pod-0']);
   });
 
