@@ -232,6 +232,11 @@ describe('the edges of the records', () => {
     expect([data(ask('dual.default.svc.cluster.local', 'A', view)), ask('dual.default.svc.cluster.local', 'AAAA', view).answers]).toEqual([['127.96.0.20'], []]);
   });
 
+  it('answers NXDOMAIN for an ExternalName whose externalName is an IPv4 address (CoreDNS makes no CNAME to an address)', () => {
+    const byAddress: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'legacy', namespace: 'default' }, spec: { type: 'ExternalName', externalName: '10.1.2.3' } };
+    expect(ask('legacy.default.svc.cluster.local', 'A', viewOf([byAddress], [])).rcode).toBe('NXDOMAIN');
+  });
+
   it('answers AAAA and CNAME questions about an ExternalName with its CNAME, and about a ClusterIP Service with nothing (NODATA)', () => {
     for (const type of ['AAAA', 'CNAME'] as const) {
       expect([type, data(ask('search.default.svc.cluster.local', type))]).toEqual([type, ['search.example.com']]);
