@@ -72,6 +72,26 @@ describe('the phase (getPhase)', () => {
     expect(getPhase(spec('Always'), [exited('a', 0), exited('b', 0)], true)).toBe('Succeeded');
   });
 
+  const noState = (name: string): ContainerStatus => ({ name, ready: false, restartCount: 0, image: 'i', imageID: 'i', state: {} });
+
+  it.each<[string, PodSpec, ContainerStatus[], boolean, string]>([
+    ['a container whose status has no state counts as unknown: Pending, not Running or done', spec('Never'), [exited('a', 0), noState('b')], false, 'Pending'],
+    ['a running container with another of no state is not Running yet', spec('Always'), [running('a'), noState('b')], false, 'Pending'],
+    ['a container waiting after it ran counts as stopped but never as succeeded (upstream counts succeeded only among the terminated): under Never, Failed even after an exit of 0', spec('Never', ['a']), [waiting('a', 0)], false, 'Failed'],
+    ['a container waiting after it ran with an exit of 1, under Never: Failed', spec('Never', ['a']), [waiting('a', 1)], false, 'Failed'],
+    ['every container stopped, one of them with no status: Pending (unknown)', spec('Never'), [exited('a', 0)], false, 'Pending'],
+    ['a terminal pod whose containers are not all stopped keeps Running while one runs', spec('Never'), [exited('a', 0), running('b')], true, 'Running'],
+    ['an init container with a status of no state is still pending, while no regular container has started', spec('Always', ['a'], ['init']), [noState('init'), waiting('a', 1)], false, 'Pending'],
+    ['an init container that has no status yet is pending, while no regular container has started', spec('Always', ['a'], ['init']), [waiting('a', 1)], false, 'Pending'],
+    ['an init container that runs is pending, while no regular container has started', spec('Always', ['a'], ['init']), [running('init'), waiting('a', 1)], false, 'Pending'],
+    ['a pending init container does not hold back a pod whose regular container has started (after a node reboot)', spec('Never', ['a'], ['init']), [noState('init'), running('a')], false, 'Running'],
+    ['an init container waiting after an exit of 1, under Never: Failed', spec('Never', ['a'], ['init']), [waiting('init', 1)], false, 'Failed'],
+    ['an init container waiting after an exit of 0 is done: the regular containers decide', spec('Never', ['a'], ['init']), [waiting('init', 0), running('a')], false, 'Running'],
+    ['an init container that failed under OnFailure is retried, not Failed', spec('OnFailure', ['a'], ['init']), [exited('init', 1), waiting('a')], false, 'Pending'],
+  ])('%s', (_, podSpec, statuses, terminal, phase) => {
+    expect(getPhase(podSpec, statuses, terminal)).toBe(phase);
+  });
+
   it('keeps a pod Pending during initialization, and Failed when an init container fails under Never', () => {
     expect(getPhase(spec('Always', ['a'], ['init']), [running('init')], false)).toBe('Pending');
     expect(getPhase(spec('Never', ['a'], ['init']), [exited('init', 2)], false)).toBe('Failed');
@@ -80,6 +100,30 @@ describe('the phase (getPhase)', () => {
 });
 
 describe('the conditions', () => {
+  const withInits: PodSpec = { containers: [{ name: 'web' }, { name: 'side' }, { name: 'extra' }], initContainers: [{ name: 'i1' }, { name: 'i2' }] };
+  const condition = (type: string, statuses: ContainerStatus[], phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed') => podConditions(withInits, statuses, phase, true).find((c) => c.type === type);
+
+  it.each<[string, ContainerStatus[], 'Pending' | 'Running' | 'Succeeded' | 'Failed', object]>([
+    ['names the init containers with no status first, then those not finished with 0', [running('i1')], 'Pending', { status: 'False', reason: 'ContainersNotInitialized', message: 'containers with unknown status: [i2], containers with incomplete status: [i1]' }],
+    ['counts an init container that exited 1 as incomplete', [exited('i1', 0), exited('i2', 1)], 'Pending', { status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [i2]' }],
+    ['is True once every init container exited 0', [exited('i1', 0), exited('i2', 0)], 'Pending', { status: 'True' }],
+    ['is True with reason PodCompleted for a Succeeded pod whose init containers are all known', [exited('i1', 0), exited('i2', 0)], 'Succeeded', { status: 'True', reason: 'PodCompleted' }],
+    ['is not PodCompleted for a Succeeded pod with an init container of no status', [exited('i1', 0)], 'Succeeded', { status: 'False', reason: 'ContainersNotInitialized', message: 'containers with unknown status: [i2]' }],
+    ['is True as soon as a regular container has started, whatever the init containers say', [running('i1'), exited('web', 0)], 'Pending', { status: 'True' }],
+  ])('Initialized %s', (_, statuses, phase, expected) => {
+    expect(condition('Initialized', statuses, phase)).toStrictEqual({ type: 'Initialized', ...expected });
+  });
+
+  it.each<[string, ContainerStatus[], 'Pending' | 'Running' | 'Succeeded' | 'Failed', object]>([
+    ['names the containers with no status first, then the unready ones', [running('web'), { ...running('side'), ready: false }], 'Running', { status: 'False', reason: 'ContainersNotReady', message: 'containers with unknown status: [extra], containers with unready status: [side]' }],
+    ['is True when every container is ready', [running('web'), running('side'), running('extra')], 'Running', { status: 'True' }],
+    ['is PodCompleted for a Succeeded pod whose containers are all known', [exited('web', 0), exited('side', 0), exited('extra', 0)], 'Succeeded', { status: 'False', reason: 'PodCompleted' }],
+    ['is not PodCompleted for a Succeeded pod with a container of no status', [exited('web', 0), exited('side', 0)], 'Succeeded', { status: 'False', reason: 'ContainersNotReady', message: 'containers with unknown status: [extra], containers with unready status: [web side]' }],
+    ['is PodFailed for a Failed pod, even with containers of no status', [exited('web', 1)], 'Failed', { status: 'False', reason: 'PodFailed' }],
+  ])('ContainersReady %s', (_, statuses, phase, expected) => {
+    expect(condition('ContainersReady', statuses, phase)).toStrictEqual({ type: 'ContainersReady', ...expected });
+  });
+
   it('lists PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled, with upstream reasons and messages', () => {
     const spec: PodSpec = { containers: [{ name: 'web' }, { name: 'side' }], initContainers: [{ name: 'init-a' }, { name: 'init-b' }] };
     expect(podConditions(spec, [exited('init-a', 0), running('init-b')], 'Pending', true)).toEqual([
