@@ -13,7 +13,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
-import { Backoff, computePodActions, getPhase, podConditions, PodWorkers, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
+import { Backoff, computePodActions, generatePodStatus, getPhase, podConditions, PodWorkers, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
 import { fc, test } from '../support/prop.ts';
 import { expectedPhase } from '../support/kubelet/phase-table.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
@@ -96,6 +96,31 @@ describe('the phase (getPhase)', () => {
     expect(getPhase(spec('Always', ['a'], ['init']), [running('init')], false)).toBe('Pending');
     expect(getPhase(spec('Never', ['a'], ['init']), [exited('init', 2)], false)).toBe('Failed');
     expect(getPhase(spec('OnFailure', ['a'], ['init']), [waiting('init', 2), waiting('a')], false)).toBe('Pending');
+  });
+});
+
+describe('the status of containers the runtime has nothing of (generatePodStatus)', () => {
+  const none = (uid: string): RuntimePod => ({ uid, sandboxes: [], containers: [] });
+  const inputs = { reasons: new Map(), hostIP: '127.0.0.5', now: START };
+
+  it('keeps a terminated status whole, and a waiting container\'s restart count and last state, waiting PodInitializing in a pod with init containers; the old pod IP and start time stay', () => {
+    const pod: Pod = {
+      metadata: { name: 'p', namespace: 'default', uid: 'u1' },
+      spec: { restartPolicy: 'Always', initContainers: [{ name: 'init', image: 'busybox' }], containers: [{ name: 'web', image: 'nginx' }, { name: 'side', image: 'busybox' }] },
+      status: { phase: 'Running', podIP: '127.0.1.9', startTime: T(START - 60_000), initContainerStatuses: [exited('init', 0)], containerStatuses: [{ ...waiting('web', 1), restartCount: 3 }] },
+    };
+    const status = generatePodStatus(pod, none('u1'), inputs);
+    expect(status).toMatchObject({ phase: 'Pending', podIP: '127.0.1.9', podIPs: [{ ip: '127.0.1.9' }], hostIP: '127.0.0.5', startTime: T(START - 60_000), initContainerStatuses: [exited('init', 0)] });
+    expect(status.containerStatuses).toStrictEqual([
+      { name: 'web', image: 'nginx', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'PodInitializing' } }, lastState: { terminated: { exitCode: 1 } } },
+      { name: 'side', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } },
+    ]);
+  });
+
+  it('keeps a terminal phase for ever, and writes no init statuses for a pod without init containers, whose containers wait ContainerCreating', () => {
+    const pod: Pod = { metadata: { name: 'q', namespace: 'default', uid: 'u2' }, spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox' }] }, status: { phase: 'Succeeded' } };
+    const status = generatePodStatus(pod, none('u2'), inputs);
+    expect([status.phase, 'initContainerStatuses' in status, status.containerStatuses![0]!.state, status.podIP, status.startTime]).toEqual(['Succeeded', false, { waiting: { reason: 'ContainerCreating' } }, undefined, T(START)]);
   });
 });
 
