@@ -220,6 +220,97 @@ describe('computePodActions', () => {
     expect(actions.nextInitContainerToStart?.name).toBe('i1');
     expect(actions.containersToStart).toEqual([]);
   });
+
+  // A runtime pod as the table of upstream's TestComputePodActions writes it: a sandbox, and
+  // containers newest first, each `name:state[:exit code]`.
+  type Run = `${string}:${'running' | 'created' | 'exited' | 'unknown'}${'' | `:${number}`}`;
+  const sandbox = (attempt: number, state: 'SANDBOX_READY' | 'SANDBOX_NOTREADY' = 'SANDBOX_READY', ip = '127.0.1.2'): RuntimePod['sandboxes'][number] => ({
+    id: `sb-${attempt}`,
+    metadata: { name: 'p', namespace: 'default', uid: 'u1', attempt },
+    state,
+    createdAt: START,
+    labels: {},
+    annotations: {},
+    network: { ip },
+    hostname: 'p',
+    logDirectory: '/logs',
+  });
+  const runtimePod = (sandboxes: RuntimePod['sandboxes'], runs: Run[]): RuntimePod => ({
+    uid: 'u1',
+    sandboxes,
+    containers: runs.map((run, i) => {
+      const [name, state, code] = run.split(':') as [string, string, string | undefined];
+      return {
+        id: `${name}-${runs.length - i}`,
+        podSandboxId: sandboxes[0]?.id ?? '',
+        metadata: { name, attempt: 0 },
+        image: { image: 'kubekata/sleeper' },
+        imageRef: 'kubekata/sleeper',
+        state: `CONTAINER_${state.toUpperCase()}` as 'CONTAINER_RUNNING',
+        createdAt: START,
+        labels: {},
+        annotations: {},
+        startedAt: START,
+        finishedAt: state === 'exited' ? START : 0,
+        exitCode: Number(code ?? 0),
+        reason: '',
+        message: '',
+        logPath: '',
+      };
+    }),
+  });
+  const inits = [{ name: 'i1', image: 'kubekata/sleeper' }, { name: 'i2', image: 'kubekata/sleeper' }];
+  const summary = (actions: ReturnType<typeof computePodActions>) => ({
+    killPod: actions.killPod,
+    createSandbox: actions.createSandbox,
+    attempt: actions.attempt,
+    init: actions.nextInitContainerToStart?.name,
+    start: actions.containersToStart,
+    kill: actions.containersToKill.map((k) => `${k.name}${k.reason ? ` (${k.reason})` : ''}`),
+  });
+
+  it.each<[string, Partial<PodSpec>, RuntimePod, object]>([
+    ['does nothing while every container runs in a ready sandbox', {}, runtimePod([sandbox(0)], ['a:running', 'b:running']), { killPod: false, createSandbox: false, attempt: 0, init: undefined, start: [], kill: [] }],
+    ['starts a container that exited under Always, and one created but never started', {}, runtimePod([sandbox(0)], ['a:exited:0', 'b:created']), { killPod: false, createSandbox: false, start: [0, 1], kill: [] }],
+    ['does not start again a container that exited 0 under OnFailure, but one that exited 1', { restartPolicy: 'OnFailure' }, runtimePod([sandbox(0)], ['a:exited:0', 'b:exited:1']), { killPod: false, start: [1] }],
+    ['starts nothing under Never, and kills the pod once nothing runs', { restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['a:exited:0', 'b:exited:1']), { killPod: true, createSandbox: false, start: [], kill: [] }],
+    ['makes a new sandbox (attempt + 1) when the newest is not ready, and starts every container in it', {}, runtimePod([sandbox(2, 'SANDBOX_NOTREADY')], ['a:exited:0', 'b:running']), { killPod: true, createSandbox: true, attempt: 3, start: [0, 1] }],
+    ['makes a new sandbox when the newest has no IP', {}, runtimePod([sandbox(0, 'SANDBOX_READY', '')], ['a:running', 'b:running']), { killPod: true, createSandbox: true, attempt: 1, start: [0, 1] }],
+    ['makes a new sandbox when two are ready', {}, runtimePod([sandbox(1), sandbox(0)], ['a:running', 'b:running']), { killPod: true, createSandbox: true, attempt: 2, start: [0, 1] }],
+    ['under OnFailure, a new sandbox leaves out the containers that succeeded', { restartPolicy: 'OnFailure' }, runtimePod([sandbox(0, 'SANDBOX_NOTREADY')], ['a:exited:0', 'b:exited:1']), { killPod: true, createSandbox: true, attempt: 1, start: [1] }],
+    ['under OnFailure, a new sandbox for a pod whose containers all succeeded is not made', { restartPolicy: 'OnFailure' }, runtimePod([sandbox(0, 'SANDBOX_NOTREADY')], ['a:exited:0', 'b:exited:0']), { killPod: true, createSandbox: false, start: [] }],
+    ['under Never, a pod whose sandbox went away after its containers ran gets no new sandbox', { restartPolicy: 'Never' }, runtimePod([sandbox(0, 'SANDBOX_NOTREADY')], ['a:exited:0', 'b:running']), { killPod: true, createSandbox: false, start: [] }],
+    ['a new sandbox for a pod with init containers starts the first init container again', { initContainers: inits }, runtimePod([sandbox(0, 'SANDBOX_NOTREADY')], ['i2:exited:0', 'i1:exited:0', 'a:running', 'b:running']), { killPod: true, createSandbox: true, attempt: 1, init: 'i1', start: [] }],
+    ['starts the init container after the last one that succeeded', { initContainers: inits }, runtimePod([sandbox(0)], ['i1:exited:0']), { killPod: false, createSandbox: false, init: 'i2', start: [] }],
+    ['waits while an init container runs', { initContainers: inits }, runtimePod([sandbox(0)], ['i2:running', 'i1:exited:0']), { killPod: false, init: undefined, start: [], kill: [] }],
+    ['starts a failed init container again under Always', { initContainers: inits }, runtimePod([sandbox(0)], ['i2:exited:1', 'i1:exited:0']), { killPod: false, init: 'i2', start: [] }],
+    ['starts an init container left created or unknown again', { initContainers: inits }, runtimePod([sandbox(0)], ['i2:unknown', 'i1:exited:0']), { killPod: false, init: 'i2', start: [] }],
+    ['kills the pod when an init container failed under Never', { initContainers: inits, restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['i2:exited:1', 'i1:exited:0']), { killPod: true, createSandbox: false, start: [] }],
+    ['starts the regular containers once every init container succeeded', { initContainers: inits }, runtimePod([sandbox(0)], ['i2:exited:0', 'i1:exited:0']), { killPod: false, init: undefined, start: [0, 1] }],
+    ['no longer looks at init containers once a regular container has started', { initContainers: inits }, runtimePod([sandbox(0)], ['a:running', 'i2:exited:1', 'i1:exited:0']), { killPod: false, init: undefined, start: [1] }],
+  ])('%s', (_, spec, runtime, expected) => {
+    expect(summary(computePodActions(pod(spec), runtime))).toMatchObject(expected);
+  });
+
+  it('restarts a running container whose liveness or startup probe failed (not under Never), saying which probe, and keeps the others', () => {
+    const probes = { liveness: (id: string) => (id === 'a-2' ? ('Failure' as const) : undefined), startup: (id: string) => (id === 'b-1' ? ('Failure' as const) : undefined) };
+    const probed: Partial<PodSpec> = { containers: [{ name: 'a', image: 'kubekata/sleeper', livenessProbe: { exec: { command: ['true'] } } }, { name: 'b', image: 'kubekata/sleeper', startupProbe: { exec: { command: ['true'] } } }] };
+    const both = runtimePod([sandbox(0)], ['a:running', 'b:running']);
+    expect(computePodActions(pod(probed), both, probes).containersToKill).toEqual([
+      { id: 'a-2', name: 'a', reason: 'LivenessProbe', message: 'Container a failed liveness probe, will be restarted' },
+      { id: 'b-1', name: 'b', reason: 'StartupProbe', message: 'Container b failed startup probe, will be restarted' },
+    ]);
+    expect(summary(computePodActions(pod(probed), both, probes))).toMatchObject({ killPod: false, start: [0, 1] });
+    const never = computePodActions(pod({ ...probed, restartPolicy: 'Never' }), both, probes);
+    expect([never.containersToKill.map((k) => k.message), never.containersToStart, never.killPod]).toEqual([['Container a failed liveness probe', 'Container b failed startup probe'], [], true]);
+    // a container without the probe is not asked
+    expect(computePodActions(pod({}), both, probes).containersToKill).toEqual([]);
+  });
+
+  it('starts nothing for a pod being deleted', () => {
+    const deleting: Pod = { ...pod({}), metadata: { ...pod({}).metadata, deletionTimestamp: T(START) } };
+    expect(summary(computePodActions(deleting, runtimePod([sandbox(0)], ['a:exited:1', 'b:created'])))).toMatchObject({ start: [], killPod: true });
+  });
 });
 
 describe('the pod workers', () => {
