@@ -16,10 +16,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, type Container, type Probe } from '@kube/kit';
-import { probeTiming, ProbeWorker, resolvePort, runProbe, type ProbeOutcome, type ProbeResult } from '@kube/kubelet';
-import { ProcessRuntime } from '@kube/runtime';
+import { probeTiming, ProbeWorker, resolvePort, runProbe, type ProbeOutcome, type ProbeResult, type ProbeTarget } from '@kube/kubelet';
+import { ProcessRuntime, RuntimeError } from '@kube/runtime';
 import { fc, test } from '../support/prop.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
 import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
@@ -118,6 +120,66 @@ describe('a probe worker on the clock', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe('runProbe against a server of the test\'s own', () => {
+  const HOST = '127.24.200.1';
+  const seen: { url: string; agent: string | undefined; accept: string | undefined; connection: string | undefined }[] = [];
+  let hanging: () => void = () => {};
+  const server = createServer((req, res) => {
+    seen.push({ url: req.url ?? '', agent: req.headers['user-agent'], accept: req.headers.accept, connection: req.headers.connection });
+    const code = /^\/status\/(\d+)$/.exec(req.url ?? '')?.[1];
+    if (req.url === '/hang') return hanging(); // never answers
+    res.statusCode = code ? Number(code) : 200;
+    res.end('body');
+  });
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const target = (): ProbeTarget => ({ runtime: undefined as never, containerId: 'c1', container: { name: 'web', image: 'kubekata/echo', ports: [{ name: 'http', containerPort: port }] }, podIP: HOST });
+
+  it('sends GET with kube-probe/1.32, Accept */* and no keep-alive to the path (given its slash), the port a number, digits or a name', async () => {
+    const clock = new FakeClock(START);
+    for (const probePort of [port, String(port), 'http']) expect(await runProbe({ httpGet: { path: 'healthz', port: probePort } }, target(), clock)).toEqual({ result: 'Success', output: '' });
+    expect(seen.slice(-3)).toEqual(Array(3).fill({ url: '/healthz', agent: 'kube-probe/1.32', accept: '*/*', connection: 'close' }));
+  });
+
+  it.each([
+    [200, 'Success', ''],
+    [302, 'Success', ''],
+    [399, 'Success', ''],
+    [400, 'Failure', 'HTTP probe failed with statuscode: 400'],
+    [503, 'Failure', 'HTTP probe failed with statuscode: 503'],
+  ])('takes an answer of %i as %s', async (code, result, output) => {
+    expect(await runProbe({ httpGet: { path: `/status/${code}`, port } }, target(), new FakeClock(START))).toEqual({ result, output });
+  });
+
+  it('fails an HTTP probe whose answer has not come timeoutSeconds later on the clock, in the words of Go\'s client', async () => {
+    const clock = new FakeClock(START);
+    const asked = new Promise<void>((resolve) => (hanging = resolve));
+    const outcome = runProbe({ httpGet: { path: '/hang', port }, timeoutSeconds: 2 }, target(), clock);
+    await asked;
+    await clock.advance(1999);
+    await clock.advance(1);
+    expect(await outcome).toEqual({ result: 'Failure', output: `Get "http://${HOST}:${port}/hang": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+  });
+
+  it('fails an exec probe past its timeout with the command, another runtime error with its message, and a probe with no handler', async () => {
+    const refusing = (code: 'DeadlineExceeded' | 'NotFound'): ProbeTarget => ({
+      ...target(),
+      runtime: { execSync: async () => Promise.reject(new RuntimeError(code, `container "c1" ${code === 'NotFound' ? 'not found' : 'took too long'}`)) } as unknown as ProbeTarget['runtime'],
+    });
+    const clock = new FakeClock(START);
+    expect(await runProbe({ exec: { command: ['sleep', '10'] }, timeoutSeconds: 1 }, refusing('DeadlineExceeded'), clock)).toEqual({ result: 'Failure', output: 'command "sleep 10" timed out' });
+    expect(await runProbe({ exec: { command: ['true'] } }, refusing('NotFound'), clock)).toEqual({ result: 'Failure', output: 'container "c1" not found' });
+    expect((await runProbe({}, target(), clock)).result).toBe('Failure');
+  });
+});
+
 describe('against real processes', () => {
   const root = mkdtempSync(join(tmpdir(), 'kata24-'));
   const mark = newMark('probes');
