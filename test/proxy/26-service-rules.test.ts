@@ -782,10 +782,10 @@ class Restart implements fc.AsyncCommand<AllocModel, AllocReal> {
 }
 
 describe('properties of the allocators', () => {
-  test.prop([fc.integer({ min: 1, max: 40 }).chain((max) => fc.record({ max: fc.constant(max), offset: fc.integer({ min: 0, max }), taken: fc.uniqueArray(fc.nat(max - 1), { maxLength: max }), seed: fc.nat() }))])(
+  test.prop([fc.integer({ min: 1, max: 40 }).chain((max) => fc.record({ max: fc.constant(max), offset: fc.integer({ min: 0, max }), taken: fc.uniqueArray(fc.nat(max - 1), { maxLength: max }), draws: fc.nat() }))])(
     'allocateNext takes a free item of the dynamic band while there is one, then of the static band, and answers undefined only when all are taken',
-    ({ max, offset, taken, seed }) => {
-      const bits = new AllocationBitmap(max, offset, new Random(seed));
+    ({ max, offset, taken, draws }) => {
+      const bits = new AllocationBitmap(max, offset, new Random(draws));
       for (const item of taken) bits.allocate(item);
       const free = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i).filter((i) => !taken.includes(i));
       const dynamic = free(offset, max);
