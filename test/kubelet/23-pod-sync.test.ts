@@ -450,6 +450,23 @@ describe('the kubelet on a fake runtime', () => {
     expect((await node.events('typo')).filter((e) => e.startsWith('BackOff:'))).toEqual(['BackOff: Back-off pulling image "nginx:1.27"']);
   });
 
+  it('counts a repeated event on the Event it wrote before, as a node does (`kubectl describe pod` prints "(x3 over 14s)"), and keeps events that differ apart', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 2_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    await node.advance(14_000); // started at 0, again at 2 s, then after 10 s of back-off at 14 s
+    const events = await node.eventObjects('crashy');
+    const started = events.filter((e) => e.reason === 'Started');
+    expect(started.map((e) => [e.message, e.count, e.firstTimestamp, e.lastTimestamp, e.involvedObject.fieldPath]), 'one Started event, counted three times').toEqual([
+      ['Started container app', 3, T(START), T(START + 14_000), 'spec.containers{app}'],
+    ]);
+    expect(events.filter((e) => e.reason === 'Created').map((e) => e.count)).toEqual([3]);
+    await node.client.pods('default').create(podOn(NODE, 'other', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    expect((await node.eventObjects('other')).filter((e) => e.reason === 'Started').map((e) => e.count), 'another pod: an Event of its own').toEqual([1]);
+  });
+
   it('writes its status again 10 s after the API showed another: the kubelet is the source of truth of a pod\'s status', async () => {
     const node = await startNode();
     await node.client.pods('default').create(podOn(NODE, 'web'));

@@ -272,12 +272,14 @@ describe('against real processes', () => {
     const pod = await node.pod('sick');
     expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(1);
     expect(pod.status?.containerStatuses?.[0]?.lastState?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
-    const events = await node.events('sick');
     const ip = pod.status!.podIP!;
+    const unhealthy = `Unhealthy: Liveness probe failed: dial tcp ${ip}:9999: connect: connection refused`;
+    expect(await node.events('sick'), 'written through the API').toEqual(expect.arrayContaining([unhealthy, 'Killing: Container web failed liveness probe, will be restarted']));
+    const events = node.recorded('sick');
     const killing = events.indexOf('Killing: Container web failed liveness probe, will be restarted');
     expect(killing, 'a Killing event for the liveness failure').toBeGreaterThan(0);
     // Three failures (failureThreshold) before the kill; the new run's first probe comes after it.
-    expect(events.slice(0, killing).filter((e) => e === `Unhealthy: Liveness probe failed: dial tcp ${ip}:9999: connect: connection refused`)).toHaveLength(3);
+    expect(events.slice(0, killing).filter((e) => e === unhealthy)).toHaveLength(3);
     await listening(node); // the new run serves again
   });
 });

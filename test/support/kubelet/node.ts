@@ -154,10 +154,23 @@ export class TestNode {
     return (await this.client.pods(namespace).list()).items.some((p) => p.metadata.name === name);
   }
 
-  /** The events recorded about pod `name`, as `reason: message`. */
+  /**
+   * The events recorded about pod `name`, as `reason: message`, an Event whose `count` is 3
+   * three times (a repeat updates the Event written before instead of making another).
+   */
   async events(name: string, namespace = 'default'): Promise<string[]> {
     const events = (await this.client.events(namespace).list()).items as Event[];
-    return events.filter((e) => e.involvedObject.name === name).map((e) => `${e.reason}: ${e.message}`);
+    return events.filter((e) => e.involvedObject.name === name).flatMap((e) => Array<string>(e.count ?? 1).fill(`${e.reason}: ${e.message}`));
+  }
+
+  /** What the kubelet recorded about pod `name`, as `reason: message`, in order, repeats included (its own log). */
+  recorded(name: string, namespace = 'default'): string[] {
+    return this.kubelet.events.recorded.filter((e) => e.pod === `${namespace}/${name}`).map((e) => `${e.reason}: ${e.message}`);
+  }
+
+  /** The Events about pod `name` as the API has them. */
+  async eventObjects(name: string, namespace = 'default'): Promise<Event[]> {
+    return ((await this.client.events(namespace).list()).items as Event[]).filter((e) => e.involvedObject.name === name);
   }
 
   async stop(): Promise<void> {
