@@ -62,6 +62,12 @@ describe('capacity and allocatable', () => {
     });
     expect(nodeAllocatable({ capacity: { cpu: '1', memory: '64Mi' }, kubeReserved: { cpu: '2' } })).toEqual({ cpu: '0', memory: '0', pods: '110' });
   });
+
+  it('reads a percentage threshold with a fraction, and refuses one over 100% or a threshold that is not a quantity', () => {
+    expect(nodeAllocatable({ capacity: { cpu: '1', memory: '400Mi' }, evictionHard: { 'memory.available': '12.25%' } }).memory, '400Mi less 49Mi').toBe('351Mi');
+    expect(() => nodeAllocatable({ capacity: { cpu: '1', memory: '4Gi' }, evictionHard: { 'memory.available': '101%' } })).toThrow(new RangeError('evictionHard memory.available: 101% is more than 100%'));
+    expect(() => nodeAllocatable({ capacity: { cpu: '1', memory: '4Gi' }, evictionHard: { 'memory.available': 'x5%' } })).toThrow();
+  });
 });
 
 describe('node conditions', () => {
@@ -199,6 +205,37 @@ describe('registration, status and the Lease', () => {
     const after = await getNode(node);
     expect(after.metadata.uid).toBe(cordoned.metadata.uid);
     expect(after.spec).toMatchObject({ unschedulable: true, taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }], podCIDR: POD_CIDR });
+  });
+});
+
+describe('registration again, and the Lease when someone else touched it', () => {
+  it('puts back, when it registers again, the labels it registers with and its pod CIDR, and keeps a label someone added', async () => {
+    const node = await agentNode();
+    const before = await getNode(node);
+    const { ['kubernetes.io/os']: os, ...labels } = before.metadata.labels!;
+    await node.client.nodes().update({
+      ...before,
+      metadata: { ...before.metadata, labels: { ...labels, 'kubernetes.io/hostname': 'elsewhere', team: 'a' } },
+      spec: { ...before.spec, podCIDR: '10.9.0.0/24', podCIDRs: ['10.9.0.0/24'] },
+    });
+    await node.crash(0);
+    await node.startKubelet();
+    await node.settle();
+    const after = await getNode(node);
+    expect(after.metadata.labels).toEqual({ ...before.metadata.labels, 'kubernetes.io/os': os, team: 'a' });
+    expect(after.spec).toMatchObject({ podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] });
+  });
+
+  it('creates its Lease again when someone deleted it, and takes it back when someone else wrote it in between', async () => {
+    const node = await agentNode();
+    await node.client.leases(NODE_LEASE_NAMESPACE).delete(NODE);
+    await node.advance(10_000);
+    expect((await getLease(node)).spec).toEqual({ holderIdentity: NODE, leaseDurationSeconds: 40, renewTime: microTime(START + 10_000) });
+    const lease = await getLease(node);
+    await node.client.leases(NODE_LEASE_NAMESPACE).update({ ...lease, spec: { ...lease.spec, holderIdentity: 'someone-else' } });
+    await node.advance(10_000);
+    expect((await getLease(node)).spec).toEqual({ holderIdentity: NODE, leaseDurationSeconds: 40, renewTime: microTime(START + 20_000) });
+    expect((await getLease(node)).apiVersion).toBe('coordination.k8s.io/v1');
   });
 });
 
