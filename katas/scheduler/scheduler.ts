@@ -63,6 +63,18 @@ export interface SchedulerOptions {
    * {@link SchedulingExplanation} per cycle, plugin by plugin (explain.ts). Off when absent.
    */
   explain?: ExplanationRecorder;
+  /**
+   * Where to report each pod's placement as an event (kata 17's ApiEventRecorder in the cluster):
+   * Normal `Scheduled` "Successfully assigned default/web to node-1" after a binding, Warning
+   * `FailedScheduling` with the reason after a failed cycle, as `kubectl describe pod` shows them
+   * (upstream: schedule_one.go, from `default-scheduler`). Off when absent.
+   */
+  events?: SchedulerEvents;
+}
+
+/** Told of what the scheduler did to a pod (client-go's `EventRecorder`, which kata 17 gives). */
+export interface SchedulerEvents {
+  event(object: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
 /** What one scheduling cycle did. */
@@ -169,6 +181,7 @@ export class Scheduler {
     if (current.spec?.nodeName) throw new Error(`pod ${podKey(pod)} is already assigned to node "${current.spec.nodeName}"`);
     await pods.update({ ...current, spec: { containers: [], ...current.spec, nodeName } });
     this.explainer?.bound(pod, nodeName);
+    this.options.events?.event(asPod(current), 'Normal', 'Scheduled', `Successfully assigned ${podKey(pod)} to ${nodeName}`);
   }
 
   /** The pod goes back to the queue, and its status says why (best effort: the pod may be gone). */
@@ -176,6 +189,7 @@ export class Scheduler {
     this.queue.addUnschedulable(queued);
     const { pod } = queued;
     this.explainer?.failed(pod, reason, message);
+    this.options.events?.event(asPod(pod), 'Warning', 'FailedScheduling', message);
     const condition: PodCondition = { type: 'PodScheduled', status: 'False', reason, message };
     try {
       const pods = this.options.client.pods(pod.metadata.namespace ?? 'default');
@@ -188,4 +202,9 @@ export class Scheduler {
     }
     return { pod, error: message };
   }
+}
+
+/** `pod` with its kind and apiVersion, which an event's involvedObject names. */
+function asPod(pod: Pod): Pod {
+  return { ...pod, kind: 'Pod', apiVersion: 'v1' };
 }

@@ -15,9 +15,12 @@
  * | every 1 s on the clock | `queue.flush()` moves pods whose back-off ended to active, then a kick |
  */
 import type { ApiClient } from '@kube/apiserver';
-import { DeletedFinalStateUnknown, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
+import { ApiEventRecorder, DeletedFinalStateUnknown, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
 import type { Clock, KubeObject, Node, Pod, Random, Timer } from '@kube/kit';
 import { Scheduler, type CycleResult, type EventType, type ExplanationRecorder, type Framework } from '@kube/scheduler';
+
+/** Who the scheduler's events say they are from (`kubectl describe pod`'s From column). */
+export const DEFAULT_SCHEDULER = 'default-scheduler';
 
 /** How often the queue is flushed: pods whose back-off ended become active again. */
 export const QUEUE_FLUSH_PERIOD_MS = 1_000;
@@ -45,6 +48,8 @@ function deletedObject<T extends KubeObject>(object: T | DeletedFinalStateUnknow
 /** Informers in, cycles out. */
 export class SchedulerRunner {
   readonly scheduler: Scheduler;
+  /** the `Scheduled` and `FailedScheduling` events, written as `default-scheduler` */
+  readonly events: ApiEventRecorder;
   private factory: SharedInformerFactory | undefined;
   private flushTimer: Timer | undefined;
   private draining: Promise<void> | undefined;
@@ -52,7 +57,9 @@ export class SchedulerRunner {
   private stopped = false;
 
   constructor(private readonly options: SchedulerRunnerOptions) {
+    this.events = new ApiEventRecorder({ client: options.client, clock: options.clock, component: DEFAULT_SCHEDULER, ...(options.onError && { onError: options.onError }) });
     this.scheduler = new Scheduler({
+      events: this.events,
       client: options.client,
       clock: options.clock,
       random: options.random,

@@ -220,6 +220,23 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await scheduler.stop();
   });
 
+  it('tells `kubectl describe pod` where a pod went and why it waited: FailedScheduling with the reason, then Scheduled, from default-scheduler', async () => {
+    const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('small', '100m'))));
+    const created = await client.pods('default').create(pending('big', '2'));
+    await settle(clock);
+    await client.nodes().create(node('large', '4'));
+    await settle(clock);
+    await clock.advance(1000);
+    await settle(clock);
+    await scheduler.events.flush();
+    const events = (await client.events('default').list()).items.filter((e) => e.involvedObject.name === 'big');
+    expect(events.map((e) => [e.type, e.reason, e.message, e.source?.component, e.involvedObject.kind, e.involvedObject.uid])).toEqual([
+      ['Warning', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient cpu.', 'default-scheduler', 'Pod', created.metadata.uid],
+      ['Normal', 'Scheduled', 'Successfully assigned default/big to large', 'default-scheduler', 'Pod', created.metadata.uid],
+    ]);
+    await scheduler.stop();
+  });
+
   it('retries a pod whose binding failed once its back-off has passed on the clock, through the queue\'s flush every second', async () => {
     const { client: inner } = api();
     await inner.nodes().create(node('n1'));
