@@ -66,7 +66,8 @@ describe('capacity and allocatable', () => {
   it('reads a percentage threshold with a fraction, and refuses one over 100% or a threshold that is not a quantity', () => {
     expect(nodeAllocatable({ capacity: { cpu: '1', memory: '400Mi' }, evictionHard: { 'memory.available': '12.25%' } }).memory, '400Mi less 49Mi').toBe('351Mi');
     expect(() => nodeAllocatable({ capacity: { cpu: '1', memory: '4Gi' }, evictionHard: { 'memory.available': '101%' } })).toThrow(new RangeError('evictionHard memory.available: 101% is more than 100%'));
-    expect(() => nodeAllocatable({ capacity: { cpu: '1', memory: '4Gi' }, evictionHard: { 'memory.available': 'x5%' } })).toThrow();
+    expect(nodeAllocatable({ capacity: { cpu: '1', memory: '4Gi' }, evictionHard: { 'memory.available': '100%' } }).memory, 'all of it: allowed, if unwise').toBe('0');
+    for (const typo of ['x5%', '5%x']) expect(() => nodeAllocatable({ capacity: { cpu: '1', memory: '4Gi' }, evictionHard: { 'memory.available': typo } }), typo).toThrow();
   });
 });
 
@@ -224,6 +225,10 @@ describe('registration again, and the Lease when someone else touched it', () =>
     await node.startKubelet();
     await node.settle();
     expect((await getNode(node)).spec, 'the pod CIDR alone differed').toMatchObject({ podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] });
+    await node.crash(0);
+    await node.startKubelet({ config: {} });
+    await node.settle();
+    expect((await getNode(node)).spec, 'a kubelet given no pod CIDR leaves the one the Node has').toMatchObject({ podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] });
   });
 
   it('creates its Lease again when someone deleted it, and takes it back when someone else wrote it in between', async () => {
