@@ -25,7 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseApiClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
 import { startCluster } from '@kube/cluster';
-import { RealClock, type Deployment, type KubeObject, type Pod } from '@kube/kit';
+import { RealClock, type Deployment, type KubeObject, type Namespace, type Pod } from '@kube/kit';
 
 /** How big a run. */
 export interface ClusterBenchOptions {
@@ -58,6 +58,10 @@ class Recorder {
   wrap(client: ApiClient): ApiClient {
     const recorder = this;
     return new (class extends BaseApiClient {
+      protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+        return client.namespaces().finalize(namespace);
+      }
+
       resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
         const inner = client.resource<T>(resource, namespace);
         const timed = { ...inner } as ResourceClient<T>;

@@ -30,6 +30,18 @@ export interface ResourceClient<T extends KubeObject> {
   watch(options?: WatchOptions): ApiWatch<T>;
 }
 
+/**
+ * The calls on namespaces: those of every resource, and the `finalize` subresource. Through the
+ * API a plain update keeps a namespace's `spec.finalizers` as they were (upstream's namespace
+ * strategy); only `finalize` changes them — the namespace controller takes its `kubernetes`
+ * finalizer off this way, and `kubectl replace --raw /api/v1/namespaces/x/finalize -f x.json` is
+ * how a person frees a namespace stuck Terminating.
+ */
+export interface NamespaceClient extends ResourceClient<Namespace> {
+  /** `PUT /api/v1/namespaces/<name>/finalize`: the namespace with these `spec.finalizers` (none left on a namespace being deleted: it goes) */
+  finalize(namespace: Namespace): Promise<Namespace>;
+}
+
 /** A client of the Kubernetes API. */
 export interface ApiClient {
   /** Any resource by its plural name; `namespace` undefined: every namespace (lists) or cluster-scoped. */
@@ -37,7 +49,8 @@ export interface ApiClient {
   /** `resource<Pod>('pods', namespace)`; the same shortcut for each resource below */
   pods(namespace?: string): ResourceClient<Pod>;
   nodes(): ResourceClient<Node>;
-  namespaces(): ResourceClient<Namespace>;
+  /** `resource<Namespace>('namespaces')`, and {@link NamespaceClient.finalize} */
+  namespaces(): NamespaceClient;
   services(namespace?: string): ResourceClient<Service>;
   endpoints(namespace?: string): ResourceClient<Endpoints>;
   events(namespace?: string): ResourceClient<Event>;
@@ -60,9 +73,11 @@ export abstract class BaseApiClient implements ApiClient {
   nodes() {
     return this.resource<Node>('nodes');
   }
-  namespaces() {
-    return this.resource<Namespace>('namespaces');
+  namespaces(): NamespaceClient {
+    return { ...this.resource<Namespace>('namespaces'), finalize: (namespace) => this.finalizeNamespace(namespace) };
   }
+  /** Writes a namespace's `spec.finalizers` (the `finalize` subresource); each client says how. */
+  protected abstract finalizeNamespace(namespace: Namespace): Promise<Namespace>;
   services(namespace?: string) {
     return this.resource<Service>('services', namespace);
   }
@@ -90,6 +105,14 @@ export abstract class BaseApiClient implements ApiClient {
 export class LocalClient extends BaseApiClient {
   constructor(private readonly registry: Registry) {
     super();
+  }
+
+  /**
+   * The registry's own update, which may change `spec.finalizers`. Simplified: in this process a
+   * plain update of a namespace may change them too (the HTTP API keeps them, as upstream does).
+   */
+  protected async finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+    return this.registry.update<Namespace>('namespaces', undefined, namespace);
   }
 
   /**

@@ -44,6 +44,7 @@ export const SERVER_VERSION = {
 /** The subresources served, beside `status` for a resource that has one. */
 const EXTRA_SUBRESOURCES: Record<string, { name: string; kind: string; group?: string; version?: string; verbs: string[] }[]> = {
   pods: [{ name: 'binding', kind: 'Binding', verbs: ['create'] }],
+  namespaces: [{ name: 'finalize', kind: 'Namespace', verbs: ['update'] }],
   deployments: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],
   replicasets: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],
 };

@@ -13,9 +13,10 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { KubeObject, StatusCause } from '@kube/kit';
+import type { KubeObject, Namespace, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
-import { isDNS1123Subdomain } from './names.ts';
+import { at, invalidField } from './field-errors.ts';
+import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { badRequest, notFoundResource } from './status.ts';
 import { validateObject, validateObjectMeta } from './validation.ts';
 
@@ -53,6 +54,12 @@ export interface ResourceType {
    * 08): a namespace's `spec.finalizers`, `["kubernetes"]` until its contents are gone.
    */
   finalizersOf?(obj: KubeObject): readonly string[];
+  /**
+   * What a plain update (PUT or PATCH of the object itself, through the API) may not change
+   * besides the status, put back from the stored object (the strategy's PrepareForUpdate): a
+   * namespace keeps its `spec.finalizers`, which only its `finalize` subresource writes.
+   */
+  prepareForUpdate?(next: KubeObject, stored: KubeObject): void;
   /** What marking an object for deletion does besides the deletionTimestamp: a namespace becomes `Terminating`. */
   prepareForDelete?(obj: KubeObject): void;
   /**
@@ -105,6 +112,24 @@ function simple(resource: string, kind: string, group: string, version: string, 
     validate: validatorFor(kind, namespaced),
     ...(hasStatus ? { prepareForCreate: startStatus({}) } : {}),
   };
+}
+
+/** The finalizers without a `/` that a namespace may name (upstream's IsStandardFinalizerName). */
+const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+
+/**
+ * A namespace's `spec.finalizers` (pkg/apis/core/validation validateFinalizerName): each a
+ * qualified name, and one without a `/` one of the standard ones.
+ */
+function validateFinalizerNames(finalizers: readonly string[] | undefined): StatusCause[] {
+  return (finalizers ?? []).flatMap((name, i) => {
+    const path = at('spec', 'finalizers', i);
+    const problems = isQualifiedName(name).map((message) => invalidField(path, name, message));
+    if (problems.length === 0 && !name.includes('/') && !STANDARD_FINALIZERS.has(name)) {
+      problems.push(invalidField(path, name, 'name is neither a standard finalizer name nor is it fully qualified'));
+    }
+    return problems;
+  });
 }
 
 /** pkg/registry/core/event/strategy.go ToSelectableFields: what `kubectl describe` selects a pod's events by. */
@@ -196,6 +221,12 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         namespace.spec = { finalizers: given.includes('kubernetes') ? given : [...given, 'kubernetes'] };
       },
       finalizersOf: (obj: KubeObject) => (obj as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [],
+      prepareForUpdate: (next: KubeObject, stored: KubeObject) => {
+        const finalizers = (stored as Namespace).spec?.finalizers;
+        (next as Namespace).spec = { ...(next as Namespace).spec, ...(finalizers && { finalizers }) };
+        if (!finalizers) delete (next as Namespace).spec!.finalizers;
+      },
+      validate: (obj: KubeObject) => [...validatorFor('Namespace', false)(obj), ...validateFinalizerNames((obj as Namespace).spec?.finalizers)],
       prepareForDelete: (obj: KubeObject) => {
         (obj as KubeObject & { status?: object }).status = { phase: 'Terminating' };
       },

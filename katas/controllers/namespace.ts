@@ -117,8 +117,8 @@ export class NamespaceController {
    */
   async syncNamespace(name: string): Promise<void> {
     // TODO(21): from the cache: not being deleted, or no "kubernetes" in spec.finalizers -> nothing; deleteAllContent; something
-    // TODO(21): left -> throw new ContentRemainingError(name, remaining); else update a fresh read with "kubernetes" taken out of
-    // TODO(21): spec.finalizers (NotFound: fine).
+    // TODO(21): left -> throw new ContentRemainingError(name, remaining); else finalize a fresh read with "kubernetes" taken out
+    // TODO(21): of spec.finalizers (client.namespaces().finalize: a plain update keeps them; NotFound: fine).
     throw new NotImplemented('21', 'NamespaceController.syncNamespace');
   }
 }

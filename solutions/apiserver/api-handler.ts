@@ -182,7 +182,11 @@ export class ApiHandler {
       updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
       return scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options));
     }
+    // namespaces/<name>/finalize is written whole, with PUT only (upstream's FinalizeREST is an Updater, not a Patcher).
+    if (info.subresource === 'finalize' && info.verb !== 'update') throw methodNotAllowed(`${type.resource}/finalize`, info.verb);
     const object = next(current);
+    // A plain update keeps what only a subresource may change: a namespace's spec.finalizers.
+    if (info.subresource === '') type.prepareForUpdate?.(object, current);
     // A JSON patch can put a deep value at a deep path: the result obeys the bodies' limit too.
     if (depthOf(object) > MAX_NESTING_DEPTH) throw badRequest(`the patched object would nest deeper than ${MAX_NESTING_DEPTH} levels of objects and lists, this server's limit`);
     checkKind(type, object);
@@ -338,6 +342,7 @@ function subresourceServed(type: ResourceType, subresource: string): boolean {
   if (subresource === 'status') return type.hasStatus;
   if (subresource === 'scale') return type.resource === 'deployments' || type.resource === 'replicasets';
   if (subresource === 'binding') return type.resource === 'pods';
+  if (subresource === 'finalize') return type.resource === 'namespaces';
   return false;
 }
 

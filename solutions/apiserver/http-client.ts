@@ -13,7 +13,7 @@
  * await client.pods('default').get('nope');   // throws StatusError NotFound, the server's Status
  * ```
  */
-import type { KubeObject, Status } from '@kube/kit';
+import type { KubeObject, Namespace, Status } from '@kube/kit';
 import { BaseApiClient, type ResourceClient } from './client.ts';
 import type { DeleteOptions, ListOptions, ListResult } from './registry.ts';
 import { resourceType } from './resources.ts';
@@ -65,6 +65,11 @@ export class HttpClient extends BaseApiClient {
       delete: (name, options?: DeleteOptions) => this.call<T>('DELETE', named(namespace, name), options?.preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: options.preconditions } : undefined),
       watch: (options: WatchOptions = {}) => new HttpWatch<T>(this.baseUrl + collection(namespace) + query({ ...options, watch: 'true' }), this.headers(), this.options.dispatcher),
     };
+  }
+
+  /** `PUT /api/v1/namespaces/<name>/finalize` */
+  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+    return this.call<Namespace>('PUT', `/api/v1/namespaces/${encodeURIComponent(namespace.metadata.name ?? '')}/finalize`, namespace);
   }
 
   /** Sends one request; a 2xx answer's body, else throws the server's Status as a StatusError. */

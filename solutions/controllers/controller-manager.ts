@@ -22,7 +22,7 @@
  * await manager.stop();
  * ```
  */
-import { type Clock, type KubeObject, type Pod } from '@kube/kit';
+import { type Clock, type KubeObject, type Namespace, type Pod } from '@kube/kit';
 import { BaseApiClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
 import { ApiEventRecorder, type EventRecorder } from './event-recorder.ts';
 import { SharedInformerFactory } from './factory.ts';
@@ -134,6 +134,10 @@ class PodEventsClient extends BaseApiClient {
     private readonly recorder: EventRecorder,
   ) {
     super();
+  }
+
+  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+    return this.inner.namespaces().finalize(namespace);
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {

@@ -129,9 +129,9 @@ export class NamespaceController {
    * One sync of a namespace (upstream's `NamespacedResourcesDeleter.Delete`), read from the cache:
    * gone, or not being deleted, or its `spec.finalizers` no longer holds `kubernetes`: nothing.
    * Else {@link deleteAllContent}; something remains -> throw a {@link ContentRemainingError}
-   * (retried with back-off); nothing remains -> remove `kubernetes` from `spec.finalizers` with an
-   * update of the namespace read fresh (the apiserver deletes it once no finalizer is left; gone
-   * meanwhile is fine).
+   * (retried with back-off); nothing remains -> remove `kubernetes` from `spec.finalizers` of the
+   * namespace read fresh, through its `finalize` subresource (a plain update keeps them; the
+   * apiserver deletes it once no finalizer is left; gone meanwhile is fine).
    */
   async syncNamespace(name: string): Promise<void> {
     const namespace = this.namespaces.indexer.getByKey(name);
@@ -142,7 +142,7 @@ export class NamespaceController {
     const namespaces = this.client.namespaces();
     try {
       const fresh = await namespaces.get(name);
-      await namespaces.update({ ...fresh, spec: { ...fresh.spec, finalizers: (fresh.spec?.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER) } });
+      await namespaces.finalize({ ...fresh, spec: { ...fresh.spec, finalizers: (fresh.spec?.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER) } });
     } catch (error) {
       if (!isStatusError(error, 'NotFound')) throw error;
     }

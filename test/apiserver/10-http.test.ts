@@ -33,7 +33,7 @@ import {
   type RequestAttributes,
   type UserInfo,
 } from '@kube/apiserver';
-import { FakeClock, Random, type Deployment, type Pod, type Status } from '@kube/kit';
+import { FakeClock, Random, type Deployment, type Namespace, type Pod, type Status } from '@kube/kit';
 import { haveKubectl, kubeconfig, kubectl, kubectlStream, startBench, type Bench } from '../support/apiserver/http.ts';
 import { testStore } from '../support/apiserver/store.ts';
 
@@ -691,6 +691,33 @@ describe('the HTTP API: the resources and answers users reach for first', () => 
     expectStatus(await bench.send('GET', '/api/v1/namespaces/prod'), 404, 'NotFound');
   });
 });
+  it("keeps a namespace's spec.finalizers on a plain update or patch: only PUT namespaces/<name>/finalize writes them, and the last one gone deletes a namespace being deleted", async () => {
+    bench = await startBench();
+    const NS = '/api/v1/namespaces/prod';
+    const created = (await bench.send('POST', '/api/v1/namespaces', { body: { metadata: { name: 'prod' } } })).json as Namespace;
+    const put = await bench.send('PUT', NS, { body: { ...created, metadata: { ...created.metadata, labels: { team: 'a' } }, spec: { finalizers: [] } } });
+    expect([put.code, put.json.metadata.labels.team, put.json.spec]).toEqual([200, 'a', { finalizers: ['kubernetes'] }]);
+    const patched = await bench.send('PATCH', NS, { body: { spec: { finalizers: null } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    expect(patched.json.spec).toEqual({ finalizers: ['kubernetes'] });
+    const finalized = await bench.send('PUT', `${NS}/finalize`, { body: { ...put.json, spec: { finalizers: ['kubernetes', 'example.com/audit'] } } });
+    expect([finalized.code, finalized.json.spec, finalized.json.metadata.labels.team]).toEqual([200, { finalizers: ['kubernetes', 'example.com/audit'] }, 'a']);
+    const invalid = expectStatus(await bench.send('PUT', `${NS}/finalize`, { body: { ...finalized.json, spec: { finalizers: ['audit'] } } }), 422, 'Invalid');
+    expect(invalid.details?.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.finalizers[0]', message: 'Invalid value: "audit": name is neither a standard finalizer name nor is it fully qualified' }]);
+    expectStatus(await bench.send('PATCH', `${NS}/finalize`, { body: { spec: { finalizers: [] } }, headers: { 'Content-Type': 'application/merge-patch+json' } }), 405, 'MethodNotAllowed');
+    expectStatus(await bench.send('PUT', '/api/v1/namespaces/default/pods/web/finalize', { body: pod('web') }), 404, 'NotFound');
+    // Stuck: a ConfigMap that keeps its own finalizer keeps the namespace Terminating.
+    await bench.send('POST', `${NS}/configmaps`, { body: { metadata: { name: 'held', finalizers: ['example.com/keep'] } } });
+    expect((await bench.send('DELETE', NS)).json.status.phase).toBe('Terminating');
+    const stuck = (await bench.send('GET', NS)).json as Namespace;
+    const fewer = (await bench.send('PUT', `${NS}/finalize`, { body: { ...stuck, spec: { finalizers: ['kubernetes'] } } })).json as Namespace;
+    expect([fewer.metadata.deletionTimestamp, fewer.status?.phase], 'one finalizer left: still Terminating').toEqual([stuck.metadata.deletionTimestamp, 'Terminating']);
+    expectStatus(await bench.send('PUT', `${NS}/finalize`, { body: { ...stuck, spec: { finalizers: [] } } }), 409, 'Conflict');
+    expect((await bench.send('PUT', `${NS}/finalize`, { body: { ...fewer, spec: { finalizers: [] } } })).code).toBe(200);
+    expectStatus(await bench.send('GET', NS), 404, 'NotFound');
+    const core = (await bench.send('GET', '/api/v1')).json as { resources: { name: string; verbs: string[] }[] };
+    expect(core.resources.find((r) => r.name === 'namespaces/finalize')?.verbs, 'discovery lists it').toEqual(['update']);
+  });
+
 
 describe('the HTTP API: deep nesting', () => {
   /** A JSON text nesting `depth` objects inside one another. */
@@ -1239,6 +1266,19 @@ describe('the real kubectl against the server', () => {
     expect(await run(['delete', 'namespace', 'prod'])).toContain('namespace "prod" deleted');
     expectStatus(await bench.send('GET', '/api/v1/namespaces/prod'), 404, 'NotFound');
     expectStatus(await bench.send('GET', '/api/v1/namespaces/prod/configmaps/settings'), 404, 'NotFound');
+  });
+
+  it('frees a namespace stuck Terminating with kubectl replace --raw on its finalize subresource', async (context) => {
+    needKubectl(context);
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    await bench.send('POST', '/api/v1/namespaces', { body: { metadata: { name: 'stuck' } } });
+    await bench.send('POST', '/api/v1/namespaces/stuck/configmaps', { body: { metadata: { name: 'held', finalizers: ['example.com/keep'] } } });
+    await bench.send('DELETE', '/api/v1/namespaces/stuck');
+    const terminating = (await bench.send('GET', '/api/v1/namespaces/stuck')).json as Namespace;
+    const out = await run(['replace', '--raw', '/api/v1/namespaces/stuck/finalize', '-f', '-'], JSON.stringify({ ...terminating, spec: { finalizers: [] } }));
+    expect(JSON.parse(out)).toMatchObject({ kind: 'Namespace', metadata: { name: 'stuck' }, spec: { finalizers: [] } });
+    expectStatus(await bench.send('GET', '/api/v1/namespaces/stuck'), 404, 'NotFound');
   });
 
   it('runs --dry-run=server and diff without changing anything', async (context) => {

@@ -17,7 +17,7 @@
  * ```
  */
 import { BaseApiClient, DefaultTolerationSeconds, type AdmissionRequest, type ApiClient, type ApiWatch, type ApiWatchEvent, type ResourceClient } from '@kube/apiserver';
-import type { Clock, KubeObject } from '@kube/kit';
+import type { Clock, KubeObject, Namespace } from '@kube/kit';
 import type { Timeline } from './timeline.ts';
 
 /** The component a client's user stands for: `system:node:node-1` → `kubelet node-1`. */
@@ -94,6 +94,23 @@ export class ChaosClient extends BaseApiClient {
     private readonly network: ChaosNetwork,
   ) {
     super();
+  }
+
+  protected async finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+    const name = namespace.metadata.name;
+    if (this.network.down) {
+      const error = connectionRefused();
+      this.network.timeline.call(this.component, 'finalize', 'namespaces', name, error);
+      throw error;
+    }
+    try {
+      const result = await this.inner.namespaces().finalize(namespace);
+      this.network.timeline.call(this.component, 'finalize', 'namespaces', name, undefined, result);
+      return result;
+    } catch (error) {
+      this.network.timeline.call(this.component, 'finalize', 'namespaces', name, error);
+      throw error;
+    }
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {

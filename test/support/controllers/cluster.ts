@@ -19,9 +19,9 @@
  * await cluster.compact();                   // ...and if it had fallen behind, gets a 410 and relists
  * ```
  */
-import { BaseApiClient, internalError, LocalClient, Registry, type ApiClient, type ApiWatch, type ApiWatchEvent, type ResourceClient } from '@kube/apiserver';
+import { BaseApiClient, internalError, LocalClient, Registry, type ApiClient, type ApiWatch, type ApiWatchEvent, type NamespaceClient, type ResourceClient } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type KubeObject, type Pod, type Status } from '@kube/kit';
+import { FakeClock, Random, type KubeObject, type Namespace, type Pod, type Status } from '@kube/kit';
 
 export const START = Date.UTC(2026, 0, 1);
 
@@ -83,6 +83,26 @@ export class FlakyClient extends BaseApiClient {
 
   constructor(readonly inner: ApiClient) {
     super();
+  }
+
+  /**
+   * What the HTTP API does with namespaces (upstream's namespace strategy), which the in-process
+   * client does not: a plain update keeps `spec.finalizers` as stored; only finalize changes them.
+   */
+  override namespaces(): NamespaceClient {
+    const namespaces = super.namespaces();
+    const stored = this.inner.namespaces();
+    return {
+      ...namespaces,
+      update: async (namespace) => {
+        const finalizers = (await stored.get(namespace.metadata.name ?? '')).spec?.finalizers;
+        return namespaces.update({ ...namespace, spec: { ...namespace.spec, ...(finalizers && { finalizers }) } });
+      },
+    };
+  }
+
+  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+    return this.inner.namespaces().finalize(namespace);
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {

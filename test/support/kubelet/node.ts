@@ -18,7 +18,7 @@
  */
 import { BaseApiClient, LocalClient, Registry, type ApiClient, type ApiWatch, type ResourceClient } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type Container, type Event, type KubeObject, type Pod } from '@kube/kit';
+import { FakeClock, Random, type Container, type Event, type KubeObject, type Namespace, type Pod } from '@kube/kit';
 import { Kubelet } from '@kube/kubelet';
 import { FakeRuntime, type RuntimeService } from '@kube/runtime';
 
@@ -64,6 +64,10 @@ export class OutageClient extends BaseApiClient {
   /** Calls answered again. */
   up(): void {
     this.isDown = false;
+  }
+
+  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+    return this.isDown ? Promise.reject(new Error('connect ECONNREFUSED: the apiserver is down (namespaces)')) : this.inner.namespaces().finalize(namespace);
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
