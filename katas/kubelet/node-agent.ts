@@ -17,7 +17,7 @@
 import { statfsSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { isStatusError, parseQuantity, type ApiClient } from '@kube/apiserver';
-import { isNotImplemented, NotImplemented, type Clock, type Lease, type Node, type NodeStatus, type Timer } from '@kube/kit';
+import { isNotImplemented, NotImplemented, type Clock, type Lease, type Node, type NodeCondition, type NodeStatus, type Timer } from '@kube/kit';
 import type { RuntimeService } from '@kube/runtime';
 import {
   DEFAULT_EVICTION_HARD,
@@ -53,7 +53,26 @@ export interface NodeAgentOptions {
   health?: () => NodeHealth | Promise<NodeHealth>;
   /** a failed registration, status update or renewal (they are retried); default: nothing */
   onError?: (what: string, error: unknown) => void;
+  /** told of each event about the Node (a condition's change); default: nothing */
+  recordEvent?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
 }
+
+/** Each condition's status by its type, read before anything can change them. */
+function statusesOf(status: NodeStatus | undefined): Map<string, string> {
+  return new Map((status?.conditions ?? []).map((c) => [c.type, c.status]));
+}
+
+/**
+ * The event each condition's new status is reported with (upstream's nodestatus setters): the
+ * pressure conditions whenever their status changes, a new condition included; Ready only when a
+ * Ready condition the Node had changes (a node Ready from its first status reports nothing).
+ */
+const CONDITION_EVENTS: Record<string, { True: string; False: string; onlyOnChange?: true }> = {
+  MemoryPressure: { True: 'NodeHasInsufficientMemory', False: 'NodeHasSufficientMemory' },
+  DiskPressure: { True: 'NodeHasDiskPressure', False: 'NodeHasNoDiskPressure' },
+  PIDPressure: { True: 'NodeHasInsufficientPID', False: 'NodeHasSufficientPID' },
+  Ready: { True: 'NodeReady', False: 'NodeNotReady', onlyOnChange: true },
+};
 
 /** A Lease's time: RFC 3339 with microseconds, as Kubernetes writes a MicroTime. */
 export function microTime(ms: number): string {
@@ -74,6 +93,7 @@ export class NodeAgent {
   private readonly kubeletPort: number | (() => number);
   private readonly health: () => NodeHealth | Promise<NodeHealth>;
   private readonly onError: (what: string, error: unknown) => void;
+  private readonly recordEvent: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   /** when the status was last posted (upstream lastStatusReportTime); undefined: never */
   private lastStatusReport: number | undefined;
   /** the Lease as last written, to renew without reading it first (upstream latestLease) */
@@ -92,6 +112,7 @@ export class NodeAgent {
     this.kubeletPort = options.kubeletPort ?? KUBELET_PORT;
     this.health = options.health ?? (() => HEALTHY);
     this.onError = options.onError ?? (() => {});
+    this.recordEvent = options.recordEvent ?? (() => {});
   }
 
   /**
@@ -167,8 +188,20 @@ export class NodeAgent {
         architecture: defaultNodeLabels(this.nodeName, '')['kubernetes.io/arch']!,
       },
       daemonEndpoints: { kubeletEndpoint: { Port: typeof this.kubeletPort === 'function' ? this.kubeletPort() : this.kubeletPort } },
-      conditions: nodeConditions(previous?.conditions, health, this.clock.now()),
+      conditions: this.reportChanges(statusesOf(previous), nodeConditions(previous?.conditions, health, this.clock.now())),
     };
+  }
+
+  /** Tells `recordEvent` of each condition whose status changed (see {@link CONDITION_EVENTS}); returns `conditions`. */
+  private reportChanges(before: ReadonlyMap<string, string>, conditions: NodeCondition[]): NodeCondition[] {
+    for (const condition of conditions) {
+      const events = CONDITION_EVENTS[condition.type];
+      const old = before.get(condition.type);
+      if (!events || old === condition.status || (events.onlyOnChange && old === undefined)) continue;
+      const reason = condition.status === 'True' ? events.True : events.False;
+      this.recordEvent('Normal', reason, `Node ${this.nodeName} status is now: ${reason}`);
+    }
+    return conditions;
   }
 
   /**

@@ -59,6 +59,20 @@ export class EventRecorder {
       ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
       ...(container ? { fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${container}}` } : {}),
     };
+    await this.write(namespace, involvedObject, type, reason, message);
+  }
+
+  /**
+   * Records an event about this kubelet's Node (`kubectl describe node`): `Starting`, and each
+   * condition's change (`NodeHasSufficientMemory`, `NodeReady`, ...). Upstream's nodeRef names
+   * the Node with its name as its uid, and the event goes to the `default` namespace.
+   */
+  async recordNode(type: EventType, reason: string, message: string): Promise<void> {
+    const node: ObjectReference = { kind: 'Node', name: this.nodeName, uid: this.nodeName };
+    await this.write('default', node, type, reason, message);
+  }
+
+  private async write(namespace: string, involvedObject: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
     const key = eventKey(this.nodeName, involvedObject, type, reason, message);
     const now = this.clock.now();
     const events = this.client.events(namespace);
@@ -76,7 +90,7 @@ export class EventRecorder {
       const event: Event = {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${pod.metadata.name}.${(now * 1000 + (this.seq++ % 1000)).toString(16)}`, namespace },
+        metadata: { name: `${involvedObject.name}.${(now * 1000 + (this.seq++ % 1000)).toString(16)}`, namespace },
         involvedObject,
         reason,
         message,

@@ -167,6 +167,7 @@ export class Kubelet {
         ...(kubeletPort !== undefined ? { kubeletPort } : {}),
         ...(health ? { health } : {}),
         ...(onError ? { onError } : {}),
+        recordEvent: (type, reason, message) => void this.events.recordNode(type, reason, message),
       });
     }
   }
@@ -179,6 +180,7 @@ export class Kubelet {
    */
   async start(): Promise<void> {
     this.stopped = false;
+    if (this.agent) void this.events.recordNode('Normal', 'Starting', 'Starting kubelet.');
     await this.agent?.start();
     this.unsubscribe = this.runtime.onContainerEvent((event) => {
       const uid = this.sandboxOwners.get(event.podSandboxId);

@@ -196,6 +196,31 @@ describe('registration, status and the Lease', () => {
     expect(disk).toMatchObject({ status: 'True', reason: 'KubeletHasDiskPressure', lastTransitionTime: T(START + 310_000) });
   });
 
+  it('tells `kubectl describe node` what happened: Starting, the pressure conditions as they are set and change, NodeNotReady and NodeReady when Ready changes', async () => {
+    const node = await agentNode();
+    const nodeEvents = async () => {
+      await node.settle();
+      const events = (await node.client.events('default').list()).items.filter((e) => e.involvedObject.kind === 'Node' && e.involvedObject.name === NODE);
+      return events.map((e) => `${e.reason} x${e.count}: ${e.message}`);
+    };
+    expect(await nodeEvents(), 'registered: Ready from its first status, so no NodeReady').toEqual([
+      'Starting x1: Starting kubelet.',
+      `NodeHasSufficientMemory x1: Node ${NODE} status is now: NodeHasSufficientMemory`,
+      `NodeHasNoDiskPressure x1: Node ${NODE} status is now: NodeHasNoDiskPressure`,
+      `NodeHasSufficientPID x1: Node ${NODE} status is now: NodeHasSufficientPID`,
+    ]);
+    node.health = { ...node.health, diskPressure: true, notReadyReasons: ['container runtime is down'] };
+    await node.advance(10_000);
+    node.health = { ...node.health, diskPressure: false, notReadyReasons: [] };
+    await node.advance(10_000);
+    expect((await nodeEvents()).slice(4)).toEqual([
+      `NodeHasDiskPressure x1: Node ${NODE} status is now: NodeHasDiskPressure`,
+      `NodeNotReady x1: Node ${NODE} status is now: NodeNotReady`,
+      `NodeReady x1: Node ${NODE} status is now: NodeReady`,
+    ]);
+    expect((await nodeEvents())[2], 'the same event again: counted').toBe(`NodeHasNoDiskPressure x2: Node ${NODE} status is now: NodeHasNoDiskPressure`);
+  });
+
   it('keeps the taints and unschedulable someone set on its Node when it registers again after a restart', async () => {
     const node = await agentNode();
     const cordoned = await getNode(node);
