@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { LocalClient, Registry, StatusError, type ApiClient } from '@kube/apiserver';
+import { LocalClient, Registry, StatusError, type ApiClient, type ListOptions } from '@kube/apiserver';
 import {
   bootstrapCluster,
   ensureObject,
@@ -169,6 +169,31 @@ describe('bootstrapCluster: what the apiserver writes before anyone uses it', ()
     };
     await expect(ensureObject(forbidden, 'namespaces', { metadata: { name: 'default' } })).rejects.toThrow(/forbidden/);
   });
+
+  it('ensureObject passes on a read that fails for another reason than NotFound, and an update refused for another reason than a Conflict, without retrying it', async () => {
+    const { client } = api();
+    await bootstrapCluster(client, APISERVER);
+    const failing = (verb: 'get' | 'update', reason: 'InternalError' | 'Forbidden', code: number) => {
+      const wrapper = Object.create(client) as ApiClient & { calls: number };
+      wrapper.calls = 0;
+      wrapper.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+        const real = client.resource<T>(resource, namespace);
+        return {
+          ...real,
+          [verb]: async () => {
+            wrapper.calls++;
+            throw new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code, message: `${verb} refused` });
+          },
+        };
+      };
+      return wrapper;
+    };
+    const unreadable = failing('get', 'InternalError', 500);
+    await expect(ensureObject(unreadable, 'services', kubernetesService(APISERVER))).rejects.toThrow('get refused');
+    const unwritable = failing('update', 'Forbidden', 403);
+    await expect(ensureObject(unwritable, 'services', kubernetesService({ host: '127.0.0.1', port: 9443 }))).rejects.toThrow('update refused');
+    expect(unwritable.calls, 'tried once: only a Conflict is tried again').toBe(1);
+  });
 });
 
 describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
@@ -269,6 +294,93 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await scheduler.stop();
   });
 
+  it('frees the room of a deleted pod: a pod that fitted nowhere is bound once the pod filling the node is deleted', async () => {
+    const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('n1', '1'))));
+    await client.pods('default').create(pending('first', '1'));
+    await settle(clock);
+    await client.pods('default').create(pending('second', '1'));
+    await settle(clock);
+    expect([await nodeOf(client, 'first'), await nodeOf(client, 'second')]).toEqual(['n1', undefined]);
+    await client.pods('default').delete('first');
+    await settle(clock);
+    await clock.advance(1000); // its back-off after the failed try
+    await settle(clock);
+    expect(await nodeOf(client, 'second'), 'the delete event told the cache and moved the pod back').toBe('n1');
+    await scheduler.stop();
+  });
+
+  it('loses no event that comes while a round of cycles is ending: the pod created then is bound without waiting for the clock', async () => {
+    const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('n1'))));
+    // Hold the answer "no pod is ready" that ends a round, and create a pod meanwhile.
+    const next = scheduler.scheduler.scheduleNext.bind(scheduler.scheduler);
+    let hold: Promise<void> | undefined;
+    let release = () => {};
+    scheduler.scheduler.scheduleNext = async () => {
+      const result = await next();
+      if (result === undefined && hold) await hold;
+      return result;
+    };
+    hold = new Promise<void>((resolve) => (release = resolve));
+    scheduler.kick();
+    await client.pods('default').create(pending('late'));
+    await settle(clock);
+    hold = undefined;
+    release();
+    await settle(clock);
+    expect(await nodeOf(client, 'late')).toBe('n1');
+    await scheduler.stop();
+  });
+
+  it('idle() waits for the cycles a kick started, and after stop() a kick runs none', async () => {
+    const cycles: string[] = [];
+    const { client: inner } = api();
+    // A binding that takes a turn of the event loop, as one over the network would.
+    const client = Object.create(inner) as ApiClient;
+    client.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+      const real = inner.resource<T>(resource, namespace);
+      return { ...real, update: async (object: T) => (await new Promise<void>((resolve) => setImmediate(resolve)), real.update(object)) };
+    };
+    const clock = new FakeClock(START);
+    await client.nodes().create(node('n1'));
+    const runnerWithCycles = new SchedulerRunner({ client, clock, random: new Random(7), onCycle: (r) => cycles.push(r.pod.metadata.name!) });
+    const starting = started(runnerWithCycles.start());
+    await settle(clock);
+    await starting;
+    const web = await client.pods('default').create(pending('web'));
+    runnerWithCycles.scheduler.onPod('ADDED', web);
+    runnerWithCycles.kick();
+    await runnerWithCycles.idle();
+    expect(await nodeOf(client, 'web'), 'bound by the time idle() resolves').toBe('n1');
+    await runnerWithCycles.stop();
+    const late = await client.pods('default').create(pending('late'));
+    runnerWithCycles.scheduler.onPod('ADDED', late);
+    runnerWithCycles.kick();
+    await runnerWithCycles.idle();
+    expect(cycles).toEqual(['web']);
+  });
+
+  it('tells onError of an informer that cannot list, and stops cleanly even if never started', async () => {
+    const { client: inner } = api();
+    let failures = 1;
+    const client = Object.create(inner) as ApiClient;
+    client.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+      const real = inner.resource<T>(resource, namespace);
+      return { ...real, list: async (options?: ListOptions) => (resource === 'pods' && failures-- > 0 ? Promise.reject(new Error('connection refused')) : real.list(options)) };
+    };
+    const clock = new FakeClock(START);
+    const errors: string[] = [];
+    const scheduler = new SchedulerRunner({ client, clock, random: new Random(7), onError: (error) => errors.push((error as Error).message) });
+    const starting = started(scheduler.start());
+    for (let i = 0; i < 5; i++) {
+      await settle(clock);
+      await clock.advance(1000);
+    }
+    await starting;
+    expect(errors.some((message) => message.includes('connection refused')), `errors: ${errors.join('; ')}`).toBe(true);
+    await scheduler.stop();
+    await new SchedulerRunner({ client, clock, random: new Random(7) }).stop();
+  });
+
   it('after stop, binds nothing more: a pod created then stays pending', async () => {
     const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('n1'))));
     await scheduler.stop();
@@ -341,6 +453,7 @@ describe('ServiceProxy: kube-proxy\'s loop around the proxier', () => {
     await settle(clock);
     await proxy.synced();
     expect(proxier.syncs.at(-1)).toEqual({ services: ['web'], slices: [] });
+    expect(proxy.syncs, 'its count of syncs').toBe(proxier.syncs.length);
     await proxy.stop();
     await factory.shutdown();
   });
@@ -373,8 +486,10 @@ describe('ServiceProxy: kube-proxy\'s loop around the proxier', () => {
 
 describe('startCluster: the start-up order, read from the trace', () => {
   it('starts etcd, then the apiserver, then the bootstrap; the scheduler, the controller manager and DNS after the bootstrap; DNS before every kubelet; kube-proxy after the kubelets; the kubeconfig last', async () => {
-    const { cluster, trace, cleanup } = await httpsCluster();
+    const users = new Set<string>();
+    const { cluster, trace, cleanup } = await httpsCluster({ wrapClient: (client, user) => (users.add(user), client) });
     try {
+      expect([...users].sort(), 'each component as its own user').toEqual(['kubernetes-admin', 'system:kube-controller-manager', 'system:kube-proxy', 'system:kube-scheduler', 'system:node:node-1', 'system:node:node-2', 'system:serviceaccount:kube-system:coredns']);
       const lines = trace.map((e) => `${e.component} ${e.phase}`);
       const before = (a: string, b: string) => expect(at(trace, a), `"${a}" before "${b}" in: ${lines.join(', ')}`).toBeLessThan(at(trace, b));
       for (const line of ['etcd ready', 'kube-apiserver ready', 'bootstrap ready', 'kube-scheduler ready', 'kube-controller-manager ready', 'coredns ready', 'kube-proxy ready', 'kubeconfig ready']) {
