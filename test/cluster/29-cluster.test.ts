@@ -359,6 +359,20 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     expect(cycles).toEqual(['web']);
   });
 
+  it('tries a pod that fits nowhere again on the clock alone, with no event to wake it (the flush every second kicks a round)', async () => {
+    const { client, clock, scheduler, cycles } = await runner(async (c) => void (await c.nodes().create(node('small', '100m'))));
+    await client.pods('default').create(pending('big', '2'));
+    await settle(clock);
+    expect(cycles).toEqual(['big error: 0/1 nodes are available: 1 Insufficient cpu.']);
+    // At the latest after UNSCHEDULABLE_TIMEOUT_MS (5 minutes) it is tried again.
+    for (let second = 0; second <= 301 && cycles.length < 2; second++) {
+      await clock.advance(1000);
+      await settle(clock, 5);
+    }
+    expect(cycles.length, 'tried again').toBe(2);
+    await scheduler.stop();
+  });
+
   it('tells onError of an informer that cannot list, and stops cleanly even if never started', async () => {
     const { client: inner } = api();
     let failures = 1;
