@@ -1104,6 +1104,16 @@ describe('the HTTP client: the same calls as the local client, over HTTP', () =>
     expect((await pods.list()).items).toEqual([]);
   });
 
+  it("writes a namespace's finalizers only through namespaces().finalize: an update keeps them", async () => {
+    bench = await startBench();
+    const namespaces = new HttpClient(bench.url).namespaces();
+    const created = await namespaces.create({ metadata: { name: 'prod' } });
+    const updated = await namespaces.update({ ...created, spec: { finalizers: [] } });
+    expect(updated.spec?.finalizers).toEqual(['kubernetes']);
+    const finalized = await namespaces.finalize({ ...updated, spec: { finalizers: ['kubernetes', 'example.com/audit'] } });
+    expect(finalized.spec?.finalizers).toEqual(['kubernetes', 'example.com/audit']);
+  });
+
   it('throws the server\'s Status as a StatusError', async () => {
     bench = await startBench();
     const pods = new HttpClient(bench.url).pods('default');
