@@ -45,6 +45,7 @@ export * from './deployment-util.ts';
 export * from './deployment.ts';
 export * from './leader-election.ts';
 export * from './controller-manager.ts';
+export * from './controller-events.ts';
 export * from './node-lifecycle.ts';
 export * from './taint-eviction.ts';
 export * from './endpoints.ts';

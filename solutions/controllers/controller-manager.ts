@@ -54,6 +54,8 @@ export interface ControllerDescriptor {
   workers?: number;
   /** record its pod creations and deletions as events on the pods' controller ({@link podEventsClient}) */
   podEvents?: boolean;
+  /** the client it is given, recording its events from its writes (controller-events.ts); default the manager's */
+  events?: (client: ApiClient, recorder: EventRecorder) => ApiClient;
   /** builds it on the manager's shared informers */
   make(context: ControllerContext): RunnableController;
 }
@@ -88,7 +90,7 @@ export class ControllerManager {
     for (const descriptor of this.options.controllers) {
       const recorder = new ApiEventRecorder({ client, clock, component: descriptor.component, host: identity, onError: (error) => this.log(`${descriptor.component}: an event was not written: ${(error as Error).message}`) });
       const controller = descriptor.make({
-        client: descriptor.podEvents ? podEventsClient(client, recorder) : client,
+        client: descriptor.podEvents ? podEventsClient(client, recorder) : (descriptor.events?.(client, recorder) ?? client),
         clock,
         factory: this.factory,
         recorder,

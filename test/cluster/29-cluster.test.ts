@@ -606,6 +606,16 @@ describe('the cluster at work, on a FakeClock', () => {
     expect(pods.filter(runningAndReady).map((p) => p.spec?.nodeName)).toEqual(['node-1', 'node-1']);
     const node2 = await cluster.client.nodes().get('node-2');
     expect(node2.spec?.taints?.map((t) => t.key)).toContain('node.kubernetes.io/unreachable');
+    // What kubectl describe shows of it: the node controller's and the taint eviction controller's events.
+    const events = (await cluster.client.events('default').list()).items;
+    const from = (component: string) => events.filter((e) => e.source?.component === component).map((e) => `${e.involvedObject.kind}/${e.type}/${e.reason}: ${e.message}`);
+    expect(from('node-controller')).toContain('Node/Normal/NodeNotReady: Node node-2 status is now: NodeNotReady');
+    const evicted = events.filter((e) => e.reason === 'TaintManagerEviction').map((e) => e.involvedObject.name!);
+    expect(evicted.length, 'the pods that were on node-2').toBeGreaterThan(0);
+    for (const name of evicted) {
+      expect(from('node-controller'), `${name} was marked not ready`).toContain('Pod/Warning/NodeNotReady: Node is not ready');
+      expect(from('taint-eviction-controller')).toContain(`Pod/Normal/TaintManagerEviction: Marking for deletion Pod default/${name}`);
+    }
     await cluster.stop();
   });
 
