@@ -147,7 +147,7 @@ export class ApiHandler {
       updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
       return scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options));
     }
-    // namespaces/<name>/finalize is written whole, with PUT only (upstream's FinalizeREST is an Updater, not a Patcher).
+    // namespaces/<name>/finalize takes PUT only: upstream's FinalizeREST is an Updater, not a Patcher.
     if (info.subresource === 'finalize' && info.verb !== 'update') throw methodNotAllowed(`${type.resource}/finalize`, info.verb);
     const object = next(current);
     // A plain update keeps what only a subresource may change: a namespace's spec.finalizers.

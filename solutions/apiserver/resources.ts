@@ -221,10 +221,13 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         namespace.spec = { finalizers: given.includes('kubernetes') ? given : [...given, 'kubernetes'] };
       },
       finalizersOf: (obj: KubeObject) => (obj as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [],
+      // Only namespaces/<name>/finalize writes spec.finalizers: a plain update keeps the stored ones.
       prepareForUpdate: (next: KubeObject, stored: KubeObject) => {
-        const finalizers = (stored as Namespace).spec?.finalizers;
-        (next as Namespace).spec = { ...(next as Namespace).spec, ...(finalizers && { finalizers }) };
-        if (!finalizers) delete (next as Namespace).spec!.finalizers;
+        const kept = (stored as Namespace).spec?.finalizers;
+        const spec = { ...(next as Namespace).spec };
+        if (kept) spec.finalizers = kept;
+        else delete spec.finalizers;
+        (next as Namespace).spec = spec;
       },
       validate: (obj: KubeObject) => [...validatorFor('Namespace', false)(obj), ...validateFinalizerNames((obj as Namespace).spec?.finalizers)],
       prepareForDelete: (obj: KubeObject) => {

@@ -170,6 +170,9 @@ export class NodeAgent {
    */
   async computeStatus(previous: NodeStatus | undefined): Promise<NodeStatus> {
     const health = await this.health();
+    const before = statusesOf(previous);
+    const conditions = nodeConditions(previous?.conditions, health, this.clock.now());
+    this.reportChanges(before, conditions);
     return {
       ...previous,
       addresses: nodeAddresses(this.nodeIP, this.config.hostname ?? this.nodeName),
@@ -188,12 +191,12 @@ export class NodeAgent {
         architecture: defaultNodeLabels(this.nodeName, '')['kubernetes.io/arch']!,
       },
       daemonEndpoints: { kubeletEndpoint: { Port: typeof this.kubeletPort === 'function' ? this.kubeletPort() : this.kubeletPort } },
-      conditions: this.reportChanges(statusesOf(previous), nodeConditions(previous?.conditions, health, this.clock.now())),
+      conditions,
     };
   }
 
-  /** Tells `recordEvent` of each condition whose status changed (see {@link CONDITION_EVENTS}); returns `conditions`. */
-  private reportChanges(before: ReadonlyMap<string, string>, conditions: NodeCondition[]): NodeCondition[] {
+  /** Tells `recordEvent` of each condition whose status changed since `before` (see {@link CONDITION_EVENTS}). */
+  private reportChanges(before: ReadonlyMap<string, string>, conditions: readonly NodeCondition[]): void {
     for (const condition of conditions) {
       const events = CONDITION_EVENTS[condition.type];
       const old = before.get(condition.type);
@@ -201,7 +204,6 @@ export class NodeAgent {
       const reason = condition.status === 'True' ? events.True : events.False;
       this.recordEvent('Normal', reason, `Node ${this.nodeName} status is now: ${reason}`);
     }
-    return conditions;
   }
 
   /**
