@@ -34,6 +34,8 @@ export class EventRecorder {
   private seq = 0;
   /** the last written Event of each distinct event, by {@link eventKey}, least recently used first */
   private readonly written = new Map<string, Event>();
+  /** the writes, one after another in the order recorded (upstream's broadcaster is one queue) */
+  private writes: Promise<void> = Promise.resolve();
   /** every event recorded, oldest first, repeats too (for the node's own log and for tests) */
   readonly recorded: { reason: string; message: string; type: EventType; pod: string; container?: string }[] = [];
 
@@ -72,7 +74,16 @@ export class EventRecorder {
     await this.write('default', node, type, reason, message);
   }
 
-  private async write(namespace: string, involvedObject: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
+  /**
+   * Queues the write behind those recorded before, so that two records of the same event — the
+   * kubelet does not wait for its events — count on one Event instead of racing to create two.
+   */
+  private write(namespace: string, involvedObject: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
+    this.writes = this.writes.then(() => this.writeNow(namespace, involvedObject, type, reason, message));
+    return this.writes;
+  }
+
+  private async writeNow(namespace: string, involvedObject: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
     const key = eventKey(this.nodeName, involvedObject, type, reason, message);
     const now = this.clock.now();
     const events = this.client.events(namespace);
