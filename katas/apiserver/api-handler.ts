@@ -26,7 +26,7 @@ import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, Reque
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
 import { serveNonResource } from './discovery.ts';
-import { applyPatch } from './patch.ts';
+import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
@@ -106,8 +106,8 @@ export class ApiHandler {
     // TODO(10): servedType(info) (404 for a resource or group-version not served); the namespace (undefined when the resource is
     // TODO(10): cluster-scoped or the path has none); a subresource not served is notFoundResource('pods/log'); a namespaced resource
     // TODO(10): needs a namespace except for list, watch and deletecollection (badRequest 'Namespace parameter required.').
-    // TODO(10): Then by info.verb: get (scale: scaleOf), list (listBody of registry.list with listOptions), watch ({ code: 200, watch,
-    // TODO(10): ...timeoutOf }), create (201: this.create with writeOptions(info.query, 'CreateOptions'), or this.bind for
+    // TODO(10): Then by info.verb: get (scale: scaleOf; binding and finalize: methodNotAllowed), list (listBody of registry.list
+    // TODO(10): with listOptions), watch ({ code: 200, watch, ...timeoutOf }), create (201: this.create with writeOptions(info.query, 'CreateOptions'), or this.bind for
     // TODO(10): pods/binding; a name in the path: methodNotAllowed), update (this.write with the body), patch (this.patch),
     // TODO(10): delete (this.delete with deleteOptions(body, info.query)), deletecollection (delete each listed object with
     // TODO(10): deleteOptions(undefined, info.query), answer the list of them); anything else methodNotAllowed.
@@ -177,6 +177,7 @@ export class ApiHandler {
    * resourceVersion: then the client meant that one, and the Conflict is its answer.
    */
   private async patch(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, patch: unknown, contentType: string): Promise<KubeObject> {
+    // TODO(10): First patchTypeOf(contentType): an unknown patch type is 415 even when the object does not exist. Then
     // TODO(10): this.write(..., current => applyPatch(contentType, current, patch, kind)) where kind is 'Scale' for the scale
     // TODO(10): subresource, else type.kind; a result that is not an object is a BadRequest. On a Conflict try again (up to
     // TODO(10): PATCH_RETRIES times in all) unless the patch itself names metadata.resourceVersion: then the Conflict is the answer.

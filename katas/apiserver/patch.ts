@@ -84,15 +84,29 @@ export function jsonPatch(target: unknown, operations: unknown): unknown {
  *   patch that cannot be applied
  */
 export function applyPatch(contentType: string, target: unknown, patch: unknown, kind: string): unknown {
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const type = patchTypeOf(contentType);
   if (type === PATCH_TYPES.merge) {
     if (!isJsonObject(patch)) throw badRequest('a merge patch must be a JSON object');
     return mergePatch(target, patch);
   }
   if (type === PATCH_TYPES.json) return jsonPatch(target, patch);
-  if (type === PATCH_TYPES.strategic) {
-    if (!isJsonObject(patch)) throw badRequest('a strategic merge patch must be a JSON object');
-    return strategicMergePatch(target, patch, kind);
-  }
-  throw unsupportedMediaType(Object.values(PATCH_TYPES));
+  // what is left is PATCH_TYPES.strategic
+  if (!isJsonObject(patch)) throw badRequest('a strategic merge patch must be a JSON object');
+  return strategicMergePatch(target, patch, kind);
+}
+
+/**
+ * The patch type a PATCH request's Content-Type names, checked before anything else is read: a
+ * server-side apply (`application/apply-patch+yaml`, which this server does not serve) of an object
+ * that does not exist is 415 as upstream's patch handler answers, not 404, so that kubectl says
+ * "Server-side apply not available on the server".
+ *
+ * @example patchTypeOf('application/merge-patch+json; charset=utf-8') // 'application/merge-patch+json'
+ * @throws StatusError UnsupportedMediaType (415) for a Content-Type that is not one of {@link PATCH_TYPES}
+ */
+export function patchTypeOf(contentType: string): (typeof PATCH_TYPES)[keyof typeof PATCH_TYPES] {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const known = Object.values(PATCH_TYPES).find((patchType) => patchType === type);
+  if (known === undefined) throw unsupportedMediaType(Object.values(PATCH_TYPES));
+  return known;
 }

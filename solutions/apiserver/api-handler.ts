@@ -26,7 +26,7 @@ import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, Reque
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
 import { serveNonResource } from './discovery.ts';
-import { applyPatch } from './patch.ts';
+import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
@@ -122,7 +122,7 @@ export class ApiHandler {
     switch (info.verb) {
       case 'get':
         if (sub === 'scale') return ok(scaleOf(this.registry.get(type.resource, namespace, info.name)));
-        if (sub === 'binding') throw methodNotAllowed(type.resource, 'get');
+        if (sub === 'binding' || sub === 'finalize') throw methodNotAllowed(type.resource, 'get');
         return ok(this.registry.get(type.resource, namespace, info.name));
       case 'list':
         return ok(listBody(type, this.registry.list(type.resource, namespace, listOptions(info.query))));
@@ -212,6 +212,7 @@ export class ApiHandler {
    * resourceVersion: then the client meant that one, and the Conflict is its answer.
    */
   private async patch(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, patch: unknown, contentType: string): Promise<KubeObject> {
+    patchTypeOf(contentType); // 415 before anything is read: the object may not even exist
     const kind = info.subresource === 'scale' ? 'Scale' : type.kind;
     for (let attempt = 1; ; attempt++) {
       try {

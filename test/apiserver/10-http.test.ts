@@ -470,10 +470,12 @@ describe('the HTTP API: patches', () => {
     expect(patched.json.status).toMatchObject({ phase: 'Running', podIP: '127.0.1.5' });
   });
 
-  it('answers a patch of a Content-Type it does not know with 415, and of a missing object with 404', async () => {
+  it('answers a patch of a Content-Type it does not know with 415, whether the object exists or not (kubectl apply --server-side), and a patch of a missing object with 404', async () => {
     bench = await startBench();
     await bench.send('POST', PODS, { body: pod('web') });
-    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: { metadata: {} }, headers: { 'Content-Type': 'application/apply-patch+yaml' } }), 415, 'UnsupportedMediaType');
+    const apply = { 'Content-Type': 'application/apply-patch+yaml' };
+    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: { metadata: {} }, headers: apply }), 415, 'UnsupportedMediaType');
+    expectStatus(await bench.send('PATCH', `${PODS}/nope?fieldManager=kubectl&force=false`, { body: pod('nope'), headers: apply }), 415, 'UnsupportedMediaType');
     expectStatus(await bench.send('PATCH', `${PODS}/nope`, { body: {}, headers: merge }), 404, 'NotFound');
   });
 
@@ -704,6 +706,7 @@ describe('the HTTP API: the resources and answers users reach for first', () => 
     const invalid = expectStatus(await bench.send('PUT', `${NS}/finalize`, { body: { ...finalized.json, spec: { finalizers: ['audit'] } } }), 422, 'Invalid');
     expect(invalid.details?.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.finalizers[0]', message: 'Invalid value: "audit": name is neither a standard finalizer name nor is it fully qualified' }]);
     expectStatus(await bench.send('PATCH', `${NS}/finalize`, { body: { spec: { finalizers: [] } }, headers: { 'Content-Type': 'application/merge-patch+json' } }), 405, 'MethodNotAllowed');
+    expectStatus(await bench.send('GET', `${NS}/finalize`), 405, 'MethodNotAllowed');
     expectStatus(await bench.send('PUT', '/api/v1/namespaces/default/pods/web/finalize', { body: pod('web') }), 404, 'NotFound');
     // Stuck: a ConfigMap that keeps its own finalizer keeps the namespace Terminating.
     await bench.send('POST', `${NS}/configmaps`, { body: { metadata: { name: 'held', finalizers: ['example.com/keep'] } } });
