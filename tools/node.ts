@@ -126,7 +126,7 @@ const factory = new SharedInformerFactory({ client, clock, onError: (resource, e
 const said = new Set<string>();
 const proxy = new ServiceProxy({
   factory,
-  proxier: new Proxier({ clock, random: new Random(clock.now()), nodeAddress: nodeIP }),
+  proxier: new Proxier({ clock, random: new Random(clock.now()), nodeAddresses: [nodeIP] }),
   onError: (error) => {
     const message = (error as Error).message;
     const key = message.includes('address in use') && message.includes('clusterIP') ? 'cluster IPs taken' : message;

@@ -133,7 +133,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // TODO(29): Then, in an order the instructions explain (each traced as the table there says): the control plane; the
   // TODO(29): bootstrap; the scheduler (SchedulerRunner, with options.explain) and the controller manager; over https DNS (ClusterDns, at
   // TODO(29): options.dns or the range's tenth address); the nodes (ClusterNode, node-1..N, started together); over https
-  // TODO(29): kube-proxy (a factory, a Proxier, a ServiceProxy); over https with a dataDir the kubeconfig (writeKubeconfig
-  // TODO(29): at <dataDir>/kubeconfig). Return a Cluster of the parts.
+  // TODO(29): kube-proxy (a factory, a Proxier with node ports on 127.0.0.1 and each node's nodeIP, a ServiceProxy); over
+  // TODO(29): https with a dataDir the kubeconfig (writeKubeconfig at <dataDir>/kubeconfig). Return a Cluster of the parts.
   throw new NotImplemented('29', 'startCluster');
 }

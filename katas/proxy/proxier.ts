@@ -43,8 +43,12 @@ export interface ProxierOptions {
   clock: Clock;
   /** the rules' random choices (`-m statistic`) */
   random: Random;
-  /** the node's address, where node ports listen; default 127.0.0.1 */
-  nodeAddress?: string;
+  /**
+   * the node's addresses, where node ports listen: each node port on every one of them, as
+   * kube-proxy's `--nodeport-addresses` (which takes CIDRs; unset, every local address) has it;
+   * default `['127.0.0.1']`
+   */
+  nodeAddresses?: readonly string[];
   /** ports below 1024: 'auto' binds them where permitted, else maps them; 'map' always maps; default 'auto' */
   privilegedPorts?: 'auto' | 'map';
   /** what a mapped port adds; default 10000 (80 → 10080) */
@@ -98,9 +102,10 @@ export class Proxier {
    */
   sync(services: readonly Service[], slices: readonly EndpointSlice[]): Promise<void> {
     // TODO(27): one sync after another (chain them on a promise): buildRuleTable; for each TCP Service port (servicePortsOf) a
-    // TODO(27): listener on clusterIP:port and, with a nodePort, on nodeAddress:nodePort; keep the listeners still wanted (with the new
-    // TODO(27): port details), close the others (server.close(): established connections stay), open the new ones (see listen in the
-    // TODO(27): spec: pauseOnConnect, privileged ports). Remember each port's usable endpoints (endpointsOf, usableEndpoints) for retries.
+    // TODO(27): listener on clusterIP:port and, with a nodePort, one on address:nodePort for each of nodeAddresses; keep the
+    // TODO(27): listeners still wanted (with the new port details), close the others (server.close(): established connections
+    // TODO(27): stay), open the new ones (see listen in the spec: pauseOnConnect, privileged ports). Remember each port's
+    // TODO(27): usable endpoints (endpointsOf, usableEndpoints) for retries.
     // TODO(27): Reject, after doing the rest, naming the ports that could not be listened on; after stop(), reject.
     throw new NotImplemented('27', 'Proxier.sync');
   }

@@ -196,11 +196,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     });
   });
   await Promise.all(nodes.map((node) => node.start()));
-  // 6. kube-proxy: Services to listeners, on this machine's loopback.
+  // 6. kube-proxy: Services to listeners, on this machine's loopback. One kube-proxy for the nodes
+  //    that share it: node ports on 127.0.0.1 and on each node's IP, where `kubectl get nodes -o wide` says the node is.
   let proxy: ProxyParts | undefined;
   if (transport === 'https') {
     const factory = new SharedInformerFactory({ client: clientFor('system:kube-proxy'), clock, onError: (_resource, error) => log('kube-proxy')(error) });
-    const service = new ServiceProxy({ factory, proxier: new Proxier({ clock, random: random.fork() }), onError: log('kube-proxy') });
+    const nodeAddresses = ['127.0.0.1', ...nodes.map((node) => node.nodeIP)];
+    const service = new ServiceProxy({ factory, proxier: new Proxier({ clock, random: random.fork(), nodeAddresses }), onError: log('kube-proxy') });
     await tracer.step('kube-proxy', 'start', async () => {
       factory.start();
       await service.start();

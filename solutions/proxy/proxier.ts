@@ -43,8 +43,12 @@ export interface ProxierOptions {
   clock: Clock;
   /** the rules' random choices (`-m statistic`) */
   random: Random;
-  /** the node's address, where node ports listen; default 127.0.0.1 */
-  nodeAddress?: string;
+  /**
+   * the node's addresses, where node ports listen: each node port on every one of them, as
+   * kube-proxy's `--nodeport-addresses` (which takes CIDRs; unset, every local address) has it;
+   * default `['127.0.0.1']`
+   */
+  nodeAddresses?: readonly string[];
   /** ports below 1024: 'auto' binds them where permitted, else maps them; 'map' always maps; default 'auto' */
   privilegedPorts?: 'auto' | 'map';
   /** what a mapped port adds; default 10000 (80 → 10080) */
@@ -129,7 +133,8 @@ export class Proxier {
       if (info.name.protocol !== 'TCP') continue; // a TCP proxy: UDP and SCTP are the kernel's
       this.usable.set(info.nameString, usableEndpoints(endpoints.get(endpointsKey(info)) ?? []).map((e) => e.address));
       wanted.set(`clusterIP ${info.clusterIP}:${info.port}`, { info, kind: 'clusterIP', address: info.clusterIP, servicePort: info.port });
-      if (info.nodePort) wanted.set(`nodePort ${this.nodeAddress}:${info.nodePort}`, { info, kind: 'nodePort', address: this.nodeAddress, servicePort: info.nodePort });
+      if (!info.nodePort) continue;
+      for (const address of this.nodeAddresses) wanted.set(`nodePort ${address}:${info.nodePort}`, { info, kind: 'nodePort', address, servicePort: info.nodePort });
     }
     for (const [key, open] of this.open) {
       const want = wanted.get(key);
@@ -152,8 +157,8 @@ export class Proxier {
     if (failures.length > 0) throw new Error(`cannot listen for ${failures.join('; ')}`);
   }
 
-  private get nodeAddress(): string {
-    return this.options.nodeAddress ?? '127.0.0.1';
+  private get nodeAddresses(): readonly string[] {
+    return this.options.nodeAddresses ?? ['127.0.0.1'];
   }
 
   /** Listens for one Service port: on the port itself, or mapped when it is privileged and not ours to bind. */

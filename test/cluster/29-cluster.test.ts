@@ -30,6 +30,7 @@ import { ExplanationLog } from '@kube/scheduler';
 import { allAt, at, httpsCluster, localCluster, runningAndReady, START } from '../support/cluster/local.ts';
 import { makeDeployment } from '../support/controllers/rollout.ts';
 import { chaosProperty } from '../support/cluster/chaos.ts';
+import { ask } from '../support/proxy/sockets.ts';
 
 const APISERVER: ApiServerAddress = { host: '127.0.0.1', port: 6443 };
 
@@ -536,6 +537,30 @@ describe('startCluster: the start-up order, read from the trace', () => {
       expect(nodes.map((n) => n.metadata.name)).toEqual(['node-1', 'node-2', 'node-3']);
       expect(nodes.map((n) => n.spec?.podCIDR)).toEqual(['127.0.10.0/24', '127.0.11.0/24', '127.0.12.0/24']);
       for (const n of nodes) expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, `${n.metadata.name} is Ready`).toBe('True');
+    } finally {
+      await cluster.stop();
+      cleanup();
+    }
+  });
+});
+
+describe('startCluster: kube-proxy for every node', () => {
+  it('serves a NodePort Service on each node\'s InternalIP, where `kubectl get nodes -o wide` says the node is', async () => {
+    const { cluster, cleanup } = await httpsCluster();
+    try {
+      const { factory, proxy } = cluster.parts.proxy!;
+      const seen = new Promise<void>((resolve) => {
+        // Added after the ServiceProxy's own handler: by the time this runs, the proxy has been asked to sync.
+        factory.services().addEventHandler({ onAdd: (service) => service.metadata.name === 'web' && resolve() });
+      });
+      // No selector and no endpoints: the rules REJECT, so a listener resets where none would refuse.
+      await cluster.client.resource<Service>('services', 'default').create({ metadata: { name: 'web' }, spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 8080, nodePort: 32729 }] } });
+      await seen;
+      await proxy.synced();
+      const nodes = (await cluster.client.nodes().list()).items;
+      const internalIPs = nodes.map((node) => node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? `${node.metadata.name} has no InternalIP`);
+      expect(internalIPs).toEqual(['127.0.10.1', '127.0.11.1']);
+      for (const address of internalIPs) expect(`${address}:32729 ${await ask(address, 32729)}`).toBe(`${address}:32729 reset`);
     } finally {
       await cluster.stop();
       cleanup();

@@ -18,6 +18,8 @@ import { makeService, makeSlice, type SliceEndpoint } from '../support/proxy/ser
 import { ask, canReadSocketTable, connect, osSockets, startBackend, type Backend } from '../support/proxy/sockets.ts';
 
 const NODE = '127.0.27.1';
+/** a second address of the same node: a node port answers on each */
+const NODE_2 = '127.0.27.2';
 const backendIP = (i: number) => `127.0.27.${10 + i}`;
 
 let cleanups: (() => Promise<void>)[] = [];
@@ -30,7 +32,7 @@ afterEach(async () => {
 });
 
 function proxier(clock = new FakeClock(), more: Partial<ConstructorParameters<typeof Proxier>[0]> = {}): Proxier {
-  const proxy = new Proxier({ clock, random: new Random(27), nodeAddress: NODE, ...more });
+  const proxy = new Proxier({ clock, random: new Random(27), nodeAddresses: [NODE], ...more });
   cleanups.push(() => proxy.stop());
   return proxy;
 }
@@ -107,6 +109,17 @@ describe('listening and forwarding', () => {
     expect(await (talk as Exclude<typeof talk, string>).echo('still there?')).toBe('still there?');
     expect(await ask('127.97.27.6', 9000)).toBe('pod-1');
     await (talk as Exclude<typeof talk, string>).close();
+  });
+
+  it('serves a node port on every node address it is given, each connection to an endpoint, and closes all of them when the Service goes', async () => {
+    await backends(2);
+    const proxy = proxier(new FakeClock(), { nodeAddresses: [NODE, NODE_2] });
+    await proxy.sync([svc('127.97.27.17', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32716 }] })], [slice([0, 1])]);
+    expect(proxy.listeners().map((l) => `${l.kind} ${l.address}:${l.port}`)).toEqual([`nodePort ${NODE}:32716`, `nodePort ${NODE_2}:32716`, 'clusterIP 127.97.27.17:9000']);
+    expect(['pod-0', 'pod-1']).toContain(await ask(NODE, 32716));
+    expect(['pod-0', 'pod-1']).toContain(await ask(NODE_2, 32716));
+    await proxy.sync([], []);
+    expect([await ask(NODE, 32716), await ask(NODE_2, 32716)]).toEqual(['refused', 'refused']);
   });
 
   it('closes the listeners of a Service that is gone', async () => {
@@ -262,7 +275,7 @@ describe('properties', () => {
     { numRuns: 12 },
   )('under random endpoint churn every new connection reaches an endpoint that is ready at that moment', async (commands) => {
     const started = await Promise.all([0, 1, 2, 3, 4].map((i) => startBackend(`pod-${i}`, backendIP(i), 9000)));
-    const proxy = new Proxier({ clock: new FakeClock(), random: new Random(1), nodeAddress: NODE });
+    const proxy = new Proxier({ clock: new FakeClock(), random: new Random(1), nodeAddresses: [NODE] });
     try {
       await proxy.sync([svc(CHURN_IP)], []);
       await fc.asyncModelRun(() => ({ model: { endpoints: new Map() }, real: { proxy } }), commands);
@@ -277,7 +290,7 @@ describe('properties', () => {
     async (actions) => {
       if (!canReadSocketTable) return; // /proc/net/tcp is Linux's; elsewhere there is nothing to read
       const backendsUp = await Promise.all([0, 1].map((i) => startBackend(`pod-${i}`, backendIP(i), 9100)));
-      const proxy = new Proxier({ clock: new FakeClock(), random: new Random(2), nodeAddress: NODE });
+      const proxy = new Proxier({ clock: new FakeClock(), random: new Random(2), nodeAddresses: [NODE] });
       const services = [
         makeService('web', [{ port: 9100, nodePort: 32730 }], { clusterIP: '127.97.27.30', type: 'NodePort' }),
         makeService('empty', [{ port: 9100 }], { clusterIP: '127.97.27.31' }),
