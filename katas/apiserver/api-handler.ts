@@ -29,7 +29,7 @@ import { serveNonResource } from './discovery.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
-import { qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
+import { qualifiedKind, qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
 import { badRequest, conflict, invalid, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { answerReview } from './reviews.ts';
@@ -159,6 +159,7 @@ export class ApiHandler {
       throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${info.name})`);
     }
     object.metadata = { ...object.metadata, name: info.name };
+    if (info.subresource === '') refuseImmutableChanges(type, object, current);
     return this.update(type, namespace, object, current, attributes, info.subresource === 'status' ? 'status' : 'main', options);
   }
 
@@ -328,6 +329,26 @@ function checkKind(type: ResourceType, object: KubeObject): void {
   if (object.apiVersion !== undefined && object.apiVersion !== type.apiVersion) {
     throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${type.apiVersion})`);
   }
+}
+
+/**
+ * An update may not change what the kind keeps once the object exists (`type.validateUpdate`: a
+ * pod's spec but for images and a few more, a Deployment's selector): 422 Invalid. Judged with
+ * the defaults filled in, as the object would be stored, so a manifest that leaves a default out
+ * changes nothing. An update sent for an older resourceVersion is left to the registry, whose
+ * Conflict comes first, as upstream's store checks the version before it validates.
+ */
+function refuseImmutableChanges(type: ResourceType, object: KubeObject, current: KubeObject): void {
+  if (!type.validateUpdate) return;
+  const wanted = object.metadata.resourceVersion;
+  if (wanted !== undefined && wanted !== '' && wanted !== current.metadata.resourceVersion) return;
+  const stored = structuredClone(object);
+  stored.kind = type.kind;
+  stored.apiVersion = type.apiVersion;
+  stored.metadata = { ...stored.metadata, ...(current.metadata.namespace !== undefined && { namespace: current.metadata.namespace }) };
+  type.defaults?.(stored);
+  const causes = type.validateUpdate(stored, current);
+  if (causes.length > 0) throw invalid(qualifiedKind(type), current.metadata.name ?? '', causes);
 }
 
 /** A list as the API sends it: `{ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion }, items }`. */

@@ -13,11 +13,12 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { KubeObject, Namespace, StatusCause } from '@kube/kit';
+import type { KubeObject, Namespace, Pod, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { at, invalidField } from './field-errors.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { badRequest, notFoundResource } from './status.ts';
+import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
 import { validateObject, validateObjectMeta } from './validation.ts';
 
 /** One resource the apiserver serves. */
@@ -60,6 +61,12 @@ export interface ResourceType {
    * namespace keeps its `spec.finalizers`, which only its `finalize` subresource writes.
    */
   prepareForUpdate?(next: KubeObject, stored: KubeObject): void;
+  /**
+   * What a plain update may not change once the object exists (the strategy's ValidateUpdate;
+   * update-validation.ts): a pod's spec but for a few fields, a Deployment's selector. `next` has
+   * its defaults, as it would be stored. None: the update may go on.
+   */
+  validateUpdate?(next: KubeObject, stored: KubeObject): StatusCause[];
   /** What marking an object for deletion does besides the deletionTimestamp: a namespace becomes `Terminating`. */
   prepareForDelete?(obj: KubeObject): void;
   /**
@@ -205,6 +212,7 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         return { ...metaValues(obj), 'spec.nodeName': pod.spec?.nodeName ?? '', 'status.phase': pod.status?.phase ?? '' };
       },
       prepareForCreate: startStatus({ phase: 'Pending' }),
+      validateUpdate: (next: KubeObject, stored: KubeObject) => validatePodUpdate(next as Pod, stored as Pod),
     },
     // A node keeps the status it is created with: the kubelet registers its node with its capacity.
     { ...simple('nodes', 'Node', '', 'v1', false, true), prepareForCreate: undefined, shortNames: ['no'] },
@@ -237,7 +245,12 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     { ...simple('services', 'Service', '', 'v1', true, true), categories: ['all'], shortNames: ['svc'] },
     { ...simple('endpoints', 'Endpoints', '', 'v1', true, false), shortNames: ['ep'] },
     { ...simple('events', 'Event', '', 'v1', true, false), shortNames: ['ev'], selectableFields: [...metaFields, ...EVENT_FIELDS], fieldsOf: eventFields },
-    { ...simple('configmaps', 'ConfigMap', '', 'v1', true, false), shortNames: ['cm'], validate: (obj: KubeObject) => [...validatorFor('ConfigMap', true)(obj), ...validateKeys(obj, ['data', 'binaryData'])] },
+    {
+      ...simple('configmaps', 'ConfigMap', '', 'v1', true, false),
+      shortNames: ['cm'],
+      validate: (obj: KubeObject) => [...validatorFor('ConfigMap', true)(obj), ...validateKeys(obj, ['data', 'binaryData'])],
+      validateUpdate: immutableDataUpdate(['data', 'binaryData']),
+    },
     {
       ...simple('secrets', 'Secret', '', 'v1', true, false),
       defaults: (obj: KubeObject) => {
@@ -245,10 +258,11 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         applyDefaults(obj);
       },
       validate: (obj: KubeObject) => [...validatorFor('Secret', true)(obj), ...validateKeys(obj, ['data'])],
+      validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
-    { ...simple('deployments', 'Deployment', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['deploy'] },
-    { ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['rs'] },
+    { ...simple('deployments', 'Deployment', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
+    { ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['rs'], validateUpdate: validateSelectorUpdate },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
     simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false),

@@ -257,7 +257,7 @@ describe('the handler: its pipeline and verbs, without a server', () => {
   it('does not try again a patch refused for another reason than a Conflict', async () => {
     const { send, updates } = raced(0);
     await send('POST', PODS, pod('web'));
-    expect((await send('PATCH', `${PODS}/web`, { spec: { containers: [] } }, MERGE)).code).toBe(422);
+    expect((await send('PATCH', `${PODS}/web`, { metadata: { labels: { 'not a key!': 'x' } } }, MERGE)).code).toBe(422);
     expect(updates()).toBe(1);
   });
 });
@@ -722,6 +722,108 @@ describe('the HTTP API: the resources and answers users reach for first', () => 
   });
 
 
+describe('the HTTP API: what an update may not change', () => {
+  const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
+  const SECRETS = '/api/v1/namespaces/default/secrets';
+  const STRATEGIC = { 'Content-Type': 'application/strategic-merge-patch+json' };
+
+  it("refuses a pod update that renames a container with 422 Invalid, upstream's words first, the changed field after, and keeps the pod", async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+    const renamed = { ...created, spec: { ...created.spec, containers: [{ ...created.spec!.containers[0]!, name: 'main' }] } };
+    const status = expectStatus(await bench.send('PUT', `${PODS}/web`, { body: renamed }), 422, 'Invalid');
+    expect(status.message).toMatch(/^Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than `spec\.containers\[\*\]\.image`,`spec\.initContainers\[\*\]\.image`,`spec\.activeDeadlineSeconds`,`spec\.tolerations` \(only additions to existing tolerations\),`spec\.terminationGracePeriodSeconds` \(allow it to be set to 1 if it was previously negative\)\n/);
+    expect(status.message).toContain('spec.containers[0].name: "app" → "main"');
+    expect(status.details?.causes?.[0]).toMatchObject({ reason: 'FieldValueForbidden', field: 'spec' });
+    expect((await bench.send('GET', `${PODS}/web`)).json.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+  });
+
+  it('refuses a pod update that adds or removes a container: spec.containers: Forbidden', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    const added = { spec: { containers: [{ name: 'app', image: 'nginx:1' }, { name: 'log', image: 'busybox' }] } };
+    const status = expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: added, headers: STRATEGIC }), 422, 'Invalid');
+    expect(status.message).toBe('Pod "web" is invalid: spec.containers: Forbidden: pod updates may not add or remove containers');
+  });
+
+  it("takes a pod update that changes an image, adds a toleration or changes labels, and a PUT of the manifest as created (its defaults left out) changes nothing it may not", async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web') });
+    expect((await bench.send('PATCH', `${PODS}/web`, { body: { spec: { containers: [{ name: 'app', image: 'nginx:2' }] } }, headers: STRATEGIC })).code).toBe(200);
+    const toleration = { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' };
+    expect((await bench.send('PATCH', `${PODS}/web`, { body: { spec: { tolerations: [toleration] } }, headers: STRATEGIC })).code).toBe(200);
+    const stored = (await bench.send('GET', `${PODS}/web`)).json as Pod;
+    expect([stored.spec?.containers[0]?.image, stored.spec?.tolerations]).toEqual(['nginx:2', [toleration]]);
+    // `kubectl replace -f` of the manifest: no defaults, no status, a label more.
+    const manifest = { ...pod('web', { tier: 'front' }), spec: { containers: [{ name: 'app', image: 'nginx:2' }], tolerations: [toleration] } };
+    const replaced = await bench.send('PUT', `${PODS}/web`, { body: manifest });
+    expect([replaced.code, replaced.json.metadata.labels]).toEqual([200, { tier: 'front' }]);
+    const removed = expectStatus(await bench.send('PUT', `${PODS}/web`, { body: { ...manifest, spec: { containers: manifest.spec.containers } } }), 422, 'Invalid');
+    expect(removed.message).toContain('spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds');
+  });
+
+  it("refuses a change of a Deployment's selector (apps/v1): spec.selector: field is immutable", async () => {
+    bench = await startBench();
+    await bench.send('POST', DEPLOYMENTS, { body: deployment('web') });
+    const moved = { spec: { selector: { matchLabels: { app: 'other' } }, template: { metadata: { labels: { app: 'other' } } } } };
+    const status = expectStatus(await bench.send('PATCH', `${DEPLOYMENTS}/web`, { body: moved, headers: STRATEGIC }), 422, 'Invalid');
+    expect(status.message).toBe('Deployment.apps "web" is invalid: spec.selector: Invalid value: {"matchLabels":{"app":"other"}}: field is immutable');
+    expect((await bench.send('PATCH', `${DEPLOYMENTS}/web`, { body: { spec: { replicas: 3 } }, headers: STRATEGIC })).code).toBe(200);
+  });
+
+  it('keeps an immutable ConfigMap\'s data and a Secret\'s type: 422 Forbidden, and the labels still change', async () => {
+    bench = await startBench();
+    await bench.send('POST', CONFIGMAPS, { body: { metadata: { name: 'frozen' }, data: { mode: 'fast' }, immutable: true } });
+    const status = expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/frozen`, { body: { data: { mode: 'slow' } }, headers: STRATEGIC }), 422, 'Invalid');
+    expect(status.message).toBe('ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/frozen`, { body: { immutable: false }, headers: STRATEGIC }), 422, 'Invalid');
+    expect((await bench.send('PATCH', `${CONFIGMAPS}/frozen`, { body: { metadata: { labels: { a: 'b' } } }, headers: STRATEGIC })).code).toBe(200);
+    await bench.send('POST', SECRETS, { body: { metadata: { name: 'db' }, stringData: { password: 'x' } } });
+    const typed = expectStatus(await bench.send('PATCH', `${SECRETS}/db`, { body: { type: 'kubernetes.io/basic-auth' }, headers: STRATEGIC }), 422, 'Invalid');
+    expect(typed.message).toBe('Secret "db" is invalid: type: Invalid value: "kubernetes.io/basic-auth": field is immutable');
+  });
+
+  /** One change to a stored pod's spec, and whether upstream lets an update make it. */
+  interface SpecChange {
+    allowed: boolean;
+    apply(spec: NonNullable<Pod['spec']>): void;
+    toString(): string;
+  }
+  const change = (description: string, allowed: boolean, apply: SpecChange['apply']): SpecChange => ({ allowed, apply, toString: () => `${allowed ? 'allowed' : 'forbidden'}: ${description}` });
+  const specChanges = fc.constantFrom<SpecChange>(
+    change('the image of the first container', true, (spec) => void (spec.containers[0]!.image = 'nginx:9')),
+    change('a toleration added', true, (spec) => void (spec.tolerations = [...(spec.tolerations ?? []), { key: 'extra', operator: 'Exists' }])),
+    change('activeDeadlineSeconds set', true, (spec) => void (spec.activeDeadlineSeconds = 60)),
+    change('the name of a container', false, (spec) => void (spec.containers[0]!.name = 'renamed')),
+    change('a container added', false, (spec) => void spec.containers.push({ name: 'extra', image: 'busybox' })),
+    change('the restart policy', false, (spec) => void (spec.restartPolicy = spec.restartPolicy === 'Never' ? 'Always' : 'Never')),
+    change('a node selector', false, (spec) => void (spec.nodeSelector = { disk: 'ssd' })),
+    change("a container's command", false, (spec) => void (spec.containers[0]!.command = ['sleep', '1'])),
+    change("a container's port", false, (spec) => void (spec.containers[0]!.ports = [{ containerPort: 8080 }])),
+    change("the node name, set once (kata 16's scheduler binds so)", true, (spec) => void (spec.nodeName = 'node-9')),
+    change('the termination grace period', false, (spec) => void (spec.terminationGracePeriodSeconds = 5)),
+  );
+
+  test.prop([fc.array(specChanges, { minLength: 1, maxLength: 3 })], { numRuns: 30 })(
+    'an update of a pod is taken exactly when every change in it is one upstream allows, and a refused one changes nothing',
+    async (changes) => {
+      bench = await startBench();
+      try {
+        const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+        const next = structuredClone(created);
+        for (const c of changes) c.apply(next.spec!);
+        const reply = await bench.send('PUT', `${PODS}/web`, { body: next });
+        const allowed = changes.every((c) => c.allowed);
+        expect(reply.code, `${changes.join('; ')}: ${JSON.stringify(reply.json.message)}`).toBe(allowed ? 200 : 422);
+        const stored = (await bench.send('GET', `${PODS}/web`)).json as Pod;
+        expect(stored.spec).toEqual(allowed ? next.spec : created.spec);
+      } finally {
+        await bench.stop();
+      }
+    },
+  );
+});
+
 describe('the HTTP API: deep nesting', () => {
   /** A JSON text nesting `depth` objects inside one another. */
   const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -739,16 +841,16 @@ describe('the HTTP API: deep nesting', () => {
 
   it('refuses a merge, strategic merge or JSON patch that nests too deep with 400, and changes nothing', async () => {
     bench = await startBench();
-    await bench.send('POST', PODS, { body: pod('web') });
+    await bench.send('POST', CONFIGMAPS, { body: { metadata: { name: 'web' } } });
     const revision = bench.store.revision;
     const deep = `{"metadata":{"labels":${nested(3_000)}}}`;
-    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: deep, headers: { 'Content-Type': 'application/merge-patch+json' } }), 400, 'BadRequest');
-    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: deep, headers: { 'Content-Type': 'application/strategic-merge-patch+json' } }), 400, 'BadRequest');
+    expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: deep, headers: { 'Content-Type': 'application/merge-patch+json' } }), 400, 'BadRequest');
+    expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: deep, headers: { 'Content-Type': 'application/strategic-merge-patch+json' } }), 400, 'BadRequest');
     // Each part is within the limit; together, at that path, they are not.
-    await bench.send('PATCH', `${PODS}/web`, { body: { spec: { x: { y: { z: {} } } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: { extra: { x: { y: { z: {} } } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
     const before = bench.store.revision;
-    const patch = `[{"op":"add","path":"/spec/x/y/z/w","value":${nested(98)}}]`;
-    expect(expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: patch, headers: { 'Content-Type': 'application/json-patch+json' } }), 400, 'BadRequest').message).toContain('deeper than 100');
+    const patch = `[{"op":"add","path":"/extra/x/y/z/w","value":${nested(98)}}]`;
+    expect(expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: patch, headers: { 'Content-Type': 'application/json-patch+json' } }), 400, 'BadRequest').message).toContain('deeper than 100');
     expect(before).toBe(revision + 1);
     expect(bench.store.revision).toBe(before);
   });
