@@ -4,7 +4,7 @@
  *
  * | kind | what stays | upstream |
  * | --- | --- | --- |
- * | Pod | the spec, but for containers' images, an `activeDeadlineSeconds` lowered or set, tolerations added (or their `tolerationSeconds`), `terminationGracePeriodSeconds` from negative to 1, and (simplified here: how kata 16 binds) an unset `nodeName` set | pkg/apis/core/validation `ValidatePodUpdate` |
+ * | Pod | the spec, but for containers' images, an `activeDeadlineSeconds` lowered or set, tolerations added (or their `tolerationSeconds`), `terminationGracePeriodSeconds` from negative to 1 (`spec.nodeName` only through `pods/binding`) | pkg/apis/core/validation `ValidatePodUpdate` |
  * | Deployment, ReplicaSet | `spec.selector` | pkg/registry/apps/{deployment,replicaset}/strategy.go `ValidateUpdate` (apps/v1) |
  * | ConfigMap, Secret marked `immutable: true` | `immutable`, `data` (and `binaryData`); a Secret's `type` always | `ValidateConfigMapUpdate`, `ValidateSecretUpdate` |
  *
@@ -58,9 +58,6 @@ function withAllowedFrom(next: PodSpec, old: PodSpec): PodSpec {
   if (spec.initContainers) spec.initContainers = spec.initContainers.map((container, i) => ({ ...container, image: old.initContainers![i]!.image }));
   spec.activeDeadlineSeconds = old.activeDeadlineSeconds;
   spec.tolerations = old.tolerations;
-  // Simplified here: kata 16's scheduler binds with an update that sets spec.nodeName (upstream's
-  // scheduler POSTs a Binding, and only pods/binding may set it): an unset nodeName may be set, once.
-  if (!old.nodeName) spec.nodeName = old.nodeName;
   const wasNegative = (old.terminationGracePeriodSeconds ?? 0) < 0;
   if (wasNegative && spec.terminationGracePeriodSeconds === 1) spec.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
   return spec;

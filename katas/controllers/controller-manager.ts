@@ -22,7 +22,7 @@
  * await manager.stop();
  * ```
  */
-import { type Clock, type KubeObject, type Namespace, type Pod } from '@kube/kit';
+import { type Binding, type Clock, type KubeObject, type Namespace, type Pod } from '@kube/kit';
 import { BaseApiClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
 import { ApiEventRecorder, type EventRecorder } from './event-recorder.ts';
 import { SharedInformerFactory } from './factory.ts';
@@ -140,6 +140,10 @@ class PodEventsClient extends BaseApiClient {
 
   protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
     return this.inner.namespaces().finalize(namespace);
+  }
+
+  protected bindPod(namespace: string, binding: Binding): Promise<void> {
+    return this.inner.pods(namespace).bind(binding);
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {

@@ -170,16 +170,19 @@ export class Scheduler {
   }
 
   /**
-   * Binds `pod` to `nodeName` (the pods/binding subresource: set spec.nodeName, once). Here: read
-   * the pod, refuse if it is gone, replaced or already placed, then update it at the revision read.
+   * Binds `pod` to `nodeName`: POSTs a Binding (the pods/binding subresource, which alone may set
+   * spec.nodeName, once), with the pod's uid as a precondition. Read first, so that a pod gone,
+   * replaced or already placed fails with words the FailedScheduling event can show.
    */
   private async bind(pod: Pod, nodeName: string): Promise<void> {
     this.explainer?.chosen(pod, nodeName);
-    const pods = this.options.client.pods(pod.metadata.namespace ?? 'default');
+    const namespace = pod.metadata.namespace ?? 'default';
+    const pods = this.options.client.pods(namespace);
     const current = await pods.get(pod.metadata.name ?? '');
     if (pod.metadata.uid && current.metadata.uid !== pod.metadata.uid) throw new Error(`pod ${podKey(pod)} was replaced`);
     if (current.spec?.nodeName) throw new Error(`pod ${podKey(pod)} is already assigned to node "${current.spec.nodeName}"`);
-    await pods.update({ ...current, spec: { containers: [], ...current.spec, nodeName } });
+    const uid = current.metadata.uid;
+    await pods.bind({ metadata: { name: current.metadata.name ?? '', namespace, ...(uid && { uid }) }, target: { kind: 'Node', name: nodeName } });
     this.explainer?.bound(pod, nodeName);
     this.options.events?.event(asPod(current), 'Normal', 'Scheduled', `Successfully assigned ${podKey(pod)} to ${nodeName}`);
   }

@@ -21,7 +21,8 @@
  * // { code: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'pods "nope" not found', code: 404, ... } }
  * ```
  */
-import type { Binding, Clock, KubeObject, Scale, Service } from '@kube/kit';
+import type { Binding, Clock, KubeObject, Pod, Scale, Service } from '@kube/kit';
+import { refuseBinding } from './client.ts';
 import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
@@ -303,9 +304,9 @@ export class ApiHandler {
       throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
     }
     for (let attempt = 1; ; attempt++) {
-      const pod = this.registry.get<KubeObject & { spec?: { nodeName?: string } }>(type.resource, namespace, name);
-      if (pod.spec?.nodeName) throw conflict(qualifiedResource(type), name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-      pod.spec = { ...pod.spec, nodeName: node };
+      const pod = this.registry.get<Pod>(type.resource, namespace, name);
+      refuseBinding(pod, { ...binding, metadata: binding.metadata ?? {} });
+      pod.spec = { ...pod.spec!, nodeName: node };
       try {
         await this.update(type, namespace, pod, pod, attributes, 'main');
         return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };

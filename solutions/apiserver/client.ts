@@ -14,8 +14,9 @@
  * await pods.updateStatus({ ...pod, status: { phase: 'Running' } });
  * ```
  */
-import type { Deployment, Endpoints, Event, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '@kube/kit';
+import type { Binding, Deployment, Endpoints, Event, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '@kube/kit';
 import type { DeleteOptions, ListOptions, ListResult, Registry } from './registry.ts';
+import { conflict } from './status.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
 
 /** The calls on one resource, in one namespace (or cluster-wide). */
@@ -42,12 +43,26 @@ export interface NamespaceClient extends ResourceClient<Namespace> {
   finalize(namespace: Namespace): Promise<Namespace>;
 }
 
+/**
+ * The calls on pods: those of every resource, and the `binding` subresource, which is how a
+ * scheduler places a pod: `spec.nodeName` is set by a Binding, once, and a plain update may not
+ * change it (upstream's pod strategy).
+ */
+export interface PodClient extends ResourceClient<Pod> {
+  /**
+   * `POST .../pods/<name>/binding`: the pod named by `binding.metadata` goes to `binding.target.name`.
+   * Refused with a Conflict when the pod already has a node, or (with `metadata.uid`) is another pod
+   * of the same name.
+   */
+  bind(binding: Binding): Promise<void>;
+}
+
 /** A client of the Kubernetes API. */
 export interface ApiClient {
   /** Any resource by its plural name; `namespace` undefined: every namespace (lists) or cluster-scoped. */
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T>;
-  /** `resource<Pod>('pods', namespace)`; the same shortcut for each resource below */
-  pods(namespace?: string): ResourceClient<Pod>;
+  /** `resource<Pod>('pods', namespace)`, and {@link PodClient.bind}; the same shortcut for each resource below */
+  pods(namespace?: string): PodClient;
   nodes(): ResourceClient<Node>;
   /** `resource<Namespace>('namespaces')`, and {@link NamespaceClient.finalize} */
   namespaces(): NamespaceClient;
@@ -67,9 +82,11 @@ export interface ApiClient {
 export abstract class BaseApiClient implements ApiClient {
   abstract resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T>;
 
-  pods(namespace?: string) {
-    return this.resource<Pod>('pods', namespace);
+  pods(namespace?: string): PodClient {
+    return { ...this.resource<Pod>('pods', namespace), bind: (binding) => this.bindPod(binding.metadata.namespace ?? namespace ?? 'default', binding) };
   }
+  /** Sets a pod's node (the `binding` subresource); each client says how. */
+  protected abstract bindPod(namespace: string, binding: Binding): Promise<void>;
   nodes() {
     return this.resource<Node>('nodes');
   }
@@ -116,6 +133,17 @@ export class LocalClient extends BaseApiClient {
   }
 
   /**
+   * What the API's `pods/<name>/binding` does (kata 10's handler), on the registry: the pod read,
+   * refused if it has a node or is not the pod the binding names, then written with its node.
+   */
+  protected async bindPod(namespace: string, binding: Binding): Promise<void> {
+    const name = binding.metadata.name ?? '';
+    const pod = this.registry.get<Pod>('pods', namespace, name);
+    refuseBinding(pod, binding);
+    this.registry.update<Pod>('pods', namespace, { ...pod, spec: { ...pod.spec!, nodeName: binding.target.name! } });
+  }
+
+  /**
    * The calls on `resource` in `namespace` (undefined: every namespace for a list, the object's own
    * namespace for a create or an update, none for a cluster-scoped resource).
    *
@@ -139,4 +167,18 @@ export class LocalClient extends BaseApiClient {
       watch: (options) => registry.watch<T>(resource, namespace, options),
     };
   }
+}
+
+/**
+ * Why a Binding may not place `pod` (upstream's binding REST, pkg/registry/core/pod/storage): it
+ * is another pod of the same name (the Binding's `metadata.uid` is a precondition), or it already
+ * has a node. Shared by {@link LocalClient} and kata 10's handler.
+ *
+ * @throws StatusError Conflict, with upstream's messages
+ */
+export function refuseBinding(pod: Pod, binding: Binding): void {
+  const name = pod.metadata.name ?? '';
+  const uid = binding.metadata.uid;
+  if (uid && uid !== pod.metadata.uid) throw conflict('pods', name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ''}`);
+  if (pod.spec?.nodeName) throw conflict('pods', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
 }

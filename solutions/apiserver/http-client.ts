@@ -13,7 +13,7 @@
  * await client.pods('default').get('nope');   // throws StatusError NotFound, the server's Status
  * ```
  */
-import type { KubeObject, Namespace, Status } from '@kube/kit';
+import type { Binding, KubeObject, Namespace, Status } from '@kube/kit';
 import { BaseApiClient, type ResourceClient } from './client.ts';
 import type { DeleteOptions, ListOptions, ListResult } from './registry.ts';
 import { resourceType } from './resources.ts';
@@ -65,6 +65,12 @@ export class HttpClient extends BaseApiClient {
       delete: (name, options?: DeleteOptions) => this.call<T>('DELETE', named(namespace, name), options?.preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: options.preconditions } : undefined),
       watch: (options: WatchOptions = {}) => new HttpWatch<T>(this.baseUrl + collection(namespace) + query({ ...options, watch: 'true' }), this.headers(), this.options.dispatcher),
     };
+  }
+
+  /** `POST /api/v1/namespaces/<ns>/pods/<name>/binding` */
+  protected async bindPod(namespace: string, binding: Binding): Promise<void> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(binding.metadata.name ?? '')}/binding`;
+    await this.call<Status>('POST', path, { kind: 'Binding', apiVersion: 'v1', ...binding });
   }
 
   /** `PUT /api/v1/namespaces/<name>/finalize` */

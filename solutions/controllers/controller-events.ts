@@ -18,7 +18,7 @@
  * ```
  */
 import { BaseApiClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
-import type { KubeObject, Namespace, Node, Pod } from '@kube/kit';
+import type { Binding, KubeObject, Namespace, Node, Pod } from '@kube/kit';
 import type { EventRecorder } from './event-recorder.ts';
 
 /** The node lifecycle controller's client, recording NodeNotReady on the Nodes and pods it marks. */
@@ -67,6 +67,10 @@ class ObservedClient extends BaseApiClient {
 
   protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
     return this.inner.namespaces().finalize(namespace);
+  }
+
+  protected bindPod(namespace: string, binding: Binding): Promise<void> {
+    return this.inner.pods(namespace).bind(binding);
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {

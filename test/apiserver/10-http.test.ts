@@ -407,6 +407,18 @@ describe('the HTTP API: objects', () => {
     expect(expectStatus(again, 409, 'Conflict').message).toContain('is already assigned to node "node-1"');
   });
 
+  it("refuses a binding whose uid is another pod's (the scheduler's precondition), and an update that sets spec.nodeName: only the binding may", async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
+    const stale = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web', uid: 'a-pod-since-deleted' }, target: { kind: 'Node', name: 'node-1' } };
+    const refused = expectStatus(await bench.send('POST', `${PODS}/web/binding`, { body: stale }), 409, 'Conflict');
+    expect(refused.message).toBe(`Operation cannot be fulfilled on pods "web": Precondition failed: UID in precondition: a-pod-since-deleted, UID in object meta: ${created.metadata.uid}`);
+    const placed = { ...created, spec: { ...created.spec!, nodeName: 'node-1' } };
+    expect(expectStatus(await bench.send('PUT', `${PODS}/web`, { body: placed }), 422, 'Invalid').message).toContain('spec.nodeName: (none) → "node-1"');
+    expect((await bench.send('POST', `${PODS}/web/binding`, { body: { ...stale, metadata: { name: 'web', uid: created.metadata.uid } } })).code).toBe(201);
+    expect((await bench.send('GET', `${PODS}/web`)).json.spec.nodeName).toBe('node-1');
+  });
+
   it('reads and writes a Deployment\'s replicas through its scale subresource', async () => {
     bench = await startBench();
     await bench.send('POST', DEPLOYMENTS, { body: deployment('web', 2) });
@@ -800,7 +812,7 @@ describe('the HTTP API: what an update may not change', () => {
     change('a node selector', false, (spec) => void (spec.nodeSelector = { disk: 'ssd' })),
     change("a container's command", false, (spec) => void (spec.containers[0]!.command = ['sleep', '1'])),
     change("a container's port", false, (spec) => void (spec.containers[0]!.ports = [{ containerPort: 8080 }])),
-    change("the node name, set once (kata 16's scheduler binds so)", true, (spec) => void (spec.nodeName = 'node-9')),
+    change('the node name (only pods/binding sets it)', false, (spec) => void (spec.nodeName = 'node-9')),
     change('the termination grace period', false, (spec) => void (spec.terminationGracePeriodSeconds = 5)),
   );
 

@@ -268,14 +268,13 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await inner.nodes().create(node('n1'));
     let failures = 1;
     const client = Object.create(inner) as ApiClient;
-    client.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
-      const real = inner.resource<T>(resource, namespace);
-      if (resource !== 'pods') return real;
+    client.pods = (namespace?: string) => {
+      const real = inner.pods(namespace);
       return {
         ...real,
-        update: async (object: T) => {
-          if ((object as unknown as Pod).spec?.nodeName && failures-- > 0) throw new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'InternalError', code: 500, message: 'etcdserver: request timed out' });
-          return real.update(object);
+        bind: async (binding) => {
+          if (failures-- > 0) throw new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'InternalError', code: 500, message: 'etcdserver: request timed out' });
+          return real.bind(binding);
         },
       };
     };

@@ -17,7 +17,7 @@
  * ```
  */
 import { BaseApiClient, DefaultTolerationSeconds, type AdmissionRequest, type ApiClient, type ApiWatch, type ApiWatchEvent, type ResourceClient } from '@kube/apiserver';
-import type { Clock, KubeObject, Namespace } from '@kube/kit';
+import type { Binding, Clock, KubeObject, Namespace } from '@kube/kit';
 import type { Timeline } from './timeline.ts';
 
 /** The component a client's user stands for: `system:node:node-1` → `kubelet node-1`. */
@@ -109,6 +109,23 @@ export class ChaosClient extends BaseApiClient {
       return result;
     } catch (error) {
       this.network.timeline.call(this.component, 'finalize', 'namespaces', name, error);
+      throw error;
+    }
+  }
+
+  protected async bindPod(namespace: string, binding: Binding): Promise<void> {
+    const name = binding.metadata.name;
+    const where = `pods ${namespace}`;
+    if (this.network.down) {
+      const error = connectionRefused();
+      this.network.timeline.call(this.component, 'bind', where, name, error);
+      throw error;
+    }
+    try {
+      await this.inner.pods(namespace).bind(binding);
+      this.network.timeline.call(this.component, 'bind', where, name, undefined, binding);
+    } catch (error) {
+      this.network.timeline.call(this.component, 'bind', where, name, error);
       throw error;
     }
   }

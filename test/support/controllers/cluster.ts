@@ -21,7 +21,7 @@
  */
 import { BaseApiClient, internalError, LocalClient, Registry, type ApiClient, type ApiWatch, type ApiWatchEvent, type NamespaceClient, type ResourceClient } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type KubeObject, type Namespace, type Pod, type Status } from '@kube/kit';
+import { FakeClock, Random, type Binding, type KubeObject, type Namespace, type Pod, type Status } from '@kube/kit';
 
 export const START = Date.UTC(2026, 0, 1);
 
@@ -103,6 +103,10 @@ export class FlakyClient extends BaseApiClient {
 
   protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
     return this.inner.namespaces().finalize(namespace);
+  }
+
+  protected bindPod(namespace: string, binding: Binding): Promise<void> {
+    return this.inner.pods(namespace).bind(binding);
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {

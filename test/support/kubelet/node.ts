@@ -18,7 +18,7 @@
  */
 import { BaseApiClient, LocalClient, Registry, type ApiClient, type ApiWatch, type ResourceClient } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type Container, type Event, type KubeObject, type Namespace, type Pod } from '@kube/kit';
+import { FakeClock, Random, type Binding, type Container, type Event, type KubeObject, type Namespace, type Pod } from '@kube/kit';
 import { Kubelet } from '@kube/kubelet';
 import { FakeRuntime, type RuntimeService } from '@kube/runtime';
 
@@ -68,6 +68,10 @@ export class OutageClient extends BaseApiClient {
 
   protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
     return this.isDown ? Promise.reject(new Error('connect ECONNREFUSED: the apiserver is down (namespaces)')) : this.inner.namespaces().finalize(namespace);
+  }
+
+  protected bindPod(namespace: string, binding: Binding): Promise<void> {
+    return this.isDown ? Promise.reject(new Error('connect ECONNREFUSED: the apiserver is down (pods)')) : this.inner.pods(namespace).bind(binding);
   }
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
