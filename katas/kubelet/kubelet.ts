@@ -335,7 +335,8 @@ export class Kubelet {
    *    `CrashLoopBackOff`, message `back-off 20s restarting failed container=<name> pod=<name_ns(uid)>`,
    *    a `BackOff` event, and a wake-up when the back-off ends. Else the back-off moves on (next);
    * 2. its image in ImagePullBackOff? Then wait likewise (`ImagePullBackOff`);
-   * 3. create it (attempt = the newest run's + 1, else 0): a pull error is `ErrImagePull` and starts
+   * 3. create it (attempt = the newest run's + 1, else 0): a pull error is `ErrImagePull` (events
+   *    `Pulling`, then `Failed` with the error and `Failed` `Error: ErrImagePull`) and starts
    *    the image's back-off; another error is `CreateContainerError`;
    * 4. start it: an error is `RunContainerError`. Events `Pulled`, `Created`, `Started` on the way.
    * On success its failure reason is forgotten and older exited runs of it are removed, all but

@@ -16,7 +16,7 @@
  */
 import type { Binding, Deployment, Endpoints, Event, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '@kube/kit';
 import type { DeleteOptions, ListOptions, ListResult, Registry } from './registry.ts';
-import { conflict } from './status.ts';
+import { badRequest, conflict } from './status.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
 
 /** The calls on one resource, in one namespace (or cluster-wide). */
@@ -137,10 +137,11 @@ export class LocalClient extends BaseApiClient {
    * refused if it has a node or is not the pod the binding names, then written with its node.
    */
   protected async bindPod(namespace: string, binding: Binding): Promise<void> {
+    if (!binding.target?.name) throw badRequest('a Binding needs target.name: the node to bind to');
     const name = binding.metadata.name ?? '';
     const pod = this.registry.get<Pod>('pods', namespace, name);
     refuseBinding(pod, binding);
-    this.registry.update<Pod>('pods', namespace, { ...pod, spec: { ...pod.spec!, nodeName: binding.target.name! } });
+    this.registry.update<Pod>('pods', namespace, { ...pod, spec: { ...pod.spec!, nodeName: binding.target.name } });
   }
 
   /**

@@ -534,7 +534,10 @@ describe('the kubelet on a fake runtime', () => {
     const pod = await node.pod('typo');
     expect(pod.status?.phase).toBe('Pending');
     expect(await pulls()).toBe(1);
-    expect(await node.events('typo')).toContain('Failed: Failed to pull image "nginx:1.27": it is not in the local registry; the images are kubekata/crasher, kubekata/echo, kubekata/logger, kubekata/node, kubekata/sleeper (tags: latest, 1.0)');
+    const failed = 'Failed: Failed to pull image "nginx:1.27": it is not in the local registry; the images are kubekata/crasher, kubekata/echo, kubekata/logger, kubekata/node, kubekata/sleeper (tags: latest, 1.0)';
+    const firstEvents = await node.events('typo');
+    // As upstream's image manager says it: Pulling, then the pull's failure, then the container's error.
+    expect(firstEvents.slice(0, 3)).toEqual(['Pulling: Pulling image "nginx:1.27"', failed, 'Failed: Error: ErrImagePull']);
     // The sandbox's start woke the worker once more (upstream's PLEG): now it is backing off.
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ImagePullBackOff');
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/^Back-off pulling image "nginx:1.27": Failed to pull image "nginx:1.27"/);
