@@ -23,9 +23,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseApiClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
+import { ForwardingClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
 import { startCluster } from '@kube/cluster';
-import { RealClock, type Binding, type Deployment, type KubeObject, type Namespace, type Pod } from '@kube/kit';
+import { RealClock, type Binding, type Deployment, type KubeObject, type Pod } from '@kube/kit';
 
 /** How big a run. */
 export interface ClusterBenchOptions {
@@ -57,19 +57,15 @@ class Recorder {
   /** A client that times every mutating call of `client` and notes pods created and Running. */
   wrap(client: ApiClient): ApiClient {
     const recorder = this;
-    return new (class extends BaseApiClient {
-      protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
-        return client.namespaces().finalize(namespace);
-      }
-
-      protected async bindPod(namespace: string, binding: Binding): Promise<void> {
+    return new (class extends ForwardingClient {
+      protected override async bindPod(namespace: string, binding: Binding): Promise<void> {
         const start = performance.now();
         await client.pods(namespace).bind(binding);
         const end = performance.now();
         recorder.note('bind pods', end - start, { metadata: { namespace, name: binding.metadata.name } }, 'bind', end);
       }
 
-      resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+      override resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
         const inner = client.resource<T>(resource, namespace);
         const timed = { ...inner } as ResourceClient<T>;
         for (const verb of MUTATING) {
@@ -84,7 +80,7 @@ class Recorder {
         }
         return timed;
       }
-    })();
+    })(client);
   }
 
   private note(what: string, ms: number, pod: Pod | undefined, verb: string, at: number): void {

@@ -116,6 +116,28 @@ export abstract class BaseApiClient implements ApiClient {
 }
 
 /**
+ * A client that passes every call on to `inner`: the base of a wrapper, which overrides only the
+ * calls it watches or changes (kata 17's pod events, the controllers' event wrappers, test clients).
+ */
+export class ForwardingClient extends BaseApiClient {
+  constructor(readonly inner: ApiClient) {
+    super();
+  }
+
+  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+    return this.inner.resource<T>(resource, namespace);
+  }
+
+  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+    return this.inner.namespaces().finalize(namespace);
+  }
+
+  protected bindPod(namespace: string, binding: Binding): Promise<void> {
+    return this.inner.pods(namespace).bind(binding);
+  }
+}
+
+/**
  * The in-process client: each call goes straight to the registry. Results are the registry's own
  * copies (it hands out fresh objects), so changing one changes nothing stored.
  */

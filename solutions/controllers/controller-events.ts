@@ -17,8 +17,8 @@
  * await client.pods('default').delete('web');   // the event first, then the delete
  * ```
  */
-import { BaseApiClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
-import type { Binding, KubeObject, Namespace, Node, Pod } from '@kube/kit';
+import { ForwardingClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
+import type { KubeObject, Node, Pod } from '@kube/kit';
 import type { EventRecorder } from './event-recorder.ts';
 
 /** The node lifecycle controller's client, recording NodeNotReady on the Nodes and pods it marks. */
@@ -57,23 +57,15 @@ interface Observer {
 }
 
 /** A client that passes every call on, telling `observer` of status writes and deletes. */
-class ObservedClient extends BaseApiClient {
+class ObservedClient extends ForwardingClient {
   constructor(
-    private readonly inner: ApiClient,
+    inner: ApiClient,
     private readonly observer: Observer,
   ) {
-    super();
+    super(inner);
   }
 
-  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
-    return this.inner.namespaces().finalize(namespace);
-  }
-
-  protected bindPod(namespace: string, binding: Binding): Promise<void> {
-    return this.inner.pods(namespace).bind(binding);
-  }
-
-  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+  override resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
     const real = this.inner.resource<T>(resource, namespace);
     const { statusWritten, deleting } = this.observer;
     return {

@@ -22,8 +22,8 @@
  * await manager.stop();
  * ```
  */
-import { type Binding, type Clock, type KubeObject, type Namespace, type Pod } from '@kube/kit';
-import { BaseApiClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
+import { type Clock, type KubeObject, type Pod } from '@kube/kit';
+import { ForwardingClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
 import { ApiEventRecorder, type EventRecorder } from './event-recorder.ts';
 import { SharedInformerFactory } from './factory.ts';
 
@@ -127,26 +127,18 @@ export function podEventsClient(inner: ApiClient, recorder: EventRecorder): ApiC
   return new PodEventsClient(inner, recorder);
 }
 
-class PodEventsClient extends BaseApiClient {
+class PodEventsClient extends ForwardingClient {
   /** who controls each pod this client created, for the deletion's event */
   private readonly owners = new Map<string, KubeObject>();
 
   constructor(
-    private readonly inner: ApiClient,
+    inner: ApiClient,
     private readonly recorder: EventRecorder,
   ) {
-    super();
+    super(inner);
   }
 
-  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
-    return this.inner.namespaces().finalize(namespace);
-  }
-
-  protected bindPod(namespace: string, binding: Binding): Promise<void> {
-    return this.inner.pods(namespace).bind(binding);
-  }
-
-  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+  override resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
     const real = this.inner.resource<T>(resource, namespace);
     if (resource !== 'pods') return real;
     return {

@@ -19,9 +19,9 @@
  * await cluster.compact();                   // ...and if it had fallen behind, gets a 410 and relists
  * ```
  */
-import { BaseApiClient, internalError, LocalClient, Registry, type ApiClient, type ApiWatch, type ApiWatchEvent, type NamespaceClient, type ResourceClient } from '@kube/apiserver';
+import { ForwardingClient, internalError, LocalClient, Registry, type ApiClient, type ApiWatch, type ApiWatchEvent, type NamespaceClient, type ResourceClient } from '@kube/apiserver';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type Binding, type KubeObject, type Namespace, type Pod, type Status } from '@kube/kit';
+import { FakeClock, Random, type KubeObject, type Pod, type Status } from '@kube/kit';
 
 export const START = Date.UTC(2026, 0, 1);
 
@@ -71,7 +71,7 @@ export class ControllerCluster {
  * and watches: {@link breakWatches}, {@link failWatches}, {@link hold} / {@link release},
  * {@link failNextLists}.
  */
-export class FlakyClient extends BaseApiClient {
+export class FlakyClient extends ForwardingClient {
   private readonly open = new Set<TestWatch<KubeObject>>();
   private listFailures = 0;
   private held = false;
@@ -80,10 +80,6 @@ export class FlakyClient extends BaseApiClient {
   private readonly writeFailures = new Map<string, { count: number; error: () => Error }>();
   /** lists and watches asked for, for tests that count them */
   readonly calls = { lists: 0, watches: 0 };
-
-  constructor(readonly inner: ApiClient) {
-    super();
-  }
 
   /**
    * What the HTTP API does with namespaces (upstream's namespace strategy), which the in-process
@@ -101,15 +97,7 @@ export class FlakyClient extends BaseApiClient {
     };
   }
 
-  protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
-    return this.inner.namespaces().finalize(namespace);
-  }
-
-  protected bindPod(namespace: string, binding: Binding): Promise<void> {
-    return this.inner.pods(namespace).bind(binding);
-  }
-
-  resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+  override resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
     const real = this.inner.resource<T>(resource, namespace);
     return {
       ...real,
