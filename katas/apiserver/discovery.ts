@@ -19,12 +19,14 @@
  * a server that answers with plain `application/json` is read the older way, one document per
  * group-version, which is what this one serves.
  *
- * The OpenAPI documents are small: each PATCH operation names its kind
- * (`x-kubernetes-group-version-kind`) and the `fieldValidation` query parameter, which tells kubectl
- * the server validates fields itself, so it sends `?fieldValidation=Strict` and does no client-side
- * schema validation (kubectl's query_param_verifier_v3.go). This server's own validation (kata 07)
- * answers with 422 Invalid for what it checks, and accepts fields it does not know.
+ * Each OpenAPI document names, on every operation, its kind (`x-kubernetes-group-version-kind`),
+ * and on PATCH, POST and PUT the `fieldValidation` query parameter, which tells kubectl the server
+ * validates fields itself, so it sends `?fieldValidation=Strict` and does no client-side schema
+ * validation (kubectl's query_param_verifier_v3.go). This server's own validation (kata 07) answers
+ * with 422 Invalid for what it checks, and accepts fields it does not know. Its `components.schemas`
+ * are the kit's types (kit/api/openapi.json): what `kubectl explain` walks.
  */
+import { openApiSchemas, type OpenApiSchema } from '@kube/kit';
 import { RESOURCES, type ResourceType } from './resources.ts';
 import { notFoundResource, StatusError } from './status.ts';
 
@@ -152,9 +154,34 @@ export function openApiDocument(path: string): object | undefined {
     });
     paths[collection] = { get: operation('list'), post: operation('create') };
     paths[`${collection}/{name}`] = { get: operation('get'), put: operation('replace'), patch: operation('patch'), delete: operation('delete') };
-    schemas[`kubekata.${gv.groupVersion}.${type.kind}`] = { type: 'object', description: `${type.kind} (${gv.groupVersion})` };
+    addSchemaOf(gvk, schemas);
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths, components: { schemas } };
+}
+
+/**
+ * Adds the schema of a kind to `schemas`, and every schema it refers to, as upstream's documents
+ * carry each group-version's kinds with what they are made of (`kubectl explain` follows `$ref`s
+ * within the one document).
+ */
+function addSchemaOf(gvk: { group: string; version: string; kind: string }, schemas: Record<string, object>): void {
+  const all = openApiSchemas();
+  const name = Object.keys(all).find((candidate) =>
+    (all[candidate]!['x-kubernetes-group-version-kind'] ?? []).some((k) => k.group === gvk.group && k.version === gvk.version && k.kind === gvk.kind),
+  );
+  const add = (schemaName: string): void => {
+    if (schemas[schemaName] !== undefined || all[schemaName] === undefined) return;
+    schemas[schemaName] = all[schemaName]!;
+    for (const ref of referencesOf(all[schemaName]!)) add(ref);
+  };
+  if (name !== undefined) add(name);
+}
+
+/** The names a schema refers to (`#/components/schemas/<name>`), at any depth. */
+function referencesOf(schema: OpenApiSchema): string[] {
+  const nested = [...Object.values(schema.properties ?? {}), ...(schema.items ? [schema.items] : []), ...(schema.additionalProperties ? [schema.additionalProperties] : []), ...(schema.allOf ?? [])];
+  const own = schema.$ref ? [schema.$ref.replace('#/components/schemas/', '')] : [];
+  return [...own, ...nested.flatMap(referencesOf)];
 }
 
 /** A non-resource request's answer: discovery, OpenAPI, health; 404 for anything else. */

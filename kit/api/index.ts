@@ -10,12 +10,14 @@
  * | `scheduling.ts` | Affinity, Toleration, TopologySpreadConstraint |
  * | `node.ts` | Node, Taint |
  * | `namespace.ts` | Namespace |
+ * | `config.ts` | ConfigMap, Secret, ServiceAccount |
  * | `service.ts` | Service, Endpoints |
  * | `discovery.ts` | EndpointSlice |
  * | `apps.ts` | ReplicaSet, Deployment, Scale |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey |
+ * | `openapi.ts` | openApiSchemas: the kinds' OpenAPI v3 schemas, for `kubectl explain` |
  *
  * **Why these types are written by hand, and checked against `kubernetes-types`.** The
  * `kubernetes-types` package, generated from Kubernetes' OpenAPI document, is complete and exact:
@@ -35,6 +37,7 @@ export * from './pod.ts';
 export * from './scheduling.ts';
 export * from './node.ts';
 export * from './namespace.ts';
+export * from './config.ts';
 export * from './service.ts';
 export * from './discovery.ts';
 export * from './apps.ts';
@@ -42,3 +45,4 @@ export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';
 export * from './helpers.ts';
+export * from './openapi.ts';

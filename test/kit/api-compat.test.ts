@@ -130,6 +130,9 @@ export type CoreAgrees = [
   Assert<Agrees<kit.Service, core.Service, MetadataRequired>>,
   Assert<Agrees<kit.Endpoints, core.Endpoints, MetadataRequired>>,
   Assert<Agrees<kit.Event, core.Event>>,
+  Assert<Agrees<kit.ConfigMap, core.ConfigMap, MetadataRequired>>,
+  Assert<Agrees<kit.Secret, core.Secret, MetadataRequired>>,
+  Assert<Agrees<kit.ServiceAccount, Omit<core.ServiceAccount, 'imagePullSecrets' | 'secrets'>, MetadataRequired>>,
 ];
 
 export type OtherGroupsAgree = [

@@ -2,7 +2,7 @@
  * The real kubectl (v1.32) against `npm run apiserver` as a user runs it: HTTPS with the CA it
  * made, bearer tokens and RBAC on, and the kubeconfig it wrote, unchanged. The commands users
  * reach for first: create (namespace, deployment, configmap from literals), diff, server-side dry
- * runs, get all, auth can-i and whoami, describe pod with its events.
+ * runs, get all, auth can-i and whoami, describe pod with its events, explain.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,5 +125,19 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(described.out).toMatch(/Events:[\s\S]*Scheduled[\s\S]*Successfully assigned shop\/db to node-1/);
     const events = kubectl(['get', 'events', '-n', 'shop']);
     expect(events.out).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+  });
+
+  it.runIf(hasKubectl)('explain walks the served schemas: the kit\'s fields with upstream\'s descriptions, enums, required fields and a clear error for a field there is not', () => {
+    const ports = kubectl(['explain', 'pod.spec.containers.ports']);
+    expect(ports.out).toContain('FIELD: ports <[]ContainerPort>');
+    expect(ports.out).toMatch(/containerPort\t<integer> -required-\n\s+Number of port to expose on the pod's IP address/);
+    expect(ports.out).toMatch(/protocol\t<string>\n\s+enum: SCTP, TCP, UDP/);
+    const strategy = kubectl(['explain', 'deployments.spec.strategy']);
+    expect(strategy.out).toMatch(/^GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1/);
+    expect(strategy.out).toContain('rollingUpdate\t<RollingUpdateDeployment>');
+    expect(kubectl(['explain', 'svc.spec.ports.targetPort']).out).toContain('FIELD: targetPort <IntOrString>');
+    const missing = kubectl(['explain', 'pod.spec.colour']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain('error: field "colour" does not exist');
   });
 });
