@@ -184,14 +184,51 @@ function referencesOf(schema: OpenApiSchema): string[] {
   return [...own, ...nested.flatMap(referencesOf)];
 }
 
+type HealthEndpoint = 'healthz' | 'livez' | 'readyz';
+
+/**
+ * The checks behind each health endpoint, by upstream's names (a subset: upstream adds a
+ * `poststarthook/...` for each of its start-up hooks). They pass whenever this server answers at
+ * all: its store is in the same process.
+ */
+const HEALTH_CHECKS: Record<HealthEndpoint, readonly string[]> = {
+  healthz: ['ping', 'log', 'etcd'],
+  livez: ['ping', 'log', 'etcd'],
+  readyz: ['ping', 'log', 'etcd', 'etcd-readiness', 'informer-sync', 'shutdown'],
+};
+
+/**
+ * `GET /readyz` (and /livez, /healthz): `ok`; with `?verbose` each check on a line and a verdict,
+ * as `kubectl get --raw='/readyz?verbose'` shows them; `/readyz/<check>` one check; `?exclude=<check>`
+ * skips one (k8s.io/apiserver/pkg/server/healthz):
+ *
+ * ```
+ * [+]ping ok
+ * [+]etcd excluded: ok
+ * readyz check passed
+ * ```
+ */
+function healthCheck(endpoint: HealthEndpoint, check: string | undefined, query: URLSearchParams): { code: number; body: string } {
+  const checks = HEALTH_CHECKS[endpoint];
+  if (check !== undefined) {
+    if (!checks.includes(check)) throw notFoundResource('');
+    return { code: 200, body: 'ok' };
+  }
+  if (!query.has('verbose')) return { code: 200, body: 'ok' };
+  const excluded = new Set(query.getAll('exclude'));
+  const lines = checks.map((name) => (excluded.has(name) ? `[+]${name} excluded: ok` : `[+]${name} ok`));
+  return { code: 200, body: `${lines.join('\n')}\n${endpoint} check passed\n` };
+}
+
 /** A non-resource request's answer: discovery, OpenAPI, health; 404 for anything else. */
-export function serveNonResource(info: { verb: string; path: string }, serverAddress: string): { code: number; body: unknown } {
+export function serveNonResource(info: { verb: string; path: string; query?: URLSearchParams }, serverAddress: string): { code: number; body: unknown } {
   const path = info.path.replace(/\/+$/, '') || '/';
   if (info.verb !== 'get' && info.verb !== 'head') {
     throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', code: 405 });
   }
   if (path === '/version') return { code: 200, body: SERVER_VERSION };
-  if (path === '/healthz' || path === '/readyz' || path === '/livez') return { code: 200, body: 'ok' };
+  const health = /^\/(healthz|livez|readyz)(?:\/(.+))?$/.exec(path);
+  if (health) return healthCheck(health[1] as HealthEndpoint, health[2], info.query ?? new URLSearchParams());
   if (path === '/api') return { code: 200, body: apiVersions(serverAddress) };
   if (path === '/apis') return { code: 200, body: apiGroupList() };
   if (path === '/openapi/v3') return { code: 200, body: openApiIndex() };

@@ -140,4 +140,14 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(missing.code).not.toBe(0);
     expect(missing.err).toContain('error: field "colour" does not exist');
   });
+
+  it.runIf(hasKubectl)('get --raw reads the health checks one by one with ?verbose, and one check alone', () => {
+    const ready = kubectl(['get', '--raw', '/readyz?verbose&exclude=etcd']);
+    expect(ready.out).toMatch(/^\[\+\]ping ok\n[\s\S]*\[\+\]etcd excluded: ok\n[\s\S]*readyz check passed\n$/);
+    expect(kubectl(['get', '--raw', '/livez?verbose']).out).toMatch(/\[\+\]log ok\n[\s\S]*livez check passed/);
+    expect(kubectl(['get', '--raw', '/readyz/etcd']).out).toBe('ok');
+    expect(kubectl(['get', '--raw', '/readyz']).out).toBe('ok');
+    expect(kubectl(['get', '--raw', '/readyz/colour']).err).toContain('NotFound');
+  });
 });
+
