@@ -34,14 +34,16 @@ import {
   Admission,
   ApiServer,
   DefaultTolerationSeconds,
+  ensureRbacObjects,
   isStatusError,
   NamespaceDefaulting,
   NamespaceLifecycle,
   parseTokenFile,
   RbacAuthorizer,
   Registry,
+  StatusError,
+  StoredRbacSource,
   TokenAuthenticator,
-  type RbacSource,
 } from '@kube/apiserver';
 import { EtcdError, MvccStore, nodeWalFs, openDurableStore, type DurableStore } from '@kube/etcd';
 import { ServiceAllocators } from '@kube/proxy';
@@ -52,11 +54,8 @@ import {
   NotImplemented,
   RealClock,
   Random,
-  type ClusterRole,
-  type ClusterRoleBinding,
+  type KubeObject,
   type Namespace,
-  type Role,
-  type RoleBinding,
   type Service,
 } from '@kube/kit';
 import { faultyWalFs } from './lib/wal-faults.ts';
@@ -106,25 +105,17 @@ function readOption(option: string, file: string): string {
 }
 
 /** RBAC objects from a YAML file of documents (kind Role, ClusterRole, RoleBinding, ClusterRoleBinding). */
-function rbacFrom(file: string): RbacSource {
-  const objects = { Role: [] as Role[], ClusterRole: [] as ClusterRole[], RoleBinding: [] as RoleBinding[], ClusterRoleBinding: [] as ClusterRoleBinding[] };
+function rbacFrom(file: string): (KubeObject & { kind: string })[] {
+  const objects: (KubeObject & { kind: string })[] = [];
   for (const [index, document] of parseAllDocuments(readOption('rbac', file)).entries()) {
     if (document.errors.length > 0) fail(`--rbac ${file}: document ${index + 1} is not valid YAML: ${document.errors[0]!.message}`);
-    const object = document.toJS() as { kind?: string } | null;
+    const object = document.toJS() as (KubeObject & { kind?: string }) | null;
     if (object === null) continue;
-    if (!object.kind || !(object.kind in objects)) fail(`--rbac ${file}: document ${index + 1} is a ${object.kind ?? 'document without a kind'}; expected Role, ClusterRole, RoleBinding or ClusterRoleBinding.`);
-    (objects[object.kind as keyof typeof objects] as object[]).push(object);
+    if (!object.kind || !['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(object.kind)) fail(`--rbac ${file}: document ${index + 1} is a ${object.kind ?? 'document without a kind'}; expected Role, ClusterRole, RoleBinding or ClusterRoleBinding.`);
+    if (typeof object.metadata?.name !== 'string') fail(`--rbac ${file}: document ${index + 1} (${object.kind}) has no metadata.name.`);
+    objects.push(object as KubeObject & { kind: string });
   }
-  // kube-apiserver's bootstrap policy, below whatever the file adds: every user may ask what it
-  // may do and who it is, and read discovery; anyone may read the version and health.
-  objects.ClusterRole.push(...BOOTSTRAP_CLUSTER_ROLES);
-  objects.ClusterRoleBinding.push(...BOOTSTRAP_CLUSTER_ROLE_BINDINGS);
-  return {
-    roles: (namespace) => objects.Role.filter((role) => role.metadata.namespace === namespace),
-    clusterRoles: () => objects.ClusterRole,
-    roleBindings: (namespace) => objects.RoleBinding.filter((binding) => binding.metadata.namespace === namespace),
-    clusterRoleBindings: () => objects.ClusterRoleBinding,
-  };
+  return objects;
 }
 
 /**
@@ -205,6 +196,21 @@ function serviceAllocator(): ServiceAllocators | undefined {
 }
 const allocators = serviceAllocator();
 
+// RBAC's objects are stored, as upstream's: the file's, then kube-apiserver's bootstrap policy
+// (every user may ask what it may do and who it is, and read discovery; anyone may read the
+// version and health). `kubectl create role` and `create rolebinding` add to them.
+if (rbac) {
+  const bootstrap = [...BOOTSTRAP_CLUSTER_ROLES.map((r) => ({ kind: 'ClusterRole', ...r })), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((b) => ({ kind: 'ClusterRoleBinding', ...b }))];
+  for (const object of [...rbac, ...bootstrap]) {
+    try {
+      ensureRbacObjects(registry, [object], { replace: true });
+    } catch (error) {
+      if (!(error instanceof StatusError)) throw error;
+      fail(`--rbac ${args.rbac}: ${object.kind} ${JSON.stringify(object.metadata.name)}: ${error.message}`);
+    }
+  }
+}
+
 const namespace = (name: string) => registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
 const pki = args['insecure-http'] ? undefined : await ensurePki(args['data-dir'] ?? join(ROOT, '.kubekata', 'apiserver'), [args.host]);
 const server = new ApiServer({
@@ -215,7 +221,7 @@ const server = new ApiServer({
   ...(durable ? { durability: durable } : {}),
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
-  ...(rbac ? { authorizer: new RbacAuthorizer(rbac) } : {}),
+  ...(rbac ? { authorizer: new RbacAuthorizer(new StoredRbacSource(registry)) } : {}),
   admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
 });

@@ -17,6 +17,7 @@ import type { KubeObject, Namespace, Pod, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { at, invalidField } from './field-errors.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
+import { defaultSubjects, isPathSegmentName, RBAC_GROUP, validateRbacObject, validateRoleRefUpdate } from './rbac-objects.ts';
 import { badRequest, notFoundResource } from './status.ts';
 import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
 import { validateObject, validateObjectMeta } from './validation.ts';
@@ -193,6 +194,25 @@ function foldSecret(obj: KubeObject): void {
   secret.type ||= 'Opaque';
 }
 
+/**
+ * An RBAC object (rbac-objects.ts): its name a path segment (`system:basic-user`), its rules or its
+ * roleRef and subjects checked; a binding's subjects defaulted and its roleRef fixed for good.
+ */
+function rbac(resource: string, kind: 'Role' | 'ClusterRole' | 'RoleBinding' | 'ClusterRoleBinding', namespaced: boolean): ResourceType {
+  const binding = kind === 'RoleBinding' || kind === 'ClusterRoleBinding';
+  return {
+    ...simple(resource, kind, RBAC_GROUP, 'v1', namespaced, false),
+    validate: (obj: KubeObject) => [...validateObjectMeta(obj.metadata, namespaced, isPathSegmentName), ...validateRbacObject(kind)(obj)],
+    ...(binding && {
+      defaults: (obj: KubeObject) => {
+        defaultSubjects(obj);
+        applyDefaults(obj);
+      },
+      validateUpdate: validateRoleRefUpdate,
+    }),
+  };
+}
+
 /** A review: created only, answered from who asks, never stored. */
 function review(resource: string, kind: string, group: string): ResourceType {
   return { resource, kind, group, apiVersion: `${group}/v1`, namespaced: false, hasStatus: false, selectableFields: metaFields, fieldsOf: metaValues, review: true };
@@ -266,6 +286,10 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
     simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false),
+    rbac('roles', 'Role', true),
+    rbac('clusterroles', 'ClusterRole', false),
+    rbac('rolebindings', 'RoleBinding', true),
+    rbac('clusterrolebindings', 'ClusterRoleBinding', false),
     review('selfsubjectaccessreviews', 'SelfSubjectAccessReview', 'authorization.k8s.io'),
     review('selfsubjectreviews', 'SelfSubjectReview', 'authentication.k8s.io'),
   ].map((type): [string, ResourceType] => [type.resource, type]),

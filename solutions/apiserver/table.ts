@@ -278,6 +278,18 @@ PRINTERS['Event'] = {
   },
 };
 
+/** Roles and ClusterRoles: the default columns, as upstream prints them. RoleBindings and ClusterRoleBindings (printers.go printRoleBinding): the role as `Kind/name`, and who with -o wide. */
+const bindingPrinter: Printer = {
+  columns: [nameColumn, column('Role'), column('Age'), column('Users', 1), column('Groups', 1), column('ServiceAccounts', 1)],
+  cells: (binding, now) => {
+    const subjects: { kind: string; name: string; namespace?: string }[] = binding.subjects ?? [];
+    const named = (kind: string) => subjects.filter((s) => s.kind === kind).map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');
+    return [binding.metadata.name, `${binding.roleRef?.kind ?? ''}/${binding.roleRef?.name ?? ''}`, age(binding, now), named('User'), named('Group'), named('ServiceAccount')];
+  },
+};
+PRINTERS['RoleBinding'] = bindingPrinter;
+PRINTERS['ClusterRoleBinding'] = bindingPrinter;
+
 /** Any other kind: its name and when it was made (the DefaultTableConvertor). */
 const DEFAULT_PRINTER: Printer = {
   columns: [nameColumn, column('Created At', 0, 'string', 'date')],

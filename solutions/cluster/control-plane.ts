@@ -12,7 +12,8 @@
  * `system:kube-controller-manager`, `system:kube-proxy`, `system:node:<name>` (group
  * `system:nodes`). Simplified: upstream gives each of them a narrow role (and nodes the Node
  * authorizer); here each is bound to `cluster-admin`, which is what those roles add up to for the
- * requests these components make.
+ * requests these components make. That binding and kube-apiserver's bootstrap policy are stored
+ * objects, written at each start (`kubectl get clusterrolebindings` lists them).
  *
  * @example
  * ```ts
@@ -34,8 +35,10 @@ import {
   LocalClient,
   NamespaceDefaulting,
   NamespaceLifecycle,
+  ensureRbacObjects,
   RbacAuthorizer,
   Registry,
+  StoredRbacSource,
   TokenAuthenticator,
   type ApiClient,
   type UserInfo,
@@ -152,6 +155,12 @@ export class ControlPlane {
       this.ca = pki.ca;
       // One TLS context for every connection: given only `ca`, each connection would parse it anew.
       this.dispatcher ??= new Agent({ connect: { secureContext: createSecureContext({ ca: pki.ca }) } });
+      ensureRbacObjects(
+        this.registry,
+        [...BOOTSTRAP_CLUSTER_ROLES.map((role) => ({ kind: 'ClusterRole', ...role })), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((binding) => ({ kind: 'ClusterRoleBinding', ...binding }))],
+        { replace: true },
+      );
+      this.storeComponentBindings();
       this.server = new ApiServer({
         registry: this.registry,
         clock,
@@ -160,12 +169,9 @@ export class ControlPlane {
         ...(this.durable && { durability: this.durable }),
         tls: { key: pki.key, cert: pki.cert },
         authenticator: new TokenAuthenticator(this.users),
-        authorizer: new RbacAuthorizer({
-          roles: () => [],
-          roleBindings: () => [],
-          clusterRoles: () => BOOTSTRAP_CLUSTER_ROLES,
-          clusterRoleBindings: () => [...BOOTSTRAP_CLUSTER_ROLE_BINDINGS, ...this.componentBindings()],
-        }),
+        // the bootstrap policy and the components' binding are stored objects, as upstream's;
+        // `kubectl create rolebinding` adds to them
+        authorizer: new RbacAuthorizer(new StoredRbacSource(this.registry)),
         admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
         serviceAllocator: this.serviceAllocators(),
         // kata 21's namespace controller empties deleted namespaces here
@@ -227,6 +233,8 @@ export class ControlPlane {
     this.users.set(token, { username: user, uid: user, groups: [...groupsOf(user), 'system:authenticated'] });
     this.tokens.set(user, token);
     this.bindings = undefined;
+    // a component that asks for its client after the apiserver started is bound from then on
+    if (this.server && !user.startsWith('system:node:')) this.storeComponentBindings();
   }
 
   private get tokenFile(): string | undefined {
@@ -248,9 +256,14 @@ export class ControlPlane {
     appendFileSync(this.tokenFile, `${token},${user},${user},"${groupsOf(user).join(',')}"\n`, { mode: 0o600 });
   }
 
+  /** Writes the components' binding (below) to the store, where the authorizer reads it. */
+  private storeComponentBindings(): void {
+    ensureRbacObjects(this.registry, this.componentBindings().map((binding) => ({ kind: 'ClusterRoleBinding', ...binding })), { replace: true });
+  }
+
   /**
-   * Every component user is bound to cluster-admin (see the module's note). Made once per new
-   * user, not per request: the authorizer asks on every request, and 1,000 nodes are 1,000 users.
+   * Every component user is bound to cluster-admin (see the module's note), and every node through
+   * its group. Made once per new user: 1,000 nodes are 1,000 users.
    */
   private componentBindings(): ClusterRoleBinding[] {
     this.bindings ??= this.makeComponentBindings();

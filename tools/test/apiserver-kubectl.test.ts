@@ -149,5 +149,23 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['get', '--raw', '/readyz']).out).toBe('ok');
     expect(kubectl(['get', '--raw', '/readyz/colour']).err).toContain('NotFound');
   });
+
+  it.runIf(hasKubectl)('RBAC is stored: create role and rolebinding grant victor what they say, from the next request on; a roleRef cannot change', () => {
+    const asVictor = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', ...args], { encoding: 'utf8', timeout: 60_000 });
+    expect(asVictor(['get', 'pods', '-n', 'shop']).stderr).toContain('User "victor" cannot list resource "pods" in API group "" in the namespace "shop"');
+    expect(kubectl(['create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods', '-n', 'shop']).out).toContain('role.rbac.authorization.k8s.io/pod-reader created');
+    expect(kubectl(['create', 'rolebinding', 'victor-reads', '--role=pod-reader', '--user=victor', '-n', 'shop']).out).toContain('rolebinding.rbac.authorization.k8s.io/victor-reads created');
+    expect(asVictor(['auth', 'can-i', 'list', 'pods', '-n', 'shop']).stdout.trim()).toBe('yes');
+    expect(asVictor(['auth', 'can-i', 'list', 'pods', '-n', 'default']).stdout.trim()).toBe('no');
+    expect(asVictor(['auth', 'can-i', 'delete', 'pods', '-n', 'shop']).stdout.trim()).toBe('no');
+    expect(asVictor(['get', 'pods', '-n', 'shop']).status).toBe(0);
+    expect(kubectl(['get', 'rolebindings', '-n', 'shop', '-o', 'wide']).out).toMatch(/NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\nvictor-reads\s+Role\/pod-reader\s+\S+\s+victor/);
+    // the bootstrap policy is there to read, as on a real cluster
+    expect(kubectl(['get', 'clusterroles']).out).toMatch(/cluster-admin\s+\d{4}-\d\d-\d\dT/);
+    const moved = kubectl(['patch', 'rolebinding', 'victor-reads', '-n', 'shop', '--type=merge', '-p', '{"roleRef":{"kind":"ClusterRole","name":"cluster-admin"}}']);
+    expect(moved.err).toContain('roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"cluster-admin"}: cannot change roleRef');
+    expect(kubectl(['delete', 'rolebinding', 'victor-reads', '-n', 'shop']).code).toBe(0);
+    expect(asVictor(['auth', 'can-i', 'list', 'pods', '-n', 'shop']).stdout.trim()).toBe('no');
+  });
 });
 
