@@ -278,7 +278,10 @@ PRINTERS['Event'] = {
   },
 };
 
-/** Roles and ClusterRoles: the default columns, as upstream prints them. RoleBindings and ClusterRoleBindings (printers.go printRoleBinding): the role as `Kind/name`, and who with -o wide. */
+/**
+ * RoleBindings and ClusterRoleBindings, as printers.go printRoleBinding prints them: the role as
+ * `Kind/name`, and with -o wide who it binds (Roles and ClusterRoles take the default columns).
+ */
 const bindingPrinter: Printer = {
   columns: [nameColumn, column('Role'), column('Age'), column('Users', 1), column('Groups', 1), column('ServiceAccounts', 1)],
   cells: (binding, now) => {
