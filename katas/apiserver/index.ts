@@ -26,6 +26,7 @@ export * from './auth-api.ts';
 export * from './authentication.ts';
 export * from './rbac.ts';
 export * from './rbac-objects.ts';
+export * from './impersonation.ts';
 export * from './admission.ts';
 export * from './request-info.ts';
 export * from './patch.ts';

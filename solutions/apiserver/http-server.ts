@@ -22,6 +22,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import { NotImplemented, type Clock, type KubeObject, type Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
+import { Impersonation } from './impersonation.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
@@ -100,9 +101,12 @@ export class ApiServer {
   private readonly eventLines = new Map<string, string>();
   /** the watch cache, with `watchCache: true` (made at start, on the registry of the time) */
   private watchCache: WatchCache | undefined;
+  /** serves a request with `Impersonate-User` as that user, when its sender may (`kubectl --as`) */
+  private readonly impersonation: Impersonation;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
+    this.impersonation = new Impersonation(options.authenticator, options.authorizer);
     const serve = (request: IncomingMessage, response: ServerResponse): void => void this.serve(request, response);
     this.server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, serve) : createServer(serve);
     // With TLS, 'connection' is the raw socket and 'secureConnection' the TLS one: both are tracked
@@ -152,10 +156,11 @@ export class ApiServer {
   }
 
   private handlerOptions(): ApiHandlerOptions {
-    const { clock, authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces } = this.options;
+    const { clock, authorizer, admission, serviceAllocator, emptyDeletedNamespaces } = this.options;
     // With a watch cache the handler's registry watches through it; everything else is the registry's.
     const registry = this.watchCache ? this.watchCache.servingWatches(this.options.registry) : this.options.registry;
-    return { registry, clock, authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces };
+    // The handler authenticates through the impersonation: the impersonated user, when there is one.
+    return { registry, clock, authenticator: this.impersonation.authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces };
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -169,9 +174,18 @@ export class ApiServer {
         response.on('finish', () => request.destroy());
         return;
       }
-      const answer = await this.withTimeout(
-        this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: headersOf(request), body }),
-      );
+      let acting: ReturnType<Impersonation['actAs']>;
+      try {
+        acting = this.impersonation.actAs(headersOf(request), new URL(request.url ?? '/', 'http://server').pathname);
+      } catch (error) {
+        return this.send(request, response, { code: statusOf(error).code ?? 500, body: statusOf(error) });
+      }
+      let answer: ApiResponse;
+      try {
+        answer = await this.withTimeout(this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }));
+      } finally {
+        acting.done();
+      }
       if ('watch' in answer) return this.stream(request, response, answer.watch, answer.timeoutSeconds);
       // Nothing goes out before the store has it on the disk: not a 201 for a write a crash could
       // take back, nor a read of one (etcd answers only what its log has made durable, too).

@@ -167,5 +167,18 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['delete', 'rolebinding', 'victor-reads', '-n', 'shop']).code).toBe(0);
     expect(asVictor(['auth', 'can-i', 'list', 'pods', '-n', 'shop']).stdout.trim()).toBe('no');
   });
+
+  it.runIf(hasKubectl)('--as impersonates: alice may act as anyone (everything includes impersonate), victor may not, and a ServiceAccount gets its groups', () => {
+    expect(kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'shop', '--as=victor']).out.trim()).toBe('no');
+    expect(kubectl(['get', 'pods', '-n', 'shop', '--as=victor']).err).toContain('pods is forbidden: User "victor" cannot list resource "pods" in API group "" in the namespace "shop"');
+    expect(kubectl(['auth', 'whoami', '--as=victor', '--as-group=devs', '-o', 'jsonpath={.status.userInfo.groups}']).out).toBe('["devs","system:authenticated"]');
+    expect(kubectl(['create', 'rolebinding', 'builder-admin', '--clusterrole=everything', '--serviceaccount=shop:builder', '-n', 'shop']).code).toBe(0);
+    expect(kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'shop', '--as=system:serviceaccount:shop:builder']).out.trim()).toBe('yes');
+    expect(kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'default', '--as=system:serviceaccount:shop:builder']).out.trim()).toBe('no');
+    const sa = kubectl(['auth', 'whoami', '--as=system:serviceaccount:shop:builder', '-o', 'jsonpath={.status.userInfo.groups}']);
+    expect(sa.out).toBe('["system:serviceaccounts","system:serviceaccounts:shop","system:authenticated"]');
+    const victor = spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', 'get', 'pods', '--as=alice'], { encoding: 'utf8', timeout: 60_000 });
+    expect(victor.stderr).toContain('users "alice" is forbidden: User "victor" cannot impersonate resource "users" in API group "" at the cluster scope');
+  });
 });
 
