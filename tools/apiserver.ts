@@ -39,10 +39,9 @@ import {
   NamespaceDefaulting,
   NamespaceLifecycle,
   parseTokenFile,
-  RbacAuthorizer,
   Registry,
   StatusError,
-  StoredRbacSource,
+  storedRbacAuthorizer,
   TokenAuthenticator,
 } from '@kube/apiserver';
 import { EtcdError, MvccStore, nodeWalFs, openDurableStore, type DurableStore } from '@kube/etcd';
@@ -221,7 +220,7 @@ const server = new ApiServer({
   ...(durable ? { durability: durable } : {}),
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
-  ...(rbac ? { authorizer: new RbacAuthorizer(new StoredRbacSource(registry)) } : {}),
+  ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
   admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
 });

@@ -9,7 +9,8 @@
  * kubectl auth can-i list pods -n shop --as victor      # yes
  * ```
  *
- * Given code: kata 11's `RbacAuthorizer` decides; this file gives it a {@link StoredRbacSource}, the
+ * Given code: kata 11's `RbacAuthorizer` decides; this file gives it a {@link StoredRbacSource}
+ * ({@link storedRbacAuthorizer} puts the two together and lists a user's rules), the
  * rules a stored RBAC object must keep ({@link validateRbacObject}, {@link validateRoleRefUpdate})
  * and the bootstrap policy's place in the store ({@link ensureRbacObjects}).
  *
@@ -20,7 +21,8 @@
 import type { ClusterRole, ClusterRoleBinding, KubeObject, PolicyRule, Role, RoleBinding, Subject } from '@kube/kit';
 import { at, invalidField, requiredField, unsupportedField, type FieldError } from './field-errors.ts';
 import { isDNS1123Subdomain } from './names.ts';
-import type { RbacSource } from './rbac.ts';
+import type { Authorizer, UserInfo } from './auth-api.ts';
+import { RbacAuthorizer, subjectMatches, type RbacSource } from './rbac.ts';
 import type { Registry } from './registry.ts';
 import { StatusError } from './status.ts';
 
@@ -160,6 +162,42 @@ export class StoredRbacSource implements RbacSource {
     }
     return items;
   }
+}
+
+/**
+ * Kata 11's RbacAuthorizer on the roles in the store, which can also list what a user may do
+ * (`kubectl auth can-i --list`): the rules of every role bound to them, cluster-wide and in the
+ * namespace (upstream's RBAC RulesFor, plugin/pkg/auth/authorizer/rbac/rbac.go).
+ *
+ * @example
+ * ```ts
+ * const authorizer = storedRbacAuthorizer(registry);
+ * authorizer.rulesFor!(victor, 'shop'); // [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }, ...]
+ * ```
+ */
+export function storedRbacAuthorizer(registry: Registry): Authorizer {
+  const source = new StoredRbacSource(registry);
+  const rbac = new RbacAuthorizer(source);
+  return {
+    authorize: (attributes) => rbac.authorize(attributes),
+    rulesFor: (user, namespace) => rulesFor(source, user, namespace),
+  };
+}
+
+/** The rules of the roles bound to `user`: by ClusterRoleBindings, then by the namespace's RoleBindings. */
+function rulesFor(source: RbacSource, user: UserInfo, namespace: string): PolicyRule[] {
+  const clusterRole = (name: string) => source.clusterRoles().find((role) => role.metadata.name === name);
+  const rules: PolicyRule[] = [];
+  for (const binding of source.clusterRoleBindings()) {
+    if ((binding.subjects ?? []).some((subject) => subjectMatches(subject, user, ''))) rules.push(...(clusterRole(binding.roleRef.name)?.rules ?? []));
+  }
+  if (namespace === '') return rules;
+  for (const binding of source.roleBindings(namespace)) {
+    if (!(binding.subjects ?? []).some((subject) => subjectMatches(subject, user, namespace))) continue;
+    const role = binding.roleRef.kind === 'ClusterRole' ? clusterRole(binding.roleRef.name) : source.roles(namespace).find((r) => r.metadata.name === binding.roleRef.name);
+    rules.push(...(role?.rules ?? []));
+  }
+  return rules;
 }
 
 /** The resource of an RBAC kind. */

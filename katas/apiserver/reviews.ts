@@ -8,6 +8,9 @@
  *   in `spec.resourceAttributes` (or `spec.nonResourceAttributes`); no authorizer: yes.
  * - A **SelfSubjectReview** (`kubectl auth whoami`) asks: who am I? The answer is the user the
  *   authenticator made of the request.
+ * - A **SelfSubjectRulesReview** (`kubectl auth can-i --list`) asks: what may I do in this
+ *   namespace? The rules the authorizer's `rulesFor` finds; an authorizer without it (or none)
+ *   answers `incomplete: true`, as upstream's does for one that cannot list rules.
  *
  * Given code: kata 10's handler calls {@link answerReview} for a create of a review.
  *
@@ -20,7 +23,7 @@
 import type { KubeObject } from '@kube/kit';
 import type { Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import type { ResourceType } from './resources.ts';
-import { invalid } from './status.ts';
+import { badRequest, invalid } from './status.ts';
 
 /** What a SelfSubjectAccessReview asks about: a resource request or a non-resource one. */
 interface AccessReviewSpec {
@@ -38,6 +41,7 @@ export function answerReview(type: ResourceType, object: KubeObject, user: UserI
   if (type.kind === 'SelfSubjectReview') {
     return { ...answer, status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } } } as KubeObject;
   }
+  if (type.kind === 'SelfSubjectRulesReview') return { ...answer, ...rulesReview(object, user, authorizer) } as KubeObject;
   const spec = ((object as { spec?: unknown }).spec ?? {}) as AccessReviewSpec;
   const asked = attributesAsked(spec, user);
   const decision = authorizer?.authorize(asked) ?? { allowed: true, reason: '' };
@@ -56,4 +60,24 @@ function attributesAsked(spec: AccessReviewSpec, user: UserInfo): RequestAttribu
     return { user, verb, resourceRequest: true, apiGroup: group, apiVersion: version, resource: resource.resource ?? '', subresource, namespace, name, path: '' };
   }
   return { user, verb: nonResource!.verb ?? '', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: nonResource!.path ?? '' };
+}
+
+/**
+ * What a SelfSubjectRulesReview answers: the user's rules in `spec.namespace`, split into resource
+ * and non-resource rules.
+ *
+ * @throws StatusError BadRequest `no namespace on request` without one (upstream's words)
+ */
+function rulesReview(object: KubeObject, user: UserInfo, authorizer: Authorizer | undefined): { spec: object; status: object } {
+  const spec = ((object as { spec?: { namespace?: string } }).spec ?? {}) as { namespace?: string };
+  if (!spec.namespace) throw badRequest('no namespace on request');
+  if (authorizer?.rulesFor === undefined) {
+    return { spec, status: { incomplete: true, evaluationError: 'this server\'s authorizer cannot list rules' } };
+  }
+  const rules = authorizer.rulesFor(user, spec.namespace);
+  const resourceRules = rules
+    .filter((rule) => (rule.resources ?? []).length > 0)
+    .map((rule) => ({ verbs: rule.verbs, ...(rule.apiGroups && { apiGroups: rule.apiGroups }), resources: rule.resources, ...(rule.resourceNames && { resourceNames: rule.resourceNames }) }));
+  const nonResourceRules = rules.filter((rule) => (rule.nonResourceURLs ?? []).length > 0).map((rule) => ({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs }));
+  return { spec, status: { resourceRules, nonResourceRules, incomplete: false } };
 }

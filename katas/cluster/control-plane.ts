@@ -36,9 +36,8 @@ import {
   NamespaceDefaulting,
   NamespaceLifecycle,
   ensureRbacObjects,
-  RbacAuthorizer,
   Registry,
-  StoredRbacSource,
+  storedRbacAuthorizer,
   TokenAuthenticator,
   type ApiClient,
   type UserInfo,
@@ -171,7 +170,7 @@ export class ControlPlane {
         authenticator: new TokenAuthenticator(this.users),
         // the bootstrap policy and the components' binding are stored objects, as upstream's;
         // `kubectl create rolebinding` adds to them
-        authorizer: new RbacAuthorizer(new StoredRbacSource(this.registry)),
+        authorizer: storedRbacAuthorizer(this.registry),
         admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
         serviceAllocator: this.serviceAllocators(),
         // kata 21's namespace controller empties deleted namespaces here

@@ -12,7 +12,7 @@
  * await admission.admit(request); await admission.validate(request);              // mutating, then validating
  * ```
  */
-import type { KubeObject } from '@kube/kit';
+import type { KubeObject, PolicyRule } from '@kube/kit';
 
 /** Who is asking (k8s.io/apiserver/pkg/authentication/user.Info). */
 export interface UserInfo {
@@ -58,6 +58,12 @@ export interface AuthorizationDecision {
 /** Says whether a request may go on. */
 export interface Authorizer {
   authorize(attributes: RequestAttributes): AuthorizationDecision;
+  /**
+   * Every rule that grants `user` something in `namespace` (or at the cluster scope), for a
+   * SelfSubjectRulesReview (`kubectl auth can-i --list`); an authorizer without it answers those
+   * with `incomplete: true` (upstream's RuleResolver).
+   */
+  rulesFor?(user: UserInfo, namespace: string): PolicyRule[];
 }
 
 /** A write on its way to the store, as the admission plugins see it. */

@@ -291,6 +291,7 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     rbac('rolebindings', 'RoleBinding', true),
     rbac('clusterrolebindings', 'ClusterRoleBinding', false),
     review('selfsubjectaccessreviews', 'SelfSubjectAccessReview', 'authorization.k8s.io'),
+    review('selfsubjectrulesreviews', 'SelfSubjectRulesReview', 'authorization.k8s.io'),
     review('selfsubjectreviews', 'SelfSubjectReview', 'authentication.k8s.io'),
   ].map((type): [string, ResourceType] => [type.resource, type]),
 );

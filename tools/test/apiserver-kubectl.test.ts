@@ -150,7 +150,7 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['get', '--raw', '/readyz/colour']).err).toContain('NotFound');
   });
 
-  it.runIf(hasKubectl)('RBAC is stored: create role and rolebinding grant victor what they say, from the next request on; a roleRef cannot change', () => {
+  it.runIf(hasKubectl)('RBAC is stored: create role and rolebinding grant victor what they say, from the next request on, and auth can-i --list lists it; a roleRef cannot change', () => {
     const asVictor = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', ...args], { encoding: 'utf8', timeout: 60_000 });
     expect(asVictor(['get', 'pods', '-n', 'shop']).stderr).toContain('User "victor" cannot list resource "pods" in API group "" in the namespace "shop"');
     expect(kubectl(['create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods', '-n', 'shop']).out).toContain('role.rbac.authorization.k8s.io/pod-reader created');
@@ -159,6 +159,13 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(asVictor(['auth', 'can-i', 'list', 'pods', '-n', 'default']).stdout.trim()).toBe('no');
     expect(asVictor(['auth', 'can-i', 'delete', 'pods', '-n', 'shop']).stdout.trim()).toBe('no');
     expect(asVictor(['get', 'pods', '-n', 'shop']).status).toBe(0);
+    // auth can-i --list: a SelfSubjectRulesReview, victor's rules in the namespace as kubectl tabulates them
+    const list = asVictor(['auth', 'can-i', '--list', '-n', 'shop']).stdout;
+    expect(list).toMatch(/Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs/);
+    expect(list).toMatch(/\npods\s+\[\]\s+\[\]\s+\[get list\]/);
+    expect(list).toMatch(/selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
+    expect(list).toMatch(/\s+\[\/version\]\s+\[\]\s+\[get\]/);
+    expect(asVictor(['auth', 'can-i', '--list', '-n', 'default']).stdout).not.toMatch(/\npods\s/);
     expect(kubectl(['get', 'rolebindings', '-n', 'shop', '-o', 'wide']).out).toMatch(/NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\nvictor-reads\s+Role\/pod-reader\s+\S+\s+victor/);
     // the bootstrap policy is there to read, as on a real cluster
     expect(kubectl(['get', 'clusterroles']).out).toMatch(/cluster-admin\s+\d{4}-\d\d-\d\dT/);
