@@ -187,13 +187,18 @@ for (const candidate of candidates) {
     component: candidate.component,
     ...(candidate.podEvents && { podEvents: true }),
     ...(candidate.workers !== undefined && { workers: candidate.workers }),
-    make: (context) =>
-      new Controller({
+    // the events kube-controller-manager's node controllers record, as the cluster's (controller-events.ts)
+    ...(candidate.name === 'nodelifecycle' && { events: base.nodeLifecycleEventsClient }),
+    ...(candidate.name === 'taint-eviction' && { events: base.taintEvictionEventsClient }),
+    make: (context) => {
+      if (candidate.name === 'nodelifecycle') base.recordRegisteredNodes(context.factory.nodes(), context.recorder);
+      return new Controller({
         ...context,
         onError: (...failure: unknown[]) => {
           if (args.verbose) context.onError(failure.length > 1 ? failure[0] : candidate.name, failure.at(-1));
         },
-      }),
+      });
+    },
   });
 }
 if (descriptors.length === 0) fail('no controller to run: --controllers names none that the workbook has yet.');

@@ -25,6 +25,7 @@ import {
   NamespaceController,
   NodeLifecycleController,
   nodeLifecycleEventsClient,
+  recordRegisteredNodes,
   ReplicaSetController,
   TaintEvictionController,
   taintEvictionEventsClient,
@@ -41,7 +42,16 @@ export function clusterControllers(settings: ClusterSettings): ControllerDescrip
   return [
     { name: 'replicaset', component: 'replicaset-controller', podEvents: true, make: (c) => new ReplicaSetController(c) },
     { name: 'deployment', component: 'deployment-controller', make: (c) => new DeploymentController(c) },
-    { name: 'nodelifecycle', component: 'node-controller', workers: 1, events: nodeLifecycleEventsClient, make: (c) => new NodeLifecycleController({ ...c, nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriodMs, noScheduleTainting: true, onError: (error) => c.onError('nodelifecycle', error) }) },
+    {
+      name: 'nodelifecycle',
+      component: 'node-controller',
+      workers: 1,
+      events: nodeLifecycleEventsClient,
+      make: (c) => {
+        recordRegisteredNodes(c.factory.nodes(), c.recorder);
+        return new NodeLifecycleController({ ...c, nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriodMs, noScheduleTainting: true, onError: (error) => c.onError('nodelifecycle', error) });
+      },
+    },
     { name: 'taint-eviction', component: 'taint-eviction-controller', events: taintEvictionEventsClient, make: (c) => new TaintEvictionController({ ...c, onError: (error) => c.onError('taint-eviction', error) }) },
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },

@@ -10,6 +10,7 @@
  * | a Node's status with Ready no longer True | Node: Normal `NodeNotReady` "Node node-1 status is now: NodeNotReady" (nodelifecycle's RecordNodeStatusChange) |
  * | a pod's status with Ready False | pod: Warning `NodeNotReady` "Node is not ready" (controller_utils.go MarkPodsNotReady) |
  * | the delete of a pod | pod: Normal `TaintManagerEviction` "Marking for deletion Pod default/web" (tainteviction's emitPodDeletionEvent) |
+ * | (it reads) a Node it did not know | Node: Normal `RegisteredNode` "Node node-1 event: Registered Node node-1 in Controller" ({@link recordRegisteredNodes}) |
  *
  * @example
  * ```ts
@@ -20,6 +21,19 @@
 import { ForwardingClient, type ApiClient, type ResourceClient } from '@kube/apiserver';
 import type { KubeObject, Node, Pod } from '@kube/kit';
 import type { EventRecorder } from './event-recorder.ts';
+import type { SharedIndexInformerApi } from './informer-api.ts';
+
+/**
+ * Records RegisteredNode on each Node the node lifecycle controller comes to know, as its
+ * monitorNodeHealth does the first time it sees one (node_lifecycle_controller.go, through
+ * RecordNodeEvent's "Node %s event: %s"). A restarted controller manager knows no node, so it
+ * records every one again, as upstream's does.
+ */
+export function recordRegisteredNodes(nodes: SharedIndexInformerApi<Node>, recorder: EventRecorder): void {
+  nodes.addEventHandler({
+    onAdd: (node) => recorder.event(asKind(node, 'Node'), 'Normal', 'RegisteredNode', `Node ${node.metadata.name} event: Registered Node ${node.metadata.name} in Controller`),
+  });
+}
 
 /** The node lifecycle controller's client, recording NodeNotReady on the Nodes and pods it marks. */
 export function nodeLifecycleEventsClient(inner: ApiClient, recorder: EventRecorder): ApiClient {

@@ -180,6 +180,12 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     expect(nodes).toMatch(/node-1\s+Ready/);
     expect(nodes).toMatch(/node-2\s+Ready/);
     expect(await kubectl('get', 'service', 'kubernetes')).toContain('127.228.0.1');
+    // the node controller says it knows each node, as kubectl describe node shows it
+    const described = await until('RegisteredNode on node-2', async () => {
+      const text = await kubectl('describe', 'node', 'node-2');
+      return /RegisteredNode/.test(text) ? text : undefined;
+    });
+    expect(described).toMatch(/Normal\s+RegisteredNode\s+\S+\s+node-controller\s+Node node-2 event: Registered Node node-2 in Controller/);
   });
 
   it('applies a Deployment of 3 echo pods and a Service, and HTTP through the ClusterIP reaches all three', async () => {
