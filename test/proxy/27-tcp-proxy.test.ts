@@ -122,6 +122,15 @@ describe('listening and forwarding', () => {
     expect([await ask(NODE, 32716), await ask(NODE_2, 32716)]).toEqual(['refused', 'refused']);
   });
 
+  it('serves a node port on 127.0.0.1 when it is given no node addresses, as a one-machine cluster\'s kube-proxy does', async () => {
+    await backends(1);
+    const proxy = new Proxier({ clock: new FakeClock(), random: new Random(27) });
+    cleanups.push(() => proxy.stop());
+    await proxy.sync([svc('127.97.27.18', { type: 'NodePort', ports: [{ port: 9000, nodePort: 32718 }] })], [slice([0])]);
+    expect(proxy.listeners().map((l) => `${l.kind} ${l.address}:${l.port}`)).toEqual(['nodePort 127.0.0.1:32718', 'clusterIP 127.97.27.18:9000']);
+    expect(await ask('127.0.0.1', 32718)).toBe('pod-0');
+  });
+
   it('closes the listeners of a Service that is gone', async () => {
     await backends(1);
     const proxy = proxier();
