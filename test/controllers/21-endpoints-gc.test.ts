@@ -26,6 +26,7 @@ import {
   SharedInformerFactory,
   type PropagationPolicy,
 } from '@kube/controllers';
+import { ForwardingClient, type ResourceClient } from '@kube/apiserver';
 import { ControllerCluster, makePod, START } from '../support/controllers/cluster.ts';
 
 /** A pod with an IP, ready or not, serving `http` on `httpPort`. */
@@ -321,6 +322,35 @@ describe('the namespace controller, what it leaves alone', () => {
     expect([shop.status?.phase, shop.spec?.finalizers]).toEqual(['Terminating', ['example.com/audit']]);
     expect(c.errors).toEqual([]);
     await c.stop();
+  });
+});
+
+describe('the namespace controller, with other writers racing it', () => {
+  it('skips a resource the server does not serve, takes an object deleted meanwhile as gone, and leaves one made again under the same name', async () => {
+    const cluster = new ControllerCluster();
+    const api = cluster.client.inner;
+    const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data: { a: 'b' } }) as never;
+    await api.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } } as Namespace);
+    for (const name of ['gone', 'kept', 'remade']) await api.resource('configmaps', 'shop').create(configMap(name));
+    /** Between the controller's list and its delete, someone deletes `gone`, and deletes `remade` and creates it again. */
+    class Racing extends ForwardingClient {
+      override resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+        const real = this.inner.resource<T>(resource, namespace);
+        if (resource !== 'configmaps') return real;
+        return {
+          ...real,
+          delete: async (name, options) => {
+            if (name === 'gone' || name === 'remade') await real.delete(name);
+            if (name === 'remade') await real.create(configMap('remade'));
+            return real.delete(name, options);
+          },
+        };
+      }
+    }
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const controller = new NamespaceController({ client: new Racing(api), clock: cluster.clock, factory, resources: ['widgets', 'configmaps'] });
+    expect(await controller.deleteAllContent('shop'), 'nothing it listed is left').toEqual({});
+    expect((await api.resource('configmaps', 'shop').list()).items.map((c) => c.metadata.name), 'the new remade is not the one it listed').toEqual(['remade']);
   });
 });
 
