@@ -356,6 +356,8 @@ describe('the namespace controller, with other writers racing it', () => {
 
 // ---- garbage collection --------------------------------------------------------------------------------
 
+type LocalApi = ControllerCluster['client']['inner'];
+
 function ownerRef(owner: KubeObject, block = true): OwnerReference {
   return { apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, ...(block && { blockOwnerDeletion: true }) };
 }
@@ -370,6 +372,56 @@ function podOwnedBy(name: string, ...owners: OwnerReference[]): Pod {
   if (owners.length > 0) pod.metadata.ownerReferences = owners;
   return pod;
 }
+
+/**
+ * How the garbage collector judges an owner it does not have in its graph: it asks the API. The
+ * collector here follows pods only, so every ReplicaSet owner is looked up.
+ */
+describe('the garbage collector, judging an owner through the API', () => {
+  const dependent = { uid: 'dependent-uid', resource: 'pods', namespace: 'default', name: 'p', owners: [], dependents: new Set<string>(), beingDeleted: false, finalizers: [] };
+  const cases: { name: string; owner: (api: LocalApi) => Promise<OwnerReference>; state: string }[] = [
+    { name: 'an owner the API has, with the uid the reference names, is solid', owner: async (api) => ownerRef(await api.replicaSets('default').create(rsOwnedBy('rs'))), state: 'solid' },
+    {
+      name: 'an owner the API has under the same name but another uid is dangling: the one referred to is gone',
+      owner: async (api) => ({ ...ownerRef(await api.replicaSets('default').create(rsOwnedBy('rs'))), uid: 'an-older-uid' }),
+      state: 'dangling',
+    },
+    { name: 'an owner the API does not have is dangling', owner: async () => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'never', uid: 'never-uid', controller: true }), state: 'dangling' },
+    {
+      name: 'an owner being deleted in the foreground is waiting for its dependents',
+      owner: async (api) => {
+        const rs = await api.replicaSets('default').create(rsOwnedBy('rs'));
+        await deleteWithPropagation(api, 'replicasets', 'default', 'rs', 'Foreground');
+        return ownerRef(rs);
+      },
+      state: 'waitingForDependentsDeletion',
+    },
+    {
+      name: 'an owner being deleted but held by a finalizer of its own is solid: only foregroundDeletion waits for dependents',
+      owner: async (api) => {
+        const rs = await api.replicaSets('default').create({ ...rsOwnedBy('rs'), metadata: { ...rsOwnedBy('rs').metadata, finalizers: ['example.com/hold'] } });
+        await api.replicaSets('default').delete('rs');
+        return ownerRef(rs);
+      },
+      state: 'solid',
+    },
+    {
+      name: 'an owner not being deleted is solid even with foregroundDeletion among its finalizers',
+      owner: async (api) => ownerRef(await api.replicaSets('default').create({ ...rsOwnedBy('rs'), metadata: { ...rsOwnedBy('rs').metadata, finalizers: ['foregroundDeletion'] } })),
+      state: 'solid',
+    },
+    { name: 'an owner of a kind it does not know is solid: it never deletes on a guess', owner: async () => ({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'widget-uid' }), state: 'solid' },
+  ];
+  for (const { name, owner, state } of cases) {
+    it(name, async () => {
+      const cluster = new ControllerCluster();
+      const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+      const gc = new GarbageCollector({ client: cluster.client, clock: cluster.clock, factory, resources: ['pods'] });
+      const ref = await owner(cluster.client.inner);
+      expect(await gc.ownerState({ ...dependent, owners: [ref] }, ref)).toBe(state);
+    });
+  }
+});
 
 describe('the garbage collector', () => {
   it('deletes the dependents of an owner deleted in the background, keeps them without the reference when orphaned', async () => {
