@@ -26,7 +26,7 @@ import {
   SharedInformerFactory,
   type PropagationPolicy,
 } from '@kube/controllers';
-import { ForwardingClient, type ResourceClient } from '@kube/apiserver';
+import { forbidden, ForwardingClient, type ResourceClient } from '@kube/apiserver';
 import { ControllerCluster, makePod, START } from '../support/controllers/cluster.ts';
 
 /** A pod with an IP, ready or not, serving `http` on `httpPort`. */
@@ -372,6 +372,27 @@ function podOwnedBy(name: string, ...owners: OwnerReference[]): Pod {
   if (owners.length > 0) pod.metadata.ownerReferences = owners;
   return pod;
 }
+
+describe('the namespace controller, when the server fails it', () => {
+  it('passes on a list that fails and a delete that is refused (they are retried), and never empties a namespace that is not being deleted', async () => {
+    const cluster = new ControllerCluster();
+    const api = cluster.client.inner;
+    await api.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } } as Namespace);
+    await api.resource('configmaps', 'shop').create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } } as never);
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const controller = new NamespaceController({ client: cluster.client, clock: cluster.clock, factory, resources: ['configmaps'] });
+    factory.start();
+    await factory.waitForCacheSync();
+    await controller.syncNamespace('shop');
+    expect((await api.resource('configmaps', 'shop').list()).items, 'shop is not being deleted').toHaveLength(1);
+    cluster.client.failNextLists(1);
+    await expect(controller.deleteAllContent('shop')).rejects.toThrow('etcdserver: request timed out');
+    cluster.client.failNextWrites('delete', 'configmaps', 1, () => forbidden('configmaps', 'settings', 'a policy says no'));
+    await expect(controller.deleteAllContent('shop')).rejects.toThrow('a policy says no');
+    expect(await controller.deleteAllContent('shop')).toEqual({});
+    await factory.shutdown();
+  });
+});
 
 /**
  * How the garbage collector judges an owner it does not have in its graph: it asks the API. The
