@@ -10,6 +10,8 @@
  * changes and syncs, kube-proxy's syncs never overlap and the last one sees the final state; and
  * under any story of user actions and faults the whole cluster converges (test/support/cluster/chaos.ts).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { LocalClient, Registry, StatusError, type ApiClient, type ListOptions } from '@kube/apiserver';
@@ -501,8 +503,12 @@ describe('ServiceProxy: kube-proxy\'s loop around the proxier', () => {
 describe('startCluster: the start-up order, read from the trace', () => {
   it('starts etcd, then the apiserver, then the bootstrap; the scheduler, the controller manager and DNS after the bootstrap; DNS before every kubelet; kube-proxy after the kubelets; the kubeconfig last', async () => {
     const users = new Set<string>();
-    const { cluster, trace, cleanup } = await httpsCluster({ wrapClient: (client, user) => (users.add(user), client) });
+    const { cluster, trace, dataDir, cleanup } = await httpsCluster({ port: 29443, wrapClient: (client, user) => (users.add(user), client) });
     try {
+      expect(cluster.url, 'the apiserver on the host and port asked for').toBe('https://127.0.29.1:29443');
+      expect(cluster.parts.dnsAddress, 'DNS on the host asked for').toMatch(/^127\.0\.29\.53:\d+$/);
+      expect(existsSync(join(dataDir, 'etcd')), "etcd's log in the data dir").toBe(true);
+      expect(readFileSync(join(dataDir, 'kubeconfig'), 'utf8'), 'the kubeconfig in the data dir, pointing at the apiserver').toContain('server: https://127.0.29.1:29443');
       expect([...users].sort(), 'each component as its own user').toEqual(['kubernetes-admin', 'system:kube-controller-manager', 'system:kube-proxy', 'system:kube-scheduler', 'system:node:node-1', 'system:node:node-2', 'system:serviceaccount:kube-system:coredns']);
       const lines = trace.map((e) => `${e.component} ${e.phase}`);
       const before = (a: string, b: string) => expect(at(trace, a), `"${a}" before "${b}" in: ${lines.join(', ')}`).toBeLessThan(at(trace, b));
@@ -544,8 +550,9 @@ describe('startCluster: the start-up order, read from the trace', () => {
 });
 
 describe('startCluster: kube-proxy for every node', () => {
-  it('serves a NodePort Service on each node\'s InternalIP, where `kubectl get nodes -o wide` says the node is', async () => {
+  it('serves a NodePort Service on each node\'s InternalIP, where `kubectl get nodes -o wide` says the node is, until the cluster stops', async () => {
     const { cluster, cleanup } = await httpsCluster();
+    let stopped = false;
     try {
       const { factory, proxy } = cluster.parts.proxy!;
       const seen = new Promise<void>((resolve) => {
@@ -560,8 +567,11 @@ describe('startCluster: kube-proxy for every node', () => {
       const internalIPs = nodes.map((node) => node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? `${node.metadata.name} has no InternalIP`);
       expect(internalIPs).toEqual(['127.0.10.1', '127.0.11.1']);
       for (const address of internalIPs) expect(`${address}:32729 ${await ask(address, 32729)}`).toBe(`${address}:32729 reset`);
-    } finally {
       await cluster.stop();
+      stopped = true;
+      for (const address of internalIPs) expect(`${address}:32729 ${await ask(address, 32729)}`, 'kube-proxy stopped: its listeners are closed').toBe(`${address}:32729 refused`);
+    } finally {
+      if (!stopped) await cluster.stop();
       cleanup();
     }
   });
