@@ -26,6 +26,9 @@ import { RbacAuthorizer, subjectMatches, type RbacSource } from './rbac.ts';
 import type { Registry } from './registry.ts';
 import { StatusError } from './status.ts';
 
+/** The group whose members RBAC never refuses (upstream's user.SystemPrivilegedGroup). */
+export const PRIVILEGED_GROUP = 'system:masters';
+
 /** The API group of RBAC's objects, and of the User and Group subjects. */
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
@@ -167,7 +170,8 @@ export class StoredRbacSource implements RbacSource {
 /**
  * Kata 11's RbacAuthorizer on the roles in the store, which can also list what a user may do
  * (`kubectl auth can-i --list`): the rules of every role bound to them, cluster-wide and in the
- * namespace (upstream's RBAC RulesFor, plugin/pkg/auth/authorizer/rbac/rbac.go).
+ * namespace (upstream's RBAC RulesFor, plugin/pkg/auth/authorizer/rbac/rbac.go). Before RBAC, as
+ * kube-apiserver's authorizer chain has it, members of `system:masters` are allowed everything.
  *
  * @example
  * ```ts
@@ -179,7 +183,9 @@ export function storedRbacAuthorizer(registry: Registry): Authorizer {
   const source = new StoredRbacSource(registry);
   const rbac = new RbacAuthorizer(source);
   return {
-    authorize: (attributes) => rbac.authorize(attributes),
+    // kube-apiserver's first authorizer lets `system:masters` do anything, whatever RBAC says:
+    // deleting the cluster-admin ClusterRole cannot lock the administrator out
+    authorize: (attributes) => (attributes.user.groups.includes(PRIVILEGED_GROUP) ? { allowed: true, reason: '' } : rbac.authorize(attributes)),
     rulesFor: (user, namespace) => rulesFor(source, user, namespace),
   };
 }

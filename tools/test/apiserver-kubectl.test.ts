@@ -27,7 +27,7 @@ function kubectl(args: string[], input?: string): { code: number; out: string; e
 
 beforeAll(async () => {
   if (!hasKubectl) return;
-  writeFileSync(join(dir, 'tokens.csv'), 'admin-token,alice,1001,"devs"\nviewer-token,victor,1002,"viewers"\n');
+  writeFileSync(join(dir, 'tokens.csv'), 'admin-token,alice,1001,"devs"\nviewer-token,victor,1002,"viewers"\nroot-token,root,1003,"system:masters"\n');
   writeFileSync(
     join(dir, 'rbac.yaml'),
     [
@@ -186,6 +186,13 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(sa.out).toBe('["system:serviceaccounts","system:serviceaccounts:shop","system:authenticated"]');
     const victor = spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', 'get', 'pods', '--as=alice'], { encoding: 'utf8', timeout: 60_000 });
     expect(victor.stderr).toContain('users "alice" is forbidden: User "victor" cannot impersonate resource "users" in API group "" at the cluster scope');
+  });
+
+  it.runIf(hasKubectl)('system:masters may do anything even once its binding is gone: kube-apiserver lets that group past RBAC', () => {
+    expect(kubectl(['delete', 'clusterrolebinding', 'cluster-admin']).out).toContain('clusterrolebinding.rbac.authorization.k8s.io "cluster-admin" deleted');
+    const root = spawnSync('kubectl', ['--kubeconfig', config, '--token', 'root-token', 'get', 'clusterroles', '-o', 'name'], { encoding: 'utf8', timeout: 60_000 });
+    expect(root.stderr).toBe('');
+    expect(root.stdout).toContain('clusterrole.rbac.authorization.k8s.io/cluster-admin');
   });
 });
 
