@@ -194,5 +194,14 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(root.stderr).toBe('');
     expect(root.stdout).toContain('clusterrole.rbac.authorization.k8s.io/cluster-admin');
   });
+
+  it.runIf(hasKubectl)('the user-facing ClusterRoles are there to bind: view reads but for Secrets, edit writes too', () => {
+    const asVictor = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', ...args], { encoding: 'utf8', timeout: 60_000 }).stdout.trim();
+    expect(kubectl(['create', 'rolebinding', 'victor-views', '--clusterrole=view', '--user=victor', '-n', 'shop']).code).toBe(0);
+    expect([asVictor(['auth', 'can-i', 'list', 'deployments.apps', '-n', 'shop']), asVictor(['auth', 'can-i', 'get', 'secrets', '-n', 'shop']), asVictor(['auth', 'can-i', 'create', 'pods', '-n', 'shop'])]).toEqual(['yes', 'no', 'no']);
+    expect(kubectl(['create', 'rolebinding', 'victor-edits', '--clusterrole=edit', '--user=victor', '-n', 'shop']).code).toBe(0);
+    expect([asVictor(['auth', 'can-i', 'create', 'pods', '-n', 'shop']), asVictor(['auth', 'can-i', 'get', 'secrets', '-n', 'shop']), asVictor(['auth', 'can-i', 'create', 'rolebindings', '-n', 'shop'])]).toEqual(['yes', 'yes', 'no']);
+    expect(kubectl(['get', 'clusterroles', 'admin', 'edit', 'view', '-o', 'name']).out.trim().split('\n')).toEqual(['clusterrole.rbac.authorization.k8s.io/admin', 'clusterrole.rbac.authorization.k8s.io/edit', 'clusterrole.rbac.authorization.k8s.io/view']);
+  });
 });
 
