@@ -59,12 +59,14 @@ export function portsKey(ports: readonly EndpointSlicePort[]): string {
  * The endpoints a Service should have, grouped by their ports (upstream's `reconcile` building
  * `desiredEndpointsByPortMap`): every selected pod that {@link shouldPodBeInEndpoints} (terminating
  * ones too), as {@link podToEndpoint}; its ports the Service ports {@link findPort} resolves on it
- * (`{ name, port, protocol }`, protocol default TCP); a pod with none of them left out. Groups by
+ * (`{ name, port, protocol }`: name `''` for an unnamed port, protocol default TCP); a pod with
+ * none of them left out. Groups by
  * {@link portsKey}; endpoints in each sorted by pod name.
  */
 export function desiredEndpoints(service: Service, pods: readonly Pod[], zoneOf: (node: string) => string | undefined = () => undefined): Map<string, EndpointGroup> {
   // TODO(21): the selected pods sorted by name that shouldPodBeInEndpoints(pod, true); ports as in endpointsSubsets (a pod with
-  // TODO(21): none left out, unless the Service has none); group by portsKey(ports), each group { ports, endpoints: podToEndpoint }.
+  // TODO(21): none left out, unless the Service has none), but each with its name, '' when the Service port has none;
+  // TODO(21): group by portsKey(ports), each group { ports, endpoints: podToEndpoint }.
   throw new NotImplemented('21', 'desiredEndpoints');
 }
 

@@ -66,7 +66,8 @@ export function portsKey(ports: readonly EndpointSlicePort[]): string {
  * The endpoints a Service should have, grouped by their ports (upstream's `reconcile` building
  * `desiredEndpointsByPortMap`): every selected pod that {@link shouldPodBeInEndpoints} (terminating
  * ones too), as {@link podToEndpoint}; its ports the Service ports {@link findPort} resolves on it
- * (`{ name, port, protocol }`, protocol default TCP); a pod with none of them left out. Groups by
+ * (`{ name, port, protocol }`: name `''` for an unnamed port, protocol default TCP); a pod with
+ * none of them left out. Groups by
  * {@link portsKey}; endpoints in each sorted by pod name.
  */
 export function desiredEndpoints(service: Service, pods: readonly Pod[], zoneOf: (node: string) => string | undefined = () => undefined): Map<string, EndpointGroup> {
@@ -77,7 +78,8 @@ export function desiredEndpoints(service: Service, pods: readonly Pod[], zoneOf:
     const ports: EndpointSlicePort[] = [];
     for (const servicePort of servicePorts) {
       const port = findPort(pod, servicePort);
-      if (port !== undefined) ports.push({ ...(servicePort.name && { name: servicePort.name }), port, protocol: servicePort.protocol ?? 'TCP' });
+      // name always, '' for an unnamed port: clients read it through a pointer (kubectl describe svc panics without it)
+      if (port !== undefined) ports.push({ name: servicePort.name ?? '', port, protocol: servicePort.protocol ?? 'TCP' });
     }
     if (servicePorts.length > 0 && ports.length === 0) continue;
     const key = portsKey(ports);

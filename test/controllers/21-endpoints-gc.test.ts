@@ -110,6 +110,12 @@ describe('the pure parts', () => {
     expect([...desiredEndpoints(bare, pods).values()].map((g) => [g.ports, g.endpoints.length])).toEqual([[[], 2]]);
   });
 
+  it("names a slice's port '' when the Service port has no name, as upstream does: kubectl describe svc reads the name through a pointer", () => {
+    const unnamed = makeService('web', { app: 'web' }, [{ port: 80, targetPort: 8080 }] as never);
+    const groups = [...desiredEndpoints(unnamed, [servingPod('a', { ip: '127.0.2.1' })]).values()];
+    expect(groups.map((g) => g.ports)).toEqual([[{ name: '', port: 8080, protocol: 'TCP' }]]);
+  });
+
   it('cuts 250 endpoints into slices of at most 100, labelled and owned by the Service, with ready, serving and terminating conditions', () => {
     const service = { ...makeService('web', { app: 'web' }), metadata: { ...makeService('web', {}).metadata, uid: 'uid-web' } };
     const pods = Array.from({ length: 250 }, (_, i) => servingPod(`p${String(i).padStart(3, '0')}`, { ip: `127.0.2.${i}`, ready: i !== 1, terminating: i === 2, node: 'n1' }));
