@@ -199,6 +199,13 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
       return names.every((n) => answered.has(n)) ? answered : undefined;
     });
     expect([...seen].sort()).toEqual([...names].sort());
+    // a Service with an unnamed port: its slice names the port '' (kubectl describe reads the name through a pointer)
+    expect(await kubectl('expose', 'deployment', 'web', '--name=web-plain', '--port=8081', '--target-port=8080')).toContain('service/web-plain exposed');
+    const described = await until('web-plain has its endpoints', async () => {
+      const text = await kubectl('describe', 'service', 'web-plain');
+      return /Endpoints:\s+127\./.test(text) ? text : undefined;
+    });
+    expect(described).toMatch(/Port:\s+<unset>\s+8081\/TCP/);
   });
 
   it('answers through the Service\'s DNS name, as a pod resolves it (web, then web.default.svc.cluster.local)', async () => {
