@@ -13,7 +13,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
-import { Backoff, computePodActions, generatePodStatus, getPhase, podConditions, PodWorkers, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
+import { Backoff, computePodActions, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
 import { fc, test } from '../support/prop.ts';
 import { expectedPhase } from '../support/kubelet/phase-table.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
@@ -311,6 +311,24 @@ describe('computePodActions', () => {
     const deleting: Pod = { ...pod({}), metadata: { ...pod({}).metadata, deletionTimestamp: T(START) } };
     expect(summary(computePodActions(deleting, runtimePod([sandbox(0)], ['a:exited:1', 'b:created'])))).toMatchObject({ start: [], killPod: true });
   });
+});
+
+describe('the grace period a pod is stopped with (effectiveGracePeriod)', () => {
+  const pod = (deletionGracePeriodSeconds: number | undefined, terminationGracePeriodSeconds: number | undefined, withSpec = true): Pod =>
+    ({
+      metadata: { name: 'web', namespace: 'default', ...(deletionGracePeriodSeconds !== undefined && { deletionGracePeriodSeconds }) },
+      ...(withSpec && { spec: { containers: [{ name: 'app', image: 'kubekata/echo' }], ...(terminationGracePeriodSeconds !== undefined && { terminationGracePeriodSeconds }) } }),
+    }) as Pod;
+  const cases: [string, Pod, number][] = [
+    ["the deletion's grace period wins over the spec's", pod(5, 60), 5],
+    ["a deletion's grace period of 0 is not used: the spec's is", pod(0, 20), 20],
+    ["a negative deletion grace period is not used either", pod(-3, 10), 10],
+    ['without a deletion grace period, the spec\'s', pod(undefined, 20), 20],
+    ['with neither, 30 seconds', pod(undefined, undefined), 30],
+    ['a pod with no spec at all gets 30 seconds', pod(undefined, undefined, false), 30],
+    ['never less than 1 second, even with a spec that says 0', pod(undefined, 0), 1],
+  ];
+  for (const [name, input, seconds] of cases) it(name, () => expect(effectiveGracePeriod(input)).toBe(seconds));
 });
 
 describe('the pod workers', () => {
