@@ -51,7 +51,7 @@ export class Impersonation {
    * @throws StatusError 403 `users "victor" is forbidden: User "bob" cannot impersonate resource
    *   "users" in API group "" at the cluster scope`; 400 for groups without a user
    */
-  actAs(headers: Readonly<Record<string, string | undefined>>, path: string): { headers: Record<string, string | undefined>; done(): void } {
+  actAs(headers: Readonly<Record<string, string | undefined>>, url: string): { headers: Record<string, string | undefined>; done(): void } {
     const username = headers['impersonate-user'];
     const groups = (headers['impersonate-group'] ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
     if (username === undefined) {
@@ -59,6 +59,7 @@ export class Impersonation {
       return { headers: { ...headers }, done: () => {} };
     }
     const sender = this.inner?.authenticate(headers['authorization']) ?? ANONYMOUS;
+    const path = pathOf(url);
     const asked = (resource: string, name: string, namespace = ''): RequestAttributes => ({ user: sender, verb: 'impersonate', resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource, subresource: '', namespace, name, path });
     const checks: RequestAttributes[] = [];
     const serviceAccount = username.startsWith(SERVICE_ACCOUNT_PREFIX) ? username.slice(SERVICE_ACCOUNT_PREFIX.length).split(':') : undefined;
@@ -71,6 +72,15 @@ export class Impersonation {
     const credential = `Impersonated ${randomUUID()}`;
     this.acting.set(credential, { username, groups: groupsOf(username, groups, serviceAccount?.[0]) });
     return { headers: { ...headers, authorization: credential }, done: () => this.acting.delete(credential) };
+  }
+}
+
+/** A request URL's path, as RBAC's attributes carry it; the URL as it came when it does not parse (the handler says what is wrong with it). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url, 'http://server').pathname;
+  } catch {
+    return url;
   }
 }
 

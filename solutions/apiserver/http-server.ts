@@ -26,7 +26,7 @@ import { Impersonation } from './impersonation.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
-import { internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
+import { badRequest, internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import { WatchCache } from './watch-cache.ts';
@@ -164,6 +164,12 @@ export class ApiServer {
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // A request target that is no URL at all (`GET http://[::1`) is the client's mistake: 400, as
+    // Go's HTTP server answers it, before anything tries to read a path out of it.
+    if (!URL.canParse(request.url ?? '/', 'http://apiserver')) {
+      response.setHeader('Connection', 'close');
+      return this.send(request, response, { code: 400, body: badRequest(`the request target ${JSON.stringify(request.url)} is not a URL`).status });
+    }
     if (NodeProxy.matches(request.url) && (await this.nodeProxy.serve(request, response))) return;
     try {
       const body = await this.readBody(request);
@@ -176,7 +182,7 @@ export class ApiServer {
       }
       let acting: ReturnType<Impersonation['actAs']>;
       try {
-        acting = this.impersonation.actAs(headersOf(request), new URL(request.url ?? '/', 'http://server').pathname);
+        acting = this.impersonation.actAs(headersOf(request), request.url ?? '/');
       } catch (error) {
         return this.send(request, response, { code: statusOf(error).code ?? 500, body: statusOf(error) });
       }

@@ -203,5 +203,20 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect([asVictor(['auth', 'can-i', 'create', 'pods', '-n', 'shop']), asVictor(['auth', 'can-i', 'get', 'secrets', '-n', 'shop']), asVictor(['auth', 'can-i', 'create', 'rolebindings', '-n', 'shop'])]).toEqual(['yes', 'yes', 'no']);
     expect(kubectl(['get', 'clusterroles', 'admin', 'edit', 'view', '-o', 'name']).out.trim().split('\n')).toEqual(['clusterrole.rbac.authorization.k8s.io/admin', 'clusterrole.rbac.authorization.k8s.io/edit', 'clusterrole.rbac.authorization.k8s.io/view']);
   });
+
+  it.runIf(hasKubectl)('answers a request target that is no URL with a 400 Status, as a client mistake, not a 500', async () => {
+    const { connect } = await import('node:tls');
+    const { hostname, port } = new URL(url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port), rejectUnauthorized: false }, () => socket.write('GET http://[::1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(answer).toContain('"reason":"BadRequest"');
+    expect(answer).toContain('is not a URL');
+  });
 });
 
