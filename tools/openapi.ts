@@ -8,19 +8,20 @@
  * `kubernetes-types` package (generated from Kubernetes' own OpenAPI document), so they read as
  * they do against a real cluster; a field upstream does not describe keeps the kit's TSDoc.
  *
- *   npx tsx tools/openapi.ts          write kit/api/openapi.json
- *   npx tsx tools/openapi.ts --check  exit 1 if kit/api/openapi.json is not what it would write
+ *   npx tsx tools/openapi.ts          write kit/api/openapi.json and kit/api/known-fields.json
+ *   npx tsx tools/openapi.ts --check  exit 1 if either is not what it would write
  *
  * tools/test/openapi.test.ts runs the check, so a field added to the kit without running this
  * fails `npm test`. kit/api/openapi.ts reads the file the first time kubectl asks for a
  * document, so no test that never asks pays for parsing it.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import ts from 'typescript';
 
 const KIT = 'kit/api';
 const OUTPUT = join(KIT, 'openapi.json');
+const KNOWN_FIELDS_OUTPUT = join(KIT, 'known-fields.json');
 
 /** The upstream package a kit file's types belong to (a kind's own comes from its apiVersion). */
 const PACKAGE_OF_FILE: Record<string, string> = {
@@ -38,6 +39,8 @@ const PACKAGE_OF_TYPE: Record<string, string> = { ObjectReference: CORE };
 const UPSTREAM_FILES: Record<string, string> = {
   'io.k8s.api.core.v1': 'core/v1.d.ts',
   'io.k8s.api.apps.v1': 'apps/v1.d.ts',
+  'io.k8s.api.authentication.v1': 'authentication/v1.d.ts',
+  'io.k8s.api.authorization.v1': 'authorization/v1.d.ts',
   'io.k8s.api.autoscaling.v1': 'autoscaling/v1.d.ts',
   'io.k8s.api.coordination.v1': 'coordination/v1.d.ts',
   'io.k8s.api.discovery.v1': 'discovery/v1.d.ts',
@@ -277,20 +280,135 @@ function generate(): Record<string, Schema> {
   return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/**
+ * What a field holds, in kit/api/known-fields.json: `''` a value whose inside is not checked (a
+ * string, a number, a list or map of them, a Quantity, an int-or-string, free-form JSON such as a
+ * RawExtension); `'T'` an object of the type named T; `'[]T'` a list of them; `'{}T'` a map of them.
+ */
+type FieldType = string;
+
+/** Upstream's fields of every type of {@link UPSTREAM_FILES}: `<package>.<Type>` → field → {@link FieldType}. */
+function readUpstreamFields(): Map<string, Map<string, FieldType>> {
+  const packageOfFile = new Map(Object.entries(UPSTREAM_FILES).map(([pkg, file]) => [file, pkg]));
+  const sources = Object.entries(UPSTREAM_FILES).map(([pkg, file]) => {
+    const path = join('node_modules/kubernetes-types', file);
+    return { pkg, file, source: ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true) };
+  });
+  // An interface with no fields (FieldsV1, RawExtension) holds any JSON: nothing to check inside.
+  const objectTypes = new Set<string>();
+  for (const { pkg, source } of sources) {
+    for (const statement of source.statements) if (ts.isInterfaceDeclaration(statement) && statement.members.length > 0) objectTypes.add(`${pkg}.${statement.name.text}`);
+  }
+  const types = new Map<string, Map<string, FieldType>>();
+  for (const { pkg, file, source } of sources) {
+    // `import { ObjectMeta } from "../meta/v1"` in core/v1.d.ts: ObjectMeta is io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    const imported = new Map<string, string>();
+    for (const statement of source.statements) {
+      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+      const from = packageOfFile.get(`${join(dirname(file), statement.moduleSpecifier.text)}.d.ts`);
+      const names = statement.importClause?.namedBindings;
+      if (from === undefined || names === undefined || !ts.isNamedImports(names)) continue;
+      for (const element of names.elements) imported.set(element.name.text, `${from}.${element.name.text}`);
+    }
+    const fieldType = (type: ts.TypeNode): FieldType => {
+      if (ts.isTypeReferenceNode(type)) {
+        const name = type.typeName.getText(source);
+        if (name === 'Array') {
+          const element = fieldType(type.typeArguments![0]!);
+          return element === '' ? '' : `[]${element}`;
+        }
+        const qualified = imported.get(name) ?? `${pkg}.${name}`;
+        return objectTypes.has(qualified) ? qualified : '';
+      }
+      if (ts.isTypeLiteralNode(type)) {
+        const index = type.members.find(ts.isIndexSignatureDeclaration);
+        const value = index ? fieldType(index.type) : '';
+        return value === '' ? '' : `{}${value}`;
+      }
+      return '';
+    };
+    for (const statement of source.statements) {
+      if (!ts.isInterfaceDeclaration(statement)) continue;
+      const fields = new Map<string, FieldType>();
+      for (const member of statement.members) if (ts.isPropertySignature(member) && member.type) fields.set(member.name.getText(source), fieldType(member.type));
+      types.set(`${pkg}.${statement.name.text}`, fields);
+    }
+  }
+  return types;
+}
+
+/** Kinds the apiserver answers (apiserver/reviews.ts) that the kit has no interface of its own for. */
+const REVIEW_KINDS = [
+  'io.k8s.api.authentication.v1.SelfSubjectReview',
+  'io.k8s.api.authorization.v1.SelfSubjectAccessReview',
+  'io.k8s.api.authorization.v1.SelfSubjectRulesReview',
+];
+
+/** The {@link FieldType} of a field of the kit's schema. */
+function kitFieldType(schema: Schema): FieldType {
+  const named = (s: Schema | undefined): string => {
+    const ref = s?.$ref ?? s?.allOf?.[0]?.$ref;
+    const name = ref?.slice('#/components/schemas/'.length) ?? '';
+    return name in SPECIAL_SCHEMAS ? '' : name;
+  };
+  if (schema.type === 'array') return named(schema.items) && `[]${named(schema.items)}`;
+  if (schema.additionalProperties) return named(schema.additionalProperties) && `{}${named(schema.additionalProperties)}`;
+  return named(schema);
+}
+
+/**
+ * kit/api/known-fields.json: the fields this server knows, for each type a served kind reaches —
+ * upstream's (kubernetes-types), and the kit's where upstream lacks one. The apiserver drops or
+ * refuses any other (`?fieldValidation=`, apiserver/field-validation.ts), as kube-apiserver's
+ * strict decoding does with a field its Go types do not have.
+ */
+function knownFields(): Record<string, Record<string, FieldType>> {
+  const upstream = readUpstreamFields();
+  const kit = generate();
+  const known = new Map<string, Map<string, FieldType>>();
+  for (const [name, fields] of upstream) known.set(name, new Map(fields));
+  for (const [name, schema] of Object.entries(kit)) {
+    const fields = known.get(name) ?? new Map<string, FieldType>();
+    for (const [field, fieldSchema] of Object.entries(schema.properties ?? {})) if (!fields.has(field)) fields.set(field, kitFieldType(fieldSchema));
+    if (schema.properties) known.set(name, fields);
+  }
+  const reached: Record<string, Record<string, FieldType>> = {};
+  const visit = (name: string): void => {
+    const fields = known.get(name);
+    if (reached[name] || fields === undefined) return;
+    reached[name] = Object.fromEntries([...fields].sort(([a], [b]) => a.localeCompare(b)));
+    for (const type of fields.values()) if (type !== '') visit(type.replace(/^(\[\]|\{\})/, ''));
+  };
+  for (const [name, schema] of Object.entries(kit)) if (schema['x-kubernetes-group-version-kind']) visit(name);
+  for (const name of REVIEW_KINDS) visit(name);
+  return Object.fromEntries(Object.entries(reached).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The text of kit/api/known-fields.json: one type a line, so that a diff shows which type changed. */
+export function knownFieldsJson(): string {
+  const lines = Object.entries(knownFields()).map(([name, fields]) => `${JSON.stringify(name)}: ${JSON.stringify(fields)}`);
+  return `{\n${lines.join(',\n')}\n}\n`;
+}
+
 /** The text of kit/api/openapi.json. */
 export function openApiJson(): string {
   return `${JSON.stringify(generate(), null, 1)}\n`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const text = openApiJson();
-  if (process.argv.includes('--check')) {
-    if (readFileSync(OUTPUT, 'utf8') !== text) {
-      console.error(`${OUTPUT} is not what kit/api/*.ts make: run npx tsx tools/openapi.ts`);
-      process.exit(1);
+  const outputs: [string, string][] = [
+    [OUTPUT, openApiJson()],
+    [KNOWN_FIELDS_OUTPUT, knownFieldsJson()],
+  ];
+  for (const [path, text] of outputs) {
+    if (process.argv.includes('--check')) {
+      if (readFileSync(path, 'utf8') !== text) {
+        console.error(`${path} is not what kit/api/*.ts make: run npx tsx tools/openapi.ts`);
+        process.exit(1);
+      }
+    } else {
+      writeFileSync(path, text);
+      console.log(`wrote ${path} (${Object.keys(JSON.parse(text) as object).length} types)`);
     }
-  } else {
-    writeFileSync(OUTPUT, text);
-    console.log(`wrote ${OUTPUT} (${Object.keys(JSON.parse(text) as object).length} schemas)`);
   }
 }

@@ -22,8 +22,9 @@
  * Each OpenAPI document names, on every operation, its kind (`x-kubernetes-group-version-kind`),
  * and on PATCH, POST and PUT the `fieldValidation` query parameter, which tells kubectl the server
  * validates fields itself, so it sends `?fieldValidation=Strict` and does no client-side schema
- * validation (kubectl's query_param_verifier_v3.go). This server's own validation (kata 07) answers
- * with 422 Invalid for what it checks, and accepts fields it does not know. Its `components.schemas`
+ * validation (kubectl's query_param_verifier_v3.go). field-validation.ts then refuses, drops or
+ * warns of the fields the kind does not have, as the parameter asks; kata 07's validation answers
+ * with 422 Invalid for the values it checks. Its `components.schemas`
  * are the kit's types (kit/api/openapi.json): what `kubectl explain` walks.
  */
 import { openApiSchemas, type OpenApiSchema } from '@kube/kit';

@@ -29,6 +29,7 @@ export * from './rbac-objects.ts';
 export * from './impersonation.ts';
 export * from './admission.ts';
 export * from './request-info.ts';
+export * from './field-validation.ts';
 export * from './patch.ts';
 export * from './strategic-merge.ts';
 export * from './codec.ts';

@@ -17,7 +17,7 @@
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey |
- * | `openapi.ts` | openApiSchemas: the kinds' OpenAPI v3 schemas, for `kubectl explain` |
+ * | `openapi.ts` | openApiSchemas: the kinds' OpenAPI v3 schemas, for `kubectl explain`; knownFieldTypes: the fields the apiserver knows |
  *
  * **Why these types are written by hand, and checked against `kubernetes-types`.** The
  * `kubernetes-types` package, generated from Kubernetes' OpenAPI document, is complete and exact:

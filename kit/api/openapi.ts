@@ -36,3 +36,23 @@ export function openApiSchemas(): Readonly<Record<string, OpenApiSchema>> {
   schemas ??= JSON.parse(readFileSync(new URL('./openapi.json', import.meta.url), 'utf8')) as Record<string, OpenApiSchema>;
   return schemas;
 }
+
+let fields: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
+
+/**
+ * The fields the apiserver knows, for each type a served kind reaches (upstream's, from the
+ * `kubernetes-types` package, and the kit's): type name → field → what it holds, `''` for a value
+ * with nothing inside to check, `'T'`, `'[]T'` or `'{}T'` for an object, a list or a map of the
+ * type T. Read from known-fields.json (made by `npx tsx tools/openapi.ts`) the first time it is
+ * asked for; apiserver/field-validation.ts drops or refuses any other field.
+ *
+ * @example
+ * ```ts
+ * knownFieldTypes()['io.k8s.api.core.v1.PodSpec'].containers;   // '[]io.k8s.api.core.v1.Container'
+ * knownFieldTypes()['io.k8s.api.core.v1.Container'].image;      // ''
+ * ```
+ */
+export function knownFieldTypes(): Readonly<Record<string, Readonly<Record<string, string>>>> {
+  fields ??= JSON.parse(readFileSync(new URL('./known-fields.json', import.meta.url), 'utf8')) as Record<string, Record<string, string>>;
+  return fields;
+}

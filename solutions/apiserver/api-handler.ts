@@ -27,6 +27,7 @@ import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, Reque
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
 import { serveNonResource } from './discovery.ts';
+import { checkDecodedFields, checkPatchedFields, fieldValidationOf, withWarnings, type FieldValidation } from './field-validation.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
@@ -51,6 +52,11 @@ export interface ApiRequest {
 
 /** An answer: a body (an object, a list or a Status) with its code, or a watch to stream. */
 export type ApiResponse = { code: number; body: unknown } | { code: 200; watch: ApiWatch; timeoutSeconds?: number };
+
+/** A create's, update's or patch's options: the registry's, and what to do with unknown fields (field-validation.ts). */
+export interface RequestWriteOptions extends WriteOptions {
+  fieldValidation?: FieldValidation;
+}
 
 /** What the pipeline is made of; only the registry and the clock are needed. */
 export interface ApiHandlerOptions {
@@ -155,14 +161,15 @@ export class ApiHandler {
    * POST a new object: the mutating plugins may change it, the validating ones may refuse it. A
    * dry run (`options.dryRun`) goes through all of it, and the registry writes nothing.
    */
-  private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes, options: WriteOptions = {}): Promise<KubeObject> {
+  private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes, options: RequestWriteOptions = {}): Promise<KubeObject> {
     checkKind(type, object);
+    const warnings = checkDecodedFields(object, type.apiVersion, type.kind, options.fieldValidation ?? 'Warn');
     if (type.review) return answerReview(type, object, attributes.user, this.options.authorizer); // never stored (reviews.ts)
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
     const allocation = this.servicesOf(type)?.allocateCreate(admission.object as Service, options.dryRun ?? false);
-    return withAllocation(allocation, () => this.registry.create(type.resource, namespace, admission.object!, options));
+    return withWarnings(await withAllocation(allocation, () => this.registry.create(type.resource, namespace, admission.object!, options)), warnings);
   }
 
   /**
@@ -173,19 +180,25 @@ export class ApiHandler {
   private async write(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, next: (current: KubeObject) => KubeObject): Promise<KubeObject> {
     const options = writeOptions(info.query, info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
     const current = this.registry.get(type.resource, namespace, info.name);
+    // Unknown fields: a PUT's body as upstream decodes it, a PATCH's result as upstream's patcher checks it.
+    const fieldValidation = options.fieldValidation ?? 'Warn';
+    const decoded = (object: KubeObject, apiVersion: string, kind: string) =>
+      info.verb === 'update' ? checkDecodedFields(object, apiVersion, kind, fieldValidation) : checkPatchedFields(object, apiVersion, kind, fieldValidation);
     if (info.subresource === 'scale') {
       const scale = next(scaleOf(current)) as Scale;
+      const warnings = decoded(scale, 'autoscaling/v1', 'Scale');
       const wanted = scale.metadata?.resourceVersion;
       if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(qualifiedResource(type), info.name);
       const replicas = scale.spec?.replicas;
       if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw badRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`);
       const updated = structuredClone(current) as KubeObject & { spec?: { replicas?: number } };
       updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
-      return scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options));
+      return withWarnings(scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options)), warnings);
     }
     // namespaces/<name>/finalize takes PUT only: upstream's FinalizeREST is an Updater, not a Patcher.
     if (info.subresource === 'finalize' && info.verb !== 'update') throw methodNotAllowed(`${type.resource}/finalize`, info.verb);
     const object = next(current);
+    const warnings = decoded(object, type.apiVersion, type.kind);
     // A plain update keeps what only a subresource may change: a namespace's spec.finalizers.
     if (info.subresource === '') type.prepareForUpdate?.(object, current);
     // A JSON patch can put a deep value at a deep path: the result obeys the bodies' limit too.
@@ -196,7 +209,7 @@ export class ApiHandler {
     }
     object.metadata = { ...object.metadata, name: info.name };
     if (info.subresource === '') refuseImmutableChanges(type, object, current);
-    return this.update(type, namespace, object, current, attributes, info.subresource === 'status' ? 'status' : 'main', options);
+    return withWarnings(await this.update(type, namespace, object, current, attributes, info.subresource === 'status' ? 'status' : 'main', options), warnings);
   }
 
   private async update(type: ResourceType, namespace: string | undefined, object: KubeObject, current: KubeObject, attributes: RequestAttributes, part: 'main' | 'status', options: WriteOptions = {}): Promise<KubeObject> {
@@ -449,8 +462,8 @@ function timeoutOf(query: URLSearchParams): { timeoutSeconds?: number } {
  *
  * @param kind - which options the request carries: CreateOptions, UpdateOptions, PatchOptions, DeleteOptions
  */
-export function writeOptions(query: URLSearchParams, kind: string): WriteOptions {
-  return dryRunOf(query.getAll('dryRun'), kind);
+export function writeOptions(query: URLSearchParams, kind: string): RequestWriteOptions {
+  return { ...dryRunOf(query.getAll('dryRun'), kind), fieldValidation: fieldValidationOf(query, kind) };
 }
 
 function dryRunOf(values: readonly unknown[], kind: string): WriteOptions {
@@ -468,7 +481,7 @@ function dryRunOf(values: readonly unknown[], kind: string): WriteOptions {
 export function deleteOptions(body: unknown, query: URLSearchParams = new URLSearchParams()): DeleteOptions {
   const grace = query.get('gracePeriodSeconds');
   const fromQuery = {
-    ...writeOptions(query, 'DeleteOptions'),
+    ...dryRunOf(query.getAll('dryRun'), 'DeleteOptions'),
     ...propagationOf(query.get('propagationPolicy') ?? undefined),
     ...gracePeriodOf(grace === null ? undefined : /^\d+$/.test(grace) ? Number(grace) : grace),
   };

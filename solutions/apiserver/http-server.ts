@@ -22,6 +22,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import { NotImplemented, type Clock, type KubeObject, type Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
+import { warningHeader, warningsOf } from './field-validation.ts';
 import { Impersonation } from './impersonation.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
@@ -258,6 +259,9 @@ export class ApiServer {
   private send(request: IncomingMessage, response: ServerResponse, answer: { code: number; body: unknown }): void {
     const accept = request.headers['accept'];
     let body = answer.body;
+    // What the write warns about (unknown fields dropped: field-validation.ts), one header each.
+    const warnings = warningsOf(body);
+    if (warnings.length > 0) response.setHeader('Warning', warnings.map(warningHeader));
     if (typeof body === 'string') {
       response.writeHead(answer.code, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end(body);

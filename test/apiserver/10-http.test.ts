@@ -25,6 +25,7 @@ import {
   Registry,
   strategicMergePatch,
   unauthorized,
+  warningsOf,
   type AdmissionChain,
   type ApiHandlerOptions,
   type ApiWatchEvent,
@@ -545,6 +546,71 @@ describe('the HTTP API: dry runs (?dryRun=All)', () => {
   });
 });
 
+describe('the HTTP API: fields the kind does not have (?fieldValidation, which kubectl 1.32 sends as Strict)', () => {
+  const merge = { 'Content-Type': MERGE };
+  /** A pod with two typos, and a field upstream has that the kit does not (imagePullPolicy). */
+  const typos = () => ({ ...pod('web'), spec: { containers: [{ name: 'app', image: 'nginx:1', imagePullPolicy: 'Always', imagePullPolicyy: 'Never' }], nodeSelectr: { disk: 'ssd' } } });
+
+  it('refuses a create with unknown fields under Strict with 400 BadRequest, naming each by its path in the order they came, and stores nothing', async () => {
+    bench = await startBench();
+    const revision = bench.store.revision;
+    const status = expectStatus(await bench.send('POST', `${PODS}?fieldValidation=Strict`, { body: typos() }), 400, 'BadRequest');
+    expect(status.message).toBe('Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagePullPolicyy", unknown field "spec.nodeSelectr"');
+    expect(bench.store.revision).toBe(revision);
+    const deployment_ = { ...deployment('web'), metadata: { name: 'web', labelz: {} } };
+    expect(expectStatus(await bench.send('POST', `${DEPLOYMENTS}?fieldValidation=Strict`, { body: deployment_ }), 400, 'BadRequest').message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "metadata.labelz"',
+    );
+  });
+
+  it('drops unknown fields under Warn (also when the request names no fieldValidation), one Warning header each, and keeps the fields upstream has', async () => {
+    bench = await startBench();
+    for (const [query, name] of [['?fieldValidation=Warn', 'warned'], ['', 'defaulted']] as const) {
+      const created = await bench.send('POST', `${PODS}${query}`, { body: { ...typos(), metadata: { name } } });
+      expect(created.code).toBe(201);
+      expect(created.warnings).toEqual(['299 - "unknown field \\"spec.containers[0].imagePullPolicyy\\""', '299 - "unknown field \\"spec.nodeSelectr\\""']);
+      const stored = (await bench.send('GET', `${PODS}/${name}`)).json;
+      expect(stored.spec.containers[0]).toEqual({ name: 'app', image: 'nginx:1', imagePullPolicy: 'Always' });
+      expect(stored.spec).not.toHaveProperty('nodeSelectr');
+      expect((await bench.send('GET', `${PODS}/${name}`)).warnings).toEqual([]);
+    }
+  });
+
+  it('drops unknown fields under Ignore and says nothing', async () => {
+    bench = await startBench();
+    const created = await bench.send('POST', `${PODS}?fieldValidation=Ignore`, { body: typos() });
+    expect(created.code).toBe(201);
+    expect(created.warnings).toEqual([]);
+    expect(created.json.spec).not.toHaveProperty('nodeSelectr');
+  });
+
+  it('refuses an update under Strict with 400 and a patch with 422 Invalid of the field patch, and changes nothing', async () => {
+    bench = await startBench();
+    const created = (await bench.send('POST', DEPLOYMENTS, { body: deployment('web', 2) })).json as Deployment;
+    const revision = bench.store.revision;
+    const put = { ...created, spec: { ...created.spec, replicas: 3, replicaz: 4 } };
+    expect(expectStatus(await bench.send('PUT', `${DEPLOYMENTS}/web?fieldValidation=Strict`, { body: put }), 400, 'BadRequest').message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replicaz"',
+    );
+    const patch = expectStatus(await bench.send('PATCH', `${DEPLOYMENTS}/web?fieldValidation=Strict`, { body: { spec: { replicaz: 4 } }, headers: merge }), 422, 'Invalid');
+    expect(patch.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{.*\\"replicaz\\":4.*\}": strict decoding error: unknown field "spec.replicaz"$/);
+    expect(patch.details?.causes).toEqual([expect.objectContaining({ reason: 'FieldValueInvalid', field: 'patch' })]);
+    const scale = await bench.send('PUT', `${DEPLOYMENTS}/web/scale?fieldValidation=Strict`, { body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 3, replicaz: 4 } } });
+    expect(expectStatus(scale, 400, 'BadRequest').message).toBe('Scale in version "v1" cannot be handled as a Scale: strict decoding error: unknown field "spec.replicaz"');
+    expect(bench.store.revision).toBe(revision);
+    const warned = await bench.send('PATCH', `${DEPLOYMENTS}/web`, { body: { spec: { replicas: 5, replicaz: 4 } }, headers: merge });
+    expect(warned.json.spec).toMatchObject({ replicas: 5 });
+    expect(warned.json.spec).not.toHaveProperty('replicaz');
+    expect(warned.warnings).toEqual(['299 - "unknown field \\"spec.replicaz\\""']);
+  });
+
+  it('refuses a fieldValidation other than Strict, Warn or Ignore with 422 Invalid naming the options, as kube-apiserver does', async () => {
+    bench = await startBench();
+    const status = expectStatus(await bench.send('POST', `${PODS}?fieldValidation=strict`, { body: pod('web') }), 422, 'Invalid');
+    expect(status.message).toBe('CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"');
+  });
+});
+
 describe('the HTTP API: protobuf bodies, as kubectl\'s generators send them', () => {
   const PROTOBUF = { 'Content-Type': 'application/vnd.kubernetes.protobuf' };
   /** What `kubectl create namespace prod` (v1.32) sends: "k8s\0", then a runtime.Unknown holding a Namespace. */
@@ -859,9 +925,9 @@ describe('the HTTP API: deep nesting', () => {
     expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: deep, headers: { 'Content-Type': 'application/merge-patch+json' } }), 400, 'BadRequest');
     expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: deep, headers: { 'Content-Type': 'application/strategic-merge-patch+json' } }), 400, 'BadRequest');
     // Each part is within the limit; together, at that path, they are not.
-    await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: { extra: { x: { y: { z: {} } } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: { metadata: { managedFields: [{ manager: 'test', fieldsV1: { x: { y: { z: {} } } } }] } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
     const before = bench.store.revision;
-    const patch = `[{"op":"add","path":"/extra/x/y/z/w","value":${nested(98)}}]`;
+    const patch = `[{"op":"add","path":"/metadata/managedFields/0/fieldsV1/x/y/z/w","value":${nested(98)}}]`;
     expect(expectStatus(await bench.send('PATCH', `${CONFIGMAPS}/web`, { body: patch, headers: { 'Content-Type': 'application/json-patch+json' } }), 400, 'BadRequest').message).toContain('deeper than 100');
     expect(before).toBe(revision + 1);
     expect(bench.store.revision).toBe(before);
@@ -869,10 +935,11 @@ describe('the HTTP API: deep nesting', () => {
 
   it('reads back what it accepted at the limit in every form: JSON, YAML, a table, protobuf', async () => {
     bench = await startBench();
-    const created = await bench.send('POST', CONFIGMAPS, { body: `{"metadata":{"name":"deep"},"extra":${nested(98)}}` });
+    // managedFields' fieldsV1 is the one field of a ConfigMap that holds any JSON: 99 levels in all.
+    const created = await bench.send('POST', CONFIGMAPS, { body: `{"metadata":{"name":"deep","managedFields":[{"manager":"test","fieldsV1":${nested(95)}}]}}` });
     expect(created.code).toBe(201);
     const path = `${CONFIGMAPS}/deep`;
-    expect((await bench.send('GET', path)).json.extra.a.a.a).toBeDefined();
+    expect((await bench.send('GET', path)).json.metadata.managedFields[0].fieldsV1.a.a.a).toBeDefined();
     const yaml = await bench.send('GET', path, { headers: { Accept: 'application/yaml' } });
     expect(yaml.code).toBe(200);
     expect(yaml.text.split('\n').length).toBeGreaterThan(98);
@@ -1556,6 +1623,27 @@ describe('properties', () => {
     }
   });
 
+  test.prop([podWithUnknownFields()])('under Strict a create is refused naming exactly the unknown fields put into a pod, and nothing is stored', async ({ body, paths }) => {
+    const { send, store } = handlerOf();
+    const revision = store.revision;
+    const reply = await send('POST', `${PODS}?fieldValidation=Strict`, body);
+    if (paths.length === 0) return void expect(reply.code).toBe(201);
+    expect(reply.code).toBe(400);
+    const named = [...String(reply.json.message).matchAll(/unknown field "([^"]*)"/g)].map((m) => m[1]);
+    expect(named.sort()).toEqual([...paths].sort());
+    expect(store.revision).toBe(revision);
+  });
+
+  test.prop([podWithUnknownFields()])('without a fieldValidation, a pod with unknown fields is stored as the same pod without them, with a warning for each', async ({ body, paths, clean }) => {
+    const withThem = handlerOf();
+    const without = handlerOf();
+    const reply = await withThem.send('POST', PODS, body);
+    expect(reply.code).toBe(201);
+    expect(warningsOf(reply.json).length).toBe(paths.length);
+    await without.send('POST', PODS, clean);
+    expect((await withThem.send('GET', `${PODS}/web`)).json).toEqual((await without.send('GET', `${PODS}/web`)).json);
+  });
+
   test.prop([jsonObject(), jsonObject()])('a merge patch applied twice is applied once', (target, patch) => {
     const once = mergePatch(target, patch);
     expect(mergePatch(once, patch)).toEqual(once);
@@ -1592,6 +1680,28 @@ async function waitUntil(ready: () => boolean | Promise<boolean>, what = 'the co
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`still waiting for ${what} after ${turns.toLocaleString('en')} turns of the event loop`);
+}
+
+/**
+ * A pod and unknown fields put into it at places that hold objects (the pod itself, its
+ * metadata, spec, first container or status): the body, the path of each unknown field, and the
+ * same pod without them.
+ */
+function podWithUnknownFields(): fc.Arbitrary<{ body: Pod; paths: string[]; clean: Pod }> {
+  const places = ['', 'metadata', 'spec', 'spec.containers[0]', 'status'] as const;
+  const extra = fc.record({ place: fc.constantFrom(...places), name: fc.stringMatching(/^zz[a-zA-Z]{0,5}$/), value: fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant({ nested: true })) });
+  return fc.uniqueArray(extra, { maxLength: 4, selector: (e) => `${e.place}.${e.name}` }).map((extras) => {
+    const clean: Pod = { ...pod('web', { app: 'web' }) };
+    const body = structuredClone(clean) as Pod & Record<string, any>;
+    const at = (place: string): Record<string, unknown> => {
+      if (place === '') return body;
+      if (place === 'spec.containers[0]') return body.spec!.containers[0] as unknown as Record<string, unknown>;
+      return (body[place] ??= {});
+    };
+    for (const { place, name, value } of extras) at(place)[name] = value;
+    if (body.status) clean.status = {};
+    return { body, paths: extras.map(({ place, name }) => (place === '' ? name : `${place}.${name}`)), clean };
+  });
 }
 
 /** A JSON object of plain fields (no lists), for the patch properties. */

@@ -127,6 +127,23 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(events.out).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
   });
 
+  it.runIf(hasKubectl)('a typo in a manifest is refused as kube-apiserver refuses it (kubectl sends fieldValidation=Strict), --validate=warn drops it with a warning, --validate=false drops it silently', () => {
+    const manifest = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'shop' }, spec: { containers: [{ name: 'app', image: 'echo', imagePullPolicy: 'IfNotPresent', imagePullPolicyy: 'Never' }] } });
+    const strict = kubectl(['apply', '-f', '-'], manifest('typo'));
+    expect(strict.code).toBe(1);
+    expect(strict.err).toContain('Error from server (BadRequest): error when creating "STDIN": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagePullPolicyy"');
+    expect(kubectl(['get', 'pod', 'typo', '-n', 'shop']).err).toContain('NotFound');
+    const warned = kubectl(['apply', '--validate=warn', '-f', '-'], manifest('typo'));
+    expect(warned.out).toContain('pod/typo created');
+    expect(warned.err).toContain('Warning: unknown field "spec.containers[0].imagePullPolicyy"');
+    expect(kubectl(['get', 'pod', 'typo', '-n', 'shop', '-o', 'jsonpath={.spec.containers[0]}']).out).toBe('{"image":"echo","imagePullPolicy":"IfNotPresent","name":"app"}');
+    const quiet = kubectl(['create', '--validate=false', '-f', '-'], manifest('quiet'));
+    expect(quiet.out).toContain('pod/quiet created');
+    expect(quiet.err).toBe('');
+    const scaled = kubectl(['patch', 'deployment', 'web', '-n', 'shop', '--type=merge', '-p', '{"spec":{"replicaz":3}}']);
+    expect(scaled.err).toContain('Warning: unknown field "spec.replicaz"');
+  });
+
   it.runIf(hasKubectl)('explain walks the served schemas: the kit\'s fields with upstream\'s descriptions, enums, required fields and a clear error for a field there is not', () => {
     const ports = kubectl(['explain', 'pod.spec.containers.ports']);
     expect(ports.out).toContain('FIELD: ports <[]ContainerPort>');

@@ -46,6 +46,8 @@ export interface Reply {
   json: any;
   /** the body as it came */
   bytes: Buffer;
+  /** the values of its `Warning` headers, in order */
+  warnings: string[];
 }
 
 /**
@@ -93,7 +95,8 @@ export function requester(url: string, ca?: string): ((method: string, path: str
           } catch {
             json = undefined;
           }
-          resolve({ code: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text, json, bytes });
+          const warnings = response.headersDistinct['warning'] ?? [];
+          resolve({ code: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text, json, bytes, warnings });
         });
       });
       request.on('error', reject);
