@@ -69,13 +69,15 @@ export function typeNameOf(apiVersion: string, kind: string): string {
  * upstream's strict decoder names them). A type this server has no fields of is left alone.
  */
 export function dropUnknownFields(typeName: string, value: unknown, path = ''): string[] {
-  const fields = knownFieldTypes()[typeName];
+  const known = knownFieldTypes();
+  // Own properties only: a body's "toString" is no field of any kind.
+  const fields = Object.hasOwn(known, typeName) ? known[typeName]! : undefined;
   if (fields === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) return [];
   const dropped: string[] = [];
   const object = value as Record<string, unknown>;
   for (const [name, child] of Object.entries(object)) {
     const at = path === '' ? name : `${path}.${name}`;
-    const type = fields[name];
+    const type = Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (type === undefined) {
       dropped.push(at);
       delete object[name];
