@@ -181,7 +181,10 @@ export class ApiHandler {
     const admission: AdmissionRequest = { attributes, operation: 'UPDATE', object, oldObject: current };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
-    if (part === 'status') return this.registry.updateStatus(type.resource, namespace, admission.object!, options);
+    if (part === 'status') {
+      type.prepareForStatusUpdate?.(admission.object!, current);
+      return this.registry.updateStatus(type.resource, namespace, admission.object!, options);
+    }
     const allocation = this.servicesOf(type)?.allocateUpdate(admission.object as Service, current as Service, options.dryRun ?? false);
     return withAllocation(allocation, () => this.registry.update(type.resource, namespace, admission.object!, options));
   }

@@ -16,12 +16,19 @@
  * | Pod (and every pod template) | `spec.restartPolicy` | `Always` |
  * | | `spec.terminationGracePeriodSeconds` | `30` |
  * | | `spec.schedulerName` | `default-scheduler` |
+ * | | `spec.dnsPolicy`, `spec.securityContext` | `ClusterFirst`, `{}` |
  * | | container port `protocol` | `TCP` |
- * | | container `resources.requests` | each limit without a request: request = limit |
+ * | | container `imagePullPolicy` | `Always` for an image tagged `latest` or not tagged at all, else `IfNotPresent` |
+ * | | container `terminationMessagePath`, `terminationMessagePolicy` | `/dev/termination-log`, `File` |
  * | | probes | `timeoutSeconds` 1, `periodSeconds` 10, `successThreshold` 1, `failureThreshold` 3; httpGet `path` `/`, `scheme` `HTTP` |
+ * | Pod only (not a template) | container `resources.requests` | each limit without a request: request = limit |
+ * | | `spec.enableServiceLinks` | `true` |
  * | Service | `spec.type` | `ClusterIP` |
  * | | `spec.sessionAffinity` | `None`; with `ClientIP`, `sessionAffinityConfig.clientIP.timeoutSeconds` 10800 |
  * | | port `protocol`, `targetPort` | `TCP`, the port's own number |
+ * | | `spec.internalTrafficPolicy` | `Cluster` for ClusterIP, NodePort and LoadBalancer (not ExternalName) |
+ * | | `spec.externalTrafficPolicy` | `Cluster` for NodePort and LoadBalancer |
+ * | | `spec.allocateLoadBalancerNodePorts` | `true` for LoadBalancer |
  * | Deployment | `spec.replicas` | `1` |
  * | | `spec.strategy` | `RollingUpdate` with `maxUnavailable: '25%'`, `maxSurge: '25%'` |
  * | | `spec.revisionHistoryLimit`, `spec.progressDeadlineSeconds` | `10`, `600` |
@@ -38,7 +45,7 @@
  * ```
  */
 import { NotImplemented } from '@kube/kit';
-import type { Container, Deployment, KubeObject, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, ReplicaSet, Service } from '@kube/kit';
+import type { Deployment, KubeObject, Namespace, Node, Pod, PodSpec, PullPolicy, ReplicaSet, Service } from '@kube/kit';
 
 /** The namespace of a namespaced object that names none. */
 export const DEFAULT_NAMESPACE = 'default';
@@ -48,6 +55,8 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
 /** The label every namespace carries with its own name, so that selectors can pick namespaces. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** Where a container writes why it ended, for `kubectl describe` to show. */
+export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 
 /** The kinds that live in a namespace (and get `default` when they name none). */
 const NAMESPACED = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Endpoints', 'Event', 'Lease', 'ConfigMap', 'Secret']);
@@ -58,24 +67,40 @@ export function defaultObjectNamespace<T extends KubeObject>(obj: T): T {
   throw new NotImplemented('07', 'defaultObjectNamespace');
 }
 
-/** A pod spec (SetDefaults_PodSpec and the container defaults): restartPolicy, grace period, schedulerName, containers. */
+/**
+ * The pull policy an image gets when its container names none (SetDefaults_Container): `Always`
+ * when the tag is `latest`, which a reference without a tag means (`nginx`, `localhost:5000/app`:
+ * the `:5000` is a port, not a tag), so that a moving tag is pulled again; `IfNotPresent` for any
+ * other tag (`nginx:1.27`) and for a digest without a tag (`nginx@sha256:...`), which cannot move.
+ */
+export function defaultPullPolicy(image: string): PullPolicy {
+  // TODO(07): the tag is what follows ':' in the last '/'-part, before any '@digest'; no tag and no digest means 'latest'.
+  // TODO(07): '' is IfNotPresent.
+  throw new NotImplemented('07', 'defaultPullPolicy');
+}
+
+/** A pod spec, a Pod's or a template's (SetDefaults_PodSpec and the container defaults): DNS policy, restart policy, security context, grace period, scheduler, containers. */
 export function defaultPodSpec(spec: PodSpec): PodSpec {
-  // TODO(07): restartPolicy, terminationGracePeriodSeconds, schedulerName; then every container (ports, requests from limits, probes).
+  // TODO(07): dnsPolicy, restartPolicy, securityContext, terminationGracePeriodSeconds, schedulerName; then every container and
+  // TODO(07): init container (imagePullPolicy, terminationMessagePath and -Policy, port protocols, probes).
   throw new NotImplemented('07', 'defaultPodSpec');
 }
 
-/** A Pod: its namespace and its spec. */
+/** A Pod: its namespace, its spec, and what only a Pod gets (SetDefaults_Pod): requests from limits, service links. */
 export function defaultPod(pod: Pod): Pod {
-  // TODO(07): the namespace and the spec.
+  // TODO(07): the namespace; then, if it has a spec, the spec, each container's requests from its limits (init containers' too),
+  // TODO(07): and enableServiceLinks.
   throw new NotImplemented('07', 'defaultPod');
 }
 
 /**
  * A Service (SetDefaults_Service): type ClusterIP, sessionAffinity None (with ClientIP, a timeout
- * of 3 hours), every port TCP and targeting its own number.
+ * of 3 hours), every port TCP and targeting its own number; traffic policies Cluster where they
+ * apply; a LoadBalancer gets node ports.
  */
 export function defaultService(service: Service): Service {
-  // TODO(07): type, sessionAffinity (and its timeout for ClientIP), each port.
+  // TODO(07): type, sessionAffinity (and its timeout for ClientIP), each port; then internalTrafficPolicy, externalTrafficPolicy
+  // TODO(07): and allocateLoadBalancerNodePorts for the types that have them.
   throw new NotImplemented('07', 'defaultService');
 }
 

@@ -17,6 +17,7 @@ import type { KubeObject, Namespace, Pod, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { at, invalidField } from './field-errors.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
+import { podQOSClass } from './qos.ts';
 import { defaultSubjects, isPathSegmentName, RBAC_GROUP, validateRbacObject, validateRoleRefUpdate } from './rbac-objects.ts';
 import { badRequest, notFoundResource } from './status.ts';
 import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
@@ -62,6 +63,12 @@ export interface ResourceType {
    * namespace keeps its `spec.finalizers`, which only its `finalize` subresource writes.
    */
   prepareForUpdate?(next: KubeObject, stored: KubeObject): void;
+  /**
+   * What a status update (PUT or PATCH of the `status` subresource, through the API) keeps from the
+   * stored object when the writer leaves it out (the status strategy's PrepareForUpdate): a pod
+   * keeps the `qosClass` the apiserver gave it at its creation.
+   */
+  prepareForStatusUpdate?(next: KubeObject, stored: KubeObject): void;
   /**
    * What a plain update may not change once the object exists (the strategy's ValidateUpdate;
    * update-validation.ts): a pod's spec but for a few fields, a Deployment's selector. `next` has
@@ -231,7 +238,12 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         const pod = obj as KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string } };
         return { ...metaValues(obj), 'spec.nodeName': pod.spec?.nodeName ?? '', 'status.phase': pod.status?.phase ?? '' };
       },
-      prepareForCreate: startStatus({ phase: 'Pending' }),
+      // pkg/registry/core/pod/strategy.go: a new pod is Pending, with its QoS class (qos.ts), which never changes.
+      prepareForCreate: (obj: KubeObject) => void ((obj as Pod).status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod) }),
+      prepareForStatusUpdate: (next: KubeObject, stored: KubeObject) => {
+        const qosClass = (stored as Pod).status?.qosClass;
+        if (qosClass !== undefined && (next as Pod).status?.qosClass === undefined) (next as Pod).status = { ...(next as Pod).status, qosClass };
+      },
       validateUpdate: (next: KubeObject, stored: KubeObject) => validatePodUpdate(next as Pod, stored as Pod),
     },
     // A node keeps the status it is created with: the kubelet registers its node with its capacity.

@@ -116,10 +116,34 @@ export interface Container {
   readinessProbe?: Probe;
   /** until it passes, the other probes do not run */
   startupProbe?: Probe;
+  /** when to pull the image; default Always for `:latest` or no tag, else IfNotPresent */
+  imagePullPolicy?: PullPolicy;
+  /** the file whose contents become the container's termination message; default `/dev/termination-log` */
+  terminationMessagePath?: string;
+  /** default File; FallbackToLogsOnError uses the end of the log when the file is empty */
+  terminationMessagePolicy?: TerminationMessagePolicy;
 }
+
+/** When the kubelet pulls a container's image: every start, only when the node lacks it, or never. */
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+/** Where a container's termination message comes from. */
+export type TerminationMessagePolicy = 'File' | 'FallbackToLogsOnError';
 
 /** When the kubelet restarts a pod's containers that exit: always, only on failure (exit ≠ 0), or never. */
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** How a pod's DNS is set up: the cluster's DNS first (the default), or the node's, or none. */
+export type DNSPolicy = 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+
+/** Who a pod's processes run as (upstream has more: SELinux, seccomp, sysctls, ...). */
+export interface PodSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  fsGroup?: number;
+  supplementalGroups?: number[];
+}
 
 /**
  * What the pod should be: its containers and where it may run.
@@ -159,6 +183,12 @@ export interface PodSpec {
   serviceAccountName?: string;
   hostname?: string;
   subdomain?: string;
+  /** default ClusterFirst */
+  dnsPolicy?: DNSPolicy;
+  /** whether the containers get environment variables naming the namespace's Services; default true (pods only) */
+  enableServiceLinks?: boolean;
+  /** default `{}` */
+  securityContext?: PodSecurityContext;
 }
 
 /** Where a pod is in its life (kata 23 computes it from its containers). */
@@ -267,7 +297,16 @@ export interface PodStatus {
   containerStatuses?: ContainerStatus[];
   /** the node the scheduler preempted pods on, for this pod to go there next */
   nominatedNodeName?: string;
+  /** set once by the apiserver at create, from the containers' requests and limits */
+  qosClass?: PodQOSClass;
 }
+
+/**
+ * A pod's quality of service, which decides what the node evicts first: Guaranteed (every
+ * container's cpu and memory limits equal their requests), BestEffort (no requests or limits at
+ * all), Burstable (anything between).
+ */
+export type PodQOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
 /**
  * A pod: one or more containers that run together on one node and share an IP address.

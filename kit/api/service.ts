@@ -61,6 +61,12 @@ export interface ServiceSpec {
   sessionAffinityConfig?: SessionAffinityConfig;
   /** for type ExternalName: the DNS name the Service stands for */
   externalName?: string;
+  /** Local: traffic from inside the cluster goes only to endpoints on the client's node; default Cluster */
+  internalTrafficPolicy?: 'Cluster' | 'Local';
+  /** for NodePort and LoadBalancer: Local keeps the client's source IP and uses only the node's own endpoints; default Cluster */
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** for LoadBalancer: whether it gets node ports too; default true */
+  allocateLoadBalancerNodePorts?: boolean;
 }
 
 /** One ingress point of a load balancer. */

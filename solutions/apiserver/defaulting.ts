@@ -16,12 +16,19 @@
  * | Pod (and every pod template) | `spec.restartPolicy` | `Always` |
  * | | `spec.terminationGracePeriodSeconds` | `30` |
  * | | `spec.schedulerName` | `default-scheduler` |
+ * | | `spec.dnsPolicy`, `spec.securityContext` | `ClusterFirst`, `{}` |
  * | | container port `protocol` | `TCP` |
- * | | container `resources.requests` | each limit without a request: request = limit |
+ * | | container `imagePullPolicy` | `Always` for an image tagged `latest` or not tagged at all, else `IfNotPresent` |
+ * | | container `terminationMessagePath`, `terminationMessagePolicy` | `/dev/termination-log`, `File` |
  * | | probes | `timeoutSeconds` 1, `periodSeconds` 10, `successThreshold` 1, `failureThreshold` 3; httpGet `path` `/`, `scheme` `HTTP` |
+ * | Pod only (not a template) | container `resources.requests` | each limit without a request: request = limit |
+ * | | `spec.enableServiceLinks` | `true` |
  * | Service | `spec.type` | `ClusterIP` |
  * | | `spec.sessionAffinity` | `None`; with `ClientIP`, `sessionAffinityConfig.clientIP.timeoutSeconds` 10800 |
  * | | port `protocol`, `targetPort` | `TCP`, the port's own number |
+ * | | `spec.internalTrafficPolicy` | `Cluster` for ClusterIP, NodePort and LoadBalancer (not ExternalName) |
+ * | | `spec.externalTrafficPolicy` | `Cluster` for NodePort and LoadBalancer |
+ * | | `spec.allocateLoadBalancerNodePorts` | `true` for LoadBalancer |
  * | Deployment | `spec.replicas` | `1` |
  * | | `spec.strategy` | `RollingUpdate` with `maxUnavailable: '25%'`, `maxSurge: '25%'` |
  * | | `spec.revisionHistoryLimit`, `spec.progressDeadlineSeconds` | `10`, `600` |
@@ -37,7 +44,7 @@
  * pod.spec.terminationGracePeriodSeconds;    // 30
  * ```
  */
-import type { Container, Deployment, KubeObject, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, ReplicaSet, Service } from '@kube/kit';
+import type { Container, Deployment, KubeObject, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, PullPolicy, ReplicaSet, Service } from '@kube/kit';
 
 /** The namespace of a namespaced object that names none. */
 export const DEFAULT_NAMESPACE = 'default';
@@ -47,6 +54,8 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
 /** The label every namespace carries with its own name, so that selectors can pick namespaces. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** Where a container writes why it ended, for `kubectl describe` to show. */
+export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 
 /** The kinds that live in a namespace (and get `default` when they name none). */
 const NAMESPACED = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Endpoints', 'Event', 'Lease', 'ConfigMap', 'Secret']);
@@ -71,24 +80,48 @@ function defaultProbe(probe: Probe | undefined): void {
   }
 }
 
-/** One container: port protocols, requests from limits, probes. */
+/**
+ * The pull policy an image gets when its container names none (SetDefaults_Container): `Always`
+ * when the tag is `latest`, which a reference without a tag means (`nginx`, `localhost:5000/app`:
+ * the `:5000` is a port, not a tag), so that a moving tag is pulled again; `IfNotPresent` for any
+ * other tag (`nginx:1.27`) and for a digest without a tag (`nginx@sha256:...`), which cannot move.
+ */
+export function defaultPullPolicy(image: string): PullPolicy {
+  if (image === '') return 'IfNotPresent';
+  const [name, digest] = image.split('@');
+  const lastPart = name!.slice(name!.lastIndexOf('/') + 1);
+  const tag = lastPart.includes(':') ? lastPart.slice(lastPart.indexOf(':') + 1) : digest === undefined ? 'latest' : '';
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** One container (SetDefaults_Container and what is inside it): pull policy, termination message, port protocols, probes. */
 function defaultContainer(container: Container): void {
+  container.imagePullPolicy ??= defaultPullPolicy(container.image ?? '');
+  container.terminationMessagePath ??= DEFAULT_TERMINATION_MESSAGE_PATH;
+  container.terminationMessagePolicy ??= 'File';
   for (const port of container.ports ?? []) port.protocol ??= 'TCP';
-  const limits = container.resources?.limits;
-  if (limits !== undefined && Object.keys(limits).length > 0) {
-    // A limit without a request: the request is the limit (SetDefaults_Pod), so the scheduler
-    // reserves what the container may use.
-    const requests = (container.resources!.requests ??= {});
-    for (const [resource, limit] of Object.entries(limits)) requests[resource] ??= limit;
-  }
   defaultProbe(container.livenessProbe);
   defaultProbe(container.readinessProbe);
   defaultProbe(container.startupProbe);
 }
 
-/** A pod spec (SetDefaults_PodSpec and the container defaults): restartPolicy, grace period, schedulerName, containers. */
+/**
+ * A container of a Pod with a limit but no request: the request is the limit, so the scheduler
+ * reserves what the container may use. Pods only (SetDefaults_Pod): a template keeps what it was
+ * given, and its pods get the requests when they are created.
+ */
+function requestsFromLimits(container: Container): void {
+  const limits = container.resources?.limits;
+  if (limits === undefined || Object.keys(limits).length === 0) return;
+  const requests = (container.resources!.requests ??= {});
+  for (const [resource, limit] of Object.entries(limits)) requests[resource] ??= limit;
+}
+
+/** A pod spec, a Pod's or a template's (SetDefaults_PodSpec and the container defaults): DNS policy, restart policy, security context, grace period, scheduler, containers. */
 export function defaultPodSpec(spec: PodSpec): PodSpec {
+  spec.dnsPolicy ??= 'ClusterFirst';
   spec.restartPolicy ??= 'Always';
+  spec.securityContext ??= {};
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   spec.schedulerName ??= 'default-scheduler';
   for (const container of spec.containers ?? []) defaultContainer(container);
@@ -96,10 +129,14 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   return spec;
 }
 
-/** A Pod: its namespace and its spec. */
+/** A Pod: its namespace, its spec, and what only a Pod gets (SetDefaults_Pod): requests from limits, service links. */
 export function defaultPod(pod: Pod): Pod {
   defaultObjectNamespace(pod);
-  if (pod.spec) defaultPodSpec(pod.spec);
+  const spec = pod.spec;
+  if (spec === undefined) return pod;
+  defaultPodSpec(spec);
+  for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) requestsFromLimits(container);
+  spec.enableServiceLinks ??= true;
   return pod;
 }
 
@@ -110,7 +147,8 @@ function defaultTemplate(template: PodTemplateSpec | undefined): void {
 
 /**
  * A Service (SetDefaults_Service): type ClusterIP, sessionAffinity None (with ClientIP, a timeout
- * of 3 hours), every port TCP and targeting its own number.
+ * of 3 hours), every port TCP and targeting its own number; traffic policies Cluster where they
+ * apply; a LoadBalancer gets node ports.
  */
 export function defaultService(service: Service): Service {
   defaultObjectNamespace(service);
@@ -127,6 +165,10 @@ export function defaultService(service: Service): Service {
     // targetPort 0 or '' also means "unset" in Kubernetes (an IntOrString's zero value).
     if (port.targetPort === undefined || port.targetPort === 0 || port.targetPort === '') port.targetPort = port.port;
   }
+  // Only a Service with a virtual IP has traffic to route; an ExternalName Service is a DNS name.
+  if (spec.type === 'ClusterIP' || spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.internalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   return service;
 }
 

@@ -19,6 +19,7 @@ export * from './field-errors.ts';
 export * from './names.ts';
 export * from './validation.ts';
 export * from './defaulting.ts';
+export * from './qos.ts';
 export * from './selectors.ts'; export * from './resources.ts'; export * from './registry.ts'; export * from './client.ts'; // kata 08: the registry on the store
 export * from './watch.ts';
 export * from './continue-token.ts';

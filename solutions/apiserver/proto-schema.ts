@@ -273,6 +273,9 @@ message Container {
   optional Probe livenessProbe = 10;
   optional Probe readinessProbe = 11;
   optional Probe startupProbe = 22;
+  optional string terminationMessagePath = 13;
+  optional string imagePullPolicy = 14;
+  optional string terminationMessagePolicy = 20;
 }
 
 message ContainerPort {
@@ -565,6 +568,7 @@ message PodSpec {
   optional string restartPolicy = 3;
   optional int64 terminationGracePeriodSeconds = 4 [(kubekata.pointer) = true];
   optional int64 activeDeadlineSeconds = 5 [(kubekata.pointer) = true];
+  optional string dnsPolicy = 6;
   map<string, string> nodeSelector = 7;
   optional string serviceAccountName = 8;
   optional string nodeName = 10;
@@ -576,6 +580,16 @@ message PodSpec {
   optional string priorityClassName = 24;
   optional int32 priority = 25 [(kubekata.pointer) = true];
   repeated TopologySpreadConstraint topologySpreadConstraints = 33;
+  optional PodSecurityContext securityContext = 14 [(kubekata.pointer) = true];
+  optional bool enableServiceLinks = 30 [(kubekata.pointer) = true];
+}
+
+message PodSecurityContext {
+  optional int64 runAsUser = 2 [(kubekata.pointer) = true];
+  optional bool runAsNonRoot = 3 [(kubekata.pointer) = true];
+  repeated int64 supplementalGroups = 4;
+  optional int64 fsGroup = 5 [(kubekata.pointer) = true];
+  optional int64 runAsGroup = 6 [(kubekata.pointer) = true];
 }
 
 message PodStatus {
@@ -591,6 +605,7 @@ message PodStatus {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startTime = 7;
   repeated ContainerStatus initContainerStatuses = 10;
   repeated ContainerStatus containerStatuses = 8;
+  optional string qosClass = 9;
 }
 
 message PodTemplateSpec {
@@ -676,6 +691,9 @@ message ServiceSpec {
   optional string sessionAffinity = 7;
   optional string externalName = 10;
   optional SessionAffinityConfig sessionAffinityConfig = 14;
+  optional string externalTrafficPolicy = 11;
+  optional bool allocateLoadBalancerNodePorts = 20 [(kubekata.pointer) = true];
+  optional string internalTrafficPolicy = 22;
 }
 
 message ServiceStatus {

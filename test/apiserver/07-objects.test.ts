@@ -22,6 +22,7 @@ import {
   defaultNamespace,
   defaultNode,
   defaultPod,
+  defaultPullPolicy,
   defaultReplicaSet,
   defaultService,
   DNS1035_LABEL_MESSAGE,
@@ -836,6 +837,30 @@ describe('defaulting', () => {
     expect(p.spec!.containers[0]!.ports).toEqual([{ containerPort: 80, protocol: 'TCP' }]);
   });
 
+  it('fills in the rest of a pod as kube-apiserver does: dnsPolicy ClusterFirst, an empty securityContext, service links on, each container\'s termination message in /dev/termination-log', () => {
+    const p = defaultPod(pod((p) => (p.spec.initContainers = [{ name: 'setup', image: 'busybox:1.36' }])));
+    expect(p.spec).toMatchObject({ dnsPolicy: 'ClusterFirst', securityContext: {}, enableServiceLinks: true });
+    for (const container of [...p.spec!.containers, ...p.spec!.initContainers!]) {
+      expect(container).toMatchObject({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
+    }
+    expect([p.spec!.containers[0]!.imagePullPolicy, p.spec!.initContainers![0]!.imagePullPolicy]).toEqual(['Always', 'IfNotPresent']);
+    const own = defaultPod(pod((p) => Object.assign(p.spec, { dnsPolicy: 'Default', enableServiceLinks: false, securityContext: { runAsUser: 1000 } })));
+    expect(own.spec).toMatchObject({ dnsPolicy: 'Default', enableServiceLinks: false, securityContext: { runAsUser: 1000 } });
+  });
+
+  it.each([
+    { image: 'nginx', policy: 'Always', why: 'an image with no tag is pulled as latest, which can move, so it is pulled every time' },
+    { image: 'nginx:latest', policy: 'Always', why: 'the tag latest can move' },
+    { image: 'localhost:5000/team/app', policy: 'Always', why: 'a registry\'s port is not a tag' },
+    { image: 'nginx:1.27', policy: 'IfNotPresent', why: 'any other tag is pulled once' },
+    { image: 'localhost:5000/app:v2', policy: 'IfNotPresent', why: 'the tag is read in the last part of the name' },
+    { image: 'nginx@sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac', policy: 'IfNotPresent', why: 'a digest without a tag cannot move' },
+    { image: 'nginx:latest@sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac', policy: 'Always', why: 'a digest does not hide the tag latest' },
+    { image: '', policy: 'IfNotPresent', why: 'an empty image has no tag' },
+  ])('pulls $image $policy: $why', ({ image, policy }) => {
+    expect(defaultPullPolicy(image)).toBe(policy);
+  });
+
   it('keeps what the client set, zero included: restartPolicy Never and a grace period of 0 stay', () => {
     const p = defaultPod(pod((p) => Object.assign(p.spec, { restartPolicy: 'Never', terminationGracePeriodSeconds: 0 })));
     expect(p.spec).toMatchObject({ restartPolicy: 'Never', terminationGracePeriodSeconds: 0 });
@@ -844,6 +869,16 @@ describe('defaulting', () => {
   it('gives a container with limits but no request a request equal to its limit', () => {
     const p = defaultPod(pod((p) => (p.spec.containers[0]!.resources = { requests: { cpu: '500m' }, limits: { cpu: '1', memory: '1Gi' } })));
     expect(p.spec!.containers[0]!.resources!.requests).toEqual({ cpu: '500m', memory: '1Gi' });
+    const init = defaultPod(pod((p) => (p.spec.initContainers = [{ name: 'setup', image: 'busybox', resources: { limits: { cpu: '1' } } }])));
+    expect(init.spec!.initContainers![0]!.resources!.requests).toEqual({ cpu: '1' });
+  });
+
+  it('gives a Deployment\'s template no requests from its limits and no enableServiceLinks: only the pods made from it get them, when they are created', () => {
+    const d = defaultDeployment(deployment((d) => (d.spec.template.spec!.containers[0]!.resources = { limits: { cpu: '1' } })));
+    expect(d.spec!.template.spec!.containers[0]!.resources).toEqual({ limits: { cpu: '1' } });
+    expect(d.spec!.template.spec).not.toHaveProperty('enableServiceLinks');
+    expect(d.spec!.template.spec).toMatchObject({ dnsPolicy: 'ClusterFirst', securityContext: {} });
+    expect(d.spec!.template.spec!.containers[0]).toMatchObject({ imagePullPolicy: 'Always', terminationMessagePolicy: 'File' });
   });
 
   it('fills in probes: timeout 1, period 10, success 1, failure 3, httpGet path "/" and scheme HTTP', () => {
@@ -858,6 +893,18 @@ describe('defaulting', () => {
     expect(s.spec!.ports).toEqual([{ port: 80, protocol: 'TCP', targetPort: 80 }, { port: 53, protocol: 'UDP', targetPort: 'dns' }]);
     const sticky = defaultService(service((s) => (s.spec.sessionAffinity = 'ClientIP')));
     expect(sticky.spec!.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } });
+  });
+
+  it.each([
+    { type: 'ClusterIP', internal: 'Cluster', external: undefined, nodePorts: undefined },
+    { type: 'NodePort', internal: 'Cluster', external: 'Cluster', nodePorts: undefined },
+    { type: 'LoadBalancer', internal: 'Cluster', external: 'Cluster', nodePorts: true },
+    { type: 'ExternalName', internal: undefined, external: undefined, nodePorts: undefined },
+  ] as const)('gives a $type Service internalTrafficPolicy $internal, externalTrafficPolicy $external, allocateLoadBalancerNodePorts $nodePorts', ({ type, internal, external, nodePorts }) => {
+    const s = defaultService(service((s) => (s.spec.type = type)));
+    expect([s.spec!.internalTrafficPolicy, s.spec!.externalTrafficPolicy, s.spec!.allocateLoadBalancerNodePorts]).toEqual([internal, external, nodePorts]);
+    const local = defaultService(service((s) => Object.assign(s.spec, { type: 'NodePort', internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local' })));
+    expect(local.spec).toMatchObject({ internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local' });
   });
 
   it('fills in a deployment: 1 replica, RollingUpdate 25%/25%, 10 revisions, 600 s deadline, its pod template', () => {
@@ -904,8 +951,16 @@ describe('defaulting', () => {
     expect(defaultNode({ kind: 'Node', metadata: { name: 'n' } })).toStrictEqual({ kind: 'Node', metadata: { name: 'n' } });
     expect(defaultNode({ kind: 'Node', metadata: { name: 'n' }, status: {} })).toStrictEqual({ kind: 'Node', metadata: { name: 'n' }, status: {} });
     expect(defaultNode({ kind: 'Node', metadata: { name: 'n' }, status: { capacity: { cpu: '4' }, allocatable: { cpu: '3' } } }).status).toStrictEqual({ capacity: { cpu: '4' }, allocatable: { cpu: '3' } });
-    const p = defaultPod(pod((p) => (p.spec.containers = [{ name: 'app', image: 'nginx', resources: { limits: {} }, livenessProbe: { exec: { command: ['true'] } } }])));
-    expect(p.spec!.containers[0]).toStrictEqual({ name: 'app', image: 'nginx', resources: { limits: {} }, livenessProbe: { exec: { command: ['true'] }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 } });
+    const p = defaultPod(pod((p) => (p.spec.containers = [{ name: 'app', image: 'nginx:1', resources: { limits: {} }, livenessProbe: { exec: { command: ['true'] } } }])));
+    expect(p.spec!.containers[0]).toStrictEqual({
+      name: 'app',
+      image: 'nginx:1',
+      imagePullPolicy: 'IfNotPresent',
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+      resources: { limits: {} },
+      livenessProbe: { exec: { command: ['true'] }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+    });
     const s = defaultService(service((s) => (s.spec.ports = [{ name: 'a', port: 80, targetPort: 0 }, { name: 'b', port: 81, targetPort: '' }])));
     expect(s.spec!.ports!.map((port) => port.targetPort)).toEqual([80, 81]);
   });

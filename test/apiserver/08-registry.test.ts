@@ -106,10 +106,10 @@ describe('create: where an object lives and what the registry fills in', () => {
     expect(created).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { namespace: 'default', generation: 1 } });
   });
 
-  it('starts a pod\'s status over as Pending, whatever the object said (the status is the status subresource\'s)', () => {
+  it('starts a pod\'s status over as Pending with its QoS class, whatever the object said (the status is the status subresource\'s)', () => {
     const { registry } = setUp();
     const created = registry.create('pods', 'default', { ...pod('web'), status: { phase: 'Running', message: 'trust me' } });
-    expect(created.status).toEqual({ phase: 'Pending' });
+    expect(created.status).toEqual({ phase: 'Pending', qosClass: 'BestEffort' });
   });
 
   it('keeps the status a node is registered with (a kubelet creates its node with its capacity)', () => {

@@ -362,6 +362,21 @@ describe('the HTTP API: objects', () => {
     expect(back.json.status.phase).toBe('Running');
   });
 
+  it.each([
+    { resources: {}, qos: 'BestEffort', why: 'no container asks for anything' },
+    { resources: { limits: { cpu: '1', memory: '1Gi' } }, qos: 'Guaranteed', why: 'its limits are its requests, for cpu and memory' },
+    { resources: { requests: { cpu: '500m' }, limits: { cpu: '1', memory: '1Gi' } }, qos: 'Burstable', why: 'it asks for less cpu than its limit' },
+    { resources: { requests: { memory: '64Mi' } }, qos: 'Burstable', why: 'it has requests but no limits' },
+    { resources: { limits: { cpu: '1' } }, qos: 'Burstable', why: 'it has no memory limit' },
+    { resources: { requests: { cpu: '0' } }, qos: 'BestEffort', why: 'a request of zero asks for nothing' },
+  ])('creates a pod $qos when $why, and a status update that leaves the class out keeps it', async ({ resources, qos }) => {
+    bench = await startBench();
+    const created = await bench.send('POST', PODS, { body: { ...pod('web'), spec: { containers: [{ name: 'app', image: 'nginx:1', resources }] } } });
+    expect(created.json.status).toEqual({ phase: 'Pending', qosClass: qos });
+    const running = await bench.send('PUT', `${PODS}/web/status`, { body: { ...created.json, status: { phase: 'Running' } } });
+    expect(running.json.status).toEqual({ phase: 'Running', qosClass: qos });
+  });
+
   it('deletes with DELETE, honouring preconditions in the body', async () => {
     bench = await startBench();
     const created = (await bench.send('POST', PODS, { body: pod('web') })).json as Pod;
@@ -570,7 +585,8 @@ describe('the HTTP API: fields the kind does not have (?fieldValidation, which k
       expect(created.code).toBe(201);
       expect(created.warnings).toEqual(['299 - "unknown field \\"spec.containers[0].imagePullPolicyy\\""', '299 - "unknown field \\"spec.nodeSelectr\\""']);
       const stored = (await bench.send('GET', `${PODS}/${name}`)).json;
-      expect(stored.spec.containers[0]).toEqual({ name: 'app', image: 'nginx:1', imagePullPolicy: 'Always' });
+      expect(stored.spec.containers[0]).toMatchObject({ name: 'app', image: 'nginx:1', imagePullPolicy: 'Always' });
+      expect(stored.spec.containers[0]).not.toHaveProperty('imagePullPolicyy');
       expect(stored.spec).not.toHaveProperty('nodeSelectr');
       expect((await bench.send('GET', `${PODS}/${name}`)).warnings).toEqual([]);
     }
