@@ -141,6 +141,17 @@ describe('watch', () => {
     expect(watch.poll()).toEqual([]);
   });
 
+  it('from the resourceVersion just before the compacted one is expired too: compacting at 3 dropped the delete at 3 it would have missed', () => {
+    const { store, registry } = setUp();
+    registry.create('pods', 'default', pod('a')); // 2
+    registry.delete('pods', 'default', 'a'); // 3
+    store.compact(3);
+    expect(registry.watch<Pod>('pods', 'default', { resourceVersion: '2' }).poll().map(line)).toEqual(['ERROR 410 too old resource version: 2 (3)']);
+    const fromCompacted = registry.watch<Pod>('pods', 'default', { resourceVersion: '3' });
+    registry.create('pods', 'default', pod('b')); // 4
+    expect(lines(fromCompacted)).toEqual(['ADDED b rv4']);
+  });
+
   it('with allowWatchBookmarks, sends a BOOKMARK every 60 s of the clock, at the resourceVersion of everything sent so far', async () => {
     const { clock, registry } = setUp();
     const watch = registry.watch<Pod>('pods', 'default', { resourceVersion: '1', allowWatchBookmarks: true });
