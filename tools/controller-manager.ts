@@ -173,6 +173,8 @@ const candidates: { name: string; component: string; kata: string; className: st
   { name: 'endpointslice', component: 'endpointslice-controller', kata: '21', className: 'EndpointSliceController' },
   { name: 'namespace', component: 'namespace-controller', kata: '21', className: 'NamespaceController' },
   { name: 'garbagecollector', component: 'garbage-collector-controller', kata: '21', className: 'GarbageCollector' },
+  // given code on kata 17's informers: every namespace's ServiceAccount "default"
+  { name: 'serviceaccount', component: 'service-account-controller', kata: '17', className: 'ServiceAccountsController', workers: 1 },
 ];
 if (wanted) for (const name of wanted) if (!candidates.some((d) => d.name === name)) fail(`--controllers: there is no controller "${name}"; the controllers are ${candidates.map((d) => d.name).join(', ')}.`);
 const descriptors: mine.ControllerDescriptor[] = [];

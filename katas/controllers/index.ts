@@ -51,4 +51,5 @@ export * from './taint-eviction.ts';
 export * from './endpoints.ts';
 export * from './endpoint-slices.ts';
 export * from './namespace.ts';
+export * from './service-accounts.ts';
 export * from './garbage-collector.ts';

@@ -27,6 +27,7 @@ import {
   nodeLifecycleEventsClient,
   recordRegisteredNodes,
   ReplicaSetController,
+  ServiceAccountsController,
   TaintEvictionController,
   taintEvictionEventsClient,
   type ControllerDescriptor,
@@ -57,6 +58,8 @@ export function clusterControllers(settings: ClusterSettings): ControllerDescrip
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
     { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector(c) },
+    // Given, not a kata: every namespace's ServiceAccount "default" (service-accounts.ts).
+    { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
   ];
 }
 

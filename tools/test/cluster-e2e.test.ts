@@ -186,6 +186,12 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
       return /RegisteredNode/.test(text) ? text : undefined;
     });
     expect(described).toMatch(/Normal\s+RegisteredNode\s+\S+\s+node-controller\s+Node node-2 event: Registered Node node-2 in Controller/);
+    // every namespace has its ServiceAccount "default", as the service accounts controller makes it
+    const accounts = await until('the default ServiceAccount in kube-system', async () => {
+      const text = await kubectl('get', 'serviceaccounts', '-n', 'kube-system');
+      return /^default\s/m.test(text) ? text : undefined;
+    });
+    expect(accounts).toMatch(/^NAME\s+SECRETS\s+AGE\ndefault\s+0\s+/);
   });
 
   it('applies a Deployment of 3 echo pods and a Service, and HTTP through the ClusterIP reaches all three', async () => {
