@@ -129,6 +129,30 @@ message UserInfo {
   repeated string groups = 3;
   map<string, ExtraValue> extra = 4;
 }
+
+message BoundObjectReference {
+  optional string kind = 1;
+  optional string apiVersion = 2;
+  optional string name = 3;
+  optional string uID = 4;
+}
+
+message TokenRequest {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional TokenRequestSpec spec = 2;
+  optional TokenRequestStatus status = 3;
+}
+
+message TokenRequestSpec {
+  repeated string audiences = 1;
+  optional int64 expirationSeconds = 4 [(kubekata.pointer) = true];
+  optional BoundObjectReference boundObjectRef = 3;
+}
+
+message TokenRequestStatus {
+  optional string token = 1;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time expirationTimestamp = 2;
+}
 `,
   'authorization-v1.proto': `syntax = "proto2";
 

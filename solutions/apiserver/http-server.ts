@@ -16,6 +16,7 @@
  * await server.stop();
  * ```
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -24,6 +25,7 @@ import { NotImplemented, type Clock, type KubeObject, type Status } from '@kube/
 import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
 import { warningHeader, warningsOf } from './field-validation.ts';
 import { Impersonation } from './impersonation.ts';
+import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
@@ -104,10 +106,17 @@ export class ApiServer {
   private watchCache: WatchCache | undefined;
   /** serves a request with `Impersonate-User` as that user, when its sender may (`kubectl --as`) */
   private readonly impersonation: Impersonation;
+  /** issues ServiceAccount tokens (`kubectl create token`) and recognizes them */
+  private readonly tokens: ServiceAccountTokens;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
-    this.impersonation = new Impersonation(options.authenticator, options.authorizer);
+    // The tokens are signed with a key made from the serving key, so that they outlive a restart
+    // with the same data dir; a plain-HTTP server gets no bearer token from kubectl anyway.
+    const signingKey = createHash('sha256').update(options.tls?.key ?? 'kubekata: a plain-HTTP apiserver').update('/service-account-tokens').digest();
+    this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
+    const authenticator = options.authenticator && this.tokens.authenticating(options.authenticator);
+    this.impersonation = new Impersonation(authenticator, options.authorizer);
     const serve = (request: IncomingMessage, response: ServerResponse): void => void this.serve(request, response);
     this.server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, serve) : createServer(serve);
     // With TLS, 'connection' is the raw socket and 'secureConnection' the TLS one: both are tracked
@@ -189,7 +198,12 @@ export class ApiServer {
       }
       let answer: ApiResponse;
       try {
-        answer = await this.withTimeout(this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }));
+        // A TokenRequest (serviceaccounts/<name>/token) is this server's own, not the handler's.
+        if (ServiceAccountTokens.matches(request.url ?? '/')) {
+          answer = this.tokens.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else {
+          answer = await this.withTimeout(this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }));
+        }
       } finally {
         acting.done();
       }

@@ -28,6 +28,7 @@ export * from './authentication.ts';
 export * from './rbac.ts';
 export * from './rbac-objects.ts';
 export * from './impersonation.ts';
+export * from './service-account-tokens.ts';
 export * from './admission.ts';
 export * from './request-info.ts';
 export * from './field-validation.ts';

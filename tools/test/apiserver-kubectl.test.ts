@@ -146,6 +146,23 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(scaled.err).toContain('Warning: unknown field "spec.replicaz"');
   });
 
+  it.runIf(hasKubectl)('create token: a ServiceAccount\'s token is that ServiceAccount to the server, RBAC decides what it may do, and it dies with its ServiceAccount', () => {
+    expect(kubectl(['create', 'namespace', 'tokens']).code).toBe(0);
+    expect(kubectl(['create', 'configmap', 'settings', '--from-literal=color=blue', '-n', 'tokens']).code).toBe(0);
+    expect(kubectl(['create', 'serviceaccount', 'builder', '-n', 'tokens']).out).toContain('serviceaccount/builder created');
+    const token = kubectl(['create', 'token', 'builder', '-n', 'tokens']).out.trim();
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const as = (...args: string[]) => spawnSync('kubectl', ['--kubeconfig', config, '--token', token, ...args], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(as('auth', 'whoami', '-o', 'json').stdout).status.userInfo).toMatchObject({ username: 'system:serviceaccount:tokens:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:tokens', 'system:authenticated'] });
+    expect(as('get', 'pods', '-n', 'tokens').stderr).toContain('User "system:serviceaccount:tokens:builder" cannot list resource "pods" in API group "" in the namespace "tokens"');
+    expect(kubectl(['create', 'rolebinding', 'builder-view', '--clusterrole=view', '--serviceaccount=tokens:builder', '-n', 'tokens']).code).toBe(0);
+    expect(as('get', 'configmaps', '-n', 'tokens').stdout).toContain('settings');
+    expect(kubectl(['create', 'token', 'builder', '-n', 'tokens', '--duration=5m']).err).toContain('spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes');
+    expect(kubectl(['create', 'token', 'nobody', '-n', 'tokens']).err).toContain('serviceaccounts "nobody" not found');
+    expect(kubectl(['delete', 'serviceaccount', 'builder', '-n', 'tokens']).code).toBe(0);
+    expect(as('get', 'configmaps', '-n', 'tokens').stderr).toContain('Unauthorized');
+  });
+
   it.runIf(hasKubectl)('explain walks the served schemas: the kit\'s fields with upstream\'s descriptions, enums, required fields and a clear error for a field there is not', () => {
     const ports = kubectl(['explain', 'pod.spec.containers.ports']);
     expect(ports.out).toContain('FIELD: ports <[]ContainerPort>');
