@@ -34,6 +34,7 @@ import {
   Admission,
   ApiServer,
   DefaultTolerationSeconds,
+  ServiceAccountDefaulting,
   ensureRbacObjects,
   isStatusError,
   NamespaceDefaulting,
@@ -221,7 +222,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
+  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
 });
 

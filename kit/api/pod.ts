@@ -180,7 +180,10 @@ export interface PodSpec {
   priorityClassName?: string;
   /** which scheduler places the pod; default `"default-scheduler"` */
   schedulerName?: string;
+  /** the ServiceAccount the pod runs as; default `default` (set by admission) */
   serviceAccountName?: string;
+  /** the old name of serviceAccountName, which the v1 API still shows beside it */
+  serviceAccount?: string;
   hostname?: string;
   subdomain?: string;
   /** default ClusterFirst */

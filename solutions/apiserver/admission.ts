@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const admission = new Admission([new NamespaceDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespaces)]);
+ * const admission = new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespaces)]);
  * await admission.admit(request);     // request.object gets its namespace and the two NoExecute tolerations
  * await admission.validate(request);  // NotFound: namespaces "nowhere" not found
  * ```
@@ -67,6 +67,31 @@ export class DefaultTolerationSeconds implements AdmissionPlugin {
       if (!tolerated) added.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
     }
     if (added.length > 0) pod.spec = { containers: [], ...pod.spec, tolerations: [...tolerations, ...added] };
+  }
+}
+
+/** The ServiceAccount a pod runs as when it names none. */
+export const DEFAULT_SERVICE_ACCOUNT = 'default';
+
+/**
+ * ServiceAccount (plugin/pkg/admission/serviceaccount): a pod created without a ServiceAccount
+ * runs as its namespace's `default`, which the controller manager makes in every namespace
+ * (controllers' service-accounts.ts). `spec.serviceAccount` is the field's old name, which the v1
+ * API still shows beside it. Simplified: upstream refuses a pod whose ServiceAccount does not exist
+ * (`error looking up service account shop/default`) and mounts the account's token into it; here
+ * the pod is taken as it is, so that `npm run apiserver`, which runs no controller manager, still
+ * takes `kubectl run`.
+ */
+export class ServiceAccountDefaulting implements AdmissionPlugin {
+  readonly name = 'ServiceAccount';
+
+  admit(request: AdmissionRequest): void {
+    const { attributes, operation } = request;
+    if (operation !== 'CREATE' || attributes.resource !== 'pods' || attributes.subresource !== '' || !request.object) return;
+    const pod = request.object as Pod;
+    const spec = (pod.spec ??= { containers: [] });
+    spec.serviceAccountName ||= spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
+    spec.serviceAccount = spec.serviceAccountName;
   }
 }
 

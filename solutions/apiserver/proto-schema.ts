@@ -595,6 +595,7 @@ message PodSpec {
   optional string dnsPolicy = 6;
   map<string, string> nodeSelector = 7;
   optional string serviceAccountName = 8;
+  optional string serviceAccount = 9;
   optional string nodeName = 10;
   optional string hostname = 16;
   optional string subdomain = 17;

@@ -163,6 +163,19 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(as('get', 'configmaps', '-n', 'tokens').stderr).toContain('Unauthorized');
   });
 
+  it.runIf(hasKubectl)('get -o yaml shows what kube-apiserver fills in: the defaults, the default ServiceAccount, the QoS class; describe prints them', () => {
+    const limits = JSON.stringify({ spec: { containers: [{ name: 'filled', image: 'echo', resources: { limits: { cpu: '1', memory: '64Mi' } } }] } });
+    const run = kubectl(['run', 'filled', '--image=echo', '--restart=Never', `--overrides=${limits}`]);
+    expect(run.code, run.err).toBe(0);
+    const pod = JSON.parse(kubectl(['get', 'pod', 'filled', '-o', 'json']).out) as { spec: Record<string, unknown> & { containers: Record<string, unknown>[] }; status: Record<string, unknown> };
+    expect(pod.spec).toMatchObject({ dnsPolicy: 'ClusterFirst', enableServiceLinks: true, securityContext: {}, serviceAccountName: 'default', serviceAccount: 'default', restartPolicy: 'Never', schedulerName: 'default-scheduler' });
+    expect(pod.spec.containers[0]).toMatchObject({ imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: { limits: { cpu: '1', memory: '64Mi' }, requests: { cpu: '1', memory: '64Mi' } } });
+    expect(pod.status).toMatchObject({ phase: 'Pending', qosClass: 'Guaranteed' });
+    const described = kubectl(['describe', 'pod', 'filled']).out;
+    expect(described).toMatch(/Service Account:\s+default/);
+    expect(described).toMatch(/QoS Class:\s+Guaranteed/);
+  });
+
   it.runIf(hasKubectl)('explain walks the served schemas: the kit\'s fields with upstream\'s descriptions, enums, required fields and a clear error for a field there is not', () => {
     const ports = kubectl(['explain', 'pod.spec.containers.ports']);
     expect(ports.out).toContain('FIELD: ports <[]ContainerPort>');
