@@ -34,6 +34,8 @@ const PACKAGE_OF_FILE: Record<string, string> = {
 const CORE = 'io.k8s.api.core.v1';
 /** Types that live elsewhere upstream than their kit file says. */
 const PACKAGE_OF_TYPE: Record<string, string> = { ObjectReference: CORE };
+/** Kit types that upstream names otherwise (kubectl explain shows upstream's name). */
+const UPSTREAM_NAME: Record<string, string> = { EndpointSlicePort: 'EndpointPort' };
 
 /** Where kubernetes-types keeps each package's declarations. */
 const UPSTREAM_FILES: Record<string, string> = {
@@ -209,7 +211,7 @@ function generate(): Record<string, Schema> {
     if (owner) return packageOf(owner);
     return PACKAGE_OF_FILE[declaration.file] ?? CORE;
   };
-  const schemaName = (declaration: Declaration): string => `${packageOf(declaration)}.${declaration.name}`;
+  const schemaName = (declaration: Declaration): string => `${packageOf(declaration)}.${UPSTREAM_NAME[declaration.name] ?? declaration.name}`;
 
   /** The schema of a member's type; object types are written once, under their name, and referred to. */
   const schemaOf = (type: ts.TypeNode): Schema => {
