@@ -3,6 +3,7 @@
  * `kubectl create token` asks for, and what a request carrying one is.
  */
 import { describe, expect, it } from 'vitest';
+import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { fc, test } from '../../test/support/prop.ts';
 import { testStore } from '../../test/support/apiserver/store.ts';
 import { Registry, ServiceAccountTokens, type Authenticator } from '@kube/apiserver';
@@ -31,7 +32,8 @@ function setUp() {
   return { registry, clock, account, tokens, request, tokenOf };
 }
 
-describe('ServiceAccount tokens', () => {
+if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/service-account-tokens.test.ts'), 240_000);
+else describe('ServiceAccount tokens', () => {
   it('answers a TokenRequest with a token good for the time asked, which authenticates as the ServiceAccount with its groups', () => {
     const { request, tokenOf, tokens, account } = setUp();
     const answer = request();

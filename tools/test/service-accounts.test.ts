@@ -3,6 +3,7 @@
  * active namespace has a ServiceAccount "default", as kube-controller-manager makes it.
  */
 import { describe, expect, it } from 'vitest';
+import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { fc, test } from '../../test/support/prop.ts';
 import { ControllerCluster } from '../../test/support/controllers/cluster.ts';
 import { ServiceAccountsController, SharedInformerFactory } from '@kube/controllers';
@@ -25,7 +26,8 @@ async function running() {
   return { cluster, api, accounts, errors, stop };
 }
 
-describe('the service accounts controller', () => {
+if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/service-accounts.test.ts'), 240_000);
+else describe('the service accounts controller', () => {
   it('gives a namespace that appears a ServiceAccount "default", and makes it again when someone deletes it', async () => {
     const { cluster, api, accounts, errors, stop } = await running();
     await api.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
