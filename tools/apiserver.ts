@@ -34,6 +34,7 @@ import {
   Admission,
   ApiServer,
   DefaultTolerationSeconds,
+  PriorityDefaulting,
   ServiceAccountDefaulting,
   ensureRbacObjects,
   isStatusError,
@@ -222,7 +223,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
+  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
 });
 

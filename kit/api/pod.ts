@@ -178,6 +178,8 @@ export interface PodSpec {
   /** set from the PriorityClass by admission; higher is scheduled first and may preempt lower */
   priority?: number;
   priorityClassName?: string;
+  /** whether the pod may preempt lower-priority pods; set by admission, default PreemptLowerPriority */
+  preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
   /** which scheduler places the pod; default `"default-scheduler"` */
   schedulerName?: string;
   /** the ServiceAccount the pod runs as; default `default` (set by admission) */

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const admission = new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespaces)]);
+ * const admission = new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespaces)]);
  * await admission.admit(request);     // request.object gets its namespace and the two NoExecute tolerations
  * await admission.validate(request);  // NotFound: namespaces "nowhere" not found
  * ```
@@ -92,6 +92,29 @@ export class ServiceAccountDefaulting implements AdmissionPlugin {
     const spec = (pod.spec ??= { containers: [] });
     spec.serviceAccountName ||= spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
     spec.serviceAccount = spec.serviceAccountName;
+  }
+}
+
+/** The PriorityClasses every cluster has (scheduling/v1 SystemPriorityClasses), by name. */
+export const SYSTEM_PRIORITY_CLASSES: Readonly<Record<string, number>> = { 'system-cluster-critical': 2_000_000_000, 'system-node-critical': 2_000_001_000 };
+
+/**
+ * Priority (plugin/pkg/admission/priority): a pod created without a priority gets its
+ * PriorityClass's (the system classes only: this server stores no PriorityClasses), or 0, and
+ * the preemption policy `PreemptLowerPriority` — what `kubectl describe pod` prints as
+ * `Priority: 0`. Simplified: upstream refuses a class it does not know and a pod that sets
+ * `spec.priority` itself; here a pod keeps a priority it sets, the one way to order the
+ * scheduler's queue (kata 16) without PriorityClasses, and an unknown class is priority 0.
+ */
+export class PriorityDefaulting implements AdmissionPlugin {
+  readonly name = 'Priority';
+
+  admit(request: AdmissionRequest): void {
+    const { attributes, operation } = request;
+    if (operation !== 'CREATE' || attributes.resource !== 'pods' || attributes.subresource !== '' || !request.object) return;
+    const spec = ((request.object as Pod).spec ??= { containers: [] });
+    spec.priority ??= SYSTEM_PRIORITY_CLASSES[spec.priorityClassName ?? ''] ?? 0;
+    spec.preemptionPolicy ??= 'PreemptLowerPriority';
   }
 }
 

@@ -604,6 +604,7 @@ message PodSpec {
   repeated Toleration tolerations = 22;
   optional string priorityClassName = 24;
   optional int32 priority = 25 [(kubekata.pointer) = true];
+  optional string preemptionPolicy = 31;
   repeated TopologySpreadConstraint topologySpreadConstraints = 33;
   optional PodSecurityContext securityContext = 14 [(kubekata.pointer) = true];
   optional bool enableServiceLinks = 30 [(kubekata.pointer) = true];

@@ -31,6 +31,7 @@ import {
   Admission,
   ApiServer,
   DefaultTolerationSeconds,
+  PriorityDefaulting,
   ServiceAccountDefaulting,
   HttpClient,
   LocalClient,
@@ -172,7 +173,7 @@ export class ControlPlane {
         // the bootstrap policy and the components' binding are stored objects, as upstream's;
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
-        admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
+        admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
         serviceAllocator: this.serviceAllocators(),
         // kata 21's namespace controller empties deleted namespaces here
         emptyDeletedNamespaces: false,

@@ -168,11 +168,11 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     const run = kubectl(['run', 'filled', '--image=echo', '--restart=Never', `--overrides=${limits}`]);
     expect(run.code, run.err).toBe(0);
     const pod = JSON.parse(kubectl(['get', 'pod', 'filled', '-o', 'json']).out) as { spec: Record<string, unknown> & { containers: Record<string, unknown>[] }; status: Record<string, unknown> };
-    expect(pod.spec).toMatchObject({ dnsPolicy: 'ClusterFirst', enableServiceLinks: true, securityContext: {}, serviceAccountName: 'default', serviceAccount: 'default', restartPolicy: 'Never', schedulerName: 'default-scheduler' });
+    expect(pod.spec).toMatchObject({ dnsPolicy: 'ClusterFirst', enableServiceLinks: true, securityContext: {}, serviceAccountName: 'default', serviceAccount: 'default', restartPolicy: 'Never', schedulerName: 'default-scheduler', priority: 0, preemptionPolicy: 'PreemptLowerPriority' });
     expect(pod.spec.containers[0]).toMatchObject({ imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: { limits: { cpu: '1', memory: '64Mi' }, requests: { cpu: '1', memory: '64Mi' } } });
     expect(pod.status).toMatchObject({ phase: 'Pending', qosClass: 'Guaranteed' });
     const described = kubectl(['describe', 'pod', 'filled']).out;
-    expect(described).toMatch(/Service Account:\s+default/);
+    expect(described).toMatch(/Priority:\s+0\nService Account:\s+default/);
     expect(described).toMatch(/QoS Class:\s+Guaranteed/);
   });
 
