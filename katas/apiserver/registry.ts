@@ -178,7 +178,8 @@ export class Registry {
    *   stored object;
    * - generation moves by one when the spec changed;
    * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
-   *   deleted;
+   *   deleted — not a pod waiting out its grace period (deletionGracePeriodSeconds > 0), which
+   *   stays until its kubelet deletes it;
    * - an update that changes nothing writes nothing (the resourceVersion stays);
    * - a dry run (`options.dryRun`) checks and builds the object as above and writes nothing: the
    *   answer is the object as it would be stored, with the stored object's resourceVersion.
@@ -189,7 +190,8 @@ export class Registry {
     // TODO(08): read, check the preconditions (resourceVersion, uid), keep what the update may not
     // change, bump generation if the spec changed, then compare-and-swap on the modRevision read.
     // TODO(08): options.dryRun: everything but the write; the answer keeps the resourceVersion read.
-    // TODO(08): The update that leaves a marked object without finalizers (metadata's and type.finalizersOf's) deletes it.
+    // TODO(08): The update that leaves a marked object without finalizers (metadata's and type.finalizersOf's) deletes it,
+    // TODO(08): unless the stored object waits for a grace period (deletionGracePeriodSeconds > 0: its kubelet deletes it).
     throw new NotImplemented('08', 'Registry.update');
   }
 

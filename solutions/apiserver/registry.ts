@@ -212,7 +212,8 @@ export class Registry {
    *   stored object;
    * - generation moves by one when the spec changed;
    * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
-   *   deleted;
+   *   deleted — not a pod waiting out its grace period (deletionGracePeriodSeconds > 0), which
+   *   stays until its kubelet deletes it;
    * - an update that changes nothing writes nothing (the resourceVersion stays);
    * - a dry run (`options.dryRun`) checks and builds the object as above and writes nothing: the
    *   answer is the object as it would be stored, with the stored object's resourceVersion.
@@ -384,8 +385,10 @@ export class Registry {
     if (canonical(next) === canonical(JSON.parse(kv.value))) return current;
     // A dry run answers what would be stored, still at the version it was read at.
     if (dryRun) return withVersion(next, kv.modRevision);
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && (type.finalizersOf?.(next) ?? []).length === 0) {
-      // The last finalizer is gone: the deletion that was waiting for it happens now.
+    // The last finalizer is gone: the deletion that was waiting for it happens now — unless it
+    // waits for a grace period (a pod's kubelet ends that one with a delete of its own).
+    const waitingForFinalizers = (current.metadata.deletionGracePeriodSeconds ?? 0) === 0;
+    if (next.metadata.deletionTimestamp && waitingForFinalizers && (next.metadata.finalizers ?? []).length === 0 && (type.finalizersOf?.(next) ?? []).length === 0) {
       const revision = this.compareAndDelete(type, key, kv);
       return withVersion(next, revision);
     }

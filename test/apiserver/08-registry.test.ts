@@ -400,6 +400,20 @@ describe('graceful deletion of pods: gracefullyMarked decides first', () => {
     expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
   });
 
+  it('keeps a pod waiting out its grace period through its kubelet\'s status writes and other updates: Terminating until the delete with 0', async () => {
+    const { clock, registry } = setUp();
+    registry.create('pods', 'default', pod('web', { nodeName: 'node-1' }));
+    registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 30 });
+    await clock.advance(5_000);
+    const marked = registry.get<Pod>('pods', 'default', 'web');
+    const stopped = registry.updateStatus<Pod>('pods', 'default', { ...marked, status: { phase: 'Failed' } });
+    expect(stopped.status?.phase).toBe('Failed');
+    registry.update<Pod>('pods', 'default', { ...stopped, metadata: { ...stopped.metadata, labels: { app: 'web' } } });
+    expect(registry.get<Pod>('pods', 'default', 'web').metadata).toMatchObject({ labels: { app: 'web' }, deletionGracePeriodSeconds: 30 });
+    registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 0 });
+    expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
+  });
+
   it('deletes at once a pod not bound to a node, or one that finished, whatever period the delete asks', () => {
     const { registry } = setUp();
     registry.create('pods', 'default', pod('unbound'));

@@ -17,6 +17,7 @@ import { Backoff, computePodActions, effectiveGracePeriod, generatePodStatus, ge
 import { fc, test } from '../support/prop.ts';
 import { expectedPhase } from '../support/kubelet/phase-table.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
+import { FakeRuntime, RuntimeError } from '@kube/runtime';
 
 const T = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -573,6 +574,54 @@ describe('the kubelet on a fake runtime', () => {
     expect(await pulls()).toBe(2);
     await node.advance(1);
     expect(await pulls()).toBe(3);
+  });
+
+  it('gives each event upstream\'s type: Normal for what went as it should and for an image\'s back-off, Warning for every failure and a crash\'s back-off', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 2_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.client.pods('default').create(podOn(NODE, 'typo', { containers: [{ name: 'app', image: 'nginx:1.27' }] }));
+    await node.settle();
+    await node.advance(4_000);
+    await node.client.pods('default').delete('web');
+    await node.settle();
+    const kinds = async (name: string) => [...new Set((await node.eventObjects(name)).map((e) => `${e.type} ${e.reason}`))].sort();
+    expect(await kinds('web')).toEqual(['Normal Created', 'Normal Killing', 'Normal Pulled', 'Normal Started']);
+    expect(await kinds('crashy')).toEqual(['Normal Created', 'Normal Pulled', 'Normal Started', 'Warning BackOff']);
+    expect(await kinds('typo')).toEqual(['Normal BackOff', 'Normal Pulling', 'Warning Failed']);
+    expect((await node.eventObjects('web')).every((e) => e.source?.component === 'kubelet' && e.source.host === NODE && e.involvedObject.fieldPath === 'spec.containers{app}')).toBe(true);
+  });
+
+  it.each([
+    { step: 'createContainer', reason: 'CreateContainerError' },
+    { step: 'startContainer', reason: 'RunContainerError' },
+  ] as const)('shows a container the runtime cannot $step waiting $reason with the runtime\'s message, says "Error: ..." in a Warning, and tries again at the next sync', async ({ step, reason }) => {
+    const clock = new FakeClock(START);
+    let failures = 2; // the first sync, and the one the sandbox's start wakes (upstream's PLEG)
+    const runtime = new FakeRuntime({ clock, podCIDR: '127.0.1.0/24' });
+    const real = runtime[step].bind(runtime) as (...args: never[]) => Promise<never>;
+    Object.assign(runtime, {
+      [step]: async (...args: never[]) => {
+        if (failures-- > 0) throw new RuntimeError('Unknown', `the runtime could not ${step === 'createContainer' ? 'create' : 'start'} it: disk full`);
+        return real(...args);
+      },
+    });
+    const node = await TestNode.start({ clock, runtime });
+    nodes.push(node);
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.advance(10_000);
+    const message = `the runtime could not ${step === 'createContainer' ? 'create' : 'start'} it: disk full`;
+    // Every status the kubelet wrote, from the store's history: the failed syncs' among them.
+    const history = node.registry.watch<Pod>('pods', 'default', { resourceVersion: '1' }).poll();
+    const waitingStates = history.map((e) => e.object.status?.containerStatuses?.[0]?.state?.waiting).filter((w) => w?.reason);
+    expect(waitingStates).toContainEqual({ reason, message });
+    const failed = (await node.eventObjects('web')).filter((e) => e.reason === 'Failed');
+    expect(failed.map((e) => `${e.type} ${e.message} x${e.count ?? 1}`)).toEqual([`Warning Error: ${message} x2`]);
+    // Tried again: running now. A container created and never started still counts as a run (upstream's restartCount).
+    const status = (await node.pod('web')).status?.containerStatuses?.[0];
+    expect(status?.state?.running).toBeDefined();
+    expect(status?.restartCount).toBe(step === 'createContainer' ? 0 : 2);
   });
 
   it('deletes gracefully: SIGTERM, the grace period on the clock, SIGKILL, then the kubelet deletes the pod from the API', async () => {
