@@ -273,6 +273,8 @@ describe('computePodActions', () => {
   it.each<[string, Partial<PodSpec>, RuntimePod, object]>([
     ['does nothing while every container runs in a ready sandbox', {}, runtimePod([sandbox(0)], ['a:running', 'b:running']), { killPod: false, createSandbox: false, attempt: 0, init: undefined, start: [], kill: [] }],
     ['starts a container that exited under Always, and one created but never started', {}, runtimePod([sandbox(0)], ['a:exited:0', 'b:created']), { killPod: false, createSandbox: false, start: [0, 1], kill: [] }],
+    ['under Never, starts a container that was created but never started: it never ran, so no policy holds it back', { restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['a:running', 'b:created']), { killPod: false, createSandbox: false, start: [1], kill: [] }],
+    ['under OnFailure, starts a container created but never started, and leaves the running one alone', { restartPolicy: 'OnFailure' }, runtimePod([sandbox(0)], ['a:running', 'b:created']), { killPod: false, start: [1], kill: [] }],
     ['does not start again a container that exited 0 under OnFailure, but one that exited 1', { restartPolicy: 'OnFailure' }, runtimePod([sandbox(0)], ['a:exited:0', 'b:exited:1']), { killPod: false, start: [1] }],
     ['starts nothing under Never, and kills the pod once nothing runs', { restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['a:exited:0', 'b:exited:1']), { killPod: true, createSandbox: false, start: [], kill: [] }],
     ['makes a new sandbox (attempt + 1) when the newest is not ready, and starts every container in it', {}, runtimePod([sandbox(2, 'SANDBOX_NOTREADY')], ['a:exited:0', 'b:running']), { killPod: true, createSandbox: true, attempt: 3, start: [0, 1] }],
