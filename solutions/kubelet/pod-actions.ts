@@ -23,8 +23,8 @@ export interface ContainerToKill {
   name: string;
   /** `"Container web failed liveness probe, will be restarted"` */
   message: string;
-  /** set when a probe asked for it */
-  reason?: 'LivenessProbe' | 'StartupProbe';
+  /** set when a probe asked for it, or when the runtime does not know the container's state */
+  reason?: 'LivenessProbe' | 'StartupProbe' | 'Unknown';
 }
 
 /** The plan for one sync of one pod. */
@@ -128,7 +128,9 @@ function succeeded(runtimePod: RuntimePod, name: string): boolean {
  *    are any, else every container (under OnFailure, those that have not succeeded);
  * 2. **initialization** not done: start the next init container; a failed one under Never
  *    kills the pod instead. Regular containers wait;
- * 3. **each regular container**: not running → start it if {@link shouldContainerBeRestarted};
+ * 3. **each regular container**: not running → start it if {@link shouldContainerBeRestarted},
+ *    and one in an unknown state (it may still run) is killed first, reason `Unknown`:
+ *    `Container is in "unknown" state, try killing it before restart`;
  *    running but its liveness (or startup) probe failed → kill it with
  *    `"Container <name> failed liveness probe"` and, unless the policy is Never, start it again
  *    (`", will be restarted"` added to the message); running and fine → keep it;
@@ -170,7 +172,12 @@ export function computePodActions(pod: Pod, runtimePod: RuntimePod, probes?: Pro
   spec.containers.forEach((container, index) => {
     const status = newestContainer(runtimePod, container.name);
     if (!status || status.state !== 'CONTAINER_RUNNING') {
-      if (shouldContainerBeRestarted(container, pod, runtimePod)) actions.containersToStart.push(index);
+      if (!shouldContainerBeRestarted(container, pod, runtimePod)) return;
+      actions.containersToStart.push(index);
+      // Unknown may still be running: killed first, so that two never run at once.
+      if (status?.state === 'CONTAINER_UNKNOWN') {
+        actions.containersToKill.push({ id: status.id, name: container.name, message: 'Container is in "unknown" state, try killing it before restart', reason: 'Unknown' });
+      }
       return;
     }
     let message: string;

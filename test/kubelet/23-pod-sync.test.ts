@@ -275,6 +275,7 @@ describe('computePodActions', () => {
     ['starts a container that exited under Always, and one created but never started', {}, runtimePod([sandbox(0)], ['a:exited:0', 'b:created']), { killPod: false, createSandbox: false, start: [0, 1], kill: [] }],
     ['under Never, starts a container that was created but never started: it never ran, so no policy holds it back', { restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['a:running', 'b:created']), { killPod: false, createSandbox: false, start: [1], kill: [] }],
     ['under OnFailure, starts a container created but never started, and leaves the running one alone', { restartPolicy: 'OnFailure' }, runtimePod([sandbox(0)], ['a:running', 'b:created']), { killPod: false, start: [1], kill: [] }],
+    ['kills a container in an unknown state before it starts it again: it may still run', {}, runtimePod([sandbox(0)], ['a:running', 'b:unknown']), { killPod: false, start: [1], kill: ['b (Unknown)'] }],
     ['does not start again a container that exited 0 under OnFailure, but one that exited 1', { restartPolicy: 'OnFailure' }, runtimePod([sandbox(0)], ['a:exited:0', 'b:exited:1']), { killPod: false, start: [1] }],
     ['starts nothing under Never, and kills the pod once nothing runs', { restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['a:exited:0', 'b:exited:1']), { killPod: true, createSandbox: false, start: [], kill: [] }],
     ['makes a new sandbox (attempt + 1) when the newest is not ready, and starts every container in it', {}, runtimePod([sandbox(2, 'SANDBOX_NOTREADY')], ['a:exited:0', 'b:running']), { killPod: true, createSandbox: true, attempt: 3, start: [0, 1] }],
@@ -616,7 +617,7 @@ describe('the kubelet on a fake runtime', () => {
     const message = `the runtime could not ${step === 'createContainer' ? 'create' : 'start'} it: disk full`;
     // Every status the kubelet wrote, from the store's history: the failed syncs' among them.
     const history = node.registry.watch<Pod>('pods', 'default', { resourceVersion: '1' }).poll();
-    const waitingStates = history.map((e) => e.object.status?.containerStatuses?.[0]?.state?.waiting).filter((w) => w?.reason);
+    const waitingStates = history.map((e) => (e.object as Pod).status?.containerStatuses?.[0]?.state?.waiting).filter((w) => w?.reason);
     expect(waitingStates).toContainEqual({ reason, message });
     const failed = (await node.eventObjects('web')).filter((e) => e.reason === 'Failed');
     expect(failed.map((e) => `${e.type} ${e.message} x${e.count ?? 1}`)).toEqual([`Warning Error: ${message} x2`]);
