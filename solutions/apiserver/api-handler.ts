@@ -462,8 +462,10 @@ function timeoutOf(query: URLSearchParams): { timeoutSeconds?: number } {
  * value, `All` (every stage dry); any other is refused as kube-apiserver refuses it, a 422 Invalid
  * of the options (apimachinery's ValidateDryRun):
  * `CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"x"}: supported values: "All"`.
+ * And `?fieldValidation=` (field-validation.ts): what to do with fields the object's kind does not
+ * have, `Warn` when the query names nothing.
  *
- * @param kind - which options the request carries: CreateOptions, UpdateOptions, PatchOptions, DeleteOptions
+ * @param kind - which options the request carries: CreateOptions, UpdateOptions or PatchOptions
  */
 export function writeOptions(query: URLSearchParams, kind: string): RequestWriteOptions {
   return { ...dryRunOf(query.getAll('dryRun'), kind), fieldValidation: fieldValidationOf(query, kind) };
