@@ -113,7 +113,9 @@ export class PriorityDefaulting implements AdmissionPlugin {
     const { attributes, operation } = request;
     if (operation !== 'CREATE' || attributes.resource !== 'pods' || attributes.subresource !== '' || !request.object) return;
     const spec = ((request.object as Pod).spec ??= { containers: [] });
-    spec.priority ??= SYSTEM_PRIORITY_CLASSES[spec.priorityClassName ?? ''] ?? 0;
+    const className = spec.priorityClassName ?? '';
+    // Own properties only: a class called "constructor" is no system class.
+    spec.priority ??= Object.hasOwn(SYSTEM_PRIORITY_CLASSES, className) ? SYSTEM_PRIORITY_CLASSES[className]! : 0;
     spec.preemptionPolicy ??= 'PreemptLowerPriority';
   }
 }

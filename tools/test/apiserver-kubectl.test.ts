@@ -174,6 +174,9 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     const described = kubectl(['describe', 'pod', 'filled']).out;
     expect(described).toMatch(/Priority:\s+0\nService Account:\s+default/);
     expect(described).toMatch(/QoS Class:\s+Guaranteed/);
+    // a class name that is a property of every JavaScript object is still no system class
+    const odd = kubectl(['run', 'odd', '--image=echo', `--overrides=${JSON.stringify({ spec: { priorityClassName: 'constructor' } })}`, '-o', 'jsonpath={.spec.priority}']);
+    expect(odd.out, odd.err).toBe('0');
   });
 
   it.runIf(hasKubectl)('explain walks the served schemas: the kit\'s fields with upstream\'s descriptions, enums, required fields and a clear error for a field there is not', () => {
