@@ -22,7 +22,7 @@
  * audiences are checked and no token is bound to a pod or a secret (`boundObjectRef`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Clock, KubeObject } from '@kube/kit';
+import { toRFC3339, type Clock, type KubeObject } from '@kube/kit';
 import type { Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import { ANONYMOUS, AUTHENTICATED_GROUP } from './authentication.ts';
 import { decodeBody } from './codec.ts';
@@ -67,7 +67,8 @@ export class ServiceAccountTokens {
 
   /** Is this request a TokenRequest (whatever its method)? */
   static matches(url: string): boolean {
-    return TOKEN_PATH.test(new URL(url, 'http://apiserver').pathname);
+    // Asked of every request: a string test, no URL parsed.
+    return url.includes('/token') && TOKEN_PATH.test(url.split('?')[0]!);
   }
 
   /**
@@ -132,9 +133,9 @@ export class ServiceAccountTokens {
         body: {
           kind: 'TokenRequest',
           apiVersion: 'authentication.k8s.io/v1',
-          metadata: { name, namespace, creationTimestamp: new Date(now * 1000).toISOString().replace('.000', '') },
+          metadata: { name, namespace, creationTimestamp: toRFC3339(now * 1000) },
           spec: { audiences, expirationSeconds: seconds, boundObjectRef: null },
-          status: { token: this.sign(claims), expirationTimestamp: new Date((now + seconds) * 1000).toISOString().replace('.000', '') },
+          status: { token: this.sign(claims), expirationTimestamp: toRFC3339((now + seconds) * 1000) },
         },
       };
     } catch (error) {
