@@ -46,7 +46,11 @@ export const SERVER_VERSION = {
 
 /** The subresources served, beside `status` for a resource that has one. */
 const EXTRA_SUBRESOURCES: Record<string, { name: string; kind: string; group?: string; version?: string; verbs: string[] }[]> = {
-  pods: [{ name: 'binding', kind: 'Binding', verbs: ['create'] }],
+  pods: [
+    { name: 'binding', kind: 'Binding', verbs: ['create'] },
+    // kubectl drain evicts when discovery lists this (with its group and version), else it deletes
+    { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+  ],
   namespaces: [{ name: 'finalize', kind: 'Namespace', verbs: ['update'] }],
   deployments: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],
   replicasets: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],

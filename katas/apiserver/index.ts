@@ -29,6 +29,7 @@ export * from './rbac.ts';
 export * from './rbac-objects.ts';
 export * from './impersonation.ts';
 export * from './service-account-tokens.ts';
+export * from './eviction.ts';
 export * from './admission.ts';
 export * from './request-info.ts';
 export * from './field-validation.ts';

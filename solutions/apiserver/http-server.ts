@@ -26,6 +26,7 @@ import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-hand
 import { warningHeader, warningsOf } from './field-validation.ts';
 import { Impersonation } from './impersonation.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
+import { PodEvictions } from './eviction.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
@@ -108,6 +109,8 @@ export class ApiServer {
   private readonly impersonation: Impersonation;
   /** issues ServiceAccount tokens (`kubectl create token`) and recognizes them */
   private readonly tokens: ServiceAccountTokens;
+  /** evicts pods (`kubectl drain`) */
+  private readonly evictions: PodEvictions;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -115,6 +118,7 @@ export class ApiServer {
     // with the same data dir; a plain-HTTP server gets no bearer token from kubectl anyway.
     const signingKey = createHash('sha256').update(options.tls?.key ?? 'kubekata: a plain-HTTP apiserver').update('/service-account-tokens').digest();
     this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
+    this.evictions = new PodEvictions(options.registry, options.clock);
     const authenticator = options.authenticator && this.tokens.authenticating(options.authenticator);
     this.impersonation = new Impersonation(authenticator, options.authorizer);
     const serve = (request: IncomingMessage, response: ServerResponse): void => void this.serve(request, response);
@@ -198,9 +202,12 @@ export class ApiServer {
       }
       let answer: ApiResponse;
       try {
-        // A TokenRequest (serviceaccounts/<name>/token) is this server's own, not the handler's.
+        // A TokenRequest (serviceaccounts/<name>/token) and an Eviction (pods/<name>/eviction) are
+        // this server's own, not the handler's.
         if (ServiceAccountTokens.matches(request.url ?? '/')) {
           answer = this.tokens.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else if (PodEvictions.matches(request.url ?? '/')) {
+          answer = this.evictions.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else {
           answer = await this.withTimeout(this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }));
         }

@@ -872,6 +872,15 @@ message Time {
   optional int32 nanos = 2;
 }
 `,
+  'policy-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.policy.v1;
+
+message Eviction {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions deleteOptions = 2;
+}
+`,
   'rbac-v1.proto': `syntax = "proto2";
 
 package k8s.io.api.rbac.v1;

@@ -163,6 +163,26 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(as('get', 'configmaps', '-n', 'tokens').stderr).toContain('Unauthorized');
   });
 
+  it.runIf(hasKubectl)('drain cordons the node and evicts its pods through pods/eviction, as against a real cluster; evicting takes create on pods/eviction', () => {
+    expect(kubectl(['create', 'namespace', 'drain']).code).toBe(0);
+    expect(kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'drained-node' } })).code).toBe(0);
+    for (const name of ['p1', 'p2', 'p3']) {
+      const nodeName = name === 'p3' ? {} : { nodeName: 'drained-node' };
+      expect(kubectl(['run', name, '-n', 'drain', '--image=echo', `--overrides=${JSON.stringify({ spec: nodeName })}`]).code).toBe(0);
+    }
+    const drained = kubectl(['drain', 'drained-node', '--force', '--timeout=60s']);
+    expect(drained.code, drained.err).toBe(0);
+    expect(drained.err).toContain('Warning: deleting Pods that declare no controller: drain/p1, drain/p2');
+    for (const line of ['node/drained-node cordoned', 'evicting pod drain/p1', 'evicting pod drain/p2', 'pod/p1 evicted', 'pod/p2 evicted', 'node/drained-node drained']) expect(drained.out).toContain(`${line}\n`);
+    expect(kubectl(['get', 'pods', '-n', 'drain', '-o', 'name']).out).toBe('pod/p3\n');
+    const evictP3 = join(dir, 'eviction.json');
+    writeFileSync(evictP3, JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'p3', namespace: 'drain' } }));
+    const refused = spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', 'create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3], { encoding: 'utf8', timeout: 60_000 });
+    expect(refused.stderr).toContain('pods "p3" is forbidden: User "victor" cannot create resource "pods/eviction" in API group "" in the namespace "drain"');
+    expect(kubectl(['create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3]).out).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","code":201}');
+    expect(kubectl(['create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3]).err).toContain('pods "p3" not found');
+  });
+
   it.runIf(hasKubectl)('get -o yaml shows what kube-apiserver fills in: the defaults, the default ServiceAccount, the QoS class; describe prints them', () => {
     const limits = JSON.stringify({ spec: { containers: [{ name: 'filled', image: 'echo', resources: { limits: { cpu: '1', memory: '64Mi' } } }] } });
     const run = kubectl(['run', 'filled', '--image=echo', '--restart=Never', `--overrides=${limits}`]);
