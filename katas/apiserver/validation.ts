@@ -57,6 +57,8 @@ export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 export const NON_NEGATIVE_MESSAGE = 'must be greater than or equal to 0';
 /** "must be between 1 and 65535, inclusive": a port number out of range. */
 export const PORT_RANGE_MESSAGE = 'must be between 1 and 65535, inclusive';
+/** A maxSurge or maxUnavailable string that is no percentage ("25%"), in upstream's words (two spaces after "'1%'," included). */
+export const PERCENT_MESSAGE = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 
 const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];

@@ -56,6 +56,8 @@ export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 export const NON_NEGATIVE_MESSAGE = 'must be greater than or equal to 0';
 /** "must be between 1 and 65535, inclusive": a port number out of range. */
 export const PORT_RANGE_MESSAGE = 'must be between 1 and 65535, inclusive';
+/** A maxSurge or maxUnavailable string that is no percentage ("25%"), in upstream's words (two spaces after "'1%'," included). */
+export const PERCENT_MESSAGE = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 
 const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -197,6 +199,16 @@ export function validateResourceList(list: Readonly<Record<string, string>> | un
   return errors;
 }
 
+/**
+ * May a request be below its limit (IsOvercommitAllowed)? Only for Kubernetes' own resources
+ * (`cpu`, `memory`, `kubernetes.io/...`) that are not huge pages: an extended resource
+ * (`example.com/gpu`) or `hugepages-2Mi` is handed out whole, so its request must equal its limit.
+ */
+function overcommitAllowed(resource: string): boolean {
+  const native = !resource.includes('/') || resource.includes('kubernetes.io/');
+  return native && !resource.startsWith('hugepages-');
+}
+
 /** A container's requests and limits: valid lists, and no request above its limit. */
 function validateResources(resources: ResourceRequirements | undefined, path: string): FieldError[] {
   const requests = resources?.requests;
@@ -208,8 +220,11 @@ function validateResources(resources: ResourceRequirements | undefined, path: st
     if (limitText === undefined) continue;
     const request = Quantity.parse(text);
     const limit = Quantity.parse(limitText);
-    if (request.cmp(limit) > 0) {
-      errors.push(invalidField(at(path, 'requests', { key: resource }), request.toString(), `must be less than or equal to ${resource} limit of ${limit}`));
+    // On the path of the whole map, as upstream's ValidateResourceRequirements reports it.
+    if (!overcommitAllowed(resource) && request.cmp(limit) !== 0) {
+      errors.push(invalidField(at(path, 'requests'), request.toString(), `must be equal to ${resource} limit of ${limit}`));
+    } else if (request.cmp(limit) > 0) {
+      errors.push(invalidField(at(path, 'requests'), request.toString(), `must be less than or equal to ${resource} limit of ${limit}`));
     }
   }
   return errors;
@@ -343,16 +358,24 @@ function validateSelectorAndTemplate(selector: LabelSelector | undefined, templa
 
 /** maxSurge or maxUnavailable: a whole number >= 0 or a percentage "25%". */
 function intOrPercent(value: number | string, path: string): FieldError[] {
-  if (typeof value === 'string') {
-    return /^[0-9]+%$/.test(value)
-      ? []
-      : [invalidField(path, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
-  }
+  if (typeof value === 'string') return isPercent(value) ? [] : [invalidField(path, value, PERCENT_MESSAGE)];
   return nonNegative(value, path);
 }
 
-/** True for 0 and "0%"; absent counts as the default, 25%. */
-const isZero = (value: number | string | undefined): boolean => value === 0 || value === '0%';
+const isPercent = (value: string): boolean => /^[0-9]+%$/.test(value);
+
+/**
+ * What a maxSurge or maxUnavailable counts as (upstream's getIntOrPercentValue): a percentage its
+ * number, a number itself, and any other text what Go's `strconv.Atoi` makes of it — `"5"` is 5,
+ * `"x5%"` or `"150.5%"` 0 (already refused as no percentage, and so also "zero"). Absent: the
+ * default, 25%.
+ */
+function intOrPercentValue(value: number | string | undefined): number {
+  if (value === undefined) return 25;
+  if (typeof value === 'number') return value;
+  if (isPercent(value)) return Number(value.slice(0, -1));
+  return /^[+-]?[0-9]+$/.test(value) ? Number(value) : 0;
+}
 
 /** A Deployment's strategy (ValidateDeploymentStrategy, ValidateRollingUpdateDeployment). */
 function validateStrategy(strategy: DeploymentStrategy | undefined, path: string): FieldError[] {
@@ -370,16 +393,14 @@ function validateStrategy(strategy: DeploymentStrategy | undefined, path: string
   }
   const here = at(path, 'rollingUpdate');
   const { maxUnavailable, maxSurge } = rolling;
-  if (maxUnavailable !== undefined) {
-    const bad = intOrPercent(maxUnavailable, at(here, 'maxUnavailable'));
-    errors.push(...bad);
-    if (bad.length === 0 && typeof maxUnavailable === 'string' && Number(maxUnavailable.slice(0, -1)) > 100) {
-      errors.push(invalidField(at(here, 'maxUnavailable'), maxUnavailable, 'must not be greater than 100%'));
-    }
-  }
+  if (maxUnavailable !== undefined) errors.push(...intOrPercent(maxUnavailable, at(here, 'maxUnavailable')));
   if (maxSurge !== undefined) errors.push(...intOrPercent(maxSurge, at(here, 'maxSurge')));
-  if (isZero(maxUnavailable) && isZero(maxSurge)) {
+  if (intOrPercentValue(maxUnavailable) === 0 && intOrPercentValue(maxSurge) === 0) {
     errors.push(invalidField(at(here, 'maxUnavailable'), maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+  }
+  // Only a well-formed percentage is held to 100% (IsNotMoreThan100Percent), after the zero check.
+  if (typeof maxUnavailable === 'string' && isPercent(maxUnavailable) && intOrPercentValue(maxUnavailable) > 100) {
+    errors.push(invalidField(at(here, 'maxUnavailable'), maxUnavailable, 'must not be greater than 100%'));
   }
   return errors;
 }
@@ -398,9 +419,9 @@ export function validateDeployment(deployment: Deployment): FieldError[] {
   errors.push(...nonNegative(spec?.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   const deadline = spec?.progressDeadlineSeconds;
   if (deadline !== undefined) {
-    const bad = nonNegative(deadline, 'spec.progressDeadlineSeconds');
-    errors.push(...bad);
-    if (bad.length === 0 && deadline <= (spec?.minReadySeconds ?? 0)) {
+    errors.push(...nonNegative(deadline, 'spec.progressDeadlineSeconds'));
+    // Also when negative: upstream reports -1 (with minReadySeconds 0) both ways.
+    if (deadline <= (spec?.minReadySeconds ?? 0)) {
       errors.push(invalidField('spec.progressDeadlineSeconds', deadline, 'must be greater than minReadySeconds'));
     }
   }

@@ -44,6 +44,7 @@ import {
   methodNotAllowed,
   notFound,
   parseQuantity,
+  PERCENT_MESSAGE,
   PORT_NAME_MESSAGES,
   QUALIFIED_NAME_MESSAGE,
   QUALIFIED_NAME_PART_MESSAGE,
@@ -519,7 +520,16 @@ describe('validation: pods', () => {
     expect(cpu!.message).toContain('Invalid value: "12x": quantity "12x"');
     expect(memory).toEqual({ reason: 'FieldValueInvalid', field: 'spec.containers[0].resources.requests[memory]', message: 'Invalid value: "-1Mi": must be greater than or equal to 0' });
     const over = pod((p) => (p.spec.containers[0]!.resources = { requests: { cpu: '2' }, limits: { cpu: '1000m' } }));
-    expect(lines(validatePod(over))).toEqual(['spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1']);
+    expect(lines(validatePod(over))).toEqual(['spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1']);
+  });
+
+  it('holds an extended resource or huge pages to exactly its limit (no overcommit), and cpu, memory and kubernetes.io/ resources only to at most it', () => {
+    const resources = (requests: Record<string, string>, limits: Record<string, string>) => lines(validatePod(pod((p) => (p.spec.containers[0]!.resources = { requests, limits }))));
+    expect(resources({ 'example.com/gpu': '1', 'hugepages-2Mi': '2Mi' }, { 'example.com/gpu': '2', 'hugepages-2Mi': '4Mi' })).toEqual([
+      'spec.containers[0].resources.requests: Invalid value: "1": must be equal to example.com/gpu limit of 2',
+      'spec.containers[0].resources.requests: Invalid value: "2Mi": must be equal to hugepages-2Mi limit of 4Mi',
+    ]);
+    expect(resources({ cpu: '500m', memory: '1Gi', 'kubernetes.io/widgets': '1', 'example.com/gpu': '2' }, { cpu: '1', memory: '2Gi', 'kubernetes.io/widgets': '2', 'example.com/gpu': '2' })).toEqual([]);
   });
 
   it('checks restartPolicy, terminationGracePeriodSeconds and activeDeadlineSeconds', () => {
@@ -558,6 +568,21 @@ describe('validation: deployments, services, nodes', () => {
     expect(rolling('25%', 1)).toEqual([]);
     expect(rolling(0, '0%')).toEqual(['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0']);
     expect(rolling('110%', 1)).toEqual(['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "110%": must not be greater than 100%']);
+    // a number written as text is no percentage, but counts as its number: "0" is zero, "5" is not
+    expect(rolling('0', 0)).toEqual([
+      `spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0": ${PERCENT_MESSAGE}`,
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0": may not be 0 when `maxSurge` is 0',
+    ]);
+    expect(rolling('0%', '5')).toEqual([`spec.strategy.rollingUpdate.maxSurge: Invalid value: "5": ${PERCENT_MESSAGE}`]);
+    // each field's own errors first, then both zero, then the 100% cap
+    expect(rolling('150%', 'x')).toEqual([
+      `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x": ${PERCENT_MESSAGE}`,
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%',
+    ]);
+    expect(rolling('0%', 'x')).toEqual([
+      `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x": ${PERCENT_MESSAGE}`,
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0%": may not be 0 when `maxSurge` is 0',
+    ]);
     expect(rolling(1, 'abc')).toEqual([
       "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"abc\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
     ]);
@@ -613,7 +638,9 @@ describe('validation: deployments, services, nodes', () => {
 
 describe('validation: every rule on its path', () => {
   const noDigits = (text: string) => `Invalid value: ${JSON.stringify(text)}: quantity ${JSON.stringify(text)}: no digits before the suffix; expected ${QUANTITY_FORM}`;
+  // upstream's words, written out here so that the given PERCENT_MESSAGE is checked against them
   const PERCENT = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+  it('gives maxSurge and maxUnavailable upstream\'s message for a malformed percentage (PERCENT_MESSAGE)', () => expect(PERCENT_MESSAGE).toBe(PERCENT));
   const withSpec = (spec: Partial<NonNullable<Deployment['spec']>>) => validateDeployment({ kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: spec as NonNullable<Deployment['spec']> });
   const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
   const selector = { matchLabels: { app: 'web' } };
@@ -632,9 +659,9 @@ describe('validation: every rule on its path', () => {
       `metadata.annotations: Invalid value: "A/B/C": ${QUALIFIED_NAME_MESSAGE}`,
       `metadata.annotations: Invalid value: "Z/y/x": ${QUALIFIED_NAME_MESSAGE}`,
       `metadata.annotations: Invalid value: "b/c/d": ${QUALIFIED_NAME_MESSAGE}`,
-      'spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1',
-      'spec.containers[0].resources.requests[example.com/gpu]: Invalid value: "2": must be less than or equal to example.com/gpu limit of 1',
-      'spec.containers[0].resources.requests[memory]: Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi',
+      'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
+      'spec.containers[0].resources.requests: Invalid value: "2": must be equal to example.com/gpu limit of 1',
+      'spec.containers[0].resources.requests: Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi',
       `spec.nodeSelector: Invalid value: "-b": ${LABEL_VALUE_MESSAGE}`,
       `spec.nodeSelector: Invalid value: "bad value!": ${LABEL_VALUE_MESSAGE}`,
     ]);
@@ -757,6 +784,7 @@ describe('validation: every rule on its path', () => {
       'spec.minReadySeconds: Invalid value: -1: must be greater than or equal to 0',
       'spec.revisionHistoryLimit: Invalid value: -1: must be greater than or equal to 0',
       'spec.progressDeadlineSeconds: Invalid value: -1: must be greater than or equal to 0',
+      'spec.progressDeadlineSeconds: Invalid value: -1: must be greater than minReadySeconds',
     ]);
     const deadline = (progressDeadlineSeconds: number, minReadySeconds?: number) => lines(withSpec({ selector, template, progressDeadlineSeconds, minReadySeconds }));
     expect(deadline(10, 10)).toEqual(['spec.progressDeadlineSeconds: Invalid value: 10: must be greater than minReadySeconds']);
@@ -771,6 +799,8 @@ describe('validation: every rule on its path', () => {
     expect(strategy({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '150.5%', maxSurge: 'x5%' } })).toEqual([
       `spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150.5%": ${PERCENT}`,
       `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x5%": ${PERCENT}`,
+      // neither is a number nor a percentage, so each counts as 0 (Go's Atoi of the text), as upstream's getIntOrPercentValue
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150.5%": may not be 0 when `maxSurge` is 0',
     ]);
     expect(strategy({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '5%x' } })).toEqual([`spec.strategy.rollingUpdate.maxSurge: Invalid value: "5%x": ${PERCENT}`]);
   });

@@ -224,7 +224,7 @@ function podSpecMutations<T>(base: T, spec: PodSpec, at: string, get: (o: T) => 
       }),
     ),
     pick(spec.containers).map((i) =>
-      mutation(base, `${at}.containers[${i}].resources.requests[cpu]`, `container ${i} requests more cpu than its limit`, (o) => {
+      mutation(base, `${at}.containers[${i}].resources.requests`, `container ${i} requests more cpu than its limit`, (o) => {
         const c = get(o).containers[i]!;
         c.resources = { requests: { cpu: '1500m' }, limits: { cpu: '1' } };
       }),
