@@ -44,7 +44,6 @@ import {
   methodNotAllowed,
   notFound,
   parseQuantity,
-  PERCENT_MESSAGE,
   PORT_NAME_MESSAGES,
   QUALIFIED_NAME_MESSAGE,
   QUALIFIED_NAME_PART_MESSAGE,
@@ -65,6 +64,9 @@ import {
   validateService,
 } from '@kube/apiserver';
 import { thrownBy } from '../support/errors.ts';
+
+/** Upstream's message for a maxSurge or maxUnavailable that is no percentage (the given PERCENT_MESSAGE), written out. */
+const PERCENT = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 import {
   changedPaths,
   deploymentArb,
@@ -570,17 +572,17 @@ describe('validation: deployments, services, nodes', () => {
     expect(rolling('110%', 1)).toEqual(['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "110%": must not be greater than 100%']);
     // a number written as text is no percentage, but counts as its number: "0" is zero, "5" is not
     expect(rolling('0', 0)).toEqual([
-      `spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0": ${PERCENT_MESSAGE}`,
+      `spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0": ${PERCENT}`,
       'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0": may not be 0 when `maxSurge` is 0',
     ]);
-    expect(rolling('0%', '5')).toEqual([`spec.strategy.rollingUpdate.maxSurge: Invalid value: "5": ${PERCENT_MESSAGE}`]);
+    expect(rolling('0%', '5')).toEqual([`spec.strategy.rollingUpdate.maxSurge: Invalid value: "5": ${PERCENT}`]);
     // each field's own errors first, then both zero, then the 100% cap
     expect(rolling('150%', 'x')).toEqual([
-      `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x": ${PERCENT_MESSAGE}`,
+      `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x": ${PERCENT}`,
       'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%',
     ]);
     expect(rolling('0%', 'x')).toEqual([
-      `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x": ${PERCENT_MESSAGE}`,
+      `spec.strategy.rollingUpdate.maxSurge: Invalid value: "x": ${PERCENT}`,
       'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0%": may not be 0 when `maxSurge` is 0',
     ]);
     expect(rolling(1, 'abc')).toEqual([
@@ -638,9 +640,6 @@ describe('validation: deployments, services, nodes', () => {
 
 describe('validation: every rule on its path', () => {
   const noDigits = (text: string) => `Invalid value: ${JSON.stringify(text)}: quantity ${JSON.stringify(text)}: no digits before the suffix; expected ${QUANTITY_FORM}`;
-  // upstream's words, written out here so that the given PERCENT_MESSAGE is checked against them
-  const PERCENT = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
-  it('gives maxSurge and maxUnavailable upstream\'s message for a malformed percentage (PERCENT_MESSAGE)', () => expect(PERCENT_MESSAGE).toBe(PERCENT));
   const withSpec = (spec: Partial<NonNullable<Deployment['spec']>>) => validateDeployment({ kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: spec as NonNullable<Deployment['spec']> });
   const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
   const selector = { matchLabels: { app: 'web' } };
