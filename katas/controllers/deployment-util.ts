@@ -110,11 +110,11 @@ export function computeHash(template: PodTemplateSpec, collisionCount?: number):
 
 /**
  * Is `a` the same template as `b`, the pod-template-hash label aside (upstream's
- * `EqualIgnoreHash`)? Like apimachinery's semantic equality, a missing map or list equals an
- * empty one.
+ * `EqualIgnoreHash`)? Like apimachinery's semantic equality, a missing map or list, an empty
+ * one and a `null` are all the same.
  */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  // TODO(19): compare both without the pod-template-hash label, leaving out empty maps and lists (a missing one equals an empty one): canonicalJson of such copies, for instance.
+  // TODO(19): compare both without the pod-template-hash label, leaving out empty maps and lists and nulls (a missing one, an empty one and a null are the same): canonicalJson of such copies, for instance.
   throw new NotImplemented('19', 'equalIgnoreHash');
 }
 
@@ -124,7 +124,9 @@ export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSp
  * A count or a percentage of `total` (apimachinery's `GetScaledValueFromIntOrPercent`): `3` is 3,
  * `"25%"` of 10 is 3 rounded up (2.5), 2 rounded down.
  *
- * @throws Error for a string that is not a whole percentage: `invalid value for IntOrString: invalid type: string is not a percentage`
+ * @throws Error for a string that does not end in `%`: `invalid value for IntOrString: invalid type: string is not a percentage`;
+ *   for one whose number is not whole (as Go's `strconv.Atoi` reads it: a sign, then digits):
+ *   `invalid value for IntOrString: invalid value "x5%": strconv.Atoi: parsing "x5": invalid syntax`
  */
 export function scaledValue(value: number | string | undefined, total: number, roundUp: boolean): number {
   // TODO(19): undefined is 0, a number is itself, "N%" is N% of total rounded up or down; any other string throws the error of the TSDoc.

@@ -326,10 +326,11 @@ export class DeploymentController {
   /**
    * Scales old ReplicaSets down by their unavailable pods, oldest first, `maxCleanupCount` in all
    * (upstream's `cleanupUnhealthyReplicas`); the ReplicaSet controller deletes not-ready pods
-   * first, so no available pod goes. Replaces each scaled one in `oldRSs`; returns how many.
+   * first, so no available pod goes. Sorts `oldRSs` oldest first, in place (as upstream's
+   * `sort.Sort`), and replaces each scaled one at its index; returns how many.
    */
   async cleanupUnhealthyReplicas(oldRSs: ReplicaSet[], d: Deployment, maxCleanupCount: number): Promise<number> {
-    // TODO(19): oldest first: scale each down by its unavailable pods (spec.replicas - availableReplicas), maxCleanupCount in all; replace each scaled one in oldRSs; return the total.
+    // TODO(19): sort oldRSs oldest first, in place; scale each down by its unavailable pods (spec.replicas - availableReplicas), maxCleanupCount in all; replace each scaled one in oldRSs; return the total.
     throw new NotImplemented('19', 'DeploymentController.cleanupUnhealthyReplicas');
   }
 

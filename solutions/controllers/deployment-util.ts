@@ -127,8 +127,8 @@ export function computeHash(template: PodTemplateSpec, collisionCount?: number):
 
 /**
  * Is `a` the same template as `b`, the pod-template-hash label aside (upstream's
- * `EqualIgnoreHash`)? Like apimachinery's semantic equality, a missing map or list equals an
- * empty one.
+ * `EqualIgnoreHash`)? Like apimachinery's semantic equality, a missing map or list, an empty
+ * one and a `null` are all the same.
  */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   return templateKey(a) === templateKey(b);
@@ -140,14 +140,19 @@ export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSp
  * A count or a percentage of `total` (apimachinery's `GetScaledValueFromIntOrPercent`): `3` is 3,
  * `"25%"` of 10 is 3 rounded up (2.5), 2 rounded down.
  *
- * @throws Error for a string that is not a whole percentage: `invalid value for IntOrString: invalid type: string is not a percentage`
+ * @throws Error for a string that does not end in `%`: `invalid value for IntOrString: invalid type: string is not a percentage`;
+ *   for one whose number is not whole (as Go's `strconv.Atoi` reads it: a sign, then digits):
+ *   `invalid value for IntOrString: invalid value "x5%": strconv.Atoi: parsing "x5": invalid syntax`
  */
 export function scaledValue(value: number | string | undefined, total: number, roundUp: boolean): number {
   if (value === undefined) return 0;
   if (typeof value === 'number') return value;
-  const match = /^(-?\d+)%$/.exec(value);
-  if (!match) throw new Error(value.endsWith('%') ? `invalid value "${value}": not a whole percentage` : 'invalid value for IntOrString: invalid type: string is not a percentage');
-  const scaled = (Number(match[1]) * total) / 100;
+  if (!value.endsWith('%')) throw new Error('invalid value for IntOrString: invalid type: string is not a percentage');
+  // What precedes the % must be what Go's strconv.Atoi reads: an optional sign, then digits.
+  const digits = value.slice(0, -1);
+  if (!/^[+-]?\d+$/.test(digits)) throw new Error(`invalid value for IntOrString: invalid value ${JSON.stringify(value)}: strconv.Atoi: parsing ${JSON.stringify(digits)}: invalid syntax`);
+  // N * total first, then / 100: the product is exact, so 0.07 * 100 cannot round up to 8.
+  const scaled = (Number(digits) * total) / 100;
   return roundUp ? Math.ceil(scaled) : Math.floor(scaled);
 }
 

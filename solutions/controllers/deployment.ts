@@ -425,7 +425,8 @@ export class DeploymentController {
   /**
    * Scales old ReplicaSets down by their unavailable pods, oldest first, `maxCleanupCount` in all
    * (upstream's `cleanupUnhealthyReplicas`); the ReplicaSet controller deletes not-ready pods
-   * first, so no available pod goes. Replaces each scaled one in `oldRSs`; returns how many.
+   * first, so no available pod goes. Sorts `oldRSs` oldest first, in place (as upstream's
+   * `sort.Sort`), and replaces each scaled one at its index; returns how many.
    */
   async cleanupUnhealthyReplicas(oldRSs: ReplicaSet[], d: Deployment, maxCleanupCount: number): Promise<number> {
     oldRSs.sort(byCreationTimestamp);

@@ -116,8 +116,10 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(resolveFenceposts(0, 2, 5)).toEqual({ surge: 0, unavailable: 2 });
     expect(() => scaledValue('three', 10, true)).toThrow('invalid value for IntOrString: invalid type: string is not a percentage');
     expect(() => scaledValue('5%x', 10, true)).toThrow('invalid value for IntOrString: invalid type: string is not a percentage');
-    expect(() => scaledValue('x5%', 10, true)).toThrow('invalid value "x5%": not a whole percentage');
-    expect(() => scaledValue('5.5%', 10, true)).toThrow('invalid value "5.5%": not a whole percentage');
+    // upstream's words: what precedes the % is read by Go's strconv.Atoi (a sign, then digits)
+    expect(() => scaledValue('x5%', 10, true)).toThrow('invalid value for IntOrString: invalid value "x5%": strconv.Atoi: parsing "x5": invalid syntax');
+    expect(() => scaledValue('5.5%', 10, true)).toThrow('invalid value for IntOrString: invalid value "5.5%": strconv.Atoi: parsing "5.5": invalid syntax');
+    expect(scaledValue('+50%', 10, true)).toBe(5);
     const d = makeDeployment('web', { replicas: 3, strategy: rolling('50%', 5) });
     expect([maxSurge(d), maxUnavailable(d)]).toEqual([2, 3]);
     const recreate = makeDeployment('web', { replicas: 4, strategy: { type: 'Recreate' } });
