@@ -74,10 +74,13 @@ function stateOf(c: CriContainerStatus): ContainerState {
  * - a container that will be started again and whose last start failed shows that failure as
  *   `waiting` (reason and message), its terminated state moving to `lastState` (init containers
  *   that succeeded are left alone);
- * - `ready` and `started`: by `inputs.ready` / `inputs.started`, false unless running.
+ * - `started` on every status, as upstream's prober manager writes it: false unless running (then
+ *   by `inputs.started`); `ready`: for a regular container false unless running (then by
+ *   `inputs.ready`), for an init container true exactly when it exited with 0 — a running init
+ *   container is not ready (upstream's UpdatePodStatus, for init containers that are no sidecars).
  */
 export function containerStatusesFor(pod: Pod, containers: readonly Container[], runtimePod: RuntimePod, old: readonly ContainerStatus[] | undefined, inputs: StatusInputs, isInit: boolean): ContainerStatus[] {
-  // TODO(23): for each container: the default waiting status, or its newest runtime run (and lastState from the one before);
+  // TODO(23): for each container: the default waiting status, or its newest runtime run (and lastState from the one before); ready and started on every one;
   // TODO(23): then the start failure as waiting, when it will be started again. Times with toRFC3339, ids with CONTAINER_ID_PREFIX.
   throw new NotImplemented('23', 'containerStatusesFor');
 }

@@ -71,7 +71,7 @@ export interface DeleteOptions extends WriteOptions {
    * Pods only: delete gracefully, giving the pod's kubelet this many seconds to stop its
    * containers (`kubectl delete --grace-period`). A pod bound to a node and not finished is then
    * only marked (deletionTimestamp = now + the period); its kubelet deletes it with 0 once its
-   * containers stopped (kata 23). Given code in the reference registry: kata 08 does not ask for it.
+   * containers stopped (kata 23). The rules are the given `gracefullyMarked`, which kata 08's delete asks first.
    */
   gracePeriodSeconds?: number;
   /**

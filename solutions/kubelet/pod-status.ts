@@ -74,7 +74,10 @@ function stateOf(c: CriContainerStatus): ContainerState {
  * - a container that will be started again and whose last start failed shows that failure as
  *   `waiting` (reason and message), its terminated state moving to `lastState` (init containers
  *   that succeeded are left alone);
- * - `ready` and `started`: by `inputs.ready` / `inputs.started`, false unless running.
+ * - `started` on every status, as upstream's prober manager writes it: false unless running (then
+ *   by `inputs.started`); `ready`: for a regular container false unless running (then by
+ *   `inputs.ready`), for an init container true exactly when it exited with 0 — a running init
+ *   container is not ready (upstream's UpdatePodStatus, for init containers that are no sidecars).
  */
 export function containerStatusesFor(pod: Pod, containers: readonly Container[], runtimePod: RuntimePod, old: readonly ContainerStatus[] | undefined, inputs: StatusInputs, isInit: boolean): ContainerStatus[] {
   const defaultWaiting = (pod.spec?.initContainers ?? []).length > 0 ? 'PodInitializing' : 'ContainerCreating';
@@ -83,18 +86,19 @@ export function containerStatusesFor(pod: Pod, containers: readonly Container[],
     const runs = runtimePod.containers.filter((c) => c.metadata.name === container.name);
     let status: ContainerStatus;
     if (runs.length === 0) {
-      if (before?.state?.terminated) status = structuredClone(before);
+      if (before?.state?.terminated) status = { ...structuredClone(before), ready: isInit && before.state.terminated.exitCode === 0, started: false };
       else {
-        status = { name: container.name, image: container.image ?? '', imageID: '', ready: false, restartCount: before?.restartCount ?? 0, state: { waiting: { reason: defaultWaiting } } };
+        status = { name: container.name, image: container.image ?? '', imageID: '', ready: false, started: false, restartCount: before?.restartCount ?? 0, state: { waiting: { reason: defaultWaiting } } };
         if (before?.lastState) status.lastState = structuredClone(before.lastState);
       }
     } else {
       const newest = runs[0]!;
       const running = newest.state === 'CONTAINER_RUNNING';
+      const exitedZero = newest.state === 'CONTAINER_EXITED' && newest.exitCode === 0;
       status = {
         name: container.name,
         state: stateOf(newest),
-        ready: running && (inputs.ready ? inputs.ready(container, newest) : true),
+        ready: isInit ? exitedZero : running && (inputs.ready ? inputs.ready(container, newest) : true),
         restartCount: newest.metadata.attempt,
         started: running && (inputs.started ? inputs.started(container, newest) : true),
         image: container.image ?? newest.image.image,

@@ -111,10 +111,12 @@ describe('the status of containers the runtime has nothing of (generatePodStatus
       status: { phase: 'Running', podIP: '127.0.1.9', startTime: T(START - 60_000), initContainerStatuses: [exited('init', 0)], containerStatuses: [{ ...waiting('web', 1), restartCount: 3 }] },
     };
     const status = generatePodStatus(pod, none('u1'), inputs);
-    expect(status).toMatchObject({ phase: 'Pending', podIP: '127.0.1.9', podIPs: [{ ip: '127.0.1.9' }], hostIP: '127.0.0.5', startTime: T(START - 60_000), initContainerStatuses: [exited('init', 0)] });
+    expect(status).toMatchObject({ phase: 'Pending', podIP: '127.0.1.9', podIPs: [{ ip: '127.0.1.9' }], hostIP: '127.0.0.5', startTime: T(START - 60_000) });
+    // an init container that exited 0 is ready; no container that is not running has started (every status says so)
+    expect(status.initContainerStatuses).toStrictEqual([{ ...exited('init', 0), ready: true, started: false }]);
     expect(status.containerStatuses).toStrictEqual([
-      { name: 'web', image: 'nginx', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'PodInitializing' } }, lastState: { terminated: { exitCode: 1 } } },
-      { name: 'side', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } },
+      { name: 'web', image: 'nginx', imageID: '', ready: false, started: false, restartCount: 3, state: { waiting: { reason: 'PodInitializing' } }, lastState: { terminated: { exitCode: 1 } } },
+      { name: 'side', image: 'busybox', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } },
     ]);
   });
 
@@ -205,6 +207,20 @@ describe('the back-off (CrashLoopBackOff)', () => {
     expect(backoff.isInBackOffSince('k', clock.now())).toBe(false);
     backoff.next('k', clock.now());
     expect(backoff.get('k')).toBe(10_000);
+  });
+
+  it('judges staleness from the failure\'s time, not from now: a crash 590 s after the last update still doubles the delay, though it is seen 610 s after', async () => {
+    const clock = new FakeClock(START);
+    const backoff = new Backoff(clock);
+    for (let i = 0; i < 5; i++) backoff.next('k', clock.now());
+    expect(backoff.get('k')).toBe(160_000);
+    const lastUpdate = clock.now();
+    await clock.advance(610_000);
+    const crashedAt = lastUpdate + 590_000;
+    // fresh as of the crash (590 s <= 2 x 300 s), and 20 s since it is less than 160 s
+    expect(backoff.isInBackOffSince('k', crashedAt)).toBe(true);
+    backoff.next('k', crashedAt);
+    expect(backoff.get('k')).toBe(300_000);
   });
 });
 
@@ -419,14 +435,16 @@ describe('the kubelet on a fake runtime', () => {
     let pod = await node.pod('inits');
     expect(pod.status?.phase).toBe('Pending');
     expect(pod.status?.initContainerStatuses?.map((s) => Object.keys(s.state!)[0])).toEqual(['running', 'waiting']);
-    expect(pod.status?.containerStatuses?.[0]?.state).toEqual({ waiting: { reason: 'PodInitializing' } });
+    // an init container that is running has started but is not ready: only its success makes it ready
+    expect(pod.status?.initContainerStatuses?.map((s) => [s.started, s.ready])).toEqual([[true, false], [false, false]]);
+    expect(pod.status?.containerStatuses?.[0]).toMatchObject({ state: { waiting: { reason: 'PodInitializing' } }, started: false, ready: false });
     expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [first second]' });
     await node.advance(5_000);
     pod = await node.pod('inits');
     expect(pod.status?.initContainerStatuses?.map((s) => Object.keys(s.state!)[0])).toEqual(['terminated', 'running']);
     await node.advance(5_000);
     pod = await node.pod('inits');
-    expect(pod.status?.initContainerStatuses?.map((s) => s.state?.terminated?.reason)).toEqual(['Completed', 'Completed']);
+    expect(pod.status?.initContainerStatuses?.map((s) => [s.state?.terminated?.reason, s.ready, s.started])).toEqual([['Completed', true, false], ['Completed', true, false]]);
     expect(pod.status?.phase).toBe('Running');
     expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'True' });
   });
