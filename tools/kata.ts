@@ -12,7 +12,7 @@
  *   explain [POD]        why the scheduler put a pod where it did (tools/lib/explain-view.ts)
  */
 import { parseArgs } from 'node:util';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, watch as watchFiles, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -295,7 +295,12 @@ function borrow(command: 'borrow' | 'unborrow', component: string | undefined, s
     const also = needed.filter((c) => c !== component);
     out(`@kube/${component} now resolves to the reference solution: its katas count as done for what builds on them. Your code in katas/${component}/ is kept; unborrow to use it again.`);
     if (also.length > 0) out(`The reference ${component} is built on ${also.join(' and ')}, so ${also.length === 1 ? 'that was' : 'those were'} borrowed too (npm run kata -- unborrow ${also[0]} to run the reference ${component} on your own ${also[0]}).`);
-    out(c.dim(`Recorded in katas/progress.json: commit it with your code, so that your grade counts the same.`));
+    // Borrowing is for skipping a component, not for working it: its katas now pass on the reference.
+    const skipped = loadKatas().filter((k) => k.component === component).map((k) => k.number);
+    if (skipped.length > 0) out(`While it is borrowed, katas ${skipped[0]}–${skipped.at(-1)} run on the reference and count as done (npm start moves past them): unborrow ${component} to work on them.`);
+    out(c.dim(isIgnoredByGit('katas/progress.json')
+      ? 'Recorded in katas/progress.json, which git ignores in this copy of the workbook (a student edition commits it, so that a grade counts the same).'
+      : 'Recorded in katas/progress.json: commit it with your code, so that your grade counts the same.'));
   } else {
     state.borrowed = state.borrowed.filter((b) => b !== component);
     out(`@kube/${component} resolves to your code in katas/${component}/ again.`);
@@ -511,3 +516,8 @@ main(process.argv.slice(2)).then(
     process.exit(2);
   },
 );
+
+/** Does git ignore this path here? False outside a git work tree (or without git). */
+function isIgnoredByGit(path: string): boolean {
+  return spawnSync('git', ['check-ignore', '-q', path], { cwd: ROOT }).status === 0;
+}
