@@ -131,11 +131,30 @@ export function withTransitionTimes(conditions: PodCondition[], old: readonly Po
 }
 
 /**
+ * The condition types the kubelet owns and writes itself (upstream's kubetypes.PodConditionsByKubelet).
+ * Any other — `DisruptionTarget` from an eviction, a readiness gate's, one a user set — belongs to
+ * someone else.
+ */
+export const KUBELET_CONDITION_TYPES: readonly string[] = ['PodScheduled', 'Ready', 'Initialized', 'ContainersReady', 'PodReadyToStartContainers'];
+
+/**
+ * The conditions of the old status that are not the kubelet's, as they are: the status manager
+ * keeps them, first, when it writes its own (mergePodStatus). Given code.
+ *
+ * @example `othersConditions([{ type: 'DisruptionTarget', status: 'True' }, { type: 'Ready', status: 'True' }])`
+ *   → `[{ type: 'DisruptionTarget', status: 'True' }]`
+ */
+export function othersConditions(old: readonly PodCondition[] | undefined): PodCondition[] {
+  return (old ?? []).filter((c) => !KUBELET_CONDITION_TYPES.includes(c.type)).map((c) => structuredClone(c));
+}
+
+/**
  * The pod's whole status (generateAPIPodStatus): phase ({@link getPhase} over init and regular
  * statuses; a phase already Succeeded or Failed in `pod.status` stays), conditions, hostIP and
  * hostIPs, podIP and podIPs (the sandbox's; the last known ones once it is stopped), startTime
  * (the first sync's, then kept), initContainerStatuses (only with init containers) and
- * containerStatuses.
+ * containerStatuses. The conditions are {@link othersConditions} of the old status first, then
+ * the kubelet's own.
  */
 export function generatePodStatus(pod: Pod, runtimePod: RuntimePod, inputs: StatusInputs): PodStatus {
   const spec = pod.spec!;
@@ -149,7 +168,7 @@ export function generatePodStatus(pod: Pod, runtimePod: RuntimePod, inputs: Stat
   const ip = podIP(runtimePod) || old.podIP || '';
   const status: PodStatus = {
     phase,
-    conditions: withTransitionTimes(podConditions(spec, all, phase, podIP(runtimePod) !== ''), old.conditions, inputs.now),
+    conditions: [...othersConditions(old.conditions), ...withTransitionTimes(podConditions(spec, all, phase, podIP(runtimePod) !== ''), old.conditions, inputs.now)],
     hostIP: inputs.hostIP,
     hostIPs: [{ ip: inputs.hostIP }],
     ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}),

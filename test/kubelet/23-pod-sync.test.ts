@@ -120,6 +120,20 @@ describe('the status of containers the runtime has nothing of (generatePodStatus
     ]);
   });
 
+  it('keeps the conditions that are not the kubelet\'s (an eviction\'s DisruptionTarget, a gate\'s), first and as they were, and writes its own after them', () => {
+    const disruption = { type: 'DisruptionTarget', status: 'True' as const, reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: T(START - 5_000) };
+    const gate = { type: 'example.com/gate', status: 'False' as const };
+    const pod: Pod = {
+      metadata: { name: 'r', namespace: 'default', uid: 'u3' },
+      spec: { containers: [{ name: 'app', image: 'busybox' }] },
+      status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'True' }, disruption, gate] },
+    };
+    const status = generatePodStatus(pod, none('u3'), inputs);
+    expect(status.conditions?.map((c) => c.type)).toEqual(['DisruptionTarget', 'example.com/gate', 'PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+    expect(status.conditions?.slice(0, 2)).toStrictEqual([disruption, gate]);
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+  });
+
   it('keeps a terminal phase for ever, and writes no init statuses for a pod without init containers, whose containers wait ContainerCreating', () => {
     const pod: Pod = { metadata: { name: 'q', namespace: 'default', uid: 'u2' }, spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox' }] }, status: { phase: 'Succeeded' } };
     const status = generatePodStatus(pod, none('u2'), inputs);
