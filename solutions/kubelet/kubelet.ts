@@ -18,12 +18,12 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isStatusError, type ApiClient, type ApiWatch } from '@kube/apiserver';
-import { isNotImplemented, type Clock, type Container, type Pod, type PodStatus, type Timer } from '@kube/kit';
+import { isNotImplemented, type Clock, type Container, type Pod, type PodCondition, type PodStatus, type Timer } from '@kube/kit';
 import { containerConfigFor, RuntimeError, sandboxConfigFor, type ContainerStatus as CriContainerStatus, type RuntimeService } from '@kube/runtime';
 import { Backoff } from './backoff.ts';
 import { EventRecorder } from './events.ts';
 import { computePodActions, type PodActions } from './pod-actions.ts';
-import { generatePodStatus, type StartFailure } from './pod-status.ts';
+import { generatePodStatus, KUBELET_CONDITION_TYPES, othersConditions, type StartFailure } from './pod-status.ts';
 import { PodWorkers } from './pod-workers.ts';
 import { hasProbes, ProbeManager } from './prober.ts';
 import { NodeAgent } from './node-agent.ts';
@@ -317,15 +317,21 @@ export class Kubelet {
       const written = this.written.get(uid);
       if (!known || known.removed || !written || this.isLastWritten(uid, known.pod.status)) return;
       this.written.delete(uid); // forgotten, so that writeStatus does not skip it as already written
-      void this.writeStatus(known.pod, written.status).catch(() => undefined); // a failure: the next relist looks again
+      // Its own conditions as it wrote them, the others' as the API has them now (mergePodStatus).
+      const status = { ...written.status, conditions: mergedConditions(known.pod.status, written.status) };
+      void this.writeStatus(known.pod, status).catch(() => undefined); // a failure: the next relist looks again
     }, STATUS_RECONCILE_MS);
     this.reconciles.set(uid, timer);
   }
 
-  /** Whether `status` (the API's) is the status this kubelet last wrote for the pod. */
+  /**
+   * Whether `status` (the API's) is the status this kubelet last wrote for the pod, the
+   * conditions that are not the kubelet's left out on both sides (isPodStatusByKubeletEqual): an
+   * eviction's DisruptionTarget is no reason to write again.
+   */
   private isLastWritten(uid: string, status: PodStatus | undefined): boolean {
     const written = this.written.get(uid);
-    return written !== undefined && isDeepStrictEqual(JSON.parse(written.text), status);
+    return written !== undefined && isDeepStrictEqual(kubeletsView(JSON.parse(written.text) as PodStatus), status && kubeletsView(status));
   }
 
   /** A pod left the API (deleted, or no longer bound here): its worker stops and removes it. */
@@ -521,7 +527,9 @@ export class Kubelet {
   private statusOf(pod: Pod, runtimePod: RuntimePod, podIsTerminal: boolean): PodStatus {
     const uid = pod.metadata.uid!;
     const last = this.lastStatus(pod);
-    return generatePodStatus({ ...pod, ...(last ? { status: last } : {}) }, runtimePod, {
+    // What it last wrote, but the others' conditions as the API has them now (an eviction's).
+    const old = last && { ...last, conditions: mergedConditions(pod.status, last) };
+    return generatePodStatus({ ...pod, ...(old ? { status: old } : {}) }, runtimePod, {
       reasons: this.reasonsOf(uid),
       ready: (c: Container, s: CriContainerStatus) => !c.readinessProbe || this.probes.result('readiness', s.id) === 'Success',
       started: (c: Container, s: CriContainerStatus) => !c.startupProbe || this.probes.result('startup', s.id) === 'Success',
@@ -586,4 +594,17 @@ export class Kubelet {
     if (current) this.clock.clearTimeout(current.timer);
     this.wakeups.delete(uid);
   }
+}
+
+/**
+ * The conditions of `api` (the pod's status in the API) that are not the kubelet's, then those of
+ * `own` (what the kubelet wrote) that are: the status manager's mergePodStatus.
+ */
+function mergedConditions(api: PodStatus | undefined, own: PodStatus): PodCondition[] {
+  return [...othersConditions(api?.conditions), ...(own.conditions ?? []).filter((c) => KUBELET_CONDITION_TYPES.includes(c.type))];
+}
+
+/** A status with only the kubelet's own conditions: what the kubelet compares when it asks whether the API holds its write. */
+function kubeletsView(status: PodStatus): PodStatus {
+  return status.conditions ? { ...status, conditions: status.conditions.filter((c) => KUBELET_CONDITION_TYPES.includes(c.type)) } : status;
 }

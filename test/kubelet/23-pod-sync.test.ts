@@ -538,6 +538,23 @@ describe('the kubelet on a fake runtime', () => {
     expect(await node.pod('web')).toMatchObject({ status: { phase: 'Running', podIP: pod.status!.podIP, containerStatuses: [{ name: 'app', ready: true }] } });
   });
 
+  it('keeps a condition someone else wrote (an eviction\'s DisruptionTarget) through its own writes, and writes nothing again for it', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 20_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'web', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    const pod = await node.pod('web');
+    const disruption = { type: 'DisruptionTarget', status: 'True' as const, reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: T(START) };
+    await node.client.pods('default').updateStatus({ ...pod, status: { ...pod.status, conditions: [...(pod.status?.conditions ?? []), disruption] } });
+    const resourceVersion = (await node.pod('web')).metadata.resourceVersion;
+    await node.advance(STATUS_RECONCILE_MS);
+    expect((await node.pod('web')).metadata.resourceVersion, 'a condition that is not the kubelet\'s is no reason to write its status again').toBe(resourceVersion);
+    await node.advance(20_000); // the container exits: the kubelet writes its status
+    const after = await node.pod('web');
+    expect(after.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 'the kubelet wrote after the exit').toBe(3);
+    expect(after.status?.conditions?.[0]).toStrictEqual(disruption);
+  });
+
   it('writes again a status it could not write while the apiserver was down, 10 s after the relist showed the API holding an older one', async () => {
     const node = await startNode();
     node.fake.setBehavior('test/crash', { exitAfterMs: 20_000, exitCode: 3 });
