@@ -118,7 +118,23 @@ describe('InterPodAffinity: the three filter checks, in v1.32\'s order', () => {
     for (const pod of [makePod('plain'), makePod('w', { labels: { app: 'web' } }), bare]) {
       expect(new InterPodAffinity().preFilter(new CycleState(nodes), pod, nodes).code, pod.metadata.name).toBe('Skip');
     }
-    expect(new InterPodAffinity().preScore(new CycleState(nodes), bare).code).toBe('Success');
+  });
+
+  it('PreScore skips when no term selected a pod anywhere, as upstream\'s (a required anti-affinity is no score term), and scores as soon as one does', () => {
+    const guard = makePod('guard', { labels: { app: 'db' }, nodeName: 'a1', affinity: antiAffinity(web(ZONE)) });
+    const nodes = new Snapshot([zoned('a1', 'a'), makeNode('bare-node')], [guard]).nodeInfos;
+    expect(new InterPodAffinity().preScore(new CycleState(nodes), bare).code, 'preScore of a pod without a spec').toBe('Skip');
+    expect(new InterPodAffinity().preScore(new CycleState(nodes), makePod('w', { labels: { app: 'web' } })).code, 'preScore of a web pod the guard keeps away (required)').toBe('Skip');
+    const friendly = makePod('friend', { labels: { app: 'db' }, nodeName: 'a1', affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 3, podAffinityTerm: web(ZONE) }] } } });
+    const withFriend = new Snapshot([zoned('a1', 'a'), makeNode('bare-node')], [friendly]).nodeInfos;
+    expect(new InterPodAffinity().preScore(new CycleState(withFriend), makePod('w', { labels: { app: 'web' } })).code, 'an existing pod\'s preferred term selects it').toBe('Success');
+    expect(new InterPodAffinity().preScore(new CycleState(withFriend), makePod('plain')).code, 'no term selects a plain pod').toBe('Skip');
+  });
+
+  it('normalizes as upstream does, the division first in floating point: 29 of 100 is 28', () => {
+    const list = [{ name: 'a', score: -10 }, { name: 'b', score: 19 }, { name: 'c', score: 90 }];
+    new InterPodAffinity().normalizeScore(new CycleState([]), makePod('p'), list);
+    expect(list.map((s) => s.score)).toEqual([0, 28, 100]);
   });
 
   it('1. a matching pod on a node without the term\'s key counts nowhere, so the first-pod exception still applies', () => {
@@ -362,7 +378,11 @@ describe('PodTopologySpread', () => {
     delete nameless.metadata.labels![HOST];
     const hosts = [makeNode('n1'), makeNode('n2', { labels: { [HOST]: 'shared' } }), makeNode('n3', { labels: { [HOST]: 'shared' } }), nameless];
     const onN1 = [0, 1, 2].map((i) => makePod(`h${i}`, { labels: { app: 'web' }, nodeName: 'n1' }));
-    expect(scored(makePod('h', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1, { topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway' })] }), hosts, onN1).raw).toEqual([5, 0, 0, 0]);
+    const byHost = makePod('h', { labels: { app: 'web' }, topologySpreadConstraints: [spread(1, { topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway' })] });
+    expect(scored(byHost, hosts, onN1).raw).toEqual([5, 0, 0, 0]);
+    // with the hostname key a node counts its own pods, not its label's domain: n3 shares n2's label but holds none (round(2 ln 5) = 3)
+    const onN2 = [0, 1].map((i) => makePod(`s${i}`, { labels: { app: 'web' }, nodeName: 'n2' }));
+    expect(scored(byHost, hosts, onN2).raw).toEqual([0, 3, 0, 0]);
     // pods count only on the nodes that pass the pod's nodeSelector: a2 (no ssd) holds two web pods that do not count
     const ssd = [makeNode('a1', { labels: { [ZONE]: 'a', disk: 'ssd' } }), zoned('a2', 'a'), makeNode('b1', { labels: { [ZONE]: 'b', disk: 'ssd' } })];
     const onA2 = [makePod('x1', { labels: { app: 'web' }, nodeName: 'a2' }), makePod('x2', { labels: { app: 'web' }, nodeName: 'a2' }), makePod('x3', { labels: { app: 'web' }, nodeName: 'b1' })];

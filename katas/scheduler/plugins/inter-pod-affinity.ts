@@ -97,12 +97,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
    * snapshot (`state.allNodes`).
    *
    * @returns Error `failed to parse pod: <why>` when a term of the pod does not parse (PreFilter
-   *   has normally turned such a pod away already); Skip when the pod has no preferred terms and no
-   *   pod of the snapshot has affinity terms
+   *   has normally turned such a pod away already); Skip when no term, the pod's preferred ones or
+   *   an existing pod's preferred or required affinity, selected a pod anywhere: nothing to score
    */
   preScore(state: CycleState, pod: Pod): Status {
     // TODO(15): a term that does not parse → Status.fromError(new Error("failed to parse pod: " + why)). Then weights per domain
-    // TODO(15): from preferred terms, both directions, over state.allNodes; Skip when there are none to count.
+    // TODO(15): from preferred terms, both directions, over state.allNodes; Skip when no term selected a pod anywhere (nothing counted).
     throw new NotImplemented('15', 'InterPodAffinity.preScore');
   }
 
@@ -113,11 +113,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   /**
-   * `trunc(100 * (score - min) / (max - min))`; every score 0 when max = min. Scores may be
-   * negative before this (anti-affinity), never after.
+   * `trunc(100 * ((score - min) / (max - min)))`, the division first, in floating point as
+   * upstream's (29 of 100 is 28); every score 0 when max = min. Scores may be negative before this
+   * (anti-affinity), never after.
    */
   normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): void {
-    // TODO(15): 100 * (score - min) / (max - min), truncated; 0 for all when max = min.
+    // TODO(15): 100 * ((score - min) / (max - min)), the division first, truncated; 0 for all when max = min.
     throw new NotImplemented('15', 'InterPodAffinity.normalizeScore');
   }
 }

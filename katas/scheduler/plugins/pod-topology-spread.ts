@@ -120,9 +120,13 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     throw new NotImplemented('15', 'PodTopologySpread.preScore');
   }
 
-  /** `round(sum over constraints of count(domain) * weight + (maxSkew - 1))`; 0 for an ignored node. */
+  /**
+   * `round(sum over constraints of (count * weight + maxSkew - 1))`; 0 for an ignored node. The
+   * count is the node's domain's, but with the hostname key the node's own matching pods (two
+   * nodes may share a hostname label; upstream counts per node).
+   */
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
-    // TODO(15): round(sum of count x weight + maxSkew - 1); 0 for an ignored node.
+    // TODO(15): round(sum over constraints of (count x weight + maxSkew - 1)), hostname counting the node's own pods; 0 for an ignored node.
     throw new NotImplemented('15', 'PodTopologySpread.score');
   }
 

@@ -139,8 +139,8 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
    * snapshot (`state.allNodes`).
    *
    * @returns Error `failed to parse pod: <why>` when a term of the pod does not parse (PreFilter
-   *   has normally turned such a pod away already); Skip when the pod has no preferred terms and no
-   *   pod of the snapshot has affinity terms
+   *   has normally turned such a pod away already); Skip when no term, the pod's preferred ones or
+   *   an existing pod's preferred or required affinity, selected a pod anywhere: nothing to score
    */
   preScore(state: CycleState, pod: Pod): Status {
     const parseError = affinityTermsError(pod);
@@ -173,6 +173,8 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
         addWeighted(required.map((podAffinityTerm) => ({ weight: HARD_POD_AFFINITY_WEIGHT, podAffinityTerm })), 1, owner, pod, labels);
       }
     }
+    // No term in either direction selected a pod anywhere: nothing to score (upstream's index == -1).
+    if (scores.isEmpty) return Status.skip();
     state.write(PRE_SCORE_STATE_KEY, scores);
     return Status.success();
   }
@@ -186,8 +188,9 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   /**
-   * `trunc(100 * (score - min) / (max - min))`; every score 0 when max = min. Scores may be
-   * negative before this (anti-affinity), never after.
+   * `trunc(100 * ((score - min) / (max - min)))`, the division first, in floating point as
+   * upstream's (29 of 100 is 28); every score 0 when max = min. Scores may be negative before this
+   * (anti-affinity), never after.
    */
   normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): void {
     let min = Infinity;
@@ -197,7 +200,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
       if (s.score > max) max = s.score;
     }
     const span = max - min;
-    for (const s of scores) s.score = span > 0 ? Math.trunc((MAX_NODE_SCORE * (s.score - min)) / span) : 0;
+    for (const s of scores) s.score = span > 0 ? Math.trunc(MAX_NODE_SCORE * ((s.score - min) / span)) : 0;
   }
 }
 

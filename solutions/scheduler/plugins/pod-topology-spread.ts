@@ -158,22 +158,27 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     for (const node of state.allNodes) {
       if (!hasAllKeys(node.labels, constraints) || !eligible(pod, node)) continue;
       constraints.forEach((c, i) => {
+        if (c.topologyKey === LABEL_HOSTNAME) return; // counted per node, in score
         const counts = domains[i]!;
         const value = node.labels[c.topologyKey]!;
         if (counts.has(value)) counts.set(value, counts.get(value)! + countMatching(node.pods, c, namespace));
       });
     }
-    state.write(PRE_SCORE_STATE_KEY, { constraints, ignored, domains, weights });
+    state.write(PRE_SCORE_STATE_KEY, { constraints, ignored, domains, weights, namespace });
     return Status.success();
   }
 
-  /** `round(sum over constraints of count(domain) * weight + (maxSkew - 1))`; 0 for an ignored node. */
+  /**
+   * `round(sum over constraints of (count * weight + maxSkew - 1))`; 0 for an ignored node. The
+   * count is the node's domain's, but with the hostname key the node's own matching pods (two
+   * nodes may share a hostname label; upstream counts per node).
+   */
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
     const s = state.read<ScoreState>(PRE_SCORE_STATE_KEY);
     if (s.ignored.has(nodeInfo.name)) return 0;
     let score = 0;
     s.constraints.forEach((c, i) => {
-      const count = s.domains[i]!.get(nodeInfo.labels[c.topologyKey]!) ?? 0;
+      const count = c.topologyKey === LABEL_HOSTNAME ? countMatching(nodeInfo.pods, c, s.namespace) : (s.domains[i]!.get(nodeInfo.labels[c.topologyKey]!) ?? 0);
       score += count * s.weights[i]! + (c.maxSkew - 1);
     });
     return Math.round(score);
@@ -204,6 +209,8 @@ interface ScoreState {
   ignored: Set<string>;
   domains: Map<string, number>[];
   weights: number[];
+  /** the incoming pod's, which its constraints' selectors are read in */
+  namespace: string;
 }
 
 // ---- Counting per domain, kept from one cycle to the next --------------------------------------
