@@ -186,7 +186,12 @@ export class ApiHandler {
       return this.registry.updateStatus(type.resource, namespace, admission.object!, options);
     }
     const allocation = this.servicesOf(type)?.allocateUpdate(admission.object as Service, current as Service, options.dryRun ?? false);
-    return withAllocation(allocation, () => this.registry.update(type.resource, namespace, admission.object!, options));
+    const updated = await withAllocation(allocation, () => this.registry.update(type.resource, namespace, admission.object!, options));
+    // An update that took the last finalizer off a Service being deleted deleted it (the registry
+    // answers it with its deletionTimestamp and no finalizers): its address and node ports go back,
+    // as upstream's AfterDelete gives them back on every way a Service goes.
+    if (!options.dryRun && updated.metadata.deletionTimestamp && (updated.metadata.finalizers ?? []).length === 0) this.servicesOf(type)?.release(updated as Service);
+    return updated;
   }
 
   /**

@@ -61,13 +61,13 @@ export class IPAllocator {
   /** How many addresses are free. */
   get free(): number {
     // TODO(26): the bitmap's free count.
-    throw new NotImplemented('26', 'PortAllocator.free');
+    throw new NotImplemented('26', 'IPAllocator.free');
   }
 
   /** The size of the static band (addresses first … first+offset-1). */
   get staticBand(): number {
     // TODO(26): the bitmap's offset.
-    throw new NotImplemented('26', 'PortAllocator.staticBand');
+    throw new NotImplemented('26', 'IPAllocator.staticBand');
   }
 
   /** Takes the given address. @throws AllocationError NotInRange or Allocated */
