@@ -718,6 +718,7 @@ message ServiceSpec {
   optional string externalName = 10;
   optional SessionAffinityConfig sessionAffinityConfig = 14;
   optional string externalTrafficPolicy = 11;
+  optional bool publishNotReadyAddresses = 13;
   optional bool allocateLoadBalancerNodePorts = 20 [(kubekata.pointer) = true];
   optional string internalTrafficPolicy = 22;
 }

@@ -34,12 +34,12 @@ export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 
 /**
  * A pod as an endpoint of a slice (upstream's `podToEndpoint`): `addresses: [podIP]`,
- * conditions `serving` = Ready (or publishNotReadyAddresses), `terminating` = being deleted,
- * `ready` = serving and not terminating (publishNotReadyAddresses: always), `nodeName`, `zone`
+ * conditions `serving` = Ready (the pod's own, whatever the Service publishes), `terminating` =
+ * being deleted, `ready` = serving and not terminating (publishNotReadyAddresses: always), `nodeName`, `zone`
  * (given: the zone of its node), `targetRef` the pod.
  */
 export function podToEndpoint(pod: Pod, service: Service, zone?: string): Endpoint {
-  // TODO(21): addresses [podIP]; serving = Ready or publishNotReadyAddresses; terminating = deletionTimestamp set; ready =
+  // TODO(21): addresses [podIP]; serving = Ready (only); terminating = deletionTimestamp set; ready =
   // TODO(21): publishNotReadyAddresses or (serving and not terminating); nodeName, zone (when given), targetRef the pod.
   throw new NotImplemented('21', 'podToEndpoint');
 }

@@ -191,9 +191,11 @@ export class GarbageCollector {
     }
     if (node.beingDeleted && node.finalizers.includes(ORPHAN_FINALIZER)) this.queue.add(`orphan:${uid}`);
     if (node.beingDeleted && node.finalizers.includes(FOREGROUND_FINALIZER)) {
-      this.queue.add(`delete:${uid}`);
-      // Starts waiting for its dependents: each of them now has an owner that wants it gone.
+      // Starts waiting for its dependents: each of them now has an owner that wants it gone. They
+      // go into the queue before the owner, as upstream's processTransitions puts them, so that
+      // each is judged while its owner is still there waiting for it.
       if (!wasDeletingDependents) for (const dependent of node.dependents) this.queue.add(`delete:${dependent}`);
+      this.queue.add(`delete:${uid}`);
     }
   }
 
@@ -239,7 +241,8 @@ export class GarbageCollector {
    *
    * 1. not in the graph: nothing. Being deleted: if it carries foregroundDeletion,
    *    {@link processDeletingDependents}; else nothing;
-   * 2. no owners: nothing;
+   * 2. no owners: nothing. Else read the object fresh: gone, or another uid, nothing; the owners
+   *    it has now are those judged below (the graph may be behind them);
    * 3. each owner's {@link ownerState};
    * 4. some owner `solid`: the object stays; if some are `dangling` or `waitingForDependentsDeletion`,
    *    remove those references from it ({@link updateObject}, on a fresh read);
@@ -251,10 +254,20 @@ export class GarbageCollector {
    */
   async attemptToDeleteItem(uid: string): Promise<void> {
     // TODO(21): not in the graph: nothing; being deleted: processDeletingDependents if it has foregroundDeletion; no owners: nothing;
-    // TODO(21): ownerState of each; some solid: remove the non-solid references (updateObject), if any; else some waiting and it has
+    // TODO(21): readFresh (given): gone or another uid: nothing; then, for the owners it has now, ownerState of each; some solid: remove the non-solid references (updateObject), if any; else some waiting and it has
     // TODO(21): dependents: deleteWithPropagation Foreground; else deleteWithPropagation with the policy its finalizers ask (orphan ->
     // TODO(21): Orphan, foregroundDeletion -> Foreground, else Background), its uid as a precondition.
     throw new NotImplemented('21', 'GarbageCollector.attemptToDeleteItem');
+  }
+
+  /** The object as the API has it now; undefined when it is gone. */
+  private async readFresh(node: GraphNode): Promise<KubeObject | undefined> {
+    try {
+      return await this.client.resource(node.resource, node.namespace).get(node.name);
+    } catch (error) {
+      if (isStatusError(error, 'NotFound')) return undefined;
+      throw error;
+    }
   }
 
   /**

@@ -111,9 +111,9 @@ export class NamespaceController {
    * One sync of a namespace (upstream's `NamespacedResourcesDeleter.Delete`), read from the cache:
    * gone, or not being deleted, or its `spec.finalizers` no longer holds `kubernetes`: nothing.
    * Else {@link deleteAllContent}; something remains -> throw a {@link ContentRemainingError}
-   * (retried with back-off); nothing remains -> remove `kubernetes` from `spec.finalizers` with an
-   * update of the namespace read fresh (the apiserver deletes it once no finalizer is left; gone
-   * meanwhile is fine).
+   * (retried with back-off); nothing remains -> remove `kubernetes` from `spec.finalizers` through
+   * `client.namespaces().finalize` on the namespace read fresh (a plain update keeps
+   * `spec.finalizers`; the apiserver deletes it once no finalizer is left; gone meanwhile is fine).
    */
   async syncNamespace(name: string): Promise<void> {
     // TODO(21): from the cache: not being deleted, or no "kubernetes" in spec.finalizers -> nothing; deleteAllContent; something

@@ -67,6 +67,8 @@ export interface ServiceSpec {
   externalTrafficPolicy?: 'Cluster' | 'Local';
   /** for LoadBalancer: whether it gets node ports too; default true */
   allocateLoadBalancerNodePorts?: boolean;
+  /** list the selected pods as ready endpoints whether they are ready or not (a StatefulSet's peers finding each other in DNS before they are ready) */
+  publishNotReadyAddresses?: boolean;
 }
 
 /** One ingress point of a load balancer. */

@@ -34,13 +34,13 @@ export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 
 /**
  * A pod as an endpoint of a slice (upstream's `podToEndpoint`): `addresses: [podIP]`,
- * conditions `serving` = Ready (or publishNotReadyAddresses), `terminating` = being deleted,
- * `ready` = serving and not terminating (publishNotReadyAddresses: always), `nodeName`, `zone`
+ * conditions `serving` = Ready (the pod's own, whatever the Service publishes), `terminating` =
+ * being deleted, `ready` = serving and not terminating (publishNotReadyAddresses: always), `nodeName`, `zone`
  * (given: the zone of its node), `targetRef` the pod.
  */
 export function podToEndpoint(pod: Pod, service: Service, zone?: string): Endpoint {
-  const publishNotReady = (service.spec as { publishNotReadyAddresses?: boolean } | undefined)?.publishNotReadyAddresses === true;
-  const serving = publishNotReady || isPodReady(pod);
+  const publishNotReady = service.spec?.publishNotReadyAddresses === true;
+  const serving = isPodReady(pod); // the pod's own readiness, whatever the Service publishes
   const terminating = pod.metadata.deletionTimestamp !== undefined;
   return {
     addresses: [podIP(pod)!],

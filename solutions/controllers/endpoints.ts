@@ -95,7 +95,7 @@ function addressOf(pod: Pod): EndpointAddress {
  */
 export function endpointsSubsets(service: Service, pods: readonly Pod[]): EndpointSubset[] {
   const servicePorts = service.spec?.ports ?? [];
-  const publishNotReady = (service.spec as { publishNotReadyAddresses?: boolean } | undefined)?.publishNotReadyAddresses === true;
+  const publishNotReady = service.spec?.publishNotReadyAddresses === true;
   const subsets = new Map<string, { ports: EndpointPort[]; ready: EndpointAddress[]; notReady: EndpointAddress[] }>();
   for (const pod of pods) {
     if (!shouldPodBeInEndpoints(pod, false)) continue;

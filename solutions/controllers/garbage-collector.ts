@@ -190,9 +190,11 @@ export class GarbageCollector {
     }
     if (node.beingDeleted && node.finalizers.includes(ORPHAN_FINALIZER)) this.queue.add(`orphan:${uid}`);
     if (node.beingDeleted && node.finalizers.includes(FOREGROUND_FINALIZER)) {
-      this.queue.add(`delete:${uid}`);
-      // Starts waiting for its dependents: each of them now has an owner that wants it gone.
+      // Starts waiting for its dependents: each of them now has an owner that wants it gone. They
+      // go into the queue before the owner, as upstream's processTransitions puts them, so that
+      // each is judged while its owner is still there waiting for it.
       if (!wasDeletingDependents) for (const dependent of node.dependents) this.queue.add(`delete:${dependent}`);
+      this.queue.add(`delete:${uid}`);
     }
   }
 
@@ -247,7 +249,8 @@ export class GarbageCollector {
    *
    * 1. not in the graph: nothing. Being deleted: if it carries foregroundDeletion,
    *    {@link processDeletingDependents}; else nothing;
-   * 2. no owners: nothing;
+   * 2. no owners: nothing. Else read the object fresh: gone, or another uid, nothing; the owners
+   *    it has now are those judged below (the graph may be behind them);
    * 3. each owner's {@link ownerState};
    * 4. some owner `solid`: the object stays; if some are `dangling` or `waitingForDependentsDeletion`,
    *    remove those references from it ({@link updateObject}, on a fresh read);
@@ -265,8 +268,15 @@ export class GarbageCollector {
       return;
     }
     if (node.owners.length === 0) return;
-    const states = await Promise.all(node.owners.map((ref) => this.ownerState(node, ref)));
-    const gone = node.owners.filter((_, i) => states[i] !== 'solid').map((ref) => ref.uid);
+    // The graph is only as fresh as the informers, each on a watch of its own: the object's owner
+    // references may have changed since (an Orphan's update of this pod still on its way while
+    // its owner's delete has arrived). Judge the owners it has now, read fresh (upstream's getObject).
+    const latest = await this.readFresh(node);
+    if (latest === undefined || latest.metadata.uid !== uid) return;
+    const owners = latest.metadata.ownerReferences ?? [];
+    if (owners.length === 0) return;
+    const states = await Promise.all(owners.map((ref) => this.ownerState(node, ref)));
+    const gone = owners.filter((_, i) => states[i] !== 'solid').map((ref) => ref.uid);
     if (states.includes('solid')) {
       if (gone.length === 0) return;
       await updateObject(this.client, node.resource, node.namespace, node.name, (object) => {
@@ -283,6 +293,16 @@ export class GarbageCollector {
     }
     const policy: PropagationPolicy = node.finalizers.includes(ORPHAN_FINALIZER) ? 'Orphan' : node.finalizers.includes(FOREGROUND_FINALIZER) ? 'Foreground' : 'Background';
     await deleteWithPropagation(this.client, node.resource, node.namespace, node.name, policy, uid);
+  }
+
+  /** The object as the API has it now; undefined when it is gone. */
+  private async readFresh(node: GraphNode): Promise<KubeObject | undefined> {
+    try {
+      return await this.client.resource(node.resource, node.namespace).get(node.name);
+    } catch (error) {
+      if (isStatusError(error, 'NotFound')) return undefined;
+      throw error;
+    }
   }
 
   /**

@@ -130,7 +130,7 @@ try {
     console.log(fc.defaultReportMessage(details) ?? '');
     const error = details.errorInstance;
     console.log(`\n${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-    const replay = `KATA_TARGET=${target} npm run conformance:etcd -- --seed ${details.seed} --path ${details.counterexamplePath ?? ''}${args['max-ops'] ? ` --max-ops ${maxOps}` : ''}${features.knownDifferences ? ' --known-differences' : ''}`;
+    const replay = `KATA_TARGET=${target} npm run conformance:etcd -- --seed=${details.seed} --path ${details.counterexamplePath ?? ''}${args['max-ops'] ? ` --max-ops ${maxOps}` : ''}${features.knownDifferences ? ' --known-differences' : ''}`;
     console.log(`\nReplay it: ${replay}\n`);
   } else {
     console.log(`ok: ${details.numRuns} random sequences, the store agrees with etcd ${etcd.version} (${seconds} s)`);

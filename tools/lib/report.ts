@@ -81,7 +81,7 @@ export function replayCommand(kata: Kata, test: TestOutcome): string | undefined
   if (!test.property) return undefined;
   const name = test.name.replace(/"/g, '\\"');
   const replayPath = test.property.replayPath !== undefined ? ` --replay-path "${test.property.replayPath}"` : '';
-  return `npm run kata -- run ${kata.number} --seed ${test.property.seed} --path "${test.property.path}"${replayPath} --test "${name}"`;
+  return `npm run kata -- run ${kata.number} --seed=${test.property.seed} --path "${test.property.path}"${replayPath} --test "${name}"`;
 }
 
 /** A failed test, explained: its name, the message (or the NotImplemented line), and for a property the counterexample and how to replay it. */
