@@ -34,6 +34,8 @@ export interface Diagnosis {
   unschedulablePlugins: Set<string>;
   /** the message of the PreFilter plugin that rejected the pod outright, if one did */
   preFilterMsg?: string;
+  /** what the PostFilter (preemption) said after the filters, if anything (the scheduler sets it: preemption.ts) */
+  postFilterMsg?: string;
 }
 
 /**
@@ -60,7 +62,10 @@ export function fitErrorMessage(numAllNodes: number, diagnosis: Diagnosis): stri
   throw new NotImplemented('12', 'fitErrorMessage');
 }
 
-/** The error of a cycle in which no node fits the pod; its message is {@link fitErrorMessage}'s. */
+/**
+ * The error of a cycle in which no node fits the pod; its message is {@link fitErrorMessage}'s,
+ * then the PostFilter's message and a period when there is one (upstream's FitError.Error()).
+ */
 export class FitError extends Error {
   override readonly name = 'FitError';
 
@@ -69,6 +74,6 @@ export class FitError extends Error {
     readonly numAllNodes: number,
     readonly diagnosis: Diagnosis,
   ) {
-    super(fitErrorMessage(numAllNodes, diagnosis));
+    super(fitErrorMessage(numAllNodes, diagnosis) + (diagnosis.postFilterMsg ? ` ${diagnosis.postFilterMsg}.` : ''));
   }
 }

@@ -18,6 +18,7 @@ export * from './selectors.ts';
 export * from './framework.ts';
 export * from './normalize-score.ts';
 export * from './fit-error.ts';
+export * from './preemption.ts';
 export * from './schedule.ts';
 export * from './plugins/node-unschedulable.ts';
 export * from './plugins/node-name.ts';

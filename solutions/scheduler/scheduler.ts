@@ -29,6 +29,7 @@ import { CycleState } from './cycle-state.ts';
 import { CycleExplainer } from './explain.ts';
 import type { ExplanationRecorder } from './explanation.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
+import { postFilterMessage } from './preemption.ts';
 import type { Framework } from './framework.ts';
 import { defaultFramework, DEFAULT_SCORE_WEIGHTS } from './profile.ts';
 import { BalancedAllocation, LeastAllocated } from './plugins/resource-scores.ts';
@@ -191,7 +192,11 @@ export class Scheduler {
     const found = findFeasibleNodes(this.framework, state, pod, snapshot);
     this.explainer?.filtered(found);
     const { feasible, diagnosis } = found;
-    if (feasible.length === 0) throw new FitError(pod, snapshot.nodeInfos.length, diagnosis);
+    if (feasible.length === 0) {
+      // What DefaultPreemption's PostFilter would say, at the end of the message (preemption.ts).
+      const postFilterMsg = postFilterMessage(pod, snapshot.nodeInfos, diagnosis);
+      throw new FitError(pod, snapshot.nodeInfos.length, postFilterMsg ? { ...diagnosis, postFilterMsg } : diagnosis);
+    }
     if (feasible.length === 1) return feasible[0]!.name;
     const preScore = this.framework.runPreScorePlugins(state, pod, feasible);
     if (!preScore.isSuccess()) throw preScore.asError();

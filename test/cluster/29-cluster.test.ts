@@ -259,7 +259,7 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await scheduler.events.flush();
     const events = (await client.events('default').list()).items.filter((e) => e.involvedObject.name === 'big');
     expect(events.map((e) => [e.type, e.reason, e.message, e.source?.component, e.involvedObject.kind, e.involvedObject.uid])).toEqual([
-      ['Warning', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient cpu.', 'default-scheduler', 'Pod', created.metadata.uid],
+      ['Warning', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..', 'default-scheduler', 'Pod', created.metadata.uid],
       ['Normal', 'Scheduled', 'Successfully assigned default/big to large', 'default-scheduler', 'Pod', created.metadata.uid],
     ]);
     await scheduler.stop();
@@ -365,7 +365,7 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     const { client, clock, scheduler, cycles } = await runner(async (c) => void (await c.nodes().create(node('small', '100m'))));
     await client.pods('default').create(pending('big', '2'));
     await settle(clock);
-    expect(cycles).toEqual(['big error: 0/1 nodes are available: 1 Insufficient cpu.']);
+    expect(cycles).toEqual(['big error: 0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..']);
     // At the latest after UNSCHEDULABLE_TIMEOUT_MS (5 minutes) it is tried again.
     for (let second = 0; second <= 301 && cycles.length < 2; second++) {
       await clock.advance(1000);

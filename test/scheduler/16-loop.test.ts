@@ -345,16 +345,32 @@ describe('the scheduler', () => {
     await cluster.addPod(makePod('b', { cpu: '1' }));
     await cluster.deliver(scheduler);
     const results = await scheduler.runUntilIdle(); // no event delivered between the two cycles
-    expect(results.map((r) => r.nodeName ?? r.error)).toEqual(['n1', '0/1 nodes are available: 1 Insufficient cpu.']);
+    expect(results.map((r) => r.nodeName ?? r.error)).toEqual(['n1', '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..']);
+  });
+
+  it("ends the message as DefaultPreemption's PostFilter does: no victims where all are of its priority, not helpful past a taint, not eligible under preemptionPolicy Never, and nothing where it could have preempted", async () => {
+    const unschedulable = async (pod: Pod, residentPriority = 0) => {
+      const { cluster, scheduler } = await running([['full', { cpu: '1' }], ['tainted', { taints: [{ key: 'gpu', effect: 'NoSchedule' }] }]]);
+      await cluster.addPod(makePod('resident', { cpu: '1', nodeName: 'full', priority: residentPriority }));
+      await cluster.addPod(pod);
+      await cluster.deliver(scheduler);
+      return (await scheduler.scheduleNext())?.error;
+    };
+    const filters = '0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {gpu: }.';
+    expect(await unschedulable(makePod('p', { cpu: '1' }))).toBe(`${filters} preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling..`);
+    const polite = makePod('polite', { cpu: '1' });
+    expect(await unschedulable({ ...polite, spec: { ...polite.spec!, preemptionPolicy: 'Never' } })).toBe(`${filters} preemption: not eligible due to preemptionPolicy=Never..`);
+    // kube-scheduler would evict the resident (priority 0) for a pod of priority 1000: this workbook does not preempt, and says nothing of it
+    expect(await unschedulable(makePod('urgent', { cpu: '1', priority: 1000 }))).toBe(filters);
   });
 
   it('writes why a pod does not fit into its PodScheduled condition, and binds it after a new node and its back-off', async () => {
     const { cluster, scheduler } = await running([['small', { cpu: '1' }]]);
     await cluster.addPod(makePod('big', { cpu: '2' }));
     await cluster.deliver(scheduler);
-    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..' });
     expect((await cluster.pod('big')).status?.conditions).toEqual([
-      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' },
+      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..' },
     ]);
     await cluster.deliver(scheduler); // its own status change: nothing to do
     expect(await scheduler.scheduleNext()).toBeUndefined();
@@ -378,7 +394,7 @@ describe('the scheduler', () => {
     await cluster.client.nodes().delete('big');
     await cluster.addPod(makePod('web', { cpu: '2' }));
     await cluster.deliver(scheduler);
-    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..' });
   });
 
   it('a pending pod that is deleted frees nothing, so no waiting pod is tried again; a bound pod that is deleted frees its room', async () => {
@@ -389,7 +405,7 @@ describe('the scheduler', () => {
     await cluster.deliver(scheduler); // the binding, confirmed
     await cluster.addPod(makePod('waiting', { cpu: '2' }));
     await cluster.deliver(scheduler);
-    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..' });
     await cluster.clock.advance(1000); // its back-off is over; it waits for an event (its own status change is not delivered here)
     scheduler.onPod('DELETED', makePod('never-bound'));
     expect(await scheduler.scheduleNext()).toBeUndefined();
@@ -403,7 +419,7 @@ describe('the scheduler', () => {
     const { cluster, scheduler } = await running([['n1', { cpu: '1' }]]);
     await cluster.addPod(makePod('big', { cpu: '2' }));
     await cluster.deliver(scheduler);
-    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu.' });
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..' });
     await cluster.clock.advance(1000);
     const big = await cluster.pod('big');
     scheduler.onPod('ADDED', big);
