@@ -72,21 +72,23 @@ export class RbacAuthorizer implements Authorizer {
   authorize(attributes: RequestAttributes): AuthorizationDecision {
     const { user } = attributes;
     for (const binding of this.source.clusterRoleBindings()) {
-      if (!(binding.subjects ?? []).some((s) => subjectMatches(s, user, ''))) continue;
+      const subject = (binding.subjects ?? []).find((s) => subjectMatches(s, user, ''));
+      if (!subject) continue;
       const role = this.source.clusterRoles().find((r) => r.metadata.name === binding.roleRef.name);
       if (role && (role.rules ?? []).some((rule) => ruleAllows(rule, attributes))) {
-        return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${binding.metadata.name}" of ClusterRole "${role.metadata.name}" to ${describe(user)}` };
+        return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${binding.metadata.name}" of ClusterRole "${role.metadata.name}" to ${describeSubject(subject, '')}` };
       }
     }
     if (attributes.namespace !== '') {
       for (const binding of this.source.roleBindings(attributes.namespace)) {
-        if (!(binding.subjects ?? []).some((s) => subjectMatches(s, user, attributes.namespace))) continue;
+        const subject = (binding.subjects ?? []).find((s) => subjectMatches(s, user, attributes.namespace));
+        if (!subject) continue;
         const role =
           binding.roleRef.kind === 'ClusterRole'
             ? this.source.clusterRoles().find((r) => r.metadata.name === binding.roleRef.name)
             : this.source.roles(attributes.namespace).find((r) => r.metadata.name === binding.roleRef.name);
         if (role && (role.rules ?? []).some((rule) => ruleAllows(rule, attributes))) {
-          return { allowed: true, reason: `RBAC: allowed by RoleBinding "${binding.metadata.name}/${attributes.namespace}" of ${binding.roleRef.kind} "${role.metadata.name}" to ${describe(user)}` };
+          return { allowed: true, reason: `RBAC: allowed by RoleBinding "${binding.metadata.name}/${attributes.namespace}" of ${binding.roleRef.kind} "${role.metadata.name}" to ${describeSubject(subject, attributes.namespace)}` };
         }
       }
     }
@@ -94,8 +96,14 @@ export class RbacAuthorizer implements Authorizer {
   }
 }
 
-function describe(user: UserInfo): string {
-  return `User "${user.username}"`;
+/**
+ * The subject that let the request in, as upstream's reason names it (describeSubject): `User
+ * "alice"`, `Group "dev"`, `ServiceAccount "builder/shop"` (name/namespace: the subject's, else the
+ * binding's).
+ */
+function describeSubject(subject: Subject, bindingNamespace: string): string {
+  if (subject.kind === 'ServiceAccount') return `ServiceAccount "${subject.name}/${subject.namespace || bindingNamespace}"`;
+  return `${subject.kind} "${subject.name}"`;
 }
 
 /**
