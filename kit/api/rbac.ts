@@ -20,7 +20,7 @@ import type { KubeObject } from './meta.ts';
 export interface PolicyRule {
   /** '' is the core group; '*' any */
   apiGroups?: string[];
-  /** 'pods', 'pods/status' (a subresource), '*' (every resource), '*/status' (a wildcard resource with a subresource: that subresource of any resource) */
+  /** 'pods', 'pods/status' (a subresource), '*' (every resource); the wildcard with a subresource ('*' then '/status') matches that subresource of any resource */
   resources?: string[];
   /** get list watch create update patch delete deletecollection, or '*' */
   verbs: string[];
