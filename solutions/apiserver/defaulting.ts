@@ -67,13 +67,17 @@ export function defaultObjectNamespace<T extends KubeObject>(obj: T): T {
   return obj;
 }
 
-/** A probe's timings (SetDefaults_Probe) and its httpGet's path and scheme (SetDefaults_HTTPGetAction). */
+/**
+ * A probe's timings (SetDefaults_Probe) and its httpGet's path and scheme (SetDefaults_HTTPGetAction).
+ * A 0 is unset, as Go's zero value is there: `periodSeconds: 0` becomes 10.
+ */
 function defaultProbe(probe: Probe | undefined): void {
   if (probe === undefined) return;
-  probe.timeoutSeconds ??= 1;
-  probe.periodSeconds ??= 10;
-  probe.successThreshold ??= 1;
-  probe.failureThreshold ??= 3;
+  const unset = (value: number | undefined) => value === undefined || value === 0;
+  if (unset(probe.timeoutSeconds)) probe.timeoutSeconds = 1;
+  if (unset(probe.periodSeconds)) probe.periodSeconds = 10;
+  if (unset(probe.successThreshold)) probe.successThreshold = 1;
+  if (unset(probe.failureThreshold)) probe.failureThreshold = 3;
   if (probe.httpGet) {
     probe.httpGet.path ??= '/';
     probe.httpGet.scheme ??= 'HTTP';

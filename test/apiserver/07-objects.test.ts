@@ -913,6 +913,11 @@ describe('defaulting', () => {
   it('fills in probes: timeout 1, period 10, success 1, failure 3, httpGet path "/" and scheme HTTP', () => {
     const p = defaultPod(pod((p) => (p.spec.containers[0]!.livenessProbe = { httpGet: { port: 8080 } })));
     expect(p.spec!.containers[0]!.livenessProbe).toEqual({ httpGet: { port: 8080, path: '/', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+    // a 0 is unset, as Go's zero value is (SetDefaults_Probe): defaulted too; other values stay
+    const zeros = defaultPod(pod((p) => (p.spec.containers[0]!.readinessProbe = { exec: { command: ['true'] }, timeoutSeconds: 0, periodSeconds: 0, successThreshold: 0, failureThreshold: 0, initialDelaySeconds: 0 })));
+    expect(zeros.spec!.containers[0]!.readinessProbe).toEqual({ exec: { command: ['true'] }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3, initialDelaySeconds: 0 });
+    const set = defaultPod(pod((p) => (p.spec.containers[0]!.startupProbe = { tcpSocket: { port: 80 }, timeoutSeconds: 5, periodSeconds: 2, successThreshold: 1, failureThreshold: 30 })));
+    expect(set.spec!.containers[0]!.startupProbe).toMatchObject({ timeoutSeconds: 5, periodSeconds: 2, successThreshold: 1, failureThreshold: 30 });
   });
 
   it('fills in a service: ClusterIP, sessionAffinity None, TCP, targetPort = port; ClientIP sticks for 10800 s', () => {
