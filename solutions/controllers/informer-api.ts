@@ -181,7 +181,7 @@ export interface ListerWatcher<T extends KubeObject> {
  *
  * @example
  * ```ts
- * const informer = new SharedIndexInformer<Pod>({ lw: client.pods(), clock, resyncPeriodMs: 0 });
+ * const informer = new SharedIndexInformer<Pod>({ lw: client.pods(), clock, defaultResyncPeriodMs: 0 });
  * const registration = informer.addEventHandler({ onAdd: (pod) => console.log('add', objectKey(pod)) });
  * const done = informer.run();                     // list, then watch, until stop()
  * await informer.whenSynced();                     // 'add default/web' printed for each pod listed

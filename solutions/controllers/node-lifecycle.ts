@@ -12,7 +12,7 @@
  * ```
  * silent for more than the grace period (50 s; 60 s for a node that never posted a status)?
  *     └─ yes: Ready, MemoryPressure, DiskPressure, PIDPressure -> Unknown ("Kubelet stopped posting node status.")
- * Ready True -> False/Unknown:  its pods' Ready conditions -> False (Services stop sending them traffic)
+ * Ready True -> Unknown (written by this controller): its pods' Ready -> False (Services stop sending them traffic)
  * Ready False   -> taint node.kubernetes.io/not-ready:NoExecute
  * Ready Unknown -> taint node.kubernetes.io/unreachable:NoExecute   (one swaps for the other at once)
  * Ready True    -> neither
