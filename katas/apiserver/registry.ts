@@ -232,7 +232,7 @@ export class Registry {
    *   store cannot be watched
    */
   watch<T extends KubeObject>(resource: string, namespace: string | undefined, options: WatchOptions = {}): ApiWatch<T> {
-    // TODO(09): the type and selectors (this.selectors: BadRequest), a MethodNotAllowed without this.watchable, the prefix as in list.
+    // TODO(09): the type and selectors (a private helper of yours shared with list: BadRequest), a MethodNotAllowed without this.watchable, the prefix as in list.
     // TODO(09): No resourceVersion (or "0"): the objects now as ADDED events, then a store watch from the next revision;
     // TODO(09): a resourceVersion N (parseResourceVersion): a store watch from N + 1 — but from N when N is below the store's
     // TODO(09): compacted revision C: compacting at C drops a delete at C itself, so the watch must end expired. Ask the store for prevKv. Return a
