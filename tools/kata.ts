@@ -297,7 +297,8 @@ function borrow(command: 'borrow' | 'unborrow', component: string | undefined, s
     if (also.length > 0) out(`The reference ${component} is built on ${also.join(' and ')}, so ${also.length === 1 ? 'that was' : 'those were'} borrowed too (npm run kata -- unborrow ${also[0]} to run the reference ${component} on your own ${also[0]}).`);
     // Borrowing is for skipping a component, not for working it: its katas now pass on the reference.
     const skipped = loadKatas().filter((k) => k.component === component).map((k) => k.number);
-    if (skipped.length > 0) out(`While it is borrowed, katas ${skipped[0]}–${skipped.at(-1)} run on the reference and count as done (npm start moves past them): unborrow ${component} to work on them.`);
+    const which = skipped.length === 1 ? `kata ${skipped[0]} runs` : `katas ${skipped[0]}–${skipped.at(-1)} run`;
+    if (skipped.length > 0) out(`While it is borrowed, ${which} on the reference and count${skipped.length === 1 ? 's' : ''} as done (npm start moves past ${skipped.length === 1 ? 'it' : 'them'}): unborrow ${component} to work on ${skipped.length === 1 ? 'it' : 'them'}.`);
     out(c.dim(isIgnoredByGit('katas/progress.json')
       ? 'Recorded in katas/progress.json, which git ignores in this copy of the workbook (a student edition commits it, so that a grade counts the same).'
       : 'Recorded in katas/progress.json: commit it with your code, so that your grade counts the same.'));

@@ -173,7 +173,7 @@ export class KubeletServer {
    * The container whose log or exec is asked for, as upstream's validateContainerLogStatus picks
    * it from the pod's status: `previous` the last terminated run (lastState); otherwise the
    * running one, or the terminated one, or the last terminated run of one waiting to restart.
-   * A pod or container that is not there, or that never ran, is a 400/404 with upstream's words.
+   * A pod or container that is not there, or that never ran, is a 400/404 saying which (upstream's 404 says only `pod "x" does not exist`).
    */
   private async findContainer(namespace: string, podName: string, containerName: string, previous: boolean): Promise<CriContainerStatus> {
     const pod = this.options.kubelet.findPod(namespace, podName);
