@@ -323,9 +323,14 @@ describe('the shared informer', () => {
     const informer = new SharedIndexInformer<Pod>({ lw: cluster.client.pods(), clock: cluster.clock });
     void informer.run();
     await informer.whenSynced();
+    const early = recorder();
+    informer.addEventHandler(early.handler);
+    const before = [...early.heard];
     const { heard, handler } = recorder();
     const registration = informer.addEventHandler(handler);
     expect([heard, registration.hasSynced()]).toEqual([['add default/a (initial)'], true]);
+    // a late handler's initial adds are its own: a handler there before does not hear them again
+    expect(early.heard).toEqual(before);
     registration.remove();
     await cluster.client.pods('default').create(makePod('b'));
     await cluster.settle();
