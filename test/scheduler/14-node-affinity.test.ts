@@ -65,6 +65,9 @@ describe('one expression', () => {
     ['Lt fails when the label is absent', { key: 'gpu', operator: 'Lt', values: ['100'] }, false],
     ['Gt with a value that is not an integer never holds', { key: 'tier', operator: 'Gt', values: ['1.5'] }, false],
     ['Gt with two values never holds', { key: 'tier', operator: 'Gt', values: ['1', '2'] }, false],
+    ['Gt with a negative bound never holds: "-1" is an integer but not a label value (upstream labels.NewRequirement checks every value)', { key: 'tier', operator: 'Gt', values: ['-1'] }, false],
+    ['Lt with a signed bound never holds: "+100" is not a label value', { key: 'tier', operator: 'Lt', values: ['+100'] }, false],
+    ['Lt with a bound beyond int64 never holds: strconv.ParseInt refuses 2^63', { key: 'tier', operator: 'Lt', values: ['9223372036854775808'] }, false],
     ['Lt on a label that is not an integer never holds', { key: 'disk', operator: 'Lt', values: ['100'] }, false],
     ['In with no values never holds', { key: 'zone', operator: 'In', values: [] }, false],
     ['NotIn with no values never holds', { key: 'gpu', operator: 'NotIn' }, false],
@@ -73,6 +76,18 @@ describe('one expression', () => {
     ['an unknown operator never holds', { key: 'zone', operator: 'Like' as NodeSelectorRequirement['operator'], values: ['a'] }, false],
   ])('%s', (_name, requirement, holds) => {
     expect(matchesNodeSelectorRequirement(requirement, labels)).toBe(holds);
+  });
+
+  it.each<[string, string, NodeSelectorRequirement['operator'], string, boolean]>([
+    ['a label with a sign is an integer: -5 < 0', '-5', 'Lt', '0', true],
+    ['a label with a plus sign is an integer: +7 > 6', '+7', 'Gt', '6', true],
+    ['leading zeros are digits: 007 > 6, and 8 > 007', '007', 'Gt', '6', true],
+    ['a bound with leading zeros is a label value: 8 > 007', '8', 'Gt', '007', true],
+    ['integers compare exactly past 2^53: 9007199254740993 > 9007199254740992', '9007199254740993', 'Gt', '9007199254740992', true],
+    ['the largest int64 compares: 9223372036854775807 > 9223372036854775806', '9223372036854775807', 'Gt', '9223372036854775806', true],
+    ['a label beyond int64 is not an integer: 9223372036854775808 > 0 fails', '9223372036854775808', 'Gt', '0', false],
+  ])('Gt and Lt read integers as Go reads int64: %s', (_name, label, operator, bound, holds) => {
+    expect(matchesNodeSelectorRequirement({ key: 'tier', operator, values: [bound] }, { tier: label })).toBe(holds);
   });
 
   it('matchFields knows only metadata.name, with In or NotIn and exactly one value', () => {
@@ -159,14 +174,21 @@ describe('NodeAffinity', () => {
     expect(scheduleOne(affinityFramework(), makePod('q', { nodeSelector: { zone: 'b' } }), new Snapshot(nodes)).nodeName).toBe('b1');
   });
 
-  it('PreScore also skips a pod whose preferred terms all weigh 0, a pod with affinity to pods only, and a pod without a spec', () => {
+  it('PreScore also skips a pod with affinity to pods only, and a pod without a spec', () => {
     const state = new CycleState(nodes.map((n) => new NodeInfo(n)));
-    const weightless = makePod('w', { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] } } });
-    expect(new NodeAffinity().preScore(state, weightless).code).toBe('Skip');
     const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
     expect(new NodeAffinity().preScore(state, makePod('a', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } })).code).toBe('Skip');
     const bare: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'default' } };
     expect(new NodeAffinity().preScore(state, bare).code).toBe('Skip');
+  });
+
+  it('a pod whose preferred terms all weigh 0 is scored, not skipped, and every node gets 0 (upstream drops the terms, not the plugin)', () => {
+    const infos = nodes.map((n) => new NodeInfo(n));
+    const state = new CycleState(infos);
+    const plugin = new NodeAffinity();
+    const weightless = makePod('w', { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] } } });
+    expect(plugin.preScore(state, weightless).code).toBe('Success');
+    expect(infos.map((info) => plugin.score(state, weightless, info))).toEqual(infos.map(() => 0));
   });
 
   it('a Gt with a value that is not an integer leaves the pod unschedulable, with a message, never a crash', () => {
@@ -205,13 +227,15 @@ describe('properties', () => {
   });
 
   test.prop([fc.oneof(fc.constantFrom('x', '1.5', '', ' 1', '1e3', '0x10', 'ten'), fc.string()), fc.constantFrom('Gt' as const, 'Lt' as const), fc.integer({ min: -5, max: 20 })])(
-    'Gt and Lt never match a label that is not an integer, and compare integers as numbers',
+    'Gt and Lt never match a label that is not an integer, nor with a negative bound (not a label value), and compare integers as numbers',
     (labelValue, operator, bound) => {
       fc.pre(!/^[+-]?\d+$/.test(labelValue));
       const requirement: NodeSelectorRequirement = { key: 'tier', operator, values: [String(bound)] };
       expect(matchesNodeSelectorRequirement(requirement, { tier: labelValue })).toBe(false);
-      const number = bound + 1;
-      expect(matchesNodeSelectorRequirement(requirement, { tier: String(number) })).toBe(operator === 'Gt');
+      for (const number of [bound - 1, bound + 1]) {
+        const holds = bound >= 0 && (operator === 'Gt' ? number > bound : number < bound);
+        expect(matchesNodeSelectorRequirement(requirement, { tier: String(number) })).toBe(holds);
+      }
     },
   );
 });

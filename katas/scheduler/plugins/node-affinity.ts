@@ -43,9 +43,19 @@ export function matchesNodeSelector(nodeSelector: Readonly<Record<string, string
 
 const INTEGER = /^[+-]?\d+$/;
 
-/** The value as an integer when it is one, in Go's strconv.ParseInt syntax (`"42"`, `"-3"`), else undefined. */
-function integer(text: string | undefined): number | undefined {
-  return text !== undefined && INTEGER.test(text) ? Number(text) : undefined;
+/** Go's int64: strconv.ParseInt(text, 10, 64) refuses anything outside it. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The value as an integer when Go's `strconv.ParseInt(text, 10, 64)` reads one (`"42"`, `"-3"`,
+ * `"+7"`, `"007"`), else undefined (`"1.5"`, `" 1"`, `""`, `"9223372036854775808"`). A bigint, so
+ * that `"9007199254740993" Gt "9007199254740992"` compares exactly, as int64 does.
+ */
+function integer(text: string | undefined): bigint | undefined {
+  if (text === undefined || !INTEGER.test(text)) return undefined;
+  const value = BigInt(text);
+  return value >= INT64_MIN && value <= INT64_MAX ? value : undefined;
 }
 
 /**
@@ -57,13 +67,17 @@ function integer(text: string | undefined): number | undefined {
  * | NotIn | the label is absent, or its value is none of `values` | non-empty, each a label value |
  * | Exists | the label exists | empty |
  * | DoesNotExist | the label is absent | empty |
- * | Gt / Lt | the label's value, read as an integer, is greater / less than the one value | one integer |
+ * | Gt / Lt | the label's value, read as an integer, is greater / less than the one value | one integer that is also a label value |
  *
  * An expression that breaks the "values must be" column, or has an unknown operator, is invalid
  * and holds for no node; so does Gt/Lt on a label whose value is not an integer.
  */
 export function matchesNodeSelectorRequirement(requirement: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
-  // TODO(14): one case per operator (see the table); invalid values (In/NotIn: isValidLabelValue from @kube/apiserver) or non-integer labels for Gt/Lt never match.
+  // TODO(14): one case per operator (see the table). Every value must be a label value:
+  // isValidLabelValue(v) from @kube/apiserver returns the list of what is wrong with v, so v is
+  // one when that list is empty (isValidLabelValue(v).length === 0). Gt/Lt: read the label and the
+  // one value with integer(); undefined from either, or a bound that is not a label value ("-3"),
+  // never matches.
   throw new NotImplemented('14', 'matchesNodeSelectorRequirement');
 }
 
@@ -106,11 +120,11 @@ export class NodeAffinity implements FilterPlugin, PreScorePlugin, ScorePlugin {
   }
 
   /**
-   * Skip when the pod has no preferred terms (with a weight other than 0); otherwise keeps those
-   * terms under the cycle state key `PRE_SCORE_STATE_KEY`.
+   * Skip when the pod has no preferred terms at all; otherwise keeps those with a weight other
+   * than 0 under the cycle state key `PRE_SCORE_STATE_KEY` (none left: every node scores 0).
    */
   preScore(state: CycleState, pod: Pod): Status {
-    // TODO(14): keep the preferred terms with a non-zero weight in the state; Skip when there are none.
+    // TODO(14): Skip when the pod has no preferred terms at all; else keep those with a non-zero weight in the state.
     throw new NotImplemented('14', 'NodeAffinity.preScore');
   }
 

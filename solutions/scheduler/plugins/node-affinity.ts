@@ -62,9 +62,19 @@ function validValues(values: readonly string[]): boolean {
   return valid;
 }
 
-/** The value as an integer when it is one, in Go's strconv.ParseInt syntax (`"42"`, `"-3"`), else undefined. */
-function integer(text: string | undefined): number | undefined {
-  return text !== undefined && INTEGER.test(text) ? Number(text) : undefined;
+/** Go's int64: strconv.ParseInt(text, 10, 64) refuses anything outside it. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The value as an integer when Go's `strconv.ParseInt(text, 10, 64)` reads one (`"42"`, `"-3"`,
+ * `"+7"`, `"007"`), else undefined (`"1.5"`, `" 1"`, `""`, `"9223372036854775808"`). A bigint, so
+ * that `"9007199254740993" Gt "9007199254740992"` compares exactly, as int64 does.
+ */
+function integer(text: string | undefined): bigint | undefined {
+  if (text === undefined || !INTEGER.test(text)) return undefined;
+  const value = BigInt(text);
+  return value >= INT64_MIN && value <= INT64_MAX ? value : undefined;
 }
 
 /**
@@ -76,7 +86,7 @@ function integer(text: string | undefined): number | undefined {
  * | NotIn | the label is absent, or its value is none of `values` | non-empty, each a label value |
  * | Exists | the label exists | empty |
  * | DoesNotExist | the label is absent | empty |
- * | Gt / Lt | the label's value, read as an integer, is greater / less than the one value | one integer |
+ * | Gt / Lt | the label's value, read as an integer, is greater / less than the one value | one integer that is also a label value |
  *
  * An expression that breaks the "values must be" column, or has an unknown operator, is invalid
  * and holds for no node; so does Gt/Lt on a label whose value is not an integer.
@@ -97,9 +107,11 @@ export function matchesNodeSelectorRequirement(requirement: NodeSelectorRequirem
       return values.length === 0 && value === undefined;
     case 'Gt':
     case 'Lt': {
+      // The bound must parse as an integer and, like every value, be a label value: "-3" is an
+      // integer but not a label value, so upstream's selector refuses it.
       const bound = values.length === 1 ? integer(values[0]) : undefined;
       const actual = integer(value);
-      if (bound === undefined || actual === undefined) return false;
+      if (bound === undefined || actual === undefined || !validValues(values)) return false;
       return operator === 'Gt' ? actual > bound : actual < bound;
     }
     default:
@@ -158,13 +170,15 @@ export class NodeAffinity implements FilterPlugin, PreScorePlugin, ScorePlugin {
   }
 
   /**
-   * Skip when the pod has no preferred terms (with a weight other than 0); otherwise keeps those
-   * terms under the cycle state key `PRE_SCORE_STATE_KEY`.
+   * Skip when the pod has no preferred terms at all; otherwise keeps those with a weight other
+   * than 0 under the cycle state key `PRE_SCORE_STATE_KEY` (none left: every node scores 0).
    */
   preScore(state: CycleState, pod: Pod): Status {
-    const preferred = (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).filter((t) => t.weight !== 0);
+    const preferred = pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
     if (preferred.length === 0) return Status.skip();
-    state.write(PRE_SCORE_STATE_KEY, preferred);
+    // Upstream drops the terms of weight 0 but still scores (every node 0): only a pod with no
+    // preferred terms at all is skipped.
+    state.write(PRE_SCORE_STATE_KEY, preferred.filter((t) => t.weight !== 0));
     return Status.success();
   }
 
