@@ -224,8 +224,11 @@ describe('the node lifecycle controller', () => {
     await c.stop();
   });
 
-  it('sets the Ready condition of the pods on a node it marks Unknown to False, so that Services stop sending them traffic', async () => {
-    const c = await running({ nodes: [makeNode('n1', START), makeNode('n2', START)], pods: [podOn('web-1', 'n1', DEFAULT_TOLERATIONS), podOn('web-2', 'n2', DEFAULT_TOLERATIONS)] });
+  it('sets the Ready condition of the pods on a node it marks Unknown to False, so that Services stop sending them traffic, and leaves a pod already not ready unwritten', async () => {
+    const c = await running({ nodes: [makeNode('n1', START), makeNode('n2', START)], pods: [podOn('web-1', 'n1', DEFAULT_TOLERATIONS), podOn('web-2', 'n2', DEFAULT_TOLERATIONS), podOn('starting', 'n1', DEFAULT_TOLERATIONS)] });
+    const starting = await c.api.pods('default').get('starting');
+    const { resourceVersion } = (await c.api.pods('default').updateStatus({ ...starting, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } })).metadata;
+    await c.cluster.settle();
     const readyOf = async (name: string) => (await c.api.pods('default').get(name)).status?.conditions?.find((x) => x.type === 'Ready')?.status;
     await stepTo(c.cluster, 50_000, async (t) => {
       if (t % 10 === 0) await c.heartbeat('n2');
@@ -233,7 +236,8 @@ describe('the node lifecycle controller', () => {
     expect([await readyOf('web-1'), await readyOf('web-2')]).toEqual(['True', 'True']);
     await stepTo(c.cluster, 55_000);
     expect([await readyOf('web-1'), await readyOf('web-2')]).toEqual(['False', 'True']);
-    expect(await c.podNames(), 'tolerated for 300 s: not evicted yet').toEqual(['web-1', 'web-2']);
+    expect((await c.api.pods('default').get('starting')).metadata.resourceVersion, 'a pod whose Ready is already False is not written again (upstream MarkPodsNotReady skips it)').toBe(resourceVersion);
+    expect(await c.podNames(), 'tolerated for 300 s: not evicted yet').toEqual(['starting', 'web-1', 'web-2']);
     await c.stop();
   });
 });
@@ -294,6 +298,21 @@ describe('the taint eviction controller', () => {
     expect(await c.podNames()).toEqual(['web']);
     await c.taint([noExecute('maintenance'), noExecute('disk-failing'), noExecute('dedicated', 'db')]);
     expect(await c.podNames()).toEqual([]);
+    await c.stop();
+  });
+
+  it('replaces a plan made at this same instant (the pod changed before the clock moved) but keeps one made earlier, as upstream compares the plan\'s CreatedAt with now', async () => {
+    const c = await tainted([podOn('web', 'n1')]);
+    const taints = [noExecute('maintenance')];
+    const tolerating = (seconds: number): Toleration[] => [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }];
+    const now = c.cluster.clock.now();
+    c.tec.processPodOnNode('default/web', tolerating(300), taints, now);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt).toBe(now + 300_000);
+    c.tec.processPodOnNode('default/web', tolerating(30), taints, now);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt, 'planned at this instant: the new tolerationSeconds count').toBe(now + 30_000);
+    c.tec.processPodOnNode('default/web', tolerating(300), taints, now + 1_000);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt, 'planned a second ago: the first plan stands').toBe(now + 30_000);
+    expect(c.tec.scheduledEviction('default/web')?.createdAt).toBe(now);
     await c.stop();
   });
 
