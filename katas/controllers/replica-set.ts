@@ -6,10 +6,10 @@
  * One sync of one ReplicaSet, from the informers' caches:
  *
  * ```
+ * claim: adopt matching orphans, release owned pods that stopped matching (every sync)
+ *        │
  * expectations satisfied? ──no──► only the status (what it created is not in the cache yet)
  *        │ yes
- * claim: adopt matching orphans, release owned pods that stopped matching
- *        │
  * diff = owned active pods - replicas:  < 0 create in slow-start batches 1, 2, 4, ...
  *                                       > 0 delete the lowest-ranked first
  *        │
@@ -146,7 +146,7 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): 
  * less time first; 7. more container restarts first; 8. newer (later creationTimestamp) first.
  */
 export function compareForDeletion(a: Pod, b: Pod, rankA: number, rankB: number): number {
-  // TODO(18): the eight rules in order; the first that tells a and b apart decides (negative: a goes first).
+  // TODO(18): the eight rules in order; the first that tells a and b apart decides (negative: a goes first). Rules 6 and 8: a time not set goes first (upstream's afterOrZero).
   throw new NotImplemented('18', 'compareForDeletion');
 }
 
@@ -179,7 +179,7 @@ export function podsToDelete(pods: readonly Pod[], count: number): Pod[] {
  * `FailedDelete`, the error's message), gone once it works.
  */
 export function calculateStatus(rs: ReplicaSet, pods: readonly Pod[], now: number, manageError?: { reason: 'FailedCreate' | 'FailedDelete'; message: string }): ReplicaSetStatus {
-  // TODO(18): replicas, fullyLabeledReplicas, readyReplicas, availableReplicas, observedGeneration; ReplicaFailure condition only with manageError.
+  // TODO(18): replicas, fullyLabeledReplicas, readyReplicas, availableReplicas, observedGeneration; a ReplicaFailure condition only with manageError (the one already there kept as it is, else new with lastTransitionTime now); no conditions: leave the field out.
   throw new NotImplemented('18', 'calculateStatus');
 }
 
@@ -376,7 +376,7 @@ export class ReplicaSetController {
 
   /**
    * The pods this ReplicaSet owns after adoption and release (upstream's `ClaimPods`): of
-   * `pods` (active pods of its namespace: the sync gives {@link filterPodsByOwner}'s), those it
+   * `pods` (the active ones of {@link filterPodsByOwner}: its own and the orphans of its namespace), those it
    * controls and its selector still selects; orphans it
    * selects are adopted (an ownerReference with `controller: true` written to them); pods it
    * controls that no longer match are released (its ownerReference removed). A ReplicaSet being
@@ -395,7 +395,7 @@ export class ReplicaSetController {
    * gone counts as deleted. Throws the first failure.
    */
   async manageReplicas(pods: readonly Pod[], rs: ReplicaSet): Promise<void> {
-    // TODO(18): too few: expectCreations, slowStartBatch of createPod, observe the creations that did not happen; too many: podsToDelete, expectDeletions, delete all at once (NotFound counts as done); at most burstReplicas; throw the first failure.
+    // TODO(18): too few: expectCreations (before any call), slowStartBatch of createPod, observe the creations that did not happen; too many: podsToDelete, expectDeletions, delete all at once (NotFound counts as done); at most burstReplicas; throw the first failure.
     throw new NotImplemented('18', 'ReplicaSetController.manageReplicas');
   }
 

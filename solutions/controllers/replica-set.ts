@@ -6,10 +6,10 @@
  * One sync of one ReplicaSet, from the informers' caches:
  *
  * ```
+ * claim: adopt matching orphans, release owned pods that stopped matching (every sync)
+ *        │
  * expectations satisfied? ──no──► only the status (what it created is not in the cache yet)
  *        │ yes
- * claim: adopt matching orphans, release owned pods that stopped matching
- *        │
  * diff = owned active pods - replicas:  < 0 create in slow-start batches 1, 2, 4, ...
  *                                       > 0 delete the lowest-ranked first
  *        │
@@ -19,7 +19,7 @@
  * creates 3 pods it writes down "expect 3 creations", and it will not manage replicas again until
  * its informer has seen 3 pods arrive (or 5 minutes have passed, in case one never does).
  */
-import { isNotImplemented, objectKey, type Clock, type KubeObject, type OwnerReference, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '@kube/kit';
+import { isNotImplemented, objectKey, type Clock, type KubeObject, type OwnerReference, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus, toRFC3339 } from '@kube/kit';
 import { isStatusError, selectorFromObject, type ApiClient } from '@kube/apiserver';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, type Indexer } from './informer-api.ts';
@@ -170,17 +170,31 @@ export function compareForDeletion(a: Pod, b: Pod, rankA: number, rankB: number)
   if (costA !== costB) return costA - costB;
   if (rankA !== rankB) return rankB - rankA;
   if (readyA && readyB) {
-    const sinceA = Date.parse(readyCondition(a)!.lastTransitionTime ?? '');
-    const sinceB = Date.parse(readyCondition(b)!.lastTransitionTime ?? '');
-    if (Number.isFinite(sinceA) && Number.isFinite(sinceB) && sinceA !== sinceB) return sinceB - sinceA;
+    const byReadyTime = laterOrUnknownFirst(readyCondition(a)!.lastTransitionTime, readyCondition(b)!.lastTransitionTime);
+    if (byReadyTime !== 0) return byReadyTime;
   }
   const restartsA = maxRestarts(a);
   const restartsB = maxRestarts(b);
   if (restartsA !== restartsB) return restartsB - restartsA;
-  const createdA = Date.parse(a.metadata.creationTimestamp ?? '');
-  const createdB = Date.parse(b.metadata.creationTimestamp ?? '');
-  if (Number.isFinite(createdA) && Number.isFinite(createdB) && createdA !== createdB) return createdB - createdA;
-  return 0;
+  return laterOrUnknownFirst(a.metadata.creationTimestamp, b.metadata.creationTimestamp);
+}
+
+/**
+ * Rules 6 and 8 (upstream's `afterOrZero`): the later time first, and a time not set before any
+ * time that is (it counts as "ready for no time", "created just now"); 0 when both are the same
+ * or both not set.
+ *
+ * @example
+ * laterOrUnknownFirst('2026-01-01T00:00:09Z', '2026-01-01T00:00:01Z')  // < 0: the later goes first
+ * laterOrUnknownFirst(undefined, '2026-01-01T00:00:01Z')               // < 0: no time goes first
+ */
+function laterOrUnknownFirst(a: string | undefined, b: string | undefined): number {
+  const timeA = a ? Date.parse(a) : Number.NaN;
+  const timeB = b ? Date.parse(b) : Number.NaN;
+  const knownA = Number.isFinite(timeA);
+  const knownB = Number.isFinite(timeB);
+  if (!knownA || !knownB) return knownA === knownB ? 0 : knownA ? 1 : -1;
+  return timeB - timeA;
 }
 
 function deletionCost(pod: Pod): number {
@@ -220,7 +234,10 @@ export function calculateStatus(rs: ReplicaSet, pods: readonly Pod[], now: numbe
   const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
   const fullyLabeled = pods.filter((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v));
   const conditions: ReplicaSetCondition[] = (rs.status?.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure');
-  if (manageError) conditions.push({ type: 'ReplicaFailure', status: 'True', reason: manageError.reason, message: manageError.message });
+  // A failure already reported stays as it was (its first message, its time) while managing keeps
+  // failing; it goes once managing works.
+  const reported = rs.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
+  if (manageError) conditions.push(reported ?? { type: 'ReplicaFailure', status: 'True', reason: manageError.reason, message: manageError.message, lastTransitionTime: toRFC3339(now) });
   return {
     replicas: pods.length,
     fullyLabeledReplicas: fullyLabeled.length,
@@ -444,7 +461,7 @@ export class ReplicaSetController {
 
   /**
    * The pods this ReplicaSet owns after adoption and release (upstream's `ClaimPods`): of
-   * `pods` (active pods of its namespace: the sync gives {@link filterPodsByOwner}'s), those it
+   * `pods` (the active ones of {@link filterPodsByOwner}: its own and the orphans of its namespace), those it
    * controls and its selector still selects; orphans it
    * selects are adopted (an ownerReference with `controller: true` written to them); pods it
    * controls that no longer match are released (its ownerReference removed). A ReplicaSet being
