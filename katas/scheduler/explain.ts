@@ -247,9 +247,10 @@ export class CycleExplainer {
   }
 
   private nodeScore(scores: NodePluginScores, raw: Map<string, Map<string, number>>): NodeScoreExplanation {
-    const plugins = scores.scores.map(({ plugin, score }): PluginScoreExplanation => {
+    const plugins = scores.scores.map(({ plugin, score: weighted }): PluginScoreExplanation => {
       const weight = this.weights.get(plugin) ?? 1;
-      return { plugin, weight, raw: raw.get(plugin)?.get(scores.name) ?? score, normalized: score, weighted: score * weight };
+      const normalized = weighted / weight; // the framework keeps the weighted score; weights are whole numbers >= 1
+      return { plugin, weight, raw: raw.get(plugin)?.get(scores.name) ?? normalized, normalized, weighted };
     });
     return { node: scores.name, plugins, total: scores.totalScore };
   }

@@ -77,9 +77,10 @@ export interface WeightedPlugin {
   weight?: number;
 }
 
-/** One plugin's (normalized) score for one node. */
+/** One plugin's score for one node: normalized, then weighted. */
 export interface PluginScore {
   plugin: string;
+  /** the plugin's normalized score times its weight, as upstream keeps it */
   score: number;
 }
 
@@ -193,59 +194,60 @@ export class Framework {
    * - Skip: the plugin's name goes into `state.skipFilterPlugins`, and the cycle goes on;
    * - a rejection (Unschedulable, UnschedulableAndUnresolvable): returned at once, marked with
    *   the plugin's name: the pod fits nowhere;
-   * - a plugin that throws: an Error status, `running "Name" prefilter plugin: <message>`
-   *   ({@link Status.pluginError}), returned at once.
+   * - a plugin that throws, or answers an Error: an Error status, `running PreFilter plugin
+   *   "Name": <message>` ({@link Status.pluginError}), returned at once.
    *
    * @returns Success when no plugin rejected the pod
    */
   runPreFilterPlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status {
-    // TODO(12): run each preFilter in order: Skip → state.skipFilterPlugins; a rejection → return it withPlugin; a throw → Status.pluginError(error, name, "prefilter").
+    // TODO(12): run each preFilter in order: Skip → state.skipFilterPlugins; a rejection → return it withPlugin; a throw → Status.pluginError(error, name, "prefilter"); an Error status → Status.pluginError(status.asError(), name, "prefilter").
     throw new NotImplemented('12', 'Framework.runPreFilterPlugins');
   }
 
   /**
    * Runs the Filter plugins on one node, in order, and returns the first status that is not
    * Success, marked with its plugin's name (framework.RunFilterPlugins). Plugins in
-   * `state.skipFilterPlugins` are left out. A plugin that throws gives an Error status,
-   * `running "Name" filter plugin: <message>`.
+   * `state.skipFilterPlugins` are left out. A plugin that throws, or answers an Error, gives an
+   * Error status, `running "Name" filter plugin: <message>`.
    *
    * @returns Success when every plugin let the pod onto the node
    */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    // TODO(12): run each filter not in state.skipFilterPlugins; return the first non-Success withPlugin; a throw → Status.pluginError(error, name, "filter").
+    // TODO(12): run each filter not in state.skipFilterPlugins; return the first rejection withPlugin; a throw → Status.pluginError(error, name, "filter"); an Error status → Status.pluginError(status.asError(), name, "filter").
     throw new NotImplemented('12', 'Framework.runFilterPlugins');
   }
 
   /**
    * Runs every PreScore plugin over the feasible nodes (framework.RunPreScorePlugins). Skip puts
    * the plugin's name into `state.skipScorePlugins`; a plugin that throws, or answers anything but
-   * Success or Skip, gives an Error status (`running "Name" prescore plugin: <message>`), returned
+   * Success or Skip, gives an Error status (`running PreScore plugin "Name": <message>`), returned
    * at once.
    *
    * @returns Success when every plugin succeeded or skipped
    */
   runPreScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status {
-    // TODO(13): run each preScore: Skip → state.skipScorePlugins; a throw or any other non-Success → an Error status from Status.pluginError(..., "prescore").
+    // TODO(13): run each preScore: Skip → state.skipScorePlugins; a throw → Status.pluginError(error, name, "prescore"); any other non-Success → Status.pluginError(status.asError(), name, "prescore").
     throw new NotImplemented('13', 'Framework.runPreScorePlugins');
   }
 
   /**
    * Scores every node of `nodes` with every score plugin not in `state.skipScorePlugins`
-   * (framework.RunScorePlugins), in three steps per plugin:
+   * (framework.RunScorePlugins), in upstream's three steps, each over every plugin:
    * 1. `score` for each node, in order;
-   * 2. `normalizeScore` over all of them, when the plugin has one;
-   * 3. a check that every score is now within 0..{@link MAX_NODE_SCORE}.
-   *
-   * Then each node's total is the sum of weight x score over the plugins.
+   * 2. `normalizeScore` over all of a plugin's scores, when it has one;
+   * 3. a check that every score is now within 0..{@link MAX_NODE_SCORE}, then the weight:
+   *    each {@link PluginScore} is the weighted score, and a node's total their sum.
    *
    * @returns one entry per node, in the order of `nodes`
-   * @throws Error `running "Name" score plugin: <message>` when a plugin throws (the starter's
-   *   NotImplemented passes through unchanged), and
-   *   `plugin "Name" returns an invalid score 150, it should in the range of [0, 100] after normalizing`
-   *   (kube-scheduler's words) for a score out of range
+   * @throws Error (the starter's NotImplemented passes through unchanged)
+   *   `running Score plugins: plugin "Name" failed with: <message>` when a `score` throws,
+   *   `running Normalize on Score plugins: plugin "Name" failed with: <message>` when a
+   *   `normalizeScore` throws, and `applying score defaultWeights on Score plugins: plugin "Name"
+   *   returns an invalid score 150, it should in the range of [0, 100] after normalizing` for a
+   *   score out of range (kube-scheduler's words)
    */
   runScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): NodePluginScores[] {
-    // TODO(13): per plugin not skipped: score every node, normalizeScore, check 0..100; then totalScore = sum of weight x score per node.
+    // TODO(13): the plugins not skipped: first every score (a throw → "score"), then every normalizeScore (a throw → "normalize"), then per plugin check 0..100 and weight: scores[] holds weight x score, totalScore their sum.
     throw new NotImplemented('13', 'Framework.runScorePlugins');
   }
 }

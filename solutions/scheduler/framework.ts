@@ -77,9 +77,10 @@ export interface WeightedPlugin {
   weight?: number;
 }
 
-/** One plugin's (normalized) score for one node. */
+/** One plugin's score for one node: normalized, then weighted. */
 export interface PluginScore {
   plugin: string;
+  /** the plugin's normalized score times its weight, as upstream keeps it */
   score: number;
 }
 
@@ -193,8 +194,8 @@ export class Framework {
    * - Skip: the plugin's name goes into `state.skipFilterPlugins`, and the cycle goes on;
    * - a rejection (Unschedulable, UnschedulableAndUnresolvable): returned at once, marked with
    *   the plugin's name: the pod fits nowhere;
-   * - a plugin that throws: an Error status, `running "Name" prefilter plugin: <message>`
-   *   ({@link Status.pluginError}), returned at once.
+   * - a plugin that throws, or answers an Error: an Error status, `running PreFilter plugin
+   *   "Name": <message>` ({@link Status.pluginError}), returned at once.
    *
    * @returns Success when no plugin rejected the pod
    */
@@ -210,7 +211,8 @@ export class Framework {
         state.skipFilterPlugins.add(plugin.name);
         continue;
       }
-      if (!status.isSuccess()) return status.withPlugin(plugin.name);
+      if (status.isRejected()) return status.withPlugin(plugin.name);
+      if (!status.isSuccess()) return Status.pluginError(status.asError(), plugin.name, 'prefilter');
     }
     return Status.success();
   }
@@ -218,8 +220,8 @@ export class Framework {
   /**
    * Runs the Filter plugins on one node, in order, and returns the first status that is not
    * Success, marked with its plugin's name (framework.RunFilterPlugins). Plugins in
-   * `state.skipFilterPlugins` are left out. A plugin that throws gives an Error status,
-   * `running "Name" filter plugin: <message>`.
+   * `state.skipFilterPlugins` are left out. A plugin that throws, or answers an Error, gives an
+   * Error status, `running "Name" filter plugin: <message>`.
    *
    * @returns Success when every plugin let the pod onto the node
    */
@@ -233,7 +235,8 @@ export class Framework {
       } catch (error) {
         return Status.pluginError(error, plugin.name, 'filter');
       }
-      if (!status.isSuccess()) return status.withPlugin(plugin.name);
+      if (status.isRejected()) return status.withPlugin(plugin.name);
+      if (!status.isSuccess()) return Status.pluginError(status.asError(), plugin.name, 'filter');
     }
     return Status.success();
   }
@@ -241,7 +244,7 @@ export class Framework {
   /**
    * Runs every PreScore plugin over the feasible nodes (framework.RunPreScorePlugins). Skip puts
    * the plugin's name into `state.skipScorePlugins`; a plugin that throws, or answers anything but
-   * Success or Skip, gives an Error status (`running "Name" prescore plugin: <message>`), returned
+   * Success or Skip, gives an Error status (`running PreScore plugin "Name": <message>`), returned
    * at once.
    *
    * @returns Success when every plugin succeeded or skipped
@@ -255,47 +258,54 @@ export class Framework {
         return Status.pluginError(error, plugin.name, 'prescore');
       }
       if (status.isSkip()) state.skipScorePlugins.add(plugin.name);
-      else if (!status.isSuccess()) return Status.pluginError(new Error(status.message()), plugin.name, 'prescore');
+      else if (!status.isSuccess()) return Status.pluginError(status.asError(), plugin.name, 'prescore');
     }
     return Status.success();
   }
 
   /**
    * Scores every node of `nodes` with every score plugin not in `state.skipScorePlugins`
-   * (framework.RunScorePlugins), in three steps per plugin:
+   * (framework.RunScorePlugins), in upstream's three steps, each over every plugin:
    * 1. `score` for each node, in order;
-   * 2. `normalizeScore` over all of them, when the plugin has one;
-   * 3. a check that every score is now within 0..{@link MAX_NODE_SCORE}.
-   *
-   * Then each node's total is the sum of weight x score over the plugins.
+   * 2. `normalizeScore` over all of a plugin's scores, when it has one;
+   * 3. a check that every score is now within 0..{@link MAX_NODE_SCORE}, then the weight:
+   *    each {@link PluginScore} is the weighted score, and a node's total their sum.
    *
    * @returns one entry per node, in the order of `nodes`
-   * @throws Error `running "Name" score plugin: <message>` when a plugin throws (the starter's
-   *   NotImplemented passes through unchanged), and
-   *   `plugin "Name" returns an invalid score 150, it should in the range of [0, 100] after normalizing`
-   *   (kube-scheduler's words) for a score out of range
+   * @throws Error (the starter's NotImplemented passes through unchanged)
+   *   `running Score plugins: plugin "Name" failed with: <message>` when a `score` throws,
+   *   `running Normalize on Score plugins: plugin "Name" failed with: <message>` when a
+   *   `normalizeScore` throws, and `applying score defaultWeights on Score plugins: plugin "Name"
+   *   returns an invalid score 150, it should in the range of [0, 100] after normalizing` for a
+   *   score out of range (kube-scheduler's words)
    */
   runScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): NodePluginScores[] {
-    const result: NodePluginScores[] = nodes.map((n) => ({ name: n.name, scores: [], totalScore: 0 }));
-    for (const { plugin, weight } of this.scorePlugins) {
-      if (state.skipScorePlugins.has(plugin.name)) continue;
-      const scores: NodeScore[] = new Array(nodes.length);
+    const active = this.scorePlugins.filter(({ plugin }) => !state.skipScorePlugins.has(plugin.name));
+    const scoresByPlugin = active.map(({ plugin }) => {
       try {
-        for (let i = 0; i < nodes.length; i++) scores[i] = { name: nodes[i]!.name, score: plugin.score(state, pod, nodes[i]!) };
-        plugin.normalizeScore?.(state, pod, scores);
+        return nodes.map((node): NodeScore => ({ name: node.name, score: plugin.score(state, pod, node) }));
       } catch (error) {
         throw Status.pluginError(error, plugin.name, 'score').asError();
       }
-      for (let i = 0; i < nodes.length; i++) {
-        const score = scores[i]!.score;
+    });
+    active.forEach(({ plugin }, p) => {
+      try {
+        plugin.normalizeScore?.(state, pod, scoresByPlugin[p]!);
+      } catch (error) {
+        throw Status.pluginError(error, plugin.name, 'normalize').asError();
+      }
+    });
+    const result: NodePluginScores[] = nodes.map((n) => ({ name: n.name, scores: [], totalScore: 0 }));
+    active.forEach(({ plugin, weight }, p) => {
+      scoresByPlugin[p]!.forEach(({ score }, i) => {
         if (!(score >= MIN_NODE_SCORE && score <= MAX_NODE_SCORE)) {
-          throw new Error(`plugin "${plugin.name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`);
+          throw new Error(`applying score defaultWeights on Score plugins: plugin "${plugin.name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`);
         }
         const entry = result[i]!;
-        entry.scores.push({ plugin: plugin.name, score });
+        entry.scores.push({ plugin: plugin.name, score: score * weight });
         entry.totalScore += score * weight;
-      }
-    }
+      });
+    });
     return result;
   }
 }

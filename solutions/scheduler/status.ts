@@ -31,6 +31,17 @@ export const MAX_NODE_SCORE = 100;
 /** The lowest score a Score plugin may give a node (framework.MinNodeScore). */
 export const MIN_NODE_SCORE = 0;
 
+/** Where in the scheduling cycle a plugin ran, for {@link Status.pluginError}'s message. */
+export type ExtensionPoint = 'prefilter' | 'filter' | 'prescore' | 'score' | 'normalize';
+
+const PLUGIN_ERROR_WORDS: Record<ExtensionPoint, (plugin: string, message: string) => string> = {
+  prefilter: (plugin, message) => `running PreFilter plugin "${plugin}": ${message}`,
+  filter: (plugin, message) => `running "${plugin}" filter plugin: ${message}`,
+  prescore: (plugin, message) => `running PreScore plugin "${plugin}": ${message}`,
+  score: (plugin, message) => `running Score plugins: plugin "${plugin}" failed with: ${message}`,
+  normalize: (plugin, message) => `running Normalize on Score plugins: plugin "${plugin}" failed with: ${message}`,
+};
+
 /** A plugin's answer: a code, the reasons for it and, for `Error`, the error itself. */
 export class Status {
   private static readonly SUCCESS = new Status('Success');
@@ -76,12 +87,23 @@ export class Status {
   }
 
   /**
-   * An Error status for something a plugin threw at an extension point, reading as
-   * kube-scheduler's: `running "NodeResourcesFit" filter plugin: boom`.
+   * An Error status for a plugin that threw, or answered an error, at an extension point, in
+   * kube-scheduler v1.32's words (pkg/scheduler/framework/runtime/framework.go), which differ by
+   * extension point:
+   *
+   * | extension point | message |
+   * | --- | --- |
+   * | prefilter | `running PreFilter plugin "Name": boom` |
+   * | filter | `running "Name" filter plugin: boom` |
+   * | prescore | `running PreScore plugin "Name": boom` |
+   * | score | `running Score plugins: plugin "Name" failed with: boom` |
+   * | normalize | `running Normalize on Score plugins: plugin "Name" failed with: boom` |
+   *
+   * For a status the plugin returned, pass `status.asError()`: its message is the status's reasons.
    */
-  static pluginError(error: unknown, plugin: string, extensionPoint: string): Status {
+  static pluginError(error: unknown, plugin: string, extensionPoint: ExtensionPoint): Status {
     const message = error instanceof Error ? error.message : String(error);
-    return new Status('Error', [`running "${plugin}" ${extensionPoint} plugin: ${message}`], error, plugin);
+    return new Status('Error', [PLUGIN_ERROR_WORDS[extensionPoint](plugin, message)], error, plugin);
   }
 
   /**

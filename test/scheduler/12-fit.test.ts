@@ -291,15 +291,26 @@ describe('the framework', () => {
     expect(calls).toEqual(['Pass', 'Gate']);
   });
 
-  it('a PreFilter that throws gives the Error status "running \"Boom\" prefilter plugin: boom", which ends the cycle as a SchedulerError', () => {
+  it('a PreFilter that throws gives the Error status "running PreFilter plugin \"Boom\": boom", which ends the cycle as a SchedulerError', () => {
     const boom = { name: 'Boom', preFilter: (): Status => { throw new Error('boom'); }, filter: () => Status.success() };
     const framework = new Framework([boom, new NodeResourcesFit()]);
     const info = new NodeInfo(makeNode('n'));
     const status = framework.runPreFilterPlugins(new CycleState([info]), makePod('p'), [info]);
-    expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running "Boom" prefilter plugin: boom', 'Boom']);
+    expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running PreFilter plugin "Boom": boom', 'Boom']);
     const snapshot = new Snapshot([makeNode('n')]);
-    expect(() => findFeasibleNodes(framework, new CycleState(snapshot.nodeInfos), makePod('p'), snapshot)).toThrow('running "Boom" prefilter plugin: boom');
-    expect(scheduleOne(framework, makePod('p'), snapshot).condition).toEqual({ type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message: 'running "Boom" prefilter plugin: boom' });
+    expect(() => findFeasibleNodes(framework, new CycleState(snapshot.nodeInfos), makePod('p'), snapshot)).toThrow('running PreFilter plugin "Boom": boom');
+    expect(scheduleOne(framework, makePod('p'), snapshot).condition).toEqual({ type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message: 'running PreFilter plugin "Boom": boom' });
+  });
+
+  it('a PreFilter or Filter that answers an Error status (not a rejection) is wrapped in upstream\'s words; a rejection is returned as it is', () => {
+    const info = new NodeInfo(makeNode('n'));
+    const failing = { name: 'Flaky', preFilter: () => Status.fromError(new Error('cache not synced')), filter: () => Status.fromError(new Error('disk read failed')) };
+    const status = new Framework([failing]).runPreFilterPlugins(new CycleState([info]), makePod('p'), [info]);
+    expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running PreFilter plugin "Flaky": cache not synced', 'Flaky']);
+    const filtered = new Framework([{ name: 'Flaky', filter: failing.filter }]).runFilterPlugins(new CycleState([info]), makePod('p'), info);
+    expect([filtered.code, filtered.message(), filtered.plugin]).toEqual(['Error', 'running "Flaky" filter plugin: disk read failed', 'Flaky']);
+    const refusing = new Framework([{ name: 'Gate', filter: () => Status.unschedulable('no room') }]).runFilterPlugins(new CycleState([info]), makePod('p'), info);
+    expect([refusing.code, refusing.message(), refusing.plugin]).toEqual(['Unschedulable', 'no room', 'Gate']);
   });
 
   it('findFeasibleNodes on a snapshot without nodes finds none, and leaves nextStartNodeIndex where it was', () => {

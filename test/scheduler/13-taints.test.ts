@@ -223,13 +223,13 @@ describe('scoring', () => {
     }
   });
 
-  it('runPreScorePlugins turns a PreScore that throws into an Error status "running \"Name\" prescore plugin: ...", and stops there', () => {
+  it('runPreScorePlugins turns a PreScore that throws into an Error status "running PreScore plugin \"Name\": ...", and stops there', () => {
     const calls: string[] = [];
     const infos = [new NodeInfo(makeNode('a'))];
     const throwing = { name: 'Boom', score: () => 0, preScore: (): Status => { calls.push('Boom'); throw new Error('boom'); } };
     const after = { name: 'After', score: () => 0, preScore: (): Status => (calls.push('After'), Status.success()) };
     const status = new Framework([], [throwing, after]).runPreScorePlugins(new CycleState(infos), makePod('p'), infos);
-    expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running "Boom" prescore plugin: boom', 'Boom']);
+    expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running PreScore plugin "Boom": boom', 'Boom']);
     expect(calls).toEqual(['Boom']);
   });
 
@@ -237,15 +237,17 @@ describe('scoring', () => {
     const infos = [new NodeInfo(makeNode('a'))];
     const refusing = { name: 'Refuser', score: () => 0, preScore: () => Status.unschedulable('no way') };
     const status = new Framework([], [refusing]).runPreScorePlugins(new CycleState(infos), makePod('p'), infos);
-    expect([status.code, status.message()]).toEqual(['Error', 'running "Refuser" prescore plugin: no way']);
+    expect([status.code, status.message()]).toEqual(['Error', 'running PreScore plugin "Refuser": no way']);
   });
 
-  it('runScorePlugins throws "running \"Name\" score plugin: ..." for a Score or NormalizeScore that throws', () => {
+  it('runScorePlugins throws upstream\'s "running Score plugins: plugin \"Name\" failed with: ..." for a Score that throws, and "running Normalize on Score plugins: ..." for a NormalizeScore', () => {
     const infos = [new NodeInfo(makeNode('a')), new NodeInfo(makeNode('b'))];
     const scoring = { name: 'Crash', score: (_s: CycleState, _p: Pod, n: NodeInfo) => { if (n.name === 'b') throw new Error('no score for b'); return 1; } };
-    expect(() => new Framework([], [scoring]).runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('running "Crash" score plugin: no score for b');
+    expect(() => new Framework([], [scoring]).runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('running Score plugins: plugin "Crash" failed with: no score for b');
     const normalizing = { name: 'Norm', score: () => 1, normalizeScore: () => { throw new Error('cannot normalize'); } };
-    expect(() => new Framework([], [normalizing]).runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('running "Norm" score plugin: cannot normalize');
+    expect(() => new Framework([], [normalizing]).runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('running Normalize on Score plugins: plugin "Norm" failed with: cannot normalize');
+    // Upstream scores with every plugin before it normalizes any: a later plugin's Score error wins over an earlier one's NormalizeScore.
+    expect(() => new Framework([], [normalizing, scoring]).runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('running Score plugins: plugin "Crash" failed with: no score for b');
   });
 
   it('runScorePlugins weighs each plugin and sums; a plugin whose PreScore skipped is left out', () => {
@@ -255,21 +257,21 @@ describe('scoring', () => {
     const state = new CycleState(infos);
     framework.runPreScorePlugins(state, makePod('p'), infos);
     expect(framework.runScorePlugins(state, makePod('p'), infos)).toEqual([
-      { name: 'a', scores: [{ plugin: 'Ten', score: 10 }, { plugin: 'One', score: 1 }], totalScore: 21 },
-      { name: 'b', scores: [{ plugin: 'Ten', score: 20 }, { plugin: 'One', score: 0 }], totalScore: 40 },
+      { name: 'a', scores: [{ plugin: 'Ten', score: 20 }, { plugin: 'One', score: 1 }], totalScore: 21 },
+      { name: 'b', scores: [{ plugin: 'Ten', score: 40 }, { plugin: 'One', score: 0 }], totalScore: 40 },
     ]);
   });
 
   it('a score out of 0..100 after normalizing is an error, in kube-scheduler\'s words', () => {
     const infos = [new NodeInfo(makeNode('a'))];
     const framework = new Framework([], [{ name: 'TooHigh', score: () => 150 } as ScorePlugin]);
-    expect(() => framework.runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('plugin "TooHigh" returns an invalid score 150, it should in the range of [0, 100] after normalizing');
+    expect(() => framework.runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('applying score defaultWeights on Score plugins: plugin "TooHigh" returns an invalid score 150, it should in the range of [0, 100] after normalizing');
   });
 
   it('a score below 0 after normalizing is an error too', () => {
     const infos = [new NodeInfo(makeNode('a'))];
     const framework = new Framework([], [{ name: 'Negative', score: () => -1 } as ScorePlugin]);
-    expect(() => framework.runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('plugin "Negative" returns an invalid score -1, it should in the range of [0, 100] after normalizing');
+    expect(() => framework.runScorePlugins(new CycleState(infos), makePod('p'), infos)).toThrow('applying score defaultWeights on Score plugins: plugin "Negative" returns an invalid score -1, it should in the range of [0, 100] after normalizing');
   });
 
   it('scheduleOne sends a pod to the node with the fewest untolerated PreferNoSchedule taints', () => {

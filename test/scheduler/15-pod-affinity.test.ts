@@ -179,7 +179,7 @@ describe('InterPodAffinity: terms that do not parse', () => {
     const pod = makePod('p', { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: bad }] } } });
     const infos = new Snapshot([makeNode('n1')]).nodeInfos;
     const status = new Framework([], [new InterPodAffinity()]).runPreScorePlugins(new CycleState(infos), pod, infos);
-    expect([status.code, status.message()]).toEqual(['Error', `running "InterPodAffinity" prescore plugin: failed to parse pod: preferredAffinityTerms: values[0][app]: Invalid value: "invalid value: ___@#$%^": ${LABEL_VALUE}`]);
+    expect([status.code, status.message()]).toEqual(['Error', `running PreScore plugin "InterPodAffinity": failed to parse pod: preferredAffinityTerms: values[0][app]: Invalid value: "invalid value: ___@#$%^": ${LABEL_VALUE}`]);
   });
 });
 

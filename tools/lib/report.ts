@@ -43,7 +43,7 @@ export const c = {
 
 /** "kata 03 is not implemented yet: Store.txn" from a NotImplemented failure, else undefined. */
 export function notImplemented(message: string | undefined): string | undefined {
-  const match = message && /kata (\d{2}) is not implemented yet(: [^\n]+)?/.exec(message);
+  const match = message && /kata (\d{2}) is not implemented yet(: [\w.$#]+)?/.exec(message);
   return match ? match[0] : undefined;
 }
 
