@@ -307,9 +307,11 @@ describe('the framework', () => {
     const failing = { name: 'Flaky', preFilter: () => Status.fromError(new Error('cache not synced')), filter: () => Status.fromError(new Error('disk read failed')) };
     const status = new Framework([failing]).runPreFilterPlugins(new CycleState([info]), makePod('p'), [info]);
     expect([status.code, status.message(), status.plugin]).toEqual(['Error', 'running PreFilter plugin "Flaky": cache not synced', 'Flaky']);
-    const filtered = new Framework([{ name: 'Flaky', filter: failing.filter }]).runFilterPlugins(new CycleState([info]), makePod('p'), info);
+    const flakyFilter: FilterPlugin = { name: 'Flaky', filter: failing.filter };
+    const filtered = new Framework([flakyFilter]).runFilterPlugins(new CycleState([info]), makePod('p'), info);
     expect([filtered.code, filtered.message(), filtered.plugin]).toEqual(['Error', 'running "Flaky" filter plugin: disk read failed', 'Flaky']);
-    const refusing = new Framework([{ name: 'Gate', filter: () => Status.unschedulable('no room') }]).runFilterPlugins(new CycleState([info]), makePod('p'), info);
+    const gate: FilterPlugin = { name: 'Gate', filter: () => Status.unschedulable('no room') };
+    const refusing = new Framework([gate]).runFilterPlugins(new CycleState([info]), makePod('p'), info);
     expect([refusing.code, refusing.message(), refusing.plugin]).toEqual(['Unschedulable', 'no room', 'Gate']);
   });
 
