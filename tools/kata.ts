@@ -242,6 +242,7 @@ function hint(kata: Kata, state: State): number {
   const h = all[shown - 1]!;
   out(`${c.bold(`Hint ${shown}/${all.length} for kata ${kata.number}: ${h.title}`)}\n\n${h.text}`);
   if (shown < all.length) out(c.dim(`\n(run it again for the next hint)`));
+  else out(c.dim(`\n(that is the last hint of kata ${kata.number}; the md's "How the real one does it" points at upstream's code, and the kata's tests say what is checked)`));
   return 0;
 }
 

@@ -104,7 +104,8 @@ export class Proxier {
     // TODO(27): one sync after another (chain them on a promise): buildRuleTable; for each TCP Service port (servicePortsOf) a
     // TODO(27): listener on clusterIP:port and, with a nodePort, one on address:nodePort for each of nodeAddresses; keep the
     // TODO(27): listeners still wanted (with the new port details), close the others (server.close(): established connections
-    // TODO(27): stay), open the new ones (see listen in the spec: pauseOnConnect, privileged ports). Remember each port's
+    // TODO(27): stay; do not wait for close's callback here), open the new ones (see Listeners and Privileged ports in the md;
+    // TODO(27): listenOn is given). Remember each port's
     // TODO(27): usable endpoints (endpointsOf, usableEndpoints) for retries.
     // TODO(27): Reject, after doing the rest, naming the ports that could not be listened on; after stop(), reject.
     throw new NotImplemented('27', 'Proxier.sync');
