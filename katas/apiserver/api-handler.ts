@@ -32,7 +32,7 @@ import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedKind, qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
-import { badRequest, conflict, invalid, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
+import { badRequest, conflict, invalid, isStatusError, notFoundResource, StatusError, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { answerReview } from './reviews.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
@@ -111,13 +111,14 @@ export class ApiHandler {
    */
   private async resourceRequest(info: RequestInfo, attributes: RequestAttributes, request: ApiRequest): Promise<ApiResponse> {
     // TODO(10): servedType(info) (404 for a resource or group-version not served); the namespace (undefined when the resource is
-    // TODO(10): cluster-scoped or the path has none); a subresource not served is notFoundResource('pods/log'); a namespaced resource
-    // TODO(10): needs a namespace except for list, watch and deletecollection (badRequest 'Namespace parameter required.').
-    // TODO(10): Then by info.verb: get (scale: scaleOf; binding and finalize: methodNotAllowed), list (listBody of registry.list
-    // TODO(10): with listOptions), watch ({ code: 200, watch, ...timeoutOf }), create (201: this.create with writeOptions(info.query, 'CreateOptions'), or this.bind for
-    // TODO(10): pods/binding; a name in the path: methodNotAllowed), update (this.write with the body), patch (this.patch),
-    // TODO(10): delete (this.delete with deleteOptions(body, info.query)), deletecollection (delete each listed object with
-    // TODO(10): deleteOptions(undefined, info.query), answer the list of them); anything else methodNotAllowed.
+    // TODO(10): cluster-scoped or the path has none); a subresource not served is notFoundResource('pods/log'); then checkRoute(type, info)
+    // TODO(10): (given: 405 for a verb the path has no route for, 404 for a path with no route at all).
+    // TODO(10): Then by info.verb: get (scale: scaleOf), list (listBody of registry.list with listOptions), watch ({ code: 200, watch,
+    // TODO(10): ...timeoutOf }), create (201: this.create with writeOptions(info.query, 'CreateOptions'), or this.bind for pods/binding),
+    // TODO(10): update (this.write with the body), patch (patchTypeOf(content-type) first: a 415 before any 400 of the body; then
+    // TODO(10): this.patch with the decoded body, not asObject: a JSON patch is a list), delete (this.delete with deleteOptions(body,
+    // TODO(10): info.query)), deletecollection (delete each listed object in its own namespace, item.metadata.namespace, with
+    // TODO(10): deleteOptions(undefined, info.query), answer the list of them).
     // TODO(10): Decode the body (decodeBody, asObject) only where the verb needs one: after authorization, never before.
     throw new NotImplemented('10', 'ApiHandler.resourceRequest');
   }
@@ -160,8 +161,6 @@ export class ApiHandler {
       updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
       return withWarnings(scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options)), warnings);
     }
-    // namespaces/<name>/finalize takes PUT only: upstream's FinalizeREST is an Updater, not a Patcher.
-    if (info.subresource === 'finalize' && info.verb !== 'update') throw methodNotAllowed(`${type.resource}/finalize`, info.verb);
     const object = next(current);
     const warnings = decoded(object, type.apiVersion, type.kind);
     // A plain update keeps what only a subresource may change: a namespace's spec.finalizers.
@@ -308,6 +307,53 @@ function attributesOf(info: RequestInfo, user: UserInfo): RequestAttributes {
     name: info.name,
     path: info.path,
   };
+}
+
+/**
+ * The methods upstream's installer registers for each shape of resource path
+ * (staging/src/k8s.io/apiserver/pkg/endpoints/installer.go), by verb:
+ *
+ * | path | verbs |
+ * | --- | --- |
+ * | `pods` (a namespaced resource across every namespace) | list, watch |
+ * | `namespaces/ns/pods`, `nodes` (a collection) | list, watch, create, deletecollection |
+ * | `namespaces/ns/pods/web`, `nodes/n1` (one object) | get, update, patch, delete |
+ * | `.../status`, `.../scale` | get, update, patch |
+ * | `pods/web/binding` | create |
+ * | `namespaces/ns/finalize` | update |
+ *
+ * A path of a shape with no route at all (`pods/web` with no namespace, `namespaces/ns/nodes`: a
+ * cluster-scoped resource has none) is 404; a verb its path has no route for is 405, in
+ * go-restful's words (kube-apiserver's serviceErrorHandler): `the server does not allow this
+ * method on the requested resource`. Subresources not served are the caller's to refuse first.
+ *
+ * @example
+ * checkRoute(PODS_TYPE, parseRequestInfo('GET', '/api/v1/namespaces/default/pods/web/binding'));  // throws 405
+ * checkRoute(PODS_TYPE, parseRequestInfo('POST', '/api/v1/pods'));                                 // throws 405
+ */
+export function checkRoute(type: ResourceType, info: RequestInfo): void {
+  const acrossNamespaces = type.namespaced && info.namespace === '';
+  const clusterScopedInNamespace = !type.namespaced && info.namespace !== '' && type.resource !== 'namespaces';
+  if (clusterScopedInNamespace || (acrossNamespaces && info.name !== '')) throw notFoundResource(type.resource);
+  let verbs: readonly string[];
+  if (info.subresource !== '') verbs = SUBRESOURCE_VERBS[info.subresource] ?? [];
+  else if (info.name !== '') verbs = ['get', 'update', 'patch', 'delete'];
+  else if (acrossNamespaces) verbs = ['list', 'watch'];
+  else verbs = ['list', 'watch', 'create', 'deletecollection'];
+  if (!verbs.includes(info.verb)) throw noRouteForMethod();
+}
+
+/** The verbs each subresource this handler serves is registered for. */
+const SUBRESOURCE_VERBS: Readonly<Record<string, readonly string[]>> = {
+  status: ['get', 'update', 'patch'],
+  scale: ['get', 'update', 'patch'],
+  binding: ['create'],
+  finalize: ['update'],
+};
+
+/** 405 for a method the path has no route for, as kube-apiserver answers it (NewGenericServerResponse). */
+function noRouteForMethod(): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', details: {}, code: 405 });
 }
 
 /** The resource a request names, served under the group-version in its path. */

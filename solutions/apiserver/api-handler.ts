@@ -32,7 +32,7 @@ import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedKind, qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
-import { badRequest, conflict, invalid, isStatusError, methodNotAllowed, notFoundResource, statusOf } from './status.ts';
+import { badRequest, conflict, invalid, isStatusError, notFoundResource, StatusError, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { answerReview } from './reviews.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
@@ -122,14 +122,11 @@ export class ApiHandler {
     const body = () => decodeBody(request.body, request.headers['content-type']);
     const sub = info.subresource;
     if (sub !== '' && !subresourceServed(type, sub)) throw notFoundResource(`${type.resource}/${sub}`);
-    if (type.namespaced && namespace === undefined && !['list', 'watch'].includes(info.verb)) {
-      if (info.verb !== 'deletecollection') throw badRequest('Namespace parameter required.');
-    }
+    checkRoute(type, info);
 
     switch (info.verb) {
       case 'get':
         if (sub === 'scale') return ok(scaleOf(this.registry.get(type.resource, namespace, info.name)));
-        if (sub === 'binding' || sub === 'finalize') throw methodNotAllowed(type.resource, 'get');
         return ok(this.registry.get(type.resource, namespace, info.name));
       case 'list':
         return ok(listBody(type, this.registry.list(type.resource, namespace, listOptions(info.query))));
@@ -137,12 +134,14 @@ export class ApiHandler {
         return { code: 200, watch: this.registry.watch(type.resource, namespace, watchOptions(info.query)), ...timeoutOf(info.query) };
       case 'create':
         if (sub === 'binding') return { code: 201, body: await this.bind(type, namespace, info.name, asObject(body()) as Binding, attributes) };
-        if (info.name !== '') throw methodNotAllowed(type.resource, 'create');
         return { code: 201, body: await this.create(type, namespace, asObject(body()), attributes, writeOptions(info.query, 'CreateOptions')) };
       case 'update':
         return ok(await this.write(type, namespace, info, attributes, () => asObject(body())));
-      case 'patch':
-        return ok(await this.patch(type, namespace, info, attributes, body(), request.headers['content-type'] ?? ''));
+      case 'patch': {
+        const contentType = request.headers['content-type'] ?? '';
+        patchTypeOf(contentType); // a 415 for what is not a patch comes before any 400 of its body
+        return ok(await this.patch(type, namespace, info, attributes, body(), contentType));
+      }
       case 'delete':
         return ok(await this.delete(type, namespace, info.name, deleteOptions(body(), info.query), attributes));
       case 'deletecollection': {
@@ -153,7 +152,7 @@ export class ApiHandler {
         return ok(listBody(type, { items: deleted, resourceVersion: doomed.resourceVersion }));
       }
       default:
-        throw methodNotAllowed(type.resource, info.verb);
+        throw new Error(`checkRoute let the verb "${info.verb}" through`); // unreachable: every verb checkRoute allows is above
     }
   }
 
@@ -195,8 +194,6 @@ export class ApiHandler {
       updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
       return withWarnings(scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options)), warnings);
     }
-    // namespaces/<name>/finalize takes PUT only: upstream's FinalizeREST is an Updater, not a Patcher.
-    if (info.subresource === 'finalize' && info.verb !== 'update') throw methodNotAllowed(`${type.resource}/finalize`, info.verb);
     const object = next(current);
     const warnings = decoded(object, type.apiVersion, type.kind);
     // A plain update keeps what only a subresource may change: a namespace's spec.finalizers.
@@ -352,6 +349,53 @@ function attributesOf(info: RequestInfo, user: UserInfo): RequestAttributes {
     name: info.name,
     path: info.path,
   };
+}
+
+/**
+ * The methods upstream's installer registers for each shape of resource path
+ * (staging/src/k8s.io/apiserver/pkg/endpoints/installer.go), by verb:
+ *
+ * | path | verbs |
+ * | --- | --- |
+ * | `pods` (a namespaced resource across every namespace) | list, watch |
+ * | `namespaces/ns/pods`, `nodes` (a collection) | list, watch, create, deletecollection |
+ * | `namespaces/ns/pods/web`, `nodes/n1` (one object) | get, update, patch, delete |
+ * | `.../status`, `.../scale` | get, update, patch |
+ * | `pods/web/binding` | create |
+ * | `namespaces/ns/finalize` | update |
+ *
+ * A path of a shape with no route at all (`pods/web` with no namespace, `namespaces/ns/nodes`: a
+ * cluster-scoped resource has none) is 404; a verb its path has no route for is 405, in
+ * go-restful's words (kube-apiserver's serviceErrorHandler): `the server does not allow this
+ * method on the requested resource`. Subresources not served are the caller's to refuse first.
+ *
+ * @example
+ * checkRoute(PODS_TYPE, parseRequestInfo('GET', '/api/v1/namespaces/default/pods/web/binding'));  // throws 405
+ * checkRoute(PODS_TYPE, parseRequestInfo('POST', '/api/v1/pods'));                                 // throws 405
+ */
+export function checkRoute(type: ResourceType, info: RequestInfo): void {
+  const acrossNamespaces = type.namespaced && info.namespace === '';
+  const clusterScopedInNamespace = !type.namespaced && info.namespace !== '' && type.resource !== 'namespaces';
+  if (clusterScopedInNamespace || (acrossNamespaces && info.name !== '')) throw notFoundResource(type.resource);
+  let verbs: readonly string[];
+  if (info.subresource !== '') verbs = SUBRESOURCE_VERBS[info.subresource] ?? [];
+  else if (info.name !== '') verbs = ['get', 'update', 'patch', 'delete'];
+  else if (acrossNamespaces) verbs = ['list', 'watch'];
+  else verbs = ['list', 'watch', 'create', 'deletecollection'];
+  if (!verbs.includes(info.verb)) throw noRouteForMethod();
+}
+
+/** The verbs each subresource this handler serves is registered for. */
+const SUBRESOURCE_VERBS: Readonly<Record<string, readonly string[]>> = {
+  status: ['get', 'update', 'patch'],
+  scale: ['get', 'update', 'patch'],
+  binding: ['create'],
+  finalize: ['update'],
+};
+
+/** 405 for a method the path has no route for, as kube-apiserver answers it (NewGenericServerResponse). */
+function noRouteForMethod(): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', details: {}, code: 405 });
 }
 
 /** The resource a request names, served under the group-version in its path. */

@@ -18,7 +18,8 @@
  *
  * | method | with a name | without a name |
  * | --- | --- | --- |
- * | GET, HEAD | get | list, or watch with `?watch=true` (or `=1`) |
+ * | GET, HEAD | get | list, or watch with `?watch` set to anything but `0` or `false` |
+ * | any other | `''` | `''` |
  * | POST | create | create |
  * | PUT | update | update |
  * | PATCH | patch | patch |
@@ -119,10 +120,14 @@ export function parseRequestInfo(method: string, url: string): RequestInfo {
 /** The subresources of a namespace object: `namespaces/<ns>/status` is not a resource called status. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-/** `?watch=true` or `?watch=1`, as upstream accepts. */
+/**
+ * Whether `?watch` asks for a watch, as upstream reads a bool query parameter
+ * (Convert_Slice_string_To_bool): absent, `0` or `false` (any case) is no; anything else — `true`,
+ * `1`, `yes`, even an empty `?watch=` — is yes.
+ */
 function isWatch(query: URLSearchParams): boolean {
   const watch = query.get('watch');
-  return watch === 'true' || watch === '1';
+  return watch !== null && watch !== '0' && watch.toLowerCase() !== 'false';
 }
 
 /** The verb of a resource request (the table in the file's comment). */
@@ -130,8 +135,9 @@ function verbOf(method: string, named: boolean, watch: boolean): string {
   switch (method) {
     case 'GET':
     case 'HEAD':
-      if (watch) return 'watch';
-      return named ? 'get' : 'list';
+      // Only a collection is watched: a GET of one object stays a get, whatever its query says.
+      if (named) return 'get';
+      return watch ? 'watch' : 'list';
     case 'POST':
       return 'create';
     case 'PUT':
@@ -141,7 +147,7 @@ function verbOf(method: string, named: boolean, watch: boolean): string {
     case 'DELETE':
       return named ? 'delete' : 'deletecollection';
     default:
-      return method.toLowerCase();
+      return ''; // a method the API has no verb for (upstream's RequestInfo leaves it empty)
   }
 }
 

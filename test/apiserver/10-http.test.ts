@@ -58,6 +58,9 @@ function deployment(name: string, replicas = 1): Deployment {
   };
 }
 
+/** kube-apiserver's words for a method its path has no route for (go-restful's 405). */
+const NO_ROUTE = 'the server does not allow this method on the requested resource';
+
 /** Expects a Status of `code` and `reason`; returns it. */
 function expectStatus(reply: { code: number; json: any }, code: number, reason: string): Status {
   expect(reply.code).toBe(code);
@@ -76,6 +79,12 @@ describe('request info: what a request is about, from its method and URL', () =>
     ['GET', '/api/v1/namespaces/default/pods/web', { verb: 'get', namespace: 'default', resource: 'pods', name: 'web' }],
     ['GET', '/api/v1/pods?watch=true', { verb: 'watch', namespace: '', resource: 'pods', name: '' }],
     ['GET', '/api/v1/pods?watch=1', { verb: 'watch' }],
+    ['GET', '/api/v1/pods?watch=', { verb: 'watch' }],
+    ['GET', '/api/v1/pods?watch=yes', { verb: 'watch' }],
+    ['GET', '/api/v1/pods?watch=FALSE', { verb: 'list' }],
+    ['GET', '/api/v1/pods?watch=0', { verb: 'list' }],
+    ['GET', '/api/v1/namespaces/default/pods/web?watch=true', { verb: 'get', name: 'web' }],
+    ['OPTIONS', '/api/v1/namespaces/default/pods', { verb: '', resource: 'pods' }],
     ['PUT', '/api/v1/namespaces/default/pods/web/status', { verb: 'update', resource: 'pods', name: 'web', subresource: 'status' }],
     ['POST', '/api/v1/namespaces/default/pods/web/binding', { verb: 'create', name: 'web', subresource: 'binding' }],
     ['PATCH', '/apis/apps/v1/namespaces/prod/deployments/web/scale', { verb: 'patch', apiGroup: 'apps', apiVersion: 'v1', namespace: 'prod', resource: 'deployments', name: 'web', subresource: 'scale' }],
@@ -177,30 +186,71 @@ describe('the handler: its pipeline and verbs, without a server', () => {
     expect(reply.json).toMatchObject({ reason: 'NotFound', details: { kind: 'pods/log' } });
   });
 
-  it('needs a namespace in the path for a namespaced resource (even if the body names one), except to list, watch or delete a collection across all of them', async () => {
-    const { send, registry } = handlerOf();
+  it('serves a namespaced resource across every namespace only to list and watch: a create or a delete of the collection there has no route (405), one object there no path (404)', async () => {
+    const { send, registry, store } = handlerOf();
     registry.create('namespaces', undefined, { metadata: { name: 'other' } });
-    expect(await send('POST', '/api/v1/pods', pod('web'))).toMatchObject({ code: 400, json: { reason: 'BadRequest', message: 'Namespace parameter required.' } });
+    const before = store.revision;
+    expect(await send('POST', '/api/v1/pods', pod('web'))).toMatchObject({ code: 405, json: { reason: 'MethodNotAllowed', message: NO_ROUTE } });
     const named = { ...pod('web'), metadata: { name: 'web', namespace: 'default' } };
-    expect(await send('POST', '/api/v1/pods', named)).toMatchObject({ code: 400, json: { message: 'Namespace parameter required.' } });
+    expect(await send('POST', '/api/v1/pods', named)).toMatchObject({ code: 405, json: { message: NO_ROUTE } });
+    expect(await send('DELETE', '/api/v1/pods')).toMatchObject({ code: 405, json: { message: NO_ROUTE } });
+    expect(store.revision, 'nothing written').toBe(before);
     await send('POST', PODS, pod('a'));
     await send('POST', '/api/v1/namespaces/other/pods', pod('b'));
     expect((await send('GET', '/api/v1/pods')).json.items).toHaveLength(2);
+    expectStatus(await send('GET', '/api/v1/pods/a'), 404, 'NotFound');
     const watch = await send('GET', '/api/v1/pods?watch=true');
     expect(watch.code).toBe(200);
     expect(watch.watch!.poll().map((e) => (e.object as Pod).metadata.name)).toEqual(['a', 'b']);
     watch.watch!.stop();
-    const deleted = await send('DELETE', '/api/v1/pods');
+    const deleted = await send('DELETE', '/api/v1/namespaces/other/pods');
     expect(deleted.code).toBe(200);
-    expect(deleted.json.items.map((p: Pod) => p.metadata.name)).toEqual(['a', 'b']);
-    expect((await send('GET', '/api/v1/pods')).json.items).toEqual([]);
+    expect(deleted.json.items.map((p: Pod) => p.metadata.name)).toEqual(['b']);
+    expect((await send('GET', '/api/v1/pods')).json.items.map((p: Pod) => p.metadata.name)).toEqual(['a']);
   });
 
-  it('answers a GET of pods/<name>/binding (a binding is only created) and a POST to a named path with 405, naming the verb', async () => {
+  it.each<[string, string, string]>([
+    ['GET', '/web/binding', 'a binding is only created'],
+    ['PUT', '/web/binding', 'a binding is only created'],
+    ['PATCH', '/web/binding', 'a binding is only created'],
+    ['DELETE', '/web/status', 'status is read, replaced or patched, never deleted'],
+    ['POST', '/web/status', 'status is read, replaced or patched, never created'],
+    ['POST', '/web', 'a create names no object in its path'],
+    ['PUT', '', 'an update names its object'],
+    ['PATCH', '', 'a patch names its object'],
+    ['OPTIONS', '/web', 'no verb at all'],
+  ])('answers %s pods%s with 405 in kube-apiserver\'s words and changes nothing (%s)', async (method, path, _why) => {
+    const { send, store } = handlerOf();
+    await send('POST', PODS, pod('web'));
+    const before = store.revision;
+    const reply = await send(method, `${PODS}${path}`, method === 'PATCH' ? { metadata: { labels: { x: 'y' } } } : pod('web'), method === 'PATCH' ? 'application/merge-patch+json' : undefined);
+    expect(reply).toMatchObject({ code: 405, json: { kind: 'Status', status: 'Failure', reason: 'MethodNotAllowed', message: NO_ROUTE, code: 405 } });
+    expect(store.revision).toBe(before);
+  });
+
+  it('answers anything but a PUT of namespaces/<name>/finalize with 405, and a cluster-scoped resource under namespaces/<ns>/ with 404', async () => {
+    const { send, registry, store } = handlerOf();
+    registry.create('namespaces', undefined, { metadata: { name: 'team' } });
+    registry.create('nodes', undefined, { metadata: { name: 'n1' } });
+    const before = store.revision;
+    for (const method of ['GET', 'PATCH', 'DELETE', 'POST']) {
+      const reply = await send(method, '/api/v1/namespaces/team/finalize', { metadata: { name: 'team' }, spec: { finalizers: [] } }, method === 'PATCH' ? 'application/merge-patch+json' : undefined);
+      expect([method, reply.code, reply.json.message]).toEqual([method, 405, NO_ROUTE]);
+    }
+    expect(store.revision).toBe(before);
+    expectStatus(await send('GET', '/api/v1/namespaces/default/nodes/n1'), 404, 'NotFound');
+    expectStatus(await send('DELETE', '/api/v1/namespaces/default/nodes/n1'), 404, 'NotFound');
+    expect(store.revision, 'the node is still there').toBe(before);
+  });
+
+  it('checks the patch type before the body: a body that is not a patch of a known type is 415, never a 400 about its syntax', async () => {
     const { send } = handlerOf();
     await send('POST', PODS, pod('web'));
-    expect(await send('GET', `${PODS}/web/binding`)).toMatchObject({ code: 405, json: { reason: 'MethodNotAllowed', message: 'get is not supported on resources of kind "pods"' } });
-    expect(await send('POST', `${PODS}/web`, pod('web'))).toMatchObject({ code: 405, json: { reason: 'MethodNotAllowed', message: 'create is not supported on resources of kind "pods"' } });
+    for (const contentType of ['application/apply-patch+yaml', 'text/plain', 'application/json']) {
+      const reply = await send('PATCH', `${PODS}/web`, 'kind: [', contentType);
+      expect([contentType, reply.code, reply.json?.reason]).toEqual([contentType, 415, 'UnsupportedMediaType']);
+      expect(reply.json.message, contentType).toContain('application/strategic-merge-patch+json');
+    }
   });
 
   it.each([
