@@ -112,8 +112,8 @@ export class Lessor implements LeaseRegistry {
    * @throws RangeError when `id` is not a whole number >= 0
    */
   grant(ttl: number, id = 0): LeaseGrant {
-    // TODO(05): check ttl and id, choose an id if none, raise ttl to the minimum, and set a timer
-    // TODO(05): on the clock that revokes the lease at now + ttl seconds.
+    // TODO(05): check ttl and id, choose an id if none (only moving forward), raise ttl to the minimum, and set a timer
+    // TODO(05): on the clock that revokes the lease at now + ttl seconds (at most 2^31 - 1 ms at once: set it again if early).
     throw new NotImplemented('05', 'Lessor.grant');
   }
 

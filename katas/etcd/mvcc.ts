@@ -136,11 +136,12 @@ export class MvccStore implements Mvcc {
    * Forgets the history before `revision`: afterwards a read at `revision` or later answers as it
    * did before, and a read below it fails with `Compacted` (kata 05).
    *
+   * @throws RangeError when `revision` is not a whole number
    * @throws EtcdError `Compacted` when `revision` is at or below the last compaction;
    *   `FutureRevision` when it is above the store's revision
    */
   compact(revision: number): { header: { revision: number } } {
-    // TODO(05): check the revision (Compacted / FutureRevision), compact every key's history
+    // TODO(05): check the revision (a RangeError if not a whole number, then Compacted / FutureRevision), compact every key's history
     // TODO(05): (dropping keys left with none), remove from the backend the changes <= revision no history kept.
     throw new NotImplemented('05', 'MvccStore.compact');
   }

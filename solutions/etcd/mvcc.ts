@@ -142,10 +142,12 @@ export class MvccStore implements Mvcc {
    * Forgets the history before `revision`: afterwards a read at `revision` or later answers as it
    * did before, and a read below it fails with `Compacted` (kata 05).
    *
+   * @throws RangeError when `revision` is not a whole number
    * @throws EtcdError `Compacted` when `revision` is at or below the last compaction;
    *   `FutureRevision` when it is above the store's revision
    */
   compact(revision: number): { header: { revision: number } } {
+    if (!Number.isSafeInteger(revision)) throw new RangeError(`a revision is a whole number, got ${revision}`);
     if (revision <= this.compactedRevision) throw new EtcdError('Compacted', `compacted at ${this.compactedRevision}, asked ${revision}`);
     if (revision > this.currentRevision) throw new EtcdError('FutureRevision', `store is at ${this.currentRevision}, asked ${revision}`);
     const kept = new Set<string>();

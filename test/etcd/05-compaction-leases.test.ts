@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { FakeClock } from '@kube/kit';
+import { FakeClock, type Timer } from '@kube/kit';
 import { KeyIndex, Lessor, MAX_LEASE_TTL, MIN_LEASE_TTL, MvccStore, prefixEnd, WatchableStore, type Change, type MvccKeyValue, type Revision } from '@kube/etcd';
 import { byteOrder } from '../support/bytes.ts';
 import { thrownBy } from '../support/errors.ts';
@@ -51,9 +51,18 @@ const COMPACTED = /^mvcc: required revision has been compacted/;
 const FUTURE = /^mvcc: required revision is a future revision/;
 
 /** A store, a fake clock and a lessor on both; `heard` collects the store's commits. */
-function leased(options?: { minTtl?: number }): { store: MvccStore; clock: FakeClock; lessor: Lessor; heard: [number, string[]][] } {
+/**
+ * A FakeClock whose timers behave as Node's do: a timer asked to wait 2^31 ms or more (about 24.8
+ * days) fires after 1 ms instead (Node prints a TimeoutOverflowWarning), as on RealClock.
+ */
+class NodeLikeClock extends FakeClock {
+  override setTimeout(fn: () => void, ms: number): Timer {
+    return super.setTimeout(fn, ms > 2 ** 31 - 1 ? 1 : ms);
+  }
+}
+
+function leased(options?: { minTtl?: number }, clock: FakeClock = new FakeClock()): { store: MvccStore; clock: FakeClock; lessor: Lessor; heard: [number, string[]][] } {
   const store = new MvccStore();
-  const clock = new FakeClock();
   const lessor = new Lessor(store, clock, options);
   const heard: [number, string[]][] = [];
   store.onCommit((revision, changes) => heard.push([revision, changeLines(changes)]));
@@ -105,6 +114,17 @@ describe('compact', () => {
     expect(store.compacted).toBe(4);
     expect(store.revision).toBe(6);
     expect(everything(store, 4)).toEqual(['"a"="2" c2 m3 v2 l0', '"b"="1" c4 m4 v1 l0']);
+  });
+
+  it('refuses a revision that is not a whole number with a RangeError naming it, changing nothing', () => {
+    const store = history(); // at 6
+    for (const revision of [Number.NaN, 4.5, Number.POSITIVE_INFINITY]) {
+      const error = thrownBy(() => store.compact(revision));
+      expect(error, `compact(${revision})`).toBeInstanceOf(RangeError);
+      expect((error as Error).message, `compact(${revision})`).toContain(String(revision));
+    }
+    expect(store.compacted).toBe(0);
+    expect(store.compact(4)).toEqual({ header: { revision: 6 } });
   });
 
   it('names the revisions in a refused compaction\'s message: the last compaction and the one asked, or the store\'s and the one asked', () => {
@@ -283,6 +303,9 @@ describe('Lessor: grant', () => {
     expect(lessor.timeToLive(7).grantedTtl).toBe(10);
     expect(lessor.grant(10, 1).id).toBe(1);
     expect(lessor.grant(10).id).toBe(2);
+    // The chooser only moves forward: an ID it gave out is not chosen again once revoked.
+    lessor.revoke(2);
+    expect(lessor.grant(10).id).toBe(3);
   });
 
   it('refuses a lease ID that is not a whole number >= 0 with a RangeError naming it, and grants nothing', () => {
@@ -341,8 +364,8 @@ describe('Lessor: expiry and keepAlive', () => {
     expect(lessor.has(id)).toBe(false);
   });
 
-  it('expires a lease longer than a timer can wait (2^31 ms, about 24.8 days) exactly at its TTL too, not when a first timer fires', async () => {
-    const { store, clock, lessor } = leased();
+  it('expires a lease longer than a timer can wait (2^31 ms, about 24.8 days) exactly at its TTL too, on a clock whose timers overflow as Node\'s do', async () => {
+    const { store, clock, lessor } = leased(undefined, new NodeLikeClock());
     const ttl = 30 * 24 * 3600; // 30 days
     const { id } = lessor.grant(ttl);
     store.put('a', '1', { lease: id });
