@@ -229,7 +229,9 @@ function printKata(r: KataResult, katas: Kata[], failuresToShow = 1): void {
   for (const advice of waitingAdvice(k, waitingOn(r, katas), existsSync(join(ROOT, 'solutions')))) out(`  ${c.yellow(advice)}`);
   if (r.done) {
     const next = katas[katas.indexOf(k) + 1];
-    out(next ? `  ${c.green('Well done!')} Next: kata ${next.number}, ${next.title} (${next.instructions}).` : `  ${c.green('That was the last kata. Congratulations!')}`);
+    const borrowedKatas = katas.filter((other) => readState().borrowed.includes(other.component)).length;
+    const last = borrowedKatas > 0 ? `That was the last kata. ${borrowedKatas} of the katas before it are borrowed from the reference (npm run kata -- list): unborrow a component to write it yourself.` : 'That was the last kata. Congratulations!';
+    out(next ? `  ${c.green('Well done!')} Next: kata ${next.number}, ${next.title} (${next.instructions}).` : `  ${c.green(last)}`);
   }
 }
 

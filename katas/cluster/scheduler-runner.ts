@@ -11,7 +11,7 @@
  * | start() | lists nodes and pods through the informers: `onNode('ADDED', n1)`, then drains the queue |
  * | pod `web` ADDED, no nodeName | `onPod('ADDED', web)`, then {@link SchedulerRunner.kick}: a cycle binds it to n1 |
  * | web MODIFIED with nodeName n1 (the binding's echo) | `onPod('MODIFIED', web)`: the cache confirms the assumed pod |
- * | pod `big` does not fit | its cycle fails, it waits as unschedulable; a node change or the 30 s flush retries it |
+ * | pod `big` does not fit | its cycle fails, it waits as unschedulable; a node change retries it, or a `queue.flush()` once it has waited UNSCHEDULABLE_TIMEOUT_MS (5 min; upstream looks every 30 s) |
  * | every 1 s on the clock | `queue.flush()` moves pods whose back-off ended to active, then a kick |
  */
 import type { ApiClient } from '@kube/apiserver';

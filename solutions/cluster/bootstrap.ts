@@ -119,9 +119,12 @@ export async function ensureObject<T extends KubeObject>(client: ApiClient, reso
       return objects.create(wanted);
     }
     const record = (object: T) => object as unknown as Record<string, unknown>;
-    const differs = fields.some((field) => !covers(record(stored)[field], record(wanted)[field])) || !covers(stored.metadata.labels, wanted.metadata.labels);
+    // Labels are compared only when `wanted` sets some: a namespace's own label, put there by the
+    // server, is no reason to write.
+    const labels = wanted.metadata.labels;
+    const differs = fields.some((field) => !covers(record(stored)[field], record(wanted)[field])) || (labels !== undefined && !covers(stored.metadata.labels, labels));
     if (!differs) return stored;
-    const update = { ...stored, ...Object.fromEntries(fields.map((field) => [field, record(wanted)[field]])), metadata: { ...stored.metadata, labels: wanted.metadata.labels } } as T;
+    const update = { ...stored, ...Object.fromEntries(fields.map((field) => [field, record(wanted)[field]])), metadata: { ...stored.metadata, labels: { ...stored.metadata.labels, ...labels } } } as T;
     try {
       return await objects.update(update);
     } catch (error) {

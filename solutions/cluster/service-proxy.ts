@@ -2,8 +2,9 @@
  * kube-proxy's loop around kata 27's {@link Proxier}: the Services and EndpointSlices informers
  * say something changed, and a sync applies all of them. Syncs never overlap and never pile up:
  * changes that come while one runs are taken by one more sync after it (upstream:
- * pkg/proxy/config/config.go's handlers and pkg/util/async/bounded_frequency_runner.go, with
- * kube-proxy's default minSyncPeriod of 0 for the userspace-style proxy here).
+ * pkg/proxy/config/config.go's handlers and pkg/util/async/bounded_frequency_runner.go; here
+ * with no minimum time between syncs, where v1.32's iptables mode waits at least its
+ * minSyncPeriod, 1 s, and also syncs every syncPeriod, 30 s, and after a failed sync).
  *
  * Worked example:
  *

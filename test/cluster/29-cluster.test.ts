@@ -123,11 +123,18 @@ describe('bootstrapCluster: what the apiserver writes before anyone uses it', ()
     expect((await byName<Service>(client, 'services', 'kube-system')).get('kube-dns')?.spec?.clusterIP).toBe('127.200.0.10');
   });
 
-  it('run a second time with nothing changed, writes nothing: the store\'s revision stays where it was', async () => {
+  it('run a second time with nothing changed, sends no write at all: no update reaches the server, and the store\'s revision stays where it was', async () => {
     const { client, store } = api();
     await bootstrapCluster(client, APISERVER);
     const revision = store.revision;
-    await bootstrapCluster(client, APISERVER);
+    const updates: string[] = [];
+    const counting = Object.create(client) as ApiClient;
+    counting.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+      const real = client.resource<T>(resource, namespace);
+      return { ...real, update: (object: T) => (updates.push(`${resource}/${object.metadata.name}`), real.update(object)) };
+    };
+    await bootstrapCluster(counting, APISERVER);
+    expect(updates, 'updates sent on the second run (the server dropped them as no-ops, but each was a request)').toEqual([]);
     expect(store.revision, 'a write happened on the second run').toBe(revision);
   });
 
@@ -148,10 +155,10 @@ describe('bootstrapCluster: what the apiserver writes before anyone uses it', ()
     await bootstrapCluster(client, APISERVER);
     const services = client.resource<Service>('services', 'default');
     const stored = await services.get('kubernetes');
-    await services.update({ ...stored, metadata: { ...stored.metadata, labels: { component: 'apiserver' }, annotations: { note: 'kept' } } });
+    await services.update({ ...stored, metadata: { ...stored.metadata, labels: { component: 'apiserver', team: 'platform' }, annotations: { note: 'kept' } } });
     await ensureObject(client, 'services', kubernetesService(APISERVER));
     const now = await services.get('kubernetes');
-    expect(now.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
+    expect(now.metadata.labels, 'provider put back; team, someone else\'s label, kept').toEqual({ component: 'apiserver', provider: 'kubernetes', team: 'platform' });
     expect(now.metadata.annotations, 'an annotation ensureObject does not set is not its business').toEqual({ note: 'kept' });
   });
 
@@ -392,7 +399,7 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
       await clock.advance(1000);
     }
     await starting;
-    expect(errors.some((message) => message.includes('connection refused')), `errors: ${errors.join('; ')}`).toBe(true);
+    expect(errors.some((message) => message.includes('connection refused')), errors.length === 0 ? 'onError was never told of the failed list (give the SharedInformerFactory an onError that passes the error on)' : `errors: ${errors.join('; ')}`).toBe(true);
     await scheduler.stop();
     await new SchedulerRunner({ client, clock, random: new Random(7) }).stop();
   });
