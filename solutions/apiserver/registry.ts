@@ -208,7 +208,7 @@ export class Registry {
    *
    * - a `metadata.uid` that is not the stored one is a Conflict too (a precondition, like the
    *   resourceVersion): the object was deleted and made again under the same name;
-   * - uid, creationTimestamp, generation, deletionTimestamp and the status are kept from the
+   * - uid, creationTimestamp, generation, deletionTimestamp, deletionGracePeriodSeconds and the status are kept from the
    *   stored object;
    * - generation moves by one when the spec changed;
    * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is

@@ -50,7 +50,7 @@ export interface ResourceType {
   prepareForCreate?(obj: KubeObject): void;
   /** fills in defaults (kata 07's applyDefaults); the object already has its kind and namespace */
   defaults?(obj: KubeObject): void;
-  /** the problems of an object, as Invalid causes (kata 07's validation); none: valid */
+  /** the problems of an object, as Invalid causes (kata 07's validation): an empty list when it is valid ([] is truthy: test its length) */
   validate?(obj: KubeObject): StatusCause[];
   /**
    * Finalizers of the kind's own that hold a deletion back like `metadata.finalizers` do (kata
