@@ -13,9 +13,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { FakeClock, type Timer } from '@kube/kit';
+import { FakeClock } from '@kube/kit';
 import { KeyIndex, Lessor, MAX_LEASE_TTL, MIN_LEASE_TTL, MvccStore, prefixEnd, WatchableStore, type Change, type MvccKeyValue, type Revision } from '@kube/etcd';
 import { byteOrder } from '../support/bytes.ts';
+import { NodeLikeClock } from '../support/node-like-clock.ts';
 import { thrownBy } from '../support/errors.ts';
 import { KEY_POOL, poolKeyArb, valueArb } from '../support/keys.ts';
 import { LEASE_KEYS, LeaseScheduleModel, leaseScheduleArb, showStep } from '../support/lease-schedule.ts';
@@ -51,16 +52,6 @@ const COMPACTED = /^mvcc: required revision has been compacted/;
 const FUTURE = /^mvcc: required revision is a future revision/;
 
 /** A store, a fake clock and a lessor on both; `heard` collects the store's commits. */
-/**
- * A FakeClock whose timers behave as Node's do: a timer asked to wait 2^31 ms or more (about 24.8
- * days) fires after 1 ms instead (Node prints a TimeoutOverflowWarning), as on RealClock.
- */
-class NodeLikeClock extends FakeClock {
-  override setTimeout(fn: () => void, ms: number): Timer {
-    return super.setTimeout(fn, ms > 2 ** 31 - 1 ? 1 : ms);
-  }
-}
-
 function leased(options?: { minTtl?: number }, clock: FakeClock = new FakeClock()): { store: MvccStore; clock: FakeClock; lessor: Lessor; heard: [number, string[]][] } {
   const store = new MvccStore();
   const lessor = new Lessor(store, clock, options);
