@@ -28,7 +28,7 @@ import { ANONYMOUS } from './authentication.ts';
 import { decodeBody } from './codec.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, Registry } from './registry.ts';
-import { badRequest, conflict, invalid, methodNotAllowed, statusOf } from './status.ts';
+import { badRequest, conflict, invalid, noRouteForMethod, statusOf } from './status.ts';
 
 /** `/api/v1/namespaces/<ns>/pods/<name>/eviction`: namespace and name. */
 const EVICTION_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/;
@@ -80,7 +80,7 @@ export class PodEvictions {
       const attributes: RequestAttributes = { user, verb, resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'pods', subresource: 'eviction', namespace, name, path: pathname };
       const decision = authorizer?.authorize(attributes);
       if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
-      if (method !== 'POST') throw methodNotAllowed('pods/eviction', verb);
+      if (method !== 'POST') throw noRouteForMethod(); // the eviction subresource has a POST route only
       const eviction = (decodeBody(body, headers['content-type']) ?? {}) as EvictionBody;
       if (eviction.kind !== undefined && eviction.kind !== 'Eviction') throw badRequest(`not a Eviction object: the body is a ${String(eviction.kind)}`);
       if (eviction.metadata?.name !== name) throw badRequest('name in URL does not match name in Eviction object');

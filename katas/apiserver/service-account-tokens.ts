@@ -28,7 +28,7 @@ import { ANONYMOUS, AUTHENTICATED_GROUP } from './authentication.ts';
 import { decodeBody } from './codec.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { Registry } from './registry.ts';
-import { invalid, isStatusError, methodNotAllowed, notFound, statusOf, unauthorized } from './status.ts';
+import { invalid, isStatusError, noRouteForMethod, notFound, statusOf, unauthorized } from './status.ts';
 
 /** Who issues the tokens, as kube-apiserver's default `--service-account-issuer` names it. */
 export const TOKEN_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -108,7 +108,7 @@ export class ServiceAccountTokens {
       const attributes: RequestAttributes = { user, verb: method === 'POST' ? 'create' : method.toLowerCase(), resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'serviceaccounts', subresource: 'token', namespace, name, path };
       const decision = authorizer?.authorize(attributes);
       if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
-      if (method !== 'POST') throw methodNotAllowed('serviceaccounts/token', attributes.verb);
+      if (method !== 'POST') throw noRouteForMethod(); // the token subresource has a POST route only
       const account = this.serviceAccount(namespace, name);
       if (account === undefined) throw notFound('serviceaccounts', name);
       // JSON, YAML or protobuf: kubectl create token sends protobuf

@@ -32,7 +32,7 @@ import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedKind, qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
-import { badRequest, conflict, invalid, isStatusError, notFoundResource, StatusError, statusOf } from './status.ts';
+import { badRequest, conflict, invalid, isStatusError, noRouteForMethod, notFoundResource, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { answerReview } from './reviews.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
@@ -392,11 +392,6 @@ const SUBRESOURCE_VERBS: Readonly<Record<string, readonly string[]>> = {
   binding: ['create'],
   finalize: ['update'],
 };
-
-/** 405 for a method the path has no route for, as kube-apiserver answers it (NewGenericServerResponse). */
-function noRouteForMethod(): StatusError {
-  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', details: {}, code: 405 });
-}
 
 /** The resource a request names, served under the group-version in its path. */
 function servedType(info: RequestInfo): ResourceType {

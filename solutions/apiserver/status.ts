@@ -179,6 +179,16 @@ export function methodNotAllowed(resource: string, action: string): StatusError 
   return failure('MethodNotAllowed', `${action} is not supported on resources of kind "${resource}"`, { ...(group ? { group } : {}), kind });
 }
 
+/**
+ * MethodNotAllowed (405) for a method its path has no route for, in kube-apiserver's words:
+ * `the server does not allow this method on the requested resource` (go-restful's 405, written by
+ * handler.go's serviceErrorHandler through NewGenericServerResponse, with empty details). Given:
+ * the HTTP handlers of kata 10 use it.
+ */
+export function noRouteForMethod(): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', details: {}, code: 405 });
+}
+
 /** Expired (410): the caller asked for something the server no longer has; the message is the caller's. */
 export function expired(message: string): StatusError {
   return failure('Expired', message);
