@@ -29,11 +29,11 @@ export const ETCD_ERRORS = {
   FutureRevision: 'mvcc: required revision is a future revision',
   /** A read or watch below the compacted revision, or a compaction at or below it (mvcc.ErrCompacted). */
   Compacted: 'mvcc: required revision has been compacted',
-  /** A transaction with more ops in a branch than the limit, 128 (rpctypes.ErrGRPCTooManyOps). */
+  /** A transaction with more compares, or more ops in a branch, than the limit, 128 (rpctypes.ErrGRPCTooManyOps). */
   TooManyOps: 'etcdserver: too many operations in txn request',
   /** A transaction branch that writes one key twice (rpctypes.ErrGRPCDuplicateKey). */
   DuplicateKey: 'etcdserver: duplicate key given in txn request',
-  /** A compare whose value has the wrong type for its target: a number for value, a string for a revision. */
+  /** A compare whose value has the wrong type for its target (a number for value, a string for a revision), or whose target or result is unknown. */
   InvalidCompare: 'a compare on value needs a string; on version, createRevision or modRevision a whole number',
   /** A put or keep-alive naming a lease that does not exist (rpctypes.ErrGRPCLeaseNotFound). */
   LeaseNotFound: 'etcdserver: requested lease not found',

@@ -50,13 +50,16 @@ export function txn(store: Mvcc, request: TxnRequest): TxnResponse {
  * then duplicate keys in each branch.
  *
  * @throws EtcdError `TooManyOps` when the compares or a branch have more than {@link MAX_TXN_OPS};
- *   `InvalidCompare` for a compare whose value has the wrong type; `EmptyKey` for a compare or op
+ *   `InvalidCompare` for a compare whose value has the wrong type, or whose target or result is
+ *   not one of the four; `EmptyKey` for a compare or op
  *   without a key; `DuplicateKey` when a branch puts one key twice, or puts a key that one of its
  *   deletes covers
  */
 export function checkTxnRequest(request: TxnRequest): void {
   // TODO(03): TooManyOps if compare, success or failure is longer than MAX_TXN_OPS; InvalidCompare for a
-  // TODO(03): value compare without a string or a revision/version compare without a whole number; EmptyKey for
+  // TODO(03): value compare without a string, a revision/version compare without a whole number, or a target or
+  // TODO(03): result that is not one of the four (detail `${target} ${result} ${JSON.stringify(value)}`, or
+  // TODO(03): `target X, result Y`); each compare whole, its key first, before the next; EmptyKey for
   // TODO(03): a compare or op with key ''; DuplicateKey if a branch puts a key twice or puts a key in one of its
   // TODO(03): delete ranges (inRange(put.key, delete.key, delete.rangeEnd), whatever the order of the two).
   throw new NotImplemented('03', 'checkTxnRequest');

@@ -55,7 +55,8 @@ export function txn(store: Mvcc, request: TxnRequest): TxnResponse {
  * then duplicate keys in each branch.
  *
  * @throws EtcdError `TooManyOps` when the compares or a branch have more than {@link MAX_TXN_OPS};
- *   `InvalidCompare` for a compare whose value has the wrong type; `EmptyKey` for a compare or op
+ *   `InvalidCompare` for a compare whose value has the wrong type, or whose target or result is
+ *   not one of the four; `EmptyKey` for a compare or op
  *   without a key; `DuplicateKey` when a branch puts one key twice, or puts a key that one of its
  *   deletes covers
  */

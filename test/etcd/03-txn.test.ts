@@ -297,6 +297,23 @@ describe('checked before anything runs', () => {
     expect(thrownBy(() => txn(store, { compare: [cmp('', 'version', '=', 0)], success: [put('a', '2'), put('a', '3')] }))).toMatchObject({ code: 'EmptyKey' });
   });
 
+  it('checks in the order of the table: each compare whole (key first) before the next, the compares before the ops, an empty key before a duplicate one', () => {
+    const store = storeWith(['a', '1']);
+    const codeOf = (request: TxnRequest) => (thrownBy(() => txn(store, request)) as { code?: string }).code;
+    expect(codeOf({ compare: [cmp('a', 'value', '=', 1), cmp('', 'version', '=', 0)] }), 'the first compare is wrong first').toBe('InvalidCompare');
+    expect(codeOf({ compare: [cmp('', 'value', '=', 1)] }), 'a compare\'s key before its value').toBe('EmptyKey');
+    expect(codeOf({ compare: [cmp('a', 'value', '=', 1)], success: [put('', '1')] }), 'the compares before the ops').toBe('InvalidCompare');
+    expect(codeOf({ success: [put('a', '1'), put('a', '2'), put('', '3')] }), 'every empty key before any duplicate').toBe('EmptyKey');
+    expect(store.revision).toBe(2);
+  });
+
+  it('checks the future ranges of the chosen branch only, and takes any whole number in a compare, negative too', () => {
+    const store = storeWith(['a', '1']);
+    const far = { type: 'range', key: 'a', options: { revision: 99 } } as RequestOp;
+    expect(txn(store, { compare: [cmp('a', 'version', '=', 1)], success: [put('b', '1')], failure: [far] }).succeeded, 'the failure branch is not run: its range is not checked').toBe(true);
+    expect(txn(store, { compare: [cmp('a', 'version', '>', -1)] }).succeeded, 'version > -1 always holds').toBe(true);
+  });
+
   it('names the duplicate key, and the revisions of a future range', () => {
     const store = storeWith(['a', '1']);
     expect(thrownBy(() => txn(store, { success: [put('b', '1'), del('a', 'c')] }))).toMatchObject({ code: 'DuplicateKey', message: 'etcdserver: duplicate key given in txn request (key "b")' });
