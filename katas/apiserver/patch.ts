@@ -38,6 +38,21 @@ export function isJsonObject(value: unknown): value is { [key: string]: Json } {
 }
 
 /**
+ * Sets `object[field] = value` as data, even for a field called `__proto__` (a ConfigMap key may
+ * be): a plain assignment of `__proto__` would change the object's prototype and lose the field.
+ *
+ * @example setField(result, '__proto__', 'x'); Object.keys(result); // ['__proto__']
+ */
+export function setField(object: Record<string, unknown>, field: string, value: unknown): void {
+  Object.defineProperty(object, field, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** `object[field]` when it is the object's own field, else undefined (never what its prototype has, as `__proto__` would be). */
+export function fieldOf(object: Record<string, unknown>, field: string): unknown {
+  return Object.hasOwn(object, field) ? object[field] : undefined;
+}
+
+/**
  * Applies a JSON merge patch (RFC 7386) to `target` and returns the result; `target` is not changed.
  *
  * A patch that is an object merges into the target field by field: a field set to `null` is
@@ -55,7 +70,8 @@ export function isJsonObject(value: unknown): value is { [key: string]: Json } {
 export function mergePatch(target: unknown, patch: unknown): unknown {
   // TODO(10): RFC 7386: a patch that is not an object (isJsonObject) replaces the target (a copy of it). Else start from a copy of
   // TODO(10): the target if it is an object, {} if not; for each field of the patch: null removes the field, anything else is
-  // TODO(10): mergePatch(the field's current value, the patch's value). Never change `target` itself.
+  // TODO(10): mergePatch(the field's current value, the patch's value). Never change `target` itself. Read and set fields with
+  // TODO(10): fieldOf and setField (given above): a field may be called __proto__, and `result[field] = v` would lose it.
   throw new NotImplemented('10', 'mergePatch');
 }
 

@@ -35,7 +35,7 @@
  * ); // { spec: { containers: [{ name: 'app', image: 'nginx:2' }, { name: 'log', image: 'busybox' }] } }
  * ```
  */
-import { isJsonObject } from './patch.ts';
+import { fieldOf, isJsonObject, setField } from './patch.ts';
 import { badRequest } from './status.ts';
 
 type JsonObject = Record<string, unknown>;
@@ -106,16 +106,17 @@ function mergeObject(original: JsonObject, patch: JsonObject, kind: string, path
   for (const [field, value] of Object.entries(patch)) {
     if (field.startsWith('$')) continue; // directives, handled below
     const fieldPath = path ? `${path}.${field}` : field;
+    const current = fieldOf(result, field);
     if (value === null) {
       delete result[field];
     } else if (isJsonObject(value)) {
-      const merged = mergeObject(isJsonObject(result[field]) ? result[field] : {}, value, kind, fieldPath);
+      const merged = mergeObject(isJsonObject(current) ? current : {}, value, kind, fieldPath);
       if (merged === undefined) delete result[field];
-      else result[field] = merged;
+      else setField(result, field, merged);
     } else if (Array.isArray(value)) {
-      result[field] = mergeList(result[field], value, listStrategy(kind, fieldPath), kind, fieldPath);
+      setField(result, field, mergeList(current, value, listStrategy(kind, fieldPath), kind, fieldPath));
     } else {
-      result[field] = value;
+      setField(result, field, value);
     }
   }
 

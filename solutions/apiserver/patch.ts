@@ -37,6 +37,21 @@ export function isJsonObject(value: unknown): value is { [key: string]: Json } {
 }
 
 /**
+ * Sets `object[field] = value` as data, even for a field called `__proto__` (a ConfigMap key may
+ * be): a plain assignment of `__proto__` would change the object's prototype and lose the field.
+ *
+ * @example setField(result, '__proto__', 'x'); Object.keys(result); // ['__proto__']
+ */
+export function setField(object: Record<string, unknown>, field: string, value: unknown): void {
+  Object.defineProperty(object, field, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** `object[field]` when it is the object's own field, else undefined (never what its prototype has, as `__proto__` would be). */
+export function fieldOf(object: Record<string, unknown>, field: string): unknown {
+  return Object.hasOwn(object, field) ? object[field] : undefined;
+}
+
+/**
  * Applies a JSON merge patch (RFC 7386) to `target` and returns the result; `target` is not changed.
  *
  * A patch that is an object merges into the target field by field: a field set to `null` is
@@ -56,7 +71,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const result: Record<string, unknown> = isJsonObject(target) ? structuredClone(target) : {};
   for (const [field, value] of Object.entries(patch)) {
     if (value === null) delete result[field];
-    else result[field] = mergePatch(result[field], value);
+    else setField(result, field, mergePatch(fieldOf(result, field), value));
   }
   return result;
 }

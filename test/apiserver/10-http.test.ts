@@ -146,6 +146,15 @@ describe('merge patch: the examples of RFC 7386, appendix A', () => {
     expect(mergePatch(target, patch)).toEqual(expected);
     expect(target).toEqual(before); // the target is not changed
   });
+
+  it('keeps a field called __proto__ as data, as a ConfigMap key may be called (a plain assignment would set the prototype and lose it)', () => {
+    const patch = JSON.parse('{"data":{"__proto__":"x","a":"b"}}');
+    for (const patched of [mergePatch({ data: { c: 'd' } }, patch), strategicMergePatch({ data: { c: 'd' } }, patch, 'ConfigMap')] as { data: Record<string, string> }[]) {
+      expect(Object.keys(patched.data).sort()).toEqual(['__proto__', 'a', 'c']);
+      expect(JSON.stringify(patched)).toContain('"__proto__":"x"');
+      expect(Object.getPrototypeOf(patched.data)).toBe(Object.prototype);
+    }
+  });
 });
 
 /** The handler alone, without a server: its registry (with the namespace default) and a way to ask it. */
