@@ -68,7 +68,10 @@ export interface DecodedRecords {
   torn: TornTail | undefined;
 }
 
-/** The number of bytes a record with `dataLength` bytes of data takes: header, data, padding. */
+/**
+ * The number of bytes a record with `dataLength` bytes of data takes: header, data, padding. Valid
+ * for `dataLength` up to {@link MAX_RECORD_DATA}: the rounding works on 32 bits, so check the size first.
+ */
 export function recordSize(dataLength: number): number {
   return (RECORD_HEADER_BYTES + dataLength + 7) & ~7;
 }
@@ -98,9 +101,10 @@ export function encodeRecord(record: WalRecord, previousCrc: number): EncodedRec
  * @throws EtcdError `CorruptLog` with detail `<path>, byte <offset>: <what is wrong>`
  */
 export function decodeRecords(bytes: Uint8Array, path: string): DecodedRecords {
-  // TODO(06): walk the records from offset 0, chaining the crc. A file that ends inside a record, a
-  // TODO(06): last record that fails its crc, or a rest of nothing but zero bytes, is a torn tail (return it in `torn`); a bad length check,
-  // TODO(06): a length over MAX_RECORD_DATA, or a bad crc with bytes after it, is CorruptLog "<path>, byte <offset>: ...".
+  // TODO(06): walk the records from offset 0, chaining the crc, checking each offset in the md table's order: a rest of nothing
+  // TODO(06): but zero bytes, a header cut short, a bad length check, a length over MAX_RECORD_DATA, a record that runs past
+  // TODO(06): the end, a bad crc on the last record, a bad crc with bytes after it. Torn tails go in `torn`; damage is
+  // TODO(06): CorruptLog "<path>, byte <offset>: ...".
   throw new NotImplemented('06', 'decodeRecords');
 }
 

@@ -67,7 +67,10 @@ export interface DecodedRecords {
   torn: TornTail | undefined;
 }
 
-/** The number of bytes a record with `dataLength` bytes of data takes: header, data, padding. */
+/**
+ * The number of bytes a record with `dataLength` bytes of data takes: header, data, padding. Valid
+ * for `dataLength` up to {@link MAX_RECORD_DATA}: the rounding works on 32 bits, so check the size first.
+ */
 export function recordSize(dataLength: number): number {
   return (RECORD_HEADER_BYTES + dataLength + 7) & ~7;
 }

@@ -178,7 +178,7 @@ describe('the record format', () => {
     expect(encodeRecord(rec('x', 0), 0).bytes[12]).toBe(0);
     expect(encodeRecord(rec('x', 255), 0).bytes[12]).toBe(255);
     // a stand-in for 1 GiB and one byte of data: only its length is looked at before the refusal
-    const huge = { length: MAX_RECORD_DATA + 1 } as Uint8Array;
+    const huge = { length: MAX_RECORD_DATA + 1, byteLength: MAX_RECORD_DATA + 1 } as Uint8Array;
     expect(() => encodeRecord({ type: 1, data: huge }, 0)).toThrow(new RangeError(`a record holds at most 1073741824 bytes (got 1073741825)`));
   });
 
@@ -188,6 +188,7 @@ describe('the record format', () => {
     const both = Buffer.concat([a.bytes, b.bytes]);
     const reason = (file: Uint8Array) => decodeRecords(file, 'x.wal').torn?.reason;
     expect(reason(Buffer.concat([a.bytes, Buffer.alloc(4096)]))).toBe('the file ends in 4096 zero bytes (a block a crash left unwritten)');
+    expect(reason(Buffer.concat([a.bytes, Buffer.alloc(16)])), 'the count is the zeros found, not a block\'s size').toBe('the file ends in 16 zero bytes (a block a crash left unwritten)');
     expect(reason(both.subarray(0, 20))).toBe('the file ends inside a record header');
     // 8 bytes left: the whole length and its check, so the length says how far the record runs
     expect(reason(both.subarray(0, 24))).toBe('the file ends inside a record of 24 bytes');
@@ -289,6 +290,23 @@ describe('the log: append, group commit, recovery', () => {
     await again.wal.close();
   });
 
+  it('a repair is on the disk before the log answers: the truncated segment is fsync\'d, then the directory; a log that needed no repair is opened with no fsync at all', async () => {
+    const dir = dirs.make();
+    await logWith(dir, rec('abc'), rec('0123456789'));
+    const clean = recordingFs();
+    await (await Wal.open(dir, { fs: clean.fs })).wal.close();
+    expect(clean.events.filter((e) => e === 'sync' || e === 'syncDir'), 'a whole log: nothing to make durable').toEqual([]);
+    cut(segment(dir), 16 + 5);
+    const { fs, events } = recordingFs();
+    const opened = await Wal.open(dir, { fs });
+    const truncated = events.indexOf(`truncate ${segmentName(1)} 16`);
+    expect(truncated, events.join(', ')).toBeGreaterThanOrEqual(0);
+    const synced = events.indexOf('sync', truncated);
+    expect(synced, `the segment fsync'd after its truncation: ${events.join(', ')}`).toBeGreaterThan(truncated);
+    expect(events.indexOf('syncDir', synced), events.join(', ')).toBeGreaterThan(synced);
+    await opened.wal.close();
+  });
+
   it('a last record with a bad crc is cut off the same way, and the appends after the repair chain their crc from the record before it', async () => {
     const dir = dirs.make();
     await logWith(dir, rec('abc'), rec('defg'));
@@ -333,6 +351,7 @@ describe('the log: append, group commit, recovery', () => {
     const error = await rejectionOf(() => wal.append(rec('abc')));
     expect(error).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
     expect((error as Error).message).toContain('ENOSPC');
+    expect((error as Error).message, 'the message names where').toContain(dir);
     expect(await rejectionOf(() => wal.append(rec('more')))).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
   });
 
@@ -383,7 +402,7 @@ describe('the log: append, group commit, recovery', () => {
   it('files that are not the log\'s (a README, "abc", a .wal.broken copy, a name of 17 digits) are left alone when the log opens', async () => {
     const dir = dirs.make();
     writeSegment(dir, 1, rec('one'));
-    const strangers = ['README', 'abc', `${segmentName(1)}.broken`, `0${segmentName(1)}`];
+    const strangers = ['README', 'abc', `${segmentName(1)}.broken`, `0${segmentName(1)}`, '00000000000000AB.wal'];
     for (const name of strangers) writeFileSync(join(dir, name), 'not a segment');
     const opened = await Wal.open(dir);
     expect([readable(opened.records), opened.repaired]).toEqual([[[1, 'one']], undefined]);
@@ -498,6 +517,9 @@ describe('snapshots', () => {
     await wal.append(rec('2'));
     expect(await rejectionOf(() => wal.snapshot(bytes('never renamed')))).toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
     expect(readdirSync(dir)).toContain(`${SNAPSHOT_FILE}.tmp`);
+    // A failed snapshot breaks the log as a failed fsync does: what it left is for recovery to judge.
+    expect(await rejectionOf(() => wal.append(rec('3'))), 'an append after the failed snapshot').toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+    expect(await rejectionOf(() => wal.snapshot(bytes('again'))), 'a second snapshot after the failed one').toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
     const again = await Wal.open(dir);
     expect([again.snapshot, readable(again.records)]).toEqual([undefined, [[1, '1'], [1, '2']]]);
     expect(readdirSync(dir)).not.toContain(`${SNAPSHOT_FILE}.tmp`);
@@ -528,6 +550,18 @@ describe('snapshots', () => {
 });
 
 describe('the durable store', () => {
+  it('a compaction the store refuses logs nothing (the next open replays cleanly), and synced() rejects once the store is closed', async () => {
+    const dir = dirs.make();
+    const db = await openDurableStore(dir);
+    await db.put('a', '1');
+    expect(await rejectionOf(() => db.compact(99))).toMatchObject({ name: 'EtcdError', code: 'FutureRevision' });
+    await db.close();
+    expect(await rejectionOf(() => db.synced()), 'synced() after close()').toMatchObject({ name: 'EtcdError', code: 'LogUnavailable' });
+    const again = await openDurableStore(dir);
+    expect([again.revision, again.store.compacted]).toEqual([2, 0]);
+    await again.close();
+  });
+
   it('a new directory opens as a store at revision 1; writes resolve with their revision and come back after reopening, with their history', async () => {
     const dir = dirs.make();
     const db = await openDurableStore(dir);
