@@ -192,15 +192,19 @@ export class Framework {
    * Runs every PreFilter plugin, in order (framework.RunPreFilterPlugins).
    *
    * - Skip: the plugin's name goes into `state.skipFilterPlugins`, and the cycle goes on;
-   * - a rejection (Unschedulable, UnschedulableAndUnresolvable): returned at once, marked with
-   *   the plugin's name: the pod fits nowhere;
+   * - UnschedulableAndUnresolvable: returned at once, marked with the plugin's name: the pod fits
+   *   nowhere, and preemption cannot help;
+   * - Unschedulable: kept, marked with the plugin's name, and the other PreFilters run on
+   *   (preemption needs their state); the last one kept is the answer;
    * - a plugin that throws, or answers an Error: an Error status, `running PreFilter plugin
    *   "Name": <message>` ({@link Status.pluginError}), returned at once.
    *
    * @returns Success when no plugin rejected the pod
    */
   runPreFilterPlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status {
-    // TODO(12): run each preFilter in order: Skip → state.skipFilterPlugins; a rejection → return it withPlugin; a throw → Status.pluginError(error, name, "prefilter"); an Error status → Status.pluginError(status.asError(), name, "prefilter").
+    // TODO(12): run each preFilter in order: Skip → state.skipFilterPlugins; UnschedulableAndUnresolvable → return it withPlugin at once;
+    // TODO(12): Unschedulable → keep it withPlugin and go on (the last kept is returned at the end); a throw → Status.pluginError(error,
+    // TODO(12): name, "prefilter"); an Error status → Status.pluginError(status.asError(), name, "prefilter").
     throw new NotImplemented('12', 'Framework.runPreFilterPlugins');
   }
 

@@ -192,14 +192,17 @@ export class Framework {
    * Runs every PreFilter plugin, in order (framework.RunPreFilterPlugins).
    *
    * - Skip: the plugin's name goes into `state.skipFilterPlugins`, and the cycle goes on;
-   * - a rejection (Unschedulable, UnschedulableAndUnresolvable): returned at once, marked with
-   *   the plugin's name: the pod fits nowhere;
+   * - UnschedulableAndUnresolvable: returned at once, marked with the plugin's name: the pod fits
+   *   nowhere, and preemption cannot help;
+   * - Unschedulable: kept, marked with the plugin's name, and the other PreFilters run on
+   *   (preemption needs their state); the last one kept is the answer;
    * - a plugin that throws, or answers an Error: an Error status, `running PreFilter plugin
    *   "Name": <message>` ({@link Status.pluginError}), returned at once.
    *
    * @returns Success when no plugin rejected the pod
    */
   runPreFilterPlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status {
+    let unschedulable: Status | undefined;
     for (const plugin of this.preFilterPlugins) {
       let status: Status;
       try {
@@ -211,10 +214,13 @@ export class Framework {
         state.skipFilterPlugins.add(plugin.name);
         continue;
       }
-      if (status.isRejected()) return status.withPlugin(plugin.name);
-      if (!status.isSuccess()) return Status.pluginError(status.asError(), plugin.name, 'prefilter');
+      if (status.code === 'UnschedulableAndUnresolvable') return status.withPlugin(plugin.name);
+      // Unschedulable: preemption may still help, and it needs every PreFilter's state, so the
+      // others run too; the last such rejection is the answer (upstream's returnStatus).
+      if (status.code === 'Unschedulable') unschedulable = status.withPlugin(plugin.name);
+      else if (!status.isSuccess()) return Status.pluginError(status.asError(), plugin.name, 'prefilter');
     }
-    return Status.success();
+    return unschedulable ?? Status.success();
   }
 
   /**

@@ -117,6 +117,20 @@ describe('resources as numbers', () => {
     expect(info.podsWithRequiredAntiAffinity).toEqual([]);
   });
 
+  it('NodeInfo keeps only pod (anti-)affinity in podsWithAffinity, only required anti-affinity in podsWithRequiredAntiAffinity, a pod whose requests do not parse with none, and removes by namespace and name', () => {
+    const info = new NodeInfo(makeNode('node-1'));
+    const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
+    const zone = { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' as const, values: ['a'] }] }] };
+    info.addPod(makePod('to-nodes', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: zone } } }));
+    info.addPod(makePod('together', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } }));
+    info.addPod(makePod('bad', { cpu: 'lots' }));
+    expect(info.podsWithAffinity.map((p) => p.metadata.name), 'node affinity is not pod affinity').toEqual(['together']);
+    expect(info.podsWithRequiredAntiAffinity, 'required pod affinity is not anti-affinity').toEqual([]);
+    expect([info.pods.length, info.requested.cpu ?? 0]).toEqual([3, 0]);
+    expect(info.removePod(makePod('bad', { namespace: 'other' })), 'another namespace, another pod').toBe(false);
+    expect(info.pods.length).toBe(3);
+  });
+
   it('NodeInfo.removePod of a pod without affinity leaves the affinity lists as they were, and only required anti-affinity terms count as required', () => {
     const info = new NodeInfo(makeNode('node-1'));
     const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
@@ -200,6 +214,9 @@ describe('the filter plugins', () => {
     // a pod with other affinity (to pods), but no node affinity, is not asked about
     const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
     expect(outcome(makePod('q', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } }), makeNode('c'))).toBe('let in');
+    // nor is a pod with preferred node affinity only: it is no requirement
+    const preferred = [{ weight: 1, preference: { matchExpressions: [{ key: 'zone', operator: 'In' as const, values: ['a'] }] } }];
+    expect(outcome(makePod('r', { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: preferred } } }), makeNode('d'))).toBe('let in');
   });
 
   it('NodeResourcesFit lets a pod fit exactly what is left, and says "Insufficient cpu" for one millicore more', () => {
@@ -291,6 +308,22 @@ describe('the framework', () => {
     expect(calls).toEqual(['Pass', 'Gate']);
   });
 
+  it('an Unschedulable PreFilter lets the other PreFilters run (preemption needs their state) and the last such rejection is the answer; an UnschedulableAndUnresolvable one stops the run at once', () => {
+    const calls: string[] = [];
+    const plugin = (name: string, answer: () => Status): FilterPlugin & PreFilterPlugin => ({ name, preFilter: () => (calls.push(name), answer()), filter: () => Status.success() });
+    const info = new NodeInfo(makeNode('n'));
+    const run = (...plugins: (FilterPlugin & PreFilterPlugin)[]) => {
+      calls.length = 0;
+      const status = new Framework(plugins).runPreFilterPlugins(new CycleState([info]), makePod('p'), [info]);
+      return [status.code, status.message(), status.plugin, [...calls]];
+    };
+    const full = () => Status.unschedulable('too full');
+    const spread = () => Status.unschedulable('too crowded');
+    const gated = () => Status.unresolvable('pod is gated');
+    expect(run(plugin('Full', full), plugin('Pass', () => Status.success()), plugin('Spread', spread))).toEqual(['Unschedulable', 'too crowded', 'Spread', ['Full', 'Pass', 'Spread']]);
+    expect(run(plugin('Full', full), plugin('Gate', gated), plugin('After', () => Status.success()))).toEqual(['UnschedulableAndUnresolvable', 'pod is gated', 'Gate', ['Full', 'Gate']]);
+  });
+
   it('a PreFilter that throws gives the Error status "running PreFilter plugin \"Boom\": boom", which ends the cycle as a SchedulerError', () => {
     const boom = { name: 'Boom', preFilter: (): Status => { throw new Error('boom'); }, filter: () => Status.success() };
     const framework = new Framework([boom, new NodeResourcesFit()]);
@@ -374,6 +407,13 @@ describe('when nothing fits', () => {
     expect(result.condition).toEqual({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/5 nodes are available: 2 Insufficient cpu, 3 node(s) were unschedulable.' });
   });
 
+  it('sorts the counted reasons by their bytes, as Go\'s sort.Strings does: capitals before lower case', () => {
+    const nodeToStatus = new Map<string, Status>();
+    for (const name of ['a', 'b']) nodeToStatus.set(name, Status.unschedulable('Too many pods'));
+    for (const name of ['c', 'd']) nodeToStatus.set(name, Status.unresolvable('node(s) were unschedulable'));
+    expect(fitErrorMessage(4, { nodeToStatus, unschedulablePlugins: new Set() })).toBe('0/4 nodes are available: 2 Too many pods, 2 node(s) were unschedulable.');
+  });
+
   it('counts every reason of a node, and sorts the counted reasons as strings ("10 ..." before "2 ...")', () => {
     const nodeToStatus = new Map<string, Status>();
     for (let i = 0; i < 10; i++) nodeToStatus.set(`big-${i}`, Status.unresolvable("node(s) didn't match Pod's node affinity/selector"));
@@ -402,6 +442,16 @@ describe('when nothing fits', () => {
 });
 
 describe('bad input', () => {
+  it('a malformed request and a malformed allocatable are UnschedulableAndUnresolvable (no preemption can mend them); an empty nodeName names no node', () => {
+    const requests = filterWith(new NodeResourcesFit(), makePod('p', { cpu: 'lots' }), makeNode('a'));
+    expect([requests.code, requests.message()]).toEqual(['UnschedulableAndUnresolvable', expect.stringMatching(/^invalid resource requests: /)]);
+    const allocatable = filterWith(new NodeResourcesFit(), makePod('p', { cpu: '1' }), makeNode('bad', { cpu: 'four' }));
+    expect([allocatable.code, allocatable.message()]).toEqual(['UnschedulableAndUnresolvable', 'node(s) had invalid allocatable resources']);
+    const unnamed = makePod('p');
+    unnamed.spec!.nodeName = '';
+    expect(filterWith(new NodeName(), unnamed, makeNode('a')).isSuccess()).toBe(true);
+  });
+
   it('a pod with a malformed request fits nowhere, and the message says why', () => {
     const result = scheduleOne(fitFramework(), makePod('p', { cpu: 'lots' }), new Snapshot([makeNode('a'), makeNode('b')]));
     expect(result.status.code).toBe('Unschedulable');
