@@ -29,16 +29,16 @@ import { compareKeys, inRange } from './keys.ts';
 import type { Change, MvccKeyValue } from './mvcc-api.ts';
 import type { MvccStore } from './mvcc.ts';
 
-/** How many responses a watcher buffers before it falls behind (etcd's chanBufLen, 1024). */
+/** How many responses a watcher buffers before it falls behind (etcd 3.4's chanBufLen, 1024; 128 in 3.5). */
 export const WATCH_BUFFER_SIZE = 1024;
 
 /** What to watch (etcd's WatchCreateRequest). */
 export interface WatchRequest {
   /** the key, or the start of the range */
   key: string;
-  /** as in range: undefined = the single key; '\0' = every key >= key; else [key, rangeEnd) */
+  /** as in range: undefined or '' = the single key; '\0' = every key >= key; else [key, rangeEnd) */
   rangeEnd?: string;
-  /** first revision to deliver; 0 or undefined = only changes after now; past = replay history */
+  /** first revision to deliver; 0, negative or undefined = only changes after now; past = replay history */
   startRevision?: number;
   /** also send each event's previous kv (when the key existed before) */
   prevKv?: boolean;
