@@ -30,7 +30,7 @@ import type {
  * const store = new MemoryStore();
  * store.put('/registry/pods/default/web-1', '{"kind":"Pod"}');
  * store.get('/registry/pods/default/web-1')?.value;            // '{"kind":"Pod"}'
- * store.range('/registry/pods/', prefixEnd('/registry/pods/')); // { kvs: [...], count: 1, more: false }
+ * store.range('/registry/pods/', prefixEnd('/registry/pods/')); // { kvs: [...], count: 1, more: false } (prefixEnd: keys.ts)
  * store.delete('/registry/pods/', prefixEnd('/registry/pods/')); // { deleted: 1 }
  * ```
  */

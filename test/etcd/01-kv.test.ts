@@ -119,7 +119,7 @@ describe('put and get', () => {
 
   it('put without prevKv returns no previous pair', () => {
     const store = storeWith('a');
-    expect(store.put('a', 'again').prevKv).toBeUndefined();
+    expect('prevKv' in store.put('a', 'again'), 'no prevKv field at all, not one set to undefined').toBe(false);
     expect(store.get('a')?.value).toBe('again');
   });
 
@@ -259,11 +259,12 @@ describe('range options', () => {
     expect(all).toMatchObject({ count: 3, more: false });
   });
 
-  it.each([-1, 1.5, Number.NaN])('rejects limit %s with EtcdError InvalidLimit, saying what it got', (limit) => {
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects limit %s with EtcdError InvalidLimit, saying what it got, even with countOnly', (limit) => {
     const store = storeWith('a');
     const error = thrownBy(() => store.range('a', '\0', { limit }));
     expect(error).toBeInstanceOf(EtcdError);
     expect(error).toMatchObject({ code: 'InvalidLimit', message: `limit must be a whole number >= 0, where 0 means no limit (got ${limit})` });
+    expect(thrownBy(() => store.range('a', '\0', { countOnly: true, limit })), 'the limit is checked before anything else').toMatchObject({ code: 'InvalidLimit' });
   });
 
   it('keysOnly returns the same keys, each with the value ""', () => {
@@ -285,7 +286,9 @@ describe('range options', () => {
 describe('delete', () => {
   it('deletes one key, says it deleted 1, and leaves the keys that start with it', () => {
     const store = storeWith('a', 'a/b', 'ab');
-    expect(store.delete('a')).toMatchObject({ deleted: 1 });
+    const response = store.delete('a');
+    expect(response).toMatchObject({ deleted: 1 });
+    expect('prevKvs' in response, 'prevKvs only when asked for with prevKv: true').toBe(false);
     expect(store.get('a')).toBeUndefined();
     expect(keysOf(store.range('\0', '\0'))).toEqual(['a/b', 'ab']);
   });

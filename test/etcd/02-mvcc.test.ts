@@ -335,6 +335,20 @@ describe('onCommit', () => {
     ]);
   });
 
+  it('calls the listener once the store is at the new revision, with the DELETE of a leased key carrying lease 0, and a delete answers prevKvs only when asked', () => {
+    const store = new MvccStore();
+    store.leases = { has: (id) => id === 7 };
+    const heard: [number, number, string[]][] = [];
+    store.onCommit((revision, changes) => heard.push([revision, store.revision, changeLines(changes)]));
+    store.put('a', '1', { lease: 7 });
+    const deleted = store.delete('a');
+    expect('prevKvs' in deleted, 'no prevKvs without prevKv: true').toBe(false);
+    expect(heard).toEqual([
+      [2, 2, ['PUT "a"="1" c2 m2 v1 l7']],
+      [3, 3, ['DELETE "a"="" c0 m3 v0 l0']],
+    ]);
+  });
+
   it('stops calling the listener once its unsubscribe function is called', () => {
     const store = new MvccStore();
     const seen: number[] = [];
@@ -352,6 +366,13 @@ describe('leases: only stored (kata 05 gives them a life)', () => {
     const store = storeAfter(['a', '1']);
     expect(thrownBy(() => store.put('a', '2', { lease: 7 }))).toMatchObject({ code: 'LeaseNotFound', message: 'etcdserver: requested lease not found (lease 7)' });
     expect(store.revision).toBe(2);
+    expect(line(kvOf(store, 'a')!)).toBe('"a"="1" c2 m2 v1 l0');
+  });
+
+  it('checks the key before the lease, and takes lease 0 as no lease, with or without a registry', () => {
+    const store = new MvccStore();
+    expect(thrownBy(() => store.put('', 'v', { lease: 7 }))).toMatchObject({ code: 'EmptyKey' });
+    expect(store.put('a', '1', { lease: 0 }).header.revision).toBe(2);
     expect(line(kvOf(store, 'a')!)).toBe('"a"="1" c2 m2 v1 l0');
   });
 
@@ -374,6 +395,13 @@ describe('KeyIndex: a key\'s history in generations', () => {
     for (const main of [6, 7]) index.put(rev(main));
     return index;
   }
+
+  it('reads a version as the generation\'s version minus the revisions after it, not the revision\'s place in the list (kata 05 drops the oldest)', () => {
+    const index = new KeyIndex();
+    // a life put at 2, 3, 4 and deleted at 5, whose revisions 2 and 3 a compaction has dropped
+    index.generations.push({ created: rev(2), version: 4, revisions: [rev(4), rev(5)] }, { created: rev(0), version: 0, revisions: [] });
+    expect(index.at(4)).toMatchObject({ modified: rev(4), created: rev(2), version: 3 });
+  });
 
   it('groups the revisions in generations, a tombstone ending each life but the last', () => {
     expect(example().generations).toEqual([
