@@ -47,6 +47,26 @@ const USAGE = `usage: npm run kata -- <command>
 
 const out = (text = ''): void => void process.stdout.write(`${text}\n`);
 
+/** The commands of {@link USAGE}, for {@link didYouMean}. */
+const COMMANDS = [...USAGE.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]!);
+
+/** ` Did you mean "hint"?` for a command one or two keystrokes away from one of {@link COMMANDS}, else ''. */
+function didYouMean(typed: string): string {
+  const near = COMMANDS.filter((command) => editDistance(typed.toLowerCase(), command) <= 2).sort((a, b) => editDistance(typed, a) - editDistance(typed, b));
+  return near.length > 0 ? ` Did you mean "${near[0]}"?` : '';
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions, one each. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -122,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
     case 'watch':
       return watchLoop(katas, state, seed);
     default:
-      throw new UsageError(`"${command}" is not a command.\n${USAGE}`);
+      throw new UsageError(`"${command}" is not a command.${didYouMean(command)}\n${USAGE}`);
   }
 }
 
@@ -220,7 +240,7 @@ function printKata(r: KataResult, katas: Kata[], failuresToShow = 1): void {
   out(`  instructions  ${k.instructions}`);
   out(`  edit          ${k.files.join(', ')}`);
   out(`  tests         ${k.test}`);
-  const status = r.done ? c.green(`all ${r.tests.length} tests pass`) : `${r.passed}/${r.tests.length} tests pass`;
+  const status = r.done ? c.green(`all ${r.tests.length} tests pass`) : r.tests.length === 0 ? c.red('no test ran: the test file did not load (the error is below)') : `${r.passed}/${r.tests.length} tests pass`;
   out(`  ${status}`);
   for (const p of r.problems) out(`  ${c.red('!')} ${p.split('\n').join('\n    ')}`);
   const failed = r.tests.filter((t) => t.status !== 'pass');

@@ -57,6 +57,7 @@ describe('npm run kata', () => {
     expect(borrow.stderr).toContain(`"etdc" is not a component. Components: `);
     expect(borrow.stderr).toContain(kata.component);
     expect(kataCli('frobnicate').stderr).toContain('"frobnicate" is not a command.');
+    expect(kataCli('hnt', '01').stderr, 'a typo is answered with the command it is near').toContain('"hnt" is not a command. Did you mean "hint"?');
   });
 
   it('refuses to show a solution before the kata passes', () => {
