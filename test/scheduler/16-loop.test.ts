@@ -57,6 +57,18 @@ describe('selectHost', () => {
     expect([...chosen].sort()).toEqual(['a', 'b', 'c']);
   });
 
+  it('starts counting ties again when a higher score comes: two tied bests after two tied lower ones are each chosen about half the time', () => {
+    const list = [scored('x', 10), scored('y', 10), scored('a', 50), scored('b', 50)];
+    const counts = new Map<string, number>();
+    for (let seed = 0; seed < 300; seed++) {
+      const chosen = selectHost(list, new Random(seed));
+      counts.set(chosen, (counts.get(chosen) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(['a', 'b']);
+    // with the count of ties not reset at a, b would be taken with probability 1/4: about 75 of 300
+    expect(Math.min(counts.get('a')!, counts.get('b')!), JSON.stringify(Object.fromEntries(counts))).toBeGreaterThan(110);
+  });
+
   it('refuses an empty list with an error that says there is nothing to choose from', () => {
     expect(() => selectHost([], new Random(1))).toThrow(/no scored nodes/);
   });
@@ -145,6 +157,11 @@ describe('BalancedAllocation', () => {
   it('scores (1 - the standard deviation of the fractions) x 100: CPU half used, memory a quarter, is 87', () => {
     // fractions 0.5 and 0.25: mean 0.375, standard deviation 0.125 -> 87.5 -> 87
     expect(plugin.score(state, makePod('p', { cpu: '2', memory: '2Gi' }), nodeWith(makeNode('n1', { cpu: '4', memory: '8Gi' })))).toBe(87);
+  });
+
+  it('takes the deviation of two fractions as upstream does, |cpu - memory| / 2, whose floating point can differ from the general formula\'s', () => {
+    // 0.4/3 and 2.5/3: |f1 - f2| / 2 = 0.35000000000000003 -> 64.99... -> 64 (the general formula's sqrt gives 0.35 -> 65)
+    expect(plugin.score(state, makePod('p', { cpu: '400m', memory: '2560Mi' }), nodeWith(makeNode('n1', { cpu: '3', memory: '3Gi' })))).toBe(64);
   });
 
   it('caps each fraction at 1: a pod that overfills CPU and asks no memory scores as if CPU were full', () => {

@@ -176,7 +176,11 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
       if (allocatable > 0) fractions.push(Math.min(1, requested / allocatable));
     }
     let deviation = 0;
-    if (fractions.length > 1) {
+    if (fractions.length === 2) {
+      // Upstream's shortcut for two (CPU and memory): the same number on paper, not always in
+      // floating point, and the score is its floor.
+      deviation = Math.abs((fractions[0]! - fractions[1]!) / 2);
+    } else if (fractions.length > 2) {
       const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
       deviation = Math.sqrt(fractions.reduce((sum, f) => sum + (f - mean) ** 2, 0) / fractions.length);
     }
