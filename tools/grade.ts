@@ -20,7 +20,7 @@ import { loadKatas, type Kata } from './lib/katas.ts';
 import { grade, scoreTable, writeReports, type GradeResults } from './lib/grading.ts';
 import { borrowedIn, listComponents, ROOT, targetFromEnv, withDependencies } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
-import { readClass, writeClass, type ClassLearner } from './lib/class.ts';
+import { compileErrors, readClass, readResults, writeClass, type ClassLearner } from './lib/class.ts';
 import { FileWatch, keepSources, restoreSources, type WatchedDir } from './lib/workbook-watch.ts';
 
 const USAGE = `usage: npm run grade -- [--submission DIR | --submissions DIR | --merge OUT...] [--seed N] [--seeds N] [--out DIR]
@@ -143,7 +143,7 @@ async function main(): Promise<number> {
     const merged = mergeClasses(shards, outDir);
     const below = writeClass(outDir, merged.katas, merged.learners, minScore);
     console.log(`merged ${merged.learners.length} learners from ${shards.length} runs into ${outDir} (summary.csv, summary.md, index.html)`);
-    return warnClass(merged.learners, below, minScore);
+    return warnClass(merged.learners, below, minScore, outDir);
   }
 
   if (!existsSync(join(ROOT, 'node_modules', 'vitest'))) throw new CannotGrade('vitest is not installed: run npm ci (or npm install) first.');
@@ -264,7 +264,7 @@ async function main(): Promise<number> {
       console.log(`| ${r.learner} | ${r.score}/${r.max_score} | ${res ? res.katas.map((k) => (k.state === 'borrowed' ? 'B' : k.score)).join(' | ') : katas.map(() => '?').join(' | ')} |`);
     }
     console.log(`\nwrote ${join(outDir, 'index.html')} (the dashboard), summary.csv, summary.md and one folder of reports per learner`);
-    return warnClass(rows, below, minScore);
+    return warnClass(rows, below, minScore, outDir);
   }
 
   const dir = values.submission ?? join(ROOT, 'katas');
@@ -303,12 +303,22 @@ function unreadableProblem(results: GradeResults): string | null {
 }
 
 /** Says loudly who could not be read and who is below --min-score; the exit status. */
-function warnClass(rows: ClassLearner[], below: string[], minScore: number | undefined): number {
+function warnClass(rows: ClassLearner[], below: string[], minScore: number | undefined, outDir: string): number {
   const unread = rows.filter((r) => r.problem);
   if (unread.length) {
     process.stderr.write(`\nWARNING: ${unread.length} submission${unread.length === 1 ? '' : 's'} could not be read (scored 0; see the dashboard):\n`);
     for (const r of unread) process.stderr.write(`  ${r.learner}: ${r.problem}\n`);
   }
+  // Code that does not compile, and tampering: read, scored, but an instructor must hear of it.
+  const noticed: string[] = [];
+  for (const r of rows.filter((x) => !x.problem)) {
+    const results = readResults(outDir, r);
+    const broken = compileErrors(results);
+    if (broken.length) noticed.push(`  ${r.learner}: does not compile: ${broken.join(', ')}`);
+    if (results?.tampered_tests.length) noticed.push(`  ${r.learner}: tampered test files: ${results.tampered_tests.join(', ')}`);
+    if (results?.tampered_code.length) noticed.push(`  ${r.learner}: code changed the test machinery in kata ${results.tampered_code.join(', ')}`);
+  }
+  if (noticed.length) process.stderr.write(`\nWARNING: look at these (see the dashboard):\n${noticed.join('\n')}\n`);
   if (minScore !== undefined && below.length) process.stderr.write(`\nBelow --min-score ${minScore}: ${below.join(', ')}\n`);
   return (minScore !== undefined && below.length > 0) || (minScore !== undefined && unread.length > 0) ? 1 : 0;
 }

@@ -54,6 +54,25 @@ export function readResults(outDir: string, learner: ClassLearner): GradeResults
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as GradeResults) : undefined;
 }
 
+/**
+ * Where a learner's code does not compile, from the messages of the tests that could not load it:
+ * `katas/etcd/keys.ts:72:24 [PARSE_ERROR] Unexpected token` (esbuild's and oxc's transform
+ * errors name the file and the error). Every kata that imports the file fails with the same one,
+ * so each place is listed once.
+ */
+export function compileErrors(results: GradeResults | undefined): string[] {
+  const found = new Set<string>();
+  for (const test of results?.tests ?? []) {
+    const message = test.message ?? '';
+    if (!message.startsWith('Transform failed')) continue;
+    const where = /(katas\/[^\s\]:]+:\d+:\d+)/.exec(message)?.[1];
+    const what = /\[([A-Z_]+)\] ([^\n]+)/.exec(message) ?? /ERROR: ([^\n]+)/.exec(message);
+    const why = what ? (what.length > 2 ? `[${what[1]}] ${what[2]}` : what[1]) : message.split('\n')[0];
+    if (where) found.add(`${where} ${why}`.trim());
+  }
+  return [...found];
+}
+
 const csvText = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 /**
@@ -73,7 +92,8 @@ export function writeClass(outDir: string, katas: ClassKata[], learners: ClassLe
   };
   const flags = (l: ClassLearner): string => {
     const r = results.get(l.learner);
-    return [l.problem ? `unreadable: ${l.problem}` : '', r?.tampered_tests.length ? `tampered tests: ${r.tampered_tests.join(' ')}` : '', r?.tampered_code.length ? `code changed the test machinery in kata ${r.tampered_code.join(' ')}` : '', r?.review.length ? `${r.review.length} line(s) for review` : '']
+    const broken = compileErrors(r);
+    return [l.problem ? `unreadable: ${l.problem}` : '', broken.length ? `does not compile: ${broken.join(', ')}` : '', r?.tampered_tests.length ? `tampered tests: ${r.tampered_tests.join(' ')}` : '', r?.tampered_code.length ? `code changed the test machinery in kata ${r.tampered_code.join(' ')}` : '', r?.review.length ? `${r.review.length} line(s) for review` : '']
       .filter(Boolean)
       .join('; ');
   };

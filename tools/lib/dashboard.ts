@@ -6,7 +6,7 @@
  * last submitted, and loud warnings for submissions that could not be read and for tampering.
  */
 import type { GradeResults, KataState } from './grading.ts';
-import type { ClassFile, ClassLearner } from './class.ts';
+import { compileErrors, type ClassFile, type ClassLearner } from './class.ts';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -78,6 +78,8 @@ export function dashboard(file: ClassFile, results: Map<string, GradeResults | u
   for (const l of learners) {
     const r = results.get(l.learner);
     if (!r) continue;
+    const broken = compileErrors(r);
+    if (broken.length) alerts.push(`<li><strong>${esc(l.learner)}</strong>: the code does not compile (every kata that imports it scores 0): ${esc(broken.join(', '))}</li>`);
     if (r.tampered_tests.length) alerts.push(`<li><strong>${esc(l.learner)}</strong>: tampered test files (they differ from the workbook's): ${esc(r.tampered_tests.join(', '))}</li>`);
     if (r.tampered_code.length) alerts.push(`<li><strong>${esc(l.learner)}</strong>: the code of kata ${esc(r.tampered_code.join(', '))} changed the test machinery; not scored</li>`);
     if (r.review.length) alerts.push(`<li><strong>${esc(l.learner)}</strong>: ${r.review.length} line${r.review.length === 1 ? '' : 's'} of code to review (${esc(r.review[0]!.file)}:${r.review[0]!.line} ${esc(r.review[0]!.what.split(':')[0]!)}${r.review.length > 1 ? ', …' : ''})</li>`);

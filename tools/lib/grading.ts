@@ -473,8 +473,20 @@ function readChecksums(root: string): Record<string, string> {
 
 const sha = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
-/** The submission's own path must not show (nor change the results from one folder to another). */
-const clean = (text: string, katasDir: string): string => text.split(katasDir).join('katas');
+/**
+ * The submission's own path must not show (nor change the results from one folder to another):
+ * as it is, and as the tools print it relative to the working directory (esbuild's transform
+ * errors: `../class/fay/katas/etcd/keys.ts:111:27`).
+ */
+function clean(text: string, katasDir: string): string {
+  const absolute = resolve(katasDir);
+  const relativePath = relative(process.cwd(), absolute);
+  // The relative form first: it ends with the absolute one (`../../tmp/x/katas` holds `/tmp/x/katas`).
+  let cleaned = relativePath !== '' && relativePath !== 'katas' ? text.split(relativePath).join('katas') : text;
+  cleaned = cleaned.split(absolute).join('katas');
+  if (katasDir !== absolute) cleaned = cleaned.split(katasDir).join('katas');
+  return cleaned;
+}
 
 /** The hashes of a kata's test file: the one run and, when the submission carries it, the learner's copy. */
 function hashes(kata: Kata, root: string, checksums: Record<string, string>, options: GradeOptions): Pick<GradedKata, 'sha256' | 'submitted_sha256' | 'tampered'> & { source: string } {
