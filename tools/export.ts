@@ -35,6 +35,13 @@ function leftOut(file: string, borrowed: string[]): boolean {
     'docs/authoring.md',
     'docs/benchmarks.md',
     'docs/conformance.md',
+    // the authors' own: the docs site's making of, and mutation testing (it names solutions/ code)
+    'docs/site.md',
+    'docs/mutation.md',
+    'stryker.config.json',
+    'tools/mutation.ts',
+    'tools/mutation.vitest.config.ts',
+    'tools/lib/mutation.ts',
     `katas/${PROGRESS_FILE}`,
   ].some((p) => file === p || file.startsWith(p));
 }
@@ -100,6 +107,7 @@ function main(): number {
   pkg.scripts.typecheck = 'tsc --noEmit -p tsconfig.json';
   delete pkg.scripts.bench;
   delete pkg.scripts['conformance:etcd'];
+  delete pkg.scripts.mutation;
   writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
   // Borrowing is committed with the students' code: a clone of the edition borrows the same.
   if (borrowed.length > 0) writeFileSync(join(dest, 'katas', PROGRESS_FILE), `${JSON.stringify({ borrowed, hints: {} }, null, 2)}\n`);
