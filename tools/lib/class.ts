@@ -66,8 +66,9 @@ export function compileErrors(results: GradeResults | undefined): string[] {
     const message = test.message ?? '';
     if (!message.startsWith('Transform failed')) continue;
     const where = /(katas\/[^\s\]:]+:\d+:\d+)/.exec(message)?.[1];
-    const what = /\[([A-Z_]+)\] ([^\n]+)/.exec(message) ?? /ERROR: ([^\n]+)/.exec(message);
-    const why = what ? (what.length > 2 ? `[${what[1]}] ${what[2]}` : what[1]) : message.split('\n')[0];
+    const oxc = /\[([A-Z_]+)\] ([^\n]+)/.exec(message); // [PARSE_ERROR] Unexpected token
+    const esbuild = /ERROR: ([^\n]+)/.exec(message); // katas/x.ts:1:2: ERROR: Expected "}"
+    const why = oxc ? `[${oxc[1]}] ${oxc[2]}` : esbuild ? esbuild[1] : message.split('\n')[0];
     if (where) found.add(`${where} ${why}`.trim());
   }
   return [...found];
