@@ -1686,8 +1686,9 @@ describe('properties', () => {
   }
 
   it('kept serving through the fuzz: at least 10,000 requests, and /version still answers', async () => {
-    expect(sent).toBeGreaterThanOrEqual(10_000);
+    // /version first: on an unwritten kata 10 that fails with its NotImplemented, which says more than a count of 0.
     expect((await (await fuzzServer()).send('GET', '/version')).code).toBe(200);
+    expect(sent).toBeGreaterThanOrEqual(10_000);
   });
 
   test.prop([fc.commands(apiCommands(), { maxCommands: 15 })], { numRuns: 25 })('the API over HTTP agrees with a model of pods and their labels', async (commands) => {

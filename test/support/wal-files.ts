@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeWalFs, type WalFs } from '@kube/etcd';
+import { isNotImplemented } from '@kube/kit';
 
 /** Temporary directories, made on demand and removed together. */
 export function tempDirs(): { make: () => string; removeAll: () => void } {
@@ -151,12 +152,16 @@ export function text(data: Uint8Array): string {
   return Buffer.from(data).toString('utf8');
 }
 
-/** What `call` rejected (or threw) with; a failure naming the value if it resolved instead. */
+/**
+ * What `call` rejected (or threw) with; a failure naming the value if it resolved instead. A
+ * NotImplemented is thrown on, as `thrownBy` (errors.ts) does.
+ */
 export async function rejectionOf(call: () => Promise<unknown>): Promise<unknown> {
   let value: unknown;
   try {
     value = await call();
   } catch (error) {
+    if (isNotImplemented(error)) throw error;
     return error;
   }
   throw new Error(`expected a rejection, but the call resolved to ${JSON.stringify(value) ?? String(value)}`);

@@ -32,6 +32,18 @@ function serialize(error: SerializedError | { message?: string; stack?: string; 
   };
 }
 
+/** The errors of the describes around `test` (a beforeAll that threw), each saying where it came from. */
+function hookErrors(test: TestCase): SerializedFailure[] {
+  const errors: SerializedFailure[] = [];
+  for (let suite = test.parent; suite.type === 'suite'; suite = suite.parent) {
+    for (const error of suite.errors()) {
+      const failure = serialize(error);
+      errors.push({ ...failure, message: `not run: a hook of "${suite.fullName}" failed: ${failure.message}` });
+    }
+  }
+  return errors;
+}
+
 export default class EventsReporter implements Reporter {
   private readonly names = new Map<string, { file: string; name: string }>();
 
@@ -79,6 +91,14 @@ export default class EventsReporter implements Reporter {
   }
 
   onTestModuleEnd(module: TestModule): void {
+    // A test whose describe's beforeAll threw is "skipped" with no error of its own: give it the
+    // hook's error, or the learner (and the grader's "not started") sees only "did not run".
+    for (const test of module.children.allTests()) {
+      if (test.result().state !== 'skipped') continue;
+      const errors = hookErrors(test);
+      if (errors.length === 0) continue;
+      send({ type: 'result', file: module.moduleId, name: fullName(test), state: 'failed', errors, ...(test.location ? { line: test.location.line } : {}) });
+    }
     send({ type: 'module-end', file: module.moduleId, errors: module.errors().map(serialize) });
   }
 

@@ -24,12 +24,14 @@ describe('the runner', () => {
       'passes after the loop': 'pass',
       'calls process.exit': 'fail',
       'passes at the end': 'pass',
+      'a describe whose beforeAll throws > does not run': 'fail',
     });
     const property = report.tests.find((t) => t.name === 'a property that fails for large numbers')!;
     expect(property.property).toMatchObject({ seed: 42, counterexample: '[100]' });
     expect(property.message).toContain('Caused by: expected 100 to be less than 100');
     expect(report.tests.find((t) => t.name === 'calls process.exit')!.message).toMatch(/process\.exit/);
     expect(report.tests.find((t) => t.name === 'fails an assertion')!.message).not.toContain('/work/');
+    expect(report.tests.find((t) => t.name === 'a describe whose beforeAll throws > does not run')!.message).toMatch(/^not run: a hook of "a describe whose beforeAll throws" failed: the bench did not start/);
   }, 120_000);
 
   it('with a shared worker (the grader): a worker killed mid-file costs its test, a file that kills it while loading is given up, and the files after run', async () => {
@@ -64,6 +66,7 @@ describe('the runner', () => {
         'passes after the loop': 'pass',
         'calls process.exit': 'fail',
         'passes at the end': 'pass',
+        'a describe whose beforeAll throws > does not run': 'fail',
       });
       // the host that was killed for the loop is replaced; a run after that works as the first did
       const again = await runTests({ ...options, testNamePattern: '^passes' });
