@@ -3,8 +3,8 @@
  * pristine starters, the tests, the kit, the CLI and the grader; no solutions/ (except the
  * components named with --borrow and what they are built on, which the edition borrows from the
  * start in its committed `katas/progress.json`, so that a workshop can begin at the scheduler and a
- * student's clone still borrows them), no workbook self-checks, no benchmarks, no instructor's or
- * author's guides. It is the students' own: a README written for them, and the files that make it
+ * student's clone still borrows them), no workbook self-checks, no benchmarks of the tools (the
+ * components' stay, run on the learner's code), no instructor's or author's guides. It is the students' own: a README written for them, and the files that make it
  * grade itself where classes are — `.github/workflows/classroom.yml` (GitHub Classroom, points per
  * kata) and `.gitlab-ci.yml` (junit.xml as the test report).
  */
@@ -25,7 +25,10 @@ function leftOut(file: string, borrowed: string[]): boolean {
     'tools/test/',
     'tools/check.ts',
     'tools/conformance/',
-    'bench/',
+    // the grader's and the loop's benchmarks time the workbook's tools; the components' stay,
+    // so that a learner can measure their own etcd or scheduler as the katas' mds suggest
+    'bench/grade.ts',
+    'bench/loop.ts',
     '.ci/',
     'tsconfig.solutions.json',
     // for the instructor and the author, not the students (the edition has its own README)
@@ -105,7 +108,8 @@ function main(): number {
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { scripts: Record<string, string> };
   pkg.scripts.test = 'tsx tools/kata.ts verify';
   pkg.scripts.typecheck = 'tsc --noEmit -p tsconfig.json';
-  delete pkg.scripts.bench;
+  // On the learner's own code (the workbook's default target for benchmarks is the solutions).
+  pkg.scripts.bench = 'tsx --import ./tools/register.ts bench/run.ts';
   delete pkg.scripts['conformance:etcd'];
   delete pkg.scripts.mutation;
   writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
@@ -126,8 +130,8 @@ function main(): number {
 
 /** The edition's README: for the students, about their work, in the parts this edition has. */
 export function studentReadme(katas: Kata[], borrowed: string[]): string {
-  const parts = [...new Set(katas.map((k) => k.component))];
   const mine = katas.filter((k) => !borrowed.includes(k.component));
+  const parts = [...new Set(mine.map((k) => k.component))];
   const points = mine.reduce((n, k) => n + k.points, 0);
   const lines = [
     '# kubekata',
@@ -174,6 +178,7 @@ export function studentReadme(katas: Kata[], borrowed: string[]): string {
     '| `npm test` | every kata so far (the same as `npm run kata -- verify`) |',
     '| `npm run grade` | your score, as your course grades it: out/grade/report.md |',
     '| `npm run docs -- --serve` | the katas as a website with your progress, on http://127.0.0.1:4173/ |',
+    '| `npm run bench -- etcd` | benchmarks of your own components (etcd, apiserver, scheduler, controllers, proxy, kubelet, cluster) |',
     '',
     '## How you are graded',
     '',

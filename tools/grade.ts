@@ -55,8 +55,14 @@ export function locateKatas(dir: string, components: string[]): Located {
   let level = [dir];
   for (let depth = 0; depth < 4 && level.length > 0; depth++) {
     const found = level.map((d) => join(d, 'katas')).filter((k) => existsSync(k) && statSync(k).isDirectory() && isKatas(k));
+    if (found.length > 1) {
+      // A class folder given to --submission, or a learner who sent two copies: either way,
+      // grading the first alone would be a silent guess.
+      const where = found.sort().map((k) => relative(dir, k) || '.');
+      return { problem: `it holds ${found.length} katas folders at the same depth (${where.slice(0, 5).join(', ')}${where.length > 5 ? ', ...' : ''}): a class is graded with --submissions DIR, one learner at a time with --submission pointed at their own folder; a learner's folder must hold one copy of the workbook` };
+    }
     if (found.length > 0) {
-      const katasDir = found.sort()[0]!;
+      const katasDir = found[0]!;
       const cloneRoot = dirname(katasDir);
       return { katasDir, ...(existsSync(join(cloneRoot, 'test')) || existsSync(join(cloneRoot, 'package.json')) ? { cloneRoot } : {}) };
     }
@@ -72,7 +78,9 @@ export function locateKatas(dir: string, components: string[]): Located {
 function submittedAt(located: { katasDir: string; cloneRoot?: string }): string | null {
   if (located.cloneRoot && existsSync(join(located.cloneRoot, '.git'))) {
     try {
-      return execFileSync('git', ['-C', located.cloneRoot, 'log', '-1', '--format=%cI'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+      // In UTC, as the files' times below are: one form in every row of the summary.
+      const committed = execFileSync('git', ['-C', located.cloneRoot, 'log', '-1', '--format=%cI'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      if (committed) return new Date(committed).toISOString();
     } catch {
       /* not a repository after all: the files' times */
     }
@@ -270,7 +278,7 @@ async function main(): Promise<number> {
   const dir = values.submission ?? join(ROOT, 'katas');
   const title = values.submission ? basename(resolve(values.submission)) : options.target === 'solutions' ? 'the reference solutions' : 'katas/';
   const located = values.submission ? locateKatas(resolve(values.submission), components) : { katasDir: join(ROOT, 'katas') };
-  if ('problem' in located) throw new CannotGrade(`There is no katas folder at ${dir}: ${located.problem}.`);
+  if ('problem' in located) throw new CannotGrade(`The submission ${dir} cannot be read: ${located.problem}.`);
   const results = await gradeOne(located, title, outDir, parallel);
   console.log(scoreTable(results));
   if (results.borrowed.length) console.log(`\nBorrowed (the reference stood in, not graded): ${results.borrowed.join(', ')}`);

@@ -47,6 +47,17 @@ const USAGE = `usage: npm run kata -- <command>
 
 const out = (text = ''): void => void process.stdout.write(`${text}\n`);
 
+/**
+ * {@link USAGE} for this copy: a student edition carries no solutions/ (or only its borrowed
+ * components'), so it does not offer what it cannot do.
+ */
+function usage(): string {
+  const references = listComponents().filter((component) => existsSync(join(ROOT, 'solutions', component, 'index.ts')));
+  if (references.length === listComponents().length) return USAGE;
+  const lines = USAGE.split('\n').filter((line) => !/^ {2}(borrow|solution) /.test(line) || references.length > 0);
+  return lines.map((line) => (/^ {2}borrow /.test(line) ? `${line} (this edition has: ${references.join(', ')})` : line)).join('\n');
+}
+
 /** The commands of {@link USAGE}, for {@link didYouMean}. */
 const COMMANDS = [...USAGE.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]!);
 
@@ -87,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [command = 'watch', arg] = positionals;
-  if (values.help || command === 'help') return out(USAGE), 0;
+  if (values.help || command === 'help') return out(usage()), 0;
   if (command === 'snapshot') {
     const copied = snapshotPristine();
     if (!values.quiet) out(`kept a pristine copy of ${copied.length} starter file(s) in .kubekata/pristine/`);
@@ -142,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     case 'watch':
       return watchLoop(katas, state, seed);
     default:
-      throw new UsageError(`"${command}" is not a command.${didYouMean(command)}\n${USAGE}`);
+      throw new UsageError(`"${command}" is not a command.${didYouMean(command)}\n${usage()}`);
   }
 }
 

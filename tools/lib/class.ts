@@ -111,11 +111,16 @@ export function writeClass(outDir: string, katas: ClassKata[], learners: ClassLe
   const md = [
     '# Class summary',
     '',
-    `${learners.length} learners. Each kata: points (tests passed); B = borrowed (not graded).`,
+    `${learners.length} learners. Each kata: points (tests passed); B = borrowed (not graded). Hints: how many the learner opened, in all. Last change: their last commit, else their newest file (UTC).`,
     '',
-    `| learner | points | ${katas.map((k) => `${k.number} ${k.title} (${k.points})`).join(' | ')} | flags |`,
-    `| --- | --- | ${katas.map(() => '---').join(' | ')} | --- |`,
-    ...learners.map((l) => `| ${l.learner} | ${l.score}/${l.max_score} | ${katas.map((k) => { const c = cell(l, k); return c.tests === 'borrowed' ? 'B' : c.tests === 'unreadable' || !c.tests ? '—' : `${c.points} (${c.tests})`; }).join(' | ')} | ${flags(l).replace(/\|/g, '\\|')} |`),
+    `| learner | points | ${katas.map((k) => `${k.number} ${k.title} (${k.points})`).join(' | ')} | borrowed | hints | last change | flags |`,
+    `| --- | --- | ${katas.map(() => '---').join(' | ')} | --- | --- | --- | --- |`,
+    ...learners.map((l) => {
+      const r = results.get(l.learner);
+      const cells = katas.map((k) => { const c = cell(l, k); return c.tests === 'borrowed' ? 'B' : c.tests === 'unreadable' || !c.tests ? '—' : `${c.points} (${c.tests})`; });
+      const when = l.submitted_at ? l.submitted_at.replace('T', ' ').slice(0, 16) : '—';
+      return `| ${l.learner} | ${l.score}/${l.max_score} | ${cells.join(' | ')} | ${r?.borrowed.join(' ') || '—'} | ${r?.hints ?? 0} | ${when} | ${flags(l).replace(/\|/g, '\\|')} |`;
+    }),
     '',
   ];
   const unread = learners.filter((l) => l.problem);

@@ -518,6 +518,11 @@ function borrowedKata(kata: Kata, root: string, checksums: Record<string, string
   };
 }
 
+/** "Seed 7", or "Seeds 7 to 9 (...)": with --seeds N each file runs once with each of seed, seed+1, ... */
+function seedsLine(seed: number, seeds: number): string {
+  return seeds === 1 ? `Seed ${seed}` : `Seeds ${seed} to ${seed + seeds - 1} (each test file ran once with each)`;
+}
+
 /** "kata 03 is not implemented yet" → "03". */
 const stopsAt = (message: string | null | undefined): string | undefined => /kata (\d{2}) is not implemented yet/.exec(message ?? '')?.[1];
 
@@ -650,7 +655,7 @@ export function scoreTable(results: GradeResults): string {
  * failing test of the katas under way — and one line for each kata not started.
  */
 function markdownReport(results: GradeResults, title: string): string {
-  const parts = [`# Grade: ${title}`, '', `Seed ${results.seed}${results.seeds > 1 ? ` (and ${results.seeds - 1} more)` : ''}, target ${results.target}.`];
+  const parts = [`# Grade: ${title}`, '', `${seedsLine(results.seed, results.seeds)}, target ${results.target}.`];
   if (results.borrowed.length) parts.push(`Borrowed (the reference solution stood in; those katas are not graded): ${results.borrowed.join(', ')}.`);
   parts.push('', scoreTable(results), '');
   if (results.message) parts.push(`**Problems outside any kata**: ${results.message.split('\n')[0]}`, '');

@@ -7,6 +7,7 @@
  * graded alone as in the class.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKatas, type Kata } from '../lib/katas.ts';
@@ -35,6 +36,14 @@ beforeAll(() => {
   cpSync(join(copy, 'solutions'), join(zip, 'katas'), { recursive: true });
   cpSync(join(copy, 'test'), join(zip, 'test'), { recursive: true });
   writeFileSync(join(zip, katas[0]!.test), `${readFileSync(join(zip, katas[0]!.test), 'utf8')}\n// made to pass\n`);
+  // Its clone's last commit was made at 11:15 in UTC+1; the summary says when in UTC, as it does for file times.
+  const when = '2026-11-20T11:15:00+01:00';
+  const git = (...rest: string[]): void => {
+    execFileSync('git', ['-C', zip, ...rest], { stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_DATE: when, GIT_COMMITTER_DATE: when, GIT_AUTHOR_NAME: 'zip', GIT_AUTHOR_EMAIL: 'zip@example.com', GIT_COMMITTER_NAME: 'zip', GIT_COMMITTER_EMAIL: 'zip@example.com' } });
+  };
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'all katas done');
   mkdirSync(join(cls, 'empty'), { recursive: true });
   // A loop that never ends in a kata 01 member that most of its tests call.
   cpSync(join(copy, 'solutions'), join(cls, 'looping', 'katas'), { recursive: true });
@@ -74,6 +83,14 @@ describe('grading a class', () => {
     expect(cls.learners.find((l) => l.learner === 'zip')!.submission).toBe('zip/kubekata-class-main/katas');
   });
 
+  it('says when each learner last changed their work in one form, UTC: a clone\'s last commit, else the newest file', () => {
+    const cls = JSON.parse(readFileSync(join(out, 'class', 'class.json'), 'utf8')) as { learners: { learner: string; submitted_at: string | null }[] };
+    const at = Object.fromEntries(cls.learners.map((l) => [l.learner, l.submitted_at]));
+    expect(at.zip).toBe('2026-11-20T10:15:00.000Z');
+    expect(at.empty).toBeNull();
+    for (const learner of ['workshop', 'looping', 'pristine']) expect(at[learner]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
   it('gives a learner the same results.json graded alone as graded with the class', () => {
     expect(runs.cached1!.code).toBe(0);
     expect(readFileSync(join(out, 'cached-1', 'results.json'), 'utf8')).toBe(readFileSync(join(out, 'class', 'zip', 'results.json'), 'utf8'));
@@ -101,7 +118,7 @@ describe('grading a class', () => {
     expect(csv[0]).toBe('learner,score,max_score,kata_01_points,kata_01_tests,kata_12_points,kata_12_tests,borrowed,hints,submitted_at,flags');
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['"empty"', '"looping"', '"pristine"', '"workshop"', '"zip"']);
     expect(csv.find((l) => l.startsWith('"workshop"'))).toContain(',0,"borrowed",15,');
-    expect(readFileSync(join(out, 'class', 'summary.md'), 'utf8')).toMatch(/\| workshop \| 15\/25 \| B \| 15 \(\d+\/\d+\) \|/);
+    expect(readFileSync(join(out, 'class', 'summary.md'), 'utf8')).toMatch(/\| workshop \| 15\/25 \| B \| 15 \(\d+\/\d+\) \| apiserver etcd \| 2 \| \d{4}-\d\d-\d\d \d\d:\d\d \|/);
     expect(readFileSync(join(out, 'class', 'index.html'), 'utf8')).toContain('data-learner="zip"');
   });
 

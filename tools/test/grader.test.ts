@@ -123,7 +123,11 @@ describe('npm run grade', () => {
   it('exits 2 with a clear message when it cannot grade', () => {
     const run = runTool(copy, 'grade.ts', ['--submission', join(copy, 'nowhere')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('cannot grade: There is no katas folder at');
+    expect(run.stderr).toContain(`cannot grade: The submission ${join(copy, 'nowhere')} cannot be read: there is no folder`);
+    // A class folder given as one learner's: named as such, not the first learner graded alone.
+    const classAsOne = runTool(copy, 'grade.ts', ['--submission', join(copy, 'class')]);
+    expect(classAsOne.code).toBe(2);
+    expect(classAsOne.stderr).toMatch(/cannot be read: it holds \d+ katas folders at the same depth \(.*half\/katas.*\): a class is graded with --submissions DIR/);
     const bad = runTool(copy, 'grade.ts', ['--seeds', 'many']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--seeds takes a whole number >= 1, not "many"');

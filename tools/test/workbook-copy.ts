@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { members } from '../lib/members.ts';
 import { ROOT } from '../lib/targets.ts';
 
-const PARTS = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.solutions.json', 'vitest.config.ts', 'kit', 'katas', 'solutions', 'test', 'tools'];
+const PARTS = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.solutions.json', 'vitest.config.ts', 'kit', 'katas', 'solutions', 'test', 'tools', 'bench'];
 
 /**
  * Copies the workbook into a fresh temporary folder and returns its path.
