@@ -120,6 +120,17 @@ describe('the pure parts', () => {
     expect(silentNodeConditions({ ...node, status: { conditions } }, now + 5_000), 'nothing left to change').toBeUndefined();
   });
 
+  it('gives a node with no status at all the four conditions, Unknown, as never posted', () => {
+    const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'bare', creationTimestamp: toRFC3339(START) }, spec: {} };
+    const conditions = silentNodeConditions(node, START + 60_000) ?? [];
+    expect(conditions.map((c) => [c.type, c.status, c.reason])).toEqual(['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'].map((type) => [type, 'Unknown', 'NodeStatusNeverUpdated']));
+  });
+
+  it('puts a lifecycle taint on a node that has no taints at all, and takes nothing from it', () => {
+    expect(withLifecycleTaint(undefined, { key: UNREACHABLE, effect: 'NoExecute' }, START)).toEqual([{ key: UNREACHABLE, effect: 'NoExecute', timeAdded: toRFC3339(START) }]);
+    expect(withLifecycleTaint(undefined, undefined, START)).toEqual([]);
+  });
+
   it('swaps the lifecycle taints: keeps other taints and a taint already there with its timeAdded, stamps a new one', () => {
     const dedicated: Taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };
     const old: Taint = { key: NOT_READY, effect: 'NoExecute', timeAdded: toRFC3339(START) };
@@ -169,6 +180,7 @@ describe('the node lifecycle controller', () => {
     await stepTo(c.cluster, 65_000);
     const conditions = (await c.node('fresh')).status?.conditions ?? [];
     expect(conditions.map((x) => [x.type, x.status, x.reason])).toEqual(['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'].map((type) => [type, 'Unknown', 'NodeStatusNeverUpdated']));
+    expect(c.errors, 'a node with no Ready condition is a node like any other to every pass').toEqual([]);
     await c.stop();
   });
 
@@ -238,6 +250,51 @@ describe('the node lifecycle controller', () => {
     expect([await readyOf('web-1'), await readyOf('web-2')]).toEqual(['False', 'True']);
     expect((await c.api.pods('default').get('starting')).metadata.resourceVersion, 'a pod whose Ready is already False is not written again (upstream MarkPodsNotReady skips it)').toBe(resourceVersion);
     expect(await c.podNames(), 'tolerated for 300 s: not evicted yet').toEqual(['starting', 'web-1', 'web-2']);
+    await c.stop();
+  });
+
+  it('leaves the pods of a node that was already Ready False when it went silent: only a change from True marks them (upstream, kubernetes#109998)', async () => {
+    const c = await running({ nodes: [makeNode('n1', START), makeNode('n2', START)], pods: [podOn('web', 'n1', DEFAULT_TOLERATIONS)] });
+    await c.heartbeat('n1', 'False'); // its kubelet is alive and reports the node not ready, then goes silent
+    const { resourceVersion } = (await c.api.pods('default').get('web')).metadata;
+    await stepTo(c.cluster, 60_000, async (t) => {
+      if (t % 10 === 0) await c.heartbeat('n2');
+    });
+    expect((await c.ready('n1'))?.status).toBe('Unknown');
+    expect((await c.api.pods('default').get('web')).metadata.resourceVersion, 'False to Unknown: the pod is not written').toBe(resourceVersion);
+    await c.stop();
+  });
+
+  it('writes a node only to change it: a Ready node without lifecycle taints, and a node that carries the taint it should, are not written pass after pass', async () => {
+    const c = await running({ nodes: [makeNode('ok', START), makeNode('sick', START)] });
+    await c.heartbeat('sick', 'False');
+    await stepTo(c.cluster, 45_000, async (t) => {
+      if (t % 10 === 0) for (const n of ['ok', 'sick']) await c.heartbeat(n, n === 'ok' ? 'True' : 'False');
+    });
+    expect(await c.lifecycleTaints('sick')).toEqual([NOT_READY]);
+    const writes = c.cluster.client.updates.filter((u) => u.includes('nodes/'));
+    expect(writes, 'nine passes: one write, the taint').toEqual(['update nodes/sick']);
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
+  it('reads a node again before it marks it: a heartbeat its cache has not seen keeps it Ready, and a node deleted meanwhile is passed over without an error', async () => {
+    const c = await running({ nodes: [makeNode('back', START), makeNode('gone', START), makeNode('n3', START)] });
+    const beats = async (t: number) => {
+      if (t % 10 === 0) await c.heartbeat('n3');
+    };
+    await stepTo(c.cluster, 20_000, beats);
+    // The controller's caches fall behind: what happens next reaches the server only.
+    c.cluster.client.hold('nodes');
+    c.cluster.client.hold('leases');
+    const back = await c.api.nodes().get('back');
+    const posted = { ...back.status!.conditions![0]!, lastHeartbeatTime: toRFC3339(c.cluster.clock.now()) };
+    await c.api.nodes().updateStatus({ ...back, status: { ...back.status, conditions: [posted] } });
+    await c.api.nodes().delete('gone');
+    await stepTo(c.cluster, 70_000, beats);
+    expect((await c.ready('back'))?.status, 'its status has a heartbeat newer than the cached one').toBe('True');
+    expect(c.errors).toEqual([]);
+    c.cluster.client.release();
     await c.stop();
   });
 });
@@ -313,6 +370,24 @@ describe('the taint eviction controller', () => {
     c.tec.processPodOnNode('default/web', tolerating(300), taints, now + 1_000);
     expect(c.tec.scheduledEviction('default/web')?.firesAt, 'planned a second ago: the first plan stands').toBe(now + 30_000);
     expect(c.tec.scheduledEviction('default/web')?.createdAt).toBe(now);
+    await c.stop();
+  });
+
+  it('evicts at once a pod that tolerates the taint for 0 s (tolerationSeconds <= 0 counts as 0, not as for ever)', async () => {
+    const c = await tainted([podOn('zero', 'n1', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 0 }]), podOn('negative', 'n1', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: -10 }])]);
+    await c.taint([noExecute('maintenance')]);
+    expect(await c.podNames()).toEqual([]);
+    await c.stop();
+  });
+
+  it('cancels a planned eviction when asked about a pod with no NoExecute taints left', async () => {
+    const c = await tainted([podOn('web', 'n1')]);
+    const now = c.cluster.clock.now();
+    const tolerating: Toleration[] = [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }];
+    c.tec.processPodOnNode('default/web', tolerating, [noExecute('maintenance')], now);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt).toBe(now + 300_000);
+    c.tec.processPodOnNode('default/web', tolerating, [], now + 1_000);
+    expect(c.tec.scheduledEviction('default/web')).toBeUndefined();
     await c.stop();
   });
 

@@ -80,6 +80,8 @@ export class FlakyClient extends ForwardingClient {
   private readonly writeFailures = new Map<string, { count: number; error: () => Error }>();
   /** lists and watches asked for, for tests that count them */
   readonly calls = { lists: 0, watches: 0 };
+  /** every update sent, as `update nodes/n1` or `updateStatus pods/default/web`, for tests that count writes */
+  readonly updates: string[] = [];
 
   /**
    * What the HTTP API does with namespaces (upstream's namespace strategy), which the in-process
@@ -110,6 +112,14 @@ export class FlakyClient extends ForwardingClient {
         return real.list(options);
       },
       create: (object) => this.refuse('create', resource) ?? real.create(object),
+      update: (object) => {
+        this.updates.push(`update ${resource}/${namespace ? `${namespace}/` : ''}${object.metadata.name}`);
+        return real.update(object);
+      },
+      updateStatus: (object) => {
+        this.updates.push(`updateStatus ${resource}/${namespace ? `${namespace}/` : ''}${object.metadata.name}`);
+        return real.updateStatus(object);
+      },
       delete: (name, options) => this.refuse('delete', resource) ?? real.delete(name, options),
       watch: (options) => {
         this.calls.watches++;
