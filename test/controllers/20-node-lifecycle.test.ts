@@ -278,6 +278,23 @@ describe('the node lifecycle controller', () => {
     await c.stop();
   });
 
+  it('monitors, taints and untaints a node registered without a spec like any other, with no error', async () => {
+    const bare = makeNode('bare', START);
+    delete bare.spec;
+    const c = await running({ nodes: [bare, makeNode('n2', START)], pods: [podOn('web', 'bare', DEFAULT_TOLERATIONS)] });
+    await stepTo(c.cluster, 60_000, async (t) => {
+      if (t % 10 === 0) await c.heartbeat('n2');
+    });
+    expect(await c.lifecycleTaints('bare')).toEqual([UNREACHABLE]);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt).toBe(START + 355_000);
+    await c.heartbeat('bare');
+    await stepTo(c.cluster, 65_000);
+    expect(await c.lifecycleTaints('bare')).toEqual([]);
+    expect(c.tec.scheduledEviction('default/web')).toBeUndefined();
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
   it('reads a node again before it marks it: a heartbeat its cache has not seen keeps it Ready, and a node deleted meanwhile is passed over without an error', async () => {
     const c = await running({ nodes: [makeNode('back', START), makeNode('gone', START), makeNode('n3', START)] });
     const beats = async (t: number) => {
@@ -377,6 +394,21 @@ describe('the taint eviction controller', () => {
     const c = await tainted([podOn('zero', 'n1', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 0 }]), podOn('negative', 'n1', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: -10 }])]);
     await c.taint([noExecute('maintenance')]);
     expect(await c.podNames()).toEqual([]);
+    await c.stop();
+  });
+
+  it('cancels the planned evictions of the pods of a node that is deleted, and leaves alone a pod bound to a node it has never seen, with no error', async () => {
+    const c = await tainted([podOn('web', 'n1', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }])]);
+    await c.taint([noExecute('maintenance')]);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt).toBe(START + 300_000);
+    await c.api.nodes().delete('n1');
+    await c.cluster.settle();
+    expect(c.tec.scheduledEviction('default/web'), 'its node is gone: nothing to evict it from').toBeUndefined();
+    await c.api.pods('default').create(podOn('lost', 'no-such-node'));
+    await c.cluster.settle();
+    expect(c.tec.scheduledEviction('default/lost')).toBeUndefined();
+    expect(await c.podNames()).toEqual(['lost', 'web']);
+    expect(c.errors).toEqual([]);
     await c.stop();
   });
 
