@@ -152,6 +152,8 @@ describe('the pure parts', () => {
     expect(matchingTolerations(taints, [{ key: 'dedicated', value: 'web' }, forUnreachable]).allTolerated).toBe(false);
     expect(matchingTolerations([], undefined)).toEqual({ allTolerated: true, used: [] });
     expect([minTolerationSeconds([forUnreachable, forDb]), minTolerationSeconds([everything]), minTolerationSeconds([forUnreachable, everything]), minTolerationSeconds([{ ...forDb, tolerationSeconds: -5 }, forUnreachable]), minTolerationSeconds([])]).toEqual([60, -1, 300, 0, 0]);
+    // A JSON body may carry `"tolerationSeconds": null`: that is no tolerationSeconds (for ever), where `null <= 0` is true in JavaScript.
+    expect(minTolerationSeconds([{ ...forUnreachable, tolerationSeconds: null as unknown as number }])).toBe(-1);
   });
 });
 
