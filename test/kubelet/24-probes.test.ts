@@ -17,13 +17,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock, type Container, type Probe } from '@kube/kit';
-import { probeTiming, ProbeWorker, resolvePort, runProbe, type ProbeOutcome, type ProbeResult, type ProbeTarget } from '@kube/kubelet';
-import { ProcessRuntime, RuntimeError } from '@kube/runtime';
+import { FakeClock, type Container, type Pod, type Probe } from '@kube/kit';
+import { probeTiming, ProbeManager, ProbeWorker, resolvePort, runProbe, type EventRecorder, type ProbeOutcome, type ProbeResult, type ProbeTarget, type RuntimePod } from '@kube/kubelet';
+import { ProcessRuntime, RuntimeError, type RuntimeService } from '@kube/runtime';
 import { fc, test } from '../support/prop.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
+import { silentPort } from '../support/kubelet/silent-port.ts';
 import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
 import { waitForLogLine } from '../support/runtime/wait.ts';
 
@@ -45,6 +46,13 @@ describe('probe settings', () => {
     expect(resolvePort('http', container)).toBe(8080);
     expect(resolvePort(9090, container)).toBe(9090);
     expect(() => resolvePort('metrics', container)).toThrow('container "web" has no port named "metrics"');
+  });
+
+  it('takes a name with digits in it (metrics2, 8443-tls) as a name, and refuses a name on a container without ports', () => {
+    const container: Container = { name: 'web', ports: [{ name: 'metrics2', containerPort: 9102 }, { name: '8443-tls', containerPort: 8443 }] };
+    expect(resolvePort('metrics2', container)).toBe(9102);
+    expect(resolvePort('8443-tls', container)).toBe(8443);
+    expect(() => resolvePort('http', { name: 'bare' })).toThrow('container "bare" has no port named "http"');
   });
 });
 
@@ -117,6 +125,58 @@ describe('a probe worker on the clock', () => {
     liveness.stop();
     startup.worker.stop();
   });
+
+  it('lets a startup probe run while isStarted() says no: only liveness and readiness wait for it', async () => {
+    const clock = new FakeClock(START);
+    const seen: number[] = [];
+    const startup = new ProbeWorker({ kind: 'startup', probe: { exec: { command: ['x'] }, periodSeconds: 1 }, clock, startedAt: clock.now(), isStarted: () => false, run: async () => (seen.push(clock.now() - START), { result: 'Failure', output: '' }) });
+    startup.start();
+    await clock.advance(1_000);
+    expect(seen).toEqual([0, 1_000]);
+    startup.stop();
+  });
+
+  it('calls onChange when the result changes, not at every probe that agrees with it', async () => {
+    const clock = new FakeClock(START);
+    const script: ProbeResult[] = ['Success', 'Success', 'Failure', 'Success', 'Failure', 'Failure', 'Failure', 'Success'];
+    let probes = 0;
+    const changes: ProbeResult[] = [];
+    const worker = new ProbeWorker({
+      kind: 'readiness',
+      probe: { exec: { command: ['x'] }, periodSeconds: 1, failureThreshold: 2 },
+      clock,
+      startedAt: clock.now(),
+      run: async () => ({ result: script[probes++]!, output: '' }),
+      onChange: (result) => changes.push(result),
+    });
+    worker.start();
+    await clock.advance(7_000);
+    expect(probes).toBe(8);
+    expect(changes).toEqual(['Success', 'Failure', 'Success']);
+    worker.stop();
+  });
+
+  it('drops the outcome of a probe still under way when the worker stopped', async () => {
+    const clock = new FakeClock(START);
+    let answer: (outcome: ProbeOutcome) => void = () => {};
+    const changes: ProbeResult[] = [];
+    const worker = new ProbeWorker({
+      kind: 'readiness',
+      probe: { exec: { command: ['x'] } },
+      clock,
+      startedAt: clock.now(),
+      run: () => new Promise<ProbeOutcome>((resolve) => (answer = resolve)),
+      onChange: (result) => changes.push(result),
+    });
+    worker.start();
+    await clock.advance(0);
+    expect(worker.busy).toBe(true);
+    worker.stop();
+    answer({ result: 'Success', output: '' });
+    await worker.idle();
+    expect(worker.result).toBe('Failure');
+    expect(changes).toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -163,7 +223,10 @@ describe('runProbe against a server of the test\'s own', () => {
     const asked = new Promise<void>((resolve) => (hanging = resolve));
     const outcome = runProbe({ httpGet: { path: '/hang', port }, timeoutSeconds: 2 }, target(), clock);
     await Promise.race([asked, outcome]); // an outcome that fails before asking (an unwritten runProbe) fails the test here, not as a stray rejection
+    let settled = false;
+    void outcome.then(() => (settled = true), () => (settled = true));
     await clock.advance(1999);
+    expect(settled, 'no outcome before timeoutSeconds').toBe(false);
     await clock.advance(1);
     expect(await outcome).toEqual({ result: 'Failure', output: `Get "http://${HOST}:${port}/hang": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
   });
@@ -176,7 +239,160 @@ describe('runProbe against a server of the test\'s own', () => {
     const clock = new FakeClock(START);
     expect(await runProbe({ exec: { command: ['sleep', '10'] }, timeoutSeconds: 1 }, refusing('DeadlineExceeded'), clock)).toEqual({ result: 'Failure', output: 'command "sleep 10" timed out' });
     expect(await runProbe({ exec: { command: ['true'] } }, refusing('NotFound'), clock)).toEqual({ result: 'Failure', output: 'container "c1" not found' });
-    expect((await runProbe({}, target(), clock)).result).toBe('Failure');
+    expect(await runProbe({}, target(), clock)).toEqual({ result: 'Failure', output: 'the probe has no handler: give it exec, httpGet or tcpSocket' });
+  });
+
+  it("runs an exec probe's command in its container with the probe's timeoutSeconds, 1 when unset", async () => {
+    const asked: [string, string[], number][] = [];
+    const recording: ProbeTarget = {
+      ...target(),
+      runtime: { execSync: async (id: string, command: string[], timeoutSeconds: number) => (asked.push([id, command, timeoutSeconds]), { stdout: 'ok', stderr: '', exitCode: 0 }) } as unknown as RuntimeService,
+    };
+    const clock = new FakeClock(START);
+    expect(await runProbe({ exec: { command: ['check', '--deep'] }, timeoutSeconds: 3 }, recording, clock)).toEqual({ result: 'Success', output: 'ok' });
+    await runProbe({ exec: { command: ['check'] } }, recording, clock);
+    expect(asked).toEqual([['c1', ['check', '--deep'], 3], ['c1', ['check'], 1]]);
+  });
+});
+
+describe('runProbe at the edges: odd answers, and a port that never answers', () => {
+  const HOST = '127.24.201.1';
+  /** Answers with raw bytes, as a broken or odd server would: /low a status of 099, /broken a body cut short. */
+  const server = createTcpServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (chunk) => {
+      const path = /^GET (\S+)/.exec(chunk.toString('latin1'))?.[1];
+      if (path === '/low') socket.end('HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n');
+      else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly the start');
+    });
+  });
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const target = (): ProbeTarget => ({ runtime: undefined as never, containerId: 'c1', container: { name: 'web' }, podIP: HOST });
+
+  it('fails an HTTP answer with a status below 200 (Go reads 099 as 99, not as an informational 1xx)', async () => {
+    expect(await runProbe({ httpGet: { path: '/low', port } }, target(), new FakeClock(START))).toEqual({ result: 'Failure', output: 'HTTP probe failed with statuscode: 99' });
+  });
+
+  it('fails an HTTP answer whose body breaks off at once, without waiting for the timeout', async () => {
+    const outcome = await runProbe({ httpGet: { path: '/broken', port } }, target(), new FakeClock(START)); // the clock never moves
+    expect(outcome.result).toBe('Failure');
+    expect(outcome.output, 'says why').not.toBe('');
+  });
+
+  it('fails a TCP probe that has not connected timeoutSeconds later on the clock with i/o timeout', async () => {
+    const silent = await silentPort(HOST);
+    try {
+      const clock = new FakeClock(START);
+      const outcome = runProbe({ tcpSocket: { port: silent.port }, timeoutSeconds: 2 }, target(), clock);
+      let settled = false;
+      void outcome.then(() => (settled = true), () => (settled = true));
+      await clock.advance(1999);
+      expect(settled, 'no outcome before timeoutSeconds').toBe(false);
+      await clock.advance(1);
+      expect(await outcome).toEqual({ result: 'Failure', output: `dial tcp ${HOST}:${silent.port}: i/o timeout` });
+    } finally {
+      await silent.close();
+    }
+  });
+});
+
+describe('the probe manager', () => {
+  /** A runtime whose execSync answers exit code `answer(command)`, logging each call as `<s>s <container id> <command>`. */
+  function execRuntime(clock: FakeClock, answer: (command: string) => number) {
+    const calls: string[] = [];
+    const runtime = {
+      execSync: async (id: string, command: string[]) => {
+        calls.push(`${(clock.now() - START) / 1000}s ${id} ${command.join(' ')}`);
+        const exitCode = answer(command.join(' '));
+        return { stdout: exitCode === 0 ? '' : 'not yet', stderr: '', exitCode };
+      },
+    } as unknown as RuntimeService;
+    return { runtime, calls };
+  }
+  const exec = (command: string, more: Probe = {}): Probe => ({ exec: { command: [command] }, periodSeconds: 1, ...more });
+  const podOf = (uid: string, containers: Container[]): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${uid}`, namespace: 'default', uid }, spec: { containers } });
+  type Run = RuntimePod['containers'][number];
+  const run = (name: string, id: string, startedAt: number, state: Run['state'] = 'CONTAINER_RUNNING'): Run => ({ id, metadata: { name, attempt: 0 }, state, startedAt }) as unknown as Run;
+  const runtimePodOf = (uid: string, ...containers: Run[]): RuntimePod => ({ uid, sandboxes: [{ id: `sandbox-${uid}`, state: 'SANDBOX_READY', network: { ip: '10.24.0.2' } } as unknown as RuntimePod['sandboxes'][number]], containers });
+
+  it('has no result for a container or a kind it runs no worker for', async () => {
+    const clock = new FakeClock(START);
+    const { runtime } = execRuntime(clock, () => 0);
+    const manager = new ProbeManager({ runtime, clock, onChange: () => {} });
+    expect(manager.result('readiness', 'a-web-1')).toBeUndefined();
+    manager.sync(podOf('a', [{ name: 'web', readinessProbe: exec('ready') }]), runtimePodOf('a', run('web', 'a-web-1', START)));
+    await clock.advance(0);
+    await manager.idle();
+    expect([manager.result('readiness', 'a-web-1'), manager.result('liveness', 'a-web-1'), manager.result('readiness', 'a-web-0')]).toEqual(['Success', undefined, undefined]);
+    manager.stop();
+  });
+
+  it("probes only running containers, and stops the workers of a run that no longer runs, leaving other pods' workers alone", async () => {
+    const clock = new FakeClock(START);
+    const { runtime, calls } = execRuntime(clock, () => 0);
+    const manager = new ProbeManager({ runtime, clock, onChange: () => {} });
+    // web runs; side has exited; late has no container in the runtime yet.
+    const a = podOf('a', ['web', 'side', 'late'].map((name) => ({ name, readinessProbe: exec(`ready ${name}`) })));
+    manager.sync(a, runtimePodOf('a', run('side', 'a-side-1', START, 'CONTAINER_EXITED'), run('web', 'a-web-1', START)));
+    manager.sync(podOf('b', [{ name: 'web', readinessProbe: exec('ready web') }]), runtimePodOf('b', run('web', 'b-web-1', START)));
+    await clock.advance(0);
+    await manager.idle();
+    expect(calls.sort()).toEqual(['0s a-web-1 ready web', '0s b-web-1 ready web']);
+    expect(['a-web-1', 'a-side-1', 'b-web-1'].map((id) => manager.result('readiness', id))).toEqual(['Success', undefined, 'Success']);
+
+    // a's web exits and runs again as a-web-2: only the new run is probed, b's worker stays.
+    calls.length = 0;
+    manager.sync(a, runtimePodOf('a', run('web', 'a-web-2', START + 500), run('web', 'a-web-1', START, 'CONTAINER_EXITED')));
+    await clock.advance(1_000);
+    await manager.idle();
+    expect(calls.sort()).toEqual(['0.5s a-web-2 ready web', '1s b-web-1 ready web']);
+    expect(['a-web-1', 'a-web-2', 'b-web-1'].map((id) => manager.result('readiness', id))).toEqual([undefined, 'Success', 'Success']);
+    manager.stop();
+  });
+
+  it('holds liveness and readiness until the startup probe succeeded, and records a Warning Unhealthy event for each failed probe only', async () => {
+    const clock = new FakeClock(START);
+    let startupProbes = 0;
+    const { runtime, calls } = execRuntime(clock, (command) => (command === 'started' && ++startupProbes < 3 ? 1 : 0));
+    const events: string[][] = [];
+    const recorder = { record: async (pod: Pod, type: string, reason: string, message: string, container?: string) => void events.push([pod.metadata.name!, type, reason, message, container ?? '']) } as unknown as EventRecorder;
+    const changed: string[] = [];
+    const manager = new ProbeManager({ runtime, clock, events: recorder, onChange: (uid) => changed.push(uid) });
+    const container: Container = { name: 'web', startupProbe: exec('started', { failureThreshold: 5 }), livenessProbe: exec('alive'), readinessProbe: exec('ready') };
+    manager.sync(podOf('a', [container]), runtimePodOf('a', run('web', 'a-web-1', START)));
+    await clock.advance(1_500);
+    await manager.idle();
+    expect(calls, 'only the startup probe while it has not succeeded').toEqual(['0s a-web-1 started', '1s a-web-1 started']);
+    await clock.advance(3_500);
+    await manager.idle();
+    const count = (command: string) => calls.filter((c) => c.endsWith(` ${command}`)).length;
+    expect(count('started'), 'no startup probe once it succeeded').toBe(3);
+    expect(count('alive')).toBeGreaterThanOrEqual(2);
+    expect(count('ready')).toBeGreaterThanOrEqual(2);
+    expect((['startup', 'liveness', 'readiness'] as const).map((kind) => manager.result(kind, 'a-web-1'))).toEqual(['Success', 'Success', 'Success']);
+    expect(events).toEqual(Array(2).fill(['pod-a', 'Warning', 'Unhealthy', 'Startup probe failed: not yet', 'web']));
+    expect(changed, 'startup and readiness changed; liveness stayed Success').toEqual(['a', 'a']);
+    manager.stop();
+  });
+
+  it('counts failed probes without an event recorder', async () => {
+    const clock = new FakeClock(START);
+    const { runtime } = execRuntime(clock, () => 1);
+    const changed: string[] = [];
+    const manager = new ProbeManager({ runtime, clock, onChange: (uid) => changed.push(uid) });
+    manager.sync(podOf('a', [{ name: 'web', livenessProbe: exec('alive', { failureThreshold: 1 }) }]), runtimePodOf('a', run('web', 'a-web-1', START)));
+    await clock.advance(0);
+    await manager.idle();
+    expect(manager.result('liveness', 'a-web-1')).toBe('Failure');
+    expect(changed).toEqual(['a']);
+    manager.stop();
   });
 });
 
