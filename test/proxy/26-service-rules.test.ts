@@ -273,6 +273,21 @@ describe('the apiserver with the allocators', () => {
     expect(again.body.spec.clusterIP).toMatch(/^127\.96\.0\.\d+$/);
   });
 
+  it('keeps the address in clusterIP and clusterIPs when a PUT leaves both out, and gives an ExternalName turned ClusterIP the address it asks for', async () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    const { send } = servicesApi(allocators);
+    const created = await send('POST', '/api/v1/namespaces/default/services', makeService('web', [{ port: 80 }], { clusterIP: '127.96.0.40' }));
+    expect([created.code, created.body.spec.clusterIPs], 'clusterIP alone asked: clusterIPs follows it').toEqual([201, ['127.96.0.40']]);
+    const { clusterIP: _ip, clusterIPs: _ips, ...rest } = (created.body as Service).spec!;
+    const leftOut = await send('PUT', '/api/v1/namespaces/default/services/web', { ...created.body, spec: rest });
+    expect([leftOut.code, leftOut.body.spec.clusterIP, leftOut.body.spec.clusterIPs]).toEqual([200, '127.96.0.40', ['127.96.0.40']]);
+    const external = await send('POST', '/api/v1/namespaces/default/services', makeService('ext', [], { type: 'ExternalName', externalName: 'example.com' }));
+    expect(external.code).toBe(201);
+    const turned = await send('PUT', '/api/v1/namespaces/default/services/ext', { ...external.body, spec: { type: 'ClusterIP', clusterIP: '127.96.0.41', ports: [{ port: 80 }] } });
+    expect([turned.code, turned.body.spec?.clusterIPs, turned.body.message]).toEqual([200, ['127.96.0.41'], undefined]);
+    expect(allocators.ips.allocated()).toEqual(['127.96.0.40', '127.96.0.41']);
+  });
+
   it('after a restart, rebuilt from the stored Services, hands out none of their addresses again', async () => {
     const first = servicesApi(new ServiceAllocators({ serviceCIDR: '127.96.0.0/29', random: new Random(1) }));
     const held: string[] = [];
