@@ -578,6 +578,14 @@ describe('the packet walker', () => {
     const at = (now: number, pick: boolean) => (walk(sticky, packet(), { decide: () => pick, recent, now }) as { to: string }).to;
     expect([at(0, false), at(59_000, true), at(118_000, true), at(179_000, true)]).toEqual(['127.0.1.7:8080', '127.0.1.7:8080', '127.0.1.7:8080', '127.0.1.5:8080']);
   });
+
+  it('remembers every client of a list, and counts --seconds as the kernel does: seen exactly that long ago still matches, a millisecond more does not', () => {
+    const lists = new RecentLists();
+    lists.set('KUBE-SEP-X', '127.0.2.9', 0);
+    lists.set('KUBE-SEP-X', '127.0.2.10', 0);
+    expect(lists.check('KUBE-SEP-X', '127.0.2.9', 60, 0), 'a second client does not push out the first').toBe(true);
+    expect([lists.check('KUBE-SEP-X', '127.0.2.9', 60, 60_000), lists.check('KUBE-SEP-X', '127.0.2.9', 60, 60_001)]).toEqual([true, false]);
+  });
 });
 
 describe('the packet walker, on tables written by hand', () => {
