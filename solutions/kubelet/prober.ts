@@ -138,7 +138,8 @@ function httpProbe(url: string, host: string, port: number, timeoutMs: number, c
       res.resume(); // the body is not needed
       const code = res.statusCode ?? 0;
       res.on('end', () => finish(code >= 200 && code < 400 ? { result: 'Success', output: '' } : { result: 'Failure', output: `HTTP probe failed with statuscode: ${code}` }));
-      res.on('error', () => finish({ result: 'Failure', output: `HTTP probe failed with statuscode: ${code}` }));
+      // The body broke off: Go's reader says `unexpected EOF` (its status was fine, so not that).
+      res.on('error', () => finish({ result: 'Failure', output: 'unexpected EOF' }));
     });
     const timer = clock.setTimeout(() => {
       finish({ result: 'Failure', output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
