@@ -12,7 +12,7 @@
  * agrees with a model for any sequence of calls, exits and time; and after any sequence on
  * ProcessRuntime and a shutdown, the OS has no process of it left.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ import {
   sandboxConfigFor,
   type ContainerConfig,
   type ContainerEvent,
+  type PodSandboxConfig,
+  type ProcessRuntimeOptions,
   type RuntimeService,
 } from '@kube/runtime';
 import { fc, test } from '../support/prop.ts';
@@ -91,11 +93,19 @@ describe('pod IPs from the pod CIDR', () => {
     ['10.0.0.0/24', 'pod CIDR "10.0.0.0/24" is not inside 127.0.0.0/8: pods get loopback addresses, like 127.0.1.0/24'],
     ['127.0.1.5/24', 'pod CIDR "127.0.1.5/24" has host bits set: did you mean 127.0.1.0/24?'],
     ['127.0.1.0/31', 'pod CIDR "127.0.1.0/31": the prefix length must be between 8 and 30, got 31'],
+    ['127.0.0.0/7', 'pod CIDR "127.0.0.0/7": the prefix length must be between 8 and 30, got 7'],
+    ['x/127.0.1.0/24', 'pod CIDR "x/127.0.1.0/24" is not a CIDR: write an address and a prefix length, like 127.0.1.0/24'],
+    ['127.0.1.0/24x', 'pod CIDR "127.0.1.0/24x" is not a CIDR: write an address and a prefix length, like 127.0.1.0/24'],
     ['127.0.1.0', 'pod CIDR "127.0.1.0" is not a CIDR: write an address and a prefix length, like 127.0.1.0/24'],
     ['127.0.1.300/24', '"127.0.1.300" is not an IPv4 address: write four numbers 0-255 separated by dots, like 127.0.1.2'],
   ])('rejects the pod CIDR %s with a message saying what would be right', async (cidr, message) => {
     expect(await failure((async () => parsePodCIDR(cidr))())).toEqual({ code: 'InvalidArgument', message });
     expect(() => new PodIPAllocator(cidr)).toThrow(message);
+  });
+
+  it('accepts every prefix length from 8 to 30: all of 127.0.0.0/8 but three addresses, down to a /30 of one', () => {
+    expect([new PodIPAllocator('127.0.0.0/8').capacity, new PodIPAllocator('127.0.0.0/30').capacity]).toEqual([2 ** 24 - 3, 1]);
+    expect(new PodIPAllocator('127.0.0.0/8').allocate()).toBe('127.0.0.2');
   });
 
   test.prop([fc.integer({ min: 26, max: 30 }), fc.array(fc.oneof(fc.constant(-1), fc.nat(40)), { maxLength: 80 })])(
@@ -152,6 +162,7 @@ describe('the CRI log format', () => {
 
   it('refuses a line limit that is not a whole number above 0', () => {
     for (const limit of [0, -1, 1.5, Number.NaN]) expect(() => new CriLogWriter(() => {}, new FakeClock(START), limit)).toThrow(RangeError);
+    expect(() => new CriLogWriter(() => {}, new FakeClock(START), 1.5)).toThrow(/1\.5/); // the message names the limit it was given
     expect(() => new CriLogWriter(() => {}, new FakeClock(START), 1)).not.toThrow();
   });
 
@@ -165,6 +176,17 @@ describe('the CRI log format', () => {
     log.end('stderr');
     const ts = '2026-01-01T00:00:00Z';
     expect(lines).toEqual([`${ts} stdout P abcd\n`, `${ts} stdout P efgh\n`, `${ts} stdout F ij\n`, `${ts} stdout P xyz\n`, `${ts} stderr P 1234\n`]);
+  });
+
+  it('writes output still waiting for its newline as a P part as soon as there is more of it than the limit, stamped when it arrived', async () => {
+    const clock = new FakeClock(START);
+    const lines: string[] = [];
+    const log = new CriLogWriter((line) => lines.push(line.toString()), clock, 4);
+    log.write('stdout', 'abcdef');
+    expect(lines).toEqual(['2026-01-01T00:00:00Z stdout P abcd\n']);
+    await clock.advance(1000);
+    log.write('stdout', 'gh\n');
+    expect(lines).toEqual(['2026-01-01T00:00:00Z stdout P abcd\n', '2026-01-01T00:00:01Z stdout F efgh\n']);
   });
 
   test.prop([fc.array(fc.tuple(fc.constantFrom('stdout' as const, 'stderr' as const), unicodeStringArb({ maxLength: 30 })), { maxLength: 12 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(40), { maxLength: 10 })])(
@@ -248,6 +270,34 @@ describe('from a pod to the CRI configs', () => {
       { key: 'POD_NAME', value: 'web-1' },
       { key: 'POD_NAMESPACE', value: 'shop' },
       { key: 'POD_IP', value: '0.0.0.0' },
+    ]);
+  });
+
+  it('gives a pod without a namespace, spec or labels the namespace default, its name as hostname, the three pod labels and no log directory', () => {
+    expect(sandboxConfigFor({ metadata: { name: 'solo', uid: 'u-2' } })).toEqual({
+      metadata: { name: 'solo', namespace: 'default', uid: 'u-2', attempt: 0 },
+      hostname: 'solo',
+      labels: { 'io.kubernetes.pod.name': 'solo', 'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.pod.uid': 'u-2' },
+    });
+  });
+
+  it('copies a container\'s command, gives no PORT when its ports are empty, and an env variable without a value the value ""', () => {
+    const config = containerConfigFor(pod, { name: 'cmd', image: 'kubekata/node', command: ['node', '-e', '1'], ports: [], env: [{ name: 'EMPTY' }] }, { podIP: '127.0.1.2' });
+    expect([config.command, config.args, config.workingDir, config.envs]).toEqual([
+      ['node', '-e', '1'],
+      undefined,
+      undefined,
+      [
+        { key: 'POD_NAME', value: 'web-1' },
+        { key: 'POD_NAMESPACE', value: 'shop' },
+        { key: 'POD_IP', value: '127.0.1.2' },
+        { key: 'EMPTY', value: '' },
+      ],
+    ]);
+    expect(containerConfigFor(pod, { name: 'plain', image: 'kubekata/sleeper' }, { podIP: '127.0.1.2' }).envs).toEqual([
+      { key: 'POD_NAME', value: 'web-1' },
+      { key: 'POD_NAMESPACE', value: 'shop' },
+      { key: 'POD_IP', value: '127.0.1.2' },
     ]);
   });
 
@@ -342,6 +392,19 @@ describe('RuntimeState on its own: refusals that say what was wrong, and copies'
     const containerStatus = state.containerStatus(c);
     containerStatus.annotations!.note = 'changed';
     expect(state.containerStatus(c)).toMatchObject({ labels: { tier: 'front' }, annotations: { note: 'y' } });
+  });
+
+  it('answers each sandbox\'s status by its own id, gives a created container an empty message, and lets an exited container exit no more, even with a reason', () => {
+    const state = new RuntimeState(new FakeClock(START));
+    state.addSandbox(sandboxConfig('a'), home);
+    const b = state.addSandbox(sandboxConfig('b'), { ...home, ip: '127.0.1.3' }).id;
+    expect(state.sandboxStatus(b)).toMatchObject({ id: b, metadata: { name: 'b' }, network: { ip: '127.0.1.3' } });
+    const id = state.addContainer(b, containerConfig('c', 'kubekata/sleeper'), files).id;
+    expect(state.containerStatus(id)).toMatchObject({ state: 'CONTAINER_CREATED', reason: '', message: '' });
+    state.markRunning(id);
+    state.markExited(id, 1);
+    expect(refusal(() => state.markExited(id, 128, 'again', 'StartError'))).toEqual({ code: 'FailedPrecondition', message: containing('CONTAINER_EXITED') });
+    expect(state.containerStatus(id)).toMatchObject({ exitCode: 1, reason: 'Error', message: '' });
   });
 
   it('stops telling a listener about container events once it has unsubscribed', () => {
@@ -499,6 +562,75 @@ describe('FakeRuntime: the container state machine on the clock', () => {
     expect((await runtime.listContainers({ id: c2 }))[0]).toMatchObject({ id: c2, podSandboxId: b, state: 'CONTAINER_EXITED', image: { image: 'kubekata/sleeper' } });
   });
 
+  it('uses the pod CIDR 127.0.1.0/24 and the root /fake when it is not given them', async () => {
+    const runtime = new FakeRuntime({ clock: new FakeClock(START) });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    expect(await runtime.podSandboxStatus(sandbox)).toMatchObject({ network: { ip: '127.0.1.2' }, logDirectory: '/fake/pods/default_p_uid-p' });
+  });
+
+  it('answers execSync in a running container with its image\'s exec behaviour, by default exit code 0 and no output, and refuses it once the container has exited', async () => {
+    const { runtime } = fake();
+    runtime.setBehavior('shell', { exec: (cmd) => ({ stdout: cmd.join(' '), stderr: 'done', exitCode: 2 }) });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    const [plain, shell] = await Promise.all([runtime.createContainer(sandbox, containerConfig('a', 'kubekata/sleeper')), runtime.createContainer(sandbox, containerConfig('b', 'shell'))]);
+    for (const id of [plain!, shell!]) await runtime.startContainer(id);
+    expect(await runtime.execSync(plain!, ['cat', '/etc/hostname'], 1)).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+    expect(await runtime.execSync(shell!, ['echo', 'hi'], 1)).toEqual({ stdout: 'echo hi', stderr: 'done', exitCode: 2 });
+    await runtime.stopContainer(plain!, 0);
+    expect(await failure(runtime.execSync(plain!, ['true'], 1))).toEqual({ code: 'FailedPrecondition', message: `container "${plain}" is in CONTAINER_EXITED state: exec needs a running container` });
+  });
+
+  it('gives no message to a container that exits by itself, by exit() or on SIGTERM, and says why when it is SIGKILLed: no grace period, its sandbox stopped, removed', async () => {
+    const { clock, runtime } = fake();
+    runtime.setBehavior('kubekata/crasher', { exitAfterMs: 500, exitCode: 3 });
+    runtime.setBehavior('polite', { terminationMs: 2000, sigtermExitCode: 0 });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    const names = ['crasher', 'crashed', 'termed', 'polite', 'killed', 'removed', 'in-sandbox'];
+    const images = ['kubekata/crasher', 'kubekata/sleeper', 'kubekata/sleeper', 'polite', 'kubekata/sleeper', 'kubekata/sleeper', 'kubekata/sleeper'];
+    const ids: string[] = [];
+    for (const [i, name] of names.entries()) ids.push(await runtime.createContainer(sandbox, containerConfig(name, images[i]!)));
+    for (const id of ids) await runtime.startContainer(id);
+    const [crasher, crashed, termed, polite, killed, removed, inSandbox] = ids as [string, string, string, string, string, string, string];
+    // What a listener sees when it asks at the stop event (upstream's event carries these statuses).
+    const atStop = new Map<string, Promise<unknown>>();
+    runtime.onContainerEvent((e) => {
+      if (e.type === 'CONTAINER_STOPPED_EVENT') atStop.set(e.containerId, runtime.containerStatus(e.containerId));
+    });
+    await clock.advance(500);
+    runtime.exit(crashed, 2);
+    expect(await failure((async () => runtime.exit(crashed, 2))())).toMatchObject({ code: 'FailedPrecondition' });
+    await runtime.stopContainer(termed, 30);
+    const stopping = runtime.stopContainer(polite, 30);
+    await clock.advance(2000);
+    await stopping;
+    await runtime.stopContainer(killed, 0);
+    await runtime.removeContainer(removed);
+    await runtime.stopPodSandbox(sandbox);
+    const seen = async (id: string) => {
+      const status = (await atStop.get(id)) as { exitCode: number; reason: string; message: string };
+      return { exitCode: status.exitCode, reason: status.reason, message: status.message };
+    };
+    expect(await Promise.all([crasher, crashed, termed, polite, killed, removed, inSandbox].map(seen))).toEqual([
+      { exitCode: 3, reason: 'Error', message: '' },
+      { exitCode: 2, reason: 'Error', message: '' },
+      { exitCode: 143, reason: 'Error', message: '' },
+      { exitCode: 0, reason: 'Completed', message: '' },
+      { exitCode: 137, reason: 'Error', message: 'killed by SIGKILL: stopped without a grace period' },
+      { exitCode: 137, reason: 'Error', message: 'killed by SIGKILL: the container was removed' },
+      { exitCode: 137, reason: 'Error', message: 'killed by SIGKILL: its sandbox was stopped' },
+    ]);
+    expect(await failure(runtime.containerStatus(removed))).toMatchObject({ code: 'NotFound' });
+  });
+
+  it('refuses a sandbox config without metadata and a container config without metadata (InvalidArgument) or without an image (ErrImagePull)', async () => {
+    const { runtime } = fake();
+    expect(await failure(runtime.runPodSandbox({} as PodSandboxConfig))).toEqual({ code: 'InvalidArgument', message: containing('metadata.name') });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    expect(await failure(runtime.createContainer(sandbox, { image: { image: 'kubekata/sleeper' } } as ContainerConfig))).toEqual({ code: 'InvalidArgument', message: containing('metadata.name') });
+    expect(await failure(runtime.createContainer(sandbox, { metadata: { name: 'c' } } as ContainerConfig))).toMatchObject({ code: 'NotFound', reason: 'ErrImagePull', message: containing('Failed to pull image ""') });
+    expect(await runtime.listContainers()).toEqual([]);
+  });
+
   test.prop([runtimeCommands])('agrees with the model of sandboxes and containers for any sequence of calls, exits and time', async (commands) => {
     const clock = new FakeClock(START);
     const setup = (): { model: Model; real: Real } => ({
@@ -516,11 +648,11 @@ describe('ProcessRuntime: containers are real processes', () => {
   let cidr = 0;
 
   /** A runtime on a fresh /24 of 127.22.0.0/16, a temporary root, and a fake clock for grace periods and log times. */
-  function processRuntime(): { runtime: ProcessRuntime; clock: FakeClock; root: string } {
+  function processRuntime(options: Partial<ProcessRuntimeOptions> = {}): { runtime: ProcessRuntime; clock: FakeClock; root: string } {
     const root = mkdtempSync(join(tmpdir(), 'kata22-'));
     const clock = new FakeClock(START);
     cidr += 1;
-    const runtime = new ProcessRuntime({ root, podCIDR: `127.22.${cidr}.0/24`, clock });
+    const runtime = new ProcessRuntime({ root, podCIDR: `127.22.${cidr}.0/24`, clock, ...options });
     roots.push(root);
     runtimes.push(runtime);
     return { runtime, clock, root };
@@ -584,8 +716,8 @@ describe('ProcessRuntime: containers are real processes', () => {
     const crash = await runPod(runtime, 'crash', { image: { image: 'kubekata/crasher' }, args: ['3', '0'] });
     const done = await runPod(runtime, 'done', { image: { image: 'kubekata/crasher' }, args: ['0', '0'] });
     await Promise.all([waitForExit(runtime, crash.id), waitForExit(runtime, done.id)]);
-    expect(await runtime.containerStatus(crash.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error' });
-    expect(await runtime.containerStatus(done.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed' });
+    expect(await runtime.containerStatus(crash.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error', message: '' });
+    expect(await runtime.containerStatus(done.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed', message: '' });
     expect(readFileSync(crash.logPath, 'utf8')).toMatch(/^\S+ stderr F crasher: exiting with code 3$/m);
   });
 
@@ -664,6 +796,10 @@ describe('ProcessRuntime: containers are real processes', () => {
     const other = await runPod(runtime, 'other', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }, mark);
     const third = await runPod(runtime, 'third', { image: { image: 'kubekata/sleeper' }, args: ['--ignore-sigterm'] }, mark);
     for (const { logPath } of [pod, other, third]) await waitForLogLine(logPath, /sleeping/);
+    const atStop = new Map<string, Promise<unknown>>();
+    runtime.onContainerEvent((e) => {
+      if (e.type === 'CONTAINER_STOPPED_EVENT') atStop.set(e.containerId, runtime.containerStatus(e.containerId));
+    });
     await runtime.removePodSandbox(pod.sandbox);
     await runtime.removeContainer(other.id);
     await runtime.stopContainer(third.id, 0);
@@ -673,18 +809,24 @@ describe('ProcessRuntime: containers are real processes', () => {
       { code: 'NotFound', message: `container "${other.id}" not found` },
       [],
     ]);
+    // Asked at its stop event, the removed container says why it was killed.
+    expect(await atStop.get(other.id)).toMatchObject({ exitCode: 137, message: 'killed by SIGKILL: the container was removed' });
   });
 
   it('refuses an exec without a command, kills one that outlives its timeout on the clock (DeadlineExceeded), and refuses new pods once shut down', async () => {
-    const { runtime, clock } = processRuntime();
-    const { id } = await runPod(runtime, 'exec-limits', { image: { image: 'kubekata/sleeper' } });
-    expect(await failure(runtime.execSync(id, [], 5))).toMatchObject({ code: 'InvalidArgument' });
-    const slow = runtime.execSync(id, ['node', '-e', 'setInterval(() => {}, 1000)'], 5);
+    const { runtime, clock, root } = processRuntime();
+    const { id, sandbox } = await runPod(runtime, 'exec-limits', { image: { image: 'kubekata/sleeper' } });
+    expect(await failure(runtime.execSync(id, [], 5))).toEqual({ code: 'InvalidArgument', message: 'exec needs a command: cmd is empty' });
+    // It ignores SIGTERM, and says so in a file once it does: only SIGKILL ends it.
+    const stubborn = "process.on('SIGTERM', () => {}); require('node:fs').writeFileSync('ready', 'ready\\n'); setInterval(() => {}, 1000)";
+    const slow = runtime.execSync(id, ['node', '-e', stubborn], 5);
+    await waitForLogLine(join(root, 'sandboxes', sandbox, 'ready'), /ready/);
     await clock.advance(5000);
-    expect(await failure(slow)).toMatchObject({ code: 'DeadlineExceeded' });
+    expect(await failure(slow)).toEqual({ code: 'DeadlineExceeded', message: `command ${JSON.stringify(['node', '-e', stubborn])} timed out after 5s and was killed` });
     await runtime.shutdown();
-    expect(await failure(runtime.runPodSandbox(sandboxConfig('late')))).toMatchObject({ code: 'FailedPrecondition' });
+    expect(await failure(runtime.runPodSandbox(sandboxConfig('late')))).toEqual({ code: 'FailedPrecondition', message: containing('shut down') });
     expect(() => new ProcessRuntime({ root: '', podCIDR: '127.22.250.0/24' })).toThrow(RuntimeError);
+    expect(await failure((async () => new ProcessRuntime({ root: '', podCIDR: '127.22.250.0/24' }))())).toEqual({ code: 'InvalidArgument', message: containing('root') });
   });
 
   it('fails a container whose command cannot be found: StartError, exit code 128', async () => {
@@ -692,7 +834,7 @@ describe('ProcessRuntime: containers are real processes', () => {
     const sandbox = await runtime.runPodSandbox(sandboxConfig('missing'));
     const id = await runtime.createContainer(sandbox, containerConfig('main', 'kubekata/node', { command: ['no-such-program-kata22'] }));
     const error = await failure(runtime.startContainer(id));
-    expect(error.message).toContain('executable file not found');
+    expect(error).toMatchObject({ code: 'Unknown', message: containing('exec: "no-such-program-kata22": executable file not found in $PATH') });
     expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 128, reason: 'StartError' });
   });
 
@@ -700,6 +842,99 @@ describe('ProcessRuntime: containers are real processes', () => {
     const { runtime } = processRuntime();
     const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
     expect(await failure(runtime.createContainer(sandbox, containerConfig('c', 'busybox')))).toMatchObject({ code: 'NotFound', reason: 'ErrImagePull', message: containing('Failed to pull image "busybox"') });
+  });
+
+  it('refuses a sandbox config without metadata, a taken sandbox name, a container config without metadata or image, and a workingDir or logPath that leaves its folder, saying which', async () => {
+    const { runtime } = processRuntime();
+    expect(await failure(runtime.runPodSandbox({} as PodSandboxConfig))).toEqual({ code: 'InvalidArgument', message: containing('metadata.name') });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('p'));
+    expect(await failure(runtime.runPodSandbox(sandboxConfig('p')))).toMatchObject({ code: 'AlreadyExists', message: containing('p_default_uid-p_0') });
+    expect(await failure(runtime.createContainer(sandbox, { image: { image: 'kubekata/sleeper' } } as ContainerConfig))).toEqual({ code: 'InvalidArgument', message: containing('metadata.name') });
+    expect(await failure(runtime.createContainer(sandbox, { metadata: { name: 'c' } } as ContainerConfig))).toMatchObject({ code: 'NotFound', reason: 'ErrImagePull', message: containing('Failed to pull image ""') });
+    expect(await failure(runtime.createContainer(sandbox, containerConfig('w', 'kubekata/sleeper', { workingDir: '../up' })))).toEqual({ code: 'InvalidArgument', message: containing('workingDir "../up" leaves its folder') });
+    expect(await failure(runtime.createContainer(sandbox, containerConfig('l', 'kubekata/sleeper', { logPath: '../../l.log' })))).toEqual({ code: 'InvalidArgument', message: containing('logPath "../../l.log" leaves its folder') });
+    expect([(await runtime.listPodSandbox()).map((s) => s.id), await runtime.listContainers()]).toEqual([[sandbox], []]);
+  });
+
+  it('runs a container\'s command without the image\'s default args, and gives it only PATH, HOME, HOSTNAME, the image\'s env and its own envs', async () => {
+    const { runtime, root } = processRuntime();
+    const sandbox = await runtime.runPodSandbox({ ...sandboxConfig('env'), hostname: 'env-host' });
+    const argv = await runtime.createContainer(sandbox, containerConfig('argv', 'kubekata/crasher', { command: ['node', '-e', 'console.log(JSON.stringify(process.argv.slice(1)))'] }));
+    await runtime.startContainer(argv);
+    await waitForExit(runtime, argv);
+    const logged = readFileSync((await runtime.containerStatus(argv)).logPath, 'utf8').split('\n').filter(Boolean).map(parseCriLogLine);
+    expect(logged.map((l) => `${l.stream} ${l.tag} ${l.content}`)).toEqual(['stdout F []']);
+    const plain = await runtime.createContainer(sandbox, containerConfig('plain', 'kubekata/sleeper'));
+    await runtime.startContainer(plain);
+    const env = await runtime.execSync(plain, ['node', '-e', 'console.log(JSON.stringify(process.env))'], 10);
+    expect(JSON.parse(env.stdout)).toEqual({ PATH: process.env.PATH, HOME: join(root, 'sandboxes', sandbox), HOSTNAME: 'env-host' });
+  });
+
+  it('cuts log lines at the maxLogLineBytes it was given, and makes the folders of a log path that has them', async () => {
+    const { runtime, root } = processRuntime({ maxLogLineBytes: 4 });
+    const sandbox = await runtime.runPodSandbox(sandboxConfig('cut'));
+    const id = await runtime.createContainer(sandbox, containerConfig('main', 'kubekata/node', { args: ['-e', 'console.log("abcdef")'], logPath: 'nested/deeper/main.log' }));
+    await runtime.startContainer(id);
+    await waitForExit(runtime, id);
+    const { logPath } = await runtime.containerStatus(id);
+    expect(logPath).toBe(join(root, 'pods', 'default_cut_uid-cut', 'nested', 'deeper', 'main.log'));
+    const lines = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map(parseCriLogLine);
+    expect(lines.map((l) => `${l.stream} ${l.tag} ${l.content}`)).toEqual(['stdout P abcd', 'stdout F ef']);
+  });
+
+  it('refuses an exec in a container that is not running, answers one whose program cannot be started with Unknown, and stops a container that is not running as a no-op', async () => {
+    const { runtime } = processRuntime();
+    const { id, sandbox } = await runPod(runtime, 'exec-refused', { image: { image: 'kubekata/sleeper' } });
+    const created = await runtime.createContainer(sandbox, containerConfig('idle', 'kubekata/sleeper'));
+    expect(await failure(runtime.execSync(created, ['true'], 1))).toEqual({ code: 'FailedPrecondition', message: `container "${created}" is in CONTAINER_CREATED state: exec needs a running container` });
+    expect(await failure(runtime.execSync(id, ['no-such-program-kata22'], 1))).toEqual({ code: 'Unknown', message: 'exec failed: exec: "no-such-program-kata22": executable file not found in $PATH' });
+    await runtime.stopContainer(created, 30);
+    expect((await runtime.containerStatus(created)).state).toBe('CONTAINER_CREATED');
+    const crasher = await runPod(runtime, 'exited', { image: { image: 'kubekata/crasher' }, args: ['3', '0'] });
+    await waitForExit(runtime, crasher.id);
+    await runtime.stopContainer(crasher.id, 30);
+    expect(await runtime.containerStatus(crasher.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error' });
+  });
+
+  it('kills a container\'s execs with it, when it is stopped and when it exits by itself: each exec\'s result is exit code 137', async () => {
+    const { runtime } = processRuntime();
+    const mark = newMark('exec-dies');
+    const stopped = await runPod(runtime, 'exec-stopped', { image: { image: 'kubekata/sleeper' } }, mark);
+    const first = runtime.execSync(stopped.id, ['node', '-e', 'setInterval(() => {}, 1e9)'], 0);
+    await runtime.stopContainer(stopped.id, 0);
+    expect(await first).toEqual({ stdout: '', stderr: '', exitCode: 137 });
+    const waiter = "const fs = require('node:fs'); console.log('waiting'); setInterval(() => { if (fs.existsSync('stop')) process.exit(0); }, 10);";
+    const exits = await runPod(runtime, 'exec-exits', { image: { image: 'kubekata/node' }, args: ['-e', waiter] }, mark);
+    await waitForLogLine(exits.logPath, /waiting/);
+    // The exec makes its container exit, then waits for ever: it dies with its container.
+    const second = await runtime.execSync(exits.id, ['node', '-e', "require('node:fs').writeFileSync('stop', ''); setInterval(() => {}, 1e9)"], 0);
+    expect(second).toEqual({ stdout: '', stderr: '', exitCode: 137 });
+    expect(await runtime.containerStatus(exits.id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed', message: '' });
+    expect(markedProcesses(mark)).toEqual([]);
+  });
+
+  it('lets an exec run as long as its timeout on the clock allows, and with timeout 0 for ever, leaving no timer behind', async () => {
+    const { runtime, clock, root } = processRuntime();
+    const { id, sandbox } = await runPod(runtime, 'exec-time', { image: { image: 'kubekata/sleeper' } });
+    const waitFor = (file: string) => ['node', '-e', `const fs = require('node:fs'); setInterval(() => { if (fs.existsSync('${file}')) process.exit(0); }, 10);`];
+    const limited = runtime.execSync(id, waitFor('go-1'), 5);
+    await clock.advance(4999);
+    writeFileSync(join(root, 'sandboxes', sandbox, 'go-1'), '');
+    expect(await limited).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+    expect(clock.pending()).toBe(0);
+    const unlimited = runtime.execSync(id, waitFor('go-2'), 0);
+    await clock.advance(3_600_000);
+    writeFileSync(join(root, 'sandboxes', sandbox, 'go-2'), '');
+    expect(await unlimited).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+  });
+
+  it('says only "killed by SIGKILL" of a container that something outside the runtime SIGKILLed (137, Error), as when the OOM killer acts', async () => {
+    const { runtime } = processRuntime();
+    const { id, logPath } = await runPod(runtime, 'oom', { image: { image: 'kubekata/node' }, args: ['-e', 'console.log(`pid ${process.pid}`); setInterval(() => {}, 1e9)'] });
+    const text = await waitForLogLine(logPath, /pid \d+/);
+    process.kill(Number(/pid (\d+)/.exec(text)![1]), 'SIGKILL');
+    await waitForExit(runtime, id);
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'Error', message: 'killed by SIGKILL' });
   });
 
   const images: [string, Omit<ContainerConfig, 'metadata'>][] = [
