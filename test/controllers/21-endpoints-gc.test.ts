@@ -26,7 +26,7 @@ import {
   SharedInformerFactory,
   type PropagationPolicy,
 } from '@kube/controllers';
-import { forbidden, ForwardingClient, type ResourceClient } from '@kube/apiserver';
+import { forbidden, ForwardingClient, internalError, type ResourceClient } from '@kube/apiserver';
 import { ControllerCluster, makePod, START } from '../support/controllers/cluster.ts';
 
 /** A pod with an IP, ready or not, serving `http` on `httpPort`. */
@@ -109,6 +109,52 @@ describe('the pure parts', () => {
     const bare = makeService('web', { app: 'web' }, []);
     expect(endpointsSubsets(bare, pods)).toEqual([{ addresses: [address('a-ready', '127.0.1.2')], notReadyAddresses: [address('b-slow', '127.0.1.3')] }]);
     expect([...desiredEndpoints(bare, pods).values()].map((g) => [g.ports, g.endpoints.length])).toEqual([[[], 2]]);
+  });
+
+  it("orders an Endpoints subset's ports by name whatever their numbers and its addresses by IP, then pod uid, however the pods come; a Service whose spec has no ports field lists its pods with no ports", () => {
+    const service = makeService('web', { app: 'web' }, [
+      { name: 'b-web', port: 80, targetPort: 8080 },
+      { name: 'c-debug', port: 82, targetPort: 7000 },
+      { name: 'a-admin', port: 81, targetPort: 9000 },
+    ]);
+    // Four pods on the host network share the node's IP: their uids order them.
+    const pods = [
+      servingPod('c', { ip: '127.0.1.3' }),
+      servingPod('h3', { ip: '127.0.0.9' }),
+      servingPod('a', { ip: '127.0.1.1' }),
+      servingPod('h1', { ip: '127.0.0.9' }),
+      servingPod('h4', { ip: '127.0.0.9' }),
+      servingPod('b', { ip: '127.0.1.2' }),
+      servingPod('h2', { ip: '127.0.0.9' }),
+    ];
+    const sorted = [[{ name: 'a-admin', port: 9000, protocol: 'TCP' }, { name: 'b-web', port: 8080, protocol: 'TCP' }, { name: 'c-debug', port: 7000, protocol: 'TCP' }], ['h1', 'h2', 'h3', 'h4', 'a', 'b', 'c']];
+    for (const order of [pods, [...pods].reverse(), [pods[1]!, pods[4]!, pods[3]!, pods[6]!, pods[0]!, pods[5]!, pods[2]!]]) {
+      expect(endpointsSubsets(service, order).map((s) => [s.ports, s.addresses?.map((a) => a.targetRef?.name)]), order.map((p) => p.metadata.name).join(' ')).toEqual([sorted]);
+    }
+    const bare = { ...service, spec: { selector: { app: 'web' } } } as Service;
+    expect(endpointsSubsets(bare, pods.slice(0, 2)).map((s) => [s.ports, s.addresses?.map((a) => a.targetRef?.name)])).toEqual([[undefined, ['h3', 'c']]]);
+    expect([...desiredEndpoints(bare, pods).values()].map((g) => [g.ports, g.endpoints.length])).toEqual([[[], 7]]);
+  });
+
+  it('fills a slice it writes anyway only up to the maximum, the rest going to a new slice, and takes a slice read back without a ports field (a nil list in Go) as one with no ports', () => {
+    const service = { ...makeService('web', { app: 'web' }), metadata: { ...makeService('web', {}).metadata, uid: 'uid-web' } };
+    const named = (slice: EndpointSlice, name: string) => ({ ...slice, metadata: { ...slice.metadata, name } });
+    const summary = (slices: EndpointSlice[]) => slices.map((s) => [s.metadata.name ?? s.metadata.generateName, s.endpoints.map((e) => e.targetRef?.name)]);
+    const want = (on: Service, ...ids: number[]) => desiredEndpoints(on, ids.map((i) => servingPod(`p${i}`, { ip: `127.0.4.${i}`, node: 'n1' })));
+    const a = named(reconcileSlices(service, [], want(service, 1, 2, 3), 3).create[0]!, 'web-a');
+    // p1 goes, p6 and p7 come: web-a, written anyway, takes p6 and is full; p7 gets a new slice.
+    const filled = reconcileSlices(service, [a], want(service, 2, 3, 6, 7), 3);
+    expect([summary(filled.update), summary(filled.create), filled.delete]).toEqual([[['web-a', ['p2', 'p3', 'p6']]], [['web-', ['p7']]], []]);
+    // A Service without ports: its slice read back without `ports` is still its slice, updated in place.
+    const headless = { ...service, spec: { ...service.spec!, ports: [] } } as Service;
+    const slice: EndpointSlice = named(reconcileSlices(headless, [], want(headless, 1)).create[0]!, 'web-h');
+    delete slice.ports;
+    const grown = reconcileSlices(headless, [slice], want(headless, 1, 2));
+    expect([summary(grown.update), grown.create, grown.delete]).toEqual([[['web-h', ['p1', 'p2']]], [], []]);
+    // So is an empty placeholder without `ports`: it stays.
+    const placeholder: EndpointSlice = named(reconcileSlices(service, [], new Map()).create[0]!, 'web-p');
+    delete placeholder.ports;
+    expect(reconcileSlices(service, [placeholder], new Map())).toEqual({ create: [], update: [], delete: [] });
   });
 
   it("names a slice's port '' when the Service port has no name, as upstream does: kubectl describe svc reads the name through a pointer", () => {
@@ -287,6 +333,65 @@ describe('the endpoints and EndpointSlice controllers', () => {
     expect((await c.slicesOf('web')).flatMap((s) => s.endpoints.map((e) => e.targetRef?.name)).sort()).toEqual(['a', 'b']);
     await c.stop();
   });
+
+  it('writes an Endpoints object only to change it: a sync that finds it as it should be, without a subsets field for a Service selecting no pod, writes nothing', async () => {
+    const c = await running();
+    // Endpoints written by hand for a Service without a selector, without subsets; then the
+    // Service gets a selector that selects no pod: the Endpoints are already what they should be.
+    await c.api.services('default').create(makeService('idle', undefined));
+    await c.cluster.settle();
+    await c.api.endpoints('default').create({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'idle', namespace: 'default', labels: { tier: 'front' } } });
+    await c.cluster.settle();
+    const idle = await c.api.services('default').get('idle');
+    await c.api.services('default').update({ ...idle, spec: { ...idle.spec, selector: { app: 'nothing' } } });
+    await c.api.services('default').create(makeService('web', { app: 'web' }));
+    await c.addPod(servingPod('a', { ip: '127.0.1.1' }));
+    await c.cluster.settle();
+    const written = () => c.cluster.client.updates.filter((u) => u.startsWith('update endpoints/'));
+    const before = written();
+    expect(before.filter((u) => u === 'update endpoints/default/idle'), 'idle is as it should be').toEqual([]);
+    // Each Service synced again, and a change of the pod that its Endpoints do not show.
+    await c.endpoints.syncService('default/web');
+    await c.endpoints.syncService('default/idle');
+    const a = await c.api.pods('default').get('a');
+    await c.api.pods('default').update({ ...a, metadata: { ...a.metadata, annotations: { note: 'seen' } } });
+    await c.cluster.settle();
+    expect(written(), 'no Endpoints written again').toEqual(before);
+    expect([(await c.api.endpoints('default').get('idle')).subsets, c.errors]).toEqual([undefined, []]);
+    await c.stop();
+  });
+
+  it('passes on a write the server refuses (not AlreadyExists nor Conflict) to be retried: the create and the delete of Endpoints, the delete of a slice; a node without labels has no zone', async () => {
+    const c = await running();
+    const failures = () => c.errors.map((e) => (e as Error).message);
+    await c.api.nodes().create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'bare' } } as never);
+    await c.cluster.settle();
+    c.cluster.client.failNextWrites('create', 'endpoints', 1, () => forbidden('endpoints', 'web', 'no Endpoints yet'));
+    await c.api.services('default').create(makeService('web', { app: 'web' }));
+    await c.cluster.settle();
+    expect(failures()).toEqual(['endpoints "web" is forbidden: no Endpoints yet']);
+    await c.cluster.advance(1_000);
+    await c.addPod(servingPod('a', { ip: '127.0.1.1', node: 'bare' }));
+    await c.cluster.settle();
+    expect(names((await c.api.endpoints('default').get('web')).subsets?.[0]?.addresses)).toEqual(['a']);
+    expect((await c.slicesOf('web')).flatMap((s) => s.endpoints.map((e) => [e.targetRef?.name, e.nodeName, e.zone]))).toEqual([['a', 'bare', undefined]]);
+    // The port renamed: the slice must go, and its delete is refused once.
+    c.cluster.client.failNextWrites('delete', 'endpointslices', 1, () => forbidden('endpointslices', '', 'slices stay'));
+    const web = await c.api.services('default').get('web');
+    await c.api.services('default').update({ ...web, spec: { ...web.spec!, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } });
+    await c.cluster.settle();
+    expect(failures().slice(1)).toEqual(['endpointslices is forbidden: slices stay']);
+    await c.cluster.advance(1_000);
+    expect((await c.slicesOf('web')).map((s) => s.ports?.map((p) => p.name))).toEqual([['web']]);
+    // The Service deleted: the delete of its Endpoints is refused once.
+    c.cluster.client.failNextWrites('delete', 'endpoints', 1, () => forbidden('endpoints', 'web', 'Endpoints stay'));
+    await c.api.services('default').delete('web');
+    await c.cluster.settle();
+    expect(failures().slice(2)).toEqual(['endpoints "web" is forbidden: Endpoints stay']);
+    await c.cluster.advance(1_000);
+    expect(await c.exists('endpoints', 'web')).toBeUndefined();
+    await c.stop();
+  });
 });
 
 describe('the namespace controller', () => {
@@ -358,6 +463,55 @@ describe('the namespace controller, with other writers racing it', () => {
     const controller = new NamespaceController({ client: new Racing(api), clock: cluster.clock, factory, resources: ['widgets', 'configmaps'] });
     expect(await controller.deleteAllContent('shop'), 'nothing it listed is left').toEqual({});
     expect((await api.resource('configmaps', 'shop').list()).items.map((c) => c.metadata.name), 'the new remade is not the one it listed').toEqual(['remade']);
+  });
+
+  it('takes a namespace gone from its cache, or gone from the server before its finalize, as done, and passes on a finalize the server refuses', async () => {
+    const cluster = new ControllerCluster();
+    const api = cluster.client.inner;
+    /** A client whose finalize the server refuses while `refusing`. */
+    class Refusing extends ForwardingClient {
+      refusing = false;
+      protected override finalizeNamespace(namespace: Namespace): Promise<Namespace> {
+        return this.refusing ? Promise.reject(forbidden('namespaces', namespace.metadata.name!, 'finalize is not allowed')) : super.finalizeNamespace(namespace);
+      }
+    }
+    const client = new Refusing(cluster.client);
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const controller = new NamespaceController({ client, clock: cluster.clock, factory, resources: ['configmaps'] });
+    factory.start();
+    await factory.waitForCacheSync();
+    await expect(controller.syncNamespace('never'), 'a namespace not in the cache (deleted: its informer queues it)').resolves.toBeUndefined();
+    for (const name of ['shop', 'gone']) {
+      await api.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as Namespace);
+      await api.namespaces().delete(name);
+    }
+    await cluster.settle();
+    // Another controller finalizes gone, which goes, before this one's cache sees it.
+    cluster.client.hold('namespaces');
+    const gone = await api.namespaces().get('gone');
+    await api.namespaces().finalize({ ...gone, spec: { finalizers: [] } });
+    expect(controller.namespaces.indexer.getByKey('gone')?.spec?.finalizers).toEqual(['kubernetes']);
+    await expect(controller.syncNamespace('gone'), 'the namespace read fresh is not found: done').resolves.toBeUndefined();
+    client.refusing = true;
+    await expect(controller.syncNamespace('shop')).rejects.toThrow('namespaces "shop" is forbidden: finalize is not allowed');
+    client.refusing = false;
+    await controller.syncNamespace('shop');
+    expect((await api.namespaces().list()).items.map((n) => n.metadata.name)).toEqual([]);
+    await factory.shutdown();
+  });
+
+  it('leaves the content of a namespace being deleted alone once its kubernetes finalizer is gone: another finalizer holds it, and its holder decides', async () => {
+    const c = await running();
+    await c.api.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' }, spec: { finalizers: ['example.com/audit'] } } as Namespace);
+    await c.api.resource('configmaps', 'shop').create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' }, data: { a: 'b' } } as never);
+    // Someone finalized it for the kubernetes finalizer before the delete.
+    const shop = await c.api.namespaces().get('shop');
+    await c.api.namespaces().finalize({ ...shop, spec: { finalizers: ['example.com/audit'] } });
+    await c.api.namespaces().delete('shop');
+    await c.cluster.advance(1_000);
+    expect(await c.exists('configmaps', 'settings', 'shop')).toBeDefined();
+    expect([(await c.api.namespaces().get('shop')).spec?.finalizers, c.errors]).toEqual([['example.com/audit'], []]);
+    await c.stop();
   });
 });
 
@@ -558,6 +712,198 @@ describe('the garbage collector', () => {
     await c.cluster.advance(5_000);
     expect(await c.exists('replicasets', 'web-1'), 'the ReplicaSet of the first web is orphaned').toBeUndefined();
     await c.stop();
+  });
+});
+
+describe('the garbage collector, which policy and which writes', () => {
+  it('deletes a dependent whose owners are gone in the background, without writing it first, even under an owner waiting in the foreground when it has no dependents itself; an object with its owners there, or held by a finalizer of its own, is not written', async () => {
+    const c = await running();
+    const live = await c.api.replicaSets('default').create(rsOwnedBy('live'));
+    await c.api.pods('default').create(podOwnedBy('kept', ownerRef(live)));
+    const ghost = podOwnedBy('ghost', { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'never', uid: 'never-uid', controller: true });
+    ghost.metadata.finalizers = ['example.com/hold'];
+    await c.api.pods('default').create(ghost);
+    const d = await c.api.deployments('default').create(deployment('web'));
+    await c.api.replicaSets('default').create(rsOwnedBy('web-1', d)); // no pods of its own
+    const held = await c.api.replicaSets('default').create({ ...rsOwnedBy('held'), metadata: { ...rsOwnedBy('held').metadata, finalizers: ['example.com/hold'] } });
+    await c.api.pods('default').create(podOwnedBy('of-held', ownerRef(held)));
+    await c.cluster.settle();
+    await deleteWithPropagation(c.api, 'deployments', 'default', 'web', 'Foreground');
+    await c.api.replicaSets('default').delete('held');
+    await c.cluster.settle();
+    await c.api.pods('default').delete('of-held'); // held, being deleted, loses its dependent
+    await c.cluster.settle();
+    expect((await c.exists('pods', 'ghost'))?.metadata.finalizers, 'deleted in the background: no foregroundDeletion').toEqual(['example.com/hold']);
+    expect([await c.exists('replicasets', 'web-1'), await c.exists('deployments', 'web'), (await c.exists('pods', 'kept'))?.metadata.ownerReferences]).toEqual([undefined, undefined, [ownerRef(live)]]);
+    expect(c.cluster.client.updates.filter((u) => !u.startsWith('update deployments/')), 'only the Deployment loses its foregroundDeletion').toEqual([]);
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
+  it('deletes in the background a ReplicaSet whose Deployment is gone even while its pods are still being deleted, and honours an orphan finalizer the object already carries', async () => {
+    const c = await running();
+    const d = await c.api.deployments('default').create(deployment('web'));
+    const rs = await c.api.replicaSets('default').create(rsOwnedBy('web-1', d));
+    const pod = podOwnedBy('web-1-a', ownerRef(rs));
+    pod.metadata.finalizers = ['example.com/hold'];
+    await c.api.pods('default').create(pod);
+    // A second Deployment whose ReplicaSet asks, by its own orphan finalizer, that its pods stay.
+    const d2 = await c.api.deployments('default').create(deployment('api'));
+    const rs2 = await c.api.replicaSets('default').create({ ...rsOwnedBy('api-1', d2), metadata: { ...rsOwnedBy('api-1', d2).metadata, finalizers: ['orphan'] } });
+    await c.api.pods('default').create(podOwnedBy('api-1-a', ownerRef(rs2)));
+    await c.cluster.settle();
+    await c.api.deployments('default').delete('web');
+    await c.api.deployments('default').delete('api');
+    await c.cluster.settle();
+    expect(await c.exists('replicasets', 'web-1'), 'gone at once: Background').toBeUndefined();
+    expect((await c.exists('pods', 'web-1-a'))?.metadata.deletionTimestamp).toBeDefined();
+    const orphan = await c.exists('pods', 'api-1-a');
+    expect([await c.exists('replicasets', 'api-1'), orphan?.metadata.name, orphan?.metadata.ownerReferences], 'api-1 deleted with Orphan: its pod stays, without the reference').toEqual([undefined, 'api-1-a', undefined]);
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
+  it('judges the owners a dependent has now, read fresh: a pod its owner let go, whose update the graph has not seen yet, stays when that owner goes', async () => {
+    const c = await running();
+    const rs = await c.api.replicaSets('default').create(rsOwnedBy('web-1'));
+    await c.api.pods('default').create(podOwnedBy('a', ownerRef(rs)));
+    await c.cluster.settle();
+    c.cluster.client.hold('pods');
+    const a = await c.api.pods('default').get('a');
+    const released = { ...a.metadata };
+    delete released.ownerReferences;
+    await c.api.pods('default').update({ ...a, metadata: released });
+    await c.api.replicaSets('default').delete('web-1');
+    await c.cluster.settle();
+    c.cluster.client.release();
+    await c.cluster.settle();
+    const a2 = await c.exists('pods', 'a');
+    expect([a2?.metadata.name, a2?.metadata.ownerReferences, c.errors]).toEqual(['a', undefined, []]);
+    await c.stop();
+  });
+
+  it('in the foreground waits for each dependent whose own reference to it blocks, whatever the other references of that dependent say', async () => {
+    // The collector watches pods and ReplicaSets; the Deployment both pods also name is looked up through the API.
+    const cluster = new ControllerCluster();
+    const api = cluster.client.inner;
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const errors: unknown[] = [];
+    const gc = new GarbageCollector({ client: cluster.client, clock: cluster.clock, factory, resources: ['pods', 'replicasets'], onError: (_key, error) => errors.push(error) });
+    factory.start();
+    await factory.waitForCacheSync();
+    gc.run();
+    const d = await api.deployments('default').create(deployment('web'));
+    const [one, two] = [await api.replicaSets('default').create(rsOwnedBy('one')), await api.replicaSets('default').create(rsOwnedBy('two'))];
+    const held = (name: string, ...owners: OwnerReference[]) => ({ ...podOwnedBy(name, ...owners), metadata: { ...podOwnedBy(name, ...owners).metadata, finalizers: ['example.com/hold'] } });
+    await api.pods('default').create(held('blocks-one', ownerRef(one), { ...ownerRef(d, false), controller: false }));
+    await api.pods('default').create(held('blocks-web', { ...ownerRef(two, false), controller: false }, ownerRef(d)));
+    await cluster.settle();
+    await deleteWithPropagation(api, 'deployments', 'default', 'web', 'Foreground');
+    await deleteWithPropagation(api, 'replicasets', 'default', 'one', 'Foreground');
+    await deleteWithPropagation(api, 'replicasets', 'default', 'two', 'Foreground');
+    await cluster.advance(1_000);
+    const pods = (await api.pods('default').list()).items;
+    expect(pods.map((p) => [p.metadata.name, p.metadata.deletionTimestamp !== undefined])).toEqual([['blocks-one', true], ['blocks-web', true]]);
+    const rss = (await api.replicaSets('default').list()).items;
+    expect(rss.map((r) => [r.metadata.name, r.metadata.finalizers]), 'one waits for blocks-one; nothing of two blocks it').toEqual([['one', ['foregroundDeletion']]]);
+    expect(errors).toEqual([]);
+    await gc.stop();
+    await factory.shutdown();
+  });
+
+  it('passes on an owner lookup that fails other than NotFound, rather than take the owner as gone', async () => {
+    const cluster = new ControllerCluster();
+    /** The apiserver cannot read ReplicaSets just now. */
+    class Failing extends ForwardingClient {
+      override resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+        const real = this.inner.resource<T>(resource, namespace);
+        return resource === 'replicasets' ? { ...real, get: () => Promise.reject(internalError('etcdserver: request timed out')) } : real;
+      }
+    }
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const gc = new GarbageCollector({ client: new Failing(cluster.client), clock: cluster.clock, factory, resources: ['pods'] });
+    const rs = await cluster.client.inner.replicaSets('default').create(rsOwnedBy('rs'));
+    const dependent = { uid: 'dependent-uid', resource: 'pods', namespace: 'default', name: 'p', owners: [ownerRef(rs)], dependents: new Set<string>(), beingDeleted: false, finalizers: [] };
+    await expect(gc.ownerState(dependent, ownerRef(rs))).rejects.toThrow('etcdserver: request timed out');
+  });
+
+  it('removes the references to gone owners only from the object it judged: one made again under the same name between its read and its write keeps them', async () => {
+    const cluster = new ControllerCluster();
+    const api = cluster.client.inner;
+    const rs = await api.replicaSets('default').create(rsOwnedBy('rs'));
+    const refs = [ownerRef(rs), { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'gone', uid: 'gone-uid' }];
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default', ownerReferences: refs } } as KubeObject;
+    const first = await api.resource('configmaps', 'default').create(configMap);
+    /** At the collector's second read of cm (its write's), cm has been deleted and made again. */
+    class Replacing extends ForwardingClient {
+      reads = 0;
+      override resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
+        const real = this.inner.resource<T>(resource, namespace);
+        if (resource !== 'configmaps') return real;
+        return {
+          ...real,
+          get: async (name) => {
+            if (++this.reads === 2) {
+              await real.delete(name);
+              await real.create(configMap as T);
+            }
+            return real.get(name);
+          },
+        };
+      }
+    }
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const gc = new GarbageCollector({ client: new Replacing(cluster.client), clock: cluster.clock, factory, resources: ['configmaps'] });
+    gc.graph.set(first.metadata.uid!, { uid: first.metadata.uid!, resource: 'configmaps', namespace: 'default', name: 'cm', owners: refs, dependents: new Set(), beingDeleted: false, finalizers: [] });
+    await gc.attemptToDeleteItem(first.metadata.uid!);
+    const now = await api.resource('configmaps', 'default').get('cm');
+    expect([now.metadata.uid === first.metadata.uid, now.metadata.ownerReferences]).toEqual([false, refs]);
+  });
+
+  it('orphans a dependent that lost its references meanwhile (its update still on the way) without writing any back', async () => {
+    const c = await running();
+    const rs = await c.api.replicaSets('default').create(rsOwnedBy('web-1'));
+    await c.api.pods('default').create(podOwnedBy('a', ownerRef(rs)));
+    await c.cluster.settle();
+    c.cluster.client.hold('pods');
+    const a = await c.api.pods('default').get('a');
+    const released = { ...a.metadata };
+    delete released.ownerReferences;
+    await c.api.pods('default').update({ ...a, metadata: released });
+    await deleteWithPropagation(c.api, 'replicasets', 'default', 'web-1', 'Orphan');
+    await c.cluster.settle();
+    c.cluster.client.release();
+    await c.cluster.settle();
+    const now = await c.exists('pods', 'a');
+    expect([now?.metadata.name, now?.metadata.ownerReferences, await c.exists('replicasets', 'web-1'), c.errors]).toEqual(['a', undefined, undefined, []]);
+    await c.stop();
+  });
+
+  it('acts only on the objects its graph names: one made again under the same name is not written, one not being deleted is not orphaned even with the orphan finalizer, and a uid not in the graph is nothing', async () => {
+    const cluster = new ControllerCluster();
+    const api = cluster.client.inner;
+    const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
+    const gc = new GarbageCollector({ client: cluster.client, clock: cluster.clock, factory, resources: ['pods', 'replicasets'] });
+    const node = (o: KubeObject, resource: string, uid = o.metadata.uid!) => ({ uid, resource, namespace: 'default', name: o.metadata.name!, owners: o.metadata.ownerReferences ?? [], dependents: new Set<string>(), beingDeleted: false, finalizers: o.metadata.finalizers ?? [] });
+    // The graph still has an older rs (being deleted, orphan and foreground) and its pod p; the API has newer ones under those names.
+    const rs = await api.replicaSets('default').create({ ...rsOwnedBy('rs'), metadata: { ...rsOwnedBy('rs').metadata, finalizers: ['orphan', 'foregroundDeletion'] } });
+    const oldRef = { ...ownerRef(rs, false), uid: 'old-rs-uid' };
+    const p = await api.pods('default').create(podOwnedBy('p', oldRef));
+    const oldRs = { ...node(rs, 'replicasets', 'old-rs-uid'), beingDeleted: true, dependents: new Set(['old-p-uid']) };
+    gc.graph.set('old-rs-uid', oldRs);
+    gc.graph.set('old-p-uid', node(p, 'pods', 'old-p-uid'));
+    await gc.attemptToOrphan('old-rs-uid');
+    await gc.processDeletingDependents(oldRs);
+    await gc.attemptToDeleteItem('old-p-uid'); // its owner waits in the foreground, but the p read is another pod
+    // A live ReplicaSet carrying the orphan finalizer (deleteWithPropagation's first write, before its delete).
+    const live = await api.replicaSets('default').create({ ...rsOwnedBy('live'), metadata: { ...rsOwnedBy('live').metadata, finalizers: ['orphan'] } });
+    const q = await api.pods('default').create(podOwnedBy('q', ownerRef(live)));
+    gc.graph.set(live.metadata.uid!, { ...node(live, 'replicasets'), dependents: new Set([q.metadata.uid!]) });
+    gc.graph.set(q.metadata.uid!, node(q, 'pods'));
+    await gc.attemptToOrphan(live.metadata.uid!);
+    await expect(gc.attemptToOrphan('nobody')).resolves.toBeUndefined();
+    expect(cluster.client.updates).toEqual([]);
+    expect([(await api.pods('default').get('p')).metadata.ownerReferences, (await api.pods('default').get('q')).metadata.ownerReferences]).toEqual([[oldRef], [ownerRef(live)]]);
   });
 });
 
