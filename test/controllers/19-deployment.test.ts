@@ -124,6 +124,18 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect([maxSurge(d), maxUnavailable(d)]).toEqual([2, 3]);
     const recreate = makeDeployment('web', { replicas: 4, strategy: { type: 'Recreate' } });
     expect([maxSurge(recreate), maxUnavailable(recreate)]).toEqual([0, 0]);
+    // Unset values: resolveFenceposts takes them for 0; maxSurge and maxUnavailable default each to 25%, with or without a rollingUpdate.
+    expect(resolveFenceposts(undefined, undefined, 5)).toEqual({ surge: 0, unavailable: 1 });
+    const noStrategy = makeDeployment('web', { replicas: 10 });
+    expect([maxSurge(noStrategy), maxUnavailable(noStrategy)]).toEqual([3, 2]);
+    const noRolling = makeDeployment('web', { replicas: 10, strategy: { type: 'RollingUpdate' } });
+    expect([maxSurge(noRolling), maxUnavailable(noRolling)]).toEqual([3, 2]);
+    const surgeOnly = makeDeployment('web', { replicas: 10, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } });
+    expect([maxSurge(surgeOnly), maxUnavailable(surgeOnly)]).toEqual([1, 2]);
+    const unavailableOnly = makeDeployment('web', { replicas: 10, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } });
+    expect([maxSurge(unavailableOnly), maxUnavailable(unavailableOnly)]).toEqual([3, 1]);
+    // "0%" is a maxSurge of 0 like 0: with maxUnavailable 0, one pod may be unavailable.
+    expect(maxUnavailable(makeDeployment('web', { replicas: 4, strategy: rolling('0%', 0) }))).toBe(1);
   });
 
   it('finds the new ReplicaSet by its template with the hash aside (the oldest if several), and calls the others old', () => {
@@ -159,6 +171,15 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(newRSNewReplicas(d, [rs('web-aaa', 'nginx:1.27', 2), rs('web-bbb', 'nginx:1.28', 2)], rs('web-bbb', 'nginx:1.28', 2))).toBe(3);
     expect(newRSNewReplicas(d, [rs('web-aaa', 'nginx:1.27', 0), rs('web-bbb', 'nginx:1.28', 3)], rs('web-bbb', 'nginx:1.28', 3))).toBe(4);
     expect(newRSNewReplicas(makeDeployment('web', { replicas: 4, strategy: { type: 'Recreate' } }), [old, fresh], fresh)).toBe(4);
+    // Already above replicas + maxSurge (5): the new ReplicaSet keeps its size, it is not scaled down.
+    expect(newRSNewReplicas(d, [rs('web-aaa', 'nginx:1.27', 4), rs('web-bbb', 'nginx:1.28', 2)], rs('web-bbb', 'nginx:1.28', 2))).toBe(2);
+    // Exactly at replicas + maxSurge: it keeps its size, even one above replicas.
+    expect(newRSNewReplicas(d, [rs('web-bbb', 'nginx:1.28', 5)], rs('web-bbb', 'nginx:1.28', 5))).toBe(5);
+    // maxSurge defaults to 25% (of 8: 2), with or without a rollingUpdate.
+    const eight = rs('web-aaa', 'nginx:1.27', 8);
+    expect(newRSNewReplicas(makeDeployment('web', { replicas: 8 }), [eight, fresh], fresh)).toBe(2);
+    expect(newRSNewReplicas(makeDeployment('web', { replicas: 8, strategy: { type: 'RollingUpdate' } }), [eight, fresh], fresh)).toBe(2);
+    expect(newRSNewReplicas(makeDeployment('web', { replicas: 8, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } }), [eight, fresh], fresh)).toBe(2);
   });
 
   it('gives a new ReplicaSet the next revision and the Deployment\'s annotations; one rolled back to keeps its old revision in revision-history', () => {
@@ -172,6 +193,21 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(setNewReplicaSetAnnotations(makeDeployment('web'), back, 4, true)).toBe(true);
     expect(back.metadata.annotations).toEqual({ [REVISION]: '4', 'deployment.kubernetes.io/revision-history': '1' });
     expect(setNewReplicaSetAnnotations(makeDeployment('web'), back, 4, true)).toBe(false);
+    // Rolled back to a second time: the history grows.
+    expect(setNewReplicaSetAnnotations(makeDeployment('web'), back, 6, true)).toBe(true);
+    expect(back.metadata.annotations).toEqual({ [REVISION]: '6', 'deployment.kubernetes.io/revision-history': '1,4' });
+    // A Deployment annotation already there changes nothing; a new change-cause alone is a change.
+    const annotated = makeDeployment('web');
+    annotated.metadata.annotations = { 'kubernetes.io/change-cause': 'nginx 1.28' };
+    expect(setNewReplicaSetAnnotations(annotated, fresh, 3, true)).toBe(false);
+    annotated.metadata.annotations = { 'kubernetes.io/change-cause': 'nginx 1.29' };
+    expect(setNewReplicaSetAnnotations(annotated, fresh, 3, true)).toBe(true);
+    expect(fresh.metadata.annotations?.['kubernetes.io/change-cause']).toBe('nginx 1.29');
+    // A revision that is not a number is left alone, and so is the rest: nothing changes.
+    const odd = rs('web-ccc', 'nginx:1.28', 0);
+    odd.metadata.annotations = { [REVISION]: 'abc' };
+    expect(setNewReplicaSetAnnotations(makeDeployment('web'), odd, 3, false)).toBe(false);
+    expect(odd.metadata.annotations).toEqual({ [REVISION]: 'abc' });
   });
 
   it('counts the status over every ReplicaSet and says Available when at least replicas - maxUnavailable pods are', () => {
@@ -197,15 +233,23 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(deploymentComplete(d, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 })).toBe(true);
     expect(deploymentComplete(d, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 })).toBe(false);
     expect(deploymentComplete(d, { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 })).toBe(false);
+    expect(deploymentComplete(d, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 2 })).toBe(false);
+    expect(deploymentComplete(d, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 1 })).toBe(false);
     d.status = { replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 };
     expect(deploymentProgressing(d, { replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 })).toBe(false);
     expect(deploymentProgressing(d, { replicas: 2, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 })).toBe(true);
     expect(deploymentProgressing(d, { replicas: 3, updatedReplicas: 1, readyReplicas: 3, availableReplicas: 2 })).toBe(true);
+    expect(deploymentProgressing(d, { replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 3 })).toBe(true);
+    expect(deploymentProgressing(d, { replicas: 3, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 })).toBe(true);
     const at = (reason: string) => ({ conditions: [{ type: 'Progressing' as const, status: 'True' as const, reason, lastUpdateTime: '2026-01-01T00:00:00Z' }] });
     expect(deploymentTimedOut(d, at('ReplicaSetUpdated'), START + 30_000)).toBe(false);
     expect(deploymentTimedOut(d, at('ReplicaSetUpdated'), START + 31_000)).toBe(true);
     expect(deploymentTimedOut(d, at('NewReplicaSetAvailable'), START + 999_000)).toBe(false);
     expect(deploymentTimedOut(d, at('ProgressDeadlineExceeded'), START)).toBe(true);
+    // No Progressing condition yet, or no progress deadline: never timed out.
+    expect(deploymentTimedOut(d, {}, START + 999_000)).toBe(false);
+    expect(deploymentTimedOut({ ...d, spec: { ...d.spec!, progressDeadlineSeconds: undefined } }, at('ReplicaSetUpdated'), START + 999_000)).toBe(false);
+    expect(deploymentTimedOut({ ...d, spec: { ...d.spec!, progressDeadlineSeconds: 2_147_483_647 } }, at('ProgressDeadlineExceeded'), START)).toBe(false);
   });
 });
 
@@ -285,6 +329,49 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.stop();
   });
 
+  it('Recreate deletes old ReplicaSets beyond revisionHistoryLimit once the new one is complete, and never rewrites an old ReplicaSet already at 0', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 3, revisionHistoryLimit: 1, strategy: { type: 'Recreate' } }));
+    await rig.settle();
+    await rig.finish('web');
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    await rig.finish('web');
+    // The third template's pods are not ready: not complete yet, both old ReplicaSets kept.
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.29'));
+    await rig.settle();
+    await rig.advance(1_000);
+    let s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:0', 'nginx:1.28:0', 'nginx:1.29:3']);
+    await rig.finish('web');
+    await rig.advance(1_000);
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.28:0', 'nginx:1.29:3']);
+    // Scaled to 5, the new ReplicaSet is scaled; the old one at 0 is not written again: it keeps desired-replicas 3.
+    await rig.edit('web', (d) => (d.spec!.replicas = 5));
+    await rig.finish('web');
+    await rig.advance(1_000);
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => [image(r), r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']])).toEqual([['nginx:1.28', 0, '3'], ['nginx:1.29', 5, '5']]);
+    await rig.stop();
+  });
+
+  it('Recreate scales the old ReplicaSets to 0 in one sync and makes the new one only in a later one, even when the old ones have no pod', async () => {
+    const rig = await startRollouts();
+    // A quota refuses every pod: the old ReplicaSet asks for 2 and has none.
+    rig.cluster.client.failNextWrites('create', 'pods', 1_000, () => forbidden('pods', '', 'exceeded quota: compute'));
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2, strategy: { type: 'Recreate' } }));
+    await rig.settle();
+    rig.cluster.client.hold('replicasets'); // the controllers will not see the old ReplicaSet scaled down yet
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    let s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:0']);
+    rig.cluster.client.release();
+    await rig.settle();
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => `${image(r)}:${r.spec?.replicas}`)).toEqual(['nginx:1.27:0', 'nginx:1.28:2']);
+    await rig.stop();
+  });
+
   it('a change back to an old template is a rollback: it reuses that ReplicaSet, which takes the next revision and keeps its old one in revision-history', async () => {
     const rig = await startRollouts();
     await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
@@ -324,6 +411,26 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.stop();
   });
 
+  it('deletes old ReplicaSets beyond revisionHistoryLimit only once a rolling update is complete, not while it is under way', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 1, revisionHistoryLimit: 1, strategy: rolling(1, 0) }));
+    await rig.settle();
+    await rig.finish('web');
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    await rig.finish('web');
+    // The third template's pod is not ready: the rollout waits with the surge pod, two old ReplicaSets kept.
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.29'));
+    await rig.settle();
+    await rig.advance(1_000);
+    let s = await rig.state('web');
+    expect(s.replicaSets.map((r) => [image(r), r.spec?.replicas])).toEqual([['nginx:1.27', 0], ['nginx:1.28', 1], ['nginx:1.29', 1]]);
+    await rig.finish('web');
+    await rig.advance(1_000);
+    s = await rig.state('web');
+    expect(s.replicaSets.map((r) => [image(r), r.spec?.replicas])).toEqual([['nginx:1.28', 0], ['nginx:1.29', 1]]);
+    await rig.stop();
+  });
+
   it('cleans up the lowest revisions beyond revisionHistoryLimit, but never a ReplicaSet that still has pods, is not yet observed at its generation, or is already being deleted', async () => {
     const rig = await startRollouts();
     const d = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0, revisionHistoryLimit: 2 }));
@@ -357,6 +464,14 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     expect(await cleanUp(3, [old('a1', 1), old('a2', 2)])).toEqual(['web-a1', 'web-a2']);
     // No revision annotation counts as revision 0; between equal revisions the older ReplicaSet goes first.
     expect(await cleanUp(1, [old('none', undefined, { created: 0 }), old('late', 7, { created: 10 }), old('early', 7, { created: 5 }), old('first', 3, { created: 20 })])).toEqual(['web-late']);
+    // A revision that is not a number is compared by age, like equal revisions: the older ReplicaSet goes first.
+    const odd = old('odd', undefined, { created: 0 });
+    odd.metadata.annotations = { [REVISION]: 'x1' };
+    expect(await cleanUp(1, [old('three', 3, { created: 5 }), odd])).toEqual(['web-three']);
+    // One with no status yet has observed no generation: it stays.
+    const unseen = old('unseen', 1, { created: 0 });
+    delete unseen.status;
+    expect(await cleanUp(1, [unseen, old('two', 2, { created: 5 })])).toEqual(['web-two', 'web-unseen']);
     await rig.stop();
   });
 
@@ -369,13 +484,87 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
       const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
       return { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() }, status: { replicas, availableReplicas: available } };
     };
-    const oldRSs = [await old('old-c', 4, 0, 10), await old('old-z', 0, 0, 1), await old('old-b', 2, 2, 5), await old('old-a', 3, 1, 0)];
-    // old-a has 2 unavailable pods, old-b none, old-c 4: 3 may go, so 2 of old-a's and 1 of old-c's.
+    const oldRSs = [await old('old-c', 4, 0, 10), await old('old-z', 0, 0, 1), await old('old-d', 2, 0, 20), await old('old-b', 2, 2, 5), await old('old-a', 3, 1, 0)];
+    // old-a has 2 unavailable pods, old-b none, old-c 4: 3 may go, so 2 of old-a's and 1 of old-c's; old-d is not reached.
     expect(await rig.deployments.cleanupUnhealthyReplicas(oldRSs, d, 3)).toBe(3);
-    const replicas = Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith('old-')).map((r) => [r.metadata.name, r.spec?.replicas]));
-    expect(replicas).toEqual({ 'old-a': 1, 'old-b': 2, 'old-c': 3, 'old-z': 0 });
-    expect(oldRSs.map((r) => [r.metadata.name, r.spec?.replicas])).toEqual([['old-a', 1], ['old-z', 0], ['old-b', 2], ['old-c', 3]]);
+    const written = async () => Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith('old-')).map((r) => [r.metadata.name, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
+    // Only the ReplicaSets it scaled are written (with the desired-replicas annotation); the ones it skips or does not reach are not.
+    expect(await written()).toEqual({ 'old-a': [1, '0'], 'old-b': [2, undefined], 'old-c': [3, '0'], 'old-d': [2, undefined], 'old-z': [0, undefined] });
+    expect(oldRSs.map((r) => [r.metadata.name, r.spec?.replicas])).toEqual([['old-a', 1], ['old-z', 0], ['old-b', 2], ['old-c', 3], ['old-d', 2]]);
     expect(await rig.deployments.cleanupUnhealthyReplicas(oldRSs, d, 0)).toBe(0);
+    expect(await written()).toEqual({ 'old-a': [1, '0'], 'old-b': [2, undefined], 'old-c': [3, '0'], 'old-d': [2, undefined], 'old-z': [0, undefined] });
+    // A ReplicaSet with no status yet has none of its pods available.
+    const unseen = await old('old-u', 2, 0, 30);
+    delete unseen.status;
+    expect(await rig.deployments.cleanupUnhealthyReplicas([unseen], d, 5)).toBe(2);
+    await rig.stop();
+  });
+
+  it('scales old ReplicaSets down oldest first by the available pods beyond replicas - maxUnavailable, skipping any already at 0 and writing none past the count', async () => {
+    const rig = await startRollouts();
+    const created = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
+    await rig.settle();
+    // replicas 4 with maxUnavailable 1: 3 pods must stay available.
+    const d: Deployment = { ...created, spec: { ...created.spec!, replicas: 4, strategy: rolling(1, 1) } };
+    const make = async (name: string, replicas: number, available: number | undefined, created: number): Promise<ReplicaSet> => {
+      const labels = { app: 'other', hash: name };
+      const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
+      const copy = { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() } };
+      return available === undefined ? { ...copy, status: undefined } : { ...copy, status: { replicas, availableReplicas: available } };
+    };
+    const written = async (prefix: string) => Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith(prefix)).map((r) => [r.metadata.name, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
+
+    // 7 available (old-b 2, old-c 4, old-d 1), 4 of them may go: old-b's 2, then 2 of old-c's; old-z is at 0, old-d is not reached.
+    const fresh = await make('new-n', 2, 0, 30);
+    const oldRSs = [await make('old-c', 4, 4, 10), await make('old-z', 0, 0, 1), await make('old-d', 1, 1, 20), await make('old-b', 2, 2, 5)];
+    expect(await rig.deployments.scaleDownOldReplicaSetsForRollingUpdate([...oldRSs, fresh], oldRSs, d)).toBe(4);
+    expect(await written('old-')).toEqual({ 'old-b': [0, '4'], 'old-c': [2, '4'], 'old-d': [1, undefined], 'old-z': [0, undefined] });
+    // Exactly replicas - maxUnavailable available: nothing may go.
+    const atMin = [await make('min-a', 3, 3, 0)];
+    expect(await rig.deployments.scaleDownOldReplicaSetsForRollingUpdate([...atMin, fresh], atMin, d)).toBe(0);
+    expect(await written('min-')).toEqual({ 'min-a': [3, undefined] });
+    await rig.stop();
+  });
+
+  it('reconcileOldReplicaSets scales down only while maxScaledDown > 0 and says whether it scaled; reconcileNewReplicaSet scales a new ReplicaSet above replicas down at once and leaves one at replicas alone', async () => {
+    const rig = await startRollouts();
+    const created = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
+    await rig.settle();
+    // replicas 3, maxSurge 1, maxUnavailable 0: 3 pods must stay available, 4 may exist.
+    const d: Deployment = { ...created, spec: { ...created.spec!, replicas: 3, strategy: rolling(1, 0) } };
+    const make = async (name: string, replicas: number, available: number | undefined, created: number): Promise<ReplicaSet> => {
+      const labels = { app: 'other', hash: name };
+      const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
+      const copy = { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() } };
+      return available === undefined ? { ...copy, status: undefined } : { ...copy, status: { replicas, availableReplicas: available } };
+    };
+    const written = async (prefix: string) => Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith(prefix)).map((r) => [r.metadata.name, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
+
+    // The surge pod is not available yet: maxScaledDown = 4 - 3 - 1 = 0, nothing.
+    let old = [await make('a-old', 3, 3, 0)];
+    let fresh = await make('a-new', 1, 0, 10);
+    expect(await rig.deployments.reconcileOldReplicaSets([...old, fresh], old, fresh, d)).toBe(false);
+    // A new ReplicaSet just made has no status yet: none of its pods is available.
+    old = [await make('b-old', 3, 3, 0)];
+    fresh = await make('b-new', 1, undefined, 10);
+    expect(await rig.deployments.reconcileOldReplicaSets([...old, fresh], old, fresh, d)).toBe(false);
+    expect(await written('a-')).toEqual({ 'a-old': [3, undefined], 'a-new': [1, undefined] });
+    expect(await written('b-')).toEqual({ 'b-old': [3, undefined], 'b-new': [1, undefined] });
+    // The surge pod is available: one old pod may go; no old pod is unhealthy, so it is an available one.
+    old = [await make('c-old', 3, 3, 0)];
+    fresh = await make('c-new', 1, 1, 10);
+    expect(await rig.deployments.reconcileOldReplicaSets([...old, fresh], old, fresh, d)).toBe(true);
+    expect(await written('c-')).toEqual({ 'c-old': [2, '3'], 'c-new': [1, undefined] });
+
+    // A new ReplicaSet with more than replicas goes down to replicas at once, though all ReplicaSets already ask for replicas + maxSurge.
+    fresh = await make('d-new', 5, 5, 10);
+    expect(await rig.deployments.reconcileNewReplicaSet([fresh], fresh, d)).toBe(true);
+    // One with replicas is left alone: not scaled, not written.
+    old = [await make('e-old', 1, 1, 0)];
+    fresh = await make('e-new', 3, 3, 10);
+    expect(await rig.deployments.reconcileNewReplicaSet([...old, fresh], fresh, d)).toBe(false);
+    expect(await written('d-')).toEqual({ 'd-new': [3, '3'] });
+    expect(await written('e-')).toEqual({ 'e-old': [1, undefined], 'e-new': [3, undefined] });
     await rig.stop();
   });
 
