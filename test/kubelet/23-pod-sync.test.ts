@@ -13,11 +13,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
-import { Backoff, computePodActions, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
+import { Backoff, computePodActions, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
 import { fc, test } from '../support/prop.ts';
 import { expectedPhase } from '../support/kubelet/phase-table.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
-import { FakeRuntime, RuntimeError } from '@kube/runtime';
+import { containerConfigFor, FakeRuntime, RuntimeError, sandboxConfigFor } from '@kube/runtime';
 
 const T = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -74,6 +74,7 @@ describe('the phase (getPhase)', () => {
   });
 
   const noState = (name: string): ContainerStatus => ({ name, ready: false, restartCount: 0, image: 'i', imageID: 'i', state: {} });
+  const stateless = (name: string): ContainerStatus => ({ name, ready: false, restartCount: 0, image: 'i', imageID: 'i' });
 
   it.each<[string, PodSpec, ContainerStatus[], boolean, string]>([
     ['a container whose status has no state counts as unknown: Pending, not Running or done', spec('Never'), [exited('a', 0), noState('b')], false, 'Pending'],
@@ -89,6 +90,9 @@ describe('the phase (getPhase)', () => {
     ['an init container waiting after an exit of 1, under Never: Failed', spec('Never', ['a'], ['init']), [waiting('init', 1)], false, 'Failed'],
     ['an init container waiting after an exit of 0 is done: the regular containers decide', spec('Never', ['a'], ['init']), [waiting('init', 0), running('a')], false, 'Running'],
     ['an init container that failed under OnFailure is retried, not Failed', spec('OnFailure', ['a'], ['init']), [exited('init', 1), waiting('a')], false, 'Pending'],
+    ['a container status without any state counts as unknown, for an init container and a regular one', spec('Never', ['a'], ['init']), [stateless('init'), stateless('a')], false, 'Pending'],
+    ['a regular container with no state but a last state is unknown, not stopped: not Failed under Never', spec('Never', ['a']), [{ ...noState('a'), lastState: { terminated: { exitCode: 1 } } }], false, 'Pending'],
+    ['an init container with no state but a last state is pending, not failed: not Failed under Never', spec('Never', ['a'], ['init']), [{ ...noState('init'), lastState: { terminated: { exitCode: 1 } } }], false, 'Pending'],
   ])('%s', (_, podSpec, statuses, terminal, phase) => {
     expect(getPhase(podSpec, statuses, terminal)).toBe(phase);
   });
@@ -141,6 +145,86 @@ describe('the status of containers the runtime has nothing of (generatePodStatus
   });
 });
 
+describe('the status of containers the runtime has (generatePodStatus)', () => {
+  const run = (name: string, state: 'running' | 'exited' | 'created', exitCode = 0, attempt = 0): RuntimePod['containers'][number] => ({
+    id: `${name}-${attempt}`,
+    podSandboxId: 'sb',
+    metadata: { name, attempt },
+    image: { image: 'kubekata/sleeper' },
+    imageRef: 'kubekata/sleeper',
+    state: state === 'running' ? 'CONTAINER_RUNNING' : state === 'exited' ? 'CONTAINER_EXITED' : 'CONTAINER_CREATED',
+    createdAt: START,
+    labels: {},
+    annotations: {},
+    startedAt: state === 'created' ? 0 : START,
+    finishedAt: state === 'exited' ? START + 1_000 : 0,
+    exitCode,
+    reason: state === 'exited' ? (exitCode === 0 ? 'Completed' : 'Error') : '',
+    message: '',
+    logPath: '',
+  });
+  const runtime = (...containers: RuntimePod['containers']): RuntimePod => ({ uid: 'u1', sandboxes: [], containers });
+  const pod = (spec: PodSpec): Pod => ({ metadata: { name: 'p', namespace: 'default', uid: 'u1' }, spec });
+
+  it('without readiness or startup verdicts, calls a running container ready and started, and one that is not running neither', () => {
+    const status = generatePodStatus(pod({ containers: [{ name: 'web', image: 'kubekata/sleeper' }, { name: 'side', image: 'kubekata/sleeper' }] }), runtime(run('web', 'running'), run('side', 'exited', 1)), { reasons: new Map(), hostIP: '127.0.0.5', now: START });
+    expect(status.containerStatuses?.map((s) => [s.name, s.ready, s.started])).toEqual([
+      ['web', true, true],
+      ['side', false, false],
+    ]);
+    // no sandbox in the runtime: not ready to start containers
+    expect(status.conditions?.[0]).toMatchObject({ type: 'PodReadyToStartContainers', status: 'False' });
+  });
+
+  it('judges the phase as for a pod that goes on unless told it is terminal, and keeps a Failed phase for ever', () => {
+    const job = pod({ containers: [{ name: 'job', image: 'kubekata/sleeper' }] });
+    const inputs = { reasons: new Map(), hostIP: '127.0.0.5', now: START };
+    expect(generatePodStatus(job, runtime(run('job', 'exited', 0)), inputs).phase, 'restartPolicy Always, not terminal: it restarts').toBe('Running');
+    expect(generatePodStatus(job, runtime(run('job', 'exited', 0)), { ...inputs, podIsTerminal: true }).phase).toBe('Succeeded');
+    expect(generatePodStatus({ ...job, status: { phase: 'Failed' } }, runtime(run('job', 'running')), inputs).phase).toBe('Failed');
+  });
+
+  it('keeps a container\'s old terminated status when the runtime has nothing of it: an init container that exited 0 is ready, one that exited 1 or a regular one is not', () => {
+    const spec: PodSpec = { initContainers: [{ name: 'ok', image: 'i' }, { name: 'bad', image: 'i' }], containers: [{ name: 'web', image: 'i' }, { name: 'side', image: 'i' }] };
+    const old: Pod['status'] = {
+      initContainerStatuses: [{ ...exited('ok', 0) }, { ...exited('bad', 1) }],
+      // an old status without any state is no terminated one: the container waits as a new one
+      containerStatuses: [{ ...exited('web', 0) }, { name: 'side', ready: false, restartCount: 2, image: 'i', imageID: 'i' }],
+    };
+    const status = generatePodStatus({ ...pod(spec), status: old }, runtime(), { reasons: new Map(), hostIP: '127.0.0.5', now: START });
+    expect([...status.initContainerStatuses!, ...status.containerStatuses!].map((s) => [s.name, s.state?.terminated?.exitCode, s.ready])).toEqual([
+      ['ok', 0, true],
+      ['bad', 1, false],
+      ['web', 0, false],
+      ['side', undefined, false],
+    ]);
+    expect(status.containerStatuses?.[1]).toMatchObject({ restartCount: 2, state: { waiting: { reason: 'PodInitializing' } } });
+  });
+
+  it('shows a container\'s last start failure as waiting when it will start again (its exit moving to lastState), but not for an init container that succeeded', () => {
+    const spec: PodSpec = {
+      initContainers: [{ name: 'init', image: 'kubekata/sleeper' }, { name: 'init2', image: 'kubekata/sleeper' }],
+      containers: [{ name: 'web', image: 'kubekata/sleeper' }, { name: 'side', image: 'kubekata/sleeper' }],
+    };
+    const backOff = { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' };
+    const reasons = new Map([
+      ['init', backOff],
+      ['init2', backOff],
+      ['web', backOff],
+      ['side', { reason: 'RunContainerError', message: 'the runtime could not start it' }],
+    ]);
+    const status = generatePodStatus(pod(spec), runtime(run('init', 'exited', 0), run('init2', 'exited', 1), run('web', 'exited', 0), run('side', 'created')), { reasons, hostIP: '127.0.0.5', now: START });
+    expect(status.initContainerStatuses?.map((s) => [s.name, s.state, s.lastState, s.ready])).toEqual([
+      ['init', { terminated: expect.objectContaining({ exitCode: 0, reason: 'Completed' }) }, undefined, true],
+      ['init2', { waiting: backOff }, { terminated: expect.objectContaining({ exitCode: 1, reason: 'Error' }) }, false],
+    ]);
+    expect(status.containerStatuses?.map((s) => [s.name, s.state, s.lastState])).toEqual([
+      ['web', { waiting: backOff }, { terminated: expect.objectContaining({ exitCode: 0, reason: 'Completed' }) }],
+      ['side', { waiting: { reason: 'RunContainerError', message: 'the runtime could not start it' } }, undefined],
+    ]);
+  });
+});
+
 describe('the conditions', () => {
   const withInits: PodSpec = { containers: [{ name: 'web' }, { name: 'side' }, { name: 'extra' }], initContainers: [{ name: 'i1' }, { name: 'i2' }] };
   const condition = (type: string, statuses: ContainerStatus[], phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed') => podConditions(withInits, statuses, phase, true).find((c) => c.type === type);
@@ -178,6 +262,13 @@ describe('the conditions', () => {
     const ready = podConditions(spec, [exited('init-a', 0), exited('init-b', 0), running('web'), { ...running('side'), ready: false }], 'Running', true);
     expect(ready[2]).toEqual({ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [side]' });
     expect(ready[1]).toEqual({ type: 'Initialized', status: 'True' });
+  });
+
+  it('is Initialized from the start for a pod without init containers, and counts an init container\'s status without a state as incomplete', () => {
+    expect(podConditions({ containers: [{ name: 'web' }] }, [], 'Pending', false).find((c) => c.type === 'Initialized')).toStrictEqual({ type: 'Initialized', status: 'True' });
+    const withInit: PodSpec = { containers: [{ name: 'web' }], initContainers: [{ name: 'init' }] };
+    const stateless: ContainerStatus = { name: 'init', ready: false, restartCount: 0, image: 'i', imageID: 'i' };
+    expect(podConditions(withInit, [stateless], 'Pending', false).find((c) => c.type === 'Initialized')).toStrictEqual({ type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [init]' });
   });
 
   it('says PodCompleted for a Succeeded pod and PodFailed for a Failed one', () => {
@@ -322,6 +413,14 @@ describe('computePodActions', () => {
     ['kills the pod when an init container failed under Never', { initContainers: inits, restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['i2:exited:1', 'i1:exited:0']), { killPod: true, createSandbox: false, start: [] }],
     ['starts the regular containers once every init container succeeded', { initContainers: inits }, runtimePod([sandbox(0)], ['i2:exited:0', 'i1:exited:0']), { killPod: false, init: undefined, start: [0, 1] }],
     ['no longer looks at init containers once a regular container has started', { initContainers: inits }, runtimePod([sandbox(0)], ['a:running', 'i2:exited:1', 'i1:exited:0']), { killPod: false, init: undefined, start: [1] }],
+    ['keeps a ready newest sandbox, whatever older sandboxes that are not ready are there', {}, runtimePod([sandbox(1), sandbox(0, 'SANDBOX_NOTREADY')], ['a:running', 'b:running']), { killPod: false, createSandbox: false, attempt: 1, start: [], kill: [] }],
+    ['under Never, a pod whose sandbox went away before any container was made gets a new one (attempt + 1)', { restartPolicy: 'Never' }, runtimePod([sandbox(0, 'SANDBOX_NOTREADY')], []), { killPod: true, createSandbox: true, attempt: 1, start: [0, 1] }],
+    ['under Never, a pod with no sandbox at all gets its first one (attempt 0), whatever containers the runtime still has of it', { restartPolicy: 'Never' }, runtimePod([], ['a:exited:1']), { killPod: true, createSandbox: true, attempt: 0, start: [0, 1] }],
+    ['starts the first init container again after it failed', { initContainers: inits }, runtimePod([sandbox(0)], ['i1:exited:1']), { killPod: false, init: 'i1', start: [] }],
+    ['kills the pod when the first init container failed under Never', { initContainers: inits, restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['i1:exited:1']), { killPod: true, createSandbox: false, init: undefined, start: [] }],
+    ['kills the pod when an init container is in an unknown state under Never: unknown counts as failed', { initContainers: inits, restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['i2:unknown', 'i1:exited:0']), { killPod: true, init: undefined, start: [] }],
+    ['starts again an init container that was created but never started, after the last one that exited', { initContainers: inits }, runtimePod([sandbox(0)], ['i2:created', 'i1:exited:0']), { killPod: false, init: 'i2', start: [] }],
+    ['starts the first init container when the only one the runtime has of them was created but never started', { initContainers: inits }, runtimePod([sandbox(0)], ['i1:created']), { killPod: false, init: 'i1', start: [] }],
   ])('%s', (_, spec, runtime, expected) => {
     expect(summary(computePodActions(pod(spec), runtime))).toMatchObject(expected);
   });
@@ -339,6 +438,34 @@ describe('computePodActions', () => {
     expect([never.containersToKill.map((k) => k.message), never.containersToStart, never.killPod]).toEqual([['Container a failed liveness probe', 'Container b failed startup probe'], [], true]);
     // a container without the probe is not asked
     expect(computePodActions(pod({}), both, probes).containersToKill).toEqual([]);
+  });
+
+  it.each<[string, Partial<PodSpec>, Run[], boolean]>([
+    ['a container that never ran: yes, even under Never', { restartPolicy: 'Never' }, [], true],
+    ['a running container: no', {}, ['a:running'], false],
+    ['one only created, even under Never: yes', { restartPolicy: 'Never' }, ['a:created'], true],
+    ['one in an unknown state, even under Never: yes', { restartPolicy: 'Never' }, ['a:unknown'], true],
+    ['one that exited, with no restart policy given (Always): yes, even after an exit of 0', {}, ['a:exited:0'], true],
+    ['one that exited 0 under OnFailure: no', { restartPolicy: 'OnFailure' }, ['a:exited:0'], false],
+    ['one that exited 1 under OnFailure: yes', { restartPolicy: 'OnFailure' }, ['a:exited:1'], true],
+    ['one that exited 1 under Never: no', { restartPolicy: 'Never' }, ['a:exited:1'], false],
+    ['its newest run decides: an older failed run does not matter while it runs', { restartPolicy: 'OnFailure' }, ['a:running', 'a:exited:1'], false],
+  ])('shouldContainerBeRestarted (upstream\'s ShouldContainerBeRestarted): %s', (_, spec, runs, expected) => {
+    expect(shouldContainerBeRestarted({ name: 'a', image: 'kubekata/sleeper' }, pod(spec), runtimePod([sandbox(0)], runs))).toBe(expected);
+  });
+
+  it('asks the probes only about containers that have them, keeps a container whose probes say Success, and does without probe verdicts at all', () => {
+    const probed: Partial<PodSpec> = { containers: [{ name: 'a', image: 'kubekata/sleeper', livenessProbe: { exec: { command: ['true'] } } }, { name: 'b', image: 'kubekata/sleeper', startupProbe: { exec: { command: ['true'] } } }] };
+    const both = runtimePod([sandbox(0)], ['a:running', 'b:running']);
+    const fine = { liveness: () => 'Success' as const, startup: () => 'Success' as const };
+    expect(summary(computePodActions(pod(probed), both, fine))).toMatchObject({ killPod: false, start: [], kill: [] });
+    expect(summary(computePodActions(pod(probed), both))).toMatchObject({ killPod: false, start: [], kill: [] });
+  });
+
+  it('says why it kills a container in an unknown state before it starts it again, in upstream\'s words', () => {
+    expect(computePodActions(pod({}), runtimePod([sandbox(0)], ['a:running', 'b:unknown'])).containersToKill).toEqual([
+      { id: 'b-1', name: 'b', reason: 'Unknown', message: 'Container is in "unknown" state, try killing it before restart' },
+    ]);
   });
 
   it('starts nothing for a pod being deleted', () => {
@@ -366,6 +493,23 @@ describe('the grace period a pod is stopped with (effectiveGracePeriod)', () => 
 });
 
 describe('the pod workers', () => {
+  it('sends a failed sync to onError with its key, and goes on: the next update syncs again', async () => {
+    const errors: string[] = [];
+    let syncs = 0;
+    const workers = new PodWorkers(
+      async (uid) => {
+        syncs++;
+        if (syncs === 1) throw new Error(`the sync of ${uid} failed`);
+      },
+      (uid, error) => errors.push(`${uid}: ${(error as Error).message}`),
+    );
+    workers.update('a');
+    await workers.idle();
+    workers.update('a');
+    await workers.idle();
+    expect([errors, syncs]).toEqual([['a: the sync of a failed'], 2]);
+  });
+
   it('never runs two syncs of one pod at once, and folds the updates that come during one into one more', async () => {
     const log: string[] = [];
     let release!: () => void;
@@ -461,6 +605,9 @@ describe('the kubelet on a fake runtime', () => {
     expect(pod.status?.initContainerStatuses?.map((s) => [s.state?.terminated?.reason, s.ready, s.started])).toEqual([['Completed', true, false], ['Completed', true, false]]);
     expect(pod.status?.phase).toBe('Running');
     expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'True' });
+    // An init container's events point at it where the spec lists it (upstream's field path).
+    const fieldPaths = [...new Set((await node.eventObjects('inits')).map((e) => e.involvedObject.fieldPath))].sort();
+    expect(fieldPaths).toEqual(['spec.containers{app}', 'spec.initContainers{first}', 'spec.initContainers{second}']);
   });
 
   it('restarts a crashed container at once the first time, then after 10 s of CrashLoopBackOff, with lastState and restartCount', async () => {
@@ -705,6 +852,231 @@ describe('the kubelet on a fake runtime', () => {
     await node.advance(1);
     expect(await node.runtime.listContainers()).toEqual([]);
     expect(await node.runtime.listPodSandbox()).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('the kubelet\'s own loop: its list and watch, its status writes, its bookkeeping', () => {
+  /** The runtime's containers of the pod, `name attempt STATE`, by name then attempt. */
+  const runs = async (node: TestNode) =>
+    (await node.runtime.listContainers()).map((c) => `${c.metadata.name} ${c.metadata.attempt} ${c.state.replace('CONTAINER_', '')}`).sort();
+
+  it('keeps a back-off, a last state and one exited run per container: two containers of one pod that crash restart each on its own clock', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash-a', { exitAfterMs: 2_000, exitCode: 1 });
+    node.fake.setBehavior('test/crash-b', { exitAfterMs: 3_000, exitCode: 2 });
+    await node.client.pods('default').create(podOn(NODE, 'pair', { containers: [{ name: 'a', image: 'test/crash-a' }, { name: 'b', image: 'test/crash-b' }] }));
+    await node.settle();
+    await node.advance(3_000); // a exited at 2 s and b at 3 s: the first crash of each restarts it at once
+    let statuses = (await node.pod('pair')).status!.containerStatuses!;
+    expect(statuses.map((s) => [s.name, s.restartCount, s.state?.running?.startedAt, s.lastState?.terminated?.exitCode])).toEqual([
+      ['a', 1, T(START + 2_000), 1],
+      ['b', 1, T(START + 3_000), 2],
+    ]);
+    await node.advance(3_000); // a exited again at 4 s, b at 6 s: 10 s of back-off each, from its own exit
+    statuses = (await node.pod('pair')).status!.containerStatuses!;
+    expect(statuses.map((s) => [s.name, s.state?.waiting?.message, s.lastState?.terminated?.finishedAt])).toEqual([
+      ['a', expect.stringMatching(/^back-off 10s restarting failed container=a /), T(START + 4_000)],
+      ['b', expect.stringMatching(/^back-off 10s restarting failed container=b /), T(START + 6_000)],
+    ]);
+    await node.advance(8_000); // 14 s: a starts again, b still waits
+    statuses = (await node.pod('pair')).status!.containerStatuses!;
+    expect(statuses.map((s) => [s.name, s.restartCount, Object.keys(s.state!)[0]])).toEqual([
+      ['a', 2, 'running'],
+      ['b', 1, 'waiting'],
+    ]);
+    await node.advance(2_000); // 16 s: b starts again, and a crashes a third time: 20 s of back-off
+    statuses = (await node.pod('pair')).status!.containerStatuses!;
+    expect(statuses.map((s) => [s.name, s.restartCount, s.state?.running?.startedAt ?? s.state?.waiting?.message?.slice(0, 12), s.lastState?.terminated?.exitCode])).toEqual([
+      ['a', 2, 'back-off 20s', 1],
+      ['b', 2, T(START + 16_000), 2],
+    ]);
+    // Of each container's exited runs only the newest is kept once it starts again (its lastState); the other container's are its own.
+    expect(await runs(node)).toEqual(['a 1 EXITED', 'a 2 EXITED', 'b 1 EXITED', 'b 2 RUNNING']);
+  });
+
+  it('restarts a container at the end of its back-off even when something else synced the pod meanwhile (a label changed)', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 2_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    await node.advance(4_000); // the second exit, at 4 s: 10 s of back-off, until 14 s
+    await node.advance(3_000);
+    const pod = await node.pod('crashy');
+    await node.client.pods('default').update({ ...pod, metadata: { ...pod.metadata, labels: { tier: 'web' } } }); // a sync at 7 s
+    await node.advance(6_999);
+    expect((await node.pod('crashy')).status?.containerStatuses?.[0]?.restartCount).toBe(1);
+    await node.advance(1);
+    expect((await node.pod('crashy')).status?.containerStatuses?.[0]).toMatchObject({ restartCount: 2, state: { running: { startedAt: T(START + 14_000) } } });
+  });
+
+  it('pulls again at the end of an image\'s back-off even when something else synced the pod meanwhile (a label changed)', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'typo', { containers: [{ name: 'app', image: 'nginx:1.27' }] }));
+    await node.settle(); // the first pull failed at 0 s: back-off until 10 s
+    const pulls = async () => (await node.events('typo')).filter((e) => e === 'Failed: Error: ErrImagePull').length;
+    await node.advance(3_000);
+    const pod = await node.pod('typo');
+    await node.client.pods('default').update({ ...pod, metadata: { ...pod.metadata, labels: { tier: 'web' } } }); // a sync at 3 s
+    await node.advance(6_999);
+    expect(await pulls()).toBe(1);
+    await node.advance(1);
+    expect(await pulls()).toBe(2); // at 10 s; the next back-off is 20 s, until 30 s
+    await node.advance(3_000);
+    const again = await node.pod('typo');
+    await node.client.pods('default').update({ ...again, metadata: { ...again.metadata, labels: { tier: 'db' } } }); // a sync at 13 s
+    await node.advance(16_999);
+    expect(await pulls()).toBe(2);
+    await node.advance(1);
+    expect(await pulls()).toBe(3);
+  });
+
+  it('writes the status of a pod in another namespace than default into that namespace', async () => {
+    const node = await startNode();
+    const pod = podOn(NODE, 'web');
+    await node.client.pods('team-a').create({ ...pod, metadata: { name: 'web', namespace: 'team-a' } });
+    await node.settle();
+    expect((await node.pod('web', 'team-a')).status).toMatchObject({ phase: 'Running', containerStatuses: [{ name: 'app', ready: true }] });
+  });
+
+  it('puts a pod\'s log folder under the kubelet\'s logRoot, as <logRoot>/<namespace>_<name>_<uid> (upstream\'s /var/log/pods)', async () => {
+    const node = await TestNode.start({ logRoot: '/var/log/pods' });
+    nodes.push(node);
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const { uid } = (await node.pod('web')).metadata;
+    const [sandbox] = await node.runtime.listPodSandbox();
+    expect((await node.runtime.podSandboxStatus(sandbox!.id)).logDirectory).toBe(`/var/log/pods/default_web_${uid}`);
+  });
+
+  it('replaces the sandboxes of a pod that has two ready ones: stops its containers and both sandboxes, and starts the containers in a new one (attempt 2)', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const pod = await node.pod('web');
+    // A second ready sandbox of the pod, as a crashed kubelet could leave behind.
+    await node.runtime.runPodSandbox(sandboxConfigFor(pod, { attempt: 1 }));
+    await node.client.pods('default').update({ ...pod, metadata: { ...pod.metadata, labels: { tier: 'web' } } });
+    await node.settle();
+    const sandboxes = await node.runtime.listPodSandbox();
+    expect(sandboxes.map((s) => `${s.metadata.attempt} ${s.state}`)).toEqual(['0 SANDBOX_NOTREADY', '1 SANDBOX_NOTREADY', '2 SANDBOX_READY']);
+    const ready = sandboxes.find((s) => s.state === 'SANDBOX_READY')!;
+    expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).map((c) => [c.metadata.name, c.podSandboxId])).toEqual([['app', ready.id]]);
+    expect(await node.events('web')).toContain('Killing: Stopping container app');
+    expect((await node.pod('web')).status?.podIP).toBe((await node.runtime.podSandboxStatus(ready.id)).network.ip);
+  });
+
+  it.each(['Succeeded', 'Failed'] as const)('never starts a pod the API already shows %s (after a kubelet restart, a finished pod stays finished)', async (phase) => {
+    const node = await startNode();
+    const created = await node.client.pods('default').create({ ...podOn(NODE, 'done'), spec: { containers: [{ name: 'app', image: 'kubekata/sleeper' }] } });
+    const finished = await node.client.pods('default').updateStatus({ ...created, status: { phase } });
+    await node.client.pods('default').update({ ...finished, spec: { ...finished.spec!, nodeName: NODE } });
+    await node.settle();
+    expect(await node.runtime.listPodSandbox()).toEqual([]);
+    expect(await node.runtime.listContainers()).toEqual([]);
+    expect((await node.pod('done')).status?.phase).toBe(phase);
+  });
+
+  it.each([
+    { sigtermExitCode: 143, phase: 'Failed' },
+    { sigtermExitCode: 0, phase: 'Succeeded' },
+  ])('writes a deleted pod\'s final status with a terminal phase before it deletes it: exit $sigtermExitCode on SIGTERM is $phase', async ({ sigtermExitCode, phase }) => {
+    const node = await startNode();
+    node.fake.setBehavior('test/app', { sigtermExitCode });
+    await node.client.pods('default').create(podOn(NODE, 'web', { containers: [{ name: 'app', image: 'test/app' }] }));
+    await node.settle();
+    await node.client.pods('default').delete('web', { gracePeriodSeconds: 30 });
+    await node.settle();
+    expect(await node.exists('web')).toBe(false);
+    const history = node.registry.watch<Pod>('pods', 'default', { resourceVersion: '1' }).poll();
+    const deleted = history.find((e) => e.type === 'DELETED')!.object;
+    expect(deleted.status).toMatchObject({ phase, containerStatuses: [{ name: 'app', state: { terminated: { exitCode: sigtermExitCode } } }] });
+  });
+
+  it('lists again after its watch ended: a pod deleted meanwhile is stopped and removed, a pod bound here meanwhile starts, and another node\'s pod is left alone', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'gone'));
+    await node.settle();
+    node.apiserver.down(); // the watch ends; the lists fail, once a second
+    await node.client.pods('default').delete('gone');
+    await node.client.pods('default').create(podOn(NODE, 'new'));
+    await node.client.pods('default').create(podOn('node-2', 'elsewhere'));
+    await node.advance(2_000);
+    expect((await node.runtime.listPodSandbox()).map((s) => `${s.metadata.name} ${s.state}`)).toEqual(['gone SANDBOX_READY']);
+    node.apiserver.up();
+    await node.advance(1_000);
+    expect((await node.runtime.listPodSandbox()).map((s) => `${s.metadata.name} ${s.state}`)).toEqual(['new SANDBOX_READY']);
+    expect((await node.runtime.listContainers()).map((c) => `${c.labels['io.kubernetes.pod.name']} ${c.state}`)).toEqual(['new CONTAINER_RUNNING']);
+    expect((await node.pod('elsewhere')).status?.phase).toBe('Pending');
+  });
+
+  it('lists once and then follows its watch: a pod\'s changes come as watch events, not as new lists', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const pod = await node.pod('web');
+    await node.client.pods('default').update({ ...pod, metadata: { ...pod.metadata, labels: { tier: 'web' } } });
+    await node.client.pods('default').create(podOn(NODE, 'other'));
+    await node.settle();
+    await node.client.pods('default').delete('other');
+    await node.advance(60_000);
+    expect((await node.pod('web')).status?.phase).toBe('Running');
+    expect(await node.runtime.listPodSandbox()).toHaveLength(1);
+    expect(node.apiserver.calls.filter((c) => c === 'list pods' || c === 'watch pods')).toEqual(['list pods', 'watch pods']);
+  });
+
+  it('writes a status only when it changed: a sync that finds nothing new writes nothing', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const writes = () => node.apiserver.calls.filter((c) => c === 'updateStatus pods').length;
+    const before = writes();
+    expect(before).toBeGreaterThan(0);
+    const pod = await node.pod('web');
+    await node.client.pods('default').update({ ...pod, metadata: { ...pod.metadata, labels: { tier: 'web' } } }); // a sync
+    await node.settle();
+    expect(writes()).toBe(before);
+  });
+
+  it('writes its status again 10 s after the API showed another one, counted from that moment, not from its own write coming back before it', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle(); // its own write came back through the watch: nothing to reconcile
+    await node.advance(5_000);
+    const pod = await node.pod('web');
+    await node.client.pods('default').updateStatus({ ...pod, status: { phase: 'Pending' } });
+    await node.advance(STATUS_RECONCILE_MS - 1);
+    expect((await node.pod('web')).status).toEqual({ phase: 'Pending' });
+    await node.advance(1);
+    expect((await node.pod('web')).status?.phase).toBe('Running');
+  });
+
+  it('removes what the runtime has of a pod it never knew (deleted while it was down): the sandbox and its containers', async () => {
+    const node = await startNode();
+    const orphan: Pod = { metadata: { name: 'ghost', namespace: 'default', uid: 'ghost-uid' }, spec: { containers: [{ name: 'app', image: 'kubekata/sleeper' }] } };
+    const sandboxId = await node.runtime.runPodSandbox(sandboxConfigFor(orphan));
+    const podIP = (await node.runtime.podSandboxStatus(sandboxId)).network.ip;
+    await node.runtime.startContainer(await node.runtime.createContainer(sandboxId, containerConfigFor(orphan, orphan.spec!.containers[0]!, { podIP })));
+    await node.kubelet.syncPod('ghost-uid');
+    expect([await node.runtime.listPodSandbox(), await node.runtime.listContainers()]).toEqual([[], []]);
+  });
+
+  it('stops while a list is under way: it answers or fails, and stop() returns without watching or waiting for the clock', async () => {
+    for (const failure of [undefined, new Error('connect ECONNREFUSED: the apiserver is down (pods)')]) {
+      const node = await startNode();
+      const release = node.apiserver.holdLists();
+      node.apiserver.down(); // the watch ends: the kubelet lists again, and the list waits
+      node.apiserver.up();
+      await node.settle();
+      let stopped = false;
+      const stopping = node.kubelet.stop().then(() => (stopped = true));
+      await node.settle();
+      expect(stopped).toBe(false);
+      release(failure);
+      await node.settle();
+      expect([stopped, node.clock.nextDue()]).toEqual([true, undefined]);
+      await stopping;
+    }
   });
 });
 

@@ -49,6 +49,9 @@ export function podOn(node: string, name: string, spec: { containers?: Container
 export class OutageClient extends BaseApiClient {
   private isDown = false;
   private readonly watches = new Set<ApiWatch<KubeObject>>();
+  private listGate: Promise<void> | undefined;
+  /** every call made through it, as `<verb> <resource>` (`list pods`, `updateStatus pods`, ...), in order */
+  readonly calls: string[] = [];
 
   constructor(private readonly inner: ApiClient) {
     super();
@@ -66,6 +69,20 @@ export class OutageClient extends BaseApiClient {
     this.isDown = false;
   }
 
+  /**
+   * Holds every list from now on until the returned function is called: then they go on (and are
+   * answered, or refused when it is given an error).
+   */
+  holdLists(): (error?: Error) => void {
+    let release!: (error?: Error) => void;
+    this.listGate = new Promise<void>((resolve, reject) => (release = (error) => (error ? reject(error) : resolve())));
+    this.listGate.catch(() => undefined);
+    return (error) => {
+      this.listGate = undefined;
+      release(error);
+    };
+  }
+
   protected finalizeNamespace(namespace: Namespace): Promise<Namespace> {
     return this.isDown ? Promise.reject(new Error('connect ECONNREFUSED: the apiserver is down (namespaces)')) : this.inner.namespaces().finalize(namespace);
   }
@@ -76,16 +93,23 @@ export class OutageClient extends BaseApiClient {
 
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
     const inner = this.inner.resource<T>(resource, namespace);
-    const call = <A extends unknown[], R>(method: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
-      this.isDown ? Promise.reject(new Error(`connect ECONNREFUSED: the apiserver is down (${resource})`)) : method.apply(inner, args);
+    const call = <A extends unknown[], R>(verb: string, method: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+      this.calls.push(`${verb} ${resource}`);
+      return this.isDown ? Promise.reject(new Error(`connect ECONNREFUSED: the apiserver is down (${resource})`)) : method.apply(inner, args);
+    };
+    const list = call('list', inner.list);
     return {
-      create: call(inner.create),
-      get: call(inner.get),
-      list: call(inner.list),
-      update: call(inner.update),
-      updateStatus: call(inner.updateStatus),
-      delete: call(inner.delete),
+      create: call('create', inner.create),
+      get: call('get', inner.get),
+      list: (...args) => {
+        const gate = this.listGate;
+        return gate ? gate.then(() => list(...args)) : list(...args);
+      },
+      update: call('update', inner.update),
+      updateStatus: call('updateStatus', inner.updateStatus),
+      delete: call('delete', inner.delete),
       watch: (options) => {
+        this.calls.push(`watch ${resource}`);
         const watch = inner.watch(options);
         if (this.isDown) watch.stop();
         else this.watches.add(watch as ApiWatch<KubeObject>);
