@@ -57,13 +57,15 @@ export function getPhase(spec: PodSpec, statuses: readonly ContainerStatus[], po
 const goList = (names: string[]): string => `[${names.join(' ')}]`;
 
 /**
- * `Initialized`: True without init containers, once a regular container has started, or when
- * every init container terminated with 0 (reason `PodCompleted` for a Succeeded pod); else False,
- * reason `ContainersNotInitialized`, message `containers with incomplete status: [init-a]`
- * (and `containers with unknown status: [...]` first, for those without a status).
+ * `Initialized` (upstream's `GeneratePodInitializedCondition`, in its order): True with reason
+ * `PodCompleted` for a Succeeded pod whose init containers all have a status (a pod without init
+ * containers too); else True once a regular container has started, or when every init container
+ * terminated with 0 (so without init containers); else False, reason `ContainersNotInitialized`,
+ * message `containers with incomplete status: [init-a]` (and `containers with unknown status:
+ * [...]` first, for those without a status).
  */
 export function initializedCondition(spec: PodSpec, statuses: readonly ContainerStatus[], phase: PodPhase): PodCondition {
-  // TODO(23): True without init containers or once a regular container started; else unknown and incomplete names.
+  // TODO(23): the init containers' unknown and incomplete names; then PodCompleted, a started regular container, or the messages.
   throw new NotImplemented('23', 'initializedCondition');
 }
 

@@ -103,22 +103,23 @@ export function getPhase(spec: PodSpec, statuses: readonly ContainerStatus[], po
 const goList = (names: string[]): string => `[${names.join(' ')}]`;
 
 /**
- * `Initialized`: True without init containers, once a regular container has started, or when
- * every init container terminated with 0 (reason `PodCompleted` for a Succeeded pod); else False,
- * reason `ContainersNotInitialized`, message `containers with incomplete status: [init-a]`
- * (and `containers with unknown status: [...]` first, for those without a status).
+ * `Initialized` (upstream's `GeneratePodInitializedCondition`, in its order): True with reason
+ * `PodCompleted` for a Succeeded pod whose init containers all have a status (a pod without init
+ * containers too); else True once a regular container has started, or when every init container
+ * terminated with 0 (so without init containers); else False, reason `ContainersNotInitialized`,
+ * message `containers with incomplete status: [init-a]` (and `containers with unknown status:
+ * [...]` first, for those without a status).
  */
 export function initializedCondition(spec: PodSpec, statuses: readonly ContainerStatus[], phase: PodPhase): PodCondition {
-  const inits = spec.initContainers ?? [];
-  if (inits.length === 0 || hasAnyRegularContainerStarted(spec, statuses)) return { type: 'Initialized', status: 'True' };
   const unknown: string[] = [];
   const incomplete: string[] = [];
-  for (const c of inits) {
+  for (const c of spec.initContainers ?? []) {
     const status = statusOf(statuses, c.name);
     if (!status) unknown.push(c.name);
     else if (status.state?.terminated?.exitCode !== 0) incomplete.push(c.name);
   }
   if (phase === 'Succeeded' && unknown.length === 0) return { type: 'Initialized', status: 'True', reason: 'PodCompleted' };
+  if (hasAnyRegularContainerStarted(spec, statuses)) return { type: 'Initialized', status: 'True' };
   const messages = [
     ...(unknown.length ? [`containers with unknown status: ${goList(unknown)}`] : []),
     ...(incomplete.length ? [`containers with incomplete status: ${goList(incomplete)}`] : []),

@@ -236,6 +236,7 @@ describe('the conditions', () => {
     ['is True with reason PodCompleted for a Succeeded pod whose init containers are all known', [exited('i1', 0), exited('i2', 0)], 'Succeeded', { status: 'True', reason: 'PodCompleted' }],
     ['is not PodCompleted for a Succeeded pod with an init container of no status', [exited('i1', 0)], 'Succeeded', { status: 'False', reason: 'ContainersNotInitialized', message: 'containers with unknown status: [i2]' }],
     ['is True as soon as a regular container has started, whatever the init containers say', [running('i1'), exited('web', 0)], 'Pending', { status: 'True' }],
+    ['is PodCompleted for a Succeeded pod whose regular containers ran, since upstream asks about the phase first', [exited('i1', 0), exited('i2', 0), exited('web', 0)], 'Succeeded', { status: 'True', reason: 'PodCompleted' }],
   ])('Initialized %s', (_, statuses, phase, expected) => {
     expect(condition('Initialized', statuses, phase)).toStrictEqual({ type: 'Initialized', ...expected });
   });
@@ -271,11 +272,11 @@ describe('the conditions', () => {
     expect(podConditions(withInit, [stateless], 'Pending', false).find((c) => c.type === 'Initialized')).toStrictEqual({ type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [init]' });
   });
 
-  it('says PodCompleted for a Succeeded pod and PodFailed for a Failed one', () => {
+  it('says PodCompleted for a Succeeded pod, without init containers too, as upstream checks that first, and PodFailed for a Failed one', () => {
     const spec: PodSpec = { containers: [{ name: 'job' }] };
     expect(podConditions(spec, [exited('job', 0)], 'Succeeded', false).map((c) => [c.type, c.status, c.reason])).toEqual([
       ['PodReadyToStartContainers', 'False', undefined],
-      ['Initialized', 'True', undefined],
+      ['Initialized', 'True', 'PodCompleted'],
       ['Ready', 'False', 'PodCompleted'],
       ['ContainersReady', 'False', 'PodCompleted'],
       ['PodScheduled', 'True', undefined],
