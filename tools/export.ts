@@ -4,8 +4,9 @@
  * components named with --borrow and what they are built on, which the edition borrows from the
  * start in its committed `katas/progress.json`, so that a workshop can begin at the scheduler and a
  * student's clone still borrows them), no workbook self-checks, no benchmarks of the tools (the
- * components' stay, run on the learner's code), no instructor's or author's guides. It is the students' own: a README written for them, and the files that make it
- * grade itself where classes are — `.github/workflows/classroom.yml` (GitHub Classroom, points per
+ * components' stay, run on the learner's code), no instructor's or author's guides. It is the
+ * students' own: a README written for them, and the files that make it grade itself where
+ * classes are — `.github/workflows/classroom.yml` (GitHub Classroom, points per
  * kata) and `.gitlab-ci.yml` (junit.xml as the test report).
  */
 import { execFileSync } from 'node:child_process';
