@@ -253,6 +253,24 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
   });
 });
 
+/**
+ * A ReplicaSet of another app, stored on the server, as a sync would hand it to the rollout's
+ * helpers: created `created` s after START, `available` of its pods available (undefined: no status
+ * yet, as a ReplicaSet its controller has not looked at).
+ */
+async function storedReplicaSet(rig: Rollouts, name: string, replicas: number, available: number | undefined, created: number): Promise<ReplicaSet> {
+  const labels = { app: 'other', hash: name };
+  const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
+  const copy = { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() } };
+  return available === undefined ? { ...copy, status: undefined } : { ...copy, status: { replicas, availableReplicas: available } };
+}
+
+/** What the server holds of the ReplicaSets named `prefix…`: name → [spec.replicas, its desired-replicas annotation]. */
+async function writtenReplicaSets(rig: Rollouts, prefix: string): Promise<Record<string, [number | undefined, string | undefined]>> {
+  const items = (await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith(prefix));
+  return Object.fromEntries(items.map((r) => [r.metadata.name!, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
+}
+
 describe('the Deployment controller, with the ReplicaSet controller', () => {
   it('makes <deployment>-<pod-template-hash> with revision 1, the hash in its template and selector, and reports the rollout until complete', async () => {
     const rig = await startRollouts();
@@ -479,15 +497,11 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     const rig = await startRollouts();
     const d = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
     await rig.settle();
-    const old = async (name: string, replicas: number, available: number, created: number): Promise<ReplicaSet> => {
-      const labels = { app: 'other', hash: name };
-      const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
-      return { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() }, status: { replicas, availableReplicas: available } };
-    };
+    const old = (name: string, replicas: number, available: number, created: number) => storedReplicaSet(rig, name, replicas, available, created);
     const oldRSs = [await old('old-c', 4, 0, 10), await old('old-z', 0, 0, 1), await old('old-d', 2, 0, 20), await old('old-b', 2, 2, 5), await old('old-a', 3, 1, 0)];
     // old-a has 2 unavailable pods, old-b none, old-c 4: 3 may go, so 2 of old-a's and 1 of old-c's; old-d is not reached.
     expect(await rig.deployments.cleanupUnhealthyReplicas(oldRSs, d, 3)).toBe(3);
-    const written = async () => Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith('old-')).map((r) => [r.metadata.name, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
+    const written = () => writtenReplicaSets(rig, 'old-');
     // Only the ReplicaSets it scaled are written (with the desired-replicas annotation); the ones it skips or does not reach are not.
     expect(await written()).toEqual({ 'old-a': [1, '0'], 'old-b': [2, undefined], 'old-c': [3, '0'], 'old-d': [2, undefined], 'old-z': [0, undefined] });
     expect(oldRSs.map((r) => [r.metadata.name, r.spec?.replicas])).toEqual([['old-a', 1], ['old-z', 0], ['old-b', 2], ['old-c', 3], ['old-d', 2]]);
@@ -506,13 +520,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.settle();
     // replicas 4 with maxUnavailable 1: 3 pods must stay available.
     const d: Deployment = { ...created, spec: { ...created.spec!, replicas: 4, strategy: rolling(1, 1) } };
-    const make = async (name: string, replicas: number, available: number | undefined, created: number): Promise<ReplicaSet> => {
-      const labels = { app: 'other', hash: name };
-      const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
-      const copy = { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() } };
-      return available === undefined ? { ...copy, status: undefined } : { ...copy, status: { replicas, availableReplicas: available } };
-    };
-    const written = async (prefix: string) => Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith(prefix)).map((r) => [r.metadata.name, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
+    const make = (name: string, replicas: number, available: number | undefined, created: number) => storedReplicaSet(rig, name, replicas, available, created);
+    const written = (prefix: string) => writtenReplicaSets(rig, prefix);
 
     // 7 available (old-b 2, old-c 4, old-d 1), 4 of them may go: old-b's 2, then 2 of old-c's; old-z is at 0, old-d is not reached.
     const fresh = await make('new-n', 2, 0, 30);
@@ -532,13 +541,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.settle();
     // replicas 3, maxSurge 1, maxUnavailable 0: 3 pods must stay available, 4 may exist.
     const d: Deployment = { ...created, spec: { ...created.spec!, replicas: 3, strategy: rolling(1, 0) } };
-    const make = async (name: string, replicas: number, available: number | undefined, created: number): Promise<ReplicaSet> => {
-      const labels = { app: 'other', hash: name };
-      const made = await rig.client.replicaSets('default').create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', labels }, spec: { replicas, selector: { matchLabels: labels }, template: template('nginx:1.27', labels) } });
-      const copy = { ...made, metadata: { ...made.metadata, creationTimestamp: new Date(START + created * 1000).toISOString() } };
-      return available === undefined ? { ...copy, status: undefined } : { ...copy, status: { replicas, availableReplicas: available } };
-    };
-    const written = async (prefix: string) => Object.fromEntries((await rig.client.replicaSets('default').list()).items.filter((r) => r.metadata.name!.startsWith(prefix)).map((r) => [r.metadata.name, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
+    const make = (name: string, replicas: number, available: number | undefined, created: number) => storedReplicaSet(rig, name, replicas, available, created);
+    const written = (prefix: string) => writtenReplicaSets(rig, prefix);
 
     // The surge pod is not available yet: maxScaledDown = 4 - 3 - 1 = 0, nothing.
     let old = [await make('a-old', 3, 3, 0)];

@@ -765,14 +765,7 @@ describe('the garbage collector, which policy and which writes', () => {
 
   it('judges the owners a dependent has now, read fresh: a pod its owner let go, whose update the graph has not seen yet, stays when that owner goes', async () => {
     const c = await running();
-    const rs = await c.api.replicaSets('default').create(rsOwnedBy('web-1'));
-    await c.api.pods('default').create(podOwnedBy('a', ownerRef(rs)));
-    await c.cluster.settle();
-    c.cluster.client.hold('pods');
-    const a = await c.api.pods('default').get('a');
-    const released = { ...a.metadata };
-    delete released.ownerReferences;
-    await c.api.pods('default').update({ ...a, metadata: released });
+    await letGoUnseen(c);
     await c.api.replicaSets('default').delete('web-1');
     await c.cluster.settle();
     c.cluster.client.release();
@@ -862,14 +855,7 @@ describe('the garbage collector, which policy and which writes', () => {
 
   it('orphans a dependent that lost its references meanwhile (its update still on the way) without writing any back', async () => {
     const c = await running();
-    const rs = await c.api.replicaSets('default').create(rsOwnedBy('web-1'));
-    await c.api.pods('default').create(podOwnedBy('a', ownerRef(rs)));
-    await c.cluster.settle();
-    c.cluster.client.hold('pods');
-    const a = await c.api.pods('default').get('a');
-    const released = { ...a.metadata };
-    delete released.ownerReferences;
-    await c.api.pods('default').update({ ...a, metadata: released });
+    await letGoUnseen(c);
     await deleteWithPropagation(c.api, 'replicasets', 'default', 'web-1', 'Orphan');
     await c.cluster.settle();
     c.cluster.client.release();
@@ -920,6 +906,22 @@ interface EpModel {
   selector: 'web' | 'other';
 }
 type Running = Awaited<ReturnType<typeof running>>;
+
+/**
+ * Pod `a`, owned by ReplicaSet web-1, then let go by it (its ownerReferences removed) while the
+ * pods watch is held: the server has it free, the collector's graph still has it owned. The
+ * caller releases the watch.
+ */
+async function letGoUnseen(c: Running): Promise<void> {
+  const rs = await c.api.replicaSets('default').create(rsOwnedBy('web-1'));
+  await c.api.pods('default').create(podOwnedBy('a', ownerRef(rs)));
+  await c.cluster.settle();
+  c.cluster.client.hold('pods');
+  const a = await c.api.pods('default').get('a');
+  const released = { ...a.metadata };
+  delete released.ownerReferences;
+  await c.api.pods('default').update({ ...a, metadata: released });
+}
 type EpCommand = fc.AsyncCommand<EpModel, Running>;
 
 /** After a settle: the Endpoints and the slices of "web" say exactly what the model says. */

@@ -39,7 +39,7 @@ import {
 import { fc, test } from '../support/prop.ts';
 import { unicodeStringArb } from '../support/unicode.ts';
 import { MODEL_CIDR, runtimeCommands, type Model, type Real } from '../support/runtime/fake-model.ts';
-import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
+import { killMarkedLeftovers, MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
 import { waitForExit, waitForLogLine } from '../support/runtime/wait.ts';
 
 /** The RuntimeError a call rejects with, as `{ code, reason?, message }`. */
@@ -662,6 +662,7 @@ describe('ProcessRuntime: containers are real processes', () => {
     await Promise.all(runtimes.splice(0).map((r) => r.shutdown()));
   });
   afterAll(() => {
+    killMarkedLeftovers();
     for (const root of roots) rmSync(root, { recursive: true, force: true });
   });
 

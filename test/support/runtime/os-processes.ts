@@ -51,3 +51,18 @@ export function markedProcesses(prefix: string): MarkedProcess[] {
     .filter((m): m is RegExpExecArray => m !== null && m[2]!.startsWith(prefix))
     .map((m) => ({ pid: Number(m[1]), mark: m[2]! }));
 }
+
+/**
+ * Kills (SIGKILL) every living process this test process marked, once its tests have judged
+ * them: a runtime whose `kill` misses a process tree must fail its test, not leave the tree
+ * running on the learner's machine, where it would fail the next run's leftover checks too.
+ */
+export function killMarkedLeftovers(): void {
+  for (const { pid } of markedProcesses(`kata22-${process.pid}-`)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
