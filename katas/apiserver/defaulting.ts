@@ -27,7 +27,7 @@
  * | | `spec.sessionAffinity` | `None`; with `ClientIP`, `sessionAffinityConfig.clientIP.timeoutSeconds` 10800 |
  * | | port `protocol`, `targetPort` | `TCP`, the port's own number |
  * | | `spec.internalTrafficPolicy` | `Cluster` for ClusterIP, NodePort and LoadBalancer (not ExternalName) |
- * | | `spec.externalTrafficPolicy` | `Cluster` for NodePort and LoadBalancer |
+ * | | `spec.externalTrafficPolicy` | `Cluster` for NodePort, LoadBalancer and a ClusterIP Service with `externalIPs` (kit's `externallyAccessible`) |
  * | | `spec.allocateLoadBalancerNodePorts` | `true` for LoadBalancer |
  * | Deployment | `spec.replicas` | `1` |
  * | | `spec.strategy` | `RollingUpdate` with `maxUnavailable: '25%'`, `maxSurge: '25%'` |

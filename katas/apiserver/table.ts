@@ -13,7 +13,7 @@
  * //   rows: [{ cells: ['web', '0/1', 'Pending', 0, '5s', '<none>', '<none>', '<none>', '<none>'], object: pod }] }
  * ```
  */
-import type { KubeObject } from '@kube/kit';
+import type { KubeObject, Service } from '@kube/kit';
 
 /** One column of a table. */
 export interface TableColumn {
@@ -199,7 +199,7 @@ const PRINTERS: Record<string, Printer> = {
     columns: [nameColumn, column('Type'), column('Cluster-IP'), column('External-IP'), column('Port(s)'), column('Age'), column('Selector', 1)],
     cells: (svc, now) => {
       const ports = (svc.spec?.ports ?? []).map((p: { port: number; nodePort?: number; protocol?: string }) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`);
-      return [svc.metadata.name, svc.spec?.type ?? 'ClusterIP', none(svc.spec?.clusterIP), '<none>', ports.join(',') || '<none>', age(svc, now), none(selectorString(svc.spec?.selector))];
+      return [svc.metadata.name, svc.spec?.type ?? 'ClusterIP', none(svc.spec?.clusterIP), externalIP(svc), ports.join(',') || '<none>', age(svc, now), none(selectorString(svc.spec?.selector))];
     },
   },
   Deployment: {
@@ -218,6 +218,30 @@ const PRINTERS: Record<string, Printer> = {
     },
   },
 };
+
+/**
+ * A Service's EXTERNAL-IP (printers.go, getServiceExternalIP): its externalIPs; a LoadBalancer's
+ * ingress addresses before them, `<pending>` while it has none (no cloud gives it one here); an
+ * ExternalName Service's name.
+ */
+function externalIP(svc: Service): string {
+  const external = svc.spec?.externalIPs ?? [];
+  switch (svc.spec?.type ?? 'ClusterIP') {
+    case 'ClusterIP':
+    case 'NodePort':
+      return external.length > 0 ? external.join(',') : '<none>';
+    case 'LoadBalancer': {
+      // a set, so sorted and each once; the apiserver prints wide, so never cut short
+      const ingress = [...new Set((svc.status?.loadBalancer?.ingress ?? []).map((point) => point.ip || point.hostname || ''))].filter((address) => address !== '').sort();
+      const all = [...ingress, ...external];
+      return all.length > 0 ? all.join(',') : '<pending>';
+    }
+    case 'ExternalName':
+      return svc.spec?.externalName ?? '';
+    default:
+      return '<unknown>';
+  }
+}
 
 PRINTERS['ConfigMap'] = {
   columns: [nameColumn, column('Data', 0, 'integer'), column('Age')],

@@ -170,10 +170,11 @@ export function validateReplicaSet(replicaSet: ReplicaSet): FieldError[] {
  * A Service (ValidateService): a DNS-1035 name; ports (unless headless or ExternalName) with
  * numbers in range, names that are DNS-1123 labels, required when there are several, and unique,
  * no two ports with the same number and protocol; nodePort only for NodePort and LoadBalancer;
- * a known type and sessionAffinity, with its config only for ClientIP.
+ * a known type and sessionAffinity, with its config only for ClientIP; an externalTrafficPolicy only
+ * when externally accessible.
  */
 export function validateService(service: Service): FieldError[] {
-  // TODO(07): name (DNS-1035), type, ports, selector, clusterIP, externalName, sessionAffinity.
+  // TODO(07): name (DNS-1035), type, ports, selector, clusterIP, externalName, sessionAffinity, externalTrafficPolicy (kit's externallyAccessible).
   throw new NotImplemented('07', 'validateService');
 }
 

@@ -3,6 +3,7 @@
  * @module
  */
 import type { KubeObject } from './meta.ts';
+import type { Service } from './service.ts';
 
 /**
  * The key of an object in caches and work queues: `"namespace/name"`, or `"name"` for a
@@ -34,4 +35,22 @@ export function splitObjectKey(key: string): { namespace?: string; name: string 
   if (parts.length === 1) return { name: key };
   if (parts.length === 2) return { namespace: parts[0]!, name: parts[1]! };
   throw new RangeError(`"${key}" is not an object key: want "namespace/name" or "name"`);
+}
+
+/**
+ * Whether a Service can be reached from outside the cluster (upstream's
+ * `apiservice.ExternallyAccessible`): NodePort and LoadBalancer, and a ClusterIP Service with
+ * `externalIPs`. Only these may have an `externalTrafficPolicy`, and only these get one by default.
+ * A Service without a type is a ClusterIP one.
+ *
+ * @example
+ * ```ts
+ * externallyAccessible({ spec: { type: 'NodePort' } })                    // true
+ * externallyAccessible({ spec: { externalIPs: ['192.0.2.7'] } })         // true
+ * externallyAccessible({ spec: { type: 'ExternalName', externalIPs: ['192.0.2.7'] } }) // false
+ * ```
+ */
+export function externallyAccessible(service: Pick<Service, 'spec'>): boolean {
+  const type = service.spec?.type ?? 'ClusterIP';
+  return type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && (service.spec?.externalIPs ?? []).length > 0);
 }

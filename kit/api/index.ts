@@ -16,7 +16,7 @@
  * | `apps.ts` | ReplicaSet, Deployment, Scale |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
- * | `helpers.ts` | objectKey, splitObjectKey |
+ * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
  * | `openapi.ts` | openApiSchemas: the kinds' OpenAPI v3 schemas, for `kubectl explain`; knownFieldTypes: the fields the apiserver knows |
  *
  * **Why these types are written by hand, and checked against `kubernetes-types`.** The

@@ -63,7 +63,13 @@ export interface ServiceSpec {
   externalName?: string;
   /** Local: traffic from inside the cluster goes only to endpoints on the client's node; default Cluster */
   internalTrafficPolicy?: 'Cluster' | 'Local';
-  /** for NodePort and LoadBalancer: Local keeps the client's source IP and uses only the node's own endpoints; default Cluster */
+  /**
+   * addresses outside the cluster that also reach the Service (its `EXTERNAL-IP` in `kubectl get
+   * svc`); they make a ClusterIP Service externally accessible, so it may have an
+   * externalTrafficPolicy. Stored and shown here, not programmed by kube-proxy (kata 27).
+   */
+  externalIPs?: string[];
+  /** for externally accessible Services (NodePort, LoadBalancer, or with externalIPs): Local keeps the client's source IP and uses only the node's own endpoints; default Cluster */
   externalTrafficPolicy?: 'Cluster' | 'Local';
   /** for LoadBalancer: whether it gets node ports too; default true */
   allocateLoadBalancerNodePorts?: boolean;

@@ -27,7 +27,7 @@
  * | | `spec.sessionAffinity` | `None`; with `ClientIP`, `sessionAffinityConfig.clientIP.timeoutSeconds` 10800 |
  * | | port `protocol`, `targetPort` | `TCP`, the port's own number |
  * | | `spec.internalTrafficPolicy` | `Cluster` for ClusterIP, NodePort and LoadBalancer (not ExternalName) |
- * | | `spec.externalTrafficPolicy` | `Cluster` for NodePort and LoadBalancer |
+ * | | `spec.externalTrafficPolicy` | `Cluster` for NodePort, LoadBalancer and a ClusterIP Service with `externalIPs` (kit's `externallyAccessible`) |
  * | | `spec.allocateLoadBalancerNodePorts` | `true` for LoadBalancer |
  * | Deployment | `spec.replicas` | `1` |
  * | | `spec.strategy` | `RollingUpdate` with `maxUnavailable: '25%'`, `maxSurge: '25%'` |
@@ -44,6 +44,7 @@
  * pod.spec.terminationGracePeriodSeconds;    // 30
  * ```
  */
+import { externallyAccessible } from '@kube/kit';
 import type { Container, Deployment, KubeObject, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, PullPolicy, ReplicaSet, Service } from '@kube/kit';
 
 /** The namespace of a namespaced object that names none. */
@@ -171,7 +172,7 @@ export function defaultService(service: Service): Service {
   }
   // Only a Service with a virtual IP has traffic to route; an ExternalName Service is a DNS name.
   if (spec.type === 'ClusterIP' || spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.internalTrafficPolicy ??= 'Cluster';
-  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (externallyAccessible(service)) spec.externalTrafficPolicy ??= 'Cluster';
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   return service;
 }

@@ -13,12 +13,13 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { KubeObject, Namespace, Pod, StatusCause } from '@kube/kit';
+import type { KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { at, invalidField } from './field-errors.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { podQOSClass } from './qos.ts';
 import { defaultSubjects, isPathSegmentName, RBAC_GROUP, validateRbacObject, validateRoleRefUpdate } from './rbac-objects.ts';
+import { dropTypeDependentFields } from './service-type-change.ts';
 import { badRequest, notFoundResource } from './status.ts';
 import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
 import { validateObject, validateObjectMeta } from './validation.ts';
@@ -60,7 +61,8 @@ export interface ResourceType {
   /**
    * What a plain update (PUT or PATCH of the object itself, through the API) may not change
    * besides the status, put back from the stored object (the strategy's PrepareForUpdate): a
-   * namespace keeps its `spec.finalizers`, which only its `finalize` subresource writes.
+   * namespace keeps its `spec.finalizers`, which only its `finalize` subresource writes; a Service
+   * whose type changed loses what the new type cannot use (service-type-change.ts).
    */
   prepareForUpdate?(next: KubeObject, stored: KubeObject): void;
   /**
@@ -274,7 +276,12 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         (obj as KubeObject & { status?: object }).status = { phase: 'Terminating' };
       },
     },
-    { ...simple('services', 'Service', '', 'v1', true, true), categories: ['all'], shortNames: ['svc'] },
+    {
+      ...simple('services', 'Service', '', 'v1', true, true),
+      categories: ['all'],
+      shortNames: ['svc'],
+      prepareForUpdate: (next: KubeObject, stored: KubeObject) => dropTypeDependentFields(next as Service, stored as Service),
+    },
     { ...simple('endpoints', 'Endpoints', '', 'v1', true, false), shortNames: ['ep'] },
     { ...simple('events', 'Event', '', 'v1', true, false), shortNames: ['ev'], selectableFields: [...metaFields, ...EVENT_FIELDS], fieldsOf: eventFields },
     {

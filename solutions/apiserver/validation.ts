@@ -22,6 +22,7 @@
  * ```
  */
 import { isIP } from 'node:net';
+import { externallyAccessible } from '@kube/kit';
 import type {
   Container,
   ContainerPort,
@@ -63,6 +64,7 @@ const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
+const TRAFFIC_POLICIES = ['Cluster', 'Local'];
 
 /**
  * The metadata every object carries (ValidateObjectMeta): a name (or a generateName) that follows
@@ -442,7 +444,8 @@ export function validateReplicaSet(replicaSet: ReplicaSet): FieldError[] {
  * A Service (ValidateService): a DNS-1035 name; ports (unless headless or ExternalName) with
  * numbers in range, names that are DNS-1123 labels, required when there are several, and unique,
  * no two ports with the same number and protocol; nodePort only for NodePort and LoadBalancer;
- * a known type and sessionAffinity, with its config only for ClientIP.
+ * a known type and sessionAffinity, with its config only for ClientIP; an externalTrafficPolicy only
+ * when externally accessible.
  */
 export function validateService(service: Service): FieldError[] {
   const errors = validateObjectMeta(service.metadata, true, isDNS1035Label);
@@ -494,7 +497,22 @@ export function validateService(service: Service): FieldError[] {
   } else if (spec.sessionAffinityConfig !== undefined) {
     errors.push(forbiddenField('spec.sessionAffinityConfig', 'must not be set when session affinity is None'));
   }
+  errors.push(...validateExternalTrafficPolicy(service));
   return errors;
+}
+
+/**
+ * externalTrafficPolicy (validateServiceExternalTrafficPolicy): it says how traffic from outside
+ * reaches the pods, so only an externally accessible Service may have one, and it is Cluster or
+ * Local. A PUT that turns a NodePort Service into a ClusterIP one and leaves the policy as it was
+ * loses it before this runs (resources.ts, upstream's dropTypeDependentFields).
+ */
+function validateExternalTrafficPolicy(service: Service): FieldError[] {
+  const policy = service.spec?.externalTrafficPolicy;
+  if (policy === undefined || (policy as string) === '') return [];
+  if (!externallyAccessible(service)) return [invalidField('spec.externalTrafficPolicy', policy, 'may only be set for externally-accessible services')];
+  if (!TRAFFIC_POLICIES.includes(policy)) return [unsupportedField('spec.externalTrafficPolicy', policy, TRAFFIC_POLICIES)];
+  return [];
 }
 
 /**

@@ -606,6 +606,18 @@ describe('validation: deployments, services, nodes', () => {
     expect(lines(validateService(service((s) => Object.assign(s.spec, { type: 'ExternalName', ports: [] }))))).toEqual(['spec.externalName: Required value']);
   });
 
+  it('lets only a Service reachable from outside (NodePort, LoadBalancer, or with externalIPs) have an externalTrafficPolicy, Cluster or Local', () => {
+    expect(lines(validateService(service((s) => (s.spec.externalTrafficPolicy = 'Local'))))).toEqual(['spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services']);
+    expect(lines(validateService(service((s) => Object.assign(s.spec, { type: 'ExternalName', externalName: 'db.example.com', externalTrafficPolicy: 'Cluster' }))))).toEqual([
+      'spec.externalTrafficPolicy: Invalid value: "Cluster": may only be set for externally-accessible services',
+    ]);
+    expect(validateService(service((s) => Object.assign(s.spec, { externalIPs: ['192.0.2.7'], externalTrafficPolicy: 'Local' })))).toEqual([]);
+    expect(validateService(service((s) => Object.assign(s.spec, { type: 'LoadBalancer', externalTrafficPolicy: 'Local' })))).toEqual([]);
+    expect(lines(validateService(service((s) => Object.assign(s.spec, { type: 'NodePort', externalTrafficPolicy: 'Global' }))))).toEqual([
+      'spec.externalTrafficPolicy: Unsupported value: "Global": supported values: "Cluster", "Local"',
+    ]);
+  });
+
   it('checks sessionAffinity and its ClientIP timeout (1 to 86400 seconds)', () => {
     expect(lines(validateService(service((s) => (s.spec.sessionAffinity = 'Sticky' as never))))).toEqual(['spec.sessionAffinity: Unsupported value: "Sticky": supported values: "ClientIP", "None"']);
     expect(lines(validateService(service((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } } }))))).toEqual([
@@ -934,8 +946,10 @@ describe('defaulting', () => {
     { type: 'NodePort', internal: 'Cluster', external: 'Cluster', nodePorts: undefined },
     { type: 'LoadBalancer', internal: 'Cluster', external: 'Cluster', nodePorts: true },
     { type: 'ExternalName', internal: undefined, external: undefined, nodePorts: undefined },
-  ] as const)('gives a $type Service internalTrafficPolicy $internal, externalTrafficPolicy $external, allocateLoadBalancerNodePorts $nodePorts', ({ type, internal, external, nodePorts }) => {
-    const s = defaultService(service((s) => (s.spec.type = type)));
+    { type: 'ClusterIP', externalIPs: ['192.0.2.7'], internal: 'Cluster', external: 'Cluster', nodePorts: undefined },
+  ] as const)('gives a $type Service (externalIPs $externalIPs) internalTrafficPolicy $internal, externalTrafficPolicy $external, allocateLoadBalancerNodePorts $nodePorts', ({ type, internal, external, nodePorts, ...rest }) => {
+    const externalIPs = ('externalIPs' in rest ? rest.externalIPs : undefined) as readonly string[] | undefined;
+    const s = defaultService(service((s) => Object.assign(s.spec, { type }, externalIPs && { externalIPs: [...externalIPs] })));
     expect([s.spec!.internalTrafficPolicy, s.spec!.externalTrafficPolicy, s.spec!.allocateLoadBalancerNodePorts]).toEqual([internal, external, nodePorts]);
     const local = defaultService(service((s) => Object.assign(s.spec, { type: 'NodePort', internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local' })));
     expect(local.spec).toMatchObject({ internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local' });

@@ -1278,6 +1278,21 @@ describe('the HTTP API: discovery and tables', () => {
       ['web-abc12', 'IPv4', '80,metrics', '127.0.1.2,127.0.1.3,127.0.1.4 + 2 more...', '90s'],
     ]);
   });
+
+  it('prints Services as kubectl get svc does: a LoadBalancer no cloud has served is <pending>, an ExternalName shows its name, externalIPs show', async () => {
+    bench = await startBench();
+    const services = '/api/v1/namespaces/default/services';
+    const service = (name: string, spec: object) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec });
+    await bench.send('POST', services, { body: service('db', { type: 'ExternalName', externalName: 'db.example.com' }) });
+    await bench.send('POST', services, { body: service('edge', { type: 'LoadBalancer', clusterIP: '10.96.0.12', ports: [{ port: 443, nodePort: 30443 }] }) });
+    await bench.send('POST', services, { body: service('web', { clusterIP: '10.96.0.11', externalIPs: ['192.0.2.7', '192.0.2.8'], ports: [{ name: 'http', port: 80 }, { name: 'dns', port: 53, protocol: 'UDP' }] }) });
+    const table = (await bench.send('GET', services, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } })).json;
+    expect(table.rows.map((row: { cells: unknown[] }) => row.cells.slice(0, 5))).toEqual([
+      ['db', 'ExternalName', '<none>', 'db.example.com', '<none>'],
+      ['edge', 'LoadBalancer', '10.96.0.12', '<pending>', '443:30443/TCP'],
+      ['web', 'ClusterIP', '10.96.0.11', '192.0.2.7,192.0.2.8', '80/TCP,53/UDP'],
+    ]);
+  });
 });
 
 describe('the pipeline: authenticate, authorize, decode, admit', () => {

@@ -207,6 +207,23 @@ describe('the apiserver with the allocators', () => {
     expect([moved.code, moved.body.message]).toEqual([422, 'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: "127.96.0.99": may not change once set']);
   });
 
+  it('drops what a Service\'s new type cannot use when the writer left it as it was, as kubectl patch of its type alone does, and refuses it when they asked for it', async () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    const { send } = servicesApi(allocators);
+    const SERVICE = '/api/v1/namespaces/default/services/web';
+    const patch = (body: object) => send('PATCH', SERVICE, body, 'application/merge-patch+json');
+    await send('POST', '/api/v1/namespaces/default/services', makeService('web', [{ port: 80 }], { type: 'LoadBalancer' }));
+    const asked = await patch({ spec: { type: 'ClusterIP', externalTrafficPolicy: 'Local' } });
+    expect([asked.code, asked.body.message]).toEqual([422, 'Service "web" is invalid: spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services']);
+    const turned = await patch({ spec: { type: 'ClusterIP' } });
+    expect(turned.code, turned.body.message).toBe(200);
+    expect([turned.body.spec.externalTrafficPolicy, turned.body.spec.allocateLoadBalancerNodePorts, turned.body.spec.ports[0].nodePort, allocators.nodePorts.allocated()]).toEqual([undefined, undefined, undefined, []]);
+    const external = await patch({ spec: { type: 'ExternalName', externalName: 'db.example.com' } });
+    expect([external.code, external.body.spec.clusterIP, external.body.spec.clusterIPs, allocators.ips.allocated()]).toEqual([200, undefined, undefined, []]);
+    const back = await patch({ spec: { type: 'NodePort', externalName: null } });
+    expect([back.code, back.body.spec.externalTrafficPolicy, back.body.spec.clusterIPs]).toEqual([200, 'Cluster', [back.body.spec.clusterIP]]);
+  });
+
   it('restores only what stored Services can hold: not a headless Service, nor the node port a ClusterIP Service kept, nor what lies outside the ranges, and each thing once', () => {
     const allocators = new ServiceAllocators({ serviceCIDR: cidr, nodePortRange: '30000-30099', random: new Random(1) });
     allocators.restore([
@@ -265,6 +282,7 @@ describe('the apiserver with the allocators', () => {
     const back = await put({ type: 'ClusterIP', ports: [{ name: 'http', port: 80, nodePort: 30090 }, { name: 'admin', port: 81, nodePort: admin }] });
     expect(back.code, `turned ClusterIP, its node ports dropped by allocateUpdate: ${back.body.message ?? ''}`).toBe(200);
     expect([back.body.spec.ports.map((p: { nodePort?: number }) => p.nodePort), allocators.nodePorts.allocated()]).toEqual([[undefined, undefined], []]);
+    expect(back.body.spec.externalTrafficPolicy, 'the policy it was given as a NodePort Service goes with its type').toBeUndefined();
     const external = await put({ type: 'ExternalName', externalName: 'example.com', clusterIP: '', clusterIPs: undefined });
     expect([external.code, allocators.ips.allocated()]).toEqual([200, []]);
     // Back from ExternalName: an address again, as on create.

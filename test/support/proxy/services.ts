@@ -35,7 +35,7 @@ export function makeSlice(service: string, sliceName: string, port: { name?: str
 }
 
 /** The request pipeline over a fresh store, with the namespace default and the allocator given. */
-export function servicesApi(serviceAllocator: ServiceAllocator, store = new MvccStore()): { handler: ApiHandler; registry: Registry; store: MvccStore; send(method: string, path: string, body?: unknown): Promise<{ code: number; body: any }> } {
+export function servicesApi(serviceAllocator: ServiceAllocator, store = new MvccStore()): { handler: ApiHandler; registry: Registry; store: MvccStore; send(method: string, path: string, body?: unknown, contentType?: string): Promise<{ code: number; body: any }> } {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const registry = new Registry({ store, clock, random: new Random(26) });
   try {
@@ -44,8 +44,9 @@ export function servicesApi(serviceAllocator: ServiceAllocator, store = new Mvcc
     // a restarted registry on the same store has it already
   }
   const handler = new ApiHandler({ registry, clock, serviceAllocator });
-  const send = async (method: string, path: string, body?: unknown) => {
-    const answer = await handler.handle({ method, url: path, headers: { 'content-type': 'application/json' }, body: body === undefined ? '' : JSON.stringify(body) });
+  // contentType: a PATCH's patch type (`application/merge-patch+json`, ...)
+  const send = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
+    const answer = await handler.handle({ method, url: path, headers: { 'content-type': contentType }, body: body === undefined ? '' : JSON.stringify(body) });
     return answer as { code: number; body: any };
   };
   return { handler, registry, store, send };
