@@ -16,11 +16,29 @@
  *   (kubectl's fallback) is not served for exec; port-forward is SPDY only.
  *
  * All are authorized as upstream does: `get pods/log`, `create pods/exec`, `create pods/portforward`.
+ *
+ * And the two proxies that do not go through a kubelet (upstream: `pkg/registry/core/pod/strategy.go`
+ * ResourceLocation, `pkg/registry/core/service/storage/storage.go` ResourceLocation, served by
+ * apimachinery's UpgradeAwareHandler), what `kubectl proxy` and `kubectl get --raw` use:
+ *
+ * - `.../pods/<[scheme:]name[:port]>/proxy/<path>`: the request, any method, body and query, sent
+ *   on to `<path>` at the pod's IP and the port given (else its first container port); authorized
+ *   as the method's verb on `pods/proxy` (`get` for GET).
+ * - `.../services/<[scheme:]name[:port]>/proxy/<path>`: the same, to one of the ready addresses of
+ *   the Service's Endpoints whose port has the name given (a number names the Service port with
+ *   that number; none is the unnamed port): `503 no endpoints available for service "web"` when
+ *   there is none. Upstream picks the address at random; here each request takes the next one.
+ *
+ * A backend that cannot be reached is `503 error trying to reach service: dial tcp …`, and a pod
+ * without an IP `400 address not allowed`, in upstream's words. Simplified: upstream refuses to
+ * proxy to loopback addresses (`address not allowed`), which every pod here has; it rewrites the
+ * links in a proxied HTML page to go through the proxy, which this does not.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpRequest } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import type { Node, Pod } from '@kube/kit';
+import { request as httpsRequest } from 'node:https';
+import { connect, isIP, type Socket } from 'node:net';
+import type { Endpoints, Node, Pod, Service } from '@kube/kit';
 import type { Authenticator, Authorizer, RequestAttributes } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
 import type { Registry } from './registry.ts';
@@ -35,15 +53,23 @@ export interface NodeProxyOptions {
 }
 
 const SUBRESOURCE = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|portforward)$/;
+/** `.../pods|services/<id>/proxy[/<path>]`: the resource, the id (`[scheme:]name[:port]`), the path on the backend. */
+const PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|services)\/([^/]+)\/proxy(\/.*)?$/;
+/** The verb a request's method is authorized as (apiserver's RequestInfoFactory). */
+const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 /** Answers pods/log and pods/exec by asking the pod's kubelet. */
 export class NodeProxy {
+  /** How many requests each Service's proxy has sent on: the next one goes to the next address. */
+  private readonly turns = new Map<string, number>();
+
   constructor(private readonly options: NodeProxyOptions) {}
 
-  /** Is this a request for pods/log or pods/exec? */
+  /** Is this a request for pods/log, pods/exec, pods/portforward, or pods or services/proxy? */
   static matches(url: string | undefined): boolean {
     try {
-      return SUBRESOURCE.test(new URL(url ?? '/', 'http://apiserver').pathname);
+      const path = new URL(url ?? '/', 'http://apiserver').pathname;
+      return SUBRESOURCE.test(path) || PROXY.test(path);
     } catch {
       return false; // not a URL at all: the server's own answer says so
     }
@@ -55,6 +81,11 @@ export class NodeProxy {
    */
   async serve(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     if (!NodeProxy.matches(request.url)) return false;
+    const proxy = PROXY.exec(new URL(request.url ?? '/', 'http://apiserver').pathname);
+    if (proxy) {
+      await this.proxy(request, response, proxy);
+      return true;
+    }
     try {
       const target = this.target(request)!;
       const { url, subresource } = target;
@@ -148,6 +179,84 @@ export class NodeProxy {
     }
   }
 
+  /** pods/proxy and services/proxy: find the backend, then send the request on and its answer back. */
+  private async proxy(request: IncomingMessage, response: ServerResponse, match: RegExpExecArray): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://apiserver');
+    const fail = (error: unknown): void => {
+      const status = statusOf(error);
+      if (response.headersSent) return void response.destroy();
+      response.writeHead(status.code ?? 500, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify(status));
+    };
+    let backend: { scheme: string; host: string; port: number };
+    try {
+      const namespace = decodePart(match[1]!, url);
+      const resource = match[2] as 'pods' | 'services';
+      const id = decodePart(match[3]!, url);
+      const user = this.options.authenticator?.authenticate(request.headers['authorization']) ?? ANONYMOUS;
+      const verb = VERBS[request.method ?? 'GET'] ?? (request.method ?? '').toLowerCase();
+      const { scheme, name, port } = splitSchemeNamePort(id, resource === 'pods' ? 'pod' : 'service');
+      const attributes: RequestAttributes = { user, verb, resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource, subresource: 'proxy', namespace, name, path: url.pathname };
+      const decision = this.options.authorizer?.authorize(attributes);
+      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      backend = resource === 'pods' ? await this.podLocation(namespace, name, scheme, port) : await this.serviceLocation(namespace, name, scheme, port);
+    } catch (error) {
+      return fail(error);
+    }
+    const path = `${match[4] ?? '/'}${url.search}`;
+    await new Promise<void>((resolve) => {
+      const headers = { ...request.headers, host: `${backend.host}:${backend.port}` };
+      // The user's credentials are for the apiserver, not for whatever answers behind it.
+      delete headers.authorization;
+      const send = backend.scheme === 'https' ? httpsRequest : httpRequest;
+      const upstream = send({ host: backend.host, port: backend.port, path, method: request.method, headers, rejectUnauthorized: false }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+        answer.on('end', resolve);
+        answer.on('error', () => (response.destroy(), resolve()));
+      });
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        const why = error.code === 'ECONNREFUSED' ? 'connect: connection refused' : error.message;
+        fail(serviceUnavailable(`error trying to reach service: dial tcp ${backend.host}:${backend.port}: ${why}`));
+        resolve();
+      });
+      response.on('close', () => upstream.destroy());
+      request.pipe(upstream);
+    });
+  }
+
+  /** Where pods/proxy sends a request: the pod's IP, at the port given or its first container port. */
+  private async podLocation(namespace: string, name: string, scheme: string, port: string): Promise<{ scheme: string; host: string; port: number }> {
+    const pod = await this.options.registry.get<Pod>('pods', namespace, name);
+    const first = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? [])[0]?.containerPort;
+    const host = pod.status?.podIP ?? '';
+    if (isIP(host) === 0) throw badRequest('address not allowed');
+    const number = port === '' ? (first ?? (scheme === 'https' ? 443 : 80)) : Number(port);
+    if (!Number.isInteger(number) || number < 1 || number > 65535) throw badRequest(`invalid pod request "${name}:${port}"`);
+    return { scheme: scheme || 'http', host, port: number };
+  }
+
+  /** Where services/proxy sends a request: the next ready address of the Endpoints' port with that name. */
+  private async serviceLocation(namespace: string, name: string, scheme: string, port: string): Promise<{ scheme: string; host: string; port: number }> {
+    let portName = port;
+    if (/^\d+$/.test(port)) {
+      const service = await this.options.registry.get<Service>('services', namespace, name);
+      const declared = (service.spec?.ports ?? []).find((p) => p.port === Number(port));
+      if (!declared) throw serviceUnavailable(`no service port ${port} found for service "${name}"`);
+      portName = declared.name ?? '';
+    }
+    const endpoints = await this.options.registry.get<Endpoints>('endpoints', namespace, name);
+    const candidates = (endpoints.subsets ?? []).flatMap((subset) => {
+      const at = (subset.ports ?? []).find((p) => (p.name ?? '') === portName);
+      return at ? (subset.addresses ?? []).map((address) => ({ host: address.ip, port: at.port })) : [];
+    });
+    if (candidates.length === 0) throw serviceUnavailable(`no endpoints available for service "${name}"`);
+    const key = `${namespace}/${name}`;
+    const turn = this.turns.get(key) ?? 0;
+    this.turns.set(key, turn + 1);
+    return { scheme: scheme || 'http', ...candidates[turn % candidates.length]! };
+  }
+
   private target(request: IncomingMessage): { namespace: string; name: string; subresource: 'log' | 'exec' | 'portforward'; url: URL } | undefined {
     const url = new URL(request.url ?? '/', 'http://apiserver');
     const match = SUBRESOURCE.exec(url.pathname);
@@ -194,4 +303,29 @@ export class NodeProxy {
     if (!host || !port) throw badRequest(`node ${nodeName} has no kubelet address yet (status.addresses and status.daemonEndpoints.kubeletEndpoint.Port): is its kubelet running?`);
     return { kubelet: { host, port }, container };
   }
+}
+
+/** A path segment %-decoded: a malformed escape is the client's mistake (400). */
+function decodePart(part: string, url: URL): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw badRequest(`the path ${JSON.stringify(url.pathname)} has a malformed %-escape`);
+  }
+}
+
+/**
+ * A proxy id (`name`, `name:port`, `scheme:name:port`: apimachinery's SplitSchemeNamePort), or a
+ * BadRequest `invalid pod request "…"` / `invalid service request "…"`.
+ */
+function splitSchemeNamePort(id: string, kind: 'pod' | 'service'): { scheme: string; name: string; port: string } {
+  const parts = id.split(':');
+  const [scheme, name, port] = parts.length === 3 ? parts : parts.length === 2 ? ['', parts[0]!, parts[1]!] : parts.length === 1 ? ['', parts[0]!, ''] : [];
+  if (name === undefined || name === '' || !['', 'http', 'https'].includes(scheme!)) throw badRequest(`invalid ${kind} request "${id}"`);
+  return { scheme: scheme!, name, port: port! };
+}
+
+/** A 503 ServiceUnavailable Status. */
+function serviceUnavailable(message: string): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'ServiceUnavailable', code: 503 });
 }

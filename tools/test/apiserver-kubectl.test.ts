@@ -290,5 +290,47 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(answer).toContain('"reason":"BadRequest"');
     expect(answer).toContain('is not a URL');
   });
+
+  it.runIf(hasKubectl)('pods/proxy and services/proxy send a request on to a pod and a Service\'s endpoint and its answer back, as kubectl proxy and get --raw use them, with upstream\'s errors', async () => {
+    const { createServer } = await import('node:http');
+    const { execFile } = await import('node:child_process');
+    const run = (args: string[], input = ''): Promise<{ code: number; out: string; err: string }> =>
+      new Promise((resolve) => {
+        const child = execFile('kubectl', ['--kubeconfig', config, ...args], { timeout: 60_000 }, (error, out, err) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, out, err }));
+        child.stdin!.end(input);
+      });
+    // A pod's server: it says what it was asked, and whether credentials reached it.
+    const backend = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => response.end(JSON.stringify({ method: request.method, url: request.url, body, authorization: request.headers.authorization ?? null })));
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.78.1', resolve));
+    const port = (backend.address() as { port: number }).port;
+    try {
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'px', namespace: 'default' }, spec: { nodeName: 'nowhere', containers: [{ name: 'app', image: 'kubekata/echo', ports: [{ containerPort: port }] }] } };
+      const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'sx', namespace: 'default' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80, targetPort: port }] } };
+      const endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'sx', namespace: 'default' }, subsets: [{ addresses: [{ ip: '127.0.78.1' }], ports: [{ name: 'http', port }] }] };
+      for (const object of [pod, service, endpoints]) expect((await run(['create', '-f', '-'], JSON.stringify(object))).err).toBe('');
+      const noAddress = await run(['get', '--raw', '/api/v1/namespaces/default/pods/px/proxy/']);
+      expect(noAddress.err.trim()).toBe('Error from server (BadRequest): address not allowed');
+      expect((await run(['patch', 'pod', 'px', '--subresource=status', '--type=merge', '-p', '{"status":{"podIP":"127.0.78.1"}}'])).code).toBe(0);
+      const get = await run(['get', '--raw', '/api/v1/namespaces/default/pods/px/proxy/hello?x=1']);
+      expect(JSON.parse(get.out)).toEqual({ method: 'GET', url: '/hello?x=1', body: '', authorization: null });
+      const post = await run(['create', '--raw', `/api/v1/namespaces/default/pods/px:${port}/proxy/items`, '-f', '-'], '{"a":1}');
+      expect(JSON.parse(post.out)).toMatchObject({ method: 'POST', url: '/items', body: '{"a":1}' });
+      for (const id of ['sx:http', 'sx:80']) expect(JSON.parse((await run(['get', '--raw', `/api/v1/namespaces/default/services/${id}/proxy/a/b`])).out), id).toMatchObject({ url: '/a/b' });
+      expect((await run(['get', '--raw', '/api/v1/namespaces/default/services/sx:81/proxy/'])).err.trim()).toBe('Error from server (ServiceUnavailable): no service port 81 found for service "sx"');
+      expect((await run(['get', '--raw', '/api/v1/namespaces/default/services/sx/proxy/'])).err.trim()).toBe('Error from server (ServiceUnavailable): no endpoints available for service "sx"');
+      await new Promise<void>((resolve) => backend.close(() => resolve()));
+      const refused = await run(['get', '--raw', '/api/v1/namespaces/default/pods/px/proxy/']);
+      expect(refused.err.trim()).toBe(`Error from server (ServiceUnavailable): error trying to reach service: dial tcp 127.0.78.1:${port}: connect: connection refused`);
+      const denied = await run(['--token', 'viewer-token', 'get', '--raw', '/api/v1/namespaces/default/services/sx:http/proxy/']);
+      expect(denied.err).toContain('cannot get resource "services/proxy" in API group "" in the namespace "default"');
+    } finally {
+      backend.close();
+      await run(['delete', 'pod/px', 'service/sx', 'endpoints/sx', '--wait=false']);
+    }
+  });
 });
 
