@@ -61,8 +61,9 @@ export class CachedRuns {
       ...extra,
     });
     const results = byKata(katas, report);
-    // A kata's result is kept when all of its tests ran (an error outside any file — vitest's
-    // "unhandled error" — is shown with the run, and says nothing about another kata's tests).
+    // A kata's result is kept when all of its tests ran, with its problems (an error outside any
+    // test is the problem of the file that was running; one outside every file is shown with the
+    // run and says nothing about any kata's tests).
     if (extra.testNamePattern === undefined && extra.replays === undefined) {
       results.forEach((r, i) => {
         if (r.tests.length > 0 && r.tests.every((t) => t.status !== 'error')) this.cache.set(r.kata.number, keys[i]!, r.tests, r.problems);

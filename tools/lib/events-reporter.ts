@@ -21,7 +21,7 @@ function fullName(test: TestCase): string {
 }
 
 function serialize(error: SerializedError | { message?: string; stack?: string; name?: string }): SerializedFailure {
-  const e = error as SerializedError & { diff?: string; cause?: { message?: string; name?: string } };
+  const e = error as SerializedError & { diff?: string; cause?: { message?: string; name?: string }; VITEST_TEST_PATH?: string };
   // fast-check reports the property's own assertion as the cause: the learner needs both.
   const cause = e.cause?.message ? `\n\nCaused by: ${e.cause.message}` : '';
   return {
@@ -29,6 +29,7 @@ function serialize(error: SerializedError | { message?: string; stack?: string; 
     message: String(e.message ?? e) + cause,
     stack: String(e.stack ?? e.stackStr ?? ""),
     ...(e.diff ? { diff: e.diff } : {}),
+    ...(typeof e.VITEST_TEST_PATH === 'string' ? { file: e.VITEST_TEST_PATH } : {}),
   };
 }
 

@@ -20,4 +20,9 @@ export interface SerializedFailure {
   message: string;
   stack: string;
   diff?: string;
+  /**
+   * for an error outside any test (vitest's "unhandled error"): the test file whose module was
+   * running when it was thrown (vitest's VITEST_TEST_PATH), absent when none was
+   */
+  file?: string;
 }

@@ -151,7 +151,13 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
             for (const error of event.errors) problems.push(`${rel(event.file)}: ${cleanMessage(error)}`);
             break;
           case 'end':
-            for (const error of event.errors) problems.push(`unhandled error: ${cleanMessage(error)}`);
+            // An error outside any test belongs to the file that was running when it was thrown,
+            // as vitest says: a kata's unhandled rejection is that kata's problem, and the other
+            // katas' results stand (the grader runs a kata with a problem again, alone).
+            for (const error of event.errors) {
+              const at = error.file === undefined ? undefined : rel(error.file);
+              problems.push(`${at !== undefined && files.some((f) => rel(f) === at) ? `${at}: ` : ''}unhandled error: ${cleanMessage(error)}`);
+            }
             break;
         }
       });

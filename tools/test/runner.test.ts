@@ -51,6 +51,15 @@ describe('the runner', () => {
     expect(report.problems).toEqual([expect.stringMatching(/^tools\/test\/fixtures\/shared-2-loads\.fixture\.ts: the test process stopped 2 times while loading this file/)]);
   }, 120_000);
 
+  it('puts an error thrown outside any test on the file that was running, shared worker or not, so that the other files\' results stand', async () => {
+    const files = ['tools/test/fixtures/unhandled.fixture.ts', 'tools/test/fixtures/shared-3-after.fixture.ts'];
+    for (const sharedWorker of [false, true]) {
+      const report = await runTests({ files, env: { KATA_FIXTURES: '1' }, testTimeoutMs: 5000, sharedWorker });
+      expect(report.problems, `sharedWorker: ${sharedWorker}`).toEqual([expect.stringMatching(/^tools\/test\/fixtures\/unhandled\.fixture\.ts: unhandled error: .*nobody handles this rejection/)]);
+      expect(report.tests.map((t) => t.status)).toEqual(['pass', 'pass']);
+    }
+  }, 120_000);
+
   it('through the warm host of npm start: the same outcomes, a loop or a process.exit costs only its test, and the host runs again afterwards', async () => {
     const host = new WarmHost();
     try {
