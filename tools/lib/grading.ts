@@ -268,7 +268,9 @@ export async function grade(katas: Kata[], options: GradeOptions): Promise<Grade
   const score = round(graded.reduce((n, g) => n + g.score, 0));
   const max = round(graded.reduce((n, g) => n + g.max_score, 0));
   const allPass = tests.length > 0 && tests.every((t) => t.status === 'pass');
-  const unattributed = [...new Set(problems.filter((p) => !toRun.some((k) => p.startsWith(`${k.test}:`))))].map((p) => clean(p, options.katasDir));
+  // Problems outside every kata's file, and errors thrown outside any test (on the file that was
+  // running): shown with the whole run, as vitest shows them, since no test's message carries them.
+  const unattributed = [...new Set(problems.filter((p) => !toRun.some((k) => p.startsWith(`${k.test}:`)) || toRun.some((k) => p.startsWith(`${k.test}: unhandled error:`))))].map((p) => clean(p, options.katasDir));
   return {
     version: 3,
     status: allPass ? 'pass' : 'fail',

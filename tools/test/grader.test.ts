@@ -95,6 +95,18 @@ describe('npm run grade', () => {
     expect(r.tests.some((t) => /did not finish within/.test(t.message ?? ''))).toBe(true);
   }, 600_000);
 
+  it('puts an error thrown outside any test on the kata whose file was running, in results.json\'s message, and still scores its tests', () => {
+    const dir = submission('unhandled', (katasDir) => {
+      const file = join(katasDir, kata.component, kata.files[0]!.split('/').pop()!);
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\nvoid Promise.reject(new Error('a rejection nobody handles'));\n`);
+    });
+    const out = join(copy, 'out', 'unhandled');
+    expect(runTool(copy, 'grade.ts', gradeArgs('--submission', dir, '--out', out)).code).toBe(0);
+    const r = results(out);
+    expect(r.score).toBe(r.max_score);
+    expect(r.message).toMatch(new RegExp(`^${kata.test.replace(/[.]/g, '\\.')}: unhandled error: .*a rejection nobody handles`));
+  }, 300_000);
+
   it('shows a tampered test file and still grades', () => {
     const testFile = join(copy, kata.test);
     const original = readFileSync(testFile, 'utf8');
@@ -131,6 +143,7 @@ describe('npm run grade', () => {
     const bad = runTool(copy, 'grade.ts', ['--seeds', 'many']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--seeds takes a whole number >= 1, not "many"');
-  });
+    // three runs of the grader's start-up: seconds each on a loaded machine
+  }, 120_000);
 });
 
