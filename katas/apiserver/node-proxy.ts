@@ -5,7 +5,7 @@
  * Node: its InternalIP and `status.daemonEndpoints.kubeletEndpoint.Port`). Given code, used by
  * the HTTP server of kata 10 (two small hooks in http-server.ts).
  *
- * - `GET /api/v1/namespaces/<ns>/pods/<name>/log?container&follow&tailLines&previous&timestamps`:
+ * - `GET /api/v1/namespaces/<ns>/pods/<name>/log?container&follow&tailLines&previous&timestamps&sinceSeconds&sinceTime&limitBytes`:
  *   checked here (the pod, its node, the container: upstream's messages), then the kubelet's
  *   `/containerLogs/<ns>/<name>/<container>` streamed back as it comes (`kubectl logs -f`);
  *   a kubelet's 400 becomes a BadRequest Status with its words.
@@ -93,7 +93,7 @@ export class NodeProxy {
       if (subresource === 'portforward') throw badRequest('Upgrade request required: pods/portforward is served over SPDY/3.1 (portforward.k8s.io)');
       const { kubelet, container } = await this.locate(request, target.namespace, target.name, url, 'get', 'log');
       const query = new URLSearchParams();
-      for (const key of ['follow', 'tailLines', 'previous', 'timestamps']) {
+      for (const key of ['follow', 'tailLines', 'previous', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes']) {
         const value = url.searchParams.get(key);
         if (value !== null) query.set(key, value);
       }

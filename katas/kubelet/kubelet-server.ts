@@ -6,7 +6,7 @@
  * | path | what |
  * | --- | --- |
  * | `GET /healthz` | `ok` |
- * | `GET /containerLogs/<ns>/<pod>/<container>?follow&tailLines&previous&timestamps` | the container's output (text), followed until the container exits with `follow=true` |
+ * | `GET /containerLogs/<ns>/<pod>/<container>?follow&tailLines&previous&timestamps&sinceSeconds&sinceTime&limitBytes` | the container's output (text), followed until the container exits with `follow=true`; only the lines written since a time (`kubectl logs --since=10m`, `--since-time`), at most so many bytes (`--limit-bytes`) |
  * | `GET /exec/<ns>/<pod>/<container>?command=...&stdout&stderr` (WebSocket) | runs a command in the container: the stream protocol `v5.channel.k8s.io` (or `v4`) as kubectl speaks it |
  * | `POST /portForward/<ns>/<pod>` (SPDY/3.1) | `kubectl port-forward`: streams joined to TCP connections to the pod's IP (port-forward.ts) |
  *
@@ -28,6 +28,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { open, watch } from 'node:fs/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { RealClock, type Clock } from '@kube/kit';
 import type { ContainerStatus as CriContainerStatus, RuntimeService } from '@kube/runtime';
 import { readContainerLog, type LogReadOptions, type LogReadState } from './container-logs.ts';
 import type { Kubelet } from './kubelet.ts';
@@ -46,6 +47,8 @@ export interface KubeletServerOptions {
   host?: string;
   /** default 0: any free port */
   port?: number;
+  /** the node's clock, the one its runtime stamps log lines with (`sinceSeconds` counts back from it); default the real one */
+  clock?: Clock;
 }
 
 /** An answer that is not 200: the code and the message (upstream writes errors as text). */
@@ -118,10 +121,20 @@ export class KubeletServer {
     const tail = query.get('tailLines');
     if (tail !== null && !/^-?\d+$/.test(tail)) throw new HttpError(400, `tailLines must be a whole number, got ${JSON.stringify(tail)}`);
     const options: LogReadOptions = { timestamps: query.get('timestamps') === 'true', ...(tail !== null ? { tailLines: Number(tail) } : {}) };
+    const { since, limitBytes } = logLimits(query, (this.options.clock ?? new RealClock()).now());
     const follow = query.get('follow') === 'true' && container.state === 'CONTAINER_RUNNING';
     response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', ...(follow ? { 'Transfer-Encoding': 'chunked' } : {}) });
     const state: LogReadState = { inPartial: false };
     let offset = 0;
+    let bytesLeft = limitBytes ?? Infinity;
+    const abort = new AbortController();
+    /** Writes output, cut at the byte limit; reaching it ends a follow. */
+    const write = (text: string): void => {
+      const bytes = Buffer.from(text, 'utf8');
+      if (bytes.length >= bytesLeft) abort.abort();
+      response.write(bytes.subarray(0, Math.min(bytes.length, bytesLeft)));
+      bytesLeft -= Math.min(bytes.length, bytesLeft);
+    };
     /** Writes the whole lines added to the file since `offset`. */
     const readMore = async (first: boolean): Promise<void> => {
       const file = await open(container.logPath, 'r').catch(() => undefined);
@@ -133,17 +146,17 @@ export class KubeletServer {
         await file.read(buffer, 0, buffer.length, offset);
         const end = buffer.lastIndexOf(0x0a) + 1; // whole lines only; the rest is read next time
         offset += end;
-        const text = readContainerLog(buffer.subarray(0, end).toString('utf8'), first ? options : { timestamps: options.timestamps }, state);
-        if (text) response.write(text);
+        const lines = buffer.subarray(0, end).toString('utf8');
+        const text = readContainerLog(since === undefined ? lines : linesSince(lines, since), first ? options : { timestamps: options.timestamps }, state);
+        if (text && bytesLeft > 0) write(text);
       } finally {
         await file.close();
       }
     };
     await readMore(true);
-    if (!follow) return void response.end();
+    if (!follow || abort.signal.aborted) return void response.end();
 
-    // Follow: read on every change of the file, until the container exits (then read the rest) or the client goes.
-    const abort = new AbortController();
+    // Follow: read on every change of the file, until the container exits (then read the rest), the client goes or the byte limit is reached.
     const end = (): void => abort.abort();
     this.followers.add(end);
     request.on('close', end);
@@ -161,7 +174,7 @@ export class KubeletServer {
         if ((error as Error).name !== 'AbortError') throw error;
       }
       await reading;
-      if (!response.destroyed) await readMore(false);
+      if (!response.destroyed && bytesLeft > 0) await readMore(false);
     } finally {
       unsubscribe();
       this.followers.delete(end);
@@ -275,4 +288,37 @@ export class KubeletServer {
     }
     ws.close(1000);
   }
+}
+
+/**
+ * `sinceSeconds` (counted back from `now`) or `sinceTime` (RFC 3339), as the time in ms since the
+ * epoch, and `limitBytes`, from a log request's query; a malformed value is a 400 that says so.
+ */
+function logLimits(query: URLSearchParams, now: number): { since?: number; limitBytes?: number } {
+  const whole = (name: string): number | undefined => {
+    const value = query.get(name);
+    if (value === null) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new HttpError(400, `${name} must be a whole number greater than 0, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  const seconds = whole('sinceSeconds');
+  const time = query.get('sinceTime');
+  if (seconds !== undefined && time !== null) throw new HttpError(400, 'at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (time !== null && Number.isNaN(Date.parse(time))) throw new HttpError(400, `sinceTime must be an RFC 3339 time such as 2026-01-01T10:00:00Z, got ${JSON.stringify(time)}`);
+  const since = seconds !== undefined ? now - seconds * 1000 : time !== null ? Date.parse(time) : undefined;
+  const limitBytes = whole('limitBytes');
+  return { ...(since !== undefined && { since }), ...(limitBytes !== undefined && { limitBytes }) };
+}
+
+/**
+ * The CRI log lines written at `since` or later (upstream's ReadLogs skips each line, a part of one
+ * too, whose time is before it). The times only grow along the file, so taking the lines since a
+ * time and then the last N is the same as upstream's last N and then those since the time.
+ */
+function linesSince(text: string, since: number): string {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !(Date.parse(line.slice(0, line.indexOf(' '))) < since))
+    .map((line) => `${line}\n`)
+    .join('');
 }

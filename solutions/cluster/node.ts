@@ -121,7 +121,7 @@ export class ClusterNode {
         node: { config: { podCIDR: this.podCIDR }, kubeletPort: () => port, onError: (what, error) => tracer.log(this.component, `${what}: ${(error as Error).message}`) },
       });
       if (this.options.runtime === 'process') {
-        this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP });
+        this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP, clock });
         ({ port } = await this.server.start());
       }
       await kubelet.start();

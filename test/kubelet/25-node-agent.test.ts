@@ -412,6 +412,19 @@ describe('logs and exec against real processes', () => {
       expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z echo: listening on .*\n$/);
     });
 
+    it('kubectl logs --since, --since-time and --limit-bytes keep the lines written since a time, and cut the output at a number of bytes', async (context) => {
+      needKubectl(context);
+      await until('web', (p) => p.status?.phase === 'Running');
+      const all = (await kubectl(config, ['logs', 'web'])).stdout;
+      expect(all.length).toBeGreaterThan(5);
+      const since = async (...flags: string[]) => (await kubectl(config, ['logs', 'web', ...flags])).stdout;
+      expect(await since('--since-time=2000-01-01T00:00:00Z')).toBe(all);
+      expect(await since('--since-time=2999-01-01T00:00:00Z')).toBe('');
+      expect(await since('--since=1h')).toBe(all);
+      expect(await since('--limit-bytes=5')).toBe(all.slice(0, 5));
+      expect(await since('--since-time=2999-01-01T00:00:00Z', '--limit-bytes=5')).toBe('');
+    });
+
     it('kubectl logs -f follows a container until it exits', async (context) => {
       needKubectl(context);
       await client.pods('default').create(pod('talker', [{ name: 'talk', image: 'kubekata/logger', args: ['6', '150'] }], 'Never'));
