@@ -12,10 +12,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { forbidden, HttpClient } from '@kube/apiserver';
+import { forbidden, HttpClient, isStatusError } from '@kube/apiserver';
 import { FakeClock, type Deployment, type Pod, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
 import {
   calculateDeploymentStatus,
+  canonicalJson,
   computeHash,
   deploymentComplete,
   deploymentProgressing,
@@ -104,6 +105,8 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(computeHash(t, 0)).toBe('79b8f9bd9f');
     expect(computeHash(t, 1)).toBe('5ffd6f886b');
     expect(computeHash(template('nginx:1.27'))).toBe('66764b56c4');
+    // canonicalJson is JSON.stringify's text with sorted keys: an undefined member left out, an undefined item written null, null kept.
+    expect(canonicalJson({ b: [1, undefined, null, 'x'], a: { d: undefined, c: null } })).toBe('{"a":{"c":null},"b":[1,null,null,"x"]}');
   });
 
   it('rounds maxSurge up and maxUnavailable down, lets one pod be unavailable when both are 0, and refuses a value that is not a percentage', () => {
@@ -156,8 +159,17 @@ describe('the pod-template-hash, maxSurge and maxUnavailable, new and old Replic
     expect(equalIgnoreHash({ spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'x' }] } }, { spec: { containers: [{ name: 'b', image: 'x' }, { name: 'a', image: 'x' }] } })).toBe(false);
     expect(equalIgnoreHash(base, { ...base, metadata: { labels: { app: 'api' } } })).toBe(false);
     expect(equalIgnoreHash(base, { ...base, spec: { containers: [{ name: 'app', image: 'x', env: [{ name: 'A', value: '2' }] }] } })).toBe(false);
+    // A list of one empty item is not an empty list; the numbers of a list stay apart.
+    expect(equalIgnoreHash(base, { ...base, spec: { ...base.spec!, tolerations: [{}] } })).toBe(false);
+    expect(equalIgnoreHash({ spec: { containers: [], securityContext: { supplementalGroups: [1, 23] } } }, { spec: { containers: [], securityContext: { supplementalGroups: [12, 3] } } })).toBe(false);
     expect(findNewReplicaSet(d, [v2again, v1, v2, empty])?.metadata.name).toBe('web-bbb');
     expect(findNewReplicaSet(makeDeployment('web', { image: 'nginx:2' }), [v1, v2])).toBeUndefined();
+    // A ReplicaSet object changed in place under a new resourceVersion is read again.
+    const changing = { ...rs('web-eee', 'nginx:1.28', 1, { created: 2 }), metadata: { ...rs('web-eee', 'nginx:1.28', 1).metadata, resourceVersion: '5' } };
+    expect(findNewReplicaSet(d, [changing])?.metadata.name).toBe('web-eee');
+    changing.spec!.template = template('nginx:1.26', { app: 'web', 'pod-template-hash': 'eee' });
+    changing.metadata.resourceVersion = '6';
+    expect(findNewReplicaSet(d, [changing])).toBeUndefined();
     const old = findOldReplicaSets(d, [v2again, v1, v2, empty]);
     expect(old.allOld.map((r) => r.metadata.name).sort()).toEqual(['web-aaa', 'web-ccc', 'web-ddd']);
     expect(old.withPods.map((r) => r.metadata.name)).toEqual(['web-aaa']);
@@ -490,6 +502,14 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     const unseen = old('unseen', 1, { created: 0 });
     delete unseen.status;
     expect(await cleanUp(1, [unseen, old('two', 2, { created: 5 })])).toEqual(['web-two', 'web-unseen']);
+    // One already gone (NotFound) is fine; any other refusal of a delete is passed on, to be retried.
+    const none = { ...d, spec: { ...d.spec!, revisionHistoryLimit: 0 } };
+    await rig.deployments.cleanupDeployment([old('vanished', 1)], none);
+    const refused = () => forbidden('replicasets.apps', 'web-kept', 'denied by a webhook');
+    rig.cluster.client.failNextWrites('delete', 'replicasets', 1, refused);
+    const kept = old('kept', 1);
+    await rig.client.replicaSets('default').create({ ...kept, metadata: { name: kept.metadata.name, namespace: 'default', labels: kept.metadata.labels }, status: { replicas: 0 } });
+    await expect(rig.deployments.cleanupDeployment([kept], none)).rejects.toThrow(refused().message);
     await rig.stop();
   });
 
@@ -757,6 +777,15 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.settle();
     const failure = (await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
     expect(failure).toMatchObject({ status: 'True', reason: 'FailedCreate', message: quota().message });
+    // The ReplicaSet's condition as it is: its lastTransitionTime is both of the Deployment's times, however much later a sync first copies it.
+    await rig.advance(10_000);
+    let s = await rig.state('web');
+    const before = { ...s.deployment, status: { ...s.deployment.status, conditions: s.deployment.status?.conditions?.filter((c) => c.type !== 'ReplicaFailure') } };
+    await rig.deployments.syncRolloutStatus(s.replicaSets, s.replicaSets[0], before);
+    s = await rig.state('web');
+    const since = s.replicaSets[0]!.status?.conditions?.find((c) => c.type === 'ReplicaFailure')?.lastTransitionTime;
+    expect(since).toBe(new Date(START).toISOString().replace('.000Z', 'Z'));
+    expect(s.deployment.status?.conditions?.find((c) => c.type === 'ReplicaFailure')).toMatchObject({ lastUpdateTime: since, lastTransitionTime: since });
     rig.cluster.client.failNextWrites('create', 'pods', 0, quota);
     await rig.finish('web');
     expect((await rig.state('web')).deployment.status?.conditions?.map((c) => c.type)).toEqual(['Available', 'Progressing']);
@@ -817,6 +846,65 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     const s = await rig.state('web');
     expect(s.deployment.status?.collisionCount).toBe(1);
     expect(s.replicaSets.map((r) => r.metadata.name)).toEqual([`web-${computeHash(s.deployment.spec!.template, 1)}`]);
+    await rig.stop();
+  });
+
+  it('a create refused with AlreadyExists for its own ReplicaSet that the cache has takes that one for the new ReplicaSet; one the cache does not have yet is an error to retry, and neither is a collision', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
+    await rig.settle();
+    const d = await rig.client.deployments('default').get('web');
+    const [made] = (await rig.state('web')).replicaSets;
+    const events = rig.recorder.events.length;
+    // A sync whose ReplicaSets were read before its create reached the cache makes the same one again.
+    const found = await rig.deployments.getNewReplicaSet(d, [], [], true);
+    expect(found?.metadata.uid).toBe(made!.metadata.uid);
+    expect(rig.recorder.events.slice(events)).toEqual([]);
+    expect((await rig.client.deployments('default').get('web')).status?.collisionCount).toBeUndefined();
+    // The cache does not have it yet either: the error is the server's (a retry), and the count stays.
+    rig.cluster.client.hold('replicasets');
+    await rig.client.deployments('default').create(makeDeployment('api', { replicas: 1 }));
+    await rig.settle();
+    const api = await rig.client.deployments('default').get('api');
+    expect((await rig.state('api')).replicaSets).toHaveLength(1);
+    const error = await rig.deployments.getNewReplicaSet(api, [], [], true).then(() => undefined, (e: unknown) => e);
+    expect(isStatusError(error)).toBe(true);
+    expect((await rig.client.deployments('default').get('api')).status?.collisionCount).toBeUndefined();
+    rig.cluster.client.release();
+    await rig.finish('api');
+    const s = await rig.state('api');
+    expect([s.replicaSets.length, s.pods.length, s.deployment.status?.collisionCount]).toEqual([1, 1, undefined]);
+    await rig.stop();
+  });
+
+  it('an empty selector, which only a cache could hold, selects all pods: a Warning SelectingAll and only observedGeneration; matchExpressions alone are a selector like any other', async () => {
+    const rig = await startRollouts();
+    await rig.deployments.stop(); // the test syncs by hand
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2 }));
+    await rig.settle();
+    const selectingAll = (selector: Record<string, unknown>) => {
+      const cached = rig.deployments.deployments.indexer.getByKey('default/web')!;
+      rig.deployments.deployments.indexer.update({ ...cached, spec: { ...cached.spec!, selector } });
+    };
+    const warning = { object: 'Deployment default/web', type: 'Warning', reason: 'SelectingAll', message: 'This deployment is selecting all pods. A non-empty selector is required.' };
+    selectingAll({});
+    await rig.deployments.syncDeployment('default/web');
+    expect(rig.recorder.events).toEqual([warning]);
+    let s = await rig.state('web');
+    expect([s.replicaSets.length, s.deployment.metadata.generation, s.deployment.status?.observedGeneration]).toEqual([0, 1, 1]);
+    // Observed already: nothing is written.
+    await rig.settle();
+    selectingAll({ matchLabels: {}, matchExpressions: [] });
+    const updates = rig.cluster.client.updates.length;
+    await rig.deployments.syncDeployment('default/web');
+    expect(rig.recorder.events).toEqual([warning, warning]);
+    expect(rig.cluster.client.updates.length).toBe(updates);
+    // A selector of matchExpressions only rolls out.
+    selectingAll({ matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] });
+    await rig.deployments.syncDeployment('default/web');
+    s = await rig.state('web');
+    expect(rig.recorder.events.filter((e) => e.reason === 'SelectingAll')).toHaveLength(2);
+    expect(s.replicaSets.map((r) => r.spec?.replicas)).toEqual([2]);
     await rig.stop();
   });
 
