@@ -594,8 +594,11 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
 
   it('a change of minReadySeconds alone updates the new ReplicaSet in place: no new ReplicaSet and no new revision', async () => {
     const rig = await startRollouts();
+    const replicaSets = rig.client.replicaSets('default').watch();
     await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2, minReadySeconds: 5 }));
     await rig.settle();
+    // The ReplicaSet is made with it.
+    expect(replicaSets.poll().map((e) => [e.type, (e.object as ReplicaSet).spec?.minReadySeconds])[0]).toEqual(['ADDED', 5]);
     await rig.finish('web');
     let s = await rig.state('web');
     expect(s.replicaSets.map((r) => r.spec?.minReadySeconds)).toEqual([5]);
@@ -604,6 +607,10 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     s = await rig.state('web');
     expect(s.replicaSets.map((r) => [r.spec?.minReadySeconds, r.metadata.annotations?.[REVISION]])).toEqual([[30, '1']]);
     expect(s.deployment.metadata.annotations?.[REVISION]).toBe('1');
+    // In step with it: another sync writes nothing.
+    const updates = rig.cluster.client.updates.length;
+    await rig.deployments.syncDeployment('default/web');
+    expect(rig.cluster.client.updates.slice(updates)).toEqual([]);
     await rig.stop();
   });
 
@@ -625,6 +632,13 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
       `ReplicaSetUpdated: ReplicaSet "web-${hash}" is progressing.`,
       `NewReplicaSetAvailable: ReplicaSet "web-${hash}" has successfully progressed.`,
     ]);
+    // A later rollout refused the same way keeps the rest of the status: Available stays beside Progressing False.
+    const watch = rig.client.deployments('default').watch({ fieldSelector: 'metadata.name=web' });
+    rig.cluster.client.failNextWrites('create', 'replicasets', 1, quota);
+    await rig.edit('web', (d) => (d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28'));
+    await rig.settle();
+    const refused = watch.poll().map((e) => (e.object as Deployment).status).find((status) => status?.conditions?.some((c) => c.reason === 'ReplicaSetCreateError'));
+    expect(refused?.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([['Available', 'True', 'MinimumReplicasAvailable'], ['Progressing', 'False', 'ReplicaSetCreateError']]);
     await rig.stop();
   });
 
@@ -841,11 +855,15 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
       spec: { replicas: 0, selector: { matchLabels: labels }, template: { ...created.spec!.template, metadata: { labels } } },
     });
     await rig.settle();
+    const watch = rig.client.deployments('default').watch({ fieldSelector: 'metadata.name=web' });
     await rig.edit('web', (x) => (x.spec!.paused = false));
     await rig.advance(1_000);
     const s = await rig.state('web');
     expect(s.deployment.status?.collisionCount).toBe(1);
     expect(s.replicaSets.map((r) => r.metadata.name)).toEqual([`web-${computeHash(s.deployment.spec!.template, 1)}`]);
+    // The count is written with the rest of the status as it was.
+    const counted = watch.poll().map((e) => (e.object as Deployment).status).find((status) => status?.collisionCount === 1);
+    expect(counted?.conditions?.map((c) => [c.type, c.reason])).toEqual([['Available', 'MinimumReplicasUnavailable'], ['Progressing', 'DeploymentResumed']]);
     await rig.stop();
   });
 
@@ -886,6 +904,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
       const cached = rig.deployments.deployments.indexer.getByKey('default/web')!;
       rig.deployments.deployments.indexer.update({ ...cached, spec: { ...cached.spec!, selector } });
     };
+    // A key no longer in the cache: nothing to do.
+    await rig.deployments.syncDeployment('default/gone');
     const warning = { object: 'Deployment default/web', type: 'Warning', reason: 'SelectingAll', message: 'This deployment is selecting all pods. A non-empty selector is required.' };
     selectingAll({});
     await rig.deployments.syncDeployment('default/web');
@@ -918,6 +938,7 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.client.replicaSets('default').create(orphan);
     await rig.settle();
     const messages = progressMessages(rig, 'web');
+    const watch = rig.client.deployments('default').watch({ fieldSelector: 'metadata.name=web' });
     // The apiserver fills in the template's defaults: give the Deployment the orphan's template as stored.
     const stored = (await rig.client.replicaSets('default').get('web-old1')).spec!.template!;
     const labels = { ...stored.metadata!.labels };
@@ -928,6 +949,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     expect(s.replicaSets.map((r) => r.metadata.name)).toEqual(['web-old1']);
     expect(s.replicaSets[0]!.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', name: 'web', controller: true });
     expect(messages()[0]).toBe('FoundNewReplicaSet: Found new replica set "web-old1"');
+    const found = watch.poll().map((e) => (e.object as Deployment).status?.conditions?.find((c) => c.type === 'Progressing')).find((c) => c?.reason === 'FoundNewReplicaSet');
+    expect(found?.status).toBe('True');
     expect(s.deployment.metadata.annotations?.[REVISION]).toBe('1');
     await rig.stop();
   });
