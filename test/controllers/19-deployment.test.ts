@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { forbidden, HttpClient, isStatusError } from '@kube/apiserver';
-import { FakeClock, type Deployment, type Pod, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
+import { FakeClock, toRFC3339, type Deployment, type Pod, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
 import {
   calculateDeploymentStatus,
   canonicalJson,
@@ -705,6 +705,12 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.advance(12_000);
     const name = (await rig.state('web')).replicaSets[0]!.metadata.name;
     expect(await progressing()).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}" has timed out progressing.` });
+    // One pod ready is progress: True again, so its lastTransitionTime is now, not the False one's.
+    await rig.advance(8_000);
+    await makeReady(rig.client, (await rig.state('web')).pods[0]!, rig.cluster.clock.now());
+    await rig.settle();
+    const now = toRFC3339(rig.cluster.clock.now());
+    expect(await progressing()).toMatchObject({ status: 'True', reason: 'ReplicaSetUpdated', lastUpdateTime: now, lastTransitionTime: now });
     await rig.finish('web');
     expect(await progressing()).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
     await rig.stop();
