@@ -776,6 +776,27 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.stop();
   });
 
+  it('a Recreate Deployment given a deadline with its new template says it is progressing while its old pods go, before it has a new ReplicaSet or any Progressing condition', async () => {
+    const rig = await startRollouts();
+    await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2, strategy: { type: 'Recreate' }, progressDeadlineSeconds: 2_147_483_647 }));
+    await rig.settle();
+    await rig.finish('web');
+    const messages = progressMessages(rig, 'web');
+    await rig.edit('web', (d) => {
+      d.spec!.progressDeadlineSeconds = 600;
+      d.spec!.template.spec!.containers[0]!.image = 'nginx:1.28';
+    });
+    await rig.finish('web');
+    const name = (await rig.state('web')).replicaSets.at(-1)!.metadata.name;
+    expect(messages()).toEqual([
+      'ReplicaSetUpdated: Deployment "web" is progressing.',
+      `NewReplicaSetCreated: Created new replica set "${name}"`,
+      `ReplicaSetUpdated: ReplicaSet "${name}" is progressing.`,
+      `NewReplicaSetAvailable: ReplicaSet "${name}" has successfully progressed.`,
+    ]);
+    await rig.stop();
+  });
+
   it('without a progress deadline from the start, no Progressing condition is ever written: not on creating the ReplicaSet, nor on failing to', async () => {
     const rig = await startRollouts();
     rig.cluster.client.failNextWrites('create', 'replicasets', 1, () => forbidden('replicasets.apps', '', 'exceeded quota: replicasets'));
