@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { forbidden, HttpClient, isStatusError } from '@kube/apiserver';
-import { FakeClock, toRFC3339, type Deployment, type Pod, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
+import { FakeClock, NotImplemented, toRFC3339, type Deployment, type Pod, type DeploymentStrategy, type PodTemplateSpec, type ReplicaSet } from '@kube/kit';
 import {
   calculateDeploymentStatus,
   canonicalJson,
@@ -639,6 +639,14 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.settle();
     const refused = watch.poll().map((e) => (e.object as Deployment).status).find((status) => status?.conditions?.some((c) => c.reason === 'ReplicaSetCreateError'));
     expect(refused?.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([['Available', 'True', 'MinimumReplicasAvailable'], ['Progressing', 'False', 'ReplicaSetCreateError']]);
+    // NotImplemented (a kata not written yet) is no refusal of the server: it is thrown on as it is, with no event.
+    await rig.settle();
+    const events = rig.recorder.events.length;
+    rig.cluster.client.failNextWrites('create', 'replicasets', 1, () => new NotImplemented('08', 'create'));
+    const current = await rig.client.deployments('default').get('web');
+    const next = { ...current, spec: { ...current.spec!, template: template('nginx:1.30') } };
+    await expect(rig.deployments.getNewReplicaSet(next, [], [], true)).rejects.toThrow('kata 08 is not implemented yet: create');
+    expect(rig.recorder.events.slice(events)).toEqual([]);
     await rig.stop();
   });
 
