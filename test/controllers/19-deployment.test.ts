@@ -815,6 +815,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.finish('web');
     expect(rig.recorder.events.map((e) => e.reason)).toContain('ReplicaSetCreateError');
     expect(messages()).toEqual([]);
+    // The status still follows the rollout to its end.
+    expect((await rig.state('web')).deployment.status).toMatchObject({ replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
     await rig.stop();
   });
 
