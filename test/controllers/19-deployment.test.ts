@@ -598,7 +598,7 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     await rig.client.deployments('default').create(makeDeployment('web', { replicas: 2, minReadySeconds: 5 }));
     await rig.settle();
     // The ReplicaSet is made with it.
-    expect(replicaSets.poll().map((e) => [e.type, (e.object as ReplicaSet).spec?.minReadySeconds])[0]).toEqual(['ADDED', 5]);
+    expect(replicaSets.poll().map((e) => [e.type, (e.object as ReplicaSet).spec?.minReadySeconds, (e.object as ReplicaSet).metadata.ownerReferences?.map((r) => [r.kind, r.name, r.controller])])[0]).toEqual(['ADDED', 5, [['Deployment', 'web', true]]]);
     await rig.finish('web');
     let s = await rig.state('web');
     expect(s.replicaSets.map((r) => r.spec?.minReadySeconds)).toEqual([5]);
@@ -837,6 +837,11 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
     const since = s.replicaSets[0]!.status?.conditions?.find((c) => c.type === 'ReplicaFailure')?.lastTransitionTime;
     expect(since).toBe(new Date(START).toISOString().replace('.000Z', 'Z'));
     expect(s.deployment.status?.conditions?.find((c) => c.type === 'ReplicaFailure')).toMatchObject({ lastUpdateTime: since, lastTransitionTime: since });
+    // One written without a reason or message (by another writer of the status) passes on none.
+    const bare = { ...s.replicaSets[0]!, status: { ...s.replicaSets[0]!.status!, conditions: [{ type: 'ReplicaFailure' as const, status: 'True' as const, lastTransitionTime: since }] } };
+    await rig.deployments.syncRolloutStatus([bare], bare, (await rig.state('web')).deployment);
+    const passed = (await rig.state('web')).deployment.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
+    expect([passed?.reason ?? '', passed?.message ?? '']).toEqual(['', '']);
     rig.cluster.client.failNextWrites('create', 'pods', 0, quota);
     await rig.finish('web');
     expect((await rig.state('web')).deployment.status?.conditions?.map((c) => c.type)).toEqual(['Available', 'Progressing']);
