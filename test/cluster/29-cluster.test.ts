@@ -10,24 +10,29 @@
  * changes and syncs, kube-proxy's syncs never overlap and the last one sees the final state; and
  * under any story of user actions and faults the whole cluster converges (test/support/cluster/chaos.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { LocalClient, Registry, StatusError, type ApiClient, type ListOptions } from '@kube/apiserver';
 import {
   bootstrapCluster,
+  DEFAULT_SETTINGS,
   ensureObject,
   kubernetesService,
   SchedulerRunner,
   ServiceProxy,
   SYSTEM_NAMESPACES,
   type ApiServerAddress,
+  type ClusterOptions,
 } from '@kube/cluster';
 import { SharedInformerFactory } from '@kube/controllers';
 import { MvccStore } from '@kube/etcd';
-import { FakeClock, Random, type Deployment, type EndpointSlice, type Endpoints, type KubeObject, type Node, type Pod, type Service } from '@kube/kit';
+import { FakeClock, Random, type Deployment, type EndpointSlice, type Endpoints, type KubeObject, type Lease, type Node, type Pod, type Service } from '@kube/kit';
 import type { Proxier } from '@kube/proxy';
+import { ProcessRuntime, type ContainerConfig } from '@kube/runtime';
 import { ExplanationLog } from '@kube/scheduler';
 import { allAt, at, httpsCluster, localCluster, runningAndReady, START } from '../support/cluster/local.ts';
 import { makeDeployment } from '../support/controllers/rollout.ts';
@@ -148,6 +153,30 @@ describe('bootstrapCluster: what the apiserver writes before anyone uses it', ()
     expect(after.spec?.ports?.[0]?.targetPort).toBe(7443);
     expect((await byName<Endpoints>(client, 'endpoints', 'default')).get('kubernetes')?.subsets?.[0]?.ports?.[0]?.port).toBe(7443);
     expect((await byName<EndpointSlice>(client, 'endpointslices', 'default')).get('kubernetes')?.ports?.[0]?.port).toBe(7443);
+  });
+
+  it('ensureObject compares only the fields it sets: an object read back without apiVersion and kind (as client-go\'s typed clients return it), or wanted with metadata besides labels, is left alone', async () => {
+    const { client, store } = api();
+    await bootstrapCluster(client, APISERVER);
+    const revision = store.revision;
+    const updates: string[] = [];
+    const untyped = Object.create(client) as ApiClient;
+    untyped.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+      const real = client.resource<T>(resource, namespace);
+      return {
+        ...real,
+        get: async (name: string) => {
+          const { apiVersion: _apiVersion, kind: _kind, ...rest } = await real.get(name);
+          return rest as T;
+        },
+        update: (object: T) => (updates.push(`${resource}/${object.metadata.name}`), real.update(object)),
+      };
+    };
+    await bootstrapCluster(untyped, APISERVER);
+    const wanted = kubernetesService(APISERVER);
+    await ensureObject(untyped, 'services', { ...wanted, metadata: { ...wanted.metadata, annotations: { note: 'metadata other than labels is not compared' } } });
+    expect(updates, 'updates sent for objects that hold everything wanted sets').toEqual([]);
+    expect(store.revision, 'a write happened').toBe(revision);
   });
 
   it('ensureObject puts back a label someone removed, and keeps what the server or others added beside what it sets', async () => {
@@ -349,6 +378,10 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
       const real = inner.resource<T>(resource, namespace);
       return { ...real, update: async (object: T) => (await new Promise<void>((resolve) => setImmediate(resolve)), real.update(object)) };
     };
+    client.pods = (namespace?: string) => {
+      const real = inner.pods(namespace);
+      return { ...real, bind: async (binding) => (await new Promise<void>((resolve) => setImmediate(resolve)), real.bind(binding)) };
+    };
     const clock = new FakeClock(START);
     await client.nodes().create(node('n1'));
     const runnerWithCycles = new SchedulerRunner({ client, clock, random: new Random(7), onCycle: (r) => cycles.push(r.pod.metadata.name!) });
@@ -410,6 +443,71 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await client.pods('default').create(pending('late'));
     await settle(clock);
     expect(await nodeOf(client, 'late')).toBeUndefined();
+    expect(clock.pending(), 'a timer left on the clock: the flush every second, or an informer\'s').toBe(0);
+  });
+
+  it('runs one cycle at a time: pods created while a cycle waits for its binding start no second drain beside it', async () => {
+    const { client: inner } = api();
+    await inner.nodes().create(node('n1', '4'));
+    // A binding that takes a turn of the event loop, as one over the network would.
+    const client = Object.create(inner) as ApiClient;
+    client.pods = (namespace?: string) => {
+      const real = inner.pods(namespace);
+      return { ...real, bind: async (binding) => (await new Promise<void>((resolve) => setImmediate(resolve)), real.bind(binding)) };
+    };
+    const clock = new FakeClock(START);
+    const scheduler = new SchedulerRunner({ client, clock, random: new Random(7) });
+    const starting = started(scheduler.start());
+    await settle(clock);
+    await starting;
+    const next = scheduler.scheduler.scheduleNext.bind(scheduler.scheduler);
+    let running = 0;
+    let overlapped = false;
+    scheduler.scheduler.scheduleNext = async () => {
+      if (running > 0) overlapped = true;
+      running++;
+      try {
+        return await next();
+      } finally {
+        running--;
+      }
+    };
+    for (const name of ['a', 'b', 'c', 'd']) {
+      await client.pods('default').create(pending(name));
+      await settle(clock, 2);
+    }
+    await settle(clock);
+    await scheduler.idle();
+    expect(overlapped, 'two cycles ran at once').toBe(false);
+    for (const name of ['a', 'b', 'c', 'd']) expect(await nodeOf(inner, name), `${name} is bound`).toBe('n1');
+    await scheduler.stop();
+  });
+
+  it('tells onError of a cycle that throws, and schedules the next pods as before; with no onError the failure is dropped', async () => {
+    for (const withOnError of [true, false]) {
+      const { client } = api();
+      await client.nodes().create(node('n1'));
+      const clock = new FakeClock(START);
+      const errors: string[] = [];
+      const scheduler = new SchedulerRunner({ client, clock, random: new Random(7), ...(withOnError && { onError: (error: unknown) => errors.push((error as Error).message) }) });
+      const starting = started(scheduler.start());
+      await settle(clock);
+      await starting;
+      const next = scheduler.scheduler.scheduleNext.bind(scheduler.scheduler);
+      let failures = 1;
+      scheduler.scheduler.scheduleNext = async () => {
+        if (failures-- > 0) throw new Error('the cycle broke');
+        return next();
+      };
+      scheduler.kick();
+      await scheduler.idle();
+      expect(errors, `onError ${withOnError ? 'told' : 'not given'}`).toEqual(withOnError ? ['the cycle broke'] : []);
+      await client.pods('default').create(pending('api'));
+      await settle(clock);
+      await scheduler.idle();
+      expect(await nodeOf(client, 'api'), 'the next pod is bound').toBe('n1');
+      await scheduler.stop();
+    }
   });
 });
 
@@ -495,6 +593,72 @@ describe('ServiceProxy: kube-proxy\'s loop around the proxier', () => {
     await factory.shutdown();
   });
 
+  it('syncs once at start even when there is no Service at all: the first sync closes what an earlier run left listening', async () => {
+    const { proxier, proxy, factory } = await proxyOn();
+    expect(proxier.syncs).toEqual([{ services: [], slices: [] }]);
+    await proxy.stop();
+    await factory.shutdown();
+  });
+
+  it('start() waits for both informers\' first lists, even when the factory is started after it', async () => {
+    const { client } = api();
+    await client.resource<Service>('services', 'default').create(service('web'));
+    const clock = new FakeClock(START);
+    const factory = new SharedInformerFactory({ client, clock });
+    const proxier = new RecordingProxier();
+    const proxy = new ServiceProxy({ factory, proxier: proxier as unknown as Proxier });
+    let resolved = false;
+    const starting = started(proxy.start()).then(() => (resolved = true));
+    await settle(clock);
+    expect(resolved, 'start() resolved before any list').toBe(false);
+    factory.start();
+    await settle(clock);
+    await starting;
+    expect(proxier.syncs).toEqual([{ services: ['web'], slices: [] }]);
+    await proxy.stop();
+    await factory.shutdown();
+  });
+
+  it('synced() resolves only once the sync under way has ended', async () => {
+    const { client, clock, proxier, proxy, factory } = await proxyOn();
+    let release = () => {};
+    proxier.gate = () => new Promise<void>((resolve) => (release = resolve));
+    await client.resource<Service>('services', 'default').create(service('web'));
+    await settle(clock);
+    let synced = false;
+    const waiting = proxy.synced().then(() => (synced = true));
+    await settle(clock);
+    expect(synced, 'synced() resolved while the sync was still running').toBe(false);
+    release();
+    await waiting;
+    expect(proxier.syncs.at(-1)).toEqual({ services: ['web'], slices: [] });
+    await proxy.stop();
+    await factory.shutdown();
+  });
+
+  it('with no onError, drops a failed sync and syncs again on the next change', async () => {
+    const { client } = api();
+    const clock = new FakeClock(START);
+    const factory = new SharedInformerFactory({ client, clock });
+    const proxier = new RecordingProxier();
+    const proxy = new ServiceProxy({ factory, proxier: proxier as unknown as Proxier });
+    factory.start();
+    const starting = started(proxy.start());
+    await settle(clock);
+    await starting;
+    proxier.failNext = true;
+    await client.resource<Service>('services', 'default').create(service('web'));
+    proxy.requestSync();
+    await proxy.synced();
+    await settle(clock);
+    await client.resource<Service>('services', 'default').create(service('api'));
+    await settle(clock);
+    await proxy.synced();
+    expect(proxier.syncs.at(-1)).toEqual({ services: ['api', 'web'], slices: [] });
+    await proxy.stop();
+    await factory.shutdown();
+  });
+
   it('on stop, stops the proxier, and syncs nothing for later changes', async () => {
     const { client, clock, proxier, proxy, factory } = await proxyOn();
     await proxy.stop();
@@ -510,10 +674,20 @@ describe('ServiceProxy: kube-proxy\'s loop around the proxier', () => {
 describe('startCluster: the start-up order, read from the trace', () => {
   it('starts etcd, then the apiserver, then the bootstrap; the scheduler, the controller manager and DNS after the bootstrap; DNS before every kubelet; kube-proxy after the kubelets; the kubeconfig last', async () => {
     const users = new Set<string>();
-    const { cluster, trace, dataDir, cleanup } = await httpsCluster({ port: 29443, wrapClient: (client, user) => (users.add(user), client) });
+    const { cluster, trace, dataDir, cleanup } = await httpsCluster({ port: 29443, dns: { host: '127.0.29.53', port: 29053 }, wrapClient: (client, user) => (users.add(user), client) });
     try {
       expect(cluster.url, 'the apiserver on the host and port asked for').toBe('https://127.0.29.1:29443');
-      expect(cluster.parts.dnsAddress, 'DNS on the host asked for').toMatch(/^127\.0\.29\.53:\d+$/);
+      expect(cluster.parts.dnsAddress, 'DNS on the host and port asked for').toBe('127.0.29.53:29053');
+      for (const n of cluster.nodes) {
+        // What the node's runtime is asked to create underneath: the container's environment points its resolver at DNS.
+        const runtime = n.runtime;
+        const created: ContainerConfig[] = [];
+        runtime.createContainer = async (_sandbox, config) => (created.push(config), 'probe');
+        const sandbox = await runtime.runPodSandbox({ metadata: { name: 'probe', namespace: 'shop', uid: `probe-${n.name}` } });
+        await runtime.createContainer(sandbox, { metadata: { name: 'app' }, image: { image: 'kubekata/echo' } });
+        await runtime.removePodSandbox(sandbox);
+        expect(created[0]?.envs?.find((e) => e.key === 'KUBE_DNS_SERVER')?.value, `${n.name}'s containers are told where DNS answers`).toBe('127.0.29.53:29053');
+      }
       expect(existsSync(join(dataDir, 'etcd')), "etcd's log in the data dir").toBe(true);
       expect(readFileSync(join(dataDir, 'kubeconfig'), 'utf8'), 'the kubeconfig in the data dir, pointing at the apiserver').toContain('server: https://127.0.29.1:29443');
       expect([...users].sort(), 'each component as its own user').toEqual(['kubernetes-admin', 'system:kube-controller-manager', 'system:kube-proxy', 'system:kube-scheduler', 'system:node:node-1', 'system:node:node-2', 'system:serviceaccount:kube-system:coredns']);
@@ -558,9 +732,25 @@ describe('startCluster: the start-up order, read from the trace', () => {
 
 describe('startCluster: kube-proxy for every node', () => {
   it('serves a NodePort Service on each node\'s InternalIP, where `kubectl get nodes -o wide` says the node is, until the cluster stops', async () => {
-    const { cluster, cleanup } = await httpsCluster();
+    const lines: string[] = [];
+    // kube-proxy's first list of EndpointSlices fails: its informer tries again, and says so in the log.
+    const failingFirstList = (inner: ApiClient): ApiClient => {
+      let failures = 1;
+      const client = Object.create(inner) as ApiClient;
+      client.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+        const real = inner.resource<T>(resource, namespace);
+        return resource === 'endpointslices' ? { ...real, list: (options?: ListOptions) => (failures-- > 0 ? Promise.reject(new Error('the first list of endpointslices fails')) : real.list(options)) } : real;
+      };
+      return client;
+    };
+    const { cluster, cleanup } = await httpsCluster({
+      wrapClient: (client, user) => (user === 'system:kube-proxy' ? failingFirstList(client) : client),
+      log: (component, line) => lines.push(`${component}: ${line}`),
+    });
     let stopped = false;
+    const busy = createServer();
     try {
+      expect(lines, 'kube-proxy\'s informer failure, in the log as its component').toContain('kube-proxy: the first list of endpointslices fails');
       const { factory, proxy } = cluster.parts.proxy!;
       const seen = new Promise<void>((resolve) => {
         // Added after the ServiceProxy's own handler: by the time this runs, the proxy has been asked to sync.
@@ -573,12 +763,21 @@ describe('startCluster: kube-proxy for every node', () => {
       const nodes = (await cluster.client.nodes().list()).items;
       const internalIPs = nodes.map((node) => node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? `${node.metadata.name} has no InternalIP`);
       expect(internalIPs).toEqual(['127.0.10.1', '127.0.11.1']);
-      for (const address of internalIPs) expect(`${address}:32729 ${await ask(address, 32729)}`).toBe(`${address}:32729 reset`);
+      for (const address of ['127.0.0.1', ...internalIPs]) expect(`${address}:32729 ${await ask(address, 32729)}`).toBe(`${address}:32729 reset`);
+      expect(`127.0.29.2:32729 ${await ask('127.0.29.2', 32729)}`, 'not a node\'s address').toBe('127.0.29.2:32729 refused');
+      // A node port someone else holds: the sync fails, and kube-proxy says so in the log.
+      await new Promise<void>((resolve) => busy.listen(32730, '127.0.10.1', resolve));
+      const seenBusy = new Promise<void>((resolve) => factory.services().addEventHandler({ onAdd: (service) => service.metadata.name === 'busy' && resolve() }));
+      await cluster.client.resource<Service>('services', 'default').create({ metadata: { name: 'busy' }, spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 8080, nodePort: 32730 }] } });
+      await seenBusy;
+      await proxy.synced();
+      expect(lines.find((line) => line.includes('32730')), 'the failed sync, in the log as kube-proxy\'s').toMatch(/^kube-proxy: /);
       await cluster.stop();
       stopped = true;
       for (const address of internalIPs) expect(`${address}:32729 ${await ask(address, 32729)}`, 'kube-proxy stopped: its listeners are closed').toBe(`${address}:32729 refused`);
     } finally {
       if (!stopped) await cluster.stop();
+      busy.close();
       cleanup();
     }
   });
@@ -605,8 +804,9 @@ describe('Cluster.stop: the shut-down order', () => {
   });
 
   it('leaves nothing listening: the apiserver\'s port is closed once stop resolves', async () => {
-    const { cluster, cleanup } = await httpsCluster({ nodes: 1 });
+    const { cluster, cleanup } = await httpsCluster({ nodes: 1, dns: undefined } as Partial<ClusterOptions>);
     const { port } = new URL(cluster.url);
+    expect(cluster.parts.dnsAddress, 'with no dns option, DNS at the service range\'s tenth address, port 10053').toBe('127.229.0.10:10053');
     await cluster.stop();
     cleanup();
     const { connect } = await import('node:net');
@@ -621,7 +821,14 @@ describe('Cluster.stop: the shut-down order', () => {
 
 describe('the cluster at work, on a FakeClock', () => {
   it('runs a Deployment of 3 replicas: a ReplicaSet, 3 pods bound to Ready nodes, each Running and Ready', async () => {
-    const { cluster, advance } = await localCluster({ nodes: 2 });
+    const random = new Random(29);
+    const { cluster, clock, advance } = await localCluster({ nodes: 2, random, settings: { leaderLeaseDurationMs: 20_000 } });
+    expect(random.string(8), 'the cluster drew its names from the Random it was given').not.toBe(new Random(29).string(8));
+    expect([cluster.parts.dns, cluster.parts.proxy, cluster.kubeconfig], 'transport local: no DNS, no kube-proxy, no kubeconfig').toEqual([undefined, undefined, undefined]);
+    const lease = await cluster.client.resource<Lease>('leases', 'kube-system').get('kube-controller-manager');
+    expect(lease.spec?.holderIdentity, 'the controller manager\'s identity: control-plane_ and 8 characters of the kit\'s alphabet').toMatch(/^control-plane_[bcdfghjklmnpqrstvwxz2456789]{8}$/);
+    expect(lease.spec?.leaseDurationSeconds, 'the lease duration the settings give').toBe(20);
+    expect(cluster.parts.settings, 'the settings given over the defaults').toEqual({ ...DEFAULT_SETTINGS, leaderLeaseDurationMs: 20_000 });
     await cluster.client.resource<Deployment>('deployments', 'default').create(makeDeployment('web', { replicas: 3, image: 'kubekata/echo' }));
     await advance(2000);
     const pods = (await cluster.client.pods('default').list()).items;
@@ -629,6 +836,7 @@ describe('the cluster at work, on a FakeClock', () => {
     expect(pods.filter(runningAndReady)).toHaveLength(3);
     expect((await cluster.client.resource('replicasets', 'default').list()).items).toHaveLength(1);
     await cluster.stop();
+    expect(clock.pending(), 'timers left on the clock by a component that was not stopped').toBe(0);
   });
 
   it('moves the pods of a node whose kubelet stopped, once the node is unreachable and the pods\' tolerationSeconds have passed', async () => {
@@ -661,13 +869,16 @@ describe('the cluster at work, on a FakeClock', () => {
   });
 
   it('runs the bootstrap again after a restart of the control plane: the kubernetes Service\'s endpoints, deleted meanwhile, are back', async () => {
-    const { cluster, settle, trace } = await localCluster({ nodes: 1 });
+    const { cluster, settle, trace } = await localCluster({ nodes: 1, serviceCIDR: '127.200.0.0/16' });
+    const clusterIP = async () => (await cluster.client.resource<Service>('services', 'default').get('kubernetes')).spec?.clusterIP;
+    expect(await clusterIP(), 'the kubernetes Service in the service range asked for').toBe('127.200.0.1');
     await cluster.client.resource<Endpoints>('endpoints', 'default').delete('kubernetes');
     const before = trace.length;
     await cluster.restartControlPlane();
     await settle();
     expect(trace.slice(before).map((e) => `${e.component} ${e.phase}`)).toEqual(['etcd stopping', 'etcd stopped', 'etcd starting', 'etcd ready', 'bootstrap starting', 'bootstrap ready']);
     expect((await cluster.client.resource<Endpoints>('endpoints', 'default').get('kubernetes')).subsets?.[0]?.addresses).toEqual([{ ip: '127.0.0.1' }]);
+    expect(await clusterIP(), 'the bootstrap after the restart keeps to the same service range').toBe('127.200.0.1');
     await cluster.stop();
   });
 
@@ -683,13 +894,49 @@ describe('the cluster at work, on a FakeClock', () => {
 
   it('hands options.explain to the scheduler: the cluster can say why each pod went where', async () => {
     const log = new ExplanationLog({ limit: 10 });
-    const { cluster, settle } = await localCluster({ nodes: 2, explain: log });
+    const lines: string[] = [];
+    // The scheduler may not write events: its failure goes to the log, as kube-scheduler's.
+    const refusingEvents = (inner: ApiClient): ApiClient => {
+      const client = Object.create(inner) as ApiClient;
+      client.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+        const real = inner.resource<T>(resource, namespace);
+        return resource === 'events' ? { ...real, create: () => Promise.reject(new Error('events are forbidden to this test\'s scheduler')) } : real;
+      };
+      return client;
+    };
+    const { cluster, settle } = await localCluster({
+      nodes: 2,
+      explain: log,
+      wrapClient: (client, user) => (user === 'system:kube-scheduler' ? refusingEvents(client) : client),
+      log: (component, line) => lines.push(`${component}: ${line}`),
+    });
     await cluster.client.pods('default').create(pending('web'));
     await settle();
     const bound = (await cluster.client.pods('default').get('web')).spec?.nodeName;
     expect(bound).toMatch(/^node-[12]$/);
     expect(log.get('default', 'web')?.outcome, 'the scheduler recorded its decision about default/web').toEqual({ result: 'Bound', nodeName: bound });
+    expect(lines, 'the scheduler\'s failure, in the log as its component').toContain('kube-scheduler: events are forbidden to this test\'s scheduler');
     await cluster.stop();
+  });
+
+  it('over transport local with a dataDir: the nodes run the process runtime unless told otherwise, with their pods\' folders under <dataDir>/nodes/<name>, and no kubeconfig is written', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kubekata-29-'));
+    try {
+      const { cluster } = await localCluster({ nodes: 1, dataDir, runtime: undefined } as Partial<ClusterOptions>);
+      try {
+        const runtime = cluster.node('node-1').runtime;
+        expect(runtime, 'the default runtime').toBeInstanceOf(ProcessRuntime);
+        const sandbox = await runtime.runPodSandbox({ metadata: { name: 'probe', namespace: 'default', uid: 'probe-29' } });
+        expect(existsSync(join(dataDir, 'nodes', 'node-1', 'pods', 'default_probe_probe-29')), 'the pod\'s log folder under the data dir').toBe(true);
+        await runtime.removePodSandbox(sandbox);
+        expect(existsSync(join(dataDir, 'etcd')), "etcd's log in the data dir").toBe(true);
+        expect([cluster.kubeconfig, existsSync(join(dataDir, 'kubeconfig'))], 'no kubeconfig over transport local').toEqual([undefined, false]);
+      } finally {
+        await cluster.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('after a restart of the control plane, keeps every object and leaves the running pods alone', async () => {
