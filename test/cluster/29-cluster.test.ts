@@ -921,6 +921,9 @@ describe('the cluster at work, on a FakeClock', () => {
 
   it('over transport local with a dataDir: the nodes run the process runtime unless told otherwise, with their pods\' folders under <dataDir>/nodes/<name>, and no kubeconfig is written', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kubekata-29-'));
+    // A startCluster that forgets to pass the dataDir on makes the nodes' folders under ./nodes.
+    const stray = join(process.cwd(), 'nodes');
+    const strayBefore = existsSync(stray);
     try {
       const { cluster } = await localCluster({ nodes: 1, dataDir, runtime: undefined } as Partial<ClusterOptions>);
       try {
@@ -936,6 +939,7 @@ describe('the cluster at work, on a FakeClock', () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      if (!strayBefore) rmSync(stray, { recursive: true, force: true });
     }
   });
 
