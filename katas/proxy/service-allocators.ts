@@ -95,8 +95,9 @@ export class ServiceAllocators implements ServiceAllocator {
   allocateUpdate(service: Service, old: Service, dryRun: boolean): AllocationTransaction {
     // TODO(26): no clusterIP asked: keep the old one; another one than the old: Invalid spec.clusterIPs[0] "may not change once set";
     // TODO(26): none before (ExternalName before): allocate as on create. Ports without a nodePort keep the old port of the same name (unless
-    // TODO(26): another port asks for it); new nodePorts are taken; commit releases the old ones no longer used (and the old clusterIP when
-    // TODO(26): the Service no longer needs one); revert gives back what this call took.
+    // TODO(26): another port asks for it); new nodePorts are taken. Turned ClusterIP: drop every nodePort, unless one names a port the old
+    // TODO(26): Service did not hold (then keep them all: validation refuses them). Commit releases the old ones no longer used (and the old
+    // TODO(26): clusterIP when the Service no longer needs one); revert gives back what this call took.
     throw new NotImplemented('26', 'ServiceAllocators.allocateUpdate');
   }
 

@@ -83,9 +83,10 @@ export function endpointsOf(slices: readonly EndpointSlice[]): Map<string, Endpo
     if (!service || slice.addressType !== 'IPv4') continue;
     for (const port of slice.ports ?? []) {
       if (port.port === undefined) continue;
-      const key = servicePortNameString({ namespace: slice.metadata.namespace ?? 'default', name: service, port: port.name ?? '', protocol: port.protocol ?? 'TCP' });
-      const list = byPort.get(`${key}/${port.protocol ?? 'TCP'}`) ?? new Map<string, EndpointInfo>();
-      byPort.set(`${key}/${port.protocol ?? 'TCP'}`, list);
+      const protocol = port.protocol ?? 'TCP';
+      const key = `${servicePortNameString({ namespace: slice.metadata.namespace ?? 'default', name: service, port: port.name ?? '', protocol })}/${protocol}`;
+      const list = byPort.get(key) ?? new Map<string, EndpointInfo>();
+      byPort.set(key, list);
       for (const endpoint of slice.endpoints) {
         const ip = endpoint.addresses[0];
         if (ip === undefined) continue;

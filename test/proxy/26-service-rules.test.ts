@@ -85,6 +85,24 @@ describe('the allocation bitmap and its two bands', () => {
     expect([bits.allocated(), bits.free]).toEqual([[8], 8]);
     expect(() => bits.allocate(9)).toThrow(RangeError);
     expect(() => bits.allocate(-1)).toThrow(RangeError);
+    bits.allocate(1);
+    expect([bits.has(1), bits.has(1.5), bits.has(1.25)], 'no item between two items, though it shares their byte').toEqual([true, false, false]);
+  });
+
+  it('starts allocateNext\'s scan at random.int(0, bandSize - 1) of the band it scans, and draws nothing once every item is taken', () => {
+    for (const start of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const twin = new Random(start);
+      expect(new AllocationBitmap(12, 4, new Random(start)).allocateNext(), `Random(${start})`).toBe(4 + twin.int(0, 7));
+    }
+    const random = new Random(9);
+    const twin = new Random(9);
+    const bits = new AllocationBitmap(12, 4, random);
+    for (let i = 4; i < 12; i++) bits.allocate(i);
+    twin.int(0, 7); // the full dynamic band was scanned first, from a random start too
+    expect(bits.allocateNext(), 'the static band, from its own random start').toBe(twin.int(0, 3));
+    for (let i = 0; i < 4; i++) bits.allocate(i);
+    expect(bits.allocateNext()).toBeUndefined();
+    expect(random.int(0, 1_000_000), 'no number drawn for a full bitmap (the allocators share one Random)').toBe(twin.int(0, 1_000_000));
   });
 });
 
@@ -304,6 +322,77 @@ describe('the apiserver with the allocators', () => {
     const turned = await send('PUT', '/api/v1/namespaces/default/services/ext', { ...external.body, spec: { type: 'ClusterIP', clusterIP: '127.96.0.41', ports: [{ port: 80 }] } });
     expect([turned.code, turned.body.spec?.clusterIPs, turned.body.message]).toEqual([200, ['127.96.0.41'], undefined]);
     expect(allocators.ips.allocated()).toEqual(['127.96.0.40', '127.96.0.41']);
+  });
+
+  it('names the reason of each refusal FieldValueInvalid in the Status\'s causes, as validation does', async () => {
+    const { send } = servicesApi(new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) }));
+    const SERVICES = '/api/v1/namespaces/default/services';
+    await send('POST', SERVICES, makeService('held', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', clusterIP: '127.96.0.10' }));
+    const ip = await send('POST', SERVICES, makeService('ip', [{ port: 80 }], { clusterIP: '127.96.0.10' }));
+    const port = await send('POST', SERVICES, makeService('port', [{ port: 80, nodePort: 30080 }], { type: 'NodePort' }));
+    const moved = await send('PUT', `${SERVICES}/held`, makeService('held', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', clusterIP: '127.96.0.11' }));
+    const causes = (answer: { body: any }) => answer.body.details.causes.map((cause: { reason: string; field: string }) => `${cause.reason} ${cause.field}`);
+    expect([causes(ip), causes(port), causes(moved)]).toEqual([['FieldValueInvalid spec.clusterIPs'], ['FieldValueInvalid spec.ports[0].nodePort'], ['FieldValueInvalid spec.clusterIPs[0]']]);
+  });
+
+  it('answers 500 once the node port range is full, and takes nothing on a dry run that fails, not even a port it only checked', async () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, nodePortRange: '30080-30080', random: new Random(1) });
+    const { send } = servicesApi(allocators);
+    const SERVICES = '/api/v1/namespaces/default/services';
+    expect((await send('POST', SERVICES, makeService('one', [{ port: 80 }], { type: 'NodePort' }))).body.spec.ports[0].nodePort).toBe(30080);
+    const full = await send('POST', SERVICES, makeService('two', [{ port: 80 }], { type: 'NodePort' }));
+    expect([full.code, full.body.message, allocators.ips.allocated().length]).toEqual([500, 'Internal error occurred: failed to allocate a nodePort: range is full', 1]);
+    // A dry run asking for the held port (only checked against the range), then for one outside it.
+    const dry = await send('POST', `${SERVICES}?dryRun=All`, makeService('dry', [{ name: 'a', port: 80, nodePort: 30080 }, { name: 'b', port: 81, nodePort: 30081 }], { type: 'NodePort' }));
+    expect([dry.code, allocators.nodePorts.allocated()]).toEqual([422, [30080]]);
+  });
+
+  it('gives a port left without a nodePort a new one when another port of the Service now asks for its old one', async () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    const { send } = servicesApi(allocators);
+    const created = (await send('POST', '/api/v1/namespaces/default/services', makeService('web', [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81, nodePort: 30081 }], { type: 'NodePort' }))).body as Service;
+    const swapped = await send('PUT', '/api/v1/namespaces/default/services/web', { ...created, spec: { ...created.spec, ports: [{ name: 'http', port: 80 }, { name: 'admin', port: 81, nodePort: 30080 }] } });
+    const [http, admin] = swapped.body.spec.ports.map((p: { nodePort: number }) => p.nodePort);
+    expect([swapped.code, admin, http >= 30086]).toEqual([200, 30080, true]);
+    expect(allocators.nodePorts.allocated(), '30081 given back').toEqual([30080, http]);
+  });
+
+  it('leaves a NodePort Service without ports to validation, on create and on update', async () => {
+    const { send } = servicesApi(new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) }));
+    const created = (await send('POST', '/api/v1/namespaces/default/services', makeService('web', [{ port: 80, nodePort: 30080 }], { type: 'NodePort' }))).body as Service;
+    const { ports: _ports, ...withoutPorts } = created.spec!;
+    const updated = await send('PUT', '/api/v1/namespaces/default/services/web', { ...created, spec: withoutPorts });
+    const fresh = await send('POST', '/api/v1/namespaces/default/services', { ...makeService('fresh', []), spec: { type: 'NodePort' } });
+    expect([updated.code, updated.body.message, fresh.code, fresh.body.message]).toEqual([422, 'Service "web" is invalid: spec.ports: Required value', 422, 'Service "fresh" is invalid: spec.ports: Required value']);
+  });
+
+  it('keeps every nodePort of a Service turned ClusterIP when one of them is new, for validation to refuse, as upstream\'s sameNodePorts does', async () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    const { send } = servicesApi(allocators);
+    const created = (await send('POST', '/api/v1/namespaces/default/services', makeService('web', [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81, nodePort: 30081 }], { type: 'NodePort' }))).body as Service;
+    const put = (ports: Service['spec'] extends infer S ? (S & object)['ports'] : never) => send('PUT', '/api/v1/namespaces/default/services/web', { ...created, spec: { ...created.spec, type: 'ClusterIP', externalTrafficPolicy: undefined, ports } });
+    const added = await put([{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81, nodePort: 30099 }]);
+    expect([added.code, added.body.details?.causes?.map((cause: { field: string }) => cause.field)]).toEqual([422, ['spec.ports[0].nodePort', 'spec.ports[1].nodePort']]);
+    const subset = await put([{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81 }]);
+    expect([subset.code, subset.body.spec.ports.map((p: { nodePort?: number }) => p.nodePort), allocators.nodePorts.allocated()]).toEqual([200, [undefined, undefined], []]);
+  });
+
+  it('gives an address on update to a Service stored without one (before the allocators were plugged in), and restores and releases such a Service without harm', () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    const stored = makeService('web', [{ port: 80 }]);
+    allocators.restore([stored]);
+    const next = makeService('web', [{ port: 80 }]);
+    allocators.allocateUpdate(next, stored, false).commit();
+    expect([next.spec!.clusterIPs, allocators.ips.allocated()]).toEqual([[next.spec!.clusterIP], [next.spec!.clusterIP]]);
+    allocators.release(stored);
+    expect(allocators.ips.allocated()).toEqual([next.spec!.clusterIP]);
+  });
+
+  it('releases no node port a ClusterIP Service still names (stored before its type changed): another Service may hold it', () => {
+    const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
+    allocators.restore([makeService('np', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', clusterIP: '127.96.0.20' })]);
+    allocators.release(makeService('old', [{ port: 80, nodePort: 30080 }], { clusterIP: '127.96.0.21' }));
+    expect(allocators.nodePorts.allocated()).toEqual([30080]);
   });
 
   it('after a restart, rebuilt from the stored Services, hands out none of their addresses again', async () => {
@@ -558,6 +647,57 @@ describe('the rule table, as iptables-save prints it', () => {
     expect(renderIptablesSave(buildRuleTable(services, slices, { clusterCIDR: '127.0.0.0/16' })).trimEnd().split('\n')).toEqual(SMALL_CLUSTER_IPTABLES_SAVE);
   });
 
+  it('reads no ports from a Service with an address but no ports list, and files a slice without a namespace under default, as a Service without one', () => {
+    expect(servicePortsOf({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'bare' }, spec: { clusterIP: '127.96.0.20' } })).toEqual([]);
+    const slice = makeSlice('web', 'web-1', { port: 8080 }, [{ ip: '127.0.1.5' }]);
+    const { namespace: _namespace, ...metadata } = slice.metadata;
+    expect([...endpointsOf([{ ...slice, metadata }]).keys()]).toEqual(['default/web/TCP']);
+  });
+
+  it('keeps the conditions of the first slice, in the order given, that lists an endpoint twice', () => {
+    const notReady = makeSlice('web', 'web-1', { port: 8080 }, [{ ip: '127.0.1.5', ready: false, serving: true, terminating: true }]);
+    const ready = makeSlice('web', 'web-2', { port: 8080 }, [{ ip: '127.0.1.5' }]);
+    const conditions = (slices: EndpointSlice[]) => endpointsOf(slices).get('default/web/TCP')!.map((e) => [e.address, e.ready, e.serving, e.terminating]);
+    expect([conditions([notReady, ready]), conditions([ready, notReady])]).toEqual([[['127.0.1.5:8080', false, true, true]], [['127.0.1.5:8080', true, true, false]]]);
+  });
+
+  it('orders two ports of one name string by protocol, TCP before UDP, whichever the Service lists first', () => {
+    // Validation refuses a port name given twice; the order is the spec's all the same.
+    const twice = (protocols: ('TCP' | 'UDP')[]) => makeService('dns', protocols.map((protocol) => ({ name: 'dns', port: 53, protocol })), { clusterIP: '127.96.0.13' });
+    const order = (service: Service) => buildRuleTable([service], []).filter.rules.filter((rule) => rule.chain === 'KUBE-SERVICES').map((rule) => rule.protocol);
+    expect([order(twice(['UDP', 'TCP'])), order(twice(['TCP', 'UDP']))]).toEqual([['tcp', 'udp'], ['tcp', 'udp']]);
+  });
+
+  it('holds in the table of an empty cluster only the fixed chains and rules, and writes affinity\'s -m recent as rcheck and set', () => {
+    expect(buildRuleTable([], [])).toStrictEqual({
+      filter: {
+        chains: ['KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES'],
+        rules: [
+          { chain: 'KUBE-FORWARD', raw: '-m conntrack --ctstate INVALID', jump: 'DROP' },
+          { chain: 'KUBE-FORWARD', comment: 'kubernetes forwarding rules', raw: '-m mark --mark 0x4000/0x4000', jump: 'ACCEPT' },
+          { chain: 'KUBE-FORWARD', comment: 'kubernetes forwarding conntrack rule', raw: '-m conntrack --ctstate RELATED,ESTABLISHED', jump: 'ACCEPT' },
+        ],
+      },
+      nat: {
+        chains: ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-SERVICES'],
+        rules: [
+          { chain: 'KUBE-MARK-MASQ', jump: 'MARK', targetArgs: '--set-xmark 0x4000/0x4000' },
+          { chain: 'KUBE-POSTROUTING', raw: '-m mark ! --mark 0x4000/0x4000', jump: 'RETURN' },
+          { chain: 'KUBE-POSTROUTING', jump: 'MARK', targetArgs: '--set-xmark 0x4000/0x0' },
+          { chain: 'KUBE-POSTROUTING', comment: 'kubernetes service traffic requiring SNAT', jump: 'MASQUERADE', targetArgs: '--random-fully' },
+          { chain: 'KUBE-SERVICES', comment: 'kubernetes service nodeports; NOTE: this must be the last rule in this chain', dstTypeLocal: true, jump: 'KUBE-NODEPORTS' },
+        ],
+      },
+    });
+    const sticky = makeService('web', [{ port: 80 }], { clusterIP: '127.96.0.10', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } });
+    const sep = endpointChainName({ namespace: 'default', name: 'web', port: '', protocol: 'TCP' }, '127.0.1.5:8080');
+    const recent = buildRuleTable([sticky], [makeSlice('web', 'web-1', { port: 8080 }, [{ ip: '127.0.1.5' }])]).nat.rules.flatMap((rule) => rule.recent ?? []);
+    expect(recent).toStrictEqual([
+      { name: sep, rcheck: true, seconds: 60 },
+      { name: sep, set: true },
+    ]);
+  });
+
   it('rejects in the filter table a Service port without endpoints, on its cluster IP and its node port', () => {
     const lonely = makeService('lonely', [{ name: 'http', port: 80, nodePort: 30080 }], { clusterIP: '127.96.0.11', type: 'NodePort' });
     const text = renderIptablesSave(buildRuleTable([lonely], []));
@@ -666,7 +806,8 @@ describe('the packet walker, on tables written by hand', () => {
 
   it('stops on a table whose chains jump in a circle, with an error that names them, instead of running out of stack', () => {
     const rules = table([{ chain: 'KUBE-SERVICES', jump: 'CHAIN-A' }, { chain: 'CHAIN-A', jump: 'CHAIN-B' }, { chain: 'CHAIN-B', jump: 'CHAIN-A' }]);
-    expect(() => walk(rules, tcp('127.96.0.1', 80), always)).toThrow(/^the rule table loops: CHAIN-[AB] → CHAIN-[AB]/);
+    // Entered at depth 0 (KUBE-SERVICES), 1 (A), 2 (B), ...: depth 65 is more than 64, so the last chain entered is B, at 64.
+    expect(() => walk(rules, tcp('127.96.0.1', 80), always)).toThrow(new Error('the rule table loops: CHAIN-A → CHAIN-B → CHAIN-A → CHAIN-B …'));
   });
 });
 
