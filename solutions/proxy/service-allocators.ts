@@ -127,9 +127,9 @@ export class ServiceAllocators implements ServiceAllocator {
           if (!port.nodePort && before !== undefined && !asked.has(before)) port.nodePort = before;
         }
         this.allocatePorts(service, new Set(oldPorts.map((p) => p.nodePort!)), taken, dryRun);
-      } else if (needsNodePorts(old) && (spec.ports ?? []).every((port) => !port.nodePort || oldPorts.some((p) => p.nodePort === port.nodePort))) {
-        // Leaving NodePort with no node port the old Service did not hold: they all go (dropTypeDependentFields'
-        // sameNodePorts); a new one keeps them all, for validation to refuse.
+      } else if ((spec.ports ?? []).every((port) => !port.nodePort || oldPorts.some((p) => p.nodePort === port.nodePort))) {
+        // No node ports needed: when none names a port the old Service did not hold (it held none unless NodePort),
+        // they all go (dropTypeDependentFields' sameNodePorts); a new one keeps them all, for validation to refuse.
         for (const port of spec.ports ?? []) delete port.nodePort;
       }
       const kept = new Set((needsNodePorts(service) ? (spec.ports ?? []) : []).map((p) => p.nodePort));

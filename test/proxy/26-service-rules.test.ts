@@ -755,6 +755,7 @@ describe('the packet walker, on tables written by hand', () => {
 
   it.each<[string, Partial<Rule>, Packet | undefined, Packet]>([
     ['a source CIDR (-s)', { source: '127.0.2.0/24' }, tcp('127.96.0.1', 80), tcp('127.96.0.1', 80, { source: '127.0.3.9' })],
+    ['a source CIDR an IPv6 packet is never from', { source: '0.0.0.0/0' }, tcp('127.96.0.1', 80), tcp('127.96.0.1', 80, { source: 'fd00::9' })],
     ['a source CIDR the packet is not from (! -s)', { notSource: '127.0.2.0/24' }, tcp('127.96.0.1', 80, { source: '127.0.3.9' }), tcp('127.96.0.1', 80)],
     ['a destination CIDR (-d)', { destination: '127.96.0.0/30' }, tcp('127.96.0.3', 80), tcp('127.96.0.4', 80)],
     ['the protocol (-p)', { protocol: 'udp' }, tcp('127.96.0.1', 53, { protocol: 'udp' }), tcp('127.96.0.1', 53)],
