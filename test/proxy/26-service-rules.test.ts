@@ -11,7 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { Random, type EndpointSlice, type Service } from '@kube/kit';
+import { Random, type EndpointSlice, type Service, type ServicePort } from '@kube/kit';
 import {
   AllocationBitmap,
   AllocationError,
@@ -370,7 +370,7 @@ describe('the apiserver with the allocators', () => {
     const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
     const { send } = servicesApi(allocators);
     const created = (await send('POST', '/api/v1/namespaces/default/services', makeService('web', [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81, nodePort: 30081 }], { type: 'NodePort' }))).body as Service;
-    const put = (ports: Service['spec'] extends infer S ? (S & object)['ports'] : never) => send('PUT', '/api/v1/namespaces/default/services/web', { ...created, spec: { ...created.spec, type: 'ClusterIP', externalTrafficPolicy: undefined, ports } });
+    const put = (ports: ServicePort[]) => send('PUT', '/api/v1/namespaces/default/services/web', { ...created, spec: { ...created.spec, type: 'ClusterIP', externalTrafficPolicy: undefined, ports } });
     const added = await put([{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81, nodePort: 30099 }]);
     expect([added.code, added.body.details?.causes?.map((cause: { field: string }) => cause.field)]).toEqual([422, ['spec.ports[0].nodePort', 'spec.ports[1].nodePort']]);
     const subset = await put([{ name: 'http', port: 80, nodePort: 30080 }, { name: 'admin', port: 81 }]);
