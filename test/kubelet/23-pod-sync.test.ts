@@ -842,6 +842,19 @@ describe('the kubelet on a fake runtime', () => {
     expect(container === undefined || container.state === 'CONTAINER_EXITED').toBe(true);
   });
 
+  it('makes no final delete of a pod the API removed while its grace period ran (force-deleted meanwhile): there is nothing left to delete', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
+    await node.client.pods('default').create(podOn(NODE, 'slow', { containers: [{ name: 'app', image: 'test/stubborn' }] }));
+    await node.settle();
+    await node.client.pods('default').delete('slow', { gracePeriodSeconds: 5 });
+    await node.advance(2_000);
+    await node.client.pods('default').delete('slow', { gracePeriodSeconds: 0 });
+    await node.advance(3_000);
+    expect([await node.exists('slow'), await node.runtime.listPodSandbox()]).toEqual([false, []]);
+    expect(node.apiserver.calls.filter((c) => c === 'delete pods')).toEqual([]);
+  });
+
   it('stops and removes a pod the API deleted at once, giving its containers the pod\'s grace period', async () => {
     const node = await startNode();
     node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
