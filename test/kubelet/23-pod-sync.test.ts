@@ -201,6 +201,20 @@ describe('the status of containers the runtime has (generatePodStatus)', () => {
     expect(status.containerStatuses?.[1]).toMatchObject({ restartCount: 2, state: { waiting: { reason: 'PodInitializing' } } });
   });
 
+  it('shows no start failure for a terminal pod, whose containers will not start again: its exit stays the state', () => {
+    const web = pod({ containers: [{ name: 'web', image: 'kubekata/sleeper' }] });
+    const reasons = new Map([['web', { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' }]]);
+    const status = generatePodStatus(web, runtime(run('web', 'exited', 1)), { reasons, hostIP: '127.0.0.5', now: START, podIsTerminal: true });
+    expect(status.containerStatuses?.map((s) => [s.state?.terminated?.exitCode, s.state?.waiting, s.lastState])).toEqual([[1, undefined, undefined]]);
+  });
+
+  it('sets now as the lastTransitionTime of a condition whose old one had none, though its status stayed', () => {
+    const web = pod({ containers: [{ name: 'web', image: 'kubekata/sleeper' }] });
+    const old: Pod['status'] = { conditions: [{ type: 'PodScheduled', status: 'True' }] };
+    const status = generatePodStatus({ ...web, status: old }, runtime(run('web', 'running')), { reasons: new Map(), hostIP: '127.0.0.5', now: START + 7_000 });
+    expect(status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime).toBe(T(START + 7_000));
+  });
+
   it('shows a container\'s last start failure as waiting when it will start again (its exit moving to lastState), but not for an init container that succeeded', () => {
     const spec: PodSpec = {
       initContainers: [{ name: 'init', image: 'kubekata/sleeper' }, { name: 'init2', image: 'kubekata/sleeper' }],
