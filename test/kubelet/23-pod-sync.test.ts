@@ -79,6 +79,7 @@ describe('the phase (getPhase)', () => {
   it.each<[string, PodSpec, ContainerStatus[], boolean, string]>([
     ['a container whose status has no state counts as unknown: Pending, not Running or done', spec('Never'), [exited('a', 0), noState('b')], false, 'Pending'],
     ['a running container with another of no state is not Running yet', spec('Always'), [running('a'), noState('b')], false, 'Pending'],
+    ['a running container with one of no status and one of no state is not Running yet: every unknown one counts', spec('Always', ['a', 'b', 'c']), [running('a'), noState('c')], false, 'Pending'],
     ['a container waiting after it ran counts as stopped but never as succeeded (upstream counts succeeded only among the terminated): under Never, Failed even after an exit of 0', spec('Never', ['a']), [waiting('a', 0)], false, 'Failed'],
     ['a container waiting after it ran with an exit of 1, under Never: Failed', spec('Never', ['a']), [waiting('a', 1)], false, 'Failed'],
     ['every container stopped, one of them with no status: Pending (unknown)', spec('Never'), [exited('a', 0)], false, 'Pending'],
