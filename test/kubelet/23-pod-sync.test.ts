@@ -526,6 +526,18 @@ describe('the pod workers', () => {
     expect([errors, syncs]).toEqual([['a: the sync of a failed'], 2]);
   });
 
+  it('never syncs inside update(): the sync starts after the caller\'s own changes of that turn are done', async () => {
+    const seen: string[] = [];
+    let state = 'before';
+    const workers = new PodWorkers(async (uid) => {
+      seen.push(`${uid} ${state}`);
+    });
+    workers.update('a');
+    state = 'after';
+    await workers.idle();
+    expect(seen).toEqual(['a after']);
+  });
+
   it('never runs two syncs of one pod at once, and folds the updates that come during one into one more', async () => {
     const log: string[] = [];
     let release!: () => void;
