@@ -220,7 +220,8 @@ export class NodeProxy {
         fail(serviceUnavailable(`error trying to reach service: dial tcp ${backend.host}:${backend.port}: ${why}`));
         resolve();
       });
-      response.on('close', () => upstream.destroy());
+      // The client went away: stop asking, and stop waiting for an answer it will not read.
+      response.on('close', () => (upstream.destroy(), resolve()));
       request.pipe(upstream);
     });
   }
