@@ -102,6 +102,24 @@ async function settle(clock: FakeClock, rounds = 30): Promise<void> {
   for (let i = 0; i < rounds; i++) await clock.advance(0);
 }
 
+/**
+ * `client`, noting in `updates` each update it sends (`services/kubernetes`); `read` changes what a
+ * get hands back (an object as another client would return it).
+ */
+function recordingUpdates(client: ApiClient, read: (object: KubeObject) => KubeObject = (object) => object): { client: ApiClient; updates: string[] } {
+  const updates: string[] = [];
+  const recording = Object.create(client) as ApiClient;
+  recording.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
+    const real = client.resource<T>(resource, namespace);
+    return {
+      ...real,
+      get: async (name: string) => read(await real.get(name)) as T,
+      update: (object: T) => (updates.push(`${resource}/${object.metadata.name}`), real.update(object)),
+    };
+  };
+  return { client: recording, updates };
+}
+
 describe('bootstrapCluster: what the apiserver writes before anyone uses it', () => {
   it('creates the four system namespaces, the kubernetes Service at the range\'s first address, its Endpoints and EndpointSlice at the apiserver, and kube-dns at the tenth address', async () => {
     const { client } = api();
@@ -132,12 +150,7 @@ describe('bootstrapCluster: what the apiserver writes before anyone uses it', ()
     const { client, store } = api();
     await bootstrapCluster(client, APISERVER);
     const revision = store.revision;
-    const updates: string[] = [];
-    const counting = Object.create(client) as ApiClient;
-    counting.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
-      const real = client.resource<T>(resource, namespace);
-      return { ...real, update: (object: T) => (updates.push(`${resource}/${object.metadata.name}`), real.update(object)) };
-    };
+    const { client: counting, updates } = recordingUpdates(client);
     await bootstrapCluster(counting, APISERVER);
     expect(updates, 'updates sent on the second run (the server dropped them as no-ops, but each was a request)').toEqual([]);
     expect(store.revision, 'a write happened on the second run').toBe(revision);
@@ -159,19 +172,7 @@ describe('bootstrapCluster: what the apiserver writes before anyone uses it', ()
     const { client, store } = api();
     await bootstrapCluster(client, APISERVER);
     const revision = store.revision;
-    const updates: string[] = [];
-    const untyped = Object.create(client) as ApiClient;
-    untyped.resource = <T extends KubeObject>(resource: string, namespace?: string) => {
-      const real = client.resource<T>(resource, namespace);
-      return {
-        ...real,
-        get: async (name: string) => {
-          const { apiVersion: _apiVersion, kind: _kind, ...rest } = await real.get(name);
-          return rest as T;
-        },
-        update: (object: T) => (updates.push(`${resource}/${object.metadata.name}`), real.update(object)),
-      };
-    };
+    const { client: untyped, updates } = recordingUpdates(client, ({ apiVersion: _apiVersion, kind: _kind, ...rest }) => rest);
     await bootstrapCluster(untyped, APISERVER);
     const wanted = kubernetesService(APISERVER);
     await ensureObject(untyped, 'services', { ...wanted, metadata: { ...wanted.metadata, annotations: { note: 'metadata other than labels is not compared' } } });

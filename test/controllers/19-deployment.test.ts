@@ -283,6 +283,21 @@ async function writtenReplicaSets(rig: Rollouts, prefix: string): Promise<Record
   return Object.fromEntries(items.map((r) => [r.metadata.name!, [r.spec?.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']]]));
 }
 
+/**
+ * A rig for the rolling update's helpers: the Deployment `web` stored at 0 replicas (so its
+ * controller makes nothing of its own), and `d`, that Deployment as a helper is handed it, at
+ * `replicas` with `strategy`; `make` stores another app's ReplicaSet, `written` reads them back.
+ */
+async function rollingHelpersRig(replicas: number, strategy: DeploymentStrategy) {
+  const rig = await startRollouts();
+  const created = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
+  await rig.settle();
+  const d: Deployment = { ...created, spec: { ...created.spec!, replicas, strategy } };
+  const make = (name: string, replicas: number, available: number | undefined, created: number) => storedReplicaSet(rig, name, replicas, available, created);
+  const written = (prefix: string) => writtenReplicaSets(rig, prefix);
+  return { rig, d, make, written };
+}
+
 describe('the Deployment controller, with the ReplicaSet controller', () => {
   it('makes <deployment>-<pod-template-hash> with revision 1, the hash in its template and selector, and reports the rollout until complete', async () => {
     const rig = await startRollouts();
@@ -535,13 +550,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
   });
 
   it('scales old ReplicaSets down oldest first by the available pods beyond replicas - maxUnavailable, skipping any already at 0 and writing none past the count', async () => {
-    const rig = await startRollouts();
-    const created = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
-    await rig.settle();
     // replicas 4 with maxUnavailable 1: 3 pods must stay available.
-    const d: Deployment = { ...created, spec: { ...created.spec!, replicas: 4, strategy: rolling(1, 1) } };
-    const make = (name: string, replicas: number, available: number | undefined, created: number) => storedReplicaSet(rig, name, replicas, available, created);
-    const written = (prefix: string) => writtenReplicaSets(rig, prefix);
+    const { rig, d, make, written } = await rollingHelpersRig(4, rolling(1, 1));
 
     // 7 available (old-b 2, old-c 4, old-d 1), 4 of them may go: old-b's 2, then 2 of old-c's; old-z is at 0, old-d is not reached.
     const fresh = await make('new-n', 2, 0, 30);
@@ -556,13 +566,8 @@ describe('the Deployment controller, with the ReplicaSet controller', () => {
   });
 
   it('reconcileOldReplicaSets scales down only while maxScaledDown > 0 and says whether it scaled; reconcileNewReplicaSet scales a new ReplicaSet above replicas down at once and leaves one at replicas alone', async () => {
-    const rig = await startRollouts();
-    const created = await rig.client.deployments('default').create(makeDeployment('web', { replicas: 0 }));
-    await rig.settle();
     // replicas 3, maxSurge 1, maxUnavailable 0: 3 pods must stay available, 4 may exist.
-    const d: Deployment = { ...created, spec: { ...created.spec!, replicas: 3, strategy: rolling(1, 0) } };
-    const make = (name: string, replicas: number, available: number | undefined, created: number) => storedReplicaSet(rig, name, replicas, available, created);
-    const written = (prefix: string) => writtenReplicaSets(rig, prefix);
+    const { rig, d, make, written } = await rollingHelpersRig(3, rolling(1, 0));
 
     // The surge pod is not available yet: maxScaledDown = 4 - 3 - 1 = 0, nothing.
     let old = [await make('a-old', 3, 3, 0)];
