@@ -37,6 +37,7 @@ import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { answerReview } from './reviews.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
 import { withAllocation, type ServiceAllocator } from './service-allocation.ts';
+import { initIPFamilyFields } from './service-ip-families.ts';
 
 /** A request, as the HTTP server hands it over. */
 export interface ApiRequest {
@@ -134,7 +135,9 @@ export class ApiHandler {
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
-    const allocation = this.servicesOf(type)?.allocateCreate(admission.object as Service, options.dryRun ?? false);
+    const services = this.servicesOf(type);
+    if (services) initIPFamilyFields(admission.object as Service);
+    const allocation = services?.allocateCreate(admission.object as Service, options.dryRun ?? false);
     return withWarnings(await withAllocation(allocation, () => this.registry.create(type.resource, namespace, admission.object!, options)), warnings);
   }
 
@@ -184,7 +187,9 @@ export class ApiHandler {
       type.prepareForStatusUpdate?.(admission.object!, current);
       return this.registry.updateStatus(type.resource, namespace, admission.object!, options);
     }
-    const allocation = this.servicesOf(type)?.allocateUpdate(admission.object as Service, current as Service, options.dryRun ?? false);
+    const services = this.servicesOf(type);
+    if (services) initIPFamilyFields(admission.object as Service, current as Service);
+    const allocation = services?.allocateUpdate(admission.object as Service, current as Service, options.dryRun ?? false);
     const updated = await withAllocation(allocation, () => this.registry.update(type.resource, namespace, admission.object!, options));
     // An update that took the last finalizer off a Service being deleted deleted it (the registry
     // answers it with its deletionTimestamp and no finalizers): its address and node ports go back,

@@ -714,11 +714,14 @@ message ServiceSpec {
   optional string clusterIP = 3;
   repeated string clusterIPs = 18;
   optional string type = 4;
+  repeated string externalIPs = 5;
   optional string sessionAffinity = 7;
   optional string externalName = 10;
   optional SessionAffinityConfig sessionAffinityConfig = 14;
   optional string externalTrafficPolicy = 11;
   optional bool publishNotReadyAddresses = 13;
+  optional string ipFamilyPolicy = 17 [(kubekata.pointer) = true];
+  repeated string ipFamilies = 19;
   optional bool allocateLoadBalancerNodePorts = 20 [(kubekata.pointer) = true];
   optional string internalTrafficPolicy = 22;
 }

@@ -45,6 +45,12 @@ export interface SessionAffinityConfig {
   clientIP?: ClientIPConfig;
 }
 
+/** An IP family of a Service's addresses. */
+export type IPFamily = 'IPv4' | 'IPv6';
+
+/** How many IP families a Service wants (see {@link ServiceSpec.ipFamilyPolicy}). */
+export type IPFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+
 /** What the Service should be. */
 export interface ServiceSpec {
   /** default ClusterIP */
@@ -56,6 +62,17 @@ export interface ServiceSpec {
   clusterIP?: string;
   /** clusterIP first, then any other IP family's address */
   clusterIPs?: string[];
+  /**
+   * the IP families of clusterIPs, in their order; filled in by the apiserver (`[IPv4]` in this
+   * single-stack IPv4 cluster; a headless Service without a selector gets both)
+   */
+  ipFamilies?: IPFamily[];
+  /**
+   * how many IP families the Service wants: SingleStack (the default), PreferDualStack, or
+   * RequireDualStack (refused on a single-stack cluster, except for a headless Service without a
+   * selector, which gets it by default)
+   */
+  ipFamilyPolicy?: IPFamilyPolicy;
   /** ClientIP: connections from one client go to the same pod */
   sessionAffinity?: 'None' | 'ClientIP';
   sessionAffinityConfig?: SessionAffinityConfig;

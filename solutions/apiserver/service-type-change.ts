@@ -7,7 +7,8 @@
  * validation answers it.
  *
  * This file is given: it is the same in katas/ and solutions/. The node ports of a Service turned
- * ClusterIP go in kata 26's `allocateUpdate`, which gives them back to the range.
+ * ClusterIP go in kata 26's `allocateUpdate`, which gives them back to the range. A Service turned
+ * ExternalName loses its cluster IPs (a headless one its "None") and its IP family fields.
  *
  * @example
  * ```ts
@@ -28,10 +29,15 @@ export function dropTypeDependentFields(next: Service, stored: Service): void {
   const spec = next.spec;
   const before = stored.spec ?? {};
   if (spec === undefined) return;
-  // ExternalName (or headless): the address is given back by kata 26's allocateUpdate.
-  if (hasClusterIP(stored) && !hasClusterIP(next) && spec.clusterIP === before.clusterIP && sameList(spec.clusterIPs, before.clusterIPs)) {
-    delete spec.clusterIP;
-    delete spec.clusterIPs;
+  // Turned ExternalName: the address (even "None" counts) is given back by kata 26's
+  // allocateUpdate, and the IP families go with it (service-ip-families.ts).
+  if (needsClusterIP(stored) && !needsClusterIP(next)) {
+    if (spec.clusterIP === before.clusterIP && sameList(spec.clusterIPs, before.clusterIPs)) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (sameList(spec.ipFamilies, before.ipFamilies)) delete spec.ipFamilies;
+    if (spec.ipFamilyPolicy === before.ipFamilyPolicy) delete spec.ipFamilyPolicy;
   }
   if (externallyAccessible(stored) && !externallyAccessible(next) && spec.externalTrafficPolicy === before.externalTrafficPolicy) {
     delete spec.externalTrafficPolicy;
@@ -42,9 +48,9 @@ export function dropTypeDependentFields(next: Service, stored: Service): void {
   }
 }
 
-/** Whether the Service has a virtual IP: not ExternalName, not headless (upstream's needsClusterIP). */
-function hasClusterIP(service: Service): boolean {
-  return service.spec?.type !== 'ExternalName' && service.spec?.clusterIP !== 'None';
+/** Whether the Service's type has a clusterIP field to fill, "None" included: all but ExternalName (upstream's needsClusterIP). */
+function needsClusterIP(service: Service): boolean {
+  return service.spec?.type !== 'ExternalName';
 }
 
 function sameList(a: string[] | undefined, b: string[] | undefined): boolean {

@@ -205,7 +205,7 @@ describe('the apiserver with the allocators', () => {
     expect([taken.code, taken.body.message]).toEqual([422, 'Service "np2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated']);
     const headless = await send('POST', '/api/v1/namespaces/default/services', makeService('h', [{ port: 80 }], { clusterIP: 'None' }));
     const external = await send('POST', '/api/v1/namespaces/default/services', { ...makeService('e', []), spec: { type: 'ExternalName', externalName: 'example.com' } });
-    expect([headless.body.spec.clusterIP, external.body.spec.clusterIP]).toEqual(['None', undefined]);
+    expect([headless.body.spec.clusterIP, headless.body.spec.clusterIPs, external.body.spec.clusterIP]).toEqual(['None', ['None'], undefined]);
   });
 
   it('gives back what a create took when the create fails (an invalid Service keeps no address)', async () => {
@@ -240,6 +240,45 @@ describe('the apiserver with the allocators', () => {
     expect([external.code, external.body.spec.clusterIP, external.body.spec.clusterIPs, allocators.ips.allocated()]).toEqual([200, undefined, undefined, []]);
     const back = await patch({ spec: { type: 'NodePort', externalName: null } });
     expect([back.code, back.body.spec.externalTrafficPolicy, back.body.spec.clusterIPs]).toEqual([200, 'Cluster', [back.body.spec.clusterIP]]);
+  });
+
+  it.each<[string, Service['spec'], Pick<NonNullable<Service['spec']>, 'ipFamilyPolicy' | 'ipFamilies'> | string]>([
+    ['A ClusterIP Service without IP family fields is SingleStack IPv4.', {}, { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] }],
+    ['A NodePort Service that asks for PreferDualStack keeps it and gets the one family a single-stack cluster has.', { type: 'NodePort', ipFamilyPolicy: 'PreferDualStack' }, { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4'] }],
+    ['A headless Service with a selector is SingleStack IPv4, as any other.', { clusterIP: 'None' }, { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] }],
+    ['A headless Service without a selector is RequireDualStack with both families, even on a single-stack cluster.', { clusterIP: 'None', selector: undefined }, { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] }],
+    ['A headless Service without a selector that asks for SingleStack keeps one family.', { clusterIP: 'None', selector: undefined, ipFamilyPolicy: 'SingleStack' }, { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] }],
+    ['A Service that requires dual stack is refused on a single-stack cluster.', { ipFamilyPolicy: 'RequireDualStack' }, 'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services'],
+    ['A Service that names the IPv6 family is refused: the cluster has no IPv6 range.', { ipFamilies: ['IPv6'] }, 'spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster'],
+    ['A Service that asks for an IPv6 cluster IP is refused in the words of the family it would need.', { clusterIP: '2001:db8::1' }, 'spec.clusterIPs[0]: Invalid value: []string{"2001:db8::1"}: IPv6 is not configured on this cluster'],
+    ['A policy that is not one of the three is an unsupported value.', { ipFamilyPolicy: 'DualStack' as 'SingleStack' }, 'spec.ipFamilyPolicy: Unsupported value: "DualStack": supported values: "PreferDualStack", "RequireDualStack", "SingleStack"'],
+    ['A SingleStack Service that names two families is told which policies allow two.', { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4', 'IPv6'] }, 'spec.ipFamilyPolicy: Invalid value: "SingleStack": must be \'RequireDualStack\' or \'PreferDualStack\' when multiple IP families are specified'],
+    ['An ExternalName Service may not name IP families.', { type: 'ExternalName', externalName: 'db.example.com', ports: [], ipFamilies: ['IPv4'] }, 'spec.ipFamilies: Forbidden: may not be set for ExternalName services'],
+  ])('%s', async (_, spec, expected) => {
+    const { send } = servicesApi(new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) }));
+    const base = makeService('web', [{ port: 80 }]);
+    const created = await send('POST', '/api/v1/namespaces/default/services', { ...base, spec: { ...base.spec, ...spec } });
+    if (typeof expected === 'string') expect([created.code, created.body.message]).toEqual([422, `Service "web" is invalid: ${expected}`]);
+    else expect([created.code, created.body.spec.ipFamilyPolicy, created.body.spec.ipFamilies], created.body.message).toEqual([201, expected.ipFamilyPolicy, expected.ipFamilies]);
+  });
+
+  it('keeps the IP family fields on an update that leaves them out, and drops them with the address when the Service turns ExternalName, a headless one too', async () => {
+    const { send } = servicesApi(new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) }));
+    const SERVICES = '/api/v1/namespaces/default/services';
+    const patch = (name: string, body: object) => send('PATCH', `${SERVICES}/${name}`, body, 'application/merge-patch+json');
+    await send('POST', SERVICES, makeService('web', [{ port: 80 }], { ipFamilyPolicy: 'PreferDualStack' }));
+    const replaced = await send('PUT', `${SERVICES}/web`, makeService('web', [{ port: 8080 }]));
+    expect([replaced.code, replaced.body.spec.ipFamilyPolicy, replaced.body.spec.ipFamilies], replaced.body.message).toEqual([200, 'PreferDualStack', ['IPv4']]);
+    const external = await patch('web', { spec: { type: 'ExternalName', externalName: 'db.example.com' } });
+    expect([external.code, external.body.spec.ipFamilyPolicy, external.body.spec.ipFamilies], external.body.message).toEqual([200, undefined, undefined]);
+    const back = await patch('web', { spec: { type: 'ClusterIP', externalName: null } });
+    expect([back.code, back.body.spec.ipFamilyPolicy, back.body.spec.ipFamilies], back.body.message).toEqual([200, 'SingleStack', ['IPv4']]);
+
+    await send('POST', SERVICES, { ...makeService('peers', [{ port: 80 }], { clusterIP: 'None' }), spec: { clusterIP: 'None', ports: [{ port: 80 }] } });
+    const relabelled = await patch('peers', { metadata: { labels: { tier: 'db' } } });
+    expect([relabelled.code, relabelled.body.spec.ipFamilyPolicy, relabelled.body.spec.ipFamilies], relabelled.body.message).toEqual([200, 'RequireDualStack', ['IPv4', 'IPv6']]);
+    const named = await patch('peers', { spec: { type: 'ExternalName', externalName: 'db.example.com' } });
+    expect([named.code, named.body.spec.clusterIP, named.body.spec.ipFamilyPolicy, named.body.spec.ipFamilies], named.body.message).toEqual([200, undefined, undefined, undefined]);
   });
 
   it('restores only what stored Services can hold: not a headless Service, nor the node port a ClusterIP Service kept, nor what lies outside the ranges, and each thing once', () => {
