@@ -19,9 +19,9 @@
  * ```
  */
 import { join } from 'node:path';
-import type { ApiClient } from '@kube/apiserver';
-import type { Clock } from '@kube/kit';
-import { Kubelet, KubeletServer } from '@kube/kubelet';
+import { isStatusError, type ApiClient } from '@kube/apiserver';
+import type { Clock, ConfigMap, Secret } from '@kube/kit';
+import { containerEnvironment, Kubelet, KubeletServer } from '@kube/kubelet';
 import { dnsEnvironment, podDnsConfig } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
@@ -82,7 +82,8 @@ export class ClusterNode {
     if (options.runtime === 'process') this.leftoversStopped = stopLeftoverContainers(root).length;
     const runtime: RuntimeService =
       options.runtime === 'process' ? new ProcessRuntime({ root, podCIDR, clock: options.clock }) : new FakeRuntime({ clock: options.clock, podCIDR });
-    this.runtime = options.dnsServer ? withClusterDns(runtime, options.dnsServer) : runtime;
+    const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP);
+    this.runtime = options.dnsServer ? withClusterDns(withEnvironment, options.dnsServer) : withEnvironment;
   }
 
   /** The node's pod CIDR: `127.0.<10+index>.0/24` unless the options give one. */
@@ -157,13 +158,61 @@ export class ClusterNode {
  * images read them from the environment (kit/images/resolver.mjs).
  */
 function withClusterDns(runtime: RuntimeService, server: string): RuntimeService {
-  const createContainer = async (podSandboxId: string, config: ContainerConfig): Promise<string> => {
+  return aroundCreateContainer(runtime, async (podSandboxId, config) => {
     const status = await runtime.podSandboxStatus(podSandboxId);
     const dns = dnsEnvironment(podDnsConfig(status.metadata.namespace, server));
     const given = new Set(config.envs?.map((e) => e.key));
-    const envs = [...(config.envs ?? []), ...Object.entries(dns).filter(([key]) => !given.has(key)).map(([key, value]) => ({ key, value }))];
-    return runtime.createContainer(podSandboxId, { ...config, envs });
+    return { ...config, envs: [...(config.envs ?? []), ...Object.entries(dns).filter(([key]) => !given.has(key)).map(([key, value]) => ({ key, value }))] };
+  });
+}
+
+/**
+ * The kubelet's makeEnvironmentVariables: kata 22's `containerConfigFor` writes each `env` entry's
+ * plain `value` only; here the container's environment is made as upstream's kubelet makes it
+ * (`envFrom`, `valueFrom`, `$(NAME)`, the Service variables: the given containerEnvironment), from
+ * the pod as the API has it, and its command and args are expanded. A reference that cannot be
+ * resolved fails the creation with upstream's message, which the kubelet reports as the
+ * container's waiting reason.
+ */
+function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, nodeName: string, hostIP: () => string): RuntimeService {
+  const orNone = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (isStatusError(error, 'NotFound')) return undefined;
+      throw error;
+    }
   };
+  return aroundCreateContainer(runtime, async (podSandboxId, config) => {
+    const sandbox = await runtime.podSandboxStatus(podSandboxId);
+    const { namespace, name, uid } = sandbox.metadata;
+    const pod = await orNone(() => client.pods(namespace).get(name));
+    const container = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].find((c) => c.name === config.metadata.name);
+    // A pod deleted (or made again under its name) since the kubelet read it: nothing to resolve.
+    if (!pod || pod.metadata.uid !== uid || !container) return config;
+    const node = await orNone(() => client.nodes().get(nodeName));
+    const environment = await containerEnvironment(pod, container, {
+      podIP: sandbox.network.ip,
+      hostIP: hostIP(),
+      services: (await client.services().list()).items,
+      configMap: (ns, cm) => orNone(() => client.resource<ConfigMap>('configmaps', ns).get(cm)),
+      secret: (ns, secret) => orNone(() => client.resource<Secret>('secrets', ns).get(secret)),
+      ...(node?.status?.allocatable && { allocatable: node.status.allocatable }),
+    });
+    const declared = new Set((container.env ?? []).map((e) => e.name));
+    const workbookOnly = (config.envs ?? []).filter((e) => !declared.has(e.key) && !environment.variables.has(e.key));
+    return {
+      ...config,
+      envs: [...workbookOnly, ...[...environment.variables].map(([key, value]) => ({ key, value }))],
+      ...(environment.command && { command: environment.command }),
+      ...(environment.args && { args: environment.args }),
+    };
+  });
+}
+
+/** The runtime with each container's config passed through `change` before it is created. */
+function aroundCreateContainer(runtime: RuntimeService, change: (podSandboxId: string, config: ContainerConfig) => Promise<ContainerConfig>): RuntimeService {
+  const createContainer = async (podSandboxId: string, config: ContainerConfig): Promise<string> => runtime.createContainer(podSandboxId, await change(podSandboxId, config));
   return new Proxy(runtime, {
     get(target, property, receiver) {
       if (property === 'createContainer') return createContainer;

@@ -22,6 +22,7 @@ import { NotImplemented, type Clock, type Container, type Pod, type PodCondition
 import { containerConfigFor, RuntimeError, sandboxConfigFor, type ContainerStatus as CriContainerStatus, type RuntimeService } from '@kube/runtime';
 import { Backoff } from './backoff.ts';
 import { EventRecorder } from './events.ts';
+import { ContainerConfigError } from './container-environment.ts';
 import { computePodActions, type PodActions } from './pod-actions.ts';
 import { generatePodStatus, KUBELET_CONDITION_TYPES, othersConditions, type StartFailure } from './pod-status.ts';
 import { PodWorkers } from './pod-workers.ts';
@@ -343,7 +344,8 @@ export class Kubelet {
    * 2. its image in ImagePullBackOff? Then wait likewise (`ImagePullBackOff`);
    * 3. create it (attempt = the newest run's + 1, else 0): a pull error is `ErrImagePull` (events
    *    `Pulling`, then `Failed` with the error and `Failed` `Error: ErrImagePull`) and starts
-   *    the image's back-off; another error is `CreateContainerError`;
+   *    the image's back-off; a ContainerConfigError (a reference in its environment that cannot be
+   *    resolved: container-environment.ts) is `CreateContainerConfigError`; another error is `CreateContainerError`;
    * 4. start it: an error is `RunContainerError`. Events `Pulled`, `Created`, `Started` on the way.
    * On success its failure reason is forgotten and older exited runs of it are removed, all but
    * the newest (the container GC's one dead container per name).

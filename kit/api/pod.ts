@@ -9,10 +9,80 @@ import type { Affinity, Toleration, TopologySpreadConstraint } from './schedulin
 /** A network protocol of a port. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
-/** An environment variable of a container: `{ name: 'PORT', value: '8080' }`. */
+/**
+ * An environment variable of a container: `{ name: 'PORT', value: '8080' }`, or one whose value
+ * the kubelet looks up when it starts the container: `{ name: 'NODE', valueFrom: { fieldRef:
+ * { fieldPath: 'spec.nodeName' } } }`. A `value` may name earlier variables as `$(NAME)`.
+ */
 export interface EnvVar {
   name: string;
   value?: string;
+  valueFrom?: EnvVarSource;
+}
+
+/** Where an environment variable's value comes from (exactly one of these). */
+export interface EnvVarSource {
+  /** a field of the pod: `metadata.name`, `metadata.labels['app']`, `spec.nodeName`, `status.podIP`, ... */
+  fieldRef?: ObjectFieldSelector;
+  /** a resource of a container: `limits.cpu`, `requests.memory`, ... */
+  resourceFieldRef?: ResourceFieldSelector;
+  /** one key of a ConfigMap in the pod's namespace */
+  configMapKeyRef?: ConfigMapKeySelector;
+  /** one key of a Secret in the pod's namespace (its value decoded) */
+  secretKeyRef?: SecretKeySelector;
+}
+
+/** A field of the pod, by its path (the Downward API). */
+export interface ObjectFieldSelector {
+  /** default v1 */
+  apiVersion?: string;
+  fieldPath: string;
+}
+
+/** A container's limit or request, in units of `divisor` (default 1), rounded up. */
+export interface ResourceFieldSelector {
+  /** default: the container itself */
+  containerName?: string;
+  /** `limits.cpu`, `limits.memory`, `requests.cpu`, `requests.memory`, ... */
+  resource: string;
+  divisor?: Quantity;
+}
+
+/** One key of a ConfigMap. */
+export interface ConfigMapKeySelector {
+  name?: string;
+  key: string;
+  /** true: a missing ConfigMap or key leaves the variable out instead of failing the container */
+  optional?: boolean;
+}
+
+/** One key of a Secret. */
+export interface SecretKeySelector {
+  name?: string;
+  key: string;
+  /** true: a missing Secret or key leaves the variable out instead of failing the container */
+  optional?: boolean;
+}
+
+/** Every key of a ConfigMap or a Secret as environment variables, each name behind `prefix`. */
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: ConfigMapEnvSource;
+  secretRef?: SecretEnvSource;
+}
+
+/** The ConfigMap of an {@link EnvFromSource}. */
+export interface ConfigMapEnvSource {
+  name?: string;
+  /** true: a missing ConfigMap adds nothing instead of failing the container */
+  optional?: boolean;
+}
+
+/** The Secret of an {@link EnvFromSource}. */
+export interface SecretEnvSource {
+  name?: string;
+  /** true: a missing Secret adds nothing instead of failing the container */
+  optional?: boolean;
 }
 
 /** A port a container listens on; `name` lets a Service's targetPort or a probe refer to it. */
@@ -107,6 +177,8 @@ export interface Container {
   /** the arguments (the image's CMD when absent) */
   args?: string[];
   env?: EnvVar[];
+  /** whole ConfigMaps and Secrets as variables; `env` wins where both name one */
+  envFrom?: EnvFromSource[];
   workingDir?: string;
   ports?: ContainerPort[];
   resources?: ResourceRequirements;

@@ -37,7 +37,7 @@ import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { answerReview } from './reviews.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
 import { withAllocation, type ServiceAllocator } from './service-allocation.ts';
-import { initIPFamilyFields } from './service-ip-families.ts';
+import { initIPFamilyFields, normalizeClusterIPs } from './service-ip-families.ts';
 
 /** A request, as the HTTP server hands it over. */
 export interface ApiRequest {
@@ -169,6 +169,7 @@ export class ApiHandler {
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
     const services = this.servicesOf(type);
+    if (type.resource === 'services') normalizeClusterIPs(admission.object as Service);
     if (services) initIPFamilyFields(admission.object as Service);
     const allocation = services?.allocateCreate(admission.object as Service, options.dryRun ?? false);
     return withWarnings(await withAllocation(allocation, () => this.registry.create(type.resource, namespace, admission.object!, options)), warnings);
@@ -221,6 +222,7 @@ export class ApiHandler {
       return this.registry.updateStatus(type.resource, namespace, admission.object!, options);
     }
     const services = this.servicesOf(type);
+    if (type.resource === 'services') normalizeClusterIPs(admission.object as Service, current as Service);
     if (services) initIPFamilyFields(admission.object as Service, current as Service);
     const allocation = services?.allocateUpdate(admission.object as Service, current as Service, options.dryRun ?? false);
     const updated = await withAllocation(allocation, () => this.registry.update(type.resource, namespace, admission.object!, options));

@@ -280,14 +280,6 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       ...simple('services', 'Service', '', 'v1', true, true),
       categories: ['all'],
       shortNames: ['svc'],
-      prepareForCreate: (obj: KubeObject) => {
-        startStatus({})(obj);
-        // strategy.go's NormalizeClusterIPs: a client that names only clusterIP (as kubectl create
-        // service --clusterip=None does) gets it in clusterIPs too; an allocated one is put in
-        // both by kata 26.
-        const spec = (obj as Service).spec;
-        if (spec?.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
-      },
       prepareForUpdate: (next: KubeObject, stored: KubeObject) => dropTypeDependentFields(next as Service, stored as Service),
     },
     { ...simple('endpoints', 'Endpoints', '', 'v1', true, false), shortNames: ['ep'] },

@@ -112,6 +112,29 @@ export function initIPFamilyFields(service: Service, old?: Service): void {
   if (families.length === 0) families.push(CLUSTER_FAMILY);
 }
 
+/**
+ * Keeps `clusterIP` and `clusterIPs` in step before the addresses are allocated (upstream's
+ * normalizeClusterIPs, in the Service storage's beginCreate and beginUpdate), for clients that
+ * write only `clusterIP` — `kubectl create service clusterip peers --clusterip=None`, or a
+ * manifest written before dual stack:
+ *
+ * - create: `clusterIP` alone is copied into `clusterIPs`;
+ * - update: `clusterIPs` left out with `clusterIP` unchanged keeps the stored `clusterIPs`.
+ *   (Upstream's further rules for a changed `clusterIP` test that both fields are unchanged,
+ *   so they never apply; validation judges such a change.)
+ *
+ * Every Service the api handler creates or replaces goes through it, with or without allocators.
+ */
+export function normalizeClusterIPs(service: Service, old?: Service): void {
+  const spec = (service.spec ??= {});
+  if (old === undefined) {
+    if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
+    return;
+  }
+  const before = old.spec ?? {};
+  if ((before.clusterIPs ?? []).length > 0 && !spec.clusterIPs?.length && (before.clusterIP ?? '') === (spec.clusterIP ?? '')) spec.clusterIPs = [...before.clusterIPs!];
+}
+
 /** The cluster IPs the Service will have: its own, or, on an update that leaves them out, the old ones. */
 function effectiveClusterIPs(spec: ServiceSpec, old: Service | undefined): string[] {
   const asked = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];

@@ -9,7 +9,9 @@
  * - kata 25, the node agent: {@link NodeAgent} (registration, node status, the Lease),
  *   {@link nodeAllocatable}, {@link nodeConditions}, {@link readContainerLog},
  *   {@link Kubelet.adoptRuntimePods}; given: {@link KubeletServer} (logs and exec for the apiserver);
- * - given: {@link readRuntimePod}, {@link EventRecorder}.
+ * - given: {@link readRuntimePod}, {@link EventRecorder}, {@link containerEnvironment} (env, envFrom,
+ *   valueFrom, the Service variables and `$(NAME)`, which kata 29's nodes put around kata 22's
+ *   containerConfigFor).
  * @module
  */
 export * from './backoff.ts';
@@ -25,3 +27,4 @@ export * from './node-agent.ts';
 export * from './container-logs.ts';
 export * from './kubelet.ts';
 export * from './kubelet-server.ts';
+export * from './container-environment.ts';

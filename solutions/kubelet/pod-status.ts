@@ -24,7 +24,7 @@ export const CONTAINER_ID_PREFIX = 'kubekata://';
 
 /** Why a container could not be started on the last try: the waiting reason and message it shows. */
 export interface StartFailure {
-  /** `CrashLoopBackOff`, `ErrImagePull`, `ImagePullBackOff`, `CreateContainerError`, `RunContainerError` */
+  /** `CrashLoopBackOff`, `ErrImagePull`, `ImagePullBackOff`, `CreateContainerError`, `CreateContainerConfigError`, `RunContainerError` */
   reason: string;
   message: string;
 }

@@ -13,7 +13,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
-import { Backoff, computePodActions, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
+import { Backoff, computePodActions, ContainerConfigError, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
 import { fc, test } from '../support/prop.ts';
 import { expectedPhase } from '../support/kubelet/phase-table.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
@@ -821,16 +821,17 @@ describe('the kubelet on a fake runtime', () => {
   });
 
   it.each([
-    { step: 'createContainer', reason: 'CreateContainerError' },
-    { step: 'startContainer', reason: 'RunContainerError' },
-  ] as const)('shows a container the runtime cannot $step waiting $reason with the runtime\'s message, says "Error: ..." in a Warning, and tries again at the next sync', async ({ step, reason }) => {
+    { step: 'createContainer', reason: 'CreateContainerError', failure: (message: string) => new RuntimeError('Unknown', message) },
+    { step: 'createContainer', reason: 'CreateContainerConfigError', failure: (message: string) => new ContainerConfigError(message) },
+    { step: 'startContainer', reason: 'RunContainerError', failure: (message: string) => new RuntimeError('Unknown', message) },
+  ] as const)('shows a container the runtime cannot $step waiting $reason with the runtime\'s message, says "Error: ..." in a Warning, and tries again at the next sync', async ({ step, reason, failure }) => {
     const clock = new FakeClock(START);
     let failures = 2; // the first sync, and the one the sandbox's start wakes (upstream's PLEG)
     const runtime = new FakeRuntime({ clock, podCIDR: '127.0.1.0/24' });
     const real = runtime[step].bind(runtime) as (...args: never[]) => Promise<never>;
     Object.assign(runtime, {
       [step]: async (...args: never[]) => {
-        if (failures-- > 0) throw new RuntimeError('Unknown', `the runtime could not ${step === 'createContainer' ? 'create' : 'start'} it: disk full`);
+        if (failures-- > 0) throw failure(`the runtime could not ${step === 'createContainer' ? 'create' : 'start'} it: disk full`);
         return real(...args);
       },
     });

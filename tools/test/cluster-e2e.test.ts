@@ -4,7 +4,7 @@
  *
  * One story, step by step (each step needs the ones before): a Deployment of the echo image and a
  * Service; HTTP through the ClusterIP and through the Service's DNS name answers from all three
- * pods; kubectl logs, exec and port-forward; a container's process killed is restarted (restartCount 1);
+ * pods; kubectl logs, exec (with the environment the kubelet made) and port-forward; a container's process killed is restarted (restartCount 1);
  * kubectl scale; kubectl set image rolls out while a client sending requests all the while sees
  * no error; one node's kubelet stopped: its pods are replaced on the other node after the grace
  * period (20 s here, upstream's 50 s) and the pods' tolerationSeconds (5 s, the Deployment says
@@ -144,7 +144,11 @@ spec:
         image: kubekata/echo
         ports: [{containerPort: 8080, name: http}]
         # serve on for 2 s after SIGTERM while the endpoints leave kube-proxy (a preStop sleep's job)
-        env: [{name: SHUTDOWN_DELAY_SECONDS, value: "2"}]
+        env:
+        - {name: SHUTDOWN_DELAY_SECONDS, value: "2"}
+        # the kubelet's own lookups: a field of the pod, and $(NAME) of the Service variables
+        - {name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+        - {name: API, value: "$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)"}
         readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}
 ---
 apiVersion: v1
@@ -226,6 +230,8 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     const [pod] = await readyPods(3);
     expect(await kubectl('logs', pod!.metadata.name!)).toContain('echo: listening on');
     expect((await kubectl('exec', pod!.metadata.name!, '--', 'printenv', 'POD_NAME')).trim()).toBe(pod!.metadata.name);
+    // the environment as upstream's kubelet makes it: valueFrom, the Service variables, $(NAME)
+    expect((await kubectl('exec', pod!.metadata.name!, '--', 'printenv', 'NODE', 'API')).trim().split('\n')).toEqual([pod!.spec!.nodeName, '127.228.0.1:443']);
   });
 
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
