@@ -10,11 +10,14 @@
  * | `GET /exec/<ns>/<pod>/<container>?command=...&stdout&stderr` (WebSocket) | runs a command in the container: the stream protocol `v5.channel.k8s.io` (or `v4`) as kubectl speaks it |
  * | `POST /portForward/<ns>/<pod>` (SPDY/3.1) | `kubectl port-forward`: streams joined to TCP connections to the pod's IP (port-forward.ts) |
  *
- * Exec over the channel protocol: each binary message starts with its channel — 1 stdout,
- * 2 stderr, 3 the result as a `Status` (`Success`, or `Failure` with reason `NonZeroExitCode` and
- * the exit code as a cause), 255 (v5) "this stream is closed". Where it simplifies: the command
- * runs to its end with the runtime's `execSync` (kata 22), so its output arrives when it exits,
- * and stdin and a TTY (`kubectl exec -it`) are refused with a message saying so.
+ * Exec over the channel protocol: each binary message starts with its channel — 0 stdin,
+ * 1 stdout, 2 stderr, 3 the result as a `Status` (`Success`, or `Failure` with reason
+ * `NonZeroExitCode` and the exit code as a cause), 255 (v5) "this stream is closed". Where it
+ * simplifies: the command runs to its end with the runtime's `execSync` (kata 22), so its output
+ * arrives when it exits; stdin (`kubectl exec -i`, and `kubectl cp` into a pod, which pipes a tar
+ * to `tar -x`) is read to its end first — v5's close signal on channel 0 marks it — and given
+ * to the command from a file, so a command that reads its input as it comes (a shell typed at)
+ * sees it all at once; a TTY (`kubectl exec -t`) is refused with a message saying so.
  *
  * @example
  * ```ts
@@ -26,10 +29,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { open, watch } from 'node:fs/promises';
+import { mkdtemp, open, rm, watch, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RealClock, type Clock } from '@kube/kit';
-import type { ContainerStatus as CriContainerStatus, RuntimeService } from '@kube/runtime';
+import type { ContainerStatus as CriContainerStatus, ExecSyncResponse, RuntimeService } from '@kube/runtime';
 import { readContainerLog, type LogReadOptions, type LogReadState } from './container-logs.ts';
 import type { Kubelet } from './kubelet.ts';
 import { PORT_FORWARD_PROTOCOL, servePortForward } from './port-forward.ts';
@@ -263,15 +268,19 @@ export class KubeletServer {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
     };
     const status = (body: object): void => send(CHANNEL.error, JSON.stringify({ metadata: {}, ...body }));
+    // Listening from the start: kubectl may send its input before the container is looked up.
+    const input = query.get('stdin') === 'true' ? readStdin(ws) : undefined;
+    input?.catch(() => {}); // answered below when awaited; never an unhandled rejection if an earlier check refuses
     try {
       const command = query.getAll('command');
       if (command.length === 0) throw new HttpError(400, 'you must specify at least 1 command');
-      if (query.get('stdin') === 'true' || query.get('tty') === 'true') {
-        throw new HttpError(400, 'this kubelet runs exec commands to their end (ExecSync): stdin and a TTY (kubectl exec -i/-t) are not supported; run the command without -i and -t');
+      if (query.get('tty') === 'true') {
+        throw new HttpError(400, 'this kubelet runs exec commands to their end (ExecSync), without a terminal: a TTY (kubectl exec -t) is not supported; run the command without -t');
       }
+      if (input && ws.protocol !== 'v5.channel.k8s.io') throw new HttpError(400, `stdin needs the v5.channel.k8s.io protocol, whose close signal says where the input ends (the client speaks ${ws.protocol})`);
       const container = await this.findContainer(namespace, podName, containerName, false);
       if (container.state !== 'CONTAINER_RUNNING') throw new HttpError(400, `container "${containerName}" in pod "${podName}" is not running: cannot exec into a container that is not running`);
-      const result = await this.options.runtime.execSync(container.id, command, 0);
+      const result = input ? await this.execWithInput(container.id, command, await input) : await this.options.runtime.execSync(container.id, command, 0);
       if (result.stdout && query.get('stdout') !== 'false') send(CHANNEL.stdout, result.stdout);
       if (result.stderr && query.get('stderr') !== 'false') send(CHANNEL.stderr, result.stderr);
       if (result.exitCode === 0) status({ status: 'Success' });
@@ -288,6 +297,50 @@ export class KubeletServer {
     }
     ws.close(1000);
   }
+
+  /** Runs the command with `input` as its stdin: a file the command's shell redirects from, removed afterwards. */
+  private async execWithInput(containerId: string, command: string[], input: Buffer): Promise<ExecSyncResponse> {
+    const dir = await mkdtemp(join(tmpdir(), 'kubekata-exec-'));
+    try {
+      const file = join(dir, 'stdin');
+      await writeFile(file, input);
+      // sh -c 'exec "$@" <"$0"' FILE CMD...: the command itself, with no shell word-splitting of its arguments.
+      return await this.options.runtime.execSync(containerId, ['sh', '-c', 'exec "$@" <"$0"', file, ...command], 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The most stdin an exec takes (it is held in memory until the client closes it). */
+export const MAX_EXEC_STDIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The client's stdin: the data of channel 0 until v5's close signal for it (`[255, 0]`) or the
+ * connection's end. Too much input rejects (the exec answers with a Failure saying so).
+ */
+function readStdin(ws: WebSocket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      ws.off('message', onMessage);
+      resolve(Buffer.concat(chunks));
+    };
+    const onMessage = (data: Buffer): void => {
+      if (data[0] === CHANNEL.stdin) {
+        size += data.length - 1;
+        if (size > MAX_EXEC_STDIN_BYTES) {
+          ws.off('message', onMessage);
+          reject(new HttpError(400, `stdin is larger than this kubelet takes (${MAX_EXEC_STDIN_BYTES} bytes)`));
+          return;
+        }
+        chunks.push(data.subarray(1));
+      } else if (data[0] === CHANNEL.close && data[1] === CHANNEL.stdin) done();
+    };
+    ws.on('message', onMessage);
+    ws.once('close', done);
+  });
 }
 
 /**

@@ -13,7 +13,7 @@
  * points never leave a pod with two running copies of a container, nor a deleted pod running;
  * and a log read back gives the container's output (with timestamps, the same lines after them).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -396,6 +396,28 @@ describe('logs and exec against real processes', () => {
     ]);
   });
 
+  it('gives a command its stdin over v5: channel 0 up to the close signal [255, 0]; refuses a TTY, and stdin over v4, which cannot say where the input ends', async () => {
+    const exec = async (query: string, protocol: string, send: Buffer[] = []) => {
+      const ws = new WebSocket(`ws://${nodeIP}:${port}/exec/default/web/app?${query}`, [protocol]);
+      const frames: Buffer[] = [];
+      ws.on('message', (data: Buffer) => frames.push(Buffer.from(data)));
+      await new Promise((resolve) => ws.on('open', resolve));
+      for (const frame of send) ws.send(frame);
+      await new Promise((resolve) => ws.on('close', resolve));
+      return frames.map((f) => [f[0], f.subarray(1).toString()]);
+    };
+    const echo = 'command=node&command=-e&command=process.stdin.pipe(process.stdout)&stdin=true&stdout=true&stderr=true';
+    const input = [Buffer.from('\x00first '), Buffer.from('\x00second'), Buffer.from([255, 0])];
+    expect(await exec(echo, 'v5.channel.k8s.io', input)).toEqual([
+      [1, 'first second'],
+      [3, '{"metadata":{},"status":"Success"}'],
+    ]);
+    const [[channel, v4]] = (await exec(echo, 'v4.channel.k8s.io', input)) as [[number, string]];
+    expect([channel, JSON.parse(v4).message]).toEqual([3, 'stdin needs the v5.channel.k8s.io protocol, whose close signal says where the input ends (the client speaks v4.channel.k8s.io)']);
+    const [[, tty]] = (await exec('command=sh&stdin=true&tty=true&stdout=true', 'v5.channel.k8s.io', input)) as [[number, string]];
+    expect(JSON.parse(tty)).toMatchObject({ status: 'Failure', reason: 'BadRequest', code: 400 });
+  });
+
   describe('the real kubectl (v1.32) through the apiserver', () => {
     let config: string;
     beforeAll(() => {
@@ -451,6 +473,23 @@ describe('logs and exec against real processes', () => {
       expect([hostname.code, hostname.stdout, hostname.stderr]).toEqual([0, 'web true\n', '']);
       const failing = await kubectl(config, ['exec', 'web', '--', 'node', '-e', 'console.error("nope"); process.exit(3)']);
       expect([failing.code, failing.stderr]).toEqual([3, 'nope\ncommand terminated with exit code 3\n']);
+    });
+
+    it('kubectl exec -i hands the command its input, and kubectl cp copies a file into the container and back (a tar through exec)', async (context) => {
+      needKubectl(context);
+      const piped = await kubectl(config, ['exec', '-i', 'web', '--', 'node', '-e', 'let n = 0; process.stdin.on("data", (c) => (n += c.length)).on("end", () => console.log(n))'], 'x'.repeat(100_000));
+      expect([piped.code, piped.stdout, piped.stderr]).toEqual([0, '100000\n', '']);
+      const local = mkdtempSync(join(tmpdir(), 'kubekata-cp-'));
+      try {
+        writeFileSync(join(local, 'notes.txt'), 'copied in\n');
+        const copyIn = await kubectl(config, ['cp', join(local, 'notes.txt'), 'web:notes.txt']);
+        expect([copyIn.code, copyIn.stderr]).toEqual([0, '']);
+        expect((await kubectl(config, ['exec', 'web', '--', 'cat', 'notes.txt'])).stdout).toBe('copied in\n');
+        const copyOut = await kubectl(config, ['cp', 'web:notes.txt', join(local, 'back.txt')]);
+        expect([copyOut.code, readFileSync(join(local, 'back.txt'), 'utf8')]).toEqual([0, 'copied in\n']);
+      } finally {
+        rmSync(local, { recursive: true, force: true });
+      }
     });
   });
 });
