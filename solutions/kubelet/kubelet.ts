@@ -381,7 +381,9 @@ export class Kubelet {
     const grace = effectiveGracePeriod(pod);
     if (actions.killPod) await this.killPod(pod, runtimePod, grace);
     for (const kill of actions.containersToKill) await this.killContainer(pod, kill.id, kill.name, grace, kill.message);
-    if (actions.killPod || actions.containersToKill.length > 0) runtimePod = await this.readPod(uid);
+    // The runtime pod stays the one the sync read, before these kills: a container killed to be
+    // replaced is not its own last exit, so it starts again at once unless an earlier exit still
+    // holds it back (upstream's doBackOff reads the pod status of the sync's start).
     const toStart = actions.nextInitContainerToStart ? [{ container: actions.nextInitContainerToStart, init: true }] : actions.containersToStart.map((i) => ({ container: pod.spec!.containers[i]!, init: false }));
     if (!actions.createSandbox && toStart.length === 0) return;
     let sandboxId = actions.sandboxId;

@@ -498,6 +498,23 @@ describe('against real processes', () => {
     expect(events.slice(0, killing).filter((e) => e === unhealthy)).toHaveLength(3);
     await listening(node); // the new run serves again
   });
+
+  it('restarts a container that fails its liveness probe again at once, without CrashLoopBackOff: the back-off looks at the runs as the sync found them, before its kill (upstream\'s doBackOff)', async () => {
+    const node = await processNode();
+    await node.client.pods('default').create(podOn(NODE, 'sick', { containers: [echo({ livenessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 10 } })] }));
+    await settleReal(node);
+    const restarts = async () => (await node.pod('sick')).status?.containerStatuses?.[0]?.restartCount;
+    for (const expected of [1, 2, 3]) {
+      await listening(node);
+      // three failed probes, 10 s apart, then the kill and the new run in the same sync
+      for (let i = 0; i < 3; i++) {
+        await node.clock.advance(i === 0 ? 0 : 10_000);
+        await settleReal(node);
+      }
+      expect(await restarts(), `kill ${expected}: started again with no back-off wait`).toBe(expected);
+    }
+    expect(node.recorded('sick').filter((e) => e.startsWith('BackOff')), 'never a CrashLoopBackOff: every earlier run ended 30 s before, longer than the back-off').toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
