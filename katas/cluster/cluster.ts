@@ -29,6 +29,7 @@ import { ClusterDns } from './dns.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { ClusterNode } from './node.ts';
 import { SchedulerRunner } from './scheduler-runner.ts';
+import { SchedulerComponent } from './scheduler-component.ts';
 import { ServiceProxy } from './service-proxy.ts';
 
 /** kube-proxy: its informers, the proxier, and the loop between them. */
@@ -44,7 +45,8 @@ export interface ClusterParts {
   tracer: Tracer;
   clock: Clock;
   controlPlane: ControlPlane;
-  scheduler: SchedulerRunner;
+  /** kube-scheduler: a SchedulerRunner under leader election on the Lease kube-system/kube-scheduler */
+  scheduler: SchedulerComponent;
   controllerManager: ControllerManagerComponent;
   /** cluster DNS, over HTTPS only */
   dns: ClusterDns | undefined;
@@ -131,7 +133,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // TODO(29): .settings }), a Tracer, the transport (default https), the service CIDR (default DEFAULT_SERVICE_CIDR) and a
   // TODO(29): ControlPlane (with options.storage when given: a real etcd). Each component gets its own client: clientFor(user), through options.wrapClient when given.
   // TODO(29): Then, in an order the instructions explain (each traced as the table there says): the control plane; the
-  // TODO(29): bootstrap; the scheduler (SchedulerRunner, with options.explain) and the controller manager; over https DNS (ClusterDns, at
+  // TODO(29): bootstrap; the scheduler (a SchedulerComponent whose runner() makes a SchedulerRunner, with options.explain) and
+  // TODO(29): the controller manager, both with the identity control-plane_<random.string(8)>; over https DNS (ClusterDns, at
   // TODO(29): options.dns or the range's tenth address); the nodes (ClusterNode, node-1..N, started together); over https
   // TODO(29): kube-proxy (a factory, a Proxier with node ports on 127.0.0.1 and each node's nodeIP, a ServiceProxy); over
   // TODO(29): https with a dataDir the kubeconfig (writeKubeconfig at <dataDir>/kubeconfig). Return a Cluster of the parts.

@@ -29,6 +29,7 @@ import { ClusterDns } from './dns.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { ClusterNode } from './node.ts';
 import { SchedulerRunner } from './scheduler-runner.ts';
+import { SchedulerComponent } from './scheduler-component.ts';
 import { ServiceProxy } from './service-proxy.ts';
 
 /** kube-proxy: its informers, the proxier, and the loop between them. */
@@ -44,7 +45,8 @@ export interface ClusterParts {
   tracer: Tracer;
   clock: Clock;
   controlPlane: ControlPlane;
-  scheduler: SchedulerRunner;
+  /** kube-scheduler: a SchedulerRunner under leader election on the Lease kube-system/kube-scheduler */
+  scheduler: SchedulerComponent;
   controllerManager: ControllerManagerComponent;
   /** cluster DNS, over HTTPS only */
   dns: ClusterDns | undefined;
@@ -163,15 +165,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   //    kubelet renews its Lease there, and `kubernetes` before a pod looks for the API.
   await tracer.step('bootstrap', 'start', () => bootstrapCluster(clientFor(ADMIN_USER), controlPlane.address, cidr));
   // 3. The scheduler and the controller manager: ready for the first pod before any node is.
-  const scheduler = new SchedulerRunner({ client: clientFor('system:kube-scheduler'), clock, random: random.fork(), onError: log('kube-scheduler'), ...(options.explain && { explain: options.explain }) });
-  await tracer.step('kube-scheduler', 'start', () => scheduler.start());
-  const controllerManager = new ControllerManagerComponent({
-    client: clientFor('system:kube-controller-manager'),
+  //    Each under leader election, as kubeadm runs them: one Lease each in kube-system.
+  const schedulerClient = clientFor('system:kube-scheduler');
+  const schedulerRandom = random.fork();
+  const identity = `control-plane_${random.string(8)}`;
+  const scheduler = new SchedulerComponent({
+    client: schedulerClient,
     clock,
     tracer,
     settings,
-    identity: `control-plane_${random.string(8)}`,
+    identity,
+    runner: () => new SchedulerRunner({ client: schedulerClient, clock, random: schedulerRandom, onError: log('kube-scheduler'), ...(options.explain && { explain: options.explain }) }),
   });
+  await tracer.step('kube-scheduler', 'start', () => scheduler.start());
+  const controllerManager = new ControllerManagerComponent({ client: clientFor('system:kube-controller-manager'), clock, tracer, settings, identity });
   await controllerManager.start();
   // 4. DNS before the nodes: each kubelet tells its containers where it answers.
   let dns: ClusterDns | undefined;

@@ -17,5 +17,6 @@ export * from './dns.ts';
 export * from './kubeconfig.ts';
 export * from './bootstrap.ts';
 export * from './scheduler-runner.ts';
+export * from './scheduler-component.ts';
 export * from './service-proxy.ts';
 export * from './cluster.ts';

@@ -22,9 +22,11 @@ import {
   DEFAULT_SETTINGS,
   ensureObject,
   kubernetesService,
+  SchedulerComponent,
   SchedulerRunner,
   ServiceProxy,
   SYSTEM_NAMESPACES,
+  Tracer,
   type ApiServerAddress,
   type ClusterOptions,
 } from '@kube/cluster';
@@ -233,6 +235,41 @@ describe('bootstrapCluster: what the apiserver writes before anyone uses it', ()
     const unwritable = failing('update', 'Forbidden', 403);
     await expect(ensureObject(unwritable, 'services', kubernetesService({ host: '127.0.0.1', port: 9443 }))).rejects.toThrow('update refused');
     expect(unwritable.calls, 'tried once: only a Conflict is tried again').toBe(1);
+  });
+});
+
+describe('SchedulerComponent: kube-scheduler under leader election', () => {
+  it('lets only the holder of the Lease kube-scheduler bind pods; a standby takes over once the leader stops and hands the lease back', async () => {
+    const { client } = api();
+    const clock = new FakeClock(START);
+    const settings = { ...DEFAULT_SETTINGS };
+    const tracer = new Tracer({});
+    await client.nodes().create(node('n1'));
+    const candidate = (identity: string) => new SchedulerComponent({ client, clock, tracer, settings, identity, runner: () => new SchedulerRunner({ client, clock, random: new Random(7) }) });
+    const first = candidate('cp-1');
+    const starting = started(first.start());
+    await settle(clock);
+    await starting;
+    const second = candidate('cp-2');
+    const waiting = started(second.start());
+    await settle(clock);
+    expect([first.leading, second.leading]).toEqual([true, false]);
+    expect((await client.resource<Lease>('leases', 'kube-system').get('kube-scheduler')).spec?.holderIdentity).toBe('cp-1');
+    await client.pods('default').create(pending('web'));
+    await settle(clock);
+    expect((await client.pods('default').get('web')).spec?.nodeName, 'the leader binds').toBe('n1');
+
+    await first.stop();
+    await clock.advance(settings.leaderRetryPeriodMs);
+    await settle(clock);
+    await waiting;
+    expect([first.leading, second.leading]).toEqual([false, true]);
+    expect((await client.resource<Lease>('leases', 'kube-system').get('kube-scheduler')).spec?.holderIdentity, 'handed back, then taken').toBe('cp-2');
+    await client.pods('default').create(pending('api'));
+    await settle(clock);
+    expect((await client.pods('default').get('api')).spec?.nodeName, 'the new leader binds').toBe('n1');
+    await second.stop();
+    expect(clock.pending(), 'no timer left once both stopped').toBe(0);
   });
 });
 
@@ -829,6 +866,9 @@ describe('the cluster at work, on a FakeClock', () => {
     const lease = await cluster.client.resource<Lease>('leases', 'kube-system').get('kube-controller-manager');
     expect(lease.spec?.holderIdentity, 'the controller manager\'s identity: control-plane_ and 8 characters of the kit\'s alphabet').toMatch(/^control-plane_[bcdfghjklmnpqrstvwxz2456789]{8}$/);
     expect(lease.spec?.leaseDurationSeconds, 'the lease duration the settings give').toBe(20);
+    const schedulerLease = await cluster.client.resource<Lease>('leases', 'kube-system').get('kube-scheduler');
+    expect([schedulerLease.spec?.holderIdentity, schedulerLease.spec?.leaseDurationSeconds], 'the scheduler leads under its own Lease, as the same control-plane candidate').toEqual([lease.spec?.holderIdentity, 20]);
+    expect(cluster.parts.scheduler.leading, 'the scheduler the cluster started is the one that leads').toBe(true);
     expect(cluster.parts.settings, 'the settings given over the defaults').toEqual({ ...DEFAULT_SETTINGS, leaderLeaseDurationMs: 20_000 });
     await cluster.client.resource<Deployment>('deployments', 'default').create(makeDeployment('web', { replicas: 3, image: 'kubekata/echo' }));
     await advance(2000);
