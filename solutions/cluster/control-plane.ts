@@ -13,7 +13,8 @@
  * `system:nodes`). Simplified: upstream gives each of them a narrow role (and nodes the Node
  * authorizer); here each is bound to `cluster-admin`, which is what those roles add up to for the
  * requests these components make. That binding and kube-apiserver's bootstrap policy are stored
- * objects, written at each start (`kubectl get clusterrolebindings` lists them).
+ * objects, written at each start (`kubectl get clusterrolebindings` lists them). Over HTTPS the
+ * apiserver keeps its identity Lease in kube-system (apiserver-identity.ts).
  *
  * @example
  * ```ts
@@ -27,6 +28,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Agent } from 'undici';
+import { IdentityLease } from './apiserver-identity.ts';
 import {
   Admission,
   ApiServer,
@@ -57,6 +59,9 @@ import {
 } from '@kube/kit';
 import { ServiceAllocators } from '@kube/proxy';
 import type { Tracer, Transport } from './cluster-api.ts';
+
+/** The host the control plane runs on, as its identity Lease names it (the machine's own name would differ from run to run). */
+export const CONTROL_PLANE_HOST = 'control-plane';
 
 /** The administrator of the kubeconfig: kubeadm's admin.conf user. */
 export const ADMIN_USER = 'kubernetes-admin';
@@ -110,6 +115,8 @@ export class ControlPlane {
   private port: number;
   private ca: string | undefined;
   private dispatcher: Agent | undefined;
+  /** the apiserver's identity Lease, while it runs over HTTPS */
+  private identity: IdentityLease | undefined;
   /** a client per user, over HTTPS: made once, so that restarts do not open new pools */
   private readonly clients = new Map<string, ApiClient>();
 
@@ -182,12 +189,17 @@ export class ControlPlane {
       });
       await this.server.start();
       this.port = new URL(this.server.url).port ? Number(new URL(this.server.url).port) : 443;
+      // Its identity Lease in kube-system, as every v1.32 apiserver keeps one (apiserver-identity.ts).
+      this.identity = new IdentityLease({ registry: this.registry, clock, random, hostname: CONTROL_PLANE_HOST });
+      this.identity.start();
     });
   }
 
   /** Stops the apiserver (its watches end), then closes the store (its log flushed). */
   async stop(): Promise<void> {
     const { tracer } = this.options;
+    this.identity?.stop();
+    this.identity = undefined;
     if (this.server) {
       const server = this.server;
       this.server = undefined;

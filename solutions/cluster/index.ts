@@ -11,6 +11,7 @@
  */
 export * from './cluster-api.ts';
 export * from './control-plane.ts';
+export * from './apiserver-identity.ts';
 export * from './node.ts';
 export * from './controller-manager.ts';
 export * from './dns.ts';

@@ -729,6 +729,16 @@ describe('startCluster: the start-up order, read from the trace', () => {
       expect(existsSync(join(dataDir, 'etcd')), "etcd's log in the data dir").toBe(true);
       expect(readFileSync(join(dataDir, 'kubeconfig'), 'utf8'), 'the kubeconfig in the data dir, pointing at the apiserver').toContain('server: https://127.0.29.1:29443');
       expect([...users].sort(), 'each component as its own user').toEqual(['kubernetes-admin', 'system:kube-controller-manager', 'system:kube-proxy', 'system:kube-scheduler', 'system:node:node-1', 'system:node:node-2', 'system:serviceaccount:kube-system:coredns']);
+      // kubectl get leases -n kube-system, as on a v1.32 cluster: the apiserver's identity and the two leaders'
+      const leases = (await cluster.client.resource<Lease>('leases', 'kube-system').list()).items;
+      // the name: base32 of SHA-256 over the length-prefixed 'control-plane' and 'kube-apiserver' (Python's hashlib and base64 agree)
+      expect(leases.map((l) => l.metadata.name).sort()).toEqual(['apiserver-6vzvajxlkf7lcarzgdc4jnyaru', 'kube-controller-manager', 'kube-scheduler']);
+      const identity = leases.find((l) => l.metadata.name!.startsWith('apiserver-'))!;
+      expect([identity.metadata.labels, identity.spec?.leaseDurationSeconds, identity.spec?.holderIdentity]).toEqual([
+        { 'apiserver.kubernetes.io/identity': 'kube-apiserver', 'kubernetes.io/hostname': 'control-plane' },
+        3600,
+        expect.stringMatching(/^apiserver-6vzvajxlkf7lcarzgdc4jnyaru_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      ]);
       const lines = trace.map((e) => `${e.component} ${e.phase}`);
       const before = (a: string, b: string) => expect(at(trace, a), `"${a}" before "${b}" in: ${lines.join(', ')}`).toBeLessThan(at(trace, b));
       for (const line of ['etcd ready', 'kube-apiserver ready', 'bootstrap ready', 'kube-scheduler ready', 'kube-controller-manager ready', 'coredns ready', 'kube-proxy ready', 'kubeconfig ready']) {
