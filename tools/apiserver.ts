@@ -170,7 +170,8 @@ const durable = args['data-dir'] ? await openStore(args['data-dir']) : undefined
 if (args['etcd-servers'] && durable) fail('--etcd-servers and --data-dir both say where the store is: give one (etcd keeps its data in its own --data-dir).');
 const etcd = args['etcd-servers'] ? await openEtcd(args['etcd-servers']) : undefined;
 const store = etcd?.store ?? durable?.store ?? new MvccStore();
-const registry = new Registry({ store, watchable: etcd?.watchable, clock, random: new Random(Date.now()) });
+const random = new Random(Date.now());
+const registry = new Registry({ store, watchable: etcd?.watchable, clock, random });
 // The namespaces every cluster starts with (a restarted one with a data dir has them already).
 for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
   try {
@@ -225,6 +226,7 @@ const server = new ApiServer({
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
   admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
+  random,
 });
 
 let url: string;

@@ -182,6 +182,8 @@ export class ControlPlane {
         authorizer: storedRbacAuthorizer(this.registry),
         admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
         serviceAllocator: this.serviceAllocators(),
+        // the registry's own Random: a name drawn here is the name the registry would have drawn
+        random,
         // kata 21's namespace controller empties deleted namespaces here
         emptyDeletedNamespaces: false,
         // --watch-cache (on upstream): 1,000 kubelets' pod watches cost one registry watch, not 1,000

@@ -21,7 +21,7 @@
  * // { code: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'pods "nope" not found', code: 404, ... } }
  * ```
  */
-import type { Binding, Clock, KubeObject, Pod, Scale, Service } from '@kube/kit';
+import type { Binding, Clock, KubeObject, Pod, Random, Scale, Service } from '@kube/kit';
 import { refuseBinding } from './client.ts';
 import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
@@ -74,6 +74,13 @@ export interface ApiHandlerOptions {
   serverAddress?: string;
   /** hands out Services' cluster IPs and node ports (kata 26; service-allocation.ts) */
   serviceAllocator?: ServiceAllocator;
+  /**
+   * The registry's Random: given it, the handler turns a `generateName` into a name itself, the
+   * registry's way (58 characters of the base and 5 drawn), before admission validates the object
+   * and a Service's addresses are allocated — upstream's Store.Create names the object first, so
+   * that `Service "web-x7k2p" is invalid` names it. Without it the registry names the object.
+   */
+  random?: Random;
   /**
    * Empty a deleted namespace here, standing in for kata 21's namespace controller; default true.
    * The cluster of kata 29 runs that controller and turns this off, as kube-apiserver has it.
@@ -167,6 +174,7 @@ export class ApiHandler {
     if (type.review) return answerReview(type, object, attributes.user, this.options.authorizer); // never stored (reviews.ts)
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
     await this.options.admission?.admit(admission);
+    if (this.options.random) nameGenerated(admission.object!, this.options.random);
     await this.options.admission?.validate(admission);
     const services = this.servicesOf(type);
     if (type.resource === 'services') normalizeClusterIPs(admission.object as Service);
@@ -579,4 +587,13 @@ function scaleOf(object: KubeObject): Scale {
     spec: { replicas: workload.spec?.replicas ?? 0 },
     status: { replicas: workload.status?.replicas ?? 0, selector },
   };
+}
+
+/**
+ * Gives an object with only a `generateName` its name, as the registry would (kata 08): at most 58
+ * characters of the base, so that the name stays within 63, and 5 characters of the Random.
+ */
+function nameGenerated(object: KubeObject, random: Random): void {
+  const meta = object.metadata;
+  if (meta && !meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + random.string(5);
 }

@@ -21,7 +21,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { stringify as toYaml } from 'yaml';
-import { NotImplemented, type Clock, type KubeObject, type Status } from '@kube/kit';
+import { NotImplemented, type Clock, type KubeObject, type Random, type Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
 import { warningHeader, warningsOf } from './field-validation.ts';
 import { Impersonation } from './impersonation.ts';
@@ -63,6 +63,8 @@ export interface ApiServerOptions {
   admission?: AdmissionChain;
   /** hands out Services' cluster IPs and node ports (kata 26); none: Services are stored as they come */
   serviceAllocator?: ServiceAllocator;
+  /** the registry's Random, to name objects from their generateName before admission and allocation (api-handler.ts) */
+  random?: Random;
   /** empty a deleted namespace in the apiserver, standing in for kata 21's controller; default true */
   emptyDeletedNamespaces?: boolean;
   /**
@@ -170,11 +172,11 @@ export class ApiServer {
   }
 
   private handlerOptions(): ApiHandlerOptions {
-    const { clock, authorizer, admission, serviceAllocator, emptyDeletedNamespaces } = this.options;
+    const { clock, authorizer, admission, serviceAllocator, emptyDeletedNamespaces, random } = this.options;
     // With a watch cache the handler's registry watches through it; everything else is the registry's.
     const registry = this.watchCache ? this.watchCache.servingWatches(this.options.registry) : this.options.registry;
     // The handler authenticates through the impersonation: the impersonated user, when there is one.
-    return { registry, clock, authenticator: this.impersonation.authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces };
+    return { registry, clock, authenticator: this.impersonation.authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces, ...(random && { random }) };
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -208,6 +208,18 @@ describe('the apiserver with the allocators', () => {
     expect([headless.body.spec.clusterIP, headless.body.spec.clusterIPs, external.body.spec.clusterIP]).toEqual(['None', ['None'], undefined]);
   });
 
+  it('names a Service made from a generateName before it allocates, so that a refusal names it, and keeps that name', async () => {
+    const { send } = servicesApi(new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) }));
+    const SERVICES = '/api/v1/namespaces/default/services';
+    const generated = (port: number) => ({ ...makeService('', [{ port: 80, nodePort: port }], { type: 'NodePort' }), metadata: { generateName: 'web-', namespace: 'default' } });
+    const first = await send('POST', SERVICES, generated(30080));
+    expect([first.code, first.body.metadata.name]).toEqual([201, expect.stringMatching(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/)]);
+    const refused = await send('POST', SERVICES, generated(30080));
+    expect(refused.code).toBe(422);
+    expect(refused.body.message).toMatch(/^Service "web-[bcdfghjklmnpqrstvwxz2456789]{5}" is invalid: spec\.ports\[0\]\.nodePort: Invalid value: 30080: provided port is already allocated$/);
+    expect(refused.body.details.name).not.toBe(first.body.metadata.name);
+  });
+
   it('gives back what a create took when the create fails (an invalid Service keeps no address)', async () => {
     const allocators = new ServiceAllocators({ serviceCIDR: cidr, random: new Random(1) });
     const { send } = servicesApi(allocators);

@@ -37,13 +37,15 @@ export function makeSlice(service: string, sliceName: string, port: { name?: str
 /** The request pipeline over a fresh store, with the namespace default and the allocator given. */
 export function servicesApi(serviceAllocator: ServiceAllocator, store = new MvccStore()): { handler: ApiHandler; registry: Registry; store: MvccStore; send(method: string, path: string, body?: unknown, contentType?: string): Promise<{ code: number; body: any }> } {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
-  const registry = new Registry({ store, clock, random: new Random(26) });
+  const random = new Random(26);
+  const registry = new Registry({ store, clock, random });
   try {
     registry.create('namespaces', undefined, { metadata: { name: 'default' } });
   } catch {
     // a restarted registry on the same store has it already
   }
-  const handler = new ApiHandler({ registry, clock, serviceAllocator });
+  // the registry's Random: a generateName is turned into a name before the allocators run, as upstream does
+  const handler = new ApiHandler({ registry, clock, serviceAllocator, random });
   // contentType: a PATCH's patch type (`application/merge-patch+json`, ...)
   const send = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
     const answer = await handler.handle({ method, url: path, headers: { 'content-type': contentType }, body: body === undefined ? '' : JSON.stringify(body) });
