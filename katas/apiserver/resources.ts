@@ -15,6 +15,7 @@
  */
 import type { KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
+import { validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { podQOSClass } from './qos.ts';
@@ -246,6 +247,7 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         const qosClass = (stored as Pod).status?.qosClass;
         if (qosClass !== undefined && (next as Pod).status?.qosClass === undefined) (next as Pod).status = { ...(next as Pod).status, qosClass };
       },
+      validate: (obj: KubeObject) => [...validatorFor('Pod', true)(obj), ...validateEnvironmentOf(obj, false)],
       validateUpdate: (next: KubeObject, stored: KubeObject) => validatePodUpdate(next as Pod, stored as Pod),
     },
     // A node keeps the status it is created with: the kubelet registers its node with its capacity.
@@ -300,8 +302,20 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
-    { ...simple('deployments', 'Deployment', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
-    { ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), categories: ['all'], shortNames: ['rs'], validateUpdate: validateSelectorUpdate },
+    {
+      ...simple('deployments', 'Deployment', 'apps', 'v1', true, true),
+      categories: ['all'],
+      shortNames: ['deploy'],
+      validate: (obj: KubeObject) => [...validatorFor('Deployment', true)(obj), ...validateEnvironmentOf(obj, true)],
+      validateUpdate: validateSelectorUpdate,
+    },
+    {
+      ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true),
+      categories: ['all'],
+      shortNames: ['rs'],
+      validate: (obj: KubeObject) => [...validatorFor('ReplicaSet', true)(obj), ...validateEnvironmentOf(obj, true)],
+      validateUpdate: validateSelectorUpdate,
+    },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
     simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false),

@@ -11,6 +11,9 @@
  *   {@link validateObject} (by kind) and {@link assertValid} (throws Invalid);
  * - defaulting: {@link defaultPod}, {@link defaultDeployment}, {@link defaultService}, ...,
  *   {@link applyDefaults} (by kind).
+ *
+ * Given beside them: {@link validatePodEnvironment} (env and envFrom, checked for Pods and pod
+ * templates by the registry's resource types).
  * @module
  */
 export * from './quantity.ts';
@@ -42,5 +45,6 @@ export * from './discovery.ts';
 export * from './table.ts';
 export * from './api-handler.ts';
 export * from './service-allocation.ts';
+export * from './env-validation.ts';
 export * from './http-server.ts';
 export * from './http-client.ts';
