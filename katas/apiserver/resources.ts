@@ -15,7 +15,7 @@
  */
 import type { KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
-import { validateEnvironmentOf } from './env-validation.ts';
+import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { podQOSClass } from './qos.ts';
@@ -247,6 +247,10 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         const qosClass = (stored as Pod).status?.qosClass;
         if (qosClass !== undefined && (next as Pod).status?.qosClass === undefined) (next as Pod).status = { ...(next as Pod).status, qosClass };
       },
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultEnvironmentOf(obj, false);
+      },
       validate: (obj: KubeObject) => [...validatorFor('Pod', true)(obj), ...validateEnvironmentOf(obj, false)],
       validateUpdate: (next: KubeObject, stored: KubeObject) => validatePodUpdate(next as Pod, stored as Pod),
     },
@@ -306,6 +310,10 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       ...simple('deployments', 'Deployment', 'apps', 'v1', true, true),
       categories: ['all'],
       shortNames: ['deploy'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultEnvironmentOf(obj, true);
+      },
       validate: (obj: KubeObject) => [...validatorFor('Deployment', true)(obj), ...validateEnvironmentOf(obj, true)],
       validateUpdate: validateSelectorUpdate,
     },
@@ -313,6 +321,10 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true),
       categories: ['all'],
       shortNames: ['rs'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultEnvironmentOf(obj, true);
+      },
       validate: (obj: KubeObject) => [...validatorFor('ReplicaSet', true)(obj), ...validateEnvironmentOf(obj, true)],
       validateUpdate: validateSelectorUpdate,
     },

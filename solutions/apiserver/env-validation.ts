@@ -14,6 +14,8 @@
  * | a key reference without its name or key | `valueFrom.configMapKeyRef.key: Required value` |
  * | an `envFrom` with no source, or with two | `envFrom[0]: Invalid value: "": must specify one of: \`configMapRef\` or \`secretRef\`` |
  *
+ * {@link defaultEnvironmentOf} fills in the sources' defaults first.
+ *
  * This file is given: it is the same in katas/ and solutions/. Simplified: an env name is only
  * required, not checked against `IsEnvVarName` (v1.32's RelaxedEnvironmentVariableValidation
  * accepts any printable name but `=` anyway), nor a resourceFieldRef's divisor.
@@ -48,6 +50,24 @@ export function validatePodEnvironment(spec: PodSpec | undefined, path: string):
   check(spec?.initContainers, 'initContainers');
   check(spec?.containers, 'containers');
   return errors;
+}
+
+/**
+ * The defaults of env sources (SetDefaults_ObjectFieldSelector, and the zero Quantity Go writes
+ * for a divisor left out): a fieldRef's `apiVersion` is `v1`, a resourceFieldRef's `divisor`
+ * `"0"` (which the kubelet reads as 1), as `kubectl get pod -o yaml` shows them.
+ */
+export function defaultEnvironmentOf(object: KubeObject, template: boolean): void {
+  const withSpec = object as KubeObject & { spec?: PodSpec & { template?: { spec?: PodSpec } } };
+  const spec = template ? withSpec.spec?.template?.spec : withSpec.spec;
+  for (const container of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+    for (const variable of container.env ?? []) {
+      const fieldRef = variable.valueFrom?.fieldRef;
+      if (fieldRef) fieldRef.apiVersion ||= 'v1';
+      const resourceFieldRef = variable.valueFrom?.resourceFieldRef;
+      if (resourceFieldRef) resourceFieldRef.divisor ??= '0';
+    }
+  }
 }
 
 /** The env errors of a Pod (`template` false) or of a Deployment's or ReplicaSet's pod template. */

@@ -236,7 +236,9 @@ function containerResource(container: Container, resource: string, divisor: Quan
   const [, kind, name] = match as unknown as [string, 'limits' | 'requests', string];
   const given = container.resources?.[kind]?.[name] ?? (kind === 'limits' ? allocatable[name] : undefined) ?? '0';
   const amount = parseQuantity(String(given));
-  const unit = parseQuantity(String(divisor ?? '1'));
+  // A divisor left out is stored as "0" (a Quantity's zero value), which upstream reads as 1.
+  const asked = parseQuantity(String(divisor ?? '1'));
+  const unit = asked.isZero() ? parseQuantity('1') : asked;
   // upstream: cpu in thousandths, the rest in whole units, each divided and rounded up
   const ratio = name === 'cpu' ? amount.milliValue() / unit.milliValue() : amount.value() / unit.value();
   return String(Math.ceil(ratio));

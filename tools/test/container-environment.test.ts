@@ -135,7 +135,8 @@ else describe('a container\'s environment', () => {
       ['requests.cpu', '1m', '250'],
       ['limits.memory', '1Mi', '128'],
       ['requests.memory', undefined, String(64 * 1024 * 1024)],
-    ])('%s with divisor %s is %s: rounded up.', async (resource, divisor, expected) => {
+      ['limits.memory', '0', String(128 * 1024 * 1024)],
+    ])('%s with divisor %s is %s: rounded up (a divisor of 0, as a stored pod shows one left out, counts as 1).', async (resource, divisor, expected) => {
       const container: Container = { name: 'app', resources, env: [{ name: 'R', valueFrom: { resourceFieldRef: { resource, ...(divisor && { divisor }) } } }] };
       expect((await variables(container)).R).toBe(expected);
     });

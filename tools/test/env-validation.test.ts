@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../../test/support/prop.ts';
-import { validateEnvironmentOf, validatePodEnvironment } from '@kube/apiserver';
+import { defaultEnvironmentOf, validateEnvironmentOf, validatePodEnvironment } from '@kube/apiserver';
 import type { Container, EnvFromSource, EnvVar } from '@kube/kit';
 
 const lines = (errors: { field: string; message: string }[]) => errors.map((e) => `${e.field}: ${e.message}`);
@@ -46,6 +46,21 @@ describe('a container\'s env and envFrom', () => {
     ]);
     const deployment = { metadata: { name: 'web' }, spec: { template: { spec: { containers: withEnv([{ name: '' }]) } } } };
     expect(lines(validateEnvironmentOf(deployment, true))).toEqual(['spec.template.spec.containers[0].env[0].name: Required value']);
+  });
+
+  it('defaults a fieldRef\'s apiVersion to v1 and a resourceFieldRef\'s divisor to "0", in a pod and in a template, and keeps what was given', () => {
+    const env = (): EnvVar[] => [
+      { name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'B', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+      { name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } },
+    ];
+    const pod = { metadata: { name: 'p' }, spec: { containers: withEnv(env()) } };
+    defaultEnvironmentOf(pod, false);
+    const deployment = { metadata: { name: 'd' }, spec: { template: { spec: { initContainers: withEnv(env()), containers: [] } } } };
+    defaultEnvironmentOf(deployment, true);
+    for (const sources of [pod.spec.containers[0]!.env!, deployment.spec.template.spec.initContainers[0]!.env!].map((e) => e.map((v) => v.valueFrom))) {
+      expect(sources).toEqual([{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }, { resourceFieldRef: { resource: 'limits.cpu', divisor: '0' } }, { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } }]);
+    }
   });
 
   test.prop([fc.array(fc.record({ name: fc.stringMatching(/^[A-Z_]{1,8}$/), value: fc.string({ maxLength: 10 }) }), { maxLength: 6 })])('any list of named plain values is valid', (env) => {
