@@ -132,6 +132,22 @@ function simple(resource: string, kind: string, group: string, version: string, 
   };
 }
 
+/**
+ * A type whose containers' env sources are defaulted and checked too (env-validation.ts): a
+ * Pod's, or (`template`) a Deployment's or ReplicaSet's pod template's.
+ */
+function withEnvRules(type: ResourceType, template: boolean): ResourceType {
+  const validate = type.validate!;
+  return {
+    ...type,
+    defaults: (obj) => {
+      applyDefaults(obj);
+      defaultEnvironmentOf(obj, template);
+    },
+    validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template)],
+  };
+}
+
 /** The finalizers without a `/` that a namespace may name (upstream's IsStandardFinalizerName). */
 const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
 
@@ -232,7 +248,7 @@ function review(resource: string, kind: string, group: string): ResourceType {
 export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
   [
     {
-      ...simple('pods', 'Pod', '', 'v1', true, true),
+      ...withEnvRules(simple('pods', 'Pod', '', 'v1', true, true), false),
       categories: ['all'],
       shortNames: ['po'],
       // pkg/registry/core/pod/strategy.go: PodToSelectableFields (a few of them).
@@ -247,11 +263,6 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         const qosClass = (stored as Pod).status?.qosClass;
         if (qosClass !== undefined && (next as Pod).status?.qosClass === undefined) (next as Pod).status = { ...(next as Pod).status, qosClass };
       },
-      defaults: (obj: KubeObject) => {
-        applyDefaults(obj);
-        defaultEnvironmentOf(obj, false);
-      },
-      validate: (obj: KubeObject) => [...validatorFor('Pod', true)(obj), ...validateEnvironmentOf(obj, false)],
       validateUpdate: (next: KubeObject, stored: KubeObject) => validatePodUpdate(next as Pod, stored as Pod),
     },
     // A node keeps the status it is created with: the kubelet registers its node with its capacity.
@@ -306,28 +317,8 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
-    {
-      ...simple('deployments', 'Deployment', 'apps', 'v1', true, true),
-      categories: ['all'],
-      shortNames: ['deploy'],
-      defaults: (obj: KubeObject) => {
-        applyDefaults(obj);
-        defaultEnvironmentOf(obj, true);
-      },
-      validate: (obj: KubeObject) => [...validatorFor('Deployment', true)(obj), ...validateEnvironmentOf(obj, true)],
-      validateUpdate: validateSelectorUpdate,
-    },
-    {
-      ...simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true),
-      categories: ['all'],
-      shortNames: ['rs'],
-      defaults: (obj: KubeObject) => {
-        applyDefaults(obj);
-        defaultEnvironmentOf(obj, true);
-      },
-      validate: (obj: KubeObject) => [...validatorFor('ReplicaSet', true)(obj), ...validateEnvironmentOf(obj, true)],
-      validateUpdate: validateSelectorUpdate,
-    },
+    { ...withEnvRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
+    { ...withEnvRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true), categories: ['all'], shortNames: ['rs'], validateUpdate: validateSelectorUpdate },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
     simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false),

@@ -3,9 +3,8 @@
  * informers, under leader election on the Lease `kube-system/kube-controller-manager`. Given code:
  * `npm run controller-manager` is the same thing as a process of its own.
  *
- * A leader that loses its lease stops its controllers at once (two managers must never act
- * together) and campaigns again; upstream's process exits instead and is restarted by its
- * kubelet, which comes to the same thing.
+ * The election is the given {@link Leadership}, the scheduler's too: a leader that loses its
+ * lease stops its controllers at once (two managers must never act together) and campaigns again.
  *
  * @example
  * ```ts
@@ -21,7 +20,6 @@ import {
   EndpointSliceController,
   EndpointsController,
   GarbageCollector,
-  LeaderElector,
   NamespaceController,
   NodeLifecycleController,
   nodeLifecycleEventsClient,
@@ -34,6 +32,7 @@ import {
 } from '@kube/controllers';
 import type { Clock } from '@kube/kit';
 import type { ClusterSettings, Tracer } from './cluster-api.ts';
+import { Leadership } from './leadership.ts';
 
 /** The component's name in the trace and in events. */
 export const CONTROLLER_MANAGER = 'kube-controller-manager';
@@ -75,72 +74,33 @@ export interface ControllerManagerComponentOptions {
 
 /** The controller manager, leading or waiting to. */
 export class ControllerManagerComponent {
-  private elector: LeaderElector | undefined;
-  private manager: ControllerManager | undefined;
-  private campaign: Promise<void> | undefined;
-  private stopping = false;
+  private readonly leadership: Leadership<ControllerManager>;
 
-  constructor(private readonly options: ControllerManagerComponentOptions) {}
+  constructor(private readonly options: ControllerManagerComponentOptions) {
+    const { client, clock, tracer, settings, identity } = options;
+    this.leadership = new Leadership({
+      ...options,
+      lease: CONTROLLER_MANAGER,
+      begin: async () => {
+        const manager = new ControllerManager({ client, clock, identity, controllers: clusterControllers(settings), log: (line) => tracer.log(CONTROLLER_MANAGER, line) });
+        await manager.start();
+        return manager;
+      },
+    });
+  }
 
   /** Is it the leader, with its controllers running? */
   get leading(): boolean {
-    return this.manager !== undefined;
+    return this.leadership.current !== undefined;
   }
 
   /** Campaigns; resolves once it leads and its controllers run. */
   async start(): Promise<void> {
-    this.stopping = false;
-    await this.options.tracer.step(CONTROLLER_MANAGER, 'start', () => new Promise<void>((resolve) => this.runForLeader(resolve)));
+    await this.options.tracer.step(CONTROLLER_MANAGER, 'start', () => this.leadership.start());
   }
 
   /** Stops the controllers and hands the lease back. */
   async stop(): Promise<void> {
-    await this.options.tracer.step(CONTROLLER_MANAGER, 'stop', async () => {
-      this.stopping = true;
-      await this.elector?.stop();
-      await this.campaign;
-      await this.stopControllers();
-    });
-  }
-
-  private runForLeader(onLeading: () => void): void {
-    const { client, clock, settings, identity, tracer } = this.options;
-    const elector = new LeaderElector({
-      client,
-      clock,
-      identity,
-      leaseDurationMs: settings.leaderLeaseDurationMs,
-      renewDeadlineMs: settings.leaderRenewDeadlineMs,
-      retryPeriodMs: settings.leaderRetryPeriodMs,
-      releaseOnStop: true,
-      onError: (error) => tracer.log(CONTROLLER_MANAGER, `leader election: ${(error as Error).message}`),
-    });
-    this.elector = elector;
-    this.campaign = elector.run({
-      onStartedLeading: async () => {
-        const manager = new ControllerManager({
-          client,
-          clock,
-          identity,
-          controllers: clusterControllers(settings),
-          log: (line) => tracer.log(CONTROLLER_MANAGER, line),
-        });
-        await manager.start();
-        this.manager = manager;
-        onLeading();
-      },
-      onStoppedLeading: async () => {
-        await this.stopControllers();
-        if (this.stopping) return;
-        tracer.log(CONTROLLER_MANAGER, 'lost the lease: controllers stopped; campaigning again');
-        this.runForLeader(() => {});
-      },
-    });
-  }
-
-  private async stopControllers(): Promise<void> {
-    const manager = this.manager;
-    this.manager = undefined;
-    await manager?.stop();
+    await this.options.tracer.step(CONTROLLER_MANAGER, 'stop', () => this.leadership.stop());
   }
 }

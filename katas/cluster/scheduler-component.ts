@@ -1,12 +1,9 @@
 /**
  * kube-scheduler in the cluster: a {@link SchedulerRunner} under leader election on the Lease
  * `kube-system/kube-scheduler` (kube-scheduler's `--leader-elect`, on by default). Given code:
- * the same election as the controller manager's (controllers' leader-election.ts), so that of two
- * schedulers only one binds pods, and `kubectl get leases -n kube-system` shows who does.
- *
- * A leader that loses its lease stops its runner at once (two schedulers must never bind
- * together) and campaigns again with a new runner, whose caches start empty; upstream's process
- * exits instead and is restarted by its kubelet, which comes to the same thing.
+ * the same {@link Leadership} as the controller manager's, so that of two schedulers only one
+ * binds pods, and `kubectl get leases -n kube-system` shows who does. A leader that loses its
+ * lease stops its runner at once and campaigns again with a new runner, whose caches start empty.
  *
  * @example
  * ```ts
@@ -16,9 +13,9 @@
  * ```
  */
 import type { ApiClient } from '@kube/apiserver';
-import { LeaderElector } from '@kube/controllers';
 import type { Clock } from '@kube/kit';
 import type { ClusterSettings, Tracer } from './cluster-api.ts';
+import { Leadership } from './leadership.ts';
 import type { SchedulerRunner } from './scheduler-runner.ts';
 
 /** The component's name in the trace and its Lease's name. */
@@ -40,70 +37,37 @@ export interface SchedulerComponentOptions {
 
 /** The scheduler, leading or waiting to. */
 export class SchedulerComponent {
-  private elector: LeaderElector | undefined;
-  private runner: SchedulerRunner | undefined;
-  private campaign: Promise<void> | undefined;
-  private stopping = false;
+  private readonly leadership: Leadership<SchedulerRunner>;
 
-  constructor(private readonly options: SchedulerComponentOptions) {}
+  constructor(options: SchedulerComponentOptions) {
+    this.leadership = new Leadership({
+      ...options,
+      lease: KUBE_SCHEDULER,
+      begin: async () => {
+        const runner = options.runner();
+        await runner.start();
+        return runner;
+      },
+    });
+  }
 
   /** Is it the leader, with its runner scheduling? */
   get leading(): boolean {
-    return this.runner !== undefined;
+    return this.leadership.current !== undefined;
   }
 
   /** The runner while it leads (undefined while it waits). */
   get current(): SchedulerRunner | undefined {
-    return this.runner;
+    return this.leadership.current;
   }
 
   /** Campaigns; resolves once it leads and its runner has started. */
   async start(): Promise<void> {
-    this.stopping = false;
-    await new Promise<void>((resolve) => this.runForLeader(resolve));
+    await this.leadership.start();
   }
 
   /** Stops the runner and hands the lease back. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.elector?.stop();
-    await this.campaign;
-    await this.stopRunner();
-  }
-
-  private runForLeader(onLeading: () => void): void {
-    const { client, clock, settings, identity, tracer } = this.options;
-    const elector = new LeaderElector({
-      client,
-      clock,
-      identity,
-      name: KUBE_SCHEDULER,
-      leaseDurationMs: settings.leaderLeaseDurationMs,
-      renewDeadlineMs: settings.leaderRenewDeadlineMs,
-      retryPeriodMs: settings.leaderRetryPeriodMs,
-      releaseOnStop: true,
-      onError: (error) => tracer.log(KUBE_SCHEDULER, `leader election: ${(error as Error).message}`),
-    });
-    this.elector = elector;
-    this.campaign = elector.run({
-      onStartedLeading: async () => {
-        const runner = this.options.runner();
-        await runner.start();
-        this.runner = runner;
-        onLeading();
-      },
-      onStoppedLeading: async () => {
-        await this.stopRunner();
-        if (this.stopping) return;
-        tracer.log(KUBE_SCHEDULER, 'lost the lease: scheduling stopped; campaigning again');
-        this.runForLeader(() => {});
-      },
-    });
-  }
-
-  private async stopRunner(): Promise<void> {
-    const runner = this.runner;
-    this.runner = undefined;
-    await runner?.stop();
+    await this.leadership.stop();
   }
 }

@@ -522,7 +522,7 @@ function gracefullyMarked<T extends KubeObject>(pod: T, asked: number | undefine
  *
  * @example `uuid(new Random(1))` → `'9ce77f58-5d8c-474b-99c0-6ef967fa7c9f'` (the same on every run)
  */
-function uuid(random: Random): string {
+export function uuid(random: Random): string {
   const hex = Array.from({ length: 32 }, () => random.int(0, 15).toString(16));
   hex[12] = '4';
   hex[16] = (8 + random.int(0, 3)).toString(16);

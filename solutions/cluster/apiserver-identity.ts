@@ -21,9 +21,9 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import type { Registry } from '@kube/apiserver';
-import { isStatusError } from '@kube/apiserver';
+import { isStatusError, uuid, type Registry } from '@kube/apiserver';
 import { microTime } from '@kube/controllers';
+import { base32 } from '@kube/proxy';
 import type { Clock, Lease, Random, Timer } from '@kube/kit';
 
 /** The label that marks an identity Lease, and its value for kube-apiserver. */
@@ -45,7 +45,7 @@ export function apiserverIdentity(hostname: string): string {
     return Buffer.concat([length, bytes]);
   };
   const hash = createHash('sha256').update(Buffer.concat([prefixed(hostname), prefixed(KUBE_APISERVER)])).digest();
-  return `apiserver-${base32(hash.subarray(0, 16)).toLowerCase()}`;
+  return `apiserver-${base32(hash.subarray(0, 16)).replace(/=+$/, '').toLowerCase()}`;
 }
 
 /** How to build an {@link IdentityLease}. */
@@ -103,31 +103,4 @@ export class IdentityLease {
       }
     }
   }
-}
-
-/** RFC 4648 base32, without padding. */
-function base32(bytes: Buffer): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
-}
-
-/** A version-4 UUID drawn from the seeded Random (as the registry draws uids). */
-function uuid(random: Random): string {
-  const hex = Array.from({ length: 32 }, () => random.int(0, 15).toString(16));
-  hex[12] = '4';
-  hex[16] = (8 + random.int(0, 3)).toString(16);
-  const h = hex.join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -19,5 +19,6 @@ export * from './kubeconfig.ts';
 export * from './bootstrap.ts';
 export * from './scheduler-runner.ts';
 export * from './scheduler-component.ts';
+export * from './leadership.ts';
 export * from './service-proxy.ts';
 export * from './cluster.ts';
