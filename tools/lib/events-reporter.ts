@@ -63,11 +63,12 @@ export default class EventsReporter implements Reporter {
   }
 
   onTestModuleCollected(module: TestModule): void {
-    const tests = [...module.children.allTests()].map((t) => {
+    const all = [...module.children.allTests()];
+    const tests = all.map((t) => {
       this.names.set(t.id, { file: module.moduleId, name: fullName(t) });
       return fullName(t);
     });
-    send({ type: 'collected', file: module.moduleId, tests });
+    send({ type: 'collected', file: module.moduleId, tests, lines: all.map((t) => t.location?.line ?? null) });
   }
 
   onTestCaseReady(test: TestCase): void {

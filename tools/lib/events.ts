@@ -1,6 +1,6 @@
 /** The messages the events reporter sends to the runner, one per vitest happening. */
 export type RunnerEvent =
-  | { type: 'collected'; file: string; tests: string[] }
+  | { type: 'collected'; file: string; tests: string[]; /** each test's line in its file, null where vitest does not say */ lines?: (number | null)[] }
   | { type: 'start'; file: string; name: string }
   | {
       type: 'result';

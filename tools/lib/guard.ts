@@ -41,6 +41,7 @@ import fc from 'fast-check';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { loopsGivenUp } from './loops.ts';
 import { matcherIn } from './guard-values.ts';
 import { arbitraryPrototypes, randomPrototypes } from './guard-fast-check.ts';
 
@@ -324,7 +325,7 @@ if (loopLimit > 0 && loopDir) {
     }
     const count = loops(file);
     if (count >= loopLimit) {
-      throw new Error(`not run: this kata's code already ran out of time in ${count} tests (a loop that never ends, or a promise never resolved), so its remaining tests are counted as timed out without running. Fix the loop and grade again.`);
+      throw new Error(loopsGivenUp(count));
     }
     writeFileSync(marker, context.task.name);
   });

@@ -20,6 +20,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { RunnerEvent, SerializedFailure } from './events.ts';
 import { ROOT } from './targets.ts';
 import { byKataNumber } from './kata-order.ts';
+import { loopsGivenUp } from './loops.ts';
 
 /** What became of one test. `timeout`: it ran past its limit; `error`: it could not run. */
 export type TestStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
@@ -108,6 +109,8 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   const rel = (file: string): string => relative(root, file).split('\\').join('/');
   const results = new Map<string, TestOutcome>();
   const collected = new Map<string, string[]>();
+  /** where each collected test is, for an outcome the runner writes itself (its code goes into results.json) */
+  const lines = new Map<string, number>();
   const outputs = new Map<string, string>();
   const problems: string[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'kubekata-run-'));
@@ -125,6 +128,23 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   const ended = new Set<string>();
   const crashes = new Map<string, number>();
   let pending = shared ? [...files].sort(byKataNumber) : files;
+  // The guard (tools/lib/guard.ts) gives up a file's remaining tests once its code has run out of
+  // time KATA_LOOP_LIMIT times, from marker files the workers leave. The runner says the same
+  // from what it saw itself, each time it stops a worker stuck in a test: a restarted worker that
+  // missed the markers (a file run in another order, a worker that lost them) cannot make every
+  // remaining test cost its whole time limit.
+  const loopLimit = Number(options.env?.KATA_LOOP_LIMIT ?? 0);
+  const giveUpAfterLoops = (file: string): void => {
+    const names = collected.get(file) ?? [];
+    const timedOut = names.filter((name) => results.get(key(file, name))?.status === 'timeout').length;
+    if (loopLimit <= 0 || timedOut < loopLimit) return;
+    for (const name of names) {
+      if (results.has(key(file, name))) continue;
+      const line = lines.get(key(file, name));
+      results.set(key(file, name), { file: rel(file), name, status: 'fail', ...(line !== undefined && { line }), message: loopsGivenUp(timedOut) });
+    }
+    ended.add(file);
+  };
   try {
     for (let attempt = 0; attempt <= MAX_RESTARTS && pending.length > 0; attempt++) {
       writeFileSync(skipFile, JSON.stringify([...results.keys()]));
@@ -133,6 +153,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
         switch (event.type) {
           case 'collected':
             collected.set(event.file, event.tests);
+            event.lines?.forEach((line, i) => line !== null && lines.set(key(event.file, event.tests[i]!), line));
             break;
           case 'result': {
             const k = key(event.file, event.name);
@@ -169,6 +190,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
           status: 'timeout',
           message: `did not finish within ${limit} s and was stopped: look for a loop that never ends (a while loop whose condition never changes, a recursion without a base case).`,
         });
+        giveUpAfterLoops(run.file);
         if (shared) pending = pending.filter((f) => !ended.has(f));
         continue;
       }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePropertyFailure, runTests } from '../lib/runner.ts';
+import { loopsGivenUp } from '../lib/loops.ts';
 import { WarmHost } from '../lib/warm-host.ts';
 
 describe('the runner', () => {
@@ -49,6 +50,21 @@ describe('the runner', () => {
     });
     expect(report.tests.find((t) => t.name === 'kills its worker')!.message).toMatch(/^the test process stopped while this test ran/);
     expect(report.problems).toEqual([expect.stringMatching(/^tools\/test\/fixtures\/shared-2-loads\.fixture\.ts: the test process stopped 2 times while loading this file/)]);
+  }, 120_000);
+
+  it('gives up a file\'s remaining tests itself once it stopped the worker KATA_LOOP_LIMIT times, in the guard\'s words, even when the worker kept no count', async () => {
+    // KATA_LOOP_LIMIT without KATA_LOOP_DIR: the guard in the worker counts nothing, so only the runner can give up.
+    for (const sharedWorker of [false, true]) {
+      const report = await runTests({ files: ['tools/test/fixtures/loops-everywhere.fixture.ts'], env: { KATA_FIXTURES: '1', KATA_LOOP_LIMIT: '2' }, testTimeoutMs: 1000, sharedWorker });
+      expect(report.tests.map((t) => [t.name, t.status]), `sharedWorker: ${sharedWorker}`).toEqual([
+        ['loops first', 'timeout'],
+        ['loops second', 'timeout'],
+        ['loops third', 'fail'],
+        ['loops fourth', 'fail'],
+      ]);
+      const third = report.tests.find((t) => t.name === 'loops third')!;
+      expect([third.message, third.line]).toEqual([loopsGivenUp(2), 12]);
+    }
   }, 120_000);
 
   it('puts an error thrown outside any test on the file that was running, shared worker or not, so that the other files\' results stand', async () => {
