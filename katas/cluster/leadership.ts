@@ -59,10 +59,10 @@ export class Leadership<T extends LeaderWork> {
     return this.work;
   }
 
-  /** Campaigns; resolves once it leads and its work has begun. */
+  /** Campaigns; resolves once it leads and its work has begun, rejects if the work could not begin. */
   async start(): Promise<void> {
     this.stopping = false;
-    await new Promise<void>((resolve) => this.runForLeader(resolve));
+    await new Promise<void>((resolve, reject) => this.runForLeader(resolve, reject));
   }
 
   /** Stops campaigning and the work, and hands the lease back. */
@@ -73,7 +73,7 @@ export class Leadership<T extends LeaderWork> {
     await this.stopWork();
   }
 
-  private runForLeader(onLeading: () => void): void {
+  private runForLeader(onLeading: () => void, onFailed: (error: unknown) => void): void {
     const { client, clock, settings, identity, tracer, lease, begin } = this.options;
     const elector = new LeaderElector({
       client,
@@ -96,8 +96,13 @@ export class Leadership<T extends LeaderWork> {
         await this.stopWork();
         if (this.stopping) return;
         tracer.log(lease, 'lost the lease: work stopped; campaigning again');
-        this.runForLeader(() => {});
+        this.runForLeader(() => {}, (error) => tracer.log(lease, `could not begin again: ${(error as Error).message}`));
       },
+    }).catch(async (error: unknown) => {
+      // begin() threw: hand back the lease it was holding (nobody renews it) and say why, so
+      // that start() fails with the cause instead of waiting for ever.
+      await elector.stop().catch(() => {});
+      onFailed(error);
     });
   }
 
