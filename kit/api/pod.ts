@@ -194,6 +194,12 @@ export interface Container {
   terminationMessagePath?: string;
   /** default File; FallbackToLogsOnError uses the end of the log when the file is empty */
   terminationMessagePolicy?: TerminationMessagePolicy;
+  /** keep a stdin open for the container's process, which `kubectl attach -i` writes to; default false */
+  stdin?: boolean;
+  /** close that stdin when the first attached client closes its own (`kubectl run -i` sets it); default false */
+  stdinOnce?: boolean;
+  /** give the container a terminal (`kubectl run -it`); default false */
+  tty?: boolean;
 }
 
 /** When the kubelet pulls a container's image: every start, only when the node lacks it, or never. */

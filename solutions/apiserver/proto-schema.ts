@@ -300,6 +300,9 @@ message Container {
   optional string terminationMessagePath = 13;
   optional string imagePullPolicy = 14;
   optional string terminationMessagePolicy = 20;
+  optional bool stdin = 16;
+  optional bool stdinOnce = 17;
+  optional bool tty = 18;
 }
 
 message ContainerPort {

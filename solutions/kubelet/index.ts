@@ -8,7 +8,8 @@
  * - kata 24, probes: {@link runProbe}, {@link ProbeWorker}, {@link ProbeManager};
  * - kata 25, the node agent: {@link NodeAgent} (registration, node status, the Lease),
  *   {@link nodeAllocatable}, {@link nodeConditions}, {@link readContainerLog},
- *   {@link Kubelet.adoptRuntimePods}; given: {@link KubeletServer} (logs and exec for the apiserver);
+ *   {@link Kubelet.adoptRuntimePods}; given: {@link KubeletServer} (logs and exec for the apiserver, exec's streams in
+ *   {@link startStreamingExec});
  * - given: {@link readRuntimePod}, {@link EventRecorder}, {@link containerEnvironment} (env, envFrom,
  *   valueFrom, the Service variables and `$(NAME)`, which kata 29's nodes put around kata 22's
  *   containerConfigFor).
@@ -27,4 +28,5 @@ export * from './node-agent.ts';
 export * from './container-logs.ts';
 export * from './kubelet.ts';
 export * from './kubelet-server.ts';
+export * from './exec-streams.ts';
 export * from './container-environment.ts';

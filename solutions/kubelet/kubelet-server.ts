@@ -12,12 +12,11 @@
  *
  * Exec over the channel protocol: each binary message starts with its channel — 0 stdin,
  * 1 stdout, 2 stderr, 3 the result as a `Status` (`Success`, or `Failure` with reason
- * `NonZeroExitCode` and the exit code as a cause), 255 (v5) "this stream is closed". Where it
- * simplifies: the command runs to its end with the runtime's `execSync` (kata 22), so its output
- * arrives when it exits; stdin (`kubectl exec -i`, and `kubectl cp` into a pod, which pipes a tar
- * to `tar -x`) is read to its end first — v5's close signal on channel 0 marks it — and given
- * to the command from a file, so a command that reads its input as it comes (a shell typed at)
- * sees it all at once; a TTY (`kubectl exec -t`) is refused with a message saying so.
+ * `NonZeroExitCode` and the exit code as a cause), 4 the terminal's size, 255 (v5) "this stream
+ * is closed". The command's streams are passed on while it runs (exec-streams.ts: named pipes
+ * around the runtime's `execSync` of kata 22), so `kubectl exec -i` pipes input through, `kubectl
+ * cp` sends a tar, and `kubectl exec -it ... -- sh` is a shell on a pseudo-terminal. Where it
+ * simplifies: the terminal takes the client's first size and no later resize.
  *
  * @example
  * ```ts
@@ -29,13 +28,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { mkdtemp, open, rm, watch, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { open, watch } from 'node:fs/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RealClock, type Clock } from '@kube/kit';
-import type { ContainerStatus as CriContainerStatus, ExecSyncResponse, RuntimeService } from '@kube/runtime';
+import type { ContainerStatus as CriContainerStatus, RuntimeService } from '@kube/runtime';
 import { readContainerLog, type LogReadOptions, type LogReadState } from './container-logs.ts';
+import { startStreamingExec, type StreamingExec, type TerminalSize } from './exec-streams.ts';
 import type { Kubelet } from './kubelet.ts';
 import { PORT_FORWARD_PROTOCOL, servePortForward } from './port-forward.ts';
 
@@ -262,85 +260,117 @@ export class KubeletServer {
     servePortForward(socket, { pod: `${names[0]}/${names[1]}`, connect: (port) => connect(port, ip) });
   }
 
-  /** Runs the command in the container and writes its output, then its Status, on the channels. */
+  /**
+   * Runs the command in the container with its streams on the channels while it runs, then
+   * writes its Status: channel 0 is its input (v5's close signal `[255, 0]` ends it, as the
+   * client's going does), 1 and 2 its output, 4 the terminal's size.
+   */
   private async exec(ws: WebSocket, namespace: string, podName: string, containerName: string, query: URLSearchParams): Promise<void> {
     const send = (channel: number, data: string | Buffer): void => {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
     };
     const status = (body: object): void => send(CHANNEL.error, JSON.stringify({ metadata: {}, ...body }));
-    // Listening from the start: kubectl may send its input before the container is looked up.
-    const input = query.get('stdin') === 'true' ? readStdin(ws) : undefined;
-    input?.catch(() => {}); // answered below when awaited; never an unhandled rejection if an earlier check refuses
+    // Listening from the start: kubectl may send its input and its terminal's size before the container is looked up.
+    const client = new ClientStreams(ws);
     try {
       const command = query.getAll('command');
       if (command.length === 0) throw new HttpError(400, 'you must specify at least 1 command');
-      if (query.get('tty') === 'true') {
-        throw new HttpError(400, 'this kubelet runs exec commands to their end (ExecSync), without a terminal: a TTY (kubectl exec -t) is not supported; run the command without -t');
-      }
-      if (input && ws.protocol !== 'v5.channel.k8s.io') throw new HttpError(400, `stdin needs the v5.channel.k8s.io protocol, whose close signal says where the input ends (the client speaks ${ws.protocol})`);
+      const tty = query.get('tty') === 'true';
       const container = await this.findContainer(namespace, podName, containerName, false);
       if (container.state !== 'CONTAINER_RUNNING') throw new HttpError(400, `container "${containerName}" in pod "${podName}" is not running: cannot exec into a container that is not running`);
-      const result = input ? await this.execWithInput(container.id, command, await input) : await this.options.runtime.execSync(container.id, command, 0);
-      if (result.stdout && query.get('stdout') !== 'false') send(CHANNEL.stdout, result.stdout);
-      if (result.stderr && query.get('stderr') !== 'false') send(CHANNEL.stderr, result.stderr);
-      if (result.exitCode === 0) status({ status: 'Success' });
+      const running = await startStreamingExec(this.options.runtime, container.id, command, {
+        stdin: query.get('stdin') === 'true',
+        ...(tty && { tty: await client.terminalSize(this.options.clock ?? new RealClock()) }),
+        stdout: (chunk) => query.get('stdout') !== 'false' && send(CHANNEL.stdout, chunk),
+        stderr: (chunk) => query.get('stderr') !== 'false' && send(CHANNEL.stderr, chunk),
+      });
+      client.connect(running);
+      const exitCode = await running.done;
+      if (exitCode === 0) status({ status: 'Success' });
       else {
         status({
           status: 'Failure',
-          message: `command terminated with non-zero exit code: command ${JSON.stringify(command)} exited with ${result.exitCode}`,
+          message: `command terminated with non-zero exit code: command ${JSON.stringify(command)} exited with ${exitCode}`,
           reason: 'NonZeroExitCode',
-          details: { causes: [{ reason: 'ExitCode', message: String(result.exitCode) }] },
+          details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
         });
       }
     } catch (error) {
       status({ status: 'Failure', message: (error as Error).message, reason: error instanceof HttpError && error.code === 400 ? 'BadRequest' : 'InternalError', code: error instanceof HttpError ? error.code : 500 });
     }
+    client.close();
     ws.close(1000);
-  }
-
-  /** Runs the command with `input` as its stdin: a file the command's shell redirects from, removed afterwards. */
-  private async execWithInput(containerId: string, command: string[], input: Buffer): Promise<ExecSyncResponse> {
-    const dir = await mkdtemp(join(tmpdir(), 'kubekata-exec-'));
-    try {
-      const file = join(dir, 'stdin');
-      await writeFile(file, input);
-      // sh -c 'exec "$@" <"$0"' FILE CMD...: the command itself, with no shell word-splitting of its arguments.
-      return await this.options.runtime.execSync(containerId, ['sh', '-c', 'exec "$@" <"$0"', file, ...command], 0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   }
 }
 
-/** The most stdin an exec takes (it is held in memory until the client closes it). */
-export const MAX_EXEC_STDIN_BYTES = 64 * 1024 * 1024;
+/** How long an exec with a TTY waits for the client's terminal size before it takes 80×24. */
+export const TERMINAL_SIZE_WAIT_MS = 1000;
 
 /**
- * The client's stdin: the data of channel 0 until v5's close signal for it (`[255, 0]`) or the
- * connection's end. Too much input rejects (the exec answers with a Failure saying so).
+ * What the client sends on an exec's channels: input (kept until the command starts), the end of
+ * its input, and its terminal's size (the first one; a later resize is not passed on).
  */
-function readStdin(ws: WebSocket): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (): void => {
-      ws.off('message', onMessage);
-      resolve(Buffer.concat(chunks));
-    };
-    const onMessage = (data: Buffer): void => {
-      if (data[0] === CHANNEL.stdin) {
-        size += data.length - 1;
-        if (size > MAX_EXEC_STDIN_BYTES) {
-          ws.off('message', onMessage);
-          reject(new HttpError(400, `stdin is larger than this kubelet takes (${MAX_EXEC_STDIN_BYTES} bytes)`));
-          return;
-        }
-        chunks.push(data.subarray(1));
-      } else if (data[0] === CHANNEL.close && data[1] === CHANNEL.stdin) done();
-    };
-    ws.on('message', onMessage);
-    ws.once('close', done);
-  });
+class ClientStreams {
+  private readonly early: Buffer[] = [];
+  private ended = false;
+  private target: StreamingExec | undefined;
+  private size: TerminalSize | undefined;
+  private sized: (() => void) | undefined;
+  private readonly onMessage = (data: Buffer): void => this.receive(Buffer.from(data));
+  private readonly onClose = (): void => this.endInput();
+
+  constructor(private readonly ws: WebSocket) {
+    ws.on('message', this.onMessage);
+    ws.once('close', this.onClose);
+  }
+
+  /** The client's terminal size: its first resize message, or 80×24 if none comes soon. */
+  async terminalSize(clock: Clock): Promise<TerminalSize> {
+    if (!this.size && !this.ended) {
+      const arrived = new Promise<void>((resolve) => (this.sized = resolve));
+      const timer = clock.setTimeout(() => this.sized?.(), TERMINAL_SIZE_WAIT_MS);
+      await arrived;
+      clock.clearTimeout(timer);
+    }
+    return this.size ?? { columns: 80, rows: 24 };
+  }
+
+  /** From now on input goes to the command; what came before goes first. */
+  connect(exec: StreamingExec): void {
+    this.target = exec;
+    for (const chunk of this.early.splice(0)) exec.write(chunk);
+    if (this.ended) exec.end();
+  }
+
+  /** Stops listening to the client. */
+  close(): void {
+    this.ws.off('message', this.onMessage);
+    this.ws.off('close', this.onClose);
+  }
+
+  private receive(data: Buffer): void {
+    if (data[0] === CHANNEL.stdin) {
+      if (this.ended) return;
+      if (this.target) this.target.write(data.subarray(1));
+      else this.early.push(data.subarray(1));
+    } else if (data[0] === CHANNEL.close && data[1] === CHANNEL.stdin) this.endInput();
+    else if (data[0] === CHANNEL.resize && !this.size) {
+      try {
+        const { Width, Height } = JSON.parse(data.subarray(1).toString()) as { Width?: unknown; Height?: unknown };
+        if (typeof Width === 'number' && typeof Height === 'number' && Width > 0 && Height > 0) this.size = { columns: Width, rows: Height };
+      } catch {
+        // not a size: skipped, as upstream's resize reader skips what it cannot decode
+      }
+      if (this.size) this.sized?.();
+    }
+  }
+
+  private endInput(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.target?.end();
+    this.sized?.();
+  }
 }
 
 /**

@@ -396,26 +396,31 @@ describe('logs and exec against real processes', () => {
     ]);
   });
 
-  it('gives a command its stdin over v5: channel 0 up to the close signal [255, 0]; refuses a TTY, and stdin over v4, which cannot say where the input ends', async () => {
-    const exec = async (query: string, protocol: string, send: Buffer[] = []) => {
+  it('streams a command\'s input and output while it runs: stdin on channel 0 until the close signal [255, 0] (v5) or the command\'s own end (v4), and with tty a pseudo-terminal of the size on channel 4', async () => {
+    /** Opens an exec; `reply(frame)` answers each frame the server sends with frames of its own. */
+    const exec = async (query: string, protocol: string, first: Buffer[], reply: (frame: Buffer) => Buffer[] = () => []) => {
       const ws = new WebSocket(`ws://${nodeIP}:${port}/exec/default/web/app?${query}`, [protocol]);
       const frames: Buffer[] = [];
-      ws.on('message', (data: Buffer) => frames.push(Buffer.from(data)));
+      ws.on('message', (data: Buffer) => {
+        frames.push(Buffer.from(data));
+        for (const frame of reply(Buffer.from(data))) ws.send(frame);
+      });
       await new Promise((resolve) => ws.on('open', resolve));
-      for (const frame of send) ws.send(frame);
+      for (const frame of first) ws.send(frame);
       await new Promise((resolve) => ws.on('close', resolve));
       return frames.map((f) => [f[0], f.subarray(1).toString()]);
     };
-    const echo = 'command=node&command=-e&command=process.stdin.pipe(process.stdout)&stdin=true&stdout=true&stderr=true';
-    const input = [Buffer.from('\x00first '), Buffer.from('\x00second'), Buffer.from([255, 0])];
-    expect(await exec(echo, 'v5.channel.k8s.io', input)).toEqual([
-      [1, 'first second'],
-      [3, '{"metadata":{},"status":"Success"}'],
-    ]);
-    const [[channel, v4]] = (await exec(echo, 'v4.channel.k8s.io', input)) as [[number, string]];
-    expect([channel, JSON.parse(v4).message]).toEqual([3, 'stdin needs the v5.channel.k8s.io protocol, whose close signal says where the input ends (the client speaks v4.channel.k8s.io)']);
-    const [[, tty]] = (await exec('command=sh&stdin=true&tty=true&stdout=true', 'v5.channel.k8s.io', input)) as [[number, string]];
-    expect(JSON.parse(tty)).toMatchObject({ status: 'Failure', reason: 'BadRequest', code: 400 });
+    const success = [3, '{"metadata":{},"status":"Success"}'];
+    // Each line comes back before the next is sent: the command reads its input as it comes.
+    const lines = 'command=node&command=-e&command=require("readline").createInterface({ input: process.stdin }).on("line", (l) => console.log(l.toUpperCase()))&stdin=true&stdout=true&stderr=true';
+    const answer = (frame: Buffer): Buffer[] => (frame.subarray(1).toString() === 'ONE\n' ? [Buffer.from('\x00two\n'), Buffer.from([255, 0])] : []);
+    expect(await exec(lines, 'v5.channel.k8s.io', [Buffer.from('\x00one\n')], answer)).toEqual([[1, 'ONE\n'], [1, 'TWO\n'], success]);
+    // v4 has no close signal: a command that stops reading on its own ends the same.
+    const sixBytes = 'command=head&command=-c&command=6&stdin=true&stdout=true&stderr=true';
+    expect(await exec(sixBytes, 'v4.channel.k8s.io', [Buffer.from('\x00first second')])).toEqual([[1, 'first '], success]);
+    const terminal = 'command=sh&command=-c&command=stty size; tty -s %26%26 echo on a terminal; echo to stderr >%262&tty=true&stdout=true';
+    const onTerminal = await exec(terminal, 'v5.channel.k8s.io', [Buffer.from('\x04{"Width":100,"Height":30}')]);
+    expect([onTerminal.slice(0, -1).map(([, text]) => text).join(''), onTerminal.at(-1)]).toEqual(['30 100\r\non a terminal\r\nto stderr\r\n', success]);
   });
 
   describe('the real kubectl (v1.32) through the apiserver', () => {

@@ -1,0 +1,153 @@
+/**
+ * A command run in a container with its input and output streamed while it runs, as `kubectl
+ * exec -it` needs. Given code, for the kubelet's server. The runtime's `execSync` (kata 22) only
+ * gives a command's output once it has exited, so the command is started through it with its
+ * stdin, stdout and stderr redirected to named pipes (FIFOs) that the kubelet holds the other
+ * ends of:
+ *
+ * ```
+ * sh -c '... exec "$@" <IN >OUT 2>ERR' kubekata-exec IN OUT ERR node -e ...
+ * ```
+ *
+ * With a terminal (`tty`), the command runs under util-linux's `script`, which gives it a
+ * pseudo-terminal: the shell it starts prints its prompt, echoes what is typed and turns Ctrl-C
+ * into SIGINT, as in a container started with `tty: true`. Its output, stderr included, comes on
+ * stdout, as a terminal's does.
+ *
+ * Why the kubelet holds a second end of each pipe: opening a FIFO waits for its other side, and
+ * reading one that has no writer is its end. So the kubelet opens every pipe without waiting and
+ * keeps a writer on OUT and ERR until `execSync` has resolved: the command's output is then all in
+ * the pipes, and closing those writers makes the reads end after it, never before.
+ *
+ * @example
+ * ```ts
+ * const exec = await startStreamingExec(runtime, containerId, ['sh'], {
+ *   stdin: true, tty: { columns: 80, rows: 24 },
+ *   stdout: (chunk) => process.stdout.write(chunk), stderr: () => {},
+ * });
+ * exec.write(Buffer.from('echo hi; exit 3\n'));
+ * await exec.done; // 3, once the shell has exited and its output was given
+ * ```
+ */
+import { execFile } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { RuntimeService } from '@kube/runtime';
+
+/** A terminal's size, from the client's first resize message. */
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+/** What the command gets and where its output goes. */
+export interface ExecStreamOptions {
+  /** the client sends input ({@link StreamingExec.write}); without it the command's stdin is /dev/null */
+  stdin: boolean;
+  /** run the command on a pseudo-terminal of this size */
+  tty?: TerminalSize;
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+}
+
+/** A command that is running. */
+export interface StreamingExec {
+  /** Gives the command input (nothing without `stdin`, or after {@link end}). */
+  write(chunk: Buffer): void;
+  /** Ends the command's input: it reads the end of its stdin. */
+  end(): void;
+  /** The exit code, once the command has exited and all its output was given. */
+  done: Promise<number>;
+}
+
+/** A command the container does not have, in the runtime's words (kata 22's execSync says the same). */
+export class ExecNotFound extends Error {}
+
+/** The shell that puts the command on the pipes: `$1 $2 $3` are IN, OUT and ERR; the rest is the command. */
+const PLAIN = [
+  'in=$1 out=$2 err=$3; shift 3',
+  `command -v "$1" >/dev/null 2>&1 || { printf 'exec: "%s": executable file not found in $PATH' "$1" >&2; exit 127; }`,
+  'exec "$@" <"$in" >"$out" 2>"$err"',
+].join('\n');
+
+/** The same on a pseudo-terminal: `$4` is the command line `script` runs, after the size is set. */
+const TERMINAL = [
+  'in=$1 out=$2 line=$4; shift 4',
+  `command -v "$1" >/dev/null 2>&1 || { printf 'exec: "%s": executable file not found in $PATH' "$1" >&2; exit 127; }`,
+  `command -v script >/dev/null 2>&1 || { printf 'a TTY needs util-linux'"'"'s script on the node, which has none: run the command without -t' >&2; exit 127; }`,
+  'exec script -q -e -c "$line" /dev/null <"$in" >"$out" 2>&1',
+].join('\n');
+
+/**
+ * Starts `command` in the container through the runtime's execSync, with its streams on pipes.
+ * Rejects with {@link ExecNotFound} when the container has no such command, and with the
+ * runtime's error when it cannot exec at all (a container that is not running).
+ */
+export async function startStreamingExec(runtime: RuntimeService, containerId: string, command: string[], options: ExecStreamOptions): Promise<StreamingExec> {
+  const dir = await mkdtemp(join(tmpdir(), 'kubekata-exec-'));
+  const path = { in: join(dir, 'in'), out: join(dir, 'out'), err: join(dir, 'err') };
+  await promisify(execFile)('mkfifo', [...(options.stdin ? [path.in] : []), path.out, ...(options.tty ? [] : [path.err])]);
+  const output = [readPipe(path.out, options.stdout), ...(options.tty ? [] : [readPipe(path.err, options.stderr)])];
+  // Read-write: opening it never waits, and the command's end of it opens at once.
+  const input = options.stdin ? new Socket({ fd: openSync(path.in, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true }) : undefined;
+  input?.on('error', () => {}); // the command stopped reading (it exited): what is left is dropped
+  const stdin = options.stdin ? path.in : '/dev/null';
+  const argv = options.tty
+    ? ['sh', '-c', TERMINAL, 'kubekata-exec', stdin, path.out, path.err, terminalLine(command, options.tty), ...command]
+    : ['sh', '-c', PLAIN, 'kubekata-exec', stdin, path.out, path.err, ...command];
+  const finish = async (): Promise<void> => {
+    input?.destroy();
+    for (const pipe of output) pipe.release();
+    await Promise.all(output.map((pipe) => pipe.ended));
+    await rm(dir, { recursive: true, force: true });
+  };
+  const done = runtime.execSync(containerId, argv, 0).then(
+    async (result) => {
+      await finish();
+      if (result.exitCode === 127 && result.stderr.startsWith('exec: "')) throw new ExecNotFound(`exec failed: ${result.stderr}`);
+      if (result.exitCode === 127 && result.stderr.startsWith('a TTY needs')) throw new ExecNotFound(result.stderr);
+      return result.exitCode;
+    },
+    async (error: unknown) => {
+      await finish();
+      throw error;
+    },
+  );
+  return {
+    write: (chunk) => void (input?.writable && input.write(chunk)),
+    end: () => void input?.end(),
+    done,
+  };
+}
+
+/**
+ * Reads a FIFO as the command writes it. The kubelet's own writer keeps the read from ending before
+ * the command has opened its end; `release` closes that writer, and the read ends once the
+ * command's end is closed too.
+ */
+function readPipe(path: string, onData: (chunk: Buffer) => void): { release(): void; ended: Promise<void> } {
+  const reader = new Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+  let writer: number | undefined = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  reader.on('data', onData);
+  const ended = new Promise<void>((resolve) => {
+    reader.once('close', () => resolve());
+    reader.once('error', () => resolve());
+  });
+  return {
+    release() {
+      if (writer !== undefined) closeSync(writer);
+      writer = undefined;
+    },
+    ended,
+  };
+}
+
+/** The command line `script` runs: the terminal's size first, then the command, each word quoted for the shell. */
+function terminalLine(command: string[], size: TerminalSize): string {
+  const quote = (word: string): string => `'${word.replaceAll("'", `'"'"'`)}'`;
+  return `stty cols ${Math.trunc(size.columns)} rows ${Math.trunc(size.rows)} 2>/dev/null; exec ${command.map(quote).join(' ')}`;
+}
