@@ -1,5 +1,5 @@
 /**
- * `pods/log`, `pods/exec` and `pods/portforward`: the subresources the apiserver does not answer itself but asks
+ * `pods/log`, `pods/exec`, `pods/attach` and `pods/portforward`: the subresources the apiserver does not answer itself but asks
  * the pod's kubelet for (upstream: `pkg/registry/core/pod/rest/log.go` and `subresources.go`,
  * `pkg/registry/core/pod/strategy.go` LogLocation / ExecLocation, the kubelet's address from the
  * Node: its InternalIP and `status.daemonEndpoints.kubeletEndpoint.Port`). Given code, used by
@@ -15,7 +15,11 @@
  *   WebSocket protocol (`v5.channel.k8s.io`) is spoken between kubectl and the kubelet. SPDY
  *   (kubectl's fallback) is not served for exec; port-forward is SPDY only.
  *
- * All are authorized as upstream does: `get pods/log`, `create pods/exec`, `create pods/portforward`.
+ * - `GET .../pods/<name>/attach?stdin&stdout&stderr&tty` with a WebSocket upgrade (`kubectl
+ *   attach`, `kubectl run -i`): the same, to the kubelet's `/attach/<ns>/<name>/<container>`.
+ *
+ * All are authorized as upstream does: `get pods/log`, `create pods/exec`, `create pods/attach`,
+ * `create pods/portforward`.
  *
  * And the two proxies that do not go through a kubelet (upstream: `pkg/registry/core/pod/strategy.go`
  * ResourceLocation, `pkg/registry/core/service/storage/storage.go` ResourceLocation, served by
@@ -52,20 +56,20 @@ export interface NodeProxyOptions {
   authorizer?: Authorizer;
 }
 
-const SUBRESOURCE = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|portforward)$/;
+const SUBRESOURCE = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach|portforward)$/;
 /** `.../pods|services/<id>/proxy[/<path>]`: the resource, the id (`[scheme:]name[:port]`), the path on the backend. */
 const PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|services)\/([^/]+)\/proxy(\/.*)?$/;
 /** The verb a request's method is authorized as (apiserver's RequestInfoFactory). */
 const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
-/** Answers pods/log and pods/exec by asking the pod's kubelet. */
+/** Answers pods/log, pods/exec, pods/attach and pods/portforward by asking the pod's kubelet. */
 export class NodeProxy {
   /** How many requests each Service's proxy has sent on: the next one goes to the next address. */
   private readonly turns = new Map<string, number>();
 
   constructor(private readonly options: NodeProxyOptions) {}
 
-  /** Is this a request for pods/log, pods/exec, pods/portforward, or pods or services/proxy? */
+  /** Is this a request for pods/log, pods/exec, pods/attach, pods/portforward, or pods or services/proxy? */
   static matches(url: string | undefined): boolean {
     try {
       const path = new URL(url ?? '/', 'http://apiserver').pathname;
@@ -76,7 +80,7 @@ export class NodeProxy {
   }
 
   /**
-   * Answers a plain request for pods/log (or pods/exec without an upgrade: a 400 that says why).
+   * Answers a plain request for pods/log (or pods/exec or pods/attach without an upgrade: a 400 that says why).
    * Resolves false when the request is not one of them (the server answers it as usual).
    */
   async serve(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
@@ -89,7 +93,7 @@ export class NodeProxy {
     try {
       const target = this.target(request)!;
       const { url, subresource } = target;
-      if (subresource === 'exec') throw badRequest('Upgrade request required: pods/exec is served over a WebSocket (v5.channel.k8s.io); SPDY is not supported');
+      if (subresource === 'exec' || subresource === 'attach') throw badRequest(`Upgrade request required: pods/${subresource} is served over a WebSocket (v5.channel.k8s.io); SPDY is not supported`);
       if (subresource === 'portforward') throw badRequest('Upgrade request required: pods/portforward is served over SPDY/3.1 (portforward.k8s.io)');
       const { kubelet, container } = await this.locate(request, target.namespace, target.name, url, 'get', 'log');
       const query = new URLSearchParams();
@@ -130,9 +134,9 @@ export class NodeProxy {
   }
 
   /**
-   * An upgrade request: pods/exec is joined to the kubelet's `/exec`, pods/portforward (SPDY/3.1,
-   * `kubectl port-forward`) to its `/portForward`; anything else gets its
-   * refusal written on the socket.
+   * An upgrade request: pods/exec and pods/attach are joined to the kubelet's `/exec` and
+   * `/attach`, pods/portforward (SPDY/3.1, `kubectl port-forward`) to its `/portForward`;
+   * anything else gets its refusal written on the socket.
    */
   async upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const refuse = (error: unknown): void => {
@@ -142,7 +146,7 @@ export class NodeProxy {
     };
     try {
       const target = this.target(request);
-      if (!target || target.subresource === 'log') throw badRequest(`no upgrade is served at ${request.url}: only pods/<name>/exec and pods/<name>/portforward`);
+      if (!target || target.subresource === 'log') throw badRequest(`no upgrade is served at ${request.url}: only pods/<name>/exec, pods/<name>/attach and pods/<name>/portforward`);
       let path: string;
       let kubelet: { host: string; port: number };
       if (target.subresource === 'portforward') {
@@ -151,10 +155,11 @@ export class NodeProxy {
         path = `/portForward/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}`;
       } else {
         let container: string;
-        ({ kubelet, container } = await this.locate(request, target.namespace, target.name, target.url, 'create', 'exec'));
+        ({ kubelet, container } = await this.locate(request, target.namespace, target.name, target.url, 'create', target.subresource));
         const query = new URLSearchParams();
-        for (const key of ['command', 'stdin', 'stdout', 'stderr', 'tty']) for (const value of target.url.searchParams.getAll(key)) query.append(key, value);
-        path = `/exec/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}/${encodeURIComponent(container)}?${query}`;
+        const keys = target.subresource === 'exec' ? ['command', 'stdin', 'stdout', 'stderr', 'tty'] : ['stdin', 'stdout', 'stderr', 'tty'];
+        for (const key of keys) for (const value of target.url.searchParams.getAll(key)) query.append(key, value);
+        path = `/${target.subresource}/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}/${encodeURIComponent(container)}?${query}`;
       }
       const upstream = connect(kubelet.port, kubelet.host);
       upstream.on('error', (error) => {
@@ -258,7 +263,7 @@ export class NodeProxy {
     return { scheme: scheme || 'http', ...candidates[turn % candidates.length]! };
   }
 
-  private target(request: IncomingMessage): { namespace: string; name: string; subresource: 'log' | 'exec' | 'portforward'; url: URL } | undefined {
+  private target(request: IncomingMessage): { namespace: string; name: string; subresource: 'log' | 'exec' | 'attach' | 'portforward'; url: URL } | undefined {
     const url = new URL(request.url ?? '/', 'http://apiserver');
     const match = SUBRESOURCE.exec(url.pathname);
     if (!match) return undefined;
@@ -269,7 +274,7 @@ export class NodeProxy {
         throw badRequest(`the path ${JSON.stringify(url.pathname)} has a malformed %-escape`);
       }
     };
-    return { namespace: decode(match[1]!), name: decode(match[2]!), subresource: match[3] as 'log' | 'exec' | 'portforward', url };
+    return { namespace: decode(match[1]!), name: decode(match[2]!), subresource: match[3] as 'log' | 'exec' | 'attach' | 'portforward', url };
   }
 
   /**

@@ -5,7 +5,7 @@
  * {@link bootstrapCluster} (the system namespaces and the `kubernetes` Service),
  * {@link SchedulerRunner} (kube-scheduler's loop on informers) and {@link ServiceProxy}
  * (kube-proxy's loop). Given: the options and the trace (cluster-api.ts), the control plane
- * (control-plane.ts), the nodes (node.ts), the controller manager (controller-manager.ts), DNS
+ * (control-plane.ts), the nodes (node.ts, with container-stdin.ts for attach), the controller manager (controller-manager.ts), DNS
  * (dns.ts) and the kubeconfig (kubeconfig.ts).
  * @module
  */
@@ -13,6 +13,7 @@ export * from './cluster-api.ts';
 export * from './control-plane.ts';
 export * from './apiserver-identity.ts';
 export * from './node.ts';
+export * from './container-stdin.ts';
 export * from './controller-manager.ts';
 export * from './dns.ts';
 export * from './kubeconfig.ts';

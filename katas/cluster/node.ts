@@ -25,6 +25,7 @@ import { containerEnvironment, Kubelet, KubeletServer } from '@kube/kubelet';
 import { dnsEnvironment, podDnsConfig } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
+import { ContainerStdins } from './container-stdin.ts';
 import { stopLeftoverContainers } from './leftover-containers.ts';
 
 /** How to build a {@link ClusterNode}. */
@@ -73,15 +74,18 @@ export class ClusterNode {
   private server: KubeletServer | undefined;
   /** how many containers of an earlier, killed run of this node were stopped when it was made */
   readonly leftoversStopped: number = 0;
+  /** the stdins the node keeps for containers with `stdin: true`, for attach (process runtime only) */
+  private readonly stdins: ContainerStdins;
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.name = options.name;
     const podCIDR = this.podCIDR;
     const root = join(options.dataDir ?? '.', 'nodes', options.name);
+    this.stdins = new ContainerStdins(join(root, 'stdin'));
     // A run of this node that was killed left its containers running: stop them first (see the file).
     if (options.runtime === 'process') this.leftoversStopped = stopLeftoverContainers(root).length;
     const runtime: RuntimeService =
-      options.runtime === 'process' ? new ProcessRuntime({ root, podCIDR, clock: options.clock }) : new FakeRuntime({ clock: options.clock, podCIDR });
+      options.runtime === 'process' ? this.stdins.around(new ProcessRuntime({ root, podCIDR, clock: options.clock })) : new FakeRuntime({ clock: options.clock, podCIDR });
     const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP);
     this.runtime = options.dnsServer ? withClusterDns(withEnvironment, options.dnsServer) : withEnvironment;
   }
@@ -122,7 +126,7 @@ export class ClusterNode {
         node: { config: { podCIDR: this.podCIDR }, kubeletPort: () => port, onError: (what, error) => tracer.log(this.component, `${what}: ${(error as Error).message}`) },
       });
       if (this.options.runtime === 'process') {
-        this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP, clock });
+        this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP, clock, containerStdin: (id) => this.stdins.of(id) });
         ({ port } = await this.server.start());
       }
       await kubelet.start();
@@ -170,7 +174,8 @@ function withClusterDns(runtime: RuntimeService, server: string): RuntimeService
  * The kubelet's makeEnvironmentVariables: kata 22's `containerConfigFor` writes each `env` entry's
  * plain `value` only; here the container's environment is made as upstream's kubelet makes it
  * (`envFrom`, `valueFrom`, `$(NAME)`, the Service variables: the given containerEnvironment), from
- * the pod as the API has it, and its command and args are expanded. A reference that cannot be
+ * the pod as the API has it, and its command and args are expanded; its `stdin`, `stdinOnce` and
+ * `tty` are passed on for {@link ContainerStdins}. A reference that cannot be
  * resolved fails the creation with upstream's message, which the kubelet reports as the
  * container's waiting reason.
  */
@@ -203,6 +208,9 @@ function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, no
     const workbookOnly = (config.envs ?? []).filter((e) => !declared.has(e.key) && !environment.variables.has(e.key));
     return {
       ...config,
+      ...(container.stdin && { stdin: true }),
+      ...(container.stdinOnce && { stdinOnce: true }),
+      ...(container.tty && { tty: true }),
       envs: [...workbookOnly, ...[...environment.variables].map(([key, value]) => ({ key, value }))],
       ...(environment.command && { command: environment.command }),
       ...(environment.args && { args: environment.args }),

@@ -97,7 +97,7 @@ export async function startStreamingExec(runtime: RuntimeService, containerId: s
   input?.on('error', () => {}); // the command stopped reading (it exited): what is left is dropped
   const stdin = options.stdin ? path.in : '/dev/null';
   const argv = options.tty
-    ? ['sh', '-c', TERMINAL, 'kubekata-exec', stdin, path.out, path.err, terminalLine(command, options.tty), ...command]
+    ? ['sh', '-c', TERMINAL, 'kubekata-exec', stdin, path.out, path.err, terminalCommandLine(command, options.tty), ...command]
     : ['sh', '-c', PLAIN, 'kubekata-exec', stdin, path.out, path.err, ...command];
   const finish = async (): Promise<void> => {
     input?.destroy();
@@ -146,8 +146,12 @@ function readPipe(path: string, onData: (chunk: Buffer) => void): { release(): v
   };
 }
 
-/** The command line `script` runs: the terminal's size first, then the command, each word quoted for the shell. */
-function terminalLine(command: string[], size: TerminalSize): string {
+/**
+ * The command line `script` runs for a command on a terminal: the terminal's size first, then the
+ * command, each word quoted for the shell. `["sh", "-c", "echo 'hi'"]` at 80×24 is
+ * `stty cols 80 rows 24 2>/dev/null; exec 'sh' '-c' 'echo '"'"'hi'"'"''`.
+ */
+export function terminalCommandLine(command: string[], size: TerminalSize): string {
   const quote = (word: string): string => `'${word.replaceAll("'", `'"'"'`)}'`;
   return `stty cols ${Math.trunc(size.columns)} rows ${Math.trunc(size.rows)} 2>/dev/null; exec ${command.map(quote).join(' ')}`;
 }

@@ -7,7 +7,8 @@
  * | --- | --- |
  * | `GET /healthz` | `ok` |
  * | `GET /containerLogs/<ns>/<pod>/<container>?follow&tailLines&previous&timestamps&sinceSeconds&sinceTime&limitBytes` | the container's output (text), followed until the container exits with `follow=true`; only the lines written since a time (`kubectl logs --since=10m`, `--since-time`), at most so many bytes (`--limit-bytes`) |
- * | `GET /exec/<ns>/<pod>/<container>?command=...&stdout&stderr` (WebSocket) | runs a command in the container: the stream protocol `v5.channel.k8s.io` (or `v4`) as kubectl speaks it |
+ * | `GET /exec/<ns>/<pod>/<container>?command=...&stdin&stdout&stderr&tty` (WebSocket) | runs a command in the container: the stream protocol `v5.channel.k8s.io` (or `v4`) as kubectl speaks it |
+ * | `GET /attach/<ns>/<pod>/<container>?stdin&stdout&stderr&tty` (WebSocket) | `kubectl attach`, `kubectl run -i`: the container's own output from now on, and its stdin when the node keeps one (`containerStdin`) |
  * | `POST /portForward/<ns>/<pod>` (SPDY/3.1) | `kubectl port-forward`: streams joined to TCP connections to the pod's IP (port-forward.ts) |
  *
  * Exec over the channel protocol: each binary message starts with its channel — 0 stdin,
@@ -28,10 +29,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { open, watch } from 'node:fs/promises';
+import { open, stat, watch } from 'node:fs/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RealClock, type Clock } from '@kube/kit';
-import type { ContainerStatus as CriContainerStatus, RuntimeService } from '@kube/runtime';
+import { parseCriLogLine, type ContainerStatus as CriContainerStatus, type RuntimeService } from '@kube/runtime';
 import { readContainerLog, type LogReadOptions, type LogReadState } from './container-logs.ts';
 import { startStreamingExec, type StreamingExec, type TerminalSize } from './exec-streams.ts';
 import type { Kubelet } from './kubelet.ts';
@@ -52,6 +53,23 @@ export interface KubeletServerOptions {
   port?: number;
   /** the node's clock, the one its runtime stamps log lines with (`sinceSeconds` counts back from it); default the real one */
   clock?: Clock;
+  /** the stdin the node keeps for a container made with `stdin: true`, which attach writes to; default none */
+  containerStdin?: (containerId: string) => ContainerStdin | undefined;
+}
+
+/**
+ * A running container's stdin as the node keeps it (upstream: the container runtime holds it, and
+ * the CRI's Attach streams to it).
+ */
+export interface ContainerStdin {
+  /** the container's `stdinOnce`: the first attached client's end of input is the container's */
+  readonly once: boolean;
+  /** the container's `tty`: it runs on a terminal */
+  readonly tty: boolean;
+  /** Gives the container's process input. */
+  write(chunk: Buffer): void;
+  /** Closes the container's stdin: its process reads the end of its input. */
+  end(): void;
 }
 
 /** An answer that is not 200: the code and the message (upstream writes errors as text). */
@@ -106,7 +124,8 @@ export class KubeletServer {
       if (url.pathname === '/healthz') return void response.end('ok');
       const logs = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (logs && request.method === 'GET') return await this.containerLogs(decodeURIComponent(logs[1]!), decodeURIComponent(logs[2]!), decodeURIComponent(logs[3]!), url.searchParams, request, response);
-      if (/^\/exec\//.test(url.pathname)) throw new HttpError(400, 'exec needs a WebSocket upgrade with the v5.channel.k8s.io or v4.channel.k8s.io protocol (SPDY is not served)');
+      const upgradeOnly = /^\/(exec|attach)\//.exec(url.pathname);
+      if (upgradeOnly) throw new HttpError(400, `${upgradeOnly[1]} needs a WebSocket upgrade with the v5.channel.k8s.io or v4.channel.k8s.io protocol (SPDY is not served)`);
       throw new HttpError(404, `404 page not found: ${url.pathname}`);
     } catch (error) {
       const code = error instanceof HttpError ? error.code : 500;
@@ -219,7 +238,7 @@ export class KubeletServer {
   /** An upgrade: `/exec/<ns>/<pod>/<container>` (WebSocket) or `/portForward/<ns>/<pod>` (SPDY); anything else is refused. */
   private async upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://kubelet');
-    const exec = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const exec = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const refuse = (code: number, message: string): void => {
       socket.end(`HTTP/1.1 ${code} ${code === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`);
     };
@@ -227,14 +246,15 @@ export class KubeletServer {
     if (portForward) return this.portForward(request, socket, head, portForward[1]!, portForward[2]!, refuse);
     if (!exec) return refuse(404, `404 page not found: ${url.pathname}`);
     const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) return refuse(400, `exec speaks ${EXEC_PROTOCOLS.join(' or ')}; the client offered ${offered.join(', ') || 'none'}`);
+    if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) return refuse(400, `${exec[1]} speaks ${EXEC_PROTOCOLS.join(' or ')}; the client offered ${offered.join(', ') || 'none'}`);
     let names: string[];
     try {
-      names = exec.slice(1, 4).map((part) => decodeURIComponent(part));
+      names = exec.slice(2, 5).map((part) => decodeURIComponent(part));
     } catch {
       return refuse(400, `the path ${JSON.stringify(url.pathname)} has a malformed %-escape`);
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => void this.exec(ws, names[0]!, names[1]!, names[2]!, url.searchParams));
+    const serve = exec[1] === 'exec' ? this.exec.bind(this) : this.attach.bind(this);
+    this.wss.handleUpgrade(request, socket, head, (ws) => void serve(ws, names[0]!, names[1]!, names[2]!, url.searchParams));
   }
 
   /**
@@ -301,6 +321,88 @@ export class KubeletServer {
     client.close();
     ws.close(1000);
   }
+
+  /**
+   * Attaches to the container's own process: what it prints from now on comes on channels 1 and 2
+   * (read from its log as it is written), and channel 0 goes to its stdin when the node keeps one
+   * (`stdin: true`). Ends with a `Success` Status when the container exits. When the client ends
+   * its input, containerd's rule: a container with `stdinOnce` and no `tty` reads the end of its
+   * stdin (and this attach goes on until it exits); otherwise the client is detached at once.
+   */
+  private async attach(ws: WebSocket, namespace: string, podName: string, containerName: string, query: URLSearchParams): Promise<void> {
+    const send = (channel: number, data: string | Buffer): void => {
+      if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+    };
+    const client = new ClientStreams(ws);
+    try {
+      const container = await this.findContainer(namespace, podName, containerName, false);
+      if (container.state !== 'CONTAINER_RUNNING') throw new HttpError(400, `container "${containerName}" in pod "${podName}" is not running: cannot attach to a container that is not running`);
+      const stdin = query.get('stdin') === 'true' ? this.options.containerStdin?.(container.id) : undefined;
+      const detach = new AbortController();
+      // Without a stdin kept for the container, input is dropped.
+      client.connect({ write: (chunk) => stdin?.write(chunk), end: () => (stdin?.once && !stdin.tty ? stdin.end() : detach.abort()) });
+      const streams = { stdout: query.get('stdout') !== 'false', stderr: query.get('stderr') !== 'false' };
+      await this.followOutput(container, ws, detach.signal, (stream, text) => streams[stream] && send(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, text));
+      send(CHANNEL.error, JSON.stringify({ metadata: {}, status: 'Success' }));
+    } catch (error) {
+      send(CHANNEL.error, JSON.stringify({ metadata: {}, status: 'Failure', message: (error as Error).message, reason: error instanceof HttpError && error.code === 400 ? 'BadRequest' : 'InternalError', code: error instanceof HttpError ? error.code : 500 }));
+    }
+    client.close();
+    ws.close(1000);
+  }
+
+  /**
+   * Gives what the container writes from now on, stream by stream, read from its CRI log as it
+   * grows; resolves when the container has exited (after its last lines), the client has gone or
+   * `detached` is aborted.
+   */
+  private async followOutput(container: CriContainerStatus, ws: WebSocket, detached: AbortSignal, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
+    const abort = new AbortController();
+    const end = (): void => abort.abort();
+    this.followers.add(end);
+    ws.once('close', end);
+    detached.addEventListener('abort', end);
+    const unsubscribe = this.options.runtime.onContainerEvent((event) => {
+      if (event.containerId === container.id && event.type === 'CONTAINER_STOPPED_EVENT') end();
+    });
+    let offset = await stat(container.logPath).then((s) => s.size, () => 0);
+    const readMore = async (): Promise<void> => {
+      const file = await open(container.logPath, 'r').catch(() => undefined);
+      if (!file) return;
+      try {
+        const { size } = await file.stat();
+        if (size <= offset) return;
+        const buffer = Buffer.alloc(size - offset);
+        await file.read(buffer, 0, buffer.length, offset);
+        const whole = buffer.lastIndexOf(0x0a) + 1; // whole lines only; the rest is read next time
+        offset += whole;
+        for (const line of buffer.subarray(0, whole).toString('utf8').split('\n').slice(0, -1)) {
+          const { stream, tag, content } = parseCriLogLine(line);
+          write(stream, tag === 'F' ? `${content}\n` : content);
+        }
+      } finally {
+        await file.close();
+      }
+    };
+    try {
+      // The container may have exited before the subscription.
+      if ((await this.options.runtime.containerStatus(container.id)).state !== 'CONTAINER_RUNNING') end();
+      const changes = watch(container.logPath, { signal: abort.signal });
+      let reading = readMore(); // what was written before the watch began
+      try {
+        for await (const _ of changes) reading = reading.then(readMore);
+      } catch (error) {
+        if ((error as Error).name !== 'AbortError') throw error;
+      }
+      await reading;
+      if (ws.readyState === ws.OPEN) await readMore();
+    } finally {
+      unsubscribe();
+      this.followers.delete(end);
+      ws.off('close', end);
+      detached.removeEventListener('abort', end);
+    }
+  }
 }
 
 /** How long an exec with a TTY waits for the client's terminal size before it takes 80×24. */
@@ -313,7 +415,7 @@ export const TERMINAL_SIZE_WAIT_MS = 1000;
 class ClientStreams {
   private readonly early: Buffer[] = [];
   private ended = false;
-  private target: StreamingExec | undefined;
+  private target: Pick<StreamingExec, 'write' | 'end'> | undefined;
   private size: TerminalSize | undefined;
   private sized: (() => void) | undefined;
   private readonly onMessage = (data: Buffer): void => this.receive(Buffer.from(data));
@@ -336,7 +438,7 @@ class ClientStreams {
   }
 
   /** From now on input goes to the command; what came before goes first. */
-  connect(exec: StreamingExec): void {
+  connect(exec: Pick<StreamingExec, 'write' | 'end'>): void {
     this.target = exec;
     for (const chunk of this.early.splice(0)) exec.write(chunk);
     if (this.ended) exec.end();

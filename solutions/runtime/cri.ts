@@ -148,6 +148,14 @@ export interface ContainerConfig {
   annotations?: Record<string, string>;
   /** relative to the sandbox's log directory; default `<name>/<attempt>.log` (the kubelet's layout) */
   logPath?: string;
+  /**
+   * The container's `stdin`, `stdinOnce` and `tty`, for `kubectl attach`. Kata 22's runtimes leave
+   * them alone (their containers' stdin is /dev/null); the cluster's nodes give such a container
+   * a stdin and a terminal around the runtime (cluster/container-stdin.ts).
+   */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
 }
 
 /** A container as `listContainers` shows it (CRI `Container`). */

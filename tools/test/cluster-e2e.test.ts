@@ -4,7 +4,8 @@
  *
  * One story, step by step (each step needs the ones before): a Deployment of the echo image and a
  * Service; HTTP through the ClusterIP and through the Service's DNS name answers from all three
- * pods; kubectl logs, exec (with the environment the kubelet made) and port-forward; a container's process killed is restarted (restartCount 1);
+ * pods; kubectl logs, exec (with the environment the kubelet made; -i streamed, -t on a
+ * terminal), run -i --rm and attach, and port-forward; a container's process killed is restarted (restartCount 1);
  * kubectl scale; kubectl set image rolls out while a client sending requests all the while sees
  * no error; one node's kubelet stopped: its pods are replaced on the other node after the grace
  * period (20 s here, upstream's 50 s) and the pods' tolerationSeconds (5 s, the Deployment says
@@ -54,6 +55,32 @@ async function apply(yaml: string): Promise<string> {
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   if (code !== 0) throw new Error(`kubectl apply failed: ${err}`);
   return out;
+}
+
+/**
+ * kubectl with input given step by step: each string of `script` is either input (ending in a
+ * newline) or output to wait for before the next input. With `terminal`, kubectl runs on a
+ * pseudo-terminal (util-linux `script`); with `end`, its stdin ends after the last input, else
+ * once it has exited. Resolves with its exit code and output once it exits, killed after 60 s.
+ */
+async function interact(args: string[], script: string[], options: { terminal?: boolean; end?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const argv = ['kubectl', '--kubeconfig', cluster!.kubeconfig!, ...args];
+  const quoted = argv.map((word) => `'${word.replaceAll("'", `'"'"'`)}'`).join(' ');
+  const child = options.terminal ? execFile('script', ['-q', '-e', '-c', `stty cols 80 rows 24; ${quoted}`, '/dev/null'], { timeout: 60_000 }) : execFile(argv[0]!, argv.slice(1), { timeout: 60_000 });
+  let stdout = '';
+  let stderr = '';
+  let waiting: (() => void) | undefined;
+  child.stdout!.on('data', (d) => ((stdout += d), waiting?.()));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  for (const step of script) {
+    if (step.endsWith('\n')) child.stdin!.write(step);
+    else if (!stdout.includes(step)) await Promise.race([exited, new Promise<void>((resolve) => (waiting = () => stdout.includes(step) && resolve()))]);
+  }
+  if (options.end) child.stdin!.end();
+  const code = await exited;
+  child.stdin!.destroy();
+  return { code, stdout, stderr };
 }
 
 /** Polls `check` every 100 ms until it returns a value (not undefined); the test's timeout bounds it. */
@@ -232,6 +259,26 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     expect((await kubectl('exec', pod!.metadata.name!, '--', 'printenv', 'POD_NAME')).trim()).toBe(pod!.metadata.name);
     // the environment as upstream's kubelet makes it: valueFrom, the Service variables, $(NAME)
     expect((await kubectl('exec', pod!.metadata.name!, '--', 'printenv', 'NODE', 'API')).trim().split('\n')).toEqual([pod!.spec!.nodeName, '127.228.0.1:443']);
+  });
+
+  it('streams kubectl exec -i, gives kubectl exec -it a terminal, and kubectl run -i --rm and kubectl attach reach a container\'s own stdin', async () => {
+    const [pod] = await readyPods(3);
+    const name = pod!.metadata.name!;
+    // Each line is answered as it comes: the command reads its input while it runs.
+    const upper = ['-e', 'require("readline").createInterface({ input: process.stdin }).on("line", (l) => console.log(l.toUpperCase())).on("close", () => process.exit(2))'];
+    expect(await interact(['exec', '-i', name, '--', 'node', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true })).toMatchObject({ code: 2, stdout: 'ONE\nTWO\n' });
+    // -t on a terminal (util-linux script gives kubectl one): the shell's prompt, its tty, its exit code.
+    const terminal = await interact(['exec', '-it', name, '--', 'sh'], ['echo $((6 * 7)) on $(tty)\n', '42 on /dev/pts/', 'exit 3\n'], { terminal: true });
+    expect([terminal.code, terminal.stdout]).toEqual([3, expect.stringMatching(/# echo .*\r\n42 on \/dev\/pts\/\d+\r\n# exit 3/)]);
+    // kubectl run -i --rm: the pod's container gets stdin (stdinOnce), kubectl attaches, then deletes the pod.
+    const once = await interact(['run', 'upper', '--image=kubekata/node', '--rm', '-i', '--restart=Never', '--', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true });
+    expect([once.code, once.stdout]).toEqual([2, 'ONE\nTWO\npod "upper" deleted\n']);
+    // kubectl attach -i to a running container that keeps its stdin open (no stdinOnce): two clients in
+    // turn, each detached when its input ends (containerd's rule), the container running on.
+    await kubectl('run', 'cat', '--image=kubekata/node', '--stdin', '--attach=false', '--leave-stdin-open', '--', '-e', 'process.stdin.on("data", (d) => process.stdout.write(`got ${d}`))');
+    await until('pod cat running', async () => ((await cluster!.client.pods('default').get('cat')).status?.phase === 'Running' ? true : undefined));
+    for (const word of ['first', 'second']) expect(await interact(['attach', '-i', 'cat'], [`${word}\n`, `got ${word}`], { end: true })).toMatchObject({ code: 0, stdout: `got ${word}\n` });
+    await kubectl('delete', 'pod', 'cat', '--grace-period=1');
   });
 
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {

@@ -1,0 +1,113 @@
+/**
+ * A container's stdin and terminal, kept by the node as containerd keeps them, for `kubectl
+ * attach` and `kubectl run -i`. Given code: kata 22's runtimes give every container /dev/null as
+ * its stdin; around them, a container whose pod asks for `stdin: true` (or `tty: true`) gets a
+ * named pipe (FIFO) as its stdin, whose writing end the node holds, and the kubelet's server
+ * writes what an attached client types into it.
+ *
+ * How the container's command changes (the runtime still runs it as it would, in its process
+ * group, with its environment and working directory):
+ *
+ * ```
+ * stdin: true   sh -c 'exec "$@" <"$0"' <fifo> <the image's entrypoint and args, or the pod's command>
+ * tty: true     sh -c 'exec script -q -e -c "$1" /dev/null <"$0"' <fifo> '<the same, quoted>'
+ * ```
+ *
+ * With `tty`, util-linux's `script` puts the process on a pseudo-terminal of 80×24 (a shell
+ * prints its prompt, a typed line is echoed, Ctrl-C is SIGINT) and its output, stderr included,
+ * goes to the log as stdout, as a terminal's does. `stdinOnce` closes the stdin when the first
+ * attached client that wrote to it ends its input: the process reads the end of its stdin.
+ *
+ * @example
+ * ```ts
+ * const stdins = new ContainerStdins(join(root, 'stdin'));
+ * const runtime = stdins.around(new ProcessRuntime({ root, podCIDR }));
+ * const id = await runtime.createContainer(sandboxId, { ...config, stdin: true, stdinOnce: true });
+ * await runtime.startContainer(id);
+ * stdins.of(id)?.write(Buffer.from('hello\n')); // the container's process reads "hello"
+ * stdins.of(id)?.end();                         // ... and then the end of its input
+ * ```
+ */
+import { execFile } from 'node:child_process';
+import { constants, mkdirSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findImage } from '@kube/kit';
+import { terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
+import type { ContainerConfig, RuntimeService } from '@kube/runtime';
+
+/** The stdins of one node's containers, by container id. */
+export class ContainerStdins {
+  private readonly held = new Map<string, { pipe: Socket | undefined; path: string | undefined; stdin: ContainerStdin }>();
+
+  /** @param dir where the named pipes are made (`<node's root>/stdin`) */
+  constructor(private readonly dir: string) {}
+
+  /** The stdin of a container made with `stdin: true` (or `tty: true`), while it runs. */
+  of(containerId: string): ContainerStdin | undefined {
+    return this.held.get(containerId)?.stdin;
+  }
+
+  /** The runtime, with a stdin and a terminal for the containers whose config asks for them. */
+  around(runtime: RuntimeService): RuntimeService {
+    runtime.onContainerEvent((event) => {
+      if (event.type === 'CONTAINER_STOPPED_EVENT' || event.type === 'CONTAINER_DELETED_EVENT') this.release(event.containerId);
+    });
+    const createContainer = async (podSandboxId: string, config: ContainerConfig): Promise<string> => {
+      if (!config.stdin && !config.tty) return runtime.createContainer(podSandboxId, config);
+      const image = findImage(config.image?.image ?? '');
+      // No such image: the runtime refuses the container in its own words (ErrImagePull).
+      if (!image) return runtime.createContainer(podSandboxId, config);
+      const argv = config.command?.length ? [...config.command, ...(config.args ?? [])] : [...image.entrypoint, ...(config.args ?? image.cmd)];
+      if (argv[0] === 'node') argv[0] = process.execPath; // as the runtime itself runs an image's "node"
+      const path = config.stdin ? await this.makePipe(`${podSandboxId}-${config.metadata.name}-${config.metadata.attempt ?? 0}`) : undefined;
+      // Read-write: opening it never waits for the container, and the container's end opens at once.
+      const pipe = path ? new Socket({ fd: openSync(path, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true }) : undefined;
+      pipe?.on('error', () => {}); // the process stopped reading (it exited): what is left is dropped
+      const command = config.tty
+        ? ['sh', '-c', 'exec script -q -e -c "$1" /dev/null <"$0"', path ?? '/dev/null', terminalCommandLine(argv, { columns: 80, rows: 24 })]
+        : ['sh', '-c', 'exec "$@" <"$0"', path!, ...argv];
+      let id: string;
+      try {
+        id = await runtime.createContainer(podSandboxId, { ...config, command, args: [] });
+      } catch (error) {
+        pipe?.destroy();
+        if (path) rmSync(path, { force: true });
+        throw error;
+      }
+      const stdin: ContainerStdin = {
+        once: config.stdinOnce === true,
+        tty: config.tty === true,
+        write: (chunk) => void (pipe?.writable && pipe.write(chunk)),
+        end: () => void pipe?.end(),
+      };
+      this.held.set(id, { pipe, path, stdin });
+      return id;
+    };
+    return new Proxy(runtime, {
+      get(target, property, receiver) {
+        if (property === 'createContainer') return createContainer;
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /** Closes the node's end of a container's stdin and removes its pipe (the container has stopped). */
+  private release(containerId: string): void {
+    const held = this.held.get(containerId);
+    if (!held) return;
+    this.held.delete(containerId);
+    held.pipe?.destroy();
+    if (held.path) rmSync(held.path, { force: true });
+  }
+
+  private async makePipe(name: string): Promise<string> {
+    mkdirSync(this.dir, { recursive: true });
+    const path = join(this.dir, name);
+    rmSync(path, { force: true }); // left by a node that was killed
+    await promisify(execFile)('mkfifo', [path]);
+    return path;
+  }
+}
