@@ -27,6 +27,7 @@ const KNOWN_FIELDS_OUTPUT = join(KIT, 'known-fields.json');
 const PACKAGE_OF_FILE: Record<string, string> = {
   'meta.ts': 'io.k8s.apimachinery.pkg.apis.meta.v1',
   'apps.ts': 'io.k8s.api.apps.v1',
+  'batch.ts': 'io.k8s.api.batch.v1',
   'coordination.ts': 'io.k8s.api.coordination.v1',
   'discovery.ts': 'io.k8s.api.discovery.v1',
   'rbac.ts': 'io.k8s.api.rbac.v1',
@@ -44,6 +45,7 @@ const UPSTREAM_FILES: Record<string, string> = {
   'io.k8s.api.authentication.v1': 'authentication/v1.d.ts',
   'io.k8s.api.authorization.v1': 'authorization/v1.d.ts',
   'io.k8s.api.autoscaling.v1': 'autoscaling/v1.d.ts',
+  'io.k8s.api.batch.v1': 'batch/v1.d.ts',
   'io.k8s.api.coordination.v1': 'coordination/v1.d.ts',
   'io.k8s.api.discovery.v1': 'discovery/v1.d.ts',
   'io.k8s.api.rbac.v1': 'rbac/v1.d.ts',

@@ -106,6 +106,61 @@ message RollingUpdateDeployment {
   optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2;
 }
 `,
+  'batch-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.batch.v1;
+
+message Job {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional JobSpec spec = 2;
+  optional JobStatus status = 3;
+}
+
+message JobCondition {
+  optional string type = 1;
+  optional string status = 2;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastProbeTime = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+}
+
+message JobList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated Job items = 2;
+}
+
+message JobSpec {
+  optional int32 parallelism = 1 [(kubekata.pointer) = true];
+  optional int32 completions = 2 [(kubekata.pointer) = true];
+  optional int64 activeDeadlineSeconds = 3 [(kubekata.pointer) = true];
+  optional int32 backoffLimit = 7 [(kubekata.pointer) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 4;
+  optional bool manualSelector = 5 [(kubekata.pointer) = true];
+  optional .k8s.io.api.core.v1.PodTemplateSpec template = 6;
+  optional int32 ttlSecondsAfterFinished = 8 [(kubekata.pointer) = true];
+  optional string completionMode = 9 [(kubekata.pointer) = true];
+  optional bool suspend = 10 [(kubekata.pointer) = true];
+  optional string podReplacementPolicy = 14 [(kubekata.pointer) = true];
+}
+
+message JobStatus {
+  repeated JobCondition conditions = 1;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startTime = 2;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time completionTime = 3;
+  optional int32 active = 4;
+  optional int32 succeeded = 5;
+  optional int32 failed = 6;
+  optional int32 terminating = 11 [(kubekata.pointer) = true];
+  optional UncountedTerminatedPods uncountedTerminatedPods = 8;
+  optional int32 ready = 9 [(kubekata.pointer) = true];
+}
+
+message UncountedTerminatedPods {
+  repeated string succeeded = 1;
+  repeated string failed = 2;
+}
+`,
   'authentication-v1.proto': `syntax = "proto2";
 
 package k8s.io.api.authentication.v1;

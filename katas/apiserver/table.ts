@@ -161,6 +161,16 @@ function podSummary(pod: any): PodSummary {
   return { ready, total, status: reason, restarts, ...(lastRestart !== undefined ? { lastRestart } : {}) };
 }
 
+/** A Job's STATUS column: its first true condition in printers.go's order, else Running. */
+function jobStatus(job: any): string {
+  const holds = (type: string): boolean => (job.status?.conditions ?? []).some((c: any) => c.type === type && c.status === 'True');
+  if (holds('Complete')) return 'Complete';
+  if (holds('Failed')) return 'Failed';
+  if (job.metadata.deletionTimestamp) return 'Terminating';
+  for (const type of ['Suspended', 'FailureTarget', 'SuccessCriteriaMet']) if (holds(type)) return type;
+  return 'Running';
+}
+
 /** The READINESS GATES column: how many of the pod's gates are met, or <none>. */
 function readinessGates(pod: any): string {
   const gates: { conditionType: string }[] = pod.spec?.readinessGates ?? [];
@@ -208,6 +218,19 @@ const PRINTERS: Record<string, Printer> = {
       const { names, images } = containers(d.spec?.template?.spec);
       const s = d.status ?? {};
       return [d.metadata.name, `${s.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, s.updatedReplicas ?? 0, s.availableReplicas ?? 0, age(d, now), names, images, none(selectorString(d.spec?.selector))];
+    },
+  },
+  Job: {
+    columns: [nameColumn, column('Status'), column('Completions'), column('Duration'), column('Age'), column('Containers', 1), column('Images', 1), column('Selector', 1)],
+    cells: (job, now) => {
+      const spec = job.spec ?? {};
+      const status = job.status ?? {};
+      const succeeded = status.succeeded ?? 0;
+      const completions = spec.completions !== undefined ? `${succeeded}/${spec.completions}` : (spec.parallelism ?? 0) > 1 ? `${succeeded}/1 of ${spec.parallelism}` : `${succeeded}/1`;
+      const start = status.startTime ? Date.parse(status.startTime) : undefined;
+      const duration = start === undefined ? '' : humanDuration((status.completionTime ? Date.parse(status.completionTime) : now) - start);
+      const { names, images } = containers(spec.template?.spec);
+      return [job.metadata.name, jobStatus(job), completions, duration, age(job, now), names, images, none(selectorString(spec.selector))];
     },
   },
   ReplicaSet: {

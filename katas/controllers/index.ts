@@ -30,6 +30,9 @@
  * (the ready and not-ready pods behind each Service, named ports resolved per pod, slices of at most
  * 100), {@link NamespaceController} (a deleted namespace is emptied, then its `kubernetes` finalizer
  * removed) and {@link GarbageCollector} (ownerReferences: background, foreground and orphan deletion).
+ *
+ * Given, beyond the katas, for the cluster of kata 29: {@link ServiceAccountsController} (every
+ * namespace's `default`) and {@link JobController} (batch/v1 Jobs run to completion).
  * @module
  */
 export * from './informer-api.ts';
@@ -53,3 +56,4 @@ export * from './endpoint-slices.ts';
 export * from './namespace.ts';
 export * from './service-accounts.ts';
 export * from './garbage-collector.ts';
+export * from './job.ts';

@@ -14,6 +14,7 @@
  * | `service.ts` | Service, Endpoints |
  * | `discovery.ts` | EndpointSlice |
  * | `apps.ts` | ReplicaSet, Deployment, Scale |
+ * | `batch.ts` | Job |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
@@ -41,6 +42,7 @@ export * from './config.ts';
 export * from './service.ts';
 export * from './discovery.ts';
 export * from './apps.ts';
+export * from './batch.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

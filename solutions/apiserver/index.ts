@@ -13,7 +13,9 @@
  *   {@link applyDefaults} (by kind).
  *
  * Given beside them: {@link validatePodEnvironment} (env and envFrom, checked for Pods and pod
- * templates by the registry's resource types).
+ * templates by the registry's resource types), and batch/v1 Jobs' defaults, generated selector
+ * and validation ({@link defaultJob}, {@link generateJobSelector}, {@link validateJob}), which
+ * the cluster's Job controller runs.
  * @module
  */
 export * from './quantity.ts';
@@ -46,5 +48,6 @@ export * from './table.ts';
 export * from './api-handler.ts';
 export * from './service-allocation.ts';
 export * from './env-validation.ts';
+export * from './job-strategy.ts';
 export * from './http-server.ts';
 export * from './http-client.ts';

@@ -13,10 +13,11 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
+import type { Job, KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
+import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { podQOSClass } from './qos.ts';
 import { defaultSubjects, isPathSegmentName, RBAC_GROUP, validateRbacObject, validateRoleRefUpdate } from './rbac-objects.ts';
@@ -319,6 +320,18 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
     { ...withEnvRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
     { ...withEnvRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true), categories: ['all'], shortNames: ['rs'], validateUpdate: validateSelectorUpdate },
+    {
+      // Given, beyond the katas: batch/v1 Jobs (job-strategy.ts), which the cluster's Job controller runs.
+      ...simple('jobs', 'Job', 'batch', 'v1', true, true),
+      categories: ['all'],
+      prepareForCreate: (obj: KubeObject) => {
+        (obj as KubeObject & { status?: object }).status = {};
+        generateJobSelector(obj as Job);
+      },
+      defaults: (obj: KubeObject) => defaultJob(obj as Job),
+      validate: validateJob,
+      validateUpdate: validateJobUpdate,
+    },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
     simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false),

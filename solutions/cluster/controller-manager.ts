@@ -20,6 +20,8 @@ import {
   EndpointSliceController,
   EndpointsController,
   GarbageCollector,
+  GC_RESOURCES,
+  JobController,
   NamespaceController,
   NodeLifecycleController,
   nodeLifecycleEventsClient,
@@ -56,9 +58,10 @@ export function clusterControllers(settings: ClusterSettings): ControllerDescrip
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
-    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector(c) },
-    // Given, not a kata: every namespace's ServiceAccount "default" (service-accounts.ts).
+    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs'] }) },
+    // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and Jobs (job.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
+    { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
   ];
 }
 

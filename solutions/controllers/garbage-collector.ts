@@ -32,6 +32,7 @@ export const KIND_TO_RESOURCE: Readonly<Record<string, { resource: string; names
   Pod: { resource: 'pods', namespaced: true },
   ReplicaSet: { resource: 'replicasets', namespaced: true },
   Deployment: { resource: 'deployments', namespaced: true },
+  Job: { resource: 'jobs', namespaced: true },
   Service: { resource: 'services', namespaced: true },
   EndpointSlice: { resource: 'endpointslices', namespaced: true },
   Endpoints: { resource: 'endpoints', namespaced: true },

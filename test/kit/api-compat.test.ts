@@ -18,6 +18,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type * as apps from 'kubernetes-types/apps/v1';
+import type * as batch from 'kubernetes-types/batch/v1';
 import type * as autoscaling from 'kubernetes-types/autoscaling/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as core from 'kubernetes-types/core/v1';
@@ -139,6 +140,7 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.EndpointSlice, discovery.EndpointSlice, MetadataRequired>>,
   Assert<Agrees<kit.ReplicaSet, apps.ReplicaSet, MetadataRequired>>,
   Assert<Agrees<kit.Deployment, apps.Deployment, MetadataRequired>>,
+  Assert<Agrees<kit.Job, batch.Job, MetadataRequired>>,
   Assert<Agrees<kit.Scale, autoscaling.Scale, MetadataRequired>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
@@ -159,6 +161,7 @@ export type Assignable = [
   Assert<Extends<kit.Event, core.Event>>,
   Assert<Extends<kit.ReplicaSet, apps.ReplicaSet>>,
   Assert<Extends<kit.Deployment, apps.Deployment>>,
+  Assert<Extends<kit.Job, batch.Job>>,
   Assert<Extends<kit.Scale, autoscaling.Scale>>,
   Assert<Extends<kit.Lease, coordination.Lease>>,
   Assert<Extends<kit.ClusterRole, rbac.ClusterRole>>,

@@ -5,7 +5,7 @@
  * One story, step by step (each step needs the ones before): a Deployment of the echo image and a
  * Service; HTTP through the ClusterIP and through the Service's DNS name answers from all three
  * pods; kubectl logs, exec (with the environment the kubelet made; -i streamed, -t on a
- * terminal), run -i --rm and attach, and port-forward; a container's process killed is restarted (restartCount 1);
+ * terminal), run -i --rm and attach, a Job run to completion, and port-forward; a container's process killed is restarted (restartCount 1);
  * kubectl scale; kubectl set image rolls out while a client sending requests all the while sees
  * no error; one node's kubelet stopped: its pods are replaced on the other node after the grace
  * period (20 s here, upstream's 50 s) and the pods' tolerationSeconds (5 s, the Deployment says
@@ -268,8 +268,9 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     const upper = ['-e', 'require("readline").createInterface({ input: process.stdin }).on("line", (l) => console.log(l.toUpperCase())).on("close", () => process.exit(2))'];
     expect(await interact(['exec', '-i', name, '--', 'node', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true })).toMatchObject({ code: 2, stdout: 'ONE\nTWO\n' });
     // -t on a terminal (util-linux script gives kubectl one): the shell's prompt, its tty, its exit code.
-    const terminal = await interact(['exec', '-it', name, '--', 'sh'], ['echo $((6 * 7)) on $(tty)\n', '42 on /dev/pts/', 'exit 3\n'], { terminal: true });
-    expect([terminal.code, terminal.stdout]).toEqual([3, expect.stringMatching(/# echo .*\r\n42 on \/dev\/pts\/\d+\r\n# exit 3/)]);
+    // (Typed once the shell's prompt is there: a terminal echoes input typed ahead before the prompt.)
+    const terminal = await interact(['exec', '-it', name, '--', 'env', 'PS1=ready> ', 'sh'], ['ready> ', 'echo $((6 * 7)) on $(tty)\n', '42 on /dev/pts/', 'exit 3\n'], { terminal: true });
+    expect([terminal.code, terminal.stdout]).toEqual([3, expect.stringMatching(/^ready> echo .*\r\n42 on \/dev\/pts\/\d+\r\nready> exit 3\r\n/)]);
     // kubectl run -i --rm: the pod's container gets stdin (stdinOnce), kubectl attaches, then deletes the pod.
     const once = await interact(['run', 'upper', '--image=kubekata/node', '--rm', '-i', '--restart=Never', '--', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true });
     expect([once.code, once.stdout]).toEqual([2, 'ONE\nTWO\npod "upper" deleted\n']);
@@ -279,6 +280,15 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     await until('pod cat running', async () => ((await cluster!.client.pods('default').get('cat')).status?.phase === 'Running' ? true : undefined));
     for (const word of ['first', 'second']) expect(await interact(['attach', '-i', 'cat'], [`${word}\n`, `got ${word}`], { end: true })).toMatchObject({ code: 0, stdout: `got ${word}\n` });
     await kubectl('delete', 'pod', 'cat', '--grace-period=1');
+  });
+
+  it('runs a Job to completion: kubectl create job, kubectl wait --for=condition=complete, kubectl logs job/..., and the Job\'s pods go with it', async () => {
+    await kubectl('create', 'job', 'answer', '--image=kubekata/node', '--', 'node', '-e', 'console.log(6 * 7)');
+    expect(await kubectl('wait', '--for=condition=complete', 'job/answer', '--timeout=60s')).toBe('job.batch/answer condition met\n');
+    expect(await kubectl('logs', 'job/answer')).toBe('42\n');
+    expect(await kubectl('get', 'job', 'answer', '-o', 'jsonpath={.status.succeeded} {.status.conditions[*].type}')).toBe('1 SuccessCriteriaMet Complete');
+    await kubectl('delete', 'job', 'answer', '--cascade=foreground');
+    expect(await kubectl('get', 'pods', '-l', 'batch.kubernetes.io/job-name=answer', '-o', 'name')).toBe('');
   });
 
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
