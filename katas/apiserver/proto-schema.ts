@@ -110,6 +110,34 @@ message RollingUpdateDeployment {
 
 package k8s.io.api.batch.v1;
 
+message CronJob {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional CronJobSpec spec = 2;
+  optional CronJobStatus status = 3;
+}
+
+message CronJobList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated CronJob items = 2;
+}
+
+message CronJobSpec {
+  optional string schedule = 1;
+  optional string timeZone = 8 [(kubekata.pointer) = true];
+  optional int64 startingDeadlineSeconds = 2 [(kubekata.pointer) = true];
+  optional string concurrencyPolicy = 3;
+  optional bool suspend = 4 [(kubekata.pointer) = true];
+  optional JobTemplateSpec jobTemplate = 5;
+  optional int32 successfulJobsHistoryLimit = 6 [(kubekata.pointer) = true];
+  optional int32 failedJobsHistoryLimit = 7 [(kubekata.pointer) = true];
+}
+
+message CronJobStatus {
+  repeated .k8s.io.api.core.v1.ObjectReference active = 1;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastScheduleTime = 4;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastSuccessfulTime = 5;
+}
+
 message Job {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
   optional JobSpec spec = 2;
@@ -154,6 +182,11 @@ message JobStatus {
   optional int32 terminating = 11 [(kubekata.pointer) = true];
   optional UncountedTerminatedPods uncountedTerminatedPods = 8;
   optional int32 ready = 9 [(kubekata.pointer) = true];
+}
+
+message JobTemplateSpec {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional JobSpec spec = 2;
 }
 
 message UncountedTerminatedPods {

@@ -16,6 +16,7 @@
 import type { ApiClient } from '@kube/apiserver';
 import {
   ControllerManager,
+  CronJobController,
   DeploymentController,
   EndpointSliceController,
   EndpointsController,
@@ -58,10 +59,11 @@ export function clusterControllers(settings: ClusterSettings): ControllerDescrip
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
-    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs'] }) },
-    // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and Jobs (job.ts).
+    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs'] }) },
+    // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts), Jobs (job.ts) and CronJobs (cronjob.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
+    { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },
   ];
 }
 

@@ -32,7 +32,8 @@
  * removed) and {@link GarbageCollector} (ownerReferences: background, foreground and orphan deletion).
  *
  * Given, beyond the katas, for the cluster of kata 29: {@link ServiceAccountsController} (every
- * namespace's `default`) and {@link JobController} (batch/v1 Jobs run to completion).
+ * namespace's `default`), {@link JobController} (batch/v1 Jobs run to completion) and
+ * {@link CronJobController} (Jobs made on a schedule).
  * @module
  */
 export * from './informer-api.ts';
@@ -57,3 +58,4 @@ export * from './namespace.ts';
 export * from './service-accounts.ts';
 export * from './garbage-collector.ts';
 export * from './job.ts';
+export * from './cronjob.ts';

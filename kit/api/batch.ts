@@ -1,10 +1,11 @@
 /**
- * Jobs (batch/v1): pods that run to completion, made again when they fail, up to a limit. Given,
- * beyond the katas: the cluster's controller manager runs a Job controller
- * (controllers/job.ts) beside Part IV's.
+ * Jobs and CronJobs (batch/v1): pods that run to completion, made again when they fail, up to a
+ * limit; and Jobs made on a schedule. Given, beyond the katas: the cluster's controller manager
+ * runs a Job controller (controllers/job.ts) and a CronJob controller (controllers/cronjob.ts)
+ * beside Part IV's.
  * @module
  */
-import type { ConditionStatus, KubeObject, LabelSelector, Time } from './meta.ts';
+import type { ConditionStatus, KubeObject, LabelSelector, ObjectMeta, ObjectReference, Time } from './meta.ts';
 import type { PodTemplateSpec } from './pod.ts';
 
 /** How a Job's completions are counted: any `completions` successful pods, or one per index. */
@@ -93,4 +94,60 @@ export interface Job extends KubeObject {
   kind?: 'Job';
   spec?: JobSpec;
   status?: JobStatus;
+}
+
+/** What a CronJob does when a run is due while the one before still runs. */
+export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';
+
+/** The Job a CronJob makes each time: its metadata (labels, annotations) and spec. */
+export interface JobTemplateSpec {
+  metadata?: ObjectMeta;
+  spec?: JobSpec;
+}
+
+/** When a CronJob runs and what it keeps. */
+export interface CronJobSpec {
+  /** cron format, five fields (`*\/5 * * * *`) or a descriptor (`@hourly`) */
+  schedule: string;
+  /** the IANA time zone the schedule is read in (`Europe/Paris`); default the controller manager's (UTC here) */
+  timeZone?: string;
+  /** a run this many seconds late is skipped (MissSchedule) */
+  startingDeadlineSeconds?: number;
+  /** Allow (the default), Forbid or Replace */
+  concurrencyPolicy?: ConcurrencyPolicy;
+  /** no new run while it is true; default false */
+  suspend?: boolean;
+  jobTemplate: JobTemplateSpec;
+  /** how many finished successful Jobs to keep; default 3 */
+  successfulJobsHistoryLimit?: number;
+  /** how many finished failed Jobs to keep; default 1 */
+  failedJobsHistoryLimit?: number;
+}
+
+/** What the CronJob controller last saw. */
+export interface CronJobStatus {
+  /** its Jobs still running */
+  active?: ObjectReference[];
+  /** the time of its last run (the scheduled time, not when the Job started) */
+  lastScheduleTime?: Time;
+  /** when its last successful Job completed */
+  lastSuccessfulTime?: Time;
+}
+
+/**
+ * A CronJob: makes a Job from its template at each time its schedule names.
+ *
+ * @example
+ * ```ts
+ * const cron: CronJob = {
+ *   apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'tick', namespace: 'default' },
+ *   spec: { schedule: '*\/1 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'tick', image: 'kubekata/logger' }] } } } } },
+ * };
+ * ```
+ */
+export interface CronJob extends KubeObject {
+  apiVersion?: 'batch/v1';
+  kind?: 'CronJob';
+  spec?: CronJobSpec;
+  status?: CronJobStatus;
 }

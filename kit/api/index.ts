@@ -14,7 +14,7 @@
  * | `service.ts` | Service, Endpoints |
  * | `discovery.ts` | EndpointSlice |
  * | `apps.ts` | ReplicaSet, Deployment, Scale |
- * | `batch.ts` | Job |
+ * | `batch.ts` | Job, CronJob |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |

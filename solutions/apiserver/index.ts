@@ -49,5 +49,7 @@ export * from './api-handler.ts';
 export * from './service-allocation.ts';
 export * from './env-validation.ts';
 export * from './job-strategy.ts';
+export * from './cronjob-strategy.ts';
+export * from './cron-schedule.ts';
 export * from './http-server.ts';
 export * from './http-client.ts';

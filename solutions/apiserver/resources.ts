@@ -13,10 +13,11 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { Job, KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
+import type { CronJob, Job, KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
+import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { podQOSClass } from './qos.ts';
@@ -331,6 +332,14 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       defaults: (obj: KubeObject) => defaultJob(obj as Job),
       validate: validateJob,
       validateUpdate: validateJobUpdate,
+    },
+    {
+      // ... and CronJobs (cronjob-strategy.ts), which the cluster's CronJob controller runs.
+      ...simple('cronjobs', 'CronJob', 'batch', 'v1', true, true),
+      categories: ['all'],
+      shortNames: ['cj'],
+      defaults: (obj: KubeObject) => defaultCronJob(obj as CronJob),
+      validate: validateCronJob,
     },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.

@@ -233,6 +233,16 @@ const PRINTERS: Record<string, Printer> = {
       return [job.metadata.name, jobStatus(job), completions, duration, age(job, now), names, images, none(selectorString(spec.selector))];
     },
   },
+  CronJob: {
+    columns: [nameColumn, column('Schedule'), column('Timezone'), column('Suspend'), column('Active', 0, 'integer'), column('Last Schedule'), column('Age'), column('Containers', 1), column('Images', 1), column('Selector', 1)],
+    cells: (cj, now) => {
+      const spec = cj.spec ?? {};
+      const { names, images } = containers(spec.jobTemplate?.spec?.template?.spec);
+      const last = cj.status?.lastScheduleTime;
+      const suspend = spec.suspend === undefined ? '<none>' : spec.suspend ? 'True' : 'False';
+      return [cj.metadata.name, spec.schedule ?? '', none(spec.timeZone), suspend, (cj.status?.active ?? []).length, last ? humanDuration(now - Date.parse(last)) : '<none>', age(cj, now), names, images, none(selectorString(spec.jobTemplate?.spec?.selector))];
+    },
+  },
   ReplicaSet: {
     columns: [nameColumn, column('Desired', 0, 'integer'), column('Current', 0, 'integer'), column('Ready', 0, 'integer'), column('Age'), column('Containers', 1), column('Images', 1), column('Selector', 1)],
     cells: (rs, now) => {

@@ -33,6 +33,7 @@ export const KIND_TO_RESOURCE: Readonly<Record<string, { resource: string; names
   ReplicaSet: { resource: 'replicasets', namespaced: true },
   Deployment: { resource: 'deployments', namespaced: true },
   Job: { resource: 'jobs', namespaced: true },
+  CronJob: { resource: 'cronjobs', namespaced: true },
   Service: { resource: 'services', namespaced: true },
   EndpointSlice: { resource: 'endpointslices', namespaced: true },
   Endpoints: { resource: 'endpoints', namespaced: true },
