@@ -39,7 +39,7 @@ async function running() {
   controller.run();
   await cluster.settle();
   const cronJobs = api.resource<CronJob>('cronjobs', 'default');
-  const jobs = async () => (await api.resource<Job>('jobs', 'default').list()).items.map((j) => j.metadata.name).sort();
+  const jobs = async () => (await api.resource<Job>('jobs', 'default').list()).items.map((j) => j.metadata.name!).sort();
   /** Ends a Job as the Job controller would. */
   const complete = async (name: string, type: 'Complete' | 'Failed' = 'Complete') => {
     const job = await api.resource<Job>('jobs', 'default').get(name);
