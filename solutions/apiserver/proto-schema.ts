@@ -380,6 +380,7 @@ message Container {
   repeated string args = 4;
   optional string workingDir = 5;
   repeated ContainerPort ports = 6;
+  repeated EnvFromSource envFrom = 19;
   repeated EnvVar env = 7;
   optional ResourceRequirements resources = 8;
   optional Probe livenessProbe = 10;
@@ -470,9 +471,56 @@ message EndpointsList {
   repeated Endpoints items = 2;
 }
 
+message ConfigMapEnvSource {
+  optional LocalObjectReference localObjectReference = 1;
+  optional bool optional = 2 [(kubekata.pointer) = true];
+}
+
+message ConfigMapKeySelector {
+  optional LocalObjectReference localObjectReference = 1;
+  optional string key = 2;
+  optional bool optional = 3 [(kubekata.pointer) = true];
+}
+
+message EnvFromSource {
+  optional string prefix = 1;
+  optional ConfigMapEnvSource configMapRef = 2;
+  optional SecretEnvSource secretRef = 3;
+}
+
 message EnvVar {
   optional string name = 1;
   optional string value = 2;
+  optional EnvVarSource valueFrom = 3;
+}
+
+message EnvVarSource {
+  optional ObjectFieldSelector fieldRef = 1;
+  optional ResourceFieldSelector resourceFieldRef = 2;
+  optional ConfigMapKeySelector configMapKeyRef = 3;
+  optional SecretKeySelector secretKeyRef = 4;
+}
+
+message ObjectFieldSelector {
+  optional string apiVersion = 1;
+  optional string fieldPath = 2;
+}
+
+message ResourceFieldSelector {
+  optional string containerName = 1;
+  optional string resource = 2;
+  optional .k8s.io.apimachinery.pkg.api.resource.Quantity divisor = 3;
+}
+
+message SecretEnvSource {
+  optional LocalObjectReference localObjectReference = 1;
+  optional bool optional = 2 [(kubekata.pointer) = true];
+}
+
+message SecretKeySelector {
+  optional LocalObjectReference localObjectReference = 1;
+  optional string key = 2;
+  optional bool optional = 3 [(kubekata.pointer) = true];
 }
 
 message Event {

@@ -53,9 +53,16 @@ const SPECIAL = {
 
 /**
  * Fields that Go embeds (their fields are the parent's in JSON): a Probe's `handler` holds exec,
- * httpGet and tcpSocket, which JSON puts on the Probe itself.
+ * httpGet and tcpSocket, which JSON puts on the Probe itself; an env source's
+ * `localObjectReference` holds the `name` of its ConfigMap or Secret.
  */
-const INLINE = new Set(['Probe.handler']);
+const INLINE = new Set([
+  'Probe.handler',
+  'ConfigMapKeySelector.localObjectReference',
+  'SecretKeySelector.localObjectReference',
+  'ConfigMapEnvSource.localObjectReference',
+  'SecretEnvSource.localObjectReference',
+]);
 
 /** The protobufjs types, parsed the first time a protobuf body comes. */
 let root: protobuf.Root | undefined;
