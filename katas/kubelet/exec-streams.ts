@@ -14,10 +14,12 @@
  * into SIGINT, as in a container started with `tty: true`. Its output, stderr included, comes on
  * stdout, as a terminal's does.
  *
- * Why the kubelet holds a second end of each pipe: opening a FIFO waits for its other side, and
- * reading one that has no writer is its end. So the kubelet opens every pipe without waiting and
- * keeps a writer on OUT and ERR until `execSync` has resolved: the command's output is then all in
- * the pipes, and closing those writers makes the reads end after it, never before.
+ * Opening a FIFO waits for its other side, and reading one that has no writer is its end. So the
+ * kubelet opens OUT and ERR without waiting and keeps a writer of its own on each until
+ * `execSync` has resolved: the command's output is then all in the pipes, and closing those
+ * writers makes the reads end after it, never before. IN is the other way round
+ * ({@link PipeWriter}): its writing end opens once the command has opened its reading end, so
+ * that closing it (the end of the input) can never come first and lose what was written.
  *
  * @example
  * ```ts
@@ -30,7 +32,7 @@
  * ```
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, open, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -92,15 +94,13 @@ export async function startStreamingExec(runtime: RuntimeService, containerId: s
   const path = { in: join(dir, 'in'), out: join(dir, 'out'), err: join(dir, 'err') };
   await promisify(execFile)('mkfifo', [...(options.stdin ? [path.in] : []), path.out, ...(options.tty ? [] : [path.err])]);
   const output = [readPipe(path.out, options.stdout), ...(options.tty ? [] : [readPipe(path.err, options.stderr)])];
-  // Read-write: opening it never waits, and the command's end of it opens at once.
-  const input = options.stdin ? new Socket({ fd: openSync(path.in, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true }) : undefined;
-  input?.on('error', () => {}); // the command stopped reading (it exited): what is left is dropped
+  const input = options.stdin ? new PipeWriter(path.in) : undefined;
   const stdin = options.stdin ? path.in : '/dev/null';
   const argv = options.tty
     ? ['sh', '-c', TERMINAL, 'kubekata-exec', stdin, path.out, path.err, terminalCommandLine(command, options.tty), ...command]
     : ['sh', '-c', PLAIN, 'kubekata-exec', stdin, path.out, path.err, ...command];
   const finish = async (): Promise<void> => {
-    input?.destroy();
+    input?.abandon();
     for (const pipe of output) pipe.release();
     await Promise.all(output.map((pipe) => pipe.ended));
     await rm(dir, { recursive: true, force: true });
@@ -118,10 +118,69 @@ export async function startStreamingExec(runtime: RuntimeService, containerId: s
     },
   );
   return {
-    write: (chunk) => void (input?.writable && input.write(chunk)),
-    end: () => void input?.end(),
+    write: (chunk) => input?.write(chunk),
+    end: () => input?.end(),
     done,
   };
+}
+
+/**
+ * The writing end of a named pipe whose reader is a process: it opens once the process has opened
+ * its end (a FIFO's open waits for the other side), and what is written before then is kept, in
+ * order. Closing it is the process's end of input, so it closes only after the process opened its
+ * end and after the data: closed earlier, the pipe would be gone with the data in it, and the
+ * process would wait for a writer for ever.
+ *
+ * @example
+ * ```ts
+ * const stdin = new PipeWriter('/tmp/x/in');  // then start `sh -c 'exec cat <"$0"' /tmp/x/in`
+ * stdin.write(Buffer.from('hello\n'));
+ * stdin.end();                                // cat prints hello and exits
+ * stdin.abandon();                            // once the process is gone: stop waiting for it
+ * ```
+ */
+export class PipeWriter {
+  private readonly opened: Promise<Socket | undefined>;
+  private abandoned = false;
+
+  constructor(private readonly path: string) {
+    // The blocking open waits on one of libuv's threads, for as long as the process takes to open its end.
+    this.opened = promisify(open)(path, constants.O_WRONLY).then(
+      (fd) => {
+        const socket = new Socket({ fd, readable: false, writable: true });
+        socket.on('error', () => {}); // the process stopped reading (it exited): what is left is dropped
+        if (!this.abandoned) return socket;
+        socket.destroy();
+        return undefined;
+      },
+      () => undefined,
+    );
+  }
+
+  /** Gives the process input (kept until it has opened its end). */
+  write(chunk: Buffer): void {
+    void this.opened.then((socket) => socket?.writable && socket.write(chunk));
+  }
+
+  /** Ends the process's input, after what was written. (A pipe has no half-close: the end is closed.) */
+  end(): void {
+    void this.opened.then((socket) => {
+      if (socket && !socket.destroyed) socket.write(Buffer.alloc(0), () => socket.destroy());
+    });
+  }
+
+  /** The process is gone, or never opened its end: stop waiting for it, and close. */
+  abandon(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    try {
+      // A reader that comes and goes lets a waiting open of the writing end return.
+      closeSync(openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK));
+    } catch {
+      // the pipe is gone: nothing waits on it
+    }
+    void this.opened.then((socket) => socket?.destroy());
+  }
 }
 
 /**

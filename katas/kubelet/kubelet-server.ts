@@ -159,21 +159,11 @@ export class KubeletServer {
     };
     /** Writes the whole lines added to the file since `offset`. */
     const readMore = async (first: boolean): Promise<void> => {
-      const file = await open(container.logPath, 'r').catch(() => undefined);
-      if (!file) return;
-      try {
-        const { size } = await file.stat();
-        if (size <= offset) return;
-        const buffer = Buffer.alloc(size - offset);
-        await file.read(buffer, 0, buffer.length, offset);
-        const end = buffer.lastIndexOf(0x0a) + 1; // whole lines only; the rest is read next time
-        offset += end;
-        const lines = buffer.subarray(0, end).toString('utf8');
-        const text = readContainerLog(since === undefined ? lines : linesSince(lines, since), first ? options : { timestamps: options.timestamps }, state);
-        if (text && bytesLeft > 0) write(text);
-      } finally {
-        await file.close();
-      }
+      const added = await linesAddedSince(container.logPath, offset);
+      offset = added.offset;
+      if (!added.lines) return;
+      const text = readContainerLog(since === undefined ? added.lines : linesSince(added.lines, since), first ? options : { timestamps: options.timestamps }, state);
+      if (text && bytesLeft > 0) write(text);
     };
     await readMore(true);
     if (!follow || abort.signal.aborted) return void response.end();
@@ -367,21 +357,11 @@ export class KubeletServer {
     });
     let offset = await stat(container.logPath).then((s) => s.size, () => 0);
     const readMore = async (): Promise<void> => {
-      const file = await open(container.logPath, 'r').catch(() => undefined);
-      if (!file) return;
-      try {
-        const { size } = await file.stat();
-        if (size <= offset) return;
-        const buffer = Buffer.alloc(size - offset);
-        await file.read(buffer, 0, buffer.length, offset);
-        const whole = buffer.lastIndexOf(0x0a) + 1; // whole lines only; the rest is read next time
-        offset += whole;
-        for (const line of buffer.subarray(0, whole).toString('utf8').split('\n').slice(0, -1)) {
-          const { stream, tag, content } = parseCriLogLine(line);
-          write(stream, tag === 'F' ? `${content}\n` : content);
-        }
-      } finally {
-        await file.close();
+      const added = await linesAddedSince(container.logPath, offset);
+      offset = added.offset;
+      for (const line of added.lines.split('\n').slice(0, -1)) {
+        const { stream, tag, content } = parseCriLogLine(line);
+        write(stream, tag === 'F' ? `${content}\n` : content);
       }
     };
     try {
@@ -472,6 +452,22 @@ class ClientStreams {
     this.ended = true;
     this.target?.end();
     this.sized?.();
+  }
+}
+
+/** The whole lines a log file has gained since byte `offset` (none while it does not exist), and where the next read starts. */
+async function linesAddedSince(path: string, offset: number): Promise<{ lines: string; offset: number }> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return { lines: '', offset };
+  try {
+    const { size } = await file.stat();
+    if (size <= offset) return { lines: '', offset };
+    const buffer = Buffer.alloc(size - offset);
+    await file.read(buffer, 0, buffer.length, offset);
+    const whole = buffer.lastIndexOf(0x0a) + 1; // whole lines only; the rest is read next time
+    return { lines: buffer.subarray(0, whole).toString('utf8'), offset: offset + whole };
+  } finally {
+    await file.close();
   }
 }
 

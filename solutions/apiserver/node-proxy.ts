@@ -162,8 +162,8 @@ export class NodeProxy {
         path = `/${target.subresource}/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}/${encodeURIComponent(container)}?${query}`;
       }
       const upstream = connect(kubelet.port, kubelet.host);
-      upstream.on('error', (error) => {
-        if (!socket.destroyed) refuse(new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing the kubelet at ${kubelet.host}:${kubelet.port}: ${error.message}`, reason: 'InternalError', code: 500 }));
+      upstream.once('error', (error) => {
+        if (!socket.destroyed && upstream.connecting) refuse(new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing the kubelet at ${kubelet.host}:${kubelet.port}: ${error.message}`, reason: 'InternalError', code: 500 }));
       });
       upstream.on('connect', () => {
         // The same upgrade request, to the kubelet's path, without the user's credentials.
@@ -176,6 +176,9 @@ export class NodeProxy {
         if (head.length > 0) upstream.write(head);
         upstream.pipe(socket);
         socket.pipe(upstream);
+        // Joined: either side's end or failure (a client that resets) ends the other; none goes unhandled.
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
         socket.on('close', () => upstream.destroy());
         upstream.on('close', () => socket.destroy());
       });

@@ -2,8 +2,8 @@
  * A container's stdin and terminal, kept by the node as containerd keeps them, for `kubectl
  * attach` and `kubectl run -i`. Given code: kata 22's runtimes give every container /dev/null as
  * its stdin; around them, a container whose pod asks for `stdin: true` (or `tty: true`) gets a
- * named pipe (FIFO) as its stdin, whose writing end the node holds, and the kubelet's server
- * writes what an attached client types into it.
+ * named pipe (FIFO) as its stdin, whose writing end the node opens once the container runs and
+ * holds until it stops, and the kubelet's server writes what an attached client types into it.
  *
  * How the container's command changes (the runtime still runs it as it would, in its process
  * group, with its environment and working directory):
@@ -29,24 +29,25 @@
  * ```
  */
 import { execFile } from 'node:child_process';
-import { constants, mkdirSync, openSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findImage } from '@kube/kit';
-import { terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
+import { PipeWriter, terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
 import type { ContainerConfig, RuntimeService } from '@kube/runtime';
 
 /** The stdins of one node's containers, by container id. */
 export class ContainerStdins {
-  private readonly held = new Map<string, { pipe: Socket | undefined; path: string | undefined; stdin: ContainerStdin }>();
+  private readonly held = new Map<string, { path: string | undefined; pipe?: PipeWriter; once: boolean; tty: boolean }>();
 
   /** @param dir where the named pipes are made (`<node's root>/stdin`) */
   constructor(private readonly dir: string) {}
 
   /** The stdin of a container made with `stdin: true` (or `tty: true`), while it runs. */
   of(containerId: string): ContainerStdin | undefined {
-    return this.held.get(containerId)?.stdin;
+    const held = this.held.get(containerId);
+    if (!held) return undefined;
+    return { once: held.once, tty: held.tty, write: (chunk) => held.pipe?.write(chunk), end: () => held.pipe?.end() };
   }
 
   /** The runtime, with a stdin and a terminal for the containers whose config asks for them. */
@@ -62,9 +63,6 @@ export class ContainerStdins {
       const argv = config.command?.length ? [...config.command, ...(config.args ?? [])] : [...image.entrypoint, ...(config.args ?? image.cmd)];
       if (argv[0] === 'node') argv[0] = process.execPath; // as the runtime itself runs an image's "node"
       const path = config.stdin ? await this.makePipe(`${podSandboxId}-${config.metadata.name}-${config.metadata.attempt ?? 0}`) : undefined;
-      // Read-write: opening it never waits for the container, and the container's end opens at once.
-      const pipe = path ? new Socket({ fd: openSync(path, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true }) : undefined;
-      pipe?.on('error', () => {}); // the process stopped reading (it exited): what is left is dropped
       const command = config.tty
         ? ['sh', '-c', 'exec script -q -e -c "$1" /dev/null <"$0"', path ?? '/dev/null', terminalCommandLine(argv, { columns: 80, rows: 24 })]
         : ['sh', '-c', 'exec "$@" <"$0"', path!, ...argv];
@@ -72,22 +70,22 @@ export class ContainerStdins {
       try {
         id = await runtime.createContainer(podSandboxId, { ...config, command, args: [] });
       } catch (error) {
-        pipe?.destroy();
         if (path) rmSync(path, { force: true });
         throw error;
       }
-      const stdin: ContainerStdin = {
-        once: config.stdinOnce === true,
-        tty: config.tty === true,
-        write: (chunk) => void (pipe?.writable && pipe.write(chunk)),
-        end: () => void pipe?.end(),
-      };
-      this.held.set(id, { pipe, path, stdin });
+      this.held.set(id, { path, once: config.stdinOnce === true, tty: config.tty === true });
       return id;
+    };
+    // The node's end opens once the container runs: until then its process waits at its own open.
+    const startContainer = async (containerId: string): Promise<void> => {
+      await runtime.startContainer(containerId);
+      const held = this.held.get(containerId);
+      if (held?.path && !held.pipe) held.pipe = new PipeWriter(held.path);
     };
     return new Proxy(runtime, {
       get(target, property, receiver) {
         if (property === 'createContainer') return createContainer;
+        if (property === 'startContainer') return startContainer;
         const value = Reflect.get(target, property, receiver) as unknown;
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
@@ -99,7 +97,7 @@ export class ContainerStdins {
     const held = this.held.get(containerId);
     if (!held) return;
     this.held.delete(containerId);
-    held.pipe?.destroy();
+    held.pipe?.abandon();
     if (held.path) rmSync(held.path, { force: true });
   }
 
