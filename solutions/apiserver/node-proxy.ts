@@ -162,10 +162,12 @@ export class NodeProxy {
         path = `/${target.subresource}/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.name)}/${encodeURIComponent(container)}?${query}`;
       }
       const upstream = connect(kubelet.port, kubelet.host);
+      let joined = false;
       upstream.once('error', (error) => {
-        if (!socket.destroyed && upstream.connecting) refuse(new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing the kubelet at ${kubelet.host}:${kubelet.port}: ${error.message}`, reason: 'InternalError', code: 500 }));
+        if (!socket.destroyed && !joined) refuse(new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing the kubelet at ${kubelet.host}:${kubelet.port}: ${error.message}`, reason: 'InternalError', code: 500 }));
       });
       upstream.on('connect', () => {
+        joined = true;
         // The same upgrade request, to the kubelet's path, without the user's credentials.
         const lines = [`${request.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${kubelet.host}:${kubelet.port}`];
         for (const [name, value] of Object.entries(request.headers)) {
