@@ -23,7 +23,8 @@ async function apiserver(kubeletPort: number): Promise<number> {
   const registry = new Registry({ store: new MvccStore(), clock: new FakeClock(Date.UTC(2026, 0, 1)), random: new Random(3) });
   await registry.create<Node>('nodes', undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '127.33.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } } });
   await registry.create<Pod>('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'kubekata/echo' }] } });
-  const proxy = new NodeProxy({ registry });
+  // (The reference's NodeProxy on the target's Registry: the same class when the target is the reference.)
+  const proxy = new NodeProxy({ registry: registry as never });
   const server = createServer((_request, response) => response.end());
   server.on('upgrade', (request, socket: Socket, head: Buffer) => void proxy.upgrade(request, socket, head));
   servers.push(server);
