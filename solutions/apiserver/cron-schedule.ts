@@ -13,7 +13,7 @@
  * ```ts
  * const schedule = parseCronSchedule('*\/15 9-17 * * MON-FRI');
  * schedule.next(Date.parse('2026-01-02T17:50:00Z'));            // Date.parse('2026-01-05T09:00:00Z'): Friday 17:45 was the last
- * schedule.next(Date.parse('2026-01-02T17:50:00Z'), 'Europe/Paris'); // the same, in Paris's time
+ * schedule.next(Date.parse('2026-01-02T17:50:00Z'), 'Europe/Paris'); // Date.parse('2026-01-05T08:00:00Z'): 09:00 in Paris
  * parseCronSchedule('61 * * * *');                              // throws: end of range (61) above maximum (59): 61
  * ```
  */

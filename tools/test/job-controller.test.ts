@@ -129,6 +129,31 @@ else describe('Jobs', () => {
     await stop();
   });
 
+  it('with restartPolicy OnFailure counts container restarts against backoffLimit: the running pod is deleted and the Job fails', async () => {
+    const { cluster, api, jobs, pods, errors, stop } = await running();
+    const onFailure = job('retry', { backoffLimit: 2 });
+    onFailure.spec!.template.spec!.restartPolicy = 'OnFailure';
+    await jobs.create(onFailure);
+    await cluster.settle();
+    const restarted = async (restartCount: number) => {
+      const [pod] = await pods('retry');
+      await api.pods('default').updateStatus({ ...pod!, status: { phase: 'Running', containerStatuses: [{ name: 'work', ready: false, restartCount, image: 'kubekata/logger', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff' } } }] } });
+      await cluster.settle();
+    };
+    await restarted(1);
+    expect((await jobs.get('retry')).status?.conditions).toBeUndefined();
+    await restarted(2);
+    const failed = await jobs.get('retry');
+    expect(failed.status?.conditions?.map((c) => [c.type, c.reason])).toEqual([
+      ['FailureTarget', 'BackoffLimitExceeded'],
+      ['Failed', 'BackoffLimitExceeded'],
+    ]);
+    expect(failed.status?.failed, 'the pod it deleted').toBe(1);
+    expect(await pods('retry')).toEqual([]);
+    expect(faults(errors)).toEqual([]);
+    await stop();
+  });
+
   it('runs parallelism pods at once, never more than the completions still missing', async () => {
     const { cluster, jobs, live, finish, errors, stop } = await running();
     await jobs.create(job('batch', { completions: 3, parallelism: 2 }));
