@@ -35,6 +35,7 @@ import { promisify } from 'node:util';
 import { findImage } from '@kube/kit';
 import { PipeWriter, terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
 import type { ContainerConfig, RuntimeService } from '@kube/runtime';
+import { overrideRuntime } from './runtime-overrides.ts';
 
 /** The stdins of one node's containers, by container id. */
 export class ContainerStdins {
@@ -82,14 +83,7 @@ export class ContainerStdins {
       const held = this.held.get(containerId);
       if (held?.path && !held.pipe) held.pipe = new PipeWriter(held.path);
     };
-    return new Proxy(runtime, {
-      get(target, property, receiver) {
-        if (property === 'createContainer') return createContainer;
-        if (property === 'startContainer') return startContainer;
-        const value = Reflect.get(target, property, receiver) as unknown;
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    return overrideRuntime(runtime, { createContainer, startContainer });
   }
 
   /** Closes the node's end of a container's stdin and removes its pipe (the container has stopped). */

@@ -27,6 +27,7 @@ import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService 
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
 import { ContainerStdins } from './container-stdin.ts';
 import { stopLeftoverContainers } from './leftover-containers.ts';
+import { overrideRuntime } from './runtime-overrides.ts';
 
 /** How to build a {@link ClusterNode}. */
 export interface ClusterNodeOptions {
@@ -220,12 +221,5 @@ function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, no
 
 /** The runtime with each container's config passed through `change` before it is created. */
 function aroundCreateContainer(runtime: RuntimeService, change: (podSandboxId: string, config: ContainerConfig) => Promise<ContainerConfig>): RuntimeService {
-  const createContainer = async (podSandboxId: string, config: ContainerConfig): Promise<string> => runtime.createContainer(podSandboxId, await change(podSandboxId, config));
-  return new Proxy(runtime, {
-    get(target, property, receiver) {
-      if (property === 'createContainer') return createContainer;
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overrideRuntime(runtime, { createContainer: async (podSandboxId, config) => runtime.createContainer(podSandboxId, await change(podSandboxId, config)) });
 }

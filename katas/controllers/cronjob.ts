@@ -30,7 +30,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isStatusError, parseCronSchedule, type ApiClient, type CronSchedule } from '@kube/apiserver';
-import type { Clock, CronJob, Job, ObjectReference } from '@kube/kit';
+import { toRFC3339, type Clock, type CronJob, type Job, type ObjectReference } from '@kube/kit';
 import type { EventRecorder } from './event-recorder.ts';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
@@ -190,7 +190,7 @@ export class CronJobController {
       throw error;
     }
     (status.active ??= []).push(referenceTo(job));
-    status.lastScheduleTime = toTime(due.time);
+    status.lastScheduleTime = toRFC3339(due.time);
     return job.metadata.name;
   }
 
@@ -314,10 +314,6 @@ function byStartTime(a: Job, b: Job): number {
   return start(a) - start(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }
 
-/** A time as the API writes it: RFC 3339, whole seconds, UTC. */
-function toTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 /** A time in RFC 3339 in a time zone, as Go's time.RFC3339 prints it: `2026-01-05T11:05:00+01:00`, or `...Z` in UTC. */
 function rfc3339In(ms: number, timeZone = 'UTC'): string {

@@ -39,7 +39,7 @@
  */
 import { isStatusError, type ApiClient } from '@kube/apiserver';
 import { isDeepStrictEqual } from 'node:util';
-import type { Clock, Job, JobCondition, Pod } from '@kube/kit';
+import { toRFC3339, type Clock, type Job, type JobCondition, type Pod } from '@kube/kit';
 import type { EventRecorder } from './event-recorder.ts';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
@@ -178,7 +178,7 @@ export class JobController {
     const now = this.clock.now();
     // Recorded once the status that says so is written: a sync on a stale cache fails that write.
     const events: JobEvent[] = [];
-    if (!job.spec?.suspend) status.startTime ??= toTime(now);
+    if (!job.spec?.suspend) status.startTime ??= toRFC3339(now);
     this.judge(job, pods, counts, status, now);
 
     const ending = status.conditions?.find((c) => (c.type === 'FailureTarget' || c.type === 'SuccessCriteriaMet') && c.status === 'True');
@@ -255,7 +255,7 @@ export class JobController {
     setCondition(status, success ? 'Complete' : 'Failed', { reason: ending.reason ?? '', message: ending.message ?? '' }, now);
     this.lastFailure.delete(job.metadata.uid!);
     if (!success) return ['Warning', ending.reason ?? 'Failed', ending.message ?? ''];
-    status.completionTime = toTime(now);
+    status.completionTime = toRFC3339(now);
     return ['Normal', 'Completed', 'Job completed'];
   }
 
@@ -270,7 +270,7 @@ export class JobController {
     const wasSuspended = (status.conditions ?? []).some((c) => c.type === 'Suspended' && c.status === 'True');
     if (wasSuspended) {
       setCondition(status, 'Suspended', { reason: 'JobResumed', message: 'Job resumed' }, now, 'False');
-      status.startTime = toTime(now);
+      status.startTime = toRFC3339(now);
       events.push(['Normal', 'Resumed', 'Job resumed']);
     }
     const succeeded = status.succeeded ?? 0;
@@ -437,7 +437,7 @@ function podFor(job: Job): Pod {
 function setCondition(status: NonNullable<Job['status']>, type: string, why: { reason: string; message: string }, now: number, value: 'True' | 'False' = 'True'): void {
   const conditions = (status.conditions ??= []);
   const existing = conditions.find((c) => c.type === type);
-  const time = toTime(now);
+  const time = toRFC3339(now);
   if (existing) {
     if (existing.status !== value) existing.lastTransitionTime = time;
     Object.assign(existing, { status: value, reason: why.reason, message: why.message, lastProbeTime: time });
@@ -450,7 +450,3 @@ function tidyStatus(status: NonNullable<Job['status']>): NonNullable<Job['status
   return { ...rest, ...(active ? { active } : {}), ...(succeeded ? { succeeded } : {}), ...(failed ? { failed } : {}), uncountedTerminatedPods: status.uncountedTerminatedPods ?? {} };
 }
 
-/** A time as the API writes it: RFC 3339, whole seconds. */
-function toTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}

@@ -12,7 +12,7 @@ import { fc, test } from '../../test/support/prop.ts';
 import { ControllerCluster } from '../../test/support/controllers/cluster.ts';
 import { isStatusError, parseCronSchedule } from '@kube/apiserver';
 import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CronJobController, RecordingEventRecorder, SharedInformerFactory } from '@kube/controllers';
-import type { CronJob, CronJobSpec, Job } from '@kube/kit';
+import { toRFC3339, type CronJob, type CronJobSpec, type Job } from '@kube/kit';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -43,7 +43,7 @@ async function running() {
   /** Ends a Job as the Job controller would. */
   const complete = async (name: string, type: 'Complete' | 'Failed' = 'Complete') => {
     const job = await api.resource<Job>('jobs', 'default').get(name);
-    const time = new Date(Math.floor(cluster.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const time = toRFC3339(cluster.clock.now());
     await api.resource<Job>('jobs', 'default').updateStatus({ ...job, status: { startTime: time, ...(type === 'Complete' && { completionTime: time }), conditions: [{ type, status: 'True' }] } });
     await cluster.settle();
   };
