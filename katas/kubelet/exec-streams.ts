@@ -32,7 +32,7 @@
  * ```
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, open, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, open, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -97,9 +97,10 @@ export async function startStreamingExec(runtime: RuntimeService, containerId: s
   const input = options.stdin ? new PipeWriter(path.in) : undefined;
   const stdin = options.stdin ? path.in : '/dev/null';
   const argv = options.tty
-    ? ['sh', '-c', TERMINAL, 'kubekata-exec', stdin, path.out, path.err, terminalCommandLine(command, options.tty), ...command]
+    ? ['sh', '-c', TERMINAL, 'kubekata-exec', stdin, path.out, path.err, terminalCommandLine(command, options.tty, dir), ...command]
     : ['sh', '-c', PLAIN, 'kubekata-exec', stdin, path.out, path.err, ...command];
   const finish = async (): Promise<void> => {
+    if (options.tty) killTerminalSession(dir); // what script started, out of reach of the exec's process group
     input?.abandon();
     for (const pipe of output) pipe.release();
     await Promise.all(output.map((pipe) => pipe.ended));
@@ -206,11 +207,47 @@ function readPipe(path: string, onData: (chunk: Buffer) => void): { release(): v
 }
 
 /**
- * The command line `script` runs for a command on a terminal: the terminal's size first, then the
- * command, each word quoted for the shell. `["sh", "-c", "echo 'hi'"]` at 80×24 is
- * `stty cols 80 rows 24 2>/dev/null; exec 'sh' '-c' 'echo '"'"'hi'"'"''`.
+ * The command line `script` runs for a command on a terminal: the session's mark
+ * ({@link TERMINAL_SESSION_VARIABLE}), the terminal's size, then the command, each word quoted for
+ * the shell. `["sh", "-c", "echo 'hi'"]` at 80×24 in session `s1` is
+ * `export KUBEKATA_TERMINAL_SESSION='s1'; stty cols 80 rows 24 2>/dev/null; exec 'sh' '-c' 'echo '"'"'hi'"'"''`.
  */
-export function terminalCommandLine(command: string[], size: TerminalSize): string {
+export function terminalCommandLine(command: string[], size: TerminalSize, session: string): string {
   const quote = (word: string): string => `'${word.replaceAll("'", `'"'"'`)}'`;
-  return `stty cols ${Math.trunc(size.columns)} rows ${Math.trunc(size.rows)} 2>/dev/null; exec ${command.map(quote).join(' ')}`;
+  return `export ${TERMINAL_SESSION_VARIABLE}=${quote(session)}; stty cols ${Math.trunc(size.columns)} rows ${Math.trunc(size.rows)} 2>/dev/null; exec ${command.map(quote).join(' ')}`;
+}
+
+/**
+ * The variable that marks the processes of one terminal session. `script` starts its command in a
+ * session of its own (a terminal needs one), out of the container's process group, so killing the
+ * group does not reach it: a shell that ignores SIGHUP would outlive its container. The node finds
+ * them by this mark instead ({@link killTerminalSession}).
+ */
+export const TERMINAL_SESSION_VARIABLE = 'KUBEKATA_TERMINAL_SESSION';
+
+/**
+ * SIGKILLs every process whose environment marks it as part of terminal session `session`, and
+ * returns their pids. Only Linux has /proc; elsewhere nothing is found.
+ */
+export function killTerminalSession(session: string): number[] {
+  if (!existsSync('/proc/self/environ')) return [];
+  const mark = `${TERMINAL_SESSION_VARIABLE}=${session}`;
+  const killed: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+    } catch {
+      continue; // gone meanwhile, or another user's
+    }
+    if (!environ.split('\0').includes(mark)) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+      killed.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed;
 }

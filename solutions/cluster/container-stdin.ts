@@ -33,13 +33,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findImage } from '@kube/kit';
-import { PipeWriter, terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
+import { killTerminalSession, PipeWriter, terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
 import type { ContainerConfig, RuntimeService } from '@kube/runtime';
 import { overrideRuntime } from './runtime-overrides.ts';
 
 /** The stdins of one node's containers, by container id. */
 export class ContainerStdins {
-  private readonly held = new Map<string, { path: string | undefined; pipe?: PipeWriter; once: boolean; tty: boolean }>();
+  private readonly held = new Map<string, { path: string | undefined; pipe?: PipeWriter; once: boolean; session?: string }>();
 
   /** @param dir where the named pipes are made (`<node's root>/stdin`) */
   constructor(private readonly dir: string) {}
@@ -48,7 +48,7 @@ export class ContainerStdins {
   of(containerId: string): ContainerStdin | undefined {
     const held = this.held.get(containerId);
     if (!held) return undefined;
-    return { once: held.once, tty: held.tty, write: (chunk) => held.pipe?.write(chunk), end: () => held.pipe?.end() };
+    return { once: held.once, tty: held.session !== undefined, write: (chunk) => held.pipe?.write(chunk), end: () => held.pipe?.end() };
   }
 
   /** The runtime, with a stdin and a terminal for the containers whose config asks for them. */
@@ -63,9 +63,10 @@ export class ContainerStdins {
       if (!image) return runtime.createContainer(podSandboxId, config);
       const argv = config.command?.length ? [...config.command, ...(config.args ?? [])] : [...image.entrypoint, ...(config.args ?? image.cmd)];
       if (argv[0] === 'node') argv[0] = process.execPath; // as the runtime itself runs an image's "node"
-      const path = config.stdin ? await this.makePipe(`${podSandboxId}-${config.metadata.name}-${config.metadata.attempt ?? 0}`) : undefined;
+      const name = `${podSandboxId}-${config.metadata.name}-${config.metadata.attempt ?? 0}`;
+      const path = config.stdin ? await this.makePipe(name) : undefined;
       const command = config.tty
-        ? ['sh', '-c', 'exec script -q -e -c "$1" /dev/null <"$0"', path ?? '/dev/null', terminalCommandLine(argv, { columns: 80, rows: 24 })]
+        ? ['sh', '-c', 'exec script -q -e -c "$1" /dev/null <"$0"', path ?? '/dev/null', terminalCommandLine(argv, { columns: 80, rows: 24 }, name)]
         : ['sh', '-c', 'exec "$@" <"$0"', path!, ...argv];
       let id: string;
       try {
@@ -74,7 +75,7 @@ export class ContainerStdins {
         if (path) rmSync(path, { force: true });
         throw error;
       }
-      this.held.set(id, { path, once: config.stdinOnce === true, tty: config.tty === true });
+      this.held.set(id, { path, once: config.stdinOnce === true, ...(config.tty && { session: name }) });
       return id;
     };
     // The node's end opens once the container runs: until then its process waits at its own open.
@@ -91,6 +92,7 @@ export class ContainerStdins {
     const held = this.held.get(containerId);
     if (!held) return;
     this.held.delete(containerId);
+    if (held.session) killTerminalSession(held.session); // what script started, out of reach of the container's group
     held.pipe?.abandon();
     if (held.path) rmSync(held.path, { force: true });
   }

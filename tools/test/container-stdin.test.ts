@@ -1,0 +1,74 @@
+/**
+ * The given ContainerStdins (katas/cluster/container-stdin.ts), around the reference's
+ * ProcessRuntime: a container with `stdin: true` reads what the node writes to it, and one with
+ * `tty: true` runs on a terminal — whose process `script` starts in a session of its own, out of
+ * the container's process group. Stopping such a container must still leave none of its
+ * processes behind, even one that ignores SIGHUP (it did, before the session was marked).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
+import { MARK, markedProcesses, newMark } from '../../test/support/runtime/os-processes.ts';
+import { ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
+import { ContainerStdins } from '../../solutions/cluster/container-stdin.ts';
+
+const mark = newMark('container-stdin');
+const root = mkdtempSync(join(tmpdir(), 'kubekata-stdin-'));
+let sandboxes = 0;
+
+/** A marked process's command line. */
+const commandOf = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+};
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A runtime with the node's stdins, a sandbox on it, and a way to run a container in it. */
+async function node(): Promise<{ stdins: ContainerStdins; runtime: RuntimeService; run(config: Partial<ContainerConfig>): Promise<string> }> {
+  const stdins = new ContainerStdins(join(root, 'stdin'));
+  const runtime = stdins.around(new ProcessRuntime({ root, podCIDR: '127.78.1.0/24' }));
+  const sandbox = await runtime.runPodSandbox({ metadata: { name: 'p', namespace: 'default', uid: `u${++sandboxes}`, attempt: 0 } });
+  const run = async (config: Partial<ContainerConfig>) => {
+    const id = await runtime.createContainer(sandbox, { metadata: { name: 'app', attempt: 0 }, image: { image: 'kubekata/node' }, envs: [{ key: MARK, value: mark }], ...config });
+    await runtime.startContainer(id);
+    return id;
+  };
+  return { stdins, runtime, run };
+}
+
+/** Resolves once `check` holds, looking every 20 ms (real processes: the test's timeout bounds it). */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/container-stdin.test.ts'), 240_000);
+else describe('a container\'s stdin and terminal', () => {
+  it('gives a stdin: true container what is written, and the end of it', async () => {
+    const { stdins, runtime, run } = await node();
+    const id = await run({ command: ['node', '-e', 'let n = 0; process.stdin.on("data", (c) => (n += c.length)).on("end", () => process.exit(n === 11 ? 0 : 1))'], stdin: true, stdinOnce: true });
+    stdins.of(id)!.write(Buffer.from('hello '));
+    stdins.of(id)!.write(Buffer.from('world'));
+    stdins.of(id)!.end();
+    await until(async () => (await runtime.containerStatus(id)).state === 'CONTAINER_EXITED');
+    expect((await runtime.containerStatus(id)).exitCode).toBe(0);
+    await (runtime as ProcessRuntime).shutdown();
+  });
+
+  it('leaves no process of a tty: true container behind when it is stopped, not even one that ignores SIGHUP', async () => {
+    const { runtime, run } = await node();
+    const id = await run({ command: ['sh', '-c', 'trap "" HUP; sleep 1000'], stdin: true, tty: true });
+    await until(() => markedProcesses(mark).some((p) => commandOf(p.pid).startsWith('sleep 1000')));
+    await runtime.stopContainer(id, 1);
+    await until(async () => (await runtime.containerStatus(id)).state === 'CONTAINER_EXITED');
+    expect(markedProcesses(mark)).toEqual([]);
+    await (runtime as ProcessRuntime).shutdown();
+  });
+});
