@@ -329,7 +329,7 @@ async function toolsPass(): Promise<string[]> {
   const report = await runTests({ files, seed: DEFAULT_SEED, maxWorkers: 2, testTimeoutMs: 240_000 });
   // After every test so far (check 4 ran the process-runtime tests): no image process left behind.
   const leftovers = leftoverImageProcesses(ROOT).map((p) => `a process of the workbook's images was left behind: pid ${p.pid} (${p.command}): ${p.why}; a process-runtime test must shut its runtime down`);
-  return [...report.problems, ...report.tests.filter((t) => t.status !== 'pass').map((t) => `${t.file}: "${t.name}" ${t.status}: ${(t.message ?? '').split('\n').slice(0, 8).join('\n      ')}`), ...leftovers];
+  return [...report.problems, ...report.tests.filter((t) => t.status !== 'pass').map((t) => `${t.file}: "${t.name}" ${t.status}: ${(t.message ?? '').split('\n').slice(0, 16).join('\n      ')}`), ...leftovers];
 }
 
 /** Exit code of the conformance command when there is no etcd to compare with (not a failure). */
