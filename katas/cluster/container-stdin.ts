@@ -33,7 +33,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findImage } from '@kube/kit';
-import { killTerminalSession, PipeWriter, terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
+import { killTerminalSession, PipeWriter, resizeTerminalSession, terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
 import type { ContainerConfig, RuntimeService } from '@kube/runtime';
 import { overrideRuntime } from './runtime-overrides.ts';
 
@@ -48,7 +48,13 @@ export class ContainerStdins {
   of(containerId: string): ContainerStdin | undefined {
     const held = this.held.get(containerId);
     if (!held) return undefined;
-    return { once: held.once, tty: held.session !== undefined, write: (chunk) => held.pipe?.write(chunk), end: () => held.pipe?.end() };
+    return {
+      once: held.once,
+      tty: held.session !== undefined,
+      write: (chunk) => held.pipe?.write(chunk),
+      end: () => held.pipe?.end(),
+      resize: (size) => void (held.session && resizeTerminalSession(held.session, size)),
+    };
   }
 
   /** The runtime, with a stdin and a terminal for the containers whose config asks for them. */

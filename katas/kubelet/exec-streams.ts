@@ -32,7 +32,7 @@
  * ```
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, existsSync, open, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, open, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,8 @@ export interface StreamingExec {
   write(chunk: Buffer): void;
   /** Ends the command's input: it reads the end of its stdin. */
   end(): void;
+  /** The client's terminal has a new size: the command's terminal takes it (nothing without `tty`). */
+  resize(size: TerminalSize): void;
   /** The exit code, once the command has exited and all its output was given. */
   done: Promise<number>;
 }
@@ -121,6 +123,7 @@ export async function startStreamingExec(runtime: RuntimeService, containerId: s
   return {
     write: (chunk) => input?.write(chunk),
     end: () => input?.end(),
+    resize: (size) => void (options.tty && resizeTerminalSession(dir, size)),
     done,
   };
 }
@@ -230,24 +233,55 @@ export const TERMINAL_SESSION_VARIABLE = 'KUBEKATA_TERMINAL_SESSION';
  * returns their pids. Only Linux has /proc; elsewhere nothing is found.
  */
 export function killTerminalSession(session: string): number[] {
-  if (!existsSync('/proc/self/environ')) return [];
-  const mark = `${TERMINAL_SESSION_VARIABLE}=${session}`;
   const killed: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let environ: string;
+  for (const pid of sessionProcesses(session)) {
     try {
-      environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
-    } catch {
-      continue; // gone meanwhile, or another user's
-    }
-    if (!environ.split('\0').includes(mark)) continue;
-    try {
-      process.kill(Number(entry), 'SIGKILL');
-      killed.push(Number(entry));
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
     } catch {
       // gone meanwhile
     }
   }
   return killed;
+}
+
+/**
+ * Gives terminal session `session` a new size, as a terminal window resized does: `stty -F` sets
+ * it on the session's pseudo-terminal (the one its first process reads), and the kernel sends
+ * SIGWINCH to the program in front, which redraws. Resolves with that terminal's path, or
+ * undefined when the session has no process yet (its command has not started: the size it starts
+ * with stands) or none any more.
+ *
+ * @example
+ * ```ts
+ * await resizeTerminalSession('/tmp/kubekata-exec-x1', { columns: 120, rows: 40 }); // '/dev/pts/3'
+ * ```
+ */
+export async function resizeTerminalSession(session: string, size: TerminalSize): Promise<string | undefined> {
+  for (const pid of sessionProcesses(session)) {
+    let terminal: string;
+    try {
+      terminal = readlinkSync(`/proc/${pid}/fd/0`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!terminal.startsWith('/dev/pts/')) continue;
+    const ok = await promisify(execFile)('stty', ['-F', terminal, 'cols', String(Math.trunc(size.columns)), 'rows', String(Math.trunc(size.rows))]).then(() => true, () => false);
+    return ok ? terminal : undefined;
+  }
+  return undefined;
+}
+
+/** The pids of the processes whose environment marks them as part of terminal session `session`. */
+function sessionProcesses(session: string): number[] {
+  if (!existsSync('/proc/self/environ')) return [];
+  const mark = `${TERMINAL_SESSION_VARIABLE}=${session}`;
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      return readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(mark) ? [Number(entry)] : [];
+    } catch {
+      return []; // gone meanwhile, or another user's
+    }
+  });
 }

@@ -16,8 +16,8 @@
  * `NonZeroExitCode` and the exit code as a cause), 4 the terminal's size, 255 (v5) "this stream
  * is closed". The command's streams are passed on while it runs (exec-streams.ts: named pipes
  * around the runtime's `execSync` of kata 22), so `kubectl exec -i` pipes input through, `kubectl
- * cp` sends a tar, and `kubectl exec -it ... -- sh` is a shell on a pseudo-terminal. Where it
- * simplifies: the terminal takes the client's first size and no later resize.
+ * cp` sends a tar, and `kubectl exec -it ... -- sh` is a shell on a pseudo-terminal that takes the
+ * client's terminal size, and each later size when the window is resized.
  *
  * @example
  * ```ts
@@ -70,6 +70,8 @@ export interface ContainerStdin {
   write(chunk: Buffer): void;
   /** Closes the container's stdin: its process reads the end of its input. */
   end(): void;
+  /** The attached client's terminal has a new size: the container's terminal takes it (with `tty`). */
+  resize(size: TerminalSize): void;
 }
 
 /** An answer that is not 200: the code and the message (upstream writes errors as text). */
@@ -330,7 +332,7 @@ export class KubeletServer {
       const stdin = query.get('stdin') === 'true' ? this.options.containerStdin?.(container.id) : undefined;
       const detach = new AbortController();
       // Without a stdin kept for the container, input is dropped.
-      client.connect({ write: (chunk) => stdin?.write(chunk), end: () => (stdin?.once && !stdin.tty ? stdin.end() : detach.abort()) });
+      client.connect({ write: (chunk) => stdin?.write(chunk), end: () => (stdin?.once && !stdin.tty ? stdin.end() : detach.abort()), resize: (size) => stdin?.resize(size) });
       const streams = { stdout: query.get('stdout') !== 'false', stderr: query.get('stderr') !== 'false' };
       await this.followOutput(container, ws, detach.signal, (stream, text) => streams[stream] && send(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, text));
       send(CHANNEL.error, JSON.stringify({ metadata: {}, status: 'Success' }));
@@ -390,13 +392,16 @@ export const TERMINAL_SIZE_WAIT_MS = 1000;
 
 /**
  * What the client sends on an exec's channels: input (kept until the command starts), the end of
- * its input, and its terminal's size (the first one; a later resize is not passed on).
+ * its input, and its terminal's size (the first one starts the terminal; each later one resizes it).
  */
 class ClientStreams {
   private readonly early: Buffer[] = [];
   private ended = false;
-  private target: Pick<StreamingExec, 'write' | 'end'> | undefined;
+  private target: Pick<StreamingExec, 'write' | 'end' | 'resize'> | undefined;
+  /** the client's latest terminal size */
   private size: TerminalSize | undefined;
+  /** a size came that the command has not had (it came before the command started) */
+  private resized = false;
   private sized: (() => void) | undefined;
   private readonly onMessage = (data: Buffer): void => this.receive(Buffer.from(data));
   private readonly onClose = (): void => this.endInput();
@@ -414,13 +419,15 @@ class ClientStreams {
       await arrived;
       clock.clearTimeout(timer);
     }
+    this.resized = false; // the command starts with it
     return this.size ?? { columns: 80, rows: 24 };
   }
 
-  /** From now on input goes to the command; what came before goes first. */
-  connect(exec: Pick<StreamingExec, 'write' | 'end'>): void {
+  /** From now on input and sizes go to the command; what came before goes first. */
+  connect(exec: Pick<StreamingExec, 'write' | 'end' | 'resize'>): void {
     this.target = exec;
     for (const chunk of this.early.splice(0)) exec.write(chunk);
+    if (this.resized && this.size) exec.resize(this.size);
     if (this.ended) exec.end();
   }
 
@@ -436,14 +443,13 @@ class ClientStreams {
       if (this.target) this.target.write(data.subarray(1));
       else this.early.push(data.subarray(1));
     } else if (data[0] === CHANNEL.close && data[1] === CHANNEL.stdin) this.endInput();
-    else if (data[0] === CHANNEL.resize && !this.size) {
-      try {
-        const { Width, Height } = JSON.parse(data.subarray(1).toString()) as { Width?: unknown; Height?: unknown };
-        if (typeof Width === 'number' && typeof Height === 'number' && Width > 0 && Height > 0) this.size = { columns: Width, rows: Height };
-      } catch {
-        // not a size: skipped, as upstream's resize reader skips what it cannot decode
-      }
-      if (this.size) this.sized?.();
+    else if (data[0] === CHANNEL.resize) {
+      const size = terminalSizeOf(data.subarray(1));
+      if (!size) return; // not a size: skipped, as upstream's resize reader skips what it cannot decode
+      this.size = size;
+      if (this.target) this.target.resize(size);
+      else this.resized = true;
+      this.sized?.();
     }
   }
 
@@ -452,6 +458,16 @@ class ClientStreams {
     this.ended = true;
     this.target?.end();
     this.sized?.();
+  }
+}
+
+/** The size in a resize message, `{"Width":120,"Height":40}`; undefined when it is not one. */
+function terminalSizeOf(json: Buffer): TerminalSize | undefined {
+  try {
+    const { Width, Height } = JSON.parse(json.toString()) as { Width?: unknown; Height?: unknown };
+    return typeof Width === 'number' && typeof Height === 'number' && Width > 0 && Height > 0 ? { columns: Width, rows: Height } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -57,13 +57,35 @@ async function apply(yaml: string): Promise<string> {
   return out;
 }
 
+/** A step of {@link interact} that resizes kubectl's terminal, as a user resizing their window does. */
+interface Resize {
+  columns: number;
+  rows: number;
+}
+
+/** The terminal of `script`'s child (the shell that runs kubectl): a process whose parent is `pid`, its stdin. */
+function terminalUnder(pid: number): string {
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const terminal = readlinkSync(`/proc/${entry}/fd/0`);
+      if (parent === pid && terminal.startsWith('/dev/pts/')) return terminal;
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+  throw new Error(`no terminal under process ${pid}`);
+}
+
 /**
  * kubectl with input given step by step: each string of `script` is either input (ending in a
- * newline) or output to wait for before the next input. With `terminal`, kubectl runs on a
- * pseudo-terminal (util-linux `script`); with `end`, its stdin ends after the last input, else
- * once it has exited. Resolves with its exit code and output once it exits, killed after 60 s.
+ * newline) or output to wait for before the next input; a {@link Resize} resizes its terminal.
+ * With `terminal`, kubectl runs on a pseudo-terminal (util-linux `script`); with `end`, its stdin
+ * ends after the last input, else once it has exited. Resolves with its exit code and output once
+ * it exits, killed after 60 s.
  */
-async function interact(args: string[], script: string[], options: { terminal?: boolean; end?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function interact(args: string[], script: (string | Resize)[], options: { terminal?: boolean; end?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const argv = ['kubectl', '--kubeconfig', cluster!.kubeconfig!, ...args];
   const quoted = argv.map((word) => `'${word.replaceAll("'", `'"'"'`)}'`).join(' ');
   const child = options.terminal ? execFile('script', ['-q', '-e', '-c', `stty cols 80 rows 24; ${quoted}`, '/dev/null'], { timeout: 60_000 }) : execFile(argv[0]!, argv.slice(1), { timeout: 60_000 });
@@ -74,7 +96,9 @@ async function interact(args: string[], script: string[], options: { terminal?: 
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   for (const step of script) {
-    if (step.endsWith('\n')) child.stdin!.write(step);
+    // The kernel sends SIGWINCH to kubectl, which sends the new size on the exec's resize channel.
+    if (typeof step !== 'string') await run('stty', ['-F', terminalUnder(child.pid!), 'cols', String(step.columns), 'rows', String(step.rows)]);
+    else if (step.endsWith('\n')) child.stdin!.write(step);
     else if (!stdout.includes(step)) await Promise.race([exited, new Promise<void>((resolve) => (waiting = () => stdout.includes(step) && resolve()))]);
   }
   if (options.end) child.stdin!.end();
@@ -271,6 +295,10 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     // (Typed once the shell's prompt is there: a terminal echoes input typed ahead before the prompt.)
     const terminal = await interact(['exec', '-it', name, '--', 'env', 'PS1=ready> ', 'sh'], ['ready> ', 'echo $((6 * 7)) on $(tty)\n', '42 on /dev/pts/', 'exit 3\n'], { terminal: true });
     expect([terminal.code, terminal.stdout]).toEqual([3, expect.stringMatching(/^ready> echo .*\r\n42 on \/dev\/pts\/\d+\r\nready> exit 3\r\n/)]);
+    // The window resized while the command runs: it gets SIGWINCH and the new size, as a full-screen program redraws.
+    const showSize = ['-e', 'const show = () => console.log(`size ${process.stdout.columns}x${process.stdout.rows}`); process.stdout.on("resize", show); show(); process.stdin.on("data", () => process.exit(0))'];
+    const resized = await interact(['exec', '-it', name, '--', 'node', ...showSize], ['size 80x24', { columns: 132, rows: 43 }, 'size 132x43', 'q\n'], { terminal: true });
+    expect([resized.code, resized.stdout]).toEqual([0, expect.stringMatching(/^size 80x24\r\nsize 132x43\r\n/)]);
     // kubectl run -i --rm: the pod's container gets stdin (stdinOnce), kubectl attaches, then deletes the pod.
     const once = await interact(['run', 'upper', '--image=kubekata/node', '--rm', '-i', '--restart=Never', '--', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true });
     expect([once.code, once.stdout]).toEqual([2, 'ONE\nTWO\npod "upper" deleted\n']);

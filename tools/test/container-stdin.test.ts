@@ -3,16 +3,19 @@
  * ProcessRuntime: a container with `stdin: true` reads what the node writes to it, and one with
  * `tty: true` runs on a terminal — whose process `script` starts in a session of its own, out of
  * the container's process group. Stopping such a container must still leave none of its
- * processes behind, even one that ignores SIGHUP (it did, before the session was marked).
+ * processes behind, even one that ignores SIGHUP (it did, before the session was marked). A
+ * terminal takes the client's new size when its window is resized, for `kubectl attach -t` and
+ * `kubectl exec -t` alike.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { MARK, markedProcesses, newMark } from '../../test/support/runtime/os-processes.ts';
 import { ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import { ContainerStdins } from '../../solutions/cluster/container-stdin.ts';
+import { resizeTerminalSession, startStreamingExec } from '../../solutions/kubelet/exec-streams.ts';
 
 const mark = newMark('container-stdin');
 const root = mkdtempSync(join(tmpdir(), 'kubekata-stdin-'));
@@ -27,6 +30,11 @@ const commandOf = (pid: number): string => {
   }
 };
 
+/** The runtimes of this test: shut down after it, so that a failed test leaves no container running. */
+const runtimes: ProcessRuntime[] = [];
+afterEach(async () => {
+  for (const runtime of runtimes.splice(0)) await runtime.shutdown();
+});
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
@@ -34,7 +42,9 @@ afterAll(() => {
 /** A runtime with the node's stdins, a sandbox on it, and a way to run a container in it. */
 async function node(): Promise<{ stdins: ContainerStdins; runtime: RuntimeService; run(config: Partial<ContainerConfig>): Promise<string> }> {
   const stdins = new ContainerStdins(join(root, 'stdin'));
-  const runtime = stdins.around(new ProcessRuntime({ root, podCIDR: '127.78.1.0/24' }));
+  const processes = new ProcessRuntime({ root, podCIDR: '127.78.1.0/24' });
+  runtimes.push(processes);
+  const runtime = stdins.around(processes);
   const sandbox = await runtime.runPodSandbox({ metadata: { name: 'p', namespace: 'default', uid: `u${++sandboxes}`, attempt: 0 } });
   const run = async (config: Partial<ContainerConfig>) => {
     const id = await runtime.createContainer(sandbox, { metadata: { name: 'app', attempt: 0 }, image: { image: 'kubekata/node' }, envs: [{ key: MARK, value: mark }], ...config });
@@ -43,6 +53,9 @@ async function node(): Promise<{ stdins: ContainerStdins; runtime: RuntimeServic
   };
   return { stdins, runtime, run };
 }
+
+/** A program that prints its terminal's size when it starts and each time the terminal is resized (SIGWINCH). */
+const SHOW_SIZE = ['node', '-e', 'const show = () => console.log(`size ${process.stdout.columns}x${process.stdout.rows}`); process.stdout.on("resize", show); show(); setInterval(() => {}, 1000)'];
 
 /** Resolves once `check` holds, looking every 20 ms (real processes: the test's timeout bounds it). */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
@@ -59,7 +72,6 @@ else describe('a container\'s stdin and terminal', () => {
     stdins.of(id)!.end();
     await until(async () => (await runtime.containerStatus(id)).state === 'CONTAINER_EXITED');
     expect((await runtime.containerStatus(id)).exitCode).toBe(0);
-    await (runtime as ProcessRuntime).shutdown();
   });
 
   it('leaves no process of a tty: true container behind when it is stopped, not even one that ignores SIGHUP', async () => {
@@ -69,6 +81,27 @@ else describe('a container\'s stdin and terminal', () => {
     await runtime.stopContainer(id, 1);
     await until(async () => (await runtime.containerStatus(id)).state === 'CONTAINER_EXITED');
     expect(markedProcesses(mark)).toEqual([]);
-    await (runtime as ProcessRuntime).shutdown();
+  });
+
+  it('resizes a tty: true container\'s terminal when the attached client\'s window is resized: the program gets SIGWINCH and the new size', async () => {
+    const { stdins, runtime, run } = await node();
+    const id = await run({ command: SHOW_SIZE, stdin: true, tty: true });
+    const log = async () => readFileSync((await runtime.containerStatus(id)).logPath, 'utf8');
+    await until(async () => (await log()).includes('size 80x24'));
+    stdins.of(id)!.resize({ columns: 132, rows: 43 });
+    await until(async () => (await log()).includes('size 132x43'));
+  });
+
+  it('resizes the terminal of kubectl exec -t, and a session with no process left is not resized', async () => {
+    const { runtime, run } = await node();
+    const id = await run({ command: ['sleep', '1000'] });
+    let output = '';
+    const exec = await startStreamingExec(runtime, id, SHOW_SIZE, { stdin: true, tty: { columns: 100, rows: 30 }, stdout: (chunk) => (output += chunk), stderr: () => {} });
+    await until(() => output.includes('size 100x30'));
+    exec.resize({ columns: 61, rows: 17 });
+    await until(() => output.includes('size 61x17'));
+    exec.write(Buffer.from('\x03')); // Ctrl-C on the terminal: SIGINT
+    expect(await exec.done).toBe(130);
+    expect(await resizeTerminalSession('/no/such/session', { columns: 1, rows: 1 })).toBeUndefined();
   });
 });
