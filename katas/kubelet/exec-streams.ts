@@ -33,7 +33,7 @@
  */
 import { execFile } from 'node:child_process';
 import { closeSync, constants, existsSync, open, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +92,8 @@ const TERMINAL = [
  * runtime's error when it cannot exec at all (a container that is not running).
  */
 export async function startStreamingExec(runtime: RuntimeService, containerId: string, command: string[], options: ExecStreamOptions): Promise<StreamingExec> {
-  const dir = await mkdtemp(join(tmpdir(), 'kubekata-exec-'));
+  sweeping ??= sweepAbandonedExecs();
+  const dir = await mkdtemp(join(tmpdir(), `${EXEC_DIR_PREFIX}${process.pid}-`));
   const path = { in: join(dir, 'in'), out: join(dir, 'out'), err: join(dir, 'err') };
   await promisify(execFile)('mkfifo', [...(options.stdin ? [path.in] : []), path.out, ...(options.tty ? [] : [path.err])]);
   const output = [readPipe(path.out, options.stdout), ...(options.tty ? [] : [readPipe(path.err, options.stderr)])];
@@ -126,6 +127,39 @@ export async function startStreamingExec(runtime: RuntimeService, containerId: s
     resize: (size) => void (options.tty && resizeTerminalSession(dir, size)),
     done,
   };
+}
+
+/** The start of an exec's folder of pipes in the temporary folder; the kubelet's pid follows it. */
+const EXEC_DIR_PREFIX = 'kubekata-exec-';
+
+/** The sweep of this process's first exec (once is enough: a live process cleans up after itself). */
+let sweeping: Promise<string[]> | undefined;
+
+/**
+ * Removes the exec folders of kubelets that are gone: a node killed with `kill -9` had no chance
+ * to remove the pipes of the execs it was serving. A folder is named after the process that made
+ * it (`kubekata-exec-4242-aB3xYz`); the folders of a live process, this one's or another node's,
+ * are left alone. Resolves with the folders removed. Every process's first exec runs it.
+ */
+export async function sweepAbandonedExecs(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(tmpdir()).catch(() => [])) {
+    const pid = new RegExp(`^${EXEC_DIR_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    await rm(join(tmpdir(), name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Is there a process `pid`? (Signal 0 checks without sending; EPERM is another user's live process.) */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -254,7 +288,7 @@ export function killTerminalSession(session: string): number[] {
  *
  * @example
  * ```ts
- * await resizeTerminalSession('/tmp/kubekata-exec-x1', { columns: 120, rows: 40 }); // '/dev/pts/3'
+ * await resizeTerminalSession('/tmp/kubekata-exec-4242-aB3xYz', { columns: 120, rows: 40 }); // '/dev/pts/3'
  * ```
  */
 export async function resizeTerminalSession(session: string, size: TerminalSize): Promise<string | undefined> {

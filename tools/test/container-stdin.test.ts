@@ -5,9 +5,11 @@
  * the container's process group. Stopping such a container must still leave none of its
  * processes behind, even one that ignores SIGHUP (it did, before the session was marked). A
  * terminal takes the client's new size when its window is resized, for `kubectl attach -t` and
- * `kubectl exec -t` alike.
+ * `kubectl exec -t` alike. And the pipes of the execs of a node killed with `kill -9` are removed
+ * by the next node's first exec.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +17,7 @@ import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { MARK, markedProcesses, newMark } from '../../test/support/runtime/os-processes.ts';
 import { ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import { ContainerStdins } from '../../solutions/cluster/container-stdin.ts';
-import { resizeTerminalSession, startStreamingExec } from '../../solutions/kubelet/exec-streams.ts';
+import { resizeTerminalSession, startStreamingExec, sweepAbandonedExecs } from '../../solutions/kubelet/exec-streams.ts';
 
 const mark = newMark('container-stdin');
 const root = mkdtempSync(join(tmpdir(), 'kubekata-stdin-'));
@@ -103,5 +105,18 @@ else describe('a container\'s stdin and terminal', () => {
     exec.write(Buffer.from('\x03')); // Ctrl-C on the terminal: SIGINT
     expect(await exec.done).toBe(130);
     expect(await resizeTerminalSession('/no/such/session', { columns: 1, rows: 1 })).toBeUndefined();
+  });
+
+  it('removes the exec folders of a kubelet that is gone (killed with -9), and leaves those of a live one', async () => {
+    const gone = spawnSync('true').pid; // exited and reaped: no such process now
+    const abandoned = join(tmpdir(), `kubekata-exec-${gone}-killed`);
+    const live = join(tmpdir(), `kubekata-exec-${process.pid}-serving`);
+    for (const dir of [abandoned, live]) mkdirSync(join(dir, 'in'), { recursive: true });
+    try {
+      expect(await sweepAbandonedExecs()).toContain(`kubekata-exec-${gone}-killed`);
+      expect([existsSync(abandoned), existsSync(live)]).toEqual([false, true]);
+    } finally {
+      for (const dir of [abandoned, live]) rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
