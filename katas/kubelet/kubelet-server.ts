@@ -331,10 +331,13 @@ export class KubeletServer {
       if (container.state !== 'CONTAINER_RUNNING') throw new HttpError(400, `container "${containerName}" in pod "${podName}" is not running: cannot attach to a container that is not running`);
       const stdin = query.get('stdin') === 'true' ? this.options.containerStdin?.(container.id) : undefined;
       const detach = new AbortController();
+      // Where its output starts for this client: taken before any input reaches the container, or
+      // an answer to the client's first input could be written before it and be missed.
+      const from = await stat(container.logPath).then((s) => s.size, () => 0);
       // Without a stdin kept for the container, input is dropped.
       client.connect({ write: (chunk) => stdin?.write(chunk), end: () => (stdin?.once && !stdin.tty ? stdin.end() : detach.abort()), resize: (size) => stdin?.resize(size) });
       const streams = { stdout: query.get('stdout') !== 'false', stderr: query.get('stderr') !== 'false' };
-      await this.followOutput(container, ws, detach.signal, (stream, text) => streams[stream] && send(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, text));
+      await this.followOutput(container, from, ws, detach.signal, (stream, text) => streams[stream] && send(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, text));
       send(CHANNEL.error, JSON.stringify({ metadata: {}, status: 'Success' }));
     } catch (error) {
       send(CHANNEL.error, JSON.stringify({ metadata: {}, status: 'Failure', message: (error as Error).message, reason: error instanceof HttpError && error.code === 400 ? 'BadRequest' : 'InternalError', code: error instanceof HttpError ? error.code : 500 }));
@@ -344,11 +347,11 @@ export class KubeletServer {
   }
 
   /**
-   * Gives what the container writes from now on, stream by stream, read from its CRI log as it
-   * grows; resolves when the container has exited (after its last lines), the client has gone or
-   * `detached` is aborted.
+   * Gives what the container writes after byte `from` of its CRI log, stream by stream, read as
+   * the log grows; resolves when the container has exited (after its last lines), the client has
+   * gone or `detached` is aborted.
    */
-  private async followOutput(container: CriContainerStatus, ws: WebSocket, detached: AbortSignal, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
+  private async followOutput(container: CriContainerStatus, from: number, ws: WebSocket, detached: AbortSignal, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
     const abort = new AbortController();
     const end = (): void => abort.abort();
     this.followers.add(end);
@@ -357,7 +360,7 @@ export class KubeletServer {
     const unsubscribe = this.options.runtime.onContainerEvent((event) => {
       if (event.containerId === container.id && event.type === 'CONTAINER_STOPPED_EVENT') end();
     });
-    let offset = await stat(container.logPath).then((s) => s.size, () => 0);
+    let offset = from;
     const readMore = async (): Promise<void> => {
       const added = await linesAddedSince(container.logPath, offset);
       offset = added.offset;
