@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
-import type { Kubelet } from '@kube/kubelet';
 import type { RuntimeService } from '@kube/runtime';
 import { KubeletServer, type ContainerStdin } from '../../solutions/kubelet/kubelet-server.ts';
 
@@ -36,10 +35,11 @@ else describe('kubectl attach to a container that answers its input', () => {
     writeFileSync(logPath, criLine('started before the client came'));
     let found!: () => void;
     const lookedUp = new Promise<void>((resolve) => (found = resolve));
+    // (Typed as the reference's Kubelet, which the starters' type is not: never.)
     const kubelet = {
       findPod: () => ({ metadata: { name: 'web', namespace: 'default' } }),
       statusFor: () => ({ containerStatuses: [{ name: 'app', state: { running: {} }, containerID: 'fake://c1' }] }),
-    } as unknown as Kubelet;
+    } as never;
     const runtime = {
       containerStatus: async () => (await lookedUp, { id: 'c1', state: 'CONTAINER_RUNNING', logPath }),
       onContainerEvent: () => () => {},
