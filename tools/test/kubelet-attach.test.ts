@@ -35,7 +35,7 @@ else describe('kubectl attach to a container that answers its input', () => {
     writeFileSync(logPath, criLine('started before the client came'));
     let found!: () => void;
     const lookedUp = new Promise<void>((resolve) => (found = resolve));
-    // (Typed as the reference's Kubelet, which the starters' type is not: never.)
+    // A stub of what the server asks the kubelet (cast: @kube/kubelet is the starters' type under tsc, the server the reference's).
     const kubelet = {
       findPod: () => ({ metadata: { name: 'web', namespace: 'default' } }),
       statusFor: () => ({ containerStatuses: [{ name: 'app', state: { running: {} }, containerID: 'fake://c1' }] }),
