@@ -82,7 +82,9 @@ else describe('a container\'s stdin and terminal', () => {
     await until(() => markedProcesses(mark).some((p) => commandOf(p.pid).startsWith('sleep 1000')));
     await runtime.stopContainer(id, 1);
     await until(async () => (await runtime.containerStatus(id)).state === 'CONTAINER_EXITED');
-    expect(markedProcesses(mark)).toEqual([]);
+    // SIGKILLed processes vanish once the kernel has run them to their end: on a loaded machine, not at once.
+    for (let look = 0; look < 200 && markedProcesses(mark).length > 0; look++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(markedProcesses(mark), 'still running 10 s after the container stopped').toEqual([]);
   });
 
   it('resizes a tty: true container\'s terminal when the attached client\'s window is resized: the program gets SIGWINCH and the new size', async () => {
