@@ -132,6 +132,9 @@ export async function startStreamingExec(runtime: RuntimeService, containerId: s
 /** The start of an exec's folder of pipes in the temporary folder; the kubelet's pid follows it. */
 const EXEC_DIR_PREFIX = 'kubekata-exec-';
 
+/** An exec's folder, the pid of the process that made it in group 1. */
+const EXEC_DIR = new RegExp(`^${EXEC_DIR_PREFIX}(\\d+)-`);
+
 /** The sweep of this process's first exec (once is enough: a live process cleans up after itself). */
 let sweeping: Promise<string[]> | undefined;
 
@@ -144,10 +147,10 @@ let sweeping: Promise<string[]> | undefined;
 export async function sweepAbandonedExecs(): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await readdir(tmpdir()).catch(() => [])) {
-    const pid = new RegExp(`^${EXEC_DIR_PREFIX}(\\d+)-`).exec(name)?.[1];
+    const pid = EXEC_DIR.exec(name)?.[1];
     if (pid === undefined || isAlive(Number(pid))) continue;
-    await rm(join(tmpdir(), name), { recursive: true, force: true });
-    removed.push(name);
+    // Another user's folder cannot be removed, and need not be: skipped.
+    if (await rm(join(tmpdir(), name), { recursive: true, force: true }).then(() => true, () => false)) removed.push(name);
   }
   return removed;
 }
