@@ -9,9 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { fc, test } from '../../test/support/prop.ts';
-import { ControllerCluster } from '../../test/support/controllers/cluster.ts';
-import { isStatusError, parseCronSchedule } from '@kube/apiserver';
-import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CronJobController, RecordingEventRecorder, SharedInformerFactory } from '@kube/controllers';
+import { controllerOnCluster, faults } from './fixtures/controller-on-cluster.ts';
+import { parseCronSchedule } from '@kube/apiserver';
+import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CronJobController } from '@kube/controllers';
 import { toRFC3339, type CronJob, type CronJobSpec, type Job } from '@kube/kit';
 
 const at = (iso: string) => Date.parse(iso);
@@ -28,16 +28,7 @@ function cronJob(name: string, schedule: string, spec: Partial<CronJobSpec> = {}
 }
 
 async function running() {
-  const cluster = new ControllerCluster();
-  const api = cluster.client.inner;
-  const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
-  const errors: unknown[] = [];
-  const recorder = new RecordingEventRecorder();
-  const controller = new CronJobController({ client: cluster.client, clock: cluster.clock, factory, recorder, onError: (_key, error) => errors.push(error) });
-  factory.start();
-  await factory.waitForCacheSync();
-  controller.run();
-  await cluster.settle();
+  const { cluster, api, recorder, errors, stop } = await controllerOnCluster((parts) => new CronJobController(parts));
   const cronJobs = api.resource<CronJob>('cronjobs', 'default');
   const jobs = async () => (await api.resource<Job>('jobs', 'default').list()).items.map((j) => j.metadata.name!).sort();
   /** Ends a Job as the Job controller would. */
@@ -48,14 +39,8 @@ async function running() {
     await cluster.settle();
   };
   const reasons = () => recorder.events.map((e) => e.reason);
-  const stop = async () => {
-    await controller.stop();
-    await factory.shutdown();
-  };
   return { cluster, api, cronJobs, jobs, complete, reasons, recorder, errors, stop };
 }
-
-const faults = (errors: unknown[]) => errors.filter((e) => !isStatusError(e, 'Conflict'));
 
 describe('cron schedules, as robfig/cron reads them', () => {
   it.each([

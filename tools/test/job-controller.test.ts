@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { fc, test } from '../../test/support/prop.ts';
-import { ControllerCluster } from '../../test/support/controllers/cluster.ts';
-import { isStatusError, validateJobUpdate } from '@kube/apiserver';
-import { JOB_TRACKING_FINALIZER, JobController, RecordingEventRecorder, SharedInformerFactory } from '@kube/controllers';
+import { controllerOnCluster, faults } from './fixtures/controller-on-cluster.ts';
+import { validateJobUpdate } from '@kube/apiserver';
+import { JOB_TRACKING_FINALIZER, JobController } from '@kube/controllers';
 import type { Job, JobSpec, Pod } from '@kube/kit';
 
 /** A Job of one container that the test finishes by hand. */
@@ -23,16 +23,7 @@ function job(name: string, spec: Partial<JobSpec> = {}): Job {
 }
 
 async function running() {
-  const cluster = new ControllerCluster();
-  const api = cluster.client.inner;
-  const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
-  const errors: unknown[] = [];
-  const recorder = new RecordingEventRecorder();
-  const controller = new JobController({ client: cluster.client, clock: cluster.clock, factory, recorder, onError: (_key, error) => errors.push(error) });
-  factory.start();
-  await factory.waitForCacheSync();
-  controller.run();
-  await cluster.settle();
+  const { cluster, api, recorder, errors, stop } = await controllerOnCluster((parts) => new JobController(parts));
   const jobs = api.resource<Job>('jobs', 'default');
   const pods = async (name: string) => (await api.pods('default').list({ labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
   const live = async (name: string) => (await pods(name)).filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
@@ -42,15 +33,8 @@ async function running() {
     await api.pods('default').updateStatus({ ...now, status: { ...now.status, phase } });
     await cluster.settle();
   };
-  const stop = async () => {
-    await controller.stop();
-    await factory.shutdown();
-  };
   return { cluster, api, jobs, pods, live, finish, errors, recorder, stop };
 }
-
-/** Conflicts are a stale cache's writes, retried: any other error is a fault. */
-const faults = (errors: unknown[]) => errors.filter((e) => !isStatusError(e, 'Conflict'));
 
 if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/job-controller.test.ts'), 240_000);
 else describe('Jobs', () => {
