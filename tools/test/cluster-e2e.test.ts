@@ -297,9 +297,9 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     expect([terminal.code, terminal.stdout]).toEqual([3, expect.stringMatching(/^ready> echo .*\r\n42 on \/dev\/pts\/\d+\r\nready> exit 3\r\n/)]);
     // The window resized while the command runs: it gets SIGWINCH and the new size, as a full-screen program redraws.
     const showSize = ['-e', 'const show = () => console.log(`size ${process.stdout.columns}x${process.stdout.rows}`); process.stdout.on("resize", show); show(); process.stdin.on("data", () => process.exit(0))'];
-    const resized = await interact(['exec', '-it', name, '--', 'node', ...showSize], ['size 80x24', { columns: 132, rows: 43 }, 'size 132x43', 'q\n'], { terminal: true });
+    const resized = await interact(['exec', '-it', name, '--', 'node', ...showSize], ['size 80x24', { columns: 132, rows: 43 }, 'size 132x43', { columns: 100, rows: 30 }, 'size 100x30', 'q\n'], { terminal: true });
     // (stty sets the columns, then the rows: the program may see 132x24 on the way, as on a terminal of one's own.)
-    expect([resized.code, resized.stdout]).toEqual([0, expect.stringMatching(/^size 80x24\r\n(size 132x24\r\n)?size 132x43\r\n/)]);
+    expect([resized.code, resized.stdout]).toEqual([0, expect.stringMatching(/^size 80x24\r\n(size 132x24\r\n)?size 132x43\r\n(size 100x43\r\n)?size 100x30\r\n/)]);
     // kubectl run -i --rm: the pod's container gets stdin (stdinOnce), kubectl attaches, then deletes the pod.
     const once = await interact(['run', 'upper', '--image=kubekata/node', '--rm', '-i', '--restart=Never', '--', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true });
     expect([once.code, once.stdout]).toEqual([2, 'ONE\nTWO\npod "upper" deleted\n']);
