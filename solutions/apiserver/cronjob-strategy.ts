@@ -16,6 +16,7 @@ import { isKnownTimeZone, parseCronSchedule } from './cron-schedule.ts';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
+import { validateJobRestartPolicy } from './job-strategy.ts';
 import { isDNS1123Subdomain } from './names.ts';
 import { validateLabels, validateObjectMeta, validatePodSpec } from './validation.ts';
 
@@ -71,8 +72,7 @@ export function validateCronJob(obj: KubeObject): StatusCause[] {
   if (!template) return [...errors, requiredField('spec.jobTemplate.spec.template')];
   errors.push(...validateLabels(template.metadata?.labels, 'spec.jobTemplate.spec.template.metadata.labels'));
   errors.push(...validatePodSpec(template.spec, 'spec.jobTemplate.spec.template.spec'));
-  const restartPolicy = template.spec?.restartPolicy;
-  if (restartPolicy !== 'OnFailure' && restartPolicy !== 'Never') errors.push(requiredField('spec.jobTemplate.spec.template.spec.restartPolicy', 'valid values: "OnFailure", "Never"'));
+  errors.push(...validateJobRestartPolicy(template.spec?.restartPolicy, 'spec.jobTemplate.spec.template.spec.restartPolicy'));
   if (jobSpec.completionMode === 'Indexed') errors.push(invalidField('spec.jobTemplate.spec.completionMode', 'Indexed', 'this workbook\'s Job controller counts NonIndexed completions only: leave completionMode out'));
   errors.push(
     ...validateEnvironmentOf({ ...cronJob, spec: jobSpec } as KubeObject, true).map((cause) => ({ ...cause, field: cause.field?.replace(/^spec\./, 'spec.jobTemplate.spec.') })),

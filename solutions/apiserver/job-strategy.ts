@@ -102,10 +102,25 @@ export function validateJob(obj: KubeObject): StatusCause[] {
     }
   }
   errors.push(...validatePodSpec(template.spec, 'spec.template.spec'));
-  const restartPolicy = template.spec?.restartPolicy;
-  if (restartPolicy !== 'OnFailure' && restartPolicy !== 'Never') errors.push(requiredField('spec.template.spec.restartPolicy', 'valid values: "OnFailure", "Never"'));
+  errors.push(...validateJobRestartPolicy(template.spec?.restartPolicy, 'spec.template.spec.restartPolicy'));
   errors.push(...validateEnvironmentOf(job, true));
   return errors;
+}
+
+/**
+ * A Job's pods must stop: `OnFailure` or `Never`. Upstream's `validateJobSpec` asks for one of them
+ * ("Required") when the policy is `Always` or empty, since pod defaulting turns an unset policy into
+ * `Always`, and calls any other value unsupported.
+ *
+ * ```
+ * Always     spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"
+ * Sometimes  spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"
+ * ```
+ */
+export function validateJobRestartPolicy(policy: string | undefined, field: string): StatusCause[] {
+  const valid = ['OnFailure', 'Never'];
+  if (policy === 'Always' || !policy) return [requiredField(field, 'valid values: "OnFailure", "Never"')];
+  return valid.includes(policy) ? [] : [unsupportedField(field, policy, valid)];
 }
 
 /** ValidateJobUpdate, simplified: the selector, the template, completions and the completion mode stay as created. */

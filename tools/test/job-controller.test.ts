@@ -38,7 +38,7 @@ async function running() {
 
 if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/job-controller.test.ts'), 240_000);
 else describe('Jobs', () => {
-  it('the apiserver defaults a Job and generates its selector from its uid, and refuses a template that restarts Always', async () => {
+  it('the apiserver defaults a Job and generates its selector from its uid, and refuses a template that restarts Always, or by a policy that does not exist', async () => {
     const { jobs, stop } = await running();
     const created = await jobs.create(job('hello'));
     const uid = created.metadata.uid!;
@@ -48,6 +48,9 @@ else describe('Jobs', () => {
     const always = job('forever');
     always.spec!.template.spec!.restartPolicy = 'Always';
     await expect(jobs.create(always)).rejects.toThrow('spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"');
+    const sometimes = job('sometimes');
+    (sometimes.spec!.template.spec as { restartPolicy: string }).restartPolicy = 'Sometimes'; // a typo, as a YAML file could carry
+    await expect(jobs.create(sometimes)).rejects.toThrow('spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"');
     const chosen = job('chosen', { selector: { matchLabels: { app: 'x' } } });
     await expect(jobs.create(chosen)).rejects.toThrow('`selector` not auto-generated');
     // An update's own rules are the HTTP handler's (kata 10), which this test's client skips: asked directly.
