@@ -741,7 +741,16 @@ describe('ProcessRuntime: containers are real processes', () => {
     await waitForLogLine(logPath, /SIGTERM ignored/);
     await clock.advance(29_999);
     expect((await runtime.containerStatus(id)).state).toBe('CONTAINER_RUNNING');
-    expect(markedProcesses(mark)).toHaveLength(1);
+    const [sleeper] = markedProcesses(mark);
+    expect(sleeper, 'the container\'s process is gone before its grace period ran out').toBeDefined();
+    // Alive, not merely not yet reaped: it answers a second SIGTERM. (A SIGKILL sent too early
+    // would still be on its way a moment ago, when the state and /proc were read.)
+    try {
+      process.kill(sleeper!.pid, 'SIGTERM');
+    } catch {
+      expect.fail('the container\'s process was killed 1 ms before its 30 s grace period ran out');
+    }
+    await waitForLogLine(logPath, /SIGTERM ignored/, 2);
     await clock.advance(1);
     await stopping;
     expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'Error', finishedAt: START + 30_000 });

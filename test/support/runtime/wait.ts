@@ -34,11 +34,11 @@ export async function waitForExit(runtime: RuntimeService, containerId: string):
   });
 }
 
-/** Resolves with the file's text once some line of it matches `pattern`. */
-export async function waitForLogLine(path: string, pattern: RegExp): Promise<string> {
+/** Resolves with the file's text once `times` of its lines (one, unless told) match `pattern`. */
+export async function waitForLogLine(path: string, pattern: RegExp, times = 1): Promise<string> {
   const read = (): string | undefined => {
     const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    return text.split('\n').some((line) => pattern.test(line)) ? text : undefined;
+    return text.split('\n').filter((line) => pattern.test(line)).length >= times ? text : undefined;
   };
   return new Promise((resolve) => {
     // Watch the folder, not the file: the file may not exist yet.
