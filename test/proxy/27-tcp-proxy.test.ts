@@ -221,6 +221,31 @@ describe('listening and forwarding', () => {
     expect(answers).toEqual(Array(4).fill('pod-1'));
   });
 
+  it('does not match a rule whose probability equals the draw (iptables\' statistic match is strictly below it): a draw of 0.5 of two endpoints picks the second', async () => {
+    await backends(2, 9000);
+    class Half extends Random {
+      override next(): number {
+        return 0.5;
+      }
+    }
+    const proxy = proxier(new FakeClock(), { random: new Half(1) });
+    await proxy.sync([svc('127.97.27.50')], [slice([0, 1])]);
+    expect([await ask('127.97.27.50', 9000), await ask('127.97.27.50', 9000)]).toEqual(['pod-1', 'pod-1']);
+  });
+
+  it('resets the client when the chosen endpoint fails with anything but a refusal, and tries no other (a broadcast address: ENETUNREACH)', async () => {
+    await backends(1, 9000);
+    class High extends Random {
+      override next(): number {
+        return 0.9; // past the first rule's 0.5: the last endpoint, 255.255.255.255, is chosen
+      }
+    }
+    const proxy = proxier(new FakeClock(), { random: new High(1) });
+    const unreachable = makeSlice('web', 'web-1', { port: 9000 }, [{ ip: backendIP(0) }, { ip: '255.255.255.255' }]);
+    await proxy.sync([svc('127.97.27.51')], [unreachable]);
+    expect(await ask('127.97.27.51', 9000)).toBe('reset');
+  });
+
   it('listens on every other port when some are taken, then rejects naming each it could not listen on and why', async () => {
     await backends(1);
     for (const [host, port] of [['127.97.27.14', 9000], [NODE, 32714]] as const) {
