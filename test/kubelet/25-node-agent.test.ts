@@ -185,6 +185,7 @@ describe('registration, status and the Lease', () => {
   it('posts an unchanged status only every 5 minutes, and a change within 10 s', async () => {
     const node = await agentNode();
     const first = (await getNode(node)).metadata.resourceVersion;
+    expect(await node.kubelet!.agent!.updateNodeStatus(), 'asked again at once, with nothing changed: it does not post, and says so').toBe(false);
     await node.advance(290_000);
     expect((await getNode(node)).metadata.resourceVersion, 'nothing changed for 290 s: no post').toBe(first);
     await node.advance(10_000);
@@ -194,6 +195,15 @@ describe('registration, status and the Lease', () => {
     await node.advance(10_000);
     const disk = (await getNode(node)).status?.conditions?.find((c) => c.type === 'DiskPressure');
     expect(disk).toMatchObject({ status: 'True', reason: 'KubeletHasDiskPressure', lastTransitionTime: T(START + 310_000) });
+    node.health = { ...node.health, diskPressure: false };
+    expect(await node.kubelet!.agent!.updateNodeStatus(), 'the disk is free again: it posts, and says so').toBe(true);
+  });
+
+  it('throws a registration the API refuses for any reason but AlreadyExists, as the API said it (start() reports it and retries): a label key with a space is Invalid', async () => {
+    const node = new AgentNode();
+    nodes.push(node);
+    const kubelet = new Kubelet({ nodeName: NODE, client: node.client, runtime: node.runtime, clock: node.clock, nodeIP: '127.0.0.1', node: { config: { podCIDR: POD_CIDR, labels: { 'not a key': 'x' } } } });
+    await expect(kubelet.agent!.registerNode()).rejects.toThrow(/Node "node-1" is invalid: metadata\.labels: Invalid value: "not a key"/);
   });
 
   it('tells `kubectl describe node` what happened: Starting, the pressure conditions as they are set and change, NodeNotReady and NodeReady when Ready changes', async () => {
@@ -298,6 +308,7 @@ describe('a kubelet restart', () => {
     const sandboxes = await node.runtime.listPodSandbox();
     expect(sandboxes.map((s) => s.metadata.name)).toEqual(['kept']);
     expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length).toBe(1);
+    expect(await node.kubelet!.adoptRuntimePods(), 'adopting again: the one sandbox left is the pod the API still has, no orphan').toEqual([]);
   });
 });
 
