@@ -13,6 +13,7 @@
  * whole over TCP.
  */
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,7 @@ import {
   dnsEnvironment,
   dnsResponse,
   DNS_TTL,
+  frameDnsMessage,
   InformerDnsView,
   parseClusterName,
   podDnsConfig,
@@ -269,6 +271,7 @@ describe('on the wire', () => {
 
   it('answers FORMERR with the id to bytes that are not a DNS message, and FORMERR to a query with two questions', () => {
     expect(decoded(dnsResponse(Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9, 9]), answer, 512))).toMatchObject({ id: 0x1234, flag_qr: true, rcode: 'FORMERR' });
+    expect(decoded(dnsResponse(Buffer.from([0x12, 0x35, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), answer, 512)), 'a header alone (12 bytes) that promises a question').toMatchObject({ id: 0x1235, rcode: 'FORMERR' });
     const two = encode({ type: 'query', id: 7, questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }, { name: 'db.default.svc.cluster.local', type: 'A' }] });
     expect(decoded(dnsResponse(two, answer, 512))).toMatchObject({ id: 7, rcode: 'FORMERR' });
   });
@@ -377,6 +380,22 @@ describe('the server on UDP and TCP', () => {
     ]);
   });
 
+  it('sends nothing back to a datagram it does not answer (a response, three bytes) and goes on; closes a TCP connection whose message gets no answer; outlives a client that resets its connection', async () => {
+    view.load(CLUSTER);
+    const errors = harness.errors.length;
+    const response = encode({ type: 'response', id: 77, questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }] });
+    await harness.sendDatagram(response);
+    await harness.sendDatagram(Buffer.from([1, 2, 3]));
+    expect(rcodeOf((await harness.udp({ name: 'web.default.svc.cluster.local', type: 'A' })).packet)).toBe('NOERROR');
+    expect(await harness.tcpUntilClosed(frameDnsMessage(response)), 'no bytes back, and the connection closed').toEqual(Buffer.alloc(0));
+    const reset = connect(harness.address.port, harness.address.host);
+    await new Promise((resolve) => reset.once('connect', resolve));
+    reset.write(Buffer.from([0])); // half a length, then a reset: the server reads ECONNRESET
+    reset.resetAndDestroy();
+    expect(rcodeOf((await harness.udp({ name: 'web.default.svc.cluster.local', type: 'A' })).packet), 'still serving after a client reset its connection').toBe('NOERROR');
+    expect(harness.errors.slice(errors), 'what the server reported to onError').toEqual([]);
+  });
+
   it('answers every query of a TCP connection, pipelined in one write', async () => {
     view.load(CLUSTER);
     const answers = await harness.tcp([
@@ -481,6 +500,7 @@ describe('reading the cluster through the informers', () => {
 
 describe('a pod resolves through the server', () => {
   it('gives a pod the server, the search path <ns>.svc.cluster.local svc.cluster.local cluster.local and ndots:5', () => {
+    expect(podDnsConfig('shop').nameservers, 'without a server: DEFAULT_DNS_ADDRESS').toEqual(['127.96.0.10:10053']);
     expect(dnsEnvironment(podDnsConfig('shop', '127.96.0.10:10053'))).toEqual({ KUBE_DNS_SERVER: '127.96.0.10:10053', KUBE_DNS_SEARCH: 'shop.svc.cluster.local svc.cluster.local cluster.local', KUBE_DNS_OPTIONS: 'ndots:5' });
   });
 

@@ -227,6 +227,33 @@ export class DnsHarness {
     return encode({ type: 'query', id, flags: 1 << 8, questions: [question] });
   }
 
+  /** Sends `bytes` as one datagram from the harness's UDP socket, expecting nothing back. */
+  sendDatagram(bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.client.send(bytes, this.address.port, this.address.host, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /**
+   * Opens a TCP connection, writes `bytes`, and resolves with what came back once the server
+   * closed it (5 s at most: a generous bound, not a measured time).
+   */
+  tcpUntilClosed(bytes: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.address.port, this.address.host);
+      const chunks: Buffer[] = [];
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the server kept the TCP connection open for 5 s'));
+      }, 5000);
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', () => undefined); // a reset is a close too
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks));
+      });
+      socket.write(bytes);
+    });
+  }
+
   /** Asks over UDP and waits (5 s at most: a generous bound, not a measured time) for the answer. */
   udp(question: Question): Promise<DnsResponse> {
     const id = this.nextId++ & 0xffff;
