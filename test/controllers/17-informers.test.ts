@@ -83,6 +83,10 @@ describe('the indexed store', () => {
     expect(keys(store.byIndex('node', 'n2'))).toEqual(['default/web']);
     store.delete(makePod('web'));
     expect([store.list(), store.byIndex('node', 'n2')]).toEqual([[], []]);
+    store.add(makePod('a', { nodeName: 'n3' }));
+    store.add(makePod('b', { nodeName: 'n3' }));
+    store.delete(makePod('a'));
+    expect(keys(store.byIndex('node', 'n3')), 'one of two pods under n3 deleted: the other stays under it').toEqual(['default/b']);
   });
 
   it('indexes the objects already stored when an index is added later', () => {
@@ -174,6 +178,20 @@ describe('the reflector', () => {
     r.reflector.stop();
   });
 
+  it('relists from the last resourceVersion after an ERROR event other than 410 (a 500): only an expired one asks for a fresh list', async () => {
+    const cluster = new ControllerCluster();
+    const r = reflecting(cluster);
+    await cluster.settle();
+    await cluster.client.pods('default').create(makePod('a'));
+    await cluster.settle();
+    cluster.client.failWatches({ apiVersion: 'v1', kind: 'Status', status: 'Failure', code: 500, reason: 'InternalError', message: 'etcd is down' });
+    await cluster.settle();
+    expect(r.errors).toEqual(['etcd is down']);
+    await cluster.advance(800);
+    expect(r.lists.map((l) => l.resourceVersion)).toEqual(['0', '2']);
+    r.reflector.stop();
+  });
+
   it('takes a watch that ends at once with no event as a failure ("very short watch"): back-off, then a relist from the last resourceVersion', async () => {
     const cluster = new ControllerCluster();
     const r = reflecting(cluster);
@@ -188,6 +206,11 @@ describe('the reflector', () => {
     cluster.client.breakWatches();
     await cluster.settle();
     expect([r.lists.length, r.watches.length]).toEqual([2, 3]);
+    // Short is the watch's own life, whatever the time on the clock: one that ends at once at 1.8 s.
+    cluster.client.breakWatches();
+    await cluster.settle();
+    expect(r.errors.map((m) => m.replace(/: .*/, ''))).toEqual(['very short watch', 'very short watch']);
+    expect(r.errors[1]).toBe('very short watch: 0 ms, no events received');
     r.reflector.stop();
   });
 
@@ -338,18 +361,39 @@ describe('the shared informer', () => {
     informer.stop();
   });
 
+  it('as the reflector\'s store: a later list tells of what it lacks in key order, and a change to an object it never had is an add, not an initial one', () => {
+    const cluster = new ControllerCluster();
+    const informer = new SharedIndexInformer<Pod>({ lw: cluster.client.pods(), clock: cluster.clock });
+    const { heard, handler } = recorder();
+    informer.addEventHandler(handler);
+    informer.replace([stored(makePod('b')), stored(makePod('a'))], '1');
+    informer.replace([], '2');
+    informer.update(stored(makePod('c')));
+    expect(heard).toEqual([
+      'add default/b (initial)',
+      'add default/a (initial)',
+      'delete default/a (final state unknown, last 1)',
+      'delete default/b (final state unknown, last 1)',
+      'add default/c',
+    ]);
+    informer.stop();
+  });
+
   it('resyncs a handler with a period: onUpdate(object, object) for every object, each period', async () => {
     const cluster = new ControllerCluster();
     await cluster.client.pods('default').create(makePod('a'));
     const informer = new SharedIndexInformer<Pod>({ lw: cluster.client.pods(), clock: cluster.clock });
     const { heard, handler } = recorder();
-    informer.addEventHandler(handler, 30_000);
+    const registration = informer.addEventHandler(handler, 30_000);
     void informer.run();
     await cluster.advance(29_999);
     expect(heard).toEqual(['add default/a (initial)']);
     await cluster.advance(1);
     await cluster.advance(30_000);
     expect(heard).toEqual(['add default/a (initial)', 'update default/a 2->2', 'update default/a 2->2']);
+    registration.remove();
+    await cluster.advance(60_000);
+    expect(heard, 'removed: no more resyncs').toHaveLength(3);
     informer.stop();
   });
 
@@ -485,6 +529,10 @@ describe('the work queue', () => {
     fail = false;
     expect(await processNextWorkItem(queue, sync)).toBe(true);
     expect([synced, queue.numRequeues('a'), queue.len()]).toEqual([['a', 'a'], 0, 0]);
+    fail = true;
+    queue.add('b');
+    expect(await processNextWorkItem(queue, sync), 'a failed sync with no onError to tell: retried all the same').toBe(true);
+    expect(queue.numRequeues('b')).toBe(1);
     queue.shutDown();
     expect(await processNextWorkItem(queue, sync)).toBe(false);
   });
