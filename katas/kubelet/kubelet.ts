@@ -67,7 +67,7 @@ export interface NodeAgentSetup {
 const DEFAULT_GRACE_SECONDS = 30;
 /** How long after the API showed another status than the one written it is written again (status_manager.go syncPeriod). */
 export const STATUS_RECONCILE_MS = 10_000;
-/** A sync that left a container unable to start is tried again this much later (kubelet.go backOffPeriod; upstream adds up to 50% jitter). */
+/** A sync that failed, or left a container unable to start, is tried again this much later (kubelet.go backOffPeriod; upstream adds up to 50% jitter). */
 export const SYNC_RETRY_MS = 10_000;
 /** killContainer never gives a container less than 2 s (kuberuntime_container.go minimumGracePeriodInSeconds). */
 const MIN_CONTAINER_GRACE_SECONDS = 2;
@@ -131,8 +131,11 @@ export class Kubelet {
   private readonly pods = new Map<string, KnownPod>();
   /** the last start failure of each pod's containers (upstream's reasonCache) */
   private readonly reasons = new Map<string, Map<string, StartFailure>>();
-  /** the last status written (or being written) per pod, and its text, so that an unchanged status is not written again */
-  private readonly written = new Map<string, { status: PodStatus; text: string }>();
+  /**
+   * the last status written (or being written) per pod, its text, and whether the apiserver
+   * answered the write (`acknowledged`): an unchanged status is not written again once it was
+   */
+  private readonly written = new Map<string, { status: PodStatus; text: string; acknowledged: boolean }>();
   private readonly wakeups = new Map<string, { at: number; timer: Timer }>();
   /** the pending status reconciles, by pod uid */
   private readonly reconciles = new Map<string, Timer>();
@@ -154,7 +157,15 @@ export class Kubelet {
     this.backoff = new Backoff(this.clock);
     this.imageBackoff = new Backoff(this.clock);
     this.events = new EventRecorder(this.client, this.clock, this.nodeName);
-    this.workers = new PodWorkers((uid) => this.syncPod(uid));
+    // A sync that failed (the apiserver unreachable mid-way) is tried again SYNC_RETRY_MS later, as
+    // upstream's pod worker requeues a failed sync after backOffPeriod: a pod whose final status
+    // or final delete was lost is not left Terminating.
+    this.workers = new PodWorkers(
+      (uid) => this.syncPod(uid),
+      (uid) => {
+        if (!this.stopped) this.wakeAt(uid, this.clock.now() + SYNC_RETRY_MS);
+      },
+    );
     this.probes = new ProbeManager({ runtime: this.runtime, clock: this.clock, events: this.events, onChange: (uid) => this.workers.update(uid) });
     if (options.node) {
       const { config, kubeletPort, health, onError } = options.node;
@@ -373,10 +384,13 @@ export class Kubelet {
    * A pod that is being deleted or is done: nothing restarts. Stop it, write its final status
    * (the phase with podIsTerminal: Succeeded if every container exited 0, else Failed) and, when
    * the API is deleting it, delete it now (grace period 0, only that uid): its containers have stopped.
+   * The delete comes only after the final status was written: a write or a delete that fails
+   * fails the sync, which is tried again.
    */
   private async terminate(pod: Pod, runtimePod: RuntimePod): Promise<void> {
     // TODO(23): stop the probes and wake-ups, killPod with the effective grace period, write the terminal status, and delete
-    // TODO(23): the pod from the API (gracePeriodSeconds 0, uid precondition) if it has a deletionTimestamp; a StatusError there is fine.
+    // TODO(23): the pod from the API (gracePeriodSeconds 0, uid precondition) if it has a deletionTimestamp; NotFound or
+    // TODO(23): Conflict there is fine (gone, or the name is another pod's now); any other error is thrown.
     throw new NotImplemented('23', 'Kubelet.terminate');
   }
 
@@ -409,13 +423,15 @@ export class Kubelet {
   }
 
   /**
-   * Writes the status through `pods/<name>/status`, unless it is the one last written. The
-   * object carries the pod's uid, so a pod deleted and made again under the same name is not
-   * written over (Conflict); a pod already gone (NotFound) is left alone.
+   * Writes the status through `pods/<name>/status`, unless it is the one last written and the
+   * apiserver answered that write. The object carries the pod's uid, so a pod deleted and made
+   * again under the same name is not written over (Conflict); a pod already gone (NotFound) is
+   * left alone. A write nothing answered (the apiserver unreachable) fails the sync.
    */
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
-    // TODO(23): skip a status equal to the last written; else remember it in this.written *before* the write (one that fails
-    // TODO(23): is then written again by reconcileStatusLater), and updateStatus with name, namespace and uid; a StatusError is fine.
+    // TODO(23): skip a status equal to the last written when that write was acknowledged; else remember it in this.written
+    // TODO(23): *before* the write, not acknowledged (one that fails is then written again by reconcileStatusLater and by the
+    // TODO(23): sync's retry), and updateStatus with name, namespace and uid; NotFound or Conflict is fine (acknowledged), any other error is thrown.
     throw new NotImplemented('23', 'Kubelet.writeStatus');
   }
 

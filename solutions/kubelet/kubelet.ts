@@ -67,7 +67,7 @@ export interface NodeAgentSetup {
 const DEFAULT_GRACE_SECONDS = 30;
 /** How long after the API showed another status than the one written it is written again (status_manager.go syncPeriod). */
 export const STATUS_RECONCILE_MS = 10_000;
-/** A sync that left a container unable to start is tried again this much later (kubelet.go backOffPeriod; upstream adds up to 50% jitter). */
+/** A sync that failed, or left a container unable to start, is tried again this much later (kubelet.go backOffPeriod; upstream adds up to 50% jitter). */
 export const SYNC_RETRY_MS = 10_000;
 /** killContainer never gives a container less than 2 s (kuberuntime_container.go minimumGracePeriodInSeconds). */
 const MIN_CONTAINER_GRACE_SECONDS = 2;
@@ -132,8 +132,11 @@ export class Kubelet {
   private readonly pods = new Map<string, KnownPod>();
   /** the last start failure of each pod's containers (upstream's reasonCache) */
   private readonly reasons = new Map<string, Map<string, StartFailure>>();
-  /** the last status written (or being written) per pod, and its text, so that an unchanged status is not written again */
-  private readonly written = new Map<string, { status: PodStatus; text: string }>();
+  /**
+   * the last status written (or being written) per pod, its text, and whether the apiserver
+   * answered the write (`acknowledged`): an unchanged status is not written again once it was
+   */
+  private readonly written = new Map<string, { status: PodStatus; text: string; acknowledged: boolean }>();
   private readonly wakeups = new Map<string, { at: number; timer: Timer }>();
   /** the pending status reconciles, by pod uid */
   private readonly reconciles = new Map<string, Timer>();
@@ -155,7 +158,15 @@ export class Kubelet {
     this.backoff = new Backoff(this.clock);
     this.imageBackoff = new Backoff(this.clock);
     this.events = new EventRecorder(this.client, this.clock, this.nodeName);
-    this.workers = new PodWorkers((uid) => this.syncPod(uid));
+    // A sync that failed (the apiserver unreachable mid-way) is tried again SYNC_RETRY_MS later, as
+    // upstream's pod worker requeues a failed sync after backOffPeriod: a pod whose final status
+    // or final delete was lost is not left Terminating.
+    this.workers = new PodWorkers(
+      (uid) => this.syncPod(uid),
+      (uid) => {
+        if (!this.stopped) this.wakeAt(uid, this.clock.now() + SYNC_RETRY_MS);
+      },
+    );
     this.probes = new ProbeManager({ runtime: this.runtime, clock: this.clock, events: this.events, onChange: (uid) => this.workers.update(uid) });
     if (options.node) {
       const { config, kubeletPort, health, onError } = options.node;
@@ -494,6 +505,8 @@ export class Kubelet {
    * A pod that is being deleted or is done: nothing restarts. Stop it, write its final status
    * (the phase with podIsTerminal: Succeeded if every container exited 0, else Failed) and, when
    * the API is deleting it, delete it now (grace period 0, only that uid): its containers have stopped.
+   * The delete comes only after the final status was written: a write or a delete that fails
+   * fails the sync, which is tried again.
    */
   private async terminate(pod: Pod, runtimePod: RuntimePod): Promise<void> {
     const uid = pod.metadata.uid!;
@@ -506,7 +519,9 @@ export class Kubelet {
       try {
         await this.client.pods(pod.metadata.namespace).delete(pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
       } catch (error) {
-        if (!isStatusError(error)) throw error; // NotFound, Conflict: it is gone already
+        // NotFound: it is gone already; Conflict: the name is another pod's now. Anything else
+        // fails the sync, which is tried again (upstream's status manager retries the delete).
+        if (!isStatusError(error, 'NotFound') && !isStatusError(error, 'Conflict')) throw error;
       }
     }
   }
@@ -549,23 +564,29 @@ export class Kubelet {
   }
 
   /**
-   * Writes the status through `pods/<name>/status`, unless it is the one last written. The
-   * object carries the pod's uid, so a pod deleted and made again under the same name is not
-   * written over (Conflict); a pod already gone (NotFound) is left alone.
+   * Writes the status through `pods/<name>/status`, unless it is the one last written and the
+   * apiserver answered that write. The object carries the pod's uid, so a pod deleted and made
+   * again under the same name is not written over (Conflict); a pod already gone (NotFound) is
+   * left alone. A write nothing answered (the apiserver unreachable) fails the sync.
    */
   private async writeStatus(pod: Pod, status: PodStatus): Promise<void> {
     const uid = pod.metadata.uid!;
     const text = JSON.stringify(status);
-    if (this.written.get(uid)?.text === text) return;
+    const last = this.written.get(uid);
+    if (last?.text === text && last.acknowledged) return;
     // Remembered before the write, as upstream's status manager caches what it means to write: a
     // write that fails (the apiserver down) leaves the API with another status, which the relist
-    // then shows, and reconcileStatusLater writes this one again.
-    this.written.set(uid, { status, text });
+    // then shows, and reconcileStatusLater writes this one again; so does the sync's retry, which
+    // is why a write with no answer is not taken as done.
+    const entry = { status, text, acknowledged: false };
+    this.written.set(uid, entry);
     try {
       await this.client.pods(pod.metadata.namespace).updateStatus({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace ?? 'default', uid }, spec: pod.spec!, status });
     } catch (error) {
-      if (!isStatusError(error)) throw error;
+      // The pod is gone (NotFound) or the name is another pod's now (Conflict): nothing to write.
+      if (!isStatusError(error, 'NotFound') && !isStatusError(error, 'Conflict')) throw error;
     }
+    entry.acknowledged = true;
   }
 
   /** Reads the pod from the runtime and remembers which sandboxes are its. */

@@ -13,10 +13,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
-import { Backoff, computePodActions, ContainerConfigError, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, type RuntimePod } from '@kube/kubelet';
+import { Backoff, computePodActions, ContainerConfigError, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, SYNC_RETRY_MS, type RuntimePod } from '@kube/kubelet';
 import { fc, test } from '../support/prop.ts';
 import { expectedPhase } from '../support/kubelet/phase-table.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
+import { internalError } from '@kube/apiserver';
 import { containerConfigFor, FakeRuntime, RuntimeError, sandboxConfigFor } from '@kube/runtime';
 
 const T = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -40,8 +41,10 @@ async function startNode(): Promise<TestNode> {
   return node;
 }
 afterEach(async () => {
-  for (const node of nodes) await node.stop();
+  // Taken first: a node that fails to stop is not stopped again after every later test.
+  const started = nodes;
   nodes = [];
+  for (const node of started) await node.stop();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -881,6 +884,67 @@ describe('the kubelet on a fake runtime', () => {
     await node.advance(3_000);
     expect([await node.exists('slow'), await node.runtime.listPodSandbox()]).toEqual([false, []]);
     expect(node.apiserver.calls.filter((c) => c === 'delete pods')).toEqual([]);
+  });
+
+  /** A stubborn pod being deleted with a 5 s grace period, 1 ms before its container is killed. */
+  async function terminating(node: TestNode): Promise<void> {
+    node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
+    await node.client.pods('default').create(podOn(NODE, 'slow', { containers: [{ name: 'app', image: 'test/stubborn' }] }));
+    await node.settle();
+    await node.client.pods('default').delete('slow', { gracePeriodSeconds: 5 });
+    await node.advance(4_999);
+  }
+
+  it('deletes a pod whose final status could not be written (the apiserver down) once a retry has written it: the delete never comes before the final status', async () => {
+    const node = await startNode();
+    await terminating(node);
+    node.apiserver.down();
+    let phaseWhenDeleted: string | undefined;
+    node.apiserver.beforeNext('delete pods', async () => (phaseWhenDeleted = (await node.pod('slow')).status?.phase));
+    await node.advance(1); // killed; its final status cannot be written
+    await node.advance(30_000); // the sync fails, and is tried again every 10 s
+    expect(await node.exists('slow')).toBe(true);
+    expect(node.apiserver.calls.filter((c) => c === 'delete pods'), 'no delete while the final status is not written').toEqual([]);
+    node.apiserver.up();
+    await node.advance(SYNC_RETRY_MS);
+    expect(await node.exists('slow'), 'a failed sync is tried again 10 s later').toBe(false);
+    expect(phaseWhenDeleted, 'the final status was written before the delete (the same status, written again: the first write got no answer)').toBe('Failed');
+  });
+
+  it('deletes a pod whose final delete got no answer when a retry 10 s after the apiserver answers again makes it', async () => {
+    const node = await startNode();
+    await terminating(node);
+    node.apiserver.down('delete pods');
+    await node.advance(1);
+    await node.advance(20_000);
+    expect([await node.exists('slow'), (await node.pod('slow')).status?.phase]).toEqual([true, 'Failed']);
+    node.apiserver.up();
+    await node.advance(SYNC_RETRY_MS);
+    expect(await node.exists('slow')).toBe(false);
+  });
+
+  it('writes again a final status the apiserver answered with an error other than NotFound or Conflict (a 500), and deletes the pod only then', async () => {
+    const node = await startNode();
+    await terminating(node);
+    node.apiserver.answerWith(internalError('etcdserver: request timed out'), 'updateStatus pods');
+    await node.advance(1);
+    await node.advance(20_000);
+    expect([await node.exists('slow'), (await node.pod('slow')).status?.phase]).toEqual([true, 'Running']);
+    node.apiserver.up();
+    await node.advance(SYNC_RETRY_MS);
+    expect(await node.exists('slow')).toBe(false);
+  });
+
+  it('deletes only the pod it stopped: one made under the same name just before its final delete is left alone (the uid precondition)', async () => {
+    const node = await startNode();
+    await terminating(node);
+    node.apiserver.beforeNext('delete pods', async () => {
+      await node.client.pods('default').delete('slow', { gracePeriodSeconds: 0 });
+      await node.client.pods('default').create(podOn('node-2', 'slow'));
+    });
+    await node.advance(1);
+    await node.advance(3 * SYNC_RETRY_MS);
+    expect((await node.pod('slow')).spec?.nodeName).toBe('node-2');
   });
 
   it('stops and removes a pod the API deleted at once, giving its containers the pod\'s grace period', async () => {

@@ -402,10 +402,12 @@ describe('against real processes', () => {
   let nodes: TestNode[] = [];
   let runtimes: ProcessRuntime[] = [];
   afterEach(async () => {
-    for (const node of nodes) await node.stop();
-    for (const runtime of runtimes) await runtime.shutdown();
+    // Taken first: a node that fails to stop is not stopped again after every later test.
+    const [started, made] = [nodes, runtimes];
     nodes = [];
     runtimes = [];
+    for (const node of started) await node.stop();
+    for (const runtime of made) await runtime.shutdown();
   });
   afterAll(() => {
     expect(markedProcesses(mark), 'no process of these tests is left').toEqual([]);

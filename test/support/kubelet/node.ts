@@ -50,6 +50,9 @@ export class OutageClient extends BaseApiClient {
   private isDown = false;
   private readonly watches = new Set<ApiWatch<KubeObject>>();
   private listGate: Promise<void> | undefined;
+  private readonly refused = new Set<string>();
+  private readonly answers = new Map<string, Error>();
+  private readonly interceptions = new Map<string, () => Promise<unknown>>();
   /** every call made through it, as `<verb> <resource>` (`list pods`, `updateStatus pods`, ...), in order */
   readonly calls: string[] = [];
 
@@ -57,16 +60,38 @@ export class OutageClient extends BaseApiClient {
     super();
   }
 
-  /** Every call refused from now on; every open watch ends. */
-  down(): void {
+  /**
+   * Every call refused from now on, and every open watch ended; or, given calls
+   * (`<verb> <resource>`: `delete pods`), only those refused, the rest answered as before.
+   */
+  down(...calls: string[]): void {
+    if (calls.length > 0) {
+      for (const call of calls) this.refused.add(call);
+      return;
+    }
     this.isDown = true;
     for (const watch of this.watches) watch.stop();
     this.watches.clear();
   }
 
-  /** Calls answered again. */
+  /** Every call `call` (`updateStatus pods`) answered with `error`, a Status the apiserver sends back, until {@link up}. */
+  answerWith(error: Error, call: string): void {
+    this.answers.set(call, error);
+  }
+
+  /** Every call answered again. */
   up(): void {
     this.isDown = false;
+    this.refused.clear();
+    this.answers.clear();
+  }
+
+  /**
+   * Runs `action` just before the next call `call` (`delete pods`) goes on, once: the test can
+   * change the API under a call the kubelet has already decided on.
+   */
+  beforeNext(call: string, action: () => Promise<unknown>): void {
+    this.interceptions.set(call, action);
   }
 
   /**
@@ -94,8 +119,17 @@ export class OutageClient extends BaseApiClient {
   resource<T extends KubeObject>(resource: string, namespace?: string): ResourceClient<T> {
     const inner = this.inner.resource<T>(resource, namespace);
     const call = <A extends unknown[], R>(verb: string, method: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
-      this.calls.push(`${verb} ${resource}`);
-      return this.isDown ? Promise.reject(new Error(`connect ECONNREFUSED: the apiserver is down (${resource})`)) : method.apply(inner, args);
+      const name = `${verb} ${resource}`;
+      this.calls.push(name);
+      const goOn = (): Promise<R> => {
+        if (this.isDown || this.refused.has(name)) return Promise.reject(new Error(`connect ECONNREFUSED: the apiserver is down (${resource})`));
+        const answer = this.answers.get(name);
+        return answer ? Promise.reject(answer) : method.apply(inner, args);
+      };
+      const before = this.interceptions.get(name);
+      if (!before) return goOn();
+      this.interceptions.delete(name);
+      return before().then(goOn);
     };
     const list = call('list', inner.list);
     return {
@@ -206,6 +240,13 @@ export class TestNode {
   }
 
   async stop(): Promise<void> {
-    await this.kubelet.stop();
+    let stopped = false;
+    const stopping = this.kubelet.stop().finally(() => (stopped = true));
+    // A test that failed half-way can leave a sync or the list loop waiting on the fake clock (a
+    // grace period, the 1 s pause after a failed list): on a FakeRuntime, time moves on until the
+    // kubelet has stopped, so that one failure does not hang the file. (Real processes stop in
+    // their own time.)
+    if (this.runtime instanceof FakeRuntime) for (let i = 0; i < 600 && !stopped; i++) await this.clock.advance(1_000);
+    await stopping;
   }
 }
