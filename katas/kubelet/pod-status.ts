@@ -70,7 +70,7 @@ function stateOf(c: CriContainerStatus): ContainerState {
  *   the pod has init containers), keeping the restartCount and lastState it had in `old`; one
  *   whose old state was terminated keeps that whole status;
  * - otherwise its newest runtime container gives `state`, `restartCount` (its attempt),
- *   `containerID`, `imageID`; the one before gives `lastState`;
+ *   `containerID`, `imageID`; the one before gives `lastState` (an old one is not kept);
  * - a container that will be started again and whose last start failed shows that failure as
  *   `waiting` (reason and message), its terminated state moving to `lastState` (init containers
  *   that succeeded are left alone);

@@ -393,8 +393,8 @@ export class Kubelet {
     if (actions.killPod) await this.killPod(pod, runtimePod, grace);
     for (const kill of actions.containersToKill) await this.killContainer(pod, kill.id, kill.name, grace, kill.message);
     // The runtime pod stays the one the sync read, before these kills: a container killed to be
-    // replaced is not its own last exit, so it starts again at once unless an earlier exit still
-    // holds it back (upstream's doBackOff reads the pod status of the sync's start).
+    // replaced was running as read, not exited, so it starts again at once (upstream's doBackOff
+    // reads the pod status of the sync's start).
     const toStart = actions.nextInitContainerToStart ? [{ container: actions.nextInitContainerToStart, init: true }] : actions.containersToStart.map((i) => ({ container: pod.spec!.containers[i]!, init: false }));
     if (!actions.createSandbox && toStart.length === 0) return;
     let sandboxId = actions.sandboxId;
@@ -428,7 +428,10 @@ export class Kubelet {
     const name = container.name;
     const reasons = this.reasonsOf(uid);
     const key = `${uid}/${name}`;
-    const lastExit = runtimePod.containers.find((c) => c.metadata.name === name && c.state === 'CONTAINER_EXITED');
+    // Upstream's doBackOff looks at the newest run only: one that was created but never started
+    // (a RunContainerError) holds nothing back, whatever older runs exited.
+    const newest = newestContainer(runtimePod, name);
+    const lastExit = newest?.state === 'CONTAINER_EXITED' ? newest : undefined;
     if (lastExit) {
       if (this.backoff.isInBackOffSince(key, lastExit.finishedAt)) {
         const delay = this.backoff.get(key);
@@ -449,7 +452,6 @@ export class Kubelet {
       this.wakeAt(uid, entry.lastUpdate + entry.backoff);
       return;
     }
-    const newest = newestContainer(runtimePod, name);
     let id: string;
     try {
       id = await this.runtime.createContainer(sandboxId, containerConfigFor(pod, container, { podIP, attempt: newest ? newest.metadata.attempt + 1 : 0 }));

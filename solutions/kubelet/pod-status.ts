@@ -70,7 +70,7 @@ function stateOf(c: CriContainerStatus): ContainerState {
  *   the pod has init containers), keeping the restartCount and lastState it had in `old`; one
  *   whose old state was terminated keeps that whole status;
  * - otherwise its newest runtime container gives `state`, `restartCount` (its attempt),
- *   `containerID`, `imageID`; the one before gives `lastState`;
+ *   `containerID`, `imageID`; the one before gives `lastState` (an old one is not kept);
  * - a container that will be started again and whose last start failed shows that failure as
  *   `waiting` (reason and message), its terminated state moving to `lastState` (init containers
  *   that succeeded are left alone);
@@ -105,8 +105,8 @@ export function containerStatusesFor(pod: Pod, containers: readonly Container[],
         imageID: newest.imageRef,
         containerID: CONTAINER_ID_PREFIX + newest.id,
       };
+      // Only the run before: an old lastState whose run the runtime no longer has is not kept.
       if (runs[1]) status.lastState = stateOf(runs[1]);
-      else if (before?.lastState) status.lastState = structuredClone(before.lastState);
     }
     const newest = newestContainer(runtimePod, container.name);
     const initSucceeded = isInit && newest?.state === 'CONTAINER_EXITED' && newest.exitCode === 0;

@@ -180,6 +180,13 @@ describe('the status of containers the runtime has (generatePodStatus)', () => {
     expect(status.conditions?.[0]).toMatchObject({ type: 'PodReadyToStartContainers', status: 'False' });
   });
 
+  it('takes lastState from the run before only: a container whose earlier runs the runtime no longer has shows none, whatever the old status said', () => {
+    const spec: PodSpec = { containers: [{ name: 'web', image: 'kubekata/sleeper' }] };
+    const old: Pod['status'] = { containerStatuses: [{ ...running('web'), restartCount: 1, lastState: { terminated: { exitCode: 3 } } }] };
+    const [status] = generatePodStatus({ ...pod(spec), status: old }, runtime(run('web', 'running', 0, 2)), { reasons: new Map(), hostIP: '127.0.0.5', now: START }).containerStatuses!;
+    expect([status?.restartCount, status?.lastState]).toEqual([2, undefined]);
+  });
+
   it('judges the phase as for a pod that goes on unless told it is terminal, and keeps a Failed phase for ever', () => {
     const job = pod({ containers: [{ name: 'job', image: 'kubekata/sleeper' }] });
     const inputs = { reasons: new Map(), hostIP: '127.0.0.5', now: START };
@@ -853,6 +860,29 @@ describe('the kubelet on a fake runtime', () => {
     const status = (await node.pod('web')).status?.containerStatuses?.[0];
     expect(status?.state?.running).toBeDefined();
     expect(status?.restartCount).toBe(step === 'createContainer' ? 0 : 2);
+  });
+
+  it('measures a back-off from the newest run only when that run exited (upstream\'s doBackOff): a run that could not start holds nothing back, and moves the back-off on no step', async () => {
+    const clock = new FakeClock(START);
+    const runtime = new FakeRuntime({ clock, podCIDR: '127.1.23.0/24' });
+    runtime.setBehavior('test/crash', { exitAfterMs: 1_000, exitCode: 3 });
+    let starts = 0;
+    const real = runtime.startContainer.bind(runtime);
+    runtime.startContainer = async (id: string) => {
+      if (++starts === 2) throw new RuntimeError('Unknown', 'the runtime could not start it: disk full');
+      return real(id);
+    };
+    const node = await TestNode.start({ clock, runtime });
+    nodes.push(node);
+    await node.client.pods('default').create(podOn(NODE, 'web', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    // The first exit: started again at once (the back-off is 10 s from now), but that start fails;
+    // the sync its created container wakes starts it again at once, as its newest run never ran.
+    await node.advance(1_000);
+    expect(await node.events('web')).toContain('Failed: Error: the runtime could not start it: disk full');
+    expect((await node.pod('web')).status?.containerStatuses?.[0]).toMatchObject({ restartCount: 2, state: { running: {} } });
+    await node.advance(1_000); // it exits: still the first back-off step, 10 s, not a doubled one
+    expect((await node.pod('web')).status?.containerStatuses?.[0]?.state?.waiting).toEqual({ reason: 'CrashLoopBackOff', message: expect.stringMatching(/^back-off 10s restarting failed container=app /) });
   });
 
   it('deletes gracefully: SIGTERM, the grace period on the clock, SIGKILL, then the kubelet deletes the pod from the API', async () => {
