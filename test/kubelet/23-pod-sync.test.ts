@@ -1146,6 +1146,22 @@ describe('the kubelet\'s own loop: its list and watch, its status writes, its bo
     expect((await node.pod('elsewhere')).status?.phase).toBe('Pending');
   });
 
+  it('does not sync a pod its relist finds unchanged (upstream\'s pod config sends no update for it): a pod in CrashLoopBackOff records no BackOff for the relist', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 1_000, exitCode: 3 });
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    await node.advance(35_000);
+    expect((await node.pod('crashy')).status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    const backOffs = () => node.recorded('crashy').filter((e) => e.startsWith('BackOff:')).length;
+    const before = backOffs();
+    node.apiserver.down(); // the watch ends
+    node.apiserver.up(); // and the list after it is answered
+    await node.settle();
+    expect(node.apiserver.calls.filter((c) => c === 'list pods'), 'it listed again').toHaveLength(2);
+    expect(backOffs()).toBe(before);
+  });
+
   it('lists once and then follows its watch: a pod\'s changes come as watch events, not as new lists', async () => {
     const node = await startNode();
     await node.client.pods('default').create(podOn(NODE, 'web'));
