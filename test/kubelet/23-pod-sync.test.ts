@@ -941,25 +941,20 @@ describe('the kubelet on a fake runtime', () => {
     expect(phaseWhenDeleted, 'the final status was written before the delete (the same status, written again: the first write got no answer)').toBe('Failed');
   });
 
-  it('deletes a pod whose final delete got no answer when a retry 10 s after the apiserver answers again makes it', async () => {
+  it.each([
+    { failing: 'final delete got no answer', fault: (node: TestNode) => node.apiserver.down('delete pods'), phaseMeanwhile: 'Failed' },
+    {
+      failing: 'final status got a 500 (only NotFound and Conflict end a write)',
+      fault: (node: TestNode) => node.apiserver.answerWith(internalError('etcdserver: request timed out'), 'updateStatus pods'),
+      phaseMeanwhile: 'Running',
+    },
+  ])('deletes a pod whose $failing once a retry 10 s after the apiserver answers again makes it', async ({ fault, phaseMeanwhile }) => {
     const node = await startNode();
     await terminating(node);
-    node.apiserver.down('delete pods');
+    fault(node);
     await node.advance(1);
     await node.advance(20_000);
-    expect([await node.exists('slow'), (await node.pod('slow')).status?.phase]).toEqual([true, 'Failed']);
-    node.apiserver.up();
-    await node.advance(SYNC_RETRY_MS);
-    expect(await node.exists('slow')).toBe(false);
-  });
-
-  it('writes again a final status the apiserver answered with an error other than NotFound or Conflict (a 500), and deletes the pod only then', async () => {
-    const node = await startNode();
-    await terminating(node);
-    node.apiserver.answerWith(internalError('etcdserver: request timed out'), 'updateStatus pods');
-    await node.advance(1);
-    await node.advance(20_000);
-    expect([await node.exists('slow'), (await node.pod('slow')).status?.phase]).toEqual([true, 'Running']);
+    expect([await node.exists('slow'), (await node.pod('slow')).status?.phase]).toEqual([true, phaseMeanwhile]);
     node.apiserver.up();
     await node.advance(SYNC_RETRY_MS);
     expect(await node.exists('slow')).toBe(false);
