@@ -3,12 +3,14 @@
  *
  * - Property tests take their seed from `KATA_SEED` (the grader and the CLI set it) so that a
  *   graded run is the same every time; a failure prints the seed and path to replay it.
+ * - The folders the file's helpers made in the temp dir (temporary-folders.ts) are removed after it.
  * - `KATA_SKIP_TESTS` names tests that the runner already has a result for (it restarts a run
  *   after killing a worker stuck in an infinite loop): they are skipped instead of re-run.
  */
 import fc from 'fast-check';
-import { beforeEach } from 'vitest';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeEach } from 'vitest';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { temporaryFolders } from './temporary-folders.ts';
 
 const seed = process.env.KATA_SEED;
 if (seed !== undefined && seed !== '') {
@@ -18,6 +20,12 @@ if (seed !== undefined && seed !== '') {
   fc.configureGlobal({ seed: parsed | 0, ...(path ? { path } : {}) });
 }
 if (process.env.KATA_NUM_RUNS) fc.configureGlobal({ ...fc.readConfigureGlobal(), numRuns: Number(process.env.KATA_NUM_RUNS) });
+
+// What the file's helpers left in the temp dir (kubeconfigs): gone once the file has run.
+afterAll(() => {
+  for (const dir of temporaryFolders()) rmSync(dir, { recursive: true, force: true });
+  temporaryFolders().clear();
+});
 
 const skipFile = process.env.KATA_SKIP_TESTS;
 const skip = new Set<string>(skipFile && existsSync(skipFile) ? (JSON.parse(readFileSync(skipFile, 'utf8')) as string[]) : []);

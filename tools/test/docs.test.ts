@@ -27,9 +27,9 @@ function fixture(changes: Record<string, string | null> = {}): string {
 }
 
 function outDir(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'kubekata-docs-out-')), 'site');
-  made.push(dir);
-  return dir;
+  const parent = mkdtempSync(join(tmpdir(), 'kubekata-docs-out-'));
+  made.push(parent); // the folder mkdtemp made, not only the site in it
+  return join(parent, 'site');
 }
 
 /** Builds a fixture with changes and returns the DocsError it fails with. */

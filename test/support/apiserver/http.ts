@@ -12,6 +12,7 @@ import { ApiServer, Registry, type ApiServerOptions } from '@kube/apiserver';
 import { testStore, type TestStore } from './store.ts';
 import { FakeClock, Random } from '@kube/kit';
 import { ensurePki } from '@kube/kit';
+import { temporaryFolders } from '../temporary-folders.ts';
 
 /** 2026-01-01T00:00:00Z, the fake clock's start. */
 export const START = Date.UTC(2026, 0, 1);
@@ -112,6 +113,7 @@ export function requester(url: string, ca?: string): ((method: string, path: str
  */
 export function kubeconfig(url: string, token?: string, ca?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubekata-kubectl-'));
+  temporaryFolders().add(dir); // removed after the test file (test/support/setup.ts)
   const file = join(dir, 'config');
   const user = token ? `{token: "${token}"}` : '{}';
   const authority = ca ? `, certificate-authority-data: ${Buffer.from(ca).toString('base64')}` : '';
