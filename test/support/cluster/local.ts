@@ -60,6 +60,7 @@ export async function localCluster(options: Partial<ClusterOptions> = {}): Promi
 /** A cluster over HTTPS on real sockets (fake runtime): a data dir, DNS on a free port, its own service range. */
 export async function httpsCluster(options: Partial<ClusterOptions> = {}): Promise<{ cluster: Cluster; trace: TraceEntry[]; dataDir: string; cleanup(): void }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kubekata-29-'));
+  const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
   const trace: TraceEntry[] = [];
   const cluster = await startCluster({
     nodes: 2,
@@ -71,8 +72,11 @@ export async function httpsCluster(options: Partial<ClusterOptions> = {}): Promi
     random: new Random(29),
     onTrace: (e) => trace.push(e),
     ...options,
+  }).catch((error: unknown) => {
+    cleanup(); // a cluster that did not start (a kata left to write) leaves no folder behind
+    throw error;
   });
-  return { cluster, trace, dataDir, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  return { cluster, trace, dataDir, cleanup };
 }
 
 /** `kube-apiserver ready` → its index in the trace (-1 when absent). */
