@@ -410,8 +410,8 @@ describe('against real processes', () => {
     for (const runtime of made) await runtime.shutdown();
   });
   afterAll(() => {
-    expect(markedProcesses(mark), 'no process of these tests is left').toEqual([]);
     rmSync(root, { recursive: true, force: true });
+    expect(markedProcesses(mark), 'no process of these tests is left').toEqual([]);
   });
 
   let cidr = 0;

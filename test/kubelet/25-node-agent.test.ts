@@ -38,6 +38,7 @@ import { AgentNode, POD_CIDR } from '../support/kubelet/agent-node.ts';
 import { NODE, podOn, START } from '../support/kubelet/node.ts';
 import { haveKubectl, kubeconfig, kubectl, startBench, type Bench } from '../support/apiserver/http.ts';
 import { MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
+import { temporaryFolder } from '../support/temporary-folders.ts';
 
 const T = (ms: number): string => toRFC3339(ms);
 
@@ -341,7 +342,7 @@ describe('logs and exec against real processes', () => {
   beforeAll(async () => {
     bench = await startBench();
     client = new LocalClient(bench.registry);
-    root = mkdtempSync(join(tmpdir(), 'kubekata-25-'));
+    root = temporaryFolder('kubekata-25-');
     runtime = new ProcessRuntime({ root, podCIDR: '127.25.1.0/24' });
     kubelet = new Kubelet({ nodeName: 'node-25', client, runtime, clock: new RealClock(), nodeIP, node: { config: { podCIDR: '127.25.1.0/24' }, kubeletPort: () => port } });
     server = new KubeletServer({ kubelet, runtime, host: nodeIP });
@@ -359,7 +360,6 @@ describe('logs and exec against real processes', () => {
     await runtime?.shutdown();
     await server?.stop();
     await bench?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
     expect(markedProcesses(mark), 'processes of this test left alive').toEqual([]);
   });
 

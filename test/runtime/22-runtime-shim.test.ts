@@ -650,10 +650,11 @@ describe('ProcessRuntime: containers are real processes', () => {
   /** A runtime on a fresh /24 of 127.22.0.0/16, a temporary root, and a fake clock for grace periods and log times. */
   function processRuntime(options: Partial<ProcessRuntimeOptions> = {}): { runtime: ProcessRuntime; clock: FakeClock; root: string } {
     const root = mkdtempSync(join(tmpdir(), 'kata22-'));
+    // Kept before the runtime is made: a starter's constructor that throws must not leak the folder.
+    roots.push(root);
     const clock = new FakeClock(START);
     cidr += 1;
     const runtime = new ProcessRuntime({ root, podCIDR: `127.22.${cidr}.0/24`, clock, ...options });
-    roots.push(root);
     runtimes.push(runtime);
     return { runtime, clock, root };
   }

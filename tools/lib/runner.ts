@@ -21,6 +21,7 @@ import type { RunnerEvent, SerializedFailure } from './events.ts';
 import { ROOT } from './targets.ts';
 import { byKataNumber } from './kata-order.ts';
 import { loopsGivenUp } from './loops.ts';
+import { runTempDir } from './run-temp-dir.ts';
 
 /** What became of one test. `timeout`: it ran past its limit; `error`: it could not run. */
 export type TestStatus = 'pass' | 'fail' | 'timeout' | 'error' | 'skip';
@@ -377,7 +378,8 @@ export const spawnCold: StartRun = (request) => {
     '--passWithNoTests',
   ];
   if (request.testNamePattern) args.push('--testNamePattern', request.testNamePattern);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...request.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const temp = runTempDir();
+  const env: NodeJS.ProcessEnv = { ...process.env, ...request.env, NO_COLOR: '1', FORCE_COLOR: '0', TMPDIR: temp.path };
   delete env.VITEST; // when a tool's own test runs the runner, the child is a fresh vitest
   const child = spawn(process.execPath, args, {
     cwd: request.root,
@@ -385,6 +387,7 @@ export const spawnCold: StartRun = (request) => {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   });
+  child.on('exit', () => temp.remove());
   let stderr = '';
   let sawEnd = false;
   child.stdout!.on('data', () => {});

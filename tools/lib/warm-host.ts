@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { RunnerEvent } from './events.ts';
 import type { RunningTests, StartRun } from './runner.ts';
 import { ROOT } from './targets.ts';
+import { runTempDir } from './run-temp-dir.ts';
 
 const MAIN = join(ROOT, 'tools', 'lib', 'warm-host-main.ts');
 /**
@@ -112,11 +113,13 @@ export class WarmHost {
   }
 
   private spawnHost(root: string, signature: string, env: NodeJS.ProcessEnv, testTimeoutMs: number, maxWorkers: number): Host {
+    const temp = runTempDir();
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
       cwd: root,
       env: {
         ...process.env,
         ...hostEnv(env),
+        TMPDIR: temp.path,
         KATA_WARM_HOST: '1',
         KATA_TEST_TIMEOUT: String(testTimeoutMs),
         KATA_WARM_WORKERS: String(maxWorkers),
@@ -137,6 +140,7 @@ export class WarmHost {
       host.current?.onEvent(message);
     });
     child.on('exit', (code) => {
+      temp.remove();
       if (this.host === host) this.host = undefined;
       host.current?.onDone({ sawEnd: false, code, stderr: host.stderr });
     });

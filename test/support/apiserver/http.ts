@@ -3,7 +3,7 @@
  * helpers to send raw requests, run the real `kubectl` against it, and build a kubeconfig.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Agent, request as plainRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { ApiServer, Registry, type ApiServerOptions } from '@kube/apiserver';
 import { testStore, type TestStore } from './store.ts';
 import { FakeClock, Random } from '@kube/kit';
 import { ensurePki } from '@kube/kit';
-import { temporaryFolders } from '../temporary-folders.ts';
+import { temporaryFolder } from '../temporary-folders.ts';
 
 /** 2026-01-01T00:00:00Z, the fake clock's start. */
 export const START = Date.UTC(2026, 0, 1);
@@ -61,7 +61,7 @@ export async function startBench(more: Partial<ApiServerOptions> = {}, options: 
   const registry = new Registry({ store, watchable, clock, random: new Random(10) });
   registry.create('namespaces', undefined, { metadata: { name: 'default' } });
   // HTTPS as npm run apiserver serves it: kubectl sends a bearer token only over TLS.
-  const pki = options.tls ? await ensurePki(mkdtempSync(join(tmpdir(), 'kubekata-pki-')), ['127.0.0.1']) : undefined;
+  const pki = options.tls ? await ensurePki(temporaryFolder('kubekata-pki-'), ['127.0.0.1']) : undefined;
   const server = new ApiServer({ registry, clock, ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}), ...more });
   const { url } = await server.start();
   const send = requester(url, pki?.ca);
@@ -112,8 +112,7 @@ export function requester(url: string, ca?: string): ((method: string, path: str
  * CA that signed the server's certificate for an https:// url, from {@link Bench.ca}).
  */
 export function kubeconfig(url: string, token?: string, ca?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kubekata-kubectl-'));
-  temporaryFolders().add(dir); // removed after the test file (test/support/setup.ts)
+  const dir = temporaryFolder('kubekata-kubectl-');
   const file = join(dir, 'config');
   const user = token ? `{token: "${token}"}` : '{}';
   const authority = ca ? `, certificate-authority-data: ${Buffer.from(ca).toString('base64')}` : '';
