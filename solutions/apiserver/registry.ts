@@ -69,9 +69,10 @@ export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
   /**
    * Pods only: delete gracefully, giving the pod's kubelet this many seconds to stop its
-   * containers (`kubectl delete --grace-period`). A pod bound to a node and not finished is then
-   * only marked (deletionTimestamp = now + the period); its kubelet deletes it with 0 once its
-   * containers stopped (kata 23). The rules are the given `gracefullyMarked`, which kata 08's delete asks first.
+   * containers (`kubectl delete --grace-period`); none named means the pod's
+   * terminationGracePeriodSeconds. A pod bound to a node and not finished is then only marked
+   * (deletionTimestamp = now + the period); its kubelet deletes it with 0 once its containers
+   * stopped (kata 23). The rules are the given `gracefullyMarked`, which kata 08's delete asks first.
    */
   gracePeriodSeconds?: number;
   /**
@@ -490,20 +491,24 @@ export class Registry {
 /**
  * Graceful deletion of a pod (given code, which `Registry.delete` asks first and Part V's kubelet
  * relies on; after pkg/registry/core/pod/strategy.go
- * CheckGracefulDelete and apiserver's rest/delete.go BeforeDelete): a delete that asks for a grace
- * period (`gracePeriodSeconds` > 0) of a pod bound to a node and not Succeeded or Failed only
- * marks it — deletionTimestamp = now + the period, deletionGracePeriodSeconds = the period — so
- * that its kubelet stops the containers and then deletes it with a period of 0. A pod already
- * marked may only get a shorter period; `'pending'` when the request changes nothing. Undefined:
- * delete as usual (at once, or held by finalizers). Simplified: upstream takes the pod's
- * terminationGracePeriodSeconds when the request names no period; here only a named one counts,
- * so that the parts without a kubelet delete pods at once.
+ * CheckGracefulDelete and apiserver's rest/delete.go BeforeDelete): a delete of a pod bound to a
+ * node and not Succeeded or Failed, with a grace period > 0 — the one the request names
+ * (`kubectl delete --grace-period`), else the pod's terminationGracePeriodSeconds (30 by default)
+ * — only marks it: deletionTimestamp = now + the period, deletionGracePeriodSeconds = the period,
+ * so that its kubelet stops the containers and then deletes it with a period of 0. A pod never
+ * bound has no kubelet to wait for, and goes at once. A pod already marked may only get a shorter
+ * period; `'pending'` when the request changes nothing. Undefined: delete as usual (at once, or
+ * held by finalizers).
+ *
+ * @example a pod on node-1 with the default spec, deleted at 10:00:00 with no period named →
+ * `deletionTimestamp: '…T10:00:30Z', deletionGracePeriodSeconds: 30`; deleted again with
+ * `{ gracePeriodSeconds: 0 }` (its kubelet, once the containers stopped) → undefined: gone.
  */
 function gracefullyMarked<T extends KubeObject>(pod: T, asked: number | undefined, now: number): T | 'pending' | undefined {
-  if (asked === undefined) return undefined;
-  const { spec, status } = pod as { spec?: { nodeName?: string }; status?: { phase?: string } };
+  const { spec, status } = pod as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
+  const requested = asked ?? spec?.terminationGracePeriodSeconds ?? 0;
   const finished = status?.phase === 'Succeeded' || status?.phase === 'Failed';
-  const period = !spec?.nodeName || finished ? 0 : asked < 0 ? 1 : asked; // negative counts as 1 s
+  const period = !spec?.nodeName || finished ? 0 : requested < 0 ? 1 : requested; // negative counts as 1 s
   const meta = pod.metadata;
   const pending = meta.deletionTimestamp ? (meta.deletionGracePeriodSeconds ?? 0) : undefined;
   if (period === 0 || pending === 0) return undefined; // at once, or a finalizer already holds it

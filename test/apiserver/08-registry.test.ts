@@ -414,6 +414,21 @@ describe('graceful deletion of pods: gracefullyMarked decides first', () => {
     expect(statusOf(() => registry.get('pods', 'default', 'web'))).toMatchObject({ reason: 'NotFound' });
   });
 
+  it('takes the pod\'s terminationGracePeriodSeconds (30 by default) when the delete names no period, as `kubectl delete pod` without --grace-period', () => {
+    const { registry } = setUp();
+    const withPeriod = (name: string, seconds: number): Pod => {
+      const p = pod(name, { nodeName: 'node-1' });
+      return { ...p, spec: { ...p.spec!, terminationGracePeriodSeconds: seconds } };
+    };
+    registry.create('pods', 'default', pod('web', { nodeName: 'node-1' }));
+    registry.create('pods', 'default', withPeriod('quick', 5));
+    registry.create('pods', 'default', withPeriod('now', 0));
+    expect(registry.delete<Pod>('pods', 'default', 'web').metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 });
+    expect(registry.delete<Pod>('pods', 'default', 'quick').metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:05Z', deletionGracePeriodSeconds: 5 });
+    registry.delete('pods', 'default', 'now');
+    expect(registry.list<Pod>('pods', 'default').items.map((p) => p.metadata.name)).toEqual(['quick', 'web']);
+  });
+
   it('deletes at once a pod not bound to a node, or one that finished, whatever period the delete asks', () => {
     const { registry } = setUp();
     registry.create('pods', 'default', pod('unbound'));
@@ -772,7 +787,10 @@ describe('the in-process client', () => {
     const running = await pods.updateStatus({ ...bound, status: { phase: 'Running' } });
     expect(running).toMatchObject({ spec: { nodeName: 'node-1' }, status: { phase: 'Running' }, metadata: { generation: 2 } });
     expect((await client.pods().list({ fieldSelector: 'spec.nodeName=node-1' })).items.map((p) => p.metadata.name)).toEqual(['web']);
+    // Bound to a node: marked for its terminationGracePeriodSeconds (30 by default) until its kubelet deletes it with 0.
     await pods.delete('web');
+    expect((await pods.get('web')).metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 });
+    await pods.delete('web', { gracePeriodSeconds: 0 });
     expect((await pods.list()).items).toEqual([]);
     const node = await client.nodes().create({ metadata: { name: 'node-1' } });
     expect(node.metadata.namespace).toBeUndefined();

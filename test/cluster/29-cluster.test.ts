@@ -377,7 +377,7 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await client.pods('default').create(pending('second', '1'));
     await settle(clock);
     expect([await nodeOf(client, 'first'), await nodeOf(client, 'second')]).toEqual(['n1', undefined]);
-    await client.pods('default').delete('first');
+    await client.pods('default').delete('first', { gracePeriodSeconds: 0 }); // as its kubelet deletes it once its containers stopped
     await settle(clock);
     await clock.advance(1000); // its back-off after the failed try
     await settle(clock);

@@ -87,7 +87,8 @@ async function running(options: { nodes: Node[]; pods?: Pod[]; nlc?: Partial<Nod
   const node = (name: string) => api.nodes().get(name);
   const ready = async (name: string) => (await node(name)).status?.conditions?.find((c) => c.type === 'Ready');
   const lifecycleTaints = async (name: string) => ((await node(name)).spec?.taints ?? []).filter((t) => t.key === UNREACHABLE || t.key === NOT_READY).map((t) => t.key);
-  const podNames = async () => (await api.pods('default').list()).items.map((p) => p.metadata.name!).sort();
+  // The pods not evicted: an evicted pod bound to a node is only marked, deletionTimestamp set, until its kubelet deletes it.
+  const podNames = async () => (await api.pods('default').list()).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name!).sort();
   const stop = async () => {
     await nlc.stop();
     await tec.stop();
@@ -339,7 +340,8 @@ describe('the taint eviction controller', () => {
     await c.taint([{ key: 'maintenance', effect: 'NoSchedule' }, noExecute('maintenance')]);
     expect(await c.podNames()).toEqual(['elsewhere', 'tolerant']);
     const events = watch.poll().filter((e) => (e.object as Pod).metadata.name === 'plain');
-    expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED']);
+    expect(events.map((e) => e.type), 'the condition written, then the pod marked for deletion').toEqual(['MODIFIED', 'MODIFIED']);
+    expect((events[1]!.object as Pod).metadata).toMatchObject({ deletionTimestamp: expect.any(String), deletionGracePeriodSeconds: 30 });
     expect((events[0]!.object as Pod).status?.conditions).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' }));
     // A second NoExecute taint that the tolerant pod does not tolerate: it goes at once too.
     await c.taint([{ key: 'maintenance', effect: 'NoSchedule' }, noExecute('maintenance'), noExecute('disk-failing')]);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '@kube/kit';
 
 const tsx = resolve('node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'kubekata-kubectl-'));
@@ -167,8 +168,10 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['create', 'namespace', 'drain']).code).toBe(0);
     expect(kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'drained-node' } })).code).toBe(0);
     for (const name of ['p1', 'p2', 'p3']) {
-      const nodeName = name === 'p3' ? {} : { nodeName: 'drained-node' };
-      expect(kubectl(['run', name, '-n', 'drain', '--image=echo', `--overrides=${JSON.stringify({ spec: nodeName })}`]).code).toBe(0);
+      // No kubelet runs here to stop a pod's containers and delete it: with the default 30 s the
+      // evicted pods would stay Terminating, and drain wait for them, as on a real cluster.
+      const bound = name === 'p3' ? {} : { nodeName: 'drained-node', terminationGracePeriodSeconds: 0 };
+      expect(kubectl(['run', name, '-n', 'drain', '--image=echo', `--overrides=${JSON.stringify({ spec: bound })}`]).code).toBe(0);
     }
     const drained = kubectl(['drain', 'drained-node', '--force', '--timeout=60s']);
     expect(drained.code, drained.err).toBe(0);
@@ -181,6 +184,19 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(refused.stderr).toContain('pods "p3" is forbidden: User "victor" cannot create resource "pods/eviction" in API group "" in the namespace "drain"');
     expect(kubectl(['create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3]).out).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","code":201}');
     expect(kubectl(['create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3]).err).toContain('pods "p3" not found');
+  });
+
+  it.runIf(hasKubectl)('delete leaves a pod bound to a node Terminating for its grace period, for its kubelet to stop; --force with --grace-period=0 removes it at once', () => {
+    expect(kubectl(['create', 'namespace', 'grace']).code).toBe(0);
+    expect(kubectl(['run', 'slow', '-n', 'grace', '--image=echo', `--overrides=${JSON.stringify({ spec: { nodeName: 'no-kubelet' } })}`]).code).toBe(0);
+    expect(kubectl(['delete', 'pod', 'slow', '-n', 'grace', '--wait=false']).out).toBe('pod "slow" deleted\n');
+    const marked = JSON.parse(kubectl(['get', 'pod', 'slow', '-n', 'grace', '-o', 'json']).out) as Pod;
+    expect(marked.metadata).toMatchObject({ deletionGracePeriodSeconds: 30, deletionTimestamp: expect.any(String) });
+    expect(kubectl(['get', 'pods', '-n', 'grace']).out).toMatch(/^slow\s+0\/1\s+Terminating\s+0\s+/m);
+    const forced = kubectl(['delete', 'pod', 'slow', '-n', 'grace', '--grace-period=0', '--force']);
+    expect(forced.err).toContain('Immediate deletion does not wait for confirmation that the running resource has been terminated');
+    expect(forced.out).toBe('pod "slow" force deleted\n');
+    expect(kubectl(['get', 'pods', '-n', 'grace', '-o', 'name']).out).toBe('');
   });
 
   it.runIf(hasKubectl)('get -o yaml shows what kube-apiserver fills in: the defaults, the default ServiceAccount, the QoS class; describe prints them', () => {
