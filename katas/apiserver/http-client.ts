@@ -62,7 +62,7 @@ export class HttpClient extends BaseApiClient {
       },
       update: (object) => this.call<T>('PUT', named(namespace ?? object.metadata.namespace, object.metadata.name ?? ''), object),
       updateStatus: (object) => this.call<T>('PUT', `${named(namespace ?? object.metadata.namespace, object.metadata.name ?? '')}/status`, object),
-      delete: (name, options?: DeleteOptions) => this.call<T>('DELETE', named(namespace, name), options?.preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: options.preconditions } : undefined),
+      delete: (name, options?: DeleteOptions) => this.call<T>('DELETE', named(namespace, name), deleteOptionsBody(options)),
       watch: (options: WatchOptions = {}) => new HttpWatch<T>(this.baseUrl + collection(namespace) + query({ ...options, watch: 'true' }), this.headers(), this.options.dispatcher),
     };
   }
@@ -182,4 +182,24 @@ class HttpWatch<T extends KubeObject> implements ApiWatch<T> {
       this.wake?.();
     }
   }
+}
+
+/**
+ * A delete's options as the DeleteOptions body kube-apiserver reads, every one that is set: a
+ * kubelet's final delete (`gracePeriodSeconds: 0`) that lost its period would only ask again for
+ * the grace period the pod is already waiting out, and the pod would stay Terminating.
+ *
+ * @example `deleteOptionsBody({ gracePeriodSeconds: 0, preconditions: { uid: 'u1' } })` →
+ * `{ kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: 'u1' } }`;
+ * `deleteOptionsBody({})` → undefined (no body)
+ */
+function deleteOptionsBody(options: DeleteOptions = {}): Record<string, unknown> | undefined {
+  const { preconditions, gracePeriodSeconds, propagationPolicy, dryRun } = options;
+  const fields = {
+    ...(preconditions !== undefined && { preconditions }),
+    ...(gracePeriodSeconds !== undefined && { gracePeriodSeconds }),
+    ...(propagationPolicy !== undefined && { propagationPolicy }),
+    ...(dryRun && { dryRun: ['All'] }),
+  };
+  return Object.keys(fields).length === 0 ? undefined : { kind: 'DeleteOptions', apiVersion: 'v1', ...fields };
 }

@@ -1379,6 +1379,23 @@ describe('the HTTP client: the same calls as the local client, over HTTP', () =>
     expect((await pods.list()).items).toEqual([]);
   });
 
+  it('sends every delete option: a dry run writes nothing, the period and the preconditions hold, a Foreground delete waits on its finalizer', async () => {
+    bench = await startBench();
+    const pods = new HttpClient(bench.url).pods('default');
+    const bound = pod('web');
+    const created = await pods.create({ ...bound, spec: { ...bound.spec!, nodeName: 'node-1' } });
+    expect((await pods.delete('web', { dryRun: true })).metadata.deletionTimestamp, 'a dry run answers the pod marked').toBeDefined();
+    expect((await pods.get('web')).metadata.deletionTimestamp, 'and writes nothing').toBeUndefined();
+    expect((await pods.delete('web', { gracePeriodSeconds: 5 })).metadata.deletionGracePeriodSeconds).toBe(5);
+    const stale = await pods.delete('web', { gracePeriodSeconds: 0, preconditions: { uid: 'someone-else' } }).catch((e: unknown) => e);
+    expect(isStatusError(stale, 'Conflict'), 'the uid precondition').toBe(true);
+    // Its kubelet's final delete, once the containers stopped.
+    await pods.delete('web', { gracePeriodSeconds: 0, preconditions: { uid: created.metadata.uid! } });
+    await pods.create(pod('held'));
+    expect((await pods.delete('held', { propagationPolicy: 'Foreground' })).metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect((await pods.list()).items.map((p) => p.metadata.name)).toEqual(['held']);
+  });
+
   it("writes a namespace's finalizers only through namespaces().finalize: an update keeps them", async () => {
     bench = await startBench();
     const namespaces = new HttpClient(bench.url).namespaces();
