@@ -292,8 +292,9 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     const upper = ['-e', 'require("readline").createInterface({ input: process.stdin }).on("line", (l) => console.log(l.toUpperCase())).on("close", () => process.exit(2))'];
     expect(await interact(['exec', '-i', name, '--', 'node', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true })).toMatchObject({ code: 2, stdout: 'ONE\nTWO\n' });
     // -t on a terminal (util-linux script gives kubectl one): the shell's prompt, its tty, its exit code.
-    // (Typed once the shell's prompt is there: a terminal echoes input typed ahead before the prompt.)
-    const terminal = await interact(['exec', '-it', name, '--', 'env', 'PS1=ready> ', 'sh'], ['ready> ', 'echo $((6 * 7)) on $(tty)\n', '42 on /dev/pts/', 'exit 3\n'], { terminal: true });
+    // (Each line typed once the shell's prompt is there: a terminal echoes input typed ahead before
+    // the prompt. The second prompt is the one after a line break, once the answer is printed.)
+    const terminal = await interact(['exec', '-it', name, '--', 'env', 'PS1=ready> ', 'sh'], ['ready> ', 'echo $((6 * 7)) on $(tty)\n', '\r\nready> ', 'exit 3\n'], { terminal: true });
     expect([terminal.code, terminal.stdout]).toEqual([3, expect.stringMatching(/^ready> echo .*\r\n42 on \/dev\/pts\/\d+\r\nready> exit 3\r\n/)]);
     // The window resized while the command runs: it gets SIGWINCH and the new size, as a full-screen program redraws.
     const showSize = ['-e', 'const show = () => console.log(`size ${process.stdout.columns}x${process.stdout.rows}`); process.stdout.on("resize", show); show(); process.stdin.on("data", () => process.exit(0))'];
