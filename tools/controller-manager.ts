@@ -175,6 +175,8 @@ const candidates: { name: string; component: string; kata: string; className: st
   { name: 'garbagecollector', component: 'garbage-collector-controller', kata: '21', className: 'GarbageCollector' },
   // given code on kata 17's informers: every namespace's ServiceAccount "default"
   { name: 'serviceaccount', component: 'service-account-controller', kata: '17', className: 'ServiceAccountsController', workers: 1 },
+  // given code on kata 17's informers: the pods of deleted nodes force-deleted
+  { name: 'podgc', component: 'pod-garbage-collector', kata: '17', className: 'PodGCController' },
 ];
 if (wanted) for (const name of wanted) if (!candidates.some((d) => d.name === name)) fail(`--controllers: there is no controller "${name}"; the controllers are ${candidates.map((d) => d.name).join(', ')}.`);
 const descriptors: mine.ControllerDescriptor[] = [];

@@ -25,6 +25,7 @@ import {
   JobController,
   NamespaceController,
   NodeLifecycleController,
+  PodGCController,
   nodeLifecycleEventsClient,
   recordRegisteredNodes,
   ReplicaSetController,
@@ -60,8 +61,9 @@ export function clusterControllers(settings: ClusterSettings): ControllerDescrip
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
     { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs'] }) },
-    // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts), Jobs (job.ts) and CronJobs (cronjob.ts).
+    // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts), Jobs (job.ts), CronJobs (cronjob.ts) and PodGC (pod-gc.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
+    { name: 'podgc', component: 'pod-garbage-collector', make: (c) => new PodGCController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
     { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },
   ];

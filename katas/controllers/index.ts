@@ -32,8 +32,9 @@
  * removed) and {@link GarbageCollector} (ownerReferences: background, foreground and orphan deletion).
  *
  * Given, beyond the katas, for the cluster of kata 29: {@link ServiceAccountsController} (every
- * namespace's `default`), {@link JobController} (batch/v1 Jobs run to completion) and
- * {@link CronJobController} (Jobs made on a schedule).
+ * namespace's `default`), {@link JobController} (batch/v1 Jobs run to completion),
+ * {@link CronJobController} (Jobs made on a schedule) and {@link PodGCController} (the pods of
+ * deleted nodes force-deleted).
  * @module
  */
 export * from './informer-api.ts';
@@ -56,6 +57,7 @@ export * from './endpoints.ts';
 export * from './endpoint-slices.ts';
 export * from './namespace.ts';
 export * from './service-accounts.ts';
+export * from './pod-gc.ts';
 export * from './garbage-collector.ts';
 export * from './job.ts';
 export * from './cronjob.ts';
