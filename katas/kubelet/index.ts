@@ -20,6 +20,7 @@ export * from './phase.ts';
 export * from './runtime-pod.ts';
 export * from './pod-actions.ts';
 export * from './pod-status.ts';
+export * from './terminated-status.ts';
 export * from './events.ts';
 export * from './pod-workers.ts';
 export * from './prober.ts';

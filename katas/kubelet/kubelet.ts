@@ -25,6 +25,7 @@ import { EventRecorder } from './events.ts';
 import { ContainerConfigError } from './container-environment.ts';
 import { computePodActions, type PodActions } from './pod-actions.ts';
 import { generatePodStatus, KUBELET_CONDITION_TYPES, othersConditions, type StartFailure } from './pod-status.ts';
+import { terminatedPodStatus } from './terminated-status.ts';
 import { PodWorkers } from './pod-workers.ts';
 import { hasProbes, ProbeManager } from './prober.ts';
 import { NodeAgent } from './node-agent.ts';
@@ -407,7 +408,7 @@ export class Kubelet {
     const last = this.lastStatus(pod);
     // What it last wrote, but the others' conditions as the API has them now (an eviction's).
     const old = last && { ...last, conditions: mergedConditions(pod.status, last) };
-    return generatePodStatus({ ...pod, ...(old ? { status: old } : {}) }, runtimePod, {
+    const status = generatePodStatus({ ...pod, ...(old ? { status: old } : {}) }, runtimePod, {
       reasons: this.reasonsOf(uid),
       ready: (c: Container, s: CriContainerStatus) => !c.readinessProbe || this.probes.result('readiness', s.id) === 'Success',
       started: (c: Container, s: CriContainerStatus) => !c.startupProbe || this.probes.result('startup', s.id) === 'Success',
@@ -415,6 +416,8 @@ export class Kubelet {
       hostIP: this.nodeIP,
       now: this.clock.now(),
     });
+    // The final status: every container ended and the phase Succeeded or Failed, as upstream's TerminatePod.
+    return podIsTerminal ? terminatedPodStatus(pod, status) : status;
   }
 
   /** The status this kubelet last wrote for the pod, else the one the API has. */

@@ -1124,6 +1124,18 @@ describe('the kubelet\'s own loop: its list and watch, its status writes, its bo
     expect(deleted.status).toMatchObject({ phase, containerStatuses: [{ name: 'app', state: { terminated: { exitCode: sigtermExitCode } } }] });
   });
 
+  it('ends a pod deleted before its container ever ran (ImagePullBackOff) Failed, the container terminated with 137 as ContainerStatusUnknown, then deletes it', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create(podOn(NODE, 'typo', { containers: [{ name: 'app', image: 'nginx:1.27' }] }));
+    await node.settle();
+    expect((await node.pod('typo')).status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ImagePullBackOff');
+    await node.client.pods('default').delete('typo'); // bound: marked for its 30 s
+    await node.settle();
+    expect(await node.exists('typo'), 'nothing runs: the kubelet deletes it at once').toBe(false);
+    const deleted = node.registry.watch<Pod>('pods', 'default', { resourceVersion: '1' }).poll().find((e) => e.type === 'DELETED')!.object;
+    expect(deleted.status).toMatchObject({ phase: 'Failed', containerStatuses: [{ name: 'app', state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } } }] });
+  });
+
   it('lists again after its watch ended: a pod deleted meanwhile is stopped and removed, a pod bound here meanwhile starts, and another node\'s pod is left alone', async () => {
     const node = await startNode();
     await node.client.pods('default').create(podOn(NODE, 'gone'));
