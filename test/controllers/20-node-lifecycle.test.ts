@@ -416,6 +416,17 @@ describe('the taint eviction controller', () => {
     await c.stop();
   });
 
+  it('cancels the planned eviction of a pod that is deleted meanwhile (its kubelet\'s final delete), with no error', async () => {
+    const c = await tainted([podOn('web', 'n1', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }])]);
+    await c.taint([noExecute('maintenance')]);
+    expect(c.tec.scheduledEviction('default/web')?.firesAt).toBe(START + 300_000);
+    await c.api.pods('default').delete('web', { gracePeriodSeconds: 0 });
+    await c.cluster.settle();
+    expect(c.tec.scheduledEviction('default/web'), 'gone: nothing left to evict').toBeUndefined();
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+
   it('cancels a planned eviction when asked about a pod with no NoExecute taints left', async () => {
     const c = await tainted([podOn('web', 'n1')]);
     const now = c.cluster.clock.now();
