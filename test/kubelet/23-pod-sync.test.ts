@@ -972,12 +972,12 @@ describe('the kubelet on a fake runtime', () => {
     expect((await node.pod('slow')).spec?.nodeName).toBe('node-2');
   });
 
-  it('stops and removes a pod the API deleted at once, giving its containers the pod\'s grace period', async () => {
+  it('stops and removes a pod the API deleted at once (kubectl delete --force --grace-period=0), giving its containers the pod\'s grace period', async () => {
     const node = await startNode();
     node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
     await node.client.pods('default').create(podOn(NODE, 'gone', { containers: [{ name: 'app', image: 'test/stubborn' }], terminationGracePeriodSeconds: 3 }));
     await node.settle();
-    await node.client.pods('default').delete('gone');
+    await node.client.pods('default').delete('gone', { gracePeriodSeconds: 0 });
     await node.advance(2_999);
     expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length).toBe(1);
     await node.advance(1);
@@ -1136,12 +1136,12 @@ describe('the kubelet\'s own loop: its list and watch, its status writes, its bo
     expect(deleted.status).toMatchObject({ phase: 'Failed', containerStatuses: [{ name: 'app', state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } } }] });
   });
 
-  it('lists again after its watch ended: a pod deleted meanwhile is stopped and removed, a pod bound here meanwhile starts, and another node\'s pod is left alone', async () => {
+  it('lists again after its watch ended: a pod force-deleted meanwhile is stopped and removed, a pod bound here meanwhile starts, and another node\'s pod is left alone', async () => {
     const node = await startNode();
     await node.client.pods('default').create(podOn(NODE, 'gone'));
     await node.settle();
     node.apiserver.down(); // the watch ends; the lists fail, once a second
-    await node.client.pods('default').delete('gone');
+    await node.client.pods('default').delete('gone', { gracePeriodSeconds: 0 }); // force-deleted: the next list lacks it
     await node.client.pods('default').create(podOn(NODE, 'new'));
     await node.client.pods('default').create(podOn('node-2', 'elsewhere'));
     await node.advance(2_000);
