@@ -11,7 +11,7 @@
  * | being deleted and never bound to a node | Failed, then deleted with 0 |
  *
  * ```
- * kubectl stop a node's kubelet   ->  Unknown, tainted, pods evicted: Terminating (nobody stops them)
+ * node-2's kubelet stops          ->  Unknown, tainted, pods evicted: Terminating (nobody stops them)
  * kubectl delete node node-2      ->  40 s later PodGC asks the API: NotFound
  *                                 ->  its pods Failed (DeletionByPodGC), then deleted with 0
  * ```
