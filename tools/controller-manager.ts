@@ -175,7 +175,9 @@ const candidates: { name: string; component: string; kata: string; className: st
   { name: 'garbagecollector', component: 'garbage-collector-controller', kata: '21', className: 'GarbageCollector' },
   // given code on kata 17's informers: every namespace's ServiceAccount "default"
   { name: 'serviceaccount', component: 'service-account-controller', kata: '17', className: 'ServiceAccountsController', workers: 1 },
-  // given code on kata 17's informers: the pods of deleted nodes force-deleted
+  // given code on kata 17's informers, as the cluster's controller manager runs them: Jobs, CronJobs, and the pods of deleted nodes force-deleted
+  { name: 'job', component: 'job-controller', kata: '17', className: 'JobController', podEvents: true },
+  { name: 'cronjob', component: 'cronjob-controller', kata: '17', className: 'CronJobController' },
   { name: 'podgc', component: 'pod-garbage-collector', kata: '17', className: 'PodGCController' },
 ];
 if (wanted) for (const name of wanted) if (!candidates.some((d) => d.name === name)) fail(`--controllers: there is no controller "${name}"; the controllers are ${candidates.map((d) => d.name).join(', ')}.`);
@@ -198,6 +200,8 @@ for (const candidate of candidates) {
       if (candidate.name === 'nodelifecycle') base.recordRegisteredNodes(context.factory.nodes(), context.recorder);
       return new Controller({
         ...context,
+        // Jobs own their pods, and CronJobs their Jobs: the garbage collector follows those owners too, as the cluster's does.
+        ...(candidate.name === 'garbagecollector' && { resources: [...base.GC_RESOURCES, 'jobs', 'cronjobs'] }),
         onError: (...failure: unknown[]) => {
           if (args.verbose) context.onError(failure.length > 1 ? failure[0] : candidate.name, failure.at(-1));
         },
