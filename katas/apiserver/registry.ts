@@ -266,27 +266,37 @@ export class Registry {
  * — only marks it: deletionTimestamp = now + the period, deletionGracePeriodSeconds = the period,
  * so that its kubelet stops the containers and then deletes it with a period of 0. A pod never
  * bound has no kubelet to wait for, and goes at once. A pod already marked may only get a shorter
- * period; `'pending'` when the request changes nothing. Undefined: delete as usual (at once, or
- * held by finalizers).
+ * period, and only one the request names (a second plain `kubectl delete` waits on the first);
+ * `'pending'` when the request changes nothing. Undefined: delete as usual (at once, or held by
+ * finalizers).
  *
  * @example a pod on node-1 with the default spec, deleted at 10:00:00 with no period named →
  * `deletionTimestamp: '…T10:00:30Z', deletionGracePeriodSeconds: 30`; deleted again with
  * `{ gracePeriodSeconds: 0 }` (its kubelet, once the containers stopped) → undefined: gone.
  */
 function gracefullyMarked<T extends KubeObject>(pod: T, asked: number | undefined, now: number): T | 'pending' | undefined {
-  const { spec, status } = pod as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
-  const requested = asked ?? spec?.terminationGracePeriodSeconds ?? 0;
-  const finished = status?.phase === 'Succeeded' || status?.phase === 'Failed';
-  const period = !spec?.nodeName || finished ? 0 : requested < 0 ? 1 : requested; // negative counts as 1 s
   const meta = pod.metadata;
-  const pending = meta.deletionTimestamp ? (meta.deletionGracePeriodSeconds ?? 0) : undefined;
-  if (period === 0 || pending === 0) return undefined; // at once, or a finalizer already holds it
-  if (pending !== undefined && period >= pending) return 'pending';
+  const named = asked !== undefined && asked < 0 ? 1 : asked; // negative counts as 1 s
+  if (meta.deletionTimestamp) {
+    // Already marked: only the period a request names counts, and only to shorten it (BeforeDelete
+    // does not ask the pod's spec, node or phase again).
+    const pending = meta.deletionGracePeriodSeconds ?? 0;
+    if (pending === 0 || named === 0) return undefined; // at once, or as its finalizers allow
+    if (named === undefined || named >= pending) return 'pending';
+    const marked = structuredClone(pod);
+    marked.metadata.deletionTimestamp = toRFC3339(Date.parse(meta.deletionTimestamp) - (pending - named) * 1000);
+    marked.metadata.deletionGracePeriodSeconds = named;
+    return marked;
+  }
+  const { spec, status } = pod as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
+  const finished = status?.phase === 'Succeeded' || status?.phase === 'Failed';
+  const wanted = !spec?.nodeName || finished ? 0 : (named ?? spec.terminationGracePeriodSeconds ?? 0);
+  const period = wanted < 0 ? 1 : wanted;
+  if (period === 0) return undefined;
   const marked = structuredClone(pod);
-  const start = pending === undefined ? now : Date.parse(meta.deletionTimestamp!) - pending * 1000;
-  marked.metadata.deletionTimestamp = toRFC3339(start + period * 1000);
+  marked.metadata.deletionTimestamp = toRFC3339(now + period * 1000);
   marked.metadata.deletionGracePeriodSeconds = period;
-  if (pending === undefined && (marked.metadata.generation ?? 0) > 0) marked.metadata.generation! += 1;
+  if ((marked.metadata.generation ?? 0) > 0) marked.metadata.generation! += 1;
   return marked;
 }
 

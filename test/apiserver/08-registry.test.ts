@@ -451,6 +451,21 @@ describe('graceful deletion of pods: gracefullyMarked decides first', () => {
     expect(registry.get('pods', 'default', 'web')).toEqual(shorter);
   });
 
+  it('keeps the period a marked pod was given when it is deleted again without one, even when its spec names a shorter one or it has finished', async () => {
+    const { clock, store, registry } = setUp();
+    const p = pod('web', { nodeName: 'node-1' });
+    registry.create('pods', 'default', { ...p, spec: { ...p.spec!, terminationGracePeriodSeconds: 5 } });
+    const marked = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 60 });
+    expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:01:00Z', deletionGracePeriodSeconds: 60 });
+    await clock.advance(1_000);
+    expect(registry.delete('pods', 'default', 'web')).toEqual(marked);
+    const failed = registry.updateStatus<Pod>('pods', 'default', { ...marked, status: { phase: 'Failed' } });
+    expect(registry.delete('pods', 'default', 'web')).toEqual(failed);
+    expect(store.revision).toBe(Number(failed.metadata.resourceVersion));
+    registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 0 });
+    expect(registry.list('pods', 'default').items).toEqual([]);
+  });
+
   it('answers the marked pod to a dry run of a graceful delete, and writes nothing', () => {
     const { store, registry } = setUp();
     const created = registry.create<Pod>('pods', 'default', pod('web', { nodeName: 'node-1' }));
