@@ -3,7 +3,8 @@
  * API no longer has are failed and force-deleted once the node has stayed missing 40 s, as
  * kube-controller-manager's PodGC does; so are terminating pods on a node that is down and out of
  * service. A pod deleted gracefully waits for its kubelet (kata 08): without PodGC, the pods of a
- * deleted node would stay Terminating for ever.
+ * deleted node would stay Terminating for ever. And, past a threshold of finished pods (12,500 by
+ * default), the oldest finished ones go.
  */
 import { describe, expect, it } from 'vitest';
 import type { Pod, PodCondition, Taint } from '@kube/kit';
@@ -12,12 +13,12 @@ import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { fc, test } from '../../test/support/prop.ts';
 import { ControllerCluster } from '../../test/support/controllers/cluster.ts';
 
-async function running() {
+async function running(terminatedPodThreshold?: number) {
   const cluster = new ControllerCluster();
   const api = cluster.client.inner;
   const factory = new SharedInformerFactory({ client: cluster.client, clock: cluster.clock });
   const errors: unknown[] = [];
-  const gc = new PodGCController({ client: cluster.client, clock: cluster.clock, factory, onError: (_key, error) => errors.push(error) });
+  const gc = new PodGCController({ client: cluster.client, clock: cluster.clock, factory, terminatedPodThreshold, onError: (_key, error) => errors.push(error) });
   factory.start();
   await factory.waitForCacheSync();
   gc.run();
@@ -104,6 +105,28 @@ else describe('the pod garbage collector', () => {
     for (const pod of ['a', 'b', 'c']) await c.api.pods('default').delete(pod);
     await c.cluster.advance(POD_GC_CHECK_PERIOD_MS);
     expect(await c.names(), 'not Terminating: PodGC leaves it to the taint eviction').toEqual(['b', 'c', 'running']);
+    await c.stop();
+  });
+
+  it('keeps no more finished pods than its threshold: evicted ones go first, then the oldest, and a running pod never', async () => {
+    const c = await running(3);
+    await c.node('n1', true);
+    const finish = async (name: string, phase: 'Succeeded' | 'Failed', reason?: string) => {
+      await c.pod(name, 'n1');
+      const pod = await c.get(name);
+      await c.api.pods('default').updateStatus({ ...pod, status: { ...pod.status, phase, ...(reason && { reason }) } });
+      await c.cluster.advance(1_000);
+    };
+    await finish('oldest', 'Succeeded');
+    await finish('older', 'Failed');
+    await c.pod('still-running', 'n1');
+    await finish('middle', 'Succeeded');
+    await finish('evicted', 'Failed', 'Evicted');
+    await finish('newest', 'Succeeded');
+    expect(await c.names()).toEqual(['evicted', 'middle', 'newest', 'older', 'oldest', 'still-running']);
+    await c.cluster.advance(POD_GC_CHECK_PERIOD_MS);
+    expect(await c.names(), 'five finished, a threshold of 3: the evicted pod and the oldest go').toEqual(['middle', 'newest', 'older', 'still-running']);
+    expect(c.errors).toEqual([]);
     await c.stop();
   });
 
