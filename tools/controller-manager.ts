@@ -37,7 +37,7 @@ import { c } from './lib/report.ts';
 import { resolveTargets, ROOT } from './lib/targets.ts';
 
 const usage =
-  'usage: npm run controller-manager -- [--kubeconfig FILE] [--controllers a,b] [--leader-elect=false] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s] [--identity NAME] [-v]';
+  'usage: npm run controller-manager -- [--kubeconfig FILE] [--controllers a,b] [--leader-elect=false] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s] [--identity NAME] [--terminated-pod-gc-threshold 12500] [-v]';
 
 function fail(message: string): never {
   console.error(c.red(message));
@@ -56,6 +56,7 @@ const args = (() => {
       'leader-elect-renew-deadline': { type: 'string', default: '10s' },
       'leader-elect-retry-period': { type: 'string', default: '2s' },
       identity: { type: 'string' },
+      'terminated-pod-gc-threshold': { type: 'string', default: '12500' },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -77,6 +78,8 @@ function duration(option: string): number {
   return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
 }
 if (args['leader-elect'] !== 'true' && args['leader-elect'] !== 'false') fail(`--leader-elect=${args['leader-elect']}: give true or false.`);
+if (!/^\d+$/.test(args['terminated-pod-gc-threshold']!)) fail(`--terminated-pod-gc-threshold ${args['terminated-pod-gc-threshold']}: give a whole number of finished pods to keep (0 keeps them all).`);
+const terminatedPodThreshold = Number(args['terminated-pod-gc-threshold']);
 const election = { leaseDurationMs: duration('leader-elect-lease-duration'), renewDeadlineMs: duration('leader-elect-renew-deadline'), retryPeriodMs: duration('leader-elect-retry-period') };
 if (!(election.leaseDurationMs > election.renewDeadlineMs && election.renewDeadlineMs > election.retryPeriodMs)) {
   fail('leader election needs lease duration > renew deadline > retry period (15s > 10s > 2s by default).');
@@ -202,6 +205,7 @@ for (const candidate of candidates) {
         ...context,
         // Jobs own their pods, and CronJobs their Jobs: the garbage collector follows those owners too, as the cluster's does.
         ...(candidate.name === 'garbagecollector' && { resources: [...base.GC_RESOURCES, 'jobs', 'cronjobs'] }),
+        ...(candidate.name === 'podgc' && { terminatedPodThreshold }),
         onError: (...failure: unknown[]) => {
           if (args.verbose) context.onError(failure.length > 1 ? failure[0] : candidate.name, failure.at(-1));
         },

@@ -108,8 +108,8 @@ export class PodGCController {
   }
 
   /**
-   * Finished pods (Succeeded or Failed) past the threshold: the oldest go first, and of those the
-   * evicted ones (upstream's byEvictionAndCreationTimestamp), then by name.
+   * Finished pods (Succeeded or Failed) past the threshold: evicted ones first, then the oldest,
+   * then by name (upstream's byEvictionAndCreationTimestamp).
    *
    * @example threshold 2, finished pods a (created 10:00), b (10:01, Failed with reason Evicted)
    * and c (10:02) → b is deleted: one over the threshold, and an evicted pod goes before an older one.
