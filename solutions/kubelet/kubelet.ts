@@ -142,6 +142,8 @@ export class Kubelet {
   /** the pending status reconciles, by pod uid */
   private readonly reconciles = new Map<string, Timer>();
   private readonly sandboxOwners = new Map<string, string>();
+  /** The grace period (s) each pod's containers are being stopped with, by uid, while killPod runs. */
+  private readonly stopping = new Map<string, number>();
   private watch: ApiWatch<Pod> | undefined;
   private watching: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -307,12 +309,15 @@ export class Kubelet {
    * checkAndUpdatePod), most often this kubelet's own write coming back; a status there that is
    * not the one last written (a write lost while the apiserver was down, someone else's) is
    * written again {@link STATUS_RECONCILE_MS} later if it still differs, as the status manager's
-   * periodic check does.
+   * periodic check does. A pod being stopped whose grace period the API shortened is stopped
+   * again at once with the shorter one ({@link Kubelet.shortenStop}), without waiting for the sync
+   * in flight, which is that stop.
    */
   private podChanged(pod: Pod): void {
     const uid = pod.metadata.uid!;
     const known = this.pods.get(uid);
     this.pods.set(uid, { pod, removed: false });
+    void this.shortenStop(pod).catch(() => undefined); // a failure: the stop in flight goes on with its own period
     if (!known || known.removed || differsForSync(known.pod, pod)) return this.workers.update(uid);
     if (!this.isLastWritten(uid, pod.status)) this.reconcileStatusLater(uid);
   }
@@ -499,9 +504,34 @@ export class Kubelet {
 
   /** Stops every running container of the pod (at once, in parallel), then its ready sandboxes. */
   private async killPod(pod: Pod, runtimePod: RuntimePod, grace: number): Promise<void> {
-    const running = runtimePod.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
-    await Promise.all(running.map((c) => this.killContainer(pod, c.id, c.metadata.name, grace, `Stopping container ${c.metadata.name}`)));
+    const uid = pod.metadata.uid!;
+    this.stopping.set(uid, grace);
+    try {
+      const running = runtimePod.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
+      await Promise.all(running.map((c) => this.killContainer(pod, c.id, c.metadata.name, grace, `Stopping container ${c.metadata.name}`)));
+    } finally {
+      this.stopping.delete(uid);
+    }
     for (const sandbox of runtimePod.sandboxes) if (sandbox.state === 'SANDBOX_READY') await this.runtime.stopPodSandbox(sandbox.id);
+  }
+
+  /**
+   * Given code. A pod whose containers are being stopped, and whose grace period the API has
+   * since shortened (`kubectl delete --grace-period=3` after a plain delete's 30 s): its running
+   * containers are stopped again with the shorter period, and the runtime kills each at the
+   * earlier deadline, counted from now. Upstream's pod worker cancels the sync in flight and
+   * kills again (pod_workers.go UpdatePod, `wasGracePeriodShortened`). Anything else: nothing.
+   *
+   * @example stopping with 30 s since 10:00:00; at 10:00:01 the API says 3 → SIGKILL at 10:00:04.
+   */
+  private async shortenStop(pod: Pod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const inFlight = this.stopping.get(uid);
+    const grace = effectiveGracePeriod(pod);
+    if (inFlight === undefined || grace >= inFlight) return;
+    this.stopping.set(uid, grace);
+    const running = (await this.readPod(uid)).containers.filter((c) => c.state === 'CONTAINER_RUNNING');
+    await Promise.all(running.map((c) => this.killContainer(pod, c.id, c.metadata.name, grace, `Stopping container ${c.metadata.name}`)));
   }
 
   /**

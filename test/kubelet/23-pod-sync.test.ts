@@ -903,6 +903,40 @@ describe('the kubelet on a fake runtime', () => {
     expect(container === undefined || container.state === 'CONTAINER_EXITED').toBe(true);
   });
 
+  it('stops a pod sooner when its grace period is shortened while it stops (kubectl delete --grace-period=3 after a plain delete): SIGKILL 3 s after the second delete', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
+    await node.client.pods('default').create(podOn(NODE, 'slow', { containers: [{ name: 'app', image: 'test/stubborn' }] }));
+    await node.settle();
+    await node.client.pods('default').delete('slow');
+    await node.settle();
+    await node.advance(1_000);
+    const shortened = await node.client.pods('default').delete('slow', { gracePeriodSeconds: 3 });
+    expect(shortened.metadata.deletionGracePeriodSeconds, 'kata 08: a shorter period named moves the deadline in').toBe(3);
+    await node.settle();
+    await node.advance(2_999);
+    expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length, 'still within the 3 s').toBe(1);
+    await node.advance(1);
+    expect(await node.exists('slow'), 'killed at the shorter deadline and deleted, not 30 s after the first delete').toBe(false);
+  });
+
+  it('keeps stopping a pod with its grace period when a delete names a longer one, or none', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
+    await node.client.pods('default').create(podOn(NODE, 'slow', { containers: [{ name: 'app', image: 'test/stubborn' }] }));
+    await node.settle();
+    await node.client.pods('default').delete('slow', { gracePeriodSeconds: 5 });
+    await node.settle();
+    await node.advance(1_000);
+    await node.client.pods('default').delete('slow', { gracePeriodSeconds: 60 });
+    await node.client.pods('default').delete('slow');
+    await node.settle();
+    await node.advance(3_999);
+    expect(await node.exists('slow')).toBe(true);
+    await node.advance(1);
+    expect(await node.exists('slow')).toBe(false);
+  });
+
   it('makes no final delete of a pod the API removed while its grace period ran (force-deleted meanwhile): there is nothing left to delete', async () => {
     const node = await startNode();
     node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
