@@ -499,8 +499,8 @@ export class Registry {
  * bound has no kubelet to wait for, and goes at once. A pod already marked may only get a shorter
  * period, and only one the request names (a second plain `kubectl delete` waits on the first),
  * counted from the first mark, so the deadline may move into the past (v1.32's rule; v1.33 stops
- * it at now, kubernetes#122646); `'pending'` when the request changes nothing. Undefined: delete as usual (at once, or held by
- * finalizers).
+ * it at now, kubernetes#122646); `'pending'` when the request changes nothing. Undefined: delete
+ * as usual (at once, or held by finalizers).
  *
  * @example a pod on node-1 with the default spec, deleted at 10:00:00 with no period named →
  * `deletionTimestamp: '…T10:00:30Z', deletionGracePeriodSeconds: 30`; deleted again with
