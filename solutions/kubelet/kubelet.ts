@@ -507,8 +507,7 @@ export class Kubelet {
     const uid = pod.metadata.uid!;
     this.stopping.set(uid, grace);
     try {
-      const running = runtimePod.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
-      await Promise.all(running.map((c) => this.killContainer(pod, c.id, c.metadata.name, grace, `Stopping container ${c.metadata.name}`)));
+      await this.stopRunning(pod, runtimePod, grace);
     } finally {
       this.stopping.delete(uid);
     }
@@ -530,7 +529,12 @@ export class Kubelet {
     const grace = effectiveGracePeriod(pod);
     if (inFlight === undefined || grace >= inFlight) return;
     this.stopping.set(uid, grace);
-    const running = (await this.readPod(uid)).containers.filter((c) => c.state === 'CONTAINER_RUNNING');
+    await this.stopRunning(pod, await this.readPod(uid), grace);
+  }
+
+  /** Stops the pod's running containers at once, in parallel, with the grace period. */
+  private async stopRunning(pod: Pod, runtimePod: RuntimePod, grace: number): Promise<void> {
+    const running = runtimePod.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
     await Promise.all(running.map((c) => this.killContainer(pod, c.id, c.metadata.name, grace, `Stopping container ${c.metadata.name}`)));
   }
 
