@@ -221,7 +221,8 @@ export class Registry {
     // TODO(08): type.finalizersOf(obj) (a namespace's spec.finalizers) hold a deletion back like metadata.finalizers; marking
     // TODO(08): also calls type.prepareForDelete (a namespace becomes Terminating).
     // TODO(08): a pod, after the preconditions: gracefullyMarked (given, at the bottom of this file) decides first —
-    // TODO(08): 'pending': answer the pod as it is; an object: write it instead (a dry run answers it); undefined: go on.
+    // TODO(08): 'pending': answer the pod as it is; an object with deletionGracePeriodSeconds > 0: write it instead (a dry
+    // TODO(08): run answers it); one with 0: write it, then go on from that write (a dry run: from the copy); undefined: go on.
     throw new NotImplemented('08', 'Registry.delete');
   }
   /**
@@ -259,21 +260,25 @@ export class Registry {
 
 /**
  * Graceful deletion of a pod (given code, which `Registry.delete` asks first and Part V's kubelet
- * relies on; after pkg/registry/core/pod/strategy.go
- * CheckGracefulDelete and apiserver's rest/delete.go BeforeDelete): a delete of a pod bound to a
- * node and not Succeeded or Failed, with a grace period > 0 — the one the request names
- * (`kubectl delete --grace-period`), else the pod's terminationGracePeriodSeconds (30 by default)
- * — only marks it: deletionTimestamp = now + the period, deletionGracePeriodSeconds = the period,
- * so that its kubelet stops the containers and then deletes it with a period of 0. A pod never
- * bound has no kubelet to wait for, and goes at once. A pod already marked may only get a shorter
- * period, and only one the request names (a second plain `kubectl delete` waits on the first),
- * counted from the first mark, so the deadline may move into the past (v1.32's rule; v1.33 stops
- * it at now, kubernetes#122646); `'pending'` when the request changes nothing. Undefined: delete
- * as usual (at once, or held by finalizers).
+ * relies on; after pkg/registry/core/pod/strategy.go CheckGracefulDelete and apiserver's
+ * rest/delete.go BeforeDelete and registry/store.go Delete): every delete of a pod first marks it,
+ * deletionTimestamp = now + a period and deletionGracePeriodSeconds = the period, and the delete
+ * writes that mark before anything else. The period is the one the request names (`kubectl delete
+ * --grace-period`), else the pod's terminationGracePeriodSeconds (30 by default); 0 for a pod never
+ * bound to a node (no kubelet to wait for) or one Succeeded or Failed. With a period > 0 the pod
+ * stays, marked, so that its kubelet stops the containers and then deletes it with 0; with 0 the
+ * delete goes on once the mark is written, so that watchers see the pod MODIFIED (marked) and then
+ * DELETED, as upstream's two steps. A pod already marked may only get a shorter period, and only
+ * one the request names (a second plain `kubectl delete` waits on the first), counted from the
+ * first mark, so the deadline may move into the past (v1.32's rule; v1.33 stops it at now,
+ * kubernetes#122646); `'pending'` when the request changes nothing. Undefined for a pod already
+ * marked with 0 (its finalizers hold it): delete it as any other object.
  *
  * @example a pod on node-1 with the default spec, deleted at 10:00:00 with no period named →
- * `deletionTimestamp: '…T10:00:30Z', deletionGracePeriodSeconds: 30`; deleted again with
- * `{ gracePeriodSeconds: 0 }` (its kubelet, once the containers stopped) → undefined: gone.
+ * `deletionTimestamp: '…T10:00:30Z', deletionGracePeriodSeconds: 30` (written; the pod stays);
+ * deleted again at 10:00:04 with `{ gracePeriodSeconds: 0 }` (its kubelet, once the containers
+ * stopped) → `deletionTimestamp: '…T10:00:00Z', deletionGracePeriodSeconds: 0` (written, then
+ * deleted).
  */
 function gracefullyMarked<T extends KubeObject>(pod: T, asked: number | undefined, now: number): T | 'pending' | undefined {
   const meta = pod.metadata;
@@ -282,22 +287,24 @@ function gracefullyMarked<T extends KubeObject>(pod: T, asked: number | undefine
     // Already marked: only the period a request names counts, and only to shorten it (BeforeDelete
     // does not ask the pod's spec, node or phase again).
     const pending = meta.deletionGracePeriodSeconds ?? 0;
-    if (pending === 0 || named === 0) return undefined; // at once, or as its finalizers allow
+    if (pending === 0) return undefined; // marked with 0 already: at once, or as its finalizers allow
     if (named === undefined || named >= pending) return 'pending';
-    const marked = structuredClone(pod);
-    marked.metadata.deletionTimestamp = toRFC3339(Date.parse(meta.deletionTimestamp) - (pending - named) * 1000);
-    marked.metadata.deletionGracePeriodSeconds = named;
-    return marked;
+    return markedCopy(pod, Date.parse(meta.deletionTimestamp) - (pending - named) * 1000, named);
   }
   const { spec, status } = pod as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
   const finished = status?.phase === 'Succeeded' || status?.phase === 'Failed';
   const wanted = !spec?.nodeName || finished ? 0 : (named ?? spec.terminationGracePeriodSeconds ?? 0);
   const period = wanted < 0 ? 1 : wanted;
-  if (period === 0) return undefined;
-  const marked = structuredClone(pod);
-  marked.metadata.deletionTimestamp = toRFC3339(now + period * 1000);
-  marked.metadata.deletionGracePeriodSeconds = period;
+  const marked = markedCopy(pod, now + period * 1000, period);
   if ((marked.metadata.generation ?? 0) > 0) marked.metadata.generation! += 1;
+  return marked;
+}
+
+/** A copy of `pod` marked for deletion at `deadline` (ms) with `period` seconds of grace. */
+function markedCopy<T extends KubeObject>(pod: T, deadline: number, period: number): T {
+  const marked = structuredClone(pod);
+  marked.metadata.deletionTimestamp = toRFC3339(deadline);
+  marked.metadata.deletionGracePeriodSeconds = period;
   return marked;
 }
 

@@ -438,6 +438,46 @@ describe('graceful deletion of pods: gracefullyMarked decides first', () => {
     expect(registry.list('pods', 'default').items).toEqual([]);
   });
 
+  it('writes a pod deleted at once marked with a period of 0 before it deletes it, as upstream\'s two steps: watchers see MODIFIED, then DELETED', async () => {
+    const { clock, store, registry } = setUp();
+    registry.create('pods', 'default', pod('unbound'));
+    await clock.advance(60_000);
+    const before = store.revision;
+    const answer = registry.delete<Pod>('pods', 'default', 'unbound', { gracePeriodSeconds: 30 });
+    expect(store.revision, 'two revisions: the mark, then the delete').toBe(before + 2);
+    const mark = store.range('/registry/pods/default/unbound', undefined, { revision: before + 1 }).kvs[0];
+    expect(mark && (JSON.parse(mark.value) as Pod).metadata, 'the pod as written at the first revision').toMatchObject({ deletionTimestamp: '2026-01-01T00:01:00Z', deletionGracePeriodSeconds: 0 });
+    expect(store.range('/registry/pods/default/unbound').kvs, 'then deleted').toEqual([]);
+    expect(answer.metadata, 'the answer is the pod as it was deleted: marked').toMatchObject({ name: 'unbound', deletionTimestamp: '2026-01-01T00:01:00Z', deletionGracePeriodSeconds: 0, resourceVersion: String(before + 1) });
+  });
+
+  it('writes the kubelet\'s last delete (a period of 0) on a pod marked for 30 s as a mark at the first mark\'s time, then deletes it', async () => {
+    const { clock, store, registry } = setUp();
+    registry.create('pods', 'default', pod('web', { nodeName: 'node-1' }));
+    registry.delete<Pod>('pods', 'default', 'web');
+    await clock.advance(4_000);
+    const before = store.revision;
+    const answer = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 0 });
+    expect(store.revision).toBe(before + 2);
+    expect(answer.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0, resourceVersion: String(before + 1) });
+    expect(store.range('/registry/pods/default/web').kvs).toEqual([]);
+  });
+
+  it('leaves a pod with finalizers marked with a period of 0 when it is deleted at once, and writes nothing on a dry run of a delete at once', () => {
+    const { store, registry } = setUp();
+    registry.create('pods', 'default', pod('held', { finalizers: ['example.com/hold'] }));
+    const created = registry.create<Pod>('pods', 'default', pod('free'));
+    const before = store.revision;
+    const dry = registry.delete<Pod>('pods', 'default', 'free', { dryRun: true });
+    expect(dry.metadata, 'a dry run answers as the delete would: the pod marked').toMatchObject({ deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0, resourceVersion: created.metadata.resourceVersion });
+    expect(store.revision).toBe(before);
+    expect(registry.get('pods', 'default', 'free')).toEqual(created);
+    const held = registry.delete<Pod>('pods', 'default', 'held');
+    expect(held.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0, finalizers: ['example.com/hold'] });
+    expect(store.revision, 'one write: the mark').toBe(before + 1);
+    expect(registry.get('pods', 'default', 'held')).toEqual(held);
+  });
+
   it('changes nothing when a marked pod is deleted again with a period no shorter, and moves the deadline in with a shorter one', async () => {
     const { clock, store, registry } = setUp();
     registry.create('pods', 'default', pod('web', { nodeName: 'node-1' }));
@@ -550,7 +590,8 @@ describe('dry runs: everything but the write', () => {
     const plain = registry.create<Pod>('pods', 'default', pod('web'));
     registry.create('pods', 'default', pod('held', { finalizers: ['example.com/x'] }));
     const revision = store.revision;
-    expect(registry.delete('pods', 'default', 'web', { dryRun: true })).toEqual(plain);
+    const marked = { ...plain.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0, generation: plain.metadata.generation! + 1 };
+    expect(registry.delete('pods', 'default', 'web', { dryRun: true }), 'a pod is marked before it is deleted').toEqual({ ...plain, metadata: marked });
     expect(registry.delete('pods', 'default', 'held', { dryRun: true }).metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
     expect(statusOf(() => registry.delete('pods', 'default', 'web', { dryRun: true, preconditions: { uid: 'other' } }))).toMatchObject({ reason: 'Conflict' });
     expect(store.revision).toBe(revision);

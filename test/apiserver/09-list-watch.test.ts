@@ -88,8 +88,8 @@ describe('watch', () => {
     const watch = registry.watch<Pod>('pods', 'default', { resourceVersion: '2' });
     const web = registry.create<Pod>('pods', 'default', pod('web', { app: 'web' })); // 3
     registry.update('pods', 'default', { ...web, metadata: { ...web.metadata, labels: { app: 'web', tier: 'front' } } }); // 4
-    registry.delete('pods', 'default', 'web'); // 5
-    expect(lines(watch)).toEqual(['ADDED web rv3 app=web', 'MODIFIED web rv4 app=web,tier=front', 'DELETED web rv5 app=web,tier=front']);
+    registry.delete('pods', 'default', 'web'); // 5: marked first, as every pod (kata 08); 6: deleted
+    expect(lines(watch)).toEqual(['ADDED web rv3 app=web', 'MODIFIED web rv4 app=web,tier=front', 'MODIFIED web rv5 app=web,tier=front', 'DELETED web rv6 app=web,tier=front']);
   });
 
   it('without a resourceVersion, starts with the objects as they are, as ADDED events, then the changes', () => {
@@ -141,15 +141,15 @@ describe('watch', () => {
     expect(watch.poll()).toEqual([]);
   });
 
-  it('from the resourceVersion just before the compacted one is expired too: compacting at 3 dropped the delete at 3 it would have missed', () => {
+  it('from the resourceVersion just before the compacted one is expired too: compacting at 4 dropped the delete at 4 it would have missed', () => {
     const { store, registry } = setUp();
     registry.create('pods', 'default', pod('a')); // 2
-    registry.delete('pods', 'default', 'a'); // 3
-    store.compact(3);
-    expect(registry.watch<Pod>('pods', 'default', { resourceVersion: '2' }).poll().map(line)).toEqual(['ERROR 410 too old resource version: 2 (3)']);
-    const fromCompacted = registry.watch<Pod>('pods', 'default', { resourceVersion: '3' });
-    registry.create('pods', 'default', pod('b')); // 4
-    expect(lines(fromCompacted)).toEqual(['ADDED b rv4']);
+    registry.delete('pods', 'default', 'a'); // 3: marked first, as every pod (kata 08); 4: deleted
+    store.compact(4);
+    expect(registry.watch<Pod>('pods', 'default', { resourceVersion: '3' }).poll().map(line)).toEqual(['ERROR 410 too old resource version: 3 (4)']);
+    const fromCompacted = registry.watch<Pod>('pods', 'default', { resourceVersion: '4' });
+    registry.create('pods', 'default', pod('b')); // 5
+    expect(lines(fromCompacted)).toEqual(['ADDED b rv5']);
   });
 
   it('with allowWatchBookmarks, sends a BOOKMARK every 60 s of the clock, at the resourceVersion of everything sent so far', async () => {

@@ -67,7 +67,7 @@ else describe('the pod garbage collector', () => {
     await c.cluster.advance(POD_GC_CHECK_PERIOD_MS); // 60 s: 40 s after the first sighting, the API says NotFound
     expect(await c.names()).toEqual(['elsewhere']);
     const web = watch.poll().filter((e) => (e.object as Pod).metadata.name === 'web');
-    expect(web.map((e) => e.type), 'failed first, then deleted').toEqual(['MODIFIED', 'DELETED']);
+    expect(web.map((e) => e.type), 'failed first, then marked and deleted (kata 08)').toEqual(['MODIFIED', 'MODIFIED', 'DELETED']);
     const failed = (web[0]!.object as Pod).status!;
     expect(failed.phase).toBe('Failed');
     expect(failed.conditions).toContainEqual({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: '2026-01-01T00:01:00Z' } satisfies PodCondition);
