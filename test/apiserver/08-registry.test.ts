@@ -335,16 +335,23 @@ describe('delete, preconditions and finalizers', () => {
   it('only marks an object with finalizers: deletionTimestamp from the clock, and the object stays', async () => {
     const { clock, registry } = setUp();
     registry.create('pods', 'default', pod('web', { finalizers: ['example.com/cleanup'] }));
+    registry.create('configmaps', 'default', { metadata: { name: 'settings', finalizers: ['example.com/cleanup'] }, data: { a: '1' } } as KubeObject);
     await clock.advance(60_000);
     const marked = registry.delete<Pod>('pods', 'default', 'web');
     expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:01:00Z', deletionGracePeriodSeconds: 0 });
     expect(registry.get('pods', 'default', 'web')).toEqual(marked);
+    // Not a pod, so not through gracefullyMarked: your own mark.
+    const settings = registry.delete('configmaps', 'default', 'settings');
+    expect(settings.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:01:00Z', deletionGracePeriodSeconds: 0 });
+    expect(registry.get('configmaps', 'default', 'settings')).toEqual(settings);
   });
 
   it('moves generation by one when it marks an object for deletion (its controllers must notice)', () => {
     const { registry } = setUp();
     registry.create('pods', 'default', pod('web', { finalizers: ['example.com/cleanup'] }));
+    registry.create('configmaps', 'default', { metadata: { name: 'settings', finalizers: ['example.com/cleanup'] } } as KubeObject);
     expect(registry.delete('pods', 'default', 'web').metadata.generation).toBe(2);
+    expect(registry.delete('configmaps', 'default', 'settings').metadata.generation).toBe(2);
   });
 
   it('changes nothing on a second delete of a marked object', async () => {
@@ -589,6 +596,7 @@ describe('dry runs: everything but the write', () => {
     const { store, registry } = setUp();
     const plain = registry.create<Pod>('pods', 'default', pod('web'));
     registry.create('pods', 'default', pod('held', { finalizers: ['example.com/x'] }));
+    registry.create('configmaps', 'default', { metadata: { name: 'kept', finalizers: ['example.com/x'] } } as KubeObject);
     const revision = store.revision;
     const marked = { ...plain.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0, generation: plain.metadata.generation! + 1 };
     expect(registry.delete('pods', 'default', 'web', { dryRun: true }), 'a pod is marked before it is deleted').toEqual({ ...plain, metadata: marked });
@@ -597,6 +605,9 @@ describe('dry runs: everything but the write', () => {
     expect(store.revision).toBe(revision);
     expect(registry.get('pods', 'default', 'web')).toEqual(plain);
     expect(registry.get('pods', 'default', 'held').metadata.deletionTimestamp).toBeUndefined();
+    expect(registry.delete('configmaps', 'default', 'kept', { dryRun: true }).metadata.deletionTimestamp, 'not a pod: your own mark').toBe('2026-01-01T00:00:00Z');
+    expect(store.revision).toBe(revision);
+    expect(registry.get('configmaps', 'default', 'kept').metadata.deletionTimestamp).toBeUndefined();
   });
 });
 
