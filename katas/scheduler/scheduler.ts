@@ -135,7 +135,8 @@ export class Scheduler {
    * says why. Undefined when no pod is ready.
    */
   async scheduleNext(): Promise<CycleResult | undefined> {
-    // TODO(16): pop a pod (none: undefined). No nodes: fail with NO_NODES_AVAILABLE. Else this.choose(pod) (a FitError:
+    // TODO(16): pop a pod (none: undefined). A pod being deleted (deletionTimestamp): this.skipDeleting(pod) (given).
+    // TODO(16): No nodes: fail with NO_NODES_AVAILABLE. Else this.choose(pod) (a FitError:
     // TODO(16): fail as Unschedulable; another error: as SchedulerError). cache.assume the pod on the node, then bind;
     // TODO(16): if binding throws, cache.forget it and fail. Else queue.done(pod) and return { pod, nodeName }.
     // TODO(16): (Let NotImplemented errors through: isNotImplemented(error).)
@@ -190,6 +191,18 @@ export class Scheduler {
     await pods.bind({ metadata: { name: current.metadata.name ?? '', namespace, ...(uid && { uid }) }, target: { kind: 'Node', name: nodeName } });
     this.explainer?.bound(pod, nodeName);
     this.options.events?.event(asPod(current), 'Normal', 'Scheduled', `Successfully assigned ${podKey(pod)} to ${nodeName}`);
+  }
+
+  /**
+   * A pod being deleted is not scheduled (schedule_one.go skipPodSchedule): its finalizers hold
+   * it, marked, and binding it would start containers for a pod on its way out. It leaves the
+   * queue with a Warning event, and is not tried again.
+   */
+  private skipDeleting(pod: Pod): CycleResult {
+    const message = `skip schedule deleting pod: ${podKey(pod)}`;
+    this.queue.done(pod);
+    this.options.events?.event(asPod(pod), 'Warning', 'FailedScheduling', message);
+    return { pod, error: message };
   }
 
   /** The pod goes back to the queue, and its status says why (best effort: the pod may be gone). */

@@ -152,6 +152,7 @@ export class Scheduler {
     const queued = this.queue.pop();
     if (queued === undefined) return undefined;
     const { pod } = queued;
+    if (pod.metadata.deletionTimestamp) return this.skipDeleting(pod);
     if (this.cache.nodeCount === 0) return this.fail(queued, NO_NODES_AVAILABLE, 'Unschedulable');
     let nodeName: string;
     try {
@@ -221,6 +222,18 @@ export class Scheduler {
     await pods.bind({ metadata: { name: current.metadata.name ?? '', namespace, ...(uid && { uid }) }, target: { kind: 'Node', name: nodeName } });
     this.explainer?.bound(pod, nodeName);
     this.options.events?.event(asPod(current), 'Normal', 'Scheduled', `Successfully assigned ${podKey(pod)} to ${nodeName}`);
+  }
+
+  /**
+   * A pod being deleted is not scheduled (schedule_one.go skipPodSchedule): its finalizers hold
+   * it, marked, and binding it would start containers for a pod on its way out. It leaves the
+   * queue with a Warning event, and is not tried again.
+   */
+  private skipDeleting(pod: Pod): CycleResult {
+    const message = `skip schedule deleting pod: ${podKey(pod)}`;
+    this.queue.done(pod);
+    this.options.events?.event(asPod(pod), 'Warning', 'FailedScheduling', message);
+    return { pod, error: message };
   }
 
   /** The pod goes back to the queue, and its status says why (best effort: the pod may be gone). */

@@ -406,6 +406,27 @@ describe('the scheduler', () => {
     expect((await cluster.pod('web')).status?.conditions).toEqual([{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no nodes available to schedule pods' }]);
   });
 
+  it('skips a pod being deleted (its finalizers hold it): no binding, a Warning event, and no second try when a node comes', async () => {
+    const cluster = new TestCluster();
+    await cluster.addNode(makeNode('n1'));
+    const events: string[] = [];
+    const scheduler = new Scheduler({ client: cluster.client, clock: cluster.clock, random: new Random(5), events: { event: (pod, type, reason, message) => events.push(`${type} ${reason} ${pod.metadata.name}: ${message}`) } });
+    await scheduler.sync();
+    const held = makePod('held');
+    await cluster.addPod({ ...held, metadata: { ...held.metadata, finalizers: ['example.com/hold'] } });
+    await cluster.client.pods('default').delete('held'); // marked, and kept by its finalizer
+    await cluster.addPod(makePod('web'));
+    await cluster.deliver(scheduler);
+    const results = await scheduler.runUntilIdle();
+    expect(results.map((r) => `${r.pod.metadata.name} ${r.nodeName ?? r.error}`)).toEqual(['held skip schedule deleting pod: default/held', 'web n1']);
+    expect(events).toEqual(['Warning FailedScheduling held: skip schedule deleting pod: default/held', 'Normal Scheduled web: Successfully assigned default/web to n1']);
+    expect((await cluster.pod('held')).spec?.nodeName, 'never bound').toBeUndefined();
+    await cluster.addNode(makeNode('n2'));
+    await cluster.deliver(scheduler);
+    await cluster.clock.advance(60_000);
+    expect(await scheduler.runUntilIdle(), 'out of the queue for good').toEqual([]);
+  });
+
   it('a deleted node takes no more pods once its DELETED event arrives', async () => {
     const { cluster, scheduler } = await running([['small', { cpu: '1' }], ['big', { cpu: '4' }]]);
     await cluster.client.nodes().delete('big');
