@@ -175,15 +175,10 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
     for (const [requested, allocatable] of balancedAllocationUsage(pod, nodeInfo)) {
       if (allocatable > 0) fractions.push(Math.min(1, requested / allocatable));
     }
-    let deviation = 0;
-    if (fractions.length === 2) {
-      // Upstream's shortcut for two (CPU and memory): the same number on paper, not always in
-      // floating point, and the score is its floor.
-      deviation = Math.abs((fractions[0]! - fractions[1]!) / 2);
-    } else if (fractions.length > 2) {
-      const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-      deviation = Math.sqrt(fractions.reduce((sum, f) => sum + (f - mean) ** 2, 0) / fractions.length);
-    }
+    // balancedAllocationUsage counts CPU and memory only, so there are at most two fractions. For
+    // two, upstream's shortcut: the same number on paper as the general formula, not always in
+    // floating point, and the score is its floor.
+    const deviation = fractions.length === 2 ? Math.abs((fractions[0]! - fractions[1]!) / 2) : 0;
     return Math.floor((1 - deviation) * MAX_NODE_SCORE);
   }
 }
