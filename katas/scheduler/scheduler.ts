@@ -116,7 +116,8 @@ export class Scheduler {
   /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. */
   onPod(type: EventType, pod: Pod): void {
     // TODO(16): DELETED: out of the queue and the cache (cache.removePod; if it was on a node: moveAllToActiveOrBackoff("PodDelete")).
-    // TODO(16): A pod without spec.nodeName: queue.add (ADDED) or queue.update (MODIFIED).
+    // TODO(16): A pod without spec.nodeName: queue.add (ADDED) or queue.update (MODIFIED) — but a MODIFIED of a pod the
+    // TODO(16): cache holds as assumed (cache.isAssumed(key)) is an update written before its binding: ignore it.
     // TODO(16): A pod with a node is bound (confirming an assumed pod, or placed by someone else): out of the queue,
     // TODO(16): and cache.addBound(pod).
     throw new NotImplemented('16', 'Scheduler.onPod');

@@ -124,7 +124,9 @@ export class Scheduler {
     }
     if (!pod.spec?.nodeName) {
       if (type === 'ADDED') this.queue.add(pod);
-      else this.queue.update(pod);
+      // An update written before the binding of a pod already placed: queued again, it would be
+      // scheduled twice. The binding's own event, with the node, follows.
+      else if (!this.cache.isAssumed(key)) this.queue.update(pod);
       return;
     }
     // Placed: the confirmation of an assumed pod, or a pod bound by someone else.

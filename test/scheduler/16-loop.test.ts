@@ -427,6 +427,18 @@ describe('the scheduler', () => {
     expect(await scheduler.runUntilIdle(), 'out of the queue for good').toEqual([]);
   });
 
+  it('ignores an update of a pod it has placed that was written before the binding: the pod is not scheduled twice', async () => {
+    const { cluster, scheduler } = await running([['n1'], ['n2']]);
+    const web = await cluster.addPod(makePod('web'));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: expect.any(String) });
+    // A label written before the binding: its event, still without a node, arrives after the cycle.
+    scheduler.onPod('MODIFIED', { ...web, metadata: { ...web.metadata, labels: { tier: 'front' } } });
+    expect(await scheduler.scheduleNext(), 'the pod is assumed: nothing to schedule').toBeUndefined();
+    await cluster.deliver(scheduler);
+    expect(await scheduler.runUntilIdle()).toEqual([]);
+  });
+
   it('a deleted node takes no more pods once its DELETED event arrives', async () => {
     const { cluster, scheduler } = await running([['small', { cpu: '1' }], ['big', { cpu: '4' }]]);
     await cluster.client.nodes().delete('big');
