@@ -465,7 +465,7 @@ describe('graceful deletion of pods: gracefullyMarked decides first', () => {
     await clock.advance(4_000);
     const before = store.revision;
     const answer = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 0 });
-    expect(store.revision).toBe(before + 2);
+    expect(store.revision, 'two revisions: the mark with 0, then the delete').toBe(before + 2);
     expect(answer.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0, resourceVersion: String(before + 1) });
     expect(store.range('/registry/pods/default/web').kvs).toEqual([]);
   });
