@@ -107,14 +107,14 @@ export class CronJobController {
     if (!cronJob || cronJob.metadata.deletionTimestamp) return;
     const [namespace = ''] = key.split('/');
     const jobs = this.jobs.indexer.byIndex(NAMESPACE_INDEX, namespace).filter((job) => job.metadata.ownerReferences?.some((r) => r.controller && r.uid === cronJob.metadata.uid));
-    const status = structuredClone(cronJob.status ?? {});
     const events: CronJobEvent[] = [];
-    await this.reconcileJobs(cronJob, jobs, status, events);
+    const current = await this.reconcileJobs(cronJob, jobs, events);
+    const { status } = current;
     const created = await this.runIfDue(cronJob, status, events);
     await this.cleanupFinishedJobs(cronJob, jobs, events);
-    if (!isDeepStrictEqual(status, cronJob.status ?? {})) {
+    if (!isDeepStrictEqual(status, current.written ?? {})) {
       try {
-        await this.client.resource<CronJob>('cronjobs', namespace).updateStatus({ ...cronJob, status });
+        await this.client.resource<CronJob>('cronjobs', namespace).updateStatus({ ...current.cronJob, status });
       } catch (error) {
         if (!isStatusError(error, 'NotFound')) throw error;
       }
@@ -124,15 +124,31 @@ export class CronJobController {
     this.requeueAtNextRun(key, cronJob);
   }
 
-  /** The active list against the Jobs there are: finished ones off it, running ones on it, missing ones off. */
-  private async reconcileJobs(cronJob: CronJob, jobs: readonly Job[], status: NonNullable<CronJob['status']>, events: CronJobEvent[]): Promise<void> {
-    const active = (status.active ??= []);
+  /**
+   * The active list against the Jobs there are: finished ones off it, missing ones off. Resolves
+   * with the CronJob to write the status of (the cache's, or the API's when the cache was behind),
+   * its status as read (`written`) and the status to write (`status`).
+   */
+  private async reconcileJobs(cached: CronJob, jobs: readonly Job[], events: CronJobEvent[]): Promise<{ cronJob: CronJob; written: CronJob['status']; status: NonNullable<CronJob['status']> }> {
+    let cronJob = cached;
+    let status = structuredClone(cronJob.status ?? {});
+    let active = (status.active ??= []);
     for (const job of jobs) {
       const listed = active.some((ref) => ref.uid === job.metadata.uid);
       const finished = finishedCondition(job);
       if (!listed && !finished) {
+        // The cache may not have the status that listed it yet: the API's copy decides, as upstream's GetCronJob does.
+        const fresh = await this.client.resource<CronJob>('cronjobs', cronJob.metadata.namespace).get(cronJob.metadata.name!);
+        if (fresh.status?.active?.some((ref) => ref.uid === job.metadata.uid)) {
+          cronJob = fresh;
+          status = structuredClone(fresh.status);
+          active = status.active!;
+          continue;
+        }
+        // A Job made by hand (kubectl create job --from=cronjob/...) or one whose status write was
+        // lost: upstream warns at each sync and leaves it off the list, so it counts for neither
+        // ACTIVE nor the concurrency policy.
         events.push(['Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${job.metadata.name}`]);
-        active.push(referenceTo(job));
       } else if (listed && finished) {
         active.splice(active.findIndex((ref) => ref.uid === job.metadata.uid), 1);
         events.push(['Normal', 'SawCompletedJob', `Saw completed job: ${job.metadata.name}, condition: ${finished}`]);
@@ -152,6 +168,7 @@ export class CronJobController {
       }
     }
     if (active.length === 0) delete status.active;
+    return { cronJob, written: cronJob.status, status };
   }
 
   /** Makes the Job of the most recent run that is due and not made yet, as the concurrency policy allows; resolves with its name. */

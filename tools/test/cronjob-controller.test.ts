@@ -143,6 +143,29 @@ else describe('CronJobs', () => {
     await stop();
   });
 
+  it('warns about a Job made by hand from the CronJob (kubectl create job --from) but leaves it off the active list: Forbid still starts the next run', async () => {
+    const { cluster, api, cronJobs, jobs, complete, recorder, errors, stop } = await running();
+    const owner = await cronJobs.create(cronJob('nightly', '* * * * *', { concurrencyPolicy: 'Forbid' }));
+    const template = owner.spec!.jobTemplate;
+    await api.resource<Job>('jobs', 'default').create({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'by-hand', namespace: 'default', annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' }, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: owner.metadata.uid!, controller: true }] },
+      spec: template.spec,
+    });
+    await cluster.advance(60_100);
+    const scheduled = `nightly-${at('2026-01-01T00:01:00Z') / 60_000}`;
+    expect(await jobs()).toEqual(['by-hand', scheduled]);
+    expect((await cronJobs.get('nightly')).status?.active?.map((r) => r.name), 'only the Job it made').toEqual([scheduled]);
+    const unexpected = recorder.events.filter((e) => e.reason === 'UnexpectedJob').map((e) => e.message);
+    expect(unexpected.length).toBeGreaterThan(0);
+    expect(new Set(unexpected), 'never the Job it made itself').toEqual(new Set(['Saw a job that the controller did not create or forgot: by-hand']));
+    await complete('by-hand');
+    expect((await cronJobs.get('nightly')).status?.lastSuccessfulTime, 'a finished Job counts whether listed or not').toBe(toRFC3339(cluster.clock.now()));
+    expect(faults(errors)).toEqual([]);
+    await stop();
+  });
+
   it('after a pause, starts only the most recent missed run; more than 100 missed is TooManyMissedTimes; startingDeadlineSeconds skips a run too late', async () => {
     const { cluster, cronJobs, jobs, reasons, errors, stop } = await running();
     await cronJobs.create(cronJob('late', '* * * * *', { suspend: true }));
