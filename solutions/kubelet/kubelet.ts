@@ -434,10 +434,10 @@ export class Kubelet {
     const name = container.name;
     const reasons = this.reasonsOf(uid);
     const key = `${uid}/${name}`;
-    // Upstream's doBackOff looks at the newest run only: one that was created but never started
-    // (a RunContainerError) holds nothing back, whatever older runs exited.
     const newest = newestContainer(runtimePod, name);
-    const lastExit = newest?.state === 'CONTAINER_EXITED' ? newest : undefined;
+    // Upstream's doBackOff measures from the newest run that had exited when the sync read the
+    // runtime: a run running then (killed by this sync to be replaced) or never started is passed over.
+    const lastExit = runtimePod.containers.find((c) => c.metadata.name === name && c.state === 'CONTAINER_EXITED');
     if (lastExit) {
       if (this.backoff.isInBackOffSince(key, lastExit.finishedAt)) {
         const delay = this.backoff.get(key);

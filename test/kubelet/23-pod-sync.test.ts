@@ -862,7 +862,7 @@ describe('the kubelet on a fake runtime', () => {
     expect(status?.restartCount).toBe(step === 'createContainer' ? 0 : 2);
   });
 
-  it('measures a back-off from the newest run only when that run exited (upstream\'s doBackOff): a run that could not start holds nothing back, and moves the back-off on no step', async () => {
+  it('measures a back-off from the newest run that exited (upstream\'s doBackOff): a run that could not start is passed over, so the retry waits out the back-off of the run before it', async () => {
     const clock = new FakeClock(START);
     const runtime = new FakeRuntime({ clock, podCIDR: '127.1.23.0/24' });
     runtime.setBehavior('test/crash', { exitAfterMs: 1_000, exitCode: 3 });
@@ -876,13 +876,19 @@ describe('the kubelet on a fake runtime', () => {
     nodes.push(node);
     await node.client.pods('default').create(podOn(NODE, 'web', { containers: [{ name: 'app', image: 'test/crash' }] }));
     await node.settle();
-    // The first exit: started again at once (the back-off is 10 s from now), but that start fails;
-    // the sync its created container wakes starts it again at once, as its newest run never ran.
+    const state = async () => (await node.pod('web')).status?.containerStatuses?.[0]?.state;
+    const backOff = (seconds: number) => ({ waiting: { reason: 'CrashLoopBackOff', message: expect.stringMatching(new RegExp(`^back-off ${seconds}s restarting failed container=app `)) } });
+    // The first exit: started again at once (a back-off of 10 s begins), but that start fails. The
+    // sync its created run wakes passes over that run, which never ran, and finds the first run's exit.
     await node.advance(1_000);
     expect(await node.events('web')).toContain('Failed: Error: the runtime could not start it: disk full');
+    expect(await state(), 'held back from the first run\'s exit, 1 s ago').toEqual(backOff(10));
+    await node.advance(9_999);
+    expect(await state(), 'still: 10 s after that exit is 1 ms away').toEqual(backOff(10));
+    await node.advance(1);
     expect((await node.pod('web')).status?.containerStatuses?.[0]).toMatchObject({ restartCount: 2, state: { running: {} } });
-    await node.advance(1_000); // it exits: still the first back-off step, 10 s, not a doubled one
-    expect((await node.pod('web')).status?.containerStatuses?.[0]?.state?.waiting).toEqual({ reason: 'CrashLoopBackOff', message: expect.stringMatching(/^back-off 10s restarting failed container=app /) });
+    await node.advance(1_000); // it exits: the back-off doubled when it started
+    expect(await state()).toEqual(backOff(20));
   });
 
   it('deletes gracefully: SIGTERM, the grace period on the clock, SIGKILL, then the kubelet deletes the pod from the API', async () => {

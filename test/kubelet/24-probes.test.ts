@@ -501,6 +501,35 @@ describe('against real processes', () => {
     await listening(node); // the new run serves again
   });
 
+  it('holds a container that fails its liveness probe again soon in CrashLoopBackOff: the back-off is measured from the run before the one killed (upstream\'s doBackOff)', async () => {
+    const node = await processNode();
+    await node.client.pods('default').create(podOn(NODE, 'flaky', { containers: [echo({ livenessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 1 } })] }));
+    await settleReal(node);
+    const status = async () => (await node.pod('flaky')).status?.containerStatuses?.[0];
+    /** The newest run listens, fails three probes 1 s apart, and is killed in the third one's sync. */
+    const killed = async () => {
+      await listening(node);
+      for (let i = 0; i < 3; i++) {
+        await node.clock.advance(i === 0 ? 0 : 1_000);
+        await settleReal(node);
+      }
+    };
+    await killed();
+    expect((await status())?.restartCount, 'the first kill: no run had exited, so it starts again at once').toBe(1);
+    await killed();
+    expect((await status())?.restartCount, 'the second: the first run ended 2 s before, but no back-off had begun; at once, and one of 10 s begins').toBe(2);
+    await killed();
+    expect(await status(), 'the third: the second run ended 2 s before, inside its 10 s').toMatchObject({
+      restartCount: 2,
+      state: { waiting: { reason: 'CrashLoopBackOff', message: expect.stringMatching(/^back-off 10s restarting failed container=web /) } },
+      lastState: { terminated: { reason: 'Completed' } },
+    });
+    expect(node.recorded('flaky').some((e) => e.startsWith('BackOff: Back-off restarting failed container web in pod flaky_default('))).toBe(true);
+    await node.clock.advance(10_000); // 10 s after the third run ended: the back-off is over
+    await settleReal(node);
+    expect(await status()).toMatchObject({ restartCount: 3, state: { running: {} } });
+  });
+
   it('restarts a container that fails its liveness probe again at once, without CrashLoopBackOff: the back-off looks at the runs as the sync found them, before its kill (upstream\'s doBackOff)', async () => {
     const node = await processNode();
     await node.client.pods('default').create(podOn(NODE, 'sick', { containers: [echo({ livenessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 10 } })] }));
