@@ -178,8 +178,10 @@ export class ProcessRuntime implements RuntimeService {
     if (child.pid === undefined) {
       const error = await spawnError(child);
       closeSync(fd);
-      this.state.markExited(containerId, 128, error.message, 'StartError');
-      throw new RuntimeError('Unknown', `failed to start container "${containerId}": ${error.message}`);
+      // runc's words, with no id in them: the kubelet's Failed events of one container add up.
+      const message = `unable to start container process: ${error.message}`;
+      this.state.markExited(containerId, 128, message, 'StartError');
+      throw new RuntimeError('Unknown', message);
     }
     let resolveClosed!: () => void;
     const run: RunningContainer = { child, pgid: child.pid, closed: new Promise((r) => (resolveClosed = r)), killTimers: [], execs: new Set() };

@@ -845,8 +845,9 @@ describe('ProcessRuntime: containers are real processes', () => {
     const sandbox = await runtime.runPodSandbox(sandboxConfig('missing'));
     const id = await runtime.createContainer(sandbox, containerConfig('main', 'kubekata/node', { command: ['no-such-program-kata22'] }));
     const error = await failure(runtime.startContainer(id));
-    expect(error).toMatchObject({ code: 'Unknown', message: containing('exec: "no-such-program-kata22": executable file not found in $PATH') });
-    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 128, reason: 'StartError' });
+    const message = 'unable to start container process: exec: "no-such-program-kata22": executable file not found in $PATH';
+    expect(error).toEqual({ code: 'Unknown', message });
+    expect(await runtime.containerStatus(id)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 128, reason: 'StartError', message });
   });
 
   it('answers ErrImagePull for an image that is not in the registry', async () => {
