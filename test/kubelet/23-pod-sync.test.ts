@@ -1193,6 +1193,21 @@ describe('the kubelet\'s own loop: its list and watch, its status writes, its bo
     expect((await node.pod('elsewhere')).status?.phase).toBe('Pending');
   });
 
+  it('stops a pod its relist finds gone with the grace period of the pod it knew, as one it saw marked: the kill comes before the sandbox goes', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/stubborn', { terminationMs: 'ignore' });
+    await node.client.pods('default').create(podOn(NODE, 'gone', { containers: [{ name: 'app', image: 'test/stubborn' }], terminationGracePeriodSeconds: 3 }));
+    await node.settle();
+    node.apiserver.down(); // the watch ends: the kubelet never sees the pod marked
+    await node.client.pods('default').delete('gone', { gracePeriodSeconds: 0 });
+    node.apiserver.up();
+    await node.advance(1_000); // the relist lacks it
+    expect((await node.runtime.listContainers({ state: 'CONTAINER_RUNNING' })).length, 'SIGTERM sent; its 3 s are not over').toBe(1);
+    await node.advance(3_000);
+    expect(await node.runtime.listContainers()).toEqual([]);
+    expect(await node.runtime.listPodSandbox()).toEqual([]);
+  });
+
   it('does not sync a pod its relist finds unchanged (upstream\'s pod config sends no update for it): a pod in CrashLoopBackOff records no BackOff for the relist', async () => {
     const node = await startNode();
     node.fake.setBehavior('test/crash', { exitAfterMs: 1_000, exitCode: 3 });
