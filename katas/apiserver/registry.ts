@@ -16,10 +16,10 @@
  * @example
  * ```ts
  * const registry = new Registry({ store: new MvccStore(), clock, random });
- * const pod = registry.create('pods', 'default', { metadata: { name: 'web' }, spec: { containers: [...] } });
- * pod.metadata.resourceVersion;                       // '2'
- * registry.update('pods', 'default', { ...pod, spec: { ...pod.spec, nodeName: 'n1' } }); // resourceVersion '3', generation 2
- * registry.update('pods', 'default', pod);            // StatusError Conflict: pod was read at '2'
+ * const web = registry.create('deployments', 'default', { metadata: { name: 'web' }, spec: { replicas: 1, ... } });
+ * web.metadata.resourceVersion;                       // '2', and generation 1 (a Deployment counts its spec's changes)
+ * registry.update('deployments', 'default', { ...web, spec: { ...web.spec, replicas: 3 } }); // resourceVersion '3', generation 2
+ * registry.update('deployments', 'default', web);     // StatusError Conflict: web was read at '2'
  * ```
  */
 import { NotImplemented, toRFC3339, type Clock, type KubeObject, type Random } from '@kube/kit';
@@ -134,7 +134,7 @@ export class Registry {
 
   /**
    * Stores a new object: name (or generateName + 5 random characters), uid, creationTimestamp,
-   * generation 1, the status `type.prepareForCreate` starts it with, defaults, validation; then
+   * generation 1 for a kind that tracks it (none for the others), the status `type.prepareForCreate` starts it with, defaults, validation; then
    * "create only if absent" in one transaction. Returns the stored object with its resourceVersion.
    * A dry run (`options.dryRun`) does all of it but the transaction: AlreadyExists if the key is
    * there, else the object as it would be stored, without a resourceVersion.
@@ -145,7 +145,7 @@ export class Registry {
    * @throws StatusError AlreadyExists, Invalid, BadRequest; NotFound for a resource not served
    */
   create<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
-    // TODO(08): copy the object, fill in what the API owns (name, uid, creationTimestamp, generation),
+    // TODO(08): copy the object, fill in what the API owns (name, uid, creationTimestamp, generation if type.tracksGeneration),
     // prepareForCreate, defaults, validate; then one txn: if modRevision(key) = 0 then put.
     // TODO(08): options.dryRun: no txn; AlreadyExists if the key is there, else the object (no resourceVersion).
     throw new NotImplemented('08', 'Registry.create');
@@ -177,7 +177,7 @@ export class Registry {
    *   resourceVersion): the object was deleted and made again under the same name;
    * - uid, creationTimestamp, generation, deletionTimestamp, deletionGracePeriodSeconds and the status are kept from the
    *   stored object;
-   * - generation moves by one when the spec changed;
+   * - generation moves by one when the spec changed (a kind that tracks it: `type.tracksGeneration`);
    * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
    *   deleted — not a pod waiting out its grace period (deletionGracePeriodSeconds > 0), which
    *   stays until its kubelet deletes it;
@@ -189,7 +189,7 @@ export class Registry {
    */
   update<T extends KubeObject>(resource: string, namespace: string | undefined, object: T, options: WriteOptions = {}): T {
     // TODO(08): read, check the preconditions (resourceVersion, uid), keep what the update may not
-    // change, bump generation if the spec changed, then compare-and-swap on the modRevision read.
+    // change, bump generation if the kind tracks it and the spec changed, then compare-and-swap on the modRevision read.
     // TODO(08): options.dryRun: everything but the write; the answer keeps the resourceVersion read.
     // TODO(08): The update that leaves a marked object without finalizers (metadata's and type.finalizersOf's) deletes it,
     // TODO(08): unless the stored object waits for a grace period (deletionGracePeriodSeconds > 0: its kubelet deletes it).

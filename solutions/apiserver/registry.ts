@@ -16,10 +16,10 @@
  * @example
  * ```ts
  * const registry = new Registry({ store: new MvccStore(), clock, random });
- * const pod = registry.create('pods', 'default', { metadata: { name: 'web' }, spec: { containers: [...] } });
- * pod.metadata.resourceVersion;                       // '2'
- * registry.update('pods', 'default', { ...pod, spec: { ...pod.spec, nodeName: 'n1' } }); // resourceVersion '3', generation 2
- * registry.update('pods', 'default', pod);            // StatusError Conflict: pod was read at '2'
+ * const web = registry.create('deployments', 'default', { metadata: { name: 'web' }, spec: { replicas: 1, ... } });
+ * web.metadata.resourceVersion;                       // '2', and generation 1 (a Deployment counts its spec's changes)
+ * registry.update('deployments', 'default', { ...web, spec: { ...web.spec, replicas: 3 } }); // resourceVersion '3', generation 2
+ * registry.update('deployments', 'default', web);     // StatusError Conflict: web was read at '2'
  * ```
  */
 import { EtcdError, MvccStore, prefixEnd, txn, WatchableStore, type Mvcc, type MvccKeyValue } from '@kube/etcd';
@@ -132,7 +132,7 @@ export class Registry {
 
   /**
    * Stores a new object: name (or generateName + 5 random characters), uid, creationTimestamp,
-   * generation 1, the status `type.prepareForCreate` starts it with, defaults, validation; then
+   * generation 1 for a kind that tracks it (none for the others), the status `type.prepareForCreate` starts it with, defaults, validation; then
    * "create only if absent" in one transaction. Returns the stored object with its resourceVersion.
    * A dry run (`options.dryRun`) does all of it but the transaction: AlreadyExists if the key is
    * there, else the object as it would be stored, without a resourceVersion.
@@ -151,7 +151,9 @@ export class Registry {
     if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + this.random.string(5);
     meta.uid = uuid(this.random);
     meta.creationTimestamp = toRFC3339(this.clock.now());
-    meta.generation = 1;
+    // Only kinds whose strategy counts spec changes have a generation (v1.32: not pods).
+    if (type.tracksGeneration) meta.generation = 1;
+    else delete meta.generation;
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -211,7 +213,7 @@ export class Registry {
    *   resourceVersion): the object was deleted and made again under the same name;
    * - uid, creationTimestamp, generation, deletionTimestamp, deletionGracePeriodSeconds and the status are kept from the
    *   stored object;
-   * - generation moves by one when the spec changed;
+   * - generation moves by one when the spec changed (a kind that tracks it: `type.tracksGeneration`);
    * - an object being deleted (deletionTimestamp set) whose last finalizer this update removes is
    *   deleted — not a pod waiting out its grace period (deletionGracePeriodSeconds > 0), which
    *   stays until its kubelet deletes it;
@@ -409,7 +411,8 @@ export class Registry {
     const was = current.metadata;
     meta.uid = was.uid;
     meta.creationTimestamp = was.creationTimestamp;
-    meta.generation = was.generation;
+    if (was.generation === undefined) delete meta.generation;
+    else meta.generation = was.generation;
     if (was.deletionTimestamp) {
       meta.deletionTimestamp = was.deletionTimestamp;
       meta.deletionGracePeriodSeconds = was.deletionGracePeriodSeconds;
@@ -427,7 +430,7 @@ export class Registry {
     if (type.hasStatus) setStatus(next, statusOf(current));
     type.defaults?.(next);
     // generation counts changes of the desired state (spec), not of metadata or status.
-    if (canonical(specOf(next)) !== canonical(specOf(current))) meta.generation = (was.generation ?? 0) + 1;
+    if (type.tracksGeneration && canonical(specOf(next)) !== canonical(specOf(current))) meta.generation = (was.generation ?? 0) + 1;
     return next;
   }
 

@@ -41,6 +41,13 @@ export interface ResourceType {
   namespaced: boolean;
   /** true when it has a status subresource (status written only through it) */
   hasStatus: boolean;
+  /**
+   * true when its objects count the changes of their spec in `metadata.generation`: 1 when made,
+   * one more at each change of the spec. In v1.32 those are the kinds whose strategy's
+   * PrepareForCreate sets it — Deployments, ReplicaSets, Jobs, CronJobs, EndpointSlices; Pods,
+   * Services, ConfigMaps, Nodes, Namespaces and the other core kinds have none (v1.33 gave Pods one).
+   */
+  tracksGeneration?: true;
   /** the fields a field selector may use (metadata.name and metadata.namespace always) */
   selectableFields: readonly string[];
   /** the values of {@link selectableFields} for one object */
@@ -319,11 +326,12 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
-    { ...withEnvRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
-    { ...withEnvRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true), categories: ['all'], shortNames: ['rs'], validateUpdate: validateSelectorUpdate },
+    { ...withEnvRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
+    { ...withEnvRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['rs'], validateUpdate: validateSelectorUpdate },
     {
       // Given, beyond the katas: batch/v1 Jobs (job-strategy.ts), which the cluster's Job controller runs.
       ...simple('jobs', 'Job', 'batch', 'v1', true, true),
+      tracksGeneration: true as const,
       categories: ['all'],
       prepareForCreate: (obj: KubeObject) => {
         (obj as KubeObject & { status?: object }).status = {};
@@ -336,6 +344,7 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     {
       // ... and CronJobs (cronjob-strategy.ts), which the cluster's CronJob controller runs.
       ...simple('cronjobs', 'CronJob', 'batch', 'v1', true, true),
+      tracksGeneration: true as const,
       categories: ['all'],
       shortNames: ['cj'],
       defaults: (obj: KubeObject) => defaultCronJob(obj as CronJob),
@@ -343,7 +352,7 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
-    simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false),
+    { ...simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false), tracksGeneration: true as const },
     rbac('roles', 'Role', true),
     rbac('clusterroles', 'ClusterRole', false),
     rbac('rolebindings', 'RoleBinding', true),

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { fieldsMatch, isStatusError, LocalClient, parseFieldSelector, parseLabelSelector, Registry, resourceType, SelectorError, selectorFromObject, type StatusError } from '@kube/apiserver';
 import { testStore } from '../support/apiserver/store.ts';
-import { FakeClock, Random, type KubeObject, type LabelSelectorRequirement, type Namespace, type Pod, type PodPhase } from '@kube/kit';
+import { FakeClock, Random, type KubeObject, type LabelSelectorRequirement, type Deployment, type Namespace, type Pod, type PodPhase } from '@kube/kit';
 import { thrownBy } from '../support/errors.ts';
 import {
   fieldSelectorArb,
@@ -50,6 +50,15 @@ function pod(name: string, more: { labels?: Record<string, string>; nodeName?: s
   return {
     metadata: { name, ...(more.labels ? { labels: more.labels } : {}), ...(more.finalizers ? { finalizers: more.finalizers } : {}) },
     spec: { containers: [{ name: 'app', image: 'nginx' }], ...(more.nodeName ? { nodeName: more.nodeName } : {}) },
+  };
+}
+
+/** A Deployment that validates: a kind that counts the changes of its spec in `generation`. */
+function deployment(name: string, more: { replicas?: number; finalizers?: string[] } = {}): Deployment {
+  const labels = { app: name };
+  return {
+    metadata: { name, ...(more.finalizers ? { finalizers: more.finalizers } : {}) },
+    spec: { replicas: more.replicas ?? 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } },
   };
 }
 
@@ -97,13 +106,21 @@ describe('create: where an object lives and what the registry fills in', () => {
     expect(node.metadata.namespace).toBeUndefined();
   });
 
-  it('fills in uid (a UUID), creationTimestamp from the clock, generation 1, kind, apiVersion and the namespace', async () => {
+  it('fills in uid (a UUID), creationTimestamp from the clock, kind, apiVersion and the namespace, and no generation for a pod', async () => {
     const { clock, registry } = setUp();
     await clock.advance(5_000);
     const created = registry.create('pods', 'default', pod('web'));
     expect(created.metadata.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(created.metadata.creationTimestamp).toBe('2026-01-01T00:00:05Z');
-    expect(created).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { namespace: 'default', generation: 1 } });
+    expect(created).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { namespace: 'default' } });
+    expect(created.metadata, 'v1.32 gives pods no generation').not.toHaveProperty('generation');
+  });
+
+  it('starts a Deployment\'s generation at 1, whatever generation the new object carries', () => {
+    const { registry } = setUp();
+    const d = deployment('web');
+    d.metadata = { ...d.metadata, generation: 7 };
+    expect(registry.create('deployments', 'default', d).metadata.generation).toBe(1);
   });
 
   it('starts a pod\'s status over as Pending with its QoS class, whatever the object said (the status is the status subresource\'s)', () => {
@@ -125,8 +142,9 @@ describe('create: where an object lives and what the registry fills in', () => {
     const p = pod('web');
     p.metadata = { ...p.metadata, resourceVersion: '1', generation: 7, deletionTimestamp: '2020-01-01T00:00:00Z' };
     const created = registry.create('pods', 'default', p);
-    expect(created.metadata).toMatchObject({ resourceVersion: '4', generation: 1 });
+    expect(created.metadata).toMatchObject({ resourceVersion: '4' });
     expect(created.metadata.deletionTimestamp).toBeUndefined();
+    expect(created.metadata.generation, 'a pod has none').toBeUndefined();
   });
 
   it('gives two objects different uids', () => {
@@ -232,21 +250,31 @@ describe('update: resourceVersion, generation and the status subresource', () =>
     expect(updated.metadata.labels).toEqual({ a: '1' });
   });
 
-  it('moves generation by one when the spec changes, and not for labels', () => {
+  it('moves a Deployment\'s generation by one when the spec changes, and not for labels', () => {
+    const { registry } = setUp();
+    const created = registry.create('deployments', 'default', deployment('web'));
+    const relabelled = registry.update('deployments', 'default', { ...created, metadata: { ...created.metadata, labels: { a: '1' } } });
+    expect(relabelled.metadata.generation).toBe(1);
+    const moved = registry.update('deployments', 'default', { ...relabelled, spec: { ...relabelled.spec!, replicas: 3 } });
+    expect(moved.metadata.generation).toBe(2);
+  });
+
+  it('gives a pod no generation when its spec changes: the kind does not track one', () => {
     const { registry } = setUp();
     const created = registry.create('pods', 'default', pod('web'));
-    const relabelled = registry.update('pods', 'default', { ...created, metadata: { ...created.metadata, labels: { a: '1' } } });
-    expect(relabelled.metadata.generation).toBe(1);
-    const moved = registry.update('pods', 'default', { ...relabelled, spec: { ...relabelled.spec!, nodeName: 'node-1' } });
-    expect(moved.metadata.generation).toBe(2);
+    const moved = registry.update('pods', 'default', { ...created, spec: { ...created.spec!, nodeName: 'node-1' } });
+    expect(moved.spec?.nodeName).toBe('node-1');
+    expect(moved.metadata).not.toHaveProperty('generation');
   });
 
   it('keeps uid, creationTimestamp and generation as stored whatever the update says', () => {
     const { registry } = setUp();
-    const created = registry.create('pods', 'default', pod('web'));
+    const created = registry.create('deployments', 'default', deployment('web'));
     const { uid: _, ...withoutUid } = created.metadata;
-    const updated = registry.update('pods', 'default', { ...created, metadata: { ...withoutUid, creationTimestamp: '1999-01-01T00:00:00Z', generation: 9, labels: { a: '1' } } });
+    const updated = registry.update('deployments', 'default', { ...created, metadata: { ...withoutUid, creationTimestamp: '1999-01-01T00:00:00Z', generation: 9, labels: { a: '1' } } });
     expect(updated.metadata).toMatchObject({ uid: created.metadata.uid, creationTimestamp: created.metadata.creationTimestamp, generation: 1 });
+    const withPod = registry.create('pods', 'default', pod('p'));
+    expect(registry.update('pods', 'default', { ...withPod, metadata: { ...withPod.metadata, generation: 9, labels: { a: '1' } } }).metadata, 'a pod keeps none').not.toHaveProperty('generation');
   });
 
   it('refuses an update whose uid names another object with Conflict (409): Precondition failed', () => {
@@ -282,7 +310,7 @@ describe('update: resourceVersion, generation and the status subresource', () =>
     expect(status.status?.phase).toBe('Running');
     expect(status.metadata.labels).toBeUndefined();
     expect(status.spec?.nodeName).toBeUndefined();
-    expect(status.metadata.generation).toBe(1);
+    expect(status.metadata).not.toHaveProperty('generation');
     expect(Number(status.metadata.resourceVersion)).toBeGreaterThan(Number(main.metadata.resourceVersion));
     expect(registry.get<Pod>('pods', 'default', 'web').status?.phase).toBe('Running');
   });
@@ -346,12 +374,14 @@ describe('delete, preconditions and finalizers', () => {
     expect(registry.get('configmaps', 'default', 'settings')).toEqual(settings);
   });
 
-  it('moves generation by one when it marks an object for deletion (its controllers must notice)', () => {
+  it('moves generation by one when it marks an object that has one for deletion (its controllers must notice), and gives none to one without', () => {
     const { registry } = setUp();
+    registry.create('deployments', 'default', deployment('web', { finalizers: ['example.com/cleanup'] }));
     registry.create('pods', 'default', pod('web', { finalizers: ['example.com/cleanup'] }));
     registry.create('configmaps', 'default', { metadata: { name: 'settings', finalizers: ['example.com/cleanup'] } } as KubeObject);
-    expect(registry.delete('pods', 'default', 'web').metadata.generation).toBe(2);
-    expect(registry.delete('configmaps', 'default', 'settings').metadata.generation).toBe(2);
+    expect(registry.delete('deployments', 'default', 'web').metadata.generation).toBe(2);
+    expect(registry.delete('pods', 'default', 'web').metadata).not.toHaveProperty('generation');
+    expect(registry.delete('configmaps', 'default', 'settings').metadata).not.toHaveProperty('generation');
   });
 
   it('changes nothing on a second delete of a marked object', async () => {
@@ -400,7 +430,7 @@ describe('graceful deletion of pods: gracefullyMarked decides first', () => {
     registry.create('pods', 'default', pod('web', { nodeName: 'node-1' }));
     await clock.advance(60_000);
     const marked = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 30 });
-    expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:01:30Z', deletionGracePeriodSeconds: 30, generation: 2 });
+    expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:01:30Z', deletionGracePeriodSeconds: 30 });
     expect(marked.metadata.resourceVersion, 'the mark is written: the answer carries its new resourceVersion').toBe(String(store.revision));
     expect(registry.get('pods', 'default', 'web')).toEqual(marked);
     expect(registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 0 }).metadata.name).toBe('web');
@@ -494,7 +524,7 @@ describe('graceful deletion of pods: gracefullyMarked decides first', () => {
     expect(registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 60 })).toEqual(marked);
     expect(store.revision).toBe(revision);
     const shorter = registry.delete<Pod>('pods', 'default', 'web', { gracePeriodSeconds: 5 });
-    expect(shorter.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:05Z', deletionGracePeriodSeconds: 5, generation: 2 });
+    expect(shorter.metadata).toMatchObject({ deletionTimestamp: '2026-01-01T00:00:05Z', deletionGracePeriodSeconds: 5 });
     expect(registry.get('pods', 'default', 'web')).toEqual(shorter);
   });
 
@@ -559,7 +589,7 @@ describe('dry runs: everything but the write', () => {
     const { store, registry } = setUp();
     const revision = store.revision;
     const answer = registry.create<Pod>('pods', 'default', pod('web'), { dryRun: true });
-    expect(answer).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web', namespace: 'default', generation: 1 }, status: { phase: 'Pending' } });
+    expect(answer).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web', namespace: 'default' }, status: { phase: 'Pending' } });
     expect(answer.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(answer.metadata.resourceVersion).toBeUndefined();
     expect(answer.spec!.restartPolicy).toBe('Always'); // defaults are applied
@@ -582,7 +612,7 @@ describe('dry runs: everything but the write', () => {
     const changed = { ...created, spec: { ...created.spec!, nodeName: 'node-1' } };
     const answer = registry.update<Pod>('pods', 'default', changed, { dryRun: true });
     expect(answer.spec!.nodeName).toBe('node-1');
-    expect(answer.metadata).toMatchObject({ resourceVersion: created.metadata.resourceVersion, generation: 2 });
+    expect(answer.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
     expect(registry.get('pods', 'default', 'web')).toEqual(created);
     const stale = registry.update<Pod>('pods', 'default', { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } });
     const revision = store.revision;
@@ -598,7 +628,7 @@ describe('dry runs: everything but the write', () => {
     registry.create('pods', 'default', pod('held', { finalizers: ['example.com/x'] }));
     registry.create('configmaps', 'default', { metadata: { name: 'kept', finalizers: ['example.com/x'] } } as KubeObject);
     const revision = store.revision;
-    const marked = { ...plain.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0, generation: plain.metadata.generation! + 1 };
+    const marked = { ...plain.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0 };
     expect(registry.delete('pods', 'default', 'web', { dryRun: true }), 'a pod is marked before it is deleted').toEqual({ ...plain, metadata: marked });
     expect(registry.delete('pods', 'default', 'held', { dryRun: true }).metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
     expect(statusOf(() => registry.delete('pods', 'default', 'web', { dryRun: true, preconditions: { uid: 'other' } }))).toMatchObject({ reason: 'Conflict' });
@@ -768,11 +798,11 @@ describe('selectors: every form read exactly', () => {
 describe('registry: the rest of the rules', () => {
   it('compares specs as values: the same spec with its keys in another order is no change (no write, the same generation)', () => {
     const { registry } = setUp();
-    const created = registry.create<Pod>('pods', 'default', pod('web', { nodeName: 'n1' }));
+    const created = registry.create<Deployment>('deployments', 'default', deployment('web'));
     const reversed = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse().map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? reversed(v) : Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? reversed(x) : x)) : v])) as T;
-    const same = registry.update<Pod>('pods', 'default', { ...created, spec: reversed(created.spec!) });
+    const same = registry.update<Deployment>('deployments', 'default', { ...created, spec: reversed(created.spec!) });
     expect([same.metadata.resourceVersion, same.metadata.generation]).toEqual([created.metadata.resourceVersion, 1]);
-    const withNull = registry.update<Pod>('pods', 'default', { ...created, spec: { ...created.spec!, schedulingGates: null } as never });
+    const withNull = registry.update<Deployment>('deployments', 'default', { ...created, spec: { ...created.spec!, paused: null } as never });
     expect(withNull.metadata.generation).toBe(2);
   });
 
@@ -852,7 +882,7 @@ describe('the in-process client', () => {
     const created = await pods.create(pod('web'));
     const bound = await pods.update({ ...created, spec: { ...created.spec!, nodeName: 'node-1' } });
     const running = await pods.updateStatus({ ...bound, status: { phase: 'Running' } });
-    expect(running).toMatchObject({ spec: { nodeName: 'node-1' }, status: { phase: 'Running' }, metadata: { generation: 2 } });
+    expect(running).toMatchObject({ spec: { nodeName: 'node-1' }, status: { phase: 'Running' } });
     expect((await client.pods().list({ fieldSelector: 'spec.nodeName=node-1' })).items.map((p) => p.metadata.name)).toEqual(['web']);
     // Bound to a node: marked for its terminationGracePeriodSeconds (30 by default) until its kubelet deletes it with 0.
     await pods.delete('web');
