@@ -20,9 +20,9 @@
  * ```
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dirname, join, relative, isAbsolute } from 'node:path';
+import { dirname, join, relative, isAbsolute, sep } from 'node:path';
 import { NotImplemented, RealClock, type Clock, type Timer } from '@kube/kit';
 import { CriLogWriter, MAX_LOG_LINE_BYTES } from './cri-log.ts';
 import {
@@ -95,7 +95,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async removePodSandbox(podSandboxId: string): Promise<void> {
-    // TODO(22): unknown: nothing; stop it, remove its containers, delete it, and delete its working directory.
+    // TODO(22): unknown: nothing; stop it, remove its containers, delete it, delete its working directory, and its log directory if that is empty now (removeIfEmpty).
     throw new NotImplemented('22', 'ProcessRuntime.removePodSandbox');
   }
 
@@ -125,7 +125,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async removeContainer(containerId: string): Promise<void> {
-    // TODO(22): unknown: nothing; SIGKILL it if running and wait; then deleteContainer.
+    // TODO(22): unknown: nothing; SIGKILL it if running and wait; then deleteContainer, and removeLogFile (its sandbox's logDirectory).
     throw new NotImplemented('22', 'ProcessRuntime.removeContainer');
   }
 
@@ -158,6 +158,28 @@ export class ProcessRuntime implements RuntimeService {
     throw new NotImplemented('22', 'ProcessRuntime.shutdown');
   }
 
+}
+
+/**
+ * Deletes a container's log file, then each folder on its way up that this leaves empty, up to
+ * (not including) `logDirectory`, the pod's, where its other containers may still write. A folder
+ * with anything else in it stays: nothing but the log is ever deleted.
+ */
+function removeLogFile(logPath: string, logDirectory: string): void {
+  rmSync(logPath, { force: true });
+  for (let dir = dirname(logPath); dir.startsWith(logDirectory + sep); dir = dirname(dir)) {
+    if (!removeIfEmpty(dir)) return;
+  }
+}
+
+/** Deletes `dir` if it is empty; true when it is gone (or was never there). */
+function removeIfEmpty(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 /** Starts argv without a shell, in a new process group (its pid is the group's id); `"node"` is this Node. */

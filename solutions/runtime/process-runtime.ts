@@ -20,9 +20,9 @@
  * ```
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dirname, join, relative, isAbsolute } from 'node:path';
+import { dirname, join, relative, isAbsolute, sep } from 'node:path';
 import { RealClock, type Clock, type Timer } from '@kube/kit';
 import { CriLogWriter, MAX_LOG_LINE_BYTES } from './cri-log.ts';
 import {
@@ -127,11 +127,14 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async removePodSandbox(podSandboxId: string): Promise<void> {
-    if (!this.state.findSandbox(podSandboxId)) return;
+    const sandbox = this.state.findSandbox(podSandboxId);
+    if (!sandbox) return;
     await this.stopPodSandbox(podSandboxId);
     for (const c of this.state.containersOf(podSandboxId)) await this.removeContainer(c.id);
     this.state.deleteSandbox(podSandboxId);
     rmSync(this.sandboxDir(podSandboxId), { recursive: true, force: true });
+    // The pod's log folder goes once empty: another sandbox of the pod may still log there.
+    removeIfEmpty(sandbox.logDirectory);
   }
 
   async podSandboxStatus(podSandboxId: string): Promise<PodSandboxStatus> {
@@ -219,10 +222,13 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async removeContainer(containerId: string): Promise<void> {
-    if (!this.state.findContainer(containerId)) return;
+    const container = this.state.findContainer(containerId);
+    if (!container) return;
     await this.kill(containerId, 'killed by SIGKILL: the container was removed');
     this.state.deleteContainer(containerId);
     this.plans.delete(containerId);
+    // Its log goes with it: nobody can ask for a removed container's output any more.
+    removeLogFile(container.logPath, this.state.findSandbox(container.podSandboxId)!.logDirectory);
   }
 
   async listContainers(filter?: ContainerFilter): Promise<Container[]> {
@@ -285,6 +291,28 @@ export class ProcessRuntime implements RuntimeService {
 
   private checkOpen(): void {
     if (this.shutDown) throw new RuntimeError('FailedPrecondition', 'the runtime is shut down: it starts nothing any more');
+  }
+}
+
+/**
+ * Deletes a container's log file, then each folder on its way up that this leaves empty, up to
+ * (not including) `logDirectory`, the pod's, where its other containers may still write. A folder
+ * with anything else in it stays: nothing but the log is ever deleted.
+ */
+function removeLogFile(logPath: string, logDirectory: string): void {
+  rmSync(logPath, { force: true });
+  for (let dir = dirname(logPath); dir.startsWith(logDirectory + sep); dir = dirname(dir)) {
+    if (!removeIfEmpty(dir)) return;
+  }
+}
+
+/** Deletes `dir` if it is empty; true when it is gone (or was never there). */
+function removeIfEmpty(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
 

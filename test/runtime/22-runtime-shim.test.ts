@@ -784,6 +784,38 @@ describe('ProcessRuntime: containers are real processes', () => {
     expect(env.stdout.trim().split(',')).not.toContain('VITEST'); // the container does not inherit the runtime's environment
   });
 
+  it('deletes a removed container\'s log and the folders that leaves empty, and a removed sandbox\'s log directory once nothing is left in it, never a file it did not write', async () => {
+    const { runtime, root } = processRuntime();
+    const pod = (attempt: number) => ({ metadata: { ...sandboxConfig('logs').metadata, attempt } });
+    /** A container that prints one line and exits, run to its end; its log path. */
+    const ran = async (sandbox: string, name: string, attempt: number, logPath?: string) => {
+      const id = await runtime.createContainer(sandbox, containerConfig(name, 'kubekata/node', { metadata: { name, attempt }, args: ['-e', 'console.log("done")'], ...(logPath ? { logPath } : {}) }));
+      await runtime.startContainer(id);
+      await waitForExit(runtime, id);
+      return { id, logPath: (await runtime.containerStatus(id)).logPath };
+    };
+    const dir = join(root, 'pods', 'default_logs_uid-logs');
+    const first = await runtime.runPodSandbox(pod(0));
+    const a0 = await ran(first, 'a', 0);
+    const a1 = await ran(first, 'a', 1);
+    const b0 = await ran(first, 'b', 0, 'nested/deeper/b.log');
+    await runtime.removeContainer(a0.id);
+    expect([existsSync(a0.logPath), existsSync(a1.logPath)], 'its own log only').toEqual([false, true]);
+    await runtime.removeContainer(b0.id);
+    expect([existsSync(b0.logPath), existsSync(join(dir, 'nested'))], 'the folders its log path made go too, once empty').toEqual([false, false]);
+    writeFileSync(join(dir, 'notes.txt'), 'not the runtime\'s');
+    const second = await runtime.runPodSandbox(pod(1));
+    const a2 = await ran(second, 'a', 2);
+    await runtime.removePodSandbox(first);
+    expect([existsSync(a1.logPath), existsSync(a2.logPath)], 'the other sandbox of the pod still logs there').toEqual([false, true]);
+    await runtime.removePodSandbox(second);
+    expect([existsSync(join(dir, 'a')), readFileSync(join(dir, 'notes.txt'), 'utf8')], 'a file it did not write stays, and so does its folder').toEqual([false, 'not the runtime\'s']);
+    const clean = await runtime.runPodSandbox(sandboxConfig('clean'));
+    await ran(clean, 'main', 0);
+    await runtime.removePodSandbox(clean);
+    expect(existsSync(join(root, 'pods', 'default_clean_uid-clean')), 'nothing left: the log directory goes').toBe(false);
+  });
+
   it('stops a sandbox by SIGKILLing its running container (137, saying the sandbox was stopped), and removing it forgets it and its directory', async () => {
     const { runtime, root } = processRuntime();
     const mark = newMark('sandbox-stop');
