@@ -161,13 +161,26 @@ async function answeredBy(host: string, port: number, pods: readonly string[]): 
   return seen;
 }
 
-/** The addresses with a TCP socket in LISTEN state on this machine, `127.0.28.1:41234` (from /proc/net/tcp). */
+/**
+ * The addresses this process has a TCP socket in LISTEN state on, `127.0.28.1:41234` (from
+ * /proc/net/tcp, by the socket inodes of /proc/self/fd): a cluster another process runs on the
+ * same addresses (`npm run cluster` left open) is not this test's.
+ */
 function listeningOn(): string[] {
+  const ownSockets = new Set(
+    readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1] ?? ''];
+      } catch {
+        return [];
+      }
+    }),
+  );
   return readFileSync('/proc/net/tcp', 'utf8')
     .split('\n')
     .slice(1)
     .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields[3] === '0A')
+    .filter((fields) => fields[3] === '0A' && ownSockets.has(fields[9] ?? ''))
     .map((fields) => {
       const [hex, port] = fields[1]!.split(':');
       const ip = [3, 2, 1, 0].map((i) => Number.parseInt(hex!.slice(i * 2, i * 2 + 2), 16)).join('.');
