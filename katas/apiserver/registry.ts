@@ -134,8 +134,9 @@ export class Registry {
 
   /**
    * Stores a new object: name (or generateName + 5 random characters), uid, creationTimestamp,
-   * generation 1 for a kind that tracks it (none for the others), the status `type.prepareForCreate` starts it with, defaults, validation; then
-   * "create only if absent" in one transaction. Returns the stored object with its resourceVersion.
+   * generation 1 for a kind that tracks it (none for the others), the status
+   * `type.prepareForCreate` starts it with, defaults, validation; then "create only if absent" in
+   * one transaction. Returns the stored object with its resourceVersion.
    * A dry run (`options.dryRun`) does all of it but the transaction: AlreadyExists if the key is
    * there, else the object as it would be stored, without a resourceVersion.
    *

@@ -22,7 +22,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dirname, join, relative, isAbsolute, sep } from 'node:path';
+import { dirname, join, relative, isAbsolute } from 'node:path';
 import { NotImplemented, RealClock, type Clock, type Timer } from '@kube/kit';
 import { CriLogWriter, MAX_LOG_LINE_BYTES } from './cri-log.ts';
 import {
@@ -167,9 +167,15 @@ export class ProcessRuntime implements RuntimeService {
  */
 function removeLogFile(logPath: string, logDirectory: string): void {
   rmSync(logPath, { force: true });
-  for (let dir = dirname(logPath); dir.startsWith(logDirectory + sep); dir = dirname(dir)) {
+  for (let dir = dirname(logPath); isBelow(dir, logDirectory); dir = dirname(dir)) {
     if (!removeIfEmpty(dir)) return;
   }
+}
+
+/** Is `path` inside `base`, and not `base` itself? */
+function isBelow(path: string, base: string): boolean {
+  const rel = relative(base, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 /** Deletes `dir` if it is empty; true when it is gone (or was never there). */
