@@ -100,6 +100,8 @@ export class NodeAgent {
   private latestLease: Lease | undefined;
   /** the registered Node's uid, for the Lease's owner reference */
   private nodeUID: string | undefined;
+  /** `spec.unschedulable` as the last status computed saw it (upstream lastNodeUnschedulable; false at start) */
+  private lastUnschedulable = false;
   private timers: Timer[] = [];
   private stopped = true;
 
@@ -167,12 +169,15 @@ export class NodeAgent {
   /**
    * The node's status now (setNodeStatus: the setters in upstream's order): addresses, capacity
    * and allocatable, nodeInfo, the kubelet's endpoint, and the conditions updated from `previous`.
+   * `unschedulable` is the Node's `spec.unschedulable` (a cordon): its last setter only tells
+   * `recordEvent` when that changed since the last status computed (recordNodeSchedulableEvent).
    */
-  async computeStatus(previous: NodeStatus | undefined): Promise<NodeStatus> {
+  async computeStatus(previous: NodeStatus | undefined, unschedulable = false): Promise<NodeStatus> {
     const health = await this.health();
     const before = statusesOf(previous);
     const conditions = nodeConditions(previous?.conditions, health, this.clock.now());
     this.reportChanges(before, conditions);
+    this.reportSchedulable(unschedulable);
     return {
       ...previous,
       addresses: nodeAddresses(this.nodeIP, this.config.hostname ?? this.nodeName),
@@ -207,6 +212,18 @@ export class NodeAgent {
   }
 
   /**
+   * Tells `recordEvent` of a cordon (`NodeNotSchedulable`) or an uncordon (`NodeSchedulable`)
+   * since the last status computed. It starts from schedulable, so a kubelet that starts on a
+   * cordoned Node says so at its first status update, as upstream's does.
+   */
+  private reportSchedulable(unschedulable: boolean): void {
+    if (unschedulable === this.lastUnschedulable) return;
+    this.lastUnschedulable = unschedulable;
+    const reason = unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable';
+    this.recordEvent('Normal', reason, `Node ${this.nodeName} status is now: ${reason}`);
+  }
+
+  /**
    * One registration attempt (tryRegisterWithAPIServer): create the {@link initialNode}. When it
    * exists already — this kubelet restarted — keep that Node (its taints, its unschedulable, set
    * by people and controllers), only putting back the default labels and the pod CIDR when they
@@ -221,12 +238,13 @@ export class NodeAgent {
 
   /**
    * One status update (tryUpdateNodeStatus), every 10 s: read the Node, compute its status from
-   * the one it has, and post it through `nodes/<name>/status` only when it changed (heartbeat
+   * the one it has (and its `spec.unschedulable`, for the cordon's event), and post it through `nodes/<name>/status` only when it changed (heartbeat
    * times aside) or when 5 minutes have passed since the last post. Resolves true when it posted.
    */
   async updateNodeStatus(): Promise<boolean> {
-    // TODO(25): get the Node; computeStatus from its status; post it (updateStatus) when nodeStatusHasChanged or when
-    // TODO(25): NODE_STATUS_REPORT_FREQUENCY_MS have passed since lastStatusReport (or it is the first); note the time.
+    // TODO(25): get the Node; computeStatus from its status and its spec.unschedulable; post it (updateStatus) when
+    // TODO(25): nodeStatusHasChanged or when NODE_STATUS_REPORT_FREQUENCY_MS have passed since lastStatusReport (or it
+    // TODO(25): is the first); note the time.
     throw new NotImplemented('25', 'NodeAgent.updateNodeStatus');
   }
 

@@ -232,6 +232,41 @@ describe('registration, status and the Lease', () => {
     expect((await nodeEvents())[2], 'the same event again: counted').toBe(`NodeHasNoDiskPressure x2: Node ${NODE} status is now: NodeHasNoDiskPressure`);
   });
 
+  it('tells `kubectl describe node` of a cordon and an uncordon at its next status update, and says the node is cordoned again when it restarts on a cordoned Node', async () => {
+    const node = await agentNode();
+    const schedulingEvents = async () => {
+      await node.settle();
+      const events = (await node.client.events('default').list()).items.filter((e) => e.involvedObject.kind === 'Node' && /Schedulable$/.test(e.reason ?? ''));
+      events.sort((a, b) => (a.firstTimestamp ?? '').localeCompare(b.firstTimestamp ?? ''));
+      return events.map((e) => `${e.reason} x${e.count}: ${e.message}`);
+    };
+    const cordon = async (unschedulable: boolean) => {
+      const current = await getNode(node);
+      await node.client.nodes().update({ ...current, spec: { ...current.spec, unschedulable } });
+    };
+    await cordon(true);
+    expect(await schedulingEvents(), 'the kubelet has not looked at its Node since the cordon').toEqual([]);
+    await node.advance(10_000);
+    expect(await schedulingEvents()).toEqual([`NodeNotSchedulable x1: Node ${NODE} status is now: NodeNotSchedulable`]);
+    await node.advance(30_000);
+    expect(await schedulingEvents(), 'still cordoned: nothing new').toEqual([`NodeNotSchedulable x1: Node ${NODE} status is now: NodeNotSchedulable`]);
+    await cordon(false);
+    await node.advance(10_000);
+    expect((await schedulingEvents())[1]).toBe(`NodeSchedulable x1: Node ${NODE} status is now: NodeSchedulable`);
+    await node.crash(0);
+    await cordon(true);
+    await node.advance(10_000);
+    await node.startKubelet();
+    expect(
+      await schedulingEvents(),
+      "a new kubelet starts from schedulable, and its first status update finds the cordon (a new recorder: a new Event, as upstream's)",
+    ).toEqual([
+      `NodeNotSchedulable x1: Node ${NODE} status is now: NodeNotSchedulable`,
+      `NodeSchedulable x1: Node ${NODE} status is now: NodeSchedulable`,
+      `NodeNotSchedulable x1: Node ${NODE} status is now: NodeNotSchedulable`,
+    ]);
+  });
+
   it('keeps the taints and unschedulable someone set on its Node when it registers again after a restart', async () => {
     const node = await agentNode();
     const cordoned = await getNode(node);
