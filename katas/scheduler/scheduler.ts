@@ -22,7 +22,7 @@
  * await scheduler.runUntilIdle();           // every pod that can be tried now, tried
  * ```
  */
-import { isNotImplemented, NotImplemented, type Clock, type Node, type Pod, type PodCondition, type Random } from '@kube/kit';
+import { isNotImplemented, NotImplemented, toRFC3339, type Clock, type Node, type Pod, type PodCondition, type Random } from '@kube/kit';
 import type { ApiClient } from '@kube/apiserver';
 import { SchedulerCache } from './cache.ts';
 import { CycleState } from './cycle-state.ts';
@@ -137,9 +137,10 @@ export class Scheduler {
    */
   async scheduleNext(): Promise<CycleResult | undefined> {
     // TODO(16): pop a pod (none: undefined). A pod being deleted (deletionTimestamp): this.skipDeleting(pod) (given).
-    // TODO(16): No nodes: fail with NO_NODES_AVAILABLE. Else this.choose(pod) (a FitError:
-    // TODO(16): fail as Unschedulable; another error: as SchedulerError). cache.assume the pod on the node, then bind;
-    // TODO(16): if binding throws, cache.forget it and fail. Else queue.done(pod) and return { pod, nodeName }.
+    // TODO(16): No nodes: fail with NO_NODES_AVAILABLE, Unschedulable, 'after back-off'. Else this.choose(pod) (a
+    // TODO(16): FitError: fail as Unschedulable, 'on an event'; another error: as SchedulerError, 'after back-off').
+    // TODO(16): cache.assume the pod on the node, then bind; if binding throws, cache.forget it and fail
+    // TODO(16): (SchedulerError, 'after back-off'). Else queue.done(pod) and return { pod, nodeName }.
     // TODO(16): (Let NotImplemented errors through: isNotImplemented(error).)
     throw new NotImplemented('16', 'Scheduler.scheduleNext');
   }
@@ -206,24 +207,44 @@ export class Scheduler {
     return { pod, error: message };
   }
 
-  /** The pod goes back to the queue, and its status says why (best effort: the pod may be gone). */
-  private async fail(queued: QueuedPod, message: string, reason: 'Unschedulable' | 'SchedulerError'): Promise<CycleResult> {
-    this.queue.addUnschedulable(queued);
+  /**
+   * The pod goes back to the queue, and its status says why (best effort: the pod may be gone).
+   * `retry` is where it waits (upstream's handleSchedulingFailure): a pod a plugin rejected waits
+   * `on an event` that may help it; any other failure (no nodes, an error, a failed binding) has no
+   * such event to wait for, and is tried again `after back-off`.
+   */
+  private async fail(queued: QueuedPod, message: string, reason: 'Unschedulable' | 'SchedulerError', retry: 'on an event' | 'after back-off'): Promise<CycleResult> {
+    if (retry === 'on an event') this.queue.addUnschedulable(queued);
+    else this.queue.addBackoff(queued);
     const { pod } = queued;
     this.explainer?.failed(pod, reason, message);
     this.options.events?.event(asPod(pod), 'Warning', 'FailedScheduling', message);
-    const condition: PodCondition = { type: 'PodScheduled', status: 'False', reason, message };
     try {
       const pods = this.options.client.pods(pod.metadata.namespace ?? 'default');
       const current = await pods.get(pod.metadata.name ?? '');
-      const others = (current.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      await pods.updateStatus({ ...current, status: { ...current.status, conditions: [...others, condition] } });
+      const conditions = withPodScheduled(current.status?.conditions ?? [], { type: 'PodScheduled', status: 'False', reason, message }, this.options.clock.now());
+      // The same failure again: nothing to write (upstream's updatePod writes only a changed condition).
+      if (conditions) await pods.updateStatus({ ...current, status: { ...current.status, conditions } });
     } catch (error) {
       if (isNotImplemented(error)) throw error;
       // The pod was deleted or changed meanwhile: its next event will tell the queue.
     }
     return { pod, error: message };
   }
+}
+
+/**
+ * `conditions` with `condition` in the place of the pod's PodScheduled one (or added), as
+ * upstream's UpdatePodCondition: its `lastTransitionTime` is `now`, or the old one's while the
+ * status stays. Undefined when the old condition already says the same.
+ */
+function withPodScheduled(conditions: readonly PodCondition[], condition: PodCondition, now: number): PodCondition[] | undefined {
+  const index = conditions.findIndex((c) => c.type === condition.type);
+  const old = conditions[index];
+  const lastTransitionTime = old?.status === condition.status && old.lastTransitionTime ? old.lastTransitionTime : toRFC3339(now);
+  const updated: PodCondition = { ...condition, lastTransitionTime };
+  if (old && old.status === updated.status && old.reason === updated.reason && old.message === updated.message && old.lastTransitionTime === lastTransitionTime) return undefined;
+  return index < 0 ? [...conditions, updated] : conditions.map((c, i) => (i === index ? updated : c));
 }
 
 /** `pod` with its kind and apiVersion, which an event's involvedObject names. */

@@ -3,11 +3,12 @@
  * pods wait for a scheduling cycle. Three places:
  *
  * - **active**: ready to be tried, the highest `spec.priority` first, then the one waiting longest;
- * - **backoff**: failed recently, waiting out a back-off (1 s after the first failure, doubling
- *   with each attempt, at most 10 s) so that a pod that cannot fit does not spin the scheduler;
- * - **unschedulable**: failed, and nothing has changed that could help. A cluster event (a node
- *   added or changed, a pod deleted) moves them all back (to backoff if their back-off is not over,
- *   else to active); a pod left there for 5 minutes goes back anyway.
+ * - **backoff**: waiting out a back-off (1 s after the first failure, doubling with each attempt,
+ *   at most 10 s) so that a pod that cannot fit does not spin the scheduler. A pod whose cycle
+ *   failed with an error, not a plugin's rejection, comes here at once: no event may come for it;
+ * - **unschedulable**: rejected, and nothing has changed that could help. A cluster event (a node
+ *   added or changed, a pod deleted) or a change to the pod itself moves them back (to backoff if
+ *   their back-off is not over, else to active); a pod left there for 5 minutes goes back anyway.
  *
  * Time is the kit's {@link Clock}: the queue reads `clock.now()` when it is asked, and sets no
  * timers (upstream flushes backoff every second and unschedulable pods every 30 s in goroutines).
@@ -18,11 +19,13 @@
  * queue.add(lowPriorityPod); queue.add(highPriorityPod);
  * queue.pop()!.pod;                // highPriorityPod: attempts 1
  * queue.addUnschedulable(entry);   // it did not fit
+ * queue.update({ ...entry.pod, status });  // still unschedulable: a new status is no reason to try again
  * queue.moveAllToActiveOrBackoff('NodeAdd');  // to backoff: its 1 s is not over
  * queue.pop();                     // lowPriorityPod
  * clock.advance(1000); queue.pop()!.pod;      // highPriorityPod again: attempts 2
  * ```
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Clock, Pod } from '@kube/kit';
 
 /** The back-off after a pod's first failed attempt (upstream's podInitialBackoffSeconds, 1). */
@@ -46,6 +49,26 @@ export interface QueuedPod {
 /** `namespace/name`: how the queue tells pods apart. */
 export function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+}
+
+/**
+ * Whether an update of a pod may change where it fits (upstream's isPodUpdated): a change to
+ * anything but its status, `resourceVersion`, `generation` and `finalizers`. The
+ * scheduler's own PodScheduled write, or a status someone else writes, is no reason to try an
+ * unschedulable pod again.
+ *
+ * @example
+ * isPodUpdated(pod, { ...pod, status: { conditions: [...] } });                         // false
+ * isPodUpdated(pod, { ...pod, spec: { ...pod.spec, tolerations: [{ operator: 'Exists' }] } }); // true
+ */
+export function isPodUpdated(before: Pod, after: Pod): boolean {
+  return !isDeepStrictEqual(schedulingView(before), schedulingView(after));
+}
+
+/** `pod` without what {@link isPodUpdated} ignores. */
+function schedulingView(pod: Pod): object {
+  const { resourceVersion, generation, finalizers, ...metadata } = pod.metadata;
+  return { ...pod, metadata, status: undefined };
 }
 
 /** The back-off of a pod after `attempts` failed attempts: 1 s, 2 s, 4 s, 8 s, then 10 s. */
@@ -84,16 +107,18 @@ export class SchedulingQueue {
   }
 
   /**
-   * A queued pod changed. If it was unschedulable, the change may help (a toleration added, a
-   * smaller request): it moves on, as after a cluster event.
+   * A queued pod changed. If it was unschedulable and more than its status changed
+   * ({@link isPodUpdated}: a toleration added, a smaller request), the change may help: it moves
+   * on, as after a cluster event.
    */
   update(pod: Pod): void {
     const key = podKey(pod);
     const queued = this.find(key);
     if (!queued) return this.add(pod);
+    const before = queued.pod;
     queued.pod = pod;
     if (this.active.has(key)) this.active.set(key, queued);
-    if (this.unschedulable.delete(key)) this.requeue(key, queued);
+    if (isPodUpdated(before, pod) && this.unschedulable.delete(key)) this.requeue(key, queued);
   }
 
   /** A pod that was deleted, or got bound by someone else: it leaves the queue. */
@@ -120,12 +145,23 @@ export class SchedulingQueue {
     return queued;
   }
 
-  /** A popped pod did not fit (or could not be bound): it waits for a cluster event. */
+  /** A popped pod a plugin rejected (it did not fit): it waits for a cluster event. */
   addUnschedulable(queued: QueuedPod): void {
     const key = podKey(queued.pod);
     if (!this.inFlight.delete(key)) return; // deleted while it was being scheduled
     queued.failedAt = this.clock.now();
     this.unschedulable.set(key, queued);
+  }
+
+  /**
+   * A popped pod whose cycle failed with an error, not a plugin's rejection (no nodes, a failed
+   * binding): no cluster event may come for it, so it waits out its back-off and is tried again.
+   */
+  addBackoff(queued: QueuedPod): void {
+    const key = podKey(queued.pod);
+    if (!this.inFlight.delete(key)) return; // deleted while it was being scheduled
+    queued.failedAt = this.clock.now();
+    this.backoff.set(key, queued);
   }
 
   /** A popped pod was bound: the queue forgets it. */

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { FakeClock, Random, type Pod, type Toleration } from '@kube/kit';
+import { FakeClock, Random, toRFC3339, type Pod, type PodCondition, type Toleration } from '@kube/kit';
 import {
   backoffDuration,
   BalancedAllocation,
@@ -230,7 +230,7 @@ describe('the scheduling queue', () => {
     expect(queue.sizes).toEqual({ active: 0, backoff: 0, unschedulable: 1 });
   });
 
-  it('update adds an unknown pod, re-orders an active pod by its new priority, leaves a pod in flight there, and moves an unschedulable pod on', async () => {
+  it('update adds an unknown pod, re-orders an active pod by its new priority, leaves a pod in flight there, and moves an unschedulable pod on when more than its status changed', async () => {
     const clock = new FakeClock(START);
     const queue = new SchedulingQueue(clock);
     queue.update(prioritized('new', 0));
@@ -245,8 +245,11 @@ describe('the scheduling queue', () => {
     expect(queue.pop()?.pod.metadata.name).toBe('new');
     expect(queue.pop()).toBeUndefined();
     queue.addUnschedulable(a);
-    queue.update(prioritized('a', 5)); // unschedulable: on to backoff, as after an event
-    expect(queue.sizes).toEqual({ active: 0, backoff: 1, unschedulable: 0 });
+    const rejected: PodCondition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no' };
+    queue.update({ ...prioritized('a', 5), metadata: { ...prioritized('a', 5).metadata, resourceVersion: '9', generation: 2 }, status: { conditions: [rejected] } });
+    expect(queue.sizes, 'only its status, resourceVersion and generation changed (the scheduler wrote why it failed): it stays').toEqual({ active: 0, backoff: 0, unschedulable: 1 });
+    queue.update({ ...prioritized('a', 5), metadata: { ...prioritized('a', 5).metadata, labels: { tier: 'web' } } });
+    expect(queue.sizes, 'a label: on to backoff, as after an event').toEqual({ active: 0, backoff: 1, unschedulable: 0 });
   });
 
   it('a pod deleted during its cycle stays gone when the cycle fails', () => {
@@ -381,29 +384,49 @@ describe('the scheduler', () => {
     expect(await unschedulable(makePod('urgent', { cpu: '1', priority: 1000 }))).toBe(filters);
   });
 
-  it('writes why a pod does not fit into its PodScheduled condition, and binds it after a new node and its back-off', async () => {
+  it('writes why a pod does not fit into its PodScheduled condition, leaves it there until a cluster event, and binds it when a node with room comes', async () => {
     const { cluster, scheduler } = await running([['small', { cpu: '1' }]]);
     await cluster.addPod(makePod('big', { cpu: '2' }));
     await cluster.deliver(scheduler);
     expect(await scheduler.scheduleNext()).toMatchObject({ error: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..' });
     expect((await cluster.pod('big')).status?.conditions).toEqual([
-      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..' },
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        reason: 'Unschedulable',
+        message: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..',
+        lastTransitionTime: toRFC3339(START),
+      },
     ]);
     await cluster.deliver(scheduler); // its own status change: nothing to do
     expect(await scheduler.scheduleNext()).toBeUndefined();
+    await cluster.clock.advance(60_000);
+    expect(await scheduler.scheduleNext(), 'its back-off is long over, but only a cluster event (or 5 minutes) may help it').toBeUndefined();
     await cluster.addNode(makeNode('large', { cpu: '4' }));
-    await cluster.deliver(scheduler); // NodeAdd: the pod moves to backoff
-    expect(await scheduler.scheduleNext()).toBeUndefined();
-    await cluster.clock.advance(1000);
+    await cluster.deliver(scheduler); // NodeAdd: the pod moves to active, its back-off over
     expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'large' });
   });
 
-  it('with no nodes at all, says "no nodes available to schedule pods"', async () => {
+  it('with no nodes at all, says "no nodes available to schedule pods", and tries again after each back-off with no event to wait for', async () => {
     const { cluster, scheduler } = await running();
     await cluster.addPod(makePod('web'));
     await cluster.deliver(scheduler);
     expect(await scheduler.scheduleNext()).toMatchObject({ error: 'no nodes available to schedule pods' });
-    expect((await cluster.pod('web')).status?.conditions).toEqual([{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no nodes available to schedule pods' }]);
+    const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no nodes available to schedule pods', lastTransitionTime: toRFC3339(START) };
+    expect((await cluster.pod('web')).status?.conditions).toEqual([condition]);
+    const written = (await cluster.pod('web')).metadata.resourceVersion;
+    await cluster.deliver(scheduler);
+    await cluster.clock.advance(999);
+    expect(await scheduler.scheduleNext(), 'its first back-off, 1 s, is not over').toBeUndefined();
+    await cluster.clock.advance(1);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: 'no nodes available to schedule pods' });
+    expect((await cluster.pod('web')).metadata.resourceVersion, 'the same condition: not written again').toBe(written);
+    await cluster.clock.advance(2000);
+    expect(await scheduler.scheduleNext(), 'then 2 s').toMatchObject({ error: 'no nodes available to schedule pods' });
+    await cluster.addNode(makeNode('n1'));
+    await cluster.deliver(scheduler);
+    await cluster.clock.advance(4000);
+    expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'n1' });
   });
 
   it('skips a pod being deleted (its finalizers hold it): no binding, a Warning event, and no second try when a node comes', async () => {
@@ -498,6 +521,9 @@ describe('the scheduler', () => {
       ['good', 'n1'],
     ]);
     expect((await cluster.pod('bad')).status?.conditions?.[0]).toMatchObject({ type: 'PodScheduled', status: 'False', reason: 'SchedulerError' });
+    await cluster.deliver(scheduler);
+    await cluster.clock.advance(1000);
+    expect((await scheduler.runUntilIdle()).map((r) => r.pod.metadata.name), 'an error, not a rejection: tried again after its back-off, with no event').toEqual(['bad']);
   });
 
   it('never binds a pod that was deleted while it waited, nor one someone else bound first', async () => {
@@ -514,7 +540,7 @@ describe('the scheduler', () => {
       expect.stringMatching(/^binding to node "n[12]" failed: ./),
       expect.stringMatching(/^binding to node "n[12]" failed: pod default\/taken is already assigned to node "n2"$/),
     ]);
-    expect((await cluster.pod('taken')).status?.conditions).toEqual([{ type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message: results[1]!.error }]);
+    expect((await cluster.pod('taken')).status?.conditions).toEqual([{ type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message: results[1]!.error, lastTransitionTime: toRFC3339(START) }]);
     expect((await cluster.pod('taken')).spec?.nodeName).toBe('n2');
     await cluster.deliver(scheduler);
     await cluster.clock.advance(10_000);
