@@ -214,8 +214,8 @@ export class Scheduler {
    * such event to wait for, and is tried again `after back-off`.
    */
   private async fail(queued: QueuedPod, message: string, reason: 'Unschedulable' | 'SchedulerError', retry: 'on an event' | 'after back-off'): Promise<CycleResult> {
-    if (retry === 'on an event') this.queue.addUnschedulable(queued);
-    else this.queue.addBackoff(queued);
+    if (retry === 'after back-off') this.queue.addBackoff(queued);
+    else this.queue.addUnschedulable(queued);
     const { pod } = queued;
     this.explainer?.failed(pod, reason, message);
     this.options.events?.event(asPod(pod), 'Warning', 'FailedScheduling', message);

@@ -3,15 +3,16 @@
  *
  * The examples read as the spec: selectHost and its ties, LeastAllocated and BalancedAllocation,
  * the queue's order, back-off and unschedulable pods, and the scheduler binding pods through a
- * real registry, with its assumed-pod cache, its failures written to the pod's condition, and a
- * plugin that throws. The properties: whatever the interleaving of node and pod changes, event
+ * real registry, with its assumed-pod cache, its failures written to the pod's condition (a
+ * rejection waits for an event, an error or a failed binding backs off), and a plugin that throws. The properties: whatever the interleaving of node and pod changes, event
  * deliveries and scheduling cycles, no node is ever overcommitted by the bindings in the store
  * (model-based, fc.commands); every pod that fits somewhere is eventually bound once the fake clock
  * has run past the back-offs; and the queue pops by priority, then age.
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import { FakeClock, Random, toRFC3339, type Pod, type PodCondition, type Toleration } from '@kube/kit';
+import { LocalClient } from '@kube/apiserver';
+import { FakeClock, Random, toRFC3339, type Binding, type Pod, type PodCondition, type Toleration } from '@kube/kit';
 import {
   backoffDuration,
   BalancedAllocation,
@@ -252,12 +253,16 @@ describe('the scheduling queue', () => {
     expect(queue.sizes, 'a label: on to backoff, as after an event').toEqual({ active: 0, backoff: 1, unschedulable: 0 });
   });
 
-  it('a pod deleted during its cycle stays gone when the cycle fails', () => {
+  it('a pod deleted during its cycle stays gone when the cycle fails, rejected or with an error', () => {
     const queue = new SchedulingQueue(new FakeClock(START));
     queue.add(makePod('web'));
-    const queued = queue.pop()!;
+    queue.add(makePod('api'));
+    const first = queue.pop()!;
+    const second = queue.pop()!;
     queue.delete(makePod('web'));
-    queue.addUnschedulable(queued);
+    queue.delete(makePod('api'));
+    queue.addUnschedulable(first);
+    queue.addBackoff(second);
     expect(queue.sizes).toEqual({ active: 0, backoff: 0, unschedulable: 0 });
   });
 
@@ -524,6 +529,32 @@ describe('the scheduler', () => {
     await cluster.deliver(scheduler);
     await cluster.clock.advance(1000);
     expect((await scheduler.runUntilIdle()).map((r) => r.pod.metadata.name), 'an error, not a rejection: tried again after its back-off, with no event').toEqual(['bad']);
+  });
+
+  it('tries a pod whose binding the API failed (a timeout) again after its back-off, with no event to wait for', async () => {
+    const cluster = new TestCluster();
+    await cluster.addNode(makeNode('n1'));
+    let refusals = 1;
+    /** The cluster's client, whose first binding times out. */
+    class FlakyBinding extends LocalClient {
+      override pods(namespace?: string) {
+        const pods = super.pods(namespace);
+        const bind = async (binding: Binding) => {
+          if (refusals-- > 0) throw new Error('etcdserver: request timed out');
+          return pods.bind(binding);
+        };
+        return Object.assign(Object.create(pods) as typeof pods, { bind });
+      }
+    }
+    const scheduler = new Scheduler({ client: new FlakyBinding(cluster.registry), clock: cluster.clock, random: new Random(5) });
+    await scheduler.sync();
+    await cluster.addPod(makePod('web'));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: 'binding to node "n1" failed: etcdserver: request timed out' });
+    await cluster.deliver(scheduler); // its own PodScheduled condition: no reason to move it
+    expect(await scheduler.scheduleNext(), 'its back-off, 1 s, is not over').toBeUndefined();
+    await cluster.clock.advance(1000);
+    expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'n1' });
   });
 
   it('never binds a pod that was deleted while it waited, nor one someone else bound first', async () => {
