@@ -33,10 +33,13 @@ export class SchedulerCache {
     return this.nodes.size;
   }
 
-  /** A node was added or changed. */
-  setNode(node: Node): void {
-    this.nodes.set(node.metadata.name ?? '', node);
+  /** A node was added or changed. Returns the node it had under that name before, if any. */
+  setNode(node: Node): Node | undefined {
+    const name = node.metadata.name ?? '';
+    const before = this.nodes.get(name);
+    this.nodes.set(name, node);
     this.current = undefined;
+    return before;
   }
 
   /** A node was deleted. */

@@ -27,6 +27,7 @@ import type { ApiClient } from '@kube/apiserver';
 import { SchedulerCache } from './cache.ts';
 import { CycleState } from './cycle-state.ts';
 import { CycleExplainer } from './explain.ts';
+import { nodeSchedulingPropertiesChanged } from './node-changes.ts';
 import type { ExplanationRecorder } from './explanation.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
 import { postFilterMessage } from './preemption.ts';
@@ -125,7 +126,9 @@ export class Scheduler {
 
   /** A node event: the cache follows; a new or changed node may let unschedulable pods fit. */
   onNode(type: EventType, node: Node): void {
-    // TODO(16): keep the cache up to date (setNode / removeNode); an ADDED or MODIFIED node may let unschedulable pods fit: move them.
+    // TODO(16): keep the cache up to date (setNode, which returns the node it replaced, / removeNode). A new node, or
+    // TODO(16): one that nodeSchedulingPropertiesChanged (given) since the cache had it, may let unschedulable pods fit:
+    // TODO(16): move them ('NodeAdd' or 'NodeUpdate').
     throw new NotImplemented('16', 'Scheduler.onNode');
   }
 

@@ -34,5 +34,6 @@ export * from './scheduling-queue.ts';
 export * from './scheduler.ts';
 export * from './plugins/resource-scores.ts';
 export * from './cache.ts';
+export * from './node-changes.ts';
 export * from './explanation.ts';
 export * from './explain.ts';

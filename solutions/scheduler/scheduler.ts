@@ -27,6 +27,7 @@ import type { ApiClient } from '@kube/apiserver';
 import { SchedulerCache } from './cache.ts';
 import { CycleState } from './cycle-state.ts';
 import { CycleExplainer } from './explain.ts';
+import { nodeSchedulingPropertiesChanged } from './node-changes.ts';
 import type { ExplanationRecorder } from './explanation.ts';
 import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
 import { postFilterMessage } from './preemption.ts';
@@ -140,8 +141,11 @@ export class Scheduler {
       this.cache.removeNode(node.metadata.name ?? '');
       return;
     }
-    this.cache.setNode(node);
-    this.queue.moveAllToActiveOrBackoff(type === 'ADDED' ? 'NodeAdd' : 'NodeUpdate');
+    const before = this.cache.setNode(node);
+    // A heartbeat, or a cordon, gives no pod more room: only a new node or a change scheduling reads moves them.
+    if (before === undefined || nodeSchedulingPropertiesChanged(before, node)) {
+      this.queue.moveAllToActiveOrBackoff(before === undefined ? 'NodeAdd' : 'NodeUpdate');
+    }
   }
 
   /**

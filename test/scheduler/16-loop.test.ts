@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
 import { LocalClient } from '@kube/apiserver';
-import { FakeClock, Random, toRFC3339, type Binding, type Pod, type PodCondition, type Toleration } from '@kube/kit';
+import { FakeClock, Random, toRFC3339, type Binding, type Node, type NodeCondition, type Pod, type PodCondition, type Toleration } from '@kube/kit';
 import {
   backoffDuration,
   BalancedAllocation,
@@ -410,6 +410,35 @@ describe('the scheduler', () => {
     await cluster.addNode(makeNode('large', { cpu: '4' }));
     await cluster.deliver(scheduler); // NodeAdd: the pod moves to active, its back-off over
     expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'large' });
+  });
+
+  it("moves an unschedulable pod on a node update only when it changes what scheduling reads: not a heartbeat nor a cordon; an uncordon, a label, an annotation, a taint, a condition's status, the allocatable do", async () => {
+    const { cluster, scheduler } = await running([['n1', { cpu: '1' }]]);
+    await cluster.addPod(makePod('big', { cpu: '2' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: expect.stringContaining('Insufficient cpu') });
+    const ready = (heartbeat: number): NodeCondition => ({ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: toRFC3339(heartbeat), lastTransitionTime: toRFC3339(START) });
+    const nodes = cluster.client.nodes();
+    const steps: [string, (node: Node) => Promise<unknown>, 'tried again' | 'left waiting' | 'bound'][] = [
+      ['its first Ready condition', (n) => nodes.updateStatus({ ...n, status: { ...n.status, conditions: [ready(START)] } }), 'tried again'],
+      ['a heartbeat (only the times move)', (n) => nodes.updateStatus({ ...n, status: { ...n.status, conditions: [ready(START + 300_000)] } }), 'left waiting'],
+      ['a cordon', (n) => nodes.update({ ...n, spec: { ...n.spec, unschedulable: true } }), 'left waiting'],
+      ['the uncordon', (n) => nodes.update({ ...n, spec: { ...n.spec, unschedulable: false } }), 'tried again'],
+      ['a label', (n) => nodes.update({ ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, disk: 'ssd' } } }), 'tried again'],
+      ['an annotation', (n) => nodes.update({ ...n, metadata: { ...n.metadata, annotations: { note: 'x' } } }), 'tried again'],
+      ['a taint', (n) => nodes.update({ ...n, spec: { ...n.spec, taints: [{ key: 'gpu', effect: 'PreferNoSchedule' }] } }), 'tried again'],
+      ['Ready turning Unknown', (n) => nodes.updateStatus({ ...n, status: { ...n.status, conditions: [{ ...ready(START + 600_000), status: 'Unknown' }] } }), 'tried again'],
+      ['more CPU allocatable', (n) => nodes.updateStatus({ ...n, status: { ...n.status, allocatable: { ...n.status!.allocatable, cpu: '4' } } }), 'bound'],
+    ];
+    for (const [what, change, outcome] of steps) {
+      await change(await cluster.client.nodes().get('n1'));
+      await cluster.deliver(scheduler);
+      await cluster.clock.advance(20_000); // every back-off over
+      const result = await scheduler.scheduleNext();
+      if (outcome === 'left waiting') expect(result, what).toBeUndefined();
+      else if (outcome === 'tried again') expect(result?.error, what).toMatch(/Insufficient cpu/);
+      else expect(result?.nodeName, what).toBe('n1');
+    }
   });
 
   it('with no nodes at all, says "no nodes available to schedule pods", and tries again after each back-off with no event to wait for', async () => {
