@@ -7,7 +7,8 @@
  * rejection waits for an event, an error or a failed binding backs off), and a plugin that throws. The properties: whatever the interleaving of node and pod changes, event
  * deliveries and scheduling cycles, no node is ever overcommitted by the bindings in the store
  * (model-based, fc.commands); every pod that fits somewhere is eventually bound once the fake clock
- * has run past the back-offs; and the queue pops by priority, then age.
+ * has run past the back-offs; the queue pops by priority, then age; and a pod's status written
+ * while it waits moves it nowhere (two queues, one told of the status, pop the same).
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
@@ -730,6 +731,18 @@ class QueueTick implements QueueCommand {
   toString = () => `clock.advance(${this.ms})`;
 }
 
+type QueueStep = 'add' | 'reject' | 'fail with an error' | 'node added' | 'wait';
+
+/** One step of a queue's life: a pod added; the next pod popped and rejected, or failed with an error; an event. */
+function runQueueStep(queue: SchedulingQueue, name: string, step: QueueStep): void {
+  if (step === 'add') queue.add(makePod(name));
+  if (step === 'node added') queue.moveAllToActiveOrBackoff('NodeAdd');
+  if (step !== 'reject' && step !== 'fail with an error') return;
+  const popped = queue.pop();
+  if (popped && step === 'reject') queue.addUnschedulable(popped);
+  if (popped && step === 'fail with an error') queue.addBackoff(popped);
+}
+
 describe('properties', () => {
   test.prop(
     [
@@ -811,6 +824,29 @@ describe('properties', () => {
     async (commands) => {
       const clock = new FakeClock(START);
       await fc.asyncModelRun(() => ({ model: { waiting: new Map<string, { priority: number; added: number }>(), clock }, real: new SchedulingQueue(clock) }), commands);
+    },
+  );
+
+  test.prop([
+    fc.array(fc.record({ pod: fc.nat(3), step: fc.constantFrom('add', 'reject', 'fail with an error', 'node added', 'wait') as fc.Arbitrary<QueueStep>, ms: fc.nat(3000) }), { maxLength: 30 }),
+    fc.nat(3),
+  ])(
+    "a pod's status written while it waits (active, backing off or unschedulable) moves it nowhere: the queue pops as if nothing had been written",
+    async (steps, written) => {
+      const clock = new FakeClock(START);
+      const [plain, updated] = [new SchedulingQueue(clock), new SchedulingQueue(clock)];
+      for (const { pod, step, ms } of steps) {
+        for (const queue of [plain, updated]) runQueueStep(queue, `p${pod}`, step);
+        if (step === 'wait') await clock.advance(ms);
+      }
+      const pod = makePod(`p${written}`);
+      const status = { phase: 'Pending' as const, conditions: [{ type: 'PodScheduled', status: 'False' as const, reason: 'Unschedulable', message: 'no' }] };
+      updated.update({ ...pod, metadata: { ...pod.metadata, resourceVersion: '99' }, status }); // a pod not queued is added, as in `plain` below
+      if (!steps.some((s) => s.pod === written && s.step === 'add')) plain.add(pod);
+      expect(updated.sizes).toEqual(plain.sizes);
+      await clock.advance(5 * 60_000);
+      const pops = (queue: SchedulingQueue) => Array.from({ length: 5 }, () => queue.pop()?.pod.metadata.name);
+      expect(pops(updated)).toEqual(pops(plain));
     },
   );
 
