@@ -77,11 +77,17 @@ export class ClusterNode {
   readonly leftoversStopped: number = 0;
   /** the stdins the node keeps for containers with `stdin: true`, for attach (process runtime only) */
   private readonly stdins: ContainerStdins;
+  /** the kubelet's logRoot (the process runtime's `pods` folder); none for the fake runtime */
+  private readonly logRoot: string | undefined;
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.name = options.name;
     const podCIDR = this.podCIDR;
     const root = join(options.dataDir ?? '.', 'nodes', options.name);
+    // Where the runtime's containers log, as the kubelet knows it (upstream's /var/log/pods): after
+    // a restart of the whole cluster its runtime knows no container, and the logs left there give
+    // the restart counts back (restart-count.ts).
+    this.logRoot = options.runtime === 'process' ? join(root, 'pods') : undefined;
     this.stdins = new ContainerStdins(join(root, 'stdin'));
     // A run of this node that was killed left its containers running: stop them first (see the file).
     if (options.runtime === 'process') this.leftoversStopped = stopLeftoverContainers(root).length;
@@ -125,6 +131,7 @@ export class ClusterNode {
         clock,
         nodeIP,
         node: { config: { podCIDR: this.podCIDR }, kubeletPort: () => port, onError: (what, error) => tracer.log(this.component, `${what}: ${(error as Error).message}`) },
+        ...(this.logRoot ? { logRoot: this.logRoot } : {}),
       });
       if (this.options.runtime === 'process') {
         this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP, clock, containerStdin: (id) => this.stdins.of(id) });

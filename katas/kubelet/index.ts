@@ -27,6 +27,7 @@ export * from './prober.ts';
 export * from './node-status.ts';
 export * from './node-agent.ts';
 export * from './container-logs.ts';
+export * from './restart-count.ts';
 export * from './kubelet.ts';
 export * from './kubelet-server.ts';
 export * from './exec-streams.ts';

@@ -31,6 +31,7 @@ import { hasProbes, ProbeManager } from './prober.ts';
 import { NodeAgent } from './node-agent.ts';
 import type { NodeConfig, NodeHealth } from './node-status.ts';
 import { newestContainer, podDescription, readRuntimePod, type RuntimePod } from './runtime-pod.ts';
+import { containerLogDirectory, restartCountFromLogs } from './restart-count.ts';
 
 /** How to build a {@link Kubelet}. */
 export interface KubeletOptions {
@@ -421,7 +422,8 @@ export class Kubelet {
    *    `CrashLoopBackOff`, message `back-off 20s restarting failed container=<name> pod=<name_ns(uid)>`,
    *    a `BackOff` event, and a wake-up when the back-off ends. Else the back-off moves on (next);
    * 2. its image in ImagePullBackOff? Then wait likewise (`ImagePullBackOff`);
-   * 3. create it (attempt = the newest run's + 1, else 0): a pull error is `ErrImagePull` (events
+   * 3. create it (attempt = the newest run's + 1; with no run in the runtime, {@link attemptFromLogs}):
+   *    a pull error is `ErrImagePull` (events
    *    `Pulling`, then `Failed` with the error and `Failed` `Error: ErrImagePull`) and starts
    *    the image's back-off; a ContainerConfigError (a reference in its environment that cannot be
    *    resolved: container-environment.ts) is `CreateContainerConfigError`; another error is `CreateContainerError`;
@@ -460,7 +462,7 @@ export class Kubelet {
     }
     let id: string;
     try {
-      id = await this.runtime.createContainer(sandboxId, containerConfigFor(pod, container, { podIP, attempt: newest ? newest.metadata.attempt + 1 : 0 }));
+      id = await this.runtime.createContainer(sandboxId, containerConfigFor(pod, container, { podIP, attempt: newest ? newest.metadata.attempt + 1 : this.attemptFromLogs(pod, name) }));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof RuntimeError && error.reason === 'ErrImagePull') {
@@ -494,6 +496,15 @@ export class Kubelet {
     // Keep the newest exited run (for lastState and logs --previous); older ones go.
     const exited = runtimePod.containers.filter((c) => c.metadata.name === name && c.state === 'CONTAINER_EXITED');
     for (const old of exited.slice(1)) await this.runtime.removeContainer(old.id);
+  }
+
+  /**
+   * The attempt of a container's first run in the runtime: 0, unless the kubelet has a logRoot
+   * whose folder for the container holds logs of earlier runs (a runtime that forgot its
+   * containers, as after a node's reboot): then one after the highest (restart-count.ts).
+   */
+  private attemptFromLogs(pod: Pod, containerName: string): number {
+    return this.logRoot ? restartCountFromLogs(containerLogDirectory(this.logRoot, pod, containerName)) : 0;
   }
 
   /** Stops one container with the grace period (at least 2 s), after a `Killing` event with `message`. */

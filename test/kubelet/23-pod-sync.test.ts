@@ -11,6 +11,9 @@
  * count, the moments of the restarts and the CrashLoopBackOff delays follow the back-off rules
  * exactly (a model, fc.commands).
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
 import { Backoff, computePodActions, ContainerConfigError, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, SYNC_RETRY_MS, type RuntimePod } from '@kube/kubelet';
@@ -1118,6 +1121,30 @@ describe('the kubelet\'s own loop: its list and watch, its status writes, its bo
     const { uid } = (await node.pod('web')).metadata;
     const [sandbox] = await node.runtime.listPodSandbox();
     expect((await node.runtime.podSandboxStatus(sandbox!.id)).logDirectory).toBe(`/var/log/pods/default_web_${uid}`);
+  });
+
+  it("starts a container its runtime does not know after the runs its log folder holds (a node rebooted): RESTARTS goes on from there, and 0.log is not written over", async () => {
+    const logRoot = mkdtempSync(join(tmpdir(), 'kubekata-23-logs-'));
+    try {
+      const node = await TestNode.start({ logRoot });
+      nodes.push(node);
+      const { nodeName, ...unbound } = podOn(NODE, 'web').spec!;
+      const created = await node.client.pods('default').create({ ...podOn(NODE, 'web'), spec: unbound });
+      const folder = join(logRoot, `default_web_${created.metadata.uid}`);
+      // What an earlier life of this node left: three runs of app (the last rotated), and files that are no run's.
+      mkdirSync(join(folder, 'app', '7.log'), { recursive: true });
+      for (const file of ['0.log', '1.log', '2.log.20260101-000000', 'app.log', '10.txt']) writeFileSync(join(folder, 'app', file), '');
+      await node.client.pods('default').bind({ metadata: { name: 'web', namespace: 'default' }, target: { kind: 'Node', name: nodeName! } });
+      await node.settle();
+      const [container] = await node.runtime.listContainers();
+      expect(container!.metadata.attempt, 'after 0, 1 and 2 (rotated); not the folder 7.log, nor files that are no run').toBe(3);
+      expect((await node.pod('web')).status?.containerStatuses?.[0]?.restartCount).toBe(3);
+      const other = await node.client.pods('default').create({ ...podOn(NODE, 'api'), metadata: { name: 'api' } });
+      await node.settle();
+      expect((await node.pod('api')).status?.containerStatuses?.[0]?.restartCount, `no folder (${other.metadata.name} never ran here): 0`).toBe(0);
+    } finally {
+      rmSync(logRoot, { recursive: true, force: true });
+    }
   });
 
   it('replaces the sandboxes of a pod that has two ready ones: stops its containers and both sandboxes, and starts the containers in a new one (attempt 2)', async () => {
