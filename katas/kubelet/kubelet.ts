@@ -363,10 +363,10 @@ export class Kubelet {
    *    a `BackOff` event, and a wake-up when the back-off ends. Else the back-off moves on (next);
    * 2. its image in ImagePullBackOff? Then wait likewise (`ImagePullBackOff`);
    * 3. create it (attempt = the newest run's + 1; with no run in the runtime, {@link attemptFromLogs}):
-   *    a pull error is `ErrImagePull` (events
-   *    `Pulling`, then `Failed` with the error and `Failed` `Error: ErrImagePull`) and starts
-   *    the image's back-off; a ContainerConfigError (a reference in its environment that cannot be
-   *    resolved: container-environment.ts) is `CreateContainerConfigError`; another error is `CreateContainerError`;
+   *    a pull error is `ErrImagePull` (events `Pulling`, then `Failed` with the error and `Failed`
+   *    `Error: ErrImagePull`) and starts the image's back-off; a ContainerConfigError (a reference
+   *    in its environment that cannot be resolved: container-environment.ts) is
+   *    `CreateContainerConfigError`; another error is `CreateContainerError`;
    * 4. start it: an error is `RunContainerError`. Events `Pulled`, `Created`, `Started` on the way.
    * On success its failure reason is forgotten and older exited runs of it are removed, all but
    * the newest (the container GC's one dead container per name).

@@ -256,8 +256,9 @@ export class NodeAgent {
 
   /**
    * One status update (tryUpdateNodeStatus), every 10 s: read the Node, compute its status from
-   * the one it has (and its `spec.unschedulable`, for the cordon's event), and post it through `nodes/<name>/status` only when it changed (heartbeat
-   * times aside) or when 5 minutes have passed since the last post. Resolves true when it posted.
+   * the one it has (and its `spec.unschedulable`, for the cordon's event), and post it through
+   * `nodes/<name>/status` only when it changed (heartbeat times aside) or when 5 minutes have
+   * passed since the last post. Resolves true when it posted.
    */
   async updateNodeStatus(): Promise<boolean> {
     const original = await this.client.nodes().get(this.nodeName);

@@ -13,7 +13,7 @@
  * restartCountFromLogs('/nowhere');                               // 0: no folder is no run
  * ```
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '@kube/kit';
 
@@ -28,7 +28,7 @@ export function containerLogDirectory(logRoot: string, pod: Pod, containerName: 
 
 /** One more than the highest attempt that has a log file in `directory`; 0 when none has (or there is no folder). */
 export function restartCountFromLogs(directory: string): number {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(directory, { withFileTypes: true });
   } catch {

@@ -53,9 +53,9 @@ export function podKey(pod: Pod): string {
 
 /**
  * Whether an update of a pod may change where it fits (upstream's isPodUpdated): a change to
- * anything but its status, `resourceVersion`, `generation` and `finalizers`. The
- * scheduler's own PodScheduled write, or a status someone else writes, is no reason to try an
- * unschedulable pod again.
+ * anything but its status, `resourceVersion`, `generation` and `finalizers`. The scheduler's own
+ * PodScheduled write, or a status someone else writes, is no reason to try an unschedulable pod
+ * again.
  *
  * @example
  * isPodUpdated(pod, { ...pod, status: { conditions: [...] } });                         // false
