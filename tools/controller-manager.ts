@@ -176,8 +176,10 @@ const candidates: { name: string; component: string; kata: string; className: st
   { name: 'endpointslice', component: 'endpointslice-controller', kata: '21', className: 'EndpointSliceController' },
   { name: 'namespace', component: 'namespace-controller', kata: '21', className: 'NamespaceController' },
   { name: 'garbagecollector', component: 'garbage-collector-controller', kata: '21', className: 'GarbageCollector' },
-  // given code on kata 17's informers: every namespace's ServiceAccount "default"
+  // given code on kata 17's informers: every namespace's ServiceAccount "default", and its ConfigMap "kube-root-ca.crt"
+  // with the CA the kubeconfig trusts (upstream's default without --root-ca-file: its client's CA)
   { name: 'serviceaccount', component: 'service-account-controller', kata: '17', className: 'ServiceAccountsController', workers: 1 },
+  { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', kata: '17', className: 'RootCACertPublisher', workers: 1 },
   // given code on kata 17's informers, as the cluster's controller manager runs them: Jobs, CronJobs, and the pods of deleted nodes force-deleted
   { name: 'job', component: 'job-controller', kata: '17', className: 'JobController', podEvents: true },
   { name: 'cronjob', component: 'cronjob-controller', kata: '17', className: 'CronJobController' },
@@ -188,6 +190,10 @@ const descriptors: mine.ControllerDescriptor[] = [];
 for (const candidate of candidates) {
   if (wanted && !wanted.has(candidate.name)) continue;
   if (!katas.some((k) => k.number === candidate.kata) || !classOf(mine, candidate.className)) continue; // not in the workbook yet
+  if (candidate.name === 'root-ca-cert-publisher' && !connection.ca) {
+    if (wanted) notes.push(`the root-ca-cert-publisher controller does not run: the kubeconfig gives no certificate-authority to publish`);
+    continue;
+  }
   const lib = await libFor(candidate.kata, `the ${candidate.name} controller`);
   const Controller = classOf(lib, candidate.className);
   if (!Controller) continue;
@@ -206,6 +212,7 @@ for (const candidate of candidates) {
         // Jobs own their pods, and CronJobs their Jobs: the garbage collector follows those owners too, as the cluster's does.
         ...(candidate.name === 'garbagecollector' && { resources: [...base.GC_RESOURCES, 'jobs', 'cronjobs'] }),
         ...(candidate.name === 'podgc' && { terminatedPodThreshold }),
+        ...(candidate.name === 'root-ca-cert-publisher' && { rootCA: connection.ca }),
         onError: (...failure: unknown[]) => {
           if (args.verbose) context.onError(failure.length > 1 ? failure[0] : candidate.name, failure.at(-1));
         },

@@ -17,11 +17,12 @@
  * listed; 2 when it cannot run.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadKatas, findKata, type Kata } from './lib/katas.ts';
 import { ROOT } from './lib/targets.ts';
 import { DEFAULT_SEED } from './lib/seed.ts';
+import { runTempDir } from './lib/run-temp-dir.ts';
 import {
   EQUIVALENTS_HEADER,
   equivalentRow,
@@ -286,12 +287,24 @@ async function main(): Promise<number> {
   process.env.KATA_TARGET = 'solutions';
   process.env.KATA_SEED = String(DEFAULT_SEED);
   process.env.KATA_BORROWED = '';
+  // Stryker stops a worker whose mutant runs past its time-out, and the vitest in it leaves its
+  // module copies behind in os.tmpdir(), as a test stopped before its afterAll leaves its folders:
+  // dozens of folders in /tmp per kata. Every process Stryker starts gets this run's own temp
+  // folder instead, removed when the run ends.
+  const temp = runTempDir();
+  process.env.TMPDIR = temp.path;
   const results: KataScore[] = [];
-  for (const kata of katas) {
-    const result = await runKata(kata, { concurrency, incremental: values.incremental ?? false });
-    results.push(result);
-    report(result);
-    if (!values['no-docs']) updateDocs(result);
+  try {
+    for (const kata of katas) {
+      const result = await runKata(kata, { concurrency, incremental: values.incremental ?? false });
+      results.push(result);
+      report(result);
+      if (!values['no-docs']) updateDocs(result);
+    }
+  } finally {
+    const left = readdirSync(temp.path).length;
+    temp.remove();
+    if (left > 0) console.log(`\n(removed ${left} folders that stopped test processes left in ${temp.path})`);
   }
   console.log(`\n| kata | score | survivors not listed | time |\n| --- | ---: | ---: | ---: |`);
   for (const r of results) console.log(`| ${r.kata.number} | ${r.score.toFixed(1)}% | ${r.unlisted.length} | ${formatSeconds(r.seconds)} |`);

@@ -32,9 +32,9 @@
  * removed) and {@link GarbageCollector} (ownerReferences: background, foreground and orphan deletion).
  *
  * Given, beyond the katas, for the cluster of kata 29: {@link ServiceAccountsController} (every
- * namespace's `default`), {@link JobController} (batch/v1 Jobs run to completion),
- * {@link CronJobController} (Jobs made on a schedule) and {@link PodGCController} (the pods of
- * deleted nodes force-deleted).
+ * namespace's `default`), {@link RootCACertPublisher} (every namespace's `kube-root-ca.crt`),
+ * {@link JobController} (batch/v1 Jobs run to completion), {@link CronJobController} (Jobs made on
+ * a schedule) and {@link PodGCController} (the pods of deleted nodes force-deleted).
  * @module
  */
 export * from './informer-api.ts';
@@ -57,6 +57,7 @@ export * from './endpoints.ts';
 export * from './endpoint-slices.ts';
 export * from './namespace.ts';
 export * from './service-accounts.ts';
+export * from './root-ca-publisher.ts';
 export * from './pod-gc.ts';
 export * from './garbage-collector.ts';
 export * from './job.ts';

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * const manager = new ControllerManagerComponent({ client, clock, tracer, settings, identity: 'cp-1' });
+ * const manager = new ControllerManagerComponent({ client, clock, tracer, settings, identity: 'cp-1', rootCA: controlPlane.caCertificate });
  * await manager.start();    // leads, informers synced, workers running
  * await manager.stop();     // workers stopped, the lease handed back
  * ```
@@ -29,6 +29,7 @@ import {
   nodeLifecycleEventsClient,
   recordRegisteredNodes,
   ReplicaSetController,
+  RootCACertPublisher,
   ServiceAccountsController,
   TaintEvictionController,
   taintEvictionEventsClient,
@@ -41,8 +42,11 @@ import { Leadership } from './leadership.ts';
 /** The component's name in the trace and in events. */
 export const CONTROLLER_MANAGER = 'kube-controller-manager';
 
-/** Every controller of Part IV, with kube-controller-manager's names and workers. */
-export function clusterControllers(settings: ClusterSettings): ControllerDescriptor[] {
+/**
+ * Every controller of Part IV, with kube-controller-manager's names and workers. With `rootCA`
+ * (kubeadm's `--root-ca-file`), the root CA publisher too: without a CA there is nothing to publish.
+ */
+export function clusterControllers(settings: ClusterSettings, rootCA?: string): ControllerDescriptor[] {
   return [
     { name: 'replicaset', component: 'replicaset-controller', podEvents: true, make: (c) => new ReplicaSetController(c) },
     { name: 'deployment', component: 'deployment-controller', make: (c) => new DeploymentController(c) },
@@ -61,8 +65,10 @@ export function clusterControllers(settings: ClusterSettings): ControllerDescrip
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
     { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs'] }) },
-    // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts), Jobs (job.ts), CronJobs (cronjob.ts) and PodGC (pod-gc.ts).
+    // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
+    // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts) and PodGC (pod-gc.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
+    ...(rootCA === undefined ? [] : [{ name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', workers: 1, make: (c) => new RootCACertPublisher({ ...c, rootCA }) } satisfies ControllerDescriptor]),
     { name: 'podgc', component: 'pod-garbage-collector', make: (c) => new PodGCController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
     { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },
@@ -77,6 +83,12 @@ export interface ControllerManagerComponentOptions {
   settings: ClusterSettings;
   /** the candidate's identity in the Lease */
   identity: string;
+  /**
+   * The cluster CA's certificate, PEM (`controlPlane.caCertificate`): kubeadm starts
+   * kube-controller-manager with `--root-ca-file`, and its root CA publisher puts the CA in every
+   * namespace as the ConfigMap `kube-root-ca.crt`. None (an apiserver without TLS): no publisher.
+   */
+  rootCA?: string;
 }
 
 /** The controller manager, leading or waiting to. */
@@ -84,12 +96,12 @@ export class ControllerManagerComponent {
   private readonly leadership: Leadership<ControllerManager>;
 
   constructor(private readonly options: ControllerManagerComponentOptions) {
-    const { client, clock, tracer, settings, identity } = options;
+    const { client, clock, tracer, settings, identity, rootCA } = options;
     this.leadership = new Leadership({
       ...options,
       lease: CONTROLLER_MANAGER,
       begin: async () => {
-        const manager = new ControllerManager({ client, clock, identity, controllers: clusterControllers(settings), log: (line) => tracer.log(CONTROLLER_MANAGER, line) });
+        const manager = new ControllerManager({ client, clock, identity, controllers: clusterControllers(settings, rootCA), log: (line) => tracer.log(CONTROLLER_MANAGER, line) });
         await manager.start();
         return manager;
       },
@@ -99,6 +111,11 @@ export class ControllerManagerComponent {
   /** Is it the leader, with its controllers running? */
   get leading(): boolean {
     return this.leadership.current !== undefined;
+  }
+
+  /** The names of the controllers running (none while it does not lead): `replicaset`, `root-ca-cert-publisher`. */
+  get controllers(): string[] {
+    return this.leadership.current?.names() ?? [];
   }
 
   /** Campaigns; resolves once it leads and its controllers run. */

@@ -76,6 +76,22 @@ function conflictingUpdates(inner: ApiClient, n: number): ApiClient & { conflict
 }
 
 /** A node with room for `pods` pods of 100m CPU (and memory to spare). */
+/**
+ * The ConfigMaps kube-root-ca.crt of `namespaces`, read from a watch until the controller
+ * manager's root CA publisher has made them all.
+ */
+async function rootCAConfigMaps(client: ApiClient, namespaces: readonly string[]): Promise<Map<string, KubeObject & { data?: Record<string, string> }>> {
+  const found = new Map<string, KubeObject & { data?: Record<string, string> }>();
+  const watch = client.resource<KubeObject & { data?: Record<string, string> }>('configmaps').watch({ fieldSelector: 'metadata.name=kube-root-ca.crt' });
+  for await (const event of watch) {
+    const object = event.object as KubeObject & { data?: Record<string, string> };
+    if (event.type === 'ADDED' || event.type === 'MODIFIED') found.set(object.metadata.namespace!, object);
+    if (namespaces.every((n) => found.has(n))) break;
+  }
+  watch.stop();
+  return found;
+}
+
 function node(name: string, cpu = '1'): Node {
   return {
     apiVersion: 'v1',
@@ -739,6 +755,11 @@ describe('startCluster: the start-up order, read from the trace', () => {
         3600,
         expect.stringMatching(/^apiserver-6vzvajxlkf7lcarzgdc4jnyaru_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       ]);
+      // kube-controller-manager --root-ca-file, as kubeadm starts it: the CA in every namespace, even one made later.
+      expect(cluster.parts.controllerManager.controllers, 'the controller manager was given rootCA: controlPlane.caCertificate').toContain('root-ca-cert-publisher');
+      await cluster.client.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+      const published = await rootCAConfigMaps(cluster.client, ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'shop']);
+      for (const [namespace, configMap] of published) expect(configMap.data, `${namespace}/kube-root-ca.crt holds the cluster's CA`).toEqual({ 'ca.crt': cluster.parts.controlPlane.caCertificate });
       const lines = trace.map((e) => `${e.component} ${e.phase}`);
       const before = (a: string, b: string) => expect(at(trace, a), `"${a}" before "${b}" in: ${lines.join(', ')}`).toBeLessThan(at(trace, b));
       for (const line of ['etcd ready', 'kube-apiserver ready', 'bootstrap ready', 'kube-scheduler ready', 'kube-controller-manager ready', 'coredns ready', 'kube-proxy ready', 'kubeconfig ready']) {

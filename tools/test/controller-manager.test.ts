@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { haveKubectl, kubectl } from '../../test/support/apiserver/http.ts';
+import { readKubeconfig } from '../lib/kubeconfig.ts';
 
 const tsx = resolve('node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'kubekata-cm-'));
@@ -104,6 +105,9 @@ describe('npm run controller-manager', () => {
     expect(lines.filter((l) => l.startsWith('SuccessfulCreate|Created pod: ')).every((l) => l.endsWith(`|replicaset-controller|${holder}`))).toBe(true);
     expect((await kubectl(config, ['describe', 'deployment', 'web'])).stdout).toMatch(/ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set/);
     expect(standby.output()).not.toContain('became the leader');
+    // The root CA publisher, with the CA its kubeconfig trusts (upstream's default without --root-ca-file: its client's).
+    const published = await kubectlUntil(['get', 'configmap', 'kube-root-ca.crt', '-o', 'jsonpath={.data.ca\\.crt}'], (out) => out.includes('BEGIN CERTIFICATE'), 'kube-root-ca.crt');
+    expect(published.trim()).toBe(readKubeconfig(config).ca?.trim());
 
     // The leader dies without a word: its lease must run out before the standby acts.
     const before = await lease();
