@@ -32,7 +32,7 @@ import { applyPatch, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedKind, qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
-import { badRequest, conflict, invalid, isStatusError, noRouteForMethod, notFoundResource, statusOf } from './status.ts';
+import { badRequest, conflict, invalid, isStatusError, methodNotAllowed, noRouteForMethod, notFoundResource, statusOf } from './status.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { answerReview } from './reviews.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
@@ -336,6 +336,7 @@ function attributesOf(info: RequestInfo, user: UserInfo): RequestAttributes {
  * | `.../status`, `.../scale` | get, update, patch |
  * | `pods/web/binding` | create |
  * | `namespaces/ns/finalize` | update |
+ * | `componentstatuses`, `componentstatuses/etcd-0` (computed: no storage behind it) | list; get (a watch is a 405 of its own) |
  *
  * A path of a shape with no route at all (`pods/web` with no namespace, `namespaces/ns/nodes`: a
  * cluster-scoped resource has none) is 404; a verb its path has no route for is 405, in
@@ -350,11 +351,13 @@ export function checkRoute(type: ResourceType, info: RequestInfo): void {
   const acrossNamespaces = type.namespaced && info.namespace === '';
   const clusterScopedInNamespace = !type.namespaced && info.namespace !== '' && type.resource !== 'namespaces';
   if (clusterScopedInNamespace || (acrossNamespaces && info.name !== '')) throw notFoundResource(type.resource);
+  // A computed resource (ComponentStatus) is only read: its list route refuses a watch in words of its own.
+  if (type.computed && info.verb === 'watch') throw methodNotAllowed(type.resource, 'watch');
   let verbs: readonly string[];
   if (info.subresource !== '') verbs = SUBRESOURCE_VERBS[info.subresource] ?? [];
-  else if (info.name !== '') verbs = ['get', 'update', 'patch', 'delete'];
+  else if (info.name !== '') verbs = type.computed ? ['get'] : ['get', 'update', 'patch', 'delete'];
   else if (acrossNamespaces) verbs = ['list', 'watch'];
-  else verbs = ['list', 'watch', 'create', 'deletecollection'];
+  else verbs = type.computed ? ['list'] : ['list', 'watch', 'create', 'deletecollection'];
   if (!verbs.includes(info.verb)) throw noRouteForMethod();
 }
 

@@ -43,6 +43,7 @@ export * from './strategic-merge.ts';
 export * from './codec.ts';
 export * from './protobuf.ts';
 export * from './reviews.ts';
+export * from './component-statuses.ts';
 export * from './discovery.ts';
 export * from './table.ts';
 export * from './api-handler.ts';

@@ -10,6 +10,7 @@
  * | `scheduling.ts` | Affinity, Toleration, TopologySpreadConstraint |
  * | `node.ts` | Node, Taint |
  * | `namespace.ts` | Namespace |
+ * | `component-status.ts` | ComponentStatus (computed when read) |
  * | `config.ts` | ConfigMap, Secret, ServiceAccount |
  * | `service.ts` | Service, Endpoints |
  * | `discovery.ts` | EndpointSlice |
@@ -38,6 +39,7 @@ export * from './pod.ts';
 export * from './scheduling.ts';
 export * from './node.ts';
 export * from './namespace.ts';
+export * from './component-status.ts';
 export * from './config.ts';
 export * from './service.ts';
 export * from './discovery.ts';

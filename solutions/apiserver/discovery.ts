@@ -99,8 +99,8 @@ export function apiResourceList(groupVersion: string): object | undefined {
       singularName: type.kind.toLowerCase(),
       namespaced: type.namespaced,
       kind: type.kind,
-      // A review is only created (and answered); everything else takes every verb.
-      verbs: type.review ? ['create'] : VERBS,
+      // A review is only created (and answered), a computed resource only read; everything else takes every verb.
+      verbs: type.review ? ['create'] : type.computed ? ['get', 'list'] : VERBS,
       ...(type.shortNames ? { shortNames: type.shortNames } : {}),
       // `kubectl get all` lists the resources of category "all".
       ...(type.categories ? { categories: type.categories } : {}),
@@ -158,8 +158,8 @@ export function openApiDocument(path: string): object | undefined {
       'x-kubernetes-action': action,
       'x-kubernetes-group-version-kind': gvk,
     });
-    paths[collection] = { get: operation('list'), post: operation('create') };
-    paths[`${collection}/{name}`] = { get: operation('get'), put: operation('replace'), patch: operation('patch'), delete: operation('delete') };
+    paths[collection] = type.computed ? { get: operation('list') } : { get: operation('list'), post: operation('create') };
+    paths[`${collection}/{name}`] = type.computed ? { get: operation('get') } : { get: operation('get'), put: operation('replace'), patch: operation('patch'), delete: operation('delete') };
     addSchemaOf(gvk, schemas);
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths, components: { schemas } };

@@ -23,6 +23,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import { NotImplemented, type Clock, type KubeObject, type Random, type Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
+import { COMPONENT_STATUS_DEPRECATION, componentStatuses, withComponentStatuses } from './component-statuses.ts';
 import { warningHeader, warningsOf } from './field-validation.ts';
 import { Impersonation } from './impersonation.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
@@ -37,6 +38,9 @@ import { WatchCache } from './watch-cache.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
+
+/** The paths of v1 ComponentStatus, the one deprecated API this server serves. */
+const DEPRECATED_PATH = /^\/api\/v1\/componentstatuses(?:[/?]|$)/;
 
 /** What an {@link ApiServer} is made of. */
 export interface ApiServerOptions {
@@ -173,8 +177,11 @@ export class ApiServer {
 
   private handlerOptions(): ApiHandlerOptions {
     const { clock, authorizer, admission, serviceAllocator, emptyDeletedNamespaces, random } = this.options;
-    // With a watch cache the handler's registry watches through it; everything else is the registry's.
-    const registry = this.watchCache ? this.watchCache.servingWatches(this.options.registry) : this.options.registry;
+    // With a watch cache the handler's registry watches through it; everything else is the registry's,
+    // but for the ComponentStatuses, checked when read (component-statuses.ts).
+    const stored = this.options.registry;
+    const watched = this.watchCache ? this.watchCache.servingWatches(stored) : stored;
+    const registry = withComponentStatuses(watched, () => componentStatuses(stored, clock));
     // The handler authenticates through the impersonation: the impersonated user, when there is one.
     return { registry, clock, authenticator: this.impersonation.authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces, ...(random && { random }) };
   }
@@ -282,8 +289,9 @@ export class ApiServer {
   private send(request: IncomingMessage, response: ServerResponse, answer: { code: number; body: unknown }): void {
     const accept = request.headers['accept'];
     let body = answer.body;
-    // What the write warns about (unknown fields dropped: field-validation.ts), one header each.
-    const warnings = warningsOf(body);
+    // What the write warns about (unknown fields dropped: field-validation.ts), one header each,
+    // and that the API asked about is deprecated (upstream's deprecation filter, on every answer).
+    const warnings = [...(DEPRECATED_PATH.test(request.url ?? '') ? [COMPONENT_STATUS_DEPRECATION] : []), ...warningsOf(body)];
     if (warnings.length > 0) response.setHeader('Warning', warnings.map(warningHeader));
     if (typeof body === 'string') {
       response.writeHead(answer.code, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -94,6 +94,12 @@ export interface ResourceType {
    * server from who asks, and never stored (kata 10's handler answers it; kata 11's RBAC decides).
    */
   review?: true;
+  /**
+   * Computed when read, never stored (ComponentStatus): get and list only, answered from the
+   * apiserver's own checks of the components (component-statuses.ts), as upstream's REST for it has
+   * no storage behind it. A route for any other verb is a 405.
+   */
+  computed?: true;
   /** kubectl's categories: `kubectl get all` lists every resource in category `all` */
   categories?: readonly string[];
   /** the short names kubectl accepts: `po`, `deploy` */
@@ -309,6 +315,8 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       prepareForUpdate: (next: KubeObject, stored: KubeObject) => dropTypeDependentFields(next as Service, stored as Service),
     },
     { ...simple('endpoints', 'Endpoints', '', 'v1', true, false), shortNames: ['ep'] },
+    // v1 ComponentStatus, deprecated since v1.19 and still served: `kubectl get cs` (component-statuses.ts).
+    { resource: 'componentstatuses', kind: 'ComponentStatus', group: '', apiVersion: 'v1', namespaced: false, hasStatus: false, selectableFields: metaFields, fieldsOf: metaValues, computed: true as const, shortNames: ['cs'] },
     { ...simple('events', 'Event', '', 'v1', true, false), shortNames: ['ev'], selectableFields: [...metaFields, ...EVENT_FIELDS], fieldsOf: eventFields },
     {
       ...simple('configmaps', 'ConfigMap', '', 'v1', true, false),

@@ -276,6 +276,18 @@ function externalIP(svc: Service): string {
   }
 }
 
+/**
+ * ComponentStatuses (printers.go printComponentStatus): the `Healthy` condition as Healthy or
+ * Unhealthy (`Unknown` without one), with its message and error.
+ */
+PRINTERS['ComponentStatus'] = {
+  columns: [nameColumn, column('Status'), column('Message'), column('Error')],
+  cells: (component) => {
+    const healthy = (component.conditions ?? []).find((c: { type?: string }) => c.type === 'Healthy') as { status?: string; message?: string; error?: string } | undefined;
+    const status = healthy === undefined ? 'Unknown' : healthy.status === 'True' ? 'Healthy' : 'Unhealthy';
+    return [component.metadata.name, status, healthy?.message ?? '', healthy?.error ?? ''];
+  },
+};
 PRINTERS['ConfigMap'] = {
   columns: [nameColumn, column('Data', 0, 'integer'), column('Age')],
   cells: (cm, now) => [cm.metadata.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm, now)],

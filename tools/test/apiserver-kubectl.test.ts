@@ -80,6 +80,27 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(cm.data).toEqual({ color: 'blue', size: '9' });
   });
 
+  it.runIf(hasKubectl)('get cs answers as v1.32 does, under its deprecation warning: etcd-0 healthy, a component unhealthy while no one holds its Lease, healthy once someone does', () => {
+    const before = kubectl(['get', 'componentstatuses']);
+    expect(before.err).toContain('Warning: v1 ComponentStatus is deprecated in v1.19+');
+    const rows = (out: string) => out.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+    expect(rows(before.out)).toEqual([
+      ['NAME', 'STATUS', 'MESSAGE', 'ERROR'],
+      ['scheduler', 'Unhealthy', 'no Lease kube-system/kube-scheduler: kube-scheduler has never led'],
+      ['controller-manager', 'Unhealthy', 'no Lease kube-system/kube-controller-manager: kube-controller-manager has never led'],
+      ['etcd-0', 'Healthy', 'ok'],
+    ]);
+    kubectl(['create', 'namespace', 'kube-system']); // there already, or made here: the Lease goes in it
+    // renewed, as far as the server can tell, within its 15 s (a renewal far ahead: no race with the clock)
+    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'kube-scheduler', namespace: 'kube-system' }, spec: { holderIdentity: 'cp_1', leaseDurationSeconds: 15, renewTime: '2999-01-01T00:00:00.000000Z' } };
+    expect(kubectl(['create', '-f', '-'], JSON.stringify(lease)).code).toBe(0);
+    expect(rows(kubectl(['get', 'cs', 'scheduler']).out)[1]).toEqual(['scheduler', 'Healthy', 'ok']);
+    expect(JSON.parse(kubectl(['get', 'cs', 'etcd-0', '-o', 'json']).out)).toEqual({ kind: 'ComponentStatus', apiVersion: 'v1', metadata: { name: 'etcd-0' }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] });
+    expect(kubectl(['get', 'cs', 'kubelet']).err).toContain('Error from server (InternalError): Internal error occurred: Component not found: kubelet');
+    expect(kubectl(['delete', 'cs', 'etcd-0']).err).toContain('Error from server (MethodNotAllowed): the server does not allow this method on the requested resource');
+    expect(kubectl(['api-resources', '--api-group=']).out).toMatch(/^componentstatuses\s+cs\s+v1\s+false\s+ComponentStatus$/m);
+  });
+
   it.runIf(hasKubectl)('a server-side dry run answers as a create would and writes nothing; kubectl diff shows a change and makes none', () => {
     const dry = kubectl(['run', 'trial', '--image=echo', '-n', 'shop', '--dry-run=server']);
     expect(dry.out).toContain('pod/trial created (server dry run)');
