@@ -214,6 +214,7 @@ if (rbac) {
 }
 
 const namespace = (name: string) => registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
+const serviceAccount = (ns: string, name: string) => registry.list('serviceaccounts', ns, { fieldSelector: `metadata.name=${name}` }).items[0];
 const pki = args['insecure-http'] ? undefined : await ensurePki(args['data-dir'] ?? join(ROOT, '.kubekata', 'apiserver'), [args.host]);
 const server = new ApiServer({
   registry,
@@ -224,7 +225,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
+  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(serviceAccount), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

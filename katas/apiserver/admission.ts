@@ -73,21 +73,32 @@ export const DEFAULT_SERVICE_ACCOUNT = 'default';
  * ServiceAccount (plugin/pkg/admission/serviceaccount): a pod created without a ServiceAccount
  * runs as its namespace's `default`, which the controller manager makes in every namespace
  * (controllers' service-accounts.ts). `spec.serviceAccount` is the field's old name, which the v1
- * API still shows beside it. Simplified: upstream refuses a pod whose ServiceAccount does not exist
- * (`error looking up service account shop/default`) and mounts the account's token into it; here
- * the pod is taken as it is, so that `npm run apiserver`, which runs no controller manager, still
- * takes `kubectl run`.
+ * API still shows beside it. Given a way to look ServiceAccounts up (both apiservers of the
+ * workbook give one), a pod that names one that does not exist is refused, in upstream's words:
+ * `pods "web-7c5ddbdf54-" is forbidden: error looking up service account shop/build-bot:
+ * serviceaccount "build-bot" not found` — what a ReplicaSet's `FailedCreate` event then says.
+ * Simplified: `default` is taken on trust (upstream waits up to a second for the controller to
+ * make it, then refuses too), so that `npm run apiserver`, which runs no controller manager,
+ * still takes `kubectl run`; and the account's token is not mounted into the pod.
  */
 export class ServiceAccountDefaulting implements AdmissionPlugin {
   readonly name = 'ServiceAccount';
 
-  admit(request: AdmissionRequest): void {
+  /** @param serviceAccounts - looks a ServiceAccount up (undefined: it does not exist); none: every account is taken on trust */
+  constructor(private readonly serviceAccounts?: (namespace: string, name: string) => KubeObject | undefined | Promise<KubeObject | undefined>) {}
+
+  async admit(request: AdmissionRequest): Promise<void> {
     const { attributes, operation } = request;
     if (operation !== 'CREATE' || attributes.resource !== 'pods' || attributes.subresource !== '' || !request.object) return;
     const pod = request.object as Pod;
     const spec = (pod.spec ??= { containers: [] });
     spec.serviceAccountName ||= spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
     spec.serviceAccount = spec.serviceAccountName;
+    const account = spec.serviceAccountName;
+    if (!this.serviceAccounts || account === DEFAULT_SERVICE_ACCOUNT || (await this.serviceAccounts(attributes.namespace, account))) return;
+    // Upstream admits a pod before its generateName becomes a name: the error names the prefix.
+    const name = pod.metadata.generateName || pod.metadata.name || attributes.name;
+    throw forbidden('pods', name, `error looking up service account ${attributes.namespace}/${account}: serviceaccount "${account}" not found`);
   }
 }
 

@@ -53,6 +53,7 @@ import {
   ensurePki,
   type ClusterRoleBinding,
   type Clock,
+  type KubeObject,
   type Namespace,
   type Random,
   type Service,
@@ -180,7 +181,7 @@ export class ControlPlane {
         // the bootstrap policy and the components' binding are stored objects, as upstream's;
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
-        admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
+        admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name)), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
         serviceAllocator: this.serviceAllocators(),
         // the registry's own Random: a name drawn here is the name the registry would have drawn
         random,
@@ -301,6 +302,11 @@ export class ControlPlane {
 
   private namespace(name: string): Namespace | undefined {
     return this.registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
+  }
+
+  /** A ServiceAccount, for the ServiceAccount admission (undefined: it does not exist). */
+  private serviceAccount(namespace: string, name: string): KubeObject | undefined {
+    return this.registry.list('serviceaccounts', namespace, { fieldSelector: `metadata.name=${name}` }).items[0];
   }
 
   /** Kata 26's allocators, rebuilt from the Services stored: a restart hands out no address twice. */

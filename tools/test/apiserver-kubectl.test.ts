@@ -101,6 +101,19 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['api-resources', '--api-group=']).out).toMatch(/^componentstatuses\s+cs\s+v1\s+false\s+ComponentStatus$/m);
   });
 
+  it.runIf(hasKubectl)('refuses a pod whose ServiceAccount does not exist, in upstream\'s words, and takes it once the account is made; default is taken on trust', () => {
+    const run = (name: string, account?: string) =>
+      kubectl(['run', name, '--image=echo', '-n', 'shop', ...(account ? [`--overrides={"spec":{"serviceAccountName":"${account}"}}`] : [])]);
+    expect(run('bot', 'build-bot').err.trim()).toBe('Error from server (Forbidden): pods "bot" is forbidden: error looking up service account shop/build-bot: serviceaccount "build-bot" not found');
+    const generated = kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'bot-', namespace: 'shop' }, spec: { serviceAccountName: 'build-bot', containers: [{ name: 'app', image: 'echo' }] } }));
+    expect(generated.err, 'a generated name is not made yet when admission refuses: the error names the prefix').toContain('pods "bot-" is forbidden: error looking up service account shop/build-bot');
+    expect(kubectl(['create', 'serviceaccount', 'build-bot', '-n', 'shop']).code).toBe(0);
+    expect(run('bot', 'build-bot').out).toContain('pod/bot created');
+    expect(run('plain').out, 'no controller manager made shop/default here: default is taken on trust').toContain('pod/plain created');
+    expect(kubectl(['get', 'pod', 'plain', '-n', 'shop', '-o', 'jsonpath={.spec.serviceAccountName}']).out).toBe('default');
+    expect(kubectl(['delete', 'pod', 'bot', 'plain', '-n', 'shop', '--wait=false']).code).toBe(0);
+  });
+
   it.runIf(hasKubectl)('a server-side dry run answers as a create would and writes nothing; kubectl diff shows a change and makes none', () => {
     const dry = kubectl(['run', 'trial', '--image=echo', '-n', 'shop', '--dry-run=server']);
     expect(dry.out).toContain('pod/trial created (server dry run)');
