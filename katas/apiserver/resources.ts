@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { CronJob, Job, KubeObject, Namespace, Pod, Service, StatusCause } from '@kube/kit';
+import type { CronJob, Job, KubeObject, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -110,6 +110,18 @@ const metaFields = ['metadata.name', 'metadata.namespace'] as const;
 
 function metaValues(obj: KubeObject): Record<string, string> {
   return { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
+}
+
+/**
+ * The fields a field selector may use beyond metadata.name and metadata.namespace, each with how
+ * an object's value is read: upstream's ToSelectableFields of the kind's strategy. A field the
+ * object leaves out has its zero value: `""`, `"false"`, `"0"`.
+ */
+function selectable<T extends KubeObject>(fields: Record<string, (obj: T) => string>): Pick<ResourceType, 'selectableFields' | 'fieldsOf'> {
+  return {
+    selectableFields: [...metaFields, ...Object.keys(fields)],
+    fieldsOf: (obj) => ({ ...metaValues(obj), ...Object.fromEntries(Object.entries(fields).map(([field, read]) => [field, read(obj as T)])) }),
+  };
 }
 
 /** Sets the status a new object starts with (create ignores the one it was sent). */
@@ -266,12 +278,17 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       ...withEnvRules(simple('pods', 'Pod', '', 'v1', true, true), false),
       categories: ['all'],
       shortNames: ['po'],
-      // pkg/registry/core/pod/strategy.go: PodToSelectableFields (a few of them).
-      selectableFields: [...metaFields, 'spec.nodeName', 'status.phase'],
-      fieldsOf: (obj: KubeObject) => {
-        const pod = obj as KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string } };
-        return { ...metaValues(obj), 'spec.nodeName': pod.spec?.nodeName ?? '', 'status.phase': pod.status?.phase ?? '' };
-      },
+      // pkg/registry/core/pod/strategy.go: ToSelectableFields. `kubectl get pods -A --field-selector status.phase!=Running`.
+      ...selectable<Pod & { spec?: { hostNetwork?: boolean } }>({
+        'spec.nodeName': (pod) => pod.spec?.nodeName ?? '',
+        'spec.restartPolicy': (pod) => pod.spec?.restartPolicy ?? '',
+        'spec.schedulerName': (pod) => pod.spec?.schedulerName ?? '',
+        'spec.serviceAccountName': (pod) => pod.spec?.serviceAccountName ?? '',
+        'spec.hostNetwork': (pod) => String(pod.spec?.hostNetwork ?? false),
+        'status.phase': (pod) => pod.status?.phase ?? '',
+        'status.podIP': (pod) => pod.status?.podIPs?.[0]?.ip ?? '',
+        'status.nominatedNodeName': (pod) => pod.status?.nominatedNodeName ?? '',
+      }),
       // pkg/registry/core/pod/strategy.go: a new pod is Pending, with its QoS class (qos.ts), which never changes.
       prepareForCreate: (obj: KubeObject) => void ((obj as Pod).status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod) }),
       prepareForStatusUpdate: (next: KubeObject, stored: KubeObject) => {
@@ -281,10 +298,17 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: (next: KubeObject, stored: KubeObject) => validatePodUpdate(next as Pod, stored as Pod),
     },
     // A node keeps the status it is created with: the kubelet registers its node with its capacity.
-    { ...simple('nodes', 'Node', '', 'v1', false, true), prepareForCreate: undefined, shortNames: ['no'] },
+    // pkg/registry/core/node/strategy.go: `kubectl get nodes --field-selector spec.unschedulable=true` lists the cordoned.
+    {
+      ...simple('nodes', 'Node', '', 'v1', false, true),
+      prepareForCreate: undefined,
+      shortNames: ['no'],
+      ...selectable<Node>({ 'spec.unschedulable': (node) => String(node.spec?.unschedulable ?? false) }),
+    },
     {
       ...simple('namespaces', 'Namespace', '', 'v1', false, true),
       shortNames: ['ns'],
+      ...selectable<Namespace>({ 'status.phase': (namespace) => namespace.status?.phase ?? '' }),
       // pkg/registry/core/namespace/strategy.go: a new namespace is Active with the finalizer
       // "kubernetes" (added to those it was given), which its namespace controller removes once
       // the namespace is empty.
@@ -326,6 +350,7 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     },
     {
       ...simple('secrets', 'Secret', '', 'v1', true, false),
+      ...selectable<Secret>({ type: (secret) => secret.type ?? '' }),
       defaults: (obj: KubeObject) => {
         foldSecret(obj);
         applyDefaults(obj);
@@ -335,10 +360,19 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
     { ...withEnvRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
-    { ...withEnvRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['rs'], validateUpdate: validateSelectorUpdate },
+    {
+      ...withEnvRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true),
+      tracksGeneration: true as const,
+      categories: ['all'],
+      shortNames: ['rs'],
+      validateUpdate: validateSelectorUpdate,
+      // `kubectl get rs --field-selector status.replicas=0`: the old ReplicaSets of a rollout
+      ...selectable<ReplicaSet>({ 'status.replicas': (rs) => String(rs.status?.replicas ?? 0) }),
+    },
     {
       // Given, beyond the katas: batch/v1 Jobs (job-strategy.ts), which the cluster's Job controller runs.
       ...simple('jobs', 'Job', 'batch', 'v1', true, true),
+      ...selectable<Job>({ 'status.successful': (job) => String(job.status?.succeeded ?? 0) }),
       tracksGeneration: true as const,
       categories: ['all'],
       prepareForCreate: (obj: KubeObject) => {
