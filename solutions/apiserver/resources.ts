@@ -336,6 +336,8 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       ...simple('services', 'Service', '', 'v1', true, true),
       categories: ['all'],
       shortNames: ['svc'],
+      // since v1.31: `kubectl get svc -A --field-selector spec.type=NodePort`, `spec.clusterIP!=None` (no headless ones)
+      ...selectable<Service>({ 'spec.clusterIP': (service) => service.spec?.clusterIP ?? '', 'spec.type': (service) => service.spec?.type ?? '' }),
       prepareForUpdate: (next: KubeObject, stored: KubeObject) => dropTypeDependentFields(next as Service, stored as Service),
     },
     { ...simple('endpoints', 'Endpoints', '', 'v1', true, false), shortNames: ['ep'] },

@@ -43,7 +43,7 @@ else describe('field selectors, kind by kind', () => {
     expect(names('pods', selector, 'shop')).toEqual(expected);
   });
 
-  it('selects the cordoned nodes, the namespaces by phase, Secrets by type, ReplicaSets scaled to nothing and Jobs by successes', () => {
+  it('selects the cordoned nodes, the namespaces by phase, Secrets by type, ReplicaSets scaled to nothing, Jobs by successes and Services by type and address', () => {
     const { registry, names } = setUp();
     registry.create('nodes', undefined, { metadata: { name: 'node-1' }, spec: { unschedulable: true } });
     registry.create('nodes', undefined, { metadata: { name: 'node-2' } });
@@ -58,13 +58,17 @@ else describe('field selectors, kind by kind', () => {
     expect(names('replicasets', 'status.replicas=0', 'shop')).toEqual(['old']);
     registry.create('jobs', 'shop', { metadata: { name: 'once' }, spec: { template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } } as KubeObject);
     expect(names('jobs', 'status.successful=0', 'shop')).toEqual(['once']);
+    registry.create('services', 'shop', { metadata: { name: 'headless' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } } as KubeObject);
+    registry.create('services', 'shop', { metadata: { name: 'web' }, spec: { type: 'NodePort', clusterIP: '127.96.0.9', ports: [{ port: 80 }] } } as KubeObject);
+    expect(names('services', 'spec.clusterIP!=None', 'shop')).toEqual(['web']);
+    expect(names('services', 'spec.type=NodePort', 'shop')).toEqual(['web']);
   });
 
   it('still refuses a field the kind does not offer, in upstream\'s words', () => {
     const { registry } = setUp();
     let caught: unknown;
     try {
-      registry.list('services', 'shop', { fieldSelector: 'spec.restartPolicy=Never' });
+      registry.list('configmaps', 'shop', { fieldSelector: 'spec.restartPolicy=Never' });
     } catch (error) {
       caught = error;
     }
