@@ -338,6 +338,21 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await scheduler.stop();
   });
 
+  it('binds a waiting pod once a node it did not fit is changed to fit it: a node\'s update reaches the scheduler too', async () => {
+    const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('small', '100m'))));
+    await client.pods('default').create(pending('big', '2'));
+    await settle(clock);
+    expect(await nodeOf(client, 'big')).toBeUndefined();
+    // More CPU on the same node (its kubelet's new status): a MODIFIED node, no new one.
+    const small = await client.nodes().get('small');
+    await client.nodes().updateStatus({ ...small, status: { ...small.status, capacity: { cpu: '4', memory: '8Gi', pods: '110' }, allocatable: { cpu: '4', memory: '8Gi', pods: '110' } } });
+    await settle(clock);
+    await clock.advance(1000); // its back-off after the failed try
+    await settle(clock);
+    expect(await nodeOf(client, 'big'), 'bound long before the unschedulable pods are flushed (5 min)').toBe('small');
+    await scheduler.stop();
+  });
+
   it('tells `kubectl describe pod` where a pod went and why it waited: FailedScheduling with the reason, then Scheduled, from default-scheduler', async () => {
     const { client, clock, scheduler } = await runner(async (c) => void (await c.nodes().create(node('small', '100m'))));
     const created = await client.pods('default').create(pending('big', '2'));
