@@ -287,10 +287,9 @@ async function main(): Promise<number> {
   process.env.KATA_TARGET = 'solutions';
   process.env.KATA_SEED = String(DEFAULT_SEED);
   process.env.KATA_BORROWED = '';
-  // Stryker stops a worker whose mutant runs past its time-out, and the vitest in it leaves its
-  // module copies behind in os.tmpdir(), as a test stopped before its afterAll leaves its folders:
-  // dozens of folders in /tmp per kata. Every process Stryker starts gets this run's own temp
-  // folder instead, removed when the run ends.
+  // Stryker stops a worker whose mutant runs past its time-out, and what the tests in it had made
+  // in os.tmpdir() stays there (their afterAll never runs): dozens of folders in /tmp per kata.
+  // Every process Stryker starts gets this run's own temp folder instead, removed when it ends.
   const temp = runTempDir();
   process.env.TMPDIR = temp.path;
   const results: KataScore[] = [];

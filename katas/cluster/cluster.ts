@@ -134,7 +134,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // TODO(29): ControlPlane (with options.storage when given: a real etcd). Each component gets its own client: clientFor(user), through options.wrapClient when given.
   // TODO(29): Then, in an order the instructions explain (each traced as the table there says): the control plane; the
   // TODO(29): bootstrap; the scheduler (a SchedulerComponent whose runner() makes a SchedulerRunner, with options.explain) and
-  // TODO(29): the controller manager (rootCA: controlPlane.caCertificate, when it has one), both with the identity
+  // TODO(29): the controller manager (rootCA: controlPlane.caCertificate, undefined without https), both with the identity
   // TODO(29): control-plane_<random.string(8)>; over https DNS (ClusterDns, at options.dns or the range's tenth address);
   // TODO(29): the nodes (ClusterNode, node-1..N, started together); over https
   // TODO(29): kube-proxy (a factory, a Proxier with node ports on 127.0.0.1 and each node's nodeIP, a ServiceProxy); over
