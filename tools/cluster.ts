@@ -24,7 +24,11 @@
  * it, and `npm run kata -- explain POD` prints it.
  *
  * While it runs, it reads commands on its standard input (for a demonstration, or a test):
- * `stop-kubelet NODE`, `start-kubelet NODE`, `restart-control-plane`, `status`, `help`.
+ * `stop-kubelet NODE`, `start-kubelet NODE`, `stop-scheduler`, `start-scheduler`,
+ * `stop-controller-manager`, `start-controller-manager`, `restart-control-plane`, `status`, `help`.
+ * Stopping the scheduler or the controller manager is kubeadm's "move its manifest out of
+ * /etc/kubernetes/manifests": new pods stay Pending, or a Deployment makes no pods, and `kubectl
+ * get cs` says Unhealthy, until it is started again.
  */
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -152,7 +156,7 @@ async function run(): Promise<void> {
     return undefined;
   }) : undefined;
   if (view) console.log(`  live view: ${c.bold(view.url)}`);
-  console.log(c.dim('  commands: stop-kubelet NODE, start-kubelet NODE, restart-control-plane, status, help. Ctrl-C stops it.'));
+  console.log(c.dim('  commands: stop-kubelet NODE, start-kubelet NODE, stop-scheduler, start-scheduler, stop-controller-manager, start-controller-manager, restart-control-plane, status, help. Ctrl-C stops it.'));
 
   let stopping = false;
   const shutdown = async () => {
@@ -168,11 +172,32 @@ async function run(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
 
+  // The two leaders, each stopped and started as a whole: its work stops and its Lease is handed back.
+  const { scheduler, controllerManager } = cluster.parts;
+  const leaders = { 'kube-scheduler': scheduler, 'kube-controller-manager': controllerManager };
+  const stopLeader = async (name: keyof typeof leaders, effect: string) => {
+    if (!leaders[name].leading) return `${name} is not running`;
+    await leaders[name].stop();
+    return `${name} stopped, its Lease handed back: ${effect}`;
+  };
+  const startLeader = async (name: keyof typeof leaders) => {
+    if (leaders[name].leading) return `${name} is running already`;
+    await leaders[name].start();
+    return `${name} started: it leads again`;
+  };
   const commands: Record<string, (arg?: string) => Promise<string>> = {
-    help: async () => 'stop-kubelet NODE, start-kubelet NODE, restart-control-plane, status, help',
-    status: async () => cluster.nodes.map((n) => `${n.name}: kubelet ${n.kubelet ? 'running' : 'stopped'}`).join('\n'),
+    help: async () => Object.keys(commands).map((name) => (name.endsWith('-kubelet') ? `${name} NODE` : name)).join(', '),
+    status: async () =>
+      [
+        ...Object.entries(leaders).map(([name, leader]) => `${name}: ${leader.leading ? 'running' : 'stopped'}`),
+        ...cluster.nodes.map((n) => `${n.name}: kubelet ${n.kubelet ? 'running' : 'stopped'}`),
+      ].join('\n'),
     'stop-kubelet': async (name) => (await cluster.node(name ?? '').stopKubelet(), `kubelet ${name} stopped (its containers go on)`),
     'start-kubelet': async (name) => (await cluster.node(name ?? '').startKubelet(), `kubelet ${name} started`),
+    'stop-scheduler': () => stopLeader('kube-scheduler', 'new pods stay Pending, and kubectl get cs says it is Unhealthy'),
+    'start-scheduler': () => startLeader('kube-scheduler'),
+    'stop-controller-manager': () => stopLeader('kube-controller-manager', 'no controller acts (a Deployment makes no pods, a deleted pod is not replaced), and kubectl get cs says it is Unhealthy'),
+    'start-controller-manager': () => startLeader('kube-controller-manager'),
     'restart-control-plane': async () => (await cluster.restartControlPlane(), `control plane restarted on ${cluster.url}`),
   };
   const input = createInterface({ input: process.stdin, terminal: false });

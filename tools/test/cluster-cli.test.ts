@@ -54,9 +54,19 @@ describe('npm run cluster', () => {
       const page = await fetch(/live view: \S*(http:\/\/127\.0\.0\.1:\d+\/?)/.exec(out)![1]!);
       expect(page.status).toBe(200);
       child.stdin.write('status\n');
-      await seen(/node-1: kubelet running/);
+      await seen(/kube-scheduler: running\nkube-controller-manager: running\nnode-1: kubelet running/);
+      // kubeadm's "move the manifest away": the scheduler stops and hands its Lease back, and get cs says so
+      const kubectlHere = (...args: string[]) => run('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), ...args]);
+      child.stdin.write('stop-scheduler\n');
+      await seen(/kube-scheduler stopped, its Lease handed back/);
+      expect((await kubectlHere('get', 'cs', 'scheduler')).stdout).toMatch(/scheduler\s+Unhealthy\s+the Lease kube-system\/kube-scheduler is held by no one: kube-scheduler stopped/);
+      child.stdin.write('stop-scheduler\n');
+      await seen(/kube-scheduler is not running/);
+      child.stdin.write('start-scheduler\n');
+      await seen(/kube-scheduler started: it leads again/);
+      expect((await kubectlHere('get', 'cs', 'scheduler')).stdout).toMatch(/scheduler\s+Healthy\s+ok/);
       child.stdin.write('frobnicate\n');
-      await seen(/"frobnicate" is not a command: help, status, stop-kubelet, start-kubelet, restart-control-plane/);
+      await seen(/"frobnicate" is not a command: help, status, stop-kubelet, start-kubelet, stop-scheduler, start-scheduler, stop-controller-manager, start-controller-manager, restart-control-plane/);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(out).toContain('stopped');
