@@ -21,8 +21,8 @@
  * // { code: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'pods "nope" not found', code: 404, ... } }
  * ```
  */
-import { NotImplemented, type Binding, type Clock, type KubeObject, type Pod, type Random, type Scale, type Service } from '@kube/kit';
-import { refuseBinding } from './client.ts';
+import { NotImplemented, toRFC3339, type Binding, type Clock, type KubeObject, type Pod, type Random, type Scale, type Service } from '@kube/kit';
+import { assignedPod, refuseBinding, scheduledStatus } from './client.ts';
 import type { AdmissionChain, AdmissionRequest, Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
@@ -286,20 +286,22 @@ export class ApiHandler {
 
   /**
    * POST pods/<name>/binding: the scheduler's way to put a pod on a node (pkg/registry/core/pod/storage
-   * BindingREST). A pod already on a node is a Conflict: a binding never moves a pod.
+   * BindingREST). {@link refuseBinding} says when it may not: a binding never moves a pod. The pod is
+   * written with its node and the Binding's annotations, then its status with PodScheduled True.
+   * Upstream does both in one write; here the registry's update keeps the status, so they are two,
+   * the second straight after the first.
    */
   private async bind(type: ResourceType, namespace: string | undefined, name: string, binding: Binding, attributes: RequestAttributes): Promise<object> {
-    const node = binding.target?.name;
-    if (!node) throw badRequest('a Binding needs target.name: the node to bind to');
-    if (binding.metadata?.name && binding.metadata.name !== name) {
-      throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
-    }
+    if (binding.metadata?.name !== name) throw badRequest('name in URL does not match name in Binding object');
+    if (!binding.target?.name) throw badRequest('a Binding needs target.name: the node to bind to');
     for (let attempt = 1; ; attempt++) {
       const pod = this.registry.get<Pod>(type.resource, namespace, name);
-      refuseBinding(pod, { ...binding, metadata: binding.metadata ?? {} });
-      pod.spec = { ...pod.spec!, nodeName: node };
+      refuseBinding(pod, binding);
       try {
-        await this.update(type, namespace, pod, pod, attributes, 'main');
+        await this.update(type, namespace, assignedPod(pod, binding), pod, attributes, 'main');
+        // Read again, with no await before the write: a kubelet's status may have come in meanwhile.
+        const assigned = this.registry.get<Pod>(type.resource, namespace, name);
+        this.registry.updateStatus<Pod>(type.resource, namespace, { ...assigned, status: scheduledStatus(assigned, toRFC3339(this.options.clock.now())) });
         return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
       } catch (error) {
         if (!isStatusError(error, 'Conflict') || attempt >= PATCH_RETRIES) throw error;

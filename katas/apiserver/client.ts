@@ -14,7 +14,7 @@
  * await pods.updateStatus({ ...pod, status: { phase: 'Running' } });
  * ```
  */
-import { NotImplemented, type Binding, type Deployment, type Endpoints, type Event, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kube/kit';
+import { NotImplemented, toRFC3339, type Binding, type Deployment, type Endpoints, type Event, type KubeObject, type Lease, type Namespace, type Node, type Pod, type PodCondition, type PodStatus, type ReplicaSet, type Service } from '@kube/kit';
 import type { DeleteOptions, ListOptions, ListResult, Registry } from './registry.ts';
 import { badRequest, conflict } from './status.ts';
 import type { ApiWatch, WatchOptions } from './watch.ts';
@@ -156,14 +156,17 @@ export class LocalClient extends BaseApiClient {
 
   /**
    * What the API's `pods/<name>/binding` does (kata 10's handler), on the registry: the pod read,
-   * refused if it has a node or is not the pod the binding names, then written with its node.
+   * refused as {@link refuseBinding} says, written with its node ({@link assignedPod}), then its
+   * status with PodScheduled True ({@link scheduledStatus}). The two writes follow each other with
+   * nothing in between: no other call can see or change the pod half-bound.
    */
   protected async bindPod(namespace: string, binding: Binding): Promise<void> {
     if (!binding.target?.name) throw badRequest('a Binding needs target.name: the node to bind to');
     const name = binding.metadata.name ?? '';
     const pod = this.registry.get<Pod>('pods', namespace, name);
     refuseBinding(pod, binding);
-    this.registry.update<Pod>('pods', namespace, { ...pod, spec: { ...pod.spec!, nodeName: binding.target.name } });
+    const assigned = this.registry.update<Pod>('pods', namespace, assignedPod(pod, binding));
+    this.registry.updateStatus<Pod>('pods', namespace, { ...assigned, status: scheduledStatus(assigned, toRFC3339(this.registry.clock.now())) });
   }
 
   /**
@@ -185,15 +188,64 @@ export class LocalClient extends BaseApiClient {
 }
 
 /**
- * Why a Binding may not place `pod` (upstream's binding REST, pkg/registry/core/pod/storage): it
- * is another pod of the same name (the Binding's `metadata.uid` is a precondition), or it already
- * has a node. Shared by {@link LocalClient} and kata 10's handler.
+ * Why a Binding may not place `pod` (upstream's BindingREST, pkg/registry/core/pod/storage
+ * `setPodHostAndAnnotations`), in upstream's order and words:
  *
- * @throws StatusError Conflict, with upstream's messages
+ * | the pod | answer |
+ * | --- | --- |
+ * | not the pod the Binding's `metadata.uid` names (deleted and made again) | Conflict on `pods "web"`: `Precondition failed: UID in precondition: ...` |
+ * | not at the Binding's `metadata.resourceVersion` | Conflict on `pods "web"`: `Precondition failed: ResourceVersion in precondition: ...` |
+ * | being deleted | Conflict on `pods/binding "web"`: `pod web is being deleted, cannot be assigned to a host` |
+ * | on a node already | Conflict on `pods/binding "web"`: `pod web is already assigned to node "node-1"` |
+ * | with scheduling gates | Conflict on `pods/binding "web"`: `pod web has non-empty .spec.schedulingGates` |
+ *
+ * Shared by {@link LocalClient} and kata 10's handler.
+ *
+ * @throws StatusError Conflict
  */
 export function refuseBinding(pod: Pod, binding: Binding): void {
   const name = pod.metadata.name ?? '';
-  const uid = binding.metadata.uid;
+  const { uid, resourceVersion } = binding.metadata;
   if (uid && uid !== pod.metadata.uid) throw conflict('pods', name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ''}`);
-  if (pod.spec?.nodeName) throw conflict('pods', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+  if (resourceVersion && resourceVersion !== pod.metadata.resourceVersion) {
+    throw conflict('pods', name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${pod.metadata.resourceVersion ?? ''}`);
+  }
+  if (pod.metadata.deletionTimestamp) throw conflict('pods/binding', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+  if (pod.spec?.nodeName) throw conflict('pods/binding', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+  if ((pod.spec?.schedulingGates ?? []).length > 0) throw conflict('pods/binding', name, `pod ${name} has non-empty .spec.schedulingGates`);
+}
+
+/**
+ * `pod` as a Binding places it: on `binding.target.name`, with the Binding's annotations written
+ * over its own (a scheduler may leave a note this way).
+ *
+ * @example
+ * ```ts
+ * assignedPod(pod, { metadata: { name: 'web', annotations: { why: 'least allocated' } }, target: { name: 'node-1' } });
+ * // pod with spec.nodeName 'node-1' and the annotation why: least allocated beside its own
+ * ```
+ */
+export function assignedPod(pod: Pod, binding: Binding): Pod {
+  const annotations = binding.metadata.annotations;
+  const metadata = annotations ? { ...pod.metadata, annotations: { ...pod.metadata.annotations, ...annotations } } : pod.metadata;
+  return { ...pod, metadata, spec: { ...pod.spec!, nodeName: binding.target.name } };
+}
+
+/**
+ * The status of a pod just bound: its PodScheduled condition replaced by `True` at `now` (an
+ * earlier `False, Unschedulable` and its message go), or added; the other conditions as they were.
+ * Upstream's `UpdatePodCondition`: a condition already True keeps its lastTransitionTime.
+ *
+ * @example
+ * ```ts
+ * scheduledStatus({ ...pod, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] } }, '2026-01-01T00:00:00Z');
+ * // { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }] }
+ * ```
+ */
+export function scheduledStatus(pod: Pod, now: string): PodStatus {
+  const conditions = pod.status?.conditions ?? [];
+  const old = conditions.find((c) => c.type === 'PodScheduled');
+  const since = old?.status === 'True' && old.lastTransitionTime ? old.lastTransitionTime : now;
+  const scheduled: PodCondition = { type: 'PodScheduled', status: 'True', lastTransitionTime: since };
+  return { ...pod.status, conditions: old ? conditions.map((c) => (c === old ? scheduled : c)) : [...conditions, scheduled] };
 }

@@ -107,7 +107,8 @@ export class Registry {
   readonly store: Mvcc;
   /** the store's watch, for {@link Registry.watch} (kata 09); undefined for a store that cannot be watched */
   readonly watchable: WatchableStore | undefined;
-  private readonly clock: Clock;
+  /** the clock of every timestamp it writes (and of a binding's PodScheduled condition, kata 08's LocalClient) */
+  readonly clock: Clock;
   private readonly random: Random;
 
   constructor(options: RegistryOptions) {

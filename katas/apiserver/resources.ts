@@ -21,6 +21,7 @@ import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { podQOSClass } from './qos.ts';
+import { gatedConditions, validateSchedulingGatesOf } from './scheduling-gates.ts';
 import { defaultSubjects, isPathSegmentName, RBAC_GROUP, validateRbacObject, validateRoleRefUpdate } from './rbac-objects.ts';
 import { dropTypeDependentFields } from './service-type-change.ts';
 import { badRequest, notFoundResource } from './status.ts';
@@ -167,10 +168,11 @@ function simple(resource: string, kind: string, group: string, version: string, 
 }
 
 /**
- * A type whose containers' env sources are defaulted and checked too (env-validation.ts): a
- * Pod's, or (`template`) a Deployment's or ReplicaSet's pod template's.
+ * A type whose pod spec's env sources are defaulted and checked (env-validation.ts), and its
+ * scheduling gates checked (scheduling-gates.ts), too: a Pod's, or (`template`) a Deployment's or
+ * ReplicaSet's pod template's.
  */
-function withEnvRules(type: ResourceType, template: boolean): ResourceType {
+function withPodSpecRules(type: ResourceType, template: boolean): ResourceType {
   const validate = type.validate!;
   return {
     ...type,
@@ -178,7 +180,7 @@ function withEnvRules(type: ResourceType, template: boolean): ResourceType {
       applyDefaults(obj);
       defaultEnvironmentOf(obj, template);
     },
-    validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template)],
+    validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template), ...validateSchedulingGatesOf(obj, template)],
   };
 }
 
@@ -282,7 +284,7 @@ function review(resource: string, kind: string, group: string): ResourceType {
 export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
   [
     {
-      ...withEnvRules(simple('pods', 'Pod', '', 'v1', true, true), false),
+      ...withPodSpecRules(simple('pods', 'Pod', '', 'v1', true, true), false),
       categories: ['all'],
       shortNames: ['po'],
       // pkg/registry/core/pod/strategy.go: ToSelectableFields. `kubectl get pods -A --field-selector status.phase!=Running`.
@@ -296,8 +298,12 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         'status.podIP': (pod) => pod.status?.podIPs?.[0]?.ip ?? '',
         'status.nominatedNodeName': (pod) => pod.status?.nominatedNodeName ?? '',
       }),
-      // pkg/registry/core/pod/strategy.go: a new pod is Pending, with its QoS class (qos.ts), which never changes.
-      prepareForCreate: (obj: KubeObject) => void ((obj as Pod).status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod) }),
+      // pkg/registry/core/pod/strategy.go: a new pod is Pending, with its QoS class (qos.ts), which never changes,
+      // and, when it has scheduling gates, a condition that says so.
+      prepareForCreate: (obj: KubeObject) => {
+        const gated = gatedConditions(obj as Pod);
+        (obj as Pod).status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod), ...(gated.length > 0 && { conditions: gated }) };
+      },
       prepareForStatusUpdate: (next: KubeObject, stored: KubeObject) => {
         const qosClass = (stored as Pod).status?.qosClass;
         if (qosClass !== undefined && (next as Pod).status?.qosClass === undefined) (next as Pod).status = { ...(next as Pod).status, qosClass };
@@ -368,9 +374,9 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
-    { ...withEnvRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
+    { ...withPodSpecRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
     {
-      ...withEnvRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true),
+      ...withPodSpecRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true),
       tracksGeneration: true as const,
       categories: ['all'],
       shortNames: ['rs'],

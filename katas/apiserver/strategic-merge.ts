@@ -10,7 +10,7 @@
  *
  * | list | merges by |
  * | --- | --- |
- * | containers, initContainers, volumes, env, imagePullSecrets | name |
+ * | containers, initContainers, volumes, env, imagePullSecrets, schedulingGates | name |
  * | a container's ports | containerPort |
  * | volumeMounts | mountPath |
  * | a Service's ports | port |
@@ -49,6 +49,7 @@ const POD_SPEC_LISTS: Record<string, ListStrategy> = {
   initContainers: { mergeKey: 'name' },
   volumes: { mergeKey: 'name' },
   imagePullSecrets: { mergeKey: 'name' },
+  schedulingGates: { mergeKey: 'name' },
   'containers.*.env': { mergeKey: 'name' },
   'containers.*.ports': { mergeKey: 'containerPort' },
   'containers.*.volumeMounts': { mergeKey: 'mountPath' },

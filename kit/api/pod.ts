@@ -258,6 +258,8 @@ export interface PodSpec {
   priorityClassName?: string;
   /** whether the pod may preempt lower-priority pods; set by admission, default PreemptLowerPriority */
   preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
+  /** while any is left the scheduler leaves the pod alone; an update may only take them off (apiserver/scheduling-gates.ts) */
+  schedulingGates?: PodSchedulingGate[];
   /** which scheduler places the pod; default `"default-scheduler"` */
   schedulerName?: string;
   /** the ServiceAccount the pod runs as; default `default` (set by admission) */
@@ -272,6 +274,11 @@ export interface PodSpec {
   enableServiceLinks?: boolean;
   /** default `{}` */
   securityContext?: PodSecurityContext;
+}
+
+/** One reason a pod may not be scheduled yet, named by whoever will take it off (`example.com/quota`). */
+export interface PodSchedulingGate {
+  name: string;
 }
 
 /** Where a pod is in its life (kata 23 computes it from its containers). */

@@ -12,10 +12,10 @@
  * - defaulting: {@link defaultPod}, {@link defaultDeployment}, {@link defaultService}, ...,
  *   {@link applyDefaults} (by kind).
  *
- * Given beside them: {@link validatePodEnvironment} (env and envFrom, checked for Pods and pod
- * templates by the registry's resource types), and batch/v1 Jobs' defaults, generated selector
- * and validation ({@link defaultJob}, {@link generateJobSelector}, {@link validateJob}), which
- * the cluster's Job controller runs.
+ * Given beside them: {@link validatePodEnvironment} (env and envFrom) and
+ * {@link validateSchedulingGates}, checked for Pods and pod templates by the registry's resource
+ * types, and batch/v1 Jobs' defaults, generated selector and validation ({@link defaultJob},
+ * {@link generateJobSelector}, {@link validateJob}), which the cluster's Job controller runs.
  * @module
  */
 export * from './quantity.ts';
@@ -49,6 +49,7 @@ export * from './table.ts';
 export * from './api-handler.ts';
 export * from './service-allocation.ts';
 export * from './env-validation.ts';
+export * from './scheduling-gates.ts';
 export * from './job-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

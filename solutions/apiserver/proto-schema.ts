@@ -745,8 +745,13 @@ message PodSpec {
   optional int32 priority = 25 [(kubekata.pointer) = true];
   optional string preemptionPolicy = 31;
   repeated TopologySpreadConstraint topologySpreadConstraints = 33;
+  repeated PodSchedulingGate schedulingGates = 38;
   optional PodSecurityContext securityContext = 14 [(kubekata.pointer) = true];
   optional bool enableServiceLinks = 30 [(kubekata.pointer) = true];
+}
+
+message PodSchedulingGate {
+  optional string name = 1;
 }
 
 message PodSecurityContext {

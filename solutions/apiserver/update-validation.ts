@@ -4,7 +4,7 @@
  *
  * | kind | what stays | upstream |
  * | --- | --- | --- |
- * | Pod | the spec, but for containers' images, an `activeDeadlineSeconds` lowered or set, tolerations added (or their `tolerationSeconds`), `terminationGracePeriodSeconds` from negative to 1 (`spec.nodeName` only through `pods/binding`) | pkg/apis/core/validation `ValidatePodUpdate` |
+ * | Pod | the spec, but for containers' images, an `activeDeadlineSeconds` lowered or set, tolerations added (or their `tolerationSeconds`), scheduling gates taken off, `terminationGracePeriodSeconds` from negative to 1 (`spec.nodeName` only through `pods/binding`) | pkg/apis/core/validation `ValidatePodUpdate` |
  * | Deployment, ReplicaSet | `spec.selector` | pkg/registry/apps/{deployment,replicaset}/strategy.go `ValidateUpdate` (apps/v1) |
  * | ConfigMap, Secret marked `immutable: true` | `immutable`, `data` (and `binaryData`); a Secret's `type` always | `ValidateConfigMapUpdate`, `ValidateSecretUpdate` |
  *
@@ -22,6 +22,7 @@
  */
 import type { Deployment, KubeObject, Pod, PodSpec, StatusCause } from '@kube/kit';
 import { at, forbiddenField, invalidField, showValue } from './field-errors.ts';
+import { onlyDeletedSchedulingGates } from './scheduling-gates.ts';
 
 /** Upstream's words, v1.32 (with the InPlacePodVerticalScaling gate off, its default). */
 export const POD_SPEC_FORBIDDEN =
@@ -46,6 +47,7 @@ export function validatePodUpdate(next: Pod, stored: Pod): StatusCause[] {
   if (!onlyAddedTolerations(spec.tolerations ?? [], old.tolerations ?? [])) {
     errors.push(forbiddenField(at('spec', 'tolerations'), 'existing toleration can not be modified except its tolerationSeconds'));
   }
+  errors.push(...onlyDeletedSchedulingGates(spec.schedulingGates ?? [], old.schedulingGates ?? []));
   const changed = differences(withAllowedFrom(spec, old), old, 'spec');
   if (changed.length > 0) errors.push(forbiddenField('spec', `${POD_SPEC_FORBIDDEN}\n${changed.map((line) => `  ${line}`).join('\n')}`));
   return errors;
@@ -58,6 +60,7 @@ function withAllowedFrom(next: PodSpec, old: PodSpec): PodSpec {
   if (spec.initContainers) spec.initContainers = spec.initContainers.map((container, i) => ({ ...container, image: old.initContainers![i]!.image }));
   spec.activeDeadlineSeconds = old.activeDeadlineSeconds;
   spec.tolerations = old.tolerations;
+  spec.schedulingGates = old.schedulingGates;
   const wasNegative = (old.terminationGracePeriodSeconds ?? 0) < 0;
   if (wasNegative && spec.terminationGracePeriodSeconds === 1) spec.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
   return spec;

@@ -479,7 +479,36 @@ describe('the HTTP API: objects', () => {
     expect(bound.json).toMatchObject({ kind: 'Status', status: 'Success' });
     expect((await bench.send('GET', `${PODS}/web`)).json.spec.nodeName).toBe('node-1');
     const again = await bench.send('POST', `${PODS}/web/binding`, { body: { ...binding, target: { name: 'node-2' } } });
-    expect(expectStatus(again, 409, 'Conflict').message).toContain('is already assigned to node "node-1"');
+    expect(expectStatus(again, 409, 'Conflict').message).toBe('Operation cannot be fulfilled on pods/binding "web": pod web is already assigned to node "node-1"');
+  });
+
+  it("marks a bound pod PodScheduled True at the binding's time, in place of the scheduler's Unschedulable, and takes the Binding's annotations", async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: { ...pod('web'), metadata: { name: 'web', annotations: { owner: 'me' } } } });
+    const unschedulable = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const pending = (await bench.send('GET', `${PODS}/web`)).json as Pod;
+    expect((await bench.send('PUT', `${PODS}/web/status`, { body: { ...pending, status: { ...pending.status, conditions: [unschedulable] } } })).code).toBe(200);
+    await bench.clock.advance(60_000);
+    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web', annotations: { 'scheduler.example.com/why': 'most room' } }, target: { kind: 'Node', name: 'node-1' } };
+    expect((await bench.send('POST', `${PODS}/web/binding`, { body: binding })).code).toBe(201);
+    const bound = (await bench.send('GET', `${PODS}/web`)).json as Pod;
+    expect(bound.spec?.nodeName).toBe('node-1');
+    expect(bound.status?.conditions).toEqual([{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:01:00Z' }]);
+    expect(bound.status?.phase, 'the rest of the status as it was').toBe('Pending');
+    expect(bound.metadata.annotations).toEqual({ owner: 'me', 'scheduler.example.com/why': 'most room' });
+  });
+
+  it('refuses to bind a pod being deleted or one with scheduling gates, as a Conflict on pods/binding, and a Binding named for another pod', async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: { ...pod('held'), metadata: { name: 'held', finalizers: ['example.com/hold'] } } });
+    expect((await bench.send('DELETE', `${PODS}/held`)).code).toBe(200);
+    await bench.send('POST', PODS, { body: { ...pod('gated'), spec: { ...pod('gated').spec!, schedulingGates: [{ name: 'example.com/quota' }] } } });
+    const bind = (name: string) => bench.send('POST', `${PODS}/${name}/binding`, { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: 'node-1' } } });
+    expect(expectStatus(await bind('held'), 409, 'Conflict').message).toBe('Operation cannot be fulfilled on pods/binding "held": pod held is being deleted, cannot be assigned to a host');
+    expect(expectStatus(await bind('gated'), 409, 'Conflict').message).toBe('Operation cannot be fulfilled on pods/binding "gated": pod gated has non-empty .spec.schedulingGates');
+    const other = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'db' }, target: { kind: 'Node', name: 'node-1' } };
+    expect(expectStatus(await bench.send('POST', `${PODS}/gated/binding`, { body: other }), 400, 'BadRequest').message).toBe('name in URL does not match name in Binding object');
+    for (const name of ['held', 'gated']) expect((await bench.send('GET', `${PODS}/${name}`)).json.spec.nodeName, name).toBeUndefined();
   });
 
   it("refuses a binding whose uid is another pod's (the scheduler's precondition), and an update that sets spec.nodeName: only the binding may", async () => {

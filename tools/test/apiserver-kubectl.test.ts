@@ -114,6 +114,28 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['delete', 'pod', 'bot', 'plain', '-n', 'shop', '--wait=false']).code).toBe(0);
   });
 
+  it.runIf(hasKubectl)('holds a pod with scheduling gates as v1.32 does: STATUS SchedulingGated, gates that may only be taken off, and a binding refused until they are', () => {
+    const gated = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'batch', namespace: 'shop' }, spec: { schedulingGates: [{ name: 'example.com/quota' }, { name: 'example.com/review' }], containers: [{ name: 'app', image: 'echo' }] } };
+    expect(kubectl(['create', '-f', '-'], JSON.stringify(gated)).out).toContain('pod/batch created');
+    expect(kubectl(['get', 'pod', 'batch', '-n', 'shop', '--no-headers']).out).toMatch(/^batch\s+0\/1\s+SchedulingGated\s+0\s/);
+    const condition = JSON.parse(kubectl(['get', 'pod', 'batch', '-n', 'shop', '-o', 'jsonpath={.status.conditions[0]}']).out) as object;
+    expect(condition).toEqual({ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' });
+    const added = kubectl(['patch', 'pod', 'batch', '-n', 'shop', '--type=json', '-p', '[{"op":"add","path":"/spec/schedulingGates/-","value":{"name":"late"}}]']);
+    expect(added.err).toContain(`The Pod "batch" is invalid: spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new scheduling gate 'late'`);
+    const bind = () => kubectl(['create', '--raw', '/api/v1/namespaces/shop/pods/batch/binding', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'batch' }, target: { kind: 'Node', name: 'node-1' } }));
+    expect(bind().err).toContain('Operation cannot be fulfilled on pods/binding "batch": pod batch has non-empty .spec.schedulingGates');
+    const removeFirst = ['patch', 'pod', 'batch', '-n', 'shop', '--type=json', '-p', '[{"op":"remove","path":"/spec/schedulingGates/0"}]'];
+    expect(kubectl(removeFirst).out).toContain('pod/batch patched');
+    expect(kubectl(removeFirst).out, 'then the last').toContain('pod/batch patched');
+    expect(bind().code).toBe(0);
+    const bound = JSON.parse(kubectl(['get', 'pod', 'batch', '-n', 'shop', '-o', 'json']).out) as { spec: { nodeName: string }; status: { conditions: { type: string; status: string }[] } };
+    expect(bound.spec.nodeName).toBe('node-1');
+    expect(bound.status.conditions.map((c) => [c.type, c.status])).toEqual([['PodScheduled', 'True']]);
+    const pinned = { ...gated, metadata: { name: 'pinned', namespace: 'shop' }, spec: { ...gated.spec, nodeName: 'node-1' } };
+    expect(kubectl(['create', '-f', '-'], JSON.stringify(pinned)).err).toContain('spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared');
+    expect(kubectl(['delete', 'pod', 'batch', '-n', 'shop', '--wait=false']).code).toBe(0);
+  });
+
   it.runIf(hasKubectl)('a server-side dry run answers as a create would and writes nothing; kubectl diff shows a change and makes none', () => {
     const dry = kubectl(['run', 'trial', '--image=echo', '-n', 'shop', '--dry-run=server']);
     expect(dry.out).toContain('pod/trial created (server dry run)');
