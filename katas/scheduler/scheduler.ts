@@ -5,8 +5,8 @@
  * its cache, pkg/scheduler/internal/cache).
  *
  * The scheduler learns of the cluster through events, as from informers (Part IV builds them):
- * `onPod` and `onNode` with ADDED / MODIFIED / DELETED. A pod without a node goes to the queue; a
- * pod with a node goes to the cache. {@link Scheduler.sync} feeds them from a list, for a start.
+ * `onPod` and `onNode` with ADDED / MODIFIED / DELETED. A pod without a node goes to the queue (if
+ * it is this scheduler's and not gated); a pod with a node goes to the cache. {@link Scheduler.sync} feeds them from a list, for a start.
  *
  * Why "assume": binding is a call to the apiserver, and its confirmation comes back later as a
  * MODIFIED event. If the next cycle ran on the cluster as the events say, it would not see the pod
@@ -37,6 +37,27 @@ import { BalancedAllocation, LeastAllocated } from './plugins/resource-scores.ts
 import { findFeasibleNodes } from './schedule.ts';
 import { podKey, SchedulingQueue, type QueuedPod } from './scheduling-queue.ts';
 import { selectHost } from './select-host.ts';
+
+/** The scheduler a pod names when it leaves `spec.schedulerName` out (the apiserver writes it in). */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+/**
+ * Whether a pod with no node is this scheduler's to place now (upstream: eventhandlers.go
+ * `responsibleForPod`, and the SchedulingGates plugin's PreEnqueue): it names
+ * {@link DEFAULT_SCHEDULER_NAME}, and no scheduling gate is left on it. A pod for a scheduler of
+ * your own stays Pending for that one to bind; a gated pod waits until its last gate is taken off,
+ * an update that brings it in.
+ *
+ * @example
+ * ```ts
+ * readyForThisScheduler(makePod('web'));                                                   // true
+ * readyForThisScheduler({ ...web, spec: { ...web.spec, schedulerName: 'my-scheduler' } });  // false
+ * readyForThisScheduler({ ...web, spec: { ...web.spec, schedulingGates: [{ name: 'quota' }] } }); // false
+ * ```
+ */
+export function readyForThisScheduler(pod: Pod): boolean {
+  return (pod.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) === DEFAULT_SCHEDULER_NAME && (pod.spec?.schedulingGates ?? []).length === 0;
+}
 
 /** The weight of NodeResourcesBalancedAllocation in the default profile. */
 export const BALANCED_ALLOCATION_WEIGHT = 1;
@@ -114,10 +135,11 @@ export class Scheduler {
     for (const pod of (await this.options.client.pods().list()).items) this.onPod('ADDED', pod);
   }
 
-  /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. */
+  /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. Another scheduler's pod, or a gated one, waits outside. */
   onPod(type: EventType, pod: Pod): void {
     // TODO(16): DELETED: out of the queue and the cache (cache.removePod; if it was on a node: moveAllToActiveOrBackoff("PodDelete")).
-    // TODO(16): A pod without spec.nodeName: queue.add (ADDED) or queue.update (MODIFIED) — but a MODIFIED of a pod the
+    // TODO(16): A pod without spec.nodeName that is not readyForThisScheduler (given: another scheduler's, or gated): out of
+    // TODO(16): the queue (queue.delete). Else queue.add (ADDED) or queue.update (MODIFIED) — but a MODIFIED of a pod the
     // TODO(16): cache holds as assumed (cache.isAssumed(key)) is an update written before its binding: ignore it.
     // TODO(16): A pod with a node is bound (confirming an assumed pod, or placed by someone else): out of the queue,
     // TODO(16): and cache.addBound(pod).

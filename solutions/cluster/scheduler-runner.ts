@@ -17,10 +17,10 @@
 import type { ApiClient } from '@kube/apiserver';
 import { ApiEventRecorder, DeletedFinalStateUnknown, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
 import type { Clock, KubeObject, Node, Pod, Random, Timer } from '@kube/kit';
-import { Scheduler, type CycleResult, type EventType, type ExplanationRecorder, type Framework } from '@kube/scheduler';
+import { DEFAULT_SCHEDULER_NAME, Scheduler, type CycleResult, type EventType, type ExplanationRecorder, type Framework } from '@kube/scheduler';
 
 /** Who the scheduler's events say they are from (`kubectl describe pod`'s From column). */
-export const DEFAULT_SCHEDULER = 'default-scheduler';
+export const DEFAULT_SCHEDULER = DEFAULT_SCHEDULER_NAME;
 
 /** How often the queue is flushed: pods whose back-off ended become active again. */
 export const QUEUE_FLUSH_PERIOD_MS = 1_000;

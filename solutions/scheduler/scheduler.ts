@@ -5,8 +5,8 @@
  * its cache, pkg/scheduler/internal/cache).
  *
  * The scheduler learns of the cluster through events, as from informers (Part IV builds them):
- * `onPod` and `onNode` with ADDED / MODIFIED / DELETED. A pod without a node goes to the queue; a
- * pod with a node goes to the cache. {@link Scheduler.sync} feeds them from a list, for a start.
+ * `onPod` and `onNode` with ADDED / MODIFIED / DELETED. A pod without a node goes to the queue (if
+ * it is this scheduler's and not gated); a pod with a node goes to the cache. {@link Scheduler.sync} feeds them from a list, for a start.
  *
  * Why "assume": binding is a call to the apiserver, and its confirmation comes back later as a
  * MODIFIED event. If the next cycle ran on the cluster as the events say, it would not see the pod
@@ -37,6 +37,27 @@ import { BalancedAllocation, LeastAllocated } from './plugins/resource-scores.ts
 import { findFeasibleNodes } from './schedule.ts';
 import { podKey, SchedulingQueue, type QueuedPod } from './scheduling-queue.ts';
 import { selectHost } from './select-host.ts';
+
+/** The scheduler a pod names when it leaves `spec.schedulerName` out (the apiserver writes it in). */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+/**
+ * Whether a pod with no node is this scheduler's to place now (upstream: eventhandlers.go
+ * `responsibleForPod`, and the SchedulingGates plugin's PreEnqueue): it names
+ * {@link DEFAULT_SCHEDULER_NAME}, and no scheduling gate is left on it. A pod for a scheduler of
+ * your own stays Pending for that one to bind; a gated pod waits until its last gate is taken off,
+ * an update that brings it in.
+ *
+ * @example
+ * ```ts
+ * readyForThisScheduler(makePod('web'));                                                   // true
+ * readyForThisScheduler({ ...web, spec: { ...web.spec, schedulerName: 'my-scheduler' } });  // false
+ * readyForThisScheduler({ ...web, spec: { ...web.spec, schedulingGates: [{ name: 'quota' }] } }); // false
+ * ```
+ */
+export function readyForThisScheduler(pod: Pod): boolean {
+  return (pod.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) === DEFAULT_SCHEDULER_NAME && (pod.spec?.schedulingGates ?? []).length === 0;
+}
 
 /** The weight of NodeResourcesBalancedAllocation in the default profile. */
 export const BALANCED_ALLOCATION_WEIGHT = 1;
@@ -114,7 +135,7 @@ export class Scheduler {
     for (const pod of (await this.options.client.pods().list()).items) this.onPod('ADDED', pod);
   }
 
-  /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. */
+  /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. Another scheduler's pod, or a gated one, waits outside. */
   onPod(type: EventType, pod: Pod): void {
     const key = podKey(pod);
     if (type === 'DELETED') {
@@ -124,7 +145,10 @@ export class Scheduler {
       return;
     }
     if (!pod.spec?.nodeName) {
-      if (type === 'ADDED') this.queue.add(pod);
+      // Another scheduler's pod, or a gated one, is not this one's to try: when its last gate is
+      // taken off, that update finds it out of the queue, and queue.update adds it.
+      if (!readyForThisScheduler(pod)) this.queue.delete(pod);
+      else if (type === 'ADDED') this.queue.add(pod);
       // An update written before the binding of a pod already placed: queued again, it would be
       // scheduled twice. The binding's own event, with the node, follows.
       else if (!this.cache.isAssumed(key)) this.queue.update(pod);

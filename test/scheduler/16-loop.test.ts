@@ -411,6 +411,44 @@ describe('the scheduler', () => {
     await cluster.addNode(makeNode('large', { cpu: '4' }));
     await cluster.deliver(scheduler); // NodeAdd: the pod moves to active, its back-off over
     expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'large' });
+    expect((await cluster.pod('big')).status?.conditions, 'the binding marks it scheduled, at its own time').toEqual([{ type: 'PodScheduled', status: 'True', lastTransitionTime: toRFC3339(START + 60_000) }]);
+  });
+
+  it("leaves a pod that names another scheduler to that one: never tried nor written to, yet its requests count on the node it is bound to", async () => {
+    const { cluster, scheduler } = await running([['n1', { cpu: '2' }]]);
+    const custom = makePod('custom', { cpu: '2' });
+    await cluster.addPod({ ...custom, spec: { ...custom.spec!, schedulerName: 'my-scheduler' } });
+    await cluster.deliver(scheduler);
+    const written = (await cluster.pod('custom')).metadata.resourceVersion;
+    for (const wait of [0, 20_000, 300_000]) {
+      await cluster.clock.advance(wait);
+      expect(await scheduler.scheduleNext(), `after ${wait} ms more`).toBeUndefined();
+    }
+    expect((await cluster.pod('custom')).metadata.resourceVersion, 'no condition written').toBe(written);
+    await cluster.client.pods('default').bind({ metadata: { name: 'custom' }, target: { name: 'n1' } }); // my-scheduler's choice
+    await cluster.addPod(makePod('web', { cpu: '1' }));
+    await cluster.deliver(scheduler);
+    expect(await scheduler.scheduleNext()).toMatchObject({ error: expect.stringMatching(/^0\/1 nodes are available: 1 Insufficient cpu\./) });
+  });
+
+  it('holds a pod with scheduling gates out of the queue until its last gate is taken off, then binds it', async () => {
+    const { cluster, scheduler } = await running([['n1']]);
+    const web = makePod('web', { cpu: '1' });
+    await cluster.addPod({ ...web, spec: { ...web.spec!, schedulingGates: [{ name: 'example.com/quota' }, { name: 'example.com/review' }] } });
+    await cluster.deliver(scheduler);
+    expect((await cluster.pod('web')).status?.conditions, "the apiserver's mark").toEqual([{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }]);
+    expect(await scheduler.scheduleNext(), 'two gates').toBeUndefined();
+    const ungate = async (gates: { name: string }[]) => {
+      const pod = await cluster.pod('web');
+      await cluster.client.pods('default').update({ ...pod, spec: { ...pod.spec!, schedulingGates: gates } });
+      await cluster.deliver(scheduler);
+    };
+    await ungate([{ name: 'example.com/review' }]);
+    await cluster.clock.advance(20_000);
+    expect(await scheduler.scheduleNext(), 'one gate left').toBeUndefined();
+    await ungate([]);
+    expect(await scheduler.scheduleNext()).toMatchObject({ nodeName: 'n1' });
+    expect((await cluster.pod('web')).status?.conditions).toEqual([{ type: 'PodScheduled', status: 'True', lastTransitionTime: toRFC3339(START + 20_000) }]);
   });
 
   it("moves an unschedulable pod on a node update only when it changes what scheduling reads: not a heartbeat nor a cordon; an uncordon, a label, an annotation, a taint, a condition's status, the allocatable do", async () => {
