@@ -138,8 +138,8 @@ export class Scheduler {
   /** A pod event: a pending pod goes to (or leaves) the queue; a placed pod to (or from) the cache. Another scheduler's pod, or a gated one, waits outside. */
   onPod(type: EventType, pod: Pod): void {
     // TODO(16): DELETED: out of the queue and the cache (cache.removePod; if it was on a node: moveAllToActiveOrBackoff("PodDelete")).
-    // TODO(16): A pod without spec.nodeName that is not readyForThisScheduler (given: another scheduler's, or gated): out of
-    // TODO(16): the queue (queue.delete). Else queue.add (ADDED) or queue.update (MODIFIED) — but a MODIFIED of a pod the
+    // TODO(16): A pod without spec.nodeName that is not readyForThisScheduler (given: another scheduler's, or gated): ignore it.
+    // TODO(16): Else queue.add (ADDED) or queue.update (MODIFIED) — but a MODIFIED of a pod the
     // TODO(16): cache holds as assumed (cache.isAssumed(key)) is an update written before its binding: ignore it.
     // TODO(16): A pod with a node is bound (confirming an assumed pod, or placed by someone else): out of the queue,
     // TODO(16): and cache.addBound(pod).

@@ -145,10 +145,11 @@ export class Scheduler {
       return;
     }
     if (!pod.spec?.nodeName) {
-      // Another scheduler's pod, or a gated one, is not this one's to try: when its last gate is
-      // taken off, that update finds it out of the queue, and queue.update adds it.
-      if (!readyForThisScheduler(pod)) this.queue.delete(pod);
-      else if (type === 'ADDED') this.queue.add(pod);
+      // Another scheduler's pod, or a gated one, is not this one's to try. Neither can become so
+      // and go back (schedulerName never changes; gates can only be taken off), so it was never
+      // queued: the update that takes its last gate off finds it out of the queue, and adds it.
+      if (!readyForThisScheduler(pod)) return;
+      if (type === 'ADDED') this.queue.add(pod);
       // An update written before the binding of a pod already placed: queued again, it would be
       // scheduled twice. The binding's own event, with the node, follows.
       else if (!this.cache.isAssumed(key)) this.queue.update(pod);
