@@ -189,16 +189,25 @@ const PRINTERS: Record<string, Printer> = {
     },
   },
   Node: {
-    columns: [nameColumn, column('Status'), column('Roles'), column('Age'), column('Version'), column('Internal-IP', 1), column('OS-Image', 1), column('Container-Runtime', 1)],
+    columns: [nameColumn, column('Status'), column('Roles'), column('Age'), column('Version'), column('Internal-IP', 1), column('External-IP', 1), column('OS-Image', 1), column('Kernel-Version', 1), column('Container-Runtime', 1)],
     cells: (node, now) => {
       const ready = (node.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
       const status = [ready?.status === 'True' ? 'Ready' : ready ? 'NotReady' : 'Unknown', ...(node.spec?.unschedulable ? ['SchedulingDisabled'] : [])].join(',');
-      const roles = Object.keys(node.metadata.labels ?? {})
-        .filter((label) => label.startsWith('node-role.kubernetes.io/'))
-        .map((label) => label.slice('node-role.kubernetes.io/'.length));
-      const internal = (node.status?.addresses ?? []).find((a: { type: string }) => a.type === 'InternalIP')?.address;
+      // findNodeRoles: what follows node-role.kubernetes.io/, and the value of kubernetes.io/role; sorted, each once
+      const roles = new Set<string>();
+      for (const [label, value] of Object.entries<string>(node.metadata.labels ?? {})) {
+        if (label.startsWith('node-role.kubernetes.io/')) roles.add(label.slice('node-role.kubernetes.io/'.length));
+        else if (label === 'kubernetes.io/role') roles.add(value);
+      }
+      roles.delete('');
+      const address = (type: string) => (node.status?.addresses ?? []).find((a: { type: string }) => a.type === type)?.address;
       const info = node.status?.nodeInfo ?? {};
-      return [node.metadata.name, status, roles.join(',') || '<none>', age(node, now), info.kubeletVersion ?? '', none(internal), none(info.osImage), none(info.containerRuntimeVersion)];
+      // printNode: an address missing is <none>; a system fact the kubelet left empty is <unknown>
+      const unknown = (value: string | undefined): string => value || '<unknown>';
+      return [
+        node.metadata.name, status, [...roles].sort().join(',') || '<none>', age(node, now), info.kubeletVersion ?? '',
+        none(address('InternalIP')), none(address('ExternalIP')), unknown(info.osImage), unknown(info.kernelVersion), unknown(info.containerRuntimeVersion),
+      ];
     },
   },
   Namespace: {

@@ -15,7 +15,7 @@
  * ```
  */
 import { statfsSync } from 'node:fs';
-import { freemem } from 'node:os';
+import { freemem, release } from 'node:os';
 import { isStatusError, parseQuantity, type ApiClient } from '@kube/apiserver';
 import { isNotImplemented, NotImplemented, type Clock, type Lease, type Node, type NodeCondition, type NodeStatus, type Timer } from '@kube/kit';
 import type { RuntimeService } from '@kube/runtime';
@@ -187,7 +187,8 @@ export class NodeAgent {
         machineID: '',
         systemUUID: '',
         bootID: '',
-        kernelVersion: '',
+        // The kernel these processes run on (upstream's is `uname -r` on the node, through cAdvisor).
+        kernelVersion: release(),
         osImage: 'kubekata',
         containerRuntimeVersion: 'kubekata://0.1.0',
         kubeletVersion: KUBELET_VERSION,

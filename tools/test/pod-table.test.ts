@@ -144,3 +144,37 @@ describe('ages as kubectl prints them (HumanDuration)', () => {
     for (const [ms] of cases) expect(starterTable.humanDuration(ms)).toBe(humanDuration(ms));
   });
 });
+
+describe('kubectl get nodes -o wide: printNode', () => {
+  const node = (status: object, spec: object = {}) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', creationTimestamp: ago(60), labels: { 'node-role.kubernetes.io/control-plane': '' } }, spec, status });
+  const columnsAndRow = (n: object) => {
+    const table = toTable([n as never], 'Node', NOW) as { columnDefinitions: { name: string; priority: number }[]; rows: Row[] };
+    return { columns: table.columnDefinitions.map((c) => `${c.name}${c.priority ? ' (wide)' : ''}`), cells: table.rows[0]!.cells };
+  };
+
+  it("has upstream's columns, the wide ones last: INTERNAL-IP, EXTERNAL-IP, OS-IMAGE, KERNEL-VERSION, CONTAINER-RUNTIME", () => {
+    expect(columnsAndRow(node({})).columns).toEqual(['Name', 'Status', 'Roles', 'Age', 'Version', 'Internal-IP (wide)', 'External-IP (wide)', 'OS-Image (wide)', 'Kernel-Version (wide)', 'Container-Runtime (wide)']);
+  });
+
+  it('prints a node that says everything as it says it, and a cordoned one as Ready,SchedulingDisabled', () => {
+    const full = node(
+      {
+        conditions: [{ type: 'Ready', status: 'True' }],
+        addresses: [{ type: 'InternalIP', address: '10.0.0.5' }, { type: 'ExternalIP', address: '203.0.113.7' }, { type: 'Hostname', address: 'node-1' }],
+        nodeInfo: { kubeletVersion: 'v1.32.0', osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: '6.1.0-18-amd64', containerRuntimeVersion: 'containerd://1.7.13' },
+      },
+      { unschedulable: true },
+    );
+    expect(columnsAndRow(full).cells).toEqual(['node-1', 'Ready,SchedulingDisabled', 'control-plane', '60s', 'v1.32.0', '10.0.0.5', '203.0.113.7', 'Debian GNU/Linux 12 (bookworm)', '6.1.0-18-amd64', 'containerd://1.7.13']);
+  });
+
+  it('lists the roles from node-role.kubernetes.io/<role> labels and the kubernetes.io/role label, sorted, each once, none empty', () => {
+    const labelled = { ...node({}), metadata: { name: 'node-1', creationTimestamp: ago(60), labels: { 'node-role.kubernetes.io/worker': '', 'kubernetes.io/role': 'edge', 'node-role.kubernetes.io/control-plane': 'yes', 'node-role.kubernetes.io/': '', 'node-role.kubernetes.io/edge': '' } } };
+    expect(columnsAndRow(labelled).cells[2]).toBe('control-plane,edge,worker');
+    expect(columnsAndRow({ ...node({}), metadata: { name: 'node-1', creationTimestamp: ago(60) } }).cells[2]).toBe('<none>');
+  });
+
+  it('prints a missing address as <none>, an empty system fact as <unknown>, and a node with no Ready condition yet as Unknown', () => {
+    expect(columnsAndRow(node({ nodeInfo: { kubeletVersion: 'v1.32.0', osImage: '', kernelVersion: '', containerRuntimeVersion: '' } })).cells).toEqual(['node-1', 'Unknown', 'control-plane', '60s', 'v1.32.0', '<none>', '<none>', '<unknown>', '<unknown>', '<unknown>']);
+  });
+});
