@@ -16,7 +16,9 @@
  * With `tty`, util-linux's `script` puts the process on a pseudo-terminal of 80×24 (a shell
  * prints its prompt, a typed line is echoed, Ctrl-C is SIGINT) and its output, stderr included,
  * goes to the log as stdout, as a terminal's does. `stdinOnce` closes the stdin when the first
- * attached client that wrote to it ends its input: the process reads the end of its stdin.
+ * attached client that wrote to it ends its input: the process reads the end of its stdin. A
+ * program that is not there is not wrapped: the runtime fails the start itself (StartError, exit
+ * 128, as runc does), where the shell would have run and said `not found`.
  *
  * @example
  * ```ts
@@ -29,13 +31,33 @@
  * ```
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findImage } from '@kube/kit';
 import { killTerminalSession, PipeWriter, resizeTerminalSession, terminalCommandLine, type ContainerStdin } from '@kube/kubelet';
 import type { ContainerConfig, RuntimeService } from '@kube/runtime';
 import { overrideRuntime } from './runtime-overrides.ts';
+
+/**
+ * Whether the container's first word names a program its process could run: an absolute path to an
+ * executable file, or a name found in the PATH the runtime gives it (the container's own, else the
+ * host's). A relative path with a slash is taken on trust: it depends on the working directory.
+ */
+function findsProgram(program: string, config: ContainerConfig): boolean {
+  const executable = (path: string): boolean => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program.startsWith('/')) return executable(program);
+  if (program.includes('/')) return true;
+  const path = config.envs?.find((e) => e.key === 'PATH')?.value ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  return path.split(':').some((dir) => dir !== '' && executable(join(dir, program)));
+}
 
 /** The stdins of one node's containers, by container id. */
 export class ContainerStdins {
@@ -69,6 +91,9 @@ export class ContainerStdins {
       if (!image) return runtime.createContainer(podSandboxId, config);
       const argv = config.command?.length ? [...config.command, ...(config.args ?? [])] : [...image.entrypoint, ...(config.args ?? image.cmd)];
       if (argv[0] === 'node') argv[0] = process.execPath; // as the runtime itself runs an image's "node"
+      // A program that is not there: unwrapped, the runtime fails its start as runc does (StartError,
+      // exit 128), where the shell would have said `exec: x: not found` and exited 127.
+      if (!findsProgram(argv[0] ?? '', config)) return runtime.createContainer(podSandboxId, config);
       const name = `${podSandboxId}-${config.metadata.name}-${config.metadata.attempt ?? 0}`;
       const path = config.stdin ? await this.makePipe(name) : undefined;
       const command = config.tty

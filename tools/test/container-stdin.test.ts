@@ -76,6 +76,15 @@ else describe('a container\'s stdin and terminal', () => {
     expect((await runtime.containerStatus(id)).exitCode).toBe(0);
   });
 
+  it("fails a stdin: true container whose program is not there as runc does (StartError, exit 128), not as the shell that would have run it (exit 127)", async () => {
+    const { run } = await node();
+    let attempt = 0;
+    for (const program of ['no-such-program', '/no/such/program']) {
+      await expect(run({ metadata: { name: 'app', attempt: attempt++ }, command: [program], stdin: true, stdinOnce: true }), program).rejects.toThrow(`unable to start container process: exec: "${program}": executable file not found in $PATH`);
+      await expect(run({ metadata: { name: 'app', attempt: attempt++ }, command: [program], tty: true }), `${program} on a terminal`).rejects.toThrow('executable file not found in $PATH');
+    }
+  });
+
   it('leaves no process of a tty: true container behind when it is stopped, not even one that ignores SIGHUP', async () => {
     const { runtime, run } = await node();
     const id = await run({ command: ['sh', '-c', 'trap "" HUP; sleep 1000'], stdin: true, tty: true });
