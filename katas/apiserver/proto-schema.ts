@@ -534,8 +534,15 @@ message Event {
   optional int32 count = 8;
   optional string type = 9;
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime eventTime = 10;
+  optional EventSeries series = 11;
+  optional string action = 12;
   optional string reportingComponent = 14;
   optional string reportingInstance = 15;
+}
+
+message EventSeries {
+  optional int32 count = 1;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime lastObservedTime = 2;
 }
 
 message EventList {

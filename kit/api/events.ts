@@ -45,7 +45,18 @@ export interface Event extends KubeObject {
   count?: number;
   firstTimestamp?: Time;
   lastTimestamp?: Time;
+  /** when it first happened, for an event written the events.k8s.io way (then without first/lastTimestamp and count) */
   eventTime?: MicroTime;
+  /** what was done or failed: `Binding`, `Scheduling` (events.k8s.io events) */
+  action?: string;
+  /** a repeated events.k8s.io event: how many times so far, and when last */
+  series?: EventSeries;
   reportingComponent?: string;
   reportingInstance?: string;
+}
+
+/** How often an events.k8s.io event happened: `count` (2 or more) and the last time (a MicroTime). */
+export interface EventSeries {
+  count?: number;
+  lastObservedTime?: MicroTime;
 }

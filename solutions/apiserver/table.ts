@@ -341,18 +341,21 @@ PRINTERS['Lease'] = {
 };
 /**
  * Events, as `kubectl get events` prints them (printers.go printEvent): no Name column first,
- * the object as `kind/name`, and how long ago it was last seen.
+ * the object as `kind/name`, and how long ago it was last seen (an events.k8s.io event: when its
+ * series was last observed, or its eventTime).
  */
 PRINTERS['Event'] = {
   columns: [column('Last Seen'), column('Type'), column('Reason'), column('Object'), column('Subobject', 1), column('Source', 1), column('Message'), column('First Seen', 1), column('Count', 1, 'integer'), column('Name', 1)],
   cells: (event, now) => {
     const since = (time: string | undefined) => (time ? humanDuration(now - Date.parse(time)) : '<unknown>');
-    const first = since(event.firstTimestamp ?? event.eventTime);
-    const last = event.lastTimestamp ? since(event.lastTimestamp) : first;
+    const first = since(event.firstTimestamp || event.eventTime);
+    // An events.k8s.io series counts itself: its last time and count stand in for lastTimestamp and count.
+    const last = event.series ? since(event.series.lastObservedTime) : event.lastTimestamp ? since(event.lastTimestamp) : first;
+    const count = event.series ? (event.series.count ?? 0) : event.count || 1;
     const involved = event.involvedObject ?? {};
     const target = involved.name ? `${String(involved.kind ?? '').toLowerCase()}/${involved.name}` : String(involved.kind ?? '').toLowerCase();
-    const source = [event.source?.component ?? event.reportingComponent, event.source?.host ?? event.reportingInstance].filter(Boolean).join(', ');
-    return [last, event.type ?? '', event.reason ?? '', target, involved.fieldPath ?? '', source, String(event.message ?? '').trim(), first, event.count || 1, event.metadata.name];
+    const source = [event.source?.component || event.reportingComponent, event.source?.host || event.reportingInstance].filter(Boolean).join(', ');
+    return [last, event.type ?? '', event.reason ?? '', target, involved.fieldPath ?? '', source, String(event.message ?? '').trim(), first, count, event.metadata.name];
   },
 };
 

@@ -14,13 +14,17 @@
  * | pod `big` does not fit | its cycle fails, it waits as unschedulable; a node change retries it, or a `queue.flush()` once it has waited UNSCHEDULABLE_TIMEOUT_MS (5 min; upstream looks every 30 s) |
  * | every 1 s on the clock | `queue.flush()` moves pods whose back-off ended to active, then a kick |
  */
+import { hostname } from 'node:os';
 import type { ApiClient } from '@kube/apiserver';
-import { ApiEventRecorder, DeletedFinalStateUnknown, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
+import { DeletedFinalStateUnknown, SeriesEventRecorder, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
 import type { Clock, KubeObject, Node, Pod, Random, Timer } from '@kube/kit';
 import { DEFAULT_SCHEDULER_NAME, Scheduler, type CycleResult, type EventType, type ExplanationRecorder, type Framework } from '@kube/scheduler';
 
 /** Who the scheduler's events say they are from (`kubectl describe pod`'s From column). */
 export const DEFAULT_SCHEDULER = DEFAULT_SCHEDULER_NAME;
+
+/** What kube-scheduler says it was doing when each of its events happened (schedule_one.go's Eventf calls). */
+export const SCHEDULER_EVENT_ACTIONS: Readonly<Record<string, string>> = { Scheduled: 'Binding', FailedScheduling: 'Scheduling' };
 
 /** How often the queue is flushed: pods whose back-off ended become active again. */
 export const QUEUE_FLUSH_PERIOD_MS = 1_000;
@@ -48,8 +52,8 @@ function deletedObject<T extends KubeObject>(object: T | DeletedFinalStateUnknow
 /** Informers in, cycles out. */
 export class SchedulerRunner {
   readonly scheduler: Scheduler;
-  /** the `Scheduled` and `FailedScheduling` events, written as `default-scheduler` */
-  readonly events: ApiEventRecorder;
+  /** the `Scheduled` and `FailedScheduling` events, written as `default-scheduler` does: the events.k8s.io way, in series */
+  readonly events: SeriesEventRecorder;
   private factory: SharedInformerFactory | undefined;
   private flushTimer: Timer | undefined;
   private draining: Promise<void> | undefined;
@@ -57,7 +61,14 @@ export class SchedulerRunner {
   private stopped = false;
 
   constructor(private readonly options: SchedulerRunnerOptions) {
-    this.events = new ApiEventRecorder({ client: options.client, clock: options.clock, component: DEFAULT_SCHEDULER, ...(options.onError && { onError: options.onError }) });
+    this.events = new SeriesEventRecorder({
+      client: options.client,
+      clock: options.clock,
+      component: DEFAULT_SCHEDULER,
+      instance: `${DEFAULT_SCHEDULER}-${hostname()}`,
+      actions: SCHEDULER_EVENT_ACTIONS,
+      ...(options.onError && { onError: options.onError }),
+    });
     this.scheduler = new Scheduler({
       events: this.events,
       client: options.client,

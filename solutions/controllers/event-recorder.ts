@@ -13,6 +13,7 @@
  */
 import { toRFC3339, type Clock, type Event, type EventType, type KubeObject, type ObjectReference } from '@kube/kit';
 import { isStatusError, type ApiClient } from '@kube/apiserver';
+import { microTime } from './leader-election.ts';
 
 /** Where a controller reports what it did (client-go's `record.EventRecorder`). */
 export interface EventRecorder {
@@ -145,5 +146,143 @@ export class ApiEventRecorder implements EventRecorder {
     this.written.delete(key);
     this.written.set(key, event);
     if (this.written.size > EVENT_CACHE_SIZE) this.written.delete(this.written.keys().next().value!);
+  }
+}
+
+/** What a {@link SeriesEventRecorder} needs. */
+export interface SeriesEventRecorderOptions {
+  client: ApiClient;
+  clock: Clock;
+  /** who reports (`reportingComponent`): `default-scheduler` */
+  component: string;
+  /** which instance (`reportingInstance`): upstream's scheduler says `default-scheduler-<its host name>` */
+  instance: string;
+  /** the action of each reason: `{ Scheduled: 'Binding', FailedScheduling: 'Scheduling' }` (a reason not listed is its own action) */
+  actions?: Readonly<Record<string, string>>;
+  /** told of each event that could not be written */
+  onError?: (error: unknown) => void;
+}
+
+/** How long a series goes on without a repeat before it is finished (client-go tools/events finishTime). */
+export const SERIES_FINISH_MS = 6 * 60_000;
+
+/** How often an unfinished series is written again with its count so far (tools/events refreshTime). */
+export const SERIES_REFRESH_MS = 30 * 60_000;
+
+/** An event the recorder remembers: what it wrote last, when, and the series as it is now. */
+interface KnownEvent {
+  written: Event;
+  writtenAt: number;
+  series?: { count: number; lastObservedTime: number };
+}
+
+/**
+ * Writes events the events.k8s.io way, as kube-scheduler does (client-go's tools/events, which
+ * kube-scheduler has used since v1.19; kubectl reads them as core/v1 Events): an `action`, an
+ * `eventTime` (a MicroTime) in place of first/lastTimestamp and count, `reportingComponent` and
+ * `reportingInstance` in place of `source`. The same event again (same action, reason, reporter,
+ * object — resourceVersion included — and message) is a **series**:
+ *
+ * | occurrence | what is written |
+ * | --- | --- |
+ * | the first | a new Event, no series |
+ * | the second | that Event again with `series: { count: 2, lastObservedTime }` |
+ * | the third and later | nothing at once: the count goes up in memory |
+ * | none for 6 minutes | the series' last count is written, and the next occurrence starts a new Event |
+ * | a series still going after 30 minutes | its count so far is written |
+ *
+ * So `kubectl describe pod` shows a pod that waits for a node as `Warning FailedScheduling 3m`,
+ * with no `(x5 over ...)`: describe counts only the old API's `count`; `kubectl get events` prints
+ * the series' count and last time. Simplified: upstream writes on two tickers (6 and 30 minutes);
+ * this recorder has no timer, and does that bookkeeping when it is next told an event. It writes
+ * with plain updates where upstream patches.
+ *
+ * @example
+ * ```ts
+ * const recorder = new SeriesEventRecorder({ client, clock, component: 'default-scheduler', instance: 'default-scheduler-cp', actions: { Scheduled: 'Binding' } });
+ * recorder.event(pod, 'Normal', 'Scheduled', 'Successfully assigned default/web to node-1');
+ * await recorder.flush();  // { action: 'Binding', eventTime: '2026-…Z', reportingComponent: 'default-scheduler', source: {}, ... }
+ * ```
+ */
+export class SeriesEventRecorder implements EventRecorder {
+  private readonly known = new Map<string, KnownEvent>();
+  private writes: Promise<void> = Promise.resolve();
+  private sequence = 0;
+
+  constructor(private readonly options: SeriesEventRecorderOptions) {}
+
+  event(object: KubeObject, type: EventType, reason: string, message: string): void {
+    const now = this.options.clock.now();
+    this.tidy(now);
+    const { kind, apiVersion } = object;
+    const { namespace, name, uid, resourceVersion } = object.metadata;
+    const regarding: ObjectReference = { kind, apiVersion, namespace, name, uid, resourceVersion };
+    const action = this.options.actions?.[reason] ?? reason;
+    const key = [action, reason, this.options.component, kind, namespace, name, uid, apiVersion, resourceVersion, type, message].join('\u0000');
+    const known = this.known.get(key);
+    if (!known) {
+      // A distinct name even for two events in the same millisecond: the time in ns, plus a sequence.
+      const id = (BigInt(now) * 1_000_000n + BigInt(this.sequence++ % 1_000_000)).toString(16);
+      const event: Event = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${name ?? ''}.${id}`, namespace: namespace || 'default' },
+        involvedObject: regarding,
+        reason,
+        message,
+        type,
+        action,
+        eventTime: microTime(now),
+        source: {},
+        reportingComponent: this.options.component,
+        reportingInstance: this.options.instance,
+      };
+      const entry: KnownEvent = { written: event, writtenAt: now };
+      this.known.set(key, entry);
+      this.enqueue(async () => void (entry.written = await this.options.client.events(event.metadata.namespace).create(event)));
+      return;
+    }
+    const first = known.series === undefined;
+    known.series = { count: (known.series?.count ?? 1) + 1, lastObservedTime: now };
+    if (first) this.writeSeries(known, now);
+  }
+
+  /** Resolves once every event recorded so far is written (or failed). */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  /** Finishes the series quiet for 6 minutes and forgets the singletons as old; refreshes those 30 minutes unwritten. */
+  private tidy(now: number): void {
+    for (const [key, known] of this.known) {
+      if (!known.series) {
+        if (now - known.writtenAt > SERIES_FINISH_MS) this.known.delete(key);
+      } else if (now - known.series.lastObservedTime > SERIES_FINISH_MS) {
+        this.writeSeries(known, now);
+        this.known.delete(key);
+      } else if (now - known.writtenAt > SERIES_REFRESH_MS) {
+        this.writeSeries(known, now);
+      }
+    }
+  }
+
+  /** Writes the series' count and last time on the Event; made again if it has gone (events expire). */
+  private writeSeries(known: KnownEvent, now: number): void {
+    const series = { count: known.series!.count, lastObservedTime: microTime(known.series!.lastObservedTime) };
+    known.writtenAt = now;
+    this.enqueue(async () => {
+      const events = this.options.client.events(known.written.metadata.namespace);
+      const { resourceVersion: _, ...metadata } = known.written.metadata; // the series is this recorder's: no precondition
+      try {
+        known.written = await events.update({ ...known.written, metadata, series });
+      } catch (error) {
+        if (!isStatusError(error, 'NotFound')) throw error;
+        known.written = await events.create({ ...known.written, metadata, series });
+      }
+    });
+  }
+
+  private enqueue(write: () => Promise<void>): void {
+    this.writes = this.writes.then(write).catch((error: unknown) => this.options.onError?.(error));
   }
 }

@@ -87,7 +87,7 @@ export interface SchedulerOptions {
    */
   explain?: ExplanationRecorder;
   /**
-   * Where to report each pod's placement as an event (kata 17's ApiEventRecorder in the cluster):
+   * Where to report each pod's placement as an event (the cluster's SeriesEventRecorder, beside kata 17's recorder):
    * Normal `Scheduled` "Successfully assigned default/web to node-1" after a binding, Warning
    * `FailedScheduling` with the reason after a failed cycle, as `kubectl describe pod` shows them
    * (upstream: schedule_one.go, from `default-scheduler`). Off when absent.

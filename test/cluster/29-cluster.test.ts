@@ -363,10 +363,13 @@ describe('SchedulerRunner: kube-scheduler\'s loop on informers', () => {
     await settle(clock);
     await scheduler.events.flush();
     const events = (await client.events('default').list()).items.filter((e) => e.involvedObject.name === 'big');
-    expect(events.map((e) => [e.type, e.reason, e.message, e.source?.component, e.involvedObject.kind, e.involvedObject.uid])).toEqual([
-      ['Warning', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..', 'default-scheduler', 'Pod', created.metadata.uid],
-      ['Normal', 'Scheduled', 'Successfully assigned default/big to large', 'default-scheduler', 'Pod', created.metadata.uid],
+    expect(events.map((e) => [e.type, e.reason, e.action, e.message, e.reportingComponent, e.involvedObject.kind, e.involvedObject.uid])).toEqual([
+      ['Warning', 'FailedScheduling', 'Scheduling', '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..', 'default-scheduler', 'Pod', created.metadata.uid],
+      ['Normal', 'Scheduled', 'Binding', 'Successfully assigned default/big to large', 'default-scheduler', 'Pod', created.metadata.uid],
     ]);
+    // events.k8s.io events, as kube-scheduler writes them: an eventTime, no count nor first/lastTimestamp
+    for (const event of events) expect(event).toMatchObject({ eventTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/), source: {}, reportingInstance: expect.stringMatching(/^default-scheduler-/) });
+    for (const event of events) expect([event.count, event.firstTimestamp, event.lastTimestamp]).toEqual([undefined, undefined, undefined]);
     await scheduler.stop();
   });
 
