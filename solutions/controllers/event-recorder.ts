@@ -191,9 +191,11 @@ interface KnownEvent {
  * | none for 6 minutes | the series' last count is written, and the next occurrence starts a new Event |
  * | a series still going after 30 minutes | its count so far is written |
  *
- * So `kubectl describe pod` shows a pod that waits for a node as `Warning FailedScheduling 3m`,
- * with no `(x5 over ...)`: describe counts only the old API's `count`; `kubectl get events` prints
- * the series' count and last time. Simplified: upstream writes on two tickers (6 and 30 minutes);
+ * kubectl reads a series as it reads the old API's count: `kubectl describe pod` shows
+ * `FailedScheduling 3s (x2 over 6s)`, and the third and later repeats only once the series is
+ * written again. The object's resourceVersion is part of what makes two events the same, so the
+ * scheduler's first failure for a pod (before it wrote the pod's condition) and the next ones are
+ * two events, as on a real cluster. Simplified: upstream writes on two tickers (6 and 30 minutes);
  * this recorder has no timer, and does that bookkeeping when it is next told an event. It writes
  * with plain updates where upstream patches.
  *
