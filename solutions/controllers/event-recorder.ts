@@ -53,6 +53,17 @@ export class RecordingEventRecorder implements EventRecorder {
   }
 }
 
+/** The reference an event keeps to its object (client-go's reference.GetReference): its resourceVersion too. */
+function referenceTo(object: KubeObject): ObjectReference {
+  const { namespace, name, uid, resourceVersion } = object.metadata;
+  return { kind: object.kind, apiVersion: object.apiVersion, namespace, name, uid, resourceVersion };
+}
+
+/** The suffix of an event's name: distinct even for two events in one millisecond (the time in ns, plus a sequence), in hex. */
+function eventId(at: number, sequence: number): string {
+  return (BigInt(at) * 1_000_000n + BigInt(sequence % 1_000_000)).toString(16);
+}
+
 /** What an {@link ApiEventRecorder} needs. */
 export interface ApiEventRecorderOptions {
   client: ApiClient;
@@ -92,12 +103,9 @@ export class ApiEventRecorder implements EventRecorder {
   constructor(private readonly options: ApiEventRecorderOptions) {}
 
   event(object: KubeObject, type: EventType, reason: string, message: string): void {
-    const { kind, apiVersion } = object;
-    const { namespace, name, uid, resourceVersion } = object.metadata;
-    const involvedObject: ObjectReference = { kind, apiVersion, namespace, name, uid, resourceVersion };
+    const involvedObject = referenceTo(object);
     const at = this.options.clock.now();
-    // A distinct name even for two events in the same millisecond: the time in ns, plus a sequence.
-    const id = (BigInt(at) * 1_000_000n + BigInt(this.sequence++ % 1_000_000)).toString(16);
+    const id = eventId(at, this.sequence++);
     this.writes = this.writes
       .then(() => this.write(involvedObject, type, reason, message, at, id))
       .catch((error: unknown) => this.options.onError?.(error));
@@ -216,19 +224,16 @@ export class SeriesEventRecorder implements EventRecorder {
   event(object: KubeObject, type: EventType, reason: string, message: string): void {
     const now = this.options.clock.now();
     this.tidy(now);
-    const { kind, apiVersion } = object;
-    const { namespace, name, uid, resourceVersion } = object.metadata;
-    const regarding: ObjectReference = { kind, apiVersion, namespace, name, uid, resourceVersion };
+    const regarding = referenceTo(object);
+    const { kind, apiVersion, namespace, name, uid, resourceVersion } = regarding;
     const action = this.options.actions?.[reason] ?? reason;
     const key = [action, reason, this.options.component, kind, namespace, name, uid, apiVersion, resourceVersion, type, message].join('\u0000');
     const known = this.known.get(key);
     if (!known) {
-      // A distinct name even for two events in the same millisecond: the time in ns, plus a sequence.
-      const id = (BigInt(now) * 1_000_000n + BigInt(this.sequence++ % 1_000_000)).toString(16);
       const event: Event = {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${name ?? ''}.${id}`, namespace: namespace || 'default' },
+        metadata: { name: `${name ?? ''}.${eventId(now, this.sequence++)}`, namespace: namespace || 'default' },
         involvedObject: regarding,
         reason,
         message,
