@@ -249,9 +249,10 @@ export class SeriesEventRecorder implements EventRecorder {
       this.enqueue(async () => void (entry.written = await this.options.client.events(event.metadata.namespace).create(event)));
       return;
     }
-    const first = known.series === undefined;
+    // The second time is written at once, as a series of 2; later times are only counted (see tidy).
+    const secondTime = known.series === undefined;
     known.series = { count: (known.series?.count ?? 1) + 1, lastObservedTime: now };
-    if (first) this.writeSeries(known, now);
+    if (secondTime) this.writeSeries(known, now);
   }
 
   /** Resolves once every event recorded so far is written (or failed). */

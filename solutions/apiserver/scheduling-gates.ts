@@ -21,7 +21,7 @@
  *
  * @example
  * ```ts
- * gatedStatus({ metadata: { name: 'job-1' }, spec: { containers, schedulingGates: [{ name: 'quota' }] } });
+ * gatedConditions({ metadata: { name: 'job-1' }, spec: { containers, schedulingGates: [{ name: 'quota' }] } });
  * // [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }]
  * onlyDeletedSchedulingGates([{ name: 'quota' }, { name: 'new' }], [{ name: 'quota' }]);
  * // [{ reason: 'FieldValueForbidden', field: 'spec.schedulingGates[1].name', message: "Forbidden: only deletion is allowed, but found new scheduling gate 'new'" }]

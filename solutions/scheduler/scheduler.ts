@@ -6,7 +6,8 @@
  *
  * The scheduler learns of the cluster through events, as from informers (Part IV builds them):
  * `onPod` and `onNode` with ADDED / MODIFIED / DELETED. A pod without a node goes to the queue (if
- * it is this scheduler's and not gated); a pod with a node goes to the cache. {@link Scheduler.sync} feeds them from a list, for a start.
+ * it is this scheduler's and not gated); a pod with a node goes to the cache. {@link Scheduler.sync}
+ * feeds them from a list, for a start.
  *
  * Why "assume": binding is a call to the apiserver, and its confirmation comes back later as a
  * MODIFIED event. If the next cycle ran on the cluster as the events say, it would not see the pod
@@ -45,14 +46,15 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
  * Whether a pod with no node is this scheduler's to place now (upstream: eventhandlers.go
  * `responsibleForPod`, and the SchedulingGates plugin's PreEnqueue): it names
  * {@link DEFAULT_SCHEDULER_NAME}, and no scheduling gate is left on it. A pod for a scheduler of
- * your own stays Pending for that one to bind; a gated pod waits until its last gate is taken off,
- * an update that brings it in.
+ * your own stays Pending for that one to bind; a gated pod waits until the update that takes its
+ * last gate off.
  *
  * @example
  * ```ts
- * readyForThisScheduler(makePod('web'));                                                   // true
- * readyForThisScheduler({ ...web, spec: { ...web.spec, schedulerName: 'my-scheduler' } });  // false
- * readyForThisScheduler({ ...web, spec: { ...web.spec, schedulingGates: [{ name: 'quota' }] } }); // false
+ * const containers = [{ name: 'app', image: 'kubekata/echo' }];
+ * readyForThisScheduler({ metadata: { name: 'web' }, spec: { containers } });                                  // true
+ * readyForThisScheduler({ metadata: { name: 'web' }, spec: { containers, schedulerName: 'my-scheduler' } });   // false
+ * readyForThisScheduler({ metadata: { name: 'web' }, spec: { containers, schedulingGates: [{ name: 'quota' }] } }); // false
  * ```
  */
 export function readyForThisScheduler(pod: Pod): boolean {
