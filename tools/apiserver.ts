@@ -37,6 +37,7 @@ import {
   PriorityDefaulting,
   ServiceAccountDefaulting,
   ensureRbacObjects,
+  ensureSystemPriorityClasses,
   isStatusError,
   NamespaceDefaulting,
   NamespaceLifecycle,
@@ -57,6 +58,7 @@ import {
   Random,
   type KubeObject,
   type Namespace,
+  type PriorityClass,
   type Service,
 } from '@kube/kit';
 import { faultyWalFs } from './lib/wal-faults.ts';
@@ -213,6 +215,10 @@ if (rbac) {
   }
 }
 
+// kube-apiserver's start-up hook: every cluster has the system PriorityClasses, which the Priority
+// admission plugin reads beside any others stored (and refuses a second global default).
+ensureSystemPriorityClasses(registry);
+const priority = new PriorityDefaulting(() => registry.list<PriorityClass>('priorityclasses', undefined).items);
 const namespace = (name: string) => registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
 const serviceAccount = (ns: string, name: string) => registry.list('serviceaccounts', ns, { fieldSelector: `metadata.name=${name}` }).items[0];
 const pki = args['insecure-http'] ? undefined : await ensurePki(args['data-dir'] ?? join(ROOT, '.kubekata', 'apiserver'), [args.host]);
@@ -225,7 +231,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(serviceAccount), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace)]),
+  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(serviceAccount), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace), priority]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

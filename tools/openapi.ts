@@ -31,6 +31,7 @@ const PACKAGE_OF_FILE: Record<string, string> = {
   'coordination.ts': 'io.k8s.api.coordination.v1',
   'discovery.ts': 'io.k8s.api.discovery.v1',
   'rbac.ts': 'io.k8s.api.rbac.v1',
+  'priority-class.ts': 'io.k8s.api.scheduling.v1',
 };
 const CORE = 'io.k8s.api.core.v1';
 /** Types that live elsewhere upstream than their kit file says. */
@@ -49,6 +50,7 @@ const UPSTREAM_FILES: Record<string, string> = {
   'io.k8s.api.coordination.v1': 'coordination/v1.d.ts',
   'io.k8s.api.discovery.v1': 'discovery/v1.d.ts',
   'io.k8s.api.rbac.v1': 'rbac/v1.d.ts',
+  'io.k8s.api.scheduling.v1': 'scheduling/v1.d.ts',
   'io.k8s.apimachinery.pkg.apis.meta.v1': 'meta/v1.d.ts',
 };
 

@@ -11,8 +11,9 @@
  * await admission.validate(request);  // NotFound: namespaces "nowhere" not found
  * ```
  */
-import { NotImplemented, type KubeObject, type Namespace, type Pod, type Toleration } from '@kube/kit';
+import { NotImplemented, type KubeObject, type Namespace, type Pod, type PriorityClass, type Toleration } from '@kube/kit';
 import type { AdmissionChain, AdmissionRequest } from './auth-api.ts';
+import { SYSTEM_PRIORITY_CLASSES } from './priority-classes.ts';
 import { forbidden, notFound } from './status.ts';
 
 /** One plugin: a name, and what it does to (or says about) a request. */
@@ -102,29 +103,75 @@ export class ServiceAccountDefaulting implements AdmissionPlugin {
   }
 }
 
-/** The PriorityClasses every cluster has (scheduling/v1 SystemPriorityClasses), by name. */
-export const SYSTEM_PRIORITY_CLASSES: Readonly<Record<string, number>> = { 'system-cluster-critical': 2_000_000_000, 'system-node-critical': 2_000_001_000 };
-
 /**
- * Priority (plugin/pkg/admission/priority): a pod created without a priority gets its
- * PriorityClass's (the system classes only: this server stores no PriorityClasses), or 0, and
- * the preemption policy `PreemptLowerPriority` — what `kubectl describe pod` prints as
- * `Priority: 0`. Simplified: upstream refuses a class it does not know and a pod that sets
- * `spec.priority` itself; here a pod keeps a priority it sets, the one way to order the
- * scheduler's queue (kata 16) without PriorityClasses, and an unknown class is priority 0.
+ * Priority (plugin/pkg/admission/priority), as v1.32 does it:
+ *
+ * | request | what it does |
+ * | --- | --- |
+ * | a pod made naming a class | its `priority` and `preemptionPolicy` become the class's; a class that does not exist is 403 `no PriorityClass with name high was found` |
+ * | a pod made naming none | the global default class's (its name written in), else priority 0 and `PreemptLowerPriority` |
+ * | a pod made with a `priority` (or `preemptionPolicy`) of its own that is not the class's | 403 `the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name` |
+ * | a pod updated without them | keeps those it was made with |
+ * | a PriorityClass made global default, or changed to be, while another is | 403 `PriorityClass low is marked as default. Only one default can exist` |
+ *
+ * `classes` lists the PriorityClasses stored (priority-classes.ts); without it, only the system
+ * classes exist. `kubectl describe pod` prints the result as `Priority: 0`.
  */
 export class PriorityDefaulting implements AdmissionPlugin {
   readonly name = 'Priority';
 
-  admit(request: AdmissionRequest): void {
+  constructor(private readonly classes: () => readonly PriorityClass[] | Promise<readonly PriorityClass[]> = () => SYSTEM_PRIORITY_CLASSES) {}
+
+  async admit(request: AdmissionRequest): Promise<void> {
     const { attributes, operation } = request;
-    if (operation !== 'CREATE' || attributes.resource !== 'pods' || attributes.subresource !== '' || !request.object) return;
-    const spec = ((request.object as Pod).spec ??= { containers: [] });
-    const className = spec.priorityClassName ?? '';
-    // Own properties only: a class called "constructor" is no system class.
-    spec.priority ??= Object.hasOwn(SYSTEM_PRIORITY_CLASSES, className) ? SYSTEM_PRIORITY_CLASSES[className]! : 0;
-    spec.preemptionPolicy ??= 'PreemptLowerPriority';
+    if (attributes.resource !== 'pods' || attributes.subresource !== '' || !request.object) return;
+    const pod = request.object as Pod;
+    const spec = (pod.spec ??= { containers: [] });
+    if (operation === 'UPDATE') {
+      // Set once, when the pod was made: an update that leaves them out keeps them.
+      const old = (request.oldObject as Pod | undefined)?.spec;
+      if (spec.priority === undefined && old?.priority !== undefined) spec.priority = old.priority;
+      if (spec.preemptionPolicy === undefined && old?.preemptionPolicy !== undefined) spec.preemptionPolicy = old.preemptionPolicy;
+      return;
+    }
+    if (operation !== 'CREATE') return;
+    const classes = await this.classes();
+    const refuse = (why: string) => forbidden('pods', attributes.name || pod.metadata.name || pod.metadata.generateName || 'Unknown', why);
+    let chosen: PriorityClass | undefined;
+    if (spec.priorityClassName) {
+      chosen = classes.find((c) => c.metadata.name === spec.priorityClassName);
+      if (!chosen) throw refuse(`no PriorityClass with name ${spec.priorityClassName} was found`);
+    } else {
+      chosen = globalDefaultOf(classes);
+      if (chosen) spec.priorityClassName = chosen.metadata.name;
+    }
+    const priority = chosen?.value ?? 0;
+    if (spec.priority !== undefined && spec.priority !== priority) {
+      throw refuse(`the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
+    }
+    spec.priority = priority;
+    const policy = chosen ? chosen.preemptionPolicy : 'PreemptLowerPriority';
+    if (policy === undefined) return;
+    if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== policy) {
+      throw refuse(`the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
+    }
+    spec.preemptionPolicy = policy;
   }
+
+  async validate(request: AdmissionRequest): Promise<void> {
+    const { attributes, operation } = request;
+    const priorityClass = request.object as PriorityClass | undefined;
+    if (attributes.resource !== 'priorityclasses' || (operation !== 'CREATE' && operation !== 'UPDATE') || !priorityClass?.globalDefault) return;
+    const current = globalDefaultOf(await this.classes());
+    if (current && (operation === 'CREATE' || current.metadata.name !== priorityClass.metadata.name)) {
+      throw forbidden('priorityclasses.scheduling.k8s.io', priorityClass.metadata.name ?? '', `PriorityClass ${current.metadata.name} is marked as default. Only one default can exist`);
+    }
+  }
+}
+
+/** The global default class: of several, the lowest value (getDefaultPriorityClass). */
+function globalDefaultOf(classes: readonly PriorityClass[]): PriorityClass | undefined {
+  return classes.filter((c) => c.globalDefault).reduce<PriorityClass | undefined>((lowest, c) => (lowest === undefined || c.value < lowest.value ? c : lowest), undefined);
 }
 
 /** Namespace defaulting: an object in a namespaced request gets the request's namespace when it names none. */

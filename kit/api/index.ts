@@ -11,6 +11,7 @@
  * | `node.ts` | Node, Taint |
  * | `namespace.ts` | Namespace |
  * | `component-status.ts` | ComponentStatus (computed when read) |
+ * | `priority-class.ts` | PriorityClass |
  * | `config.ts` | ConfigMap, Secret, ServiceAccount |
  * | `service.ts` | Service, Endpoints |
  * | `discovery.ts` | EndpointSlice |
@@ -40,6 +41,7 @@ export * from './scheduling.ts';
 export * from './node.ts';
 export * from './namespace.ts';
 export * from './component-status.ts';
+export * from './priority-class.ts';
 export * from './config.ts';
 export * from './service.ts';
 export * from './discovery.ts';

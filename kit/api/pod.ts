@@ -257,7 +257,7 @@ export interface PodSpec {
   priority?: number;
   priorityClassName?: string;
   /** whether the pod may preempt lower-priority pods; set by admission, default PreemptLowerPriority */
-  preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
+  preemptionPolicy?: PreemptionPolicy;
   /** while any is left the scheduler leaves the pod alone; an update may only take them off (apiserver/scheduling-gates.ts) */
   schedulingGates?: PodSchedulingGate[];
   /** which scheduler places the pod; default `"default-scheduler"` */
@@ -275,6 +275,9 @@ export interface PodSpec {
   /** default `{}` */
   securityContext?: PodSecurityContext;
 }
+
+/** Whether a pod may preempt lower-priority pods. */
+export type PreemptionPolicy = 'PreemptLowerPriority' | 'Never';
 
 /** One reason a pod may not be scheduled yet, named by whoever will take it off (`example.com/quota`). */
 export interface PodSchedulingGate {

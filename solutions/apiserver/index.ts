@@ -50,6 +50,7 @@ export * from './api-handler.ts';
 export * from './service-allocation.ts';
 export * from './env-validation.ts';
 export * from './scheduling-gates.ts';
+export * from './priority-classes.ts';
 export * from './job-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

@@ -1108,6 +1108,23 @@ message Subject {
   optional string namespace = 4;
 }
 `,
+  'scheduling-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.scheduling.v1;
+
+message PriorityClass {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional int32 value = 2 [(kubekata.pointer) = true];
+  optional bool globalDefault = 3;
+  optional string description = 4;
+  optional string preemptionPolicy = 5 [(kubekata.pointer) = true];
+}
+
+message PriorityClassList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated PriorityClass items = 2;
+}
+`,
   'resource.proto': `syntax = "proto2";
 
 package k8s.io.apimachinery.pkg.api.resource;

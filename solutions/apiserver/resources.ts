@@ -20,6 +20,7 @@ import { at, invalidField } from './field-errors.ts';
 import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
+import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './priority-classes.ts';
 import { podQOSClass } from './qos.ts';
 import { defaultSubjects, isPathSegmentName, RBAC_GROUP, validateRbacObject, validateRoleRefUpdate } from './rbac-objects.ts';
 import { gatedConditions, validateSchedulingGatesOf } from './scheduling-gates.ts';
@@ -408,6 +409,17 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validate: validateCronJob,
     },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
+    // scheduling.k8s.io/v1 PriorityClasses (priority-classes.ts): the Priority admission plugin gives pods their values.
+    {
+      ...simple('priorityclasses', 'PriorityClass', 'scheduling.k8s.io', 'v1', false, false),
+      shortNames: ['pc'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultPriorityClass(obj);
+      },
+      validate: validatePriorityClass,
+      validateUpdate: validatePriorityClassUpdate,
+    },
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
     { ...simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false), tracksGeneration: true as const },
     rbac('roles', 'Role', true),

@@ -18,7 +18,7 @@ import type { KubeObject, Service } from '@kube/kit';
 /** One column of a table. */
 export interface TableColumn {
   name: string;
-  type: 'string' | 'integer';
+  type: 'string' | 'integer' | 'boolean';
   format: string;
   description: string;
   /** 0: always shown; 1: only with `-o wide` */
@@ -335,6 +335,11 @@ function firstThree(items: string[], none: string): string {
   if (items.length === 0) return none;
   return items.slice(0, 3).join(',') + (items.length > 3 ? ` + ${items.length - 3} more...` : '');
 }
+// printPriorityClass: a class that names no preemption policy shows <none> (the apiserver defaults one)
+PRINTERS['PriorityClass'] = {
+  columns: [nameColumn, column('Value', 0, 'integer'), column('Global-Default', 0, 'boolean'), column('Age'), column('PreemptionPolicy')],
+  cells: (priorityClass, now) => [priorityClass.metadata.name, priorityClass.value ?? 0, priorityClass.globalDefault ?? false, age(priorityClass, now), priorityClass.preemptionPolicy ?? '<none>'],
+};
 PRINTERS['Lease'] = {
   columns: [nameColumn, column('Holder'), column('Age')],
   cells: (lease, now) => [lease.metadata.name, lease.spec?.holderIdentity ?? '', age(lease, now)],

@@ -40,6 +40,7 @@ import {
   NamespaceDefaulting,
   NamespaceLifecycle,
   ensureRbacObjects,
+  ensureSystemPriorityClasses,
   Registry,
   storedRbacAuthorizer,
   TokenAuthenticator,
@@ -55,6 +56,7 @@ import {
   type Clock,
   type KubeObject,
   type Namespace,
+  type PriorityClass,
   type Random,
   type Service,
 } from '@kube/kit';
@@ -170,6 +172,9 @@ export class ControlPlane {
         { replace: true },
       );
       this.storeComponentBindings();
+      ensureSystemPriorityClasses(this.registry);
+      // Priority both sets a new pod's priority and refuses a second global default class.
+      const priority = new PriorityDefaulting(() => this.registry.list<PriorityClass>('priorityclasses', undefined).items);
       this.server = new ApiServer({
         registry: this.registry,
         clock,
@@ -181,7 +186,7 @@ export class ControlPlane {
         // the bootstrap policy and the components' binding are stored objects, as upstream's;
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
-        admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name)), new PriorityDefaulting(), new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name))]),
+        admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name)), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name)), priority]),
         serviceAllocator: this.serviceAllocators(),
         // the registry's own Random: a name drawn here is the name the registry would have drawn
         random,

@@ -21,6 +21,7 @@ import type * as apps from 'kubernetes-types/apps/v1';
 import type * as batch from 'kubernetes-types/batch/v1';
 import type * as autoscaling from 'kubernetes-types/autoscaling/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
+import type * as scheduling from 'kubernetes-types/scheduling/v1';
 import type * as core from 'kubernetes-types/core/v1';
 import type * as discovery from 'kubernetes-types/discovery/v1';
 import type * as meta from 'kubernetes-types/meta/v1';
@@ -145,6 +146,7 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.CronJob, batch.CronJob, MetadataRequired>>,
   Assert<Agrees<kit.Scale, autoscaling.Scale, MetadataRequired>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
+  Assert<Agrees<kit.PriorityClass, scheduling.PriorityClass, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
   Assert<Agrees<kit.ClusterRole, Omit<rbac.ClusterRole, 'aggregationRule'>, MetadataRequired>>,
   Assert<Agrees<kit.RoleBinding, rbac.RoleBinding, MetadataRequired>>,
@@ -168,6 +170,7 @@ export type Assignable = [
   Assert<Extends<kit.CronJob, batch.CronJob>>,
   Assert<Extends<kit.Scale, autoscaling.Scale>>,
   Assert<Extends<kit.Lease, coordination.Lease>>,
+  Assert<Extends<kit.PriorityClass, scheduling.PriorityClass>>,
   Assert<Extends<kit.ClusterRole, rbac.ClusterRole>>,
   Assert<Extends<kit.RoleBinding, rbac.RoleBinding>>,
   Assert<Extends<kit.Status, meta.Status>>,

@@ -266,9 +266,39 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     const described = kubectl(['describe', 'pod', 'filled']).out;
     expect(described).toMatch(/Priority:\s+0\nService Account:\s+default/);
     expect(described).toMatch(/QoS Class:\s+Guaranteed/);
-    // a class name that is a property of every JavaScript object is still no system class
-    const odd = kubectl(['run', 'odd', '--image=echo', `--overrides=${JSON.stringify({ spec: { priorityClassName: 'constructor' } })}`, '-o', 'jsonpath={.spec.priority}']);
-    expect(odd.out, odd.err).toBe('0');
+    // a class name that is a property of every JavaScript object is still no class
+    const odd = kubectl(['run', 'odd', '--image=echo', `--overrides=${JSON.stringify({ spec: { priorityClassName: 'constructor' } })}`]);
+    expect(odd.err.trim()).toBe('Error from server (Forbidden): pods "odd" is forbidden: no PriorityClass with name constructor was found');
+  });
+
+  it.runIf(hasKubectl)('serves PriorityClasses as v1.32 does: the two system classes, a class of your own that gives pods its value, no priority of a pod\'s own, one global default, a value that never changes', () => {
+    const rows = (out: string) => out.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+    const listed = rows(kubectl(['get', 'priorityclasses']).out);
+    expect(listed[0]).toEqual(['NAME', 'VALUE', 'GLOBAL-DEFAULT', 'AGE', 'PREEMPTIONPOLICY']);
+    expect(listed.slice(1).map((row) => [row[0], row[1], row[2], row[4]])).toEqual([
+      ['system-cluster-critical', '2000000000', 'false', 'PreemptLowerPriority'],
+      ['system-node-critical', '2000001000', 'false', 'PreemptLowerPriority'],
+    ]);
+    expect(kubectl(['describe', 'pc', 'system-node-critical']).out).toContain('Used for system critical pods that must not be moved from their current node.');
+    const created = kubectl(['create', 'priorityclass', 'shop-front', '--value=1000', '--description=the shop front']);
+    expect(created.out, created.err).toContain('priorityclass.scheduling.k8s.io/shop-front created');
+    expect(kubectl(['create', 'namespace', 'prio']).code).toBe(0);
+    const run = (name: string, spec: object) => kubectl(['run', name, '--image=echo', '-n', 'prio', `--overrides=${JSON.stringify({ spec })}`]);
+    const front = run('front', { priorityClassName: 'shop-front' });
+    expect(front.code, front.err).toBe(0);
+    expect(JSON.parse(kubectl(['get', 'pod', 'front', '-n', 'prio', '-o', 'jsonpath={.spec}']).out)).toMatchObject({ priorityClassName: 'shop-front', priority: 1000, preemptionPolicy: 'PreemptLowerPriority' });
+    expect(run('sneaky', { priority: 5 }).err).toContain('pods "sneaky" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name');
+    const batch = kubectl(['create', 'priorityclass', 'batch', '--value=10', '--global-default', '--preemption-policy=Never']);
+    expect(batch.code, batch.err).toBe(0);
+    const job = run('job', {});
+    expect(job.code, `no class named: the global default; ${job.err}`).toBe(0);
+    expect(JSON.parse(kubectl(['get', 'pod', 'job', '-n', 'prio', '-o', 'jsonpath={.spec}']).out)).toMatchObject({ priorityClassName: 'batch', priority: 10, preemptionPolicy: 'Never' });
+    expect(kubectl(['create', 'priorityclass', 'second', '--value=20', '--global-default']).err).toContain('priorityclasses.scheduling.k8s.io "second" is forbidden: PriorityClass batch is marked as default. Only one default can exist');
+    expect(kubectl(['patch', 'pc', 'shop-front', '--type=merge', '-p', '{"value":2000}']).err).toContain('value: Forbidden: may not be changed in an update.');
+    expect(kubectl(['create', 'priorityclass', 'system-mine', '--value=1']).err).toContain("metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class");
+    expect(kubectl(['create', 'priorityclass', 'huge', '--value=1000000001']).err).toContain('value: Forbidden: maximum allowed value of a user defined priority is 1000000000');
+    expect(kubectl(['delete', 'pod', 'front', 'job', '-n', 'prio', '--wait=false']).code).toBe(0);
+    expect(kubectl(['delete', 'pc', 'batch', 'shop-front']).code).toBe(0);
   });
 
   it.runIf(hasKubectl)('explain walks the served schemas: the kit\'s fields with upstream\'s descriptions, enums, required fields and a clear error for a field there is not', () => {
