@@ -13,6 +13,7 @@
  * | an update of `value` | Invalid: `value: Forbidden: may not be changed in an update.` |
  * | an update of `preemptionPolicy` | Invalid: `preemptionPolicy: Invalid value: "Never": field is immutable` |
  * | `preemptionPolicy` left out | `PreemptLowerPriority` |
+ * | a system class deleted | 403 `this is a system priority class and cannot be deleted` (admission.ts's Priority plugin says it) |
  *
  * @example
  * ```ts

@@ -117,6 +117,7 @@ export class ServiceAccountDefaulting implements AdmissionPlugin {
  * | a pod made with a `priority` (or `preemptionPolicy`) of its own that is not the class's | 403 `the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name` |
  * | a pod updated without them | keeps those it was made with |
  * | a PriorityClass made global default, or changed to be, while another is | 403 `PriorityClass low is marked as default. Only one default can exist` |
+ * | a system PriorityClass deleted | 403 `this is a system priority class and cannot be deleted` |
  *
  * `classes` lists the PriorityClasses stored (priority-classes.ts); without it, only the system
  * classes exist. `kubectl describe pod` prints the result as `Priority: 0`.
@@ -164,6 +165,10 @@ export class PriorityDefaulting implements AdmissionPlugin {
 
   async validate(request: AdmissionRequest): Promise<void> {
     const { attributes, operation } = request;
+    // Upstream's PriorityClass storage refuses this delete itself; a 403 all the same.
+    if (attributes.resource === 'priorityclasses' && operation === 'DELETE' && SYSTEM_PRIORITY_CLASSES.some((c) => c.metadata.name === attributes.name)) {
+      throw forbidden('priorityclasses.scheduling.k8s.io', attributes.name, 'this is a system priority class and cannot be deleted');
+    }
     const priorityClass = request.object as PriorityClass | undefined;
     if (attributes.resource !== 'priorityclasses' || (operation !== 'CREATE' && operation !== 'UPDATE') || !priorityClass?.globalDefault) return;
     const current = globalDefaultOf(await this.classes());

@@ -298,6 +298,7 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['create', 'priorityclass', 'system-mine', '--value=1']).err).toContain("metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class");
     expect(kubectl(['create', 'priorityclass', 'huge', '--value=1000000001']).err).toContain('value: Forbidden: maximum allowed value of a user defined priority is 1000000000');
     expect(kubectl(['delete', 'pod', 'front', 'job', '-n', 'prio', '--wait=false']).code).toBe(0);
+    expect(kubectl(['delete', 'pc', 'system-node-critical']).err).toContain('Error from server (Forbidden): priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system priority class and cannot be deleted');
     expect(kubectl(['delete', 'pc', 'batch', 'shop-front']).code).toBe(0);
   });
 
