@@ -412,6 +412,8 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     // scheduling.k8s.io/v1 PriorityClasses (priority-classes.ts): the Priority admission plugin gives pods their values.
     {
       ...simple('priorityclasses', 'PriorityClass', 'scheduling.k8s.io', 'v1', false, false),
+      // generation 1 when made, as the strategy's PrepareForCreate; no spec, so never more
+      tracksGeneration: true as const,
       shortNames: ['pc'],
       defaults: (obj: KubeObject) => {
         applyDefaults(obj);

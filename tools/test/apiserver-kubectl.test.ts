@@ -287,6 +287,8 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     const front = run('front', { priorityClassName: 'shop-front' });
     expect(front.code, front.err).toBe(0);
     expect(JSON.parse(kubectl(['get', 'pod', 'front', '-n', 'prio', '-o', 'jsonpath={.spec}']).out)).toMatchObject({ priorityClassName: 'shop-front', priority: 1000, preemptionPolicy: 'PreemptLowerPriority' });
+    expect(kubectl(['patch', 'pc', 'shop-front', '--type=merge', '-p', '{"description":"the front"}']).code).toBe(0);
+    expect(JSON.parse(kubectl(['get', 'pc', 'shop-front', '-o', 'json']).out), 'generation 1 when made, and no more').toMatchObject({ metadata: { generation: 1 }, description: 'the front', preemptionPolicy: 'PreemptLowerPriority', value: 1000 });
     expect(run('sneaky', { priority: 5 }).err).toContain('pods "sneaky" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name');
     const batch = kubectl(['create', 'priorityclass', 'batch', '--value=10', '--global-default', '--preemption-policy=Never']);
     expect(batch.code, batch.err).toBe(0);
