@@ -147,9 +147,9 @@ export class Scheduler {
       return;
     }
     if (!pod.spec?.nodeName) {
-      // Another scheduler's pod, or a gated one, is not this one's to try. Neither can become so
-      // and go back (schedulerName never changes; gates can only be taken off), so it was never
-      // queued: the update that takes its last gate off finds it out of the queue, and adds it.
+      // Another scheduler's pod, or a gated one, is not this one's to try. Neither was ever queued
+      // (schedulerName never changes; gates can only be taken off), so there is nothing to take
+      // out; the update that takes the last gate off finds the pod out of the queue, and adds it.
       if (!readyForThisScheduler(pod)) return;
       if (type === 'ADDED') this.queue.add(pod);
       // An update written before the binding of a pod already placed: queued again, it would be
