@@ -27,6 +27,8 @@ export const PATCH_TYPES = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
   strategic: 'application/strategic-merge-patch+json',
+  /** server-side apply (`kubectl apply --server-side`): not a patch of the object, see field-manager.ts */
+  apply: 'application/apply-patch+yaml',
 } as const;
 
 /** A JSON value, as a patch sees it. */
@@ -106,6 +108,7 @@ export function applyPatch(contentType: string, target: unknown, patch: unknown,
     return mergePatch(target, patch);
   }
   if (type === PATCH_TYPES.json) return jsonPatch(target, patch);
+  if (type === PATCH_TYPES.apply) throw new Error('a server-side apply is not a patch of the stored object: ApiHandler.apply (given) does it');
   // what is left is PATCH_TYPES.strategic
   if (!isJsonObject(patch)) throw badRequest('a strategic merge patch must be a JSON object');
   return strategicMergePatch(target, patch, kind);
@@ -113,9 +116,8 @@ export function applyPatch(contentType: string, target: unknown, patch: unknown,
 
 /**
  * The patch type a PATCH request's Content-Type names, checked before anything else is read: a
- * server-side apply (`application/apply-patch+yaml`, which this server does not serve) of an object
- * that does not exist is 415 as upstream's patch handler answers, not 404, so that kubectl says
- * "Server-side apply not available on the server".
+ * Content-Type that is not a patch's is 415 even for an object that does not exist, as upstream's
+ * patch handler answers.
  *
  * @example patchTypeOf('application/merge-patch+json; charset=utf-8') // 'application/merge-patch+json'
  * @throws StatusError UnsupportedMediaType (415) for a Content-Type that is not one of {@link PATCH_TYPES}

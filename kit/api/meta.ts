@@ -80,7 +80,43 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
   /** names of controllers that must finish their cleanup before the object is removed */
   finalizers?: string[];
+  /** who set which field: kept by the apiserver for server-side apply (`kubectl get -o yaml --show-managed-fields`) */
+  managedFields?: ManagedFieldsEntry[];
 }
+
+/**
+ * One field manager's fields of an object: a `kubectl apply --server-side` (operation `Apply`), or
+ * the writes of a client that changed fields some other way (`Update`).
+ *
+ * @example
+ * ```ts
+ * const entry: ManagedFieldsEntry = {
+ *   manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', time: '2026-12-07T01:00:00Z',
+ *   fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+ * };
+ * ```
+ */
+export interface ManagedFieldsEntry {
+  /** the client's `?fieldManager=`: `kubectl`, `kubectl-edit`, `kubectl-scale`, ... */
+  manager?: string;
+  operation?: 'Apply' | 'Update';
+  /** the version the fields are written in: `apps/v1` */
+  apiVersion?: string;
+  /** when this manager last changed its fields */
+  time?: Time;
+  fieldsType?: 'FieldsV1';
+  /** the fields, as a tree: `f:<field>`, `k:<key of a list item as JSON>`, `v:<value in a set>`; `.` is the node itself */
+  fieldsV1?: FieldsV1;
+  /** `status` or `scale` when the write went to that subresource */
+  subresource?: string;
+}
+
+/**
+ * A set of fields as managedFields writes it, a tree: `{"f:spec":{"f:replicas":{}}}` is the set
+ * holding `.spec.replicas`. Opaque here, as upstream types it; the apiserver's field-manager.ts
+ * reads and writes it.
+ */
+export interface FieldsV1 {}
 
 /** Metadata of a list: the revision it was read at (watch from there) and the token of the next page. */
 export interface ListMeta {

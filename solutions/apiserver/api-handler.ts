@@ -28,7 +28,8 @@ import { ANONYMOUS } from './authentication.ts';
 import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
 import { serveNonResource } from './discovery.ts';
 import { checkDecodedFields, checkPatchedFields, fieldValidationOf, withWarnings, type FieldValidation } from './field-validation.ts';
-import { applyPatch, patchTypeOf } from './patch.ts';
+import { applyConfiguration, recordUpdate, type ManagerOptions } from './field-manager.ts';
+import { applyPatch, PATCH_TYPES, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
 import { qualifiedKind, qualifiedResource, RESOURCES, resourceType, type ResourceType } from './resources.ts';
@@ -57,6 +58,8 @@ export type ApiResponse = { code: number; body: unknown } | { code: 200; watch: 
 /** A create's, update's or patch's options: the registry's, and what to do with unknown fields (field-validation.ts). */
 export interface RequestWriteOptions extends WriteOptions {
   fieldValidation?: FieldValidation;
+  /** `?fieldManager=`: who the write is recorded as (field-manager.ts) */
+  fieldManager?: string;
 }
 
 /** What the pipeline is made of; only the registry and the clock are needed. */
@@ -109,7 +112,7 @@ export class ApiHandler {
     try {
       const info = parseRequestInfo(request.method, request.url);
       const user = this.options.authenticator?.authenticate(request.headers['authorization']) ?? ANONYMOUS;
-      const attributes = attributesOf(info, user);
+      const attributes = attributesOf(info, user, request.headers['user-agent']);
       const decision = this.options.authorizer?.authorize(attributes);
       if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
       if (!info.resourceRequest) return serveNonResource(info, this.options.serverAddress ?? '127.0.0.1');
@@ -147,7 +150,8 @@ export class ApiHandler {
         return ok(await this.write(type, namespace, info, attributes, () => asObject(body())));
       case 'patch': {
         const contentType = request.headers['content-type'] ?? '';
-        patchTypeOf(contentType); // a 415 for what is not a patch comes before any 400 of its body
+        // a 415 for what is not a patch comes before any 400 of its body
+        if (patchTypeOf(contentType) === PATCH_TYPES.apply) return await this.apply(type, namespace, info, attributes, body());
         return ok(await this.patch(type, namespace, info, attributes, body(), contentType));
       }
       case 'delete':
@@ -168,10 +172,12 @@ export class ApiHandler {
    * POST a new object: the mutating plugins may change it, the validating ones may refuse it. A
    * dry run (`options.dryRun`) goes through all of it, and the registry writes nothing.
    */
-  private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes, options: RequestWriteOptions = {}): Promise<KubeObject> {
+  private async create(type: ResourceType, namespace: string | undefined, object: KubeObject, attributes: RequestAttributes, options: RequestWriteOptions = {}, how: 'create' | 'apply' = 'create'): Promise<KubeObject> {
     checkKind(type, object);
     const warnings = checkDecodedFields(object, type.apiVersion, type.kind, options.fieldValidation ?? 'Warn');
     if (type.review) return answerReview(type, object, attributes.user, this.options.authorizer); // never stored (reviews.ts)
+    // Who set which field (field-manager.ts): an apply has said it already.
+    if (how === 'create') object = recordUpdate(undefined, object, this.managerOf(type, options, attributes, ''));
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
     await this.options.admission?.admit(admission);
     if (this.options.random) nameGenerated(admission.object!, this.options.random);
@@ -188,8 +194,11 @@ export class ApiHandler {
    * write from the stored one; a PATCH retries it when another writer got in between. `?dryRun=All`
    * in the request's query makes it a dry run (see {@link writeOptions}).
    */
-  private async write(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, next: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+  private async write(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, next: (current: KubeObject) => KubeObject, how: 'update' | 'apply' = 'update'): Promise<KubeObject> {
     const options = writeOptions(info.query, info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
+    if (how === 'update' && info.verb === 'patch' && info.query.has('force')) {
+      throw invalid('PatchOptions.meta.k8s.io', '', [{ reason: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' }]);
+    }
     const current = this.registry.get(type.resource, namespace, info.name);
     // Unknown fields: a PUT's body as upstream decodes it, a PATCH's result as upstream's patcher checks it.
     const fieldValidation = options.fieldValidation ?? 'Warn';
@@ -204,7 +213,8 @@ export class ApiHandler {
       if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw badRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`);
       const updated = structuredClone(current) as KubeObject & { spec?: { replicas?: number } };
       updated.spec = { ...updated.spec, replicas: replicas ?? 0 };
-      return withWarnings(scaleOf(await this.update(type, namespace, updated, current, attributes, 'main', options)), warnings);
+      const recorded = recordUpdate(current, updated, this.managerOf(type, options, attributes, 'scale'));
+      return withWarnings(scaleOf(await this.update(type, namespace, recorded, current, attributes, 'main', options)), warnings);
     }
     const object = next(current);
     const warnings = decoded(object, type.apiVersion, type.kind);
@@ -218,7 +228,64 @@ export class ApiHandler {
     }
     object.metadata = { ...object.metadata, name: info.name };
     if (info.subresource === '') refuseImmutableChanges(type, object, current);
-    return withWarnings(await this.update(type, namespace, object, current, attributes, info.subresource === 'status' ? 'status' : 'main', options), warnings);
+    // Who changed which field (field-manager.ts): an apply has said it already; a status write is not recorded.
+    const recorded = how === 'update' && info.subresource === '' ? recordUpdate(current, object, this.managerOf(type, options, attributes, '')) : object;
+    return withWarnings(await this.update(type, namespace, recorded, current, attributes, info.subresource === 'status' ? 'status' : 'main', options), warnings);
+  }
+
+  /**
+   * The field manager of a write: its `?fieldManager=`, else its User-Agent up to the first `/`
+   * (`kubectl/v1.32.4 (linux/amd64)` is `kubectl`), as upstream's managerOrUserAgent names it.
+   */
+  private managerOf(type: ResourceType, options: RequestWriteOptions, attributes: RequestAttributes, subresource: string): ManagerOptions {
+    const manager = options.fieldManager ?? (attributes.userAgent ?? '').split('/')[0]!.replace(/\p{C}/gu, '').slice(0, 128);
+    // Compared as they will be stored: a field the client left to its default is still set.
+    const defaults = (object: KubeObject) => type.defaults?.(object);
+    return { manager, apiVersion: type.apiVersion, time: toRFC3339(this.registry.clock.now()), subresource, defaults };
+  }
+
+  /**
+   * Server-side apply: a PATCH of type `application/apply-patch+yaml` (`kubectl apply
+   * --server-side`), merged by the field manager (field-manager.ts) rather than patched.
+   * `?fieldManager=` is required; `?force=true` takes the conflicting fields from their managers.
+   * An object that does not exist is created (201), which the client must be allowed to do too;
+   * one that does is written as a patch is, and tried again when another writer got in between
+   * (not when the apply conflicts with another manager: that is the answer).
+   */
+  private async apply(type: ResourceType, namespace: string | undefined, info: RequestInfo, attributes: RequestAttributes, body: unknown): Promise<ApiResponse> {
+    const manager = info.query.get('fieldManager') ?? '';
+    if (manager === '') throw invalid('PatchOptions.meta.k8s.io', '', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
+    if (info.subresource !== '') throw badRequest(`this server applies whole objects only: apply ${type.resource}/${info.name} itself, not its ${info.subresource}`);
+    const config = asObject(body);
+    if (config.apiVersion !== type.apiVersion) {
+      throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(config.apiVersion ?? '')}, expected: ${type.apiVersion}`);
+    }
+    const options = { ...this.managerOf(type, writeOptions(info.query, 'PatchOptions'), attributes, ''), force: info.query.get('force') === 'true' };
+    let exists = true;
+    try {
+      this.registry.get(type.resource, namespace, info.name);
+    } catch (error) {
+      if (!isStatusError(error, 'NotFound')) throw error;
+      exists = false;
+    }
+    if (!exists) {
+      const creating = { ...attributes, verb: 'create' };
+      const decision = this.options.authorizer?.authorize(creating);
+      if (decision && !decision.allowed) throw forbiddenFor(creating, decision.reason);
+      if (config.metadata?.name !== undefined && config.metadata.name !== info.name) {
+        throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${info.name})`);
+      }
+      const object = applyConfiguration(undefined, { ...config, metadata: { ...config.metadata, name: info.name } }, options);
+      return { code: 201, body: await this.create(type, namespace, object, creating, writeOptions(info.query, 'PatchOptions'), 'apply') };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return ok(await this.write(type, namespace, info, attributes, (current) => applyConfiguration(current, config, options), 'apply'));
+      } catch (error) {
+        const withOtherManagers = isStatusError(error) && (error.status.details?.causes ?? []).some((cause) => cause.reason === 'FieldManagerConflict');
+        if (!isStatusError(error, 'Conflict') || withOtherManagers || config.metadata?.resourceVersion !== undefined || attempt >= PATCH_RETRIES) throw error;
+      }
+    }
   }
 
   private async update(type: ResourceType, namespace: string | undefined, object: KubeObject, current: KubeObject, attributes: RequestAttributes, part: 'main' | 'status', options: WriteOptions = {}): Promise<KubeObject> {
@@ -353,7 +420,7 @@ export class ApiHandler {
 }
 
 /** RBAC's view of a request (kata 11). */
-function attributesOf(info: RequestInfo, user: UserInfo): RequestAttributes {
+function attributesOf(info: RequestInfo, user: UserInfo, userAgent?: string): RequestAttributes {
   return {
     user,
     verb: info.verb,
@@ -365,6 +432,7 @@ function attributesOf(info: RequestInfo, user: UserInfo): RequestAttributes {
     namespace: info.namespace,
     name: info.name,
     path: info.path,
+    ...(userAgent !== undefined && { userAgent }),
   };
 }
 
@@ -532,7 +600,8 @@ function timeoutOf(query: URLSearchParams): { timeoutSeconds?: number } {
  * @param kind - which options the request carries: CreateOptions, UpdateOptions or PatchOptions
  */
 export function writeOptions(query: URLSearchParams, kind: string): RequestWriteOptions {
-  return { ...dryRunOf(query.getAll('dryRun'), kind), fieldValidation: fieldValidationOf(query, kind) };
+  const fieldManager = query.get('fieldManager') ?? '';
+  return { ...dryRunOf(query.getAll('dryRun'), kind), fieldValidation: fieldValidationOf(query, kind), ...(fieldManager !== '' && { fieldManager }) };
 }
 
 function dryRunOf(values: readonly unknown[], kind: string): WriteOptions {

@@ -41,6 +41,8 @@ export interface RequestAttributes {
   name: string;
   /** the URL path */
   path: string;
+  /** the request's User-Agent header (`kubectl/v1.32.4 (linux/amd64) ...`): who wrote, for the field manager */
+  userAgent?: string;
 }
 
 /** Says who sent a request. */

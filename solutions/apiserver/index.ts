@@ -40,6 +40,7 @@ export * from './request-info.ts';
 export * from './field-validation.ts';
 export * from './patch.ts';
 export * from './strategic-merge.ts';
+export * from './field-manager.ts';
 export * from './codec.ts';
 export * from './protobuf.ts';
 export * from './reviews.ts';

@@ -168,7 +168,7 @@ function handlerOf(more: Partial<ApiHandlerOptions> = {}) {
     const reply = await handler.handle({ method, url, headers: body === undefined ? {} : { 'content-type': contentType }, body: body === undefined ? '' : JSON.stringify(body) });
     return { code: reply.code, json: ('body' in reply ? reply.body : undefined) as any, watch: 'watch' in reply ? reply.watch : undefined };
   };
-  return { registry, store, send };
+  return { registry, store, send, handler };
 }
 
 const MERGE = 'application/merge-patch+json';
@@ -255,7 +255,7 @@ describe('the handler: its pipeline and verbs, without a server', () => {
   it('checks the patch type before the body: a body that is not a patch of a known type is 415, never a 400 about its syntax', async () => {
     const { send } = handlerOf();
     await send('POST', PODS, pod('web'));
-    for (const contentType of ['application/apply-patch+yaml', 'text/plain', 'application/json']) {
+    for (const contentType of ['application/cbor-seq', 'text/plain', 'application/json']) {
       const reply = await send('PATCH', `${PODS}/web`, 'kind: [', contentType);
       expect([contentType, reply.code, reply.json?.reason]).toEqual([contentType, 415, 'UnsupportedMediaType']);
       expect(reply.json.message, contentType).toContain('application/strategic-merge-patch+json');
@@ -586,12 +586,12 @@ describe('the HTTP API: patches', () => {
     expect(patched.json.status).toMatchObject({ phase: 'Running', podIP: '127.0.1.5' });
   });
 
-  it('answers a patch of a Content-Type it does not know with 415, whether the object exists or not (kubectl apply --server-side), and a patch of a missing object with 404', async () => {
+  it('answers a patch of a Content-Type it does not know with 415, whether the object exists or not, and a patch of a missing object with 404', async () => {
     bench = await startBench();
     await bench.send('POST', PODS, { body: pod('web') });
-    const apply = { 'Content-Type': 'application/apply-patch+yaml' };
-    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: { metadata: {} }, headers: apply }), 415, 'UnsupportedMediaType');
-    expectStatus(await bench.send('PATCH', `${PODS}/nope?fieldManager=kubectl&force=false`, { body: pod('nope'), headers: apply }), 415, 'UnsupportedMediaType');
+    const unknown = { 'Content-Type': 'application/x-patch+json' };
+    expectStatus(await bench.send('PATCH', `${PODS}/web`, { body: { metadata: {} }, headers: unknown }), 415, 'UnsupportedMediaType');
+    expectStatus(await bench.send('PATCH', `${PODS}/nope`, { body: pod('nope'), headers: unknown }), 415, 'UnsupportedMediaType');
     expectStatus(await bench.send('PATCH', `${PODS}/nope`, { body: {}, headers: merge }), 404, 'NotFound');
   });
 
@@ -601,6 +601,119 @@ describe('the HTTP API: patches', () => {
     await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { a: 'b' } } }, headers: merge });
     const pinned = await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { resourceVersion: created.metadata.resourceVersion, labels: { c: 'd' } } }, headers: merge });
     expectStatus(pinned, 409, 'Conflict');
+  });
+});
+
+describe('the HTTP API: server-side apply (kubectl apply --server-side) and who set which field', () => {
+  const APPLY = 'application/apply-patch+yaml';
+
+  /** A handler, and requests to it as a client with that User-Agent sends them. */
+  function applier() {
+    const handled = handlerOf();
+    const send = async (method: string, url: string, body: unknown, contentType = 'application/json', userAgent = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc') => {
+      const reply = await handled.handler.handle({ method, url, headers: { 'content-type': contentType, 'user-agent': userAgent }, body: JSON.stringify(body) });
+      return { code: reply.code, json: ('body' in reply ? reply.body : undefined) as any };
+    };
+    const managers = async (url: string) =>
+      ((await send('GET', url, undefined)).json.metadata.managedFields as { manager: string; operation: string; subresource?: string }[]).map(
+        (entry) => `${entry.manager} ${entry.operation}${entry.subresource ? ` ${entry.subresource}` : ''}`,
+      );
+    return { ...handled, send, managers };
+  }
+
+  it('creates the object an apply names when it does not exist (201), and records what the config sets as its manager\'s Apply entry, defaults left out', async () => {
+    const { send } = applier();
+    const reply = await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl&force=false`, deployment('web', 3), APPLY);
+    expect(reply.code).toBe(201);
+    expect(reply.json.spec.strategy.type).toBe('RollingUpdate'); // defaulted, as any create
+    expect(reply.json.metadata.managedFields).toEqual([
+      {
+        manager: 'kubectl',
+        operation: 'Apply',
+        apiVersion: 'apps/v1',
+        time: '2026-01-01T00:00:00Z',
+        fieldsType: 'FieldsV1',
+        fieldsV1: {
+          'f:spec': {
+            'f:replicas': {},
+            'f:selector': {},
+            'f:template': {
+              'f:metadata': { 'f:labels': { 'f:app': {} } },
+              'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:image': {}, 'f:name': {} }, 'k:{"name":"log"}': { '.': {}, 'f:image': {}, 'f:name': {} } } },
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('applies again by the same manager: what the config changes is changed, what it no longer sets is removed (and a default comes back)', async () => {
+    const { send } = applier();
+    await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 3), APPLY);
+    const next = deployment('web');
+    delete next.spec!.replicas;
+    next.spec!.template.spec!.containers = [{ name: 'app', image: 'nginx:2' }];
+    const reply = await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, next, APPLY);
+    expect(reply.code).toBe(200);
+    expect(reply.json.spec.replicas).toBe(1);
+    expect(reply.json.spec.template.spec.containers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`)).toEqual(['app=nginx:2']);
+    expect(reply.json.metadata.generation).toBe(2);
+  });
+
+  it('leaves alone what another manager set: a list item of its own stays when an apply does not name it', async () => {
+    const { send } = applier();
+    await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 3), APPLY);
+    const sidecar = { spec: { template: { spec: { containers: [{ name: 'proxy', image: 'envoy:1' }] } } } };
+    await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=mesh`, sidecar, 'application/strategic-merge-patch+json');
+    const reply = await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 3), APPLY);
+    expect(reply.json.spec.template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['app', 'log', 'proxy']);
+  });
+
+  it("refuses with 409 an apply that changes a field another manager set, naming each manager and field in upstream's words; force takes the field", async () => {
+    const { send, managers } = applier();
+    await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 3), APPLY);
+    await send('PUT', `${DEPLOYMENTS}/web/scale`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 5 } });
+    expect(await managers(`${DEPLOYMENTS}/web`)).toEqual(['kubectl Apply', 'kubectl Update scale']);
+
+    const refused = await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 3), APPLY);
+    const status = expectStatus(refused, 409, 'Conflict');
+    expect(status.message).toBe('Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas');
+    expect(status.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl" with subresource "scale" using apps/v1', field: '.spec.replicas' }]);
+
+    // The same value is no conflict: both own it.
+    expect((await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 5), APPLY)).code).toBe(200);
+    await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl-edit`, { spec: { replicas: 7, template: { spec: { containers: [{ name: 'app', image: 'nginx:9' }] } } } }, 'application/strategic-merge-patch+json');
+    const two = expectStatus(await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 3), APPLY), 409, 'Conflict');
+    expect(two.message).toBe(
+      'Apply failed with 2 conflicts: conflicts with "kubectl-edit" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="app"].image',
+    );
+
+    const forced = await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl&force=true`, deployment('web', 3), APPLY);
+    expect(forced.code).toBe(200);
+    expect(forced.json.spec.replicas).toBe(3);
+    expect(await managers(`${DEPLOYMENTS}/web`)).toEqual(['kubectl Apply']);
+  });
+
+  it('records a create, update or patch under its ?fieldManager=, or else the User-Agent up to its first slash', async () => {
+    const { send, managers } = applier();
+    await send('POST', `${PODS}?fieldManager=kubectl-create`, pod('web'));
+    await send('PATCH', `${PODS}/web`, { metadata: { labels: { tier: 'front' } } }, MERGE, 'kube-controller-manager/v1.32.0 (linux/amd64)');
+    expect(await managers(`${PODS}/web`)).toEqual(['kubectl-create Update', 'kube-controller-manager Update']);
+    const pod_ = (await send('GET', `${PODS}/web`, undefined)).json as Pod;
+    expect(pod_.metadata.managedFields?.[1]?.fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { 'f:tier': {} } } });
+  });
+
+  it('answers 422 for an apply without a fieldManager or a force on another patch, and 400 for an apply in another version, changing nothing', async () => {
+    const { send, store } = applier();
+    await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, deployment('web', 3), APPLY);
+    const revision = store.revision;
+    const nameless = expectStatus(await send('PATCH', `${DEPLOYMENTS}/web`, deployment('web', 4), APPLY), 422, 'Invalid');
+    expect(nameless.message).toBe('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    const forced = expectStatus(await send('PATCH', `${DEPLOYMENTS}/web?force=true`, { spec: { replicas: 4 } }, MERGE), 422, 'Invalid');
+    expect(forced.message).toBe('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+    const old = expectStatus(await send('PATCH', `${DEPLOYMENTS}/web?fieldManager=kubectl`, { ...deployment('web', 4), apiVersion: 'apps/v1beta1' }, APPLY), 400, 'BadRequest');
+    expect(old.message).toBe('Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1');
+    expect(store.revision).toBe(revision);
   });
 });
 
@@ -727,7 +840,7 @@ describe('the HTTP API: protobuf bodies, as kubectl\'s generators send them', ()
     expect(created.contentType).toMatch(/^application\/json/);
     expect(created.json).toMatchObject({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'prod' }, status: { phase: 'Active' } });
     // Go writes every empty string and zero of the message; none of them may reach the object.
-    expect(Object.keys(created.json.metadata).sort()).toEqual(['creationTimestamp', 'labels', 'name', 'resourceVersion', 'uid']);
+    expect(Object.keys(created.json.metadata).sort()).toEqual(['creationTimestamp', 'labels', 'managedFields', 'name', 'resourceVersion', 'uid']);
   });
 
   it('reads a Deployment\'s nested messages from protobuf: quantities, int-or-strings, maps and lists', async () => {
@@ -1631,6 +1744,22 @@ describe('the real kubectl against the server', () => {
     expect(bench.store.revision).toBe(revision);
     expect((await bench.send('GET', `${DEPLOYMENTS}/web`)).json).toEqual(before);
     expectStatus(await bench.send('GET', `${PODS}/x`), 404, 'NotFound');
+  });
+
+  it('applies server-side: creates, changes, hands over what a client-side apply set, and names who set what with --show-managed-fields', async (context) => {
+    needKubectl(context);
+    bench = await startBench();
+    config = kubeconfig(bench.url);
+    await run(['apply', '-f', '-'], manifest('nginx:1')); // client-side first, as most objects began
+    expect(await run(['apply', '--server-side', '-f', '-'], manifest('nginx:2'))).toContain('deployment.apps/web serverside-applied');
+    const applied = JSON.parse(await run(['get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])) as Deployment;
+    expect(applied.spec!.template.spec!.containers.map((c) => c.image)).toEqual(['nginx:2', 'busybox']);
+    expect(applied.metadata.managedFields?.map((entry) => `${entry.manager} ${entry.operation}`)).toContain('kubectl Apply');
+    await run(['set', 'image', 'deployment/web', 'app=nginx:3']);
+    const refused = await kubectl(config, ['apply', '--server-side', '-f', '-'], manifest('nginx:2'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1: .spec.template.spec.containers[name="app"].image');
+    expect(await run(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest('nginx:2'))).toContain('serverside-applied');
   });
 
   it('watches with get -w: the pods now, then each change as it happens', async (context) => {

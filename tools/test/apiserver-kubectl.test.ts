@@ -1,7 +1,7 @@
 /**
  * The real kubectl (v1.32) against `npm run apiserver` as a user runs it: HTTPS with the CA it
  * made, bearer tokens and RBAC on, and the kubeconfig it wrote, unchanged. The commands users
- * reach for first: create (namespace, deployment, configmap from literals), diff, server-side dry
+ * reach for first: create (namespace, deployment, configmap from literals), diff, server-side apply and dry
  * runs, get all, auth can-i and whoami, describe pod with its events, explain.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -148,6 +148,22 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     const after = JSON.parse(kubectl(['get', 'deployment', 'web', '-n', 'shop', '-o', 'json']).out) as typeof before;
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect(after.spec.replicas).toBe(2);
+  });
+
+  it.runIf(hasKubectl)('kubectl apply --server-side creates and updates, is refused with the field another manager set and takes it with --force-conflicts; --show-managed-fields names who set what', () => {
+    const manifest = (replicas: number, image: string) => JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ssa', namespace: 'shop' }, spec: { replicas, selector: { matchLabels: { app: 'ssa' } }, template: { metadata: { labels: { app: 'ssa' } }, spec: { containers: [{ name: 'echo', image }] } } } });
+    expect(kubectl(['apply', '--server-side', '-f', '-'], manifest(2, 'echo')).out.trim()).toBe('deployment.apps/ssa serverside-applied');
+    expect(kubectl(['scale', 'deployment', 'ssa', '-n', 'shop', '--replicas=4']).code).toBe(0);
+    const refused = kubectl(['apply', '--server-side', '-f', '-'], manifest(2, 'echo:2'));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('error: Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas\nPlease review the fields above--they currently have other managers.');
+    expect(kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest(2, 'echo:2')).code).toBe(0);
+    const applied = JSON.parse(kubectl(['get', 'deployment', 'ssa', '-n', 'shop', '-o', 'json', '--show-managed-fields']).out) as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } }; metadata: { managedFields: { manager: string; operation: string }[] } };
+    expect([applied.spec.replicas, applied.spec.template.spec.containers[0]!.image]).toEqual([2, 'echo:2']);
+    expect(applied.metadata.managedFields.map((entry) => `${entry.manager} ${entry.operation}`)).toEqual(['kubectl Apply']);
+    // Without the flag, kubectl hides them, as it does from a real cluster.
+    expect(JSON.parse(kubectl(['get', 'deployment', 'ssa', '-n', 'shop', '-o', 'json']).out).metadata.managedFields).toBeUndefined();
+    expect(kubectl(['delete', 'deployment', 'ssa', '-n', 'shop']).code).toBe(0);
   });
 
   it.runIf(hasKubectl)('get all lists the namespace\'s workloads; auth can-i and whoami answer from the token and RBAC', () => {
