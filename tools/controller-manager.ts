@@ -28,7 +28,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HttpClient, isStatusError, selectorFromObject } from '@kube/apiserver';
+import { HttpClient, isStatusError, selectorFromObject, SERVER_VERSION } from '@kube/apiserver';
 import * as mine from '@kube/controllers';
 import { isNotImplemented, RealClock } from '@kube/kit';
 import { loadKatas } from './lib/katas.ts';
@@ -119,7 +119,7 @@ try {
 }
 // The HttpClient speaks fetch; its TLS (the cluster's CA, the client certificate) is the dispatcher's.
 useConnection(connection);
-const client = new HttpClient(connection.server, connection.token ? { token: connection.token } : {});
+const client = new HttpClient(connection.server, { ...(connection.token && { token: connection.token }), userAgent: `kube-controller-manager/${SERVER_VERSION.gitVersion} (${process.platform}/${process.arch}) kubekata` });
 try {
   await client.namespaces().list({ limit: 1 });
 } catch (error) {

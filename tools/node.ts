@@ -76,7 +76,7 @@ if (args.dns !== undefined && !/^[\d.]+:\d+$/.test(args.dns)) fail(`--dns ${args
 
 // Yours, or the reference's for the components whose katas are unfinished (said once, by the parent).
 if (runsItselfBorrowing('node')) await new Promise(() => {});
-const { HttpClient } = await import('@kube/apiserver');
+const { HttpClient, SERVER_VERSION } = await import('@kube/apiserver');
 const { ClusterNode, ServiceProxy, Tracer } = await import('@kube/cluster');
 const { SharedInformerFactory } = await import('@kube/controllers');
 const { RealClock, Random } = await import('@kube/kit');
@@ -90,7 +90,7 @@ try {
   throw error;
 }
 const dispatcher = new Agent({ connect: { ...(connection.ca && { ca: connection.ca }), ...(connection.cert && { cert: connection.cert, key: connection.key }), rejectUnauthorized: !connection.insecure } });
-const client = new HttpClient(connection.server, { ...(connection.token && { token: connection.token }), dispatcher });
+const client = new HttpClient(connection.server, { ...(connection.token && { token: connection.token }), dispatcher, userAgent: `kubelet/${SERVER_VERSION.gitVersion} (${process.platform}/${process.arch}) kubekata` });
 let dns = args.dns;
 try {
   const kubeDns = await client.resource<Service>('services', 'kube-system').get('kube-dns');

@@ -19,6 +19,7 @@ import type { DeleteOptions, ListOptions, ListResult } from './registry.ts';
 import { resourceType } from './resources.ts';
 import { internalError, StatusError } from './status.ts';
 import type { ApiWatch, ApiWatchEvent, WatchOptions } from './watch.ts';
+import { withoutZeroValues } from './zero-values.ts';
 
 /** Options of an {@link HttpClient}. */
 export interface HttpClientOptions {
@@ -29,6 +30,11 @@ export interface HttpClientOptions {
    * (`new Agent({ connect: { ca } })`); default the process's global one.
    */
   dispatcher?: object;
+  /**
+   * The User-Agent header: `kube-scheduler/v1.32.0`, as each of upstream's components names
+   * itself. The apiserver records a write that names no `?fieldManager=` under its first word.
+   */
+  userAgent?: string;
 }
 
 /** The Kubernetes API at `baseUrl`, over HTTP. */
@@ -97,11 +103,15 @@ export class HttpClient extends BaseApiClient {
       const status = parsed as Status;
       throw new StatusError(status.kind === 'Status' ? status : internalError(`${method} ${path}: ${response.status}`).status);
     }
-    return parsed as R;
+    return withoutZeroValues(parsed) as R; // as Go's decoder reads them (zero-values.ts)
   }
 
   private headers(): Record<string, string> {
-    return { Accept: 'application/json', ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}) };
+    return {
+      Accept: 'application/json',
+      ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}),
+      ...(this.options.userAgent ? { 'User-Agent': this.options.userAgent } : {}),
+    };
   }
 }
 
@@ -172,7 +182,7 @@ class HttpWatch<T extends KubeObject> implements ApiWatch<T> {
         while ((newline = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, newline).trim();
           buffered = buffered.slice(newline + 1);
-          if (line !== '') this.push(JSON.parse(line) as ApiWatchEvent<T>);
+          if (line !== '') this.push(withoutZeroValues(JSON.parse(line)) as ApiWatchEvent<T>);
         }
       }
     } catch (error) {

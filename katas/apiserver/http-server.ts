@@ -38,6 +38,7 @@ import { WatchCache } from './watch-cache.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
+import { withZeroValues } from './zero-values.ts';
 
 /** The paths of v1 ComponentStatus, the one deprecated API this server serves. */
 const DEPRECATED_PATH = /^\/api\/v1\/componentstatuses(?:[/?]|$)/;
@@ -311,13 +312,14 @@ export class ApiServer {
       response.end(JSON.stringify(notAcceptable(['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE]).status));
       return;
     }
+    // What Go writes of a field it has no value for (`creationTimestamp: null`, `resources: {}`): zero-values.ts.
     if (wantsYaml(accept)) {
       response.writeHead(answer.code, { 'Content-Type': 'application/yaml' });
-      response.end(toYaml(body));
+      response.end(toYaml(withZeroValues(body)));
       return;
     }
     response.writeHead(answer.code, { 'Content-Type': 'application/json' });
-    response.end(JSON.stringify(body));
+    response.end(JSON.stringify(withZeroValues(body)));
   }
 
   /** A list or an object of a served kind as a Table; undefined for anything else (a Status, a Scale). */
@@ -407,7 +409,7 @@ export class ApiServer {
     const key = eventKey(event, table);
     const kept = key === undefined ? undefined : this.eventLines.get(key);
     if (kept !== undefined) return kept;
-    const line = `${JSON.stringify(table ? this.tableEvent(event) : event)}\n`;
+    const line = `${JSON.stringify(table ? this.tableEvent(event) : withZeroValues(event))}\n`;
     if (key !== undefined) {
       // The watchers of an event ask for it within moments of each other: a short memory is enough.
       if (this.eventLines.size >= EVENT_LINES_KEPT) this.eventLines.delete(this.eventLines.keys().next().value!);

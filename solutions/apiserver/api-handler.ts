@@ -29,6 +29,7 @@ import { decodeBody, depthOf, MAX_NESTING_DEPTH } from './codec.ts';
 import { serveNonResource } from './discovery.ts';
 import { checkDecodedFields, checkPatchedFields, fieldValidationOf, withWarnings, type FieldValidation } from './field-validation.ts';
 import { applyConfiguration, recordUpdate, type ManagerOptions } from './field-manager.ts';
+import { withoutZeroValues } from './zero-values.ts';
 import { applyPatch, PATCH_TYPES, patchTypeOf } from './patch.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, ListOptions, Registry, WriteOptions } from './registry.ts';
@@ -176,6 +177,7 @@ export class ApiHandler {
     checkKind(type, object);
     const warnings = checkDecodedFields(object, type.apiVersion, type.kind, options.fieldValidation ?? 'Warn');
     if (type.review) return answerReview(type, object, attributes.user, this.options.authorizer); // never stored (reviews.ts)
+    withoutZeroValues(object, type.kind); // `resources: {}` is stored as none, as Go reads it (zero-values.ts)
     // Who set which field (field-manager.ts): an apply has said it already.
     if (how === 'create') object = recordUpdate(undefined, object, this.managerOf(type, options, attributes, ''));
     const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
@@ -218,6 +220,7 @@ export class ApiHandler {
     }
     const object = next(current);
     const warnings = decoded(object, type.apiVersion, type.kind);
+    withoutZeroValues(object, type.kind); // as on create: what Go reads as no value is stored as none
     // A plain update keeps what only a subresource may change: a namespace's spec.finalizers.
     if (info.subresource === '') type.prepareForUpdate?.(object, current);
     // A JSON patch can put a deep value at a deep path: the result obeys the bodies' limit too.
@@ -239,8 +242,11 @@ export class ApiHandler {
    */
   private managerOf(type: ResourceType, options: RequestWriteOptions, attributes: RequestAttributes, subresource: string): ManagerOptions {
     const manager = options.fieldManager ?? (attributes.userAgent ?? '').split('/')[0]!.replace(/\p{C}/gu, '').slice(0, 128);
-    // Compared as they will be stored: a field the client left to its default is still set.
-    const defaults = (object: KubeObject) => type.defaults?.(object);
+    // Compared as they will be stored: a body need not say its kind, a field left to its default is still set.
+    const defaults = (object: KubeObject) => {
+      object.kind ??= type.kind;
+      type.defaults?.(object);
+    };
     return { manager, apiVersion: type.apiVersion, time: toRFC3339(this.registry.clock.now()), subresource, defaults };
   }
 

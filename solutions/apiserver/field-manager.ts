@@ -33,6 +33,7 @@
 import type { FieldsV1, KubeObject, ManagedFieldsEntry, Status, StatusCause } from '@kube/kit';
 import { fieldOf, isJsonObject, setField } from './patch.ts';
 import { StatusError } from './status.ts';
+import { withZeroValues } from './zero-values.ts';
 
 /** A field's path: `f:<name>` for a field, `k:<JSON>` for a list item by key, `v:<JSON>` for a value of a set. */
 export type FieldPath = readonly string[];
@@ -47,7 +48,7 @@ export interface ManagerOptions {
   time: string;
   /** `scale` for a write through the scale subresource; '' (or absent) for the object itself */
   subresource?: string;
-  /** fills in the kind's defaults (on a copy), so that a write is compared as it will be stored */
+  /** fills in what the apiserver will (the kind, its defaults) on a copy, so that a write is compared as it will be stored */
   defaults?: (object: KubeObject) => void;
 }
 
@@ -261,7 +262,7 @@ function walkFields(object: unknown, kind: string, asUpdate: boolean): Map<strin
     for (const field of Object.keys(object)) {
       if (unmanaged(path, field)) continue;
       const value = fieldOf(object, field);
-      if (value === null && !asUpdate) continue; // an apply's null sets nothing
+      if (value === null) continue; // null is no value: an apply's sets nothing, Go's zero time is none
       visit(value, [...path, `f:${field}`], [...names, field]);
     }
   };
@@ -320,7 +321,7 @@ export function applyConfiguration<T extends KubeObject>(live: T | undefined, co
   const applied = walkFields(config, kind, false);
   const liveFields = walkFields(live, kind, false);
   const me: ManagedFieldsEntry = { manager: options.manager, operation: 'Apply', apiVersion: options.apiVersion, time: options.time, ...(options.subresource ? { subresource: options.subresource } : {}) };
-  const managers = withSets(live?.metadata.managedFields ?? []);
+  const managers = withSets(managedBeforeApply(live, options));
   const mine = managers.find(({ entry }) => identity(entry) === identity(me));
   const others = managers.filter((manager) => manager !== mine);
 
@@ -390,6 +391,18 @@ function lastAppliedOf(config: KubeObject): string {
     if (Object.keys(annotations).length === 0) delete copy.metadata.annotations;
   }
   return JSON.stringify(sorted(copy));
+}
+
+/**
+ * Who owns what of the live object when an apply begins. An object no write recorded (made before
+ * managed fields, or in-process by kata 08's LocalClient) is first given, field by field, to the
+ * manager `before-first-apply`, as upstream's skipNonAppliedManager does: an apply that changes
+ * what it holds is a conflict, to be forced or left out.
+ */
+function managedBeforeApply(live: KubeObject | undefined, options: ManagerOptions): ManagedFieldsEntry[] {
+  if (live === undefined) return [];
+  if ((live.metadata.managedFields ?? []).length > 0) return live.metadata.managedFields!;
+  return recordUpdate(undefined, live, { manager: 'before-first-apply', apiVersion: options.apiVersion, time: options.time, ...(options.defaults && { defaults: options.defaults }) }).metadata.managedFields ?? [];
 }
 
 /** The config merged over the live object (see {@link applyConfiguration}, step 2). */
@@ -474,9 +487,10 @@ function keysOfElement(element: string): string[] {
 export function recordUpdate<T extends KubeObject>(old: T | undefined, updated: T, options: ManagerOptions): T {
   const sent = updated.metadata?.managedFields;
   const base = sent !== undefined && sent.length > 0 ? sent : (old?.metadata.managedFields ?? []);
-  const kind = updated.kind ?? old?.kind ?? '';
-  const before = walkFields(old === undefined ? undefined : withDefaults(old, options), kind, true);
-  const after = walkFields(withDefaults(updated, options), kind, true);
+  const compared = asCompared(updated, options);
+  const kind = compared.kind ?? old?.kind ?? '';
+  const before = walkFields(old === undefined ? undefined : asCompared(old, options), kind, true);
+  const after = walkFields(compared, kind, true);
   const changed: FieldPath[] = [];
   for (const [key, { path, value, leaf }] of after) {
     const was = before.get(key);
@@ -497,12 +511,15 @@ export function recordUpdate<T extends KubeObject>(old: T | undefined, updated: 
   return { ...updated, metadata: entries.length > 0 ? { ...metadata, managedFields: entries } : metadata };
 }
 
-/** A copy of `object` with the kind's defaults filled in (see {@link ManagerOptions.defaults}). */
-function withDefaults(object: KubeObject, options: ManagerOptions): KubeObject {
-  if (options.defaults === undefined) return object;
+/**
+ * `object` as a Go apiserver compares it: the kind's defaults filled in (see
+ * {@link ManagerOptions.defaults}) and Go's zero values (zero-values.ts): every container has its
+ * `resources`, so `f:resources: {}` is the writer's as upstream records it.
+ */
+function asCompared(object: KubeObject, options: ManagerOptions): KubeObject {
   const copy = structuredClone(object);
-  options.defaults(copy);
-  return copy;
+  options.defaults?.(copy);
+  return withZeroValues(copy) as KubeObject;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

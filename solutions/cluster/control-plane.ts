@@ -42,6 +42,7 @@ import {
   ensureRbacObjects,
   ensureSystemPriorityClasses,
   Registry,
+  SERVER_VERSION,
   storedRbacAuthorizer,
   TokenAuthenticator,
   type ApiClient,
@@ -68,6 +69,15 @@ export const CONTROL_PLANE_HOST = 'control-plane';
 
 /** The administrator of the kubeconfig: kubeadm's admin.conf user. */
 export const ADMIN_USER = 'kubernetes-admin';
+
+/**
+ * The User-Agent a component's client sends, as upstream's programs name themselves: the
+ * apiserver records their writes under its first word (`kubelet`, `kube-scheduler`).
+ */
+function userAgentOf(user: string): string | undefined {
+  const program = user.startsWith('system:node:') ? 'kubelet' : /^system:(kube-[a-z-]+)$/.exec(user)?.[1];
+  return program === undefined ? undefined : `${program}/${SERVER_VERSION.gitVersion} (${process.platform}/${process.arch}) kubekata`;
+}
 
 /** The groups each kind of user is in (besides `system:authenticated`). */
 function groupsOf(user: string): string[] {
@@ -233,7 +243,7 @@ export class ControlPlane {
     if (this.options.transport === 'local') return new CurrentRegistryClient(() => this.registry);
     let client = this.clients.get(user);
     if (!client) {
-      client = new HttpClient(`https://${this.address.host}:${this.port}`, { token, dispatcher: this.dispatcher! });
+      client = new HttpClient(`https://${this.address.host}:${this.port}`, { token, dispatcher: this.dispatcher!, userAgent: userAgentOf(user) });
       this.clients.set(user, client);
     }
     return client;

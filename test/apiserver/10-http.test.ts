@@ -493,7 +493,7 @@ describe('the HTTP API: objects', () => {
     expect((await bench.send('POST', `${PODS}/web/binding`, { body: binding })).code).toBe(201);
     const bound = (await bench.send('GET', `${PODS}/web`)).json as Pod;
     expect(bound.spec?.nodeName).toBe('node-1');
-    expect(bound.status?.conditions).toEqual([{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:01:00Z' }]);
+    expect(bound.status?.conditions).toEqual([{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:01:00Z', lastProbeTime: null }]); // Go writes the probe time it never had as null
     expect(bound.status?.phase, 'the rest of the status as it was').toBe('Pending');
     expect(bound.metadata.annotations).toEqual({ owner: 'me', 'scheduler.example.com/why': 'most room' });
   });

@@ -119,7 +119,8 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['create', '-f', '-'], JSON.stringify(gated)).out).toContain('pod/batch created');
     expect(kubectl(['get', 'pod', 'batch', '-n', 'shop', '--no-headers']).out).toMatch(/^batch\s+0\/1\s+SchedulingGated\s+0\s/);
     const condition = JSON.parse(kubectl(['get', 'pod', 'batch', '-n', 'shop', '-o', 'jsonpath={.status.conditions[0]}']).out) as object;
-    expect(condition).toEqual({ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' });
+    // No time of its own, as upstream's strategy makes it: Go writes both times as null.
+    expect(condition).toEqual({ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates', lastProbeTime: null, lastTransitionTime: null });
     const added = kubectl(['patch', 'pod', 'batch', '-n', 'shop', '--type=json', '-p', '[{"op":"add","path":"/spec/schedulingGates/-","value":{"name":"late"}}]']);
     expect(added.err).toContain(`The Pod "batch" is invalid: spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new scheduling gate 'late'`);
     const bind = () => kubectl(['create', '--raw', '/api/v1/namespaces/shop/pods/batch/binding', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'batch' }, target: { kind: 'Node', name: 'node-1' } }));
@@ -164,6 +165,20 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     // Without the flag, kubectl hides them, as it does from a real cluster.
     expect(JSON.parse(kubectl(['get', 'deployment', 'ssa', '-n', 'shop', '-o', 'json']).out).metadata.managedFields).toBeUndefined();
     expect(kubectl(['delete', 'deployment', 'ssa', '-n', 'shop']).code).toBe(0);
+  });
+
+  it.runIf(hasKubectl)('answers as Go writes: a template\'s creationTimestamp: null and resources: {}, so a manifest from create --dry-run=client -o yaml, once applied, diffs clean', () => {
+    const manifest = kubectl(['create', 'deployment', 'plain', '--image=echo', '-n', 'shop', '--dry-run=client', '-o', 'yaml']).out;
+    expect(manifest).toContain('creationTimestamp: null');
+    expect(kubectl(['apply', '-f', '-'], manifest).code).toBe(0);
+    const yaml = kubectl(['get', 'deployment', 'plain', '-n', 'shop', '-o', 'yaml']).out;
+    expect(yaml).toMatch(/template:\n\s+metadata:\n\s+creationTimestamp: null\n/);
+    expect(yaml).toContain('resources: {}');
+    const diff = kubectl(['diff', '-f', '-'], manifest);
+    expect([diff.code, diff.out]).toEqual([0, '']);
+    expect(kubectl(['create', 'service', 'clusterip', 'plain', '--tcp=80:8080', '-n', 'shop']).code).toBe(0);
+    expect(JSON.parse(kubectl(['get', 'service', 'plain', '-n', 'shop', '-o', 'json']).out).status).toEqual({ loadBalancer: {} });
+    expect(kubectl(['delete', 'deployment/plain', 'service/plain', '-n', 'shop']).code).toBe(0);
   });
 
   it.runIf(hasKubectl)('get all lists the namespace\'s workloads; auth can-i and whoami answer from the token and RBAC', () => {

@@ -103,6 +103,14 @@ else describe('the field manager: server-side apply and managedFields', () => {
     expect(outcome(() => applyConfiguration(edited, config({ replicas: 4 }), by('kubectl')))).toContain('conflict with "kubectl-edit" using apps/v1: .spec.replicas');
   });
 
+  it('gives an object no write recorded to before-first-apply, so that the first apply to change one of its values conflicts', () => {
+    const unrecorded: Deployment = config({ replicas: 2, labels: { tier: 'front' } });
+    expect(outcome(() => applyConfiguration(unrecorded, config({ replicas: 5, labels: { tier: 'front' } }), by('kubectl')))).toBe('Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas');
+    const forced = applyConfiguration(unrecorded, config({ replicas: 5, labels: { tier: 'front' } }), by('kubectl', { force: true }));
+    expect(owners(forced).map((line) => line.slice(0, line.indexOf(':')))).toEqual(['before-first-apply Update', 'kubectl Apply']);
+    expect(owners(forced)[0]).not.toContain('.spec.replicas');
+  });
+
   it('takes managedFields a client sends in place of the stored ones, and refuses them in an applied config', () => {
     const applied = applyConfiguration(undefined, config({ replicas: 2 }), by('kubectl'));
     const reset = recordUpdate(applied, { ...applied, metadata: { ...applied.metadata, managedFields: [{ manager: 'mine', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }] } }, { manager: 'x', apiVersion: 'apps/v1', time: TIME });
