@@ -21,7 +21,8 @@
  * ```
  *
  * and a pod's conditions with `lastProbeTime: null` (and `lastTransitionTime: null` where none was
- * set: the SchedulingGated condition), a Service's status with `loadBalancer: {}`.
+ * set: the SchedulingGated condition), a Service's status with `loadBalancer: {}`, an Event with
+ * `eventTime: null` (or, written the events.k8s.io way, `firstTimestamp: null`).
  * Without them `kubectl get -o yaml` looks unlike a cluster's, and `kubectl diff` of a manifest
  * written by `kubectl create ... --dry-run=client -o yaml` (which has the same nulls) shows lines
  * that no cluster shows. Only these, the ones users meet, are filled in.
@@ -84,7 +85,17 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
       changing(spec, 'jobTemplate', (jobTemplate) => changing(timestamped(jobTemplate), 'spec', (jobSpec) => changing(jobSpec, 'template', podTemplate))),
     ),
   Service: (service) => changing(withField(service, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),
+  Event: (event) => EVENT_ZEROS.reduce((filled, [field, zero]) => withField(filled, field, zero), event),
 };
+
+/** An Event's fields Go always writes: the times the other way of writing events leaves out, and two strings without omitempty. */
+const EVENT_ZEROS: readonly (readonly [string, null | ''])[] = [
+  ['eventTime', null],
+  ['firstTimestamp', null],
+  ['lastTimestamp', null],
+  ['reportingComponent', ''],
+  ['reportingInstance', ''],
+];
 
 /**
  * An answer as Go would have written it: an object of a kind above, a list of them, or a watch
@@ -165,6 +176,7 @@ export function withoutZeroValues<T>(body: T, kindOfBody?: string): T {
       }
     }
     if (itemKind === 'Service' && isObject(status.loadBalancer) && Object.keys(status.loadBalancer).length === 0) delete status.loadBalancer;
+    if (itemKind === 'Event') for (const [field, zero] of EVENT_ZEROS) if (item[field] === zero) delete item[field];
   }
   return body;
 }

@@ -275,6 +275,20 @@ describe('the handler: its pipeline and verbs, without a server', () => {
     expect(store.revision).toBe(revision);
   });
 
+  it('refuses a merge or strategic merge patch whose body is null or a list with 400, saying what it must be, and changes nothing', async () => {
+    const { send, store } = handlerOf();
+    await send('POST', PODS, pod('web'));
+    const revision = store.revision;
+    for (const [body, contentType, message] of [
+      [null, MERGE, 'a merge patch must be a JSON object'],
+      [[], MERGE, 'a merge patch must be a JSON object'],
+      [null, 'application/strategic-merge-patch+json', 'a strategic merge patch must be a JSON object'],
+    ] as const) {
+      expect(await send('PATCH', `${PODS}/web`, body, contentType)).toMatchObject({ code: 400, json: { reason: 'BadRequest', message } });
+    }
+    expect(store.revision).toBe(revision);
+  });
+
   /** A handler whose admission lets another writer relabel pod web during the first `times` updates. */
   function raced(times: number) {
     let updates = 0;

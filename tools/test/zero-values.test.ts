@@ -20,6 +20,8 @@ else describe('Go zero values in answers', () => {
     ['a pod\'s conditions get lastProbeTime: null (and lastTransitionTime: null when none was set), a time of their own is kept', { kind: 'Pod', spec: { containers: [] }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-12-07T01:00:00Z' }, { type: 'PodScheduled', status: 'False', lastProbeTime: '2026-12-07T01:00:00Z' }] } }, { kind: 'Pod', spec: { containers: [] }, status: { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-12-07T01:00:00Z' }, { type: 'PodScheduled', status: 'False', lastProbeTime: '2026-12-07T01:00:00Z', lastTransitionTime: null }] } }],
     ['a Service\'s status is never missing its loadBalancer', { kind: 'Service', spec: {} }, { kind: 'Service', spec: {}, status: { loadBalancer: {} } }],
     ['requests of a container\'s own are kept', { kind: 'Pod', spec: { containers: [{ name: 'a', resources: { requests: { cpu: '1' } } }] } }, { kind: 'Pod', spec: { containers: [{ name: 'a', resources: { requests: { cpu: '1' } } }] } }],
+    ['an Event written the old way gets eventTime: null, one written the events.k8s.io way its first and last timestamps null', { kind: 'Event', firstTimestamp: 't', lastTimestamp: 't', reportingComponent: 'kubelet', reportingInstance: 'node-1' }, { kind: 'Event', firstTimestamp: 't', lastTimestamp: 't', eventTime: null, reportingComponent: 'kubelet', reportingInstance: 'node-1' }],
+    ['an Event without a reporting component gets the empty strings Go writes', { kind: 'Event', eventTime: 't' }, { kind: 'Event', eventTime: 't', firstTimestamp: null, lastTimestamp: null, reportingComponent: '', reportingInstance: '' }],
     ['a kind Go writes nothing more of is left alone', { kind: 'ConfigMap', data: { a: '1' } }, { kind: 'ConfigMap', data: { a: '1' } }],
   ])('%s', (_name, object, written) => {
     expect(withZeroValues(object)).toEqual(written);
@@ -56,6 +58,7 @@ else describe('Go zero values in answers', () => {
     const pod = { spec: { containers: [{ name: 'a', resources: {} }, { name: 'b', resources: { limits: { cpu: '1' } } }] }, status: { conditions: [{ type: 'Ready', lastProbeTime: null }] } };
     expect(withoutZeroValues(pod, 'Pod')).toEqual({ spec: { containers: [{ name: 'a' }, { name: 'b', resources: { limits: { cpu: '1' } } }] }, status: { conditions: [{ type: 'Ready' }] } });
     expect(withoutZeroValues({ kind: 'Service', status: { loadBalancer: {} } })).toEqual({ kind: 'Service', status: {} });
+    expect(withoutZeroValues({ kind: 'Event', eventTime: null, reportingComponent: '', reportingInstance: 'node-1' })).toEqual({ kind: 'Event', reportingInstance: 'node-1' });
     expect(withoutZeroValues({ kind: 'Job', spec: { template: { metadata: { creationTimestamp: null, labels: { a: 'b' } }, spec: { containers: [{ name: 'a', resources: {} }] } } } })).toEqual({ kind: 'Job', spec: { template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'a' }] } } } });
   });
 });
