@@ -72,10 +72,11 @@ export const ADMIN_USER = 'kubernetes-admin';
 
 /**
  * The User-Agent a component's client sends, as upstream's programs name themselves: the
- * apiserver records their writes under its first word (`kubelet`, `kube-scheduler`).
+ * apiserver records their writes under its first word (`kubelet`, `kube-scheduler`). The
+ * administrator's client makes the bootstrap objects, which kube-apiserver makes itself upstream.
  */
 function userAgentOf(user: string): string | undefined {
-  const program = user.startsWith('system:node:') ? 'kubelet' : /^system:(kube-[a-z-]+)$/.exec(user)?.[1];
+  const program = user.startsWith('system:node:') ? 'kubelet' : user === ADMIN_USER ? 'kube-apiserver' : /^system:(kube-[a-z-]+)$/.exec(user)?.[1];
   return program === undefined ? undefined : `${program}/${SERVER_VERSION.gitVersion} (${process.platform}/${process.arch}) kubekata`;
 }
 
