@@ -12,10 +12,11 @@
  * ```
  * kubectl apply --server-side -f web.yaml      (replicas: 3, one container "app", image nginx:1)
  *   -> created; managedFields: kubectl Apply {.spec.replicas, .spec.template...[name="app"].image, ...}
- * kubectl scale deploy web --replicas=5        (an Update through the scale subresource)
- *   -> .spec.replicas moves to kubectl-scale; kubectl keeps the rest
+ * kubectl scale deploy web --replicas=5        (an Update through the scale subresource; it names
+ *   -> .spec.replicas moves to the Update     no fieldManager, so its User-Agent names it: kubectl)
+ *      entry of kubectl/scale; the Apply entry keeps the rest
  * kubectl apply --server-side -f web.yaml      (still replicas: 3)
- *   -> 409 Apply failed with 1 conflict: conflict with "kubectl-scale" with subresource "scale"
+ *   -> 409 Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale"
  *      using apps/v1: .spec.replicas
  * the same with --force-conflicts              -> replicas 3, and .spec.replicas is kubectl's again
  * web.yaml without replicas, applied           -> kubectl gives .spec.replicas up; nobody else
@@ -117,6 +118,7 @@ class FieldSet {
 
   /** Whether the set holds `path` or a field under it. */
   hasAtOrUnder(path: FieldPath): boolean {
+    // The JSON of a path under `path` is `path`'s JSON with `,"..."]` where its `]` was.
     const prefix = JSON.stringify(path).slice(0, -1);
     for (const key of this.paths.keys()) if (key.startsWith(prefix) && (key.length === prefix.length + 1 || key[prefix.length] === ',')) return true;
     return false;
