@@ -96,7 +96,15 @@ type FieldTree = { [element: string]: FieldTree };
 // ---------------------------------------------------------------------------------------------
 // Sets of fields
 
-/** A set of paths, with the JSON of each path as its key. */
+/**
+ * A path as one string, to key maps by: its elements joined by a NUL, which no element has (a
+ * field name or label key cannot hold one, and JSON writes it escaped).
+ */
+function keyOf(path: FieldPath): string {
+  return path.join('\0');
+}
+
+/** A set of paths, each kept under its {@link keyOf}. */
 class FieldSet {
   private readonly paths = new Map<string, FieldPath>();
 
@@ -105,22 +113,22 @@ class FieldSet {
   }
 
   add(path: FieldPath): void {
-    this.paths.set(JSON.stringify(path), path);
+    this.paths.set(keyOf(path), path);
   }
 
   has(path: FieldPath): boolean {
-    return this.paths.has(JSON.stringify(path));
+    return this.paths.has(keyOf(path));
   }
 
   delete(path: FieldPath): void {
-    this.paths.delete(JSON.stringify(path));
+    this.paths.delete(keyOf(path));
   }
 
   /** Whether the set holds `path` or a field under it. */
   hasAtOrUnder(path: FieldPath): boolean {
-    // The JSON of a path under `path` is `path`'s JSON with `,"..."]` where its `]` was.
-    const prefix = JSON.stringify(path).slice(0, -1);
-    for (const key of this.paths.keys()) if (key.startsWith(prefix) && (key.length === prefix.length + 1 || key[prefix.length] === ',')) return true;
+    const key = keyOf(path);
+    const under = `${key}\0`;
+    for (const member of this.paths.keys()) if (member === key || member.startsWith(under)) return true;
     return false;
   }
 
@@ -241,7 +249,7 @@ interface FoundField {
  */
 function walkFields(object: unknown, kind: string, asUpdate: boolean): Map<string, FoundField> {
   const found = new Map<string, FoundField>();
-  const add = (path: FieldPath, value: unknown, leaf: boolean) => found.set(JSON.stringify(path), { path, value, leaf });
+  const add = (path: FieldPath, value: unknown, leaf: boolean) => found.set(keyOf(path), { path, value, leaf });
   const visit = (value: unknown, path: FieldPath, names: readonly string[]) => {
     const field = names.at(-1) ?? '';
     const keys = Array.isArray(value) ? listKeysOf(field, names, kind) : undefined;
@@ -329,13 +337,13 @@ export function applyConfiguration<T extends KubeObject>(live: T | undefined, co
 
   const conflicts: { manager: ManagedFieldsEntry; path: FieldPath }[] = [];
   for (const { path, value, leaf } of applied.values()) {
-    const current = liveFields.get(JSON.stringify(path));
+    const current = liveFields.get(keyOf(path));
     if (!leaf || current === undefined || sameValue(current.value, value)) continue;
     for (const other of others) if (other.fields.has(path)) conflicts.push({ manager: other.entry, path });
   }
   // kubectl's first server-side apply of an object it applied client-side takes the fields it set then.
   const upgraded = options.manager === KUBECTL ? lastAppliedFields(live, kind, liveFields) : new Set<string>();
-  const refused = conflicts.filter(({ path }) => !upgraded.has(JSON.stringify(path)));
+  const refused = conflicts.filter(({ path }) => !upgraded.has(keyOf(path)));
   if (refused.length > 0 && !options.force) throw conflictError(refused);
   for (const { manager, path } of conflicts) others.find(({ entry }) => entry === manager)?.fields.delete(path);
 
