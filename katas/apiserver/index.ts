@@ -15,7 +15,9 @@
  * Given beside them: {@link validatePodEnvironment} (env and envFrom) and
  * {@link validateSchedulingGates}, checked for Pods and pod templates by the registry's resource
  * types, and batch/v1 Jobs' defaults, generated selector and validation ({@link defaultJob},
- * {@link generateJobSelector}, {@link validateJob}), which the cluster's Job controller runs.
+ * {@link generateJobSelector}, {@link validateJob}), which the cluster's Job controller runs, and
+ * apps/v1 DaemonSets' ({@link defaultDaemonSet}, {@link validateDaemonSet}, the template generation
+ * {@link templateGenerationOf}), which its DaemonSet controller runs.
  * @module
  */
 export * from './quantity.ts';
@@ -54,6 +56,7 @@ export * from './env-validation.ts';
 export * from './scheduling-gates.ts';
 export * from './priority-classes.ts';
 export * from './job-strategy.ts';
+export * from './daemonset-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';
 export * from './http-server.ts';

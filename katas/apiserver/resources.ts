@@ -13,11 +13,20 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { CronJob, Job, KubeObject, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, DaemonSet, Job, KubeObject, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
 import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
+import {
+  defaultDaemonSet,
+  prepareDaemonSetForCreate,
+  prepareDaemonSetForUpdate,
+  validateControllerRevision,
+  validateControllerRevisionUpdate,
+  validateDaemonSet,
+  validateDaemonSetUpdate,
+} from './daemonset-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './priority-classes.ts';
@@ -384,6 +393,24 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: validateSelectorUpdate,
       // `kubectl get rs --field-selector status.replicas=0`: the old ReplicaSets of a rollout
       ...selectable<ReplicaSet>({ 'status.replicas': (rs) => String(rs.status?.replicas ?? 0) }),
+    },
+    {
+      // Given, beyond the katas: apps/v1 DaemonSets and their ControllerRevisions (daemonset-strategy.ts),
+      // which the cluster's DaemonSet controller runs.
+      ...simple('daemonsets', 'DaemonSet', 'apps', 'v1', true, true),
+      tracksGeneration: true as const,
+      categories: ['all'],
+      shortNames: ['ds'],
+      prepareForCreate: (obj: KubeObject) => prepareDaemonSetForCreate(obj as DaemonSet),
+      prepareForUpdate: (next: KubeObject, stored: KubeObject) => prepareDaemonSetForUpdate(next as DaemonSet, stored as DaemonSet),
+      defaults: (obj: KubeObject) => defaultDaemonSet(obj as DaemonSet),
+      validate: validateDaemonSet,
+      validateUpdate: (next: KubeObject, stored: KubeObject) => validateDaemonSetUpdate(next as DaemonSet, stored as DaemonSet),
+    },
+    {
+      ...simple('controllerrevisions', 'ControllerRevision', 'apps', 'v1', true, false),
+      validate: validateControllerRevision,
+      validateUpdate: (next: KubeObject, stored: KubeObject) => validateControllerRevisionUpdate(next as ControllerRevision, stored as ControllerRevision),
     },
     {
       // Given, beyond the katas: batch/v1 Jobs (job-strategy.ts), which the cluster's Job controller runs.

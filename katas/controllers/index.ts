@@ -34,7 +34,8 @@
  * Given, beyond the katas, for the cluster of kata 29: {@link ServiceAccountsController} (every
  * namespace's `default`), {@link RootCACertPublisher} (every namespace's `kube-root-ca.crt`),
  * {@link JobController} (batch/v1 Jobs run to completion), {@link CronJobController} (Jobs made on
- * a schedule) and {@link PodGCController} (the pods of deleted nodes force-deleted).
+ * a schedule), {@link DaemonSetController} (a pod on every node, rolled node by node) and
+ * {@link PodGCController} (the pods of deleted nodes force-deleted).
  * @module
  */
 export * from './informer-api.ts';
@@ -61,4 +62,5 @@ export * from './root-ca-publisher.ts';
 export * from './pod-gc.ts';
 export * from './garbage-collector.ts';
 export * from './job.ts';
+export * from './daemonset.ts';
 export * from './cronjob.ts';

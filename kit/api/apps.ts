@@ -185,3 +185,118 @@ export interface Scale extends KubeObject {
   spec?: ScaleSpec;
   status?: ScaleStatus;
 }
+
+/** How far a DaemonSet's rolling update may go: a number, or a percentage of the nodes it should run on. */
+export interface RollingUpdateDaemonSet {
+  /** at most this many nodes without an available daemon pod during the update; default 1 (a percentage rounds up) */
+  maxUnavailable?: number | string;
+  /** at most this many nodes running an old and a new pod at once; default 0 (then old pods go before new ones come) */
+  maxSurge?: number | string;
+}
+
+/** How a DaemonSet replaces its pods: a few nodes at a time (RollingUpdate, the default), or only when a pod is deleted (OnDelete). */
+export interface DaemonSetUpdateStrategy {
+  type?: 'RollingUpdate' | 'OnDelete';
+  /** only with type RollingUpdate */
+  rollingUpdate?: RollingUpdateDaemonSet;
+}
+
+/**
+ * What the DaemonSet should be: one pod from `template` on each node the template's node selector,
+ * affinity and tolerations allow.
+ *
+ * @example
+ * ```ts
+ * const spec: DaemonSetSpec = {
+ *   selector: { matchLabels: { app: 'agent' } },
+ *   template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'kubekata/logger' }] } },
+ * };
+ * ```
+ */
+export interface DaemonSetSpec {
+  /** must match the template's labels; may not change */
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  updateStrategy?: DaemonSetUpdateStrategy;
+  /** a new pod counts as available once it has been Ready this long; default 0 */
+  minReadySeconds?: number;
+  /** how many old ControllerRevisions to keep for rollbacks; default 10 */
+  revisionHistoryLimit?: number;
+}
+
+/** A condition of a DaemonSet (upstream's controller sets none today). */
+export interface DaemonSetCondition {
+  type: string;
+  status: ConditionStatus;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: Time;
+}
+
+/** What the DaemonSet controller last counted, over the nodes. */
+export interface DaemonSetStatus {
+  /** nodes that should run the daemon pod */
+  desiredNumberScheduled: number;
+  /** nodes that should run it and run at least one */
+  currentNumberScheduled: number;
+  /** nodes that run it but should not */
+  numberMisscheduled: number;
+  /** nodes that should run it and run a Ready one */
+  numberReady: number;
+  /** nodes that run a pod made from the current template */
+  updatedNumberScheduled?: number;
+  /** nodes that run a pod Ready for minReadySeconds */
+  numberAvailable?: number;
+  /** nodes that should run it and have no available one */
+  numberUnavailable?: number;
+  /** the metadata.generation this status describes */
+  observedGeneration?: number;
+  /** bumped when the name of a new ControllerRevision collides with an existing one */
+  collisionCount?: number;
+  conditions?: DaemonSetCondition[];
+}
+
+/**
+ * A DaemonSet: runs one copy of a pod on every node that may have it (a log agent, a network
+ * plugin), and rolls those pods to a new template node by node.
+ *
+ * @example
+ * ```ts
+ * const ds: DaemonSet = {
+ *   apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system' },
+ *   spec: {
+ *     selector: { matchLabels: { app: 'agent' } },
+ *     template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'kubekata/logger' }] } },
+ *   },
+ * };
+ * ```
+ */
+export interface DaemonSet extends KubeObject {
+  apiVersion?: 'apps/v1';
+  kind?: 'DaemonSet';
+  spec?: DaemonSetSpec;
+  status?: DaemonSetStatus;
+}
+
+/**
+ * One saved version of a controller's template (apps/v1): a DaemonSet keeps one per template it
+ * has run, so `kubectl rollout history` can list them and `kubectl rollout undo` go back to one.
+ * `data` is the patch that puts the template back; `revision` orders them. Neither may change.
+ *
+ * @example
+ * ```ts
+ * const revision: ControllerRevision = {
+ *   apiVersion: 'apps/v1', kind: 'ControllerRevision',
+ *   metadata: { name: 'agent-5d8f7c9b6', namespace: 'kube-system', labels: { app: 'agent', 'controller-revision-hash': '5d8f7c9b6' } },
+ *   data: { spec: { template: { $patch: 'replace', metadata: { labels: { app: 'agent' } }, spec: { containers: [] } } } },
+ *   revision: 1,
+ * };
+ * ```
+ */
+export interface ControllerRevision extends KubeObject {
+  apiVersion?: 'apps/v1';
+  kind?: 'ControllerRevision';
+  /** any JSON: for a DaemonSet, `{ spec: { template: { ...template, $patch: 'replace' } } }` */
+  data?: object;
+  revision: number;
+}

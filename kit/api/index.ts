@@ -15,7 +15,7 @@
  * | `config.ts` | ConfigMap, Secret, ServiceAccount |
  * | `service.ts` | Service, Endpoints |
  * | `discovery.ts` | EndpointSlice |
- * | `apps.ts` | ReplicaSet, Deployment, Scale |
+ * | `apps.ts` | ReplicaSet, Deployment, Scale, DaemonSet, ControllerRevision |
  * | `batch.ts` | Job, CronJob |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |

@@ -75,6 +75,9 @@ const LISTS_BY_KIND: Record<string, Record<string, ListStrategy>> = {
   Pod: under('spec', POD_SPEC_LISTS),
   Deployment: under('spec.template.spec', POD_SPEC_LISTS),
   ReplicaSet: under('spec.template.spec', POD_SPEC_LISTS),
+  DaemonSet: under('spec.template.spec', POD_SPEC_LISTS),
+  Job: under('spec.template.spec', POD_SPEC_LISTS),
+  CronJob: under('spec.jobTemplate.spec.template.spec', POD_SPEC_LISTS),
   Service: { 'spec.ports': { mergeKey: 'port' } },
   Node: { 'status.addresses': { mergeKey: 'type' } },
 };

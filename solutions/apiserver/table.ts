@@ -229,6 +229,31 @@ const PRINTERS: Record<string, Printer> = {
       return [d.metadata.name, `${s.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, s.updatedReplicas ?? 0, s.availableReplicas ?? 0, age(d, now), names, images, none(selectorString(d.spec?.selector))];
     },
   },
+  DaemonSet: {
+    columns: [
+      nameColumn, column('Desired', 0, 'integer'), column('Current', 0, 'integer'), column('Ready', 0, 'integer'), column('Up-to-date', 0, 'integer'), column('Available', 0, 'integer'),
+      column('Node Selector'), column('Age'), column('Containers', 1), column('Images', 1), column('Selector', 1),
+    ],
+    cells: (ds, now) => {
+      const s = ds.status ?? {};
+      const template = ds.spec?.template?.spec;
+      const nodeSelector = Object.entries((template?.nodeSelector ?? {}) as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => `${key}=${value}`).join(',');
+      const { names, images } = containers(template);
+      return [
+        ds.metadata.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0,
+        nodeSelector || '<none>', age(ds, now), names, images, none(selectorString(ds.spec?.selector)),
+      ];
+    },
+  },
+  ControllerRevision: {
+    columns: [nameColumn, column('Controller'), column('Revision'), column('Age')],
+    cells: (revision, now) => {
+      // printControllerRevision: the controller as kind.group/name, lower-case
+      const owner = (revision.metadata.ownerReferences ?? []).find((ref: { controller?: boolean }) => ref.controller);
+      const group = owner?.apiVersion.includes('/') ? `.${owner.apiVersion.split('/')[0]}` : '';
+      return [revision.metadata.name, owner ? `${owner.kind.toLowerCase()}${group}/${owner.name}` : '<none>', revision.revision ?? 0, age(revision, now)];
+    },
+  },
   Job: {
     columns: [nameColumn, column('Status'), column('Completions'), column('Duration'), column('Age'), column('Containers', 1), column('Images', 1), column('Selector', 1)],
     cells: (job, now) => {

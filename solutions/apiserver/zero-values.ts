@@ -80,6 +80,13 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   Deployment: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   ReplicaSet: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   Job: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
+  // A DaemonSet's status counts have no omitempty: a new one shows them as 0.
+  DaemonSet: (object) =>
+    changing(
+      changing(withField(object, 'status', {}), 'status', (status) => DAEMON_SET_COUNTS.reduce((filled, field) => withField(filled, field, 0), status)),
+      'spec',
+      (spec) => changing(spec, 'template', podTemplate),
+    ),
   CronJob: (object) =>
     changing(object, 'spec', (spec) =>
       changing(spec, 'jobTemplate', (jobTemplate) => changing(timestamped(jobTemplate), 'spec', (jobSpec) => changing(jobSpec, 'template', podTemplate))),
@@ -87,6 +94,9 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   Service: (service) => changing(withField(service, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),
   Event: (event) => EVENT_ZEROS.reduce((filled, [field, zero]) => withField(filled, field, zero), event),
 };
+
+/** The counts of a DaemonSet's status Go always writes. */
+const DAEMON_SET_COUNTS = ['currentNumberScheduled', 'desiredNumberScheduled', 'numberMisscheduled', 'numberReady'] as const;
 
 /** An Event's fields Go always writes: the times the other way of writing events leaves out, and two strings without omitempty. */
 const EVENT_ZEROS: readonly (readonly [string, null | ''])[] = [
@@ -127,7 +137,7 @@ function templatesOf(kind: string, object: JsonObject): JsonObject[] {
     const jobSpec = isObject(jobTemplate?.spec) ? jobTemplate.spec : {};
     return [jobTemplate, jobSpec.template].filter(isObject);
   }
-  return kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'Job' ? [spec.template].filter(isObject) : [];
+  return kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'Job' || kind === 'DaemonSet' ? [spec.template].filter(isObject) : [];
 }
 
 /** Drops `resources: {}` from each container of a pod spec (changed in place). */

@@ -17,6 +17,7 @@ import type { ApiClient } from '@kube/apiserver';
 import {
   ControllerManager,
   CronJobController,
+  DaemonSetController,
   DeploymentController,
   EndpointSliceController,
   EndpointsController,
@@ -64,14 +65,15 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
-    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs'] }) },
+    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'controllerrevisions'] }) },
     // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
-    // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts) and PodGC (pod-gc.ts).
+    // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts) and PodGC (pod-gc.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
     ...(rootCA === undefined ? [] : [{ name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', workers: 1, make: (c) => new RootCACertPublisher({ ...c, rootCA }) } satisfies ControllerDescriptor]),
     { name: 'podgc', component: 'pod-garbage-collector', make: (c) => new PodGCController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
     { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },
+    { name: 'daemonset', component: 'daemonset-controller', podEvents: true, make: (c) => new DaemonSetController(c) },
   ];
 }
 

@@ -32,6 +32,8 @@ export const KIND_TO_RESOURCE: Readonly<Record<string, { resource: string; names
   Pod: { resource: 'pods', namespaced: true },
   ReplicaSet: { resource: 'replicasets', namespaced: true },
   Deployment: { resource: 'deployments', namespaced: true },
+  DaemonSet: { resource: 'daemonsets', namespaced: true },
+  ControllerRevision: { resource: 'controllerrevisions', namespaced: true },
   Job: { resource: 'jobs', namespaced: true },
   CronJob: { resource: 'cronjobs', namespaced: true },
   Service: { resource: 'services', namespaced: true },

@@ -334,6 +334,31 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     expect(await kubectl('get', 'pods', '-l', 'batch.kubernetes.io/job-name=answer', '-o', 'name')).toBe('');
   });
 
+  it('runs a DaemonSet\'s pod on each node, rolls kubectl set image out node by node, lists both revisions and rolls back with kubectl rollout undo', async () => {
+    await apply(`apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: kubekata/echo}]}
+`);
+    expect(await kubectl('rollout', 'status', 'daemonset/agent', '--timeout=60s')).toContain('daemon set "agent" successfully rolled out');
+    const nodesOf = async () => (await kubectl('get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={.items[*].spec.nodeName}')).split(' ').sort();
+    expect(await nodesOf()).toEqual(['node-1', 'node-2']);
+    await kubectl('set', 'image', 'daemonset/agent', 'agent=kubekata/echo:1.0');
+    expect(await kubectl('rollout', 'status', 'daemonset/agent', '--timeout=90s')).toContain('successfully rolled out');
+    expect(await kubectl('rollout', 'history', 'daemonset/agent')).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    expect(await kubectl('rollout', 'undo', 'daemonset/agent', '--to-revision=2')).toBe('daemonset.apps/agent skipped rollback (current template already matches revision 2)\n');
+    expect(await kubectl('rollout', 'undo', 'daemonset/agent')).toBe('daemonset.apps/agent rolled back\n');
+    expect(await kubectl('rollout', 'status', 'daemonset/agent', '--timeout=90s')).toContain('successfully rolled out');
+    expect(await kubectl('get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).toBe('kubekata/echo kubekata/echo');
+    expect(await nodesOf()).toEqual(['node-1', 'node-2']);
+    await kubectl('delete', 'daemonset', 'agent', '--cascade=foreground');
+    expect(await kubectl('get', 'pods,controllerrevisions', '-l', 'app=agent', '-o', 'name')).toBe('');
+  });
+
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
     const [pod] = await readyPods(3);
     const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {
