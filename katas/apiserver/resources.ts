@@ -27,6 +27,7 @@ import {
   validateDaemonSet,
   validateDaemonSetUpdate,
 } from './daemonset-strategy.ts';
+import { validatePodDisruptionBudget } from './pdb-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './priority-classes.ts';
@@ -435,6 +436,8 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       defaults: (obj: KubeObject) => defaultCronJob(obj as CronJob),
       validate: validateCronJob,
     },
+    // policy/v1 PodDisruptionBudgets (pdb-strategy.ts): the disruption controller counts them, evictions (eviction.ts) obey them.
+    { ...simple('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', 'v1', true, true), tracksGeneration: true as const, shortNames: ['pdb'], validate: validatePodDisruptionBudget },
     simple('leases', 'Lease', 'coordination.k8s.io', 'v1', true, false),
     // scheduling.k8s.io/v1 PriorityClasses (priority-classes.ts): the Priority admission plugin gives pods their values.
     {

@@ -245,6 +245,13 @@ const PRINTERS: Record<string, Printer> = {
       ];
     },
   },
+  PodDisruptionBudget: {
+    columns: [nameColumn, column('Min Available'), column('Max Unavailable'), column('Allowed Disruptions', 0, 'integer'), column('Age')],
+    cells: (pdb, now) => {
+      const bound = (value: number | string | undefined) => (value === undefined ? 'N/A' : String(value));
+      return [pdb.metadata.name, bound(pdb.spec?.minAvailable), bound(pdb.spec?.maxUnavailable), pdb.status?.disruptionsAllowed ?? 0, age(pdb, now)];
+    },
+  },
   ControllerRevision: {
     columns: [nameColumn, column('Controller'), column('Revision'), column('Age')],
     cells: (revision, now) => {

@@ -22,7 +22,8 @@
  *
  * and a pod's conditions with `lastProbeTime: null` (and `lastTransitionTime: null` where none was
  * set: the SchedulingGated condition), a Service's status with `loadBalancer: {}`, an Event with
- * `eventTime: null` (or, written the events.k8s.io way, `firstTimestamp: null`).
+ * `eventTime: null` (or, written the events.k8s.io way, `firstTimestamp: null`), and the counts of a
+ * DaemonSet's and a PodDisruptionBudget's status, 0 until their controller has counted.
  * Without them `kubectl get -o yaml` looks unlike a cluster's, and `kubectl diff` of a manifest
  * written by `kubectl create ... --dry-run=client -o yaml` (which has the same nulls) shows lines
  * that no cluster shows. Only these, the ones users meet, are filled in.
@@ -69,6 +70,11 @@ function podTemplate(template: JsonObject): JsonObject {
   return changing(timestamped(template), 'spec', podSpec);
 }
 
+/** `object` with a status in which each of `counts` is 0 when it has none. */
+function withZeroCounts(object: JsonObject, counts: readonly string[]): JsonObject {
+  return changing(withField(object, 'status', {}), 'status', (status) => counts.reduce((filled, field) => withField(filled, field, 0), status));
+}
+
 /** Fills in each kind's Go zero values (see the module's doc); kinds not listed are left as they are. */
 const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   Pod: (pod) =>
@@ -81,22 +87,22 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   ReplicaSet: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   Job: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   // A DaemonSet's status counts have no omitempty: a new one shows them as 0.
-  DaemonSet: (object) =>
-    changing(
-      changing(withField(object, 'status', {}), 'status', (status) => DAEMON_SET_COUNTS.reduce((filled, field) => withField(filled, field, 0), status)),
-      'spec',
-      (spec) => changing(spec, 'template', podTemplate),
-    ),
+  DaemonSet: (object) => changing(withZeroCounts(object, DAEMON_SET_COUNTS), 'spec', (spec) => changing(spec, 'template', podTemplate)),
   CronJob: (object) =>
     changing(object, 'spec', (spec) =>
       changing(spec, 'jobTemplate', (jobTemplate) => changing(timestamped(jobTemplate), 'spec', (jobSpec) => changing(jobSpec, 'template', podTemplate))),
     ),
+  // A PodDisruptionBudget's status counts have no omitempty either.
+  PodDisruptionBudget: (object) => withZeroCounts(object, PDB_COUNTS),
   Service: (service) => changing(withField(service, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),
   Event: (event) => EVENT_ZEROS.reduce((filled, [field, zero]) => withField(filled, field, zero), event),
 };
 
 /** The counts of a DaemonSet's status Go always writes. */
 const DAEMON_SET_COUNTS = ['currentNumberScheduled', 'desiredNumberScheduled', 'numberMisscheduled', 'numberReady'] as const;
+
+/** The counts of a PodDisruptionBudget's status Go always writes. */
+const PDB_COUNTS = ['currentHealthy', 'desiredHealthy', 'disruptionsAllowed', 'expectedPods'] as const;
 
 /** An Event's fields Go always writes: the times the other way of writing events leaves out, and two strings without omitempty. */
 const EVENT_ZEROS: readonly (readonly [string, null | ''])[] = [

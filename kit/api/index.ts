@@ -17,6 +17,7 @@
  * | `discovery.ts` | EndpointSlice |
  * | `apps.ts` | ReplicaSet, Deployment, Scale, DaemonSet, ControllerRevision |
  * | `batch.ts` | Job, CronJob |
+ * | `policy.ts` | PodDisruptionBudget |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
@@ -47,6 +48,7 @@ export * from './service.ts';
 export * from './discovery.ts';
 export * from './apps.ts';
 export * from './batch.ts';
+export * from './policy.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

@@ -280,3 +280,20 @@ export interface Status {
   /** the HTTP status code: 404, 409, 422, ... */
   code?: number;
 }
+
+/**
+ * The condition most newer kinds use (meta/v1 Condition): a PodDisruptionBudget's
+ * `DisruptionAllowed`. Unlike the older kinds' own condition types, every field but
+ * `observedGeneration` is required.
+ */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  /** the metadata.generation the condition was set for */
+  observedGeneration?: number;
+  lastTransitionTime: Time;
+  /** CamelCase, for programs */
+  reason: string;
+  /** for people; may be empty */
+  message: string;
+}

@@ -25,6 +25,7 @@ import type { ControllerRevision, DaemonSet, DaemonSetUpdateStrategy, KubeObject
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
+import { intOrPercentAmount, validateIntOrPercent } from './int-or-percent.ts';
 import { isDNS1123Subdomain } from './names.ts';
 import { selectorMatches, validateAnnotations, validateLabels, validateLabelSelector, validateObjectMeta, validatePodSpec } from './validation.ts';
 
@@ -141,29 +142,13 @@ function validateUpdateStrategy(strategy: DaemonSetUpdateStrategy | undefined): 
   const errors: StatusCause[] = [];
   for (const field of ['maxUnavailable', 'maxSurge'] as const) {
     const value = rolling[field];
-    if (value === undefined) continue;
-    if (typeof value === 'string' && !/^[0-9]+%$/.test(value)) errors.push(invalidField(at(here, field), value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
-    else if (typeof value === 'number' && !(Number.isInteger(value) && value >= 0)) errors.push(invalidField(at(here, field), value, 'must be greater than or equal to 0'));
-    else if (percentOf(value) > 100) errors.push(invalidField(at(here, field), value, 'must not be greater than 100%'));
+    if (value !== undefined) errors.push(...validateIntOrPercent(value, at(here, field)));
   }
-  const hasUnavailable = amountOf(rolling.maxUnavailable) !== 0;
-  const hasSurge = amountOf(rolling.maxSurge) !== 0;
+  const hasUnavailable = intOrPercentAmount(rolling.maxUnavailable) !== 0;
+  const hasSurge = intOrPercentAmount(rolling.maxSurge) !== 0;
   if (hasUnavailable && hasSurge) errors.push(invalidField(at(here, 'maxSurge'), rolling.maxSurge, 'may not be set when maxUnavailable is non-zero'));
   if (!hasUnavailable && !hasSurge) errors.push(requiredField(at(here, 'maxUnavailable'), 'cannot be 0 when maxSurge is 0'));
   return errors;
-}
-
-/** A percentage's number; 0 for a plain number (only percentages are held to 100). */
-function percentOf(value: number | string): number {
-  return typeof value === 'string' && value.endsWith('%') ? Number(value.slice(0, -1)) : 0;
-}
-
-/** What a bound counts as when asking "is it 0?" (upstream's getIntOrPercentValue). */
-function amountOf(value: number | string | undefined): number {
-  if (value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  const digits = value.endsWith('%') ? value.slice(0, -1) : value;
-  return /^[0-9]+$/.test(digits) ? Number(digits) : 0;
 }
 
 /** ValidateDaemonSetUpdate, the part beyond the spec's own checks: the selector stays as created. */

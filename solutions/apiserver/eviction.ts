@@ -16,19 +16,30 @@
  * as kata 10's handler would (`create` on `pods/eviction`: a user may evict pods it may not
  * delete), and discovery lists `pods/eviction`, which is what tells kubectl drain to evict.
  *
- * Simplified: PodDisruptionBudgets (policy/v1) are not served, so no budget can refuse an eviction
- * (upstream's 429 `Cannot evict pod as it would violate the pod's disruption budget.`): every
- * eviction of a pod that exists goes through, as upstream's does when no budget selects the pod.
- * The delete is the registry's, without kata 11's admission and without a `propagationPolicy`'s
+ * The PodDisruptionBudget that selects the pod decides, as upstream's checkAndDecrement does:
+ *
+ * | the pod, the budget | the answer |
+ * | --- | --- |
+ * | Pending, finished, or being deleted | evicted: it disrupts nothing (no budget asked) |
+ * | no budget selects it | evicted |
+ * | two or more do | 500 `This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.` |
+ * | not Ready, and the budget has its healthy pods (or says `AlwaysAllow`) | evicted, the budget untouched |
+ * | the budget's status is older than its spec | 429, cause `The disruption budget web is still being processed by the server.` |
+ * | `disruptionsAllowed` 0 | 429 `Cannot evict pod as it would violate the pod's disruption budget.`, cause `The disruption budget web needs 2 healthy pods and has 2 currently` |
+ * | else | the budget's status written first (one disruption fewer, the pod in `disruptedPods`), then evicted |
+ *
+ * `kubectl drain` retries a 429 every 5 s until the disruption controller allows one more. The
+ * delete is the registry's, without kata 11's admission and without a `propagationPolicy`'s
  * finalizer (a pod has no dependents here).
  */
-import { toRFC3339, type Clock, type Pod, type PodCondition } from '@kube/kit';
+import { toRFC3339, type Clock, type Condition, type Pod, type PodCondition, type PodDisruptionBudget } from '@kube/kit';
 import type { Authenticator, Authorizer, RequestAttributes } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody } from './codec.ts';
 import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, Registry } from './registry.ts';
-import { badRequest, conflict, invalid, noRouteForMethod, statusOf } from './status.ts';
+import { budgetSelects } from './pdb-strategy.ts';
+import { badRequest, conflict, forbidden, invalid, noRouteForMethod, statusOf, StatusError } from './status.ts';
 
 /** `/api/v1/namespaces/<ns>/pods/<name>/eviction`: namespace and name. */
 const EVICTION_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/;
@@ -109,6 +120,7 @@ export class PodEvictions {
     if (resourceVersion !== undefined && resourceVersion !== pod.metadata.resourceVersion) {
       throw conflict('Pod', name, `the ResourceVersion in the precondition (${resourceVersion}) does not match the ResourceVersion in record (${pod.metadata.resourceVersion}). The object might have been modified`);
     }
+    if (!disruptsNothing(pod)) this.checkBudget(pod, options.dryRun ?? false);
     if (options.dryRun) {
       this.registry.delete('pods', namespace, name, options);
       return;
@@ -118,6 +130,75 @@ export class PodEvictions {
     const preconditions = resourceVersion === undefined ? options.preconditions : { ...options.preconditions, resourceVersion: written.metadata.resourceVersion! };
     this.registry.delete('pods', namespace, name, { ...options, ...(preconditions && { preconditions }) });
   }
+
+  /**
+   * Asks the budget that selects the pod (see the module's table): throws the refusal, or takes
+   * one disruption from it and records the pod among its `disruptedPods` (not on a dry run), so
+   * that the disruption controller counts the pod as gone until it is.
+   */
+  private checkBudget(pod: Pod, dryRun: boolean): void {
+    const namespace = pod.metadata.namespace!;
+    const budgets = this.registry.list<PodDisruptionBudget>('poddisruptionbudgets', namespace).items.filter((pdb) => budgetSelects(pdb, pod));
+    if (budgets.length === 0) return;
+    if (budgets.length > 1) {
+      // Upstream answers this Status as the eviction's result, with no reason.
+      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 });
+    }
+    const pdb = budgets[0]!;
+    const { disruptionsAllowed = 0, currentHealthy = 0, desiredHealthy = 0, disruptedPods = {} } = pdb.status ?? {};
+    if (!isPodReady(pod)) {
+      // An unready pod does not count as healthy: evicting it takes nothing from a budget that has its pods.
+      if (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow') return;
+      if (currentHealthy >= desiredHealthy && desiredHealthy > 0) return;
+    }
+    if ((pdb.status?.observedGeneration ?? 0) < (pdb.metadata.generation ?? 0)) throw budgetRefusal(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`, 10);
+    if (disruptionsAllowed < 0) throw forbidden('poddisruptionbudget.policy', pdb.metadata.name!, 'pdb disruptions allowed is negative');
+    if (Object.keys(disruptedPods).length > MAX_DISRUPTED_PODS) throw forbidden('poddisruptionbudget.policy', pdb.metadata.name!, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+    if (disruptionsAllowed === 0) throw budgetRefusal(`The disruption budget ${pdb.metadata.name} needs ${desiredHealthy} healthy pods and has ${currentHealthy} currently`);
+    if (dryRun) return;
+    const now = toRFC3339(this.clock.now());
+    const status = { ...pdb.status!, disruptionsAllowed: disruptionsAllowed - 1, disruptedPods: { ...disruptedPods, [pod.metadata.name!]: now } };
+    if (status.disruptionsAllowed === 0) status.conditions = withDisruptionAllowed(status.conditions, 'False', 'InsufficientPods', pdb.status?.observedGeneration, now);
+    this.registry.updateStatus<PodDisruptionBudget>('poddisruptionbudgets', namespace, { ...pdb, status });
+  }
+}
+
+/** How many evictions a budget may have that its controller has not yet seen through (upstream's MaxDisruptedPodSize). */
+const MAX_DISRUPTED_PODS = 2000;
+
+/** Pending, finished or being deleted: evicting it costs its application nothing (upstream's canIgnorePDB). */
+function disruptsNothing(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Pending' || phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp !== undefined;
+}
+
+function isPodReady(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** The 429 a budget answers with, its reason as a `DisruptionBudget` cause. */
+function budgetRefusal(cause: string, retryAfterSeconds = 0): StatusError {
+  return new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: "Cannot evict pod as it would violate the pod's disruption budget.",
+    reason: 'TooManyRequests',
+    details: { causes: [{ reason: 'DisruptionBudget', message: cause }], ...(retryAfterSeconds > 0 && { retryAfterSeconds }) },
+    code: 429,
+  });
+}
+
+/**
+ * The conditions with `DisruptionAllowed` set (apimachinery's SetStatusCondition): its transition
+ * time moves only when its status changes. Also the disruption controller's.
+ */
+export function withDisruptionAllowed(conditions: readonly Condition[] | undefined, status: 'True' | 'False', reason: string, observedGeneration: number | undefined, now: string, message = ''): Condition[] {
+  const old = (conditions ?? []).find((c) => c.type === 'DisruptionAllowed');
+  const lastTransitionTime = old && old.status === status ? old.lastTransitionTime : now;
+  const condition: Condition = { type: 'DisruptionAllowed', status, ...(observedGeneration !== undefined && { observedGeneration }), lastTransitionTime, reason, message };
+  return old ? (conditions ?? []).map((c) => (c === old ? condition : c)) : [...(conditions ?? []), condition];
 }
 
 /**

@@ -932,6 +932,15 @@ message IntOrString {
 
 package k8s.io.apimachinery.pkg.apis.meta.v1;
 
+message Condition {
+  optional string type = 1;
+  optional string status = 2;
+  optional int64 observedGeneration = 3;
+  optional Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+}
+
 message DeleteOptions {
   optional int64 gracePeriodSeconds = 1 [(kubekata.pointer) = true];
   optional Preconditions preconditions = 2;
@@ -1034,6 +1043,35 @@ package k8s.io.api.policy.v1;
 message Eviction {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions deleteOptions = 2;
+}
+
+message PodDisruptionBudget {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional PodDisruptionBudgetSpec spec = 2;
+  optional PodDisruptionBudgetStatus status = 3;
+}
+
+message PodDisruptionBudgetList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated PodDisruptionBudget items = 2;
+}
+
+message PodDisruptionBudgetSpec {
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString minAvailable = 1;
+  // A pointer: in policy/v1 an empty selector selects every pod of the namespace, and none selects none.
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 2 [(kubekata.pointer) = true];
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 3;
+  optional string unhealthyPodEvictionPolicy = 4;
+}
+
+message PodDisruptionBudgetStatus {
+  optional int64 observedGeneration = 1;
+  map<string, .k8s.io.apimachinery.pkg.apis.meta.v1.Time> disruptedPods = 2;
+  optional int32 disruptionsAllowed = 3;
+  optional int32 currentHealthy = 4;
+  optional int32 desiredHealthy = 5;
+  optional int32 expectedPods = 6;
+  repeated .k8s.io.apimachinery.pkg.apis.meta.v1.Condition conditions = 7;
 }
 `,
   'rbac-v1.proto': `syntax = "proto2";

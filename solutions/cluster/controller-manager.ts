@@ -18,6 +18,7 @@ import {
   ControllerManager,
   CronJobController,
   DaemonSetController,
+  DisruptionController,
   DeploymentController,
   EndpointSliceController,
   EndpointsController,
@@ -67,13 +68,15 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
     { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'controllerrevisions'] }) },
     // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
-    // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts) and PodGC (pod-gc.ts).
+    // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts), PodDisruptionBudgets
+    // (disruption.ts) and PodGC (pod-gc.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
     ...(rootCA === undefined ? [] : [{ name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', workers: 1, make: (c) => new RootCACertPublisher({ ...c, rootCA }) } satisfies ControllerDescriptor]),
     { name: 'podgc', component: 'pod-garbage-collector', make: (c) => new PodGCController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
     { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },
     { name: 'daemonset', component: 'daemonset-controller', podEvents: true, make: (c) => new DaemonSetController(c) },
+    { name: 'disruption', component: 'controllermanager', make: (c) => new DisruptionController(c) },
   ];
 }
 

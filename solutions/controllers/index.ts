@@ -34,8 +34,9 @@
  * Given, beyond the katas, for the cluster of kata 29: {@link ServiceAccountsController} (every
  * namespace's `default`), {@link RootCACertPublisher} (every namespace's `kube-root-ca.crt`),
  * {@link JobController} (batch/v1 Jobs run to completion), {@link CronJobController} (Jobs made on
- * a schedule), {@link DaemonSetController} (a pod on every node, rolled node by node) and
- * {@link PodGCController} (the pods of deleted nodes force-deleted).
+ * a schedule), {@link DaemonSetController} (a pod on every node, rolled node by node),
+ * {@link DisruptionController} (each PodDisruptionBudget's allowed disruptions, which evictions
+ * obey) and {@link PodGCController} (the pods of deleted nodes force-deleted).
  * @module
  */
 export * from './informer-api.ts';
@@ -63,4 +64,5 @@ export * from './pod-gc.ts';
 export * from './garbage-collector.ts';
 export * from './job.ts';
 export * from './daemonset.ts';
+export * from './disruption.ts';
 export * from './cronjob.ts';

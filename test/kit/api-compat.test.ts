@@ -19,6 +19,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as apps from 'kubernetes-types/apps/v1';
 import type * as batch from 'kubernetes-types/batch/v1';
+import type * as policy from 'kubernetes-types/policy/v1';
 import type * as autoscaling from 'kubernetes-types/autoscaling/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as scheduling from 'kubernetes-types/scheduling/v1';
@@ -144,6 +145,7 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.Deployment, apps.Deployment, MetadataRequired>>,
   Assert<Agrees<kit.Job, batch.Job, MetadataRequired>>,
   Assert<Agrees<kit.DaemonSet, apps.DaemonSet, MetadataRequired>>,
+  Assert<Agrees<kit.PodDisruptionBudget, policy.PodDisruptionBudget, MetadataRequired>>,
   Assert<Agrees<kit.ControllerRevision, apps.ControllerRevision, MetadataRequired>>,
   Assert<Agrees<kit.CronJob, batch.CronJob, MetadataRequired>>,
   Assert<Agrees<kit.Scale, autoscaling.Scale, MetadataRequired>>,
@@ -170,6 +172,7 @@ export type Assignable = [
   Assert<Extends<kit.Deployment, apps.Deployment>>,
   Assert<Extends<kit.Job, batch.Job>>,
   Assert<Extends<kit.DaemonSet, apps.DaemonSet>>,
+  Assert<Extends<kit.PodDisruptionBudget, policy.PodDisruptionBudget>>,
   Assert<Extends<kit.ControllerRevision, apps.ControllerRevision>>,
   Assert<Extends<kit.CronJob, batch.CronJob>>,
   Assert<Extends<kit.Scale, autoscaling.Scale>>,

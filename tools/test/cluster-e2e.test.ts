@@ -359,6 +359,20 @@ spec:
     expect(await kubectl('get', 'pods,controllerrevisions', '-l', 'app=agent', '-o', 'name')).toBe('');
   });
 
+  it('keeps a PodDisruptionBudget: kubectl drain is refused while the budget allows no disruption, and the pods stay', async () => {
+    expect(await kubectl('create', 'pdb', 'web-pdb', '--selector=app=web', '--min-available=100%')).toBe('poddisruptionbudget.policy/web-pdb created\n');
+    await kubectl('wait', '--for=jsonpath={.status.observedGeneration}=1', 'pdb/web-pdb', '--timeout=30s');
+    expect(await kubectl('get', 'pdb', 'web-pdb')).toMatch(/^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nweb-pdb\s+100%\s+N\/A\s+0\s+/);
+    const node = (await kubectl('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].spec.nodeName}')).trim();
+    const podsOn = async () => kubectl('get', 'pods', '-l', 'app=web', '--field-selector', `spec.nodeName=${node}`, '-o', 'name');
+    const before = await podsOn();
+    const refusal = await kubectl('drain', node, '--ignore-daemonsets', '--timeout=2s').then(() => 'drained', (error: Error) => error.message);
+    expect(refusal).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
+    await kubectl('uncordon', node);
+    await kubectl('delete', 'pdb', 'web-pdb');
+    expect(await podsOn()).toBe(before);
+  });
+
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
     const [pod] = await readyPods(3);
     const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {
