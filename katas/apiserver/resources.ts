@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, DaemonSet, Job, KubeObject, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, DaemonSet, Job, KubeObject, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -28,6 +28,7 @@ import {
   validateDaemonSetUpdate,
 } from './daemonset-strategy.ts';
 import { validatePodDisruptionBudget } from './pdb-strategy.ts';
+import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } from './statefulset-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './priority-classes.ts';
@@ -407,6 +408,16 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       defaults: (obj: KubeObject) => defaultDaemonSet(obj as DaemonSet),
       validate: validateDaemonSet,
       validateUpdate: (next: KubeObject, stored: KubeObject) => validateDaemonSetUpdate(next as DaemonSet, stored as DaemonSet),
+    },
+    {
+      // ... StatefulSets (statefulset-strategy.ts), which its StatefulSet controller runs.
+      ...simple('statefulsets', 'StatefulSet', 'apps', 'v1', true, true),
+      tracksGeneration: true as const,
+      categories: ['all'],
+      shortNames: ['sts'],
+      defaults: (obj: KubeObject) => defaultStatefulSet(obj as StatefulSet),
+      validate: validateStatefulSet,
+      validateUpdate: (next: KubeObject, stored: KubeObject) => validateStatefulSetUpdate(next as StatefulSet, stored as StatefulSet),
     },
     {
       ...simple('controllerrevisions', 'ControllerRevision', 'apps', 'v1', true, false),

@@ -76,6 +76,7 @@ const LISTS_BY_KIND: Record<string, Record<string, ListStrategy>> = {
   Deployment: under('spec.template.spec', POD_SPEC_LISTS),
   ReplicaSet: under('spec.template.spec', POD_SPEC_LISTS),
   DaemonSet: under('spec.template.spec', POD_SPEC_LISTS),
+  StatefulSet: under('spec.template.spec', POD_SPEC_LISTS),
   Job: under('spec.template.spec', POD_SPEC_LISTS),
   CronJob: under('spec.jobTemplate.spec.template.spec', POD_SPEC_LISTS),
   Service: { 'spec.ports': { mergeKey: 'port' } },

@@ -252,6 +252,13 @@ const PRINTERS: Record<string, Printer> = {
       return [pdb.metadata.name, bound(pdb.spec?.minAvailable), bound(pdb.spec?.maxUnavailable), pdb.status?.disruptionsAllowed ?? 0, age(pdb, now)];
     },
   },
+  StatefulSet: {
+    columns: [nameColumn, column('Ready'), column('Age'), column('Containers', 1), column('Images', 1)],
+    cells: (sts, now) => {
+      const { names, images } = containers(sts.spec?.template?.spec);
+      return [sts.metadata.name, `${sts.status?.readyReplicas ?? 0}/${sts.spec?.replicas ?? 0}`, age(sts, now), names, images];
+    },
+  },
   ControllerRevision: {
     columns: [nameColumn, column('Controller'), column('Revision'), column('Age')],
     cells: (revision, now) => {

@@ -23,7 +23,7 @@
  * and a pod's conditions with `lastProbeTime: null` (and `lastTransitionTime: null` where none was
  * set: the SchedulingGated condition), a Service's status with `loadBalancer: {}`, an Event with
  * `eventTime: null` (or, written the events.k8s.io way, `firstTimestamp: null`), and the counts of a
- * DaemonSet's and a PodDisruptionBudget's status, 0 until their controller has counted.
+ * DaemonSet's, a StatefulSet's and a PodDisruptionBudget's status, 0 until their controller has counted.
  * Without them `kubectl get -o yaml` looks unlike a cluster's, and `kubectl diff` of a manifest
  * written by `kubectl create ... --dry-run=client -o yaml` (which has the same nulls) shows lines
  * that no cluster shows. Only these, the ones users meet, are filled in.
@@ -88,6 +88,7 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   Job: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   // A DaemonSet's status counts have no omitempty: a new one shows them as 0.
   DaemonSet: (object) => changing(withZeroCounts(object, DAEMON_SET_COUNTS), 'spec', (spec) => changing(spec, 'template', podTemplate)),
+  StatefulSet: (object) => changing(withZeroCounts(object, STATEFUL_SET_COUNTS), 'spec', (spec) => changing(spec, 'template', podTemplate)),
   CronJob: (object) =>
     changing(object, 'spec', (spec) =>
       changing(spec, 'jobTemplate', (jobTemplate) => changing(timestamped(jobTemplate), 'spec', (jobSpec) => changing(jobSpec, 'template', podTemplate))),
@@ -100,6 +101,9 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
 
 /** The counts of a DaemonSet's status Go always writes. */
 const DAEMON_SET_COUNTS = ['currentNumberScheduled', 'desiredNumberScheduled', 'numberMisscheduled', 'numberReady'] as const;
+
+/** The counts of a StatefulSet's status Go always writes. */
+const STATEFUL_SET_COUNTS = ['replicas', 'availableReplicas'] as const;
 
 /** The counts of a PodDisruptionBudget's status Go always writes. */
 const PDB_COUNTS = ['currentHealthy', 'desiredHealthy', 'disruptionsAllowed', 'expectedPods'] as const;
@@ -143,7 +147,7 @@ function templatesOf(kind: string, object: JsonObject): JsonObject[] {
     const jobSpec = isObject(jobTemplate?.spec) ? jobTemplate.spec : {};
     return [jobTemplate, jobSpec.template].filter(isObject);
   }
-  return kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'Job' || kind === 'DaemonSet' ? [spec.template].filter(isObject) : [];
+  return kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'Job' || kind === 'DaemonSet' || kind === 'StatefulSet' ? [spec.template].filter(isObject) : [];
 }
 
 /** Drops `resources: {}` from each container of a pod spec (changed in place). */

@@ -19,6 +19,7 @@ import {
   CronJobController,
   DaemonSetController,
   DisruptionController,
+  StatefulSetController,
   DeploymentController,
   EndpointSliceController,
   EndpointsController,
@@ -66,9 +67,9 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
-    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'controllerrevisions'] }) },
+    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions'] }) },
     // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
-    // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts), PodDisruptionBudgets
+    // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts), StatefulSets (statefulset.ts), PodDisruptionBudgets
     // (disruption.ts) and PodGC (pod-gc.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
     ...(rootCA === undefined ? [] : [{ name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', workers: 1, make: (c) => new RootCACertPublisher({ ...c, rootCA }) } satisfies ControllerDescriptor]),
@@ -76,6 +77,7 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
     { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },
     { name: 'daemonset', component: 'daemonset-controller', podEvents: true, make: (c) => new DaemonSetController(c) },
+    { name: 'statefulset', component: 'statefulset-controller', make: (c) => new StatefulSetController(c) },
     { name: 'disruption', component: 'controllermanager', make: (c) => new DisruptionController(c) },
   ];
 }

@@ -33,10 +33,11 @@
  * // kubectl apply -f agent-ds.yaml; kubectl rollout status ds/agent
  * ```
  */
-import { isStatusError, templateGenerationOf, withZeroValues, type ApiClient } from '@kube/apiserver';
+import { isStatusError, templateGenerationOf, type ApiClient } from '@kube/apiserver';
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock, ControllerRevision, DaemonSet, DaemonSetStatus, KubeObject, Node, Pod, PodSpec, PodTemplateSpec, Taint, Toleration } from '@kube/kit';
 import { matchesNodeSelector, matchesNodeSelectorTerms } from '@kube/scheduler';
+import { CONTROLLER_REVISION_HASH_LABEL, revisionData } from './controller-revisions.ts';
 import { canonicalJson, computeHash, scaledValue } from './deployment-util.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { SharedInformerFactory } from './factory.ts';
@@ -47,8 +48,6 @@ import { ControllerExpectations, isPodAvailable, isPodReady } from './replica-se
 import { toleratesTaint } from './taint-eviction.ts';
 import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
 
-/** The label with the revision's hash, on pods and ControllerRevisions. */
-export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 /** The label with the DaemonSet's template generation, on its pods. */
 export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 /** The first wait before a failed daemon pod is deleted again on the same node; it doubles, up to 15 minutes. */
@@ -212,7 +211,7 @@ export class DaemonSetController {
    */
   private async constructHistory(ds: DaemonSet): Promise<{ current: ControllerRevision; old: ControllerRevision[] }> {
     const histories = this.ownedRevisions(ds);
-    const data = revisionData(ds);
+    const data = revisionData(ds.spec!.template);
     const matching = histories.filter((h) => canonicalJson(h.data) === canonicalJson(data));
     const old = histories.filter((h) => !matching.includes(h));
     const maxRevision = Math.max(0, ...histories.map((h) => h.revision));
@@ -486,17 +485,6 @@ export class DaemonSetController {
 function daemonSetOf(object: KubeObject): { name: string; uid: string } | undefined {
   const ref = object.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'DaemonSet' && r.apiVersion.startsWith('apps/'));
   return ref && { name: ref.name, uid: ref.uid };
-}
-
-/**
- * The data of the DaemonSet's revision: a patch that puts its template back whole, written as
- * upstream's getPatch writes it (the template as Go encodes it, every object's keys sorted), so
- * that `kubectl rollout undo`, which compares those bytes, knows a revision the DaemonSet already
- * runs.
- */
-function revisionData(ds: DaemonSet): object {
-  const asGoWritesIt = withZeroValues({ kind: 'DaemonSet', spec: { template: ds.spec!.template } }) as DaemonSet;
-  return JSON.parse(canonicalJson({ spec: { template: { ...asGoWritesIt.spec!.template, $patch: 'replace' } } })) as object;
 }
 
 /** The node a pod is on, or (not scheduled yet) the one its `metadata.name` affinity names (upstream's GetTargetNodeName). */

@@ -21,7 +21,7 @@
  * | minAvailable: "P%" | its pods' controllers' replicas | P% of them, rounded up |
  * | maxUnavailable: N or "P%" | its pods' controllers' replicas | those less N (or P%, rounded up) |
  *
- * A pod's controller is its ReplicaSet, or the Deployment that owns that; a pod with another
+ * A pod's controller is its ReplicaSet (or the Deployment that owns that) or its StatefulSet; a pod with another
  * controller (a Job, a DaemonSet) has no scale, so a budget that needs one cannot be counted
  * ("daemonsets.apps does not implement the scale subresource"): its `DisruptionAllowed` is False
  * with reason SyncFailed, and nothing may be evicted. `currentHealthy`
@@ -29,8 +29,8 @@
  * controller has not yet seen go; after 2 minutes it counts again). `disruptionsAllowed` is
  * currentHealthy − desiredHealthy, at least 0, and 0 while it counts on no pod.
  *
- * Where it simplifies: ReplicaSets and Deployments only (no StatefulSets or ReplicationControllers
- * here), and no DisruptionTarget condition reset for pods an eviction marked but did not delete.
+ * Where it simplifies: no ReplicationControllers (not served here), no scale subresource of
+ * custom kinds, and no DisruptionTarget condition reset for pods an eviction marked but did not delete.
  *
  * @example
  * ```ts
@@ -42,7 +42,7 @@
  */
 import { budgetSelects, intOrPercentAmount, isStatusError, qualifiedResource, RESOURCES, withDisruptionAllowed, type ApiClient } from '@kube/apiserver';
 import { isDeepStrictEqual } from 'node:util';
-import { toRFC3339, type Clock, type Deployment, type KubeObject, type Pod, type PodDisruptionBudget, type PodDisruptionBudgetStatus, type ReplicaSet } from '@kube/kit';
+import { toRFC3339, type Clock, type Deployment, type KubeObject, type Pod, type PodDisruptionBudget, type PodDisruptionBudgetStatus, type ReplicaSet, type StatefulSet } from '@kube/kit';
 import type { EventRecorder } from './event-recorder.ts';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
@@ -69,6 +69,7 @@ export class DisruptionController {
   readonly pods: SharedIndexInformer<Pod>;
   readonly replicaSets: SharedIndexInformer<ReplicaSet>;
   readonly deployments: SharedIndexInformer<Deployment>;
+  readonly statefulSets: SharedIndexInformer<StatefulSet>;
   readonly queue: RateLimitingQueue<string>;
   private readonly client: ApiClient;
   private readonly clock: Clock;
@@ -87,6 +88,7 @@ export class DisruptionController {
     // Read for their replicas only (upstream's finders): a scale change shows through the pods' events.
     this.replicaSets = options.factory.replicaSets();
     this.deployments = options.factory.deployments();
+    this.statefulSets = options.factory.informerFor<StatefulSet>('statefulsets');
     const keyOf = (object: KubeObject) => `${object.metadata.namespace}/${object.metadata.name}`;
     const enqueue = (pdb: PodDisruptionBudget | DeletedFinalStateUnknown<PodDisruptionBudget>) => this.queue.add(pdb instanceof DeletedFinalStateUnknown ? pdb.key : keyOf(pdb));
     this.budgets.addEventHandler({ onAdd: enqueue, onUpdate: (_old, pdb) => enqueue(pdb), onDelete: enqueue });
@@ -194,11 +196,15 @@ export class DisruptionController {
   }
 
   /**
-   * A pod's controller with a scale: its ReplicaSet, or the Deployment above that (upstream's
-   * finders); undefined when that ReplicaSet or Deployment is gone. @throws Error for a kind
+   * A pod's controller with a scale: its ReplicaSet, or the Deployment above that, or its
+   * StatefulSet (upstream's finders); undefined when that controller is gone. @throws Error for a kind
    * without a scale subresource (a DaemonSet, a Job), in upstream's words
    */
   private scaleOf(ref: { apiVersion: string; kind: string; name: string; uid: string }, namespace: string): { uid: string; replicas: number } | undefined {
+    if (ref.kind === 'StatefulSet') {
+      const set = this.statefulSets.indexer.getByKey(`${namespace}/${ref.name}`);
+      return set && set.metadata.uid === ref.uid ? { uid: set.metadata.uid!, replicas: set.spec?.replicas ?? 1 } : undefined;
+    }
     if (ref.kind !== 'ReplicaSet') {
       const type = [...RESOURCES.values()].find((t) => t.kind === ref.kind && t.apiVersion === ref.apiVersion);
       if (!type) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);

@@ -34,6 +34,7 @@ export const KIND_TO_RESOURCE: Readonly<Record<string, { resource: string; names
   ReplicaSet: { resource: 'replicasets', namespaced: true },
   Deployment: { resource: 'deployments', namespaced: true },
   DaemonSet: { resource: 'daemonsets', namespaced: true },
+  StatefulSet: { resource: 'statefulsets', namespaced: true },
   ControllerRevision: { resource: 'controllerrevisions', namespaced: true },
   Job: { resource: 'jobs', namespaced: true },
   CronJob: { resource: 'cronjobs', namespaced: true },

@@ -300,3 +300,109 @@ export interface ControllerRevision extends KubeObject {
   data?: object;
   revision: number;
 }
+
+/** A StatefulSet's rolling update: pods with an ordinal at or above `partition` are updated (highest first). */
+export interface RollingUpdateStatefulSetStrategy {
+  /** default 0: every pod; a higher value keeps the lower ordinals on the old template (a canary) */
+  partition?: number;
+  /** alpha in v1.32 (the MaxUnavailableStatefulSet gate, off): dropped when written */
+  maxUnavailable?: number | string;
+}
+
+/** How a StatefulSet replaces its pods: one at a time from the highest ordinal (RollingUpdate, the default), or only when deleted (OnDelete). */
+export interface StatefulSetUpdateStrategy {
+  type?: 'RollingUpdate' | 'OnDelete';
+  rollingUpdate?: RollingUpdateStatefulSetStrategy;
+}
+
+/** The first ordinal of a StatefulSet's pods: `start: 1` names them web-1, web-2, ... */
+export interface StatefulSetOrdinals {
+  start?: number;
+}
+
+/** What becomes of the pods' volume claims when the StatefulSet is deleted or scaled down (Retain, the default, or Delete). */
+export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
+  whenDeleted?: 'Retain' | 'Delete';
+  whenScaled?: 'Retain' | 'Delete';
+}
+
+/**
+ * What the StatefulSet should be: `replicas` pods with stable names (`web-0`, `web-1`, ...),
+ * made in order, each Running and Ready before the next (OrderedReady, the default), or all at
+ * once (Parallel).
+ *
+ * @example
+ * ```ts
+ * const spec: StatefulSetSpec = {
+ *   replicas: 3, serviceName: 'web', selector: { matchLabels: { app: 'web' } },
+ *   template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'kubekata/echo' }] } },
+ * };
+ * ```
+ */
+export interface StatefulSetSpec {
+  /** default 1 */
+  replicas?: number;
+  /** must match the template's labels; may not change */
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  /** the headless Service that gives each pod its DNS name (`web-0.web`): its pods' `subdomain` */
+  serviceName: string;
+  /** OrderedReady (default) or Parallel */
+  podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  updateStrategy?: StatefulSetUpdateStrategy;
+  /** how many old ControllerRevisions to keep; default 10 */
+  revisionHistoryLimit?: number;
+  /** a new pod counts as available once it has been Ready this long; default 0 */
+  minReadySeconds?: number;
+  ordinals?: StatefulSetOrdinals;
+  persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy;
+}
+
+/** A condition of a StatefulSet (upstream's controller sets none today). */
+export interface StatefulSetCondition {
+  type: string;
+  status: ConditionStatus;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: Time;
+}
+
+/** What the StatefulSet controller last counted. */
+export interface StatefulSetStatus {
+  /** the metadata.generation this status describes */
+  observedGeneration?: number;
+  /** pods made (Pending or later) */
+  replicas: number;
+  readyReplicas?: number;
+  /** ready for at least minReadySeconds */
+  availableReplicas?: number;
+  /** pods at currentRevision */
+  currentReplicas?: number;
+  /** pods at updateRevision */
+  updatedReplicas?: number;
+  /** the ControllerRevision the pods below the rollout run: `web-6b9c9c8d5f` */
+  currentRevision?: string;
+  /** the ControllerRevision of the template now */
+  updateRevision?: string;
+  collisionCount?: number;
+  conditions?: StatefulSetCondition[];
+}
+
+/**
+ * A StatefulSet: pods with a stable identity (name, hostname, ordinal), made, updated and
+ * removed in order — for a database, a queue, anything whose members know each other by name.
+ *
+ * @example
+ * ```ts
+ * const sts: StatefulSet = {
+ *   apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', namespace: 'default' },
+ *   spec: { replicas: 2, serviceName: 'web', selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'kubekata/echo' }] } } },
+ * };
+ * ```
+ */
+export interface StatefulSet extends KubeObject {
+  apiVersion?: 'apps/v1';
+  kind?: 'StatefulSet';
+  spec?: StatefulSetSpec;
+  status?: StatefulSetStatus;
+}

@@ -15,7 +15,7 @@
  * | `config.ts` | ConfigMap, Secret, ServiceAccount |
  * | `service.ts` | Service, Endpoints |
  * | `discovery.ts` | EndpointSlice |
- * | `apps.ts` | ReplicaSet, Deployment, Scale, DaemonSet, ControllerRevision |
+ * | `apps.ts` | ReplicaSet, Deployment, Scale, DaemonSet, StatefulSet, ControllerRevision |
  * | `batch.ts` | Job, CronJob |
  * | `policy.ts` | PodDisruptionBudget |
  * | `coordination.ts` | Lease |

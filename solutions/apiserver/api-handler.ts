@@ -497,7 +497,7 @@ function servedType(info: RequestInfo): ResourceType {
 
 function subresourceServed(type: ResourceType, subresource: string): boolean {
   if (subresource === 'status') return type.hasStatus;
-  if (subresource === 'scale') return type.resource === 'deployments' || type.resource === 'replicasets';
+  if (subresource === 'scale') return type.resource === 'deployments' || type.resource === 'replicasets' || type.resource === 'statefulsets';
   if (subresource === 'binding') return type.resource === 'pods';
   if (subresource === 'finalize') return type.resource === 'namespaces';
   return false;

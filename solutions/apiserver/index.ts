@@ -17,7 +17,8 @@
  * types, and batch/v1 Jobs' defaults, generated selector and validation ({@link defaultJob},
  * {@link generateJobSelector}, {@link validateJob}), which the cluster's Job controller runs, and
  * apps/v1 DaemonSets' ({@link defaultDaemonSet}, {@link validateDaemonSet}, the template generation
- * {@link templateGenerationOf}), which its DaemonSet controller runs, and policy/v1
+ * {@link templateGenerationOf}), which its DaemonSet controller runs, StatefulSets'
+ * ({@link defaultStatefulSet}, {@link validateStatefulSet}), which its StatefulSet controller runs, and policy/v1
  * PodDisruptionBudgets' ({@link validatePodDisruptionBudget}, {@link budgetSelects}), which its
  * disruption controller counts and evictions obey.
  * @module
@@ -60,6 +61,7 @@ export * from './priority-classes.ts';
 export * from './job-strategy.ts';
 export * from './int-or-percent.ts';
 export * from './daemonset-strategy.ts';
+export * from './statefulset-strategy.ts';
 export * from './pdb-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

@@ -35,6 +35,7 @@
  * namespace's `default`), {@link RootCACertPublisher} (every namespace's `kube-root-ca.crt`),
  * {@link JobController} (batch/v1 Jobs run to completion), {@link CronJobController} (Jobs made on
  * a schedule), {@link DaemonSetController} (a pod on every node, rolled node by node),
+ * {@link StatefulSetController} (pods with stable names, made and replaced in order),
  * {@link DisruptionController} (each PodDisruptionBudget's allowed disruptions, which evictions
  * obey) and {@link PodGCController} (the pods of deleted nodes force-deleted).
  * @module
@@ -63,6 +64,8 @@ export * from './root-ca-publisher.ts';
 export * from './pod-gc.ts';
 export * from './garbage-collector.ts';
 export * from './job.ts';
+export * from './controller-revisions.ts';
 export * from './daemonset.ts';
+export * from './statefulset.ts';
 export * from './disruption.ts';
 export * from './cronjob.ts';

@@ -359,6 +359,27 @@ spec:
     expect(await kubectl('get', 'pods,controllerrevisions', '-l', 'app=agent', '-o', 'name')).toBe('');
   });
 
+  it('runs a StatefulSet\'s pods in order under stable names, scales it down from the highest ordinal, and kubectl rollout status reads it', async () => {
+    await apply(`apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: kubekata/echo}]}
+`);
+    expect(await kubectl('rollout', 'status', 'statefulset/db', '--timeout=60s')).toContain('partitioned roll out complete: 2 new pods have been updated...');
+    expect(await kubectl('get', 'pods', '-l', 'app=db', '-o', 'jsonpath={.items[*].metadata.name} {.items[*].spec.hostname} {.items[*].spec.subdomain}')).toBe('db-0 db-1 db-0 db-1 db db');
+    expect(await kubectl('scale', 'statefulset', 'db', '--replicas=1')).toBe('statefulset.apps/db scaled\n');
+    await kubectl('wait', '--for=delete', 'pod/db-1', '--timeout=60s');
+    expect(await kubectl('get', 'statefulset', 'db', '-o', 'jsonpath={.status.replicas} {.status.readyReplicas}')).toBe('1 1');
+    await kubectl('delete', 'statefulset', 'db', '--cascade=foreground');
+    expect(await kubectl('get', 'pods,controllerrevisions', '-l', 'app=db', '-o', 'name')).toBe('');
+  });
+
   it('keeps a PodDisruptionBudget: kubectl drain is refused while the budget allows no disruption, and the pods stay', async () => {
     expect(await kubectl('create', 'pdb', 'web-pdb', '--selector=app=web', '--min-available=100%')).toBe('poddisruptionbudget.policy/web-pdb created\n');
     await kubectl('wait', '--for=jsonpath={.status.observedGeneration}=1', 'pdb/web-pdb', '--timeout=30s');
