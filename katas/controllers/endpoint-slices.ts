@@ -19,7 +19,7 @@ import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { isPodReady } from './replica-set.ts';
-import { findPort, podIP, serviceSelects, shouldPodBeInEndpoints, watchServicesAndPods } from './endpoints.ts';
+import { findPort, podIP, serviceSelects, shouldPodBeInEndpoints, shouldSetHostname, watchServicesAndPods } from './endpoints.ts';
 import { ZONE_LABEL } from './node-lifecycle.ts';
 import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
 
@@ -35,12 +35,13 @@ export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 /**
  * A pod as an endpoint of a slice (upstream's `podToEndpoint`): `addresses: [podIP]`,
  * conditions `serving` = Ready (the pod's own, whatever the Service publishes), `terminating` =
- * being deleted, `ready` = serving and not terminating (publishNotReadyAddresses: always), `nodeName`, `zone`
- * (given: the zone of its node), `targetRef` the pod.
+ * being deleted, `ready` = serving and not terminating (publishNotReadyAddresses: always), `hostname`
+ * when {@link shouldSetHostname}, `nodeName`, `zone` (given: the zone of its node), `targetRef` the pod.
  */
 export function podToEndpoint(pod: Pod, service: Service, zone?: string): Endpoint {
   // TODO(21): addresses [podIP]; serving = Ready (only); terminating = deletionTimestamp set; ready =
-  // TODO(21): publishNotReadyAddresses or (serving and not terminating); nodeName, zone (when given), targetRef the pod.
+  // TODO(21): publishNotReadyAddresses or (serving and not terminating); hostname (when shouldSetHostname), nodeName, zone (when
+  // TODO(21): given), targetRef the pod.
   throw new NotImplemented('21', 'podToEndpoint');
 }
 

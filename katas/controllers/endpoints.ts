@@ -65,10 +65,20 @@ export function findPort(pod: Pod, servicePort: ServicePort): number | undefined
   throw new NotImplemented('21', 'findPort');
 }
 
-/** A pod as an address of the Endpoints object. */
-function addressOf(pod: Pod): EndpointAddress {
+/**
+ * Does the pod's endpoint carry its `hostname` (upstream's ShouldSetHostname)? When the pod has
+ * one and its `subdomain` is this Service, in its namespace: a StatefulSet's `web-0` behind its
+ * headless Service `web`, which DNS then answers for as `web-0.web.default.svc.cluster.local`.
+ */
+export function shouldSetHostname(pod: Pod, service: Service): boolean {
+  return (pod.spec?.hostname ?? '') !== '' && pod.spec?.subdomain === service.metadata.name && pod.metadata.namespace === service.metadata.namespace;
+}
+
+/** A pod as an address of the Service's Endpoints object: its IP, its node, its hostname ({@link shouldSetHostname}), the pod. */
+function addressOf(pod: Pod, service: Service): EndpointAddress {
   return {
     ip: podIP(pod)!,
+    ...(shouldSetHostname(pod, service) && { hostname: pod.spec!.hostname! }),
     ...(pod.spec?.nodeName && { nodeName: pod.spec.nodeName }),
     targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! },
   };
@@ -90,7 +100,8 @@ function addressOf(pod: Pod): EndpointAddress {
 export function endpointsSubsets(service: Service, pods: readonly Pod[]): EndpointSubset[] {
   // TODO(21): pods that shouldPodBeInEndpoints(pod, false); each pod's ports: { name, port: findPort, protocol (default TCP) } of
   // TODO(21): the Service ports that resolve (a pod with none left out, unless the Service has no ports); ready (isPodReady or
-  // TODO(21): publishNotReadyAddresses) -> addresses, else notReadyAddresses; pods with the same ports in one subset; sort addresses
+  // TODO(21): publishNotReadyAddresses) -> addresses, else notReadyAddresses, each addressOf(pod, service) (given: IP, node,
+  // TODO(21): hostname, pod); pods with the same ports in one subset; sort addresses
   // TODO(21): by IP then pod uid (as strings, not by locale), ports by name, subsets by their ports (JSON); leave out empty lists.
   throw new NotImplemented('21', 'endpointsSubsets');
 }

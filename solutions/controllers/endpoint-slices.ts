@@ -19,7 +19,7 @@ import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { isPodReady } from './replica-set.ts';
-import { findPort, podIP, serviceSelects, shouldPodBeInEndpoints, watchServicesAndPods } from './endpoints.ts';
+import { findPort, podIP, serviceSelects, shouldPodBeInEndpoints, shouldSetHostname, watchServicesAndPods } from './endpoints.ts';
 import { ZONE_LABEL } from './node-lifecycle.ts';
 import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
 
@@ -35,8 +35,8 @@ export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 /**
  * A pod as an endpoint of a slice (upstream's `podToEndpoint`): `addresses: [podIP]`,
  * conditions `serving` = Ready (the pod's own, whatever the Service publishes), `terminating` =
- * being deleted, `ready` = serving and not terminating (publishNotReadyAddresses: always), `nodeName`, `zone`
- * (given: the zone of its node), `targetRef` the pod.
+ * being deleted, `ready` = serving and not terminating (publishNotReadyAddresses: always), `hostname`
+ * when {@link shouldSetHostname}, `nodeName`, `zone` (given: the zone of its node), `targetRef` the pod.
  */
 export function podToEndpoint(pod: Pod, service: Service, zone?: string): Endpoint {
   const publishNotReady = service.spec?.publishNotReadyAddresses === true;
@@ -45,6 +45,7 @@ export function podToEndpoint(pod: Pod, service: Service, zone?: string): Endpoi
   return {
     addresses: [podIP(pod)!],
     conditions: { ready: publishNotReady || (serving && !terminating), serving, terminating },
+    ...(shouldSetHostname(pod, service) && { hostname: pod.spec!.hostname! }),
     ...(pod.spec?.nodeName && { nodeName: pod.spec.nodeName }),
     ...(zone && { zone }),
     targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! },

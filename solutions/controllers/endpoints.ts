@@ -71,10 +71,20 @@ export function findPort(pod: Pod, servicePort: ServicePort): number | undefined
   return undefined;
 }
 
-/** A pod as an address of the Endpoints object. */
-function addressOf(pod: Pod): EndpointAddress {
+/**
+ * Does the pod's endpoint carry its `hostname` (upstream's ShouldSetHostname)? When the pod has
+ * one and its `subdomain` is this Service, in its namespace: a StatefulSet's `web-0` behind its
+ * headless Service `web`, which DNS then answers for as `web-0.web.default.svc.cluster.local`.
+ */
+export function shouldSetHostname(pod: Pod, service: Service): boolean {
+  return (pod.spec?.hostname ?? '') !== '' && pod.spec?.subdomain === service.metadata.name && pod.metadata.namespace === service.metadata.namespace;
+}
+
+/** A pod as an address of the Service's Endpoints object: its IP, its node, its hostname ({@link shouldSetHostname}), the pod. */
+function addressOf(pod: Pod, service: Service): EndpointAddress {
   return {
     ip: podIP(pod)!,
+    ...(shouldSetHostname(pod, service) && { hostname: pod.spec!.hostname! }),
     ...(pod.spec?.nodeName && { nodeName: pod.spec.nodeName }),
     targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! },
   };
@@ -109,7 +119,7 @@ export function endpointsSubsets(service: Service, pods: readonly Pod[]): Endpoi
     const key = JSON.stringify(ports);
     let subset = subsets.get(key);
     if (!subset) subsets.set(key, (subset = { ports, ready: [], notReady: [] }));
-    (publishNotReady || isPodReady(pod) ? subset.ready : subset.notReady).push(addressOf(pod));
+    (publishNotReady || isPodReady(pod) ? subset.ready : subset.notReady).push(addressOf(pod, service));
   }
   // Upstream's LessEndpointAddress: the IP's bytes, then the pod's uid (pods on the host network
   // share the node's IP). Both are ASCII, where < is byte order.

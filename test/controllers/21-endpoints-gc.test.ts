@@ -22,6 +22,7 @@ import {
   findPort,
   GarbageCollector,
   NamespaceController,
+  podToEndpoint,
   reconcileSlices,
   SharedInformerFactory,
   type PropagationPolicy,
@@ -85,6 +86,20 @@ describe('the pure parts', () => {
     // Pods on the host network share the node's IP: then the uid orders them (upstream's LessEndpointAddress).
     const onHost = endpointsSubsets(service, [servingPod('a', { ip: '127.0.0.9', uid: 'uid-2' }), servingPod('b', { ip: '127.0.0.9', uid: 'uid-1' })]);
     expect(onHost[0]?.addresses?.map((a) => a.targetRef?.name)).toEqual(['b', 'a']);
+  });
+
+  it('gives the endpoint of a pod its hostname when the pod names the Service as its subdomain (a StatefulSet behind its headless Service), and only then', () => {
+    const headless = makeService('db', { app: 'web' }, []);
+    const member = servingPod('db-0', { ip: '127.0.1.7' });
+    member.spec = { ...member.spec!, hostname: 'db-0', subdomain: 'db' };
+    const elsewhere = servingPod('db-1', { ip: '127.0.1.8' });
+    elsewhere.spec = { ...elsewhere.spec!, hostname: 'db-1', subdomain: 'other' };
+    const plain = servingPod('web-2', { ip: '127.0.1.9' });
+    expect(endpointsSubsets(headless, [member, elsewhere, plain])[0]?.addresses?.map((a) => [a.targetRef?.name, a.hostname])).toEqual([['db-0', 'db-0'], ['db-1', undefined], ['web-2', undefined]]);
+    expect([...desiredEndpoints(headless, [member, elsewhere, plain]).values()].flatMap((g) => g.endpoints.map((e) => [e.targetRef?.name, e.hostname]))).toEqual([['db-0', 'db-0'], ['db-1', undefined], ['web-2', undefined]]);
+    // The same pod behind a Service of another name, or in another namespace, has none.
+    expect(podToEndpoint(member, makeService('web', { app: 'web' })).hostname).toBeUndefined();
+    expect(podToEndpoint(member, { ...headless, metadata: { ...headless.metadata, namespace: 'other' } }).hostname).toBeUndefined();
   });
 
   it("publishes not-ready pods as ready for a Service with publishNotReadyAddresses, orders ports by name, leaves out a pod with none of the Service's ports, and lists a port-less Service's pods with no ports", () => {

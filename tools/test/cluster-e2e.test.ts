@@ -359,8 +359,13 @@ spec:
     expect(await kubectl('get', 'pods,controllerrevisions', '-l', 'app=agent', '-o', 'name')).toBe('');
   });
 
-  it('runs a StatefulSet\'s pods in order under stable names, scales it down from the highest ordinal, and kubectl rollout status reads it', async () => {
-    await apply(`apiVersion: apps/v1
+  it('runs a StatefulSet\'s pods in order under stable names, each answering at its own DNS name, scales it down from the highest ordinal, and kubectl rollout status reads it', async () => {
+    await apply(`apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 8080}]}
+---
+apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db}
 spec:
@@ -373,10 +378,15 @@ spec:
 `);
     expect(await kubectl('rollout', 'status', 'statefulset/db', '--timeout=60s')).toContain('partitioned roll out complete: 2 new pods have been updated...');
     expect(await kubectl('get', 'pods', '-l', 'app=db', '-o', 'jsonpath={.items[*].metadata.name} {.items[*].spec.hostname} {.items[*].spec.subdomain}')).toBe('db-0 db-1 db-0 db-1 db db');
+    const db1 = (await kubectl('get', 'pod', 'db-1', '-o', 'jsonpath={.status.podIP}')).trim();
+    // The EndpointSlice controller gives the endpoint its hostname; the cluster DNS answers for it (once the slice is there).
+    await kubectl('wait', '--for=jsonpath={.endpoints[1].hostname}=db-1', 'endpointslice', '-l', 'kubernetes.io/service-name=db', '--timeout=30s');
+    expect(await lookup4('db-1.db.default.svc.cluster.local', { server: cluster!.parts.dnsAddress!, search: [], ndots: 1 })).toEqual({ fqdn: 'db-1.db.default.svc.cluster.local', addresses: [db1] });
     expect(await kubectl('scale', 'statefulset', 'db', '--replicas=1')).toBe('statefulset.apps/db scaled\n');
     await kubectl('wait', '--for=delete', 'pod/db-1', '--timeout=60s');
     expect(await kubectl('get', 'statefulset', 'db', '-o', 'jsonpath={.status.replicas} {.status.readyReplicas}')).toBe('1 1');
     await kubectl('delete', 'statefulset', 'db', '--cascade=foreground');
+    await kubectl('delete', 'service', 'db');
     expect(await kubectl('get', 'pods,controllerrevisions', '-l', 'app=db', '-o', 'name')).toBe('');
   });
 
