@@ -21,13 +21,14 @@
  * each pod `pod-template-generation` with it, so an old pod can be told from a new one.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ControllerRevision, DaemonSet, DaemonSetUpdateStrategy, KubeObject, LabelSelector, PodTemplateSpec, StatusCause } from '@kube/kit';
+import type { ControllerRevision, DaemonSet, DaemonSetUpdateStrategy, KubeObject, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
-import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
+import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { intOrPercentAmount, validateIntOrPercent } from './int-or-percent.ts';
 import { isDNS1123Subdomain } from './names.ts';
-import { selectorMatches, validateAnnotations, validateLabels, validateLabelSelector, validateObjectMeta, validatePodSpec } from './validation.ts';
+import { validateObjectMeta } from './validation.ts';
+import { validateSelectorAndTemplate } from './workload-template.ts';
 
 /** The annotation that carries a DaemonSet's template generation in apps/v1. */
 export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
@@ -83,42 +84,13 @@ export function validateDaemonSet(obj: KubeObject): StatusCause[] {
   const errors: StatusCause[] = validateObjectMeta(ds.metadata, true, isDNS1123Subdomain);
   const spec = ds.spec;
   if (!spec) return [...errors, requiredField('spec.selector'), requiredField('spec.template')];
-  errors.push(...validateSelectorAndTemplate(spec.selector, spec.template));
+  errors.push(...validateSelectorAndTemplate('DaemonSet', spec.selector, spec.template));
   for (const field of ['minReadySeconds', 'revisionHistoryLimit'] as const) {
     const value = spec[field];
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) errors.push(invalidField(at('spec', field), value, 'must be greater than or equal to 0'));
   }
   errors.push(...validateUpdateStrategy(spec.updateStrategy));
   errors.push(...validateEnvironmentOf(ds, true));
-  return errors;
-}
-
-/**
- * The selector (required, not empty, matching the template's labels) and the template (valid,
- * restarting `Always`, no activeDeadlineSeconds): ValidateDaemonSetSpec's checks.
- */
-function validateSelectorAndTemplate(selector: LabelSelector | undefined, template: PodTemplateSpec | undefined): StatusCause[] {
-  const errors: StatusCause[] = [];
-  if (!selector) errors.push(requiredField('spec.selector'));
-  else {
-    errors.push(...validateLabelSelector(selector, 'spec.selector'));
-    if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0) {
-      errors.push(invalidField('spec.selector', selector, 'empty selector is invalid for daemonset'));
-    }
-  }
-  if (!template) return [...errors, requiredField('spec.template')];
-  const labels = template.metadata?.labels ?? {};
-  if (selector && errors.length === 0 && !selectorMatches(selector, labels)) {
-    errors.push(invalidField('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
-  }
-  errors.push(...validateLabels(template.metadata?.labels, 'spec.template.metadata.labels'));
-  errors.push(...validateAnnotations(template.metadata?.annotations, 'spec.template.metadata.annotations'));
-  errors.push(...validatePodSpec(template.spec, 'spec.template.spec'));
-  const restartPolicy = template.spec?.restartPolicy;
-  if (restartPolicy !== undefined && restartPolicy !== 'Always') errors.push(unsupportedField('spec.template.spec.restartPolicy', restartPolicy, ['Always']));
-  if (template.spec?.activeDeadlineSeconds !== undefined) {
-    errors.push(forbiddenField('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in DaemonSet is not Supported'));
-  }
   return errors;
 }
 

@@ -21,12 +21,13 @@
  * feature gate (MaxUnavailableStatefulSet) off.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject, LabelSelector, PodTemplateSpec, StatefulSet, StatusCause } from '@kube/kit';
+import type { KubeObject, StatefulSet, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
-import { at, forbiddenField, invalidField, unsupportedField, requiredField } from './field-errors.ts';
+import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { isDNS1123Subdomain } from './names.ts';
-import { selectorMatches, validateAnnotations, validateLabels, validateLabelSelector, validateObjectMeta, validatePodSpec } from './validation.ts';
+import { validateObjectMeta } from './validation.ts';
+import { validateSelectorAndTemplate } from './workload-template.ts';
 
 /** SetDefaults_StatefulSet, and the pod template's defaults. */
 export function defaultStatefulSet(sts: StatefulSet): void {
@@ -76,39 +77,13 @@ export function validateStatefulSet(obj: KubeObject): StatusCause[] {
     const value = spec.persistentVolumeClaimRetentionPolicy?.[field];
     if (value !== undefined && value !== 'Retain' && value !== 'Delete') errors.push(unsupportedField(at('spec', 'persistentVolumeClaimRetentionPolicy', field), value, ['Retain', 'Delete']));
   }
-  errors.push(...validateSelectorAndTemplate(spec.selector, spec.template));
+  errors.push(...validateSelectorAndTemplate('StatefulSet', spec.selector, spec.template));
   errors.push(...validateEnvironmentOf(sts, true));
   return errors;
 }
 
 function nonNegative(value: number | undefined, path: string): StatusCause[] {
   return value === undefined || (Number.isInteger(value) && value >= 0) ? [] : [invalidField(path, value, 'must be greater than or equal to 0')];
-}
-
-/** The selector (required, not empty, matching the template's labels) and the template (valid, restarting `Always`). */
-function validateSelectorAndTemplate(selector: LabelSelector | undefined, template: PodTemplateSpec | undefined): StatusCause[] {
-  const errors: StatusCause[] = [];
-  if (!selector) errors.push(requiredField('spec.selector'));
-  else {
-    errors.push(...validateLabelSelector(selector, 'spec.selector'));
-    if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0) {
-      errors.push(invalidField('spec.selector', selector, 'empty selector is invalid for statefulset'));
-    }
-  }
-  if (!template) return [...errors, requiredField('spec.template')];
-  const labels = template.metadata?.labels ?? {};
-  if (selector && errors.length === 0 && !selectorMatches(selector, labels)) {
-    errors.push(invalidField('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
-  }
-  errors.push(...validateLabels(template.metadata?.labels, 'spec.template.metadata.labels'));
-  errors.push(...validateAnnotations(template.metadata?.annotations, 'spec.template.metadata.annotations'));
-  errors.push(...validatePodSpec(template.spec, 'spec.template.spec'));
-  const restartPolicy = template.spec?.restartPolicy;
-  if (restartPolicy !== undefined && restartPolicy !== 'Always') errors.push(unsupportedField('spec.template.spec.restartPolicy', restartPolicy, ['Always']));
-  if (template.spec?.activeDeadlineSeconds !== undefined) {
-    errors.push(forbiddenField('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in StatefulSet is not Supported'));
-  }
-  return errors;
 }
 
 /** The fields of the spec an update may change (ValidateStatefulSetUpdate, v1.32). */
