@@ -17,17 +17,23 @@ import { canonicalJson } from './deployment-util.ts';
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 
 /**
+ * zero-values.ts fills in and drops Go's zero values by kind; every kind whose pod template sits
+ * at `spec.template` (a DaemonSet's, a StatefulSet's) is treated alike, so one kind stands for both.
+ */
+const TEMPLATE_KIND = 'DaemonSet';
+
+/**
  * A revision's data for `template`, written as upstream's getPatch writes it (the template as Go
  * encodes it, every object's keys sorted), so that `kubectl rollout undo`, which compares those
  * bytes, knows a revision the controller already runs.
  */
 export function revisionData(template: PodTemplateSpec): object {
-  const asGoWritesIt = withZeroValues({ kind: 'DaemonSet', spec: { template } }) as { spec: { template: PodTemplateSpec } };
+  const asGoWritesIt = withZeroValues({ kind: TEMPLATE_KIND, spec: { template } }) as { spec: { template: PodTemplateSpec } };
   return JSON.parse(canonicalJson({ spec: { template: { ...asGoWritesIt.spec.template, $patch: 'replace' } } })) as object;
 }
 
 /** The template a revision's data puts back: its `$patch` directive and Go's zero values dropped. */
 export function templateOf(revision: ControllerRevision): PodTemplateSpec {
   const { $patch: _directive, ...template } = structuredClone((revision.data as { spec: { template: PodTemplateSpec & { $patch?: string } } }).spec.template);
-  return withoutZeroValues({ kind: 'DaemonSet', spec: { template } }).spec.template;
+  return withoutZeroValues({ kind: TEMPLATE_KIND, spec: { template } }).spec.template;
 }
