@@ -34,6 +34,7 @@ import {
   Admission,
   ApiServer,
   DefaultTolerationSeconds,
+  LimitRanger,
   PriorityDefaulting,
   ServiceAccountDefaulting,
   ensureRbacObjects,
@@ -57,6 +58,7 @@ import {
   RealClock,
   Random,
   type KubeObject,
+  type LimitRange,
   type Namespace,
   type PriorityClass,
   type Service,
@@ -221,6 +223,9 @@ ensureSystemPriorityClasses(registry);
 const priority = new PriorityDefaulting(() => registry.list<PriorityClass>('priorityclasses', undefined).items);
 const namespace = (name: string) => registry.list<Namespace>('namespaces', undefined, { fieldSelector: `metadata.name=${name}` }).items[0];
 const serviceAccount = (ns: string, name: string) => registry.list('serviceaccounts', ns, { fieldSelector: `metadata.name=${name}` }).items[0];
+// LimitRanges apply here too; ResourceQuotas are stored but count nothing until a controller manager
+// writes their status (the cluster's does), as upstream's admission matches a quota on its status.
+const limitRanger = new LimitRanger((ns) => registry.list<LimitRange>('limitranges', ns).items);
 const pki = args['insecure-http'] ? undefined : await ensurePki(args['data-dir'] ?? join(ROOT, '.kubekata', 'apiserver'), [args.host]);
 const server = new ApiServer({
   registry,
@@ -231,7 +236,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting(serviceAccount), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace), priority]),
+  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace), limitRanger, priority]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

@@ -148,7 +148,7 @@ export class ApiHandler {
     withoutZeroValues(object, type.kind); // `resources: {}` is stored as none, as Go reads it (zero-values.ts)
     // Who set which field (field-manager.ts): an apply has said it already.
     if (how === 'create') object = recordUpdate(undefined, object, this.managerOf(type, options, attributes, ''));
-    const admission: AdmissionRequest = { attributes, operation: 'CREATE', object };
+    const admission: AdmissionRequest = { attributes, operation: 'CREATE', object, ...(options.dryRun && { dryRun: true }) };
     await this.options.admission?.admit(admission);
     if (this.options.random) nameGenerated(admission.object!, this.options.random);
     await this.options.admission?.validate(admission);
@@ -263,7 +263,7 @@ export class ApiHandler {
   }
 
   private async update(type: ResourceType, namespace: string | undefined, object: KubeObject, current: KubeObject, attributes: RequestAttributes, part: 'main' | 'status', options: WriteOptions = {}): Promise<KubeObject> {
-    const admission: AdmissionRequest = { attributes, operation: 'UPDATE', object, oldObject: current };
+    const admission: AdmissionRequest = { attributes, operation: 'UPDATE', object, oldObject: current, ...(options.dryRun && { dryRun: true }) };
     await this.options.admission?.admit(admission);
     await this.options.admission?.validate(admission);
     if (part === 'status') {
@@ -298,7 +298,7 @@ export class ApiHandler {
   private async delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, attributes: RequestAttributes): Promise<KubeObject> {
     if (this.options.admission) {
       const current = this.registry.get(type.resource, namespace, name);
-      const admission: AdmissionRequest = { attributes, operation: 'DELETE', oldObject: current };
+      const admission: AdmissionRequest = { attributes, operation: 'DELETE', oldObject: current, ...(options.dryRun && { dryRun: true }) };
       await this.options.admission.admit(admission);
       await this.options.admission.validate(admission);
     }

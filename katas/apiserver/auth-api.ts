@@ -76,6 +76,8 @@ export interface AdmissionRequest {
   object?: KubeObject;
   /** the stored object, for UPDATE and DELETE */
   oldObject?: KubeObject;
+  /** `?dryRun=All`: a plugin checks, but changes nothing beside the request (the ResourceQuota plugin charges no quota) */
+  dryRun?: boolean;
 }
 
 /** The admission plugins, mutating then validating. */

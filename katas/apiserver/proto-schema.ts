@@ -828,6 +828,61 @@ message SecretList {
   repeated Secret items = 2;
 }
 
+message LimitRange {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional LimitRangeSpec spec = 2;
+}
+
+message LimitRangeItem {
+  optional string type = 1;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> max = 2;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> min = 3;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> default = 4;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> defaultRequest = 5;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> maxLimitRequestRatio = 6;
+}
+
+message LimitRangeList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated LimitRange items = 2;
+}
+
+message LimitRangeSpec {
+  repeated LimitRangeItem limits = 1;
+}
+
+message ResourceQuota {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional ResourceQuotaSpec spec = 2;
+  optional ResourceQuotaStatus status = 3;
+}
+
+message ResourceQuotaList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated ResourceQuota items = 2;
+}
+
+message ResourceQuotaSpec {
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> hard = 1;
+  repeated string scopes = 2;
+  optional ScopeSelector scopeSelector = 3;
+}
+
+message ResourceQuotaStatus {
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> hard = 1;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> used = 2;
+}
+
+message ScopeSelector {
+  repeated ScopedResourceSelectorRequirement matchExpressions = 1;
+}
+
+message ScopedResourceSelectorRequirement {
+  optional string scopeName = 1;
+  optional string operator = 2;
+  repeated string values = 3;
+}
+
 message Service {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
   optional ServiceSpec spec = 2;

@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, DaemonSet, Job, KubeObject, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, DaemonSet, Job, KubeObject, LimitRange, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -28,6 +28,8 @@ import {
   validateDaemonSetUpdate,
 } from './daemonset-strategy.ts';
 import { validatePodDisruptionBudget } from './pdb-strategy.ts';
+import { defaultLimitRange, validateLimitRange } from './limit-range.ts';
+import { defaultResourceQuota, validateResourceQuota } from './resource-quota.ts';
 import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } from './statefulset-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
@@ -386,6 +388,26 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
+    // Given, beyond the katas: a namespace's budgets, which the LimitRanger and ResourceQuota admission plugins
+    // enforce (limit-range.ts, resource-quota.ts) and the cluster's resource quota controller counts.
+    {
+      ...simple('limitranges', 'LimitRange', '', 'v1', true, false),
+      shortNames: ['limits'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultLimitRange(obj as LimitRange);
+      },
+      validate: validateLimitRange,
+    },
+    {
+      ...simple('resourcequotas', 'ResourceQuota', '', 'v1', true, true),
+      shortNames: ['quota'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultResourceQuota(obj as ResourceQuota);
+      },
+      validate: validateResourceQuota,
+    },
     { ...withPodSpecRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
     {
       ...withPodSpecRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true),

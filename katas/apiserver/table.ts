@@ -18,7 +18,7 @@ import type { KubeObject, Service } from '@kube/kit';
 /** One column of a table. */
 export interface TableColumn {
   name: string;
-  type: 'string' | 'integer' | 'boolean';
+  type: 'string' | 'integer' | 'boolean' | 'date';
   format: string;
   description: string;
   /** 0: always shown; 1: only with `-o wide` */
@@ -243,6 +243,22 @@ const PRINTERS: Record<string, Printer> = {
         ds.metadata.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0,
         nodeSelector || '<none>', age(ds, now), names, images, none(selectorString(ds.spec?.selector)),
       ];
+    },
+  },
+  LimitRange: {
+    // upstream prints the moment it was made, not an age
+    columns: [nameColumn, column('Created At', 0, 'date')],
+    cells: (limitRange) => [limitRange.metadata.name, limitRange.metadata.creationTimestamp ?? ''],
+  },
+  ResourceQuota: {
+    columns: [nameColumn, column('Age'), column('Request'), column('Limit')],
+    cells: (quota, now) => {
+      // `pods: 1/10, requests.cpu: 500m/2` for each resource capped, by name; limits.* in its own column
+      const hard: Record<string, string> = quota.status?.hard ?? {};
+      const used: Record<string, string> = quota.status?.used ?? {};
+      const names = Object.keys(hard).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const shown = (name: string) => `${name}: ${used[name] ?? '0'}/${hard[name]}`;
+      return [quota.metadata.name, age(quota, now), names.filter((name) => !name.startsWith('limits.')).map(shown).join(', '), names.filter((name) => name.startsWith('limits.')).map(shown).join(', ')];
     },
   },
   PodDisruptionBudget: {

@@ -33,7 +33,10 @@ import {
   Admission,
   ApiServer,
   DefaultTolerationSeconds,
+  LimitRanger,
   PriorityDefaulting,
+  ResourceQuotaAdmission,
+  RESOURCES,
   ServiceAccountDefaulting,
   HttpClient,
   LocalClient,
@@ -56,8 +59,10 @@ import {
   type ClusterRoleBinding,
   type Clock,
   type KubeObject,
+  type LimitRange,
   type Namespace,
   type PriorityClass,
+  type ResourceQuota,
   type Random,
   type Service,
 } from '@kube/kit';
@@ -186,6 +191,17 @@ export class ControlPlane {
       ensureSystemPriorityClasses(this.registry);
       // Priority both sets a new pod's priority and refuses a second global default class.
       const priority = new PriorityDefaulting(() => this.registry.list<PriorityClass>('priorityclasses', undefined).items);
+      // LimitRanger both gives a new pod its namespace's defaults and refuses one out of bounds.
+      const limitRanger = new LimitRanger((namespace) => this.registry.list<LimitRange>('limitranges', namespace).items);
+      // Last, as upstream runs it: a create that passes everything else is charged to its namespace's quotas.
+      const quota = new ResourceQuotaAdmission(
+        {
+          list: (namespace) => this.registry.list<ResourceQuota>('resourcequotas', namespace).items,
+          updateStatus: (charged) => this.registry.updateStatus('resourcequotas', charged.metadata.namespace, charged),
+        },
+        () => clock.now(),
+        (resource) => RESOURCES.get(resource),
+      );
       this.server = new ApiServer({
         registry: this.registry,
         clock,
@@ -197,7 +213,10 @@ export class ControlPlane {
         // the bootstrap policy and the components' binding are stored objects, as upstream's;
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
-        admission: new Admission([new NamespaceDefaulting(), new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name)), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle((name) => this.namespace(name)), priority]),
+        admission: new Admission(
+          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name)), priority, new DefaultTolerationSeconds()],
+          [new NamespaceLifecycle((name) => this.namespace(name)), limitRanger, priority, quota],
+        ),
         serviceAllocator: this.serviceAllocators(),
         // the registry's own Random: a name drawn here is the name the registry would have drawn
         random,

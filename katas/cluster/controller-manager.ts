@@ -29,6 +29,7 @@ import {
   NamespaceController,
   NodeLifecycleController,
   PodGCController,
+  ResourceQuotaController,
   nodeLifecycleEventsClient,
   recordRegisteredNodes,
   ReplicaSetController,
@@ -79,6 +80,7 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'daemonset', component: 'daemonset-controller', podEvents: true, make: (c) => new DaemonSetController(c) },
     { name: 'statefulset', component: 'statefulset-controller', make: (c) => new StatefulSetController(c) },
     { name: 'disruption', component: 'controllermanager', make: (c) => new DisruptionController(c) },
+    { name: 'resourcequota', component: 'resourcequota-controller', make: (c) => new ResourceQuotaController(c) },
   ];
 }
 

@@ -18,6 +18,7 @@
  * | `apps.ts` | ReplicaSet, Deployment, Scale, DaemonSet, StatefulSet, ControllerRevision |
  * | `batch.ts` | Job, CronJob |
  * | `policy.ts` | PodDisruptionBudget |
+ * | `quota.ts` | LimitRange, ResourceQuota |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
@@ -49,6 +50,7 @@ export * from './discovery.ts';
 export * from './apps.ts';
 export * from './batch.ts';
 export * from './policy.ts';
+export * from './quota.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

@@ -20,7 +20,10 @@
  * {@link templateGenerationOf}), which its DaemonSet controller runs, StatefulSets'
  * ({@link defaultStatefulSet}, {@link validateStatefulSet}), which its StatefulSet controller runs, and policy/v1
  * PodDisruptionBudgets' ({@link validatePodDisruptionBudget}, {@link budgetSelects}), which its
- * disruption controller counts and evictions obey.
+ * disruption controller counts and evictions obey, and a namespace's budgets: LimitRanges
+ * ({@link validateLimitRange}, the {@link LimitRanger} admission plugin) and ResourceQuotas
+ * ({@link validateResourceQuota}, what an object costs: {@link quotaUsage}, the
+ * {@link ResourceQuotaAdmission} plugin), which its resource quota controller counts.
  * @module
  */
 export * from './quantity.ts';
@@ -63,6 +66,8 @@ export * from './int-or-percent.ts';
 export * from './daemonset-strategy.ts';
 export * from './statefulset-strategy.ts';
 export * from './pdb-strategy.ts';
+export * from './limit-range.ts';
+export * from './resource-quota.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';
 export * from './http-server.ts';

@@ -37,7 +37,9 @@
  * a schedule), {@link DaemonSetController} (a pod on every node, rolled node by node),
  * {@link StatefulSetController} (pods with stable names, made and replaced in order),
  * {@link DisruptionController} (each PodDisruptionBudget's allowed disruptions, which evictions
- * obey) and {@link PodGCController} (the pods of deleted nodes force-deleted).
+ * obey), {@link ResourceQuotaController} (what each ResourceQuota's namespace holds, which the
+ * apiserver's ResourceQuota plugin checks creates against) and {@link PodGCController} (the pods of
+ * deleted nodes force-deleted).
  * @module
  */
 export * from './informer-api.ts';
@@ -68,4 +70,5 @@ export * from './controller-revisions.ts';
 export * from './daemonset.ts';
 export * from './statefulset.ts';
 export * from './disruption.ts';
+export * from './resource-quota.ts';
 export * from './cronjob.ts';

@@ -137,6 +137,8 @@ export type CoreAgrees = [
   Assert<Agrees<kit.ConfigMap, core.ConfigMap, MetadataRequired>>,
   Assert<Agrees<kit.Secret, core.Secret, MetadataRequired>>,
   Assert<Agrees<kit.ServiceAccount, Omit<core.ServiceAccount, 'imagePullSecrets' | 'secrets'>, MetadataRequired>>,
+  Assert<Agrees<kit.LimitRange, core.LimitRange, MetadataRequired>>,
+  Assert<Agrees<kit.ResourceQuota, core.ResourceQuota, MetadataRequired>>,
 ];
 
 export type OtherGroupsAgree = [
@@ -169,6 +171,8 @@ export type Assignable = [
   Assert<Extends<kit.EndpointSlice, discovery.EndpointSlice>>,
   Assert<Extends<kit.Binding, core.Binding>>,
   Assert<Extends<kit.Event, core.Event>>,
+  Assert<Extends<kit.LimitRange, core.LimitRange>>,
+  Assert<Extends<kit.ResourceQuota, core.ResourceQuota>>,
   Assert<Extends<kit.ReplicaSet, apps.ReplicaSet>>,
   Assert<Extends<kit.Deployment, apps.Deployment>>,
   Assert<Extends<kit.Job, batch.Job>>,
