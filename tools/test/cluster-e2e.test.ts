@@ -404,6 +404,19 @@ spec:
     expect(await podsOn()).toBe(before);
   });
 
+  it('keeps a namespace\'s budgets: kubectl create quota caps its pods and kubectl run over it is refused in upstream\'s words; a LimitRange gives a new pod its defaults', async () => {
+    await kubectl('create', 'namespace', 'budget');
+    expect(await kubectl('create', 'quota', 'small', '-n', 'budget', '--hard=pods=1')).toBe('resourcequota/small created\n');
+    await kubectl('wait', '--for=jsonpath={.status.used.pods}=0', 'quota/small', '-n', 'budget', '--timeout=30s');
+    await apply(JSON.stringify({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace: 'budget' }, spec: { limits: [{ type: 'Container', default: { memory: '64Mi' } }] } }));
+    await kubectl('run', 'first', '-n', 'budget', '--image=kubekata/echo');
+    expect(await kubectl('get', 'pod', 'first', '-n', 'budget', '-o', 'jsonpath={.spec.containers[0].resources}')).toBe('{"limits":{"memory":"64Mi"},"requests":{"memory":"64Mi"}}');
+    const refusal = await kubectl('run', 'second', '-n', 'budget', '--image=kubekata/echo').then(() => 'created', (error: Error) => error.message);
+    expect(refusal).toContain('Error from server (Forbidden): pods "second" is forbidden: exceeded quota: small, requested: pods=1, used: pods=1, limited: pods=1');
+    expect(await kubectl('get', 'quota', 'small', '-n', 'budget')).toMatch(/^NAME\s+AGE\s+REQUEST\s+LIMIT\nsmall\s+\S+\s+pods: 1\/1\s*\n$/);
+    await kubectl('delete', 'namespace', 'budget', '--wait=false');
+  });
+
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
     const [pod] = await readyPods(3);
     const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {
