@@ -22,7 +22,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import { NotImplemented, type Clock, type KubeObject, type Random, type Status } from '@kube/kit';
-import { ApiHandler, type ApiHandlerOptions, type ApiResponse } from './api-handler.ts';
+import { ApiHandler, type ApiHandlerOptions, type ApiRequest, type ApiResponse } from './api-handler.ts';
 import { COMPONENT_STATUS_DEPRECATION, componentStatuses, withComponentStatuses } from './component-statuses.ts';
 import { warningHeader, warningsOf } from './field-validation.ts';
 import { Impersonation } from './impersonation.ts';
@@ -31,6 +31,7 @@ import { PodEvictions } from './eviction.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
+import { answerInOtherVersion } from './served-versions.ts';
 import { badRequest, internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
@@ -219,7 +220,9 @@ export class ApiServer {
         } else if (PodEvictions.matches(request.url ?? '/')) {
           answer = this.evictions.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else {
-          answer = await this.withTimeout(this.handler!.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }));
+          // A resource's other version (autoscaling/v1 autoscalers) is converted at the edge (served-versions.ts).
+          const handle = (inner: ApiRequest) => this.handler!.handle(inner);
+          answer = await this.withTimeout(answerInOtherVersion({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }, handle));
         }
       } finally {
         acting.done();

@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, DaemonSet, Job, KubeObject, LimitRange, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -28,6 +28,7 @@ import {
   validateDaemonSetUpdate,
 } from './daemonset-strategy.ts';
 import { validatePodDisruptionBudget } from './pdb-strategy.ts';
+import { defaultHorizontalPodAutoscaler, validateHorizontalPodAutoscaler } from './hpa-strategy.ts';
 import { defaultLimitRange, validateLimitRange } from './limit-range.ts';
 import { defaultResourceQuota, validateResourceQuota } from './resource-quota.ts';
 import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } from './statefulset-strategy.ts';
@@ -468,6 +469,18 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       shortNames: ['cj'],
       defaults: (obj: KubeObject) => defaultCronJob(obj as CronJob),
       validate: validateCronJob,
+    },
+    {
+      // Given, beyond the katas: autoscaling/v2 HorizontalPodAutoscalers (hpa-strategy.ts), which the
+      // cluster's horizontal pod autoscaler controller runs.
+      ...simple('horizontalpodautoscalers', 'HorizontalPodAutoscaler', 'autoscaling', 'v2', true, true),
+      categories: ['all'],
+      shortNames: ['hpa'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler);
+      },
+      validate: validateHorizontalPodAutoscaler,
     },
     // policy/v1 PodDisruptionBudgets (pdb-strategy.ts): the disruption controller counts them, evictions (eviction.ts) obey them.
     { ...simple('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', 'v1', true, true), tracksGeneration: true as const, shortNames: ['pdb'], validate: validatePodDisruptionBudget },

@@ -19,6 +19,7 @@ import {
   CronJobController,
   DaemonSetController,
   DisruptionController,
+  HorizontalPodAutoscalerController,
   StatefulSetController,
   DeploymentController,
   EndpointSliceController,
@@ -81,6 +82,7 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'statefulset', component: 'statefulset-controller', make: (c) => new StatefulSetController(c) },
     { name: 'disruption', component: 'controllermanager', make: (c) => new DisruptionController(c) },
     { name: 'resourcequota', component: 'resourcequota-controller', make: (c) => new ResourceQuotaController(c) },
+    { name: 'horizontalpodautoscaling', component: 'horizontal-pod-autoscaler', make: (c) => new HorizontalPodAutoscalerController(c) },
   ];
 }
 

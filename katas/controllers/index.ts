@@ -38,8 +38,9 @@
  * {@link StatefulSetController} (pods with stable names, made and replaced in order),
  * {@link DisruptionController} (each PodDisruptionBudget's allowed disruptions, which evictions
  * obey), {@link ResourceQuotaController} (what each ResourceQuota's namespace holds, which the
- * apiserver's ResourceQuota plugin checks creates against) and {@link PodGCController} (the pods of
- * deleted nodes force-deleted).
+ * apiserver's ResourceQuota plugin checks creates against), {@link HorizontalPodAutoscalerController}
+ * (each autoscaler's target kept within its bounds) and {@link PodGCController} (the pods of deleted
+ * nodes force-deleted).
  * @module
  */
 export * from './informer-api.ts';
@@ -71,4 +72,5 @@ export * from './daemonset.ts';
 export * from './statefulset.ts';
 export * from './disruption.ts';
 export * from './resource-quota.ts';
+export * from './horizontal-pod-autoscaler.ts';
 export * from './cronjob.ts';

@@ -19,6 +19,7 @@
  * | `batch.ts` | Job, CronJob |
  * | `policy.ts` | PodDisruptionBudget |
  * | `quota.ts` | LimitRange, ResourceQuota |
+ * | `autoscaling.ts` | HorizontalPodAutoscaler (autoscaling/v2) |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
@@ -51,6 +52,7 @@ export * from './apps.ts';
 export * from './batch.ts';
 export * from './policy.ts';
 export * from './quota.ts';
+export * from './autoscaling.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

@@ -28,6 +28,7 @@
  * are the kit's types (kit/api/openapi.json): what `kubectl explain` walks.
  */
 import { openApiSchemas, type OpenApiSchema } from '@kube/kit';
+import { OTHER_VERSIONS } from './served-versions.ts';
 import { RESOURCES, type ResourceType } from './resources.ts';
 import { notFoundResource, StatusError } from './status.ts';
 
@@ -66,6 +67,11 @@ export function groupVersions(): { group: string; version: string; groupVersion:
   for (const type of RESOURCES.values()) {
     seen.set(type.apiVersion, { group: type.group, version: versionOf(type), groupVersion: type.apiVersion });
   }
+  // the versions served besides the stored one, after it: the stored version is the preferred one
+  for (const other of OTHER_VERSIONS) {
+    const groupVersion = `${other.group}/${other.version}`;
+    if (!seen.has(groupVersion)) seen.set(groupVersion, { group: other.group, version: other.version, groupVersion });
+  }
   return [...seen.values()];
 }
 
@@ -80,18 +86,21 @@ export function apiVersions(serverAddress: string): object {
 
 /** `GET /apis`: the named groups. */
 export function apiGroupList(): object {
-  const groups = groupVersions()
-    .filter((gv) => gv.group !== '')
-    .map((gv) => {
-      const version = { groupVersion: gv.groupVersion, version: gv.version };
-      return { name: gv.group, versions: [version], preferredVersion: version };
-    });
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+  const groups = new Map<string, { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }>();
+  for (const gv of groupVersions().filter((candidate) => candidate.group !== '')) {
+    const version = { groupVersion: gv.groupVersion, version: gv.version };
+    const group = groups.get(gv.group);
+    if (group) group.versions.push(version);
+    else groups.set(gv.group, { name: gv.group, versions: [version], preferredVersion: version });
+  }
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups.values()] };
 }
 
 /** `GET /api/v1`, `GET /apis/<group>/<version>`: the resources of one group-version; undefined for one not served. */
 export function apiResourceList(groupVersion: string): object | undefined {
-  const types = [...RESOURCES.values()].filter((type) => type.apiVersion === groupVersion);
+  // a version served besides the stored one lists its resources as the stored version does
+  const others = OTHER_VERSIONS.filter((other) => `${other.group}/${other.version}` === groupVersion).map((other) => RESOURCES.get(other.resource)!);
+  const types = [...RESOURCES.values()].filter((type) => type.apiVersion === groupVersion).concat(others);
   if (types.length === 0) return undefined;
   const resources: object[] = [];
   for (const type of types) {

@@ -23,7 +23,9 @@
  * disruption controller counts and evictions obey, and a namespace's budgets: LimitRanges
  * ({@link validateLimitRange}, the {@link LimitRanger} admission plugin) and ResourceQuotas
  * ({@link validateResourceQuota}, what an object costs: {@link quotaUsage}, the
- * {@link ResourceQuotaAdmission} plugin), which its resource quota controller counts.
+ * {@link ResourceQuotaAdmission} plugin), which its resource quota controller counts, and
+ * autoscaling/v2 HorizontalPodAutoscalers' ({@link defaultHorizontalPodAutoscaler},
+ * {@link validateHorizontalPodAutoscaler}), which its horizontal pod autoscaler controller runs.
  * @module
  */
 export * from './quantity.ts';
@@ -68,6 +70,8 @@ export * from './statefulset-strategy.ts';
 export * from './pdb-strategy.ts';
 export * from './limit-range.ts';
 export * from './resource-quota.ts';
+export * from './hpa-strategy.ts';
+export * from './served-versions.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';
 export * from './http-server.ts';

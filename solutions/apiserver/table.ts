@@ -76,6 +76,41 @@ function selectorString(selector: any): string {
   return Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',');
 }
 
+/**
+ * An autoscaler's TARGETS (formatHPAMetrics): each metric as `current/target` — `cpu: 45%/80%`,
+ * `<unknown>` while the controller has no value for it, `(avg)` after an average object or
+ * external value — the first two, then `+ N more...`.
+ */
+function hpaTargets(specs: any[], statuses: any[]): string {
+  if (specs.length === 0) return '<none>';
+  const shown = specs.map((spec, i) => {
+    const status = statuses[i];
+    switch (spec.type) {
+      case 'External':
+      case 'Object': {
+        const source = spec.type === 'External' ? spec.external : spec.object;
+        const current = spec.type === 'External' ? status?.external : status?.object;
+        if (source?.target?.averageValue !== undefined) return `${current?.current?.averageValue ?? '<unknown>'}/${source.target.averageValue} (avg)`;
+        return `${current?.current?.value ?? '<unknown>'}/${source?.target?.value ?? '0'}`;
+      }
+      case 'Pods':
+        return `${status?.pods?.current?.averageValue ?? '<unknown>'}/${spec.pods?.target?.averageValue ?? '0'}`;
+      case 'Resource':
+      case 'ContainerResource': {
+        const source = spec.type === 'Resource' ? spec.resource : spec.containerResource;
+        const current = spec.type === 'Resource' ? status?.resource : status?.containerResource;
+        if (source?.target?.averageValue !== undefined) return `${source.name}: ${current?.current?.averageValue ?? '<unknown>'}/${source.target.averageValue}`;
+        const now = current?.current?.averageUtilization;
+        const target = source?.target?.averageUtilization;
+        return `${source?.name}: ${now === undefined ? '<unknown>' : `${now}%`}/${target === undefined ? '<auto>' : `${target}%`}`;
+      }
+      default:
+        return '<unknown type>';
+    }
+  });
+  return shown.length > 2 ? `${shown.slice(0, 2).join(', ')} + ${shown.length - 2} more...` : shown.join(', ');
+}
+
 /** What `kubectl get pods` shows of a pod's containers: READY, STATUS and RESTARTS. */
 interface PodSummary {
   ready: number;
@@ -243,6 +278,13 @@ const PRINTERS: Record<string, Printer> = {
         ds.metadata.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0,
         nodeSelector || '<none>', age(ds, now), names, images, none(selectorString(ds.spec?.selector)),
       ];
+    },
+  },
+  HorizontalPodAutoscaler: {
+    columns: [nameColumn, column('Reference'), column('Targets'), column('MinPods'), column('MaxPods', 0, 'integer'), column('Replicas', 0, 'integer'), column('Age')],
+    cells: (hpa, now) => {
+      const ref = hpa.spec?.scaleTargetRef ?? {};
+      return [hpa.metadata.name, `${ref.kind ?? ''}/${ref.name ?? ''}`, hpaTargets(hpa.spec?.metrics ?? [], hpa.status?.currentMetrics ?? []), hpa.spec?.minReplicas === undefined ? '<unset>' : String(hpa.spec.minReplicas), hpa.spec?.maxReplicas ?? 0, hpa.status?.currentReplicas ?? 0, age(hpa, now)];
     },
   },
   LimitRange: {

@@ -23,7 +23,8 @@
  * and a pod's conditions with `lastProbeTime: null` (and `lastTransitionTime: null` where none was
  * set: the SchedulingGated condition), a Service's status with `loadBalancer: {}`, an Event with
  * `eventTime: null` (or, written the events.k8s.io way, `firstTimestamp: null`), and the counts of a
- * DaemonSet's, a StatefulSet's and a PodDisruptionBudget's status, 0 until their controller has counted.
+ * DaemonSet's, a StatefulSet's and a PodDisruptionBudget's status, 0 until their controller has counted
+ * (and an autoscaler's `desiredReplicas: 0` and `currentMetrics: null`).
  * Without them `kubectl get -o yaml` looks unlike a cluster's, and `kubectl diff` of a manifest
  * written by `kubectl create ... --dry-run=client -o yaml` (which has the same nulls) shows lines
  * that no cluster shows. Only these, the ones users meet, are filled in.
@@ -96,6 +97,11 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   // A PodDisruptionBudget's status counts have no omitempty either.
   PodDisruptionBudget: (object) => withZeroCounts(object, PDB_COUNTS),
   Service: (service) => changing(withField(service, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),
+  // An autoscaler's desiredReplicas has no omitempty, nor (in v2) its currentMetrics, nor (in v1) its currentReplicas.
+  HorizontalPodAutoscaler: (hpa) =>
+    changing(withField(hpa, 'status', {}), 'status', (status) =>
+      hpa.apiVersion === 'autoscaling/v1' ? withField(withField(status, 'currentReplicas', 0), 'desiredReplicas', 0) : withField(withField(status, 'currentMetrics', null), 'desiredReplicas', 0),
+    ),
   Event: (event) => EVENT_ZEROS.reduce((filled, [field, zero]) => withField(filled, field, zero), event),
 };
 

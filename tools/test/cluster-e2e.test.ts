@@ -417,6 +417,13 @@ spec:
     await kubectl('delete', 'namespace', 'budget', '--wait=false');
   });
 
+  it('takes kubectl autoscale (autoscaling/v1, sent as protobuf) and shows the autoscaler in v2 as kubectl get hpa prints it on a cluster without metrics-server', async () => {
+    expect(await kubectl('autoscale', 'deployment', 'web', '--min=3', '--max=5', '--cpu-percent=50')).toBe('horizontalpodautoscaler.autoscaling/web autoscaled\n');
+    expect(await kubectl('get', 'hpa', 'web')).toMatch(/^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nweb\s+Deployment\/web\s+cpu: <unknown>\/50%\s+3\s+5\s+\d+\s+/);
+    expect(JSON.parse(await kubectl('get', '--raw', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/web')).spec).toMatchObject({ minReplicas: 3, maxReplicas: 5, targetCPUUtilizationPercentage: 50 });
+    expect(await kubectl('delete', 'hpa', 'web')).toBe('horizontalpodautoscaler.autoscaling "web" deleted\n');
+  });
+
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
     const [pod] = await readyPods(3);
     const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {
