@@ -236,7 +236,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace), limitRanger, priority]),
+  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace), limitRanger, priority]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

@@ -214,7 +214,7 @@ export class ControlPlane {
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
         admission: new Admission(
-          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name)), priority, new DefaultTolerationSeconds()],
+          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds()],
           [new NamespaceLifecycle((name) => this.namespace(name)), limitRanger, priority, quota],
         ),
         serviceAllocator: this.serviceAllocators(),

@@ -11,7 +11,7 @@
  * await admission.validate(request);  // NotFound: namespaces "nowhere" not found
  * ```
  */
-import type { KubeObject, Namespace, Pod, PriorityClass, Toleration } from '@kube/kit';
+import type { KubeObject, Namespace, Pod, PriorityClass, Random, ServiceAccount, Toleration } from '@kube/kit';
 import type { AdmissionChain, AdmissionRequest } from './auth-api.ts';
 import { SYSTEM_PRIORITY_CLASSES } from './priority-classes.ts';
 import { forbidden, notFound } from './status.ts';
@@ -74,6 +74,50 @@ export class DefaultTolerationSeconds implements AdmissionPlugin {
 /** The ServiceAccount a pod runs as when it names none. */
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
+/** The prefix of the volume a pod's ServiceAccount token is projected into (ServiceAccountVolumeName + "-"). */
+export const SERVICE_ACCOUNT_VOLUME_PREFIX = 'kube-api-access-';
+
+/** Where every container mounts that volume (DefaultAPITokenMountPath). */
+export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The projected volume upstream's plugin adds (TokenVolumeSource): a token for the pod's
+ * ServiceAccount, the cluster's CA from the ConfigMap `kube-root-ca.crt`, and the namespace.
+ */
+export function serviceAccountTokenVolume(name: string): object {
+  return {
+    name,
+    projected: {
+      defaultMode: 0o644,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  };
+}
+
+type Mountable = { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] };
+
+/**
+ * mountServiceAccountToken: every container (init containers first) that mounts nothing at
+ * {@link SERVICE_ACCOUNT_MOUNT_PATH} mounts the token volume there, read-only; the volume is added
+ * (named `kube-api-access-` and five drawn characters) unless the pod already has one.
+ */
+function mountServiceAccountToken(pod: Pod, random: Random): void {
+  const spec = pod.spec! as Pod['spec'] & { volumes?: { name: string }[]; initContainers?: Mountable[]; containers: Mountable[] };
+  const existing = (spec.volumes ?? []).find((volume) => volume.name.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX));
+  const name = existing?.name ?? `${SERVICE_ACCOUNT_VOLUME_PREFIX}${random.string(5)}`;
+  let needed = false;
+  for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+    if ((container.volumeMounts ?? []).some((mount) => mount.mountPath === SERVICE_ACCOUNT_MOUNT_PATH)) continue;
+    container.volumeMounts = [...(container.volumeMounts ?? []), { name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH }];
+    needed = true;
+  }
+  if (needed && !existing) spec.volumes = [...(spec.volumes ?? []), serviceAccountTokenVolume(name) as { name: string }];
+}
+
 /**
  * ServiceAccount (plugin/pkg/admission/serviceaccount): a pod created without a ServiceAccount
  * runs as its namespace's `default`, which the controller manager makes in every namespace
@@ -82,15 +126,27 @@ export const DEFAULT_SERVICE_ACCOUNT = 'default';
  * workbook give one), a pod that names one that does not exist is refused, in upstream's words:
  * `pods "web-7c5ddbdf54-" is forbidden: error looking up service account shop/build-bot:
  * serviceaccount "build-bot" not found` — what a ReplicaSet's `FailedCreate` event then says.
+ * Given a Random (both apiservers give theirs), the pod gets upstream's `kube-api-access-xxxxx`
+ * projected volume and each container its read-only mount at
+ * `/var/run/secrets/kubernetes.io/serviceaccount`, unless the pod (or else its ServiceAccount)
+ * sets `automountServiceAccountToken: false` — what `kubectl describe pod` shows under Volumes and
+ * Mounts on any cluster.
  * Simplified: `default` is taken on trust (upstream waits up to a second for the controller to
  * make it, then refuses too), so that `npm run apiserver`, which runs no controller manager,
- * still takes `kubectl run`; and the account's token is not mounted into the pod.
+ * still takes `kubectl run`; and the kubelet does not project the volume: a container is a process
+ * on the node, and the path is not there.
  */
 export class ServiceAccountDefaulting implements AdmissionPlugin {
   readonly name = 'ServiceAccount';
 
-  /** @param serviceAccounts - looks a ServiceAccount up (undefined: it does not exist); none: every account is taken on trust */
-  constructor(private readonly serviceAccounts?: (namespace: string, name: string) => KubeObject | undefined | Promise<KubeObject | undefined>) {}
+  /**
+   * @param serviceAccounts - looks a ServiceAccount up (undefined: it does not exist); none: every account is taken on trust
+   * @param random - draws the token volume's name; none: no volume is added
+   */
+  constructor(
+    private readonly serviceAccounts?: (namespace: string, name: string) => KubeObject | undefined | Promise<KubeObject | undefined>,
+    private readonly random?: Random,
+  ) {}
 
   async admit(request: AdmissionRequest): Promise<void> {
     const { attributes, operation } = request;
@@ -100,10 +156,15 @@ export class ServiceAccountDefaulting implements AdmissionPlugin {
     spec.serviceAccountName ||= spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
     spec.serviceAccount = spec.serviceAccountName;
     const account = spec.serviceAccountName;
-    if (!this.serviceAccounts || account === DEFAULT_SERVICE_ACCOUNT || (await this.serviceAccounts(attributes.namespace, account))) return;
-    // Upstream admits a pod before its generateName becomes a name: the error names the prefix.
-    const name = pod.metadata.generateName || pod.metadata.name || attributes.name;
-    throw forbidden('pods', name, `error looking up service account ${attributes.namespace}/${account}: serviceaccount "${account}" not found`);
+    const found = this.serviceAccounts ? await this.serviceAccounts(attributes.namespace, account) : undefined;
+    if (this.serviceAccounts && account !== DEFAULT_SERVICE_ACCOUNT && !found) {
+      // Upstream admits a pod before its generateName becomes a name: the error names the prefix.
+      const name = pod.metadata.generateName || pod.metadata.name || attributes.name;
+      throw forbidden('pods', name, `error looking up service account ${attributes.namespace}/${account}: serviceaccount "${account}" not found`);
+    }
+    // shouldAutomount: the pod's word, else its ServiceAccount's, else yes
+    const automount = (spec as { automountServiceAccountToken?: boolean }).automountServiceAccountToken ?? (found as ServiceAccount | undefined)?.automountServiceAccountToken ?? true;
+    if (this.random && automount) mountServiceAccountToken(pod, this.random);
   }
 }
 
