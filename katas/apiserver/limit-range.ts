@@ -63,7 +63,8 @@ export function defaultLimitRange(limitRange: LimitRange): LimitRange {
 
 /** A resource an item may bound: standard for its type, or qualified with a domain. */
 function validateBoundName(type: string, name: string, path: string): StatusCause[] {
-  if (!isQualifiedName(name)) return [invalidField(path, name, 'must be a standard resource type or fully qualified')];
+  const malformed = isQualifiedName(name);
+  if (malformed.length > 0) return malformed.map((message) => invalidField(path, name, message));
   if (name.includes('/')) return [];
   const standard = type === 'PersistentVolumeClaim' ? name === 'storage' : CONTAINER_RESOURCES.includes(name) || name.startsWith('hugepages-');
   return standard ? [] : [invalidField(path, name, type === 'PersistentVolumeClaim' ? 'must be a standard limit type or fully qualified' : 'must be a standard resource for containers')];
@@ -94,7 +95,7 @@ export function validateLimitRange(obj: KubeObject): StatusCause[] {
   (limitRange.spec?.limits ?? []).forEach((item: LimitRangeItem, i) => {
     const path = at('spec.limits', i);
     if (!item.type) errors.push(requiredField(at(path, 'type')));
-    else if (!isQualifiedName(item.type)) errors.push(invalidField(at(path, 'type'), item.type, 'must be a standard limit type or fully qualified'));
+    else if (isQualifiedName(item.type).length > 0) errors.push(...isQualifiedName(item.type).map((message) => invalidField(at(path, 'type'), item.type, message)));
     else if (!item.type.includes('/') && !(LIMIT_TYPES as readonly string[]).includes(item.type)) errors.push(invalidField(at(path, 'type'), item.type, 'must be a standard limit type or fully qualified'));
     if (seen.has(item.type)) errors.push(duplicateField(at(path, 'type'), item.type));
     seen.add(item.type);

@@ -108,7 +108,8 @@ export function validateResourceQuota(obj: KubeObject): StatusCause[] {
   const errors: StatusCause[] = validateObjectMeta(quota.metadata, true, isDNS1123Subdomain);
   for (const [part, amounts] of [['spec.hard', quota.spec?.hard], ['status.hard', quota.status?.hard], ['status.used', quota.status?.used]] as const) {
     for (const name of sorted(Object.keys(amounts ?? {}))) {
-      if (!isQualifiedName(name)) errors.push(invalidField(at(part, { key: name }), name, 'must be a standard resource for quota'));
+      const malformed = isQualifiedName(name);
+      if (malformed.length > 0) errors.push(...malformed.map((message) => invalidField(at(part, { key: name }), name, message)));
       else if (!name.includes('/') && !STANDARD_QUOTA_RESOURCES.includes(name)) errors.push(invalidField(at(part, { key: name }), name, 'must be a standard resource for quota'));
     }
     errors.push(...validateResourceList(amounts, part));

@@ -56,6 +56,7 @@ else describe('ResourceQuotas and LimitRanges', () => {
     };
     await refused({ hard: { cpus: '1' } }, 'spec.hard[cpus]: Invalid value: "cpus": must be a standard resource for quota');
     await refused({ hard: { pods: '-1' } }, 'spec.hard[pods]: Invalid value: "-1"');
+    await refused({ hard: { 'no spaces': '1' } }, 'spec.hard[no spaces]: Invalid value: "no spaces": name part must consist of alphanumeric characters');
     await refused({ hard: { pods: '1' }, scopes: ['Sometimes'] }, 'spec.scopes[0]: Unsupported value: "Sometimes"');
     const created = await quotas.create({ metadata: { name: 'q' }, spec: { hard: { 'requests.memory': '1024Mi', 'requests.cpu': '0.5', 'count/deployments.apps': '2' } } });
     expect(created.spec?.hard).toEqual({ 'requests.memory': '1Gi', 'requests.cpu': '500m', 'count/deployments.apps': '2' });
