@@ -33,6 +33,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   Admission,
   ApiServer,
+  DefaultIngressClass,
   DefaultTolerationSeconds,
   LimitRanger,
   PriorityDefaulting,
@@ -57,6 +58,7 @@ import {
   NotImplemented,
   RealClock,
   Random,
+  type IngressClass,
   type KubeObject,
   type LimitRange,
   type Namespace,
@@ -236,7 +238,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds()], [new NamespaceLifecycle(namespace), limitRanger, priority]),
+  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => registry.list<IngressClass>('ingressclasses', undefined).items)], [new NamespaceLifecycle(namespace), limitRanger, priority]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

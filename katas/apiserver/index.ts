@@ -25,7 +25,9 @@
  * ({@link validateResourceQuota}, what an object costs: {@link quotaUsage}, the
  * {@link ResourceQuotaAdmission} plugin), which its resource quota controller counts, and
  * autoscaling/v2 HorizontalPodAutoscalers' ({@link defaultHorizontalPodAutoscaler},
- * {@link validateHorizontalPodAutoscaler}), which its horizontal pod autoscaler controller runs.
+ * {@link validateHorizontalPodAutoscaler}), which its horizontal pod autoscaler controller runs,
+ * and networking.k8s.io/v1's Ingresses, IngressClasses and NetworkPolicies ({@link validateIngress},
+ * {@link DefaultIngressClass}, {@link validateNetworkPolicy}), stored and checked.
  * @module
  */
 export * from './quantity.ts';
@@ -72,6 +74,7 @@ export * from './limit-range.ts';
 export * from './resource-quota.ts';
 export * from './hpa-strategy.ts';
 export * from './served-versions.ts';
+export * from './networking-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';
 export * from './http-server.ts';

@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -30,6 +30,7 @@ import {
 import { validatePodDisruptionBudget } from './pdb-strategy.ts';
 import { defaultHorizontalPodAutoscaler, validateHorizontalPodAutoscaler } from './hpa-strategy.ts';
 import { defaultLimitRange, validateLimitRange } from './limit-range.ts';
+import { defaultNetworkPolicy, validateIngress, validateIngressClass, validateIngressClassUpdate, validateNetworkPolicy } from './networking-strategy.ts';
 import { defaultResourceQuota, validateResourceQuota } from './resource-quota.ts';
 import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } from './statefulset-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
@@ -481,6 +482,25 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         defaultHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler);
       },
       validate: validateHorizontalPodAutoscaler,
+    },
+    // Given, beyond the katas: networking.k8s.io/v1 (networking-strategy.ts), stored and checked, served
+    // by no ingress controller and enforced by no network plugin, as on a cluster kubeadm has just made.
+    { ...simple('ingresses', 'Ingress', 'networking.k8s.io', 'v1', true, true), tracksGeneration: true as const, shortNames: ['ing'], validate: validateIngress },
+    {
+      ...simple('ingressclasses', 'IngressClass', 'networking.k8s.io', 'v1', false, false),
+      tracksGeneration: true as const,
+      validate: validateIngressClass,
+      validateUpdate: validateIngressClassUpdate,
+    },
+    {
+      ...simple('networkpolicies', 'NetworkPolicy', 'networking.k8s.io', 'v1', true, false),
+      tracksGeneration: true as const,
+      shortNames: ['netpol'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultNetworkPolicy(obj as NetworkPolicy);
+      },
+      validate: validateNetworkPolicy,
     },
     // policy/v1 PodDisruptionBudgets (pdb-strategy.ts): the disruption controller counts them, evictions (eviction.ts) obey them.
     { ...simple('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', 'v1', true, true), tracksGeneration: true as const, shortNames: ['pdb'], validate: validatePodDisruptionBudget },

@@ -97,6 +97,10 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   // A PodDisruptionBudget's status counts have no omitempty either.
   PodDisruptionBudget: (object) => withZeroCounts(object, PDB_COUNTS),
   Service: (service) => changing(withField(service, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),
+  // An Ingress's status, like a Service's, always has its loadBalancer.
+  Ingress: (ingress) => changing(withField(ingress, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),
+  // A NetworkPolicy's podSelector is a struct, not a pointer: an empty one (every pod) is written {}.
+  NetworkPolicy: (policy) => changing(policy, 'spec', (spec) => withField(spec, 'podSelector', {})),
   // An autoscaler's desiredReplicas has no omitempty, nor (in v2) its currentMetrics, nor (in v1) its currentReplicas.
   HorizontalPodAutoscaler: (hpa) =>
     changing(withField(hpa, 'status', {}), 'status', (status) =>

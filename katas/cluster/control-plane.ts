@@ -32,6 +32,7 @@ import { IdentityLease } from './apiserver-identity.ts';
 import {
   Admission,
   ApiServer,
+  DefaultIngressClass,
   DefaultTolerationSeconds,
   LimitRanger,
   PriorityDefaulting,
@@ -58,6 +59,7 @@ import {
   ensurePki,
   type ClusterRoleBinding,
   type Clock,
+  type IngressClass,
   type KubeObject,
   type LimitRange,
   type Namespace,
@@ -214,7 +216,7 @@ export class ControlPlane {
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
         admission: new Admission(
-          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds()],
+          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => this.registry.list<IngressClass>('ingressclasses', undefined).items)],
           [new NamespaceLifecycle((name) => this.namespace(name)), limitRanger, priority, quota],
         ),
         serviceAllocator: this.serviceAllocators(),

@@ -20,6 +20,7 @@
  * | `policy.ts` | PodDisruptionBudget |
  * | `quota.ts` | LimitRange, ResourceQuota |
  * | `autoscaling.ts` | HorizontalPodAutoscaler (autoscaling/v2) |
+ * | `networking.ts` | Ingress, IngressClass, NetworkPolicy |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
@@ -53,6 +54,7 @@ export * from './batch.ts';
 export * from './policy.ts';
 export * from './quota.ts';
 export * from './autoscaling.ts';
+export * from './networking.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

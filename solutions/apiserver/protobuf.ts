@@ -54,7 +54,8 @@ const SPECIAL = {
 /**
  * Fields that Go embeds (their fields are the parent's in JSON): a Probe's `handler` holds exec,
  * httpGet and tcpSocket, which JSON puts on the Probe itself; an env source's
- * `localObjectReference` holds the `name` of its ConfigMap or Secret.
+ * `localObjectReference` holds the `name` of its ConfigMap or Secret; an Ingress rule's
+ * `ingressRuleValue` holds its `http`.
  */
 const INLINE = new Set([
   'Probe.handler',
@@ -62,6 +63,7 @@ const INLINE = new Set([
   'SecretKeySelector.localObjectReference',
   'ConfigMapEnvSource.localObjectReference',
   'SecretEnvSource.localObjectReference',
+  'IngressRule.ingressRuleValue',
 ]);
 
 /** The protobufjs types, parsed the first time a protobuf body comes. */

@@ -111,6 +111,26 @@ function hpaTargets(specs: any[], statuses: any[]): string {
   return shown.length > 2 ? `${shown.slice(0, 2).join(', ')} + ${shown.length - 2} more...` : shown.join(', ');
 }
 
+/**
+ * A label selector as metav1.FormatLabelSelector writes it: `app=web,tier in (a,b),!canary`, its
+ * requirements sorted by key; `<none>` for an empty one.
+ */
+function formatLabelSelector(selector: any): string {
+  const requirements: [string, string][] = [
+    ...Object.entries((selector?.matchLabels ?? {}) as Record<string, string>).map(([key, value]) => [key, `${key}=${value}`] as [string, string]),
+    ...((selector?.matchExpressions ?? []) as { key: string; operator: string; values?: string[] }[]).map((e) => {
+      const values = [...(e.values ?? [])].sort().join(',');
+      const text = e.operator === 'In' ? `${e.key} in (${values})` : e.operator === 'NotIn' ? `${e.key} notin (${values})` : e.operator === 'Exists' ? e.key : `!${e.key}`;
+      return [e.key, text] as [string, string];
+    }),
+  ];
+  if (requirements.length === 0) return '<none>';
+  return requirements
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, text]) => text)
+    .join(',');
+}
+
 /** What `kubectl get pods` shows of a pod's containers: READY, STATUS and RESTARTS. */
 interface PodSummary {
   ready: number;
@@ -286,6 +306,29 @@ const PRINTERS: Record<string, Printer> = {
       const ref = hpa.spec?.scaleTargetRef ?? {};
       return [hpa.metadata.name, `${ref.kind ?? ''}/${ref.name ?? ''}`, hpaTargets(hpa.spec?.metrics ?? [], hpa.status?.currentMetrics ?? []), hpa.spec?.minReplicas === undefined ? '<unset>' : String(hpa.spec.minReplicas), hpa.spec?.maxReplicas ?? 0, hpa.status?.currentReplicas ?? 0, age(hpa, now)];
     },
+  },
+  Ingress: {
+    columns: [nameColumn, column('Class'), column('Hosts'), column('Address'), column('Ports'), column('Age')],
+    cells: (ingress, now) => {
+      // formatHosts: the first three hosts, `*` when no rule names one
+      const rules: { host?: string }[] = ingress.spec?.rules ?? [];
+      const hosts = rules.slice(0, 3).map((rule) => rule.host).filter(Boolean);
+      const shown = hosts.length === 0 ? '*' : rules.length > 3 ? `${hosts.join(',')} + ${rules.length - 3} more...` : hosts.join(',');
+      const addresses = (ingress.status?.loadBalancer?.ingress ?? []).map((point: { ip?: string; hostname?: string }) => point.ip || point.hostname).filter(Boolean).join(',');
+      return [ingress.metadata.name, ingress.spec?.ingressClassName ?? '<none>', shown, addresses, (ingress.spec?.tls ?? []).length > 0 ? '80, 443' : '80', age(ingress, now)];
+    },
+  },
+  IngressClass: {
+    columns: [nameColumn, column('Controller'), column('Parameters'), column('Age')],
+    cells: (ingressClass, now) => {
+      const parameters = ingressClass.spec?.parameters;
+      const shown = parameters ? `${parameters.kind}${parameters.apiGroup !== undefined ? `.${parameters.apiGroup}` : ''}/${parameters.name}` : '<none>';
+      return [ingressClass.metadata.name, ingressClass.spec?.controller ?? '', shown, age(ingressClass, now)];
+    },
+  },
+  NetworkPolicy: {
+    columns: [nameColumn, column('Pod-Selector'), column('Age')],
+    cells: (policy, now) => [policy.metadata.name, formatLabelSelector(policy.spec?.podSelector), age(policy, now)],
   },
   LimitRange: {
     // upstream prints the moment it was made, not an age

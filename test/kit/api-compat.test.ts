@@ -22,6 +22,7 @@ import type * as batch from 'kubernetes-types/batch/v1';
 import type * as policy from 'kubernetes-types/policy/v1';
 import type * as autoscaling from 'kubernetes-types/autoscaling/v1';
 import type * as autoscalingV2 from 'kubernetes-types/autoscaling/v2';
+import type * as networking from 'kubernetes-types/networking/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as scheduling from 'kubernetes-types/scheduling/v1';
 import type * as core from 'kubernetes-types/core/v1';
@@ -154,6 +155,9 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.CronJob, batch.CronJob, MetadataRequired>>,
   Assert<Agrees<kit.Scale, autoscaling.Scale, MetadataRequired>>,
   Assert<Agrees<kit.HorizontalPodAutoscaler, autoscalingV2.HorizontalPodAutoscaler, MetadataRequired>>,
+  Assert<Agrees<kit.Ingress, networking.Ingress, MetadataRequired>>,
+  Assert<Agrees<kit.IngressClass, networking.IngressClass, MetadataRequired>>,
+  Assert<Agrees<kit.NetworkPolicy, networking.NetworkPolicy, MetadataRequired>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
   Assert<Agrees<kit.PriorityClass, scheduling.PriorityClass, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
@@ -185,6 +189,9 @@ export type Assignable = [
   Assert<Extends<kit.CronJob, batch.CronJob>>,
   Assert<Extends<kit.Scale, autoscaling.Scale>>,
   Assert<Extends<kit.HorizontalPodAutoscaler, autoscalingV2.HorizontalPodAutoscaler>>,
+  Assert<Extends<kit.Ingress, networking.Ingress>>,
+  Assert<Extends<kit.IngressClass, networking.IngressClass>>,
+  Assert<Extends<kit.NetworkPolicy, networking.NetworkPolicy>>,
   Assert<Extends<kit.Lease, coordination.Lease>>,
   Assert<Extends<kit.PriorityClass, scheduling.PriorityClass>>,
   Assert<Extends<kit.ClusterRole, rbac.ClusterRole>>,
