@@ -1017,6 +1017,41 @@ message SecretList {
   repeated Secret items = 2;
 }
 
+message ReplicationController {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional ReplicationControllerSpec spec = 2;
+  optional ReplicationControllerStatus status = 3;
+}
+
+message ReplicationControllerCondition {
+  optional string type = 1;
+  optional string status = 2;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 3;
+  optional string reason = 4;
+  optional string message = 5;
+}
+
+message ReplicationControllerList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated ReplicationController items = 2;
+}
+
+message ReplicationControllerSpec {
+  optional int32 replicas = 1 [(kubekata.pointer) = true];
+  optional int32 minReadySeconds = 4;
+  map<string, string> selector = 2;
+  optional PodTemplateSpec template = 3;
+}
+
+message ReplicationControllerStatus {
+  optional int32 replicas = 1 [(kubekata.pointer) = true];
+  optional int32 fullyLabeledReplicas = 2;
+  optional int32 readyReplicas = 4;
+  optional int32 availableReplicas = 5;
+  optional int64 observedGeneration = 3;
+  repeated ReplicationControllerCondition conditions = 6;
+}
+
 message TypedLocalObjectReference {
   optional string apiGroup = 1 [(kubekata.pointer) = true];
   optional string kind = 2;

@@ -75,6 +75,7 @@ const LISTS_BY_KIND: Record<string, Record<string, ListStrategy>> = {
   Pod: under('spec', POD_SPEC_LISTS),
   Deployment: under('spec.template.spec', POD_SPEC_LISTS),
   ReplicaSet: under('spec.template.spec', POD_SPEC_LISTS),
+  ReplicationController: under('spec.template.spec', POD_SPEC_LISTS),
   DaemonSet: under('spec.template.spec', POD_SPEC_LISTS),
   StatefulSet: under('spec.template.spec', POD_SPEC_LISTS),
   Job: under('spec.template.spec', POD_SPEC_LISTS),

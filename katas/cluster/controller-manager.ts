@@ -30,6 +30,7 @@ import {
   NamespaceController,
   NodeLifecycleController,
   PodGCController,
+  ReplicationManager,
   ResourceQuotaController,
   nodeLifecycleEventsClient,
   recordRegisteredNodes,
@@ -69,7 +70,7 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
-    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions'] }) },
+    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions', 'replicationcontrollers'] }) },
     // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
     // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts), StatefulSets (statefulset.ts), PodDisruptionBudgets
     // (disruption.ts) and PodGC (pod-gc.ts).
@@ -83,6 +84,7 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'disruption', component: 'controllermanager', make: (c) => new DisruptionController(c) },
     { name: 'resourcequota', component: 'resourcequota-controller', make: (c) => new ResourceQuotaController(c) },
     { name: 'horizontalpodautoscaling', component: 'horizontal-pod-autoscaler', make: (c) => new HorizontalPodAutoscalerController(c) },
+    { name: 'replicationcontroller', component: 'replication-controller', podEvents: true, make: (c) => new ReplicationManager(c) },
   ];
 }
 

@@ -21,6 +21,7 @@
  * | `quota.ts` | LimitRange, ResourceQuota |
  * | `autoscaling.ts` | HorizontalPodAutoscaler (autoscaling/v2) |
  * | `networking.ts` | Ingress, IngressClass, NetworkPolicy |
+ * | `replication-controller.ts` | ReplicationController |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
@@ -55,6 +56,7 @@ export * from './policy.ts';
 export * from './quota.ts';
 export * from './autoscaling.ts';
 export * from './networking.ts';
+export * from './replication-controller.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

@@ -497,7 +497,7 @@ function servedType(info: RequestInfo): ResourceType {
 
 function subresourceServed(type: ResourceType, subresource: string): boolean {
   if (subresource === 'status') return type.hasStatus;
-  if (subresource === 'scale') return type.resource === 'deployments' || type.resource === 'replicasets' || type.resource === 'statefulsets';
+  if (subresource === 'scale') return ['deployments', 'replicasets', 'statefulsets', 'replicationcontrollers'].includes(type.resource);
   if (subresource === 'binding') return type.resource === 'pods';
   if (subresource === 'finalize') return type.resource === 'namespaces';
   return false;
@@ -657,8 +657,10 @@ function gracePeriodOf(seconds: unknown): Pick<DeleteOptions, 'gracePeriodSecond
 
 /** The scale of a Deployment or ReplicaSet (autoscaling/v1 Scale): what `kubectl scale` reads and writes. */
 function scaleOf(object: KubeObject): Scale {
-  const workload = object as KubeObject & { spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } }; status?: { replicas?: number } };
-  const selector = Object.entries(workload.spec?.selector?.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(',');
+  const workload = object as KubeObject & { spec?: { replicas?: number; selector?: Record<string, unknown> }; status?: { replicas?: number } };
+  // a LabelSelector's matchLabels, or a ReplicationController's selector, which is a plain map
+  const labels = (object.kind === 'ReplicationController' ? workload.spec?.selector : workload.spec?.selector?.['matchLabels']) as Record<string, string> | undefined;
+  const selector = Object.entries(labels ?? {}).map(([key, value]) => `${key}=${value}`).join(',');
   const { name, namespace, uid, resourceVersion, creationTimestamp } = object.metadata;
   return {
     kind: 'Scale',

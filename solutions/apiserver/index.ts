@@ -75,6 +75,7 @@ export * from './resource-quota.ts';
 export * from './hpa-strategy.ts';
 export * from './served-versions.ts';
 export * from './networking-strategy.ts';
+export * from './replication-controller-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';
 export * from './http-server.ts';

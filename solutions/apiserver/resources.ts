@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, ReplicationController, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -30,6 +30,7 @@ import {
 import { validatePodDisruptionBudget } from './pdb-strategy.ts';
 import { defaultHorizontalPodAutoscaler, validateHorizontalPodAutoscaler } from './hpa-strategy.ts';
 import { defaultLimitRange, validateLimitRange } from './limit-range.ts';
+import { defaultReplicationController, validateReplicationController } from './replication-controller-strategy.ts';
 import { defaultNetworkPolicy, validateIngress, validateIngressClass, validateIngressClassUpdate, validateNetworkPolicy } from './networking-strategy.ts';
 import { defaultResourceQuota, validateResourceQuota } from './resource-quota.ts';
 import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } from './statefulset-strategy.ts';
@@ -390,6 +391,19 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
+    {
+      // Given, beyond the katas: v1 ReplicationControllers (replication-controller-strategy.ts), which the cluster's
+      // replication manager keeps.
+      ...simple('replicationcontrollers', 'ReplicationController', '', 'v1', true, true),
+      tracksGeneration: true as const,
+      categories: ['all'],
+      shortNames: ['rc'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultReplicationController(obj as ReplicationController);
+      },
+      validate: validateReplicationController,
+    },
     // Given, beyond the katas: a namespace's budgets, which the LimitRanger and ResourceQuota admission plugins
     // enforce (limit-range.ts, resource-quota.ts) and the cluster's resource quota controller counts.
     {

@@ -330,6 +330,14 @@ const PRINTERS: Record<string, Printer> = {
     columns: [nameColumn, column('Pod-Selector'), column('Age')],
     cells: (policy, now) => [policy.metadata.name, formatLabelSelector(policy.spec?.podSelector), age(policy, now)],
   },
+  ReplicationController: {
+    columns: [nameColumn, column('Desired', 0, 'integer'), column('Current', 0, 'integer'), column('Ready', 0, 'integer'), column('Age'), column('Containers', 1), column('Images', 1), column('Selector', 1)],
+    cells: (rc, now) => {
+      const { names, images } = containers(rc.spec?.template?.spec);
+      const selector = Object.keys(rc.spec?.selector ?? {}).length === 0 ? '<none>' : selectorString(rc.spec.selector);
+      return [rc.metadata.name, rc.spec?.replicas ?? 0, rc.status?.replicas ?? 0, rc.status?.readyReplicas ?? 0, age(rc, now), names, images, selector];
+    },
+  },
   LimitRange: {
     // upstream prints the moment it was made, not an age
     columns: [nameColumn, column('Created At', 0, 'date')],

@@ -86,6 +86,8 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
     }),
   Deployment: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   ReplicaSet: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
+  // A ReplicationController's status.replicas has no omitempty.
+  ReplicationController: (object) => changing(withZeroCounts(object, ['replicas'] as const), 'spec', (spec) => changing(spec, 'template', podTemplate)),
   Job: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   // A DaemonSet's status counts have no omitempty: a new one shows them as 0.
   DaemonSet: (object) => changing(withZeroCounts(object, DAEMON_SET_COUNTS), 'spec', (spec) => changing(spec, 'template', podTemplate)),

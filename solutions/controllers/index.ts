@@ -38,7 +38,8 @@
  * {@link StatefulSetController} (pods with stable names, made and replaced in order),
  * {@link DisruptionController} (each PodDisruptionBudget's allowed disruptions, which evictions
  * obey), {@link ResourceQuotaController} (what each ResourceQuota's namespace holds, which the
- * apiserver's ResourceQuota plugin checks creates against), {@link HorizontalPodAutoscalerController}
+ * apiserver's ResourceQuota plugin checks creates against), {@link ReplicationManager} (each
+ * ReplicationController's pods, made of kata 18's parts), {@link HorizontalPodAutoscalerController}
  * (each autoscaler's target kept within its bounds) and {@link PodGCController} (the pods of deleted
  * nodes force-deleted).
  * @module
@@ -73,4 +74,5 @@ export * from './statefulset.ts';
 export * from './disruption.ts';
 export * from './resource-quota.ts';
 export * from './horizontal-pod-autoscaler.ts';
+export * from './replication-controller.ts';
 export * from './cronjob.ts';

@@ -140,6 +140,7 @@ export type CoreAgrees = [
   Assert<Agrees<kit.Secret, core.Secret, MetadataRequired>>,
   Assert<Agrees<kit.ServiceAccount, Omit<core.ServiceAccount, 'imagePullSecrets' | 'secrets'>, MetadataRequired>>,
   Assert<Agrees<kit.LimitRange, core.LimitRange, MetadataRequired>>,
+  Assert<Agrees<kit.ReplicationController, core.ReplicationController, MetadataRequired>>,
   Assert<Agrees<kit.ResourceQuota, core.ResourceQuota, MetadataRequired>>,
 ];
 
@@ -178,6 +179,7 @@ export type Assignable = [
   Assert<Extends<kit.Binding, core.Binding>>,
   Assert<Extends<kit.Event, core.Event>>,
   Assert<Extends<kit.LimitRange, core.LimitRange>>,
+  Assert<Extends<kit.ReplicationController, core.ReplicationController>>,
   Assert<Extends<kit.ResourceQuota, core.ResourceQuota>>,
   Assert<Extends<kit.ReplicaSet, apps.ReplicaSet>>,
   Assert<Extends<kit.Deployment, apps.Deployment>>,
