@@ -424,6 +424,23 @@ spec:
     expect(await kubectl('delete', 'hpa', 'web')).toBe('horizontalpodautoscaler.autoscaling "web" deleted\n');
   });
 
+  it('stores an Ingress kubectl create ingress sends (protobuf) and prints it with no ADDRESS, as a cluster without an ingress controller does', async () => {
+    expect(await kubectl('create', 'ingress', 'web', '--rule=shop.example/*=web:80')).toBe('ingress.networking.k8s.io/web created\n');
+    expect(await kubectl('get', 'ingress', 'web')).toMatch(/^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nweb\s+<none>\s+shop\.example\s+80\s+\S+\n$/);
+    expect(await kubectl('get', 'ingress', 'web', '-o', 'jsonpath={.spec.rules[0].http.paths[0]}')).toBe('{"backend":{"service":{"name":"web","port":{"number":80}}},"path":"/","pathType":"Prefix"}');
+    await kubectl('delete', 'ingress', 'web');
+  });
+
+  it('keeps a ReplicationController\'s pods, and kubectl cluster-info dump runs to its end', async () => {
+    await apply(JSON.stringify({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'legacy' }, spec: { replicas: 1, template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'echo', image: 'kubekata/echo' }] } } } }));
+    await kubectl('wait', '--for=jsonpath={.status.readyReplicas}=1', 'rc/legacy', '--timeout=60s');
+    expect(await kubectl('get', 'rc', 'legacy')).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nlegacy\s+1\s+1\s+1\s+/);
+    const dump = await kubectl('cluster-info', 'dump', '--namespaces', 'default');
+    expect(dump).toContain('"kind": "ReplicationControllerList"');
+    expect(dump).toContain('==== START logs for container echo of pod default/legacy-');
+    await kubectl('delete', 'rc', 'legacy');
+  });
+
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
     const [pod] = await readyPods(3);
     const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {
