@@ -32,6 +32,7 @@ export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 export const KIND_TO_RESOURCE: Readonly<Record<string, { resource: string; namespaced: boolean }>> = {
   Pod: { resource: 'pods', namespaced: true },
   ReplicaSet: { resource: 'replicasets', namespaced: true },
+  ReplicationController: { resource: 'replicationcontrollers', namespaced: true },
   Deployment: { resource: 'deployments', namespaced: true },
   DaemonSet: { resource: 'daemonsets', namespaced: true },
   StatefulSet: { resource: 'statefulsets', namespaced: true },

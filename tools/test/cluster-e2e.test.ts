@@ -439,6 +439,8 @@ spec:
     expect(dump).toContain('"kind": "ReplicationControllerList"');
     expect(dump).toContain('==== START logs for container echo of pod default/legacy-');
     await kubectl('delete', 'rc', 'legacy');
+    // the garbage collector takes its pods with it
+    await kubectl('wait', '--for=delete', 'pod', '-l', 'app=legacy', '--timeout=60s');
   });
 
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
