@@ -7,7 +7,8 @@
  * each ReplicationController as a ReplicaSet (its map selector as `matchLabels`) and write owner
  * references naming a ReplicationController. Here it is a controller of its own made of kata 18's
  * parts — {@link ControllerExpectations}, {@link slowStartBatch}, {@link podsToDelete},
- * {@link calculateStatus}, {@link filterPodsByOwner} — in the order kata 18's sync runs them:
+ * {@link calculateStatus}, {@link filterPodsByOwner}, {@link createPodFromTemplate},
+ * {@link writeOwnerRefs} — in the order kata 18's sync runs them:
  *
  * ```
  * claim (adopt matching orphans, release owned pods that no longer match)
@@ -28,7 +29,7 @@
  * ```
  */
 import { isStatusError, type ApiClient } from '@kube/apiserver';
-import { objectKey, type Clock, type KubeObject, type OwnerReference, type Pod, type ReplicaSet, type ReplicationController, type ReplicationControllerStatus } from '@kube/kit';
+import { objectKey, type Clock, type OwnerReference, type Pod, type ReplicaSet, type ReplicationController, type ReplicationControllerStatus } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
@@ -39,6 +40,7 @@ import {
   calculateStatus,
   ControllerExpectations,
   controllerRef,
+  createPodFromTemplate,
   filterPodsByOwner,
   isActive,
   POD_CONTROLLER_UID_INDEX,
@@ -46,6 +48,7 @@ import {
   podsToDelete,
   SLOW_START_INITIAL_BATCH_SIZE,
   slowStartBatch,
+  writeOwnerRefs,
 } from './replica-set.ts';
 import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
 
@@ -183,11 +186,11 @@ export class ReplicationManager {
       if (ref) {
         if (ref.uid !== rc.metadata.uid) continue;
         if (matches) claimed.push(pod);
-        else if (!rc.metadata.deletionTimestamp) await this.writeOwnerRefs(pod, (refs) => refs.filter((r) => r.uid !== rc.metadata.uid));
+        else if (!rc.metadata.deletionTimestamp) await writeOwnerRefs(this.client, pod, (refs) => refs.filter((r) => r.uid !== rc.metadata.uid));
         continue;
       }
       if (!matches || rc.metadata.deletionTimestamp || pod.metadata.deletionTimestamp) continue;
-      const adopted = await this.writeOwnerRefs(pod, (refs) => [...refs, ownerReferenceToController(rc)]);
+      const adopted = await writeOwnerRefs(this.client, pod, (refs) => [...refs, ownerReferenceToController(rc)]);
       if (adopted) claimed.push(adopted);
     }
     return claimed;
@@ -200,7 +203,10 @@ export class ReplicationManager {
     if (diff < 0) {
       const count = Math.min(-diff, BURST_REPLICAS);
       this.expectations.expectCreations(key, count);
-      const { successes, error } = await slowStartBatch(count, SLOW_START_INITIAL_BATCH_SIZE, () => this.createPod(rc));
+      const create = async () => {
+        await createPodFromTemplate(this.client, rc, rc.spec?.template, ownerReferenceToController(rc));
+      };
+      const { successes, error } = await slowStartBatch(count, SLOW_START_INITIAL_BATCH_SIZE, create);
       for (let i = successes; i < count; i++) this.expectations.creationObserved(key);
       if (error) throw error;
     } else if (diff > 0) {
@@ -216,35 +222,6 @@ export class ReplicationManager {
         }
       }
       if (first) throw first;
-    }
-  }
-
-  private async createPod(rc: ReplicationController): Promise<void> {
-    const template = rc.spec?.template ?? {};
-    await this.client.pods(rc.metadata.namespace).create({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${rc.metadata.name}-`,
-        namespace: rc.metadata.namespace!,
-        labels: { ...template.metadata?.labels },
-        ...(template.metadata?.annotations && { annotations: { ...template.metadata.annotations } }),
-        ownerReferences: [ownerReferenceToController(rc)],
-      },
-      spec: structuredClone(template.spec ?? { containers: [] }),
-    });
-  }
-
-  /** Writes a pod's ownerReferences as `change` makes them; undefined when the pod is gone. */
-  private async writeOwnerRefs(pod: Pod, change: (refs: OwnerReference[]) => OwnerReference[]): Promise<Pod | undefined> {
-    const refs = change(pod.metadata.ownerReferences ?? []);
-    const metadata: KubeObject['metadata'] = { ...pod.metadata, ownerReferences: refs };
-    if (refs.length === 0) delete metadata.ownerReferences;
-    try {
-      return await this.client.pods(pod.metadata.namespace).update({ ...pod, metadata });
-    } catch (error) {
-      if (isStatusError(error, 'NotFound')) return undefined;
-      throw error;
     }
   }
 }

@@ -13,9 +13,10 @@
  */
 import type { KubeObject, ReplicationController, StatusCause } from '@kube/kit';
 import { defaultPodSpec } from './defaulting.ts';
-import { invalidField, requiredField, unsupportedField } from './field-errors.ts';
+import { invalidField, requiredField } from './field-errors.ts';
 import { isDNS1123Subdomain } from './names.ts';
-import { NON_NEGATIVE_MESSAGE, validateAnnotations, validateLabels, validateObjectMeta, validatePodSpec } from './validation.ts';
+import { NON_NEGATIVE_MESSAGE, validateLabels, validateObjectMeta } from './validation.ts';
+import { validateRestartingTemplate } from './workload-template.ts';
 
 /**
  * SetDefaults_ReplicationController: the selector, and the controller's own labels, are the
@@ -51,11 +52,7 @@ export function validateReplicationController(obj: KubeObject): StatusCause[] {
   if (Object.keys(selector).length > 0 && !Object.entries(selector).every(([key, value]) => labels[key] === value)) {
     errors.push(invalidField('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
   }
-  errors.push(...validateLabels(template.metadata?.labels, 'spec.template.metadata.labels'));
-  errors.push(...validateAnnotations(template.metadata?.annotations, 'spec.template.metadata.annotations'));
-  errors.push(...validatePodSpec(template.spec, 'spec.template.spec'));
-  const restartPolicy = template.spec?.restartPolicy;
-  if (restartPolicy !== undefined && restartPolicy !== 'Always') errors.push(unsupportedField('spec.template.spec.restartPolicy', restartPolicy, ['Always']));
+  errors.push(...validateRestartingTemplate(template));
   if (template.spec?.activeDeadlineSeconds !== undefined) {
     errors.push(invalidField('spec.template.spec.activeDeadlineSeconds', template.spec.activeDeadlineSeconds, 'activeDeadlineSeconds in ReplicationController is not Supported'));
   }

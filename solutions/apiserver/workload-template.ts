@@ -33,13 +33,25 @@ export function validateSelectorAndTemplate(kind: 'DaemonSet' | 'StatefulSet', s
   if (selector && errors.length === 0 && !selectorMatches(selector, labels)) {
     errors.push(invalidField('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
   }
-  errors.push(...validateLabels(template.metadata?.labels, 'spec.template.metadata.labels'));
-  errors.push(...validateAnnotations(template.metadata?.annotations, 'spec.template.metadata.annotations'));
-  errors.push(...validatePodSpec(template.spec, 'spec.template.spec'));
-  const restartPolicy = template.spec?.restartPolicy;
-  if (restartPolicy !== undefined && restartPolicy !== 'Always') errors.push(unsupportedField('spec.template.spec.restartPolicy', restartPolicy, ['Always']));
+  errors.push(...validateRestartingTemplate(template));
   if (template.spec?.activeDeadlineSeconds !== undefined) {
     errors.push(forbiddenField('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${kind} is not Supported`));
   }
+  return errors;
+}
+
+/**
+ * A workload's pod template as every workload that keeps its pods running checks it: its labels,
+ * annotations and pod spec, and a restartPolicy of `Always` (a DaemonSet's, a StatefulSet's, a
+ * ReplicationController's).
+ */
+export function validateRestartingTemplate(template: PodTemplateSpec): StatusCause[] {
+  const errors: StatusCause[] = [
+    ...validateLabels(template.metadata?.labels, 'spec.template.metadata.labels'),
+    ...validateAnnotations(template.metadata?.annotations, 'spec.template.metadata.annotations'),
+    ...validatePodSpec(template.spec, 'spec.template.spec'),
+  ];
+  const restartPolicy = template.spec?.restartPolicy;
+  if (restartPolicy !== undefined && restartPolicy !== 'Always') errors.push(unsupportedField('spec.template.spec.restartPolicy', restartPolicy, ['Always']));
   return errors;
 }

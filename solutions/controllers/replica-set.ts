@@ -19,7 +19,7 @@
  * creates 3 pods it writes down "expect 3 creations", and it will not manage replicas again until
  * its informer has seen 3 pods arrive (or 5 minutes have passed, in case one never does).
  */
-import { isNotImplemented, objectKey, type Clock, type KubeObject, type OwnerReference, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus, toRFC3339 } from '@kube/kit';
+import { isNotImplemented, objectKey, type Clock, type KubeObject, type OwnerReference, type Pod, type PodTemplateSpec, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus, toRFC3339 } from '@kube/kit';
 import { isStatusError, selectorFromObject, type ApiClient } from '@kube/apiserver';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, type Indexer } from './informer-api.ts';
@@ -518,32 +518,11 @@ export class ReplicaSetController {
   }
 
   private async createPod(rs: ReplicaSet): Promise<void> {
-    const template = rs.spec?.template ?? {};
-    await this.client.pods(rs.metadata.namespace).create({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${rs.metadata.name}-`,
-        namespace: rs.metadata.namespace!,
-        labels: { ...template.metadata?.labels },
-        ...(template.metadata?.annotations && { annotations: { ...template.metadata.annotations } }),
-        ownerReferences: [ownerReferenceTo(rs)],
-      },
-      spec: structuredClone(template.spec ?? { containers: [] }),
-    });
+    await createPodFromTemplate(this.client, rs, rs.spec?.template, ownerReferenceTo(rs));
   }
 
-  /** Writes a pod's ownerReferences as `change` makes them; undefined when the pod is gone. */
-  private async writeOwnerRefs(pod: Pod, change: (refs: OwnerReference[]) => OwnerReference[]): Promise<Pod | undefined> {
-    const refs = change(pod.metadata.ownerReferences ?? []);
-    const metadata = { ...pod.metadata, ownerReferences: refs };
-    if (refs.length === 0) delete (metadata as Partial<typeof metadata>).ownerReferences;
-    try {
-      return await this.client.pods(pod.metadata.namespace).update({ ...pod, metadata });
-    } catch (error) {
-      if (isStatusError(error, 'NotFound')) return undefined;
-      throw error;
-    }
+  private writeOwnerRefs(pod: Pod, change: (refs: OwnerReference[]) => OwnerReference[]): Promise<Pod | undefined> {
+    return writeOwnerRefs(this.client, pod, change);
   }
 
   /** Writes the status if it changed; on a conflict, once more on a fresh read (upstream's `updateReplicaSetStatus`). */
@@ -558,6 +537,39 @@ export class ReplicaSetController {
       if (fresh.metadata.uid !== rs.metadata.uid) return;
       await rsClient.updateStatus({ ...fresh, status: { ...status, observedGeneration: Math.min(status.observedGeneration ?? 0, fresh.metadata.generation ?? 0) } });
     }
+  }
+}
+
+/**
+ * Creates a pod from an owner's template (upstream's PodControl.CreatePodsWithGenerateName): named
+ * `<owner>-` and five drawn characters, labelled and annotated as the template says, controlled by
+ * `ownerRef`. The ReplicaSet controller and the cluster's replication manager make their pods so.
+ */
+export async function createPodFromTemplate(client: ApiClient, owner: KubeObject, template: PodTemplateSpec | undefined, ownerRef: OwnerReference): Promise<Pod> {
+  return client.pods(owner.metadata.namespace).create({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: `${owner.metadata.name}-`,
+      namespace: owner.metadata.namespace!,
+      labels: { ...template?.metadata?.labels },
+      ...(template?.metadata?.annotations && { annotations: { ...template.metadata.annotations } }),
+      ownerReferences: [ownerRef],
+    },
+    spec: structuredClone(template?.spec ?? { containers: [] }),
+  });
+}
+
+/** Writes a pod's ownerReferences as `change` makes them (an adoption, a release); undefined when the pod is gone. */
+export async function writeOwnerRefs(client: ApiClient, pod: Pod, change: (refs: OwnerReference[]) => OwnerReference[]): Promise<Pod | undefined> {
+  const refs = change(pod.metadata.ownerReferences ?? []);
+  const metadata = { ...pod.metadata, ownerReferences: refs };
+  if (refs.length === 0) delete (metadata as Partial<typeof metadata>).ownerReferences;
+  try {
+    return await client.pods(pod.metadata.namespace).update({ ...pod, metadata });
+  } catch (error) {
+    if (isStatusError(error, 'NotFound')) return undefined;
+    throw error;
   }
 }
 
