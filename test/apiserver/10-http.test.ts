@@ -930,7 +930,7 @@ describe('the HTTP API: the resources and answers users reach for first', () => 
     bench = await startBench();
     const resources = [...(await bench.send('GET', '/api/v1')).json.resources, ...(await bench.send('GET', '/apis/apps/v1')).json.resources];
     const all = resources.filter((r: { categories?: string[] }) => r.categories?.includes('all')).map((r: { name: string }) => r.name);
-    expect(all.sort()).toEqual(['daemonsets', 'deployments', 'pods', 'replicasets', 'services', 'statefulsets']);
+    expect(all.sort()).toEqual(['daemonsets', 'deployments', 'pods', 'replicasets', 'replicationcontrollers', 'services', 'statefulsets']);
     expect(resources.find((r: { name: string }) => r.name === 'configmaps')).toMatchObject({ kind: 'ConfigMap', shortNames: ['cm'] });
   });
 
