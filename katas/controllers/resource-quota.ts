@@ -13,7 +13,8 @@
  * ```
  *
  * When it counts a quota again: when the quota is made or its `spec.hard` changes; when a pod
- * finishes or goes, or an object of a kind it watches goes (replenishment: the namespace's quotas);
+ * finishes or goes, a Service's type changes, or an object of a kind it watches goes
+ * (replenishment: the namespace's quotas);
  * and every {@link RESOURCE_QUOTA_RESYNC_MS} for every quota, which puts right what admission
  * charged for an object that was then never stored. It counts from the informers' caches for the
  * kinds it watches and by listing for any other kind a quota caps (`count/<resource>.<group>`).
@@ -30,7 +31,7 @@
  */
 import { matchingResources, podCharged, quotaMatches, quotaUsage, RESOURCES, addAmounts, maskAmounts, type ApiClient, type ResourceAmounts } from '@kube/apiserver';
 import { isDeepStrictEqual } from 'node:util';
-import type { Clock, KubeObject, Pod, ResourceQuota, Timer } from '@kube/kit';
+import type { Clock, KubeObject, Pod, ResourceQuota, Service, Timer } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
@@ -94,6 +95,14 @@ export class ResourceQuotaController {
       const informer = options.factory.informerFor<KubeObject>(resource);
       informer.addEventHandler({ onDelete: replenish });
       this.watched.set(resource, informer);
+      // a Service whose type changed may give node ports or a load balancer back
+      const typeOf = (object: KubeObject) => (object as Service).spec?.type;
+      if (resource !== 'services') continue;
+      informer.addEventHandler({
+        onUpdate: (old, service) => {
+          if (typeOf(old) !== typeOf(service)) replenish(service);
+        },
+      });
     }
     this.watched.set('pods', this.pods as SharedIndexInformer<KubeObject>);
   }

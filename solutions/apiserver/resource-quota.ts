@@ -28,9 +28,9 @@
  * | a pod that has not finished | `pods`: 1; `requests.cpu` (and `cpu`), `requests.memory` (and `memory`), `limits.cpu`, `limits.memory`, ephemeral storage: its containers' summed (an init container's, when larger) |
  *
  * A limit without a request is a request of the limit, as Go's defaulting of a decoded pod makes
- * it before admission runs. Where it simplifies: only creates are charged (upstream also charges a
- * Service changed to a NodePort, and a pod's resize); no huge pages or extended resources beyond
- * `requests.<name>`; no admission configuration (`limitedResources`).
+ * it before admission runs. Creates are charged, and a Service's updates (what the new type adds).
+ * Where it simplifies: a pod's in-place resize is not charged; no huge pages or extended resources
+ * beyond `requests.<name>`; no admission configuration (`limitedResources`).
  */
 import type { KubeObject, Pod, ResourceQuota, Service, StatusCause } from '@kube/kit';
 import type { AdmissionPlugin } from './admission.ts';
@@ -381,7 +381,9 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
 
   async validate(request: AdmissionRequest): Promise<void> {
     const { attributes, operation, object } = request;
-    if (operation !== 'CREATE' || attributes.subresource !== '' || attributes.namespace === '' || !object) return;
+    // Creates are charged; of updates, only a Service's (its type may now take node ports or a load balancer).
+    const charged = operation === 'CREATE' || (operation === 'UPDATE' && attributes.resource === 'services');
+    if (!charged || attributes.subresource !== '' || attributes.namespace === '' || !object) return;
     const type = this.resourceType(attributes.resource);
     if (!type?.namespaced) return;
     // The object as it will be stored. Upstream validates it before its validating admission runs, so a
@@ -393,7 +395,7 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     const name = object.metadata?.name || object.metadata?.generateName || attributes.name;
     const qualified = type.group === '' ? type.resource : `${type.resource}.${type.group}`;
     for (let attempt = 1; ; attempt++) {
-      const charges = this.check(await this.quotas.list(attributes.namespace), type.resource, type.group, stored, (why) => forbidden(qualified, name, why));
+      const charges = this.check(await this.quotas.list(attributes.namespace), type.resource, type.group, stored, request.oldObject, (why) => forbidden(qualified, name, why));
       if (request.dryRun) return;
       try {
         for (const charged of charges) await this.quotas.updateStatus(charged);
@@ -404,9 +406,21 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     }
   }
 
-  /** The quotas with their new `used`, or the refusal (checkQuotas for one object). */
-  private check(quotas: readonly ResourceQuota[], resource: string, group: string, object: KubeObject, refuse: (why: string) => Error): ResourceQuota[] {
-    const delta = Object.fromEntries(Object.entries(quotaUsage(resource, group, object, this.now())).filter(([, text]) => !parseQuantity(text).isZero()));
+  /**
+   * The quotas with their new `used`, or the refusal (checkQuotas for one object). An update is
+   * charged only what it adds to what the object it replaces already cost (upstream's
+   * SubtractWithNonNegativeResult): a Service made a NodePort costs its ports, one made a
+   * ClusterIP again costs nothing (the controller gives the ports back).
+   */
+  private check(quotas: readonly ResourceQuota[], resource: string, group: string, object: KubeObject, old: KubeObject | undefined, refuse: (why: string) => Error): ResourceQuota[] {
+    const now = this.now();
+    const before = old === undefined ? {} : quotaUsage(resource, group, old, now);
+    const delta = Object.fromEntries(
+      Object.entries(quotaUsage(resource, group, object, now))
+        .map(([name, text]) => [name, before[name] === undefined ? parseQuantity(text) : parseQuantity(text).sub(parseQuantity(before[name]))] as const)
+        .filter(([, amount]) => amount.cmp(parseQuantity('0')) > 0)
+        .map(([name, amount]) => [name, amount.toString()]),
+    );
     const charged: ResourceQuota[] = [];
     for (const quota of [...quotas].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1))) {
       if (!quotaMatches(quota, resource, group, object)) continue;

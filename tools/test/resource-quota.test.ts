@@ -39,7 +39,7 @@ async function running() {
   };
   const quotas = api.resource<ResourceQuota>('resourcequotas', 'default');
   const status = async (name = 'q') => (await quotas.get(name)).status;
-  return { cluster, api, post, refusal, quotas, status, errors, stop };
+  return { cluster, api, handler, post, refusal, quotas, status, errors, stop };
 }
 
 /** A pod spec of one container with these requests and limits (none: BestEffort). */
@@ -118,6 +118,33 @@ else describe('ResourceQuotas and LimitRanges', () => {
     expect((await post('configmaps', { metadata: { name: 'c' } })).code).toBe(201);
     await cluster.settle();
     expect((await status())?.used).toEqual({ pods: '1', configmaps: '0' });
+    await stop();
+  });
+
+  it('charges a Service made a NodePort its ports, refuses one over services.nodeports, and gives them back when it is a ClusterIP again', async () => {
+    const { cluster, handler, post, quotas, status, stop } = await running();
+    await quotas.create({ metadata: { name: 'q' }, spec: { hard: { services: '5', 'services.nodeports': '2' } } });
+    await cluster.settle();
+    const service = (name: string) => ({ metadata: { name }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] } });
+    expect((await post('services', service('web'))).code).toBe(201);
+    expect((await post('services', service('api'))).code).toBe(201);
+    const retype = async (name: string, type: string) => {
+      const { body } = await handle('GET', `/api/v1/namespaces/default/services/${name}`);
+      return handle('PUT', `/api/v1/namespaces/default/services/${name}`, { ...body, spec: { ...body.spec, type } });
+    };
+    const handle = async (method: string, url: string, body?: object) => {
+      const reply = await handler.handle({ method, url, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : '' });
+      return { code: reply.code, body: ('body' in reply ? reply.body : undefined) as any };
+    };
+    expect((await retype('web', 'NodePort')).code).toBe(200);
+    expect((await status())?.used).toMatchObject({ services: '2', 'services.nodeports': '2' });
+    const refused = await retype('api', 'NodePort');
+    expect(refused.code).toBe(403);
+    expect(refused.body.message).toBe('services "api" is forbidden: exceeded quota: q, requested: services.nodeports=2, used: services.nodeports=2, limited: services.nodeports=2');
+    expect((await retype('web', 'ClusterIP')).code).toBe(200);
+    await cluster.settle();
+    expect((await status())?.used).toMatchObject({ 'services.nodeports': '0' });
+    expect((await retype('api', 'NodePort')).code).toBe(200);
     await stop();
   });
 
