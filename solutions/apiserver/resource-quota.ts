@@ -382,8 +382,8 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
   async validate(request: AdmissionRequest): Promise<void> {
     const { attributes, operation, object } = request;
     // Creates are charged; of updates, only a Service's (its type may now take node ports or a load balancer).
-    const charged = operation === 'CREATE' || (operation === 'UPDATE' && attributes.resource === 'services');
-    if (!charged || attributes.subresource !== '' || attributes.namespace === '' || !object) return;
+    const chargeable = operation === 'CREATE' || (operation === 'UPDATE' && attributes.resource === 'services');
+    if (!chargeable || attributes.subresource !== '' || attributes.namespace === '' || !object) return;
     const type = this.resourceType(attributes.resource);
     if (!type?.namespaced) return;
     // The object as it will be stored. Upstream validates it before its validating admission runs, so a
