@@ -386,6 +386,9 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     if (!chargeable || attributes.subresource !== '' || attributes.namespace === '' || !object) return;
     const type = this.resourceType(attributes.resource);
     if (!type?.namespaced) return;
+    // Most namespaces have no quota that counts this kind: no copy, defaults or validation of the object then.
+    let quotas = await this.quotas.list(attributes.namespace);
+    if (!quotas.some((quota) => matchingResources(type.resource, type.group, Object.keys(quota.status?.hard ?? {})).length > 0)) return;
     // The object as it will be stored. Upstream validates it before its validating admission runs, so a
     // quota is never charged for an object the store refuses; here the registry validates after: look first.
     const stored = structuredClone(object);
@@ -395,13 +398,14 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     const name = object.metadata?.name || object.metadata?.generateName || attributes.name;
     const qualified = type.group === '' ? type.resource : `${type.resource}.${type.group}`;
     for (let attempt = 1; ; attempt++) {
-      const charges = this.check(await this.quotas.list(attributes.namespace), type.resource, type.group, stored, request.oldObject, (why) => forbidden(qualified, name, why));
+      const charges = this.check(quotas, type.resource, type.group, stored, request.oldObject, (why) => forbidden(qualified, name, why));
       if (request.dryRun) return;
       try {
         for (const charged of charges) await this.quotas.updateStatus(charged);
         return;
       } catch (error) {
         if (!isStatusError(error, 'Conflict') || attempt >= CONFLICT_RETRIES) throw error;
+        quotas = await this.quotas.list(attributes.namespace); // another writer charged them first: read them again
       }
     }
   }
