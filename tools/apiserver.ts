@@ -34,10 +34,13 @@ import {
   Admission,
   ApiServer,
   DefaultIngressClass,
+  DefaultStorageClass,
   DefaultTolerationSeconds,
   LimitRanger,
+  PersistentVolumeClaimResize,
   PriorityDefaulting,
   ServiceAccountDefaulting,
+  StorageObjectInUseProtection,
   ensureRbacObjects,
   ensureSystemPriorityClasses,
   isStatusError,
@@ -59,6 +62,7 @@ import {
   RealClock,
   Random,
   type IngressClass,
+  type StorageClass,
   type KubeObject,
   type LimitRange,
   type Namespace,
@@ -227,6 +231,7 @@ const namespace = (name: string) => registry.list<Namespace>('namespaces', undef
 const serviceAccount = (ns: string, name: string) => registry.list('serviceaccounts', ns, { fieldSelector: `metadata.name=${name}` }).items[0];
 // LimitRanges apply here too; ResourceQuotas are stored but count nothing until a controller manager
 // writes their status (the cluster's does), as upstream's admission matches a quota on its status.
+const storageClasses = () => registry.list<StorageClass>('storageclasses', undefined).items;
 const limitRanger = new LimitRanger((ns) => registry.list<LimitRange>('limitranges', ns).items);
 const pki = args['insecure-http'] ? undefined : await ensurePki(args['data-dir'] ?? join(ROOT, '.kubekata', 'apiserver'), [args.host]);
 const server = new ApiServer({
@@ -238,7 +243,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => registry.list<IngressClass>('ingressclasses', undefined).items)], [new NamespaceLifecycle(namespace), limitRanger, priority]),
+  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection()], [new NamespaceLifecycle(namespace), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

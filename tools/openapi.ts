@@ -57,6 +57,7 @@ const UPSTREAM_FILES: Record<string, string> = {
   'io.k8s.api.policy.v1': 'policy/v1.d.ts',
   'io.k8s.api.rbac.v1': 'rbac/v1.d.ts',
   'io.k8s.api.scheduling.v1': 'scheduling/v1.d.ts',
+  'io.k8s.api.storage.v1': 'storage/v1.d.ts',
   'io.k8s.apimachinery.pkg.apis.meta.v1': 'meta/v1.d.ts',
 };
 

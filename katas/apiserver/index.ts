@@ -27,7 +27,11 @@
  * autoscaling/v2 HorizontalPodAutoscalers' ({@link defaultHorizontalPodAutoscaler},
  * {@link validateHorizontalPodAutoscaler}), which its horizontal pod autoscaler controller runs,
  * and networking.k8s.io/v1's Ingresses, IngressClasses and NetworkPolicies ({@link validateIngress},
- * {@link DefaultIngressClass}, {@link validateNetworkPolicy}), stored and checked.
+ * {@link DefaultIngressClass}, {@link validateNetworkPolicy}), stored and checked, and storage:
+ * PersistentVolumes, PersistentVolumeClaims and StorageClasses ({@link validatePersistentVolume},
+ * {@link validatePersistentVolumeClaim}, {@link validateStorageClass}; the admission plugins
+ * {@link DefaultStorageClass}, {@link StorageObjectInUseProtection},
+ * {@link PersistentVolumeClaimResize}), which its persistent volume controller binds.
  * @module
  */
 export * from './quantity.ts';
@@ -75,6 +79,9 @@ export * from './resource-quota.ts';
 export * from './hpa-strategy.ts';
 export * from './served-versions.ts';
 export * from './networking-strategy.ts';
+export * from './storage-strategy.ts';
+export * from './storage-admission.ts';
+export * from './volume-helpers.ts';
 export * from './replication-controller-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

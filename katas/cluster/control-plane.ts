@@ -33,12 +33,15 @@ import {
   Admission,
   ApiServer,
   DefaultIngressClass,
+  DefaultStorageClass,
   DefaultTolerationSeconds,
   LimitRanger,
+  PersistentVolumeClaimResize,
   PriorityDefaulting,
   ResourceQuotaAdmission,
   RESOURCES,
   ServiceAccountDefaulting,
+  StorageObjectInUseProtection,
   HttpClient,
   LocalClient,
   NamespaceDefaulting,
@@ -60,6 +63,7 @@ import {
   type ClusterRoleBinding,
   type Clock,
   type IngressClass,
+  type StorageClass,
   type KubeObject,
   type LimitRange,
   type Namespace,
@@ -195,6 +199,7 @@ export class ControlPlane {
       const priority = new PriorityDefaulting(() => this.registry.list<PriorityClass>('priorityclasses', undefined).items);
       // LimitRanger both gives a new pod its namespace's defaults and refuses one out of bounds.
       const limitRanger = new LimitRanger((namespace) => this.registry.list<LimitRange>('limitranges', namespace).items);
+      const storageClasses = () => this.registry.list<StorageClass>('storageclasses', undefined).items;
       // Last, as upstream runs it: a create that passes everything else is charged to its namespace's quotas.
       const quota = new ResourceQuotaAdmission(
         {
@@ -216,8 +221,8 @@ export class ControlPlane {
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
         admission: new Admission(
-          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => this.registry.list<IngressClass>('ingressclasses', undefined).items)],
-          [new NamespaceLifecycle((name) => this.namespace(name)), limitRanger, priority, quota],
+          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => this.registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection()],
+          [new NamespaceLifecycle((name) => this.namespace(name)), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses), quota],
         ),
         serviceAllocator: this.serviceAllocators(),
         // the registry's own Random: a name drawn here is the name the registry would have drawn

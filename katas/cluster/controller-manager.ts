@@ -29,7 +29,10 @@ import {
   JobController,
   NamespaceController,
   NodeLifecycleController,
+  PersistentVolumeController,
   PodGCController,
+  PVCProtectionController,
+  PVProtectionController,
   ReplicationManager,
   ResourceQuotaController,
   nodeLifecycleEventsClient,
@@ -70,7 +73,7 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
-    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions', 'replicationcontrollers'] }) },
+    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions', 'replicationcontrollers', 'persistentvolumeclaims'] }) },
     // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
     // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts), StatefulSets (statefulset.ts), PodDisruptionBudgets
     // (disruption.ts) and PodGC (pod-gc.ts).
@@ -85,6 +88,9 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'resourcequota', component: 'resourcequota-controller', make: (c) => new ResourceQuotaController(c) },
     { name: 'horizontalpodautoscaling', component: 'horizontal-pod-autoscaler', make: (c) => new HorizontalPodAutoscalerController(c) },
     { name: 'replicationcontroller', component: 'replication-controller', podEvents: true, make: (c) => new ReplicationManager(c) },
+    { name: 'persistentvolume-binder', component: 'persistentvolume-controller', workers: 1, make: (c) => new PersistentVolumeController(c) },
+    { name: 'persistentvolumeclaim-protection', component: 'persistentvolumeclaim-protection-controller', workers: 1, make: (c) => new PVCProtectionController(c) },
+    { name: 'persistentvolume-protection', component: 'persistentvolume-protection-controller', workers: 1, make: (c) => new PVProtectionController(c) },
   ];
 }
 

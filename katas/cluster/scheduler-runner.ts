@@ -17,8 +17,8 @@
 import { hostname } from 'node:os';
 import type { ApiClient } from '@kube/apiserver';
 import { DeletedFinalStateUnknown, SeriesEventRecorder, SharedInformerFactory, type SharedIndexInformer } from '@kube/controllers';
-import { NotImplemented, type Clock, type KubeObject, type Node, type Pod, type Random, type Timer } from '@kube/kit';
-import { DEFAULT_SCHEDULER_NAME, Scheduler, type CycleResult, type EventType, type ExplanationRecorder, type Framework } from '@kube/scheduler';
+import { NotImplemented, type Clock, type KubeObject, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type Random, type StorageClass, type Timer } from '@kube/kit';
+import { DEFAULT_SCHEDULER_NAME, Scheduler, type CycleResult, type EventType, type ExplanationRecorder, type Framework, type VolumeListers } from '@kube/scheduler';
 
 /** Who the scheduler's events say they are from (`kubectl describe pod`'s From column). */
 export const DEFAULT_SCHEDULER = DEFAULT_SCHEDULER_NAME;
@@ -44,6 +44,39 @@ export interface SchedulerRunnerOptions {
   onError?: (error: unknown) => void;
 }
 
+/**
+ * The claims, volumes and classes the VolumeBinding plugin reads, from informers on the runner's
+ * factory (given). Until {@link VolumeCache.watch} is called it holds nothing, and a pod that mounts
+ * a claim waits, its claim "not found".
+ */
+export class VolumeCache implements VolumeListers {
+  private claims: SharedIndexInformer<PersistentVolumeClaim> | undefined;
+  private classes: SharedIndexInformer<StorageClass> | undefined;
+  private persistentVolumes: SharedIndexInformer<PersistentVolume> | undefined;
+
+  /** Reads from `factory`'s informers (made here, before it starts), and calls `changed` on each add or update. */
+  watch(factory: SharedInformerFactory, changed: () => void): void {
+    this.claims = factory.informerFor<PersistentVolumeClaim>('persistentvolumeclaims');
+    this.persistentVolumes = factory.informerFor<PersistentVolume>('persistentvolumes');
+    this.classes = factory.informerFor<StorageClass>('storageclasses');
+    for (const informer of [this.claims, this.persistentVolumes, this.classes] as SharedIndexInformer<KubeObject>[]) {
+      informer.addEventHandler({ onAdd: changed, onUpdate: changed });
+    }
+  }
+
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.claims?.indexer.getByKey(`${namespace}/${name}`);
+  }
+
+  storageClass(name: string): StorageClass | undefined {
+    return name === '' ? undefined : this.classes?.indexer.getByKey(name);
+  }
+
+  volumes(): readonly PersistentVolume[] {
+    return this.persistentVolumes?.indexer.list() ?? [];
+  }
+}
+
 /** The object of a delete event, whether the informer saw it go or found it gone at a relist. */
 function deletedObject<T extends KubeObject>(object: T | DeletedFinalStateUnknown<T>): T {
   return object instanceof DeletedFinalStateUnknown ? object.obj : object;
@@ -54,6 +87,8 @@ export class SchedulerRunner {
   readonly scheduler: Scheduler;
   /** the `Scheduled` and `FailedScheduling` events, written as `default-scheduler` does: the events.k8s.io way, in series */
   readonly events: SeriesEventRecorder;
+  /** the claims, volumes and classes its VolumeBinding plugin reads: {@link watchVolumes} fills it */
+  readonly volumes = new VolumeCache();
   private factory: SharedInformerFactory | undefined;
   private flushTimer: Timer | undefined;
   private draining: Promise<void> | undefined;
@@ -74,6 +109,7 @@ export class SchedulerRunner {
       client: options.client,
       clock: options.clock,
       random: options.random,
+      volumes: this.volumes,
       ...(options.framework && { framework: options.framework }),
       ...(options.explain && { explain: options.explain }),
     });
@@ -87,9 +123,19 @@ export class SchedulerRunner {
     // TODO(29): stopped = false; a SharedInformerFactory on the client (onError told of informer failures). Add event
     // TODO(29): handlers to its nodes() informer, then its pods() one: onAdd -> ADDED, onUpdate -> MODIFIED, onDelete -> DELETED
     // TODO(29): (unwrap a DeletedFinalStateUnknown: deletedObject), each handed to scheduler.onNode / onPod through deliver().
+    // TODO(29): Then this.watchVolumes(factory) (given: the claims, volumes and classes VolumeBinding reads).
     // TODO(29): Start the factory, wait for its caches; every QUEUE_FLUSH_PERIOD_MS on the clock deliver queue.flush(); kick();
     // TODO(29): and resolve once idle().
     throw new NotImplemented('29', 'SchedulerRunner.start');
+  }
+
+  /**
+   * Given: the factory's informers of claims, volumes and classes, for the VolumeBinding plugin
+   * (upstream's plugins register theirs on the scheduler's factory too); each add or update is a
+   * {@link Scheduler.onStorageChange}, delivered. Call it after making the factory, before starting it.
+   */
+  private watchVolumes(factory: SharedInformerFactory): void {
+    this.volumes.watch(factory, () => this.deliver(() => this.scheduler.onStorageChange()));
   }
 
   /** Runs cycles until no pod is ready; if one is already running, it runs again when done. */

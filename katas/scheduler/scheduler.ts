@@ -34,6 +34,7 @@ import { FitError, NO_NODES_AVAILABLE } from './fit-error.ts';
 import { postFilterMessage } from './preemption.ts';
 import type { Framework } from './framework.ts';
 import { defaultFramework, DEFAULT_SCORE_WEIGHTS } from './profile.ts';
+import { isPreBindPlugin, VolumeBinding, type PreBindPlugin, type VolumeListers } from './plugins/volume-binding.ts';
 import { BalancedAllocation, LeastAllocated } from './plugins/resource-scores.ts';
 import { findFeasibleNodes } from './schedule.ts';
 import { podKey, SchedulingQueue, type QueuedPod } from './scheduling-queue.ts';
@@ -68,11 +69,14 @@ export const BALANCED_ALLOCATION_WEIGHT = 1;
  * The default profile with every score of the default scheduler: katas 13–15's scores plus
  * LeastAllocated (as NodeResourcesFit, weight 1) and BalancedAllocation (weight 1).
  */
-export function schedulerFramework(): Framework {
-  return defaultFramework([
-    { plugin: new LeastAllocated(), weight: DEFAULT_SCORE_WEIGHTS.NodeResourcesFit! },
-    { plugin: new BalancedAllocation(), weight: BALANCED_ALLOCATION_WEIGHT },
-  ]);
+export function schedulerFramework(volumeBinding?: VolumeBinding): Framework {
+  return defaultFramework(
+    [
+      { plugin: new LeastAllocated(), weight: DEFAULT_SCORE_WEIGHTS.NodeResourcesFit! },
+      { plugin: new BalancedAllocation(), weight: BALANCED_ALLOCATION_WEIGHT },
+    ],
+    volumeBinding,
+  );
 }
 
 /** What a scheduler needs. */
@@ -95,6 +99,12 @@ export interface SchedulerOptions {
    * (upstream: schedule_one.go, from `default-scheduler`). Off when absent.
    */
   events?: SchedulerEvents;
+  /**
+   * The claims, volumes and classes the cluster's scheduler reads (given, beyond the katas): with
+   * them the default profile has the VolumeBinding plugin, which places a pod where its volumes are
+   * and binds its WaitForFirstConsumer claims. Absent: pods' claims are not looked at.
+   */
+  volumes?: VolumeListers;
 }
 
 /** Told of what the scheduler did to a pod (client-go's `EventRecorder`, which kata 17 gives). */
@@ -122,13 +132,26 @@ export class Scheduler {
   private readonly framework: Framework;
   /** records each cycle when `options.explain` is set */
   private readonly explainer: CycleExplainer | undefined;
+  /** the plugins with a PreBind step (VolumeBinding), run before each binding */
+  private readonly preBinders: readonly PreBindPlugin[];
 
   constructor(private readonly options: SchedulerOptions) {
     this.queue = new SchedulingQueue(options.clock);
-    const framework = options.framework ?? schedulerFramework();
+    const volumeBinding = options.volumes && new VolumeBinding(options.volumes, options.client);
+    const framework = options.framework ?? schedulerFramework(volumeBinding);
+    // PreBind: the plugins (of the framework given, not their recording twins) that write before the binding
+    this.preBinders = [...framework.preFilterPlugins, ...framework.filterPlugins].filter((plugin, i, all): plugin is typeof plugin & PreBindPlugin => isPreBindPlugin(plugin) && all.indexOf(plugin) === i);
     // With `explain`, cycles run on recording twins of the plugins: the same answers, written down.
     this.explainer = options.explain ? new CycleExplainer(options.explain, framework, options.clock) : undefined;
     this.framework = this.explainer?.framework ?? framework;
+  }
+
+  /**
+   * A claim, volume or class was added or changed (given, beyond the katas): pods waiting for their
+   * volumes may fit now, so the unschedulable ones are tried again (VolumeBinding's events to register).
+   */
+  onStorageChange(): void {
+    this.queue.moveAllToActiveOrBackoff('StorageChange');
   }
 
   /** Lists the nodes and the pods of every namespace and takes them in, as ADDED events. */
@@ -217,6 +240,7 @@ export class Scheduler {
     if (pod.metadata.uid && current.metadata.uid !== pod.metadata.uid) throw new Error(`pod ${podKey(pod)} was replaced`);
     if (current.spec?.nodeName) throw new Error(`pod ${podKey(pod)} is already assigned to node "${current.spec.nodeName}"`);
     const uid = current.metadata.uid;
+    for (const plugin of this.preBinders) await plugin.preBind(current, nodeName);
     await pods.bind({ metadata: { name: current.metadata.name ?? '', namespace, ...(uid && { uid }) }, target: { kind: 'Node', name: nodeName } });
     this.explainer?.bound(pod, nodeName);
     this.options.events?.event(asPod(current), 'Normal', 'Scheduled', `Successfully assigned ${podKey(pod)} to ${nodeName}`);

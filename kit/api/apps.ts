@@ -6,6 +6,7 @@
  */
 import type { ConditionStatus, KubeObject, LabelSelector, Time } from './meta.ts';
 import type { PodTemplateSpec } from './pod.ts';
+import type { PersistentVolumeClaim } from './storage.ts';
 
 /** What the ReplicaSet should keep: `replicas` pods matching `selector`, made from `template`. */
 export interface ReplicaSetSpec {
@@ -356,6 +357,11 @@ export interface StatefulSetSpec {
   minReadySeconds?: number;
   ordinals?: StatefulSetOrdinals;
   persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy;
+  /**
+   * claims each pod gets its own of, made before the pod: `www` in StatefulSet `web` is the claim
+   * `www-web-0` of pod web-0, mounted as the pod's volume `www`; may not change
+   */
+  volumeClaimTemplates?: PersistentVolumeClaim[];
 }
 
 /** A condition of a StatefulSet (upstream's controller sets none today). */

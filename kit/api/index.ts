@@ -22,6 +22,7 @@
  * | `autoscaling.ts` | HorizontalPodAutoscaler (autoscaling/v2) |
  * | `networking.ts` | Ingress, IngressClass, NetworkPolicy |
  * | `replication-controller.ts` | ReplicationController |
+ * | `storage.ts` | PersistentVolume, PersistentVolumeClaim, StorageClass |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |
@@ -57,6 +58,7 @@ export * from './quota.ts';
 export * from './autoscaling.ts';
 export * from './networking.ts';
 export * from './replication-controller.ts';
+export * from './storage.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

@@ -25,6 +25,7 @@
  * | any namespaced object | `count/<resource>.<group>` (`count/deployments.apps`; core: `count/configmaps`): 1 |
  * | a Service, Secret, ConfigMap, ResourceQuota | also its legacy name (`services`, ...): 1 |
  * | a Service of type NodePort or LoadBalancer | `services.nodeports`: its ports; a LoadBalancer `services.loadbalancers`: 1 |
+ * | a PersistentVolumeClaim | `persistentvolumeclaims`: 1; `requests.storage`: its request; both per class too (`fast.storageclass.storage.k8s.io/requests.storage`) |
  * | a pod that has not finished | `pods`: 1; `requests.cpu` (and `cpu`), `requests.memory` (and `memory`), `limits.cpu`, `limits.memory`, ephemeral storage: its containers' summed (an init container's, when larger) |
  *
  * A limit without a request is a request of the limit, as Go's defaulting of a decoded pod makes
@@ -32,7 +33,7 @@
  * Where it simplifies: a pod's in-place resize is not charged; no huge pages or extended resources
  * beyond `requests.<name>`; no admission configuration (`limitedResources`).
  */
-import type { KubeObject, Pod, ResourceQuota, Service, StatusCause } from '@kube/kit';
+import type { KubeObject, PersistentVolumeClaim, Pod, ResourceQuota, Service, StatusCause } from '@kube/kit';
 import type { AdmissionPlugin } from './admission.ts';
 import type { AdmissionRequest } from './auth-api.ts';
 import { at, invalidField, unsupportedField } from './field-errors.ts';
@@ -252,6 +253,7 @@ export function quotaUsage(resource: string, group: string, object: KubeObject, 
     return { ...usage, ...computeUsage(podAmounts(pod, 'requests'), podAmounts(pod, 'limits')) };
   }
   if (LEGACY_COUNTED.includes(resource)) usage[resource] = '1';
+  if (resource === 'persistentvolumeclaims') Object.assign(usage, claimUsage(object as PersistentVolumeClaim));
   if (resource === 'services') {
     const spec = (object as Service).spec;
     const ports = String(spec?.ports?.length ?? 0);
@@ -267,8 +269,31 @@ export function matchingResources(resource: string, group: string, names: Iterab
   if (group === '' && resource === 'pods') POD_RESOURCES.forEach((name) => own.add(name));
   else if (group === '' && resource === 'services') SERVICE_RESOURCES.forEach((name) => own.add(name));
   else if (group === '' && LEGACY_COUNTED.includes(resource)) own.add(resource);
+  if (group === '' && resource === 'persistentvolumeclaims') own.add('requests.storage');
   const isPods = group === '' && resource === 'pods';
-  return [...names].filter((name) => own.has(name) || (isPods && name.startsWith('requests.') && name.includes('/')));
+  const isClaims = group === '' && resource === 'persistentvolumeclaims';
+  const byClass = (name: string) => [`${STORAGE_CLASS_SUFFIX}requests.storage`, `${STORAGE_CLASS_SUFFIX}persistentvolumeclaims`].some((tail) => name.endsWith(tail) && name.length > tail.length);
+  return [...names].filter((name) => own.has(name) || (isPods && name.startsWith('requests.') && name.includes('/')) || (isClaims && byClass(name)));
+}
+
+/** What a quota name for one StorageClass's claims has between the class and the resource: `fast.storageclass.storage.k8s.io/requests.storage`. */
+export const STORAGE_CLASS_SUFFIX = '.storageclass.storage.k8s.io/';
+
+/**
+ * A claim's cost beyond its count (the pvc evaluator's Usage): `requests.storage` its request,
+ * and, when it names a class, the same per class — `<class>.storageclass.storage.k8s.io/requests.storage`
+ * and `<class>.storageclass.storage.k8s.io/persistentvolumeclaims`.
+ */
+function claimUsage(claim: PersistentVolumeClaim): ResourceAmounts {
+  const usage: ResourceAmounts = {};
+  const storage = claim.spec?.resources?.requests?.storage;
+  if (storage !== undefined) usage['requests.storage'] = String(storage);
+  const className = claim.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? claim.spec?.storageClassName ?? '';
+  if (className !== '') {
+    usage[`${className}${STORAGE_CLASS_SUFFIX}persistentvolumeclaims`] = '1';
+    if (storage !== undefined) usage[`${className}${STORAGE_CLASS_SUFFIX}requests.storage`] = String(storage);
+  }
+  return usage;
 }
 
 /** Does a pod fall in one scope requirement (podMatchesScopeFunc)? */

@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, ReplicationController, ResourceQuota, StatefulSet, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -34,6 +34,19 @@ import { defaultReplicationController, validateReplicationController } from './r
 import { defaultNetworkPolicy, validateIngress, validateIngressClass, validateIngressClassUpdate, validateNetworkPolicy } from './networking-strategy.ts';
 import { defaultResourceQuota, validateResourceQuota } from './resource-quota.ts';
 import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } from './statefulset-strategy.ts';
+import {
+  defaultPersistentVolume,
+  defaultPersistentVolumeClaim,
+  defaultStorageClass,
+  preparePersistentVolumeClaimForCreate,
+  preparePersistentVolumeForCreate,
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from './storage-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './priority-classes.ts';
@@ -423,6 +436,40 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
         defaultResourceQuota(obj as ResourceQuota);
       },
       validate: validateResourceQuota,
+    },
+    // Given, beyond the katas: storage (storage-strategy.ts) — volumes, the claims the cluster's persistent volume
+    // controller binds them to, and the classes of both, as on a cluster kubeadm has just made: no provisioner.
+    {
+      ...simple('persistentvolumes', 'PersistentVolume', '', 'v1', false, true),
+      shortNames: ['pv'],
+      prepareForCreate: (obj: KubeObject) => preparePersistentVolumeForCreate(obj as PersistentVolume),
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultPersistentVolume(obj as PersistentVolume);
+      },
+      validate: validatePersistentVolume,
+      validateUpdate: validatePersistentVolumeUpdate,
+    },
+    {
+      ...simple('persistentvolumeclaims', 'PersistentVolumeClaim', '', 'v1', true, true),
+      shortNames: ['pvc'],
+      prepareForCreate: (obj: KubeObject) => preparePersistentVolumeClaimForCreate(obj as PersistentVolumeClaim),
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultPersistentVolumeClaim(obj as PersistentVolumeClaim);
+      },
+      validate: validatePersistentVolumeClaim,
+      validateUpdate: validatePersistentVolumeClaimUpdate,
+    },
+    {
+      ...simple('storageclasses', 'StorageClass', 'storage.k8s.io', 'v1', false, false),
+      shortNames: ['sc'],
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultStorageClass(obj as StorageClass);
+      },
+      validate: validateStorageClass,
+      validateUpdate: validateStorageClassUpdate,
     },
     { ...withPodSpecRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
     {

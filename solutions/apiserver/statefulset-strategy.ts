@@ -16,16 +16,19 @@
  *   'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden
  * ```
  *
- * Where it simplifies: no PersistentVolumeClaims are served, so `volumeClaimTemplates` is an
- * unknown field here; `rollingUpdate.maxUnavailable` is dropped, as v1.32 drops it with its
- * feature gate (MaxUnavailableStatefulSet) off.
+ * Each of `volumeClaimTemplates` is defaulted as a claim is (apiVersion v1, kind
+ * PersistentVolumeClaim, volumeMode Filesystem, status Pending) and, as upstream, not validated
+ * further: a template the apiserver would refuse as a claim shows as the controller's FailedCreate
+ * event when it makes the claim. `rollingUpdate.maxUnavailable` is dropped, as v1.32 drops it with
+ * its feature gate (MaxUnavailableStatefulSet) off.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject, StatefulSet, StatusCause } from '@kube/kit';
+import type { KubeObject, PersistentVolumeClaim, StatefulSet, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { isDNS1123Subdomain } from './names.ts';
+import { defaultPersistentVolumeClaim } from './storage-strategy.ts';
 import { validateObjectMeta } from './validation.ts';
 import { validateSelectorAndTemplate } from './workload-template.ts';
 
@@ -51,6 +54,16 @@ export function defaultStatefulSet(sts: StatefulSet): void {
   spec.revisionHistoryLimit ??= 10;
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
   defaultEnvironmentOf(sts, true);
+  spec.volumeClaimTemplates = spec.volumeClaimTemplates?.map(defaultClaimTemplate);
+  if (spec.volumeClaimTemplates === undefined) delete spec.volumeClaimTemplates;
+}
+
+/** A claim template as upstream stores one: a whole claim, with its kind, its defaults and a Pending status. */
+function defaultClaimTemplate(template: PersistentVolumeClaim): PersistentVolumeClaim {
+  const claim: PersistentVolumeClaim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...template, metadata: template.metadata ?? {} };
+  defaultPersistentVolumeClaim(claim);
+  claim.status = { phase: 'Pending', ...claim.status };
+  return claim;
 }
 
 /** ValidateStatefulSet: the metadata, the policies, the numbers, the selector and the template. */

@@ -61,6 +61,17 @@ export function humanDuration(ms: number): string {
   return `${years}y`;
 }
 
+/** Access modes as kubectl abbreviates them, in upstream's order, each once (GetAccessModesAsString): `RWO,ROX`. */
+function accessModes(modes: readonly string[] | undefined): string {
+  const short: [string, string][] = [['ReadWriteOnce', 'RWO'], ['ReadOnlyMany', 'ROX'], ['ReadWriteMany', 'RWX'], ['ReadWriteOncePod', 'RWOP']];
+  return short.filter(([mode]) => (modes ?? []).includes(mode)).map(([, abbreviation]) => abbreviation).join(',');
+}
+
+/** A volume's or claim's class: the beta annotation's, else storageClassName (GetPersistentVolumeClass). */
+function storageClass(object: { metadata: KubeObject['metadata']; spec?: { storageClassName?: string } }): string {
+  return object.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? object.spec?.storageClassName ?? '';
+}
+
 function age(object: KubeObject, now: number): string {
   const created = Date.parse(object.metadata.creationTimestamp ?? '');
   return Number.isNaN(created) ? '<unknown>' : humanDuration(now - created);
@@ -336,6 +347,43 @@ const PRINTERS: Record<string, Printer> = {
       const { names, images } = containers(rc.spec?.template?.spec);
       const selector = Object.keys(rc.spec?.selector ?? {}).length === 0 ? '<none>' : selectorString(rc.spec.selector);
       return [rc.metadata.name, rc.spec?.replicas ?? 0, rc.status?.replicas ?? 0, rc.status?.readyReplicas ?? 0, age(rc, now), names, images, selector];
+    },
+  },
+  PersistentVolume: {
+    columns: [
+      nameColumn, column('Capacity'), column('Access Modes'), column('Reclaim Policy'), column('Status'), column('Claim'), column('StorageClass'),
+      column('VolumeAttributesClass'), column('Reason'), column('Age'), column('VolumeMode', 1),
+    ],
+    cells: (pv, now) => {
+      const claim = pv.spec?.claimRef ? `${pv.spec.claimRef.namespace ?? ''}/${pv.spec.claimRef.name ?? ''}` : '';
+      const phase = pv.metadata.deletionTimestamp ? 'Terminating' : (pv.status?.phase ?? '');
+      return [
+        pv.metadata.name, pv.spec?.capacity?.storage ?? '0', accessModes(pv.spec?.accessModes), pv.spec?.persistentVolumeReclaimPolicy ?? '', phase, claim,
+        storageClass(pv), pv.spec?.volumeAttributesClassName ?? '<unset>', pv.status?.reason ?? '', age(pv, now), pv.spec?.volumeMode ?? '<unset>',
+      ];
+    },
+  },
+  PersistentVolumeClaim: {
+    columns: [nameColumn, column('Status'), column('Volume'), column('Capacity'), column('Access Modes'), column('StorageClass'), column('VolumeAttributesClass'), column('Age'), column('VolumeMode', 1)],
+    cells: (pvc, now) => {
+      const phase = pvc.metadata.deletionTimestamp ? 'Terminating' : (pvc.status?.phase ?? '');
+      // capacity and access modes are the bound volume's, shown once the claim names one
+      const bound = Boolean(pvc.spec?.volumeName);
+      return [
+        pvc.metadata.name, phase, pvc.spec?.volumeName ?? '', bound ? (pvc.status?.capacity?.storage ?? '0') : '', bound ? accessModes(pvc.status?.accessModes) : '',
+        storageClass(pvc), pvc.spec?.volumeAttributesClassName ?? '<unset>', age(pvc, now), pvc.spec?.volumeMode ?? '<unset>',
+      ];
+    },
+  },
+  StorageClass: {
+    columns: [nameColumn, column('Provisioner'), column('ReclaimPolicy'), column('VolumeBindingMode'), column('AllowVolumeExpansion'), column('Age')],
+    cells: (storageClass, now) => {
+      const annotations = storageClass.metadata.annotations ?? {};
+      const isDefault = annotations['storageclass.kubernetes.io/is-default-class'] === 'true' || annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+      return [
+        isDefault ? `${storageClass.metadata.name} (default)` : storageClass.metadata.name, storageClass.provisioner ?? '', storageClass.reclaimPolicy ?? 'Delete',
+        storageClass.volumeBindingMode ?? 'Immediate', String(storageClass.allowVolumeExpansion ?? false), age(storageClass, now),
+      ];
     },
   },
   LimitRange: {

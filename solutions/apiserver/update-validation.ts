@@ -97,9 +97,9 @@ export function immutableDataUpdate(dataFields: readonly string[], also: readonl
 
 /**
  * The fields where `next` and `old` differ, as `path: old → new`; missing, null, `[]` and `{}`
- * count as the same.
+ * count as the same. The other kinds' immutability errors (a claim's spec) list them too.
  */
-function differences(next: unknown, old: unknown, path: string): string[] {
+export function differences(next: unknown, old: unknown, path: string): string[] {
   if (isEmpty(next) && isEmpty(old)) return [];
   if (Array.isArray(next) && Array.isArray(old)) {
     return Array.from({ length: Math.max(next.length, old.length) }, (_, i) => differences(next[i], old[i], `${path}[${i}]`)).flat();

@@ -71,6 +71,13 @@ function podTemplate(template: JsonObject): JsonObject {
   return changing(timestamped(template), 'spec', podSpec);
 }
 
+/** A StatefulSet spec's volumeClaimTemplates, each with its metadata's `creationTimestamp: null` and its spec's `resources`. */
+function claimTemplates(spec: JsonObject): JsonObject {
+  const templates = spec.volumeClaimTemplates;
+  if (!Array.isArray(templates) || templates.length === 0) return spec;
+  return { ...spec, volumeClaimTemplates: templates.map((template) => (isObject(template) ? changing(timestamped(template), 'spec', (claim) => withField(claim, 'resources', {})) : template)) };
+}
+
 /** `object` with a status in which each of `counts` is 0 when it has none. */
 function withZeroCounts(object: JsonObject, counts: readonly string[]): JsonObject {
   return changing(withField(object, 'status', {}), 'status', (status) => counts.reduce((filled, field) => withField(filled, field, 0), status));
@@ -91,11 +98,17 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
   Job: (object) => changing(object, 'spec', (spec) => changing(spec, 'template', podTemplate)),
   // A DaemonSet's status counts have no omitempty: a new one shows them as 0.
   DaemonSet: (object) => changing(withZeroCounts(object, DAEMON_SET_COUNTS), 'spec', (spec) => changing(spec, 'template', podTemplate)),
-  StatefulSet: (object) => changing(withZeroCounts(object, STATEFUL_SET_COUNTS), 'spec', (spec) => changing(spec, 'template', podTemplate)),
+  // A StatefulSet's claim templates are whole claims: each has its creationTimestamp: null and its resources.
+  StatefulSet: (object) =>
+    changing(withZeroCounts(object, STATEFUL_SET_COUNTS), 'spec', (spec) =>
+      claimTemplates(changing(spec, 'template', podTemplate)),
+    ),
   CronJob: (object) =>
     changing(object, 'spec', (spec) =>
       changing(spec, 'jobTemplate', (jobTemplate) => changing(timestamped(jobTemplate), 'spec', (jobSpec) => changing(jobSpec, 'template', podTemplate))),
     ),
+  // A claim's resources are a struct: `resources: {}` even when empty.
+  PersistentVolumeClaim: (pvc) => changing(pvc, 'spec', (spec) => withField(spec, 'resources', {})),
   // A PodDisruptionBudget's status counts have no omitempty either.
   PodDisruptionBudget: (object) => withZeroCounts(object, PDB_COUNTS),
   Service: (service) => changing(withField(service, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),

@@ -40,8 +40,10 @@
  * obey), {@link ResourceQuotaController} (what each ResourceQuota's namespace holds, which the
  * apiserver's ResourceQuota plugin checks creates against), {@link ReplicationManager} (each
  * ReplicationController's pods, made of kata 18's parts), {@link HorizontalPodAutoscalerController}
- * (each autoscaler's target kept within its bounds) and {@link PodGCController} (the pods of deleted
- * nodes force-deleted).
+ * (each autoscaler's target kept within its bounds), {@link PersistentVolumeController} (claims
+ * bound to volumes), {@link PVCProtectionController} and {@link PVProtectionController} (a claim a
+ * pod mounts, a volume a claim holds, kept until they are free) and {@link PodGCController} (the
+ * pods of deleted nodes force-deleted).
  * @module
  */
 export * from './informer-api.ts';
@@ -75,4 +77,6 @@ export * from './disruption.ts';
 export * from './resource-quota.ts';
 export * from './horizontal-pod-autoscaler.ts';
 export * from './replication-controller.ts';
+export * from './persistent-volume.ts';
+export * from './volume-protection.ts';
 export * from './cronjob.ts';

@@ -42,7 +42,7 @@ import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
 export const RESOURCE_QUOTA_RESYNC_MS = 5 * 60_000;
 
 /** The kinds besides pods whose objects going gives a namespace's quotas back what they were charged. */
-export const REPLENISHED_RESOURCES: readonly string[] = ['services', 'configmaps', 'secrets', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'];
+export const REPLENISHED_RESOURCES: readonly string[] = ['services', 'persistentvolumeclaims', 'configmaps', 'secrets', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'];
 
 /** What a {@link ResourceQuotaController} needs. */
 export interface ResourceQuotaControllerOptions {

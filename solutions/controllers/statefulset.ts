@@ -20,9 +20,16 @@
  * Parallel does both at once. RollingUpdate deletes the highest pod not at the update revision
  * (down to `partition`) once every pod is healthy; OnDelete waits for you to delete them.
  *
- * Where it simplifies: no PersistentVolumeClaims (the apiserver does not serve
- * volumeClaimTemplates), no adoption of orphan pods, and the pods' DNS names (`web-0.web`) are
- * not served by kata 28's DNS.
+ * Each of `volumeClaimTemplates` gives each pod its own claim, made before the pod and never by
+ * it: template `www` of StatefulSet `web` is the claim `www-web-0` of pod `web-0` (labelled with
+ * the template's labels and the selector's), mounted as the pod's volume `www` (in place of a
+ * template volume of that name). A claim is kept when its pod goes, so `web-0` made again mounts the
+ * same data; `persistentVolumeClaimRetentionPolicy` (the StatefulSetAutoDeletePVC gate, beta and
+ * on in v1.32) can give a claim to the StatefulSet (`whenDeleted: Delete`) or to the pod scaled
+ * away (`whenScaled: Delete`) as an owner, for the garbage collector to delete it with them.
+ *
+ * Where it simplifies: no adoption of orphan pods, and the pods' DNS names (`web-0.web`) are not
+ * served by kata 28's DNS.
  *
  * @example
  * ```ts
@@ -34,7 +41,7 @@
  */
 import { isStatusError, type ApiClient } from '@kube/apiserver';
 import { isDeepStrictEqual } from 'node:util';
-import type { Clock, ControllerRevision, KubeObject, Pod, PodTemplateSpec, StatefulSet, StatefulSetStatus } from '@kube/kit';
+import type { Clock, ControllerRevision, KubeObject, OwnerReference, PersistentVolumeClaim, Pod, PodTemplateSpec, StatefulSet, StatefulSetStatus } from '@kube/kit';
 import { CONTROLLER_REVISION_HASH_LABEL, revisionData, templateOf } from './controller-revisions.ts';
 import { canonicalJson, safeEncodeString } from './deployment-util.ts';
 import type { EventRecorder } from './event-recorder.ts';
@@ -64,6 +71,7 @@ export class StatefulSetController {
   readonly statefulSets: SharedIndexInformer<StatefulSet>;
   readonly pods: SharedIndexInformer<Pod>;
   readonly revisions: SharedIndexInformer<ControllerRevision>;
+  readonly claims: SharedIndexInformer<PersistentVolumeClaim>;
   readonly queue: RateLimitingQueue<string>;
   private readonly client: ApiClient;
   private readonly clock: Clock;
@@ -79,6 +87,7 @@ export class StatefulSetController {
     this.queue = new RateLimitingQueue<string>(options.clock, defaultControllerRateLimiter(options.clock));
     this.statefulSets = options.factory.informerFor<StatefulSet>('statefulsets');
     this.revisions = options.factory.informerFor<ControllerRevision>('controllerrevisions');
+    this.claims = options.factory.informerFor<PersistentVolumeClaim>('persistentvolumeclaims');
     this.pods = options.factory.pods();
     const keyOf = (object: KubeObject) => `${object.metadata.namespace}/${object.metadata.name}`;
     const enqueue = (set: StatefulSet | DeletedFinalStateUnknown<StatefulSet>) => this.queue.add(set instanceof DeletedFinalStateUnknown ? set.key : keyOf(set));
@@ -205,6 +214,8 @@ export class StatefulSetController {
       }
       // OrderedReady: the highest goes first, and only while every other pod is healthy (or it is the unhealthy one).
       if (monotonic && !isRunningAndAvailable(pod, set.spec?.minReadySeconds ?? 0, this.clock.now()) && pod !== firstUnhealthy) return status();
+      // whenScaled: Delete gives the pod's claims to the pod, for the garbage collector to delete them after it
+      if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') await this.giveClaimsTo(set, pod);
       await this.deletePod(set, pod);
       if (monotonic) return status();
     }
@@ -240,6 +251,8 @@ export class StatefulSetController {
       return true;
     }
     if (isTerminating(pod)) return true;
+    // A pending pod may be waiting for a claim deleted since: make the missing ones again.
+    if (pod.status?.phase === 'Pending') await this.createClaims(set, pod, true);
     if (!isRunningAndAvailable(pod, set.spec?.minReadySeconds ?? 0, this.clock.now())) return true;
     if (!identityMatches(set, pod, ordinal)) {
       const labels = { ...pod.metadata.labels, ...identityLabels(set, ordinal) };
@@ -256,6 +269,7 @@ export class StatefulSetController {
     const belowPartition = strategy?.type === 'RollingUpdate' && ordinal < start + (strategy.rollingUpdate?.partition ?? 0);
     const revision = belowPartition ? current : update;
     const pod = podFor(set, templateOf(revision), ordinal, revision.metadata.name!);
+    await this.createClaims(set, pod, false);
     try {
       const created = await this.client.pods(set.metadata.namespace).create(pod);
       this.recorder?.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`);
@@ -264,6 +278,39 @@ export class StatefulSetController {
       // AlreadyExists: the cache has not yet seen the pod (or its predecessor go); the retry will. No event, as upstream's.
       if (!isStatusError(error, 'AlreadyExists')) this.recorder?.event(set, 'Warning', 'FailedCreate', `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${(error as Error).message}`);
       throw error;
+    }
+  }
+
+  /**
+   * The pod's claims, each made unless the cache has it (createPersistentVolumeClaims), with
+   * upstream's events: `create Claim www-web-0 Pod web-0 in StatefulSet web success`. A claim being
+   * deleted stops the pod from being made until it is gone. `quietly`: a pod already made, whose
+   * missing claims are made again without a word about those still there.
+   */
+  private async createClaims(set: StatefulSet, pod: Pod, quietly: boolean): Promise<void> {
+    const ordinal = ordinalOf(set, pod)!;
+    for (const claim of claimsFor(set, ordinal)) {
+      const existing = this.claims.indexer.getByKey(`${claim.metadata.namespace}/${claim.metadata.name}`);
+      if (existing?.metadata.deletionTimestamp && !quietly) throw new Error(`pvc ${claim.metadata.name} is being deleted`);
+      if (existing) continue;
+      try {
+        await this.client.resource<PersistentVolumeClaim>('persistentvolumeclaims', set.metadata.namespace).create(claim);
+        this.recorder?.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`);
+      } catch (error) {
+        if (isStatusError(error, 'AlreadyExists')) continue;
+        this.recorder?.event(set, 'Warning', 'FailedCreate', `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${(error as Error).message}`);
+        throw error;
+      }
+    }
+  }
+
+  /** Adds the pod as an owner of each of its claims (the whenScaled: Delete policy). */
+  private async giveClaimsTo(set: StatefulSet, pod: Pod): Promise<void> {
+    const owner: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, uid: pod.metadata.uid! };
+    for (const { metadata } of claimsFor(set, ordinalOf(set, pod)!)) {
+      const claim = this.claims.indexer.getByKey(`${metadata.namespace}/${metadata.name}`);
+      if (!claim || (claim.metadata.ownerReferences ?? []).some((ref) => ref.uid === owner.uid)) continue;
+      await this.client.resource<PersistentVolumeClaim>('persistentvolumeclaims', set.metadata.namespace).update({ ...claim, metadata: { ...claim.metadata, ownerReferences: [...(claim.metadata.ownerReferences ?? []), owner] } });
     }
   }
 
@@ -351,10 +398,38 @@ function identityMatches(set: StatefulSet, pod: Pod, ordinal: number): boolean {
   return Object.entries(identityLabels(set, ordinal)).every(([key, value]) => labels[key] === value);
 }
 
+/**
+ * The claims of one ordinal (getPersistentVolumeClaims): each template named `<template>-<set>-<ordinal>`,
+ * in the set's namespace, labelled with the template's labels and the selector's matchLabels; owned
+ * by the StatefulSet under `whenDeleted: Delete`.
+ */
+export function claimsFor(set: StatefulSet, ordinal: number): PersistentVolumeClaim[] {
+  return (set.spec?.volumeClaimTemplates ?? []).map((template) => {
+    const { status: _status, ...claim } = structuredClone(template);
+    const owned = set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete';
+    return {
+      ...claim,
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        ...claim.metadata,
+        name: `${template.metadata.name}-${set.metadata.name}-${ordinal}`,
+        namespace: set.metadata.namespace,
+        labels: { ...claim.metadata.labels, ...set.spec?.selector.matchLabels },
+        ...(owned && { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name!, uid: set.metadata.uid! }] }),
+      },
+    };
+  });
+}
+
 /** The pod of one ordinal: its identity (name, hostname, subdomain, labels) and the revision it was made from. */
 function podFor(set: StatefulSet, template: PodTemplateSpec, ordinal: number, revision: string): Pod {
   const name = `${set.metadata.name}-${ordinal}`;
   const serviceName = set.spec?.serviceName ?? '';
+  const spec = { ...structuredClone(template.spec!), hostname: name, ...(serviceName && { subdomain: serviceName }) } as Pod['spec'] & { volumes?: { name: string }[] };
+  // updateStorage: each claim template is the pod's volume of its name, before the template's other volumes
+  const claims = (set.spec?.volumeClaimTemplates ?? []).map((template, i) => ({ name: template.metadata.name!, persistentVolumeClaim: { claimName: claimsFor(set, ordinal)[i]!.metadata.name! } }));
+  if (claims.length > 0) spec!.volumes = [...claims, ...(spec!.volumes ?? []).filter((volume) => !claims.some((claim) => claim.name === volume.name))];
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -365,7 +440,7 @@ function podFor(set: StatefulSet, template: PodTemplateSpec, ordinal: number, re
       ...(template.metadata?.annotations && { annotations: { ...template.metadata.annotations } }),
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name!, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true }],
     },
-    spec: { ...structuredClone(template.spec!), hostname: name, ...(serviceName && { subdomain: serviceName }) },
+    spec,
   };
 }
 

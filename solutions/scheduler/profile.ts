@@ -11,7 +11,7 @@
  * scheduleOne(framework, pod, new Snapshot(nodes));
  * ```
  */
-import { Framework, type WeightedPlugin } from './framework.ts';
+import { Framework, type Plugin, type WeightedPlugin } from './framework.ts';
 import { InterPodAffinity } from './plugins/inter-pod-affinity.ts';
 import { NodeAffinity } from './plugins/node-affinity.ts';
 import { NodeName } from './plugins/node-name.ts';
@@ -34,14 +34,16 @@ export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = {
  *
  * @param extraScores - more score plugins with their weights (kata 16 adds the resource scores);
  *   the filters stay the same
+ * @param volumeBinding - the cluster's VolumeBinding plugin (given: plugins/volume-binding.ts),
+ *   in its place after NodeResourcesFit; none in the katas' tests, whose pods mount no claims
  */
-export function defaultFramework(extraScores: readonly WeightedPlugin[] = []): Framework {
+export function defaultFramework(extraScores: readonly WeightedPlugin[] = [], volumeBinding?: Plugin): Framework {
   const taints = new TaintToleration();
   const nodeAffinity = new NodeAffinity();
   const spread = new PodTopologySpread();
   const interPod = new InterPodAffinity();
   return new Framework(
-    [new NodeUnschedulable(), new NodeName(), taints, nodeAffinity, new NodeResourcesFit(), spread, interPod],
+    [new NodeUnschedulable(), new NodeName(), taints, nodeAffinity, new NodeResourcesFit(), ...(volumeBinding ? [volumeBinding] : []), spread, interPod],
     [...[taints, nodeAffinity, spread, interPod].map((plugin) => ({ plugin, weight: DEFAULT_SCORE_WEIGHTS[plugin.name]! })), ...extraScores],
   );
 }

@@ -23,6 +23,7 @@ import type * as policy from 'kubernetes-types/policy/v1';
 import type * as autoscaling from 'kubernetes-types/autoscaling/v1';
 import type * as autoscalingV2 from 'kubernetes-types/autoscaling/v2';
 import type * as networking from 'kubernetes-types/networking/v1';
+import type * as storage from 'kubernetes-types/storage/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as scheduling from 'kubernetes-types/scheduling/v1';
 import type * as core from 'kubernetes-types/core/v1';
@@ -150,7 +151,8 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.Deployment, apps.Deployment, MetadataRequired>>,
   Assert<Agrees<kit.Job, batch.Job, MetadataRequired>>,
   Assert<Agrees<kit.DaemonSet, apps.DaemonSet, MetadataRequired>>,
-  Assert<Agrees<kit.StatefulSet, apps.StatefulSet, MetadataRequired>>,
+  // a claim template always has metadata too: its name is the volume's
+  Assert<Agrees<kit.StatefulSet, apps.StatefulSet, MetadataRequired | MetadataRequired<'spec.volumeClaimTemplates[].metadata'>>>,
   Assert<Agrees<kit.PodDisruptionBudget, policy.PodDisruptionBudget, MetadataRequired>>,
   Assert<Agrees<kit.ControllerRevision, apps.ControllerRevision, MetadataRequired>>,
   Assert<Agrees<kit.CronJob, batch.CronJob, MetadataRequired>>,
@@ -159,6 +161,9 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.Ingress, networking.Ingress, MetadataRequired>>,
   Assert<Agrees<kit.IngressClass, networking.IngressClass, MetadataRequired>>,
   Assert<Agrees<kit.NetworkPolicy, networking.NetworkPolicy, MetadataRequired>>,
+  Assert<Agrees<kit.PersistentVolume, core.PersistentVolume, MetadataRequired>>,
+  Assert<Agrees<kit.PersistentVolumeClaim, core.PersistentVolumeClaim, MetadataRequired>>,
+  Assert<Agrees<kit.StorageClass, storage.StorageClass, MetadataRequired>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
   Assert<Agrees<kit.PriorityClass, scheduling.PriorityClass, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
@@ -194,6 +199,9 @@ export type Assignable = [
   Assert<Extends<kit.Ingress, networking.Ingress>>,
   Assert<Extends<kit.IngressClass, networking.IngressClass>>,
   Assert<Extends<kit.NetworkPolicy, networking.NetworkPolicy>>,
+  Assert<Extends<kit.PersistentVolume, core.PersistentVolume>>,
+  Assert<Extends<kit.PersistentVolumeClaim, core.PersistentVolumeClaim>>,
+  Assert<Extends<kit.StorageClass, storage.StorageClass>>,
   Assert<Extends<kit.Lease, coordination.Lease>>,
   Assert<Extends<kit.PriorityClass, scheduling.PriorityClass>>,
   Assert<Extends<kit.ClusterRole, rbac.ClusterRole>>,
