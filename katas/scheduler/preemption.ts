@@ -16,10 +16,13 @@
  * pod has a lower priority than the incoming one is `No preemption victims found for incoming pod`.
  * A pod with `preemptionPolicy: Never` is `not eligible due to preemptionPolicy=Never.`
  *
+ * After a PreFilter rejection every node carries the PreFilter's status (v1.32's
+ * `SetAbsentNodesStatus`), and preemption counts them as it counts the filters' rejections:
+ * `0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes
+ * are available: 2 Preemption is not helpful for scheduling..`
+ *
  * Given code. The workbook does not preempt (kata 16): where preemption could find victims — a
- * node holding a pod of lower priority — it says nothing, rather than what it did not try; so it
- * does after a PreFilter rejection, which upstream's preemption reports in ways that changed
- * between releases.
+ * node holding a pod of lower priority — it says nothing, rather than what it did not try.
  */
 import type { Pod } from '@kube/kit';
 import type { Diagnosis } from './fit-error.ts';
@@ -43,7 +46,6 @@ export const NO_PREEMPTION_VICTIMS = 'No preemption victims found for incoming p
  */
 export function postFilterMessage(pod: Pod, nodes: readonly NodeInfo[], diagnosis: Diagnosis): string | undefined {
   if (pod.spec?.preemptionPolicy === 'Never') return 'preemption: not eligible due to preemptionPolicy=Never.';
-  if (diagnosis.preFilterMsg !== undefined) return undefined;
   const priority = pod.spec?.priority ?? 0;
   const counts = new Map<string, number>();
   for (const node of nodes) {

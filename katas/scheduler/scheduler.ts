@@ -134,6 +134,13 @@ export class Scheduler {
   private readonly explainer: CycleExplainer | undefined;
   /** the plugins with a PreBind step (VolumeBinding), run before each binding */
   private readonly preBinders: readonly PreBindPlugin[];
+  /**
+   * Storage changes seen, and how many there were when the cycle under way began: a claim bound
+   * while its pod's cycle runs must not leave the pod waiting for another event (upstream's
+   * moveRequestCycle: such a pod goes to the back-off queue, not the unschedulable one).
+   */
+  private storageChanges = 0;
+  private storageChangesAtCycleStart = 0;
 
   constructor(private readonly options: SchedulerOptions) {
     this.queue = new SchedulingQueue(options.clock);
@@ -151,6 +158,7 @@ export class Scheduler {
    * volumes may fit now, so the unschedulable ones are tried again (VolumeBinding's events to register).
    */
   onStorageChange(): void {
+    this.storageChanges++;
     this.queue.moveAllToActiveOrBackoff('StorageChange');
   }
 
@@ -208,6 +216,7 @@ export class Scheduler {
    * @throws FitError when no node fits; Error when a plugin fails
    */
   private choose(pod: Pod): string {
+    this.storageChangesAtCycleStart = this.storageChanges;
     const snapshot = this.cache.snapshot();
     this.explainer?.begin(pod, snapshot);
     const state = new CycleState(snapshot.nodeInfos);
@@ -265,7 +274,7 @@ export class Scheduler {
    * such event to wait for, and is tried again `after back-off`.
    */
   private async fail(queued: QueuedPod, message: string, reason: 'Unschedulable' | 'SchedulerError', retry: 'on an event' | 'after back-off'): Promise<CycleResult> {
-    if (retry === 'after back-off') this.queue.addBackoff(queued);
+    if (retry === 'after back-off' || this.storageChanges !== this.storageChangesAtCycleStart) this.queue.addBackoff(queued);
     else this.queue.addUnschedulable(queued);
     const { pod } = queued;
     this.explainer?.failed(pod, reason, message);

@@ -35,7 +35,8 @@ function bench() {
   const admission = new Admission([new NamespaceDefaulting(), new DefaultStorageClass(classes), new StorageObjectInUseProtection()], [new PersistentVolumeClaimResize(classes)]);
   const handler = new ApiHandler({ registry, clock, random: new Random(9), admission });
   const send = async (method: string, path: string, body?: object, contentType = 'application/json') => {
-    const reply = await handler.handle({ method, url: path, headers: { 'content-type': contentType }, ...(body && { body: JSON.stringify(body) }) });
+    const headers = { 'content-type': contentType };
+    const reply = await handler.handle({ method, url: path, headers, body: body ? JSON.stringify(body) : '' });
     return { code: reply.code, body: ('body' in reply ? reply.body : undefined) as any };
   };
   const post = (path: string, body: object) => send('POST', path, body);
