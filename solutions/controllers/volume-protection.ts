@@ -104,16 +104,23 @@ export class PVCProtectionController extends ProtectionController {
     this.pods.addEventHandler({ onAdd: podChanged, onUpdate: (_old, pod) => podChanged(pod), onDelete: podChanged });
   }
 
-  /** Is a scheduled pod of the claim's namespace mounting it (podUsesPVC)? */
-  inUse(claim: PersistentVolumeClaim): boolean {
-    return this.pods.indexer.byIndex(NAMESPACE_INDEX, claim.metadata.namespace ?? '').some((pod) => Boolean(pod.spec?.nodeName) && claimNamesOf(pod).includes(claim.metadata.name ?? ''));
+  /**
+   * Is a scheduled pod of the claim's namespace mounting it (podUsesPVC)? The cache first; when it
+   * knows of none, a live list (askAPIServer): a pod made a moment ago may not be in the cache yet,
+   * and a claim's finalizer taken off too soon cannot be put back.
+   */
+  async inUse(claim: PersistentVolumeClaim): Promise<boolean> {
+    const namespace = claim.metadata.namespace ?? '';
+    const uses = (pod: Pod) => Boolean(pod.spec?.nodeName) && claimNamesOf(pod).includes(claim.metadata.name ?? '');
+    if (this.pods.indexer.byIndex(NAMESPACE_INDEX, namespace).some(uses)) return true;
+    return (await this.client.pods(namespace).list()).items.some(uses);
   }
 
   async sync(key: string): Promise<void> {
     const claim = this.claims.indexer.getByKey(key);
     if (!claim) return;
     const deleting = claim.metadata.deletionTimestamp !== undefined;
-    if (deleting && this.inUse(claim)) return;
+    if (deleting && (await this.inUse(claim))) return;
     const next = withFinalizer(claim, PVC_PROTECTION_FINALIZER, !deleting);
     if (next) await this.client.resource<PersistentVolumeClaim>('persistentvolumeclaims', claim.metadata.namespace).update(next);
   }

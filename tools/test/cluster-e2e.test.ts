@@ -443,6 +443,42 @@ spec:
     await kubectl('wait', '--for=delete', 'pod', '-l', 'app=legacy', '--timeout=60s');
   });
 
+  it('binds a StatefulSet\'s claims to the volumes kubectl apply makes: the pod waits with upstream\'s FailedScheduling until its claim is bound, and a claim deleted while mounted waits for its pod', async () => {
+    await apply(`apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: store}
+spec:
+  serviceName: store
+  replicas: 1
+  selector: {matchLabels: {app: store}}
+  template:
+    metadata: {labels: {app: store}}
+    spec: {terminationGracePeriodSeconds: 1, containers: [{name: store, image: kubekata/echo}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], storageClassName: manual, resources: {requests: {storage: 1Gi}}}
+`);
+    // the StatefulSet controller makes the claim before the pod
+    await until('the claim data-store-0', async () => (await kubectl('get', 'pvc', 'data-store-0', '-o', 'name')) || undefined);
+    const waiting = await until('the FailedScheduling of store-0', async () => {
+      const events = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=store-0,reason=FailedScheduling', '-o', 'jsonpath={.items[*].message}');
+      return events || undefined;
+    });
+    expect(waiting).toContain('0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..');
+    await apply(JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'store-disk' }, spec: { capacity: { storage: '2Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'manual', hostPath: { path: '/mnt/store' } } }));
+    await kubectl('wait', '--for=jsonpath={.status.phase}=Bound', 'pvc/data-store-0', '--timeout=30s');
+    expect(await kubectl('get', 'pvc', 'data-store-0')).toMatch(/^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+AGE\ndata-store-0\s+Bound\s+store-disk\s+2Gi\s+RWO\s+manual\s+<unset>\s+/);
+    await kubectl('wait', '--for=condition=Ready', 'pod/store-0', '--timeout=60s');
+    expect(await kubectl('get', 'pod', 'store-0', '-o', 'jsonpath={.spec.volumes[0]}')).toBe('{"name":"data","persistentVolumeClaim":{"claimName":"data-store-0"}}');
+    await kubectl('delete', 'pvc', 'data-store-0', '--wait=false');
+    expect(await kubectl('get', 'pvc', 'data-store-0', '-o', 'jsonpath={.metadata.finalizers}')).toBe('["kubernetes.io/pvc-protection"]');
+    await kubectl('delete', 'statefulset', 'store');
+    await kubectl('wait', '--for=delete', 'pvc/data-store-0', '--timeout=60s');
+    await kubectl('wait', '--for=jsonpath={.status.phase}=Released', 'pv/store-disk', '--timeout=30s');
+    expect(await kubectl('get', 'pv', 'store-disk')).toMatch(/\nstore-disk\s+2Gi\s+RWO\s+Retain\s+Released\s+default\/data-store-0\s+manual\s+<unset>\s+/);
+    await kubectl('delete', 'pv', 'store-disk');
+  });
+
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
     const [pod] = await readyPods(3);
     const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {

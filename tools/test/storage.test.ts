@@ -20,7 +20,6 @@ import {
   Registry,
   StorageObjectInUseProtection,
   toTable,
-  volumeMismatch,
 } from '@kube/apiserver';
 import { PersistentVolumeController, PVCProtectionController, PVProtectionController, StatefulSetController } from '@kube/controllers';
 import { MvccStore } from '@kube/etcd';
@@ -56,6 +55,25 @@ const pvc = (name: string, storage: string, more: Partial<NonNullable<Persistent
   metadata: { name, namespace: 'default' },
   spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } }, ...more },
 });
+
+/**
+ * Does `volume` hold `claim`, as the properties see it (written here, not borrowed from the code
+ * under test): at least its size, its class, every access mode it asks for.
+ */
+function holds(volume: PersistentVolume, claim: PersistentVolumeClaim): boolean {
+  return (
+    toBytes(volume.spec!.capacity!.storage!) >= toBytes(claim.spec!.resources!.requests!.storage!) &&
+    (volume.spec?.storageClassName ?? '') === (claim.spec?.storageClassName ?? '') &&
+    (claim.spec?.accessModes ?? []).every((mode) => (volume.spec?.accessModes ?? []).includes(mode))
+  );
+}
+
+/** A quantity of the sizes the properties use, in bytes. */
+function toBytes(size: string): number {
+  const units: Record<string, number> = { Mi: 2 ** 20, Gi: 2 ** 30 };
+  const [, amount, unit] = /^(\d+)(Mi|Gi)$/.exec(size)!;
+  return Number(amount) * units[unit!]!;
+}
 
 if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/storage.test.ts'), 240_000);
 else describe('storage', () => {
@@ -166,6 +184,198 @@ else describe('storage', () => {
     expect(said().get('later')).toBe('Normal WaitForPodScheduled waiting for pod web to be scheduled');
     expect(faults(errors)).toEqual([]);
     await stop();
+  });
+
+  it('keeps a claim while a scheduled pod mounts it and a volume while it is Bound, and lets each go once free', async () => {
+    const { cluster, api, errors, stop } = await controllerOnCluster((parts) => {
+      const claims = new PVCProtectionController(parts);
+      const volumes = new PVProtectionController(parts);
+      return { run: () => (claims.run(), volumes.run()), stop: async () => void (await Promise.all([claims.stop(), volumes.stop()])) };
+    });
+    const claims = api.resource<PersistentVolumeClaim>('persistentvolumeclaims', 'default');
+    const volumes = api.resource<PersistentVolume>('persistentvolumes');
+    await claims.create(pvc('www', '1Gi'));
+    await volumes.create(pv('data', '1Gi'));
+    await cluster.settle();
+    expect((await claims.get('www')).metadata.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+    expect((await volumes.get('data')).metadata.finalizers).toEqual(['kubernetes.io/pv-protection']);
+    const mounting = (name: string, nodeName?: string) =>
+      ({ metadata: { name }, spec: { containers: [{ name: 'web', image: 'nginx' }], ...(nodeName && { nodeName }), volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'www' } }] } }) as Pod;
+    await api.pods('default').create(mounting('waiting'));
+    await api.pods('default').create(mounting('running', 'node-1'));
+    await claims.delete('www');
+    await cluster.settle();
+    expect((await claims.get('www')).metadata.deletionTimestamp).toBeDefined();
+    await api.pods('default').delete('running', { gracePeriodSeconds: 0 });
+    await cluster.settle();
+    // the pod not yet scheduled does not hold it: the kubelet would not start it
+    await expect(claims.get('www')).rejects.toThrow('persistentvolumeclaims "www" not found');
+    await volumes.updateStatus({ ...(await volumes.get('data')), status: { phase: 'Bound' } });
+    await volumes.delete('data');
+    await cluster.settle();
+    expect((await volumes.get('data')).metadata.deletionTimestamp).toBeDefined();
+    await volumes.updateStatus({ ...(await volumes.get('data')), status: { phase: 'Released' } });
+    await cluster.settle();
+    await expect(volumes.get('data')).rejects.toThrow('persistentvolumes "data" not found');
+    expect(faults(errors)).toEqual([]);
+    await stop();
+  });
+
+  it('gives each StatefulSet pod its own claim from each template, made first and mounted in place of a template volume of that name, with upstream\'s events; a claim the apiserver refuses stops the pod', async () => {
+    const { cluster, api, recorder, errors, stop } = await controllerOnCluster((parts) => new StatefulSetController(parts));
+    const sets = api.resource<StatefulSet>('statefulsets', 'default');
+    const template = {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'kubekata/echo' }], volumes: [{ name: 'www', emptyDir: {} }, { name: 'config', configMap: { name: 'web' } }] },
+    } as StatefulSet['spec'] extends infer S ? S extends { template: infer T } ? T : never : never;
+    const claim = (storage?: string) => ({ metadata: { name: 'www', labels: { tier: 'data' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: storage ? { storage } : {} } } });
+    const set = await sets.create({
+      metadata: { name: 'web' },
+      spec: { replicas: 1, serviceName: 'web', selector: { matchLabels: { app: 'web' } }, template, volumeClaimTemplates: [claim('1Gi')], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } },
+    });
+    await cluster.settle();
+    const made = await api.resource<PersistentVolumeClaim>('persistentvolumeclaims', 'default').get('www-web-0');
+    expect(made.metadata.labels).toEqual({ tier: 'data', app: 'web' });
+    expect(made.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid }]);
+    const pod = await api.pods('default').get('web-0');
+    expect((pod.spec as { volumes?: unknown[] }).volumes).toEqual([{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-0' } }, { name: 'config', configMap: { name: 'web' } }]);
+    expect(recorder.events.map((e) => e.message)).toEqual(['create Claim www-web-0 Pod web-0 in StatefulSet web success', 'create Pod web-0 in StatefulSet web successful']);
+    const refused = await sets.create({ metadata: { name: 'bad' }, spec: { replicas: 1, serviceName: 'bad', selector: { matchLabels: { app: 'web' } }, template, volumeClaimTemplates: [claim()] } });
+    expect(refused.spec?.volumeClaimTemplates?.[0]).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } });
+    await cluster.settle();
+    expect(recorder.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'FailedCreate', message: 'create Claim www-bad-0 for Pod bad-0 in StatefulSet bad failed error: PersistentVolumeClaim "www-bad-0" is invalid: spec.resources[storage]: Required value' });
+    await expect(api.pods('default').get('bad-0')).rejects.toThrow('not found');
+    expect(errors.length).toBeGreaterThan(0);
+    await stop();
+  });
+
+  describe('properties', () => {
+    type Real = Awaited<ReturnType<typeof binder>>;
+    async function binder() {
+      const parts = await controllerOnCluster((options) => new PersistentVolumeController(options));
+      return { ...parts, volumes: parts.api.resource<PersistentVolume>('persistentvolumes'), claims: parts.api.resource<PersistentVolumeClaim>('persistentvolumeclaims', 'default'), made: 0 };
+    }
+    const SIZES = ['1Gi', '2Gi', '5Gi'];
+    const CLASSES = ['', 'manual'];
+    const MODES = [['ReadWriteOnce'], ['ReadWriteMany'], ['ReadWriteOnce', 'ReadWriteMany']];
+    const show = (modes: string[]) => modes.map((m) => (m === 'ReadWriteOnce' ? 'RWO' : 'RWX')).join(',');
+    const newVolume = ([size, storageClass, modes]: [number, number, number]): fc.AsyncCommand<object, Real> => ({
+      check: () => true,
+      run: async (_m, real) => void (await real.volumes.create(pv(`pv-${real.made++}`, SIZES[size]!, { storageClassName: CLASSES[storageClass]!, accessModes: MODES[modes]! }))),
+      toString: () => `kubectl create a ${SIZES[size]} ${show(MODES[modes]!)} volume of class "${CLASSES[storageClass]}"`,
+    });
+    const newClaim = ([size, storageClass, modes]: [number, number, number]): fc.AsyncCommand<object, Real> => ({
+      check: () => true,
+      run: async (_m, real) => void (await real.claims.create(pvc(`pvc-${real.made++}`, SIZES[size]!, { storageClassName: CLASSES[storageClass]!, accessModes: MODES[modes]! }))),
+      toString: () => `kubectl create a ${SIZES[size]} ${show(MODES[modes]!)} claim of class "${CLASSES[storageClass]}"`,
+    });
+    const deleteClaim = (i: number): fc.AsyncCommand<object, Real> => ({
+      check: () => true,
+      async run(_m, real) {
+        const claims = (await real.claims.list()).items;
+        const claim = claims[i % Math.max(1, claims.length)];
+        if (claim) await real.claims.delete(claim.metadata.name!);
+      },
+      toString: () => `kubectl delete claim #${i}`,
+    });
+    const settle: fc.AsyncCommand<object, Real> = { check: () => true, run: async (_m, real) => real.cluster.settle(), toString: () => 'let the controller run' };
+    const shape = fc.tuple(fc.nat(2), fc.nat(1), fc.nat(2));
+
+    test.prop([fc.commands([shape.map(newVolume), shape.map(newClaim), fc.nat(4).map(deleteClaim), fc.constant(settle)], { maxCommands: 14 })], { numRuns: 100 })(
+      'whatever volumes and claims come and go, once the controller has looked again each claim is bound to one volume that holds it, or none is free that could, and each volume of a deleted claim is Released',
+      async (commands) => {
+        const real = await binder();
+        await fc.asyncModelRun(() => ({ model: {}, real }), commands);
+        await real.cluster.advance(15_000);
+        await real.cluster.advance(15_000);
+        const volumes = (await real.volumes.list()).items;
+        const claims = (await real.claims.list()).items;
+        const holders = new Map<string, string>();
+        for (const claim of claims) {
+          if (claim.status?.phase === 'Bound') {
+            const volume = volumes.find((v) => v.metadata.name === claim.spec?.volumeName)!;
+            expect(volume.spec?.claimRef?.uid).toBe(claim.metadata.uid);
+            expect(holds(volume, claim)).toBe(true);
+            expect(claim.status.capacity).toEqual(volume.spec?.capacity);
+            expect(holders.get(volume.metadata.name!)).toBeUndefined();
+            holders.set(volume.metadata.name!, claim.metadata.name!);
+          } else {
+            expect(claim.status?.phase).toBe('Pending');
+            expect(volumes.filter((v) => v.status?.phase === 'Available' && !v.spec?.claimRef && holds(v, claim))).toEqual([]);
+          }
+        }
+        for (const volume of volumes) {
+          const live = claims.some((c) => c.metadata.uid === volume.spec?.claimRef?.uid);
+          expect(volume.status?.phase).toBe(!volume.spec?.claimRef ? 'Available' : live ? 'Bound' : 'Released');
+        }
+        // a write to a claim deleted meanwhile fails NotFound and is not retried: no fault either
+        expect(faults(real.errors).filter((e) => !(e instanceof Error && /not found/.test(e.message)))).toEqual([]);
+        await real.stop();
+      },
+    );
+
+    const volumeArb = fc.record({ size: fc.constantFrom('500Mi', '1Gi', '1536Mi', '2Gi', '10Gi'), storageClass: fc.constantFrom('', 'fast'), modes: fc.constantFrom(...MODES), phase: fc.constantFrom('Available', 'Bound', 'Released'), claimed: fc.boolean() });
+    test.prop([fc.array(volumeArb, { maxLength: 8 }), fc.record({ size: fc.constantFrom('1Gi', '2Gi'), storageClass: fc.constantFrom('', 'fast'), modes: fc.constantFrom(...MODES) })])(
+      'the volume chosen for a claim holds it and is free, no free volume that holds it is smaller, and the order volumes are listed in changes only which of equal ones is chosen',
+      (shapes, wanted) => {
+        const volumes = shapes.map((v, i): PersistentVolume => ({
+          ...pv(`pv-${i}`, v.size, { storageClassName: v.storageClass, accessModes: v.modes, ...(v.claimed && { claimRef: { namespace: 'other', name: 'x', uid: 'x' } }) }),
+          status: { phase: v.phase },
+        }));
+        const claim = { ...pvc('www', wanted.size, { storageClassName: wanted.storageClass, accessModes: wanted.modes }), metadata: { name: 'www', namespace: 'default', uid: 'w' } };
+        const free = volumes.filter((v) => v.status?.phase === 'Available' && !v.spec?.claimRef && holds(v, claim));
+        const chosen = findBestMatch(volumes, claim, false);
+        const bytes = (v: PersistentVolume | undefined) => (v ? toBytes(v.spec!.capacity!.storage!) : undefined);
+        if (free.length === 0) expect(chosen).toBeUndefined();
+        else {
+          expect(free).toContain(chosen);
+          expect(Math.min(...free.map((v) => bytes(v)!))).toBe(bytes(chosen));
+        }
+        expect(bytes(findBestMatch([...volumes].reverse(), claim, false))).toBe(bytes(chosen));
+        // WaitForFirstConsumer: never a free volume, only one pre-bound to the claim
+        expect(findBestMatch(volumes, claim, true)).toBeUndefined();
+      },
+    );
+  });
+
+  describe('the scheduler\'s VolumeBinding plugin', () => {
+    const node = (name: string): NodeInfo => new NodeInfo({ metadata: { name, labels: { 'kubernetes.io/hostname': name } }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' } } } as Node);
+    const onNode = (name: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [name] }] }] } });
+    const classes: StorageClass[] = [
+      { metadata: { name: 'local' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' },
+      { metadata: { name: 'nfs' }, provisioner: 'example.com/nfs', volumeBindingMode: 'WaitForFirstConsumer' },
+      { metadata: { name: 'now' }, provisioner: 'example.com/nfs', volumeBindingMode: 'Immediate' },
+    ];
+    const listers = (claims: PersistentVolumeClaim[], volumes: PersistentVolume[]): VolumeListers => ({
+      claim: (namespace, name) => claims.find((c) => c.metadata.namespace === namespace && c.metadata.name === name),
+      storageClass: (name) => classes.find((c) => c.metadata.name === name),
+      volumes: () => volumes,
+    });
+    const mounts = (...claims: string[]) => ({ metadata: { name: 'web', namespace: 'default', uid: 'u1' }, spec: { containers: [{ name: 'web', image: 'nginx' }], volumes: claims.map((claimName) => ({ name: claimName, persistentVolumeClaim: { claimName } })) } }) as Pod;
+    const answers = (claims: PersistentVolumeClaim[], volumes: PersistentVolume[], pod: Pod): string[] => {
+      const plugin = new VolumeBinding(listers(claims, volumes));
+      const state = new CycleState();
+      const preFilter = plugin.preFilter(state, pod);
+      if (!preFilter.isSuccess()) return [preFilter.isSkip() ? 'Skip' : `${preFilter.code}: ${preFilter.message()}`];
+      return ['node-1', 'node-2'].map((name) => {
+        const status = plugin.filter(state, pod, node(name));
+        return `${name}: ${status.isSuccess() ? 'fits' : `${status.code}: ${status.message()}`}`;
+      });
+    };
+    const bound = (name: string, volume: string): PersistentVolumeClaim => ({ ...pvc(name, '1Gi'), spec: { ...pvc(name, '1Gi').spec, volumeName: volume }, status: { phase: 'Bound' } });
+    const local = (name: string, on: string, storage = '1Gi'): PersistentVolume => ({ ...pv(name, storage, { storageClassName: 'local', nodeAffinity: onNode(on) }), status: { phase: 'Available' } });
+    it.each([
+      ['a pod that mounts no claim is skipped', [], [], mounts(), ['Skip']],
+      ['a claim that does not exist turns the pod away from every node', [], [], mounts('www'), ['UnschedulableAndUnresolvable: persistentvolumeclaim "www" not found']],
+      ['a claim being deleted turns it away', [{ ...pvc('www', '1Gi'), metadata: { name: 'www', namespace: 'default', deletionTimestamp: '2026-01-01T00:00:00Z' } }], [], mounts('www'), ['UnschedulableAndUnresolvable: persistentvolumeclaim "www" is being deleted']],
+      ['an unbound claim of a class that binds at once waits for the persistent volume controller', [pvc('www', '1Gi', { storageClassName: 'now' })], [], mounts('www'), ['UnschedulableAndUnresolvable: pod has unbound immediate PersistentVolumeClaims']],
+      ['a claim bound to a volume of one node sends the pod to that node', [bound('www', 'disk')], [local('disk', 'node-2')], mounts('www'), ['node-1: UnschedulableAndUnresolvable: node(s) had volume node affinity conflict', 'node-2: fits']],
+      ['a WaitForFirstConsumer claim goes where an Available volume fits it', [pvc('www', '1Gi', { storageClassName: 'local' })], [local('small', 'node-1', '500Mi'), local('disk', 'node-2')], mounts('www'), ["node-1: UnschedulableAndUnresolvable: node(s) didn't find available persistent volumes to bind", 'node-2: fits']],
+      ['two claims need two volumes on the same node', [pvc('a', '1Gi', { storageClassName: 'local' }), pvc('b', '1Gi', { storageClassName: 'local' })], [local('one', 'node-1'), local('two', 'node-2'), local('three', 'node-2')], mounts('a', 'b'), ["node-1: UnschedulableAndUnresolvable: node(s) didn't find available persistent volumes to bind", 'node-2: fits']],
+      ['a WaitForFirstConsumer claim of a class with a provisioner fits anywhere: its volume will be made there', [pvc('www', '1Gi', { storageClassName: 'nfs' })], [], mounts('www'), ['node-1: fits', 'node-2: fits']],
+    ] as [string, PersistentVolumeClaim[], PersistentVolume[], Pod, string[]][])('%s', (_name, claims, volumes, pod, expected) => {
+      expect(answers(claims, volumes, pod)).toEqual(expected);
+    });
   });
 
   it('fixes a claim\'s spec once made but for its binding, lets a bound claim grow only when its class allows it, and keeps a class\'s provisioner', async () => {
