@@ -228,7 +228,10 @@ else describe('storage', () => {
       metadata: { labels: { app: 'web' } },
       spec: { containers: [{ name: 'web', image: 'kubekata/echo' }], volumes: [{ name: 'www', emptyDir: {} }, { name: 'config', configMap: { name: 'web' } }] },
     } as StatefulSet['spec'] extends infer S ? S extends { template: infer T } ? T : never : never;
-    const claim = (storage?: string) => ({ metadata: { name: 'www', labels: { tier: 'data' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: storage ? { storage } : {} } } });
+    const claim = (storage?: string): PersistentVolumeClaim => {
+      const requests: Record<string, string> = storage === undefined ? {} : { storage };
+      return { metadata: { name: 'www', labels: { tier: 'data' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests } } };
+    };
     const set = await sets.create({
       metadata: { name: 'web' },
       spec: { replicas: 1, serviceName: 'web', selector: { matchLabels: { app: 'web' } }, template, volumeClaimTemplates: [claim('1Gi')], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } },
@@ -340,7 +343,7 @@ else describe('storage', () => {
 
   describe('the scheduler\'s VolumeBinding plugin', () => {
     const node = (name: string): NodeInfo => new NodeInfo({ metadata: { name, labels: { 'kubernetes.io/hostname': name } }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' } } } as Node);
-    const onNode = (name: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [name] }] }] } });
+    const onNode = (name: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In' as const, values: [name] }] }] } });
     const classes: StorageClass[] = [
       { metadata: { name: 'local' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' },
       { metadata: { name: 'nfs' }, provisioner: 'example.com/nfs', volumeBindingMode: 'WaitForFirstConsumer' },
