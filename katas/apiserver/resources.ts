@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
@@ -37,6 +37,7 @@ import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } fr
 import {
   defaultPersistentVolume,
   defaultPersistentVolumeClaim,
+  defaultCSIDriver,
   defaultStorageClass,
   preparePersistentVolumeClaimForCreate,
   preparePersistentVolumeForCreate,
@@ -44,8 +45,14 @@ import {
   validatePersistentVolumeClaim,
   validatePersistentVolumeClaimUpdate,
   validatePersistentVolumeUpdate,
+  validateCSIDriver,
+  validateCSIDriverUpdate,
+  validateCSINode,
+  validateCSIStorageCapacity,
   validateStorageClass,
   validateStorageClassUpdate,
+  validateVolumeAttachment,
+  validateVolumeAttachmentUpdate,
 } from './storage-strategy.ts';
 import { defaultJob, generateJobSelector, validateJob, validateJobUpdate } from './job-strategy.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
@@ -471,6 +478,18 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validate: validateStorageClass,
       validateUpdate: validateStorageClassUpdate,
     },
+    {
+      ...simple('csidrivers', 'CSIDriver', 'storage.k8s.io', 'v1', false, false),
+      defaults: (obj: KubeObject) => {
+        applyDefaults(obj);
+        defaultCSIDriver(obj as CSIDriver);
+      },
+      validate: validateCSIDriver,
+      validateUpdate: validateCSIDriverUpdate,
+    },
+    { ...simple('csinodes', 'CSINode', 'storage.k8s.io', 'v1', false, false), validate: validateCSINode },
+    { ...simple('volumeattachments', 'VolumeAttachment', 'storage.k8s.io', 'v1', false, true), validate: validateVolumeAttachment, validateUpdate: validateVolumeAttachmentUpdate },
+    { ...simple('csistoragecapacities', 'CSIStorageCapacity', 'storage.k8s.io', 'v1', true, false), validate: validateCSIStorageCapacity },
     { ...withPodSpecRules(simple('deployments', 'Deployment', 'apps', 'v1', true, true), true), tracksGeneration: true as const, categories: ['all'], shortNames: ['deploy'], validateUpdate: validateSelectorUpdate },
     {
       ...withPodSpecRules(simple('replicasets', 'ReplicaSet', 'apps', 'v1', true, true), true),

@@ -18,12 +18,16 @@
  *   reclaimPolicy Delete, volumeBindingMode Immediate
  * ```
  *
+ * The CSI objects of storage.k8s.io/v1 are stored and checked too — CSIDrivers, CSINodes (the
+ * cluster's kubelets make one each), VolumeAttachments and CSIStorageCapacities — though no CSI
+ * driver runs here.
+ *
  * Where it simplifies: the volume sources checked are hostPath, local, nfs and csi (another
  * upstream source is stored as sent, and counted as a source); an immutability error lists the
  * changed fields one a line where upstream prints a Go diff.
  */
-import type { KubeObject, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, StatusCause, StorageClass } from '@kube/kit';
-import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
+import type { CSIDriver, CSINode, CSIStorageCapacity, KubeObject, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, StatusCause, StorageClass, VolumeAttachment } from '@kube/kit';
+import { at, forbiddenField, invalidField, requiredField, tooLongField, unsupportedField } from './field-errors.ts';
 import { isDNS1123Subdomain, isQualifiedName } from './names.ts';
 import { parseQuantity } from './quantity.ts';
 import { canonicalAmounts } from './resource-quota.ts';
@@ -262,5 +266,110 @@ export function validateStorageClassUpdate(next: KubeObject, stored: KubeObject)
   if (now.provisioner !== was.provisioner) errors.push(forbiddenField('provisioner', 'updates to provisioner are forbidden.'));
   if (now.reclaimPolicy !== was.reclaimPolicy) errors.push(forbiddenField('reclaimPolicy', 'updates to reclaimPolicy are forbidden.'));
   if (now.volumeBindingMode !== was.volumeBindingMode) errors.push(invalidField('volumeBindingMode', now.volumeBindingMode, 'field is immutable'));
+  return errors;
+}
+
+/** A CSI driver's name (validateCSIDriverName): at most 63 characters, alphanumerics, `-` and `.`, starting and ending alphanumeric. */
+function validateDriverName(name: string | undefined, path: string): StatusCause[] {
+  if (!name) return [requiredField(path)];
+  const errors: StatusCause[] = [];
+  if (name.length > 63) errors.push(tooLongField(path, 63));
+  if (!/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(name)) {
+    errors.push(invalidField(path, name, "a valid CSI driver name must consist of alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"));
+  }
+  return errors;
+}
+
+/** SetDefaults_CSIDriver: attach required, no pod info, Persistent, no capacity tracking, fsGroup by type, no republish, no SELinux mount. */
+export function defaultCSIDriver(driver: CSIDriver): void {
+  const spec = (driver.spec ??= {});
+  spec.attachRequired ??= true;
+  spec.podInfoOnMount ??= false;
+  if (!spec.volumeLifecycleModes || spec.volumeLifecycleModes.length === 0) spec.volumeLifecycleModes = ['Persistent'];
+  spec.storageCapacity ??= false;
+  spec.fsGroupPolicy ??= 'ReadWriteOnceWithFSType';
+  spec.requiresRepublish ??= false;
+  spec.seLinuxMount ??= false;
+}
+
+/** ValidateCSIDriver: its name a driver's, known lifecycle modes and fsGroup policy, distinct token audiences. */
+export function validateCSIDriver(obj: KubeObject): StatusCause[] {
+  const driver = obj as CSIDriver;
+  // its name is checked as a driver's, not as a DNS subdomain
+  const errors: StatusCause[] = validateObjectMeta(driver.metadata, false, () => []);
+  if (driver.metadata.name) errors.push(...validateDriverName(driver.metadata.name, 'metadata.name'));
+  const spec = driver.spec ?? {};
+  for (const [i, mode] of (spec.volumeLifecycleModes ?? []).entries()) {
+    if (mode !== 'Persistent' && mode !== 'Ephemeral') errors.push(unsupportedField(at('spec', 'volumeLifecycleModes', i), mode, ['Ephemeral', 'Persistent']));
+  }
+  const policy = spec.fsGroupPolicy;
+  if (policy !== undefined && !['File', 'None', 'ReadWriteOnceWithFSType'].includes(policy)) errors.push(unsupportedField(at('spec', 'fsGroupPolicy'), policy, ['File', 'None', 'ReadWriteOnceWithFSType']));
+  const audiences = new Set<string>();
+  for (const [i, request] of (spec.tokenRequests ?? []).entries()) {
+    if (audiences.has(request.audience)) errors.push({ reason: 'FieldValueDuplicate', field: at('spec', 'tokenRequests', i, 'audience'), message: `Duplicate value: ${JSON.stringify(request.audience)}` });
+    audiences.add(request.audience);
+  }
+  return errors;
+}
+
+/** ValidateCSIDriverUpdate: whether volumes are attached, and how they live, stay as they were. */
+export function validateCSIDriverUpdate(next: KubeObject, stored: KubeObject): StatusCause[] {
+  const now = (next as CSIDriver).spec ?? {};
+  const was = (stored as CSIDriver).spec ?? {};
+  const errors: StatusCause[] = [];
+  if (now.attachRequired !== was.attachRequired) errors.push(invalidField(at('spec', 'attachRequired'), now.attachRequired, 'field is immutable'));
+  if (differences(now.volumeLifecycleModes, was.volumeLifecycleModes, '').length > 0) errors.push(invalidField(at('spec', 'volumeLifecycleModes'), now.volumeLifecycleModes, 'field is immutable'));
+  return errors;
+}
+
+/** ValidateCSINode: each driver named as a driver is, once, with a node ID of at most 256 characters. */
+export function validateCSINode(obj: KubeObject): StatusCause[] {
+  const node = obj as CSINode;
+  const errors: StatusCause[] = validateObjectMeta(node.metadata, false, isDNS1123Subdomain);
+  const seen = new Set<string>();
+  for (const [i, driver] of (node.spec?.drivers ?? []).entries()) {
+    errors.push(...validateDriverName(driver.name, at('spec', 'drivers', i, 'name')));
+    if (seen.has(driver.name)) errors.push({ reason: 'FieldValueDuplicate', field: at('spec', 'drivers', i, 'name'), message: `Duplicate value: ${JSON.stringify(driver.name)}` });
+    seen.add(driver.name);
+    if (!driver.nodeID) errors.push(requiredField(at('spec', 'drivers', i, 'nodeID')));
+    else if (driver.nodeID.length > 256) errors.push(invalidField(at('spec', 'drivers', i, 'nodeID'), driver.nodeID, 'must be 256 characters or less'));
+  }
+  return errors;
+}
+
+/** ValidateVolumeAttachment: an attacher, a node, and exactly one source. */
+export function validateVolumeAttachment(obj: KubeObject): StatusCause[] {
+  const attachment = obj as VolumeAttachment;
+  const errors: StatusCause[] = validateObjectMeta(attachment.metadata, false, isDNS1123Subdomain);
+  errors.push(...validateDriverName(attachment.spec?.attacher, at('spec', 'attacher')));
+  if (!attachment.spec?.nodeName) errors.push(requiredField(at('spec', 'nodeName')));
+  const source = (attachment.spec?.source ?? {}) as Record<string, unknown>;
+  const given = ['persistentVolumeName', 'inlineVolumeSpec'].filter((field) => source[field] !== undefined && source[field] !== '');
+  if (given.length !== 1) errors.push(invalidField(at('spec', 'source'), source, 'must specify exactly one of inlineVolumeSpec and persistentVolumeName'));
+  return errors;
+}
+
+/** ValidateVolumeAttachmentUpdate: the spec is fixed once made; only the attacher writes the status. */
+export function validateVolumeAttachmentUpdate(next: KubeObject, stored: KubeObject): StatusCause[] {
+  const now = (next as VolumeAttachment).spec;
+  return differences(now, (stored as VolumeAttachment).spec, '').length > 0 ? [invalidField('spec', now, 'field is immutable')] : [];
+}
+
+/** ValidateCSIStorageCapacity: a class, amounts not negative, a valid topology selector. */
+export function validateCSIStorageCapacity(obj: KubeObject): StatusCause[] {
+  const capacity = obj as CSIStorageCapacity;
+  const errors: StatusCause[] = validateObjectMeta(capacity.metadata, true, isDNS1123Subdomain);
+  if (!capacity.storageClassName) errors.push(requiredField('storageClassName'));
+  else errors.push(...validateClassName(capacity.storageClassName, 'storageClassName'));
+  for (const field of ['capacity', 'maximumVolumeSize'] as const) {
+    const amount = capacity[field];
+    if (amount === undefined) continue;
+    try {
+      if (parseQuantity(String(amount)).cmp(parseQuantity('0')) < 0) errors.push(invalidField(field, String(amount), 'must be greater than or equal to 0'));
+    } catch (error) {
+      errors.push(invalidField(field, String(amount), (error as Error).message));
+    }
+  }
+  if (capacity.nodeTopology) errors.push(...validateLabelSelector(capacity.nodeTopology, 'nodeTopology'));
   return errors;
 }

@@ -386,6 +386,37 @@ const PRINTERS: Record<string, Printer> = {
       ];
     },
   },
+  CSIDriver: {
+    columns: [
+      nameColumn, column('AttachRequired', 0, 'boolean'), column('PodInfoOnMount', 0, 'boolean'), column('StorageCapacity', 0, 'boolean'), column('TokenRequests'),
+      column('RequiresRepublish', 0, 'boolean'), column('Modes'), column('Age'),
+    ],
+    cells: (driver, now) => {
+      const spec = driver.spec ?? {};
+      const audiences = (spec.tokenRequests ?? []).map((request: { audience: string }) => request.audience).join(',');
+      const modes = (spec.volumeLifecycleModes ?? []).join(',');
+      return [
+        driver.metadata.name, String(spec.attachRequired ?? true), String(spec.podInfoOnMount ?? false), String(spec.storageCapacity ?? false), audiences || '<unset>',
+        String(spec.requiresRepublish ?? false), modes || '<none>', age(driver, now),
+      ];
+    },
+  },
+  CSINode: {
+    columns: [nameColumn, column('Drivers', 0, 'integer'), column('Age')],
+    cells: (node, now) => [node.metadata.name, (node.spec?.drivers ?? []).length, age(node, now)],
+  },
+  VolumeAttachment: {
+    columns: [nameColumn, column('Attacher'), column('PV'), column('Node'), column('Attached', 0, 'boolean'), column('Age')],
+    cells: (attachment, now) => [
+      attachment.metadata.name, attachment.spec?.attacher ?? '', attachment.spec?.source?.persistentVolumeName ?? '', attachment.spec?.nodeName ?? '',
+      String(attachment.status?.attached ?? false), age(attachment, now),
+    ],
+  },
+  CSIStorageCapacity: {
+    // upstream prints no age for these
+    columns: [nameColumn, column('StorageClassName'), column('Capacity')],
+    cells: (capacity) => [capacity.metadata.name, capacity.storageClassName ?? '', capacity.capacity ?? '<unset>'],
+  },
   LimitRange: {
     // upstream prints the moment it was made, not an age
     columns: [nameColumn, column('Created At', 0, 'date')],

@@ -22,7 +22,7 @@
  * | `autoscaling.ts` | HorizontalPodAutoscaler (autoscaling/v2) |
  * | `networking.ts` | Ingress, IngressClass, NetworkPolicy |
  * | `replication-controller.ts` | ReplicationController |
- * | `storage.ts` | PersistentVolume, PersistentVolumeClaim, StorageClass |
+ * | `storage.ts` | PersistentVolume, PersistentVolumeClaim, StorageClass, CSIDriver, CSINode, VolumeAttachment, CSIStorageCapacity |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
  * | `helpers.ts` | objectKey, splitObjectKey, externallyAccessible |

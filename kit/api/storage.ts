@@ -201,3 +201,118 @@ export interface PersistentVolumeClaimVolumeSource {
   claimName: string;
   readOnly?: boolean;
 }
+
+/** A token a CSI driver is given for the pod it mounts a volume for. */
+export interface TokenRequest {
+  audience: string;
+  expirationSeconds?: number;
+}
+
+/** How a CSI driver wants to be called (storage.k8s.io/v1 CSIDriverSpec). */
+export interface CSIDriverSpec {
+  /** does a volume need attaching to its node first (a VolumeAttachment); default true */
+  attachRequired?: boolean;
+  /** does the driver want the pod's name, namespace and uid when it mounts; default false */
+  podInfoOnMount?: boolean;
+  /** Persistent (default) and/or Ephemeral */
+  volumeLifecycleModes?: string[];
+  /** does the scheduler look at the driver's CSIStorageCapacity objects; default false */
+  storageCapacity?: boolean;
+  /** default ReadWriteOnceWithFSType */
+  fsGroupPolicy?: 'None' | 'File' | 'ReadWriteOnceWithFSType' | (string & {});
+  tokenRequests?: TokenRequest[];
+  /** default false */
+  requiresRepublish?: boolean;
+  /** default false */
+  seLinuxMount?: boolean;
+}
+
+/**
+ * A CSI driver installed in the cluster (cluster-scoped, named as the driver: `ebs.csi.aws.com`),
+ * which its installer creates; none on a cluster kubeadm has just made.
+ */
+export interface CSIDriver extends KubeObject {
+  apiVersion?: 'storage.k8s.io/v1';
+  kind?: 'CSIDriver';
+  spec: CSIDriverSpec;
+}
+
+/** What a CSI driver can still attach to a node. */
+export interface VolumeNodeResources {
+  count?: number;
+}
+
+/** One CSI driver registered on a node. */
+export interface CSINodeDriver {
+  name: string;
+  /** the node as the driver knows it */
+  nodeID: string;
+  topologyKeys?: string[];
+  allocatable?: VolumeNodeResources;
+}
+
+/** The CSI drivers registered on a node (written `null` while there is none, as Go writes an empty list it decoded from etcd). */
+export interface CSINodeSpec {
+  drivers: CSINodeDriver[];
+}
+
+/**
+ * The CSI drivers of one node (cluster-scoped, named as the node and owned by it): the kubelet
+ * makes it when it starts, so `kubectl get csinodes` lists every node, with 0 drivers until one is
+ * installed.
+ */
+export interface CSINode extends KubeObject {
+  apiVersion?: 'storage.k8s.io/v1';
+  kind?: 'CSINode';
+  spec: CSINodeSpec;
+}
+
+/** Which volume a VolumeAttachment attaches: a PersistentVolume by name (or, not typed here, an inline volume's spec). */
+export interface VolumeAttachmentSource {
+  persistentVolumeName?: string;
+}
+
+/** A volume to attach to a node, by which attacher. */
+export interface VolumeAttachmentSpec {
+  attacher: string;
+  source: VolumeAttachmentSource;
+  nodeName: string;
+}
+
+/** An attach's or detach's failure, as the attacher reports it. */
+export interface VolumeError {
+  time?: Time;
+  message?: string;
+}
+
+/** Whether the volume is attached, as the attacher says. */
+export interface VolumeAttachmentStatus {
+  attached: boolean;
+  attachmentMetadata?: Record<string, string>;
+  attachError?: VolumeError;
+  detachError?: VolumeError;
+}
+
+/**
+ * A request to attach a volume to a node (cluster-scoped), which the attach/detach controller makes
+ * for a CSI driver that needs attaching and the driver's external attacher carries out.
+ */
+export interface VolumeAttachment extends KubeObject {
+  apiVersion?: 'storage.k8s.io/v1';
+  kind?: 'VolumeAttachment';
+  spec: VolumeAttachmentSpec;
+  status?: VolumeAttachmentStatus;
+}
+
+/**
+ * How much storage of a class a CSI driver can still make where (namespaced, made by the driver's
+ * external provisioner), which the scheduler reads for drivers with `storageCapacity: true`.
+ */
+export interface CSIStorageCapacity extends KubeObject {
+  apiVersion?: 'storage.k8s.io/v1';
+  kind?: 'CSIStorageCapacity';
+  storageClassName: string;
+  nodeTopology?: LabelSelector;
+  capacity?: Quantity;
+  maximumVolumeSize?: Quantity;
+}

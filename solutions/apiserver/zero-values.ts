@@ -109,6 +109,10 @@ const BY_KIND: Readonly<Record<string, (object: JsonObject) => JsonObject>> = {
     ),
   // A claim's resources are a struct: `resources: {}` even when empty.
   PersistentVolumeClaim: (pvc) => changing(pvc, 'spec', (spec) => withField(spec, 'resources', {})),
+  // A CSINode's drivers have no omitempty: none is written null, as Go writes the empty list it decoded.
+  CSINode: (node) => changing(node, 'spec', (spec) => (Array.isArray(spec.drivers) && spec.drivers.length > 0 ? spec : { ...spec, drivers: null })),
+  // A VolumeAttachment's status.attached has no omitempty.
+  VolumeAttachment: (attachment) => changing(withField(attachment, 'status', {}), 'status', (status) => withField(status, 'attached', false)),
   // A PodDisruptionBudget's status counts have no omitempty either.
   PodDisruptionBudget: (object) => withZeroCounts(object, PDB_COUNTS),
   Service: (service) => changing(withField(service, 'status', {}), 'status', (status) => withField(status, 'loadBalancer', {})),

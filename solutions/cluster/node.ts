@@ -20,7 +20,7 @@
  */
 import { join } from 'node:path';
 import { isStatusError, type ApiClient } from '@kube/apiserver';
-import type { Clock, ConfigMap, Secret } from '@kube/kit';
+import type { Clock, ConfigMap, CSINode, Secret } from '@kube/kit';
 import { containerEnvironment, Kubelet, KubeletServer } from '@kube/kubelet';
 import { dnsEnvironment, podDnsConfig } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
@@ -139,7 +139,25 @@ export class ClusterNode {
       }
       await kubelet.start();
       this.kubelet = kubelet;
+      await this.ensureCSINode();
     });
+  }
+
+  /**
+   * The node's CSINode, as the kubelet's CSI plugin manager makes it when it starts (upstream:
+   * pkg/volume/csi/nodeinfomanager InitializeCSINodeWithAnnotation): named as the node and owned
+   * by it, with no driver, so `kubectl get csinodes` lists every node. One left from an earlier
+   * start is kept.
+   */
+  private async ensureCSINode(): Promise<void> {
+    const { client, name } = this.options;
+    try {
+      const node = await client.nodes().get(name);
+      const owner = { apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid! };
+      await client.resource<CSINode>('csinodes').create({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name, ownerReferences: [owner] }, spec: { drivers: [] } });
+    } catch (error) {
+      if (!isStatusError(error, 'AlreadyExists')) this.options.tracer.log(this.component, `creating its CSINode: ${(error as Error).message}`);
+    }
   }
 
   /** Stops the kubelet and its server; the runtime and its containers go on. */

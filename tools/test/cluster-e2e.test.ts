@@ -477,6 +477,8 @@ spec:
     await kubectl('wait', '--for=jsonpath={.status.phase}=Released', 'pv/store-disk', '--timeout=30s');
     expect(await kubectl('get', 'pv', 'store-disk')).toMatch(/\nstore-disk\s+2Gi\s+RWO\s+Retain\s+Released\s+default\/data-store-0\s+manual\s+<unset>\s+/);
     await kubectl('delete', 'pv', 'store-disk');
+    // each kubelet made its node's CSINode when it started, with no driver: a cluster kubeadm has just made lists them so
+    expect(await kubectl('get', 'csinodes')).toMatch(/^NAME\s+DRIVERS\s+AGE\nnode-1\s+0\s+\S+\nnode-2\s+0\s+\S+\n$/);
   });
 
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {

@@ -20,11 +20,12 @@ import {
   Registry,
   StorageObjectInUseProtection,
   toTable,
+  withZeroValues,
 } from '@kube/apiserver';
 import { PersistentVolumeController, PVCProtectionController, PVProtectionController, StatefulSetController } from '@kube/controllers';
 import { MvccStore } from '@kube/etcd';
 import { CycleState, NodeInfo, VolumeBinding, type VolumeListers } from '@kube/scheduler';
-import { FakeClock, Random, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StatefulSet, type Status, type StorageClass } from '@kube/kit';
+import { FakeClock, Random, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StatefulSet, type Status, type StorageClass, type VolumeAttachment } from '@kube/kit';
 
 /** An apiserver's handler with the storage admission plugins, in process. */
 function bench() {
@@ -379,6 +380,33 @@ else describe('storage', () => {
     ] as [string, PersistentVolumeClaim[], PersistentVolume[], Pod, string[]][])('%s', (_name, claims, volumes, pod, expected) => {
       expect(answers(claims, volumes, pod)).toEqual(expected);
     });
+  });
+
+  it('stores the CSI objects of storage.k8s.io/v1 as v1.32 does: a CSIDriver\'s defaults, a CSINode\'s drivers written null while it has none, a VolumeAttachment\'s fixed spec, and their tables', async () => {
+    const { post, send, message, clock } = bench();
+    const driver = (await post('/apis/storage.k8s.io/v1/csidrivers', { metadata: { name: 'hostpath.csi.k8s.io' }, spec: { tokenRequests: [{ audience: 'vault' }] } })).body;
+    expect(driver.spec).toEqual({ attachRequired: true, podInfoOnMount: false, volumeLifecycleModes: ['Persistent'], storageCapacity: false, fsGroupPolicy: 'ReadWriteOnceWithFSType', tokenRequests: [{ audience: 'vault' }], requiresRepublish: false, seLinuxMount: false });
+    expect(await message('/apis/storage.k8s.io/v1/csidrivers', { metadata: { name: '-bad' }, spec: { volumeLifecycleModes: ['Forever'] } })).toBe(
+      'CSIDriver.storage.k8s.io "-bad" is invalid: [metadata.name: Invalid value: "-bad": a valid CSI driver name must consist of alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character, spec.volumeLifecycleModes[0]: Unsupported value: "Forever": supported values: "Ephemeral", "Persistent"]',
+    );
+    const node = await post('/apis/storage.k8s.io/v1/csinodes', { metadata: { name: 'node-1' }, spec: { drivers: [] } });
+    expect(node.code).toBe(201);
+    // as the HTTP server writes it
+    expect((withZeroValues(node.body) as { spec: object }).spec).toEqual({ drivers: null });
+    expect(await message('/apis/storage.k8s.io/v1/csinodes', { metadata: { name: 'node-2' }, spec: { drivers: [{ name: 'hostpath.csi.k8s.io', nodeID: '' }] } })).toBe('CSINode.storage.k8s.io "node-2" is invalid: spec.drivers[0].nodeID: Required value');
+    const attachment = (await post('/apis/storage.k8s.io/v1/volumeattachments', { metadata: { name: 'csi-1' }, spec: { attacher: 'hostpath.csi.k8s.io', nodeName: 'node-1', source: { persistentVolumeName: 'data' } } })).body;
+    expect((withZeroValues(attachment) as VolumeAttachment).status).toEqual({ attached: false });
+    expect(await message('/apis/storage.k8s.io/v1/volumeattachments', { metadata: { name: 'csi-2' }, spec: { attacher: 'hostpath.csi.k8s.io', nodeName: 'node-1', source: {} } })).toBe(
+      'VolumeAttachment.storage.k8s.io "csi-2" is invalid: spec.source: Invalid value: {}: must specify exactly one of inlineVolumeSpec and persistentVolumeName',
+    );
+    const moved = await send('PATCH', '/apis/storage.k8s.io/v1/volumeattachments/csi-1', { spec: { nodeName: 'node-2' } }, 'application/merge-patch+json');
+    expect((moved.body as Status).message).toContain('VolumeAttachment.storage.k8s.io "csi-1" is invalid: spec: Invalid value: ');
+    expect((moved.body as Status).message).toContain(': field is immutable');
+    await clock.advance(60_000);
+    const rows = (kind: string, object: object) => (toTable([object] as never, kind, clock.now()) as { rows: { cells: unknown[] }[] }).rows[0]!.cells;
+    expect(rows('CSIDriver', driver)).toEqual(['hostpath.csi.k8s.io', 'true', 'false', 'false', 'vault', 'false', 'Persistent', '60s']);
+    expect(rows('CSINode', node.body)).toEqual(['node-1', 0, '60s']);
+    expect(rows('VolumeAttachment', attachment)).toEqual(['csi-1', 'hostpath.csi.k8s.io', 'data', 'node-1', 'false', '60s']);
   });
 
   it('fixes a claim\'s spec once made but for its binding, lets a bound claim grow only when its class allows it, and keeps a class\'s provisioner', async () => {
