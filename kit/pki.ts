@@ -44,6 +44,8 @@ function loadX509(): Promise<X509> {
  */
 export interface Pki {
   ca: string;
+  /** the CA's private key (`ca.key`): what signs the certificates of approved CertificateSigningRequests */
+  caKey: string;
   cert: string;
   key: string;
   clientCert: string;
@@ -73,7 +75,7 @@ export async function ensurePki(dir: string, hosts: readonly string[]): Promise<
   const names = [...new Set(['127.0.0.1', 'localhost', ...hosts])];
   if (Object.values(files).every((f) => existsSync(f))) {
     const read = (file: string): string => readFileSync(file, 'utf8');
-    const kept = { ca: read(files.ca), cert: read(files.cert), key: read(files.key), clientCert: read(files.clientCert), clientKey: read(files.clientKey), dir: pkiDir };
+    const kept = { ca: read(files.ca), caKey: read(files.caKey), cert: read(files.cert), key: read(files.key), clientCert: read(files.clientCert), clientKey: read(files.clientKey), dir: pkiDir };
     if (names.every((name) => covers(x509, kept.cert, name))) return kept;
   }
   mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
@@ -129,19 +131,90 @@ export async function ensurePki(dir: string, hosts: readonly string[]): Promise<
   });
   const pki: Pki = {
     ca: ca.toString('pem'),
+    caKey: await pem(caKeys.privateKey as CryptoKey),
     cert: cert.toString('pem'),
     key: await pem(serverKeys.privateKey as CryptoKey),
     clientCert: client.toString('pem'),
     clientKey: await pem(clientKeys.privateKey as CryptoKey),
     dir: pkiDir,
   };
-  writeFileSync(files.caKey, await pem(caKeys.privateKey as CryptoKey), { mode: 0o600 });
+  writeFileSync(files.caKey, pki.caKey, { mode: 0o600 });
   writeFileSync(files.key, pki.key, { mode: 0o600 });
   writeFileSync(files.clientKey, pki.clientKey, { mode: 0o600 });
   writeFileSync(files.ca, pki.ca);
   writeFileSync(files.cert, pki.cert);
   writeFileSync(files.clientCert, pki.clientCert);
   return pki;
+}
+
+/** What a certificate signing request asks to be certified: its subject's names, and whether it is well formed. */
+export interface CertificateRequestSubject {
+  /** the subject's common name (a user's name) */
+  commonName: string;
+  /** the subject's organizations (a user's groups) */
+  organizations: string[];
+}
+
+/**
+ * A new key and a PEM PKCS #10 request for it naming `subject` (`CN=jane, O=dev`), as `openssl req
+ * -new` makes one: what a user sends in a CertificateSigningRequest.
+ */
+export async function createCertificateRequest(subject: string): Promise<{ key: string; request: string }> {
+  const x509 = await loadX509();
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const request = await x509.Pkcs10CertificateRequestGenerator.create({ name: subject, keys: keys as CryptoKeyPair, signingAlgorithm: ALGORITHM });
+  return { key: await pem(keys.privateKey as CryptoKey), request: request.toString('pem') };
+}
+
+/**
+ * The subject of a PEM PKCS #10 request (`openssl req -new -subj "/CN=jane/O=dev"`), after
+ * checking its signature. Throws an Error that says what is wrong with one that is not.
+ */
+export async function certificateRequestSubject(requestPem: string): Promise<CertificateRequestSubject> {
+  const x509 = await loadX509();
+  const request = new x509.Pkcs10CertificateRequest(requestPem);
+  if (!(await request.verify())) throw new Error('the request is not signed by the key it carries');
+  return { commonName: request.subjectName.getField('CN')[0] ?? '', organizations: request.subjectName.getField('O') };
+}
+
+/**
+ * A certificate for a PKCS #10 request's key and subject, signed by the CA (`caPem`, `caKeyPem`:
+ * ECDSA P-256, as {@link ensurePki} makes it), valid from `notBefore` until `notAfter`, for the
+ * extended key usages named (`client auth`, `server auth`), as kube-controller-manager's csrsigning
+ * controller signs an approved CertificateSigningRequest.
+ */
+export async function signCertificateRequest(
+  requestPem: string,
+  ca: { cert: string; key: string },
+  validity: { notBefore: Date; notAfter: Date },
+  usages: readonly string[],
+): Promise<string> {
+  const x509 = await loadX509();
+  const request = new x509.Pkcs10CertificateRequest(requestPem);
+  const caCert = new x509.X509Certificate(ca.cert);
+  const der = Buffer.from(ca.key.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, false, ['sign']);
+  const extended = [
+    ...(usages.includes('client auth') ? [x509.ExtendedKeyUsage.clientAuth] : []),
+    ...(usages.includes('server auth') ? [x509.ExtendedKeyUsage.serverAuth] : []),
+  ];
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: request.subjectName,
+    issuer: caCert.subject,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    signingAlgorithm: ALGORITHM,
+    publicKey: request.publicKey,
+    signingKey: signingKey as CryptoKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      ...(extended.length > 0 ? [new x509.ExtendedKeyUsageExtension(extended)] : []),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  return certificate.toString('pem');
 }
 
 /** A private key as PKCS #8 PEM, the form node:tls reads. */

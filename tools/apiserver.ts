@@ -33,6 +33,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   Admission,
   ApiServer,
+  CertificateSigningRequestRequester,
   DefaultIngressClass,
   DefaultStorageClass,
   DefaultTolerationSeconds,
@@ -243,7 +244,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection()], [new NamespaceLifecycle(namespace), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses)]),
+  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection(), new CertificateSigningRequestRequester()], [new NamespaceLifecycle(namespace), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

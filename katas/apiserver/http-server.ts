@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { stringify as toYaml } from 'yaml';
 import { NotImplemented, type Clock, type KubeObject, type Random, type Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiRequest, type ApiResponse } from './api-handler.ts';
@@ -28,6 +29,8 @@ import { warningHeader, warningsOf } from './field-validation.ts';
 import { Impersonation } from './impersonation.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { PodEvictions } from './eviction.ts';
+import { CertificateApprovals } from './certificates.ts';
+import { certificateUser, ClientCertificates } from './client-certificates.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
@@ -57,7 +60,8 @@ export interface ApiServerOptions {
    * Serve HTTPS with this key and certificate (PEM), as kube-apiserver does on 6443: kubectl sends
    * a bearer token only over TLS. Default: plain HTTP (tests, and a store-only playground).
    */
-  tls?: { key: string; cert: string };
+  /** serve HTTPS with this key and certificate; with `clientCA`, also take client certificates it signed as their subjects' (client-certificates.ts) */
+  tls?: { key: string; cert: string; clientCA?: string };
   /** the largest request body accepted; default {@link MAX_BODY_BYTES} */
   maxBodyBytes?: number;
   /** a request that takes longer is answered 504 Timeout; default 60 s */
@@ -119,6 +123,10 @@ export class ApiServer {
   private readonly tokens: ServiceAccountTokens;
   /** evicts pods (`kubectl drain`) */
   private readonly evictions: PodEvictions;
+  /** approves and denies CertificateSigningRequests (`kubectl certificate approve`) */
+  private readonly approvals: CertificateApprovals;
+  /** the identity of a verified client certificate, carried to the authenticators */
+  private readonly certificates: ClientCertificates;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -127,10 +135,14 @@ export class ApiServer {
     const signingKey = createHash('sha256').update(options.tls?.key ?? 'kubekata: a plain-HTTP apiserver').update('/service-account-tokens').digest();
     this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
     this.evictions = new PodEvictions(options.registry, options.clock);
-    const authenticator = options.authenticator && this.tokens.authenticating(options.authenticator);
+    this.approvals = new CertificateApprovals(options.registry, options.clock);
+    this.certificates = new ClientCertificates(createHash('sha256').update(signingKey).update('/client-certificates').digest());
+    const authenticator = options.authenticator && this.certificates.authenticating(this.tokens.authenticating(options.authenticator));
     this.impersonation = new Impersonation(authenticator, options.authorizer);
     const serve = (request: IncomingMessage, response: ServerResponse): void => void this.serve(request, response);
-    this.server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, serve) : createServer(serve);
+    // Given the CA of client certificates, every client is asked for one, none is required (client-certificates.ts).
+    const clientCA = options.tls?.clientCA ? { ca: options.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {};
+    this.server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert, ...clientCA }, serve) : createServer(serve);
     // With TLS, 'connection' is the raw socket and 'secureConnection' the TLS one: both are tracked
     // so that stop() ends every one of them.
     this.server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
@@ -195,6 +207,9 @@ export class ApiServer {
       response.setHeader('Connection', 'close');
       return this.send(request, response, { code: 400, body: badRequest(`the request target ${JSON.stringify(request.url)} is not a URL`).status });
     }
+    // A verified client certificate, and no other credentials: the request is its subject's.
+    const socket = request.socket as TLSSocket;
+    if (socket.authorized && request.headers.authorization === undefined) request.headers.authorization = this.certificates.headerFor(certificateUser(socket.getPeerCertificate()));
     if (NodeProxy.matches(request.url) && (await this.nodeProxy.serve(request, response))) return;
     try {
       const body = await this.readBody(request);
@@ -219,6 +234,8 @@ export class ApiServer {
           answer = this.tokens.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (PodEvictions.matches(request.url ?? '/')) {
           answer = this.evictions.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else if (CertificateApprovals.matches(request.url ?? '/')) {
+          answer = this.approvals.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else {
           // A resource's other version (autoscaling/v1 autoscalers) is converted at the edge (served-versions.ts).
           const handle = (inner: ApiRequest) => this.handler!.handle(inner);

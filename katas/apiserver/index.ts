@@ -31,7 +31,9 @@
  * PersistentVolumes, PersistentVolumeClaims and StorageClasses ({@link validatePersistentVolume},
  * {@link validatePersistentVolumeClaim}, {@link validateStorageClass}; the admission plugins
  * {@link DefaultStorageClass}, {@link StorageObjectInUseProtection},
- * {@link PersistentVolumeClaimResize}), which its persistent volume controller binds.
+ * {@link PersistentVolumeClaimResize}), which its persistent volume controller binds, and
+ * certificates.k8s.io/v1 CertificateSigningRequests ({@link validateCertificateSigningRequest},
+ * {@link CertificateApprovals}, {@link CertificateSigningRequestRequester}), which its control plane signs.
  * @module
  */
 export * from './quantity.ts';
@@ -82,6 +84,8 @@ export * from './networking-strategy.ts';
 export * from './storage-strategy.ts';
 export * from './storage-admission.ts';
 export * from './volume-helpers.ts';
+export * from './certificates.ts';
+export * from './client-certificates.ts';
 export * from './replication-controller-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

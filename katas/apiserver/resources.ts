@@ -17,6 +17,7 @@ import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, HorizontalPodAu
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
+import { keepCertificateSigningRequestSpec, validateCertificateSigningRequest } from './certificates.ts';
 import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
 import {
   defaultDaemonSet,
@@ -597,6 +598,13 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       },
       validate: validatePriorityClass,
       validateUpdate: validatePriorityClassUpdate,
+    },
+    // Given, beyond the katas: certificates.k8s.io/v1 (certificates.ts), which the cluster's control plane signs.
+    {
+      ...simple('certificatesigningrequests', 'CertificateSigningRequest', 'certificates.k8s.io', 'v1', false, true),
+      shortNames: ['csr'],
+      validate: validateCertificateSigningRequest,
+      prepareForUpdate: keepCertificateSigningRequestSpec,
     },
     // discovery.k8s.io/v1 EndpointSlices, written by kata 21's EndpointSlice controller and read by kube-proxy.
     { ...simple('endpointslices', 'EndpointSlice', 'discovery.k8s.io', 'v1', true, false), tracksGeneration: true as const },

@@ -42,7 +42,8 @@
  * ReplicationController's pods, made of kata 18's parts), {@link HorizontalPodAutoscalerController}
  * (each autoscaler's target kept within its bounds), {@link PersistentVolumeController} (claims
  * bound to volumes), {@link PVCProtectionController} and {@link PVProtectionController} (a claim a
- * pod mounts, a volume a claim holds, kept until they are free) and {@link PodGCController} (the
+ * pod mounts, a volume a claim holds, kept until they are free), {@link CertificateSigner}
+ * (approved CertificateSigningRequests signed with the cluster's CA) and {@link PodGCController} (the
  * pods of deleted nodes force-deleted).
  * @module
  */
@@ -79,4 +80,5 @@ export * from './horizontal-pod-autoscaler.ts';
 export * from './replication-controller.ts';
 export * from './persistent-volume.ts';
 export * from './volume-protection.ts';
+export * from './certificate-signer.ts';
 export * from './cronjob.ts';

@@ -22,6 +22,7 @@
  * | `autoscaling.ts` | HorizontalPodAutoscaler (autoscaling/v2) |
  * | `networking.ts` | Ingress, IngressClass, NetworkPolicy |
  * | `replication-controller.ts` | ReplicationController |
+ * | `certificates.ts` | CertificateSigningRequest |
  * | `storage.ts` | PersistentVolume, PersistentVolumeClaim, StorageClass, CSIDriver, CSINode, VolumeAttachment, CSIStorageCapacity |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
@@ -59,6 +60,7 @@ export * from './autoscaling.ts';
 export * from './networking.ts';
 export * from './replication-controller.ts';
 export * from './storage.ts';
+export * from './certificates.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

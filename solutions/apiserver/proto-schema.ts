@@ -509,6 +509,50 @@ message SubjectAccessReviewStatus {
   optional string evaluationError = 3;
 }
 `,
+  'certificates-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.certificates.v1;
+
+message CertificateSigningRequest {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional CertificateSigningRequestSpec spec = 2;
+  optional CertificateSigningRequestStatus status = 3;
+}
+
+message CertificateSigningRequestCondition {
+  optional string type = 1;
+  optional string status = 6;
+  optional string reason = 2;
+  optional string message = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastUpdateTime = 4;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 5;
+}
+
+message CertificateSigningRequestList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated CertificateSigningRequest items = 2;
+}
+
+message CertificateSigningRequestSpec {
+  optional bytes request = 1;
+  optional string signerName = 7;
+  optional int32 expirationSeconds = 8 [(kubekata.pointer) = true];
+  repeated string usages = 5;
+  optional string username = 2;
+  optional string uid = 3;
+  repeated string groups = 4;
+  map<string, ExtraValue> extra = 6;
+}
+
+message CertificateSigningRequestStatus {
+  repeated CertificateSigningRequestCondition conditions = 1;
+  optional bytes certificate = 2;
+}
+
+message ExtraValue {
+  repeated string items = 1;
+}
+`,
   'coordination-v1.proto': `syntax = "proto2";
 
 package k8s.io.api.coordination.v1;

@@ -417,6 +417,17 @@ const PRINTERS: Record<string, Printer> = {
     columns: [nameColumn, column('StorageClassName'), column('Capacity')],
     cells: (capacity) => [capacity.metadata.name, capacity.storageClassName ?? '', capacity.capacity ?? '<unset>'],
   },
+  CertificateSigningRequest: {
+    columns: [nameColumn, column('Age'), column('SignerName'), column('Requestor'), column('RequestedDuration'), column('Condition')],
+    cells: (csr, now) => {
+      // extractCSRStatus: Denied before Approved before Pending, then Failed and Issued
+      const conditions: { type: string }[] = csr.status?.conditions ?? [];
+      const has = (type: string) => conditions.some((c) => c.type === type);
+      const condition = [has('Denied') ? 'Denied' : has('Approved') ? 'Approved' : 'Pending', ...(has('Failed') ? ['Failed'] : []), ...(csr.status?.certificate ? ['Issued'] : [])].join(',');
+      const seconds = csr.spec?.expirationSeconds;
+      return [csr.metadata.name, age(csr, now), csr.spec?.signerName || '<none>', csr.spec?.username ?? '', seconds === undefined ? '<none>' : humanDuration(seconds * 1000), condition];
+    },
+  },
   LimitRange: {
     // upstream prints the moment it was made, not an age
     columns: [nameColumn, column('Created At', 0, 'date')],

@@ -29,9 +29,11 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Agent } from 'undici';
 import { IdentityLease } from './apiserver-identity.ts';
+import { CertificateSigner, SharedInformerFactory } from '@kube/controllers';
 import {
   Admission,
   ApiServer,
+  CertificateSigningRequestRequester,
   DefaultIngressClass,
   DefaultStorageClass,
   DefaultTolerationSeconds,
@@ -142,6 +144,8 @@ export class ControlPlane {
   private dispatcher: Agent | undefined;
   /** the apiserver's identity Lease, while it runs over HTTPS */
   private identity: IdentityLease | undefined;
+  /** signs approved CertificateSigningRequests, while it runs over HTTPS */
+  private signer: SignerLoop | undefined;
   /** a client per user, over HTTPS: made once, so that restarts do not open new pools */
   private readonly clients = new Map<string, ApiClient>();
 
@@ -215,13 +219,14 @@ export class ControlPlane {
         host,
         port: this.port,
         ...(this.durable && { durability: this.durable }),
-        tls: { key: pki.key, cert: pki.cert },
+        // clientCA: a client certificate the cluster's CA signed is its subject's credentials (`--client-ca-file`)
+        tls: { key: pki.key, cert: pki.cert, clientCA: pki.ca },
         authenticator: new TokenAuthenticator(this.users),
         // the bootstrap policy and the components' binding are stored objects, as upstream's;
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
         admission: new Admission(
-          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => this.registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection()],
+          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => this.registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection(), new CertificateSigningRequestRequester()],
           [new NamespaceLifecycle((name) => this.namespace(name)), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses), quota],
         ),
         serviceAllocator: this.serviceAllocators(),
@@ -237,6 +242,9 @@ export class ControlPlane {
       // Its identity Lease in kube-system, as every v1.32 apiserver keeps one (apiserver-identity.ts).
       this.identity = new IdentityLease({ registry: this.registry, clock, random, hostname: CONTROL_PLANE_HOST });
       this.identity.start();
+      // kube-controller-manager's csrsigning controller, run here: it needs the CA's key, which only the control plane holds.
+      this.signer = new SignerLoop(this.clientFor('system:kube-controller-manager'), clock, { cert: pki.ca, key: pki.caKey });
+      await this.signer.start();
     });
   }
 
@@ -245,6 +253,8 @@ export class ControlPlane {
     const { tracer } = this.options;
     this.identity?.stop();
     this.identity = undefined;
+    await this.signer?.stop();
+    this.signer = undefined;
     if (this.server) {
       const server = this.server;
       this.server = undefined;
@@ -367,5 +377,27 @@ class CurrentRegistryClient extends LocalClient {
 
   override resource<T extends import('@kube/kit').KubeObject>(resource: string, namespace?: string) {
     return new LocalClient(this.current()).resource<T>(resource, namespace);
+  }
+}
+
+/** The {@link CertificateSigner} on informers of its own: started with the apiserver, stopped before it. */
+class SignerLoop {
+  private readonly factory: SharedInformerFactory;
+  private readonly signer: CertificateSigner;
+
+  constructor(client: ApiClient, clock: Clock, ca: { cert: string; key: string }) {
+    this.factory = new SharedInformerFactory({ client, clock });
+    this.signer = new CertificateSigner({ client, clock, factory: this.factory, ca });
+  }
+
+  async start(): Promise<void> {
+    this.factory.start();
+    await this.factory.waitForCacheSync();
+    this.signer.run();
+  }
+
+  async stop(): Promise<void> {
+    await this.signer.stop();
+    await this.factory.shutdown();
   }
 }

@@ -24,6 +24,7 @@ import type * as autoscaling from 'kubernetes-types/autoscaling/v1';
 import type * as autoscalingV2 from 'kubernetes-types/autoscaling/v2';
 import type * as networking from 'kubernetes-types/networking/v1';
 import type * as storage from 'kubernetes-types/storage/v1';
+import type * as certificates from 'kubernetes-types/certificates/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as scheduling from 'kubernetes-types/scheduling/v1';
 import type * as core from 'kubernetes-types/core/v1';
@@ -168,6 +169,7 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.CSINode, storage.CSINode, MetadataRequired>>,
   Assert<Agrees<kit.VolumeAttachment, storage.VolumeAttachment, MetadataRequired>>,
   Assert<Agrees<kit.CSIStorageCapacity, storage.CSIStorageCapacity, MetadataRequired>>,
+  Assert<Agrees<kit.CertificateSigningRequest, certificates.CertificateSigningRequest, MetadataRequired>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
   Assert<Agrees<kit.PriorityClass, scheduling.PriorityClass, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
@@ -210,6 +212,7 @@ export type Assignable = [
   Assert<Extends<kit.CSINode, storage.CSINode>>,
   Assert<Extends<kit.VolumeAttachment, storage.VolumeAttachment>>,
   Assert<Extends<kit.CSIStorageCapacity, storage.CSIStorageCapacity>>,
+  Assert<Extends<kit.CertificateSigningRequest, certificates.CertificateSigningRequest>>,
   Assert<Extends<kit.Lease, coordination.Lease>>,
   Assert<Extends<kit.PriorityClass, scheduling.PriorityClass>>,
   Assert<Extends<kit.ClusterRole, rbac.ClusterRole>>,

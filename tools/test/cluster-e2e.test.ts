@@ -16,14 +16,15 @@
  * processes and the real kubectl, not a kata's code on a FakeClock.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '@kube/cluster';
-import { Random, type Pod, type Service } from '@kube/kit';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { createCertificateRequest, Random, type Pod, type Service } from '@kube/kit';
 import { lookup4 } from '../../kit/images/resolver.mjs';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 
@@ -479,6 +480,29 @@ spec:
     await kubectl('delete', 'pv', 'store-disk');
     // each kubelet made its node's CSINode when it started, with no driver: a cluster kubeadm has just made lists them so
     expect(await kubectl('get', 'csinodes')).toMatch(/^NAME\s+DRIVERS\s+AGE\nnode-1\s+0\s+\S+\nnode-2\s+0\s+\S+\n$/);
+  });
+
+  it('signs a user in by a CertificateSigningRequest: kubectl certificate approve, the certificate issued by the cluster CA, and kubectl with it is that user, whom RBAC then decides on', async () => {
+    const { key, request: pem } = await createCertificateRequest('CN=jane, O=dev');
+    await apply(JSON.stringify({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'jane' }, spec: { request: Buffer.from(pem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', expirationSeconds: 86400, usages: ['client auth'] } }));
+    expect(await kubectl('certificate', 'approve', 'jane')).toBe('certificatesigningrequest.certificates.k8s.io/jane approved\n');
+    const certificate = await until('jane\'s certificate', async () => (await kubectl('get', 'csr', 'jane', '-o', 'jsonpath={.status.certificate}')) || undefined);
+    expect(await kubectl('get', 'csr', 'jane')).toMatch(/^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\njane\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+24h\s+Approved,Issued\n$/);
+    // a kubeconfig of jane's own: the cluster's server and CA, her certificate and key
+    const config = parseYaml(readFileSync(cluster!.kubeconfig!, 'utf8')) as { clusters: { name: string }[] };
+    const janeConfig = join(dir, 'jane.kubeconfig');
+    writeFileSync(janeConfig, toYaml({
+      apiVersion: 'v1', kind: 'Config', clusters: config.clusters, 'current-context': 'jane',
+      contexts: [{ name: 'jane', context: { cluster: config.clusters[0]!.name, user: 'jane' } }],
+      users: [{ name: 'jane', user: { 'client-certificate-data': certificate, 'client-key-data': Buffer.from(key).toString('base64') } }],
+    }));
+    const asJane = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', janeConfig, ...args], { timeout: 60_000 }).catch((error: { stderr: string }) => ({ stdout: error.stderr }))).stdout;
+    expect(await asJane('auth', 'whoami')).toMatch(/Username\s+jane\nGroups\s+\[dev system:authenticated\]/);
+    expect(await asJane('get', 'pods')).toBe('Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"\n');
+    await kubectl('create', 'rolebinding', 'dev-view', '--clusterrole=view', '--group=dev');
+    expect(await asJane('auth', 'can-i', 'list', 'pods')).toBe('yes\n');
+    await kubectl('delete', 'rolebinding', 'dev-view');
+    await kubectl('delete', 'csr', 'jane');
   });
 
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
