@@ -31,15 +31,18 @@ import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { PodEvictions } from './eviction.ts';
 import { CertificateApprovals } from './certificates.ts';
 import { certificateUser, ClientCertificates } from './client-certificates.ts';
+import { ApiserverMetrics, requestLabels } from './metrics.ts';
+import { ANONYMOUS } from './authentication.ts';
+import { forbiddenFor } from './rbac.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
-import { RESOURCES } from './resources.ts';
+import { qualifiedResource, RESOURCES } from './resources.ts';
 import { answerInOtherVersion } from './served-versions.ts';
 import { badRequest, internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import { WatchCache } from './watch-cache.ts';
-import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
+import type { AdmissionChain, Authenticator, Authorizer, RequestAttributes } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
 import { withZeroValues } from './zero-values.ts';
@@ -127,6 +130,8 @@ export class ApiServer {
   private readonly approvals: CertificateApprovals;
   /** the identity of a verified client certificate, carried to the authenticators */
   private readonly certificates: ClientCertificates;
+  /** what `/metrics` shows */
+  readonly metrics: ApiserverMetrics;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -136,6 +141,7 @@ export class ApiServer {
     this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
     this.evictions = new PodEvictions(options.registry, options.clock);
     this.approvals = new CertificateApprovals(options.registry, options.clock);
+    this.metrics = new ApiserverMetrics(options.clock, () => this.storedObjects());
     this.certificates = new ClientCertificates(createHash('sha256').update(signingKey).update('/client-certificates').digest());
     const authenticator = options.authenticator && this.certificates.authenticating(this.tokens.authenticating(options.authenticator));
     this.impersonation = new Impersonation(authenticator, options.authorizer);
@@ -207,10 +213,14 @@ export class ApiServer {
       response.setHeader('Connection', 'close');
       return this.send(request, response, { code: 400, body: badRequest(`the request target ${JSON.stringify(request.url)} is not a URL`).status });
     }
+    // Every request counted once answered (metrics.ts); a watch is open until its stream ends.
+    const done = this.metrics.begin(requestLabels(request.method ?? 'GET', request.url ?? '/', request.headers['content-type']));
+    response.on('close', () => done(response.statusCode));
     // A verified client certificate, and no other credentials: the request is its subject's.
     const socket = request.socket as TLSSocket;
     if (socket.authorized && request.headers.authorization === undefined) request.headers.authorization = this.certificates.headerFor(certificateUser(socket.getPeerCertificate()));
     if (NodeProxy.matches(request.url) && (await this.nodeProxy.serve(request, response))) return;
+    if ((request.url ?? '').split('?')[0] === '/metrics') return this.send(request, response, this.scrape(headersOf(request)));
     try {
       const body = await this.readBody(request);
       if (body === undefined) {
@@ -254,6 +264,33 @@ export class ApiServer {
       if (!response.headersSent) this.send(request, response, { code: 500, body: statusOf(error) });
       else response.destroy();
     }
+  }
+
+  /**
+   * `/metrics`, for whoever may `get` that path (cluster-admin; upstream's `system:monitoring`
+   * group too): the text of {@link ApiserverMetrics.render}.
+   */
+  private scrape(headers: Record<string, string | undefined>): { code: number; body: unknown } {
+    try {
+      const user = this.impersonation.authenticator?.authenticate(headers['authorization']) ?? ANONYMOUS;
+      const attributes: RequestAttributes = { user, verb: 'get', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: '/metrics' };
+      const decision = this.options.authorizer?.authorize(attributes);
+      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      return { code: 200, body: this.metrics.render() };
+    } catch (error) {
+      const status = statusOf(error);
+      return { code: status.code ?? 500, body: status };
+    }
+  }
+
+  /** How many objects of each stored resource the registry holds, by upstream's label (`deployments.apps`). */
+  private storedObjects(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const type of RESOURCES.values()) {
+      if (type.review || type.computed) continue;
+      counts.set(qualifiedResource(type), this.options.registry.list(type.resource, undefined).items.length);
+    }
+    return counts;
   }
 
   /** The body's bytes (text or protobuf); undefined when it is larger than the limit (then the rest is not read). */

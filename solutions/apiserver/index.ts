@@ -86,6 +86,7 @@ export * from './storage-admission.ts';
 export * from './volume-helpers.ts';
 export * from './certificates.ts';
 export * from './client-certificates.ts';
+export * from './metrics.ts';
 export * from './replication-controller-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

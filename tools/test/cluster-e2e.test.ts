@@ -499,6 +499,9 @@ spec:
     const asJane = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', janeConfig, ...args], { timeout: 60_000 }).catch((error: { stderr: string }) => ({ stdout: error.stderr }))).stdout;
     expect(await asJane('auth', 'whoami')).toMatch(/Username\s+jane\nGroups\s+\[dev system:authenticated\]/);
     expect(await asJane('get', 'pods')).toBe('Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"\n');
+    // /metrics is for those who may get that path: not jane, but the administrator
+    expect(await asJane('get', '--raw', '/metrics')).toBe('Error from server (Forbidden): forbidden: User "jane" cannot get path "/metrics"\n');
+    expect(await kubectl('get', '--raw', '/metrics')).toMatch(/^apiserver_request_total\{code="403",component="apiserver",dry_run="",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1"\} [1-9][0-9]*$/m);
     await kubectl('create', 'rolebinding', 'dev-view', '--clusterrole=view', '--group=dev');
     expect(await asJane('auth', 'can-i', 'list', 'pods')).toBe('yes\n');
     await kubectl('delete', 'rolebinding', 'dev-view');
