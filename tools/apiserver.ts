@@ -40,6 +40,7 @@ import {
   LimitRanger,
   PersistentVolumeClaimResize,
   PriorityDefaulting,
+  RuntimeClassAdmission,
   ServiceAccountDefaulting,
   StorageObjectInUseProtection,
   ensureRbacObjects,
@@ -64,6 +65,7 @@ import {
   Random,
   type IngressClass,
   type StorageClass,
+  type RuntimeClass,
   type KubeObject,
   type LimitRange,
   type Namespace,
@@ -233,6 +235,7 @@ const serviceAccount = (ns: string, name: string) => registry.list('serviceaccou
 // LimitRanges apply here too; ResourceQuotas are stored but count nothing until a controller manager
 // writes their status (the cluster's does), as upstream's admission matches a quota on its status.
 const storageClasses = () => registry.list<StorageClass>('storageclasses', undefined).items;
+const runtimeClasses = new RuntimeClassAdmission((name) => registry.list<RuntimeClass>('runtimeclasses', undefined).items.find((c) => c.metadata.name === name));
 const limitRanger = new LimitRanger((ns) => registry.list<LimitRange>('limitranges', ns).items);
 const pki = args['insecure-http'] ? undefined : await ensurePki(args['data-dir'] ?? join(ROOT, '.kubekata', 'apiserver'), [args.host]);
 const server = new ApiServer({
@@ -244,7 +247,7 @@ const server = new ApiServer({
   ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}),
   ...(users ? { authenticator: new TokenAuthenticator(users) } : {}),
   ...(rbac ? { authorizer: storedRbacAuthorizer(registry) } : {}),
-  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection(), new CertificateSigningRequestRequester()], [new NamespaceLifecycle(namespace), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses)]),
+  admission: new Admission([new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting(serviceAccount, random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection(), new CertificateSigningRequestRequester(), runtimeClasses], [new NamespaceLifecycle(namespace), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses)]),
   ...(allocators ? { serviceAllocator: allocators } : {}),
   random,
 });

@@ -33,6 +33,7 @@ const PACKAGE_OF_FILE: Record<string, string> = {
   'autoscaling.ts': 'io.k8s.api.autoscaling.v2',
   'networking.ts': 'io.k8s.api.networking.v1',
   'certificates.ts': 'io.k8s.api.certificates.v1',
+  'node-runtime.ts': 'io.k8s.api.node.v1',
   'discovery.ts': 'io.k8s.api.discovery.v1',
   'rbac.ts': 'io.k8s.api.rbac.v1',
   'priority-class.ts': 'io.k8s.api.scheduling.v1',
@@ -60,6 +61,7 @@ const UPSTREAM_FILES: Record<string, string> = {
   'io.k8s.api.scheduling.v1': 'scheduling/v1.d.ts',
   'io.k8s.api.storage.v1': 'storage/v1.d.ts',
   'io.k8s.api.certificates.v1': 'certificates/v1.d.ts',
+  'io.k8s.api.node.v1': 'node/v1.d.ts',
   'io.k8s.apimachinery.pkg.apis.meta.v1': 'meta/v1.d.ts',
 };
 

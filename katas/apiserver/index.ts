@@ -87,6 +87,7 @@ export * from './volume-helpers.ts';
 export * from './certificates.ts';
 export * from './client-certificates.ts';
 export * from './metrics.ts';
+export * from './runtime-class.ts';
 export * from './replication-controller-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

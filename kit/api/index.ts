@@ -23,6 +23,7 @@
  * | `networking.ts` | Ingress, IngressClass, NetworkPolicy |
  * | `replication-controller.ts` | ReplicationController |
  * | `certificates.ts` | CertificateSigningRequest |
+ * | `node-runtime.ts` | RuntimeClass, PodTemplate |
  * | `storage.ts` | PersistentVolume, PersistentVolumeClaim, StorageClass, CSIDriver, CSINode, VolumeAttachment, CSIStorageCapacity |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
@@ -61,6 +62,7 @@ export * from './networking.ts';
 export * from './replication-controller.ts';
 export * from './storage.ts';
 export * from './certificates.ts';
+export * from './node-runtime.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

@@ -13,11 +13,12 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, PodTemplate, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
 import { keepCertificateSigningRequestSpec, validateCertificateSigningRequest } from './certificates.ts';
+import { validateRuntimeClass, validateRuntimeClassUpdate } from './runtime-class.ts';
 import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
 import {
   defaultDaemonSet,
@@ -64,7 +65,7 @@ import { gatedConditions, validateSchedulingGatesOf } from './scheduling-gates.t
 import { dropTypeDependentFields } from './service-type-change.ts';
 import { badRequest, notFoundResource } from './status.ts';
 import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
-import { validateObject, validateObjectMeta } from './validation.ts';
+import { validateObject, validateObjectMeta, validatePodSpec } from './validation.ts';
 
 /** One resource the apiserver serves. */
 export interface ResourceType {
@@ -412,6 +413,11 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },
+    // Given, beyond the katas: a pod template stored on its own (ValidatePodTemplate: the template's pod spec).
+    {
+      ...simple('podtemplates', 'PodTemplate', '', 'v1', true, false),
+      validate: (obj: KubeObject) => [...validatorFor('PodTemplate', true)(obj), ...validatePodSpec((obj as PodTemplate).template?.spec, 'template.spec')],
+    },
     {
       // Given, beyond the katas: v1 ReplicationControllers (replication-controller-strategy.ts), which the cluster's
       // replication manager keeps.
@@ -599,6 +605,8 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
       validate: validatePriorityClass,
       validateUpdate: validatePriorityClassUpdate,
     },
+    // Given, beyond the katas: node.k8s.io/v1 RuntimeClasses (runtime-class.ts), which the RuntimeClass admission plugin applies to pods.
+    { ...simple('runtimeclasses', 'RuntimeClass', 'node.k8s.io', 'v1', false, false), validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate },
     // Given, beyond the katas: certificates.k8s.io/v1 (certificates.ts), which the cluster's control plane signs.
     {
       ...simple('certificatesigningrequests', 'CertificateSigningRequest', 'certificates.k8s.io', 'v1', false, true),

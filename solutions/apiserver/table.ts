@@ -428,6 +428,18 @@ const PRINTERS: Record<string, Printer> = {
       return [csr.metadata.name, age(csr, now), csr.spec?.signerName || '<none>', csr.spec?.username ?? '', seconds === undefined ? '<none>' : humanDuration(seconds * 1000), condition];
     },
   },
+  RuntimeClass: {
+    columns: [nameColumn, column('Handler'), column('Age')],
+    cells: (runtimeClass, now) => [runtimeClass.metadata.name, runtimeClass.handler ?? '', age(runtimeClass, now)],
+  },
+  PodTemplate: {
+    columns: [nameColumn, column('Containers'), column('Images'), column('Pod Labels')],
+    cells: (template) => {
+      const { names, images } = containers(template.template?.spec);
+      const labels = Object.entries((template.template?.metadata?.labels ?? {}) as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => `${key}=${value}`).join(',');
+      return [template.metadata.name, names, images, labels || '<none>'];
+    },
+  },
   LimitRange: {
     // upstream prints the moment it was made, not an age
     columns: [nameColumn, column('Created At', 0, 'date')],

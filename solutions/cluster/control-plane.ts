@@ -41,6 +41,7 @@ import {
   PersistentVolumeClaimResize,
   PriorityDefaulting,
   ResourceQuotaAdmission,
+  RuntimeClassAdmission,
   RESOURCES,
   ServiceAccountDefaulting,
   StorageObjectInUseProtection,
@@ -66,6 +67,7 @@ import {
   type Clock,
   type IngressClass,
   type StorageClass,
+  type RuntimeClass,
   type KubeObject,
   type LimitRange,
   type Namespace,
@@ -204,6 +206,7 @@ export class ControlPlane {
       // LimitRanger both gives a new pod its namespace's defaults and refuses one out of bounds.
       const limitRanger = new LimitRanger((namespace) => this.registry.list<LimitRange>('limitranges', namespace).items);
       const storageClasses = () => this.registry.list<StorageClass>('storageclasses', undefined).items;
+      const runtimeClasses = new RuntimeClassAdmission((name) => this.registry.list<RuntimeClass>('runtimeclasses', undefined).items.find((c) => c.metadata.name === name));
       // Last, as upstream runs it: a create that passes everything else is charged to its namespace's quotas.
       const quota = new ResourceQuotaAdmission(
         {
@@ -226,7 +229,7 @@ export class ControlPlane {
         // `kubectl create rolebinding` adds to them
         authorizer: storedRbacAuthorizer(this.registry),
         admission: new Admission(
-          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => this.registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection(), new CertificateSigningRequestRequester()],
+          [new NamespaceDefaulting(), limitRanger, new ServiceAccountDefaulting((namespace, name) => this.serviceAccount(namespace, name), random), priority, new DefaultTolerationSeconds(), new DefaultIngressClass(() => this.registry.list<IngressClass>('ingressclasses', undefined).items), new DefaultStorageClass(storageClasses), new StorageObjectInUseProtection(), new CertificateSigningRequestRequester(), runtimeClasses],
           [new NamespaceLifecycle((name) => this.namespace(name)), limitRanger, priority, new PersistentVolumeClaimResize(storageClasses), quota],
         ),
         serviceAllocator: this.serviceAllocators(),

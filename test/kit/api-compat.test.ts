@@ -25,6 +25,7 @@ import type * as autoscalingV2 from 'kubernetes-types/autoscaling/v2';
 import type * as networking from 'kubernetes-types/networking/v1';
 import type * as storage from 'kubernetes-types/storage/v1';
 import type * as certificates from 'kubernetes-types/certificates/v1';
+import type * as nodeApi from 'kubernetes-types/node/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as scheduling from 'kubernetes-types/scheduling/v1';
 import type * as core from 'kubernetes-types/core/v1';
@@ -170,6 +171,8 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.VolumeAttachment, storage.VolumeAttachment, MetadataRequired>>,
   Assert<Agrees<kit.CSIStorageCapacity, storage.CSIStorageCapacity, MetadataRequired>>,
   Assert<Agrees<kit.CertificateSigningRequest, certificates.CertificateSigningRequest, MetadataRequired>>,
+  Assert<Agrees<kit.RuntimeClass, nodeApi.RuntimeClass, MetadataRequired>>,
+  Assert<Agrees<kit.PodTemplate, core.PodTemplate, MetadataRequired>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
   Assert<Agrees<kit.PriorityClass, scheduling.PriorityClass, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
@@ -213,6 +216,8 @@ export type Assignable = [
   Assert<Extends<kit.VolumeAttachment, storage.VolumeAttachment>>,
   Assert<Extends<kit.CSIStorageCapacity, storage.CSIStorageCapacity>>,
   Assert<Extends<kit.CertificateSigningRequest, certificates.CertificateSigningRequest>>,
+  Assert<Extends<kit.RuntimeClass, nodeApi.RuntimeClass>>,
+  Assert<Extends<kit.PodTemplate, core.PodTemplate>>,
   Assert<Extends<kit.Lease, coordination.Lease>>,
   Assert<Extends<kit.PriorityClass, scheduling.PriorityClass>>,
   Assert<Extends<kit.ClusterRole, rbac.ClusterRole>>,
