@@ -428,7 +428,8 @@ function podFor(set: StatefulSet, template: PodTemplateSpec, ordinal: number, re
   const serviceName = set.spec?.serviceName ?? '';
   const spec = { ...structuredClone(template.spec!), hostname: name, ...(serviceName && { subdomain: serviceName }) } as Pod['spec'] & { volumes?: { name: string }[] };
   // updateStorage: each claim template is the pod's volume of its name, before the template's other volumes
-  const claims = (set.spec?.volumeClaimTemplates ?? []).map((template, i) => ({ name: template.metadata.name!, persistentVolumeClaim: { claimName: claimsFor(set, ordinal)[i]!.metadata.name! } }));
+  const templates = set.spec?.volumeClaimTemplates ?? [];
+  const claims = claimsFor(set, ordinal).map((claim, i) => ({ name: templates[i]!.metadata.name!, persistentVolumeClaim: { claimName: claim.metadata.name! } }));
   if (claims.length > 0) spec!.volumes = [...claims, ...(spec!.volumes ?? []).filter((volume) => !claims.some((claim) => claim.name === volume.name))];
   return {
     apiVersion: 'v1',
