@@ -159,7 +159,7 @@ export function openApiDocument(path: string): object | undefined {
   const schemas: Record<string, object> = {};
   const fieldValidation = { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } };
   for (const type of RESOURCES.values()) {
-    if (type.apiVersion !== gv.groupVersion || type.review) continue;
+    if (type.apiVersion !== gv.groupVersion) continue;
     const gvk = { group: type.group, version: gv.version, kind: type.kind };
     const collection = `/${path}/${type.namespaced ? 'namespaces/{namespace}/' : ''}${type.resource}`;
     const operation = (action: string) => ({
@@ -169,6 +169,11 @@ export function openApiDocument(path: string): object | undefined {
       'x-kubernetes-action': action,
       'x-kubernetes-group-version-kind': gvk,
     });
+    // A review is created only (kubectl create -f of one finds its kind here, and the fieldValidation it takes).
+    if (type.review) {
+      paths[collection] = { post: operation('create') };
+      continue;
+    }
     paths[collection] = type.computed ? { get: operation('list') } : { get: operation('list'), post: operation('create') };
     paths[`${collection}/{name}`] = type.computed ? { get: operation('get') } : { get: operation('get'), put: operation('replace'), patch: operation('patch'), delete: operation('delete') };
     addSchemaOf(gvk, schemas);

@@ -30,6 +30,7 @@ import { Impersonation } from './impersonation.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { PodEvictions } from './eviction.ts';
 import { CertificateApprovals } from './certificates.ts';
+import { SubjectReviews } from './reviews.ts';
 import { certificateUser, ClientCertificates } from './client-certificates.ts';
 import { ApiserverMetrics, requestLabels } from './metrics.ts';
 import { ANONYMOUS } from './authentication.ts';
@@ -130,6 +131,8 @@ export class ApiServer {
   private readonly approvals: CertificateApprovals;
   /** the identity of a verified client certificate, carried to the authenticators */
   private readonly certificates: ClientCertificates;
+  /** answers TokenReviews and (Local)SubjectAccessReviews */
+  private readonly reviews: SubjectReviews;
   /** what `/metrics` shows */
   readonly metrics: ApiserverMetrics;
 
@@ -145,6 +148,7 @@ export class ApiServer {
     this.certificates = new ClientCertificates(createHash('sha256').update(signingKey).update('/client-certificates').digest());
     const authenticator = options.authenticator && this.certificates.authenticating(this.tokens.authenticating(options.authenticator));
     this.impersonation = new Impersonation(authenticator, options.authorizer);
+    this.reviews = new SubjectReviews(authenticator);
     const serve = (request: IncomingMessage, response: ServerResponse): void => void this.serve(request, response);
     // Given the CA of client certificates, every client is asked for one, none is required (client-certificates.ts).
     const clientCA = options.tls?.clientCA ? { ca: options.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {};
@@ -244,6 +248,8 @@ export class ApiServer {
           answer = this.tokens.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (PodEvictions.matches(request.url ?? '/')) {
           answer = this.evictions.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else if (SubjectReviews.matches(request.url ?? '/')) {
+          answer = this.reviews.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (CertificateApprovals.matches(request.url ?? '/')) {
           answer = this.approvals.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else {

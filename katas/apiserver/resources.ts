@@ -315,8 +315,8 @@ function rbac(resource: string, kind: 'Role' | 'ClusterRole' | 'RoleBinding' | '
 }
 
 /** A review: created only, answered from who asks, never stored. */
-function review(resource: string, kind: string, group: string): ResourceType {
-  return { resource, kind, group, apiVersion: `${group}/v1`, namespaced: false, hasStatus: false, selectableFields: metaFields, fieldsOf: metaValues, review: true };
+function review(resource: string, kind: string, group: string, namespaced = false): ResourceType {
+  return { resource, kind, group, apiVersion: `${group}/v1`, namespaced, hasStatus: false, selectableFields: metaFields, fieldsOf: metaValues, review: true };
 }
 
 /** Every resource served, by its plural name. */
@@ -623,6 +623,10 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     review('selfsubjectaccessreviews', 'SelfSubjectAccessReview', 'authorization.k8s.io'),
     review('selfsubjectrulesreviews', 'SelfSubjectRulesReview', 'authorization.k8s.io'),
     review('selfsubjectreviews', 'SelfSubjectReview', 'authentication.k8s.io'),
+    // ... and those the HTTP server answers itself (reviews.ts SubjectReviews): about another user, or a token.
+    review('subjectaccessreviews', 'SubjectAccessReview', 'authorization.k8s.io'),
+    review('localsubjectaccessreviews', 'LocalSubjectAccessReview', 'authorization.k8s.io', true),
+    review('tokenreviews', 'TokenReview', 'authentication.k8s.io'),
   ].map((type): [string, ResourceType] => [type.resource, type]),
 );
 

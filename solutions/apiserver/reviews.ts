@@ -12,6 +12,12 @@
  *   namespace? The rules the authorizer's `rulesFor` finds; an authorizer without it (or none)
  *   answers `incomplete: true`, as upstream's does for one that cannot list rules.
  *
+ * - A **SubjectAccessReview** (cluster-wide) and a **LocalSubjectAccessReview** (in a namespace)
+ *   ask the same of another user, named in the spec with its groups (what a webhook authorizer or
+ *   a tool asks); a **TokenReview** asks who a bearer token is (what a webhook authenticator asks).
+ *   The HTTP server answers these three itself ({@link SubjectReviews}), as they need its
+ *   authenticator and the request's namespace.
+ *
  * Given code: kata 10's handler calls {@link answerReview} for a create of a review.
  *
  * @example
@@ -21,9 +27,13 @@
  * ```
  */
 import type { KubeObject } from '@kube/kit';
-import type { Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
+import type { Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
+import { ANONYMOUS } from './authentication.ts';
+import { decodeBody } from './codec.ts';
+import { forbiddenFor } from './rbac.ts';
+import { TOKEN_ISSUER } from './service-account-tokens.ts';
 import type { ResourceType } from './resources.ts';
-import { badRequest, invalid } from './status.ts';
+import { badRequest, invalid, noRouteForMethod, statusOf } from './status.ts';
 
 /** What a SelfSubjectAccessReview asks about: a resource request or a non-resource one. */
 interface AccessReviewSpec {
@@ -43,17 +53,17 @@ export function answerReview(type: ResourceType, object: KubeObject, user: UserI
   }
   if (type.kind === 'SelfSubjectRulesReview') return { ...answer, ...rulesReview(object, user, authorizer) } as KubeObject;
   const spec = ((object as { spec?: unknown }).spec ?? {}) as AccessReviewSpec;
-  const asked = attributesAsked(spec, user);
+  const asked = attributesAsked(spec, user, 'SelfSubjectAccessReview.authorization.k8s.io');
   const decision = authorizer?.authorize(asked) ?? { allowed: true, reason: '' };
   return { ...answer, spec, status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) } } as KubeObject;
 }
 
 /** The request a SelfSubjectAccessReview's spec describes, as the requester would make it. */
-function attributesAsked(spec: AccessReviewSpec, user: UserInfo): RequestAttributes {
+function attributesAsked(spec: AccessReviewSpec, user: UserInfo, kind: string): RequestAttributes {
   const resource = spec.resourceAttributes;
   const nonResource = spec.nonResourceAttributes;
   if ((resource === undefined) === (nonResource === undefined)) {
-    throw invalid('SelfSubjectAccessReview.authorization.k8s.io', '', [{ reason: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' }]);
+    throw invalid(kind, '', [{ reason: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' }]);
   }
   if (resource) {
     const { verb = '', group = '', version = '', namespace = '', subresource = '', name = '' } = resource;
@@ -80,4 +90,94 @@ function rulesReview(object: KubeObject, user: UserInfo, authorizer: Authorizer 
     .map((rule) => ({ verbs: rule.verbs, ...(rule.apiGroups && { apiGroups: rule.apiGroups }), resources: rule.resources, ...(rule.resourceNames && { resourceNames: rule.resourceNames }) }));
   const nonResourceRules = rules.filter((rule) => (rule.nonResourceURLs ?? []).length > 0).map((rule) => ({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs }));
   return { spec, status: { resourceRules, nonResourceRules, incomplete: false } };
+}
+
+/** The reviews the HTTP server answers itself: their paths, kinds and groups. */
+const SUBJECT_REVIEWS: readonly { path: RegExp; kind: string; resource: string; group: string }[] = [
+  { path: /^\/apis\/authentication\.k8s\.io\/v1\/tokenreviews$/, kind: 'TokenReview', resource: 'tokenreviews', group: 'authentication.k8s.io' },
+  { path: /^\/apis\/authorization\.k8s\.io\/v1\/subjectaccessreviews$/, kind: 'SubjectAccessReview', resource: 'subjectaccessreviews', group: 'authorization.k8s.io' },
+  { path: /^\/apis\/authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/localsubjectaccessreviews$/, kind: 'LocalSubjectAccessReview', resource: 'localsubjectaccessreviews', group: 'authorization.k8s.io' },
+];
+
+/** What a SubjectAccessReview's spec says besides the attributes: who is asked about. */
+interface SubjectSpec extends AccessReviewSpec {
+  user?: string;
+  groups?: string[];
+  uid?: string;
+}
+
+/**
+ * TokenReviews, SubjectAccessReviews and LocalSubjectAccessReviews (pkg/registry/authentication/tokenreview,
+ * pkg/registry/authorization/subjectaccessreview and localsubjectaccessreview): created only, by
+ * whoever may `create` them, and answered at once.
+ *
+ * ```
+ * POST /apis/authorization.k8s.io/v1/subjectaccessreviews {spec: {user: jane, resourceAttributes: {verb: list, resource: pods, namespace: dev}}}
+ *   -> status {allowed: true, reason: "RBAC: allowed by RoleBinding ..."}
+ * POST /apis/authentication.k8s.io/v1/tokenreviews {spec: {token: <a ServiceAccount's token>}}
+ *   -> status {authenticated: true, user: {username: system:serviceaccount:dev:builder, ...}, audiences: [...]}
+ * ```
+ */
+export class SubjectReviews {
+  /** @param authenticator - who a TokenReview's token is (the server's own chain, as a request's bearer token) */
+  constructor(private readonly authenticator: Authenticator | undefined) {}
+
+  /** Is this request for one of these reviews (whatever its method)? */
+  static matches(url: string): boolean {
+    const path = url.split('?')[0]!;
+    return path.endsWith('reviews') && SUBJECT_REVIEWS.some((review) => review.path.test(path));
+  }
+
+  /** Answers the review. Never throws: a failure is its Status. */
+  answer(method: string, url: string, headers: Record<string, string | undefined>, body: string | Uint8Array, authenticator: Authenticator | undefined, authorizer: Authorizer | undefined): { code: number; body: unknown } {
+    try {
+      const { pathname } = new URL(url, 'http://apiserver');
+      const review = SUBJECT_REVIEWS.find((r) => r.path.test(pathname))!;
+      const namespace = decodeURIComponent(review.path.exec(pathname)![1] ?? '');
+      const user = authenticator?.authenticate(headers['authorization']) ?? ANONYMOUS;
+      const attributes: RequestAttributes = { user, verb: method === 'POST' ? 'create' : method.toLowerCase(), resourceRequest: true, apiGroup: review.group, apiVersion: 'v1', resource: review.resource, subresource: '', namespace, name: '', path: pathname };
+      const decision = authorizer?.authorize(attributes);
+      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      if (method !== 'POST') throw noRouteForMethod();
+      const object = (decodeBody(body, headers['content-type']) ?? {}) as { kind?: string; spec?: SubjectSpec & { token?: string; audiences?: string[] } };
+      if (object.kind !== undefined && object.kind !== review.kind) throw badRequest(`${review.kind} in version "v1" cannot be handled as a ${review.kind}: the body is a ${String(object.kind)}`);
+      const spec = object.spec ?? {};
+      const answer = { kind: review.kind, apiVersion: `${review.group}/v1`, metadata: { creationTimestamp: null, ...(namespace && { namespace }) }, spec };
+      if (review.kind === 'TokenReview') return { code: 201, body: { ...answer, status: this.tokenStatus(spec.token ?? '', spec.audiences) } };
+      return { code: 201, body: { ...answer, status: subjectAccess(review.kind, spec, namespace, authorizer) } };
+    } catch (error) {
+      const status = statusOf(error);
+      return { code: status.code ?? 500, body: status };
+    }
+  }
+
+  /** Who the token is: authenticated, with the user and the audiences; an unknown token is not. */
+  private tokenStatus(token: string, audiences: string[] | undefined): object {
+    if (token === '') throw invalid('TokenReview.authentication.k8s.io', '', [{ reason: 'FieldValueRequired', field: 'spec.token', message: 'Required value: token must not be empty' }]);
+    try {
+      const user = this.authenticator?.authenticate(`Bearer ${token}`);
+      if (!user || user.username === ANONYMOUS.username) return { user: {} };
+      return { authenticated: true, user: { username: user.username, ...(user.uid && { uid: user.uid }), groups: user.groups }, audiences: audiences && audiences.length > 0 ? audiences : [TOKEN_ISSUER] };
+    } catch {
+      return { user: {} };
+    }
+  }
+}
+
+/**
+ * A (Local)SubjectAccessReview's answer: may the user the spec names do this? At least one of user
+ * or groups; a local one asks about its own namespace, and about resources only.
+ */
+function subjectAccess(kind: string, spec: SubjectSpec, namespace: string, authorizer: Authorizer | undefined): object {
+  const fullKind = `${kind}.authorization.k8s.io`;
+  if (!spec.user && (spec.groups ?? []).length === 0) {
+    throw invalid(fullKind, '', [{ reason: 'FieldValueInvalid', field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' }]);
+  }
+  if (kind === 'LocalSubjectAccessReview') {
+    if (spec.nonResourceAttributes) throw invalid(fullKind, '', [{ reason: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', message: 'Invalid value: "": disallowed on this kind of request' }]);
+    if ((spec.resourceAttributes?.namespace ?? '') !== namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
+  }
+  const user: UserInfo = { username: spec.user ?? '', groups: spec.groups ?? [], ...(spec.uid && { uid: spec.uid }) };
+  const decision = authorizer?.authorize(attributesAsked(spec, user, fullKind)) ?? { allowed: true, reason: '' };
+  return { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) };
 }
