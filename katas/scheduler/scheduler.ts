@@ -147,7 +147,7 @@ export class Scheduler {
     const volumeBinding = options.volumes && new VolumeBinding(options.volumes, options.client);
     const framework = options.framework ?? schedulerFramework(volumeBinding);
     // PreBind: the plugins (of the framework given, not their recording twins) that write before the binding
-    this.preBinders = [...framework.preFilterPlugins, ...framework.filterPlugins].filter((plugin, i, all): plugin is typeof plugin & PreBindPlugin => isPreBindPlugin(plugin) && all.indexOf(plugin) === i);
+    this.preBinders = [...new Set([...framework.preFilterPlugins, ...framework.filterPlugins])].filter((plugin): plugin is typeof plugin & PreBindPlugin => isPreBindPlugin(plugin));
     // With `explain`, cycles run on recording twins of the plugins: the same answers, written down.
     this.explainer = options.explain ? new CycleExplainer(options.explain, framework, options.clock) : undefined;
     this.framework = this.explainer?.framework ?? framework;
