@@ -273,8 +273,8 @@ export class ApiServer {
   }
 
   /**
-   * `/metrics`, for whoever may `get` that path (cluster-admin; upstream's `system:monitoring`
-   * group too): the text of {@link ApiserverMetrics.render}.
+   * `/metrics`, for whoever may `get` that path (here cluster-admin; upstream's bootstrap policy
+   * also lets the group `system:monitoring`): the text of {@link ApiserverMetrics.render}.
    */
   private scrape(headers: Record<string, string | undefined>): { code: number; body: unknown } {
     try {
