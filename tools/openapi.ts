@@ -354,11 +354,14 @@ function readUpstreamFields(): Map<string, Map<string, FieldType>> {
   return types;
 }
 
-/** Kinds the apiserver answers (apiserver/reviews.ts) that the kit has no interface of its own for. */
+/** Kinds the apiserver answers (apiserver/reviews.ts, and SubjectReviews in the HTTP server) that the kit has no interface of its own for. */
 const REVIEW_KINDS = [
   'io.k8s.api.authentication.v1.SelfSubjectReview',
+  'io.k8s.api.authentication.v1.TokenReview',
+  'io.k8s.api.authorization.v1.LocalSubjectAccessReview',
   'io.k8s.api.authorization.v1.SelfSubjectAccessReview',
   'io.k8s.api.authorization.v1.SelfSubjectRulesReview',
+  'io.k8s.api.authorization.v1.SubjectAccessReview',
 ];
 
 /** The {@link FieldType} of a field of the kit's schema. */
