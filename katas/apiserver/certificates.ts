@@ -24,14 +24,13 @@
 import { toRFC3339, type CertificateSigningRequest, type CertificateSigningRequestCondition, type Clock, type KubeObject, type StatusCause } from '@kube/kit';
 import type { AdmissionPlugin } from './admission.ts';
 import type { AdmissionRequest, Authenticator, Authorizer, RequestAttributes } from './auth-api.ts';
-import { ANONYMOUS } from './authentication.ts';
 import { decodeBody } from './codec.ts';
 import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { isDNS1123Subdomain } from './names.ts';
-import { forbiddenFor } from './rbac.ts';
 import type { Registry } from './registry.ts';
 import { badRequest, forbidden, invalid, noRouteForMethod, statusOf } from './status.ts';
 import { validateObjectMeta } from './validation.ts';
+import { authorizedUser } from './impersonation.ts';
 
 /** The key usages a request may ask for (certificates.KeyUsage), in upstream's order for its messages. */
 export const KEY_USAGES = [
@@ -169,11 +168,9 @@ export class CertificateApprovals {
     try {
       const { pathname } = new URL(url, 'http://apiserver');
       const name = decodeURIComponent(APPROVAL_PATH.exec(pathname)![1]!);
-      const user = authenticator?.authenticate(headers['authorization']) ?? ANONYMOUS;
       const verb = method === 'GET' ? 'get' : method === 'PUT' ? 'update' : method.toLowerCase();
-      const attributes: RequestAttributes = { user, verb, resourceRequest: true, apiGroup: 'certificates.k8s.io', apiVersion: 'v1', resource: 'certificatesigningrequests', subresource: 'approval', namespace: '', name, path: pathname };
-      const decision = authorizer?.authorize(attributes);
-      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      const request = { verb, resourceRequest: true, apiGroup: 'certificates.k8s.io', apiVersion: 'v1', resource: 'certificatesigningrequests', subresource: 'approval', namespace: '', name, path: pathname };
+      const user = authorizedUser(headers['authorization'], authenticator, authorizer, request);
       const stored = this.registry.get<CertificateSigningRequest>('certificatesigningrequests', undefined, name);
       if (method === 'GET') return { code: 200, body: stored };
       if (method !== 'PUT') throw noRouteForMethod();

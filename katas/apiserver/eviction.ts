@@ -33,13 +33,12 @@
  * finalizer (a pod has no dependents here).
  */
 import { toRFC3339, type Clock, type Condition, type Pod, type PodCondition, type PodDisruptionBudget } from '@kube/kit';
-import type { Authenticator, Authorizer, RequestAttributes } from './auth-api.ts';
-import { ANONYMOUS } from './authentication.ts';
+import type { Authenticator, Authorizer } from './auth-api.ts';
 import { decodeBody } from './codec.ts';
-import { forbiddenFor } from './rbac.ts';
 import type { DeleteOptions, Registry } from './registry.ts';
 import { budgetSelects } from './pdb-strategy.ts';
 import { badRequest, conflict, forbidden, invalid, noRouteForMethod, statusOf, StatusError } from './status.ts';
+import { authorizedUser } from './impersonation.ts';
 
 /** `/api/v1/namespaces/<ns>/pods/<name>/eviction`: namespace and name. */
 const EVICTION_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/;
@@ -86,11 +85,8 @@ export class PodEvictions {
     try {
       const { pathname, searchParams } = new URL(url, 'http://apiserver');
       const [, namespace, name] = EVICTION_PATH.exec(pathname)!.map(decodeURIComponent) as [string, string, string];
-      const user = authenticator?.authenticate(headers['authorization']) ?? ANONYMOUS;
       const verb = method === 'POST' ? 'create' : method.toLowerCase();
-      const attributes: RequestAttributes = { user, verb, resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'pods', subresource: 'eviction', namespace, name, path: pathname };
-      const decision = authorizer?.authorize(attributes);
-      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      authorizedUser(headers['authorization'], authenticator, authorizer, { verb, resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'pods', subresource: 'eviction', namespace, name, path: pathname });
       if (method !== 'POST') throw noRouteForMethod(); // the eviction subresource has a POST route only
       const eviction = (decodeBody(body, headers['content-type']) ?? {}) as EvictionBody;
       if (eviction.kind !== undefined && eviction.kind !== 'Eviction') throw badRequest(`not a Eviction object: the body is a ${String(eviction.kind)}`);

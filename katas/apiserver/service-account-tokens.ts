@@ -23,12 +23,12 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { toRFC3339, type Clock, type KubeObject } from '@kube/kit';
-import type { Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
-import { ANONYMOUS, AUTHENTICATED_GROUP } from './authentication.ts';
+import type { Authenticator, Authorizer, UserInfo } from './auth-api.ts';
+import { AUTHENTICATED_GROUP } from './authentication.ts';
 import { decodeBody } from './codec.ts';
-import { forbiddenFor } from './rbac.ts';
 import type { Registry } from './registry.ts';
 import { invalid, isStatusError, noRouteForMethod, notFound, statusOf, unauthorized } from './status.ts';
+import { authorizedUser } from './impersonation.ts';
 
 /** Who issues the tokens, as kube-apiserver's default `--service-account-issuer` names it. */
 export const TOKEN_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -104,10 +104,8 @@ export class ServiceAccountTokens {
     try {
       const path = new URL(url, 'http://apiserver').pathname;
       const [, namespace, name] = TOKEN_PATH.exec(path)!.map(decodeURIComponent) as [string, string, string];
-      const user = authenticator?.authenticate(headers['authorization']) ?? ANONYMOUS;
-      const attributes: RequestAttributes = { user, verb: method === 'POST' ? 'create' : method.toLowerCase(), resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'serviceaccounts', subresource: 'token', namespace, name, path };
-      const decision = authorizer?.authorize(attributes);
-      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      const verb = method === 'POST' ? 'create' : method.toLowerCase();
+      authorizedUser(headers['authorization'], authenticator, authorizer, { verb, resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource: 'serviceaccounts', subresource: 'token', namespace, name, path });
       if (method !== 'POST') throw noRouteForMethod(); // the token subresource has a POST route only
       const account = this.serviceAccount(namespace, name);
       if (account === undefined) throw notFound('serviceaccounts', name);

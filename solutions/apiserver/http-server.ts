@@ -26,15 +26,13 @@ import { NotImplemented, type Clock, type KubeObject, type Random, type Status }
 import { ApiHandler, type ApiHandlerOptions, type ApiRequest, type ApiResponse } from './api-handler.ts';
 import { COMPONENT_STATUS_DEPRECATION, componentStatuses, withComponentStatuses } from './component-statuses.ts';
 import { warningHeader, warningsOf } from './field-validation.ts';
-import { Impersonation } from './impersonation.ts';
+import { authorizedUser, Impersonation } from './impersonation.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { PodEvictions } from './eviction.ts';
 import { CertificateApprovals } from './certificates.ts';
 import { SubjectReviews } from './reviews.ts';
 import { certificateUser, ClientCertificates } from './client-certificates.ts';
 import { ApiserverMetrics, requestLabels } from './metrics.ts';
-import { ANONYMOUS } from './authentication.ts';
-import { forbiddenFor } from './rbac.ts';
 import { encodeProtobuf, notAcceptable, PROTOBUF_MEDIA_TYPE } from './protobuf.ts';
 import type { Registry } from './registry.ts';
 import { qualifiedResource, RESOURCES } from './resources.ts';
@@ -43,7 +41,7 @@ import { badRequest, internalError, requestEntityTooLarge, statusOf, StatusError
 import { toTable, wantsTable } from './table.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import { WatchCache } from './watch-cache.ts';
-import type { AdmissionChain, Authenticator, Authorizer, RequestAttributes } from './auth-api.ts';
+import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
 import { withZeroValues } from './zero-values.ts';
@@ -278,10 +276,8 @@ export class ApiServer {
    */
   private scrape(headers: Record<string, string | undefined>): { code: number; body: unknown } {
     try {
-      const user = this.impersonation.authenticator?.authenticate(headers['authorization']) ?? ANONYMOUS;
-      const attributes: RequestAttributes = { user, verb: 'get', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: '/metrics' };
-      const decision = this.options.authorizer?.authorize(attributes);
-      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      const request = { verb: 'get', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: '/metrics' };
+      authorizedUser(headers['authorization'], this.impersonation.authenticator, this.options.authorizer, request);
       return { code: 200, body: this.metrics.render() };
     } catch (error) {
       const status = statusOf(error);

@@ -93,3 +93,17 @@ function groupsOf(username: string, asked: readonly string[], serviceAccountName
   if (!groups.includes(everyone)) groups.push(everyone);
   return groups;
 }
+
+/**
+ * The user of a request the HTTP server answers itself (a TokenRequest, an Eviction, a CSR's
+ * approval, a review, `/metrics`), once the authorizer lets them do what `request` describes.
+ *
+ * @throws StatusError 401 for credentials no authenticator knows; 403 in RBAC's words
+ */
+export function authorizedUser(authorization: string | undefined, authenticator: Authenticator | undefined, authorizer: Authorizer | undefined, request: Omit<RequestAttributes, 'user'>): UserInfo {
+  const user = authenticator?.authenticate(authorization) ?? ANONYMOUS;
+  const attributes: RequestAttributes = { ...request, user };
+  const decision = authorizer?.authorize(attributes);
+  if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+  return user;
+}

@@ -30,10 +30,10 @@ import type { KubeObject } from '@kube/kit';
 import type { Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth-api.ts';
 import { ANONYMOUS } from './authentication.ts';
 import { decodeBody } from './codec.ts';
-import { forbiddenFor } from './rbac.ts';
 import { TOKEN_ISSUER } from './service-account-tokens.ts';
 import type { ResourceType } from './resources.ts';
 import { badRequest, invalid, noRouteForMethod, statusOf } from './status.ts';
+import { authorizedUser } from './impersonation.ts';
 
 /** What a SelfSubjectAccessReview asks about: a resource request or a non-resource one. */
 interface AccessReviewSpec {
@@ -134,10 +134,8 @@ export class SubjectReviews {
       const { pathname } = new URL(url, 'http://apiserver');
       const review = SUBJECT_REVIEWS.find((r) => r.path.test(pathname))!;
       const namespace = decodeURIComponent(review.path.exec(pathname)![1] ?? '');
-      const user = authenticator?.authenticate(headers['authorization']) ?? ANONYMOUS;
-      const attributes: RequestAttributes = { user, verb: method === 'POST' ? 'create' : method.toLowerCase(), resourceRequest: true, apiGroup: review.group, apiVersion: 'v1', resource: review.resource, subresource: '', namespace, name: '', path: pathname };
-      const decision = authorizer?.authorize(attributes);
-      if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
+      const verb = method === 'POST' ? 'create' : method.toLowerCase();
+      authorizedUser(headers['authorization'], authenticator, authorizer, { verb, resourceRequest: true, apiGroup: review.group, apiVersion: 'v1', resource: review.resource, subresource: '', namespace, name: '', path: pathname });
       if (method !== 'POST') throw noRouteForMethod();
       const object = (decodeBody(body, headers['content-type']) ?? {}) as { kind?: string; spec?: SubjectSpec & { token?: string; audiences?: string[] } };
       if (object.kind !== undefined && object.kind !== review.kind) throw badRequest(`${review.kind} in version "v1" cannot be handled as a ${review.kind}: the body is a ${String(object.kind)}`);
