@@ -34,6 +34,7 @@ const PACKAGE_OF_FILE: Record<string, string> = {
   'networking.ts': 'io.k8s.api.networking.v1',
   'certificates.ts': 'io.k8s.api.certificates.v1',
   'node-runtime.ts': 'io.k8s.api.node.v1',
+  'apiextensions.ts': 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1',
   'discovery.ts': 'io.k8s.api.discovery.v1',
   'rbac.ts': 'io.k8s.api.rbac.v1',
   'priority-class.ts': 'io.k8s.api.scheduling.v1',
@@ -62,6 +63,7 @@ const UPSTREAM_FILES: Record<string, string> = {
   'io.k8s.api.storage.v1': 'storage/v1.d.ts',
   'io.k8s.api.certificates.v1': 'certificates/v1.d.ts',
   'io.k8s.api.node.v1': 'node/v1.d.ts',
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1': 'apiextensions/v1.d.ts',
   'io.k8s.apimachinery.pkg.apis.meta.v1': 'meta/v1.d.ts',
 };
 
@@ -145,7 +147,7 @@ function readKit(): { interfaces: Map<string, Declaration>; aliases: Map<string,
       const members: Member[] = [];
       for (const member of statement.members) {
         if (!ts.isPropertySignature(member) || member.type === undefined) continue;
-        members.push({ name: member.name.getText(source), optional: member.questionToken !== undefined, type: member.type, doc: docOf(member) });
+        members.push({ name: ts.isStringLiteral(member.name) ? member.name.text : member.name.getText(source), optional: member.questionToken !== undefined, type: member.type, doc: docOf(member) });
       }
       const heritage = (statement.heritageClauses ?? []).flatMap((clause) => clause.types.map((type) => type.expression.getText(source)));
       interfaces.set(statement.name.text, { name: statement.name.text, file: basename(file), doc: docOf(statement), members, extends: heritage });
@@ -173,6 +175,8 @@ function readUpstream(): Map<string, { doc: string; fields: Map<string, string> 
 /** `'v1'` → core, `'apps/v1'` → io.k8s.api.apps.v1, `'rbac.authorization.k8s.io/v1'` → io.k8s.api.rbac.v1. */
 function packageOfApiVersion(apiVersion: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
+  // CustomResourceDefinitions are the apiextensions-apiserver's, which upstream names by its Go package
+  if (group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${version}`;
   return `io.k8s.api.${group!.split('.')[0]}.${version}`;
 }
 
@@ -251,7 +255,7 @@ function generate(): Record<string, Schema> {
     }
     if (ts.isTypeLiteralNode(type)) {
       const properties: Record<string, Schema> = {};
-      for (const member of type.members) if (ts.isPropertySignature(member) && member.type) properties[member.name.getText()] = schemaOf(member.type);
+      for (const member of type.members) if (ts.isPropertySignature(member) && member.type) properties[ts.isStringLiteral(member.name) ? member.name.text : member.name.getText()] = schemaOf(member.type);
       return { type: 'object', properties };
     }
     if (ts.isTypeReferenceNode(type)) {

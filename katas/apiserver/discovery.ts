@@ -29,6 +29,7 @@
  */
 import { openApiSchemas, type OpenApiSchema } from '@kube/kit';
 import { OTHER_VERSIONS } from './served-versions.ts';
+import { customResourcesGeneration, customSchemaName } from './custom-resources.ts';
 import { RESOURCES, type ResourceType } from './resources.ts';
 import { notFoundResource, StatusError } from './status.ts';
 
@@ -107,7 +108,7 @@ export function apiResourceList(groupVersion: string): object | undefined {
   for (const type of types) {
     resources.push({
       name: type.resource,
-      singularName: type.kind.toLowerCase(),
+      singularName: type.singularName ?? type.kind.toLowerCase(),
       namespaced: type.namespaced,
       kind: type.kind,
       // A review is only created (and answered), a computed resource only read; everything else takes every verb.
@@ -143,7 +144,8 @@ export function openApiIndex(): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const gv of groupVersions()) {
     const path = openApiPath(gv.groupVersion);
-    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${SERVER_VERSION.gitVersion}` };
+    // the hash changes with the custom resources served, so that a client's cached document does too
+    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${SERVER_VERSION.gitVersion}-${customResourcesGeneration()}` };
   }
   return { paths };
 }
@@ -176,7 +178,8 @@ export function openApiDocument(path: string): object | undefined {
     }
     paths[collection] = type.computed ? { get: operation('list') } : { get: operation('list'), post: operation('create') };
     paths[`${collection}/{name}`] = type.computed ? { get: operation('get') } : { get: operation('get'), put: operation('replace'), patch: operation('patch'), delete: operation('delete') };
-    addSchemaOf(gvk, schemas);
+    if (type.custom) addCustomSchema(type, gv.version, schemas);
+    else addSchemaOf(gvk, schemas);
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths, components: { schemas } };
 }
@@ -197,6 +200,18 @@ function addSchemaOf(gvk: { group: string; version: string; kind: string }, sche
     for (const ref of referencesOf(all[schemaName]!)) add(ref);
   };
   if (name !== undefined) add(name);
+}
+
+/** A custom resource's schema (from its definition), and ObjectMeta with what it refers to. */
+function addCustomSchema(type: ResourceType, version: string, schemas: Record<string, object>): void {
+  schemas[customSchemaName(type.group, version, type.kind)] = type.custom!.openApiSchema;
+  const all = openApiSchemas();
+  const add = (schemaName: string): void => {
+    if (schemas[schemaName] !== undefined || all[schemaName] === undefined) return;
+    schemas[schemaName] = all[schemaName]!;
+    for (const ref of referencesOf(all[schemaName]!)) add(ref);
+  };
+  add('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
 }
 
 /** The names a schema refers to (`#/components/schemas/<name>`), at any depth. */

@@ -60,6 +60,7 @@ export function fieldValidationOf(query: URLSearchParams, optionsKind: string): 
  */
 export function typeNameOf(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
+  if (group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${version}.${kind}`;
   return `io.k8s.api.${group!.split('.')[0]}.${version}.${kind}`;
 }
 
@@ -92,6 +93,24 @@ export function dropUnknownFields(typeName: string, value: unknown, path = ''): 
   return dropped;
 }
 
+/** How a custom resource's kind drops its unknown fields (json-schema.ts), by `apiVersion|kind`. */
+const CUSTOM_PRUNERS = new Map<string, (object: object) => string[]>();
+
+/**
+ * Gives a custom resource's kind its own pruning (custom-resources.ts, from the definition's
+ * schema), or, with none, takes it away again.
+ */
+export function setCustomFieldPruner(apiVersion: string, kind: string, prune: ((object: object) => string[]) | undefined): void {
+  if (prune) CUSTOM_PRUNERS.set(`${apiVersion}|${kind}`, prune);
+  else CUSTOM_PRUNERS.delete(`${apiVersion}|${kind}`);
+}
+
+/** The unknown fields of an object of `kind`, dropped: by its schema for a custom resource, else by the known fields. */
+function dropFieldsOf(object: object, apiVersion: string, kind: string): string[] {
+  const custom = CUSTOM_PRUNERS.get(`${apiVersion}|${kind}`);
+  return custom ? custom(object) : dropUnknownFields(typeNameOf(apiVersion, kind), object);
+}
+
 /** `strict decoding error: unknown field "a", unknown field "b"` (apimachinery's strictDecodingError). */
 function strictDecodingError(paths: readonly string[]): string {
   return `strict decoding error: ${paths.map((path) => `unknown field ${JSON.stringify(path)}`).join(', ')}`;
@@ -109,7 +128,7 @@ function warningsFor(paths: readonly string[], directive: FieldValidation): stri
  * Answers the warnings to send (with `Warn`).
  */
 export function checkDecodedFields(object: object, apiVersion: string, kind: string, directive: FieldValidation): string[] {
-  const dropped = dropUnknownFields(typeNameOf(apiVersion, kind), object);
+  const dropped = dropFieldsOf(object, apiVersion, kind);
   if (dropped.length > 0 && directive === 'Strict') {
     const version = apiVersion.split('/').at(-1)!;
     throw badRequest(`${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: ${strictDecodingError(dropped)}`);
@@ -126,7 +145,7 @@ export function checkDecodedFields(object: object, apiVersion: string, kind: str
  */
 export function checkPatchedFields(patched: object, apiVersion: string, kind: string, directive: FieldValidation): string[] {
   const shown = directive === 'Strict' ? JSON.stringify(patched) : '';
-  const dropped = dropUnknownFields(typeNameOf(apiVersion, kind), patched);
+  const dropped = dropFieldsOf(patched, apiVersion, kind);
   if (dropped.length > 0 && directive === 'Strict') {
     throw invalid('', '', [{ reason: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(shown)}: ${strictDecodingError(dropped)}` }]);
   }

@@ -4,7 +4,8 @@
  * version's before the handler sees it, and every object answered (alone, in a list, in a Table's
  * rows, in a watch's events) made the other version's on the way out. Given code, beyond the katas.
  *
- * One such version is served: autoscaling/v1 HorizontalPodAutoscalers, stored as autoscaling/v2
+ * Such versions are served for autoscaling/v1 HorizontalPodAutoscalers, stored as autoscaling/v2, and
+ * for the served versions of a CustomResourceDefinition besides its storage version. For the autoscalers
  * (hpa-strategy.ts converts). kubectl v1.32 reads autoscalers in v2, the preferred version, but
  * `kubectl autoscale` still creates them through v1:
  *
@@ -42,8 +43,8 @@ export interface OtherVersion {
   toStored(object: KubeObject): KubeObject;
 }
 
-/** Every version served besides the stored one. */
-export const OTHER_VERSIONS: readonly OtherVersion[] = [
+/** Every version served besides the stored one: autoscaling/v1's, then those of custom resources ({@link setOtherVersionsOf}). */
+const OTHERS: OtherVersion[] = [
   {
     resource: 'horizontalpodautoscalers',
     kind: 'HorizontalPodAutoscaler',
@@ -54,6 +55,19 @@ export const OTHER_VERSIONS: readonly OtherVersion[] = [
     toStored: (object) => hpaFromV1(object as HorizontalPodAutoscalerV1),
   },
 ];
+
+/** Every version served besides the stored one. */
+export const OTHER_VERSIONS: readonly OtherVersion[] = OTHERS;
+
+/**
+ * Serves `versions` as the other versions of `resource`, in place of those it had (none: it has
+ * none any more). custom-resources.ts gives a CustomResourceDefinition's served versions that are not
+ * its storage version, converted by rewriting the apiVersion (its conversion strategy None).
+ */
+export function setOtherVersionsOf(resource: string, versions: readonly OtherVersion[]): void {
+  for (let i = OTHERS.length - 1; i >= 0; i--) if (OTHERS[i]!.resource === resource) OTHERS.splice(i, 1);
+  OTHERS.push(...versions);
+}
 
 /** How often a PATCH in the other version reads and writes again after another writer got in between. */
 const PATCH_RETRIES = 5;

@@ -18,15 +18,19 @@ import type { KubeObject, Service } from '@kube/kit';
 /** One column of a table. */
 export interface TableColumn {
   name: string;
-  type: 'string' | 'integer' | 'boolean' | 'date';
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   format: string;
   description: string;
   /** 0: always shown; 1: only with `-o wide` */
   priority: number;
 }
 
-type Cell = string | number;
-type Printer = { columns: TableColumn[]; cells(object: any, now: number): Cell[] };
+/** One cell: null prints as `<none>` (a custom resource's column with nothing at its path). */
+export type TableCell = string | number | boolean | null;
+type Cell = TableCell;
+/** A kind's columns, and how one object fills them. */
+export type TablePrinter = { columns: TableColumn[]; cells(object: any, now: number): TableCell[] };
+type Printer = TablePrinter;
 
 const column = (name: string, priority = 0, type: TableColumn['type'] = 'string', format = ''): TableColumn => ({
   name,
@@ -645,9 +649,10 @@ export function wantsTable(accept: string | undefined): boolean {
  * `--show-labels` read the labels there).
  *
  * @param listMeta - the list's metadata (resourceVersion, continue), kept on the table
+ * @param own - the kind's own printer, for a custom resource (its additionalPrinterColumns)
  */
-export function toTable(objects: KubeObject[], kind: string, now: number, listMeta: object = {}): object {
-  const printer = PRINTERS[kind] ?? DEFAULT_PRINTER;
+export function toTable(objects: KubeObject[], kind: string, now: number, listMeta: object = {}, own?: TablePrinter): object {
+  const printer = own ?? PRINTERS[kind] ?? DEFAULT_PRINTER;
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -101,6 +101,19 @@ export class SharedInformerFactory {
     }
   }
 
+  /**
+   * Stops one informer and forgets it: a custom resource no longer served (the garbage collector
+   * stops following it). Asking for it again makes a new one.
+   */
+  async stopInformer(resource: string): Promise<void> {
+    const informer = this.informers.get(resource);
+    if (!informer) return;
+    informer.stop();
+    await this.running.get(resource);
+    this.informers.delete(resource);
+    this.running.delete(resource);
+  }
+
   /** Resolves once every started informer has its first list in its cache. */
   async waitForCacheSync(): Promise<void> {
     await Promise.all([...this.running.keys()].map((resource) => this.informers.get(resource)!.whenSynced()));

@@ -24,6 +24,7 @@
  * | `replication-controller.ts` | ReplicationController |
  * | `certificates.ts` | CertificateSigningRequest |
  * | `node-runtime.ts` | RuntimeClass, PodTemplate |
+ * | `apiextensions.ts` | CustomResourceDefinition, JSONSchemaProps |
  * | `storage.ts` | PersistentVolume, PersistentVolumeClaim, StorageClass, CSIDriver, CSINode, VolumeAttachment, CSIStorageCapacity |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
@@ -63,6 +64,7 @@ export * from './replication-controller.ts';
 export * from './storage.ts';
 export * from './certificates.ts';
 export * from './node-runtime.ts';
+export * from './apiextensions.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

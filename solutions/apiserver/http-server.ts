@@ -39,6 +39,7 @@ import { qualifiedResource, RESOURCES } from './resources.ts';
 import { answerInOtherVersion } from './served-versions.ts';
 import { badRequest, internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
+import { unsupportedCustomPatch } from './custom-resources.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import { WatchCache } from './watch-cache.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
@@ -239,6 +240,8 @@ export class ApiServer {
         return this.send(request, response, { code: statusOf(error).code ?? 500, body: statusOf(error) });
       }
       let answer: ApiResponse;
+      // a custom resource takes no strategic merge patch
+      const unsupported = unsupportedCustomPatch(request.method ?? 'GET', request.url ?? '/', request.headers['content-type']);
       try {
         // A TokenRequest (serviceaccounts/<name>/token) and an Eviction (pods/<name>/eviction) are
         // this server's own, not the handler's.
@@ -250,6 +253,8 @@ export class ApiServer {
           answer = this.reviews.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (CertificateApprovals.matches(request.url ?? '/')) {
           answer = this.approvals.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else if (unsupported) {
+          answer = { code: 415, body: unsupported.status };
         } else {
           // A resource's other version (autoscaling/v1 autoscalers) is converted at the edge (served-versions.ts).
           const handle = (inner: ApiRequest) => this.handler!.handle(inner);
@@ -386,10 +391,15 @@ export class ApiServer {
     const object = body as { kind?: string; items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
     const now = this.options.clock.now();
     const kinds = new Set([...RESOURCES.values()].map((type) => type.kind));
+    // a custom resource prints its definition's columns
+    const apiVersion = (object as { apiVersion?: string }).apiVersion;
+    const group = apiVersion?.includes('/') ? apiVersion.split('/')[0] : '';
+    const printerOf = (kind: string) => [...RESOURCES.values()].find((type) => type.custom && type.kind === kind && type.group === group)?.custom?.printer;
     if (object.kind?.endsWith('List') && Array.isArray(object.items) && kinds.has(object.kind.slice(0, -4))) {
-      return toTable(object.items, object.kind.slice(0, -4), now, { resourceVersion: object.metadata?.resourceVersion, ...(object.metadata?.continue ? { continue: object.metadata.continue } : {}) });
+      const kind = object.kind.slice(0, -4);
+      return toTable(object.items, kind, now, { resourceVersion: object.metadata?.resourceVersion, ...(object.metadata?.continue ? { continue: object.metadata.continue } : {}) }, printerOf(kind));
     }
-    if (object.kind !== undefined && kinds.has(object.kind)) return toTable([body as KubeObject], object.kind, now, { resourceVersion: object.metadata?.resourceVersion });
+    if (object.kind !== undefined && kinds.has(object.kind)) return toTable([body as KubeObject], object.kind, now, { resourceVersion: object.metadata?.resourceVersion }, printerOf(object.kind));
     return undefined;
   }
 

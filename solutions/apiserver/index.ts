@@ -33,7 +33,10 @@
  * {@link DefaultStorageClass}, {@link StorageObjectInUseProtection},
  * {@link PersistentVolumeClaimResize}), which its persistent volume controller binds, and
  * certificates.k8s.io/v1 CertificateSigningRequests ({@link validateCertificateSigningRequest},
- * {@link CertificateApprovals}, {@link CertificateSigningRequestRequester}), which its control plane signs.
+ * {@link CertificateApprovals}, {@link CertificateSigningRequestRequester}), which its control plane signs,
+ * and apiextensions.k8s.io/v1 CustomResourceDefinitions ({@link validateCustomResourceDefinition}),
+ * each served as a resource of its own once established ({@link serveCustomResources}, with its
+ * schema at work: {@link validateAgainstSchema}).
  * @module
  */
 export * from './quantity.ts';
@@ -88,6 +91,9 @@ export * from './certificates.ts';
 export * from './client-certificates.ts';
 export * from './metrics.ts';
 export * from './runtime-class.ts';
+export * from './json-schema.ts';
+export * from './crd-strategy.ts';
+export * from './custom-resources.ts';
 export * from './replication-controller-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

@@ -15,6 +15,16 @@
  */
 import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, PodTemplate, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
+import type { TablePrinter } from './table.ts';
+import {
+  customResourceDefinitionFinalizers,
+  defaultCustomResourceDefinition,
+  prepareCustomResourceDefinitionForCreate,
+  prepareCustomResourceDefinitionForDelete,
+  prepareCustomResourceDefinitionForUpdate,
+  validateCustomResourceDefinition,
+  validateCustomResourceDefinitionUpdate,
+} from './crd-strategy.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { at, invalidField } from './field-errors.ts';
 import { keepCertificateSigningRequestSpec, validateCertificateSigningRequest } from './certificates.ts';
@@ -144,6 +154,13 @@ export interface ResourceType {
   categories?: readonly string[];
   /** the short names kubectl accepts: `po`, `deploy` */
   shortNames?: readonly string[];
+  /** the singular name discovery gives (`kubectl get crontab`); the kind in lower case when none */
+  singularName?: string;
+  /**
+   * A resource a CustomResourceDefinition made (custom-resources.ts), served while the definition
+   * is established: its columns for `kubectl get`, and its schema for `kubectl explain`.
+   */
+  custom?: { printer: TablePrinter; openApiSchema: object };
 }
 
 const metaFields = ['metadata.name', 'metadata.namespace'] as const;
@@ -319,8 +336,8 @@ function review(resource: string, kind: string, group: string, namespaced = fals
   return { resource, kind, group, apiVersion: `${group}/v1`, namespaced, hasStatus: false, selectableFields: metaFields, fieldsOf: metaValues, review: true };
 }
 
-/** Every resource served, by its plural name. */
-export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
+/** Every resource served, by its plural name: the built-in ones, then the custom ones (see {@link serveResourceType}). */
+const SERVED = new Map<string, ResourceType>(
   [
     {
       ...withPodSpecRules(simple('pods', 'Pod', '', 'v1', true, true), false),
@@ -627,8 +644,49 @@ export const RESOURCES: ReadonlyMap<string, ResourceType> = new Map(
     review('subjectaccessreviews', 'SubjectAccessReview', 'authorization.k8s.io'),
     review('localsubjectaccessreviews', 'LocalSubjectAccessReview', 'authorization.k8s.io', true),
     review('tokenreviews', 'TokenReview', 'authentication.k8s.io'),
+    // Given, beyond the katas: apiextensions.k8s.io/v1 (crd-strategy.ts); each established one serves a resource of its own (custom-resources.ts).
+    {
+      ...simple('customresourcedefinitions', 'CustomResourceDefinition', 'apiextensions.k8s.io', 'v1', false, true),
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      tracksGeneration: true as const,
+      defaults: defaultCustomResourceDefinition,
+      prepareForCreate: prepareCustomResourceDefinitionForCreate,
+      prepareForUpdate: prepareCustomResourceDefinitionForUpdate,
+      validate: validateCustomResourceDefinition,
+      validateUpdate: validateCustomResourceDefinitionUpdate,
+      finalizersOf: customResourceDefinitionFinalizers,
+      prepareForDelete: prepareCustomResourceDefinitionForDelete,
+    },
   ].map((type): [string, ResourceType] => [type.resource, type]),
 );
+
+/** The resources the server was built with: a custom resource never takes the place of one. */
+const BUILT_IN: ReadonlySet<string> = new Set(SERVED.keys());
+
+/** Every resource served, by its plural name. */
+export const RESOURCES: ReadonlyMap<string, ResourceType> = SERVED;
+
+/**
+ * Serves a custom resource (custom-resources.ts calls it when its definition is established), or
+ * serves it anew with a changed definition. Answers false, serving nothing, for a name a built-in
+ * resource has.
+ */
+export function serveResourceType(type: ResourceType): boolean {
+  if (BUILT_IN.has(type.resource)) return false;
+  SERVED.set(type.resource, type);
+  return true;
+}
+
+/** Stops serving a custom resource (its definition is gone); a built-in one is always served. */
+export function stopServingResourceType(resource: string): void {
+  if (!BUILT_IN.has(resource)) SERVED.delete(resource);
+}
+
+/** Whether `resource` is one the server was built with (a custom resource may not take its name). */
+export function isBuiltInResource(resource: string): boolean {
+  return BUILT_IN.has(resource);
+}
 
 /** The resource called `resource`. @throws StatusError NotFound for one the server does not serve */
 export function resourceType(resource: string): ResourceType {

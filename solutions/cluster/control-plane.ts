@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Agent } from 'undici';
 import { IdentityLease } from './apiserver-identity.ts';
-import { CertificateSigner, SharedInformerFactory } from '@kube/controllers';
+import { CertificateSigner, CustomResourceDefinitionController, SharedInformerFactory } from '@kube/controllers';
 import {
   Admission,
   ApiServer,
@@ -43,6 +43,7 @@ import {
   ResourceQuotaAdmission,
   RuntimeClassAdmission,
   RESOURCES,
+  serveCustomResources,
   ServiceAccountDefaulting,
   StorageObjectInUseProtection,
   HttpClient,
@@ -64,6 +65,7 @@ import {
   BOOTSTRAP_CLUSTER_ROLES,
   ensurePki,
   type ClusterRoleBinding,
+  type CustomResourceDefinition,
   type Clock,
   type IngressClass,
   type StorageClass,
@@ -147,7 +149,8 @@ export class ControlPlane {
   /** the apiserver's identity Lease, while it runs over HTTPS */
   private identity: IdentityLease | undefined;
   /** signs approved CertificateSigningRequests, while it runs over HTTPS */
-  private signer: SignerLoop | undefined;
+  private signer: ApiserverLoop | undefined;
+  private definitions: ApiserverLoop | undefined;
   /** a client per user, over HTTPS: made once, so that restarts do not open new pools */
   private readonly clients = new Map<string, ApiClient>();
 
@@ -216,6 +219,8 @@ export class ControlPlane {
         () => clock.now(),
         (resource) => RESOURCES.get(resource),
       );
+      // the custom resources of the definitions stored, served from the first request on (after a restart too)
+      serveCustomResources(this.registry.list<CustomResourceDefinition>('customresourcedefinitions', undefined).items);
       this.server = new ApiServer({
         registry: this.registry,
         clock,
@@ -246,8 +251,12 @@ export class ControlPlane {
       this.identity = new IdentityLease({ registry: this.registry, clock, random, hostname: CONTROL_PLANE_HOST });
       this.identity.start();
       // kube-controller-manager's csrsigning controller, run here: it needs the CA's key, which only the control plane holds.
-      this.signer = new SignerLoop(this.clientFor('system:kube-controller-manager'), clock, { cert: pki.ca, key: pki.caKey });
+      const ca = { cert: pki.ca, key: pki.caKey };
+      this.signer = new ApiserverLoop(this.clientFor('system:kube-controller-manager'), clock, (factory) => new CertificateSigner({ client: this.clientFor('system:kube-controller-manager'), clock, factory, ca }));
       await this.signer.start();
+      // apiextensions-apiserver's controllers, as kube-apiserver's own client (the administrator's here)
+      this.definitions = new ApiserverLoop(this.clientFor(ADMIN_USER), clock, (factory) => new CustomResourceDefinitionController({ client: this.clientFor(ADMIN_USER), clock, factory, serve: serveCustomResources }));
+      await this.definitions.start();
     });
   }
 
@@ -258,6 +267,8 @@ export class ControlPlane {
     this.identity = undefined;
     await this.signer?.stop();
     this.signer = undefined;
+    await this.definitions?.stop();
+    this.definitions = undefined;
     if (this.server) {
       const server = this.server;
       this.server = undefined;
@@ -383,24 +394,35 @@ class CurrentRegistryClient extends LocalClient {
   }
 }
 
-/** The {@link CertificateSigner} on informers of its own: started with the apiserver, stopped before it. */
-class SignerLoop {
-  private readonly factory: SharedInformerFactory;
-  private readonly signer: CertificateSigner;
+/** What {@link ApiserverLoop} runs: a controller on informers of the loop's factory. */
+interface LoopController {
+  run(): void;
+  stop(): Promise<void>;
+}
 
-  constructor(client: ApiClient, clock: Clock, ca: { cert: string; key: string }) {
+/**
+ * A controller the control plane runs itself, on informers of its own: started with the apiserver,
+ * stopped before it. The CertificateSigner (it needs the CA's key, which only the control plane
+ * holds) and the CustomResourceDefinitionController (upstream's runs inside kube-apiserver, whose
+ * resources it changes).
+ */
+class ApiserverLoop {
+  private readonly factory: SharedInformerFactory;
+  private readonly controller: LoopController;
+
+  constructor(client: ApiClient, clock: Clock, make: (factory: SharedInformerFactory) => LoopController) {
     this.factory = new SharedInformerFactory({ client, clock });
-    this.signer = new CertificateSigner({ client, clock, factory: this.factory, ca });
+    this.controller = make(this.factory);
   }
 
   async start(): Promise<void> {
     this.factory.start();
     await this.factory.waitForCacheSync();
-    this.signer.run();
+    this.controller.run();
   }
 
   async stop(): Promise<void> {
-    await this.signer.stop();
+    await this.controller.stop();
     await this.factory.shutdown();
   }
 }

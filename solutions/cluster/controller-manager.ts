@@ -13,7 +13,7 @@
  * await manager.stop();     // workers stopped, the lease handed back
  * ```
  */
-import type { ApiClient } from '@kube/apiserver';
+import { customResourcesServed, type ApiClient } from '@kube/apiserver';
 import {
   ControllerManager,
   CronJobController,
@@ -73,7 +73,7 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'endpoints', component: 'endpoint-controller', make: (c) => new EndpointsController(c) },
     { name: 'endpointslice', component: 'endpointslice-controller', make: (c) => new EndpointSliceController(c) },
     { name: 'namespace', component: 'namespace-controller', make: (c) => new NamespaceController(c) },
-    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions', 'replicationcontrollers', 'persistentvolumeclaims', 'csinodes', 'nodes'] }) },
+    { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions', 'replicationcontrollers', 'persistentvolumeclaims', 'csinodes', 'nodes'], discover: customResourcesServed }) },
     // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
     // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts), StatefulSets (statefulset.ts), PodDisruptionBudgets
     // (disruption.ts) and PodGC (pod-gc.ts).

@@ -13,8 +13,8 @@
  * It keeps a graph of every object of the resources it watches, by uid: each object's owners and
  * dependents. The graph is built by informer handlers (given); you write the decisions.
  */
-import { isStatusError, type ApiClient } from '@kube/apiserver';
-import type { Clock, KubeObject, OwnerReference } from '@kube/kit';
+import { isStatusError, RESOURCES, type ApiClient } from '@kube/apiserver';
+import type { Clock, KubeObject, OwnerReference, Timer } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown } from './informer-api.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
@@ -46,6 +46,18 @@ export const KIND_TO_RESOURCE: Readonly<Record<string, { resource: string; names
   Node: { resource: 'nodes', namespaced: false },
   Namespace: { resource: 'namespaces', namespaced: false },
 };
+
+/**
+ * The resource of an owner reference's kind, as upstream's RESTMapper finds it through discovery:
+ * {@link KIND_TO_RESOURCE}'s, or that of a custom resource served with the reference's apiVersion
+ * and kind (a CronTab owning a Deployment); undefined for a kind it does not know.
+ */
+export function ownerResourceOf(ref: OwnerReference): { resource: string; namespaced: boolean } | undefined {
+  const known = KIND_TO_RESOURCE[ref.kind];
+  if (known) return known;
+  const custom = [...RESOURCES.values()].find((type) => type.custom && type.kind === ref.kind && type.apiVersion === ref.apiVersion);
+  return custom && { resource: custom.resource, namespaced: custom.namespaced };
+}
 
 /** The resources watched by default. */
 export const GC_RESOURCES = ['pods', 'replicasets', 'deployments', 'services', 'endpointslices'] as const;
@@ -107,6 +119,9 @@ export interface GraphNode {
   finalizers: string[];
 }
 
+/** How often the collector asks `discover` for more resources to follow (kube-controller-manager's 30 s). */
+export const GC_DISCOVERY_PERIOD_MS = 30_000;
+
 /** How an object's owner stands (upstream's `classifyReferences`). */
 export type OwnerState = 'solid' | 'dangling' | 'waitingForDependentsDeletion';
 
@@ -117,6 +132,12 @@ export interface GarbageCollectorOptions {
   factory: SharedInformerFactory;
   /** the resources whose objects it follows (default {@link GC_RESOURCES}) */
   resources?: readonly string[];
+  /**
+   * More resources to follow, asked every {@link GC_DISCOVERY_PERIOD_MS} once it runs: upstream's
+   * collector reads discovery every 30 s and follows every resource it finds (a custom resource
+   * that owns Deployments). A resource it no longer lists is no longer followed.
+   */
+  discover?: () => readonly string[];
   onError?: (key: string, error: unknown) => void;
 }
 
@@ -131,22 +152,55 @@ export class GarbageCollector {
   /** dependents of owners not (or not yet) in the graph, by owner uid */
   private readonly dependentsOf = new Map<string, Set<string>>();
   private workers: Promise<void>[] = [];
+  private readonly options: GarbageCollectorOptions;
+  /** the resources `discover` added, followed until it no longer lists them */
+  private readonly discovered = new Set<string>();
+  private discovery: Timer | undefined;
 
   constructor(options: GarbageCollectorOptions) {
+    this.options = options;
     this.client = options.client;
     this.onError = options.onError;
     this.queue = new RateLimitingQueue<string>(options.clock, defaultControllerRateLimiter(options.clock));
-    for (const resource of options.resources ?? GC_RESOURCES) {
-      options.factory.informerFor<KubeObject>(resource).addEventHandler({
-        onAdd: (object) => this.observe(resource, undefined, object),
-        onUpdate: (old, object) => this.observe(resource, old, object),
-        onDelete: (object) => this.forget(object instanceof DeletedFinalStateUnknown ? object.obj : object),
-      });
+    for (const resource of options.resources ?? GC_RESOURCES) this.follow(resource);
+  }
+
+  /** Builds the graph from the objects of `resource` too. */
+  private follow(resource: string): void {
+    this.options.factory.informerFor<KubeObject>(resource).addEventHandler({
+      onAdd: (object) => this.observe(resource, undefined, object),
+      onUpdate: (old, object) => this.observe(resource, old, object),
+      onDelete: (object) => this.forget(object instanceof DeletedFinalStateUnknown ? object.obj : object),
+    });
+  }
+
+  /**
+   * Follows what `discover` lists and was not followed yet, and stops following what it listed
+   * before and lists no more (given: upstream's GarbageCollector.Sync).
+   */
+  async resyncDiscovered(): Promise<void> {
+    const { discover, factory } = this.options;
+    if (!discover) return;
+    const now = new Set(discover());
+    const added = [...now].filter((resource) => !this.discovered.has(resource));
+    for (const resource of added) {
+      this.discovered.add(resource);
+      this.follow(resource);
+    }
+    if (added.length > 0) factory.start((resource, error) => this.onError?.(resource, error));
+    for (const resource of [...this.discovered].filter((r) => !now.has(r))) {
+      this.discovered.delete(resource);
+      await factory.stopInformer(resource);
     }
   }
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
+    if (this.options.discover) {
+      const resync = () => void this.resyncDiscovered().catch((error: unknown) => this.onError?.('discovery', error));
+      resync();
+      this.discovery = this.options.clock.setInterval(resync, GC_DISCOVERY_PERIOD_MS);
+    }
     for (let i = 0; i < workers; i++) {
       this.workers.push(
         (async () => {
@@ -158,6 +212,7 @@ export class GarbageCollector {
 
   /** Stops the workers (after their current item). */
   async stop(): Promise<void> {
+    if (this.discovery) this.options.clock.clearTimeout(this.discovery);
     this.queue.shutDown();
     await Promise.all(this.workers);
   }
@@ -230,7 +285,7 @@ export class GarbageCollector {
    * How the owner `ref` of `node` stands (upstream's `isDangling` and `classifyReferences`): in
    * the graph with that uid -> `waitingForDependentsDeletion` if it is being deleted with the
    * foregroundDeletion finalizer, else `solid`; not in the graph -> looked up through the API
-   * (kind to resource by {@link KIND_TO_RESOURCE}; a namespaced owner in the dependent's
+   * (kind to resource by {@link ownerResourceOf}; a namespaced owner in the dependent's
    * namespace): not found, or found with another uid -> `dangling`; found -> as above. A kind it
    * does not know is `solid` (never delete on a guess).
    */
@@ -238,7 +293,7 @@ export class GarbageCollector {
     const judge = (owner: { beingDeleted: boolean; finalizers: readonly string[] }): OwnerState => (owner.beingDeleted && owner.finalizers.includes(FOREGROUND_FINALIZER) ? 'waitingForDependentsDeletion' : 'solid');
     const inGraph = this.graph.get(ref.uid);
     if (inGraph) return judge(inGraph);
-    const kind = KIND_TO_RESOURCE[ref.kind];
+    const kind = ownerResourceOf(ref);
     if (!kind) return 'solid';
     try {
       const owner = await this.client.resource(kind.resource, kind.namespaced ? node.namespace : undefined).get(ref.name);

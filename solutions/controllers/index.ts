@@ -81,4 +81,5 @@ export * from './replication-controller.ts';
 export * from './persistent-volume.ts';
 export * from './volume-protection.ts';
 export * from './certificate-signer.ts';
+export * from './custom-resource-definitions.ts';
 export * from './cronjob.ts';

@@ -56,15 +56,20 @@ export interface NamespaceControllerOptions {
 export class NamespaceController {
   readonly namespaces: SharedIndexInformer<Namespace>;
   readonly queue: RateLimitingQueue<string>;
-  readonly resources: readonly string[];
+  private readonly given: readonly string[] | undefined;
   private readonly client: ApiClient;
   private readonly onError: ((key: string, error: unknown) => void) | undefined;
   private workers: Promise<void>[] = [];
 
+  /** The resources it empties: those it was given, or every namespaced one served now (custom resources come and go). */
+  get resources(): readonly string[] {
+    return this.given ?? namespacedResources();
+  }
+
   constructor(options: NamespaceControllerOptions) {
     this.client = options.client;
     this.onError = options.onError;
-    this.resources = options.resources ?? namespacedResources();
+    this.given = options.resources;
     this.queue = new RateLimitingQueue<string>(options.clock, defaultControllerRateLimiter(options.clock));
     this.namespaces = options.factory.namespaces();
     const enqueue = (ns: Namespace) => {

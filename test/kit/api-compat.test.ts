@@ -26,6 +26,7 @@ import type * as networking from 'kubernetes-types/networking/v1';
 import type * as storage from 'kubernetes-types/storage/v1';
 import type * as certificates from 'kubernetes-types/certificates/v1';
 import type * as nodeApi from 'kubernetes-types/node/v1';
+import type * as apiextensions from 'kubernetes-types/apiextensions/v1';
 import type * as coordination from 'kubernetes-types/coordination/v1';
 import type * as scheduling from 'kubernetes-types/scheduling/v1';
 import type * as core from 'kubernetes-types/core/v1';
@@ -173,6 +174,13 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.CertificateSigningRequest, certificates.CertificateSigningRequest, MetadataRequired>>,
   Assert<Agrees<kit.RuntimeClass, nodeApi.RuntimeClass, MetadataRequired>>,
   Assert<Agrees<kit.PodTemplate, core.PodTemplate, MetadataRequired>>,
+  // a CustomResourceDefinition but for its schema: kubernetes-types' JSONSchemaProps lacks the x-kubernetes-* extensions
+  Assert<Agrees<kit.CustomResourceDefinitionNames, apiextensions.CustomResourceDefinitionNames>>,
+  Assert<Agrees<kit.CustomResourceColumnDefinition, apiextensions.CustomResourceColumnDefinition>>,
+  Assert<Agrees<kit.CustomResourceSubresources, apiextensions.CustomResourceSubresources>>,
+  Assert<Agrees<kit.CustomResourceDefinitionStatus, apiextensions.CustomResourceDefinitionStatus>>,
+  Assert<Agrees<Omit<kit.CustomResourceDefinitionVersion, 'schema'>, Omit<apiextensions.CustomResourceDefinitionVersion, 'schema'>>>,
+  Assert<Agrees<Omit<kit.JSONSchemaProps, `x-kubernetes-${string}` | 'properties' | 'items' | 'additionalProperties' | 'allOf' | 'anyOf' | 'oneOf' | 'not' | 'enum' | 'default' | 'example'>, Omit<apiextensions.JSONSchemaProps, 'properties' | 'items' | 'additionalProperties' | 'allOf' | 'anyOf' | 'oneOf' | 'not' | 'enum' | 'default' | 'example'>>>,
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
   Assert<Agrees<kit.PriorityClass, scheduling.PriorityClass, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,

@@ -518,6 +518,34 @@ spec:
     await kubectl('delete', 'csr', 'jane');
   });
 
+  it('serves a CustomResourceDefinition\'s kind once established: its schema prunes, defaults and validates, its columns print, and deleting the definition deletes its objects first', async () => {
+    const crontab = (name: string, spec: object) => JSON.stringify({ apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name }, spec });
+    await apply(JSON.stringify({
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'crontabs.stable.example.com' },
+      spec: {
+        group: 'stable.example.com', scope: 'Namespaced', names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', shortNames: ['ct'] },
+        versions: [{
+          name: 'v1', served: true, storage: true, subresources: { status: {} },
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { cronSpec: { type: 'string', pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$' }, replicas: { type: 'integer', maximum: 10, default: 1 } } } } } },
+          additionalPrinterColumns: [{ name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' }, { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' }],
+        }],
+      },
+    }));
+    expect(await kubectl('wait', '--for', 'condition=established', '--timeout=30s', 'crd/crontabs.stable.example.com')).toBe('customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met\n');
+    expect(await apply(crontab('every-five', { cronSpec: '* * * * */5' }))).toBe('crontab.stable.example.com/every-five created\n');
+    expect(await kubectl('get', 'ct')).toMatch(/^NAME\s+SPEC\s+REPLICAS\nevery-five\s+\* \* \* \* \*\/5\s+1\n$/);
+    await expect(apply(crontab('bad', { cronSpec: '* * * *', replicas: 15 }))).rejects.toThrow(
+      'The CronTab "bad" is invalid: \n* spec.cronSpec: Invalid value: "* * * *": spec.cronSpec in body should match \'^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$\'\n* spec.replicas: Invalid value: 15: spec.replicas in body should be less than or equal to 10',
+    );
+    await expect(apply(crontab('odd', { bogus: true }))).rejects.toThrow('CronTab in version "v1" cannot be handled as a CronTab: strict decoding error: unknown field "spec.bogus"');
+    await expect(kubectl('patch', 'ct', 'every-five', '-p', '{"spec":{"replicas":3}}')).rejects.toThrow('error: application/strategic-merge-patch+json is not supported by stable.example.com/v1, Kind=CronTab');
+    expect(await kubectl('patch', 'ct', 'every-five', '--type=merge', '-p', '{"spec":{"replicas":3}}')).toBe('crontab.stable.example.com/every-five patched\n');
+    expect(await kubectl('delete', 'crd', 'crontabs.stable.example.com')).toBe('customresourcedefinition.apiextensions.k8s.io "crontabs.stable.example.com" deleted\n');
+    // the definition went only once its objects had: none is left in the store
+    expect(cluster!.parts.controlPlane.store.range('/registry/crontabs/', '/registry/crontabs0').kvs).toEqual([]);
+    expect(await kubectl('get', 'crd', '-o', 'name')).toBe('');
+  });
+
   it('forwards a local port to a pod with kubectl port-forward (SPDY through the apiserver to the kubelet), and says when the pod port refuses', async () => {
     const [pod] = await readyPods(3);
     const forward = async (podPort: number, use: (port: number) => Promise<void>): Promise<string> => {
