@@ -6,8 +6,12 @@
  * - `system:basic-user` (`kubectl auth can-i`, `kubectl auth whoami`), `system:discovery` and
  *   `system:public-info-viewer`, bound as upstream binds them;
  * - the user-facing roles `view`, `edit` and `admin`, bound to no one, for
- *   `kubectl create rolebinding --clusterrole=view` (upstream aggregates them from
- *   `system:aggregate-to-*` roles; here each carries its rules itself).
+ *   `kubectl create rolebinding --clusterrole=view`, aggregated as upstream's are: each has an
+ *   `aggregationRule` that selects the roles labelled `rbac.authorization.k8s.io/aggregate-to-<it>`
+ *   (`system:aggregate-to-view`, ..., `view` itself is labelled aggregate-to-edit, `edit`
+ *   aggregate-to-admin), and its rules are theirs, put together by {@link aggregateRules}: stored
+ *   so from the start, and kept so by the controller manager's clusterrole-aggregation controller
+ *   when someone adds a role with such a label (a CustomResourceDefinition's, say).
  *
  * Given code: `npm run apiserver -- --rbac FILE` adds these below the file's objects, and the
  * cluster of kata 29 serves them as its whole policy.
@@ -31,6 +35,33 @@ export const CLUSTER_ADMIN_ROLE: ClusterRole = {
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
 
+/** The label that puts a ClusterRole's rules into an aggregated one: `rbac.authorization.k8s.io/aggregate-to-edit`. */
+export const AGGREGATE_TO_LABEL = 'rbac.authorization.k8s.io/aggregate-to-';
+
+/**
+ * The rules of an aggregated ClusterRole, from the roles it selects (upstream's
+ * clusterroleaggregation controller): the roles in the order of their names, each rule once.
+ *
+ * @example
+ * ```ts
+ * aggregateRules([viewRole, aggregateToEditRole]);  // system:aggregate-to-edit's rules, then view's not already there
+ * ```
+ */
+export function aggregateRules(selected: readonly ClusterRole[]): PolicyRule[] {
+  const rules: PolicyRule[] = [];
+  const seen = new Set<string>();
+  const byName = [...selected].sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
+  for (const role of byName) {
+    for (const rule of role.rules ?? []) {
+      const key = JSON.stringify(rule);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rules.push(rule);
+    }
+  }
+  return rules;
+}
+
 /** `view`: read everything in a namespace but Secrets, and nothing that grants more (upstream's aggregate-to-view). */
 const VIEW_RULES: PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'configmaps'], verbs: READ },
@@ -44,9 +75,8 @@ const VIEW_RULES: PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingresses/status', 'networkpolicies'], verbs: READ },
 ];
 
-/** `edit`: `view`, and write the workloads, Services, ConfigMaps and Secrets; exec into pods (upstream's aggregate-to-edit). */
+/** `edit`, besides `view`: write the workloads, Services, ConfigMaps and Secrets; exec into pods (upstream's aggregate-to-edit). */
 const EDIT_RULES: PolicyRule[] = [
-  ...VIEW_RULES,
   { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
   { apiGroups: [''], resources: ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward'], verbs: WRITE },
   { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
@@ -60,19 +90,30 @@ const EDIT_RULES: PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: WRITE },
 ];
 
-/** `admin`: `edit`, and grant it in the namespace: Roles and RoleBindings (upstream's aggregate-to-admin). */
+/** `admin`, besides `edit`: grant it in the namespace: Roles and RoleBindings (upstream's aggregate-to-admin). */
 const ADMIN_RULES: PolicyRule[] = [
-  ...EDIT_RULES,
   { apiGroups: ['authorization.k8s.io'], resources: ['localsubjectaccessreviews'], verbs: ['create'] },
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: [...READ, ...WRITE] },
 ];
 
-/** The roles users are given in a namespace: `view`, `edit`, `admin` (bootstrappolicy's user-facing roles). */
-export const USER_FACING_CLUSTER_ROLES: readonly ClusterRole[] = [
-  { metadata: { name: 'admin' }, rules: ADMIN_RULES },
-  { metadata: { name: 'edit' }, rules: EDIT_RULES },
-  { metadata: { name: 'view' }, rules: VIEW_RULES },
+/** A role whose rules go into `into` (labelled aggregate-to-`into`). */
+const aggregatedInto = (into: string): Record<string, string> => ({ [`${AGGREGATE_TO_LABEL}${into}`]: 'true' });
+/** The aggregationRule of `name`: the roles labelled aggregate-to-`name`. */
+const aggregating = (name: string) => ({ clusterRoleSelectors: [{ matchLabels: aggregatedInto(name) }] });
+
+/** The roles that hold the user-facing roles' rules (bootstrappolicy's `system:aggregate-to-*`). */
+const AGGREGATE_TO_ROLES: readonly ClusterRole[] = [
+  { metadata: { name: 'system:aggregate-to-admin', labels: aggregatedInto('admin') }, rules: ADMIN_RULES },
+  { metadata: { name: 'system:aggregate-to-edit', labels: aggregatedInto('edit') }, rules: EDIT_RULES },
+  { metadata: { name: 'system:aggregate-to-view', labels: aggregatedInto('view') }, rules: VIEW_RULES },
 ];
+
+const VIEW: ClusterRole = { metadata: { name: 'view', labels: aggregatedInto('edit') }, aggregationRule: aggregating('view'), rules: aggregateRules([AGGREGATE_TO_ROLES[2]!]) };
+const EDIT: ClusterRole = { metadata: { name: 'edit', labels: aggregatedInto('admin') }, aggregationRule: aggregating('edit'), rules: aggregateRules([AGGREGATE_TO_ROLES[1]!, VIEW]) };
+const ADMIN: ClusterRole = { metadata: { name: 'admin' }, aggregationRule: aggregating('admin'), rules: aggregateRules([AGGREGATE_TO_ROLES[0]!, EDIT]) };
+
+/** The roles users are given in a namespace: `view`, `edit`, `admin` (bootstrappolicy's user-facing roles), and the roles they aggregate. */
+export const USER_FACING_CLUSTER_ROLES: readonly ClusterRole[] = [ADMIN, EDIT, VIEW, ...AGGREGATE_TO_ROLES];
 
 /** The roles every user needs to use kubectl at all, cluster-admin, and the user-facing roles. */
 export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [

@@ -15,8 +15,9 @@
  * and the bootstrap policy's place in the store ({@link ensureRbacObjects}).
  *
  * Simplified: upstream also refuses a Role or binding that grants more than its author holds
- * (escalation prevention, unless they may `escalate` or `bind`), and aggregates ClusterRoles by
- * their `aggregationRule`; neither is done here.
+ * (escalation prevention, unless they may `escalate` or `bind`); that is not done here. A
+ * ClusterRole's `aggregationRule` is stored as it is, and the cluster's controller manager fills in
+ * its rules (controllers/clusterrole-aggregation.ts).
  */
 import type { ClusterRole, ClusterRoleBinding, KubeObject, PolicyRule, Role, RoleBinding, Subject } from '@kube/kit';
 import { at, invalidField, requiredField, unsupportedField, type FieldError } from './field-errors.ts';

@@ -31,6 +31,7 @@ import {
   NodeLifecycleController,
   PersistentVolumeController,
   PodGCController,
+  ClusterRoleAggregationController,
   PVCProtectionController,
   PVProtectionController,
   ReplicationManager,
@@ -76,10 +77,11 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     { name: 'garbagecollector', component: 'garbage-collector-controller', make: (c) => new GarbageCollector({ ...c, resources: [...GC_RESOURCES, 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'controllerrevisions', 'replicationcontrollers', 'persistentvolumeclaims', 'csinodes', 'nodes'], discover: customResourcesServed }) },
     // Given, not katas: every namespace's ServiceAccount "default" (service-accounts.ts) and ConfigMap "kube-root-ca.crt"
     // (root-ca-publisher.ts), Jobs (job.ts), CronJobs (cronjob.ts), DaemonSets (daemonset.ts), StatefulSets (statefulset.ts), PodDisruptionBudgets
-    // (disruption.ts) and PodGC (pod-gc.ts).
+    // (disruption.ts), PodGC (pod-gc.ts) and the aggregated ClusterRoles (clusterrole-aggregation.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
     ...(rootCA === undefined ? [] : [{ name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', workers: 1, make: (c) => new RootCACertPublisher({ ...c, rootCA }) } satisfies ControllerDescriptor]),
     { name: 'podgc', component: 'pod-garbage-collector', make: (c) => new PodGCController(c) },
+    { name: 'clusterrole-aggregation', component: 'clusterrole-aggregation-controller', workers: 1, make: (c) => new ClusterRoleAggregationController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
     { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },
     { name: 'daemonset', component: 'daemonset-controller', podEvents: true, make: (c) => new DaemonSetController(c) },

@@ -82,4 +82,5 @@ export * from './persistent-volume.ts';
 export * from './volume-protection.ts';
 export * from './certificate-signer.ts';
 export * from './custom-resource-definitions.ts';
+export * from './clusterrole-aggregation.ts';
 export * from './cronjob.ts';

@@ -5,7 +5,7 @@
  * ClusterRoleBinding grants one to subjects. Nothing is allowed unless some binding grants it.
  * @module
  */
-import type { KubeObject } from './meta.ts';
+import type { KubeObject, LabelSelector } from './meta.ts';
 
 /**
  * What a rule allows: the verbs, on the resources of the API groups (or on non-resource URLs).
@@ -37,11 +37,21 @@ export interface Role extends KubeObject {
   rules?: PolicyRule[];
 }
 
+/**
+ * Which ClusterRoles' rules an aggregated ClusterRole is made of: every one whose labels one of
+ * the selectors selects (`rbac.authorization.k8s.io/aggregate-to-edit: "true"`).
+ */
+export interface AggregationRule {
+  clusterRoleSelectors?: LabelSelector[];
+}
+
 /** Rules usable everywhere: bound by a ClusterRoleBinding (all namespaces) or a RoleBinding (one). */
 export interface ClusterRole extends KubeObject {
   apiVersion?: 'rbac.authorization.k8s.io/v1';
   kind?: 'ClusterRole';
   rules?: PolicyRule[];
+  /** with one, the controller manager writes `rules` from the roles it selects (`view`, `edit`, `admin`) */
+  aggregationRule?: AggregationRule;
 }
 
 /** Who a binding grants to. */

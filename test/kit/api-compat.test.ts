@@ -184,7 +184,7 @@ export type OtherGroupsAgree = [
   Assert<Agrees<kit.Lease, coordination.Lease, MetadataRequired>>,
   Assert<Agrees<kit.PriorityClass, scheduling.PriorityClass, MetadataRequired>>,
   Assert<Agrees<kit.Role, rbac.Role, MetadataRequired>>,
-  Assert<Agrees<kit.ClusterRole, Omit<rbac.ClusterRole, 'aggregationRule'>, MetadataRequired>>,
+  Assert<Agrees<kit.ClusterRole, rbac.ClusterRole, MetadataRequired>>,
   Assert<Agrees<kit.RoleBinding, rbac.RoleBinding, MetadataRequired>>,
   Assert<Agrees<kit.ClusterRoleBinding, rbac.ClusterRoleBinding, MetadataRequired>>,
 ];
