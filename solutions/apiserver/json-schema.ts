@@ -20,7 +20,8 @@
  * ```
  *
  * What is not done: `x-kubernetes-validations` (CEL rules) are kept but not evaluated, `format`
- * is checked for `int32` and `int64` only, and `allOf`/`anyOf`/`oneOf`/`not` are not applied.
+ * is checked for `int32`, `date-time`, `date`, `uuid`, `ipv4`, `ipv6`, `cidr` and `byte` only,
+ * and `allOf`/`anyOf`/`oneOf`/`not` are not applied.
  *
  * Given code, beyond the katas: the same in katas/ and solutions/.
  *
@@ -206,8 +207,23 @@ function stringProblems(value: string, schema: JSONSchemaProps, path: string): S
   if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
     problems.push(invalidField(path, value, inBody(path, `should match '${schema.pattern}'`)));
   }
+  const format = schema.format === undefined ? undefined : STRING_FORMATS[schema.format];
+  if (format && !format.test(value)) problems.push(invalidField(path, value, inBody(path, `must be of type ${schema.format}: ${JSON.stringify(value)}`)));
   return problems;
 }
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** The string formats checked (kube-openapi's strfmt registry has more): what a valid value looks like. */
+const STRING_FORMATS: Readonly<Record<string, { test(value: string): boolean }>> = {
+  'date-time': { test: (v) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)) },
+  date: { test: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) },
+  uuid: { test: (v) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v) },
+  ipv4: IPV4,
+  ipv6: { test: (v) => v.includes(':') && /^[0-9a-fA-F:.]+$/.test(v) && v.split('::').length <= 2 },
+  cidr: { test: (v) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(v) && (IPV4.test(v.split('/')[0]!) || v.includes(':')) },
+  byte: { test: (v) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0 },
+};
 
 function numberProblems(value: number, schema: JSONSchemaProps, path: string): StatusCause[] {
   const problems: StatusCause[] = [];

@@ -228,6 +228,15 @@ else describe('CustomResourceDefinitions', () => {
     await stop();
   });
 
+  it('checks the string formats kube-openapi knows: a condition\'s lastTransitionTime must be a date-time', () => {
+    const schema: JSONSchemaProps = { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, ip: { type: 'string', format: 'ipv4' } } };
+    expect(validateAgainstSchema({ at: '2026-12-07T10:00:00Z', ip: '10.0.0.1' }, schema)).toEqual([]);
+    expect(validateAgainstSchema({ at: 'yesterday', ip: '10.0.0.256' }, schema).map((p) => p.message)).toEqual([
+      'Invalid value: "yesterday": at in body must be of type date-time: "yesterday"',
+      'Invalid value: "10.0.0.256": ip in body must be of type ipv4: "10.0.0.256"',
+    ]);
+  });
+
   it('reads the simple JSON paths of printer columns', () => {
     const object = { metadata: { labels: { 'app.kubernetes.io/name': 'web' } }, status: { conditions: [{ type: 'Ready' }] } };
     expect(readJsonPath(object, '.status.conditions[0].type')).toBe('Ready');
