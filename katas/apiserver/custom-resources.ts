@@ -139,6 +139,7 @@ export function customResourceType(crd: CustomResourceDefinition): ResourceType 
     custom: {
       printer: printerOf(version.additionalPrinterColumns ?? []),
       openApiSchema: openApiSchemaOf(schema, group, version.name, names.kind),
+      ...(version.subresources?.scale && { scale: version.subresources.scale }),
     },
   };
 }

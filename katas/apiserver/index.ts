@@ -94,6 +94,7 @@ export * from './runtime-class.ts';
 export * from './json-schema.ts';
 export * from './crd-strategy.ts';
 export * from './custom-resources.ts';
+export * from './custom-resource-scale.ts';
 export * from './replication-controller-strategy.ts';
 export * from './cronjob-strategy.ts';
 export * from './cron-schedule.ts';

@@ -120,7 +120,8 @@ export function apiResourceList(groupVersion: string): object | undefined {
     if (type.hasStatus) {
       resources.push({ name: `${type.resource}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
     }
-    for (const sub of EXTRA_SUBRESOURCES[type.resource] ?? []) {
+    const scale = type.custom?.scale ? [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }] : [];
+    for (const sub of [...(EXTRA_SUBRESOURCES[type.resource] ?? []), ...scale]) {
       resources.push({
         name: `${type.resource}/${sub.name}`,
         singularName: '',

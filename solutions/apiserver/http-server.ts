@@ -40,6 +40,7 @@ import { answerInOtherVersion } from './served-versions.ts';
 import { badRequest, internalError, requestEntityTooLarge, statusOf, StatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import { unsupportedCustomPatch } from './custom-resources.ts';
+import { CustomResourceScales } from './custom-resource-scale.ts';
 import type { ApiWatch, ApiWatchEvent } from './watch.ts';
 import { WatchCache } from './watch-cache.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
@@ -128,6 +129,7 @@ export class ApiServer {
   private readonly evictions: PodEvictions;
   /** approves and denies CertificateSigningRequests (`kubectl certificate approve`) */
   private readonly approvals: CertificateApprovals;
+  private readonly scales: CustomResourceScales;
   /** the identity of a verified client certificate, carried to the authenticators */
   private readonly certificates: ClientCertificates;
   /** answers TokenReviews and (Local)SubjectAccessReviews */
@@ -143,6 +145,7 @@ export class ApiServer {
     this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
     this.evictions = new PodEvictions(options.registry, options.clock);
     this.approvals = new CertificateApprovals(options.registry, options.clock);
+    this.scales = new CustomResourceScales(options.registry);
     this.metrics = new ApiserverMetrics(options.clock, () => this.storedObjects());
     this.certificates = new ClientCertificates(createHash('sha256').update(signingKey).update('/client-certificates').digest());
     const authenticator = options.authenticator && this.certificates.authenticating(this.tokens.authenticating(options.authenticator));
@@ -253,6 +256,8 @@ export class ApiServer {
           answer = this.reviews.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (CertificateApprovals.matches(request.url ?? '/')) {
           answer = this.approvals.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else if (CustomResourceScales.matches(request.url ?? '/')) {
+          answer = this.scales.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (unsupported) {
           answer = { code: 415, body: unsupported.status };
         } else {

@@ -16,6 +16,7 @@
 import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, PodTemplate, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import type { TablePrinter } from './table.ts';
+import type { CustomResourceSubresourceScale } from '@kube/kit';
 import {
   customResourceDefinitionFinalizers,
   defaultCustomResourceDefinition,
@@ -160,7 +161,7 @@ export interface ResourceType {
    * A resource a CustomResourceDefinition made (custom-resources.ts), served while the definition
    * is established: its columns for `kubectl get`, and its schema for `kubectl explain`.
    */
-  custom?: { printer: TablePrinter; openApiSchema: object };
+  custom?: { printer: TablePrinter; openApiSchema: object; scale?: CustomResourceSubresourceScale };
 }
 
 const metaFields = ['metadata.name', 'metadata.namespace'] as const;

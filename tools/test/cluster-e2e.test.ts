@@ -525,7 +525,7 @@ spec:
       spec: {
         group: 'stable.example.com', scope: 'Namespaced', names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', shortNames: ['ct'] },
         versions: [{
-          name: 'v1', served: true, storage: true, subresources: { status: {} },
+          name: 'v1', served: true, storage: true, subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
           schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { cronSpec: { type: 'string', pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$' }, replicas: { type: 'integer', maximum: 10, default: 1 } } } } } },
           additionalPrinterColumns: [{ name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' }, { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' }],
         }],
@@ -540,6 +540,9 @@ spec:
     await expect(apply(crontab('odd', { bogus: true }))).rejects.toThrow('CronTab in version "v1" cannot be handled as a CronTab: strict decoding error: unknown field "spec.bogus"');
     await expect(kubectl('patch', 'ct', 'every-five', '-p', '{"spec":{"replicas":3}}')).rejects.toThrow('error: application/strategic-merge-patch+json is not supported by stable.example.com/v1, Kind=CronTab');
     expect(await kubectl('patch', 'ct', 'every-five', '--type=merge', '-p', '{"spec":{"replicas":3}}')).toBe('crontab.stable.example.com/every-five patched\n');
+    // the scale subresource the definition asks for, at its specReplicasPath
+    expect(await kubectl('scale', 'ct', 'every-five', '--replicas=4')).toBe('crontab.stable.example.com/every-five scaled\n');
+    expect(await kubectl('get', 'ct', 'every-five', '-o', 'jsonpath={.spec.replicas}')).toBe('4');
     expect(await kubectl('delete', 'crd', 'crontabs.stable.example.com')).toBe('customresourcedefinition.apiextensions.k8s.io "crontabs.stable.example.com" deleted\n');
     // the definition went only once its objects had: none is left in the store
     expect(cluster!.parts.controlPlane.store.range('/registry/crontabs/', '/registry/crontabs0').kvs).toEqual([]);

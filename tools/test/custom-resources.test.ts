@@ -17,6 +17,7 @@ import {
   ApiHandler,
   applySchemaDefaults,
   CUSTOM_RESOURCE_CLEANUP_FINALIZER,
+  CustomResourceScales,
   defaultCustomResourceDefinition,
   NamespaceDefaulting,
   openApiDocument,
@@ -226,6 +227,27 @@ else describe('CustomResourceDefinitions', () => {
     expect(RESOURCES.has('crontabs')).toBe(false);
     expect(faults(errors)).toEqual([]);
     await stop();
+  });
+
+  it('serves the scale subresource a definition asks for, at the paths it names, as kubectl scale uses it', async () => {
+    const { call, registry } = bench();
+    const crd = crontabs();
+    crd.spec.versions[0]!.subresources = { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } };
+    serveCustomResources([established(crd)]);
+    await call('POST', CRONTABS, cronTab('daily', { image: 'cron', replicas: 2 }));
+    expect((apiResourceList('stable.example.com/v1') as { resources: { name: string; group?: string }[] }).resources.find((r) => r.name === 'crontabs/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    const scales = new CustomResourceScales(registry);
+    const ask = (method: string, body: object | '' = '', contentType = 'application/json') => scales.answer(method, `${CRONTABS}/daily/scale`, { 'content-type': contentType }, body === '' ? '' : JSON.stringify(body), undefined, undefined);
+    expect(CustomResourceScales.matches(`${CRONTABS}/daily/scale`)).toBe(true);
+    expect(CustomResourceScales.matches('/apis/apps/v1/namespaces/default/deployments/web/scale')).toBe(false);
+    expect(ask('GET').body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 }, status: { replicas: 0 } });
+    expect(ask('PATCH', { spec: { replicas: 5 } }, 'application/merge-patch+json').body).toMatchObject({ spec: { replicas: 5 } });
+    expect(registry.get<KubeObject & { spec: { replicas: number } }>('crontabs', 'default', 'daily').spec.replicas).toBe(5);
+    // the schema still holds: at most 10
+    expect((ask('PATCH', { spec: { replicas: 11 } }, 'application/merge-patch+json').body as Status).message).toBe(
+      'CronTab.stable.example.com "daily" is invalid: spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10',
+    );
+    expect((ask('PUT', { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'daily' }, spec: { replicas: -1 } }).body as Status).message).toBe('Scale.autoscaling "daily" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
   });
 
   it('checks the string formats kube-openapi knows: a condition\'s lastTransitionTime must be a date-time', () => {
