@@ -35,6 +35,7 @@ const PACKAGE_OF_FILE: Record<string, string> = {
   'certificates.ts': 'io.k8s.api.certificates.v1',
   'node-runtime.ts': 'io.k8s.api.node.v1',
   'apiextensions.ts': 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1',
+  'apiregistration.ts': 'io.k8s.kube-aggregator.pkg.apis.apiregistration.v1',
   'discovery.ts': 'io.k8s.api.discovery.v1',
   'rbac.ts': 'io.k8s.api.rbac.v1',
   'priority-class.ts': 'io.k8s.api.scheduling.v1',
@@ -177,6 +178,7 @@ function packageOfApiVersion(apiVersion: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
   // CustomResourceDefinitions are the apiextensions-apiserver's, which upstream names by its Go package
   if (group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${version}`;
+  if (group === 'apiregistration.k8s.io') return `io.k8s.kube-aggregator.pkg.apis.apiregistration.${version}`;
   return `io.k8s.api.${group!.split('.')[0]}.${version}`;
 }
 

@@ -112,7 +112,16 @@ export function customResourceType(crd: CustomResourceDefinition): ResourceType 
   const namespaced = scope === 'Namespaced';
   const hasStatus = version.subresources?.status !== undefined;
   const terminating = crd.metadata.deletionTimestamp !== undefined;
-  const metaFields = ['metadata.name', 'metadata.namespace'] as const;
+  // selectableFields (beta in v1.31, on by default): `kubectl get crontabs --field-selector spec.color=red`
+  const selectable = (version.selectableFields ?? []).map((field) => field.jsonPath);
+  const fieldsOf = (obj: KubeObject): Record<string, string> => {
+    const values: Record<string, string> = { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
+    for (const path of selectable) {
+      const value = readJsonPath(obj, path);
+      values[path.slice(1)] = value === undefined || value === null ? '' : String(value);
+    }
+    return values;
+  };
   return {
     resource: names.plural,
     kind: names.kind,
@@ -122,8 +131,8 @@ export function customResourceType(crd: CustomResourceDefinition): ResourceType 
     hasStatus,
     // a custom resource counts the changes of everything but its metadata and status
     tracksGeneration: true,
-    selectableFields: metaFields,
-    fieldsOf: (obj) => ({ 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' }),
+    selectableFields: ['metadata.name', 'metadata.namespace', ...selectable.map((path) => path.slice(1))],
+    fieldsOf,
     prepareForCreate: (obj) => {
       // customresource_handler.go: no new object while the definition is being deleted
       if (terminating) {

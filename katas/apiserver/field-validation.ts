@@ -61,6 +61,7 @@ export function fieldValidationOf(query: URLSearchParams, optionsKind: string): 
 export function typeNameOf(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
   if (group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${version}.${kind}`;
+  if (group === 'apiregistration.k8s.io') return `io.k8s.kube-aggregator.pkg.apis.apiregistration.${version}.${kind}`;
   return `io.k8s.api.${group!.split('.')[0]}.${version}.${kind}`;
 }
 

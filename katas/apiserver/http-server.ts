@@ -25,6 +25,8 @@ import { stringify as toYaml } from 'yaml';
 import { NotImplemented, type Clock, type KubeObject, type Random, type Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiRequest, type ApiResponse } from './api-handler.ts';
 import { COMPONENT_STATUS_DEPRECATION, componentStatuses, withComponentStatuses } from './component-statuses.ts';
+import { withComputedResources } from './computed-resources.ts';
+import { API_SERVICES, computedApiServices } from './api-services.ts';
 import { warningHeader, warningsOf } from './field-validation.ts';
 import { authorizedUser, Impersonation } from './impersonation.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
@@ -207,7 +209,7 @@ export class ApiServer {
     // but for the ComponentStatuses, checked when read (component-statuses.ts).
     const stored = this.options.registry;
     const watched = this.watchCache ? this.watchCache.servingWatches(stored) : stored;
-    const registry = withComponentStatuses(watched, () => componentStatuses(stored, clock));
+    const registry = withComputedResources(withComponentStatuses(watched, () => componentStatuses(stored, clock)), { [API_SERVICES]: computedApiServices(stored) });
     // The handler authenticates through the impersonation: the impersonated user, when there is one.
     return { registry, clock, authenticator: this.impersonation.authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces, ...(random && { random }) };
   }

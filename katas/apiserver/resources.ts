@@ -645,6 +645,8 @@ const SERVED = new Map<string, ResourceType>(
     review('subjectaccessreviews', 'SubjectAccessReview', 'authorization.k8s.io'),
     review('localsubjectaccessreviews', 'LocalSubjectAccessReview', 'authorization.k8s.io', true),
     review('tokenreviews', 'TokenReview', 'authentication.k8s.io'),
+    // Given, beyond the katas: apiregistration.k8s.io/v1 APIServices, computed when read (api-services.ts): one per group-version served.
+    { resource: 'apiservices', kind: 'APIService', group: 'apiregistration.k8s.io', apiVersion: 'apiregistration.k8s.io/v1', namespaced: false, hasStatus: false, selectableFields: metaFields, fieldsOf: metaValues, computed: true as const, categories: ['api-extensions'] },
     // Given, beyond the katas: apiextensions.k8s.io/v1 (crd-strategy.ts); each established one serves a resource of its own (custom-resources.ts).
     {
       ...simple('customresourcedefinitions', 'CustomResourceDefinition', 'apiextensions.k8s.io', 'v1', false, true),

@@ -25,6 +25,7 @@
  * | `certificates.ts` | CertificateSigningRequest |
  * | `node-runtime.ts` | RuntimeClass, PodTemplate |
  * | `apiextensions.ts` | CustomResourceDefinition, JSONSchemaProps |
+ * | `apiregistration.ts` | APIService |
  * | `storage.ts` | PersistentVolume, PersistentVolumeClaim, StorageClass, CSIDriver, CSINode, VolumeAttachment, CSIStorageCapacity |
  * | `coordination.ts` | Lease |
  * | `events.ts` | Event |
@@ -65,6 +66,7 @@ export * from './storage.ts';
 export * from './certificates.ts';
 export * from './node-runtime.ts';
 export * from './apiextensions.ts';
+export * from './apiregistration.ts';
 export * from './coordination.ts';
 export * from './rbac.ts';
 export * from './events.ts';

@@ -29,10 +29,10 @@
  * registry.get('componentstatuses', undefined, 'kubelet');    // StatusError 500: Internal error occurred: Component not found: kubelet
  * ```
  */
-import { toRFC3339, type Clock, type ComponentStatus, type KubeObject, type Lease } from '@kube/kit';
-import type { ListOptions, ListResult, Registry } from './registry.ts';
-import { fieldsMatch, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
-import { badRequest, internalError, isStatusError } from './status.ts';
+import { toRFC3339, type Clock, type ComponentStatus, type Lease } from '@kube/kit';
+import { withComputedResources } from './computed-resources.ts';
+import type { Registry } from './registry.ts';
+import { internalError, isStatusError } from './status.ts';
 
 /** The resource's name in paths. */
 export const COMPONENT_STATUSES = 'componentstatuses';
@@ -95,30 +95,5 @@ function componentStatus(name: string, health: Health): ComponentStatus {
  * its selectors: none of the objects has a label, and `metadata.name` picks one.
  */
 export function withComponentStatuses(registry: Registry, statuses: () => ComponentStatus[]): Registry {
-  const get = (resource: string, namespace: string | undefined, name: string): KubeObject => {
-    if (resource !== COMPONENT_STATUSES) return registry.get(resource, namespace, name);
-    const found = statuses().find((status) => status.metadata.name === name);
-    if (!found) throw internalError(`Component not found: ${name}`);
-    return found;
-  };
-  const list = (resource: string, namespace: string | undefined, options: ListOptions = {}): ListResult => {
-    if (resource !== COMPONENT_STATUSES) return registry.list(resource, namespace, options);
-    try {
-      const labels = parseLabelSelector(options.labelSelector ?? '');
-      const fields = parseFieldSelector(options.fieldSelector ?? '', ['metadata.name']);
-      const items = statuses().filter((status) => labels.matches(status.metadata.labels) && fieldsMatch(fields, { 'metadata.name': status.metadata.name ?? '' }));
-      return { items, resourceVersion: '' };
-    } catch (error) {
-      if (error instanceof SelectorError) throw badRequest(error.message);
-      throw error;
-    }
-  };
-  return new Proxy(registry, {
-    get: (target, property) => {
-      if (property === 'get') return get;
-      if (property === 'list') return list;
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return withComputedResources(registry, { [COMPONENT_STATUSES]: { objects: statuses, missing: (name) => internalError(`Component not found: ${name}`) } });
 }

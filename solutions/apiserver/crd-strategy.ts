@@ -155,6 +155,13 @@ function validateVersions(versions: CustomResourceDefinitionVersion[]): StatusCa
     const schema = version.schema?.openAPIV3Schema;
     if (schema === undefined) problems.push(requiredField(`${path}.schema.openAPIV3Schema`, 'schemas are required'));
     else problems.push(...structuralProblems(schema, `${path}.schema.openAPIV3Schema`, true));
+    (version.selectableFields ?? []).forEach((field, j) => {
+      const fieldPath = `${path}.selectableFields[${j}].jsonPath`;
+      if (!field.jsonPath) problems.push(requiredField(fieldPath));
+      else if (!/^(\.[A-Za-z_][A-Za-z0-9_-]*)+$/.test(field.jsonPath)) problems.push(invalidField(fieldPath, field.jsonPath, 'must be a simple json path starting with .'));
+      else if (field.jsonPath.startsWith('.metadata')) problems.push(invalidField(fieldPath, field.jsonPath, 'must not select metadata fields'));
+    });
+    if ((version.selectableFields ?? []).length > 8) problems.push({ reason: 'FieldValueTooMany', field: `${path}.selectableFields`, message: `Too many: ${version.selectableFields!.length}: must have at most 8 items` });
     (version.additionalPrinterColumns ?? []).forEach((column, j) => {
       const columnPath = `${path}.additionalPrinterColumns[${j}]`;
       if (!column.name) problems.push(requiredField(`${columnPath}.name`));

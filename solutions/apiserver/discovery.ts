@@ -29,6 +29,7 @@
  */
 import { openApiSchemas, type OpenApiSchema } from '@kube/kit';
 import { OTHER_VERSIONS } from './served-versions.ts';
+import { apiPriority, compareKubeVersions } from './api-priorities.ts';
 import { customResourcesGeneration, customSchemaName } from './custom-resources.ts';
 import { RESOURCES, type ResourceType } from './resources.ts';
 import { notFoundResource, StatusError } from './status.ts';
@@ -86,16 +87,31 @@ export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-/** `GET /apis`: the named groups. */
+/**
+ * `GET /apis`: the named groups, as the aggregator orders them (api-priorities.ts): the highest
+ * group priority first (then by name), each group's versions the highest version priority first
+ * (then GA before beta before alpha), the first one preferred.
+ */
 export function apiGroupList(): object {
-  const groups = new Map<string, { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }>();
+  const groups = new Map<string, { name: string; priority: number; versions: { groupVersion: string; version: string; priority: number }[] }>();
   for (const gv of groupVersions().filter((candidate) => candidate.group !== '')) {
-    const version = { groupVersion: gv.groupVersion, version: gv.version };
+    const priority = apiPriority(gv.groupVersion);
+    const version = { groupVersion: gv.groupVersion, version: gv.version, priority: priority.version };
     const group = groups.get(gv.group);
-    if (group) group.versions.push(version);
-    else groups.set(gv.group, { name: gv.group, versions: [version], preferredVersion: version });
+    if (group) {
+      group.versions.push(version);
+      group.priority = Math.max(group.priority, priority.group);
+    } else groups.set(gv.group, { name: gv.group, priority: priority.group, versions: [version] });
   }
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups.values()] };
+  const ordered = [...groups.values()].sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: ordered.map((group) => {
+      const versions = [...group.versions].sort((a, b) => b.priority - a.priority || compareKubeVersions(a.version, b.version)).map(({ groupVersion, version }) => ({ groupVersion, version }));
+      return { name: group.name, versions, preferredVersion: versions[0]! };
+    }),
+  };
 }
 
 /** `GET /api/v1`, `GET /apis/<group>/<version>`: the resources of one group-version; undefined for one not served. */

@@ -551,6 +551,16 @@ PRINTERS['ComponentStatus'] = {
     return [component.metadata.name, status, healthy?.message ?? '', healthy?.error ?? ''];
   },
 };
+/** APIServices (kube-aggregator's printer): its Service or `Local`, and Available as `True` or `False (reason)`. */
+PRINTERS['APIService'] = {
+  columns: [nameColumn, column('Service'), column('Available'), column('Age')],
+  cells: (service, now) => {
+    const ref = service.spec?.service as { namespace?: string; name?: string } | undefined;
+    const available = (service.status?.conditions ?? []).find((c: { type?: string }) => c.type === 'Available') as { status?: string; reason?: string } | undefined;
+    const shown = available === undefined ? 'Unknown' : available.status === 'True' ? 'True' : `${available.status} (${available.reason ?? ''})`;
+    return [service.metadata.name, ref ? `${ref.namespace}/${ref.name}` : 'Local', shown, age(service, now)];
+  },
+};
 PRINTERS['ConfigMap'] = {
   columns: [nameColumn, column('Data', 0, 'integer'), column('Age')],
   cells: (cm, now) => [cm.metadata.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm, now)],

@@ -250,6 +250,23 @@ else describe('CustomResourceDefinitions', () => {
     expect((ask('PUT', { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'daily' }, spec: { replicas: -1 } }).body as Status).message).toBe('Scale.autoscaling "daily" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
   });
 
+  it('selects custom objects by the fields the definition makes selectable', async () => {
+    const { call } = bench();
+    const crd = crontabs();
+    crd.spec.versions[0]!.selectableFields = [{ jsonPath: '.spec.size' }];
+    serveCustomResources([established(crd)]);
+    await call('POST', CRONTABS, cronTab('small', { image: 'cron', size: 'small' }));
+    await call('POST', CRONTABS, cronTab('large', { image: 'cron', size: 'large' }));
+    const listed = await call('GET', `${CRONTABS}?fieldSelector=spec.size%3Dlarge`);
+    expect(listed.body.items.map((item: KubeObject) => item.metadata.name)).toEqual(['large']);
+    const refused = await call('GET', `${CRONTABS}?fieldSelector=spec.image%3Dcron`);
+    expect(refused.code).toBe(400);
+    const selectingMetadata: CustomResourceDefinition = { ...crd, spec: { ...crd.spec, versions: [{ ...crd.spec.versions[0]!, selectableFields: [{ jsonPath: '.metadata.name' }] }] } };
+    defaultCustomResourceDefinition(selectingMetadata);
+    const invalidField = validateCustomResourceDefinition(selectingMetadata);
+    expect(invalidField.map((p) => p.message)).toEqual(['Invalid value: ".metadata.name": must not select metadata fields']);
+  });
+
   it('checks the string formats kube-openapi knows: a condition\'s lastTransitionTime must be a date-time', () => {
     const schema: JSONSchemaProps = { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, ip: { type: 'string', format: 'ipv4' } } };
     expect(validateAgainstSchema({ at: '2026-12-07T10:00:00Z', ip: '10.0.0.1' }, schema)).toEqual([]);
