@@ -533,6 +533,8 @@ spec:
     }));
     expect(await kubectl('wait', '--for', 'condition=established', '--timeout=30s', 'crd/crontabs.stable.example.com')).toBe('customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met\n');
     expect(await apply(crontab('every-five', { cronSpec: '* * * * */5' }))).toBe('crontab.stable.example.com/every-five created\n');
+    // the aggregator's record of the new group-version, beside the built-in ones
+    expect(await kubectl('get', 'apiservices', 'v1.apps', 'v1.stable.example.com')).toMatch(/^NAME\s+SERVICE\s+AVAILABLE\s+AGE\nv1\.apps\s+Local\s+True\s+\S+\nv1\.stable\.example\.com\s+Local\s+True\s+\S+\n$/);
     expect(await kubectl('get', 'ct')).toMatch(/^NAME\s+SPEC\s+REPLICAS\nevery-five\s+\* \* \* \* \*\/5\s+1\n$/);
     await expect(apply(crontab('bad', { cronSpec: '* * * *', replicas: 15 }))).rejects.toThrow(
       'The CronTab "bad" is invalid: \n* spec.cronSpec: Invalid value: "* * * *": spec.cronSpec in body should match \'^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$\'\n* spec.replicas: Invalid value: 15: spec.replicas in body should be less than or equal to 10',
