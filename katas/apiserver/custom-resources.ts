@@ -183,6 +183,9 @@ export function customResourcesServed(): string[] {
   return [...RESOURCES.values()].filter((type) => type.custom).map((type) => type.resource);
 }
 
+/** What each custom resource is served from now: its definition's spec, accepted names and deletion, as JSON. */
+const SERVED_FROM = new Map<string, string>();
+
 /** How many times the custom resources served changed: part of the OpenAPI documents' hash. */
 let servedGeneration = 0;
 
@@ -209,13 +212,18 @@ export function serveCustomResources(crds: readonly CustomResourceDefinition[]):
       stopServingResourceType(resource);
       setOtherVersionsOf(resource, []);
       setCustomFieldPruner(type.apiVersion, type.kind, undefined);
+      SERVED_FROM.delete(resource);
       servedGeneration++;
     }
   }
   for (const crd of wanted.values()) {
+    // served anew only when what it is served from changed (the OpenAPI hash changes with it)
+    const from = JSON.stringify([crd.spec, crd.status?.acceptedNames, crd.metadata.deletionTimestamp]);
+    if (SERVED_FROM.get(crd.spec.names.plural) === from && RESOURCES.get(crd.spec.names.plural)?.custom) continue;
+    SERVED_FROM.set(crd.spec.names.plural, from);
     const type = customResourceType(crd);
     const before = RESOURCES.get(type.resource);
-    if (before?.custom && before.apiVersion !== type.apiVersion) setCustomFieldPruner(before.apiVersion, before.kind, undefined);
+    if (before?.custom && (before.apiVersion !== type.apiVersion || before.kind !== type.kind)) setCustomFieldPruner(before.apiVersion, before.kind, undefined);
     serveResourceType(type);
     setOtherVersionsOf(type.resource, otherVersionsOf(crd, type));
     setCustomFieldPruner(type.apiVersion, type.kind, pruner(storageVersionOf(crd)!.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }));

@@ -21,6 +21,7 @@ import {
   defaultCustomResourceDefinition,
   NamespaceDefaulting,
   openApiDocument,
+  openApiIndex,
   OTHER_VERSIONS,
   pruneUnknownFields,
   readJsonPath,
@@ -189,6 +190,17 @@ else describe('CustomResourceDefinitions', () => {
     });
     serveCustomResources([]);
     expect(OTHER_VERSIONS.map((other) => other.resource)).toEqual(['horizontalpodautoscalers']);
+  });
+
+  it('changes the OpenAPI documents\' hash when a definition served changes, and only then', () => {
+    serveCustomResources([established(crontabs())]);
+    const hash = () => (openApiIndex() as { paths: Record<string, { serverRelativeURL: string }> }).paths['apis/stable.example.com/v1']!.serverRelativeURL;
+    const first = hash();
+    serveCustomResources([established(crontabs())]);
+    expect(hash()).toBe(first);
+    serveCustomResources([established(crontabs({ names: { plural: 'crontabs', kind: 'CronTab', shortNames: ['cron'] } }))]);
+    expect(hash()).not.toBe(first);
+    expect(RESOURCES.get('crontabs')!.shortNames).toEqual(['cron']);
   });
 
   it('lists the resource in discovery and OpenAPI with its names and schema, until its definition goes', () => {
