@@ -252,10 +252,10 @@ export class ControlPlane {
       this.identity.start();
       // kube-controller-manager's csrsigning controller, run here: it needs the CA's key, which only the control plane holds.
       const ca = { cert: pki.ca, key: pki.caKey };
-      this.signer = new ApiserverLoop(this.clientFor('system:kube-controller-manager'), clock, (factory) => new CertificateSigner({ client: this.clientFor('system:kube-controller-manager'), clock, factory, ca }));
+      this.signer = new ApiserverLoop(this.clientFor('system:kube-controller-manager'), clock, (factory, client) => new CertificateSigner({ client, clock, factory, ca }));
       await this.signer.start();
       // apiextensions-apiserver's controllers, as kube-apiserver's own client (the administrator's here)
-      this.definitions = new ApiserverLoop(this.clientFor(ADMIN_USER), clock, (factory) => new CustomResourceDefinitionController({ client: this.clientFor(ADMIN_USER), clock, factory, serve: serveCustomResources }));
+      this.definitions = new ApiserverLoop(this.clientFor(ADMIN_USER), clock, (factory, client) => new CustomResourceDefinitionController({ client, clock, factory, serve: serveCustomResources }));
       await this.definitions.start();
     });
   }
@@ -394,7 +394,7 @@ class CurrentRegistryClient extends LocalClient {
   }
 }
 
-/** What {@link ApiserverLoop} runs: a controller on informers of the loop's factory. */
+/** What {@link ApiserverLoop} runs: a controller on informers of the loop's factory, with the loop's client. */
 interface LoopController {
   run(): void;
   stop(): Promise<void>;
@@ -410,9 +410,9 @@ class ApiserverLoop {
   private readonly factory: SharedInformerFactory;
   private readonly controller: LoopController;
 
-  constructor(client: ApiClient, clock: Clock, make: (factory: SharedInformerFactory) => LoopController) {
+  constructor(client: ApiClient, clock: Clock, make: (factory: SharedInformerFactory, client: ApiClient) => LoopController) {
     this.factory = new SharedInformerFactory({ client, clock });
-    this.controller = make(this.factory);
+    this.controller = make(this.factory, client);
   }
 
   async start(): Promise<void> {
