@@ -192,13 +192,13 @@ function structuralProblems(schema: JSONSchemaProps, path: string, root: boolean
   if (schema.properties && schema.additionalProperties !== undefined && schema.additionalProperties !== false) {
     problems.push(forbiddenField(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
   }
-  if (root) {
-    const metadata = schema.properties?.['metadata'];
-    const allowed = new Set(['name', 'generateName']);
-    if (metadata && (metadata.type !== 'object' || Object.keys(metadata.properties ?? {}).some((field) => !allowed.has(field)))) {
-      if (Object.keys(metadata).some((key) => key !== 'type' && key !== 'properties') || Object.keys(metadata.properties ?? {}).some((field) => !allowed.has(field))) {
-        problems.push(forbiddenField(`${path}.properties[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
-      }
+  const metadata = root ? schema.properties?.['metadata'] : undefined;
+  if (metadata) {
+    // `metadata: {type: object}` (kubebuilder writes it) is allowed; anything more than its names is not
+    const onlyNames = Object.keys(metadata.properties ?? {}).every((field) => field === 'name' || field === 'generateName');
+    const onlyTypeAndProperties = Object.keys(metadata).every((key) => key === 'type' || key === 'properties');
+    if ((metadata.type ?? 'object') !== 'object' || !onlyNames || !onlyTypeAndProperties) {
+      problems.push(forbiddenField(`${path}.properties[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
     }
   }
   for (const [name, property] of Object.entries(schema.properties ?? {})) {

@@ -23,7 +23,7 @@ import { apiPriority } from './api-priorities.ts';
 import { groupVersions } from './discovery.ts';
 import type { Registry } from './registry.ts';
 import { RESOURCES } from './resources.ts';
-import { notFound } from './status.ts';
+import { isStatusError, notFound } from './status.ts';
 import type { ComputedResource } from './computed-resources.ts';
 
 /** The resource's name in paths. */
@@ -37,8 +37,9 @@ export function apiServices(registry: Registry): APIService[] {
   const createdOf = (resource: string, name: string): string | undefined => {
     try {
       return registry.get<KubeObject>(resource, undefined, name).metadata.creationTimestamp;
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (isStatusError(error, 'NotFound')) return undefined;
+      throw error;
     }
   };
   const cluster = createdOf('namespaces', 'default');

@@ -19,7 +19,7 @@
  *
  * Given code, beyond the katas: the same in katas/ and solutions/.
  */
-import type { CustomResourceColumnDefinition, CustomResourceDefinition, JSONSchemaProps, KubeObject } from '@kube/kit';
+import type { CustomResourceColumnDefinition, CustomResourceDefinition, CustomResourceDefinitionNames, JSONSchemaProps, KubeObject } from '@kube/kit';
 import { crdConditionHolds, storageVersionOf } from './crd-strategy.ts';
 import { dropUnknownFields, setCustomFieldPruner } from './field-validation.ts';
 import { applySchemaDefaults, pruneUnknownFields, validateAgainstSchema } from './json-schema.ts';
@@ -99,6 +99,11 @@ function openApiSchemaOf(schema: JSONSchemaProps, group: string, version: string
   };
 }
 
+/** The names a definition is served under: those the controller accepted, or its own until it has. */
+export function servedNamesOf(crd: CustomResourceDefinition): CustomResourceDefinitionNames {
+  return crd.status?.acceptedNames?.plural ? crd.status.acceptedNames : crd.spec.names;
+}
+
 /**
  * The resource a definition serves, in its storage version. A create or update is pruned (through
  * field-validation.ts, so that `Strict` can refuse what would be pruned), defaulted and validated by
@@ -107,7 +112,7 @@ function openApiSchemaOf(schema: JSONSchemaProps, group: string, version: string
 export function customResourceType(crd: CustomResourceDefinition): ResourceType {
   const version = storageVersionOf(crd)!;
   const { group, scope } = crd.spec;
-  const names = crd.status?.acceptedNames?.plural ? crd.status.acceptedNames : crd.spec.names;
+  const names = servedNamesOf(crd);
   const schema = version.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const namespaced = scope === 'Namespaced';
   const hasStatus = version.subresources?.status !== undefined;
@@ -204,8 +209,9 @@ export function serveCustomResources(crds: readonly CustomResourceDefinition[]):
   const wanted = new Map<string, CustomResourceDefinition>();
   for (const crd of crds) {
     if (!crdConditionHolds(crd, 'Established') || !storageVersionOf(crd)) continue;
-    if (isBuiltInResource(crd.spec.names.plural)) refused.push(crd);
-    else wanted.set(crd.spec.names.plural, crd);
+    const plural = servedNamesOf(crd).plural;
+    if (isBuiltInResource(plural)) refused.push(crd);
+    else wanted.set(plural, crd);
   }
   for (const [resource, type] of RESOURCES) {
     if (type.custom && !wanted.has(resource)) {
@@ -216,11 +222,11 @@ export function serveCustomResources(crds: readonly CustomResourceDefinition[]):
       servedGeneration++;
     }
   }
-  for (const crd of wanted.values()) {
+  for (const [plural, crd] of wanted) {
     // served anew only when what it is served from changed (the OpenAPI hash changes with it)
     const from = JSON.stringify([crd.spec, crd.status?.acceptedNames, crd.metadata.deletionTimestamp]);
-    if (SERVED_FROM.get(crd.spec.names.plural) === from && RESOURCES.get(crd.spec.names.plural)?.custom) continue;
-    SERVED_FROM.set(crd.spec.names.plural, from);
+    if (SERVED_FROM.get(plural) === from && RESOURCES.get(plural)?.custom) continue;
+    SERVED_FROM.set(plural, from);
     const type = customResourceType(crd);
     const before = RESOURCES.get(type.resource);
     if (before?.custom && (before.apiVersion !== type.apiVersion || before.kind !== type.kind)) setCustomFieldPruner(before.apiVersion, before.kind, undefined);

@@ -26,7 +26,7 @@
  * factory.start(); await factory.waitForCacheSync(); crds.run();
  * ```
  */
-import { CUSTOM_RESOURCE_CLEANUP_FINALIZER, crdConditionHolds, isBuiltInResource, isStatusError, RESOURCES, withCrdCondition, type ApiClient } from '@kube/apiserver';
+import { CUSTOM_RESOURCE_CLEANUP_FINALIZER, crdConditionHolds, isBuiltInResource, isStatusError, RESOURCES, servedNamesOf, withCrdCondition, type ApiClient } from '@kube/apiserver';
 import { toRFC3339, type Clock, type CustomResourceDefinition, type CustomResourceDefinitionCondition, type KubeObject } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
 import type { SharedIndexInformer } from './informer.ts';
@@ -154,7 +154,7 @@ export class CustomResourceDefinitionController {
     if (!(crd.status?.conditions ?? []).some((c) => c.type === 'Terminating' && c.reason === 'InstanceDeletionInProgress')) {
       current = await definitions.updateStatus({ ...crd, status: { ...crd.status, conditions: withCrdCondition(crd, inProgress) } });
     }
-    const plural = crd.status?.acceptedNames?.plural || crd.spec.names.plural;
+    const plural = servedNamesOf(crd).plural;
     const served = RESOURCES.get(plural);
     if (served?.custom && served.group === crd.spec.group) {
       const objects = client.resource<KubeObject>(plural);

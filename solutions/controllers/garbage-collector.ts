@@ -180,14 +180,15 @@ export class GarbageCollector {
    */
   async resyncDiscovered(): Promise<void> {
     const { discover, factory } = this.options;
-    if (!discover) return;
+    // none once stopping: an informer started now would outlive the factory's shutdown
+    if (!discover || this.queue.shuttingDown()) return;
     const now = new Set(discover());
     const added = [...now].filter((resource) => !this.discovered.has(resource));
     for (const resource of added) {
       this.discovered.add(resource);
       this.follow(resource);
     }
-    if (added.length > 0) factory.start((resource, error) => this.onError?.(resource, error));
+    if (added.length > 0 && !this.queue.shuttingDown()) factory.start((resource, error) => this.onError?.(resource, error));
     for (const resource of [...this.discovered].filter((r) => !now.has(r))) {
       this.discovered.delete(resource);
       await factory.stopInformer(resource);

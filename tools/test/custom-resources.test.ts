@@ -18,6 +18,7 @@ import {
   applySchemaDefaults,
   CUSTOM_RESOURCE_CLEANUP_FINALIZER,
   CustomResourceScales,
+  customResourcesServed,
   defaultCustomResourceDefinition,
   NamespaceDefaulting,
   openApiDocument,
@@ -33,7 +34,7 @@ import {
   validateAgainstSchema,
   validateCustomResourceDefinition,
 } from '@kube/apiserver';
-import { CustomResourceDefinitionController, ownerResourceOf } from '@kube/controllers';
+import { CustomResourceDefinitionController, GarbageCollector, ownerResourceOf } from '@kube/controllers';
 import { MvccStore } from '@kube/etcd';
 import { FakeClock, Random, type CustomResourceDefinition, type JSONSchemaProps, type KubeObject, type Status } from '@kube/kit';
 
@@ -126,6 +127,13 @@ else describe('CustomResourceDefinitions', () => {
         'spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields, ' +
         'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[sizes].items: Required value: must be specified, ' +
         'spec.versions: Invalid value: ["v1"]: must have exactly one version marked as storage version]',
+    );
+    // kubebuilder's `metadata: {type: object}` is allowed at the root; anything more of metadata than its names is not
+    const withMetadata = (metadata: JSONSchemaProps) => crontabs({ versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { metadata } } } }] });
+    const fresh = bench();
+    expect((await fresh.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?dryRun=All', withMetadata({ type: 'object' }))).code).toBe(201);
+    expect(((await fresh.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?dryRun=All', withMetadata({ type: 'object', properties: { labels: { type: 'object' } } }))).body as Status).message).toContain(
+      'spec.versions[0].schema.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified',
     );
     const misnamed = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { ...crontabs(), metadata: { name: 'crontabs' } });
     expect((misnamed.body as Status).message).toContain('metadata.name: Invalid value: "crontabs": must be spec.names.plural+"."+spec.group');
@@ -286,6 +294,21 @@ else describe('CustomResourceDefinitions', () => {
       'Invalid value: "yesterday": at in body must be of type date-time: "yesterday"',
       'Invalid value: "10.0.0.256": ip in body must be of type ipv4: "10.0.0.256"',
     ]);
+  });
+
+  it('lets the garbage collector follow a custom resource it discovers, and delete what a deleted custom object owned', async () => {
+    serveCustomResources([established(crontabs())]);
+    const { api, cluster, errors, stop } = await controllerOnCluster((parts) => new GarbageCollector({ ...parts, resources: ['deployments'], discover: customResourcesServed }));
+    const owner = await api.resource<KubeObject>('crontabs', 'default').create(cronTab('daily', { image: 'cron' }));
+    const owned = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'worker', ownerReferences: [{ apiVersion: 'stable.example.com/v1', kind: 'CronTab', name: 'daily', uid: owner.metadata.uid!, controller: true }] }, spec: { selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'w', image: 'w' }] } } } };
+    await api.resource<KubeObject>('deployments', 'default').create(owned as KubeObject);
+    await cluster.settle();
+    expect((await api.resource<KubeObject>('deployments', 'default').list()).items).toHaveLength(1);
+    await api.resource<KubeObject>('crontabs', 'default').delete('daily');
+    await cluster.settle();
+    expect((await api.resource<KubeObject>('deployments', 'default').list()).items).toEqual([]);
+    expect(faults(errors)).toEqual([]);
+    await stop();
   });
 
   it('reads the simple JSON paths of printer columns', () => {
