@@ -303,7 +303,7 @@ export class NodeProxy {
         throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names}]${initNames}`);
       }
       container = containers[0]!.name;
-    } else if (![...containers, ...inits].some((c) => c.name === container)) {
+    } else if (![...containers, ...inits, ...(pod.spec?.ephemeralContainers ?? [])].some((c) => c.name === container)) {
       throw badRequest(`container ${container} is not valid for pod ${name}`);
     }
     const nodeName = pod.spec?.nodeName;

@@ -27,7 +27,7 @@ import {
   validateCustomResourceDefinitionUpdate,
 } from './crd-strategy.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
-import { at, invalidField } from './field-errors.ts';
+import { at, forbiddenField, invalidField } from './field-errors.ts';
 import { keepCertificateSigningRequestSpec, validateCertificateSigningRequest } from './certificates.ts';
 import { validateRuntimeClass, validateRuntimeClassUpdate } from './runtime-class.ts';
 import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
@@ -74,7 +74,7 @@ import { podQOSClass } from './qos.ts';
 import { defaultSubjects, isPathSegmentName, RBAC_GROUP, validateRbacObject, validateRoleRefUpdate } from './rbac-objects.ts';
 import { gatedConditions, validateSchedulingGatesOf } from './scheduling-gates.ts';
 import { dropTypeDependentFields } from './service-type-change.ts';
-import { badRequest, notFoundResource } from './status.ts';
+import { badRequest, invalid, notFoundResource } from './status.ts';
 import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
 import { validateObject, validateObjectMeta, validatePodSpec } from './validation.ts';
 
@@ -356,8 +356,12 @@ const SERVED = new Map<string, ResourceType>(
         'status.nominatedNodeName': (pod) => pod.status?.nominatedNodeName ?? '',
       }),
       // pkg/registry/core/pod/strategy.go: a new pod is Pending, with its QoS class (qos.ts), which never changes,
-      // and, when it has scheduling gates, a condition that says so.
+      // and, when it has scheduling gates, a condition that says so. Ephemeral containers come later, through
+      // their subresource only (ephemeral-containers.ts; ValidatePodCreate).
       prepareForCreate: (obj: KubeObject) => {
+        if (((obj as Pod).spec?.ephemeralContainers ?? []).length > 0) {
+          throw invalid('Pod', obj.metadata.name ?? '', [forbiddenField(at('spec', 'ephemeralContainers'), 'cannot be set on create')]);
+        }
         const gated = gatedConditions(obj as Pod);
         (obj as Pod).status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod), ...(gated.length > 0 && { conditions: gated }) };
       },

@@ -10,7 +10,7 @@
  *
  * | list | merges by |
  * | --- | --- |
- * | containers, initContainers, volumes, env, imagePullSecrets, schedulingGates | name |
+ * | containers, initContainers, ephemeralContainers, volumes, env, imagePullSecrets, schedulingGates | name |
  * | a container's ports | containerPort |
  * | volumeMounts | mountPath |
  * | a Service's ports | port |
@@ -47,6 +47,7 @@ type ListStrategy = { mergeKey: string } | 'set' | undefined;
 const POD_SPEC_LISTS: Record<string, ListStrategy> = {
   containers: { mergeKey: 'name' },
   initContainers: { mergeKey: 'name' },
+  ephemeralContainers: { mergeKey: 'name' },
   volumes: { mergeKey: 'name' },
   imagePullSecrets: { mergeKey: 'name' },
   schedulingGates: { mergeKey: 'name' },
@@ -56,6 +57,8 @@ const POD_SPEC_LISTS: Record<string, ListStrategy> = {
   'initContainers.*.env': { mergeKey: 'name' },
   'initContainers.*.ports': { mergeKey: 'containerPort' },
   'initContainers.*.volumeMounts': { mergeKey: 'mountPath' },
+  'ephemeralContainers.*.env': { mergeKey: 'name' },
+  'ephemeralContainers.*.volumeMounts': { mergeKey: 'mountPath' },
 };
 
 /** Lists every kind has. */

@@ -49,10 +49,10 @@ function changing(object: JsonObject, field: string, change: (value: JsonObject)
   return changed === value ? object : { ...object, [field]: changed };
 }
 
-/** A pod spec's containers and init containers, each with `resources: {}` when it has none. */
+/** A pod spec's containers, init containers and ephemeral containers, each with `resources: {}` when it has none. */
 function podSpec(spec: JsonObject): JsonObject {
   let result = spec;
-  for (const field of ['containers', 'initContainers']) {
+  for (const field of ['containers', 'initContainers', 'ephemeralContainers']) {
     const containers = result[field];
     if (!Array.isArray(containers) || containers.every((c) => !isObject(c) || 'resources' in c)) continue;
     result = { ...result, [field]: containers.map((c) => (isObject(c) ? withField(c, 'resources', {}) : c)) };
@@ -182,7 +182,7 @@ function templatesOf(kind: string, object: JsonObject): JsonObject[] {
 /** Drops `resources: {}` from each container of a pod spec (changed in place). */
 function withoutEmptyResources(spec: unknown): void {
   if (!isObject(spec)) return;
-  for (const field of ['containers', 'initContainers']) {
+  for (const field of ['containers', 'initContainers', 'ephemeralContainers']) {
     const containers = spec[field];
     if (!Array.isArray(containers)) continue;
     for (const container of containers) {

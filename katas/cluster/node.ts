@@ -218,7 +218,7 @@ function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, no
     const sandbox = await runtime.podSandboxStatus(podSandboxId);
     const { namespace, name, uid } = sandbox.metadata;
     const pod = await orNone(() => client.pods(namespace).get(name));
-    const container = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].find((c) => c.name === config.metadata.name);
+    const container = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? []), ...(pod?.spec?.ephemeralContainers ?? [])].find((c) => c.name === config.metadata.name);
     // A pod deleted (or made again under its name) since the kubelet read it: nothing to resolve.
     if (!pod || pod.metadata.uid !== uid || !container) return config;
     const node = await orNone(() => client.nodes().get(nodeName));

@@ -206,7 +206,7 @@ export class KubeletServer {
     const pod = this.options.kubelet.findPod(namespace, podName);
     if (!pod) throw new HttpError(404, `pod "${podName}" not found in namespace "${namespace}" on this node`);
     const status = this.options.kubelet.statusFor(pod);
-    const all = [...(status?.initContainerStatuses ?? []), ...(status?.containerStatuses ?? [])];
+    const all = [...(status?.initContainerStatuses ?? []), ...(status?.containerStatuses ?? []), ...(status?.ephemeralContainerStatuses ?? [])];
     const cs = all.find((s) => s.name === containerName);
     if (!cs) throw new HttpError(400, `container "${containerName}" in pod "${podName}" is not available`);
     const last = cs.lastState?.terminated;

@@ -347,12 +347,16 @@ export class Kubelet {
     throw new NotImplemented('23', 'Kubelet.syncPod');
   }
 
-  /** Carries out a sync's plan: kill, (re)create the sandbox, start the next init container or the containers. */
+  /**
+   * Carries out a sync's plan: kill, (re)create the sandbox, start the ephemeral containers, then
+   * the next init container or the containers.
+   */
   private async carryOut(pod: Pod, runtimePod: RuntimePod, actions: PodActions): Promise<void> {
     // TODO(23): killPod, containersToKill (their messages); then, if anything is to start, the sandbox
     // TODO(23): (createSandbox: runPodSandbox with sandboxConfigFor, remember its owner, and ask the pod's worker for one more
-    // TODO(23): sync, as upstream's PLEG does when it sees the sandbox start), its IP, and startContainer for each, with the
-    // TODO(23): runtimePod the sync read (not read again after the kills: see the instructions on the back-off).
+    // TODO(23): sync, as upstream's PLEG does when it sees the sandbox start), its IP, and startContainer for each (the
+    // TODO(23): ephemeral containers first), with the runtimePod the sync read (not read again after the kills: see the
+    // TODO(23): instructions on the back-off).
     throw new NotImplemented('23', 'Kubelet.carryOut');
   }
 

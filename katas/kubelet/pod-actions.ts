@@ -41,6 +41,8 @@ export interface PodActions {
   nextInitContainerToStart?: Container;
   /** indexes in `spec.containers` of the containers to start, in order */
   containersToStart: number[];
+  /** indexes in `spec.ephemeralContainers` of the ephemeral containers to start (`kubectl debug`), in order */
+  ephemeralContainersToStart: number[];
   containersToKill: ContainerToKill[];
 }
 
@@ -86,23 +88,35 @@ export function findNextInitContainerToRun(pod: Pod, runtimePod: RuntimePod): { 
 }
 
 /**
+ * The ephemeral containers to start (their indexes in `spec.ephemeralContainers`): those the
+ * runtime has no run of. An ephemeral container runs once: whether it exited or was killed, it is
+ * never started again, whatever the restart policy.
+ */
+export function ephemeralContainersToStart(pod: Pod, runtimePod: RuntimePod): number[] {
+  // TODO(23): the indexes of the ephemeral containers newestContainer knows nothing of.
+  throw new NotImplemented('23', 'ephemeralContainersToStart');
+}
+
+/**
  * The plan for one sync (computePodActions), in upstream's order:
  * 1. **a new sandbox** is needed (see {@link podSandboxChanged}): kill whatever is left and start
  *    over — unless the policy is Never and the pod already ran (attempt > 0 with containers:
  *    nothing more to do, just kill), or there is nothing to start (every container succeeded
  *    under OnFailure and initialization is done). Start from the first init container if there
  *    are any, else every container (under OnFailure, those that have not succeeded);
- * 2. **initialization** not done: start the next init container; a failed one under Never
+ * 2. **ephemeral containers** never run: start them ({@link ephemeralContainersToStart}), even
+ *    while initialization goes on (they are for looking at a pod that may be stuck there);
+ * 3. **initialization** not done: start the next init container; a failed one under Never
  *    kills the pod instead. Regular containers wait;
- * 3. **each regular container**: not running → start it if {@link shouldContainerBeRestarted},
+ * 4. **each regular container**: not running → start it if {@link shouldContainerBeRestarted},
  *    and one in an unknown state (it may still run) is killed first, reason `Unknown`:
  *    `Container is in "unknown" state, try killing it before restart`;
  *    running but its liveness (or startup) probe failed → kill it with
  *    `"Container <name> failed liveness probe"` and, unless the policy is Never, start it again
  *    (`", will be restarted"` added to the message); running and fine → keep it;
- * 4. nothing kept and nothing to start → kill the pod.
+ * 5. nothing kept and nothing to start → kill the pod (and start no ephemeral container in it).
  */
 export function computePodActions(pod: Pod, runtimePod: RuntimePod, probes?: ProbeVerdicts): PodActions {
-  // TODO(23): the four steps above. Ask `probes` about a running container only when it has that probe.
+  // TODO(23): the five steps above. Ask `probes` about a running container only when it has that probe.
   throw new NotImplemented('23', 'computePodActions');
 }

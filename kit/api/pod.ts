@@ -202,6 +202,22 @@ export interface Container {
   tty?: boolean;
 }
 
+/**
+ * A container added to a running pod for a while, to look inside it (`kubectl debug`): a
+ * Container's fields, of which ports, probes, lifecycle and resources may not be set. It is added
+ * only through the pod's `ephemeralcontainers` subresource, never removed or changed, and never
+ * restarted when it exits.
+ *
+ * @example
+ * ```ts
+ * const debug: EphemeralContainer = { name: 'debugger-x7k2p', image: 'kubekata/node', args: ['-i'], stdin: true, tty: true };
+ * ```
+ */
+export interface EphemeralContainer extends Container {
+  /** the container whose namespaces it would share on a real node (here only recorded) */
+  targetContainerName?: string;
+}
+
 /** When the kubelet pulls a container's image: every start, only when the node lacks it, or never. */
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
@@ -240,6 +256,8 @@ export interface PodSpec {
   containers: Container[];
   /** run one after another, each to success, before the containers start */
   initContainers?: Container[];
+  /** added to the running pod through `pods/<name>/ephemeralcontainers` (`kubectl debug`); never on create */
+  ephemeralContainers?: EphemeralContainer[];
   /** the node the pod runs on; set by the scheduler's Binding (or by the user, skipping the scheduler) */
   nodeName?: string;
   /** the node must have every one of these labels */
@@ -388,6 +406,8 @@ export interface PodStatus {
   startTime?: Time;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
+  /** the statuses of `spec.ephemeralContainers`, in the same way */
+  ephemeralContainerStatuses?: ContainerStatus[];
   /** the node the scheduler preempted pods on, for this pod to go there next */
   nominatedNodeName?: string;
   /** set once by the apiserver at create, from the containers' requests and limits */

@@ -30,6 +30,7 @@ import { API_SERVICES, computedApiServices } from './api-services.ts';
 import { warningHeader, warningsOf } from './field-validation.ts';
 import { authorizedUser, Impersonation } from './impersonation.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
+import { PodEphemeralContainers } from './ephemeral-containers.ts';
 import { PodEvictions } from './eviction.ts';
 import { CertificateApprovals } from './certificates.ts';
 import { SubjectReviews } from './reviews.ts';
@@ -129,6 +130,8 @@ export class ApiServer {
   private readonly tokens: ServiceAccountTokens;
   /** evicts pods (`kubectl drain`) */
   private readonly evictions: PodEvictions;
+  /** adds ephemeral containers to running pods (`kubectl debug`) */
+  private readonly ephemeralContainers: PodEphemeralContainers;
   /** approves and denies CertificateSigningRequests (`kubectl certificate approve`) */
   private readonly approvals: CertificateApprovals;
   private readonly scales: CustomResourceScales;
@@ -146,6 +149,7 @@ export class ApiServer {
     const signingKey = createHash('sha256').update(options.tls?.key ?? 'kubekata: a plain-HTTP apiserver').update('/service-account-tokens').digest();
     this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
     this.evictions = new PodEvictions(options.registry, options.clock);
+    this.ephemeralContainers = new PodEphemeralContainers(options.registry, options.clock);
     this.approvals = new CertificateApprovals(options.registry, options.clock);
     this.scales = new CustomResourceScales(options.registry);
     this.metrics = new ApiserverMetrics(options.clock, () => this.storedObjects());
@@ -252,6 +256,8 @@ export class ApiServer {
         // this server's own, not the handler's.
         if (ServiceAccountTokens.matches(request.url ?? '/')) {
           answer = this.tokens.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else if (PodEphemeralContainers.matches(request.url ?? '/')) {
+          answer = this.ephemeralContainers.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (PodEvictions.matches(request.url ?? '/')) {
           answer = this.evictions.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (SubjectReviews.matches(request.url ?? '/')) {

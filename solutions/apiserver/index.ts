@@ -55,6 +55,7 @@ export * from './rbac.ts';
 export * from './rbac-objects.ts';
 export * from './impersonation.ts';
 export * from './service-account-tokens.ts';
+export * from './ephemeral-containers.ts';
 export * from './eviction.ts';
 export * from './admission.ts';
 export * from './request-info.ts';

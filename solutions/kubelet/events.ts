@@ -47,8 +47,9 @@ export class EventRecorder {
 
   /**
    * Records an event about `pod` (and one of its containers, whose field path it names:
-   * `spec.containers{web}`, or `spec.initContainers{init}` when `init` is true). A repeat of an
-   * event already written updates that one instead of creating another.
+   * `spec.containers{web}`, `spec.initContainers{init}` when `init` is true, or
+   * `spec.ephemeralContainers{debugger-x7k2p}` for one of the pod's ephemeral containers). A
+   * repeat of an event already written updates that one instead of creating another.
    */
   async record(pod: Pod, type: EventType, reason: string, message: string, container?: string, init = false): Promise<void> {
     const namespace = pod.metadata.namespace ?? 'default';
@@ -59,7 +60,7 @@ export class EventRecorder {
       namespace,
       name: pod.metadata.name!,
       ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
-      ...(container ? { fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${container}}` } : {}),
+      ...(container ? { fieldPath: `spec.${listOf(pod, container, init)}{${container}}` } : {}),
     };
     await this.write(namespace, involvedObject, type, reason, message);
   }
@@ -132,4 +133,10 @@ export class EventRecorder {
  */
 function eventKey(host: string, ref: ObjectReference, type: EventType, reason: string, message: string): string {
   return ['kubelet', host, ref.kind, ref.namespace, ref.name, ref.fieldPath, ref.uid, ref.apiVersion, type, reason, message].join('\u0000');
+}
+
+/** The list of the pod's spec a container is in (a name is unique across the three). */
+function listOf(pod: Pod, container: string, init: boolean): 'initContainers' | 'ephemeralContainers' | 'containers' {
+  if (init) return 'initContainers';
+  return (pod.spec?.ephemeralContainers ?? []).some((c) => c.name === container) ? 'ephemeralContainers' : 'containers';
 }

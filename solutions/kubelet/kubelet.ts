@@ -393,7 +393,10 @@ export class Kubelet {
     await this.writeStatus(pod, status);
   }
 
-  /** Carries out a sync's plan: kill, (re)create the sandbox, start the next init container or the containers. */
+  /**
+   * Carries out a sync's plan: kill, (re)create the sandbox, start the ephemeral containers, then
+   * the next init container or the containers.
+   */
   private async carryOut(pod: Pod, runtimePod: RuntimePod, actions: PodActions): Promise<void> {
     const uid = pod.metadata.uid!;
     const grace = effectiveGracePeriod(pod);
@@ -402,7 +405,11 @@ export class Kubelet {
     // The runtime pod stays the one the sync read, before these kills: a container killed to be
     // replaced was running as read, not exited, so it starts again at once (upstream's doBackOff
     // reads the pod status of the sync's start).
-    const toStart = actions.nextInitContainerToStart ? [{ container: actions.nextInitContainerToStart, init: true }] : actions.containersToStart.map((i) => ({ container: pod.spec!.containers[i]!, init: false }));
+    const ephemeral = actions.ephemeralContainersToStart.map((i) => ({ container: pod.spec!.ephemeralContainers![i]!, init: false }));
+    const toStart = [
+      ...ephemeral,
+      ...(actions.nextInitContainerToStart ? [{ container: actions.nextInitContainerToStart, init: true }] : actions.containersToStart.map((i) => ({ container: pod.spec!.containers[i]!, init: false }))),
+    ];
     if (!actions.createSandbox && toStart.length === 0) return;
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {

@@ -41,6 +41,8 @@ export interface PodActions {
   nextInitContainerToStart?: Container;
   /** indexes in `spec.containers` of the containers to start, in order */
   containersToStart: number[];
+  /** indexes in `spec.ephemeralContainers` of the ephemeral containers to start (`kubectl debug`), in order */
+  ephemeralContainersToStart: number[];
   containersToKill: ContainerToKill[];
 }
 
@@ -120,26 +122,38 @@ function succeeded(runtimePod: RuntimePod, name: string): boolean {
 }
 
 /**
+ * The ephemeral containers to start (their indexes in `spec.ephemeralContainers`): those the
+ * runtime has no run of. An ephemeral container runs once: whether it exited or was killed, it is
+ * never started again, whatever the restart policy.
+ */
+export function ephemeralContainersToStart(pod: Pod, runtimePod: RuntimePod): number[] {
+  const ephemeral = pod.spec?.ephemeralContainers ?? [];
+  return ephemeral.map((_, i) => i).filter((i) => newestContainer(runtimePod, ephemeral[i]!.name) === undefined);
+}
+
+/**
  * The plan for one sync (computePodActions), in upstream's order:
  * 1. **a new sandbox** is needed (see {@link podSandboxChanged}): kill whatever is left and start
  *    over — unless the policy is Never and the pod already ran (attempt > 0 with containers:
  *    nothing more to do, just kill), or there is nothing to start (every container succeeded
  *    under OnFailure and initialization is done). Start from the first init container if there
  *    are any, else every container (under OnFailure, those that have not succeeded);
- * 2. **initialization** not done: start the next init container; a failed one under Never
+ * 2. **ephemeral containers** never run: start them ({@link ephemeralContainersToStart}), even
+ *    while initialization goes on (they are for looking at a pod that may be stuck there);
+ * 3. **initialization** not done: start the next init container; a failed one under Never
  *    kills the pod instead. Regular containers wait;
- * 3. **each regular container**: not running → start it if {@link shouldContainerBeRestarted},
+ * 4. **each regular container**: not running → start it if {@link shouldContainerBeRestarted},
  *    and one in an unknown state (it may still run) is killed first, reason `Unknown`:
  *    `Container is in "unknown" state, try killing it before restart`;
  *    running but its liveness (or startup) probe failed → kill it with
  *    `"Container <name> failed liveness probe"` and, unless the policy is Never, start it again
  *    (`", will be restarted"` added to the message); running and fine → keep it;
- * 4. nothing kept and nothing to start → kill the pod.
+ * 5. nothing kept and nothing to start → kill the pod (and start no ephemeral container in it).
  */
 export function computePodActions(pod: Pod, runtimePod: RuntimePod, probes?: ProbeVerdicts): PodActions {
   const spec = pod.spec!;
   const sandbox = podSandboxChanged(runtimePod);
-  const actions: PodActions = { killPod: sandbox.changed, createSandbox: sandbox.changed, sandboxId: sandbox.sandboxId, attempt: sandbox.attempt, containersToStart: [], containersToKill: [] };
+  const actions: PodActions = { killPod: sandbox.changed, createSandbox: sandbox.changed, sandboxId: sandbox.sandboxId, attempt: sandbox.attempt, containersToStart: [], ephemeralContainersToStart: [], containersToKill: [] };
 
   if (sandbox.changed) {
     if (!shouldRestartOnFailure(pod) && sandbox.attempt !== 0 && runtimePod.containers.length !== 0) {
@@ -159,12 +173,14 @@ export function computePodActions(pod: Pod, runtimePod: RuntimePod, probes?: Pro
     return actions;
   }
 
+  actions.ephemeralContainersToStart = ephemeralContainersToStart(pod, runtimePod);
   const init = findNextInitContainerToRun(pod, runtimePod);
   if (!init.done) {
     if (init.next) {
       if (init.failed && !shouldRestartOnFailure(pod)) actions.killPod = true;
       else actions.nextInitContainerToStart = init.next;
     }
+    if (actions.killPod) actions.ephemeralContainersToStart = [];
     return actions;
   }
 
@@ -198,6 +214,9 @@ export function computePodActions(pod: Pod, runtimePod: RuntimePod, probes?: Pro
     }
     actions.containersToKill.push({ id: status.id, name: container.name, message, reason });
   });
-  if (keep === 0 && actions.containersToStart.length === 0) actions.killPod = true;
+  if (keep === 0 && actions.containersToStart.length === 0) {
+    actions.killPod = true;
+    actions.ephemeralContainersToStart = [];
+  }
   return actions;
 }

@@ -149,12 +149,24 @@ export function othersConditions(old: readonly PodCondition[] | undefined): PodC
 }
 
 /**
+ * The statuses of the pod's ephemeral containers ({@link containerStatusesFor}, as for regular
+ * containers), none of them ready and without `started`: upstream's prober manager writes those
+ * for the regular and init containers only.
+ */
+export function ephemeralContainerStatusesFor(pod: Pod, runtimePod: RuntimePod, inputs: StatusInputs): ContainerStatus[] {
+  const statuses = containerStatusesFor(pod, pod.spec?.ephemeralContainers ?? [], runtimePod, pod.status?.ephemeralContainerStatuses, { ...inputs, ready: () => false }, false);
+  return statuses.map(({ started: _started, ...status }) => status);
+}
+
+/**
  * The pod's whole status (generateAPIPodStatus): phase ({@link getPhase} over init and regular
  * statuses; a phase already Succeeded or Failed in `pod.status` stays), conditions, hostIP and
  * hostIPs, podIP and podIPs (the sandbox's; the last known ones once it is stopped), startTime
- * (the first sync's, then kept), initContainerStatuses (only with init containers) and
- * containerStatuses. The conditions are {@link othersConditions} of the old status first, then
- * the kubelet's own.
+ * (the first sync's, then kept), initContainerStatuses (only with init containers),
+ * containerStatuses, and ephemeralContainerStatuses (only with ephemeral containers: the
+ * statuses of {@link ephemeralContainerStatusesFor}, which count for neither phase nor
+ * conditions). The conditions are {@link othersConditions} of the old status first, then the
+ * kubelet's own.
  */
 export function generatePodStatus(pod: Pod, runtimePod: RuntimePod, inputs: StatusInputs): PodStatus {
   const spec = pod.spec!;
@@ -176,5 +188,7 @@ export function generatePodStatus(pod: Pod, runtimePod: RuntimePod, inputs: Stat
     ...(initStatuses.length > 0 ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
   };
+  const ephemeral = ephemeralContainerStatusesFor(pod, runtimePod, inputs);
+  if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral;
   return status;
 }

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ContainerStatus, type Pod, type PodSpec } from '@kube/kit';
-import { Backoff, computePodActions, ContainerConfigError, effectiveGracePeriod, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, SYNC_RETRY_MS, type RuntimePod } from '@kube/kubelet';
+import { Backoff, computePodActions, ContainerConfigError, effectiveGracePeriod, ephemeralContainersToStart, generatePodStatus, getPhase, podConditions, PodWorkers, shouldContainerBeRestarted, STATUS_RECONCILE_MS, SYNC_RETRY_MS, type RuntimePod } from '@kube/kubelet';
 import { fc, test } from '../support/prop.ts';
 import { expectedPhase } from '../support/kubelet/phase-table.ts';
 import { NODE, podOn, START, TestNode } from '../support/kubelet/node.ts';
@@ -189,6 +189,34 @@ describe('the status of containers the runtime has (generatePodStatus)', () => {
     const [status] = generatePodStatus({ ...pod(spec), status: old }, runtime(run('web', 'running', 0, 2)), { reasons: new Map(), hostIP: '127.0.0.5', now: START }).containerStatuses!;
     expect([status?.restartCount, status?.lastState]).toEqual([2, undefined]);
   });
+
+  it('writes the ephemeral containers\' statuses apart, never ready and without started, and no list for a pod without them', () => {
+    const spec: PodSpec = { containers: [{ name: 'web', image: 'kubekata/sleeper' }], ephemeralContainers: [{ name: 'd1', image: 'kubekata/sleeper' }, { name: 'd2', image: 'kubekata/crasher' }, { name: 'd3', image: 'kubekata/sleeper' }] };
+    const inputs = { reasons: new Map([['d3', { reason: 'ErrImagePull', message: 'no such image' }]]), hostIP: '127.0.0.5', now: START };
+    const status = generatePodStatus(pod(spec), runtime(run('web', 'running'), run('d1', 'running'), run('d2', 'exited', 1)), inputs);
+    expect(status.containerStatuses?.map((s) => s.name)).toEqual(['web']);
+    expect(status.ephemeralContainerStatuses).toStrictEqual([
+      { name: 'd1', image: 'kubekata/sleeper', imageID: 'kubekata/sleeper', containerID: 'kubekata://d1-0', ready: false, restartCount: 0, state: { running: { startedAt: T(START) } } },
+      { name: 'd2', image: 'kubekata/crasher', imageID: 'kubekata/sleeper', containerID: 'kubekata://d2-0', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error', startedAt: T(START), finishedAt: T(START + 1_000), containerID: 'kubekata://d2-0' } } },
+      { name: 'd3', image: 'kubekata/sleeper', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'no such image' } } },
+    ]);
+    expect('ephemeralContainerStatuses' in generatePodStatus(pod({ containers: spec.containers }), runtime(run('web', 'running')), inputs)).toBe(false);
+  });
+
+  const runState = fc.constantFrom<'running' | 'exited' | 'created' | undefined>('running', 'exited', 'created', undefined);
+  test.prop([fc.tuple(runState, runState), fc.tuple(runState, runState), fc.constantFrom<PodSpec['restartPolicy']>('Always', 'OnFailure', 'Never'), fc.boolean()])(
+    'ephemeral containers, whatever their state, change neither the phase, nor the conditions, nor the other containers\' statuses',
+    (regular, ephemeral, restartPolicy, podIsTerminal) => {
+      const runs = (names: string[], states: readonly (typeof regular)[number][]) => names.flatMap((name, i) => (states[i] ? [run(name, states[i]!, i)] : []));
+      const containers = [{ name: 'a', image: 'kubekata/sleeper' }, { name: 'b', image: 'kubekata/sleeper' }];
+      const inputs = { reasons: new Map(), hostIP: '127.0.0.5', now: START, podIsTerminal };
+      const all = runtime(...runs(['a', 'b'], regular), ...runs(['d1', 'd2'], ephemeral));
+      const plain = generatePodStatus(pod({ restartPolicy, containers }), all, inputs);
+      const { ephemeralContainerStatuses, ...debugged } = generatePodStatus(pod({ restartPolicy, containers, ephemeralContainers: [{ name: 'd1', image: 'kubekata/sleeper' }, { name: 'd2', image: 'kubekata/sleeper' }] }), all, inputs);
+      expect(debugged).toEqual(plain);
+      expect(ephemeralContainerStatuses?.map((s) => s.name)).toEqual(['d1', 'd2']);
+    },
+  );
 
   it('judges the phase as for a pod that goes on unless told it is terminal, and keeps a Failed phase for ever', () => {
     const job = pod({ containers: [{ name: 'job', image: 'kubekata/sleeper' }] });
@@ -501,6 +529,51 @@ describe('computePodActions', () => {
     const deleting: Pod = { ...pod({}), metadata: { ...pod({}).metadata, deletionTimestamp: T(START) } };
     expect(summary(computePodActions(deleting, runtimePod([sandbox(0)], ['a:exited:1', 'b:created'])))).toMatchObject({ start: [], killPod: true });
   });
+
+  // Ephemeral containers (kubectl debug): `d1` and `d2`, added to the pod while it ran.
+  const debuggers = { ephemeralContainers: [{ name: 'd1', image: 'kubekata/sleeper' }, { name: 'd2', image: 'kubekata/sleeper' }] };
+  it.each<[string, Partial<PodSpec>, RuntimePod, object]>([
+    ['starts the ephemeral containers the runtime has no run of, beside the running containers, which it keeps', debuggers, runtimePod([sandbox(0)], ['a:running', 'b:running']), { killPod: false, start: [], ephemeral: [0, 1] }],
+    ['starts only the ephemeral container that never ran: one that exited or runs is never started again, whatever the restart policy', debuggers, runtimePod([sandbox(0)], ['d1:exited:1', 'a:running', 'b:running']), { killPod: false, start: [], ephemeral: [1] }],
+    ['does not start an ephemeral container again after it exited 0 under Always', { ephemeralContainers: debuggers.ephemeralContainers.slice(0, 1) }, runtimePod([sandbox(0)], ['d1:exited:0', 'a:running', 'b:running']), { start: [], ephemeral: [] }],
+    ['starts an ephemeral container while an init container runs: it is for looking at a pod stuck there', { ...debuggers, initContainers: inits }, runtimePod([sandbox(0)], ['i1:running']), { killPod: false, init: undefined, start: [], ephemeral: [0, 1] }],
+    ['starts an ephemeral container beside the next init container', { ...debuggers, initContainers: inits }, runtimePod([sandbox(0)], ['i1:exited:0']), { init: 'i2', ephemeral: [0, 1] }],
+    ['starts no ephemeral container in a pod it kills (under Never, every container exited)', { ...debuggers, restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['a:exited:0', 'b:exited:1']), { killPod: true, start: [], ephemeral: [] }],
+    ['starts no ephemeral container in a pod it kills for an init container that failed under Never', { ...debuggers, initContainers: inits, restartPolicy: 'Never' }, runtimePod([sandbox(0)], ['i1:exited:1']), { killPod: true, ephemeral: [] }],
+    ['starts no ephemeral container with a new sandbox: the sync after it does', debuggers, runtimePod([sandbox(0, 'SANDBOX_NOTREADY')], ['a:running', 'b:running']), { killPod: true, createSandbox: true, start: [0, 1], ephemeral: [] }],
+  ])('%s', (_, spec, runtime, expected) => {
+    const actions = computePodActions(pod(spec), runtime);
+    expect({ ...summary(actions), ephemeral: actions.ephemeralContainersToStart }).toMatchObject(expected);
+  });
+
+  it.each<[string, Run[], number[]]>([
+    ['all of them when the runtime has nothing of the pod', [], [0, 1]],
+    ['none that ran, whether it runs, exited, is unknown or was only created', ['d1:created', 'd2:unknown'], []],
+    ['those without a run, whatever the regular containers do', ['a:exited:1', 'd2:exited:0', 'b:running'], [0]],
+  ])('ephemeralContainersToStart: %s', (_, runs, expected) => {
+    expect(ephemeralContainersToStart(pod(debuggers), runtimePod([sandbox(0)], runs))).toEqual(expected);
+  });
+
+  // Metamorphic: adding ephemeral containers to a pod changes nothing of its plan but which of
+  // them start; and none starts twice.
+  const states = ['running', 'created', 'exited:0', 'exited:1', 'unknown'] as const;
+  const runOf = (name: string) => fc.option(fc.constantFrom(...states).map((state): Run => `${name}:${state}` as Run), { nil: undefined });
+  const withoutEphemeral = ({ ephemeralContainersToStart: _, ...rest }: ReturnType<typeof computePodActions>) => rest;
+  test.prop([
+    fc.constantFrom<Partial<PodSpec>>({}, { restartPolicy: 'Never' }, { restartPolicy: 'OnFailure' }, { initContainers: inits }),
+    fc.tuple(runOf('i1'), runOf('i2'), runOf('a'), runOf('b')),
+    fc.tuple(runOf('d1'), runOf('d2'), runOf('d3')),
+    fc.constantFrom<RuntimePod['sandboxes'][number]['state']>('SANDBOX_READY', 'SANDBOX_NOTREADY'),
+  ])('ephemeral containers change nothing of the plan but which of them start, and only those that never ran start', (spec, regular, ephemeral, sandboxState) => {
+    const runs = [...regular, ...ephemeral].filter((run): run is Run => run !== undefined);
+    const runtime = runtimePod([sandbox(0, sandboxState)], runs);
+    const names = ['d1', 'd2', 'd3'];
+    const plain = computePodActions(pod(spec), runtime);
+    const debugged = computePodActions(pod({ ...spec, ephemeralContainers: names.map((name) => ({ name, image: 'kubekata/sleeper' })) }), runtime);
+    expect(withoutEphemeral(debugged)).toEqual(withoutEphemeral(plain));
+    for (const i of debugged.ephemeralContainersToStart) expect(ephemeral[i], names[i]).toBeUndefined();
+    if (debugged.killPod) expect(debugged.ephemeralContainersToStart).toEqual([]);
+  });
 });
 
 describe('the grace period a pod is stopped with (effectiveGracePeriod)', () => {
@@ -649,6 +722,28 @@ describe('the kubelet on a fake runtime', () => {
     // An init container's events point at it where the spec lists it (upstream's field path).
     const fieldPaths = [...new Set((await node.eventObjects('inits')).map((e) => e.involvedObject.fieldPath))].sort();
     expect(fieldPaths).toEqual(['spec.containers{app}', 'spec.initContainers{first}', 'spec.initContainers{second}']);
+  });
+
+  it('starts an ephemeral container added to a running pod (kubectl debug) once, reports it apart, and never starts it again after it exits', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/debug', { exitAfterMs: 3_000, exitCode: 2 });
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const running = await node.pod('web');
+    // what the apiserver's ephemeralcontainers subresource writes
+    node.registry.update<Pod>('pods', 'default', { ...running, spec: { ...running.spec!, ephemeralContainers: [{ name: 'debugger', image: 'test/debug' }] } });
+    await node.settle();
+    let pod = await node.pod('web');
+    expect(pod.status?.ephemeralContainerStatuses).toEqual([expect.objectContaining({ name: 'debugger', ready: false, restartCount: 0, state: { running: { startedAt: T(START) } } })]);
+    expect(pod.status?.containerStatuses?.map((s) => [s.name, s.ready])).toEqual([['app', true]]);
+    await node.advance(60_000);
+    pod = await node.pod('web');
+    expect(pod.status?.ephemeralContainerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 2 });
+    expect(pod.status?.phase).toBe('Running');
+    const runs = (await node.runtime.listContainers({})).filter((c) => c.metadata.name === 'debugger');
+    expect(runs.map((c) => c.state)).toEqual(['CONTAINER_EXITED']);
+    const debuggerEvents = (await node.eventObjects('web')).filter((e) => e.involvedObject.fieldPath === 'spec.ephemeralContainers{debugger}').map((e) => e.reason);
+    expect(debuggerEvents).toEqual(['Pulled', 'Created', 'Started']);
   });
 
   it('restarts a crashed container at once the first time, then after 10 s of CrashLoopBackOff, with lastState and restartCount', async () => {

@@ -326,6 +326,25 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     await kubectl('delete', 'pod', 'cat', '--grace-period=1');
   });
 
+  it('debugs a running pod with kubectl debug: an ephemeral container beside its own, interactive with -i, never counted as one of its containers, and never named as another container', async () => {
+    const [pod] = await readyPods(3);
+    const name = pod!.metadata.name!;
+    const upper = ['-e', 'require("readline").createInterface({ input: process.stdin }).on("line", (l) => console.log(l.toUpperCase()))'];
+    // -i: kubectl patches pods/ephemeralcontainers, waits for the container to run, and attaches to its stdin.
+    const session = await interact(['debug', '-i', name, '--image=kubekata/node', '-c', 'dbg', '--arguments-only', '--', ...upper], ['one\n', 'ONE', 'two\n', 'TWO'], { end: true });
+    expect([session.code, session.stdout]).toEqual([0, 'ONE\nTWO\n']);
+    const debugged = await cluster!.client.pods('default').get(name);
+    expect(debugged.status?.ephemeralContainerStatuses).toEqual([expect.objectContaining({ name: 'dbg', ready: false, state: { running: expect.anything() } })]);
+    expect(await kubectl('get', 'pod', name, '--no-headers')).toMatch(/ 1\/1 +Running /);
+    expect(await kubectl('describe', 'pod', name)).toMatch(/Ephemeral Containers:\n  dbg:\n/);
+    expect(await kubectl('logs', name, '-c', 'dbg')).toBe('ONE\nTWO\n');
+    // The name of one of the pod's own containers is refused in upstream's words; the name of the
+    // ephemeral one again makes kubectl's patch empty, which changes nothing.
+    await expect(kubectl('debug', name, '--image=kubekata/sleeper', '-c', 'app')).rejects.toThrow('spec.ephemeralContainers[1].name: Duplicate value: "app"');
+    await kubectl('debug', name, '--image=kubekata/sleeper', '-c', 'dbg');
+    expect((await cluster!.client.pods('default').get(name)).spec?.ephemeralContainers?.map((c) => `${c.name} ${c.image}`)).toEqual(['dbg kubekata/node']);
+  });
+
   it('runs a Job to completion: kubectl create job, kubectl wait --for=condition=complete, kubectl logs job/..., and the Job\'s pods go with it', async () => {
     await kubectl('create', 'job', 'answer', '--image=kubekata/node', '--', 'node', '-e', 'console.log(6 * 7)');
     expect(await kubectl('wait', '--for=condition=complete', 'job/answer', '--timeout=60s')).toBe('job.batch/answer condition met\n');
