@@ -13,7 +13,7 @@
  * qualifiedResource(resourceType('deployments'));  // 'deployments.apps', as error messages name it
  * ```
  */
-import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, PodTemplate, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
+import type { ControllerRevision, CronJob, CSIDriver, DaemonSet, PodTemplate, HorizontalPodAutoscaler, Job, KubeObject, LimitRange, NetworkPolicy, PersistentVolume, PersistentVolumeClaim, ReplicationController, ResourceQuota, StatefulSet, StorageClass, Namespace, Node, Pod, PodSpec, ReplicaSet, Secret, Service, StatusCause } from '@kube/kit';
 import { applyDefaults } from './defaulting.ts';
 import type { TablePrinter } from './table.ts';
 import type { CustomResourceSubresourceScale } from '@kube/kit';
@@ -237,8 +237,15 @@ function withPodSpecRules(type: ResourceType, template: boolean): ResourceType {
       applyDefaults(obj);
       defaultEnvironmentOf(obj, template);
     },
-    validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template), ...validateSchedulingGatesOf(obj, template)],
+    validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template), ...validateSchedulingGatesOf(obj, template), ...(template ? ephemeralContainersInTemplate(obj) : [])],
   };
+}
+
+/** A pod template may not have ephemeral containers: they are added to a running pod only (ValidatePodTemplateSpec). */
+function ephemeralContainersInTemplate(obj: KubeObject): StatusCause[] {
+  const spec = (obj as KubeObject & { spec?: { template?: { spec?: PodSpec } } }).spec?.template?.spec;
+  if ((spec?.ephemeralContainers ?? []).length === 0) return [];
+  return [forbiddenField(at('spec', 'template', 'spec', 'ephemeralContainers'), 'ephemeral containers not allowed in pod template')];
 }
 
 /** The finalizers without a `/` that a namespace may name (upstream's IsStandardFinalizerName). */

@@ -129,6 +129,14 @@ else describe('the ephemeralcontainers subresource', () => {
     );
   });
 
+  it('a pod template cannot have ephemeral containers: a Deployment\'s pods never start with one', () => {
+    const { registry } = setUp();
+    const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'a', image: 'i' }], ephemeralContainers: [{ name: 'd', image: 'i' }] } };
+    expect(() => registry.create('deployments', 'shop', { metadata: { name: 'x' }, spec: { selector: { matchLabels: { app: 'x' } }, template } } as never)).toThrow(
+      'spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template',
+    );
+  });
+
   // A story of debug sessions, some of them mistakes: what is stored is exactly the containers
   // added that were valid, in the order they were added; every refused write changes nothing.
   type Model = { names: string[] };
