@@ -32,6 +32,9 @@
  *   the Service's Endpoints whose port has the name given (a number names the Service port with
  *   that number; none is the unnamed port): `503 no endpoints available for service "web"` when
  *   there is none. Upstream picks the address at random; here each request takes the next one.
+ * - `/api/v1/nodes/<[scheme:]name[:port]>/proxy/<path>`: the same, to the node's kubelet (its
+ *   InternalIP and kubelet port, or the port given), authorized on `nodes/proxy`: `kubectl get
+ *   --raw /api/v1/nodes/node-1/proxy/stats/summary` (the Summary API), `.../proxy/pods`, `.../proxy/healthz`.
  *
  * A backend that cannot be reached is `503 error trying to reach service: dial tcp …`, and a pod
  * without an IP `400 address not allowed`, in upstream's words. Simplified: upstream refuses to
@@ -59,6 +62,8 @@ export interface NodeProxyOptions {
 const SUBRESOURCE = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach|portforward)$/;
 /** `.../pods|services/<id>/proxy[/<path>]`: the resource, the id (`[scheme:]name[:port]`), the path on the backend. */
 const PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|services)\/([^/]+)\/proxy(\/.*)?$/;
+/** `/api/v1/nodes/<id>/proxy[/<path>]`: the same for a node's kubelet (no namespace: the first group is empty). */
+const NODE_PROXY = /^\/api\/v1\/()(nodes)\/([^/]+)\/proxy(\/.*)?$/;
 /** The verb a request's method is authorized as (apiserver's RequestInfoFactory). */
 const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
@@ -73,7 +78,7 @@ export class NodeProxy {
   static matches(url: string | undefined): boolean {
     try {
       const path = new URL(url ?? '/', 'http://apiserver').pathname;
-      return SUBRESOURCE.test(path) || PROXY.test(path);
+      return SUBRESOURCE.test(path) || PROXY.test(path) || NODE_PROXY.test(path);
     } catch {
       return false; // not a URL at all: the server's own answer says so
     }
@@ -85,7 +90,8 @@ export class NodeProxy {
    */
   async serve(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     if (!NodeProxy.matches(request.url)) return false;
-    const proxy = PROXY.exec(new URL(request.url ?? '/', 'http://apiserver').pathname);
+    const pathname = new URL(request.url ?? '/', 'http://apiserver').pathname;
+    const proxy = PROXY.exec(pathname) ?? NODE_PROXY.exec(pathname);
     if (proxy) {
       await this.proxy(request, response, proxy);
       return true;
@@ -189,7 +195,7 @@ export class NodeProxy {
     }
   }
 
-  /** pods/proxy and services/proxy: find the backend, then send the request on and its answer back. */
+  /** pods/proxy, services/proxy and nodes/proxy: find the backend, then send the request on and its answer back. */
   private async proxy(request: IncomingMessage, response: ServerResponse, match: RegExpExecArray): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://apiserver');
     const fail = (error: unknown): void => {
@@ -201,15 +207,16 @@ export class NodeProxy {
     let backend: { scheme: string; host: string; port: number };
     try {
       const namespace = decodePart(match[1]!, url);
-      const resource = match[2] as 'pods' | 'services';
+      const resource = match[2] as 'pods' | 'services' | 'nodes';
       const id = decodePart(match[3]!, url);
       const user = this.options.authenticator?.authenticate(request.headers['authorization']) ?? ANONYMOUS;
       const verb = VERBS[request.method ?? 'GET'] ?? (request.method ?? '').toLowerCase();
-      const { scheme, name, port } = splitSchemeNamePort(id, resource === 'pods' ? 'pod' : 'service');
+      const { scheme, name, port } = splitSchemeNamePort(id, resource === 'pods' ? 'pod' : resource === 'services' ? 'service' : 'node');
       const attributes: RequestAttributes = { user, verb, resourceRequest: true, apiGroup: '', apiVersion: 'v1', resource, subresource: 'proxy', namespace, name, path: url.pathname };
       const decision = this.options.authorizer?.authorize(attributes);
       if (decision && !decision.allowed) throw forbiddenFor(attributes, decision.reason);
-      backend = resource === 'pods' ? await this.podLocation(namespace, name, scheme, port) : await this.serviceLocation(namespace, name, scheme, port);
+      if (resource === 'nodes') backend = await this.nodeLocation(name, scheme, port);
+      else backend = resource === 'pods' ? await this.podLocation(namespace, name, scheme, port) : await this.serviceLocation(namespace, name, scheme, port);
     } catch (error) {
       return fail(error);
     }
@@ -244,6 +251,20 @@ export class NodeProxy {
     if (isIP(host) === 0) throw badRequest('address not allowed');
     const number = port === '' ? (first ?? (scheme === 'https' ? 443 : 80)) : Number(port);
     if (!Number.isInteger(number) || number < 1 || number > 65535) throw badRequest(`invalid pod request "${name}:${port}"`);
+    return { scheme: scheme || 'http', host, port: number };
+  }
+
+  /**
+   * Where nodes/proxy sends a request (upstream's node ResourceLocation): the node's InternalIP, at
+   * the port given or its kubelet's (`status.daemonEndpoints.kubeletEndpoint.Port`). The kubelet
+   * here serves plain HTTP, where upstream's serves HTTPS.
+   */
+  private async nodeLocation(name: string, scheme: string, port: string): Promise<{ scheme: string; host: string; port: number }> {
+    const node = await this.options.registry.get<Node>('nodes', undefined, name);
+    const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? node.status?.addresses?.[0]?.address ?? '';
+    if (isIP(host) === 0) throw badRequest(`node ${name} has no address yet (status.addresses): is its kubelet running?`);
+    const number = port === '' ? node.status?.daemonEndpoints?.kubeletEndpoint?.Port : Number(port);
+    if (number === undefined || !Number.isInteger(number) || number < 1 || number > 65535) throw badRequest(`invalid node request "${name}:${port}"`);
     return { scheme: scheme || 'http', host, port: number };
   }
 
@@ -329,7 +350,7 @@ function decodePart(part: string, url: URL): string {
  * A proxy id (`name`, `name:port`, `scheme:name:port`: apimachinery's SplitSchemeNamePort), or a
  * BadRequest `invalid pod request "…"` / `invalid service request "…"`.
  */
-function splitSchemeNamePort(id: string, kind: 'pod' | 'service'): { scheme: string; name: string; port: string } {
+function splitSchemeNamePort(id: string, kind: 'pod' | 'service' | 'node'): { scheme: string; name: string; port: string } {
   const parts = id.split(':');
   const [scheme, name, port] = parts.length === 3 ? parts : parts.length === 2 ? ['', parts[0]!, parts[1]!] : parts.length === 1 ? ['', parts[0]!, ''] : [];
   if (name === undefined || name === '' || !['', 'http', 'https'].includes(scheme!)) throw badRequest(`invalid ${kind} request "${id}"`);

@@ -14,6 +14,7 @@ export * from './control-plane.ts';
 export * from './apiserver-identity.ts';
 export * from './node.ts';
 export * from './container-stdin.ts';
+export * from './process-usage.ts';
 export * from './runtime-overrides.ts';
 export * from './controller-manager.ts';
 export * from './dns.ts';

@@ -30,5 +30,6 @@ export * from './container-logs.ts';
 export * from './restart-count.ts';
 export * from './kubelet.ts';
 export * from './kubelet-server.ts';
+export * from './stats-summary.ts';
 export * from './exec-streams.ts';
 export * from './container-environment.ts';

@@ -273,6 +273,19 @@ export class Kubelet {
     return undefined;
   }
 
+  /**
+   * The pods this kubelet runs (the API's latest, not removed), each with the status it last
+   * wrote: what its `/pods` endpoint lists and its Summary API measures (upstream's pod manager).
+   */
+  runningPods(): Pod[] {
+    const pods: Pod[] = [];
+    for (const { pod, removed } of this.pods.values()) {
+      const status = this.statusFor(pod);
+      if (!removed) pods.push({ ...pod, ...(status && { status }) });
+    }
+    return pods;
+  }
+
   /** The status this kubelet last wrote for the pod (else the API's): what `kubectl logs` picks a container by. */
   statusFor(pod: Pod): PodStatus | undefined {
     return this.lastStatus(pod);

@@ -21,12 +21,13 @@
 import { join } from 'node:path';
 import { isStatusError, type ApiClient } from '@kube/apiserver';
 import type { Clock, ConfigMap, CSINode, Secret } from '@kube/kit';
-import { containerEnvironment, Kubelet, KubeletServer } from '@kube/kubelet';
+import { containerEnvironment, Kubelet, KubeletServer, StatsSummary } from '@kube/kubelet';
 import { dnsEnvironment, podDnsConfig } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
 import { ContainerStdins } from './container-stdin.ts';
 import { stopLeftoverContainers } from './leftover-containers.ts';
+import { ProcessUsage } from './process-usage.ts';
 import { overrideRuntime } from './runtime-overrides.ts';
 
 /** How to build a {@link ClusterNode}. */
@@ -79,11 +80,14 @@ export class ClusterNode {
   private readonly stdins: ContainerStdins;
   /** the kubelet's logRoot (the process runtime's `pods` folder); none for the fake runtime */
   private readonly logRoot: string | undefined;
+  /** the runtime's root: where its sandboxes' processes work, which the Summary API measures */
+  private readonly root: string;
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.name = options.name;
     const podCIDR = this.podCIDR;
     const root = join(options.dataDir ?? '.', 'nodes', options.name);
+    this.root = root;
     // Where the runtime's containers log, as the kubelet knows it (upstream's /var/log/pods): after
     // a restart of the whole cluster its runtime knows no container, and the logs left there give
     // the restart counts back (restart-count.ts).
@@ -134,7 +138,8 @@ export class ClusterNode {
         ...(this.logRoot ? { logRoot: this.logRoot } : {}),
       });
       if (this.options.runtime === 'process') {
-        this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP, clock, containerStdin: (id) => this.stdins.of(id) });
+        const stats = new StatsSummary({ nodeName: name, runtime: this.runtime, pods: () => kubelet.runningPods(), source: new ProcessUsage(this.root), clock });
+        this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP, clock, containerStdin: (id) => this.stdins.of(id), stats });
         ({ port } = await this.server.start());
       }
       await kubelet.start();

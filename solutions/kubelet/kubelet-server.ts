@@ -6,6 +6,8 @@
  * | path | what |
  * | --- | --- |
  * | `GET /healthz` | `ok` |
+ * | `GET /pods` | the PodList of the pods this kubelet runs, with the statuses it wrote |
+ * | `GET /stats/summary` | the Summary API: what the node and each pod use of the CPU and memory (stats-summary.ts) |
  * | `GET /containerLogs/<ns>/<pod>/<container>?follow&tailLines&previous&timestamps&sinceSeconds&sinceTime&limitBytes` | the container's output (text), followed until the container exits with `follow=true`; only the lines written since a time (`kubectl logs --since=10m`, `--since-time`), at most so many bytes (`--limit-bytes`) |
  * | `GET /exec/<ns>/<pod>/<container>?command=...&stdin&stdout&stderr&tty` (WebSocket) | runs a command in the container: the stream protocol `v5.channel.k8s.io` (or `v4`) as kubectl speaks it |
  * | `GET /attach/<ns>/<pod>/<container>?stdin&stdout&stderr&tty` (WebSocket) | `kubectl attach`, `kubectl run -i`: the container's own output from now on, and its stdin when the node keeps one (`containerStdin`) |
@@ -37,6 +39,7 @@ import { readContainerLog, type LogReadOptions, type LogReadState } from './cont
 import { startStreamingExec, type StreamingExec, type TerminalSize } from './exec-streams.ts';
 import type { Kubelet } from './kubelet.ts';
 import { PORT_FORWARD_PROTOCOL, servePortForward } from './port-forward.ts';
+import type { StatsSummary } from './stats-summary.ts';
 
 /** The stream protocols this server speaks, best first (client-go remotecommand). */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
@@ -55,6 +58,8 @@ export interface KubeletServerOptions {
   clock?: Clock;
   /** the stdin the node keeps for a container made with `stdin: true`, which attach writes to; default none */
   containerStdin?: (containerId: string) => ContainerStdin | undefined;
+  /** the Summary API's figures (`/stats/summary`); none on a node that measures nothing */
+  stats?: StatsSummary;
 }
 
 /**
@@ -124,6 +129,11 @@ export class KubeletServer {
     try {
       const url = new URL(request.url ?? '/', 'http://kubelet');
       if (url.pathname === '/healthz') return void response.end('ok');
+      if (url.pathname === '/pods' && request.method === 'GET') return this.json(response, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.options.kubelet.runningPods() });
+      if (url.pathname === '/stats/summary' && request.method === 'GET') {
+        if (!this.options.stats) throw new HttpError(503, 'this node measures no processes: its runtime runs none (a FakeRuntime)');
+        return this.json(response, await this.options.stats.summary());
+      }
       const logs = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (logs && request.method === 'GET') return await this.containerLogs(decodeURIComponent(logs[1]!), decodeURIComponent(logs[2]!), decodeURIComponent(logs[3]!), url.searchParams, request, response);
       const upgradeOnly = /^\/(exec|attach)\//.exec(url.pathname);
@@ -134,6 +144,12 @@ export class KubeletServer {
       if (!response.headersSent) response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end((error as Error).message);
     }
+  }
+
+  /** A JSON answer, indented as the kubelet's are. */
+  private json(response: ServerResponse, body: unknown): void {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body, null, 2));
   }
 
   /**

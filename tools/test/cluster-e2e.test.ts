@@ -25,6 +25,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '@kube/cluster';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { createCertificateRequest, Random, type Pod, type Service } from '@kube/kit';
+import type { Summary } from '@kube/kubelet';
 import { lookup4 } from '../../kit/images/resolver.mjs';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 
@@ -343,6 +344,21 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     await expect(kubectl('debug', name, '--image=kubekata/sleeper', '-c', 'app')).rejects.toThrow('spec.ephemeralContainers[1].name: Duplicate value: "app"');
     await kubectl('debug', name, '--image=kubekata/sleeper', '-c', 'dbg');
     expect((await cluster!.client.pods('default').get(name)).spec?.ephemeralContainers?.map((c) => `${c.name} ${c.image}`)).toEqual(['dbg kubekata/node']);
+  });
+
+  it("reaches a node's kubelet through nodes/proxy: its health, its pods, and the Summary API measuring the pods' processes", async () => {
+    const [pod] = await readyPods(3);
+    const node = pod!.spec!.nodeName!;
+    expect(await kubectl('get', '--raw', `/api/v1/nodes/${node}/proxy/healthz`)).toBe('ok');
+    const listed = JSON.parse(await kubectl('get', '--raw', `/api/v1/nodes/${node}/proxy/pods`)) as { kind: string; items: Pod[] };
+    expect([listed.kind, listed.items.map((p) => p.metadata.name)]).toEqual(['PodList', expect.arrayContaining([pod!.metadata.name])]);
+    const summary = JSON.parse(await kubectl('get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`)) as Summary;
+    expect(summary.node).toMatchObject({ nodeName: node, memory: { availableBytes: expect.any(Number) } });
+    const measured = summary.pods.find((p) => p.podRef.name === pod!.metadata.name);
+    // an echo server is a Node.js process: tens of megabytes resident, some CPU time used
+    expect(measured?.memory?.workingSetBytes).toBeGreaterThan(10e6);
+    expect(measured?.containers).toEqual([expect.objectContaining({ name: 'app', memory: expect.objectContaining({ workingSetBytes: measured?.memory?.workingSetBytes }) })]);
+    expect(measured?.cpu?.usageCoreNanoSeconds).toBeGreaterThan(0);
   });
 
   it('runs a Job to completion: kubectl create job, kubectl wait --for=condition=complete, kubectl logs job/..., and the Job\'s pods go with it', async () => {
