@@ -179,6 +179,12 @@ function templatesOf(kind: string, object: JsonObject): JsonObject[] {
   return kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'Job' || kind === 'DaemonSet' || kind === 'StatefulSet' ? [spec.template].filter(isObject) : [];
 }
 
+/** Drops the empty labels, annotations, finalizers and ownerReferences of an object's metadata (changed in place). */
+function withoutEmptyMetadata(metadata: JsonObject): void {
+  for (const field of ['labels', 'annotations']) if (isObject(metadata[field]) && Object.keys(metadata[field]).length === 0) delete metadata[field];
+  for (const field of ['finalizers', 'ownerReferences']) if (Array.isArray(metadata[field]) && metadata[field].length === 0) delete metadata[field];
+}
+
 /** Drops `resources: {}` from each container of a pod spec (changed in place). */
 function withoutEmptyResources(spec: unknown): void {
   if (!isObject(spec)) return;
@@ -198,7 +204,7 @@ function withoutEmptyResources(spec: unknown): void {
  *   field as Go reads a zero one, so without this a kubelet would take `lastProbeTime: null` for a
  *   condition it did not write;
  * - the handler, on every object a client writes (`kindOfBody`: a body need not say its kind): what is stored is then the same whether a client
- *   sent `resources: {}` (kubectl run does) or nothing, and an object read, changed and written
+ *   sent `resources: {}` (kubectl run does) or `annotations: {}` (kubectl diff and apply do) or nothing, and an object read, changed and written
  *   back (a controller removing a finalizer from a Job) does not seem to change its immutable
  *   template.
  */
@@ -212,6 +218,8 @@ export function withoutZeroValues<T>(body: T, kindOfBody?: string): T {
   const items = kind.endsWith('List') && Array.isArray(body.items) ? body.items.filter(isObject) : [body];
   const itemKind = kind.endsWith('List') ? kind.slice(0, -'List'.length) : kind;
   for (const item of items) {
+    // Go's omitempty leaves out an empty map or list: `annotations: {}` is stored as none.
+    if (isObject(item.metadata)) withoutEmptyMetadata(item.metadata);
     for (const template of templatesOf(itemKind, item)) {
       if (isObject(template.metadata) && template.metadata.creationTimestamp === null) delete template.metadata.creationTimestamp;
       withoutEmptyResources(template.spec);

@@ -61,4 +61,11 @@ else describe('Go zero values in answers', () => {
     expect(withoutZeroValues({ kind: 'Event', eventTime: null, reportingComponent: '', reportingInstance: 'node-1' })).toEqual({ kind: 'Event', reportingInstance: 'node-1' });
     expect(withoutZeroValues({ kind: 'Job', spec: { template: { metadata: { creationTimestamp: null, labels: { a: 'b' } }, spec: { containers: [{ name: 'a', resources: {} }] } } } })).toEqual({ kind: 'Job', spec: { template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'a' }] } } } });
   });
+
+  it('drops empty labels, annotations, finalizers and owner references (Go\'s omitempty: kubectl diff sends `annotations: {}`), and keeps those with something in them', () => {
+    const empty = { kind: 'ConfigMap', metadata: { name: 'c', labels: {}, annotations: {}, finalizers: [], ownerReferences: [] } };
+    expect(withoutZeroValues(empty)).toEqual({ kind: 'ConfigMap', metadata: { name: 'c' } });
+    const full = { kind: 'ConfigMap', metadata: { name: 'c', labels: { a: '' }, annotations: { b: '' }, finalizers: ['f'], ownerReferences: [{ uid: 'u' }] } };
+    expect(withoutZeroValues(structuredClone(full))).toEqual(full);
+  });
 });
