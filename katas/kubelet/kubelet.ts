@@ -280,8 +280,9 @@ export class Kubelet {
   runningPods(): Pod[] {
     const pods: Pod[] = [];
     for (const { pod, removed } of this.pods.values()) {
+      if (removed) continue;
       const status = this.statusFor(pod);
-      if (!removed) pods.push({ ...pod, ...(status && { status }) });
+      pods.push({ ...pod, ...(status && { status }) });
     }
     return pods;
   }
