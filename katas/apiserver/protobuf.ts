@@ -64,6 +64,11 @@ const INLINE = new Set([
   'ConfigMapEnvSource.localObjectReference',
   'SecretEnvSource.localObjectReference',
   'IngressRule.ingressRuleValue',
+  'EphemeralContainer.ephemeralContainerCommon',
+  'Volume.volumeSource',
+  'ConfigMapVolumeSource.localObjectReference',
+  'ConfigMapProjection.localObjectReference',
+  'SecretProjection.localObjectReference',
 ]);
 
 /** The protobufjs types, parsed the first time a protobuf body comes. */

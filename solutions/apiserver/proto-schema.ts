@@ -625,6 +625,8 @@ message Container {
   optional bool stdin = 16;
   optional bool stdinOnce = 17;
   optional bool tty = 18;
+  repeated VolumeMount volumeMounts = 9;
+  optional SecurityContext securityContext = 15 [(kubekata.pointer) = true];
 }
 
 message ContainerPort {
@@ -966,8 +968,10 @@ message PodList {
 }
 
 message PodSpec {
+  repeated Volume volumes = 1;
   repeated Container initContainers = 20;
   repeated Container containers = 2;
+  repeated EphemeralContainer ephemeralContainers = 34;
   optional string restartPolicy = 3;
   optional int64 terminationGracePeriodSeconds = 4 [(kubekata.pointer) = true];
   optional int64 activeDeadlineSeconds = 5 [(kubekata.pointer) = true];
@@ -988,6 +992,173 @@ message PodSpec {
   repeated PodSchedulingGate schedulingGates = 38;
   optional PodSecurityContext securityContext = 14 [(kubekata.pointer) = true];
   optional bool enableServiceLinks = 30 [(kubekata.pointer) = true];
+  optional bool automountServiceAccountToken = 21 [(kubekata.pointer) = true];
+  optional bool hostNetwork = 11;
+  optional bool hostPID = 12;
+  optional bool hostIPC = 13;
+  optional bool shareProcessNamespace = 27 [(kubekata.pointer) = true];
+  repeated LocalObjectReference imagePullSecrets = 15;
+  optional string runtimeClassName = 29 [(kubekata.pointer) = true];
+  optional bool setHostnameAsFQDN = 35 [(kubekata.pointer) = true];
+  optional bool hostUsers = 37 [(kubekata.pointer) = true];
+}
+
+// A container added to a running pod: a Container's fields (inline) and its target.
+message EphemeralContainer {
+  optional EphemeralContainerCommon ephemeralContainerCommon = 1;
+  optional string targetContainerName = 2;
+}
+
+message EphemeralContainerCommon {
+  optional string name = 1;
+  optional string image = 2;
+  repeated string command = 3;
+  repeated string args = 4;
+  optional string workingDir = 5;
+  repeated ContainerPort ports = 6;
+  repeated EnvFromSource envFrom = 19;
+  repeated EnvVar env = 7;
+  optional ResourceRequirements resources = 8;
+  repeated VolumeMount volumeMounts = 9;
+  optional Probe livenessProbe = 10;
+  optional Probe readinessProbe = 11;
+  optional Probe startupProbe = 22;
+  optional string terminationMessagePath = 13;
+  optional string terminationMessagePolicy = 20;
+  optional string imagePullPolicy = 14;
+  optional SecurityContext securityContext = 15 [(kubekata.pointer) = true];
+  optional bool stdin = 16;
+  optional bool stdinOnce = 17;
+  optional bool tty = 18;
+}
+
+message SecurityContext {
+  optional Capabilities capabilities = 1;
+  optional bool privileged = 2 [(kubekata.pointer) = true];
+  optional int64 runAsUser = 4 [(kubekata.pointer) = true];
+  optional bool runAsNonRoot = 5 [(kubekata.pointer) = true];
+  optional bool readOnlyRootFilesystem = 6 [(kubekata.pointer) = true];
+  optional bool allowPrivilegeEscalation = 7 [(kubekata.pointer) = true];
+  optional int64 runAsGroup = 8 [(kubekata.pointer) = true];
+  optional string procMount = 9 [(kubekata.pointer) = true];
+  optional SeccompProfile seccompProfile = 11;
+}
+
+message Capabilities {
+  repeated string add = 1;
+  repeated string drop = 2;
+}
+
+message SeccompProfile {
+  optional string type = 1;
+  optional string localhostProfile = 2 [(kubekata.pointer) = true];
+}
+
+message VolumeMount {
+  optional string name = 1;
+  optional bool readOnly = 2;
+  optional string mountPath = 3;
+  optional string subPath = 4;
+  optional string mountPropagation = 5 [(kubekata.pointer) = true];
+  optional string subPathExpr = 6;
+  optional string recursiveReadOnly = 7 [(kubekata.pointer) = true];
+}
+
+// A volume: its name and its source (inline), of the sources the workbook's pods use.
+message Volume {
+  optional string name = 1;
+  optional VolumeSource volumeSource = 2;
+}
+
+message VolumeSource {
+  optional HostPathVolumeSource hostPath = 1;
+  optional EmptyDirVolumeSource emptyDir = 2;
+  optional SecretVolumeSource secret = 6;
+  optional PersistentVolumeClaimVolumeSource persistentVolumeClaim = 10;
+  optional DownwardAPIVolumeSource downwardAPI = 16;
+  optional ConfigMapVolumeSource configMap = 19;
+  optional ProjectedVolumeSource projected = 26;
+}
+
+message HostPathVolumeSource {
+  optional string path = 1;
+  optional string type = 2 [(kubekata.pointer) = true];
+}
+
+message EmptyDirVolumeSource {
+  optional string medium = 1;
+  optional .k8s.io.apimachinery.pkg.api.resource.Quantity sizeLimit = 2;
+}
+
+message SecretVolumeSource {
+  optional string secretName = 1;
+  repeated KeyToPath items = 2;
+  optional int32 defaultMode = 3 [(kubekata.pointer) = true];
+  optional bool optional = 4 [(kubekata.pointer) = true];
+}
+
+message PersistentVolumeClaimVolumeSource {
+  optional string claimName = 1;
+  optional bool readOnly = 2;
+}
+
+message ConfigMapVolumeSource {
+  optional LocalObjectReference localObjectReference = 1;
+  repeated KeyToPath items = 2;
+  optional int32 defaultMode = 3 [(kubekata.pointer) = true];
+  optional bool optional = 4 [(kubekata.pointer) = true];
+}
+
+message KeyToPath {
+  optional string key = 1;
+  optional string path = 2;
+  optional int32 mode = 3 [(kubekata.pointer) = true];
+}
+
+message DownwardAPIVolumeSource {
+  repeated DownwardAPIVolumeFile items = 1;
+  optional int32 defaultMode = 2 [(kubekata.pointer) = true];
+}
+
+message DownwardAPIVolumeFile {
+  optional string path = 1;
+  optional ObjectFieldSelector fieldRef = 2;
+  optional ResourceFieldSelector resourceFieldRef = 3;
+  optional int32 mode = 4 [(kubekata.pointer) = true];
+}
+
+message ProjectedVolumeSource {
+  repeated VolumeProjection sources = 1;
+  optional int32 defaultMode = 2 [(kubekata.pointer) = true];
+}
+
+message VolumeProjection {
+  optional SecretProjection secret = 1;
+  optional DownwardAPIProjection downwardAPI = 2;
+  optional ConfigMapProjection configMap = 3;
+  optional ServiceAccountTokenProjection serviceAccountToken = 4;
+}
+
+message SecretProjection {
+  optional LocalObjectReference localObjectReference = 1;
+  repeated KeyToPath items = 2;
+  optional bool optional = 4 [(kubekata.pointer) = true];
+}
+
+message ConfigMapProjection {
+  optional LocalObjectReference localObjectReference = 1;
+  repeated KeyToPath items = 2;
+  optional bool optional = 4 [(kubekata.pointer) = true];
+}
+
+message DownwardAPIProjection {
+  repeated DownwardAPIVolumeFile items = 1;
+}
+
+message ServiceAccountTokenProjection {
+  optional string audience = 1;
+  optional int64 expirationSeconds = 2 [(kubekata.pointer) = true];
+  optional string path = 3;
 }
 
 message PodSchedulingGate {

@@ -80,6 +80,41 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(cm.data).toEqual({ color: 'blue', size: '9' });
   });
 
+  it.runIf(hasKubectl)("stores the pod kubectl run sends in protobuf as the same pod sent in JSON: volumes of each source, mounts, security contexts, host namespaces (kubectl's own encoder checks the field numbers)", () => {
+    const spec = {
+      shareProcessNamespace: true,
+      automountServiceAccountToken: false,
+      hostNetwork: true,
+      hostPID: true,
+      imagePullSecrets: [{ name: 'regcred' }],
+      volumes: [
+        { name: 'h', hostPath: { path: '/tmp', type: 'Directory' } },
+        { name: 'e', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+        { name: 's', secret: { secretName: 'tokens', items: [{ key: 't', path: 't.txt', mode: 256 }], defaultMode: 420, optional: true } },
+        { name: 'c', configMap: { name: 'settings', optional: false, defaultMode: 292 } },
+        { name: 'd', downwardAPI: { items: [{ path: 'labels', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } }] } },
+        { name: 'p', projected: { sources: [{ secret: { name: 'tokens' } }, { configMap: { name: 'settings', items: [{ key: 'a', path: 'a' }] } }, { serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'tok' } }] } },
+        { name: 'claim', persistentVolumeClaim: { claimName: 'data', readOnly: true } },
+      ],
+      containers: [
+        {
+          name: 'app',
+          image: 'kubekata/sleeper',
+          volumeMounts: [{ name: 'h', mountPath: '/h', readOnly: true, subPath: 'x', mountPropagation: 'HostToContainer' }, { name: 'e', mountPath: '/e' }],
+          securityContext: { runAsUser: 1000, runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+        },
+      ],
+      restartPolicy: 'Never',
+    };
+    expect(kubectl(['run', 'viaproto', '-n', 'shop', '--image=kubekata/sleeper', '--restart=Never', `--overrides=${JSON.stringify({ spec })}`]).out).toContain('pod/viaproto created');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'viajson', namespace: 'shop', labels: { run: 'viaproto' } }, spec };
+    expect(kubectl(['create', '-f', '-'], JSON.stringify(pod)).out).toContain('pod/viajson created');
+    const stored = (name: string) => (JSON.parse(kubectl(['get', 'pod', name, '-n', 'shop', '-o', 'json']).out) as Pod).spec;
+    const viaProtobuf = stored('viaproto');
+    expect(viaProtobuf).toEqual(stored('viajson'));
+    expect(viaProtobuf).toMatchObject({ hostNetwork: true, volumes: expect.arrayContaining(spec.volumes), containers: [expect.objectContaining(spec.containers[0])] });
+  });
+
   it.runIf(hasKubectl)('get cs answers as v1.32 does, under its deprecation warning: etcd-0 healthy, a component unhealthy while no one holds its Lease, healthy once someone does', () => {
     const before = kubectl(['get', 'componentstatuses']);
     expect(before.err).toContain('Warning: v1 ComponentStatus is deprecated in v1.19+');
