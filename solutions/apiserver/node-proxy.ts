@@ -62,8 +62,24 @@ export interface NodeProxyOptions {
 const SUBRESOURCE = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach|portforward)$/;
 /** `.../pods|services/<id>/proxy[/<path>]`: the resource, the id (`[scheme:]name[:port]`), the path on the backend. */
 const PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|services)\/([^/]+)\/proxy(\/.*)?$/;
-/** `/api/v1/nodes/<id>/proxy[/<path>]`: the same for a node's kubelet (no namespace: the first group is empty). */
-const NODE_PROXY = /^\/api\/v1\/()(nodes)\/([^/]+)\/proxy(\/.*)?$/;
+/** `/api/v1/nodes/<id>/proxy[/<path>]`: the id and the path on a node's kubelet. */
+const NODE_PROXY = /^\/api\/v1\/nodes\/([^/]+)\/proxy(\/.*)?$/;
+
+/** What a proxy path names: the namespace (none for a node), the resource, the id, the path on the backend. */
+interface ProxyTarget {
+  namespace: string;
+  resource: 'pods' | 'services' | 'nodes';
+  id: string;
+  path: string;
+}
+
+function proxyTarget(pathname: string): ProxyTarget | undefined {
+  const namespaced = PROXY.exec(pathname);
+  if (namespaced) return { namespace: namespaced[1]!, resource: namespaced[2] as 'pods' | 'services', id: namespaced[3]!, path: namespaced[4] ?? '/' };
+  const node = NODE_PROXY.exec(pathname);
+  if (node) return { namespace: '', resource: 'nodes', id: node[1]!, path: node[2] ?? '/' };
+  return undefined;
+}
 /** The verb a request's method is authorized as (apiserver's RequestInfoFactory). */
 const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
@@ -90,8 +106,7 @@ export class NodeProxy {
    */
   async serve(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     if (!NodeProxy.matches(request.url)) return false;
-    const pathname = new URL(request.url ?? '/', 'http://apiserver').pathname;
-    const proxy = PROXY.exec(pathname) ?? NODE_PROXY.exec(pathname);
+    const proxy = proxyTarget(new URL(request.url ?? '/', 'http://apiserver').pathname);
     if (proxy) {
       await this.proxy(request, response, proxy);
       return true;
@@ -196,7 +211,7 @@ export class NodeProxy {
   }
 
   /** pods/proxy, services/proxy and nodes/proxy: find the backend, then send the request on and its answer back. */
-  private async proxy(request: IncomingMessage, response: ServerResponse, match: RegExpExecArray): Promise<void> {
+  private async proxy(request: IncomingMessage, response: ServerResponse, target: ProxyTarget): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://apiserver');
     const fail = (error: unknown): void => {
       const status = statusOf(error);
@@ -206,9 +221,9 @@ export class NodeProxy {
     };
     let backend: { scheme: string; host: string; port: number };
     try {
-      const namespace = decodePart(match[1]!, url);
-      const resource = match[2] as 'pods' | 'services' | 'nodes';
-      const id = decodePart(match[3]!, url);
+      const namespace = decodePart(target.namespace, url);
+      const resource = target.resource;
+      const id = decodePart(target.id, url);
       const user = this.options.authenticator?.authenticate(request.headers['authorization']) ?? ANONYMOUS;
       const verb = VERBS[request.method ?? 'GET'] ?? (request.method ?? '').toLowerCase();
       const { scheme, name, port } = splitSchemeNamePort(id, resource === 'pods' ? 'pod' : resource === 'services' ? 'service' : 'node');
@@ -220,7 +235,7 @@ export class NodeProxy {
     } catch (error) {
       return fail(error);
     }
-    const path = `${match[4] ?? '/'}${url.search}`;
+    const path = `${target.path}${url.search}`;
     await new Promise<void>((resolve) => {
       const headers = { ...request.headers, host: `${backend.host}:${backend.port}` };
       // The user's credentials are for the apiserver, not for whatever answers behind it.
