@@ -60,6 +60,12 @@ export function apiServices(registry: Registry): APIService[] {
 }
 
 /** The APIServices as a computed resource (computed-resources.ts), NotFound for a name that is none. */
-export function computedApiServices(registry: Registry): ComputedResource {
-  return { objects: () => apiServices(registry), missing: (name) => notFound('apiservices.apiregistration.k8s.io', name) };
+export function computedApiServices(registry: Registry, extensions: readonly ((created: string | undefined) => APIService)[] = []): ComputedResource {
+  const objects = () => {
+    const local = apiServices(registry);
+    // an extension apiserver's (metrics-server's), registered when the cluster was made
+    const created = local.find((service) => service.metadata.name === 'v1.')?.metadata.creationTimestamp;
+    return [...local, ...extensions.map((extension) => extension(created))].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+  };
+  return { objects, missing: (name) => notFound('apiservices.apiregistration.k8s.io', name) };
 }

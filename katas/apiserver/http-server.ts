@@ -49,6 +49,7 @@ import { WatchCache } from './watch-cache.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
+import { metricsApiService, ResourceMetricsApi, withMetricsGroup, type ResourceMetricsSource } from './resource-metrics.ts';
 import { withZeroValues } from './zero-values.ts';
 
 /** The paths of v1 ComponentStatus, the one deprecated API this server serves. */
@@ -96,6 +97,12 @@ export interface ApiServerOptions {
    * the registry's own (katas 09-10 watch the learner's code directly).
    */
   watchCache?: boolean;
+  /**
+   * Serve `metrics.k8s.io/v1beta1` (`kubectl top`, the horizontal pod autoscaler) from these figures
+   * (resource-metrics.ts): the cluster's metrics-server. Without it the group is not served, as on
+   * a cluster without metrics-server.
+   */
+  resourceMetrics?: ResourceMetricsSource;
 }
 
 /** What tells the server that the store's writes are on the disk: kata 06's `DurableStore.synced`. */
@@ -132,6 +139,8 @@ export class ApiServer {
   private readonly evictions: PodEvictions;
   /** adds ephemeral containers to running pods (`kubectl debug`) */
   private readonly ephemeralContainers: PodEphemeralContainers;
+  /** metrics.k8s.io, with `resourceMetrics` */
+  private readonly resourceMetrics: ResourceMetricsApi | undefined;
   /** approves and denies CertificateSigningRequests (`kubectl certificate approve`) */
   private readonly approvals: CertificateApprovals;
   private readonly scales: CustomResourceScales;
@@ -150,6 +159,7 @@ export class ApiServer {
     this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
     this.evictions = new PodEvictions(options.registry, options.clock);
     this.ephemeralContainers = new PodEphemeralContainers(options.registry, options.clock);
+    this.resourceMetrics = options.resourceMetrics && new ResourceMetricsApi(options.registry, options.resourceMetrics, options.clock);
     this.approvals = new CertificateApprovals(options.registry, options.clock);
     this.scales = new CustomResourceScales(options.registry);
     this.metrics = new ApiserverMetrics(options.clock, () => this.storedObjects());
@@ -213,7 +223,7 @@ export class ApiServer {
     // but for the ComponentStatuses, checked when read (component-statuses.ts).
     const stored = this.options.registry;
     const watched = this.watchCache ? this.watchCache.servingWatches(stored) : stored;
-    const registry = withComputedResources(withComponentStatuses(watched, () => componentStatuses(stored, clock)), { [API_SERVICES]: computedApiServices(stored) });
+    const registry = withComputedResources(withComponentStatuses(watched, () => componentStatuses(stored, clock)), { [API_SERVICES]: computedApiServices(stored, this.options.resourceMetrics ? [metricsApiService] : []) });
     // The handler authenticates through the impersonation: the impersonated user, when there is one.
     return { registry, clock, authenticator: this.impersonation.authenticator, authorizer, admission, serviceAllocator, emptyDeletedNamespaces, ...(random && { random }) };
   }
@@ -256,6 +266,8 @@ export class ApiServer {
         // this server's own, not the handler's.
         if (ServiceAccountTokens.matches(request.url ?? '/')) {
           answer = this.tokens.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
+        } else if (this.resourceMetrics && ResourceMetricsApi.matches(request.url ?? '/')) {
+          answer = this.resourceMetrics.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, this.impersonation.authenticator, this.options.authorizer);
         } else if (PodEphemeralContainers.matches(request.url ?? '/')) {
           answer = this.ephemeralContainers.answer(request.method ?? 'GET', request.url ?? '/', acting.headers, body, this.impersonation.authenticator, this.options.authorizer);
         } else if (PodEvictions.matches(request.url ?? '/')) {
@@ -272,6 +284,8 @@ export class ApiServer {
           // A resource's other version (autoscaling/v1 autoscalers) is converted at the edge (served-versions.ts).
           const handle = (inner: ApiRequest) => this.handler!.handle(inner);
           answer = await this.withTimeout(answerInOtherVersion({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }, handle));
+          // The aggregator lists metrics-server's group beside the server's own.
+          if (this.resourceMetrics && 'body' in answer && answer.code === 200 && (request.url ?? '').split('?')[0]!.replace(/\/+$/, '') === '/apis') answer = { ...answer, body: withMetricsGroup(answer.body as { groups?: unknown[] }) };
         }
       } finally {
         acting.done();

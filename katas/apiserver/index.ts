@@ -82,6 +82,7 @@ export * from './statefulset-strategy.ts';
 export * from './pdb-strategy.ts';
 export * from './limit-range.ts';
 export * from './resource-quota.ts';
+export * from './resource-metrics.ts';
 export * from './hpa-strategy.ts';
 export * from './served-versions.ts';
 export * from './networking-strategy.ts';

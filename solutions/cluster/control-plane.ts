@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Agent } from 'undici';
 import { IdentityLease } from './apiserver-identity.ts';
+import { METRICS_READER_ROLE, METRICS_SERVER_USER, MetricsServer } from './metrics-server.ts';
 import { CertificateSigner, CustomResourceDefinitionController, SharedInformerFactory } from '@kube/controllers';
 import {
   Admission,
@@ -151,12 +152,18 @@ export class ControlPlane {
   /** signs approved CertificateSigningRequests, while it runs over HTTPS */
   private signer: ApiserverLoop | undefined;
   private definitions: ApiserverLoop | undefined;
+  /**
+   * metrics-server, scraping the kubelets while the apiserver runs over HTTPS; its figures are
+   * what the apiserver serves as metrics.k8s.io (kept across restarts, as the add-on's pod would be)
+   */
+  readonly metricsServer: MetricsServer;
   /** a client per user, over HTTPS: made once, so that restarts do not open new pools */
   private readonly clients = new Map<string, ApiClient>();
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.port = options.port ?? 0;
     this.loadTokens();
+    this.metricsServer = new MetricsServer({ clock: options.clock, nodes: async () => (await this.clientFor(METRICS_SERVER_USER).nodes().list()).items });
   }
 
   /** Where the apiserver listens: `https://127.0.0.1:6443`, or `local` for the in-process transport. */
@@ -199,7 +206,7 @@ export class ControlPlane {
       this.dispatcher ??= new Agent({ connect: { secureContext: createSecureContext({ ca: pki.ca }) } });
       ensureRbacObjects(
         this.registry,
-        [...BOOTSTRAP_CLUSTER_ROLES.map((role) => ({ kind: 'ClusterRole', ...role })), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((binding) => ({ kind: 'ClusterRoleBinding', ...binding }))],
+        [...[...BOOTSTRAP_CLUSTER_ROLES, METRICS_READER_ROLE].map((role) => ({ kind: 'ClusterRole', ...role })), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((binding) => ({ kind: 'ClusterRoleBinding', ...binding }))],
         { replace: true },
       );
       this.storeComponentBindings();
@@ -244,6 +251,8 @@ export class ControlPlane {
         emptyDeletedNamespaces: false,
         // --watch-cache (on upstream): 1,000 kubelets' pod watches cost one registry watch, not 1,000
         watchCache: true,
+        // metrics-server's metrics.k8s.io, which kube-apiserver's aggregation layer would proxy to
+        resourceMetrics: this.metricsServer,
       });
       await this.server.start();
       this.port = new URL(this.server.url).port ? Number(new URL(this.server.url).port) : 443;
@@ -257,12 +266,14 @@ export class ControlPlane {
       // apiextensions-apiserver's controllers, as kube-apiserver's own client (the administrator's here)
       this.definitions = new ApiserverLoop(this.clientFor(ADMIN_USER), clock, (factory, client) => new CustomResourceDefinitionController({ client, clock, factory, serve: serveCustomResources }));
       await this.definitions.start();
+      this.metricsServer.start();
     });
   }
 
   /** Stops the apiserver (its watches end), then closes the store (its log flushed). */
   async stop(): Promise<void> {
     const { tracer } = this.options;
+    await this.metricsServer.stop();
     this.identity?.stop();
     this.identity = undefined;
     await this.signer?.stop();

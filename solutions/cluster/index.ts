@@ -15,6 +15,7 @@ export * from './apiserver-identity.ts';
 export * from './node.ts';
 export * from './container-stdin.ts';
 export * from './process-usage.ts';
+export * from './metrics-server.ts';
 export * from './runtime-overrides.ts';
 export * from './controller-manager.ts';
 export * from './dns.ts';
