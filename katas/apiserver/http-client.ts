@@ -84,6 +84,15 @@ export class HttpClient extends BaseApiClient {
     return this.call<Namespace>('PUT', `/api/v1/namespaces/${encodeURIComponent(namespace.metadata.name ?? '')}/finalize`, namespace);
   }
 
+  /**
+   * A GET of any path of the server, for an API no resource type here describes: metrics.k8s.io
+   * (the horizontal pod autoscaler's resource metrics client). A 2xx answer's body, else throws
+   * the server's Status as a StatusError.
+   */
+  get<R>(path: string): Promise<R> {
+    return this.call<R>('GET', path);
+  }
+
   /** Sends one request; a 2xx answer's body, else throws the server's Status as a StatusError. */
   private async call<R>(method: string, path: string, body?: unknown): Promise<R> {
     const response = await fetch(this.baseUrl + path, {

@@ -257,13 +257,13 @@ function summed(containers: ContainerMetrics[]): ResourceList {
 }
 
 /** A CPU quantity this file wrote, back in nanocores. */
-export function nanoCoresOf(quantity: string): number {
+function nanoCoresOf(quantity: string): number {
   const [, digits = '0', suffix = ''] = /^(\d+)([num]?)$/.exec(quantity) ?? [];
   return Number(digits) * ({ n: 1, u: 1e3, m: 1e6, '': 1e9 } as Record<string, number>)[suffix]!;
 }
 
 /** A memory quantity this file wrote, back in bytes. */
-export function bytesOf(quantity: string): number {
+function bytesOf(quantity: string): number {
   const [, digits = '0', suffix = ''] = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(quantity) ?? [];
   return Number(digits) * ({ '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 } as Record<string, number>)[suffix]!;
 }
