@@ -2,19 +2,38 @@
  * HorizontalPodAutoscalers (given code, beyond the katas): the apiserver's autoscaling/v2 defaults
  * and validation (solutions/apiserver/hpa-strategy.ts), autoscaling/v1 served beside it
  * (solutions/apiserver/served-versions.ts) and the horizontal pod autoscaler controller
- * (solutions/controllers/horizontal-pod-autoscaler.ts), as v1.32's on a cluster without
- * metrics-server. Deployments are written by the test; time is the cluster's FakeClock.
+ * (solutions/controllers/horizontal-pod-autoscaler.ts), as v1.32's: on a cluster without
+ * metrics-server, and on metrics the test sets. Deployments and pods are written by the test;
+ * time is the cluster's FakeClock. The arithmetic alone is hpa-replicas.test.ts's.
  */
 import { describe, expect, it } from 'vitest';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { fc, test } from '../../test/support/prop.ts';
 import { controllerOnCluster, faults } from './fixtures/controller-on-cluster.ts';
 import { answerInOtherVersion, ApiHandler, hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '@kube/apiserver';
-import { HorizontalPodAutoscalerController, HPA_SYNC_PERIOD_MS, NO_RESOURCE_METRICS } from '@kube/controllers';
-import { Random, type Deployment, type HorizontalPodAutoscaler, type HorizontalPodAutoscalerSpec, type MetricSpec } from '@kube/kit';
+import { HorizontalPodAutoscalerController, HPA_SYNC_PERIOD_MS, NO_RESOURCE_METRICS, type ResourceMetricsClient } from '@kube/controllers';
+import { Random, toRFC3339, type Deployment, type HorizontalPodAutoscaler, type HorizontalPodAutoscalerSpec, type MetricSpec, type Pod } from '@kube/kit';
 
-async function running() {
-  const { cluster, api, recorder, errors, stop } = await controllerOnCluster((parts) => new HorizontalPodAutoscalerController(parts));
+/** metrics.k8s.io as the test says: each pod's cpu usage (a quantity), by name; a pod without one has no metrics. */
+class SetMetrics implements ResourceMetricsClient {
+  readonly cpu = new Map<string, string>();
+  at = 0;
+  asked: string[] = [];
+  constructor(private readonly pods: () => Promise<Pod[]>) {}
+  async listPodMetrics(namespace: string, labelSelector: string) {
+    this.asked.push(`${namespace} ${labelSelector}`);
+    return (await this.pods())
+      .filter((pod) => this.cpu.has(pod.metadata.name!))
+      .map((pod) => ({ kind: 'PodMetrics' as const, metadata: { name: pod.metadata.name, namespace }, timestamp: toRFC3339(this.at), window: '15s', containers: [{ name: 'web', usage: { cpu: this.cpu.get(pod.metadata.name!)!, memory: '40Mi' } }] }));
+  }
+}
+
+async function running(withMetrics = false) {
+  let metrics: SetMetrics | undefined;
+  const { cluster, api, recorder, errors, stop } = await controllerOnCluster((parts) => {
+    metrics = withMetrics ? new SetMetrics(async () => (await parts.client.pods('default').list()).items) : undefined;
+    return new HorizontalPodAutoscalerController({ ...parts, ...(metrics && { metrics }) });
+  });
   const autoscalers = api.resource<HorizontalPodAutoscaler>('horizontalpodautoscalers', 'default');
   const deployments = api.deployments('default');
   /** A Deployment "web" of `replicas` (its pods are not needed: the autoscaler reads the replicas it asks for). */
@@ -24,7 +43,13 @@ async function running() {
   const replicas = async () => (await deployments.get('web')).spec?.replicas;
   const status = async () => (await autoscalers.get('web')).status;
   const events = () => recorder.events.map((e) => `${e.type} ${e.reason}: ${e.message}`);
-  return { cluster, api, autoscalers, deployments, deployment, autoscale, replicas, status, events, errors, stop };
+  /** A running, long ready pod of web's, requesting `cpu` (none: no request). */
+  const pod = async (name: string, cpu?: string) => {
+    const created = await api.pods('default').create({ metadata: { name, labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'kubekata/echo', ...(cpu && { resources: { requests: { cpu } } }) }] } } as Pod);
+    const since = toRFC3339(cluster.clock.now() - 3_600_000);
+    await api.pods('default').updateStatus({ ...created, status: { phase: 'Running', startTime: since, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: since }] } });
+  };
+  return { cluster, api, autoscalers, deployments, deployment, autoscale, replicas, status, events, errors, stop, metrics: metrics!, pod };
 }
 
 if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/horizontal-pod-autoscaler.test.ts'), 240_000);
@@ -98,6 +123,57 @@ else describe('HorizontalPodAutoscalers', () => {
         { type: 'ScalingActive', status: 'False', lastTransitionTime: '2026-01-01T00:00:15Z', reason: 'FailedGetResourceMetric', message: `the HPA was unable to compute the replica count: ${failed}` },
       ],
     });
+    await stop();
+  });
+
+  it('on its metrics, scales up to what the pods\' usage over their requests asks for, then holds a scale down for the 5 minutes of stabilization, with upstream\'s events, status and conditions', async () => {
+    const { cluster, deployment, autoscale, replicas, status, events, metrics, pod, errors, stop } = await running(true);
+    await deployment(2);
+    await pod('web-1', '200m');
+    await pod('web-2', '200m');
+    metrics.cpu.set('web-1', '190m').set('web-2', '210m');
+    await autoscale({ minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] });
+    metrics.at = cluster.clock.now() + HPA_SYNC_PERIOD_MS;
+    await cluster.advance(HPA_SYNC_PERIOD_MS);
+    expect(metrics.asked).toEqual(['default app=web']);
+    expect(await replicas(), '400m of 400m is 100%, twice the target: 2 × 2').toBe(4);
+    expect(events()).toEqual(['Normal SuccessfulRescale: New size: 4; reason: cpu resource utilization (percentage of request) above target']);
+    expect(await status()).toMatchObject({
+      currentReplicas: 2,
+      desiredReplicas: 4,
+      currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageValue: '200m', averageUtilization: 100 } } }],
+      conditions: [
+        { type: 'AbleToScale', status: 'True', reason: 'SucceededRescale', message: 'the HPA controller was able to update the target scale to 4' },
+        { type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)' },
+        { type: 'ScalingLimited', status: 'False', reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range' },
+      ],
+    });
+
+    metrics.cpu.set('web-1', '10m').set('web-2', '10m');
+    for (let i = 0; i < 20; i++) {
+      metrics.at = cluster.clock.now() + HPA_SYNC_PERIOD_MS;
+      await cluster.advance(HPA_SYNC_PERIOD_MS);
+      expect(await replicas(), `held at ${(i + 2) * 15} s`).toBe(4);
+    }
+    expect((await status())?.conditions?.[0]).toMatchObject({ reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' });
+    await cluster.advance(HPA_SYNC_PERIOD_MS);
+    expect(await replicas(), 'the recommendation of 4 is more than 5 minutes old').toBe(1);
+    expect(events().at(-1)).toBe('Normal SuccessfulRescale: New size: 1; reason: All metrics below target');
+    expect(faults(errors)).toEqual([]);
+    await stop();
+  });
+
+  it('says why a resource metric cannot be read, in upstream\'s words: a pod without a request, no metrics yet, a metric only the custom metrics API has', async () => {
+    const { cluster, deployment, autoscale, replicas, events, metrics, pod, stop } = await running(true);
+    await deployment(2);
+    await pod('web-1');
+    await autoscale({ minReplicas: 1 });
+    await cluster.advance(HPA_SYNC_PERIOD_MS);
+    expect(events()[0]).toBe('Warning FailedGetResourceMetric: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API');
+    metrics.cpu.set('web-1', '100m');
+    await cluster.advance(HPA_SYNC_PERIOD_MS);
+    expect(events()[2]).toBe('Warning FailedGetResourceMetric: failed to get cpu utilization: missing request for cpu in container web of Pod web-1');
+    expect(await replicas()).toBe(2);
     await stop();
   });
 
