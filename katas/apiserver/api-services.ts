@@ -13,8 +13,9 @@
  * ```
  *
  * Where it simplifies: they are computed when read (computed-resources.ts), not stored, so they
- * are read only; an APIService for an extension apiserver (metrics-server's) cannot be created,
- * as there is no aggregation layer to proxy to it.
+ * are read only; an APIService for an extension apiserver cannot be created, as there is no
+ * aggregation layer to proxy to it. metrics-server's (`v1beta1.metrics.k8s.io`) is listed when the
+ * apiserver serves that group itself (resource-metrics.ts).
  *
  * Given code, beyond the katas: the same in katas/ and solutions/.
  */

@@ -2,8 +2,8 @@
  * HorizontalPodAutoscalers (autoscaling/v2): keep a Deployment's (or ReplicaSet's, or
  * StatefulSet's) replicas between `minReplicas` and `maxReplicas`, at the number its metrics ask
  * for. `kubectl autoscale deployment web --min=2 --max=5 --cpu-percent=50` makes one. The
- * horizontal pod autoscaler controller keeps the status; the metrics come from the metrics APIs
- * (metrics-server), which this workbook does not serve.
+ * horizontal pod autoscaler controller keeps the status; resource metrics come from metrics.k8s.io,
+ * which the cluster's metrics-server serves (the custom and external metrics APIs are not served).
  * @module
  */
 import type { ConditionStatus, KubeObject, LabelSelector, Quantity, Time } from './meta.ts';
