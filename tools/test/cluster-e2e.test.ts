@@ -361,22 +361,6 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     expect(measured?.cpu?.usageCoreNanoSeconds).toBeGreaterThan(0);
   });
 
-  it('measures the nodes and pods with kubectl top: metrics-server scrapes the kubelets every 15 s, and the apiserver serves metrics.k8s.io', async () => {
-    const pods = (await readyPods(3)).map((pod) => pod.metadata.name!).sort();
-    // a pod is measured from its second scrape on: at most 30 s after it started
-    const top = await until('kubectl top to measure the three web pods', async () => {
-      const lines = (await kubectl('top', 'pod', '-l', 'app=web', '--no-headers')).trim().split('\n');
-      return lines.length === 3 ? lines.map((line) => line.split(/\s+/)) : undefined;
-    });
-    expect(top.map(([name]) => name).sort()).toEqual(pods);
-    for (const [, cpu, memory] of top) expect([cpu, memory]).toEqual([expect.stringMatching(/^\d+m$/), expect.stringMatching(/^\d+Mi$/)]);
-    const nodes = (await kubectl('top', 'node', '--no-headers')).trim().split('\n').map((line) => line.split(/\s+/));
-    expect(nodes.map(([name]) => name)).toEqual(['node-1', 'node-2']);
-    for (const [, cpu, cpuShare, memory, memoryShare] of nodes) expect([cpu, cpuShare, memory, memoryShare]).toEqual([expect.stringMatching(/^\d+m$/), expect.stringMatching(/^\d+%$/), expect.stringMatching(/^\d+Mi$/), expect.stringMatching(/^\d+%$/)]);
-    expect(JSON.parse(await kubectl('get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/${pods[0]}`))).toMatchObject({ kind: 'PodMetrics', window: expect.stringMatching(/s$/), containers: [{ name: 'app' }] });
-    expect(await kubectl('get', 'apiservice', 'v1beta1.metrics.k8s.io', '--no-headers')).toMatch(/^v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+/);
-  });
-
   it('runs a Job to completion: kubectl create job, kubectl wait --for=condition=complete, kubectl logs job/..., and the Job\'s pods go with it', async () => {
     await kubectl('create', 'job', 'answer', '--image=kubekata/node', '--', 'node', '-e', 'console.log(6 * 7)');
     expect(await kubectl('wait', '--for=condition=complete', 'job/answer', '--timeout=60s')).toBe('job.batch/answer condition met\n');
@@ -628,6 +612,22 @@ spec:
       await expect(get('127.0.0.1', port)).rejects.toThrow();
     });
     expect(refused).toContain(`error forwarding port 9999 to pod default/${pod!.metadata.name}`);
+  });
+
+  it('measures the nodes and pods with kubectl top: metrics-server scrapes the kubelets every 15 s, and the apiserver serves metrics.k8s.io', async () => {
+    const pods = (await readyPods(3)).map((pod) => pod.metadata.name!).sort();
+    // a pod is measured from its second scrape on, at most 30 s after it started: by now, long since
+    const top = await until('kubectl top to measure the three web pods', async () => {
+      const lines = (await kubectl('top', 'pod', '-l', 'app=web', '--no-headers')).trim().split('\n');
+      return lines.length === 3 ? lines.map((line) => line.split(/\s+/)) : undefined;
+    });
+    expect(top.map(([name]) => name).sort()).toEqual(pods);
+    for (const [, cpu, memory] of top) expect([cpu, memory]).toEqual([expect.stringMatching(/^\d+m$/), expect.stringMatching(/^\d+Mi$/)]);
+    const nodes = (await kubectl('top', 'node', '--no-headers')).trim().split('\n').map((line) => line.split(/\s+/));
+    expect(nodes.map(([name]) => name)).toEqual(['node-1', 'node-2']);
+    for (const [, cpu, cpuShare, memory, memoryShare] of nodes) expect([cpu, cpuShare, memory, memoryShare]).toEqual([expect.stringMatching(/^\d+m$/), expect.stringMatching(/^\d+%$/), expect.stringMatching(/^\d+Mi$/), expect.stringMatching(/^\d+%$/)]);
+    expect(JSON.parse(await kubectl('get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/${pods[0]}`))).toMatchObject({ kind: 'PodMetrics', window: expect.stringMatching(/s$/), containers: [{ name: 'app' }] });
+    expect(await kubectl('get', 'apiservice', 'v1beta1.metrics.k8s.io', '--no-headers')).toMatch(/^v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+/);
   });
 
   it('restarts a container whose process was killed: restartCount 1, Ready again', async () => {
