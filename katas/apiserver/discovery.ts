@@ -232,6 +232,19 @@ function addCustomSchema(type: ResourceType, version: string, schemas: Record<st
   add('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
 }
 
+/** The kit's schemas of these names, with every schema they refer to (for a document of kinds made of the kit's types). */
+export function kitSchemasWithReferences(names: readonly string[]): Record<string, object> {
+  const all = openApiSchemas();
+  const schemas: Record<string, object> = {};
+  const add = (schemaName: string): void => {
+    if (schemas[schemaName] !== undefined || all[schemaName] === undefined) return;
+    schemas[schemaName] = all[schemaName]!;
+    for (const ref of referencesOf(all[schemaName]!)) add(ref);
+  };
+  names.forEach(add);
+  return schemas;
+}
+
 /** The names a schema refers to (`#/components/schemas/<name>`), at any depth. */
 function referencesOf(schema: OpenApiSchema): string[] {
   const nested = [...Object.values(schema.properties ?? {}), ...(schema.items ? [schema.items] : []), ...(schema.additionalProperties ? [schema.additionalProperties] : []), ...(schema.allOf ?? [])];

@@ -49,7 +49,7 @@ import { WatchCache } from './watch-cache.ts';
 import type { AdmissionChain, Authenticator, Authorizer } from './auth-api.ts';
 import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
-import { metricsApiService, ResourceMetricsApi, withMetricsGroup, type ResourceMetricsSource } from './resource-metrics.ts';
+import { metricsApiService, ResourceMetricsApi, withMetricsGroup, withMetricsOpenApi, type ResourceMetricsSource } from './resource-metrics.ts';
 import { withZeroValues } from './zero-values.ts';
 
 /** The paths of v1 ComponentStatus, the one deprecated API this server serves. */
@@ -284,8 +284,10 @@ export class ApiServer {
           // A resource's other version (autoscaling/v1 autoscalers) is converted at the edge (served-versions.ts).
           const handle = (inner: ApiRequest) => this.handler!.handle(inner);
           answer = await this.withTimeout(answerInOtherVersion({ method: request.method ?? 'GET', url: request.url ?? '/', headers: acting.headers, body }, handle));
-          // The aggregator lists metrics-server's group beside the server's own.
-          if (this.resourceMetrics && 'body' in answer && answer.code === 200 && (request.url ?? '').split('?')[0]!.replace(/\/+$/, '') === '/apis') answer = { ...answer, body: withMetricsGroup(answer.body as { groups?: unknown[] }) };
+          // The aggregator lists metrics-server's group, and its OpenAPI document, beside the server's own.
+          const path = (request.url ?? '').split('?')[0]!.replace(/\/+$/, '');
+          if (this.resourceMetrics && 'body' in answer && answer.code === 200 && path === '/apis') answer = { ...answer, body: withMetricsGroup(answer.body as { groups?: unknown[] }) };
+          if (this.resourceMetrics && 'body' in answer && answer.code === 200 && path === '/openapi/v3') answer = { ...answer, body: withMetricsOpenApi(answer.body as { paths?: Record<string, unknown> }) };
         }
       } finally {
         acting.done();

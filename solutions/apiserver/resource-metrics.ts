@@ -32,6 +32,7 @@
 import type { APIService, KubeObject, Node, Pod } from '@kube/kit';
 import { toRFC3339, type Clock } from '@kube/kit';
 import type { Authenticator, Authorizer } from './auth-api.ts';
+import { kitSchemasWithReferences, SERVER_VERSION } from './discovery.ts';
 import { authorizedUser } from './impersonation.ts';
 import type { Registry } from './registry.ts';
 import { fieldsMatch, parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -92,6 +93,9 @@ export interface ResourceMetricsSource {
   pod(namespace: string, name: string): (MetricsPoint & { containers: { name: string; usage: Usage }[] }) | undefined;
 }
 
+/** Where the group-version's OpenAPI v3 document is, relative to the server. */
+const OPENAPI_PATH = '/openapi/v3/apis/metrics.k8s.io/v1beta1';
+
 /** `/apis/metrics.k8s.io/v1beta1[/namespaces/<ns>]/<nodes|pods>[/<name>]`, or the group-version's discovery. */
 const METRICS_PATH = /^\/apis\/metrics\.k8s\.io\/v1beta1(?:\/namespaces\/([^/]+))?(?:\/(nodes|pods)(?:\/([^/]+))?)?\/?$/;
 
@@ -140,6 +144,11 @@ export function metricsApiService(created: string | undefined): APIService {
 /** The group as `GET /apis` lists it. */
 export const METRICS_API_GROUP = { name: METRICS_GROUP, versions: [{ groupVersion: API_VERSION, version: METRICS_VERSION }], preferredVersion: { groupVersion: API_VERSION, version: METRICS_VERSION } };
 
+/** `GET /openapi/v3` with the metrics group-version's document added. */
+export function withMetricsOpenApi(index: { paths?: Record<string, unknown> }): object {
+  return { ...index, paths: { ...index.paths, 'apis/metrics.k8s.io/v1beta1': { serverRelativeURL: `${OPENAPI_PATH}?hash=${SERVER_VERSION.gitVersion}` } } };
+}
+
 /** `GET /apis` with the metrics group added where its priority (100, the lowest built in) puts it: last. */
 export function withMetricsGroup(groupList: { groups?: unknown[] }): object {
   return { ...groupList, groups: [...(groupList.groups ?? []), METRICS_API_GROUP] };
@@ -155,13 +164,19 @@ export class ResourceMetricsApi {
 
   /** Is this a request for the metrics group-version (its discovery or a resource)? */
   static matches(url: string): boolean {
-    return url.startsWith('/apis/metrics.k8s.io/v1beta1') && METRICS_PATH.test(url.split('?')[0]!);
+    const path = url.split('?')[0]!;
+    return path === OPENAPI_PATH || (url.startsWith('/apis/metrics.k8s.io/v1beta1') && METRICS_PATH.test(path));
   }
 
   /** Answers one request; never throws: a failure is its Status. */
   answer(method: string, url: string, headers: Record<string, string | undefined>, authenticator: Authenticator | undefined, authorizer: Authorizer | undefined): { code: number; body: unknown } {
     try {
       const { pathname, searchParams } = new URL(url, 'http://apiserver');
+      if (pathname === OPENAPI_PATH) {
+        // what `kubectl explain podmetrics` reads, as metrics-server publishes it through the aggregator
+        authorizedUser(headers['authorization'], authenticator, authorizer, { verb: 'get', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: pathname });
+        return { code: 200, body: openApiDocument() };
+      }
       const [, namespace = '', resource, name] = METRICS_PATH.exec(pathname)!.map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
       const verb = name ? 'get' : 'list';
       if (!resource) {
@@ -279,4 +294,50 @@ function discovery(): object {
       { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
     ],
   };
+}
+
+/** The schema name of a metrics kind, as k8s.io/metrics names it. */
+const schemaName = (kind: string) => `io.k8s.metrics.pkg.apis.metrics.v1beta1.${kind}`;
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/** `GET /openapi/v3/apis/metrics.k8s.io/v1beta1`: the paths of nodes and pods, and the schemas of their kinds (k8s.io/metrics' words). */
+function openApiDocument(): object {
+  const usage = { type: 'object', description: 'The memory usage is the memory working set.', additionalProperties: ref(QUANTITY) };
+  const common = {
+    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+    metadata: { ...ref(OBJECT_META), description: "Standard object's metadata." },
+    timestamp: { type: 'string', format: 'date-time', description: 'The following fields define time interval from which metrics were collected from the interval [Timestamp-Window, Timestamp].' },
+    window: { type: 'string' },
+  };
+  const gvk = (kind: string) => ({ 'x-kubernetes-group-version-kind': [{ group: METRICS_GROUP, version: METRICS_VERSION, kind }] });
+  const schemas: Record<string, object> = {
+    ...kitSchemasWithReferences([OBJECT_META, QUANTITY]),
+    [schemaName('NodeMetrics')]: { type: 'object', description: 'NodeMetrics sets resource usage metrics of a node.', required: ['timestamp', 'window', 'usage'], properties: { ...common, usage }, ...gvk('NodeMetrics') },
+    [schemaName('PodMetrics')]: {
+      type: 'object',
+      description: 'PodMetrics sets resource usage metrics of a pod.',
+      required: ['timestamp', 'window', 'containers'],
+      properties: { ...common, containers: { type: 'array', description: 'Metrics for all containers are collected within the same time window.', items: ref(schemaName('ContainerMetrics')) } },
+      ...gvk('PodMetrics'),
+    },
+    [schemaName('ContainerMetrics')]: {
+      type: 'object',
+      description: 'ContainerMetrics sets resource usage metrics of a container.',
+      required: ['name', 'usage'],
+      properties: { name: { type: 'string', description: 'Container name corresponding to the one from pod.spec.containers.' }, usage },
+    },
+  };
+  const operation = (action: 'get' | 'list', kind: string) => ({ operationId: `${action}${kind}`, responses: { '200': { description: 'OK' } }, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': { group: METRICS_GROUP, version: METRICS_VERSION, kind } });
+  const root = `/apis/${API_VERSION}`;
+  const paths = {
+    [`${root}/nodes`]: { get: operation('list', 'NodeMetrics') },
+    [`${root}/nodes/{name}`]: { get: operation('get', 'NodeMetrics') },
+    [`${root}/pods`]: { get: operation('list', 'PodMetrics') },
+    [`${root}/namespaces/{namespace}/pods`]: { get: operation('list', 'PodMetrics') },
+    [`${root}/namespaces/{namespace}/pods/{name}`]: { get: operation('get', 'PodMetrics') },
+  };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths, components: { schemas } };
 }

@@ -627,6 +627,7 @@ spec:
     expect(nodes.map(([name]) => name)).toEqual(['node-1', 'node-2']);
     for (const [, cpu, cpuShare, memory, memoryShare] of nodes) expect([cpu, cpuShare, memory, memoryShare]).toEqual([expect.stringMatching(/^\d+m$/), expect.stringMatching(/^\d+%$/), expect.stringMatching(/^\d+Mi$/), expect.stringMatching(/^\d+%$/)]);
     expect(JSON.parse(await kubectl('get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/${pods[0]}`))).toMatchObject({ kind: 'PodMetrics', window: expect.stringMatching(/s$/), containers: [{ name: 'app' }] });
+    expect(await kubectl('explain', 'podmetrics.containers.usage')).toMatch(/^GROUP:\s+metrics\.k8s\.io\nKIND:\s+PodMetrics\nVERSION:\s+v1beta1\n\nFIELD: usage <map\[string\]Quantity>/);
     expect(await kubectl('get', 'apiservice', 'v1beta1.metrics.k8s.io', '--no-headers')).toMatch(/^v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+/);
   });
 

@@ -133,6 +133,13 @@ else {
       expect(await client.get('/apis/metrics.k8s.io/v1beta1')).toMatchObject({ kind: 'APIResourceList', groupVersion: 'metrics.k8s.io/v1beta1', resources: [{ name: 'nodes', kind: 'NodeMetrics', namespaced: false, verbs: ['get', 'list'] }, { name: 'pods', kind: 'PodMetrics', namespaced: true, verbs: ['get', 'list'] }] });
       expect(await client.get('/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).toMatchObject({ spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server' } }, status: { conditions: [{ type: 'Available', status: 'True' }] } });
       expect((await client.get<PodMetrics>('/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/web-1')).containers).toEqual([{ name: 'app', usage: { cpu: '250m', memory: '40Mi' } }]);
+      // kubectl explain podmetrics: the index names the document, which carries the kinds and what they refer to
+      const index = await client.get<{ paths: Record<string, { serverRelativeURL: string }> }>('/openapi/v3');
+      const document = await client.get<{ components: { schemas: Record<string, { 'x-kubernetes-group-version-kind'?: unknown[]; properties?: Record<string, unknown> }> } }>(index.paths['apis/metrics.k8s.io/v1beta1']!.serverRelativeURL);
+      const podMetrics = document.components.schemas['io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics']!;
+      expect(podMetrics['x-kubernetes-group-version-kind']).toEqual([{ group: 'metrics.k8s.io', version: 'v1beta1', kind: 'PodMetrics' }]);
+      expect(Object.keys(podMetrics.properties!)).toEqual(['apiVersion', 'kind', 'metadata', 'timestamp', 'window', 'containers']);
+      expect(document.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'], 'what metadata refers to is in the document').toBeDefined();
     });
 
     it('is not served at all by an apiserver without metrics-server: the 404 the autoscaler reports, and no group in /apis', async () => {
@@ -143,6 +150,7 @@ else {
       const client = new HttpClient(server.url);
       await expect(client.get('/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods')).rejects.toMatchObject({ status: { code: 404 } });
       expect((await client.get<{ groups: { name: string }[] }>('/apis')).groups.map((g) => g.name)).not.toContain('metrics.k8s.io');
+      expect(Object.keys((await client.get<{ paths: object }>('/openapi/v3')).paths)).not.toContain('apis/metrics.k8s.io/v1beta1');
     });
 
     test.prop([fc.nat({ max: 64 * 1e9 })])('a CPU rate is written as the exact quantity metrics-server writes, and reads back to the same nanocores', (nanoCores) => {
