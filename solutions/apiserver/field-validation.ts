@@ -33,6 +33,7 @@
  * ```
  */
 import { knownFieldTypes } from '@kube/kit';
+import { decodeTypeError } from './decode-types.ts';
 import { badRequest, invalid } from './status.ts';
 
 /** What a request asks the server to do with unknown fields. */
@@ -123,28 +124,38 @@ function warningsFor(paths: readonly string[], directive: FieldValidation): stri
 }
 
 /**
- * A created or replaced object (POST, PUT): its unknown fields dropped; with `Strict`, a 400
+ * A created or replaced object (POST, PUT): a 400 BadRequest for a value of the wrong type, as Go's
+ * decoder words it (decode-types.ts); then its unknown fields dropped; with `Strict`, a 400
  * BadRequest if it had any, worded as upstream's transformDecodeError:
  * `Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.bogus"`.
  * Answers the warnings to send (with `Warn`).
  */
 export function checkDecodedFields(object: object, apiVersion: string, kind: string, directive: FieldValidation): string[] {
+  const version = apiVersion.split('/').at(-1)!;
+  // A value of the wrong type fails the decode itself, whatever the directive (decode-types.ts).
+  const typeError = CUSTOM_PRUNERS.has(`${apiVersion}|${kind}`) ? undefined : decodeTypeError(typeNameOf(apiVersion, kind), object);
+  if (typeError) throw badRequest(`${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: ${typeError}`);
   const dropped = dropFieldsOf(object, apiVersion, kind);
   if (dropped.length > 0 && directive === 'Strict') {
-    const version = apiVersion.split('/').at(-1)!;
     throw badRequest(`${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: ${strictDecodingError(dropped)}`);
   }
   return warningsFor(dropped, directive);
 }
 
 /**
- * A patched object (PATCH): its unknown fields dropped; with `Strict`, a 422 Invalid of the
- * field `patch` if it had any, as patch.go words it, showing the patched object as JSON:
+ * A patched object (PATCH): a 422 Invalid of the field `patch` for a value of the wrong type, as
+ * a JSON merge patch's decode words it (`...: json: cannot unmarshal string into Go struct field
+ * DeploymentSpec.spec.replicas of type int32`; upstream's strategic merge patch converts a map
+ * instead and says `unrecognized type: int32`). Then its unknown fields dropped; with `Strict`, a
+ * 422 Invalid of the field `patch` if it had any, as patch.go words it, showing the patched object as JSON:
  * ` "" is invalid: patch: Invalid value: "{\"apiVersion\":\"v1\",...}": strict decoding error: unknown field "spec.bogus"`.
  * (For a strategic merge patch upstream shows the patch instead, as Go prints a map.) Answers
  * the warnings to send (with `Warn`).
  */
 export function checkPatchedFields(patched: object, apiVersion: string, kind: string, directive: FieldValidation): string[] {
+  // A value of the wrong type fails the decode of the patched object, whatever the directive.
+  const typeError = CUSTOM_PRUNERS.has(`${apiVersion}|${kind}`) ? undefined : decodeTypeError(typeNameOf(apiVersion, kind), patched);
+  if (typeError) throw invalid('', '', [{ reason: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${typeError}` }]);
   const shown = directive === 'Strict' ? JSON.stringify(patched) : '';
   const dropped = dropFieldsOf(patched, apiVersion, kind);
   if (dropped.length > 0 && directive === 'Strict') {
