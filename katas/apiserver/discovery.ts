@@ -212,24 +212,13 @@ function addSchemaOf(gvk: { group: string; version: string; kind: string }, sche
   const name = Object.keys(all).find((candidate) =>
     (all[candidate]!['x-kubernetes-group-version-kind'] ?? []).some((k) => k.group === gvk.group && k.version === gvk.version && k.kind === gvk.kind),
   );
-  const add = (schemaName: string): void => {
-    if (schemas[schemaName] !== undefined || all[schemaName] === undefined) return;
-    schemas[schemaName] = all[schemaName]!;
-    for (const ref of referencesOf(all[schemaName]!)) add(ref);
-  };
-  if (name !== undefined) add(name);
+  if (name !== undefined) Object.assign(schemas, kitSchemasWithReferences([name]));
 }
 
 /** A custom resource's schema (from its definition), and ObjectMeta with what it refers to. */
 function addCustomSchema(type: ResourceType, version: string, schemas: Record<string, object>): void {
   schemas[customSchemaName(type.group, version, type.kind)] = type.custom!.openApiSchema;
-  const all = openApiSchemas();
-  const add = (schemaName: string): void => {
-    if (schemas[schemaName] !== undefined || all[schemaName] === undefined) return;
-    schemas[schemaName] = all[schemaName]!;
-    for (const ref of referencesOf(all[schemaName]!)) add(ref);
-  };
-  add('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+  Object.assign(schemas, kitSchemasWithReferences(['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']));
 }
 
 /** The kit's schemas of these names, with every schema they refer to (for a document of kinds made of the kit's types). */

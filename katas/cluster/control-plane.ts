@@ -14,7 +14,8 @@
  * authorizer); here each is bound to `cluster-admin`, which is what those roles add up to for the
  * requests these components make. That binding and kube-apiserver's bootstrap policy are stored
  * objects, written at each start (`kubectl get clusterrolebindings` lists them). Over HTTPS the
- * apiserver keeps its identity Lease in kube-system (apiserver-identity.ts).
+ * apiserver keeps its identity Lease in kube-system (apiserver-identity.ts), and the control plane
+ * runs metrics-server (metrics-server.ts), whose figures the apiserver serves as metrics.k8s.io.
  *
  * @example
  * ```ts

@@ -153,17 +153,23 @@ export interface ReplicaInputs {
   now: number;
 }
 
+/** The pods sorted, and the metrics of the ready and missing ones only; throws when no pod, or no trusted metric, is left. */
+function trustedMetrics({ pods, resource, metrics, now }: ReplicaInputs): { metrics: PodMetricsInfo; groups: PodGroups } {
+  if (pods.length === 0) throw new Error('no pods returned by selector while calculating replica count');
+  const trusted = new Map(metrics);
+  const groups = groupPods(pods, trusted, resource, now);
+  for (const name of [...groups.ignored, ...groups.unready]) trusted.delete(name);
+  if (trusted.size === 0) throw new Error('did not receive metrics for targeted pods (pods might be unready)');
+  return { metrics: trusted, groups };
+}
+
 /**
  * The replicas a Utilization target asks for, and the utilization and average usage seen
  * (GetResourceReplicas). Throws, in upstream's words, when it cannot say.
  */
 export function resourceReplicas(inputs: ReplicaInputs & { targetUtilization: number; container?: string }): { replicas: number; utilization: number; rawAverage: number } {
   const { pods, resource, targetUtilization } = inputs;
-  if (pods.length === 0) throw new Error('no pods returned by selector while calculating replica count');
-  const metrics = new Map(inputs.metrics);
-  const groups = groupPods(pods, metrics, resource, inputs.now);
-  for (const name of [...groups.ignored, ...groups.unready]) metrics.delete(name);
-  if (metrics.size === 0) throw new Error('did not receive metrics for targeted pods (pods might be unready)');
+  const { metrics, groups } = trustedMetrics(inputs);
   const requests = podRequests(pods, resource, inputs.container);
   const { ratio, utilization, rawAverage } = resourceUtilizationRatio(metrics, requests, targetUtilization);
   // A missing pod on a scale down counts as using its whole request, or the target when that is higher.
@@ -174,12 +180,8 @@ export function resourceReplicas(inputs: ReplicaInputs & { targetUtilization: nu
 
 /** The replicas an AverageValue target (milli-units) asks for, and the average usage seen (GetRawResourceReplicas). */
 export function rawResourceReplicas(inputs: ReplicaInputs & { targetAverage: number }): { replicas: number; usage: number } {
-  const { pods, resource, targetAverage } = inputs;
-  if (pods.length === 0) throw new Error('no pods returned by selector while calculating replica count');
-  const metrics = new Map(inputs.metrics);
-  const groups = groupPods(pods, metrics, resource, inputs.now);
-  for (const name of [...groups.ignored, ...groups.unready]) metrics.delete(name);
-  if (metrics.size === 0) throw new Error('did not receive metrics for targeted pods (pods might be unready)');
+  const { targetAverage } = inputs;
+  const { metrics, groups } = trustedMetrics(inputs);
   const { ratio, usage } = metricUsageRatio(metrics, targetAverage);
   const replicas = rebalanced(inputs.currentReplicas, groups, metrics, ratio, () => targetAverage, (rebalancedMetrics) => metricUsageRatio(rebalancedMetrics, targetAverage).ratio);
   return { replicas, usage };
