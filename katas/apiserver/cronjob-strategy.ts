@@ -15,6 +15,7 @@ import type { CronJob, KubeObject, StatusCause } from '@kube/kit';
 import { isKnownTimeZone, parseCronSchedule } from './cron-schedule.ts';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
+import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { validateJobRestartPolicy } from './job-strategy.ts';
 import { isDNS1123Subdomain } from './names.ts';
@@ -36,6 +37,7 @@ export function defaultCronJob(cronJob: CronJob): void {
   if (podSpec) {
     defaultPodSpec(podSpec);
     defaultEnvironmentOf({ ...cronJob, spec: spec.jobTemplate.spec } as KubeObject, true);
+    defaultVolumesOf({ ...cronJob, spec: spec.jobTemplate.spec } as KubeObject, true);
   }
 }
 

@@ -27,6 +27,7 @@ import {
   validateCustomResourceDefinitionUpdate,
 } from './crd-strategy.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
+import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, forbiddenField, invalidField } from './field-errors.ts';
 import { keepCertificateSigningRequestSpec, validateCertificateSigningRequest } from './certificates.ts';
 import { validateRuntimeClass, validateRuntimeClassUpdate } from './runtime-class.ts';
@@ -236,6 +237,7 @@ function withPodSpecRules(type: ResourceType, template: boolean): ResourceType {
     defaults: (obj) => {
       applyDefaults(obj);
       defaultEnvironmentOf(obj, template);
+      defaultVolumesOf(obj, template);
     },
     validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template), ...validateSchedulingGatesOf(obj, template), ...(template ? ephemeralContainersInTemplate(obj) : [])],
   };

@@ -26,6 +26,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, PersistentVolumeClaim, StatefulSet, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
+import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { isDNS1123Subdomain } from './names.ts';
 import { defaultPersistentVolumeClaim } from './storage-strategy.ts';
@@ -54,6 +55,7 @@ export function defaultStatefulSet(sts: StatefulSet): void {
   spec.revisionHistoryLimit ??= 10;
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
   defaultEnvironmentOf(sts, true);
+  defaultVolumesOf(sts, true);
   spec.volumeClaimTemplates = spec.volumeClaimTemplates?.map(defaultClaimTemplate);
   if (spec.volumeClaimTemplates === undefined) delete spec.volumeClaimTemplates;
 }

@@ -24,6 +24,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ControllerRevision, DaemonSet, DaemonSetUpdateStrategy, KubeObject, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
+import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { intOrPercentAmount, validateIntOrPercent } from './int-or-percent.ts';
 import { isDNS1123Subdomain } from './names.ts';
@@ -48,6 +49,7 @@ export function defaultDaemonSet(ds: DaemonSet): void {
   spec.revisionHistoryLimit ??= 10;
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
   defaultEnvironmentOf(ds, true);
+  defaultVolumesOf(ds, true);
 }
 
 /** The template generation a DaemonSet carries: its annotation's number, 0 without one. */

@@ -61,6 +61,7 @@ export * from './admission.ts';
 export * from './request-info.ts';
 export * from './field-validation.ts';
 export * from './decode-types.ts';
+export * from './volume-defaults.ts';
 export * from './patch.ts';
 export * from './strategic-merge.ts';
 export * from './field-manager.ts';

@@ -23,6 +23,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Job, KubeObject, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
+import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
 import { isDNS1123Subdomain } from './names.ts';
 import { selectorMatches, validateLabels, validateLabelSelector, validateObjectMeta, validatePodSpec } from './validation.ts';
@@ -50,6 +51,7 @@ export function defaultJob(job: Job): void {
   spec.podReplacementPolicy ??= 'TerminatingOrFailed';
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
   defaultEnvironmentOf(job, true);
+  defaultVolumesOf(job, true);
 }
 
 /**

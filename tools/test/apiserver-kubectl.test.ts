@@ -92,8 +92,8 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
         { name: 'e', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
         { name: 's', secret: { secretName: 'tokens', items: [{ key: 't', path: 't.txt', mode: 256 }], defaultMode: 420, optional: true } },
         { name: 'c', configMap: { name: 'settings', optional: false, defaultMode: 292 } },
-        { name: 'd', downwardAPI: { items: [{ path: 'labels', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } }] } },
-        { name: 'p', projected: { sources: [{ secret: { name: 'tokens' } }, { configMap: { name: 'settings', items: [{ key: 'a', path: 'a' }] } }, { serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'tok' } }] } },
+        { name: 'd', downwardAPI: { items: [{ path: 'labels', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } }], defaultMode: 420 } },
+        { name: 'p', projected: { defaultMode: 420, sources: [{ secret: { name: 'tokens' } }, { configMap: { name: 'settings', items: [{ key: 'a', path: 'a' }] } }, { serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'tok' } }] } },
         { name: 'claim', persistentVolumeClaim: { claimName: 'data', readOnly: true } },
       ],
       containers: [

@@ -242,7 +242,7 @@ else describe('storage', () => {
     expect(made.metadata.labels).toEqual({ tier: 'data', app: 'web' });
     expect(made.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid }]);
     const pod = await api.pods('default').get('web-0');
-    expect((pod.spec as { volumes?: unknown[] }).volumes).toEqual([{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-0' } }, { name: 'config', configMap: { name: 'web' } }]);
+    expect((pod.spec as { volumes?: unknown[] }).volumes).toEqual([{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-0' } }, { name: 'config', configMap: { name: 'web', defaultMode: 420 } }]);
     expect(recorder.events.map((e) => e.message)).toEqual(['create Claim www-web-0 Pod web-0 in StatefulSet web success', 'create Pod web-0 in StatefulSet web successful']);
     const refused = await sets.create({ metadata: { name: 'bad' }, spec: { replicas: 1, serviceName: 'bad', selector: { matchLabels: { app: 'web' } }, template, volumeClaimTemplates: [claim()] } });
     expect(refused.spec?.volumeClaimTemplates?.[0]).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } });
