@@ -49,8 +49,9 @@ else {
       const pod = registry.create<Pod>('pods', 'default', podWith(volumes()) as Pod);
       expect(volumesOf(pod)).toEqual([{ name: 's', secret: { secretName: 'db', defaultMode: 420 } }]);
       const template = (restartPolicy: string) => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'kubekata/echo' }], restartPolicy, volumes: volumes() } });
-      const deployment = registry.create<KubeObject & { spec: { template: { spec: { volumes: Volume[] } } } }>('deployments', 'default', { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: template('Always') } } as KubeObject);
-      const job = registry.create<KubeObject & { spec: { template: { spec: { volumes: Volume[] } } } }>('jobs', 'default', { metadata: { name: 'once' }, spec: { template: template('Never') } } as KubeObject);
+      type Workload = KubeObject & { spec: { template: { spec: { volumes: Volume[] } } } };
+      const deployment = registry.create<Workload>('deployments', 'default', { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: template('Always') } } as unknown as Workload);
+      const job = registry.create<Workload>('jobs', 'default', { metadata: { name: 'once' }, spec: { template: template('Never') } } as unknown as Workload);
       for (const made of [deployment, job]) expect(made.spec.template.spec.volumes).toEqual([{ name: 's', secret: { secretName: 'db', defaultMode: 420 } }]);
     });
 
