@@ -9,8 +9,8 @@
  *
  * Every component gets its own user and token (`<dataDir>/pki/tokens.csv`, kept across restarts):
  * `kubernetes-admin` (group `system:masters`, kubeadm's admin.conf), `system:kube-scheduler`,
- * `system:kube-controller-manager`, `system:kube-proxy`, `system:node:<name>` (group
- * `system:nodes`). Simplified: upstream gives each of them a narrow role (and nodes the Node
+ * `system:kube-controller-manager`, `system:kube-proxy`, `system:metrics-server`,
+ * `system:node:<name>` (group `system:nodes`). Simplified: upstream gives each of them a narrow role (and nodes the Node
  * authorizer); here each is bound to `cluster-admin`, which is what those roles add up to for the
  * requests these components make. That binding and kube-apiserver's bootstrap policy are stored
  * objects, written at each start (`kubectl get clusterrolebindings` lists them). Over HTTPS the
