@@ -237,7 +237,10 @@ export class ResourceMetricsApi {
     let labels, fields;
     try {
       labels = parseLabelSelector(query.get('labelSelector') ?? '');
-      fields = parseFieldSelector(query.get('fieldSelector') ?? '', resource === 'pods' ? ['metadata.name', 'metadata.namespace'] : ['metadata.name']);
+      // metrics-server matches a field selector against a pod's metadata only (its lister holds
+      // PartialObjectMetadata): any field may be named, and one it does not hold is "".
+      const text = query.get('fieldSelector') ?? '';
+      fields = parseFieldSelector(text, text.split(',').map((clause) => /^\s*([^=!\s]*)/.exec(clause)![1]!));
     } catch (error) {
       throw badRequest(error instanceof Error ? error.message : String(error));
     }
