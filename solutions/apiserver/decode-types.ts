@@ -24,10 +24,12 @@ import { openApiSchemas, type OpenApiSchema } from '@kube/kit';
 
 /**
  * The integer fields Go declares as int64 (the rest are int32), as `field` or `Struct.field`:
- * a grace period, user and group ids, generations, a CronJob's deadline, a revision.
+ * grace periods and a toleration's seconds, user and group ids, generations, a CronJob's
+ * deadline, a revision.
  */
 const INT64_FIELDS = new Set([
   'terminationGracePeriodSeconds',
+  'tolerationSeconds',
   'activeDeadlineSeconds',
   'deletionGracePeriodSeconds',
   'runAsUser',
