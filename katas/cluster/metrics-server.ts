@@ -18,9 +18,9 @@
  *
  * Where it simplifies: upstream scrapes each kubelet's `/metrics/resource` (Prometheus text) over
  * HTTPS; this one reads the Summary API (`/stats/summary`, what metrics-server read before v0.6)
- * over the kubelet's plain HTTP. A pod's figures are its containers'; the Summary API here gives a
- * container's own figures only for a pod of one container (kubelet/stats-summary.ts), so a pod of
- * several containers has no metrics, as upstream leaves out a pod whose containers it could not read.
+ * over the kubelet's plain HTTP. A pod's figures are its containers' (the node tells each
+ * container's processes apart: kubelet/stats-summary.ts); a pod one of whose containers has no
+ * figure is left out, as upstream leaves out a pod whose containers it could not all read.
  *
  * @example
  * ```ts

@@ -82,6 +82,8 @@ export class ClusterNode {
   private readonly logRoot: string | undefined;
   /** the runtime's root: where its sandboxes' processes work, which the Summary API measures */
   private readonly root: string;
+  /** what the node's processes use (process runtime only): the Summary API's source */
+  private readonly usage: ProcessUsage | undefined;
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.name = options.name;
@@ -98,7 +100,9 @@ export class ClusterNode {
     const runtime: RuntimeService =
       options.runtime === 'process' ? this.stdins.around(new ProcessRuntime({ root, podCIDR, clock: options.clock })) : new FakeRuntime({ clock: options.clock, podCIDR });
     const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP);
-    this.runtime = options.dnsServer ? withClusterDns(withEnvironment, options.dnsServer) : withEnvironment;
+    const withDns = options.dnsServer ? withClusterDns(withEnvironment, options.dnsServer) : withEnvironment;
+    this.usage = options.runtime === 'process' ? new ProcessUsage(root) : undefined;
+    this.runtime = this.usage ? withContainerGroups(withDns, this.usage) : withDns;
   }
 
   /** The node's pod CIDR: `127.0.<10+index>.0/24` unless the options give one. */
@@ -138,7 +142,7 @@ export class ClusterNode {
         ...(this.logRoot ? { logRoot: this.logRoot } : {}),
       });
       if (this.options.runtime === 'process') {
-        const stats = new StatsSummary({ nodeName: name, runtime: this.runtime, pods: () => kubelet.runningPods(), source: new ProcessUsage(this.root), clock });
+        const stats = new StatsSummary({ nodeName: name, runtime: this.runtime, pods: () => kubelet.runningPods(), source: this.usage!, clock });
         this.server = new KubeletServer({ kubelet, runtime: this.runtime, host: nodeIP, clock, containerStdin: (id) => this.stdins.of(id), stats });
         ({ port } = await this.server.start());
       }
@@ -246,6 +250,19 @@ function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, no
       ...(environment.command && { command: environment.command }),
       ...(environment.args && { args: environment.args }),
     };
+  });
+}
+
+/**
+ * The runtime with each container's process group remembered as it starts (ProcessUsage.recordStart),
+ * as containerd's shim knows its task's pid: the Summary API then gives each container its own figures.
+ */
+function withContainerGroups(runtime: RuntimeService, usage: ProcessUsage): RuntimeService {
+  return overrideRuntime(runtime, {
+    startContainer: async (containerId) => {
+      const sandbox = (await runtime.containerStatus(containerId)).podSandboxId;
+      await usage.recordStart(containerId, sandbox, () => runtime.startContainer(containerId));
+    },
   });
 }
 

@@ -10,10 +10,15 @@
  * | figure | from |
  * | --- | --- |
  * | a process's CPU time | `/proc/<pid>/stat`: utime + stime, in clock ticks (100 a second) |
+ * | a process's container | `/proc/<pid>/stat`: its process group (pgrp) |
  * | a process's resident memory | `/proc/<pid>/statm`: resident pages × 4096 |
  * | the node's busy CPU time | `/proc/stat`: the `cpu` line but idle and iowait |
  * | the node's memory | `/proc/meminfo`: MemTotal − MemAvailable used, MemAvailable available |
  * | the node's boot | `/proc/stat`: btime |
+ *
+ * A container is its process group (kata 22 starts each container as the leader of a group of its
+ * own): {@link ProcessUsage.recordStart} wraps a start and remembers the group that appeared, as
+ * containerd's shim knows its task's pid, and {@link ProcessUsage.containers} sums each group.
  *
  * Every node of the workbook is the same machine, so each reports the machine's own figures.
  * Elsewhere than on Linux nothing is measured.
@@ -36,6 +41,8 @@ const PAGE_BYTES = 4096;
 /** The processes of one node's sandboxes, and the machine. */
 export class ProcessUsage implements StatsSource {
   private readonly sandboxRoot: string;
+  /** each started container's sandbox and process group */
+  private readonly groups = new Map<string, { sandbox: string; group: number }>();
 
   /** @param root the node's runtime root (its ProcessRuntime's `root`) */
   constructor(root: string) {
@@ -60,22 +67,69 @@ export class ProcessUsage implements StatsSource {
 
   /** Each sandbox's processes, summed, by sandbox id. */
   sandboxes(): ReadonlyMap<string, Usage> {
+    return sumBy(this.processes(), (p) => p.sandbox);
+  }
+
+  /**
+   * Each started container's processes (its process group), summed, by container id. A container
+   * whose group has no process left is forgotten: it exited, and a restart is a new container.
+   */
+  containers(): ReadonlyMap<string, Usage> {
+    const byGroup = sumBy(this.processes(), (p) => `${p.sandbox}/${p.group}`);
     const usage = new Map<string, Usage>();
-    if (!existsSync('/proc/self/stat') || !existsSync(this.sandboxRoot)) return usage;
-    const inside = realpathSync(this.sandboxRoot) + sep;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const found = readProcess(entry, inside);
-      if (!found) continue;
-      const sum = usage.get(found.sandbox) ?? { cpuCoreNanoSeconds: 0, rssBytes: 0 };
-      usage.set(found.sandbox, { cpuCoreNanoSeconds: sum.cpuCoreNanoSeconds + found.cpu, rssBytes: sum.rssBytes + found.rss });
+    for (const [id, { sandbox, group }] of this.groups) {
+      const found = byGroup.get(`${sandbox}/${group}`);
+      if (found) usage.set(id, found);
+      else this.groups.delete(id);
     }
     return usage;
   }
+
+  /**
+   * Runs `start` (the runtime's startContainer of `containerId`, in `sandbox`) and remembers the
+   * process group that appeared in the sandbox meanwhile. None, or two (a `kubectl exec` started
+   * in the same moment), and the container is not told apart.
+   */
+  async recordStart(containerId: string, sandbox: string, start: () => Promise<void>): Promise<void> {
+    const before = this.groupsIn(sandbox);
+    await start();
+    const appeared = [...this.groupsIn(sandbox)].filter((group) => !before.has(group));
+    if (appeared.length === 1) this.groups.set(containerId, { sandbox, group: appeared[0]! });
+  }
+
+  /** The process groups with a process in `sandbox`. */
+  private groupsIn(sandbox: string): Set<number> {
+    return new Set(this.processes().filter((p) => p.sandbox === sandbox).map((p) => p.group));
+  }
+
+  /** Every process working in a sandbox of this node. */
+  private processes(): SandboxProcess[] {
+    if (!existsSync('/proc/self/stat') || !existsSync(this.sandboxRoot)) return [];
+    const inside = realpathSync(this.sandboxRoot) + sep;
+    return readdirSync('/proc').flatMap((entry) => (/^\d+$/.test(entry) ? (readProcess(entry, inside) ?? []) : []));
+  }
 }
 
-/** One process of a sandbox: its sandbox id, CPU time (ns) and resident bytes; undefined for any other, or one gone meanwhile. */
-function readProcess(pid: string, inside: string): { sandbox: string; cpu: number; rss: number } | undefined {
+/** One process of a sandbox: its sandbox id, process group, CPU time (ns) and resident bytes. */
+interface SandboxProcess {
+  sandbox: string;
+  group: number;
+  cpu: number;
+  rss: number;
+}
+
+/** The processes' usage summed by `key`. */
+function sumBy(processes: readonly SandboxProcess[], key: (p: SandboxProcess) => string): Map<string, Usage> {
+  const usage = new Map<string, Usage>();
+  for (const p of processes) {
+    const sum = usage.get(key(p)) ?? { cpuCoreNanoSeconds: 0, rssBytes: 0 };
+    usage.set(key(p), { cpuCoreNanoSeconds: sum.cpuCoreNanoSeconds + p.cpu, rssBytes: sum.rssBytes + p.rss });
+  }
+  return usage;
+}
+
+/** One process of a sandbox; undefined for any other, or one gone meanwhile. */
+function readProcess(pid: string, inside: string): SandboxProcess | undefined {
   try {
     const cwd = readlinkSync(join('/proc', pid, 'cwd'));
     if (!(cwd + sep).startsWith(inside)) return undefined;
@@ -83,9 +137,10 @@ function readProcess(pid: string, inside: string): { sandbox: string; cpu: numbe
     const stat = readFileSync(join('/proc', pid, 'stat'), 'utf8');
     // "pid (comm) state ppid ...": the fields after the command, which may hold spaces and parentheses
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const group = Number(fields[2]); // pgrp
     const cpu = (Number(fields[11]) + Number(fields[12])) * NANOSECONDS_PER_TICK; // utime, stime
     const rss = Number(readFileSync(join('/proc', pid, 'statm'), 'utf8').split(' ')[1]) * PAGE_BYTES;
-    return { sandbox, cpu, rss };
+    return { sandbox, group, cpu, rss };
   } catch {
     return undefined; // gone meanwhile, or another user's
   }

@@ -7,7 +7,10 @@
  * Upstream measures cgroups through cAdvisor or the CRI. Here the node measures processes
  * ({@link StatsSource}: on Linux, cluster/process-usage.ts reads /proc), and a pod is the
  * processes of its sandbox — its containers and what `kubectl exec` runs in it. A container's own
- * figures are given only for a pod of one container, the only case the processes tell apart.
+ * figures are its own processes' where the source tells them apart (the node knows each
+ * container's process group: {@link StatsSource.containers}); else they are given only for a pod
+ * of one container, whose processes are all its. What `kubectl exec` runs counts for the pod, not
+ * for a container (upstream's joins the container's cgroup).
  *
  * A CPU figure is cumulative (`usageCoreNanoSeconds`); the rate (`usageNanoCores`) is the change
  * since the summary before, divided by the time between them, as cAdvisor's is between two
@@ -45,6 +48,8 @@ export interface StatsSource {
   node(): NodeUsage | undefined;
   /** each sandbox's processes, summed, by sandbox id */
   sandboxes(): ReadonlyMap<string, Usage>;
+  /** each container's own processes, summed, by container id, where the source tells them apart */
+  containers?(): ReadonlyMap<string, Usage>;
 }
 
 /** A CPU figure: cumulative, and the rate since the sample before (when there was one). */
@@ -110,20 +115,36 @@ export class StatsSummary {
     const node = source.node();
     const bySandbox = source.sandboxes();
     const sandboxes = await runtime.listPodSandbox({ state: 'SANDBOX_READY' });
+    const byContainer = source.containers?.() ?? new Map<string, Usage>();
+    const runningInRuntime = byContainer.size > 0 ? await runtime.listContainers({ state: 'CONTAINER_RUNNING' }) : [];
     const seen = new Set<string>(['node']);
     const pods: PodStats[] = [];
     for (const pod of this.options.pods()) {
       const uid = pod.metadata.uid ?? '';
-      const usage = sumOf(sandboxes.filter((s) => s.metadata.uid === uid).map((s) => bySandbox.get(s.id)));
+      const own = sandboxes.filter((s) => s.metadata.uid === uid).map((s) => s.id);
+      const usage = sumOf(own.map((id) => bySandbox.get(id)));
       const running = runningContainers(pod.status);
       const cpu = usage && this.cpu(`pod/${uid}`, usage.cpuCoreNanoSeconds, now, time);
       const memory = usage && memoryOf(usage, time);
       if (usage) seen.add(`pod/${uid}`);
+      // Each container's own processes, where the source tells them apart; else a pod of one
+      // container: its processes are that container's.
+      const ownUsage = (name: string) => {
+        const container = runningInRuntime.find((c) => own.includes(c.podSandboxId) && c.metadata.name === name);
+        return container && byContainer.get(container.id);
+      };
+      const figures = (name: string): { cpu?: CPUStats; memory?: MemoryStats } => {
+        const measured = ownUsage(name);
+        if (measured) {
+          seen.add(`container/${uid}/${name}`);
+          return { cpu: this.cpu(`container/${uid}/${name}`, measured.cpuCoreNanoSeconds, now, time), memory: memoryOf(measured, time) };
+        }
+        return running.length === 1 && cpu && memory ? { cpu, memory } : {};
+      };
       pods.push({
         podRef: { name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? 'default', uid },
         startTime: pod.status?.startTime ?? time,
-        // A pod of one container: its processes are that container's.
-        containers: running.map(({ name, startedAt }) => ({ name, startTime: startedAt, ...(running.length === 1 && cpu && memory && { cpu, memory }) })),
+        containers: running.map(({ name, startedAt }) => ({ name, startTime: startedAt, ...figures(name) })),
         ...(cpu && { cpu }),
         ...(memory && { memory }),
       });

@@ -33,6 +33,7 @@ class SetSource implements StatsSource {
   readonly bySandbox = new Map<string, Usage>();
   node = () => this.nodeUsage;
   sandboxes = () => this.bySandbox;
+  containers?: () => ReadonlyMap<string, Usage>;
 }
 
 /** A pod with `containers` running, as the kubelet knows it. */
@@ -51,7 +52,7 @@ async function setUp(pods: Pod[]) {
   const sandboxOf = new Map<string, string>();
   for (const pod of pods) sandboxOf.set(pod.metadata.uid!, await runtime.runPodSandbox(sandboxConfigFor(pod, { attempt: 0 })));
   const stats = new StatsSummary({ nodeName: 'node-1', runtime, pods: () => pods, source, clock });
-  return { clock, source, stats, sandboxOf };
+  return { clock, source, stats, sandboxOf, runtime };
 }
 
 if (!onReference) it("passes on the reference (check 7 runs the tools' tests on the starters)", async () => expectPassOnReference('tools/test/kubelet-stats.test.ts'), 240_000);
@@ -82,12 +83,40 @@ else {
       expect((await stats.summary()).pods[0]!.cpu).toEqual({ time: '2026-01-01T00:00:10Z', usageNanoCores: 50_000_000, usageCoreNanoSeconds: 2.5e9 });
     });
 
-    it('names the containers of a pod of several, but gives them no figures of their own: its processes are the pod\'s', async () => {
+    it('names the containers of a pod of several, but gives them no figures of their own where the source cannot tell their processes apart', async () => {
       const { source, stats, sandboxOf } = await setUp([runningPod('web', 'u1', ['app', 'side'])]);
       source.bySandbox.set(sandboxOf.get('u1')!, { cpuCoreNanoSeconds: 1e9, rssBytes: 10e6 });
       const [pod] = (await stats.summary()).pods;
       expect(pod!.containers).toEqual([{ name: 'app', startTime: '2026-01-01T00:00:01Z' }, { name: 'side', startTime: '2026-01-01T00:00:01Z' }]);
       expect(pod!.memory?.workingSetBytes).toBe(10e6);
+    });
+
+    it('gives each container of a pod of several its own figures where the source tells their processes apart', async () => {
+      const { clock, source, stats, sandboxOf, runtime } = await setUp([runningPod('web', 'u1', ['app', 'side'])]);
+      const sandbox = sandboxOf.get('u1')!;
+      const started = new Map<string, string>();
+      for (const name of ['app', 'side']) {
+        const id = await runtime.createContainer(sandbox, { metadata: { name, attempt: 0 }, image: { image: 'kubekata/echo' } });
+        await runtime.startContainer(id);
+        started.set(name, id);
+      }
+      const byContainer = new Map<string, Usage>();
+      source.containers = () => byContainer;
+      const measure = (app: number, side: number) => {
+        byContainer.set(started.get('app')!, { cpuCoreNanoSeconds: app, rssBytes: 30e6 });
+        byContainer.set(started.get('side')!, { cpuCoreNanoSeconds: side, rssBytes: 5e6 });
+        source.bySandbox.set(sandbox, { cpuCoreNanoSeconds: app + side, rssBytes: 35e6 });
+      };
+      measure(1e9, 1e8);
+      await stats.summary();
+      await clock.advance(10_000);
+      measure(6e9, 2e8);
+      const [pod] = (await stats.summary()).pods;
+      expect(pod!.containers.map((c) => [c.name, c.cpu?.usageNanoCores, c.memory?.workingSetBytes])).toEqual([
+        ['app', 500_000_000, 30e6],
+        ['side', 10_000_000, 5e6],
+      ]);
+      expect(pod!.cpu?.usageNanoCores).toBe(510_000_000);
     });
 
     it('gives no figures where nothing was measured: a pod whose sandbox has no process, a node without /proc', async () => {
@@ -150,6 +179,31 @@ else {
       expect(node.availableBytes).toBeGreaterThan(0);
       expect(node.rssBytes).toBeGreaterThan(0);
       expect(node.bootTime).toBeLessThan(Date.now());
+    });
+
+    it.runIf(process.platform === 'linux')('tells a container by the process group that appeared as it started, apart from a command run beside it', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'kubekata-stats-'));
+      cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+      const folder = join(root, 'sandboxes', 'sb1');
+      mkdirSync(folder, { recursive: true });
+      // Each a group of its own (detached), in the sandbox's folder, as kata 22 starts containers and exec runs commands.
+      const run = async (bytes: number) => {
+        const child = spawn(process.execPath, ['-e', `globalThis.kept = Buffer.alloc(${bytes}, 1); process.stdout.write("ready"); setInterval(() => {}, 1000)`], { cwd: folder, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+        cleanups.push(() => void child.kill('SIGKILL'));
+        await new Promise((resolve) => child.stdout!.once('data', resolve));
+        return child;
+      };
+      const usage = new ProcessUsage(root);
+      let container: Awaited<ReturnType<typeof run>> | undefined;
+      await usage.recordStart('c1', 'sb1', async () => void (container = await run(30e6)));
+      await run(5e6); // a kubectl exec beside it
+      const measured = usage.containers();
+      expect([...measured.keys()]).toEqual(['c1']);
+      expect(measured.get('c1')!.rssBytes).toBeGreaterThan(30e6);
+      expect(measured.get('c1')!.rssBytes, 'the command beside it is the pod\'s, not the container\'s').toBeLessThan(usage.sandboxes().get('sb1')!.rssBytes);
+      container!.kill('SIGKILL');
+      await new Promise((resolve) => container!.once('exit', resolve));
+      expect(usage.containers().size, 'an exited container is forgotten').toBe(0);
     });
   });
 
