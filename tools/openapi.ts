@@ -370,6 +370,9 @@ const REVIEW_KINDS = [
   'io.k8s.api.authorization.v1.SubjectAccessReview',
 ];
 
+/** Kinds a subresource takes (a pod's `eviction`), which the kit has no interface of its own for: /openapi/v2 describes them. */
+const SUBRESOURCE_KINDS = ['io.k8s.api.policy.v1.Eviction'];
+
 /** The {@link FieldType} of a field of the kit's schema. */
 function kitFieldType(schema: Schema): FieldType {
   const named = (s: Schema | undefined): string => {
@@ -406,7 +409,7 @@ function knownFields(): Record<string, Record<string, FieldType>> {
     for (const type of fields.values()) if (type !== '') visit(type.replace(/^(\[\]|\{\})/, ''));
   };
   for (const [name, schema] of Object.entries(kit)) if (schema['x-kubernetes-group-version-kind']) visit(name);
-  for (const name of REVIEW_KINDS) visit(name);
+  for (const name of [...REVIEW_KINDS, ...SUBRESOURCE_KINDS]) visit(name);
   return Object.fromEntries(Object.entries(reached).sort(([a], [b]) => a.localeCompare(b)));
 }
 

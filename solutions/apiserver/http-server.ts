@@ -51,6 +51,7 @@ import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
 import { metricsApiService, ResourceMetricsApi, withMetricsGroup, withMetricsOpenApi, type ResourceMetricsSource } from './resource-metrics.ts';
 import { withZeroValues } from './zero-values.ts';
+import { answerOpenApiV2, OPENAPI_V2_PATH } from './openapi-v2.ts';
 
 /** The paths of v1 ComponentStatus, the one deprecated API this server serves. */
 const DEPRECATED_PATH = /^\/api\/v1\/componentstatuses(?:[/?]|$)/;
@@ -243,6 +244,7 @@ export class ApiServer {
     if (socket.authorized && request.headers.authorization === undefined) request.headers.authorization = this.certificates.headerFor(certificateUser(socket.getPeerCertificate()));
     if (NodeProxy.matches(request.url) && (await this.nodeProxy.serve(request, response))) return;
     if ((request.url ?? '').split('?')[0] === '/metrics') return this.send(request, response, this.scrape(headersOf(request)));
+    if ((request.url ?? '').split('?')[0] === OPENAPI_V2_PATH) return this.serveOpenApiV2(request, response);
     try {
       const body = await this.readBody(request);
       if (body === undefined) {
@@ -317,6 +319,27 @@ export class ApiServer {
       const status = statusOf(error);
       return { code: status.code ?? 500, body: status };
     }
+  }
+
+  /**
+   * `/openapi/v2` (openapi-v2.ts), for whoever may `get` that path (upstream's system:discovery
+   * role lets every authenticated user): protobuf for kubectl, JSON for `kubectl get --raw`.
+   */
+  private serveOpenApiV2(request: IncomingMessage, response: ServerResponse): void {
+    const method = request.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') {
+      return this.send(request, response, { code: 405, body: new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', code: 405 }).status });
+    }
+    try {
+      const attributes = { verb: 'get', resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path: OPENAPI_V2_PATH };
+      authorizedUser(headersOf(request)['authorization'], this.impersonation.authenticator, this.options.authorizer, attributes);
+    } catch (error) {
+      const status = statusOf(error);
+      return this.send(request, response, { code: status.code ?? 500, body: status });
+    }
+    const answer = answerOpenApiV2(request.headers['accept'], request.headers['if-none-match']);
+    response.writeHead(answer.code, answer.headers);
+    response.end(method === 'HEAD' ? undefined : answer.body);
   }
 
   /** How many objects of each stored resource the registry holds, by upstream's label (`deployments.apps`). */

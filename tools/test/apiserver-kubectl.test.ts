@@ -384,6 +384,50 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(missing.err).toContain('error: field "colour" does not exist');
   });
 
+  it.runIf(hasKubectl)('applies the List that get -o yaml writes, as kubectl validates a List against /openapi/v2 (it is named in no v3 document)', () => {
+    expect(kubectl(['create', 'configmap', 'listed-a', '--from-literal=x=1', '-n', 'shop']).code).toBe(0);
+    expect(kubectl(['create', 'configmap', 'listed-b', '--from-literal=y=2', '-n', 'shop']).code).toBe(0);
+    const list = kubectl(['get', 'configmap', 'listed-a', 'listed-b', '-n', 'shop', '-o', 'yaml']).out;
+    expect(list).toMatch(/^apiVersion: v1\nitems:/);
+    expect(kubectl(['delete', 'configmap', 'listed-a', 'listed-b', '-n', 'shop']).code).toBe(0);
+    const applied = kubectl(['apply', '-f', '-'], list);
+    expect([applied.err, applied.out]).toEqual(['', 'configmap/listed-a created\nconfigmap/listed-b created\n']);
+  });
+
+  it.runIf(hasKubectl)('apply still computes its patch from kubectl\'s own types, which know the merge keys: a container taken out of the manifest goes, one set by another keeps what was set', () => {
+    const manifest = (containers: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: pair, namespace: shop}\nspec:\n  selector: {matchLabels: {app: pair}}\n  template:\n    metadata: {labels: {app: pair}}\n    spec:\n      containers: ${containers}\n`;
+    expect(kubectl(['apply', '-f', '-'], manifest('[{name: a, image: kubekata/echo}, {name: b, image: kubekata/sleeper}]')).code).toBe(0);
+    expect(kubectl(['set', 'env', 'deployment/pair', '-c', 'a', 'COLOR=blue', '-n', 'shop']).code).toBe(0);
+    const applied = kubectl(['apply', '-f', '-'], manifest('[{name: a, image: kubekata/logger}]'));
+    expect([applied.err, applied.out]).toEqual(['', 'deployment.apps/pair configured\n']);
+    const containers = JSON.parse(kubectl(['get', 'deployment', 'pair', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.containers}']).out) as { name: string; image: string; env?: unknown[] }[];
+    expect(containers.map((c) => [c.name, c.image, c.env])).toEqual([['a', 'kubekata/logger', [{ name: 'COLOR', value: 'blue' }]]]);
+  });
+
+  it.runIf(hasKubectl)('checks a List\'s items on the client as a cluster\'s kubectl does: an unknown field and a value of the wrong type, each named', () => {
+    const list = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: v1, kind: ConfigMap, metadata: {name: odd, namespace: shop}, colour: blue}',
+      '- {apiVersion: v1, kind: Pod, metadata: {name: odd, namespace: shop}, spec: {containers: [{name: a, image: x, ports: [{containerPort: "80"}]}]}}',
+      '',
+    ].join('\n');
+    const refused = kubectl(['apply', '-f', '-'], list);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('unknown field "colour" in io.k8s.api.core.v1.ConfigMap');
+    expect(refused.err).toContain('invalid type for io.k8s.api.core.v1.ContainerPort.containerPort: got "string", expected "integer"');
+    expect(kubectl(['get', 'configmap', 'odd', '-n', 'shop']).code).not.toBe(0);
+  });
+
+  it.runIf(hasKubectl)('says of a kind that does not exist that nothing matches it, and of an Eviction sent as an object that it is no resource', () => {
+    const typo = kubectl(['apply', '-f', '-'], 'apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: web, namespace: shop}\n');
+    expect(typo.err).toBe('error: resource mapping not found for name: "web" namespace: "shop" from "STDIN": no matches for kind "Deploymnet" in version "apps/v1"\nensure CRDs are installed first\n');
+    const eviction = kubectl(['create', '-f', '-'], '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"web","namespace":"shop"}}');
+    expect(eviction.err).toContain('no matches for kind "Eviction" in version "policy/v1"');
+    expect(kubectl(['explain', 'pods.spec.containers.ports', '--output=plaintext-openapiv2']).out).toMatch(/containerPort\t<integer> -required-/);
+  });
+
   it.runIf(hasKubectl)('get --raw reads the health checks one by one with ?verbose, and one check alone', () => {
     const ready = kubectl(['get', '--raw', '/readyz?verbose&exclude=etcd']);
     expect(ready.out).toMatch(/^\[\+\]ping ok\n[\s\S]*\[\+\]etcd excluded: ok\n[\s\S]*readyz check passed\n$/);

@@ -543,10 +543,10 @@ spec:
     expect(await kubectl('get', '--raw', '/metrics')).toMatch(/^apiserver_request_total\{code="403",component="apiserver",dry_run="",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1"\} [1-9][0-9]*$/m);
     await kubectl('create', 'rolebinding', 'dev-view', '--clusterrole=view', '--group=dev');
     expect(await asJane('auth', 'can-i', 'list', 'pods')).toBe('yes\n');
-    // the administrator can ask the same of jane's group, as a webhook authorizer would (--validate=false: kubectl
-    // validates a kind without a PATCH route against /openapi/v2, which this server does not serve)
+    // the administrator can ask the same of jane's group, as a webhook authorizer would (kubectl checks a kind
+    // without a PATCH route, as a review is, against /openapi/v2)
     const review = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'jane', groups: ['dev'], resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'default' } } });
-    const asked = execFile('kubectl', ['--kubeconfig', cluster!.kubeconfig!, 'create', '--validate=false', '-f', '-', '-o', 'jsonpath={.status.allowed}'], { timeout: 60_000 });
+    const asked = execFile('kubectl', ['--kubeconfig', cluster!.kubeconfig!, 'create', '-f', '-', '-o', 'jsonpath={.status.allowed}'], { timeout: 60_000 });
     let allowed = '';
     asked.stdout!.on('data', (d) => (allowed += d));
     asked.stderr!.on('data', (d) => (allowed += d));
