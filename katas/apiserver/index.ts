@@ -72,6 +72,7 @@ export * from './reviews.ts';
 export * from './component-statuses.ts';
 export * from './discovery.ts';
 export * from './openapi-v2.ts';
+export * from './secret-validation.ts';
 export * from './table.ts';
 export * from './api-handler.ts';
 export * from './service-allocation.ts';

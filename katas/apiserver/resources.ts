@@ -77,6 +77,7 @@ import { gatedConditions, validateSchedulingGatesOf } from './scheduling-gates.t
 import { dropTypeDependentFields } from './service-type-change.ts';
 import { badRequest, invalid, notFoundResource } from './status.ts';
 import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
+import { validateSecretData } from './secret-validation.ts';
 import { validateObject, validateObjectMeta, validatePodSpec } from './validation.ts';
 
 /** One resource the apiserver serves. */
@@ -440,7 +441,7 @@ const SERVED = new Map<string, ResourceType>(
         foldSecret(obj);
         applyDefaults(obj);
       },
-      validate: (obj: KubeObject) => [...validatorFor('Secret', true)(obj), ...validateKeys(obj, ['data'])],
+      validate: (obj: KubeObject) => [...validatorFor('Secret', true)(obj), ...validateKeys(obj, ['data']), ...validateSecretData(obj as Secret)],
       validateUpdate: immutableDataUpdate(['data'], ['type']),
     },
     { ...simple('serviceaccounts', 'ServiceAccount', '', 'v1', true, false), shortNames: ['sa'] },

@@ -50,7 +50,7 @@ else describe('field selectors, kind by kind', () => {
     expect(names('nodes', 'spec.unschedulable=true')).toEqual(['node-1']);
     expect(names('nodes', 'spec.unschedulable=false')).toEqual(['node-2']);
     expect(names('namespaces', 'status.phase=Active')).toEqual(['shop']);
-    registry.create('secrets', 'shop', { metadata: { name: 'token' }, type: 'kubernetes.io/service-account-token' } as KubeObject);
+    registry.create('secrets', 'shop', { metadata: { name: 'token', annotations: { 'kubernetes.io/service-account.name': 'default' } }, type: 'kubernetes.io/service-account-token' } as KubeObject);
     registry.create('secrets', 'shop', { metadata: { name: 'plain' } });
     expect(names('secrets', 'type=Opaque', 'shop')).toEqual(['plain']);
     const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'echo' }] } };
