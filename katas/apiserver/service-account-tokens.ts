@@ -17,6 +17,10 @@
  * authorizing it as kata 10's handler would (`create` on `serviceaccounts/token`), and puts
  * {@link ServiceAccountTokens.authenticate} in front of kata 11's authenticator.
  *
+ * A long-lived token, the one kube-controller-manager's token controller writes into a Secret of
+ * type `kubernetes.io/service-account-token` ({@link ServiceAccountTokens.legacyToken}, issuer
+ * `kubernetes/serviceaccount`), is its ServiceAccount's for as long as that Secret holds it.
+ *
  * Simplified: tokens are signed with HMAC-SHA256 (HS256) by a key of the server's, where upstream
  * signs with RSA or ECDSA keys (`--service-account-signing-key-file`) that others can verify; no
  * audiences are checked and no token is bound to a pod or a secret (`boundObjectRef`).
@@ -36,6 +40,27 @@ export const TOKEN_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const DEFAULT_TOKEN_SECONDS = 3600;
 /** The shortest life a token may be asked for: 10 minutes. */
 export const MIN_TOKEN_SECONDS = 600;
+
+/**
+ * Who issues the long-lived tokens the token controller writes into Secrets of type
+ * `kubernetes.io/service-account-token` (upstream's legacy tokens, pkg/serviceaccount/legacy.go).
+ */
+export const LEGACY_TOKEN_ISSUER = 'kubernetes/serviceaccount';
+/**
+ * The label this server writes on such a Secret on each day its token is used, the date in UTC
+ * (`2026-12-07`), as v1.32 does (LegacyServiceAccountTokenTracking): who still relies on it shows.
+ */
+export const LEGACY_TOKEN_LAST_USED = 'kubernetes.io/legacy-token-last-used';
+
+/** The claims of a legacy token: flat, one per fact, and naming the Secret that holds it. */
+interface LegacyClaims {
+  iss: typeof LEGACY_TOKEN_ISSUER;
+  sub: string;
+  'kubernetes.io/serviceaccount/namespace': string;
+  'kubernetes.io/serviceaccount/secret.name': string;
+  'kubernetes.io/serviceaccount/service-account.name': string;
+  'kubernetes.io/serviceaccount/service-account.uid': string;
+}
 
 /** The claims of a ServiceAccount token (the `kubernetes.io` private claim, as upstream's). */
 interface Claims {
@@ -86,13 +111,56 @@ export class ServiceAccountTokens {
    */
   authenticate(authorization: string | undefined): UserInfo | undefined {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-    const claims = token === undefined ? undefined : this.verify(token);
+    const payload = token === undefined ? undefined : this.verify(token);
+    if (payload?.iss === LEGACY_TOKEN_ISSUER) return this.authenticateLegacy(token!, payload as LegacyClaims);
+    const claims = payload?.iss === TOKEN_ISSUER && (payload as Claims)['kubernetes.io']?.serviceaccount ? (payload as Claims) : undefined;
     if (claims === undefined) return undefined;
     const { namespace, serviceaccount } = claims['kubernetes.io'];
     if (claims.exp * 1000 <= this.clock.now()) throw unauthorized();
     const account = this.serviceAccount(namespace, serviceaccount.name);
     if (account?.metadata.uid !== serviceaccount.uid) throw unauthorized();
     return { username: claims.sub, uid: serviceaccount.uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, AUTHENTICATED_GROUP] };
+  }
+
+  /**
+   * A legacy token is its ServiceAccount's while the Secret it names holds it, and the
+   * ServiceAccount (by uid) and the Secret are there and not being deleted (upstream's legacy
+   * validator); else 401. It never expires. Each day it is used, the Secret is labelled
+   * {@link LEGACY_TOKEN_LAST_USED} with the date.
+   */
+  private authenticateLegacy(token: string, claims: LegacyClaims): UserInfo {
+    const namespace = claims['kubernetes.io/serviceaccount/namespace'];
+    const secret = this.find<KubeObject & { data?: Record<string, string> }>('secrets', namespace, claims['kubernetes.io/serviceaccount/secret.name']);
+    if (secret === undefined || secret.metadata.deletionTimestamp || Buffer.from(secret.data?.['token'] ?? '', 'base64').toString('utf8') !== token) throw unauthorized();
+    const account = this.serviceAccount(namespace, claims['kubernetes.io/serviceaccount/service-account.name']);
+    const uid = claims['kubernetes.io/serviceaccount/service-account.uid'];
+    if (account === undefined || account.metadata.uid !== uid || account.metadata.deletionTimestamp) throw unauthorized();
+    const today = toRFC3339(this.clock.now()).slice(0, 10);
+    if (secret.metadata.labels?.[LEGACY_TOKEN_LAST_USED] !== today) {
+      try {
+        this.registry.update('secrets', namespace, { ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata.labels, [LEGACY_TOKEN_LAST_USED]: today } } });
+      } catch {
+        // a write that lost a race: the next use labels it
+      }
+    }
+    return { username: claims.sub, uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, AUTHENTICATED_GROUP] };
+  }
+
+  /**
+   * The long-lived token the token controller puts in `secretName`, a Secret of type
+   * `kubernetes.io/service-account-token` for this ServiceAccount (upstream's GenerateToken with
+   * legacy claims): valid for as long as that Secret holds it.
+   */
+  legacyToken(account: { namespace: string; name: string; uid: string }, secretName: string): string {
+    const claims: LegacyClaims = {
+      iss: LEGACY_TOKEN_ISSUER,
+      'kubernetes.io/serviceaccount/namespace': account.namespace,
+      'kubernetes.io/serviceaccount/secret.name': secretName,
+      'kubernetes.io/serviceaccount/service-account.name': account.name,
+      'kubernetes.io/serviceaccount/service-account.uid': account.uid,
+      sub: `system:serviceaccount:${account.namespace}:${account.name}`,
+    };
+    return this.sign(claims);
   }
 
   /**
@@ -143,8 +211,12 @@ export class ServiceAccountTokens {
   }
 
   private serviceAccount(namespace: string, name: string): KubeObject | undefined {
+    return this.find('serviceaccounts', namespace, name);
+  }
+
+  private find<T extends KubeObject>(resource: string, namespace: string, name: string): T | undefined {
     try {
-      return this.registry.get('serviceaccounts', namespace, name);
+      return this.registry.get<T>(resource, namespace, name);
     } catch (error) {
       if (isStatusError(error, 'NotFound')) return undefined;
       throw error;
@@ -152,13 +224,13 @@ export class ServiceAccountTokens {
   }
 
   /** header.claims.signature, each base64url (RFC 7519), signed with HS256. */
-  private sign(claims: Claims): string {
+  private sign(claims: Claims | LegacyClaims): string {
     const unsigned = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify(claims))}`;
     return `${unsigned}.${base64url(createHmac('sha256', this.key).update(unsigned).digest())}`;
   }
 
-  /** The claims of a token this server signed; undefined for anything else. */
-  private verify(token: string): Claims | undefined {
+  /** The claims of a token this server signed (whichever issuer they name); undefined for anything else. */
+  private verify(token: string): { iss?: string } | undefined {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     // Compared as text, not as decoded bytes: base64url's last character has spare bits, and a
@@ -167,8 +239,8 @@ export class ServiceAccountTokens {
     const given = Buffer.from(parts[2]!);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
-      const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Claims;
-      return claims.iss === TOKEN_ISSUER && claims['kubernetes.io']?.serviceaccount ? claims : undefined;
+      const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { iss?: string } | null;
+      return typeof claims === 'object' && claims !== null ? claims : undefined;
     } catch {
       return undefined;
     }

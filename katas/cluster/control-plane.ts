@@ -31,7 +31,7 @@ import { createSecureContext } from 'node:tls';
 import { Agent } from 'undici';
 import { IdentityLease } from './apiserver-identity.ts';
 import { METRICS_READER_ROLE, METRICS_SERVER_USER, MetricsServer } from './metrics-server.ts';
-import { CertificateSigner, CustomResourceDefinitionController, SharedInformerFactory } from '@kube/controllers';
+import { CertificateSigner, CustomResourceDefinitionController, SharedInformerFactory, type LegacyTokenGenerator } from '@kube/controllers';
 import {
   Admission,
   ApiServer,
@@ -180,6 +180,21 @@ export class ControlPlane {
   /** The cluster CA's certificate (PEM), once started over HTTPS. */
   get caCertificate(): string | undefined {
     return this.ca;
+  }
+
+  /**
+   * What kube-controller-manager's token controller signs a Secret's long-lived token with
+   * (upstream gives it `--service-account-private-key-file`, whose public half the apiserver
+   * verifies with): the apiserver's own signer, while it runs; none over the in-process transport.
+   */
+  get legacyTokens(): LegacyTokenGenerator | undefined {
+    if (this.server === undefined) return undefined;
+    return {
+      generate: (account, secretName) => {
+        if (this.server === undefined) throw new Error('the apiserver is not running: no token can be signed');
+        return this.server.legacyServiceAccountToken(account, secretName);
+      },
+    };
   }
 
   /** Opens the store (replaying its log), then starts the apiserver on it. */

@@ -201,6 +201,15 @@ export class ApiServer {
     return { url: this.url };
   }
 
+  /**
+   * The long-lived token of a Secret of type `kubernetes.io/service-account-token`, signed as this
+   * server's tokens are: what kube-controller-manager's token controller writes into the Secret
+   * (in the cluster, it calls this; upstream shares the key through `--service-account-private-key-file`).
+   */
+  legacyServiceAccountToken(account: { namespace: string; name: string; uid: string }, secretName: string): string {
+    return this.tokens.legacyToken(account, secretName);
+  }
+
   /** `https://127.0.0.1:<port>` (or `http://` without TLS), once started. */
   get url(): string {
     if (this.address === undefined) throw new Error('the apiserver has not been started: call start() first');

@@ -179,7 +179,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   });
   await tracer.step('kube-scheduler', 'start', () => scheduler.start());
   // With the cluster's CA (none over transport local), as kubeadm gives it --root-ca-file: every namespace gets it as kube-root-ca.crt.
-  const controllerManager = new ControllerManagerComponent({ client: clientFor('system:kube-controller-manager'), clock, tracer, settings, identity, rootCA: controlPlane.caCertificate });
+  const controllerManager = new ControllerManagerComponent({ client: clientFor('system:kube-controller-manager'), clock, tracer, settings, identity, rootCA: controlPlane.caCertificate, ...(controlPlane.legacyTokens && { legacyTokens: controlPlane.legacyTokens }) });
   await controllerManager.start();
   // 4. DNS before the nodes: each kubelet tells its containers where it answers.
   let dns: ClusterDns | undefined;

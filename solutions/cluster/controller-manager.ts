@@ -43,7 +43,9 @@ import {
   ServiceAccountsController,
   TaintEvictionController,
   taintEvictionEventsClient,
+  TokensController,
   type ControllerDescriptor,
+  type LegacyTokenGenerator,
 } from '@kube/controllers';
 import type { Clock } from '@kube/kit';
 import type { ClusterSettings, Tracer } from './cluster-api.ts';
@@ -56,7 +58,7 @@ export const CONTROLLER_MANAGER = 'kube-controller-manager';
  * Every controller of Part IV, with kube-controller-manager's names and workers. With `rootCA`
  * (kubeadm's `--root-ca-file`), the root CA publisher too: without a CA there is nothing to publish.
  */
-export function clusterControllers(settings: ClusterSettings, rootCA?: string): ControllerDescriptor[] {
+export function clusterControllers(settings: ClusterSettings, rootCA?: string, legacyTokens?: LegacyTokenGenerator): ControllerDescriptor[] {
   return [
     { name: 'replicaset', component: 'replicaset-controller', podEvents: true, make: (c) => new ReplicaSetController(c) },
     { name: 'deployment', component: 'deployment-controller', make: (c) => new DeploymentController(c) },
@@ -80,6 +82,8 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string): 
     // (disruption.ts), PodGC (pod-gc.ts) and the aggregated ClusterRoles (clusterrole-aggregation.ts).
     { name: 'serviceaccount', component: 'service-account-controller', workers: 1, make: (c) => new ServiceAccountsController(c) },
     ...(rootCA === undefined ? [] : [{ name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', workers: 1, make: (c) => new RootCACertPublisher({ ...c, rootCA }) } satisfies ControllerDescriptor]),
+    // With a signer (kubeadm's --service-account-private-key-file): a service account token Secret gets its token (tokens.ts).
+    ...(legacyTokens === undefined ? [] : [{ name: 'serviceaccount-token', component: 'tokens-controller', workers: 1, make: (c) => new TokensController({ ...c, tokens: legacyTokens, ...(rootCA !== undefined && { rootCA }) }) } satisfies ControllerDescriptor]),
     { name: 'podgc', component: 'pod-garbage-collector', make: (c) => new PodGCController(c) },
     { name: 'clusterrole-aggregation', component: 'clusterrole-aggregation-controller', workers: 1, make: (c) => new ClusterRoleAggregationController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
@@ -110,6 +114,11 @@ export interface ControllerManagerComponentOptions {
    * namespace as the ConfigMap `kube-root-ca.crt`. None (an apiserver without TLS): no publisher.
    */
   rootCA?: string;
+  /**
+   * What the token controller signs a Secret's long-lived token with (`controlPlane.legacyTokens`,
+   * as kubeadm gives kube-controller-manager `--service-account-private-key-file`). None: no token controller.
+   */
+  legacyTokens?: LegacyTokenGenerator;
 }
 
 /** The controller manager, leading or waiting to. */
@@ -117,12 +126,12 @@ export class ControllerManagerComponent {
   private readonly leadership: Leadership<ControllerManager>;
 
   constructor(private readonly options: ControllerManagerComponentOptions) {
-    const { client, clock, tracer, settings, identity, rootCA } = options;
+    const { client, clock, tracer, settings, identity, rootCA, legacyTokens } = options;
     this.leadership = new Leadership({
       ...options,
       lease: CONTROLLER_MANAGER,
       begin: async () => {
-        const manager = new ControllerManager({ client, clock, identity, controllers: clusterControllers(settings, rootCA), log: (line) => tracer.log(CONTROLLER_MANAGER, line) });
+        const manager = new ControllerManager({ client, clock, identity, controllers: clusterControllers(settings, rootCA, legacyTokens), log: (line) => tracer.log(CONTROLLER_MANAGER, line) });
         await manager.start();
         return manager;
       },

@@ -775,6 +775,7 @@ describe('startCluster: the start-up order, read from the trace', () => {
       ]);
       // kube-controller-manager --root-ca-file, as kubeadm starts it: the CA in every namespace, even one made later.
       expect(cluster.parts.controllerManager.controllers, 'the controller manager was given rootCA: controlPlane.caCertificate').toContain('root-ca-cert-publisher');
+      expect(cluster.parts.controllerManager.controllers, 'the controller manager was given legacyTokens: controlPlane.legacyTokens').toContain('serviceaccount-token');
       await cluster.client.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
       const published = await rootCAConfigMaps(cluster.client, ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'shop']);
       for (const [namespace, configMap] of published) expect(configMap.data, `${namespace}/kube-root-ca.crt holds the cluster's CA`).toEqual({ 'ca.crt': cluster.parts.controlPlane.caCertificate });

@@ -555,6 +555,14 @@ spec:
     expect(allowed).toBe('true');
     await kubectl('delete', 'rolebinding', 'dev-view');
     await kubectl('delete', 'csr', 'jane');
+    // a token that does not expire, as the docs make one: a Secret the token controller fills, taken while it holds it
+    await kubectl('create', 'serviceaccount', 'builder');
+    await apply('apiVersion: v1\nkind: Secret\nmetadata:\n  name: builder-token\n  annotations: {kubernetes.io/service-account.name: builder}\ntype: kubernetes.io/service-account-token\n');
+    const token = await until('the token controller fills builder-token', async () => Buffer.from(await kubectl('get', 'secret', 'builder-token', '-o', 'jsonpath={.data.token}'), 'base64').toString('utf8') || undefined);
+    expect(await kubectl('--token', token, 'auth', 'whoami')).toMatch(/Username\s+system:serviceaccount:default:builder\n/);
+    expect(await kubectl('get', 'secret', 'builder-token', '-o', 'jsonpath={.metadata.labels}')).toMatch(/"kubernetes.io\/legacy-token-last-used":"\d{4}-\d\d-\d\d"/);
+    await kubectl('delete', 'serviceaccount', 'builder');
+    await until('builder-token deleted with builder', async () => ((await kubectl('get', 'secrets', '-o', 'name')).includes('builder-token') ? undefined : true));
   });
 
   it('serves a CustomResourceDefinition\'s kind once established: its schema prunes, defaults and validates, its columns print, and deleting the definition deletes its objects first', async () => {
