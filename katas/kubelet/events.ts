@@ -102,7 +102,8 @@ export class EventRecorder {
       const event: Event = {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${involvedObject.name}.${(now * 1000 + (this.seq++ % 1000)).toString(16)}`, namespace },
+        // the time in ns, as client-go names an event (`%x` of UnixNano), plus a sequence: distinct within a millisecond
+        metadata: { name: `${involvedObject.name}.${(BigInt(Math.trunc(now)) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`, namespace },
         involvedObject,
         reason,
         message,
