@@ -444,7 +444,9 @@ export class ApiServer {
       return;
     }
     response.writeHead(answer.code, { 'Content-Type': 'application/json' });
-    response.end(JSON.stringify(withZeroValues(body)));
+    // `/version` is written indented, as its handler writes it (responsewriters.WriteRawJSON): `curl .../version` reads as on a cluster
+    const indent = (request.url ?? '').split('?')[0] === '/version' ? 2 : undefined;
+    response.end(JSON.stringify(withZeroValues(body), null, indent));
   }
 
   /** A list or an object of a served kind as a Table; undefined for anything else (a Status, a Scale). */

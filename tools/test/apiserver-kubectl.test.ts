@@ -428,6 +428,11 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(kubectl(['explain', 'pods.spec.containers.ports', '--output=plaintext-openapiv2']).out).toMatch(/containerPort\t<integer> -required-/);
   });
 
+  it.runIf(hasKubectl)('get --raw /version is written indented, as kube-apiserver\'s handler writes it, and kubectl version reads it', () => {
+    expect(kubectl(['get', '--raw', '/version']).out).toMatch(/^\{\n  "major": "1",\n  "minor": "32",\n  "gitVersion": "v1\.32\.0-kubekata",\n[\s\S]*\n\}$/);
+    expect(kubectl(['version']).out).toContain('Server Version: v1.32.0-kubekata');
+  });
+
   it.runIf(hasKubectl)('get --raw reads the health checks one by one with ?verbose, and one check alone', () => {
     const ready = kubectl(['get', '--raw', '/readyz?verbose&exclude=etcd']);
     expect(ready.out).toMatch(/^\[\+\]ping ok\n[\s\S]*\[\+\]etcd excluded: ok\n[\s\S]*readyz check passed\n$/);
