@@ -44,6 +44,7 @@ import {
   TaintEvictionController,
   taintEvictionEventsClient,
   TokensController,
+  TTLController,
   type ControllerDescriptor,
   type LegacyTokenGenerator,
 } from '@kube/controllers';
@@ -85,6 +86,8 @@ export function clusterControllers(settings: ClusterSettings, rootCA?: string, l
     // With a signer (kubeadm's --service-account-private-key-file): a service account token Secret gets its token (tokens.ts).
     ...(legacyTokens === undefined ? [] : [{ name: 'serviceaccount-token', component: 'tokens-controller', workers: 1, make: (c) => new TokensController({ ...c, tokens: legacyTokens, ...(rootCA !== undefined && { rootCA }) }) } satisfies ControllerDescriptor]),
     { name: 'podgc', component: 'pod-garbage-collector', make: (c) => new PodGCController(c) },
+    // Every Node's node.alpha.kubernetes.io/ttl annotation, by the cluster's size (ttl.ts): 0 for fewer than 100 nodes.
+    { name: 'ttl', component: 'ttl-controller', make: (c) => new TTLController(c) },
     { name: 'clusterrole-aggregation', component: 'clusterrole-aggregation-controller', workers: 1, make: (c) => new ClusterRoleAggregationController(c) },
     { name: 'job', component: 'job-controller', podEvents: true, make: (c) => new JobController(c) },
     { name: 'cronjob', component: 'cronjob-controller', make: (c) => new CronJobController(c) },

@@ -34,6 +34,7 @@
  * Given, beyond the katas, for the cluster of kata 29: {@link ServiceAccountsController} (every
  * namespace's `default`), {@link RootCACertPublisher} (every namespace's `kube-root-ca.crt`),
  * {@link TokensController} (a `kubernetes.io/service-account-token` Secret filled with its token),
+ * {@link TTLController} (every Node's `node.alpha.kubernetes.io/ttl`),
  * {@link JobController} (batch/v1 Jobs run to completion), {@link CronJobController} (Jobs made on
  * a schedule), {@link DaemonSetController} (a pod on every node, rolled node by node),
  * {@link StatefulSetController} (pods with stable names, made and replaced in order),
@@ -70,6 +71,7 @@ export * from './namespace.ts';
 export * from './service-accounts.ts';
 export * from './root-ca-publisher.ts';
 export * from './tokens.ts';
+export * from './ttl.ts';
 export * from './pod-gc.ts';
 export * from './garbage-collector.ts';
 export * from './job.ts';
