@@ -62,10 +62,11 @@ export function validateSecretData(secret: { type?: string; data?: Record<string
   const errors: StatusCause[] = [];
   const total = Object.values(data).reduce((sum, value) => sum + bytesOf(value).length, 0);
   if (total > MAX_SECRET_BYTES) errors.push(tooLongField('data', MAX_SECRET_BYTES));
-  const jsonKey = (key: string) => {
-    if (!has(key)) return errors.push(requiredField(`data[${key}]`));
-    const problem = jsonObjectError(bytesOf(data[key]));
-    if (problem !== undefined) errors.push(invalidField(`data[${key}]`, '<secret contents redacted>', problem));
+  /** The key must be there and hold a JSON object (a docker config). */
+  const jsonObjectKey = (key: string): void => {
+    const problem = has(key) ? jsonObjectError(bytesOf(data[key])) : undefined;
+    if (!has(key)) errors.push(requiredField(`data[${key}]`));
+    else if (problem !== undefined) errors.push(invalidField(`data[${key}]`, '<secret contents redacted>', problem));
   };
   switch (secret.type) {
     case 'kubernetes.io/service-account-token':
@@ -73,10 +74,10 @@ export function validateSecretData(secret: { type?: string; data?: Record<string
       if (!secret.metadata?.annotations?.['kubernetes.io/service-account.name']) errors.push(requiredField('metadata.annotations[kubernetes.io/service-account.name]'));
       break;
     case 'kubernetes.io/dockercfg':
-      jsonKey('.dockercfg');
+      jsonObjectKey('.dockercfg');
       break;
     case 'kubernetes.io/dockerconfigjson':
-      jsonKey('.dockerconfigjson');
+      jsonObjectKey('.dockerconfigjson');
       break;
     case 'kubernetes.io/basic-auth':
       // either may be empty, but one of them must be there
