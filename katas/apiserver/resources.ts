@@ -28,7 +28,7 @@ import {
 } from './crd-strategy.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { defaultVolumesOf } from './volume-defaults.ts';
-import { at, forbiddenField, invalidField } from './field-errors.ts';
+import { at, forbiddenField, invalidField, tooLongField } from './field-errors.ts';
 import { keepCertificateSigningRequestSpec, validateCertificateSigningRequest } from './certificates.ts';
 import { validateRuntimeClass, validateRuntimeClassUpdate } from './runtime-class.ts';
 import { defaultCronJob, validateCronJob } from './cronjob-strategy.ts';
@@ -77,7 +77,7 @@ import { gatedConditions, validateSchedulingGatesOf } from './scheduling-gates.t
 import { dropTypeDependentFields } from './service-type-change.ts';
 import { badRequest, invalid, notFoundResource } from './status.ts';
 import { immutableDataUpdate, validatePodUpdate, validateSelectorUpdate } from './update-validation.ts';
-import { validateSecretData } from './secret-validation.ts';
+import { MAX_SECRET_BYTES, validateSecretData } from './secret-validation.ts';
 import { validateObject, validateObjectMeta, validatePodSpec } from './validation.ts';
 
 /** One resource the apiserver serves. */
@@ -302,6 +302,17 @@ function validateKeys(obj: KubeObject, fields: readonly string[]): StatusCause[]
 }
 
 /**
+ * A ConfigMap's data and binaryData together may weigh 1 MiB at most (ValidateConfigMap, the same
+ * bound as a Secret's): upstream names no field, the error is the whole object's (`: Too long: ...`).
+ */
+function validateConfigMapSize(obj: KubeObject): StatusCause[] {
+  const configMap = obj as KubeObject & { data?: Record<string, string>; binaryData?: Record<string, string> };
+  const text = Object.values(configMap.data ?? {}).reduce((sum, value) => sum + Buffer.byteLength(String(value), 'utf8'), 0);
+  const binary = Object.values(configMap.binaryData ?? {}).reduce((sum, value) => sum + Buffer.from(String(value), 'base64').length, 0);
+  return text + binary > MAX_SECRET_BYTES ? [tooLongField('', MAX_SECRET_BYTES)] : [];
+}
+
+/**
  * A Secret as it is stored: `stringData` folded into `data` as base64 (it wins over a `data` key of
  * the same name) and dropped, as the v1 conversion does; `type` Opaque by default. A `data` value
  * that is not base64 is refused as upstream's decoder refuses it (400).
@@ -431,7 +442,7 @@ const SERVED = new Map<string, ResourceType>(
     {
       ...simple('configmaps', 'ConfigMap', '', 'v1', true, false),
       shortNames: ['cm'],
-      validate: (obj: KubeObject) => [...validatorFor('ConfigMap', true)(obj), ...validateKeys(obj, ['data', 'binaryData'])],
+      validate: (obj: KubeObject) => [...validatorFor('ConfigMap', true)(obj), ...validateKeys(obj, ['data', 'binaryData']), ...validateConfigMapSize(obj)],
       validateUpdate: immutableDataUpdate(['data', 'binaryData']),
     },
     {

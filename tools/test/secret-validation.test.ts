@@ -44,6 +44,17 @@ else {
       expect(registry.list('secrets', 'default').items).toEqual([]);
     });
 
+    it('refuses a ConfigMap over 1 MiB, data and binaryData together, as the whole object\'s error, and takes one of exactly 1 MiB', () => {
+      const { store, watchable } = testStore();
+      const registry = new Registry({ store, watchable, clock: new FakeClock(Date.UTC(2026, 0, 1)), random: new Random(6) });
+      registry.create('namespaces', undefined, { metadata: { name: 'default' } });
+      const half = 'x'.repeat(MAX_SECRET_BYTES / 2);
+      expect(() => registry.create('configmaps', 'default', { metadata: { name: 'big' }, data: { a: half }, binaryData: { b: b64(`${half}y`) } } as KubeObject)).toThrow(
+        expect.objectContaining({ status: expect.objectContaining({ code: 422, details: expect.objectContaining({ causes: [{ reason: 'FieldValueTooLong', field: '', message: `Too long: must have at most ${MAX_SECRET_BYTES} bytes` }] }) }) }),
+      );
+      expect(registry.create('configmaps', 'default', { metadata: { name: 'full' }, data: { a: half }, binaryData: { b: b64(half) } } as KubeObject).metadata.name).toBe('full');
+    });
+
     const keys = fc.dictionary(fc.stringMatching(/^[-._a-zA-Z0-9]{1,8}$/), fc.string({ maxLength: 20 }).map(b64), { maxKeys: 5 });
     test.prop([keys, fc.constantFrom('Opaque', '', 'example.com/mine', 'bootstrap.kubernetes.io/token')])('a Secret of a type that asks for nothing is never refused for its data', (data, type) => {
       expect(validateSecretData({ type, data })).toEqual([]);
