@@ -88,7 +88,7 @@ export class TokensController {
     this.serviceAccounts.addEventHandler({
       onDelete: (account) => {
         const object = account instanceof DeletedFinalStateUnknown ? account.obj : account;
-        if (object) this.queue.add(`serviceaccount:${object.metadata.namespace}/${object.metadata.name}/${object.metadata.uid ?? ''}`);
+        this.queue.add(`serviceaccount:${object.metadata.namespace}/${object.metadata.name}/${object.metadata.uid ?? ''}`);
       },
     });
     const secret = (object: Secret) => {

@@ -29,7 +29,6 @@
 import { isStatusError, type ApiClient } from '@kube/apiserver';
 import type { Clock, Node } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
-import { DeletedFinalStateUnknown } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
@@ -95,8 +94,7 @@ export class TTLController {
       },
       onUpdate: (_old, node) => this.queue.add(node.metadata.name!),
       // A node gone is not written; the others are, at their next update, if the step changed.
-      onDelete: (node) => {
-        if (node instanceof DeletedFinalStateUnknown && node.obj === undefined) return;
+      onDelete: () => {
         this.step = ttlStep(this.step, --this.nodeCount);
       },
     });
