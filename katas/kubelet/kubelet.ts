@@ -351,11 +351,12 @@ export class Kubelet {
    * - removed from the API: stop its containers (its grace period), remove its sandboxes, forget it;
    * - being deleted (deletionTimestamp), or already Succeeded/Failed: terminate it — stop its
    *   containers and sandbox, write its final status and, when deleted, delete it from the API;
-   * - otherwise: {@link computePodActions}, carry them out, start the probes' workers, and write
-   *   the status; a status that turned Succeeded or Failed terminates the pod.
+   * - otherwise: write the status the runtime shows (terminal already: terminate instead), then
+   *   {@link computePodActions}, carry them out, start the probes' workers, and write the status
+   *   again; a status that turned Succeeded or Failed terminates the pod.
    */
   async syncPod(uid: string): Promise<void> {
-    // TODO(23): the three cases above (readPod, computePodActions with this.probes' liveness and startup results, carryOut,
+    // TODO(23): the three cases above (readPod, statusOf and writeStatus of what it shows (or terminate), computePodActions with this.probes' liveness and startup results, carryOut,
     // TODO(23): a start failure left in this.reasons: wakeAt now + SYNC_RETRY_MS; readPod again, this.probes.sync when the pod
     // TODO(23): has probes, statusOf, writeStatus or terminate).
     throw new NotImplemented('23', 'Kubelet.syncPod');

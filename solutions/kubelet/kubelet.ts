@@ -380,8 +380,9 @@ export class Kubelet {
    * - removed from the API: stop its containers (its grace period), remove its sandboxes, forget it;
    * - being deleted (deletionTimestamp), or already Succeeded/Failed: terminate it — stop its
    *   containers and sandbox, write its final status and, when deleted, delete it from the API;
-   * - otherwise: {@link computePodActions}, carry them out, start the probes' workers, and write
-   *   the status; a status that turned Succeeded or Failed terminates the pod.
+   * - otherwise: write the status the runtime shows (terminal already: terminate instead), then
+   *   {@link computePodActions}, carry them out, start the probes' workers, and write the status
+   *   again; a status that turned Succeeded or Failed terminates the pod.
    */
   async syncPod(uid: string): Promise<void> {
     const known = this.pods.get(uid);
@@ -391,6 +392,11 @@ export class Kubelet {
     const phase = this.lastStatus(pod)?.phase;
     if (pod.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') return this.terminate(pod, runtimePod);
 
+    // What the runtime shows, written before acting, as upstream's SyncPod sets the status first:
+    // a new pod's containers wait in ContainerCreating, a crashed one shows Error, until the write below.
+    const seen = this.statusOf(pod, runtimePod, false);
+    if (seen.phase === 'Succeeded' || seen.phase === 'Failed') return this.terminate(pod, runtimePod);
+    await this.writeStatus(pod, seen);
     const actions = computePodActions(pod, runtimePod, {
       liveness: (id) => this.probes.result('liveness', id),
       startup: (id) => this.probes.result('startup', id),

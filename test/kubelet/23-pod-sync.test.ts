@@ -38,6 +38,34 @@ const waiting = (name: string, lastExit?: number): ContainerStatus => ({
 });
 
 let nodes: TestNode[] = [];
+/**
+ * Every status the pod is written with from now on, as `kubectl get pods -w` prints its STATUS
+ * and RESTARTS: the phase, then the first container's waiting or terminated reason, else
+ * `Running`. Statuses written before it has a container status are left out.
+ */
+function watchStatuses(node: TestNode, name: string): { stop(): Promise<string[]> } {
+  const watch = node.client.pods('default').watch({ fieldSelector: `metadata.name=${name}` });
+  const seen: string[] = [];
+  const reading = (async () => {
+    for await (const event of watch) {
+      if (event.type !== 'ADDED' && event.type !== 'MODIFIED') continue;
+      const pod = event.object as Pod;
+      const container = pod.status?.containerStatuses?.[0];
+      if (!container) continue;
+      const state = container.state?.waiting?.reason ?? container.state?.terminated?.reason ?? 'Running';
+      const line = `${pod.status!.phase} ${state} ${container.restartCount}`;
+      if (seen.at(-1) !== line) seen.push(line);
+    }
+  })();
+  return {
+    async stop() {
+      watch.stop();
+      await reading;
+      return seen;
+    },
+  };
+}
+
 async function startNode(): Promise<TestNode> {
   const node = await TestNode.start();
   nodes.push(node);
@@ -770,6 +798,23 @@ describe('the kubelet on a fake runtime', () => {
     expect(status.restartCount).toBe(2);
     expect(status.state?.running?.startedAt).toBe(T(START + 14_000));
     expect(await node.events('crashy')).toContain(`BackOff: Back-off restarting failed container app in pod crashy_default(${pod.metadata.uid})`);
+  });
+
+  it('writes what the runtime shows before it acts, as `kubectl get pods -w` sees on a cluster: ContainerCreating before Running, Error before each restart', async () => {
+    const node = await startNode();
+    node.fake.setBehavior('test/crash', { exitAfterMs: 2_000, exitCode: 3 });
+    const story = watchStatuses(node, 'crashy');
+    await node.client.pods('default').create(podOn(NODE, 'crashy', { containers: [{ name: 'app', image: 'test/crash' }] }));
+    await node.settle();
+    await node.advance(4_000); // the first exit, the restart, the second exit
+    expect(await story.stop()).toEqual([
+      'Pending ContainerCreating 0',
+      'Running Running 0',
+      'Running Error 0',
+      'Running Running 1',
+      'Running Error 1',
+      'Running CrashLoopBackOff 1',
+    ]);
   });
 
   it('records one BackOff event for one back-off: its own status write coming back through the watch is not a sync', async () => {
