@@ -79,6 +79,13 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+/**
+ * The annotation a kubelet registers its Node with when the attach/detach controller, not the
+ * kubelet, attaches the node's volumes (`--enable-controller-attach-detach`, on by default):
+ * `kubectl describe node` shows it under Annotations.
+ */
+export const CONTROLLER_MANAGED_ATTACH_ANNOTATION = 'volumes.kubernetes.io/controller-managed-attach-detach';
+
 /** The first wait between registration attempts, doubled up to 7 s (registerWithAPIServer). */
 const REGISTER_RETRY_FIRST_MS = 100;
 const REGISTER_RETRY_MAX_MS = 7_000;
@@ -149,15 +156,19 @@ export class NodeAgent {
 
   /**
    * The Node this kubelet registers (initialNode): its name; the default labels and the
-   * configured ones; `spec.podCIDR` and `podCIDRs` from the configuration, its taints; and the
-   * status as {@link computeStatus} makes it.
+   * configured ones; the {@link CONTROLLER_MANAGED_ATTACH_ANNOTATION}; `spec.podCIDR` and
+   * `podCIDRs` from the configuration, its taints; and the status as {@link computeStatus} makes it.
    */
   async initialNode(): Promise<Node> {
     const hostname = this.config.hostname ?? this.nodeName;
     return {
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: this.nodeName, labels: { ...defaultNodeLabels(this.nodeName, hostname), ...this.config.labels } },
+      metadata: {
+        name: this.nodeName,
+        labels: { ...defaultNodeLabels(this.nodeName, hostname), ...this.config.labels },
+        annotations: { [CONTROLLER_MANAGED_ATTACH_ANNOTATION]: 'true' },
+      },
       spec: {
         ...(this.config.podCIDR ? { podCIDR: this.config.podCIDR, podCIDRs: [this.config.podCIDR] } : {}),
         ...(this.config.taints?.length ? { taints: this.config.taints } : {}),
@@ -227,8 +238,8 @@ export class NodeAgent {
   /**
    * One registration attempt (tryRegisterWithAPIServer): create the {@link initialNode}. When it
    * exists already — this kubelet restarted — keep that Node (its taints, its unschedulable, set
-   * by people and controllers), only putting back the default labels and the pod CIDR when they
-   * differ. Returns the Node in the API.
+   * by people and controllers), only putting back the default labels, the attach/detach
+   * annotation and the pod CIDR when they differ. Returns the Node in the API.
    */
   async registerNode(): Promise<Node> {
     const node = await this.initialNode();
@@ -246,13 +257,17 @@ export class NodeAgent {
     for (const [key, value] of Object.entries(node.metadata.labels ?? {})) {
       if (labels[key] !== value) (labels[key] = value), (changed = true);
     }
+    const annotations = { ...existing.metadata.annotations };
+    for (const [key, value] of Object.entries(node.metadata.annotations ?? {})) {
+      if (annotations[key] !== value) (annotations[key] = value), (changed = true);
+    }
     const spec = { ...existing.spec };
     if (this.config.podCIDR && spec.podCIDR !== this.config.podCIDR) {
       Object.assign(spec, { podCIDR: this.config.podCIDR, podCIDRs: [this.config.podCIDR] });
       changed = true;
     }
     if (!changed) return existing;
-    return this.client.nodes().update({ ...existing, metadata: { ...existing.metadata, labels }, spec });
+    return this.client.nodes().update({ ...existing, metadata: { ...existing.metadata, labels, annotations }, spec });
   }
 
   /**

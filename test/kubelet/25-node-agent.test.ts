@@ -163,6 +163,7 @@ describe('registration, status and the Lease', () => {
     const node = await agentNode();
     const registered = await getNode(node);
     expect(registered.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': NODE, 'kubernetes.io/os': expect.any(String), 'kubernetes.io/arch': expect.any(String) });
+    expect(registered.metadata.annotations, 'the attach/detach controller attaches its volumes').toEqual({ 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' });
     expect(registered.spec).toMatchObject({ podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] });
     expect(registered.status?.addresses).toEqual([
       { type: 'InternalIP', address: '127.0.0.1' },
@@ -281,7 +282,7 @@ describe('registration, status and the Lease', () => {
 });
 
 describe('registration again, and the Lease when someone else touched it', () => {
-  it('puts back, when it registers again, the labels it registers with and its pod CIDR, and keeps a label someone added', async () => {
+  it('puts back, when it registers again, the labels and the annotation it registers with and its pod CIDR, and keeps a label and an annotation someone added', async () => {
     const node = await agentNode();
     const before = await getNode(node);
     const { ['kubernetes.io/os']: os, ...labels } = before.metadata.labels!;
@@ -291,7 +292,13 @@ describe('registration again, and the Lease when someone else touched it', () =>
     await node.settle();
     const relabelled = await getNode(node);
     expect(relabelled.metadata.labels, 'the labels alone differed').toEqual({ ...before.metadata.labels, 'kubernetes.io/os': os, team: 'a' });
-    await node.client.nodes().update({ ...relabelled, spec: { ...relabelled.spec, podCIDR: '10.9.0.0/24', podCIDRs: ['10.9.0.0/24'] } });
+    await node.client.nodes().update({ ...relabelled, metadata: { ...relabelled.metadata, annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'false', owner: 'ops' } } });
+    await node.crash(0);
+    await node.startKubelet();
+    await node.settle();
+    const annotated = await getNode(node);
+    expect(annotated.metadata.annotations, 'the annotation alone differed; one someone added stays').toEqual({ 'volumes.kubernetes.io/controller-managed-attach-detach': 'true', owner: 'ops' });
+    await node.client.nodes().update({ ...annotated, spec: { ...annotated.spec, podCIDR: '10.9.0.0/24', podCIDRs: ['10.9.0.0/24'] } });
     await node.crash(0);
     await node.startKubelet();
     await node.settle();
