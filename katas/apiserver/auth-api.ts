@@ -19,6 +19,11 @@ export interface UserInfo {
   username: string;
   uid?: string;
   groups: string[];
+  /**
+   * What the authenticator knows besides, by key: a ServiceAccount token's
+   * `authentication.kubernetes.io/credential-id` (`JTI=<its jti>`), which `kubectl auth whoami` shows.
+   */
+  extra?: Record<string, string[]>;
 }
 
 /** What a request asks, in RBAC's terms (k8s.io/apiserver/pkg/authorization/authorizer.Attributes). */

@@ -49,13 +49,18 @@ interface AccessReviewSpec {
 export function answerReview(type: ResourceType, object: KubeObject, user: UserInfo, authorizer: Authorizer | undefined): KubeObject {
   const answer = { kind: type.kind, apiVersion: type.apiVersion, metadata: { creationTimestamp: null } as unknown as KubeObject['metadata'] };
   if (type.kind === 'SelfSubjectReview') {
-    return { ...answer, status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } } } as KubeObject;
+    return { ...answer, status: { userInfo: userInfoOf(user) } } as KubeObject;
   }
   if (type.kind === 'SelfSubjectRulesReview') return { ...answer, ...rulesReview(object, user, authorizer) } as KubeObject;
   const spec = ((object as { spec?: unknown }).spec ?? {}) as AccessReviewSpec;
   const asked = attributesAsked(spec, user, 'SelfSubjectAccessReview.authorization.k8s.io');
   const decision = authorizer?.authorize(asked) ?? { allowed: true, reason: '' };
   return { ...answer, spec, status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) } } as KubeObject;
+}
+
+/** A user as a review answers it (authentication.k8s.io UserInfo): no uid or extra when it has none. */
+function userInfoOf(user: UserInfo): object {
+  return { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) };
 }
 
 /** The request a SelfSubjectAccessReview's spec describes, as the requester would make it. */
@@ -155,7 +160,7 @@ export class SubjectReviews {
     try {
       const user = this.authenticator?.authenticate(`Bearer ${token}`);
       if (!user || user.username === ANONYMOUS.username) return { user: {} };
-      return { authenticated: true, user: { username: user.username, ...(user.uid && { uid: user.uid }), groups: user.groups }, audiences: audiences && audiences.length > 0 ? audiences : [TOKEN_ISSUER] };
+      return { authenticated: true, user: userInfoOf(user), audiences: audiences && audiences.length > 0 ? audiences : [TOKEN_ISSUER] };
     } catch {
       return { user: {} };
     }

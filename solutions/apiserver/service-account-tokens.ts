@@ -13,6 +13,10 @@
  *      system:serviceaccounts:shop, system:authenticated (then RBAC decides)
  * ```
  *
+ * Each token carries an id of its own (`jti`, a random UUID), which the user it stands for carries
+ * as {@link CREDENTIAL_ID_EXTRA} `JTI=<id>`: `kubectl auth whoami` shows it under Extra, as on a
+ * v1.32 cluster, and a TokenReview answers it.
+ *
  * Given code: the HTTP server answers the TokenRequest itself, after authenticating and
  * authorizing it as kata 10's handler would (`create` on `serviceaccounts/token`), and puts
  * {@link ServiceAccountTokens.authenticate} in front of kata 11's authenticator.
@@ -25,7 +29,7 @@
  * signs with RSA or ECDSA keys (`--service-account-signing-key-file`) that others can verify; no
  * audiences are checked and no token is bound to a pod or a secret (`boundObjectRef`).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { toRFC3339, type Clock, type KubeObject } from '@kube/kit';
 import type { Authenticator, Authorizer, UserInfo } from './auth-api.ts';
 import { AUTHENTICATED_GROUP } from './authentication.ts';
@@ -40,6 +44,11 @@ export const TOKEN_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const DEFAULT_TOKEN_SECONDS = 3600;
 /** The shortest life a token may be asked for: 10 minutes. */
 export const MIN_TOKEN_SECONDS = 600;
+/**
+ * The user's extra key naming the credential a request came with: `JTI=<the token's jti>` for a
+ * TokenRequest's token, so that audit logs and `kubectl auth whoami` can tell one token from another.
+ */
+export const CREDENTIAL_ID_EXTRA = 'authentication.kubernetes.io/credential-id';
 
 /**
  * Who issues the long-lived tokens the token controller writes into Secrets of type
@@ -70,6 +79,8 @@ interface Claims {
   iat: number;
   nbf: number;
   exp: number;
+  /** the token's own id, a random UUID (upstream's since v1.30) */
+  jti?: string;
   'kubernetes.io': { namespace: string; serviceaccount: { name: string; uid: string } };
 }
 
@@ -119,7 +130,12 @@ export class ServiceAccountTokens {
     if (claims.exp * 1000 <= this.clock.now()) throw unauthorized();
     const account = this.serviceAccount(namespace, serviceaccount.name);
     if (account?.metadata.uid !== serviceaccount.uid) throw unauthorized();
-    return { username: claims.sub, uid: serviceaccount.uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, AUTHENTICATED_GROUP] };
+    return {
+      username: claims.sub,
+      uid: serviceaccount.uid,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, AUTHENTICATED_GROUP],
+      ...(claims.jti ? { extra: { [CREDENTIAL_ID_EXTRA]: [`JTI=${claims.jti}`] } } : {}),
+    };
   }
 
   /**
@@ -192,6 +208,7 @@ export class ServiceAccountTokens {
         iat: now,
         nbf: now,
         exp: now + seconds,
+        jti: randomUUID(),
         'kubernetes.io': { namespace, serviceaccount: { name, uid: account.metadata.uid! } },
       };
       return {

@@ -277,6 +277,12 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const as = (...args: string[]) => spawnSync('kubectl', ['--kubeconfig', config, '--token', token, ...args], { encoding: 'utf8', timeout: 60_000 });
     expect(JSON.parse(as('auth', 'whoami', '-o', 'json').stdout).status.userInfo).toMatchObject({ username: 'system:serviceaccount:tokens:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:tokens', 'system:authenticated'] });
+    // The token's own id (its jti claim) is the credential's, as v1.32 reports it; each token has its own.
+    const { jti } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string };
+    expect(jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(as('auth', 'whoami').stdout).toMatch(new RegExp(`\\nExtra: authentication\\.kubernetes\\.io/credential-id +\\[JTI=${jti}\\]\\n`));
+    const another = kubectl(['create', 'token', 'builder', '-n', 'tokens']).out.trim();
+    expect(JSON.parse(Buffer.from(another.split('.')[1]!, 'base64url').toString('utf8')).jti).not.toBe(jti);
     expect(as('get', 'pods', '-n', 'tokens').stderr).toContain('User "system:serviceaccount:tokens:builder" cannot list resource "pods" in API group "" in the namespace "tokens"');
     expect(kubectl(['create', 'rolebinding', 'builder-view', '--clusterrole=view', '--serviceaccount=tokens:builder', '-n', 'tokens']).code).toBe(0);
     expect(as('get', 'configmaps', '-n', 'tokens').stdout).toContain('settings');

@@ -34,16 +34,20 @@ function setUp() {
 
 if (!onReference) it('passes on the reference (check 7 runs the tools\' tests on the starters)', async () => expectPassOnReference('tools/test/service-account-tokens.test.ts'), 240_000);
 else describe('ServiceAccount tokens', () => {
-  it('answers a TokenRequest with a token good for the time asked, which authenticates as the ServiceAccount with its groups', () => {
+  it('answers a TokenRequest with a token good for the time asked, which authenticates as the ServiceAccount with its groups and names itself by its jti', () => {
     const { request, tokenOf, tokens, account } = setUp();
     const answer = request();
     expect(answer.code).toBe(201);
     expect(answer.body).toMatchObject({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 3600 }, status: { expirationTimestamp: '2026-01-01T01:00:00Z' } });
-    expect(tokens.authenticate(`Bearer ${tokenOf(answer)}`)).toEqual({
+    const token = tokenOf(answer);
+    const { jti } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string };
+    expect(tokens.authenticate(`Bearer ${token}`)).toEqual({
       username: 'system:serviceaccount:shop:builder',
       uid: account.metadata.uid,
       groups: ['system:serviceaccounts', 'system:serviceaccounts:shop', 'system:authenticated'],
+      extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${jti}`] },
     });
+    expect(tokenOf(request()), 'each token has an id of its own').not.toContain(token.split('.')[1]!);
   });
 
   it('stops authenticating a token once it has expired, and once its ServiceAccount is deleted or made again (another uid)', async () => {

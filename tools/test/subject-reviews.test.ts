@@ -14,7 +14,7 @@ const unauthorized = () => new StatusError({ kind: 'Status', apiVersion: 'v1', m
 const authenticator: Authenticator = {
   authenticate: (authorization) => {
     if (authorization === undefined || authorization === 'Bearer admin') return { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
-    if (authorization === 'Bearer builder') return { username: 'system:serviceaccount:dev:builder', uid: 'u-1', groups: ['system:serviceaccounts', 'system:authenticated'] };
+    if (authorization === 'Bearer builder') return { username: 'system:serviceaccount:dev:builder', uid: 'u-1', groups: ['system:serviceaccounts', 'system:authenticated'], extra: { 'authentication.kubernetes.io/credential-id': ['JTI=j-1'] } };
     throw unauthorized();
   },
 };
@@ -49,9 +49,13 @@ else describe('TokenReviews and SubjectAccessReviews', () => {
     expect((elsewhere.body as Status).message).toBe('spec.resourceAttributes.namespace must match namespace: dev');
   });
 
-  it('says who a token is, with the audiences, and that an unknown one is nobody', () => {
+  it('says who a token is, with its extra and the audiences, and that an unknown one is nobody', () => {
     const token = (value: string) => post('/apis/authentication.k8s.io/v1/tokenreviews', { kind: 'TokenReview', spec: { token: value } }).body as { status: object };
-    expect(token('builder').status).toEqual({ authenticated: true, user: { username: 'system:serviceaccount:dev:builder', uid: 'u-1', groups: ['system:serviceaccounts', 'system:authenticated'] }, audiences: ['https://kubernetes.default.svc.cluster.local'] });
+    expect(token('builder').status).toEqual({
+      authenticated: true,
+      user: { username: 'system:serviceaccount:dev:builder', uid: 'u-1', groups: ['system:serviceaccounts', 'system:authenticated'], extra: { 'authentication.kubernetes.io/credential-id': ['JTI=j-1'] } },
+      audiences: ['https://kubernetes.default.svc.cluster.local'],
+    });
     expect(token('forged').status).toEqual({ user: {} });
     const denied = new SubjectReviews(authenticator).answer('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {}, '{}', authenticator, { authorize: () => ({ allowed: false, reason: '' }) } as unknown as Authorizer);
     expect(denied.code).toBe(403);
