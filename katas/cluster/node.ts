@@ -98,7 +98,7 @@ export class ClusterNode {
     // A run of this node that was killed left its containers running: stop them first (see the file).
     if (options.runtime === 'process') this.leftoversStopped = stopLeftoverContainers(root).length;
     const runtime: RuntimeService =
-      options.runtime === 'process' ? this.stdins.around(new ProcessRuntime({ root, podCIDR, clock: options.clock })) : new FakeRuntime({ clock: options.clock, podCIDR });
+      options.runtime === 'process' ? this.stdins.around(new ProcessRuntime({ root, podCIDR, nodeIP: this.nodeIP, clock: options.clock })) : new FakeRuntime({ clock: options.clock, podCIDR, nodeIP: this.nodeIP });
     const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP);
     const withDns = options.dnsServer ? withClusterDns(withEnvironment, options.dnsServer) : withEnvironment;
     this.usage = options.runtime === 'process' ? new ProcessUsage(root) : undefined;

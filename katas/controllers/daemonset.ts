@@ -57,8 +57,7 @@ const FAILED_POD_BACKOFF_MAX_MS = 15 * 60_000;
 /**
  * The tolerations every daemon pod gets (upstream's AddOrUpdateDaemonPodTolerations), in its
  * order: a daemon keeps running on a node that is not ready, unreachable, under pressure or
- * cordoned. (Upstream adds network-unavailable for a pod on the host's network; pods here have
- * no `hostNetwork`.)
+ * cordoned. A daemon on the node's network gets {@link HOST_NETWORK_DAEMON_TOLERATION} after them.
  */
 export const DAEMON_POD_TOLERATIONS: readonly Toleration[] = [
   { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
@@ -68,6 +67,12 @@ export const DAEMON_POD_TOLERATIONS: readonly Toleration[] = [
   { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
 ];
+
+/**
+ * The toleration a daemon pod with `hostNetwork` gets besides: it needs no pod network, so it
+ * runs on a node whose network is not set up yet (a CNI plugin's own daemon is such a pod).
+ */
+export const HOST_NETWORK_DAEMON_TOLERATION: Toleration = { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' };
 
 /** What a {@link DaemonSetController} needs. */
 export interface DaemonSetControllerOptions {
@@ -521,13 +526,14 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): { shouldRun: 
 }
 
 /**
- * The template's tolerations with the daemon ones added (upstream's AddOrUpdateTolerationInPodSpec):
+ * The template's tolerations with the daemon ones added (upstream's AddOrUpdateTolerationInPodSpec,
+ * the host network's too when the pod is on it):
  * one the template has with the same key, operator, value and effect is replaced where it stands
  * (a `tolerationSeconds` of its own is dropped), the others are appended.
  */
 function daemonTolerations(spec: PodSpec): Toleration[] {
   const tolerations = (spec.tolerations ?? []).map((t) => ({ ...t }));
-  for (const daemon of DAEMON_POD_TOLERATIONS) {
+  for (const daemon of [...DAEMON_POD_TOLERATIONS, ...(spec.hostNetwork ? [HOST_NETWORK_DAEMON_TOLERATION] : [])]) {
     const same = tolerations.findIndex((t) => t.key === daemon.key && t.operator === daemon.operator && (t.value ?? '') === '' && t.effect === daemon.effect);
     if (same >= 0) tolerations[same] = { ...daemon };
     else tolerations.push({ ...daemon });

@@ -45,6 +45,9 @@
 /** A container's state (CRI `ContainerState`). */
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
 
+/** Whose network a sandbox is on (CRI `NamespaceMode`; its CONTAINER and TARGET modes are not used here). */
+export type NamespaceMode = 'POD' | 'NODE';
+
 /** A sandbox's state (CRI `PodSandboxState`): ready until stopped. */
 export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 
@@ -75,6 +78,12 @@ export interface PodSandboxConfig {
   /** the pod's hostname (`HOSTNAME` in its containers); default the pod's name */
   hostname?: string;
   /**
+   * Which network the sandbox is on (CRI `linux.security_context.namespace_options.network`):
+   * `POD` (the default) its own, with an address from the pod CIDR; `NODE` the node's, for a pod
+   * with `hostNetwork: true`.
+   */
+  namespaceOptions?: { network?: NamespaceMode };
+  /**
    * The folder the containers' logs go into (the kubelet's `/var/log/pods/<ns>_<name>_<uid>`);
    * default `<runtime root>/pods/<namespace>_<name>_<uid>`.
    */
@@ -96,7 +105,12 @@ export interface PodSandbox {
 
 /** A sandbox in full (CRI `PodSandboxStatus`): with its network and log directory. */
 export interface PodSandboxStatus extends PodSandbox {
-  /** The pod's address: its own loopback IP while ready; `''` once stopped (the address is free again). */
+  /**
+   * The pod's address: its own loopback IP while ready (on the `NODE` network, the node's IP:
+   * upstream's runtime reports none there and the kubelet writes the node's IPs into the pod's
+   * status; here the runtime says it, so that everything reading the sandbox's IP — the status,
+   * the probes, `POD_IP` — finds the node's); `''` once stopped (the address is free again).
+   */
   network: { ip: string };
   hostname: string;
   logDirectory: string;
@@ -264,8 +278,9 @@ export class RuntimeError extends Error {
  */
 export interface RuntimeService {
   /**
-   * Creates a sandbox for a pod, ready at once, with its own IP from the node's pod CIDR, its
-   * working directory and its log directory. Returns its id.
+   * Creates a sandbox for a pod, ready at once, with its own IP from the node's pod CIDR (on the
+   * `NODE` network: the node's IP, taking none from the CIDR), its working directory and its log
+   * directory. Returns its id.
    * `InvalidArgument` without a name, namespace or uid; `AlreadyExists` while a sandbox with the
    * same name, namespace, uid and attempt exists; `ResourceExhausted` when no IP is free.
    */

@@ -57,6 +57,8 @@ export interface FakeRuntimeOptions {
   clock: Clock;
   /** the node's pod CIDR; default `127.0.1.0/24` */
   podCIDR?: string;
+  /** the node's IP, which a sandbox on the `NODE` network reports; default `127.0.0.1` */
+  nodeIP?: string;
   /** behaviours by image name (without tag); see {@link FakeRuntime.setBehavior} */
   behaviors?: Record<string, FakeBehavior>;
   /** where log paths point (no file is written); default `/fake` */
@@ -77,7 +79,7 @@ interface Running {
 /** A {@link RuntimeService} on the clock, for tests and simulated nodes. */
 export class FakeRuntime implements RuntimeService {
   constructor(options: FakeRuntimeOptions) {
-    // TODO(22): keep the clock; a RuntimeState on it; a PodIPAllocator on the pod CIDR (default 127.0.1.0/24); the root (default /fake); the behaviours given.
+    // TODO(22): keep the clock; a RuntimeState on it; a PodIPAllocator on the pod CIDR (default 127.0.1.0/24); the node's IP (default 127.0.0.1); the root (default /fake); the behaviours given.
     throw new NotImplemented('22', 'FakeRuntime.constructor');
   }
 
@@ -97,12 +99,12 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    // TODO(22): allocate an IP, then addSandbox with the log directory (config.logDirectory, default <root>/pods/<namespace>_<name>_<uid>); give the IP back if that throws.
+    // TODO(22): allocate an IP (on the NODE network: the node's IP, none allocated), then addSandbox with the log directory (config.logDirectory, default <root>/pods/<namespace>_<name>_<uid>); give the IP back if that throws.
     throw new NotImplemented('22', 'FakeRuntime.runPodSandbox');
   }
 
   async stopPodSandbox(podSandboxId: string): Promise<void> {
-    // TODO(22): NotFound for an unknown sandbox; kill its running containers now (137); if it was ready, free its IP and mark it stopped.
+    // TODO(22): NotFound for an unknown sandbox; kill its running containers now (137); if it was ready, free its IP (unless it is the node's) and mark it stopped.
     throw new NotImplemented('22', 'FakeRuntime.stopPodSandbox');
   }
 

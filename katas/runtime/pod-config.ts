@@ -37,11 +37,13 @@ function podLabels(pod: Pod): Record<string, string> {
 
 /**
  * The sandbox config of a pod: metadata (name, namespace, uid, attempt), hostname
- * (`spec.hostname`, else the pod's name), the pod's labels plus the three pod labels, and, given
- * a log root, the log directory `<logRoot>/<namespace>_<name>_<uid>` (the kubelet's `/var/log/pods`).
+ * (`spec.hostname`, else the pod's name), the pod's labels plus the three pod labels, the node's
+ * network for a pod with `spec.hostNetwork` (`namespaceOptions: { network: 'NODE' }`, and nothing
+ * otherwise), and, given a log root, the log directory `<logRoot>/<namespace>_<name>_<uid>` (the
+ * kubelet's `/var/log/pods`).
  */
 export function sandboxConfigFor(pod: Pod, options: { attempt?: number; logRoot?: string } = {}): PodSandboxConfig {
-  // TODO(22): metadata from the pod (namespace default "default", attempt default 0), hostname, labels, and logDirectory only when logRoot is given.
+  // TODO(22): metadata from the pod (namespace default "default", attempt default 0), hostname, labels, namespaceOptions only for hostNetwork, and logDirectory only when logRoot is given.
   throw new NotImplemented('22', 'sandboxConfigFor');
 }
 

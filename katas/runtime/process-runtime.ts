@@ -49,6 +49,8 @@ export interface ProcessRuntimeOptions {
   root: string;
   /** the node's pod CIDR inside 127.0.0.0/8, e.g. `127.0.1.0/24` */
   podCIDR: string;
+  /** the node's IP, which a sandbox on the `NODE` network reports; default `127.0.0.1` */
+  nodeIP?: string;
   /** the clock of timestamps and grace periods; default the real one */
   clock?: Clock;
   /** the longest log line before it is cut into parts; default 16 KiB */
@@ -80,17 +82,17 @@ interface RunningContainer extends ProcessGroup {
 /** A {@link RuntimeService} of real processes. */
 export class ProcessRuntime implements RuntimeService {
   constructor(options: ProcessRuntimeOptions) {
-    // TODO(22): InvalidArgument without a root; keep the clock (default a RealClock), a RuntimeState, a PodIPAllocator on the pod CIDR, the root and the log line limit (default 16 KiB).
+    // TODO(22): InvalidArgument without a root; keep the clock (default a RealClock), a RuntimeState, a PodIPAllocator on the pod CIDR, the node's IP (default 127.0.0.1), the root and the log line limit (default 16 KiB).
     throw new NotImplemented('22', 'ProcessRuntime.constructor');
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    // TODO(22): FailedPrecondition after shutdown; allocate an IP; addSandbox with the log directory (default <root>/pods/<namespace>_<name>_<uid>); create its working directory <root>/sandboxes/<id> and the log directory; free the IP if anything throws.
+    // TODO(22): FailedPrecondition after shutdown; allocate an IP (on the NODE network: the node's IP, none allocated); addSandbox with the log directory (default <root>/pods/<namespace>_<name>_<uid>); create its working directory <root>/sandboxes/<id> and the log directory; free the IP if anything throws.
     throw new NotImplemented('22', 'ProcessRuntime.runPodSandbox');
   }
 
   async stopPodSandbox(podSandboxId: string): Promise<void> {
-    // TODO(22): NotFound for unknown; SIGKILL every running container of it and wait for them; if it was ready, free its IP and mark it stopped.
+    // TODO(22): NotFound for unknown; SIGKILL every running container of it and wait for them; if it was ready, free its IP (unless it is the node's) and mark it stopped.
     throw new NotImplemented('22', 'ProcessRuntime.stopPodSandbox');
   }
 

@@ -286,6 +286,8 @@ export interface PodSpec {
   serviceAccount?: string;
   hostname?: string;
   subdomain?: string;
+  /** whether the pod is on the node's network (its IP is the node's) instead of one of its own; default false */
+  hostNetwork?: boolean;
   /** default ClusterFirst */
   dnsPolicy?: DNSPolicy;
   /** whether the containers get environment variables naming the namespace's Services; default true (pods only) */

@@ -57,6 +57,8 @@ export interface FakeRuntimeOptions {
   clock: Clock;
   /** the node's pod CIDR; default `127.0.1.0/24` */
   podCIDR?: string;
+  /** the node's IP, which a sandbox on the `NODE` network reports; default `127.0.0.1` */
+  nodeIP?: string;
   /** behaviours by image name (without tag); see {@link FakeRuntime.setBehavior} */
   behaviors?: Record<string, FakeBehavior>;
   /** where log paths point (no file is written); default `/fake` */
@@ -79,6 +81,7 @@ export class FakeRuntime implements RuntimeService {
   private readonly clock: Clock;
   private readonly state: RuntimeState;
   private readonly ips: PodIPAllocator;
+  private readonly nodeIP: string;
   private readonly behaviors = new Map<string, FakeBehavior>();
   private readonly running = new Map<string, Running>();
   private readonly root: string;
@@ -87,6 +90,7 @@ export class FakeRuntime implements RuntimeService {
     this.clock = options.clock;
     this.state = new RuntimeState(options.clock);
     this.ips = new PodIPAllocator(options.podCIDR ?? '127.0.1.0/24');
+    this.nodeIP = options.nodeIP ?? '127.0.0.1';
     this.root = options.root ?? '/fake';
     for (const [image, behavior] of Object.entries(options.behaviors ?? {})) this.setBehavior(image, behavior);
   }
@@ -105,12 +109,14 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    const ip = this.ips.allocate();
+    // A pod on the node's network shares the node's address: it takes none of the pod CIDR's.
+    const onNode = config.namespaceOptions?.network === 'NODE';
+    const ip = onNode ? this.nodeIP : this.ips.allocate();
     try {
       const m = config.metadata;
       return this.state.addSandbox(config, { ip, logDirectory: config.logDirectory ?? `${this.root}/pods/${m?.namespace}_${m?.name}_${m?.uid}` }).id;
     } catch (error) {
-      this.ips.release(ip);
+      if (!onNode) this.ips.release(ip);
       throw error;
     }
   }
@@ -121,7 +127,7 @@ export class FakeRuntime implements RuntimeService {
       if (c.state === 'CONTAINER_RUNNING') this.finish(c.id, SIGKILL_EXIT, 'killed by SIGKILL: its sandbox was stopped');
     }
     if (sandbox.state === 'SANDBOX_READY') {
-      this.ips.release(sandbox.ip);
+      if (sandbox.ip !== this.nodeIP) this.ips.release(sandbox.ip);
       this.state.markSandboxStopped(podSandboxId);
     }
   }

@@ -37,8 +37,10 @@ function podLabels(pod: Pod): Record<string, string> {
 
 /**
  * The sandbox config of a pod: metadata (name, namespace, uid, attempt), hostname
- * (`spec.hostname`, else the pod's name), the pod's labels plus the three pod labels, and, given
- * a log root, the log directory `<logRoot>/<namespace>_<name>_<uid>` (the kubelet's `/var/log/pods`).
+ * (`spec.hostname`, else the pod's name), the pod's labels plus the three pod labels, the node's
+ * network for a pod with `spec.hostNetwork` (`namespaceOptions: { network: 'NODE' }`, and nothing
+ * otherwise), and, given a log root, the log directory `<logRoot>/<namespace>_<name>_<uid>` (the
+ * kubelet's `/var/log/pods`).
  */
 export function sandboxConfigFor(pod: Pod, options: { attempt?: number; logRoot?: string } = {}): PodSandboxConfig {
   const { name, namespace, uid } = podIdentity(pod);
@@ -46,6 +48,7 @@ export function sandboxConfigFor(pod: Pod, options: { attempt?: number; logRoot?
     metadata: { name, namespace, uid, attempt: options.attempt ?? 0 },
     hostname: pod.spec?.hostname || name,
     labels: { ...pod.metadata?.labels, ...podLabels(pod) },
+    ...(pod.spec?.hostNetwork ? { namespaceOptions: { network: 'NODE' as const } } : {}),
     ...(options.logRoot ? { logDirectory: `${options.logRoot}/${namespace}_${name}_${uid}` } : {}),
   };
 }

@@ -49,6 +49,8 @@ export interface ProcessRuntimeOptions {
   root: string;
   /** the node's pod CIDR inside 127.0.0.0/8, e.g. `127.0.1.0/24` */
   podCIDR: string;
+  /** the node's IP, which a sandbox on the `NODE` network reports; default `127.0.0.1` */
+  nodeIP?: string;
   /** the clock of timestamps and grace periods; default the real one */
   clock?: Clock;
   /** the longest log line before it is cut into parts; default 16 KiB */
@@ -82,6 +84,7 @@ export class ProcessRuntime implements RuntimeService {
   private readonly clock: Clock;
   private readonly state: RuntimeState;
   private readonly ips: PodIPAllocator;
+  private readonly nodeIP: string;
   private readonly root: string;
   private readonly maxLogLineBytes: number;
   private readonly plans = new Map<string, Plan>();
@@ -93,13 +96,16 @@ export class ProcessRuntime implements RuntimeService {
     this.clock = options.clock ?? new RealClock();
     this.state = new RuntimeState(this.clock);
     this.ips = new PodIPAllocator(options.podCIDR);
+    this.nodeIP = options.nodeIP ?? '127.0.0.1';
     this.root = options.root;
     this.maxLogLineBytes = options.maxLogLineBytes ?? MAX_LOG_LINE_BYTES;
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     this.checkOpen();
-    const ip = this.ips.allocate();
+    // A pod on the node's network shares the node's address: it takes none of the pod CIDR's.
+    const onNode = config.namespaceOptions?.network === 'NODE';
+    const ip = onNode ? this.nodeIP : this.ips.allocate();
     try {
       const m = config.metadata;
       const logDirectory = config.logDirectory ?? join(this.root, 'pods', `${m?.namespace}_${m?.name}_${m?.uid}`);
@@ -108,7 +114,7 @@ export class ProcessRuntime implements RuntimeService {
       mkdirSync(logDirectory, { recursive: true });
       return sandbox.id;
     } catch (error) {
-      this.ips.release(ip);
+      if (!onNode) this.ips.release(ip);
       throw error;
     }
   }
@@ -121,7 +127,7 @@ export class ProcessRuntime implements RuntimeService {
       .map((c) => this.kill(c.id, 'killed by SIGKILL: its sandbox was stopped'));
     await Promise.all(kills);
     if (sandbox.state === 'SANDBOX_READY') {
-      this.ips.release(sandbox.ip);
+      if (sandbox.ip !== this.nodeIP) this.ips.release(sandbox.ip);
       this.state.markSandboxStopped(podSandboxId);
     }
   }

@@ -702,6 +702,17 @@ describe('the kubelet on a fake runtime', () => {
     expect(await node.events('web')).toEqual(['Pulled: Container image "kubekata/sleeper" already present on machine', 'Created: Created container app', 'Started: Started container app']);
   });
 
+  it('runs a pod with hostNetwork on the node\'s network: its IP is the node\'s, and a pod beside it still gets its own', async () => {
+    const node = await startNode();
+    await node.client.pods('default').create({ ...podOn(NODE, 'agent'), spec: { ...podOn(NODE, 'agent').spec!, hostNetwork: true } });
+    await node.client.pods('default').create(podOn(NODE, 'web'));
+    await node.settle();
+    const agent = await node.pod('agent');
+    expect(agent.status).toMatchObject({ phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] });
+    expect(agent.status?.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('True');
+    expect((await node.pod('web')).status?.podIP).toBe('127.0.1.2');
+  });
+
   it('leaves alone the pods of other nodes and the pods not yet scheduled', async () => {
     const node = await startNode();
     await node.client.pods('default').create(podOn('node-2', 'elsewhere'));

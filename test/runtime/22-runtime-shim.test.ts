@@ -38,7 +38,7 @@ import {
 } from '@kube/runtime';
 import { fc, test } from '../support/prop.ts';
 import { unicodeStringArb } from '../support/unicode.ts';
-import { MODEL_CIDR, runtimeCommands, type Model, type Real } from '../support/runtime/fake-model.ts';
+import { MODEL_CIDR, MODEL_NODE_IP, runtimeCommands, type Model, type Real } from '../support/runtime/fake-model.ts';
 import { killMarkedLeftovers, MARK, markedProcesses, newMark } from '../support/runtime/os-processes.ts';
 import { waitForExit, waitForLogLine } from '../support/runtime/wait.ts';
 
@@ -247,6 +247,12 @@ describe('from a pod to the CRI configs', () => {
       labels: { app: 'web', 'io.kubernetes.pod.name': 'web-1', 'io.kubernetes.pod.namespace': 'shop', 'io.kubernetes.pod.uid': 'u-1' },
       logDirectory: '/var/log/pods/shop_web-1_u-1',
     });
+  });
+
+  it('puts a pod with hostNetwork on the node\'s network, and says nothing of the network for any other pod', () => {
+    expect(sandboxConfigFor({ ...pod, spec: { ...pod.spec!, hostNetwork: true } }).namespaceOptions).toEqual({ network: 'NODE' });
+    expect(sandboxConfigFor({ ...pod, spec: { ...pod.spec!, hostNetwork: false } })).not.toHaveProperty('namespaceOptions');
+    expect(sandboxConfigFor(pod)).not.toHaveProperty('namespaceOptions');
   });
 
   it('gives each container POD_NAME, POD_NAMESPACE, POD_IP and PORT (its first port), then its own env, which wins', () => {
@@ -545,6 +551,24 @@ describe('FakeRuntime: the container state machine on the clock', () => {
     expect(await runtime.runPodSandbox(sandboxConfig('a'))).toMatch(/^\S+$/); // its name is free again
   });
 
+  it('gives a sandbox on the node\'s network the node\'s IP, even when the pod CIDR is used up, and frees no pod\'s address when it stops', async () => {
+    const clock = new FakeClock(START);
+    const runtime = new FakeRuntime({ clock, podCIDR: '127.0.1.0/30', nodeIP: '127.0.1.1' });
+    const onNode = (name: string) => ({ ...sandboxConfig(name), namespaceOptions: { network: 'NODE' as const } });
+    const only = await runtime.runPodSandbox(sandboxConfig('only'));
+    expect((await runtime.podSandboxStatus(only)).network.ip).toBe('127.0.1.2');
+    expect(await failure(runtime.runPodSandbox(sandboxConfig('more')))).toMatchObject({ code: 'ResourceExhausted' });
+    const host = await runtime.runPodSandbox(onNode('host'));
+    const again = await runtime.runPodSandbox(onNode('host-2'));
+    expect((await runtime.podSandboxStatus(host)).network.ip).toBe('127.0.1.1');
+    expect((await runtime.podSandboxStatus(again)).network.ip, 'two pods may share the node\'s network').toBe('127.0.1.1');
+    await runtime.stopPodSandbox(host);
+    expect((await runtime.podSandboxStatus(host)).network.ip).toBe('');
+    expect(await failure(runtime.runPodSandbox(sandboxConfig('more'))), 'the pod CIDR is still used up').toMatchObject({ code: 'ResourceExhausted' });
+    const plain = new FakeRuntime({ clock });
+    expect((await plain.podSandboxStatus(await plain.runPodSandbox(onNode('x')))).network.ip, 'a runtime told no node IP').toBe('127.0.0.1');
+  });
+
   it('lists sandboxes and containers oldest first, by id, state, sandbox and labels', async () => {
     const { runtime } = fake();
     const a = await runtime.runPodSandbox({ ...sandboxConfig('a'), labels: { app: 'web' } });
@@ -635,7 +659,7 @@ describe('FakeRuntime: the container state machine on the clock', () => {
     const clock = new FakeClock(START);
     const setup = (): { model: Model; real: Real } => ({
       model: { now: START, sandboxes: [], containers: [] },
-      real: { runtime: new FakeRuntime({ clock, podCIDR: MODEL_CIDR }), clock, images: 0 },
+      real: { runtime: new FakeRuntime({ clock, podCIDR: MODEL_CIDR, nodeIP: MODEL_NODE_IP }), clock, images: 0 },
     });
     await fc.asyncModelRun(setup, commands);
   });
@@ -698,6 +722,18 @@ describe('ProcessRuntime: containers are real processes', () => {
     await Promise.all([waitForLogLine(a.logPath, /listening/), waitForLogLine(b.logPath, /listening/)]);
     expect(await getJson(`http://${a.ip}:8080/hello`)).toMatchObject({ pod: 'web-a', namespace: 'default', ip: a.ip, port: 8080, path: '/hello' });
     expect(await getJson(`http://${b.ip}:8080/`)).toMatchObject({ pod: 'web-b', ip: b.ip });
+  });
+
+  it('runs a pod on the node\'s network on the node\'s IP: its echo server listens there', async () => {
+    const { runtime } = processRuntime({ nodeIP: '127.22.240.1' });
+    const sandbox = await runtime.runPodSandbox({ ...sandboxConfig('host'), namespaceOptions: { network: 'NODE' } });
+    const ip = (await runtime.podSandboxStatus(sandbox)).network.ip;
+    expect(ip).toBe('127.22.240.1');
+    const id = await runtime.createContainer(sandbox, { metadata: { name: 'main' }, image: { image: 'kubekata/echo' }, envs: [{ key: 'POD_NAME', value: 'host' }, { key: 'POD_IP', value: ip }] });
+    await runtime.startContainer(id);
+    await waitForLogLine((await runtime.containerStatus(id)).logPath, /listening/);
+    expect(await getJson(`http://127.22.240.1:8080/`)).toMatchObject({ pod: 'host', ip: '127.22.240.1' });
+    expect((await runtime.podSandboxStatus((await runPod(runtime, 'web', { image: { image: 'kubekata/sleeper' } })).sandbox)).network.ip, 'a pod beside it still gets its own').toMatch(/^127\.22\.\d+\.2$/);
   });
 
   it('writes a container\'s stdout and stderr to its log file in the CRI format, stamped on the runtime\'s clock', async () => {

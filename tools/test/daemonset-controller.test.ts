@@ -40,10 +40,10 @@ async function running() {
   const { cluster, api, recorder, errors, stop } = await controllerOnCluster((parts) => new DaemonSetController(parts));
   const daemonSets = api.resource<DaemonSet>('daemonsets', 'default');
   const revisions = api.resource<ControllerRevision>('controllerrevisions', 'default');
-  /** The DaemonSet's pods not being deleted, by the node their affinity names. */
+  /** The DaemonSets' pods (`agent`'s, and `cni`'s where a test makes it) not being deleted, by the node their affinity names. */
   const podsByNode = async (): Promise<Map<string, Pod[]>> => {
     const byNode = new Map<string, Pod[]>();
-    for (const pod of (await api.pods('default').list({ labelSelector: 'app=agent' })).items) {
+    for (const pod of (await api.pods('default').list({ labelSelector: 'app in (agent,cni)' })).items) {
       if (pod.metadata.deletionTimestamp) continue;
       const target = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0] ?? '?';
       byNode.set(target, [...(byNode.get(target) ?? []), pod]);
@@ -150,6 +150,22 @@ else describe('DaemonSets', () => {
     expect((await daemonSets.get('agent')).status).toEqual({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberMisscheduled: 0, numberReady: 0, updatedNumberScheduled: 2, numberUnavailable: 2, observedGeneration: 1 });
     await readyAll();
     expect((await daemonSets.get('agent')).status).toEqual({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberMisscheduled: 0, numberReady: 2, updatedNumberScheduled: 2, numberAvailable: 2, observedGeneration: 1 });
+    expect(faults(errors)).toEqual([]);
+    await stop();
+  });
+
+  it('runs a daemon on the node\'s network where the pod network is not up yet (network-unavailable), tolerating that besides, and no other daemon there', async () => {
+    const { cluster, api, daemonSets, podsByNode, errors, stop } = await running();
+    const networkUnavailable: Taint = { key: 'node.kubernetes.io/network-unavailable', effect: 'NoSchedule' };
+    for (const n of [node('node-a'), node('node-b', {}, [networkUnavailable])]) await api.nodes().create(n);
+    await daemonSets.create(daemonSet());
+    await daemonSets.create({ ...daemonSet(), metadata: { name: 'cni', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'cni' } }, template: { metadata: { labels: { app: 'cni' } }, spec: { hostNetwork: true, containers: [{ name: 'cni', image: 'kubekata/sleeper' }] } } } });
+    await cluster.settle();
+    const where = async (app: string) => [...(await podsByNode()).entries()].filter(([, pods]) => pods.some((p) => p.metadata.labels?.app === app)).map(([n]) => n).sort();
+    expect(await where('agent')).toEqual(['node-a']);
+    expect(await where('cni')).toEqual(['node-a', 'node-b']);
+    const cni = [...(await podsByNode()).values()].flat().find((p) => p.metadata.labels?.app === 'cni')!;
+    expect(cni.spec!.tolerations!.map((t) => `${t.key}:${t.effect}`).at(-1)).toBe('node.kubernetes.io/network-unavailable:NoSchedule');
     expect(faults(errors)).toEqual([]);
     await stop();
   });

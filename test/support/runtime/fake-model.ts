@@ -14,12 +14,16 @@ import { fc } from '../prop.ts';
 /** The pod CIDR of the property: /29 has 5 usable addresses, so it can run out. */
 export const MODEL_CIDR = '127.0.9.0/29';
 const USABLE = ['127.0.9.2', '127.0.9.3', '127.0.9.4', '127.0.9.5', '127.0.9.6'];
+/** The node's IP of the property, which every sandbox on the node's network reports. */
+export const MODEL_NODE_IP = '127.0.9.1';
 
 interface ModelSandbox {
   id: string;
   name: string;
   ready: boolean;
   removed: boolean;
+  /** on the node's network (`hostNetwork`): the node's IP, none of the CIDR's */
+  onNode: boolean;
 }
 
 interface ModelContainer {
@@ -91,7 +95,9 @@ async function compare(model: Model, real: Real): Promise<void> {
   const ips: string[] = [];
   for (const s of live(model.sandboxes)) {
     const ip = (await real.runtime.podSandboxStatus(s.id)).network.ip;
-    if (s.ready) {
+    if (s.ready && s.onNode) {
+      expect(ip, 'a ready sandbox on the node\'s network has the node\'s IP').toBe(MODEL_NODE_IP);
+    } else if (s.ready) {
       expect(USABLE, `a ready sandbox's IP ${ip} is one of the pod CIDR's usable addresses`).toContain(ip);
       ips.push(ip);
     } else {
@@ -139,18 +145,22 @@ abstract class Step implements fc.AsyncCommand<Model, Real, false> {
 
 class RunSandbox extends Step {
   private result?: Promise<string>;
-  constructor(readonly n: number) {
+  constructor(
+    readonly n: number,
+    readonly onNode: boolean,
+  ) {
     super();
   }
   call(_model: Model, real: Real): Promise<string> {
-    this.result = real.runtime.runPodSandbox({ metadata: { name: `p${this.n}`, namespace: 'default', uid: `u${this.n}` } });
+    const network = this.onNode ? { namespaceOptions: { network: 'NODE' as const } } : {};
+    this.result = real.runtime.runPodSandbox({ metadata: { name: `p${this.n}`, namespace: 'default', uid: `u${this.n}` }, ...network });
     return this.result;
   }
   expect(model: Model): Outcome {
     const name = `p${this.n}`;
     if (live(model.sandboxes).some((s) => s.name === name)) return fail('AlreadyExists');
-    if (live(model.sandboxes).filter((s) => s.ready).length === USABLE.length) return fail('ResourceExhausted');
-    model.sandboxes.push({ id: '', name, ready: true, removed: false });
+    if (!this.onNode && live(model.sandboxes).filter((s) => s.ready && !s.onNode).length === USABLE.length) return fail('ResourceExhausted');
+    model.sandboxes.push({ id: '', name, ready: true, removed: false, onNode: this.onNode });
     return OK;
   }
   protected override async after(model: Model): Promise<void> {
@@ -158,7 +168,7 @@ class RunSandbox extends Step {
     if (last && last.id === '') last.id = await this.result!;
   }
   toString(): string {
-    return `runPodSandbox(p${this.n})`;
+    return `runPodSandbox(p${this.n}${this.onNode ? ', hostNetwork' : ''})`;
   }
 }
 
@@ -381,7 +391,7 @@ const behaviorArb: fc.Arbitrary<FakeBehavior> = fc.record(
 /** Any sequence of the runtime's calls, crashes and the passing of time. */
 export const runtimeCommands = fc.commands(
   [
-    fc.integer({ min: 0, max: 6 }).map((n) => new RunSandbox(n)),
+    fc.tuple(fc.integer({ min: 0, max: 6 }), fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([n, onNode]) => new RunSandbox(n, onNode)),
     fc.nat(20).map((i) => new StopSandbox(i)),
     fc.nat(20).map((i) => new RemoveSandbox(i)),
     fc.tuple(fc.nat(20), fc.constantFrom('a', 'b'), fc.nat(1), behaviorArb, fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })).map(
