@@ -23,7 +23,7 @@ import { aggregateRules, type ClusterRole, type Clock } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** What the controller needs. */
 export interface ClusterRoleAggregationControllerOptions {
@@ -53,13 +53,7 @@ export class ClusterRoleAggregationController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.options.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.options.onError }));
   }
 
   /** Stops the workers, after their current sync. */

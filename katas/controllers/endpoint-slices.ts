@@ -21,7 +21,7 @@ import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { isPodReady } from './replica-set.ts';
 import { findPort, podIP, serviceSelects, shouldPodBeInEndpoints, shouldSetHostname, watchServicesAndPods } from './endpoints.ts';
 import { ZONE_LABEL } from './node-lifecycle.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** At most this many endpoints in one slice (`--max-endpoints-per-slice`, default 100). */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -187,13 +187,7 @@ export class EndpointSliceController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncService(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncService(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

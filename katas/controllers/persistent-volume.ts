@@ -45,7 +45,7 @@ import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** How often every claim and volume is looked at again (`--pvclaimbinder-sync-period`, 15 s). */
 export const PV_CLAIM_BINDER_SYNC_PERIOD_MS = 15_000;
@@ -132,16 +132,10 @@ export class PersistentVolumeController {
       for (const claim of this.claims.indexer.list()) this.claimQueue.add(`${claim.metadata.namespace}/${claim.metadata.name}`);
       for (const volume of this.volumes.indexer.list()) this.volumeQueue.add(volume.metadata.name ?? '');
     }, PV_CLAIM_BINDER_SYNC_PERIOD_MS);
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.claimQueue, (key) => this.syncClaim(key), this.onError));
-        })(),
-        (async () => {
-          while (await processNextWorkItem(this.volumeQueue, (key) => this.syncVolume(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(
+      ...startWorkers(workers, { queue: this.claimQueue, sync: (key) => this.syncClaim(key), onError: this.onError }),
+      ...startWorkers(workers, { queue: this.volumeQueue, sync: (key) => this.syncVolume(key), onError: this.onError }),
+    );
   }
 
   /** Stops the workers (after their current sync) and the periodic look. */

@@ -36,7 +36,7 @@ import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** How often every quota is counted again from scratch (`--resource-quota-sync-period`, 5 minutes). */
 export const RESOURCE_QUOTA_RESYNC_MS = 5 * 60_000;
@@ -112,13 +112,7 @@ export class ResourceQuotaController {
     this.resync = this.clock.setInterval(() => {
       for (const quota of this.quotas.indexer.list()) this.queue.add(`${quota.metadata.namespace}/${quota.metadata.name}`);
     }, RESOURCE_QUOTA_RESYNC_MS);
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync) and the periodic count. */

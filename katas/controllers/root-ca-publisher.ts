@@ -32,7 +32,7 @@ import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** The ConfigMap every namespace gets. */
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
@@ -94,13 +94,7 @@ export class RootCACertPublisher {
 
   /** Starts `workers` workers (the factory must be started too); kube-controller-manager runs one. */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncNamespace(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncNamespace(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

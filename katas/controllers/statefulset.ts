@@ -50,7 +50,7 @@ import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { isPodAvailable, isPodReady } from './replica-set.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** The label with the pod's own name, for a Service that selects one member. */
 export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -102,13 +102,7 @@ export class StatefulSetController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

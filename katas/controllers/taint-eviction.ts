@@ -21,7 +21,7 @@ import { DeletedFinalStateUnknown } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { addPodNodeIndexer, POD_NODE_INDEX } from './node-lifecycle.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /**
  * Does `toleration` tolerate `taint`? (k8s.io/api/core/v1 `Toleration.ToleratesTaint`, kata 13's
@@ -133,13 +133,7 @@ export class TaintEvictionController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), (_key, error) => this.onError?.(error)));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: (_key, error) => this.onError?.(error) }));
   }
 
   /** Stops the workers and cancels every planned eviction. */

@@ -31,7 +31,7 @@ import type { Clock, Node } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** The annotation (v1.ObjectTTLAnnotationKey). */
 export const NODE_TTL_ANNOTATION = 'node.alpha.kubernetes.io/ttl';
@@ -107,13 +107,7 @@ export class TTLController {
 
   /** Starts `workers` workers (the factory must be started too); kube-controller-manager runs five. */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncNode(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncNode(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

@@ -113,3 +113,34 @@ export async function processNextWorkItem<T>(queue: RateLimitingQueueApi<T>, syn
   // TODO(17): get an item (undefined: return false); sync it: success forgets it, failure (not NotImplemented) goes to onError and addRateLimited; either way done(item); return true.
   throw new NotImplemented('17', 'processNextWorkItem');
 }
+
+/** What {@link startWorkers} runs: the queue, the sync, and what to tell of a failed sync. */
+export interface WorkerSpec<T> {
+  queue: RateLimitingQueueApi<T>;
+  sync: (item: T) => Promise<void>;
+  onError?: ((item: T, error: unknown) => void) | undefined;
+  /** waited for after each item (a controller that lets its clock's timers run between syncs) */
+  between?: () => Promise<unknown>;
+}
+
+/**
+ * Starts `count` workers (upstream's `go wait.UntilWithContext(ctx, c.worker, time.Second)`, once
+ * per worker): each runs {@link processNextWorkItem} on the queue until it is shut down. Every
+ * controller's `run` calls it; its `stop` shuts the queue down and awaits the promises.
+ *
+ * Given code.
+ *
+ * @returns one promise per worker, resolved once the queue is shut down and its last sync is done
+ *
+ * @example
+ * ```ts
+ * this.workers.push(...startWorkers(2, { queue: this.queue, sync: (key) => this.sync(key) }));
+ * // later: this.queue.shutDown(); await Promise.all(this.workers);
+ * ```
+ */
+export function startWorkers<T>(count: number, spec: WorkerSpec<T>): Promise<void>[] {
+  const { queue, sync, onError, between } = spec;
+  return Array.from({ length: count }, async () => {
+    while (await processNextWorkItem(queue, sync, onError)) await between?.();
+  });
+}

@@ -32,7 +32,7 @@ import { certificateRequestSubject, signCertificateRequest, toRFC3339, type Cert
 import type { SharedInformerFactory } from './factory.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** How long a certificate is valid at most (`--cluster-signing-duration`, a year). */
 export const CLUSTER_SIGNING_DURATION_MS = 365 * 24 * 3600_000;
@@ -92,13 +92,7 @@ export class CertificateSigner {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.options.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.options.onError }));
   }
 
   /** Stops the workers, after their current sync. */

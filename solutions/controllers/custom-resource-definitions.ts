@@ -31,7 +31,7 @@ import { toRFC3339, type Clock, type CustomResourceDefinition, type CustomResour
 import type { SharedInformerFactory } from './factory.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** How long a definition whose objects are not all gone waits before it looks again (their own finalizers hold them). */
 export const CRD_FINALIZER_RECHECK_MS = 5_000;
@@ -72,13 +72,7 @@ export class CustomResourceDefinitionController {
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
     this.serveEstablished();
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.options.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.options.onError }));
   }
 
   /** Stops the workers, after their current sync. */

@@ -46,7 +46,7 @@ import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { ControllerExpectations, isPodAvailable, isPodReady } from './replica-set.ts';
 import { toleratesTaint } from './taint-eviction.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** The label with the DaemonSet's template generation, on its pods. */
 export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
@@ -165,13 +165,7 @@ export class DaemonSetController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncDaemonSet(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncDaemonSet(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

@@ -65,7 +65,7 @@ import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { controllerRef } from './replica-set.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** What a Deployment controller needs. */
 export interface DeploymentControllerOptions {
@@ -144,15 +144,9 @@ export class DeploymentController {
    * with back-off (1,000 Deployments rolled out at once did not finish for that).
    */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncDeployment(key), this.onError)) {
-            await this.clock.sleep(0, this.stopping.signal).catch(() => undefined); // rejects once stopped: go on to the end
-          }
-        })(),
-      );
-    }
+    // the clock's timers run between two syncs (a sleep that rejects once stopped: go on to the end)
+    const between = () => this.clock.sleep(0, this.stopping.signal).catch(() => undefined);
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncDeployment(key), onError: this.onError, between }));
   }
 
   /** Stops the workers (after their current sync). */

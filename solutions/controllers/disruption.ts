@@ -49,7 +49,7 @@ import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { isPodReady } from './replica-set.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** How long a pod an eviction took stays out of `currentHealthy` before it counts again (upstream's DeletionTimeout). */
 export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60_000;
@@ -107,13 +107,7 @@ export class DisruptionController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

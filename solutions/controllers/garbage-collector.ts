@@ -18,7 +18,7 @@ import type { Clock, KubeObject, OwnerReference, Timer } from '@kube/kit';
 import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown } from './informer-api.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** The finalizer of an owner being deleted in the foreground. */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
@@ -202,13 +202,7 @@ export class GarbageCollector {
       resync();
       this.discovery = this.options.clock.setInterval(resync, GC_DISCOVERY_PERIOD_MS);
     }
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current item). */

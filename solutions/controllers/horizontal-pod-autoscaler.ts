@@ -66,7 +66,7 @@ import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { rawResourceReplicas, resourceReplicas } from './replica-calculator.ts';
 import { NOT_SERVED, resourceMetric, resourceMetricsClientFor, type ResourceMetricsClient } from './resource-metrics-client.ts';
 import { ScaleRecommendations, type ConditionChange } from './scale-recommendations.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** How often each autoscaler is looked at (`--horizontal-pod-autoscaler-sync-period`, 15 s); a new one waits that long too. */
 export const HPA_SYNC_PERIOD_MS = 15_000;
@@ -165,13 +165,7 @@ export class HorizontalPodAutoscalerController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncAndRequeue(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncAndRequeue(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

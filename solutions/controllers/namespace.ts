@@ -20,7 +20,7 @@ import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** The finalizer the namespace controller owns. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
@@ -84,13 +84,7 @@ export class NamespaceController {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncNamespace(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncNamespace(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */

@@ -25,7 +25,7 @@ import type { SharedInformerFactory } from './factory.ts';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, type Indexer } from './informer-api.ts';
 import type { SharedIndexInformer } from './informer.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** At most this many creations or deletions per sync (upstream's `BurstReplicas`). */
 export const BURST_REPLICAS = 500;
@@ -356,15 +356,9 @@ export class ReplicaSetController {
    * with back-off (1,000 Deployments rolled out at once did not finish for that).
    */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.syncReplicaSet(key), this.onError)) {
-            await this.clock.sleep(0, this.stopping.signal).catch(() => undefined); // rejects once stopped: go on to the end
-          }
-        })(),
-      );
-    }
+    // the clock's timers run between two syncs (a sleep that rejects once stopped: go on to the end)
+    const between = () => this.clock.sleep(0, this.stopping.signal).catch(() => undefined);
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.syncReplicaSet(key), onError: this.onError, between }));
   }
 
   /** Stops the workers (after their current sync). */

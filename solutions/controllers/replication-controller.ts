@@ -50,7 +50,7 @@ import {
   slowStartBatch,
   writeOwnerRefs,
 } from './replica-set.ts';
-import { processNextWorkItem, RateLimitingQueue } from './workqueue.ts';
+import { RateLimitingQueue, startWorkers } from './workqueue.ts';
 
 /** What a {@link ReplicationManager} needs. */
 export interface ReplicationManagerOptions {
@@ -118,13 +118,7 @@ export class ReplicationManager {
 
   /** Starts `workers` workers (the factory must be started too). */
   run(workers = 1): void {
-    for (let i = 0; i < workers; i++) {
-      this.workers.push(
-        (async () => {
-          while (await processNextWorkItem(this.queue, (key) => this.sync(key), this.onError));
-        })(),
-      );
-    }
+    this.workers.push(...startWorkers(workers, { queue: this.queue, sync: (key) => this.sync(key), onError: this.onError }));
   }
 
   /** Stops the workers (after their current sync). */
