@@ -86,10 +86,10 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   throw new NotImplemented('07', 'defaultPodSpec');
 }
 
-/** A Pod: its namespace, its spec, and what only a Pod gets (SetDefaults_Pod): requests from limits, service links. */
+/** A Pod: its namespace, its spec, and what only a Pod gets (SetDefaults_Pod): requests from limits, host ports on the host's network, service links. */
 export function defaultPod(pod: Pod): Pod {
   // TODO(07): the namespace; then, if it has a spec, the spec, each container's requests from its limits (init containers' too),
-  // TODO(07): and enableServiceLinks.
+  // TODO(07): with hostNetwork each port's hostPort (0 or none: its containerPort), and enableServiceLinks.
   throw new NotImplemented('07', 'defaultPod');
 }
 

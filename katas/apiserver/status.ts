@@ -126,10 +126,11 @@ export function conflict(resource: string, name: string, why: string = OPTIMISTI
  * invalid('Pod', 'web', [{ reason: 'FieldValueRequired', field: 'spec.containers[0].image', message: 'Required value' }]).message;
  * // 'Pod "web" is invalid: spec.containers[0].image: Required value'
  * // with two causes: 'Pod "web" is invalid: [spec.a: Required value, spec.b: Required value]'
+ * // the whole object's (field ''): 'ConfigMap "big" is invalid: : Too long: must have at most 1048576 bytes'
  * ```
  */
 export function invalid(kind: string, name: string, causes: readonly StatusCause[]): StatusError {
-  // TODO(07): one line per cause, bracketed when there are several; keep the causes in details.
+  // TODO(07): one line per cause (`field: message`, even for the field ''; the message alone without a field), bracketed when there are several; keep the causes in details.
   throw new NotImplemented('07', 'invalid');
 }
 

@@ -134,13 +134,19 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   return spec;
 }
 
-/** A Pod: its namespace, its spec, and what only a Pod gets (SetDefaults_Pod): requests from limits, service links. */
+/** A Pod: its namespace, its spec, and what only a Pod gets (SetDefaults_Pod): requests from limits, host ports on the host's network, service links. */
 export function defaultPod(pod: Pod): Pod {
   defaultObjectNamespace(pod);
   const spec = pod.spec;
   if (spec === undefined) return pod;
   defaultPodSpec(spec);
   for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) requestsFromLimits(container);
+  // On the node's network a container's port is a port of the node's (defaultHostNetworkPorts).
+  if (spec.hostNetwork) {
+    for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+      for (const port of container.ports ?? []) if (!port.hostPort) port.hostPort = port.containerPort;
+    }
+  }
   spec.enableServiceLinks ??= true;
   return pod;
 }

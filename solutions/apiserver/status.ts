@@ -146,10 +146,12 @@ export function conflict(resource: string, name: string, why: string = OPTIMISTI
  * invalid('Pod', 'web', [{ reason: 'FieldValueRequired', field: 'spec.containers[0].image', message: 'Required value' }]).message;
  * // 'Pod "web" is invalid: spec.containers[0].image: Required value'
  * // with two causes: 'Pod "web" is invalid: [spec.a: Required value, spec.b: Required value]'
+ * // the whole object's (field ''): 'ConfigMap "big" is invalid: : Too long: must have at most 1048576 bytes'
  * ```
  */
 export function invalid(kind: string, name: string, causes: readonly StatusCause[]): StatusError {
-  const lines = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : (c.message ?? ''))))];
+  // A field error prints its path even when it is '' (the whole object's), as Go's field.Error does.
+  const lines = [...new Set(causes.map((c) => (c.field !== undefined ? `${c.field}: ${c.message ?? ''}` : (c.message ?? ''))))];
   const list = lines.length === 1 ? lines[0] : `[${lines.join(', ')}]`;
   return failure('Invalid', `${kind} "${name}" is invalid: ${list}`, { ...about(kind, name), causes: causes.map((c) => ({ ...c })) });
 }

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '../support/prop.ts';
-import type { Deployment, KubeObject, Namespace, Node, Pod, Service } from '@kube/kit';
+import type { Deployment, KubeObject, Namespace, Node, Pod, PodSpec, Service } from '@kube/kit';
 import {
   alreadyExists,
   applyDefaults,
@@ -22,6 +22,7 @@ import {
   defaultNamespace,
   defaultNode,
   defaultPod,
+  defaultPodSpec,
   defaultPullPolicy,
   defaultReplicaSet,
   defaultService,
@@ -434,6 +435,7 @@ describe('Status errors: details', () => {
 
   it('invalid writes a cause without a field as its message alone, and a missing message as nothing', () => {
     expect(invalid('Pod', 'web', [{ message: 'something is wrong' }]).message).toBe('Pod "web" is invalid: something is wrong');
+    expect(invalid('ConfigMap', 'big', [{ reason: 'FieldValueTooLong', field: '', message: 'Too long: must have at most 1048576 bytes' }]).message, 'the whole object\'s error prints its empty path').toBe('ConfigMap "big" is invalid: : Too long: must have at most 1048576 bytes');
     expect(invalid('Pod', 'web', [{ field: 'spec' }]).message).toBe('Pod "web" is invalid: spec: ');
     expect(invalid('Pod', 'web', [{ field: 'spec' }, {}]).message).toBe('Pod "web" is invalid: [spec: , ]');
   });
@@ -900,6 +902,15 @@ describe('defaulting', () => {
     { image: '', policy: 'IfNotPresent', why: 'an empty image has no tag' },
   ])('pulls $image $policy: $why', ({ image, policy }) => {
     expect(defaultPullPolicy(image)).toBe(policy);
+  });
+
+  it('gives each port of a pod on the node\'s network the node\'s port of the same number, and leaves a template\'s and another pod\'s alone', () => {
+    const ports = (spec: Partial<PodSpec>) => ({ ...spec, containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80 }, { containerPort: 9100, hostPort: 9101 }, { containerPort: 53, hostPort: 0 }] }], initContainers: [{ name: 'setup', image: 'nginx', ports: [{ containerPort: 81 }] }] });
+    const host = defaultPod({ kind: 'Pod', metadata: { name: 'agent' }, spec: ports({ hostNetwork: true }) });
+    expect(host.spec!.containers[0]!.ports!.map((p) => [p.containerPort, p.hostPort])).toEqual([[80, 80], [9100, 9101], [53, 53]]);
+    expect(host.spec!.initContainers![0]!.ports![0]!.hostPort).toBe(81);
+    expect(defaultPod({ kind: 'Pod', metadata: { name: 'web' }, spec: ports({}) }).spec!.containers[0]!.ports![0]).not.toHaveProperty('hostPort');
+    expect(defaultPodSpec(ports({ hostNetwork: true }) as PodSpec).containers[0]!.ports![0]).not.toHaveProperty('hostPort');
   });
 
   it('keeps what the client set, zero included: restartPolicy Never and a grace period of 0 stay', () => {
