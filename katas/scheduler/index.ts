@@ -29,6 +29,7 @@ export * from './plugins/topology.ts';
 export * from './plugins/inter-pod-affinity.ts';
 export * from './plugins/pod-topology-spread.ts';
 export * from './plugins/volume-binding.ts';
+export * from './plugins/node-ports.ts';
 export * from './profile.ts';
 export * from './select-host.ts';
 export * from './scheduling-queue.ts';

@@ -92,7 +92,10 @@ export interface ContainerPort {
   name?: string;
   /** default TCP */
   protocol?: Protocol;
+  /** the node's port the container's is reachable at; a pod on the node's network gets its containerPort by default */
   hostPort?: number;
+  /** the node's address the host port is on; default every address (`0.0.0.0`) */
+  hostIP?: string;
 }
 
 /**

@@ -15,6 +15,7 @@ import { Framework, type Plugin, type WeightedPlugin } from './framework.ts';
 import { InterPodAffinity } from './plugins/inter-pod-affinity.ts';
 import { NodeAffinity } from './plugins/node-affinity.ts';
 import { NodeName } from './plugins/node-name.ts';
+import { NodePorts } from './plugins/node-ports.ts';
 import { NodeResourcesFit } from './plugins/node-resources-fit.ts';
 import { NodeUnschedulable } from './plugins/node-unschedulable.ts';
 import { PodTopologySpread } from './plugins/pod-topology-spread.ts';
@@ -30,7 +31,8 @@ export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = {
 };
 
 /**
- * The default profile: katas 12–15's filters and scores, in kube-scheduler's order and weights.
+ * The default profile: katas 12–15's filters and scores, in kube-scheduler's order and weights,
+ * with the given NodePorts filter (plugins/node-ports.ts) in its place after NodeAffinity.
  *
  * @param extraScores - more score plugins with their weights (kata 16 adds the resource scores);
  *   the filters stay the same
@@ -43,7 +45,7 @@ export function defaultFramework(extraScores: readonly WeightedPlugin[] = [], vo
   const spread = new PodTopologySpread();
   const interPod = new InterPodAffinity();
   return new Framework(
-    [new NodeUnschedulable(), new NodeName(), taints, nodeAffinity, new NodeResourcesFit(), ...(volumeBinding ? [volumeBinding] : []), spread, interPod],
+    [new NodeUnschedulable(), new NodeName(), taints, nodeAffinity, new NodePorts(), new NodeResourcesFit(), ...(volumeBinding ? [volumeBinding] : []), spread, interPod],
     [...[taints, nodeAffinity, spread, interPod].map((plugin) => ({ plugin, weight: DEFAULT_SCORE_WEIGHTS[plugin.name]! })), ...extraScores],
   );
 }
