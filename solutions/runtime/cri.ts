@@ -6,7 +6,8 @@
  * It follows CRI's `RuntimeService` (k8s.io/cri-api, `pkg/apis/runtime/v1/api.proto`) and the
  * Go interface the kubelet calls it through (`pkg/apis/services.go`), with the shapes simplified:
  * camelCase methods instead of gRPC, a few arguments instead of request messages, times in epoch
- * milliseconds (CRI: nanoseconds), no Linux security options, mounts, devices or streaming.
+ * milliseconds (CRI: nanoseconds), no Linux security options but the network's namespace mode, no
+ * mounts, devices or streaming.
  *
  * A **pod sandbox** is what a pod's containers share: here a loopback address (the pod's IP),
  * a working directory and a log directory. A **container** lives in one sandbox and goes through
