@@ -37,11 +37,11 @@ const waiting = (name: string, lastExit?: number): ContainerStatus => ({
   ...(lastExit !== undefined ? { lastState: { terminated: { exitCode: lastExit } } } : {}),
 });
 
-let nodes: TestNode[] = [];
 /**
  * Every status the pod is written with from now on, as `kubectl get pods -w` prints its STATUS
  * and RESTARTS: the phase, then the first container's waiting or terminated reason, else
- * `Running`. Statuses written before it has a container status are left out.
+ * `Running`, then its restart count. Statuses written before it has a container status are left
+ * out, and a line like the one before it is not repeated (a write that changed something else).
  */
 function watchStatuses(node: TestNode, name: string): { stop(): Promise<string[]> } {
   const watch = node.client.pods('default').watch({ fieldSelector: `metadata.name=${name}` });
@@ -66,6 +66,7 @@ function watchStatuses(node: TestNode, name: string): { stop(): Promise<string[]
   };
 }
 
+let nodes: TestNode[] = [];
 async function startNode(): Promise<TestNode> {
   const node = await TestNode.start();
   nodes.push(node);
@@ -704,12 +705,14 @@ describe('the kubelet on a fake runtime', () => {
 
   it('runs a pod with hostNetwork on the node\'s network: its IP is the node\'s, and a pod beside it still gets its own', async () => {
     const node = await startNode();
-    await node.client.pods('default').create({ ...podOn(NODE, 'agent'), spec: { ...podOn(NODE, 'agent').spec!, hostNetwork: true } });
+    const agent = podOn(NODE, 'agent');
+    agent.spec!.hostNetwork = true;
+    await node.client.pods('default').create(agent);
     await node.client.pods('default').create(podOn(NODE, 'web'));
     await node.settle();
-    const agent = await node.pod('agent');
-    expect(agent.status).toMatchObject({ phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] });
-    expect(agent.status?.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('True');
+    const running = await node.pod('agent');
+    expect(running.status).toMatchObject({ phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] });
+    expect(running.status?.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('True');
     expect((await node.pod('web')).status?.podIP).toBe('127.0.1.2');
   });
 
