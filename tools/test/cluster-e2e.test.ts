@@ -347,15 +347,15 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     // kubectl debug node/<node>: a pod on the node's network, whose IP is the node's.
     const node = pod!.spec!.nodeName!;
     const created = await kubectl('debug', `node/${node}`, '--image=kubekata/sleeper');
-    const debugger_ = /Creating debugging pod (\S+) with container debugger on node/.exec(created)?.[1];
-    expect(debugger_, created).toBeDefined();
-    const onNode = await until(`pod ${debugger_} running`, async () => {
-      const p = await cluster!.client.pods('default').get(debugger_!);
+    const debugPod = /Creating debugging pod (\S+) with container debugger on node/.exec(created)?.[1];
+    expect(debugPod, created).toBeDefined();
+    const onNode = await until(`pod ${debugPod} running`, async () => {
+      const p = await cluster!.client.pods('default').get(debugPod!);
       return p.status?.phase === 'Running' ? p : undefined;
     });
     const nodeIP = (await cluster!.client.nodes().get(node)).status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     expect([onNode.spec?.hostNetwork, onNode.status?.podIP, onNode.status?.podIPs]).toEqual([true, nodeIP, [{ ip: nodeIP }]]);
-    await kubectl('delete', 'pod', debugger_!, '--grace-period=1');
+    await kubectl('delete', 'pod', debugPod!, '--grace-period=1');
   });
 
   it("reaches a node's kubelet through nodes/proxy: its health, its pods, and the Summary API measuring the pods' processes", async () => {
