@@ -157,7 +157,7 @@ export class ApiServer {
     // The tokens are signed with a key made from the serving key, so that they outlive a restart
     // with the same data dir; a plain-HTTP server gets no bearer token from kubectl anyway.
     const signingKey = createHash('sha256').update(options.tls?.key ?? 'kubekata: a plain-HTTP apiserver').update('/service-account-tokens').digest();
-    this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey);
+    this.tokens = new ServiceAccountTokens(options.registry, options.clock, signingKey, options.random);
     this.evictions = new PodEvictions(options.registry, options.clock);
     this.ephemeralContainers = new PodEphemeralContainers(options.registry, options.clock);
     this.resourceMetrics = options.resourceMetrics && new ResourceMetricsApi(options.registry, options.resourceMetrics, options.clock);

@@ -30,11 +30,11 @@
  * audiences are checked and no token is bound to a pod or a secret (`boundObjectRef`).
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { toRFC3339, type Clock, type KubeObject } from '@kube/kit';
+import { toRFC3339, type Clock, type KubeObject, type Random } from '@kube/kit';
 import type { Authenticator, Authorizer, UserInfo } from './auth-api.ts';
 import { AUTHENTICATED_GROUP } from './authentication.ts';
 import { decodeBody } from './codec.ts';
-import type { Registry } from './registry.ts';
+import { uuid, type Registry } from './registry.ts';
 import { invalid, isStatusError, noRouteForMethod, notFound, statusOf, unauthorized } from './status.ts';
 import { authorizedUser } from './impersonation.ts';
 
@@ -99,6 +99,8 @@ export class ServiceAccountTokens {
     private readonly clock: Clock,
     /** the signing key: a server with a data dir keeps it there, so its tokens outlive a restart */
     private readonly key: Buffer,
+    /** where the tokens' ids come from: the server's seeded Random in a test; else the system's */
+    private readonly random?: Random,
   ) {}
 
   /** Is this request a TokenRequest (whatever its method)? */
@@ -208,7 +210,7 @@ export class ServiceAccountTokens {
         iat: now,
         nbf: now,
         exp: now + seconds,
-        jti: randomUUID(),
+        jti: this.random ? uuid(this.random) : randomUUID(),
         'kubernetes.io': { namespace, serviceaccount: { name, uid: account.metadata.uid! } },
       };
       return {

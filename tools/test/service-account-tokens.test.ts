@@ -19,13 +19,13 @@ const behind: Authenticator = {
   },
 };
 
-function setUp() {
+function setUp(random?: Random) {
   const { store, watchable } = testStore();
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const registry = new Registry({ store, watchable, clock, random: new Random(11) });
   registry.create('namespaces', undefined, { metadata: { name: 'shop' } });
   const account = registry.create<KubeObject>('serviceaccounts', 'shop', { metadata: { name: 'builder' } });
-  const tokens = new ServiceAccountTokens(registry, clock, KEY);
+  const tokens = new ServiceAccountTokens(registry, clock, KEY, random);
   const request = (body: unknown = { spec: { expirationSeconds: 3600 } }) =>
     tokens.answer('POST', TOKEN_PATH, { authorization: 'Bearer alice-token', 'content-type': 'application/json' }, JSON.stringify(body), behind, undefined);
   const tokenOf = (answer: { body: unknown }) => (answer.body as { status: { token: string } }).status.token;
@@ -48,6 +48,16 @@ else describe('ServiceAccount tokens', () => {
       extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${jti}`] },
     });
     expect(tokenOf(request()), 'each token has an id of its own').not.toContain(token.split('.')[1]!);
+  });
+
+  it('takes its tokens\' ids from the Random it is given: the same seed, the same tokens, as a seeded test needs', () => {
+    const jtiOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string }).jti;
+    const firstToken = (seed: number) => {
+      const { request, tokenOf } = setUp(new Random(seed));
+      return tokenOf(request());
+    };
+    expect(firstToken(5)).toBe(firstToken(5));
+    expect(jtiOf(firstToken(5))).not.toBe(jtiOf(firstToken(6)));
   });
 
   it('stops authenticating a token once it has expired, and once its ServiceAccount is deleted or made again (another uid)', async () => {
