@@ -14,7 +14,9 @@
  * where its kubelet server and node ports listen; its pod CIDR is that address's /24, so give every
  * node its own third number), --runtime process|fake (default process), --data-dir DIR (default
  * .kubekata/node-<name>: the pods' folders and logs), --dns HOST:PORT (the cluster DNS server
- * written into containers; default the kube-dns Service's address at port 10053), -v.
+ * written into containers; default the kube-dns Service's address at port 10053), --resolv-conf
+ * FILE (the node's own resolver settings, which pods with dnsPolicy Default get; default
+ * /etc/resolv.conf, '' for none), -v.
  *
  * Routing, on real machines: a pod's address is in its node's pod CIDR, and kube-proxy sends a
  * Service's connection to a pod on whichever node it is. Every machine must therefore reach every
@@ -22,6 +24,7 @@
  * CNI plugin such as flannel's host-gw does), and the cluster's Service range must be routed to
  * the machine itself. On one machine, every 127.x address is the machine's own: nothing to set up.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
@@ -31,7 +34,7 @@ import { c } from './lib/report.ts';
 import { runsItselfBorrowing } from './lib/run-borrowing.ts';
 import { ROOT } from './lib/targets.ts';
 
-const usage = 'usage: npm run node -- --kubeconfig FILE --name NAME [--node-ip 127.0.100.1] [--runtime process|fake] [--data-dir DIR] [--dns HOST:PORT] [-v]';
+const usage = 'usage: npm run node -- --kubeconfig FILE --name NAME [--node-ip 127.0.100.1] [--runtime process|fake] [--data-dir DIR] [--dns HOST:PORT] [--resolv-conf FILE] [-v]';
 
 function fail(message: string): never {
   console.error(c.red(message));
@@ -49,6 +52,7 @@ const args = (() => {
         runtime: { type: 'string', default: 'process' },
         'data-dir': { type: 'string' },
         dns: { type: 'string' },
+        'resolv-conf': { type: 'string', default: '/etc/resolv.conf' },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -72,6 +76,7 @@ if (!ip || Number(ip[1]) > 255 || Number(ip[2]) > 255) fail(`--node-ip ${args['n
 const nodeIP = args['node-ip'];
 const podCIDR = `127.${ip[1]}.${ip[2]}.0/24`;
 if (args.runtime !== 'process' && args.runtime !== 'fake') fail(`--runtime ${args.runtime}: give process (containers are real processes) or fake.`);
+if (args['resolv-conf'] !== '' && !existsSync(args['resolv-conf'])) fail(`--resolv-conf ${args['resolv-conf']}: no such file. Give the node's resolver file (its pods with dnsPolicy Default read it), or '' for none.`);
 if (args.dns !== undefined && !/^[\d.]+:\d+$/.test(args.dns)) fail(`--dns ${args.dns}: give the DNS server as HOST:PORT, like 127.96.0.10:10053.`);
 
 // Yours, or the reference's for the components whose katas are unfinished (said once, by the parent).
@@ -116,6 +121,7 @@ const node = new ClusterNode({
   podCIDR,
   nodeIP,
   ...(dns && { dnsServer: dns }),
+  resolvConf: args['resolv-conf'],
 });
 if (node.leftoversStopped > 0) console.log(c.yellow(`  stopped ${node.leftoversStopped} container process${node.leftoversStopped === 1 ? '' : 'es'} that a killed run of this node left running; their pods start afresh`));
 await node.start();

@@ -14,6 +14,7 @@
 import type { CronJob, KubeObject, StatusCause } from '@kube/kit';
 import { isKnownTimeZone, parseCronSchedule } from './cron-schedule.ts';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
+import { validateDnsOf } from './dns-validation.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
@@ -77,7 +78,10 @@ export function validateCronJob(obj: KubeObject): StatusCause[] {
   errors.push(...validateJobRestartPolicy(template.spec?.restartPolicy, 'spec.jobTemplate.spec.template.spec.restartPolicy'));
   if (jobSpec.completionMode === 'Indexed') errors.push(invalidField('spec.jobTemplate.spec.completionMode', 'Indexed', 'this workbook\'s Job controller counts NonIndexed completions only: leave completionMode out'));
   errors.push(
-    ...validateEnvironmentOf({ ...cronJob, spec: jobSpec } as KubeObject, true).map((cause) => ({ ...cause, field: cause.field?.replace(/^spec\./, 'spec.jobTemplate.spec.') })),
+    ...[...validateEnvironmentOf({ ...cronJob, spec: jobSpec } as KubeObject, true), ...validateDnsOf({ ...cronJob, spec: jobSpec } as KubeObject, true)].map((cause) => ({
+      ...cause,
+      field: cause.field?.replace(/^spec\./, 'spec.jobTemplate.spec.'),
+    })),
   );
   return errors;
 }

@@ -12,9 +12,9 @@
  * - defaulting: {@link defaultPod}, {@link defaultDeployment}, {@link defaultService}, ...,
  *   {@link applyDefaults} (by kind).
  *
- * Given beside them: {@link validatePodEnvironment} (env and envFrom) and
- * {@link validateSchedulingGates}, checked for Pods and pod templates by the registry's resource
- * types, and batch/v1 Jobs' defaults, generated selector and validation ({@link defaultJob},
+ * Given beside them: {@link validatePodEnvironment} (env and envFrom), {@link validatePodDns}
+ * (dnsPolicy and dnsConfig) and {@link validateSchedulingGates}, checked for Pods and pod
+ * templates by the registry's resource types, and batch/v1 Jobs' defaults, generated selector and validation ({@link defaultJob},
  * {@link generateJobSelector}, {@link validateJob}), which the cluster's Job controller runs, and
  * apps/v1 DaemonSets' ({@link defaultDaemonSet}, {@link validateDaemonSet}, the template generation
  * {@link templateGenerationOf}), which its DaemonSet controller runs, StatefulSets'
@@ -77,6 +77,7 @@ export * from './table.ts';
 export * from './api-handler.ts';
 export * from './service-allocation.ts';
 export * from './env-validation.ts';
+export * from './dns-validation.ts';
 export * from './scheduling-gates.ts';
 export * from './priority-classes.ts';
 export * from './job-strategy.ts';

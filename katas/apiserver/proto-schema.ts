@@ -976,6 +976,7 @@ message PodSpec {
   optional int64 terminationGracePeriodSeconds = 4 [(kubekata.pointer) = true];
   optional int64 activeDeadlineSeconds = 5 [(kubekata.pointer) = true];
   optional string dnsPolicy = 6;
+  optional PodDNSConfig dnsConfig = 26;
   map<string, string> nodeSelector = 7;
   optional string serviceAccountName = 8;
   optional string serviceAccount = 9;
@@ -1159,6 +1160,17 @@ message ServiceAccountTokenProjection {
   optional string audience = 1;
   optional int64 expirationSeconds = 2 [(kubekata.pointer) = true];
   optional string path = 3;
+}
+
+message PodDNSConfig {
+  repeated string nameservers = 1;
+  repeated string searches = 2;
+  repeated PodDNSConfigOption options = 3;
+}
+
+message PodDNSConfigOption {
+  optional string name = 1;
+  optional string value = 2 [(kubekata.pointer) = true];
 }
 
 message PodSchedulingGate {

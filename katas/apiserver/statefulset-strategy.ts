@@ -25,6 +25,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, PersistentVolumeClaim, StatefulSet, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
+import { validateDnsOf } from './dns-validation.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, forbiddenField, invalidField, requiredField, unsupportedField } from './field-errors.ts';
@@ -94,6 +95,7 @@ export function validateStatefulSet(obj: KubeObject): StatusCause[] {
   }
   errors.push(...validateSelectorAndTemplate('StatefulSet', spec.selector, spec.template));
   errors.push(...validateEnvironmentOf(sts, true));
+  errors.push(...validateDnsOf(sts, true));
   return errors;
 }
 

@@ -18,11 +18,12 @@
  * await node.stop();           // the kubelet, then every container
  * ```
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isStatusError, type ApiClient } from '@kube/apiserver';
-import type { Clock, ConfigMap, CSINode, Secret } from '@kube/kit';
+import type { Clock, ConfigMap, CSINode, Pod, Secret } from '@kube/kit';
 import { containerEnvironment, Kubelet, KubeletServer, StatsSummary } from '@kube/kubelet';
-import { dnsEnvironment, podDnsConfig } from '@kube/proxy';
+import { dnsEnvironment, parseResolvConf, podDnsConfigFor, type NodeDnsSettings } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
 import { ContainerStdins } from './container-stdin.ts';
@@ -43,8 +44,10 @@ export interface ClusterNodeOptions {
   tracer: Tracer;
   /** where its pods' folders and logs are: `<dataDir>/nodes/<name>` (needed by the process runtime) */
   dataDir?: string;
-  /** where cluster DNS answers, `host:port`: written into every container's environment */
+  /** where cluster DNS answers, `host:port` (the kubelet's `--cluster-dns`): what ClusterFirst pods' containers are told */
   dnsServer?: string;
+  /** the node's own resolver file, which Default pods get (the kubelet's `--resolv-conf`); default /etc/resolv.conf, '' none */
+  resolvConf?: string;
   /** a node joining from elsewhere (`npm run node`): its own pod CIDR instead of {@link podCIDROf}(index) */
   podCIDR?: string;
   /** ... and its own IP instead of {@link nodeIPOf}(index) */
@@ -100,7 +103,7 @@ export class ClusterNode {
     const runtime: RuntimeService =
       options.runtime === 'process' ? this.stdins.around(new ProcessRuntime({ root, podCIDR, nodeIP: this.nodeIP, clock: options.clock })) : new FakeRuntime({ clock: options.clock, podCIDR, nodeIP: this.nodeIP });
     const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP);
-    const withDns = options.dnsServer ? withClusterDns(withEnvironment, options.dnsServer) : withEnvironment;
+    const withDns = withPodDns(withEnvironment, options.client, () => this.dnsSettings());
     this.usage = options.runtime === 'process' ? new ProcessUsage(root) : undefined;
     this.runtime = this.usage ? withContainerGroups(withDns, this.usage) : withDns;
   }
@@ -113,6 +116,18 @@ export class ClusterNode {
   /** The node's IP, where its kubelet server listens: `127.0.<10+index>.1` unless the options give one. */
   get nodeIP(): string {
     return this.options.nodeIP ?? nodeIPOf(this.options.index);
+  }
+
+  /** What the kubelet knows of DNS; the resolv.conf is read each time, as the kubelet reads it for each pod. */
+  private dnsSettings(): NodeDnsSettings {
+    const path = this.options.resolvConf ?? '/etc/resolv.conf';
+    let host;
+    try {
+      host = path === '' ? undefined : parseResolvConf(readFileSync(path, 'utf8'));
+    } catch {
+      // no such file: as the kubelet with --resolv-conf="", the machine's own resolver
+    }
+    return { ...(this.options.dnsServer && { clusterDns: this.options.dnsServer }), ...(host && { host }) };
   }
 
   /** The component's name in the trace: `kubelet node-1`. */
@@ -192,14 +207,23 @@ export class ClusterNode {
 }
 
 /**
- * The kubelet's `--cluster-dns` and `--cluster-domain`: every container's resolver points at the
- * cluster DNS server. Upstream writes them into the container's /etc/resolv.conf; the workbook's
- * images read them from the environment (kit/images/resolver.mjs).
+ * Each container's resolver settings from its pod's dnsPolicy and dnsConfig (podDnsConfigFor): the
+ * cluster DNS server for most pods. Upstream writes them into the sandbox's /etc/resolv.conf; the
+ * workbook's images read them from the environment (kit/images/resolver.mjs). A pod gone since the
+ * kubelet read it is taken as ClusterFirst.
  */
-function withClusterDns(runtime: RuntimeService, server: string): RuntimeService {
+function withPodDns(runtime: RuntimeService, client: ApiClient, settings: () => NodeDnsSettings): RuntimeService {
   return aroundCreateContainer(runtime, async (podSandboxId, config) => {
-    const status = await runtime.podSandboxStatus(podSandboxId);
-    const dns = dnsEnvironment(podDnsConfig(status.metadata.namespace, server));
+    const { namespace, name, uid } = (await runtime.podSandboxStatus(podSandboxId)).metadata;
+    const pod = await client
+      .pods(namespace)
+      .get(name)
+      .catch((error: unknown) => {
+        if (isStatusError(error, 'NotFound')) return undefined;
+        throw error;
+      });
+    const asRead: Pod = pod?.metadata.uid === uid ? pod : { metadata: { name, namespace }, spec: { containers: [] } };
+    const dns = dnsEnvironment(podDnsConfigFor(asRead, settings()));
     const given = new Set(config.envs?.map((e) => e.key));
     return { ...config, envs: [...(config.envs ?? []), ...Object.entries(dns).filter(([key]) => !given.has(key)).map(([key, value]) => ({ key, value }))] };
   });

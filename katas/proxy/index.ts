@@ -26,3 +26,5 @@ export * from './proxier.ts';
 // Kata 28, cluster DNS: the records (dns-records.ts) and the UDP/TCP server over the informers (dns.ts).
 export * from './dns-records.ts';
 export * from './dns.ts';
+// Given beside it: what the kubelet makes of a pod's dnsPolicy and dnsConfig.
+export * from './pod-dns.ts';

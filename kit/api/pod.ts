@@ -233,6 +233,30 @@ export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 /** How a pod's DNS is set up: the cluster's DNS first (the default), or the node's, or none. */
 export type DNSPolicy = 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
 
+/**
+ * DNS settings of a pod beside those its {@link DNSPolicy} gives (the kubelet appends them, dropping
+ * repeats; an option of the same name replaces the policy's).
+ *
+ * @example
+ * ```ts
+ * const dnsConfig: PodDNSConfig = { nameservers: ['10.0.0.53'], searches: ['corp.example'], options: [{ name: 'ndots', value: '2' }] };
+ * ```
+ */
+export interface PodDNSConfig {
+  /** IP addresses, at most 3 */
+  nameservers?: string[];
+  /** search domains, at most 32 and 2048 characters in all */
+  searches?: string[];
+  options?: PodDNSConfigOption[];
+}
+
+/** A resolver option of a pod's {@link PodDNSConfig}: `ndots` with value `2` is `options ndots:2`. */
+export interface PodDNSConfigOption {
+  /** required */
+  name?: string;
+  value?: string;
+}
+
 /** Who a pod's processes run as (upstream has more: SELinux, seccomp, sysctls, ...). */
 export interface PodSecurityContext {
   runAsUser?: number;
@@ -293,6 +317,8 @@ export interface PodSpec {
   hostNetwork?: boolean;
   /** default ClusterFirst */
   dnsPolicy?: DNSPolicy;
+  /** nameservers, search domains and options added to what dnsPolicy gives; required when it is None */
+  dnsConfig?: PodDNSConfig;
   /** whether the containers get environment variables naming the namespace's Services; default true (pods only) */
   enableServiceLinks?: boolean;
   /** default `{}` */

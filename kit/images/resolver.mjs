@@ -29,12 +29,14 @@ export function resolverSettings(env = process.env) {
  * The names to try for `name`, in order (glibc's res_search): a name ending in a dot is absolute
  * and tried alone; a name with at least `ndots` dots is tried as it is first, then with each
  * search domain; a name with fewer dots is tried with each search domain first, then as it is.
+ * No name is tried twice.
  */
 export function candidates(name, search, ndots) {
   if (name.endsWith('.')) return [name.slice(0, -1)];
   const dots = name.split('.').length - 1;
-  const searched = search.map((domain) => `${name}.${domain}`);
-  return dots >= ndots ? [name, ...searched] : [...searched, name];
+  // `.` is the root: a name searched in it is the name itself (what the kubelet writes when the node has no resolv.conf)
+  const searched = search.map((domain) => (domain === '.' ? name : `${name}.${domain}`));
+  return [...new Set(dots >= ndots ? [name, ...searched] : [...searched, name])];
 }
 
 /**

@@ -23,6 +23,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ControllerRevision, DaemonSet, DaemonSetUpdateStrategy, KubeObject, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
+import { validateDnsOf } from './dns-validation.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
@@ -93,6 +94,7 @@ export function validateDaemonSet(obj: KubeObject): StatusCause[] {
   }
   errors.push(...validateUpdateStrategy(spec.updateStrategy));
   errors.push(...validateEnvironmentOf(ds, true));
+  errors.push(...validateDnsOf(ds, true));
   return errors;
 }
 

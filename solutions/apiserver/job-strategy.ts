@@ -22,6 +22,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Job, KubeObject, StatusCause } from '@kube/kit';
 import { defaultObjectNamespace, defaultPodSpec } from './defaulting.ts';
+import { validateDnsOf } from './dns-validation.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, invalidField, requiredField, unsupportedField } from './field-errors.ts';
@@ -106,6 +107,7 @@ export function validateJob(obj: KubeObject): StatusCause[] {
   errors.push(...validatePodSpec(template.spec, 'spec.template.spec'));
   errors.push(...validateJobRestartPolicy(template.spec?.restartPolicy, 'spec.template.spec.restartPolicy'));
   errors.push(...validateEnvironmentOf(job, true));
+  errors.push(...validateDnsOf(job, true));
   return errors;
 }
 

@@ -26,6 +26,7 @@ import {
   validateCustomResourceDefinition,
   validateCustomResourceDefinitionUpdate,
 } from './crd-strategy.ts';
+import { validateDnsOf } from './dns-validation.ts';
 import { defaultEnvironmentOf, validateEnvironmentOf } from './env-validation.ts';
 import { defaultVolumesOf } from './volume-defaults.ts';
 import { at, forbiddenField, invalidField, tooLongField } from './field-errors.ts';
@@ -228,7 +229,7 @@ function simple(resource: string, kind: string, group: string, version: string, 
 
 /**
  * A type whose pod spec's env sources are defaulted and checked (env-validation.ts), and its
- * scheduling gates checked (scheduling-gates.ts), too: a Pod's, or (`template`) a Deployment's or
+ * DNS settings (dns-validation.ts) and scheduling gates (scheduling-gates.ts) checked, too: a Pod's, or (`template`) a Deployment's or
  * ReplicaSet's pod template's.
  */
 function withPodSpecRules(type: ResourceType, template: boolean): ResourceType {
@@ -240,7 +241,7 @@ function withPodSpecRules(type: ResourceType, template: boolean): ResourceType {
       defaultEnvironmentOf(obj, template);
       defaultVolumesOf(obj, template);
     },
-    validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template), ...validateSchedulingGatesOf(obj, template), ...(template ? ephemeralContainersInTemplate(obj) : [])],
+    validate: (obj) => [...validate(obj), ...validateEnvironmentOf(obj, template), ...validateDnsOf(obj, template), ...validateSchedulingGatesOf(obj, template), ...(template ? ephemeralContainersInTemplate(obj) : [])],
   };
 }
 

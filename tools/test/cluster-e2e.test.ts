@@ -16,7 +16,7 @@
  * processes and the real kubectl, not a kata's code on a FakeClock.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { startCluster, type Cluster } from '@kube/cluster';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { createCertificateRequest, Random, type Pod, type Service } from '@kube/kit';
 import type { Summary } from '@kube/kubelet';
+import { parseResolvConf } from '@kube/proxy';
 import { lookup4 } from '../../kit/images/resolver.mjs';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 
@@ -355,7 +356,21 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     });
     const nodeIP = (await cluster!.client.nodes().get(node)).status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     expect([onNode.spec?.hostNetwork, onNode.status?.podIP, onNode.status?.podIPs]).toEqual([true, nodeIP, [{ ip: nodeIP }]]);
+    // ClusterFirst on the node's network means the node's resolver: the machine's resolv.conf (none: 127.0.0.1)
+    const machine = existsSync('/etc/resolv.conf') ? parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).nameservers.slice(0, 3) : ['127.0.0.1'];
+    expect((await kubectl('exec', debugPod!, '--', 'printenv', 'KUBE_DNS_SERVER')).trim()).toBe(machine.join(' '));
     await kubectl('delete', 'pod', debugPod!, '--grace-period=1');
+  });
+
+  it("gives a pod the resolver its dnsPolicy asks for, and refuses None without a nameserver in upstream's words", async () => {
+    await expect(kubectl('run', 'dns-none', '--image=kubekata/sleeper', '--overrides={"spec":{"dnsPolicy":"None"}}')).rejects.toThrow(
+      'The Pod "dns-none" is invalid: spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None',
+    );
+    const dnsConfig = { nameservers: ['10.0.0.53'], searches: ['corp.example'], options: [{ name: 'ndots', value: '2' }] };
+    await kubectl('run', 'dns-none', '--image=kubekata/sleeper', `--overrides=${JSON.stringify({ spec: { dnsPolicy: 'None', dnsConfig } })}`);
+    await until('pod dns-none running', async () => ((await cluster!.client.pods('default').get('dns-none')).status?.phase === 'Running' ? true : undefined));
+    expect((await kubectl('exec', 'dns-none', '--', 'printenv', 'KUBE_DNS_SERVER', 'KUBE_DNS_SEARCH', 'KUBE_DNS_OPTIONS')).trim().split('\n')).toEqual(['10.0.0.53', 'corp.example', 'ndots:2']);
+    await kubectl('delete', 'pod', 'dns-none', '--grace-period=1');
   });
 
   it("reaches a node's kubelet through nodes/proxy: its health, its pods, and the Summary API measuring the pods' processes", async () => {
