@@ -38,7 +38,8 @@ describe("a pod's dnsPolicy and dnsConfig, as the apiserver checks them", () => 
     ['None with one nameserver is enough.', { dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } }, []],
     ['A dnsConfig beside another policy needs no nameserver.', { dnsPolicy: 'ClusterFirst', dnsConfig: { options: [{ name: 'ndots', value: '2' }] } }, []],
     ['Four nameservers are one too many, the list shown as Go prints it.', { dnsConfig: { nameservers: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'] } }, ['spec.dnsConfig.nameservers: Invalid value: []string{"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"}: must not have more than 3 nameservers']],
-    ['A nameserver must be an IP, not a name.', { dnsConfig: { nameservers: ['dns.local', '2001:db8::53', '010.0.0.1'] } }, ['spec.dnsConfig.nameservers[0]: Invalid value: "dns.local": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
+    ['A nameserver must be an IP, not a name; IPv6 is fine, and so are leading zeros, as Go reads them.', { dnsConfig: { nameservers: ['dns.local', '2001:db8::53', '010.0.0.255'] } }, ['spec.dnsConfig.nameservers[0]: Invalid value: "dns.local": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
+    ['An octet above 255 is no IP, with leading zeros or without.', { dnsConfig: { nameservers: ['1.2.3.256', '01.2.3.4'] } }, ['spec.dnsConfig.nameservers[0]: Invalid value: "1.2.3.256": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
     ['A search domain with a trailing dot is fine; one in capitals is no DNS-1123 subdomain.', { dnsConfig: { searches: ['corp.example.', 'Corp'] } }, [
       "spec.dnsConfig.searches[1]: Invalid value: \"Corp\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
     ]],
@@ -48,8 +49,9 @@ describe("a pod's dnsPolicy and dnsConfig, as the apiserver checks them", () => 
     expect(lines(validatePodDns({ containers: [], ...spec }, 'spec'))).toEqual(expected);
   });
 
-  it('refuses 33 search domains, and 2049 characters of them counting the spaces, but takes 2048', () => {
+  it('refuses 33 search domains, and 2049 characters of them counting the spaces, but takes 32 and 2048', () => {
     const many = Array.from({ length: 33 }, (_, i) => `d${i}.example`);
+    expect(validatePodDns({ containers: [], dnsConfig: { searches: many.slice(0, 32) } }, 'spec')).toEqual([]);
     expect(lines(validatePodDns({ containers: [], dnsConfig: { searches: many } }, 'spec'))).toEqual([`spec.dnsConfig.searches: Invalid value: []string{${many.map((s) => `"${s}"`).join(', ')}}: must not have more than 32 search paths`]);
     // fifteen domains of 127 characters, the spaces, and a last one of 128 make 2048
     const full = `${'a'.repeat(63)}.${'b'.repeat(63)}`;
@@ -122,6 +124,20 @@ else {
       ],
     ];
     it.each(cases)('%s', (_, p, settings, expected) => expect(podDnsConfigFor(p, settings)).toEqual(expected));
+
+    it("cuts the search path to what a resolver reads: 32 domains, none over 253 characters, 2048 characters in all", () => {
+      const many = Array.from({ length: 40 }, (_, i) => `d${i}.example`);
+      const cut = podDnsConfigFor(pod(), { clusterDns: CLUSTER_DNS, host: { nameservers: [], searches: many, options: [] } });
+      expect(cut.searches).toEqual([...CLUSTER_SEARCH, ...many.slice(0, 29)]);
+      const tooLong = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(64)}`;
+      expect(podDnsConfigFor(pod('Default'), { host: { nameservers: ['10.0.0.2'], searches: ['x.example', tooLong, 'y.example'], options: [] } }).searches).toEqual(['x.example', 'y.example']);
+      // sixteen of 127 characters and the spaces between make 2047; a seventeenth does not fit, and
+      // what does not fit is cut off the end
+      const long = Array.from({ length: 17 }, (_, i) => `${String(i).padStart(2, '0')}${'a'.repeat(61)}.${'b'.repeat(63)}`);
+      const fitted = podDnsConfigFor(pod('Default'), { host: { nameservers: ['10.0.0.2'], searches: long, options: [] } }).searches;
+      expect(fitted).toEqual(long.slice(0, 16));
+      expect(fitted.join(' ')).toHaveLength(2047);
+    });
 
     it('reads a resolv.conf as the kubelet does: comments skipped, the last search line, a trailing dot dropped, `.` left out, a later option replacing one of its name', () => {
       const text = '# written by DHCP\n; and this too\nnameserver 10.0.0.2\nnameserver\nsearch old.example\nsearch corp.example. . lab.example\noptions ndots:2 rotate\noptions ndots:3\ndomain ignored.example\n';
