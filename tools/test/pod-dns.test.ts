@@ -29,50 +29,50 @@ const HOST = parseResolvConf('nameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch c
 const NODE: NodeDnsSettings = { clusterDns: CLUSTER_DNS, host: HOST };
 const CLUSTER_SEARCH = ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'];
 
-describe("a pod's dnsPolicy and dnsConfig, as the apiserver checks them", () => {
-  const cases: [string, Partial<Pod['spec']>, string[]][] = [
-    ['Every policy upstream knows is valid.', { dnsPolicy: 'ClusterFirstWithHostNet' }, []],
-    ['A policy upstream does not know is unsupported, and the message lists the four sorted.', { dnsPolicy: 'Cluster' as DNSPolicy }, ['spec.dnsPolicy: Unsupported value: "Cluster": supported values: "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"']],
-    ['None without a dnsConfig is refused.', { dnsPolicy: 'None' }, ['spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None']],
-    ['None with a dnsConfig but no nameserver is refused at nameservers.', { dnsPolicy: 'None', dnsConfig: { searches: ['corp.example'] } }, ['spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver when `dnsPolicy` is None']],
-    ['None with one nameserver is enough.', { dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } }, []],
-    ['A dnsConfig beside another policy needs no nameserver.', { dnsPolicy: 'ClusterFirst', dnsConfig: { options: [{ name: 'ndots', value: '2' }] } }, []],
-    ['Four nameservers are one too many, the list shown as Go prints it.', { dnsConfig: { nameservers: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'] } }, ['spec.dnsConfig.nameservers: Invalid value: []string{"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"}: must not have more than 3 nameservers']],
-    ['A nameserver must be an IP, not a name; IPv6 is fine, and so are leading zeros, as Go reads them.', { dnsConfig: { nameservers: ['dns.local', '2001:db8::53', '010.0.0.255'] } }, ['spec.dnsConfig.nameservers[0]: Invalid value: "dns.local": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
-    ['An octet above 255 is no IP, with leading zeros or without.', { dnsConfig: { nameservers: ['1.2.3.256', '01.2.3.4'] } }, ['spec.dnsConfig.nameservers[0]: Invalid value: "1.2.3.256": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
-    ['A search domain with a trailing dot is fine; one in capitals is no DNS-1123 subdomain.', { dnsConfig: { searches: ['corp.example.', 'Corp'] } }, [
-      "spec.dnsConfig.searches[1]: Invalid value: \"Corp\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-    ]],
-    ['An option must have a name.', { dnsConfig: { options: [{ name: 'rotate' }, { value: '2' }] } }, ['spec.dnsConfig.options[1]: Required value: must not be empty']],
-  ];
-  it.each(cases)('%s', (_, spec, expected) => {
-    expect(lines(validatePodDns({ containers: [], ...spec }, 'spec'))).toEqual(expected);
-  });
-
-  it('refuses 33 search domains, and 2049 characters of them counting the spaces, but takes 32 and 2048', () => {
-    const many = Array.from({ length: 33 }, (_, i) => `d${i}.example`);
-    expect(validatePodDns({ containers: [], dnsConfig: { searches: many.slice(0, 32) } }, 'spec')).toEqual([]);
-    expect(lines(validatePodDns({ containers: [], dnsConfig: { searches: many } }, 'spec'))).toEqual([`spec.dnsConfig.searches: Invalid value: []string{${many.map((s) => `"${s}"`).join(', ')}}: must not have more than 32 search paths`]);
-    // fifteen domains of 127 characters, the spaces, and a last one of 128 make 2048
-    const full = `${'a'.repeat(63)}.${'b'.repeat(63)}`;
-    const withLast = (last: string) => [...Array.from({ length: 15 }, () => full), last];
-    const atLimit = withLast(`${'a'.repeat(63)}.${'b'.repeat(62)}.c`);
-    expect(atLimit.join(' ')).toHaveLength(2048);
-    expect(validatePodDns({ containers: [], dnsConfig: { searches: atLimit } }, 'spec')).toEqual([]);
-    const over = withLast(`${'a'.repeat(63)}.${'b'.repeat(62)}.cd`);
-    expect(lines(validatePodDns({ containers: [], dnsConfig: { searches: over } }, 'spec'))).toEqual([
-      `spec.dnsConfig.searches: Invalid value: []string{${over.map((s) => `"${s}"`).join(', ')}}: must not have more than 2048 characters (including spaces) in the search list`,
-    ]);
-  });
-
-  it('checks a template at its own path', () => {
-    const deployment = { metadata: { name: 'web' }, spec: { template: { spec: { containers: [], dnsPolicy: 'None' } } } } as KubeObject;
-    expect(lines(validateDnsOf(deployment, true))).toEqual(['spec.template.spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None']);
-  });
-});
-
 if (!onReference) it("passes on the reference (check 7 runs the tools' tests on the starters)", async () => expectPassOnReference('tools/test/pod-dns.test.ts'), 240_000);
 else {
+  describe("a pod's dnsPolicy and dnsConfig, as the apiserver checks them", () => {
+    const cases: [string, Partial<Pod['spec']>, string[]][] = [
+      ['Every policy upstream knows is valid.', { dnsPolicy: 'ClusterFirstWithHostNet' }, []],
+      ['A policy upstream does not know is unsupported, and the message lists the four sorted.', { dnsPolicy: 'Cluster' as DNSPolicy }, ['spec.dnsPolicy: Unsupported value: "Cluster": supported values: "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"']],
+      ['None without a dnsConfig is refused.', { dnsPolicy: 'None' }, ['spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None']],
+      ['None with a dnsConfig but no nameserver is refused at nameservers.', { dnsPolicy: 'None', dnsConfig: { searches: ['corp.example'] } }, ['spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver when `dnsPolicy` is None']],
+      ['None with one nameserver is enough.', { dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } }, []],
+      ['A dnsConfig beside another policy needs no nameserver.', { dnsPolicy: 'ClusterFirst', dnsConfig: { options: [{ name: 'ndots', value: '2' }] } }, []],
+      ['Four nameservers are one too many, the list shown as Go prints it.', { dnsConfig: { nameservers: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'] } }, ['spec.dnsConfig.nameservers: Invalid value: []string{"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"}: must not have more than 3 nameservers']],
+      ['A nameserver must be an IP, not a name; IPv6 is fine, and so are leading zeros, as Go reads them.', { dnsConfig: { nameservers: ['dns.local', '2001:db8::53', '010.0.0.255'] } }, ['spec.dnsConfig.nameservers[0]: Invalid value: "dns.local": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
+      ['An octet above 255 is no IP, with leading zeros or without.', { dnsConfig: { nameservers: ['1.2.3.256', '01.2.3.4'] } }, ['spec.dnsConfig.nameservers[0]: Invalid value: "1.2.3.256": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
+      ['A search domain with a trailing dot is fine; one in capitals is no DNS-1123 subdomain.', { dnsConfig: { searches: ['corp.example.', 'Corp'] } }, [
+        "spec.dnsConfig.searches[1]: Invalid value: \"Corp\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      ]],
+      ['An option must have a name.', { dnsConfig: { options: [{ name: 'rotate' }, { value: '2' }] } }, ['spec.dnsConfig.options[1]: Required value: must not be empty']],
+    ];
+    it.each(cases)('%s', (_, spec, expected) => {
+      expect(lines(validatePodDns({ containers: [], ...spec }, 'spec'))).toEqual(expected);
+    });
+
+    it('refuses 33 search domains, and 2049 characters of them counting the spaces, but takes 32 and 2048', () => {
+      const many = Array.from({ length: 33 }, (_, i) => `d${i}.example`);
+      expect(validatePodDns({ containers: [], dnsConfig: { searches: many.slice(0, 32) } }, 'spec')).toEqual([]);
+      expect(lines(validatePodDns({ containers: [], dnsConfig: { searches: many } }, 'spec'))).toEqual([`spec.dnsConfig.searches: Invalid value: []string{${many.map((s) => `"${s}"`).join(', ')}}: must not have more than 32 search paths`]);
+      // fifteen domains of 127 characters, the spaces, and a last one of 128 make 2048
+      const full = `${'a'.repeat(63)}.${'b'.repeat(63)}`;
+      const withLast = (last: string) => [...Array.from({ length: 15 }, () => full), last];
+      const atLimit = withLast(`${'a'.repeat(63)}.${'b'.repeat(62)}.c`);
+      expect(atLimit.join(' ')).toHaveLength(2048);
+      expect(validatePodDns({ containers: [], dnsConfig: { searches: atLimit } }, 'spec')).toEqual([]);
+      const over = withLast(`${'a'.repeat(63)}.${'b'.repeat(62)}.cd`);
+      expect(lines(validatePodDns({ containers: [], dnsConfig: { searches: over } }, 'spec'))).toEqual([
+        `spec.dnsConfig.searches: Invalid value: []string{${over.map((s) => `"${s}"`).join(', ')}}: must not have more than 2048 characters (including spaces) in the search list`,
+      ]);
+    });
+
+    it('checks a template at its own path', () => {
+      const deployment = { metadata: { name: 'web' }, spec: { template: { spec: { containers: [], dnsPolicy: 'None' } } } } as KubeObject;
+      expect(lines(validateDnsOf(deployment, true))).toEqual(['spec.template.spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None']);
+    });
+  });
+
   describe('the apiserver', () => {
     it("refuses a Pod, a Deployment and a CronJob with a bad policy in upstream's words, and keeps none of them", () => {
       const { store, watchable } = testStore();
