@@ -9,7 +9,7 @@
  * - kata 25, the node agent: {@link NodeAgent} (registration, node status, the Lease),
  *   {@link nodeAllocatable}, {@link nodeConditions}, {@link readContainerLog},
  *   {@link Kubelet.adoptRuntimePods}; given: {@link KubeletServer} (logs and exec for the apiserver, exec's streams in
- *   {@link startStreamingExec});
+ *   {@link startStreamingExec}), {@link kubeletLogTimestamp} (the time before a log line);
  * - given: {@link readRuntimePod}, {@link EventRecorder}, {@link containerEnvironment} (env, envFrom,
  *   valueFrom, the Service variables and `$(NAME)`, which kata 29's nodes put around kata 22's
  *   containerConfigFor).

@@ -129,13 +129,13 @@ describe('reading a container log back', () => {
     expect(readContainerLog(file, { tailLines: -1 })).toBe('hello\nworld\nbye\n');
   });
 
-  it('puts the time before each line with timestamps, not before the rest of a cut line', () => {
-    expect(readContainerLog(file, { timestamps: true })).toBe('2026-01-01T00:00:00Z hello\n2026-01-01T00:00:01.5Z world\n2026-01-01T00:00:03Z bye\n');
+  it("puts the time before each line with timestamps, nine digits of fraction as the kubelet writes it, not before the rest of a cut line", () => {
+    expect(readContainerLog(file, { timestamps: true })).toBe('2026-01-01T00:00:00.000000000Z hello\n2026-01-01T00:00:01.500000000Z world\n2026-01-01T00:00:03.000000000Z bye\n');
   });
 
   it('carries a line cut between two reads over (kubectl logs -f), and names a malformed line', () => {
     const state = { inPartial: false };
-    expect(readContainerLog('2026-01-01T00:00:00Z stdout P abc\n', { timestamps: true }, state)).toBe('2026-01-01T00:00:00Z abc');
+    expect(readContainerLog('2026-01-01T00:00:00.123456789Z stdout P abc\n', { timestamps: true }, state)).toBe('2026-01-01T00:00:00.123456789Z abc');
     expect(state).toEqual({ inPartial: true });
     expect(readContainerLog('2026-01-01T00:00:01Z stdout F def\n', { timestamps: true }, state)).toBe('def\n');
     expect(() => readContainerLog('garbage\n')).toThrow('not a CRI log line');
@@ -489,7 +489,8 @@ describe('logs and exec against real processes', () => {
       expect(logs.stderr).toBe('');
       expect(logs.stdout).toMatch(/^echo: listening on 127\.25\.1\.\d+:8080 as default\/web\n/);
       const tail = await kubectl(config, ['logs', 'web', '--tail=1', '--timestamps']);
-      expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z echo: listening on .*\n$/);
+      // the kubelet's RFC3339NanoFixed: nine digits of fraction, whatever the file has
+      expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z echo: listening on .*\n$/);
     });
 
     it('kubectl logs --since, --since-time and --limit-bytes keep the lines written since a time, and cut the output at a number of bytes', async (context) => {
@@ -598,7 +599,7 @@ describe('properties', () => {
       expect(readContainerLog(file)).toBe(output);
       const stamped = readContainerLog(file, { timestamps: true });
       const lines = output.split('\n');
-      expect(stamped.split('\n').map((l, i) => (i < lines.length - 1 || l !== '' ? l.replace(/^\S+Z /, '') : l))).toEqual(output.split('\n'));
+      expect(stamped.split('\n').map((l, i) => (i < lines.length - 1 || l !== '' ? l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /, '') : l))).toEqual(output.split('\n'));
     },
   );
 });
