@@ -509,12 +509,18 @@ function refuseImmutableChanges(type: ResourceType, object: KubeObject, current:
   if (causes.length > 0) throw invalid(qualifiedKind(type), current.metadata.name ?? '', causes);
 }
 
-/** A list as the API sends it: `{ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion }, items }`. */
+/**
+ * A list as the API sends it: `{ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion }, items }`.
+ * The items of a built-in kind's list carry no `kind` and `apiVersion` of their own, as upstream's
+ * (kubernetes#3030: the list's kind says what they are; kubectl puts them back when it prints);
+ * a custom resource's items keep theirs, as upstream's unstructured lists do.
+ */
 function listBody(type: ResourceType, list: { items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number }): object {
   const metadata: Record<string, unknown> = { resourceVersion: list.resourceVersion };
   if (list.continue) metadata['continue'] = list.continue;
   if (list.remainingItemCount !== undefined) metadata['remainingItemCount'] = list.remainingItemCount;
-  return { kind: `${type.kind}List`, apiVersion: type.apiVersion, metadata, items: list.items };
+  const items = type.custom ? list.items : list.items.map(({ kind: _kind, apiVersion: _apiVersion, ...item }) => item);
+  return { kind: `${type.kind}List`, apiVersion: type.apiVersion, metadata, items };
 }
 
 /** The query's list options; a limit that is not a number is a BadRequest. */

@@ -460,7 +460,9 @@ export class ApiServer {
     const printerOf = (kind: string) => [...RESOURCES.values()].find((type) => type.custom && type.kind === kind && type.group === group)?.custom?.printer;
     if (object.kind?.endsWith('List') && Array.isArray(object.items) && kinds.has(object.kind.slice(0, -4))) {
       const kind = object.kind.slice(0, -4);
-      return toTable(object.items, kind, now, { resourceVersion: object.metadata?.resourceVersion, ...(object.metadata?.continue ? { continue: object.metadata.continue } : {}) }, printerOf(kind));
+      // a built-in kind's list items carry no kind of their own (listBody): each row's object does
+      const items = object.items.map((item) => ({ kind, apiVersion: apiVersion ?? '', ...item }));
+      return toTable(items, kind, now, { resourceVersion: object.metadata?.resourceVersion, ...(object.metadata?.continue ? { continue: object.metadata.continue } : {}) }, printerOf(kind));
     }
     if (object.kind !== undefined && kinds.has(object.kind)) return toTable([body as KubeObject], object.kind, now, { resourceVersion: object.metadata?.resourceVersion }, printerOf(object.kind));
     return undefined;

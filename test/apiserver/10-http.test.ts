@@ -917,12 +917,14 @@ describe('the HTTP API: the resources and answers users reach for first', () => 
     expect((await bench.send('POST', '/api/v1/namespaces/default/serviceaccounts', { body: { metadata: { name: 'builder' } } })).json).toMatchObject({ kind: 'ServiceAccount', metadata: { name: 'builder' } });
   });
 
-  it('puts kind and apiVersion on every object it answers with, also when the client sent none', async () => {
+  it('puts kind and apiVersion on every object it answers with, also when the client sent none; a list says them once, for its items', async () => {
     bench = await startBench();
     const typed = { kind: 'ConfigMap', apiVersion: 'v1' };
     expect((await bench.send('POST', CONFIGMAPS, { body: { metadata: { name: 'a' } } })).json).toMatchObject(typed);
     expect((await bench.send('GET', `${CONFIGMAPS}/a`)).json).toMatchObject(typed);
-    expect((await bench.send('GET', CONFIGMAPS)).json.items[0]).toMatchObject(typed);
+    // as upstream's (kubernetes#3030): the items of a built-in kind's list have no kind of their own
+    const list = (await bench.send('GET', CONFIGMAPS)).json;
+    expect([list.kind, list.apiVersion, list.items[0].metadata.name, list.items[0].kind, list.items[0].apiVersion]).toEqual(['ConfigMapList', 'v1', 'a', undefined, undefined]);
     expect((await bench.send('PATCH', `${CONFIGMAPS}/a`, { body: { data: { x: 'y' } }, headers: { 'Content-Type': 'application/merge-patch+json' } })).json).toMatchObject(typed);
     expect((await bench.send('PUT', `${CONFIGMAPS}/a`, { body: { metadata: { name: 'a' }, data: {} } })).json).toMatchObject(typed);
     expect((await bench.send('DELETE', `${CONFIGMAPS}/a`)).json).toMatchObject(typed);
