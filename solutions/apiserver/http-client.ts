@@ -64,7 +64,10 @@ export class HttpClient extends BaseApiClient {
       list: async (options = {}) => {
         const list = await this.call<{ items: T[]; metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } }>('GET', collection(namespace) + query(options));
         const { resourceVersion, continue: next, remainingItemCount } = list.metadata;
-        return { items: list.items, resourceVersion, ...(next ? { continue: next } : {}), ...(remainingItemCount !== undefined ? { remainingItemCount } : {}) } satisfies ListResult<T>;
+        // a built-in kind's items come without their kind and apiVersion (the list names them once):
+        // put them back, as kubectl does, so that an object from a list reads like one from a get
+        const items = list.items.map((item) => ({ kind: type.kind, apiVersion: type.apiVersion, ...item }));
+        return { items, resourceVersion, ...(next ? { continue: next } : {}), ...(remainingItemCount !== undefined ? { remainingItemCount } : {}) } satisfies ListResult<T>;
       },
       update: (object) => this.call<T>('PUT', named(namespace ?? object.metadata.namespace, object.metadata.name ?? ''), object),
       updateStatus: (object) => this.call<T>('PUT', `${named(namespace ?? object.metadata.namespace, object.metadata.name ?? '')}/status`, object),
