@@ -1530,6 +1530,8 @@ describe('the HTTP client: the same calls as the local client, over HTTP', () =>
     expect((await pods.get('web')).metadata.uid).toBe(created.metadata.uid);
     const list = await pods.list({ labelSelector: 'app=web' });
     expect(list.items.map((p) => p.metadata.name)).toEqual(['web']);
+    // the server sends a list's items without their kind; the client puts it back, as kubectl does
+    expect(list.items.map((p) => `${p.apiVersion} ${p.kind}`)).toEqual(['v1 Pod']);
     expect(list.resourceVersion).toBe(String(bench.store.revision));
     const updated = await pods.update({ ...created, metadata: { ...created.metadata, labels: { app: 'db' } } });
     expect(updated.metadata.labels).toEqual({ app: 'db' });

@@ -163,6 +163,8 @@ else describe('CustomResourceDefinitions', () => {
     expect((wrongType.body as Status).message).toBe('CronTab.stable.example.com "typed" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"');
     await clock.advance(90_000);
     const list = await call('GET', CRONTABS);
+    // unlike a built-in kind's list, a custom resource's items keep their kind, as upstream's unstructured lists do
+    expect(list.body.items.map((item: KubeObject) => `${item.apiVersion} ${item.kind}`)).toEqual(['stable.example.com/v1 CronTab']);
     const table = toTable(list.body.items, 'CronTab', clock.now(), {}, RESOURCES.get('crontabs')!.custom!.printer) as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
     expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Spec', 'Replicas', 'Age']);
     expect(table.rows.map((row) => row.cells)).toEqual([['daily', '* * * * */5', 1, '90s']]);
