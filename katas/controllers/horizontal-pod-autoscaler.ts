@@ -32,9 +32,10 @@
  * from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)`,
  * `cpu: <unknown>/50%`.
  *
- * Where it simplifies: targets are the kinds with a scale subresource here (Deployments,
- * ReplicaSets, StatefulSets), read and written through the objects themselves, their pods found by
- * their `spec.selector`; Pods, Object and External metrics need the custom and external metrics
+ * Where it simplifies: targets are the built-in kinds with a scale subresource (Deployments,
+ * ReplicaSets, StatefulSets, ReplicationControllers), read and written through the objects
+ * themselves, their pods found by their `spec.selector` (a ReplicationController's is a map of
+ * labels); a custom resource's scale subresource is not read; Pods, Object and External metrics need the custom and external metrics
  * APIs, which nothing serves, so they always fail, in upstream's words.
  *
  * @example
@@ -210,7 +211,7 @@ export class HorizontalPodAutoscalerController {
     let target: ScaleTarget;
     try {
       if (!type) throw new Error(`unable to determine resource for scale target reference: no matches for kind "${ref.kind}" in group "${group}"`);
-      if (!['deployments', 'replicasets', 'statefulsets'].includes(type.resource)) throw new Error(`${qualifiedResource(type)} does not implement the scale subresource`);
+      if (!['deployments', 'replicasets', 'statefulsets', 'replicationcontrollers'].includes(type.resource)) throw new Error(`${qualifiedResource(type)} does not implement the scale subresource`);
       target = await this.client.resource<ScaleTarget>(type.resource, namespace).get(ref.name);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -237,7 +238,7 @@ export class HorizontalPodAutoscalerController {
       [desiredReplicas, reason] = [minReplicas, 'Current number of replicas below Spec.MinReplicas'];
     } else {
       // Within the bounds: the metrics decide.
-      const computed = await this.computeReplicasForMetrics(hpa, target.spec?.selector, currentReplicas, setCondition);
+      const computed = await this.computeReplicasForMetrics(hpa, selectorOf(target, type.resource), currentReplicas, setCondition);
       metricStatuses = computed.statuses;
       if (computed.replicas === -1) {
         status.currentMetrics = metricStatuses;
@@ -367,5 +368,11 @@ export class HorizontalPodAutoscalerController {
   }
 }
 
-/** What the autoscaler reads of its target: the replicas and the selector of its pods. */
-type ScaleTarget = KubeObject & { spec?: { replicas?: number; selector?: LabelSelector } };
+/** What the autoscaler reads of its target: the replicas and the selector of its pods (a ReplicationController's is a map). */
+type ScaleTarget = KubeObject & { spec?: { replicas?: number; selector?: LabelSelector | Record<string, string> } };
+
+/** The target's pods' selector, as its scale subresource's `status.selector` says it. */
+function selectorOf(target: ScaleTarget, resource: string): LabelSelector | undefined {
+  const selector = target.spec?.selector;
+  return resource === 'replicationcontrollers' && selector !== undefined ? { matchLabels: selector as Record<string, string> } : (selector as LabelSelector | undefined);
+}

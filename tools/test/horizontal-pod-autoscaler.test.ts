@@ -12,7 +12,7 @@ import { fc, test } from '../../test/support/prop.ts';
 import { controllerOnCluster, faults } from './fixtures/controller-on-cluster.ts';
 import { answerInOtherVersion, ApiHandler, hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '@kube/apiserver';
 import { HorizontalPodAutoscalerController, HPA_SYNC_PERIOD_MS, NO_RESOURCE_METRICS, type ResourceMetricsClient } from '@kube/controllers';
-import { Random, toRFC3339, type Deployment, type HorizontalPodAutoscaler, type HorizontalPodAutoscalerSpec, type MetricSpec, type Pod } from '@kube/kit';
+import { Random, toRFC3339, type Deployment, type HorizontalPodAutoscaler, type HorizontalPodAutoscalerSpec, type MetricSpec, type Pod, type ReplicationController } from '@kube/kit';
 
 /** metrics.k8s.io as the test says: each pod's cpu usage (a quantity), by name; a pod without one has no metrics. */
 class SetMetrics implements ResourceMetricsClient {
@@ -159,6 +159,23 @@ else describe('HorizontalPodAutoscalers', () => {
     await cluster.advance(HPA_SYNC_PERIOD_MS);
     expect(await replicas(), 'the recommendation of 4 is more than 5 minutes old').toBe(1);
     expect(events().at(-1)).toBe('Normal SuccessfulRescale: New size: 1; reason: All metrics below target');
+    expect(faults(errors)).toEqual([]);
+    await stop();
+  });
+
+  it("scales a ReplicationController (kubectl autoscale rc) on its pods' metrics, found by its selector, a map of labels", async () => {
+    const { cluster, api, autoscalers, metrics, pod, events, errors, stop } = await running(true);
+    const controllers = api.resource<ReplicationController>('replicationcontrollers', 'default');
+    await controllers.create({ metadata: { name: 'web' }, spec: { replicas: 2, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'kubekata/echo' }] } } } });
+    await pod('web-1', '100m');
+    await pod('web-2', '100m');
+    metrics.cpu.set('web-1', '100m').set('web-2', '100m');
+    await autoscalers.create({ metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'v1', kind: 'ReplicationController', name: 'web' }, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] } });
+    metrics.at = cluster.clock.now() + HPA_SYNC_PERIOD_MS;
+    await cluster.advance(HPA_SYNC_PERIOD_MS);
+    expect(metrics.asked).toEqual(['default app=web']);
+    expect((await controllers.get('web')).spec?.replicas, '100% of the request, twice the target: 2 × 2').toBe(4);
+    expect(events()).toEqual(['Normal SuccessfulRescale: New size: 4; reason: cpu resource utilization (percentage of request) above target']);
     expect(faults(errors)).toEqual([]);
     await stop();
   });
