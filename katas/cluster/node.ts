@@ -215,13 +215,7 @@ export class ClusterNode {
 function withPodDns(runtime: RuntimeService, client: ApiClient, settings: () => NodeDnsSettings): RuntimeService {
   return aroundCreateContainer(runtime, async (podSandboxId, config) => {
     const { namespace, name, uid } = (await runtime.podSandboxStatus(podSandboxId)).metadata;
-    const pod = await client
-      .pods(namespace)
-      .get(name)
-      .catch((error: unknown) => {
-        if (isStatusError(error, 'NotFound')) return undefined;
-        throw error;
-      });
+    const pod = await orNone(() => client.pods(namespace).get(name));
     const asRead: Pod = pod?.metadata.uid === uid ? pod : { metadata: { name, namespace }, spec: { containers: [] } };
     const dns = dnsEnvironment(podDnsConfigFor(asRead, settings()));
     const given = new Set(config.envs?.map((e) => e.key));
@@ -239,14 +233,6 @@ function withPodDns(runtime: RuntimeService, client: ApiClient, settings: () => 
  * container's waiting reason.
  */
 function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, nodeName: string, hostIP: () => string): RuntimeService {
-  const orNone = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await read();
-    } catch (error) {
-      if (isStatusError(error, 'NotFound')) return undefined;
-      throw error;
-    }
-  };
   return aroundCreateContainer(runtime, async (podSandboxId, config) => {
     const sandbox = await runtime.podSandboxStatus(podSandboxId);
     const { namespace, name, uid } = sandbox.metadata;
@@ -288,6 +274,16 @@ function withContainerGroups(runtime: RuntimeService, usage: ProcessUsage): Runt
       await usage.recordStart(containerId, sandbox, () => runtime.startContainer(containerId));
     },
   });
+}
+
+/** What `read` gives, or undefined when the object is not there (NotFound); any other error is thrown. */
+async function orNone<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isStatusError(error, 'NotFound')) return undefined;
+    throw error;
+  }
 }
 
 /** The runtime with each container's config passed through `change` before it is created. */
