@@ -424,7 +424,11 @@ export class ApiServer {
       response.end(body);
       return;
     }
-    if (answer.code < 300 && wantsTable(accept)) body = this.asTable(body) ?? body;
+    if (answer.code < 300 && wantsTable(accept)) {
+      const include = includeObjectOf(request.url);
+      if (include instanceof StatusError) return this.send(request, response, { code: 400, body: include.status });
+      body = this.asTable(body, include) ?? body;
+    }
     if (wantsOnlyProtobuf(accept)) {
       // JSON whenever the client takes it (kubectl does); protobuf for one that takes nothing else.
       const bytes = encodeProtobuf(body as { kind?: string; apiVersion?: string });
@@ -449,8 +453,20 @@ export class ApiServer {
     response.end(JSON.stringify(withZeroValues(body), null, indent));
   }
 
-  /** A list or an object of a served kind as a Table; undefined for anything else (a Status, a Scale). */
-  private asTable(body: unknown): object | undefined {
+  /**
+   * A list or an object of a served kind as a Table; undefined for anything else (a Status, a
+   * Scale). Each row carries what `include` says of its object (the request's `includeObject`):
+   * its metadata as a PartialObjectMetadata (the default: kubectl's `-L` and `--show-labels` read
+   * the labels there), the whole object (`Object`: kubectl asks for it to `--sort-by`), or nothing.
+   */
+  private asTable(body: unknown, include: IncludeObject): object | undefined {
+    const table = this.wholeTable(body);
+    if (table === undefined) return undefined;
+    return { ...table, rows: table.rows.map((row) => ({ ...row, object: rowObject(row.object, include) })) };
+  }
+
+  /** The Table of a list or an object, each row with its whole object. */
+  private wholeTable(body: unknown): WholeTable | undefined {
     const object = body as { kind?: string; items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
     const now = this.options.clock.now();
     const kinds = new Set([...RESOURCES.values()].map((type) => type.kind));
@@ -462,9 +478,11 @@ export class ApiServer {
       const kind = object.kind.slice(0, -4);
       // a built-in kind's list items carry no kind of their own (listBody): each row's object does
       const items = object.items.map((item) => ({ kind, apiVersion: apiVersion ?? '', ...item }));
-      return toTable(items, kind, now, { resourceVersion: object.metadata?.resourceVersion, ...(object.metadata?.continue ? { continue: object.metadata.continue } : {}) }, printerOf(kind));
+      return toTable(items, kind, now, { resourceVersion: object.metadata?.resourceVersion, ...(object.metadata?.continue ? { continue: object.metadata.continue } : {}) }, printerOf(kind)) as WholeTable;
     }
-    if (object.kind !== undefined && kinds.has(object.kind)) return toTable([body as KubeObject], object.kind, now, { resourceVersion: object.metadata?.resourceVersion }, printerOf(object.kind));
+    if (object.kind !== undefined && kinds.has(object.kind)) {
+      return toTable([body as KubeObject], object.kind, now, { resourceVersion: object.metadata?.resourceVersion }, printerOf(object.kind)) as WholeTable;
+    }
     return undefined;
   }
 
@@ -475,7 +493,9 @@ export class ApiServer {
    */
   private stream(request: IncomingMessage, response: ServerResponse, watch: ApiWatch, timeoutSeconds: number | undefined): void {
     const clock = this.options.clock;
-    const table = wantsTable(request.headers['accept']);
+    // a bad includeObject falls back to the default here: the watch's answer has started
+    const include = includeObjectOf(request.url);
+    const table = wantsTable(request.headers['accept']) ? (include instanceof StatusError ? 'Metadata' : include) : undefined;
     this.watches.add(watch);
     const limit = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : (this.options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS);
     let timedOut = false;
@@ -539,11 +559,11 @@ export class ApiServer {
    * object's uid, resourceVersion and the event's type name its content, so the key is safe;
    * events without them (ERROR, BOOKMARK) are made every time.
    */
-  private eventLine(event: ApiWatchEvent, table: boolean): string {
+  private eventLine(event: ApiWatchEvent, table: IncludeObject | undefined): string {
     const key = eventKey(event, table);
     const kept = key === undefined ? undefined : this.eventLines.get(key);
     if (kept !== undefined) return kept;
-    const line = `${JSON.stringify(table ? this.tableEvent(event) : withZeroValues(event))}\n`;
+    const line = `${JSON.stringify(table ? this.tableEvent(event, table) : withZeroValues(event))}\n`;
     if (key !== undefined) {
       // The watchers of an event ask for it within moments of each other: a short memory is enough.
       if (this.eventLines.size >= EVENT_LINES_KEPT) this.eventLines.delete(this.eventLines.keys().next().value!);
@@ -552,9 +572,9 @@ export class ApiServer {
     return line;
   }
 
-  private tableEvent(event: ApiWatchEvent): ApiWatchEvent | { type: string; object: object } {
+  private tableEvent(event: ApiWatchEvent, include: IncludeObject): ApiWatchEvent | { type: string; object: object } {
     if (event.type === 'ERROR' || event.type === 'BOOKMARK') return event;
-    return { type: event.type, object: this.asTable(event.object) ?? event.object };
+    return { type: event.type, object: this.asTable(event.object, include) ?? event.object };
   }
 }
 
@@ -562,10 +582,31 @@ export class ApiServer {
 const EVENT_LINES_KEPT = 4096;
 
 /** What names an event's line: type, form, uid and resourceVersion; undefined for ERROR and BOOKMARK. */
-function eventKey(event: ApiWatchEvent, table: boolean): string | undefined {
+function eventKey(event: ApiWatchEvent, table: IncludeObject | undefined): string | undefined {
   if (event.type === 'ERROR' || event.type === 'BOOKMARK') return undefined;
   const { uid, resourceVersion } = (event.object as KubeObject).metadata ?? {};
-  return uid && resourceVersion ? `${event.type} ${table ? 'table' : 'json'} ${uid} ${resourceVersion}` : undefined;
+  return uid && resourceVersion ? `${event.type} ${table ? `table:${table}` : 'json'} ${uid} ${resourceVersion}` : undefined;
+}
+
+/** A Table as toTable makes it: each row with its whole object. */
+type WholeTable = { rows: { cells: unknown[]; object: KubeObject }[] };
+
+/** What a Table's rows carry of their objects (metav1.IncludeObjectPolicy). */
+type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+/** The request's `includeObject` (default Metadata); BadRequest in upstream's words for another value. */
+function includeObjectOf(url: string | undefined): IncludeObject | StatusError {
+  const asked = new URL(url ?? '/', 'http://localhost').searchParams.get('includeObject') ?? '';
+  if (asked === '') return 'Metadata';
+  if (asked === 'None' || asked === 'Metadata' || asked === 'Object') return asked;
+  return badRequest(`unrecognized includeObject value: ${JSON.stringify(asked)}`);
+}
+
+/** A row's object as `include` says: all of it, its metadata alone (a PartialObjectMetadata), or null. */
+function rowObject(object: KubeObject, include: IncludeObject): object | null {
+  if (include === 'Object') return object;
+  if (include === 'None') return null;
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
 }
 
 /** Resolves when `response` can take more writes, or is gone. */

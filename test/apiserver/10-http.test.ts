@@ -1299,20 +1299,22 @@ describe('the HTTP API: watch', () => {
     watch.stop();
   });
 
-  it('gives each of two watchers of one change its own view: DELETED with the old labels to one, MODIFIED with the new to the other', async () => {
+  it('gives each watcher of one change its own view: DELETED with the old labels to one, MODIFIED with the new to another, a Table row with the metadata or with the whole pod to two more', async () => {
     bench = await startBench();
     await bench.send('POST', PODS, { body: pod('web', { app: 'web' }) });
     const from = (await bench.send('GET', PODS)).json.metadata.resourceVersion;
     const selected = await openWatch(`${PODS}?watch=true&resourceVersion=${from}&labelSelector=app%3Dweb`);
     const everything = await openWatch(`${PODS}?watch=true&resourceVersion=${from}`);
     const table = await openWatch(`${PODS}?watch=true&resourceVersion=${from}`, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    const wholeTable = await openWatch(`${PODS}?watch=true&resourceVersion=${from}&includeObject=Object`, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     await bench.send('PATCH', `${PODS}/web`, { body: { metadata: { labels: { app: 'db' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
-    await waitUntil(() => selected.events.length >= 1 && everything.events.length >= 1 && table.events.length >= 1, 'an event on each of the three watches');
+    await waitUntil(() => [selected, everything, table, wholeTable].every((w) => w.events.length >= 1), 'an event on each of the four watches');
     const rv = (everything.events[0]!.object as Pod).metadata.resourceVersion;
     expect(selected.events[0]).toMatchObject({ type: 'DELETED', object: { metadata: { labels: { app: 'web' }, resourceVersion: rv } } });
     expect(everything.events[0]).toMatchObject({ type: 'MODIFIED', object: { kind: 'Pod', metadata: { labels: { app: 'db' } } } });
-    expect(table.events[0]).toMatchObject({ type: 'MODIFIED', object: { kind: 'Table' } });
-    for (const watch of [selected, everything, table]) watch.stop();
+    expect(table.events[0]).toMatchObject({ type: 'MODIFIED', object: { kind: 'Table', rows: [{ object: { kind: 'PartialObjectMetadata', metadata: { labels: { app: 'db' } } } }] } });
+    expect(wholeTable.events[0]).toMatchObject({ type: 'MODIFIED', object: { kind: 'Table', rows: [{ object: { kind: 'Pod', spec: { containers: [expect.objectContaining({ name: 'app' })] } } }] } });
+    for (const watch of [selected, everything, table, wholeTable]) watch.stop();
   });
 
   it('answers a watch from a compacted resourceVersion with an ERROR event carrying 410 Expired', async () => {
@@ -1421,6 +1423,20 @@ describe('the HTTP API: discovery and tables', () => {
     expect(table.kind).toBe('Table');
     expect(table.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 5)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
     expect(table.rows[0].cells.slice(0, 5)).toEqual(['web', '0/1', 'Pending', '0', '90s']);
+  });
+
+  it("puts in each row what includeObject asks of its object: its metadata by default, all of it, or nothing; another value is refused in upstream's words", async () => {
+    bench = await startBench();
+    await bench.send('POST', PODS, { body: pod('web', { app: 'web' }) });
+    const rowObject = async (query: string) => (await bench!.send('GET', `${PODS}${query}`, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json.rows?.[0].object;
+    const partial = await rowObject('');
+    expect([partial.kind, partial.apiVersion, partial.metadata.name, partial.metadata.labels, partial.spec]).toEqual(['PartialObjectMetadata', 'meta.k8s.io/v1', 'web', { app: 'web' }, undefined]);
+    expect(await rowObject('?includeObject=Metadata')).toEqual(partial);
+    const whole = await rowObject('?includeObject=Object');
+    expect([whole.kind, whole.apiVersion, whole.spec.containers[0].name]).toEqual(['Pod', 'v1', 'app']);
+    expect(await rowObject('?includeObject=None')).toBeNull();
+    const refused = await bench.send('GET', `${PODS}?includeObject=All`, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    expect([refused.code, refused.json.reason, refused.json.message]).toEqual([400, 'BadRequest', 'unrecognized includeObject value: "All"']);
   });
 
   it('prints EndpointSlices as kubectl get endpointslices does: address type, the first three ports and addresses, "+ N more..."', async () => {
