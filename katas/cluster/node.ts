@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { isStatusError, type ApiClient } from '@kube/apiserver';
 import type { Clock, ConfigMap, CSINode, Pod, Secret } from '@kube/kit';
 import { containerEnvironment, Kubelet, KubeletServer, StatsSummary } from '@kube/kubelet';
-import { dnsEnvironment, parseResolvConf, podDnsConfigFor, type NodeDnsSettings } from '@kube/proxy';
+import { dnsEnvironment, parseResolvConf, podDnsConfigFor, type NodeDnsSettings, type PodDnsConfig } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
 import { ContainerStdins } from './container-stdin.ts';
@@ -121,11 +121,11 @@ export class ClusterNode {
   /** What the kubelet knows of DNS; the resolv.conf is read each time, as the kubelet reads it for each pod. */
   private dnsSettings(): NodeDnsSettings {
     const path = this.options.resolvConf ?? '/etc/resolv.conf';
-    let host;
+    let host: PodDnsConfig | undefined;
     try {
       host = path === '' ? undefined : parseResolvConf(readFileSync(path, 'utf8'));
     } catch {
-      // no such file: as the kubelet with --resolv-conf="", the machine's own resolver
+      // no such file (or none it may read): as the kubelet with --resolv-conf="", the machine's own resolver
     }
     return { ...(this.options.dnsServer && { clusterDns: this.options.dnsServer }), ...(host && { host }) };
   }
