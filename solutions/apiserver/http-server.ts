@@ -303,7 +303,15 @@ export class ApiServer {
       } finally {
         acting.done();
       }
-      if ('watch' in answer) return this.stream(request, response, answer.watch, answer.timeoutSeconds);
+      if ('watch' in answer) {
+        // a Table watch with an includeObject no Table has is refused before it starts, as a get is
+        const include = includeObjectOf(request.url);
+        if (wantsTable(request.headers['accept']) && include instanceof StatusError) {
+          answer.watch.stop();
+          return this.send(request, response, { code: 400, body: include.status });
+        }
+        return this.stream(request, response, answer.watch, answer.timeoutSeconds);
+      }
       // Nothing goes out before the store has it on the disk: not a 201 for a write a crash could
       // take back, nor a read of one (etcd answers only what its log has made durable, too).
       const failure = await this.durableOrFailure();
@@ -493,9 +501,8 @@ export class ApiServer {
    */
   private stream(request: IncomingMessage, response: ServerResponse, watch: ApiWatch, timeoutSeconds: number | undefined): void {
     const clock = this.options.clock;
-    // a bad includeObject falls back to the default here: the watch's answer has started
     const include = includeObjectOf(request.url);
-    const table = wantsTable(request.headers['accept']) ? (include instanceof StatusError ? 'Metadata' : include) : undefined;
+    const table = wantsTable(request.headers['accept']) && !(include instanceof StatusError) ? include : undefined;
     this.watches.add(watch);
     const limit = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : (this.options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS);
     let timedOut = false;

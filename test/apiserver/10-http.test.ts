@@ -1425,7 +1425,7 @@ describe('the HTTP API: discovery and tables', () => {
     expect(table.rows[0].cells.slice(0, 5)).toEqual(['web', '0/1', 'Pending', '0', '90s']);
   });
 
-  it("puts in each row what includeObject asks of its object: its metadata by default, all of it, or nothing; another value is refused in upstream's words", async () => {
+  it("puts in each row what includeObject asks of its object: its metadata by default, all of it, or nothing; another value is refused in upstream's words, for a get and a watch", async () => {
     bench = await startBench();
     await bench.send('POST', PODS, { body: pod('web', { app: 'web' }) });
     const rowObject = async (query: string) => (await bench!.send('GET', `${PODS}${query}`, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json.rows?.[0].object;
@@ -1437,6 +1437,8 @@ describe('the HTTP API: discovery and tables', () => {
     expect(await rowObject('?includeObject=None')).toBeNull();
     const refused = await bench.send('GET', `${PODS}?includeObject=All`, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
     expect([refused.code, refused.json.reason, refused.json.message]).toEqual([400, 'BadRequest', 'unrecognized includeObject value: "All"']);
+    const watchRefused = await bench.send('GET', `${PODS}?watch=true&includeObject=All`, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    expect([watchRefused.code, watchRefused.json.message], 'a Table watch too, before it starts').toEqual([400, 'unrecognized includeObject value: "All"']);
   });
 
   it('prints EndpointSlices as kubectl get endpointslices does: address type, the first three ports and addresses, "+ N more..."', async () => {
