@@ -102,10 +102,9 @@ export class ClusterNode {
     if (options.runtime === 'process') this.leftoversStopped = stopLeftoverContainers(root).length;
     const runtime: RuntimeService =
       options.runtime === 'process' ? this.stdins.around(new ProcessRuntime({ root, podCIDR, nodeIP: this.nodeIP, clock: options.clock })) : new FakeRuntime({ clock: options.clock, podCIDR, nodeIP: this.nodeIP });
-    const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP);
-    const withDns = withPodDns(withEnvironment, options.client, () => this.dnsSettings());
+    const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP, () => this.dnsSettings());
     this.usage = options.runtime === 'process' ? new ProcessUsage(root) : undefined;
-    this.runtime = this.usage ? withContainerGroups(withDns, this.usage) : withDns;
+    this.runtime = this.usage ? withContainerGroups(withEnvironment, this.usage) : withEnvironment;
   }
 
   /** The node's pod CIDR: `127.0.<10+index>.0/24` unless the options give one. */
@@ -207,20 +206,15 @@ export class ClusterNode {
 }
 
 /**
- * Each container's resolver settings from its pod's dnsPolicy and dnsConfig (podDnsConfigFor): the
- * cluster DNS server for most pods. Upstream writes them into the sandbox's /etc/resolv.conf; the
- * workbook's images read them from the environment (kit/images/resolver.mjs). A pod gone since the
- * kubelet read it is taken as ClusterFirst.
+ * `config` with the container's resolver settings from its pod's dnsPolicy and dnsConfig
+ * (podDnsConfigFor): the cluster DNS server for most pods. Upstream writes them into the sandbox's
+ * /etc/resolv.conf; the workbook's images read them from the environment (kit/images/resolver.mjs).
+ * A variable the config already has is left as it is.
  */
-function withPodDns(runtime: RuntimeService, client: ApiClient, settings: () => NodeDnsSettings): RuntimeService {
-  return aroundCreateContainer(runtime, async (podSandboxId, config) => {
-    const { namespace, name, uid } = (await runtime.podSandboxStatus(podSandboxId)).metadata;
-    const pod = await orNone(() => client.pods(namespace).get(name));
-    const asRead: Pod = pod?.metadata.uid === uid ? pod : { metadata: { name, namespace }, spec: { containers: [] } };
-    const dns = dnsEnvironment(podDnsConfigFor(asRead, settings()));
-    const given = new Set(config.envs?.map((e) => e.key));
-    return { ...config, envs: [...(config.envs ?? []), ...Object.entries(dns).filter(([key]) => !given.has(key)).map(([key, value]) => ({ key, value }))] };
-  });
+function withResolverSettings(config: ContainerConfig, pod: Pod, settings: NodeDnsSettings): ContainerConfig {
+  const dns = dnsEnvironment(podDnsConfigFor(pod, settings));
+  const given = new Set(config.envs?.map((e) => e.key));
+  return { ...config, envs: [...(config.envs ?? []), ...Object.entries(dns).filter(([key]) => !given.has(key)).map(([key, value]) => ({ key, value }))] };
 }
 
 /**
@@ -230,18 +224,21 @@ function withPodDns(runtime: RuntimeService, client: ApiClient, settings: () => 
  * the pod as the API has it, and its command and args are expanded; its `stdin`, `stdinOnce` and
  * `tty` are passed on for {@link ContainerStdins}. A reference that cannot be
  * resolved fails the creation with upstream's message, which the kubelet reports as the
- * container's waiting reason.
+ * container's waiting reason. The resolver settings come first ({@link withResolverSettings}),
+ * from the same read of the pod.
  */
-function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, nodeName: string, hostIP: () => string): RuntimeService {
-  return aroundCreateContainer(runtime, async (podSandboxId, config) => {
+function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, nodeName: string, hostIP: () => string, dnsSettings: () => NodeDnsSettings): RuntimeService {
+  return aroundCreateContainer(runtime, async (podSandboxId, withoutDns) => {
     const sandbox = await runtime.podSandboxStatus(podSandboxId);
     const { namespace, name, uid } = sandbox.metadata;
     const pod = await orNone(() => client.pods(namespace).get(name));
-    const container = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? []), ...(pod?.spec?.ephemeralContainers ?? [])].find((c) => c.name === config.metadata.name);
-    // A pod deleted (or made again under its name) since the kubelet read it: nothing to resolve.
-    if (!pod || pod.metadata.uid !== uid || !container) return config;
+    const current = pod?.metadata.uid === uid ? pod : undefined;
+    // A pod gone (or made again under its name) since the kubelet read it: ClusterFirst, and nothing else to resolve.
+    const config = withResolverSettings(withoutDns, current ?? { metadata: { name, namespace }, spec: { containers: [] } }, dnsSettings());
+    const container = [...(current?.spec?.initContainers ?? []), ...(current?.spec?.containers ?? []), ...(current?.spec?.ephemeralContainers ?? [])].find((c) => c.name === config.metadata.name);
+    if (!current || !container) return config;
     const node = await orNone(() => client.nodes().get(nodeName));
-    const environment = await containerEnvironment(pod, container, {
+    const environment = await containerEnvironment(current, container, {
       podIP: sandbox.network.ip,
       hostIP: hostIP(),
       services: (await client.services().list()).items,
