@@ -306,11 +306,12 @@ export class ApiServer {
       if ('watch' in answer) {
         // a Table watch with an includeObject no Table has is refused before it starts, as a get is
         const include = includeObjectOf(request.url);
-        if (wantsTable(request.headers['accept']) && include instanceof StatusError) {
+        const table = wantsTable(request.headers['accept']);
+        if (table && include instanceof StatusError) {
           answer.watch.stop();
           return this.send(request, response, { code: 400, body: include.status });
         }
-        return this.stream(request, response, answer.watch, answer.timeoutSeconds);
+        return this.stream(response, answer.watch, answer.timeoutSeconds, table && !(include instanceof StatusError) ? include : undefined);
       }
       // Nothing goes out before the store has it on the disk: not a 201 for a write a crash could
       // take back, nor a read of one (etcd answers only what its log has made durable, too).
@@ -497,12 +498,11 @@ export class ApiServer {
   /**
    * Streams a watch: `{"type":"ADDED","object":{...}}\n` per event, flushed as it comes. Ends when
    * the client goes away, at `timeoutSeconds` (or the server's watch timeout), or when the server
-   * stops; the client then watches again from the last resourceVersion it saw.
+   * stops; the client then watches again from the last resourceVersion it saw. With `table`, each
+   * event's object goes as a Table whose rows carry what it says of the object.
    */
-  private stream(request: IncomingMessage, response: ServerResponse, watch: ApiWatch, timeoutSeconds: number | undefined): void {
+  private stream(response: ServerResponse, watch: ApiWatch, timeoutSeconds: number | undefined, table: IncludeObject | undefined): void {
     const clock = this.options.clock;
-    const include = includeObjectOf(request.url);
-    const table = wantsTable(request.headers['accept']) && !(include instanceof StatusError) ? include : undefined;
     this.watches.add(watch);
     const limit = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : (this.options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS);
     let timedOut = false;
