@@ -66,6 +66,7 @@ export * from './patch.ts';
 export * from './strategic-merge.ts';
 export * from './field-manager.ts';
 export * from './zero-values.ts';
+export * from './go-order.ts';
 export * from './codec.ts';
 export * from './protobuf.ts';
 export * from './reviews.ts';

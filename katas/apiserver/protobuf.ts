@@ -49,7 +49,11 @@ const SPECIAL = {
   microTime: `.${META}.MicroTime`,
   quantity: '.k8s.io.apimachinery.pkg.api.resource.Quantity',
   intOrString: '.k8s.io.apimachinery.pkg.util.intstr.IntOrString',
+  fieldsV1: `.${META}.FieldsV1`,
 };
+
+/** The full names of the messages whose JSON is not an object of their fields (go-order.ts leaves their values alone). */
+export const SPECIAL_MESSAGES: ReadonlySet<string> = new Set(Object.values(SPECIAL));
 
 /**
  * Fields that Go embeds (their fields are the parent's in JSON): a Probe's `handler` holds exec,
@@ -57,7 +61,7 @@ const SPECIAL = {
  * `localObjectReference` holds the `name` of its ConfigMap or Secret; an Ingress rule's
  * `ingressRuleValue` holds its `http`.
  */
-const INLINE = new Set([
+export const INLINE_FIELDS: ReadonlySet<string> = new Set([
   'Probe.handler',
   'ConfigMapKeySelector.localObjectReference',
   'SecretKeySelector.localObjectReference',
@@ -71,10 +75,10 @@ const INLINE = new Set([
   'SecretProjection.localObjectReference',
 ]);
 
-/** The protobufjs types, parsed the first time a protobuf body comes. */
+/** The protobufjs types, parsed the first time they are needed (a protobuf body, an answer put in Go's order). */
 let root: protobuf.Root | undefined;
 
-function types(): protobuf.Root {
+export function protobufTypes(): protobuf.Root {
   if (root === undefined) {
     const parsed = new protobuf.Root();
     for (const text of Object.values(PROTO_FILES)) protobuf.parse(text, parsed, { keepCase: true });
@@ -89,10 +93,10 @@ function types(): protobuf.Root {
  * `k8s.io.api.apps.v1.Deployment`, `authorization.k8s.io/v1` + ... is `k8s.io.api.authorization.v1....`;
  * a Status or DeleteOptions is meta's, in any group version. Undefined for a kind without a message here.
  */
-function messageOf(apiVersion: string, kind: string): protobuf.Type | undefined {
+export function messageOf(apiVersion: string, kind: string): protobuf.Type | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) as [string, string] : ['', apiVersion];
   const name = META_KINDS.has(kind) ? `${META}.${kind}` : `k8s.io.api.${group === '' ? 'core' : group.split('.')[0]}.${version}.${kind}`;
-  const found = types().lookup(name);
+  const found = protobufTypes().lookup(name);
   return found instanceof protobuf.Type ? found : undefined;
 }
 
@@ -109,7 +113,7 @@ export function isProtobuf(body: Uint8Array): boolean {
  */
 export function decodeProtobuf(body: Uint8Array): Record<string, unknown> {
   if (!isProtobuf(body)) throw badRequest('the request body could not be decoded: a protobuf body must start with the 4 bytes "k8s\\x00" (a runtime.Unknown envelope)');
-  const unknownType = types().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+  const unknownType = protobufTypes().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
   let envelope: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array; contentEncoding?: string };
   try {
     envelope = unknownType.decode(body.subarray(MAGIC.length)) as typeof envelope;
@@ -139,7 +143,7 @@ export function encodeProtobuf(object: { kind?: string; apiVersion?: string }): 
   const type = messageOf(apiVersion, kind);
   if (type === undefined) return undefined;
   const raw = type.encode(type.fromObject(fromJson(type, object as Record<string, unknown>))).finish();
-  const unknownType = types().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+  const unknownType = protobufTypes().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
   const envelope = unknownType.encode(unknownType.fromObject({ typeMeta: { apiVersion, kind }, raw, contentEncoding: '', contentType: '' })).finish();
   const out = new Uint8Array(MAGIC.length + envelope.length);
   out.set(MAGIC);
@@ -165,7 +169,7 @@ function toJson(type: protobuf.Type, message: Record<string, unknown>): Record<s
       json = valueToJson(field, value, field.options?.['(kubekata.pointer)'] === true);
     }
     if (json === undefined) continue;
-    if (INLINE.has(`${type.name}.${field.name}`) && typeof json === 'object') Object.assign(out, json);
+    if (INLINE_FIELDS.has(`${type.name}.${field.name}`) && typeof json === 'object') Object.assign(out, json);
     else out[field.name] = json;
   }
   return out;
@@ -184,6 +188,11 @@ function valueToJson(field: protobuf.Field, value: unknown, keepZero: boolean): 
         return (message['string'] as string | undefined) || undefined;
       case SPECIAL.intOrString:
         return Number(message['type'] ?? 0) === 1 ? (message['strVal'] as string) : Number(message['intVal'] ?? 0);
+      case SPECIAL.fieldsV1: {
+        // JSON carried as bytes: `{"f:metadata":{"f:labels":{...}}}`
+        const raw = message['Raw'] as Uint8Array | undefined;
+        return raw && raw.length > 0 ? (JSON.parse(Buffer.from(raw).toString('utf8')) as unknown) : undefined;
+      }
     }
     if (nested.name === 'ExtraValue') return [...((message['items'] as string[] | undefined) ?? [])];
     const json = toJson(nested, message);
@@ -209,7 +218,7 @@ function timeToJson(message: Record<string, unknown>, micro: boolean): string | 
 function fromJson(type: protobuf.Type, object: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
-    if (INLINE.has(`${type.name}.${field.name}`)) {
+    if (INLINE_FIELDS.has(`${type.name}.${field.name}`)) {
       const nested = field.resolvedType as protobuf.Type;
       out[field.name] = fromJson(nested, object);
       continue;
@@ -239,6 +248,8 @@ function valueFromJson(field: protobuf.Field, value: unknown): unknown {
       return { string: String(value) };
     case SPECIAL.intOrString:
       return typeof value === 'number' ? { type: 0, intVal: value } : { type: 1, strVal: String(value) };
+    case SPECIAL.fieldsV1:
+      return { Raw: Buffer.from(JSON.stringify(value), 'utf8') };
   }
   if (nested.name === 'ExtraValue') return { items: Array.isArray(value) ? value : [] };
   return typeof value === 'object' && value !== null ? fromJson(nested, value as Record<string, unknown>) : {};

@@ -21,7 +21,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { stringify as toYaml } from 'yaml';
 import { NotImplemented, type Clock, type KubeObject, type Random, type Status } from '@kube/kit';
 import { ApiHandler, type ApiHandlerOptions, type ApiRequest, type ApiResponse } from './api-handler.ts';
 import { COMPONENT_STATUS_DEPRECATION, componentStatuses, withComponentStatuses } from './component-statuses.ts';
@@ -51,6 +50,7 @@ import type { ServiceAllocator } from './service-allocation.ts';
 import { NodeProxy } from './node-proxy.ts';
 import { metricsApiService, ResourceMetricsApi, withMetricsGroup, withMetricsOpenApi, type ResourceMetricsSource } from './resource-metrics.ts';
 import { withZeroValues } from './zero-values.ts';
+import { asGoYaml, inGoOrder } from './go-order.ts';
 import { answerOpenApiV2, OPENAPI_V2_PATH } from './openapi-v2.ts';
 
 /** The paths of v1 ComponentStatus, the one deprecated API this server serves. */
@@ -453,13 +453,14 @@ export class ApiServer {
     // What Go writes of a field it has no value for (`creationTimestamp: null`, `resources: {}`): zero-values.ts.
     if (wantsYaml(accept)) {
       response.writeHead(answer.code, { 'Content-Type': 'application/yaml' });
-      response.end(toYaml(withZeroValues(body)));
+      response.end(asGoYaml(withZeroValues(body)));
       return;
     }
     response.writeHead(answer.code, { 'Content-Type': 'application/json' });
     // `/version` is written indented, as its handler writes it (responsewriters.WriteRawJSON): `curl .../version` reads as on a cluster
     const indent = (request.url ?? '').split('?')[0] === '/version' ? 2 : undefined;
-    response.end(JSON.stringify(withZeroValues(body), null, indent));
+    // In the order Go writes it (go-order.ts): kind, apiVersion, metadata's fields as ObjectMeta declares them, maps sorted.
+    response.end(JSON.stringify(inGoOrder(withZeroValues(body)), null, indent));
   }
 
   /**
@@ -570,7 +571,7 @@ export class ApiServer {
     const key = eventKey(event, table);
     const kept = key === undefined ? undefined : this.eventLines.get(key);
     if (kept !== undefined) return kept;
-    const line = `${JSON.stringify(table ? this.tableEvent(event, table) : withZeroValues(event))}\n`;
+    const line = `${JSON.stringify(inGoOrder(table ? this.tableEvent(event, table) : withZeroValues(event)))}\n`;
     if (key !== undefined) {
       // The watchers of an event ask for it within moments of each other: a short memory is enough.
       if (this.eventLines.size >= EVENT_LINES_KEPT) this.eventLines.delete(this.eventLines.keys().next().value!);

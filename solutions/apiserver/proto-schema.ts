@@ -11,6 +11,8 @@
  *   when it is set, so a zero on the wire is a value (`replicas: 0`). Every other scalar is written
  *   by Go even when empty, and a zero there means "not set" (JSON's `omitempty`).
  * - Never renumber a field: the number is the wire contract.
+ * - Each message declares its fields in generated.proto's order, which is the Go struct's: JSON
+ *   answers are written in it (go-order.ts). A new field goes where Go declares it, not at the end.
  */
 
 /** The .proto files, by name. */
@@ -616,17 +618,17 @@ message Container {
   repeated EnvFromSource envFrom = 19;
   repeated EnvVar env = 7;
   optional ResourceRequirements resources = 8;
+  repeated VolumeMount volumeMounts = 9;
   optional Probe livenessProbe = 10;
   optional Probe readinessProbe = 11;
   optional Probe startupProbe = 22;
   optional string terminationMessagePath = 13;
-  optional string imagePullPolicy = 14;
   optional string terminationMessagePolicy = 20;
+  optional string imagePullPolicy = 14;
+  optional SecurityContext securityContext = 15 [(kubekata.pointer) = true];
   optional bool stdin = 16;
   optional bool stdinOnce = 17;
   optional bool tty = 18;
-  repeated VolumeMount volumeMounts = 9;
-  optional SecurityContext securityContext = 15 [(kubekata.pointer) = true];
 }
 
 message ContainerPort {
@@ -976,11 +978,17 @@ message PodSpec {
   optional int64 terminationGracePeriodSeconds = 4 [(kubekata.pointer) = true];
   optional int64 activeDeadlineSeconds = 5 [(kubekata.pointer) = true];
   optional string dnsPolicy = 6;
-  optional PodDNSConfig dnsConfig = 26;
   map<string, string> nodeSelector = 7;
   optional string serviceAccountName = 8;
   optional string serviceAccount = 9;
+  optional bool automountServiceAccountToken = 21 [(kubekata.pointer) = true];
   optional string nodeName = 10;
+  optional bool hostNetwork = 11;
+  optional bool hostPID = 12;
+  optional bool hostIPC = 13;
+  optional bool shareProcessNamespace = 27 [(kubekata.pointer) = true];
+  optional PodSecurityContext securityContext = 14 [(kubekata.pointer) = true];
+  repeated LocalObjectReference imagePullSecrets = 15;
   optional string hostname = 16;
   optional string subdomain = 17;
   optional Affinity affinity = 18;
@@ -988,20 +996,15 @@ message PodSpec {
   repeated Toleration tolerations = 22;
   optional string priorityClassName = 24;
   optional int32 priority = 25 [(kubekata.pointer) = true];
-  optional string preemptionPolicy = 31;
-  repeated TopologySpreadConstraint topologySpreadConstraints = 33;
-  repeated PodSchedulingGate schedulingGates = 38;
-  optional PodSecurityContext securityContext = 14 [(kubekata.pointer) = true];
-  optional bool enableServiceLinks = 30 [(kubekata.pointer) = true];
-  optional bool automountServiceAccountToken = 21 [(kubekata.pointer) = true];
-  optional bool hostNetwork = 11;
-  optional bool hostPID = 12;
-  optional bool hostIPC = 13;
-  optional bool shareProcessNamespace = 27 [(kubekata.pointer) = true];
-  repeated LocalObjectReference imagePullSecrets = 15;
+  optional PodDNSConfig dnsConfig = 26;
   optional string runtimeClassName = 29 [(kubekata.pointer) = true];
+  optional bool enableServiceLinks = 30 [(kubekata.pointer) = true];
+  optional string preemptionPolicy = 31;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> overhead = 32;
+  repeated TopologySpreadConstraint topologySpreadConstraints = 33;
   optional bool setHostnameAsFQDN = 35 [(kubekata.pointer) = true];
   optional bool hostUsers = 37 [(kubekata.pointer) = true];
+  repeated PodSchedulingGate schedulingGates = 38;
 }
 
 // A container added to a running pod: a Container's fields (inline) and its target.
@@ -1037,10 +1040,10 @@ message SecurityContext {
   optional Capabilities capabilities = 1;
   optional bool privileged = 2 [(kubekata.pointer) = true];
   optional int64 runAsUser = 4 [(kubekata.pointer) = true];
+  optional int64 runAsGroup = 8 [(kubekata.pointer) = true];
   optional bool runAsNonRoot = 5 [(kubekata.pointer) = true];
   optional bool readOnlyRootFilesystem = 6 [(kubekata.pointer) = true];
   optional bool allowPrivilegeEscalation = 7 [(kubekata.pointer) = true];
-  optional int64 runAsGroup = 8 [(kubekata.pointer) = true];
   optional string procMount = 9 [(kubekata.pointer) = true];
   optional SeccompProfile seccompProfile = 11;
 }
@@ -1058,11 +1061,11 @@ message SeccompProfile {
 message VolumeMount {
   optional string name = 1;
   optional bool readOnly = 2;
+  optional string recursiveReadOnly = 7 [(kubekata.pointer) = true];
   optional string mountPath = 3;
   optional string subPath = 4;
   optional string mountPropagation = 5 [(kubekata.pointer) = true];
   optional string subPathExpr = 6;
-  optional string recursiveReadOnly = 7 [(kubekata.pointer) = true];
 }
 
 // A volume: its name and its source (inline), of the sources the workbook's pods use.
@@ -1179,10 +1182,10 @@ message PodSchedulingGate {
 
 message PodSecurityContext {
   optional int64 runAsUser = 2 [(kubekata.pointer) = true];
+  optional int64 runAsGroup = 6 [(kubekata.pointer) = true];
   optional bool runAsNonRoot = 3 [(kubekata.pointer) = true];
   repeated int64 supplementalGroups = 4;
   optional int64 fsGroup = 5 [(kubekata.pointer) = true];
-  optional int64 runAsGroup = 6 [(kubekata.pointer) = true];
 }
 
 message PodStatus {
@@ -1199,6 +1202,7 @@ message PodStatus {
   repeated ContainerStatus initContainerStatuses = 10;
   repeated ContainerStatus containerStatuses = 8;
   optional string qosClass = 9;
+  repeated ContainerStatus ephemeralContainerStatuses = 13;
 }
 
 message PodTemplateSpec {
@@ -1380,11 +1384,11 @@ message ServiceSpec {
   repeated string externalIPs = 5;
   optional string sessionAffinity = 7;
   optional string externalName = 10;
-  optional SessionAffinityConfig sessionAffinityConfig = 14;
   optional string externalTrafficPolicy = 11;
   optional bool publishNotReadyAddresses = 13;
-  optional string ipFamilyPolicy = 17 [(kubekata.pointer) = true];
+  optional SessionAffinityConfig sessionAffinityConfig = 14;
   repeated string ipFamilies = 19;
+  optional string ipFamilyPolicy = 17 [(kubekata.pointer) = true];
   optional bool allocateLoadBalancerNodePorts = 20 [(kubekata.pointer) = true];
   optional string internalTrafficPolicy = 22;
 }
@@ -1503,6 +1507,22 @@ message ObjectMeta {
   map<string, string> annotations = 12;
   repeated OwnerReference ownerReferences = 13;
   repeated string finalizers = 14;
+  repeated ManagedFieldsEntry managedFields = 17;
+}
+
+// Who set which fields (server-side apply): fieldsV1 is JSON, carried as bytes.
+message ManagedFieldsEntry {
+  optional string manager = 1;
+  optional string operation = 2;
+  optional string apiVersion = 3;
+  optional Time time = 4;
+  optional string fieldsType = 6;
+  optional FieldsV1 fieldsV1 = 7;
+  optional string subresource = 8;
+}
+
+message FieldsV1 {
+  optional bytes Raw = 1;
 }
 
 message OwnerReference {
