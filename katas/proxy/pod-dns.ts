@@ -16,9 +16,11 @@
  * repeats dropped; its options replace the base's of the same name. What is over glibc's limits
  * (3 nameservers, 32 search domains, 2048 characters of them) is cut off the end.
  *
- * Where the kubelet knows no cluster DNS a ClusterFirst pod falls back to the node's settings (the
- * kubelet also records a MissingClusterDNS event: not here). A node with no resolv.conf (the
- * kubelet's `--resolv-conf=""`) gives its pods the local machine's resolver, `127.0.0.1`.
+ * Where the kubelet knows no cluster DNS a ClusterFirst pod falls back to the node's settings, and
+ * the kubelet warns of it (MissingClusterDNS, on the pod and on the node); what is cut to fit is
+ * warned of too (DNSConfigForming, with the line applied). {@link podDnsConfigFor} hands such
+ * warnings to its `warn`, in upstream's words. A node with no resolv.conf (the kubelet's
+ * `--resolv-conf=""`) gives its pods the local machine's resolver, `127.0.0.1`.
  *
  * This file is given: it is the same in katas/ and solutions/.
  *
@@ -49,6 +51,21 @@ export interface NodeDnsSettings {
   host?: PodDnsConfig;
 }
 
+/**
+ * A warning the kubelet records while it forms a pod's settings: an Event of type Warning on the
+ * pod, and, for MissingClusterDNS, one on the node too (`nodeMessage`).
+ *
+ * @example
+ * ```ts
+ * { reason: 'DNSConfigForming', message: 'Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 127.96.0.10:10053 1.1.1.1 8.8.8.8' }
+ * ```
+ */
+export interface PodDnsWarning {
+  reason: 'MissingClusterDNS' | 'DNSConfigForming';
+  message: string;
+  nodeMessage?: string;
+}
+
 /** Which base a pod's settings start from (getPodDNSType). */
 export type PodDnsType = 'cluster' | 'host' | 'none';
 
@@ -72,22 +89,32 @@ export function podDnsTypeOf(pod: Pod): PodDnsType {
   }
 }
 
-/** `pod`'s resolver settings on a node with `settings` (see the table above). */
-export function podDnsConfigFor(pod: Pod, settings: NodeDnsSettings): PodDnsConfig {
+/** `pod`'s resolver settings on a node with `settings` (see the table above); what the kubelet would warn of goes to `warn`. */
+export function podDnsConfigFor(pod: Pod, settings: NodeDnsSettings, warn: (warning: PodDnsWarning) => void = () => {}): PodDnsConfig {
   const type = podDnsTypeOf(pod);
   let base: PodDnsConfig;
   if (type === 'none') base = { nameservers: [], searches: [], options: [] };
   else if (type === 'cluster' && settings.clusterDns) {
     const cluster = podDnsConfig(pod.metadata.namespace ?? 'default', settings.clusterDns, settings.zone ?? CLUSTER_DOMAIN);
     base = { ...cluster, searches: withoutRepeats([...cluster.searches, ...(settings.host?.searches ?? [])]) };
-  } else base = settings.host ?? { nameservers: ['127.0.0.1'], searches: ['.'], options: [] };
+  } else {
+    if (type === 'cluster') {
+      const nodeMessage = 'kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.';
+      const { name, namespace, uid } = pod.metadata;
+      warn({ reason: 'MissingClusterDNS', message: `pod: "${name}_${namespace}(${uid ?? ''})". ${nodeMessage}`, nodeMessage });
+    }
+    base = settings.host ?? { nameservers: ['127.0.0.1'], searches: ['.'], options: [] };
+  }
 
   const extra = pod.spec?.dnsConfig ?? {};
-  return withinLimits({
-    nameservers: withoutRepeats([...base.nameservers, ...(extra.nameservers ?? [])]),
-    searches: withoutRepeats([...base.searches, ...(extra.searches ?? [])]),
-    options: mergeOptions(base.options, (extra.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : `${o.name}`))),
-  });
+  return withinLimits(
+    {
+      nameservers: withoutRepeats([...base.nameservers, ...(extra.nameservers ?? [])]),
+      searches: withoutRepeats([...base.searches, ...(extra.searches ?? [])]),
+      options: mergeOptions(base.options, (extra.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : `${o.name}`))),
+    },
+    warn,
+  );
 }
 
 /**
@@ -124,9 +151,19 @@ function mergeOptions(base: string[], more: string[]): string[] {
   return [...byName.values()];
 }
 
-/** `config` cut to what a resolver reads (formDNSConfigFitsLimits): the first nameservers and search domains that fit. */
-function withinLimits(config: PodDnsConfig): PodDnsConfig {
+/**
+ * `config` cut to what a resolver reads (formDNSConfigFitsLimits): the first nameservers and search
+ * domains that fit, each cut warned of (DNSConfigForming) with the line that is applied.
+ */
+function withinLimits(config: PodDnsConfig, warn: (warning: PodDnsWarning) => void): PodDnsConfig {
+  const nameservers = config.nameservers.slice(0, MAX_NAMESERVERS);
+  if (nameservers.length < config.nameservers.length) {
+    warn({ reason: 'DNSConfigForming', message: `Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${nameservers.join(' ')}` });
+  }
   const searches = config.searches.slice(0, MAX_SEARCHES).filter((s) => s.length <= MAX_SEARCH_LENGTH);
   while (searches.join(' ').length > MAX_SEARCH_CHARS) searches.pop();
-  return { ...config, nameservers: config.nameservers.slice(0, MAX_NAMESERVERS), searches };
+  if (searches.length < config.searches.length) {
+    warn({ reason: 'DNSConfigForming', message: `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${searches.join(' ')}` });
+  }
+  return { ...config, nameservers, searches };
 }

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { isStatusError, type ApiClient } from '@kube/apiserver';
 import type { Clock, ConfigMap, CSINode, Pod, Secret } from '@kube/kit';
 import { containerEnvironment, Kubelet, KubeletServer, StatsSummary } from '@kube/kubelet';
-import { dnsEnvironment, parseResolvConf, podDnsConfigFor, type NodeDnsSettings, type PodDnsConfig } from '@kube/proxy';
+import { dnsEnvironment, parseResolvConf, podDnsConfigFor, type NodeDnsSettings, type PodDnsConfig, type PodDnsWarning } from '@kube/proxy';
 import { FakeRuntime, ProcessRuntime, type ContainerConfig, type RuntimeService } from '@kube/runtime';
 import type { RuntimeKind, Tracer } from './cluster-api.ts';
 import { ContainerStdins } from './container-stdin.ts';
@@ -70,12 +70,17 @@ function subnetOf(index: number): string {
   return `127.${Math.floor(n / 256)}.${n % 256}`;
 }
 
+/** How many sandboxes a node remembers having warned of DNS for (a sandbox is made once: the oldest can be forgotten). */
+const DNS_WARNED_KEPT = 4096;
+
 /** A runtime, and the kubelet (with its server) that can die and come back on it. */
 export class ClusterNode {
   readonly name: string;
   readonly runtime: RuntimeService;
   /** the kubelet running now; undefined while it is stopped */
   kubelet: Kubelet | undefined;
+  /** the sandboxes whose resolver settings were formed, so warned of (at most {@link DNS_WARNED_KEPT}) */
+  private readonly dnsWarned = new Set<string>();
   private server: KubeletServer | undefined;
   /** how many containers of an earlier, killed run of this node were stopped when it was made */
   readonly leftoversStopped: number = 0;
@@ -102,7 +107,7 @@ export class ClusterNode {
     if (options.runtime === 'process') this.leftoversStopped = stopLeftoverContainers(root).length;
     const runtime: RuntimeService =
       options.runtime === 'process' ? this.stdins.around(new ProcessRuntime({ root, podCIDR, nodeIP: this.nodeIP, clock: options.clock })) : new FakeRuntime({ clock: options.clock, podCIDR, nodeIP: this.nodeIP });
-    const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP, () => this.dnsSettings());
+    const withEnvironment = withContainerEnvironment(runtime, options.client, options.name, () => this.nodeIP, () => this.dnsSettings(), (sandboxId, pod, warnings) => this.warnOfDns(sandboxId, pod, warnings));
     this.usage = options.runtime === 'process' ? new ProcessUsage(root) : undefined;
     this.runtime = this.usage ? withContainerGroups(withEnvironment, this.usage) : withEnvironment;
   }
@@ -127,6 +132,21 @@ export class ClusterNode {
       // no such file (or none it may read): as the kubelet with --resolv-conf="", the machine's own resolver
     }
     return { ...(this.options.dnsServer && { clusterDns: this.options.dnsServer }), ...(host && { host }) };
+  }
+
+  /**
+   * Records what the kubelet warns of while it forms a pod's resolver settings (DNSConfigForming,
+   * MissingClusterDNS): once per sandbox, as upstream forms them once, when it makes the sandbox.
+   */
+  private warnOfDns(sandboxId: string, pod: Pod, warnings: readonly PodDnsWarning[]): void {
+    if (this.dnsWarned.has(sandboxId)) return;
+    if (this.dnsWarned.size >= DNS_WARNED_KEPT) this.dnsWarned.delete(this.dnsWarned.values().next().value!);
+    this.dnsWarned.add(sandboxId);
+    const events = this.kubelet?.events;
+    for (const warning of warnings) {
+      void events?.record(pod, 'Warning', warning.reason, warning.message);
+      if (warning.nodeMessage) void events?.recordNode('Warning', warning.reason, warning.nodeMessage);
+    }
   }
 
   /** The component's name in the trace: `kubelet node-1`. */
@@ -211,8 +231,8 @@ export class ClusterNode {
  * /etc/resolv.conf; the workbook's images read them from the environment (kit/images/resolver.mjs).
  * A variable the config already has is left as it is.
  */
-function withResolverSettings(config: ContainerConfig, pod: Pod, settings: NodeDnsSettings): ContainerConfig {
-  const dns = dnsEnvironment(podDnsConfigFor(pod, settings));
+function withResolverSettings(config: ContainerConfig, pod: Pod, settings: NodeDnsSettings, warn: (warning: PodDnsWarning) => void): ContainerConfig {
+  const dns = dnsEnvironment(podDnsConfigFor(pod, settings, warn));
   const given = new Set(config.envs?.map((e) => e.key));
   return { ...config, envs: [...(config.envs ?? []), ...Object.entries(dns).filter(([key]) => !given.has(key)).map(([key, value]) => ({ key, value }))] };
 }
@@ -227,14 +247,23 @@ function withResolverSettings(config: ContainerConfig, pod: Pod, settings: NodeD
  * container's waiting reason. The resolver settings come first ({@link withResolverSettings}),
  * from the same read of the pod.
  */
-function withContainerEnvironment(runtime: RuntimeService, client: ApiClient, nodeName: string, hostIP: () => string, dnsSettings: () => NodeDnsSettings): RuntimeService {
+function withContainerEnvironment(
+  runtime: RuntimeService,
+  client: ApiClient,
+  nodeName: string,
+  hostIP: () => string,
+  dnsSettings: () => NodeDnsSettings,
+  warnOfDns: (sandboxId: string, pod: Pod, warnings: readonly PodDnsWarning[]) => void,
+): RuntimeService {
   return aroundCreateContainer(runtime, async (podSandboxId, withoutDns) => {
     const sandbox = await runtime.podSandboxStatus(podSandboxId);
     const { namespace, name, uid } = sandbox.metadata;
     const pod = await orNone(() => client.pods(namespace).get(name));
     const current = pod?.metadata.uid === uid ? pod : undefined;
     // A pod gone (or made again under its name) since the kubelet read it: ClusterFirst, and nothing else to resolve.
-    const config = withResolverSettings(withoutDns, current ?? { metadata: { name, namespace }, spec: { containers: [] } }, dnsSettings());
+    const warnings: PodDnsWarning[] = [];
+    const config = withResolverSettings(withoutDns, current ?? { metadata: { name, namespace }, spec: { containers: [] } }, dnsSettings(), (warning) => warnings.push(warning));
+    if (current) warnOfDns(podSandboxId, current, warnings);
     const container = [...(current?.spec?.initContainers ?? []), ...(current?.spec?.containers ?? []), ...(current?.spec?.ephemeralContainers ?? [])].find((c) => c.name === config.metadata.name);
     if (!current || !container) return config;
     const node = await orNone(() => client.nodes().get(nodeName));

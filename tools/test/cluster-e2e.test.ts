@@ -362,7 +362,7 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     await kubectl('delete', 'pod', debugPod!, '--grace-period=1');
   });
 
-  it("gives a pod the resolver its dnsPolicy asks for, and refuses None without a nameserver in upstream's words", async () => {
+  it("gives a pod the resolver its dnsPolicy asks for, refuses None without a nameserver in upstream's words, and warns of nameservers cut", async () => {
     await expect(kubectl('run', 'dns-none', '--image=kubekata/sleeper', '--overrides={"spec":{"dnsPolicy":"None"}}')).rejects.toThrow(
       'The Pod "dns-none" is invalid: spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None',
     );
@@ -371,6 +371,15 @@ if (onReference) describe.runIf(hasKubectl)('the whole cluster, end to end, with
     await until('pod dns-none running', async () => ((await cluster!.client.pods('default').get('dns-none')).status?.phase === 'Running' ? true : undefined));
     expect((await kubectl('exec', 'dns-none', '--', 'printenv', 'KUBE_DNS_SERVER', 'KUBE_DNS_SEARCH', 'KUBE_DNS_OPTIONS')).trim().split('\n')).toEqual(['10.0.0.53', 'corp.example', 'ndots:2']);
     await kubectl('delete', 'pod', 'dns-none', '--grace-period=1');
+    // ClusterFirst and three nameservers of its own: the third is cut, and the kubelet warns of it once
+    const many = { nameservers: ['10.0.0.53', '10.0.0.54', '10.0.0.55'] };
+    await kubectl('run', 'dns-many', '--image=kubekata/sleeper', `--overrides=${JSON.stringify({ spec: { dnsConfig: many } })}`);
+    await until('pod dns-many running', async () => ((await cluster!.client.pods('default').get('dns-many')).status?.phase === 'Running' ? true : undefined));
+    const applied = (await kubectl('exec', 'dns-many', '--', 'printenv', 'KUBE_DNS_SERVER')).trim().split(' ');
+    expect(applied.slice(1)).toEqual(['10.0.0.53', '10.0.0.54']);
+    const warned = await until('the DNSConfigForming event', async () => (await kubectl('get', 'events', '--field-selector', 'involvedObject.name=dns-many,reason=DNSConfigForming', '-o', 'jsonpath={range .items[*]}{.type} {.count} {.message}{"\\n"}{end}')).trim() || undefined);
+    expect(warned).toBe(`Warning 1 Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${applied.join(' ')}`);
+    await kubectl('delete', 'pod', 'dns-many', '--grace-period=1');
   });
 
   it("reaches a node's kubelet through nodes/proxy: its health, its pods, and the Summary API measuring the pods' processes", async () => {

@@ -11,7 +11,7 @@ import { fc, test } from '../../test/support/prop.ts';
 import { testStore } from '../../test/support/apiserver/store.ts';
 import { Registry, validateDnsOf, validatePodDns } from '@kube/apiserver';
 import { FakeClock, Random, type DNSPolicy, type KubeObject, type Pod, type PodDNSConfig } from '@kube/kit';
-import { parseResolvConf, podDnsConfigFor, type NodeDnsSettings } from '@kube/proxy';
+import { parseResolvConf, podDnsConfigFor, podDnsTypeOf, type NodeDnsSettings, type PodDnsWarning } from '@kube/proxy';
 import { candidates } from '../../kit/images/resolver.mjs';
 
 const lines = (errors: { field: string; message: string }[]) => errors.map((e) => `${e.field}: ${e.message}`);
@@ -150,6 +150,65 @@ else {
     const option = fc.record({ name: fc.constantFrom('ndots', 'edns0', 'rotate', 'timeout'), value: fc.option(fc.constantFrom('1', '2'), { nil: undefined }) });
     const dnsConfig = fc.record({ nameservers: fc.array(address, { maxLength: 3 }), searches: fc.array(domain, { maxLength: 4 }), options: fc.array(option, { maxLength: 3 }) });
     const policy = fc.constantFrom<DNSPolicy>('ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None');
+
+    describe('what the kubelet warns of as it forms them', () => {
+      const warningsOf = (p: Pod, settings: NodeDnsSettings) => {
+        const warnings: PodDnsWarning[] = [];
+        podDnsConfigFor(p, settings, (warning) => warnings.push(warning));
+        return warnings;
+      };
+      const cases: [string, Pod, NodeDnsSettings, PodDnsWarning[]][] = [
+        ['Settings within the limits are warned of by nothing.', pod('ClusterFirst', { nameservers: ['1.1.1.1', '1.1.1.2'] }), NODE, []],
+        [
+          "A ClusterFirst pod's three nameservers after the cluster DNS: the fourth is cut, with the line applied.",
+          pod('ClusterFirst', { nameservers: ['1.1.1.1', '1.1.1.2', '1.1.1.3'] }),
+          NODE,
+          [{ reason: 'DNSConfigForming', message: `Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${CLUSTER_DNS} 1.1.1.1 1.1.1.2` }],
+        ],
+        [
+          "A node's resolv.conf with 33 search domains gives a Default pod the first 32, with the search line applied.",
+          pod('Default'),
+          { host: { nameservers: ['10.0.0.2'], searches: Array.from({ length: 33 }, (_, i) => `d${i}.example`), options: [] } },
+          [{ reason: 'DNSConfigForming', message: `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${Array.from({ length: 32 }, (_, i) => `d${i}.example`).join(' ')}` }],
+        ],
+        [
+          'A search domain over 253 characters is dropped, and warned of.',
+          pod('Default'),
+          { host: { nameservers: ['10.0.0.2'], searches: ['x.example', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(64)}`], options: [] } },
+          [{ reason: 'DNSConfigForming', message: 'Search Line limits were exceeded, some search paths have been omitted, the applied search line is: x.example' }],
+        ],
+        [
+          'With no cluster DNS known, a ClusterFirst pod is warned of on the pod (named as the kubelet names it) and on the node.',
+          pod(),
+          { host: HOST },
+          [
+            {
+              reason: 'MissingClusterDNS',
+              message: 'pod: "web_shop(uid-web)". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.',
+              nodeMessage: 'kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.',
+            },
+          ],
+        ],
+        ['A Default pod on a node with no cluster DNS is not missing it.', pod('Default'), { host: HOST }, []],
+      ];
+      it.each(cases)('%s', (_, p, settings, expected) => expect(warningsOf(p, settings)).toEqual(expected));
+
+      test.prop([policy, fc.boolean(), fc.record({ nameservers: fc.array(address, { maxLength: 3 }), searches: fc.array(domain, { maxLength: 4 }) }), fc.boolean()])(
+        'a cut is warned of exactly when something was left out, and names the line that is applied',
+        (dnsPolicy, hostNetwork, extra, clusterDnsKnown) => {
+          const p = pod(dnsPolicy, extra, hostNetwork);
+          const settings: NodeDnsSettings = { ...(clusterDnsKnown && { clusterDns: CLUSTER_DNS }), host: { ...HOST, nameservers: ['10.0.0.2', '10.0.0.3', '10.0.0.4'] } };
+          const got = podDnsConfigFor(p, settings);
+          const forming = warningsOf(p, settings).filter((w) => w.reason === 'DNSConfigForming');
+          // the same pod with room for every nameserver: what would have been there
+          const uncut = new Set([...(podDnsTypeOf(p) === 'none' ? [] : podDnsTypeOf(p) === 'cluster' && clusterDnsKnown ? [CLUSTER_DNS] : settings.host!.nameservers), ...extra.nameservers]);
+          const nameserverWarning = forming.find((w) => w.message.startsWith('Nameserver limits'));
+          expect(nameserverWarning !== undefined).toBe(uncut.size > got.nameservers.length);
+          if (nameserverWarning) expect(nameserverWarning.message.endsWith(`line is: ${got.nameservers.join(' ')}`)).toBe(true);
+          expect(forming.some((w) => w.message.startsWith('Search Line'))).toBe(false);
+        },
+      );
+    });
 
     test.prop([policy, fc.boolean(), dnsConfig])("every setting of the pod's dnsConfig is there once, within the limits, whatever the policy", (dnsPolicy, hostNetwork, extra) => {
       const got = podDnsConfigFor(pod(dnsPolicy, extra, hostNetwork), NODE);
