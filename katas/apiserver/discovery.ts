@@ -27,6 +27,7 @@
  * with 422 Invalid for the values it checks. Its `components.schemas`
  * are the kit's types (kit/api/openapi.json): what `kubectl explain` walks.
  */
+import { createHash } from 'node:crypto';
 import { openApiSchemas, type OpenApiSchema } from '@kube/kit';
 import { OTHER_VERSIONS } from './served-versions.ts';
 import { apiPriority, compareKubeVersions } from './api-priorities.ts';
@@ -47,14 +48,25 @@ export const SERVER_VERSION = {
   platform: 'linux/amd64',
 } as const;
 
+/** A proxy subresource's verbs: each HTTP method's (GET get, POST create, PUT update, PATCH patch, DELETE delete). */
+const PROXY_VERBS = ['create', 'delete', 'get', 'patch', 'update'];
+
 /** The subresources served, beside `status` for a resource that has one. */
 const EXTRA_SUBRESOURCES: Record<string, { name: string; kind: string; group?: string; version?: string; verbs: string[] }[]> = {
   pods: [
+    // the kubelet's, through the apiserver (node-proxy.ts): each a kind of options of its own
+    { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
     { name: 'binding', kind: 'Binding', verbs: ['create'] },
     { name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     // kubectl drain evicts when discovery lists this (with its group and version), else it deletes
     { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+    { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    { name: 'log', kind: 'Pod', verbs: ['get'] },
+    { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    { name: 'proxy', kind: 'PodProxyOptions', verbs: PROXY_VERBS },
   ],
+  nodes: [{ name: 'proxy', kind: 'NodeProxyOptions', verbs: PROXY_VERBS }],
+  services: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: PROXY_VERBS }],
   namespaces: [{ name: 'finalize', kind: 'Namespace', verbs: ['update'] }],
   deployments: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],
   replicationcontrollers: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }],
@@ -133,6 +145,8 @@ export function apiResourceList(groupVersion: string): object | undefined {
       ...(type.shortNames ? { shortNames: type.shortNames } : {}),
       // `kubectl get all` lists the resources of category "all".
       ...(type.categories ? { categories: type.categories } : {}),
+      // A stored resource says which version it is stored in, hashed (what a storage migrator compares).
+      ...(type.review || type.computed ? {} : { storageVersionHash: storageVersionHash(type) }),
     });
     if (type.hasStatus) {
       resources.push({ name: `${type.resource}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
@@ -149,7 +163,19 @@ export function apiResourceList(groupVersion: string): object | undefined {
       });
     }
   }
+  // In the order of their paths, as upstream's installer sorts them: bindings, componentstatuses, ..., pods, pods/attach, ...
+  const byName = (resource: object) => (resource as { name: string }).name;
+  resources.sort((a, b) => (byName(a) < byName(b) ? -1 : byName(a) > byName(b) ? 1 : 0));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
+}
+
+/**
+ * The hash of the version a resource is stored in (discovery.StorageVersionHash): the first 8 bytes
+ * of the SHA-256 of `<group>/<version>/<kind>`, in base64. Pods: `/v1/Pod`, `xPOwRZ+Yhw8=`.
+ */
+export function storageVersionHash(type: Pick<ResourceType, 'apiVersion' | 'kind'>): string {
+  const [group, version] = type.apiVersion.includes('/') ? type.apiVersion.split('/', 2) : ['', type.apiVersion];
+  return createHash('sha256').update(`${group}/${version}/${type.kind}`).digest().subarray(0, 8).toString('base64');
 }
 
 /** The path of a group-version's document, relative to the server: 'api/v1', 'apis/apps/v1'. */

@@ -2135,11 +2135,13 @@ function apiCommands(): fc.Arbitrary<ApiCommand>[] {
     check: () => true,
     run: async (model, real) => {
       const reply = await real.send('GET', `${PODS}?labelSelector=${encodeURIComponent(selector)}`);
-      const got = reply.json.items.map((p: Pod) => `${p.metadata.name} ${JSON.stringify(p.metadata.labels ?? {})}`);
+      // labels as a set: the server writes a map's keys sorted, as Go does
+      const labelsText = (labels: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1))));
+      const got = reply.json.items.map((p: Pod) => `${p.metadata.name} ${labelsText(p.metadata.labels ?? {})}`);
       const want = [...model.pods.entries()]
         .filter(([, l]) => selects(selector, l))
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([n, l]) => `${n} ${JSON.stringify(l)}`);
+        .map(([n, l]) => `${n} ${labelsText(l)}`);
       expect(got).toEqual(want);
     },
     toString: () => `list ${selector || 'everything'}`,
