@@ -85,7 +85,7 @@ function kindInOrder(object: JsonObject, apiVersion: string, kind: string): Json
       ...rest,
     });
   }
-  // A built-in kind the schema has no message for (an EndpointSlice, a RuntimeClass): its metadata at least.
+  // A built-in kind the schema has no message for (a RuntimeClass, a CustomResourceDefinition): its metadata at least.
   const { metadata, ...rest } = object;
   const objectMeta = protobufTypes().lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta');
   return withTypeMeta(object, { ...(isObject(metadata) ? { metadata: messageInOrder(objectMeta, metadata) } : {}), ...rest });

@@ -1434,6 +1434,54 @@ message WeightedPodAffinityTerm {
   optional PodAffinityTerm podAffinityTerm = 2;
 }
 `,
+  'discovery-v1.proto': `syntax = "proto2";
+
+package k8s.io.api.discovery.v1;
+
+message Endpoint {
+  repeated string addresses = 1;
+  optional EndpointConditions conditions = 2;
+  optional string hostname = 3 [(kubekata.pointer) = true];
+  optional .k8s.io.api.core.v1.ObjectReference targetRef = 4;
+  map<string, string> deprecatedTopology = 5;
+  optional string nodeName = 6 [(kubekata.pointer) = true];
+  optional string zone = 7 [(kubekata.pointer) = true];
+  optional EndpointHints hints = 8;
+}
+
+message EndpointConditions {
+  optional bool ready = 1 [(kubekata.pointer) = true];
+  optional bool serving = 2 [(kubekata.pointer) = true];
+  optional bool terminating = 3 [(kubekata.pointer) = true];
+}
+
+message EndpointHints {
+  repeated ForZone forZones = 1;
+}
+
+message EndpointPort {
+  optional string name = 1 [(kubekata.pointer) = true];
+  optional string protocol = 2 [(kubekata.pointer) = true];
+  optional int32 port = 3 [(kubekata.pointer) = true];
+  optional string appProtocol = 4 [(kubekata.pointer) = true];
+}
+
+message EndpointSlice {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional string addressType = 4;
+  repeated Endpoint endpoints = 2;
+  repeated EndpointPort ports = 3;
+}
+
+message EndpointSliceList {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta metadata = 1;
+  repeated EndpointSlice items = 2;
+}
+
+message ForZone {
+  optional string name = 1;
+}
+`,
   'intstr.proto': `syntax = "proto2";
 
 package k8s.io.apimachinery.pkg.util.intstr;

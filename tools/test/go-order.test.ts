@@ -71,9 +71,14 @@ else {
         '{"type":"ADDED","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"c","uid":"u"}}}',
       ],
       [
-        'a kind the schema has no message for (an EndpointSlice) gets kind, apiVersion and ObjectMeta\'s order, and keeps the rest as it was',
-        { addressType: 'IPv4', endpoints: [], metadata: { uid: 'u', name: 's' }, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
-        '{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"s","uid":"u"},"addressType":"IPv4","endpoints":[]}',
+        'an EndpointSlice\'s endpoint names its pod (targetRef) before its node, as discovery/v1\'s Endpoint declares them',
+        { ports: [{ port: 8080, protocol: 'TCP', name: '' }], endpoints: [{ nodeName: 'node-1', targetRef: { uid: 'u', name: 'p', namespace: 'default', kind: 'Pod' }, conditions: { terminating: false, ready: true }, addresses: ['127.0.10.2'] }], addressType: 'IPv4', metadata: { name: 's' }, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
+        '{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"s"},"addressType":"IPv4","endpoints":[{"addresses":["127.0.10.2"],"conditions":{"ready":true,"terminating":false},"targetRef":{"kind":"Pod","namespace":"default","name":"p","uid":"u"},"nodeName":"node-1"}],"ports":[{"name":"","protocol":"TCP","port":8080}]}',
+      ],
+      [
+        'a kind the schema has no message for (a RuntimeClass) gets kind, apiVersion and ObjectMeta\'s order, and keeps the rest as it was',
+        { scheduling: {}, handler: 'runsc', metadata: { uid: 'u', name: 'gvisor' }, apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass' },
+        '{"kind":"RuntimeClass","apiVersion":"node.k8s.io/v1","metadata":{"name":"gvisor","uid":"u"},"scheduling":{},"handler":"runsc"}',
       ],
       [
         'a field the schema does not have keeps its place after those it has',
