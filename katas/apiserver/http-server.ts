@@ -457,10 +457,13 @@ export class ApiServer {
       return;
     }
     response.writeHead(answer.code, { 'Content-Type': 'application/json' });
-    // `/version` is written indented, as its handler writes it (responsewriters.WriteRawJSON): `curl .../version` reads as on a cluster
-    const indent = (request.url ?? '').split('?')[0] === '/version' ? 2 : undefined;
     // In the order Go writes it (go-order.ts): kind, apiVersion, metadata's fields as ObjectMeta declares them, maps sorted.
-    response.end(JSON.stringify(inGoOrder(withZeroValues(body)), null, indent));
+    const json = inGoOrder(withZeroValues(body));
+    // `/version` is written indented, as its handler writes it (responsewriters.WriteRawJSON): `curl .../version` reads as on a cluster
+    if ((request.url ?? '').split('?')[0] === '/version') return void response.end(JSON.stringify(json, null, 2));
+    // Indented for `?pretty=true` and for curl, wget and browsers, as upstream's isPrettyPrint decides
+    // (MarshalIndent, two spaces, no newline after); else as json.Encoder writes it, a newline after.
+    response.end(isPrettyPrint(request) ? JSON.stringify(json, null, 2) : `${JSON.stringify(json)}\n`);
   }
 
   /**
@@ -584,6 +587,19 @@ export class ApiServer {
     if (event.type === 'ERROR' || event.type === 'BOOKMARK') return event;
     return { type: event.type, object: this.asTable(event.object, include) ?? event.object };
   }
+}
+
+/**
+ * Whether an answer is written indented (responsewriters' isPrettyPrint): a `pretty` parameter
+ * that Go's ParseBool reads as true, or, without one, a client that a person reads: curl, Wget, a
+ * browser. `curl -k https://127.0.0.1:6443/api/v1/pods` reads as on a cluster; kubectl's answers
+ * stay compact.
+ */
+export function isPrettyPrint(request: Pick<IncomingMessage, 'url' | 'headers'>): boolean {
+  const pretty = new URLSearchParams((request.url ?? '').split('?')[1] ?? '').get('pretty');
+  if (pretty) return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(pretty);
+  const agent = request.headers['user-agent'] ?? '';
+  return agent.startsWith('curl') || agent.startsWith('Wget') || agent.startsWith('Mozilla/5.0');
 }
 
 /** How many event lines {@link ApiServer} keeps for its other watchers. */

@@ -310,7 +310,7 @@ describe('kubectl v1.32 against npm run apiserver (HTTPS, tokens, RBAC)', () => 
     writeFileSync(evictP3, JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'p3', namespace: 'drain' } }));
     const refused = spawnSync('kubectl', ['--kubeconfig', config, '--token', 'viewer-token', 'create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3], { encoding: 'utf8', timeout: 60_000 });
     expect(refused.stderr).toContain('pods "p3" is forbidden: User "victor" cannot create resource "pods/eviction" in API group "" in the namespace "drain"');
-    expect(kubectl(['create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3]).out).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","code":201}');
+    expect(kubectl(['create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3]).out).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","code":201}\n'); // json.Encoder's newline after
     expect(kubectl(['create', '--raw', '/api/v1/namespaces/drain/pods/p3/eviction', '-f', evictP3]).err).toContain('pods "p3" not found');
   });
 

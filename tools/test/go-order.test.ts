@@ -219,7 +219,7 @@ else {
       const body = JSON.stringify({ data: { b: '2', a: '1' }, metadata: { labels: { z: '1', a: '2' }, name: 'c1' }, kind: 'ConfigMap', apiVersion: 'v1' });
       const created = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(created.status).toBe(201);
-      const expected = /^\{"kind":"ConfigMap","apiVersion":"v1","metadata":\{"name":"c1","namespace":"default","uid":"[^"]+","resourceVersion":"\d+","creationTimestamp":"2026-12-08T00:00:00Z","labels":\{"a":"2","z":"1"\},"managedFields":\[\{"manager":"[^"]*","operation":"Update","apiVersion":"v1","time":"2026-12-08T00:00:00Z","fieldsType":"FieldsV1","fieldsV1":\{"f:data":\{".":\{\},"f:a":\{\},"f:b":\{\}\},"f:metadata":\{"f:labels":\{".":\{\},"f:a":\{\},"f:z":\{\}\}\}\}\}\]\},"data":\{"a":"1","b":"2"\}\}$/;
+      const expected = /^\{"kind":"ConfigMap","apiVersion":"v1","metadata":\{"name":"c1","namespace":"default","uid":"[^"]+","resourceVersion":"\d+","creationTimestamp":"2026-12-08T00:00:00Z","labels":\{"a":"2","z":"1"\},"managedFields":\[\{"manager":"[^"]*","operation":"Update","apiVersion":"v1","time":"2026-12-08T00:00:00Z","fieldsType":"FieldsV1","fieldsV1":\{"f:data":\{".":\{\},"f:a":\{\},"f:b":\{\}\},"f:metadata":\{"f:labels":\{".":\{\},"f:a":\{\},"f:z":\{\}\}\}\}\}\]\},"data":\{"a":"1","b":"2"\}\}\n$/;
       expect(await created.text()).toMatch(expected);
       expect(await (await fetch(`${server.url}/api/v1/namespaces/default/configmaps/c1`)).text()).toMatch(expected);
       const list = await (await fetch(`${server.url}/api/v1/namespaces/default/configmaps`)).text();
@@ -231,6 +231,26 @@ else {
       expect(line.split('\n')[0]).toMatch(/^\{"type":"ADDED","object":\{"kind":"ConfigMap","apiVersion":"v1","metadata":\{"name":"c1","namespace":"default","uid":/);
       const yaml = await (await fetch(`${server.url}/api/v1/namespaces/default/configmaps/c1`, { headers: { accept: 'application/yaml' } })).text();
       expect(yaml).toMatch(/^apiVersion: v1\ndata:\n {2}a: "1"\n {2}b: "2"\nkind: ConfigMap\nmetadata:\n {2}creationTimestamp: "2026-12-08T00:00:00Z"\n {2}labels:\n/);
+    });
+
+    it('indents for ?pretty=true and for curl, wget and browsers, as upstream does, and ends a compact answer with a newline as json.Encoder does', async () => {
+      const { store, watchable } = testStore();
+      const clock = new FakeClock(Date.UTC(2026, 11, 8));
+      const registry = new Registry({ store, watchable, clock, random: new Random(3) });
+      registry.create('namespaces', undefined, { metadata: { name: 'default' } });
+      const server = new ApiServer({ registry, clock, host: '127.0.62.2' });
+      await server.start();
+      cleanups.push(() => server.stop());
+      const get = async (query: string, agent: string) => (await fetch(`${server.url}/api/v1/namespaces/default${query}`, { headers: { 'user-agent': agent } })).text();
+      const indented = '{\n  "kind": "Namespace",\n  "apiVersion": "v1",\n  "metadata": {\n    "name": "default",';
+      expect(await get('', 'curl/8.5.0')).toMatch(new RegExp(`^${indented.replace(/[{}]/g, '\\$&')}[^]*\\}$`));
+      expect(await get('', 'Wget/1.21')).toMatch(/^\{\n {2}"kind"/);
+      expect(await get('', 'Mozilla/5.0 (X11; Linux x86_64)')).toMatch(/^\{\n {2}"kind"/);
+      expect(await get('?pretty=true', 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9')).toMatch(/^\{\n {2}"kind"/);
+      expect(await get('?pretty=1', 'node')).toMatch(/^\{\n {2}"kind"/);
+      for (const [query, agent] of [['?pretty=false', 'curl/8.5.0'], ['?pretty=yes', 'curl/8.5.0'], ['', 'kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9'], ['', 'node']]) {
+        expect(await get(query!, agent!)).toMatch(/^\{"kind":"Namespace","apiVersion":"v1","metadata":\{"name":"default",[^\n]*\}\n$/);
+      }
     });
 
     it('carries managedFields through protobuf, as Go does (fieldsV1 as its JSON bytes)', () => {
