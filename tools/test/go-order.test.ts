@@ -207,14 +207,20 @@ else {
   });
 
   describe('over HTTP and protobuf', () => {
-    it('answers a GET, a list and a watch in Go\'s order, and YAML sorted, whatever order the object was created in', async () => {
+    /** A server on `host` with the default namespace, stopped after the test; its clock at 2026-12-08. */
+    const serverOn = async (host: string) => {
       const { store, watchable } = testStore();
       const clock = new FakeClock(Date.UTC(2026, 11, 8));
       const registry = new Registry({ store, watchable, clock, random: new Random(3) });
       registry.create('namespaces', undefined, { metadata: { name: 'default' } });
-      const server = new ApiServer({ registry, clock, host: '127.0.62.1' });
+      const server = new ApiServer({ registry, clock, host });
       await server.start();
       cleanups.push(() => server.stop());
+      return server;
+    };
+
+    it('answers a GET, a list and a watch in Go\'s order, and YAML sorted, whatever order the object was created in', async () => {
+      const server = await serverOn('127.0.62.1');
       const watch = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=1`);
       const body = JSON.stringify({ data: { b: '2', a: '1' }, metadata: { labels: { z: '1', a: '2' }, name: 'c1' }, kind: 'ConfigMap', apiVersion: 'v1' });
       const created = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -234,13 +240,7 @@ else {
     });
 
     it('indents for ?pretty=true and for curl, wget and browsers, as upstream does, and ends a compact answer with a newline as json.Encoder does', async () => {
-      const { store, watchable } = testStore();
-      const clock = new FakeClock(Date.UTC(2026, 11, 8));
-      const registry = new Registry({ store, watchable, clock, random: new Random(3) });
-      registry.create('namespaces', undefined, { metadata: { name: 'default' } });
-      const server = new ApiServer({ registry, clock, host: '127.0.62.2' });
-      await server.start();
-      cleanups.push(() => server.stop());
+      const server = await serverOn('127.0.62.2');
       const get = async (query: string, agent: string) => (await fetch(`${server.url}/api/v1/namespaces/default${query}`, { headers: { 'user-agent': agent } })).text();
       const indented = '{\n  "kind": "Namespace",\n  "apiVersion": "v1",\n  "metadata": {\n    "name": "default",';
       expect(await get('', 'curl/8.5.0')).toMatch(new RegExp(`^${indented.replace(/[{}]/g, '\\$&')}[^]*\\}$`));
