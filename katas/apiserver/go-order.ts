@@ -30,6 +30,12 @@
  * {"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{…}}}}
  * ```
  *
+ * One client is left the stored order: the workbook's own HttpClient, which says so with the header
+ * `Kubekata-Key-Order: stored` (http-server.ts's keepsStoredOrder). Its components, the learners'
+ * code, may compare what they read with what they build as JSON; Go's order would make them
+ * differ where nothing did (an EndpointSlice's ports, a ReplicaSet's status) and write again and
+ * again. A Go component compares structs, which have no order.
+ *
  * YAML ({@link asGoYaml}) is JSON made YAML by sigs.k8s.io/yaml, which reads it back into Go maps
  * first: every level sorted, lists not indented under their key, strings quoted when YAML 1.1 would
  * read them as something else (`"1"`, `"yes"`, a timestamp).

@@ -121,6 +121,9 @@ export class HttpClient extends BaseApiClient {
   private headers(): Record<string, string> {
     return {
       Accept: 'application/json',
+      // Objects with their keys as stored, not in Go's order (http-server.ts's keepsStoredOrder): the
+      // components compare what they read with what they build, some as JSON.
+      'Kubekata-Key-Order': 'stored',
       ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}),
       ...(this.options.userAgent ? { 'User-Agent': this.options.userAgent } : {}),
     };

@@ -311,7 +311,7 @@ export class ApiServer {
           answer.watch.stop();
           return this.send(request, response, { code: 400, body: include.status });
         }
-        return this.stream(response, answer.watch, answer.timeoutSeconds, table && !(include instanceof StatusError) ? include : undefined);
+        return this.stream(response, answer.watch, answer.timeoutSeconds, table && !(include instanceof StatusError) ? include : undefined, !keepsStoredOrder(request));
       }
       // Nothing goes out before the store has it on the disk: not a 201 for a write a crash could
       // take back, nor a read of one (etcd answers only what its log has made durable, too).
@@ -458,7 +458,7 @@ export class ApiServer {
     }
     response.writeHead(answer.code, { 'Content-Type': 'application/json' });
     // In the order Go writes it (go-order.ts): kind, apiVersion, metadata's fields as ObjectMeta declares them, maps sorted.
-    const json = inGoOrder(withZeroValues(body));
+    const json = keepsStoredOrder(request) ? withZeroValues(body) : inGoOrder(withZeroValues(body));
     // `/version` is written indented, as its handler writes it (responsewriters.WriteRawJSON): `curl .../version` reads as on a cluster
     if ((request.url ?? '').split('?')[0] === '/version') return void response.end(JSON.stringify(json, null, 2));
     // Indented for `?pretty=true` and for curl, wget and browsers, as upstream's isPrettyPrint decides
@@ -505,7 +505,7 @@ export class ApiServer {
    * stops; the client then watches again from the last resourceVersion it saw. With `table`, each
    * event's object goes as a Table whose rows carry what it says of the object.
    */
-  private stream(response: ServerResponse, watch: ApiWatch, timeoutSeconds: number | undefined, table: IncludeObject | undefined): void {
+  private stream(response: ServerResponse, watch: ApiWatch, timeoutSeconds: number | undefined, table: IncludeObject | undefined, goOrder: boolean): void {
     const clock = this.options.clock;
     this.watches.add(watch);
     const limit = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : (this.options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS);
@@ -540,7 +540,7 @@ export class ApiServer {
             response.cork();
             setImmediate(() => response.uncork());
           }
-          const buffered = !response.write(this.eventLine(event, table));
+          const buffered = !response.write(this.eventLine(event, table, goOrder));
           // A client that reads slower than the store changes: wait for it, so that its events
           // wait in its watch's queue rather than pile up in the socket's buffers. Once its watch
           // is over, cut it off instead; it watches again from the last resourceVersion it read.
@@ -570,11 +570,12 @@ export class ApiServer {
    * object's uid, resourceVersion and the event's type name its content, so the key is safe;
    * events without them (ERROR, BOOKMARK) are made every time.
    */
-  private eventLine(event: ApiWatchEvent, table: IncludeObject | undefined): string {
-    const key = eventKey(event, table);
+  private eventLine(event: ApiWatchEvent, table: IncludeObject | undefined, goOrder: boolean): string {
+    const key = eventKey(event, table, goOrder);
     const kept = key === undefined ? undefined : this.eventLines.get(key);
     if (kept !== undefined) return kept;
-    const line = `${JSON.stringify(inGoOrder(table ? this.tableEvent(event, table) : withZeroValues(event)))}\n`;
+    const body = table ? this.tableEvent(event, table) : withZeroValues(event);
+    const line = `${JSON.stringify(goOrder ? inGoOrder(body) : body)}\n`;
     if (key !== undefined) {
       // The watchers of an event ask for it within moments of each other: a short memory is enough.
       if (this.eventLines.size >= EVENT_LINES_KEPT) this.eventLines.delete(this.eventLines.keys().next().value!);
@@ -587,6 +588,16 @@ export class ApiServer {
     if (event.type === 'ERROR' || event.type === 'BOOKMARK') return event;
     return { type: event.type, object: this.asTable(event.object, include) ?? event.object };
   }
+}
+
+/**
+ * Whether the client is the workbook's own HttpClient, which asks (header `Kubekata-Key-Order:
+ * stored`) for objects with their keys in the order they were stored rather than Go's
+ * (go-order.ts): the components' code, the learners', may compare what it reads with what it
+ * builds as JSON, which Go's order would make differ when nothing did.
+ */
+export function keepsStoredOrder(request: Pick<IncomingMessage, 'headers'>): boolean {
+  return request.headers['kubekata-key-order'] === 'stored';
 }
 
 /**
@@ -606,10 +617,10 @@ export function isPrettyPrint(request: Pick<IncomingMessage, 'url' | 'headers'>)
 const EVENT_LINES_KEPT = 4096;
 
 /** What names an event's line: type, form, uid and resourceVersion; undefined for ERROR and BOOKMARK. */
-function eventKey(event: ApiWatchEvent, table: IncludeObject | undefined): string | undefined {
+function eventKey(event: ApiWatchEvent, table: IncludeObject | undefined, goOrder: boolean): string | undefined {
   if (event.type === 'ERROR' || event.type === 'BOOKMARK') return undefined;
   const { uid, resourceVersion } = (event.object as KubeObject).metadata ?? {};
-  return uid && resourceVersion ? `${event.type} ${table ? `table:${table}` : 'json'} ${uid} ${resourceVersion}` : undefined;
+  return uid && resourceVersion ? `${event.type} ${table ? `table:${table}` : 'json'}${goOrder ? '' : ' stored-order'} ${uid} ${resourceVersion}` : undefined;
 }
 
 /** A Table as toTable makes it: each row with its whole object. */

@@ -253,6 +253,27 @@ else {
       }
     });
 
+    it("gives the workbook's own HttpClient the stored order, which its components may compare as JSON, and a GET or a watch of anyone else Go's", async () => {
+      const server = await serverOn('127.0.62.3');
+      const body = JSON.stringify({ data: { b: '2', a: '1' }, metadata: { name: 'c1' }, kind: 'ConfigMap', apiVersion: 'v1' });
+      await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const stored = { 'kubekata-key-order': 'stored' };
+      const keysOf = async (headers: Record<string, string>) => Object.keys(((await (await fetch(`${server.url}/api/v1/namespaces/default/configmaps/c1`, { headers })).json()) as { data: object }).data);
+      expect(await keysOf(stored)).toEqual(['b', 'a']);
+      expect(await keysOf({})).toEqual(['a', 'b']);
+      const firstLine = async (headers: Record<string, string>) => {
+        const reader = (await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=0`, { headers })).body!.getReader();
+        let text = '';
+        while (!text.includes('\n')) text += new TextDecoder().decode((await reader.read()).value);
+        await reader.cancel();
+        return Object.keys((JSON.parse(text.split('\n')[0]!) as { object: { data: object } }).object.data);
+      };
+      // the same event, its line made once per order
+      expect(await firstLine(stored)).toEqual(['b', 'a']);
+      expect(await firstLine({})).toEqual(['a', 'b']);
+      expect(await firstLine(stored)).toEqual(['b', 'a']);
+    });
+
     it('carries managedFields through protobuf, as Go does (fieldsV1 as its JSON bytes)', () => {
       const configMap = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c1', managedFields: [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time: '2026-12-08T01:17:55Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} } } }] }, data: { a: '1' } };
       expect(decodeProtobuf(encodeProtobuf(configMap)!)).toEqual(configMap);
