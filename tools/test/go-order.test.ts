@@ -9,8 +9,8 @@ import { parse } from 'yaml';
 import { expectPassOnReference, onReference } from './fixtures/on-reference.ts';
 import { fc, test } from '../../test/support/prop.ts';
 import { testStore } from '../../test/support/apiserver/store.ts';
-import { ApiServer, asGoYaml, customResourceType, decodeProtobuf, encodeProtobuf, inGoOrder, Registry, serveResourceType, stopServingResourceType } from '@kube/apiserver';
-import { FakeClock, Random, type CustomResourceDefinition } from '@kube/kit';
+import { ApiServer, asGoYaml, customResourceType, decodeProtobuf, encodeProtobuf, HttpClient, inGoOrder, Registry, serveResourceType, stopServingResourceType } from '@kube/apiserver';
+import { FakeClock, Random, type ConfigMap, type CustomResourceDefinition } from '@kube/kit';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -272,6 +272,9 @@ else {
       expect(await firstLine(stored)).toEqual(['b', 'a']);
       expect(await firstLine({})).toEqual(['a', 'b']);
       expect(await firstLine(stored)).toEqual(['b', 'a']);
+      // and the workbook's client asks for it
+      const read = await new HttpClient(server.url).resource<ConfigMap>('configmaps', 'default').get('c1');
+      expect(Object.keys(read.data!)).toEqual(['b', 'a']);
     });
 
     it('carries managedFields through protobuf, as Go does (fieldsV1 as its JSON bytes)', () => {
