@@ -78,33 +78,50 @@ export function inGoOrder(body: unknown): unknown {
 
 /** An object of `kind` (kind and apiVersion, if it carries them, first). */
 function kindInOrder(object: JsonObject, apiVersion: string, kind: string): JsonObject {
-  const type = messageOf(apiVersion, kind);
+  const type = messageFor(apiVersion, kind);
   if (type !== undefined) return withTypeMeta(object, messageInOrder(type, object));
   if (isCustom(apiVersion, kind)) return sortedDeep(object) as JsonObject;
   if (kind.endsWith('List') && Array.isArray(object.items)) {
     const itemKind = kind.slice(0, -'List'.length);
     const { metadata, items, ...rest } = object;
-    const listMeta = protobufTypes().lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta');
     return withTypeMeta(object, {
-      ...(isObject(metadata) ? { metadata: messageInOrder(listMeta, metadata) } : {}),
+      ...(isObject(metadata) ? { metadata: messageInOrder(metaType('ListMeta'), metadata) } : {}),
       items: (items as unknown[]).map((item) => (isObject(item) ? kindInOrder(item, apiVersion, itemKind) : item)),
       ...rest,
     });
   }
   // A built-in kind the schema has no message for (a RuntimeClass, a CustomResourceDefinition): its metadata at least.
-  const { metadata, ...rest } = object;
-  const objectMeta = protobufTypes().lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta');
-  return withTypeMeta(object, { ...(isObject(metadata) ? { metadata: messageInOrder(objectMeta, metadata) } : {}), ...rest });
+  const fields: JsonObject = isObject(object.metadata) ? { metadata: messageInOrder(metaType('ObjectMeta'), object.metadata) } : {};
+  for (const key of Object.keys(object)) if (!(key in fields)) fields[key] = object[key];
+  return withTypeMeta(object, fields);
+}
+
+/** Each kind's message, or null for none, by `apiVersion kind`: looked up once (protobufjs walks its namespaces at each lookup). */
+const MESSAGES = new Map<string, protobuf.Type | null>();
+
+function messageFor(apiVersion: string, kind: string): protobuf.Type | undefined {
+  const key = `${apiVersion} ${kind}`;
+  let type = MESSAGES.get(key);
+  if (type === undefined) MESSAGES.set(key, (type = messageOf(apiVersion, kind) ?? null));
+  return type ?? undefined;
+}
+
+const META_TYPES = new Map<string, protobuf.Type>();
+
+/** meta/v1's ObjectMeta or ListMeta, looked up once. */
+function metaType(name: 'ObjectMeta' | 'ListMeta'): protobuf.Type {
+  let type = META_TYPES.get(name);
+  if (type === undefined) META_TYPES.set(name, (type = protobufTypes().lookupType(`k8s.io.apimachinery.pkg.apis.meta.v1.${name}`)));
+  return type;
 }
 
 /** `fields` after the object's `kind` and `apiVersion` (metav1.TypeMeta, inlined first in every kind), when it has them. */
 function withTypeMeta(object: JsonObject, fields: JsonObject): JsonObject {
-  const { kind: _kind, apiVersion: _apiVersion, ...rest } = fields;
-  return {
-    ...('kind' in object ? { kind: object.kind } : {}),
-    ...('apiVersion' in object ? { apiVersion: object.apiVersion } : {}),
-    ...rest,
-  };
+  const out: JsonObject = {};
+  if ('kind' in object) out.kind = object.kind;
+  if ('apiVersion' in object) out.apiVersion = object.apiVersion;
+  for (const key of Object.keys(fields)) if (key !== 'kind' && key !== 'apiVersion') out[key] = fields[key];
+  return out;
 }
 
 /** Whether `kind` of `apiVersion` is a custom resource's (served from a CustomResourceDefinition). */
@@ -286,7 +303,7 @@ const GO_YAML_WIDTH = 80;
  */
 function foldedAsGoYaml(line: string): string {
   if (line.length <= GO_YAML_WIDTH) return line;
-  const match = /^( *)(- )?((?:[^\s"'#][^:]*|"(?:[^"\\]|\\.)*"): )?([^\s"'|>{}[\]&*!%@`#].*)$/.exec(line);
+  const match = /^( *)(- )?((?:[^\s"'#](?:[^:]|:(?! ))*|"(?:[^"\\]|\\.)*"): )?([^\s"'|>{}[\]&*!%@`#].*)$/.exec(line);
   if (match === null) return line;
   const [, indent = '', dash = '', key = '', value = ''] = match;
   const continuation = ' '.repeat(indent.length + (dash && key ? 4 : 2));

@@ -196,7 +196,7 @@ else {
 
     const values = fc.dictionary(
       // A key of "." alone is written plain as go-yaml writes it, which the yaml package's YAML 1.1 reads as a float (Go's, as a string).
-      fc.stringMatching(/^[a-zA-Z.][a-zA-Z0-9._/-]{0,12}$/).filter((key) => key !== '.'),
+      fc.stringMatching(/^[a-zA-Z.][a-zA-Z0-9._/:-]{0,12}$/).filter((key) => key !== '.'),
       fc.oneof(fc.string({ maxLength: 120 }), fc.stringMatching(/^([a-z]{1,9} ){5,30}[a-z]{1,9}$/), fc.constantFrom('1', 'yes', 'on', '2026-12-08T01:17:55Z', '.', '0x1F', 'null', '~', ''), fc.integer(), fc.boolean(), fc.constant(null)),
       { maxKeys: 6 },
     );
